@@ -1,0 +1,39 @@
+/** Typed domain errors; routes map them to HTTP with `{ error: { code, message, details } }`. */
+export type ErrorCode = 'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class Invalid extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('invalid', message, details);
+  }
+}
+export class NotFound extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('not_found', message, details);
+  }
+}
+export class Conflict extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('conflict', message, details);
+  }
+}
+export class Forbidden extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('forbidden', message, details);
+  }
+}
+export class Unauthorized extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('unauthorized', message, details);
+  }
+}

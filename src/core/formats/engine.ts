@@ -1,0 +1,288 @@
+import { Invalid } from '../errors.js';
+import { parseYuanToFen } from '../money.js';
+import { mapChineseStatus, refineClosed, type OrderStatus } from '../order-status.js';
+import { normalizeProvince, splitAddress } from '../address.js';
+import { parseLocalDateTime } from '../time.js';
+import { cleanCell, cleanHeader, looksLikeExcelNumber, parseBoolean, parseQuantity } from './cells.js';
+import { ITEM_FIELDS, type Field, type FieldValues } from './fields.js';
+import type { AdapterOutput, ImportFormat, ItemRecord, OrderRecord, RowError } from './types.js';
+
+/**
+ * A kind of export, described as data: which headers mean which field (by trimmed name, never by
+ * position), how many rows make an order, and how its status words read.
+ */
+export interface FormatSpec {
+  format: ImportFormat;
+  label: string;
+  aliases: Partial<Record<Field, readonly string[]>>;
+  /** Without these columns the file is not this kind of export. */
+  required: readonly Field[];
+  /** 'one': a row per order. 'group': consecutive rows with the same order id are one order's lines. */
+  rows: 'one' | 'group';
+  output: 'orders' | 'items';
+  /** Order ids must be digits (Taobao, JD, Douyin): catches ids Excel mangled. */
+  digitIds?: boolean;
+  /** Reads the status from the row; default: Chinese status words, then statusMap. */
+  status?: (v: FieldValues) => OrderStatus | null;
+  statusMap?: Readonly<Record<string, OrderStatus>>;
+  defaultStatus?: OrderStatus;
+}
+
+interface Row {
+  line: number;
+  values: FieldValues;
+  raw: Record<string, string>;
+}
+
+const PAID_STATUSES: ReadonlySet<OrderStatus> = new Set(['paid', 'shipped', 'signed', 'completed', 'refunded']);
+
+export class ExportReader {
+  private fieldOf: (Field | null)[] = [];
+  private headers: string[] = [];
+  private columnOf = new Map<Field, string>();
+  private group: Row[] = [];
+
+  constructor(
+    readonly spec: FormatSpec,
+    readonly timeZone: string,
+  ) {}
+
+  /** Maps the header row; refuses a file that is not this kind of export. */
+  start(rawHeaders: readonly unknown[]): void {
+    this.headers = rawHeaders.map(cleanHeader);
+    const byHeader = new Map<string, Field>();
+    for (const [field, names] of Object.entries(this.spec.aliases) as [Field, readonly string[]][]) {
+      for (const n of names) if (!byHeader.has(n)) byHeader.set(n, field);
+    }
+    this.fieldOf = this.headers.map((h) => {
+      const f = byHeader.get(h) ?? byHeader.get(h.replace(/\s/g, '')) ?? null;
+      if (f && this.columnOf.has(f)) return null; // a second column for the same field stays raw
+      if (f) this.columnOf.set(f, h);
+      return f;
+    });
+    const missing = this.spec.required.filter((f) => !this.columnOf.has(f));
+    if (missing.length > 0) {
+      const want = missing.map((f) => `${f} (${(this.spec.aliases[f] ?? [f]).join(' / ')})`).join('; ');
+      throw new Invalid(
+        `This file is not a ${this.spec.label}: missing column ${want}. Columns found: ${this.headers.filter(Boolean).slice(0, 12).join(', ') || '(none)'}`,
+        { missing, found: this.headers },
+      );
+    }
+  }
+
+  /** The header each field was read from (for error messages and the import summary). */
+  mappedColumns(): Record<string, string> {
+    return Object.fromEntries(this.columnOf);
+  }
+
+  feed(line: number, cells: readonly unknown[]): AdapterOutput[] {
+    const values: FieldValues = {};
+    const raw: Record<string, string> = {};
+    let empty = true;
+    cells.forEach((cell, i) => {
+      const v = cleanCell(cell);
+      if (v === '') return;
+      empty = false;
+      const f = this.fieldOf[i];
+      if (f) values[f] = v;
+      else raw[this.headers[i] || `column_${i + 1}`] = v;
+    });
+    if (empty) return [];
+    const row: Row = { line, values, raw };
+    if (this.spec.rows === 'one') return [this.finish([row])];
+    const out: AdapterOutput[] = [];
+    const current = this.group[0]?.values.externalId;
+    if (this.group.length > 0 && (!values.externalId || values.externalId !== current)) out.push(...this.flush());
+    this.group.push(row);
+    return out;
+  }
+
+  flush(): AdapterOutput[] {
+    if (this.group.length === 0) return [];
+    const g = this.group;
+    this.group = [];
+    return [this.finish(g)];
+  }
+
+  private col(f: Field): string {
+    return this.columnOf.get(f) ?? f;
+  }
+
+  private finish(rows: Row[]): AdapterOutput {
+    const first = rows[0]!;
+    const errors: RowError[] = [];
+    const fail = (line: number, field: Field | null, reason: string, value: string | null = null) =>
+      errors.push({ line, column: field ? this.col(field) : null, reason, value });
+
+    // Order fields: the first non-empty value across the order's rows (Shopify puts them on line 1).
+    const v: FieldValues = {};
+    const raw: Record<string, string> = {};
+    for (const r of rows) {
+      for (const [k, val] of Object.entries(r.values) as [Field, string][]) if (v[k] === undefined) v[k] = val;
+      for (const [k, val] of Object.entries(r.raw)) if (raw[k] === undefined) raw[k] = val;
+    }
+    const externalId = v.externalId ?? '';
+    if (externalId === '') fail(first.line, 'externalId', 'order id is empty');
+    else if (looksLikeExcelNumber(externalId)) {
+      fail(first.line, 'externalId', 'order id was turned into a number by Excel (e.g. 5.11861E+18) and lost its digits: export again, or format the column as text before saving', externalId);
+    } else if (this.spec.digitIds && !/^\d+$/.test(externalId)) {
+      fail(first.line, 'externalId', 'order id must be digits', externalId);
+    }
+
+    const items = this.readItems(rows, fail);
+    if (this.spec.output === 'items') {
+      if (errors.length > 0) return { kind: 'error', error: errors[0]! };
+      return { kind: 'items', items: { line: first.line, orderExternalId: externalId, items: items ?? [] } };
+    }
+
+    const time = (f: Field): string | null => {
+      const s = v[f];
+      if (s === undefined) return null;
+      try {
+        return parseLocalDateTime(s, this.timeZone);
+      } catch {
+        fail(first.line, f, `not a date/time (expected e.g. 2025-11-11 20:30:00)`, s);
+        return null;
+      }
+    };
+    const money = (f: Field): number | null => {
+      const s = v[f];
+      if (s === undefined) return null;
+      try {
+        return parseYuanToFen(s);
+      } catch {
+        fail(first.line, f, `not an amount (expected e.g. 128.00)`, s);
+        return null;
+      }
+    };
+
+    let status = this.readStatus(v);
+    if (status === null) {
+      if (v.status === undefined) fail(first.line, 'status', 'order status is empty');
+      else fail(first.line, 'status', `unknown order status "${v.status}"`, v.status);
+    }
+    const createdAt = time('createdAt');
+    let paidAt = time('paidAt');
+    const shippedAt = time('shippedAt');
+    const signedAt = time('signedAt');
+    const closedAt = time('closedAt') ?? time('cancelledAt');
+    if (v.createdAt === undefined) fail(first.line, 'createdAt', 'order time is empty');
+
+    const itemsTotal = items?.reduce((s, it) => s + it.priceFen * it.quantity, 0) ?? null;
+    const goodsIn = money('goods');
+    const shippingFen = money('shipping') ?? 0;
+    const totalIn = money('total');
+    const paidIn = money('paid');
+    const refundedFen = money('refund') ?? 0;
+    const discountIn = money('discount');
+    let itemCount: number | null = null;
+    if (v.itemCount !== undefined) {
+      try {
+        itemCount = parseQuantity(v.itemCount);
+      } catch {
+        fail(first.line, 'itemCount', 'not a whole quantity', v.itemCount);
+      }
+    }
+    if (errors.length > 0 || status === null || createdAt === null) return { kind: 'error', error: errors[0]! };
+
+    const goodsFen = goodsIn ?? itemsTotal ?? (totalIn !== null ? totalIn - shippingFen : paidIn ?? 0);
+    const totalFen = totalIn ?? goodsFen + shippingFen;
+    const paidFen = paidIn ?? (PAID_STATUSES.has(status) ? totalFen - (discountIn ?? 0) : 0);
+    const discountFen = discountIn ?? Math.max(0, totalFen - paidFen);
+    // Exports without a payment time (generic, some JD) still say the order was paid.
+    if (paidAt === null && PAID_STATUSES.has(status)) paidAt = createdAt;
+    status = refineClosed(status, paidAt, paidFen, refundedFen);
+
+    const place = v.province || v.city || v.district ? null : splitAddress(v.address);
+    const receiverPhone = v.receiverPhone ?? v.receiverLandline ?? null;
+    const order: OrderRecord = {
+      line: first.line,
+      externalId,
+      status,
+      platformStatus: v.status ?? v.financialStatus ?? null,
+      createdAt,
+      paidAt,
+      shippedAt,
+      signedAt,
+      closedAt,
+      goodsFen,
+      shippingFen,
+      discountFen,
+      totalFen,
+      paidFen,
+      refundedFen,
+      buyer: {
+        nick: v.buyerNick ?? null,
+        externalId: v.buyerId ?? null,
+        email: v.buyerEmail ?? null,
+        phone: v.buyerPhone ?? receiverPhone,
+        name: v.buyerName ?? v.receiverName ?? null,
+      },
+      receiverName: v.receiverName ?? null,
+      receiverPhone,
+      province: place ? place.province : (normalizeProvince(v.province) ?? v.province ?? null),
+      city: place ? place.city : (v.city ?? null),
+      district: place ? place.district : (v.district ?? null),
+      address: place ? place.address : ([v.street, v.address].filter(Boolean).join(' ') || null),
+      buyerMessage: v.buyerMessage ?? null,
+      sellerNote: v.sellerNote ?? null,
+      source: v.source ?? null,
+      activity: v.activity ?? null,
+      title: v.title ?? items?.[0]?.title ?? null,
+      itemCount: itemCount ?? (items ? items.reduce((s, it) => s + it.quantity, 0) : null),
+      acceptsMarketing: v.acceptsMarketing !== undefined ? parseBoolean(v.acceptsMarketing) : null,
+      items,
+      raw,
+    };
+    return { kind: 'order', order };
+  }
+
+  private readStatus(v: FieldValues): OrderStatus | null {
+    if (this.spec.status) return this.spec.status(v);
+    const word = v.status;
+    if (word === undefined) return this.spec.defaultStatus ?? null;
+    return this.spec.statusMap?.[word] ?? mapChineseStatus(word) ?? null;
+  }
+
+  /** The order's lines, or null when the file has no line columns at all. */
+  private readItems(rows: Row[], fail: (line: number, f: Field | null, reason: string, value?: string | null) => void): ItemRecord[] | null {
+    if (!ITEM_FIELDS.some((f) => this.columnOf.has(f))) return null;
+    const seen = new Map<string, number>();
+    const items: ItemRecord[] = [];
+    for (const r of rows) {
+      const x = r.values;
+      if (!x.itemTitle && !x.itemSku && !x.itemId && !x.itemLineId) continue;
+      let quantity = 1;
+      let priceFen = 0;
+      let paidFen: number | null = null;
+      try {
+        if (x.itemQuantity !== undefined) quantity = parseQuantity(x.itemQuantity);
+      } catch {
+        fail(r.line, 'itemQuantity', 'not a whole quantity', x.itemQuantity);
+      }
+      try {
+        priceFen = parseYuanToFen(x.itemPrice) ?? 0;
+        paidFen = parseYuanToFen(x.itemPaid);
+      } catch {
+        fail(r.line, x.itemPaid !== undefined ? 'itemPaid' : 'itemPrice', 'not an amount (expected e.g. 128.00)', x.itemPrice ?? x.itemPaid);
+      }
+      // A stable key per line so that re-imports update lines instead of adding them.
+      let key = x.itemLineId ?? `${x.itemId ?? x.itemSku ?? x.itemTitle}|${x.itemAttrs ?? ''}`;
+      const n = (seen.get(key) ?? 0) + 1;
+      seen.set(key, n);
+      if (n > 1) key = `${key}#${n}`;
+      items.push({
+        lineKey: key,
+        title: x.itemTitle ?? null,
+        sku: x.itemSku ?? null,
+        externalItemId: x.itemId ?? null,
+        category: x.itemCategory ?? null,
+        quantity,
+        priceFen,
+        paidFen,
+        refundStatus: x.itemRefundStatus ?? null,
+      });
+    }
+    return items;
+  }
+}

@@ -1,0 +1,56 @@
+/** The canonical fields an export column can map to. */
+export const ORDER_FIELDS = [
+  'externalId',
+  'status',
+  'createdAt',
+  'paidAt',
+  'shippedAt',
+  'signedAt',
+  'closedAt',
+  'goods',
+  'shipping',
+  'discount',
+  'total',
+  'paid',
+  'refund',
+  'buyerNick',
+  'buyerId',
+  'buyerEmail',
+  'buyerPhone',
+  'buyerName',
+  'receiverName',
+  'receiverPhone',
+  'receiverLandline',
+  'address',
+  'province',
+  'city',
+  'district',
+  'street',
+  'buyerMessage',
+  'sellerNote',
+  'source',
+  'activity',
+  'title',
+  'itemCount',
+  'acceptsMarketing',
+  'financialStatus',
+  'fulfillmentStatus',
+  'cancelledAt',
+] as const;
+
+export const ITEM_FIELDS = [
+  'itemLineId',
+  'itemTitle',
+  'itemSku',
+  'itemId',
+  'itemCategory',
+  'itemAttrs',
+  'itemQuantity',
+  'itemPrice',
+  'itemPaid',
+  'itemRefundStatus',
+] as const;
+
+export const ALL_FIELDS = [...ORDER_FIELDS, ...ITEM_FIELDS] as const;
+export type Field = (typeof ALL_FIELDS)[number];
+export type FieldValues = Partial<Record<Field, string>>;

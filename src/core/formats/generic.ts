@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { Invalid } from '../errors.js';
+import { ORDER_STATUSES } from '../order-status.js';
+import type { FormatSpec } from './engine.js';
+import { ALL_FIELDS, type Field } from './fields.js';
+
+/**
+ * A mapping file for any CSV/XLSX: which column holds which field, and what its status words
+ * mean. Example:
+ * { "columns": { "externalId": "Order No", "createdAt": "Date", "paid": "Amount",
+ *                "buyerNick": "Customer", "status": "State" },
+ *   "statuses": { "Done": "completed", "Cancelled": "closed" },
+ *   "rowsPerOrder": "one" }
+ */
+export const mappingSchema = z
+  .object({
+    columns: z.partialRecord(z.enum(ALL_FIELDS), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])),
+    statuses: z.record(z.string(), z.enum(ORDER_STATUSES)).default({}),
+    defaultStatus: z.enum(ORDER_STATUSES).optional(),
+    rowsPerOrder: z.enum(['one', 'group']).default('one'),
+  })
+  .strict();
+
+export type Mapping = z.input<typeof mappingSchema>;
+
+export function genericSpec(input: unknown): FormatSpec {
+  const parsed = mappingSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(mapping)'}: ${i.message}`);
+    throw new Invalid(`The column mapping is not valid: ${issues.join('; ')}`, { issues });
+  }
+  const m = parsed.data;
+  for (const f of ['externalId', 'createdAt'] as const) {
+    if (!m.columns[f]) throw new Invalid(`The column mapping must name the column of "${f}"`);
+  }
+  if (!m.columns.status && !m.defaultStatus) {
+    throw new Invalid('The column mapping must name the "status" column or give a "defaultStatus"');
+  }
+  const aliases: Partial<Record<Field, readonly string[]>> = {};
+  for (const [field, col] of Object.entries(m.columns) as [Field, string | string[]][]) {
+    aliases[field] = (Array.isArray(col) ? col : [col]).map((c) => c.trim());
+  }
+  return {
+    format: 'generic',
+    label: 'file described by the column mapping',
+    rows: m.rowsPerOrder,
+    output: 'orders',
+    required: ['externalId', 'createdAt', ...(m.columns.status ? (['status'] as const) : [])],
+    aliases,
+    statusMap: m.statuses,
+    defaultStatus: m.defaultStatus,
+  };
+}

@@ -1,0 +1,79 @@
+import type { OrderStatus } from '../order-status.js';
+
+/** What an import format produces from rows: orders (with their lines when the file has them). */
+export interface ItemRecord {
+  lineKey: string;
+  title: string | null;
+  sku: string | null;
+  externalItemId: string | null;
+  category: string | null;
+  quantity: number;
+  priceFen: number;
+  paidFen: number | null;
+  refundStatus: string | null;
+}
+
+export interface BuyerRef {
+  nick: string | null;
+  externalId: string | null;
+  email: string | null;
+  phone: string | null;
+  name: string | null;
+}
+
+export interface OrderRecord {
+  line: number;
+  externalId: string;
+  status: OrderStatus;
+  platformStatus: string | null;
+  createdAt: string;
+  paidAt: string | null;
+  shippedAt: string | null;
+  signedAt: string | null;
+  closedAt: string | null;
+  goodsFen: number;
+  shippingFen: number;
+  discountFen: number;
+  totalFen: number;
+  paidFen: number;
+  refundedFen: number;
+  buyer: BuyerRef;
+  receiverName: string | null;
+  receiverPhone: string | null;
+  province: string | null;
+  city: string | null;
+  district: string | null;
+  address: string | null;
+  buyerMessage: string | null;
+  sellerNote: string | null;
+  source: string | null;
+  activity: string | null;
+  title: string | null;
+  itemCount: number | null;
+  acceptsMarketing: boolean | null;
+  /** null: the file says nothing about lines (keep what is stored). */
+  items: ItemRecord[] | null;
+  raw: Record<string, string>;
+}
+
+/** Lines of an order already imported (Taobao 宝贝报表). */
+export interface ItemsRecord {
+  line: number;
+  orderExternalId: string;
+  items: ItemRecord[];
+}
+
+export interface RowError {
+  line: number;
+  column: string | null;
+  reason: string;
+  value: string | null;
+}
+
+export type AdapterOutput =
+  | { kind: 'order'; order: OrderRecord }
+  | { kind: 'items'; items: ItemsRecord }
+  | { kind: 'error'; error: RowError };
+
+export const IMPORT_FORMATS = ['taobao', 'taobao-items', 'shopify', 'douyin', 'jd', 'generic'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];

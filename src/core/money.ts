@@ -1,0 +1,34 @@
+/** Money is integer fen (1 yuan = 100 fen) everywhere inside Huike; yuan strings exist only at the edges. */
+
+const AMOUNT = /^([+-])?(\d+)(?:\.(\d{1,2})\d*)?$/;
+
+/**
+ * Parses a yuan amount as marketplaces export it ("128.00", "¥1,234.5", "-3", " 88 ") into fen.
+ * Returns null for an empty cell; throws for anything that is not an amount.
+ */
+export function parseYuanToFen(input: string | number | null | undefined): number | null {
+  if (input === null || input === undefined) return null;
+  if (typeof input === 'number') {
+    if (!Number.isFinite(input)) throw new Error(`not an amount: ${input}`);
+    return Math.round(input * 100);
+  }
+  const cleaned = input.replace(/[\s,，¥￥元]/g, '').replace(/^(CNY|RMB)/i, '');
+  if (cleaned === '') return null;
+  const m = AMOUNT.exec(cleaned);
+  if (!m) throw new Error(`not an amount: "${input}"`);
+  const [, sign, whole, frac = ''] = m;
+  // Third and later decimals are cut by rounding half up on the third digit.
+  const third = /^[+-]?\d+\.\d{2}(\d)/.exec(cleaned)?.[1];
+  let fen = Number(whole) * 100 + Number(frac.padEnd(2, '0'));
+  if (third !== undefined && Number(third) >= 5) fen += 1;
+  if (!Number.isSafeInteger(fen)) throw new Error(`amount too large: "${input}"`);
+  return sign === '-' ? -fen : fen;
+}
+
+/** Formats fen for people: 123450 → "¥1,234.50". */
+export function formatFen(fen: number): string {
+  const sign = fen < 0 ? '-' : '';
+  const abs = Math.abs(fen);
+  const yuan = Math.floor(abs / 100).toLocaleString('en-US');
+  return `${sign}¥${yuan}.${String(abs % 100).padStart(2, '0')}`;
+}

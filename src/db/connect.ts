@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './types.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: Dialect;
+  /** The URL without its password, for logs. */
+  label: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:data/huike.db';
+
+export function databaseUrlFromEnv(): string {
+  return process.env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
+}
+
+/** `sqlite:data/huike.db`, `sqlite:///abs/path.db`, `sqlite::memory:` → a file path for better-sqlite3. */
+export function sqlitePath(url: string): string {
+  const rest = url.replace(/^sqlite:/, '').replace(/^file:/, '');
+  if (rest === ':memory:') return rest;
+  return rest.startsWith('///') ? rest.slice(2) : rest.replace(/^\/\//, '');
+}
+
+// PostgreSQL hands back numbers and times the way SQLite does: bigint/numeric as JS numbers
+// (fen stay far below 2^53), timestamptz as UTC ISO text.
+const baseTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    switch (oid) {
+      case pg.types.builtins.INT8:
+      case pg.types.builtins.NUMERIC:
+        return (v: string) => Number(v);
+      case pg.types.builtins.TIMESTAMPTZ:
+      case pg.types.builtins.TIMESTAMP:
+        return (v: string) => (baseTimestamptz(v) as Date).toISOString();
+      case pg.types.builtins.DATE:
+        return (v: string) => v;
+      default:
+        return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+    }
+  },
+};
+
+export function openDatabase(url: string = databaseUrlFromEnv(), opts: { poolSize?: number } = {}): Db {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.poolSize ?? 10,
+      types: pgTypes as unknown as pg.CustomTypesConfig,
+      options: '-c timezone=UTC',
+    });
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      kysely,
+      dialect: 'postgres',
+      label: url.replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@'),
+      close: () => kysely.destroy(),
+    };
+  }
+  if (!/^(sqlite|file):/.test(url)) {
+    throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:")`);
+  }
+  const path = sqlitePath(url);
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('synchronous = NORMAL');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { kysely, dialect: 'sqlite', label: `sqlite:${path}`, close: () => kysely.destroy() };
+}

@@ -1,0 +1,250 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * The database as Kysely sees it. Timestamps are UTC ISO text on both dialects (PostgreSQL's
+ * timestamptz is parsed back to ISO text in db/connect.ts); JSON is text on SQLite and jsonb on
+ * PostgreSQL, always read through db/json.ts. Every business table has workspace_id in its keys.
+ */
+type Timestamp = string;
+type Json = ColumnType<unknown, string, string>;
+
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  timezone: string;
+  created_at: Timestamp;
+}
+
+export interface UsersTable {
+  workspace_id: string;
+  id: string;
+  login: string;
+  name: string;
+  password_hash: string;
+  role: string;
+  created_at: Timestamp;
+  disabled_at: Timestamp | null;
+}
+
+export interface SessionsTable {
+  workspace_id: string;
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface ApiTokensTable {
+  workspace_id: string;
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface StoresTable {
+  workspace_id: string;
+  id: string;
+  platform: string;
+  name: string;
+  timezone: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CustomersTable {
+  workspace_id: string;
+  id: string;
+  display_name: string;
+  real_name: string | null;
+  phone: string | null;
+  email: string | null;
+  province: string | null;
+  city: string | null;
+  gender: string | null;
+  birthday: string | null;
+  marketing_consent: string;
+  consent_source: string | null;
+  consent_at: Timestamp | null;
+  first_store_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CustomerIdentitiesTable {
+  workspace_id: string;
+  id: string;
+  customer_id: string;
+  kind: string;
+  scope: string;
+  value: string;
+  store_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface OrdersTable {
+  workspace_id: string;
+  id: string;
+  store_id: string;
+  external_id: string;
+  customer_id: string | null;
+  status: string;
+  platform_status: string | null;
+  goods_fen: number;
+  shipping_fen: number;
+  discount_fen: number;
+  total_fen: number;
+  paid_fen: number;
+  refunded_fen: number;
+  created_at: Timestamp;
+  paid_at: Timestamp | null;
+  shipped_at: Timestamp | null;
+  signed_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  buyer_nick: string | null;
+  receiver_name: string | null;
+  receiver_phone: string | null;
+  province: string | null;
+  city: string | null;
+  district: string | null;
+  address: string | null;
+  buyer_message: string | null;
+  seller_note: string | null;
+  source: string | null;
+  activity: string | null;
+  title: string | null;
+  item_count: number | null;
+  raw: Json;
+  content_hash: string;
+  import_run_id: string | null;
+  imported_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OrderItemsTable {
+  workspace_id: string;
+  order_id: string;
+  line_key: string;
+  title: string | null;
+  sku: string | null;
+  external_item_id: string | null;
+  category: string | null;
+  quantity: number;
+  price_fen: number;
+  paid_fen: number | null;
+  refund_status: string | null;
+}
+
+export interface CustomerStatsTable {
+  workspace_id: string;
+  customer_id: string;
+  orders_count: number;
+  paid_orders: number;
+  first_order_at: Timestamp | null;
+  last_order_at: Timestamp | null;
+  first_paid_at: Timestamp | null;
+  last_paid_at: Timestamp | null;
+  total_spent_fen: number;
+  refund_fen: number;
+  refund_orders: number;
+  aov_fen: number;
+  spent_12m_fen: number;
+  orders_12m: number;
+  favourite_category: string | null;
+  province: string | null;
+  as_of: Timestamp;
+}
+
+export interface ImportRunsTable {
+  workspace_id: string;
+  id: string;
+  store_id: string;
+  format: string;
+  file_name: string;
+  file_path: string | null;
+  mapping: Json | null;
+  status: string;
+  rows_read: number;
+  orders_created: number;
+  orders_updated: number;
+  orders_unchanged: number;
+  items_written: number;
+  customers_created: number;
+  rows_rejected: number;
+  bytes_total: number | null;
+  bytes_read: number;
+  message: string | null;
+  created_by: string | null;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface ImportErrorsTable {
+  workspace_id: string;
+  run_id: string;
+  seq: number;
+  line: number;
+  column_name: string | null;
+  reason: string;
+  value: string | null;
+}
+
+export interface JobsTable {
+  workspace_id: string;
+  id: string;
+  kind: string;
+  payload: Json;
+  status: string;
+  attempts: number;
+  max_attempts: number;
+  run_at: Timestamp;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  last_error: string | null;
+  dedupe_key: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface SchedulesTable {
+  workspace_id: string;
+  name: string;
+  cron: string;
+  timezone: string;
+  job_kind: string;
+  payload: Json;
+  enabled: Generated<number>;
+  next_run_at: Timestamp;
+  last_run_at: Timestamp | null;
+}
+
+export interface Database {
+  workspaces: WorkspacesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  stores: StoresTable;
+  customers: CustomersTable;
+  customer_identities: CustomerIdentitiesTable;
+  orders: OrdersTable;
+  order_items: OrderItemsTable;
+  customer_stats: CustomerStatsTable;
+  import_runs: ImportRunsTable;
+  import_errors: ImportErrorsTable;
+  jobs: JobsTable;
+  schedules: SchedulesTable;
+}
+
+export type Store = Selectable<StoresTable>;
+export type Customer = Selectable<CustomersTable>;
+export type Order = Selectable<OrdersTable>;
+export type NewOrder = Insertable<OrdersTable>;
+export type OrderUpdate = Updateable<OrdersTable>;
+export type Job = Selectable<JobsTable>;
+export type ImportRun = Selectable<ImportRunsTable>;

@@ -1,0 +1,129 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { newId } from '../core/ids.js';
+import type { Db } from '../db/connect.js';
+import type { Database, Job } from '../db/types.js';
+import { writeJson } from '../db/json.js';
+
+/**
+ * Jobs are rows in our own database. enqueue() takes the caller's transaction, so a job exists
+ * exactly when the change that caused it was committed. Workers claim a job with a lease; a
+ * worker that dies loses its lease and another worker takes the job over.
+ */
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface EnqueueInput {
+  workspaceId: string;
+  kind: string;
+  payload?: unknown;
+  runAt?: string;
+  maxAttempts?: number;
+  /** At most one job per (workspace, kind, dedupeKey): a second enqueue is ignored. */
+  dedupeKey?: string;
+}
+
+export async function enqueue(db: Executor, input: EnqueueInput, now: string = new Date().toISOString()): Promise<string> {
+  const id = newId();
+  await db
+    .insertInto('jobs')
+    .values({
+      workspace_id: input.workspaceId,
+      id,
+      kind: input.kind,
+      payload: writeJson(input.payload ?? {}),
+      status: 'queued',
+      attempts: 0,
+      max_attempts: input.maxAttempts ?? 5,
+      run_at: input.runAt ?? now,
+      locked_by: null,
+      locked_until: null,
+      last_error: null,
+      dedupe_key: input.dedupeKey ?? null,
+      created_at: now,
+      updated_at: now,
+      finished_at: null,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  return id;
+}
+
+/**
+ * Claims the next due job (or one whose worker's lease ran out). PostgreSQL: FOR UPDATE SKIP
+ * LOCKED lets many workers claim side by side. SQLite: the single UPDATE … RETURNING statement
+ * runs under the database's one writer lock, so two workers never claim the same row.
+ */
+export async function claimJob(db: Db, workerId: string, now: Date, leaseMs: number): Promise<Job | undefined> {
+  const nowIso = now.toISOString();
+  const until = new Date(now.getTime() + leaseMs).toISOString();
+  const lock = db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+  const ts = db.dialect === 'postgres' ? sql.raw('::timestamptz') : sql.raw('');
+  const result = await sql<Job>`
+    UPDATE jobs SET status = 'running', locked_by = ${workerId}, locked_until = ${until}${ts},
+      attempts = attempts + 1, updated_at = ${nowIso}${ts}
+    WHERE (workspace_id, id) IN (
+      SELECT workspace_id, id FROM jobs
+      WHERE (status = 'queued' AND run_at <= ${nowIso}${ts})
+         OR (status = 'running' AND locked_until < ${nowIso}${ts})
+      ORDER BY run_at, id
+      LIMIT 1
+      ${lock}
+    )
+    RETURNING *`.execute(db.kysely);
+  return result.rows[0];
+}
+
+export class LeaseLost extends Error {
+  constructor(jobId: string) {
+    super(`job ${jobId} was taken over by another worker (lease expired)`);
+  }
+}
+
+/** Marks the job done, in the handler's own transaction when given: fencing by lease owner. */
+export async function completeJob(db: Executor, job: Pick<Job, 'workspace_id' | 'id'>, workerId: string, now: string): Promise<boolean> {
+  const r = await db
+    .updateTable('jobs')
+    .set({ status: 'done', finished_at: now, updated_at: now, locked_by: null, locked_until: null, last_error: null })
+    .where('workspace_id', '=', job.workspace_id)
+    .where('id', '=', job.id)
+    .where('status', '=', 'running')
+    .where('locked_by', '=', workerId)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export function backoffMs(attempts: number): number {
+  return Math.min(2 ** attempts * 5_000, 3_600_000);
+}
+
+export async function failJob(db: Executor, job: Job, workerId: string, error: unknown, now: Date): Promise<'retry' | 'failed'> {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const final = job.attempts >= job.max_attempts;
+  await db
+    .updateTable('jobs')
+    .set({
+      status: final ? 'failed' : 'queued',
+      run_at: final ? job.run_at : new Date(now.getTime() + backoffMs(job.attempts)).toISOString(),
+      last_error: message.slice(0, 4000),
+      locked_by: null,
+      locked_until: null,
+      updated_at: now.toISOString(),
+      finished_at: final ? now.toISOString() : null,
+    })
+    .where('workspace_id', '=', job.workspace_id)
+    .where('id', '=', job.id)
+    .where('locked_by', '=', workerId)
+    .execute();
+  return final ? 'failed' : 'retry';
+}
+
+export async function extendLease(db: Executor, job: Job, workerId: string, until: string): Promise<boolean> {
+  const r = await db
+    .updateTable('jobs')
+    .set({ locked_until: until })
+    .where('workspace_id', '=', job.workspace_id)
+    .where('id', '=', job.id)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

@@ -1,0 +1,163 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { computeCustomerStats, twelveMonthCutoff, type CustomerStats, type StatsOrder } from '../../core/stats.js';
+import type { OrderStatus } from '../../core/order-status.js';
+import type { Db } from '../../db/connect.js';
+import type { Database } from '../../db/types.js';
+import { chunks } from '../context.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+function toRow(workspaceId: string, customerId: string, s: CustomerStats, asOf: string) {
+  return {
+    workspace_id: workspaceId,
+    customer_id: customerId,
+    orders_count: s.ordersCount,
+    paid_orders: s.paidOrders,
+    first_order_at: s.firstOrderAt,
+    last_order_at: s.lastOrderAt,
+    first_paid_at: s.firstPaidAt,
+    last_paid_at: s.lastPaidAt,
+    total_spent_fen: s.totalSpentFen,
+    refund_fen: s.refundFen,
+    refund_orders: s.refundOrders,
+    aov_fen: s.aovFen,
+    spent_12m_fen: s.spent12mFen,
+    orders_12m: s.orders12m,
+    favourite_category: s.favouriteCategory,
+    province: s.province,
+    as_of: asOf,
+  };
+}
+
+/**
+ * Incremental path: the stats of the customers an import or order change touched, from their
+ * orders, computed by core/stats.ts (the definition) and written in the same transaction.
+ */
+export async function refreshCustomerStats(db: Executor, workspaceId: string, customerIds: Iterable<string>, asOf: string): Promise<void> {
+  const ids = [...new Set(customerIds)];
+  for (const part of chunks(ids, 500)) {
+    const orders = await db
+      .selectFrom('orders')
+      .select(['id', 'customer_id', 'status', 'created_at', 'paid_at', 'paid_fen', 'refunded_fen', 'province'])
+      .where('workspace_id', '=', workspaceId)
+      .where('customer_id', 'in', part)
+      .execute();
+    const items = await db
+      .selectFrom('order_items as i')
+      .innerJoin('orders as o', (j) => j.onRef('o.workspace_id', '=', 'i.workspace_id').onRef('o.id', '=', 'i.order_id'))
+      .select(['i.order_id', 'i.category', 'i.quantity'])
+      .where('o.workspace_id', '=', workspaceId)
+      .where('o.customer_id', 'in', part)
+      .execute();
+    const itemsByOrder = new Map<string, StatsOrder['items']>();
+    for (const it of items) {
+      let list = itemsByOrder.get(it.order_id);
+      if (!list) itemsByOrder.set(it.order_id, (list = []));
+      list.push({ category: it.category, quantity: it.quantity });
+    }
+    const byCustomer = new Map<string, StatsOrder[]>(part.map((id) => [id, []]));
+    for (const o of orders) {
+      byCustomer.get(o.customer_id!)!.push({
+        id: o.id,
+        status: o.status as OrderStatus,
+        createdAt: o.created_at,
+        paidAt: o.paid_at,
+        paidFen: o.paid_fen,
+        refundedFen: o.refunded_fen,
+        province: o.province,
+        items: itemsByOrder.get(o.id) ?? [],
+      });
+    }
+    const rows = [...byCustomer].map(([id, list]) => toRow(workspaceId, id, computeCustomerStats(list, asOf), asOf));
+    for (const batch of chunks(rows, 400)) {
+      await db
+        .insertInto('customer_stats')
+        .values(batch)
+        .onConflict((oc) =>
+          oc.columns(['workspace_id', 'customer_id']).doUpdateSet((eb) => ({
+            orders_count: eb.ref('excluded.orders_count'),
+            paid_orders: eb.ref('excluded.paid_orders'),
+            first_order_at: eb.ref('excluded.first_order_at'),
+            last_order_at: eb.ref('excluded.last_order_at'),
+            first_paid_at: eb.ref('excluded.first_paid_at'),
+            last_paid_at: eb.ref('excluded.last_paid_at'),
+            total_spent_fen: eb.ref('excluded.total_spent_fen'),
+            refund_fen: eb.ref('excluded.refund_fen'),
+            refund_orders: eb.ref('excluded.refund_orders'),
+            aov_fen: eb.ref('excluded.aov_fen'),
+            spent_12m_fen: eb.ref('excluded.spent_12m_fen'),
+            orders_12m: eb.ref('excluded.orders_12m'),
+            favourite_category: eb.ref('excluded.favourite_category'),
+            province: eb.ref('excluded.province'),
+            as_of: eb.ref('excluded.as_of'),
+          })),
+        )
+        .execute();
+    }
+  }
+}
+
+/**
+ * Full path (`huike recompute`, nightly): every customer's stats in one SQL pass, the same
+ * definitions as core/stats.ts written in SQL that runs on both dialects.
+ */
+export async function recomputeAllStats(db: Db, workspaceId: string, asOf: string): Promise<number> {
+  const cutoff = twelveMonthCutoff(asOf);
+  const c = db.dialect === 'postgres' ? sql.raw(' COLLATE "C"') : sql.raw('');
+  const counted = sql`(o.paid_at IS NOT NULL AND o.status <> 'refunded' AND NOT (o.refunded_fen > 0 AND o.refunded_fen >= o.paid_fen))`;
+  const ts = db.dialect === 'postgres' ? sql.raw('::timestamptz') : sql.raw('');
+  return db.kysely.transaction().execute(async (trx) => {
+    await trx.deleteFrom('customer_stats').where('workspace_id', '=', workspaceId).execute();
+    const result = await sql`
+      INSERT INTO customer_stats (workspace_id, customer_id, orders_count, paid_orders, first_order_at, last_order_at,
+        first_paid_at, last_paid_at, total_spent_fen, refund_fen, refund_orders, aov_fen, spent_12m_fen, orders_12m,
+        favourite_category, province, as_of)
+      SELECT c.workspace_id, c.id,
+        COALESCE(a.orders_count, 0), COALESCE(a.paid_orders, 0), a.first_order_at, a.last_order_at,
+        a.first_paid_at, a.last_paid_at, COALESCE(a.total_spent, 0), COALESCE(a.refund_fen, 0),
+        COALESCE(a.refund_orders, 0),
+        CASE WHEN COALESCE(a.paid_orders, 0) = 0 THEN 0 ELSE (2 * a.total_spent + a.paid_orders) / (2 * a.paid_orders) END,
+        COALESCE(a.spent_12m, 0), COALESCE(a.orders_12m, 0), f.category, p.province, ${asOf}${ts}
+      FROM customers c
+      LEFT JOIN (
+        SELECT o.customer_id,
+          COUNT(*) AS orders_count,
+          CAST(SUM(CASE WHEN ${counted} THEN 1 ELSE 0 END) AS BIGINT) AS paid_orders,
+          MIN(o.created_at) AS first_order_at,
+          MAX(o.created_at) AS last_order_at,
+          MIN(CASE WHEN ${counted} THEN o.paid_at END) AS first_paid_at,
+          MAX(CASE WHEN ${counted} THEN o.paid_at END) AS last_paid_at,
+          CAST(SUM(CASE WHEN ${counted} THEN o.paid_fen - o.refunded_fen ELSE 0 END) AS BIGINT) AS total_spent,
+          CAST(SUM(o.refunded_fen) AS BIGINT) AS refund_fen,
+          CAST(SUM(CASE WHEN o.refunded_fen > 0 OR o.status = 'refunded' THEN 1 ELSE 0 END) AS BIGINT) AS refund_orders,
+          CAST(SUM(CASE WHEN ${counted} AND o.paid_at >= ${cutoff}${ts} THEN o.paid_fen - o.refunded_fen ELSE 0 END) AS BIGINT) AS spent_12m,
+          CAST(SUM(CASE WHEN ${counted} AND o.paid_at >= ${cutoff}${ts} THEN 1 ELSE 0 END) AS BIGINT) AS orders_12m
+        FROM orders o
+        WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL
+        GROUP BY o.customer_id
+      ) a ON a.customer_id = c.id
+      LEFT JOIN (
+        SELECT customer_id, category FROM (
+          SELECT o.customer_id, i.category,
+            ROW_NUMBER() OVER (PARTITION BY o.customer_id ORDER BY SUM(i.quantity) DESC, i.category${c} ASC) AS rn
+          FROM order_items i
+          JOIN orders o ON o.workspace_id = i.workspace_id AND o.id = i.order_id
+          WHERE i.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${counted}
+            AND i.category IS NOT NULL AND i.category <> ''
+          GROUP BY o.customer_id, i.category
+        ) ranked WHERE rn = 1
+      ) f ON f.customer_id = c.id
+      LEFT JOIN (
+        SELECT customer_id, province FROM (
+          SELECT o.customer_id, o.province,
+            ROW_NUMBER() OVER (PARTITION BY o.customer_id ORDER BY o.created_at DESC, o.id${c} DESC) AS rn
+          FROM orders o
+          WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL
+            AND o.province IS NOT NULL AND o.province <> ''
+        ) latest WHERE rn = 1
+      ) p ON p.customer_id = c.id
+      WHERE c.workspace_id = ${workspaceId}
+    `.execute(trx);
+    return Number(result.numAffectedRows ?? 0);
+  });
+}

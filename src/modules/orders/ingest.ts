@@ -1,0 +1,294 @@
+import { createHash } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import { newId } from '../../core/ids.js';
+import { mayAdvance, type OrderStatus } from '../../core/order-status.js';
+import { identifierOrNull, isMasked, maskPhone, normalizeCnMobile, normalizeEmail } from '../../core/pii.js';
+import type { ItemsRecord, OrderRecord, RowError } from '../../core/formats/types.js';
+import type { Insertable } from 'kysely';
+import type { Database, Store } from '../../db/types.js';
+import { writeJson } from '../../db/json.js';
+import { chunks, type AppContext } from '../context.js';
+import { refreshCustomerStats } from '../customers/stats.js';
+
+/**
+ * Writes one batch of parsed export records in one transaction: finds or creates each buyer's
+ * customer through their identities, inserts new orders, updates orders whose export content
+ * changed (never moving an order's status backwards), replaces their lines, and refreshes the
+ * touched customers' stats. Running the same batch twice changes nothing the second time.
+ */
+export interface IngestSummary {
+  ordersCreated: number;
+  ordersUpdated: number;
+  ordersUnchanged: number;
+  itemsWritten: number;
+  customersCreated: number;
+  rejected: RowError[];
+}
+
+export interface IngestOptions {
+  store: Store;
+  runId: string | null;
+  /** Where a consent signal came from, e.g. "import:shopify". */
+  consentSource: string;
+}
+
+type Identifier = { kind: 'buyer_id' | 'nick' | 'phone' | 'email'; scope: string; value: string };
+
+/** Marketplace accounts are shared across the shops of one platform family (Taobao and Tmall). */
+export function platformFamily(platform: string): string {
+  return platform === 'tmall' ? 'taobao' : platform;
+}
+
+function identifiersOf(o: OrderRecord, family: string): Identifier[] {
+  const ids: Identifier[] = [];
+  const buyerId = identifierOrNull(o.buyer.externalId);
+  if (buyerId) ids.push({ kind: 'buyer_id', scope: family, value: buyerId });
+  const nick = identifierOrNull(o.buyer.nick);
+  if (nick) ids.push({ kind: 'nick', scope: family, value: nick });
+  const phone = normalizeCnMobile(o.buyer.phone);
+  if (phone) ids.push({ kind: 'phone', scope: '', value: phone });
+  const email = normalizeEmail(o.buyer.email);
+  if (email) ids.push({ kind: 'email', scope: '', value: email });
+  return ids;
+}
+
+const idKey = (i: Identifier) => `${i.kind}\u0000${i.scope}\u0000${i.value}`;
+
+function contentHash(o: OrderRecord): string {
+  const { line: _line, ...content } = o;
+  return createHash('sha1').update(JSON.stringify(content)).digest('base64url');
+}
+
+function displayName(o: OrderRecord): string {
+  return (
+    identifierOrNull(o.buyer.nick) ??
+    o.buyer.name ??
+    normalizeEmail(o.buyer.email) ??
+    maskPhone(normalizeCnMobile(o.buyer.phone)) ??
+    o.buyer.nick ??
+    '—'
+  );
+}
+
+function orderColumns(o: OrderRecord) {
+  return {
+    status: o.status,
+    platform_status: o.platformStatus,
+    goods_fen: o.goodsFen,
+    shipping_fen: o.shippingFen,
+    discount_fen: o.discountFen,
+    total_fen: o.totalFen,
+    paid_fen: o.paidFen,
+    refunded_fen: o.refundedFen,
+    created_at: o.createdAt,
+    paid_at: o.paidAt,
+    shipped_at: o.shippedAt,
+    signed_at: o.signedAt,
+    closed_at: o.closedAt,
+    buyer_nick: o.buyer.nick,
+    receiver_name: o.receiverName,
+    receiver_phone: o.receiverPhone,
+    province: o.province,
+    city: o.city,
+    district: o.district,
+    address: o.address,
+    buyer_message: o.buyerMessage,
+    seller_note: o.sellerNote,
+    source: o.source,
+    activity: o.activity,
+    title: o.title,
+    item_count: o.itemCount,
+    raw: writeJson(o.raw),
+    content_hash: contentHash(o),
+  };
+}
+
+async function loadOrders(trx: Transaction<Database>, workspaceId: string, storeId: string, externalIds: string[]) {
+  const found = new Map<string, { id: string; customer_id: string | null; status: string; content_hash: string }>();
+  for (const part of chunks(externalIds, 900)) {
+    const rows = await trx
+      .selectFrom('orders')
+      .select(['id', 'external_id', 'customer_id', 'status', 'content_hash'])
+      .where('workspace_id', '=', workspaceId)
+      .where('store_id', '=', storeId)
+      .where('external_id', 'in', part)
+      .execute();
+    for (const r of rows) found.set(r.external_id, r);
+  }
+  return found;
+}
+
+async function loadIdentities(trx: Transaction<Database>, workspaceId: string, wanted: Identifier[]) {
+  const owners = new Map<string, string>();
+  const groups = new Map<string, Identifier[]>();
+  for (const i of wanted) {
+    const k = `${i.kind}\u0000${i.scope}`;
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = []));
+    g.push(i);
+  }
+  for (const list of groups.values()) {
+    const { kind, scope } = list[0]!;
+    for (const part of chunks([...new Set(list.map((i) => i.value))], 900)) {
+      const rows = await trx
+        .selectFrom('customer_identities')
+        .select(['customer_id', 'value'])
+        .where('workspace_id', '=', workspaceId)
+        .where('kind', '=', kind)
+        .where('scope', '=', scope)
+        .where('value', 'in', part)
+        .execute();
+      for (const r of rows) owners.set(idKey({ kind, scope, value: r.value }), r.customer_id);
+    }
+  }
+  return owners;
+}
+
+export async function ingestBatch(
+  ctx: AppContext,
+  trx: Transaction<Database>,
+  opts: IngestOptions,
+  orderRecords: OrderRecord[],
+  itemRecords: ItemsRecord[] = [],
+): Promise<IngestSummary> {
+  const { store } = opts;
+  const ws = store.workspace_id;
+  const now = ctx.now().toISOString();
+  const family = platformFamily(store.platform);
+  const summary: IngestSummary = { ordersCreated: 0, ordersUpdated: 0, ordersUnchanged: 0, itemsWritten: 0, customersCreated: 0, rejected: [] };
+
+  // The last row of an order in a batch is the newest word on it.
+  const latest = new Map<string, OrderRecord>();
+  for (const o of orderRecords) {
+    const prev = latest.get(o.externalId);
+    if (prev) summary.ordersUnchanged += 1;
+    if (!prev || mayAdvance(prev.status, o.status)) latest.set(o.externalId, o);
+  }
+  const records = [...latest.values()];
+  const existing = await loadOrders(trx, ws, store.id, [...new Set([...latest.keys(), ...itemRecords.map((r) => r.orderExternalId)])]);
+
+  const wanted = records.flatMap((o) => identifiersOf(o, family));
+  const owners = await loadIdentities(trx, ws, wanted);
+
+  const newCustomers: Insertable<Database['customers']>[] = [];
+  const newIdentities: Insertable<Database['customer_identities']>[] = [];
+  const consent = new Map<string, boolean>();
+  const affected = new Set<string>();
+  const inserts: Insertable<Database['orders']>[] = [];
+  const updates: { id: string; values: ReturnType<typeof orderColumns> & { customer_id: string | null } }[] = [];
+  const itemsToWrite = new Map<string, OrderRecord['items'] & object>();
+
+  for (const o of records) {
+    const ids = identifiersOf(o, family);
+    const stored = existing.get(o.externalId);
+    let customerId = stored?.customer_id ?? null;
+    if (!customerId) customerId = ids.map((i) => owners.get(idKey(i))).find((c) => c !== undefined) ?? null;
+    if (!customerId && ids.length > 0) {
+      customerId = newId();
+      summary.customersCreated += 1;
+      const phone = normalizeCnMobile(o.buyer.phone);
+      newCustomers.push({
+        workspace_id: ws,
+        id: customerId,
+        display_name: displayName(o),
+        real_name: o.receiverName && !isMasked(o.receiverName) ? o.receiverName : null,
+        phone,
+        email: normalizeEmail(o.buyer.email),
+        province: o.province,
+        city: o.city,
+        gender: null,
+        birthday: null,
+        marketing_consent: o.acceptsMarketing === null ? 'unknown' : o.acceptsMarketing ? 'granted' : 'denied',
+        consent_source: o.acceptsMarketing === null ? null : opts.consentSource,
+        consent_at: o.acceptsMarketing === null ? null : now,
+        first_store_id: store.id,
+        created_at: now,
+        updated_at: now,
+      });
+    } else if (customerId && o.acceptsMarketing !== null) {
+      consent.set(customerId, o.acceptsMarketing);
+    }
+    if (customerId) {
+      for (const i of ids) {
+        if (owners.has(idKey(i))) continue; // known, or owned by another customer: never merged silently
+        owners.set(idKey(i), customerId);
+        newIdentities.push({ workspace_id: ws, id: newId(), customer_id: customerId, kind: i.kind, scope: i.scope, value: i.value, store_id: store.id, created_at: now });
+      }
+    }
+
+    const columns = orderColumns(o);
+    if (!stored) {
+      const id = newId();
+      inserts.push({ workspace_id: ws, id, store_id: store.id, external_id: o.externalId, customer_id: customerId, ...columns, import_run_id: opts.runId, imported_at: now, updated_at: now });
+      summary.ordersCreated += 1;
+      if (o.items) itemsToWrite.set(id, o.items);
+      if (customerId) affected.add(customerId);
+    } else if (stored.content_hash === columns.content_hash || !mayAdvance(stored.status as OrderStatus, o.status)) {
+      summary.ordersUnchanged += 1;
+    } else {
+      updates.push({ id: stored.id, values: { ...columns, customer_id: customerId } });
+      summary.ordersUpdated += 1;
+      if (o.items) itemsToWrite.set(stored.id, o.items);
+      if (customerId) affected.add(customerId);
+    }
+  }
+
+  for (const r of itemRecords) {
+    const stored = existing.get(r.orderExternalId);
+    if (!stored) {
+      summary.rejected.push({ line: r.line, column: null, reason: `order ${r.orderExternalId} is not imported yet: import the orders export (订单报表) first`, value: r.orderExternalId });
+      continue;
+    }
+    itemsToWrite.set(stored.id, r.items);
+    if (stored.customer_id) affected.add(stored.customer_id);
+  }
+
+  for (const part of chunks(newCustomers, 400)) await trx.insertInto('customers').values(part).execute();
+  for (const part of chunks(newIdentities, 900)) {
+    await trx.insertInto('customer_identities').values(part).onConflict((oc) => oc.doNothing()).execute();
+  }
+  for (const [customerId, granted] of consent) {
+    await trx
+      .updateTable('customers')
+      .set({ marketing_consent: granted ? 'granted' : 'denied', consent_source: opts.consentSource, consent_at: now, updated_at: now })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', customerId)
+      .where('marketing_consent', '<>', granted ? 'granted' : 'denied')
+      .execute();
+  }
+  for (const part of chunks(inserts, 250)) await trx.insertInto('orders').values(part).execute();
+  for (const u of updates) {
+    await trx
+      .updateTable('orders')
+      .set({ ...u.values, import_run_id: opts.runId, updated_at: now })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', u.id)
+      .execute();
+  }
+  if (itemsToWrite.size > 0) {
+    const inserted = new Set(inserts.map((i) => i.id));
+    const replaced = [...itemsToWrite.keys()].filter((id) => !inserted.has(id));
+    for (const part of chunks(replaced, 900)) {
+      await trx.deleteFrom('order_items').where('workspace_id', '=', ws).where('order_id', 'in', part).execute();
+    }
+    const rows = [...itemsToWrite].flatMap(([orderId, items]) =>
+      items.map((it) => ({
+        workspace_id: ws,
+        order_id: orderId,
+        line_key: it.lineKey,
+        title: it.title,
+        sku: it.sku,
+        external_item_id: it.externalItemId,
+        category: it.category,
+        quantity: it.quantity,
+        price_fen: it.priceFen,
+        paid_fen: it.paidFen,
+        refund_status: it.refundStatus,
+      })),
+    );
+    for (const part of chunks(rows, 800)) await trx.insertInto('order_items').values(part).execute();
+    summary.itemsWritten += rows.length;
+  }
+  await refreshCustomerStats(trx, ws, affected, now);
+  return summary;
+}

@@ -1,0 +1,71 @@
+import { Conflict, Invalid, NotFound } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Store } from '../../db/types.js';
+import { nowIso, type AppContext } from '../context.js';
+import { storeInput, storePatch, PLATFORMS, type StoreInput } from './schema.js';
+
+export function presentStore(s: Store) {
+  return { id: s.id, name: s.name, platform: s.platform, timezone: s.timezone, createdAt: s.created_at, updatedAt: s.updated_at };
+}
+
+export async function listStores(ctx: AppContext, workspaceId: string): Promise<Store[]> {
+  return ctx.db.kysely.selectFrom('stores').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at').execute();
+}
+
+export async function getStore(ctx: AppContext, workspaceId: string, id: string): Promise<Store> {
+  const s = await ctx.db.kysely.selectFrom('stores').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  if (!s) throw new NotFound(`store ${id} not found`);
+  return s;
+}
+
+export async function findStoreByName(ctx: AppContext, workspaceId: string, name: string): Promise<Store | undefined> {
+  return ctx.db.kysely.selectFrom('stores').selectAll().where('workspace_id', '=', workspaceId).where('name', '=', name.trim()).executeTakeFirst();
+}
+
+export async function createStore(ctx: AppContext, workspaceId: string, input: StoreInput): Promise<Store> {
+  const v = storeInput.parse(input);
+  if (await findStoreByName(ctx, workspaceId, v.name)) throw new Conflict(`a store named "${v.name}" already exists`);
+  const now = nowIso(ctx);
+  const store: Store = { workspace_id: workspaceId, id: newId(), name: v.name, platform: v.platform, timezone: v.timezone, created_at: now, updated_at: now };
+  await ctx.db.kysely.insertInto('stores').values(store).execute();
+  return store;
+}
+
+export async function updateStore(ctx: AppContext, workspaceId: string, id: string, patch: Partial<StoreInput>): Promise<Store> {
+  const v = storePatch.parse(patch);
+  const current = await getStore(ctx, workspaceId, id);
+  if (v.name && v.name !== current.name && (await findStoreByName(ctx, workspaceId, v.name))) {
+    throw new Conflict(`a store named "${v.name}" already exists`);
+  }
+  await ctx.db.kysely
+    .updateTable('stores')
+    .set({ ...v, updated_at: nowIso(ctx) })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .execute();
+  return getStore(ctx, workspaceId, id);
+}
+
+export async function deleteStore(ctx: AppContext, workspaceId: string, id: string): Promise<void> {
+  await getStore(ctx, workspaceId, id);
+  const used = await ctx.db.kysely
+    .selectFrom('orders')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('store_id', '=', id)
+    .limit(1)
+    .executeTakeFirst();
+  if (used) throw new Conflict('this store has imported orders and cannot be deleted');
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    await trx.deleteFrom('import_runs').where('workspace_id', '=', workspaceId).where('store_id', '=', id).execute();
+    await trx.deleteFrom('stores').where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
+  });
+}
+
+/** The store an import names, created on first use (platform guessed from the format). */
+export async function ensureStore(ctx: AppContext, workspaceId: string, name: string, platform: string): Promise<Store> {
+  const found = await findStoreByName(ctx, workspaceId, name);
+  if (found) return found;
+  if (!(PLATFORMS as readonly string[]).includes(platform)) throw new Invalid(`unknown platform "${platform}" (one of ${PLATFORMS.join(', ')})`);
+  return createStore(ctx, workspaceId, { name, platform: platform as StoreInput['platform'] });
+}

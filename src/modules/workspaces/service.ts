@@ -1,0 +1,27 @@
+import { NotFound } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import { DEFAULT_TIMEZONE } from '../../core/time.js';
+import { nowIso, type AppContext } from '../context.js';
+import { ensureDefaultSchedules } from '../../jobs/schedules.js';
+
+export async function listWorkspaces(ctx: AppContext) {
+  return ctx.db.kysely.selectFrom('workspaces').selectAll().orderBy('created_at').orderBy('id').execute();
+}
+
+export async function createWorkspace(ctx: AppContext, name: string, timezone = DEFAULT_TIMEZONE) {
+  const ws = { id: newId(), name, timezone, created_at: nowIso(ctx) };
+  await ctx.db.kysely.insertInto('workspaces').values(ws).execute();
+  await ensureDefaultSchedules(ctx, ws.id, timezone);
+  return ws;
+}
+
+/** The workspace a CLI command acts on: the one named, or the first one (created when none exists). */
+export async function resolveWorkspace(ctx: AppContext, idOrName?: string) {
+  const all = await listWorkspaces(ctx);
+  if (idOrName) {
+    const ws = all.find((w) => w.id === idOrName || w.name === idOrName);
+    if (!ws) throw new NotFound(`workspace "${idOrName}" not found`);
+    return ws;
+  }
+  return all[0] ?? createWorkspace(ctx, '我的店铺');
+}

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { openDatabase, type Db } from '../src/db/connect.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import type { AppContext } from '../src/modules/context.js';
+import { createWorkspace } from '../src/modules/workspaces/service.js';
+
+export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+export const fixture = (name: string) => join(FIXTURES, name);
+
+export interface TestEnv {
+  ctx: AppContext;
+  db: Db;
+  workspaceId: string;
+  url: string;
+  /** Moves the clock services see. */
+  setNow(iso: string): void;
+}
+
+export const PG_URL = process.env.HUIKE_TEST_PG_URL;
+
+/** A fresh, empty database URL for one test suite, and how to throw it away. */
+export async function freshDatabaseUrl(kind: 'sqlite' | 'postgres'): Promise<{ url: string; drop(): Promise<void> }> {
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'huike-test-'));
+    return { url: `sqlite:${join(dir, 'test.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  if (!PG_URL) throw new Error('HUIKE_TEST_PG_URL is not set');
+  const name = `huike_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const a = new pg.Client({ connectionString: PG_URL });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+export const DIALECTS: ('sqlite' | 'postgres')[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+/** Runs the same suite against SQLite and (when HUIKE_TEST_PG_URL is set) PostgreSQL. */
+export function describeBothDatabases(name: string, fn: (env: () => TestEnv) => void): void {
+  for (const dialect of DIALECTS) {
+    describe(`${name} [${dialect}]`, () => {
+      let env: TestEnv | undefined;
+      let drop: (() => Promise<void>) | undefined;
+      beforeAll(async () => {
+        const fresh = await freshDatabaseUrl(dialect);
+        drop = fresh.drop;
+        const db = openDatabase(fresh.url);
+        await migrateToLatest(db);
+        let now = new Date('2026-11-23T04:00:00.000Z');
+        const ctx: AppContext = { db, now: () => now };
+        const ws = await createWorkspace(ctx, '测试店铺');
+        env = { ctx, db, workspaceId: ws.id, url: fresh.url, setNow: (iso) => (now = new Date(iso)) };
+      });
+      afterAll(async () => {
+        await env?.db.close();
+        await drop?.();
+      });
+      fn(() => {
+        if (!env) throw new Error('test environment not ready');
+        return env;
+      });
+    });
+  }
+}

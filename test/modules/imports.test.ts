@@ -1,0 +1,129 @@
+import { expect, it } from 'vitest';
+import { importFile } from '../../src/modules/imports/service.js';
+import { ensureStore } from '../../src/modules/stores/service.js';
+import { describeBothDatabases, fixture, type TestEnv } from '../helpers.js';
+
+async function counts(env: TestEnv) {
+  const k = env.db.kysely;
+  const one = async (t: 'orders' | 'customers' | 'customer_identities' | 'order_items') =>
+    Number((await k.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', env.workspaceId).executeTakeFirstOrThrow()).n);
+  return { orders: await one('orders'), customers: await one('customers'), identities: await one('customer_identities'), items: await one('order_items') };
+}
+
+describeBothDatabases('Taobao import', (env) => {
+  it('imports the GBK orders export, rejecting bad rows with line, column and reason', async () => {
+    const { ctx, workspaceId } = env();
+    const store = await ensureStore(ctx, workspaceId, '回客旗舰店', 'taobao');
+    const run = await importFile(ctx, { workspaceId, store, format: 'taobao', filePath: fixture('taobao-orders-gbk.csv') });
+    expect(run.status).toBe('done');
+    expect(run.rows_read).toBe(17);
+    expect(run.orders_created).toBe(12);
+    expect(run.rows_rejected).toBe(5);
+    // tb_lili2019, 小鱼儿0815, joy_王, 江南布衣控, c**8 (by phone), 新疆的雪莲, 潮汕阿弟; t**9 is fully masked.
+    expect(run.customers_created).toBe(7);
+    const errors = await ctx.db.kysely.selectFrom('import_errors').selectAll().where('run_id', '=', run.id).orderBy('seq').execute();
+    expect(errors.map((e) => [e.line, e.column_name])).toEqual([
+      [14, '订单状态'],
+      [15, '订单创建时间'],
+      [16, '买家实际支付金额'],
+      [17, '订单编号'],
+      [18, '订单编号'],
+    ]);
+    expect(errors[0]!.reason).toContain('神秘状态');
+    expect(errors[4]!.reason).toContain('Excel');
+  });
+
+  it('re-importing the same file adds nothing and changes nothing', async () => {
+    const { ctx, workspaceId } = env();
+    const store = await ensureStore(ctx, workspaceId, '回客旗舰店', 'taobao');
+    const before = await counts(env());
+    const run = await importFile(ctx, { workspaceId, store, format: 'taobao', filePath: fixture('taobao-orders-gbk.csv') });
+    expect(await counts(env())).toEqual(before);
+    expect(run.orders_created).toBe(0);
+    expect(run.orders_updated).toBe(0);
+    expect(run.orders_unchanged).toBe(12);
+    expect(run.customers_created).toBe(0);
+  });
+
+  it('reads amounts, times, statuses and addresses the way the export means them', async () => {
+    const { ctx, workspaceId } = env();
+    const k = ctx.db.kysely;
+    const o = await k.selectFrom('orders').selectAll().where('workspace_id', '=', workspaceId).where('external_id', '=', '4012345678901242488').executeTakeFirstOrThrow();
+    expect(o.status).toBe('completed');
+    expect(o.goods_fen).toBe(29900);
+    expect(o.paid_fen).toBe(26900);
+    expect(o.discount_fen).toBe(3000);
+    expect(o.created_at).toBe('2025-11-10T16:01:23.000Z'); // 00:01:23 in Asia/Shanghai
+    expect([o.province, o.city, o.district, o.address]).toEqual(['浙江省', '杭州市', '西湖区', '文三路 138 号']);
+    expect(o.receiver_phone).toBe('13812345678');
+    const refunded = await k.selectFrom('orders').selectAll().where('workspace_id', '=', workspaceId).where('title', '=', '真丝连衣裙').executeTakeFirstOrThrow();
+    expect(refunded.status).toBe('refunded');
+    const unpaidClosed = await k.selectFrom('orders').selectAll().where('workspace_id', '=', workspaceId).where('title', '=', '毛呢半身裙').executeTakeFirstOrThrow();
+    expect(unpaidClosed.status).toBe('closed');
+    const beijing = await k.selectFrom('orders').selectAll().where('workspace_id', '=', workspaceId).where('buyer_nick', '=', 'joy_王').executeTakeFirstOrThrow();
+    expect([beijing.province, beijing.city, beijing.district]).toEqual(['北京市', '北京市', '朝阳区']);
+    expect(beijing.raw).toBeTruthy();
+  });
+
+  it('never uses a masked value as an identifier', async () => {
+    const { ctx, workspaceId } = env();
+    const k = ctx.db.kysely;
+    const masked = await k.selectFrom('orders').selectAll().where('workspace_id', '=', workspaceId).where('buyer_nick', '=', 't**9').executeTakeFirstOrThrow();
+    expect(masked.customer_id).toBeNull();
+    const ids = await k.selectFrom('customer_identities').select('value').where('workspace_id', '=', workspaceId).execute();
+    expect(ids.some((i) => i.value.includes('*'))).toBe(false);
+    // c**8's two orders share an unmasked phone: one customer.
+    const c8 = await k.selectFrom('orders').select('customer_id').where('workspace_id', '=', workspaceId).where('buyer_nick', '=', 'c**8').execute();
+    expect(c8).toHaveLength(2);
+    expect(c8[0]!.customer_id).not.toBeNull();
+    expect(c8[0]!.customer_id).toBe(c8[1]!.customer_id);
+  });
+
+  it('a newer export with renamed columns moves orders on and adds new ones', async () => {
+    const { ctx, workspaceId } = env();
+    const store = await ensureStore(ctx, workspaceId, '回客旗舰店', 'taobao');
+    const run = await importFile(ctx, { workspaceId, store, format: 'taobao', filePath: fixture('taobao-orders-newer-gbk.csv') });
+    expect(run.rows_rejected).toBe(0);
+    expect(run.orders_created).toBe(1);
+    expect(run.orders_updated).toBeGreaterThanOrEqual(3);
+    const k = ctx.db.kysely;
+    const byNick = async (nick: string, title: string) =>
+      k.selectFrom('orders').selectAll().where('workspace_id', '=', workspaceId).where('buyer_nick', '=', nick).where('title', 'like', `${title}%`).executeTakeFirstOrThrow();
+    expect((await byNick('小鱼儿0815', '纯棉')).status).toBe('paid');
+    expect((await byNick('joy_王', '羊绒')).status).toBe('shipped');
+    expect((await byNick('江南布衣控', '双面')).status).toBe('completed');
+    // Re-importing the older file afterwards does not move them back.
+    const again = await importFile(ctx, { workspaceId, store, format: 'taobao', filePath: fixture('taobao-orders-gbk.csv') });
+    expect(again.orders_created).toBe(0);
+    expect((await byNick('江南布衣控', '双面')).status).toBe('completed');
+  });
+
+  it('the items export adds lines with categories to imported orders and rejects unknown orders', async () => {
+    const { ctx, workspaceId } = env();
+    const store = await ensureStore(ctx, workspaceId, '回客旗舰店', 'taobao');
+    const run = await importFile(ctx, { workspaceId, store, format: 'taobao-items', filePath: fixture('taobao-items-gbk.csv') });
+    expect(run.items_written).toBe(7);
+    expect(run.rows_rejected).toBe(1);
+    const again = await importFile(ctx, { workspaceId, store, format: 'taobao-items', filePath: fixture('taobao-items-gbk.csv') });
+    expect(again.status).toBe('done');
+    expect((await counts(env())).items).toBe(7);
+    const stats = await ctx.db.kysely
+      .selectFrom('customer_stats as s')
+      .innerJoin('customers as c', (j) => j.onRef('c.workspace_id', '=', 's.workspace_id').onRef('c.id', '=', 's.customer_id'))
+      .select(['s.favourite_category', 's.paid_orders', 's.total_spent_fen', 's.refund_orders'])
+      .where('c.workspace_id', '=', workspaceId)
+      .where('c.display_name', '=', 'tb_lili2019')
+      .executeTakeFirstOrThrow();
+    // Three orders: 269 + 128 (the 459 one was fully refunded) + the 256 of the newer export.
+    expect(stats.paid_orders).toBe(3);
+    expect(stats.total_spent_fen).toBe(26900 + 12800 + 25600);
+    expect(stats.refund_orders).toBe(1);
+    expect(stats.favourite_category).toBe('美妆/面膜');
+  });
+
+  it('refuses a file that is not an export, naming the missing columns', async () => {
+    const { ctx, workspaceId } = env();
+    const store = await ensureStore(ctx, workspaceId, '回客旗舰店', 'taobao');
+    await expect(importFile(ctx, { workspaceId, store, format: 'taobao', filePath: fixture('not-an-export.csv') })).rejects.toThrow(/not a 淘宝\/天猫订单报表.*订单编号/);
+  });
+});
