@@ -1,0 +1,18 @@
+import { openDatabase, type Db } from '../db/connect.js';
+import { migrateToLatest } from '../db/migrate.js';
+import type { AppContext } from '../modules/context.js';
+
+/** Opens the configured database (DATABASE_URL) and brings its schema up to date. */
+export async function openApp(): Promise<AppContext & { db: Db }> {
+  const db = openDatabase();
+  await migrateToLatest(db);
+  return { db, now: () => new Date() };
+}
+
+export function fail(e: unknown): never {
+  process.stderr.write(`huike: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+}
+
+export const DEMO_LOGIN = 'admin';
+export const DEMO_PASSWORD = 'huike-demo';

@@ -1,0 +1,161 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { recomputeAllStats } from '../modules/customers/stats.js';
+import { createApiToken, createUser, setPassword } from '../modules/auth/service.js';
+import { ROLES } from '../modules/auth/schema.js';
+import { loadDemo } from '../modules/demo/service.js';
+import { resolveWorkspace } from '../modules/workspaces/service.js';
+import { jobHandlers } from '../jobs/handlers.js';
+import { startWorker } from '../jobs/worker.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { openDatabase } from '../db/connect.js';
+import { fail, openApp } from './app.js';
+import { importCommand } from './import.js';
+import { serve } from './serve.js';
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number`);
+  return n;
+};
+
+const program = new Command('huike').description('Huike 回客 — customer & member-marketing CRM for online shops').showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the API server (and a worker); loads the demo shop into an empty database')
+  .option('--port <n>', 'port (env PORT)', int('port'), Number(process.env.PORT ?? 3000))
+  .option('--host <host>', 'address to listen on (env HOST)', process.env.HOST ?? '127.0.0.1')
+  .option('--no-worker', 'do not run jobs in this process')
+  .option('--no-demo', 'do not load the demo shop into an empty database')
+  .option('--demo-customers <n>', 'size of the demo shop', int('demo-customers'), Number(process.env.HUIKE_DEMO_CUSTOMERS ?? 20000))
+  .action((o) => serve(o).catch(fail));
+
+program
+  .command('migrate')
+  .description('create or upgrade the database schema')
+  .action(async () => {
+    const db = openDatabase();
+    try {
+      const done = await migrateToLatest(db);
+      process.stdout.write(done.length ? `applied: ${done.join(', ')}\n` : 'schema is up to date\n');
+    } finally {
+      await db.close();
+    }
+  });
+
+program
+  .command('worker')
+  .description('run background jobs (imports, nightly recompute, schedules)')
+  .action(async () => {
+    const ctx = await openApp();
+    const w = startWorker(ctx, { handlers: jobHandlers, schedules: true, log: (m, x) => process.stdout.write(`${new Date().toISOString()} ${m} ${JSON.stringify(x ?? {})}\n`) });
+    process.stdout.write(`worker ${w.id} running on ${ctx.db.label}\n`);
+    const stop = async () => {
+      await w.stop();
+      await ctx.db.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
+  });
+
+program
+  .command('import')
+  .description('import an orders export')
+  .argument('<file>', 'CSV (GBK or UTF-8) or XLSX export')
+  .requiredOption('--store <name>', 'store name (created when new)')
+  .requiredOption('--format <format>', 'taobao | taobao-items | shopify | douyin | jd | generic')
+  .option('--mapping <file.json>', 'column mapping (generic format)')
+  .option('--workspace <id|name>', 'workspace (default: the first)')
+  .option('--errors-out <file.csv>', 'write all rejected rows to this CSV')
+  .option('--no-progress', 'no progress bar')
+  .action((file, o) => importCommand(file, o).catch(fail));
+
+program
+  .command('demo')
+  .description('load the demo shop (deterministic)')
+  .option('--customers <n>', 'number of customers', int('customers'), 20000)
+  .option('--seed <n>', 'random seed', int('seed'), 20241111)
+  .option('--workspace <id|name>', 'workspace (default: the first)')
+  .action(async (o) => {
+    const ctx = await openApp();
+    try {
+      const ws = await resolveWorkspace(ctx, o.workspace);
+      const s = await loadDemo(ctx, ws.id, { customers: o.customers, seed: o.seed, onProgress: (d, t) => process.stderr.write(`\r${Math.round((d / t) * 100)}%`) });
+      process.stdout.write(`\rdemo shop loaded: ${s.customers} customers, ${s.orders} orders in ${s.stores.join(', ')}\n`);
+    } finally {
+      await ctx.db.close();
+    }
+  });
+
+const user = program.command('user').description('manage console users');
+user
+  .command('create')
+  .requiredOption('--login <login>')
+  .requiredOption('--password <password>', 'at least 8 characters')
+  .option('--name <name>')
+  .option('--role <role>', ROLES.join(' | '), 'owner')
+  .option('--workspace <id|name>')
+  .action(async (o) => {
+    const ctx = await openApp();
+    try {
+      const ws = await resolveWorkspace(ctx, o.workspace);
+      const u = await createUser(ctx, ws.id, { login: o.login, password: o.password, name: o.name, role: o.role });
+      process.stdout.write(`user ${u.login} (${u.role}) created in ${ws.name}\n`);
+    } finally {
+      await ctx.db.close();
+    }
+  });
+user
+  .command('passwd')
+  .requiredOption('--login <login>')
+  .requiredOption('--password <password>')
+  .option('--workspace <id|name>')
+  .action(async (o) => {
+    const ctx = await openApp();
+    try {
+      const ws = await resolveWorkspace(ctx, o.workspace);
+      await setPassword(ctx, ws.id, o.login, o.password);
+      process.stdout.write(`password of ${o.login} changed\n`);
+    } finally {
+      await ctx.db.close();
+    }
+  });
+
+program
+  .command('token')
+  .description('API tokens for scripts')
+  .command('create')
+  .requiredOption('--name <name>', 'what the token is for')
+  .option('--login <login>', 'user the token acts as', 'admin')
+  .option('--workspace <id|name>')
+  .action(async (o) => {
+    const ctx = await openApp();
+    try {
+      const ws = await resolveWorkspace(ctx, o.workspace);
+      const u = await ctx.db.kysely.selectFrom('users').select('id').where('workspace_id', '=', ws.id).where('login', '=', o.login).executeTakeFirst();
+      if (!u) throw new Error(`no user "${o.login}" (create one: huike user create)`);
+      const t = await createApiToken(ctx, ws.id, u.id, o.name);
+      process.stdout.write(`${t.token}\n(shown once: send it as "Authorization: Bearer <token>")\n`);
+    } finally {
+      await ctx.db.close();
+    }
+  });
+
+program
+  .command('recompute')
+  .description('recompute every customer statistic in one SQL pass')
+  .option('--workspace <id|name>')
+  .action(async (o) => {
+    const ctx = await openApp();
+    try {
+      const ws = await resolveWorkspace(ctx, o.workspace);
+      const t0 = Date.now();
+      const n = await recomputeAllStats(ctx.db, ws.id, new Date().toISOString());
+      process.stdout.write(`stats of ${n} customers recomputed in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    } finally {
+      await ctx.db.close();
+    }
+  });
+
+program.parseAsync(process.argv).catch(fail);

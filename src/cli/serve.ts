@@ -1,0 +1,65 @@
+import { buildServer } from '../server.js';
+import { jobHandlers } from '../jobs/handlers.js';
+import { startWorker, type Worker } from '../jobs/worker.js';
+import { createUser } from '../modules/auth/service.js';
+import { isEmpty, loadDemo } from '../modules/demo/service.js';
+import { resolveWorkspace } from '../modules/workspaces/service.js';
+import { DEMO_LOGIN, DEMO_PASSWORD, openApp } from './app.js';
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  worker: boolean;
+  demo: boolean;
+  demoCustomers: number;
+}
+
+export async function serve(opts: ServeOptions): Promise<void> {
+  const ctx = await openApp();
+  const ws = await resolveWorkspace(ctx);
+  const users = await ctx.db.kysely.selectFrom('users').select('login').where('workspace_id', '=', ws.id).execute();
+  let createdLogin = false;
+  if (users.length === 0) {
+    await createUser(ctx, ws.id, { login: DEMO_LOGIN, password: process.env.HUIKE_ADMIN_PASSWORD ?? DEMO_PASSWORD, name: '店长', role: 'owner' });
+    createdLogin = true;
+  }
+  if (opts.demo && (await isEmpty(ctx, ws.id))) {
+    process.stdout.write(`Loading the demo shop (${opts.demoCustomers.toLocaleString('en-US')} customers)…\n`);
+    const t0 = Date.now();
+    const s = await loadDemo(ctx, ws.id, {
+      customers: opts.demoCustomers,
+      onProgress: (done, total) => process.stdout.write(`\r  ${Math.round((done / total) * 100)}%`),
+    });
+    process.stdout.write(`\r  ${s.customers.toLocaleString('en-US')} customers, ${s.orders.toLocaleString('en-US')} orders in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+
+  const app = await buildServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
+  await app.listen({ port: opts.port, host: opts.host });
+  let worker: Worker | null = null;
+  if (opts.worker) worker = startWorker(ctx, { handlers: jobHandlers, schedules: true, log: (msg, extra) => app.log.info(extra ?? {}, msg) });
+
+  const shown = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;
+  const url = `http://${shown}:${opts.port}`;
+  const login = createdLogin || users.some((u) => u.login === DEMO_LOGIN) ? `${DEMO_LOGIN} / ${process.env.HUIKE_ADMIN_PASSWORD ? '(HUIKE_ADMIN_PASSWORD)' : DEMO_PASSWORD}` : users.map((u) => u.login).join(', ');
+  process.stdout.write(
+    [
+      '',
+      '  Huike 回客 is running',
+      `  Console & API   ${url}`,
+      `  API docs        ${url}/docs`,
+      `  Login           ${login}${createdLogin ? '   (change it: npx huike user passwd --login admin --password …)' : ''}`,
+      `  Database        ${ctx.db.label}`,
+      `  Worker          ${worker ? 'running in this process' : 'off (start one with: npx huike worker)'}`,
+      '',
+    ].join('\n') + '\n',
+  );
+
+  const stop = async () => {
+    await worker?.stop();
+    await app.close();
+    await ctx.db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}

@@ -1,0 +1,26 @@
+import { rm } from 'node:fs/promises';
+import { z } from 'zod';
+import { recomputeAllStats } from '../modules/customers/stats.js';
+import { executeRun, getRun } from '../modules/imports/service.js';
+import { IMPORT_JOB } from '../modules/imports/routes.js';
+import type { JobHandlers } from './worker.js';
+
+/** The job kinds Huike runs, by name. */
+export const jobHandlers: JobHandlers = {
+  [IMPORT_JOB]: async (ctx, job, { payload }) => {
+    const { runId } = z.object({ runId: z.string() }).parse(payload);
+    const run = await getRun(ctx, job.workspace_id, runId);
+    if (run.status === 'done' || run.status === 'failed') return;
+    try {
+      await executeRun(ctx, run);
+    } catch (e) {
+      // A file that is not an export will not become one on retry: the run says why.
+      const after = await getRun(ctx, job.workspace_id, runId);
+      if (after.status !== 'failed') throw e;
+    }
+    if (run.file_path) await rm(run.file_path, { force: true });
+  },
+  'stats.recompute': async (ctx, job) => {
+    await recomputeAllStats(ctx.db, job.workspace_id, ctx.now().toISOString());
+  },
+};

@@ -1,0 +1,6 @@
+/** Roles that may see phone numbers and addresses in full; everyone else sees 138****1234. */
+const SEES_PII = new Set(['owner', 'admin']);
+
+export function canSeePii(role: string): boolean {
+  return SEES_PII.has(role);
+}

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+export const ROLES = ['owner', 'admin', 'marketer', 'agent', 'analyst'] as const;
+
+export const loginInput = z.object({
+  login: z.string().trim().min(1, 'login is required'),
+  password: z.string().min(1, 'password is required'),
+  workspaceId: z.string().optional(),
+});
+
+export const userInput = z.object({
+  login: z.string().trim().min(2, 'login needs at least 2 characters').max(64).regex(/^[\w.@+-]+$/, 'login may use letters, digits and . @ + - _'),
+  password: z.string().min(8, 'password needs at least 8 characters'),
+  name: z.string().trim().min(1).max(64).optional(),
+  role: z.enum(ROLES).default('owner'),
+});
+
+export const meOutput = z.object({
+  user: z.object({ id: z.string(), login: z.string(), name: z.string(), role: z.string() }),
+  workspace: z.object({ id: z.string(), name: z.string(), timezone: z.string() }),
+  via: z.enum(['session', 'token']),
+});

@@ -1,0 +1,129 @@
+import { Conflict, Invalid, Unauthorized } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import { nowIso, type AppContext } from '../context.js';
+import { digest, hashPassword, newSecret, sameDigest, verifyPassword } from './passwords.js';
+import { loginInput, userInput } from './schema.js';
+import type { z } from 'zod';
+
+/**
+ * Accounts: users with scrypt-hashed passwords; a login opens a session (HttpOnly cookie); API
+ * tokens for scripts. A credential is "<kind>.<workspace>.<id>.<secret>": the workspace and id
+ * find the row by its primary key, the secret is compared against its stored digest.
+ */
+export const SESSION_DAYS = 14;
+export const SESSION_COOKIE = 'huike_session';
+
+export interface Principal {
+  workspaceId: string;
+  userId: string;
+  login: string;
+  role: string;
+  via: 'session' | 'token';
+}
+
+export async function createUser(ctx: AppContext, workspaceId: string, input: z.input<typeof userInput>) {
+  const v = userInput.parse(input);
+  const k = ctx.db.kysely;
+  const exists = await k.selectFrom('users').select('id').where('workspace_id', '=', workspaceId).where('login', '=', v.login).executeTakeFirst();
+  if (exists) throw new Conflict(`a user with login "${v.login}" already exists`);
+  const user = {
+    workspace_id: workspaceId,
+    id: newId(),
+    login: v.login,
+    name: v.name ?? v.login,
+    password_hash: await hashPassword(v.password),
+    role: v.role,
+    created_at: nowIso(ctx),
+    disabled_at: null,
+  };
+  await k.insertInto('users').values(user).execute();
+  return user;
+}
+
+export async function setPassword(ctx: AppContext, workspaceId: string, login: string, password: string) {
+  if (password.length < 8) throw new Invalid('password needs at least 8 characters');
+  const r = await ctx.db.kysely
+    .updateTable('users')
+    .set({ password_hash: await hashPassword(password) })
+    .where('workspace_id', '=', workspaceId)
+    .where('login', '=', login)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) throw new Invalid(`no user with login "${login}"`);
+}
+
+export async function login(ctx: AppContext, input: z.input<typeof loginInput>) {
+  const v = loginInput.parse(input);
+  let q = ctx.db.kysely.selectFrom('users').selectAll().where('login', '=', v.login).where('disabled_at', 'is', null);
+  if (v.workspaceId) q = q.where('workspace_id', '=', v.workspaceId);
+  const candidates = await q.execute();
+  for (const user of candidates) {
+    if (await verifyPassword(v.password, user.password_hash)) {
+      const secret = newSecret();
+      const id = newId();
+      const now = ctx.now();
+      await ctx.db.kysely
+        .insertInto('sessions')
+        .values({
+          workspace_id: user.workspace_id,
+          id,
+          user_id: user.id,
+          token_hash: digest(secret),
+          created_at: now.toISOString(),
+          expires_at: new Date(now.getTime() + SESSION_DAYS * 86_400_000).toISOString(),
+        })
+        .execute();
+      return { token: `s.${user.workspace_id}.${id}.${secret}`, user };
+    }
+  }
+  throw new Unauthorized('wrong login or password');
+}
+
+export async function logout(ctx: AppContext, token: string): Promise<void> {
+  const [kind, ws, id] = token.split('.');
+  if (kind !== 's' || !ws || !id) return;
+  await ctx.db.kysely.deleteFrom('sessions').where('workspace_id', '=', ws).where('id', '=', id).execute();
+}
+
+export async function createApiToken(ctx: AppContext, workspaceId: string, userId: string, name: string) {
+  if (!name.trim()) throw new Invalid('a token needs a name');
+  const secret = newSecret();
+  const id = newId();
+  await ctx.db.kysely
+    .insertInto('api_tokens')
+    .values({ workspace_id: workspaceId, id, user_id: userId, name: name.trim(), token_hash: digest(secret), created_at: nowIso(ctx), last_used_at: null, revoked_at: null })
+    .execute();
+  return { id, token: `t.${workspaceId}.${id}.${secret}` };
+}
+
+/** The principal a session cookie or bearer token stands for, or null. */
+export async function authenticate(ctx: AppContext, credential: string | undefined): Promise<Principal | null> {
+  if (!credential) return null;
+  const [kind, ws, id, secret] = credential.split('.');
+  if (!ws || !id || !secret) return null;
+  const k = ctx.db.kysely;
+  const now = nowIso(ctx);
+  if (kind === 's') {
+    const row = await k
+      .selectFrom('sessions as s')
+      .innerJoin('users as u', (j) => j.onRef('u.workspace_id', '=', 's.workspace_id').onRef('u.id', '=', 's.user_id'))
+      .select(['s.token_hash', 's.expires_at', 'u.id as user_id', 'u.login', 'u.role', 'u.disabled_at'])
+      .where('s.workspace_id', '=', ws)
+      .where('s.id', '=', id)
+      .executeTakeFirst();
+    if (!row || row.expires_at <= now || row.disabled_at || !sameDigest(row.token_hash, digest(secret))) return null;
+    return { workspaceId: ws, userId: row.user_id, login: row.login, role: row.role, via: 'session' };
+  }
+  if (kind === 't') {
+    const row = await k
+      .selectFrom('api_tokens as t')
+      .innerJoin('users as u', (j) => j.onRef('u.workspace_id', '=', 't.workspace_id').onRef('u.id', '=', 't.user_id'))
+      .select(['t.token_hash', 't.revoked_at', 'u.id as user_id', 'u.login', 'u.role', 'u.disabled_at'])
+      .where('t.workspace_id', '=', ws)
+      .where('t.id', '=', id)
+      .executeTakeFirst();
+    if (!row || row.revoked_at || row.disabled_at || !sameDigest(row.token_hash, digest(secret))) return null;
+    await k.updateTable('api_tokens').set({ last_used_at: now }).where('workspace_id', '=', ws).where('id', '=', id).execute();
+    return { workspaceId: ws, userId: row.user_id, login: row.login, role: row.role, via: 'token' };
+  }
+  return null;
+}

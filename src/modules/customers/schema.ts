@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+export const CUSTOMER_SORTS = ['last_order', 'spent', 'orders', 'newest'] as const;
+
+export const customerListQuery = z.object({
+  q: z.string().trim().max(100).optional().describe('nick, name, phone (full or last 4+ digits) or email'),
+  storeId: z.string().optional().describe('customers who ordered in this store'),
+  province: z.string().optional(),
+  minPaidOrders: z.coerce.number().int().min(0).optional(),
+  consent: z.enum(['granted', 'denied', 'unknown']).optional().describe('marketing consent'),
+  sort: z.enum(CUSTOMER_SORTS).default('last_order'),
+  cursor: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type CustomerListQuery = z.infer<typeof customerListQuery>;
+
+export const statsOutput = z.object({
+  ordersCount: z.number(),
+  paidOrders: z.number(),
+  totalSpentFen: z.number(),
+  aovFen: z.number(),
+  refundFen: z.number(),
+  refundOrders: z.number(),
+  spent12mFen: z.number(),
+  orders12m: z.number(),
+  firstOrderAt: z.string().nullable(),
+  lastOrderAt: z.string().nullable(),
+  firstPaidAt: z.string().nullable(),
+  lastPaidAt: z.string().nullable(),
+  favouriteCategory: z.string().nullable(),
+  province: z.string().nullable(),
+});
+
+export const customerSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  realName: z.string().nullable(),
+  phone: z.string().nullable(),
+  email: z.string().nullable(),
+  province: z.string().nullable(),
+  city: z.string().nullable(),
+  marketingConsent: z.string(),
+  createdAt: z.string(),
+  stats: statsOutput,
+});
+
+export const customerListOutput = z.object({ items: z.array(customerSummary), nextCursor: z.string().nullable() });

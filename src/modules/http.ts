@@ -1,0 +1,39 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { Unauthorized } from '../core/errors.js';
+import type { AppContext } from './context.js';
+import type { Principal } from './auth/service.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface ModuleOptions {
+  ctx: AppContext;
+  /** Where uploaded files are kept until their import has run. */
+  uploadDir: string;
+}
+
+/** Every module's routes get the app context. */
+export type ModuleRoutes = FastifyPluginAsyncZod<ModuleOptions>;
+
+export function principalOf(req: FastifyRequest): Principal {
+  if (!req.principal) throw new Unauthorized('log in or send an API token (Authorization: Bearer …)');
+  return req.principal;
+}
+
+export const errorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+export const idParams = z.object({ id: z.string().min(1) });
+
+export function sendCsv(reply: FastifyReply, fileName: string, body: string) {
+  return reply
+    .header('content-type', 'text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${fileName.replace(/[^\w.-]/g, '_')}"`)
+    .send(body);
+}

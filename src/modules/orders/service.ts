@@ -1,0 +1,88 @@
+import { sql } from 'kysely';
+import { NotFound } from '../../core/errors.js';
+import { maskPhone } from '../../core/pii.js';
+import type { OrderStatus } from '../../core/order-status.js';
+import { readJson } from '../../db/json.js';
+import type { AppContext } from '../context.js';
+import { canSeePii } from '../auth/roles.js';
+import { decodeCursor, encodeCursor } from '../pagination.js';
+import { orderListQuery, type OrderListQuery } from './schema.js';
+
+function orderRows(ctx: AppContext, workspaceId: string) {
+  return ctx.db.kysely
+    .selectFrom('orders as o')
+    .leftJoin('stores as st', (j) => j.onRef('st.workspace_id', '=', 'o.workspace_id').onRef('st.id', '=', 'o.store_id'))
+    .where('o.workspace_id', '=', workspaceId)
+    .selectAll('o')
+    .select('st.name as store_name');
+}
+type OrderRow = Awaited<ReturnType<ReturnType<typeof orderRows>['executeTakeFirstOrThrow']>>;
+
+function present(o: OrderRow, role: string) {
+  const pii = canSeePii(role);
+  return {
+    id: o.id,
+    storeId: o.store_id,
+    storeName: o.store_name,
+    externalId: o.external_id,
+    customerId: o.customer_id,
+    status: o.status as OrderStatus,
+    platformStatus: o.platform_status,
+    goodsFen: o.goods_fen,
+    shippingFen: o.shipping_fen,
+    discountFen: o.discount_fen,
+    totalFen: o.total_fen,
+    paidFen: o.paid_fen,
+    refundedFen: o.refunded_fen,
+    createdAt: o.created_at,
+    paidAt: o.paid_at,
+    shippedAt: o.shipped_at,
+    signedAt: o.signed_at,
+    closedAt: o.closed_at,
+    buyerNick: o.buyer_nick,
+    receiverName: o.receiver_name,
+    receiverPhone: pii ? o.receiver_phone : maskPhone(o.receiver_phone),
+    province: o.province,
+    city: o.city,
+    district: o.district,
+    address: pii ? o.address : o.address ? '****' : null,
+    buyerMessage: o.buyer_message,
+    sellerNote: o.seller_note,
+    source: o.source,
+    activity: o.activity,
+    title: o.title,
+    itemCount: o.item_count,
+  };
+}
+
+export async function listOrders(ctx: AppContext, workspaceId: string, input: OrderListQuery, role: string) {
+  const q = orderListQuery.parse(input);
+  let query = orderRows(ctx, workspaceId);
+  if (q.storeId) query = query.where('o.store_id', '=', q.storeId);
+  if (q.customerId) query = query.where('o.customer_id', '=', q.customerId);
+  if (q.status) query = query.where('o.status', '=', q.status);
+  if (q.from) query = query.where('o.created_at', '>=', new Date(q.from).toISOString());
+  if (q.to) query = query.where('o.created_at', '<', new Date(q.to).toISOString());
+  if (q.q) query = query.where((eb) => eb.or([eb('o.external_id', '=', q.q!), eb('o.buyer_nick', '=', q.q!)]));
+  if (q.cursor) {
+    const cur = decodeCursor(q.cursor);
+    const v = String(cur.value);
+    const cast = ctx.db.dialect === 'postgres' ? sql`::timestamptz` : sql``;
+    query = query.where(sql<boolean>`(o.created_at < ${v}${cast} OR (o.created_at = ${v}${cast} AND o.id < ${cur.id}))`);
+  }
+  const rows = await query.orderBy('o.created_at', 'desc').orderBy('o.id', 'desc').limit(q.limit + 1).execute();
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return { items: page.map((r) => present(r, role)), nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null };
+}
+
+export async function orderDetail(ctx: AppContext, workspaceId: string, id: string, role: string) {
+  const row = await orderRows(ctx, workspaceId).where('o.id', '=', id).executeTakeFirst();
+  if (!row) throw new NotFound(`order ${id} not found`);
+  const items = await ctx.db.kysely.selectFrom('order_items').selectAll().where('workspace_id', '=', workspaceId).where('order_id', '=', id).orderBy('line_key').execute();
+  return {
+    ...present(row, role),
+    items: items.map((i) => ({ lineKey: i.line_key, title: i.title, sku: i.sku, category: i.category, quantity: i.quantity, priceFen: i.price_fen, refundStatus: i.refund_status })),
+    raw: readJson<Record<string, unknown>>(row.raw) ?? {},
+  };
+}

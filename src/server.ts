@@ -1,0 +1,101 @@
+import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { join } from 'node:path';
+import { ZodError } from 'zod';
+import { DomainError, type ErrorCode } from './core/errors.js';
+import type { AppContext } from './modules/context.js';
+import { authenticate, SESSION_COOKIE } from './modules/auth/service.js';
+import { authRoutes } from './modules/auth/routes.js';
+import { customerRoutes } from './modules/customers/routes.js';
+import { importRoutes } from './modules/imports/routes.js';
+import { orderRoutes } from './modules/orders/routes.js';
+import { storeRoutes } from './modules/stores/routes.js';
+import { jobRoutes } from './jobs/routes.js';
+
+const STATUS: Record<ErrorCode, number> = { invalid: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409 };
+const PUBLIC = new Set(['/api/v1/health', '/api/v1/auth/login']);
+
+export interface ServerOptions {
+  logger?: boolean | object;
+  dataDir?: string;
+  /** Max upload size in bytes (default 2 GiB). */
+  uploadLimit?: number;
+}
+
+function zodDetails(e: ZodError) {
+  return e.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+}
+
+export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: opts.logger ?? false, trustProxy: true }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((err: FastifyError | DomainError | ZodError, req, reply) => {
+    if (err instanceof DomainError) {
+      return reply.code(STATUS[err.code]).send({ error: { code: err.code, message: err.message, details: err.details } });
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const details = err.validation.map((v) => ({ path: `${err.validationContext ?? ''}${v.instancePath.replace(/\//g, '.')}`, message: v.message }));
+      const message = details.map((d) => `${d.path}: ${d.message}`).join('; ');
+      return reply.code(400).send({ error: { code: 'invalid', message: `invalid request — ${message}`, details } });
+    }
+    if (err instanceof ZodError) {
+      const details = zodDetails(err);
+      return reply.code(400).send({ error: { code: 'invalid', message: details.map((d) => `${d.path || 'input'}: ${d.message}`).join('; '), details } });
+    }
+    const status = (err as FastifyError).statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send({ error: { code: (err as FastifyError).code ?? 'invalid', message: err.message } });
+    }
+    req.log.error(err);
+    return reply.code(500).send({ error: { code: 'internal', message: 'internal error: the server log has the details' } });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
+
+  await app.register(cookie);
+  await app.register(multipart, { limits: { fileSize: opts.uploadLimit ?? 2 * 1024 ** 3, files: 1 } });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Huike (回客) API', version: '1', description: 'Customer & member-marketing CRM for online shops. Amounts are integer fen; times are UTC ISO 8601.' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+          token: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req) => {
+    const path = req.url.split('?')[0]!;
+    if (!path.startsWith('/api/') || PUBLIC.has(path)) return;
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    req.principal = await authenticate(ctx, bearer ?? req.cookies[SESSION_COOKIE]);
+    if (!req.principal) throw new DomainError('unauthorized', 'log in (POST /api/v1/auth/login) or send an API token: Authorization: Bearer <token>');
+  });
+
+  app.get('/api/v1/health', { schema: { tags: ['health'], summary: 'Liveness and database check' } }, async () => {
+    await ctx.db.kysely.selectFrom('workspaces').select('id').limit(1).execute();
+    return { status: 'ok', database: ctx.db.dialect };
+  });
+
+  const moduleOpts = { ctx, uploadDir: join(opts.dataDir ?? 'data', 'uploads'), prefix: '/api/v1' };
+  await app.register(authRoutes, moduleOpts);
+  await app.register(storeRoutes, moduleOpts);
+  await app.register(customerRoutes, moduleOpts);
+  await app.register(orderRoutes, moduleOpts);
+  await app.register(importRoutes, moduleOpts);
+  await app.register(jobRoutes, moduleOpts);
+
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
+  return app;
+}
