@@ -26,8 +26,43 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+// Intl formatting is the slow part of reading an export, so offsets are cached: per zone and year
+// when the zone keeps one offset all year (Asia/Shanghai and every zone without DST), otherwise
+// per quarter hour (DST changes happen on quarter hours).
+const QUARTER_MS = 15 * 60_000;
+const offsets = new Map<string, number>();
+const yearOffsets = new Map<string, number | null>();
+
+function fixedOffsetOfYear(timeZone: string, utcMs: number): number | null {
+  const year = new Date(utcMs).getUTCFullYear();
+  const key = `${timeZone}|${year}`;
+  let fixed = yearOffsets.get(key);
+  if (fixed === undefined) {
+    // Samples every half month: any offset change lasting over 15 days (all DST rules, even
+    // Morocco's Ramadan suspension) shows up in them.
+    const samples = Array.from({ length: 24 }, (_, i) => computeOffset(timeZone, Date.UTC(year, i >> 1, i % 2 === 0 ? 1 : 16)));
+    samples.push(computeOffset(timeZone, Date.UTC(year, 11, 31, 23)));
+    fixed = samples.every((o) => o === samples[0]) ? samples[0]! : null;
+    yearOffsets.set(key, fixed);
+  }
+  return fixed;
+}
+
 /** Offset of `timeZone` from UTC at the instant `utcMs`, in minutes (Asia/Shanghai → 480). */
 export function zoneOffsetMinutes(timeZone: string, utcMs: number): number {
+  const fixed = fixedOffsetOfYear(timeZone, utcMs);
+  if (fixed !== null) return fixed;
+  const key = `${timeZone}|${Math.floor(utcMs / QUARTER_MS)}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    if (offsets.size > 50_000) offsets.clear();
+    offset = computeOffset(timeZone, Math.floor(utcMs / QUARTER_MS) * QUARTER_MS);
+    offsets.set(key, offset);
+  }
+  return offset;
+}
+
+function computeOffset(timeZone: string, utcMs: number): number {
   const parts = formatterFor(timeZone).formatToParts(new Date(utcMs));
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));

@@ -74,6 +74,33 @@ export function openDatabase(url: string = databaseUrlFromEnv(), opts: { poolSiz
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('synchronous = NORMAL');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { kysely, dialect: 'sqlite', label: `sqlite:${path}`, close: () => kysely.destroy() };
+}
+
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements are reusable, and preparing a
+ * 250-row INSERT costs more than running it. Keep the most recent statements by SQL text.
+ */
+function withStatementCache(db: SqliteDatabase.Database, size = 200): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop !== 'prepare') {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      }
+      return (source: string) => {
+        let stmt = cache.get(source);
+        if (stmt) {
+          cache.delete(source); // re-insert: Map order is the LRU order
+        } else {
+          stmt = target.prepare(source);
+          if (cache.size >= size) cache.delete(cache.keys().next().value!);
+        }
+        cache.set(source, stmt);
+        return stmt;
+      };
+    },
+  });
 }
