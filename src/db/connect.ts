@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import type { Database } from './types.js';
 
@@ -48,7 +48,7 @@ const pgTypes = {
   },
 };
 
-export function openDatabase(url: string = databaseUrlFromEnv(), opts: { poolSize?: number } = {}): Db {
+export function openDatabase(url: string = databaseUrlFromEnv(), opts: { poolSize?: number; log?: (e: LogEvent) => void } = {}): Db {
   if (/^postgres(ql)?:\/\//.test(url)) {
     const pool = new pg.Pool({
       connectionString: url,
@@ -56,7 +56,7 @@ export function openDatabase(url: string = databaseUrlFromEnv(), opts: { poolSiz
       types: pgTypes as unknown as pg.CustomTypesConfig,
       options: '-c timezone=UTC',
     });
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: opts.log });
     return {
       kysely,
       dialect: 'postgres',
@@ -74,7 +74,7 @@ export function openDatabase(url: string = databaseUrlFromEnv(), opts: { poolSiz
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('synchronous = NORMAL');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log: opts.log });
   return { kysely, dialect: 'sqlite', label: `sqlite:${path}`, close: () => kysely.destroy() };
 }
 

@@ -1,7 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { computeCustomerStats, twelveMonthCutoff, type CustomerStats, type StatsOrder } from '../../core/stats.js';
 import type { OrderStatus } from '../../core/order-status.js';
-import type { Db } from '../../db/connect.js';
+import type { Db, Dialect } from '../../db/connect.js';
+import { bulkInsert } from '../../db/bulk.js';
 import type { Database } from '../../db/types.js';
 import { chunks } from '../context.js';
 
@@ -33,7 +34,7 @@ function toRow(workspaceId: string, customerId: string, s: CustomerStats, asOf: 
  * Incremental path: the stats of the customers an import or order change touched, from their
  * orders, computed by core/stats.ts (the definition) and written in the same transaction.
  */
-export async function refreshCustomerStats(db: Executor, workspaceId: string, customerIds: Iterable<string>, asOf: string): Promise<void> {
+export async function refreshCustomerStats(db: Executor, dialect: Dialect, workspaceId: string, customerIds: Iterable<string>, asOf: string): Promise<void> {
   const ids = [...new Set(customerIds)];
   for (const part of chunks(ids, 500)) {
     const orders = await db
@@ -69,31 +70,7 @@ export async function refreshCustomerStats(db: Executor, workspaceId: string, cu
       });
     }
     const rows = [...byCustomer].map(([id, list]) => toRow(workspaceId, id, computeCustomerStats(list, asOf), asOf));
-    for (const batch of chunks(rows, 400)) {
-      await db
-        .insertInto('customer_stats')
-        .values(batch)
-        .onConflict((oc) =>
-          oc.columns(['workspace_id', 'customer_id']).doUpdateSet((eb) => ({
-            orders_count: eb.ref('excluded.orders_count'),
-            paid_orders: eb.ref('excluded.paid_orders'),
-            first_order_at: eb.ref('excluded.first_order_at'),
-            last_order_at: eb.ref('excluded.last_order_at'),
-            first_paid_at: eb.ref('excluded.first_paid_at'),
-            last_paid_at: eb.ref('excluded.last_paid_at'),
-            total_spent_fen: eb.ref('excluded.total_spent_fen'),
-            refund_fen: eb.ref('excluded.refund_fen'),
-            refund_orders: eb.ref('excluded.refund_orders'),
-            aov_fen: eb.ref('excluded.aov_fen'),
-            spent_12m_fen: eb.ref('excluded.spent_12m_fen'),
-            orders_12m: eb.ref('excluded.orders_12m'),
-            favourite_category: eb.ref('excluded.favourite_category'),
-            province: eb.ref('excluded.province'),
-            as_of: eb.ref('excluded.as_of'),
-          })),
-        )
-        .execute();
-    }
+    await bulkInsert(db, dialect, 'customer_stats', rows, { onConflict: { key: ['workspace_id', 'customer_id'] } });
   }
 }
 

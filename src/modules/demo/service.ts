@@ -120,7 +120,7 @@ async function addProfiles(ctx: AppContext, workspaceId: string, people: DemoPer
           .where('id', '=', id)
           .execute();
       }
-      await refreshCustomerStats(trx, workspaceId, inquiry, now);
+      await refreshCustomerStats(trx, ctx.db.dialect, workspaceId, inquiry, now);
     });
   }
 }

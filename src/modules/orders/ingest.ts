@@ -7,6 +7,7 @@ import type { ItemsRecord, OrderRecord, RowError } from '../../core/formats/type
 import type { Insertable } from 'kysely';
 import type { Database, Store } from '../../db/types.js';
 import { writeJson } from '../../db/json.js';
+import { bulkInsert } from '../../db/bulk.js';
 import { chunks, type AppContext } from '../context.js';
 import { refreshCustomerStats } from '../customers/stats.js';
 
@@ -243,10 +244,9 @@ export async function ingestBatch(
     if (stored.customer_id) affected.add(stored.customer_id);
   }
 
-  for (const part of chunks(newCustomers, 400)) await trx.insertInto('customers').values(part).execute();
-  for (const part of chunks(newIdentities, 900)) {
-    await trx.insertInto('customer_identities').values(part).onConflict((oc) => oc.doNothing()).execute();
-  }
+  const dialect = ctx.db.dialect;
+  await bulkInsert(trx, dialect, 'customers', newCustomers);
+  await bulkInsert(trx, dialect, 'customer_identities', newIdentities, { onConflict: 'ignore' });
   for (const [customerId, granted] of consent) {
     await trx
       .updateTable('customers')
@@ -256,7 +256,7 @@ export async function ingestBatch(
       .where('marketing_consent', '<>', granted ? 'granted' : 'denied')
       .execute();
   }
-  for (const part of chunks(inserts, 250)) await trx.insertInto('orders').values(part).execute();
+  await bulkInsert(trx, dialect, 'orders', inserts, { jsonColumns: ['raw'] });
   for (const u of updates) {
     await trx
       .updateTable('orders')
@@ -286,9 +286,9 @@ export async function ingestBatch(
         refund_status: it.refundStatus,
       })),
     );
-    for (const part of chunks(rows, 800)) await trx.insertInto('order_items').values(part).execute();
+    await bulkInsert(trx, dialect, 'order_items', rows);
     summary.itemsWritten += rows.length;
   }
-  await refreshCustomerStats(trx, ws, affected, now);
+  await refreshCustomerStats(trx, dialect, ws, affected, now);
   return summary;
 }

@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { writeTaobaoExport } from '../src/modules/demo/taobao-export.js';
+
+/**
+ * `npm run bench -- import [--rows N]`: a Taobao-format GBK export of N rows (default 1M) imported
+ * into a fresh SQLite file and a fresh PostgreSQL database, against the raw baseline measured in
+ * the same run on the same file: reading, decoding and parsing it, then plain prepared INSERTs of
+ * the parsed rows into one table in one transaction (SQLite) or COPY (PostgreSQL).
+ */
+const MEASURE = fileURLToPath(new URL('./measure.js', import.meta.url));
+
+interface Result {
+  task: string;
+  ms: number;
+  rows: number;
+  maxRssMb: number;
+}
+
+function measure(task: string, file: string, url: string): Result {
+  const r = spawnSync(process.execPath, [MEASURE, task, file, url], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`${task} failed:\n${r.stdout}\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Result;
+}
+
+async function freshPg(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `huike_bench_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const d = new pg.Client({ connectionString: adminUrl });
+      await d.connect();
+      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await d.end();
+    },
+  };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+export async function benchImport(args: string[]): Promise<void> {
+  const rowsArg = args.indexOf('--rows');
+  const rows = rowsArg >= 0 ? Number(args[rowsArg + 1]) : 1_000_000;
+  const dataDir = join(tmpdir(), 'huike-bench');
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, `taobao-${rows}.csv`);
+  if (!existsSync(file)) {
+    process.stdout.write(`generating a ${fmt(rows)}-row Taobao GBK export…\n`);
+    await writeTaobaoExport(file, rows);
+  }
+  process.stdout.write(`file: ${file} (${(statSync(file).size / 1024 ** 2).toFixed(0)} MB)\n\n`);
+
+  const report = (label: string, base: Result, ours: Result) => {
+    const baseRate = (base.rows / base.ms) * 1000;
+    const ourRate = (ours.rows / ours.ms) * 1000;
+    process.stdout.write(
+      [
+        `${label}`,
+        `  baseline  ${fmt(baseRate).padStart(9)} rows/s  (${(base.ms / 1000).toFixed(1)} s, peak RSS ${base.maxRssMb} MB)`,
+        `  huike     ${fmt(ourRate).padStart(9)} rows/s  (${(ours.ms / 1000).toFixed(1)} s, peak RSS ${ours.maxRssMb} MB)`,
+        `  ratio     ${(ourRate / baseRate).toFixed(2)} of baseline (target ≥ 0.50); peak RSS ${ours.maxRssMb < 500 ? 'under' : 'OVER'} 500 MB`,
+        '',
+      ].join('\n') + '\n',
+    );
+  };
+
+  const dir = mkdtempSync(join(tmpdir(), 'huike-bench-db-'));
+  try {
+    const base = measure('baseline-sqlite', file, `sqlite:${join(dir, 'baseline.db')}`);
+    const ours = measure('huike', file, `sqlite:${join(dir, 'huike.db')}`);
+    report(`SQLite — ${fmt(rows)} rows`, base, ours);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const pgUrl = process.env.HUIKE_BENCH_PG_URL ?? process.env.HUIKE_TEST_PG_URL ?? (process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined);
+  if (!pgUrl) {
+    process.stdout.write('PostgreSQL: skipped (set HUIKE_BENCH_PG_URL to a server where the bench may create databases)\n');
+    return;
+  }
+  const a = await freshPg(pgUrl);
+  const b = await freshPg(pgUrl);
+  try {
+    const base = measure('baseline-postgres', file, a.url);
+    const ours = measure('huike', file, b.url);
+    report(`PostgreSQL — ${fmt(rows)} rows`, base, ours);
+  } finally {
+    await a.drop();
+    await b.drop();
+  }
+}

@@ -1,0 +1,14 @@
+import { benchImport } from './import.js';
+
+/** `npm run bench -- <name> [options]`: benchmarks that print ratios against a baseline measured in the same run. */
+const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
+  import: benchImport,
+};
+
+const [name = 'import', ...args] = process.argv.slice(2);
+const bench = BENCHES[name];
+if (!bench) {
+  process.stderr.write(`unknown benchmark "${name}" (one of: ${Object.keys(BENCHES).join(', ')})\n`);
+  process.exit(1);
+}
+await bench(args);
