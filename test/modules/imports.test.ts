@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { importFile } from '../../src/modules/imports/service.js';
+import { executeRun, getRun, importFile, presentRun } from '../../src/modules/imports/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases, fixture, type TestEnv } from '../helpers.js';
 
@@ -125,5 +125,30 @@ describeBothDatabases('Taobao import', (env) => {
     const { ctx, workspaceId } = env();
     const store = await ensureStore(ctx, workspaceId, '回客旗舰店', 'taobao');
     await expect(importFile(ctx, { workspaceId, store, format: 'taobao', filePath: fixture('not-an-export.csv') })).rejects.toThrow(/not a 淘宝\/天猫订单报表.*订单编号/);
+  });
+});
+
+describeBothDatabases('import runs', (env) => {
+  it('a run retried after its worker died starts over without clashing with its earlier errors', async () => {
+    const { ctx, workspaceId } = env();
+    const store = await ensureStore(ctx, workspaceId, '重试店', 'taobao');
+    const first = await importFile(ctx, { workspaceId, store, format: 'taobao', filePath: fixture('taobao-orders-gbk.csv') });
+    // As if the worker had died: the run is still "running" with progress recorded.
+    await ctx.db.kysely.updateTable('import_runs').set({ status: 'running' }).where('id', '=', first.id).execute();
+    const again = await executeRun(ctx, await getRun(ctx, workspaceId, first.id));
+    expect(again.status).toBe('done');
+    expect(again.rows_rejected).toBe(5);
+    expect(again.orders_unchanged).toBe(12);
+    expect(again.message).toMatch(/resumed/);
+    const errors = await ctx.db.kysely.selectFrom('import_errors').select('seq').where('run_id', '=', first.id).execute();
+    expect(errors).toHaveLength(5);
+  });
+
+  it('a run that stopped reporting progress shows as interrupted', async () => {
+    const { ctx, workspaceId } = env();
+    const [run] = await ctx.db.kysely.selectFrom('import_runs').selectAll().where('workspace_id', '=', workspaceId).execute();
+    const stuck = { ...run!, status: 'running', updated_at: '2026-11-23T03:00:00.000Z' };
+    expect(presentRun(stuck, new Date('2026-11-23T03:05:00.000Z')).status).toBe('running');
+    expect(presentRun(stuck, new Date('2026-11-23T03:11:00.000Z')).status).toBe('interrupted');
   });
 });

@@ -96,7 +96,7 @@ export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir }) =
           await enqueue(trx, { workspaceId: p.workspaceId, kind: IMPORT_JOB, payload: { runId: run.id }, maxAttempts: 3, dedupeKey: run.id }, nowIso(ctx));
         });
         reply.code(202);
-        return presentRun(await getRun(ctx, p.workspaceId, run.id));
+        return presentRun(await getRun(ctx, p.workspaceId, run.id), ctx.now());
       } catch (e) {
         if (saved) await rm(saved.path, { force: true });
         throw e;
@@ -105,10 +105,10 @@ export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir }) =
   );
 
   app.get('/imports', { schema: { tags, summary: 'Recent imports', response: { 200: z.object({ items: z.array(runOutput) }) } } }, async (req) => ({
-    items: (await listRuns(ctx, principalOf(req).workspaceId)).map(presentRun),
+    items: (await listRuns(ctx, principalOf(req).workspaceId)).map((r) => presentRun(r, ctx.now())),
   }));
   app.get('/imports/:id', { schema: { tags, summary: 'An import and its progress', params: idParams, response: { 200: runOutput } } }, async (req) =>
-    presentRun(await getRun(ctx, principalOf(req).workspaceId, req.params.id)),
+    presentRun(await getRun(ctx, principalOf(req).workspaceId, req.params.id), ctx.now()),
   );
   app.get(
     '/imports/:id/errors',

@@ -1,3 +1,5 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Invalid, NotFound } from '../../core/errors.js';
 import { ExportReader, specFor, type ImportFormat, type ItemsRecord, type OrderRecord, type RowError } from '../../core/formats/index.js';
@@ -83,7 +85,7 @@ export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (
   const progress: ImportProgress = {
     rowsRead: 0,
     bytesRead: 0,
-    bytesTotal: await fileSize(path),
+    bytesTotal: 0,
     ordersCreated: 0,
     ordersUpdated: 0,
     ordersUnchanged: 0,
@@ -92,9 +94,16 @@ export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (
   };
   let itemsWritten = 0;
   let errorSeq = 0;
-  await db.updateTable('import_runs').set({ status: 'running', bytes_total: progress.bytesTotal, updated_at: nowIso(ctx) }).where('workspace_id', '=', run.workspace_id).where('id', '=', run.id).execute();
+  // A run retried after its worker died starts over: its counters describe the new attempt, and
+  // orders the first attempt wrote count as unchanged.
+  const resumed = run.rows_read > 0;
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('import_errors').where('workspace_id', '=', run.workspace_id).where('run_id', '=', run.id).execute();
+    await trx.updateTable('import_runs').set({ status: 'running', updated_at: nowIso(ctx) }).where('workspace_id', '=', run.workspace_id).where('id', '=', run.id).execute();
+  });
 
   const finish = async (status: 'done' | 'failed', message: string | null) => {
+    if (resumed && status === 'done') message = 'resumed after an interruption: orders written before it count as unchanged';
     await db
       .updateTable('import_runs')
       .set({ status, message, finished_at: nowIso(ctx), updated_at: nowIso(ctx), bytes_read: progress.bytesRead })
@@ -107,6 +116,8 @@ export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (
   let reader: ExportReader;
   let rows: AsyncGenerator<{ line: number; cells: unknown[] }>;
   try {
+    progress.bytesTotal = await fileSize(path);
+    await db.updateTable('import_runs').set({ bytes_total: progress.bytesTotal }).where('workspace_id', '=', run.workspace_id).where('id', '=', run.id).execute();
     reader = new ExportReader(specFor(run.format as ImportFormat, run.mapping === null ? undefined : readJson(run.mapping)), store.timezone);
     const file = await readRows(path, (n) => (progress.bytesRead += n));
     rows = file.rows;
@@ -192,8 +203,13 @@ export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (
 
 /** Imports a file now (CLI): records the run, then executes it. */
 export async function importFile(ctx: AppContext, input: StartImportInput, onProgress?: (p: ImportProgress) => void): Promise<ImportRun> {
-  // Validate the format and mapping before anything is recorded.
+  // Validate the format, mapping and file before anything is recorded.
   specFor(input.format, input.mapping);
+  try {
+    await access(input.filePath, constants.R_OK);
+  } catch {
+    throw new Invalid(`cannot read the file ${input.filePath}`);
+  }
   const run = newRun(ctx, input, 'running');
   await ctx.db.kysely.insertInto('import_runs').values(run).execute();
   return executeRun(ctx, await getRun(ctx, input.workspaceId, run.id), onProgress);
@@ -226,13 +242,17 @@ export async function runErrorsCsv(ctx: AppContext, workspaceId: string, runId: 
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
-export function presentRun(r: ImportRun) {
+/** A run whose process was killed stops reporting progress; after this long it shows as interrupted. */
+export const STALE_RUN_MS = 10 * 60_000;
+
+export function presentRun(r: ImportRun, now: Date = new Date()) {
+  const stale = r.status === 'running' && now.getTime() - Date.parse(r.updated_at) > STALE_RUN_MS;
   return {
     id: r.id,
     storeId: r.store_id,
     format: r.format,
     fileName: r.file_name,
-    status: r.status,
+    status: stale ? 'interrupted' : r.status,
     rowsRead: r.rows_read,
     ordersCreated: r.orders_created,
     ordersUpdated: r.orders_updated,

@@ -1,0 +1,75 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { describeBothDatabases, fixture } from '../helpers.js';
+import { exited, spawnTs, waitFor } from '../support/processes.js';
+
+const CLI = 'src/cli/index.ts';
+
+async function run(args: string[], url: string) {
+  const child = spawnTs(CLI, args, { DATABASE_URL: url });
+  const code = await exited(child);
+  return { code, out: child.output() };
+}
+
+describeBothDatabases('huike CLI', (env) => {
+  it('serve on an empty database loads the demo shop and prints the URL and a login that works', async () => {
+    const { url } = env();
+    const port = 40000 + Math.floor(Math.random() * 20000);
+    const child = spawnTs(CLI, ['serve', '--port', String(port), '--demo-customers', '300'], { DATABASE_URL: url });
+    try {
+      const banner = await waitFor('the banner', async () => (child.output().includes('API docs') ? child.output() : null), 60_000, 100);
+      expect(banner).toContain(`http://127.0.0.1:${port}`);
+      const login = /Login\s+(\S+) \/ (\S+)/.exec(banner)!;
+      expect(login[1]).toBe('admin');
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ login: login[1], password: login[2] }),
+      });
+      expect(res.status).toBe(200);
+      const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+      const customers = (await (await fetch(`http://127.0.0.1:${port}/api/v1/customers?limit=5`, { headers: { cookie } })).json()) as { items: { stats: { paidOrders: number } }[] };
+      expect(customers.items).toHaveLength(5);
+      expect(customers.items[0]!.stats.paidOrders).toBeGreaterThan(0);
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  });
+
+  it('import prints a summary, writes rejected rows, and a second run changes nothing', async () => {
+    const { url } = env();
+    const errors = join(mkdtempSync(join(tmpdir(), 'huike-cli-')), 'errors.csv');
+    const first = await run(['import', fixture('taobao-orders-gbk.csv'), '--store', '命令行店', '--format', 'taobao', '--errors-out', errors], url);
+    expect(first.code, first.out).toBe(0);
+    expect(first.out).toMatch(/orders created\s+12/);
+    expect(first.out).toMatch(/rows rejected\s+5/);
+    expect(first.out).toMatch(/line 14, 订单状态: unknown order status "神秘状态"/);
+    expect(readFileSync(errors, 'utf8').split('\r\n').filter(Boolean)).toHaveLength(6);
+    const second = await run(['import', fixture('taobao-orders-gbk.csv'), '--store', '命令行店', '--format', 'taobao'], url);
+    expect(second.out).toMatch(/orders created\s+0/);
+    expect(second.out).toMatch(/orders unchanged\s+12/);
+  });
+
+  it('bad input is refused with a message and a non-zero exit', async () => {
+    const { url } = env();
+    const bad = await run(['import', fixture('taobao-orders-gbk.csv'), '--store', 'x', '--format', 'ebay'], url);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/--format must be one of/);
+    const missing = await run(['import', '/nonexistent.csv', '--store', 'x', '--format', 'taobao'], url);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toMatch(/cannot read the file \/nonexistent.csv/);
+  });
+
+  it('recompute and token create work from the command line', async () => {
+    const { url } = env();
+    const r = await run(['recompute'], url);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/stats of \d+ customers recomputed/);
+    const t = await run(['token', 'create', '--name', 'erp'], url);
+    expect(t.code, t.out).toBe(0);
+    expect(t.out).toMatch(/^t\.[0-9A-Z]+\.[0-9A-Z]+\.\S+/);
+  });
+});
