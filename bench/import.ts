@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { createScratchDatabase } from '../src/db/scratch.js';
 import { writeTaobaoExport } from '../src/modules/demo/taobao-export.js';
 
 /**
@@ -25,25 +25,6 @@ function measure(task: string, file: string, url: string): Result {
   const r = spawnSync(process.execPath, [MEASURE, task, file, url], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`${task} failed:\n${r.stdout}\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Result;
-}
-
-async function freshPg(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `huike_bench_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const d = new pg.Client({ connectionString: adminUrl });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
-    },
-  };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -88,8 +69,8 @@ export async function benchImport(args: string[]): Promise<void> {
     process.stdout.write('PostgreSQL: skipped (set HUIKE_BENCH_PG_URL to a server where the bench may create databases)\n');
     return;
   }
-  const a = await freshPg(pgUrl);
-  const b = await freshPg(pgUrl);
+  const a = await createScratchDatabase(pgUrl, 'huike_bench');
+  const b = await createScratchDatabase(pgUrl, 'huike_bench');
   try {
     const base = measure('baseline-postgres', file, a.url);
     const ours = measure('huike', file, b.url);

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { openDatabase, type Db } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
+import { createScratchDatabase } from '../src/db/scratch.js';
 import type { AppContext } from '../src/modules/context.js';
 import { createWorkspace } from '../src/modules/workspaces/service.js';
 
@@ -30,22 +30,7 @@ export async function freshDatabaseUrl(kind: 'sqlite' | 'postgres'): Promise<{ u
     return { url: `sqlite:${join(dir, 'test.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   if (!PG_URL) throw new Error('HUIKE_TEST_PG_URL is not set');
-  const name = `huike_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(PG_URL);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const a = new pg.Client({ connectionString: PG_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    },
-  };
+  return createScratchDatabase(PG_URL, 'huike_t');
 }
 
 export const DIALECTS: ('sqlite' | 'postgres')[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -76,4 +61,15 @@ export function describeBothDatabases(name: string, fn: (env: () => TestEnv) => 
       });
     });
   }
+}
+
+/** The stats row of the customer with this display name. */
+export async function statsOf(env: TestEnv, displayName: string) {
+  return env.db.kysely
+    .selectFrom('customer_stats as s')
+    .innerJoin('customers as c', (j) => j.onRef('c.workspace_id', '=', 's.workspace_id').onRef('c.id', '=', 's.customer_id'))
+    .selectAll('s')
+    .where('c.workspace_id', '=', env.workspaceId)
+    .where('c.display_name', '=', displayName)
+    .executeTakeFirstOrThrow();
 }

@@ -9,6 +9,16 @@ export async function openApp(): Promise<AppContext & { db: Db }> {
   return { db, now: () => new Date() };
 }
 
+/** Runs one command against the database and closes it afterwards, whatever happens. */
+export async function withApp<T>(fn: (ctx: AppContext & { db: Db }) => Promise<T>): Promise<T> {
+  const ctx = await openApp();
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.db.close();
+  }
+}
+
 export function fail(e: unknown): never {
   process.stderr.write(`huike: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);

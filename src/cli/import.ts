@@ -6,7 +6,7 @@ import { importFile, runErrorsCsv } from '../modules/imports/service.js';
 import { platformForFormat } from '../modules/imports/routes.js';
 import { ensureStore } from '../modules/stores/service.js';
 import { resolveWorkspace } from '../modules/workspaces/service.js';
-import { openApp } from './app.js';
+import { withApp } from './app.js';
 
 export interface ImportOptions {
   store: string;
@@ -29,8 +29,7 @@ export async function importCommand(file: string, opts: ImportOptions): Promise<
     }
   }
   specFor(format, mapping);
-  const ctx = await openApp();
-  try {
+  await withApp(async (ctx) => {
     const ws = await resolveWorkspace(ctx, opts.workspace);
     const store = await ensureStore(ctx, ws.id, opts.store, platformForFormat(format));
     const bar = opts.progress && process.stderr.isTTY
@@ -70,7 +69,5 @@ export async function importCommand(file: string, opts: ImportOptions): Promise<
       } else out.push('  (--errors-out FILE.csv writes them all; the API serves them at /api/v1/imports/<run id>/errors.csv)');
     }
     process.stdout.write(out.join('\n') + '\n');
-  } finally {
-    await ctx.db.close();
-  }
+  });
 }

@@ -8,7 +8,7 @@ import { jobHandlers } from '../jobs/handlers.js';
 import { startWorker } from '../jobs/worker.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { openDatabase } from '../db/connect.js';
-import { fail, openApp } from './app.js';
+import { fail, openApp, withApp } from './app.js';
 import { importCommand } from './import.js';
 import { serve } from './serve.js';
 
@@ -78,14 +78,11 @@ program
   .option('--seed <n>', 'random seed', int('seed'), 20241111)
   .option('--workspace <id|name>', 'workspace (default: the first)')
   .action(async (o) => {
-    const ctx = await openApp();
-    try {
+    await withApp(async (ctx) => {
       const ws = await resolveWorkspace(ctx, o.workspace);
       const s = await loadDemo(ctx, ws.id, { customers: o.customers, seed: o.seed, onProgress: (d, t) => process.stderr.write(`\r${Math.round((d / t) * 100)}%`) });
       process.stdout.write(`\rdemo shop loaded: ${s.customers} customers, ${s.orders} orders in ${s.stores.join(', ')}\n`);
-    } finally {
-      await ctx.db.close();
-    }
+    });
   });
 
 const user = program.command('user').description('manage console users');
@@ -97,14 +94,11 @@ user
   .option('--role <role>', ROLES.join(' | '), 'owner')
   .option('--workspace <id|name>')
   .action(async (o) => {
-    const ctx = await openApp();
-    try {
+    await withApp(async (ctx) => {
       const ws = await resolveWorkspace(ctx, o.workspace);
       const u = await createUser(ctx, ws.id, { login: o.login, password: o.password, name: o.name, role: o.role });
       process.stdout.write(`user ${u.login} (${u.role}) created in ${ws.name}\n`);
-    } finally {
-      await ctx.db.close();
-    }
+    });
   });
 user
   .command('passwd')
@@ -112,14 +106,11 @@ user
   .requiredOption('--password <password>')
   .option('--workspace <id|name>')
   .action(async (o) => {
-    const ctx = await openApp();
-    try {
+    await withApp(async (ctx) => {
       const ws = await resolveWorkspace(ctx, o.workspace);
       await setPassword(ctx, ws.id, o.login, o.password);
       process.stdout.write(`password of ${o.login} changed\n`);
-    } finally {
-      await ctx.db.close();
-    }
+    });
   });
 
 program
@@ -130,16 +121,13 @@ program
   .option('--login <login>', 'user the token acts as', 'admin')
   .option('--workspace <id|name>')
   .action(async (o) => {
-    const ctx = await openApp();
-    try {
+    await withApp(async (ctx) => {
       const ws = await resolveWorkspace(ctx, o.workspace);
       const u = await ctx.db.kysely.selectFrom('users').select('id').where('workspace_id', '=', ws.id).where('login', '=', o.login).executeTakeFirst();
       if (!u) throw new Error(`no user "${o.login}" (create one: huike user create)`);
       const t = await createApiToken(ctx, ws.id, u.id, o.name);
       process.stdout.write(`${t.token}\n(shown once: send it as "Authorization: Bearer <token>")\n`);
-    } finally {
-      await ctx.db.close();
-    }
+    });
   });
 
 program
@@ -147,15 +135,12 @@ program
   .description('recompute every customer statistic in one SQL pass')
   .option('--workspace <id|name>')
   .action(async (o) => {
-    const ctx = await openApp();
-    try {
+    await withApp(async (ctx) => {
       const ws = await resolveWorkspace(ctx, o.workspace);
       const t0 = Date.now();
       const n = await recomputeAllStats(ctx.db, ws.id, new Date().toISOString());
       process.stdout.write(`stats of ${n} customers recomputed in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-    } finally {
-      await ctx.db.close();
-    }
+    });
   });
 
 program.parseAsync(process.argv).catch(fail);

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { executeRun, getRun, importFile, presentRun } from '../../src/modules/imports/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
-import { describeBothDatabases, fixture, type TestEnv } from '../helpers.js';
+import { describeBothDatabases, fixture, statsOf, type TestEnv } from '../helpers.js';
 
 async function counts(env: TestEnv) {
   const k = env.db.kysely;
@@ -107,13 +107,7 @@ describeBothDatabases('Taobao import', (env) => {
     const again = await importFile(ctx, { workspaceId, store, format: 'taobao-items', filePath: fixture('taobao-items-gbk.csv') });
     expect(again.status).toBe('done');
     expect((await counts(env())).items).toBe(7);
-    const stats = await ctx.db.kysely
-      .selectFrom('customer_stats as s')
-      .innerJoin('customers as c', (j) => j.onRef('c.workspace_id', '=', 's.workspace_id').onRef('c.id', '=', 's.customer_id'))
-      .select(['s.favourite_category', 's.paid_orders', 's.total_spent_fen', 's.refund_orders'])
-      .where('c.workspace_id', '=', workspaceId)
-      .where('c.display_name', '=', 'tb_lili2019')
-      .executeTakeFirstOrThrow();
+    const stats = await statsOf(env(), 'tb_lili2019');
     // Three orders: 269 + 128 (the 459 one was fully refunded) + the 256 of the newer export.
     expect(stats.paid_orders).toBe(3);
     expect(stats.total_spent_fen).toBe(26900 + 12800 + 25600);
