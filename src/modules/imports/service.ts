@@ -7,6 +7,7 @@ import { newId } from '../../core/ids.js';
 import type { Insertable } from 'kysely';
 import type { Database, ImportRun, Store } from '../../db/types.js';
 import { readJson, writeJson } from '../../db/json.js';
+import { checkpointWal } from '../../db/connect.js';
 import { nowIso, type AppContext } from '../context.js';
 import { ingestBatch } from '../orders/ingest.js';
 import { fileSize, readRows } from './readers.js';
@@ -194,6 +195,7 @@ export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (
     }
     take(reader.flush());
     await flush();
+    await checkpointWal(ctx.db);
   } catch (e) {
     await finish('failed', e instanceof Error ? e.message : String(e));
     throw e;
