@@ -40,7 +40,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
 
   const shown = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;
   const url = `http://${shown}:${opts.port}`;
-  const login = createdLogin || users.some((u) => u.login === DEMO_LOGIN) ? `${DEMO_LOGIN} / ${process.env.HUIKE_ADMIN_PASSWORD ? '(HUIKE_ADMIN_PASSWORD)' : DEMO_PASSWORD}` : users.map((u) => u.login).join(', ');
+  // The password is only known when this start created the user; later starts name the logins.
+  const login = createdLogin
+    ? `${DEMO_LOGIN} / ${process.env.HUIKE_ADMIN_PASSWORD ? '(the password in HUIKE_ADMIN_PASSWORD)' : DEMO_PASSWORD}`
+    : `${users.map((u) => u.login).join(', ')} (demo password: ${DEMO_PASSWORD}, unless changed)`;
   process.stdout.write(
     [
       '',
