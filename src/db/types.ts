@@ -73,6 +73,15 @@ export interface CustomersTable {
   first_store_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  wechat: ColumnType<string | null, string | null | undefined, string | null>;
+  qq: ColumnType<string | null, string | null | undefined, string | null>;
+  source: ColumnType<string | null, string | null | undefined, string | null>;
+  is_picky: Generated<number>;
+  is_bad_reviewer: Generated<number>;
+  is_blacklisted: Generated<number>;
+  opt_out_sms: Generated<number>;
+  opt_out_email: Generated<number>;
+  opt_out_wechat: Generated<number>;
 }
 
 export interface CustomerIdentitiesTable {
@@ -224,7 +233,84 @@ export interface SchedulesTable {
   last_run_at: Timestamp | null;
 }
 
+export interface TagsTable {
+  workspace_id: string;
+  id: string;
+  name: string;
+  color: string;
+  created_at: Timestamp;
+}
+
+export interface CustomerTagsTable {
+  workspace_id: string;
+  customer_id: string;
+  tag_id: string;
+  created_at: Timestamp;
+  created_by: string | null;
+}
+
+export interface GroupsTable {
+  workspace_id: string;
+  id: string;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface CustomerGroupsTable {
+  workspace_id: string;
+  customer_id: string;
+  group_id: string;
+  created_at: Timestamp;
+}
+
+export interface NotesTable {
+  workspace_id: string;
+  id: string;
+  customer_id: string;
+  body: string;
+  author_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface SegmentsTable {
+  workspace_id: string;
+  id: string;
+  name: string;
+  description: string | null;
+  rule: Json;
+  system_key: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CustomerRfmTable {
+  workspace_id: string;
+  customer_id: string;
+  r_score: number;
+  f_score: number;
+  m_score: number;
+  rfm_class: string;
+  value_tier: string;
+  lifecycle: string;
+  computed_at: Timestamp;
+}
+
+export interface WorkspaceSettingsTable {
+  workspace_id: string;
+  key: string;
+  value: Json;
+  updated_at: Timestamp;
+}
+
 export interface Database {
+  tags: TagsTable;
+  customer_tags: CustomerTagsTable;
+  groups: GroupsTable;
+  customer_groups: CustomerGroupsTable;
+  notes: NotesTable;
+  segments: SegmentsTable;
+  customer_rfm: CustomerRfmTable;
+  workspace_settings: WorkspaceSettingsTable;
   workspaces: WorkspacesTable;
   users: UsersTable;
   sessions: SessionsTable;

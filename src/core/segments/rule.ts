@@ -1,0 +1,236 @@
+import { Invalid } from '../errors.js';
+import { ORDER_STATUSES, type OrderStatus } from '../order-status.js';
+import { FIELDS, OPERATORS, OPERATOR_ALIASES, type FieldName, type FieldType } from './fields.js';
+
+/**
+ * The segment rule language: JSON, nested AND/OR groups of conditions.
+ *
+ *   { "all": [ { "field": "total_spent", "op": ">=", "value": 50000 },
+ *              { "any": [ { "field": "province", "op": "in", "value": ["浙江省", "江苏省"] },
+ *                         { "field": "tags", "op": "has_any", "value": ["VIP"] } ] },
+ *              { "not": { "field": "is_blacklisted", "op": "is_true" } } ] }
+ *
+ * parseRule() checks a rule completely and returns a typed tree, or throws Invalid listing every
+ * problem with its path ("all[1].any[0].value: …"). Values never become SQL text: the compiler
+ * binds them as parameters.
+ */
+export type Rule =
+  | { kind: 'group'; mode: 'all' | 'any'; rules: Rule[] }
+  | { kind: 'not'; rule: Rule }
+  | { kind: 'cond'; field: FieldName; type: FieldType; op: string; value: Value; where?: OrderWhere };
+
+export type Value = null | number | string | boolean | readonly (number | string)[];
+
+export interface OrderWhere {
+  category?: string[];
+  titleContains?: string;
+  activity?: string[];
+  source?: string[];
+  storeId?: string;
+  status?: OrderStatus[];
+  /** Local dates (YYYY-MM-DD), inclusive. */
+  from?: string;
+  to?: string;
+  /** Only orders that count as purchases (paid, not fully refunded). Default true. */
+  paid?: boolean;
+}
+
+export const LIMITS = { depth: 6, conditions: 100, listItems: 1000, textLength: 200 };
+
+const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+class Checker {
+  errors: string[] = [];
+  conditions = 0;
+
+  fail(path: string, msg: string): null {
+    this.errors.push(`${path || 'rule'}: ${msg}`);
+    return null;
+  }
+
+  rule(input: unknown, path: string, depth: number): Rule | null {
+    if (depth > LIMITS.depth) return this.fail(path, `groups nest deeper than ${LIMITS.depth} levels`);
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) return this.fail(path, 'expected a condition or a group ({ "all": [...] } / { "any": [...] } / { "not": ... })');
+    const o = input as Record<string, unknown>;
+    const keys = Object.keys(o);
+    for (const mode of ['all', 'any'] as const) {
+      if (mode in o) {
+        if (keys.length !== 1) return this.fail(path, `a group has only "${mode}"`);
+        const list = o[mode];
+        if (!Array.isArray(list) || list.length === 0) return this.fail(`${path}${path ? '.' : ''}${mode}`, 'expected a non-empty list of conditions');
+        const rules = list.map((r, i) => this.rule(r, `${path}${path ? '.' : ''}${mode}[${i}]`, depth + 1));
+        return rules.every((r) => r !== null) ? { kind: 'group', mode, rules: rules as Rule[] } : null;
+      }
+    }
+    if ('not' in o) {
+      if (keys.length !== 1) return this.fail(path, 'a "not" has only "not"');
+      const inner = this.rule(o.not, `${path}${path ? '.' : ''}not`, depth + 1);
+      return inner && { kind: 'not', rule: inner };
+    }
+    return this.condition(o, path);
+  }
+
+  condition(o: Record<string, unknown>, path: string): Rule | null {
+    if (++this.conditions > LIMITS.conditions) return this.fail(path, `a rule has at most ${LIMITS.conditions} conditions`);
+    const extra = Object.keys(o).filter((k) => !['field', 'op', 'value', 'where'].includes(k));
+    if (extra.length) return this.fail(path, `unknown key ${extra.map((k) => `"${k}"`).join(', ')} (a condition has field, op, value, and for orders where)`);
+    const field = o.field;
+    if (typeof field !== 'string' || !(field in FIELDS)) {
+      return this.fail(`${path}.field`, `unknown field ${JSON.stringify(field)} (one of: ${Object.keys(FIELDS).join(', ')})`);
+    }
+    const def = FIELDS[field as FieldName] as { type: FieldType; values?: readonly string[] };
+    const rawOp = typeof o.op === 'string' ? o.op.trim() : o.op;
+    const op = typeof rawOp === 'string' ? (OPERATOR_ALIASES[rawOp] ?? rawOp) : rawOp;
+    const allowed = OPERATORS[def.type];
+    if (typeof op !== 'string' || !allowed.includes(op)) {
+      return this.fail(`${path}.op`, `operator ${JSON.stringify(o.op)} does not apply to ${field} (${def.type}); use one of: ${allowed.join(', ')}`);
+    }
+    const value = this.value(def, field, op, o.value, `${path}.value`);
+    if (value === undefined) return null;
+    let where: OrderWhere | undefined;
+    if (def.type === 'orders') {
+      const w = this.where(o.where, `${path}.where`);
+      if (w === null) return null;
+      where = w;
+    } else if (o.where !== undefined) return this.fail(`${path}.where`, 'only the "orders" field takes "where"');
+    return { kind: 'cond', field: field as FieldName, type: def.type, op, value, where };
+  }
+
+  /** undefined = invalid (error recorded). */
+  value(def: { type: FieldType; values?: readonly string[] }, field: string, op: string, v: unknown, path: string): Value | undefined {
+    const bad = (msg: string) => {
+      this.fail(path, msg);
+      return undefined;
+    };
+    const noValue = ['is_empty', 'is_not_empty', 'is_true', 'is_false', 'exists', 'not_exists'];
+    if (noValue.includes(op)) return v === undefined || v === null ? null : bad(`"${op}" takes no value`);
+    const num = (x: unknown, what: string): number | undefined => {
+      if (typeof x !== 'number' || !Number.isFinite(x)) return bad(`${field} expects ${what}, got ${JSON.stringify(x)}`) as undefined;
+      if ((def.type === 'money' || def.type === 'number' || def.type === 'days' || def.type === 'month' || def.type === 'orders') && !Number.isInteger(x)) {
+        return bad(`${field} expects a whole number${def.type === 'money' ? ' of fen (¥1 = 100)' : ''}, got ${x}`) as undefined;
+      }
+      return x;
+    };
+    const str = (x: unknown): string | undefined => {
+      if (typeof x !== 'string') return bad(`${field} expects text, got ${JSON.stringify(x)}`) as undefined;
+      if (x.length > LIMITS.textLength) return bad(`text longer than ${LIMITS.textLength} characters`) as undefined;
+      if (def.type === 'enum' && !def.values!.includes(x)) return bad(`${field} is one of ${def.values!.join(', ')}; got ${JSON.stringify(x)}`) as undefined;
+      return x;
+    };
+    const date = (x: unknown): string | undefined => {
+      if (typeof x !== 'string' || !DATE.test(x) || Number.isNaN(Date.parse(x.length === 10 ? `${x}T00:00:00Z` : x))) {
+        return bad(`${field} expects a date like 2025-11-11, got ${JSON.stringify(x)}`) as undefined;
+      }
+      return x;
+    };
+    const list = <T>(x: unknown, item: (y: unknown) => T | undefined): T[] | undefined => {
+      if (!Array.isArray(x) || x.length === 0) return bad(`"${op}" expects a non-empty list`) as undefined;
+      if (x.length > LIMITS.listItems) return bad(`a list has at most ${LIMITS.listItems} values (got ${x.length})`) as undefined;
+      const out: T[] = [];
+      for (const y of x) {
+        const r = item(y);
+        if (r === undefined) return undefined;
+        out.push(r);
+      }
+      return out;
+    };
+    const pair = <T extends number | string>(x: unknown, item: (y: unknown) => T | undefined): T[] | undefined => {
+      if (!Array.isArray(x) || x.length !== 2) return bad(`"between" expects [from, to]`) as undefined;
+      const a = item(x[0]);
+      const b = item(x[1]);
+      if (a === undefined || b === undefined) return undefined;
+      if (a > b) return bad(`"between" expects from ≤ to`) as undefined;
+      return [a, b];
+    };
+    switch (def.type) {
+      case 'number':
+      case 'money':
+      case 'days':
+        if (op === 'between') return pair(v, (x) => num(x, 'a number'));
+        if (op === 'in') return list(v, (x) => num(x, 'a number'));
+        return num(v, def.type === 'money' ? 'an amount in fen (¥1 = 100)' : 'a number');
+      case 'month': {
+        const month = (x: unknown) => {
+          const n = num(x, 'a month 1–12');
+          return n === undefined ? undefined : n >= 1 && n <= 12 ? n : (bad(`months are 1–12, got ${n}`) as undefined);
+        };
+        if (op === 'between') return pair(v, month);
+        if (op === 'in') return list(v, month);
+        return month(v);
+      }
+      case 'date':
+        if (op === 'between') return pair(v, date);
+        if (op === 'within_last_days' || op === 'not_within_last_days') {
+          const n = num(v, 'a number of days');
+          return n === undefined ? undefined : n >= 0 ? n : bad('days cannot be negative');
+        }
+        return date(v);
+      case 'text':
+      case 'enum':
+        if (op === 'in' || op === 'not_in') return list(v, str);
+        return str(v);
+      case 'set':
+        return list(v, (x) => (typeof x === 'string' && x.length > 0 && x.length <= LIMITS.textLength ? x : (bad(`${field} expects names, got ${JSON.stringify(x)}`) as undefined)));
+      case 'orders': {
+        const n = num(v, 'a number of orders');
+        return n === undefined ? undefined : n >= 0 ? n : bad('a count cannot be negative');
+      }
+      default:
+        return bad('unsupported field');
+    }
+  }
+
+  where(v: unknown, path: string): OrderWhere | null {
+    if (v === undefined) return {};
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return this.fail(path, 'expected an object');
+    const w = v as Record<string, unknown>;
+    const out: OrderWhere = {};
+    const strings = (k: 'category' | 'activity' | 'source') => {
+      const x = w[k];
+      if (x === undefined) return true;
+      const arr = Array.isArray(x) ? x : [x];
+      if (arr.length === 0 || arr.length > LIMITS.listItems || !arr.every((s) => typeof s === 'string' && s.length > 0 && s.length <= LIMITS.textLength)) {
+        this.fail(`${path}.${k}`, 'expected text or a list of text');
+        return false;
+      }
+      out[k] = arr as string[];
+      return true;
+    };
+    for (const k of Object.keys(w)) {
+      if (!['category', 'titleContains', 'activity', 'source', 'storeId', 'status', 'from', 'to', 'paid'].includes(k)) {
+        return this.fail(`${path}.${k}`, 'unknown key (category, titleContains, activity, source, storeId, status, from, to, paid)');
+      }
+    }
+    if (!strings('category') || !strings('activity') || !strings('source')) return null;
+    for (const k of ['titleContains', 'storeId'] as const) {
+      if (w[k] !== undefined) {
+        if (typeof w[k] !== 'string' || (w[k] as string).length > LIMITS.textLength) return this.fail(`${path}.${k}`, 'expected text');
+        out[k] = w[k] as string;
+      }
+    }
+    for (const k of ['from', 'to'] as const) {
+      if (w[k] !== undefined) {
+        if (typeof w[k] !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(w[k] as string)) return this.fail(`${path}.${k}`, 'expected a date like 2025-11-11');
+        out[k] = w[k] as string;
+      }
+    }
+    if (out.from && out.to && out.from > out.to) return this.fail(`${path}`, '"from" is after "to"');
+    if (w.status !== undefined) {
+      const arr = Array.isArray(w.status) ? w.status : [w.status];
+      if (!arr.every((s) => (ORDER_STATUSES as readonly unknown[]).includes(s))) return this.fail(`${path}.status`, `statuses are ${ORDER_STATUSES.join(', ')}`);
+      out.status = arr as OrderStatus[];
+    }
+    if (w.paid !== undefined) {
+      if (typeof w.paid !== 'boolean') return this.fail(`${path}.paid`, 'expected true or false');
+      out.paid = w.paid;
+    }
+    return out;
+  }
+}
+
+export function parseRule(input: unknown): Rule {
+  const c = new Checker();
+  const rule = c.rule(input, '', 0);
+  if (!rule || c.errors.length > 0) throw new Invalid(`The segment rule is not valid: ${c.errors.join('; ')}`, { errors: c.errors });
+  return rule;
+}

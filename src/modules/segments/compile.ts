@@ -1,0 +1,300 @@
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { AGE_BANDS } from '../../core/segments/fields.js';
+import { citiesOfTier } from '../../core/segments/city-tiers.js';
+import type { OrderWhere, Rule, Value } from '../../core/segments/rule.js';
+import { DAY_MS, parseLocalDateTime } from '../../core/time.js';
+import type { Db, Dialect } from '../../db/connect.js';
+import type { Database } from '../../db/types.js';
+import { likeContains } from '../pagination.js';
+
+/**
+ * Compiles a checked rule (core/segments/rule.ts) into one SQL condition over
+ * customers c ⟕ customer_stats s ⟕ customer_rfm r, for both dialects. Field names come only from
+ * the catalog below; every value is a bound parameter.
+ */
+export interface CompileContext {
+  workspaceId: string;
+  asOf: Date;
+  timeZone: string;
+  dialect: Dialect;
+}
+
+type DB = Database & { c: Database['customers']; s: Database['customer_stats']; r: Database['customer_rfm'] };
+type EB = ExpressionBuilder<DB, 'c' | 's' | 'r'>;
+
+/** The rows a segment selects from. */
+export function segmentSource(db: Db, workspaceId: string) {
+  return db.kysely
+    .selectFrom('customers as c')
+    .leftJoin('customer_stats as s', (j) => j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'))
+    .leftJoin('customer_rfm as r', (j) => j.onRef('r.workspace_id', '=', 'c.workspace_id').onRef('r.customer_id', '=', 'c.id'))
+    .where('c.workspace_id', '=', workspaceId);
+}
+
+const COLUMN: Record<string, string> = {
+  total_spent: 's.total_spent_fen',
+  paid_orders: 's.paid_orders',
+  orders_count: 's.orders_count',
+  aov: 's.aov_fen',
+  refund_amount: 's.refund_fen',
+  refund_orders: 's.refund_orders',
+  spent_12m: 's.spent_12m_fen',
+  orders_12m: 's.orders_12m',
+  first_order_at: 's.first_order_at',
+  last_order_at: 's.last_order_at',
+  first_paid_at: 's.first_paid_at',
+  last_paid_at: 's.last_paid_at',
+  favourite_category: 's.favourite_category',
+  name: 'c.display_name',
+  city: 'c.city',
+  gender: 'c.gender',
+  source: 'c.source',
+  marketing_consent: 'c.marketing_consent',
+  created_at: 'c.created_at',
+  is_blacklisted: 'c.is_blacklisted',
+  is_bad_reviewer: 'c.is_bad_reviewer',
+  is_picky: 'c.is_picky',
+  opt_out_sms: 'c.opt_out_sms',
+  opt_out_email: 'c.opt_out_email',
+  rfm_class: 'r.rfm_class',
+  value_tier: 'r.value_tier',
+  lifecycle: 'r.lifecycle',
+};
+
+const CMP: Record<string, '=' | '<>' | '>' | '>=' | '<' | '<='> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+
+function isoShift(asOf: Date, days: number): string {
+  return new Date(asOf.getTime() - days * DAY_MS).toISOString();
+}
+
+/** Start of a local day (YYYY-MM-DD) in the workspace zone, or the instant itself. */
+function instant(v: string, cc: CompileContext, nextDay = false): string {
+  if (v.length > 10) return new Date(v).toISOString();
+  const start = parseLocalDateTime(v, cc.timeZone)!;
+  return nextDay ? new Date(Date.parse(start) + DAY_MS).toISOString() : start;
+}
+
+/** The local date `years` years before asOf, as YYYY-MM-DD (for age bands on birthdays). */
+function yearsAgo(cc: CompileContext, years: number): string {
+  const d = new Date(cc.asOf.getTime() + 8 * 3600_000);
+  return `${d.getUTCFullYear() - years}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
+}
+
+export function compileRule(eb: EB, rule: Rule, cc: CompileContext): Expression<SqlBool> {
+  switch (rule.kind) {
+    case 'group': {
+      const parts = rule.rules.map((r) => compileRule(eb, r, cc));
+      return rule.mode === 'all' ? eb.and(parts) : eb.or(parts);
+    }
+    case 'not':
+      return eb.not(compileRule(eb, rule.rule, cc));
+    case 'cond':
+      return condition(eb, rule, cc);
+  }
+}
+
+function condition(eb: EB, r: Extract<Rule, { kind: 'cond' }>, cc: CompileContext): Expression<SqlBool> {
+  const { field, op, value } = r;
+  const ref = (col: string) => sql.ref<number | string>(col);
+  // A negative test also matches customers with no value ("province ≠ 广东" includes unknown).
+  const orNull = (col: string, e: Expression<SqlBool>) => eb.or([eb(ref(col), 'is', null), e]);
+
+  switch (field) {
+    case 'days_since_last_order':
+      return daysSince(eb, op, value, cc);
+    case 'province': {
+      const col = sql<string>`COALESCE(s.province, c.province)`;
+      return textCondition(eb, col, op, value, cc, true);
+    }
+    case 'city_tier':
+      return cityTierCondition(eb, op, value);
+    case 'age_band':
+      return ageBand(eb, op, value, cc);
+    case 'birthday_month': {
+      const month = sql<number>`CAST(SUBSTR(c.birthday, 6, 2) AS INTEGER)`;
+      if (op === 'between') return eb.between(month, (value as number[])[0]!, (value as number[])[1]!);
+      if (op === 'in') return eb(month, 'in', value as number[]);
+      return eb(month, '=', value as number);
+    }
+    case 'tags':
+    case 'groups':
+      return setCondition(eb, field, op, value as string[]);
+    case 'orders':
+      return orderFacts(eb, op, value as number | null, r.where ?? {}, cc);
+    default:
+      break;
+  }
+  const col = COLUMN[field];
+  if (!col) throw new Error(`field ${field} has no column`);
+  switch (r.type) {
+    case 'boolean':
+      return eb(sql.ref<number>(col), '=', op === 'is_true' ? 1 : 0);
+    case 'number':
+    case 'money': {
+      const num = sql.ref<number>(col);
+      if (op === 'is_empty') return eb(num, 'is', null);
+      if (op === 'is_not_empty') return eb(num, 'is not', null);
+      if (op === 'between') return eb.between(num, (value as number[])[0]!, (value as number[])[1]!);
+      if (op === 'in') return eb(num, 'in', value as number[]);
+      if (op === 'neq') return orNull(col, eb(num, '<>', value as number));
+      return eb(num, CMP[op]!, value as number);
+    }
+    case 'date':
+      return dateCondition(eb, col, op, value, cc);
+    case 'text':
+    case 'enum':
+      return textCondition(eb, sql.ref<string>(col), op, value, cc, true);
+    default:
+      throw new Error(`unsupported field type ${r.type}`);
+  }
+}
+
+function textCondition(eb: EB, col: Expression<string>, op: string, value: Value, cc: CompileContext, nullsOnNegation: boolean): Expression<SqlBool> {
+  const lower = (e: Expression<string>) => eb.fn<string>('lower', [e]);
+  const negate = (e: Expression<SqlBool>) => (nullsOnNegation ? eb.or([eb(col, 'is', null), e]) : e);
+  const like = (pattern: string) => sql<SqlBool>`${lower(col)} LIKE ${pattern.toLowerCase()} ESCAPE '\\'`;
+  switch (op) {
+    case 'eq':
+      return eb(col, '=', value as string);
+    case 'neq':
+      return negate(eb(col, '<>', value as string));
+    case 'in':
+      return eb(col, 'in', value as string[]);
+    case 'not_in':
+      return negate(eb(col, 'not in', value as string[]));
+    case 'contains':
+      return like(likeContains(value as string));
+    case 'not_contains':
+      return negate(eb.not(like(likeContains(value as string))));
+    case 'starts_with':
+      return like(`${likeContains(value as string).slice(1)}`);
+    case 'is_empty':
+      return eb.or([eb(col, 'is', null), eb(col, '=', '')]);
+    case 'is_not_empty':
+      return eb.and([eb(col, 'is not', null), eb(col, '<>', '')]);
+    default:
+      void cc;
+      throw new Error(`operator ${op}`);
+  }
+}
+
+function dateCondition(eb: EB, col: string, op: string, value: Value, cc: CompileContext): Expression<SqlBool> {
+  const ref = sql.ref<string>(col);
+  switch (op) {
+    case 'before':
+      return eb(ref, '<', instant(value as string, cc));
+    case 'after':
+      return eb(ref, '>=', instant(value as string, cc, (value as string).length === 10));
+    case 'on':
+      return eb.and([eb(ref, '>=', instant(value as string, cc)), eb(ref, '<', instant(value as string, cc, true))]);
+    case 'between': {
+      const [a, b] = value as string[];
+      return eb.and([eb(ref, '>=', instant(a!, cc)), eb(ref, '<', instant(b!, cc, b!.length === 10))]);
+    }
+    case 'within_last_days':
+      return eb(ref, '>=', isoShift(cc.asOf, value as number));
+    case 'not_within_last_days':
+      return eb(ref, '<', isoShift(cc.asOf, value as number));
+    case 'is_empty':
+      return eb(ref, 'is', null);
+    case 'is_not_empty':
+      return eb(ref, 'is not', null);
+    default:
+      throw new Error(`operator ${op}`);
+  }
+}
+
+/**
+ * Days since the last purchase, as whole days: "≥ N" is "last paid at or before asOf − N days",
+ * which keeps the index on last_paid_at usable.
+ */
+function daysSince(eb: EB, op: string, value: Value, cc: CompileContext): Expression<SqlBool> {
+  const col = eb.ref('s.last_paid_at');
+  const atLeast = (n: number) => eb(col, '<=', isoShift(cc.asOf, n));
+  const below = (n: number) => eb(col, '>', isoShift(cc.asOf, n));
+  const v = value as number;
+  switch (op) {
+    case 'gte':
+      return atLeast(v);
+    case 'gt':
+      return atLeast(v + 1);
+    case 'lte':
+      return below(v + 1);
+    case 'lt':
+      return below(v);
+    case 'between':
+      return eb.and([atLeast((value as number[])[0]!), below((value as number[])[1]! + 1)]);
+    case 'is_empty':
+      return eb(col, 'is', null);
+    case 'is_not_empty':
+      return eb(col, 'is not', null);
+    default:
+      throw new Error(`operator ${op}`);
+  }
+}
+
+function cityTierCondition(eb: EB, op: string, value: Value): Expression<SqlBool> {
+  const listed = [...citiesOfTier('一线'), ...citiesOfTier('新一线'), ...citiesOfTier('二线')];
+  const one = (tier: string): Expression<SqlBool> =>
+    tier === '三线及以下'
+      ? eb.and([eb('c.city', 'is not', null), eb('c.city', 'not in', listed)])
+      : eb('c.city', 'in', citiesOfTier(tier as '一线'));
+  const tiers = op === 'in' || op === 'not_in' ? (value as string[]) : op === 'eq' || op === 'neq' ? [value as string] : [];
+  if (op === 'is_empty') return eb('c.city', 'is', null);
+  if (op === 'is_not_empty') return eb('c.city', 'is not', null);
+  const any = eb.or(tiers.map(one));
+  return op === 'neq' || op === 'not_in' ? eb.not(any) : any;
+}
+
+function ageBand(eb: EB, op: string, value: Value, cc: CompileContext): Expression<SqlBool> {
+  // Birthdays are YYYY-MM-DD text: an age band is a birthday range relative to today.
+  const band = (b: string): Expression<SqlBool> => {
+    const [lo, hi] = b === '<18' ? [0, 17] : b === '50+' ? [50, 200] : b.split('-').map(Number) as [number, number];
+    return eb.and([eb('c.birthday', '>', yearsAgo(cc, hi + 1)), eb('c.birthday', '<=', yearsAgo(cc, lo))]);
+  };
+  if (op === 'is_empty') return eb('c.birthday', 'is', null);
+  if (op === 'is_not_empty') return eb('c.birthday', 'is not', null);
+  const bands = op === 'in' || op === 'not_in' ? (value as string[]) : [value as string];
+  if (!bands.every((b) => (AGE_BANDS as readonly string[]).includes(b))) throw new Error('age band');
+  const any = eb.or(bands.map(band));
+  return op === 'neq' || op === 'not_in' ? eb.not(any) : any;
+}
+
+function setCondition(eb: EB, field: 'tags' | 'groups', op: string, names: string[]): Expression<SqlBool> {
+  // Table names come from this fixed pair, never from the rule.
+  const [link, named, key] = field === 'tags' ? ['customer_tags', 'tags', 'tag_id'] : ['customer_groups', 'groups', 'group_id'];
+  const from = sql`FROM ${sql.table(link)} m JOIN ${sql.table(named)} n ON n.workspace_id = m.workspace_id AND n.id = m.${sql.ref(key)}
+    WHERE m.workspace_id = c.workspace_id AND m.customer_id = c.id AND n.name IN (${sql.join(names)})`;
+  if (op === 'has_any') return sql<SqlBool>`EXISTS (SELECT 1 ${from})`;
+  if (op === 'has_none') return sql<SqlBool>`NOT EXISTS (SELECT 1 ${from})`;
+  void eb;
+  return sql<SqlBool>`(SELECT COUNT(DISTINCT n.name) ${from}) = ${new Set(names).size}`;
+}
+
+function orderFacts(eb: EB, op: string, count: number | null, w: OrderWhere, cc: CompileContext): Expression<SqlBool> {
+  const needsItems = Boolean(w.category || w.titleContains);
+  let q = eb.selectFrom('orders as o').whereRef('o.workspace_id', '=', 'c.workspace_id').whereRef('o.customer_id', '=', 'c.id');
+  if (w.paid !== false) {
+    q = q.where((e) =>
+      e.and([e('o.paid_at', 'is not', null), e('o.status', '<>', 'refunded'), e.not(e.and([e('o.refunded_fen', '>', 0), e('o.refunded_fen', '>=', e.ref('o.paid_fen'))]))]),
+    );
+  }
+  if (w.from) q = q.where('o.created_at', '>=', instant(w.from, cc));
+  if (w.to) q = q.where('o.created_at', '<', instant(w.to, cc, true));
+  if (w.activity) q = q.where('o.activity', 'in', w.activity);
+  if (w.source) q = q.where('o.source', 'in', w.source);
+  if (w.storeId) q = q.where('o.store_id', '=', w.storeId);
+  if (w.status) q = q.where('o.status', 'in', w.status);
+  if (needsItems) {
+    q = q.where((e) => {
+      let items = e.selectFrom('order_items as i').select(sql.lit(1).as('one')).whereRef('i.workspace_id', '=', 'o.workspace_id').whereRef('i.order_id', '=', 'o.id');
+      if (w.category) items = items.where('i.category', 'in', w.category);
+      if (w.titleContains) items = items.where(sql<SqlBool>`lower(i.title) LIKE ${likeContains(w.titleContains.toLowerCase())} ESCAPE '\\'`);
+      return e.exists(items);
+    });
+  }
+  if (op === 'exists') return eb.exists(q.select(sql.lit(1).as('one')));
+  if (op === 'not_exists') return eb.not(eb.exists(q.select(sql.lit(1).as('one'))));
+  const n = q.select((e) => e.fn.countAll<number>().as('n'));
+  return eb(n, op === 'count_gte' ? '>=' : '<=', count ?? 0);
+}

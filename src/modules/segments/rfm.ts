@@ -1,0 +1,108 @@
+import { sql } from 'kysely';
+import { RFM_CLASS_OF, rfmSettings, type RfmSettings } from '../../core/segments/rfm.js';
+import type { Db } from '../../db/connect.js';
+import { readJson, writeJson } from '../../db/json.js';
+import type { AppContext } from '../context.js';
+
+export async function getRfmSettings(ctx: AppContext, workspaceId: string): Promise<RfmSettings> {
+  const row = await ctx.db.kysely.selectFrom('workspace_settings').select('value').where('workspace_id', '=', workspaceId).where('key', '=', 'rfm').executeTakeFirst();
+  return rfmSettings.parse(row ? readJson(row.value) : {});
+}
+
+export async function setRfmSettings(ctx: AppContext, workspaceId: string, input: unknown): Promise<RfmSettings> {
+  const v = rfmSettings.parse(input);
+  const now = ctx.now().toISOString();
+  await ctx.db.kysely
+    .insertInto('workspace_settings')
+    .values({ workspace_id: workspaceId, key: 'rfm', value: writeJson(v), updated_at: now })
+    .onConflict((oc) => oc.columns(['workspace_id', 'key']).doUpdateSet({ value: writeJson(v), updated_at: now }))
+    .execute();
+  return v;
+}
+
+/** Seconds since 1970 of a timestamp column or parameter, in each dialect. */
+function epoch(db: Db, e: ReturnType<typeof sql>) {
+  return db.dialect === 'postgres' ? sql`EXTRACT(EPOCH FROM ${e})` : sql`((julianday(${e}) - 2440587.5) * 86400.0)`;
+}
+
+const score = (pr: ReturnType<typeof sql>) => sql`CASE WHEN ${pr} >= 0.8 THEN 5 WHEN ${pr} >= 0.6 THEN 4 WHEN ${pr} >= 0.4 THEN 3 WHEN ${pr} >= 0.2 THEN 2 ELSE 1 END`;
+
+/** Every customer's RFM scores, class, value tier and lifecycle stage, in one SQL pass. */
+export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOf: string = ctx.now().toISOString()): Promise<number> {
+  const db = ctx.db;
+  const s = await getRfmSettings(ctx, workspaceId);
+  const asOfTs = db.dialect === 'postgres' ? sql`${asOf}::timestamptz` : sql`${asOf}`;
+  const recency = sql`((${epoch(db, asOfTs)} - ${epoch(db, sql`s.last_paid_at`)}) / 86400.0)`;
+  const classCase = sql.join(
+    Object.entries(RFM_CLASS_OF).map(([k, name]) => sql`WHEN ${sql.lit(k)} THEN ${sql.lit(name)}`),
+    sql` `,
+  );
+  return db.kysely.transaction().execute(async (trx) => {
+    await trx.deleteFrom('customer_rfm').where('workspace_id', '=', workspaceId).execute();
+    const r = await sql`
+      INSERT INTO customer_rfm (workspace_id, customer_id, r_score, f_score, m_score, rfm_class, value_tier, lifecycle, computed_at)
+      SELECT c.workspace_id, c.id,
+        COALESCE(b.r_score, 0), COALESCE(b.f_score, 0), COALESCE(b.m_score, 0),
+        CASE WHEN b.customer_id IS NULL THEN 'none' ELSE
+          CASE (CASE WHEN b.recency_days < b.avg_recency THEN '1' ELSE '0' END
+             || CASE WHEN b.paid_orders > b.avg_f THEN '1' ELSE '0' END
+             || CASE WHEN b.total_spent_fen > b.avg_m THEN '1' ELSE '0' END) ${classCase} END
+        END,
+        CASE WHEN b.customer_id IS NULL THEN 'none'
+             WHEN b.recency_days > ${s.churnRiskDays} THEN 'churn_risk'
+             WHEN b.spend_rank < 0.2 THEN 'high'
+             WHEN b.spend_rank < 0.5 THEN 'middle'
+             ELSE 'low' END,
+        CASE WHEN b.customer_id IS NULL THEN 'prospect'
+             WHEN b.recency_days > ${s.churnDays} THEN 'churned'
+             WHEN b.recency_days > ${s.dormantDays} THEN 'dormant'
+             WHEN b.paid_orders >= ${s.matureOrders} THEN 'mature'
+             WHEN b.paid_orders >= 2 THEN 'growing'
+             ELSE 'new' END,
+        ${asOfTs}
+      FROM customers c
+      LEFT JOIN (
+        SELECT x.*,
+          AVG(x.recency_days) OVER () AS avg_recency,
+          AVG(x.paid_orders * 1.0) OVER () AS avg_f,
+          AVG(x.total_spent_fen * 1.0) OVER () AS avg_m
+        FROM (
+          SELECT s.customer_id, s.paid_orders, s.total_spent_fen, ${recency} AS recency_days,
+            ${score(sql`PERCENT_RANK() OVER (ORDER BY s.last_paid_at)`)} AS r_score,
+            ${score(sql`PERCENT_RANK() OVER (ORDER BY s.paid_orders)`)} AS f_score,
+            ${score(sql`PERCENT_RANK() OVER (ORDER BY s.total_spent_fen)`)} AS m_score,
+            PERCENT_RANK() OVER (ORDER BY s.total_spent_fen DESC) AS spend_rank
+          FROM customer_stats s
+          WHERE s.workspace_id = ${workspaceId} AND s.paid_orders > 0 AND s.last_paid_at IS NOT NULL
+        ) x
+      ) b ON b.customer_id = c.id
+      WHERE c.workspace_id = ${workspaceId}`.execute(trx);
+    return Number(r.numAffectedRows ?? 0);
+  });
+}
+
+/** Customers and spend per R × F cell, for the console's heat map. */
+export async function rfmMatrix(ctx: AppContext, workspaceId: string) {
+  return ctx.db.kysely
+    .selectFrom('customer_rfm as r')
+    .innerJoin('customer_stats as s', (j) => j.onRef('s.workspace_id', '=', 'r.workspace_id').onRef('s.customer_id', '=', 'r.customer_id'))
+    .select((eb) => ['r.r_score', 'r.f_score', eb.fn.countAll<number>().as('customers'), eb.fn.sum<number>('s.total_spent_fen').as('spent_fen')])
+    .where('r.workspace_id', '=', workspaceId)
+    .where('r.r_score', '>', 0)
+    .groupBy(['r.r_score', 'r.f_score'])
+    .orderBy('r.r_score')
+    .orderBy('r.f_score')
+    .execute();
+}
+
+/** Customers and spend per RFM class, value tier or lifecycle stage. */
+export async function rfmSummary(ctx: AppContext, workspaceId: string, by: 'rfm_class' | 'value_tier' | 'lifecycle') {
+  return ctx.db.kysely
+    .selectFrom('customer_rfm as r')
+    .leftJoin('customer_stats as s', (j) => j.onRef('s.workspace_id', '=', 'r.workspace_id').onRef('s.customer_id', '=', 'r.customer_id'))
+    .select((eb) => [eb.ref(`r.${by}`).as('key'), eb.fn.countAll<number>().as('customers'), eb.fn.sum<number>('s.total_spent_fen').as('spent_fen')])
+    .where('r.workspace_id', '=', workspaceId)
+    .groupBy(`r.${by}`)
+    .orderBy(`r.${by}`)
+    .execute();
+}

@@ -1,0 +1,178 @@
+import { sql } from 'kysely';
+import { Conflict, Invalid, NotFound } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import { maskPhone } from '../../core/pii.js';
+import { parseRule, type Rule } from '../../core/segments/rule.js';
+import { activitySegment, sourceSegment, SYSTEM_SEGMENTS, type SystemSegment } from '../../core/segments/system.js';
+import { localDate } from '../../core/time.js';
+import { readJson, writeJson } from '../../db/json.js';
+import { canSeePii } from '../auth/roles.js';
+import { nowIso, type AppContext } from '../context.js';
+import { decodeCursor, encodeCursor } from '../pagination.js';
+import { ensureTags } from '../tags/service.js';
+import { compileRule, segmentSource, type CompileContext } from './compile.js';
+
+async function compileContext(ctx: AppContext, workspaceId: string): Promise<CompileContext> {
+  const ws = await ctx.db.kysely.selectFrom('workspaces').select('timezone').where('id', '=', workspaceId).executeTakeFirst();
+  if (!ws) throw new NotFound(`workspace ${workspaceId} not found`);
+  return { workspaceId, asOf: ctx.now(), timeZone: ws.timezone, dialect: ctx.db.dialect };
+}
+
+/** The customers a rule selects, as one query (count it, page it, or feed it to an INSERT). */
+async function ruleQuery(ctx: AppContext, workspaceId: string, rule: Rule) {
+  const cc = await compileContext(ctx, workspaceId);
+  return segmentSource(ctx.db, workspaceId).where((eb) => compileRule(eb, rule, cc));
+}
+
+export async function countRule(ctx: AppContext, workspaceId: string, input: unknown): Promise<number> {
+  const q = await ruleQuery(ctx, workspaceId, parseRule(input));
+  const r = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export interface SegmentMember {
+  id: string;
+  name: string;
+  phone: string | null;
+  province: string | null;
+  city: string | null;
+  paidOrders: number;
+  totalSpentFen: number;
+  lastPaidAt: string | null;
+  rfmClass: string | null;
+  lifecycle: string | null;
+}
+
+/** A page of the customers a rule selects, newest customers first. */
+export async function ruleMembers(ctx: AppContext, workspaceId: string, input: unknown, opts: { limit: number; cursor?: string; role: string }) {
+  const q = await ruleQuery(ctx, workspaceId, parseRule(input));
+  let page = q.select([
+    'c.id',
+    'c.display_name',
+    'c.phone',
+    sql<string | null>`COALESCE(s.province, c.province)`.as('province'),
+    'c.city',
+    's.paid_orders',
+    's.total_spent_fen',
+    's.last_paid_at',
+    'r.rfm_class',
+    'r.lifecycle',
+  ]);
+  if (opts.cursor) page = page.where('c.id', '<', decodeCursor(opts.cursor).id);
+  const rows = await page.orderBy('c.id', 'desc').limit(opts.limit + 1).execute();
+  const items: SegmentMember[] = rows.slice(0, opts.limit).map((r) => ({
+    id: r.id,
+    name: r.display_name,
+    phone: canSeePii(opts.role) ? r.phone : maskPhone(r.phone),
+    province: r.province,
+    city: r.city,
+    paidOrders: r.paid_orders ?? 0,
+    totalSpentFen: r.total_spent_fen ?? 0,
+    lastPaidAt: r.last_paid_at,
+    rfmClass: r.rfm_class,
+    lifecycle: r.lifecycle,
+  }));
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > opts.limit && last ? encodeCursor(null, last.id) : null };
+}
+
+function csvField(v: string | number | null): string {
+  const s = v === null ? '' : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** All members as CSV (UTF-8 with BOM so Excel shows Chinese), page by page. */
+export async function* ruleCsv(ctx: AppContext, workspaceId: string, input: unknown, role: string): AsyncGenerator<string> {
+  const cc = await compileContext(ctx, workspaceId);
+  yield '\uFEFF客户ID,客户,手机,省份,城市,成交订单,累计消费(元),最近购买日期,RFM 分类,生命周期\r\n';
+  let cursor: string | undefined;
+  do {
+    const page = await ruleMembers(ctx, workspaceId, input, { limit: 2000, cursor, role });
+    yield page.items
+      .map((m) =>
+        [m.id, m.name, m.phone, m.province, m.city, m.paidOrders, (m.totalSpentFen / 100).toFixed(2), m.lastPaidAt ? localDate(m.lastPaidAt, cc.timeZone) : null, m.rfmClass, m.lifecycle]
+          .map(csvField)
+          .join(',') + '\r\n',
+      )
+      .join('');
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+}
+
+/** Adds a tag to every customer a rule selects, in one INSERT … SELECT. */
+export async function tagRule(ctx: AppContext, workspaceId: string, input: unknown, tag: string, by: string | null): Promise<number> {
+  const rule = parseRule(input);
+  const tagId = (await ensureTags(ctx, workspaceId, [tag])).get(tag.trim())!;
+  const q = await ruleQuery(ctx, workspaceId, rule);
+  const now = nowIso(ctx);
+  const r = await ctx.db.kysely
+    .insertInto('customer_tags')
+    .columns(['workspace_id', 'customer_id', 'tag_id', 'created_at', 'created_by'])
+    .expression(q.select([sql.lit(workspaceId).as('w'), 'c.id', sql.lit(tagId).as('t'), sql.lit(now).as('at'), sql<string | null>`${by}`.as('by')]))
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0);
+}
+
+// Saved segments.
+export interface SegmentView {
+  id: string;
+  name: string;
+  description: string | null;
+  rule: unknown;
+  system: boolean;
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+const fromSystem = (s: SystemSegment): SegmentView => ({ id: `sys:${s.key}`, name: s.name, description: null, rule: s.rule, system: true, createdAt: null, updatedAt: null });
+
+export async function listSegments(ctx: AppContext, workspaceId: string): Promise<SegmentView[]> {
+  const k = ctx.db.kysely;
+  const saved = await k.selectFrom('segments').selectAll().where('workspace_id', '=', workspaceId).orderBy('name').execute();
+  const activities = await k.selectFrom('orders').select('activity').distinct().where('workspace_id', '=', workspaceId).where('activity', 'is not', null).orderBy('activity').execute();
+  const sources = await k.selectFrom('orders').select('source').distinct().where('workspace_id', '=', workspaceId).where('source', 'is not', null).orderBy('source').execute();
+  return [
+    ...SYSTEM_SEGMENTS.map(fromSystem),
+    ...activities.map((a) => fromSystem(activitySegment(a.activity!))),
+    ...sources.map((s) => fromSystem(sourceSegment(s.source!))),
+    ...saved.map((s) => ({ id: s.id, name: s.name, description: s.description, rule: readJson(s.rule), system: false, createdAt: s.created_at, updatedAt: s.updated_at })),
+  ];
+}
+
+export async function getSegment(ctx: AppContext, workspaceId: string, id: string): Promise<SegmentView> {
+  if (id.startsWith('sys:')) {
+    const key = id.slice(4);
+    const sys = SYSTEM_SEGMENTS.find((s) => s.key === key) ?? (key.startsWith('activity:') ? activitySegment(key.slice(9)) : key.startsWith('source:') ? sourceSegment(key.slice(7)) : null);
+    if (!sys) throw new NotFound(`segment ${id} not found`);
+    return fromSystem(sys);
+  }
+  const s = await ctx.db.kysely.selectFrom('segments').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  if (!s) throw new NotFound(`segment ${id} not found`);
+  return { id: s.id, name: s.name, description: s.description, rule: readJson(s.rule), system: false, createdAt: s.created_at, updatedAt: s.updated_at };
+}
+
+export async function saveSegment(ctx: AppContext, workspaceId: string, input: { name: string; description?: string | null; rule: unknown }, id?: string): Promise<SegmentView> {
+  const name = input.name.trim();
+  if (!name || name.length > 60) throw new Invalid('a segment name has 1–60 characters');
+  parseRule(input.rule);
+  const k = ctx.db.kysely;
+  const dup = await k.selectFrom('segments').select('id').where('workspace_id', '=', workspaceId).where('name', '=', name).executeTakeFirst();
+  if (dup && dup.id !== id) throw new Conflict(`a segment named "${name}" already exists`);
+  const now = nowIso(ctx);
+  if (id) {
+    if (id.startsWith('sys:')) throw new Invalid('system segments cannot be changed: save a copy under another name');
+    await getSegment(ctx, workspaceId, id);
+    await k.updateTable('segments').set({ name, description: input.description ?? null, rule: writeJson(input.rule), updated_at: now }).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
+    return getSegment(ctx, workspaceId, id);
+  }
+  const newSeg = { workspace_id: workspaceId, id: newId(), name, description: input.description ?? null, rule: writeJson(input.rule), system_key: null, created_at: now, updated_at: now };
+  await k.insertInto('segments').values(newSeg).execute();
+  return getSegment(ctx, workspaceId, newSeg.id);
+}
+
+export async function deleteSegment(ctx: AppContext, workspaceId: string, id: string): Promise<void> {
+  if (id.startsWith('sys:')) throw new Invalid('system segments cannot be deleted');
+  await getSegment(ctx, workspaceId, id);
+  await ctx.db.kysely.deleteFrom('segments').where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
+}
