@@ -15,6 +15,8 @@ import { importRoutes } from './modules/imports/routes.js';
 import { orderRoutes } from './modules/orders/routes.js';
 import { storeRoutes } from './modules/stores/routes.js';
 import { jobRoutes } from './jobs/routes.js';
+import { segmentRoutes } from './modules/segments/routes.js';
+import { tagRoutes } from './modules/tags/routes.js';
 
 const STATUS: Record<ErrorCode, number> = { invalid: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409 };
 const PUBLIC = new Set(['/api/v1/health', '/api/v1/auth/login']);
@@ -95,6 +97,8 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(orderRoutes, moduleOpts);
   await app.register(importRoutes, moduleOpts);
   await app.register(jobRoutes, moduleOpts);
+  await app.register(segmentRoutes, moduleOpts);
+  await app.register(tagRoutes, moduleOpts);
 
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
   return app;

@@ -11,6 +11,7 @@ import { openDatabase } from '../db/connect.js';
 import { fail, openApp, withApp } from './app.js';
 import { importCommand } from './import.js';
 import { serve } from './serve.js';
+import { segmentCommands } from './segments.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -142,5 +143,7 @@ program
       process.stdout.write(`stats of ${n} customers recomputed in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     });
   });
+
+segmentCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -4,6 +4,8 @@ import { recomputeAllStats } from '../modules/customers/stats.js';
 import { executeRun, getRun } from '../modules/imports/service.js';
 import { IMPORT_JOB } from '../modules/imports/routes.js';
 import type { JobHandlers } from './worker.js';
+import { recomputeRfm } from '../modules/segments/rfm.js';
+import { RFM_JOB } from '../modules/imports/service.js';
 
 /** The job kinds Huike runs, by name. */
 export const jobHandlers: JobHandlers = {
@@ -22,5 +24,10 @@ export const jobHandlers: JobHandlers = {
   },
   'stats.recompute': async (ctx, job) => {
     await recomputeAllStats(ctx.db, job.workspace_id, ctx.now().toISOString());
+    // RFM classes rest on the stats: refresh them in the same nightly run.
+    await recomputeRfm(ctx, job.workspace_id);
+  },
+  [RFM_JOB]: async (ctx, job) => {
+    await recomputeRfm(ctx, job.workspace_id);
   },
 };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -71,5 +71,27 @@ describeBothDatabases('huike CLI', (env) => {
     const t = await run(['token', 'create', '--name', 'erp'], url);
     expect(t.code, t.out).toBe(0);
     expect(t.out).toMatch(/^t\.[0-9A-Z]+\.[0-9A-Z]+\.\S+/);
+  });
+
+  it('segment count / export and rfm evaluate rules from files', async () => {
+    const { url } = env();
+    const dir = mkdtempSync(join(tmpdir(), 'huike-seg-cli-'));
+    const rule = join(dir, 'rule.json');
+    writeFileSync(rule, JSON.stringify({ all: [{ field: 'paid_orders', op: '>=', value: 1 }, { field: 'province', op: 'eq', value: '浙江省' }] }));
+    const count = await run(['segment', 'count', '--rule', rule], url);
+    expect(count.code, count.out).toBe(0);
+    const n = Number(count.out.trim());
+    expect(n).toBeGreaterThan(0);
+    const out = join(dir, 'out.csv');
+    const exp = await run(['segment', 'export', '--rule', rule, '--out', out], url);
+    expect(exp.out).toContain(`${n} customers written`);
+    expect(readFileSync(out, 'utf8').split('\r\n').filter(Boolean)).toHaveLength(n + 1);
+    writeFileSync(rule, '{"field":"nope"}');
+    const bad = await run(['segment', 'count', '--rule', rule], url);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/unknown field "nope"/);
+    const rfm = await run(['rfm'], url);
+    expect(rfm.code, rfm.out).toBe(0);
+    expect(rfm.out).toMatch(/RFM 分类[\s\S]*生命周期/);
   });
 });

@@ -7,6 +7,7 @@ import { refreshCustomerStats } from '../customers/stats.js';
 import { ingestBatch } from '../orders/ingest.js';
 import { ensureStore } from '../stores/service.js';
 import { generateDemo, type DemoPerson } from './generate.js';
+import { recomputeRfm } from '../segments/rfm.js';
 
 export interface DemoSummary {
   customers: number;
@@ -52,6 +53,7 @@ export async function loadDemo(
   await flush(tmall, pending.tmall);
   await flush(douyin, pending.douyin);
   await addProfiles(ctx, workspaceId, people, tmall.id, opts.seed ?? 20241111);
+  await recomputeRfm(ctx, workspaceId);
   opts.onProgress?.(total, total);
   return { customers: total, orders, stores: [tmall.name, douyin.name] };
 }

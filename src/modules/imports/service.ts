@@ -8,9 +8,13 @@ import type { Insertable } from 'kysely';
 import type { Database, ImportRun, Store } from '../../db/types.js';
 import { readJson, writeJson } from '../../db/json.js';
 import { checkpointWal } from '../../db/connect.js';
+import { enqueue } from '../../jobs/queue.js';
 import { nowIso, type AppContext } from '../context.js';
 import { ingestBatch } from '../orders/ingest.js';
 import { fileSize, readRows } from './readers.js';
+
+/** Recomputes RFM classes after an import changed the stats they rest on. */
+export const RFM_JOB = 'rfm.recompute';
 
 /** Orders per transaction: large enough to amortise round trips, small enough to stay responsive. */
 export const BATCH_ORDERS = 2000;
@@ -105,12 +109,15 @@ export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (
 
   const finish = async (status: 'done' | 'failed', message: string | null) => {
     if (resumed && status === 'done') message = 'resumed after an interruption: orders written before it count as unchanged';
-    await db
-      .updateTable('import_runs')
-      .set({ status, message, finished_at: nowIso(ctx), updated_at: nowIso(ctx), bytes_read: progress.bytesRead })
-      .where('workspace_id', '=', run.workspace_id)
-      .where('id', '=', run.id)
-      .execute();
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('import_runs')
+        .set({ status, message, finished_at: nowIso(ctx), updated_at: nowIso(ctx), bytes_read: progress.bytesRead })
+        .where('workspace_id', '=', run.workspace_id)
+        .where('id', '=', run.id)
+        .execute();
+      if (status === 'done') await enqueue(trx, { workspaceId: run.workspace_id, kind: RFM_JOB, dedupeKey: `import:${run.id}` }, nowIso(ctx));
+    });
     return getRun(ctx, run.workspace_id, run.id);
   };
 
