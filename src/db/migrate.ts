@@ -2,12 +2,14 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './connect.js';
 import { foundation } from './migrations/0001_foundation.js';
 import { segments } from './migrations/0002_segments.js';
+import { customer360 } from './migrations/0003_customer360.js';
 
 /** One migration set for both dialects; each migration is told which dialect it runs on. */
 function migrations(db: Db): Record<string, Migration> {
   return {
     '0001_foundation': foundation(db.dialect),
     '0002_segments': segments(db.dialect),
+    '0003_customer360': customer360(db.dialect),
   };
 }
 

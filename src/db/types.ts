@@ -302,7 +302,39 @@ export interface WorkspaceSettingsTable {
   updated_at: Timestamp;
 }
 
+export interface CustomerMergesTable {
+  workspace_id: string;
+  id: string;
+  target_id: string;
+  source_id: string;
+  source_snapshot: Json;
+  moved: Json;
+  merged_by: string | null;
+  merged_at: Timestamp;
+  undone_at: Timestamp | null;
+}
+
+export interface SegmentSnapshotsTable {
+  workspace_id: string;
+  id: string;
+  segment_id: string;
+  segment_name: string;
+  rule: Json;
+  customers: number;
+  purpose: string | null;
+  created_at: Timestamp;
+}
+
+export interface SegmentSnapshotMembersTable {
+  workspace_id: string;
+  snapshot_id: string;
+  customer_id: string;
+}
+
 export interface Database {
+  customer_merges: CustomerMergesTable;
+  segment_snapshots: SegmentSnapshotsTable;
+  segment_snapshot_members: SegmentSnapshotMembersTable;
   tags: TagsTable;
   customer_tags: CustomerTagsTable;
   groups: GroupsTable;

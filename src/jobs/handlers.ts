@@ -2,14 +2,13 @@ import { rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { recomputeAllStats } from '../modules/customers/stats.js';
 import { executeRun, getRun } from '../modules/imports/service.js';
-import { IMPORT_JOB } from '../modules/imports/routes.js';
 import type { JobHandlers } from './worker.js';
+import { JOB } from './kinds.js';
 import { recomputeRfm } from '../modules/segments/rfm.js';
-import { RFM_JOB } from '../modules/imports/service.js';
 
 /** The job kinds Huike runs, by name. */
 export const jobHandlers: JobHandlers = {
-  [IMPORT_JOB]: async (ctx, job, { payload }) => {
+  [JOB.import]: async (ctx, job, { payload }) => {
     const { runId } = z.object({ runId: z.string() }).parse(payload);
     const run = await getRun(ctx, job.workspace_id, runId);
     if (run.status === 'done' || run.status === 'failed') return;
@@ -22,12 +21,12 @@ export const jobHandlers: JobHandlers = {
     }
     if (run.file_path) await rm(run.file_path, { force: true });
   },
-  'stats.recompute': async (ctx, job) => {
+  [JOB.statsRecompute]: async (ctx, job) => {
     await recomputeAllStats(ctx.db, job.workspace_id, ctx.now().toISOString());
     // RFM classes rest on the stats: refresh them in the same nightly run.
     await recomputeRfm(ctx, job.workspace_id);
   },
-  [RFM_JOB]: async (ctx, job) => {
+  [JOB.rfmRecompute]: async (ctx, job) => {
     await recomputeRfm(ctx, job.workspace_id);
   },
 };

@@ -3,6 +3,7 @@ import { Invalid } from '../core/errors.js';
 import { readJson, writeJson } from '../db/json.js';
 import type { AppContext } from '../modules/context.js';
 import { enqueue } from './queue.js';
+import { JOB } from './kinds.js';
 
 /** Recurring jobs from cron expressions, read in the workspace's time zone. */
 export function nextRun(cron: string, timezone: string, after: Date): string {
@@ -19,7 +20,7 @@ export function nextRun(cron: string, timezone: string, after: Date): string {
 
 export const DEFAULT_SCHEDULES = [
   // 12-month figures and "days since" move with the calendar: refresh every night in one pass.
-  { name: 'nightly-stats', cron: '0 3 * * *', jobKind: 'stats.recompute' },
+  { name: 'nightly-stats', cron: '0 3 * * *', jobKind: JOB.statsRecompute },
 ] as const;
 
 export async function ensureDefaultSchedules(ctx: AppContext, workspaceId: string, timezone: string): Promise<void> {

@@ -45,3 +45,25 @@ export const customerSummary = z.object({
 });
 
 export const customerListOutput = z.object({ items: z.array(customerSummary), nextCursor: z.string().nullable() });
+
+const flag = z.boolean().optional();
+export const customerPatch = z
+  .object({
+    realName: z.string().trim().max(40).nullable().optional(),
+    phone: z.string().trim().nullable().optional().describe('mainland mobile; +86 and spaces are fine'),
+    email: z.string().trim().email('not an email address').max(200).nullable().optional(),
+    gender: z.enum(['female', 'male']).nullable().optional(),
+    birthday: z.iso.date({ message: 'birthday must be a date like 1995-03-15' }).nullable().optional(),
+    wechat: z.string().trim().max(64).nullable().optional(),
+    qq: z.string().trim().regex(/^\d{5,12}$/, 'a QQ number has 5–12 digits').nullable().optional(),
+    source: z.string().trim().max(40).nullable().optional(),
+    marketingConsent: z.enum(['granted', 'denied', 'unknown']).optional(),
+    isPicky: flag,
+    isBadReviewer: flag,
+    isBlacklisted: flag,
+    optOutSms: flag,
+    optOutEmail: flag,
+    optOutWechat: flag,
+  })
+  .strict();
+export type CustomerPatch = z.infer<typeof customerPatch>;

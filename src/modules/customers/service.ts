@@ -56,6 +56,17 @@ export async function customerDetail(ctx: AppContext, workspaceId: string, id: s
     ...presentCustomer(row, role),
     gender: row.gender,
     birthday: row.birthday,
+    wechat: row.wechat,
+    qq: row.qq,
+    source: row.source,
+    flags: {
+      isPicky: row.is_picky === 1,
+      isBadReviewer: row.is_bad_reviewer === 1,
+      isBlacklisted: row.is_blacklisted === 1,
+      optOutSms: row.opt_out_sms === 1,
+      optOutEmail: row.opt_out_email === 1,
+      optOutWechat: row.opt_out_wechat === 1,
+    },
     consentSource: row.consent_source,
     consentAt: row.consent_at,
     identities: identities.map((i) => ({

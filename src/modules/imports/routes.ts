@@ -9,6 +9,7 @@ import { IMPORT_FORMATS, type ImportFormat } from '../../core/formats/index.js';
 import { specFor } from '../../core/formats/index.js';
 import { newId } from '../../core/ids.js';
 import { enqueue } from '../../jobs/queue.js';
+import { JOB } from '../../jobs/kinds.js';
 import { nowIso } from '../context.js';
 import { idParams, principalOf, sendCsv, type ModuleRoutes } from '../http.js';
 import { ensureStore, getStore } from '../stores/service.js';
@@ -35,8 +36,6 @@ const runOutput = z.object({
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
 });
-
-export const IMPORT_JOB = 'import.run';
 
 /** Guesses the platform of a store created by its first import. */
 export function platformForFormat(format: ImportFormat): (typeof PLATFORMS)[number] {
@@ -93,7 +92,7 @@ export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir }) =
         // The run and the job that executes it are committed together.
         await ctx.db.kysely.transaction().execute(async (trx) => {
           await trx.insertInto('import_runs').values(run).execute();
-          await enqueue(trx, { workspaceId: p.workspaceId, kind: IMPORT_JOB, payload: { runId: run.id }, maxAttempts: 3, dedupeKey: run.id }, nowIso(ctx));
+          await enqueue(trx, { workspaceId: p.workspaceId, kind: JOB.import, payload: { runId: run.id }, maxAttempts: 3, dedupeKey: run.id }, nowIso(ctx));
         });
         reply.code(202);
         return presentRun(await getRun(ctx, p.workspaceId, run.id), ctx.now());

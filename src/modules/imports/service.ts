@@ -9,12 +9,10 @@ import type { Database, ImportRun, Store } from '../../db/types.js';
 import { readJson, writeJson } from '../../db/json.js';
 import { checkpointWal } from '../../db/connect.js';
 import { enqueue } from '../../jobs/queue.js';
+import { JOB } from '../../jobs/kinds.js';
 import { nowIso, type AppContext } from '../context.js';
 import { ingestBatch } from '../orders/ingest.js';
 import { fileSize, readRows } from './readers.js';
-
-/** Recomputes RFM classes after an import changed the stats they rest on. */
-export const RFM_JOB = 'rfm.recompute';
 
 /** Orders per transaction: large enough to amortise round trips, small enough to stay responsive. */
 export const BATCH_ORDERS = 2000;
@@ -116,7 +114,7 @@ export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (
         .where('workspace_id', '=', run.workspace_id)
         .where('id', '=', run.id)
         .execute();
-      if (status === 'done') await enqueue(trx, { workspaceId: run.workspace_id, kind: RFM_JOB, dedupeKey: `import:${run.id}` }, nowIso(ctx));
+      if (status === 'done') await enqueue(trx, { workspaceId: run.workspace_id, kind: JOB.rfmRecompute, dedupeKey: `import:${run.id}` }, nowIso(ctx));
     });
     return getRun(ctx, run.workspace_id, run.id);
   };

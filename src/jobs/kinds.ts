@@ -1,0 +1,7 @@
+/** The names of Huike's job kinds (handlers in jobs/handlers.ts). */
+export const JOB = {
+  import: 'import.run',
+  statsRecompute: 'stats.recompute',
+  /** RFM classes rest on the stats: recomputed after imports and merges. */
+  rfmRecompute: 'rfm.recompute',
+} as const;

@@ -1,0 +1,146 @@
+import type { Insertable, Transaction } from 'kysely';
+import { Conflict, Invalid, NotFound } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Customer, Database } from '../../db/types.js';
+import { readJson, writeJson } from '../../db/json.js';
+import { enqueue } from '../../jobs/queue.js';
+import { JOB } from '../../jobs/kinds.js';
+import { chunks, nowIso, type AppContext } from '../context.js';
+import { refreshCustomerStats } from './stats.js';
+
+/**
+ * Merging two customers (the same buyer seen under two identities, e.g. a Taobao nick and a JD
+ * pin) moves everything of the source onto the target and removes the source; the merge keeps the
+ * source as it was and the list of what moved, so that undo puts exactly that back.
+ */
+const FILLABLE = ['real_name', 'phone', 'email', 'gender', 'birthday', 'wechat', 'qq', 'province', 'city', 'source'] as const;
+// A "no" from either side survives a merge: blacklists, bad reviews and opt-outs are kept.
+const STICKY_FLAGS = ['is_picky', 'is_bad_reviewer', 'is_blacklisted', 'opt_out_sms', 'opt_out_email', 'opt_out_wechat'] as const;
+
+interface Moved {
+  orders: string[];
+  identities: string[];
+  notes: string[];
+  tags: { tag_id: string; created_at: string; created_by: string | null }[];
+  groups: { group_id: string; created_at: string }[];
+  addedTags: string[];
+  addedGroups: string[];
+  /** Target fields the merge changed, with their value before it. */
+  changed: Record<string, unknown>;
+}
+
+async function mustGet(trx: Transaction<Database>, ws: string, id: string): Promise<Customer> {
+  const c = await trx.selectFrom('customers').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
+  if (!c) throw new NotFound(`customer ${id} not found`);
+  return c;
+}
+
+async function reassign(trx: Transaction<Database>, ws: string, table: 'orders' | 'customer_identities' | 'notes', ids: string[], from: string, to: string) {
+  for (const part of chunks(ids, 900)) {
+    await trx.updateTable(table).set({ customer_id: to }).where('workspace_id', '=', ws).where('id', 'in', part).where('customer_id', '=', from).execute();
+  }
+}
+
+export async function mergeCustomers(ctx: AppContext, ws: string, targetId: string, sourceId: string, by: string | null) {
+  if (targetId === sourceId) throw new Invalid('a customer cannot be merged into itself');
+  const now = nowIso(ctx);
+  return ctx.db.kysely.transaction().execute(async (trx) => {
+    const target = await mustGet(trx, ws, targetId);
+    const source = await mustGet(trx, ws, sourceId);
+    const ids = async (table: 'orders' | 'customer_identities' | 'notes') =>
+      (await trx.selectFrom(table).select('id').where('workspace_id', '=', ws).where('customer_id', '=', sourceId).execute()).map((r) => r.id);
+    const tags = await trx.selectFrom('customer_tags').select(['tag_id', 'created_at', 'created_by']).where('workspace_id', '=', ws).where('customer_id', '=', sourceId).execute();
+    const groups = await trx.selectFrom('customer_groups').select(['group_id', 'created_at']).where('workspace_id', '=', ws).where('customer_id', '=', sourceId).execute();
+    const targetTags = new Set((await trx.selectFrom('customer_tags').select('tag_id').where('workspace_id', '=', ws).where('customer_id', '=', targetId).execute()).map((t) => t.tag_id));
+    const targetGroups = new Set((await trx.selectFrom('customer_groups').select('group_id').where('workspace_id', '=', ws).where('customer_id', '=', targetId).execute()).map((g) => g.group_id));
+    const moved: Moved = {
+      orders: await ids('orders'),
+      identities: await ids('customer_identities'),
+      notes: await ids('notes'),
+      tags,
+      groups,
+      addedTags: tags.map((t) => t.tag_id).filter((t) => !targetTags.has(t)),
+      addedGroups: groups.map((g) => g.group_id).filter((g) => !targetGroups.has(g)),
+      changed: {},
+    };
+    const patch: Record<string, unknown> = {};
+    for (const f of FILLABLE) if (target[f] == null && source[f] != null) patch[f] = source[f];
+    for (const f of STICKY_FLAGS) if (source[f] === 1 && target[f] !== 1) patch[f] = 1;
+    if (source.marketing_consent === 'denied' && target.marketing_consent !== 'denied') {
+      Object.assign(patch, { marketing_consent: 'denied', consent_source: source.consent_source, consent_at: source.consent_at });
+    }
+    for (const k of Object.keys(patch)) moved.changed[k] = target[k as keyof Customer];
+
+    await reassign(trx, ws, 'orders', moved.orders, sourceId, targetId);
+    await reassign(trx, ws, 'customer_identities', moved.identities, sourceId, targetId);
+    await reassign(trx, ws, 'notes', moved.notes, sourceId, targetId);
+    for (const part of chunks(moved.addedTags, 900)) {
+      await trx.insertInto('customer_tags').values(part.map((tag_id) => ({ workspace_id: ws, customer_id: targetId, tag_id, created_at: now, created_by: by }))).execute();
+    }
+    for (const part of chunks(moved.addedGroups, 900)) {
+      await trx.insertInto('customer_groups').values(part.map((group_id) => ({ workspace_id: ws, customer_id: targetId, group_id, created_at: now }))).execute();
+    }
+    if (Object.keys(patch).length) await trx.updateTable('customers').set({ ...patch, updated_at: now }).where('workspace_id', '=', ws).where('id', '=', targetId).execute();
+    await trx.deleteFrom('customers').where('workspace_id', '=', ws).where('id', '=', sourceId).execute();
+    const merge = { workspace_id: ws, id: newId(), target_id: targetId, source_id: sourceId, source_snapshot: writeJson(source), moved: writeJson(moved), merged_by: by, merged_at: now, undone_at: null };
+    await trx.insertInto('customer_merges').values(merge).execute();
+    await refreshCustomerStats(trx, ctx.db.dialect, ws, [targetId], now);
+    await enqueue(trx, { workspaceId: ws, kind: JOB.rfmRecompute, dedupeKey: `merge:${merge.id}` }, now);
+    return { id: merge.id, targetId, sourceId, mergedAt: now, orders: moved.orders.length, identities: moved.identities.length };
+  });
+}
+
+export async function undoMerge(ctx: AppContext, ws: string, mergeId: string) {
+  const now = nowIso(ctx);
+  return ctx.db.kysely.transaction().execute(async (trx) => {
+    const m = await trx.selectFrom('customer_merges').selectAll().where('workspace_id', '=', ws).where('id', '=', mergeId).executeTakeFirst();
+    if (!m) throw new NotFound(`merge ${mergeId} not found`);
+    if (m.undone_at) throw new Conflict('this merge was already undone');
+    const target = await trx.selectFrom('customers').select('id').where('workspace_id', '=', ws).where('id', '=', m.target_id).executeTakeFirst();
+    if (!target) throw new Conflict('the customer this one was merged into has since been merged again: undo that merge first');
+    const source = readJson<Insertable<Database['customers']>>(m.source_snapshot);
+    const moved = readJson<Moved>(m.moved);
+    await trx.insertInto('customers').values(source).execute();
+    await reassign(trx, ws, 'orders', moved.orders, m.target_id, m.source_id);
+    await reassign(trx, ws, 'customer_identities', moved.identities, m.target_id, m.source_id);
+    await reassign(trx, ws, 'notes', moved.notes, m.target_id, m.source_id);
+    for (const part of chunks(moved.addedTags, 900)) {
+      await trx.deleteFrom('customer_tags').where('workspace_id', '=', ws).where('customer_id', '=', m.target_id).where('tag_id', 'in', part).execute();
+    }
+    for (const part of chunks(moved.addedGroups, 900)) {
+      await trx.deleteFrom('customer_groups').where('workspace_id', '=', ws).where('customer_id', '=', m.target_id).where('group_id', 'in', part).execute();
+    }
+    // Tags and groups that were deleted since the merge are not brought back.
+    const liveTags = new Set((await trx.selectFrom('tags').select('id').where('workspace_id', '=', ws).execute()).map((t) => t.id));
+    const liveGroups = new Set((await trx.selectFrom('groups').select('id').where('workspace_id', '=', ws).execute()).map((g) => g.id));
+    const tagRows = moved.tags.filter((t) => liveTags.has(t.tag_id)).map((t) => ({ workspace_id: ws, customer_id: m.source_id, ...t }));
+    const groupRows = moved.groups.filter((g) => liveGroups.has(g.group_id)).map((g) => ({ workspace_id: ws, customer_id: m.source_id, ...g }));
+    for (const part of chunks(tagRows, 900)) await trx.insertInto('customer_tags').values(part).execute();
+    for (const part of chunks(groupRows, 900)) await trx.insertInto('customer_groups').values(part).execute();
+    if (Object.keys(moved.changed).length) {
+      await trx.updateTable('customers').set({ ...moved.changed, updated_at: now }).where('workspace_id', '=', ws).where('id', '=', m.target_id).execute();
+    }
+    await trx.updateTable('customer_merges').set({ undone_at: now }).where('workspace_id', '=', ws).where('id', '=', mergeId).execute();
+    await refreshCustomerStats(trx, ctx.db.dialect, ws, [m.target_id, m.source_id], now);
+    await enqueue(trx, { workspaceId: ws, kind: JOB.rfmRecompute, dedupeKey: `unmerge:${mergeId}` }, now);
+    return { id: mergeId, targetId: m.target_id, sourceId: m.source_id, undoneAt: now };
+  });
+}
+
+export async function mergesOf(ctx: AppContext, ws: string, customerId: string) {
+  const rows = await ctx.db.kysely
+    .selectFrom('customer_merges')
+    .select(['id', 'target_id', 'source_id', 'source_snapshot', 'merged_at', 'undone_at'])
+    .where('workspace_id', '=', ws)
+    .where((eb) => eb.or([eb('target_id', '=', customerId), eb('source_id', '=', customerId)]))
+    .orderBy('merged_at', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    targetId: r.target_id,
+    sourceId: r.source_id,
+    sourceName: readJson<{ display_name: string }>(r.source_snapshot).display_name,
+    mergedAt: r.merged_at,
+    undoneAt: r.undone_at,
+  }));
+}

@@ -1,0 +1,103 @@
+import type { AppContext } from '../context.js';
+import { readJson } from '../../db/json.js';
+
+/**
+ * One customer's history, newest first, gathered from every module that has something to say.
+ * Later modules (messages, points, coupons, tasks, feedback) add a source to TIMELINE_SOURCES.
+ */
+export interface TimelineEvent {
+  at: string;
+  kind: string;
+  title: string;
+  detail: string | null;
+  ref: { type: string; id: string } | null;
+}
+
+export type TimelineSource = (ctx: AppContext, workspaceId: string, customerId: string, limit: number) => Promise<TimelineEvent[]>;
+
+const yuan = (fen: number) => `¥${(fen / 100).toFixed(2)}`;
+
+const orderEvents: TimelineSource = async (ctx, ws, id, limit) => {
+  const rows = await ctx.db.kysely
+    .selectFrom('orders')
+    .select(['id', 'external_id', 'status', 'title', 'total_fen', 'paid_fen', 'refunded_fen', 'created_at', 'paid_at', 'shipped_at', 'signed_at', 'closed_at'])
+    .where('workspace_id', '=', ws)
+    .where('customer_id', '=', id)
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.flatMap((o) => {
+    const ref = { type: 'order', id: o.id };
+    const what = `${o.title ?? ''} (${o.external_id})`.trim();
+    const ev: TimelineEvent[] = [{ at: o.created_at, kind: 'order.created', title: `下单 ${yuan(o.total_fen)}`, detail: what, ref }];
+    if (o.paid_at) ev.push({ at: o.paid_at, kind: 'order.paid', title: `付款 ${yuan(o.paid_fen)}`, detail: what, ref });
+    if (o.shipped_at) ev.push({ at: o.shipped_at, kind: 'order.shipped', title: '发货', detail: what, ref });
+    if (o.signed_at) ev.push({ at: o.signed_at, kind: 'order.signed', title: '签收', detail: what, ref });
+    if (o.status === 'refunded' || o.refunded_fen > 0) ev.push({ at: o.closed_at ?? o.signed_at ?? o.paid_at ?? o.created_at, kind: 'order.refunded', title: `退款 ${yuan(o.refunded_fen)}`, detail: what, ref });
+    else if (o.status === 'closed') ev.push({ at: o.closed_at ?? o.created_at, kind: 'order.closed', title: '交易关闭', detail: what, ref });
+    return ev;
+  });
+};
+
+const noteEvents: TimelineSource = async (ctx, ws, id, limit) =>
+  (
+    await ctx.db.kysely
+      .selectFrom('notes as n')
+      .leftJoin('users as u', (j) => j.onRef('u.workspace_id', '=', 'n.workspace_id').onRef('u.id', '=', 'n.author_id'))
+      .select(['n.id', 'n.body', 'n.created_at', 'u.name'])
+      .where('n.workspace_id', '=', ws)
+      .where('n.customer_id', '=', id)
+      .orderBy('n.created_at', 'desc')
+      .limit(limit)
+      .execute()
+  ).map((n) => ({ at: n.created_at, kind: 'note', title: `备注${n.name ? `（${n.name}）` : ''}`, detail: n.body, ref: { type: 'note', id: n.id } }));
+
+const tagEvents: TimelineSource = async (ctx, ws, id, limit) =>
+  (
+    await ctx.db.kysely
+      .selectFrom('customer_tags as ct')
+      .innerJoin('tags as t', (j) => j.onRef('t.workspace_id', '=', 'ct.workspace_id').onRef('t.id', '=', 'ct.tag_id'))
+      .select(['t.id', 't.name', 'ct.created_at'])
+      .where('ct.workspace_id', '=', ws)
+      .where('ct.customer_id', '=', id)
+      .orderBy('ct.created_at', 'desc')
+      .limit(limit)
+      .execute()
+  ).map((t) => ({ at: t.created_at, kind: 'tag.added', title: `打标签「${t.name}」`, detail: null, ref: { type: 'tag', id: t.id } }));
+
+const groupEvents: TimelineSource = async (ctx, ws, id, limit) =>
+  (
+    await ctx.db.kysely
+      .selectFrom('customer_groups as cg')
+      .innerJoin('groups as g', (j) => j.onRef('g.workspace_id', '=', 'cg.workspace_id').onRef('g.id', '=', 'cg.group_id'))
+      .select(['g.id', 'g.name', 'cg.created_at'])
+      .where('cg.workspace_id', '=', ws)
+      .where('cg.customer_id', '=', id)
+      .orderBy('cg.created_at', 'desc')
+      .limit(limit)
+      .execute()
+  ).map((g) => ({ at: g.created_at, kind: 'group.joined', title: `加入分组「${g.name}」`, detail: null, ref: { type: 'group', id: g.id } }));
+
+const mergeEvents: TimelineSource = async (ctx, ws, id, limit) => {
+  const rows = await ctx.db.kysely
+    .selectFrom('customer_merges')
+    .select(['id', 'source_snapshot', 'merged_at', 'undone_at'])
+    .where('workspace_id', '=', ws)
+    .where('target_id', '=', id)
+    .orderBy('merged_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.flatMap((m) => {
+    const name = readJson<{ display_name: string }>(m.source_snapshot).display_name;
+    const ev: TimelineEvent[] = [{ at: m.merged_at, kind: 'customer.merged', title: `合并客户「${name}」`, detail: null, ref: { type: 'merge', id: m.id } }];
+    if (m.undone_at) ev.push({ at: m.undone_at, kind: 'customer.unmerged', title: `撤销合并「${name}」`, detail: null, ref: { type: 'merge', id: m.id } });
+    return ev;
+  });
+};
+
+export const TIMELINE_SOURCES: TimelineSource[] = [orderEvents, noteEvents, tagEvents, groupEvents, mergeEvents];
+
+export async function customerTimeline(ctx: AppContext, workspaceId: string, customerId: string, limit = 100): Promise<TimelineEvent[]> {
+  const all = (await Promise.all(TIMELINE_SOURCES.map((s) => s(ctx, workspaceId, customerId, limit)))).flat();
+  return all.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : a.kind.localeCompare(b.kind))).slice(0, limit);
+}

@@ -1,0 +1,150 @@
+import { beforeAll, expect, it } from 'vitest';
+import type { OrderRecord } from '../../src/core/formats/types.js';
+import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
+import { updateCustomer } from '../../src/modules/customers/profile.js';
+import { customerDetail } from '../../src/modules/customers/service.js';
+import { customerTimeline } from '../../src/modules/customers/timeline.js';
+import { ingestBatch } from '../../src/modules/orders/ingest.js';
+import { ensureStore } from '../../src/modules/stores/service.js';
+import { addNote, createGroup, customerTags, setGroupMembers, tagCustomers } from '../../src/modules/tags/service.js';
+import type { Store } from '../../src/db/types.js';
+import { describeBothDatabases, statsOf, type TestEnv } from '../helpers.js';
+
+const rec = (n: number, nick: string, phone: string, at: string, paidFen: number): OrderRecord => ({
+  line: n,
+  externalId: String(700000 + n),
+  status: 'completed',
+  platformStatus: null,
+  createdAt: at,
+  paidAt: at,
+  shippedAt: null,
+  signedAt: null,
+  closedAt: null,
+  goodsFen: paidFen,
+  shippingFen: 0,
+  discountFen: 0,
+  totalFen: paidFen,
+  paidFen,
+  refundedFen: 0,
+  buyer: { nick, externalId: null, email: null, phone, name: null },
+  receiverName: null,
+  receiverPhone: phone,
+  province: '江苏省',
+  city: '南京市',
+  district: null,
+  address: null,
+  buyerMessage: null,
+  sellerNote: null,
+  source: null,
+  activity: null,
+  title: '针织开衫',
+  itemCount: 1,
+  acceptsMarketing: null,
+  items: null,
+  raw: {},
+});
+
+async function snapshotOf(env: TestEnv, id: string) {
+  const k = env.db.kysely;
+  const ws = env.workspaceId;
+  const customer = await k.selectFrom('customers').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
+  const orders = (await k.selectFrom('orders').select('id').where('workspace_id', '=', ws).where('customer_id', '=', id).orderBy('id').execute()).map((o) => o.id);
+  const identities = (await k.selectFrom('customer_identities').select('value').where('workspace_id', '=', ws).where('customer_id', '=', id).orderBy('value').execute()).map((i) => i.value);
+  const notes = (await k.selectFrom('notes').select('body').where('workspace_id', '=', ws).where('customer_id', '=', id).execute()).map((n) => n.body);
+  const groups = (await k.selectFrom('customer_groups').select('group_id').where('workspace_id', '=', ws).where('customer_id', '=', id).execute()).map((g) => g.group_id);
+  const tags = (await customerTags(env.ctx, ws, id)).map((t) => t.name);
+  const { as_of: _a, ...stats } = (await k.selectFrom('customer_stats').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', id).executeTakeFirst()) ?? { as_of: '' };
+  return { customer, orders, identities, notes, groups, tags, stats };
+}
+
+describeBothDatabases('customer 360', (env) => {
+  let store: Store;
+  let a = '';
+  let b = '';
+  beforeAll(async () => {
+    const e = env();
+    store = await ensureStore(e.ctx, e.workspaceId, '合并测试店', 'taobao');
+    await e.db.kysely.transaction().execute((trx) =>
+      ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+        rec(1, 'lily_tb', '13900000001', '2026-01-10T02:00:00.000Z', 10000),
+        rec(2, 'lily_tb', '13900000001', '2026-05-10T02:00:00.000Z', 20000),
+        rec(3, 'lily_other', '13900000002', '2026-08-10T02:00:00.000Z', 30000),
+      ]),
+    );
+    const ids = await e.db.kysely.selectFrom('customers').select(['id', 'display_name']).where('workspace_id', '=', e.workspaceId).execute();
+    a = ids.find((c) => c.display_name === 'lily_tb')!.id;
+    b = ids.find((c) => c.display_name === 'lily_other')!.id;
+    await tagCustomers(e.ctx, e.workspaceId, [a], ['VIP']);
+    await tagCustomers(e.ctx, e.workspaceId, [b], ['VIP', '京东客户']);
+    const g = await createGroup(e.ctx, e.workspaceId, '江苏老客');
+    await setGroupMembers(e.ctx, e.workspaceId, g.id, [b], []);
+    await addNote(e.ctx, e.workspaceId, b, '电话里说是同一个人', null);
+    await updateCustomer(e.ctx, e.workspaceId, b, { birthday: '1990-05-20', optOutSms: true, wechat: 'lily_wx' }, null);
+  });
+
+  it('merging moves orders, identities, tags, groups and notes, fills empty fields and keeps opt-outs', async () => {
+    const e = env();
+    const before = { a: await snapshotOf(e, a), b: await snapshotOf(e, b) };
+    (globalThis as Record<string, unknown>).__before = before;
+    const m = await mergeCustomers(e.ctx, e.workspaceId, a, b, null);
+    expect(m).toMatchObject({ orders: 1, identities: 2 });
+    const after = await snapshotOf(e, a);
+    expect(after.orders).toEqual([...before.a.orders, ...before.b.orders].sort());
+    expect(after.identities).toEqual(['13900000001', '13900000002', 'lily_other', 'lily_tb']);
+    expect(after.tags).toEqual(['VIP', '京东客户']);
+    expect(after.notes).toEqual(['电话里说是同一个人']);
+    expect(after.groups).toHaveLength(1);
+    expect(after.customer).toMatchObject({ birthday: '1990-05-20', wechat: 'lily_wx', opt_out_sms: 1 });
+    expect((await statsOf(e, 'lily_tb')).paid_orders).toBe(3);
+    expect((await statsOf(e, 'lily_tb')).total_spent_fen).toBe(60000);
+    expect((await snapshotOf(e, b)).customer).toBeUndefined();
+    await expect(customerDetail(e.ctx, e.workspaceId, b, 'owner')).rejects.toThrow(/not found/);
+    // The next export's orders of the merged-away buyer land on the surviving customer.
+    await e.db.kysely.transaction().execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [rec(4, 'lily_other', '13900000002', '2026-11-01T02:00:00.000Z', 5000)]));
+    expect((await statsOf(e, 'lily_tb')).paid_orders).toBe(4);
+    const timeline = await customerTimeline(e.ctx, e.workspaceId, a);
+    expect(timeline.map((t) => t.kind)).toEqual(expect.arrayContaining(['customer.merged', 'note', 'tag.added', 'group.joined', 'order.paid']));
+    expect([...timeline.map((t) => t.at)].sort().reverse()).toEqual(timeline.map((t) => t.at));
+  });
+
+  it('undo brings the merged customer back with exactly what was theirs', async () => {
+    const e = env();
+    const before = (globalThis as Record<string, unknown>).__before as { a: Awaited<ReturnType<typeof snapshotOf>>; b: Awaited<ReturnType<typeof snapshotOf>> };
+    const merge = await e.db.kysely.selectFrom('customer_merges').select('id').where('workspace_id', '=', e.workspaceId).executeTakeFirstOrThrow();
+    e.setNow('2026-11-23T05:00:00.000Z');
+    await undoMerge(e.ctx, e.workspaceId, merge.id);
+    const nowA = await snapshotOf(e, a);
+    const nowB = await snapshotOf(e, b);
+    expect(nowB.customer).toEqual(before.b.customer);
+    expect(nowB.orders).toEqual(before.b.orders);
+    expect(nowB.identities).toEqual(before.b.identities);
+    expect(nowB.tags).toEqual(before.b.tags);
+    expect(nowB.groups).toEqual(before.b.groups);
+    expect(nowB.notes).toEqual(before.b.notes);
+    expect(nowB.stats).toEqual(before.b.stats);
+    // A keeps the order imported after the merge; everything else is as before.
+    expect(nowA.orders).toHaveLength(before.a.orders.length + 1);
+    expect(nowA.tags).toEqual(before.a.tags);
+    expect(nowA.customer).toMatchObject({ birthday: null, wechat: null, opt_out_sms: 0 });
+    await expect(undoMerge(e.ctx, e.workspaceId, merge.id)).rejects.toThrow(/already undone/);
+    const timeline = await customerTimeline(e.ctx, e.workspaceId, a);
+    expect(timeline[0]!.kind).toBe('customer.unmerged');
+  });
+
+  it('refuses merging a customer into itself or into nobody', async () => {
+    const e = env();
+    await expect(mergeCustomers(e.ctx, e.workspaceId, a, a, null)).rejects.toThrow(/into itself/);
+    await expect(mergeCustomers(e.ctx, e.workspaceId, a, 'nope', null)).rejects.toThrow(/not found/);
+  });
+
+  it('profile edits validate phone, QQ and dates, and record who changed consent', async () => {
+    const e = env();
+    await expect(updateCustomer(e.ctx, e.workspaceId, a, { phone: '138****1234' }, null)).rejects.toThrow(/not a mainland mobile/);
+    await expect(updateCustomer(e.ctx, e.workspaceId, a, { qq: 'abc' }, null)).rejects.toThrow(/QQ number/);
+    await expect(updateCustomer(e.ctx, e.workspaceId, a, { birthday: '1990-02-30' }, null)).rejects.toThrow(/birthday/);
+    await expect(updateCustomer(e.ctx, e.workspaceId, a, { colour: 'red' }, null)).rejects.toThrow(/colour/);
+    await updateCustomer(e.ctx, e.workspaceId, a, { phone: '+86 139 0000 0009', gender: 'female', isBlacklisted: true, marketingConsent: 'denied' }, 'U1');
+    const d = await customerDetail(e.ctx, e.workspaceId, a, 'owner');
+    expect(d).toMatchObject({ phone: '13900000009', gender: 'female', marketingConsent: 'denied', consentSource: 'staff:U1', flags: { isBlacklisted: true } });
+  });
+});
