@@ -12,6 +12,7 @@ import { fail, openApp, withApp } from './app.js';
 import { importCommand } from './import.js';
 import { serve } from './serve.js';
 import { segmentCommands } from './segments.js';
+import { customerCommands } from './customers.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -145,5 +146,6 @@ program
   });
 
 segmentCommands(program);
+customerCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

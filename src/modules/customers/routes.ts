@@ -1,4 +1,11 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type {} from '@fastify/multipart';
 import { z } from 'zod';
+import { Invalid } from '../../core/errors.js';
+import { importCustomerAttributes } from './attributes.js';
 import { idParams, principalOf, type ModuleRoutes } from '../http.js';
 import { customerListOutput, customerListQuery, customerPatch, customerSummary } from './schema.js';
 import { mergeCustomers, mergesOf, undoMerge } from './merge.js';
@@ -23,7 +30,7 @@ const customerDetailOutput = customerSummary.extend({
   moreOrders: z.boolean(),
 });
 
-export const customerRoutes: ModuleRoutes = async (app, { ctx }) => {
+export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir }) => {
   const tags = ['customers'];
   app.get('/customers', { schema: { tags, summary: 'Search and list customers', querystring: customerListQuery, response: { 200: customerListOutput } } }, async (req) => {
     const p = principalOf(req);
@@ -38,6 +45,37 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx }) => {
     await updateCustomer(ctx, p.workspaceId, req.params.id, req.body, p.userId);
     return customerDetail(ctx, p.workspaceId, req.params.id, p.role);
   });
+  app.post(
+    '/customers/attributes',
+    {
+      schema: {
+        tags,
+        summary: 'Set profile fields, flags, tags and groups from a CSV/XLSX (multipart field "file"); rows name the customer by 客户ID, 买家昵称 or 手机',
+        consumes: ['multipart/form-data'],
+        response: {
+          200: z.object({
+            rowsRead: z.number(),
+            customersUpdated: z.number(),
+            rowsRejected: z.number(),
+            errors: z.array(z.object({ line: z.number(), column: z.string().nullable(), reason: z.string(), value: z.string().nullable() })),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const file = await req.file();
+      if (!file) throw new Invalid('send the file as multipart/form-data in the field "file"');
+      mkdirSync(uploadDir, { recursive: true });
+      const path = join(uploadDir, `attributes-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+      await pipeline(file.file, createWriteStream(path));
+      try {
+        return await importCustomerAttributes(ctx, p.workspaceId, path, p.userId);
+      } finally {
+        await rm(path, { force: true });
+      }
+    },
+  );
   app.get(
     '/customers/:id/timeline',
     {
