@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildServer } from '../../src/server.js';
@@ -55,6 +56,18 @@ describeBothDatabases('segments, RFM, tags, groups and notes over HTTP', (env) =
     const csv = await call('GET', `/api/v1/segments/${saved.body.id}/export.csv`);
     expect([...csv.raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(csv.raw.toString('utf8').split('\r\n').filter(Boolean)).toHaveLength(one.body.count + 1);
+    const xlsx = await call('GET', `/api/v1/segments/${saved.body.id}/export.xlsx`);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.raw as unknown as ArrayBuffer);
+    const sheet = wb.worksheets[0]!;
+    expect(sheet.rowCount).toBe(one.body.count + 1);
+    expect(sheet.getRow(1).getCell(2).value).toBe('客户');
+    expect(typeof sheet.getRow(2).getCell(7).value).toBe('number');
+    const snap = await call('POST', `/api/v1/segments/${saved.body.id}/snapshot`, { purpose: '双11 回访活动' });
+    expect(snap.status).toBe(201);
+    expect(snap.body.customers).toBe(one.body.count);
+    const frozen = await call('GET', `/api/v1/segment-snapshots/${snap.body.id}`);
+    expect(frozen.body.customerIds.sort()).toEqual([...seen].sort());
     const tagged = await call('POST', `/api/v1/segments/${saved.body.id}/tag`, { tag: '双11老客' });
     expect(tagged.body.tagged).toBe(one.body.count);
     const tags = await call('GET', '/api/v1/tags');

@@ -1,9 +1,9 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { z } from 'zod';
 import { rfmSettings } from '../../core/segments/rfm.js';
 import { idParams, principalOf, type ModuleRoutes } from '../http.js';
 import { getRfmSettings, recomputeRfm, rfmMatrix, rfmSummary, setRfmSettings } from './rfm.js';
-import { countRule, deleteSegment, getSegment, listSegments, ruleCsv, ruleMembers, saveSegment, tagRule } from './service.js';
+import { countRule, deleteSegment, getSegment, listSegments, ruleCsv, ruleMembers, ruleXlsx, saveSegment, snapshotMembers, snapshotSegment, tagRule } from './service.js';
 
 const ruleBody = z.object({ rule: z.unknown().describe('segment rule JSON (see README: Segments)') });
 const memberOutput = z.object({
@@ -79,6 +79,38 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
       .header('content-disposition', `attachment; filename="segment-${encodeURIComponent(s.id)}.csv"`)
       .send(Readable.from(ruleCsv(ctx, p.workspaceId, s.rule, p.role)));
   });
+  app.get('/segments/:id/export.xlsx', { schema: { tags, summary: 'All customers of a segment as an Excel workbook', params: idParams } }, async (req, reply) => {
+    const p = principalOf(req);
+    const s = await getSegment(ctx, p.workspaceId, req.params.id);
+    await countRule(ctx, p.workspaceId, s.rule);
+    const out = new PassThrough();
+    void ruleXlsx(ctx, p.workspaceId, s.rule, p.role, out, s.name).catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))));
+    return reply
+      .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .header('content-disposition', `attachment; filename="segment-${encodeURIComponent(s.id)}.xlsx"`)
+      .send(out);
+  });
+  app.post(
+    '/segments/:id/snapshot',
+    {
+      schema: {
+        tags,
+        summary: 'Freeze the current members (what a campaign is sent to)',
+        params: idParams,
+        body: z.object({ purpose: z.string().max(200).nullable().default(null) }),
+        response: { 201: z.object({ id: z.string(), segmentId: z.string(), segmentName: z.string(), customers: z.number(), purpose: z.string().nullable(), createdAt: z.string() }) },
+      },
+    },
+    async (req, reply) => {
+      reply.code(201);
+      return snapshotSegment(ctx, principalOf(req).workspaceId, req.params.id, req.body.purpose);
+    },
+  );
+  app.get(
+    '/segment-snapshots/:id',
+    { schema: { tags, summary: 'The customer ids frozen in a snapshot', params: idParams, response: { 200: z.object({ customerIds: z.array(z.string()) }) } } },
+    async (req) => ({ customerIds: await snapshotMembers(ctx, principalOf(req).workspaceId, req.params.id) }),
+  );
   app.post(
     '/segments/:id/tag',
     { schema: { tags, summary: 'Add a tag to every customer of a segment', params: idParams, body: z.object({ tag: z.string().trim().min(1).max(40) }), response: { 200: z.object({ tagged: z.number() }) } } },

@@ -1,3 +1,5 @@
+import type { Writable } from 'node:stream';
+import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -81,22 +83,62 @@ function csvField(v: string | number | null): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** All members as CSV (UTF-8 with BOM so Excel shows Chinese), page by page. */
-export async function* ruleCsv(ctx: AppContext, workspaceId: string, input: unknown, role: string): AsyncGenerator<string> {
+export const EXPORT_COLUMNS = ['客户ID', '客户', '手机', '省份', '城市', '成交订单', '累计消费(元)', '最近购买日期', 'RFM 分类', '生命周期'];
+
+/** All members as export rows (the columns above), page by page, phones masked by role. */
+export async function* ruleExportRows(ctx: AppContext, workspaceId: string, input: unknown, role: string): AsyncGenerator<(string | number | null)[][]> {
   const cc = await compileContext(ctx, workspaceId);
-  yield '\uFEFF客户ID,客户,手机,省份,城市,成交订单,累计消费(元),最近购买日期,RFM 分类,生命周期\r\n';
   let cursor: string | undefined;
   do {
     const page = await ruleMembers(ctx, workspaceId, input, { limit: 2000, cursor, role });
-    yield page.items
-      .map((m) =>
-        [m.id, m.name, m.phone, m.province, m.city, m.paidOrders, (m.totalSpentFen / 100).toFixed(2), m.lastPaidAt ? localDate(m.lastPaidAt, cc.timeZone) : null, m.rfmClass, m.lifecycle]
-          .map(csvField)
-          .join(',') + '\r\n',
-      )
-      .join('');
+    yield page.items.map((m) => [m.id, m.name, m.phone, m.province, m.city, m.paidOrders, Number((m.totalSpentFen / 100).toFixed(2)), m.lastPaidAt ? localDate(m.lastPaidAt, cc.timeZone) : null, m.rfmClass, m.lifecycle]);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
+}
+
+/** All members as CSV (UTF-8 with BOM so Excel shows Chinese). */
+export async function* ruleCsv(ctx: AppContext, workspaceId: string, input: unknown, role: string): AsyncGenerator<string> {
+  yield `\uFEFF${EXPORT_COLUMNS.join(',')}\r\n`;
+  for await (const rows of ruleExportRows(ctx, workspaceId, input, role)) {
+    yield rows.map((r) => r.map((v, i) => csvField(i === 6 && typeof v === 'number' ? v.toFixed(2) : v)).join(',') + '\r\n').join('');
+  }
+}
+
+/** All members as an XLSX workbook written to `out` as it is built (constant memory). */
+export async function ruleXlsx(ctx: AppContext, workspaceId: string, input: unknown, role: string, out: Writable, sheetName: string): Promise<void> {
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true });
+  const sheet = wb.addWorksheet(sheetName.replace(/[\\/?*[\]:]/g, ' ').slice(0, 31) || 'customers');
+  sheet.columns = EXPORT_COLUMNS.map((header, i) => ({ header, width: [28, 18, 14, 12, 12, 10, 14, 14, 12, 10][i] }));
+  sheet.getColumn(7).numFmt = '#,##0.00';
+  for await (const rows of ruleExportRows(ctx, workspaceId, input, role)) for (const r of rows) sheet.addRow(r).commit();
+  sheet.commit();
+  await wb.commit();
+}
+
+/** Freezes who is in a segment now (a campaign keeps the list it was sent to). */
+export async function snapshotSegment(ctx: AppContext, workspaceId: string, segmentId: string, purpose: string | null) {
+  const seg = await getSegment(ctx, workspaceId, segmentId);
+  const q = await ruleQuery(ctx, workspaceId, parseRule(seg.rule));
+  const id = newId();
+  const now = nowIso(ctx);
+  return ctx.db.kysely.transaction().execute(async (trx) => {
+    await trx.insertInto('segment_snapshots').values({ workspace_id: workspaceId, id, segment_id: seg.id, segment_name: seg.name, rule: writeJson(seg.rule), customers: 0, purpose, created_at: now }).execute();
+    const r = await trx
+      .insertInto('segment_snapshot_members')
+      .columns(['workspace_id', 'snapshot_id', 'customer_id'])
+      .expression(q.select([sql.lit(workspaceId).as('w'), sql.lit(id).as('s'), 'c.id']))
+      .executeTakeFirst();
+    const customers = Number(r.numInsertedOrUpdatedRows ?? 0);
+    await trx.updateTable('segment_snapshots').set({ customers }).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
+    return { id, segmentId: seg.id, segmentName: seg.name, customers, purpose, createdAt: now };
+  });
+}
+
+export async function snapshotMembers(ctx: AppContext, workspaceId: string, snapshotId: string): Promise<string[]> {
+  const snap = await ctx.db.kysely.selectFrom('segment_snapshots').select('id').where('workspace_id', '=', workspaceId).where('id', '=', snapshotId).executeTakeFirst();
+  if (!snap) throw new NotFound(`snapshot ${snapshotId} not found`);
+  const rows = await ctx.db.kysely.selectFrom('segment_snapshot_members').select('customer_id').where('workspace_id', '=', workspaceId).where('snapshot_id', '=', snapshotId).orderBy('customer_id').execute();
+  return rows.map((r) => r.customer_id);
 }
 
 /** Adds a tag to every customer a rule selects, in one INSERT … SELECT. */
