@@ -212,7 +212,8 @@ describeBothDatabases('segments', (env) => {
     const by = Object.fromEntries(rows.map((r) => [Object.entries(ids).find(([, id]) => id === r.customer_id)![0], [r.rfm_class, r.r_score, r.f_score, r.m_score, r.value_tier, r.lifecycle]]));
     expect(by).toEqual({
       // R: recency 22 / 267 / 722 days (avg 337); F: 3 / 1 / 2 (avg 2); M: ¥600 / ¥50 / ¥1,700 (avg ¥783.33)
-      alice: ['一般价值', 5, 5, 3, 'low', 'mature'],
+      // Spend percentile among buyers: bob 0, alice 0.5 (middle), carol 1.
+      alice: ['一般价值', 5, 5, 3, 'middle', 'mature'],
       bob: ['一般发展', 3, 1, 1, 'churn_risk', 'dormant'],
       carol: ['重要挽留', 1, 3, 5, 'churn_risk', 'churned'],
       dave: ['none', 0, 0, 0, 'none', 'prospect'],

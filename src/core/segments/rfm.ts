@@ -4,7 +4,8 @@ import { z } from 'zod';
  * RFM and lifecycle settings of a workspace. Scores 1–5 are quintiles of recency, frequency and
  * monetary value among buyers (ties share a score); the 8 classes compare each buyer with the
  * average buyer, as Chinese CRMs do: R high = bought more recently than average, F high = more
- * orders than average, M high = more spend than average.
+ * orders than average, M high = more spend than average. Value tiers: spend at or above the 80th
+ * percentile of buyers is high, the 50th middle, below low; no purchase in churnRiskDays is churn_risk.
  */
 export const rfmSettings = z
   .object({

@@ -9,8 +9,9 @@ import { likeContains } from '../pagination.js';
 
 /**
  * Compiles a checked rule (core/segments/rule.ts) into one SQL condition over
- * customers c ⟕ customer_stats s ⟕ customer_rfm r, for both dialects. Field names come only from
- * the catalog below; every value is a bound parameter.
+ * customers c ⟕ customer_stats s, for both dialects. RFM fields are read by a correlated lookup on
+ * customer_rfm's primary key, so rules that do not use them pay nothing for them. Field names come
+ * only from the catalog below; every value is a bound parameter.
  */
 export interface CompileContext {
   workspaceId: string;
@@ -19,15 +20,14 @@ export interface CompileContext {
   dialect: Dialect;
 }
 
-type DB = Database & { c: Database['customers']; s: Database['customer_stats']; r: Database['customer_rfm'] };
-type EB = ExpressionBuilder<DB, 'c' | 's' | 'r'>;
+type DB = Database & { c: Database['customers']; s: Database['customer_stats'] };
+type EB = ExpressionBuilder<DB, 'c' | 's'>;
 
 /** The rows a segment selects from. */
 export function segmentSource(db: Db, workspaceId: string) {
   return db.kysely
     .selectFrom('customers as c')
     .leftJoin('customer_stats as s', (j) => j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'))
-    .leftJoin('customer_rfm as r', (j) => j.onRef('r.workspace_id', '=', 'c.workspace_id').onRef('r.customer_id', '=', 'c.id'))
     .where('c.workspace_id', '=', workspaceId);
 }
 
@@ -56,10 +56,9 @@ const COLUMN: Record<string, string> = {
   is_picky: 'c.is_picky',
   opt_out_sms: 'c.opt_out_sms',
   opt_out_email: 'c.opt_out_email',
-  rfm_class: 'r.rfm_class',
-  value_tier: 'r.value_tier',
-  lifecycle: 'r.lifecycle',
 };
+
+const RFM_COLUMN: Record<string, string> = { rfm_class: 'rfm_class', value_tier: 'value_tier', lifecycle: 'lifecycle' };
 
 const CMP: Record<string, '=' | '<>' | '>' | '>=' | '<' | '<='> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
@@ -121,6 +120,12 @@ function condition(eb: EB, r: Extract<Rule, { kind: 'cond' }>, cc: CompileContex
       return setCondition(eb, field, op, value as string[]);
     case 'orders':
       return orderFacts(eb, op, value as number | null, r.where ?? {}, cc);
+    case 'rfm_class':
+    case 'value_tier':
+    case 'lifecycle': {
+      const col = sql<string>`(SELECT r.${sql.ref(RFM_COLUMN[field]!)} FROM customer_rfm r WHERE r.workspace_id = c.workspace_id AND r.customer_id = c.id)`;
+      return textCondition(eb, col, op, value, cc, true);
+    }
     default:
       break;
   }
@@ -273,7 +278,11 @@ function setCondition(eb: EB, field: 'tags' | 'groups', op: string, names: strin
 
 function orderFacts(eb: EB, op: string, count: number | null, w: OrderWhere, cc: CompileContext): Expression<SqlBool> {
   const needsItems = Boolean(w.category || w.titleContains);
-  let q = eb.selectFrom('orders as o').whereRef('o.workspace_id', '=', 'c.workspace_id').whereRef('o.customer_id', '=', 'c.id');
+  let q = eb
+    .selectFrom('orders as o')
+    .$if(needsItems, (qb) => qb.innerJoin('order_items as i', (j) => j.onRef('i.workspace_id', '=', 'o.workspace_id').onRef('i.order_id', '=', 'o.id')))
+    .whereRef('o.workspace_id', '=', 'c.workspace_id')
+    .whereRef('o.customer_id', '=', 'c.id');
   if (w.paid !== false) {
     q = q.where((e) =>
       e.and([e('o.paid_at', 'is not', null), e('o.status', '<>', 'refunded'), e.not(e.and([e('o.refunded_fen', '>', 0), e('o.refunded_fen', '>=', e.ref('o.paid_fen'))]))]),
@@ -285,16 +294,11 @@ function orderFacts(eb: EB, op: string, count: number | null, w: OrderWhere, cc:
   if (w.source) q = q.where('o.source', 'in', w.source);
   if (w.storeId) q = q.where('o.store_id', '=', w.storeId);
   if (w.status) q = q.where('o.status', 'in', w.status);
-  if (needsItems) {
-    q = q.where((e) => {
-      let items = e.selectFrom('order_items as i').select(sql.lit(1).as('one')).whereRef('i.workspace_id', '=', 'o.workspace_id').whereRef('i.order_id', '=', 'o.id');
-      if (w.category) items = items.where('i.category', 'in', w.category);
-      if (w.titleContains) items = items.where(sql<SqlBool>`lower(i.title) LIKE ${likeContains(w.titleContains.toLowerCase())} ESCAPE '\\'`);
-      return e.exists(items);
-    });
-  }
+  // Lines joined in: "bought category X" is one order with such a line.
+  if (w.category) q = q.where(sql.ref('i.category'), 'in', w.category);
+  if (w.titleContains) q = q.where(sql<SqlBool>`lower(i.title) LIKE ${likeContains(w.titleContains.toLowerCase())} ESCAPE '\\'`);
   if (op === 'exists') return eb.exists(q.select(sql.lit(1).as('one')));
   if (op === 'not_exists') return eb.not(eb.exists(q.select(sql.lit(1).as('one'))));
-  const n = q.select((e) => e.fn.countAll<number>().as('n'));
+  const n = q.select(sql<number>`COUNT(DISTINCT o.id)`.as('n'));
   return eb(n, op === 'count_gte' ? '>=' : '<=', count ?? 0);
 }

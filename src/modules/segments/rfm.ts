@@ -39,19 +39,32 @@ export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOf: s
   );
   return db.kysely.transaction().execute(async (trx) => {
     await trx.deleteFrom('customer_rfm').where('workspace_id', '=', workspaceId).execute();
+    // Three sorts (one per percent rank) and one aggregate for the averages: the least a pass
+    // that scores and classifies every customer can do.
     const r = await sql`
+      WITH b AS (
+        SELECT s.customer_id, s.paid_orders, s.total_spent_fen, ${recency} AS recency_days,
+          PERCENT_RANK() OVER (ORDER BY s.last_paid_at) AS pr_r,
+          PERCENT_RANK() OVER (ORDER BY s.paid_orders) AS pr_f,
+          PERCENT_RANK() OVER (ORDER BY s.total_spent_fen) AS pr_m
+        FROM customer_stats s
+        WHERE s.workspace_id = ${workspaceId} AND s.paid_orders > 0 AND s.last_paid_at IS NOT NULL
+      ),
+      a AS (SELECT AVG(recency_days) AS avg_recency, AVG(paid_orders * 1.0) AS avg_f, AVG(total_spent_fen * 1.0) AS avg_m FROM b)
       INSERT INTO customer_rfm (workspace_id, customer_id, r_score, f_score, m_score, rfm_class, value_tier, lifecycle, computed_at)
       SELECT c.workspace_id, c.id,
-        COALESCE(b.r_score, 0), COALESCE(b.f_score, 0), COALESCE(b.m_score, 0),
+        CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${score(sql`b.pr_r`)} END,
+        CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${score(sql`b.pr_f`)} END,
+        CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${score(sql`b.pr_m`)} END,
         CASE WHEN b.customer_id IS NULL THEN 'none' ELSE
-          CASE (CASE WHEN b.recency_days < b.avg_recency THEN '1' ELSE '0' END
-             || CASE WHEN b.paid_orders > b.avg_f THEN '1' ELSE '0' END
-             || CASE WHEN b.total_spent_fen > b.avg_m THEN '1' ELSE '0' END) ${classCase} END
+          CASE (CASE WHEN b.recency_days < a.avg_recency THEN '1' ELSE '0' END
+             || CASE WHEN b.paid_orders > a.avg_f THEN '1' ELSE '0' END
+             || CASE WHEN b.total_spent_fen > a.avg_m THEN '1' ELSE '0' END) ${classCase} END
         END,
         CASE WHEN b.customer_id IS NULL THEN 'none'
              WHEN b.recency_days > ${s.churnRiskDays} THEN 'churn_risk'
-             WHEN b.spend_rank < 0.2 THEN 'high'
-             WHEN b.spend_rank < 0.5 THEN 'middle'
+             WHEN b.pr_m >= 0.8 THEN 'high'
+             WHEN b.pr_m >= 0.5 THEN 'middle'
              ELSE 'low' END,
         CASE WHEN b.customer_id IS NULL THEN 'prospect'
              WHEN b.recency_days > ${s.churnDays} THEN 'churned'
@@ -61,21 +74,8 @@ export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOf: s
              ELSE 'new' END,
         ${asOfTs}
       FROM customers c
-      LEFT JOIN (
-        SELECT x.*,
-          AVG(x.recency_days) OVER () AS avg_recency,
-          AVG(x.paid_orders * 1.0) OVER () AS avg_f,
-          AVG(x.total_spent_fen * 1.0) OVER () AS avg_m
-        FROM (
-          SELECT s.customer_id, s.paid_orders, s.total_spent_fen, ${recency} AS recency_days,
-            ${score(sql`PERCENT_RANK() OVER (ORDER BY s.last_paid_at)`)} AS r_score,
-            ${score(sql`PERCENT_RANK() OVER (ORDER BY s.paid_orders)`)} AS f_score,
-            ${score(sql`PERCENT_RANK() OVER (ORDER BY s.total_spent_fen)`)} AS m_score,
-            PERCENT_RANK() OVER (ORDER BY s.total_spent_fen DESC) AS spend_rank
-          FROM customer_stats s
-          WHERE s.workspace_id = ${workspaceId} AND s.paid_orders > 0 AND s.last_paid_at IS NOT NULL
-        ) x
-      ) b ON b.customer_id = c.id
+      LEFT JOIN b ON b.customer_id = c.id
+      CROSS JOIN a
       WHERE c.workspace_id = ${workspaceId}`.execute(trx);
     return Number(r.numAffectedRows ?? 0);
   });

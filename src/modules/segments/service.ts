@@ -57,11 +57,19 @@ export async function ruleMembers(ctx: AppContext, workspaceId: string, input: u
     's.paid_orders',
     's.total_spent_fen',
     's.last_paid_at',
-    'r.rfm_class',
-    'r.lifecycle',
   ]);
   if (opts.cursor) page = page.where('c.id', '<', decodeCursor(opts.cursor).id);
   const rows = await page.orderBy('c.id', 'desc').limit(opts.limit + 1).execute();
+  const rfm = new Map<string, { rfm_class: string; lifecycle: string }>();
+  if (rows.length > 0) {
+    const found = await ctx.db.kysely
+      .selectFrom('customer_rfm')
+      .select(['customer_id', 'rfm_class', 'lifecycle'])
+      .where('workspace_id', '=', workspaceId)
+      .where('customer_id', 'in', rows.map((r) => r.id))
+      .execute();
+    for (const f of found) rfm.set(f.customer_id, f);
+  }
   const items: SegmentMember[] = rows.slice(0, opts.limit).map((r) => ({
     id: r.id,
     name: r.display_name,
@@ -71,8 +79,8 @@ export async function ruleMembers(ctx: AppContext, workspaceId: string, input: u
     paidOrders: r.paid_orders ?? 0,
     totalSpentFen: r.total_spent_fen ?? 0,
     lastPaidAt: r.last_paid_at,
-    rfmClass: r.rfm_class,
-    lifecycle: r.lifecycle,
+    rfmClass: rfm.get(r.id)?.rfm_class ?? null,
+    lifecycle: rfm.get(r.id)?.lifecycle ?? null,
   }));
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > opts.limit && last ? encodeCursor(null, last.id) : null };

@@ -1,0 +1,190 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql, type Insertable } from 'kysely';
+import type { Database } from '../src/db/types.js';
+import { Random } from '../src/core/random.js';
+import { bulkInsert } from '../src/db/bulk.js';
+import { openDatabase, type Db } from '../src/db/connect.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { createScratchDatabase } from '../src/db/scratch.js';
+import { newId } from '../src/core/ids.js';
+import { recomputeRfm } from '../src/modules/segments/rfm.js';
+import { countRule, ruleMembers } from '../src/modules/segments/service.js';
+import { ensureStore } from '../src/modules/stores/service.js';
+import { createWorkspace } from '../src/modules/workspaces/service.js';
+import type { AppContext } from '../src/modules/context.js';
+
+/**
+ * `npm run bench -- segments [--customers N]`: a generated shop of N customers (default 1M) and
+ * 3N orders; count + first page of (a) a 5-condition rule and (b) a rule with an order fact, and a
+ * full RFM recompute, each against the same query hand-written in SQL, in the same run.
+ */
+const PROVINCES = ['广东省', '浙江省', '江苏省', '山东省', '上海市', '北京市', '四川省', '河南省', '湖北省', '福建省'];
+const CATEGORIES = ['女装/大衣', '女装/连衣裙', '女装/针织衫', '美妆/面膜', '美妆/口红', '配饰/围巾'];
+const AS_OF = new Date('2026-11-23T04:00:00.000Z');
+
+async function generate(ctx: AppContext, ws: string, customers: number): Promise<void> {
+  const rnd = new Random(11);
+  const store = await ensureStore(ctx, ws, '基准店', 'tmall');
+  const db = ctx.db;
+  const now = AS_OF.toISOString();
+  const BATCH = 20_000;
+  for (let start = 0; start < customers; start += BATCH) {
+    const cs: Insertable<Database['customers']>[] = [];
+    const stats: Insertable<Database['customer_stats']>[] = [];
+    const orders: Insertable<Database['orders']>[] = [];
+    const items: Insertable<Database['order_items']>[] = [];
+    for (let i = start; i < Math.min(customers, start + BATCH); i++) {
+      const id = newId();
+      const province = rnd.pick(PROVINCES);
+      const n = rnd.chance(0.5) ? 1 : rnd.int(2, 5);
+      let spent = 0;
+      let last = 0;
+      let first = Infinity;
+      for (let k = 0; k < n; k++) {
+        const at = AS_OF.getTime() - rnd.int(0, 730) * 86_400_000;
+        const paid = rnd.int(30, 1500) * 100;
+        const oid = newId();
+        const activity = rnd.chance(0.2) ? rnd.pick(['双11 2025', '618 2026', '双11 2026']) : null;
+        orders.push({
+          workspace_id: ws, id: oid, store_id: store.id, external_id: `${i}-${k}`, customer_id: id, status: 'completed', platform_status: null,
+          goods_fen: paid, shipping_fen: 0, discount_fen: 0, total_fen: paid, paid_fen: paid, refunded_fen: 0,
+          created_at: new Date(at).toISOString(), paid_at: new Date(at).toISOString(), shipped_at: null, signed_at: null, closed_at: null,
+          buyer_nick: null, receiver_name: null, receiver_phone: null, province, city: null, district: null, address: null, buyer_message: null, seller_note: null,
+          source: rnd.pick(['搜索', '直通车', '聚划算', '直播']), activity, title: null, item_count: 1, raw: '{}', content_hash: 'bench', import_run_id: null, imported_at: now, updated_at: now,
+        });
+        items.push({ workspace_id: ws, order_id: oid, line_key: 'L1', title: null, sku: null, external_item_id: null, category: rnd.pick(CATEGORIES), quantity: 1, price_fen: paid, paid_fen: null, refund_status: null });
+        spent += paid;
+        last = Math.max(last, at);
+        first = Math.min(first, at);
+      }
+      cs.push({
+        workspace_id: ws, id, display_name: `buyer${i}`, real_name: null, phone: `139${String(i).padStart(8, '0')}`, email: null, province, city: null,
+        gender: rnd.chance(0.9) ? 'female' : 'male', birthday: null, marketing_consent: rnd.pick(['granted', 'unknown', 'denied']), consent_source: null, consent_at: null,
+        first_store_id: store.id, created_at: now, updated_at: now,
+      });
+      stats.push({
+        workspace_id: ws, customer_id: id, orders_count: n, paid_orders: n, first_order_at: new Date(first).toISOString(), last_order_at: new Date(last).toISOString(),
+        first_paid_at: new Date(first).toISOString(), last_paid_at: new Date(last).toISOString(), total_spent_fen: spent, refund_fen: 0, refund_orders: 0,
+        aov_fen: Math.round(spent / n), spent_12m_fen: 0, orders_12m: 0, favourite_category: null, province, as_of: now,
+      });
+    }
+    await db.kysely.transaction().execute(async (trx) => {
+      await bulkInsert(trx, db.dialect, 'customers', cs);
+      await bulkInsert(trx, db.dialect, 'customer_stats', stats);
+      await bulkInsert(trx, db.dialect, 'orders', orders, { jsonColumns: ['raw'] });
+      await bulkInsert(trx, db.dialect, 'order_items', items);
+    });
+    process.stdout.write(`\r  generated ${Math.min(customers, start + BATCH).toLocaleString('en-US')} customers`);
+  }
+  process.stdout.write('\n');
+  if (db.dialect === 'postgres') await sql`ANALYZE`.execute(db.kysely);
+  else await sql`ANALYZE`.execute(db.kysely);
+}
+
+async function median(runs: number, fn: () => Promise<unknown>): Promise<number> {
+  await fn(); // warm up
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+}
+
+async function run(db: Db, customers: number): Promise<void> {
+  await migrateToLatest(db);
+  const ctx: AppContext = { db, now: () => AS_OF };
+  const ws = (await createWorkspace(ctx, 'bench')).id;
+  const t0 = performance.now();
+  await generate(ctx, ws, customers);
+  process.stdout.write(`  (generation ${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+  const since = new Date(AS_OF.getTime() - 181 * 86_400_000).toISOString();
+  const ts = db.dialect === 'postgres' ? sql.raw('::timestamptz') : sql.raw('');
+
+  const ruleA = {
+    all: [
+      { field: 'total_spent', op: '>=', value: 30000 },
+      { field: 'paid_orders', op: '>=', value: 2 },
+      { field: 'province', op: 'in', value: ['广东省', '浙江省', '江苏省'] },
+      { field: 'days_since_last_order', op: '<=', value: 180 },
+      { field: 'marketing_consent', op: 'eq', value: 'granted' },
+    ],
+  };
+  const handA = sql`FROM customers c JOIN customer_stats s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
+    WHERE c.workspace_id = ${ws} AND s.total_spent_fen >= 30000 AND s.paid_orders >= 2 AND s.province IN ('广东省', '浙江省', '江苏省')
+      AND s.last_paid_at > ${since}${ts} AND c.marketing_consent = 'granted'`;
+  const ruleB = { all: [{ field: 'orders', op: 'exists', where: { category: '女装/大衣', activity: '双11 2025' } }, { field: 'paid_orders', op: '>=', value: 1 }] };
+  const handB = sql`FROM customers c JOIN customer_stats s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
+    WHERE c.workspace_id = ${ws} AND s.paid_orders >= 1 AND EXISTS (
+      SELECT 1 FROM orders o JOIN order_items i ON i.workspace_id = o.workspace_id AND i.order_id = o.id
+      WHERE o.workspace_id = c.workspace_id AND o.customer_id = c.id AND o.paid_at IS NOT NULL AND o.status <> 'refunded'
+        AND o.activity = '双11 2025' AND i.category = '女装/大衣')`;
+
+  const report = (label: string, ours: number, hand: number, target: number, abs?: number) =>
+    process.stdout.write(
+      `  ${label.padEnd(34)} huike ${ours.toFixed(0).padStart(6)} ms   hand-written ${hand.toFixed(0).padStart(6)} ms   ratio ${(ours / hand).toFixed(2)} (target ≤ ${target})${abs !== undefined ? `; ${ours < abs ? 'under' : 'OVER'} ${abs} ms` : ''}\n`,
+    );
+  for (const [label, rule, hand, abs] of [
+    ['(a) 5 conditions: count + page', ruleA, handA, db.dialect === 'sqlite' ? 500 : undefined],
+    ['(b) order fact: count + page', ruleB, handB, undefined],
+  ] as const) {
+    const ours = await median(3, async () => {
+      await countRule(ctx, ws, rule);
+      await ruleMembers(ctx, ws, rule, { limit: 20, role: 'owner' });
+    });
+    const mine = await median(3, async () => {
+      await sql`SELECT COUNT(*) AS n ${hand}`.execute(db.kysely);
+      await sql`SELECT c.id, c.display_name, s.paid_orders ${hand} ORDER BY c.id DESC LIMIT 21`.execute(db.kysely);
+    });
+    report(label, ours, mine, 1.2, abs);
+  }
+  // The hand-written pass a developer would write for the core of RFM: NTILE scores and the
+  // 8-class split against the averages, for every buyer, into a keyed table. Huike's pass does
+  // that and also places non-buyers, value tiers and lifecycle stages.
+  await sql`CREATE TABLE rfm_hand (workspace_id text, customer_id text, r integer, f integer, m integer, cls text, PRIMARY KEY (workspace_id, customer_id))`.execute(db.kysely);
+  const epoch = (col: string) => (db.dialect === 'postgres' ? sql`EXTRACT(EPOCH FROM ${sql.ref(col)})` : sql`julianday(${sql.ref(col)})`);
+  const rfmOurs = await median(1, () => recomputeRfm(ctx, ws, AS_OF.toISOString()));
+  const rfmHand = await median(1, async () => {
+    await sql`DELETE FROM rfm_hand`.execute(db.kysely);
+    await sql`INSERT INTO rfm_hand
+      SELECT s.workspace_id, s.customer_id,
+        NTILE(5) OVER (ORDER BY s.last_paid_at), NTILE(5) OVER (ORDER BY s.paid_orders), NTILE(5) OVER (ORDER BY s.total_spent_fen),
+        CASE WHEN ${epoch('s.last_paid_at')} > a.r THEN '1' ELSE '0' END || CASE WHEN s.paid_orders > a.f THEN '1' ELSE '0' END || CASE WHEN s.total_spent_fen > a.m THEN '1' ELSE '0' END
+      FROM customer_stats s
+      CROSS JOIN (SELECT AVG(${epoch('last_paid_at')}) AS r, AVG(paid_orders * 1.0) AS f, AVG(total_spent_fen * 1.0) AS m
+                  FROM customer_stats WHERE workspace_id = ${ws} AND paid_orders > 0) a
+      WHERE s.workspace_id = ${ws} AND s.paid_orders > 0`.execute(db.kysely);
+  });
+  report('RFM recompute (all customers)', rfmOurs, rfmHand, 1.5);
+}
+
+export async function benchSegments(args: string[]): Promise<void> {
+  const i = args.indexOf('--customers');
+  const customers = i >= 0 ? Number(args[i + 1]) : 1_000_000;
+  const dir = mkdtempSync(join(tmpdir(), 'huike-bench-seg-'));
+  process.stdout.write(`SQLite — ${customers.toLocaleString('en-US')} customers, ~${(customers * 2.5).toLocaleString('en-US')} orders\n`);
+  const lite = openDatabase(`sqlite:${join(dir, 'seg.db')}`);
+  try {
+    await run(lite, customers);
+  } finally {
+    await lite.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const pgUrl = process.env.HUIKE_BENCH_PG_URL ?? process.env.HUIKE_TEST_PG_URL;
+  if (!pgUrl) {
+    process.stdout.write('PostgreSQL: skipped (set HUIKE_BENCH_PG_URL)\n');
+    return;
+  }
+  const scratch = await createScratchDatabase(pgUrl, 'huike_bench');
+  const pg = openDatabase(scratch.url);
+  process.stdout.write(`PostgreSQL — ${customers.toLocaleString('en-US')} customers\n`);
+  try {
+    await run(pg, customers);
+  } finally {
+    await pg.close();
+    await scratch.drop();
+  }
+}
