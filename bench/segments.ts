@@ -38,7 +38,7 @@ async function generate(ctx: AppContext, ws: string, customers: number): Promise
     for (let i = start; i < Math.min(customers, start + BATCH); i++) {
       const id = newId();
       const province = rnd.pick(PROVINCES);
-      const n = rnd.chance(0.5) ? 1 : rnd.int(2, 5);
+      const n = rnd.chance(0.35) ? 1 : rnd.int(2, 6); // about 3 orders per customer
       let spent = 0;
       let last = 0;
       let first = Infinity;
@@ -165,7 +165,7 @@ export async function benchSegments(args: string[]): Promise<void> {
   const i = args.indexOf('--customers');
   const customers = i >= 0 ? Number(args[i + 1]) : 1_000_000;
   const dir = mkdtempSync(join(tmpdir(), 'huike-bench-seg-'));
-  process.stdout.write(`SQLite — ${customers.toLocaleString('en-US')} customers, ~${(customers * 2.5).toLocaleString('en-US')} orders\n`);
+  process.stdout.write(`SQLite — ${customers.toLocaleString('en-US')} customers, ~${(customers * 3).toLocaleString('en-US')} orders\n`);
   const lite = openDatabase(`sqlite:${join(dir, 'seg.db')}`);
   try {
     await run(lite, customers);

@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
-import type { OrderRecord } from '../../src/core/formats/types.js';
+import { orderRecord } from '../support/records.js';
 import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
 import { updateCustomer } from '../../src/modules/customers/profile.js';
 import { customerDetail } from '../../src/modules/customers/service.js';
@@ -10,39 +10,8 @@ import { addNote, createGroup, customerTags, setGroupMembers, tagCustomers } fro
 import type { Store } from '../../src/db/types.js';
 import { describeBothDatabases, statsOf, type TestEnv } from '../helpers.js';
 
-const rec = (n: number, nick: string, phone: string, at: string, paidFen: number): OrderRecord => ({
-  line: n,
-  externalId: String(700000 + n),
-  status: 'completed',
-  platformStatus: null,
-  createdAt: at,
-  paidAt: at,
-  shippedAt: null,
-  signedAt: null,
-  closedAt: null,
-  goodsFen: paidFen,
-  shippingFen: 0,
-  discountFen: 0,
-  totalFen: paidFen,
-  paidFen,
-  refundedFen: 0,
-  buyer: { nick, externalId: null, email: null, phone, name: null },
-  receiverName: null,
-  receiverPhone: phone,
-  province: '江苏省',
-  city: '南京市',
-  district: null,
-  address: null,
-  buyerMessage: null,
-  sellerNote: null,
-  source: null,
-  activity: null,
-  title: '针织开衫',
-  itemCount: 1,
-  acceptsMarketing: null,
-  items: null,
-  raw: {},
-});
+const rec = (n: number, nick: string, phone: string, at: string, paidFen: number) =>
+  orderRecord({ line: n, externalId: String(700000 + n), createdAt: at, paidFen, buyer: { nick, externalId: null, email: null, phone, name: null }, receiverPhone: phone, province: '江苏省', city: '南京市', title: '针织开衫', itemCount: 1 });
 
 async function snapshotOf(env: TestEnv, id: string) {
   const k = env.db.kysely;

@@ -10,6 +10,7 @@ import { countRule, listSegments, ruleCsv, ruleMembers, saveSegment, tagRule } f
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createGroup, setGroupMembers, tagCustomers } from '../../src/modules/tags/service.js';
 import { describeBothDatabases, type TestEnv } from '../helpers.js';
+import { orderRecord } from '../support/records.js';
 
 /**
  * A hand-checked shop, seen on 2026-11-23 12:00 Shanghai time:
@@ -23,41 +24,21 @@ import { describeBothDatabases, type TestEnv } from '../helpers.js';
 const AS_OF = '2026-11-23T04:00:00.000Z';
 
 function order(n: number, nick: string, phone: string, o: Partial<OrderRecord> & { at: string; paid?: number; category?: string }): OrderRecord {
-  const created = new Date(`${o.at}T10:00:00+08:00`).toISOString();
-  const paidFen = o.paid ?? 0;
-  return {
+  const { at, paid, category, ...rest } = o;
+  const created = new Date(`${at}T10:00:00+08:00`).toISOString();
+  return orderRecord({
     line: n,
     externalId: String(900000 + n),
-    status: o.status ?? 'completed',
-    platformStatus: null,
     createdAt: created,
     paidAt: o.status === 'created' ? null : created,
-    shippedAt: null,
-    signedAt: null,
-    closedAt: null,
-    goodsFen: paidFen,
-    shippingFen: 0,
-    discountFen: 0,
-    totalFen: paidFen,
-    paidFen,
-    refundedFen: o.refundedFen ?? 0,
+    paidFen: paid ?? 0,
     buyer: { nick, externalId: null, email: null, phone, name: null },
-    receiverName: null,
     receiverPhone: phone,
-    province: o.province ?? null,
-    city: o.city ?? null,
-    district: null,
-    address: null,
-    buyerMessage: null,
-    sellerNote: null,
-    source: o.source ?? null,
-    activity: o.activity ?? null,
-    title: o.category ? `商品 ${o.category}` : null,
+    title: category ? `商品 ${category}` : null,
     itemCount: 1,
-    acceptsMarketing: null,
-    items: o.category ? [{ lineKey: 'L1', title: `商品 ${o.category}`, sku: null, externalItemId: null, category: o.category, quantity: 1, priceFen: paidFen, paidFen: null, refundStatus: null }] : null,
-    raw: {},
-  };
+    items: category ? [{ lineKey: 'L1', title: `商品 ${category}`, sku: null, externalItemId: null, category, quantity: 1, priceFen: paid ?? 0, paidFen: null, refundStatus: null }] : null,
+    ...rest,
+  });
 }
 
 describeBothDatabases('segments', (env) => {

@@ -6,6 +6,7 @@ import { recomputeAllStats } from '../../src/modules/customers/stats.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases, type TestEnv } from '../helpers.js';
+import { orderRecord } from '../support/records.js';
 
 const PROVINCES = ['广东省', '浙江省', null, '江苏省', ''];
 const CATEGORIES = ['女装/大衣', '美妆/面膜', '配饰/围巾', null, ''];
@@ -30,39 +31,18 @@ function randomOrder(rnd: Random, n: number, buyers: number): OrderRecord {
         refundStatus: null,
       }))
     : null;
-  return {
+  return orderRecord({
     line: n,
     externalId: String(1_000_000 + n),
     status,
-    platformStatus: null,
     createdAt: new Date(created).toISOString(),
     paidAt: paid,
-    shippedAt: null,
-    signedAt: null,
-    closedAt: null,
-    goodsFen: paidFen,
-    shippingFen: 0,
-    discountFen: 0,
-    totalFen: paidFen,
     paidFen,
     refundedFen,
     buyer: { nick: rnd.chance(0.1) ? `m**${buyer}` : `buyer${buyer}`, externalId: null, email: null, phone: rnd.chance(0.3) ? `139${String(buyer).padStart(8, '0')}` : null, name: null },
-    receiverName: null,
-    receiverPhone: null,
     province: rnd.pick(PROVINCES),
-    city: null,
-    district: null,
-    address: null,
-    buyerMessage: null,
-    sellerNote: null,
-    source: null,
-    activity: null,
-    title: null,
-    itemCount: null,
-    acceptsMarketing: null,
     items,
-    raw: {},
-  };
+  });
 }
 
 /** The same order, later: moved on in status, refunded, or with other lines. */

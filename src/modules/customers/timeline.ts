@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.js';
 import { readJson } from '../../db/json.js';
+import { customerGroups, customerTags } from '../tags/service.js';
 
 /**
  * One customer's history, newest first, gathered from every module that has something to say.
@@ -52,31 +53,11 @@ const noteEvents: TimelineSource = async (ctx, ws, id, limit) =>
       .execute()
   ).map((n) => ({ at: n.created_at, kind: 'note', title: `备注${n.name ? `（${n.name}）` : ''}`, detail: n.body, ref: { type: 'note', id: n.id } }));
 
-const tagEvents: TimelineSource = async (ctx, ws, id, limit) =>
-  (
-    await ctx.db.kysely
-      .selectFrom('customer_tags as ct')
-      .innerJoin('tags as t', (j) => j.onRef('t.workspace_id', '=', 'ct.workspace_id').onRef('t.id', '=', 'ct.tag_id'))
-      .select(['t.id', 't.name', 'ct.created_at'])
-      .where('ct.workspace_id', '=', ws)
-      .where('ct.customer_id', '=', id)
-      .orderBy('ct.created_at', 'desc')
-      .limit(limit)
-      .execute()
-  ).map((t) => ({ at: t.created_at, kind: 'tag.added', title: `打标签「${t.name}」`, detail: null, ref: { type: 'tag', id: t.id } }));
+const tagEvents: TimelineSource = async (ctx, ws, id) =>
+  (await customerTags(ctx, ws, id)).map((t) => ({ at: t.created_at, kind: 'tag.added', title: `打标签「${t.name}」`, detail: null, ref: { type: 'tag', id: t.id } }));
 
-const groupEvents: TimelineSource = async (ctx, ws, id, limit) =>
-  (
-    await ctx.db.kysely
-      .selectFrom('customer_groups as cg')
-      .innerJoin('groups as g', (j) => j.onRef('g.workspace_id', '=', 'cg.workspace_id').onRef('g.id', '=', 'cg.group_id'))
-      .select(['g.id', 'g.name', 'cg.created_at'])
-      .where('cg.workspace_id', '=', ws)
-      .where('cg.customer_id', '=', id)
-      .orderBy('cg.created_at', 'desc')
-      .limit(limit)
-      .execute()
-  ).map((g) => ({ at: g.created_at, kind: 'group.joined', title: `加入分组「${g.name}」`, detail: null, ref: { type: 'group', id: g.id } }));
+const groupEvents: TimelineSource = async (ctx, ws, id) =>
+  (await customerGroups(ctx, ws, id)).map((g) => ({ at: g.created_at, kind: 'group.joined', title: `加入分组「${g.name}」`, detail: null, ref: { type: 'group', id: g.id } }));
 
 const mergeEvents: TimelineSource = async (ctx, ws, id, limit) => {
   const rows = await ctx.db.kysely

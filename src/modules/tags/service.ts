@@ -88,6 +88,17 @@ export async function customerTags(ctx: AppContext, workspaceId: string, custome
     .execute();
 }
 
+export async function customerGroups(ctx: AppContext, workspaceId: string, customerId: string) {
+  return ctx.db.kysely
+    .selectFrom('customer_groups as cg')
+    .innerJoin('groups as g', (j) => j.onRef('g.workspace_id', '=', 'cg.workspace_id').onRef('g.id', '=', 'cg.group_id'))
+    .select(['g.id', 'g.name', 'cg.created_at'])
+    .where('cg.workspace_id', '=', workspaceId)
+    .where('cg.customer_id', '=', customerId)
+    .orderBy('g.name')
+    .execute();
+}
+
 export async function listGroups(ctx: AppContext, workspaceId: string) {
   return ctx.db.kysely
     .selectFrom('groups as g')
