@@ -48,7 +48,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     [
       '',
       '  Huike 回客 is running',
-      `  Console & API   ${url}`,
+      `  Server          ${url}  (the web console is on the way; / opens the API docs)`,
       `  API docs        ${url}/docs`,
       `  Login           ${login}${createdLogin ? '   (change it: npx huike user passwd --login admin --password …)' : ''}`,
       `  Database        ${ctx.db.label}`,
