@@ -52,6 +52,7 @@ describeBothDatabases('other export formats', (env) => {
     expect(amy).toHaveLength(1);
     expect(amy[0]!.marketing_consent).toBe('denied');
     expect(amy[0]!.phone).toBe('13912345678');
+    expect(amy[0]!.source).toBe('web');
     const bob = await k.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('email', '=', 'bob@example.com').executeTakeFirstOrThrow();
     expect(bob.marketing_consent).toBe('denied');
   });

@@ -5,8 +5,8 @@ import { newId } from '../../src/core/ids.js';
 import { SYSTEM_SEGMENTS } from '../../src/core/segments/system.js';
 import { refreshCustomerStats } from '../../src/modules/customers/stats.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
-import { recomputeRfm, rfmMatrix } from '../../src/modules/segments/rfm.js';
-import { countRule, listSegments, ruleCsv, ruleMembers, saveSegment, tagRule } from '../../src/modules/segments/service.js';
+import { recomputeRfm, rfmMatrix, setRfmSettings } from '../../src/modules/segments/rfm.js';
+import { countRule, listSegments, ruleCsv, ruleMembers, saveSegment, tagRule, untagRule } from '../../src/modules/segments/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createGroup, setGroupMembers, tagCustomers } from '../../src/modules/tags/service.js';
 import { describeBothDatabases, type TestEnv } from '../helpers.js';
@@ -111,6 +111,11 @@ describeBothDatabases('segments', (env) => {
     expect(await who({ field: 'last_paid_at', op: 'on', value: '2026-03-01' })).toEqual(['bob']);
     expect(await who({ field: 'first_paid_at', op: 'between', value: ['2025-11-11', '2026-03-01'] })).toEqual(['alice', 'bob']);
     expect(await who({ field: 'last_paid_at', op: 'after', value: '2026-03-01' })).toEqual(['alice']);
+  });
+
+  it('a customer\'s source is the traffic source of their first order', async () => {
+    expect(await who({ field: 'source', op: 'eq', value: '聚划算' })).toEqual([]);
+    expect(await who({ field: 'source', op: 'is_empty' })).toEqual(['alice', 'bob', 'carol', 'dave', 'eve', 'frank']);
   });
 
   it('text and enums, with negations that include unknown values', async () => {
@@ -240,6 +245,10 @@ describeBothDatabases('segments', (env) => {
     await expect(saveSegment(e.ctx, e.workspaceId, { name: '坏规则', rule: { field: 'nope' } })).rejects.toThrow(/unknown field/);
     expect(await tagRule(e.ctx, e.workspaceId, rule, '已购', null)).toBe(3);
     expect(await tagRule(e.ctx, e.workspaceId, rule, '已购', null)).toBe(0);
+    expect(await untagRule(e.ctx, e.workspaceId, { field: 'name', op: 'eq', value: 'bob' }, '已购')).toBe(1);
+    expect(await who({ field: 'tags', op: 'has_any', value: ['已购'] })).toEqual(['alice', 'carol']);
+    expect(await tagRule(e.ctx, e.workspaceId, rule, '已购', null)).toBe(1);
+    await expect(untagRule(e.ctx, e.workspaceId, rule, '没有这个标签')).rejects.toThrow(/no tag named/);
     expect(await who({ field: 'tags', op: 'has_any', value: ['已购'] })).toEqual(['alice', 'bob', 'carol']);
     let csv = '';
     for await (const part of ruleCsv(e.ctx, e.workspaceId, rule, 'agent')) csv += part;
@@ -248,5 +257,19 @@ describeBothDatabases('segments', (env) => {
     expect(lines).toHaveLength(4);
     expect(csv).toContain('138****0001');
     expect(csv).toContain('600.00');
+  });
+
+  it('RFM scores by configurable thresholds instead of quintiles', async () => {
+    const e = env();
+    await expect(setRfmSettings(e.ctx, e.workspaceId, { scoring: 'thresholds' })).rejects.toThrow(/needs thresholds/);
+    await expect(setRfmSettings(e.ctx, e.workspaceId, { scoring: 'thresholds', thresholds: { recencyDays: [30, 20, 90, 180], orders: [2, 3, 4, 5], spentFen: [1, 2, 3, 4] } })).rejects.toThrow(/must increase/);
+    // R: ≤30 days → 5, ≤90 → 4, ≤180 → 3, ≤365 → 2; F from 2/3/5/8 orders; M from ¥100/¥500/¥1,000/¥1,500.
+    await setRfmSettings(e.ctx, e.workspaceId, { scoring: 'thresholds', thresholds: { recencyDays: [30, 90, 180, 365], orders: [2, 3, 5, 8], spentFen: [10000, 50000, 100000, 150000] } });
+    await recomputeRfm(e.ctx, e.workspaceId);
+    const rows = await e.db.kysely.selectFrom('customer_rfm').select(['customer_id', 'r_score', 'f_score', 'm_score']).where('workspace_id', '=', e.workspaceId).where('r_score', '>', 0).execute();
+    const by = Object.fromEntries(rows.map((r) => [Object.entries(ids).find(([, id]) => id === r.customer_id)![0], [r.r_score, r.f_score, r.m_score]]));
+    expect(by).toEqual({ alice: [5, 3, 3], bob: [2, 1, 1], carol: [1, 2, 5] });
+    await setRfmSettings(e.ctx, e.workspaceId, {});
+    await recomputeRfm(e.ctx, e.workspaceId);
   });
 });

@@ -203,6 +203,8 @@ export async function ingestBatch(
         consent_source: o.acceptsMarketing === null ? null : opts.consentSource,
         consent_at: o.acceptsMarketing === null ? null : now,
         first_store_id: store.id,
+        // Where the customer came from: the traffic source of their first order (聚划算, 直播 …).
+        source: o.source,
         created_at: now,
         updated_at: now,
       });

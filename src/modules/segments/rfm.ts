@@ -37,6 +37,14 @@ export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOf: s
     Object.entries(RFM_CLASS_OF).map(([k, name]) => sql`WHEN ${sql.lit(k)} THEN ${sql.lit(name)}`),
     sql` `,
   );
+  // Fixed thresholds (settings) or quintiles (percent rank among buyers).
+  const t = s.scoring === 'thresholds' ? s.thresholds! : null;
+  const up = (col: ReturnType<typeof sql>, b: number[]) => sql`CASE WHEN ${col} >= ${b[3]!} THEN 5 WHEN ${col} >= ${b[2]!} THEN 4 WHEN ${col} >= ${b[1]!} THEN 3 WHEN ${col} >= ${b[0]!} THEN 2 ELSE 1 END`;
+  const rScore = t
+    ? sql`CASE WHEN b.recency_days <= ${t.recencyDays[0]!} THEN 5 WHEN b.recency_days <= ${t.recencyDays[1]!} THEN 4 WHEN b.recency_days <= ${t.recencyDays[2]!} THEN 3 WHEN b.recency_days <= ${t.recencyDays[3]!} THEN 2 ELSE 1 END`
+    : score(sql`b.pr_r`);
+  const fScore = t ? up(sql`b.paid_orders`, t.orders) : score(sql`b.pr_f`);
+  const mScore = t ? up(sql`b.total_spent_fen`, t.spentFen) : score(sql`b.pr_m`);
   return db.kysely.transaction().execute(async (trx) => {
     await trx.deleteFrom('customer_rfm').where('workspace_id', '=', workspaceId).execute();
     // Three sorts (one per percent rank) and one aggregate for the averages: the least a pass
@@ -53,9 +61,9 @@ export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOf: s
       a AS (SELECT AVG(recency_days) AS avg_recency, AVG(paid_orders * 1.0) AS avg_f, AVG(total_spent_fen * 1.0) AS avg_m FROM b)
       INSERT INTO customer_rfm (workspace_id, customer_id, r_score, f_score, m_score, rfm_class, value_tier, lifecycle, computed_at)
       SELECT c.workspace_id, c.id,
-        CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${score(sql`b.pr_r`)} END,
-        CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${score(sql`b.pr_f`)} END,
-        CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${score(sql`b.pr_m`)} END,
+        CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${rScore} END,
+        CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${fScore} END,
+        CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${mScore} END,
         CASE WHEN b.customer_id IS NULL THEN 'none' ELSE
           CASE (CASE WHEN b.recency_days < a.avg_recency THEN '1' ELSE '0' END
              || CASE WHEN b.paid_orders > a.avg_f THEN '1' ELSE '0' END

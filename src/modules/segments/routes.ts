@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { rfmSettings } from '../../core/segments/rfm.js';
 import { idParams, principalOf, type ModuleRoutes } from '../http.js';
 import { getRfmSettings, recomputeRfm, rfmMatrix, rfmSummary, setRfmSettings } from './rfm.js';
-import { countRule, deleteSegment, getSegment, listSegments, ruleCsv, ruleMembers, ruleXlsx, saveSegment, snapshotMembers, snapshotSegment, tagRule } from './service.js';
+import { countRule, deleteSegment, getSegment, listSegments, ruleCsv, ruleMembers, ruleXlsx, saveSegment, snapshotMembers, snapshotSegment, tagRule, untagRule } from './service.js';
 
 const ruleBody = z.object({ rule: z.unknown().describe('segment rule JSON (see README: Segments)') });
 const memberOutput = z.object({
@@ -118,6 +118,16 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
       const p = principalOf(req);
       const s = await getSegment(ctx, p.workspaceId, req.params.id);
       return { tagged: await tagRule(ctx, p.workspaceId, s.rule, req.body.tag, p.userId) };
+    },
+  );
+
+  app.post(
+    '/segments/:id/untag',
+    { schema: { tags, summary: 'Remove a tag from every customer of a segment', params: idParams, body: z.object({ tag: z.string().trim().min(1).max(40) }), response: { 200: z.object({ untagged: z.number() }) } } },
+    async (req) => {
+      const p = principalOf(req);
+      const s = await getSegment(ctx, p.workspaceId, req.params.id);
+      return { untagged: await untagRule(ctx, p.workspaceId, s.rule, req.body.tag) };
     },
   );
 

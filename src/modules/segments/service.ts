@@ -164,6 +164,21 @@ export async function tagRule(ctx: AppContext, workspaceId: string, input: unkno
   return Number(r.numInsertedOrUpdatedRows ?? 0);
 }
 
+/** Removes a tag from every customer a rule selects, in one DELETE. */
+export async function untagRule(ctx: AppContext, workspaceId: string, input: unknown, tag: string): Promise<number> {
+  const rule = parseRule(input);
+  const t = await ctx.db.kysely.selectFrom('tags').select('id').where('workspace_id', '=', workspaceId).where('name', '=', tag.trim()).executeTakeFirst();
+  if (!t) throw new NotFound(`no tag named "${tag.trim()}"`);
+  const members = (await ruleQuery(ctx, workspaceId, rule)).select('c.id');
+  const r = await ctx.db.kysely
+    .deleteFrom('customer_tags')
+    .where('workspace_id', '=', workspaceId)
+    .where('tag_id', '=', t.id)
+    .where('customer_id', 'in', members)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
 // Saved segments.
 export interface SegmentView {
   id: string;
