@@ -17,6 +17,7 @@ import { storeRoutes } from './modules/stores/routes.js';
 import { jobRoutes } from './jobs/routes.js';
 import { segmentRoutes } from './modules/segments/routes.js';
 import { tagRoutes } from './modules/tags/routes.js';
+import { pointsRoutes } from './modules/points/routes.js';
 
 const STATUS: Record<ErrorCode, number> = { invalid: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409 };
 const PUBLIC = new Set(['/api/v1/health', '/api/v1/auth/login']);
@@ -99,6 +100,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(jobRoutes, moduleOpts);
   await app.register(segmentRoutes, moduleOpts);
   await app.register(tagRoutes, moduleOpts);
+  await app.register(pointsRoutes, moduleOpts);
 
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
   return app;

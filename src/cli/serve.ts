@@ -3,7 +3,8 @@ import { jobHandlers } from '../jobs/handlers.js';
 import { startWorker, type Worker } from '../jobs/worker.js';
 import { createUser } from '../modules/auth/service.js';
 import { isEmpty, loadDemo } from '../modules/demo/service.js';
-import { resolveWorkspace } from '../modules/workspaces/service.js';
+import { listWorkspaces, resolveWorkspace } from '../modules/workspaces/service.js';
+import { ensureDefaultSchedules } from '../jobs/schedules.js';
 import { DEMO_LOGIN, DEMO_PASSWORD, openApp } from './app.js';
 
 export interface ServeOptions {
@@ -17,6 +18,8 @@ export interface ServeOptions {
 export async function serve(opts: ServeOptions): Promise<void> {
   const ctx = await openApp();
   const ws = await resolveWorkspace(ctx);
+  // Schedules added by upgrades reach workspaces created before them.
+  for (const w of await listWorkspaces(ctx)) await ensureDefaultSchedules(ctx, w.id, w.timezone);
   const users = await ctx.db.kysely.selectFrom('users').select('login').where('workspace_id', '=', ws.id).execute();
   let createdLogin = false;
   if (users.length === 0) {

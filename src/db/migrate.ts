@@ -3,6 +3,7 @@ import type { Db } from './connect.js';
 import { foundation } from './migrations/0001_foundation.js';
 import { segments } from './migrations/0002_segments.js';
 import { customer360 } from './migrations/0003_customer360.js';
+import { points } from './migrations/0004_points.js';
 
 /** One migration set for both dialects; each migration is told which dialect it runs on. */
 function migrations(db: Db): Record<string, Migration> {
@@ -10,6 +11,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0001_foundation': foundation(db.dialect),
     '0002_segments': segments(db.dialect),
     '0003_customer360': customer360(db.dialect),
+    '0004_points': points(db.dialect),
   };
 }
 

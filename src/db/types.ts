@@ -331,7 +331,39 @@ export interface SegmentSnapshotMembersTable {
   customer_id: string;
 }
 
+export interface PointsAccountsTable {
+  workspace_id: string;
+  customer_id: string;
+  updated_at: Timestamp;
+}
+
+export interface PointsEntriesTable {
+  workspace_id: string;
+  id: string;
+  customer_id: string;
+  kind: string;
+  points: number;
+  source: string;
+  reason: string | null;
+  order_id: string | null;
+  available_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  idempotency_key: string;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface PointsAllocationsTable {
+  workspace_id: string;
+  debit_id: string;
+  lot_id: string;
+  points: number;
+}
+
 export interface Database {
+  points_accounts: PointsAccountsTable;
+  points_entries: PointsEntriesTable;
+  points_allocations: PointsAllocationsTable;
   customer_merges: CustomerMergesTable;
   segment_snapshots: SegmentSnapshotsTable;
   segment_snapshot_members: SegmentSnapshotMembersTable;

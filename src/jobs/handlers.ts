@@ -4,6 +4,7 @@ import { recomputeAllStats } from '../modules/customers/stats.js';
 import { executeRun, getRun } from '../modules/imports/service.js';
 import type { JobHandlers } from './worker.js';
 import { JOB } from './kinds.js';
+import { expireDue, syncOrderPoints } from '../modules/points/service.js';
 import { recomputeRfm } from '../modules/segments/rfm.js';
 
 /** The job kinds Huike runs, by name. */
@@ -28,5 +29,9 @@ export const jobHandlers: JobHandlers = {
   },
   [JOB.rfmRecompute]: async (ctx, job) => {
     await recomputeRfm(ctx, job.workspace_id);
+  },
+  [JOB.points]: async (ctx, job) => {
+    await expireDue(ctx, job.workspace_id);
+    await syncOrderPoints(ctx, job.workspace_id);
   },
 };

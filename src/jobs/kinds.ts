@@ -4,4 +4,6 @@ export const JOB = {
   statsRecompute: 'stats.recompute',
   /** RFM classes rest on the stats: recomputed after imports and merges. */
   rfmRecompute: 'rfm.recompute',
+  /** Order points earned and reversed, expired points written off. */
+  points: 'points.sync',
 } as const;

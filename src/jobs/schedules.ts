@@ -21,6 +21,7 @@ export function nextRun(cron: string, timezone: string, after: Date): string {
 export const DEFAULT_SCHEDULES = [
   // 12-month figures and "days since" move with the calendar: refresh every night in one pass.
   { name: 'nightly-stats', cron: '0 3 * * *', jobKind: JOB.statsRecompute },
+  { name: 'nightly-points', cron: '30 3 * * *', jobKind: JOB.points },
 ] as const;
 
 export async function ensureDefaultSchedules(ctx: AppContext, workspaceId: string, timezone: string): Promise<void> {

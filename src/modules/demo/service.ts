@@ -8,6 +8,8 @@ import { ingestBatch } from '../orders/ingest.js';
 import { ensureStore } from '../stores/service.js';
 import { generateDemo, type DemoPerson } from './generate.js';
 import { recomputeRfm } from '../segments/rfm.js';
+import { enqueue } from '../../jobs/queue.js';
+import { JOB } from '../../jobs/kinds.js';
 
 export interface DemoSummary {
   customers: number;
@@ -54,6 +56,8 @@ export async function loadDemo(
   await flush(douyin, pending.douyin);
   await addProfiles(ctx, workspaceId, people, tmall.id, opts.seed ?? 20241111);
   await recomputeRfm(ctx, workspaceId);
+  // Order points: earned in the background by the worker (one ledger entry per order).
+  await enqueue(ctx.db.kysely, { workspaceId, kind: JOB.points, dedupeKey: 'demo' }, nowIso(ctx));
   opts.onProgress?.(total, total);
   return { customers: total, orders, stores: [tmall.name, douyin.name] };
 }

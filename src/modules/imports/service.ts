@@ -114,7 +114,10 @@ export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (
         .where('workspace_id', '=', run.workspace_id)
         .where('id', '=', run.id)
         .execute();
-      if (status === 'done') await enqueue(trx, { workspaceId: run.workspace_id, kind: JOB.rfmRecompute, dedupeKey: `import:${run.id}` }, nowIso(ctx));
+      if (status === 'done') {
+        await enqueue(trx, { workspaceId: run.workspace_id, kind: JOB.rfmRecompute, dedupeKey: `import:${run.id}` }, nowIso(ctx));
+        await enqueue(trx, { workspaceId: run.workspace_id, kind: JOB.points, dedupeKey: `import:${run.id}` }, nowIso(ctx));
+      }
     });
     return getRun(ctx, run.workspace_id, run.id);
   };

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { Invalid } from '../../core/errors.js';
+import { idParams, principalOf, type ModuleRoutes } from '../http.js';
+import { credit, debit, expireDue, getPointsSettings, liability, pointsOf, pointsSettings, setPointsSettings, syncOrderPoints } from './service.js';
+
+const entry = z.object({
+  id: z.string(),
+  kind: z.string(),
+  points: z.number(),
+  source: z.string(),
+  reason: z.string().nullable(),
+  orderId: z.string().nullable(),
+  availableAt: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  createdAt: z.string(),
+  replayed: z.boolean(),
+});
+const summary = z.object({ pending: z.number(), spendable: z.number(), spent: z.number(), expired: z.number(), lifetime: z.number() });
+const keyHeader = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
+
+function keyOf(headers: { 'idempotency-key'?: string }): string {
+  const k = headers['idempotency-key'];
+  if (!k) throw new Invalid('send an Idempotency-Key header (a unique string per intended operation), so that a retried request never happens twice');
+  return `api:${k}`;
+}
+
+export const pointsRoutes: ModuleRoutes = async (app, { ctx }) => {
+  const tags = ['points'];
+  app.get('/customers/:id/points', { schema: { tags, summary: 'Balance (pending, spendable, spent, expired, lifetime) and the ledger', params: idParams, response: { 200: z.object({ summary, entries: z.array(entry) }) } } }, async (req) =>
+    pointsOf(ctx, principalOf(req).workspaceId, req.params.id),
+  );
+  app.post(
+    '/customers/:id/points/earn',
+    {
+      schema: {
+        tags,
+        summary: 'Grant points (gift, compensation, referral …); needs an Idempotency-Key header',
+        params: idParams,
+        headers: keyHeader,
+        body: z.object({ points: z.number().int().min(1).max(10_000_000), source: z.string().trim().min(1).max(40).default('grant'), reason: z.string().max(200).nullable().default(null), expiresAt: z.iso.datetime().nullable().optional() }),
+        response: { 201: entry },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      reply.code(201);
+      return credit(ctx, p.workspaceId, { customerId: req.params.id, points: req.body.points, kind: 'earn', source: req.body.source, reason: req.body.reason, expiresAt: req.body.expiresAt, key: keyOf(req.headers), by: p.userId });
+    },
+  );
+  app.post(
+    '/customers/:id/points/redeem',
+    {
+      schema: {
+        tags,
+        summary: 'Spend points (oldest expiry first); needs an Idempotency-Key header',
+        params: idParams,
+        headers: keyHeader,
+        body: z.object({ points: z.number().int().min(1).max(10_000_000), source: z.string().trim().min(1).max(40).default('redemption'), reason: z.string().max(200).nullable().default(null) }),
+        response: { 201: entry.extend({ allocations: z.array(z.object({ lotId: z.string(), points: z.number() })) }) },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      reply.code(201);
+      return debit(ctx, p.workspaceId, { customerId: req.params.id, points: req.body.points, kind: 'redeem', source: req.body.source, reason: req.body.reason, key: keyOf(req.headers), by: p.userId });
+    },
+  );
+  app.post(
+    '/customers/:id/points/adjust',
+    {
+      schema: {
+        tags,
+        summary: 'Correct a balance up or down (never below zero); needs an Idempotency-Key header',
+        params: idParams,
+        headers: keyHeader,
+        body: z.object({ points: z.number().int().refine((n) => n !== 0, 'points cannot be 0'), reason: z.string().trim().min(1, 'say why').max(200) }),
+        response: { 201: entry },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const key = keyOf(req.headers);
+      reply.code(201);
+      const { points, reason } = req.body;
+      return points > 0
+        ? credit(ctx, p.workspaceId, { customerId: req.params.id, points, kind: 'adjust', source: 'adjustment', reason, key, by: p.userId })
+        : debit(ctx, p.workspaceId, { customerId: req.params.id, points: -points, kind: 'adjust', source: 'adjustment', reason, key, by: p.userId });
+    },
+  );
+  app.get(
+    '/points/liability',
+    {
+      schema: {
+        tags,
+        summary: 'Outstanding points and their value by the month they expire',
+        response: { 200: z.object({ items: z.array(z.object({ expiresIn: z.string(), pending: z.number(), spendable: z.number(), valueFen: z.number() })), totalPoints: z.number(), totalValueFen: z.number() }) },
+      },
+    },
+    async (req) => liability(ctx, principalOf(req).workspaceId),
+  );
+  app.get('/points/settings', { schema: { tags, summary: 'Earn rate, point value, expiry policy, return windows', response: { 200: pointsSettings } } }, async (req) => getPointsSettings(ctx, principalOf(req).workspaceId));
+  app.put('/points/settings', { schema: { tags, summary: 'Change the points settings', body: pointsSettings, response: { 200: pointsSettings } } }, async (req) => setPointsSettings(ctx, principalOf(req).workspaceId, req.body));
+  app.post('/points/sync', { schema: { tags, summary: 'Earn points for new purchases and take back those of refunds, now', response: { 200: z.object({ earned: z.number(), reversed: z.number(), expired: z.number() }) } } }, async (req) => {
+    const ws = principalOf(req).workspaceId;
+    const expired = await expireDue(ctx, ws);
+    return { ...(await syncOrderPoints(ctx, ws)), expired };
+  });
+};

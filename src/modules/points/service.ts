@@ -1,0 +1,313 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { z } from 'zod';
+import { Conflict, Invalid, NotFound } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import { countsAsPurchase } from '../../core/stats.js';
+import { allocate, expiryFor, fifoOrder, isSpendable, pointsForAmount, remaining, summarize, type Allocation, type Lot } from '../../core/points.js';
+import { localDate } from '../../core/time.js';
+import type { OrderStatus } from '../../core/order-status.js';
+import type { Database } from '../../db/types.js';
+import { readJson, writeJson } from '../../db/json.js';
+import { nowIso, type AppContext } from '../context.js';
+
+/**
+ * The points ledger. Every change is one transaction that first takes the customer's account row
+ * (an UPDATE: a row lock on PostgreSQL, the write lock on SQLite), so concurrent redemptions on
+ * one balance run one after the other and stay exact. Every entry carries an idempotency key: the
+ * same order never earns twice and a retried request never redeems twice.
+ */
+export const pointsSettings = z.object({
+  perYuan: z.number().min(0).max(100).default(1),
+  /** What one point is worth when spent, in fen (100 points = ¥1 by default). */
+  pointValueFen: z.number().min(0).default(1),
+  expiry: z.discriminatedUnion('kind', [z.object({ kind: z.literal('never') }), z.object({ kind: z.literal('days'), days: z.number().int().min(1) }), z.object({ kind: z.literal('end_of_next_year') })]).default({ kind: 'end_of_next_year' }),
+  /** Days after delivery (or payment) before order points become spendable, per platform. */
+  returnWindowDays: z.record(z.string(), z.number().int().min(0)).default({ taobao: 7, tmall: 7, jd: 7, douyin: 7, shopify: 30, other: 7 }),
+});
+export type PointsSettings = z.infer<typeof pointsSettings>;
+
+export async function getPointsSettings(ctx: AppContext, ws: string, db: Kysely<Database> | Trx = ctx.db.kysely): Promise<PointsSettings> {
+  // Inside a transaction, read through it: SQLite has one connection, which the transaction holds.
+  const row = await db.selectFrom('workspace_settings').select('value').where('workspace_id', '=', ws).where('key', '=', 'points').executeTakeFirst();
+  return pointsSettings.parse(row ? readJson(row.value) : {});
+}
+
+export async function setPointsSettings(ctx: AppContext, ws: string, input: unknown): Promise<PointsSettings> {
+  const v = pointsSettings.parse(input);
+  const now = nowIso(ctx);
+  await ctx.db.kysely
+    .insertInto('workspace_settings')
+    .values({ workspace_id: ws, key: 'points', value: writeJson(v), updated_at: now })
+    .onConflict((oc) => oc.columns(['workspace_id', 'key']).doUpdateSet({ value: writeJson(v), updated_at: now }))
+    .execute();
+  return v;
+}
+
+type Trx = Transaction<Database>;
+
+async function lockAccount(trx: Trx, ws: string, customerId: string, now: string): Promise<void> {
+  const c = await trx.selectFrom('customers').select('id').where('workspace_id', '=', ws).where('id', '=', customerId).executeTakeFirst();
+  if (!c) throw new NotFound(`customer ${customerId} not found`);
+  await trx.insertInto('points_accounts').values({ workspace_id: ws, customer_id: customerId, updated_at: now }).onConflict((oc) => oc.doNothing()).execute();
+  await trx.updateTable('points_accounts').set({ updated_at: now }).where('workspace_id', '=', ws).where('customer_id', '=', customerId).execute();
+}
+
+async function lotsOf(trx: Trx, ws: string, customerId: string): Promise<Lot[]> {
+  const rows = await trx
+    .selectFrom('points_entries as e')
+    .leftJoin('points_allocations as a', (j) => j.onRef('a.workspace_id', '=', 'e.workspace_id').onRef('a.lot_id', '=', 'e.id'))
+    .select(['e.id', 'e.points', 'e.available_at', 'e.expires_at', sql<number>`COALESCE(SUM(a.points), 0)`.as('consumed')])
+    .where('e.workspace_id', '=', ws)
+    .where('e.customer_id', '=', customerId)
+    .where('e.points', '>', 0)
+    .groupBy(['e.id', 'e.points', 'e.available_at', 'e.expires_at'])
+    .execute();
+  return rows.map((r) => ({ id: r.id, points: r.points, consumed: Number(r.consumed), availableAt: r.available_at!, expiresAt: r.expires_at }));
+}
+
+export interface EntryView {
+  id: string;
+  kind: string;
+  points: number;
+  source: string;
+  reason: string | null;
+  orderId: string | null;
+  availableAt: string | null;
+  expiresAt: string | null;
+  createdAt: string;
+  replayed: boolean;
+}
+
+async function existing(trx: Trx, ws: string, key: string, customerId: string, kind: string): Promise<EntryView | null> {
+  const e = await trx.selectFrom('points_entries').selectAll().where('workspace_id', '=', ws).where('idempotency_key', '=', key).executeTakeFirst();
+  if (!e) return null;
+  if (e.customer_id !== customerId || e.kind !== kind) throw new Conflict(`idempotency key "${key}" was already used for another operation`);
+  return view(e, true);
+}
+
+function view(e: Database['points_entries'], replayed = false): EntryView {
+  return { id: e.id, kind: e.kind, points: e.points, source: e.source, reason: e.reason, orderId: e.order_id, availableAt: e.available_at, expiresAt: e.expires_at, createdAt: e.created_at, replayed };
+}
+
+export interface CreditInput {
+  customerId: string;
+  points: number;
+  kind: 'earn' | 'adjust';
+  source: string;
+  reason?: string | null;
+  orderId?: string | null;
+  availableAt?: string;
+  expiresAt?: string | null;
+  key: string;
+  by?: string | null;
+}
+
+async function creditIn(ctx: AppContext, trx: Trx, ws: string, input: CreditInput): Promise<EntryView> {
+  if (!Number.isInteger(input.points) || input.points <= 0) throw new Invalid('points must be a whole number above 0');
+  const now = nowIso(ctx);
+  await lockAccount(trx, ws, input.customerId, now);
+  const seen = await existing(trx, ws, input.key, input.customerId, input.kind);
+  if (seen) return seen;
+  const settings = await getPointsSettings(ctx, ws, trx);
+  const tz = (await trx.selectFrom('workspaces').select('timezone').where('id', '=', ws).executeTakeFirstOrThrow()).timezone;
+  const e: Database['points_entries'] = {
+    workspace_id: ws,
+    id: newId(),
+    customer_id: input.customerId,
+    kind: input.kind,
+    points: input.points,
+    source: input.source,
+    reason: input.reason ?? null,
+    order_id: input.orderId ?? null,
+    available_at: input.availableAt ?? now,
+    expires_at: input.expiresAt === undefined ? expiryFor(now, settings.expiry, tz) : input.expiresAt,
+    idempotency_key: input.key,
+    created_by: input.by ?? null,
+    created_at: now,
+  };
+  await trx.insertInto('points_entries').values(e).execute();
+  return view(e);
+}
+
+export async function credit(ctx: AppContext, ws: string, input: CreditInput): Promise<EntryView> {
+  return ctx.db.kysely.transaction().execute((trx) => creditIn(ctx, trx, ws, input));
+}
+
+async function writeDebit(trx: Trx, ws: string, customerId: string, kind: string, points: number, allocations: Allocation[], meta: { source: string; reason?: string | null; orderId?: string | null; key: string; by?: string | null; now: string }) {
+  const e: Database['points_entries'] = {
+    workspace_id: ws,
+    id: newId(),
+    customer_id: customerId,
+    kind,
+    points: -points,
+    source: meta.source,
+    reason: meta.reason ?? null,
+    order_id: meta.orderId ?? null,
+    available_at: null,
+    expires_at: null,
+    idempotency_key: meta.key,
+    created_by: meta.by ?? null,
+    created_at: meta.now,
+  };
+  await trx.insertInto('points_entries').values(e).execute();
+  if (allocations.length) await trx.insertInto('points_allocations').values(allocations.map((a) => ({ workspace_id: ws, debit_id: e.id, lot_id: a.lotId, points: a.points }))).execute();
+  return { ...view(e), allocations };
+}
+
+/** Spends points (redeem) or takes them back (negative adjust), oldest expiry first. */
+export async function debit(ctx: AppContext, ws: string, input: { customerId: string; points: number; kind: 'redeem' | 'adjust'; source: string; reason?: string | null; key: string; by?: string | null }) {
+  return ctx.db.kysely.transaction().execute(async (trx) => {
+    const now = nowIso(ctx);
+    await lockAccount(trx, ws, input.customerId, now);
+    const seen = await existing(trx, ws, input.key, input.customerId, input.kind);
+    if (seen) return { ...seen, allocations: [] as Allocation[] };
+    const allocations = allocate(await lotsOf(trx, ws, input.customerId), input.points, now);
+    return writeDebit(trx, ws, input.customerId, input.kind, input.points, allocations, { ...input, now });
+  });
+}
+
+/** Writes off every lot whose expiry has passed (the nightly job). Returns the points expired. */
+export async function expireDue(ctx: AppContext, ws: string): Promise<number> {
+  const now = nowIso(ctx);
+  const due = await ctx.db.kysely
+    .selectFrom('points_entries as e')
+    .leftJoin('points_allocations as a', (j) => j.onRef('a.workspace_id', '=', 'e.workspace_id').onRef('a.lot_id', '=', 'e.id'))
+    .select(['e.customer_id'])
+    .where('e.workspace_id', '=', ws)
+    .where('e.points', '>', 0)
+    .where('e.expires_at', '<=', now)
+    .groupBy(['e.id', 'e.customer_id', 'e.points'])
+    .having(sql<boolean>`e.points > COALESCE(SUM(a.points), 0)`)
+    .execute();
+  let total = 0;
+  for (const customerId of new Set(due.map((d) => d.customer_id))) {
+    total += await ctx.db.kysely.transaction().execute(async (trx) => {
+      await lockAccount(trx, ws, customerId, now);
+      let n = 0;
+      for (const lot of (await lotsOf(trx, ws, customerId)).filter((l) => l.expiresAt !== null && l.expiresAt <= now && remaining(l) > 0)) {
+        const r = remaining(lot);
+        await writeDebit(trx, ws, customerId, 'expire', r, [{ lotId: lot.id, points: r }], { source: 'expiry', reason: `expired ${lot.expiresAt}`, key: `expire:${lot.id}`, now });
+        n += r;
+      }
+      return n;
+    });
+  }
+  return total;
+}
+
+/**
+ * Takes back the points of a refunded order: what is left of its lot first, then (when some were
+ * already spent) from the customer's other spendable points, never below zero; what cannot be
+ * taken back is said in the entry's reason.
+ */
+export async function reverseOrder(ctx: AppContext, ws: string, orderId: string): Promise<EntryView | null> {
+  return ctx.db.kysely.transaction().execute(async (trx) => {
+    const earn = await trx.selectFrom('points_entries').selectAll().where('workspace_id', '=', ws).where('idempotency_key', '=', `order:${orderId}`).executeTakeFirst();
+    if (!earn) return null;
+    const now = nowIso(ctx);
+    await lockAccount(trx, ws, earn.customer_id, now);
+    const seen = await existing(trx, ws, `reverse:order:${orderId}`, earn.customer_id, 'reverse');
+    if (seen) return seen;
+    const lots = await lotsOf(trx, ws, earn.customer_id);
+    const own = lots.find((l) => l.id === earn.id)!;
+    const allocations: Allocation[] = [];
+    let left = earn.points;
+    if (remaining(own) > 0) {
+      const take = Math.min(left, remaining(own));
+      allocations.push({ lotId: own.id, points: take });
+      left -= take;
+    }
+    for (const l of lots.filter((x) => x.id !== own.id && isSpendable(x, now)).sort(fifoOrder)) {
+      if (left === 0) break;
+      const take = Math.min(left, remaining(l));
+      allocations.push({ lotId: l.id, points: take });
+      left -= take;
+    }
+    const taken = earn.points - left;
+    const reason = left > 0 ? `refund of order: ${left} points were already spent and could not be taken back` : 'refund of order';
+    return writeDebit(trx, ws, earn.customer_id, 'reverse', taken, allocations, { source: 'refund', reason, orderId, key: `reverse:order:${orderId}`, now });
+  });
+}
+
+/**
+ * Order points: every purchase earns perYuan points per net yuan, pending until the platform's
+ * return window after delivery has passed; refunded orders give them back. Idempotent: run after
+ * every import and nightly.
+ */
+export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ earned: number; reversed: number }> {
+  const settings = await getPointsSettings(ctx, ws);
+  const k = ctx.db.kysely;
+  const candidates = await k
+    .selectFrom('orders as o')
+    .innerJoin('stores as st', (j) => j.onRef('st.workspace_id', '=', 'o.workspace_id').onRef('st.id', '=', 'o.store_id'))
+    .leftJoin('points_entries as e', (j) => j.onRef('e.workspace_id', '=', 'o.workspace_id').on('e.idempotency_key', '=', sql<string>`'order:' || o.id`))
+    .select(['o.id', 'o.customer_id', 'o.status', 'o.paid_at', 'o.signed_at', 'o.shipped_at', 'o.paid_fen', 'o.refunded_fen', 'st.platform', 'e.id as earned_id'])
+    .where('o.workspace_id', '=', ws)
+    .where('o.customer_id', 'is not', null)
+    .where('o.paid_at', 'is not', null)
+    .execute();
+  let earned = 0;
+  let reversed = 0;
+  for (const o of candidates) {
+    const counts = countsAsPurchase({ status: o.status as OrderStatus, paidAt: o.paid_at, paidFen: o.paid_fen, refundedFen: o.refunded_fen });
+    if (!o.earned_id && counts && ['signed', 'completed', 'shipped', 'paid'].includes(o.status)) {
+      const pts = pointsForAmount(o.paid_fen - o.refunded_fen, settings.perYuan);
+      if (pts === 0) continue;
+      const days = settings.returnWindowDays[o.platform] ?? settings.returnWindowDays.other ?? 7;
+      // Until delivery is known, the window counts from payment plus a typical 10 days of shipping.
+      const base = o.signed_at ? Date.parse(o.signed_at) : Date.parse(o.paid_at!) + 10 * 86_400_000;
+      await credit(ctx, ws, { customerId: o.customer_id!, points: pts, kind: 'earn', source: 'order', orderId: o.id, availableAt: new Date(base + days * 86_400_000).toISOString(), key: `order:${o.id}`, reason: `order ${o.id}` });
+      earned += pts;
+    } else if (o.earned_id && !counts) {
+      const r = await reverseOrder(ctx, ws, o.id);
+      if (r && !r.replayed) reversed += -r.points;
+    }
+  }
+  return { earned, reversed };
+}
+
+export async function pointsOf(ctx: AppContext, ws: string, customerId: string) {
+  const k = ctx.db.kysely;
+  const now = nowIso(ctx);
+  return k.transaction().execute(async (trx) => {
+    const lots = await lotsOf(trx, ws, customerId);
+    const debits = await trx.selectFrom('points_entries').select(['kind', 'points']).where('workspace_id', '=', ws).where('customer_id', '=', customerId).where('points', '<', 0).execute();
+    const entries = await trx.selectFrom('points_entries').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', customerId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(200).execute();
+    return { summary: summarize(lots, debits, now), entries: entries.map((e) => view(e)) };
+  });
+}
+
+/** Outstanding points and their value, by the month they expire (the points liability). */
+export async function liability(ctx: AppContext, ws: string) {
+  const settings = await getPointsSettings(ctx, ws);
+  const tz = (await ctx.db.kysely.selectFrom('workspaces').select('timezone').where('id', '=', ws).executeTakeFirstOrThrow()).timezone;
+  const now = nowIso(ctx);
+  const rows = await ctx.db.kysely
+    .selectFrom('points_entries as e')
+    .leftJoin('points_allocations as a', (j) => j.onRef('a.workspace_id', '=', 'e.workspace_id').onRef('a.lot_id', '=', 'e.id'))
+    .select(['e.id', 'e.points', 'e.available_at', 'e.expires_at', sql<number>`COALESCE(SUM(a.points), 0)`.as('consumed')])
+    .where('e.workspace_id', '=', ws)
+    .where('e.points', '>', 0)
+    .where((eb) => eb.or([eb('e.expires_at', 'is', null), eb('e.expires_at', '>', now)]))
+    .groupBy(['e.id', 'e.points', 'e.available_at', 'e.expires_at'])
+    .execute();
+  const months = new Map<string, { pending: number; spendable: number }>();
+  for (const r of rows) {
+    const left = r.points - Number(r.consumed);
+    if (left <= 0) continue;
+    // Bucketed by the last moment they can be spent: points expiring at 00:00 on 1 January count in December.
+    const month = r.expires_at ? localDate(new Date(Date.parse(r.expires_at) - 1).toISOString(), tz).slice(0, 7) : 'never';
+    const m = months.get(month) ?? { pending: 0, spendable: 0 };
+    if (r.available_at! > now) m.pending += left;
+    else m.spendable += left;
+    months.set(month, m);
+  }
+  const items = [...months].sort(([a], [b]) => (a === 'never' ? 1 : b === 'never' ? -1 : a < b ? -1 : 1)).map(([expiresIn, m]) => ({
+    expiresIn,
+    pending: m.pending,
+    spendable: m.spendable,
+    valueFen: Math.round((m.pending + m.spendable) * settings.pointValueFen),
+  }));
+  const total = items.reduce((s, i) => s + i.pending + i.spendable, 0);
+  return { items, totalPoints: total, totalValueFen: Math.round(total * settings.pointValueFen) };
+}
