@@ -18,6 +18,7 @@ import { jobRoutes } from './jobs/routes.js';
 import { segmentRoutes } from './modules/segments/routes.js';
 import { tagRoutes } from './modules/tags/routes.js';
 import { pointsRoutes } from './modules/points/routes.js';
+import { membershipRoutes } from './modules/membership/routes.js';
 
 const STATUS: Record<ErrorCode, number> = { invalid: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409 };
 const PUBLIC = new Set(['/api/v1/health', '/api/v1/auth/login']);
@@ -101,6 +102,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(segmentRoutes, moduleOpts);
   await app.register(tagRoutes, moduleOpts);
   await app.register(pointsRoutes, moduleOpts);
+  await app.register(membershipRoutes, moduleOpts);
 
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
   return app;

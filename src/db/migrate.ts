@@ -4,6 +4,7 @@ import { foundation } from './migrations/0001_foundation.js';
 import { segments } from './migrations/0002_segments.js';
 import { customer360 } from './migrations/0003_customer360.js';
 import { points } from './migrations/0004_points.js';
+import { tiers } from './migrations/0005_tiers.js';
 
 /** One migration set for both dialects; each migration is told which dialect it runs on. */
 function migrations(db: Db): Record<string, Migration> {
@@ -12,6 +13,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0002_segments': segments(db.dialect),
     '0003_customer360': customer360(db.dialect),
     '0004_points': points(db.dialect),
+    '0005_tiers': tiers(db.dialect),
   };
 }
 

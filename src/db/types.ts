@@ -360,7 +360,29 @@ export interface PointsAllocationsTable {
   points: number;
 }
 
+export interface MemberTiersTable {
+  workspace_id: string;
+  customer_id: string;
+  tier_key: string;
+  floor_key: string | null;
+  cycle_started_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface TierHistoryTable {
+  workspace_id: string;
+  id: string;
+  customer_id: string;
+  from_key: string | null;
+  to_key: string;
+  reason: string;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  member_tiers: MemberTiersTable;
+  tier_history: TierHistoryTable;
   points_accounts: PointsAccountsTable;
   points_entries: PointsEntriesTable;
   points_allocations: PointsAllocationsTable;

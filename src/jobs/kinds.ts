@@ -6,4 +6,6 @@ export const JOB = {
   rfmRecompute: 'rfm.recompute',
   /** Order points earned and reversed, expired points written off. */
   points: 'points.sync',
+  /** Tier upgrades after orders; with {yearly: true} also the 12-month re-evaluation. */
+  tiers: 'tiers.evaluate',
 } as const;

@@ -22,11 +22,12 @@ export const DEFAULT_SCHEDULES = [
   // 12-month figures and "days since" move with the calendar: refresh every night in one pass.
   { name: 'nightly-stats', cron: '0 3 * * *', jobKind: JOB.statsRecompute },
   { name: 'nightly-points', cron: '30 3 * * *', jobKind: JOB.points },
+  { name: 'nightly-tiers', cron: '0 4 * * *', jobKind: JOB.tiers, payload: { yearly: true } },
 ] as const;
 
 export async function ensureDefaultSchedules(ctx: AppContext, workspaceId: string, timezone: string): Promise<void> {
   for (const s of DEFAULT_SCHEDULES) {
-    await upsertSchedule(ctx, workspaceId, { ...s, timezone, payload: {} }, false);
+    await upsertSchedule(ctx, workspaceId, { payload: {}, ...s, timezone }, false);
   }
 }
 

@@ -1,4 +1,5 @@
 import { Conflict, Invalid, Unauthorized } from '../../core/errors.js';
+import { parseInput } from '../../core/validation.js';
 import { newId } from '../../core/ids.js';
 import { nowIso, type AppContext } from '../context.js';
 import { digest, hashPassword, newSecret, sameDigest, verifyPassword } from './passwords.js';
@@ -22,7 +23,7 @@ export interface Principal {
 }
 
 export async function createUser(ctx: AppContext, workspaceId: string, input: z.input<typeof userInput>) {
-  const v = userInput.parse(input);
+  const v = parseInput(userInput, input, 'The user');
   const k = ctx.db.kysely;
   const exists = await k.selectFrom('users').select('id').where('workspace_id', '=', workspaceId).where('login', '=', v.login).executeTakeFirst();
   if (exists) throw new Conflict(`a user with login "${v.login}" already exists`);
@@ -52,7 +53,7 @@ export async function setPassword(ctx: AppContext, workspaceId: string, login: s
 }
 
 export async function login(ctx: AppContext, input: z.input<typeof loginInput>) {
-  const v = loginInput.parse(input);
+  const v = parseInput(loginInput, input, 'The login');
   let q = ctx.db.kysely.selectFrom('users').selectAll().where('login', '=', v.login).where('disabled_at', 'is', null);
   if (v.workspaceId) q = q.where('workspace_id', '=', v.workspaceId);
   const candidates = await q.execute();

@@ -1,4 +1,5 @@
 import { Invalid, NotFound } from '../../core/errors.js';
+import { parseInput } from '../../core/validation.js';
 import { normalizeCnMobile } from '../../core/pii.js';
 import { nowIso, type AppContext } from '../context.js';
 import { customerPatch, type CustomerPatch } from './schema.js';
@@ -23,7 +24,7 @@ const COLUMNS: Record<keyof CustomerPatch, string> = {
 
 /** Staff edits of a customer's profile, flags, opt-outs and marketing consent. */
 export async function updateCustomer(ctx: AppContext, workspaceId: string, id: string, input: unknown, by: string | null): Promise<void> {
-  const patch = customerPatch.parse(input);
+  const patch = parseInput(customerPatch, input, 'The customer change');
   const set: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(patch) as [keyof CustomerPatch, unknown][]) {
     if (v === undefined) continue;

@@ -10,6 +10,7 @@ import { generateDemo, type DemoPerson } from './generate.js';
 import { recomputeRfm } from '../segments/rfm.js';
 import { enqueue } from '../../jobs/queue.js';
 import { JOB } from '../../jobs/kinds.js';
+import { evaluateUpgrades } from '../membership/service.js';
 
 export interface DemoSummary {
   customers: number;
@@ -58,6 +59,7 @@ export async function loadDemo(
   await recomputeRfm(ctx, workspaceId);
   // Order points: earned in the background by the worker (one ledger entry per order).
   await enqueue(ctx.db.kysely, { workspaceId, kind: JOB.points, dedupeKey: 'demo' }, nowIso(ctx));
+  await evaluateUpgrades(ctx, workspaceId);
   opts.onProgress?.(total, total);
   return { customers: total, orders, stores: [tmall.name, douyin.name] };
 }

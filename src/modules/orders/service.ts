@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { parseInput } from '../../core/validation.js';
 import { NotFound } from '../../core/errors.js';
 import { maskPhone } from '../../core/pii.js';
 import type { OrderStatus } from '../../core/order-status.js';
@@ -56,7 +57,7 @@ function present(o: OrderRow, role: string) {
 }
 
 export async function listOrders(ctx: AppContext, workspaceId: string, input: OrderListQuery, role: string) {
-  const q = orderListQuery.parse(input);
+  const q = parseInput(orderListQuery, input, 'The order query');
   let query = orderRows(ctx, workspaceId);
   if (q.storeId) query = query.where('o.store_id', '=', q.storeId);
   if (q.customerId) query = query.where('o.customer_id', '=', q.customerId);

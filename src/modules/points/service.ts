@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { parseInput } from '../../core/validation.js';
 import { z } from 'zod';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -33,7 +34,7 @@ export async function getPointsSettings(ctx: AppContext, ws: string, db: Kysely<
 }
 
 export async function setPointsSettings(ctx: AppContext, ws: string, input: unknown): Promise<PointsSettings> {
-  const v = pointsSettings.parse(input);
+  const v = parseInput(pointsSettings, input, 'The points settings');
   const now = nowIso(ctx);
   await ctx.db.kysely
     .insertInto('workspace_settings')

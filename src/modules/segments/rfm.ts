@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { parseInput } from '../../core/validation.js';
 import { RFM_CLASS_OF, rfmSettings, type RfmSettings } from '../../core/segments/rfm.js';
 import type { Db } from '../../db/connect.js';
 import { readJson, writeJson } from '../../db/json.js';
@@ -10,7 +11,7 @@ export async function getRfmSettings(ctx: AppContext, workspaceId: string): Prom
 }
 
 export async function setRfmSettings(ctx: AppContext, workspaceId: string, input: unknown): Promise<RfmSettings> {
-  const v = rfmSettings.parse(input);
+  const v = parseInput(rfmSettings, input, 'The RFM settings');
   const now = ctx.now().toISOString();
   await ctx.db.kysely
     .insertInto('workspace_settings')

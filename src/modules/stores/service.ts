@@ -1,4 +1,5 @@
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
+import { parseInput } from '../../core/validation.js';
 import { newId } from '../../core/ids.js';
 import type { Store } from '../../db/types.js';
 import { nowIso, type AppContext } from '../context.js';
@@ -23,7 +24,7 @@ export async function findStoreByName(ctx: AppContext, workspaceId: string, name
 }
 
 export async function createStore(ctx: AppContext, workspaceId: string, input: StoreInput): Promise<Store> {
-  const v = storeInput.parse(input);
+  const v = parseInput(storeInput, input, 'The store');
   if (await findStoreByName(ctx, workspaceId, v.name)) throw new Conflict(`a store named "${v.name}" already exists`);
   const now = nowIso(ctx);
   const store: Store = { workspace_id: workspaceId, id: newId(), name: v.name, platform: v.platform, timezone: v.timezone, created_at: now, updated_at: now };
@@ -32,7 +33,7 @@ export async function createStore(ctx: AppContext, workspaceId: string, input: S
 }
 
 export async function updateStore(ctx: AppContext, workspaceId: string, id: string, patch: Partial<StoreInput>): Promise<Store> {
-  const v = storePatch.parse(patch);
+  const v = parseInput(storePatch, patch, 'The store change');
   const current = await getStore(ctx, workspaceId, id);
   if (v.name && v.name !== current.name && (await findStoreByName(ctx, workspaceId, v.name))) {
     throw new Conflict(`a store named "${v.name}" already exists`);

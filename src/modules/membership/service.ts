@@ -1,0 +1,189 @@
+import { Invalid, NotFound } from '../../core/errors.js';
+import { parseInput } from '../../core/validation.js';
+import { newId } from '../../core/ids.js';
+import { afterOrder, afterYear, DEFAULT_TIERS, growthFor, qualifiedRank, tierSettingsSchema, type TierSettings } from '../../core/tiers.js';
+import { DAY_MS } from '../../core/time.js';
+import type { Insertable } from 'kysely';
+import type { Database } from '../../db/types.js';
+import { readJson, writeJson } from '../../db/json.js';
+import { nowIso, type AppContext } from '../context.js';
+
+export async function getTierSettings(ctx: AppContext, ws: string): Promise<TierSettings> {
+  const row = await ctx.db.kysely.selectFrom('workspace_settings').select('value').where('workspace_id', '=', ws).where('key', '=', 'tiers').executeTakeFirst();
+  return row ? tierSettingsSchema.parse(readJson(row.value)) : DEFAULT_TIERS;
+}
+
+export async function setTierSettings(ctx: AppContext, ws: string, input: unknown): Promise<TierSettings> {
+  const v = parseInput(tierSettingsSchema, input, 'The tier settings');
+  const now = nowIso(ctx);
+  await ctx.db.kysely
+    .insertInto('workspace_settings')
+    .values({ workspace_id: ws, key: 'tiers', value: writeJson(v), updated_at: now })
+    .onConflict((oc) => oc.columns(['workspace_id', 'key']).doUpdateSet({ value: writeJson(v), updated_at: now }))
+    .execute();
+  return v;
+}
+
+const rankOf = (s: TierSettings, key: string | null) => (key === null ? 0 : Math.max(0, s.tiers.findIndex((t) => t.key === key)));
+
+interface MemberRow {
+  customer_id: string;
+  spent_12m_fen: number;
+  total_spent_fen: number;
+  tier_key: string | null;
+  floor_key: string | null;
+  cycle_started_at: string | null;
+}
+
+/** Buyers with their stats and current tier, a page at a time (keyset on customer id). */
+async function* members(ctx: AppContext, ws: string, opts: { customerIds?: string[]; cycleEndedBefore?: string }): AsyncGenerator<MemberRow[]> {
+  let after = '';
+  for (;;) {
+    let q = ctx.db.kysely
+      .selectFrom('customer_stats as s')
+      .leftJoin('member_tiers as m', (j) => j.onRef('m.workspace_id', '=', 's.workspace_id').onRef('m.customer_id', '=', 's.customer_id'))
+      .select(['s.customer_id', 's.spent_12m_fen', 's.total_spent_fen', 'm.tier_key', 'm.floor_key', 'm.cycle_started_at'])
+      .where('s.workspace_id', '=', ws)
+      .where((eb) => eb.or([eb('s.paid_orders', '>', 0), eb('m.customer_id', 'is not', null)]))
+      .where('s.customer_id', '>', after);
+    if (opts.customerIds) q = q.where('s.customer_id', 'in', opts.customerIds);
+    if (opts.cycleEndedBefore) q = q.where('m.cycle_started_at', '<=', opts.cycleEndedBefore);
+    const rows = await q.orderBy('s.customer_id').limit(2000).execute();
+    if (rows.length === 0) return;
+    yield rows;
+    after = rows[rows.length - 1]!.customer_id;
+    if (rows.length < 2000) return;
+  }
+}
+
+async function apply(ctx: AppContext, ws: string, s: TierSettings, changes: { row: MemberRow; to: number; reason: string; by?: string | null; newCycle: boolean }[]) {
+  if (changes.length === 0) return;
+  const now = nowIso(ctx);
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    const history: Insertable<Database['tier_history']>[] = [];
+    for (const c of changes) {
+      const toKey = s.tiers[c.to]!.key;
+      if (c.row.tier_key === null) {
+        await trx.insertInto('member_tiers').values({ workspace_id: ws, customer_id: c.row.customer_id, tier_key: toKey, floor_key: null, cycle_started_at: now, updated_at: now }).execute();
+      } else {
+        await trx
+          .updateTable('member_tiers')
+          .set({ tier_key: toKey, updated_at: now, ...(c.newCycle ? { cycle_started_at: now } : {}) })
+          .where('workspace_id', '=', ws)
+          .where('customer_id', '=', c.row.customer_id)
+          .execute();
+      }
+      if (c.row.tier_key !== toKey) history.push({ workspace_id: ws, id: newId(), customer_id: c.row.customer_id, from_key: c.row.tier_key, to_key: toKey, reason: c.reason, created_by: c.by ?? null, created_at: now });
+    }
+    for (let i = 0; i < history.length; i += 500) await trx.insertInto('tier_history').values(history.slice(i, i + 500)).execute();
+  });
+}
+
+/** Upgrades every buyer whose purchases now qualify for a higher tier (after imports). */
+export async function evaluateUpgrades(ctx: AppContext, ws: string, customerIds?: string[]): Promise<{ joined: number; upgraded: number }> {
+  const s = await getTierSettings(ctx, ws);
+  let joined = 0;
+  let upgraded = 0;
+  for await (const page of members(ctx, ws, { customerIds })) {
+    const changes = [];
+    for (const row of page) {
+      const q = qualifiedRank(s, { spent12mFen: row.spent_12m_fen, totalSpentFen: row.total_spent_fen, growth: growthFor(row.total_spent_fen, s.growthPerYuan) });
+      const current = rankOf(s, row.tier_key);
+      const to = afterOrder(current, q, rankOf(s, row.floor_key));
+      if (row.tier_key === null) {
+        joined += 1;
+        changes.push({ row, to, reason: to > 0 ? `joined: purchases qualify for ${s.tiers[to]!.name}` : 'joined', newCycle: true });
+      } else if (to > current || s.tiers[current]?.key !== row.tier_key) {
+        upgraded += 1;
+        changes.push({ row, to, reason: `purchases qualify for ${s.tiers[to]!.name}`, newCycle: false });
+      }
+    }
+    await apply(ctx, ws, s, changes);
+  }
+  return { joined, upgraded };
+}
+
+/** The yearly re-evaluation of members whose 12-month cycle has ended. */
+export async function reevaluateYear(ctx: AppContext, ws: string): Promise<{ reviewed: number; down: number; up: number }> {
+  const s = await getTierSettings(ctx, ws);
+  const cycleEndedBefore = new Date(ctx.now().getTime() - 365 * DAY_MS).toISOString();
+  const out = { reviewed: 0, down: 0, up: 0 };
+  for await (const page of members(ctx, ws, { cycleEndedBefore })) {
+    const changes = page.map((row) => {
+      const q = qualifiedRank(s, { spent12mFen: row.spent_12m_fen, totalSpentFen: row.total_spent_fen, growth: growthFor(row.total_spent_fen, s.growthPerYuan) });
+      const current = rankOf(s, row.tier_key);
+      const to = afterYear(current, q, rankOf(s, row.floor_key), s.maxDowngrade);
+      out.reviewed += 1;
+      if (to < current) out.down += 1;
+      if (to > current) out.up += 1;
+      return { row, to, reason: `yearly re-evaluation: qualifies for ${s.tiers[q]!.name}`, newCycle: true };
+    });
+    await apply(ctx, ws, s, changes);
+  }
+  return out;
+}
+
+/** Staff set a tier: it becomes the member's floor (they can still rise, never fall below it). */
+export async function setTierFloor(ctx: AppContext, ws: string, customerId: string, tierKey: string, reason: string, by: string | null) {
+  const s = await getTierSettings(ctx, ws);
+  const rank = s.tiers.findIndex((t) => t.key === tierKey);
+  if (rank < 0) throw new Invalid(`unknown tier "${tierKey}" (one of ${s.tiers.map((t) => t.key).join(', ')})`);
+  if (!reason.trim()) throw new Invalid('say why the tier is set by hand');
+  const c = await ctx.db.kysely.selectFrom('customers').select('id').where('workspace_id', '=', ws).where('id', '=', customerId).executeTakeFirst();
+  if (!c) throw new NotFound(`customer ${customerId} not found`);
+  const m = await ctx.db.kysely.selectFrom('member_tiers').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', customerId).executeTakeFirst();
+  const now = nowIso(ctx);
+  const to = Math.max(rank, rankOf(s, m?.tier_key ?? null));
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    if (!m) await trx.insertInto('member_tiers').values({ workspace_id: ws, customer_id: customerId, tier_key: s.tiers[to]!.key, floor_key: tierKey, cycle_started_at: now, updated_at: now }).execute();
+    else await trx.updateTable('member_tiers').set({ tier_key: s.tiers[to]!.key, floor_key: tierKey, updated_at: now }).where('workspace_id', '=', ws).where('customer_id', '=', customerId).execute();
+    await trx
+      .insertInto('tier_history')
+      .values({ workspace_id: ws, id: newId(), customer_id: customerId, from_key: m?.tier_key ?? null, to_key: s.tiers[to]!.key, reason: `set by staff (floor ${s.tiers[rank]!.name}): ${reason.trim()}`, created_by: by, created_at: now })
+      .execute();
+  });
+}
+
+export async function memberTier(ctx: AppContext, ws: string, customerId: string) {
+  const s = await getTierSettings(ctx, ws);
+  const m = await ctx.db.kysely.selectFrom('member_tiers').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', customerId).executeTakeFirst();
+  const history = await ctx.db.kysely.selectFrom('tier_history').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', customerId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  const tier = m ? s.tiers[rankOf(s, m.tier_key)]! : null;
+  return {
+    tier: tier && { key: tier.key, name: tier.name, benefits: tier.benefits },
+    floor: m?.floor_key ?? null,
+    cycleStartedAt: m?.cycle_started_at ?? null,
+    history: history.map((h) => ({ from: h.from_key, to: h.to_key, reason: h.reason, at: h.created_at })),
+  };
+}
+
+/** Members per tier, now and if `proposed` settings were applied (upgrades now, downgrades at the next yearly review). */
+export async function previewTiers(ctx: AppContext, ws: string, proposedInput: unknown) {
+  const proposed = parseInput(tierSettingsSchema, proposedInput, 'The proposed tier settings');
+  const current = await getTierSettings(ctx, ws);
+  const before = new Map<string, number>(current.tiers.map((t) => [t.key, 0]));
+  const after = new Map<string, number>(proposed.tiers.map((t) => [t.key, 0]));
+  let up = 0;
+  let down = 0;
+  for await (const page of members(ctx, ws, {})) {
+    for (const row of page) {
+      const nowRank = rankOf(current, row.tier_key);
+      before.set(current.tiers[nowRank]!.key, (before.get(current.tiers[nowRank]!.key) ?? 0) + 1);
+      const metrics = { spent12mFen: row.spent_12m_fen, totalSpentFen: row.total_spent_fen, growth: growthFor(row.total_spent_fen, proposed.growthPerYuan) };
+      const q = qualifiedRank(proposed, metrics);
+      const floor = rankOf(proposed, row.floor_key);
+      // The member's present tier, placed in the proposed ladder by key (unknown keys start at the entry tier).
+      const placed = row.tier_key ? Math.max(0, proposed.tiers.findIndex((t) => t.key === row.tier_key)) : 0;
+      const to = Math.max(q, floor);
+      after.set(proposed.tiers[to]!.key, (after.get(proposed.tiers[to]!.key) ?? 0) + 1);
+      if (to > placed) up += 1;
+      else if (to < placed) down += 1;
+    }
+  }
+  return {
+    before: [...before].map(([key, members]) => ({ key, name: current.tiers.find((t) => t.key === key)!.name, members })),
+    after: [...after].map(([key, members]) => ({ key, name: proposed.tiers.find((t) => t.key === key)!.name, members })),
+    wouldMoveUp: up,
+    wouldMoveDown: down,
+  };
+}
