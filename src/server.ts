@@ -19,6 +19,7 @@ import { segmentRoutes } from './modules/segments/routes.js';
 import { tagRoutes } from './modules/tags/routes.js';
 import { pointsRoutes } from './modules/points/routes.js';
 import { membershipRoutes } from './modules/membership/routes.js';
+import { couponRoutes } from './modules/coupons/routes.js';
 
 const STATUS: Record<ErrorCode, number> = { invalid: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409 };
 const PUBLIC = new Set(['/api/v1/health', '/api/v1/auth/login']);
@@ -103,6 +104,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(tagRoutes, moduleOpts);
   await app.register(pointsRoutes, moduleOpts);
   await app.register(membershipRoutes, moduleOpts);
+  await app.register(couponRoutes, moduleOpts);
 
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
   return app;

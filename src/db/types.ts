@@ -380,7 +380,41 @@ export interface TierHistoryTable {
   created_at: Timestamp;
 }
 
+export interface CouponTemplatesTable {
+  workspace_id: string;
+  id: string;
+  name: string;
+  rules: Json;
+  validity: Json;
+  per_customer_limit: number;
+  total_stock: number | null;
+  issued: number;
+  compensation: number;
+  archived_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface CouponsTable {
+  workspace_id: string;
+  id: string;
+  template_id: string;
+  customer_id: string;
+  code: string;
+  status: string;
+  valid_from: Timestamp;
+  valid_to: Timestamp;
+  value_fen: number | null;
+  source: string;
+  idempotency_key: string;
+  issued_at: Timestamp;
+  used_at: Timestamp | null;
+  order_id: string | null;
+  discount_fen: number | null;
+}
+
 export interface Database {
+  coupon_templates: CouponTemplatesTable;
+  coupons: CouponsTable;
   member_tiers: MemberTiersTable;
   tier_history: TierHistoryTable;
   points_accounts: PointsAccountsTable;

@@ -5,6 +5,7 @@ import { executeRun, getRun } from '../modules/imports/service.js';
 import type { JobHandlers } from './worker.js';
 import { JOB } from './kinds.js';
 import { expireDue, syncOrderPoints } from '../modules/points/service.js';
+import { expireCoupons, matchCouponUses } from '../modules/coupons/service.js';
 import { evaluateUpgrades, reevaluateYear } from '../modules/membership/service.js';
 import { recomputeRfm } from '../modules/segments/rfm.js';
 
@@ -34,6 +35,10 @@ export const jobHandlers: JobHandlers = {
   [JOB.tiers]: async (ctx, job, { payload }) => {
     if ((payload as { yearly?: boolean }).yearly) await reevaluateYear(ctx, job.workspace_id);
     await evaluateUpgrades(ctx, job.workspace_id);
+  },
+  [JOB.coupons]: async (ctx, job) => {
+    await matchCouponUses(ctx, job.workspace_id);
+    await expireCoupons(ctx, job.workspace_id);
   },
   [JOB.points]: async (ctx, job) => {
     await expireDue(ctx, job.workspace_id);

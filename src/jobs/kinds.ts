@@ -8,4 +8,6 @@ export const JOB = {
   points: 'points.sync',
   /** Tier upgrades after orders; with {yearly: true} also the 12-month re-evaluation. */
   tiers: 'tiers.evaluate',
+  /** Coupons used by imported orders are marked; expired ones closed. */
+  coupons: 'coupons.sync',
 } as const;

@@ -23,6 +23,7 @@ export const DEFAULT_SCHEDULES = [
   { name: 'nightly-stats', cron: '0 3 * * *', jobKind: JOB.statsRecompute },
   { name: 'nightly-points', cron: '30 3 * * *', jobKind: JOB.points },
   { name: 'nightly-tiers', cron: '0 4 * * *', jobKind: JOB.tiers, payload: { yearly: true } },
+  { name: 'nightly-coupons', cron: '10 0 * * *', jobKind: JOB.coupons },
 ] as const;
 
 export async function ensureDefaultSchedules(ctx: AppContext, workspaceId: string, timezone: string): Promise<void> {

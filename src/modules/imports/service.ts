@@ -118,6 +118,7 @@ export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (
         await enqueue(trx, { workspaceId: run.workspace_id, kind: JOB.rfmRecompute, dedupeKey: `import:${run.id}` }, nowIso(ctx));
         await enqueue(trx, { workspaceId: run.workspace_id, kind: JOB.points, dedupeKey: `import:${run.id}` }, nowIso(ctx));
         await enqueue(trx, { workspaceId: run.workspace_id, kind: JOB.tiers, dedupeKey: `import:${run.id}` }, nowIso(ctx));
+        await enqueue(trx, { workspaceId: run.workspace_id, kind: JOB.coupons, dedupeKey: `import:${run.id}` }, nowIso(ctx));
       }
     });
     return getRun(ctx, run.workspace_id, run.id);

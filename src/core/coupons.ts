@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { Invalid } from './errors.js';
+import { DAY_MS } from './time.js';
+
+/**
+ * Coupon templates (优惠券) as sellers set them up, and what a coupon is worth on an order.
+ * Amounts in fen; a percent of 88 means 8.8 折.
+ */
+const fen = z.number().int().min(0);
+export const couponRules = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('spend_off'), minFen: fen, offFen: fen.min(1) }).strict(), // 满减 满100减20
+  z.object({ kind: z.literal('discount'), percent: z.number().int().min(1).max(99), capFen: fen.nullable().default(null), minFen: fen.default(0) }).strict(), // 折扣 8.8折, with cap
+  z.object({ kind: z.literal('free_shipping'), minFen: fen.default(0) }).strict(), // 包邮
+  z.object({ kind: z.literal('cash'), offFen: fen.min(1) }).strict(), // 现金券 (also compensation)
+  z.object({ kind: z.literal('new_member'), minFen: fen, offFen: fen.min(1) }).strict(), // 新人券
+  z.object({ kind: z.literal('birthday'), minFen: fen, offFen: fen.min(1) }).strict(), // 生日券
+  z.object({ kind: z.literal('member'), tierKeys: z.array(z.string()).min(1), minFen: fen, offFen: fen.min(1) }).strict(), // 会员券
+  z.object({ kind: z.literal('free_order'), capFen: fen.min(1) }).strict(), // 免单
+  z.object({ kind: z.literal('trial'), sku: z.string().min(1) }).strict(), // 试用
+  z.object({ kind: z.literal('bogo'), sku: z.string().min(1).nullable().default(null) }).strict(), // 买一送一
+  z.object({ kind: z.literal('add_on'), minFen: fen, item: z.string().min(1), priceFen: fen }).strict(), // 换购
+  z.object({ kind: z.literal('tiered'), steps: z.array(z.object({ minFen: fen, offFen: fen.min(1) })).min(2) }).strict(), // 阶梯券 满200减20 / 满500减80
+]);
+export type CouponRules = z.infer<typeof couponRules>;
+
+export const validitySchema = z.union([
+  z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).strict(),
+  z.object({ days: z.number().int().min(1).max(3650) }).strict(),
+]);
+export type Validity = z.infer<typeof validitySchema>;
+
+/** The window a coupon issued at `issuedAt` can be used in: [from, to). */
+export function validityWindow(v: Validity, issuedAt: string): { from: string; to: string } {
+  if ('days' in v) return { from: issuedAt, to: new Date(Date.parse(issuedAt) + v.days * DAY_MS).toISOString() };
+  const from = new Date(v.from).toISOString();
+  const to = new Date(v.to).toISOString();
+  if (to <= from) throw new Invalid('a coupon validity ends after it starts');
+  return { from, to };
+}
+
+/** The discount a coupon gives on an order of `amountFen` (0 when the order does not qualify). */
+export function couponValue(r: CouponRules, amountFen: number, shippingFen = 0): number {
+  switch (r.kind) {
+    case 'spend_off':
+    case 'new_member':
+    case 'birthday':
+    case 'member':
+      return amountFen >= r.minFen ? Math.min(r.offFen, amountFen) : 0;
+    case 'discount': {
+      if (amountFen < r.minFen) return 0;
+      const off = Math.round((amountFen * (100 - r.percent)) / 100);
+      return r.capFen === null ? off : Math.min(off, r.capFen);
+    }
+    case 'free_shipping':
+      return amountFen >= r.minFen ? shippingFen : 0;
+    case 'cash':
+      return Math.min(r.offFen, amountFen);
+    case 'free_order':
+      return Math.min(r.capFen, amountFen);
+    case 'tiered': {
+      const step = [...r.steps].sort((a, b) => b.minFen - a.minFen).find((s) => amountFen >= s.minFen);
+      return step ? Math.min(step.offFen, amountFen) : 0;
+    }
+    default:
+      // trial, bogo, add_on give goods, not money off: they qualify but have no fen value here.
+      return 0;
+  }
+}
+
+/** Whether an order placed at `at` for `amountFen` can use the coupon. */
+export function qualifies(r: CouponRules, window: { from: string; to: string }, at: string, amountFen: number): boolean {
+  if (at < window.from || at >= window.to) return false;
+  const min = 'minFen' in r ? r.minFen : r.kind === 'tiered' ? Math.min(...r.steps.map((s) => s.minFen)) : 0;
+  return amountFen >= min;
+}
+
+/**
+ * Compensation for a return or complaint is capped at a share of the item's value (default 50 %).
+ */
+export function checkCompensation(valueFen: number, itemValueFen: number, capPercent = 50): void {
+  const cap = Math.floor((itemValueFen * capPercent) / 100);
+  if (valueFen > cap) {
+    throw new Invalid(`compensation of ¥${(valueFen / 100).toFixed(2)} is above ${capPercent}% of the item's value (¥${(itemValueFen / 100).toFixed(2)}): at most ¥${(cap / 100).toFixed(2)}`, { capFen: cap });
+  }
+}
+
+const CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+
+/** A coupon code people can read out: 10 characters without 0/O/1/I. */
+export function couponCode(random: () => number): string {
+  let s = '';
+  for (let i = 0; i < 10; i++) s += CODE_ALPHABET[Math.floor(random() * CODE_ALPHABET.length)];
+  return s;
+}

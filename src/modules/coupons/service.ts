@@ -1,0 +1,244 @@
+import { randomInt } from 'node:crypto';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { checkCompensation, couponCode, couponRules, couponValue, qualifies, validitySchema, validityWindow, type CouponRules, type Validity } from '../../core/coupons.js';
+import { Conflict, Invalid, NotFound } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import { countsAsPurchase } from '../../core/stats.js';
+import type { OrderStatus } from '../../core/order-status.js';
+import { parseInput } from '../../core/validation.js';
+import { readJson, writeJson } from '../../db/json.js';
+import { nowIso, type AppContext } from '../context.js';
+import { ruleMembers } from '../segments/service.js';
+
+export const templateInput = z.object({
+  name: z.string().trim().min(1).max(40),
+  rules: couponRules,
+  validity: validitySchema,
+  perCustomerLimit: z.number().int().min(1).max(100).default(1),
+  totalStock: z.number().int().min(1).nullable().default(null),
+  /** A compensation coupon: its value is given when issued, capped against the item's value. */
+  compensation: z.boolean().default(false),
+});
+
+export interface TemplateView {
+  id: string;
+  name: string;
+  rules: CouponRules;
+  validity: Validity;
+  perCustomerLimit: number;
+  totalStock: number | null;
+  issued: number;
+  compensation: boolean;
+}
+
+function templateView(t: { id: string; name: string; rules: unknown; validity: unknown; per_customer_limit: number; total_stock: number | null; issued: number; compensation: number }): TemplateView {
+  return { id: t.id, name: t.name, rules: readJson(t.rules), validity: readJson(t.validity), perCustomerLimit: t.per_customer_limit, totalStock: t.total_stock, issued: t.issued, compensation: t.compensation === 1 };
+}
+
+export async function createTemplate(ctx: AppContext, ws: string, input: unknown): Promise<TemplateView> {
+  const v = parseInput(templateInput, input, 'The coupon template');
+  if ('from' in v.validity) validityWindow(v.validity, nowIso(ctx));
+  const k = ctx.db.kysely;
+  if (await k.selectFrom('coupon_templates').select('id').where('workspace_id', '=', ws).where('name', '=', v.name).executeTakeFirst()) throw new Conflict(`a coupon named "${v.name}" already exists`);
+  const row = { workspace_id: ws, id: newId(), name: v.name, rules: writeJson(v.rules), validity: writeJson(v.validity), per_customer_limit: v.perCustomerLimit, total_stock: v.totalStock, issued: 0, compensation: v.compensation ? 1 : 0, archived_at: null, created_at: nowIso(ctx) };
+  await k.insertInto('coupon_templates').values(row).execute();
+  return templateView(row);
+}
+
+export async function listTemplates(ctx: AppContext, ws: string): Promise<TemplateView[]> {
+  const rows = await ctx.db.kysely.selectFrom('coupon_templates').selectAll().where('workspace_id', '=', ws).where('archived_at', 'is', null).orderBy('created_at').execute();
+  return rows.map(templateView);
+}
+
+export interface IssueInput {
+  templateId: string;
+  customerId: string;
+  key: string;
+  source: 'manual' | 'segment' | 'points' | 'automation' | 'compensation';
+  /** Compensation coupons: the value given, and the value of the item it compensates. */
+  valueFen?: number;
+  itemValueFen?: number;
+}
+
+/**
+ * Issues one coupon. The template row is updated first (stock counted under its lock), so two
+ * issues never oversell; the idempotency key makes a retry return the same coupon.
+ */
+export async function issueCoupon(ctx: AppContext, ws: string, input: IssueInput) {
+  const now = nowIso(ctx);
+  return ctx.db.kysely.transaction().execute(async (trx) => {
+    const seen = await trx.selectFrom('coupons').selectAll().where('workspace_id', '=', ws).where('idempotency_key', '=', input.key).executeTakeFirst();
+    if (seen) return { ...seen, replayed: true };
+    const took = await trx
+      .updateTable('coupon_templates')
+      .set((eb) => ({ issued: eb('issued', '+', 1) }))
+      .where('workspace_id', '=', ws)
+      .where('id', '=', input.templateId)
+      .where('archived_at', 'is', null)
+      .where((eb) => eb.or([eb('total_stock', 'is', null), eb('issued', '<', eb.ref('total_stock'))]))
+      .executeTakeFirst();
+    const t = await trx.selectFrom('coupon_templates').selectAll().where('workspace_id', '=', ws).where('id', '=', input.templateId).executeTakeFirst();
+    if (!t) throw new NotFound(`coupon template ${input.templateId} not found`);
+    if (Number(took.numUpdatedRows) !== 1) throw new Conflict(`coupon "${t.name}" is out of stock (${t.total_stock} issued)`);
+    const c = await trx.selectFrom('customers').select('id').where('workspace_id', '=', ws).where('id', '=', input.customerId).executeTakeFirst();
+    if (!c) throw new NotFound(`customer ${input.customerId} not found`);
+    const held = await trx.selectFrom('coupons').select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', ws).where('template_id', '=', t.id).where('customer_id', '=', input.customerId).executeTakeFirstOrThrow();
+    if (Number(held.n) >= t.per_customer_limit) throw new Conflict(`this customer already has ${t.per_customer_limit} of coupon "${t.name}" (the limit)`);
+    let valueFen: number | null = null;
+    if (t.compensation === 1) {
+      if (input.valueFen === undefined || input.itemValueFen === undefined) throw new Invalid('a compensation coupon needs valueFen and itemValueFen');
+      checkCompensation(input.valueFen, input.itemValueFen);
+      valueFen = input.valueFen;
+    }
+    const window = validityWindow(readJson<Validity>(t.validity), now);
+    const row = {
+      workspace_id: ws,
+      id: newId(),
+      template_id: t.id,
+      customer_id: input.customerId,
+      code: couponCode(() => randomInt(0, 1 << 30) / (1 << 30)),
+      status: 'issued',
+      valid_from: window.from,
+      valid_to: window.to,
+      value_fen: valueFen,
+      source: input.source,
+      idempotency_key: input.key,
+      issued_at: now,
+      used_at: null,
+      order_id: null,
+      discount_fen: null,
+    };
+    await trx.insertInto('coupons').values(row).execute();
+    return { ...row, replayed: false };
+  });
+}
+
+/** Issues a template to everyone in a segment; a second run issues only to those who got none. */
+export async function issueToSegment(ctx: AppContext, ws: string, templateId: string, rule: unknown, batchKey: string) {
+  let issued = 0;
+  let skipped = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await ruleMembers(ctx, ws, rule, { limit: 500, cursor, role: 'owner' });
+    for (const m of page.items) {
+      try {
+        const r = await issueCoupon(ctx, ws, { templateId, customerId: m.id, key: `segment:${batchKey}:${m.id}`, source: 'segment' });
+        if (r.replayed) skipped += 1;
+        else issued += 1;
+      } catch (e) {
+        if (e instanceof Conflict && /out of stock/.test(e.message)) return { issued, skipped, stoppedAtStock: true };
+        if (e instanceof Conflict) skipped += 1;
+        else throw e;
+      }
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return { issued, skipped, stoppedAtStock: false };
+}
+
+/**
+ * Marks coupons used by imported orders: a paid order of the coupon's owner, inside its validity,
+ * that meets its threshold uses the coupon worth most to it (one coupon per order).
+ */
+export async function matchCouponUses(ctx: AppContext, ws: string): Promise<number> {
+  const k = ctx.db.kysely;
+  const open = await k
+    .selectFrom('coupons as c')
+    .innerJoin('coupon_templates as t', (j) => j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.id', '=', 'c.template_id'))
+    .select(['c.id', 'c.customer_id', 'c.valid_from', 'c.valid_to', 'c.value_fen', 't.rules'])
+    .where('c.workspace_id', '=', ws)
+    .where('c.status', '=', 'issued')
+    .execute();
+  if (open.length === 0) return 0;
+  const byCustomer = new Map<string, typeof open>();
+  for (const c of open) byCustomer.set(c.customer_id, [...(byCustomer.get(c.customer_id) ?? []), c]);
+  let used = 0;
+  for (const [customerId, coupons] of byCustomer) {
+    const orders = await k
+      .selectFrom('orders as o')
+      .leftJoin('coupons as u', (j) => j.onRef('u.workspace_id', '=', 'o.workspace_id').onRef('u.order_id', '=', 'o.id'))
+      .select(['o.id', 'o.status', 'o.paid_at', 'o.paid_fen', 'o.refunded_fen', 'o.goods_fen', 'o.shipping_fen'])
+      .where('o.workspace_id', '=', ws)
+      .where('o.customer_id', '=', customerId)
+      .where('u.id', 'is', null)
+      .orderBy('o.paid_at')
+      .execute();
+    const left = [...coupons];
+    for (const o of orders) {
+      if (!o.paid_at || !countsAsPurchase({ status: o.status as OrderStatus, paidAt: o.paid_at, paidFen: o.paid_fen, refundedFen: o.refunded_fen })) continue;
+      let best: { c: (typeof open)[number]; value: number } | null = null;
+      for (const c of left) {
+        const rules = readJson<CouponRules>(c.rules);
+        if (!qualifies(rules, { from: c.valid_from, to: c.valid_to }, o.paid_at, o.goods_fen)) continue;
+        const value = c.value_fen ?? couponValue(rules, o.goods_fen, o.shipping_fen);
+        if (!best || value > best.value) best = { c, value };
+      }
+      if (!best) continue;
+      await k
+        .updateTable('coupons')
+        .set({ status: 'used', used_at: o.paid_at, order_id: o.id, discount_fen: best.value })
+        .where('workspace_id', '=', ws)
+        .where('id', '=', best.c.id)
+        .where('status', '=', 'issued')
+        .execute();
+      left.splice(left.indexOf(best.c), 1);
+      used += 1;
+    }
+  }
+  return used;
+}
+
+/** Closes coupons past their validity (the nightly job). */
+export async function expireCoupons(ctx: AppContext, ws: string): Promise<number> {
+  const r = await ctx.db.kysely.updateTable('coupons').set({ status: 'expired' }).where('workspace_id', '=', ws).where('status', '=', 'issued').where('valid_to', '<=', nowIso(ctx)).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Coupons that expire within `days` (feeds the 7-day email and 1-day SMS reminders). */
+export async function expiringCoupons(ctx: AppContext, ws: string, days: number) {
+  const now = ctx.now();
+  return ctx.db.kysely
+    .selectFrom('coupons as c')
+    .innerJoin('coupon_templates as t', (j) => j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.id', '=', 'c.template_id'))
+    .select(['c.id', 'c.customer_id', 'c.code', 'c.valid_to', 't.name'])
+    .where('c.workspace_id', '=', ws)
+    .where('c.status', '=', 'issued')
+    .where('c.valid_to', '>', now.toISOString())
+    .where('c.valid_to', '<=', new Date(now.getTime() + days * 86_400_000).toISOString())
+    .orderBy('c.valid_to')
+    .execute();
+}
+
+/** Issued / used / expired per template and the revenue of the orders that used them. */
+export async function couponReport(ctx: AppContext, ws: string) {
+  const rows = await ctx.db.kysely
+    .selectFrom('coupon_templates as t')
+    .leftJoin('coupons as c', (j) => j.onRef('c.workspace_id', '=', 't.workspace_id').onRef('c.template_id', '=', 't.id'))
+    .leftJoin('orders as o', (j) => j.onRef('o.workspace_id', '=', 'c.workspace_id').onRef('o.id', '=', 'c.order_id'))
+    .select([
+      't.id',
+      't.name',
+      sql<number>`COUNT(c.id)`.as('issued'),
+      sql<number>`SUM(CASE WHEN c.status = 'used' THEN 1 ELSE 0 END)`.as('used'),
+      sql<number>`SUM(CASE WHEN c.status = 'expired' THEN 1 ELSE 0 END)`.as('expired'),
+      sql<number>`COALESCE(SUM(o.paid_fen - o.refunded_fen), 0)`.as('revenue_fen'),
+      sql<number>`COALESCE(SUM(c.discount_fen), 0)`.as('discount_fen'),
+    ])
+    .where('t.workspace_id', '=', ws)
+    .groupBy(['t.id', 't.name'])
+    .orderBy('t.name')
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, issued: Number(r.issued), used: Number(r.used ?? 0), expired: Number(r.expired ?? 0), revenueFen: Number(r.revenue_fen), discountFen: Number(r.discount_fen) }));
+}
+
+export async function customerCoupons(ctx: AppContext, ws: string, customerId: string) {
+  return ctx.db.kysely
+    .selectFrom('coupons as c')
+    .innerJoin('coupon_templates as t', (j) => j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.id', '=', 'c.template_id'))
+    .select(['c.id', 'c.code', 'c.status', 'c.valid_from', 'c.valid_to', 'c.order_id', 'c.discount_fen', 't.name'])
+    .where('c.workspace_id', '=', ws)
+    .where('c.customer_id', '=', customerId)
+    .orderBy('c.issued_at', 'desc')
+    .execute();
+}
