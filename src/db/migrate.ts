@@ -6,6 +6,7 @@ import { customer360 } from './migrations/0003_customer360.js';
 import { points } from './migrations/0004_points.js';
 import { tiers } from './migrations/0005_tiers.js';
 import { coupons } from './migrations/0006_coupons.js';
+import { rewards } from './migrations/0007_rewards.js';
 
 /** One migration set for both dialects; each migration is told which dialect it runs on. */
 function migrations(db: Db): Record<string, Migration> {
@@ -16,6 +17,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0004_points': points(db.dialect),
     '0005_tiers': tiers(db.dialect),
     '0006_coupons': coupons(db.dialect),
+    '0007_rewards': rewards(db.dialect),
   };
 }
 

@@ -412,7 +412,34 @@ export interface CouponsTable {
   discount_fen: number | null;
 }
 
+export interface RewardsTable {
+  workspace_id: string;
+  id: string;
+  name: string;
+  kind: string;
+  points_cost: number;
+  stock: number | null;
+  coupon_template_id: string | null;
+  active: number;
+  created_at: Timestamp;
+}
+
+export interface RewardRedemptionsTable {
+  workspace_id: string;
+  id: string;
+  reward_id: string;
+  customer_id: string;
+  points_entry_id: string;
+  coupon_id: string | null;
+  status: string;
+  idempotency_key: string;
+  created_at: Timestamp;
+  voided_at: Timestamp | null;
+}
+
 export interface Database {
+  rewards: RewardsTable;
+  reward_redemptions: RewardRedemptionsTable;
   coupon_templates: CouponTemplatesTable;
   coupons: CouponsTable;
   member_tiers: MemberTiersTable;

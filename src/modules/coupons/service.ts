@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../../db/types.js';
 import { z } from 'zod';
 import { checkCompensation, couponCode, couponRules, couponValue, qualifies, validitySchema, validityWindow, type CouponRules, type Validity } from '../../core/coupons.js';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
@@ -66,8 +67,13 @@ export interface IssueInput {
  * issues never oversell; the idempotency key makes a retry return the same coupon.
  */
 export async function issueCoupon(ctx: AppContext, ws: string, input: IssueInput) {
+  return ctx.db.kysely.transaction().execute((trx) => issueCouponIn(ctx, trx, ws, input));
+}
+
+/** Issues inside the caller's transaction (a points reward that becomes a coupon). */
+export async function issueCouponIn(ctx: AppContext, trx: Transaction<Database>, ws: string, input: IssueInput) {
   const now = nowIso(ctx);
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  {
     const seen = await trx.selectFrom('coupons').selectAll().where('workspace_id', '=', ws).where('idempotency_key', '=', input.key).executeTakeFirst();
     if (seen) return { ...seen, replayed: true };
     const took = await trx
@@ -111,7 +117,7 @@ export async function issueCoupon(ctx: AppContext, ws: string, input: IssueInput
     };
     await trx.insertInto('coupons').values(row).execute();
     return { ...row, replayed: false };
-  });
+  }
 }
 
 /** Issues a template to everyone in a segment; a second run issues only to those who got none. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Invalid } from '../../core/errors.js';
 import { idParams, principalOf, type ModuleRoutes } from '../http.js';
+import { createReward, listRewards, redeemReward, rewardInput, voidRedemption } from './rewards.js';
 import { credit, debit, expireDue, getPointsSettings, liability, pointsOf, pointsSettings, setPointsSettings, syncOrderPoints } from './service.js';
 
 const entry = z.object({
@@ -87,6 +88,22 @@ export const pointsRoutes: ModuleRoutes = async (app, { ctx }) => {
         : debit(ctx, p.workspaceId, { customerId: req.params.id, points: -points, kind: 'adjust', source: 'adjustment', reason, key, by: p.userId });
     },
   );
+  app.get('/points/rewards', { schema: { tags, summary: 'The redemption catalogue' } }, async (req) => ({ items: await listRewards(ctx, principalOf(req).workspaceId) }));
+  app.post('/points/rewards', { schema: { tags, summary: 'Add a gift or cash voucher to the catalogue', body: rewardInput } }, async (req, reply) => {
+    reply.code(201);
+    return createReward(ctx, principalOf(req).workspaceId, req.body);
+  });
+  app.post(
+    '/points/rewards/:id/redeem',
+    { schema: { tags, summary: 'A member buys a reward with points (Idempotency-Key header)', params: idParams, headers: keyHeader, body: z.object({ customerId: z.string() }) } },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const r = await redeemReward(ctx, p.workspaceId, req.params.id, req.body.customerId, keyOf(req.headers), p.userId);
+      reply.code(r.replayed ? 200 : 201);
+      return r;
+    },
+  );
+  app.post('/points/redemptions/:id/void', { schema: { tags, summary: 'Void an unused reward: its points come back', params: idParams } }, async (req) => voidRedemption(ctx, principalOf(req).workspaceId, req.params.id));
   app.get(
     '/points/liability',
     {

@@ -155,16 +155,47 @@ async function writeDebit(trx: Trx, ws: string, customerId: string, kind: string
   return { ...view(e), allocations };
 }
 
+export interface DebitInput {
+  customerId: string;
+  points: number;
+  kind: 'redeem' | 'adjust';
+  source: string;
+  reason?: string | null;
+  key: string;
+  by?: string | null;
+}
+
+/** A debit inside the caller's transaction (e.g. a reward redemption that also issues a coupon). */
+export async function debitIn(ctx: AppContext, trx: Trx, ws: string, input: DebitInput) {
+  const now = nowIso(ctx);
+  await lockAccount(trx, ws, input.customerId, now);
+  const seen = await existing(trx, ws, input.key, input.customerId, input.kind);
+  if (seen) return { ...seen, allocations: [] as Allocation[] };
+  const allocations = allocate(await lotsOf(trx, ws, input.customerId), input.points, now);
+  return writeDebit(trx, ws, input.customerId, input.kind, input.points, allocations, { ...input, now });
+}
+
 /** Spends points (redeem) or takes them back (negative adjust), oldest expiry first. */
-export async function debit(ctx: AppContext, ws: string, input: { customerId: string; points: number; kind: 'redeem' | 'adjust'; source: string; reason?: string | null; key: string; by?: string | null }) {
-  return ctx.db.kysely.transaction().execute(async (trx) => {
-    const now = nowIso(ctx);
-    await lockAccount(trx, ws, input.customerId, now);
-    const seen = await existing(trx, ws, input.key, input.customerId, input.kind);
-    if (seen) return { ...seen, allocations: [] as Allocation[] };
-    const allocations = allocate(await lotsOf(trx, ws, input.customerId), input.points, now);
-    return writeDebit(trx, ws, input.customerId, input.kind, input.points, allocations, { ...input, now });
-  });
+export async function debit(ctx: AppContext, ws: string, input: DebitInput) {
+  return ctx.db.kysely.transaction().execute((trx) => debitIn(ctx, trx, ws, input));
+}
+
+/**
+ * Gives back the points of a debit (a voided reward): a new lot, expiring when the earliest of
+ * the lots it had consumed would have, so that voiding never extends the points' life.
+ */
+export async function refundDebitIn(ctx: AppContext, trx: Trx, ws: string, debitId: string, reason: string) {
+  const d = await trx.selectFrom('points_entries').selectAll().where('workspace_id', '=', ws).where('id', '=', debitId).executeTakeFirst();
+  if (!d || d.points >= 0) throw new NotFound(`debit ${debitId} not found`);
+  const lots = await trx
+    .selectFrom('points_allocations as a')
+    .innerJoin('points_entries as e', (j) => j.onRef('e.workspace_id', '=', 'a.workspace_id').onRef('e.id', '=', 'a.lot_id'))
+    .select(['e.expires_at'])
+    .where('a.workspace_id', '=', ws)
+    .where('a.debit_id', '=', debitId)
+    .execute();
+  const expiries = lots.map((l) => l.expires_at).filter((x): x is string => x !== null).sort();
+  return creditIn(ctx, trx, ws, { customerId: d.customer_id, points: -d.points, kind: 'adjust', source: 'refund', reason, expiresAt: expiries[0] ?? null, key: `refund:${debitId}` });
 }
 
 /** Writes off every lot whose expiry has passed (the nightly job). Returns the points expired. */

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { Conflict, Invalid, NotFound } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import { parseInput } from '../../core/validation.js';
+import { nowIso, type AppContext } from '../context.js';
+import { issueCouponIn } from '../coupons/service.js';
+import { debitIn, refundDebitIn } from './service.js';
+
+/**
+ * The redemption catalogue (积分商城): gifts and cash vouchers bought with points, with stock.
+ * Redeeming takes the stock, the points and (for a voucher) issues the coupon in one transaction;
+ * an unused reward can be voided and its points come back.
+ */
+export const rewardInput = z
+  .object({
+    name: z.string().trim().min(1).max(40),
+    kind: z.enum(['gift', 'cash_voucher']),
+    pointsCost: z.number().int().min(1),
+    stock: z.number().int().min(0).nullable().default(null),
+    couponTemplateId: z.string().nullable().default(null),
+  })
+  .refine((r) => r.kind !== 'cash_voucher' || r.couponTemplateId, { message: 'a cash voucher names the coupon template it becomes (couponTemplateId)' });
+
+export async function createReward(ctx: AppContext, ws: string, input: unknown) {
+  const v = parseInput(rewardInput, input, 'The reward');
+  const k = ctx.db.kysely;
+  if (v.couponTemplateId && !(await k.selectFrom('coupon_templates').select('id').where('workspace_id', '=', ws).where('id', '=', v.couponTemplateId).executeTakeFirst())) {
+    throw new NotFound(`coupon template ${v.couponTemplateId} not found`);
+  }
+  if (await k.selectFrom('rewards').select('id').where('workspace_id', '=', ws).where('name', '=', v.name).executeTakeFirst()) throw new Conflict(`a reward named "${v.name}" already exists`);
+  const row = { workspace_id: ws, id: newId(), name: v.name, kind: v.kind, points_cost: v.pointsCost, stock: v.stock, coupon_template_id: v.couponTemplateId, active: 1, created_at: nowIso(ctx) };
+  await k.insertInto('rewards').values(row).execute();
+  return row;
+}
+
+export async function listRewards(ctx: AppContext, ws: string) {
+  return ctx.db.kysely.selectFrom('rewards').selectAll().where('workspace_id', '=', ws).where('active', '=', 1).orderBy('points_cost').execute();
+}
+
+export async function redeemReward(ctx: AppContext, ws: string, rewardId: string, customerId: string, key: string, by: string | null) {
+  return ctx.db.kysely.transaction().execute(async (trx) => {
+    const seen = await trx.selectFrom('reward_redemptions').selectAll().where('workspace_id', '=', ws).where('idempotency_key', '=', key).executeTakeFirst();
+    if (seen) return { ...seen, replayed: true };
+    const took = await trx
+      .updateTable('rewards')
+      .set((eb) => ({ stock: eb('stock', '-', 1) }))
+      .where('workspace_id', '=', ws)
+      .where('id', '=', rewardId)
+      .where('active', '=', 1)
+      .where('stock', '>', 0)
+      .executeTakeFirst();
+    const r = await trx.selectFrom('rewards').selectAll().where('workspace_id', '=', ws).where('id', '=', rewardId).executeTakeFirst();
+    if (!r || r.active !== 1) throw new NotFound(`reward ${rewardId} not found`);
+    if (r.stock !== null && Number(took.numUpdatedRows) !== 1) throw new Conflict(`"${r.name}" is out of stock`);
+    const spent = await debitIn(ctx, trx, ws, { customerId, points: r.points_cost, kind: 'redeem', source: 'reward', reason: r.name, key: `reward:${key}`, by });
+    let couponId: string | null = null;
+    if (r.kind === 'cash_voucher') {
+      const c = await issueCouponIn(ctx, trx, ws, { templateId: r.coupon_template_id!, customerId, key: `reward:${key}`, source: 'points' });
+      couponId = c.id;
+    }
+    const row = { workspace_id: ws, id: newId(), reward_id: r.id, customer_id: customerId, points_entry_id: spent.id, coupon_id: couponId, status: 'redeemed', idempotency_key: key, created_at: nowIso(ctx), voided_at: null };
+    await trx.insertInto('reward_redemptions').values(row).execute();
+    return { ...row, replayed: false };
+  });
+}
+
+/** Voids an unused reward: its coupon is voided, its stock and points come back. */
+export async function voidRedemption(ctx: AppContext, ws: string, redemptionId: string) {
+  return ctx.db.kysely.transaction().execute(async (trx) => {
+    const red = await trx.selectFrom('reward_redemptions').selectAll().where('workspace_id', '=', ws).where('id', '=', redemptionId).executeTakeFirst();
+    if (!red) throw new NotFound(`redemption ${redemptionId} not found`);
+    if (red.status !== 'redeemed') throw new Conflict('this reward was already voided');
+    if (red.coupon_id) {
+      const voided = await trx.updateTable('coupons').set({ status: 'void' }).where('workspace_id', '=', ws).where('id', '=', red.coupon_id).where('status', '=', 'issued').executeTakeFirst();
+      if (Number(voided.numUpdatedRows) !== 1) throw new Invalid('the voucher of this reward was already used or has expired: it cannot be voided');
+    }
+    await trx.updateTable('rewards').set((eb) => ({ stock: eb('stock', '+', 1) })).where('workspace_id', '=', ws).where('id', '=', red.reward_id).where('stock', 'is not', null).execute();
+    const back = await refundDebitIn(ctx, trx, ws, red.points_entry_id, 'reward voided');
+    const now = nowIso(ctx);
+    await trx.updateTable('reward_redemptions').set({ status: 'voided', voided_at: now }).where('workspace_id', '=', ws).where('id', '=', redemptionId).execute();
+    return { id: redemptionId, pointsReturned: back.points, voidedAt: now };
+  });
+}

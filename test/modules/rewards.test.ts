@@ -1,0 +1,57 @@
+import { beforeAll, expect, it } from 'vitest';
+import { createTemplate, customerCoupons } from '../../src/modules/coupons/service.js';
+import { createReward, redeemReward, voidRedemption } from '../../src/modules/points/rewards.js';
+import { credit, pointsOf } from '../../src/modules/points/service.js';
+import { ingestBatch } from '../../src/modules/orders/ingest.js';
+import { ensureStore } from '../../src/modules/stores/service.js';
+import { describeBothDatabases } from '../helpers.js';
+import { orderRecord } from '../support/records.js';
+
+describeBothDatabases('points rewards', (env) => {
+  const ids: string[] = [];
+  beforeAll(async () => {
+    const e = env();
+    e.setNow('2026-11-23T04:00:00.000Z');
+    const store = await ensureStore(e.ctx, e.workspaceId, '兑换店', 'tmall');
+    await e.db.kysely.transaction().execute((trx) =>
+      ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+        orderRecord({ externalId: '1', createdAt: '2026-10-01T02:00:00.000Z', paidFen: 100, buyer: { nick: 'p1', externalId: null, email: null, phone: null, name: null } }),
+        orderRecord({ externalId: '2', createdAt: '2026-10-01T02:00:00.000Z', paidFen: 100, buyer: { nick: 'p2', externalId: null, email: null, phone: null, name: null } }),
+      ]),
+    );
+    ids.push(...(await e.db.kysely.selectFrom('customers').select('id').where('workspace_id', '=', e.workspaceId).orderBy('display_name').execute()).map((r) => r.id));
+    for (const c of ids) await credit(e.ctx, e.workspaceId, { customerId: c, points: 1000, kind: 'earn', source: 'grant', expiresAt: '2027-12-31T16:00:00.000Z', key: `seed-${c}` });
+  });
+
+  it('a gift takes stock and points together; without enough points nothing is taken', async () => {
+    const e = env();
+    const gift = await createReward(e.ctx, e.workspaceId, { name: '帆布袋', kind: 'gift', pointsCost: 600, stock: 1 });
+    await expect(redeemReward(e.ctx, e.workspaceId, gift.id, ids[0]!, 'g-0', null)).resolves.toMatchObject({ status: 'redeemed' });
+    await expect(redeemReward(e.ctx, e.workspaceId, gift.id, ids[1]!, 'g-1', null)).rejects.toThrow(/"帆布袋" is out of stock/);
+    expect((await pointsOf(e.ctx, e.workspaceId, ids[1]!)).summary.spendable).toBe(1000);
+    const pricey = await createReward(e.ctx, e.workspaceId, { name: '真丝眼罩', kind: 'gift', pointsCost: 5000, stock: 3 });
+    await expect(redeemReward(e.ctx, e.workspaceId, pricey.id, ids[1]!, 'g-2', null)).rejects.toThrow(/not enough points/);
+    const still = await e.db.kysely.selectFrom('rewards').select('stock').where('id', '=', pricey.id).executeTakeFirstOrThrow();
+    expect(still.stock).toBe(3);
+  });
+
+  it('a cash voucher becomes a coupon; voiding it returns the points with their old expiry', async () => {
+    const e = env();
+    const tpl = await createTemplate(e.ctx, e.workspaceId, { name: '5元无门槛', rules: { kind: 'cash', offFen: 500 }, validity: { days: 30 } });
+    await expect(createReward(e.ctx, e.workspaceId, { name: '坏券', kind: 'cash_voucher', pointsCost: 500 })).rejects.toThrow(/couponTemplateId/);
+    const voucher = await createReward(e.ctx, e.workspaceId, { name: '5元券', kind: 'cash_voucher', pointsCost: 500, couponTemplateId: tpl.id });
+    const r = await redeemReward(e.ctx, e.workspaceId, voucher.id, ids[1]!, 'v-1', null);
+    expect(r.coupon_id).not.toBeNull();
+    const retry = await redeemReward(e.ctx, e.workspaceId, voucher.id, ids[1]!, 'v-1', null);
+    expect([retry.id, retry.replayed]).toEqual([r.id, true]);
+    expect((await customerCoupons(e.ctx, e.workspaceId, ids[1]!)).map((c) => [c.name, c.status])).toEqual([['5元无门槛', 'issued']]);
+    expect((await pointsOf(e.ctx, e.workspaceId, ids[1]!)).summary.spendable).toBe(500);
+    const v = await voidRedemption(e.ctx, e.workspaceId, r.id);
+    expect(v.pointsReturned).toBe(500);
+    const after = await pointsOf(e.ctx, e.workspaceId, ids[1]!);
+    expect(after.summary.spendable).toBe(1000);
+    expect(after.entries[0]).toMatchObject({ kind: 'adjust', source: 'refund', expiresAt: '2027-12-31T16:00:00.000Z' });
+    expect((await customerCoupons(e.ctx, e.workspaceId, ids[1]!))[0]!.status).toBe('void');
+    await expect(voidRedemption(e.ctx, e.workspaceId, r.id)).rejects.toThrow(/already voided/);
+  });
+});
