@@ -1,7 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { createTemplate, customerCoupons } from '../../src/modules/coupons/service.js';
-import { createReward, redeemReward, voidRedemption } from '../../src/modules/points/rewards.js';
-import { credit, pointsOf } from '../../src/modules/points/service.js';
+import { createReward, grantToSegment, redeemReward, voidRedemption } from '../../src/modules/points/rewards.js';
+import { credit, pointsOf, setPointsSettings, syncOrderPoints } from '../../src/modules/points/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases } from '../helpers.js';
@@ -53,5 +53,22 @@ describeBothDatabases('points rewards', (env) => {
     expect(after.entries[0]).toMatchObject({ kind: 'adjust', source: 'refund', expiresAt: '2027-12-31T16:00:00.000Z' });
     expect((await customerCoupons(e.ctx, e.workspaceId, ids[1]!))[0]!.status).toBe('void');
     await expect(voidRedemption(e.ctx, e.workspaceId, r.id)).rejects.toThrow(/already voided/);
+  });
+
+  it('grants points to a whole segment once per customer', async () => {
+    const e = env();
+    const rule = { field: 'paid_orders', op: '>=', value: 1 };
+    expect(await grantToSegment(e.ctx, e.workspaceId, rule, 50, 'anniversary-2026', '店庆')).toEqual({ granted: 2, already: 0 });
+    expect(await grantToSegment(e.ctx, e.workspaceId, rule, 50, 'anniversary-2026', '店庆')).toEqual({ granted: 0, already: 2 });
+    expect((await pointsOf(e.ctx, e.workspaceId, ids[0]!)).summary.lifetime).toBe(1050);
+  });
+
+  it("order points use the member tier's earn rate", async () => {
+    const e = env();
+    await setPointsSettings(e.ctx, e.workspaceId, { perYuan: 1, perYuanByTier: { gold: 3 } });
+    await e.db.kysely.insertInto('member_tiers').values({ workspace_id: e.workspaceId, customer_id: ids[0]!, tier_key: 'gold', floor_key: null, cycle_started_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' }).execute();
+    const r = await syncOrderPoints(e.ctx, e.workspaceId);
+    // Both orders are ¥1.00: the gold member earns 3, the other 1.
+    expect(r.earned).toBe(4);
   });
 });

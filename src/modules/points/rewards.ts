@@ -4,7 +4,8 @@ import { newId } from '../../core/ids.js';
 import { parseInput } from '../../core/validation.js';
 import { nowIso, type AppContext } from '../context.js';
 import { issueCouponIn } from '../coupons/service.js';
-import { debitIn, refundDebitIn } from './service.js';
+import { credit, debitIn, refundDebitIn } from './service.js';
+import { ruleMembers } from '../segments/service.js';
 
 /**
  * The redemption catalogue (积分商城): gifts and cash vouchers bought with points, with stock.
@@ -80,4 +81,25 @@ export async function voidRedemption(ctx: AppContext, ws: string, redemptionId: 
     await trx.updateTable('reward_redemptions').set({ status: 'voided', voided_at: now }).where('workspace_id', '=', ws).where('id', '=', redemptionId).execute();
     return { id: redemptionId, pointsReturned: back.points, voidedAt: now };
   });
+}
+
+/**
+ * Grants points to everyone in a segment (50 points to all on the shop anniversary). Idempotent
+ * per customer for the same batch: running it again grants nobody twice.
+ */
+export async function grantToSegment(ctx: AppContext, ws: string, rule: unknown, points: number, batch: string, reason: string) {
+  if (!Number.isInteger(points) || points <= 0) throw new Invalid('points must be a whole number above 0');
+  let granted = 0;
+  let already = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await ruleMembers(ctx, ws, rule, { limit: 500, cursor, role: 'owner' });
+    for (const m of page.items) {
+      const e = await credit(ctx, ws, { customerId: m.id, points, kind: 'earn', source: 'grant', reason, key: `grant:${batch}:${m.id}` });
+      if (e.replayed) already += 1;
+      else granted += 1;
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return { granted, already };
 }

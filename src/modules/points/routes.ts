@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Invalid } from '../../core/errors.js';
 import { idParams, principalOf, type ModuleRoutes } from '../http.js';
-import { createReward, listRewards, redeemReward, rewardInput, voidRedemption } from './rewards.js';
+import { createReward, grantToSegment, listRewards, redeemReward, rewardInput, voidRedemption } from './rewards.js';
+import { getSegment } from '../segments/service.js';
 import { credit, debit, expireDue, getPointsSettings, liability, pointsOf, pointsSettings, setPointsSettings, syncOrderPoints } from './service.js';
 
 const entry = z.object({
@@ -101,6 +102,21 @@ export const pointsRoutes: ModuleRoutes = async (app, { ctx }) => {
       const r = await redeemReward(ctx, p.workspaceId, req.params.id, req.body.customerId, keyOf(req.headers), p.userId);
       reply.code(r.replayed ? 200 : 201);
       return r;
+    },
+  );
+  app.post(
+    '/points/grant',
+    {
+      schema: {
+        tags,
+        summary: 'Grant points to everyone in a segment (idempotent per customer for the same batch)',
+        body: z.object({ segmentId: z.string(), points: z.number().int().min(1).max(1_000_000), batch: z.string().trim().min(1).max(60), reason: z.string().trim().min(1).max(200) }),
+      },
+    },
+    async (req) => {
+      const ws = principalOf(req).workspaceId;
+      const seg = await getSegment(ctx, ws, req.body.segmentId);
+      return grantToSegment(ctx, ws, seg.rule, req.body.points, req.body.batch, req.body.reason);
     },
   );
   app.post('/points/redemptions/:id/void', { schema: { tags, summary: 'Void an unused reward: its points come back', params: idParams } }, async (req) => voidRedemption(ctx, principalOf(req).workspaceId, req.params.id));

@@ -19,6 +19,8 @@ import { nowIso, type AppContext } from '../context.js';
  */
 export const pointsSettings = z.object({
   perYuan: z.number().min(0).max(100).default(1),
+  /** Earn rate per member tier (tier key → points per yuan); tiers not listed earn perYuan. */
+  perYuanByTier: z.record(z.string(), z.number().min(0).max(100)).default({}),
   /** What one point is worth when spent, in fen (100 points = ¥1 by default). */
   pointValueFen: z.number().min(0).default(1),
   expiry: z.discriminatedUnion('kind', [z.object({ kind: z.literal('never') }), z.object({ kind: z.literal('days'), days: z.number().int().min(1) }), z.object({ kind: z.literal('end_of_next_year') })]).default({ kind: 'end_of_next_year' }),
@@ -273,7 +275,8 @@ export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ ea
     .selectFrom('orders as o')
     .innerJoin('stores as st', (j) => j.onRef('st.workspace_id', '=', 'o.workspace_id').onRef('st.id', '=', 'o.store_id'))
     .leftJoin('points_entries as e', (j) => j.onRef('e.workspace_id', '=', 'o.workspace_id').on('e.idempotency_key', '=', sql<string>`'order:' || o.id`))
-    .select(['o.id', 'o.customer_id', 'o.status', 'o.paid_at', 'o.signed_at', 'o.shipped_at', 'o.paid_fen', 'o.refunded_fen', 'st.platform', 'e.id as earned_id'])
+    .leftJoin('member_tiers as m', (j) => j.onRef('m.workspace_id', '=', 'o.workspace_id').onRef('m.customer_id', '=', 'o.customer_id'))
+    .select(['o.id', 'o.customer_id', 'o.status', 'o.paid_at', 'o.signed_at', 'o.shipped_at', 'o.paid_fen', 'o.refunded_fen', 'st.platform', 'e.id as earned_id', 'm.tier_key'])
     .where('o.workspace_id', '=', ws)
     .where('o.customer_id', 'is not', null)
     .where('o.paid_at', 'is not', null)
@@ -283,7 +286,8 @@ export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ ea
   for (const o of candidates) {
     const counts = countsAsPurchase({ status: o.status as OrderStatus, paidAt: o.paid_at, paidFen: o.paid_fen, refundedFen: o.refunded_fen });
     if (!o.earned_id && counts && ['signed', 'completed', 'shipped', 'paid'].includes(o.status)) {
-      const pts = pointsForAmount(o.paid_fen - o.refunded_fen, settings.perYuan);
+      const rate = (o.tier_key ? settings.perYuanByTier[o.tier_key] : undefined) ?? settings.perYuan;
+      const pts = pointsForAmount(o.paid_fen - o.refunded_fen, rate);
       if (pts === 0) continue;
       const days = settings.returnWindowDays[o.platform] ?? settings.returnWindowDays.other ?? 7;
       // Until delivery is known, the window counts from payment plus a typical 10 days of shipping.
