@@ -56,12 +56,22 @@ export function openDatabase(url: string = databaseUrlFromEnv(), opts: { poolSiz
       types: pgTypes as unknown as pg.CustomTypesConfig,
       options: '-c timezone=UTC',
     });
+    // An idle connection the server drops (a restart, an administrator) is discarded by the pool;
+    // without a listener, Node would treat the error as uncaught and stop the whole server.
+    pool.on('error', () => {});
+    // pool.end() resolves before its connections have finished closing: count them down.
+    let open = 0;
+    pool.on('connect', () => (open += 1));
+    pool.on('remove', () => (open -= 1));
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: opts.log });
     return {
       kysely,
       dialect: 'postgres',
       label: url.replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@'),
-      close: () => kysely.destroy(),
+      close: async () => {
+        await kysely.destroy();
+        for (let i = 0; open > 0 && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
+      },
     };
   }
   if (!/^(sqlite|file):/.test(url)) {
