@@ -9,7 +9,7 @@ import { recomputeRfm, rfmMatrix, setRfmSettings } from '../../src/modules/segme
 import { countRule, listSegments, ruleCsv, ruleMembers, saveSegment, tagRule, untagRule } from '../../src/modules/segments/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createGroup, setGroupMembers, tagCustomers } from '../../src/modules/tags/service.js';
-import { describeBothDatabases, type TestEnv } from '../helpers.js';
+import { describeBothDatabases } from '../helpers.js';
 import { orderRecord } from '../support/records.js';
 
 /**

@@ -1,27 +1,19 @@
 import { Invalid, NotFound } from '../../core/errors.js';
+import { readSetting, writeSetting } from '../settings.js';
 import { parseInput } from '../../core/validation.js';
 import { newId } from '../../core/ids.js';
 import { afterOrder, afterYear, DEFAULT_TIERS, growthFor, qualifiedRank, tierSettingsSchema, type TierSettings } from '../../core/tiers.js';
 import { DAY_MS } from '../../core/time.js';
 import type { Insertable } from 'kysely';
 import type { Database } from '../../db/types.js';
-import { readJson, writeJson } from '../../db/json.js';
 import { nowIso, type AppContext } from '../context.js';
 
 export async function getTierSettings(ctx: AppContext, ws: string): Promise<TierSettings> {
-  const row = await ctx.db.kysely.selectFrom('workspace_settings').select('value').where('workspace_id', '=', ws).where('key', '=', 'tiers').executeTakeFirst();
-  return row ? tierSettingsSchema.parse(readJson(row.value)) : DEFAULT_TIERS;
+  return readSetting(ctx.db.kysely, ws, 'tiers', tierSettingsSchema, DEFAULT_TIERS);
 }
 
 export async function setTierSettings(ctx: AppContext, ws: string, input: unknown): Promise<TierSettings> {
-  const v = parseInput(tierSettingsSchema, input, 'The tier settings');
-  const now = nowIso(ctx);
-  await ctx.db.kysely
-    .insertInto('workspace_settings')
-    .values({ workspace_id: ws, key: 'tiers', value: writeJson(v), updated_at: now })
-    .onConflict((oc) => oc.columns(['workspace_id', 'key']).doUpdateSet({ value: writeJson(v), updated_at: now }))
-    .execute();
-  return v;
+  return writeSetting(ctx, ws, 'tiers', tierSettingsSchema, input, 'The tier settings');
 }
 
 const rankOf = (s: TierSettings, key: string | null) => (key === null ? 0 : Math.max(0, s.tiers.findIndex((t) => t.key === key)));

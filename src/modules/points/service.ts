@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { parseInput } from '../../core/validation.js';
+import { readSetting, writeSetting } from '../settings.js';
 import { z } from 'zod';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -8,7 +8,6 @@ import { allocate, expiryFor, fifoOrder, isSpendable, pointsForAmount, remaining
 import { localDate } from '../../core/time.js';
 import type { OrderStatus } from '../../core/order-status.js';
 import type { Database } from '../../db/types.js';
-import { readJson, writeJson } from '../../db/json.js';
 import { nowIso, type AppContext } from '../context.js';
 
 /**
@@ -31,19 +30,11 @@ export type PointsSettings = z.infer<typeof pointsSettings>;
 
 export async function getPointsSettings(ctx: AppContext, ws: string, db: Kysely<Database> | Trx = ctx.db.kysely): Promise<PointsSettings> {
   // Inside a transaction, read through it: SQLite has one connection, which the transaction holds.
-  const row = await db.selectFrom('workspace_settings').select('value').where('workspace_id', '=', ws).where('key', '=', 'points').executeTakeFirst();
-  return pointsSettings.parse(row ? readJson(row.value) : {});
+  return readSetting(db, ws, 'points', pointsSettings);
 }
 
 export async function setPointsSettings(ctx: AppContext, ws: string, input: unknown): Promise<PointsSettings> {
-  const v = parseInput(pointsSettings, input, 'The points settings');
-  const now = nowIso(ctx);
-  await ctx.db.kysely
-    .insertInto('workspace_settings')
-    .values({ workspace_id: ws, key: 'points', value: writeJson(v), updated_at: now })
-    .onConflict((oc) => oc.columns(['workspace_id', 'key']).doUpdateSet({ value: writeJson(v), updated_at: now }))
-    .execute();
-  return v;
+  return writeSetting(ctx, ws, 'points', pointsSettings, input, 'The points settings');
 }
 
 type Trx = Transaction<Database>;

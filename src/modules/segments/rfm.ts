@@ -1,24 +1,15 @@
 import { sql } from 'kysely';
-import { parseInput } from '../../core/validation.js';
+import { readSetting, writeSetting } from '../settings.js';
 import { RFM_CLASS_OF, rfmSettings, type RfmSettings } from '../../core/segments/rfm.js';
 import type { Db } from '../../db/connect.js';
-import { readJson, writeJson } from '../../db/json.js';
 import type { AppContext } from '../context.js';
 
 export async function getRfmSettings(ctx: AppContext, workspaceId: string): Promise<RfmSettings> {
-  const row = await ctx.db.kysely.selectFrom('workspace_settings').select('value').where('workspace_id', '=', workspaceId).where('key', '=', 'rfm').executeTakeFirst();
-  return rfmSettings.parse(row ? readJson(row.value) : {});
+  return readSetting(ctx.db.kysely, workspaceId, 'rfm', rfmSettings);
 }
 
 export async function setRfmSettings(ctx: AppContext, workspaceId: string, input: unknown): Promise<RfmSettings> {
-  const v = parseInput(rfmSettings, input, 'The RFM settings');
-  const now = ctx.now().toISOString();
-  await ctx.db.kysely
-    .insertInto('workspace_settings')
-    .values({ workspace_id: workspaceId, key: 'rfm', value: writeJson(v), updated_at: now })
-    .onConflict((oc) => oc.columns(['workspace_id', 'key']).doUpdateSet({ value: writeJson(v), updated_at: now }))
-    .execute();
-  return v;
+  return writeSetting(ctx, workspaceId, 'rfm', rfmSettings, input, 'The RFM settings');
 }
 
 /** Seconds since 1970 of a timestamp column or parameter, in each dialect. */
