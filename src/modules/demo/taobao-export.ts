@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { csvCell } from '../../core/csv.js';
 import { once } from 'node:events';
 import iconv from 'iconv-lite';
 import type { OrderRecord } from '../../core/formats/types.js';
@@ -23,26 +24,25 @@ const STATUS_WORD: Record<OrderRecord['status'], string> = {
 const yuan = (fen: number) => (fen / 100).toFixed(2);
 /** UTC ISO → "2025-11-11 00:01:23" in Asia/Shanghai. */
 const local = (iso: string | null) => (iso ? new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ') : '');
-const quote = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 export function taobaoLine(o: OrderRecord): string {
   const cells = [
     `="${o.externalId}"`,
-    quote(o.buyer.nick ?? ''),
+    csvCell(o.buyer.nick ?? ''),
     yuan(o.goodsFen),
     yuan(o.shippingFen),
     yuan(o.totalFen),
     yuan(o.paidFen),
     STATUS_WORD[o.status],
-    quote(o.buyerMessage ?? ''),
-    quote(o.receiverName ?? ''),
-    quote([o.province, o.city, o.district, o.address].filter(Boolean).join(' ')),
+    csvCell(o.buyerMessage ?? ''),
+    csvCell(o.receiverName ?? ''),
+    csvCell([o.province, o.city, o.district, o.address].filter(Boolean).join(' ')),
     `${o.receiverPhone ?? ''}\t`,
     local(o.createdAt),
     local(o.paidAt),
-    quote(o.title ?? ''),
+    csvCell(o.title ?? ''),
     String(o.itemCount ?? 1),
-    quote(o.sellerNote ?? ''),
+    csvCell(o.sellerNote ?? ''),
     yuan(o.refundedFen),
     local(o.signedAt),
     local(o.shippedAt),

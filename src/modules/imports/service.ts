@@ -1,4 +1,5 @@
 import { constants } from 'node:fs';
+import { CSV_BOM, csvLine } from '../../core/csv.js';
 import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Invalid, NotFound } from '../../core/errors.js';
@@ -242,16 +243,10 @@ export async function runErrors(ctx: AppContext, workspaceId: string, runId: str
     .execute();
 }
 
-function csvField(v: string | number | null): string {
-  const s = v === null ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** The rejected rows as CSV (UTF-8 with BOM so Excel shows Chinese correctly). */
 export async function runErrorsCsv(ctx: AppContext, workspaceId: string, runId: string): Promise<string> {
   const rows = await runErrors(ctx, workspaceId, runId);
-  const lines = ['line,column,reason,value', ...rows.map((r) => [r.line, r.column_name, r.reason, r.value].map(csvField).join(','))];
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
+  return CSV_BOM + csvLine(['line', 'column', 'reason', 'value']) + rows.map((r) => csvLine([r.line, r.column_name, r.reason, r.value])).join('');
 }
 
 /** A run whose process was killed stops reporting progress; after this long it shows as interrupted. */

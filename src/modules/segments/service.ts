@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { CSV_BOM, csvLine } from '../../core/csv.js';
 import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
@@ -86,11 +87,6 @@ export async function ruleMembers(ctx: AppContext, workspaceId: string, input: u
   return { items, nextCursor: rows.length > opts.limit && last ? encodeCursor(null, last.id) : null };
 }
 
-function csvField(v: string | number | null): string {
-  const s = v === null ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 export const EXPORT_COLUMNS = ['客户ID', '客户', '手机', '省份', '城市', '成交订单', '累计消费(元)', '最近购买日期', 'RFM 分类', '生命周期'];
 
 /** All members as export rows (the columns above), page by page, phones masked by role. */
@@ -106,9 +102,9 @@ export async function* ruleExportRows(ctx: AppContext, workspaceId: string, inpu
 
 /** All members as CSV (UTF-8 with BOM so Excel shows Chinese). */
 export async function* ruleCsv(ctx: AppContext, workspaceId: string, input: unknown, role: string): AsyncGenerator<string> {
-  yield `\uFEFF${EXPORT_COLUMNS.join(',')}\r\n`;
+  yield CSV_BOM + csvLine(EXPORT_COLUMNS);
   for await (const rows of ruleExportRows(ctx, workspaceId, input, role)) {
-    yield rows.map((r) => r.map((v, i) => csvField(i === 6 && typeof v === 'number' ? v.toFixed(2) : v)).join(',') + '\r\n').join('');
+    yield rows.map((r) => csvLine(r.map((v, i) => (i === 6 && typeof v === 'number' ? v.toFixed(2) : v)))).join('');
   }
 }
 
