@@ -46,16 +46,19 @@ async function lockAccount(trx: Trx, ws: string, customerId: string, now: string
   await trx.updateTable('points_accounts').set({ updated_at: now }).where('workspace_id', '=', ws).where('customer_id', '=', customerId).execute();
 }
 
-async function lotsOf(trx: Trx, ws: string, customerId: string): Promise<Lot[]> {
-  const rows = await trx
+/** Credit lots (earn, positive adjust) with how much of each debits have consumed. */
+function creditLots(db: Kysely<Database> | Trx, ws: string) {
+  return db
     .selectFrom('points_entries as e')
     .leftJoin('points_allocations as a', (j) => j.onRef('a.workspace_id', '=', 'e.workspace_id').onRef('a.lot_id', '=', 'e.id'))
-    .select(['e.id', 'e.points', 'e.available_at', 'e.expires_at', sql<number>`COALESCE(SUM(a.points), 0)`.as('consumed')])
+    .select(['e.id', 'e.customer_id', 'e.points', 'e.available_at', 'e.expires_at', sql<number>`COALESCE(SUM(a.points), 0)`.as('consumed')])
     .where('e.workspace_id', '=', ws)
-    .where('e.customer_id', '=', customerId)
     .where('e.points', '>', 0)
-    .groupBy(['e.id', 'e.points', 'e.available_at', 'e.expires_at'])
-    .execute();
+    .groupBy(['e.id', 'e.customer_id', 'e.points', 'e.available_at', 'e.expires_at']);
+}
+
+async function lotsOf(trx: Trx, ws: string, customerId: string): Promise<Lot[]> {
+  const rows = await creditLots(trx, ws).where('e.customer_id', '=', customerId).execute();
   return rows.map((r) => ({ id: r.id, points: r.points, consumed: Number(r.consumed), availableAt: r.available_at!, expiresAt: r.expires_at }));
 }
 
@@ -194,14 +197,8 @@ export async function refundDebitIn(ctx: AppContext, trx: Trx, ws: string, debit
 /** Writes off every lot whose expiry has passed (the nightly job). Returns the points expired. */
 export async function expireDue(ctx: AppContext, ws: string): Promise<number> {
   const now = nowIso(ctx);
-  const due = await ctx.db.kysely
-    .selectFrom('points_entries as e')
-    .leftJoin('points_allocations as a', (j) => j.onRef('a.workspace_id', '=', 'e.workspace_id').onRef('a.lot_id', '=', 'e.id'))
-    .select(['e.customer_id'])
-    .where('e.workspace_id', '=', ws)
-    .where('e.points', '>', 0)
+  const due = await creditLots(ctx.db.kysely, ws)
     .where('e.expires_at', '<=', now)
-    .groupBy(['e.id', 'e.customer_id', 'e.points'])
     .having(sql<boolean>`e.points > COALESCE(SUM(a.points), 0)`)
     .execute();
   let total = 0;
@@ -309,14 +306,8 @@ export async function liability(ctx: AppContext, ws: string) {
   const settings = await getPointsSettings(ctx, ws);
   const tz = (await ctx.db.kysely.selectFrom('workspaces').select('timezone').where('id', '=', ws).executeTakeFirstOrThrow()).timezone;
   const now = nowIso(ctx);
-  const rows = await ctx.db.kysely
-    .selectFrom('points_entries as e')
-    .leftJoin('points_allocations as a', (j) => j.onRef('a.workspace_id', '=', 'e.workspace_id').onRef('a.lot_id', '=', 'e.id'))
-    .select(['e.id', 'e.points', 'e.available_at', 'e.expires_at', sql<number>`COALESCE(SUM(a.points), 0)`.as('consumed')])
-    .where('e.workspace_id', '=', ws)
-    .where('e.points', '>', 0)
+  const rows = await creditLots(ctx.db.kysely, ws)
     .where((eb) => eb.or([eb('e.expires_at', 'is', null), eb('e.expires_at', '>', now)]))
-    .groupBy(['e.id', 'e.points', 'e.available_at', 'e.expires_at'])
     .execute();
   const months = new Map<string, { pending: number; spendable: number }>();
   for (const r of rows) {
