@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.js';
 import { readJson } from '../../db/json.js';
-import { customerGroups, customerTags } from '../tags/service.js';
+import { customerGroups, customerTags, listNotes } from '../tags/service.js';
 
 /**
  * One customer's history, newest first, gathered from every module that has something to say.
@@ -41,17 +41,7 @@ const orderEvents: TimelineSource = async (ctx, ws, id, limit) => {
 };
 
 const noteEvents: TimelineSource = async (ctx, ws, id, limit) =>
-  (
-    await ctx.db.kysely
-      .selectFrom('notes as n')
-      .leftJoin('users as u', (j) => j.onRef('u.workspace_id', '=', 'n.workspace_id').onRef('u.id', '=', 'n.author_id'))
-      .select(['n.id', 'n.body', 'n.created_at', 'u.name'])
-      .where('n.workspace_id', '=', ws)
-      .where('n.customer_id', '=', id)
-      .orderBy('n.created_at', 'desc')
-      .limit(limit)
-      .execute()
-  ).map((n) => ({ at: n.created_at, kind: 'note', title: `备注${n.name ? `（${n.name}）` : ''}`, detail: n.body, ref: { type: 'note', id: n.id } }));
+  (await listNotes(ctx, ws, id)).slice(0, limit).map((n) => ({ at: n.created_at, kind: 'note', title: `备注${n.author ? `（${n.author}）` : ''}`, detail: n.body, ref: { type: 'note', id: n.id } }));
 
 const tagEvents: TimelineSource = async (ctx, ws, id) =>
   (await customerTags(ctx, ws, id)).map((t) => ({ at: t.created_at, kind: 'tag.added', title: `打标签「${t.name}」`, detail: null, ref: { type: 'tag', id: t.id } }));
