@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { workspaceTimezone } from '../workspaces/service.js';
 import { readSetting, writeSetting } from '../settings.js';
 import { z } from 'zod';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
@@ -106,7 +107,7 @@ async function creditIn(ctx: AppContext, trx: Trx, ws: string, input: CreditInpu
   const seen = await existing(trx, ws, input.key, input.customerId, input.kind);
   if (seen) return seen;
   const settings = await getPointsSettings(ctx, ws, trx);
-  const tz = (await trx.selectFrom('workspaces').select('timezone').where('id', '=', ws).executeTakeFirstOrThrow()).timezone;
+  const tz = await workspaceTimezone(trx, ws);
   const e: Database['points_entries'] = {
     workspace_id: ws,
     id: newId(),
@@ -304,7 +305,7 @@ export async function pointsOf(ctx: AppContext, ws: string, customerId: string) 
 /** Outstanding points and their value, by the month they expire (the points liability). */
 export async function liability(ctx: AppContext, ws: string) {
   const settings = await getPointsSettings(ctx, ws);
-  const tz = (await ctx.db.kysely.selectFrom('workspaces').select('timezone').where('id', '=', ws).executeTakeFirstOrThrow()).timezone;
+  const tz = await workspaceTimezone(ctx.db.kysely, ws);
   const now = nowIso(ctx);
   const rows = await creditLots(ctx.db.kysely, ws)
     .where((eb) => eb.or([eb('e.expires_at', 'is', null), eb('e.expires_at', '>', now)]))

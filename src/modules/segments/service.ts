@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { workspaceTimezone } from '../workspaces/service.js';
 import { CSV_BOM, csvLine } from '../../core/csv.js';
 import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
@@ -16,9 +17,7 @@ import { ensureTags } from '../tags/service.js';
 import { compileRule, segmentSource, type CompileContext } from './compile.js';
 
 async function compileContext(ctx: AppContext, workspaceId: string): Promise<CompileContext> {
-  const ws = await ctx.db.kysely.selectFrom('workspaces').select('timezone').where('id', '=', workspaceId).executeTakeFirst();
-  if (!ws) throw new NotFound(`workspace ${workspaceId} not found`);
-  return { workspaceId, asOf: ctx.now(), timeZone: ws.timezone, dialect: ctx.db.dialect };
+  return { workspaceId, asOf: ctx.now(), timeZone: await workspaceTimezone(ctx.db.kysely, workspaceId), dialect: ctx.db.dialect };
 }
 
 /** The customers a rule selects, as one query (count it, page it, or feed it to an INSERT). */

@@ -1,8 +1,17 @@
 import { NotFound } from '../../core/errors.js';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../db/types.js';
 import { newId } from '../../core/ids.js';
 import { DEFAULT_TIMEZONE } from '../../core/time.js';
 import { nowIso, type AppContext } from '../context.js';
 import { ensureDefaultSchedules } from '../../jobs/schedules.js';
+
+/** The time zone a workspace reasons in; inside a transaction, read through it (SQLite has one connection). */
+export async function workspaceTimezone(db: Kysely<Database> | Transaction<Database>, workspaceId: string): Promise<string> {
+  const ws = await db.selectFrom('workspaces').select('timezone').where('id', '=', workspaceId).executeTakeFirst();
+  if (!ws) throw new NotFound(`workspace ${workspaceId} not found`);
+  return ws.timezone;
+}
 
 export async function listWorkspaces(ctx: AppContext) {
   return ctx.db.kysely.selectFrom('workspaces').selectAll().orderBy('created_at').orderBy('id').execute();
