@@ -73,51 +73,49 @@ export async function issueCoupon(ctx: AppContext, ws: string, input: IssueInput
 /** Issues inside the caller's transaction (a points reward that becomes a coupon). */
 export async function issueCouponIn(ctx: AppContext, trx: Transaction<Database>, ws: string, input: IssueInput) {
   const now = nowIso(ctx);
-  {
-    const seen = await trx.selectFrom('coupons').selectAll().where('workspace_id', '=', ws).where('idempotency_key', '=', input.key).executeTakeFirst();
-    if (seen) return { ...seen, replayed: true };
-    const took = await trx
-      .updateTable('coupon_templates')
-      .set((eb) => ({ issued: eb('issued', '+', 1) }))
-      .where('workspace_id', '=', ws)
-      .where('id', '=', input.templateId)
-      .where('archived_at', 'is', null)
-      .where((eb) => eb.or([eb('total_stock', 'is', null), eb('issued', '<', eb.ref('total_stock'))]))
-      .executeTakeFirst();
-    const t = await trx.selectFrom('coupon_templates').selectAll().where('workspace_id', '=', ws).where('id', '=', input.templateId).executeTakeFirst();
-    if (!t) throw new NotFound(`coupon template ${input.templateId} not found`);
-    if (Number(took.numUpdatedRows) !== 1) throw new Conflict(`coupon "${t.name}" is out of stock (${t.total_stock} issued)`);
-    const c = await trx.selectFrom('customers').select('id').where('workspace_id', '=', ws).where('id', '=', input.customerId).executeTakeFirst();
-    if (!c) throw new NotFound(`customer ${input.customerId} not found`);
-    const held = await trx.selectFrom('coupons').select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', ws).where('template_id', '=', t.id).where('customer_id', '=', input.customerId).executeTakeFirstOrThrow();
-    if (Number(held.n) >= t.per_customer_limit) throw new Conflict(`this customer already has ${t.per_customer_limit} of coupon "${t.name}" (the limit)`);
-    let valueFen: number | null = null;
-    if (t.compensation === 1) {
-      if (input.valueFen === undefined || input.itemValueFen === undefined) throw new Invalid('a compensation coupon needs valueFen and itemValueFen');
-      checkCompensation(input.valueFen, input.itemValueFen);
-      valueFen = input.valueFen;
-    }
-    const window = validityWindow(readJson<Validity>(t.validity), now);
-    const row = {
-      workspace_id: ws,
-      id: newId(),
-      template_id: t.id,
-      customer_id: input.customerId,
-      code: couponCode(() => randomInt(0, 1 << 30) / (1 << 30)),
-      status: 'issued',
-      valid_from: window.from,
-      valid_to: window.to,
-      value_fen: valueFen,
-      source: input.source,
-      idempotency_key: input.key,
-      issued_at: now,
-      used_at: null,
-      order_id: null,
-      discount_fen: null,
-    };
-    await trx.insertInto('coupons').values(row).execute();
-    return { ...row, replayed: false };
+  const seen = await trx.selectFrom('coupons').selectAll().where('workspace_id', '=', ws).where('idempotency_key', '=', input.key).executeTakeFirst();
+  if (seen) return { ...seen, replayed: true };
+  const took = await trx
+    .updateTable('coupon_templates')
+    .set((eb) => ({ issued: eb('issued', '+', 1) }))
+    .where('workspace_id', '=', ws)
+    .where('id', '=', input.templateId)
+    .where('archived_at', 'is', null)
+    .where((eb) => eb.or([eb('total_stock', 'is', null), eb('issued', '<', eb.ref('total_stock'))]))
+    .executeTakeFirst();
+  const t = await trx.selectFrom('coupon_templates').selectAll().where('workspace_id', '=', ws).where('id', '=', input.templateId).executeTakeFirst();
+  if (!t) throw new NotFound(`coupon template ${input.templateId} not found`);
+  if (Number(took.numUpdatedRows) !== 1) throw new Conflict(`coupon "${t.name}" is out of stock (${t.total_stock} issued)`);
+  const c = await trx.selectFrom('customers').select('id').where('workspace_id', '=', ws).where('id', '=', input.customerId).executeTakeFirst();
+  if (!c) throw new NotFound(`customer ${input.customerId} not found`);
+  const held = await trx.selectFrom('coupons').select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', ws).where('template_id', '=', t.id).where('customer_id', '=', input.customerId).executeTakeFirstOrThrow();
+  if (Number(held.n) >= t.per_customer_limit) throw new Conflict(`this customer already has ${t.per_customer_limit} of coupon "${t.name}" (the limit)`);
+  let valueFen: number | null = null;
+  if (t.compensation === 1) {
+    if (input.valueFen === undefined || input.itemValueFen === undefined) throw new Invalid('a compensation coupon needs valueFen and itemValueFen');
+    checkCompensation(input.valueFen, input.itemValueFen);
+    valueFen = input.valueFen;
   }
+  const window = validityWindow(readJson<Validity>(t.validity), now);
+  const row = {
+    workspace_id: ws,
+    id: newId(),
+    template_id: t.id,
+    customer_id: input.customerId,
+    code: couponCode(() => randomInt(0, 1 << 30) / (1 << 30)),
+    status: 'issued',
+    valid_from: window.from,
+    valid_to: window.to,
+    value_fen: valueFen,
+    source: input.source,
+    idempotency_key: input.key,
+    issued_at: now,
+    used_at: null,
+    order_id: null,
+    discount_fen: null,
+  };
+  await trx.insertInto('coupons').values(row).execute();
+  return { ...row, replayed: false };
 }
 
 /** Issues a template to everyone in a segment; a second run issues only to those who got none. */

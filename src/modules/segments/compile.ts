@@ -103,7 +103,7 @@ function condition(eb: EB, r: Extract<Rule, { kind: 'cond' }>, cc: CompileContex
       return daysSince(eb, op, value, cc);
     case 'province': {
       const col = sql<string>`COALESCE(s.province, c.province)`;
-      return textCondition(eb, col, op, value, cc, true);
+      return textCondition(eb, col, op, value);
     }
     case 'city_tier':
       return cityTierCondition(eb, op, value);
@@ -117,14 +117,14 @@ function condition(eb: EB, r: Extract<Rule, { kind: 'cond' }>, cc: CompileContex
     }
     case 'tags':
     case 'groups':
-      return setCondition(eb, field, op, value as string[]);
+      return setCondition(field, op, value as string[]);
     case 'orders':
       return orderFacts(eb, op, value as number | null, r.where ?? {}, cc);
     case 'rfm_class':
     case 'value_tier':
     case 'lifecycle': {
       const col = sql<string>`(SELECT r.${sql.ref(RFM_COLUMN[field]!)} FROM customer_rfm r WHERE r.workspace_id = c.workspace_id AND r.customer_id = c.id)`;
-      return textCondition(eb, col, op, value, cc, true);
+      return textCondition(eb, col, op, value);
     }
     default:
       break;
@@ -148,15 +148,16 @@ function condition(eb: EB, r: Extract<Rule, { kind: 'cond' }>, cc: CompileContex
       return dateCondition(eb, col, op, value, cc);
     case 'text':
     case 'enum':
-      return textCondition(eb, sql.ref<string>(col), op, value, cc, true);
+      return textCondition(eb, sql.ref<string>(col), op, value);
     default:
       throw new Error(`unsupported field type ${r.type}`);
   }
 }
 
-function textCondition(eb: EB, col: Expression<string>, op: string, value: Value, cc: CompileContext, nullsOnNegation: boolean): Expression<SqlBool> {
+/** Negations (neq, not_in, not_contains) also match customers with no value. */
+function textCondition(eb: EB, col: Expression<string>, op: string, value: Value): Expression<SqlBool> {
   const lower = (e: Expression<string>) => eb.fn<string>('lower', [e]);
-  const negate = (e: Expression<SqlBool>) => (nullsOnNegation ? eb.or([eb(col, 'is', null), e]) : e);
+  const negate = (e: Expression<SqlBool>) => eb.or([eb(col, 'is', null), e]);
   const like = (pattern: string) => sql<SqlBool>`${lower(col)} LIKE ${pattern.toLowerCase()} ESCAPE '\\'`;
   switch (op) {
     case 'eq':
@@ -178,7 +179,6 @@ function textCondition(eb: EB, col: Expression<string>, op: string, value: Value
     case 'is_not_empty':
       return eb.and([eb(col, 'is not', null), eb(col, '<>', '')]);
     default:
-      void cc;
       throw new Error(`operator ${op}`);
   }
 }
@@ -265,14 +265,13 @@ function ageBand(eb: EB, op: string, value: Value, cc: CompileContext): Expressi
   return op === 'neq' || op === 'not_in' ? eb.not(any) : any;
 }
 
-function setCondition(eb: EB, field: 'tags' | 'groups', op: string, names: string[]): Expression<SqlBool> {
+function setCondition(field: 'tags' | 'groups', op: string, names: string[]): Expression<SqlBool> {
   // Table names come from this fixed pair, never from the rule.
   const [link, named, key] = field === 'tags' ? ['customer_tags', 'tags', 'tag_id'] : ['customer_groups', 'groups', 'group_id'];
   const from = sql`FROM ${sql.table(link)} m JOIN ${sql.table(named)} n ON n.workspace_id = m.workspace_id AND n.id = m.${sql.ref(key)}
     WHERE m.workspace_id = c.workspace_id AND m.customer_id = c.id AND n.name IN (${sql.join(names)})`;
   if (op === 'has_any') return sql<SqlBool>`EXISTS (SELECT 1 ${from})`;
   if (op === 'has_none') return sql<SqlBool>`NOT EXISTS (SELECT 1 ${from})`;
-  void eb;
   return sql<SqlBool>`(SELECT COUNT(DISTINCT n.name) ${from}) = ${new Set(names).size}`;
 }
 
