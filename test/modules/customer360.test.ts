@@ -1,5 +1,8 @@
 import { beforeAll, expect, it } from 'vitest';
 import { orderRecord } from '../support/records.js';
+import { credit, debit, pointsOf } from '../../src/modules/points/service.js';
+import { createTemplate, issueCoupon } from '../../src/modules/coupons/service.js';
+import { setTierFloor } from '../../src/modules/membership/service.js';
 import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
 import { updateCustomer } from '../../src/modules/customers/profile.js';
 import { customerDetail } from '../../src/modules/customers/service.js';
@@ -23,7 +26,10 @@ async function snapshotOf(env: TestEnv, id: string) {
   const groups = (await k.selectFrom('customer_groups').select('group_id').where('workspace_id', '=', ws).where('customer_id', '=', id).execute()).map((g) => g.group_id);
   const tags = (await customerTags(env.ctx, ws, id)).map((t) => t.name);
   const { as_of: _a, ...stats } = (await k.selectFrom('customer_stats').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', id).executeTakeFirst()) ?? { as_of: '' };
-  return { customer, orders, identities, notes, groups, tags, stats };
+  const points = customer ? (await pointsOf(env.ctx, ws, id)).summary : null;
+  const coupons = (await k.selectFrom('coupons').select('id').where('workspace_id', '=', ws).where('customer_id', '=', id).execute()).map((c) => c.id);
+  const tier = (await k.selectFrom('member_tiers').select(['tier_key', 'floor_key']).where('workspace_id', '=', ws).where('customer_id', '=', id).executeTakeFirst()) ?? null;
+  return { customer, orders, identities, notes, groups, tags, stats, points, coupons, tier };
 }
 
 describeBothDatabases('customer 360', (env) => {
@@ -49,9 +55,15 @@ describeBothDatabases('customer 360', (env) => {
     await setGroupMembers(e.ctx, e.workspaceId, g.id, [b], []);
     await addNote(e.ctx, e.workspaceId, b, '电话里说是同一个人', null);
     await updateCustomer(e.ctx, e.workspaceId, b, { birthday: '1990-05-20', optOutSms: true, wechat: 'lily_wx' }, null);
+    // The merged-away customer also has points (partly spent), a coupon and a tier set by staff.
+    await credit(e.ctx, e.workspaceId, { customerId: b, points: 300, kind: 'earn', source: 'grant', expiresAt: null, key: 'b-points' });
+    await debit(e.ctx, e.workspaceId, { customerId: b, points: 120, kind: 'redeem', source: 'gift', key: 'b-spend' });
+    const tpl = await createTemplate(e.ctx, e.workspaceId, { name: '合并测试券', rules: { kind: 'cash', offFen: 500 }, validity: { days: 30 } });
+    await issueCoupon(e.ctx, e.workspaceId, { templateId: tpl.id, customerId: b, key: 'b-coupon', source: 'manual' });
+    await setTierFloor(e.ctx, e.workspaceId, b, 'gold', '老客', null);
   });
 
-  it('merging moves orders, identities, tags, groups and notes, fills empty fields and keeps opt-outs', async () => {
+  it('merging moves orders, identities, tags, groups, notes, points and coupons, fills empty fields and keeps opt-outs', async () => {
     const e = env();
     const before = { a: await snapshotOf(e, a), b: await snapshotOf(e, b) };
     (globalThis as Record<string, unknown>).__before = before;
@@ -64,6 +76,9 @@ describeBothDatabases('customer 360', (env) => {
     expect(after.notes).toEqual(['电话里说是同一个人']);
     expect(after.groups).toHaveLength(1);
     expect(after.customer).toMatchObject({ birthday: '1990-05-20', wechat: 'lily_wx', opt_out_sms: 1 });
+    // Points and coupons are the customer's too: they move, they are not deleted with the source.
+    expect(after.points).toMatchObject({ spendable: 180, spent: 120, lifetime: 300 });
+    expect(after.coupons).toEqual(before.b.coupons);
     expect((await statsOf(e, 'lily_tb')).paid_orders).toBe(3);
     expect((await statsOf(e, 'lily_tb')).total_spent_fen).toBe(60000);
     expect((await snapshotOf(e, b)).customer).toBeUndefined();
@@ -91,6 +106,10 @@ describeBothDatabases('customer 360', (env) => {
     expect(nowB.groups).toEqual(before.b.groups);
     expect(nowB.notes).toEqual(before.b.notes);
     expect(nowB.stats).toEqual(before.b.stats);
+    expect(nowB.points).toEqual(before.b.points);
+    expect(nowB.coupons).toEqual(before.b.coupons);
+    expect(nowB.tier).toEqual(before.b.tier);
+    expect((await snapshotOf(e, a)).points).toEqual(before.a.points);
     // A keeps the order imported after the merge; everything else is as before.
     expect(nowA.orders).toHaveLength(before.a.orders.length + 1);
     expect(nowA.tags).toEqual(before.a.tags);

@@ -17,10 +17,18 @@ const FILLABLE = ['real_name', 'phone', 'email', 'gender', 'birthday', 'wechat',
 // A "no" from either side survives a merge: blacklists, bad reviews and opt-outs are kept.
 const STICKY_FLAGS = ['is_picky', 'is_bad_reviewer', 'is_blacklisted', 'opt_out_sms', 'opt_out_email', 'opt_out_wechat'] as const;
 
+/**
+ * Rows that belong to one customer by id, moved to the target on merge and back on undo. Every
+ * table that cascades from customers must be here or below (tags, groups, member tier), or a
+ * merge would delete the source's rows with it.
+ */
+const OWNED = ['orders', 'customer_identities', 'notes', 'points_entries', 'coupons', 'reward_redemptions', 'tier_history'] as const;
+type OwnedTable = (typeof OWNED)[number];
+
 interface Moved {
-  orders: string[];
-  identities: string[];
-  notes: string[];
+  owned: Record<OwnedTable, string[]>;
+  /** The source's tier row (dropped on merge: the target is re-evaluated on the combined spend). */
+  memberTier: Database['member_tiers'] | null;
   tags: { tag_id: string; created_at: string; created_by: string | null }[];
   groups: { group_id: string; created_at: string }[];
   addedTags: string[];
@@ -35,9 +43,15 @@ async function mustGet(trx: Transaction<Database>, ws: string, id: string): Prom
   return c;
 }
 
-async function reassign(trx: Transaction<Database>, ws: string, table: 'orders' | 'customer_identities' | 'notes', ids: string[], from: string, to: string) {
-  for (const part of chunks(ids, 900)) {
-    await trx.updateTable(table).set({ customer_id: to }).where('workspace_id', '=', ws).where('id', 'in', part).where('customer_id', '=', from).execute();
+async function reassign(trx: Transaction<Database>, ws: string, owned: Record<OwnedTable, string[]>, from: string, to: string, now: string) {
+  // Points entries hang off the customer's points account: the receiving side needs one.
+  if (owned.points_entries.length > 0) {
+    await trx.insertInto('points_accounts').values({ workspace_id: ws, customer_id: to, updated_at: now }).onConflict((oc) => oc.doNothing()).execute();
+  }
+  for (const table of OWNED) {
+    for (const part of chunks(owned[table], 900)) {
+      await trx.updateTable(table).set({ customer_id: to }).where('workspace_id', '=', ws).where('id', 'in', part).where('customer_id', '=', from).execute();
+    }
   }
 }
 
@@ -47,16 +61,15 @@ export async function mergeCustomers(ctx: AppContext, ws: string, targetId: stri
   return ctx.db.kysely.transaction().execute(async (trx) => {
     const target = await mustGet(trx, ws, targetId);
     const source = await mustGet(trx, ws, sourceId);
-    const ids = async (table: 'orders' | 'customer_identities' | 'notes') =>
-      (await trx.selectFrom(table).select('id').where('workspace_id', '=', ws).where('customer_id', '=', sourceId).execute()).map((r) => r.id);
+    const owned = {} as Record<OwnedTable, string[]>;
+    for (const table of OWNED) owned[table] = (await trx.selectFrom(table).select('id').where('workspace_id', '=', ws).where('customer_id', '=', sourceId).execute()).map((r) => r.id);
     const tags = await trx.selectFrom('customer_tags').select(['tag_id', 'created_at', 'created_by']).where('workspace_id', '=', ws).where('customer_id', '=', sourceId).execute();
     const groups = await trx.selectFrom('customer_groups').select(['group_id', 'created_at']).where('workspace_id', '=', ws).where('customer_id', '=', sourceId).execute();
     const targetTags = new Set((await trx.selectFrom('customer_tags').select('tag_id').where('workspace_id', '=', ws).where('customer_id', '=', targetId).execute()).map((t) => t.tag_id));
     const targetGroups = new Set((await trx.selectFrom('customer_groups').select('group_id').where('workspace_id', '=', ws).where('customer_id', '=', targetId).execute()).map((g) => g.group_id));
     const moved: Moved = {
-      orders: await ids('orders'),
-      identities: await ids('customer_identities'),
-      notes: await ids('notes'),
+      owned,
+      memberTier: (await trx.selectFrom('member_tiers').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', sourceId).executeTakeFirst()) ?? null,
       tags,
       groups,
       addedTags: tags.map((t) => t.tag_id).filter((t) => !targetTags.has(t)),
@@ -71,9 +84,7 @@ export async function mergeCustomers(ctx: AppContext, ws: string, targetId: stri
     }
     for (const k of Object.keys(patch)) moved.changed[k] = target[k as keyof Customer];
 
-    await reassign(trx, ws, 'orders', moved.orders, sourceId, targetId);
-    await reassign(trx, ws, 'customer_identities', moved.identities, sourceId, targetId);
-    await reassign(trx, ws, 'notes', moved.notes, sourceId, targetId);
+    await reassign(trx, ws, owned, sourceId, targetId, now);
     for (const part of chunks(moved.addedTags, 900)) {
       await trx.insertInto('customer_tags').values(part.map((tag_id) => ({ workspace_id: ws, customer_id: targetId, tag_id, created_at: now, created_by: by }))).execute();
     }
@@ -86,7 +97,8 @@ export async function mergeCustomers(ctx: AppContext, ws: string, targetId: stri
     await trx.insertInto('customer_merges').values(merge).execute();
     await refreshCustomerStats(trx, ctx.db.dialect, ws, [targetId], now);
     await enqueue(trx, { workspaceId: ws, kind: JOB.rfmRecompute, dedupeKey: `merge:${merge.id}` }, now);
-    return { id: merge.id, targetId, sourceId, mergedAt: now, orders: moved.orders.length, identities: moved.identities.length };
+    await enqueue(trx, { workspaceId: ws, kind: JOB.tiers, dedupeKey: `merge:${merge.id}` }, now);
+    return { id: merge.id, targetId, sourceId, mergedAt: now, orders: owned.orders.length, identities: owned.customer_identities.length };
   });
 }
 
@@ -101,9 +113,8 @@ export async function undoMerge(ctx: AppContext, ws: string, mergeId: string) {
     const source = readJson<Insertable<Database['customers']>>(m.source_snapshot);
     const moved = readJson<Moved>(m.moved);
     await trx.insertInto('customers').values(source).execute();
-    await reassign(trx, ws, 'orders', moved.orders, m.target_id, m.source_id);
-    await reassign(trx, ws, 'customer_identities', moved.identities, m.target_id, m.source_id);
-    await reassign(trx, ws, 'notes', moved.notes, m.target_id, m.source_id);
+    await reassign(trx, ws, moved.owned, m.target_id, m.source_id, now);
+    if (moved.memberTier) await trx.insertInto('member_tiers').values(moved.memberTier).execute();
     for (const part of chunks(moved.addedTags, 900)) {
       await trx.deleteFrom('customer_tags').where('workspace_id', '=', ws).where('customer_id', '=', m.target_id).where('tag_id', 'in', part).execute();
     }
@@ -123,6 +134,7 @@ export async function undoMerge(ctx: AppContext, ws: string, mergeId: string) {
     await trx.updateTable('customer_merges').set({ undone_at: now }).where('workspace_id', '=', ws).where('id', '=', mergeId).execute();
     await refreshCustomerStats(trx, ctx.db.dialect, ws, [m.target_id, m.source_id], now);
     await enqueue(trx, { workspaceId: ws, kind: JOB.rfmRecompute, dedupeKey: `unmerge:${mergeId}` }, now);
+    await enqueue(trx, { workspaceId: ws, kind: JOB.tiers, dedupeKey: `unmerge:${mergeId}` }, now);
     return { id: mergeId, targetId: m.target_id, sourceId: m.source_id, undoneAt: now };
   });
 }
