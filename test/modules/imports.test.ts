@@ -33,6 +33,13 @@ describeBothDatabases('Taobao import', (env) => {
     expect(errors[4]!.reason).toContain('Excel');
   });
 
+  it('a finished import queues its follow-ups: RFM, then tiers before points, then coupons', async () => {
+    const { ctx, workspaceId } = env();
+    const run = await ctx.db.kysely.selectFrom('import_runs').select('id').where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
+    const jobs = await ctx.db.kysely.selectFrom('jobs').select('kind').where('workspace_id', '=', workspaceId).where('dedupe_key', '=', `import:${run.id}`).orderBy('run_at').orderBy('id').execute();
+    expect(jobs.map((j) => j.kind)).toEqual(['rfm.recompute', 'tiers.evaluate', 'points.sync', 'coupons.sync']);
+  });
+
   it('re-importing the same file adds nothing and changes nothing', async () => {
     const { ctx, workspaceId } = env();
     const store = await ensureStore(ctx, workspaceId, '回客旗舰店', 'taobao');

@@ -15,6 +15,12 @@ import { nowIso, type AppContext } from '../context.js';
 import { ingestBatch } from '../orders/ingest.js';
 import { fileSize, readRows } from './readers.js';
 
+/**
+ * What follows an import, in this order (jobs run in the order they were enqueued): tiers before
+ * points, because order points use the member's tier earn rate.
+ */
+const AFTER_IMPORT = [JOB.rfmRecompute, JOB.tiers, JOB.points, JOB.coupons] as const;
+
 /** Orders per transaction: large enough to amortise round trips, small enough to stay responsive. */
 export const BATCH_ORDERS = 2000;
 /** Rejected rows kept per run for download; beyond it they are only counted. */
@@ -116,10 +122,7 @@ export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (
         .where('id', '=', run.id)
         .execute();
       if (status === 'done') {
-        await enqueue(trx, { workspaceId: run.workspace_id, kind: JOB.rfmRecompute, dedupeKey: `import:${run.id}` }, nowIso(ctx));
-        await enqueue(trx, { workspaceId: run.workspace_id, kind: JOB.points, dedupeKey: `import:${run.id}` }, nowIso(ctx));
-        await enqueue(trx, { workspaceId: run.workspace_id, kind: JOB.tiers, dedupeKey: `import:${run.id}` }, nowIso(ctx));
-        await enqueue(trx, { workspaceId: run.workspace_id, kind: JOB.coupons, dedupeKey: `import:${run.id}` }, nowIso(ctx));
+        for (const kind of AFTER_IMPORT) await enqueue(trx, { workspaceId: run.workspace_id, kind, dedupeKey: `import:${run.id}` }, nowIso(ctx));
       }
     });
     return getRun(ctx, run.workspace_id, run.id);
