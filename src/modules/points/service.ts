@@ -260,33 +260,48 @@ export async function reverseOrder(ctx: AppContext, ws: string, orderId: string)
 export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ earned: number; reversed: number }> {
   const settings = await getPointsSettings(ctx, ws);
   const k = ctx.db.kysely;
-  const candidates = await k
-    .selectFrom('orders as o')
-    .innerJoin('stores as st', (j) => j.onRef('st.workspace_id', '=', 'o.workspace_id').onRef('st.id', '=', 'o.store_id'))
-    .leftJoin('points_entries as e', (j) => j.onRef('e.workspace_id', '=', 'o.workspace_id').on('e.idempotency_key', '=', sql<string>`'order:' || o.id`))
-    .leftJoin('member_tiers as m', (j) => j.onRef('m.workspace_id', '=', 'o.workspace_id').onRef('m.customer_id', '=', 'o.customer_id'))
-    .select(['o.id', 'o.customer_id', 'o.status', 'o.paid_at', 'o.signed_at', 'o.shipped_at', 'o.paid_fen', 'o.refunded_fen', 'st.platform', 'e.id as earned_id', 'm.tier_key'])
-    .where('o.workspace_id', '=', ws)
-    .where('o.customer_id', 'is not', null)
-    .where('o.paid_at', 'is not', null)
-    .execute();
+  // Only orders with something to do, a page at a time: not yet earned and counting as a purchase,
+  // or earned, no longer counting (refunded) and not yet reversed.
+  const fullyRefunded = sql<boolean>`(o.status = 'refunded' OR (o.refunded_fen > 0 AND o.refunded_fen >= o.paid_fen))`;
+  const page = (after: string) =>
+    k
+      .selectFrom('orders as o')
+      .innerJoin('stores as st', (j) => j.onRef('st.workspace_id', '=', 'o.workspace_id').onRef('st.id', '=', 'o.store_id'))
+      .leftJoin('points_entries as e', (j) => j.onRef('e.workspace_id', '=', 'o.workspace_id').on('e.idempotency_key', '=', sql<string>`'order:' || o.id`))
+      .leftJoin('points_entries as rv', (j) => j.onRef('rv.workspace_id', '=', 'o.workspace_id').on('rv.idempotency_key', '=', sql<string>`'reverse:order:' || o.id`))
+      .leftJoin('member_tiers as m', (j) => j.onRef('m.workspace_id', '=', 'o.workspace_id').onRef('m.customer_id', '=', 'o.customer_id'))
+      .select(['o.id', 'o.customer_id', 'o.status', 'o.paid_at', 'o.signed_at', 'o.shipped_at', 'o.paid_fen', 'o.refunded_fen', 'st.platform', 'e.id as earned_id', 'm.tier_key'])
+      .where('o.workspace_id', '=', ws)
+      .where('o.customer_id', 'is not', null)
+      .where('o.paid_at', 'is not', null)
+      .where('o.id', '>', after)
+      .where((eb) => eb.or([eb.and([eb('e.id', 'is', null), eb.not(fullyRefunded)]), eb.and([eb('e.id', 'is not', null), eb('rv.id', 'is', null), fullyRefunded])]))
+      .orderBy('o.id')
+      .limit(5000)
+      .execute();
   let earned = 0;
   let reversed = 0;
-  for (const o of candidates) {
-    const counts = countsAsPurchase({ status: o.status as OrderStatus, paidAt: o.paid_at, paidFen: o.paid_fen, refundedFen: o.refunded_fen });
-    if (!o.earned_id && counts && ['signed', 'completed', 'shipped', 'paid'].includes(o.status)) {
-      const rate = (o.tier_key ? settings.perYuanByTier[o.tier_key] : undefined) ?? settings.perYuan;
-      const pts = pointsForAmount(o.paid_fen - o.refunded_fen, rate);
-      if (pts === 0) continue;
-      const days = settings.returnWindowDays[o.platform] ?? settings.returnWindowDays.other ?? 7;
-      // Until delivery is known, the window counts from payment plus a typical 10 days of shipping.
-      const base = o.signed_at ? Date.parse(o.signed_at) : Date.parse(o.paid_at!) + 10 * 86_400_000;
-      await credit(ctx, ws, { customerId: o.customer_id!, points: pts, kind: 'earn', source: 'order', orderId: o.id, availableAt: new Date(base + days * 86_400_000).toISOString(), key: `order:${o.id}`, reason: `order ${o.id}` });
-      earned += pts;
-    } else if (o.earned_id && !counts) {
-      const r = await reverseOrder(ctx, ws, o.id);
-      if (r && !r.replayed) reversed += -r.points;
+  let after = '';
+  for (;;) {
+    const candidates = await page(after);
+    for (const o of candidates) {
+      const counts = countsAsPurchase({ status: o.status as OrderStatus, paidAt: o.paid_at, paidFen: o.paid_fen, refundedFen: o.refunded_fen });
+      if (!o.earned_id && counts && ['signed', 'completed', 'shipped', 'paid'].includes(o.status)) {
+        const rate = (o.tier_key ? settings.perYuanByTier[o.tier_key] : undefined) ?? settings.perYuan;
+        const pts = pointsForAmount(o.paid_fen - o.refunded_fen, rate);
+        if (pts === 0) continue;
+        const days = settings.returnWindowDays[o.platform] ?? settings.returnWindowDays.other ?? 7;
+        // Until delivery is known, the window counts from payment plus a typical 10 days of shipping.
+        const base = o.signed_at ? Date.parse(o.signed_at) : Date.parse(o.paid_at!) + 10 * 86_400_000;
+        await credit(ctx, ws, { customerId: o.customer_id!, points: pts, kind: 'earn', source: 'order', orderId: o.id, availableAt: new Date(base + days * 86_400_000).toISOString(), key: `order:${o.id}`, reason: `order ${o.id}` });
+        earned += pts;
+      } else if (o.earned_id && !counts) {
+        const r = await reverseOrder(ctx, ws, o.id);
+        if (r && !r.replayed) reversed += -r.points;
+      }
     }
+    if (candidates.length < 5000) break;
+    after = candidates[candidates.length - 1]!.id;
   }
   return { earned, reversed };
 }
