@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type SqlBool, type Transaction } from 'kysely';
 import { computeCustomerStats, twelveMonthCutoff, type CustomerStats, type StatsOrder } from '../../core/stats.js';
 import type { OrderStatus } from '../../core/order-status.js';
 import type { Db, Dialect } from '../../db/connect.js';
@@ -7,6 +7,12 @@ import type { Database } from '../../db/types.js';
 import { chunks } from '../context.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
+
+/**
+ * countsAsPurchase (core/stats.ts) in SQL, for orders aliased `o`: paid and not fully refunded.
+ * Stats, segment order facts and order points all use this one definition.
+ */
+export const orderCountsAsPurchase = sql<SqlBool>`(o.paid_at IS NOT NULL AND o.status <> 'refunded' AND NOT (o.refunded_fen > 0 AND o.refunded_fen >= o.paid_fen))`;
 
 function toRow(workspaceId: string, customerId: string, s: CustomerStats, asOf: string) {
   return {
@@ -81,7 +87,6 @@ export async function refreshCustomerStats(db: Executor, dialect: Dialect, works
 export async function recomputeAllStats(db: Db, workspaceId: string, asOf: string): Promise<number> {
   const cutoff = twelveMonthCutoff(asOf);
   const c = db.dialect === 'postgres' ? sql.raw(' COLLATE "C"') : sql.raw('');
-  const counted = sql`(o.paid_at IS NOT NULL AND o.status <> 'refunded' AND NOT (o.refunded_fen > 0 AND o.refunded_fen >= o.paid_fen))`;
   const ts = db.dialect === 'postgres' ? sql.raw('::timestamptz') : sql.raw('');
   return db.kysely.transaction().execute(async (trx) => {
     await trx.deleteFrom('customer_stats').where('workspace_id', '=', workspaceId).execute();
@@ -99,16 +104,16 @@ export async function recomputeAllStats(db: Db, workspaceId: string, asOf: strin
       LEFT JOIN (
         SELECT o.customer_id,
           COUNT(*) AS orders_count,
-          CAST(SUM(CASE WHEN ${counted} THEN 1 ELSE 0 END) AS BIGINT) AS paid_orders,
+          CAST(SUM(CASE WHEN ${orderCountsAsPurchase} THEN 1 ELSE 0 END) AS BIGINT) AS paid_orders,
           MIN(o.created_at) AS first_order_at,
           MAX(o.created_at) AS last_order_at,
-          MIN(CASE WHEN ${counted} THEN o.paid_at END) AS first_paid_at,
-          MAX(CASE WHEN ${counted} THEN o.paid_at END) AS last_paid_at,
-          CAST(SUM(CASE WHEN ${counted} THEN o.paid_fen - o.refunded_fen ELSE 0 END) AS BIGINT) AS total_spent,
+          MIN(CASE WHEN ${orderCountsAsPurchase} THEN o.paid_at END) AS first_paid_at,
+          MAX(CASE WHEN ${orderCountsAsPurchase} THEN o.paid_at END) AS last_paid_at,
+          CAST(SUM(CASE WHEN ${orderCountsAsPurchase} THEN o.paid_fen - o.refunded_fen ELSE 0 END) AS BIGINT) AS total_spent,
           CAST(SUM(o.refunded_fen) AS BIGINT) AS refund_fen,
           CAST(SUM(CASE WHEN o.refunded_fen > 0 OR o.status = 'refunded' THEN 1 ELSE 0 END) AS BIGINT) AS refund_orders,
-          CAST(SUM(CASE WHEN ${counted} AND o.paid_at >= ${cutoff}${ts} THEN o.paid_fen - o.refunded_fen ELSE 0 END) AS BIGINT) AS spent_12m,
-          CAST(SUM(CASE WHEN ${counted} AND o.paid_at >= ${cutoff}${ts} THEN 1 ELSE 0 END) AS BIGINT) AS orders_12m
+          CAST(SUM(CASE WHEN ${orderCountsAsPurchase} AND o.paid_at >= ${cutoff}${ts} THEN o.paid_fen - o.refunded_fen ELSE 0 END) AS BIGINT) AS spent_12m,
+          CAST(SUM(CASE WHEN ${orderCountsAsPurchase} AND o.paid_at >= ${cutoff}${ts} THEN 1 ELSE 0 END) AS BIGINT) AS orders_12m
         FROM orders o
         WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL
         GROUP BY o.customer_id
@@ -119,7 +124,7 @@ export async function recomputeAllStats(db: Db, workspaceId: string, asOf: strin
             ROW_NUMBER() OVER (PARTITION BY o.customer_id ORDER BY SUM(i.quantity) DESC, i.category${c} ASC) AS rn
           FROM order_items i
           JOIN orders o ON o.workspace_id = i.workspace_id AND o.id = i.order_id
-          WHERE i.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${counted}
+          WHERE i.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${orderCountsAsPurchase}
             AND i.category IS NOT NULL AND i.category <> ''
           GROUP BY o.customer_id, i.category
         ) ranked WHERE rn = 1

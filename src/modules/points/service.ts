@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { orderCountsAsPurchase } from '../customers/stats.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { readSetting, writeSetting } from '../settings.js';
 import { z } from 'zod';
@@ -262,7 +263,6 @@ export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ ea
   const k = ctx.db.kysely;
   // Only orders with something to do, a page at a time: not yet earned and counting as a purchase,
   // or earned, no longer counting (refunded) and not yet reversed.
-  const fullyRefunded = sql<boolean>`(o.status = 'refunded' OR (o.refunded_fen > 0 AND o.refunded_fen >= o.paid_fen))`;
   const page = (after: string) =>
     k
       .selectFrom('orders as o')
@@ -275,7 +275,7 @@ export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ ea
       .where('o.customer_id', 'is not', null)
       .where('o.paid_at', 'is not', null)
       .where('o.id', '>', after)
-      .where((eb) => eb.or([eb.and([eb('e.id', 'is', null), eb.not(fullyRefunded)]), eb.and([eb('e.id', 'is not', null), eb('rv.id', 'is', null), fullyRefunded])]))
+      .where((eb) => eb.or([eb.and([eb('e.id', 'is', null), orderCountsAsPurchase]), eb.and([eb('e.id', 'is not', null), eb('rv.id', 'is', null), eb.not(orderCountsAsPurchase)])]))
       .orderBy('o.id')
       .limit(5000)
       .execute();

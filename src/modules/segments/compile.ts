@@ -1,4 +1,5 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { orderCountsAsPurchase } from '../customers/stats.js';
 import { AGE_BANDS } from '../../core/segments/fields.js';
 import { citiesOfTier } from '../../core/segments/city-tiers.js';
 import type { OrderWhere, Rule, Value } from '../../core/segments/rule.js';
@@ -283,9 +284,7 @@ function orderFacts(eb: EB, op: string, count: number | null, w: OrderWhere, cc:
     .whereRef('o.workspace_id', '=', 'c.workspace_id')
     .whereRef('o.customer_id', '=', 'c.id');
   if (w.paid !== false) {
-    q = q.where((e) =>
-      e.and([e('o.paid_at', 'is not', null), e('o.status', '<>', 'refunded'), e.not(e.and([e('o.refunded_fen', '>', 0), e('o.refunded_fen', '>=', e.ref('o.paid_fen'))]))]),
-    );
+    q = q.where(orderCountsAsPurchase);
   }
   if (w.from) q = q.where('o.created_at', '>=', instant(w.from, cc));
   if (w.to) q = q.where('o.created_at', '<', instant(w.to, cc, true));
