@@ -1,10 +1,13 @@
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
+import fastifyStatic from '@fastify/static';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ZodError } from 'zod';
 import { DomainError, type ErrorCode } from './core/errors.js';
 import type { AppContext } from './modules/context.js';
@@ -20,6 +23,7 @@ import { tagRoutes } from './modules/tags/routes.js';
 import { pointsRoutes } from './modules/points/routes.js';
 import { membershipRoutes } from './modules/membership/routes.js';
 import { couponRoutes } from './modules/coupons/routes.js';
+import { analyticsRoutes } from './modules/analytics/routes.js';
 
 const STATUS: Record<ErrorCode, number> = { invalid: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409 };
 const PUBLIC = new Set(['/api/v1/health', '/api/v1/auth/login']);
@@ -29,6 +33,16 @@ export interface ServerOptions {
   dataDir?: string;
   /** Max upload size in bytes (default 2 GiB). */
   uploadLimit?: number;
+  /** The built console (default dist/web of this installation, or HUIKE_WEB_DIR). */
+  webDir?: string;
+}
+
+/** dist/web next to the compiled server (dist/src/server.js) or the sources (src/server.ts). */
+export function defaultWebDir(): string {
+  if (process.env.HUIKE_WEB_DIR) return process.env.HUIKE_WEB_DIR;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const root = join(here, here.endsWith(join('dist', 'src')) ? '../..' : '..');
+  return join(root, 'dist', 'web');
 }
 
 function zodDetails(e: ZodError) {
@@ -60,7 +74,16 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     req.log.error(err);
     return reply.code(500).send({ error: { code: 'internal', message: 'internal error: the server log has the details' } });
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
+  const webDir = opts.webDir ?? defaultWebDir();
+  const hasConsole = existsSync(join(webDir, 'index.html'));
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0]!;
+    // The console routes in the browser: any other page address gets its index.html.
+    if (hasConsole && req.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/docs') && !path.startsWith('/assets/')) {
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    }
+    return reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${path}` } });
+  });
 
   await app.register(cookie);
   await app.register(multipart, { limits: { fileSize: opts.uploadLimit ?? 2 * 1024 ** 3, files: 1 } });
@@ -105,7 +128,20 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(pointsRoutes, moduleOpts);
   await app.register(membershipRoutes, moduleOpts);
   await app.register(couponRoutes, moduleOpts);
+  await app.register(analyticsRoutes, moduleOpts);
 
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
+  if (hasConsole) {
+    // Hashed file names under assets/ never change content: cache them for a year.
+    await app.register(fastifyStatic, {
+      root: webDir,
+      wildcard: false,
+      index: ['index.html'],
+      setHeaders: (res, file) => res.setHeader('cache-control', file.includes(`${join('/', 'assets', '/')}`) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+    });
+  } else {
+    app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+      reply.type('text/html; charset=utf-8').send('<!doctype html><meta charset="utf-8"><title>Huike</title><p>The web console is not built yet: run <code>npm run build</code>. The API documentation is at <a href="/docs">/docs</a>.</p>'),
+    );
+  }
   return app;
 }

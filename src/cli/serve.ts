@@ -1,4 +1,6 @@
-import { buildServer } from '../server.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildServer, defaultWebDir } from '../server.js';
 import { jobHandlers } from '../jobs/handlers.js';
 import { startWorker, type Worker } from '../jobs/worker.js';
 import { createUser } from '../modules/auth/service.js';
@@ -41,6 +43,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   let worker: Worker | null = null;
   if (opts.worker) worker = startWorker(ctx, { handlers: jobHandlers, schedules: true, log: (msg, extra) => app.log.info(extra ?? {}, msg) });
 
+  const hasConsole = existsSync(join(defaultWebDir(), 'index.html'));
   const shown = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;
   const url = `http://${shown}:${opts.port}`;
   // The password is only known when this start created the user; later starts name the logins.
@@ -51,7 +54,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     [
       '',
       '  Huike 回客 is running',
-      `  Server          ${url}  (the web console is on the way; / opens the API docs)`,
+      `  Console         ${url}${hasConsole ? '' : '  (not built yet: run npm run build)'}`,
       `  API docs        ${url}/docs`,
       `  Login           ${login}${createdLogin ? '   (change it: npx huike user passwd --login admin --password …)' : ''}`,
       `  Database        ${ctx.db.label}`,

@@ -83,7 +83,7 @@ describeBothDatabases('coupons', (env) => {
     const mine = await customerCoupons(e.ctx, e.workspaceId, holder);
     const used = mine.find((c) => c.name === '满100减20')!;
     expect(used.status).toBe('used');
-    expect(used.discount_fen).toBe(2000);
+    expect(used.discountFen).toBe(2000);
     expect(await matchCouponUses(e.ctx, e.workspaceId)).toBe(0);
     const report = await couponReport(e.ctx, e.workspaceId);
     expect(report.find((r) => r.name === '满100减20')).toMatchObject({ issued: 10, used: 1, revenueFen: 15000, discountFen: 2000 });

@@ -4,3 +4,9 @@ const SEES_PII = new Set(['owner', 'admin']);
 export function canSeePii(role: string): boolean {
   return SEES_PII.has(role);
 }
+
+const MANAGES_USERS = new Set(['owner', 'admin']);
+
+export function canManageUsers(role: string): boolean {
+  return MANAGES_USERS.has(role);
+}

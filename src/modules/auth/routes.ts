@@ -1,9 +1,10 @@
 import type {} from '@fastify/cookie';
 import { z } from 'zod';
-import { NotFound } from '../../core/errors.js';
+import { Forbidden, NotFound } from '../../core/errors.js';
+import { canManageUsers } from './roles.js';
 import { principalOf, type ModuleRoutes } from '../http.js';
-import { loginInput, meOutput } from './schema.js';
-import { createApiToken, login, logout, SESSION_COOKIE, SESSION_DAYS } from './service.js';
+import { loginInput, meOutput, userInput } from './schema.js';
+import { createApiToken, createUser, listUsers, login, logout, SESSION_COOKIE, SESSION_DAYS } from './service.js';
 
 export const authRoutes: ModuleRoutes = async (app, { ctx }) => {
   const tags = ['auth'];
@@ -35,4 +36,17 @@ export const authRoutes: ModuleRoutes = async (app, { ctx }) => {
       return createApiToken(ctx, p.workspaceId, p.userId, req.body.name);
     },
   );
+  app.get('/users', { schema: { tags, summary: 'Users of the workspace and their roles (owner and admin only)' } }, async (req) => {
+    const p = principalOf(req);
+    if (!canManageUsers(p.role)) throw new Forbidden('only an owner or admin can see the users');
+    return { items: await listUsers(ctx, p.workspaceId) };
+  });
+  app.post('/users', { schema: { tags, summary: 'Add a user with a role: owner, admin, marketer, agent, analyst (owner and admin only)', body: userInput } }, async (req, reply) => {
+    const p = principalOf(req);
+    if (!canManageUsers(p.role)) throw new Forbidden('only an owner or admin can add users');
+    if (req.body.role === 'owner' && p.role !== 'owner') throw new Forbidden('only an owner can add another owner');
+    const u = await createUser(ctx, p.workspaceId, req.body);
+    reply.code(201);
+    return { id: u.id, login: u.login, name: u.name, role: u.role };
+  });
 };

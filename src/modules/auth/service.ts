@@ -41,6 +41,16 @@ export async function createUser(ctx: AppContext, workspaceId: string, input: z.
   return user;
 }
 
+export async function listUsers(ctx: AppContext, workspaceId: string) {
+  const rows = await ctx.db.kysely
+    .selectFrom('users')
+    .select(['id', 'login', 'name', 'role', 'created_at', 'disabled_at'])
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at')
+    .execute();
+  return rows.map((u) => ({ id: u.id, login: u.login, name: u.name, role: u.role, createdAt: u.created_at, disabled: u.disabled_at !== null }));
+}
+
 export async function setPassword(ctx: AppContext, workspaceId: string, login: string, password: string) {
   if (password.length < 8) throw new Invalid('password needs at least 8 characters');
   const r = await ctx.db.kysely

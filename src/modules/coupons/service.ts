@@ -244,5 +244,6 @@ export async function customerCoupons(ctx: AppContext, ws: string, customerId: s
     .where('c.workspace_id', '=', ws)
     .where('c.customer_id', '=', customerId)
     .orderBy('c.issued_at', 'desc')
-    .execute();
+    .execute()
+    .then((rows) => rows.map((c) => ({ id: c.id, name: c.name, code: c.code, status: c.status, validFrom: c.valid_from, validTo: c.valid_to, orderId: c.order_id, discountFen: c.discount_fen })));
 }

@@ -14,6 +14,8 @@ export function customerRows(db: Db, workspaceId: string) {
   return db.kysely
     .selectFrom('customers as c')
     .leftJoin('customer_stats as s', (j) => j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'))
+    .leftJoin('customer_rfm as r', (j) => j.onRef('r.workspace_id', '=', 'c.workspace_id').onRef('r.customer_id', '=', 'c.id'))
+    .leftJoin('member_tiers as t', (j) => j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.customer_id', '=', 'c.id'))
     .where('c.workspace_id', '=', workspaceId)
     .select([
       'c.id',
@@ -52,6 +54,9 @@ export function customerRows(db: Db, workspaceId: string) {
       's.last_paid_at',
       's.favourite_category',
       's.province as stats_province',
+      'r.rfm_class',
+      'r.lifecycle',
+      't.tier_key',
     ]);
 }
 export type CustomerRow = Awaited<ReturnType<ReturnType<typeof customerRows>['executeTakeFirstOrThrow']>>;

@@ -41,6 +41,9 @@ export const customerSummary = z.object({
   city: z.string().nullable(),
   marketingConsent: z.string(),
   createdAt: z.string(),
+  rfmClass: z.string().nullable().describe('RFM class (重要价值 …), null before the first RFM run'),
+  lifecycle: z.string().nullable(),
+  tier: z.string().nullable().describe('member tier key, null when not evaluated yet'),
   stats: statsOutput,
 });
 

@@ -18,6 +18,9 @@ export function presentCustomer(r: CustomerRow, role: string) {
     city: r.city,
     marketingConsent: r.marketing_consent,
     createdAt: r.created_at,
+    rfmClass: r.rfm_class,
+    lifecycle: r.lifecycle,
+    tier: r.tier_key,
     stats: {
       ordersCount: r.orders_count ?? 0,
       paidOrders: r.paid_orders ?? 0,

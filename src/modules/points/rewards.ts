@@ -35,7 +35,8 @@ export async function createReward(ctx: AppContext, ws: string, input: unknown) 
 }
 
 export async function listRewards(ctx: AppContext, ws: string) {
-  return ctx.db.kysely.selectFrom('rewards').selectAll().where('workspace_id', '=', ws).where('active', '=', 1).orderBy('points_cost').execute();
+  const rows = await ctx.db.kysely.selectFrom('rewards').selectAll().where('workspace_id', '=', ws).where('active', '=', 1).orderBy('points_cost').execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, kind: r.kind, pointsCost: r.points_cost, stock: r.stock, couponTemplateId: r.coupon_template_id }));
 }
 
 export async function redeemReward(ctx: AppContext, ws: string, rewardId: string, customerId: string, key: string, by: string | null) {

@@ -1,5 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
 import { z } from 'zod';
+import { FIELDS, OPERATORS } from '../../core/segments/fields.js';
 import { rfmSettings } from '../../core/segments/rfm.js';
 import { idParams, principalOf, type ModuleRoutes } from '../http.js';
 import { getRfmSettings, recomputeRfm, rfmMatrix, rfmSummary, setRfmSettings } from './rfm.js';
@@ -42,6 +43,9 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
       return { count, preview };
     },
   );
+  app.get('/segments/fields', { schema: { tags, summary: 'The fields a rule can test, their types, allowed values and operators (for rule builders)' } }, async () => ({
+    fields: Object.entries(FIELDS).map(([name, def]) => ({ name, type: def.type, values: 'values' in def ? [...def.values] : undefined, operators: [...OPERATORS[def.type]] })),
+  }));
   app.get('/segments', { schema: { tags, summary: 'System and saved segments', response: { 200: z.object({ items: z.array(segmentOutput) }) } } }, async (req) => ({
     items: await listSegments(ctx, principalOf(req).workspaceId),
   }));

@@ -1,0 +1,157 @@
+import { sql } from 'kysely';
+import { dayWindow, fillDays, share, shortProvinceName } from '../../core/analytics.js';
+import { localDaySql } from '../../db/dates.js';
+import { orderCountsAsPurchase } from '../customers/stats.js';
+import { nowIso, type AppContext } from '../context.js';
+import { workspaceTimezone } from '../workspaces/service.js';
+
+/**
+ * Member metrics for the dashboard and the analytics pages. A buyer is a customer with a paid,
+ * not fully refunded order (the same rule as the customer stats); a returning buyer (老会员) is
+ * one whose first purchase was before the period.
+ */
+
+export interface PeriodKpis {
+  orders: number;
+  revenueFen: number;
+  buyers: number;
+  newBuyers: number;
+  returningBuyers: number;
+  /** 老会员占比: returning buyers / buyers. */
+  returningShare: number;
+  /** Revenue from returning buyers / revenue. */
+  returningRevenueShare: number;
+  /** Buyers with two or more purchases in the period / buyers. */
+  repurchaseRate: number;
+  aovFen: number;
+  /** Customers whose first order (paid or not) falls in the period. */
+  newCustomers: number;
+}
+
+async function periodKpis(ctx: AppContext, workspaceId: string, from: string, to: string): Promise<PeriodKpis> {
+  const k = ctx.db.kysely;
+  const ts = ctx.db.dialect === 'postgres' ? sql`::timestamptz` : sql``;
+  const r = await sql<{ orders: number | null; revenue: number | null; buyers: number | null; new_buyers: number | null; returning_revenue: number | null; repeaters: number | null }>`
+    SELECT COUNT(*) AS orders,
+           SUM(per.revenue) AS revenue,
+           COUNT(DISTINCT per.customer_id) AS buyers,
+           COUNT(DISTINCT CASE WHEN s.first_paid_at >= ${from}${ts} THEN per.customer_id END) AS new_buyers,
+           SUM(CASE WHEN s.first_paid_at < ${from}${ts} THEN per.revenue ELSE 0 END) AS returning_revenue,
+           COUNT(DISTINCT CASE WHEN per.n >= 2 THEN per.customer_id END) AS repeaters
+    FROM (
+      SELECT o.customer_id, o.paid_fen - o.refunded_fen AS revenue,
+             COUNT(*) OVER (PARTITION BY o.customer_id) AS n
+      FROM orders o
+      WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${orderCountsAsPurchase}
+        AND o.paid_at >= ${from}${ts} AND o.paid_at < ${to}${ts}
+    ) per
+    LEFT JOIN customer_stats s ON s.workspace_id = ${workspaceId} AND s.customer_id = per.customer_id
+  `.execute(k);
+  const row = r.rows[0]!;
+  // New to the shop = first order of any kind (paid or not) in the period; an import's own
+  // date says nothing about when a buyer arrived.
+  const newCustomers = await k
+    .selectFrom('customer_stats')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where('first_order_at', '>=', from)
+    .where('first_order_at', '<', to)
+    .executeTakeFirstOrThrow();
+  const orders = Number(row.orders ?? 0);
+  const revenueFen = Number(row.revenue ?? 0);
+  const buyers = Number(row.buyers ?? 0);
+  const newBuyers = Number(row.new_buyers ?? 0);
+  return {
+    orders,
+    revenueFen,
+    buyers,
+    newBuyers,
+    returningBuyers: buyers - newBuyers,
+    returningShare: share(buyers - newBuyers, buyers),
+    returningRevenueShare: share(Number(row.returning_revenue ?? 0), revenueFen),
+    repurchaseRate: share(Number(row.repeaters ?? 0), buyers),
+    aovFen: orders > 0 ? Math.round(revenueFen / orders) : 0,
+    newCustomers: Number(newCustomers.n),
+  };
+}
+
+export async function dashboard(ctx: AppContext, workspaceId: string, days: number) {
+  const k = ctx.db.kysely;
+  const tz = await workspaceTimezone(k, workspaceId);
+  const now = nowIso(ctx);
+  const w = dayWindow(now, tz, days);
+  const ts = ctx.db.dialect === 'postgres' ? sql`::timestamptz` : sql``;
+  const paidDay = localDaySql(ctx.db.dialect, sql.ref('o.paid_at'), w.offsetMinutes);
+  const firstDay = localDaySql(ctx.db.dialect, sql.ref('s.first_paid_at'), w.offsetMinutes);
+
+  const [today, period, daily, firsts, totals] = await Promise.all([
+    periodKpis(ctx, workspaceId, w.todayStart, now),
+    periodKpis(ctx, workspaceId, w.since, now),
+    sql<{ day: string; orders: number; revenue: number; buyers: number }>`
+      SELECT ${paidDay} AS day, COUNT(*) AS orders, SUM(o.paid_fen - o.refunded_fen) AS revenue, COUNT(DISTINCT o.customer_id) AS buyers
+      FROM orders o
+      WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${orderCountsAsPurchase}
+        AND o.paid_at >= ${w.since}${ts} AND o.paid_at < ${now}${ts}
+      GROUP BY ${paidDay}`.execute(k),
+    sql<{ day: string; newBuyers: number }>`
+      SELECT ${firstDay} AS day, COUNT(*) AS "newBuyers"
+      FROM customer_stats s
+      WHERE s.workspace_id = ${workspaceId} AND s.first_paid_at >= ${w.since}${ts} AND s.first_paid_at < ${now}${ts}
+      GROUP BY ${firstDay}`.execute(k),
+    k
+      .selectFrom('customers as c')
+      .leftJoin('customer_stats as s', (j) => j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'))
+      .select((eb) => [
+        eb.fn.countAll<number>().as('customers'),
+        eb.fn.sum<number>(eb.case().when('s.paid_orders', '>=', 1).then(1).else(0).end()).as('buyers'),
+        eb.fn.sum<number>(eb.case().when('s.paid_orders', '>=', 2).then(1).else(0).end()).as('repeat_buyers'),
+        eb.fn.sum<number>(eb.case().when('c.marketing_consent', '=', 'granted').then(1).else(0).end()).as('consented'),
+      ])
+      .where('c.workspace_id', '=', workspaceId)
+      .executeTakeFirstOrThrow(),
+  ]);
+  const newByDay = new Map(firsts.rows.map((r) => [r.day, Number(r.newBuyers)]));
+  const trend = fillDays(
+    w.days,
+    daily.rows.map((r) => ({ day: r.day, orders: Number(r.orders), revenueFen: Number(r.revenue), buyers: Number(r.buyers), newBuyers: newByDay.get(r.day) ?? 0 })),
+    ['orders', 'revenueFen', 'buyers', 'newBuyers'] as const,
+  );
+  const buyers = Number(totals.buyers ?? 0);
+  return {
+    timezone: tz,
+    days: w.days.length,
+    today,
+    period,
+    totals: {
+      customers: Number(totals.customers),
+      buyers,
+      repeatBuyers: Number(totals.repeat_buyers ?? 0),
+      /** 复购率 over the whole customer file. */
+      repurchaseRate: share(Number(totals.repeat_buyers ?? 0), buyers),
+      consented: Number(totals.consented ?? 0),
+    },
+    trend,
+  };
+}
+
+/** Buyers and their spend per province (customer stats), with the short names the China map uses. */
+export async function provinces(ctx: AppContext, workspaceId: string) {
+  const rows = await ctx.db.kysely
+    .selectFrom('customer_stats')
+    .select((eb) => ['province', eb.fn.countAll<number>().as('buyers'), eb.fn.sum<number>('total_spent_fen').as('spent'), eb.fn.sum<number>('paid_orders').as('orders')])
+    .where('workspace_id', '=', workspaceId)
+    .where('paid_orders', '>=', 1)
+    .groupBy('province')
+    .execute();
+  const total = rows.reduce((a, r) => a + Number(r.spent ?? 0), 0);
+  return rows
+    .map((r) => ({
+      province: r.province ?? null,
+      short: r.province ? shortProvinceName(r.province) : null,
+      buyers: Number(r.buyers),
+      orders: Number(r.orders ?? 0),
+      spentFen: Number(r.spent ?? 0),
+      spentShare: share(Number(r.spent ?? 0), total),
+    }))
+    .sort((a, b) => b.spentFen - a.spentFen);
+}

@@ -1,0 +1,231 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture } from '../helpers.js';
+import { exited, ROOT, spawnTs, waitFor } from '../support/processes.js';
+
+/**
+ * The console in Debian's Chromium against the real server (`huike serve` with its demo shop and
+ * worker), built from the current sources. Screenshots of every main page at 1440×900 go to
+ * artifacts/screenshots/.
+ */
+const CHROMIUM = process.env.HUIKE_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'artifacts', 'screenshots');
+const LOGIN = { login: 'admin', password: 'huike-demo' };
+
+describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
+  let dir: string;
+  let server: ReturnType<typeof spawnTs>;
+  let base: string;
+  let browser: Browser;
+
+  /** The API as the logged-in owner, to check what the console did. */
+  async function apiGet<T>(path: string, cookie: string): Promise<T> {
+    const res = await fetch(`${base}/api/v1${path}`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    return (await res.json()) as T;
+  }
+  async function ownerCookie(): Promise<string> {
+    const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(LOGIN) });
+    return res.headers.get('set-cookie')!.split(';')[0]!;
+  }
+  async function newPage(lang: 'zh-CN' | 'en' = 'zh-CN'): Promise<Page> {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: lang });
+    if (lang === 'en') await ctx.addInitScript(() => localStorage.setItem('huike.lang', 'en'));
+    const page = await ctx.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    (page as Page & { errors: string[] }).errors = errors;
+    return page;
+  }
+  async function logIn(page: Page) {
+    await page.goto(`${base}/login`);
+    await page.fill('#login', LOGIN.login);
+    await page.fill('#password', LOGIN.password);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  }
+  /** The text box of a form control, wherever antd put the test id (wrapper or the input itself). */
+  const box = (scope: Page | ReturnType<Page['locator']>, id: string) => scope.locator(`[data-testid="${id}"] input, input[data-testid="${id}"]`).first();
+
+  async function shot(page: Page, name: string) {
+    await page.waitForLoadState('networkidle');
+    await page.waitForTimeout(600); // chart animations
+    await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'huike-e2e-'));
+    mkdirSync(SHOTS, { recursive: true });
+    await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'error', build: { outDir: join(dir, 'web'), emptyOutDir: true } });
+    const port = 41000 + Math.floor(Math.random() * 2000);
+    base = `http://127.0.0.1:${port}`;
+    server = spawnTs(join(ROOT, 'src/cli/index.ts'), ['serve', '--port', String(port), '--demo-customers', '1500'], {
+      DATABASE_URL: `sqlite:${join(dir, 'huike.db')}`,
+      HUIKE_WEB_DIR: join(dir, 'web'),
+      LOG_LEVEL: 'error',
+    });
+    await waitFor('the server', async () => /is running/.test(server.output()) || (server.exitCode !== null && Promise.reject(new Error(server.output()))), 120_000, 200);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server) {
+      server.kill('SIGTERM');
+      await exited(server);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a wrong password shows the reason; the right one opens the dashboard with the KPIs', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/customers`);
+    await page.waitForURL(/\/login$/);
+    await page.fill('#login', 'admin');
+    await page.fill('#password', 'not-the-password');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.getByTestId('login-error').textContent()).toMatch(/password|密码|login/i);
+    await shot(page, '00-login');
+    await page.fill('#password', LOGIN.password);
+    await page.click('button[type=submit]');
+    // Back to the page asked for before the login.
+    await page.waitForURL(/\/customers$/);
+    await page.goto(`${base}/`);
+    const revenue = page.getByTestId('kpi-period-revenue');
+    await expect.poll(() => revenue.textContent()).toMatch(/¥[\d,]+\.\d\d/);
+    const cookie = await ownerCookie();
+    const dash = await apiGet<{ period: { revenueFen: number } }>('/analytics/dashboard?days=30', cookie);
+    const shown = (await revenue.textContent())!.match(/¥([\d,]+\.\d\d)/)![1]!.replace(/,/g, '');
+    expect(Math.round(Number(shown) * 100)).toBe(dash.period.revenueFen);
+    await page.getByTestId('trend-chart').locator('canvas').waitFor();
+    await shot(page, '01-dashboard');
+    expect((page as Page & { errors: string[] }).errors).toEqual([]);
+  });
+
+  it('finds a customer by the last digits of the phone, opens the file and adds a note and a tag', async () => {
+    const cookie = await ownerCookie();
+    const top = await apiGet<{ items: { id: string; name: string; phone: string }[] }>('/customers?sort=spent&limit=1', cookie);
+    const target = top.items[0]!;
+    const page = await newPage();
+    await logIn(page);
+    await page.goto(`${base}/customers`);
+    await page.getByTestId('customer-table').locator('tbody tr.ant-table-row').first().waitFor();
+    await shot(page, '02-customers');
+    await box(page, 'customer-search').fill(target.phone.slice(-6));
+    await box(page, 'customer-search').press('Enter');
+    const row = page.getByTestId('customer-table').locator('tbody tr.ant-table-row', { hasText: target.name });
+    await row.waitFor();
+    await row.click();
+    await page.waitForURL(new RegExp(`/customers/${target.id}$`));
+    await expect.poll(() => page.getByTestId('customer-name').textContent()).toBe(target.name);
+    await page.getByRole('tab', { name: '备注' }).click();
+    await page.getByPlaceholder('记录一次沟通').fill('偏好羊毛材质，双12 前回访');
+    await page.getByRole('button', { name: '添 加' }).or(page.getByRole('button', { name: '添加' })).click();
+    await page.getByText('偏好羊毛材质，双12 前回访').waitFor();
+    await box(page, 'add-tag').fill('高复购');
+    await box(page, 'add-tag').press('Enter');
+    await page.locator('.ant-tag', { hasText: '高复购' }).waitFor();
+    const notes = await apiGet<{ items: { body: string }[] }>(`/customers/${target.id}/notes`, cookie);
+    expect(notes.items.map((n) => n.body)).toContain('偏好羊毛材质，双12 前回访');
+    const tags = await apiGet<{ items: { name: string }[] }>(`/customers/${target.id}/tags`, cookie);
+    expect(tags.items.map((x) => x.name)).toContain('高复购');
+    await page.getByRole('tab', { name: '时间线' }).click();
+    await shot(page, '03-customer-detail');
+  });
+
+  it('builds a segment visually, shows the live count the API computes, and saves it', async () => {
+    const cookie = await ownerCookie();
+    const page = await newPage();
+    await logIn(page);
+    await page.goto(`${base}/segments/new`);
+    // The editor starts with "total spent ≥ ¥500"; add "paid orders ≥ 3" in the same AND group.
+    await page.getByTestId('condition').first().waitFor();
+    await page.getByTestId('add-condition').first().click();
+    const second = page.getByTestId('condition').nth(1);
+    await second.getByTestId('condition-field').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: /^成交单数$/ }).click();
+    await second.getByTestId('condition-op').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: /^大于等于$/ }).click();
+    await box(second, 'condition-value').fill('3');
+    const rule = { all: [{ field: 'total_spent', op: 'gte', value: 50000 }, { field: 'paid_orders', op: 'gte', value: 3 }] };
+    const expected = await fetch(`${base}/api/v1/segments/evaluate`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ rule, limit: 0 }) }).then((r) => r.json() as Promise<{ count: number }>);
+    expect(expected.count).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('live-count').getAttribute('data-count'), { timeout: 10_000 }).toBe(String(expected.count));
+    await box(page, 'segment-name').fill('高价值回头客');
+    await page.getByTestId('save-segment').click();
+    await page.waitForURL(/\/segments\/(?!new)[^/]+$/);
+    await shot(page, '04-segment-builder');
+    const list = await apiGet<{ items: { id: string; name: string; rule: unknown; system: boolean }[] }>('/segments', cookie);
+    const saved = list.items.find((s) => s.name === '高价值回头客');
+    expect(saved?.system).toBe(false);
+    expect(saved?.rule).toEqual(rule);
+    await page.goto(`${base}/segments`);
+    await page.getByTestId('saved-segments').getByText('高价值回头客').waitFor();
+    await shot(page, '05-segments');
+    await page.goto(`${base}/segments?tab=rfm`);
+    await page.getByTestId('rfm-heatmap').locator('canvas').waitFor();
+    await shot(page, '06-rfm');
+  });
+
+  it('imports a Taobao export, watches it finish and shows what it added', async () => {
+    const page = await newPage();
+    await logIn(page);
+    await page.goto(`${base}/imports`);
+    await box(page, 'import-store').fill('回客淘宝店');
+    await page.locator('input[type=file]').setInputFiles(fixture('taobao-orders-gbk.csv'));
+    await page.getByText('taobao-orders-gbk.csv').waitFor();
+    await page.getByTestId('import-submit').click();
+    const row = page.getByTestId('import-runs').locator('tbody tr.ant-table-row', { hasText: 'taobao-orders-gbk.csv' });
+    await expect.poll(() => row.getByTestId('import-status').textContent().catch(() => null), { timeout: 30_000 }).toBe('完成');
+    const cookie = await ownerCookie();
+    const runs = await apiGet<{ items: { fileName: string; status: string; ordersCreated: number; rowsRejected: number }[] }>('/imports', cookie);
+    const run = runs.items.find((r) => r.fileName === 'taobao-orders-gbk.csv')!;
+    expect(run.status).toBe('done');
+    expect(run.ordersCreated).toBeGreaterThan(0);
+    await expect.poll(() => row.textContent()).toContain(String(run.ordersCreated));
+    await shot(page, '07-imports');
+  });
+
+  it('switches to English and keeps it after a reload', async () => {
+    const page = await newPage();
+    await logIn(page);
+    await page.goto(`${base}/customers`);
+    await page.getByTestId('side-menu').getByText('客户', { exact: true }).waitFor();
+    await page.getByTestId('language-switch').getByText('EN').click();
+    await page.getByTestId('side-menu').getByText('Customers', { exact: true }).waitFor();
+    await page.reload();
+    await page.getByTestId('side-menu').getByText('Segments', { exact: true }).waitFor();
+    await page.locator('thead th', { hasText: 'Total spent' }).first().waitFor();
+    expect(await page.locator('thead th', { hasText: '累计消费' }).count()).toBe(0);
+    await shot(page, '08-customers-en');
+  });
+
+  it('renders every other main page without a script error (screenshots)', async () => {
+    const page = await newPage();
+    await logIn(page);
+    const pages: [string, string, string][] = [
+      ['/members', '09-members', '会员'],
+      ['/points', '10-points', '积分'],
+      ['/coupons', '11-coupons', '优惠券'],
+      ['/analytics', '12-analytics', '数据分析'],
+      ['/settings', '13-settings', '设置'],
+      ['/segments?tab=lifecycle', '14-lifecycle', '分群'],
+      ['/campaigns', '15-campaigns', '营销活动'],
+    ];
+    for (const [path, name, title] of pages) {
+      await page.goto(`${base}${path}`);
+      await page.locator('h4', { hasText: title }).first().waitFor();
+      if (path === '/analytics') await page.getByTestId('china-map').locator('canvas').waitFor();
+      await shot(page, name);
+    }
+    expect((page as Page & { errors: string[] }).errors).toEqual([]);
+  });
+});

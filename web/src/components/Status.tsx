@@ -1,0 +1,35 @@
+import { Alert, Empty, Result, Skeleton } from 'antd';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+
+/** Loading, error and empty states: a page never shows a blank. */
+export function Loading() {
+  return <Skeleton active paragraph={{ rows: 6 }} />;
+}
+
+export function ErrorBox({ error, onRetry }: { error: Error; onRetry?: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <Alert
+      type="error"
+      showIcon
+      message={t('common.loadFailed')}
+      description={error.message}
+      action={onRetry ? <a onClick={onRetry}>{t('common.retry')}</a> : undefined}
+      style={{ marginBottom: 16 }}
+    />
+  );
+}
+
+export function EmptyState({ title, hint, action }: { title: string; hint?: string; action?: ReactNode }) {
+  return (
+    <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={<div><div style={{ fontWeight: 500 }}>{title}</div>{hint && <div style={{ color: '#8c8c8c', marginTop: 4 }}>{hint}</div>}</div>}>
+      {action}
+    </Empty>
+  );
+}
+
+/** A capability that has not landed yet: says what it will do and what to use meanwhile. */
+export function NotYet({ title, hint }: { title: string; hint: string }) {
+  return <Result status="info" title={title} subTitle={hint} />;
+}

@@ -1,0 +1,73 @@
+/**
+ * How values look on screen: money as ¥1,234.50 (stored as integer fen), instants in the shop's
+ * time zone, shares as percentages.
+ */
+let displayZone = 'Asia/Shanghai';
+
+export function setDisplayZone(tz: string): void {
+  displayZone = tz;
+}
+
+const yuanFormat = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const intFormat = new Intl.NumberFormat('en-US');
+
+export function money(fen: number | null | undefined): string {
+  if (fen === null || fen === undefined) return '—';
+  const s = yuanFormat.format(Math.abs(fen) / 100);
+  return `${fen < 0 ? '-' : ''}¥${s}`;
+}
+
+/** Whole yuan for chart axes and big KPI figures: ¥12,345. */
+export function moneyShort(fen: number): string {
+  return `¥${intFormat.format(Math.round(fen / 100))}`;
+}
+
+export function count(n: number | null | undefined): string {
+  return n === null || n === undefined ? '—' : intFormat.format(n);
+}
+
+export function percent(x: number | null | undefined, digits = 1): string {
+  return x === null || x === undefined ? '—' : `${(x * 100).toFixed(digits)}%`;
+}
+
+const partsCache = new Map<string, Intl.DateTimeFormat>();
+function formatter(withTime: boolean): Intl.DateTimeFormat {
+  const key = `${displayZone}|${withTime}`;
+  let f = partsCache.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone: displayZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      ...(withTime ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' as const } : {}),
+    });
+    partsCache.set(key, f);
+  }
+  return f;
+}
+
+function parts(iso: string, withTime: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of formatter(withTime).formatToParts(new Date(iso))) out[p.type] = p.value;
+  return out;
+}
+
+/** 2026-11-23 14:05 in the shop's zone. */
+export function dateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const p = parts(iso, true);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
+/** 2026-11-23 in the shop's zone. */
+export function date(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const p = parts(iso, false);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+/** Yuan typed by a person → fen (¥12.5 → 1250). */
+export function toFen(yuan: number | null | undefined): number | undefined {
+  return yuan === null || yuan === undefined ? undefined : Math.round(yuan * 100);
+}

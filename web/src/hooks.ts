@@ -1,0 +1,70 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api } from './api';
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: Error | undefined;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** GETs a path (null = not yet) and keeps the result, the error and a reload. */
+export function useApi<T>(path: string | null): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: path !== null });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (path === null) return;
+    const ctl = new AbortController();
+    setState((s) => ({ ...s, loading: true, error: undefined }));
+    api<T>(path, { signal: ctl.signal }).then(
+      (data) => setState({ data, loading: false }),
+      (error: Error) => {
+        if (error.name !== 'AbortError') setState((s) => ({ ...s, error, loading: false }));
+      },
+    );
+    return () => ctl.abort();
+  }, [path, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+/** A value that settles `ms` after its last change (live counts while typing). */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const id = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(id);
+  }, [value, ms]);
+  return v;
+}
+
+/** A value kept in localStorage (column choices, language). */
+export function useStored<T>(key: string, initial: T): [T, (v: T) => void] {
+  const [v, setV] = useState<T>(() => {
+    try {
+      const s = localStorage.getItem(key);
+      return s === null ? initial : (JSON.parse(s) as T);
+    } catch {
+      return initial;
+    }
+  });
+  const set = useCallback(
+    (nv: T) => {
+      setV(nv);
+      localStorage.setItem(key, JSON.stringify(nv));
+    },
+    [key],
+  );
+  return [v, set];
+}
+
+/** Calls `fn` every `ms` while `active`. */
+export function useInterval(fn: () => void, ms: number, active: boolean): void {
+  const ref = useRef(fn);
+  ref.current = fn;
+  useEffect(() => {
+    if (!active) return;
+    const id = setInterval(() => ref.current(), ms);
+    return () => clearInterval(id);
+  }, [ms, active]);
+}

@@ -1,0 +1,109 @@
+import {
+  AppstoreOutlined, BarChartOutlined, CrownOutlined, CustomerServiceOutlined, DashboardOutlined, GiftOutlined, ImportOutlined,
+  LogoutOutlined, NotificationOutlined, PartitionOutlined, RobotOutlined, SettingOutlined, TagsOutlined, TeamOutlined, UserOutlined,
+} from '@ant-design/icons';
+import { Avatar, Dropdown, Layout, Menu, Segmented, Space, Typography } from 'antd';
+import { Suspense, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { setLanguage, type Language } from '../i18n';
+import { useMe, useSession } from '../session';
+import { Loading } from '../components/Status';
+
+export const MENU: { key: string; icon: ReactNode }[] = [
+  { key: '/', icon: <DashboardOutlined /> },
+  { key: '/customers', icon: <TeamOutlined /> },
+  { key: '/segments', icon: <PartitionOutlined /> },
+  { key: '/members', icon: <CrownOutlined /> },
+  { key: '/points', icon: <AppstoreOutlined /> },
+  { key: '/coupons', icon: <GiftOutlined /> },
+  { key: '/campaigns', icon: <NotificationOutlined /> },
+  { key: '/automations', icon: <RobotOutlined /> },
+  { key: '/tasks', icon: <CustomerServiceOutlined /> },
+  { key: '/analytics', icon: <BarChartOutlined /> },
+  { key: '/imports', icon: <ImportOutlined /> },
+  { key: '/settings', icon: <SettingOutlined /> },
+];
+
+function selectedKey(path: string): string {
+  const hit = MENU.filter((m) => m.key !== '/' && (path === m.key || path.startsWith(`${m.key}/`)));
+  return hit[0]?.key ?? '/';
+}
+
+export function LanguageSwitch() {
+  const { i18n } = useTranslation();
+  return (
+    <Segmented
+      size="small"
+      value={i18n.language}
+      options={[{ label: '中文', value: 'zh-CN' }, { label: 'EN', value: 'en' }]}
+      onChange={(v) => setLanguage(v as Language)}
+      data-testid="language-switch"
+    />
+  );
+}
+
+export function Shell() {
+  const { t } = useTranslation();
+  const me = useMe();
+  const { logout } = useSession();
+  const location = useLocation();
+  const navigate = useNavigate();
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Sider width={208} breakpoint="lg" collapsedWidth={64} theme="dark" style={{ position: 'sticky', top: 0, height: '100vh', overflow: 'auto' }}>
+        <Link to="/" style={{ display: 'flex', alignItems: 'center', gap: 10, height: 56, padding: '0 20px', color: '#fff' }}>
+          <img src="/favicon.svg" width={28} height={28} alt="" />
+          <span style={{ fontSize: 18, fontWeight: 600, whiteSpace: 'nowrap' }}>{t('app.name')}</span>
+        </Link>
+        <Menu
+          theme="dark"
+          mode="inline"
+          selectedKeys={[selectedKey(location.pathname)]}
+          items={MENU.map((m) => ({ key: m.key, icon: m.icon, label: t(`menu.${m.key === '/' ? 'dashboard' : m.key.slice(1)}`) }))}
+          onClick={(e) => navigate(e.key)}
+          data-testid="side-menu"
+        />
+      </Layout.Sider>
+      <Layout>
+        <Layout.Header style={{ background: '#fff', padding: '0 24px', display: 'flex', alignItems: 'center', justifyContent: 'space-between', borderBottom: '1px solid #f0f0f0', height: 56, lineHeight: '56px' }}>
+          <Typography.Text type="secondary"><TagsOutlined /> {me.workspace.name}</Typography.Text>
+          <Space size="large">
+            <LanguageSwitch />
+            <Dropdown
+              menu={{
+                items: [
+                  { key: 'role', label: t(`roles.${me.user.role}`), disabled: true },
+                  { key: 'logout', icon: <LogoutOutlined />, label: t('app.logout'), onClick: () => void logout().then(() => navigate('/login')) },
+                ],
+              }}
+            >
+              <Space style={{ cursor: 'pointer' }} data-testid="user-menu">
+                <Avatar size="small" icon={<UserOutlined />} style={{ background: '#fa541c' }} />
+                <span>{me.user.name}</span>
+              </Space>
+            </Dropdown>
+          </Space>
+        </Layout.Header>
+        <Layout.Content style={{ padding: 24, minWidth: 0 }}>
+          <Suspense fallback={<Loading />}>
+            <Outlet />
+          </Suspense>
+        </Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}
+
+/** Title row of a page: title, a line of help, actions on the right. */
+export function PageHeader({ title, subtitle, extra }: { title: ReactNode; subtitle?: ReactNode; extra?: ReactNode }) {
+  return (
+    <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'flex-start', marginBottom: 16, gap: 16, flexWrap: 'wrap' }}>
+      <div>
+        <Typography.Title level={4} style={{ margin: 0 }}>{title}</Typography.Title>
+        {subtitle && <Typography.Text type="secondary">{subtitle}</Typography.Text>}
+      </div>
+      {extra && <Space wrap>{extra}</Space>}
+    </div>
+  );
+}

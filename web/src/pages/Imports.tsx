@@ -1,0 +1,189 @@
+import { InboxOutlined, UploadOutlined } from '@ant-design/icons';
+import { Alert, App, AutoComplete, Button, Card, Col, Form, Progress, Row, Select, Space, Table, Tag, Typography, Upload } from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api';
+import { EmptyState, ErrorBox } from '../components/Status';
+import { count, dateTime } from '../format';
+import { useApi, useInterval } from '../hooks';
+import { PageHeader } from '../layout/Shell';
+import type { ImportRun, Items, Store } from '../types';
+
+const FORMATS = ['taobao', 'taobao-items', 'shopify', 'douyin', 'jd', 'generic'] as const;
+/** Fields a generic file can fill; the first three are needed. */
+const MAP_FIELDS = ['externalId', 'createdAt', 'status', 'paid', 'paidAt', 'buyerNick', 'buyerPhone', 'buyerName', 'buyerEmail', 'province', 'city', 'address', 'itemTitle', 'itemCategory', 'itemQuantity', 'itemPrice', 'refund'] as const;
+const ORDER_STATUSES = ['created', 'paid', 'shipped', 'signed', 'completed', 'closed', 'refunded'];
+const ACTIVE = new Set(['queued', 'running']);
+
+/** The header row of a CSV, read in the browser (UTF-8; a GBK file shows garbled names but still maps by position). */
+async function csvHeaders(file: File): Promise<string[]> {
+  const head = await file.slice(0, 64 * 1024).text();
+  const line = head.replace(/^\ufeff/, '').split(/\r?\n/)[0] ?? '';
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (ch === '"') {
+      if (quoted && line[i + 1] === '"') { cur += '"'; i++; } else quoted = !quoted;
+    } else if (ch === ',' && !quoted) { out.push(cur.trim()); cur = ''; } else cur += ch;
+  }
+  out.push(cur.trim());
+  return out.filter((h) => h.length > 0);
+}
+
+/** A first guess of which column holds which field, from common header words. */
+function guessMapping(headers: string[]): Record<string, string> {
+  const hints: Record<string, RegExp> = {
+    externalId: /order.?(no|id|number)|订单号|订单编号/i, createdAt: /^date$|created|下单时间|创建时间|日期/i, status: /status|state|状态/i, paid: /amount|paid|total|实付|金额/i,
+    buyerNick: /customer|nick|昵称|买家/i, buyerPhone: /mobile|phone|手机|电话/i, itemTitle: /product|title|item|商品/i, itemCategory: /category|类目/i, itemQuantity: /qty|quantity|数量/i, province: /province|省/i, city: /city|市/i,
+  };
+  const m: Record<string, string> = {};
+  for (const [f, re] of Object.entries(hints)) {
+    const h = headers.find((x) => re.test(x) && !Object.values(m).includes(x));
+    if (h) m[f] = h;
+  }
+  return m;
+}
+
+export default function Imports() {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const runs = useApi<Items<ImportRun>>('/imports');
+  const stores = useApi<Items<Store>>('/stores');
+  const [form] = Form.useForm();
+  const format = Form.useWatch('format', form) as string | undefined;
+  const [file, setFile] = useState<File | null>(null);
+  const [headers, setHeaders] = useState<string[]>([]);
+  const [mapping, setMapping] = useState<Record<string, string>>({});
+  const [defaultStatus, setDefaultStatus] = useState<string | undefined>('completed');
+  const [busy, setBusy] = useState(false);
+  const [lastError, setLastError] = useState<string | null>(null);
+  const active = (runs.data?.items ?? []).some((r) => ACTIVE.has(r.status));
+  useInterval(runs.reload, 1000, active);
+
+  const pick = async (f: File) => {
+    setFile(f);
+    if (/\.csv$/i.test(f.name)) {
+      const h = await csvHeaders(f);
+      setHeaders(h);
+      setMapping(guessMapping(h));
+    } else {
+      setHeaders([]);
+    }
+    return false;
+  };
+  const submit = async () => {
+    const v = await form.validateFields();
+    if (!file) {
+      message.warning(t('imports.chooseFile'));
+      return;
+    }
+    const body = new FormData();
+    body.set('store', v.store);
+    body.set('format', v.format);
+    if (v.format === 'generic') {
+      const columns = Object.fromEntries(Object.entries(mapping).filter(([, c]) => c));
+      body.set('mapping', JSON.stringify({ columns, ...(columns.status ? {} : { defaultStatus }) }));
+    }
+    body.set('file', file);
+    setBusy(true);
+    setLastError(null);
+    try {
+      await api<ImportRun>('/imports', { body });
+      message.success(t('imports.started'));
+      setFile(null);
+      runs.reload();
+      stores.reload();
+    } catch (e) {
+      setLastError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const storeName = (id: string) => stores.data?.items.find((s) => s.id === id)?.name ?? id;
+  return (
+    <>
+      <PageHeader title={t('menu.imports')} subtitle={t('imports.subtitle')} />
+      <Row gutter={16}>
+        <Col xs={24} xl={10}>
+          <Card size="small" title={t('imports.newImport')}>
+            <Form form={form} layout="vertical" initialValues={{ format: 'taobao' }}>
+              <Form.Item name="format" label={t('imports.format')}>
+                <Select options={FORMATS.map((f) => ({ value: f, label: t(`imports.formats.${f}`) }))} data-testid="import-format" />
+              </Form.Item>
+              <Form.Item name="store" label={t('imports.store')} rules={[{ required: true, whitespace: true, message: t('imports.storeRequired') }]} extra={t('imports.storeHint')}>
+                <AutoComplete options={(stores.data?.items ?? []).map((s) => ({ value: s.name }))} filterOption={(i, o) => String(o?.value ?? '').includes(i)} data-testid="import-store" />
+              </Form.Item>
+              <Form.Item label={t('imports.file')} required>
+                <Upload.Dragger beforeUpload={(f) => pick(f)} maxCount={1} showUploadList={false} accept=".csv,.xlsx,.txt" data-testid="import-file">
+                  <p className="ant-upload-drag-icon"><InboxOutlined /></p>
+                  <p>{file ? <b>{file.name}</b> : t('imports.dropHere')}</p>
+                  <p className="kpi-foot">{t('imports.fileHint')}</p>
+                </Upload.Dragger>
+              </Form.Item>
+              {format === 'generic' && (
+                <Card size="small" type="inner" title={t('imports.mapping')} style={{ marginBottom: 16 }}>
+                  {headers.length === 0 ? (
+                    <Typography.Text type="secondary">{t('imports.mappingNeedsCsv')}</Typography.Text>
+                  ) : (
+                    <>
+                      {MAP_FIELDS.map((f) => (
+                        <Row key={f} gutter={8} align="middle" style={{ marginBottom: 6 }}>
+                          <Col span={10}>{t(`imports.fields.${f}`)}{['externalId', 'createdAt'].includes(f) && <span style={{ color: '#ff4d4f' }}> *</span>}</Col>
+                          <Col span={14}>
+                            <Select allowClear size="small" style={{ width: '100%' }} value={mapping[f]} placeholder={t('imports.notInFile')} onChange={(c) => setMapping({ ...mapping, [f]: c })} options={headers.map((h) => ({ value: h, label: h }))} />
+                          </Col>
+                        </Row>
+                      ))}
+                      {!mapping.status && (
+                        <Space style={{ marginTop: 6 }}>
+                          <span>{t('imports.defaultStatus')}</span>
+                          <Select size="small" style={{ width: 140 }} value={defaultStatus} onChange={setDefaultStatus} options={ORDER_STATUSES.map((s) => ({ value: s, label: t(`orderStatus.${s}`) }))} />
+                        </Space>
+                      )}
+                    </>
+                  )}
+                </Card>
+              )}
+              {lastError && <Alert type="error" showIcon message={lastError} style={{ marginBottom: 12 }} data-testid="import-error" />}
+              <Button type="primary" icon={<UploadOutlined />} loading={busy} onClick={() => void submit()} block data-testid="import-submit">{t('imports.start')}</Button>
+            </Form>
+          </Card>
+        </Col>
+        <Col xs={24} xl={14}>
+          <Card size="small" title={t('imports.history')}>
+            {runs.error && <ErrorBox error={runs.error} onRetry={runs.reload} />}
+            <Table<ImportRun>
+              rowKey="id"
+              size="small"
+              dataSource={runs.data?.items ?? []}
+              loading={runs.loading && !runs.data}
+              pagination={{ pageSize: 10, hideOnSinglePage: true }}
+              locale={{ emptyText: <EmptyState title={t('imports.noRuns')} hint={t('imports.noRunsHint')} /> }}
+              data-testid="import-runs"
+              columns={[
+                { title: t('imports.file'), render: (_, r) => <div><Typography.Text ellipsis style={{ maxWidth: 200 }}>{r.fileName}</Typography.Text><div className="kpi-foot" style={{ marginTop: 0 }}>{storeName(r.storeId)} · {t(`imports.formats.${r.format}`, r.format)}</div></div> },
+                {
+                  title: t('imports.statusCol'),
+                  render: (_, r) =>
+                    ACTIVE.has(r.status) ? (
+                      <Progress percent={Math.round(r.progress * 100)} size="small" status="active" style={{ width: 120 }} />
+                    ) : (
+                      <Tag color={r.status === 'done' ? 'green' : r.status === 'failed' || r.status === 'interrupted' ? 'red' : 'default'} data-testid="import-status">{t(`imports.status.${r.status}`, r.status)}</Tag>
+                    ),
+                },
+                { title: t('imports.rows'), align: 'right', render: (_, r) => count(r.rowsRead) },
+                { title: t('imports.ordersNew'), align: 'right', render: (_, r) => `${count(r.ordersCreated)} / ${count(r.ordersUpdated)}` },
+                { title: t('imports.customersNew'), align: 'right', render: (_, r) => count(r.customersCreated) },
+                { title: t('imports.rejected'), align: 'right', render: (_, r) => (r.rowsRejected > 0 ? <a href={`/api/v1/imports/${r.id}/errors.csv`}>{count(r.rowsRejected)} ↓</a> : 0) },
+                { title: t('imports.startedAt'), render: (_, r) => dateTime(r.startedAt) },
+              ]}
+              expandable={{ rowExpandable: (r) => Boolean(r.message), expandedRowRender: (r) => <Typography.Text type={r.status === 'failed' ? 'danger' : 'secondary'}>{r.message}</Typography.Text> }}
+            />
+          </Card>
+        </Col>
+      </Row>
+    </>
+  );
+}

@@ -1,0 +1,209 @@
+import { GiftOutlined, PlusOutlined, SendOutlined } from '@ant-design/icons';
+import { App, Button, Card, Col, Form, Input, InputNumber, Modal, Radio, Row, Select, Space, Statistic, Table, Tag } from 'antd';
+import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api';
+import { Chart, type ChartOption } from '../components/Chart';
+import { SegmentSelect } from '../components/SegmentSelect';
+import { EmptyState, ErrorBox, Loading } from '../components/Status';
+import { count, money } from '../format';
+import { useApi } from '../hooks';
+import { PageHeader } from '../layout/Shell';
+import type { Items } from '../types';
+
+interface PointsSettings { perYuan: number; perYuanByTier: Record<string, number>; pointValueFen: number; expiry: { kind: 'never' } | { kind: 'days'; days: number } | { kind: 'end_of_next_year' }; returnWindowDays: Record<string, number> }
+interface Liability { items: { expiresIn: string; pending: number; spendable: number; valueFen: number }[]; totalPoints: number; totalValueFen: number }
+interface Reward { id: string; name: string; kind: string; pointsCost: number; stock: number | null; couponTemplateId: string | null }
+
+export default function Points() {
+  const { t } = useTranslation();
+  const [grantOpen, setGrantOpen] = useState(false);
+  const [rewardOpen, setRewardOpen] = useState(false);
+  const liability = useApi<Liability>('/points/liability');
+  const rewards = useApi<Items<Reward>>('/points/rewards');
+  const chart = useMemo<ChartOption | null>(() => {
+    if (!liability.data) return null;
+    const rows = liability.data.items;
+    return {
+      color: ['#fa541c', '#ffbb96'],
+      tooltip: { trigger: 'axis' },
+      legend: { top: 0 },
+      grid: { left: 60, right: 20, top: 30, bottom: 28 },
+      xAxis: { type: 'category', data: rows.map((r) => r.expiresIn) },
+      yAxis: { type: 'value' },
+      series: [
+        { name: t('points.spendable'), type: 'bar', stack: 'p', data: rows.map((r) => r.spendable) },
+        { name: t('points.pending'), type: 'bar', stack: 'p', data: rows.map((r) => r.pending) },
+      ],
+    };
+  }, [liability.data, t]);
+  return (
+    <>
+      <PageHeader
+        title={t('menu.points')}
+        subtitle={t('points.subtitle')}
+        extra={<Button type="primary" icon={<SendOutlined />} onClick={() => setGrantOpen(true)}>{t('points.grant')}</Button>}
+      />
+      <Row gutter={16}>
+        <Col xs={24} xl={15}>
+          <Card size="small" title={t('points.liability')} style={{ marginBottom: 16 }}>
+            {liability.error && <ErrorBox error={liability.error} onRetry={liability.reload} />}
+            {liability.data && chart ? (
+              <>
+                <Row gutter={16} style={{ marginBottom: 8 }}>
+                  <Col span={8}><Statistic title={t('points.outstanding')} value={count(liability.data.totalPoints)} /></Col>
+                  <Col span={8}><Statistic title={t('points.outstandingValue')} value={money(liability.data.totalValueFen)} /></Col>
+                </Row>
+                {liability.data.items.length ? <Chart option={chart} height={260} /> : <EmptyState title={t('points.noLiability')} hint={t('points.noLiabilityHint')} />}
+              </>
+            ) : (
+              !liability.error && <Loading />
+            )}
+          </Card>
+          <Card size="small" title={t('points.rewards')} extra={<Button size="small" icon={<PlusOutlined />} onClick={() => setRewardOpen(true)}>{t('points.addReward')}</Button>}>
+            <Table<Reward>
+              rowKey="id"
+              size="small"
+              loading={rewards.loading}
+              dataSource={rewards.data?.items ?? []}
+              pagination={false}
+              locale={{ emptyText: <EmptyState title={t('points.noRewards')} hint={t('points.noRewardsHint')} /> }}
+              columns={[
+                { title: t('points.rewardName'), dataIndex: 'name', render: (v: string) => <><GiftOutlined /> {v}</> },
+                { title: t('points.rewardKind'), dataIndex: 'kind', render: (k: string) => <Tag>{t(`points.rewardKinds.${k}`, k)}</Tag> },
+                { title: t('points.cost'), dataIndex: 'pointsCost', align: 'right', render: (n: number) => count(n) },
+                { title: t('points.stock'), dataIndex: 'stock', align: 'right', render: (n: number | null) => (n === null ? t('points.unlimited') : count(n)) },
+              ]}
+            />
+          </Card>
+        </Col>
+        <Col xs={24} xl={9}>
+          <PointsSettingsCard />
+        </Col>
+      </Row>
+      <GrantModal open={grantOpen} onClose={() => { setGrantOpen(false); liability.reload(); }} />
+      <RewardModal open={rewardOpen} onClose={() => { setRewardOpen(false); rewards.reload(); }} />
+    </>
+  );
+}
+
+function PointsSettingsCard() {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const s = useApi<PointsSettings>('/points/settings');
+  const [form] = Form.useForm();
+  const [saving, setSaving] = useState(false);
+  useEffect(() => {
+    if (s.data) form.setFieldsValue({ perYuan: s.data.perYuan, pointsPerYuanValue: s.data.pointValueFen > 0 ? 100 / s.data.pointValueFen : 0, expiryKind: s.data.expiry.kind, expiryDays: s.data.expiry.kind === 'days' ? s.data.expiry.days : 365, returnWindowDays: s.data.returnWindowDays });
+  }, [s.data, form]);
+  if (s.error) return <ErrorBox error={s.error} onRetry={s.reload} />;
+  if (!s.data) return <Card size="small"><Loading /></Card>;
+  const save = async () => {
+    const v = await form.validateFields();
+    setSaving(true);
+    try {
+      await api('/points/settings', {
+        method: 'PUT',
+        body: { ...s.data, perYuan: v.perYuan, pointValueFen: v.pointsPerYuanValue > 0 ? 100 / v.pointsPerYuanValue : 0, expiry: v.expiryKind === 'days' ? { kind: 'days', days: v.expiryDays } : { kind: v.expiryKind }, returnWindowDays: v.returnWindowDays },
+      });
+      message.success(t('common.saved'));
+      s.reload();
+    } catch (e) {
+      message.error((e as Error).message);
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <Card size="small" title={t('points.settings')} extra={<Button size="small" type="primary" loading={saving} onClick={() => void save()}>{t('common.save')}</Button>}>
+      <Form form={form} layout="vertical" size="small">
+        <Form.Item name="perYuan" label={t('points.perYuan')} rules={[{ required: true }]}><InputNumber min={0} max={100} addonAfter={t('points.perYuanUnit')} /></Form.Item>
+        <Form.Item name="pointsPerYuanValue" label={t('points.pointValue')} extra={t('points.pointValueHint')}><InputNumber min={0} addonAfter={t('points.pointsPerYuan')} /></Form.Item>
+        <Form.Item name="expiryKind" label={t('points.expiry')}>
+          <Radio.Group options={['end_of_next_year', 'days', 'never'].map((k) => ({ value: k, label: t(`points.expiryKinds.${k}`) }))} />
+        </Form.Item>
+        <Form.Item noStyle shouldUpdate={(a, b) => a.expiryKind !== b.expiryKind}>
+          {({ getFieldValue }) => getFieldValue('expiryKind') === 'days' && <Form.Item name="expiryDays" label={t('points.expiryDays')}><InputNumber min={1} addonAfter={t('common.days')} /></Form.Item>}
+        </Form.Item>
+        <Form.Item label={t('points.returnWindows')} extra={t('points.returnWindowsHint')}>
+          <Space wrap>
+            {Object.keys(s.data.returnWindowDays).map((p) => (
+              <Form.Item key={p} name={['returnWindowDays', p]} noStyle><InputNumber min={0} style={{ width: 150 }} addonBefore={t(`platforms.${p}`, p)} /></Form.Item>
+            ))}
+          </Space>
+        </Form.Item>
+      </Form>
+    </Card>
+  );
+}
+
+function GrantModal({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const [form] = Form.useForm();
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    const v = await form.validateFields();
+    setBusy(true);
+    try {
+      const r = await api<{ granted: number; skipped?: number }>('/points/grant', { body: v });
+      message.success(t('points.granted', { n: r.granted }));
+      form.resetFields();
+      onClose();
+    } catch (e) {
+      message.error((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open={open} title={t('points.grant')} onOk={() => void submit()} onCancel={onClose} confirmLoading={busy} destroyOnHidden>
+      <Form form={form} layout="vertical" initialValues={{ batch: `grant-${new Date().toISOString().slice(0, 10)}` }}>
+        <Form.Item name="segmentId" label={t('points.audience')} rules={[{ required: true, message: t('common.required') }]}><SegmentSelect /></Form.Item>
+        <Form.Item name="points" label={t('points.amount')} rules={[{ required: true, message: t('common.required') }]}><InputNumber min={1} max={1000000} /></Form.Item>
+        <Form.Item name="reason" label={t('points.reason')} rules={[{ required: true, whitespace: true, message: t('common.required') }]}><Input maxLength={200} placeholder={t('points.reasonPlaceholder')} /></Form.Item>
+        <Form.Item name="batch" label={t('points.batch')} extra={t('points.batchHint')} rules={[{ required: true }]}><Input maxLength={60} /></Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+function RewardModal({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const [form] = Form.useForm();
+  const templates = useApi<Items<{ id: string; name: string }>>(open ? '/coupons/templates' : null);
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    const v = await form.validateFields();
+    setBusy(true);
+    try {
+      await api('/points/rewards', { body: { ...v, stock: v.stock ?? null, couponTemplateId: v.couponTemplateId ?? null } });
+      form.resetFields();
+      onClose();
+    } catch (e) {
+      message.error((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open={open} title={t('points.addReward')} onOk={() => void submit()} onCancel={onClose} confirmLoading={busy} destroyOnHidden>
+      <Form form={form} layout="vertical" initialValues={{ kind: 'gift' }}>
+        <Form.Item name="name" label={t('points.rewardName')} rules={[{ required: true, whitespace: true, message: t('common.required') }]}><Input maxLength={40} /></Form.Item>
+        <Form.Item name="kind" label={t('points.rewardKind')}><Radio.Group options={['gift', 'cash_voucher'].map((k) => ({ value: k, label: t(`points.rewardKinds.${k}`) }))} /></Form.Item>
+        <Form.Item noStyle shouldUpdate={(a, b) => a.kind !== b.kind}>
+          {({ getFieldValue }) =>
+            getFieldValue('kind') === 'cash_voucher' && (
+              <Form.Item name="couponTemplateId" label={t('points.couponTemplate')} rules={[{ required: true, message: t('common.required') }]}>
+                <Select options={(templates.data?.items ?? []).map((x) => ({ value: x.id, label: x.name }))} />
+              </Form.Item>
+            )
+          }
+        </Form.Item>
+        <Form.Item name="pointsCost" label={t('points.cost')} rules={[{ required: true, message: t('common.required') }]}><InputNumber min={1} /></Form.Item>
+        <Form.Item name="stock" label={t('points.stock')} extra={t('points.stockHint')}><InputNumber min={0} /></Form.Item>
+      </Form>
+    </Modal>
+  );
+}

@@ -1,0 +1,154 @@
+import { ArrowLeftOutlined, DownloadOutlined, SaveOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Card, Col, Form, Input, Row, Statistic, Table, Typography } from 'antd';
+import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { api } from '../../api';
+import { LifecycleTag, RfmTag } from '../../components/labels';
+import { RuleBuilder } from '../../components/RuleBuilder';
+import { ErrorBox, Loading } from '../../components/Status';
+import { count, date, money } from '../../format';
+import { useApi, useDebounced } from '../../hooks';
+import { PageHeader } from '../../layout/Shell';
+import { fromRule, newCondition, newGroup, toRule, type FieldInfo, type GroupNode } from '../../rules';
+import type { Items, Segment, SegmentMember } from '../../types';
+import { segmentPath } from '../../paths';
+
+export default function SegmentEditor() {
+  const { id } = useParams();
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const navigate = useNavigate();
+  const fields = useApi<{ fields: FieldInfo[] }>('/segments/fields');
+  const tags = useApi<Items<{ name: string }>>('/tags');
+  const groups = useApi<Items<{ name: string }>>('/groups');
+  const segment = useApi<Segment & { count: number }>(id ? segmentPath(id) : null);
+  const [root, setRoot] = useState<GroupNode | null>(null);
+  const [form] = Form.useForm<{ name: string; description?: string }>();
+  const [result, setResult] = useState<{ count: number; preview: SegmentMember[] } | null>(null);
+  const [evalError, setEvalError] = useState<string | null>(null);
+  const [counting, setCounting] = useState(false);
+  const [saving, setSaving] = useState(false);
+
+  useEffect(() => {
+    if (!fields.data || root) return;
+    if (id && !segment.data) return;
+    if (segment.data) {
+      setRoot(fromRule(segment.data.rule));
+      form.setFieldsValue({ name: segment.data.system ? `${segment.data.name} ${t('segments.copySuffix')}` : segment.data.name, description: segment.data.description ?? undefined });
+    } else {
+      const f = fields.data.fields.find((x) => x.name === 'total_spent')!;
+      setRoot(newGroup('all', [{ ...newCondition(f), op: 'gte', value: 50000 }]));
+    }
+  }, [fields.data, segment.data, id, root, form, t]);
+
+  const ruleJson = useMemo(() => (root ? JSON.stringify(toRule(root)) : 'null'), [root]);
+  const debounced = useDebounced(ruleJson, 400);
+  useEffect(() => {
+    if (debounced === 'null') {
+      setResult(null);
+      return;
+    }
+    const ctl = new AbortController();
+    setCounting(true);
+    api<{ count: number; preview: SegmentMember[] }>('/segments/evaluate', { body: { rule: JSON.parse(debounced), limit: 10 }, signal: ctl.signal })
+      .then((r) => {
+        setResult(r);
+        setEvalError(null);
+      })
+      .catch((e: Error) => e.name !== 'AbortError' && setEvalError(e.message))
+      .finally(() => setCounting(false));
+    return () => ctl.abort();
+  }, [debounced]);
+
+  if (fields.error) return <ErrorBox error={fields.error} onRetry={fields.reload} />;
+  if (segment.error) return <ErrorBox error={segment.error} onRetry={segment.reload} />;
+  if (!root || !fields.data) return <Loading />;
+  const isSystem = segment.data?.system ?? false;
+
+  const save = async () => {
+    const v = await form.validateFields();
+    const rule = toRule(root);
+    if (!rule) {
+      message.warning(t('segments.needCondition'));
+      return;
+    }
+    setSaving(true);
+    try {
+      const body = { name: v.name, description: v.description ?? null, rule };
+      const saved = id && !isSystem ? await api<Segment>(segmentPath(id), { method: 'PUT', body }) : await api<Segment>('/segments', { body });
+      message.success(t('common.saved'));
+      if (saved.id !== id) navigate(segmentPath(saved.id), { replace: true });
+      else segment.reload();
+    } catch (e) {
+      message.error((e as Error).message);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <>
+      <Link to="/segments"><ArrowLeftOutlined /> {t('segments.back')}</Link>
+      <PageHeader
+        title={id ? (isSystem ? segment.data?.name : t('segments.edit')) : t('segments.new')}
+        subtitle={isSystem ? t('segments.systemHint') : t('segments.editorHint')}
+        extra={
+          <>
+            {id && (
+              <>
+                <Button icon={<DownloadOutlined />} href={`/api/v1${segmentPath(id)}/export.csv`}>CSV</Button>
+                <Button icon={<DownloadOutlined />} href={`/api/v1${segmentPath(id)}/export.xlsx`}>Excel</Button>
+              </>
+            )}
+            <Button type="primary" icon={<SaveOutlined />} loading={saving} onClick={() => void save()} data-testid="save-segment">{isSystem ? t('segments.saveAsNew') : t('common.save')}</Button>
+          </>
+        }
+      />
+      <Row gutter={16}>
+        <Col xs={24} xl={16}>
+          <Card size="small" style={{ marginBottom: 16 }}>
+            <Form form={form} layout="inline" style={{ rowGap: 8 }}>
+              <Form.Item name="name" label={t('segments.name')} rules={[{ required: true, whitespace: true, message: t('segments.nameRequired') }]}>
+                <Input style={{ width: 240 }} maxLength={60} data-testid="segment-name" />
+              </Form.Item>
+              <Form.Item name="description" label={t('segments.description')}>
+                <Input style={{ width: 320 }} maxLength={500} />
+              </Form.Item>
+            </Form>
+          </Card>
+          <Card size="small" title={t('segments.conditions')}>
+            <RuleBuilder root={root} fields={fields.data.fields} tagNames={(tags.data?.items ?? []).map((x) => x.name)} groupNames={(groups.data?.items ?? []).map((x) => x.name)} onChange={setRoot} />
+          </Card>
+        </Col>
+        <Col xs={24} xl={8}>
+          <Card size="small" style={{ marginBottom: 16, position: 'sticky', top: 16 }}>
+            <Statistic title={t('segments.liveCount')} value={result ? count(result.count) : '—'} loading={counting && !result} suffix={t('segments.people')} valueStyle={{ color: '#fa541c', fontSize: 32 }} />
+            <div data-testid="live-count" data-count={result?.count ?? ''} style={{ display: 'none' }} />
+            {evalError && <Alert type="error" showIcon message={evalError} style={{ marginTop: 12 }} data-testid="rule-error" />}
+            <Typography.Text type="secondary" style={{ display: 'block', marginTop: 8 }}>{t('segments.liveHint')}</Typography.Text>
+          </Card>
+        </Col>
+      </Row>
+      <Card size="small" title={t('segments.preview')} style={{ marginTop: 16 }}>
+        <Table<SegmentMember>
+          rowKey="id"
+          size="small"
+          pagination={false}
+          dataSource={result?.preview ?? []}
+          onRow={(r) => ({ onClick: () => navigate(`/customers/${r.id}`), className: 'clickable-row' })}
+          columns={[
+            { title: t('customers.customer'), dataIndex: 'name' },
+            { title: t('customers.phone'), dataIndex: 'phone', render: (v) => v ?? '—' },
+            { title: t('customers.region'), render: (_, r) => [r.province, r.city].filter(Boolean).join(' ') || '—' },
+            { title: t('customers.paidOrders'), align: 'right', dataIndex: 'paidOrders' },
+            { title: t('customers.totalSpent'), align: 'right', render: (_, r) => money(r.totalSpentFen) },
+            { title: t('customers.lastPaid'), render: (_, r) => date(r.lastPaidAt) },
+            { title: t('customers.rfm'), render: (_, r) => <RfmTag value={r.rfmClass} /> },
+            { title: t('customers.lifecycle'), render: (_, r) => <LifecycleTag value={r.lifecycle} /> },
+          ]}
+        />
+      </Card>
+    </>
+  );
+}

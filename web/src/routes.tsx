@@ -1,0 +1,56 @@
+import { lazy, Suspense } from 'react';
+import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import { Loading } from './components/Status';
+import { Shell } from './layout/Shell';
+import { LoginPage } from './pages/Login';
+import { useSession } from './session';
+
+// One chunk per page: the first screen loads only what it shows.
+const Dashboard = lazy(() => import('./pages/Dashboard'));
+const CustomerList = lazy(() => import('./pages/customers/CustomerList'));
+const CustomerDetail = lazy(() => import('./pages/customers/CustomerDetail'));
+const Segments = lazy(() => import('./pages/segments/Segments'));
+const SegmentEditor = lazy(() => import('./pages/segments/SegmentEditor'));
+const Members = lazy(() => import('./pages/Members'));
+const Points = lazy(() => import('./pages/Points'));
+const Coupons = lazy(() => import('./pages/Coupons'));
+const Imports = lazy(() => import('./pages/Imports'));
+const Analytics = lazy(() => import('./pages/Analytics'));
+const Settings = lazy(() => import('./pages/Settings'));
+const Upcoming = lazy(() => import('./pages/Upcoming'));
+
+function RequireLogin({ children }: { children: React.ReactNode }) {
+  const { me, checking } = useSession();
+  const location = useLocation();
+  if (checking) return <div style={{ padding: 48 }}><Loading /></div>;
+  if (!me) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  return <>{children}</>;
+}
+
+export function AppRoutes() {
+  return (
+    <Suspense fallback={<Loading />}>
+      <Routes>
+        <Route path="/login" element={<LoginPage />} />
+        <Route element={<RequireLogin><Shell /></RequireLogin>}>
+          <Route index element={<Dashboard />} />
+          <Route path="customers" element={<CustomerList />} />
+          <Route path="customers/:id" element={<CustomerDetail />} />
+          <Route path="segments" element={<Segments />} />
+          <Route path="segments/new" element={<SegmentEditor />} />
+          <Route path="segments/:id" element={<SegmentEditor />} />
+          <Route path="members" element={<Members />} />
+          <Route path="points" element={<Points />} />
+          <Route path="coupons" element={<Coupons />} />
+          <Route path="campaigns" element={<Upcoming area="campaigns" />} />
+          <Route path="automations" element={<Upcoming area="automations" />} />
+          <Route path="tasks" element={<Upcoming area="tasks" />} />
+          <Route path="analytics" element={<Analytics />} />
+          <Route path="imports" element={<Imports />} />
+          <Route path="settings" element={<Settings />} />
+          <Route path="*" element={<Navigate to="/" replace />} />
+        </Route>
+      </Routes>
+    </Suspense>
+  );
+}

@@ -1,0 +1,58 @@
+import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
+import { api, UNAUTHORIZED_EVENT } from './api';
+import { setDisplayZone } from './format';
+
+export interface Me {
+  user: { id: string; login: string; name: string; role: string };
+  workspace: { id: string; name: string; timezone: string };
+}
+
+interface SessionValue {
+  me: Me | null;
+  /** True until the first /auth/me answer. */
+  checking: boolean;
+  login(login: string, password: string): Promise<void>;
+  logout(): Promise<void>;
+}
+
+const SessionContext = createContext<SessionValue | null>(null);
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [me, setMe] = useState<Me | null>(null);
+  const [checking, setChecking] = useState(true);
+  const accept = useCallback((m: Me | null) => {
+    if (m) setDisplayZone(m.workspace.timezone);
+    setMe(m);
+  }, []);
+  useEffect(() => {
+    api<Me>('/auth/me').then(accept, () => accept(null)).finally(() => setChecking(false));
+    const onUnauthorized = () => setMe(null);
+    window.addEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
+    return () => window.removeEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
+  }, [accept]);
+  const login = useCallback(async (loginName: string, password: string) => {
+    accept(await api<Me>('/auth/login', { body: { login: loginName, password } }));
+  }, [accept]);
+  const logout = useCallback(async () => {
+    await api('/auth/logout', { method: 'POST' }).catch(() => undefined);
+    setMe(null);
+  }, []);
+  return <SessionContext.Provider value={{ me, checking, login, logout }}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionValue {
+  const v = useContext(SessionContext);
+  if (!v) throw new Error('useSession outside SessionProvider');
+  return v;
+}
+
+/** The logged-in user (pages behind the login only). */
+export function useMe(): Me {
+  const { me } = useSession();
+  if (!me) throw new Error('not logged in');
+  return me;
+}
+
+export function canSeePii(role: string): boolean {
+  return role === 'owner' || role === 'admin';
+}
