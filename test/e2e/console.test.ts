@@ -32,9 +32,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(LOGIN) });
     return res.headers.get('set-cookie')!.split(';')[0]!;
   }
-  async function newPage(lang: 'zh-CN' | 'en' = 'zh-CN'): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: lang });
-    if (lang === 'en') await ctx.addInitScript(() => localStorage.setItem('huike.lang', 'en'));
+  async function newPage(): Promise<Page> {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
     const page = await ctx.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

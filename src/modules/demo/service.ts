@@ -11,6 +11,7 @@ import { recomputeRfm } from '../segments/rfm.js';
 import { enqueue } from '../../jobs/queue.js';
 import { JOB } from '../../jobs/kinds.js';
 import { evaluateUpgrades } from '../membership/service.js';
+import { seedDemoMarketing } from './marketing.js';
 
 export interface DemoSummary {
   customers: number;
@@ -60,6 +61,7 @@ export async function loadDemo(
   // Order points: earned in the background by the worker (one ledger entry per order).
   await enqueue(ctx.db.kysely, { workspaceId, kind: JOB.points, dedupeKey: 'demo' }, nowIso(ctx));
   await evaluateUpgrades(ctx, workspaceId);
+  await seedDemoMarketing(ctx, workspaceId);
   opts.onProgress?.(total, total);
   return { customers: total, orders, stores: [tmall.name, douyin.name] };
 }

@@ -24,6 +24,8 @@ interface Props {
   fields: FieldInfo[];
   tagNames: string[];
   groupNames: string[];
+  /** Campaign labels seen in orders ("双11 2026"), offered for order conditions. */
+  activities: string[];
   onChange(root: GroupNode): void;
 }
 
@@ -99,7 +101,7 @@ function ConditionEditor({ node, ...p }: Props & { node: CondNode }) {
       {field?.type === 'orders' && (
         <Space wrap size={4}>
           <Select mode="tags" size="middle" style={{ minWidth: 150 }} placeholder={t('segments.where.category')} value={node.where?.category ?? []} onChange={(v) => set({ ...node, where: { ...node.where, category: v } })} />
-          <Select mode="tags" style={{ minWidth: 150 }} placeholder={t('segments.where.activity')} value={node.where?.activity ?? []} options={['双11', '双12', '618', '年货节', '38女王节'].map((a) => ({ value: a }))} onChange={(v) => set({ ...node, where: { ...node.where, activity: v } })} />
+          <Select mode="tags" style={{ minWidth: 150 }} placeholder={t('segments.where.activity')} value={node.where?.activity ?? []} options={p.activities.map((a) => ({ value: a }))} onChange={(v) => set({ ...node, where: { ...node.where, activity: v } })} />
           <DatePicker.RangePicker
             value={node.where?.from && node.where?.to ? [dayjs(node.where.from), dayjs(node.where.to)] : null}
             onChange={(r) => set({ ...node, where: { ...node.where, from: r?.[0]?.format('YYYY-MM-DD'), to: r?.[1]?.format('YYYY-MM-DD') } })}

@@ -1,7 +1,8 @@
 import { Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
 
-const RFM_COLORS: Record<string, string> = { 重要价值: 'volcano', 重要发展: 'orange', 重要保持: 'gold', 重要挽留: 'magenta', 一般价值: 'blue', 一般发展: 'cyan', 一般保持: 'geekblue', 一般挽留: 'default' };
+// i18n-ignore: RFM class names are values stored in the data.
+const RFM_COLORS: Record<string, string> = { 重要价值: 'volcano', 重要发展: 'orange', 重要保持: 'gold', 重要挽留: 'magenta', 一般价值: 'blue', 一般发展: 'cyan', 一般保持: 'geekblue', 一般挽留: 'default' }; // i18n-ignore
 const LIFECYCLE_COLORS: Record<string, string> = { prospect: 'default', new: 'green', growing: 'cyan', mature: 'blue', dormant: 'orange', churned: 'red' };
 
 /** RFM class as a coloured tag, in the UI language. */

@@ -1,5 +1,5 @@
 import { InboxOutlined, UploadOutlined } from '@ant-design/icons';
-import { Alert, App, AutoComplete, Button, Card, Col, Form, Progress, Row, Select, Space, Table, Tag, Typography, Upload } from 'antd';
+import { Alert, App, AutoComplete, Button, Card, Col, Form, Progress, Row, Select, Space, Table, Tag, Tooltip, Typography, Upload } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
@@ -35,8 +35,8 @@ async function csvHeaders(file: File): Promise<string[]> {
 /** A first guess of which column holds which field, from common header words. */
 function guessMapping(headers: string[]): Record<string, string> {
   const hints: Record<string, RegExp> = {
-    externalId: /order.?(no|id|number)|订单号|订单编号/i, createdAt: /^date$|created|下单时间|创建时间|日期/i, status: /status|state|状态/i, paid: /amount|paid|total|实付|金额/i,
-    buyerNick: /customer|nick|昵称|买家/i, buyerPhone: /mobile|phone|手机|电话/i, itemTitle: /product|title|item|商品/i, itemCategory: /category|类目/i, itemQuantity: /qty|quantity|数量/i, province: /province|省/i, city: /city|市/i,
+    externalId: /order.?(no|id|number)|订单号|订单编号/i, createdAt: /^date$|created|下单时间|创建时间|日期/i, status: /status|state|状态/i, paid: /amount|paid|total|实付|金额/i, // i18n-ignore: header words of exports
+    buyerNick: /customer|nick|昵称|买家/i, buyerPhone: /mobile|phone|手机|电话/i, itemTitle: /product|title|item|商品/i, itemCategory: /category|类目/i, itemQuantity: /qty|quantity|数量/i, province: /province|省/i, city: /city|市/i, // i18n-ignore: header words of exports
   };
   const m: Record<string, string> = {};
   for (const [f, re] of Object.entries(hints)) {
@@ -106,7 +106,7 @@ export default function Imports() {
     <>
       <PageHeader title={t('menu.imports')} subtitle={t('imports.subtitle')} />
       <Row gutter={16}>
-        <Col xs={24} xl={10}>
+        <Col xs={24} xl={9}>
           <Card size="small" title={t('imports.newImport')}>
             <Form form={form} layout="vertical" initialValues={{ format: 'taobao' }}>
               <Form.Item name="format" label={t('imports.format')}>
@@ -151,7 +151,7 @@ export default function Imports() {
             </Form>
           </Card>
         </Col>
-        <Col xs={24} xl={14}>
+        <Col xs={24} xl={15}>
           <Card size="small" title={t('imports.history')}>
             {runs.error && <ErrorBox error={runs.error} onRetry={runs.reload} />}
             <Table<ImportRun>
@@ -162,6 +162,8 @@ export default function Imports() {
               pagination={{ pageSize: 10, hideOnSinglePage: true }}
               locale={{ emptyText: <EmptyState title={t('imports.noRuns')} hint={t('imports.noRunsHint')} /> }}
               data-testid="import-runs"
+              className="nowrap-table"
+              scroll={{ x: 'max-content' }}
               columns={[
                 { title: t('imports.file'), render: (_, r) => <div><Typography.Text ellipsis style={{ maxWidth: 200 }}>{r.fileName}</Typography.Text><div className="kpi-foot" style={{ marginTop: 0 }}>{storeName(r.storeId)} · {t(`imports.formats.${r.format}`, r.format)}</div></div> },
                 {
@@ -170,7 +172,9 @@ export default function Imports() {
                     ACTIVE.has(r.status) ? (
                       <Progress percent={Math.round(r.progress * 100)} size="small" status="active" style={{ width: 120 }} />
                     ) : (
-                      <Tag color={r.status === 'done' ? 'green' : r.status === 'failed' || r.status === 'interrupted' ? 'red' : 'default'} data-testid="import-status">{t(`imports.status.${r.status}`, r.status)}</Tag>
+                      <Tooltip title={r.message}>
+                        <Tag color={r.status === 'done' ? 'green' : r.status === 'failed' || r.status === 'interrupted' ? 'red' : 'default'} data-testid="import-status">{t(`imports.status.${r.status}`, r.status)}</Tag>
+                      </Tooltip>
                     ),
                 },
                 { title: t('imports.rows'), align: 'right', render: (_, r) => count(r.rowsRead) },
@@ -179,7 +183,6 @@ export default function Imports() {
                 { title: t('imports.rejected'), align: 'right', render: (_, r) => (r.rowsRejected > 0 ? <a href={`/api/v1/imports/${r.id}/errors.csv`}>{count(r.rowsRejected)} ↓</a> : 0) },
                 { title: t('imports.startedAt'), render: (_, r) => dateTime(r.startedAt) },
               ]}
-              expandable={{ rowExpandable: (r) => Boolean(r.message), expandedRowRender: (r) => <Typography.Text type={r.status === 'failed' ? 'danger' : 'secondary'}>{r.message}</Typography.Text> }}
             />
           </Card>
         </Col>

@@ -89,7 +89,7 @@ export default function Members() {
             {
               title: t('members.benefits'),
               render: (_, r) => (
-                <Space size={4} wrap>
+                <Space size={4} wrap style={{ maxWidth: 340 }}>
                   {r.benefits.discountPercent < 100 && <Tag color="volcano">{t('members.discountTag', { n: r.benefits.discountPercent / 10 })}</Tag>}
                   {r.benefits.fullReduction.map((f) => <Tag key={f.minFen} color="orange">{t('members.fullReduction', { min: f.minFen / 100, off: f.offFen / 100 })}</Tag>)}
                   <Tag>{t('members.returnDays', { n: r.benefits.returnWindowDays })}</Tag>

@@ -32,7 +32,7 @@ export default function Points() {
       xAxis: { type: 'category', data: rows.map((r) => r.expiresIn) },
       yAxis: { type: 'value' },
       series: [
-        { name: t('points.spendable'), type: 'bar', stack: 'p', data: rows.map((r) => r.spendable) },
+        { name: t('points.spendable'), type: 'bar', stack: 'p', barMaxWidth: 48, data: rows.map((r) => r.spendable) },
         { name: t('points.pending'), type: 'bar', stack: 'p', data: rows.map((r) => r.pending) },
       ],
     };

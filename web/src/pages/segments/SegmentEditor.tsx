@@ -22,6 +22,8 @@ export default function SegmentEditor() {
   const fields = useApi<{ fields: FieldInfo[] }>('/segments/fields');
   const tags = useApi<Items<{ name: string }>>('/tags');
   const groups = useApi<Items<{ name: string }>>('/groups');
+  const all = useApi<Items<Segment>>('/segments');
+  const activities = (all.data?.items ?? []).filter((s) => s.id.startsWith('sys:activity:')).map((s) => s.id.slice('sys:activity:'.length));
   const segment = useApi<Segment & { count: number }>(id ? segmentPath(id) : null);
   const [root, setRoot] = useState<GroupNode | null>(null);
   const [form] = Form.useForm<{ name: string; description?: string }>();
@@ -118,7 +120,7 @@ export default function SegmentEditor() {
             </Form>
           </Card>
           <Card size="small" title={t('segments.conditions')}>
-            <RuleBuilder root={root} fields={fields.data.fields} tagNames={(tags.data?.items ?? []).map((x) => x.name)} groupNames={(groups.data?.items ?? []).map((x) => x.name)} onChange={setRoot} />
+            <RuleBuilder root={root} fields={fields.data.fields} tagNames={(tags.data?.items ?? []).map((x) => x.name)} groupNames={(groups.data?.items ?? []).map((x) => x.name)} activities={activities} onChange={setRoot} />
           </Card>
         </Col>
         <Col xs={24} xl={8}>

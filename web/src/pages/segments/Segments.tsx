@@ -96,10 +96,10 @@ function RfmView() {
     const max = Math.max(1, ...matrix.data.cells.map((c) => c.customers));
     return {
       tooltip: { formatter: (p: { data: [number, number, number, number] }) => `R${p.data[0] + 1} · F${p.data[1] + 1}<br/>${t('segments.rfmCustomers', { n: count(p.data[2]) })}<br/>${money(p.data[3])}` },
-      grid: { left: 70, right: 20, top: 10, bottom: 70 },
+      grid: { left: 70, right: 20, top: 10, bottom: 100 },
       xAxis: { type: 'category', name: t('segments.recency'), nameLocation: 'middle', nameGap: 30, data: [1, 2, 3, 4, 5].map((n) => `R${n}`), splitArea: { show: true } },
       yAxis: { type: 'category', name: t('segments.frequency'), nameLocation: 'middle', nameGap: 45, data: [1, 2, 3, 4, 5].map((n) => `F${n}`), splitArea: { show: true } },
-      visualMap: { min: 0, max, calculable: true, orient: 'horizontal', left: 'center', bottom: 0, inRange: { color: ['#fff7e6', '#ffbb96', '#fa541c', '#ad2102'] } },
+      visualMap: { dimension: 2, min: 0, max, calculable: true, orient: 'horizontal', left: 'center', bottom: 0, inRange: { color: ['#fff7e6', '#ffbb96', '#fa541c', '#ad2102'] } },
       series: [{ type: 'heatmap', data: matrix.data.cells.map((c) => [c.r - 1, c.f - 1, c.customers, c.spentFen]), label: { show: true, formatter: (p: { data: number[] }) => count(p.data[2]) } }],
     };
   }, [matrix.data, t]);
@@ -136,7 +136,7 @@ function RfmView() {
             size="small"
             rowKey="key"
             pagination={false}
-            dataSource={summary.data.rfmClass.filter((r) => r.key !== 'none')}
+            dataSource={summary.data.rfmClass.filter((r) => r.key !== 'none').sort((a, b) => b.spentFen - a.spentFen)}
             columns={[
               { title: t('segments.rfmClass'), dataIndex: 'key', render: (k: string) => t(`rfm.class.${k}`, k) },
               { title: t('segments.rfmCustomersAxis'), dataIndex: 'customers', align: 'right', render: (n: number) => count(n) },

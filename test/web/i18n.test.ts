@@ -1,0 +1,47 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { en } from '../../web/src/i18n/en.js';
+import { zhCN } from '../../web/src/i18n/zh-CN.js';
+import { ROOT } from '../support/processes.js';
+
+function keys(o: unknown, prefix = ''): string[] {
+  return Object.entries(o as Record<string, unknown>).flatMap(([k, v]) => (typeof v === 'object' && v !== null ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
+}
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? sources(p) : /\.tsx?$/.test(f) ? [p] : [];
+  });
+}
+
+describe('console messages', () => {
+  const zh = new Set(keys(zhCN));
+  it('Chinese and English have the same keys, none empty where Chinese has text', () => {
+    expect(keys(en).sort()).toEqual([...zh].sort());
+    const empty = keys(en).filter((k) => k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], en) === '');
+    expect(empty).toEqual(['segments.people']); // "355 人" reads "355" in English
+  });
+
+  it('every literal key the pages use exists', () => {
+    const used = new Set<string>();
+    for (const f of sources(join(ROOT, 'web', 'src'))) {
+      for (const m of readFileSync(f, 'utf8').matchAll(/\bt\('([\w.-]+)'/g)) used.add(m[1]!);
+    }
+    expect(used.size).toBeGreaterThan(200);
+    expect([...used].filter((k) => !zh.has(k))).toEqual([]);
+  });
+
+  it('no Chinese text is written into a component: it all comes through the messages', () => {
+    const offenders: string[] = [];
+    for (const f of sources(join(ROOT, 'web', 'src'))) {
+      if (f.includes(`${join('src', 'i18n')}`)) continue;
+      readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
+        if (line.includes('i18n-ignore')) return; // values of the data (RFM class names, export headers), not UI text
+        const code = line.replace(/\/\/.*$/, '').replace(/\/\*.*?\*\//g, '');
+        if (/[\u4e00-\u9fff]/.test(code) && !/'中文'/.test(code)) offenders.push(`${f.slice(ROOT.length)}:${i + 1}`);
+      });
+    }
+    expect(offenders).toEqual([]);
+  });
+});
