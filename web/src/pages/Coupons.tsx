@@ -25,7 +25,7 @@ export function describeCoupon(t: TFunction, r: Rules): string {
     case 'new_member':
     case 'birthday':
     case 'member':
-      return t('coupons.rule.spendOff', { min: y(r.minFen), off: y(r.offFen) });
+      return r.minFen ? t('coupons.rule.spendOff', { min: y(r.minFen), off: y(r.offFen) }) : t('coupons.rule.cash', { off: y(r.offFen) });
     case 'discount':
       return t('coupons.rule.discount', { n: (r.percent ?? 100) / 10 }) + (r.capFen ? t('coupons.rule.cap', { cap: y(r.capFen) }) : '');
     case 'free_shipping':
