@@ -7,6 +7,7 @@ import { points } from './migrations/0004_points.js';
 import { tiers } from './migrations/0005_tiers.js';
 import { coupons } from './migrations/0006_coupons.js';
 import { rewards } from './migrations/0007_rewards.js';
+import { couponCodes } from './migrations/0008_coupon_codes.js';
 
 /** One migration set for both dialects; each migration is told which dialect it runs on. */
 function migrations(db: Db): Record<string, Migration> {
@@ -18,6 +19,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0005_tiers': tiers(db.dialect),
     '0006_coupons': coupons(db.dialect),
     '0007_rewards': rewards(db.dialect),
+    '0008_coupon_codes': couponCodes,
   };
 }
 

@@ -125,6 +125,7 @@ export interface OrdersTable {
   seller_note: string | null;
   source: string | null;
   activity: string | null;
+  coupon_code: ColumnType<string | null, string | null | undefined, string | null>;
   title: string | null;
   item_count: number | null;
   raw: Json;

@@ -89,6 +89,25 @@ describeBothDatabases('coupons', (env) => {
     expect(report.find((r) => r.name === '满100减20')).toMatchObject({ issued: 10, used: 1, revenueFen: 15000, discountFen: 2000 });
   });
 
+  it('an order that carries a coupon code uses that very coupon, even below its threshold; another code uses nothing', async () => {
+    const e = env();
+    const t = await createTemplate(e.ctx, e.workspaceId, { name: '直播间专享码', rules: { kind: 'spend_off', minFen: 100_000, offFen: 3000 }, validity: { days: 30 } });
+    const [a, b] = [ids[30]!, ids[31]!];
+    const ca = await issueCoupon(e.ctx, e.workspaceId, { templateId: t.id, customerId: a, key: 'code-a', source: 'manual' });
+    await issueCoupon(e.ctx, e.workspaceId, { templateId: t.id, customerId: b, key: 'code-b', source: 'manual' });
+    const nickOf = async (id: string) => (await e.db.kysely.selectFrom('customers').select('display_name').where('id', '=', id).executeTakeFirstOrThrow()).display_name;
+    const buyer = async (id: string) => ({ nick: await nickOf(id), externalId: null, email: null, phone: null, name: null });
+    const records = [
+      orderRecord({ externalId: 'code-1', createdAt: '2026-11-24T02:00:00.000Z', paidFen: 6000, discountFen: 3000, couponCode: ` ${ca.code.toLowerCase()} `, buyer: await buyer(a) }),
+      orderRecord({ externalId: 'code-2', createdAt: '2026-11-24T03:00:00.000Z', paidFen: 6000, couponCode: 'SOMEONE-ELSES', buyer: await buyer(b) }),
+    ];
+    await e.db.kysely.transaction().execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
+    await matchCouponUses(e.ctx, e.workspaceId);
+    const of = async (id: string) => (await customerCoupons(e.ctx, e.workspaceId, id)).find((c) => c.name === '直播间专享码')!;
+    expect(await of(a)).toMatchObject({ status: 'used', discountFen: 3000 });
+    expect((await of(b)).status).toBe('issued');
+  });
+
   it('coupons about to expire are listed for reminders, then closed when they expire', async () => {
     const e = env();
     e.setNow('2026-12-18T04:00:00.000Z');

@@ -36,6 +36,7 @@ describeBothDatabases('other export formats', (env) => {
     expect([run.rows_read, run.orders_created, run.rows_rejected, run.customers_created]).toEqual([4, 3, 0, 2]);
     const k = ctx.db.kysely;
     const orders = await k.selectFrom('orders').selectAll().where('workspace_id', '=', workspaceId).where('store_id', '=', store.id).orderBy('external_id').execute();
+    expect(orders[0]!.coupon_code).toBe('WELCOME10');
     expect(orders.map((o) => [o.external_id, o.status, o.paid_fen, o.item_count])).toEqual([
       ['#1001', 'shipped', 30000, 3],
       ['#1002', 'created', 0, 1],

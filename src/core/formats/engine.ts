@@ -228,6 +228,7 @@ export class ExportReader {
       sellerNote: v.sellerNote ?? null,
       source: v.source ?? null,
       activity: v.activity ?? null,
+      couponCode: v.couponCode?.trim() || null,
       title: v.title ?? items?.[0]?.title ?? null,
       itemCount: itemCount ?? (items ? items.reduce((s, it) => s + it.quantity, 0) : null),
       acceptsMarketing: v.acceptsMarketing !== undefined ? parseBoolean(v.acceptsMarketing) : null,

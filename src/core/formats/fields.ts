@@ -30,6 +30,7 @@ export const ORDER_FIELDS = [
   'sellerNote',
   'source',
   'activity',
+  'couponCode',
   'title',
   'itemCount',
   'acceptsMarketing',

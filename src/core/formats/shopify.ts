@@ -39,7 +39,7 @@ export const shopifyOrders: FormatSpec = {
     buyerName: ['Billing Name'],
     sellerNote: ['Notes'],
     source: ['Source'],
-    activity: ['Discount Code'],
+    couponCode: ['Discount Code'],
     buyerId: ['Customer ID', 'Customer Id'],
   },
 };

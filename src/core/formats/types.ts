@@ -48,6 +48,8 @@ export interface OrderRecord {
   sellerNote: string | null;
   source: string | null;
   activity: string | null;
+  /** A coupon or discount code the buyer used, when the export carries one. */
+  couponCode?: string | null;
   title: string | null;
   itemCount: number | null;
   acceptsMarketing: boolean | null;

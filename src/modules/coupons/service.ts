@@ -150,7 +150,7 @@ export async function matchCouponUses(ctx: AppContext, ws: string): Promise<numb
   const open = await k
     .selectFrom('coupons as c')
     .innerJoin('coupon_templates as t', (j) => j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.id', '=', 'c.template_id'))
-    .select(['c.id', 'c.customer_id', 'c.valid_from', 'c.valid_to', 'c.value_fen', 't.rules'])
+    .select(['c.id', 'c.customer_id', 'c.code', 'c.valid_from', 'c.valid_to', 'c.value_fen', 't.rules'])
     .where('c.workspace_id', '=', ws)
     .where('c.status', '=', 'issued')
     .execute();
@@ -162,7 +162,7 @@ export async function matchCouponUses(ctx: AppContext, ws: string): Promise<numb
     const orders = await k
       .selectFrom('orders as o')
       .leftJoin('coupons as u', (j) => j.onRef('u.workspace_id', '=', 'o.workspace_id').onRef('u.order_id', '=', 'o.id'))
-      .select(['o.id', 'o.status', 'o.paid_at', 'o.paid_fen', 'o.refunded_fen', 'o.goods_fen', 'o.shipping_fen'])
+      .select(['o.id', 'o.status', 'o.paid_at', 'o.paid_fen', 'o.refunded_fen', 'o.goods_fen', 'o.shipping_fen', 'o.discount_fen', 'o.coupon_code'])
       .where('o.workspace_id', '=', ws)
       .where('o.customer_id', '=', customerId)
       .where('u.id', 'is', null)
@@ -172,7 +172,11 @@ export async function matchCouponUses(ctx: AppContext, ws: string): Promise<numb
     for (const o of orders) {
       if (!o.paid_at || !countsAsPurchase({ status: o.status as OrderStatus, paidAt: o.paid_at, paidFen: o.paid_fen, refundedFen: o.refunded_fen })) continue;
       let best: { c: (typeof open)[number]; value: number } | null = null;
-      for (const c of left) {
+      // An order that names the coupon's code used that coupon: the platform accepted it, and the
+      // discount it gave is the export's discount amount when there is one.
+      const named = o.coupon_code ? left.find((c) => c.code.toUpperCase() === o.coupon_code!.trim().toUpperCase()) : undefined;
+      if (named) best = { c: named, value: named.value_fen ?? (o.discount_fen > 0 ? o.discount_fen : couponValue(readJson<CouponRules>(named.rules), o.goods_fen, o.shipping_fen)) };
+      for (const c of named ? [] : left) {
         const rules = readJson<CouponRules>(c.rules);
         if (!qualifies(rules, { from: c.valid_from, to: c.valid_to }, o.paid_at, o.goods_fen)) continue;
         const value = c.value_fen ?? couponValue(rules, o.goods_fen, o.shipping_fen);

@@ -97,6 +97,7 @@ function orderColumns(o: OrderRecord) {
     seller_note: o.sellerNote,
     source: o.source,
     activity: o.activity,
+    coupon_code: o.couponCode ?? null,
     title: o.title,
     item_count: o.itemCount,
     raw: writeJson(o.raw),

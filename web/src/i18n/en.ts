@@ -1,4 +1,4 @@
-import type { Messages } from './zh-CN';
+import type { Messages } from './zh-CN.js';
 
 /** English. Typed against the Chinese messages, so a missing or extra key does not compile. */
 export const en: Messages = {
@@ -93,7 +93,7 @@ export const en: Messages = {
     file: 'File', dropHere: 'Click or drop a file here', fileHint: 'CSV (GBK or UTF-8) or XLSX', chooseFile: 'Choose a file first', start: 'Start import', started: 'Import started; progress refreshes by itself',
     formats: { taobao: 'Taobao/Tmall order report', 'taobao-items': 'Taobao/Tmall item report', shopify: 'Shopify orders', douyin: 'Douyin shop orders', jd: 'JD orders', generic: 'Other spreadsheet (map columns)' },
     mapping: 'Column mapping', mappingNeedsCsv: 'Choose a CSV file to map its columns to fields here', notInFile: 'not in the file', defaultStatus: 'Status of every order',
-    fields: { externalId: 'Order number', createdAt: 'Order time', status: 'Status', paid: 'Amount paid', paidAt: 'Payment time', buyerNick: 'Buyer nick', buyerPhone: 'Phone', buyerName: 'Name', buyerEmail: 'Email', province: 'Province', city: 'City', address: 'Address', itemTitle: 'Product', itemCategory: 'Category', itemQuantity: 'Quantity', itemPrice: 'Unit price', refund: 'Refunded amount' },
+    fields: { externalId: 'Order number', createdAt: 'Order time', status: 'Status', paid: 'Amount paid', paidAt: 'Payment time', buyerNick: 'Buyer nick', buyerPhone: 'Phone', buyerName: 'Name', buyerEmail: 'Email', province: 'Province', city: 'City', address: 'Address', itemTitle: 'Product', itemCategory: 'Category', itemQuantity: 'Quantity', itemPrice: 'Unit price', refund: 'Refunded amount', couponCode: 'Coupon code' },
     history: 'Imports', noRuns: 'Nothing imported yet', noRunsHint: 'Choose a file on the left to start', statusCol: 'Status', rows: 'Rows', ordersNew: 'Orders new/updated', customersNew: 'New customers', rejected: 'Rejected rows', startedAt: 'Started',
     status: { queued: 'Queued', running: 'Running', done: 'Done', failed: 'Failed', interrupted: 'Interrupted' },
   },

@@ -91,7 +91,7 @@ export const zhCN = {
     file: '文件', dropHere: '点击或拖入文件', fileHint: 'CSV（GBK 或 UTF-8）或 XLSX', chooseFile: '请先选择文件', start: '开始导入', started: '已开始导入，进度会自动刷新',
     formats: { taobao: '淘宝/天猫 订单报表', 'taobao-items': '淘宝/天猫 宝贝报表', shopify: 'Shopify 订单', douyin: '抖店 订单', jd: '京东 订单', generic: '其他表格（自定义列）' },
     mapping: '列对应', mappingNeedsCsv: '选择 CSV 文件后在这里把列对应到字段', notInFile: '文件中没有', defaultStatus: '所有订单的状态',
-    fields: { externalId: '订单号', createdAt: '下单时间', status: '订单状态', paid: '实付金额', paidAt: '付款时间', buyerNick: '买家昵称', buyerPhone: '手机', buyerName: '姓名', buyerEmail: '邮箱', province: '省份', city: '城市', address: '地址', itemTitle: '商品名称', itemCategory: '类目', itemQuantity: '数量', itemPrice: '单价', refund: '退款金额' },
+    fields: { externalId: '订单号', createdAt: '下单时间', status: '订单状态', paid: '实付金额', paidAt: '付款时间', buyerNick: '买家昵称', buyerPhone: '手机', buyerName: '姓名', buyerEmail: '邮箱', province: '省份', city: '城市', address: '地址', itemTitle: '商品名称', itemCategory: '类目', itemQuantity: '数量', itemPrice: '单价', refund: '退款金额', couponCode: '优惠券码' },
     history: '导入记录', noRuns: '还没有导入过', noRunsHint: '左侧选择文件开始第一次导入', statusCol: '状态', rows: '行数', ordersNew: '新增/更新订单', customersNew: '新客户', rejected: '出错行', startedAt: '开始时间',
     status: { queued: '排队中', running: '导入中', done: '完成', failed: '失败', interrupted: '已中断' },
   },

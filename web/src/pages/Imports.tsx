@@ -11,7 +11,7 @@ import type { ImportRun, Items, Store } from '../types';
 
 const FORMATS = ['taobao', 'taobao-items', 'shopify', 'douyin', 'jd', 'generic'] as const;
 /** Fields a generic file can fill; the first three are needed. */
-const MAP_FIELDS = ['externalId', 'createdAt', 'status', 'paid', 'paidAt', 'buyerNick', 'buyerPhone', 'buyerName', 'buyerEmail', 'province', 'city', 'address', 'itemTitle', 'itemCategory', 'itemQuantity', 'itemPrice', 'refund'] as const;
+const MAP_FIELDS = ['externalId', 'createdAt', 'status', 'paid', 'paidAt', 'buyerNick', 'buyerPhone', 'buyerName', 'buyerEmail', 'province', 'city', 'address', 'itemTitle', 'itemCategory', 'itemQuantity', 'itemPrice', 'refund', 'couponCode'] as const;
 const ORDER_STATUSES = ['created', 'paid', 'shipped', 'signed', 'completed', 'closed', 'refunded'];
 const ACTIVE = new Set(['queued', 'running']);
 
