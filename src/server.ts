@@ -24,6 +24,7 @@ import { pointsRoutes } from './modules/points/routes.js';
 import { membershipRoutes } from './modules/membership/routes.js';
 import { couponRoutes } from './modules/coupons/routes.js';
 import { analyticsRoutes } from './modules/analytics/routes.js';
+import { feedbackRoutes } from './modules/feedback/routes.js';
 
 const STATUS: Record<ErrorCode, number> = { invalid: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409 };
 const PUBLIC = new Set(['/api/v1/health', '/api/v1/auth/login']);
@@ -129,6 +130,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(membershipRoutes, moduleOpts);
   await app.register(couponRoutes, moduleOpts);
   await app.register(analyticsRoutes, moduleOpts);
+  await app.register(feedbackRoutes, moduleOpts);
 
   if (hasConsole) {
     // Hashed file names under assets/ never change content: cache them for a year.

@@ -39,6 +39,10 @@ export const tierSettingsSchema = z
     tiers: z.array(tierSchema).min(1).max(10),
     /** Growth value per yuan paid (net of refunds). */
     growthPerYuan: z.number().min(0).max(100).default(1),
+    /** Growth per yuan multiplied for chosen categories ("女装" also covers "女装/大衣"); the first match counts. */
+    growthMultipliers: z.array(z.object({ category: z.string().trim().min(1).max(100), multiplier: z.number().min(0).max(20) }).strict()).max(50).default([]),
+    /** Growth value a photo review adds. */
+    photoReviewGrowth: z.number().int().min(0).max(100_000).default(50),
     maxDowngrade: z.number().int().min(0).max(9).default(1),
   })
   .strict()
@@ -92,6 +96,25 @@ export interface TierMetrics {
 
 export function growthFor(totalSpentFen: number, perYuan: number): number {
   return Math.max(0, Math.floor((totalSpentFen / 100) * perYuan));
+}
+
+/** The multiplier of a category under the rules: the first rule naming it or one of its parents. */
+export function multiplierFor(category: string | null, rules: TierSettings['growthMultipliers']): number {
+  if (!category) return 1;
+  const hit = rules.find((r) => category === r.category || category.startsWith(`${r.category}/`));
+  return hit ? hit.multiplier : 1;
+}
+
+/**
+ * Growth value (成长值): per yuan paid net of refunds, with the spend in multiplied categories
+ * counted at their multiplier, plus bonus entries (photo reviews, adjustments). Never negative.
+ */
+export function growthValue(
+  settings: Pick<TierSettings, 'growthPerYuan' | 'growthMultipliers'>,
+  m: { totalSpentFen: number; categorySpend?: readonly { category: string | null; fen: number }[]; bonus?: number },
+): number {
+  const extraFen = (m.categorySpend ?? []).reduce((a, c) => a + c.fen * (multiplierFor(c.category, settings.growthMultipliers) - 1), 0);
+  return Math.max(0, growthFor(m.totalSpentFen + extraFen, settings.growthPerYuan) + (m.bonus ?? 0));
 }
 
 /** The highest tier (index) whose any threshold the metrics meet. */

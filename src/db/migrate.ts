@@ -8,6 +8,7 @@ import { tiers } from './migrations/0005_tiers.js';
 import { coupons } from './migrations/0006_coupons.js';
 import { rewards } from './migrations/0007_rewards.js';
 import { couponCodes } from './migrations/0008_coupon_codes.js';
+import { reviewsGrowth } from './migrations/0009_reviews_growth.js';
 
 /** One migration set for both dialects; each migration is told which dialect it runs on. */
 function migrations(db: Db): Record<string, Migration> {
@@ -20,6 +21,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0006_coupons': coupons(db.dialect),
     '0007_rewards': rewards(db.dialect),
     '0008_coupon_codes': couponCodes,
+    '0009_reviews_growth': reviewsGrowth(db.dialect),
   };
 }
 

@@ -370,6 +370,29 @@ export interface MemberTiersTable {
   updated_at: Timestamp;
 }
 
+export interface ReviewsTable {
+  workspace_id: string;
+  id: string;
+  customer_id: string;
+  order_id: string | null;
+  rating: string;
+  has_photo: number;
+  body: string | null;
+  reviewed_at: Timestamp;
+  created_at: Timestamp;
+}
+
+export interface GrowthEntriesTable {
+  workspace_id: string;
+  id: string;
+  customer_id: string;
+  points: number;
+  source: string;
+  reason: string | null;
+  idempotency_key: string;
+  created_at: Timestamp;
+}
+
 export interface TierHistoryTable {
   workspace_id: string;
   id: string;
@@ -444,6 +467,8 @@ export interface Database {
   coupon_templates: CouponTemplatesTable;
   coupons: CouponsTable;
   member_tiers: MemberTiersTable;
+  reviews: ReviewsTable;
+  growth_entries: GrowthEntriesTable;
   tier_history: TierHistoryTable;
   points_accounts: PointsAccountsTable;
   points_entries: PointsEntriesTable;

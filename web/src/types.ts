@@ -44,6 +44,8 @@ export interface Tier {
 export interface TierSettings {
   tiers: Tier[];
   growthPerYuan: number;
+  growthMultipliers: { category: string; multiplier: number }[];
+  photoReviewGrowth: number;
   maxDowngrade: number;
 }
 

@@ -22,7 +22,7 @@ const STICKY_FLAGS = ['is_picky', 'is_bad_reviewer', 'is_blacklisted', 'opt_out_
  * table that cascades from customers must be here or below (tags, groups, member tier), or a
  * merge would delete the source's rows with it.
  */
-const OWNED = ['orders', 'customer_identities', 'notes', 'points_entries', 'coupons', 'reward_redemptions', 'tier_history'] as const;
+const OWNED = ['orders', 'customer_identities', 'notes', 'points_entries', 'coupons', 'reward_redemptions', 'tier_history', 'reviews', 'growth_entries'] as const;
 type OwnedTable = (typeof OWNED)[number];
 
 interface Moved {

@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.js';
 import { readJson } from '../../db/json.js';
+import { customerReviews } from '../feedback/service.js';
 import { customerGroups, customerTags, listNotes } from '../tags/service.js';
 
 /**
@@ -66,7 +67,11 @@ const mergeEvents: TimelineSource = async (ctx, ws, id, limit) => {
   });
 };
 
-export const TIMELINE_SOURCES: TimelineSource[] = [orderEvents, noteEvents, tagEvents, groupEvents, mergeEvents];
+const RATING = { good: '好评', neutral: '中评', bad: '差评' } as Record<string, string>;
+const reviewEvents: TimelineSource = async (ctx, ws, id, limit) =>
+  (await customerReviews(ctx, ws, id)).slice(0, limit).map((r) => ({ at: r.reviewedAt, kind: `review.${r.rating}`, title: `${RATING[r.rating] ?? r.rating}${r.hasPhoto ? '（有图）' : ''}`, detail: r.body, ref: { type: 'review', id: r.id } }));
+
+export const TIMELINE_SOURCES: TimelineSource[] = [orderEvents, noteEvents, tagEvents, groupEvents, mergeEvents, reviewEvents];
 
 export async function customerTimeline(ctx: AppContext, workspaceId: string, customerId: string, limit = 100): Promise<TimelineEvent[]> {
   const all = (await Promise.all(TIMELINE_SOURCES.map((s) => s(ctx, workspaceId, customerId, limit)))).flat();

@@ -45,7 +45,7 @@ export const membershipRoutes: ModuleRoutes = async (app, { ctx }) => {
         tags,
         summary: "A member's tier, benefits, staff floor, cycle and history",
         params: idParams,
-        response: { 200: z.object({ tier: tierOut.nullable(), floor: z.string().nullable(), cycleStartedAt: z.string().nullable(), history: z.array(z.object({ from: z.string().nullable(), to: z.string(), reason: z.string(), at: z.string() })) }) },
+        response: { 200: z.object({ tier: tierOut.nullable(), growth: z.number().describe('growth value (成长值) now'), floor: z.string().nullable(), cycleStartedAt: z.string().nullable(), history: z.array(z.object({ from: z.string().nullable(), to: z.string(), reason: z.string(), at: z.string() })) }) },
       },
     },
     async (req) => memberTier(ctx, principalOf(req).workspaceId, req.params.id),

@@ -2,11 +2,12 @@ import { Invalid, NotFound } from '../../core/errors.js';
 import { readSetting, writeSetting } from '../settings.js';
 import { parseInput } from '../../core/validation.js';
 import { newId } from '../../core/ids.js';
-import { afterOrder, afterYear, DEFAULT_TIERS, growthFor, qualifiedRank, tierSettingsSchema, type TierSettings } from '../../core/tiers.js';
+import { afterOrder, afterYear, DEFAULT_TIERS, growthValue, qualifiedRank, tierSettingsSchema, type TierSettings } from '../../core/tiers.js';
+import { orderCountsAsPurchase } from '../customers/stats.js';
 import { DAY_MS } from '../../core/time.js';
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Database } from '../../db/types.js';
-import { nowIso, type AppContext } from '../context.js';
+import { chunks, nowIso, type AppContext } from '../context.js';
 
 export async function getTierSettings(ctx: AppContext, ws: string): Promise<TierSettings> {
   return readSetting(ctx.db.kysely, ws, 'tiers', tierSettingsSchema, DEFAULT_TIERS);
@@ -71,6 +72,52 @@ async function apply(ctx: AppContext, ws: string, s: TierSettings, changes: { ro
   });
 }
 
+/**
+ * Growth value of a page of members: spend (with multiplied categories) and bonus entries. The
+ * category spend is read only when the settings multiply some category.
+ */
+async function pageGrowth(ctx: AppContext, ws: string, s: TierSettings, page: readonly MemberRow[]): Promise<Map<string, number>> {
+  const k = ctx.db.kysely;
+  const ids = page.map((r) => r.customer_id);
+  const bonus = new Map<string, number>();
+  const spend = new Map<string, { category: string | null; fen: number }[]>();
+  for (const part of chunks(ids, 900)) {
+    const rows = await k.selectFrom('growth_entries').select((eb) => ['customer_id', eb.fn.sum<number>('points').as('points')]).where('workspace_id', '=', ws).where('customer_id', 'in', part).groupBy('customer_id').execute();
+    for (const r of rows) bonus.set(r.customer_id, Number(r.points));
+    if (s.growthMultipliers.length === 0) continue;
+    const items = await k
+      .selectFrom('order_items as i')
+      .innerJoin('orders as o', (j) => j.onRef('o.workspace_id', '=', 'i.workspace_id').onRef('o.id', '=', 'i.order_id'))
+      .select((eb) => ['o.customer_id', 'i.category', eb.fn.sum<number>(sql`COALESCE(i.paid_fen, i.price_fen * i.quantity)`).as('fen')])
+      .where('i.workspace_id', '=', ws)
+      .where('o.customer_id', 'in', part)
+      .where(orderCountsAsPurchase)
+      .groupBy(['o.customer_id', 'i.category'])
+      .execute();
+    for (const r of items) spend.set(r.customer_id!, [...(spend.get(r.customer_id!) ?? []), { category: r.category, fen: Number(r.fen) }]);
+  }
+  return new Map(page.map((r) => [r.customer_id, growthValue(s, { totalSpentFen: r.total_spent_fen, categorySpend: spend.get(r.customer_id), bonus: bonus.get(r.customer_id) })]));
+}
+
+/** Growth value added outside spend (a photo review, a staff adjustment), once per key. Returns the points added (0 when the key was used). */
+export async function addGrowth(ctx: AppContext, ws: string, e: { customerId: string; points: number; source: string; reason: string | null; key: string }): Promise<number> {
+  if (!Number.isInteger(e.points) || e.points === 0) throw new Invalid('growth points must be a whole number other than 0');
+  const r = await ctx.db.kysely
+    .insertInto('growth_entries')
+    .values({ workspace_id: ws, id: newId(), customer_id: e.customerId, points: e.points, source: e.source, reason: e.reason, idempotency_key: e.key, created_at: nowIso(ctx) })
+    .onConflict((oc) => oc.columns(['workspace_id', 'idempotency_key']).doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0 ? e.points : 0;
+}
+
+/** A member's growth value now. */
+export async function growthOf(ctx: AppContext, ws: string, customerId: string): Promise<number> {
+  const s = await getTierSettings(ctx, ws);
+  const row = await ctx.db.kysely.selectFrom('customer_stats').select(['customer_id', 'spent_12m_fen', 'total_spent_fen']).where('workspace_id', '=', ws).where('customer_id', '=', customerId).executeTakeFirst();
+  const page: MemberRow[] = [{ customer_id: customerId, spent_12m_fen: row?.spent_12m_fen ?? 0, total_spent_fen: row?.total_spent_fen ?? 0, tier_key: null, floor_key: null, cycle_started_at: null }];
+  return (await pageGrowth(ctx, ws, s, page)).get(customerId) ?? 0;
+}
+
 /** Upgrades every buyer whose purchases now qualify for a higher tier (after imports). */
 export async function evaluateUpgrades(ctx: AppContext, ws: string, customerIds?: string[]): Promise<{ joined: number; upgraded: number }> {
   const s = await getTierSettings(ctx, ws);
@@ -78,8 +125,9 @@ export async function evaluateUpgrades(ctx: AppContext, ws: string, customerIds?
   let upgraded = 0;
   for await (const page of members(ctx, ws, { customerIds })) {
     const changes = [];
+    const growth = await pageGrowth(ctx, ws, s, page);
     for (const row of page) {
-      const q = qualifiedRank(s, { spent12mFen: row.spent_12m_fen, totalSpentFen: row.total_spent_fen, growth: growthFor(row.total_spent_fen, s.growthPerYuan) });
+      const q = qualifiedRank(s, { spent12mFen: row.spent_12m_fen, totalSpentFen: row.total_spent_fen, growth: growth.get(row.customer_id) ?? 0 });
       const current = rankOf(s, row.tier_key);
       const to = afterOrder(current, q, rankOf(s, row.floor_key));
       if (row.tier_key === null) {
@@ -101,8 +149,9 @@ export async function reevaluateYear(ctx: AppContext, ws: string): Promise<{ rev
   const cycleEndedBefore = new Date(ctx.now().getTime() - 365 * DAY_MS).toISOString();
   const out = { reviewed: 0, down: 0, up: 0 };
   for await (const page of members(ctx, ws, { cycleEndedBefore })) {
+    const growth = await pageGrowth(ctx, ws, s, page);
     const changes = page.map((row) => {
-      const q = qualifiedRank(s, { spent12mFen: row.spent_12m_fen, totalSpentFen: row.total_spent_fen, growth: growthFor(row.total_spent_fen, s.growthPerYuan) });
+      const q = qualifiedRank(s, { spent12mFen: row.spent_12m_fen, totalSpentFen: row.total_spent_fen, growth: growth.get(row.customer_id) ?? 0 });
       const current = rankOf(s, row.tier_key);
       const to = afterYear(current, q, rankOf(s, row.floor_key), s.maxDowngrade);
       out.reviewed += 1;
@@ -143,6 +192,7 @@ export async function memberTier(ctx: AppContext, ws: string, customerId: string
   const tier = m ? s.tiers[rankOf(s, m.tier_key)]! : null;
   return {
     tier: tier && { key: tier.key, name: tier.name, benefits: tier.benefits },
+    growth: await growthOf(ctx, ws, customerId),
     floor: m?.floor_key ?? null,
     cycleStartedAt: m?.cycle_started_at ?? null,
     history: history.map((h) => ({ from: h.from_key, to: h.to_key, reason: h.reason, at: h.created_at })),
@@ -158,10 +208,11 @@ export async function previewTiers(ctx: AppContext, ws: string, proposedInput: u
   let up = 0;
   let down = 0;
   for await (const page of members(ctx, ws, {})) {
+    const growth = await pageGrowth(ctx, ws, proposed, page);
     for (const row of page) {
       const nowRank = rankOf(current, row.tier_key);
       before.set(current.tiers[nowRank]!.key, (before.get(current.tiers[nowRank]!.key) ?? 0) + 1);
-      const metrics = { spent12mFen: row.spent_12m_fen, totalSpentFen: row.total_spent_fen, growth: growthFor(row.total_spent_fen, proposed.growthPerYuan) };
+      const metrics = { spent12mFen: row.spent_12m_fen, totalSpentFen: row.total_spent_fen, growth: growth.get(row.customer_id) ?? 0 };
       const q = qualifiedRank(proposed, metrics);
       const floor = rankOf(proposed, row.floor_key);
       // The member's present tier, placed in the proposed ladder by key (unknown keys start at the entry tier).

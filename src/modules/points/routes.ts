@@ -3,6 +3,7 @@ import { Invalid } from '../../core/errors.js';
 import { idParams, principalOf, type ModuleRoutes } from '../http.js';
 import { createReward, grantToSegment, listRewards, redeemReward, rewardInput, voidRedemption } from './rewards.js';
 import { getSegment } from '../segments/service.js';
+import { referral, signIn } from './earn.js';
 import { credit, debit, expireDue, getPointsSettings, liability, pointsOf, pointsSettings, setPointsSettings, syncOrderPoints } from './service.js';
 
 const entry = z.object({
@@ -87,6 +88,19 @@ export const pointsRoutes: ModuleRoutes = async (app, { ctx }) => {
       return points > 0
         ? credit(ctx, p.workspaceId, { customerId: req.params.id, points, kind: 'adjust', source: 'adjustment', reason, key, by: p.userId })
         : debit(ctx, p.workspaceId, { customerId: req.params.id, points: -points, kind: 'adjust', source: 'adjustment', reason, key, by: p.userId });
+    },
+  );
+  app.post(
+    '/customers/:id/points/sign-in',
+    { schema: { tags, summary: 'Daily sign-in / shop visit: earns the sign-in points once per local day (a repeat the same day answers the first entry)', params: idParams, body: z.object({ at: z.iso.datetime({ offset: true }).optional() }).default({}), response: { 200: entry } } },
+    async (req) => signIn(ctx, principalOf(req).workspaceId, req.params.id, req.body.at ? new Date(req.body.at).toISOString() : undefined),
+  );
+  app.post(
+    '/customers/:id/referrals',
+    { schema: { tags, summary: 'This customer referred another: earns the referral points once per referred customer', params: idParams, body: z.object({ referredCustomerId: z.string().min(1) }), response: { 200: entry } } },
+    async (req) => {
+      const p = principalOf(req);
+      return referral(ctx, p.workspaceId, req.params.id, req.body.referredCustomerId, p.userId);
     },
   );
   app.get('/points/rewards', { schema: { tags, summary: 'The redemption catalogue' } }, async (req) => ({ items: await listRewards(ctx, principalOf(req).workspaceId) }));

@@ -8,6 +8,8 @@ import { newId } from '../../core/ids.js';
 import { countsAsPurchase } from '../../core/stats.js';
 import { allocate, expiryFor, fifoOrder, isSpendable, pointsForAmount, remaining, summarize, type Allocation, type Lot } from '../../core/points.js';
 import { localDate } from '../../core/time.js';
+import { birthdayMultiplier, DEFAULT_EARN_RULES, earnRulesSchema } from '../../core/earn-rules.js';
+import { getTierSettings } from '../membership/service.js';
 import type { OrderStatus } from '../../core/order-status.js';
 import type { Database } from '../../db/types.js';
 import { nowIso, type AppContext } from '../context.js';
@@ -27,6 +29,8 @@ export const pointsSettings = z.object({
   expiry: z.discriminatedUnion('kind', [z.object({ kind: z.literal('never') }), z.object({ kind: z.literal('days'), days: z.number().int().min(1) }), z.object({ kind: z.literal('end_of_next_year') })]).default({ kind: 'end_of_next_year' }),
   /** Days after delivery (or payment) before order points become spendable, per platform. */
   returnWindowDays: z.record(z.string(), z.number().int().min(0)).default({ taobao: 7, tmall: 7, jd: 7, douyin: 7, shopify: 30, other: 7 }),
+  /** Points outside orders: photo review, sign-in, referral; birthday multiplier on order points. */
+  earnRules: earnRulesSchema.default(DEFAULT_EARN_RULES),
 });
 export type PointsSettings = z.infer<typeof pointsSettings>;
 
@@ -260,6 +264,8 @@ export async function reverseOrder(ctx: AppContext, ws: string, orderId: string)
  */
 export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ earned: number; reversed: number }> {
   const settings = await getPointsSettings(ctx, ws);
+  const tiers = await getTierSettings(ctx, ws);
+  const tz = await workspaceTimezone(ctx.db.kysely, ws);
   const k = ctx.db.kysely;
   // Only orders with something to do, a page at a time: not yet earned and counting as a purchase,
   // or earned, no longer counting (refunded) and not yet reversed.
@@ -270,7 +276,8 @@ export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ ea
       .leftJoin('points_entries as e', (j) => j.onRef('e.workspace_id', '=', 'o.workspace_id').on('e.idempotency_key', '=', sql<string>`'order:' || o.id`))
       .leftJoin('points_entries as rv', (j) => j.onRef('rv.workspace_id', '=', 'o.workspace_id').on('rv.idempotency_key', '=', sql<string>`'reverse:order:' || o.id`))
       .leftJoin('member_tiers as m', (j) => j.onRef('m.workspace_id', '=', 'o.workspace_id').onRef('m.customer_id', '=', 'o.customer_id'))
-      .select(['o.id', 'o.customer_id', 'o.status', 'o.paid_at', 'o.signed_at', 'o.shipped_at', 'o.paid_fen', 'o.refunded_fen', 'st.platform', 'e.id as earned_id', 'm.tier_key'])
+      .innerJoin('customers as c', (j) => j.onRef('c.workspace_id', '=', 'o.workspace_id').onRef('c.id', '=', 'o.customer_id'))
+      .select(['o.id', 'o.customer_id', 'o.status', 'o.paid_at', 'o.signed_at', 'o.shipped_at', 'o.paid_fen', 'o.refunded_fen', 'st.platform', 'e.id as earned_id', 'm.tier_key', 'c.birthday'])
       .where('o.workspace_id', '=', ws)
       .where('o.customer_id', 'is not', null)
       .where('o.paid_at', 'is not', null)
@@ -288,12 +295,15 @@ export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ ea
       const counts = countsAsPurchase({ status: o.status as OrderStatus, paidAt: o.paid_at, paidFen: o.paid_fen, refundedFen: o.refunded_fen });
       if (!o.earned_id && counts && ['signed', 'completed', 'shipped', 'paid'].includes(o.status)) {
         const rate = (o.tier_key ? settings.perYuanByTier[o.tier_key] : undefined) ?? settings.perYuan;
-        const pts = pointsForAmount(o.paid_fen - o.refunded_fen, rate);
+        const tierBenefit = tiers.tiers.find((t) => t.key === o.tier_key)?.benefits.birthdayPointsMultiplier ?? 1;
+        const times = birthdayMultiplier(settings.earnRules, o.birthday, o.paid_at!, tz, tierBenefit);
+        const pts = Math.floor(pointsForAmount(o.paid_fen - o.refunded_fen, rate) * times);
         if (pts === 0) continue;
         const days = settings.returnWindowDays[o.platform] ?? settings.returnWindowDays.other ?? 7;
         // Until delivery is known, the window counts from payment plus a typical 10 days of shipping.
         const base = o.signed_at ? Date.parse(o.signed_at) : Date.parse(o.paid_at!) + 10 * 86_400_000;
-        await credit(ctx, ws, { customerId: o.customer_id!, points: pts, kind: 'earn', source: 'order', orderId: o.id, availableAt: new Date(base + days * 86_400_000).toISOString(), key: `order:${o.id}`, reason: `order ${o.id}` });
+        const reason = times > 1 ? `order ${o.id} (birthday month ×${times})` : `order ${o.id}`;
+        await credit(ctx, ws, { customerId: o.customer_id!, points: pts, kind: 'earn', source: 'order', orderId: o.id, availableAt: new Date(base + days * 86_400_000).toISOString(), key: `order:${o.id}`, reason });
         earned += pts;
       } else if (o.earned_id && !counts) {
         const r = await reverseOrder(ctx, ws, o.id);

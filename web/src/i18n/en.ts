@@ -26,7 +26,7 @@ export const en: Messages = {
     empty: 'No customers yet', emptyHint: 'Customers appear here after an import', noMatch: 'No customer matches', noMatchHint: 'Try another word or clear the filters',
   },
   customerDetail: {
-    back: 'Back to customers', addTag: 'Add tag', spent12m: 'Spent, last 12 months', profile: 'Profile', email: 'Email', gender: 'Gender', birthday: 'Birthday', firstOrder: 'First order', refunds: 'Refunds', refundsValue: '{{n}} · {{v}}', consentSource: 'Consent source',
+    back: 'Back to customers', addTag: 'Add tag', growth: 'Growth value', spent12m: 'Spent, last 12 months', profile: 'Profile', email: 'Email', gender: 'Gender', birthday: 'Birthday', firstOrder: 'First order', refunds: 'Refunds', refundsValue: '{{n}} · {{v}}', consentSource: 'Consent source',
     identities: 'Marketplace identities', flags: 'Flags and opt-outs', timeline: 'Timeline', orders: 'Orders', tier: 'Tier history', notes: 'Notes', noEvents: 'Nothing yet', noNotes: 'No notes yet', notePlaceholder: 'Write down a conversation, a preference or an after-sale case…',
     noTierHistory: 'No tier change yet', noTierHistoryHint: 'Members move up as soon as an order qualifies and are re-evaluated every 12 months',
   },
@@ -65,13 +65,14 @@ export const en: Messages = {
   members: {
     subtitle: 'A tier is reached by 12-month spend, total spend or growth value; upgrades are immediate, re-evaluation yearly', ladder: 'Tiers and benefits', tierName: 'Tier', membersNow: 'Members now', spend12m: '12-month spend ≥', totalSpent: 'Total spend ≥', growth: 'Growth value ≥', none: 'none',
     discount: 'Discount (%)', birthdayMultiplier: 'Birthday points ×', benefits: 'Benefits', discountTag: '{{n}}/10 price', fullReduction: '¥{{off}} off ¥{{min}}', returnDays: '{{n}}-day returns', freePickup: 'Free pickup', priorityShipping: 'Priority shipping', dedicatedAgent: 'Dedicated agent', memberOnlySales: 'Member-only sales',
-    growthPerYuan: 'Growth value per ¥1', maxDowngrade: 'Max. levels down per review', rulesHint: 'Tiers look at what was paid and growth earned, never at spendable points; a tier set by staff is a floor the member never falls below.',
+    growthPerYuan: 'Growth value per ¥1', photoReviewGrowth: 'Growth per photo review', multipliers: 'Category multipliers', category: 'Category, e.g. 女装', addMultiplier: 'Add a category multiplier', maxDowngrade: 'Max. levels down per review', rulesHint: 'Tiers look at what was paid and growth earned, never at spendable points; a tier set by staff is a floor the member never falls below.',
     preview: 'Preview changes', evaluateNow: 'Upgrade qualifying now', evaluated: '{{n}} members upgraded', previewTitle: 'What the new thresholds change', moveUp: 'Would move up', moveDown: 'Would move down', previewHint: 'A preview changes nothing; after saving, upgrades apply at once and downgrades at each member’s yearly review.',
   },
   points: {
     subtitle: 'An append-only ledger: every earn, redemption, expiry, adjustment and reversal is kept', grant: 'Grant points', liability: 'Points liability (by month of expiry)', outstanding: 'Outstanding points', outstandingValue: 'Worth', noLiability: 'No outstanding points', noLiabilityHint: 'Order points become spendable after the return window; you can also grant points to a segment',
     rewards: 'Rewards catalogue', addReward: 'Add reward', noRewards: 'No reward yet', noRewardsHint: 'Add gifts or cash vouchers members can buy with points', rewardName: 'Name', rewardKind: 'Kind', rewardKinds: { gift: 'Gift', cash_voucher: 'Cash voucher' }, cost: 'Points', stock: 'Stock', stockHint: 'Empty = unlimited', unlimited: 'Unlimited', couponTemplate: 'Coupon it becomes',
     settings: 'Points rules', perYuan: 'Per ¥1 spent', perYuanUnit: 'points', pointValue: 'Point value', pointValueHint: 'How many points are worth ¥1', pointsPerYuan: 'points = ¥1', expiry: 'Expiry', expiryKinds: { end_of_next_year: 'End of next year', days: 'N days after earning', never: 'Never' }, expiryDays: 'Days valid',
+    earnRules: 'Other ways to earn', earnRulesHint: 'A photo review earns within the days after delivery; sign-in once a day; a referral once per referred customer; orders in the birthday month earn the tier’s birthday multiple', photoReview: 'Photo review', withinDays: 'Within days', signIn: 'Daily sign-in', referral: 'Referral', birthdayMultiplier: 'Birthday-month multiplier (per tier)',
     returnWindows: 'Return windows (days)', returnWindowsHint: 'Order points become spendable once the return window after delivery has passed',
     spendable: 'Spendable', pending: 'Pending', spent: 'Spent', expired: 'Expired', lifetime: 'Lifetime', noEntries: 'No points yet', kind: 'Kind', amount: 'Points', source: 'Source', availableAt: 'Spendable from', expiresAt: 'Expires',
     kinds: { earn: 'Earned', redeem: 'Redeemed', expire: 'Expired', adjust: 'Adjusted', reverse: 'Reversed' },

@@ -24,7 +24,7 @@ export const zhCN = {
     empty: '还没有客户', emptyHint: '导入订单报表后这里会出现客户', noMatch: '没有匹配的客户', noMatchHint: '换个关键词，或清除筛选条件',
   },
   customerDetail: {
-    back: '返回客户列表', addTag: '加标签', spent12m: '近 12 个月消费', profile: '基本资料', email: '邮箱', gender: '性别', birthday: '生日', firstOrder: '首次下单', refunds: '退款', refundsValue: '{{n}} 笔 · {{v}}', consentSource: '授权来源',
+    back: '返回客户列表', addTag: '加标签', growth: '成长值', spent12m: '近 12 个月消费', profile: '基本资料', email: '邮箱', gender: '性别', birthday: '生日', firstOrder: '首次下单', refunds: '退款', refundsValue: '{{n}} 笔 · {{v}}', consentSource: '授权来源',
     identities: '平台身份', flags: '标记与退订', timeline: '时间线', orders: '订单', tier: '等级记录', notes: '备注', noEvents: '暂无动态', noNotes: '还没有备注', notePlaceholder: '记录一次沟通、偏好或售后情况…',
     noTierHistory: '暂无等级变化', noTierHistoryHint: '成交达到门槛时自动升级，每年按 12 个月周期复评',
   },
@@ -63,13 +63,14 @@ export const zhCN = {
   members: {
     subtitle: '等级按近 12 个月消费、累计消费或成长值任一达标；达标即升级，每年复评', ladder: '等级与权益', tierName: '等级', membersNow: '当前人数', spend12m: '近 12 个月消费 ≥', totalSpent: '累计消费 ≥', growth: '成长值 ≥', none: '不设',
     discount: '折扣 (%)', birthdayMultiplier: '生日积分倍数', benefits: '权益', discountTag: '{{n}} 折', fullReduction: '满{{min}}减{{off}}', returnDays: '{{n}} 天退换', freePickup: '免费上门取件', priorityShipping: '优先发货', dedicatedAgent: '专属客服', memberOnlySales: '会员专享活动',
-    growthPerYuan: '每 1 元成长值', maxDowngrade: '复评最多降', rulesHint: '等级看的是付款和赚到的成长值，不看可用积分；客服手动设置的等级是下限，只升不降。',
+    growthPerYuan: '每 1 元成长值', photoReviewGrowth: '晒图评价加成长值', multipliers: '类目成长值倍数', category: '类目，如 女装', addMultiplier: '添加类目倍数', maxDowngrade: '复评最多降', rulesHint: '等级看的是付款和赚到的成长值，不看可用积分；客服手动设置的等级是下限，只升不降。',
     preview: '预览变化', evaluateNow: '立即评估升级', evaluated: '{{n}} 位会员已升级', previewTitle: '修改门槛后的变化', moveUp: '将升级', moveDown: '将降级', previewHint: '预览不改变任何数据；保存后，升级立即生效，降级在会员的年度复评时发生。',
   },
   points: {
     subtitle: '积分账本只增不改：赚取、兑换、过期、调整、冲正都有记录', grant: '批量送积分', liability: '积分负债（按到期月份）', outstanding: '未用积分', outstandingValue: '折合金额', noLiability: '暂无未用积分', noLiabilityHint: '订单过了退货期后积分可用；也可以给分群批量送积分',
     rewards: '积分兑换商品', addReward: '添加兑换品', noRewards: '还没有兑换品', noRewardsHint: '添加礼品或现金券，会员可用积分兑换', rewardName: '名称', rewardKind: '类型', rewardKinds: { gift: '实物礼品', cash_voucher: '现金券' }, cost: '所需积分', stock: '库存', stockHint: '不填表示不限量', unlimited: '不限', couponTemplate: '对应优惠券',
     settings: '积分规则', perYuan: '每消费 1 元得', perYuanUnit: '积分', pointValue: '积分抵现', pointValueHint: '多少积分抵 1 元', pointsPerYuan: '积分 = ¥1', expiry: '有效期', expiryKinds: { end_of_next_year: '次年年底清零', days: '获得后 N 天', never: '永久有效' }, expiryDays: '有效天数',
+    earnRules: '其他得积分方式', earnRulesHint: '晒图好评在签收后若干天内才给积分；签到每天一次；推荐按被推荐人计一次；生日月订单积分乘以等级的生日倍数', photoReview: '晒图好评', withinDays: '签收后天数内', signIn: '每日签到', referral: '推荐新客', birthdayMultiplier: '生日月积分翻倍（按等级倍数）',
     returnWindows: '退货期（天）', returnWindowsHint: '订单积分在签收后过了退货期才可用',
     spendable: '可用', pending: '待生效', spent: '已使用', expired: '已过期', lifetime: '累计获得', noEntries: '暂无积分记录', kind: '类型', amount: '积分', source: '来源', availableAt: '生效日期', expiresAt: '到期日期',
     kinds: { earn: '获得', redeem: '兑换', expire: '过期', adjust: '调整', reverse: '冲正' },

@@ -11,6 +11,8 @@ import type { Tier, TierSettings } from '../types';
 
 interface Preview { before: { key: string; name: string; members: number }[]; after: { key: string; name: string; members: number }[]; wouldMoveUp: number; wouldMoveDown: number }
 
+/** The editable part of GET /tiers (it also carries members per tier). */
+const settingsOf = (d: TierSettings): TierSettings => ({ tiers: d.tiers, growthPerYuan: d.growthPerYuan, growthMultipliers: d.growthMultipliers, photoReviewGrowth: d.photoReviewGrowth, maxDowngrade: d.maxDowngrade });
 const yuan = (fen: number | null) => (fen === null ? null : fen / 100);
 const fen = (y: number | null) => (y === null ? null : Math.round(y * 100));
 
@@ -22,11 +24,15 @@ export default function Members() {
   const [preview, setPreview] = useState<Preview | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   useEffect(() => {
-    if (data.data) setDraft({ tiers: data.data.tiers, growthPerYuan: data.data.growthPerYuan, maxDowngrade: data.data.maxDowngrade });
+    if (data.data) setDraft(settingsOf(data.data));
   }, [data.data]);
   if (data.error) return <ErrorBox error={data.error} onRetry={data.reload} />;
   if (!draft || !data.data) return <Loading />;
-  const dirty = JSON.stringify(draft) !== JSON.stringify({ tiers: data.data.tiers, growthPerYuan: data.data.growthPerYuan, maxDowngrade: data.data.maxDowngrade });
+  const dirty = JSON.stringify(draft) !== JSON.stringify(settingsOf(data.data));
+  const setMultipliers = (m: TierSettings['growthMultipliers']) => {
+    setDraft({ ...draft, growthMultipliers: m });
+    setPreview(null);
+  };
 
   const setTier = (i: number, patch: Partial<Tier>) => {
     setDraft({ ...draft, tiers: draft.tiers.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
@@ -105,9 +111,24 @@ export default function Members() {
         <Space style={{ marginTop: 12 }} wrap>
           <span>{t('members.growthPerYuan')}</span>
           <InputNumber size="small" min={0} max={100} value={draft.growthPerYuan} onChange={(v) => setDraft({ ...draft, growthPerYuan: Number(v ?? 1) })} />
+          <span style={{ marginLeft: 16 }}>{t('members.photoReviewGrowth')}</span>
+          <InputNumber size="small" min={0} value={draft.photoReviewGrowth} onChange={(v) => setDraft({ ...draft, photoReviewGrowth: Number(v ?? 0) })} />
           <span style={{ marginLeft: 16 }}>{t('members.maxDowngrade')}</span>
           <InputNumber size="small" min={0} max={9} value={draft.maxDowngrade} onChange={(v) => setDraft({ ...draft, maxDowngrade: Number(v ?? 1) })} />
         </Space>
+        <div style={{ marginTop: 12 }}>
+          <Typography.Text>{t('members.multipliers')}</Typography.Text>
+          <Space wrap style={{ marginLeft: 12 }}>
+            {draft.growthMultipliers.map((m, i) => (
+              <Space.Compact key={i}>
+                <Input size="small" style={{ width: 130 }} value={m.category} placeholder={t('members.category')} onChange={(e) => setMultipliers(draft.growthMultipliers.map((x, j) => (j === i ? { ...x, category: e.target.value } : x)))} />
+                <InputNumber size="small" style={{ width: 80 }} min={0} max={20} step={0.5} value={m.multiplier} prefix="×" onChange={(v) => setMultipliers(draft.growthMultipliers.map((x, j) => (j === i ? { ...x, multiplier: Number(v ?? 1) } : x)))} />
+                <Button size="small" danger onClick={() => setMultipliers(draft.growthMultipliers.filter((_, j) => j !== i))}>×</Button>
+              </Space.Compact>
+            ))}
+            <Button size="small" type="dashed" onClick={() => setMultipliers([...draft.growthMultipliers, { category: '', multiplier: 2 }])}>{t('members.addMultiplier')}</Button>
+          </Space>
+        </div>
         <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>{t('members.rulesHint')}</Typography.Paragraph>
       </Card>
       {preview && (

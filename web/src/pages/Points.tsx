@@ -1,5 +1,5 @@
 import { GiftOutlined, PlusOutlined, SendOutlined } from '@ant-design/icons';
-import { App, Button, Card, Col, Form, Input, InputNumber, Modal, Radio, Row, Select, Space, Statistic, Table, Tag } from 'antd';
+import { App, Button, Card, Col, Form, Input, InputNumber, Modal, Radio, Row, Select, Space, Statistic, Switch, Table, Tag } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
@@ -11,7 +11,8 @@ import { useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import type { Items } from '../types';
 
-interface PointsSettings { perYuan: number; perYuanByTier: Record<string, number>; pointValueFen: number; expiry: { kind: 'never' } | { kind: 'days'; days: number } | { kind: 'end_of_next_year' }; returnWindowDays: Record<string, number> }
+interface EarnRules { photoReview: { points: number; withinDays: number }; signIn: { points: number }; referral: { points: number }; birthdayMultiplier: boolean }
+interface PointsSettings { earnRules: EarnRules; perYuan: number; perYuanByTier: Record<string, number>; pointValueFen: number; expiry: { kind: 'never' } | { kind: 'days'; days: number } | { kind: 'end_of_next_year' }; returnWindowDays: Record<string, number> }
 interface Liability { items: { expiresIn: string; pending: number; spendable: number; valueFen: number }[]; totalPoints: number; totalValueFen: number }
 interface Reward { id: string; name: string; kind: string; pointsCost: number; stock: number | null; couponTemplateId: string | null }
 
@@ -94,7 +95,7 @@ function PointsSettingsCard() {
   const [form] = Form.useForm();
   const [saving, setSaving] = useState(false);
   useEffect(() => {
-    if (s.data) form.setFieldsValue({ perYuan: s.data.perYuan, pointsPerYuanValue: s.data.pointValueFen > 0 ? 100 / s.data.pointValueFen : 0, expiryKind: s.data.expiry.kind, expiryDays: s.data.expiry.kind === 'days' ? s.data.expiry.days : 365, returnWindowDays: s.data.returnWindowDays });
+    if (s.data) form.setFieldsValue({ perYuan: s.data.perYuan, pointsPerYuanValue: s.data.pointValueFen > 0 ? 100 / s.data.pointValueFen : 0, expiryKind: s.data.expiry.kind, expiryDays: s.data.expiry.kind === 'days' ? s.data.expiry.days : 365, returnWindowDays: s.data.returnWindowDays, earnRules: s.data.earnRules });
   }, [s.data, form]);
   if (s.error) return <ErrorBox error={s.error} onRetry={s.reload} />;
   if (!s.data) return <Card size="small"><Loading /></Card>;
@@ -104,7 +105,7 @@ function PointsSettingsCard() {
     try {
       await api('/points/settings', {
         method: 'PUT',
-        body: { ...s.data, perYuan: v.perYuan, pointValueFen: v.pointsPerYuanValue > 0 ? 100 / v.pointsPerYuanValue : 0, expiry: v.expiryKind === 'days' ? { kind: 'days', days: v.expiryDays } : { kind: v.expiryKind }, returnWindowDays: v.returnWindowDays },
+        body: { ...s.data, perYuan: v.perYuan, pointValueFen: v.pointsPerYuanValue > 0 ? 100 / v.pointsPerYuanValue : 0, expiry: v.expiryKind === 'days' ? { kind: 'days', days: v.expiryDays } : { kind: v.expiryKind }, returnWindowDays: v.returnWindowDays, earnRules: v.earnRules },
       });
       message.success(t('common.saved'));
       s.reload();
@@ -124,6 +125,15 @@ function PointsSettingsCard() {
         </Form.Item>
         <Form.Item noStyle shouldUpdate={(a, b) => a.expiryKind !== b.expiryKind}>
           {({ getFieldValue }) => getFieldValue('expiryKind') === 'days' && <Form.Item name="expiryDays" label={t('points.expiryDays')}><InputNumber min={1} addonAfter={t('common.days')} /></Form.Item>}
+        </Form.Item>
+        <Form.Item label={t('points.earnRules')} extra={t('points.earnRulesHint')}>
+          <Space wrap>
+            <Form.Item name={['earnRules', 'photoReview', 'points']} noStyle><InputNumber min={0} style={{ width: 170 }} addonBefore={t('points.photoReview')} /></Form.Item>
+            <Form.Item name={['earnRules', 'photoReview', 'withinDays']} noStyle><InputNumber min={1} max={90} style={{ width: 170 }} addonBefore={t('points.withinDays')} /></Form.Item>
+            <Form.Item name={['earnRules', 'signIn', 'points']} noStyle><InputNumber min={0} style={{ width: 170 }} addonBefore={t('points.signIn')} /></Form.Item>
+            <Form.Item name={['earnRules', 'referral', 'points']} noStyle><InputNumber min={0} style={{ width: 170 }} addonBefore={t('points.referral')} /></Form.Item>
+            <Space size={6}><Form.Item name={['earnRules', 'birthdayMultiplier']} valuePropName="checked" noStyle><Switch size="small" /></Form.Item>{t('points.birthdayMultiplier')}</Space>
+          </Space>
         </Form.Item>
         <Form.Item label={t('points.returnWindows')} extra={t('points.returnWindowsHint')}>
           <Space wrap>

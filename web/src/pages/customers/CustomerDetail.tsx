@@ -13,7 +13,7 @@ import type { CustomerDetail as Detail, Items, Order, TierSettings } from '../..
 interface TimelineEvent { at: string; kind: string; title: string; detail: string | null }
 interface PointsData { summary: { pending: number; spendable: number; spent: number; expired: number; lifetime: number }; entries: { id: string; kind: string; points: number; source: string; reason: string | null; createdAt?: string; availableAt: string | null; expiresAt: string | null }[] }
 interface CouponRow { id: string; code: string; status: string; validFrom: string; validTo: string; name: string; discountFen: number | null }
-interface TierData { tier: { key: string; name: string } | null; floor: string | null; cycleStartedAt: string | null; history: { from: string | null; to: string; reason: string; at: string }[] }
+interface TierData { tier: { key: string; name: string } | null; growth: number; floor: string | null; cycleStartedAt: string | null; history: { from: string | null; to: string; reason: string; at: string }[] }
 
 const FLAGS = ['isBlacklisted', 'isBadReviewer', 'isPicky', 'optOutSms', 'optOutEmail', 'optOutWechat'] as const;
 
@@ -237,11 +237,15 @@ function CustomerCoupons({ id }: { id: string }) {
 function TierHistory({ data }: { data: TierData | undefined }) {
   const { t } = useTranslation();
   if (!data) return <Loading />;
-  if (data.history.length === 0) return <EmptyState title={t('customerDetail.noTierHistory')} hint={t('customerDetail.noTierHistoryHint')} />;
   return (
-    <Timeline
-      items={data.history.map((h, i) => ({ key: i, children: <div><Typography.Text strong>{h.from ?? '—'} → {h.to}</Typography.Text> <span className="kpi-foot">{dateTime(h.at)}</span><div>{h.reason}</div></div> }))}
-    />
+    <>
+      <Statistic title={t('customerDetail.growth')} value={count(data.growth)} style={{ marginBottom: 16 }} />
+      {data.history.length === 0 ? (
+        <EmptyState title={t('customerDetail.noTierHistory')} hint={t('customerDetail.noTierHistoryHint')} />
+      ) : (
+        <Timeline items={data.history.map((h, i) => ({ key: i, children: <div><Typography.Text strong>{h.from ?? '—'} → {h.to}</Typography.Text> <span className="kpi-foot">{dateTime(h.at)}</span><div>{h.reason}</div></div> }))} />
+      )}
+    </>
   );
 }
 

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { DAY_MS, localDate, zoneOffsetMinutes } from './time.js';
+
+/**
+ * Points earned outside orders (积分规则): a photo review within N days of delivery, a daily sign-in,
+ * a referral, and the birthday multiplier on order points. Pure decisions; the points service
+ * credits what they return, each under its own idempotency key.
+ */
+export const earnRulesSchema = z
+  .object({
+    photoReview: z.object({ points: z.number().int().min(0).max(100_000).default(20), withinDays: z.number().int().min(1).max(90).default(5) }).strict().default({ points: 20, withinDays: 5 }),
+    signIn: z.object({ points: z.number().int().min(0).max(100_000).default(5) }).strict().default({ points: 5 }),
+    referral: z.object({ points: z.number().int().min(0).max(100_000).default(100) }).strict().default({ points: 100 }),
+    /** Order points paid in the member's birthday month × their tier's birthdayPointsMultiplier. */
+    birthdayMultiplier: z.boolean().default(true),
+  })
+  .strict();
+export type EarnRules = z.infer<typeof earnRulesSchema>;
+export const DEFAULT_EARN_RULES: EarnRules = earnRulesSchema.parse({});
+
+export type Decision = { points: number; key: string; reason: string } | { points: 0; refused: string };
+
+export interface ReviewFacts {
+  reviewId: string;
+  rating: 'good' | 'neutral' | 'bad';
+  hasPhoto: boolean;
+  /** When the order was delivered (signed for); null when not known to be delivered. */
+  deliveredAt: string | null;
+  reviewedAt: string;
+}
+
+export function photoReviewPoints(rules: EarnRules, r: ReviewFacts): Decision {
+  if (!r.hasPhoto) return { points: 0, refused: 'the review has no photo' };
+  if (r.rating === 'bad') return { points: 0, refused: 'a bad review earns no points' };
+  if (!r.deliveredAt) return { points: 0, refused: 'the order is not delivered yet' };
+  const days = (Date.parse(r.reviewedAt) - Date.parse(r.deliveredAt)) / DAY_MS;
+  if (days < 0 || days > rules.photoReview.withinDays) return { points: 0, refused: `reviewed ${Math.floor(days)} days after delivery (the rule is within ${rules.photoReview.withinDays})` };
+  if (rules.photoReview.points === 0) return { points: 0, refused: 'photo reviews earn no points (rule set to 0)' };
+  return { points: rules.photoReview.points, key: `review:${r.reviewId}`, reason: 'photo review' };
+}
+
+/** Once per local day of the shop. */
+export function signInPoints(rules: EarnRules, customerId: string, at: string, timeZone: string): Decision {
+  if (rules.signIn.points === 0) return { points: 0, refused: 'sign-in earns no points (rule set to 0)' };
+  const day = localDate(at, timeZone);
+  return { points: rules.signIn.points, key: `signin:${customerId}:${day}`, reason: `sign-in ${day}` };
+}
+
+/** A referred customer brings their referrer points once, whoever records it. */
+export function referralPoints(rules: EarnRules, referrerId: string, referredId: string): Decision {
+  if (referrerId === referredId) return { points: 0, refused: 'a customer cannot refer themselves' };
+  if (rules.referral.points === 0) return { points: 0, refused: 'referrals earn no points (rule set to 0)' };
+  return { points: rules.referral.points, key: `referral:${referredId}`, reason: `referred ${referredId}` };
+}
+
+/** The multiplier of an order's points: the tier's birthday multiplier in the birthday month. */
+export function birthdayMultiplier(rules: EarnRules, birthday: string | null, paidAt: string, timeZone: string, tierMultiplier: number): number {
+  if (!rules.birthdayMultiplier || !birthday || tierMultiplier <= 1) return 1;
+  const ms = Date.parse(paidAt);
+  const month = new Date(ms + zoneOffsetMinutes(timeZone, ms) * 60_000).getUTCMonth() + 1;
+  return Number(birthday.slice(5, 7)) === month ? tierMultiplier : 1;
+}
