@@ -1,3 +1,4 @@
+import { App } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from './api';
 
@@ -67,4 +68,29 @@ export function useInterval(fn: () => void, ms: number, active: boolean): void {
     const id = setInterval(() => ref.current(), ms);
     return () => clearInterval(id);
   }, [ms, active]);
+}
+
+/**
+ * Runs a user action (save, issue, grant …): `busy` while it runs, the server's message on failure.
+ * A form that did not validate shows its own field errors, so that failure is not repeated.
+ */
+export function useAction(): { busy: boolean; run: (fn: () => Promise<unknown>) => Promise<boolean> } {
+  const { message } = App.useApp();
+  const [busy, setBusy] = useState(false);
+  const run = useCallback(
+    async (fn: () => Promise<unknown>) => {
+      setBusy(true);
+      try {
+        await fn();
+        return true;
+      } catch (e) {
+        if (!(typeof e === 'object' && e !== null && 'errorFields' in e)) message.error((e as Error).message);
+        return false;
+      } finally {
+        setBusy(false);
+      }
+    },
+    [message],
+  );
+  return { busy, run };
 }

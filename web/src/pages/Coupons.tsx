@@ -4,10 +4,10 @@ import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
-import { SegmentSelect } from '../components/SegmentSelect';
+import { BatchFields, todayBatch } from '../components/BatchFields';
 import { EmptyState, ErrorBox } from '../components/Status';
 import { count, date, money, percent, toFen } from '../format';
-import { useApi } from '../hooks';
+import { useAction, useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import type { Items, TierSettings } from '../types';
 
@@ -151,10 +151,10 @@ function CreateModal({ open, onClose }: { open: boolean; onClose: () => void }) 
   const { message } = App.useApp();
   const [form] = Form.useForm();
   const tiers = useApi<TierSettings>(open ? '/tiers' : null);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction();
   const kind = Form.useWatch('kind', form) as string | undefined;
   const validityKind = Form.useWatch('validityKind', form) as string | undefined;
-  const submit = async () => {
+  const submit = () => run(async () => {
     const v = await form.validateFields();
     const rules: Rules = { kind: v.kind };
     if (['spend_off', 'new_member', 'birthday', 'member', 'add_on', 'discount', 'free_shipping'].includes(v.kind)) rules.minFen = toFen(v.min) ?? 0;
@@ -166,18 +166,11 @@ function CreateModal({ open, onClose }: { open: boolean; onClose: () => void }) 
     if (v.kind === 'add_on') Object.assign(rules, { item: v.item, priceFen: toFen(v.price) });
     if (v.kind === 'tiered') rules.steps = (v.steps as { min: number; off: number }[]).map((s) => ({ minFen: toFen(s.min)!, offFen: toFen(s.off)! }));
     const validity = v.validityKind === 'days' ? { days: v.days } : { from: v.range[0].startOf('day').toISOString(), to: v.range[1].endOf('day').toISOString() };
-    setBusy(true);
-    try {
-      await api('/coupons/templates', { body: { name: v.name, rules, validity, perCustomerLimit: v.perCustomerLimit, totalStock: v.totalStock ?? null, compensation: v.compensation ?? false } });
-      message.success(t('common.saved'));
-      form.resetFields();
-      onClose();
-    } catch (e) {
-      message.error((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    await api('/coupons/templates', { body: { name: v.name, rules, validity, perCustomerLimit: v.perCustomerLimit, totalStock: v.totalStock ?? null, compensation: v.compensation ?? false } });
+    message.success(t('common.saved'));
+    form.resetFields();
+    onClose();
+  });
   const yuanItem = (name: string, label: string, required = true) => (
     <Form.Item name={name} label={label} rules={required ? [{ required: true, message: t('common.required') }] : []}><InputNumber min={0} prefix="¥" style={{ width: 160 }} /></Form.Item>
   );
@@ -232,26 +225,19 @@ function IssueModal({ template, onClose }: { template: Template | null; onClose:
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm();
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    const v = await form.validateFields();
-    setBusy(true);
-    try {
-      const r = await api<{ issued: number; skipped?: number; already?: number }>(`/coupons/templates/${template!.id}/issue-segment`, { body: v });
+  const { busy, run } = useAction();
+  const submit = () =>
+    run(async () => {
+      const v = await form.validateFields();
+      const r = await api<{ issued: number }>(`/coupons/templates/${template!.id}/issue-segment`, { body: v });
       message.success(t('coupons.issuedN', { n: r.issued }));
       form.resetFields();
       onClose();
-    } catch (e) {
-      message.error((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Modal open={template !== null} title={t('coupons.issueTitle', { name: template?.name ?? '' })} onOk={() => void submit()} onCancel={onClose} confirmLoading={busy} destroyOnHidden>
-      <Form form={form} layout="vertical" initialValues={{ batch: `issue-${new Date().toISOString().slice(0, 10)}` }}>
-        <Form.Item name="segmentId" label={t('points.audience')} rules={[{ required: true, message: t('common.required') }]}><SegmentSelect /></Form.Item>
-        <Form.Item name="batch" label={t('points.batch')} extra={t('points.batchHint')} rules={[{ required: true }]}><Input maxLength={60} /></Form.Item>
+      <Form form={form} layout="vertical" initialValues={{ batch: todayBatch('issue') }}>
+        <BatchFields />
       </Form>
     </Modal>
   );

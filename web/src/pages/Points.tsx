@@ -4,10 +4,10 @@ import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { Chart, type ChartOption } from '../components/Chart';
-import { SegmentSelect } from '../components/SegmentSelect';
+import { BatchFields, todayBatch } from '../components/BatchFields';
 import { EmptyState, ErrorBox, Loading } from '../components/Status';
 import { count, money } from '../format';
-import { useApi } from '../hooks';
+import { useAction, useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import type { Items } from '../types';
 
@@ -93,28 +93,21 @@ function PointsSettingsCard() {
   const { message } = App.useApp();
   const s = useApi<PointsSettings>('/points/settings');
   const [form] = Form.useForm();
-  const [saving, setSaving] = useState(false);
+  const { busy: saving, run } = useAction();
   useEffect(() => {
     if (s.data) form.setFieldsValue({ perYuan: s.data.perYuan, pointsPerYuanValue: s.data.pointValueFen > 0 ? 100 / s.data.pointValueFen : 0, expiryKind: s.data.expiry.kind, expiryDays: s.data.expiry.kind === 'days' ? s.data.expiry.days : 365, returnWindowDays: s.data.returnWindowDays, earnRules: s.data.earnRules });
   }, [s.data, form]);
   if (s.error) return <ErrorBox error={s.error} onRetry={s.reload} />;
   if (!s.data) return <Card size="small"><Loading /></Card>;
-  const save = async () => {
+  const save = () => run(async () => {
     const v = await form.validateFields();
-    setSaving(true);
-    try {
-      await api('/points/settings', {
+    await api('/points/settings', {
         method: 'PUT',
         body: { ...s.data, perYuan: v.perYuan, pointValueFen: v.pointsPerYuanValue > 0 ? 100 / v.pointsPerYuanValue : 0, expiry: v.expiryKind === 'days' ? { kind: 'days', days: v.expiryDays } : { kind: v.expiryKind }, returnWindowDays: v.returnWindowDays, earnRules: v.earnRules },
       });
-      message.success(t('common.saved'));
-      s.reload();
-    } catch (e) {
-      message.error((e as Error).message);
-    } finally {
-      setSaving(false);
-    }
-  };
+    message.success(t('common.saved'));
+    s.reload();
+  });
   return (
     <Card size="small" title={t('points.settings')} extra={<Button size="small" type="primary" loading={saving} onClick={() => void save()}>{t('common.save')}</Button>}>
       <Form form={form} layout="vertical" size="small">
@@ -151,28 +144,21 @@ function GrantModal({ open, onClose }: { open: boolean; onClose: () => void }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm();
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    const v = await form.validateFields();
-    setBusy(true);
-    try {
-      const r = await api<{ granted: number; skipped?: number }>('/points/grant', { body: v });
+  const { busy, run } = useAction();
+  const submit = () =>
+    run(async () => {
+      const v = await form.validateFields();
+      const r = await api<{ granted: number }>('/points/grant', { body: v });
       message.success(t('points.granted', { n: r.granted }));
       form.resetFields();
       onClose();
-    } catch (e) {
-      message.error((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Modal open={open} title={t('points.grant')} onOk={() => void submit()} onCancel={onClose} confirmLoading={busy} destroyOnHidden>
-      <Form form={form} layout="vertical" initialValues={{ batch: `grant-${new Date().toISOString().slice(0, 10)}` }}>
-        <Form.Item name="segmentId" label={t('points.audience')} rules={[{ required: true, message: t('common.required') }]}><SegmentSelect /></Form.Item>
+      <Form form={form} layout="vertical" initialValues={{ batch: todayBatch('grant') }}>
         <Form.Item name="points" label={t('points.amount')} rules={[{ required: true, message: t('common.required') }]}><InputNumber min={1} max={1000000} /></Form.Item>
         <Form.Item name="reason" label={t('points.reason')} rules={[{ required: true, whitespace: true, message: t('common.required') }]}><Input maxLength={200} placeholder={t('points.reasonPlaceholder')} /></Form.Item>
-        <Form.Item name="batch" label={t('points.batch')} extra={t('points.batchHint')} rules={[{ required: true }]}><Input maxLength={60} /></Form.Item>
+        <BatchFields />
       </Form>
     </Modal>
   );
@@ -180,23 +166,16 @@ function GrantModal({ open, onClose }: { open: boolean; onClose: () => void }) {
 
 function RewardModal({ open, onClose }: { open: boolean; onClose: () => void }) {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const [form] = Form.useForm();
   const templates = useApi<Items<{ id: string; name: string }>>(open ? '/coupons/templates' : null);
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    const v = await form.validateFields();
-    setBusy(true);
-    try {
+  const { busy, run } = useAction();
+  const submit = () =>
+    run(async () => {
+      const v = await form.validateFields();
       await api('/points/rewards', { body: { ...v, stock: v.stock ?? null, couponTemplateId: v.couponTemplateId ?? null } });
       form.resetFields();
       onClose();
-    } catch (e) {
-      message.error((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Modal open={open} title={t('points.addReward')} onOk={() => void submit()} onCancel={onClose} confirmLoading={busy} destroyOnHidden>
       <Form form={form} layout="vertical" initialValues={{ kind: 'gift' }}>

@@ -6,7 +6,7 @@ import { useSearchParams } from 'react-router-dom';
 import { api } from '../api';
 import { ErrorBox, Loading, NotYet } from '../components/Status';
 import { dateTime } from '../format';
-import { useApi } from '../hooks';
+import { useAction, useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import { useMe } from '../session';
 import type { Items, Store } from '../types';
@@ -39,24 +39,21 @@ export default function Settings() {
 
 function Stores() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const stores = useApi<Items<Store>>('/stores');
   const [editing, setEditing] = useState<Store | 'new' | null>(null);
   const [form] = Form.useForm();
   useEffect(() => {
     if (editing) form.setFieldsValue(editing === 'new' ? { name: '', platform: 'taobao', timezone: 'Asia/Shanghai' } : editing);
   }, [editing, form]);
-  const save = async () => {
-    const v = await form.validateFields();
-    try {
+  const { run } = useAction();
+  const save = () =>
+    run(async () => {
+      const v = await form.validateFields();
       if (editing === 'new') await api('/stores', { body: v });
       else if (editing) await api(`/stores/${editing.id}`, { method: 'PATCH', body: { name: v.name, timezone: v.timezone } });
       setEditing(null);
       stores.reload();
-    } catch (e) {
-      message.error((e as Error).message);
-    }
-  };
+    });
   if (stores.error) return <ErrorBox error={stores.error} onRetry={stores.reload} />;
   return (
     <Card size="small" extra={<Button size="small" icon={<PlusOutlined />} onClick={() => setEditing('new')}>{t('settings.addStore')}</Button>}>
@@ -77,7 +74,7 @@ function Stores() {
             render: (_, s) => (
               <Space>
                 <Button size="small" type="link" onClick={() => setEditing(s)}>{t('common.edit')}</Button>
-                <Popconfirm title={t('settings.deleteStore')} onConfirm={async () => { try { await api(`/stores/${s.id}`, { method: 'DELETE' }); stores.reload(); } catch (e) { message.error((e as Error).message); } }}>
+                <Popconfirm title={t('settings.deleteStore')} onConfirm={() => run(async () => { await api(`/stores/${s.id}`, { method: 'DELETE' }); stores.reload(); })}>
                   <Button size="small" type="link" danger>{t('common.delete')}</Button>
                 </Popconfirm>
               </Space>
@@ -98,21 +95,18 @@ function Stores() {
 
 function Users() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const users = useApi<Items<{ id: string; login: string; name: string; role: string; createdAt: string; disabled: boolean }>>('/users');
   const [open, setOpen] = useState(false);
   const [form] = Form.useForm();
-  const save = async () => {
-    const v = await form.validateFields();
-    try {
+  const { run } = useAction();
+  const save = () =>
+    run(async () => {
+      const v = await form.validateFields();
       await api('/users', { body: v });
       setOpen(false);
       form.resetFields();
       users.reload();
-    } catch (e) {
-      message.error((e as Error).message);
-    }
-  };
+    });
   if (users.error) return <ErrorBox error={users.error} onRetry={users.reload} />;
   return (
     <Card size="small" extra={<Button size="small" icon={<PlusOutlined />} onClick={() => setOpen(true)}>{t('settings.addUser')}</Button>}>
@@ -148,26 +142,20 @@ function RfmSettings() {
   const { message } = App.useApp();
   const s = useApi<Record<string, unknown>>('/rfm/settings');
   const [form] = Form.useForm();
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction();
   useEffect(() => {
     if (s.data) form.setFieldsValue(s.data);
   }, [s.data, form]);
   if (s.error) return <ErrorBox error={s.error} onRetry={s.reload} />;
   if (!s.data) return <Loading />;
-  const save = async (recompute: boolean) => {
-    const v = await form.validateFields();
-    setBusy(true);
-    try {
+  const save = (recompute: boolean) =>
+    run(async () => {
+      const v = await form.validateFields();
       await api('/rfm/settings', { method: 'PUT', body: { ...s.data, ...v } });
       if (recompute) await api('/rfm/recompute', { method: 'POST' });
       message.success(recompute ? t('settings.recomputed') : t('common.saved'));
       s.reload();
-    } catch (e) {
-      message.error((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Card size="small" style={{ maxWidth: 640 }}>
       <Form form={form} layout="horizontal" labelCol={{ span: 10 }}>
@@ -186,18 +174,15 @@ function RfmSettings() {
 
 function Tokens() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const [name, setName] = useState('');
   const [token, setToken] = useState<string | null>(null);
-  const create = async () => {
-    try {
+  const { run } = useAction();
+  const create = () =>
+    run(async () => {
       const r = await api<{ token: string }>('/auth/tokens', { body: { name } });
       setToken(r.token);
       setName('');
-    } catch (e) {
-      message.error((e as Error).message);
-    }
-  };
+    });
   return (
     <Card size="small" style={{ maxWidth: 640 }}>
       <Typography.Paragraph type="secondary">{t('settings.tokensHint')}</Typography.Paragraph>

@@ -7,7 +7,7 @@ import { api } from '../../api';
 import { ConsentTag, LifecycleTag, OrderStatusTag, RfmTag } from '../../components/labels';
 import { EmptyState, ErrorBox, Loading, NotYet } from '../../components/Status';
 import { count, date, dateTime, money } from '../../format';
-import { useApi } from '../../hooks';
+import { useAction, useApi } from '../../hooks';
 import type { CustomerDetail as Detail, Items, Order, TierSettings } from '../../types';
 
 interface TimelineEvent { at: string; kind: string; title: string; detail: string | null }
@@ -26,6 +26,7 @@ export default function CustomerDetail() {
   const tiers = useApi<TierSettings>('/tiers');
   const tags = useApi<Items<{ id: string; name: string; color: string }>>(`/customers/${id}/tags`);
   const [newTag, setNewTag] = useState('');
+  const { run } = useAction();
 
   if (c.error) return <ErrorBox error={c.error} onRetry={c.reload} />;
   if (!c.data) return <Loading />;
@@ -33,24 +34,18 @@ export default function CustomerDetail() {
   const s = d.stats;
   const tierName = tier.data?.tier?.name ?? (s.paidOrders > 0 ? tiers.data?.tiers[0]?.name : undefined);
 
-  const patch = async (body: Record<string, unknown>) => {
-    try {
+  const patch = (body: Record<string, unknown>) =>
+    run(async () => {
       await api(`/customers/${id}`, { method: 'PATCH', body });
       message.success(t('common.saved'));
       c.reload();
-    } catch (e) {
-      message.error((e as Error).message);
-    }
-  };
-  const changeTags = async (add: string[], remove: string[]) => {
-    try {
+    });
+  const changeTags = (add: string[], remove: string[]) =>
+    run(async () => {
       await api('/tags/apply', { body: { customerIds: [id], add, remove } });
       setNewTag('');
       tags.reload();
-    } catch (e) {
-      message.error((e as Error).message);
-    }
-  };
+    });
 
   return (
     <>
@@ -251,18 +246,15 @@ function TierHistory({ data }: { data: TierData | undefined }) {
 
 function Notes({ id }: { id: string }) {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const notes = useApi<Items<{ id: string; body: string; createdAt: string; author: string | null }>>(`/customers/${id}/notes`);
   const [text, setText] = useState('');
-  const add = async () => {
-    try {
+  const { run } = useAction();
+  const add = () =>
+    run(async () => {
       await api(`/customers/${id}/notes`, { body: { body: text } });
       setText('');
       notes.reload();
-    } catch (e) {
-      message.error((e as Error).message);
-    }
-  };
+    });
   return (
     <>
       <Space.Compact style={{ width: '100%', marginBottom: 16 }}>

@@ -7,7 +7,7 @@ import { api, qs } from '../../api';
 import { ConsentTag, LifecycleTag, RfmTag } from '../../components/labels';
 import { EmptyState, ErrorBox } from '../../components/Status';
 import { count, date, money } from '../../format';
-import { useApi, useStored } from '../../hooks';
+import { useAction, useApi, useStored } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
 import type { CustomerSummary, Items, Store, TierSettings } from '../../types';
 import { downloadCsv } from '../../download';
@@ -169,14 +169,12 @@ export default function CustomerList() {
 
 function BulkModal({ mode, ids, onClose }: { mode: 'tag' | 'group' | null; ids: string[]; onClose: (done?: string) => void }) {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const [form] = Form.useForm<{ name: string }>();
   const groups = useApi<Items<{ id: string; name: string }>>(mode === 'group' ? '/groups' : null);
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    const { name } = await form.validateFields();
-    setBusy(true);
-    try {
+  const { busy, run } = useAction();
+  const submit = () =>
+    run(async () => {
+      const { name } = await form.validateFields();
       if (mode === 'tag') {
         await api('/tags/apply', { body: { customerIds: ids, add: [name] } });
       } else {
@@ -186,12 +184,7 @@ function BulkModal({ mode, ids, onClose }: { mode: 'tag' | 'group' | null; ids: 
       }
       form.resetFields();
       onClose(t('customers.bulkDone', { n: ids.length }));
-    } catch (e) {
-      message.error((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Modal open={mode !== null} title={mode === 'tag' ? t('customers.bulkTag') : t('customers.bulkGroup')} onCancel={() => onClose()} onOk={submit} confirmLoading={busy} destroyOnHidden>
       <Form form={form} layout="vertical">
