@@ -9,7 +9,7 @@ import { countsAsPurchase } from '../../core/stats.js';
 import type { OrderStatus } from '../../core/order-status.js';
 import { parseInput } from '../../core/validation.js';
 import { readJson, writeJson } from '../../db/json.js';
-import { nowIso, type AppContext } from '../context.js';
+import { chunks, nowIso, type AppContext } from '../context.js';
 import { ruleMembers } from '../segments/service.js';
 
 export const templateInput = z.object({
@@ -158,16 +158,29 @@ export async function matchCouponUses(ctx: AppContext, ws: string): Promise<numb
   const byCustomer = new Map<string, typeof open>();
   for (const c of open) byCustomer.set(c.customer_id, [...(byCustomer.get(c.customer_id) ?? []), c]);
   let used = 0;
-  for (const [customerId, coupons] of byCustomer) {
-    const orders = await k
+  // Orders of the holders not yet linked to a coupon, many holders per query.
+  const ordersOf = new Map<string, Awaited<ReturnType<typeof holderOrders>>>();
+  const holderOrders = (ids: string[]) =>
+    k
       .selectFrom('orders as o')
       .leftJoin('coupons as u', (j) => j.onRef('u.workspace_id', '=', 'o.workspace_id').onRef('u.order_id', '=', 'o.id'))
-      .select(['o.id', 'o.status', 'o.paid_at', 'o.paid_fen', 'o.refunded_fen', 'o.goods_fen', 'o.shipping_fen', 'o.discount_fen', 'o.coupon_code'])
+      .select(['o.id', 'o.customer_id', 'o.status', 'o.paid_at', 'o.paid_fen', 'o.refunded_fen', 'o.goods_fen', 'o.shipping_fen', 'o.discount_fen', 'o.coupon_code'])
       .where('o.workspace_id', '=', ws)
-      .where('o.customer_id', '=', customerId)
+      .where('o.customer_id', 'in', ids)
+      .where('o.paid_at', 'is not', null)
       .where('u.id', 'is', null)
+      .orderBy('o.customer_id')
       .orderBy('o.paid_at')
       .execute();
+  for (const part of chunks([...byCustomer.keys()], 900)) {
+    for (const o of await holderOrders(part)) {
+      const list = ordersOf.get(o.customer_id!);
+      if (list) list.push(o);
+      else ordersOf.set(o.customer_id!, [o]);
+    }
+  }
+  for (const [customerId, coupons] of byCustomer) {
+    const orders = ordersOf.get(customerId) ?? [];
     const left = [...coupons];
     for (const o of orders) {
       if (!o.paid_at || !countsAsPurchase({ status: o.status as OrderStatus, paidAt: o.paid_at, paidFen: o.paid_fen, refundedFen: o.refunded_fen })) continue;
