@@ -1,5 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { couponReport, createTemplate, customerCoupons, expireCoupons, expiringCoupons, issueCoupon, issueToSegment, matchCouponUses } from '../../src/modules/coupons/service.js';
+import { customerTimeline } from '../../src/modules/customers/timeline.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import type { Store } from '../../src/db/types.js';
@@ -105,6 +106,8 @@ describeBothDatabases('coupons', (env) => {
     await matchCouponUses(e.ctx, e.workspaceId);
     const of = async (id: string) => (await customerCoupons(e.ctx, e.workspaceId, id)).find((c) => c.name === '直播间专享码')!;
     expect(await of(a)).toMatchObject({ status: 'used', discountFen: 3000 });
+    const timeline = await customerTimeline(e.ctx, e.workspaceId, a);
+    expect(timeline.filter((x) => x.kind.startsWith('coupon.') && x.title.includes('直播间专享码')).map((x) => x.title)).toEqual(['用券「直播间专享码」 省 ¥30.00', '领券「直播间专享码」']);
     expect((await of(b)).status).toBe('issued');
   });
 

@@ -73,7 +73,10 @@ describeBothDatabases('earn rules, reviews and growth', (env) => {
     expect(repeat).toMatchObject({ id: fresh.id, replayed: true, points: 20, growth: 0 });
     expect((await pointsOf(e.ctx, e.workspaceId, id.gao!)).entries.filter((x) => x.source === 'photo_review')).toHaveLength(1);
     expect((await memberTier(e.ctx, e.workspaceId, id.gao!)).growth).toBe(260);
-    expect((await customerTimeline(e.ctx, e.workspaceId, id.gao!)).filter((x) => x.kind.startsWith('review.')).map((x) => x.title).sort()).toEqual(['中评（有图）', '好评（有图）'].sort());
+    const timeline = await customerTimeline(e.ctx, e.workspaceId, id.gao!);
+    expect(timeline.filter((x) => x.kind.startsWith('review.')).map((x) => x.title).sort()).toEqual(['中评（有图）', '好评（有图）'].sort());
+    expect(timeline.filter((x) => x.kind === 'points.earn').map((x) => [x.title, x.detail])).toEqual(expect.arrayContaining([['获得积分 +20', 'photo review'], ['获得积分 +100', `referred ${id.jin}`]]));
+    expect(timeline.find((x) => x.kind === 'tier.changed')?.title).toBe('等级 普通会员 → 银卡');
   });
 
   it('a bad review marks the customer a bad reviewer; a review of someone else’s order is refused', async () => {

@@ -257,10 +257,10 @@ export async function customerCoupons(ctx: AppContext, ws: string, customerId: s
   return ctx.db.kysely
     .selectFrom('coupons as c')
     .innerJoin('coupon_templates as t', (j) => j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.id', '=', 'c.template_id'))
-    .select(['c.id', 'c.code', 'c.status', 'c.valid_from', 'c.valid_to', 'c.order_id', 'c.discount_fen', 't.name'])
+    .select(['c.id', 'c.code', 'c.status', 'c.valid_from', 'c.valid_to', 'c.order_id', 'c.discount_fen', 'c.issued_at', 'c.used_at', 't.name'])
     .where('c.workspace_id', '=', ws)
     .where('c.customer_id', '=', customerId)
     .orderBy('c.issued_at', 'desc')
     .execute()
-    .then((rows) => rows.map((c) => ({ id: c.id, name: c.name, code: c.code, status: c.status, validFrom: c.valid_from, validTo: c.valid_to, orderId: c.order_id, discountFen: c.discount_fen })));
+    .then((rows) => rows.map((c) => ({ id: c.id, name: c.name, code: c.code, status: c.status, validFrom: c.valid_from, validTo: c.valid_to, orderId: c.order_id, discountFen: c.discount_fen, issuedAt: c.issued_at, usedAt: c.used_at })));
 }

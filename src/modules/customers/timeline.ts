@@ -1,6 +1,9 @@
 import type { AppContext } from '../context.js';
 import { readJson } from '../../db/json.js';
+import { customerCoupons } from '../coupons/service.js';
 import { customerReviews } from '../feedback/service.js';
+import { getTierSettings, memberTier } from '../membership/service.js';
+import { pointsOf } from '../points/service.js';
 import { customerGroups, customerTags, listNotes } from '../tags/service.js';
 
 /**
@@ -71,7 +74,30 @@ const RATING = { good: '好评', neutral: '中评', bad: '差评' } as Record<st
 const reviewEvents: TimelineSource = async (ctx, ws, id, limit) =>
   (await customerReviews(ctx, ws, id)).slice(0, limit).map((r) => ({ at: r.reviewedAt, kind: `review.${r.rating}`, title: `${RATING[r.rating] ?? r.rating}${r.hasPhoto ? '（有图）' : ''}`, detail: r.body, ref: { type: 'review', id: r.id } }));
 
-export const TIMELINE_SOURCES: TimelineSource[] = [orderEvents, noteEvents, tagEvents, groupEvents, mergeEvents, reviewEvents];
+const POINTS_KIND: Record<string, string> = { earn: '获得积分', redeem: '兑换积分', expire: '积分过期', adjust: '积分调整', reverse: '积分冲正' };
+const pointsEvents: TimelineSource = async (ctx, ws, id, limit) =>
+  (await pointsOf(ctx, ws, id)).entries.slice(0, limit).map((e) => ({
+    at: e.createdAt,
+    kind: `points.${e.kind}`,
+    title: `${POINTS_KIND[e.kind] ?? e.kind} ${e.points > 0 ? '+' : ''}${e.points}`,
+    detail: e.reason,
+    ref: { type: 'points', id: e.id },
+  }));
+
+const couponEvents: TimelineSource = async (ctx, ws, id, limit) =>
+  (await customerCoupons(ctx, ws, id)).slice(0, limit).flatMap((c) => {
+    const ev: TimelineEvent[] = [{ at: c.issuedAt, kind: 'coupon.issued', title: `领券「${c.name}」`, detail: c.code, ref: { type: 'coupon', id: c.id } }];
+    if (c.usedAt) ev.push({ at: c.usedAt, kind: 'coupon.used', title: `用券「${c.name}」${c.discountFen ? ` 省 ${yuan(c.discountFen)}` : ''}`, detail: c.code, ref: { type: 'coupon', id: c.id } });
+    return ev;
+  });
+
+const tierEvents: TimelineSource = async (ctx, ws, id, limit) => {
+  const names = new Map((await getTierSettings(ctx, ws)).tiers.map((t) => [t.key, t.name]));
+  const name = (k: string | null) => (k ? (names.get(k) ?? k) : '—');
+  return (await memberTier(ctx, ws, id)).history.slice(0, limit).map((h) => ({ at: h.at, kind: 'tier.changed', title: `等级 ${name(h.from)} → ${name(h.to)}`, detail: h.reason, ref: null }));
+};
+
+export const TIMELINE_SOURCES: TimelineSource[] = [orderEvents, noteEvents, tagEvents, groupEvents, mergeEvents, reviewEvents, pointsEvents, couponEvents, tierEvents];
 
 export async function customerTimeline(ctx: AppContext, workspaceId: string, customerId: string, limit = 100): Promise<TimelineEvent[]> {
   const all = (await Promise.all(TIMELINE_SOURCES.map((s) => s(ctx, workspaceId, customerId, limit)))).flat();
