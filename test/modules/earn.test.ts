@@ -82,6 +82,7 @@ describeBothDatabases('earn rules, reviews and growth', (env) => {
   it('a bad review marks the customer a bad reviewer; a review of someone else’s order is refused', async () => {
     const e = env();
     await expect(recordReview(e.ctx, e.workspaceId, id.jin!, { orderId: order.H1, rating: 'good' })).rejects.toThrow(/belongs to another customer/);
+    await expect(recordReview(e.ctx, e.workspaceId, id.jin!, { rating: 'good' })).rejects.toThrow(/orderId/);
     const r = await recordReview(e.ctx, e.workspaceId, id.hu!, { orderId: order.H1, rating: 'bad', hasPhoto: true, body: '色差' });
     expect(r).toMatchObject({ markedBadReviewer: true, points: 0, growth: 0 });
     const c = await e.db.kysely.selectFrom('customers').select('is_bad_reviewer').where('id', '=', id.hu!).executeTakeFirstOrThrow();

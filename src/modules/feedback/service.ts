@@ -15,7 +15,8 @@ import { getPointsSettings } from '../points/service.js';
  */
 export const reviewInput = z
   .object({
-    orderId: z.string().min(1).nullable().default(null),
+    /** Marketplace reviews are per order; the order also makes a retried request land on the same review. */
+    orderId: z.string().min(1, 'name the reviewed order (orderId)'),
     rating: z.enum(['good', 'neutral', 'bad']),
     hasPhoto: z.boolean().default(false),
     body: z.string().trim().max(2000).nullable().default(null),
@@ -37,16 +38,13 @@ export async function recordReview(ctx: AppContext, ws: string, customerId: stri
   const k = ctx.db.kysely;
   const customer = await k.selectFrom('customers').select(['id', 'is_bad_reviewer']).where('workspace_id', '=', ws).where('id', '=', customerId).executeTakeFirst();
   if (!customer) throw new NotFound(`customer ${customerId} not found`);
-  let deliveredAt: string | null = null;
-  if (v.orderId) {
-    const o = await k.selectFrom('orders').select(['customer_id', 'signed_at']).where('workspace_id', '=', ws).where('id', '=', v.orderId).executeTakeFirst();
-    if (!o) throw new NotFound(`order ${v.orderId} not found`);
-    if (o.customer_id !== customerId) throw new Invalid(`order ${v.orderId} belongs to another customer`);
-    deliveredAt = o.signed_at;
-  }
+  const o = await k.selectFrom('orders').select(['customer_id', 'signed_at']).where('workspace_id', '=', ws).where('id', '=', v.orderId).executeTakeFirst();
+  if (!o) throw new NotFound(`order ${v.orderId} not found`);
+  if (o.customer_id !== customerId) throw new Invalid(`order ${v.orderId} belongs to another customer`);
+  const deliveredAt = o.signed_at;
   const now = nowIso(ctx);
   const reviewedAt = v.reviewedAt ? new Date(v.reviewedAt).toISOString() : now;
-  const prior = v.orderId ? await k.selectFrom('reviews').selectAll().where('workspace_id', '=', ws).where('order_id', '=', v.orderId).executeTakeFirst() : undefined;
+  const prior = await k.selectFrom('reviews').selectAll().where('workspace_id', '=', ws).where('order_id', '=', v.orderId).executeTakeFirst();
   const review = prior ?? { workspace_id: ws, id: newId(), customer_id: customerId, order_id: v.orderId, rating: v.rating, has_photo: v.hasPhoto ? 1 : 0, body: v.body, reviewed_at: reviewedAt, created_at: now };
   const markBad = review.rating === 'bad' && customer.is_bad_reviewer !== 1;
   await k.transaction().execute(async (trx) => {
