@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DAY_MS, localDate, zoneOffsetMinutes } from './time.js';
+import { DAY_MS, localDate } from './time.js';
 
 /**
  * Points earned outside orders (积分规则): a photo review within N days of delivery, a daily sign-in,
@@ -56,7 +56,5 @@ export function referralPoints(rules: EarnRules, referrerId: string, referredId:
 /** The multiplier of an order's points: the tier's birthday multiplier in the birthday month. */
 export function birthdayMultiplier(rules: EarnRules, birthday: string | null, paidAt: string, timeZone: string, tierMultiplier: number): number {
   if (!rules.birthdayMultiplier || !birthday || tierMultiplier <= 1) return 1;
-  const ms = Date.parse(paidAt);
-  const month = new Date(ms + zoneOffsetMinutes(timeZone, ms) * 60_000).getUTCMonth() + 1;
-  return Number(birthday.slice(5, 7)) === month ? tierMultiplier : 1;
+  return birthday.slice(5, 7) === localDate(paidAt, timeZone).slice(5, 7) ? tierMultiplier : 1;
 }

@@ -2,7 +2,7 @@ import type { AppContext } from '../context.js';
 import { readJson } from '../../db/json.js';
 import { customerCoupons } from '../coupons/service.js';
 import { customerReviews } from '../feedback/service.js';
-import { getTierSettings, memberTier } from '../membership/service.js';
+import { tierHistory } from '../membership/service.js';
 import { pointsOf } from '../points/service.js';
 import { customerGroups, customerTags, listNotes } from '../tags/service.js';
 
@@ -91,11 +91,8 @@ const couponEvents: TimelineSource = async (ctx, ws, id, limit) =>
     return ev;
   });
 
-const tierEvents: TimelineSource = async (ctx, ws, id, limit) => {
-  const names = new Map((await getTierSettings(ctx, ws)).tiers.map((t) => [t.key, t.name]));
-  const name = (k: string | null) => (k ? (names.get(k) ?? k) : '—');
-  return (await memberTier(ctx, ws, id)).history.slice(0, limit).map((h) => ({ at: h.at, kind: 'tier.changed', title: `等级 ${name(h.from)} → ${name(h.to)}`, detail: h.reason, ref: null }));
-};
+const tierEvents: TimelineSource = async (ctx, ws, id, limit) =>
+  (await tierHistory(ctx, ws, id)).slice(0, limit).map((h) => ({ at: h.at, kind: 'tier.changed', title: `等级 ${h.fromName ?? '—'} → ${h.toName}`, detail: h.reason, ref: null }));
 
 export const TIMELINE_SOURCES: TimelineSource[] = [orderEvents, noteEvents, tagEvents, groupEvents, mergeEvents, reviewEvents, pointsEvents, couponEvents, tierEvents];
 

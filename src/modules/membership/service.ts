@@ -111,8 +111,8 @@ export async function addGrowth(ctx: AppContext, ws: string, e: { customerId: st
 }
 
 /** A member's growth value now. */
-export async function growthOf(ctx: AppContext, ws: string, customerId: string): Promise<number> {
-  const s = await getTierSettings(ctx, ws);
+export async function growthOf(ctx: AppContext, ws: string, customerId: string, settings?: TierSettings): Promise<number> {
+  const s = settings ?? (await getTierSettings(ctx, ws));
   const row = await ctx.db.kysely.selectFrom('customer_stats').select(['customer_id', 'spent_12m_fen', 'total_spent_fen']).where('workspace_id', '=', ws).where('customer_id', '=', customerId).executeTakeFirst();
   const page: MemberRow[] = [{ customer_id: customerId, spent_12m_fen: row?.spent_12m_fen ?? 0, total_spent_fen: row?.total_spent_fen ?? 0, tier_key: null, floor_key: null, cycle_started_at: null }];
   return (await pageGrowth(ctx, ws, s, page)).get(customerId) ?? 0;
@@ -185,17 +185,24 @@ export async function setTierFloor(ctx: AppContext, ws: string, customerId: stri
   });
 }
 
+/** A member's tier changes, newest first, with the tier names of the current ladder. */
+export async function tierHistory(ctx: AppContext, ws: string, customerId: string, settings?: TierSettings) {
+  const s = settings ?? (await getTierSettings(ctx, ws));
+  const name = (key: string | null) => (key === null ? null : (s.tiers.find((t) => t.key === key)?.name ?? key));
+  const rows = await ctx.db.kysely.selectFrom('tier_history').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', customerId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  return rows.map((h) => ({ from: h.from_key, to: h.to_key, fromName: name(h.from_key), toName: name(h.to_key)!, reason: h.reason, at: h.created_at }));
+}
+
 export async function memberTier(ctx: AppContext, ws: string, customerId: string) {
   const s = await getTierSettings(ctx, ws);
   const m = await ctx.db.kysely.selectFrom('member_tiers').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', customerId).executeTakeFirst();
-  const history = await ctx.db.kysely.selectFrom('tier_history').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', customerId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
   const tier = m ? s.tiers[rankOf(s, m.tier_key)]! : null;
   return {
     tier: tier && { key: tier.key, name: tier.name, benefits: tier.benefits },
-    growth: await growthOf(ctx, ws, customerId),
+    growth: await growthOf(ctx, ws, customerId, s),
     floor: m?.floor_key ?? null,
     cycleStartedAt: m?.cycle_started_at ?? null,
-    history: history.map((h) => ({ from: h.from_key, to: h.to_key, reason: h.reason, at: h.created_at })),
+    history: (await tierHistory(ctx, ws, customerId, s)).map((h) => ({ from: h.from, to: h.to, reason: h.reason, at: h.at })),
   };
 }
 

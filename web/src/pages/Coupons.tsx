@@ -125,7 +125,7 @@ function Report() {
 
 function Expiring() {
   const { t } = useTranslation();
-  const r = useApi<Items<{ id: string; customer_id?: string; customerId?: string; code: string; valid_to?: string; validTo?: string; name: string }>>('/coupons/expiring?days=7');
+  const r = useApi<Items<{ id: string; customer_id: string; code: string; valid_to: string; name: string }>>('/coupons/expiring?days=7');
   if (r.error) return <ErrorBox error={r.error} onRetry={r.reload} />;
   return (
     <Card size="small" title={t('coupons.expiringHint')}>
@@ -139,7 +139,7 @@ function Expiring() {
         columns={[
           { title: t('coupons.name'), dataIndex: 'name' },
           { title: t('coupons.code'), dataIndex: 'code' },
-          { title: t('coupons.validTo'), render: (_, x) => date(x.validTo ?? x.valid_to) },
+          { title: t('coupons.validTo'), render: (_, x) => date(x.valid_to) },
         ]}
       />
     </Card>
