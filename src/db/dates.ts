@@ -14,3 +14,8 @@ export function localDaySql(dialect: Dialect, column: RawBuilder<unknown> | Retu
   }
   return sql<string>`substr(datetime(${column}, ${sql.lit(`${minutes >= 0 ? '+' : ''}${minutes} minutes`)}), 1, 10)`;
 }
+
+/** What a bound ISO-text parameter needs to compare with a timestamp column: `::timestamptz` on PostgreSQL, nothing on SQLite. */
+export function timestampCast(dialect: Dialect): RawBuilder<unknown> {
+  return dialect === 'postgres' ? sql`::timestamptz` : sql``;
+}

@@ -3,6 +3,7 @@ import { newId } from '../core/ids.js';
 import type { Db } from '../db/connect.js';
 import type { Database, Job } from '../db/types.js';
 import { writeJson } from '../db/json.js';
+import { timestampCast } from '../db/dates.js';
 
 /**
  * Jobs are rows in our own database. enqueue() takes the caller's transaction, so a job exists
@@ -56,7 +57,7 @@ export async function claimJob(db: Db, workerId: string, now: Date, leaseMs: num
   const nowIso = now.toISOString();
   const until = new Date(now.getTime() + leaseMs).toISOString();
   const lock = db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-  const ts = db.dialect === 'postgres' ? sql.raw('::timestamptz') : sql.raw('');
+  const ts = timestampCast(db.dialect);
   const result = await sql<Job>`
     UPDATE jobs SET status = 'running', locked_by = ${workerId}, locked_until = ${until}${ts},
       attempts = attempts + 1, updated_at = ${nowIso}${ts}

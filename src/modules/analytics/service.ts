@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { dayWindow, fillDays, share, shortProvinceName } from '../../core/analytics.js';
-import { localDaySql } from '../../db/dates.js';
+import { localDaySql, timestampCast } from '../../db/dates.js';
 import { orderCountsAsPurchase } from '../customers/stats.js';
 import { nowIso, type AppContext } from '../context.js';
 import { workspaceTimezone } from '../workspaces/service.js';
@@ -30,7 +30,7 @@ export interface PeriodKpis {
 
 async function periodKpis(ctx: AppContext, workspaceId: string, from: string, to: string): Promise<PeriodKpis> {
   const k = ctx.db.kysely;
-  const ts = ctx.db.dialect === 'postgres' ? sql`::timestamptz` : sql``;
+  const ts = timestampCast(ctx.db.dialect);
   const r = await sql<{ orders: number | null; revenue: number | null; buyers: number | null; new_buyers: number | null; returning_revenue: number | null; repeaters: number | null }>`
     SELECT COUNT(*) AS orders,
            SUM(per.revenue) AS revenue,
@@ -80,7 +80,7 @@ export async function dashboard(ctx: AppContext, workspaceId: string, days: numb
   const tz = await workspaceTimezone(k, workspaceId);
   const now = nowIso(ctx);
   const w = dayWindow(now, tz, days);
-  const ts = ctx.db.dialect === 'postgres' ? sql`::timestamptz` : sql``;
+  const ts = timestampCast(ctx.db.dialect);
   const paidDay = localDaySql(ctx.db.dialect, sql.ref('o.paid_at'), w.offsetMinutes);
   const firstDay = localDaySql(ctx.db.dialect, sql.ref('s.first_paid_at'), w.offsetMinutes);
 

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import { decodeCursor, likeContains } from '../pagination.js';
 import type { CustomerListQuery } from './schema.js';
+import { timestampCast } from '../../db/dates.js';
 
 const SORT_COLUMN = {
   last_order: 's.last_order_at',
@@ -104,7 +105,7 @@ export async function listCustomers(db: Db, workspaceId: string, q: CustomerList
   if (q.cursor) {
     const cur = decodeCursor(q.cursor);
     const v = cur.value ?? (isTime ? '1970-01-01T00:00:00.000Z' : 0);
-    const cast = isTime && db.dialect === 'postgres' ? sql`::timestamptz` : sql``;
+    const cast = isTime ? timestampCast(db.dialect) : sql``;
     query = col === 'c.id' ? query.where('c.id', '<', cur.id) : query.where(sql<boolean>`(${sortExpr} < ${v}${cast} OR (${sortExpr} = ${v}${cast} AND c.id < ${cur.id}))`);
   }
   const rows = await query.orderBy(sortExpr, 'desc').orderBy('c.id', 'desc').limit(q.limit + 1).execute();

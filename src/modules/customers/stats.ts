@@ -5,6 +5,7 @@ import type { Db, Dialect } from '../../db/connect.js';
 import { bulkInsert } from '../../db/bulk.js';
 import type { Database } from '../../db/types.js';
 import { chunks } from '../context.js';
+import { timestampCast } from '../../db/dates.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -87,7 +88,7 @@ export async function refreshCustomerStats(db: Executor, dialect: Dialect, works
 export async function recomputeAllStats(db: Db, workspaceId: string, asOf: string): Promise<number> {
   const cutoff = twelveMonthCutoff(asOf);
   const c = db.dialect === 'postgres' ? sql.raw(' COLLATE "C"') : sql.raw('');
-  const ts = db.dialect === 'postgres' ? sql.raw('::timestamptz') : sql.raw('');
+  const ts = timestampCast(db.dialect);
   return db.kysely.transaction().execute(async (trx) => {
     await trx.deleteFrom('customer_stats').where('workspace_id', '=', workspaceId).execute();
     const result = await sql`

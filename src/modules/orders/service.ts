@@ -8,6 +8,7 @@ import type { AppContext } from '../context.js';
 import { canSeePii } from '../auth/roles.js';
 import { decodeCursor, encodeCursor } from '../pagination.js';
 import { orderListQuery, type OrderListQuery } from './schema.js';
+import { timestampCast } from '../../db/dates.js';
 
 function orderRows(ctx: AppContext, workspaceId: string) {
   return ctx.db.kysely
@@ -68,7 +69,7 @@ export async function listOrders(ctx: AppContext, workspaceId: string, input: Or
   if (q.cursor) {
     const cur = decodeCursor(q.cursor);
     const v = String(cur.value);
-    const cast = ctx.db.dialect === 'postgres' ? sql`::timestamptz` : sql``;
+    const cast = timestampCast(ctx.db.dialect);
     query = query.where(sql<boolean>`(o.created_at < ${v}${cast} OR (o.created_at = ${v}${cast} AND o.id < ${cur.id}))`);
   }
   const rows = await query.orderBy('o.created_at', 'desc').orderBy('o.id', 'desc').limit(q.limit + 1).execute();
