@@ -64,9 +64,14 @@ export async function benchImport(args: string[]): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const pgUrl = process.env.HUIKE_BENCH_PG_URL ?? process.env.HUIKE_TEST_PG_URL ?? (process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined);
+  const pgUrl =
+    process.env.HUIKE_BENCH_PG_URL ??
+    process.env.HUIKE_TEST_PG_URL ??
+    (process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined);
   if (!pgUrl) {
-    process.stdout.write('PostgreSQL: skipped (set HUIKE_BENCH_PG_URL to a server where the bench may create databases)\n');
+    process.stdout.write(
+      'PostgreSQL: skipped (set HUIKE_BENCH_PG_URL to a server where the bench may create databases)\n',
+    );
     return;
   }
   const a = await createScratchDatabase(pgUrl, 'huike_bench');

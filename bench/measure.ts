@@ -38,7 +38,10 @@ async function baselineSqlite(): Promise<number> {
   return n;
 }
 
-const copyText = (v: unknown) => (v === undefined || v === null || v === '' ? '\\N' : String(v).replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!));
+const copyText = (v: unknown) =>
+  v === undefined || v === null || v === ''
+    ? '\\N'
+    : String(v).replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
 
 async function baselinePostgres(): Promise<number> {
   const client = new pg.Client({ connectionString: url });
@@ -78,8 +81,15 @@ async function huike(): Promise<number> {
   return run.rows_read;
 }
 
-const tasks: Record<string, () => Promise<number>> = { 'baseline-sqlite': baselineSqlite, 'baseline-postgres': baselinePostgres, huike };
+const tasks: Record<string, () => Promise<number>> = {
+  'baseline-sqlite': baselineSqlite,
+  'baseline-postgres': baselinePostgres,
+  huike,
+};
 const t0 = performance.now();
 const rows = await tasks[task]!();
 const ms = performance.now() - t0;
-process.stdout.write(JSON.stringify({ task, ms: Math.round(ms), rows, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }) + '\n');
+process.stdout.write(
+  JSON.stringify({ task, ms: Math.round(ms), rows, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }) +
+    '\n',
+);

@@ -48,26 +48,96 @@ async function generate(ctx: AppContext, ws: string, customers: number): Promise
         const oid = newId();
         const activity = rnd.chance(0.2) ? rnd.pick(['双11 2025', '618 2026', '双11 2026']) : null;
         orders.push({
-          workspace_id: ws, id: oid, store_id: store.id, external_id: `${i}-${k}`, customer_id: id, status: 'completed', platform_status: null,
-          goods_fen: paid, shipping_fen: 0, discount_fen: 0, total_fen: paid, paid_fen: paid, refunded_fen: 0,
-          created_at: new Date(at).toISOString(), paid_at: new Date(at).toISOString(), shipped_at: null, signed_at: null, closed_at: null,
-          buyer_nick: null, receiver_name: null, receiver_phone: null, province, city: null, district: null, address: null, buyer_message: null, seller_note: null,
-          source: rnd.pick(['搜索', '直通车', '聚划算', '直播']), activity, title: null, item_count: 1, raw: '{}', content_hash: 'bench', import_run_id: null, imported_at: now, updated_at: now,
+          workspace_id: ws,
+          id: oid,
+          store_id: store.id,
+          external_id: `${i}-${k}`,
+          customer_id: id,
+          status: 'completed',
+          platform_status: null,
+          goods_fen: paid,
+          shipping_fen: 0,
+          discount_fen: 0,
+          total_fen: paid,
+          paid_fen: paid,
+          refunded_fen: 0,
+          created_at: new Date(at).toISOString(),
+          paid_at: new Date(at).toISOString(),
+          shipped_at: null,
+          signed_at: null,
+          closed_at: null,
+          buyer_nick: null,
+          receiver_name: null,
+          receiver_phone: null,
+          province,
+          city: null,
+          district: null,
+          address: null,
+          buyer_message: null,
+          seller_note: null,
+          source: rnd.pick(['搜索', '直通车', '聚划算', '直播']),
+          activity,
+          title: null,
+          item_count: 1,
+          raw: '{}',
+          content_hash: 'bench',
+          import_run_id: null,
+          imported_at: now,
+          updated_at: now,
         });
-        items.push({ workspace_id: ws, order_id: oid, line_key: 'L1', title: null, sku: null, external_item_id: null, category: rnd.pick(CATEGORIES), quantity: 1, price_fen: paid, paid_fen: null, refund_status: null });
+        items.push({
+          workspace_id: ws,
+          order_id: oid,
+          line_key: 'L1',
+          title: null,
+          sku: null,
+          external_item_id: null,
+          category: rnd.pick(CATEGORIES),
+          quantity: 1,
+          price_fen: paid,
+          paid_fen: null,
+          refund_status: null,
+        });
         spent += paid;
         last = Math.max(last, at);
         first = Math.min(first, at);
       }
       cs.push({
-        workspace_id: ws, id, display_name: `buyer${i}`, real_name: null, phone: `139${String(i).padStart(8, '0')}`, email: null, province, city: null,
-        gender: rnd.chance(0.9) ? 'female' : 'male', birthday: null, marketing_consent: rnd.pick(['granted', 'unknown', 'denied']), consent_source: null, consent_at: null,
-        first_store_id: store.id, created_at: now, updated_at: now,
+        workspace_id: ws,
+        id,
+        display_name: `buyer${i}`,
+        real_name: null,
+        phone: `139${String(i).padStart(8, '0')}`,
+        email: null,
+        province,
+        city: null,
+        gender: rnd.chance(0.9) ? 'female' : 'male',
+        birthday: null,
+        marketing_consent: rnd.pick(['granted', 'unknown', 'denied']),
+        consent_source: null,
+        consent_at: null,
+        first_store_id: store.id,
+        created_at: now,
+        updated_at: now,
       });
       stats.push({
-        workspace_id: ws, customer_id: id, orders_count: n, paid_orders: n, first_order_at: new Date(first).toISOString(), last_order_at: new Date(last).toISOString(),
-        first_paid_at: new Date(first).toISOString(), last_paid_at: new Date(last).toISOString(), total_spent_fen: spent, refund_fen: 0, refund_orders: 0,
-        aov_fen: Math.round(spent / n), spent_12m_fen: 0, orders_12m: 0, favourite_category: null, province, as_of: now,
+        workspace_id: ws,
+        customer_id: id,
+        orders_count: n,
+        paid_orders: n,
+        first_order_at: new Date(first).toISOString(),
+        last_order_at: new Date(last).toISOString(),
+        first_paid_at: new Date(first).toISOString(),
+        last_paid_at: new Date(last).toISOString(),
+        total_spent_fen: spent,
+        refund_fen: 0,
+        refund_orders: 0,
+        aov_fen: Math.round(spent / n),
+        spent_12m_fen: 0,
+        orders_12m: 0,
+        favourite_category: null,
+        province,
+        as_of: now,
       });
     }
     await db.kysely.transaction().execute(async (trx) => {
@@ -116,7 +186,12 @@ async function run(db: Db, customers: number): Promise<void> {
   const handA = sql`FROM customers c JOIN customer_stats s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
     WHERE c.workspace_id = ${ws} AND s.total_spent_fen >= 30000 AND s.paid_orders >= 2 AND s.province IN ('广东省', '浙江省', '江苏省')
       AND s.last_paid_at > ${since}${ts} AND c.marketing_consent = 'granted'`;
-  const ruleB = { all: [{ field: 'orders', op: 'exists', where: { category: '女装/大衣', activity: '双11 2025' } }, { field: 'paid_orders', op: '>=', value: 1 }] };
+  const ruleB = {
+    all: [
+      { field: 'orders', op: 'exists', where: { category: '女装/大衣', activity: '双11 2025' } },
+      { field: 'paid_orders', op: '>=', value: 1 },
+    ],
+  };
   const handB = sql`FROM customers c JOIN customer_stats s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
     WHERE c.workspace_id = ${ws} AND s.paid_orders >= 1 AND EXISTS (
       SELECT 1 FROM orders o JOIN order_items i ON i.workspace_id = o.workspace_id AND i.order_id = o.id
@@ -144,8 +219,11 @@ async function run(db: Db, customers: number): Promise<void> {
   // The hand-written pass a developer would write for the core of RFM: NTILE scores and the
   // 8-class split against the averages, for every buyer, into a keyed table. Huike's pass does
   // that and also places non-buyers, value tiers and lifecycle stages.
-  await sql`CREATE TABLE rfm_hand (workspace_id text, customer_id text, r integer, f integer, m integer, cls text, PRIMARY KEY (workspace_id, customer_id))`.execute(db.kysely);
-  const epoch = (col: string) => (db.dialect === 'postgres' ? sql`EXTRACT(EPOCH FROM ${sql.ref(col)})` : sql`julianday(${sql.ref(col)})`);
+  await sql`CREATE TABLE rfm_hand (workspace_id text, customer_id text, r integer, f integer, m integer, cls text, PRIMARY KEY (workspace_id, customer_id))`.execute(
+    db.kysely,
+  );
+  const epoch = (col: string) =>
+    db.dialect === 'postgres' ? sql`EXTRACT(EPOCH FROM ${sql.ref(col)})` : sql`julianday(${sql.ref(col)})`;
   const rfmOurs = await median(1, () => recomputeRfm(ctx, ws, AS_OF.toISOString()));
   const rfmHand = await median(1, async () => {
     await sql`DELETE FROM rfm_hand`.execute(db.kysely);
@@ -165,7 +243,9 @@ export async function benchSegments(args: string[]): Promise<void> {
   const i = args.indexOf('--customers');
   const customers = i >= 0 ? Number(args[i + 1]) : 1_000_000;
   const dir = mkdtempSync(join(tmpdir(), 'huike-bench-seg-'));
-  process.stdout.write(`SQLite — ${customers.toLocaleString('en-US')} customers, ~${(customers * 3).toLocaleString('en-US')} orders\n`);
+  process.stdout.write(
+    `SQLite — ${customers.toLocaleString('en-US')} customers, ~${(customers * 3).toLocaleString('en-US')} orders\n`,
+  );
   const lite = openDatabase(`sqlite:${join(dir, 'seg.db')}`);
   try {
     await run(lite, customers);

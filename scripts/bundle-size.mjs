@@ -13,4 +13,8 @@ const all = readdirSync(join(dir, 'assets')).map((f) => `assets/${f}`);
 const size = (list) => list.reduce((a, f) => a + gz(f), 0);
 console.log(`first load (index.html + ${initial.length} files): ${kb(size(initial) + gzipSync(html).length)} gzip`);
 console.log(`whole console (${all.length} files): ${kb(size(all))} gzip`);
-for (const f of all.map((f) => [f, gz(f)]).sort((a, b) => b[1] - a[1]).slice(0, 6)) console.log(`  ${f[0].padEnd(40)} ${kb(f[1])}`);
+for (const f of all
+  .map((f) => [f, gz(f)])
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 6))
+  console.log(`  ${f[0].padEnd(40)} ${kb(f[1])}`);

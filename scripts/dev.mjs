@@ -6,13 +6,17 @@ import { spawn } from 'node:child_process';
 const port = process.env.PORT ?? '3000';
 const children = [
   spawn('npx', ['tsx', 'watch', 'src/cli/index.ts', 'serve', '--port', port], { stdio: 'inherit' }),
-  spawn('npx', ['vite', '--config', 'web/vite.config.ts'], { stdio: 'inherit', env: { ...process.env, HUIKE_API_URL: `http://127.0.0.1:${port}` } }),
+  spawn('npx', ['vite', '--config', 'web/vite.config.ts'], {
+    stdio: 'inherit',
+    env: { ...process.env, HUIKE_API_URL: `http://127.0.0.1:${port}` },
+  }),
 ];
 const stop = () => {
   for (const c of children) c.kill('SIGTERM');
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
-for (const c of children) c.on('exit', (code) => {
-  if (code) stop();
-});
+for (const c of children)
+  c.on('exit', (code) => {
+    if (code) stop();
+  });

@@ -4,7 +4,13 @@ import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +32,13 @@ import { couponRoutes } from './modules/coupons/routes.js';
 import { analyticsRoutes } from './modules/analytics/routes.js';
 import { feedbackRoutes } from './modules/feedback/routes.js';
 
-const STATUS: Record<ErrorCode, number> = { invalid: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409 };
+const STATUS: Record<ErrorCode, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+};
 const PUBLIC = new Set(['/api/v1/health', '/api/v1/auth/login']);
 
 export interface ServerOptions {
@@ -57,30 +69,53 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
 
   app.setErrorHandler((err: FastifyError | DomainError | ZodError, req, reply) => {
     if (err instanceof DomainError) {
-      return reply.code(STATUS[err.code]).send({ error: { code: err.code, message: err.message, details: err.details } });
+      return reply
+        .code(STATUS[err.code])
+        .send({ error: { code: err.code, message: err.message, details: err.details } });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const details = err.validation.map((v) => ({ path: `${err.validationContext ?? ''}${v.instancePath.replace(/\//g, '.')}`, message: v.message }));
+      const details = err.validation.map((v) => ({
+        path: `${err.validationContext ?? ''}${v.instancePath.replace(/\//g, '.')}`,
+        message: v.message,
+      }));
       const message = details.map((d) => `${d.path}: ${d.message}`).join('; ');
       return reply.code(400).send({ error: { code: 'invalid', message: `invalid request — ${message}`, details } });
     }
     if (err instanceof ZodError) {
       const details = zodDetails(err);
-      return reply.code(400).send({ error: { code: 'invalid', message: details.map((d) => `${d.path || 'input'}: ${d.message}`).join('; '), details } });
+      return reply
+        .code(400)
+        .send({
+          error: {
+            code: 'invalid',
+            message: details.map((d) => `${d.path || 'input'}: ${d.message}`).join('; '),
+            details,
+          },
+        });
     }
     const status = (err as FastifyError).statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      return reply.code(status).send({ error: { code: (err as FastifyError).code ?? 'invalid', message: err.message } });
+      return reply
+        .code(status)
+        .send({ error: { code: (err as FastifyError).code ?? 'invalid', message: err.message } });
     }
     req.log.error(err);
-    return reply.code(500).send({ error: { code: 'internal', message: 'internal error: the server log has the details' } });
+    return reply
+      .code(500)
+      .send({ error: { code: 'internal', message: 'internal error: the server log has the details' } });
   });
   const webDir = opts.webDir ?? defaultWebDir();
   const hasConsole = existsSync(join(webDir, 'index.html'));
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;
     // The console routes in the browser: any other page address gets its index.html.
-    if (hasConsole && req.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/docs') && !path.startsWith('/assets/')) {
+    if (
+      hasConsole &&
+      req.method === 'GET' &&
+      !path.startsWith('/api/') &&
+      !path.startsWith('/docs') &&
+      !path.startsWith('/assets/')
+    ) {
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
     }
     return reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${path}` } });
@@ -90,7 +125,12 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(multipart, { limits: { fileSize: opts.uploadLimit ?? 2 * 1024 ** 3, files: 1 } });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Huike (回客) API', version: '1', description: 'Customer & member-marketing CRM for online shops. Amounts are integer fen; times are UTC ISO 8601.' },
+      info: {
+        title: 'Huike (回客) API',
+        version: '1',
+        description:
+          'Customer & member-marketing CRM for online shops. Amounts are integer fen; times are UTC ISO 8601.',
+      },
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
@@ -109,7 +149,11 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     if (!path.startsWith('/api/') || PUBLIC.has(path)) return;
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     req.principal = await authenticate(ctx, bearer ?? req.cookies[SESSION_COOKIE]);
-    if (!req.principal) throw new DomainError('unauthorized', 'log in (POST /api/v1/auth/login) or send an API token: Authorization: Bearer <token>');
+    if (!req.principal)
+      throw new DomainError(
+        'unauthorized',
+        'log in (POST /api/v1/auth/login) or send an API token: Authorization: Bearer <token>',
+      );
   });
 
   app.get('/api/v1/health', { schema: { tags: ['health'], summary: 'Liveness and database check' } }, async () => {
@@ -138,11 +182,19 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
       root: webDir,
       wildcard: false,
       index: ['index.html'],
-      setHeaders: (res, file) => res.setHeader('cache-control', file.includes(`${join('/', 'assets', '/')}`) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+      setHeaders: (res, file) =>
+        res.setHeader(
+          'cache-control',
+          file.includes(`${join('/', 'assets', '/')}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        ),
     });
   } else {
     app.get('/', { schema: { hide: true } }, async (_req, reply) =>
-      reply.type('text/html; charset=utf-8').send('<!doctype html><meta charset="utf-8"><title>Huike</title><p>The web console is not built yet: run <code>npm run build</code>. The API documentation is at <a href="/docs">/docs</a>.</p>'),
+      reply
+        .type('text/html; charset=utf-8')
+        .send(
+          '<!doctype html><meta charset="utf-8"><title>Huike</title><p>The web console is not built yet: run <code>npm run build</code>. The API documentation is at <a href="/docs">/docs</a>.</p>',
+        ),
     );
   }
   return app;

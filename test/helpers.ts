@@ -67,7 +67,9 @@ export function describeBothDatabases(name: string, fn: (env: () => TestEnv) => 
 export async function statsOf(env: TestEnv, displayName: string) {
   return env.db.kysely
     .selectFrom('customer_stats as s')
-    .innerJoin('customers as c', (j) => j.onRef('c.workspace_id', '=', 's.workspace_id').onRef('c.id', '=', 's.customer_id'))
+    .innerJoin('customers as c', (j) =>
+      j.onRef('c.workspace_id', '=', 's.workspace_id').onRef('c.id', '=', 's.customer_id'),
+    )
     .selectAll('s')
     .where('c.workspace_id', '=', env.workspaceId)
     .where('c.display_name', '=', displayName)

@@ -18,7 +18,8 @@ export interface ImportOptions {
 }
 
 export async function importCommand(file: string, opts: ImportOptions): Promise<void> {
-  if (!IMPORT_FORMATS.includes(opts.format as ImportFormat)) throw new Invalid(`--format must be one of ${IMPORT_FORMATS.join(', ')}`);
+  if (!IMPORT_FORMATS.includes(opts.format as ImportFormat))
+    throw new Invalid(`--format must be one of ${IMPORT_FORMATS.join(', ')}`);
   const format = opts.format as ImportFormat;
   let mapping: unknown;
   if (opts.mapping) {
@@ -32,9 +33,17 @@ export async function importCommand(file: string, opts: ImportOptions): Promise<
   await withApp(async (ctx) => {
     const ws = await resolveWorkspace(ctx, opts.workspace);
     const store = await ensureStore(ctx, ws.id, opts.store, platformForFormat(format));
-    const bar = opts.progress && process.stderr.isTTY
-      ? new cliProgress.SingleBar({ format: '  {bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 20 }, cliProgress.Presets.shades_classic)
-      : null;
+    const bar =
+      opts.progress && process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            {
+              format: '  {bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}',
+              hideCursor: true,
+              etaBuffer: 20,
+            },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
     const t0 = Date.now();
     let started = false;
     const run = await importFile(ctx, { workspaceId: ws.id, store, format, filePath: file, mapping }, (p) => {
@@ -44,7 +53,10 @@ export async function importCommand(file: string, opts: ImportOptions): Promise<
         started = true;
       }
       const secs = Math.max(0.001, (Date.now() - t0) / 1000);
-      bar.update(p.bytesRead, { rows: p.rowsRead.toLocaleString('en-US'), rate: Math.round(p.rowsRead / secs).toLocaleString('en-US') });
+      bar.update(p.bytesRead, {
+        rows: p.rowsRead.toLocaleString('en-US'),
+        rate: Math.round(p.rowsRead / secs).toLocaleString('en-US'),
+      });
     });
     bar?.stop();
     const secs = (Date.now() - t0) / 1000;
@@ -60,13 +72,26 @@ export async function importCommand(file: string, opts: ImportOptions): Promise<
       `  run id             ${run.id}`,
     ];
     if (run.rows_rejected > 0) {
-      const errors = await ctx.db.kysely.selectFrom('import_errors').selectAll().where('workspace_id', '=', ws.id).where('run_id', '=', run.id).orderBy('seq').limit(10).execute();
+      const errors = await ctx.db.kysely
+        .selectFrom('import_errors')
+        .selectAll()
+        .where('workspace_id', '=', ws.id)
+        .where('run_id', '=', run.id)
+        .orderBy('seq')
+        .limit(10)
+        .execute();
       out.push('  first rejected rows:');
-      for (const e of errors) out.push(`    line ${e.line}${e.column_name ? `, ${e.column_name}` : ''}: ${e.reason}${e.value ? ` (${e.value})` : ''}`);
+      for (const e of errors)
+        out.push(
+          `    line ${e.line}${e.column_name ? `, ${e.column_name}` : ''}: ${e.reason}${e.value ? ` (${e.value})` : ''}`,
+        );
       if (opts.errorsOut) {
         writeFileSync(opts.errorsOut, await runErrorsCsv(ctx, ws.id, run.id));
         out.push(`  all rejected rows written to ${opts.errorsOut}`);
-      } else out.push('  (--errors-out FILE.csv writes them all; the API serves them at /api/v1/imports/<run id>/errors.csv)');
+      } else
+        out.push(
+          '  (--errors-out FILE.csv writes them all; the API serves them at /api/v1/imports/<run id>/errors.csv)',
+        );
     }
     process.stdout.write(out.join('\n') + '\n');
   });

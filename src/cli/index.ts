@@ -20,7 +20,9 @@ const int = (name: string) => (v: string) => {
   return n;
 };
 
-const program = new Command('huike').description('Huike 回客 — customer & member-marketing CRM for online shops').showHelpAfterError();
+const program = new Command('huike')
+  .description('Huike 回客 — customer & member-marketing CRM for online shops')
+  .showHelpAfterError();
 
 program
   .command('serve')
@@ -29,7 +31,12 @@ program
   .option('--host <host>', 'address to listen on (env HOST)', process.env.HOST ?? '127.0.0.1')
   .option('--no-worker', 'do not run jobs in this process')
   .option('--no-demo', 'do not load the demo shop into an empty database')
-  .option('--demo-customers <n>', 'size of the demo shop', int('demo-customers'), Number(process.env.HUIKE_DEMO_CUSTOMERS ?? 20000))
+  .option(
+    '--demo-customers <n>',
+    'size of the demo shop',
+    int('demo-customers'),
+    Number(process.env.HUIKE_DEMO_CUSTOMERS ?? 20000),
+  )
   .action((o) => serve(o).catch(fail));
 
 program
@@ -50,7 +57,11 @@ program
   .description('run background jobs (imports, nightly recompute, schedules)')
   .action(async () => {
     const ctx = await openApp();
-    const w = startWorker(ctx, { handlers: jobHandlers, schedules: true, log: (m, x) => process.stdout.write(`${new Date().toISOString()} ${m} ${JSON.stringify(x ?? {})}\n`) });
+    const w = startWorker(ctx, {
+      handlers: jobHandlers,
+      schedules: true,
+      log: (m, x) => process.stdout.write(`${new Date().toISOString()} ${m} ${JSON.stringify(x ?? {})}\n`),
+    });
     process.stdout.write(`worker ${w.id} running on ${ctx.db.label}\n`);
     const stop = async () => {
       await w.stop();
@@ -82,8 +93,14 @@ program
   .action(async (o) => {
     await withApp(async (ctx) => {
       const ws = await resolveWorkspace(ctx, o.workspace);
-      const s = await loadDemo(ctx, ws.id, { customers: o.customers, seed: o.seed, onProgress: (d, t) => process.stderr.write(`\r${Math.round((d / t) * 100)}%`) });
-      process.stdout.write(`\rdemo shop loaded: ${s.customers} customers, ${s.orders} orders in ${s.stores.join(', ')}\n`);
+      const s = await loadDemo(ctx, ws.id, {
+        customers: o.customers,
+        seed: o.seed,
+        onProgress: (d, t) => process.stderr.write(`\r${Math.round((d / t) * 100)}%`),
+      });
+      process.stdout.write(
+        `\rdemo shop loaded: ${s.customers} customers, ${s.orders} orders in ${s.stores.join(', ')}\n`,
+      );
     });
   });
 
@@ -125,7 +142,12 @@ program
   .action(async (o) => {
     await withApp(async (ctx) => {
       const ws = await resolveWorkspace(ctx, o.workspace);
-      const u = await ctx.db.kysely.selectFrom('users').select('id').where('workspace_id', '=', ws.id).where('login', '=', o.login).executeTakeFirst();
+      const u = await ctx.db.kysely
+        .selectFrom('users')
+        .select('id')
+        .where('workspace_id', '=', ws.id)
+        .where('login', '=', o.login)
+        .executeTakeFirst();
       if (!u) throw new Error(`no user "${o.login}" (create one: huike user create)`);
       const t = await createApiToken(ctx, ws.id, u.id, o.name);
       process.stdout.write(`${t.token}\n(shown once: send it as "Authorization: Bearer <token>")\n`);

@@ -15,7 +15,14 @@ function readRule(path: string): unknown {
   }
 }
 
-const LIFECYCLE_ZH: Record<string, string> = { prospect: '潜客', new: '新客', growing: '成长', mature: '成熟', dormant: '沉睡', churned: '流失' };
+const LIFECYCLE_ZH: Record<string, string> = {
+  prospect: '潜客',
+  new: '新客',
+  growing: '成长',
+  mature: '成熟',
+  dormant: '沉睡',
+  churned: '流失',
+};
 
 export function segmentCommands(program: Command): void {
   const segment = program.command('segment').description('evaluate segment rules (see README: Segments)');
@@ -56,11 +63,17 @@ export function segmentCommands(program: Command): void {
       await withApp(async (ctx) => {
         const ws = await resolveWorkspace(ctx, o.workspace);
         await recomputeRfm(ctx, ws.id);
-        const print = (title: string, rows: { key: unknown; customers: number; spent_fen: number | null }[], label: (k: string) => string = (k) => k) => {
+        const print = (
+          title: string,
+          rows: { key: unknown; customers: number; spent_fen: number | null }[],
+          label: (k: string) => string = (k) => k,
+        ) => {
           process.stdout.write(`${title}\n`);
           for (const r of rows) {
             const k = String(r.key);
-            process.stdout.write(`  ${label(k).padEnd(12)} ${String(r.customers).padStart(8)}   ¥${(Number(r.spent_fen ?? 0) / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}\n`);
+            process.stdout.write(
+              `  ${label(k).padEnd(12)} ${String(r.customers).padStart(8)}   ¥${(Number(r.spent_fen ?? 0) / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}\n`,
+            );
           }
         };
         print('RFM 分类', await rfmSummary(ctx, ws.id, 'rfm_class'), (k) => (k === 'none' ? '无消费' : k));

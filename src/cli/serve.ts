@@ -25,7 +25,12 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const users = await ctx.db.kysely.selectFrom('users').select('login').where('workspace_id', '=', ws.id).execute();
   let createdLogin = false;
   if (users.length === 0) {
-    await createUser(ctx, ws.id, { login: DEMO_LOGIN, password: process.env.HUIKE_ADMIN_PASSWORD ?? DEMO_PASSWORD, name: '店长', role: 'owner' });
+    await createUser(ctx, ws.id, {
+      login: DEMO_LOGIN,
+      password: process.env.HUIKE_ADMIN_PASSWORD ?? DEMO_PASSWORD,
+      name: '店长',
+      role: 'owner',
+    });
     createdLogin = true;
   }
   if (opts.demo && (await isEmpty(ctx, ws.id))) {
@@ -35,13 +40,20 @@ export async function serve(opts: ServeOptions): Promise<void> {
       customers: opts.demoCustomers,
       onProgress: (done, total) => process.stdout.write(`\r  ${Math.round((done / total) * 100)}%`),
     });
-    process.stdout.write(`\r  ${s.customers.toLocaleString('en-US')} customers, ${s.orders.toLocaleString('en-US')} orders in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(
+      `\r  ${s.customers.toLocaleString('en-US')} customers, ${s.orders.toLocaleString('en-US')} orders in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
   }
 
   const app = await buildServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
   await app.listen({ port: opts.port, host: opts.host });
   let worker: Worker | null = null;
-  if (opts.worker) worker = startWorker(ctx, { handlers: jobHandlers, schedules: true, log: (msg, extra) => app.log.info(extra ?? {}, msg) });
+  if (opts.worker)
+    worker = startWorker(ctx, {
+      handlers: jobHandlers,
+      schedules: true,
+      log: (msg, extra) => app.log.info(extra ?? {}, msg),
+    });
 
   const hasConsole = existsSync(join(defaultWebDir(), 'index.html'));
   const shown = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;

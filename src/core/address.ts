@@ -19,7 +19,20 @@ interface Division {
   children: Division[];
 }
 
-const SUFFIXES = ['维吾尔自治区', '壮族自治区', '回族自治区', '特别行政区', '自治区', '自治州', '地区', '省', '市', '区', '县', '盟'];
+const SUFFIXES = [
+  '维吾尔自治区',
+  '壮族自治区',
+  '回族自治区',
+  '特别行政区',
+  '自治区',
+  '自治州',
+  '地区',
+  '省',
+  '市',
+  '区',
+  '县',
+  '盟',
+];
 
 function shortName(name: string): string {
   for (const s of SUFFIXES) {
@@ -70,7 +83,10 @@ export function normalizeProvince(value: string | null | undefined): string | nu
 export function splitAddress(input: string | null | undefined): SplitAddress {
   const empty: SplitAddress = { province: null, city: null, district: null, address: null };
   if (!input) return empty;
-  let text = input.trim().replace(/\(\d{6}\)$|（\d{6}）$/, '').trim();
+  let text = input
+    .trim()
+    .replace(/\(\d{6}\)$|（\d{6}）$/, '')
+    .trim();
   if (text === '') return empty;
   const original = text;
   const strip = (s: string) => s.replace(/^[\s,，]+/, '');

@@ -37,7 +37,11 @@ export function share(part: number, whole: number): number {
 }
 
 /** One value per day of the window, 0 for days without rows. */
-export function fillDays<K extends string>(days: readonly string[], rows: readonly ({ day: string } & Record<K, number>)[], keys: readonly K[]): ({ day: string } & Record<K, number>)[] {
+export function fillDays<K extends string>(
+  days: readonly string[],
+  rows: readonly ({ day: string } & Record<K, number>)[],
+  keys: readonly K[],
+): ({ day: string } & Record<K, number>)[] {
   const byDay = new Map(rows.map((r) => [r.day, r]));
   return days.map((day) => {
     const r = byDay.get(day);
@@ -50,7 +54,15 @@ export function fillDays<K extends string>(days: readonly string[], rows: readon
 /** "广东省" / "广西壮族自治区" / "北京市" → "广东" / "广西" / "北京": the names the China map uses. */
 export function shortProvinceName(name: string): string {
   const n = name.trim();
-  const special: Record<string, string> = { 内蒙古自治区: '内蒙古', 广西壮族自治区: '广西', 西藏自治区: '西藏', 宁夏回族自治区: '宁夏', 新疆维吾尔自治区: '新疆', 香港特别行政区: '香港', 澳门特别行政区: '澳门' };
+  const special: Record<string, string> = {
+    内蒙古自治区: '内蒙古',
+    广西壮族自治区: '广西',
+    西藏自治区: '西藏',
+    宁夏回族自治区: '宁夏',
+    新疆维吾尔自治区: '新疆',
+    香港特别行政区: '香港',
+    澳门特别行政区: '澳门',
+  };
   if (special[n]) return special[n];
   return n.replace(/(省|市|特别行政区|自治区)$/, '');
 }

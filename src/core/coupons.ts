@@ -9,17 +9,28 @@ import { DAY_MS } from './time.js';
 const fen = z.number().int().min(0);
 export const couponRules = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('spend_off'), minFen: fen, offFen: fen.min(1) }).strict(), // 满减 满100减20
-  z.object({ kind: z.literal('discount'), percent: z.number().int().min(1).max(99), capFen: fen.nullable().default(null), minFen: fen.default(0) }).strict(), // 折扣 8.8折, with cap
+  z
+    .object({
+      kind: z.literal('discount'),
+      percent: z.number().int().min(1).max(99),
+      capFen: fen.nullable().default(null),
+      minFen: fen.default(0),
+    })
+    .strict(), // 折扣 8.8折, with cap
   z.object({ kind: z.literal('free_shipping'), minFen: fen.default(0) }).strict(), // 包邮
   z.object({ kind: z.literal('cash'), offFen: fen.min(1) }).strict(), // 现金券 (also compensation)
   z.object({ kind: z.literal('new_member'), minFen: fen, offFen: fen.min(1) }).strict(), // 新人券
   z.object({ kind: z.literal('birthday'), minFen: fen, offFen: fen.min(1) }).strict(), // 生日券
-  z.object({ kind: z.literal('member'), tierKeys: z.array(z.string()).min(1), minFen: fen, offFen: fen.min(1) }).strict(), // 会员券
+  z
+    .object({ kind: z.literal('member'), tierKeys: z.array(z.string()).min(1), minFen: fen, offFen: fen.min(1) })
+    .strict(), // 会员券
   z.object({ kind: z.literal('free_order'), capFen: fen.min(1) }).strict(), // 免单
   z.object({ kind: z.literal('trial'), sku: z.string().min(1) }).strict(), // 试用
   z.object({ kind: z.literal('bogo'), sku: z.string().min(1).nullable().default(null) }).strict(), // 买一送一
   z.object({ kind: z.literal('add_on'), minFen: fen, item: z.string().min(1), priceFen: fen }).strict(), // 换购
-  z.object({ kind: z.literal('tiered'), steps: z.array(z.object({ minFen: fen, offFen: fen.min(1) })).min(2) }).strict(), // 阶梯券 满200减20 / 满500减80
+  z
+    .object({ kind: z.literal('tiered'), steps: z.array(z.object({ minFen: fen, offFen: fen.min(1) })).min(2) })
+    .strict(), // 阶梯券 满200减20 / 满500减80
 ]);
 export type CouponRules = z.infer<typeof couponRules>;
 
@@ -68,7 +79,12 @@ export function couponValue(r: CouponRules, amountFen: number, shippingFen = 0):
 }
 
 /** Whether an order placed at `at` for `amountFen` can use the coupon. */
-export function qualifies(r: CouponRules, window: { from: string; to: string }, at: string, amountFen: number): boolean {
+export function qualifies(
+  r: CouponRules,
+  window: { from: string; to: string },
+  at: string,
+  amountFen: number,
+): boolean {
   if (at < window.from || at >= window.to) return false;
   const min = 'minFen' in r ? r.minFen : r.kind === 'tiered' ? Math.min(...r.steps.map((s) => s.minFen)) : 0;
   return amountFen >= min;
@@ -80,7 +96,10 @@ export function qualifies(r: CouponRules, window: { from: string; to: string }, 
 export function checkCompensation(valueFen: number, itemValueFen: number, capPercent = 50): void {
   const cap = Math.floor((itemValueFen * capPercent) / 100);
   if (valueFen > cap) {
-    throw new Invalid(`compensation of ¥${(valueFen / 100).toFixed(2)} is above ${capPercent}% of the item's value (¥${(itemValueFen / 100).toFixed(2)}): at most ¥${(cap / 100).toFixed(2)}`, { capFen: cap });
+    throw new Invalid(
+      `compensation of ¥${(valueFen / 100).toFixed(2)} is above ${capPercent}% of the item's value (¥${(itemValueFen / 100).toFixed(2)}): at most ¥${(cap / 100).toFixed(2)}`,
+      { capFen: cap },
+    );
   }
 }
 

@@ -60,7 +60,14 @@ export interface AttributeError {
   value: string | null;
 }
 
-const GENDER: Record<string, 'female' | 'male'> = { 女: 'female', 男: 'male', f: 'female', m: 'male', female: 'female', male: 'male' };
+const GENDER: Record<string, 'female' | 'male'> = {
+  女: 'female',
+  男: 'male',
+  f: 'female',
+  m: 'male',
+  female: 'female',
+  male: 'male',
+};
 const LIST_SEPARATORS = /[;；,，|、]/;
 
 export class AttributeReader {
@@ -69,12 +76,19 @@ export class AttributeReader {
 
   start(raw: readonly unknown[]): void {
     this.headers = raw.map(cleanHeader);
-    this.fields = this.headers.map((h) => (Object.entries(ALIASES).find(([, names]) => names.includes(h))?.[0] as AttributeField | undefined) ?? null);
+    this.fields = this.headers.map(
+      (h) =>
+        (Object.entries(ALIASES).find(([, names]) => names.includes(h))?.[0] as AttributeField | undefined) ?? null,
+    );
     if (!this.fields.some((f) => f === 'id' || f === 'nick' || f === 'phone')) {
-      throw new Invalid(`This file does not say which customer each row is about: add a column 客户ID, 买家昵称 or 手机. Columns found: ${this.headers.join(', ')}`);
+      throw new Invalid(
+        `This file does not say which customer each row is about: add a column 客户ID, 买家昵称 or 手机. Columns found: ${this.headers.join(', ')}`,
+      );
     }
     if (!this.fields.some((f) => f && !['id', 'nick', 'phone'].includes(f))) {
-      throw new Invalid(`This file has nothing to set: add columns such as 性别, 生日, 微信, 标签 or 分组. Columns found: ${this.headers.join(', ')}`);
+      throw new Invalid(
+        `This file has nothing to set: add columns such as 性别, 生日, 微信, 标签 or 分组. Columns found: ${this.headers.join(', ')}`,
+      );
     }
   }
 
@@ -87,7 +101,12 @@ export class AttributeReader {
     });
     if (Object.keys(v).length === 0) return null;
     const col = (f: AttributeField) => this.headers[this.fields.indexOf(f)] ?? f;
-    const err = (f: AttributeField | null, reason: string): AttributeError => ({ line, column: f ? col(f) : null, reason, value: f ? (v[f] ?? null) : null });
+    const err = (f: AttributeField | null, reason: string): AttributeError => ({
+      line,
+      column: f ? col(f) : null,
+      reason,
+      value: f ? (v[f] ?? null) : null,
+    });
     let key: AttributeRow['key'];
     if (v.id) key = { kind: 'id', value: v.id };
     else if (v.nick) key = { kind: 'nick', value: v.nick };
@@ -105,7 +124,12 @@ export class AttributeReader {
     if (v.birthday !== undefined) {
       const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(v.birthday);
       const d = m ? `${m[1]}-${m[2]!.padStart(2, '0')}-${m[3]!.padStart(2, '0')}` : null;
-      if (!d || Number.isNaN(Date.parse(`${d}T00:00:00Z`)) || new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) !== d) return err('birthday', 'not a date like 1995-03-15');
+      if (
+        !d ||
+        Number.isNaN(Date.parse(`${d}T00:00:00Z`)) ||
+        new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) !== d
+      )
+        return err('birthday', 'not a date like 1995-03-15');
       patch.birthday = d;
     }
     if (v.email !== undefined) {
@@ -129,7 +153,17 @@ export class AttributeReader {
       if (b === null) return err(f, 'expected 是 or 否');
       patch[f] = b;
     }
-    const list = (s: string | undefined) => (s ? [...new Set(s.split(LIST_SEPARATORS).map((x) => x.trim()).filter(Boolean))] : []);
+    const list = (s: string | undefined) =>
+      s
+        ? [
+            ...new Set(
+              s
+                .split(LIST_SEPARATORS)
+                .map((x) => x.trim())
+                .filter(Boolean),
+            ),
+          ]
+        : [];
     const tags = list(v.tags);
     const groups = list(v.groups);
     if (tags.some((t) => t.length > 40)) return err('tags', 'a tag has at most 40 characters');

@@ -8,9 +8,21 @@ import { DAY_MS, localDate } from './time.js';
  */
 export const earnRulesSchema = z
   .object({
-    photoReview: z.object({ points: z.number().int().min(0).max(100_000).default(20), withinDays: z.number().int().min(1).max(90).default(5) }).strict().default({ points: 20, withinDays: 5 }),
-    signIn: z.object({ points: z.number().int().min(0).max(100_000).default(5) }).strict().default({ points: 5 }),
-    referral: z.object({ points: z.number().int().min(0).max(100_000).default(100) }).strict().default({ points: 100 }),
+    photoReview: z
+      .object({
+        points: z.number().int().min(0).max(100_000).default(20),
+        withinDays: z.number().int().min(1).max(90).default(5),
+      })
+      .strict()
+      .default({ points: 20, withinDays: 5 }),
+    signIn: z
+      .object({ points: z.number().int().min(0).max(100_000).default(5) })
+      .strict()
+      .default({ points: 5 }),
+    referral: z
+      .object({ points: z.number().int().min(0).max(100_000).default(100) })
+      .strict()
+      .default({ points: 100 }),
     /** Order points paid in the member's birthday month × their tier's birthdayPointsMultiplier. */
     birthdayMultiplier: z.boolean().default(true),
   })
@@ -34,7 +46,11 @@ export function photoReviewPoints(rules: EarnRules, r: ReviewFacts): Decision {
   if (r.rating === 'bad') return { points: 0, refused: 'a bad review earns no points' };
   if (!r.deliveredAt) return { points: 0, refused: 'the order is not delivered yet' };
   const days = (Date.parse(r.reviewedAt) - Date.parse(r.deliveredAt)) / DAY_MS;
-  if (days < 0 || days > rules.photoReview.withinDays) return { points: 0, refused: `reviewed ${Math.floor(days)} days after delivery (the rule is within ${rules.photoReview.withinDays})` };
+  if (days < 0 || days > rules.photoReview.withinDays)
+    return {
+      points: 0,
+      refused: `reviewed ${Math.floor(days)} days after delivery (the rule is within ${rules.photoReview.withinDays})`,
+    };
   if (rules.photoReview.points === 0) return { points: 0, refused: 'photo reviews earn no points (rule set to 0)' };
   return { points: rules.photoReview.points, key: `review:${r.reviewId}`, reason: 'photo review' };
 }
@@ -54,7 +70,13 @@ export function referralPoints(rules: EarnRules, referrerId: string, referredId:
 }
 
 /** The multiplier of an order's points: the tier's birthday multiplier in the birthday month. */
-export function birthdayMultiplier(rules: EarnRules, birthday: string | null, paidAt: string, timeZone: string, tierMultiplier: number): number {
+export function birthdayMultiplier(
+  rules: EarnRules,
+  birthday: string | null,
+  paidAt: string,
+  timeZone: string,
+  tierMultiplier: number,
+): number {
   if (!rules.birthdayMultiplier || !birthday || tierMultiplier <= 1) return 1;
   return birthday.slice(5, 7) === localDate(paidAt, timeZone).slice(5, 7) ? tierMultiplier : 1;
 }

@@ -71,7 +71,12 @@ export function mapChineseStatus(word: string): OrderStatus | null {
  * A closed order that had been paid and whose refund covers the payment is a refund, not an
  * unpaid order that timed out.
  */
-export function refineClosed(status: OrderStatus, paidAt: string | null, paidFen: number, refundedFen: number): OrderStatus {
+export function refineClosed(
+  status: OrderStatus,
+  paidAt: string | null,
+  paidFen: number,
+  refundedFen: number,
+): OrderStatus {
   if (status === 'closed' && paidAt && paidFen > 0 && refundedFen >= paidFen) return 'refunded';
   return status;
 }

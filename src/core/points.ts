@@ -41,7 +41,8 @@ export function allocate(lots: readonly Lot[], points: number, now: string): All
   if (!Number.isInteger(points) || points <= 0) throw new Invalid('points must be a whole number above 0');
   const usable = lots.filter((l) => isSpendable(l, now)).sort(fifoOrder);
   const balance = usable.reduce((s, l) => s + remaining(l), 0);
-  if (balance < points) throw new Invalid(`not enough points: ${points} asked, ${balance} spendable`, { spendable: balance });
+  if (balance < points)
+    throw new Invalid(`not enough points: ${points} asked, ${balance} spendable`, { spendable: balance });
   const out: Allocation[] = [];
   let left = points;
   for (const l of usable) {
@@ -62,7 +63,11 @@ export interface PointsSummary {
 }
 
 /** Totals of one customer at `now`. Expired-but-not-yet-written-off lots count as expired. */
-export function summarize(lots: readonly Lot[], debits: { kind: string; points: number }[], now: string): PointsSummary {
+export function summarize(
+  lots: readonly Lot[],
+  debits: { kind: string; points: number }[],
+  now: string,
+): PointsSummary {
   const s: PointsSummary = { pending: 0, spendable: 0, spent: 0, expired: 0, lifetime: 0 };
   for (const l of lots) {
     s.lifetime += l.points;

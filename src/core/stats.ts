@@ -85,7 +85,10 @@ export function computeCustomerStats(orders: readonly StatsOrder[], asOf: string
     s.lastOrderAt = maxIso(s.lastOrderAt, o.createdAt);
     s.refundFen += o.refundedFen;
     if (o.refundedFen > 0 || o.status === 'refunded') s.refundOrders += 1;
-    if (o.province && (!latest || o.createdAt > latest.createdAt || (o.createdAt === latest.createdAt && o.id > latest.id))) {
+    if (
+      o.province &&
+      (!latest || o.createdAt > latest.createdAt || (o.createdAt === latest.createdAt && o.id > latest.id))
+    ) {
       latest = o;
     }
     if (!countsAsPurchase(o)) continue;

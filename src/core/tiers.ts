@@ -40,7 +40,10 @@ export const tierSettingsSchema = z
     /** Growth value per yuan paid (net of refunds). */
     growthPerYuan: z.number().min(0).max(100).default(1),
     /** Growth per yuan multiplied for chosen categories ("女装" also covers "女装/大衣"); the first match counts. */
-    growthMultipliers: z.array(z.object({ category: z.string().trim().min(1).max(100), multiplier: z.number().min(0).max(20) }).strict()).max(50).default([]),
+    growthMultipliers: z
+      .array(z.object({ category: z.string().trim().min(1).max(100), multiplier: z.number().min(0).max(20) }).strict())
+      .max(50)
+      .default([]),
     /** Growth value a photo review adds. */
     photoReviewGrowth: z.number().int().min(0).max(100_000).default(50),
     maxDowngrade: z.number().int().min(0).max(9).default(1),
@@ -49,10 +52,15 @@ export const tierSettingsSchema = z
   .superRefine((s, ctx) => {
     const keys = new Set<string>();
     s.tiers.forEach((t, i) => {
-      if (keys.has(t.key)) ctx.addIssue({ code: 'custom', path: ['tiers', i, 'key'], message: `duplicate tier key "${t.key}"` });
+      if (keys.has(t.key))
+        ctx.addIssue({ code: 'custom', path: ['tiers', i, 'key'], message: `duplicate tier key "${t.key}"` });
       keys.add(t.key);
       if (i === 0 && (t.spend12mFen !== null || t.totalSpentFen !== null || t.growth !== null)) {
-        ctx.addIssue({ code: 'custom', path: ['tiers', 0], message: 'the first tier is the entry tier: it has no thresholds' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tiers', 0],
+          message: 'the first tier is the entry tier: it has no thresholds',
+        });
       }
       if (i > 0 && t.spend12mFen === null && t.totalSpentFen === null && t.growth === null) {
         ctx.addIssue({ code: 'custom', path: ['tiers', i], message: `tier "${t.name}" needs at least one threshold` });
@@ -60,7 +68,11 @@ export const tierSettingsSchema = z
       const prev = s.tiers[i - 1];
       for (const f of ['spend12mFen', 'totalSpentFen', 'growth'] as const) {
         if (i > 1 && prev && t[f] !== null && prev[f] !== null && t[f]! <= prev[f]!) {
-          ctx.addIssue({ code: 'custom', path: ['tiers', i, f], message: `${f} of "${t.name}" must be above that of "${prev.name}"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tiers', i, f],
+            message: `${f} of "${t.name}" must be above that of "${prev.name}"`,
+          });
         }
       }
     });
@@ -76,14 +88,41 @@ const b = (over: Partial<z.input<typeof benefitsSchema>>) => benefitsSchema.pars
 export const DEFAULT_TIERS: TierSettings = tierSettingsSchema.parse({
   tiers: [
     { key: 'regular', name: '普通会员', benefits: b({}) },
-    { key: 'silver', name: '银卡', spend12mFen: yuan(500), totalSpentFen: yuan(800), benefits: b({ discountPercent: 98, returnWindowDays: 7, birthdayPointsMultiplier: 1.5 }) },
-    { key: 'gold', name: '金卡', spend12mFen: yuan(1500), totalSpentFen: yuan(2500), benefits: b({ discountPercent: 95, fullReduction: [{ minFen: yuan(300), offFen: yuan(20) }], returnWindowDays: 15, freePickup: true, birthdayPointsMultiplier: 2 }) },
+    {
+      key: 'silver',
+      name: '银卡',
+      spend12mFen: yuan(500),
+      totalSpentFen: yuan(800),
+      benefits: b({ discountPercent: 98, returnWindowDays: 7, birthdayPointsMultiplier: 1.5 }),
+    },
+    {
+      key: 'gold',
+      name: '金卡',
+      spend12mFen: yuan(1500),
+      totalSpentFen: yuan(2500),
+      benefits: b({
+        discountPercent: 95,
+        fullReduction: [{ minFen: yuan(300), offFen: yuan(20) }],
+        returnWindowDays: 15,
+        freePickup: true,
+        birthdayPointsMultiplier: 2,
+      }),
+    },
     {
       key: 'diamond',
       name: '钻石',
       spend12mFen: yuan(3000),
       totalSpentFen: yuan(5000),
-      benefits: b({ discountPercent: 90, fullReduction: [{ minFen: yuan(300), offFen: yuan(50) }], returnWindowDays: 30, freePickup: true, priorityShipping: true, dedicatedAgent: true, birthdayPointsMultiplier: 2, memberOnlySales: true }),
+      benefits: b({
+        discountPercent: 90,
+        fullReduction: [{ minFen: yuan(300), offFen: yuan(50) }],
+        returnWindowDays: 30,
+        freePickup: true,
+        priorityShipping: true,
+        dedicatedAgent: true,
+        birthdayPointsMultiplier: 2,
+        memberOnlySales: true,
+      }),
     },
   ],
 });
@@ -113,7 +152,10 @@ export function growthValue(
   settings: Pick<TierSettings, 'growthPerYuan' | 'growthMultipliers'>,
   m: { totalSpentFen: number; categorySpend?: readonly { category: string | null; fen: number }[]; bonus?: number },
 ): number {
-  const extraFen = (m.categorySpend ?? []).reduce((a, c) => a + c.fen * (multiplierFor(c.category, settings.growthMultipliers) - 1), 0);
+  const extraFen = (m.categorySpend ?? []).reduce(
+    (a, c) => a + c.fen * (multiplierFor(c.category, settings.growthMultipliers) - 1),
+    0,
+  );
   return Math.max(0, growthFor(m.totalSpentFen + extraFen, settings.growthPerYuan) + (m.bonus ?? 0));
 }
 
@@ -121,7 +163,12 @@ export function growthValue(
 export function qualifiedRank(settings: TierSettings, m: TierMetrics): number {
   let rank = 0;
   settings.tiers.forEach((t, i) => {
-    if ((t.spend12mFen !== null && m.spent12mFen >= t.spend12mFen) || (t.totalSpentFen !== null && m.totalSpentFen >= t.totalSpentFen) || (t.growth !== null && m.growth >= t.growth)) rank = i;
+    if (
+      (t.spend12mFen !== null && m.spent12mFen >= t.spend12mFen) ||
+      (t.totalSpentFen !== null && m.totalSpentFen >= t.totalSpentFen) ||
+      (t.growth !== null && m.growth >= t.growth)
+    )
+      rank = i;
   });
   return rank;
 }

@@ -4,7 +4,8 @@
  */
 export const DEFAULT_TIMEZONE = 'Asia/Shanghai';
 
-const LOCAL = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,3}))?)?秒?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
+const LOCAL =
+  /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,3}))?)?秒?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 
 const offsetCache = new Map<string, Intl.DateTimeFormat>();
 
@@ -40,7 +41,9 @@ function fixedOffsetOfYear(timeZone: string, utcMs: number): number | null {
   if (fixed === undefined) {
     // Samples every half month: any offset change lasting over 15 days (all DST rules, even
     // Morocco's Ramadan suspension) shows up in them.
-    const samples = Array.from({ length: 24 }, (_, i) => computeOffset(timeZone, Date.UTC(year, i >> 1, i % 2 === 0 ? 1 : 16)));
+    const samples = Array.from({ length: 24 }, (_, i) =>
+      computeOffset(timeZone, Date.UTC(year, i >> 1, i % 2 === 0 ? 1 : 16)),
+    );
     samples.push(computeOffset(timeZone, Date.UTC(year, 11, 31, 23)));
     fixed = samples.every((o) => o === samples[0]) ? samples[0]! : null;
     yearOffsets.set(key, fixed);
@@ -94,10 +97,24 @@ export function parseLocalDateTime(input: string | Date | null | undefined, time
   const m = LOCAL.exec(s);
   if (!m) throw new Error(`not a date/time: "${input}"`);
   const [, y, mo, d, h = '0', mi = '0', sec = '0', ms = '0', zone] = m;
-  const fields = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), Number(ms.padEnd(3, '0'))] as const;
+  const fields = [
+    Number(y),
+    Number(mo) - 1,
+    Number(d),
+    Number(h),
+    Number(mi),
+    Number(sec),
+    Number(ms.padEnd(3, '0')),
+  ] as const;
   const wall = Date.UTC(...fields);
   const check = new Date(wall);
-  if (check.getUTCMonth() !== fields[1] || check.getUTCDate() !== fields[2] || fields[3] > 23 || fields[4] > 59 || fields[5] > 59) {
+  if (
+    check.getUTCMonth() !== fields[1] ||
+    check.getUTCDate() !== fields[2] ||
+    fields[3] > 23 ||
+    fields[4] > 59 ||
+    fields[5] > 59
+  ) {
     throw new Error(`not a valid date/time: "${input}"`);
   }
   let offset: number;

@@ -6,5 +6,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  throw new Invalid(`${what} is not valid: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`, { issues });
+  throw new Invalid(
+    `${what} is not valid: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
+    { issues },
+  );
 }

@@ -32,7 +32,9 @@ export async function bulkInsert<T extends keyof Database & string>(
         ? sql`ON CONFLICT DO NOTHING`
         : opts.onConflict
           ? sql`ON CONFLICT (${sql.join(opts.onConflict.key.map((c) => sql.ref(c)))}) DO UPDATE SET ${sql.join(
-              columns.filter((c) => !(opts.onConflict as { key: readonly string[] }).key.includes(c)).map((c) => sql`${sql.ref(c)} = EXCLUDED.${sql.ref(c)}`),
+              columns
+                .filter((c) => !(opts.onConflict as { key: readonly string[] }).key.includes(c))
+                .map((c) => sql`${sql.ref(c)} = EXCLUDED.${sql.ref(c)}`),
             )}`
           : sql``;
     for (let i = 0; i < rows.length; i += 5000) {
@@ -44,7 +46,9 @@ export async function bulkInsert<T extends keyof Database & string>(
           return copy;
         });
       }
-      await sql`INSERT INTO ${sql.table(table)} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${sql.table(table)}, ${JSON.stringify(part)}::json) ${conflict}`.execute(db);
+      await sql`INSERT INTO ${sql.table(table)} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${sql.table(table)}, ${JSON.stringify(part)}::json) ${conflict}`.execute(
+        db,
+      );
     }
     return;
   }
@@ -57,7 +61,13 @@ export async function bulkInsert<T extends keyof Database & string>(
       const key = opts.onConflict.key;
       await q
         .onConflict((oc) =>
-          oc.columns(key as never).doUpdateSet(Object.fromEntries(columns.filter((c) => !key.includes(c as never)).map((c) => [c, sql.ref(`excluded.${c}`)])) as never),
+          oc
+            .columns(key as never)
+            .doUpdateSet(
+              Object.fromEntries(
+                columns.filter((c) => !key.includes(c as never)).map((c) => [c, sql.ref(`excluded.${c}`)]),
+              ) as never,
+            ),
         )
         .execute();
     } else await q.execute();

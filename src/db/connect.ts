@@ -48,7 +48,10 @@ const pgTypes = {
   },
 };
 
-export function openDatabase(url: string = databaseUrlFromEnv(), opts: { poolSize?: number; log?: (e: LogEvent) => void } = {}): Db {
+export function openDatabase(
+  url: string = databaseUrlFromEnv(),
+  opts: { poolSize?: number; log?: (e: LogEvent) => void } = {},
+): Db {
   if (/^postgres(ql)?:\/\//.test(url)) {
     const pool = new pg.Pool({
       connectionString: url,
@@ -88,7 +91,10 @@ export function openDatabase(url: string = databaseUrlFromEnv(), opts: { poolSiz
   // every batch, and fewer checkpoints write each of them once (15 % faster at 300k rows).
   // Imports truncate the WAL when they finish (checkpointWal).
   sqlite.pragma('wal_autocheckpoint = 40000');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log: opts.log });
+  const kysely = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    log: opts.log,
+  });
   return { kysely, dialect: 'sqlite', label: `sqlite:${path}`, close: () => kysely.destroy() };
 }
 

@@ -7,7 +7,11 @@ import type { Dialect } from './connect.js';
  * A fixed offset is exact for zones without daylight saving (Asia/Shanghai) and off by an hour
  * around a DST change elsewhere, which day buckets of a dashboard can live with.
  */
-export function localDaySql(dialect: Dialect, column: RawBuilder<unknown> | ReturnType<typeof sql.ref>, offsetMinutes: number): RawBuilder<string> {
+export function localDaySql(
+  dialect: Dialect,
+  column: RawBuilder<unknown> | ReturnType<typeof sql.ref>,
+  offsetMinutes: number,
+): RawBuilder<string> {
   const minutes = Math.trunc(offsetMinutes);
   if (dialect === 'postgres') {
     return sql<string>`to_char((${column} AT TIME ZONE 'UTC') + make_interval(mins => ${sql.lit(minutes)}), 'YYYY-MM-DD')`;

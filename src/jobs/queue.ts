@@ -22,7 +22,11 @@ export interface EnqueueInput {
   dedupeKey?: string;
 }
 
-export async function enqueue(db: Executor, input: EnqueueInput, now: string = new Date().toISOString()): Promise<string> {
+export async function enqueue(
+  db: Executor,
+  input: EnqueueInput,
+  now: string = new Date().toISOString(),
+): Promise<string> {
   const id = newId();
   await db
     .insertInto('jobs')
@@ -80,7 +84,12 @@ export class LeaseLost extends Error {
 }
 
 /** Marks the job done, in the handler's own transaction when given: fencing by lease owner. */
-export async function completeJob(db: Executor, job: Pick<Job, 'workspace_id' | 'id'>, workerId: string, now: string): Promise<boolean> {
+export async function completeJob(
+  db: Executor,
+  job: Pick<Job, 'workspace_id' | 'id'>,
+  workerId: string,
+  now: string,
+): Promise<boolean> {
   const r = await db
     .updateTable('jobs')
     .set({ status: 'done', finished_at: now, updated_at: now, locked_by: null, locked_until: null, last_error: null })
@@ -96,7 +105,13 @@ export function backoffMs(attempts: number): number {
   return Math.min(2 ** attempts * 5_000, 3_600_000);
 }
 
-export async function failJob(db: Executor, job: Job, workerId: string, error: unknown, now: Date): Promise<'retry' | 'failed'> {
+export async function failJob(
+  db: Executor,
+  job: Job,
+  workerId: string,
+  error: unknown,
+  now: Date,
+): Promise<'retry' | 'failed'> {
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   const final = job.attempts >= job.max_attempts;
   await db

@@ -50,7 +50,11 @@ export async function upsertSchedule(
     last_run_at: null,
   });
   await (replace
-    ? q.onConflict((oc) => oc.columns(['workspace_id', 'name']).doUpdateSet({ cron: s.cron, timezone: s.timezone, job_kind: s.jobKind, next_run_at: next }))
+    ? q.onConflict((oc) =>
+        oc
+          .columns(['workspace_id', 'name'])
+          .doUpdateSet({ cron: s.cron, timezone: s.timezone, job_kind: s.jobKind, next_run_at: next }),
+      )
     : q.onConflict((oc) => oc.doNothing())
   ).execute();
 }
@@ -63,7 +67,12 @@ export async function upsertSchedule(
 export async function runDueSchedules(ctx: AppContext): Promise<number> {
   const now = ctx.now();
   const nowIso = now.toISOString();
-  const due = await ctx.db.kysely.selectFrom('schedules').selectAll().where('enabled', '=', 1).where('next_run_at', '<=', nowIso).execute();
+  const due = await ctx.db.kysely
+    .selectFrom('schedules')
+    .selectAll()
+    .where('enabled', '=', 1)
+    .where('next_run_at', '<=', nowIso)
+    .execute();
   let enqueued = 0;
   for (const s of due) {
     await ctx.db.kysely.transaction().execute(async (trx) => {
@@ -75,7 +84,16 @@ export async function runDueSchedules(ctx: AppContext): Promise<number> {
         .where('next_run_at', '=', s.next_run_at)
         .executeTakeFirst();
       if (Number(moved.numUpdatedRows) !== 1) return;
-      await enqueue(trx, { workspaceId: s.workspace_id, kind: s.job_kind, payload: readJson(s.payload), dedupeKey: `${s.name}@${s.next_run_at}` }, nowIso);
+      await enqueue(
+        trx,
+        {
+          workspaceId: s.workspace_id,
+          kind: s.job_kind,
+          payload: readJson(s.payload),
+          dedupeKey: `${s.name}@${s.next_run_at}`,
+        },
+        nowIso,
+      );
       enqueued += 1;
     });
   }

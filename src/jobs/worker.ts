@@ -50,9 +50,12 @@ export function createWorker(ctx: AppContext, opts: WorkerOptions): Worker {
     const job = await claimJob(ctx.db, id, ctx.now(), leaseMs);
     if (!job) return false;
     const handler = opts.handlers[job.kind];
-    const heartbeat = setInterval(() => {
-      void extendLease(ctx.db.kysely, job, id, new Date(ctx.now().getTime() + leaseMs).toISOString()).catch(() => {});
-    }, Math.max(250, leaseMs / 3));
+    const heartbeat = setInterval(
+      () => {
+        void extendLease(ctx.db.kysely, job, id, new Date(ctx.now().getTime() + leaseMs).toISOString()).catch(() => {});
+      },
+      Math.max(250, leaseMs / 3),
+    );
     try {
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
       await handler(ctx, job, {
@@ -69,7 +72,11 @@ export function createWorker(ctx: AppContext, opts: WorkerOptions): Worker {
         log('job lease lost', { job: job.id });
       } else {
         const outcome = await failJob(ctx.db.kysely, job, id, e, ctx.now());
-        log(`job ${outcome === 'failed' ? 'failed' : 'will retry'}`, { job: job.id, kind: job.kind, error: e instanceof Error ? e.message : String(e) });
+        log(`job ${outcome === 'failed' ? 'failed' : 'will retry'}`, {
+          job: job.id,
+          kind: job.kind,
+          error: e instanceof Error ? e.message : String(e),
+        });
       }
     } finally {
       clearInterval(heartbeat);

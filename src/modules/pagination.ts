@@ -7,7 +7,10 @@ export function encodeCursor(value: string | number | null, id: string): string 
 
 export function decodeCursor(cursor: string): { value: string | number | null; id: string } {
   try {
-    const [value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string | number | null, string];
+    const [value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
+      string | number | null,
+      string,
+    ];
     if (typeof id !== 'string') throw new Error('bad');
     return { value, id };
   } catch {

@@ -16,11 +16,23 @@ export async function readSetting<S extends z.ZodType>(
   schema: S,
   fallback: unknown = {},
 ): Promise<z.infer<S>> {
-  const row = await db.selectFrom('workspace_settings').select('value').where('workspace_id', '=', workspaceId).where('key', '=', key).executeTakeFirst();
+  const row = await db
+    .selectFrom('workspace_settings')
+    .select('value')
+    .where('workspace_id', '=', workspaceId)
+    .where('key', '=', key)
+    .executeTakeFirst();
   return schema.parse(row ? readJson(row.value) : fallback);
 }
 
-export async function writeSetting<S extends z.ZodType>(ctx: AppContext, workspaceId: string, key: string, schema: S, input: unknown, what: string): Promise<z.infer<S>> {
+export async function writeSetting<S extends z.ZodType>(
+  ctx: AppContext,
+  workspaceId: string,
+  key: string,
+  schema: S,
+  input: unknown,
+  what: string,
+): Promise<z.infer<S>> {
   const v = parseInput(schema, input, what);
   const now = nowIso(ctx);
   await ctx.db.kysely

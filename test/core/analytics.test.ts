@@ -15,7 +15,16 @@ describe('dashboard arithmetic', () => {
   });
 
   it('fills days without rows with zeros and keeps the order of the window', () => {
-    expect(fillDays(['d1', 'd2', 'd3'], [{ day: 'd3', n: 4 }, { day: 'd1', n: 1 }], ['n'] as const)).toEqual([
+    expect(
+      fillDays(
+        ['d1', 'd2', 'd3'],
+        [
+          { day: 'd3', n: 4 },
+          { day: 'd1', n: 1 },
+        ],
+        ['n'] as const,
+      ),
+    ).toEqual([
       { day: 'd1', n: 1 },
       { day: 'd2', n: 0 },
       { day: 'd3', n: 4 },
@@ -28,6 +37,10 @@ describe('dashboard arithmetic', () => {
   });
 
   it('province names match the map: 广东省 → 广东, 广西壮族自治区 → 广西, 北京市 → 北京', () => {
-    expect(['广东省', '广西壮族自治区', '北京市', '内蒙古自治区', '香港特别行政区', '新疆维吾尔自治区', '浙江'].map(shortProvinceName)).toEqual(['广东', '广西', '北京', '内蒙古', '香港', '新疆', '浙江']);
+    expect(
+      ['广东省', '广西壮族自治区', '北京市', '内蒙古自治区', '香港特别行政区', '新疆维吾尔自治区', '浙江'].map(
+        shortProvinceName,
+      ),
+    ).toEqual(['广东', '广西', '北京', '内蒙古', '香港', '新疆', '浙江']);
   });
 });

@@ -31,20 +31,53 @@ describe('personal data', () => {
 
 describe('addresses', () => {
   it('splits Taobao addresses with spaces and postcode', () => {
-    expect(splitAddress('浙江省 杭州市 西湖区 文三路 138 号(310012)')).toEqual({ province: '浙江省', city: '杭州市', district: '西湖区', address: '文三路 138 号' });
+    expect(splitAddress('浙江省 杭州市 西湖区 文三路 138 号(310012)')).toEqual({
+      province: '浙江省',
+      city: '杭州市',
+      district: '西湖区',
+      address: '文三路 138 号',
+    });
   });
   it('splits addresses without spaces and with short names', () => {
-    expect(splitAddress('河南郑州市金水区花园路 1 号')).toEqual({ province: '河南省', city: '郑州市', district: '金水区', address: '花园路 1 号' });
-    expect(splitAddress('广东 深圳 南山区 科技园')).toEqual({ province: '广东省', city: '深圳市', district: '南山区', address: '科技园' });
+    expect(splitAddress('河南郑州市金水区花园路 1 号')).toEqual({
+      province: '河南省',
+      city: '郑州市',
+      district: '金水区',
+      address: '花园路 1 号',
+    });
+    expect(splitAddress('广东 深圳 南山区 科技园')).toEqual({
+      province: '广东省',
+      city: '深圳市',
+      district: '南山区',
+      address: '科技园',
+    });
   });
   it('handles municipalities, autonomous regions and masked tails', () => {
-    expect(splitAddress('北京 北京市 朝阳区 建国路 88 号')).toMatchObject({ province: '北京市', city: '北京市', district: '朝阳区' });
-    expect(splitAddress('上海市浦东新区****')).toMatchObject({ province: '上海市', city: '上海市', district: '浦东新区', address: '****' });
-    expect(splitAddress('新疆维吾尔自治区 乌鲁木齐市 天山区 解放北路 1 号')).toMatchObject({ province: '新疆维吾尔自治区', city: '乌鲁木齐市', district: '天山区' });
+    expect(splitAddress('北京 北京市 朝阳区 建国路 88 号')).toMatchObject({
+      province: '北京市',
+      city: '北京市',
+      district: '朝阳区',
+    });
+    expect(splitAddress('上海市浦东新区****')).toMatchObject({
+      province: '上海市',
+      city: '上海市',
+      district: '浦东新区',
+      address: '****',
+    });
+    expect(splitAddress('新疆维吾尔自治区 乌鲁木齐市 天山区 解放北路 1 号')).toMatchObject({
+      province: '新疆维吾尔自治区',
+      city: '乌鲁木齐市',
+      district: '天山区',
+    });
     expect(splitAddress('内蒙古 呼和浩特市 新城区 x')).toMatchObject({ province: '内蒙古自治区', city: '呼和浩特市' });
   });
   it('keeps what it cannot place as the address', () => {
-    expect(splitAddress('88 Nanjing Rd')).toEqual({ province: null, city: null, district: null, address: '88 Nanjing Rd' });
+    expect(splitAddress('88 Nanjing Rd')).toEqual({
+      province: null,
+      city: null,
+      district: null,
+      address: '88 Nanjing Rd',
+    });
     expect(splitAddress('')).toEqual({ province: null, city: null, district: null, address: null });
   });
   it('normalises province names (广东 ↔ 广东省)', () => {

@@ -21,25 +21,53 @@ describe('customer stats definitions', () => {
     const s = computeCustomerStats(
       [
         o({ id: 'A', paidFen: 10000 }),
-        o({ id: 'B', paidFen: 20000, refundedFen: 5000, createdAt: '2026-03-01T00:00:00.000Z', paidAt: '2026-03-01T00:00:00.000Z' }),
+        o({
+          id: 'B',
+          paidFen: 20000,
+          refundedFen: 5000,
+          createdAt: '2026-03-01T00:00:00.000Z',
+          paidAt: '2026-03-01T00:00:00.000Z',
+        }),
         o({ id: 'C', status: 'refunded', paidFen: 30000, refundedFen: 30000 }),
         o({ id: 'D', status: 'created', paidAt: null, paidFen: 0, createdAt: '2026-06-01T00:00:00.000Z' }),
       ],
       '2026-11-23T00:00:00.000Z',
     );
-    expect(s).toMatchObject({ ordersCount: 4, paidOrders: 2, totalSpentFen: 25000, refundFen: 35000, refundOrders: 2, aovFen: 12500 });
+    expect(s).toMatchObject({
+      ordersCount: 4,
+      paidOrders: 2,
+      totalSpentFen: 25000,
+      refundFen: 35000,
+      refundOrders: 2,
+      aovFen: 12500,
+    });
     expect(s.lastOrderAt).toBe('2026-06-01T00:00:00.000Z');
     expect(s.lastPaidAt).toBe('2026-03-01T00:00:00.000Z');
   });
   it('12-month figures look back 365 days from the as-of time', () => {
-    const s = computeCustomerStats([o({ paidAt: '2025-11-22T00:00:00.000Z' }), o({ id: 'B', paidAt: '2025-11-24T00:00:00.000Z' })], '2026-11-23T00:00:00.000Z');
+    const s = computeCustomerStats(
+      [o({ paidAt: '2025-11-22T00:00:00.000Z' }), o({ id: 'B', paidAt: '2025-11-24T00:00:00.000Z' })],
+      '2026-11-23T00:00:00.000Z',
+    );
     expect([s.orders12m, s.spent12mFen]).toEqual([1, 10000]);
   });
   it('favourite category by units; ties go to the first name; province of the latest order', () => {
     const s = computeCustomerStats(
       [
-        o({ id: 'A', province: '浙江省', items: [{ category: '美妆/面膜', quantity: 2 }, { category: '女装/大衣', quantity: 2 }] }),
-        o({ id: 'B', province: '广东省', createdAt: '2026-02-01T00:00:00.000Z', items: [{ category: null, quantity: 9 }] }),
+        o({
+          id: 'A',
+          province: '浙江省',
+          items: [
+            { category: '美妆/面膜', quantity: 2 },
+            { category: '女装/大衣', quantity: 2 },
+          ],
+        }),
+        o({
+          id: 'B',
+          province: '广东省',
+          createdAt: '2026-02-01T00:00:00.000Z',
+          items: [{ category: null, quantity: 9 }],
+        }),
         o({ id: 'C', province: null, createdAt: '2026-03-01T00:00:00.000Z' }),
       ],
       '2026-11-23T00:00:00.000Z',

@@ -29,7 +29,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     return (await res.json()) as T;
   }
   async function ownerCookie(): Promise<string> {
-    const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(LOGIN) });
+    const res = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(LOGIN),
+    });
     return res.headers.get('set-cookie')!.split(';')[0]!;
   }
   async function newPage(): Promise<Page> {
@@ -48,7 +52,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     await page.waitForURL((u) => !u.pathname.startsWith('/login'));
   }
   /** The text box of a form control, wherever antd put the test id (wrapper or the input itself). */
-  const box = (scope: Page | ReturnType<Page['locator']>, id: string) => scope.locator(`[data-testid="${id}"] input, input[data-testid="${id}"]`).first();
+  const box = (scope: Page | ReturnType<Page['locator']>, id: string) =>
+    scope.locator(`[data-testid="${id}"] input, input[data-testid="${id}"]`).first();
 
   async function shot(page: Page, name: string) {
     await page.waitForLoadState('networkidle');
@@ -59,7 +64,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'huike-e2e-'));
     mkdirSync(SHOTS, { recursive: true });
-    await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'error', build: { outDir: join(dir, 'web'), emptyOutDir: true } });
+    await build({
+      configFile: join(ROOT, 'web', 'vite.config.ts'),
+      logLevel: 'error',
+      build: { outDir: join(dir, 'web'), emptyOutDir: true },
+    });
     const port = 41000 + Math.floor(Math.random() * 2000);
     base = `http://127.0.0.1:${port}`;
     server = spawnTs(join(ROOT, 'src/cli/index.ts'), ['serve', '--port', String(port), '--demo-customers', '1500'], {
@@ -67,11 +76,26 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
       HUIKE_WEB_DIR: join(dir, 'web'),
       LOG_LEVEL: 'error',
     });
-    await waitFor('the server', async () => /is running/.test(server.output()) || (server.exitCode !== null && Promise.reject(new Error(server.output()))), 120_000, 200);
+    await waitFor(
+      'the server',
+      async () =>
+        /is running/.test(server.output()) || (server.exitCode !== null && Promise.reject(new Error(server.output()))),
+      120_000,
+      200,
+    );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
     });
   }, 180_000);
 
@@ -111,7 +135,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
 
   it('finds a customer by the last digits of the phone, opens the file and adds a note and a tag', async () => {
     const cookie = await ownerCookie();
-    const top = await apiGet<{ items: { id: string; name: string; phone: string }[] }>('/customers?sort=spent&limit=1', cookie);
+    const top = await apiGet<{ items: { id: string; name: string; phone: string }[] }>(
+      '/customers?sort=spent&limit=1',
+      cookie,
+    );
     const target = top.items[0]!;
     const page = await newPage();
     await logIn(page);
@@ -127,7 +154,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     await expect.poll(() => page.getByTestId('customer-name').textContent()).toBe(target.name);
     await page.getByRole('tab', { name: '备注' }).click();
     await page.getByPlaceholder('记录一次沟通').fill('偏好羊毛材质，双12 前回访');
-    await page.getByRole('button', { name: '添 加' }).or(page.getByRole('button', { name: '添加' })).click();
+    await page
+      .getByRole('button', { name: '添 加' })
+      .or(page.getByRole('button', { name: '添加' }))
+      .click();
     await page.getByText('偏好羊毛材质，双12 前回访').waitFor();
     await box(page, 'add-tag').fill('高复购');
     await box(page, 'add-tag').press('Enter');
@@ -154,15 +184,29 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     await second.getByTestId('condition-op').click();
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: /^大于等于$/ }).click();
     await box(second, 'condition-value').fill('3');
-    const rule = { all: [{ field: 'total_spent', op: 'gte', value: 50000 }, { field: 'paid_orders', op: 'gte', value: 3 }] };
-    const expected = await fetch(`${base}/api/v1/segments/evaluate`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ rule, limit: 0 }) }).then((r) => r.json() as Promise<{ count: number }>);
+    const rule = {
+      all: [
+        { field: 'total_spent', op: 'gte', value: 50000 },
+        { field: 'paid_orders', op: 'gte', value: 3 },
+      ],
+    };
+    const expected = await fetch(`${base}/api/v1/segments/evaluate`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ rule, limit: 0 }),
+    }).then((r) => r.json() as Promise<{ count: number }>);
     expect(expected.count).toBeGreaterThan(0);
-    await expect.poll(() => page.getByTestId('live-count').getAttribute('data-count'), { timeout: 10_000 }).toBe(String(expected.count));
+    await expect
+      .poll(() => page.getByTestId('live-count').getAttribute('data-count'), { timeout: 10_000 })
+      .toBe(String(expected.count));
     await box(page, 'segment-name').fill('高价值回头客');
     await page.getByTestId('save-segment').click();
     await page.waitForURL(/\/segments\/(?!new)[^/]+$/);
     await shot(page, '04-segment-builder');
-    const list = await apiGet<{ items: { id: string; name: string; rule: unknown; system: boolean }[] }>('/segments', cookie);
+    const list = await apiGet<{ items: { id: string; name: string; rule: unknown; system: boolean }[] }>(
+      '/segments',
+      cookie,
+    );
     const saved = list.items.find((s) => s.name === '高价值回头客');
     expect(saved?.system).toBe(false);
     expect(saved?.rule).toEqual(rule);
@@ -183,9 +227,20 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     await page.getByText('taobao-orders-gbk.csv').waitFor();
     await page.getByTestId('import-submit').click();
     const row = page.getByTestId('import-runs').locator('tbody tr.ant-table-row', { hasText: 'taobao-orders-gbk.csv' });
-    await expect.poll(() => row.getByTestId('import-status').textContent().catch(() => null), { timeout: 30_000 }).toBe('完成');
+    await expect
+      .poll(
+        () =>
+          row
+            .getByTestId('import-status')
+            .textContent()
+            .catch(() => null),
+        { timeout: 30_000 },
+      )
+      .toBe('完成');
     const cookie = await ownerCookie();
-    const runs = await apiGet<{ items: { fileName: string; status: string; ordersCreated: number; rowsRejected: number }[] }>('/imports', cookie);
+    const runs = await apiGet<{
+      items: { fileName: string; status: string; ordersCreated: number; rowsRejected: number }[];
+    }>('/imports', cookie);
     const run = runs.items.find((r) => r.fileName === 'taobao-orders-gbk.csv')!;
     expect(run.status).toBe('done');
     expect(run.ordersCreated).toBeGreaterThan(0);

@@ -23,7 +23,15 @@ describeBothDatabases('analytics', (env) => {
     const store = await ensureStore(e.ctx, e.workspaceId, '分析测试店', 'taobao');
     let n = 0;
     const o = (nick: string, phone: string, local: string, paidFen: number, extra: Record<string, unknown> = {}) =>
-      orderRecord({ line: ++n, externalId: `A${n}`, createdAt: at(local), paidFen, buyer: { nick, externalId: null, email: null, phone, name: null }, receiverPhone: phone, ...extra });
+      orderRecord({
+        line: ++n,
+        externalId: `A${n}`,
+        createdAt: at(local),
+        paidFen,
+        buyer: { nick, externalId: null, email: null, phone, name: null },
+        receiverPhone: phone,
+        ...extra,
+      });
     const zj = { province: '浙江省', city: '杭州市' };
     const records = [
       o('ann', '13900000001', '2026-10-01T10:00:00', 10000, zj),
@@ -34,7 +42,9 @@ describeBothDatabases('analytics', (env) => {
       o('dan', '13900000004', '2026-11-23T08:00:00', 0, { status: 'created', paidAt: null }),
       o('eve', '13900000005', '2026-11-16T23:59:00', 1000, zj),
     ];
-    await e.db.kysely.transaction().execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
+    await e.db.kysely
+      .transaction()
+      .execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
   });
 
   it('counts the period in the shop time zone: buyers, new vs returning, repurchase and AOV', async () => {
@@ -51,14 +61,29 @@ describeBothDatabases('analytics', (env) => {
       aovFen: 10667,
       newCustomers: 3,
     });
-    expect(d.today).toMatchObject({ orders: 1, revenueFen: 20000, buyers: 1, newBuyers: 0, returningBuyers: 1, newCustomers: 1 });
+    expect(d.today).toMatchObject({
+      orders: 1,
+      revenueFen: 20000,
+      buyers: 1,
+      newBuyers: 0,
+      returningBuyers: 1,
+      newCustomers: 1,
+    });
     expect(d.totals).toMatchObject({ customers: 5, buyers: 3, repeatBuyers: 2 });
     expect(d.totals.repurchaseRate).toBeCloseTo(2 / 3, 10);
   });
 
   it('buckets the trend by local day, with empty days as zeros', async () => {
     const d = await dashboard(env().ctx, env().workspaceId, 7);
-    expect(d.trend.map((t) => t.day)).toEqual(['2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23']);
+    expect(d.trend.map((t) => t.day)).toEqual([
+      '2026-11-17',
+      '2026-11-18',
+      '2026-11-19',
+      '2026-11-20',
+      '2026-11-21',
+      '2026-11-22',
+      '2026-11-23',
+    ]);
     const day = (s: string) => d.trend.find((t) => t.day === s);
     expect(day('2026-11-20')).toEqual({ day: '2026-11-20', orders: 1, revenueFen: 5000, buyers: 1, newBuyers: 1 });
     expect(day('2026-11-21')).toEqual({ day: '2026-11-21', orders: 1, revenueFen: 7000, buyers: 1, newBuyers: 0 });

@@ -57,12 +57,24 @@ describeBothDatabases('HTTP API', (env) => {
   });
 
   it('a wrong password is refused; a right one sets an HttpOnly session cookie', async () => {
-    const bad = await call('/api/v1/auth/login', { method: 'POST', body: JSON.stringify({ login: 'boss', password: 'nope' }), auth: '' });
+    const bad = await call('/api/v1/auth/login', {
+      method: 'POST',
+      body: JSON.stringify({ login: 'boss', password: 'nope' }),
+      auth: '',
+    });
     expect(bad.status).toBe(401);
-    const missing = await call('/api/v1/auth/login', { method: 'POST', body: JSON.stringify({ login: 'boss' }), auth: '' });
+    const missing = await call('/api/v1/auth/login', {
+      method: 'POST',
+      body: JSON.stringify({ login: 'boss' }),
+      auth: '',
+    });
     expect(missing.status).toBe(400);
     expect(missing.body.error.message).toMatch(/password/);
-    const ok = await call('/api/v1/auth/login', { method: 'POST', body: JSON.stringify({ login: 'boss', password: 'secret-pass-1' }), auth: '' });
+    const ok = await call('/api/v1/auth/login', {
+      method: 'POST',
+      body: JSON.stringify({ login: 'boss', password: 'secret-pass-1' }),
+      auth: '',
+    });
     expect(ok.status).toBe(200);
     const setCookie = ok.headers.get('set-cookie')!;
     expect(setCookie).toMatch(/HttpOnly/i);
@@ -77,15 +89,27 @@ describeBothDatabases('HTTP API', (env) => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/name/);
     expect(bad.body.error.message).toMatch(/platform/);
-    const tz = await call('/api/v1/stores', { method: 'POST', body: JSON.stringify({ name: 'X', platform: 'jd', timezone: 'Mars/Olympus' }) });
+    const tz = await call('/api/v1/stores', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'X', platform: 'jd', timezone: 'Mars/Olympus' }),
+    });
     expect(tz.status).toBe(400);
     expect(tz.body.error.message).toMatch(/time zone/);
-    const created = await call('/api/v1/stores', { method: 'POST', body: JSON.stringify({ name: '京东自营店', platform: 'jd' }) });
+    const created = await call('/api/v1/stores', {
+      method: 'POST',
+      body: JSON.stringify({ name: '京东自营店', platform: 'jd' }),
+    });
     expect(created.status).toBe(201);
     expect(created.body.timezone).toBe('Asia/Shanghai');
-    const dup = await call('/api/v1/stores', { method: 'POST', body: JSON.stringify({ name: '京东自营店', platform: 'jd' }) });
+    const dup = await call('/api/v1/stores', {
+      method: 'POST',
+      body: JSON.stringify({ name: '京东自营店', platform: 'jd' }),
+    });
     expect(dup.status).toBe(409);
-    const renamed = await call(`/api/v1/stores/${created.body.id}`, { method: 'PATCH', body: JSON.stringify({ name: '京东旗舰店' }) });
+    const renamed = await call(`/api/v1/stores/${created.body.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ name: '京东旗舰店' }),
+    });
     expect(renamed.body.name).toBe('京东旗舰店');
     expect((await call(`/api/v1/stores/${created.body.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await call(`/api/v1/stores/${created.body.id}`)).status).toBe(404);
@@ -150,7 +174,9 @@ describeBothDatabases('HTTP API', (env) => {
     const all: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await call(`/api/v1/customers?limit=2&sort=spent${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await call(
+        `/api/v1/customers?limit=2&sort=spent${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       all.push(...page.body.items.map((c) => c.id));
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -168,7 +194,11 @@ describeBothDatabases('HTTP API', (env) => {
     expect(detail.body.identities.map((i: { kind: string }) => i.kind).sort()).toEqual(['nick', 'phone']);
     expect(detail.body.orders).toHaveLength(3);
     expect(detail.body.orders[0].createdAt > detail.body.orders[2].createdAt).toBe(true);
-    const agentLogin = await call('/api/v1/auth/login', { method: 'POST', body: JSON.stringify({ login: 'agent', password: 'secret-pass-2' }), auth: '' });
+    const agentLogin = await call('/api/v1/auth/login', {
+      method: 'POST',
+      body: JSON.stringify({ login: 'agent', password: 'secret-pass-2' }),
+      auth: '',
+    });
     const agentCookie = agentLogin.headers.get('set-cookie')!.split(';')[0]!;
     const seen = await call(`/api/v1/customers/${id}`, { auth: agentCookie });
     expect(seen.body.phone).toBe('138****5678');
@@ -193,10 +223,14 @@ describeBothDatabases('HTTP API', (env) => {
     expect(t.status).toBe(201);
     const res = await fetch(`${base}/api/v1/stores`, { headers: { authorization: `Bearer ${t.body.token}` } });
     expect(res.status).toBe(200);
-    const forged = await fetch(`${base}/api/v1/stores`, { headers: { authorization: `Bearer ${t.body.token.slice(0, -2)}xx` } });
+    const forged = await fetch(`${base}/api/v1/stores`, {
+      headers: { authorization: `Bearer ${t.body.token.slice(0, -2)}xx` },
+    });
     expect(forged.status).toBe(401);
     const spec = await call('/docs/json');
-    expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/api/v1/customers', '/api/v1/imports', '/api/v1/orders/{id}']));
+    expect(Object.keys(spec.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/customers', '/api/v1/imports', '/api/v1/orders/{id}']),
+    );
   });
 
   it('logout ends the session', async () => {

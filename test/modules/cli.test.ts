@@ -19,7 +19,12 @@ describeBothDatabases('huike CLI', (env) => {
     const port = 40000 + Math.floor(Math.random() * 20000);
     const child = spawnTs(CLI, ['serve', '--port', String(port), '--demo-customers', '300'], { DATABASE_URL: url });
     try {
-      const banner = await waitFor('the banner', async () => (child.output().includes('API docs') ? child.output() : null), 60_000, 100);
+      const banner = await waitFor(
+        'the banner',
+        async () => (child.output().includes('API docs') ? child.output() : null),
+        60_000,
+        100,
+      );
       expect(banner).toContain(`http://127.0.0.1:${port}`);
       const login = /Login\s+(\S+) \/ (\S+)/.exec(banner)!;
       expect(login[1]).toBe('admin');
@@ -30,7 +35,9 @@ describeBothDatabases('huike CLI', (env) => {
       });
       expect(res.status).toBe(200);
       const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-      const customers = (await (await fetch(`http://127.0.0.1:${port}/api/v1/customers?limit=5`, { headers: { cookie } })).json()) as { items: { stats: { paidOrders: number } }[] };
+      const customers = (await (
+        await fetch(`http://127.0.0.1:${port}/api/v1/customers?limit=5`, { headers: { cookie } })
+      ).json()) as { items: { stats: { paidOrders: number } }[] };
       expect(customers.items).toHaveLength(5);
       expect(customers.items[0]!.stats.paidOrders).toBeGreaterThan(0);
     } finally {
@@ -42,13 +49,19 @@ describeBothDatabases('huike CLI', (env) => {
   it('import prints a summary, writes rejected rows, and a second run changes nothing', async () => {
     const { url } = env();
     const errors = join(mkdtempSync(join(tmpdir(), 'huike-cli-')), 'errors.csv');
-    const first = await run(['import', fixture('taobao-orders-gbk.csv'), '--store', '命令行店', '--format', 'taobao', '--errors-out', errors], url);
+    const first = await run(
+      ['import', fixture('taobao-orders-gbk.csv'), '--store', '命令行店', '--format', 'taobao', '--errors-out', errors],
+      url,
+    );
     expect(first.code, first.out).toBe(0);
     expect(first.out).toMatch(/orders created\s+12/);
     expect(first.out).toMatch(/rows rejected\s+5/);
     expect(first.out).toMatch(/line 14, 订单状态: unknown order status "神秘状态"/);
     expect(readFileSync(errors, 'utf8').split('\r\n').filter(Boolean)).toHaveLength(6);
-    const second = await run(['import', fixture('taobao-orders-gbk.csv'), '--store', '命令行店', '--format', 'taobao'], url);
+    const second = await run(
+      ['import', fixture('taobao-orders-gbk.csv'), '--store', '命令行店', '--format', 'taobao'],
+      url,
+    );
     expect(second.out).toMatch(/orders created\s+0/);
     expect(second.out).toMatch(/orders unchanged\s+12/);
   });
@@ -77,7 +90,15 @@ describeBothDatabases('huike CLI', (env) => {
     const { url } = env();
     const dir = mkdtempSync(join(tmpdir(), 'huike-seg-cli-'));
     const rule = join(dir, 'rule.json');
-    writeFileSync(rule, JSON.stringify({ all: [{ field: 'paid_orders', op: '>=', value: 1 }, { field: 'province', op: 'eq', value: '浙江省' }] }));
+    writeFileSync(
+      rule,
+      JSON.stringify({
+        all: [
+          { field: 'paid_orders', op: '>=', value: 1 },
+          { field: 'province', op: 'eq', value: '浙江省' },
+        ],
+      }),
+    );
     const count = await run(['segment', 'count', '--rule', rule], url);
     expect(count.code, count.out).toBe(0);
     const n = Number(count.out.trim());

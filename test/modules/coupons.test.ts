@@ -1,5 +1,14 @@
 import { beforeAll, expect, it } from 'vitest';
-import { couponReport, createTemplate, customerCoupons, expireCoupons, expiringCoupons, issueCoupon, issueToSegment, matchCouponUses } from '../../src/modules/coupons/service.js';
+import {
+  couponReport,
+  createTemplate,
+  customerCoupons,
+  expireCoupons,
+  expiringCoupons,
+  issueCoupon,
+  issueToSegment,
+  matchCouponUses,
+} from '../../src/modules/coupons/service.js';
 import { customerTimeline } from '../../src/modules/customers/timeline.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
@@ -15,49 +24,155 @@ describeBothDatabases('coupons', (env) => {
     e.setNow('2026-11-23T04:00:00.000Z');
     store = await ensureStore(e.ctx, e.workspaceId, '券店', 'tmall');
     const records = Array.from({ length: 40 }, (_, i) =>
-      orderRecord({ externalId: String(100 + i), createdAt: '2026-10-01T02:00:00.000Z', paidFen: 5000 + i * 100, buyer: { nick: `c${String(i).padStart(2, '0')}`, externalId: null, email: null, phone: null, name: null } }),
+      orderRecord({
+        externalId: String(100 + i),
+        createdAt: '2026-10-01T02:00:00.000Z',
+        paidFen: 5000 + i * 100,
+        buyer: { nick: `c${String(i).padStart(2, '0')}`, externalId: null, email: null, phone: null, name: null },
+      }),
     );
-    await e.db.kysely.transaction().execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
-    const rows = await e.db.kysely.selectFrom('customers').select('id').where('workspace_id', '=', e.workspaceId).orderBy('display_name').execute();
+    await e.db.kysely
+      .transaction()
+      .execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
+    const rows = await e.db.kysely
+      .selectFrom('customers')
+      .select('id')
+      .where('workspace_id', '=', e.workspaceId)
+      .orderBy('display_name')
+      .execute();
     ids.push(...rows.map((r) => r.id));
   });
 
   it('templates are validated with clear errors', async () => {
     const e = env();
-    await expect(createTemplate(e.ctx, e.workspaceId, { name: '坏券', rules: { kind: 'spend_off', minFen: 10000 }, validity: { days: 30 } })).rejects.toThrow(/rules\.offFen/);
-    await expect(createTemplate(e.ctx, e.workspaceId, { name: '坏券', rules: { kind: 'discount', percent: 120 }, validity: { days: 30 } })).rejects.toThrow(/rules\.percent/);
-    await expect(createTemplate(e.ctx, e.workspaceId, { name: '坏券', rules: { kind: 'cash', offFen: 500 }, validity: { from: '2026-12-01T00:00:00+08:00', to: '2026-11-01T00:00:00+08:00' } })).rejects.toThrow(/ends after it starts/);
+    await expect(
+      createTemplate(e.ctx, e.workspaceId, {
+        name: '坏券',
+        rules: { kind: 'spend_off', minFen: 10000 },
+        validity: { days: 30 },
+      }),
+    ).rejects.toThrow(/rules\.offFen/);
+    await expect(
+      createTemplate(e.ctx, e.workspaceId, {
+        name: '坏券',
+        rules: { kind: 'discount', percent: 120 },
+        validity: { days: 30 },
+      }),
+    ).rejects.toThrow(/rules\.percent/);
+    await expect(
+      createTemplate(e.ctx, e.workspaceId, {
+        name: '坏券',
+        rules: { kind: 'cash', offFen: 500 },
+        validity: { from: '2026-12-01T00:00:00+08:00', to: '2026-11-01T00:00:00+08:00' },
+      }),
+    ).rejects.toThrow(/ends after it starts/);
   });
 
   it('stock and per-customer limits hold, even issued concurrently; retries issue once', async () => {
     const e = env();
-    const t = await createTemplate(e.ctx, e.workspaceId, { name: '满100减20', rules: { kind: 'spend_off', minFen: 10000, offFen: 2000 }, validity: { days: 30 }, totalStock: 10 });
-    const results = await Promise.allSettled(ids.slice(0, 30).map((c) => issueCoupon(e.ctx, e.workspaceId, { templateId: t.id, customerId: c, key: `k-${c}`, source: 'manual' })));
+    const t = await createTemplate(e.ctx, e.workspaceId, {
+      name: '满100减20',
+      rules: { kind: 'spend_off', minFen: 10000, offFen: 2000 },
+      validity: { days: 30 },
+      totalStock: 10,
+    });
+    const results = await Promise.allSettled(
+      ids
+        .slice(0, 30)
+        .map((c) =>
+          issueCoupon(e.ctx, e.workspaceId, { templateId: t.id, customerId: c, key: `k-${c}`, source: 'manual' }),
+        ),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
-    expect(results.filter((r) => r.status === 'rejected').every((r) => /out of stock/.test(String((r as PromiseRejectedResult).reason)))).toBe(true);
-    const first = results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ customer_id: string; id: string; idempotency_key: string }>;
-    const again = await issueCoupon(e.ctx, e.workspaceId, { templateId: t.id, customerId: first.value.customer_id, key: first.value.idempotency_key, source: 'manual' });
+    expect(
+      results
+        .filter((r) => r.status === 'rejected')
+        .every((r) => /out of stock/.test(String((r as PromiseRejectedResult).reason))),
+    ).toBe(true);
+    const first = results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{
+      customer_id: string;
+      id: string;
+      idempotency_key: string;
+    }>;
+    const again = await issueCoupon(e.ctx, e.workspaceId, {
+      templateId: t.id,
+      customerId: first.value.customer_id,
+      key: first.value.idempotency_key,
+      source: 'manual',
+    });
     expect([again.id, again.replayed]).toEqual([first.value.id, true]);
-    const limited = await createTemplate(e.ctx, e.workspaceId, { name: '生日券', rules: { kind: 'birthday', minFen: 0, offFen: 1000 }, validity: { days: 7 } });
-    await issueCoupon(e.ctx, e.workspaceId, { templateId: limited.id, customerId: ids[0]!, key: 'b-1', source: 'automation' });
-    await expect(issueCoupon(e.ctx, e.workspaceId, { templateId: limited.id, customerId: ids[0]!, key: 'b-2', source: 'automation' })).rejects.toThrow(/already has 1 of coupon "生日券"/);
+    const limited = await createTemplate(e.ctx, e.workspaceId, {
+      name: '生日券',
+      rules: { kind: 'birthday', minFen: 0, offFen: 1000 },
+      validity: { days: 7 },
+    });
+    await issueCoupon(e.ctx, e.workspaceId, {
+      templateId: limited.id,
+      customerId: ids[0]!,
+      key: 'b-1',
+      source: 'automation',
+    });
+    await expect(
+      issueCoupon(e.ctx, e.workspaceId, {
+        templateId: limited.id,
+        customerId: ids[0]!,
+        key: 'b-2',
+        source: 'automation',
+      }),
+    ).rejects.toThrow(/already has 1 of coupon "生日券"/);
   });
 
   it('compensation is capped at 50% of the item value', async () => {
     const e = env();
-    const t = await createTemplate(e.ctx, e.workspaceId, { name: '售后补偿', rules: { kind: 'cash', offFen: 1 }, validity: { days: 30 }, compensation: true, perCustomerLimit: 5 });
-    await expect(issueCoupon(e.ctx, e.workspaceId, { templateId: t.id, customerId: ids[1]!, key: 'comp-1', source: 'compensation', valueFen: 6000, itemValueFen: 10000 })).rejects.toThrow(/above 50% of the item's value \(¥100.00\): at most ¥50.00/);
-    const ok = await issueCoupon(e.ctx, e.workspaceId, { templateId: t.id, customerId: ids[1]!, key: 'comp-2', source: 'compensation', valueFen: 5000, itemValueFen: 10000 });
+    const t = await createTemplate(e.ctx, e.workspaceId, {
+      name: '售后补偿',
+      rules: { kind: 'cash', offFen: 1 },
+      validity: { days: 30 },
+      compensation: true,
+      perCustomerLimit: 5,
+    });
+    await expect(
+      issueCoupon(e.ctx, e.workspaceId, {
+        templateId: t.id,
+        customerId: ids[1]!,
+        key: 'comp-1',
+        source: 'compensation',
+        valueFen: 6000,
+        itemValueFen: 10000,
+      }),
+    ).rejects.toThrow(/above 50% of the item's value \(¥100.00\): at most ¥50.00/);
+    const ok = await issueCoupon(e.ctx, e.workspaceId, {
+      templateId: t.id,
+      customerId: ids[1]!,
+      key: 'comp-2',
+      source: 'compensation',
+      valueFen: 5000,
+      itemValueFen: 10000,
+    });
     expect(ok.value_fen).toBe(5000);
   });
 
   it('issues to a segment once per customer; a second run skips them', async () => {
     const e = env();
-    const t = await createTemplate(e.ctx, e.workspaceId, { name: '回头客券', rules: { kind: 'tiered', steps: [{ minFen: 20000, offFen: 2000 }, { minFen: 50000, offFen: 8000 }] }, validity: { days: 30 } });
+    const t = await createTemplate(e.ctx, e.workspaceId, {
+      name: '回头客券',
+      rules: {
+        kind: 'tiered',
+        steps: [
+          { minFen: 20000, offFen: 2000 },
+          { minFen: 50000, offFen: 8000 },
+        ],
+      },
+      validity: { days: 30 },
+    });
     const rule = { field: 'total_spent', op: '>=', value: 8000 };
     const r = await issueToSegment(e.ctx, e.workspaceId, t.id, rule, 'dec');
     expect(r).toEqual({ issued: 10, skipped: 0, stoppedAtStock: false });
-    expect(await issueToSegment(e.ctx, e.workspaceId, t.id, rule, 'dec')).toEqual({ issued: 0, skipped: 10, stoppedAtStock: false });
+    expect(await issueToSegment(e.ctx, e.workspaceId, t.id, rule, 'dec')).toEqual({
+      issued: 0,
+      skipped: 10,
+      stoppedAtStock: false,
+    });
   });
 
   it('an imported order inside the validity that meets the threshold uses the coupon; reports count revenue', async () => {
@@ -66,20 +181,40 @@ describeBothDatabases('coupons', (env) => {
     const holder = (
       await e.db.kysely
         .selectFrom('coupons as c')
-        .innerJoin('coupon_templates as t', (j) => j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.id', '=', 'c.template_id'))
+        .innerJoin('coupon_templates as t', (j) =>
+          j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.id', '=', 'c.template_id'),
+        )
         .select('c.customer_id')
         .where('c.workspace_id', '=', e.workspaceId)
         .where('t.name', '=', '满100减20')
         .where('c.customer_id', 'not in', [ids[0]!, ids[1]!])
         .executeTakeFirstOrThrow()
     ).customer_id;
-    const nick = (await e.db.kysely.selectFrom('customers').select('display_name').where('id', '=', holder).executeTakeFirstOrThrow()).display_name;
-    await e.db.kysely.transaction().execute((trx) =>
-      ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
-        orderRecord({ externalId: 'small', createdAt: '2026-11-25T02:00:00.000Z', paidFen: 8000, buyer: { nick, externalId: null, email: null, phone: null, name: null } }),
-        orderRecord({ externalId: 'big', createdAt: '2026-11-26T02:00:00.000Z', paidFen: 15000, buyer: { nick, externalId: null, email: null, phone: null, name: null } }),
-      ]),
-    );
+    const nick = (
+      await e.db.kysely
+        .selectFrom('customers')
+        .select('display_name')
+        .where('id', '=', holder)
+        .executeTakeFirstOrThrow()
+    ).display_name;
+    await e.db.kysely
+      .transaction()
+      .execute((trx) =>
+        ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+          orderRecord({
+            externalId: 'small',
+            createdAt: '2026-11-25T02:00:00.000Z',
+            paidFen: 8000,
+            buyer: { nick, externalId: null, email: null, phone: null, name: null },
+          }),
+          orderRecord({
+            externalId: 'big',
+            createdAt: '2026-11-26T02:00:00.000Z',
+            paidFen: 15000,
+            buyer: { nick, externalId: null, email: null, phone: null, name: null },
+          }),
+        ]),
+      );
     expect(await matchCouponUses(e.ctx, e.workspaceId)).toBe(1);
     const mine = await customerCoupons(e.ctx, e.workspaceId, holder);
     const used = mine.find((c) => c.name === '满100减20')!;
@@ -87,27 +222,67 @@ describeBothDatabases('coupons', (env) => {
     expect(used.discountFen).toBe(2000);
     expect(await matchCouponUses(e.ctx, e.workspaceId)).toBe(0);
     const report = await couponReport(e.ctx, e.workspaceId);
-    expect(report.find((r) => r.name === '满100减20')).toMatchObject({ issued: 10, used: 1, revenueFen: 15000, discountFen: 2000 });
+    expect(report.find((r) => r.name === '满100减20')).toMatchObject({
+      issued: 10,
+      used: 1,
+      revenueFen: 15000,
+      discountFen: 2000,
+    });
   });
 
   it('an order that carries a coupon code uses that very coupon, even below its threshold; another code uses nothing', async () => {
     const e = env();
-    const t = await createTemplate(e.ctx, e.workspaceId, { name: '直播间专享码', rules: { kind: 'spend_off', minFen: 100_000, offFen: 3000 }, validity: { days: 30 } });
+    const t = await createTemplate(e.ctx, e.workspaceId, {
+      name: '直播间专享码',
+      rules: { kind: 'spend_off', minFen: 100_000, offFen: 3000 },
+      validity: { days: 30 },
+    });
     const [a, b] = [ids[30]!, ids[31]!];
-    const ca = await issueCoupon(e.ctx, e.workspaceId, { templateId: t.id, customerId: a, key: 'code-a', source: 'manual' });
+    const ca = await issueCoupon(e.ctx, e.workspaceId, {
+      templateId: t.id,
+      customerId: a,
+      key: 'code-a',
+      source: 'manual',
+    });
     await issueCoupon(e.ctx, e.workspaceId, { templateId: t.id, customerId: b, key: 'code-b', source: 'manual' });
-    const nickOf = async (id: string) => (await e.db.kysely.selectFrom('customers').select('display_name').where('id', '=', id).executeTakeFirstOrThrow()).display_name;
-    const buyer = async (id: string) => ({ nick: await nickOf(id), externalId: null, email: null, phone: null, name: null });
+    const nickOf = async (id: string) =>
+      (await e.db.kysely.selectFrom('customers').select('display_name').where('id', '=', id).executeTakeFirstOrThrow())
+        .display_name;
+    const buyer = async (id: string) => ({
+      nick: await nickOf(id),
+      externalId: null,
+      email: null,
+      phone: null,
+      name: null,
+    });
     const records = [
-      orderRecord({ externalId: 'code-1', createdAt: '2026-11-24T02:00:00.000Z', paidFen: 6000, discountFen: 3000, couponCode: ` ${ca.code.toLowerCase()} `, buyer: await buyer(a) }),
-      orderRecord({ externalId: 'code-2', createdAt: '2026-11-24T03:00:00.000Z', paidFen: 6000, couponCode: 'SOMEONE-ELSES', buyer: await buyer(b) }),
+      orderRecord({
+        externalId: 'code-1',
+        createdAt: '2026-11-24T02:00:00.000Z',
+        paidFen: 6000,
+        discountFen: 3000,
+        couponCode: ` ${ca.code.toLowerCase()} `,
+        buyer: await buyer(a),
+      }),
+      orderRecord({
+        externalId: 'code-2',
+        createdAt: '2026-11-24T03:00:00.000Z',
+        paidFen: 6000,
+        couponCode: 'SOMEONE-ELSES',
+        buyer: await buyer(b),
+      }),
     ];
-    await e.db.kysely.transaction().execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
+    await e.db.kysely
+      .transaction()
+      .execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
     await matchCouponUses(e.ctx, e.workspaceId);
-    const of = async (id: string) => (await customerCoupons(e.ctx, e.workspaceId, id)).find((c) => c.name === '直播间专享码')!;
+    const of = async (id: string) =>
+      (await customerCoupons(e.ctx, e.workspaceId, id)).find((c) => c.name === '直播间专享码')!;
     expect(await of(a)).toMatchObject({ status: 'used', discountFen: 3000 });
     const timeline = await customerTimeline(e.ctx, e.workspaceId, a);
-    expect(timeline.filter((x) => x.kind.startsWith('coupon.') && x.title.includes('直播间专享码')).map((x) => x.title)).toEqual(['用券「直播间专享码」 省 ¥30.00', '领券「直播间专享码」']);
+    expect(
+      timeline.filter((x) => x.kind.startsWith('coupon.') && x.title.includes('直播间专享码')).map((x) => x.title),
+    ).toEqual(['用券「直播间专享码」 省 ¥30.00', '领券「直播间专享码」']);
     expect((await of(b)).status).toBe('issued');
   });
 

@@ -25,13 +25,32 @@ beforeAll(async () => {
 async function totals(db: Db, workspaceId: string) {
   const k = db.kysely;
   const n = async (t: 'orders' | 'customers' | 'customer_identities') =>
-    Number((await k.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await k
+          .selectFrom(t)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('workspace_id', '=', workspaceId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const s = await k
     .selectFrom('customer_stats')
-    .select((eb) => [eb.fn.sum<number>('total_spent_fen').as('spent'), eb.fn.sum<number>('paid_orders').as('paid'), eb.fn.countAll<number>().as('rows')])
+    .select((eb) => [
+      eb.fn.sum<number>('total_spent_fen').as('spent'),
+      eb.fn.sum<number>('paid_orders').as('paid'),
+      eb.fn.countAll<number>().as('rows'),
+    ])
     .where('workspace_id', '=', workspaceId)
     .executeTakeFirstOrThrow();
-  return { orders: await n('orders'), customers: await n('customers'), identities: await n('customer_identities'), spent: Number(s.spent), paid: Number(s.paid), statsRows: Number(s.rows) };
+  return {
+    orders: await n('orders'),
+    customers: await n('customers'),
+    identities: await n('customer_identities'),
+    spent: Number(s.spent),
+    paid: Number(s.paid),
+    statsRows: Number(s.rows),
+  };
 }
 
 describeBothDatabases('crash safety', (env) => {
@@ -57,7 +76,11 @@ describeBothDatabases('crash safety', (env) => {
     const cli = ['src/cli/index.ts', 'import', file, '--store', '旗舰店', '--format', 'taobao', '--no-progress'];
     const first = spawnTs(cli[0]!, cli.slice(1), { DATABASE_URL: url });
     await waitFor('two batches committed', async () => {
-      const r = await db.kysely.selectFrom('import_runs').select('rows_read').where('workspace_id', '=', workspaceId).executeTakeFirst();
+      const r = await db.kysely
+        .selectFrom('import_runs')
+        .select('rows_read')
+        .where('workspace_id', '=', workspaceId)
+        .executeTakeFirst();
       return r && r.rows_read >= 4000;
     });
     first.kill('SIGKILL');
@@ -71,9 +94,30 @@ describeBothDatabases('crash safety', (env) => {
     const after = await totals(db, workspaceId);
     expect(after).toEqual(expected);
     // And the stats kept along the way equal a fresh recompute.
-    const before = await db.kysely.selectFrom('customer_stats').select(['customer_id', 'total_spent_fen', 'paid_orders', 'last_paid_at', 'province']).where('workspace_id', '=', workspaceId).orderBy('customer_id').execute();
-    await recomputeAllStats(db, workspaceId, (await db.kysely.selectFrom('customer_stats').select('as_of').where('workspace_id', '=', workspaceId).orderBy('as_of', 'desc').executeTakeFirstOrThrow()).as_of);
-    const recomputed = await db.kysely.selectFrom('customer_stats').select(['customer_id', 'total_spent_fen', 'paid_orders', 'last_paid_at', 'province']).where('workspace_id', '=', workspaceId).orderBy('customer_id').execute();
+    const before = await db.kysely
+      .selectFrom('customer_stats')
+      .select(['customer_id', 'total_spent_fen', 'paid_orders', 'last_paid_at', 'province'])
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('customer_id')
+      .execute();
+    await recomputeAllStats(
+      db,
+      workspaceId,
+      (
+        await db.kysely
+          .selectFrom('customer_stats')
+          .select('as_of')
+          .where('workspace_id', '=', workspaceId)
+          .orderBy('as_of', 'desc')
+          .executeTakeFirstOrThrow()
+      ).as_of,
+    );
+    const recomputed = await db.kysely
+      .selectFrom('customer_stats')
+      .select(['customer_id', 'total_spent_fen', 'paid_orders', 'last_paid_at', 'province'])
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('customer_id')
+      .execute();
     expect(recomputed).toEqual(before);
     // Three imports of 40k rows: about a minute on PostgreSQL with two cores while the other suites run.
   }, 240_000);

@@ -14,21 +14,75 @@ import type { Store } from '../../src/db/types.js';
 import { describeBothDatabases, statsOf, type TestEnv } from '../helpers.js';
 
 const rec = (n: number, nick: string, phone: string, at: string, paidFen: number) =>
-  orderRecord({ line: n, externalId: String(700000 + n), createdAt: at, paidFen, buyer: { nick, externalId: null, email: null, phone, name: null }, receiverPhone: phone, province: '江苏省', city: '南京市', title: '针织开衫', itemCount: 1 });
+  orderRecord({
+    line: n,
+    externalId: String(700000 + n),
+    createdAt: at,
+    paidFen,
+    buyer: { nick, externalId: null, email: null, phone, name: null },
+    receiverPhone: phone,
+    province: '江苏省',
+    city: '南京市',
+    title: '针织开衫',
+    itemCount: 1,
+  });
 
 async function snapshotOf(env: TestEnv, id: string) {
   const k = env.db.kysely;
   const ws = env.workspaceId;
-  const customer = await k.selectFrom('customers').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  const orders = (await k.selectFrom('orders').select('id').where('workspace_id', '=', ws).where('customer_id', '=', id).orderBy('id').execute()).map((o) => o.id);
-  const identities = (await k.selectFrom('customer_identities').select('value').where('workspace_id', '=', ws).where('customer_id', '=', id).orderBy('value').execute()).map((i) => i.value);
-  const notes = (await k.selectFrom('notes').select('body').where('workspace_id', '=', ws).where('customer_id', '=', id).execute()).map((n) => n.body);
-  const groups = (await k.selectFrom('customer_groups').select('group_id').where('workspace_id', '=', ws).where('customer_id', '=', id).execute()).map((g) => g.group_id);
+  const customer = await k
+    .selectFrom('customers')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  const orders = (
+    await k
+      .selectFrom('orders')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where('customer_id', '=', id)
+      .orderBy('id')
+      .execute()
+  ).map((o) => o.id);
+  const identities = (
+    await k
+      .selectFrom('customer_identities')
+      .select('value')
+      .where('workspace_id', '=', ws)
+      .where('customer_id', '=', id)
+      .orderBy('value')
+      .execute()
+  ).map((i) => i.value);
+  const notes = (
+    await k.selectFrom('notes').select('body').where('workspace_id', '=', ws).where('customer_id', '=', id).execute()
+  ).map((n) => n.body);
+  const groups = (
+    await k
+      .selectFrom('customer_groups')
+      .select('group_id')
+      .where('workspace_id', '=', ws)
+      .where('customer_id', '=', id)
+      .execute()
+  ).map((g) => g.group_id);
   const tags = (await customerTags(env.ctx, ws, id)).map((t) => t.name);
-  const { as_of: _a, ...stats } = (await k.selectFrom('customer_stats').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', id).executeTakeFirst()) ?? { as_of: '' };
+  const { as_of: _a, ...stats } = (await k
+    .selectFrom('customer_stats')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('customer_id', '=', id)
+    .executeTakeFirst()) ?? { as_of: '' };
   const points = customer ? (await pointsOf(env.ctx, ws, id)).summary : null;
-  const coupons = (await k.selectFrom('coupons').select('id').where('workspace_id', '=', ws).where('customer_id', '=', id).execute()).map((c) => c.id);
-  const tier = (await k.selectFrom('member_tiers').select(['tier_key', 'floor_key']).where('workspace_id', '=', ws).where('customer_id', '=', id).executeTakeFirst()) ?? null;
+  const coupons = (
+    await k.selectFrom('coupons').select('id').where('workspace_id', '=', ws).where('customer_id', '=', id).execute()
+  ).map((c) => c.id);
+  const tier =
+    (await k
+      .selectFrom('member_tiers')
+      .select(['tier_key', 'floor_key'])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', '=', id)
+      .executeTakeFirst()) ?? null;
   return { customer, orders, identities, notes, groups, tags, stats, points, coupons, tier };
 }
 
@@ -39,14 +93,20 @@ describeBothDatabases('customer 360', (env) => {
   beforeAll(async () => {
     const e = env();
     store = await ensureStore(e.ctx, e.workspaceId, '合并测试店', 'taobao');
-    await e.db.kysely.transaction().execute((trx) =>
-      ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
-        rec(1, 'lily_tb', '13900000001', '2026-01-10T02:00:00.000Z', 10000),
-        rec(2, 'lily_tb', '13900000001', '2026-05-10T02:00:00.000Z', 20000),
-        rec(3, 'lily_other', '13900000002', '2026-08-10T02:00:00.000Z', 30000),
-      ]),
-    );
-    const ids = await e.db.kysely.selectFrom('customers').select(['id', 'display_name']).where('workspace_id', '=', e.workspaceId).execute();
+    await e.db.kysely
+      .transaction()
+      .execute((trx) =>
+        ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+          rec(1, 'lily_tb', '13900000001', '2026-01-10T02:00:00.000Z', 10000),
+          rec(2, 'lily_tb', '13900000001', '2026-05-10T02:00:00.000Z', 20000),
+          rec(3, 'lily_other', '13900000002', '2026-08-10T02:00:00.000Z', 30000),
+        ]),
+      );
+    const ids = await e.db.kysely
+      .selectFrom('customers')
+      .select(['id', 'display_name'])
+      .where('workspace_id', '=', e.workspaceId)
+      .execute();
     a = ids.find((c) => c.display_name === 'lily_tb')!.id;
     b = ids.find((c) => c.display_name === 'lily_other')!.id;
     await tagCustomers(e.ctx, e.workspaceId, [a], ['VIP']);
@@ -56,9 +116,20 @@ describeBothDatabases('customer 360', (env) => {
     await addNote(e.ctx, e.workspaceId, b, '电话里说是同一个人', null);
     await updateCustomer(e.ctx, e.workspaceId, b, { birthday: '1990-05-20', optOutSms: true, wechat: 'lily_wx' }, null);
     // The merged-away customer also has points (partly spent), a coupon and a tier set by staff.
-    await credit(e.ctx, e.workspaceId, { customerId: b, points: 300, kind: 'earn', source: 'grant', expiresAt: null, key: 'b-points' });
+    await credit(e.ctx, e.workspaceId, {
+      customerId: b,
+      points: 300,
+      kind: 'earn',
+      source: 'grant',
+      expiresAt: null,
+      key: 'b-points',
+    });
     await debit(e.ctx, e.workspaceId, { customerId: b, points: 120, kind: 'redeem', source: 'gift', key: 'b-spend' });
-    const tpl = await createTemplate(e.ctx, e.workspaceId, { name: '合并测试券', rules: { kind: 'cash', offFen: 500 }, validity: { days: 30 } });
+    const tpl = await createTemplate(e.ctx, e.workspaceId, {
+      name: '合并测试券',
+      rules: { kind: 'cash', offFen: 500 },
+      validity: { days: 30 },
+    });
     await issueCoupon(e.ctx, e.workspaceId, { templateId: tpl.id, customerId: b, key: 'b-coupon', source: 'manual' });
     await setTierFloor(e.ctx, e.workspaceId, b, 'gold', '老客', null);
   });
@@ -84,17 +155,32 @@ describeBothDatabases('customer 360', (env) => {
     expect((await snapshotOf(e, b)).customer).toBeUndefined();
     await expect(customerDetail(e.ctx, e.workspaceId, b, 'owner')).rejects.toThrow(/not found/);
     // The next export's orders of the merged-away buyer land on the surviving customer.
-    await e.db.kysely.transaction().execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [rec(4, 'lily_other', '13900000002', '2026-11-01T02:00:00.000Z', 5000)]));
+    await e.db.kysely
+      .transaction()
+      .execute((trx) =>
+        ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+          rec(4, 'lily_other', '13900000002', '2026-11-01T02:00:00.000Z', 5000),
+        ]),
+      );
     expect((await statsOf(e, 'lily_tb')).paid_orders).toBe(4);
     const timeline = await customerTimeline(e.ctx, e.workspaceId, a);
-    expect(timeline.map((t) => t.kind)).toEqual(expect.arrayContaining(['customer.merged', 'note', 'tag.added', 'group.joined', 'order.paid']));
+    expect(timeline.map((t) => t.kind)).toEqual(
+      expect.arrayContaining(['customer.merged', 'note', 'tag.added', 'group.joined', 'order.paid']),
+    );
     expect([...timeline.map((t) => t.at)].sort().reverse()).toEqual(timeline.map((t) => t.at));
   });
 
   it('undo brings the merged customer back with exactly what was theirs', async () => {
     const e = env();
-    const before = (globalThis as Record<string, unknown>).__before as { a: Awaited<ReturnType<typeof snapshotOf>>; b: Awaited<ReturnType<typeof snapshotOf>> };
-    const merge = await e.db.kysely.selectFrom('customer_merges').select('id').where('workspace_id', '=', e.workspaceId).executeTakeFirstOrThrow();
+    const before = (globalThis as Record<string, unknown>).__before as {
+      a: Awaited<ReturnType<typeof snapshotOf>>;
+      b: Awaited<ReturnType<typeof snapshotOf>>;
+    };
+    const merge = await e.db.kysely
+      .selectFrom('customer_merges')
+      .select('id')
+      .where('workspace_id', '=', e.workspaceId)
+      .executeTakeFirstOrThrow();
     e.setNow('2026-11-23T05:00:00.000Z');
     await undoMerge(e.ctx, e.workspaceId, merge.id);
     const nowA = await snapshotOf(e, a);
@@ -127,12 +213,26 @@ describeBothDatabases('customer 360', (env) => {
 
   it('profile edits validate phone, QQ and dates, and record who changed consent', async () => {
     const e = env();
-    await expect(updateCustomer(e.ctx, e.workspaceId, a, { phone: '138****1234' }, null)).rejects.toThrow(/not a mainland mobile/);
+    await expect(updateCustomer(e.ctx, e.workspaceId, a, { phone: '138****1234' }, null)).rejects.toThrow(
+      /not a mainland mobile/,
+    );
     await expect(updateCustomer(e.ctx, e.workspaceId, a, { qq: 'abc' }, null)).rejects.toThrow(/QQ number/);
     await expect(updateCustomer(e.ctx, e.workspaceId, a, { birthday: '1990-02-30' }, null)).rejects.toThrow(/birthday/);
     await expect(updateCustomer(e.ctx, e.workspaceId, a, { colour: 'red' }, null)).rejects.toThrow(/colour/);
-    await updateCustomer(e.ctx, e.workspaceId, a, { phone: '+86 139 0000 0009', gender: 'female', isBlacklisted: true, marketingConsent: 'denied' }, 'U1');
+    await updateCustomer(
+      e.ctx,
+      e.workspaceId,
+      a,
+      { phone: '+86 139 0000 0009', gender: 'female', isBlacklisted: true, marketingConsent: 'denied' },
+      'U1',
+    );
     const d = await customerDetail(e.ctx, e.workspaceId, a, 'owner');
-    expect(d).toMatchObject({ phone: '13900000009', gender: 'female', marketingConsent: 'denied', consentSource: 'staff:U1', flags: { isBlacklisted: true } });
+    expect(d).toMatchObject({
+      phone: '13900000009',
+      gender: 'female',
+      marketingConsent: 'denied',
+      consentSource: 'staff:U1',
+      flags: { isBlacklisted: true },
+    });
   });
 });

@@ -24,17 +24,71 @@ describeBothDatabases('earn rules, reviews and growth', (env) => {
     e.setNow('2026-11-23T04:00:00.000Z');
     const store = await ensureStore(e.ctx, e.workspaceId, '积分规则店', 'tmall');
     const buyer = (nick: string) => ({ nick, externalId: null, email: null, phone: null, name: null });
-    const item = (category: string, fen: number) => [{ lineKey: 'L1', title: category, sku: null, externalItemId: null, category, quantity: 1, priceFen: fen, paidFen: fen, refundStatus: null }];
-    await e.db.kysely.transaction().execute((trx) =>
-      ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
-        orderRecord({ externalId: 'G1', createdAt: '2026-11-15T02:00:00.000Z', paidFen: 6000, status: 'signed', signedAt: '2026-11-20T02:00:00.000Z', buyer: buyer('gao'), items: item('女装/大衣', 6000) }),
-        orderRecord({ externalId: 'G2', createdAt: '2026-11-05T02:00:00.000Z', paidFen: 4000, status: 'signed', signedAt: '2026-11-10T02:00:00.000Z', buyer: buyer('gao'), items: item('美妆', 4000) }),
-        orderRecord({ externalId: 'H1', createdAt: '2026-11-05T02:00:00.000Z', paidFen: 10000, status: 'signed', signedAt: '2026-11-08T02:00:00.000Z', buyer: buyer('hu') }),
-        orderRecord({ externalId: 'J0', createdAt: '2026-11-05T02:00:00.000Z', paidFen: 0, status: 'created', paidAt: null, buyer: buyer('jin') }),
-      ]),
-    );
-    for (const c of await e.db.kysely.selectFrom('customers').select(['id', 'display_name']).where('workspace_id', '=', e.workspaceId).execute()) id[c.display_name] = c.id;
-    for (const o of await e.db.kysely.selectFrom('orders').select(['id', 'external_id']).where('workspace_id', '=', e.workspaceId).execute()) order[o.external_id] = o.id;
+    const item = (category: string, fen: number) => [
+      {
+        lineKey: 'L1',
+        title: category,
+        sku: null,
+        externalItemId: null,
+        category,
+        quantity: 1,
+        priceFen: fen,
+        paidFen: fen,
+        refundStatus: null,
+      },
+    ];
+    await e.db.kysely
+      .transaction()
+      .execute((trx) =>
+        ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+          orderRecord({
+            externalId: 'G1',
+            createdAt: '2026-11-15T02:00:00.000Z',
+            paidFen: 6000,
+            status: 'signed',
+            signedAt: '2026-11-20T02:00:00.000Z',
+            buyer: buyer('gao'),
+            items: item('女装/大衣', 6000),
+          }),
+          orderRecord({
+            externalId: 'G2',
+            createdAt: '2026-11-05T02:00:00.000Z',
+            paidFen: 4000,
+            status: 'signed',
+            signedAt: '2026-11-10T02:00:00.000Z',
+            buyer: buyer('gao'),
+            items: item('美妆', 4000),
+          }),
+          orderRecord({
+            externalId: 'H1',
+            createdAt: '2026-11-05T02:00:00.000Z',
+            paidFen: 10000,
+            status: 'signed',
+            signedAt: '2026-11-08T02:00:00.000Z',
+            buyer: buyer('hu'),
+          }),
+          orderRecord({
+            externalId: 'J0',
+            createdAt: '2026-11-05T02:00:00.000Z',
+            paidFen: 0,
+            status: 'created',
+            paidAt: null,
+            buyer: buyer('jin'),
+          }),
+        ]),
+      );
+    for (const c of await e.db.kysely
+      .selectFrom('customers')
+      .select(['id', 'display_name'])
+      .where('workspace_id', '=', e.workspaceId)
+      .execute())
+      id[c.display_name] = c.id;
+    for (const o of await e.db.kysely
+      .selectFrom('orders')
+      .select(['id', 'external_id'])
+      .where('workspace_id', '=', e.workspaceId)
+      .execute())
+      order[o.external_id] = o.id;
     await e.db.kysely.updateTable('customers').set({ birthday: '1990-11-30' }).where('id', '=', id.hu!).execute();
   });
 
@@ -59,33 +113,87 @@ describeBothDatabases('earn rules, reviews and growth', (env) => {
   it('a photo review adds 50 growth and, within 5 days of delivery, points; a tier on growth rises; a repeat changes nothing', async () => {
     const e = env();
     // 银卡 by growth ≥ 100 only; gao's ¥100 spend gives 100 growth, the coat ×2 gives 60 more.
-    await setTierSettings(e.ctx, e.workspaceId, { ...DEFAULT_TIERS, tiers: DEFAULT_TIERS.tiers.map((t, i) => (i === 1 ? { ...t, spend12mFen: null, totalSpentFen: null, growth: 200 } : t)), growthMultipliers: [{ category: '女装', multiplier: 2 }] });
+    await setTierSettings(e.ctx, e.workspaceId, {
+      ...DEFAULT_TIERS,
+      tiers: DEFAULT_TIERS.tiers.map((t, i) =>
+        i === 1 ? { ...t, spend12mFen: null, totalSpentFen: null, growth: 200 } : t,
+      ),
+      growthMultipliers: [{ category: '女装', multiplier: 2 }],
+    });
     await evaluateUpgrades(e.ctx, e.workspaceId);
     expect(await memberTier(e.ctx, e.workspaceId, id.gao!)).toMatchObject({ tier: { key: 'regular' }, growth: 160 });
-    const fresh = await recordReview(e.ctx, e.workspaceId, id.gao!, { orderId: order.G1, rating: 'good', hasPhoto: true, body: '版型很正', reviewedAt: '2026-11-23T04:00:00.000Z' });
-    expect(fresh).toMatchObject({ replayed: false, points: 20, pointsRefused: null, growth: 50, markedBadReviewer: false });
+    const fresh = await recordReview(e.ctx, e.workspaceId, id.gao!, {
+      orderId: order.G1,
+      rating: 'good',
+      hasPhoto: true,
+      body: '版型很正',
+      reviewedAt: '2026-11-23T04:00:00.000Z',
+    });
+    expect(fresh).toMatchObject({
+      replayed: false,
+      points: 20,
+      pointsRefused: null,
+      growth: 50,
+      markedBadReviewer: false,
+    });
     const t = await memberTier(e.ctx, e.workspaceId, id.gao!);
     expect(t).toMatchObject({ tier: { key: 'silver' }, growth: 210 });
     expect(t.history[0]!.reason).toMatch(/qualify for 银卡/);
-    const late = await recordReview(e.ctx, e.workspaceId, id.gao!, { orderId: order.G2, rating: 'neutral', hasPhoto: true, reviewedAt: '2026-11-23T04:00:00.000Z' });
-    expect(late).toMatchObject({ points: 0, pointsRefused: 'reviewed 13 days after delivery (the rule is within 5)', growth: 50 });
-    const repeat = await recordReview(e.ctx, e.workspaceId, id.gao!, { orderId: order.G1, rating: 'good', hasPhoto: true });
+    const late = await recordReview(e.ctx, e.workspaceId, id.gao!, {
+      orderId: order.G2,
+      rating: 'neutral',
+      hasPhoto: true,
+      reviewedAt: '2026-11-23T04:00:00.000Z',
+    });
+    expect(late).toMatchObject({
+      points: 0,
+      pointsRefused: 'reviewed 13 days after delivery (the rule is within 5)',
+      growth: 50,
+    });
+    const repeat = await recordReview(e.ctx, e.workspaceId, id.gao!, {
+      orderId: order.G1,
+      rating: 'good',
+      hasPhoto: true,
+    });
     expect(repeat).toMatchObject({ id: fresh.id, replayed: true, points: 20, growth: 0 });
-    expect((await pointsOf(e.ctx, e.workspaceId, id.gao!)).entries.filter((x) => x.source === 'photo_review')).toHaveLength(1);
+    expect(
+      (await pointsOf(e.ctx, e.workspaceId, id.gao!)).entries.filter((x) => x.source === 'photo_review'),
+    ).toHaveLength(1);
     expect((await memberTier(e.ctx, e.workspaceId, id.gao!)).growth).toBe(260);
     const timeline = await customerTimeline(e.ctx, e.workspaceId, id.gao!);
-    expect(timeline.filter((x) => x.kind.startsWith('review.')).map((x) => x.title).sort()).toEqual(['中评（有图）', '好评（有图）'].sort());
-    expect(timeline.filter((x) => x.kind === 'points.earn').map((x) => [x.title, x.detail])).toEqual(expect.arrayContaining([['获得积分 +20', 'photo review'], ['获得积分 +100', `referred ${id.jin}`]]));
+    expect(
+      timeline
+        .filter((x) => x.kind.startsWith('review.'))
+        .map((x) => x.title)
+        .sort(),
+    ).toEqual(['中评（有图）', '好评（有图）'].sort());
+    expect(timeline.filter((x) => x.kind === 'points.earn').map((x) => [x.title, x.detail])).toEqual(
+      expect.arrayContaining([
+        ['获得积分 +20', 'photo review'],
+        ['获得积分 +100', `referred ${id.jin}`],
+      ]),
+    );
     expect(timeline.find((x) => x.kind === 'tier.changed')?.title).toBe('等级 普通会员 → 银卡');
   });
 
   it('a bad review marks the customer a bad reviewer; a review of someone else’s order is refused', async () => {
     const e = env();
-    await expect(recordReview(e.ctx, e.workspaceId, id.jin!, { orderId: order.H1, rating: 'good' })).rejects.toThrow(/belongs to another customer/);
+    await expect(recordReview(e.ctx, e.workspaceId, id.jin!, { orderId: order.H1, rating: 'good' })).rejects.toThrow(
+      /belongs to another customer/,
+    );
     await expect(recordReview(e.ctx, e.workspaceId, id.jin!, { rating: 'good' })).rejects.toThrow(/orderId/);
-    const r = await recordReview(e.ctx, e.workspaceId, id.hu!, { orderId: order.H1, rating: 'bad', hasPhoto: true, body: '色差' });
+    const r = await recordReview(e.ctx, e.workspaceId, id.hu!, {
+      orderId: order.H1,
+      rating: 'bad',
+      hasPhoto: true,
+      body: '色差',
+    });
     expect(r).toMatchObject({ markedBadReviewer: true, points: 0, growth: 0 });
-    const c = await e.db.kysely.selectFrom('customers').select('is_bad_reviewer').where('id', '=', id.hu!).executeTakeFirstOrThrow();
+    const c = await e.db.kysely
+      .selectFrom('customers')
+      .select('is_bad_reviewer')
+      .where('id', '=', id.hu!)
+      .executeTakeFirstOrThrow();
     expect(c.is_bad_reviewer).toBe(1);
   });
 

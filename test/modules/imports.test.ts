@@ -6,22 +6,45 @@ import { describeBothDatabases, fixture, statsOf, type TestEnv } from '../helper
 async function counts(env: TestEnv) {
   const k = env.db.kysely;
   const one = async (t: 'orders' | 'customers' | 'customer_identities' | 'order_items') =>
-    Number((await k.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', env.workspaceId).executeTakeFirstOrThrow()).n);
-  return { orders: await one('orders'), customers: await one('customers'), identities: await one('customer_identities'), items: await one('order_items') };
+    Number(
+      (
+        await k
+          .selectFrom(t)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('workspace_id', '=', env.workspaceId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return {
+    orders: await one('orders'),
+    customers: await one('customers'),
+    identities: await one('customer_identities'),
+    items: await one('order_items'),
+  };
 }
 
 describeBothDatabases('Taobao import', (env) => {
   it('imports the GBK orders export, rejecting bad rows with line, column and reason', async () => {
     const { ctx, workspaceId } = env();
     const store = await ensureStore(ctx, workspaceId, '回客旗舰店', 'taobao');
-    const run = await importFile(ctx, { workspaceId, store, format: 'taobao', filePath: fixture('taobao-orders-gbk.csv') });
+    const run = await importFile(ctx, {
+      workspaceId,
+      store,
+      format: 'taobao',
+      filePath: fixture('taobao-orders-gbk.csv'),
+    });
     expect(run.status).toBe('done');
     expect(run.rows_read).toBe(17);
     expect(run.orders_created).toBe(12);
     expect(run.rows_rejected).toBe(5);
     // tb_lili2019, 小鱼儿0815, joy_王, 江南布衣控, c**8 (by phone), 新疆的雪莲, 潮汕阿弟; t**9 is fully masked.
     expect(run.customers_created).toBe(7);
-    const errors = await ctx.db.kysely.selectFrom('import_errors').selectAll().where('run_id', '=', run.id).orderBy('seq').execute();
+    const errors = await ctx.db.kysely
+      .selectFrom('import_errors')
+      .selectAll()
+      .where('run_id', '=', run.id)
+      .orderBy('seq')
+      .execute();
     expect(errors.map((e) => [e.line, e.column_name])).toEqual([
       [14, '订单状态'],
       [15, '订单创建时间'],
@@ -35,8 +58,19 @@ describeBothDatabases('Taobao import', (env) => {
 
   it('a finished import queues its follow-ups: RFM, then tiers before points, then coupons', async () => {
     const { ctx, workspaceId } = env();
-    const run = await ctx.db.kysely.selectFrom('import_runs').select('id').where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
-    const jobs = await ctx.db.kysely.selectFrom('jobs').select('kind').where('workspace_id', '=', workspaceId).where('dedupe_key', '=', `import:${run.id}`).orderBy('run_at').orderBy('id').execute();
+    const run = await ctx.db.kysely
+      .selectFrom('import_runs')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .executeTakeFirstOrThrow();
+    const jobs = await ctx.db.kysely
+      .selectFrom('jobs')
+      .select('kind')
+      .where('workspace_id', '=', workspaceId)
+      .where('dedupe_key', '=', `import:${run.id}`)
+      .orderBy('run_at')
+      .orderBy('id')
+      .execute();
     expect(jobs.map((j) => j.kind)).toEqual(['rfm.recompute', 'tiers.evaluate', 'points.sync', 'coupons.sync']);
   });
 
@@ -44,7 +78,12 @@ describeBothDatabases('Taobao import', (env) => {
     const { ctx, workspaceId } = env();
     const store = await ensureStore(ctx, workspaceId, '回客旗舰店', 'taobao');
     const before = await counts(env());
-    const run = await importFile(ctx, { workspaceId, store, format: 'taobao', filePath: fixture('taobao-orders-gbk.csv') });
+    const run = await importFile(ctx, {
+      workspaceId,
+      store,
+      format: 'taobao',
+      filePath: fixture('taobao-orders-gbk.csv'),
+    });
     expect(await counts(env())).toEqual(before);
     expect(run.orders_created).toBe(0);
     expect(run.orders_updated).toBe(0);
@@ -55,7 +94,12 @@ describeBothDatabases('Taobao import', (env) => {
   it('reads amounts, times, statuses and addresses the way the export means them', async () => {
     const { ctx, workspaceId } = env();
     const k = ctx.db.kysely;
-    const o = await k.selectFrom('orders').selectAll().where('workspace_id', '=', workspaceId).where('external_id', '=', '4012345678901242488').executeTakeFirstOrThrow();
+    const o = await k
+      .selectFrom('orders')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('external_id', '=', '4012345678901242488')
+      .executeTakeFirstOrThrow();
     expect(o.status).toBe('completed');
     expect(o.goods_fen).toBe(29900);
     expect(o.paid_fen).toBe(26900);
@@ -63,11 +107,26 @@ describeBothDatabases('Taobao import', (env) => {
     expect(o.created_at).toBe('2025-11-10T16:01:23.000Z'); // 00:01:23 in Asia/Shanghai
     expect([o.province, o.city, o.district, o.address]).toEqual(['浙江省', '杭州市', '西湖区', '文三路 138 号']);
     expect(o.receiver_phone).toBe('13812345678');
-    const refunded = await k.selectFrom('orders').selectAll().where('workspace_id', '=', workspaceId).where('title', '=', '真丝连衣裙').executeTakeFirstOrThrow();
+    const refunded = await k
+      .selectFrom('orders')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('title', '=', '真丝连衣裙')
+      .executeTakeFirstOrThrow();
     expect(refunded.status).toBe('refunded');
-    const unpaidClosed = await k.selectFrom('orders').selectAll().where('workspace_id', '=', workspaceId).where('title', '=', '毛呢半身裙').executeTakeFirstOrThrow();
+    const unpaidClosed = await k
+      .selectFrom('orders')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('title', '=', '毛呢半身裙')
+      .executeTakeFirstOrThrow();
     expect(unpaidClosed.status).toBe('closed');
-    const beijing = await k.selectFrom('orders').selectAll().where('workspace_id', '=', workspaceId).where('buyer_nick', '=', 'joy_王').executeTakeFirstOrThrow();
+    const beijing = await k
+      .selectFrom('orders')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('buyer_nick', '=', 'joy_王')
+      .executeTakeFirstOrThrow();
     expect([beijing.province, beijing.city, beijing.district]).toEqual(['北京市', '北京市', '朝阳区']);
     expect(beijing.raw).toBeTruthy();
   });
@@ -75,12 +134,26 @@ describeBothDatabases('Taobao import', (env) => {
   it('never uses a masked value as an identifier', async () => {
     const { ctx, workspaceId } = env();
     const k = ctx.db.kysely;
-    const masked = await k.selectFrom('orders').selectAll().where('workspace_id', '=', workspaceId).where('buyer_nick', '=', 't**9').executeTakeFirstOrThrow();
+    const masked = await k
+      .selectFrom('orders')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('buyer_nick', '=', 't**9')
+      .executeTakeFirstOrThrow();
     expect(masked.customer_id).toBeNull();
-    const ids = await k.selectFrom('customer_identities').select('value').where('workspace_id', '=', workspaceId).execute();
+    const ids = await k
+      .selectFrom('customer_identities')
+      .select('value')
+      .where('workspace_id', '=', workspaceId)
+      .execute();
     expect(ids.some((i) => i.value.includes('*'))).toBe(false);
     // c**8's two orders share an unmasked phone: one customer.
-    const c8 = await k.selectFrom('orders').select('customer_id').where('workspace_id', '=', workspaceId).where('buyer_nick', '=', 'c**8').execute();
+    const c8 = await k
+      .selectFrom('orders')
+      .select('customer_id')
+      .where('workspace_id', '=', workspaceId)
+      .where('buyer_nick', '=', 'c**8')
+      .execute();
     expect(c8).toHaveLength(2);
     expect(c8[0]!.customer_id).not.toBeNull();
     expect(c8[0]!.customer_id).toBe(c8[1]!.customer_id);
@@ -89,18 +162,34 @@ describeBothDatabases('Taobao import', (env) => {
   it('a newer export with renamed columns moves orders on and adds new ones', async () => {
     const { ctx, workspaceId } = env();
     const store = await ensureStore(ctx, workspaceId, '回客旗舰店', 'taobao');
-    const run = await importFile(ctx, { workspaceId, store, format: 'taobao', filePath: fixture('taobao-orders-newer-gbk.csv') });
+    const run = await importFile(ctx, {
+      workspaceId,
+      store,
+      format: 'taobao',
+      filePath: fixture('taobao-orders-newer-gbk.csv'),
+    });
     expect(run.rows_rejected).toBe(0);
     expect(run.orders_created).toBe(1);
     expect(run.orders_updated).toBeGreaterThanOrEqual(3);
     const k = ctx.db.kysely;
     const byNick = async (nick: string, title: string) =>
-      k.selectFrom('orders').selectAll().where('workspace_id', '=', workspaceId).where('buyer_nick', '=', nick).where('title', 'like', `${title}%`).executeTakeFirstOrThrow();
+      k
+        .selectFrom('orders')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('buyer_nick', '=', nick)
+        .where('title', 'like', `${title}%`)
+        .executeTakeFirstOrThrow();
     expect((await byNick('小鱼儿0815', '纯棉')).status).toBe('paid');
     expect((await byNick('joy_王', '羊绒')).status).toBe('shipped');
     expect((await byNick('江南布衣控', '双面')).status).toBe('completed');
     // Re-importing the older file afterwards does not move them back.
-    const again = await importFile(ctx, { workspaceId, store, format: 'taobao', filePath: fixture('taobao-orders-gbk.csv') });
+    const again = await importFile(ctx, {
+      workspaceId,
+      store,
+      format: 'taobao',
+      filePath: fixture('taobao-orders-gbk.csv'),
+    });
     expect(again.orders_created).toBe(0);
     expect((await byNick('江南布衣控', '双面')).status).toBe('completed');
   });
@@ -108,10 +197,20 @@ describeBothDatabases('Taobao import', (env) => {
   it('the items export adds lines with categories to imported orders and rejects unknown orders', async () => {
     const { ctx, workspaceId } = env();
     const store = await ensureStore(ctx, workspaceId, '回客旗舰店', 'taobao');
-    const run = await importFile(ctx, { workspaceId, store, format: 'taobao-items', filePath: fixture('taobao-items-gbk.csv') });
+    const run = await importFile(ctx, {
+      workspaceId,
+      store,
+      format: 'taobao-items',
+      filePath: fixture('taobao-items-gbk.csv'),
+    });
     expect(run.items_written).toBe(7);
     expect(run.rows_rejected).toBe(1);
-    const again = await importFile(ctx, { workspaceId, store, format: 'taobao-items', filePath: fixture('taobao-items-gbk.csv') });
+    const again = await importFile(ctx, {
+      workspaceId,
+      store,
+      format: 'taobao-items',
+      filePath: fixture('taobao-items-gbk.csv'),
+    });
     expect(again.status).toBe('done');
     expect((await counts(env())).items).toBe(7);
     const stats = await statsOf(env(), 'tb_lili2019');
@@ -125,7 +224,9 @@ describeBothDatabases('Taobao import', (env) => {
   it('refuses a file that is not an export, naming the missing columns', async () => {
     const { ctx, workspaceId } = env();
     const store = await ensureStore(ctx, workspaceId, '回客旗舰店', 'taobao');
-    await expect(importFile(ctx, { workspaceId, store, format: 'taobao', filePath: fixture('not-an-export.csv') })).rejects.toThrow(/not a 淘宝\/天猫订单报表.*订单编号/);
+    await expect(
+      importFile(ctx, { workspaceId, store, format: 'taobao', filePath: fixture('not-an-export.csv') }),
+    ).rejects.toThrow(/not a 淘宝\/天猫订单报表.*订单编号/);
   });
 });
 
@@ -133,7 +234,12 @@ describeBothDatabases('import runs', (env) => {
   it('a run retried after its worker died starts over without clashing with its earlier errors', async () => {
     const { ctx, workspaceId } = env();
     const store = await ensureStore(ctx, workspaceId, '重试店', 'taobao');
-    const first = await importFile(ctx, { workspaceId, store, format: 'taobao', filePath: fixture('taobao-orders-gbk.csv') });
+    const first = await importFile(ctx, {
+      workspaceId,
+      store,
+      format: 'taobao',
+      filePath: fixture('taobao-orders-gbk.csv'),
+    });
     // As if the worker had died: the run is still "running" with progress recorded.
     await ctx.db.kysely.updateTable('import_runs').set({ status: 'running' }).where('id', '=', first.id).execute();
     const again = await executeRun(ctx, await getRun(ctx, workspaceId, first.id));
@@ -141,13 +247,21 @@ describeBothDatabases('import runs', (env) => {
     expect(again.rows_rejected).toBe(5);
     expect(again.orders_unchanged).toBe(12);
     expect(again.message).toMatch(/resumed/);
-    const errors = await ctx.db.kysely.selectFrom('import_errors').select('seq').where('run_id', '=', first.id).execute();
+    const errors = await ctx.db.kysely
+      .selectFrom('import_errors')
+      .select('seq')
+      .where('run_id', '=', first.id)
+      .execute();
     expect(errors).toHaveLength(5);
   });
 
   it('a run that stopped reporting progress shows as interrupted', async () => {
     const { ctx, workspaceId } = env();
-    const [run] = await ctx.db.kysely.selectFrom('import_runs').selectAll().where('workspace_id', '=', workspaceId).execute();
+    const [run] = await ctx.db.kysely
+      .selectFrom('import_runs')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .execute();
     const stuck = { ...run!, status: 'running', updated_at: '2026-11-23T03:00:00.000Z' };
     expect(presentRun(stuck, new Date('2026-11-23T03:05:00.000Z')).status).toBe('running');
     expect(presentRun(stuck, new Date('2026-11-23T03:11:00.000Z')).status).toBe('interrupted');

@@ -57,7 +57,8 @@ describeBothDatabases('jobs', (env) => {
   it('two workers draining together run each job exactly once', async () => {
     const { ctx, db, workspaceId } = env();
     const ids = [];
-    for (let i = 0; i < 30; i++) ids.push(await enqueue(db.kysely, { workspaceId, kind: 'count', payload: { i } }, ctx.now().toISOString()));
+    for (let i = 0; i < 30; i++)
+      ids.push(await enqueue(db.kysely, { workspaceId, kind: 'count', payload: { i } }, ctx.now().toISOString()));
     const seen: number[] = [];
     const handlers = {
       count: async (_c: unknown, _j: unknown, h: { payload: unknown }) => {
@@ -79,7 +80,13 @@ describeBothDatabases('jobs', (env) => {
     expect(nextRun('0 3 * * *', 'Asia/Shanghai', new Date('2026-11-23T04:00:00Z'))).toBe('2026-11-23T19:00:00.000Z');
     expect(() => nextRun('61 * * * *', 'Asia/Shanghai', new Date())).toThrow(/not a valid cron expression/);
     setNow('2026-11-23T04:00:00.000Z');
-    await upsertSchedule(ctx, workspaceId, { name: 'hourly-test', cron: '0 * * * *', timezone: 'Asia/Shanghai', jobKind: 'tick', payload: { a: 1 } });
+    await upsertSchedule(ctx, workspaceId, {
+      name: 'hourly-test',
+      cron: '0 * * * *',
+      timezone: 'Asia/Shanghai',
+      jobKind: 'tick',
+      payload: { a: 1 },
+    });
     expect(await runDueSchedules(ctx)).toBe(0);
     setNow('2026-11-23T05:00:30.000Z');
     // Two schedulers see the same due schedule: only one enqueues.
@@ -87,10 +94,19 @@ describeBothDatabases('jobs', (env) => {
     expect(counts.reduce((s, n) => s + n, 0)).toBe(1);
     const jobs = await db.kysely.selectFrom('jobs').selectAll().where('kind', '=', 'tick').execute();
     expect(jobs).toHaveLength(1);
-    const s = await db.kysely.selectFrom('schedules').selectAll().where('name', '=', 'hourly-test').executeTakeFirstOrThrow();
+    const s = await db.kysely
+      .selectFrom('schedules')
+      .selectAll()
+      .where('name', '=', 'hourly-test')
+      .executeTakeFirstOrThrow();
     expect(s.next_run_at).toBe('2026-11-23T06:00:00.000Z');
     // The default nightly recompute exists for every workspace.
-    const nightly = await db.kysely.selectFrom('schedules').selectAll().where('workspace_id', '=', workspaceId).where('name', '=', 'nightly-stats').executeTakeFirstOrThrow();
+    const nightly = await db.kysely
+      .selectFrom('schedules')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('name', '=', 'nightly-stats')
+      .executeTakeFirstOrThrow();
     expect(nightly.job_kind).toBe('stats.recompute');
   });
 });

@@ -17,32 +17,95 @@ describeBothDatabases('points ledger', (env) => {
     e.setNow('2026-11-23T04:00:00.000Z');
     const store = await ensureStore(e.ctx, e.workspaceId, '积分店', 'tmall');
     const buyer = (nick: string, phone: string) => ({ nick, externalId: null, email: null, phone, name: null });
-    await e.db.kysely.transaction().execute((trx) =>
-      ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
-        orderRecord({ externalId: '1', createdAt: '2026-10-01T02:00:00.000Z', signedAt: '2026-10-05T02:00:00.000Z', paidFen: 12850, buyer: buyer('amy', '13700000001') }),
-        orderRecord({ externalId: '2', createdAt: '2026-11-20T02:00:00.000Z', status: 'paid', paidFen: 9900, buyer: buyer('amy', '13700000001') }),
-        orderRecord({ externalId: '3', createdAt: '2026-09-01T02:00:00.000Z', paidFen: 5000, buyer: buyer('ben', '13700000002') }),
-        orderRecord({ externalId: '4', createdAt: '2026-09-01T02:00:00.000Z', paidFen: 5000, buyer: buyer('cat', '13700000003') }),
-      ]),
-    );
-    for (const c of await e.db.kysely.selectFrom('customers').select(['id', 'display_name']).where('workspace_id', '=', e.workspaceId).execute()) ids[c.display_name] = c.id;
+    await e.db.kysely
+      .transaction()
+      .execute((trx) =>
+        ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+          orderRecord({
+            externalId: '1',
+            createdAt: '2026-10-01T02:00:00.000Z',
+            signedAt: '2026-10-05T02:00:00.000Z',
+            paidFen: 12850,
+            buyer: buyer('amy', '13700000001'),
+          }),
+          orderRecord({
+            externalId: '2',
+            createdAt: '2026-11-20T02:00:00.000Z',
+            status: 'paid',
+            paidFen: 9900,
+            buyer: buyer('amy', '13700000001'),
+          }),
+          orderRecord({
+            externalId: '3',
+            createdAt: '2026-09-01T02:00:00.000Z',
+            paidFen: 5000,
+            buyer: buyer('ben', '13700000002'),
+          }),
+          orderRecord({
+            externalId: '4',
+            createdAt: '2026-09-01T02:00:00.000Z',
+            paidFen: 5000,
+            buyer: buyer('cat', '13700000003'),
+          }),
+        ]),
+      );
+    for (const c of await e.db.kysely
+      .selectFrom('customers')
+      .select(['id', 'display_name'])
+      .where('workspace_id', '=', e.workspaceId)
+      .execute())
+      ids[c.display_name] = c.id;
   });
 
   it('spends the lots that expire first, records which, and never goes below zero', async () => {
     const { ctx, workspaceId: ws } = env();
     const c = ids.ben!;
-    await credit(ctx, ws, { customerId: c, points: 100, kind: 'earn', source: 'grant', expiresAt: '2027-12-31T16:00:00.000Z', key: 'k-a' });
-    await credit(ctx, ws, { customerId: c, points: 50, kind: 'earn', source: 'grant', expiresAt: '2027-06-30T16:00:00.000Z', key: 'k-b' });
-    await credit(ctx, ws, { customerId: c, points: 30, kind: 'earn', source: 'grant', availableAt: '2026-12-01T00:00:00.000Z', expiresAt: null, key: 'k-c' });
+    await credit(ctx, ws, {
+      customerId: c,
+      points: 100,
+      kind: 'earn',
+      source: 'grant',
+      expiresAt: '2027-12-31T16:00:00.000Z',
+      key: 'k-a',
+    });
+    await credit(ctx, ws, {
+      customerId: c,
+      points: 50,
+      kind: 'earn',
+      source: 'grant',
+      expiresAt: '2027-06-30T16:00:00.000Z',
+      key: 'k-b',
+    });
+    await credit(ctx, ws, {
+      customerId: c,
+      points: 30,
+      kind: 'earn',
+      source: 'grant',
+      availableAt: '2026-12-01T00:00:00.000Z',
+      expiresAt: null,
+      key: 'k-c',
+    });
     const spent = await debit(ctx, ws, { customerId: c, points: 70, kind: 'redeem', source: 'gift', key: 'r-1' });
-    const lots = await ctx.db.kysely.selectFrom('points_entries').select(['id', 'idempotency_key']).where('workspace_id', '=', ws).execute();
+    const lots = await ctx.db.kysely
+      .selectFrom('points_entries')
+      .select(['id', 'idempotency_key'])
+      .where('workspace_id', '=', ws)
+      .execute();
     const keyOf = (id: string) => lots.find((l) => l.id === id)!.idempotency_key;
     expect(spent.allocations.map((a) => [keyOf(a.lotId), a.points])).toEqual([
       ['k-b', 50],
       ['k-a', 20],
     ]);
-    expect((await pointsOf(ctx, ws, c)).summary).toEqual({ pending: 30, spendable: 80, spent: 70, expired: 0, lifetime: 180 });
-    await expect(debit(ctx, ws, { customerId: c, points: 100, kind: 'redeem', source: 'gift', key: 'r-2' })).rejects.toThrow(/not enough points: 100 asked, 80 spendable/);
+    expect((await pointsOf(ctx, ws, c)).summary).toEqual({
+      pending: 30,
+      spendable: 80,
+      spent: 70,
+      expired: 0,
+      lifetime: 180,
+    });
+    await expect(
+      debit(ctx, ws, { customerId: c, points: 100, kind: 'redeem', source: 'gift', key: 'r-2' }),
+    ).rejects.toThrow(/not enough points: 100 asked, 80 spendable/);
     expect((await pointsOf(ctx, ws, c)).entries).toHaveLength(4);
   });
 
@@ -54,19 +117,47 @@ describeBothDatabases('points ledger', (env) => {
     const redo = await debit(ctx, ws, { customerId: c, points: 70, kind: 'redeem', source: 'gift', key: 'r-1' });
     expect(redo.replayed).toBe(true);
     expect((await pointsOf(ctx, ws, c)).summary.spendable).toBe(80);
-    await expect(credit(ctx, ws, { customerId: ids.cat!, points: 5, kind: 'earn', source: 'grant', key: 'k-a' })).rejects.toThrow(/already used/);
+    await expect(
+      credit(ctx, ws, { customerId: ids.cat!, points: 5, kind: 'earn', source: 'grant', key: 'k-a' }),
+    ).rejects.toThrow(/already used/);
   });
 
   it('200 concurrent redemptions on one balance stay exact', async () => {
     const { ctx, workspaceId: ws } = env();
     const c = ids.cat!;
-    await credit(ctx, ws, { customerId: c, points: 150, kind: 'earn', source: 'grant', expiresAt: null, key: 'cat-150' });
-    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => debit(ctx, ws, { customerId: c, points: 1, kind: 'redeem', source: 'gift', key: `cat-r-${i}` })));
+    await credit(ctx, ws, {
+      customerId: c,
+      points: 150,
+      kind: 'earn',
+      source: 'grant',
+      expiresAt: null,
+      key: 'cat-150',
+    });
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) =>
+        debit(ctx, ws, { customerId: c, points: 1, kind: 'redeem', source: 'gift', key: `cat-r-${i}` }),
+      ),
+    );
     const ok = results.filter((r) => r.status === 'fulfilled').length;
     const refused = results.filter((r) => r.status === 'rejected' && /not enough points/.test(String(r.reason))).length;
     expect([ok, refused]).toEqual([150, 50]);
     expect((await pointsOf(ctx, ws, c)).summary).toMatchObject({ spendable: 0, spent: 150 });
-    const allocated = await ctx.db.kysely.selectFrom('points_allocations').select((eb) => eb.fn.sum<number>('points').as('n')).where('workspace_id', '=', ws).where('lot_id', 'in', (await ctx.db.kysely.selectFrom('points_entries').select('id').where('idempotency_key', '=', 'cat-150').execute()).map((x) => x.id)).executeTakeFirstOrThrow();
+    const allocated = await ctx.db.kysely
+      .selectFrom('points_allocations')
+      .select((eb) => eb.fn.sum<number>('points').as('n'))
+      .where('workspace_id', '=', ws)
+      .where(
+        'lot_id',
+        'in',
+        (
+          await ctx.db.kysely
+            .selectFrom('points_entries')
+            .select('id')
+            .where('idempotency_key', '=', 'cat-150')
+            .execute()
+        ).map((x) => x.id),
+      )
+      .executeTakeFirstOrThrow();
     expect(Number(allocated.n)).toBe(150);
   });
 
@@ -80,7 +171,13 @@ describeBothDatabases('points ledger', (env) => {
     e.setNow('2028-01-01T00:00:00.000Z'); // k-a: 80 left
     expect(await expireDue(e.ctx, e.workspaceId)).toBe(80);
     expect(await expireDue(e.ctx, e.workspaceId)).toBe(0);
-    expect((await pointsOf(e.ctx, e.workspaceId, c)).summary).toEqual({ pending: 0, spendable: 30, spent: 70, expired: 80, lifetime: 180 });
+    expect((await pointsOf(e.ctx, e.workspaceId, c)).summary).toEqual({
+      pending: 0,
+      spendable: 30,
+      spent: 70,
+      expired: 80,
+      lifetime: 180,
+    });
     e.setNow('2026-11-23T04:00:00.000Z');
   });
 
@@ -92,14 +189,29 @@ describeBothDatabases('points ledger', (env) => {
     const amy = await pointsOf(e.ctx, e.workspaceId, ids.amy!);
     // Order 1 was signed 2026-10-05: spendable after 7 days; order 2 is only paid: pending.
     expect(amy.summary).toMatchObject({ spendable: 128, pending: 99 });
-    await debit(e.ctx, e.workspaceId, { customerId: ids.amy!, points: 100, kind: 'redeem', source: 'voucher', key: 'amy-r' });
+    await debit(e.ctx, e.workspaceId, {
+      customerId: ids.amy!,
+      points: 100,
+      kind: 'redeem',
+      source: 'voucher',
+      key: 'amy-r',
+    });
     // Order 1 is refunded: 28 of its points are left, the other 100 were spent, nothing else is spendable.
     const store = await ensureStore(e.ctx, e.workspaceId, '积分店', 'tmall');
-    await e.db.kysely.transaction().execute((trx) =>
-      ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
-        orderRecord({ externalId: '1', createdAt: '2026-10-01T02:00:00.000Z', status: 'refunded', paidFen: 12850, refundedFen: 12850, buyer: { nick: 'amy', externalId: null, email: null, phone: '13700000001', name: null } }),
-      ]),
-    );
+    await e.db.kysely
+      .transaction()
+      .execute((trx) =>
+        ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+          orderRecord({
+            externalId: '1',
+            createdAt: '2026-10-01T02:00:00.000Z',
+            status: 'refunded',
+            paidFen: 12850,
+            refundedFen: 12850,
+            buyer: { nick: 'amy', externalId: null, email: null, phone: '13700000001', name: null },
+          }),
+        ]),
+      );
     const back = await syncOrderPoints(e.ctx, e.workspaceId);
     expect(back.reversed).toBe(28);
     expect((await syncOrderPoints(e.ctx, e.workspaceId)).reversed).toBe(0);
@@ -125,18 +237,37 @@ describeBothDatabases('points ledger', (env) => {
     await createUser(e.ctx, e.workspaceId, { login: 'cashier', password: 'secret-pass-9' });
     const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-pts-')) });
     try {
-      const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { login: 'cashier', password: 'secret-pass-9' } });
+      const login = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { login: 'cashier', password: 'secret-pass-9' },
+      });
       const cookie = String(login.headers['set-cookie']).split(';')[0]!;
       const url = `/api/v1/customers/${ids.ben}/points/redeem`;
       const missing = await app.inject({ method: 'POST', url, payload: { points: 5 }, headers: { cookie } });
       expect(missing.statusCode).toBe(400);
       expect(missing.json().error.message).toMatch(/Idempotency-Key/);
-      const first = await app.inject({ method: 'POST', url, payload: { points: 5 }, headers: { cookie, 'idempotency-key': 'till-42' } });
-      const retry = await app.inject({ method: 'POST', url, payload: { points: 5 }, headers: { cookie, 'idempotency-key': 'till-42' } });
+      const first = await app.inject({
+        method: 'POST',
+        url,
+        payload: { points: 5 },
+        headers: { cookie, 'idempotency-key': 'till-42' },
+      });
+      const retry = await app.inject({
+        method: 'POST',
+        url,
+        payload: { points: 5 },
+        headers: { cookie, 'idempotency-key': 'till-42' },
+      });
       expect(first.statusCode).toBe(201);
       expect(retry.json().id).toBe(first.json().id);
       expect(retry.json().replayed).toBe(true);
-      const too = await app.inject({ method: 'POST', url, payload: { points: 100000 }, headers: { cookie, 'idempotency-key': 'till-43' } });
+      const too = await app.inject({
+        method: 'POST',
+        url,
+        payload: { points: 100000 },
+        headers: { cookie, 'idempotency-key': 'till-43' },
+      });
       expect(too.statusCode).toBe(400);
       expect(too.json().error.details).toMatchObject({ spendable: expect.any(Number) });
       const bal = await app.inject({ method: 'GET', url: `/api/v1/customers/${ids.ben}/points`, headers: { cookie } });

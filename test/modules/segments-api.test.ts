@@ -17,24 +17,43 @@ describeBothDatabases('segments, RFM, tags, groups and notes over HTTP', (env) =
     await loadDemo(ctx, workspaceId, { customers: 400, until: new Date('2026-11-22T00:00:00Z') });
     await createUser(ctx, workspaceId, { login: 'boss', password: 'secret-pass-1' });
     app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-seg-')) });
-    const r = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { login: 'boss', password: 'secret-pass-1' } });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { login: 'boss', password: 'secret-pass-1' },
+    });
     cookie = String(r.headers['set-cookie']).split(';')[0]!;
   });
   afterAll(async () => app?.close());
 
   const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) => {
     const r = await app.inject({ method, url, payload: payload as object, headers: { cookie } });
-    return { status: r.statusCode, body: r.headers['content-type']?.toString().includes('json') ? r.json() : r.body, raw: r.rawPayload };
+    return {
+      status: r.statusCode,
+      body: r.headers['content-type']?.toString().includes('json') ? r.json() : r.body,
+      raw: r.rawPayload,
+    };
   };
 
   it('evaluates a rule: count and preview; a bad rule gets a 400 naming the path', async () => {
-    const rule = { all: [{ field: 'paid_orders', op: '>=', value: 2 }, { field: 'province', op: 'in', value: ['广东省', '浙江省'] }] };
+    const rule = {
+      all: [
+        { field: 'paid_orders', op: '>=', value: 2 },
+        { field: 'province', op: 'in', value: ['广东省', '浙江省'] },
+      ],
+    };
     const r = await call('POST', '/api/v1/segments/evaluate', { rule, limit: 5 });
     expect(r.status).toBe(200);
     expect(r.body.count).toBeGreaterThan(0);
     expect(r.body.preview.length).toBe(Math.min(5, r.body.count));
-    expect(r.body.preview.every((m: { paidOrders: number; province: string }) => m.paidOrders >= 2 && ['广东省', '浙江省'].includes(m.province))).toBe(true);
-    const bad = await call('POST', '/api/v1/segments/evaluate', { rule: { any: [{ field: 'spend', op: 'gte', value: 1 }] } });
+    expect(
+      r.body.preview.every(
+        (m: { paidOrders: number; province: string }) => m.paidOrders >= 2 && ['广东省', '浙江省'].includes(m.province),
+      ),
+    ).toBe(true);
+    const bad = await call('POST', '/api/v1/segments/evaluate', {
+      rule: { any: [{ field: 'spend', op: 'gte', value: 1 }] },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/any\[0\]\.field: unknown field "spend"/);
   });
@@ -48,7 +67,10 @@ describeBothDatabases('segments, RFM, tags, groups and notes over HTTP', (env) =
     const seen = new Set<string>();
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await call('GET', `/api/v1/segments/${saved.body.id}/customers?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await call(
+        'GET',
+        `/api/v1/segments/${saved.body.id}/customers?limit=7${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       for (const m of page.body.items) seen.add(m.id);
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -80,19 +102,36 @@ describeBothDatabases('segments, RFM, tags, groups and notes over HTTP', (env) =
 
   it('RFM summary and matrix add up to the buyers', async () => {
     const summary = await call('GET', '/api/v1/rfm/summary');
-    const buyers = await call('POST', '/api/v1/segments/evaluate', { rule: { field: 'paid_orders', op: 'gte', value: 1 }, limit: 0 });
-    const classified = summary.body.rfmClass.filter((c: { key: string }) => c.key !== 'none').reduce((s: number, c: { customers: number }) => s + c.customers, 0);
+    const buyers = await call('POST', '/api/v1/segments/evaluate', {
+      rule: { field: 'paid_orders', op: 'gte', value: 1 },
+      limit: 0,
+    });
+    const classified = summary.body.rfmClass
+      .filter((c: { key: string }) => c.key !== 'none')
+      .reduce((s: number, c: { customers: number }) => s + c.customers, 0);
     expect(classified).toBe(buyers.body.count);
     const matrix = await call('GET', '/api/v1/rfm/matrix');
-    expect(matrix.body.cells.reduce((s: number, c: { customers: number }) => s + c.customers, 0)).toBe(buyers.body.count);
-    expect(summary.body.lifecycle.map((l: { key: string }) => l.key)).toEqual(expect.arrayContaining(['new', 'mature', 'prospect']));
-    const bad = await call('PUT', '/api/v1/rfm/settings', { dormantDays: 400, churnDays: 300, matureOrders: 3, churnRiskDays: 180 });
+    expect(matrix.body.cells.reduce((s: number, c: { customers: number }) => s + c.customers, 0)).toBe(
+      buyers.body.count,
+    );
+    expect(summary.body.lifecycle.map((l: { key: string }) => l.key)).toEqual(
+      expect.arrayContaining(['new', 'mature', 'prospect']),
+    );
+    const bad = await call('PUT', '/api/v1/rfm/settings', {
+      dormantDays: 400,
+      churnDays: 300,
+      matureOrders: 3,
+      churnRiskDays: 180,
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/churnDays must be larger than dormantDays/);
   });
 
   it('tags, groups and notes on customers', async () => {
-    const list = await call('POST', '/api/v1/segments/evaluate', { rule: { field: 'paid_orders', op: 'gte', value: 1 }, limit: 3 });
+    const list = await call('POST', '/api/v1/segments/evaluate', {
+      rule: { field: 'paid_orders', op: 'gte', value: 1 },
+      limit: 3,
+    });
     const ids = list.body.preview.map((m: { id: string }) => m.id);
     expect((await call('POST', '/api/v1/tags/apply', { customerIds: ids, add: ['VIP', '爱买大衣'] })).status).toBe(200);
     expect((await call('POST', '/api/v1/tags/apply', { customerIds: [ids[0]], remove: ['VIP'] })).status).toBe(200);
@@ -103,7 +142,10 @@ describeBothDatabases('segments, RFM, tags, groups and notes over HTTP', (env) =
     expect((await call('POST', `/api/v1/groups/${g.body.id}/members`, { add: ids })).status).toBe(204);
     const groups = await call('GET', '/api/v1/groups');
     expect(groups.body.items.find((x: { name: string }) => x.name === '重点跟进').customers).toBe(3);
-    const inGroup = await call('POST', '/api/v1/segments/evaluate', { rule: { field: 'groups', op: 'has_any', value: ['重点跟进'] }, limit: 0 });
+    const inGroup = await call('POST', '/api/v1/segments/evaluate', {
+      rule: { field: 'groups', op: 'has_any', value: ['重点跟进'] },
+      limit: 0,
+    });
     expect(inGroup.body.count).toBe(3);
     const n = await call('POST', `/api/v1/customers/${ids[0]}/notes`, { body: '喜欢驼色大衣，尺码 M' });
     expect(n.status).toBe(201);

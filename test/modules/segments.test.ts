@@ -6,7 +6,15 @@ import { SYSTEM_SEGMENTS } from '../../src/core/segments/system.js';
 import { refreshCustomerStats } from '../../src/modules/customers/stats.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { recomputeRfm, rfmMatrix, setRfmSettings } from '../../src/modules/segments/rfm.js';
-import { countRule, listSegments, ruleCsv, ruleMembers, saveSegment, tagRule, untagRule } from '../../src/modules/segments/service.js';
+import {
+  countRule,
+  listSegments,
+  ruleCsv,
+  ruleMembers,
+  saveSegment,
+  tagRule,
+  untagRule,
+} from '../../src/modules/segments/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createGroup, setGroupMembers, tagCustomers } from '../../src/modules/tags/service.js';
 import { describeBothDatabases } from '../helpers.js';
@@ -23,7 +31,12 @@ import { orderRecord } from '../support/records.js';
  */
 const AS_OF = '2026-11-23T04:00:00.000Z';
 
-function order(n: number, nick: string, phone: string, o: Partial<OrderRecord> & { at: string; paid?: number; category?: string }): OrderRecord {
+function order(
+  n: number,
+  nick: string,
+  phone: string,
+  o: Partial<OrderRecord> & { at: string; paid?: number; category?: string },
+): OrderRecord {
   const { at, paid, category, ...rest } = o;
   const created = new Date(`${at}T10:00:00+08:00`).toISOString();
   return orderRecord({
@@ -36,7 +49,21 @@ function order(n: number, nick: string, phone: string, o: Partial<OrderRecord> &
     receiverPhone: phone,
     title: category ? `商品 ${category}` : null,
     itemCount: 1,
-    items: category ? [{ lineKey: 'L1', title: `商品 ${category}`, sku: null, externalItemId: null, category, quantity: 1, priceFen: paid ?? 0, paidFen: null, refundStatus: null }] : null,
+    items: category
+      ? [
+          {
+            lineKey: 'L1',
+            title: `商品 ${category}`,
+            sku: null,
+            externalItemId: null,
+            category,
+            quantity: 1,
+            priceFen: paid ?? 0,
+            paidFen: null,
+            refundStatus: null,
+          },
+        ]
+      : null,
     ...rest,
   });
 }
@@ -49,25 +76,80 @@ describeBothDatabases('segments', (env) => {
     const store = await ensureStore(e.ctx, e.workspaceId, '分群测试店', 'taobao');
     const zj = { province: '浙江省', city: '杭州市' };
     const records = [
-      order(1, 'alice', '13800000001', { at: '2025-11-11', paid: 30000, category: '女装/大衣', activity: '双11 2025', ...zj }),
-      order(2, 'alice', '13800000001', { at: '2026-06-18', paid: 10000, category: '美妆/面膜', activity: '618 2026', ...zj }),
-      order(3, 'alice', '13800000001', { at: '2026-11-01', paid: 20000, category: '女装/大衣', activity: '双11 2026', source: '聚划算', ...zj }),
-      order(4, 'bob', '13800000002', { at: '2026-03-01', paid: 5000, category: '美妆/口红', province: '广东省', city: '深圳市' }),
+      order(1, 'alice', '13800000001', {
+        at: '2025-11-11',
+        paid: 30000,
+        category: '女装/大衣',
+        activity: '双11 2025',
+        ...zj,
+      }),
+      order(2, 'alice', '13800000001', {
+        at: '2026-06-18',
+        paid: 10000,
+        category: '美妆/面膜',
+        activity: '618 2026',
+        ...zj,
+      }),
+      order(3, 'alice', '13800000001', {
+        at: '2026-11-01',
+        paid: 20000,
+        category: '女装/大衣',
+        activity: '双11 2026',
+        source: '聚划算',
+        ...zj,
+      }),
+      order(4, 'bob', '13800000002', {
+        at: '2026-03-01',
+        paid: 5000,
+        category: '美妆/口红',
+        province: '广东省',
+        city: '深圳市',
+      }),
       order(5, 'carol', '13800000003', { at: '2024-10-01', paid: 80000, province: '西藏自治区', city: '拉萨市' }),
-      order(6, 'carol', '13800000003', { at: '2024-12-01', paid: 100000, refundedFen: 10000, province: '西藏自治区', city: '拉萨市' }),
+      order(6, 'carol', '13800000003', {
+        at: '2024-12-01',
+        paid: 100000,
+        refundedFen: 10000,
+        province: '西藏自治区',
+        city: '拉萨市',
+      }),
       order(7, 'dave', '13800000004', { at: '2026-11-22', status: 'created' }),
       order(8, 'eve', '13800000005', { at: '2026-11-20', paid: 200000, refundedFen: 200000, status: 'refunded' }),
     ];
-    await e.db.kysely.transaction().execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
-    const rows = await e.db.kysely.selectFrom('customers').select(['id', 'display_name']).where('workspace_id', '=', e.workspaceId).execute();
+    await e.db.kysely
+      .transaction()
+      .execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
+    const rows = await e.db.kysely
+      .selectFrom('customers')
+      .select(['id', 'display_name'])
+      .where('workspace_id', '=', e.workspaceId)
+      .execute();
     for (const r of rows) ids[r.display_name] = r.id;
     ids.frank = newId();
     await e.db.kysely
       .insertInto('customers')
-      .values({ workspace_id: e.workspaceId, id: ids.frank, display_name: 'frank', real_name: null, phone: null, email: null, province: null, city: null, gender: null, birthday: null, marketing_consent: 'unknown', consent_source: null, consent_at: null, first_store_id: null, created_at: AS_OF, updated_at: AS_OF })
+      .values({
+        workspace_id: e.workspaceId,
+        id: ids.frank,
+        display_name: 'frank',
+        real_name: null,
+        phone: null,
+        email: null,
+        province: null,
+        city: null,
+        gender: null,
+        birthday: null,
+        marketing_consent: 'unknown',
+        consent_source: null,
+        consent_at: null,
+        first_store_id: null,
+        created_at: AS_OF,
+        updated_at: AS_OF,
+      })
       .execute();
     await refreshCustomerStats(e.db.kysely, e.db.dialect, e.workspaceId, [ids.frank], AS_OF);
-    const set = (name: string, v: Record<string, unknown>) => e.db.kysely.updateTable('customers').set(v).where('id', '=', ids[name]!).execute();
+    const set = (name: string, v: Record<string, unknown>) =>
+      e.db.kysely.updateTable('customers').set(v).where('id', '=', ids[name]!).execute();
     await set('alice', { birthday: '1995-03-15', gender: 'female', marketing_consent: 'granted' });
     await set('bob', { birthday: '2004-12-01', is_bad_reviewer: 1 });
     await tagCustomers(e.ctx, e.workspaceId, [ids.alice!], ['VIP', '老客']);
@@ -109,18 +191,27 @@ describeBothDatabases('segments', (env) => {
     expect(await who({ field: 'last_order_at', op: 'within_last_days', value: 7 })).toEqual(['dave', 'eve']);
     expect(await who({ field: 'first_order_at', op: 'before', value: '2025-01-01' })).toEqual(['carol']);
     expect(await who({ field: 'last_paid_at', op: 'on', value: '2026-03-01' })).toEqual(['bob']);
-    expect(await who({ field: 'first_paid_at', op: 'between', value: ['2025-11-11', '2026-03-01'] })).toEqual(['alice', 'bob']);
+    expect(await who({ field: 'first_paid_at', op: 'between', value: ['2025-11-11', '2026-03-01'] })).toEqual([
+      'alice',
+      'bob',
+    ]);
     expect(await who({ field: 'last_paid_at', op: 'after', value: '2026-03-01' })).toEqual(['alice']);
   });
 
-  it('a customer\'s source is the traffic source of their first order', async () => {
+  it("a customer's source is the traffic source of their first order", async () => {
     expect(await who({ field: 'source', op: 'eq', value: '聚划算' })).toEqual([]);
     expect(await who({ field: 'source', op: 'is_empty' })).toEqual(['alice', 'bob', 'carol', 'dave', 'eve', 'frank']);
   });
 
   it('text and enums, with negations that include unknown values', async () => {
     expect(await who({ field: 'province', op: 'in', value: ['浙江省', '广东省'] })).toEqual(['alice', 'bob']);
-    expect(await who({ field: 'province', op: 'neq', value: '浙江省' })).toEqual(['bob', 'carol', 'dave', 'eve', 'frank']);
+    expect(await who({ field: 'province', op: 'neq', value: '浙江省' })).toEqual([
+      'bob',
+      'carol',
+      'dave',
+      'eve',
+      'frank',
+    ]);
     expect(await who({ field: 'name', op: 'contains', value: 'AR' })).toEqual(['carol']);
     expect(await who({ field: 'name', op: 'starts_with', value: 'e' })).toEqual(['eve']);
     expect(await who({ field: 'favourite_category', op: 'eq', value: '女装/大衣' })).toEqual(['alice']);
@@ -148,7 +239,9 @@ describeBothDatabases('segments', (env) => {
   it('order facts: category, promotion, dates, source, counts', async () => {
     expect(await who({ field: 'orders', op: 'exists', where: { category: '女装/大衣' } })).toEqual(['alice']);
     expect(await who({ field: 'orders', op: 'exists', where: { activity: '双11 2025' } })).toEqual(['alice']);
-    expect(await who({ field: 'orders', op: 'exists', where: { from: '2026-06-01', to: '2026-06-30' } })).toEqual(['alice']);
+    expect(await who({ field: 'orders', op: 'exists', where: { from: '2026-06-01', to: '2026-06-30' } })).toEqual([
+      'alice',
+    ]);
     expect(await who({ field: 'orders', op: 'exists', where: { source: ['聚划算'] } })).toEqual(['alice']);
     expect(await who({ field: 'orders', op: 'count_gte', value: 2 })).toEqual(['alice', 'carol']);
     expect(await who({ field: 'orders', op: 'not_exists' })).toEqual(['dave', 'eve', 'frank']);
@@ -160,9 +253,24 @@ describeBothDatabases('segments', (env) => {
     expect(
       await who({
         all: [
-          { any: [{ field: 'tags', op: 'has_any', value: ['VIP'] }, { field: 'groups', op: 'has_any', value: ['重点客户'] }] },
+          {
+            any: [
+              { field: 'tags', op: 'has_any', value: ['VIP'] },
+              { field: 'groups', op: 'has_any', value: ['重点客户'] },
+            ],
+          },
           { not: { field: 'is_bad_reviewer', op: 'is_true' } },
-          { any: [{ field: 'province', op: 'eq', value: '浙江省' }, { all: [{ field: 'paid_orders', op: 'gte', value: 2 }, { field: 'days_since_last_order', op: 'gte', value: 365 }] }] },
+          {
+            any: [
+              { field: 'province', op: 'eq', value: '浙江省' },
+              {
+                all: [
+                  { field: 'paid_orders', op: 'gte', value: 2 },
+                  { field: 'days_since_last_order', op: 'gte', value: 365 },
+                ],
+              },
+            ],
+          },
         ],
       }),
     ).toEqual(['alice', 'carol']);
@@ -194,8 +302,17 @@ describeBothDatabases('segments', (env) => {
 
   it('RFM classes, scores, value tiers and lifecycle on the hand-checked shop', async () => {
     const e = env();
-    const rows = await e.db.kysely.selectFrom('customer_rfm').selectAll().where('workspace_id', '=', e.workspaceId).execute();
-    const by = Object.fromEntries(rows.map((r) => [Object.entries(ids).find(([, id]) => id === r.customer_id)![0], [r.rfm_class, r.r_score, r.f_score, r.m_score, r.value_tier, r.lifecycle]]));
+    const rows = await e.db.kysely
+      .selectFrom('customer_rfm')
+      .selectAll()
+      .where('workspace_id', '=', e.workspaceId)
+      .execute();
+    const by = Object.fromEntries(
+      rows.map((r) => [
+        Object.entries(ids).find(([, id]) => id === r.customer_id)![0],
+        [r.rfm_class, r.r_score, r.f_score, r.m_score, r.value_tier, r.lifecycle],
+      ]),
+    );
     expect(by).toEqual({
       // R: recency 22 / 267 / 722 days (avg 337); F: 3 / 1 / 2 (avg 2); M: ¥600 / ¥50 / ¥1,700 (avg ¥783.33)
       // Spend percentile among buyers: bob 0, alice 0.5 (middle), carol 1.
@@ -218,20 +335,39 @@ describeBothDatabases('segments', (env) => {
 
   it('hostile rules are refused, and hostile values stay plain values', async () => {
     const e = env();
-    await expect(countRule(e.ctx, e.workspaceId, { field: 'name; DROP TABLE customers', op: 'eq', value: 'x' })).rejects.toThrow(/unknown field/);
-    await expect(countRule(e.ctx, e.workspaceId, { field: 'name', op: '= 1 OR 1=1 --', value: 'x' })).rejects.toThrow(/operator .* does not apply to name/);
-    await expect(countRule(e.ctx, e.workspaceId, { field: 'total_spent', op: 'gte', value: '1; DELETE FROM orders' })).rejects.toThrow(/total_spent expects an amount in fen/);
-    await expect(countRule(e.ctx, e.workspaceId, { field: 'province', op: 'in', value: Array.from({ length: 1001 }, (_, i) => `p${i}`) })).rejects.toThrow(/at most 1000 values/);
+    await expect(
+      countRule(e.ctx, e.workspaceId, { field: 'name; DROP TABLE customers', op: 'eq', value: 'x' }),
+    ).rejects.toThrow(/unknown field/);
+    await expect(countRule(e.ctx, e.workspaceId, { field: 'name', op: '= 1 OR 1=1 --', value: 'x' })).rejects.toThrow(
+      /operator .* does not apply to name/,
+    );
+    await expect(
+      countRule(e.ctx, e.workspaceId, { field: 'total_spent', op: 'gte', value: '1; DELETE FROM orders' }),
+    ).rejects.toThrow(/total_spent expects an amount in fen/);
+    await expect(
+      countRule(e.ctx, e.workspaceId, {
+        field: 'province',
+        op: 'in',
+        value: Array.from({ length: 1001 }, (_, i) => `p${i}`),
+      }),
+    ).rejects.toThrow(/at most 1000 values/);
     let deep: unknown = { field: 'paid_orders', op: 'gte', value: 1 };
     for (let i = 0; i < 8; i++) deep = { all: [deep] };
     await expect(countRule(e.ctx, e.workspaceId, deep)).rejects.toThrow(/nest deeper/);
-    await expect(countRule(e.ctx, e.workspaceId, { all: [{ field: 'paid_orders', op: 'gte' }, { field: 'gender', op: 'eq', value: 'robot' }] })).rejects.toThrow(
-      /all\[0\]\.value: paid_orders expects a number.*all\[1\]\.value: gender is one of female, male/,
-    );
+    await expect(
+      countRule(e.ctx, e.workspaceId, {
+        all: [
+          { field: 'paid_orders', op: 'gte' },
+          { field: 'gender', op: 'eq', value: 'robot' },
+        ],
+      }),
+    ).rejects.toThrow(/all\[0\]\.value: paid_orders expects a number.*all\[1\]\.value: gender is one of female, male/);
     expect(await who({ field: 'name', op: 'eq', value: "alice' OR '1'='1" })).toEqual([]);
     expect(await who({ field: 'name', op: 'contains', value: '%' })).toEqual([]);
     expect(await who({ field: 'name', op: 'contains', value: '_' })).toEqual([]);
-    expect(await who({ field: 'province', op: 'in', value: ["'); DROP TABLE customers; --", '浙江省'] })).toEqual(['alice']);
+    expect(await who({ field: 'province', op: 'in', value: ["'); DROP TABLE customers; --", '浙江省'] })).toEqual([
+      'alice',
+    ]);
     const still = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM customers`.execute(e.db.kysely);
     expect(Number(still.rows[0]!.n)).toBeGreaterThanOrEqual(6);
   });
@@ -242,7 +378,9 @@ describeBothDatabases('segments', (env) => {
     const s = await saveSegment(e.ctx, e.workspaceId, { name: '买过的人', rule });
     expect(s.rule).toEqual(rule);
     await expect(saveSegment(e.ctx, e.workspaceId, { name: '买过的人', rule })).rejects.toThrow(/already exists/);
-    await expect(saveSegment(e.ctx, e.workspaceId, { name: '坏规则', rule: { field: 'nope' } })).rejects.toThrow(/unknown field/);
+    await expect(saveSegment(e.ctx, e.workspaceId, { name: '坏规则', rule: { field: 'nope' } })).rejects.toThrow(
+      /unknown field/,
+    );
     expect(await tagRule(e.ctx, e.workspaceId, rule, '已购', null)).toBe(3);
     expect(await tagRule(e.ctx, e.workspaceId, rule, '已购', null)).toBe(0);
     expect(await untagRule(e.ctx, e.workspaceId, { field: 'name', op: 'eq', value: 'bob' }, '已购')).toBe(1);
@@ -262,12 +400,30 @@ describeBothDatabases('segments', (env) => {
   it('RFM scores by configurable thresholds instead of quintiles', async () => {
     const e = env();
     await expect(setRfmSettings(e.ctx, e.workspaceId, { scoring: 'thresholds' })).rejects.toThrow(/needs thresholds/);
-    await expect(setRfmSettings(e.ctx, e.workspaceId, { scoring: 'thresholds', thresholds: { recencyDays: [30, 20, 90, 180], orders: [2, 3, 4, 5], spentFen: [1, 2, 3, 4] } })).rejects.toThrow(/must increase/);
+    await expect(
+      setRfmSettings(e.ctx, e.workspaceId, {
+        scoring: 'thresholds',
+        thresholds: { recencyDays: [30, 20, 90, 180], orders: [2, 3, 4, 5], spentFen: [1, 2, 3, 4] },
+      }),
+    ).rejects.toThrow(/must increase/);
     // R: ≤30 days → 5, ≤90 → 4, ≤180 → 3, ≤365 → 2; F from 2/3/5/8 orders; M from ¥100/¥500/¥1,000/¥1,500.
-    await setRfmSettings(e.ctx, e.workspaceId, { scoring: 'thresholds', thresholds: { recencyDays: [30, 90, 180, 365], orders: [2, 3, 5, 8], spentFen: [10000, 50000, 100000, 150000] } });
+    await setRfmSettings(e.ctx, e.workspaceId, {
+      scoring: 'thresholds',
+      thresholds: { recencyDays: [30, 90, 180, 365], orders: [2, 3, 5, 8], spentFen: [10000, 50000, 100000, 150000] },
+    });
     await recomputeRfm(e.ctx, e.workspaceId);
-    const rows = await e.db.kysely.selectFrom('customer_rfm').select(['customer_id', 'r_score', 'f_score', 'm_score']).where('workspace_id', '=', e.workspaceId).where('r_score', '>', 0).execute();
-    const by = Object.fromEntries(rows.map((r) => [Object.entries(ids).find(([, id]) => id === r.customer_id)![0], [r.r_score, r.f_score, r.m_score]]));
+    const rows = await e.db.kysely
+      .selectFrom('customer_rfm')
+      .select(['customer_id', 'r_score', 'f_score', 'm_score'])
+      .where('workspace_id', '=', e.workspaceId)
+      .where('r_score', '>', 0)
+      .execute();
+    const by = Object.fromEntries(
+      rows.map((r) => [
+        Object.entries(ids).find(([, id]) => id === r.customer_id)![0],
+        [r.r_score, r.f_score, r.m_score],
+      ]),
+    );
     expect(by).toEqual({ alice: [5, 3, 3], bob: [2, 1, 1], carol: [1, 2, 5] });
     await setRfmSettings(e.ctx, e.workspaceId, {});
     await recomputeRfm(e.ctx, e.workspaceId);

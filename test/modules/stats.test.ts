@@ -14,7 +14,8 @@ const CATEGORIES = ['女装/大衣', '美妆/面膜', '配饰/围巾', null, '']
 function randomOrder(rnd: Random, n: number, buyers: number): OrderRecord {
   const status = rnd.pick(ORDER_STATUSES);
   const created = Date.parse('2025-06-01T00:00:00Z') + rnd.int(0, 540) * 86_400_000 + rnd.int(0, 86_399) * 1000;
-  const paid = status === 'created' || (status === 'closed' && rnd.chance(0.5)) ? null : new Date(created + 60_000).toISOString();
+  const paid =
+    status === 'created' || (status === 'closed' && rnd.chance(0.5)) ? null : new Date(created + 60_000).toISOString();
   const paidFen = paid ? rnd.int(0, 50_000) : 0;
   const refundedFen = paid && rnd.chance(0.3) ? rnd.pick([paidFen, Math.floor(paidFen / 2), 0]) : 0;
   const buyer = rnd.int(1, buyers);
@@ -39,7 +40,13 @@ function randomOrder(rnd: Random, n: number, buyers: number): OrderRecord {
     paidAt: paid,
     paidFen,
     refundedFen,
-    buyer: { nick: rnd.chance(0.1) ? `m**${buyer}` : `buyer${buyer}`, externalId: null, email: null, phone: rnd.chance(0.3) ? `139${String(buyer).padStart(8, '0')}` : null, name: null },
+    buyer: {
+      nick: rnd.chance(0.1) ? `m**${buyer}` : `buyer${buyer}`,
+      externalId: null,
+      email: null,
+      phone: rnd.chance(0.3) ? `139${String(buyer).padStart(8, '0')}` : null,
+      name: null,
+    },
     province: rnd.pick(PROVINCES),
     items,
   });
@@ -61,7 +68,12 @@ function evolve(rnd: Random, o: OrderRecord): OrderRecord {
 }
 
 async function snapshot(env: TestEnv) {
-  const rows = await env.db.kysely.selectFrom('customer_stats').selectAll().where('workspace_id', '=', env.workspaceId).orderBy('customer_id').execute();
+  const rows = await env.db.kysely
+    .selectFrom('customer_stats')
+    .selectAll()
+    .where('workspace_id', '=', env.workspaceId)
+    .orderBy('customer_id')
+    .execute();
   return rows.map(({ as_of: _a, ...r }) => r);
 }
 
@@ -78,7 +90,9 @@ describeBothDatabases('customer stats', (env) => {
           if (sent.length > 0 && rnd.chance(0.35)) records.push(evolve(rnd, rnd.pick(sent)));
           else records.push(randomOrder(rnd, seed * 100_000 + sent.length + records.length, 25));
         }
-        await e.db.kysely.transaction().execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
+        await e.db.kysely
+          .transaction()
+          .execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
         sent.push(...records);
       }
       const incremental = await snapshot(e);
@@ -94,7 +108,11 @@ describeBothDatabases('customer stats', (env) => {
     const e = env();
     const k = e.db.kysely;
     const before = await snapshot(e);
-    await k.updateTable('customer_stats').set({ total_spent_fen: 1, paid_orders: 99, favourite_category: 'x' }).where('workspace_id', '=', e.workspaceId).execute();
+    await k
+      .updateTable('customer_stats')
+      .set({ total_spent_fen: 1, paid_orders: 99, favourite_category: 'x' })
+      .where('workspace_id', '=', e.workspaceId)
+      .execute();
     await recomputeAllStats(e.db, e.workspaceId, e.ctx.now().toISOString());
     expect(await snapshot(e)).toEqual(before);
   });

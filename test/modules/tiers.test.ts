@@ -1,7 +1,14 @@
 import { beforeAll, expect, it } from 'vitest';
 import { DEFAULT_TIERS } from '../../src/core/tiers.js';
 import { recomputeAllStats } from '../../src/modules/customers/stats.js';
-import { evaluateUpgrades, memberTier, previewTiers, reevaluateYear, setTierFloor, setTierSettings } from '../../src/modules/membership/service.js';
+import {
+  evaluateUpgrades,
+  memberTier,
+  previewTiers,
+  reevaluateYear,
+  setTierFloor,
+  setTierSettings,
+} from '../../src/modules/membership/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import type { Store } from '../../src/db/types.js';
@@ -14,7 +21,13 @@ describeBothDatabases('member tiers', (env) => {
   let store: Store;
   const ids: Record<string, string> = {};
   const buy = async (e: TestEnv, n: number, nick: string, at: string, yuan: number) =>
-    e.db.kysely.transaction().execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [orderRecord({ externalId: String(n), createdAt: at, paidFen: yuan * 100, buyer: buyer(nick) })]));
+    e.db.kysely
+      .transaction()
+      .execute((trx) =>
+        ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+          orderRecord({ externalId: String(n), createdAt: at, paidFen: yuan * 100, buyer: buyer(nick) }),
+        ]),
+      );
   const tierOf = async (e: TestEnv, nick: string) => (await memberTier(e.ctx, e.workspaceId, ids[nick]!)).tier?.name;
 
   beforeAll(async () => {
@@ -25,13 +38,23 @@ describeBothDatabases('member tiers', (env) => {
     await buy(e, 2, 'bo', '2024-01-01T02:00:00.000Z', 2600); // cumulative ≥ ¥2,500 → 金卡
     await buy(e, 3, 'cy', '2026-03-01T02:00:00.000Z', 3000); // 12 months ≥ ¥3,000 → 钻石
     await buy(e, 4, 'dan', '2026-10-01T02:00:00.000Z', 100); // 普通会员
-    for (const c of await e.db.kysely.selectFrom('customers').select(['id', 'display_name']).where('workspace_id', '=', e.workspaceId).execute()) ids[c.display_name] = c.id;
+    for (const c of await e.db.kysely
+      .selectFrom('customers')
+      .select(['id', 'display_name'])
+      .where('workspace_id', '=', e.workspaceId)
+      .execute())
+      ids[c.display_name] = c.id;
   });
 
   it('members join at the tier their purchases qualify for (12-month OR cumulative spend)', async () => {
     const e = env();
     expect(await evaluateUpgrades(e.ctx, e.workspaceId)).toEqual({ joined: 4, upgraded: 0 });
-    expect([await tierOf(e, 'ana'), await tierOf(e, 'bo'), await tierOf(e, 'cy'), await tierOf(e, 'dan')]).toEqual(['银卡', '金卡', '钻石', '普通会员']);
+    expect([await tierOf(e, 'ana'), await tierOf(e, 'bo'), await tierOf(e, 'cy'), await tierOf(e, 'dan')]).toEqual([
+      '银卡',
+      '金卡',
+      '钻石',
+      '普通会员',
+    ]);
     expect((await memberTier(e.ctx, e.workspaceId, ids.ana!)).tier?.benefits.discountPercent).toBe(98);
     expect(await evaluateUpgrades(e.ctx, e.workspaceId)).toEqual({ joined: 0, upgraded: 0 });
   });
@@ -47,7 +70,9 @@ describeBothDatabases('member tiers', (env) => {
 
   it('a tier set by staff is a floor', async () => {
     const e = env();
-    await expect(setTierFloor(e.ctx, e.workspaceId, ids.dan!, 'platinum', 'vip', null)).rejects.toThrow(/unknown tier "platinum"/);
+    await expect(setTierFloor(e.ctx, e.workspaceId, ids.dan!, 'platinum', 'vip', null)).rejects.toThrow(
+      /unknown tier "platinum"/,
+    );
     await setTierFloor(e.ctx, e.workspaceId, ids.dan!, 'gold', '老板的朋友', 'U1');
     expect(await tierOf(e, 'dan')).toBe('金卡');
     expect((await memberTier(e.ctx, e.workspaceId, ids.dan!)).history[0]!.reason).toMatch(/set by staff.*老板的朋友/);
@@ -84,8 +109,17 @@ describeBothDatabases('member tiers', (env) => {
     const r = await reevaluateYear(e.ctx, e.workspaceId);
     expect(r).toMatchObject({ reviewed: 4, down: 3 });
     // cy 钻石 → 金卡 (one level, though qualifying only for 普通); ana 金卡 → 银卡; bo 金卡 → 银卡; dan keeps the 金卡 floor.
-    expect([await tierOf(e, 'ana'), await tierOf(e, 'bo'), await tierOf(e, 'cy'), await tierOf(e, 'dan')]).toEqual(['银卡', '银卡', '金卡', '金卡']);
-    expect((await memberTier(e.ctx, e.workspaceId, ids.cy!)).history[0]).toMatchObject({ from: 'diamond', to: 'gold', reason: 'yearly re-evaluation: qualifies for 普通会员' });
+    expect([await tierOf(e, 'ana'), await tierOf(e, 'bo'), await tierOf(e, 'cy'), await tierOf(e, 'dan')]).toEqual([
+      '银卡',
+      '银卡',
+      '金卡',
+      '金卡',
+    ]);
+    expect((await memberTier(e.ctx, e.workspaceId, ids.cy!)).history[0]).toMatchObject({
+      from: 'diamond',
+      to: 'gold',
+      reason: 'yearly re-evaluation: qualifies for 普通会员',
+    });
     // The cycle restarted: running it again the same day changes nothing.
     expect(await reevaluateYear(e.ctx, e.workspaceId)).toEqual({ reviewed: 0, down: 0, up: 0 });
   });
@@ -94,7 +128,9 @@ describeBothDatabases('member tiers', (env) => {
     const e = env();
     const bad = structuredClone(DEFAULT_TIERS);
     bad.tiers[2]!.spend12mFen = 100;
-    await expect(setTierSettings(e.ctx, e.workspaceId, bad)).rejects.toThrow(/spend12mFen of "金卡" must be above that of "银卡"/);
+    await expect(setTierSettings(e.ctx, e.workspaceId, bad)).rejects.toThrow(
+      /spend12mFen of "金卡" must be above that of "银卡"/,
+    );
     const dup = structuredClone(DEFAULT_TIERS);
     dup.tiers[3]!.key = 'gold';
     await expect(setTierSettings(e.ctx, e.workspaceId, dup)).rejects.toThrow(/duplicate tier key "gold"/);

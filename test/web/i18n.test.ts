@@ -6,7 +6,9 @@ import { zhCN } from '../../web/src/i18n/zh-CN.js';
 import { ROOT } from '../support/processes.js';
 
 function keys(o: unknown, prefix = ''): string[] {
-  return Object.entries(o as Record<string, unknown>).flatMap(([k, v]) => (typeof v === 'object' && v !== null ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
+  return Object.entries(o as Record<string, unknown>).flatMap(([k, v]) =>
+    typeof v === 'object' && v !== null ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`],
+  );
 }
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -19,7 +21,9 @@ describe('console messages', () => {
   const zh = new Set(keys(zhCN));
   it('Chinese and English have the same keys, none empty where Chinese has text', () => {
     expect(keys(en).sort()).toEqual([...zh].sort());
-    const empty = keys(en).filter((k) => k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], en) === '');
+    const empty = keys(en).filter(
+      (k) => k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], en) === '',
+    );
     expect(empty).toEqual(['segments.people']); // "355 人" reads "355" in English
   });
 
@@ -36,11 +40,13 @@ describe('console messages', () => {
     const offenders: string[] = [];
     for (const f of sources(join(ROOT, 'web', 'src'))) {
       if (f.includes(`${join('src', 'i18n')}`)) continue;
-      readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
-        if (line.includes('i18n-ignore')) return; // values of the data (RFM class names, export headers), not UI text
-        const code = line.replace(/\/\/.*$/, '').replace(/\/\*.*?\*\//g, '');
-        if (/[\u4e00-\u9fff]/.test(code) && !/'中文'/.test(code)) offenders.push(`${f.slice(ROOT.length)}:${i + 1}`);
-      });
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (line.includes('i18n-ignore')) return; // values of the data (RFM class names, export headers), not UI text
+          const code = line.replace(/\/\/.*$/, '').replace(/\/\*.*?\*\//g, '');
+          if (/[\u4e00-\u9fff]/.test(code) && !/'中文'/.test(code)) offenders.push(`${f.slice(ROOT.length)}:${i + 1}`);
+        });
     }
     expect(offenders).toEqual([]);
   });

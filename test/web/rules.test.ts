@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseRule } from '../../src/core/segments/rule.js';
-import { conditionCount, fromRule, newCondition, newGroup, replaceNode, toRule, type FieldInfo } from '../../web/src/rules.js';
+import {
+  conditionCount,
+  fromRule,
+  newCondition,
+  newGroup,
+  replaceNode,
+  toRule,
+  type FieldInfo,
+} from '../../web/src/rules.js';
 
 const money: FieldInfo = { name: 'total_spent', type: 'money', operators: ['gte', 'between', 'is_empty'] };
 
@@ -9,7 +17,12 @@ describe('segment builder tree ↔ rule JSON', () => {
     const rule = {
       all: [
         { field: 'total_spent', op: 'gte', value: 50000 },
-        { any: [{ field: 'province', op: 'in', value: ['浙江省', '江苏省'] }, { field: 'tags', op: 'has_any', value: ['VIP'] }] },
+        {
+          any: [
+            { field: 'province', op: 'in', value: ['浙江省', '江苏省'] },
+            { field: 'tags', op: 'has_any', value: ['VIP'] },
+          ],
+        },
         { not: { all: [{ field: 'is_blacklisted', op: 'is_true' }] } },
         { field: 'orders', op: 'count_gte', value: 2, where: { activity: ['双11 2026'] } },
       ],
@@ -39,8 +52,14 @@ describe('segment builder tree ↔ rule JSON', () => {
     const b = newCondition(money);
     const tree = newGroup('all', [a, newGroup('any', [b])]);
     const changed = replaceNode(tree, b.id, { ...b, value: 100 });
-    expect(toRule(changed)).toEqual({ all: [{ field: 'total_spent', op: 'gte', value: 0 }, { any: [{ field: 'total_spent', op: 'gte', value: 100 }] }] });
-    expect(toRule(replaceNode(tree, a.id, null))).toEqual({ all: [{ any: [{ field: 'total_spent', op: 'gte', value: 0 }] }] });
-    expect(toRule(tree)).toEqual({ all: [{ field: 'total_spent', op: 'gte', value: 0 }, { any: [{ field: 'total_spent', op: 'gte', value: 0 }] }] });
+    expect(toRule(changed)).toEqual({
+      all: [{ field: 'total_spent', op: 'gte', value: 0 }, { any: [{ field: 'total_spent', op: 'gte', value: 100 }] }],
+    });
+    expect(toRule(replaceNode(tree, a.id, null))).toEqual({
+      all: [{ any: [{ field: 'total_spent', op: 'gte', value: 0 }] }],
+    });
+    expect(toRule(tree)).toEqual({
+      all: [{ field: 'total_spent', op: 'gte', value: 0 }, { any: [{ field: 'total_spent', op: 'gte', value: 0 }] }],
+    });
   });
 });

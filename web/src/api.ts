@@ -26,7 +26,10 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
     res = await fetch(`/api/v1${path}`, {
       method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
       credentials: 'same-origin',
-      headers: { ...(opts.body !== undefined && !isForm ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+      headers: {
+        ...(opts.body !== undefined && !isForm ? { 'content-type': 'application/json' } : {}),
+        ...opts.headers,
+      },
       body: opts.body === undefined ? undefined : isForm ? (opts.body as FormData) : JSON.stringify(opts.body),
       signal: opts.signal,
     });
@@ -45,7 +48,12 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
   if (!res.ok) {
     const err = (data as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
     if (res.status === 401 && !path.startsWith('/auth/login')) window.dispatchEvent(new Event(UNAUTHORIZED_EVENT));
-    throw new ApiError(res.status, err?.code ?? 'http', err?.message ?? `${res.status} ${res.statusText}`, err?.details);
+    throw new ApiError(
+      res.status,
+      err?.code ?? 'http',
+      err?.message ?? `${res.status} ${res.statusText}`,
+      err?.details,
+    );
   }
   return data as T;
 }
@@ -60,5 +68,7 @@ export function qs(params: Record<string, string | number | boolean | null | und
 
 /** A fresh key for requests the server de-duplicates (Idempotency-Key). */
 export function idempotencyKey(): string {
-  return typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  return typeof crypto !== 'undefined' && 'randomUUID' in crypto
+    ? crypto.randomUUID()
+    : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }

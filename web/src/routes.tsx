@@ -22,7 +22,12 @@ const Upcoming = lazy(() => import('./pages/Upcoming'));
 function RequireLogin({ children }: { children: React.ReactNode }) {
   const { me, checking } = useSession();
   const location = useLocation();
-  if (checking) return <div style={{ padding: 48 }}><Loading /></div>;
+  if (checking)
+    return (
+      <div style={{ padding: 48 }}>
+        <Loading />
+      </div>
+    );
   if (!me) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
   return <>{children}</>;
 }
@@ -32,7 +37,13 @@ export function AppRoutes() {
     <Suspense fallback={<Loading />}>
       <Routes>
         <Route path="/login" element={<LoginPage />} />
-        <Route element={<RequireLogin><Shell /></RequireLogin>}>
+        <Route
+          element={
+            <RequireLogin>
+              <Shell />
+            </RequireLogin>
+          }
+        >
           <Route index element={<Dashboard />} />
           <Route path="customers" element={<CustomerList />} />
           <Route path="customers/:id" element={<CustomerDetail />} />

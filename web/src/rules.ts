@@ -73,7 +73,11 @@ export function toRule(node: Node): unknown {
     const out: Record<string, unknown> = { field: node.field, op: node.op };
     if (!NO_VALUE.has(node.op)) out.value = node.value;
     if (node.where) {
-      const w = Object.fromEntries(Object.entries(node.where).filter(([, v]) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)));
+      const w = Object.fromEntries(
+        Object.entries(node.where).filter(
+          ([, v]) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0),
+        ),
+      );
       if (Object.keys(w).length) out.where = w;
     }
     return out;
@@ -100,7 +104,14 @@ function parse(r: unknown): Node {
     const g = inner.kind === 'group' ? inner : newGroup('all', [inner]);
     return { ...g, negate: !g.negate };
   }
-  return { id: nodeId(), kind: 'cond', field: String(o.field), op: String(o.op), value: (o.value ?? null) as Value, where: o.where as OrderWhere | undefined };
+  return {
+    id: nodeId(),
+    kind: 'cond',
+    field: String(o.field),
+    op: String(o.op),
+    value: (o.value ?? null) as Value,
+    where: o.where as OrderWhere | undefined,
+  };
 }
 
 /** Number of conditions in a tree. */

@@ -25,14 +25,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setMe(m);
   }, []);
   useEffect(() => {
-    api<Me>('/auth/me').then(accept, () => accept(null)).finally(() => setChecking(false));
+    api<Me>('/auth/me')
+      .then(accept, () => accept(null))
+      .finally(() => setChecking(false));
     const onUnauthorized = () => setMe(null);
     window.addEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
     return () => window.removeEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
   }, [accept]);
-  const login = useCallback(async (loginName: string, password: string) => {
-    accept(await api<Me>('/auth/login', { body: { login: loginName, password } }));
-  }, [accept]);
+  const login = useCallback(
+    async (loginName: string, password: string) => {
+      accept(await api<Me>('/auth/login', { body: { login: loginName, password } }));
+    },
+    [accept],
+  );
   const logout = useCallback(async () => {
     await api('/auth/logout', { method: 'POST' }).catch(() => undefined);
     setMe(null);

@@ -106,10 +106,25 @@ export interface CustomerDetail extends CustomerSummary {
   wechat: string | null;
   qq: string | null;
   source: string | null;
-  flags: { isPicky: boolean; isBadReviewer: boolean; isBlacklisted: boolean; optOutSms: boolean; optOutEmail: boolean; optOutWechat: boolean };
+  flags: {
+    isPicky: boolean;
+    isBadReviewer: boolean;
+    isBlacklisted: boolean;
+    optOutSms: boolean;
+    optOutEmail: boolean;
+    optOutWechat: boolean;
+  };
   consentSource: string | null;
   consentAt: string | null;
-  identities: { id: string; kind: string; platform: string | null; value: string; storeId: string | null; storeName: string | null; createdAt: string }[];
+  identities: {
+    id: string;
+    kind: string;
+    platform: string | null;
+    value: string;
+    storeId: string | null;
+    storeName: string | null;
+    createdAt: string;
+  }[];
   orders: Order[];
   moreOrders: boolean;
 }

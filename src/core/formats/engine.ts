@@ -124,7 +124,12 @@ export class ExportReader {
     const externalId = v.externalId ?? '';
     if (externalId === '') fail(first.line, 'externalId', 'order id is empty');
     else if (looksLikeExcelNumber(externalId)) {
-      fail(first.line, 'externalId', 'order id was turned into a number by Excel (e.g. 5.11861E+18) and lost its digits: export again, or format the column as text before saving', externalId);
+      fail(
+        first.line,
+        'externalId',
+        'order id was turned into a number by Excel (e.g. 5.11861E+18) and lost its digits: export again, or format the column as text before saving',
+        externalId,
+      );
     } else if (this.spec.digitIds && !/^\d+$/.test(externalId)) {
       fail(first.line, 'externalId', 'order id must be digits', externalId);
     }
@@ -185,7 +190,7 @@ export class ExportReader {
     }
     if (errors.length > 0 || status === null || createdAt === null) return { kind: 'error', error: errors[0]! };
 
-    const goodsFen = goodsIn ?? itemsTotal ?? (totalIn !== null ? totalIn - shippingFen : paidIn ?? 0);
+    const goodsFen = goodsIn ?? itemsTotal ?? (totalIn !== null ? totalIn - shippingFen : (paidIn ?? 0));
     const totalFen = totalIn ?? goodsFen + shippingFen;
     const paidFen = paidIn ?? (PAID_STATUSES.has(status) ? totalFen - (discountIn ?? 0) : 0);
     const discountFen = discountIn ?? Math.max(0, totalFen - paidFen);
@@ -223,7 +228,7 @@ export class ExportReader {
       province: place ? place.province : (normalizeProvince(v.province) ?? v.province ?? null),
       city: place ? place.city : (v.city ?? null),
       district: place ? place.district : (v.district ?? null),
-      address: place ? place.address : ([v.street, v.address].filter(Boolean).join(' ') || null),
+      address: place ? place.address : [v.street, v.address].filter(Boolean).join(' ') || null,
       buyerMessage: v.buyerMessage ?? null,
       sellerNote: v.sellerNote ?? null,
       source: v.source ?? null,
@@ -246,7 +251,10 @@ export class ExportReader {
   }
 
   /** The order's lines, or null when the file has no line columns at all. */
-  private readItems(rows: Row[], fail: (line: number, f: Field | null, reason: string, value?: string | null) => void): ItemRecord[] | null {
+  private readItems(
+    rows: Row[],
+    fail: (line: number, f: Field | null, reason: string, value?: string | null) => void,
+  ): ItemRecord[] | null {
     if (!ITEM_FIELDS.some((f) => this.columnOf.has(f))) return null;
     const seen = new Map<string, number>();
     const items: ItemRecord[] = [];
@@ -265,7 +273,12 @@ export class ExportReader {
         priceFen = parseYuanToFen(x.itemPrice) ?? 0;
         paidFen = parseYuanToFen(x.itemPaid);
       } catch {
-        fail(r.line, x.itemPaid !== undefined ? 'itemPaid' : 'itemPrice', 'not an amount (expected e.g. 128.00)', x.itemPrice ?? x.itemPaid);
+        fail(
+          r.line,
+          x.itemPaid !== undefined ? 'itemPaid' : 'itemPrice',
+          'not an amount (expected e.g. 128.00)',
+          x.itemPrice ?? x.itemPaid,
+        );
       }
       // A stable key per line so that re-imports update lines instead of adding them.
       let key = x.itemLineId ?? `${x.itemId ?? x.itemSku ?? x.itemTitle}|${x.itemAttrs ?? ''}`;

@@ -8,7 +8,8 @@ export const shopifyOrders: FormatSpec = {
   rows: 'group',
   output: 'orders',
   required: ['externalId', 'financialStatus', 'createdAt'],
-  status: (v) => (v.financialStatus ? mapShopifyStatus(v.financialStatus, v.fulfillmentStatus ?? '', Boolean(v.cancelledAt)) : null),
+  status: (v) =>
+    v.financialStatus ? mapShopifyStatus(v.financialStatus, v.fulfillmentStatus ?? '', Boolean(v.cancelledAt)) : null,
   aliases: {
     externalId: ['Name'],
     buyerEmail: ['Email'],

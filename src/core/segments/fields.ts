@@ -2,7 +2,16 @@
  * The fields a segment rule can test, with their types. The type decides the operators and the
  * value shape; db/compile knows where each field lives in SQL.
  */
-export const RFM_CLASSES = ['重要价值', '重要发展', '重要保持', '重要挽留', '一般价值', '一般发展', '一般保持', '一般挽留'] as const;
+export const RFM_CLASSES = [
+  '重要价值',
+  '重要发展',
+  '重要保持',
+  '重要挽留',
+  '一般价值',
+  '一般发展',
+  '一般保持',
+  '一般挽留',
+] as const;
 export const VALUE_TIERS = ['high', 'middle', 'low', 'churn_risk', 'none'] as const;
 export const LIFECYCLES = ['prospect', 'new', 'growing', 'mature', 'dormant', 'churned'] as const;
 export const AGE_BANDS = ['<18', '18-24', '25-29', '30-34', '35-39', '40-49', '50+'] as const;

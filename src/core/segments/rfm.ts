@@ -36,7 +36,9 @@ export const rfmSettings = z
     thresholds: rfmThresholds.optional(),
   })
   .refine((s) => s.churnDays > s.dormantDays, { message: 'churnDays must be larger than dormantDays' })
-  .refine((s) => s.scoring !== 'thresholds' || s.thresholds, { message: 'scoring "thresholds" needs thresholds: { recencyDays, orders, spentFen }' });
+  .refine((s) => s.scoring !== 'thresholds' || s.thresholds, {
+    message: 'scoring "thresholds" needs thresholds: { recencyDays, orders, spentFen }',
+  });
 export type RfmSettings = z.infer<typeof rfmSettings>;
 
 /** Class by (R high, F high, M high). */

@@ -50,14 +50,16 @@ class Checker {
 
   rule(input: unknown, path: string, depth: number): Rule | null {
     if (depth > LIMITS.depth) return this.fail(path, `groups nest deeper than ${LIMITS.depth} levels`);
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) return this.fail(path, 'expected a condition or a group ({ "all": [...] } / { "any": [...] } / { "not": ... })');
+    if (typeof input !== 'object' || input === null || Array.isArray(input))
+      return this.fail(path, 'expected a condition or a group ({ "all": [...] } / { "any": [...] } / { "not": ... })');
     const o = input as Record<string, unknown>;
     const keys = Object.keys(o);
     for (const mode of ['all', 'any'] as const) {
       if (mode in o) {
         if (keys.length !== 1) return this.fail(path, `a group has only "${mode}"`);
         const list = o[mode];
-        if (!Array.isArray(list) || list.length === 0) return this.fail(`${path}${path ? '.' : ''}${mode}`, 'expected a non-empty list of conditions');
+        if (!Array.isArray(list) || list.length === 0)
+          return this.fail(`${path}${path ? '.' : ''}${mode}`, 'expected a non-empty list of conditions');
         const rules = list.map((r, i) => this.rule(r, `${path}${path ? '.' : ''}${mode}[${i}]`, depth + 1));
         return rules.every((r) => r !== null) ? { kind: 'group', mode, rules: rules as Rule[] } : null;
       }
@@ -71,19 +73,30 @@ class Checker {
   }
 
   condition(o: Record<string, unknown>, path: string): Rule | null {
-    if (++this.conditions > LIMITS.conditions) return this.fail(path, `a rule has at most ${LIMITS.conditions} conditions`);
+    if (++this.conditions > LIMITS.conditions)
+      return this.fail(path, `a rule has at most ${LIMITS.conditions} conditions`);
     const extra = Object.keys(o).filter((k) => !['field', 'op', 'value', 'where'].includes(k));
-    if (extra.length) return this.fail(path, `unknown key ${extra.map((k) => `"${k}"`).join(', ')} (a condition has field, op, value, and for orders where)`);
+    if (extra.length)
+      return this.fail(
+        path,
+        `unknown key ${extra.map((k) => `"${k}"`).join(', ')} (a condition has field, op, value, and for orders where)`,
+      );
     const field = o.field;
     if (typeof field !== 'string' || !(field in FIELDS)) {
-      return this.fail(`${path}.field`, `unknown field ${JSON.stringify(field)} (one of: ${Object.keys(FIELDS).join(', ')})`);
+      return this.fail(
+        `${path}.field`,
+        `unknown field ${JSON.stringify(field)} (one of: ${Object.keys(FIELDS).join(', ')})`,
+      );
     }
     const def = FIELDS[field as FieldName] as { type: FieldType; values?: readonly string[] };
     const rawOp = typeof o.op === 'string' ? o.op.trim() : o.op;
     const op = typeof rawOp === 'string' ? (OPERATOR_ALIASES[rawOp] ?? rawOp) : rawOp;
     const allowed = OPERATORS[def.type];
     if (typeof op !== 'string' || !allowed.includes(op)) {
-      return this.fail(`${path}.op`, `operator ${JSON.stringify(o.op)} does not apply to ${field} (${def.type}); use one of: ${allowed.join(', ')}`);
+      return this.fail(
+        `${path}.op`,
+        `operator ${JSON.stringify(o.op)} does not apply to ${field} (${def.type}); use one of: ${allowed.join(', ')}`,
+      );
     }
     const value = this.value(def, field, op, o.value, `${path}.value`);
     if (value === undefined) return null;
@@ -97,7 +110,13 @@ class Checker {
   }
 
   /** undefined = invalid (error recorded). */
-  value(def: { type: FieldType; values?: readonly string[] }, field: string, op: string, v: unknown, path: string): Value | undefined {
+  value(
+    def: { type: FieldType; values?: readonly string[] },
+    field: string,
+    op: string,
+    v: unknown,
+    path: string,
+  ): Value | undefined {
     const bad = (msg: string) => {
       this.fail(path, msg);
       return undefined;
@@ -105,16 +124,27 @@ class Checker {
     const noValue = ['is_empty', 'is_not_empty', 'is_true', 'is_false', 'exists', 'not_exists'];
     if (noValue.includes(op)) return v === undefined || v === null ? null : bad(`"${op}" takes no value`);
     const num = (x: unknown, what: string): number | undefined => {
-      if (typeof x !== 'number' || !Number.isFinite(x)) return bad(`${field} expects ${what}, got ${JSON.stringify(x)}`) as undefined;
-      if ((def.type === 'money' || def.type === 'number' || def.type === 'days' || def.type === 'month' || def.type === 'orders') && !Number.isInteger(x)) {
-        return bad(`${field} expects a whole number${def.type === 'money' ? ' of fen (¥1 = 100)' : ''}, got ${x}`) as undefined;
+      if (typeof x !== 'number' || !Number.isFinite(x))
+        return bad(`${field} expects ${what}, got ${JSON.stringify(x)}`) as undefined;
+      if (
+        (def.type === 'money' ||
+          def.type === 'number' ||
+          def.type === 'days' ||
+          def.type === 'month' ||
+          def.type === 'orders') &&
+        !Number.isInteger(x)
+      ) {
+        return bad(
+          `${field} expects a whole number${def.type === 'money' ? ' of fen (¥1 = 100)' : ''}, got ${x}`,
+        ) as undefined;
       }
       return x;
     };
     const str = (x: unknown): string | undefined => {
       if (typeof x !== 'string') return bad(`${field} expects text, got ${JSON.stringify(x)}`) as undefined;
       if (x.length > LIMITS.textLength) return bad(`text longer than ${LIMITS.textLength} characters`) as undefined;
-      if (def.type === 'enum' && !def.values!.includes(x)) return bad(`${field} is one of ${def.values!.join(', ')}; got ${JSON.stringify(x)}`) as undefined;
+      if (def.type === 'enum' && !def.values!.includes(x))
+        return bad(`${field} is one of ${def.values!.join(', ')}; got ${JSON.stringify(x)}`) as undefined;
       return x;
     };
     const date = (x: unknown): string | undefined => {
@@ -125,7 +155,8 @@ class Checker {
     };
     const list = <T>(x: unknown, item: (y: unknown) => T | undefined): T[] | undefined => {
       if (!Array.isArray(x) || x.length === 0) return bad(`"${op}" expects a non-empty list`) as undefined;
-      if (x.length > LIMITS.listItems) return bad(`a list has at most ${LIMITS.listItems} values (got ${x.length})`) as undefined;
+      if (x.length > LIMITS.listItems)
+        return bad(`a list has at most ${LIMITS.listItems} values (got ${x.length})`) as undefined;
       const out: T[] = [];
       for (const y of x) {
         const r = item(y);
@@ -170,7 +201,11 @@ class Checker {
         if (op === 'in' || op === 'not_in') return list(v, str);
         return str(v);
       case 'set':
-        return list(v, (x) => (typeof x === 'string' && x.length > 0 && x.length <= LIMITS.textLength ? x : (bad(`${field} expects names, got ${JSON.stringify(x)}`) as undefined)));
+        return list(v, (x) =>
+          typeof x === 'string' && x.length > 0 && x.length <= LIMITS.textLength
+            ? x
+            : (bad(`${field} expects names, got ${JSON.stringify(x)}`) as undefined),
+        );
       case 'orders': {
         const n = num(v, 'a number of orders');
         return n === undefined ? undefined : n >= 0 ? n : bad('a count cannot be negative');
@@ -189,7 +224,11 @@ class Checker {
       const x = w[k];
       if (x === undefined) return true;
       const arr = Array.isArray(x) ? x : [x];
-      if (arr.length === 0 || arr.length > LIMITS.listItems || !arr.every((s) => typeof s === 'string' && s.length > 0 && s.length <= LIMITS.textLength)) {
+      if (
+        arr.length === 0 ||
+        arr.length > LIMITS.listItems ||
+        !arr.every((s) => typeof s === 'string' && s.length > 0 && s.length <= LIMITS.textLength)
+      ) {
         this.fail(`${path}.${k}`, 'expected text or a list of text');
         return false;
       }
@@ -198,26 +237,32 @@ class Checker {
     };
     for (const k of Object.keys(w)) {
       if (!['category', 'titleContains', 'activity', 'source', 'storeId', 'status', 'from', 'to', 'paid'].includes(k)) {
-        return this.fail(`${path}.${k}`, 'unknown key (category, titleContains, activity, source, storeId, status, from, to, paid)');
+        return this.fail(
+          `${path}.${k}`,
+          'unknown key (category, titleContains, activity, source, storeId, status, from, to, paid)',
+        );
       }
     }
     if (!strings('category') || !strings('activity') || !strings('source')) return null;
     for (const k of ['titleContains', 'storeId'] as const) {
       if (w[k] !== undefined) {
-        if (typeof w[k] !== 'string' || (w[k] as string).length > LIMITS.textLength) return this.fail(`${path}.${k}`, 'expected text');
+        if (typeof w[k] !== 'string' || (w[k] as string).length > LIMITS.textLength)
+          return this.fail(`${path}.${k}`, 'expected text');
         out[k] = w[k] as string;
       }
     }
     for (const k of ['from', 'to'] as const) {
       if (w[k] !== undefined) {
-        if (typeof w[k] !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(w[k] as string)) return this.fail(`${path}.${k}`, 'expected a date like 2025-11-11');
+        if (typeof w[k] !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(w[k] as string))
+          return this.fail(`${path}.${k}`, 'expected a date like 2025-11-11');
         out[k] = w[k] as string;
       }
     }
     if (out.from && out.to && out.from > out.to) return this.fail(`${path}`, '"from" is after "to"');
     if (w.status !== undefined) {
       const arr = Array.isArray(w.status) ? w.status : [w.status];
-      if (!arr.every((s) => (ORDER_STATUSES as readonly unknown[]).includes(s))) return this.fail(`${path}.status`, `statuses are ${ORDER_STATUSES.join(', ')}`);
+      if (!arr.every((s) => (ORDER_STATUSES as readonly unknown[]).includes(s)))
+        return this.fail(`${path}.status`, `statuses are ${ORDER_STATUSES.join(', ')}`);
       out.status = arr as OrderStatus[];
     }
     if (w.paid !== undefined) {
@@ -231,6 +276,7 @@ class Checker {
 export function parseRule(input: unknown): Rule {
   const c = new Checker();
   const rule = c.rule(input, '', 0);
-  if (!rule || c.errors.length > 0) throw new Invalid(`The segment rule is not valid: ${c.errors.join('; ')}`, { errors: c.errors });
+  if (!rule || c.errors.length > 0)
+    throw new Invalid(`The segment rule is not valid: ${c.errors.join('; ')}`, { errors: c.errors });
   return rule;
 }

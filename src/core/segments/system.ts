@@ -11,7 +11,16 @@ const paid = { field: 'paid_orders', op: 'gte', value: 1 };
 
 export const SYSTEM_SEGMENTS: readonly SystemSegment[] = [
   { key: 'buyers', name: '成交客户', rule: paid },
-  { key: 'non-buyers', name: '未成交客户', rule: { all: [{ field: 'paid_orders', op: 'eq', value: 0 }, { field: 'orders_count', op: 'gte', value: 1 }] } },
+  {
+    key: 'non-buyers',
+    name: '未成交客户',
+    rule: {
+      all: [
+        { field: 'paid_orders', op: 'eq', value: 0 },
+        { field: 'orders_count', op: 'gte', value: 1 },
+      ],
+    },
+  },
   { key: 'inquiry', name: '询单未购买', rule: { field: 'orders_count', op: 'eq', value: 0 } },
   { key: 'new', name: '新客（1 单）', rule: { field: 'paid_orders', op: 'eq', value: 1 } },
   { key: 'returning', name: '回头客（≥2 单）', rule: { field: 'paid_orders', op: 'gte', value: 2 } },
@@ -22,16 +31,42 @@ export const SYSTEM_SEGMENTS: readonly SystemSegment[] = [
   { key: 'refunded', name: '退款客户', rule: { field: 'refund_orders', op: 'gte', value: 1 } },
   { key: 'bad-reviewers', name: '差评客户', rule: { field: 'is_bad_reviewer', op: 'is_true' } },
   { key: 'aov-lt-100', name: '客单价 <100', rule: { all: [paid, { field: 'aov', op: 'lt', value: 10000 }] } },
-  { key: 'aov-100-300', name: '客单价 100–300', rule: { all: [{ field: 'aov', op: 'gte', value: 10000 }, { field: 'aov', op: 'lt', value: 30000 }] } },
-  { key: 'aov-300-500', name: '客单价 300–500', rule: { all: [{ field: 'aov', op: 'gte', value: 30000 }, { field: 'aov', op: 'lt', value: 50000 }] } },
+  {
+    key: 'aov-100-300',
+    name: '客单价 100–300',
+    rule: {
+      all: [
+        { field: 'aov', op: 'gte', value: 10000 },
+        { field: 'aov', op: 'lt', value: 30000 },
+      ],
+    },
+  },
+  {
+    key: 'aov-300-500',
+    name: '客单价 300–500',
+    rule: {
+      all: [
+        { field: 'aov', op: 'gte', value: 30000 },
+        { field: 'aov', op: 'lt', value: 50000 },
+      ],
+    },
+  },
   { key: 'aov-gt-500', name: '客单价 >500', rule: { field: 'aov', op: 'gte', value: 50000 } },
 ];
 
 /** Segments per promotion (双11 2025 …) and per traffic source found in the shop's orders. */
 export function activitySegment(activity: string): SystemSegment {
-  return { key: `activity:${activity}`, name: `活动：${activity}`, rule: { field: 'orders', op: 'exists', where: { activity } } };
+  return {
+    key: `activity:${activity}`,
+    name: `活动：${activity}`,
+    rule: { field: 'orders', op: 'exists', where: { activity } },
+  };
 }
 
 export function sourceSegment(source: string): SystemSegment {
-  return { key: `source:${source}`, name: `来源：${source}`, rule: { field: 'orders', op: 'exists', where: { source } } };
+  return {
+    key: `source:${source}`,
+    name: `来源：${source}`,
+    rule: { field: 'orders', op: 'exists', where: { source } },
+  };
 }

@@ -46,7 +46,13 @@ export function foundation(dialect: Dialect) {
         .addColumn('created_at', ts, notNull)
         .addColumn('expires_at', ts, notNull)
         .addPrimaryKeyConstraint('sessions_pk', ['workspace_id', 'id'])
-        .addForeignKeyConstraint('sessions_user_fk', ['workspace_id', 'user_id'], 'users', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'sessions_user_fk',
+          ['workspace_id', 'user_id'],
+          'users',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
 
       await withWorkspace(db.schema.createTable('api_tokens'))
@@ -57,7 +63,13 @@ export function foundation(dialect: Dialect) {
         .addColumn('last_used_at', ts)
         .addColumn('revoked_at', ts)
         .addPrimaryKeyConstraint('api_tokens_pk', ['workspace_id', 'id'])
-        .addForeignKeyConstraint('api_tokens_user_fk', ['workspace_id', 'user_id'], 'users', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'api_tokens_user_fk',
+          ['workspace_id', 'user_id'],
+          'users',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
 
       await withWorkspace(db.schema.createTable('stores'))
@@ -92,7 +104,11 @@ export function foundation(dialect: Dialect) {
         .execute();
       await db.schema.createIndex('customers_phone_idx').on('customers').columns(['workspace_id', 'phone']).execute();
       await db.schema.createIndex('customers_email_idx').on('customers').columns(['workspace_id', 'email']).execute();
-      await db.schema.createIndex('customers_name_idx').on('customers').columns(['workspace_id', 'display_name']).execute();
+      await db.schema
+        .createIndex('customers_name_idx')
+        .on('customers')
+        .columns(['workspace_id', 'display_name'])
+        .execute();
 
       await withWorkspace(db.schema.createTable('customer_identities'))
         .addColumn('customer_id', 'text', notNull)
@@ -105,9 +121,19 @@ export function foundation(dialect: Dialect) {
         .addColumn('created_at', ts, notNull)
         .addPrimaryKeyConstraint('customer_identities_pk', ['workspace_id', 'id'])
         .addUniqueConstraint('customer_identities_uq', ['workspace_id', 'kind', 'scope', 'value'])
-        .addForeignKeyConstraint('customer_identities_customer_fk', ['workspace_id', 'customer_id'], 'customers', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'customer_identities_customer_fk',
+          ['workspace_id', 'customer_id'],
+          'customers',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
-      await db.schema.createIndex('customer_identities_customer_idx').on('customer_identities').columns(['workspace_id', 'customer_id']).execute();
+      await db.schema
+        .createIndex('customer_identities_customer_idx')
+        .on('customer_identities')
+        .columns(['workspace_id', 'customer_id'])
+        .execute();
 
       await withWorkspace(db.schema.createTable('orders'))
         .addColumn('store_id', 'text', notNull)
@@ -148,9 +174,16 @@ export function foundation(dialect: Dialect) {
         .addPrimaryKeyConstraint('orders_pk', ['workspace_id', 'id'])
         .addUniqueConstraint('orders_external_uq', ['workspace_id', 'store_id', 'external_id'])
         .addForeignKeyConstraint('orders_store_fk', ['workspace_id', 'store_id'], 'stores', ['workspace_id', 'id'])
-        .addForeignKeyConstraint('orders_customer_fk', ['workspace_id', 'customer_id'], 'customers', ['workspace_id', 'id'])
+        .addForeignKeyConstraint('orders_customer_fk', ['workspace_id', 'customer_id'], 'customers', [
+          'workspace_id',
+          'id',
+        ])
         .execute();
-      await db.schema.createIndex('orders_customer_idx').on('orders').columns(['workspace_id', 'customer_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('orders_customer_idx')
+        .on('orders')
+        .columns(['workspace_id', 'customer_id', 'created_at'])
+        .execute();
       await db.schema.createIndex('orders_created_idx').on('orders').columns(['workspace_id', 'created_at']).execute();
 
       await db.schema
@@ -167,7 +200,13 @@ export function foundation(dialect: Dialect) {
         .addColumn('paid_fen', fen)
         .addColumn('refund_status', 'text')
         .addPrimaryKeyConstraint('order_items_pk', ['workspace_id', 'order_id', 'line_key'])
-        .addForeignKeyConstraint('order_items_order_fk', ['workspace_id', 'order_id'], 'orders', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'order_items_order_fk',
+          ['workspace_id', 'order_id'],
+          'orders',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
 
       await db.schema
@@ -190,10 +229,24 @@ export function foundation(dialect: Dialect) {
         .addColumn('province', 'text')
         .addColumn('as_of', ts, notNull)
         .addPrimaryKeyConstraint('customer_stats_pk', ['workspace_id', 'customer_id'])
-        .addForeignKeyConstraint('customer_stats_customer_fk', ['workspace_id', 'customer_id'], 'customers', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'customer_stats_customer_fk',
+          ['workspace_id', 'customer_id'],
+          'customers',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
-      await db.schema.createIndex('customer_stats_last_paid_idx').on('customer_stats').columns(['workspace_id', 'last_paid_at']).execute();
-      await db.schema.createIndex('customer_stats_spent_idx').on('customer_stats').columns(['workspace_id', 'total_spent_fen']).execute();
+      await db.schema
+        .createIndex('customer_stats_last_paid_idx')
+        .on('customer_stats')
+        .columns(['workspace_id', 'last_paid_at'])
+        .execute();
+      await db.schema
+        .createIndex('customer_stats_spent_idx')
+        .on('customer_stats')
+        .columns(['workspace_id', 'total_spent_fen'])
+        .execute();
 
       await withWorkspace(db.schema.createTable('import_runs'))
         .addColumn('store_id', 'text', notNull)
@@ -230,7 +283,13 @@ export function foundation(dialect: Dialect) {
         .addColumn('reason', 'text', notNull)
         .addColumn('value', 'text')
         .addPrimaryKeyConstraint('import_errors_pk', ['workspace_id', 'run_id', 'seq'])
-        .addForeignKeyConstraint('import_errors_run_fk', ['workspace_id', 'run_id'], 'import_runs', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'import_errors_run_fk',
+          ['workspace_id', 'run_id'],
+          'import_runs',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
 
       await withWorkspace(db.schema.createTable('jobs'))

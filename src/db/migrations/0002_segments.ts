@@ -23,7 +23,14 @@ export function segments(dialect: Dialect) {
       }
       // Flags the seeds keep per customer; opt-outs are per channel (PIPL: a marketing message
       // needs consent and no opt-out; order-care messages do not).
-      for (const name of ['is_picky', 'is_bad_reviewer', 'is_blacklisted', 'opt_out_sms', 'opt_out_email', 'opt_out_wechat']) {
+      for (const name of [
+        'is_picky',
+        'is_bad_reviewer',
+        'is_blacklisted',
+        'opt_out_sms',
+        'opt_out_email',
+        'opt_out_wechat',
+      ]) {
         await db.schema.alterTable('customers').addColumn(name, 'integer', flag).execute();
       }
 
@@ -46,10 +53,26 @@ export function segments(dialect: Dialect) {
         .addColumn('created_at', ts, notNull)
         .addColumn('created_by', 'text')
         .addPrimaryKeyConstraint('customer_tags_pk', ['workspace_id', 'customer_id', 'tag_id'])
-        .addForeignKeyConstraint('customer_tags_customer_fk', ['workspace_id', 'customer_id'], 'customers', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
-        .addForeignKeyConstraint('customer_tags_tag_fk', ['workspace_id', 'tag_id'], 'tags', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'customer_tags_customer_fk',
+          ['workspace_id', 'customer_id'],
+          'customers',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
+        .addForeignKeyConstraint(
+          'customer_tags_tag_fk',
+          ['workspace_id', 'tag_id'],
+          'tags',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
-      await db.schema.createIndex('customer_tags_tag_idx').on('customer_tags').columns(['workspace_id', 'tag_id']).execute();
+      await db.schema
+        .createIndex('customer_tags_tag_idx')
+        .on('customer_tags')
+        .columns(['workspace_id', 'tag_id'])
+        .execute();
 
       await db.schema
         .createTable('groups')
@@ -68,10 +91,26 @@ export function segments(dialect: Dialect) {
         .addColumn('group_id', 'text', notNull)
         .addColumn('created_at', ts, notNull)
         .addPrimaryKeyConstraint('customer_groups_pk', ['workspace_id', 'customer_id', 'group_id'])
-        .addForeignKeyConstraint('customer_groups_customer_fk', ['workspace_id', 'customer_id'], 'customers', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
-        .addForeignKeyConstraint('customer_groups_group_fk', ['workspace_id', 'group_id'], 'groups', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'customer_groups_customer_fk',
+          ['workspace_id', 'customer_id'],
+          'customers',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
+        .addForeignKeyConstraint(
+          'customer_groups_group_fk',
+          ['workspace_id', 'group_id'],
+          'groups',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
-      await db.schema.createIndex('customer_groups_group_idx').on('customer_groups').columns(['workspace_id', 'group_id']).execute();
+      await db.schema
+        .createIndex('customer_groups_group_idx')
+        .on('customer_groups')
+        .columns(['workspace_id', 'group_id'])
+        .execute();
 
       await db.schema
         .createTable('notes')
@@ -82,9 +121,19 @@ export function segments(dialect: Dialect) {
         .addColumn('author_id', 'text')
         .addColumn('created_at', ts, notNull)
         .addPrimaryKeyConstraint('notes_pk', ['workspace_id', 'id'])
-        .addForeignKeyConstraint('notes_customer_fk', ['workspace_id', 'customer_id'], 'customers', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'notes_customer_fk',
+          ['workspace_id', 'customer_id'],
+          'customers',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
-      await db.schema.createIndex('notes_customer_idx').on('notes').columns(['workspace_id', 'customer_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('notes_customer_idx')
+        .on('notes')
+        .columns(['workspace_id', 'customer_id', 'created_at'])
+        .execute();
 
       await db.schema
         .createTable('segments')
@@ -113,9 +162,19 @@ export function segments(dialect: Dialect) {
         .addColumn('lifecycle', 'text', notNull)
         .addColumn('computed_at', ts, notNull)
         .addPrimaryKeyConstraint('customer_rfm_pk', ['workspace_id', 'customer_id'])
-        .addForeignKeyConstraint('customer_rfm_customer_fk', ['workspace_id', 'customer_id'], 'customers', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'customer_rfm_customer_fk',
+          ['workspace_id', 'customer_id'],
+          'customers',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
-      await db.schema.createIndex('customer_rfm_class_idx').on('customer_rfm').columns(['workspace_id', 'rfm_class']).execute();
+      await db.schema
+        .createIndex('customer_rfm_class_idx')
+        .on('customer_rfm')
+        .columns(['workspace_id', 'rfm_class'])
+        .execute();
 
       await db.schema
         .createTable('workspace_settings')
@@ -128,7 +187,11 @@ export function segments(dialect: Dialect) {
         .execute();
 
       await db.schema.createIndex('orders_activity_idx').on('orders').columns(['workspace_id', 'activity']).execute();
-      await db.schema.createIndex('order_items_category_idx').on('order_items').columns(['workspace_id', 'category']).execute();
+      await db.schema
+        .createIndex('order_items_category_idx')
+        .on('order_items')
+        .columns(['workspace_id', 'category'])
+        .execute();
     },
   };
 }

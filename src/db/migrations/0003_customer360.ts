@@ -24,8 +24,16 @@ export function customer360(dialect: Dialect) {
         .addPrimaryKeyConstraint('customer_merges_pk', ['workspace_id', 'id'])
         .addForeignKeyConstraint('customer_merges_ws_fk', ['workspace_id'], 'workspaces', ['id'])
         .execute();
-      await db.schema.createIndex('customer_merges_target_idx').on('customer_merges').columns(['workspace_id', 'target_id']).execute();
-      await db.schema.createIndex('customer_merges_source_idx').on('customer_merges').columns(['workspace_id', 'source_id']).execute();
+      await db.schema
+        .createIndex('customer_merges_target_idx')
+        .on('customer_merges')
+        .columns(['workspace_id', 'target_id'])
+        .execute();
+      await db.schema
+        .createIndex('customer_merges_source_idx')
+        .on('customer_merges')
+        .columns(['workspace_id', 'source_id'])
+        .execute();
 
       await db.schema
         .createTable('segment_snapshots')
@@ -46,7 +54,13 @@ export function customer360(dialect: Dialect) {
         .addColumn('snapshot_id', 'text', notNull)
         .addColumn('customer_id', 'text', notNull)
         .addPrimaryKeyConstraint('segment_snapshot_members_pk', ['workspace_id', 'snapshot_id', 'customer_id'])
-        .addForeignKeyConstraint('segment_snapshot_members_fk', ['workspace_id', 'snapshot_id'], 'segment_snapshots', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'segment_snapshot_members_fk',
+          ['workspace_id', 'snapshot_id'],
+          'segment_snapshots',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
     },
   };

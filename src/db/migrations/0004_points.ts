@@ -14,7 +14,13 @@ export function points(dialect: Dialect) {
         .addColumn('customer_id', 'text', notNull)
         .addColumn('updated_at', ts, notNull)
         .addPrimaryKeyConstraint('points_accounts_pk', ['workspace_id', 'customer_id'])
-        .addForeignKeyConstraint('points_accounts_customer_fk', ['workspace_id', 'customer_id'], 'customers', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'points_accounts_customer_fk',
+          ['workspace_id', 'customer_id'],
+          'customers',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
       await db.schema
         .createTable('points_entries')
@@ -34,10 +40,24 @@ export function points(dialect: Dialect) {
         .addColumn('created_at', ts, notNull)
         .addPrimaryKeyConstraint('points_entries_pk', ['workspace_id', 'id'])
         .addUniqueConstraint('points_entries_key_uq', ['workspace_id', 'idempotency_key'])
-        .addForeignKeyConstraint('points_entries_account_fk', ['workspace_id', 'customer_id'], 'points_accounts', ['workspace_id', 'customer_id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'points_entries_account_fk',
+          ['workspace_id', 'customer_id'],
+          'points_accounts',
+          ['workspace_id', 'customer_id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
-      await db.schema.createIndex('points_entries_customer_idx').on('points_entries').columns(['workspace_id', 'customer_id', 'created_at']).execute();
-      await db.schema.createIndex('points_entries_expiry_idx').on('points_entries').columns(['workspace_id', 'expires_at']).execute();
+      await db.schema
+        .createIndex('points_entries_customer_idx')
+        .on('points_entries')
+        .columns(['workspace_id', 'customer_id', 'created_at'])
+        .execute();
+      await db.schema
+        .createIndex('points_entries_expiry_idx')
+        .on('points_entries')
+        .columns(['workspace_id', 'expires_at'])
+        .execute();
       await db.schema
         .createTable('points_allocations')
         .addColumn('workspace_id', 'text', notNull)
@@ -45,10 +65,26 @@ export function points(dialect: Dialect) {
         .addColumn('lot_id', 'text', notNull)
         .addColumn('points', 'integer', notNull)
         .addPrimaryKeyConstraint('points_allocations_pk', ['workspace_id', 'debit_id', 'lot_id'])
-        .addForeignKeyConstraint('points_allocations_debit_fk', ['workspace_id', 'debit_id'], 'points_entries', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
-        .addForeignKeyConstraint('points_allocations_lot_fk', ['workspace_id', 'lot_id'], 'points_entries', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'points_allocations_debit_fk',
+          ['workspace_id', 'debit_id'],
+          'points_entries',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
+        .addForeignKeyConstraint(
+          'points_allocations_lot_fk',
+          ['workspace_id', 'lot_id'],
+          'points_entries',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
-      await db.schema.createIndex('points_allocations_lot_idx').on('points_allocations').columns(['workspace_id', 'lot_id']).execute();
+      await db.schema
+        .createIndex('points_allocations_lot_idx')
+        .on('points_allocations')
+        .columns(['workspace_id', 'lot_id'])
+        .execute();
     },
   };
 }

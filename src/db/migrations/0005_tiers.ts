@@ -16,10 +16,24 @@ export function tiers(dialect: Dialect) {
         .addColumn('cycle_started_at', ts, notNull)
         .addColumn('updated_at', ts, notNull)
         .addPrimaryKeyConstraint('member_tiers_pk', ['workspace_id', 'customer_id'])
-        .addForeignKeyConstraint('member_tiers_customer_fk', ['workspace_id', 'customer_id'], 'customers', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'member_tiers_customer_fk',
+          ['workspace_id', 'customer_id'],
+          'customers',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
-      await db.schema.createIndex('member_tiers_tier_idx').on('member_tiers').columns(['workspace_id', 'tier_key']).execute();
-      await db.schema.createIndex('member_tiers_cycle_idx').on('member_tiers').columns(['workspace_id', 'cycle_started_at']).execute();
+      await db.schema
+        .createIndex('member_tiers_tier_idx')
+        .on('member_tiers')
+        .columns(['workspace_id', 'tier_key'])
+        .execute();
+      await db.schema
+        .createIndex('member_tiers_cycle_idx')
+        .on('member_tiers')
+        .columns(['workspace_id', 'cycle_started_at'])
+        .execute();
       await db.schema
         .createTable('tier_history')
         .addColumn('workspace_id', 'text', notNull)
@@ -31,9 +45,19 @@ export function tiers(dialect: Dialect) {
         .addColumn('created_by', 'text')
         .addColumn('created_at', ts, notNull)
         .addPrimaryKeyConstraint('tier_history_pk', ['workspace_id', 'id'])
-        .addForeignKeyConstraint('tier_history_customer_fk', ['workspace_id', 'customer_id'], 'customers', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'tier_history_customer_fk',
+          ['workspace_id', 'customer_id'],
+          'customers',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
-      await db.schema.createIndex('tier_history_customer_idx').on('tier_history').columns(['workspace_id', 'customer_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('tier_history_customer_idx')
+        .on('tier_history')
+        .columns(['workspace_id', 'customer_id', 'created_at'])
+        .execute();
     },
   };
 }

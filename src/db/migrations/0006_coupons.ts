@@ -49,11 +49,28 @@ export function coupons(dialect: Dialect) {
         .addUniqueConstraint('coupons_code_uq', ['workspace_id', 'code'])
         .addUniqueConstraint('coupons_key_uq', ['workspace_id', 'idempotency_key'])
         .addUniqueConstraint('coupons_order_uq', ['workspace_id', 'order_id'])
-        .addForeignKeyConstraint('coupons_template_fk', ['workspace_id', 'template_id'], 'coupon_templates', ['workspace_id', 'id'])
-        .addForeignKeyConstraint('coupons_customer_fk', ['workspace_id', 'customer_id'], 'customers', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint('coupons_template_fk', ['workspace_id', 'template_id'], 'coupon_templates', [
+          'workspace_id',
+          'id',
+        ])
+        .addForeignKeyConstraint(
+          'coupons_customer_fk',
+          ['workspace_id', 'customer_id'],
+          'customers',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
-      await db.schema.createIndex('coupons_customer_idx').on('coupons').columns(['workspace_id', 'customer_id', 'status']).execute();
-      await db.schema.createIndex('coupons_valid_to_idx').on('coupons').columns(['workspace_id', 'status', 'valid_to']).execute();
+      await db.schema
+        .createIndex('coupons_customer_idx')
+        .on('coupons')
+        .columns(['workspace_id', 'customer_id', 'status'])
+        .execute();
+      await db.schema
+        .createIndex('coupons_valid_to_idx')
+        .on('coupons')
+        .columns(['workspace_id', 'status', 'valid_to'])
+        .execute();
     },
   };
 }

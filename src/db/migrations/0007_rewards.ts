@@ -21,7 +21,10 @@ export function rewards(dialect: Dialect) {
         .addColumn('created_at', ts, notNull)
         .addPrimaryKeyConstraint('rewards_pk', ['workspace_id', 'id'])
         .addUniqueConstraint('rewards_name_uq', ['workspace_id', 'name'])
-        .addForeignKeyConstraint('rewards_template_fk', ['workspace_id', 'coupon_template_id'], 'coupon_templates', ['workspace_id', 'id'])
+        .addForeignKeyConstraint('rewards_template_fk', ['workspace_id', 'coupon_template_id'], 'coupon_templates', [
+          'workspace_id',
+          'id',
+        ])
         .execute();
       await db.schema
         .createTable('reward_redemptions')
@@ -37,8 +40,17 @@ export function rewards(dialect: Dialect) {
         .addColumn('voided_at', ts)
         .addPrimaryKeyConstraint('reward_redemptions_pk', ['workspace_id', 'id'])
         .addUniqueConstraint('reward_redemptions_key_uq', ['workspace_id', 'idempotency_key'])
-        .addForeignKeyConstraint('reward_redemptions_reward_fk', ['workspace_id', 'reward_id'], 'rewards', ['workspace_id', 'id'])
-        .addForeignKeyConstraint('reward_redemptions_customer_fk', ['workspace_id', 'customer_id'], 'customers', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint('reward_redemptions_reward_fk', ['workspace_id', 'reward_id'], 'rewards', [
+          'workspace_id',
+          'id',
+        ])
+        .addForeignKeyConstraint(
+          'reward_redemptions_customer_fk',
+          ['workspace_id', 'customer_id'],
+          'customers',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
     },
   };

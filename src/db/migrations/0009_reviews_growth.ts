@@ -25,10 +25,20 @@ export function reviewsGrowth(dialect: Dialect) {
         .addPrimaryKeyConstraint('reviews_pk', ['workspace_id', 'id'])
         // One review per order (a follow-up review updates it).
         .addUniqueConstraint('reviews_order_uq', ['workspace_id', 'order_id'])
-        .addForeignKeyConstraint('reviews_customer_fk', ['workspace_id', 'customer_id'], 'customers', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'reviews_customer_fk',
+          ['workspace_id', 'customer_id'],
+          'customers',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .addForeignKeyConstraint('reviews_order_fk', ['workspace_id', 'order_id'], 'orders', ['workspace_id', 'id'])
         .execute();
-      await db.schema.createIndex('reviews_customer_idx').on('reviews').columns(['workspace_id', 'customer_id']).execute();
+      await db.schema
+        .createIndex('reviews_customer_idx')
+        .on('reviews')
+        .columns(['workspace_id', 'customer_id'])
+        .execute();
       await db.schema
         .createTable('growth_entries')
         .addColumn('workspace_id', 'text', notNull)
@@ -42,9 +52,19 @@ export function reviewsGrowth(dialect: Dialect) {
         .addColumn('created_at', ts, notNull)
         .addPrimaryKeyConstraint('growth_entries_pk', ['workspace_id', 'id'])
         .addUniqueConstraint('growth_entries_key_uq', ['workspace_id', 'idempotency_key'])
-        .addForeignKeyConstraint('growth_entries_customer_fk', ['workspace_id', 'customer_id'], 'customers', ['workspace_id', 'id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'growth_entries_customer_fk',
+          ['workspace_id', 'customer_id'],
+          'customers',
+          ['workspace_id', 'id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
-      await db.schema.createIndex('growth_entries_customer_idx').on('growth_entries').columns(['workspace_id', 'customer_id']).execute();
+      await db.schema
+        .createIndex('growth_entries_customer_idx')
+        .on('growth_entries')
+        .columns(['workspace_id', 'customer_id'])
+        .execute();
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropTable('growth_entries').execute();

@@ -31,7 +31,14 @@ export interface PeriodKpis {
 async function periodKpis(ctx: AppContext, workspaceId: string, from: string, to: string): Promise<PeriodKpis> {
   const k = ctx.db.kysely;
   const ts = timestampCast(ctx.db.dialect);
-  const r = await sql<{ orders: number | null; revenue: number | null; buyers: number | null; new_buyers: number | null; returning_revenue: number | null; repeaters: number | null }>`
+  const r = await sql<{
+    orders: number | null;
+    revenue: number | null;
+    buyers: number | null;
+    new_buyers: number | null;
+    returning_revenue: number | null;
+    repeaters: number | null;
+  }>`
     SELECT COUNT(*) AS orders,
            SUM(per.revenue) AS revenue,
            COUNT(DISTINCT per.customer_id) AS buyers,
@@ -100,7 +107,9 @@ export async function dashboard(ctx: AppContext, workspaceId: string, days: numb
       GROUP BY ${firstDay}`.execute(k),
     k
       .selectFrom('customers as c')
-      .leftJoin('customer_stats as s', (j) => j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'))
+      .leftJoin('customer_stats as s', (j) =>
+        j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'),
+      )
       .select((eb) => [
         eb.fn.countAll<number>().as('customers'),
         eb.fn.sum<number>(eb.case().when('s.paid_orders', '>=', 1).then(1).else(0).end()).as('buyers'),
@@ -113,7 +122,13 @@ export async function dashboard(ctx: AppContext, workspaceId: string, days: numb
   const newByDay = new Map(firsts.rows.map((r) => [r.day, Number(r.newBuyers)]));
   const trend = fillDays(
     w.days,
-    daily.rows.map((r) => ({ day: r.day, orders: Number(r.orders), revenueFen: Number(r.revenue), buyers: Number(r.buyers), newBuyers: newByDay.get(r.day) ?? 0 })),
+    daily.rows.map((r) => ({
+      day: r.day,
+      orders: Number(r.orders),
+      revenueFen: Number(r.revenue),
+      buyers: Number(r.buyers),
+      newBuyers: newByDay.get(r.day) ?? 0,
+    })),
     ['orders', 'revenueFen', 'buyers', 'newBuyers'] as const,
   );
   const buyers = Number(totals.buyers ?? 0);
@@ -138,7 +153,12 @@ export async function dashboard(ctx: AppContext, workspaceId: string, days: numb
 export async function provinces(ctx: AppContext, workspaceId: string) {
   const rows = await ctx.db.kysely
     .selectFrom('customer_stats')
-    .select((eb) => ['province', eb.fn.countAll<number>().as('buyers'), eb.fn.sum<number>('total_spent_fen').as('spent'), eb.fn.sum<number>('paid_orders').as('orders')])
+    .select((eb) => [
+      'province',
+      eb.fn.countAll<number>().as('buyers'),
+      eb.fn.sum<number>('total_spent_fen').as('spent'),
+      eb.fn.sum<number>('paid_orders').as('orders'),
+    ])
     .where('workspace_id', '=', workspaceId)
     .where('paid_orders', '>=', 1)
     .groupBy('province')

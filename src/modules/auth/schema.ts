@@ -9,7 +9,12 @@ export const loginInput = z.object({
 });
 
 export const userInput = z.object({
-  login: z.string().trim().min(2, 'login needs at least 2 characters').max(64).regex(/^[\w.@+-]+$/, 'login may use letters, digits and . @ + - _'),
+  login: z
+    .string()
+    .trim()
+    .min(2, 'login needs at least 2 characters')
+    .max(64)
+    .regex(/^[\w.@+-]+$/, 'login may use letters, digits and . @ + - _'),
   password: z.string().min(8, 'password needs at least 8 characters'),
   name: z.string().trim().min(1).max(64).optional(),
   role: z.enum(ROLES).default('owner'),

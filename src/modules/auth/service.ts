@@ -25,7 +25,12 @@ export interface Principal {
 export async function createUser(ctx: AppContext, workspaceId: string, input: z.input<typeof userInput>) {
   const v = parseInput(userInput, input, 'The user');
   const k = ctx.db.kysely;
-  const exists = await k.selectFrom('users').select('id').where('workspace_id', '=', workspaceId).where('login', '=', v.login).executeTakeFirst();
+  const exists = await k
+    .selectFrom('users')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('login', '=', v.login)
+    .executeTakeFirst();
   if (exists) throw new Conflict(`a user with login "${v.login}" already exists`);
   const user = {
     workspace_id: workspaceId,
@@ -48,7 +53,14 @@ export async function listUsers(ctx: AppContext, workspaceId: string) {
     .where('workspace_id', '=', workspaceId)
     .orderBy('created_at')
     .execute();
-  return rows.map((u) => ({ id: u.id, login: u.login, name: u.name, role: u.role, createdAt: u.created_at, disabled: u.disabled_at !== null }));
+  return rows.map((u) => ({
+    id: u.id,
+    login: u.login,
+    name: u.name,
+    role: u.role,
+    createdAt: u.created_at,
+    disabled: u.disabled_at !== null,
+  }));
 }
 
 export async function setPassword(ctx: AppContext, workspaceId: string, login: string, password: string) {
@@ -101,7 +113,16 @@ export async function createApiToken(ctx: AppContext, workspaceId: string, userI
   const id = newId();
   await ctx.db.kysely
     .insertInto('api_tokens')
-    .values({ workspace_id: workspaceId, id, user_id: userId, name: name.trim(), token_hash: digest(secret), created_at: nowIso(ctx), last_used_at: null, revoked_at: null })
+    .values({
+      workspace_id: workspaceId,
+      id,
+      user_id: userId,
+      name: name.trim(),
+      token_hash: digest(secret),
+      created_at: nowIso(ctx),
+      last_used_at: null,
+      revoked_at: null,
+    })
     .execute();
   return { id, token: `t.${workspaceId}.${id}.${secret}` };
 }
@@ -133,7 +154,12 @@ export async function authenticate(ctx: AppContext, credential: string | undefin
       .where('t.id', '=', id)
       .executeTakeFirst();
     if (!row || row.revoked_at || row.disabled_at || !sameDigest(row.token_hash, digest(secret))) return null;
-    await k.updateTable('api_tokens').set({ last_used_at: now }).where('workspace_id', '=', ws).where('id', '=', id).execute();
+    await k
+      .updateTable('api_tokens')
+      .set({ last_used_at: now })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', id)
+      .execute();
     return { workspaceId: ws, userId: row.user_id, login: row.login, role: row.role, via: 'token' };
   }
   return null;

@@ -2,7 +2,17 @@ import { randomInt } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/types.js';
 import { z } from 'zod';
-import { checkCompensation, couponCode, couponRules, couponValue, qualifies, validitySchema, validityWindow, type CouponRules, type Validity } from '../../core/coupons.js';
+import {
+  checkCompensation,
+  couponCode,
+  couponRules,
+  couponValue,
+  qualifies,
+  validitySchema,
+  validityWindow,
+  type CouponRules,
+  type Validity,
+} from '../../core/coupons.js';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { countsAsPurchase } from '../../core/stats.js';
@@ -33,22 +43,66 @@ export interface TemplateView {
   compensation: boolean;
 }
 
-function templateView(t: { id: string; name: string; rules: unknown; validity: unknown; per_customer_limit: number; total_stock: number | null; issued: number; compensation: number }): TemplateView {
-  return { id: t.id, name: t.name, rules: readJson(t.rules), validity: readJson(t.validity), perCustomerLimit: t.per_customer_limit, totalStock: t.total_stock, issued: t.issued, compensation: t.compensation === 1 };
+function templateView(t: {
+  id: string;
+  name: string;
+  rules: unknown;
+  validity: unknown;
+  per_customer_limit: number;
+  total_stock: number | null;
+  issued: number;
+  compensation: number;
+}): TemplateView {
+  return {
+    id: t.id,
+    name: t.name,
+    rules: readJson(t.rules),
+    validity: readJson(t.validity),
+    perCustomerLimit: t.per_customer_limit,
+    totalStock: t.total_stock,
+    issued: t.issued,
+    compensation: t.compensation === 1,
+  };
 }
 
 export async function createTemplate(ctx: AppContext, ws: string, input: unknown): Promise<TemplateView> {
   const v = parseInput(templateInput, input, 'The coupon template');
   if ('from' in v.validity) validityWindow(v.validity, nowIso(ctx));
   const k = ctx.db.kysely;
-  if (await k.selectFrom('coupon_templates').select('id').where('workspace_id', '=', ws).where('name', '=', v.name).executeTakeFirst()) throw new Conflict(`a coupon named "${v.name}" already exists`);
-  const row = { workspace_id: ws, id: newId(), name: v.name, rules: writeJson(v.rules), validity: writeJson(v.validity), per_customer_limit: v.perCustomerLimit, total_stock: v.totalStock, issued: 0, compensation: v.compensation ? 1 : 0, archived_at: null, created_at: nowIso(ctx) };
+  if (
+    await k
+      .selectFrom('coupon_templates')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where('name', '=', v.name)
+      .executeTakeFirst()
+  )
+    throw new Conflict(`a coupon named "${v.name}" already exists`);
+  const row = {
+    workspace_id: ws,
+    id: newId(),
+    name: v.name,
+    rules: writeJson(v.rules),
+    validity: writeJson(v.validity),
+    per_customer_limit: v.perCustomerLimit,
+    total_stock: v.totalStock,
+    issued: 0,
+    compensation: v.compensation ? 1 : 0,
+    archived_at: null,
+    created_at: nowIso(ctx),
+  };
   await k.insertInto('coupon_templates').values(row).execute();
   return templateView(row);
 }
 
 export async function listTemplates(ctx: AppContext, ws: string): Promise<TemplateView[]> {
-  const rows = await ctx.db.kysely.selectFrom('coupon_templates').selectAll().where('workspace_id', '=', ws).where('archived_at', 'is', null).orderBy('created_at').execute();
+  const rows = await ctx.db.kysely
+    .selectFrom('coupon_templates')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('archived_at', 'is', null)
+    .orderBy('created_at')
+    .execute();
   return rows.map(templateView);
 }
 
@@ -73,7 +127,12 @@ export async function issueCoupon(ctx: AppContext, ws: string, input: IssueInput
 /** Issues inside the caller's transaction (a points reward that becomes a coupon). */
 export async function issueCouponIn(ctx: AppContext, trx: Transaction<Database>, ws: string, input: IssueInput) {
   const now = nowIso(ctx);
-  const seen = await trx.selectFrom('coupons').selectAll().where('workspace_id', '=', ws).where('idempotency_key', '=', input.key).executeTakeFirst();
+  const seen = await trx
+    .selectFrom('coupons')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('idempotency_key', '=', input.key)
+    .executeTakeFirst();
   if (seen) return { ...seen, replayed: true };
   const took = await trx
     .updateTable('coupon_templates')
@@ -83,16 +142,35 @@ export async function issueCouponIn(ctx: AppContext, trx: Transaction<Database>,
     .where('archived_at', 'is', null)
     .where((eb) => eb.or([eb('total_stock', 'is', null), eb('issued', '<', eb.ref('total_stock'))]))
     .executeTakeFirst();
-  const t = await trx.selectFrom('coupon_templates').selectAll().where('workspace_id', '=', ws).where('id', '=', input.templateId).executeTakeFirst();
+  const t = await trx
+    .selectFrom('coupon_templates')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('id', '=', input.templateId)
+    .executeTakeFirst();
   if (!t) throw new NotFound(`coupon template ${input.templateId} not found`);
-  if (Number(took.numUpdatedRows) !== 1) throw new Conflict(`coupon "${t.name}" is out of stock (${t.total_stock} issued)`);
-  const c = await trx.selectFrom('customers').select('id').where('workspace_id', '=', ws).where('id', '=', input.customerId).executeTakeFirst();
+  if (Number(took.numUpdatedRows) !== 1)
+    throw new Conflict(`coupon "${t.name}" is out of stock (${t.total_stock} issued)`);
+  const c = await trx
+    .selectFrom('customers')
+    .select('id')
+    .where('workspace_id', '=', ws)
+    .where('id', '=', input.customerId)
+    .executeTakeFirst();
   if (!c) throw new NotFound(`customer ${input.customerId} not found`);
-  const held = await trx.selectFrom('coupons').select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', ws).where('template_id', '=', t.id).where('customer_id', '=', input.customerId).executeTakeFirstOrThrow();
-  if (Number(held.n) >= t.per_customer_limit) throw new Conflict(`this customer already has ${t.per_customer_limit} of coupon "${t.name}" (the limit)`);
+  const held = await trx
+    .selectFrom('coupons')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', ws)
+    .where('template_id', '=', t.id)
+    .where('customer_id', '=', input.customerId)
+    .executeTakeFirstOrThrow();
+  if (Number(held.n) >= t.per_customer_limit)
+    throw new Conflict(`this customer already has ${t.per_customer_limit} of coupon "${t.name}" (the limit)`);
   let valueFen: number | null = null;
   if (t.compensation === 1) {
-    if (input.valueFen === undefined || input.itemValueFen === undefined) throw new Invalid('a compensation coupon needs valueFen and itemValueFen');
+    if (input.valueFen === undefined || input.itemValueFen === undefined)
+      throw new Invalid('a compensation coupon needs valueFen and itemValueFen');
     checkCompensation(input.valueFen, input.itemValueFen);
     valueFen = input.valueFen;
   }
@@ -127,7 +205,12 @@ export async function issueToSegment(ctx: AppContext, ws: string, templateId: st
     const page = await ruleMembers(ctx, ws, rule, { limit: 500, cursor, role: 'owner' });
     for (const m of page.items) {
       try {
-        const r = await issueCoupon(ctx, ws, { templateId, customerId: m.id, key: `segment:${batchKey}:${m.id}`, source: 'segment' });
+        const r = await issueCoupon(ctx, ws, {
+          templateId,
+          customerId: m.id,
+          key: `segment:${batchKey}:${m.id}`,
+          source: 'segment',
+        });
         if (r.replayed) skipped += 1;
         else issued += 1;
       } catch (e) {
@@ -149,7 +232,9 @@ export async function matchCouponUses(ctx: AppContext, ws: string): Promise<numb
   const k = ctx.db.kysely;
   const open = await k
     .selectFrom('coupons as c')
-    .innerJoin('coupon_templates as t', (j) => j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.id', '=', 'c.template_id'))
+    .innerJoin('coupon_templates as t', (j) =>
+      j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.id', '=', 'c.template_id'),
+    )
     .select(['c.id', 'c.customer_id', 'c.code', 'c.valid_from', 'c.valid_to', 'c.value_fen', 't.rules'])
     .where('c.workspace_id', '=', ws)
     .where('c.status', '=', 'issued')
@@ -163,8 +248,21 @@ export async function matchCouponUses(ctx: AppContext, ws: string): Promise<numb
   const holderOrders = (ids: string[]) =>
     k
       .selectFrom('orders as o')
-      .leftJoin('coupons as u', (j) => j.onRef('u.workspace_id', '=', 'o.workspace_id').onRef('u.order_id', '=', 'o.id'))
-      .select(['o.id', 'o.customer_id', 'o.status', 'o.paid_at', 'o.paid_fen', 'o.refunded_fen', 'o.goods_fen', 'o.shipping_fen', 'o.discount_fen', 'o.coupon_code'])
+      .leftJoin('coupons as u', (j) =>
+        j.onRef('u.workspace_id', '=', 'o.workspace_id').onRef('u.order_id', '=', 'o.id'),
+      )
+      .select([
+        'o.id',
+        'o.customer_id',
+        'o.status',
+        'o.paid_at',
+        'o.paid_fen',
+        'o.refunded_fen',
+        'o.goods_fen',
+        'o.shipping_fen',
+        'o.discount_fen',
+        'o.coupon_code',
+      ])
       .where('o.workspace_id', '=', ws)
       .where('o.customer_id', 'in', ids)
       .where('o.paid_at', 'is not', null)
@@ -183,12 +281,31 @@ export async function matchCouponUses(ctx: AppContext, ws: string): Promise<numb
     const orders = ordersOf.get(customerId) ?? [];
     const left = [...coupons];
     for (const o of orders) {
-      if (!o.paid_at || !countsAsPurchase({ status: o.status as OrderStatus, paidAt: o.paid_at, paidFen: o.paid_fen, refundedFen: o.refunded_fen })) continue;
+      if (
+        !o.paid_at ||
+        !countsAsPurchase({
+          status: o.status as OrderStatus,
+          paidAt: o.paid_at,
+          paidFen: o.paid_fen,
+          refundedFen: o.refunded_fen,
+        })
+      )
+        continue;
       let best: { c: (typeof open)[number]; value: number } | null = null;
       // An order that names the coupon's code used that coupon: the platform accepted it, and the
       // discount it gave is the export's discount amount when there is one.
-      const named = o.coupon_code ? left.find((c) => c.code.toUpperCase() === o.coupon_code!.trim().toUpperCase()) : undefined;
-      if (named) best = { c: named, value: named.value_fen ?? (o.discount_fen > 0 ? o.discount_fen : couponValue(readJson<CouponRules>(named.rules), o.goods_fen, o.shipping_fen)) };
+      const named = o.coupon_code
+        ? left.find((c) => c.code.toUpperCase() === o.coupon_code!.trim().toUpperCase())
+        : undefined;
+      if (named)
+        best = {
+          c: named,
+          value:
+            named.value_fen ??
+            (o.discount_fen > 0
+              ? o.discount_fen
+              : couponValue(readJson<CouponRules>(named.rules), o.goods_fen, o.shipping_fen)),
+        };
       for (const c of named ? [] : left) {
         const rules = readJson<CouponRules>(c.rules);
         if (!qualifies(rules, { from: c.valid_from, to: c.valid_to }, o.paid_at, o.goods_fen)) continue;
@@ -212,7 +329,13 @@ export async function matchCouponUses(ctx: AppContext, ws: string): Promise<numb
 
 /** Closes coupons past their validity (the nightly job). */
 export async function expireCoupons(ctx: AppContext, ws: string): Promise<number> {
-  const r = await ctx.db.kysely.updateTable('coupons').set({ status: 'expired' }).where('workspace_id', '=', ws).where('status', '=', 'issued').where('valid_to', '<=', nowIso(ctx)).executeTakeFirst();
+  const r = await ctx.db.kysely
+    .updateTable('coupons')
+    .set({ status: 'expired' })
+    .where('workspace_id', '=', ws)
+    .where('status', '=', 'issued')
+    .where('valid_to', '<=', nowIso(ctx))
+    .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 
@@ -221,7 +344,9 @@ export async function expiringCoupons(ctx: AppContext, ws: string, days: number)
   const now = ctx.now();
   return ctx.db.kysely
     .selectFrom('coupons as c')
-    .innerJoin('coupon_templates as t', (j) => j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.id', '=', 'c.template_id'))
+    .innerJoin('coupon_templates as t', (j) =>
+      j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.id', '=', 'c.template_id'),
+    )
     .select(['c.id', 'c.customer_id', 'c.code', 'c.valid_to', 't.name'])
     .where('c.workspace_id', '=', ws)
     .where('c.status', '=', 'issued')
@@ -235,7 +360,9 @@ export async function expiringCoupons(ctx: AppContext, ws: string, days: number)
 export async function couponReport(ctx: AppContext, ws: string) {
   const rows = await ctx.db.kysely
     .selectFrom('coupon_templates as t')
-    .leftJoin('coupons as c', (j) => j.onRef('c.workspace_id', '=', 't.workspace_id').onRef('c.template_id', '=', 't.id'))
+    .leftJoin('coupons as c', (j) =>
+      j.onRef('c.workspace_id', '=', 't.workspace_id').onRef('c.template_id', '=', 't.id'),
+    )
     .leftJoin('orders as o', (j) => j.onRef('o.workspace_id', '=', 'c.workspace_id').onRef('o.id', '=', 'c.order_id'))
     .select([
       't.id',
@@ -250,17 +377,51 @@ export async function couponReport(ctx: AppContext, ws: string) {
     .groupBy(['t.id', 't.name'])
     .orderBy('t.name')
     .execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, issued: Number(r.issued), used: Number(r.used ?? 0), expired: Number(r.expired ?? 0), revenueFen: Number(r.revenue_fen), discountFen: Number(r.discount_fen) }));
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    issued: Number(r.issued),
+    used: Number(r.used ?? 0),
+    expired: Number(r.expired ?? 0),
+    revenueFen: Number(r.revenue_fen),
+    discountFen: Number(r.discount_fen),
+  }));
 }
 
 export async function customerCoupons(ctx: AppContext, ws: string, customerId: string) {
   return ctx.db.kysely
     .selectFrom('coupons as c')
-    .innerJoin('coupon_templates as t', (j) => j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.id', '=', 'c.template_id'))
-    .select(['c.id', 'c.code', 'c.status', 'c.valid_from', 'c.valid_to', 'c.order_id', 'c.discount_fen', 'c.issued_at', 'c.used_at', 't.name'])
+    .innerJoin('coupon_templates as t', (j) =>
+      j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.id', '=', 'c.template_id'),
+    )
+    .select([
+      'c.id',
+      'c.code',
+      'c.status',
+      'c.valid_from',
+      'c.valid_to',
+      'c.order_id',
+      'c.discount_fen',
+      'c.issued_at',
+      'c.used_at',
+      't.name',
+    ])
     .where('c.workspace_id', '=', ws)
     .where('c.customer_id', '=', customerId)
     .orderBy('c.issued_at', 'desc')
     .execute()
-    .then((rows) => rows.map((c) => ({ id: c.id, name: c.name, code: c.code, status: c.status, validFrom: c.valid_from, validTo: c.valid_to, orderId: c.order_id, discountFen: c.discount_fen, issuedAt: c.issued_at, usedAt: c.used_at })));
+    .then((rows) =>
+      rows.map((c) => ({
+        id: c.id,
+        name: c.name,
+        code: c.code,
+        status: c.status,
+        validFrom: c.valid_from,
+        validTo: c.valid_to,
+        orderId: c.order_id,
+        discountFen: c.discount_fen,
+        issuedAt: c.issued_at,
+        usedAt: c.used_at,
+      })),
+    );
 }

@@ -15,22 +15,46 @@ export interface AttributeImportSummary {
 async function resolve(ctx: AppContext, ws: string, rows: AttributeRow[]): Promise<Map<AttributeRow, string>> {
   const k = ctx.db.kysely;
   const out = new Map<AttributeRow, string>();
-  const values = (kind: AttributeRow['key']['kind']) => [...new Set(rows.filter((r) => r.key.kind === kind).map((r) => r.key.value))];
+  const values = (kind: AttributeRow['key']['kind']) => [
+    ...new Set(rows.filter((r) => r.key.kind === kind).map((r) => r.key.value)),
+  ];
   const ids = values('id');
-  const byId = new Set(ids.length ? (await k.selectFrom('customers').select('id').where('workspace_id', '=', ws).where('id', 'in', ids).execute()).map((r) => r.id) : []);
+  const byId = new Set(
+    ids.length
+      ? (
+          await k.selectFrom('customers').select('id').where('workspace_id', '=', ws).where('id', 'in', ids).execute()
+        ).map((r) => r.id)
+      : [],
+  );
   const owners = new Map<string, string>();
   for (const kind of ['nick', 'phone'] as const) {
     const vals = values(kind);
     if (vals.length === 0) continue;
-    const found = await k.selectFrom('customer_identities').select(['customer_id', 'value']).where('workspace_id', '=', ws).where('kind', '=', kind).where('value', 'in', vals).execute();
+    const found = await k
+      .selectFrom('customer_identities')
+      .select(['customer_id', 'value'])
+      .where('workspace_id', '=', ws)
+      .where('kind', '=', kind)
+      .where('value', 'in', vals)
+      .execute();
     for (const f of found) owners.set(`${kind}:${f.value}`, f.customer_id);
     if (kind === 'phone') {
-      const direct = await k.selectFrom('customers').select(['id', 'phone']).where('workspace_id', '=', ws).where('phone', 'in', vals).execute();
+      const direct = await k
+        .selectFrom('customers')
+        .select(['id', 'phone'])
+        .where('workspace_id', '=', ws)
+        .where('phone', 'in', vals)
+        .execute();
       for (const d of direct) if (!owners.has(`phone:${d.phone}`)) owners.set(`phone:${d.phone}`, d.id);
     }
   }
   for (const r of rows) {
-    const id = r.key.kind === 'id' ? (byId.has(r.key.value) ? r.key.value : undefined) : owners.get(`${r.key.kind}:${r.key.value}`);
+    const id =
+      r.key.kind === 'id'
+        ? byId.has(r.key.value)
+          ? r.key.value
+          : undefined
+        : owners.get(`${r.key.kind}:${r.key.value}`);
     if (id) out.set(r, id);
   }
   return out;
@@ -39,7 +63,12 @@ async function resolve(ctx: AppContext, ws: string, rows: AttributeRow[]): Promi
 const KEY_LABEL = { id: '客户ID', nick: '买家昵称', phone: '手机' } as const;
 
 /** Sets profile fields, flags, tags and groups from a CSV/XLSX file; re-running it changes nothing more. */
-export async function importCustomerAttributes(ctx: AppContext, ws: string, path: string, by: string | null): Promise<AttributeImportSummary> {
+export async function importCustomerAttributes(
+  ctx: AppContext,
+  ws: string,
+  path: string,
+  by: string | null,
+): Promise<AttributeImportSummary> {
   const reader = new AttributeReader();
   const { rows } = await readRows(path);
   const header = await rows.next();
@@ -59,7 +88,12 @@ export async function importCustomerAttributes(ctx: AppContext, ws: string, path
     for (const r of batch) {
       const id = found.get(r);
       if (!id) {
-        reject({ line: r.line, column: KEY_LABEL[r.key.kind], reason: `no customer with ${KEY_LABEL[r.key.kind]} ${r.key.value}`, value: r.key.value });
+        reject({
+          line: r.line,
+          column: KEY_LABEL[r.key.kind],
+          reason: `no customer with ${KEY_LABEL[r.key.kind]} ${r.key.value}`,
+          value: r.key.value,
+        });
         continue;
       }
       if (Object.keys(r.patch).length) await updateCustomer(ctx, ws, id, r.patch, by);

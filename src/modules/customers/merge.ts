@@ -13,16 +13,44 @@ import { refreshCustomerStats } from './stats.js';
  * pin) moves everything of the source onto the target and removes the source; the merge keeps the
  * source as it was and the list of what moved, so that undo puts exactly that back.
  */
-const FILLABLE = ['real_name', 'phone', 'email', 'gender', 'birthday', 'wechat', 'qq', 'province', 'city', 'source'] as const;
+const FILLABLE = [
+  'real_name',
+  'phone',
+  'email',
+  'gender',
+  'birthday',
+  'wechat',
+  'qq',
+  'province',
+  'city',
+  'source',
+] as const;
 // A "no" from either side survives a merge: blacklists, bad reviews and opt-outs are kept.
-const STICKY_FLAGS = ['is_picky', 'is_bad_reviewer', 'is_blacklisted', 'opt_out_sms', 'opt_out_email', 'opt_out_wechat'] as const;
+const STICKY_FLAGS = [
+  'is_picky',
+  'is_bad_reviewer',
+  'is_blacklisted',
+  'opt_out_sms',
+  'opt_out_email',
+  'opt_out_wechat',
+] as const;
 
 /**
  * Rows that belong to one customer by id, moved to the target on merge and back on undo. Every
  * table that cascades from customers must be here or below (tags, groups, member tier), or a
  * merge would delete the source's rows with it.
  */
-const OWNED = ['orders', 'customer_identities', 'notes', 'points_entries', 'coupons', 'reward_redemptions', 'tier_history', 'reviews', 'growth_entries'] as const;
+const OWNED = [
+  'orders',
+  'customer_identities',
+  'notes',
+  'points_entries',
+  'coupons',
+  'reward_redemptions',
+  'tier_history',
+  'reviews',
+  'growth_entries',
+] as const;
 type OwnedTable = (typeof OWNED)[number];
 
 interface Moved {
@@ -38,38 +66,108 @@ interface Moved {
 }
 
 async function mustGet(trx: Transaction<Database>, ws: string, id: string): Promise<Customer> {
-  const c = await trx.selectFrom('customers').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
+  const c = await trx
+    .selectFrom('customers')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!c) throw new NotFound(`customer ${id} not found`);
   return c;
 }
 
-async function reassign(trx: Transaction<Database>, ws: string, owned: Record<OwnedTable, string[]>, from: string, to: string, now: string) {
+async function reassign(
+  trx: Transaction<Database>,
+  ws: string,
+  owned: Record<OwnedTable, string[]>,
+  from: string,
+  to: string,
+  now: string,
+) {
   // Points entries hang off the customer's points account: the receiving side needs one.
   if (owned.points_entries.length > 0) {
-    await trx.insertInto('points_accounts').values({ workspace_id: ws, customer_id: to, updated_at: now }).onConflict((oc) => oc.doNothing()).execute();
+    await trx
+      .insertInto('points_accounts')
+      .values({ workspace_id: ws, customer_id: to, updated_at: now })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
   for (const table of OWNED) {
     for (const part of chunks(owned[table], 900)) {
-      await trx.updateTable(table).set({ customer_id: to }).where('workspace_id', '=', ws).where('id', 'in', part).where('customer_id', '=', from).execute();
+      await trx
+        .updateTable(table)
+        .set({ customer_id: to })
+        .where('workspace_id', '=', ws)
+        .where('id', 'in', part)
+        .where('customer_id', '=', from)
+        .execute();
     }
   }
 }
 
-export async function mergeCustomers(ctx: AppContext, ws: string, targetId: string, sourceId: string, by: string | null) {
+export async function mergeCustomers(
+  ctx: AppContext,
+  ws: string,
+  targetId: string,
+  sourceId: string,
+  by: string | null,
+) {
   if (targetId === sourceId) throw new Invalid('a customer cannot be merged into itself');
   const now = nowIso(ctx);
   return ctx.db.kysely.transaction().execute(async (trx) => {
     const target = await mustGet(trx, ws, targetId);
     const source = await mustGet(trx, ws, sourceId);
     const owned = {} as Record<OwnedTable, string[]>;
-    for (const table of OWNED) owned[table] = (await trx.selectFrom(table).select('id').where('workspace_id', '=', ws).where('customer_id', '=', sourceId).execute()).map((r) => r.id);
-    const tags = await trx.selectFrom('customer_tags').select(['tag_id', 'created_at', 'created_by']).where('workspace_id', '=', ws).where('customer_id', '=', sourceId).execute();
-    const groups = await trx.selectFrom('customer_groups').select(['group_id', 'created_at']).where('workspace_id', '=', ws).where('customer_id', '=', sourceId).execute();
-    const targetTags = new Set((await trx.selectFrom('customer_tags').select('tag_id').where('workspace_id', '=', ws).where('customer_id', '=', targetId).execute()).map((t) => t.tag_id));
-    const targetGroups = new Set((await trx.selectFrom('customer_groups').select('group_id').where('workspace_id', '=', ws).where('customer_id', '=', targetId).execute()).map((g) => g.group_id));
+    for (const table of OWNED)
+      owned[table] = (
+        await trx
+          .selectFrom(table)
+          .select('id')
+          .where('workspace_id', '=', ws)
+          .where('customer_id', '=', sourceId)
+          .execute()
+      ).map((r) => r.id);
+    const tags = await trx
+      .selectFrom('customer_tags')
+      .select(['tag_id', 'created_at', 'created_by'])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', '=', sourceId)
+      .execute();
+    const groups = await trx
+      .selectFrom('customer_groups')
+      .select(['group_id', 'created_at'])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', '=', sourceId)
+      .execute();
+    const targetTags = new Set(
+      (
+        await trx
+          .selectFrom('customer_tags')
+          .select('tag_id')
+          .where('workspace_id', '=', ws)
+          .where('customer_id', '=', targetId)
+          .execute()
+      ).map((t) => t.tag_id),
+    );
+    const targetGroups = new Set(
+      (
+        await trx
+          .selectFrom('customer_groups')
+          .select('group_id')
+          .where('workspace_id', '=', ws)
+          .where('customer_id', '=', targetId)
+          .execute()
+      ).map((g) => g.group_id),
+    );
     const moved: Moved = {
       owned,
-      memberTier: (await trx.selectFrom('member_tiers').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', sourceId).executeTakeFirst()) ?? null,
+      memberTier:
+        (await trx
+          .selectFrom('member_tiers')
+          .selectAll()
+          .where('workspace_id', '=', ws)
+          .where('customer_id', '=', sourceId)
+          .executeTakeFirst()) ?? null,
       tags,
       groups,
       addedTags: tags.map((t) => t.tag_id).filter((t) => !targetTags.has(t)),
@@ -80,58 +178,132 @@ export async function mergeCustomers(ctx: AppContext, ws: string, targetId: stri
     for (const f of FILLABLE) if (target[f] == null && source[f] != null) patch[f] = source[f];
     for (const f of STICKY_FLAGS) if (source[f] === 1 && target[f] !== 1) patch[f] = 1;
     if (source.marketing_consent === 'denied' && target.marketing_consent !== 'denied') {
-      Object.assign(patch, { marketing_consent: 'denied', consent_source: source.consent_source, consent_at: source.consent_at });
+      Object.assign(patch, {
+        marketing_consent: 'denied',
+        consent_source: source.consent_source,
+        consent_at: source.consent_at,
+      });
     }
     for (const k of Object.keys(patch)) moved.changed[k] = target[k as keyof Customer];
 
     await reassign(trx, ws, owned, sourceId, targetId, now);
     for (const part of chunks(moved.addedTags, 900)) {
-      await trx.insertInto('customer_tags').values(part.map((tag_id) => ({ workspace_id: ws, customer_id: targetId, tag_id, created_at: now, created_by: by }))).execute();
+      await trx
+        .insertInto('customer_tags')
+        .values(
+          part.map((tag_id) => ({ workspace_id: ws, customer_id: targetId, tag_id, created_at: now, created_by: by })),
+        )
+        .execute();
     }
     for (const part of chunks(moved.addedGroups, 900)) {
-      await trx.insertInto('customer_groups').values(part.map((group_id) => ({ workspace_id: ws, customer_id: targetId, group_id, created_at: now }))).execute();
+      await trx
+        .insertInto('customer_groups')
+        .values(part.map((group_id) => ({ workspace_id: ws, customer_id: targetId, group_id, created_at: now })))
+        .execute();
     }
-    if (Object.keys(patch).length) await trx.updateTable('customers').set({ ...patch, updated_at: now }).where('workspace_id', '=', ws).where('id', '=', targetId).execute();
+    if (Object.keys(patch).length)
+      await trx
+        .updateTable('customers')
+        .set({ ...patch, updated_at: now })
+        .where('workspace_id', '=', ws)
+        .where('id', '=', targetId)
+        .execute();
     await trx.deleteFrom('customers').where('workspace_id', '=', ws).where('id', '=', sourceId).execute();
-    const merge = { workspace_id: ws, id: newId(), target_id: targetId, source_id: sourceId, source_snapshot: writeJson(source), moved: writeJson(moved), merged_by: by, merged_at: now, undone_at: null };
+    const merge = {
+      workspace_id: ws,
+      id: newId(),
+      target_id: targetId,
+      source_id: sourceId,
+      source_snapshot: writeJson(source),
+      moved: writeJson(moved),
+      merged_by: by,
+      merged_at: now,
+      undone_at: null,
+    };
     await trx.insertInto('customer_merges').values(merge).execute();
     await refreshCustomerStats(trx, ctx.db.dialect, ws, [targetId], now);
     await enqueue(trx, { workspaceId: ws, kind: JOB.rfmRecompute, dedupeKey: `merge:${merge.id}` }, now);
     await enqueue(trx, { workspaceId: ws, kind: JOB.tiers, dedupeKey: `merge:${merge.id}` }, now);
-    return { id: merge.id, targetId, sourceId, mergedAt: now, orders: owned.orders.length, identities: owned.customer_identities.length };
+    return {
+      id: merge.id,
+      targetId,
+      sourceId,
+      mergedAt: now,
+      orders: owned.orders.length,
+      identities: owned.customer_identities.length,
+    };
   });
 }
 
 export async function undoMerge(ctx: AppContext, ws: string, mergeId: string) {
   const now = nowIso(ctx);
   return ctx.db.kysely.transaction().execute(async (trx) => {
-    const m = await trx.selectFrom('customer_merges').selectAll().where('workspace_id', '=', ws).where('id', '=', mergeId).executeTakeFirst();
+    const m = await trx
+      .selectFrom('customer_merges')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .where('id', '=', mergeId)
+      .executeTakeFirst();
     if (!m) throw new NotFound(`merge ${mergeId} not found`);
     if (m.undone_at) throw new Conflict('this merge was already undone');
-    const target = await trx.selectFrom('customers').select('id').where('workspace_id', '=', ws).where('id', '=', m.target_id).executeTakeFirst();
-    if (!target) throw new Conflict('the customer this one was merged into has since been merged again: undo that merge first');
+    const target = await trx
+      .selectFrom('customers')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where('id', '=', m.target_id)
+      .executeTakeFirst();
+    if (!target)
+      throw new Conflict('the customer this one was merged into has since been merged again: undo that merge first');
     const source = readJson<Insertable<Database['customers']>>(m.source_snapshot);
     const moved = readJson<Moved>(m.moved);
     await trx.insertInto('customers').values(source).execute();
     await reassign(trx, ws, moved.owned, m.target_id, m.source_id, now);
     if (moved.memberTier) await trx.insertInto('member_tiers').values(moved.memberTier).execute();
     for (const part of chunks(moved.addedTags, 900)) {
-      await trx.deleteFrom('customer_tags').where('workspace_id', '=', ws).where('customer_id', '=', m.target_id).where('tag_id', 'in', part).execute();
+      await trx
+        .deleteFrom('customer_tags')
+        .where('workspace_id', '=', ws)
+        .where('customer_id', '=', m.target_id)
+        .where('tag_id', 'in', part)
+        .execute();
     }
     for (const part of chunks(moved.addedGroups, 900)) {
-      await trx.deleteFrom('customer_groups').where('workspace_id', '=', ws).where('customer_id', '=', m.target_id).where('group_id', 'in', part).execute();
+      await trx
+        .deleteFrom('customer_groups')
+        .where('workspace_id', '=', ws)
+        .where('customer_id', '=', m.target_id)
+        .where('group_id', 'in', part)
+        .execute();
     }
     // Tags and groups that were deleted since the merge are not brought back.
-    const liveTags = new Set((await trx.selectFrom('tags').select('id').where('workspace_id', '=', ws).execute()).map((t) => t.id));
-    const liveGroups = new Set((await trx.selectFrom('groups').select('id').where('workspace_id', '=', ws).execute()).map((g) => g.id));
-    const tagRows = moved.tags.filter((t) => liveTags.has(t.tag_id)).map((t) => ({ workspace_id: ws, customer_id: m.source_id, ...t }));
-    const groupRows = moved.groups.filter((g) => liveGroups.has(g.group_id)).map((g) => ({ workspace_id: ws, customer_id: m.source_id, ...g }));
+    const liveTags = new Set(
+      (await trx.selectFrom('tags').select('id').where('workspace_id', '=', ws).execute()).map((t) => t.id),
+    );
+    const liveGroups = new Set(
+      (await trx.selectFrom('groups').select('id').where('workspace_id', '=', ws).execute()).map((g) => g.id),
+    );
+    const tagRows = moved.tags
+      .filter((t) => liveTags.has(t.tag_id))
+      .map((t) => ({ workspace_id: ws, customer_id: m.source_id, ...t }));
+    const groupRows = moved.groups
+      .filter((g) => liveGroups.has(g.group_id))
+      .map((g) => ({ workspace_id: ws, customer_id: m.source_id, ...g }));
     for (const part of chunks(tagRows, 900)) await trx.insertInto('customer_tags').values(part).execute();
     for (const part of chunks(groupRows, 900)) await trx.insertInto('customer_groups').values(part).execute();
     if (Object.keys(moved.changed).length) {
-      await trx.updateTable('customers').set({ ...moved.changed, updated_at: now }).where('workspace_id', '=', ws).where('id', '=', m.target_id).execute();
+      await trx
+        .updateTable('customers')
+        .set({ ...moved.changed, updated_at: now })
+        .where('workspace_id', '=', ws)
+        .where('id', '=', m.target_id)
+        .execute();
     }
-    await trx.updateTable('customer_merges').set({ undone_at: now }).where('workspace_id', '=', ws).where('id', '=', mergeId).execute();
+    await trx
+      .updateTable('customer_merges')
+      .set({ undone_at: now })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', mergeId)
+      .execute();
     await refreshCustomerStats(trx, ctx.db.dialect, ws, [m.target_id, m.source_id], now);
     await enqueue(trx, { workspaceId: ws, kind: JOB.rfmRecompute, dedupeKey: `unmerge:${mergeId}` }, now);
     await enqueue(trx, { workspaceId: ws, kind: JOB.tiers, dedupeKey: `unmerge:${mergeId}` }, now);

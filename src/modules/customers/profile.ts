@@ -23,7 +23,13 @@ const COLUMNS: Record<keyof CustomerPatch, string> = {
 };
 
 /** Staff edits of a customer's profile, flags, opt-outs and marketing consent. */
-export async function updateCustomer(ctx: AppContext, workspaceId: string, id: string, input: unknown, by: string | null): Promise<void> {
+export async function updateCustomer(
+  ctx: AppContext,
+  workspaceId: string,
+  id: string,
+  input: unknown,
+  by: string | null,
+): Promise<void> {
   const patch = parseInput(customerPatch, input, 'The customer change');
   const set: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(patch) as [keyof CustomerPatch, unknown][]) {
@@ -32,11 +38,15 @@ export async function updateCustomer(ctx: AppContext, workspaceId: string, id: s
   }
   if (patch.phone) {
     const phone = normalizeCnMobile(patch.phone);
-    if (!phone) throw new Invalid(`phone "${patch.phone}" is not a mainland mobile number (11 digits starting with 1)`, { field: 'phone' });
+    if (!phone)
+      throw new Invalid(`phone "${patch.phone}" is not a mainland mobile number (11 digits starting with 1)`, {
+        field: 'phone',
+      });
     set.phone = phone;
   }
   if (patch.email) set.email = patch.email.toLowerCase();
-  if (patch.marketingConsent) Object.assign(set, { consent_source: by ? `staff:${by}` : 'staff', consent_at: nowIso(ctx) });
+  if (patch.marketingConsent)
+    Object.assign(set, { consent_source: by ? `staff:${by}` : 'staff', consent_at: nowIso(ctx) });
   if (Object.keys(set).length === 0) throw new Invalid('nothing to change');
   const r = await ctx.db.kysely
     .updateTable('customers')

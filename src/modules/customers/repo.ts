@@ -14,9 +14,15 @@ const SORT_COLUMN = {
 export function customerRows(db: Db, workspaceId: string) {
   return db.kysely
     .selectFrom('customers as c')
-    .leftJoin('customer_stats as s', (j) => j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'))
-    .leftJoin('customer_rfm as r', (j) => j.onRef('r.workspace_id', '=', 'c.workspace_id').onRef('r.customer_id', '=', 'c.id'))
-    .leftJoin('member_tiers as t', (j) => j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.customer_id', '=', 'c.id'))
+    .leftJoin('customer_stats as s', (j) =>
+      j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'),
+    )
+    .leftJoin('customer_rfm as r', (j) =>
+      j.onRef('r.workspace_id', '=', 'c.workspace_id').onRef('r.customer_id', '=', 'c.id'),
+    )
+    .leftJoin('member_tiers as t', (j) =>
+      j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.customer_id', '=', 'c.id'),
+    )
     .where('c.workspace_id', '=', workspaceId)
     .select([
       'c.id',
@@ -62,7 +68,11 @@ export function customerRows(db: Db, workspaceId: string) {
 }
 export type CustomerRow = Awaited<ReturnType<ReturnType<typeof customerRows>['executeTakeFirstOrThrow']>>;
 
-export async function listCustomers(db: Db, workspaceId: string, q: CustomerListQuery): Promise<{ rows: CustomerRow[]; sortValue: (r: CustomerRow) => string | number | null }> {
+export async function listCustomers(
+  db: Db,
+  workspaceId: string,
+  q: CustomerListQuery,
+): Promise<{ rows: CustomerRow[]; sortValue: (r: CustomerRow) => string | number | null }> {
   let query = customerRows(db, workspaceId);
   if (q.q) {
     const text = q.q;
@@ -87,37 +97,64 @@ export async function listCustomers(db: Db, workspaceId: string, q: CustomerList
       return eb.or(ors);
     });
   }
-  if (q.province) query = query.where((eb) => eb.or([eb('c.province', '=', q.province!), eb('s.province', '=', q.province!)]));
+  if (q.province)
+    query = query.where((eb) => eb.or([eb('c.province', '=', q.province!), eb('s.province', '=', q.province!)]));
   if (q.minPaidOrders !== undefined) query = query.where('s.paid_orders', '>=', q.minPaidOrders);
   if (q.consent) query = query.where('c.marketing_consent', '=', q.consent);
   if (q.storeId) {
     const storeId = q.storeId;
     query = query.where((eb) =>
-      eb.exists(eb.selectFrom('orders as o').select('o.id').whereRef('o.workspace_id', '=', 'c.workspace_id').whereRef('o.customer_id', '=', 'c.id').where('o.store_id', '=', storeId)),
+      eb.exists(
+        eb
+          .selectFrom('orders as o')
+          .select('o.id')
+          .whereRef('o.workspace_id', '=', 'c.workspace_id')
+          .whereRef('o.customer_id', '=', 'c.id')
+          .where('o.store_id', '=', storeId),
+      ),
     );
   }
 
   // Keyset pagination on (sort value, id), newest/largest first; customers without orders last.
   const col = SORT_COLUMN[q.sort];
   const isTime = q.sort === 'last_order';
-  const floor = isTime ? (db.dialect === 'postgres' ? sql`'1970-01-01T00:00:00.000Z'::timestamptz` : sql`'1970-01-01T00:00:00.000Z'`) : sql`0`;
+  const floor = isTime
+    ? db.dialect === 'postgres'
+      ? sql`'1970-01-01T00:00:00.000Z'::timestamptz`
+      : sql`'1970-01-01T00:00:00.000Z'`
+    : sql`0`;
   const sortExpr = col === 'c.id' ? sql.ref('c.id') : sql`COALESCE(${sql.ref(col)}, ${floor})`;
   if (q.cursor) {
     const cur = decodeCursor(q.cursor);
     const v = cur.value ?? (isTime ? '1970-01-01T00:00:00.000Z' : 0);
     const cast = isTime ? timestampCast(db.dialect) : sql``;
-    query = col === 'c.id' ? query.where('c.id', '<', cur.id) : query.where(sql<boolean>`(${sortExpr} < ${v}${cast} OR (${sortExpr} = ${v}${cast} AND c.id < ${cur.id}))`);
+    query =
+      col === 'c.id'
+        ? query.where('c.id', '<', cur.id)
+        : query.where(sql<boolean>`(${sortExpr} < ${v}${cast} OR (${sortExpr} = ${v}${cast} AND c.id < ${cur.id}))`);
   }
-  const rows = await query.orderBy(sortExpr, 'desc').orderBy('c.id', 'desc').limit(q.limit + 1).execute();
+  const rows = await query
+    .orderBy(sortExpr, 'desc')
+    .orderBy('c.id', 'desc')
+    .limit(q.limit + 1)
+    .execute();
   const sortValue = (r: CustomerRow) =>
-    q.sort === 'last_order' ? r.last_order_at : q.sort === 'spent' ? (r.total_spent_fen ?? 0) : q.sort === 'orders' ? (r.paid_orders ?? 0) : r.id;
+    q.sort === 'last_order'
+      ? r.last_order_at
+      : q.sort === 'spent'
+        ? (r.total_spent_fen ?? 0)
+        : q.sort === 'orders'
+          ? (r.paid_orders ?? 0)
+          : r.id;
   return { rows, sortValue };
 }
 
 export async function customerIdentities(db: Db, workspaceId: string, customerId: string) {
   return db.kysely
     .selectFrom('customer_identities as i')
-    .leftJoin('stores as st', (j) => j.onRef('st.workspace_id', '=', 'i.workspace_id').onRef('st.id', '=', 'i.store_id'))
+    .leftJoin('stores as st', (j) =>
+      j.onRef('st.workspace_id', '=', 'i.workspace_id').onRef('st.id', '=', 'i.store_id'),
+    )
     .select(['i.id', 'i.kind', 'i.scope', 'i.value', 'i.store_id', 'st.name as store_name', 'i.created_at'])
     .where('i.workspace_id', '=', workspaceId)
     .where('i.customer_id', '=', customerId)

@@ -20,11 +20,26 @@ const customerDetailOutput = customerSummary.extend({
   wechat: z.string().nullable(),
   qq: z.string().nullable(),
   source: z.string().nullable(),
-  flags: z.object({ isPicky: z.boolean(), isBadReviewer: z.boolean(), isBlacklisted: z.boolean(), optOutSms: z.boolean(), optOutEmail: z.boolean(), optOutWechat: z.boolean() }),
+  flags: z.object({
+    isPicky: z.boolean(),
+    isBadReviewer: z.boolean(),
+    isBlacklisted: z.boolean(),
+    optOutSms: z.boolean(),
+    optOutEmail: z.boolean(),
+    optOutWechat: z.boolean(),
+  }),
   consentSource: z.string().nullable(),
   consentAt: z.string().nullable(),
   identities: z.array(
-    z.object({ id: z.string(), kind: z.string(), platform: z.string().nullable(), value: z.string(), storeId: z.string().nullable(), storeName: z.string().nullable(), createdAt: z.string() }),
+    z.object({
+      id: z.string(),
+      kind: z.string(),
+      platform: z.string().nullable(),
+      value: z.string(),
+      storeId: z.string().nullable(),
+      storeName: z.string().nullable(),
+      createdAt: z.string(),
+    }),
   ),
   orders: z.array(orderOutput),
   moreOrders: z.boolean(),
@@ -32,32 +47,74 @@ const customerDetailOutput = customerSummary.extend({
 
 export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir }) => {
   const tags = ['customers'];
-  app.get('/customers', { schema: { tags, summary: 'Search and list customers', querystring: customerListQuery, response: { 200: customerListOutput } } }, async (req) => {
-    const p = principalOf(req);
-    return searchCustomers(ctx, p.workspaceId, req.query, p.role);
-  });
-  app.get('/customers/:id', { schema: { tags, summary: 'A customer with identities, stats and orders', params: idParams, response: { 200: customerDetailOutput } } }, async (req) => {
-    const p = principalOf(req);
-    return customerDetail(ctx, p.workspaceId, req.params.id, p.role);
-  });
-  app.patch('/customers/:id', { schema: { tags, summary: 'Edit profile fields, flags, opt-outs and marketing consent', params: idParams, body: customerPatch, response: { 200: customerDetailOutput } } }, async (req) => {
-    const p = principalOf(req);
-    await updateCustomer(ctx, p.workspaceId, req.params.id, req.body, p.userId);
-    return customerDetail(ctx, p.workspaceId, req.params.id, p.role);
-  });
+  app.get(
+    '/customers',
+    {
+      schema: {
+        tags,
+        summary: 'Search and list customers',
+        querystring: customerListQuery,
+        response: { 200: customerListOutput },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return searchCustomers(ctx, p.workspaceId, req.query, p.role);
+    },
+  );
+  app.get(
+    '/customers/:id',
+    {
+      schema: {
+        tags,
+        summary: 'A customer with identities, stats and orders',
+        params: idParams,
+        response: { 200: customerDetailOutput },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return customerDetail(ctx, p.workspaceId, req.params.id, p.role);
+    },
+  );
+  app.patch(
+    '/customers/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Edit profile fields, flags, opt-outs and marketing consent',
+        params: idParams,
+        body: customerPatch,
+        response: { 200: customerDetailOutput },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      await updateCustomer(ctx, p.workspaceId, req.params.id, req.body, p.userId);
+      return customerDetail(ctx, p.workspaceId, req.params.id, p.role);
+    },
+  );
   app.post(
     '/customers/attributes',
     {
       schema: {
         tags,
-        summary: 'Set profile fields, flags, tags and groups from a CSV/XLSX (multipart field "file"); rows name the customer by 客户ID, 买家昵称 or 手机',
+        summary:
+          'Set profile fields, flags, tags and groups from a CSV/XLSX (multipart field "file"); rows name the customer by 客户ID, 买家昵称 or 手机',
         consumes: ['multipart/form-data'],
         response: {
           200: z.object({
             rowsRead: z.number(),
             customersUpdated: z.number(),
             rowsRejected: z.number(),
-            errors: z.array(z.object({ line: z.number(), column: z.string().nullable(), reason: z.string(), value: z.string().nullable() })),
+            errors: z.array(
+              z.object({
+                line: z.number(),
+                column: z.string().nullable(),
+                reason: z.string(),
+                value: z.string().nullable(),
+              }),
+            ),
           }),
         },
       },
@@ -84,7 +141,19 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir }) => {
         summary: 'Everything that happened with a customer, newest first',
         params: idParams,
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
-        response: { 200: z.object({ items: z.array(z.object({ at: z.string(), kind: z.string(), title: z.string(), detail: z.string().nullable(), ref: z.object({ type: z.string(), id: z.string() }).nullable() })) }) },
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                at: z.string(),
+                kind: z.string(),
+                title: z.string(),
+                detail: z.string().nullable(),
+                ref: z.object({ type: z.string(), id: z.string() }).nullable(),
+              }),
+            ),
+          }),
+        },
       },
     },
     async (req) => {
@@ -93,10 +162,25 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir }) => {
       return { items: await customerTimeline(ctx, p.workspaceId, req.params.id, req.query.limit) };
     },
   );
-  const mergeOutput = z.object({ id: z.string(), targetId: z.string(), sourceId: z.string(), mergedAt: z.string(), orders: z.number(), identities: z.number() });
+  const mergeOutput = z.object({
+    id: z.string(),
+    targetId: z.string(),
+    sourceId: z.string(),
+    mergedAt: z.string(),
+    orders: z.number(),
+    identities: z.number(),
+  });
   app.post(
     '/customers/:id/merge',
-    { schema: { tags, summary: 'Merge another customer into this one (undoable)', params: idParams, body: z.object({ sourceId: z.string().min(1) }), response: { 200: mergeOutput } } },
+    {
+      schema: {
+        tags,
+        summary: 'Merge another customer into this one (undoable)',
+        params: idParams,
+        body: z.object({ sourceId: z.string().min(1) }),
+        response: { 200: mergeOutput },
+      },
+    },
     async (req) => {
       const p = principalOf(req);
       return mergeCustomers(ctx, p.workspaceId, req.params.id, req.body.sourceId, p.userId);
@@ -109,14 +193,36 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir }) => {
         tags,
         summary: 'Merges this customer took part in',
         params: idParams,
-        response: { 200: z.object({ items: z.array(z.object({ id: z.string(), targetId: z.string(), sourceId: z.string(), sourceName: z.string(), mergedAt: z.string(), undoneAt: z.string().nullable() })) }) },
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                id: z.string(),
+                targetId: z.string(),
+                sourceId: z.string(),
+                sourceName: z.string(),
+                mergedAt: z.string(),
+                undoneAt: z.string().nullable(),
+              }),
+            ),
+          }),
+        },
       },
     },
     async (req) => ({ items: await mergesOf(ctx, principalOf(req).workspaceId, req.params.id) }),
   );
   app.post(
     '/merges/:id/undo',
-    { schema: { tags, summary: 'Undo a merge: the merged customer comes back with what was theirs', params: idParams, response: { 200: z.object({ id: z.string(), targetId: z.string(), sourceId: z.string(), undoneAt: z.string() }) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Undo a merge: the merged customer comes back with what was theirs',
+        params: idParams,
+        response: {
+          200: z.object({ id: z.string(), targetId: z.string(), sourceId: z.string(), undoneAt: z.string() }),
+        },
+      },
+    },
     async (req) => undoMerge(ctx, principalOf(req).workspaceId, req.params.id),
   );
 };

@@ -58,7 +58,12 @@ export const customerPatch = z
     gender: z.enum(['female', 'male']).nullable().optional(),
     birthday: z.iso.date({ message: 'birthday must be a date like 1995-03-15' }).nullable().optional(),
     wechat: z.string().trim().max(64).nullable().optional(),
-    qq: z.string().trim().regex(/^\d{5,12}$/, 'a QQ number has 5–12 digits').nullable().optional(),
+    qq: z
+      .string()
+      .trim()
+      .regex(/^\d{5,12}$/, 'a QQ number has 5–12 digits')
+      .nullable()
+      .optional(),
     source: z.string().trim().max(40).nullable().optional(),
     marketingConsent: z.enum(['granted', 'denied', 'unknown']).optional(),
     isPicky: flag,

@@ -41,7 +41,13 @@ function toRow(workspaceId: string, customerId: string, s: CustomerStats, asOf: 
  * Incremental path: the stats of the customers an import or order change touched, from their
  * orders, computed by core/stats.ts (the definition) and written in the same transaction.
  */
-export async function refreshCustomerStats(db: Executor, dialect: Dialect, workspaceId: string, customerIds: Iterable<string>, asOf: string): Promise<void> {
+export async function refreshCustomerStats(
+  db: Executor,
+  dialect: Dialect,
+  workspaceId: string,
+  customerIds: Iterable<string>,
+  asOf: string,
+): Promise<void> {
   const ids = [...new Set(customerIds)];
   for (const part of chunks(ids, 500)) {
     const orders = await db
@@ -52,7 +58,9 @@ export async function refreshCustomerStats(db: Executor, dialect: Dialect, works
       .execute();
     const items = await db
       .selectFrom('order_items as i')
-      .innerJoin('orders as o', (j) => j.onRef('o.workspace_id', '=', 'i.workspace_id').onRef('o.id', '=', 'i.order_id'))
+      .innerJoin('orders as o', (j) =>
+        j.onRef('o.workspace_id', '=', 'i.workspace_id').onRef('o.id', '=', 'i.order_id'),
+      )
       .select(['i.order_id', 'i.category', 'i.quantity'])
       .where('o.workspace_id', '=', workspaceId)
       .where('o.customer_id', 'in', part)

@@ -55,10 +55,32 @@ export const PROVINCE_WEIGHTS: readonly (readonly [string, number])[] = [
   ['西藏自治区', 0.1],
 ];
 
-export const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤';
+export const SURNAMES =
+  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤';
 export const GIVEN_FEMALE = '静丽敏婷雪琳芳娜颖佳欣怡思雨萱梦晨璐倩瑶悦雅琪涵诗玥可馨蕾慧洁薇岚菲琦月彤妍宁婉晓珊';
 export const GIVEN_MALE = '伟强磊军洋勇杰涛明超亮刚平辉鹏华飞鑫波斌宇浩凯健俊帆';
-export const NICK_WORDS = ['小鱼儿', '糖糖', '暖暖', '喵喵', '阿狸', 'sunny', 'lucky', 'coco', '柠檬', '小桃子', '橙子', '静静', '米粒', '豆豆', '叶子', '兔兔', 'momo', 'yoyo', '西瓜', '奶茶'];
+export const NICK_WORDS = [
+  '小鱼儿',
+  '糖糖',
+  '暖暖',
+  '喵喵',
+  '阿狸',
+  'sunny',
+  'lucky',
+  'coco',
+  '柠檬',
+  '小桃子',
+  '橙子',
+  '静静',
+  '米粒',
+  '豆豆',
+  '叶子',
+  '兔兔',
+  'momo',
+  'yoyo',
+  '西瓜',
+  '奶茶',
+];
 
 export const SOURCES: readonly (readonly [string, number])[] = [
   ['搜索', 30],

@@ -50,12 +50,26 @@ function person(rnd: Random, n: number, kind: DemoPerson['kind']): DemoPerson {
   const gender = rnd.chance(0.88) ? 'female' : 'male';
   const given = gender === 'female' ? GIVEN_FEMALE : GIVEN_MALE;
   const name = rnd.pick([...SURNAMES]) + rnd.pick([...given]) + (rnd.chance(0.6) ? rnd.pick([...given]) : '');
-  const nick = rnd.chance(0.5) ? `${rnd.pick(NICK_WORDS)}${rnd.int(1, 9999)}` : `tb${String(rnd.int(10_000_000, 99_999_999))}`;
+  const nick = rnd.chance(0.5)
+    ? `${rnd.pick(NICK_WORDS)}${rnd.int(1, 9999)}`
+    : `tb${String(rnd.int(10_000_000, 99_999_999))}`;
   // Unique, valid-looking mobiles: the person number is encoded in the last digits.
   const phone = `1${rnd.pick(['3', '5', '7', '8', '9'])}${String(rnd.int(0, 9))}${String(n).padStart(8, '0')}`;
   const year = rnd.int(1975, 2004);
-  const birthday = rnd.chance(0.35) ? `${year}-${String(rnd.int(1, 12)).padStart(2, '0')}-${String(rnd.int(1, 28)).padStart(2, '0')}` : null;
-  return { n, kind, name, nick: `${nick}_${n}`, douyinNick: `dy_${nick}_${n}`, phone, gender, birthday, ...placeOf(rnd) };
+  const birthday = rnd.chance(0.35)
+    ? `${year}-${String(rnd.int(1, 12)).padStart(2, '0')}-${String(rnd.int(1, 28)).padStart(2, '0')}`
+    : null;
+  return {
+    n,
+    kind,
+    name,
+    nick: `${nick}_${n}`,
+    douyinNick: `dy_${nick}_${n}`,
+    phone,
+    gender,
+    birthday,
+    ...placeOf(rnd),
+  };
 }
 
 /** Day weight: promotions pull orders in; the shop grows over the two years. */
@@ -140,7 +154,14 @@ export function* generateDemo(opts: DemoOptions): Generator<{ person: DemoPerson
   }
 }
 
-function makeOrder(rnd: Random, p: DemoPerson, dayStart: number, end: number, seq: number, neverPaid: boolean): DemoOrder {
+function makeOrder(
+  rnd: Random,
+  p: DemoPerson,
+  dayStart: number,
+  end: number,
+  seq: number,
+  neverPaid: boolean,
+): DemoOrder {
   const hour = rnd.weighted([
     [10, 2],
     [13, 2],
@@ -169,7 +190,17 @@ function makeOrder(rnd: Random, p: DemoPerson, dayStart: number, end: number, se
       [3, 3],
     ] as const);
     if (lines.some((l) => l.title === item.title)) continue;
-    lines.push({ lineKey: `L${i + 1}`, title: item.title, sku: null, externalItemId: null, category: item.category, quantity, priceFen: item.priceFen, paidFen: null, refundStatus: null });
+    lines.push({
+      lineKey: `L${i + 1}`,
+      title: item.title,
+      sku: null,
+      externalItemId: null,
+      category: item.category,
+      quantity,
+      priceFen: item.priceFen,
+      paidFen: null,
+      refundStatus: null,
+    });
   }
   const goods = lines.reduce((s, l) => s + l.priceFen * l.quantity, 0);
   const discount = activity ? Math.floor(goods / 30000) * 5000 : goods >= 29900 && rnd.chance(0.3) ? 2000 : 0;
@@ -202,7 +233,10 @@ function makeOrder(rnd: Random, p: DemoPerson, dayStart: number, end: number, se
   const store = rnd.chance(0.15) ? 'douyin' : 'tmall';
   const record: OrderRecord = {
     line: seq,
-    externalId: store === 'tmall' ? String(3_900_000_000_000_000_000n + BigInt(seq) * 7919n) : String(6_930_000_000_000_000_000n + BigInt(seq) * 104729n),
+    externalId:
+      store === 'tmall'
+        ? String(3_900_000_000_000_000_000n + BigInt(seq) * 7919n)
+        : String(6_930_000_000_000_000_000n + BigInt(seq) * 104729n),
     status,
     platformStatus: null,
     createdAt: new Date(created).toISOString(),
@@ -216,14 +250,22 @@ function makeOrder(rnd: Random, p: DemoPerson, dayStart: number, end: number, se
     totalFen: total,
     paidFen: paidAt ? paidFen : 0,
     refundedFen: refunded,
-    buyer: { nick: store === 'tmall' ? p.nick : p.douyinNick, externalId: null, email: null, phone: p.phone, name: p.name },
+    buyer: {
+      nick: store === 'tmall' ? p.nick : p.douyinNick,
+      externalId: null,
+      email: null,
+      phone: p.phone,
+      name: p.name,
+    },
     receiverName: p.name,
     receiverPhone: p.phone,
     province: p.province,
     city: p.city,
     district: p.district || null,
     address: `${rnd.pick(['人民路', '中山路', '解放路', '建设路', '和平路', '文化路', '新华路', '朝阳路'])} ${rnd.int(1, 399)} 号`,
-    buyerMessage: rnd.chance(0.05) ? rnd.pick(['请尽快发货', '送人的，不要放发票', '麻烦包装好一点', '周末不在家']) : null,
+    buyerMessage: rnd.chance(0.05)
+      ? rnd.pick(['请尽快发货', '送人的，不要放发票', '麻烦包装好一点', '周末不在家'])
+      : null,
     sellerNote: null,
     source: store === 'douyin' ? '直播' : rnd.weighted(SOURCES),
     activity,

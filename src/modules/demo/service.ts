@@ -38,15 +38,24 @@ export async function loadDemo(
 
   const flush = async (store: Store, list: OrderRecord[]) => {
     if (list.length === 0) return;
-    await ctx.db.kysely.transaction().execute((trx) => ingestBatch(ctx, trx, { store, runId: null, consentSource: 'demo' }, list));
+    await ctx.db.kysely
+      .transaction()
+      .execute((trx) => ingestBatch(ctx, trx, { store, runId: null, consentSource: 'demo' }, list));
   };
-  for (const { person, orders: os } of generateDemo({ customers: total, seed: opts.seed ?? 20241111, until: opts.until ?? ctx.now() })) {
+  for (const { person, orders: os } of generateDemo({
+    customers: total,
+    seed: opts.seed ?? 20241111,
+    until: opts.until ?? ctx.now(),
+  })) {
     people.push(person);
     for (const o of os) {
       pending[o.store].push(o.record);
       orders += 1;
     }
-    for (const [key, store] of [['tmall', tmall], ['douyin', douyin]] as const) {
+    for (const [key, store] of [
+      ['tmall', tmall],
+      ['douyin', douyin],
+    ] as const) {
       if (pending[key].length >= 2000) {
         await flush(store, pending[key]);
         pending[key] = [];
@@ -71,8 +80,17 @@ async function addProfiles(ctx: AppContext, workspaceId: string, people: DemoPer
   const now = nowIso(ctx);
   const rnd = new Random(seed + 1);
   const byPhone = new Map<string, string>();
-  for (const part of chunks(people.map((p) => p.phone), 900)) {
-    const rows = await k.selectFrom('customer_identities').select(['value', 'customer_id']).where('workspace_id', '=', workspaceId).where('kind', '=', 'phone').where('value', 'in', part).execute();
+  for (const part of chunks(
+    people.map((p) => p.phone),
+    900,
+  )) {
+    const rows = await k
+      .selectFrom('customer_identities')
+      .select(['value', 'customer_id'])
+      .where('workspace_id', '=', workspaceId)
+      .where('kind', '=', 'phone')
+      .where('value', 'in', part)
+      .execute();
     for (const r of rows) byPhone.set(r.value, r.customer_id);
   }
   for (const part of chunks(people, 2000)) {
@@ -112,7 +130,16 @@ async function addProfiles(ctx: AppContext, workspaceId: string, people: DemoPer
             .execute();
           await trx
             .insertInto('customer_identities')
-            .values({ workspace_id: workspaceId, id: newId(), customer_id: id, kind: 'nick', scope: 'taobao', value: p.nick, store_id: storeId, created_at: now })
+            .values({
+              workspace_id: workspaceId,
+              id: newId(),
+              customer_id: id,
+              kind: 'nick',
+              scope: 'taobao',
+              value: p.nick,
+              store_id: storeId,
+              created_at: now,
+            })
             .execute();
           continue;
         }
@@ -137,6 +164,11 @@ async function addProfiles(ctx: AppContext, workspaceId: string, people: DemoPer
 
 /** Whether a workspace has no customers yet (npm start loads the demo then). */
 export async function isEmpty(ctx: AppContext, workspaceId: string): Promise<boolean> {
-  const one = await ctx.db.kysely.selectFrom('customers').select('id').where('workspace_id', '=', workspaceId).limit(1).executeTakeFirst();
+  const one = await ctx.db.kysely
+    .selectFrom('customers')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .limit(1)
+    .executeTakeFirst();
   return !one;
 }

@@ -9,7 +9,27 @@ import { generateDemo } from './generate.js';
  * Writes generated orders as a Taobao 订单报表 (GBK, ="…" guarded ids), the file a seller would
  * download: used by the crash test and the import benchmark.
  */
-export const TAOBAO_HEADER = ['订单编号', '买家会员名', '买家应付货款', '买家应付邮费', '总金额', '买家实际支付金额', '订单状态', '买家留言', '收货人姓名', '收货地址 ', '联系手机', '订单创建时间', '订单付款时间 ', '宝贝标题 ', '宝贝总数量', '订单备注', '退款金额', '确认收货时间', '发货时间'];
+export const TAOBAO_HEADER = [
+  '订单编号',
+  '买家会员名',
+  '买家应付货款',
+  '买家应付邮费',
+  '总金额',
+  '买家实际支付金额',
+  '订单状态',
+  '买家留言',
+  '收货人姓名',
+  '收货地址 ',
+  '联系手机',
+  '订单创建时间',
+  '订单付款时间 ',
+  '宝贝标题 ',
+  '宝贝总数量',
+  '订单备注',
+  '退款金额',
+  '确认收货时间',
+  '发货时间',
+];
 
 const STATUS_WORD: Record<OrderRecord['status'], string> = {
   created: '等待买家付款',
@@ -23,7 +43,8 @@ const STATUS_WORD: Record<OrderRecord['status'], string> = {
 
 const yuan = (fen: number) => (fen / 100).toFixed(2);
 /** UTC ISO → "2025-11-11 00:01:23" in Asia/Shanghai. */
-const local = (iso: string | null) => (iso ? new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ') : '');
+const local = (iso: string | null) =>
+  iso ? new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ') : '';
 
 export function taobaoLine(o: OrderRecord): string {
   const cells = [
@@ -51,13 +72,21 @@ export function taobaoLine(o: OrderRecord): string {
 }
 
 /** Writes at least `rows` orders of a generated shop as a GBK Taobao export; returns the row count. */
-export async function writeTaobaoExport(path: string, rows: number, opts: { seed?: number; until?: Date } = {}): Promise<number> {
+export async function writeTaobaoExport(
+  path: string,
+  rows: number,
+  opts: { seed?: number; until?: Date } = {},
+): Promise<number> {
   const out = createWriteStream(path);
   const encode = (s: string) => iconv.encode(s, 'gbk');
   out.write(encode(TAOBAO_HEADER.join(',') + '\r\n'));
   let written = 0;
   let buffer: string[] = [];
-  const gen = generateDemo({ customers: Number.MAX_SAFE_INTEGER, seed: opts.seed ?? 7, until: opts.until ?? new Date('2026-11-22T00:00:00Z') });
+  const gen = generateDemo({
+    customers: Number.MAX_SAFE_INTEGER,
+    seed: opts.seed ?? 7,
+    until: opts.until ?? new Date('2026-11-22T00:00:00Z'),
+  });
   for (const { orders } of gen) {
     for (const o of orders) {
       if (o.store !== 'tmall') continue;

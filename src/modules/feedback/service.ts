@@ -33,23 +33,59 @@ export interface ReviewOutcome {
   markedBadReviewer: boolean;
 }
 
-export async function recordReview(ctx: AppContext, ws: string, customerId: string, input: unknown): Promise<ReviewOutcome> {
+export async function recordReview(
+  ctx: AppContext,
+  ws: string,
+  customerId: string,
+  input: unknown,
+): Promise<ReviewOutcome> {
   const v = parseInput(reviewInput, input, 'The review');
   const k = ctx.db.kysely;
-  const customer = await k.selectFrom('customers').select(['id', 'is_bad_reviewer']).where('workspace_id', '=', ws).where('id', '=', customerId).executeTakeFirst();
+  const customer = await k
+    .selectFrom('customers')
+    .select(['id', 'is_bad_reviewer'])
+    .where('workspace_id', '=', ws)
+    .where('id', '=', customerId)
+    .executeTakeFirst();
   if (!customer) throw new NotFound(`customer ${customerId} not found`);
-  const o = await k.selectFrom('orders').select(['customer_id', 'signed_at']).where('workspace_id', '=', ws).where('id', '=', v.orderId).executeTakeFirst();
+  const o = await k
+    .selectFrom('orders')
+    .select(['customer_id', 'signed_at'])
+    .where('workspace_id', '=', ws)
+    .where('id', '=', v.orderId)
+    .executeTakeFirst();
   if (!o) throw new NotFound(`order ${v.orderId} not found`);
   if (o.customer_id !== customerId) throw new Invalid(`order ${v.orderId} belongs to another customer`);
   const deliveredAt = o.signed_at;
   const now = nowIso(ctx);
   const reviewedAt = v.reviewedAt ? new Date(v.reviewedAt).toISOString() : now;
-  const prior = await k.selectFrom('reviews').selectAll().where('workspace_id', '=', ws).where('order_id', '=', v.orderId).executeTakeFirst();
-  const review = prior ?? { workspace_id: ws, id: newId(), customer_id: customerId, order_id: v.orderId, rating: v.rating, has_photo: v.hasPhoto ? 1 : 0, body: v.body, reviewed_at: reviewedAt, created_at: now };
+  const prior = await k
+    .selectFrom('reviews')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('order_id', '=', v.orderId)
+    .executeTakeFirst();
+  const review = prior ?? {
+    workspace_id: ws,
+    id: newId(),
+    customer_id: customerId,
+    order_id: v.orderId,
+    rating: v.rating,
+    has_photo: v.hasPhoto ? 1 : 0,
+    body: v.body,
+    reviewed_at: reviewedAt,
+    created_at: now,
+  };
   const markBad = review.rating === 'bad' && customer.is_bad_reviewer !== 1;
   await k.transaction().execute(async (trx) => {
     if (!prior) await trx.insertInto('reviews').values(review).execute();
-    if (markBad) await trx.updateTable('customers').set({ is_bad_reviewer: 1, updated_at: now }).where('workspace_id', '=', ws).where('id', '=', customerId).execute();
+    if (markBad)
+      await trx
+        .updateTable('customers')
+        .set({ is_bad_reviewer: 1, updated_at: now })
+        .where('workspace_id', '=', ws)
+        .where('id', '=', customerId)
+        .execute();
   });
   // Effects run under their own keys, so a retry after a crash completes them exactly once.
   let points = 0;
@@ -57,12 +93,24 @@ export async function recordReview(ctx: AppContext, ws: string, customerId: stri
   let growth = 0;
   if (review.has_photo === 1 && review.rating !== 'bad') {
     const rules = (await getPointsSettings(ctx, ws)).earnRules;
-    const d = photoReviewPoints(rules, { reviewId: review.id, rating: review.rating as 'good' | 'neutral', hasPhoto: true, deliveredAt, reviewedAt: review.reviewed_at });
+    const d = photoReviewPoints(rules, {
+      reviewId: review.id,
+      rating: review.rating as 'good' | 'neutral',
+      hasPhoto: true,
+      deliveredAt,
+      reviewedAt: review.reviewed_at,
+    });
     if ('key' in d) points = (await earnByRule(ctx, ws, customerId, d, 'photo_review')).points;
     else pointsRefused = d.refused;
     const bonus = (await getTierSettings(ctx, ws)).photoReviewGrowth;
     if (bonus > 0) {
-      growth = await addGrowth(ctx, ws, { customerId, points: bonus, source: 'photo_review', reason: `photo review ${review.id}`, key: `review:${review.id}` });
+      growth = await addGrowth(ctx, ws, {
+        customerId,
+        points: bonus,
+        source: 'photo_review',
+        reason: `photo review ${review.id}`,
+        key: `review:${review.id}`,
+      });
       await evaluateUpgrades(ctx, ws, [customerId]);
     }
   }
@@ -70,6 +118,19 @@ export async function recordReview(ctx: AppContext, ws: string, customerId: stri
 }
 
 export async function customerReviews(ctx: AppContext, ws: string, customerId: string) {
-  const rows = await ctx.db.kysely.selectFrom('reviews').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', customerId).orderBy('reviewed_at', 'desc').execute();
-  return rows.map((r) => ({ id: r.id, orderId: r.order_id, rating: r.rating, hasPhoto: r.has_photo === 1, body: r.body, reviewedAt: r.reviewed_at }));
+  const rows = await ctx.db.kysely
+    .selectFrom('reviews')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('customer_id', '=', customerId)
+    .orderBy('reviewed_at', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    orderId: r.order_id,
+    rating: r.rating,
+    hasPhoto: r.has_photo === 1,
+    body: r.body,
+    reviewedAt: r.reviewed_at,
+  }));
 }

@@ -30,7 +30,9 @@ export async function detectFile(path: string): Promise<FileKind> {
   if (buf.length === 0) throw new Invalid('The file is empty');
   if (buf[0] === 0x50 && buf[1] === 0x4b && buf[2] === 0x03 && buf[3] === 0x04) return { type: 'xlsx' };
   if (buf[0] === 0xd0 && buf[1] === 0xcf && buf[2] === 0x11 && buf[3] === 0xe0) {
-    throw new Invalid('This is an old Excel .xls file: open it in Excel or WPS and save it as .xlsx or .csv, then import that');
+    throw new Invalid(
+      'This is an old Excel .xls file: open it in Excel or WPS and save it as .xlsx or .csv, then import that',
+    );
   }
   if (buf.includes(0)) throw new Invalid('This file is not a CSV or XLSX export (it contains binary data)');
   let encoding: 'utf8' | 'gb18030' = 'utf8';
@@ -82,8 +84,14 @@ function excelCell(v: ExcelJS.CellValue): unknown {
   return String(v);
 }
 
-async function* csvRows(path: string, kind: Extract<FileKind, { type: 'csv' }>, onBytes: (n: number) => void): AsyncGenerator<FileRow> {
-  const source = createReadStream(path).pipe(byteCounter(onBytes)).pipe(iconv.decodeStream(kind.encoding)) as unknown as Readable;
+async function* csvRows(
+  path: string,
+  kind: Extract<FileKind, { type: 'csv' }>,
+  onBytes: (n: number) => void,
+): AsyncGenerator<FileRow> {
+  const source = createReadStream(path)
+    .pipe(byteCounter(onBytes))
+    .pipe(iconv.decodeStream(kind.encoding)) as unknown as Readable;
   const parser = source.pipe(
     parse({
       delimiter: kind.delimiter,
@@ -122,7 +130,10 @@ export async function fileSize(path: string): Promise<number> {
 }
 
 /** Streams the rows of a CSV (GBK or UTF-8) or XLSX export with constant memory. */
-export async function readRows(path: string, onBytes: (n: number) => void = () => {}): Promise<{ kind: FileKind; rows: AsyncGenerator<FileRow> }> {
+export async function readRows(
+  path: string,
+  onBytes: (n: number) => void = () => {},
+): Promise<{ kind: FileKind; rows: AsyncGenerator<FileRow> }> {
   const kind = await detectFile(path);
   return { kind, rows: kind.type === 'xlsx' ? xlsxRows(path, onBytes) : csvRows(path, kind, onBytes) };
 }

@@ -57,7 +57,8 @@ export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir }) =
     },
     async (req, reply) => {
       const p = principalOf(req);
-      if (!req.isMultipart()) throw new Invalid('send the file as multipart/form-data with fields file, store and format');
+      if (!req.isMultipart())
+        throw new Invalid('send the file as multipart/form-data with fields file, store and format');
       mkdirSync(dir, { recursive: true });
       const fields: Record<string, string> = {};
       let saved: { path: string; name: string } | null = null;
@@ -75,7 +76,8 @@ export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir }) =
         }
         if (!saved) throw new Invalid('no file: add the export as the "file" field');
         const format = fields.format as ImportFormat;
-        if (!IMPORT_FORMATS.includes(format)) throw new Invalid(`format must be one of ${IMPORT_FORMATS.join(', ')}`, { field: 'format' });
+        if (!IMPORT_FORMATS.includes(format))
+          throw new Invalid(`format must be one of ${IMPORT_FORMATS.join(', ')}`, { field: 'format' });
         let mapping: unknown;
         if (fields.mapping) {
           try {
@@ -86,13 +88,38 @@ export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir }) =
         }
         specFor(format, mapping);
         const storeRef = fields.storeId ?? fields.store;
-        if (!storeRef) throw new Invalid('name the store: field "store" (a name, created if new) or "storeId"', { field: 'store' });
-        const store = fields.storeId ? await getStore(ctx, p.workspaceId, fields.storeId) : await ensureStore(ctx, p.workspaceId, storeRef, platformForFormat(format));
-        const run = newRun(ctx, { workspaceId: p.workspaceId, store, format, filePath: saved.path, fileName: saved.name, mapping, createdBy: p.userId }, 'queued');
+        if (!storeRef)
+          throw new Invalid('name the store: field "store" (a name, created if new) or "storeId"', { field: 'store' });
+        const store = fields.storeId
+          ? await getStore(ctx, p.workspaceId, fields.storeId)
+          : await ensureStore(ctx, p.workspaceId, storeRef, platformForFormat(format));
+        const run = newRun(
+          ctx,
+          {
+            workspaceId: p.workspaceId,
+            store,
+            format,
+            filePath: saved.path,
+            fileName: saved.name,
+            mapping,
+            createdBy: p.userId,
+          },
+          'queued',
+        );
         // The run and the job that executes it are committed together.
         await ctx.db.kysely.transaction().execute(async (trx) => {
           await trx.insertInto('import_runs').values(run).execute();
-          await enqueue(trx, { workspaceId: p.workspaceId, kind: JOB.import, payload: { runId: run.id }, maxAttempts: 3, dedupeKey: run.id }, nowIso(ctx));
+          await enqueue(
+            trx,
+            {
+              workspaceId: p.workspaceId,
+              kind: JOB.import,
+              payload: { runId: run.id },
+              maxAttempts: 3,
+              dedupeKey: run.id,
+            },
+            nowIso(ctx),
+          );
         });
         reply.code(202);
         return presentRun(await getRun(ctx, p.workspaceId, run.id), ctx.now());
@@ -103,11 +130,17 @@ export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir }) =
     },
   );
 
-  app.get('/imports', { schema: { tags, summary: 'Recent imports', response: { 200: z.object({ items: z.array(runOutput) }) } } }, async (req) => ({
-    items: (await listRuns(ctx, principalOf(req).workspaceId)).map((r) => presentRun(r, ctx.now())),
-  }));
-  app.get('/imports/:id', { schema: { tags, summary: 'An import and its progress', params: idParams, response: { 200: runOutput } } }, async (req) =>
-    presentRun(await getRun(ctx, principalOf(req).workspaceId, req.params.id), ctx.now()),
+  app.get(
+    '/imports',
+    { schema: { tags, summary: 'Recent imports', response: { 200: z.object({ items: z.array(runOutput) }) } } },
+    async (req) => ({
+      items: (await listRuns(ctx, principalOf(req).workspaceId)).map((r) => presentRun(r, ctx.now())),
+    }),
+  );
+  app.get(
+    '/imports/:id',
+    { schema: { tags, summary: 'An import and its progress', params: idParams, response: { 200: runOutput } } },
+    async (req) => presentRun(await getRun(ctx, principalOf(req).workspaceId, req.params.id), ctx.now()),
   );
   app.get(
     '/imports/:id/errors',
@@ -116,18 +149,38 @@ export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir }) =
         tags,
         summary: 'Rejected rows with line, column and reason',
         params: idParams,
-        response: { 200: z.object({ items: z.array(z.object({ line: z.number(), column: z.string().nullable(), reason: z.string(), value: z.string().nullable() })) }) },
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                line: z.number(),
+                column: z.string().nullable(),
+                reason: z.string(),
+                value: z.string().nullable(),
+              }),
+            ),
+          }),
+        },
       },
     },
     async (req) => ({
-      items: (await runErrors(ctx, principalOf(req).workspaceId, req.params.id)).map((e) => ({ line: e.line, column: e.column_name, reason: e.reason, value: e.value })),
+      items: (await runErrors(ctx, principalOf(req).workspaceId, req.params.id)).map((e) => ({
+        line: e.line,
+        column: e.column_name,
+        reason: e.reason,
+        value: e.value,
+      })),
     }),
   );
-  app.get('/imports/:id/errors.csv', { schema: { tags, summary: 'Rejected rows as CSV (UTF-8 with BOM)', params: idParams } }, async (req, reply) => {
-    const p = principalOf(req);
-    const run = await getRun(ctx, p.workspaceId, req.params.id).catch(() => {
-      throw new NotFound(`import ${req.params.id} not found`);
-    });
-    return sendCsv(reply, `import-${run.id}-errors.csv`, await runErrorsCsv(ctx, p.workspaceId, run.id));
-  });
+  app.get(
+    '/imports/:id/errors.csv',
+    { schema: { tags, summary: 'Rejected rows as CSV (UTF-8 with BOM)', params: idParams } },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const run = await getRun(ctx, p.workspaceId, req.params.id).catch(() => {
+        throw new NotFound(`import ${req.params.id} not found`);
+      });
+      return sendCsv(reply, `import-${run.id}-errors.csv`, await runErrorsCsv(ctx, p.workspaceId, run.id));
+    },
+  );
 };

@@ -3,7 +3,14 @@ import { CSV_BOM, csvLine } from '../../core/csv.js';
 import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Invalid, NotFound } from '../../core/errors.js';
-import { ExportReader, specFor, type ImportFormat, type ItemsRecord, type OrderRecord, type RowError } from '../../core/formats/index.js';
+import {
+  ExportReader,
+  specFor,
+  type ImportFormat,
+  type ItemsRecord,
+  type OrderRecord,
+  type RowError,
+} from '../../core/formats/index.js';
 import { newId } from '../../core/ids.js';
 import type { Insertable } from 'kysely';
 import type { Database, ImportRun, Store } from '../../db/types.js';
@@ -48,7 +55,11 @@ export interface StartImportInput {
 }
 
 /** Records a run (status queued) before the file is read; the API enqueues it in the same step. */
-export function newRun(ctx: AppContext, input: StartImportInput, status: 'queued' | 'running'): Insertable<Database['import_runs']> & { id: string } {
+export function newRun(
+  ctx: AppContext,
+  input: StartImportInput,
+  status: 'queued' | 'running',
+): Insertable<Database['import_runs']> & { id: string } {
   const now = nowIso(ctx);
   return {
     workspace_id: input.workspaceId,
@@ -77,7 +88,12 @@ export function newRun(ctx: AppContext, input: StartImportInput, status: 'queued
 }
 
 export async function getRun(ctx: AppContext, workspaceId: string, id: string): Promise<ImportRun> {
-  const run = await ctx.db.kysely.selectFrom('import_runs').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  const run = await ctx.db.kysely
+    .selectFrom('import_runs')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!run) throw new NotFound(`import ${id} not found`);
   return run;
 }
@@ -87,9 +103,18 @@ export async function getRun(ctx: AppContext, workspaceId: string, id: string): 
  * run's counters: a crash loses at most the batch in flight, and running the same file again
  * finishes the job without duplicating anything.
  */
-export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (p: ImportProgress) => void): Promise<ImportRun> {
+export async function executeRun(
+  ctx: AppContext,
+  run: ImportRun,
+  onProgress?: (p: ImportProgress) => void,
+): Promise<ImportRun> {
   const db = ctx.db.kysely;
-  const store = await db.selectFrom('stores').selectAll().where('workspace_id', '=', run.workspace_id).where('id', '=', run.store_id).executeTakeFirstOrThrow();
+  const store = await db
+    .selectFrom('stores')
+    .selectAll()
+    .where('workspace_id', '=', run.workspace_id)
+    .where('id', '=', run.store_id)
+    .executeTakeFirstOrThrow();
   const path = run.file_path;
   if (!path) throw new Invalid('this import has no file');
   const progress: ImportProgress = {
@@ -108,12 +133,22 @@ export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (
   // orders the first attempt wrote count as unchanged.
   const resumed = run.rows_read > 0;
   await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('import_errors').where('workspace_id', '=', run.workspace_id).where('run_id', '=', run.id).execute();
-    await trx.updateTable('import_runs').set({ status: 'running', updated_at: nowIso(ctx) }).where('workspace_id', '=', run.workspace_id).where('id', '=', run.id).execute();
+    await trx
+      .deleteFrom('import_errors')
+      .where('workspace_id', '=', run.workspace_id)
+      .where('run_id', '=', run.id)
+      .execute();
+    await trx
+      .updateTable('import_runs')
+      .set({ status: 'running', updated_at: nowIso(ctx) })
+      .where('workspace_id', '=', run.workspace_id)
+      .where('id', '=', run.id)
+      .execute();
   });
 
   const finish = async (status: 'done' | 'failed', message: string | null) => {
-    if (resumed && status === 'done') message = 'resumed after an interruption: orders written before it count as unchanged';
+    if (resumed && status === 'done')
+      message = 'resumed after an interruption: orders written before it count as unchanged';
     await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('import_runs')
@@ -122,7 +157,8 @@ export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (
         .where('id', '=', run.id)
         .execute();
       if (status === 'done') {
-        for (const kind of AFTER_IMPORT) await enqueue(trx, { workspaceId: run.workspace_id, kind, dedupeKey: `import:${run.id}` }, nowIso(ctx));
+        for (const kind of AFTER_IMPORT)
+          await enqueue(trx, { workspaceId: run.workspace_id, kind, dedupeKey: `import:${run.id}` }, nowIso(ctx));
       }
     });
     return getRun(ctx, run.workspace_id, run.id);
@@ -132,8 +168,16 @@ export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (
   let rows: AsyncGenerator<{ line: number; cells: unknown[] }>;
   try {
     progress.bytesTotal = await fileSize(path);
-    await db.updateTable('import_runs').set({ bytes_total: progress.bytesTotal }).where('workspace_id', '=', run.workspace_id).where('id', '=', run.id).execute();
-    reader = new ExportReader(specFor(run.format as ImportFormat, run.mapping === null ? undefined : readJson(run.mapping)), store.timezone);
+    await db
+      .updateTable('import_runs')
+      .set({ bytes_total: progress.bytesTotal })
+      .where('workspace_id', '=', run.workspace_id)
+      .where('id', '=', run.id)
+      .execute();
+    reader = new ExportReader(
+      specFor(run.format as ImportFormat, run.mapping === null ? undefined : readJson(run.mapping)),
+      store.timezone,
+    );
     const file = await readRows(path, (n) => (progress.bytesRead += n));
     rows = file.rows;
     const header = await rows.next();
@@ -156,7 +200,13 @@ export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (
     items = [];
     errors = [];
     await db.transaction().execute(async (trx) => {
-      const s = await ingestBatch(ctx, trx, { store, runId: run.id, consentSource: `import:${run.format}` }, batchOrders, batchItems);
+      const s = await ingestBatch(
+        ctx,
+        trx,
+        { store, runId: run.id, consentSource: `import:${run.format}` },
+        batchOrders,
+        batchItems,
+      );
       const allErrors = [...batchErrors, ...s.rejected];
       progress.ordersCreated += s.ordersCreated;
       progress.ordersUpdated += s.ordersUpdated;
@@ -173,7 +223,11 @@ export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (
         reason: e.reason,
         value: e.value === null ? null : e.value.slice(0, 500),
       }));
-      for (let i = 0; i < stored.length; i += 500) await trx.insertInto('import_errors').values(stored.slice(i, i + 500)).execute();
+      for (let i = 0; i < stored.length; i += 500)
+        await trx
+          .insertInto('import_errors')
+          .values(stored.slice(i, i + 500))
+          .execute();
       await trx
         .updateTable('import_runs')
         .set({
@@ -218,7 +272,11 @@ export async function executeRun(ctx: AppContext, run: ImportRun, onProgress?: (
 }
 
 /** Imports a file now (CLI): records the run, then executes it. */
-export async function importFile(ctx: AppContext, input: StartImportInput, onProgress?: (p: ImportProgress) => void): Promise<ImportRun> {
+export async function importFile(
+  ctx: AppContext,
+  input: StartImportInput,
+  onProgress?: (p: ImportProgress) => void,
+): Promise<ImportRun> {
   // Validate the format, mapping and file before anything is recorded.
   specFor(input.format, input.mapping);
   try {
@@ -232,7 +290,13 @@ export async function importFile(ctx: AppContext, input: StartImportInput, onPro
 }
 
 export async function listRuns(ctx: AppContext, workspaceId: string, limit = 50): Promise<ImportRun[]> {
-  return ctx.db.kysely.selectFrom('import_runs').selectAll().where('workspace_id', '=', workspaceId).orderBy('id', 'desc').limit(limit).execute();
+  return ctx.db.kysely
+    .selectFrom('import_runs')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
 }
 
 export async function runErrors(ctx: AppContext, workspaceId: string, runId: string) {
@@ -249,7 +313,11 @@ export async function runErrors(ctx: AppContext, workspaceId: string, runId: str
 /** The rejected rows as CSV (UTF-8 with BOM so Excel shows Chinese correctly). */
 export async function runErrorsCsv(ctx: AppContext, workspaceId: string, runId: string): Promise<string> {
   const rows = await runErrors(ctx, workspaceId, runId);
-  return CSV_BOM + csvLine(['line', 'column', 'reason', 'value']) + rows.map((r) => csvLine([r.line, r.column_name, r.reason, r.value])).join('');
+  return (
+    CSV_BOM +
+    csvLine(['line', 'column', 'reason', 'value']) +
+    rows.map((r) => csvLine([r.line, r.column_name, r.reason, r.value])).join('')
+  );
 }
 
 /** A run whose process was killed stops reporting progress; after this long it shows as interrupted. */

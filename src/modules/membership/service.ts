@@ -2,7 +2,15 @@ import { Invalid, NotFound } from '../../core/errors.js';
 import { readSetting, writeSetting } from '../settings.js';
 import { parseInput } from '../../core/validation.js';
 import { newId } from '../../core/ids.js';
-import { afterOrder, afterYear, DEFAULT_TIERS, growthValue, qualifiedRank, tierSettingsSchema, type TierSettings } from '../../core/tiers.js';
+import {
+  afterOrder,
+  afterYear,
+  DEFAULT_TIERS,
+  growthValue,
+  qualifiedRank,
+  tierSettingsSchema,
+  type TierSettings,
+} from '../../core/tiers.js';
 import { orderCountsAsPurchase } from '../customers/stats.js';
 import { DAY_MS } from '../../core/time.js';
 import { sql, type Insertable } from 'kysely';
@@ -17,7 +25,13 @@ export async function setTierSettings(ctx: AppContext, ws: string, input: unknow
   return writeSetting(ctx, ws, 'tiers', tierSettingsSchema, input, 'The tier settings');
 }
 
-const rankOf = (s: TierSettings, key: string | null) => (key === null ? 0 : Math.max(0, s.tiers.findIndex((t) => t.key === key)));
+const rankOf = (s: TierSettings, key: string | null) =>
+  key === null
+    ? 0
+    : Math.max(
+        0,
+        s.tiers.findIndex((t) => t.key === key),
+      );
 
 interface MemberRow {
   customer_id: string;
@@ -29,13 +43,26 @@ interface MemberRow {
 }
 
 /** Buyers with their stats and current tier, a page at a time (keyset on customer id). */
-async function* members(ctx: AppContext, ws: string, opts: { customerIds?: string[]; cycleEndedBefore?: string }): AsyncGenerator<MemberRow[]> {
+async function* members(
+  ctx: AppContext,
+  ws: string,
+  opts: { customerIds?: string[]; cycleEndedBefore?: string },
+): AsyncGenerator<MemberRow[]> {
   let after = '';
   for (;;) {
     let q = ctx.db.kysely
       .selectFrom('customer_stats as s')
-      .leftJoin('member_tiers as m', (j) => j.onRef('m.workspace_id', '=', 's.workspace_id').onRef('m.customer_id', '=', 's.customer_id'))
-      .select(['s.customer_id', 's.spent_12m_fen', 's.total_spent_fen', 'm.tier_key', 'm.floor_key', 'm.cycle_started_at'])
+      .leftJoin('member_tiers as m', (j) =>
+        j.onRef('m.workspace_id', '=', 's.workspace_id').onRef('m.customer_id', '=', 's.customer_id'),
+      )
+      .select([
+        's.customer_id',
+        's.spent_12m_fen',
+        's.total_spent_fen',
+        'm.tier_key',
+        'm.floor_key',
+        'm.cycle_started_at',
+      ])
       .where('s.workspace_id', '=', ws)
       .where((eb) => eb.or([eb('s.paid_orders', '>', 0), eb('m.customer_id', 'is not', null)]))
       .where('s.customer_id', '>', after);
@@ -49,7 +76,12 @@ async function* members(ctx: AppContext, ws: string, opts: { customerIds?: strin
   }
 }
 
-async function apply(ctx: AppContext, ws: string, s: TierSettings, changes: { row: MemberRow; to: number; reason: string; by?: string | null; newCycle: boolean }[]) {
+async function apply(
+  ctx: AppContext,
+  ws: string,
+  s: TierSettings,
+  changes: { row: MemberRow; to: number; reason: string; by?: string | null; newCycle: boolean }[],
+) {
   if (changes.length === 0) return;
   const now = nowIso(ctx);
   await ctx.db.kysely.transaction().execute(async (trx) => {
@@ -57,7 +89,17 @@ async function apply(ctx: AppContext, ws: string, s: TierSettings, changes: { ro
     for (const c of changes) {
       const toKey = s.tiers[c.to]!.key;
       if (c.row.tier_key === null) {
-        await trx.insertInto('member_tiers').values({ workspace_id: ws, customer_id: c.row.customer_id, tier_key: toKey, floor_key: null, cycle_started_at: now, updated_at: now }).execute();
+        await trx
+          .insertInto('member_tiers')
+          .values({
+            workspace_id: ws,
+            customer_id: c.row.customer_id,
+            tier_key: toKey,
+            floor_key: null,
+            cycle_started_at: now,
+            updated_at: now,
+          })
+          .execute();
       } else {
         await trx
           .updateTable('member_tiers')
@@ -66,9 +108,23 @@ async function apply(ctx: AppContext, ws: string, s: TierSettings, changes: { ro
           .where('customer_id', '=', c.row.customer_id)
           .execute();
       }
-      if (c.row.tier_key !== toKey) history.push({ workspace_id: ws, id: newId(), customer_id: c.row.customer_id, from_key: c.row.tier_key, to_key: toKey, reason: c.reason, created_by: c.by ?? null, created_at: now });
+      if (c.row.tier_key !== toKey)
+        history.push({
+          workspace_id: ws,
+          id: newId(),
+          customer_id: c.row.customer_id,
+          from_key: c.row.tier_key,
+          to_key: toKey,
+          reason: c.reason,
+          created_by: c.by ?? null,
+          created_at: now,
+        });
     }
-    for (let i = 0; i < history.length; i += 500) await trx.insertInto('tier_history').values(history.slice(i, i + 500)).execute();
+    for (let i = 0; i < history.length; i += 500)
+      await trx
+        .insertInto('tier_history')
+        .values(history.slice(i, i + 500))
+        .execute();
   });
 }
 
@@ -76,50 +132,114 @@ async function apply(ctx: AppContext, ws: string, s: TierSettings, changes: { ro
  * Growth value of a page of members: spend (with multiplied categories) and bonus entries. The
  * category spend is read only when the settings multiply some category.
  */
-async function pageGrowth(ctx: AppContext, ws: string, s: TierSettings, page: readonly MemberRow[]): Promise<Map<string, number>> {
+async function pageGrowth(
+  ctx: AppContext,
+  ws: string,
+  s: TierSettings,
+  page: readonly MemberRow[],
+): Promise<Map<string, number>> {
   const k = ctx.db.kysely;
   const ids = page.map((r) => r.customer_id);
   const bonus = new Map<string, number>();
   const spend = new Map<string, { category: string | null; fen: number }[]>();
   for (const part of chunks(ids, 900)) {
-    const rows = await k.selectFrom('growth_entries').select((eb) => ['customer_id', eb.fn.sum<number>('points').as('points')]).where('workspace_id', '=', ws).where('customer_id', 'in', part).groupBy('customer_id').execute();
+    const rows = await k
+      .selectFrom('growth_entries')
+      .select((eb) => ['customer_id', eb.fn.sum<number>('points').as('points')])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', part)
+      .groupBy('customer_id')
+      .execute();
     for (const r of rows) bonus.set(r.customer_id, Number(r.points));
     if (s.growthMultipliers.length === 0) continue;
     const items = await k
       .selectFrom('order_items as i')
-      .innerJoin('orders as o', (j) => j.onRef('o.workspace_id', '=', 'i.workspace_id').onRef('o.id', '=', 'i.order_id'))
-      .select((eb) => ['o.customer_id', 'i.category', eb.fn.sum<number>(sql`COALESCE(i.paid_fen, i.price_fen * i.quantity)`).as('fen')])
+      .innerJoin('orders as o', (j) =>
+        j.onRef('o.workspace_id', '=', 'i.workspace_id').onRef('o.id', '=', 'i.order_id'),
+      )
+      .select((eb) => [
+        'o.customer_id',
+        'i.category',
+        eb.fn.sum<number>(sql`COALESCE(i.paid_fen, i.price_fen * i.quantity)`).as('fen'),
+      ])
       .where('i.workspace_id', '=', ws)
       .where('o.customer_id', 'in', part)
       .where(orderCountsAsPurchase)
       .groupBy(['o.customer_id', 'i.category'])
       .execute();
-    for (const r of items) spend.set(r.customer_id!, [...(spend.get(r.customer_id!) ?? []), { category: r.category, fen: Number(r.fen) }]);
+    for (const r of items)
+      spend.set(r.customer_id!, [...(spend.get(r.customer_id!) ?? []), { category: r.category, fen: Number(r.fen) }]);
   }
-  return new Map(page.map((r) => [r.customer_id, growthValue(s, { totalSpentFen: r.total_spent_fen, categorySpend: spend.get(r.customer_id), bonus: bonus.get(r.customer_id) })]));
+  return new Map(
+    page.map((r) => [
+      r.customer_id,
+      growthValue(s, {
+        totalSpentFen: r.total_spent_fen,
+        categorySpend: spend.get(r.customer_id),
+        bonus: bonus.get(r.customer_id),
+      }),
+    ]),
+  );
 }
 
 /** Growth value added outside spend (a photo review, a staff adjustment), once per key. Returns the points added (0 when the key was used). */
-export async function addGrowth(ctx: AppContext, ws: string, e: { customerId: string; points: number; source: string; reason: string | null; key: string }): Promise<number> {
-  if (!Number.isInteger(e.points) || e.points === 0) throw new Invalid('growth points must be a whole number other than 0');
+export async function addGrowth(
+  ctx: AppContext,
+  ws: string,
+  e: { customerId: string; points: number; source: string; reason: string | null; key: string },
+): Promise<number> {
+  if (!Number.isInteger(e.points) || e.points === 0)
+    throw new Invalid('growth points must be a whole number other than 0');
   const r = await ctx.db.kysely
     .insertInto('growth_entries')
-    .values({ workspace_id: ws, id: newId(), customer_id: e.customerId, points: e.points, source: e.source, reason: e.reason, idempotency_key: e.key, created_at: nowIso(ctx) })
+    .values({
+      workspace_id: ws,
+      id: newId(),
+      customer_id: e.customerId,
+      points: e.points,
+      source: e.source,
+      reason: e.reason,
+      idempotency_key: e.key,
+      created_at: nowIso(ctx),
+    })
     .onConflict((oc) => oc.columns(['workspace_id', 'idempotency_key']).doNothing())
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0 ? e.points : 0;
 }
 
 /** A member's growth value now. */
-export async function growthOf(ctx: AppContext, ws: string, customerId: string, settings?: TierSettings): Promise<number> {
+export async function growthOf(
+  ctx: AppContext,
+  ws: string,
+  customerId: string,
+  settings?: TierSettings,
+): Promise<number> {
   const s = settings ?? (await getTierSettings(ctx, ws));
-  const row = await ctx.db.kysely.selectFrom('customer_stats').select(['customer_id', 'spent_12m_fen', 'total_spent_fen']).where('workspace_id', '=', ws).where('customer_id', '=', customerId).executeTakeFirst();
-  const page: MemberRow[] = [{ customer_id: customerId, spent_12m_fen: row?.spent_12m_fen ?? 0, total_spent_fen: row?.total_spent_fen ?? 0, tier_key: null, floor_key: null, cycle_started_at: null }];
+  const row = await ctx.db.kysely
+    .selectFrom('customer_stats')
+    .select(['customer_id', 'spent_12m_fen', 'total_spent_fen'])
+    .where('workspace_id', '=', ws)
+    .where('customer_id', '=', customerId)
+    .executeTakeFirst();
+  const page: MemberRow[] = [
+    {
+      customer_id: customerId,
+      spent_12m_fen: row?.spent_12m_fen ?? 0,
+      total_spent_fen: row?.total_spent_fen ?? 0,
+      tier_key: null,
+      floor_key: null,
+      cycle_started_at: null,
+    },
+  ];
   return (await pageGrowth(ctx, ws, s, page)).get(customerId) ?? 0;
 }
 
 /** Upgrades every buyer whose purchases now qualify for a higher tier (after imports). */
-export async function evaluateUpgrades(ctx: AppContext, ws: string, customerIds?: string[]): Promise<{ joined: number; upgraded: number }> {
+export async function evaluateUpgrades(
+  ctx: AppContext,
+  ws: string,
+  customerIds?: string[],
+): Promise<{ joined: number; upgraded: number }> {
   const s = await getTierSettings(ctx, ws);
   let joined = 0;
   let upgraded = 0;
@@ -127,12 +247,21 @@ export async function evaluateUpgrades(ctx: AppContext, ws: string, customerIds?
     const changes = [];
     const growth = await pageGrowth(ctx, ws, s, page);
     for (const row of page) {
-      const q = qualifiedRank(s, { spent12mFen: row.spent_12m_fen, totalSpentFen: row.total_spent_fen, growth: growth.get(row.customer_id) ?? 0 });
+      const q = qualifiedRank(s, {
+        spent12mFen: row.spent_12m_fen,
+        totalSpentFen: row.total_spent_fen,
+        growth: growth.get(row.customer_id) ?? 0,
+      });
       const current = rankOf(s, row.tier_key);
       const to = afterOrder(current, q, rankOf(s, row.floor_key));
       if (row.tier_key === null) {
         joined += 1;
-        changes.push({ row, to, reason: to > 0 ? `joined: purchases qualify for ${s.tiers[to]!.name}` : 'joined', newCycle: true });
+        changes.push({
+          row,
+          to,
+          reason: to > 0 ? `joined: purchases qualify for ${s.tiers[to]!.name}` : 'joined',
+          newCycle: true,
+        });
       } else if (to > current || s.tiers[current]?.key !== row.tier_key) {
         upgraded += 1;
         changes.push({ row, to, reason: `purchases qualify for ${s.tiers[to]!.name}`, newCycle: false });
@@ -144,14 +273,21 @@ export async function evaluateUpgrades(ctx: AppContext, ws: string, customerIds?
 }
 
 /** The yearly re-evaluation of members whose 12-month cycle has ended. */
-export async function reevaluateYear(ctx: AppContext, ws: string): Promise<{ reviewed: number; down: number; up: number }> {
+export async function reevaluateYear(
+  ctx: AppContext,
+  ws: string,
+): Promise<{ reviewed: number; down: number; up: number }> {
   const s = await getTierSettings(ctx, ws);
   const cycleEndedBefore = new Date(ctx.now().getTime() - 365 * DAY_MS).toISOString();
   const out = { reviewed: 0, down: 0, up: 0 };
   for await (const page of members(ctx, ws, { cycleEndedBefore })) {
     const growth = await pageGrowth(ctx, ws, s, page);
     const changes = page.map((row) => {
-      const q = qualifiedRank(s, { spent12mFen: row.spent_12m_fen, totalSpentFen: row.total_spent_fen, growth: growth.get(row.customer_id) ?? 0 });
+      const q = qualifiedRank(s, {
+        spent12mFen: row.spent_12m_fen,
+        totalSpentFen: row.total_spent_fen,
+        growth: growth.get(row.customer_id) ?? 0,
+      });
       const current = rankOf(s, row.tier_key);
       const to = afterYear(current, q, rankOf(s, row.floor_key), s.maxDowngrade);
       out.reviewed += 1;
@@ -165,22 +301,65 @@ export async function reevaluateYear(ctx: AppContext, ws: string): Promise<{ rev
 }
 
 /** Staff set a tier: it becomes the member's floor (they can still rise, never fall below it). */
-export async function setTierFloor(ctx: AppContext, ws: string, customerId: string, tierKey: string, reason: string, by: string | null) {
+export async function setTierFloor(
+  ctx: AppContext,
+  ws: string,
+  customerId: string,
+  tierKey: string,
+  reason: string,
+  by: string | null,
+) {
   const s = await getTierSettings(ctx, ws);
   const rank = s.tiers.findIndex((t) => t.key === tierKey);
   if (rank < 0) throw new Invalid(`unknown tier "${tierKey}" (one of ${s.tiers.map((t) => t.key).join(', ')})`);
   if (!reason.trim()) throw new Invalid('say why the tier is set by hand');
-  const c = await ctx.db.kysely.selectFrom('customers').select('id').where('workspace_id', '=', ws).where('id', '=', customerId).executeTakeFirst();
+  const c = await ctx.db.kysely
+    .selectFrom('customers')
+    .select('id')
+    .where('workspace_id', '=', ws)
+    .where('id', '=', customerId)
+    .executeTakeFirst();
   if (!c) throw new NotFound(`customer ${customerId} not found`);
-  const m = await ctx.db.kysely.selectFrom('member_tiers').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', customerId).executeTakeFirst();
+  const m = await ctx.db.kysely
+    .selectFrom('member_tiers')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('customer_id', '=', customerId)
+    .executeTakeFirst();
   const now = nowIso(ctx);
   const to = Math.max(rank, rankOf(s, m?.tier_key ?? null));
   await ctx.db.kysely.transaction().execute(async (trx) => {
-    if (!m) await trx.insertInto('member_tiers').values({ workspace_id: ws, customer_id: customerId, tier_key: s.tiers[to]!.key, floor_key: tierKey, cycle_started_at: now, updated_at: now }).execute();
-    else await trx.updateTable('member_tiers').set({ tier_key: s.tiers[to]!.key, floor_key: tierKey, updated_at: now }).where('workspace_id', '=', ws).where('customer_id', '=', customerId).execute();
+    if (!m)
+      await trx
+        .insertInto('member_tiers')
+        .values({
+          workspace_id: ws,
+          customer_id: customerId,
+          tier_key: s.tiers[to]!.key,
+          floor_key: tierKey,
+          cycle_started_at: now,
+          updated_at: now,
+        })
+        .execute();
+    else
+      await trx
+        .updateTable('member_tiers')
+        .set({ tier_key: s.tiers[to]!.key, floor_key: tierKey, updated_at: now })
+        .where('workspace_id', '=', ws)
+        .where('customer_id', '=', customerId)
+        .execute();
     await trx
       .insertInto('tier_history')
-      .values({ workspace_id: ws, id: newId(), customer_id: customerId, from_key: m?.tier_key ?? null, to_key: s.tiers[to]!.key, reason: `set by staff (floor ${s.tiers[rank]!.name}): ${reason.trim()}`, created_by: by, created_at: now })
+      .values({
+        workspace_id: ws,
+        id: newId(),
+        customer_id: customerId,
+        from_key: m?.tier_key ?? null,
+        to_key: s.tiers[to]!.key,
+        reason: `set by staff (floor ${s.tiers[rank]!.name}): ${reason.trim()}`,
+        created_by: by,
+        created_at: now,
+      })
       .execute();
   });
 }
@@ -189,20 +368,44 @@ export async function setTierFloor(ctx: AppContext, ws: string, customerId: stri
 export async function tierHistory(ctx: AppContext, ws: string, customerId: string, settings?: TierSettings) {
   const s = settings ?? (await getTierSettings(ctx, ws));
   const name = (key: string | null) => (key === null ? null : (s.tiers.find((t) => t.key === key)?.name ?? key));
-  const rows = await ctx.db.kysely.selectFrom('tier_history').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', customerId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
-  return rows.map((h) => ({ from: h.from_key, to: h.to_key, fromName: name(h.from_key), toName: name(h.to_key)!, reason: h.reason, at: h.created_at }));
+  const rows = await ctx.db.kysely
+    .selectFrom('tier_history')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('customer_id', '=', customerId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  return rows.map((h) => ({
+    from: h.from_key,
+    to: h.to_key,
+    fromName: name(h.from_key),
+    toName: name(h.to_key)!,
+    reason: h.reason,
+    at: h.created_at,
+  }));
 }
 
 export async function memberTier(ctx: AppContext, ws: string, customerId: string) {
   const s = await getTierSettings(ctx, ws);
-  const m = await ctx.db.kysely.selectFrom('member_tiers').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', customerId).executeTakeFirst();
+  const m = await ctx.db.kysely
+    .selectFrom('member_tiers')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('customer_id', '=', customerId)
+    .executeTakeFirst();
   const tier = m ? s.tiers[rankOf(s, m.tier_key)]! : null;
   return {
     tier: tier && { key: tier.key, name: tier.name, benefits: tier.benefits },
     growth: await growthOf(ctx, ws, customerId, s),
     floor: m?.floor_key ?? null,
     cycleStartedAt: m?.cycle_started_at ?? null,
-    history: (await tierHistory(ctx, ws, customerId, s)).map((h) => ({ from: h.from, to: h.to, reason: h.reason, at: h.at })),
+    history: (await tierHistory(ctx, ws, customerId, s)).map((h) => ({
+      from: h.from,
+      to: h.to,
+      reason: h.reason,
+      at: h.at,
+    })),
   };
 }
 
@@ -219,11 +422,20 @@ export async function previewTiers(ctx: AppContext, ws: string, proposedInput: u
     for (const row of page) {
       const nowRank = rankOf(current, row.tier_key);
       before.set(current.tiers[nowRank]!.key, (before.get(current.tiers[nowRank]!.key) ?? 0) + 1);
-      const metrics = { spent12mFen: row.spent_12m_fen, totalSpentFen: row.total_spent_fen, growth: growth.get(row.customer_id) ?? 0 };
+      const metrics = {
+        spent12mFen: row.spent_12m_fen,
+        totalSpentFen: row.total_spent_fen,
+        growth: growth.get(row.customer_id) ?? 0,
+      };
       const q = qualifiedRank(proposed, metrics);
       const floor = rankOf(proposed, row.floor_key);
       // The member's present tier, placed in the proposed ladder by key (unknown keys start at the entry tier).
-      const placed = row.tier_key ? Math.max(0, proposed.tiers.findIndex((t) => t.key === row.tier_key)) : 0;
+      const placed = row.tier_key
+        ? Math.max(
+            0,
+            proposed.tiers.findIndex((t) => t.key === row.tier_key),
+          )
+        : 0;
       const to = Math.max(q, floor);
       after.set(proposed.tiers[to]!.key, (after.get(proposed.tiers[to]!.key) ?? 0) + 1);
       if (to > placed) up += 1;
@@ -231,8 +443,16 @@ export async function previewTiers(ctx: AppContext, ws: string, proposedInput: u
     }
   }
   return {
-    before: [...before].map(([key, members]) => ({ key, name: current.tiers.find((t) => t.key === key)!.name, members })),
-    after: [...after].map(([key, members]) => ({ key, name: proposed.tiers.find((t) => t.key === key)!.name, members })),
+    before: [...before].map(([key, members]) => ({
+      key,
+      name: current.tiers.find((t) => t.key === key)!.name,
+      members,
+    })),
+    after: [...after].map(([key, members]) => ({
+      key,
+      name: proposed.tiers.find((t) => t.key === key)!.name,
+      members,
+    })),
     wouldMoveUp: up,
     wouldMoveDown: down,
   };

@@ -157,7 +157,14 @@ export async function ingestBatch(
   const ws = store.workspace_id;
   const now = ctx.now().toISOString();
   const family = platformFamily(store.platform);
-  const summary: IngestSummary = { ordersCreated: 0, ordersUpdated: 0, ordersUnchanged: 0, itemsWritten: 0, customersCreated: 0, rejected: [] };
+  const summary: IngestSummary = {
+    ordersCreated: 0,
+    ordersUpdated: 0,
+    ordersUnchanged: 0,
+    itemsWritten: 0,
+    customersCreated: 0,
+    rejected: [],
+  };
 
   // The last row of an order in a batch is the newest word on it.
   const latest = new Map<string, OrderRecord>();
@@ -167,7 +174,9 @@ export async function ingestBatch(
     if (!prev || mayAdvance(prev.status, o.status)) latest.set(o.externalId, o);
   }
   const records = [...latest.values()];
-  const existing = await loadOrders(trx, ws, store.id, [...new Set([...latest.keys(), ...itemRecords.map((r) => r.orderExternalId)])]);
+  const existing = await loadOrders(trx, ws, store.id, [
+    ...new Set([...latest.keys(), ...itemRecords.map((r) => r.orderExternalId)]),
+  ]);
 
   const wanted = records.flatMap((o) => identifiersOf(o, family));
   const owners = await loadIdentities(trx, ws, wanted);
@@ -216,14 +225,33 @@ export async function ingestBatch(
       for (const i of ids) {
         if (owners.has(idKey(i))) continue; // known, or owned by another customer: never merged silently
         owners.set(idKey(i), customerId);
-        newIdentities.push({ workspace_id: ws, id: newId(), customer_id: customerId, kind: i.kind, scope: i.scope, value: i.value, store_id: store.id, created_at: now });
+        newIdentities.push({
+          workspace_id: ws,
+          id: newId(),
+          customer_id: customerId,
+          kind: i.kind,
+          scope: i.scope,
+          value: i.value,
+          store_id: store.id,
+          created_at: now,
+        });
       }
     }
 
     const columns = orderColumns(o);
     if (!stored) {
       const id = newId();
-      inserts.push({ workspace_id: ws, id, store_id: store.id, external_id: o.externalId, customer_id: customerId, ...columns, import_run_id: opts.runId, imported_at: now, updated_at: now });
+      inserts.push({
+        workspace_id: ws,
+        id,
+        store_id: store.id,
+        external_id: o.externalId,
+        customer_id: customerId,
+        ...columns,
+        import_run_id: opts.runId,
+        imported_at: now,
+        updated_at: now,
+      });
       summary.ordersCreated += 1;
       if (o.items) itemsToWrite.set(id, o.items);
       if (customerId) affected.add(customerId);
@@ -240,7 +268,12 @@ export async function ingestBatch(
   for (const r of itemRecords) {
     const stored = existing.get(r.orderExternalId);
     if (!stored) {
-      summary.rejected.push({ line: r.line, column: null, reason: `order ${r.orderExternalId} is not imported yet: import the orders export (订单报表) first`, value: r.orderExternalId });
+      summary.rejected.push({
+        line: r.line,
+        column: null,
+        reason: `order ${r.orderExternalId} is not imported yet: import the orders export (订单报表) first`,
+        value: r.orderExternalId,
+      });
       continue;
     }
     itemsToWrite.set(stored.id, r.items);
@@ -253,7 +286,12 @@ export async function ingestBatch(
   for (const [customerId, granted] of consent) {
     await trx
       .updateTable('customers')
-      .set({ marketing_consent: granted ? 'granted' : 'denied', consent_source: opts.consentSource, consent_at: now, updated_at: now })
+      .set({
+        marketing_consent: granted ? 'granted' : 'denied',
+        consent_source: opts.consentSource,
+        consent_at: now,
+        updated_at: now,
+      })
       .where('workspace_id', '=', ws)
       .where('id', '=', customerId)
       .where('marketing_consent', '<>', granted ? 'granted' : 'denied')

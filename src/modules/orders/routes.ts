@@ -4,12 +4,20 @@ import { listOrders, orderDetail } from './service.js';
 
 export const orderRoutes: ModuleRoutes = async (app, { ctx }) => {
   const tags = ['orders'];
-  app.get('/orders', { schema: { tags, summary: 'List orders', querystring: orderListQuery, response: { 200: orderListOutput } } }, async (req) => {
-    const p = principalOf(req);
-    return listOrders(ctx, p.workspaceId, req.query, p.role);
-  });
-  app.get('/orders/:id', { schema: { tags, summary: 'An order with its lines', params: idParams, response: { 200: orderDetailOutput } } }, async (req) => {
-    const p = principalOf(req);
-    return orderDetail(ctx, p.workspaceId, req.params.id, p.role);
-  });
+  app.get(
+    '/orders',
+    { schema: { tags, summary: 'List orders', querystring: orderListQuery, response: { 200: orderListOutput } } },
+    async (req) => {
+      const p = principalOf(req);
+      return listOrders(ctx, p.workspaceId, req.query, p.role);
+    },
+  );
+  app.get(
+    '/orders/:id',
+    { schema: { tags, summary: 'An order with its lines', params: idParams, response: { 200: orderDetailOutput } } },
+    async (req) => {
+      const p = principalOf(req);
+      return orderDetail(ctx, p.workspaceId, req.params.id, p.role);
+    },
+  );
 };

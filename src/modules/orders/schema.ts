@@ -58,4 +58,7 @@ export const orderOutput = z.object({
 });
 
 export const orderListOutput = z.object({ items: z.array(orderOutput), nextCursor: z.string().nullable() });
-export const orderDetailOutput = orderOutput.extend({ items: z.array(orderItemOutput), raw: z.record(z.string(), z.unknown()) });
+export const orderDetailOutput = orderOutput.extend({
+  items: z.array(orderItemOutput),
+  raw: z.record(z.string(), z.unknown()),
+});

@@ -13,7 +13,9 @@ import { timestampCast } from '../../db/dates.js';
 function orderRows(ctx: AppContext, workspaceId: string) {
   return ctx.db.kysely
     .selectFrom('orders as o')
-    .leftJoin('stores as st', (j) => j.onRef('st.workspace_id', '=', 'o.workspace_id').onRef('st.id', '=', 'o.store_id'))
+    .leftJoin('stores as st', (j) =>
+      j.onRef('st.workspace_id', '=', 'o.workspace_id').onRef('st.id', '=', 'o.store_id'),
+    )
     .where('o.workspace_id', '=', workspaceId)
     .selectAll('o')
     .select('st.name as store_name');
@@ -70,21 +72,44 @@ export async function listOrders(ctx: AppContext, workspaceId: string, input: Or
     const cur = decodeCursor(q.cursor);
     const v = String(cur.value);
     const cast = timestampCast(ctx.db.dialect);
-    query = query.where(sql<boolean>`(o.created_at < ${v}${cast} OR (o.created_at = ${v}${cast} AND o.id < ${cur.id}))`);
+    query = query.where(
+      sql<boolean>`(o.created_at < ${v}${cast} OR (o.created_at = ${v}${cast} AND o.id < ${cur.id}))`,
+    );
   }
-  const rows = await query.orderBy('o.created_at', 'desc').orderBy('o.id', 'desc').limit(q.limit + 1).execute();
+  const rows = await query
+    .orderBy('o.created_at', 'desc')
+    .orderBy('o.id', 'desc')
+    .limit(q.limit + 1)
+    .execute();
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
-  return { items: page.map((r) => present(r, role)), nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null };
+  return {
+    items: page.map((r) => present(r, role)),
+    nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null,
+  };
 }
 
 export async function orderDetail(ctx: AppContext, workspaceId: string, id: string, role: string) {
   const row = await orderRows(ctx, workspaceId).where('o.id', '=', id).executeTakeFirst();
   if (!row) throw new NotFound(`order ${id} not found`);
-  const items = await ctx.db.kysely.selectFrom('order_items').selectAll().where('workspace_id', '=', workspaceId).where('order_id', '=', id).orderBy('line_key').execute();
+  const items = await ctx.db.kysely
+    .selectFrom('order_items')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('order_id', '=', id)
+    .orderBy('line_key')
+    .execute();
   return {
     ...present(row, role),
-    items: items.map((i) => ({ lineKey: i.line_key, title: i.title, sku: i.sku, category: i.category, quantity: i.quantity, priceFen: i.price_fen, refundStatus: i.refund_status })),
+    items: items.map((i) => ({
+      lineKey: i.line_key,
+      title: i.title,
+      sku: i.sku,
+      category: i.category,
+      quantity: i.quantity,
+      priceFen: i.price_fen,
+      refundStatus: i.refund_status,
+    })),
     raw: readJson<Record<string, unknown>>(row.raw) ?? {},
   };
 }

@@ -20,28 +20,81 @@ export const rewardInput = z
     stock: z.number().int().min(0).nullable().default(null),
     couponTemplateId: z.string().nullable().default(null),
   })
-  .refine((r) => r.kind !== 'cash_voucher' || r.couponTemplateId, { message: 'a cash voucher names the coupon template it becomes (couponTemplateId)' });
+  .refine((r) => r.kind !== 'cash_voucher' || r.couponTemplateId, {
+    message: 'a cash voucher names the coupon template it becomes (couponTemplateId)',
+  });
 
 export async function createReward(ctx: AppContext, ws: string, input: unknown) {
   const v = parseInput(rewardInput, input, 'The reward');
   const k = ctx.db.kysely;
-  if (v.couponTemplateId && !(await k.selectFrom('coupon_templates').select('id').where('workspace_id', '=', ws).where('id', '=', v.couponTemplateId).executeTakeFirst())) {
+  if (
+    v.couponTemplateId &&
+    !(await k
+      .selectFrom('coupon_templates')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where('id', '=', v.couponTemplateId)
+      .executeTakeFirst())
+  ) {
     throw new NotFound(`coupon template ${v.couponTemplateId} not found`);
   }
-  if (await k.selectFrom('rewards').select('id').where('workspace_id', '=', ws).where('name', '=', v.name).executeTakeFirst()) throw new Conflict(`a reward named "${v.name}" already exists`);
-  const row = { workspace_id: ws, id: newId(), name: v.name, kind: v.kind, points_cost: v.pointsCost, stock: v.stock, coupon_template_id: v.couponTemplateId, active: 1, created_at: nowIso(ctx) };
+  if (
+    await k
+      .selectFrom('rewards')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where('name', '=', v.name)
+      .executeTakeFirst()
+  )
+    throw new Conflict(`a reward named "${v.name}" already exists`);
+  const row = {
+    workspace_id: ws,
+    id: newId(),
+    name: v.name,
+    kind: v.kind,
+    points_cost: v.pointsCost,
+    stock: v.stock,
+    coupon_template_id: v.couponTemplateId,
+    active: 1,
+    created_at: nowIso(ctx),
+  };
   await k.insertInto('rewards').values(row).execute();
   return row;
 }
 
 export async function listRewards(ctx: AppContext, ws: string) {
-  const rows = await ctx.db.kysely.selectFrom('rewards').selectAll().where('workspace_id', '=', ws).where('active', '=', 1).orderBy('points_cost').execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, kind: r.kind, pointsCost: r.points_cost, stock: r.stock, couponTemplateId: r.coupon_template_id }));
+  const rows = await ctx.db.kysely
+    .selectFrom('rewards')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('active', '=', 1)
+    .orderBy('points_cost')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    pointsCost: r.points_cost,
+    stock: r.stock,
+    couponTemplateId: r.coupon_template_id,
+  }));
 }
 
-export async function redeemReward(ctx: AppContext, ws: string, rewardId: string, customerId: string, key: string, by: string | null) {
+export async function redeemReward(
+  ctx: AppContext,
+  ws: string,
+  rewardId: string,
+  customerId: string,
+  key: string,
+  by: string | null,
+) {
   return ctx.db.kysely.transaction().execute(async (trx) => {
-    const seen = await trx.selectFrom('reward_redemptions').selectAll().where('workspace_id', '=', ws).where('idempotency_key', '=', key).executeTakeFirst();
+    const seen = await trx
+      .selectFrom('reward_redemptions')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst();
     if (seen) return { ...seen, replayed: true };
     const took = await trx
       .updateTable('rewards')
@@ -51,16 +104,45 @@ export async function redeemReward(ctx: AppContext, ws: string, rewardId: string
       .where('active', '=', 1)
       .where('stock', '>', 0)
       .executeTakeFirst();
-    const r = await trx.selectFrom('rewards').selectAll().where('workspace_id', '=', ws).where('id', '=', rewardId).executeTakeFirst();
+    const r = await trx
+      .selectFrom('rewards')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .where('id', '=', rewardId)
+      .executeTakeFirst();
     if (!r || r.active !== 1) throw new NotFound(`reward ${rewardId} not found`);
     if (r.stock !== null && Number(took.numUpdatedRows) !== 1) throw new Conflict(`"${r.name}" is out of stock`);
-    const spent = await debitIn(ctx, trx, ws, { customerId, points: r.points_cost, kind: 'redeem', source: 'reward', reason: r.name, key: `reward:${key}`, by });
+    const spent = await debitIn(ctx, trx, ws, {
+      customerId,
+      points: r.points_cost,
+      kind: 'redeem',
+      source: 'reward',
+      reason: r.name,
+      key: `reward:${key}`,
+      by,
+    });
     let couponId: string | null = null;
     if (r.kind === 'cash_voucher') {
-      const c = await issueCouponIn(ctx, trx, ws, { templateId: r.coupon_template_id!, customerId, key: `reward:${key}`, source: 'points' });
+      const c = await issueCouponIn(ctx, trx, ws, {
+        templateId: r.coupon_template_id!,
+        customerId,
+        key: `reward:${key}`,
+        source: 'points',
+      });
       couponId = c.id;
     }
-    const row = { workspace_id: ws, id: newId(), reward_id: r.id, customer_id: customerId, points_entry_id: spent.id, coupon_id: couponId, status: 'redeemed', idempotency_key: key, created_at: nowIso(ctx), voided_at: null };
+    const row = {
+      workspace_id: ws,
+      id: newId(),
+      reward_id: r.id,
+      customer_id: customerId,
+      points_entry_id: spent.id,
+      coupon_id: couponId,
+      status: 'redeemed',
+      idempotency_key: key,
+      created_at: nowIso(ctx),
+      voided_at: null,
+    };
     await trx.insertInto('reward_redemptions').values(row).execute();
     return { ...row, replayed: false };
   });
@@ -69,17 +151,40 @@ export async function redeemReward(ctx: AppContext, ws: string, rewardId: string
 /** Voids an unused reward: its coupon is voided, its stock and points come back. */
 export async function voidRedemption(ctx: AppContext, ws: string, redemptionId: string) {
   return ctx.db.kysely.transaction().execute(async (trx) => {
-    const red = await trx.selectFrom('reward_redemptions').selectAll().where('workspace_id', '=', ws).where('id', '=', redemptionId).executeTakeFirst();
+    const red = await trx
+      .selectFrom('reward_redemptions')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .where('id', '=', redemptionId)
+      .executeTakeFirst();
     if (!red) throw new NotFound(`redemption ${redemptionId} not found`);
     if (red.status !== 'redeemed') throw new Conflict('this reward was already voided');
     if (red.coupon_id) {
-      const voided = await trx.updateTable('coupons').set({ status: 'void' }).where('workspace_id', '=', ws).where('id', '=', red.coupon_id).where('status', '=', 'issued').executeTakeFirst();
-      if (Number(voided.numUpdatedRows) !== 1) throw new Invalid('the voucher of this reward was already used or has expired: it cannot be voided');
+      const voided = await trx
+        .updateTable('coupons')
+        .set({ status: 'void' })
+        .where('workspace_id', '=', ws)
+        .where('id', '=', red.coupon_id)
+        .where('status', '=', 'issued')
+        .executeTakeFirst();
+      if (Number(voided.numUpdatedRows) !== 1)
+        throw new Invalid('the voucher of this reward was already used or has expired: it cannot be voided');
     }
-    await trx.updateTable('rewards').set((eb) => ({ stock: eb('stock', '+', 1) })).where('workspace_id', '=', ws).where('id', '=', red.reward_id).where('stock', 'is not', null).execute();
+    await trx
+      .updateTable('rewards')
+      .set((eb) => ({ stock: eb('stock', '+', 1) }))
+      .where('workspace_id', '=', ws)
+      .where('id', '=', red.reward_id)
+      .where('stock', 'is not', null)
+      .execute();
     const back = await refundDebitIn(ctx, trx, ws, red.points_entry_id, 'reward voided');
     const now = nowIso(ctx);
-    await trx.updateTable('reward_redemptions').set({ status: 'voided', voided_at: now }).where('workspace_id', '=', ws).where('id', '=', redemptionId).execute();
+    await trx
+      .updateTable('reward_redemptions')
+      .set({ status: 'voided', voided_at: now })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', redemptionId)
+      .execute();
     return { id: redemptionId, pointsReturned: back.points, voidedAt: now };
   });
 }
@@ -88,7 +193,14 @@ export async function voidRedemption(ctx: AppContext, ws: string, redemptionId: 
  * Grants points to everyone in a segment (50 points to all on the shop anniversary). Idempotent
  * per customer for the same batch: running it again grants nobody twice.
  */
-export async function grantToSegment(ctx: AppContext, ws: string, rule: unknown, points: number, batch: string, reason: string) {
+export async function grantToSegment(
+  ctx: AppContext,
+  ws: string,
+  rule: unknown,
+  points: number,
+  batch: string,
+  reason: string,
+) {
   if (!Number.isInteger(points) || points <= 0) throw new Invalid('points must be a whole number above 0');
   let granted = 0;
   let already = 0;
@@ -96,7 +208,14 @@ export async function grantToSegment(ctx: AppContext, ws: string, rule: unknown,
   do {
     const page = await ruleMembers(ctx, ws, rule, { limit: 500, cursor, role: 'owner' });
     for (const m of page.items) {
-      const e = await credit(ctx, ws, { customerId: m.id, points, kind: 'earn', source: 'grant', reason, key: `grant:${batch}:${m.id}` });
+      const e = await credit(ctx, ws, {
+        customerId: m.id,
+        points,
+        kind: 'earn',
+        source: 'grant',
+        reason,
+        key: `grant:${batch}:${m.id}`,
+      });
       if (e.replayed) already += 1;
       else granted += 1;
     }

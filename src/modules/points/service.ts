@@ -6,7 +6,17 @@ import { z } from 'zod';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { countsAsPurchase } from '../../core/stats.js';
-import { allocate, expiryFor, fifoOrder, isSpendable, pointsForAmount, remaining, summarize, type Allocation, type Lot } from '../../core/points.js';
+import {
+  allocate,
+  expiryFor,
+  fifoOrder,
+  isSpendable,
+  pointsForAmount,
+  remaining,
+  summarize,
+  type Allocation,
+  type Lot,
+} from '../../core/points.js';
 import { localDate } from '../../core/time.js';
 import { birthdayMultiplier, DEFAULT_EARN_RULES, earnRulesSchema } from '../../core/earn-rules.js';
 import { getTierSettings } from '../membership/service.js';
@@ -26,15 +36,27 @@ export const pointsSettings = z.object({
   perYuanByTier: z.record(z.string(), z.number().min(0).max(100)).default({}),
   /** What one point is worth when spent, in fen (100 points = ¥1 by default). */
   pointValueFen: z.number().min(0).default(1),
-  expiry: z.discriminatedUnion('kind', [z.object({ kind: z.literal('never') }), z.object({ kind: z.literal('days'), days: z.number().int().min(1) }), z.object({ kind: z.literal('end_of_next_year') })]).default({ kind: 'end_of_next_year' }),
+  expiry: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('never') }),
+      z.object({ kind: z.literal('days'), days: z.number().int().min(1) }),
+      z.object({ kind: z.literal('end_of_next_year') }),
+    ])
+    .default({ kind: 'end_of_next_year' }),
   /** Days after delivery (or payment) before order points become spendable, per platform. */
-  returnWindowDays: z.record(z.string(), z.number().int().min(0)).default({ taobao: 7, tmall: 7, jd: 7, douyin: 7, shopify: 30, other: 7 }),
+  returnWindowDays: z
+    .record(z.string(), z.number().int().min(0))
+    .default({ taobao: 7, tmall: 7, jd: 7, douyin: 7, shopify: 30, other: 7 }),
   /** Points outside orders: photo review, sign-in, referral; birthday multiplier on order points. */
   earnRules: earnRulesSchema.default(DEFAULT_EARN_RULES),
 });
 export type PointsSettings = z.infer<typeof pointsSettings>;
 
-export async function getPointsSettings(ctx: AppContext, ws: string, db: Kysely<Database> | Trx = ctx.db.kysely): Promise<PointsSettings> {
+export async function getPointsSettings(
+  ctx: AppContext,
+  ws: string,
+  db: Kysely<Database> | Trx = ctx.db.kysely,
+): Promise<PointsSettings> {
   // Inside a transaction, read through it: SQLite has one connection, which the transaction holds.
   return readSetting(db, ws, 'points', pointsSettings);
 }
@@ -46,18 +68,41 @@ export async function setPointsSettings(ctx: AppContext, ws: string, input: unkn
 type Trx = Transaction<Database>;
 
 async function lockAccount(trx: Trx, ws: string, customerId: string, now: string): Promise<void> {
-  const c = await trx.selectFrom('customers').select('id').where('workspace_id', '=', ws).where('id', '=', customerId).executeTakeFirst();
+  const c = await trx
+    .selectFrom('customers')
+    .select('id')
+    .where('workspace_id', '=', ws)
+    .where('id', '=', customerId)
+    .executeTakeFirst();
   if (!c) throw new NotFound(`customer ${customerId} not found`);
-  await trx.insertInto('points_accounts').values({ workspace_id: ws, customer_id: customerId, updated_at: now }).onConflict((oc) => oc.doNothing()).execute();
-  await trx.updateTable('points_accounts').set({ updated_at: now }).where('workspace_id', '=', ws).where('customer_id', '=', customerId).execute();
+  await trx
+    .insertInto('points_accounts')
+    .values({ workspace_id: ws, customer_id: customerId, updated_at: now })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  await trx
+    .updateTable('points_accounts')
+    .set({ updated_at: now })
+    .where('workspace_id', '=', ws)
+    .where('customer_id', '=', customerId)
+    .execute();
 }
 
 /** Credit lots (earn, positive adjust) with how much of each debits have consumed. */
 function creditLots(db: Kysely<Database> | Trx, ws: string) {
   return db
     .selectFrom('points_entries as e')
-    .leftJoin('points_allocations as a', (j) => j.onRef('a.workspace_id', '=', 'e.workspace_id').onRef('a.lot_id', '=', 'e.id'))
-    .select(['e.id', 'e.customer_id', 'e.points', 'e.available_at', 'e.expires_at', sql<number>`COALESCE(SUM(a.points), 0)`.as('consumed')])
+    .leftJoin('points_allocations as a', (j) =>
+      j.onRef('a.workspace_id', '=', 'e.workspace_id').onRef('a.lot_id', '=', 'e.id'),
+    )
+    .select([
+      'e.id',
+      'e.customer_id',
+      'e.points',
+      'e.available_at',
+      'e.expires_at',
+      sql<number>`COALESCE(SUM(a.points), 0)`.as('consumed'),
+    ])
     .where('e.workspace_id', '=', ws)
     .where('e.points', '>', 0)
     .groupBy(['e.id', 'e.customer_id', 'e.points', 'e.available_at', 'e.expires_at']);
@@ -65,7 +110,13 @@ function creditLots(db: Kysely<Database> | Trx, ws: string) {
 
 async function lotsOf(trx: Trx, ws: string, customerId: string): Promise<Lot[]> {
   const rows = await creditLots(trx, ws).where('e.customer_id', '=', customerId).execute();
-  return rows.map((r) => ({ id: r.id, points: r.points, consumed: Number(r.consumed), availableAt: r.available_at!, expiresAt: r.expires_at }));
+  return rows.map((r) => ({
+    id: r.id,
+    points: r.points,
+    consumed: Number(r.consumed),
+    availableAt: r.available_at!,
+    expiresAt: r.expires_at,
+  }));
 }
 
 export interface EntryView {
@@ -81,15 +132,38 @@ export interface EntryView {
   replayed: boolean;
 }
 
-async function existing(trx: Trx, ws: string, key: string, customerId: string, kind: string): Promise<EntryView | null> {
-  const e = await trx.selectFrom('points_entries').selectAll().where('workspace_id', '=', ws).where('idempotency_key', '=', key).executeTakeFirst();
+async function existing(
+  trx: Trx,
+  ws: string,
+  key: string,
+  customerId: string,
+  kind: string,
+): Promise<EntryView | null> {
+  const e = await trx
+    .selectFrom('points_entries')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
   if (!e) return null;
-  if (e.customer_id !== customerId || e.kind !== kind) throw new Conflict(`idempotency key "${key}" was already used for another operation`);
+  if (e.customer_id !== customerId || e.kind !== kind)
+    throw new Conflict(`idempotency key "${key}" was already used for another operation`);
   return view(e, true);
 }
 
 function view(e: Database['points_entries'], replayed = false): EntryView {
-  return { id: e.id, kind: e.kind, points: e.points, source: e.source, reason: e.reason, orderId: e.order_id, availableAt: e.available_at, expiresAt: e.expires_at, createdAt: e.created_at, replayed };
+  return {
+    id: e.id,
+    kind: e.kind,
+    points: e.points,
+    source: e.source,
+    reason: e.reason,
+    orderId: e.order_id,
+    availableAt: e.available_at,
+    expiresAt: e.expires_at,
+    createdAt: e.created_at,
+    replayed,
+  };
 }
 
 export interface CreditInput {
@@ -136,7 +210,22 @@ export async function credit(ctx: AppContext, ws: string, input: CreditInput): P
   return ctx.db.kysely.transaction().execute((trx) => creditIn(ctx, trx, ws, input));
 }
 
-async function writeDebit(trx: Trx, ws: string, customerId: string, kind: string, points: number, allocations: Allocation[], meta: { source: string; reason?: string | null; orderId?: string | null; key: string; by?: string | null; now: string }) {
+async function writeDebit(
+  trx: Trx,
+  ws: string,
+  customerId: string,
+  kind: string,
+  points: number,
+  allocations: Allocation[],
+  meta: {
+    source: string;
+    reason?: string | null;
+    orderId?: string | null;
+    key: string;
+    by?: string | null;
+    now: string;
+  },
+) {
   const e: Database['points_entries'] = {
     workspace_id: ws,
     id: newId(),
@@ -153,7 +242,11 @@ async function writeDebit(trx: Trx, ws: string, customerId: string, kind: string
     created_at: meta.now,
   };
   await trx.insertInto('points_entries').values(e).execute();
-  if (allocations.length) await trx.insertInto('points_allocations').values(allocations.map((a) => ({ workspace_id: ws, debit_id: e.id, lot_id: a.lotId, points: a.points }))).execute();
+  if (allocations.length)
+    await trx
+      .insertInto('points_allocations')
+      .values(allocations.map((a) => ({ workspace_id: ws, debit_id: e.id, lot_id: a.lotId, points: a.points })))
+      .execute();
   return { ...view(e), allocations };
 }
 
@@ -187,17 +280,35 @@ export async function debit(ctx: AppContext, ws: string, input: DebitInput) {
  * the lots it had consumed would have, so that voiding never extends the points' life.
  */
 export async function refundDebitIn(ctx: AppContext, trx: Trx, ws: string, debitId: string, reason: string) {
-  const d = await trx.selectFrom('points_entries').selectAll().where('workspace_id', '=', ws).where('id', '=', debitId).executeTakeFirst();
+  const d = await trx
+    .selectFrom('points_entries')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('id', '=', debitId)
+    .executeTakeFirst();
   if (!d || d.points >= 0) throw new NotFound(`debit ${debitId} not found`);
   const lots = await trx
     .selectFrom('points_allocations as a')
-    .innerJoin('points_entries as e', (j) => j.onRef('e.workspace_id', '=', 'a.workspace_id').onRef('e.id', '=', 'a.lot_id'))
+    .innerJoin('points_entries as e', (j) =>
+      j.onRef('e.workspace_id', '=', 'a.workspace_id').onRef('e.id', '=', 'a.lot_id'),
+    )
     .select(['e.expires_at'])
     .where('a.workspace_id', '=', ws)
     .where('a.debit_id', '=', debitId)
     .execute();
-  const expiries = lots.map((l) => l.expires_at).filter((x): x is string => x !== null).sort();
-  return creditIn(ctx, trx, ws, { customerId: d.customer_id, points: -d.points, kind: 'adjust', source: 'refund', reason, expiresAt: expiries[0] ?? null, key: `refund:${debitId}` });
+  const expiries = lots
+    .map((l) => l.expires_at)
+    .filter((x): x is string => x !== null)
+    .sort();
+  return creditIn(ctx, trx, ws, {
+    customerId: d.customer_id,
+    points: -d.points,
+    kind: 'adjust',
+    source: 'refund',
+    reason,
+    expiresAt: expiries[0] ?? null,
+    key: `refund:${debitId}`,
+  });
 }
 
 /** Writes off every lot whose expiry has passed (the nightly job). Returns the points expired. */
@@ -212,9 +323,16 @@ export async function expireDue(ctx: AppContext, ws: string): Promise<number> {
     total += await ctx.db.kysely.transaction().execute(async (trx) => {
       await lockAccount(trx, ws, customerId, now);
       let n = 0;
-      for (const lot of (await lotsOf(trx, ws, customerId)).filter((l) => l.expiresAt !== null && l.expiresAt <= now && remaining(l) > 0)) {
+      for (const lot of (await lotsOf(trx, ws, customerId)).filter(
+        (l) => l.expiresAt !== null && l.expiresAt <= now && remaining(l) > 0,
+      )) {
         const r = remaining(lot);
-        await writeDebit(trx, ws, customerId, 'expire', r, [{ lotId: lot.id, points: r }], { source: 'expiry', reason: `expired ${lot.expiresAt}`, key: `expire:${lot.id}`, now });
+        await writeDebit(trx, ws, customerId, 'expire', r, [{ lotId: lot.id, points: r }], {
+          source: 'expiry',
+          reason: `expired ${lot.expiresAt}`,
+          key: `expire:${lot.id}`,
+          now,
+        });
         n += r;
       }
       return n;
@@ -230,7 +348,12 @@ export async function expireDue(ctx: AppContext, ws: string): Promise<number> {
  */
 export async function reverseOrder(ctx: AppContext, ws: string, orderId: string): Promise<EntryView | null> {
   return ctx.db.kysely.transaction().execute(async (trx) => {
-    const earn = await trx.selectFrom('points_entries').selectAll().where('workspace_id', '=', ws).where('idempotency_key', '=', `order:${orderId}`).executeTakeFirst();
+    const earn = await trx
+      .selectFrom('points_entries')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .where('idempotency_key', '=', `order:${orderId}`)
+      .executeTakeFirst();
     if (!earn) return null;
     const now = nowIso(ctx);
     await lockAccount(trx, ws, earn.customer_id, now);
@@ -252,8 +375,15 @@ export async function reverseOrder(ctx: AppContext, ws: string, orderId: string)
       left -= take;
     }
     const taken = earn.points - left;
-    const reason = left > 0 ? `refund of order: ${left} points were already spent and could not be taken back` : 'refund of order';
-    return writeDebit(trx, ws, earn.customer_id, 'reverse', taken, allocations, { source: 'refund', reason, orderId, key: `reverse:order:${orderId}`, now });
+    const reason =
+      left > 0 ? `refund of order: ${left} points were already spent and could not be taken back` : 'refund of order';
+    return writeDebit(trx, ws, earn.customer_id, 'reverse', taken, allocations, {
+      source: 'refund',
+      reason,
+      orderId,
+      key: `reverse:order:${orderId}`,
+      now,
+    });
   });
 }
 
@@ -272,17 +402,47 @@ export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ ea
   const page = (after: string) =>
     k
       .selectFrom('orders as o')
-      .innerJoin('stores as st', (j) => j.onRef('st.workspace_id', '=', 'o.workspace_id').onRef('st.id', '=', 'o.store_id'))
-      .leftJoin('points_entries as e', (j) => j.onRef('e.workspace_id', '=', 'o.workspace_id').on('e.idempotency_key', '=', sql<string>`'order:' || o.id`))
-      .leftJoin('points_entries as rv', (j) => j.onRef('rv.workspace_id', '=', 'o.workspace_id').on('rv.idempotency_key', '=', sql<string>`'reverse:order:' || o.id`))
-      .leftJoin('member_tiers as m', (j) => j.onRef('m.workspace_id', '=', 'o.workspace_id').onRef('m.customer_id', '=', 'o.customer_id'))
-      .innerJoin('customers as c', (j) => j.onRef('c.workspace_id', '=', 'o.workspace_id').onRef('c.id', '=', 'o.customer_id'))
-      .select(['o.id', 'o.customer_id', 'o.status', 'o.paid_at', 'o.signed_at', 'o.shipped_at', 'o.paid_fen', 'o.refunded_fen', 'st.platform', 'e.id as earned_id', 'm.tier_key', 'c.birthday'])
+      .innerJoin('stores as st', (j) =>
+        j.onRef('st.workspace_id', '=', 'o.workspace_id').onRef('st.id', '=', 'o.store_id'),
+      )
+      .leftJoin('points_entries as e', (j) =>
+        j.onRef('e.workspace_id', '=', 'o.workspace_id').on('e.idempotency_key', '=', sql<string>`'order:' || o.id`),
+      )
+      .leftJoin('points_entries as rv', (j) =>
+        j
+          .onRef('rv.workspace_id', '=', 'o.workspace_id')
+          .on('rv.idempotency_key', '=', sql<string>`'reverse:order:' || o.id`),
+      )
+      .leftJoin('member_tiers as m', (j) =>
+        j.onRef('m.workspace_id', '=', 'o.workspace_id').onRef('m.customer_id', '=', 'o.customer_id'),
+      )
+      .innerJoin('customers as c', (j) =>
+        j.onRef('c.workspace_id', '=', 'o.workspace_id').onRef('c.id', '=', 'o.customer_id'),
+      )
+      .select([
+        'o.id',
+        'o.customer_id',
+        'o.status',
+        'o.paid_at',
+        'o.signed_at',
+        'o.shipped_at',
+        'o.paid_fen',
+        'o.refunded_fen',
+        'st.platform',
+        'e.id as earned_id',
+        'm.tier_key',
+        'c.birthday',
+      ])
       .where('o.workspace_id', '=', ws)
       .where('o.customer_id', 'is not', null)
       .where('o.paid_at', 'is not', null)
       .where('o.id', '>', after)
-      .where((eb) => eb.or([eb.and([eb('e.id', 'is', null), orderCountsAsPurchase]), eb.and([eb('e.id', 'is not', null), eb('rv.id', 'is', null), eb.not(orderCountsAsPurchase)])]))
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('e.id', 'is', null), orderCountsAsPurchase]),
+          eb.and([eb('e.id', 'is not', null), eb('rv.id', 'is', null), eb.not(orderCountsAsPurchase)]),
+        ]),
+      )
       .orderBy('o.id')
       .limit(5000)
       .execute();
@@ -292,7 +452,12 @@ export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ ea
   for (;;) {
     const candidates = await page(after);
     for (const o of candidates) {
-      const counts = countsAsPurchase({ status: o.status as OrderStatus, paidAt: o.paid_at, paidFen: o.paid_fen, refundedFen: o.refunded_fen });
+      const counts = countsAsPurchase({
+        status: o.status as OrderStatus,
+        paidAt: o.paid_at,
+        paidFen: o.paid_fen,
+        refundedFen: o.refunded_fen,
+      });
       if (!o.earned_id && counts && ['signed', 'completed', 'shipped', 'paid'].includes(o.status)) {
         const rate = (o.tier_key ? settings.perYuanByTier[o.tier_key] : undefined) ?? settings.perYuan;
         const tierBenefit = tiers.tiers.find((t) => t.key === o.tier_key)?.benefits.birthdayPointsMultiplier ?? 1;
@@ -303,7 +468,16 @@ export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ ea
         // Until delivery is known, the window counts from payment plus a typical 10 days of shipping.
         const base = o.signed_at ? Date.parse(o.signed_at) : Date.parse(o.paid_at!) + 10 * 86_400_000;
         const reason = times > 1 ? `order ${o.id} (birthday month ×${times})` : `order ${o.id}`;
-        await credit(ctx, ws, { customerId: o.customer_id!, points: pts, kind: 'earn', source: 'order', orderId: o.id, availableAt: new Date(base + days * 86_400_000).toISOString(), key: `order:${o.id}`, reason });
+        await credit(ctx, ws, {
+          customerId: o.customer_id!,
+          points: pts,
+          kind: 'earn',
+          source: 'order',
+          orderId: o.id,
+          availableAt: new Date(base + days * 86_400_000).toISOString(),
+          key: `order:${o.id}`,
+          reason,
+        });
         earned += pts;
       } else if (o.earned_id && !counts) {
         const r = await reverseOrder(ctx, ws, o.id);
@@ -321,8 +495,22 @@ export async function pointsOf(ctx: AppContext, ws: string, customerId: string) 
   const now = nowIso(ctx);
   return k.transaction().execute(async (trx) => {
     const lots = await lotsOf(trx, ws, customerId);
-    const debits = await trx.selectFrom('points_entries').select(['kind', 'points']).where('workspace_id', '=', ws).where('customer_id', '=', customerId).where('points', '<', 0).execute();
-    const entries = await trx.selectFrom('points_entries').selectAll().where('workspace_id', '=', ws).where('customer_id', '=', customerId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(200).execute();
+    const debits = await trx
+      .selectFrom('points_entries')
+      .select(['kind', 'points'])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', '=', customerId)
+      .where('points', '<', 0)
+      .execute();
+    const entries = await trx
+      .selectFrom('points_entries')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .where('customer_id', '=', customerId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(200)
+      .execute();
     return { summary: summarize(lots, debits, now), entries: entries.map((e) => view(e)) };
   });
 }
@@ -340,18 +528,22 @@ export async function liability(ctx: AppContext, ws: string) {
     const left = r.points - Number(r.consumed);
     if (left <= 0) continue;
     // Bucketed by the last moment they can be spent: points expiring at 00:00 on 1 January count in December.
-    const month = r.expires_at ? localDate(new Date(Date.parse(r.expires_at) - 1).toISOString(), tz).slice(0, 7) : 'never';
+    const month = r.expires_at
+      ? localDate(new Date(Date.parse(r.expires_at) - 1).toISOString(), tz).slice(0, 7)
+      : 'never';
     const m = months.get(month) ?? { pending: 0, spendable: 0 };
     if (r.available_at! > now) m.pending += left;
     else m.spendable += left;
     months.set(month, m);
   }
-  const items = [...months].sort(([a], [b]) => (a === 'never' ? 1 : b === 'never' ? -1 : a < b ? -1 : 1)).map(([expiresIn, m]) => ({
-    expiresIn,
-    pending: m.pending,
-    spendable: m.spendable,
-    valueFen: Math.round((m.pending + m.spendable) * settings.pointValueFen),
-  }));
+  const items = [...months]
+    .sort(([a], [b]) => (a === 'never' ? 1 : b === 'never' ? -1 : a < b ? -1 : 1))
+    .map(([expiresIn, m]) => ({
+      expiresIn,
+      pending: m.pending,
+      spendable: m.spendable,
+      valueFen: Math.round((m.pending + m.spendable) * settings.pointValueFen),
+    }));
   const total = items.reduce((s, i) => s + i.pending + i.spendable, 0);
   return { items, totalPoints: total, totalValueFen: Math.round(total * settings.pointValueFen) };
 }

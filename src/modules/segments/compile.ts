@@ -28,7 +28,9 @@ type EB = ExpressionBuilder<DB, 'c' | 's'>;
 export function segmentSource(db: Db, workspaceId: string) {
   return db.kysely
     .selectFrom('customers as c')
-    .leftJoin('customer_stats as s', (j) => j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'))
+    .leftJoin('customer_stats as s', (j) =>
+      j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'),
+    )
     .where('c.workspace_id', '=', workspaceId);
 }
 
@@ -61,7 +63,14 @@ const COLUMN: Record<string, string> = {
 
 const RFM_COLUMN: Record<string, string> = { rfm_class: 'rfm_class', value_tier: 'value_tier', lifecycle: 'lifecycle' };
 
-const CMP: Record<string, '=' | '<>' | '>' | '>=' | '<' | '<='> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+const CMP: Record<string, '=' | '<>' | '>' | '>=' | '<' | '<='> = {
+  eq: '=',
+  neq: '<>',
+  gt: '>',
+  gte: '>=',
+  lt: '<',
+  lte: '<=',
+};
 
 function isoShift(asOf: Date, days: number): string {
   return new Date(asOf.getTime() - days * DAY_MS).toISOString();
@@ -245,7 +254,8 @@ function cityTierCondition(eb: EB, op: string, value: Value): Expression<SqlBool
     tier === '三线及以下'
       ? eb.and([eb('c.city', 'is not', null), eb('c.city', 'not in', listed)])
       : eb('c.city', 'in', citiesOfTier(tier as '一线'));
-  const tiers = op === 'in' || op === 'not_in' ? (value as string[]) : op === 'eq' || op === 'neq' ? [value as string] : [];
+  const tiers =
+    op === 'in' || op === 'not_in' ? (value as string[]) : op === 'eq' || op === 'neq' ? [value as string] : [];
   if (op === 'is_empty') return eb('c.city', 'is', null);
   if (op === 'is_not_empty') return eb('c.city', 'is not', null);
   const any = eb.or(tiers.map(one));
@@ -255,7 +265,7 @@ function cityTierCondition(eb: EB, op: string, value: Value): Expression<SqlBool
 function ageBand(eb: EB, op: string, value: Value, cc: CompileContext): Expression<SqlBool> {
   // Birthdays are YYYY-MM-DD text: an age band is a birthday range relative to today.
   const band = (b: string): Expression<SqlBool> => {
-    const [lo, hi] = b === '<18' ? [0, 17] : b === '50+' ? [50, 200] : b.split('-').map(Number) as [number, number];
+    const [lo, hi] = b === '<18' ? [0, 17] : b === '50+' ? [50, 200] : (b.split('-').map(Number) as [number, number]);
     return eb.and([eb('c.birthday', '>', yearsAgo(cc, hi + 1)), eb('c.birthday', '<=', yearsAgo(cc, lo))]);
   };
   if (op === 'is_empty') return eb('c.birthday', 'is', null);
@@ -268,7 +278,8 @@ function ageBand(eb: EB, op: string, value: Value, cc: CompileContext): Expressi
 
 function setCondition(field: 'tags' | 'groups', op: string, names: string[]): Expression<SqlBool> {
   // Table names come from this fixed pair, never from the rule.
-  const [link, named, key] = field === 'tags' ? ['customer_tags', 'tags', 'tag_id'] : ['customer_groups', 'groups', 'group_id'];
+  const [link, named, key] =
+    field === 'tags' ? ['customer_tags', 'tags', 'tag_id'] : ['customer_groups', 'groups', 'group_id'];
   const from = sql`FROM ${sql.table(link)} m JOIN ${sql.table(named)} n ON n.workspace_id = m.workspace_id AND n.id = m.${sql.ref(key)}
     WHERE m.workspace_id = c.workspace_id AND m.customer_id = c.id AND n.name IN (${sql.join(names)})`;
   if (op === 'has_any') return sql<SqlBool>`EXISTS (SELECT 1 ${from})`;
@@ -280,7 +291,11 @@ function orderFacts(eb: EB, op: string, count: number | null, w: OrderWhere, cc:
   const needsItems = Boolean(w.category || w.titleContains);
   let q = eb
     .selectFrom('orders as o')
-    .$if(needsItems, (qb) => qb.innerJoin('order_items as i', (j) => j.onRef('i.workspace_id', '=', 'o.workspace_id').onRef('i.order_id', '=', 'o.id')))
+    .$if(needsItems, (qb) =>
+      qb.innerJoin('order_items as i', (j) =>
+        j.onRef('i.workspace_id', '=', 'o.workspace_id').onRef('i.order_id', '=', 'o.id'),
+      ),
+    )
     .whereRef('o.workspace_id', '=', 'c.workspace_id')
     .whereRef('o.customer_id', '=', 'c.id');
   if (w.paid !== false) {
@@ -291,13 +306,18 @@ function orderFacts(eb: EB, op: string, count: number | null, w: OrderWhere, cc:
   // SQLite would rather walk orders_activity_idx (every order of the campaign, for every customer)
   // than this customer's orders; a unary + keeps the activity test off the index. PostgreSQL plans
   // it well as it is (and has no unary + on text).
-  if (w.activity) q = cc.dialect === 'sqlite' ? q.where(sql<SqlBool>`+o.activity IN (${sql.join(w.activity)})`) : q.where('o.activity', 'in', w.activity);
+  if (w.activity)
+    q =
+      cc.dialect === 'sqlite'
+        ? q.where(sql<SqlBool>`+o.activity IN (${sql.join(w.activity)})`)
+        : q.where('o.activity', 'in', w.activity);
   if (w.source) q = q.where('o.source', 'in', w.source);
   if (w.storeId) q = q.where('o.store_id', '=', w.storeId);
   if (w.status) q = q.where('o.status', 'in', w.status);
   // Lines joined in: "bought category X" is one order with such a line.
   if (w.category) q = q.where(sql.ref('i.category'), 'in', w.category);
-  if (w.titleContains) q = q.where(sql<SqlBool>`lower(i.title) LIKE ${likeContains(w.titleContains.toLowerCase())} ESCAPE '\\'`);
+  if (w.titleContains)
+    q = q.where(sql<SqlBool>`lower(i.title) LIKE ${likeContains(w.titleContains.toLowerCase())} ESCAPE '\\'`);
   if (op === 'exists') return eb.exists(q.select(sql.lit(1).as('one')));
   if (op === 'not_exists') return eb.not(eb.exists(q.select(sql.lit(1).as('one'))));
   const n = q.select(sql<number>`COUNT(DISTINCT o.id)`.as('n'));

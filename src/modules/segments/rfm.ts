@@ -17,10 +17,15 @@ function epoch(db: Db, e: ReturnType<typeof sql>) {
   return db.dialect === 'postgres' ? sql`EXTRACT(EPOCH FROM ${e})` : sql`((julianday(${e}) - 2440587.5) * 86400.0)`;
 }
 
-const score = (pr: ReturnType<typeof sql>) => sql`CASE WHEN ${pr} >= 0.8 THEN 5 WHEN ${pr} >= 0.6 THEN 4 WHEN ${pr} >= 0.4 THEN 3 WHEN ${pr} >= 0.2 THEN 2 ELSE 1 END`;
+const score = (pr: ReturnType<typeof sql>) =>
+  sql`CASE WHEN ${pr} >= 0.8 THEN 5 WHEN ${pr} >= 0.6 THEN 4 WHEN ${pr} >= 0.4 THEN 3 WHEN ${pr} >= 0.2 THEN 2 ELSE 1 END`;
 
 /** Every customer's RFM scores, class, value tier and lifecycle stage, in one SQL pass. */
-export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOf: string = ctx.now().toISOString()): Promise<number> {
+export async function recomputeRfm(
+  ctx: AppContext,
+  workspaceId: string,
+  asOf: string = ctx.now().toISOString(),
+): Promise<number> {
   const db = ctx.db;
   const s = await getRfmSettings(ctx, workspaceId);
   const asOfTs = db.dialect === 'postgres' ? sql`${asOf}::timestamptz` : sql`${asOf}`;
@@ -31,7 +36,8 @@ export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOf: s
   );
   // Fixed thresholds (settings) or quintiles (percent rank among buyers).
   const t = s.scoring === 'thresholds' ? s.thresholds! : null;
-  const up = (col: ReturnType<typeof sql>, b: number[]) => sql`CASE WHEN ${col} >= ${b[3]!} THEN 5 WHEN ${col} >= ${b[2]!} THEN 4 WHEN ${col} >= ${b[1]!} THEN 3 WHEN ${col} >= ${b[0]!} THEN 2 ELSE 1 END`;
+  const up = (col: ReturnType<typeof sql>, b: number[]) =>
+    sql`CASE WHEN ${col} >= ${b[3]!} THEN 5 WHEN ${col} >= ${b[2]!} THEN 4 WHEN ${col} >= ${b[1]!} THEN 3 WHEN ${col} >= ${b[0]!} THEN 2 ELSE 1 END`;
   const rScore = t
     ? sql`CASE WHEN b.recency_days <= ${t.recencyDays[0]!} THEN 5 WHEN b.recency_days <= ${t.recencyDays[1]!} THEN 4 WHEN b.recency_days <= ${t.recencyDays[2]!} THEN 3 WHEN b.recency_days <= ${t.recencyDays[3]!} THEN 2 ELSE 1 END`
     : score(sql`b.pr_r`);
@@ -85,8 +91,15 @@ export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOf: s
 export async function rfmMatrix(ctx: AppContext, workspaceId: string) {
   return ctx.db.kysely
     .selectFrom('customer_rfm as r')
-    .innerJoin('customer_stats as s', (j) => j.onRef('s.workspace_id', '=', 'r.workspace_id').onRef('s.customer_id', '=', 'r.customer_id'))
-    .select((eb) => ['r.r_score', 'r.f_score', eb.fn.countAll<number>().as('customers'), eb.fn.sum<number>('s.total_spent_fen').as('spent_fen')])
+    .innerJoin('customer_stats as s', (j) =>
+      j.onRef('s.workspace_id', '=', 'r.workspace_id').onRef('s.customer_id', '=', 'r.customer_id'),
+    )
+    .select((eb) => [
+      'r.r_score',
+      'r.f_score',
+      eb.fn.countAll<number>().as('customers'),
+      eb.fn.sum<number>('s.total_spent_fen').as('spent_fen'),
+    ])
     .where('r.workspace_id', '=', workspaceId)
     .where('r.r_score', '>', 0)
     .groupBy(['r.r_score', 'r.f_score'])
@@ -99,8 +112,14 @@ export async function rfmMatrix(ctx: AppContext, workspaceId: string) {
 export async function rfmSummary(ctx: AppContext, workspaceId: string, by: 'rfm_class' | 'value_tier' | 'lifecycle') {
   return ctx.db.kysely
     .selectFrom('customer_rfm as r')
-    .leftJoin('customer_stats as s', (j) => j.onRef('s.workspace_id', '=', 'r.workspace_id').onRef('s.customer_id', '=', 'r.customer_id'))
-    .select((eb) => [eb.ref(`r.${by}`).as('key'), eb.fn.countAll<number>().as('customers'), eb.fn.sum<number>('s.total_spent_fen').as('spent_fen')])
+    .leftJoin('customer_stats as s', (j) =>
+      j.onRef('s.workspace_id', '=', 'r.workspace_id').onRef('s.customer_id', '=', 'r.customer_id'),
+    )
+    .select((eb) => [
+      eb.ref(`r.${by}`).as('key'),
+      eb.fn.countAll<number>().as('customers'),
+      eb.fn.sum<number>('s.total_spent_fen').as('spent_fen'),
+    ])
     .where('r.workspace_id', '=', workspaceId)
     .groupBy(`r.${by}`)
     .orderBy(`r.${by}`)

@@ -4,7 +4,20 @@ import { FIELDS, OPERATORS } from '../../core/segments/fields.js';
 import { rfmSettings } from '../../core/segments/rfm.js';
 import { idParams, principalOf, type ModuleRoutes } from '../http.js';
 import { getRfmSettings, recomputeRfm, rfmMatrix, rfmSummary, setRfmSettings } from './rfm.js';
-import { countRule, deleteSegment, getSegment, listSegments, ruleCsv, ruleMembers, ruleXlsx, saveSegment, snapshotMembers, snapshotSegment, tagRule, untagRule } from './service.js';
+import {
+  countRule,
+  deleteSegment,
+  getSegment,
+  listSegments,
+  ruleCsv,
+  ruleMembers,
+  ruleXlsx,
+  saveSegment,
+  snapshotMembers,
+  snapshotSegment,
+  tagRule,
+  untagRule,
+} from './service.js';
 
 const ruleBody = z.object({ rule: z.unknown().describe('segment rule JSON (see README: Segments)') });
 const memberOutput = z.object({
@@ -28,72 +41,174 @@ const segmentOutput = z.object({
   createdAt: z.string().nullable(),
   updatedAt: z.string().nullable(),
 });
-const segmentInput = z.object({ name: z.string(), description: z.string().max(500).nullable().optional(), rule: z.unknown() });
-const pageQuery = z.object({ cursor: z.string().optional(), limit: z.coerce.number().int().min(1).max(200).default(20) });
+const segmentInput = z.object({
+  name: z.string(),
+  description: z.string().max(500).nullable().optional(),
+  rule: z.unknown(),
+});
+const pageQuery = z.object({
+  cursor: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+});
 
 export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   const tags = ['segments'];
   app.post(
     '/segments/evaluate',
-    { schema: { tags, summary: 'Count a rule and preview its first customers', body: ruleBody.extend({ limit: z.number().int().min(0).max(200).default(20) }), response: { 200: z.object({ count: z.number(), preview: z.array(memberOutput) }) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Count a rule and preview its first customers',
+        body: ruleBody.extend({ limit: z.number().int().min(0).max(200).default(20) }),
+        response: { 200: z.object({ count: z.number(), preview: z.array(memberOutput) }) },
+      },
+    },
     async (req) => {
       const p = principalOf(req);
       const count = await countRule(ctx, p.workspaceId, req.body.rule);
-      const preview = req.body.limit > 0 ? (await ruleMembers(ctx, p.workspaceId, req.body.rule, { limit: req.body.limit, role: p.role })).items : [];
+      const preview =
+        req.body.limit > 0
+          ? (await ruleMembers(ctx, p.workspaceId, req.body.rule, { limit: req.body.limit, role: p.role })).items
+          : [];
       return { count, preview };
     },
   );
-  app.get('/segments/fields', { schema: { tags, summary: 'The fields a rule can test, their types, allowed values and operators (for rule builders)' } }, async () => ({
-    fields: Object.entries(FIELDS).map(([name, def]) => ({ name, type: def.type, values: 'values' in def ? [...def.values] : undefined, operators: [...OPERATORS[def.type]] })),
-  }));
-  app.get('/segments', { schema: { tags, summary: 'System and saved segments', response: { 200: z.object({ items: z.array(segmentOutput) }) } } }, async (req) => ({
-    items: await listSegments(ctx, principalOf(req).workspaceId),
-  }));
-  app.post('/segments', { schema: { tags, summary: 'Save a segment', body: segmentInput, response: { 201: segmentOutput } } }, async (req, reply) => {
-    reply.code(201);
-    return saveSegment(ctx, principalOf(req).workspaceId, { name: req.body.name, description: req.body.description, rule: req.body.rule });
-  });
-  app.get('/segments/:id', { schema: { tags, summary: 'A segment with its live count', params: idParams, response: { 200: segmentOutput.extend({ count: z.number() }) } } }, async (req) => {
-    const p = principalOf(req);
-    const s = await getSegment(ctx, p.workspaceId, req.params.id);
-    return { ...s, count: await countRule(ctx, p.workspaceId, s.rule) };
-  });
-  app.put('/segments/:id', { schema: { tags, summary: 'Change a saved segment', params: idParams, body: segmentInput, response: { 200: segmentOutput } } }, async (req) =>
-    saveSegment(ctx, principalOf(req).workspaceId, { name: req.body.name, description: req.body.description, rule: req.body.rule }, req.params.id),
-  );
-  app.delete('/segments/:id', { schema: { tags, summary: 'Delete a saved segment', params: idParams } }, async (req, reply) => {
-    await deleteSegment(ctx, principalOf(req).workspaceId, req.params.id);
-    return reply.code(204).send();
-  });
   app.get(
-    '/segments/:id/customers',
-    { schema: { tags, summary: 'Customers of a segment (keyset pages)', params: idParams, querystring: pageQuery, response: { 200: z.object({ items: z.array(memberOutput), nextCursor: z.string().nullable() }) } } },
+    '/segments/fields',
+    {
+      schema: {
+        tags,
+        summary: 'The fields a rule can test, their types, allowed values and operators (for rule builders)',
+      },
+    },
+    async () => ({
+      fields: Object.entries(FIELDS).map(([name, def]) => ({
+        name,
+        type: def.type,
+        values: 'values' in def ? [...def.values] : undefined,
+        operators: [...OPERATORS[def.type]],
+      })),
+    }),
+  );
+  app.get(
+    '/segments',
+    {
+      schema: {
+        tags,
+        summary: 'System and saved segments',
+        response: { 200: z.object({ items: z.array(segmentOutput) }) },
+      },
+    },
+    async (req) => ({
+      items: await listSegments(ctx, principalOf(req).workspaceId),
+    }),
+  );
+  app.post(
+    '/segments',
+    { schema: { tags, summary: 'Save a segment', body: segmentInput, response: { 201: segmentOutput } } },
+    async (req, reply) => {
+      reply.code(201);
+      return saveSegment(ctx, principalOf(req).workspaceId, {
+        name: req.body.name,
+        description: req.body.description,
+        rule: req.body.rule,
+      });
+    },
+  );
+  app.get(
+    '/segments/:id',
+    {
+      schema: {
+        tags,
+        summary: 'A segment with its live count',
+        params: idParams,
+        response: { 200: segmentOutput.extend({ count: z.number() }) },
+      },
+    },
     async (req) => {
       const p = principalOf(req);
       const s = await getSegment(ctx, p.workspaceId, req.params.id);
-      return ruleMembers(ctx, p.workspaceId, s.rule, { limit: req.query.limit, cursor: req.query.cursor, role: p.role });
+      return { ...s, count: await countRule(ctx, p.workspaceId, s.rule) };
     },
   );
-  app.get('/segments/:id/export.csv', { schema: { tags, summary: 'All customers of a segment as CSV (UTF-8 with BOM)', params: idParams } }, async (req, reply) => {
-    const p = principalOf(req);
-    const s = await getSegment(ctx, p.workspaceId, req.params.id);
-    await countRule(ctx, p.workspaceId, s.rule);
-    return reply
-      .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="segment-${encodeURIComponent(s.id)}.csv"`)
-      .send(Readable.from(ruleCsv(ctx, p.workspaceId, s.rule, p.role)));
-  });
-  app.get('/segments/:id/export.xlsx', { schema: { tags, summary: 'All customers of a segment as an Excel workbook', params: idParams } }, async (req, reply) => {
-    const p = principalOf(req);
-    const s = await getSegment(ctx, p.workspaceId, req.params.id);
-    await countRule(ctx, p.workspaceId, s.rule);
-    const out = new PassThrough();
-    void ruleXlsx(ctx, p.workspaceId, s.rule, p.role, out, s.name).catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))));
-    return reply
-      .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-      .header('content-disposition', `attachment; filename="segment-${encodeURIComponent(s.id)}.xlsx"`)
-      .send(out);
-  });
+  app.put(
+    '/segments/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change a saved segment',
+        params: idParams,
+        body: segmentInput,
+        response: { 200: segmentOutput },
+      },
+    },
+    async (req) =>
+      saveSegment(
+        ctx,
+        principalOf(req).workspaceId,
+        { name: req.body.name, description: req.body.description, rule: req.body.rule },
+        req.params.id,
+      ),
+  );
+  app.delete(
+    '/segments/:id',
+    { schema: { tags, summary: 'Delete a saved segment', params: idParams } },
+    async (req, reply) => {
+      await deleteSegment(ctx, principalOf(req).workspaceId, req.params.id);
+      return reply.code(204).send();
+    },
+  );
+  app.get(
+    '/segments/:id/customers',
+    {
+      schema: {
+        tags,
+        summary: 'Customers of a segment (keyset pages)',
+        params: idParams,
+        querystring: pageQuery,
+        response: { 200: z.object({ items: z.array(memberOutput), nextCursor: z.string().nullable() }) },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const s = await getSegment(ctx, p.workspaceId, req.params.id);
+      return ruleMembers(ctx, p.workspaceId, s.rule, {
+        limit: req.query.limit,
+        cursor: req.query.cursor,
+        role: p.role,
+      });
+    },
+  );
+  app.get(
+    '/segments/:id/export.csv',
+    { schema: { tags, summary: 'All customers of a segment as CSV (UTF-8 with BOM)', params: idParams } },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const s = await getSegment(ctx, p.workspaceId, req.params.id);
+      await countRule(ctx, p.workspaceId, s.rule);
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="segment-${encodeURIComponent(s.id)}.csv"`)
+        .send(Readable.from(ruleCsv(ctx, p.workspaceId, s.rule, p.role)));
+    },
+  );
+  app.get(
+    '/segments/:id/export.xlsx',
+    { schema: { tags, summary: 'All customers of a segment as an Excel workbook', params: idParams } },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const s = await getSegment(ctx, p.workspaceId, req.params.id);
+      await countRule(ctx, p.workspaceId, s.rule);
+      const out = new PassThrough();
+      void ruleXlsx(ctx, p.workspaceId, s.rule, p.role, out, s.name).catch((e: unknown) =>
+        out.destroy(e instanceof Error ? e : new Error(String(e))),
+      );
+      return reply
+        .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-disposition', `attachment; filename="segment-${encodeURIComponent(s.id)}.xlsx"`)
+        .send(out);
+    },
+  );
   app.post(
     '/segments/:id/snapshot',
     {
@@ -102,7 +217,16 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
         summary: 'Freeze the current members (what a campaign is sent to)',
         params: idParams,
         body: z.object({ purpose: z.string().max(200).nullable().default(null) }),
-        response: { 201: z.object({ id: z.string(), segmentId: z.string(), segmentName: z.string(), customers: z.number(), purpose: z.string().nullable(), createdAt: z.string() }) },
+        response: {
+          201: z.object({
+            id: z.string(),
+            segmentId: z.string(),
+            segmentName: z.string(),
+            customers: z.number(),
+            purpose: z.string().nullable(),
+            createdAt: z.string(),
+          }),
+        },
       },
     },
     async (req, reply) => {
@@ -112,12 +236,27 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   );
   app.get(
     '/segment-snapshots/:id',
-    { schema: { tags, summary: 'The customer ids frozen in a snapshot', params: idParams, response: { 200: z.object({ customerIds: z.array(z.string()) }) } } },
+    {
+      schema: {
+        tags,
+        summary: 'The customer ids frozen in a snapshot',
+        params: idParams,
+        response: { 200: z.object({ customerIds: z.array(z.string()) }) },
+      },
+    },
     async (req) => ({ customerIds: await snapshotMembers(ctx, principalOf(req).workspaceId, req.params.id) }),
   );
   app.post(
     '/segments/:id/tag',
-    { schema: { tags, summary: 'Add a tag to every customer of a segment', params: idParams, body: z.object({ tag: z.string().trim().min(1).max(40) }), response: { 200: z.object({ tagged: z.number() }) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Add a tag to every customer of a segment',
+        params: idParams,
+        body: z.object({ tag: z.string().trim().min(1).max(40) }),
+        response: { 200: z.object({ tagged: z.number() }) },
+      },
+    },
     async (req) => {
       const p = principalOf(req);
       const s = await getSegment(ctx, p.workspaceId, req.params.id);
@@ -127,7 +266,15 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
 
   app.post(
     '/segments/:id/untag',
-    { schema: { tags, summary: 'Remove a tag from every customer of a segment', params: idParams, body: z.object({ tag: z.string().trim().min(1).max(40) }), response: { 200: z.object({ untagged: z.number() }) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Remove a tag from every customer of a segment',
+        params: idParams,
+        body: z.object({ tag: z.string().trim().min(1).max(40) }),
+        response: { 200: z.object({ untagged: z.number() }) },
+      },
+    },
     async (req) => {
       const p = principalOf(req);
       const s = await getSegment(ctx, p.workspaceId, req.params.id);
@@ -139,10 +286,21 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   const cell = z.object({ key: z.string().nullable(), customers: z.number(), spentFen: z.number() });
   app.get(
     '/rfm/summary',
-    { schema: { tags: rfmTags, summary: 'Customers and spend per RFM class, value tier and lifecycle stage', response: { 200: z.object({ rfmClass: z.array(cell), valueTier: z.array(cell), lifecycle: z.array(cell) }) } } },
+    {
+      schema: {
+        tags: rfmTags,
+        summary: 'Customers and spend per RFM class, value tier and lifecycle stage',
+        response: { 200: z.object({ rfmClass: z.array(cell), valueTier: z.array(cell), lifecycle: z.array(cell) }) },
+      },
+    },
     async (req) => {
       const ws = principalOf(req).workspaceId;
-      const shape = (rows: { key: unknown; customers: number; spent_fen: number | null }[]) => rows.map((r) => ({ key: r.key === null ? null : String(r.key), customers: Number(r.customers), spentFen: Number(r.spent_fen ?? 0) }));
+      const shape = (rows: { key: unknown; customers: number; spent_fen: number | null }[]) =>
+        rows.map((r) => ({
+          key: r.key === null ? null : String(r.key),
+          customers: Number(r.customers),
+          spentFen: Number(r.spent_fen ?? 0),
+        }));
       return {
         rfmClass: shape(await rfmSummary(ctx, ws, 'rfm_class')),
         valueTier: shape(await rfmSummary(ctx, ws, 'value_tier')),
@@ -152,16 +310,54 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   );
   app.get(
     '/rfm/matrix',
-    { schema: { tags: rfmTags, summary: 'Customers and spend per R × F score cell (1–5)', response: { 200: z.object({ cells: z.array(z.object({ r: z.number(), f: z.number(), customers: z.number(), spentFen: z.number() })) }) } } },
+    {
+      schema: {
+        tags: rfmTags,
+        summary: 'Customers and spend per R × F score cell (1–5)',
+        response: {
+          200: z.object({
+            cells: z.array(z.object({ r: z.number(), f: z.number(), customers: z.number(), spentFen: z.number() })),
+          }),
+        },
+      },
+    },
     async (req) => ({
-      cells: (await rfmMatrix(ctx, principalOf(req).workspaceId)).map((c) => ({ r: c.r_score, f: c.f_score, customers: Number(c.customers), spentFen: Number(c.spent_fen ?? 0) })),
+      cells: (await rfmMatrix(ctx, principalOf(req).workspaceId)).map((c) => ({
+        r: c.r_score,
+        f: c.f_score,
+        customers: Number(c.customers),
+        spentFen: Number(c.spent_fen ?? 0),
+      })),
     }),
   );
-  app.post('/rfm/recompute', { schema: { tags: rfmTags, summary: 'Recompute RFM and lifecycle now', response: { 200: z.object({ customers: z.number() }) } } }, async (req) => ({
-    customers: await recomputeRfm(ctx, principalOf(req).workspaceId),
-  }));
-  app.get('/rfm/settings', { schema: { tags: rfmTags, summary: 'Lifecycle and value-tier thresholds', response: { 200: rfmSettings } } }, async (req) => getRfmSettings(ctx, principalOf(req).workspaceId));
-  app.put('/rfm/settings', { schema: { tags: rfmTags, summary: 'Change the thresholds (recompute to apply)', body: rfmSettings, response: { 200: rfmSettings } } }, async (req) =>
-    setRfmSettings(ctx, principalOf(req).workspaceId, req.body),
+  app.post(
+    '/rfm/recompute',
+    {
+      schema: {
+        tags: rfmTags,
+        summary: 'Recompute RFM and lifecycle now',
+        response: { 200: z.object({ customers: z.number() }) },
+      },
+    },
+    async (req) => ({
+      customers: await recomputeRfm(ctx, principalOf(req).workspaceId),
+    }),
+  );
+  app.get(
+    '/rfm/settings',
+    { schema: { tags: rfmTags, summary: 'Lifecycle and value-tier thresholds', response: { 200: rfmSettings } } },
+    async (req) => getRfmSettings(ctx, principalOf(req).workspaceId),
+  );
+  app.put(
+    '/rfm/settings',
+    {
+      schema: {
+        tags: rfmTags,
+        summary: 'Change the thresholds (recompute to apply)',
+        body: rfmSettings,
+        response: { 200: rfmSettings },
+      },
+    },
+    async (req) => setRfmSettings(ctx, principalOf(req).workspaceId, req.body),
   );
 };

@@ -17,7 +17,12 @@ import { ensureTags } from '../tags/service.js';
 import { compileRule, segmentSource, type CompileContext } from './compile.js';
 
 async function compileContext(ctx: AppContext, workspaceId: string): Promise<CompileContext> {
-  return { workspaceId, asOf: ctx.now(), timeZone: await workspaceTimezone(ctx.db.kysely, workspaceId), dialect: ctx.db.dialect };
+  return {
+    workspaceId,
+    asOf: ctx.now(),
+    timeZone: await workspaceTimezone(ctx.db.kysely, workspaceId),
+    dialect: ctx.db.dialect,
+  };
 }
 
 /** The customers a rule selects, as one query (count it, page it, or feed it to an INSERT). */
@@ -46,7 +51,12 @@ export interface SegmentMember {
 }
 
 /** A page of the customers a rule selects, newest customers first. */
-export async function ruleMembers(ctx: AppContext, workspaceId: string, input: unknown, opts: { limit: number; cursor?: string; role: string }) {
+export async function ruleMembers(
+  ctx: AppContext,
+  workspaceId: string,
+  input: unknown,
+  opts: { limit: number; cursor?: string; role: string },
+) {
   const q = await ruleQuery(ctx, workspaceId, parseRule(input));
   let page = q.select([
     'c.id',
@@ -59,14 +69,21 @@ export async function ruleMembers(ctx: AppContext, workspaceId: string, input: u
     's.last_paid_at',
   ]);
   if (opts.cursor) page = page.where('c.id', '<', decodeCursor(opts.cursor).id);
-  const rows = await page.orderBy('c.id', 'desc').limit(opts.limit + 1).execute();
+  const rows = await page
+    .orderBy('c.id', 'desc')
+    .limit(opts.limit + 1)
+    .execute();
   const rfm = new Map<string, { rfm_class: string; lifecycle: string }>();
   if (rows.length > 0) {
     const found = await ctx.db.kysely
       .selectFrom('customer_rfm')
       .select(['customer_id', 'rfm_class', 'lifecycle'])
       .where('workspace_id', '=', workspaceId)
-      .where('customer_id', 'in', rows.map((r) => r.id))
+      .where(
+        'customer_id',
+        'in',
+        rows.map((r) => r.id),
+      )
       .execute();
     for (const f of found) rfm.set(f.customer_id, f);
   }
@@ -86,21 +103,53 @@ export async function ruleMembers(ctx: AppContext, workspaceId: string, input: u
   return { items, nextCursor: rows.length > opts.limit && last ? encodeCursor(null, last.id) : null };
 }
 
-export const EXPORT_COLUMNS = ['客户ID', '客户', '手机', '省份', '城市', '成交订单', '累计消费(元)', '最近购买日期', 'RFM 分类', '生命周期'];
+export const EXPORT_COLUMNS = [
+  '客户ID',
+  '客户',
+  '手机',
+  '省份',
+  '城市',
+  '成交订单',
+  '累计消费(元)',
+  '最近购买日期',
+  'RFM 分类',
+  '生命周期',
+];
 
 /** All members as export rows (the columns above), page by page, phones masked by role. */
-export async function* ruleExportRows(ctx: AppContext, workspaceId: string, input: unknown, role: string): AsyncGenerator<(string | number | null)[][]> {
+export async function* ruleExportRows(
+  ctx: AppContext,
+  workspaceId: string,
+  input: unknown,
+  role: string,
+): AsyncGenerator<(string | number | null)[][]> {
   const cc = await compileContext(ctx, workspaceId);
   let cursor: string | undefined;
   do {
     const page = await ruleMembers(ctx, workspaceId, input, { limit: 2000, cursor, role });
-    yield page.items.map((m) => [m.id, m.name, m.phone, m.province, m.city, m.paidOrders, Number((m.totalSpentFen / 100).toFixed(2)), m.lastPaidAt ? localDate(m.lastPaidAt, cc.timeZone) : null, m.rfmClass, m.lifecycle]);
+    yield page.items.map((m) => [
+      m.id,
+      m.name,
+      m.phone,
+      m.province,
+      m.city,
+      m.paidOrders,
+      Number((m.totalSpentFen / 100).toFixed(2)),
+      m.lastPaidAt ? localDate(m.lastPaidAt, cc.timeZone) : null,
+      m.rfmClass,
+      m.lifecycle,
+    ]);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
 }
 
 /** All members as CSV (UTF-8 with BOM so Excel shows Chinese). */
-export async function* ruleCsv(ctx: AppContext, workspaceId: string, input: unknown, role: string): AsyncGenerator<string> {
+export async function* ruleCsv(
+  ctx: AppContext,
+  workspaceId: string,
+  input: unknown,
+  role: string,
+): AsyncGenerator<string> {
   yield CSV_BOM + csvLine(EXPORT_COLUMNS);
   for await (const rows of ruleExportRows(ctx, workspaceId, input, role)) {
     yield rows.map((r) => csvLine(r.map((v, i) => (i === 6 && typeof v === 'number' ? v.toFixed(2) : v)))).join('');
@@ -108,12 +157,20 @@ export async function* ruleCsv(ctx: AppContext, workspaceId: string, input: unkn
 }
 
 /** All members as an XLSX workbook written to `out` as it is built (constant memory). */
-export async function ruleXlsx(ctx: AppContext, workspaceId: string, input: unknown, role: string, out: Writable, sheetName: string): Promise<void> {
+export async function ruleXlsx(
+  ctx: AppContext,
+  workspaceId: string,
+  input: unknown,
+  role: string,
+  out: Writable,
+  sheetName: string,
+): Promise<void> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true });
   const sheet = wb.addWorksheet(sheetName.replace(/[\\/?*[\]:]/g, ' ').slice(0, 31) || 'customers');
   sheet.columns = EXPORT_COLUMNS.map((header, i) => ({ header, width: [28, 18, 14, 12, 12, 10, 14, 14, 12, 10][i] }));
   sheet.getColumn(7).numFmt = '#,##0.00';
-  for await (const rows of ruleExportRows(ctx, workspaceId, input, role)) for (const r of rows) sheet.addRow(r).commit();
+  for await (const rows of ruleExportRows(ctx, workspaceId, input, role))
+    for (const r of rows) sheet.addRow(r).commit();
   sheet.commit();
   await wb.commit();
 }
@@ -125,27 +182,61 @@ export async function snapshotSegment(ctx: AppContext, workspaceId: string, segm
   const id = newId();
   const now = nowIso(ctx);
   return ctx.db.kysely.transaction().execute(async (trx) => {
-    await trx.insertInto('segment_snapshots').values({ workspace_id: workspaceId, id, segment_id: seg.id, segment_name: seg.name, rule: writeJson(seg.rule), customers: 0, purpose, created_at: now }).execute();
+    await trx
+      .insertInto('segment_snapshots')
+      .values({
+        workspace_id: workspaceId,
+        id,
+        segment_id: seg.id,
+        segment_name: seg.name,
+        rule: writeJson(seg.rule),
+        customers: 0,
+        purpose,
+        created_at: now,
+      })
+      .execute();
     const r = await trx
       .insertInto('segment_snapshot_members')
       .columns(['workspace_id', 'snapshot_id', 'customer_id'])
       .expression(q.select([sql.lit(workspaceId).as('w'), sql.lit(id).as('s'), 'c.id']))
       .executeTakeFirst();
     const customers = Number(r.numInsertedOrUpdatedRows ?? 0);
-    await trx.updateTable('segment_snapshots').set({ customers }).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
+    await trx
+      .updateTable('segment_snapshots')
+      .set({ customers })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .execute();
     return { id, segmentId: seg.id, segmentName: seg.name, customers, purpose, createdAt: now };
   });
 }
 
 export async function snapshotMembers(ctx: AppContext, workspaceId: string, snapshotId: string): Promise<string[]> {
-  const snap = await ctx.db.kysely.selectFrom('segment_snapshots').select('id').where('workspace_id', '=', workspaceId).where('id', '=', snapshotId).executeTakeFirst();
+  const snap = await ctx.db.kysely
+    .selectFrom('segment_snapshots')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', snapshotId)
+    .executeTakeFirst();
   if (!snap) throw new NotFound(`snapshot ${snapshotId} not found`);
-  const rows = await ctx.db.kysely.selectFrom('segment_snapshot_members').select('customer_id').where('workspace_id', '=', workspaceId).where('snapshot_id', '=', snapshotId).orderBy('customer_id').execute();
+  const rows = await ctx.db.kysely
+    .selectFrom('segment_snapshot_members')
+    .select('customer_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('snapshot_id', '=', snapshotId)
+    .orderBy('customer_id')
+    .execute();
   return rows.map((r) => r.customer_id);
 }
 
 /** Adds a tag to every customer a rule selects, in one INSERT … SELECT. */
-export async function tagRule(ctx: AppContext, workspaceId: string, input: unknown, tag: string, by: string | null): Promise<number> {
+export async function tagRule(
+  ctx: AppContext,
+  workspaceId: string,
+  input: unknown,
+  tag: string,
+  by: string | null,
+): Promise<number> {
   const rule = parseRule(input);
   const tagId = (await ensureTags(ctx, workspaceId, [tag])).get(tag.trim())!;
   const q = await ruleQuery(ctx, workspaceId, rule);
@@ -153,7 +244,15 @@ export async function tagRule(ctx: AppContext, workspaceId: string, input: unkno
   const r = await ctx.db.kysely
     .insertInto('customer_tags')
     .columns(['workspace_id', 'customer_id', 'tag_id', 'created_at', 'created_by'])
-    .expression(q.select([sql.lit(workspaceId).as('w'), 'c.id', sql.lit(tagId).as('t'), sql.lit(now).as('at'), sql<string | null>`${by}`.as('by')]))
+    .expression(
+      q.select([
+        sql.lit(workspaceId).as('w'),
+        'c.id',
+        sql.lit(tagId).as('t'),
+        sql.lit(now).as('at'),
+        sql<string | null>`${by}`.as('by'),
+      ]),
+    )
     .onConflict((oc) => oc.doNothing())
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0);
@@ -162,7 +261,12 @@ export async function tagRule(ctx: AppContext, workspaceId: string, input: unkno
 /** Removes a tag from every customer a rule selects, in one DELETE. */
 export async function untagRule(ctx: AppContext, workspaceId: string, input: unknown, tag: string): Promise<number> {
   const rule = parseRule(input);
-  const t = await ctx.db.kysely.selectFrom('tags').select('id').where('workspace_id', '=', workspaceId).where('name', '=', tag.trim()).executeTakeFirst();
+  const t = await ctx.db.kysely
+    .selectFrom('tags')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('name', '=', tag.trim())
+    .executeTakeFirst();
   if (!t) throw new NotFound(`no tag named "${tag.trim()}"`);
   const members = (await ruleQuery(ctx, workspaceId, rule)).select('c.id');
   const r = await ctx.db.kysely
@@ -185,48 +289,126 @@ export interface SegmentView {
   updatedAt: string | null;
 }
 
-const fromSystem = (s: SystemSegment): SegmentView => ({ id: `sys:${s.key}`, name: s.name, description: null, rule: s.rule, system: true, createdAt: null, updatedAt: null });
+const fromSystem = (s: SystemSegment): SegmentView => ({
+  id: `sys:${s.key}`,
+  name: s.name,
+  description: null,
+  rule: s.rule,
+  system: true,
+  createdAt: null,
+  updatedAt: null,
+});
 
 export async function listSegments(ctx: AppContext, workspaceId: string): Promise<SegmentView[]> {
   const k = ctx.db.kysely;
-  const saved = await k.selectFrom('segments').selectAll().where('workspace_id', '=', workspaceId).orderBy('name').execute();
-  const activities = await k.selectFrom('orders').select('activity').distinct().where('workspace_id', '=', workspaceId).where('activity', 'is not', null).orderBy('activity').execute();
-  const sources = await k.selectFrom('orders').select('source').distinct().where('workspace_id', '=', workspaceId).where('source', 'is not', null).orderBy('source').execute();
+  const saved = await k
+    .selectFrom('segments')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('name')
+    .execute();
+  const activities = await k
+    .selectFrom('orders')
+    .select('activity')
+    .distinct()
+    .where('workspace_id', '=', workspaceId)
+    .where('activity', 'is not', null)
+    .orderBy('activity')
+    .execute();
+  const sources = await k
+    .selectFrom('orders')
+    .select('source')
+    .distinct()
+    .where('workspace_id', '=', workspaceId)
+    .where('source', 'is not', null)
+    .orderBy('source')
+    .execute();
   return [
     ...SYSTEM_SEGMENTS.map(fromSystem),
     ...activities.map((a) => fromSystem(activitySegment(a.activity!))),
     ...sources.map((s) => fromSystem(sourceSegment(s.source!))),
-    ...saved.map((s) => ({ id: s.id, name: s.name, description: s.description, rule: readJson(s.rule), system: false, createdAt: s.created_at, updatedAt: s.updated_at })),
+    ...saved.map((s) => ({
+      id: s.id,
+      name: s.name,
+      description: s.description,
+      rule: readJson(s.rule),
+      system: false,
+      createdAt: s.created_at,
+      updatedAt: s.updated_at,
+    })),
   ];
 }
 
 export async function getSegment(ctx: AppContext, workspaceId: string, id: string): Promise<SegmentView> {
   if (id.startsWith('sys:')) {
     const key = id.slice(4);
-    const sys = SYSTEM_SEGMENTS.find((s) => s.key === key) ?? (key.startsWith('activity:') ? activitySegment(key.slice(9)) : key.startsWith('source:') ? sourceSegment(key.slice(7)) : null);
+    const sys =
+      SYSTEM_SEGMENTS.find((s) => s.key === key) ??
+      (key.startsWith('activity:')
+        ? activitySegment(key.slice(9))
+        : key.startsWith('source:')
+          ? sourceSegment(key.slice(7))
+          : null);
     if (!sys) throw new NotFound(`segment ${id} not found`);
     return fromSystem(sys);
   }
-  const s = await ctx.db.kysely.selectFrom('segments').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  const s = await ctx.db.kysely
+    .selectFrom('segments')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!s) throw new NotFound(`segment ${id} not found`);
-  return { id: s.id, name: s.name, description: s.description, rule: readJson(s.rule), system: false, createdAt: s.created_at, updatedAt: s.updated_at };
+  return {
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    rule: readJson(s.rule),
+    system: false,
+    createdAt: s.created_at,
+    updatedAt: s.updated_at,
+  };
 }
 
-export async function saveSegment(ctx: AppContext, workspaceId: string, input: { name: string; description?: string | null; rule: unknown }, id?: string): Promise<SegmentView> {
+export async function saveSegment(
+  ctx: AppContext,
+  workspaceId: string,
+  input: { name: string; description?: string | null; rule: unknown },
+  id?: string,
+): Promise<SegmentView> {
   const name = input.name.trim();
   if (!name || name.length > 60) throw new Invalid('a segment name has 1–60 characters');
   parseRule(input.rule);
   const k = ctx.db.kysely;
-  const dup = await k.selectFrom('segments').select('id').where('workspace_id', '=', workspaceId).where('name', '=', name).executeTakeFirst();
+  const dup = await k
+    .selectFrom('segments')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('name', '=', name)
+    .executeTakeFirst();
   if (dup && dup.id !== id) throw new Conflict(`a segment named "${name}" already exists`);
   const now = nowIso(ctx);
   if (id) {
     if (id.startsWith('sys:')) throw new Invalid('system segments cannot be changed: save a copy under another name');
     await getSegment(ctx, workspaceId, id);
-    await k.updateTable('segments').set({ name, description: input.description ?? null, rule: writeJson(input.rule), updated_at: now }).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
+    await k
+      .updateTable('segments')
+      .set({ name, description: input.description ?? null, rule: writeJson(input.rule), updated_at: now })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .execute();
     return getSegment(ctx, workspaceId, id);
   }
-  const newSeg = { workspace_id: workspaceId, id: newId(), name, description: input.description ?? null, rule: writeJson(input.rule), system_key: null, created_at: now, updated_at: now };
+  const newSeg = {
+    workspace_id: workspaceId,
+    id: newId(),
+    name,
+    description: input.description ?? null,
+    rule: writeJson(input.rule),
+    system_key: null,
+    created_at: now,
+    updated_at: now,
+  };
   await k.insertInto('segments').values(newSeg).execute();
   return getSegment(ctx, workspaceId, newSeg.id);
 }

@@ -3,7 +3,9 @@ import { DEFAULT_TIMEZONE, isValidTimeZone } from '../../core/time.js';
 
 export const PLATFORMS = ['taobao', 'tmall', 'jd', 'douyin', 'shopify', 'other'] as const;
 
-export const timezoneSchema = z.string().refine(isValidTimeZone, { message: 'not a known IANA time zone (e.g. Asia/Shanghai)' });
+export const timezoneSchema = z
+  .string()
+  .refine(isValidTimeZone, { message: 'not a known IANA time zone (e.g. Asia/Shanghai)' });
 
 export const storeInput = z.object({
   name: z.string().trim().min(1, 'name is required').max(100),

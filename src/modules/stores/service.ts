@@ -6,33 +6,68 @@ import { nowIso, type AppContext } from '../context.js';
 import { storeInput, storePatch, PLATFORMS, type StoreInput } from './schema.js';
 
 export function presentStore(s: Store) {
-  return { id: s.id, name: s.name, platform: s.platform, timezone: s.timezone, createdAt: s.created_at, updatedAt: s.updated_at };
+  return {
+    id: s.id,
+    name: s.name,
+    platform: s.platform,
+    timezone: s.timezone,
+    createdAt: s.created_at,
+    updatedAt: s.updated_at,
+  };
 }
 
 export async function listStores(ctx: AppContext, workspaceId: string): Promise<Store[]> {
-  return ctx.db.kysely.selectFrom('stores').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at').execute();
+  return ctx.db.kysely
+    .selectFrom('stores')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at')
+    .execute();
 }
 
 export async function getStore(ctx: AppContext, workspaceId: string, id: string): Promise<Store> {
-  const s = await ctx.db.kysely.selectFrom('stores').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  const s = await ctx.db.kysely
+    .selectFrom('stores')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!s) throw new NotFound(`store ${id} not found`);
   return s;
 }
 
 export async function findStoreByName(ctx: AppContext, workspaceId: string, name: string): Promise<Store | undefined> {
-  return ctx.db.kysely.selectFrom('stores').selectAll().where('workspace_id', '=', workspaceId).where('name', '=', name.trim()).executeTakeFirst();
+  return ctx.db.kysely
+    .selectFrom('stores')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('name', '=', name.trim())
+    .executeTakeFirst();
 }
 
 export async function createStore(ctx: AppContext, workspaceId: string, input: StoreInput): Promise<Store> {
   const v = parseInput(storeInput, input, 'The store');
   if (await findStoreByName(ctx, workspaceId, v.name)) throw new Conflict(`a store named "${v.name}" already exists`);
   const now = nowIso(ctx);
-  const store: Store = { workspace_id: workspaceId, id: newId(), name: v.name, platform: v.platform, timezone: v.timezone, created_at: now, updated_at: now };
+  const store: Store = {
+    workspace_id: workspaceId,
+    id: newId(),
+    name: v.name,
+    platform: v.platform,
+    timezone: v.timezone,
+    created_at: now,
+    updated_at: now,
+  };
   await ctx.db.kysely.insertInto('stores').values(store).execute();
   return store;
 }
 
-export async function updateStore(ctx: AppContext, workspaceId: string, id: string, patch: Partial<StoreInput>): Promise<Store> {
+export async function updateStore(
+  ctx: AppContext,
+  workspaceId: string,
+  id: string,
+  patch: Partial<StoreInput>,
+): Promise<Store> {
   const v = parseInput(storePatch, patch, 'The store change');
   const current = await getStore(ctx, workspaceId, id);
   if (v.name && v.name !== current.name && (await findStoreByName(ctx, workspaceId, v.name))) {
@@ -64,9 +99,15 @@ export async function deleteStore(ctx: AppContext, workspaceId: string, id: stri
 }
 
 /** The store an import names, created on first use (platform guessed from the format). */
-export async function ensureStore(ctx: AppContext, workspaceId: string, name: string, platform: string): Promise<Store> {
+export async function ensureStore(
+  ctx: AppContext,
+  workspaceId: string,
+  name: string,
+  platform: string,
+): Promise<Store> {
   const found = await findStoreByName(ctx, workspaceId, name);
   if (found) return found;
-  if (!(PLATFORMS as readonly string[]).includes(platform)) throw new Invalid(`unknown platform "${platform}" (one of ${PLATFORMS.join(', ')})`);
+  if (!(PLATFORMS as readonly string[]).includes(platform))
+    throw new Invalid(`unknown platform "${platform}" (one of ${PLATFORMS.join(', ')})`);
   return createStore(ctx, workspaceId, { name, platform: platform as StoreInput['platform'] });
 }

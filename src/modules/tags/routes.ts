@@ -1,14 +1,40 @@
 import { z } from 'zod';
 import { idParams, principalOf, type ModuleRoutes } from '../http.js';
-import { addNote, createGroup, customerTags, listGroups, listNotes, listTags, setGroupMembers, tagCustomers } from './service.js';
+import {
+  addNote,
+  createGroup,
+  customerTags,
+  listGroups,
+  listNotes,
+  listTags,
+  setGroupMembers,
+  tagCustomers,
+} from './service.js';
 
 const names = z.array(z.string().trim().min(1).max(40)).max(50);
 
 export const tagRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/tags',
-    { schema: { tags: ['tags'], summary: 'Tags with how many customers carry them', response: { 200: z.object({ items: z.array(z.object({ id: z.string(), name: z.string(), color: z.string(), customers: z.number() })) }) } } },
-    async (req) => ({ items: (await listTags(ctx, principalOf(req).workspaceId)).map((t) => ({ id: t.id, name: t.name, color: t.color, customers: Number(t.customers) })) }),
+    {
+      schema: {
+        tags: ['tags'],
+        summary: 'Tags with how many customers carry them',
+        response: {
+          200: z.object({
+            items: z.array(z.object({ id: z.string(), name: z.string(), color: z.string(), customers: z.number() })),
+          }),
+        },
+      },
+    },
+    async (req) => ({
+      items: (await listTags(ctx, principalOf(req).workspaceId)).map((t) => ({
+        id: t.id,
+        name: t.name,
+        color: t.color,
+        customers: Number(t.customers),
+      })),
+    }),
   );
   app.post(
     '/tags/apply',
@@ -16,7 +42,11 @@ export const tagRoutes: ModuleRoutes = async (app, { ctx }) => {
       schema: {
         tags: ['tags'],
         summary: 'Add and remove tags on a selection of customers',
-        body: z.object({ customerIds: z.array(z.string()).min(1).max(10_000), add: names.default([]), remove: names.default([]) }),
+        body: z.object({
+          customerIds: z.array(z.string()).min(1).max(10_000),
+          add: names.default([]),
+          remove: names.default([]),
+        }),
         response: { 200: z.object({ customers: z.number() }) },
       },
     },
@@ -28,34 +58,108 @@ export const tagRoutes: ModuleRoutes = async (app, { ctx }) => {
   );
   app.get(
     '/customers/:id/tags',
-    { schema: { tags: ['tags'], summary: "A customer's tags", params: idParams, response: { 200: z.object({ items: z.array(z.object({ id: z.string(), name: z.string(), color: z.string() })) }) } } },
-    async (req) => ({ items: (await customerTags(ctx, principalOf(req).workspaceId, req.params.id)).map((t) => ({ id: t.id, name: t.name, color: t.color })) }),
+    {
+      schema: {
+        tags: ['tags'],
+        summary: "A customer's tags",
+        params: idParams,
+        response: {
+          200: z.object({ items: z.array(z.object({ id: z.string(), name: z.string(), color: z.string() })) }),
+        },
+      },
+    },
+    async (req) => ({
+      items: (await customerTags(ctx, principalOf(req).workspaceId, req.params.id)).map((t) => ({
+        id: t.id,
+        name: t.name,
+        color: t.color,
+      })),
+    }),
   );
   app.get(
     '/groups',
-    { schema: { tags: ['groups'], summary: 'Groups (分组)', response: { 200: z.object({ items: z.array(z.object({ id: z.string(), name: z.string(), customers: z.number() })) }) } } },
-    async (req) => ({ items: (await listGroups(ctx, principalOf(req).workspaceId)).map((g) => ({ id: g.id, name: g.name, customers: Number(g.customers) })) }),
+    {
+      schema: {
+        tags: ['groups'],
+        summary: 'Groups (分组)',
+        response: {
+          200: z.object({ items: z.array(z.object({ id: z.string(), name: z.string(), customers: z.number() })) }),
+        },
+      },
+    },
+    async (req) => ({
+      items: (await listGroups(ctx, principalOf(req).workspaceId)).map((g) => ({
+        id: g.id,
+        name: g.name,
+        customers: Number(g.customers),
+      })),
+    }),
   );
-  app.post('/groups', { schema: { tags: ['groups'], summary: 'Create a group', body: z.object({ name: z.string() }), response: { 201: z.object({ id: z.string(), name: z.string() }) } } }, async (req, reply) => {
-    const g = await createGroup(ctx, principalOf(req).workspaceId, req.body.name);
-    reply.code(201);
-    return { id: g.id, name: g.name };
-  });
+  app.post(
+    '/groups',
+    {
+      schema: {
+        tags: ['groups'],
+        summary: 'Create a group',
+        body: z.object({ name: z.string() }),
+        response: { 201: z.object({ id: z.string(), name: z.string() }) },
+      },
+    },
+    async (req, reply) => {
+      const g = await createGroup(ctx, principalOf(req).workspaceId, req.body.name);
+      reply.code(201);
+      return { id: g.id, name: g.name };
+    },
+  );
   app.post(
     '/groups/:id/members',
-    { schema: { tags: ['groups'], summary: 'Add and remove customers of a group', params: idParams, body: z.object({ add: z.array(z.string()).max(10_000).default([]), remove: z.array(z.string()).max(10_000).default([]) }) } },
+    {
+      schema: {
+        tags: ['groups'],
+        summary: 'Add and remove customers of a group',
+        params: idParams,
+        body: z.object({
+          add: z.array(z.string()).max(10_000).default([]),
+          remove: z.array(z.string()).max(10_000).default([]),
+        }),
+      },
+    },
     async (req, reply) => {
       await setGroupMembers(ctx, principalOf(req).workspaceId, req.params.id, req.body.add, req.body.remove);
       return reply.code(204).send();
     },
   );
   const note = z.object({ id: z.string(), body: z.string(), createdAt: z.string(), author: z.string().nullable() });
-  app.get('/customers/:id/notes', { schema: { tags: ['notes'], summary: 'Notes (备注) on a customer, newest first', params: idParams, response: { 200: z.object({ items: z.array(note) }) } } }, async (req) => ({
-    items: (await listNotes(ctx, principalOf(req).workspaceId, req.params.id)).map((n) => ({ id: n.id, body: n.body, createdAt: n.created_at, author: n.author })),
-  }));
+  app.get(
+    '/customers/:id/notes',
+    {
+      schema: {
+        tags: ['notes'],
+        summary: 'Notes (备注) on a customer, newest first',
+        params: idParams,
+        response: { 200: z.object({ items: z.array(note) }) },
+      },
+    },
+    async (req) => ({
+      items: (await listNotes(ctx, principalOf(req).workspaceId, req.params.id)).map((n) => ({
+        id: n.id,
+        body: n.body,
+        createdAt: n.created_at,
+        author: n.author,
+      })),
+    }),
+  );
   app.post(
     '/customers/:id/notes',
-    { schema: { tags: ['notes'], summary: 'Add a note', params: idParams, body: z.object({ body: z.string() }), response: { 201: z.object({ id: z.string(), body: z.string(), createdAt: z.string() }) } } },
+    {
+      schema: {
+        tags: ['notes'],
+        summary: 'Add a note',
+        params: idParams,
+        body: z.object({ body: z.string() }),
+        response: { 201: z.object({ id: z.string(), body: z.string(), createdAt: z.string() }) },
+      },
+    },
     async (req, reply) => {
       const p = principalOf(req);
       const n = await addNote(ctx, p.workspaceId, req.params.id, req.body.body, p.userId);

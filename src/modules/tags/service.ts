@@ -17,8 +17,16 @@ function cleanNames(names: readonly string[]): string[] {
 export async function listTags(ctx: AppContext, workspaceId: string) {
   return ctx.db.kysely
     .selectFrom('tags as t')
-    .leftJoin('customer_tags as ct', (j) => j.onRef('ct.workspace_id', '=', 't.workspace_id').onRef('ct.tag_id', '=', 't.id'))
-    .select((eb) => ['t.id', 't.name', 't.color', 't.created_at', eb.fn.count<number>('ct.customer_id').as('customers')])
+    .leftJoin('customer_tags as ct', (j) =>
+      j.onRef('ct.workspace_id', '=', 't.workspace_id').onRef('ct.tag_id', '=', 't.id'),
+    )
+    .select((eb) => [
+      't.id',
+      't.name',
+      't.color',
+      't.created_at',
+      eb.fn.count<number>('ct.customer_id').as('customers'),
+    ])
     .where('t.workspace_id', '=', workspaceId)
     .groupBy(['t.id', 't.name', 't.color', 't.created_at'])
     .orderBy('t.name')
@@ -26,50 +34,103 @@ export async function listTags(ctx: AppContext, workspaceId: string) {
 }
 
 /** The ids of these tags, creating the ones that do not exist yet. */
-export async function ensureTags(ctx: AppContext, workspaceId: string, names: readonly string[], color?: string): Promise<Map<string, string>> {
+export async function ensureTags(
+  ctx: AppContext,
+  workspaceId: string,
+  names: readonly string[],
+  color?: string,
+): Promise<Map<string, string>> {
   const wanted = cleanNames(names);
   const k = ctx.db.kysely;
-  const found = await k.selectFrom('tags').select(['id', 'name']).where('workspace_id', '=', workspaceId).where('name', 'in', wanted).execute();
+  const found = await k
+    .selectFrom('tags')
+    .select(['id', 'name'])
+    .where('workspace_id', '=', workspaceId)
+    .where('name', 'in', wanted)
+    .execute();
   const ids = new Map(found.map((t) => [t.name, t.id]));
-  const existing = await k.selectFrom('tags').select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
+  const existing = await k
+    .selectFrom('tags')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirstOrThrow();
   let i = Number(existing.n);
   for (const name of wanted) {
     if (ids.has(name)) continue;
     const id = newId();
     await k
       .insertInto('tags')
-      .values({ workspace_id: workspaceId, id, name, color: color ?? COLORS[i++ % COLORS.length]!, created_at: nowIso(ctx) })
+      .values({
+        workspace_id: workspaceId,
+        id,
+        name,
+        color: color ?? COLORS[i++ % COLORS.length]!,
+        created_at: nowIso(ctx),
+      })
       .onConflict((oc) => oc.doNothing())
       .execute();
-    const row = await k.selectFrom('tags').select('id').where('workspace_id', '=', workspaceId).where('name', '=', name).executeTakeFirstOrThrow();
+    const row = await k
+      .selectFrom('tags')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('name', '=', name)
+      .executeTakeFirstOrThrow();
     ids.set(name, row.id);
   }
   return ids;
 }
 
-export async function tagCustomers(ctx: AppContext, workspaceId: string, customerIds: readonly string[], add: readonly string[], remove: readonly string[] = [], by: string | null = null) {
+export async function tagCustomers(
+  ctx: AppContext,
+  workspaceId: string,
+  customerIds: readonly string[],
+  add: readonly string[],
+  remove: readonly string[] = [],
+  by: string | null = null,
+) {
   const k = ctx.db.kysely;
   const now = nowIso(ctx);
   const known = new Set<string>();
   for (const part of chunks([...new Set(customerIds)], 900)) {
-    const rows = await k.selectFrom('customers').select('id').where('workspace_id', '=', workspaceId).where('id', 'in', part).execute();
+    const rows = await k
+      .selectFrom('customers')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', part)
+      .execute();
     for (const r of rows) known.add(r.id);
   }
   const missing = customerIds.find((id) => !known.has(id));
   if (missing) throw new NotFound(`customer ${missing} not found`);
   const addIds = add.length ? [...(await ensureTags(ctx, workspaceId, add)).values()] : [];
   await k.transaction().execute(async (trx) => {
-    const rows = [...known].flatMap((customer_id) => addIds.map((tag_id) => ({ workspace_id: workspaceId, customer_id, tag_id, created_at: now, created_by: by })));
-    for (const part of chunks(rows, 900)) await trx.insertInto('customer_tags').values(part).onConflict((oc) => oc.doNothing()).execute();
+    const rows = [...known].flatMap((customer_id) =>
+      addIds.map((tag_id) => ({ workspace_id: workspaceId, customer_id, tag_id, created_at: now, created_by: by })),
+    );
+    for (const part of chunks(rows, 900))
+      await trx
+        .insertInto('customer_tags')
+        .values(part)
+        .onConflict((oc) => oc.doNothing())
+        .execute();
     if (remove.length) {
-      const tagIds = await trx.selectFrom('tags').select('id').where('workspace_id', '=', workspaceId).where('name', 'in', cleanNames(remove)).execute();
+      const tagIds = await trx
+        .selectFrom('tags')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('name', 'in', cleanNames(remove))
+        .execute();
       if (tagIds.length) {
         for (const part of chunks([...known], 900)) {
           await trx
             .deleteFrom('customer_tags')
             .where('workspace_id', '=', workspaceId)
             .where('customer_id', 'in', part)
-            .where('tag_id', 'in', tagIds.map((t) => t.id))
+            .where(
+              'tag_id',
+              'in',
+              tagIds.map((t) => t.id),
+            )
             .execute();
         }
       }
@@ -91,7 +152,9 @@ export async function customerTags(ctx: AppContext, workspaceId: string, custome
 export async function customerGroups(ctx: AppContext, workspaceId: string, customerId: string) {
   return ctx.db.kysely
     .selectFrom('customer_groups as cg')
-    .innerJoin('groups as g', (j) => j.onRef('g.workspace_id', '=', 'cg.workspace_id').onRef('g.id', '=', 'cg.group_id'))
+    .innerJoin('groups as g', (j) =>
+      j.onRef('g.workspace_id', '=', 'cg.workspace_id').onRef('g.id', '=', 'cg.group_id'),
+    )
     .select(['g.id', 'g.name', 'cg.created_at'])
     .where('cg.workspace_id', '=', workspaceId)
     .where('cg.customer_id', '=', customerId)
@@ -102,7 +165,9 @@ export async function customerGroups(ctx: AppContext, workspaceId: string, custo
 export async function listGroups(ctx: AppContext, workspaceId: string) {
   return ctx.db.kysely
     .selectFrom('groups as g')
-    .leftJoin('customer_groups as cg', (j) => j.onRef('cg.workspace_id', '=', 'g.workspace_id').onRef('cg.group_id', '=', 'g.id'))
+    .leftJoin('customer_groups as cg', (j) =>
+      j.onRef('cg.workspace_id', '=', 'g.workspace_id').onRef('cg.group_id', '=', 'g.id'),
+    )
     .select((eb) => ['g.id', 'g.name', 'g.created_at', eb.fn.count<number>('cg.customer_id').as('customers')])
     .where('g.workspace_id', '=', workspaceId)
     .groupBy(['g.id', 'g.name', 'g.created_at'])
@@ -113,16 +178,32 @@ export async function listGroups(ctx: AppContext, workspaceId: string) {
 export async function createGroup(ctx: AppContext, workspaceId: string, name: string) {
   const n = name.trim();
   if (!n || n.length > 40) throw new Invalid('a group name has 1–40 characters');
-  const dup = await ctx.db.kysely.selectFrom('groups').select('id').where('workspace_id', '=', workspaceId).where('name', '=', n).executeTakeFirst();
+  const dup = await ctx.db.kysely
+    .selectFrom('groups')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('name', '=', n)
+    .executeTakeFirst();
   if (dup) throw new Invalid(`a group named "${n}" already exists`);
   const g = { workspace_id: workspaceId, id: newId(), name: n, created_at: nowIso(ctx) };
   await ctx.db.kysely.insertInto('groups').values(g).execute();
   return g;
 }
 
-export async function setGroupMembers(ctx: AppContext, workspaceId: string, groupId: string, add: readonly string[], remove: readonly string[]) {
+export async function setGroupMembers(
+  ctx: AppContext,
+  workspaceId: string,
+  groupId: string,
+  add: readonly string[],
+  remove: readonly string[],
+) {
   const k = ctx.db.kysely;
-  const g = await k.selectFrom('groups').select('id').where('workspace_id', '=', workspaceId).where('id', '=', groupId).executeTakeFirst();
+  const g = await k
+    .selectFrom('groups')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', groupId)
+    .executeTakeFirst();
   if (!g) throw new NotFound(`group ${groupId} not found`);
   const now = nowIso(ctx);
   await k.transaction().execute(async (trx) => {
@@ -132,24 +213,51 @@ export async function setGroupMembers(ctx: AppContext, workspaceId: string, grou
         .insertInto('customer_groups')
         .columns(['workspace_id', 'customer_id', 'group_id', 'created_at'])
         .expression((eb) =>
-          eb.selectFrom('customers').select([sql.lit(workspaceId).as('w'), 'id', sql.lit(groupId).as('g'), sql.lit(now).as('t')]).where('workspace_id', '=', workspaceId).where('id', 'in', part),
+          eb
+            .selectFrom('customers')
+            .select([sql.lit(workspaceId).as('w'), 'id', sql.lit(groupId).as('g'), sql.lit(now).as('t')])
+            .where('workspace_id', '=', workspaceId)
+            .where('id', 'in', part),
         )
         .onConflict((oc) => oc.doNothing())
         .execute();
     }
     for (const part of chunks([...new Set(remove)], 900)) {
-      await trx.deleteFrom('customer_groups').where('workspace_id', '=', workspaceId).where('group_id', '=', groupId).where('customer_id', 'in', part).execute();
+      await trx
+        .deleteFrom('customer_groups')
+        .where('workspace_id', '=', workspaceId)
+        .where('group_id', '=', groupId)
+        .where('customer_id', 'in', part)
+        .execute();
     }
   });
 }
 
-export async function addNote(ctx: AppContext, workspaceId: string, customerId: string, body: string, authorId: string | null) {
+export async function addNote(
+  ctx: AppContext,
+  workspaceId: string,
+  customerId: string,
+  body: string,
+  authorId: string | null,
+) {
   const text = body.trim();
   if (!text) throw new Invalid('a note cannot be empty');
   if (text.length > 2000) throw new Invalid('a note has at most 2,000 characters');
-  const c = await ctx.db.kysely.selectFrom('customers').select('id').where('workspace_id', '=', workspaceId).where('id', '=', customerId).executeTakeFirst();
+  const c = await ctx.db.kysely
+    .selectFrom('customers')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', customerId)
+    .executeTakeFirst();
   if (!c) throw new NotFound(`customer ${customerId} not found`);
-  const note = { workspace_id: workspaceId, id: newId(), customer_id: customerId, body: text, author_id: authorId, created_at: nowIso(ctx) };
+  const note = {
+    workspace_id: workspaceId,
+    id: newId(),
+    customer_id: customerId,
+    body: text,
+    author_id: authorId,
+    created_at: nowIso(ctx),
+  };
   await ctx.db.kysely.insertInto('notes').values(note).execute();
   return note;
 }

@@ -7,7 +7,10 @@ import { nowIso, type AppContext } from '../context.js';
 import { ensureDefaultSchedules } from '../../jobs/schedules.js';
 
 /** The time zone a workspace reasons in; inside a transaction, read through it (SQLite has one connection). */
-export async function workspaceTimezone(db: Kysely<Database> | Transaction<Database>, workspaceId: string): Promise<string> {
+export async function workspaceTimezone(
+  db: Kysely<Database> | Transaction<Database>,
+  workspaceId: string,
+): Promise<string> {
   const ws = await db.selectFrom('workspaces').select('timezone').where('id', '=', workspaceId).executeTakeFirst();
   if (!ws) throw new NotFound(`workspace ${workspaceId} not found`);
   return ws.timezone;

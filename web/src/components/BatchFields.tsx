@@ -7,8 +7,16 @@ export function BatchFields() {
   const { t } = useTranslation();
   return (
     <>
-      <Form.Item name="segmentId" label={t('points.audience')} rules={[{ required: true, message: t('common.required') }]}><SegmentSelect /></Form.Item>
-      <Form.Item name="batch" label={t('points.batch')} extra={t('points.batchHint')} rules={[{ required: true }]}><Input maxLength={60} /></Form.Item>
+      <Form.Item
+        name="segmentId"
+        label={t('points.audience')}
+        rules={[{ required: true, message: t('common.required') }]}
+      >
+        <SegmentSelect />
+      </Form.Item>
+      <Form.Item name="batch" label={t('points.batch')} extra={t('points.batchHint')} rules={[{ required: true }]}>
+        <Input maxLength={60} />
+      </Form.Item>
     </>
   );
 }

@@ -3,10 +3,36 @@ import { Button, DatePicker, Input, InputNumber, Select, Space, Switch, Typograp
 import dayjs from 'dayjs';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { defaultValue, NO_VALUE, newCondition, newGroup, replaceNode, type CondNode, type FieldInfo, type GroupNode, type Node, type Value } from '../rules';
+import {
+  defaultValue,
+  NO_VALUE,
+  newCondition,
+  newGroup,
+  replaceNode,
+  type CondNode,
+  type FieldInfo,
+  type GroupNode,
+  type Node,
+  type Value,
+} from '../rules';
 
 export const FIELD_GROUPS: Record<string, string[]> = {
-  consumption: ['total_spent', 'paid_orders', 'orders_count', 'aov', 'spent_12m', 'orders_12m', 'refund_amount', 'refund_orders', 'days_since_last_order', 'first_paid_at', 'last_paid_at', 'first_order_at', 'last_order_at', 'favourite_category'],
+  consumption: [
+    'total_spent',
+    'paid_orders',
+    'orders_count',
+    'aov',
+    'spent_12m',
+    'orders_12m',
+    'refund_amount',
+    'refund_orders',
+    'days_since_last_order',
+    'first_paid_at',
+    'last_paid_at',
+    'first_order_at',
+    'last_order_at',
+    'favourite_category',
+  ],
   behaviour: ['orders'],
   classification: ['rfm_class', 'value_tier', 'lifecycle', 'tags', 'groups'],
   profile: ['province', 'city', 'city_tier', 'gender', 'age_band', 'birthday_month', 'source', 'name', 'created_at'],
@@ -15,7 +41,13 @@ export const FIELD_GROUPS: Record<string, string[]> = {
 
 /** The label of an enum value in the UI language. */
 export function enumLabel(t: TFunction, field: string, v: string): string {
-  const ns = { rfm_class: 'rfm.class', lifecycle: 'lifecycle', value_tier: 'valueTier', gender: 'gender', marketing_consent: 'consent' }[field];
+  const ns = {
+    rfm_class: 'rfm.class',
+    lifecycle: 'lifecycle',
+    value_tier: 'valueTier',
+    gender: 'gender',
+    marketing_consent: 'consent',
+  }[field];
   return ns ? t(`${ns}.${v}`, v) : v;
 }
 
@@ -35,7 +67,8 @@ export function RuleBuilder(props: Props) {
 
 function GroupEditor({ node, depth, ...p }: Props & { node: GroupNode; depth: number }) {
   const { t } = useTranslation();
-  const set = (next: Node | null) => p.onChange(node.id === p.root.id ? (next as GroupNode) : replaceNode(p.root, node.id, next));
+  const set = (next: Node | null) =>
+    p.onChange(node.id === p.root.id ? (next as GroupNode) : replaceNode(p.root, node.id, next));
   const first = p.fields.find((f) => f.name === 'total_spent') ?? p.fields[0]!;
   return (
     <div className={depth > 0 ? 'rule-group' : undefined} data-testid={depth === 0 ? 'rule-root' : 'rule-group'}>
@@ -45,10 +78,16 @@ function GroupEditor({ node, depth, ...p }: Props & { node: GroupNode; depth: nu
           value={node.mode}
           style={{ width: 190 }}
           onChange={(mode) => set({ ...node, mode })}
-          options={[{ value: 'all', label: t('segments.matchAll') }, { value: 'any', label: t('segments.matchAny') }]}
+          options={[
+            { value: 'all', label: t('segments.matchAll') },
+            { value: 'any', label: t('segments.matchAny') },
+          ]}
           data-testid="group-mode"
         />
-        <Space size={4}><Switch size="small" checked={node.negate} onChange={(negate) => set({ ...node, negate })} /><Typography.Text type="secondary">{t('segments.negate')}</Typography.Text></Space>
+        <Space size={4}>
+          <Switch size="small" checked={node.negate} onChange={(negate) => set({ ...node, negate })} />
+          <Typography.Text type="secondary">{t('segments.negate')}</Typography.Text>
+        </Space>
         {depth > 0 && <Button size="small" type="text" danger icon={<DeleteOutlined />} onClick={() => set(null)} />}
       </Space>
       {node.children.map((c) =>
@@ -59,8 +98,29 @@ function GroupEditor({ node, depth, ...p }: Props & { node: GroupNode; depth: nu
         ),
       )}
       <Space style={{ marginTop: 4 }}>
-        <Button size="small" icon={<PlusOutlined />} onClick={() => set({ ...node, children: [...node.children, newCondition(first)] })} data-testid="add-condition">{t('segments.addCondition')}</Button>
-        {depth < 3 && <Button size="small" type="dashed" icon={<PlusOutlined />} onClick={() => set({ ...node, children: [...node.children, newGroup(node.mode === 'all' ? 'any' : 'all', [newCondition(first)])] })}>{t('segments.addGroup')}</Button>}
+        <Button
+          size="small"
+          icon={<PlusOutlined />}
+          onClick={() => set({ ...node, children: [...node.children, newCondition(first)] })}
+          data-testid="add-condition"
+        >
+          {t('segments.addCondition')}
+        </Button>
+        {depth < 3 && (
+          <Button
+            size="small"
+            type="dashed"
+            icon={<PlusOutlined />}
+            onClick={() =>
+              set({
+                ...node,
+                children: [...node.children, newGroup(node.mode === 'all' ? 'any' : 'all', [newCondition(first)])],
+              })
+            }
+          >
+            {t('segments.addGroup')}
+          </Button>
+        )}
       </Space>
     </div>
   );
@@ -72,10 +132,15 @@ function ConditionEditor({ node, ...p }: Props & { node: CondNode }) {
   const set = (next: CondNode | null) => p.onChange(replaceNode(p.root, node.id, next));
   const fieldOptions = Object.entries(FIELD_GROUPS).map(([g, names]) => ({
     label: t(`segments.fieldGroups.${g}`),
-    options: names.filter((n) => p.fields.some((f) => f.name === n)).map((n) => ({ value: n, label: t(`fields.${n}`, n) })),
+    options: names
+      .filter((n) => p.fields.some((f) => f.name === n))
+      .map((n) => ({ value: n, label: t(`fields.${n}`, n) })),
   }));
   return (
-    <div style={{ display: 'flex', gap: 8, alignItems: 'flex-start', flexWrap: 'wrap', marginBottom: 8 }} data-testid="condition">
+    <div
+      style={{ display: 'flex', gap: 8, alignItems: 'flex-start', flexWrap: 'wrap', marginBottom: 8 }}
+      data-testid="condition"
+    >
       <Select
         showSearch
         optionFilterProp="label"
@@ -97,14 +162,42 @@ function ConditionEditor({ node, ...p }: Props & { node: CondNode }) {
           data-testid="condition-op"
         />
       )}
-      {field && !NO_VALUE.has(node.op) && <ValueEditor field={field} op={node.op} value={node.value} onChange={(value) => set({ ...node, value })} tagNames={p.tagNames} groupNames={p.groupNames} />}
+      {field && !NO_VALUE.has(node.op) && (
+        <ValueEditor
+          field={field}
+          op={node.op}
+          value={node.value}
+          onChange={(value) => set({ ...node, value })}
+          tagNames={p.tagNames}
+          groupNames={p.groupNames}
+        />
+      )}
       {field?.type === 'orders' && (
         <Space wrap size={4}>
-          <Select mode="tags" size="middle" style={{ minWidth: 150 }} placeholder={t('segments.where.category')} value={node.where?.category ?? []} onChange={(v) => set({ ...node, where: { ...node.where, category: v } })} />
-          <Select mode="tags" style={{ minWidth: 150 }} placeholder={t('segments.where.activity')} value={node.where?.activity ?? []} options={p.activities.map((a) => ({ value: a }))} onChange={(v) => set({ ...node, where: { ...node.where, activity: v } })} />
+          <Select
+            mode="tags"
+            size="middle"
+            style={{ minWidth: 150 }}
+            placeholder={t('segments.where.category')}
+            value={node.where?.category ?? []}
+            onChange={(v) => set({ ...node, where: { ...node.where, category: v } })}
+          />
+          <Select
+            mode="tags"
+            style={{ minWidth: 150 }}
+            placeholder={t('segments.where.activity')}
+            value={node.where?.activity ?? []}
+            options={p.activities.map((a) => ({ value: a }))}
+            onChange={(v) => set({ ...node, where: { ...node.where, activity: v } })}
+          />
           <DatePicker.RangePicker
             value={node.where?.from && node.where?.to ? [dayjs(node.where.from), dayjs(node.where.to)] : null}
-            onChange={(r) => set({ ...node, where: { ...node.where, from: r?.[0]?.format('YYYY-MM-DD'), to: r?.[1]?.format('YYYY-MM-DD') } })}
+            onChange={(r) =>
+              set({
+                ...node,
+                where: { ...node.where, from: r?.[0]?.format('YYYY-MM-DD'), to: r?.[1]?.format('YYYY-MM-DD') },
+              })
+            }
           />
         </Space>
       )}
@@ -113,36 +206,145 @@ function ConditionEditor({ node, ...p }: Props & { node: CondNode }) {
   );
 }
 
-function ValueEditor({ field, op, value, onChange, tagNames, groupNames }: { field: FieldInfo; op: string; value: Value; onChange(v: Value): void; tagNames: string[]; groupNames: string[] }) {
+function ValueEditor({
+  field,
+  op,
+  value,
+  onChange,
+  tagNames,
+  groupNames,
+}: {
+  field: FieldInfo;
+  op: string;
+  value: Value;
+  onChange(v: Value): void;
+  tagNames: string[];
+  groupNames: string[];
+}) {
   const { t } = useTranslation();
   const money = field.type === 'money';
   // Money is typed in yuan and kept in fen.
   const toShown = (v: unknown) => (typeof v === 'number' ? (money ? v / 100 : v) : null);
   const fromShown = (v: number | null) => (v === null ? 0 : money ? Math.round(v * 100) : Math.round(v));
   const num = (v: unknown, change: (n: number) => void, testId?: string) => (
-    <InputNumber style={{ width: 120 }} min={0} value={toShown(v)} prefix={money ? '¥' : undefined} addonAfter={field.type === 'days' || op.includes('within') ? t('common.days') : undefined} onChange={(n) => change(fromShown(n))} data-testid={testId} />
+    <InputNumber
+      style={{ width: 120 }}
+      min={0}
+      value={toShown(v)}
+      prefix={money ? '¥' : undefined}
+      addonAfter={field.type === 'days' || op.includes('within') ? t('common.days') : undefined}
+      onChange={(n) => change(fromShown(n))}
+      data-testid={testId}
+    />
   );
   const list = Array.isArray(value) ? value : [];
   if (field.type === 'set') {
     const names = field.name === 'tags' ? tagNames : groupNames;
-    return <Select mode="tags" style={{ minWidth: 200 }} value={list as string[]} options={names.map((n) => ({ value: n }))} onChange={onChange} />;
+    return (
+      <Select
+        mode="tags"
+        style={{ minWidth: 200 }}
+        value={list as string[]}
+        options={names.map((n) => ({ value: n }))}
+        onChange={onChange}
+      />
+    );
   }
   if (field.type === 'enum' || field.type === 'month') {
-    const options: { value: string | number; label: string }[] = field.type === 'month' ? Array.from({ length: 12 }, (_, i) => ({ value: i + 1, label: t('common.month', { n: i + 1 }) })) : (field.values ?? []).map((v) => ({ value: v, label: enumLabel(t, field.name, v) }));
-    if (op === 'in' || op === 'not_in') return <Select mode="multiple" style={{ minWidth: 220 }} value={list} options={options} onChange={onChange} data-testid="condition-value" />;
-    if (op === 'between') return <Space><Select style={{ width: 90 }} value={list[0]} options={options} onChange={(v) => onChange([v, list[1] ?? v])} /><Select style={{ width: 90 }} value={list[1]} options={options} onChange={(v) => onChange([list[0] ?? v, v])} /></Space>;
-    return <Select style={{ minWidth: 150 }} value={value as string | number} options={options} onChange={onChange} data-testid="condition-value" />;
+    const options: { value: string | number; label: string }[] =
+      field.type === 'month'
+        ? Array.from({ length: 12 }, (_, i) => ({ value: i + 1, label: t('common.month', { n: i + 1 }) }))
+        : (field.values ?? []).map((v) => ({ value: v, label: enumLabel(t, field.name, v) }));
+    if (op === 'in' || op === 'not_in')
+      return (
+        <Select
+          mode="multiple"
+          style={{ minWidth: 220 }}
+          value={list}
+          options={options}
+          onChange={onChange}
+          data-testid="condition-value"
+        />
+      );
+    if (op === 'between')
+      return (
+        <Space>
+          <Select
+            style={{ width: 90 }}
+            value={list[0]}
+            options={options}
+            onChange={(v) => onChange([v, list[1] ?? v])}
+          />
+          <Select
+            style={{ width: 90 }}
+            value={list[1]}
+            options={options}
+            onChange={(v) => onChange([list[0] ?? v, v])}
+          />
+        </Space>
+      );
+    return (
+      <Select
+        style={{ minWidth: 150 }}
+        value={value as string | number}
+        options={options}
+        onChange={onChange}
+        data-testid="condition-value"
+      />
+    );
   }
   if (field.type === 'date') {
     if (op === 'within_last_days' || op === 'not_within_last_days') return num(value, onChange, 'condition-value');
-    if (op === 'between') return <DatePicker.RangePicker value={list.length === 2 ? [dayjs(String(list[0])), dayjs(String(list[1]))] : null} onChange={(r) => onChange(r && r[0] && r[1] ? [r[0].format('YYYY-MM-DD'), r[1].format('YYYY-MM-DD')] : [])} />;
-    return <DatePicker value={typeof value === 'string' && value ? dayjs(value) : null} onChange={(d) => onChange(d ? d.format('YYYY-MM-DD') : '')} />;
+    if (op === 'between')
+      return (
+        <DatePicker.RangePicker
+          value={list.length === 2 ? [dayjs(String(list[0])), dayjs(String(list[1]))] : null}
+          onChange={(r) => onChange(r && r[0] && r[1] ? [r[0].format('YYYY-MM-DD'), r[1].format('YYYY-MM-DD')] : [])}
+        />
+      );
+    return (
+      <DatePicker
+        value={typeof value === 'string' && value ? dayjs(value) : null}
+        onChange={(d) => onChange(d ? d.format('YYYY-MM-DD') : '')}
+      />
+    );
   }
   if (field.type === 'text') {
-    if (op === 'in' || op === 'not_in') return <Select mode="tags" style={{ minWidth: 220 }} value={list as string[]} onChange={onChange} data-testid="condition-value" />;
-    return <Input style={{ width: 200 }} value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value)} data-testid="condition-value" />;
+    if (op === 'in' || op === 'not_in')
+      return (
+        <Select
+          mode="tags"
+          style={{ minWidth: 220 }}
+          value={list as string[]}
+          onChange={onChange}
+          data-testid="condition-value"
+        />
+      );
+    return (
+      <Input
+        style={{ width: 200 }}
+        value={typeof value === 'string' ? value : ''}
+        onChange={(e) => onChange(e.target.value)}
+        data-testid="condition-value"
+      />
+    );
   }
-  if (op === 'between') return <Space>{num(list[0], (n) => onChange([n, (list[1] as number) ?? n]))}<span>–</span>{num(list[1], (n) => onChange([(list[0] as number) ?? 0, n]))}</Space>;
-  if (op === 'in') return <Select mode="tags" style={{ minWidth: 200 }} value={list.map(String)} onChange={(v: string[]) => onChange(v.map(Number).filter((n) => Number.isFinite(n)))} />;
+  if (op === 'between')
+    return (
+      <Space>
+        {num(list[0], (n) => onChange([n, (list[1] as number) ?? n]))}
+        <span>–</span>
+        {num(list[1], (n) => onChange([(list[0] as number) ?? 0, n]))}
+      </Space>
+    );
+  if (op === 'in')
+    return (
+      <Select
+        mode="tags"
+        style={{ minWidth: 200 }}
+        value={list.map(String)}
+        onChange={(v: string[]) => onChange(v.map(Number).filter((n) => Number.isFinite(n)))}
+      />
+    );
   return num(value, onChange, 'condition-value');
 }

@@ -4,7 +4,15 @@ import { useApi } from '../hooks';
 import type { Items, Segment } from '../types';
 
 /** Choose a saved or system segment (audience of a grant, an issue, a campaign). */
-export function SegmentSelect({ value, onChange, style }: { value?: string; onChange?: (v: string) => void; style?: React.CSSProperties }) {
+export function SegmentSelect({
+  value,
+  onChange,
+  style,
+}: {
+  value?: string;
+  onChange?: (v: string) => void;
+  style?: React.CSSProperties;
+}) {
   const { t } = useTranslation();
   const list = useApi<Items<Segment>>('/segments');
   const items = list.data?.items ?? [];
@@ -18,8 +26,14 @@ export function SegmentSelect({ value, onChange, style }: { value?: string; onCh
       loading={list.loading}
       placeholder={t('segments.choose')}
       options={[
-        { label: t('segments.saved'), options: items.filter((s) => !s.system).map((s) => ({ value: s.id, label: s.name })) },
-        { label: t('segments.system'), options: items.filter((s) => s.system).map((s) => ({ value: s.id, label: s.name })) },
+        {
+          label: t('segments.saved'),
+          options: items.filter((s) => !s.system).map((s) => ({ value: s.id, label: s.name })),
+        },
+        {
+          label: t('segments.system'),
+          options: items.filter((s) => s.system).map((s) => ({ value: s.id, label: s.name })),
+        },
       ]}
     />
   );

@@ -23,7 +23,15 @@ export function ErrorBox({ error, onRetry }: { error: Error; onRetry?: () => voi
 
 export function EmptyState({ title, hint, action }: { title: string; hint?: string; action?: ReactNode }) {
   return (
-    <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={<div><div style={{ fontWeight: 500 }}>{title}</div>{hint && <div style={{ color: '#8c8c8c', marginTop: 4 }}>{hint}</div>}</div>}>
+    <Empty
+      image={Empty.PRESENTED_IMAGE_SIMPLE}
+      description={
+        <div>
+          <div style={{ fontWeight: 500 }}>{title}</div>
+          {hint && <div style={{ color: '#8c8c8c', marginTop: 4 }}>{hint}</div>}
+        </div>
+      }
+    >
       {action}
     </Empty>
   );

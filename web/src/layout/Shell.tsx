@@ -1,6 +1,19 @@
 import {
-  AppstoreOutlined, BarChartOutlined, CrownOutlined, CustomerServiceOutlined, DashboardOutlined, GiftOutlined, ImportOutlined,
-  LogoutOutlined, NotificationOutlined, PartitionOutlined, RobotOutlined, SettingOutlined, TagsOutlined, TeamOutlined, UserOutlined,
+  AppstoreOutlined,
+  BarChartOutlined,
+  CrownOutlined,
+  CustomerServiceOutlined,
+  DashboardOutlined,
+  GiftOutlined,
+  ImportOutlined,
+  LogoutOutlined,
+  NotificationOutlined,
+  PartitionOutlined,
+  RobotOutlined,
+  SettingOutlined,
+  TagsOutlined,
+  TeamOutlined,
+  UserOutlined,
 } from '@ant-design/icons';
 import { Avatar, Dropdown, Layout, Menu, Segmented, Space, Typography } from 'antd';
 import { Suspense, type ReactNode } from 'react';
@@ -36,7 +49,10 @@ export function LanguageSwitch() {
     <Segmented
       size="small"
       value={i18n.language}
-      options={[{ label: '中文', value: 'zh-CN' }, { label: 'EN', value: 'en' }]}
+      options={[
+        { label: '中文', value: 'zh-CN' },
+        { label: 'EN', value: 'en' },
+      ]}
       onChange={(v) => setLanguage(v as Language)}
       data-testid="language-switch"
     />
@@ -51,8 +67,17 @@ export function Shell() {
   const navigate = useNavigate();
   return (
     <Layout style={{ minHeight: '100vh' }}>
-      <Layout.Sider width={208} breakpoint="lg" collapsedWidth={64} theme="dark" style={{ position: 'sticky', top: 0, height: '100vh', overflow: 'auto' }}>
-        <Link to="/" style={{ display: 'flex', alignItems: 'center', gap: 10, height: 56, padding: '0 20px', color: '#fff' }}>
+      <Layout.Sider
+        width={208}
+        breakpoint="lg"
+        collapsedWidth={64}
+        theme="dark"
+        style={{ position: 'sticky', top: 0, height: '100vh', overflow: 'auto' }}
+      >
+        <Link
+          to="/"
+          style={{ display: 'flex', alignItems: 'center', gap: 10, height: 56, padding: '0 20px', color: '#fff' }}
+        >
           <img src="/favicon.svg" width={28} height={28} alt="" />
           <span style={{ fontSize: 18, fontWeight: 600, whiteSpace: 'nowrap' }}>{t('app.name')}</span>
         </Link>
@@ -60,21 +85,43 @@ export function Shell() {
           theme="dark"
           mode="inline"
           selectedKeys={[selectedKey(location.pathname)]}
-          items={MENU.map((m) => ({ key: m.key, icon: m.icon, label: t(`menu.${m.key === '/' ? 'dashboard' : m.key.slice(1)}`) }))}
+          items={MENU.map((m) => ({
+            key: m.key,
+            icon: m.icon,
+            label: t(`menu.${m.key === '/' ? 'dashboard' : m.key.slice(1)}`),
+          }))}
           onClick={(e) => navigate(e.key)}
           data-testid="side-menu"
         />
       </Layout.Sider>
       <Layout>
-        <Layout.Header style={{ background: '#fff', padding: '0 24px', display: 'flex', alignItems: 'center', justifyContent: 'space-between', borderBottom: '1px solid #f0f0f0', height: 56, lineHeight: '56px' }}>
-          <Typography.Text type="secondary"><TagsOutlined /> {me.workspace.name}</Typography.Text>
+        <Layout.Header
+          style={{
+            background: '#fff',
+            padding: '0 24px',
+            display: 'flex',
+            alignItems: 'center',
+            justifyContent: 'space-between',
+            borderBottom: '1px solid #f0f0f0',
+            height: 56,
+            lineHeight: '56px',
+          }}
+        >
+          <Typography.Text type="secondary">
+            <TagsOutlined /> {me.workspace.name}
+          </Typography.Text>
           <Space size="large">
             <LanguageSwitch />
             <Dropdown
               menu={{
                 items: [
                   { key: 'role', label: t(`roles.${me.user.role}`), disabled: true },
-                  { key: 'logout', icon: <LogoutOutlined />, label: t('app.logout'), onClick: () => void logout().then(() => navigate('/login')) },
+                  {
+                    key: 'logout',
+                    icon: <LogoutOutlined />,
+                    label: t('app.logout'),
+                    onClick: () => void logout().then(() => navigate('/login')),
+                  },
                 ],
               }}
             >
@@ -98,9 +145,20 @@ export function Shell() {
 /** Title row of a page: title, a line of help, actions on the right. */
 export function PageHeader({ title, subtitle, extra }: { title: ReactNode; subtitle?: ReactNode; extra?: ReactNode }) {
   return (
-    <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'flex-start', marginBottom: 16, gap: 16, flexWrap: 'wrap' }}>
+    <div
+      style={{
+        display: 'flex',
+        justifyContent: 'space-between',
+        alignItems: 'flex-start',
+        marginBottom: 16,
+        gap: 16,
+        flexWrap: 'wrap',
+      }}
+    >
       <div>
-        <Typography.Title level={4} style={{ margin: 0 }}>{title}</Typography.Title>
+        <Typography.Title level={4} style={{ margin: 0 }}>
+          {title}
+        </Typography.Title>
         {subtitle && <Typography.Text type="secondary">{subtitle}</Typography.Text>}
       </div>
       {extra && <Space wrap>{extra}</Space>}

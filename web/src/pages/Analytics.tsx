@@ -8,7 +8,14 @@ import { useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import type { DashboardData, Items } from '../types';
 
-interface ProvinceRow { province: string | null; short: string | null; buyers: number; orders: number; spentFen: number; spentShare: number }
+interface ProvinceRow {
+  province: string | null;
+  short: string | null;
+  buyers: number;
+  orders: number;
+  spentFen: number;
+  spentShare: number;
+}
 
 /** The China map (Apache-2.0 GeoJSON from echarts 4.9.0), loaded only when this page opens. */
 function useChinaMap(): boolean {
@@ -37,9 +44,31 @@ export default function Analytics() {
     const rows = provinces.data.items.filter((r) => r.short);
     const values = rows.map((r) => (metric === 'spentFen' ? r.spentFen / 100 : r.buyers));
     return {
-      tooltip: { trigger: 'item', formatter: (p: { name: string; value: number }) => `${p.name}<br/>${metric === 'spentFen' ? moneyShort((p.value || 0) * 100) : t('analytics.buyersN', { n: count(p.value || 0) })}` },
-      visualMap: { min: 0, max: Math.max(1, ...values), left: 10, bottom: 10, calculable: true, inRange: { color: ['#fff7e6', '#ffbb96', '#fa541c', '#ad2102'] }, formatter: (v: number) => (metric === 'spentFen' ? moneyShort(v * 100) : count(Math.round(v))) },
-      series: [{ type: 'map', map: 'china', roam: false, zoom: 1.15, top: 40, emphasis: { label: { show: true } }, data: rows.map((r) => ({ name: r.short, value: metric === 'spentFen' ? r.spentFen / 100 : r.buyers })) }],
+      tooltip: {
+        trigger: 'item',
+        formatter: (p: { name: string; value: number }) =>
+          `${p.name}<br/>${metric === 'spentFen' ? moneyShort((p.value || 0) * 100) : t('analytics.buyersN', { n: count(p.value || 0) })}`,
+      },
+      visualMap: {
+        min: 0,
+        max: Math.max(1, ...values),
+        left: 10,
+        bottom: 10,
+        calculable: true,
+        inRange: { color: ['#fff7e6', '#ffbb96', '#fa541c', '#ad2102'] },
+        formatter: (v: number) => (metric === 'spentFen' ? moneyShort(v * 100) : count(Math.round(v))),
+      },
+      series: [
+        {
+          type: 'map',
+          map: 'china',
+          roam: false,
+          zoom: 1.15,
+          top: 40,
+          emphasis: { label: { show: true } },
+          data: rows.map((r) => ({ name: r.short, value: metric === 'spentFen' ? r.spentFen / 100 : r.buyers })),
+        },
+      ],
     };
   }, [provinces.data, mapReady, metric, t]);
   const trendOption = useMemo<ChartOption | null>(() => {
@@ -54,7 +83,12 @@ export default function Analytics() {
       yAxis: { type: 'value' },
       series: [
         { name: t('dashboard.newBuyers'), type: 'bar', stack: 'b', data: tr.map((d) => d.newBuyers) },
-        { name: t('analytics.returningBuyers'), type: 'bar', stack: 'b', data: tr.map((d) => Math.max(0, d.buyers - d.newBuyers)) },
+        {
+          name: t('analytics.returningBuyers'),
+          type: 'bar',
+          stack: 'b',
+          data: tr.map((d) => Math.max(0, d.buyers - d.newBuyers)),
+        },
       ],
     };
   }, [dash.data, t]);
@@ -65,15 +99,45 @@ export default function Analytics() {
       <PageHeader title={t('menu.analytics')} subtitle={t('analytics.subtitle')} />
       {dash.data && (
         <Row gutter={16} style={{ marginBottom: 16 }}>
-          <Col xs={12} lg={6}><Card size="small" className="kpi-card"><Statistic title={t('analytics.revenue90')} value={money(dash.data.period.revenueFen)} /></Card></Col>
-          <Col xs={12} lg={6}><Card size="small" className="kpi-card"><Statistic title={t('dashboard.returningShare')} value={percent(dash.data.period.returningShare)} /></Card></Col>
-          <Col xs={12} lg={6}><Card size="small" className="kpi-card"><Statistic title={t('dashboard.repurchaseRate')} value={percent(dash.data.period.repurchaseRate)} /></Card></Col>
-          <Col xs={12} lg={6}><Card size="small" className="kpi-card"><Statistic title={t('dashboard.lifetimeRepurchase')} value={percent(dash.data.totals.repurchaseRate)} /></Card></Col>
+          <Col xs={12} lg={6}>
+            <Card size="small" className="kpi-card">
+              <Statistic title={t('analytics.revenue90')} value={money(dash.data.period.revenueFen)} />
+            </Card>
+          </Col>
+          <Col xs={12} lg={6}>
+            <Card size="small" className="kpi-card">
+              <Statistic title={t('dashboard.returningShare')} value={percent(dash.data.period.returningShare)} />
+            </Card>
+          </Col>
+          <Col xs={12} lg={6}>
+            <Card size="small" className="kpi-card">
+              <Statistic title={t('dashboard.repurchaseRate')} value={percent(dash.data.period.repurchaseRate)} />
+            </Card>
+          </Col>
+          <Col xs={12} lg={6}>
+            <Card size="small" className="kpi-card">
+              <Statistic title={t('dashboard.lifetimeRepurchase')} value={percent(dash.data.totals.repurchaseRate)} />
+            </Card>
+          </Col>
         </Row>
       )}
       <Row gutter={16}>
         <Col xs={24} xl={14}>
-          <Card size="small" title={t('analytics.provinceMap')} extra={<Segmented size="small" value={metric} onChange={(v) => setMetric(v as 'spentFen' | 'buyers')} options={[{ value: 'spentFen', label: t('analytics.bySpend') }, { value: 'buyers', label: t('analytics.byBuyers') }]} />}>
+          <Card
+            size="small"
+            title={t('analytics.provinceMap')}
+            extra={
+              <Segmented
+                size="small"
+                value={metric}
+                onChange={(v) => setMetric(v as 'spentFen' | 'buyers')}
+                options={[
+                  { value: 'spentFen', label: t('analytics.bySpend') },
+                  { value: 'buyers', label: t('analytics.byBuyers') },
+                ]}
+              />
+            }
+          >
             {mapOption ? <Chart option={mapOption} height={460} testId="china-map" /> : <Loading />}
           </Card>
         </Col>
@@ -88,10 +152,19 @@ export default function Analytics() {
               locale={{ emptyText: <EmptyState title={t('analytics.noData')} /> }}
               columns={[
                 { title: '#', key: 'rank', width: 40, render: (_, __, i) => i + 1 },
-                { title: t('analytics.province'), dataIndex: 'province', render: (v: string | null) => v ?? t('analytics.unknown') },
+                {
+                  title: t('analytics.province'),
+                  dataIndex: 'province',
+                  render: (v: string | null) => v ?? t('analytics.unknown'),
+                },
                 { title: t('dashboard.buyers'), dataIndex: 'buyers', align: 'right', render: (n: number) => count(n) },
                 { title: t('analytics.spend'), dataIndex: 'spentFen', align: 'right', render: (n: number) => money(n) },
-                { title: t('analytics.share'), dataIndex: 'spentShare', align: 'right', render: (n: number) => percent(n) },
+                {
+                  title: t('analytics.share'),
+                  dataIndex: 'spentShare',
+                  align: 'right',
+                  render: (n: number) => percent(n),
+                },
               ]}
             />
           </Card>

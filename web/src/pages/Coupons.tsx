@@ -1,5 +1,23 @@
 import { PlusOutlined, SendOutlined } from '@ant-design/icons';
-import { App, Button, Card, Col, DatePicker, Form, Input, InputNumber, Modal, Radio, Row, Select, Space, Statistic, Table, Tabs, Tag } from 'antd';
+import {
+  App,
+  Button,
+  Card,
+  Col,
+  DatePicker,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Radio,
+  Row,
+  Select,
+  Space,
+  Statistic,
+  Table,
+  Tabs,
+  Tag,
+} from 'antd';
 import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -11,11 +29,52 @@ import { useAction, useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import type { Items, TierSettings } from '../types';
 
-type Rules = { kind: string; minFen?: number; offFen?: number; percent?: number; capFen?: number | null; tierKeys?: string[]; sku?: string | null; item?: string; priceFen?: number; steps?: { minFen: number; offFen: number }[] };
-interface Template { id: string; name: string; rules: Rules; validity: { days: number } | { from: string; to: string }; perCustomerLimit: number; totalStock: number | null; issued: number; compensation: boolean }
-interface ReportRow { id: string; name: string; issued: number; used: number; expired: number; revenueFen: number; discountFen: number }
+type Rules = {
+  kind: string;
+  minFen?: number;
+  offFen?: number;
+  percent?: number;
+  capFen?: number | null;
+  tierKeys?: string[];
+  sku?: string | null;
+  item?: string;
+  priceFen?: number;
+  steps?: { minFen: number; offFen: number }[];
+};
+interface Template {
+  id: string;
+  name: string;
+  rules: Rules;
+  validity: { days: number } | { from: string; to: string };
+  perCustomerLimit: number;
+  totalStock: number | null;
+  issued: number;
+  compensation: boolean;
+}
+interface ReportRow {
+  id: string;
+  name: string;
+  issued: number;
+  used: number;
+  expired: number;
+  revenueFen: number;
+  discountFen: number;
+}
 
-const KINDS = ['spend_off', 'discount', 'free_shipping', 'cash', 'new_member', 'birthday', 'member', 'free_order', 'trial', 'bogo', 'add_on', 'tiered'] as const;
+const KINDS = [
+  'spend_off',
+  'discount',
+  'free_shipping',
+  'cash',
+  'new_member',
+  'birthday',
+  'member',
+  'free_order',
+  'trial',
+  'bogo',
+  'add_on',
+  'tiered',
+] as const;
 const y = (f: number | undefined | null) => (f === undefined || f === null ? '' : String(f / 100));
 
 /** 满100减20, 8.8折 (最高减¥50), 阶梯 满200减20 / 满500减80 … in the UI language. */
@@ -25,9 +84,14 @@ export function describeCoupon(t: TFunction, r: Rules): string {
     case 'new_member':
     case 'birthday':
     case 'member':
-      return r.minFen ? t('coupons.rule.spendOff', { min: y(r.minFen), off: y(r.offFen) }) : t('coupons.rule.cash', { off: y(r.offFen) });
+      return r.minFen
+        ? t('coupons.rule.spendOff', { min: y(r.minFen), off: y(r.offFen) })
+        : t('coupons.rule.cash', { off: y(r.offFen) });
     case 'discount':
-      return t('coupons.rule.discount', { n: (r.percent ?? 100) / 10 }) + (r.capFen ? t('coupons.rule.cap', { cap: y(r.capFen) }) : '');
+      return (
+        t('coupons.rule.discount', { n: (r.percent ?? 100) / 10 }) +
+        (r.capFen ? t('coupons.rule.cap', { cap: y(r.capFen) }) : '')
+      );
     case 'free_shipping':
       return r.minFen ? t('coupons.rule.freeShippingMin', { min: y(r.minFen) }) : t('coupons.rule.freeShipping');
     case 'cash':
@@ -50,7 +114,15 @@ export default function Coupons() {
   const [issueFor, setIssueFor] = useState<Template | null>(null);
   return (
     <>
-      <PageHeader title={t('menu.coupons')} subtitle={t('coupons.subtitle')} extra={<Button type="primary" icon={<PlusOutlined />} onClick={() => setCreateOpen(true)} data-testid="new-coupon">{t('coupons.newTemplate')}</Button>} />
+      <PageHeader
+        title={t('menu.coupons')}
+        subtitle={t('coupons.subtitle')}
+        extra={
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreateOpen(true)} data-testid="new-coupon">
+            {t('coupons.newTemplate')}
+          </Button>
+        }
+      />
       <Tabs
         items={[
           {
@@ -65,15 +137,53 @@ export default function Coupons() {
                   loading={templates.loading}
                   dataSource={templates.data?.items ?? []}
                   pagination={false}
-                  locale={{ emptyText: <EmptyState title={t('coupons.noTemplates')} hint={t('coupons.noTemplatesHint')} action={<Button onClick={() => setCreateOpen(true)}>{t('coupons.newTemplate')}</Button>} /> }}
+                  locale={{
+                    emptyText: (
+                      <EmptyState
+                        title={t('coupons.noTemplates')}
+                        hint={t('coupons.noTemplatesHint')}
+                        action={<Button onClick={() => setCreateOpen(true)}>{t('coupons.newTemplate')}</Button>}
+                      />
+                    ),
+                  }}
                   columns={[
-                    { title: t('coupons.name'), dataIndex: 'name', render: (v: string, r) => <Space>{v}{r.compensation && <Tag color="purple">{t('coupons.compensation')}</Tag>}</Space> },
-                    { title: t('coupons.kind'), render: (_, r) => <Tag color="volcano">{t(`coupons.kinds.${r.rules.kind}`)}</Tag> },
+                    {
+                      title: t('coupons.name'),
+                      dataIndex: 'name',
+                      render: (v: string, r) => (
+                        <Space>
+                          {v}
+                          {r.compensation && <Tag color="purple">{t('coupons.compensation')}</Tag>}
+                        </Space>
+                      ),
+                    },
+                    {
+                      title: t('coupons.kind'),
+                      render: (_, r) => <Tag color="volcano">{t(`coupons.kinds.${r.rules.kind}`)}</Tag>,
+                    },
                     { title: t('coupons.rules'), render: (_, r) => describeCoupon(t, r.rules) },
-                    { title: t('coupons.validity'), render: (_, r) => ('days' in r.validity ? t('coupons.validDays', { n: r.validity.days }) : `${date(r.validity.from)} ~ ${date(r.validity.to)}`) },
+                    {
+                      title: t('coupons.validity'),
+                      render: (_, r) =>
+                        'days' in r.validity
+                          ? t('coupons.validDays', { n: r.validity.days })
+                          : `${date(r.validity.from)} ~ ${date(r.validity.to)}`,
+                    },
                     { title: t('coupons.perCustomer'), dataIndex: 'perCustomerLimit', align: 'right' },
-                    { title: t('coupons.issuedStock'), align: 'right', render: (_, r) => `${count(r.issued)} / ${r.totalStock === null ? '∞' : count(r.totalStock)}` },
-                    { title: '', key: 'a', render: (_, r) => <Button size="small" icon={<SendOutlined />} onClick={() => setIssueFor(r)}>{t('coupons.issue')}</Button> },
+                    {
+                      title: t('coupons.issuedStock'),
+                      align: 'right',
+                      render: (_, r) => `${count(r.issued)} / ${r.totalStock === null ? '∞' : count(r.totalStock)}`,
+                    },
+                    {
+                      title: '',
+                      key: 'a',
+                      render: (_, r) => (
+                        <Button size="small" icon={<SendOutlined />} onClick={() => setIssueFor(r)}>
+                          {t('coupons.issue')}
+                        </Button>
+                      ),
+                    },
                   ]}
                 />
               </Card>
@@ -83,8 +193,20 @@ export default function Coupons() {
           { key: 'expiring', label: t('coupons.expiring'), children: <Expiring /> },
         ]}
       />
-      <CreateModal open={createOpen} onClose={() => { setCreateOpen(false); templates.reload(); }} />
-      <IssueModal template={issueFor} onClose={() => { setIssueFor(null); templates.reload(); }} />
+      <CreateModal
+        open={createOpen}
+        onClose={() => {
+          setCreateOpen(false);
+          templates.reload();
+        }}
+      />
+      <IssueModal
+        template={issueFor}
+        onClose={() => {
+          setIssueFor(null);
+          templates.reload();
+        }}
+      />
     </>
   );
 }
@@ -98,10 +220,22 @@ function Report() {
   return (
     <Card size="small">
       <Row gutter={16} style={{ marginBottom: 16 }}>
-        <Col span={6}><Statistic title={t('coupons.issued')} value={count(sum('issued'))} /></Col>
-        <Col span={6}><Statistic title={t('coupons.used')} value={count(sum('used'))} suffix={<span style={{ fontSize: 14 }}>({percent(sum('used') / (sum('issued') || 1))})</span>} /></Col>
-        <Col span={6}><Statistic title={t('coupons.revenue')} value={money(sum('revenueFen'))} /></Col>
-        <Col span={6}><Statistic title={t('coupons.discount')} value={money(sum('discountFen'))} /></Col>
+        <Col span={6}>
+          <Statistic title={t('coupons.issued')} value={count(sum('issued'))} />
+        </Col>
+        <Col span={6}>
+          <Statistic
+            title={t('coupons.used')}
+            value={count(sum('used'))}
+            suffix={<span style={{ fontSize: 14 }}>({percent(sum('used') / (sum('issued') || 1))})</span>}
+          />
+        </Col>
+        <Col span={6}>
+          <Statistic title={t('coupons.revenue')} value={money(sum('revenueFen'))} />
+        </Col>
+        <Col span={6}>
+          <Statistic title={t('coupons.discount')} value={money(sum('discountFen'))} />
+        </Col>
       </Row>
       <Table<ReportRow>
         rowKey="id"
@@ -125,7 +259,10 @@ function Report() {
 
 function Expiring() {
   const { t } = useTranslation();
-  const r = useApi<Items<{ id: string; customer_id: string; code: string; valid_to: string; name: string }>>('/coupons/expiring?days=7');
+  const r =
+    useApi<Items<{ id: string; customer_id: string; code: string; valid_to: string; name: string }>>(
+      '/coupons/expiring?days=7',
+    );
   if (r.error) return <ErrorBox error={r.error} onRetry={r.reload} />;
   return (
     <Card size="small" title={t('coupons.expiringHint')}>
@@ -154,39 +291,127 @@ function CreateModal({ open, onClose }: { open: boolean; onClose: () => void }) 
   const { busy, run } = useAction();
   const kind = Form.useWatch('kind', form) as string | undefined;
   const validityKind = Form.useWatch('validityKind', form) as string | undefined;
-  const submit = () => run(async () => {
-    const v = await form.validateFields();
-    const rules: Rules = { kind: v.kind };
-    if (['spend_off', 'new_member', 'birthday', 'member', 'add_on', 'discount', 'free_shipping'].includes(v.kind)) rules.minFen = toFen(v.min) ?? 0;
-    if (['spend_off', 'new_member', 'birthday', 'member', 'cash'].includes(v.kind)) rules.offFen = toFen(v.off);
-    if (v.kind === 'discount') Object.assign(rules, { percent: Math.round(v.zhe * 10), capFen: toFen(v.cap) ?? null });
-    if (v.kind === 'free_order') rules.capFen = toFen(v.cap);
-    if (v.kind === 'member') rules.tierKeys = v.tierKeys;
-    if (v.kind === 'trial' || v.kind === 'bogo') rules.sku = v.sku || (v.kind === 'bogo' ? null : v.sku);
-    if (v.kind === 'add_on') Object.assign(rules, { item: v.item, priceFen: toFen(v.price) });
-    if (v.kind === 'tiered') rules.steps = (v.steps as { min: number; off: number }[]).map((s) => ({ minFen: toFen(s.min)!, offFen: toFen(s.off)! }));
-    const validity = v.validityKind === 'days' ? { days: v.days } : { from: v.range[0].startOf('day').toISOString(), to: v.range[1].endOf('day').toISOString() };
-    await api('/coupons/templates', { body: { name: v.name, rules, validity, perCustomerLimit: v.perCustomerLimit, totalStock: v.totalStock ?? null, compensation: v.compensation ?? false } });
-    message.success(t('common.saved'));
-    form.resetFields();
-    onClose();
-  });
+  const submit = () =>
+    run(async () => {
+      const v = await form.validateFields();
+      const rules: Rules = { kind: v.kind };
+      if (['spend_off', 'new_member', 'birthday', 'member', 'add_on', 'discount', 'free_shipping'].includes(v.kind))
+        rules.minFen = toFen(v.min) ?? 0;
+      if (['spend_off', 'new_member', 'birthday', 'member', 'cash'].includes(v.kind)) rules.offFen = toFen(v.off);
+      if (v.kind === 'discount')
+        Object.assign(rules, { percent: Math.round(v.zhe * 10), capFen: toFen(v.cap) ?? null });
+      if (v.kind === 'free_order') rules.capFen = toFen(v.cap);
+      if (v.kind === 'member') rules.tierKeys = v.tierKeys;
+      if (v.kind === 'trial' || v.kind === 'bogo') rules.sku = v.sku || (v.kind === 'bogo' ? null : v.sku);
+      if (v.kind === 'add_on') Object.assign(rules, { item: v.item, priceFen: toFen(v.price) });
+      if (v.kind === 'tiered')
+        rules.steps = (v.steps as { min: number; off: number }[]).map((s) => ({
+          minFen: toFen(s.min)!,
+          offFen: toFen(s.off)!,
+        }));
+      const validity =
+        v.validityKind === 'days'
+          ? { days: v.days }
+          : { from: v.range[0].startOf('day').toISOString(), to: v.range[1].endOf('day').toISOString() };
+      await api('/coupons/templates', {
+        body: {
+          name: v.name,
+          rules,
+          validity,
+          perCustomerLimit: v.perCustomerLimit,
+          totalStock: v.totalStock ?? null,
+          compensation: v.compensation ?? false,
+        },
+      });
+      message.success(t('common.saved'));
+      form.resetFields();
+      onClose();
+    });
   const yuanItem = (name: string, label: string, required = true) => (
-    <Form.Item name={name} label={label} rules={required ? [{ required: true, message: t('common.required') }] : []}><InputNumber min={0} prefix="¥" style={{ width: 160 }} /></Form.Item>
+    <Form.Item name={name} label={label} rules={required ? [{ required: true, message: t('common.required') }] : []}>
+      <InputNumber min={0} prefix="¥" style={{ width: 160 }} />
+    </Form.Item>
   );
   return (
-    <Modal open={open} width={620} title={t('coupons.newTemplate')} onOk={() => void submit()} onCancel={onClose} confirmLoading={busy} destroyOnHidden>
-      <Form form={form} layout="vertical" initialValues={{ kind: 'spend_off', validityKind: 'days', days: 30, perCustomerLimit: 1, steps: [{ min: 200, off: 20 }, { min: 500, off: 80 }] }}>
-        <Form.Item name="name" label={t('coupons.name')} rules={[{ required: true, whitespace: true, message: t('common.required') }]}><Input maxLength={40} placeholder={t('coupons.namePlaceholder')} data-testid="coupon-name" /></Form.Item>
-        <Form.Item name="kind" label={t('coupons.kind')}><Select options={KINDS.map((k) => ({ value: k, label: t(`coupons.kinds.${k}`) }))} /></Form.Item>
+    <Modal
+      open={open}
+      width={620}
+      title={t('coupons.newTemplate')}
+      onOk={() => void submit()}
+      onCancel={onClose}
+      confirmLoading={busy}
+      destroyOnHidden
+    >
+      <Form
+        form={form}
+        layout="vertical"
+        initialValues={{
+          kind: 'spend_off',
+          validityKind: 'days',
+          days: 30,
+          perCustomerLimit: 1,
+          steps: [
+            { min: 200, off: 20 },
+            { min: 500, off: 80 },
+          ],
+        }}
+      >
+        <Form.Item
+          name="name"
+          label={t('coupons.name')}
+          rules={[{ required: true, whitespace: true, message: t('common.required') }]}
+        >
+          <Input maxLength={40} placeholder={t('coupons.namePlaceholder')} data-testid="coupon-name" />
+        </Form.Item>
+        <Form.Item name="kind" label={t('coupons.kind')}>
+          <Select options={KINDS.map((k) => ({ value: k, label: t(`coupons.kinds.${k}`) }))} />
+        </Form.Item>
         <Space wrap align="start">
-          {['spend_off', 'new_member', 'birthday', 'member', 'add_on', 'discount', 'free_shipping'].includes(kind ?? '') && yuanItem('min', t('coupons.min'), kind !== 'discount' && kind !== 'free_shipping')}
-          {['spend_off', 'new_member', 'birthday', 'member', 'cash'].includes(kind ?? '') && yuanItem('off', t('coupons.off'))}
-          {kind === 'discount' && <Form.Item name="zhe" label={t('coupons.zhe')} rules={[{ required: true, message: t('common.required') }]}><InputNumber min={0.1} max={9.9} step={0.1} addonAfter={t('coupons.zheUnit')} /></Form.Item>}
+          {['spend_off', 'new_member', 'birthday', 'member', 'add_on', 'discount', 'free_shipping'].includes(
+            kind ?? '',
+          ) && yuanItem('min', t('coupons.min'), kind !== 'discount' && kind !== 'free_shipping')}
+          {['spend_off', 'new_member', 'birthday', 'member', 'cash'].includes(kind ?? '') &&
+            yuanItem('off', t('coupons.off'))}
+          {kind === 'discount' && (
+            <Form.Item name="zhe" label={t('coupons.zhe')} rules={[{ required: true, message: t('common.required') }]}>
+              <InputNumber min={0.1} max={9.9} step={0.1} addonAfter={t('coupons.zheUnit')} />
+            </Form.Item>
+          )}
           {(kind === 'discount' || kind === 'free_order') && yuanItem('cap', t('coupons.cap'), kind === 'free_order')}
-          {kind === 'member' && <Form.Item name="tierKeys" label={t('coupons.tiers')} rules={[{ required: true, message: t('common.required') }]}><Select mode="multiple" style={{ minWidth: 220 }} options={(tiers.data?.tiers ?? []).map((x) => ({ value: x.key, label: x.name }))} /></Form.Item>}
-          {(kind === 'trial' || kind === 'bogo') && <Form.Item name="sku" label="SKU" rules={kind === 'trial' ? [{ required: true, message: t('common.required') }] : []}><Input /></Form.Item>}
-          {kind === 'add_on' && <><Form.Item name="item" label={t('coupons.addOnItem')} rules={[{ required: true, message: t('common.required') }]}><Input /></Form.Item>{yuanItem('price', t('coupons.addOnPrice'))}</>}
+          {kind === 'member' && (
+            <Form.Item
+              name="tierKeys"
+              label={t('coupons.tiers')}
+              rules={[{ required: true, message: t('common.required') }]}
+            >
+              <Select
+                mode="multiple"
+                style={{ minWidth: 220 }}
+                options={(tiers.data?.tiers ?? []).map((x) => ({ value: x.key, label: x.name }))}
+              />
+            </Form.Item>
+          )}
+          {(kind === 'trial' || kind === 'bogo') && (
+            <Form.Item
+              name="sku"
+              label="SKU"
+              rules={kind === 'trial' ? [{ required: true, message: t('common.required') }] : []}
+            >
+              <Input />
+            </Form.Item>
+          )}
+          {kind === 'add_on' && (
+            <>
+              <Form.Item
+                name="item"
+                label={t('coupons.addOnItem')}
+                rules={[{ required: true, message: t('common.required') }]}
+              >
+                <Input />
+              </Form.Item>
+              {yuanItem('price', t('coupons.addOnPrice'))}
+            </>
+          )}
         </Space>
         {kind === 'tiered' && (
           <Form.List name="steps">
@@ -194,27 +419,50 @@ function CreateModal({ open, onClose }: { open: boolean; onClose: () => void }) 
               <Form.Item label={t('coupons.steps')}>
                 {fields.map((f) => (
                   <Space key={f.key} style={{ marginBottom: 6 }}>
-                    <Form.Item name={[f.name, 'min']} noStyle rules={[{ required: true }]}><InputNumber min={0} prefix={t('coupons.spendPrefix')} /></Form.Item>
-                    <Form.Item name={[f.name, 'off']} noStyle rules={[{ required: true }]}><InputNumber min={0} prefix={t('coupons.offPrefix')} /></Form.Item>
-                    {fields.length > 2 && <Button type="link" danger onClick={() => remove(f.name)}>{t('common.delete')}</Button>}
+                    <Form.Item name={[f.name, 'min']} noStyle rules={[{ required: true }]}>
+                      <InputNumber min={0} prefix={t('coupons.spendPrefix')} />
+                    </Form.Item>
+                    <Form.Item name={[f.name, 'off']} noStyle rules={[{ required: true }]}>
+                      <InputNumber min={0} prefix={t('coupons.offPrefix')} />
+                    </Form.Item>
+                    {fields.length > 2 && (
+                      <Button type="link" danger onClick={() => remove(f.name)}>
+                        {t('common.delete')}
+                      </Button>
+                    )}
                   </Space>
                 ))}
-                <Button size="small" onClick={() => add({})}>{t('coupons.addStep')}</Button>
+                <Button size="small" onClick={() => add({})}>
+                  {t('coupons.addStep')}
+                </Button>
               </Form.Item>
             )}
           </Form.List>
         )}
         <Form.Item name="validityKind" label={t('coupons.validity')}>
-          <Radio.Group options={[{ value: 'days', label: t('coupons.afterIssue') }, { value: 'dates', label: t('coupons.dateRange') }]} />
+          <Radio.Group
+            options={[
+              { value: 'days', label: t('coupons.afterIssue') },
+              { value: 'dates', label: t('coupons.dateRange') },
+            ]}
+          />
         </Form.Item>
         {validityKind === 'dates' ? (
-          <Form.Item name="range" rules={[{ required: true, message: t('common.required') }]}><DatePicker.RangePicker /></Form.Item>
+          <Form.Item name="range" rules={[{ required: true, message: t('common.required') }]}>
+            <DatePicker.RangePicker />
+          </Form.Item>
         ) : (
-          <Form.Item name="days" rules={[{ required: true, message: t('common.required') }]}><InputNumber min={1} max={3650} addonAfter={t('common.days')} /></Form.Item>
+          <Form.Item name="days" rules={[{ required: true, message: t('common.required') }]}>
+            <InputNumber min={1} max={3650} addonAfter={t('common.days')} />
+          </Form.Item>
         )}
         <Space>
-          <Form.Item name="perCustomerLimit" label={t('coupons.perCustomer')}><InputNumber min={1} max={100} /></Form.Item>
-          <Form.Item name="totalStock" label={t('coupons.totalStock')} extra={t('coupons.totalStockHint')}><InputNumber min={1} /></Form.Item>
+          <Form.Item name="perCustomerLimit" label={t('coupons.perCustomer')}>
+            <InputNumber min={1} max={100} />
+          </Form.Item>
+          <Form.Item name="totalStock" label={t('coupons.totalStock')} extra={t('coupons.totalStockHint')}>
+            <InputNumber min={1} />
+          </Form.Item>
         </Space>
       </Form>
     </Modal>
@@ -235,7 +483,14 @@ function IssueModal({ template, onClose }: { template: Template | null; onClose:
       onClose();
     });
   return (
-    <Modal open={template !== null} title={t('coupons.issueTitle', { name: template?.name ?? '' })} onOk={() => void submit()} onCancel={onClose} confirmLoading={busy} destroyOnHidden>
+    <Modal
+      open={template !== null}
+      title={t('coupons.issueTitle', { name: template?.name ?? '' })}
+      onOk={() => void submit()}
+      onCancel={onClose}
+      confirmLoading={busy}
+      destroyOnHidden
+    >
       <Form form={form} layout="vertical" initialValues={{ batch: todayBatch('issue') }}>
         <BatchFields />
       </Form>

@@ -41,7 +41,13 @@ export default function Dashboard() {
         { type: 'value', splitLine: { show: false } },
       ],
       series: [
-        { name: t('dashboard.revenue'), type: 'bar', data: tr.map((d) => d.revenueFen / 100), barMaxWidth: 18, itemStyle: { borderRadius: [3, 3, 0, 0] } },
+        {
+          name: t('dashboard.revenue'),
+          type: 'bar',
+          data: tr.map((d) => d.revenueFen / 100),
+          barMaxWidth: 18,
+          itemStyle: { borderRadius: [3, 3, 0, 0] },
+        },
         { name: t('dashboard.buyers'), type: 'line', yAxisIndex: 1, smooth: true, data: tr.map((d) => d.buyers) },
         { name: t('dashboard.newBuyers'), type: 'line', yAxisIndex: 1, smooth: true, data: tr.map((d) => d.newBuyers) },
       ],
@@ -51,13 +57,37 @@ export default function Dashboard() {
   if (dash.error) return <ErrorBox error={dash.error} onRetry={dash.reload} />;
   if (!dash.data || !trendOption) return <Loading />;
   const { today, period, totals } = dash.data;
-  const tierMembers = tiers.data ? tiers.data.tiers.map((tier, i) => ({ tier, n: i === 0 ? Math.max(0, totals.buyers - Object.entries(tiers.data!.members).filter(([k]) => k !== tier.key).reduce((a, [, n]) => a + n, 0)) : (tiers.data!.members[tier.key] ?? 0) })) : [];
+  const tierMembers = tiers.data
+    ? tiers.data.tiers.map((tier, i) => ({
+        tier,
+        n:
+          i === 0
+            ? Math.max(
+                0,
+                totals.buyers -
+                  Object.entries(tiers.data!.members)
+                    .filter(([k]) => k !== tier.key)
+                    .reduce((a, [, n]) => a + n, 0),
+              )
+            : (tiers.data!.members[tier.key] ?? 0),
+      }))
+    : [];
 
   if (totals.customers === 0) {
     return (
       <>
         <PageHeader title={t('menu.dashboard')} />
-        <Card><EmptyState title={t('dashboard.emptyTitle')} hint={t('dashboard.emptyHint')} action={<Link to="/imports">{t('dashboard.goImport')} <ArrowRightOutlined /></Link>} /></Card>
+        <Card>
+          <EmptyState
+            title={t('dashboard.emptyTitle')}
+            hint={t('dashboard.emptyHint')}
+            action={
+              <Link to="/imports">
+                {t('dashboard.goImport')} <ArrowRightOutlined />
+              </Link>
+            }
+          />
+        </Card>
       </>
     );
   }
@@ -66,21 +96,70 @@ export default function Dashboard() {
       <PageHeader
         title={t('menu.dashboard')}
         subtitle={t('dashboard.subtitle', { tz: dash.data.timezone })}
-        extra={<Segmented value={days} onChange={(v) => setDays(Number(v))} options={[7, 30, 90].map((d) => ({ label: t('dashboard.lastDays', { n: d }), value: d }))} />}
+        extra={
+          <Segmented
+            value={days}
+            onChange={(v) => setDays(Number(v))}
+            options={[7, 30, 90].map((d) => ({ label: t('dashboard.lastDays', { n: d }), value: d }))}
+          />
+        }
       />
       <Typography.Text strong>{t('dashboard.today')}</Typography.Text>
       <Row gutter={[16, 16]} style={{ margin: '8px 0 20px' }}>
-        <Col xs={12} lg={6}><Kpi testId="kpi-today-revenue" title={t('dashboard.revenue')} value={money(today.revenueFen)} foot={t('dashboard.ordersN', { n: count(today.orders) })} /></Col>
-        <Col xs={12} lg={6}><Kpi title={t('dashboard.buyers')} value={count(today.buyers)} foot={t('dashboard.newVsReturning', { a: count(today.newBuyers), b: count(today.returningBuyers) })} /></Col>
-        <Col xs={12} lg={6}><Kpi title={t('dashboard.aov')} value={money(today.aovFen)} /></Col>
-        <Col xs={12} lg={6}><Kpi title={t('dashboard.newCustomers')} value={count(today.newCustomers)} /></Col>
+        <Col xs={12} lg={6}>
+          <Kpi
+            testId="kpi-today-revenue"
+            title={t('dashboard.revenue')}
+            value={money(today.revenueFen)}
+            foot={t('dashboard.ordersN', { n: count(today.orders) })}
+          />
+        </Col>
+        <Col xs={12} lg={6}>
+          <Kpi
+            title={t('dashboard.buyers')}
+            value={count(today.buyers)}
+            foot={t('dashboard.newVsReturning', { a: count(today.newBuyers), b: count(today.returningBuyers) })}
+          />
+        </Col>
+        <Col xs={12} lg={6}>
+          <Kpi title={t('dashboard.aov')} value={money(today.aovFen)} />
+        </Col>
+        <Col xs={12} lg={6}>
+          <Kpi title={t('dashboard.newCustomers')} value={count(today.newCustomers)} />
+        </Col>
       </Row>
       <Typography.Text strong>{t('dashboard.lastDays', { n: days })}</Typography.Text>
       <Row gutter={[16, 16]} style={{ margin: '8px 0 20px' }}>
-        <Col xs={12} lg={6}><Kpi testId="kpi-period-revenue" title={t('dashboard.revenue')} value={money(period.revenueFen)} foot={t('dashboard.ordersN', { n: count(period.orders) })} /></Col>
-        <Col xs={12} lg={6}><Kpi title={t('dashboard.buyers')} value={count(period.buyers)} foot={t('dashboard.newVsReturning', { a: count(period.newBuyers), b: count(period.returningBuyers) })} /></Col>
-        <Col xs={12} lg={6}><Kpi testId="kpi-returning-share" title={t('dashboard.returningShare')} value={percent(period.returningShare)} foot={t('dashboard.returningRevenueShare', { p: percent(period.returningRevenueShare) })} /></Col>
-        <Col xs={12} lg={6}><Kpi title={t('dashboard.repurchaseRate')} value={percent(period.repurchaseRate)} foot={t('dashboard.aovIs', { v: money(period.aovFen) })} /></Col>
+        <Col xs={12} lg={6}>
+          <Kpi
+            testId="kpi-period-revenue"
+            title={t('dashboard.revenue')}
+            value={money(period.revenueFen)}
+            foot={t('dashboard.ordersN', { n: count(period.orders) })}
+          />
+        </Col>
+        <Col xs={12} lg={6}>
+          <Kpi
+            title={t('dashboard.buyers')}
+            value={count(period.buyers)}
+            foot={t('dashboard.newVsReturning', { a: count(period.newBuyers), b: count(period.returningBuyers) })}
+          />
+        </Col>
+        <Col xs={12} lg={6}>
+          <Kpi
+            testId="kpi-returning-share"
+            title={t('dashboard.returningShare')}
+            value={percent(period.returningShare)}
+            foot={t('dashboard.returningRevenueShare', { p: percent(period.returningRevenueShare) })}
+          />
+        </Col>
+        <Col xs={12} lg={6}>
+          <Kpi
+            title={t('dashboard.repurchaseRate')}
+            value={percent(period.repurchaseRate)}
+            foot={t('dashboard.aovIs', { v: money(period.aovFen) })}
+          />
+        </Col>
       </Row>
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={16}>
@@ -91,17 +170,48 @@ export default function Dashboard() {
         <Col xs={24} xl={8}>
           <Card title={t('dashboard.customerFile')} size="small" style={{ marginBottom: 16 }}>
             <Row gutter={8}>
-              <Col span={8}><Statistic title={t('dashboard.customers')} value={count(totals.customers)} valueStyle={{ fontSize: 20 }} /></Col>
-              <Col span={8}><Statistic title={t('dashboard.allBuyers')} value={count(totals.buyers)} valueStyle={{ fontSize: 20 }} /></Col>
-              <Col span={8}><Statistic title={t('dashboard.lifetimeRepurchase')} value={percent(totals.repurchaseRate)} valueStyle={{ fontSize: 20 }} /></Col>
+              <Col span={8}>
+                <Statistic
+                  title={t('dashboard.customers')}
+                  value={count(totals.customers)}
+                  valueStyle={{ fontSize: 20 }}
+                />
+              </Col>
+              <Col span={8}>
+                <Statistic
+                  title={t('dashboard.allBuyers')}
+                  value={count(totals.buyers)}
+                  valueStyle={{ fontSize: 20 }}
+                />
+              </Col>
+              <Col span={8}>
+                <Statistic
+                  title={t('dashboard.lifetimeRepurchase')}
+                  value={percent(totals.repurchaseRate)}
+                  valueStyle={{ fontSize: 20 }}
+                />
+              </Col>
             </Row>
-            <div className="kpi-foot">{t('dashboard.consented', { n: count(totals.consented), p: percent(totals.consented / totals.customers) })}</div>
+            <div className="kpi-foot">
+              {t('dashboard.consented', {
+                n: count(totals.consented),
+                p: percent(totals.consented / totals.customers),
+              })}
+            </div>
           </Card>
           <Card title={t('dashboard.tiers')} size="small" extra={<Link to="/members">{t('common.manage')}</Link>}>
             {tierMembers.map(({ tier, n }) => (
               <div key={tier.key} style={{ marginBottom: 6 }}>
-                <Space style={{ width: '100%', justifyContent: 'space-between' }}><span>{tier.name}</span><span>{count(n)}</span></Space>
-                <Progress percent={totals.buyers ? (n / totals.buyers) * 100 : 0} showInfo={false} size="small" strokeColor="#fa541c" />
+                <Space style={{ width: '100%', justifyContent: 'space-between' }}>
+                  <span>{tier.name}</span>
+                  <span>{count(n)}</span>
+                </Space>
+                <Progress
+                  percent={totals.buyers ? (n / totals.buyers) * 100 : 0}
+                  showInfo={false}
+                  size="small"
+                  strokeColor="#fa541c"
+                />
               </div>
             ))}
           </Card>
@@ -109,21 +219,41 @@ export default function Dashboard() {
       </Row>
       <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
         <Col xs={24} lg={8}>
-          <Card title={t('dashboard.tasksDue')} size="small"><EmptyState title={t('dashboard.noTasks')} hint={t('dashboard.noTasksHint')} /></Card>
+          <Card title={t('dashboard.tasksDue')} size="small">
+            <EmptyState title={t('dashboard.noTasks')} hint={t('dashboard.noTasksHint')} />
+          </Card>
         </Col>
         <Col xs={24} lg={8}>
-          <Card title={t('dashboard.runningCampaigns')} size="small"><EmptyState title={t('dashboard.noCampaigns')} hint={t('dashboard.noCampaignsHint')} /></Card>
+          <Card title={t('dashboard.runningCampaigns')} size="small">
+            <EmptyState title={t('dashboard.noCampaigns')} hint={t('dashboard.noCampaignsHint')} />
+          </Card>
         </Col>
         <Col xs={24} lg={8}>
           <Card title={t('dashboard.recentImports')} size="small" extra={<Link to="/imports">{t('common.all')}</Link>}>
             {imports.data && imports.data.items.length > 0 ? (
-              <List size="small" dataSource={imports.data.items.slice(0, 4)} renderItem={(r) => (
-                <List.Item><Typography.Text ellipsis style={{ maxWidth: 180 }}>{r.fileName}</Typography.Text><Space><Tag color={r.status === 'done' ? 'green' : r.status === 'failed' ? 'red' : 'blue'}>{t(`imports.status.${r.status}`, r.status)}</Tag><span className="kpi-foot">{dateTime(r.startedAt)}</span></Space></List.Item>
-              )} />
+              <List
+                size="small"
+                dataSource={imports.data.items.slice(0, 4)}
+                renderItem={(r) => (
+                  <List.Item>
+                    <Typography.Text ellipsis style={{ maxWidth: 180 }}>
+                      {r.fileName}
+                    </Typography.Text>
+                    <Space>
+                      <Tag color={r.status === 'done' ? 'green' : r.status === 'failed' ? 'red' : 'blue'}>
+                        {t(`imports.status.${r.status}`, r.status)}
+                      </Tag>
+                      <span className="kpi-foot">{dateTime(r.startedAt)}</span>
+                    </Space>
+                  </List.Item>
+                )}
+              />
             ) : (
               <EmptyState title={t('dashboard.noImports')} hint={t('dashboard.noImportsHint')} />
             )}
-            {expiring.data && expiring.data.items.length > 0 && <div className="kpi-foot">{t('dashboard.couponsExpiring', { n: expiring.data.items.length })}</div>}
+            {expiring.data && expiring.data.items.length > 0 && (
+              <div className="kpi-foot">{t('dashboard.couponsExpiring', { n: expiring.data.items.length })}</div>
+            )}
           </Card>
         </Col>
       </Row>

@@ -1,5 +1,22 @@
 import { InboxOutlined, UploadOutlined } from '@ant-design/icons';
-import { Alert, App, AutoComplete, Button, Card, Col, Form, Progress, Row, Select, Space, Table, Tag, Tooltip, Typography, Upload } from 'antd';
+import {
+  Alert,
+  App,
+  AutoComplete,
+  Button,
+  Card,
+  Col,
+  Form,
+  Progress,
+  Row,
+  Select,
+  Space,
+  Table,
+  Tag,
+  Tooltip,
+  Typography,
+  Upload,
+} from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
@@ -11,7 +28,26 @@ import type { ImportRun, Items, Store } from '../types';
 
 const FORMATS = ['taobao', 'taobao-items', 'shopify', 'douyin', 'jd', 'generic'] as const;
 /** Fields a generic file can fill; the first three are needed. */
-const MAP_FIELDS = ['externalId', 'createdAt', 'status', 'paid', 'paidAt', 'buyerNick', 'buyerPhone', 'buyerName', 'buyerEmail', 'province', 'city', 'address', 'itemTitle', 'itemCategory', 'itemQuantity', 'itemPrice', 'refund', 'couponCode'] as const;
+const MAP_FIELDS = [
+  'externalId',
+  'createdAt',
+  'status',
+  'paid',
+  'paidAt',
+  'buyerNick',
+  'buyerPhone',
+  'buyerName',
+  'buyerEmail',
+  'province',
+  'city',
+  'address',
+  'itemTitle',
+  'itemCategory',
+  'itemQuantity',
+  'itemPrice',
+  'refund',
+  'couponCode',
+] as const;
 const ORDER_STATUSES = ['created', 'paid', 'shipped', 'signed', 'completed', 'closed', 'refunded'];
 const ACTIVE = new Set(['queued', 'running']);
 
@@ -25,8 +61,14 @@ async function csvHeaders(file: File): Promise<string[]> {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!;
     if (ch === '"') {
-      if (quoted && line[i + 1] === '"') { cur += '"'; i++; } else quoted = !quoted;
-    } else if (ch === ',' && !quoted) { out.push(cur.trim()); cur = ''; } else cur += ch;
+      if (quoted && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else quoted = !quoted;
+    } else if (ch === ',' && !quoted) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
   }
   out.push(cur.trim());
   return out.filter((h) => h.length > 0);
@@ -35,8 +77,17 @@ async function csvHeaders(file: File): Promise<string[]> {
 /** A first guess of which column holds which field, from common header words. */
 function guessMapping(headers: string[]): Record<string, string> {
   const hints: Record<string, RegExp> = {
-    externalId: /order.?(no|id|number)|订单号|订单编号/i, createdAt: /^date$|created|下单时间|创建时间|日期/i, status: /status|state|状态/i, paid: /amount|paid|total|实付|金额/i, // i18n-ignore: header words of exports
-    buyerNick: /customer|nick|昵称|买家/i, buyerPhone: /mobile|phone|手机|电话/i, itemTitle: /product|title|item|商品/i, itemCategory: /category|类目/i, itemQuantity: /qty|quantity|数量/i, province: /province|省/i, city: /city|市/i, // i18n-ignore: header words of exports
+    externalId: /order.?(no|id|number)|订单号|订单编号/i,
+    createdAt: /^date$|created|下单时间|创建时间|日期/i,
+    status: /status|state|状态/i,
+    paid: /amount|paid|total|实付|金额/i, // i18n-ignore: header words of exports
+    buyerNick: /customer|nick|昵称|买家/i,
+    buyerPhone: /mobile|phone|手机|电话/i,
+    itemTitle: /product|title|item|商品/i,
+    itemCategory: /category|类目/i,
+    itemQuantity: /qty|quantity|数量/i,
+    province: /province|省/i,
+    city: /city|市/i, // i18n-ignore: header words of exports
   };
   const m: Record<string, string> = {};
   for (const [f, re] of Object.entries(hints)) {
@@ -110,14 +161,34 @@ export default function Imports() {
           <Card size="small" title={t('imports.newImport')}>
             <Form form={form} layout="vertical" initialValues={{ format: 'taobao' }}>
               <Form.Item name="format" label={t('imports.format')}>
-                <Select options={FORMATS.map((f) => ({ value: f, label: t(`imports.formats.${f}`) }))} data-testid="import-format" />
+                <Select
+                  options={FORMATS.map((f) => ({ value: f, label: t(`imports.formats.${f}`) }))}
+                  data-testid="import-format"
+                />
               </Form.Item>
-              <Form.Item name="store" label={t('imports.store')} rules={[{ required: true, whitespace: true, message: t('imports.storeRequired') }]} extra={t('imports.storeHint')}>
-                <AutoComplete options={(stores.data?.items ?? []).map((s) => ({ value: s.name }))} filterOption={(i, o) => String(o?.value ?? '').includes(i)} data-testid="import-store" />
+              <Form.Item
+                name="store"
+                label={t('imports.store')}
+                rules={[{ required: true, whitespace: true, message: t('imports.storeRequired') }]}
+                extra={t('imports.storeHint')}
+              >
+                <AutoComplete
+                  options={(stores.data?.items ?? []).map((s) => ({ value: s.name }))}
+                  filterOption={(i, o) => String(o?.value ?? '').includes(i)}
+                  data-testid="import-store"
+                />
               </Form.Item>
               <Form.Item label={t('imports.file')} required>
-                <Upload.Dragger beforeUpload={(f) => pick(f)} maxCount={1} showUploadList={false} accept=".csv,.xlsx,.txt" data-testid="import-file">
-                  <p className="ant-upload-drag-icon"><InboxOutlined /></p>
+                <Upload.Dragger
+                  beforeUpload={(f) => pick(f)}
+                  maxCount={1}
+                  showUploadList={false}
+                  accept=".csv,.xlsx,.txt"
+                  data-testid="import-file"
+                >
+                  <p className="ant-upload-drag-icon">
+                    <InboxOutlined />
+                  </p>
                   <p>{file ? <b>{file.name}</b> : t('imports.dropHere')}</p>
                   <p className="kpi-foot">{t('imports.fileHint')}</p>
                 </Upload.Dragger>
@@ -130,24 +201,58 @@ export default function Imports() {
                     <>
                       {MAP_FIELDS.map((f) => (
                         <Row key={f} gutter={8} align="middle" style={{ marginBottom: 6 }}>
-                          <Col span={10}>{t(`imports.fields.${f}`)}{['externalId', 'createdAt'].includes(f) && <span style={{ color: '#ff4d4f' }}> *</span>}</Col>
+                          <Col span={10}>
+                            {t(`imports.fields.${f}`)}
+                            {['externalId', 'createdAt'].includes(f) && <span style={{ color: '#ff4d4f' }}> *</span>}
+                          </Col>
                           <Col span={14}>
-                            <Select allowClear size="small" style={{ width: '100%' }} value={mapping[f]} placeholder={t('imports.notInFile')} onChange={(c) => setMapping({ ...mapping, [f]: c })} options={headers.map((h) => ({ value: h, label: h }))} />
+                            <Select
+                              allowClear
+                              size="small"
+                              style={{ width: '100%' }}
+                              value={mapping[f]}
+                              placeholder={t('imports.notInFile')}
+                              onChange={(c) => setMapping({ ...mapping, [f]: c })}
+                              options={headers.map((h) => ({ value: h, label: h }))}
+                            />
                           </Col>
                         </Row>
                       ))}
                       {!mapping.status && (
                         <Space style={{ marginTop: 6 }}>
                           <span>{t('imports.defaultStatus')}</span>
-                          <Select size="small" style={{ width: 140 }} value={defaultStatus} onChange={setDefaultStatus} options={ORDER_STATUSES.map((s) => ({ value: s, label: t(`orderStatus.${s}`) }))} />
+                          <Select
+                            size="small"
+                            style={{ width: 140 }}
+                            value={defaultStatus}
+                            onChange={setDefaultStatus}
+                            options={ORDER_STATUSES.map((s) => ({ value: s, label: t(`orderStatus.${s}`) }))}
+                          />
                         </Space>
                       )}
                     </>
                   )}
                 </Card>
               )}
-              {lastError && <Alert type="error" showIcon message={lastError} style={{ marginBottom: 12 }} data-testid="import-error" />}
-              <Button type="primary" icon={<UploadOutlined />} loading={busy} onClick={() => void submit()} block data-testid="import-submit">{t('imports.start')}</Button>
+              {lastError && (
+                <Alert
+                  type="error"
+                  showIcon
+                  message={lastError}
+                  style={{ marginBottom: 12 }}
+                  data-testid="import-error"
+                />
+              )}
+              <Button
+                type="primary"
+                icon={<UploadOutlined />}
+                loading={busy}
+                onClick={() => void submit()}
+                block
+                data-testid="import-submit"
+              >
+                {t('imports.start')}
+              </Button>
             </Form>
           </Card>
         </Col>
@@ -165,22 +270,63 @@ export default function Imports() {
               className="nowrap-table"
               scroll={{ x: 'max-content' }}
               columns={[
-                { title: t('imports.file'), render: (_, r) => <div><Typography.Text ellipsis style={{ maxWidth: 200 }}>{r.fileName}</Typography.Text><div className="kpi-foot" style={{ marginTop: 0 }}>{storeName(r.storeId)} · {t(`imports.formats.${r.format}`, r.format)}</div></div> },
+                {
+                  title: t('imports.file'),
+                  render: (_, r) => (
+                    <div>
+                      <Typography.Text ellipsis style={{ maxWidth: 200 }}>
+                        {r.fileName}
+                      </Typography.Text>
+                      <div className="kpi-foot" style={{ marginTop: 0 }}>
+                        {storeName(r.storeId)} · {t(`imports.formats.${r.format}`, r.format)}
+                      </div>
+                    </div>
+                  ),
+                },
                 {
                   title: t('imports.statusCol'),
                   render: (_, r) =>
                     ACTIVE.has(r.status) ? (
-                      <Progress percent={Math.round(r.progress * 100)} size="small" status="active" style={{ width: 120 }} />
+                      <Progress
+                        percent={Math.round(r.progress * 100)}
+                        size="small"
+                        status="active"
+                        style={{ width: 120 }}
+                      />
                     ) : (
                       <Tooltip title={r.message}>
-                        <Tag color={r.status === 'done' ? 'green' : r.status === 'failed' || r.status === 'interrupted' ? 'red' : 'default'} data-testid="import-status">{t(`imports.status.${r.status}`, r.status)}</Tag>
+                        <Tag
+                          color={
+                            r.status === 'done'
+                              ? 'green'
+                              : r.status === 'failed' || r.status === 'interrupted'
+                                ? 'red'
+                                : 'default'
+                          }
+                          data-testid="import-status"
+                        >
+                          {t(`imports.status.${r.status}`, r.status)}
+                        </Tag>
                       </Tooltip>
                     ),
                 },
                 { title: t('imports.rows'), align: 'right', render: (_, r) => count(r.rowsRead) },
-                { title: t('imports.ordersNew'), align: 'right', render: (_, r) => `${count(r.ordersCreated)} / ${count(r.ordersUpdated)}` },
+                {
+                  title: t('imports.ordersNew'),
+                  align: 'right',
+                  render: (_, r) => `${count(r.ordersCreated)} / ${count(r.ordersUpdated)}`,
+                },
                 { title: t('imports.customersNew'), align: 'right', render: (_, r) => count(r.customersCreated) },
-                { title: t('imports.rejected'), align: 'right', render: (_, r) => (r.rowsRejected > 0 ? <a href={`/api/v1/imports/${r.id}/errors.csv`}>{count(r.rowsRejected)} ↓</a> : 0) },
+                {
+                  title: t('imports.rejected'),
+                  align: 'right',
+                  render: (_, r) =>
+                    r.rowsRejected > 0 ? (
+                      <a href={`/api/v1/imports/${r.id}/errors.csv`}>{count(r.rowsRejected)} ↓</a>
+                    ) : (
+                      0
+                    ),
+                },
                 { title: t('imports.startedAt'), render: (_, r) => dateTime(r.startedAt) },
               ]}
             />

@@ -1,5 +1,20 @@
 import { EyeOutlined, SaveOutlined, SyncOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Col, Descriptions, Input, InputNumber, Row, Space, Statistic, Table, Tag, Typography } from 'antd';
+import {
+  Alert,
+  App,
+  Button,
+  Card,
+  Col,
+  Descriptions,
+  Input,
+  InputNumber,
+  Row,
+  Space,
+  Statistic,
+  Table,
+  Tag,
+  Typography,
+} from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
@@ -9,10 +24,21 @@ import { useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import type { Tier, TierSettings } from '../types';
 
-interface Preview { before: { key: string; name: string; members: number }[]; after: { key: string; name: string; members: number }[]; wouldMoveUp: number; wouldMoveDown: number }
+interface Preview {
+  before: { key: string; name: string; members: number }[];
+  after: { key: string; name: string; members: number }[];
+  wouldMoveUp: number;
+  wouldMoveDown: number;
+}
 
 /** The editable part of GET /tiers (it also carries members per tier). */
-const settingsOf = (d: TierSettings): TierSettings => ({ tiers: d.tiers, growthPerYuan: d.growthPerYuan, growthMultipliers: d.growthMultipliers, photoReviewGrowth: d.photoReviewGrowth, maxDowngrade: d.maxDowngrade });
+const settingsOf = (d: TierSettings): TierSettings => ({
+  tiers: d.tiers,
+  growthPerYuan: d.growthPerYuan,
+  growthMultipliers: d.growthMultipliers,
+  photoReviewGrowth: d.photoReviewGrowth,
+  maxDowngrade: d.maxDowngrade,
+});
 const yuan = (fen: number | null) => (fen === null ? null : fen / 100);
 const fen = (y: number | null) => (y === null ? null : Math.round(y * 100));
 
@@ -49,20 +75,31 @@ export default function Members() {
     }
   };
   const onPreview = () => run('preview', async () => setPreview(await api<Preview>('/tiers/preview', { body: draft })));
-  const onSave = () => run('save', async () => {
-    await api('/tiers', { method: 'PUT', body: draft });
-    message.success(t('common.saved'));
-    setPreview(null);
-    data.reload();
-  });
-  const onEvaluate = () => run('evaluate', async () => {
-    const r = await api<{ upgraded?: number }>('/tiers/evaluate', { body: { yearly: false } });
-    message.success(t('members.evaluated', { n: r.upgraded ?? 0 }));
-    data.reload();
-  });
+  const onSave = () =>
+    run('save', async () => {
+      await api('/tiers', { method: 'PUT', body: draft });
+      message.success(t('common.saved'));
+      setPreview(null);
+      data.reload();
+    });
+  const onEvaluate = () =>
+    run('evaluate', async () => {
+      const r = await api<{ upgraded?: number }>('/tiers/evaluate', { body: { yearly: false } });
+      message.success(t('members.evaluated', { n: r.upgraded ?? 0 }));
+      data.reload();
+    });
 
   const num = (v: number | null, onChange: (v: number | null) => void, disabled: boolean, prefix?: string) => (
-    <InputNumber size="small" style={{ width: 120 }} min={0} value={v} prefix={prefix} disabled={disabled} placeholder={disabled ? '—' : t('members.none')} onChange={(x) => onChange(x === null || x === undefined ? null : Number(x))} />
+    <InputNumber
+      size="small"
+      style={{ width: 120 }}
+      min={0}
+      value={v}
+      prefix={prefix}
+      disabled={disabled}
+      placeholder={disabled ? '—' : t('members.none')}
+      onChange={(x) => onChange(x === null || x === undefined ? null : Number(x))}
+    />
   );
   return (
     <>
@@ -71,9 +108,27 @@ export default function Members() {
         subtitle={t('members.subtitle')}
         extra={
           <>
-            <Button icon={<SyncOutlined />} loading={busy === 'evaluate'} onClick={() => void onEvaluate()}>{t('members.evaluateNow')}</Button>
-            <Button icon={<EyeOutlined />} disabled={!dirty} loading={busy === 'preview'} onClick={() => void onPreview()} data-testid="tiers-preview">{t('members.preview')}</Button>
-            <Button type="primary" icon={<SaveOutlined />} disabled={!dirty} loading={busy === 'save'} onClick={() => void onSave()}>{t('common.save')}</Button>
+            <Button icon={<SyncOutlined />} loading={busy === 'evaluate'} onClick={() => void onEvaluate()}>
+              {t('members.evaluateNow')}
+            </Button>
+            <Button
+              icon={<EyeOutlined />}
+              disabled={!dirty}
+              loading={busy === 'preview'}
+              onClick={() => void onPreview()}
+              data-testid="tiers-preview"
+            >
+              {t('members.preview')}
+            </Button>
+            <Button
+              type="primary"
+              icon={<SaveOutlined />}
+              disabled={!dirty}
+              loading={busy === 'save'}
+              onClick={() => void onSave()}
+            >
+              {t('common.save')}
+            </Button>
           </>
         }
       />
@@ -85,19 +140,73 @@ export default function Members() {
           dataSource={draft.tiers}
           scroll={{ x: 'max-content' }}
           columns={[
-            { title: t('members.tierName'), render: (_, r, i) => <Input size="small" style={{ width: 110 }} value={r.name} onChange={(e) => setTier(i, { name: e.target.value })} /> },
+            {
+              title: t('members.tierName'),
+              render: (_, r, i) => (
+                <Input
+                  size="small"
+                  style={{ width: 110 }}
+                  value={r.name}
+                  onChange={(e) => setTier(i, { name: e.target.value })}
+                />
+              ),
+            },
             { title: t('members.membersNow'), align: 'right', render: (_, r) => count(data.data!.members[r.key] ?? 0) },
-            { title: t('members.spend12m'), render: (_, r, i) => num(yuan(r.spend12mFen), (v) => setTier(i, { spend12mFen: fen(v) }), i === 0, '¥') },
-            { title: t('members.totalSpent'), render: (_, r, i) => num(yuan(r.totalSpentFen), (v) => setTier(i, { totalSpentFen: fen(v) }), i === 0, '¥') },
-            { title: t('members.growth'), render: (_, r, i) => num(r.growth, (v) => setTier(i, { growth: v }), i === 0) },
-            { title: t('members.discount'), render: (_, r, i) => <InputNumber size="small" style={{ width: 90 }} min={1} max={100} value={r.benefits.discountPercent} suffix="%" onChange={(v) => setTier(i, { benefits: { ...r.benefits, discountPercent: Number(v ?? 100) } })} /> },
-            { title: t('members.birthdayMultiplier'), render: (_, r, i) => <InputNumber size="small" style={{ width: 80 }} min={1} max={10} step={0.5} value={r.benefits.birthdayPointsMultiplier} onChange={(v) => setTier(i, { benefits: { ...r.benefits, birthdayPointsMultiplier: Number(v ?? 1) } })} /> },
+            {
+              title: t('members.spend12m'),
+              render: (_, r, i) => num(yuan(r.spend12mFen), (v) => setTier(i, { spend12mFen: fen(v) }), i === 0, '¥'),
+            },
+            {
+              title: t('members.totalSpent'),
+              render: (_, r, i) =>
+                num(yuan(r.totalSpentFen), (v) => setTier(i, { totalSpentFen: fen(v) }), i === 0, '¥'),
+            },
+            {
+              title: t('members.growth'),
+              render: (_, r, i) => num(r.growth, (v) => setTier(i, { growth: v }), i === 0),
+            },
+            {
+              title: t('members.discount'),
+              render: (_, r, i) => (
+                <InputNumber
+                  size="small"
+                  style={{ width: 90 }}
+                  min={1}
+                  max={100}
+                  value={r.benefits.discountPercent}
+                  suffix="%"
+                  onChange={(v) => setTier(i, { benefits: { ...r.benefits, discountPercent: Number(v ?? 100) } })}
+                />
+              ),
+            },
+            {
+              title: t('members.birthdayMultiplier'),
+              render: (_, r, i) => (
+                <InputNumber
+                  size="small"
+                  style={{ width: 80 }}
+                  min={1}
+                  max={10}
+                  step={0.5}
+                  value={r.benefits.birthdayPointsMultiplier}
+                  onChange={(v) =>
+                    setTier(i, { benefits: { ...r.benefits, birthdayPointsMultiplier: Number(v ?? 1) } })
+                  }
+                />
+              ),
+            },
             {
               title: t('members.benefits'),
               render: (_, r) => (
                 <Space size={4} wrap style={{ maxWidth: 340 }}>
-                  {r.benefits.discountPercent < 100 && <Tag color="volcano">{t('members.discountTag', { n: r.benefits.discountPercent / 10 })}</Tag>}
-                  {r.benefits.fullReduction.map((f) => <Tag key={f.minFen} color="orange">{t('members.fullReduction', { min: f.minFen / 100, off: f.offFen / 100 })}</Tag>)}
+                  {r.benefits.discountPercent < 100 && (
+                    <Tag color="volcano">{t('members.discountTag', { n: r.benefits.discountPercent / 10 })}</Tag>
+                  )}
+                  {r.benefits.fullReduction.map((f) => (
+                    <Tag key={f.minFen} color="orange">
+                      {t('members.fullReduction', { min: f.minFen / 100, off: f.offFen / 100 })}
+                    </Tag>
+                  ))}
                   <Tag>{t('members.returnDays', { n: r.benefits.returnWindowDays })}</Tag>
                   {r.benefits.freePickup && <Tag color="blue">{t('members.freePickup')}</Tag>}
                   {r.benefits.priorityShipping && <Tag color="blue">{t('members.priorityShipping')}</Tag>}
@@ -110,38 +219,114 @@ export default function Members() {
         />
         <Space style={{ marginTop: 12 }} wrap>
           <span>{t('members.growthPerYuan')}</span>
-          <InputNumber size="small" min={0} max={100} value={draft.growthPerYuan} onChange={(v) => setDraft({ ...draft, growthPerYuan: Number(v ?? 1) })} />
+          <InputNumber
+            size="small"
+            min={0}
+            max={100}
+            value={draft.growthPerYuan}
+            onChange={(v) => setDraft({ ...draft, growthPerYuan: Number(v ?? 1) })}
+          />
           <span style={{ marginLeft: 16 }}>{t('members.photoReviewGrowth')}</span>
-          <InputNumber size="small" min={0} value={draft.photoReviewGrowth} onChange={(v) => setDraft({ ...draft, photoReviewGrowth: Number(v ?? 0) })} />
+          <InputNumber
+            size="small"
+            min={0}
+            value={draft.photoReviewGrowth}
+            onChange={(v) => setDraft({ ...draft, photoReviewGrowth: Number(v ?? 0) })}
+          />
           <span style={{ marginLeft: 16 }}>{t('members.maxDowngrade')}</span>
-          <InputNumber size="small" min={0} max={9} value={draft.maxDowngrade} onChange={(v) => setDraft({ ...draft, maxDowngrade: Number(v ?? 1) })} />
+          <InputNumber
+            size="small"
+            min={0}
+            max={9}
+            value={draft.maxDowngrade}
+            onChange={(v) => setDraft({ ...draft, maxDowngrade: Number(v ?? 1) })}
+          />
         </Space>
         <div style={{ marginTop: 12 }}>
           <Typography.Text>{t('members.multipliers')}</Typography.Text>
           <Space wrap style={{ marginLeft: 12 }}>
             {draft.growthMultipliers.map((m, i) => (
               <Space.Compact key={i}>
-                <Input size="small" style={{ width: 130 }} value={m.category} placeholder={t('members.category')} onChange={(e) => setMultipliers(draft.growthMultipliers.map((x, j) => (j === i ? { ...x, category: e.target.value } : x)))} />
-                <InputNumber size="small" style={{ width: 80 }} min={0} max={20} step={0.5} value={m.multiplier} prefix="×" onChange={(v) => setMultipliers(draft.growthMultipliers.map((x, j) => (j === i ? { ...x, multiplier: Number(v ?? 1) } : x)))} />
-                <Button size="small" danger onClick={() => setMultipliers(draft.growthMultipliers.filter((_, j) => j !== i))}>×</Button>
+                <Input
+                  size="small"
+                  style={{ width: 130 }}
+                  value={m.category}
+                  placeholder={t('members.category')}
+                  onChange={(e) =>
+                    setMultipliers(
+                      draft.growthMultipliers.map((x, j) => (j === i ? { ...x, category: e.target.value } : x)),
+                    )
+                  }
+                />
+                <InputNumber
+                  size="small"
+                  style={{ width: 80 }}
+                  min={0}
+                  max={20}
+                  step={0.5}
+                  value={m.multiplier}
+                  prefix="×"
+                  onChange={(v) =>
+                    setMultipliers(
+                      draft.growthMultipliers.map((x, j) => (j === i ? { ...x, multiplier: Number(v ?? 1) } : x)),
+                    )
+                  }
+                />
+                <Button
+                  size="small"
+                  danger
+                  onClick={() => setMultipliers(draft.growthMultipliers.filter((_, j) => j !== i))}
+                >
+                  ×
+                </Button>
               </Space.Compact>
             ))}
-            <Button size="small" type="dashed" onClick={() => setMultipliers([...draft.growthMultipliers, { category: '', multiplier: 2 }])}>{t('members.addMultiplier')}</Button>
+            <Button
+              size="small"
+              type="dashed"
+              onClick={() => setMultipliers([...draft.growthMultipliers, { category: '', multiplier: 2 }])}
+            >
+              {t('members.addMultiplier')}
+            </Button>
           </Space>
         </div>
-        <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>{t('members.rulesHint')}</Typography.Paragraph>
+        <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
+          {t('members.rulesHint')}
+        </Typography.Paragraph>
       </Card>
       {preview && (
         <Card size="small" title={t('members.previewTitle')} data-testid="tiers-preview-result">
           <Row gutter={16}>
-            <Col span={6}><Statistic title={t('members.moveUp')} value={count(preview.wouldMoveUp)} valueStyle={{ color: '#389e0d' }} /></Col>
-            <Col span={6}><Statistic title={t('members.moveDown')} value={count(preview.wouldMoveDown)} valueStyle={{ color: '#cf1322' }} /></Col>
+            <Col span={6}>
+              <Statistic
+                title={t('members.moveUp')}
+                value={count(preview.wouldMoveUp)}
+                valueStyle={{ color: '#389e0d' }}
+              />
+            </Col>
+            <Col span={6}>
+              <Statistic
+                title={t('members.moveDown')}
+                value={count(preview.wouldMoveDown)}
+                valueStyle={{ color: '#cf1322' }}
+              />
+            </Col>
             <Col span={12}>
               <Descriptions size="small" column={1} bordered>
                 {preview.after.map((a) => {
                   const b = preview.before.find((x) => x.key === a.key)?.members ?? 0;
                   const d = a.members - b;
-                  return <Descriptions.Item key={a.key} label={a.name}>{count(b)} → <b>{count(a.members)}</b> {d !== 0 && <Tag color={d > 0 ? 'green' : 'red'}>{d > 0 ? '+' : ''}{count(d)}</Tag>}</Descriptions.Item>;
+                  return (
+                    <Descriptions.Item key={a.key} label={a.name}>
+                      {count(b)} → <b>{count(a.members)}</b>{' '}
+                      {d !== 0 && (
+                        <Tag color={d > 0 ? 'green' : 'red'}>
+                          {d > 0 ? '+' : ''}
+                          {count(d)}
+                        </Tag>
+                      )}
+                    </Descriptions.Item>
+                  );
                 })}
               </Descriptions>
             </Col>

@@ -1,5 +1,22 @@
 import { GiftOutlined, PlusOutlined, SendOutlined } from '@ant-design/icons';
-import { App, Button, Card, Col, Form, Input, InputNumber, Modal, Radio, Row, Select, Space, Statistic, Switch, Table, Tag } from 'antd';
+import {
+  App,
+  Button,
+  Card,
+  Col,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Radio,
+  Row,
+  Select,
+  Space,
+  Statistic,
+  Switch,
+  Table,
+  Tag,
+} from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
@@ -11,10 +28,33 @@ import { useAction, useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import type { Items } from '../types';
 
-interface EarnRules { photoReview: { points: number; withinDays: number }; signIn: { points: number }; referral: { points: number }; birthdayMultiplier: boolean }
-interface PointsSettings { earnRules: EarnRules; perYuan: number; perYuanByTier: Record<string, number>; pointValueFen: number; expiry: { kind: 'never' } | { kind: 'days'; days: number } | { kind: 'end_of_next_year' }; returnWindowDays: Record<string, number> }
-interface Liability { items: { expiresIn: string; pending: number; spendable: number; valueFen: number }[]; totalPoints: number; totalValueFen: number }
-interface Reward { id: string; name: string; kind: string; pointsCost: number; stock: number | null; couponTemplateId: string | null }
+interface EarnRules {
+  photoReview: { points: number; withinDays: number };
+  signIn: { points: number };
+  referral: { points: number };
+  birthdayMultiplier: boolean;
+}
+interface PointsSettings {
+  earnRules: EarnRules;
+  perYuan: number;
+  perYuanByTier: Record<string, number>;
+  pointValueFen: number;
+  expiry: { kind: 'never' } | { kind: 'days'; days: number } | { kind: 'end_of_next_year' };
+  returnWindowDays: Record<string, number>;
+}
+interface Liability {
+  items: { expiresIn: string; pending: number; spendable: number; valueFen: number }[];
+  totalPoints: number;
+  totalValueFen: number;
+}
+interface Reward {
+  id: string;
+  name: string;
+  kind: string;
+  pointsCost: number;
+  stock: number | null;
+  couponTemplateId: string | null;
+}
 
 export default function Points() {
   const { t } = useTranslation();
@@ -43,7 +83,11 @@ export default function Points() {
       <PageHeader
         title={t('menu.points')}
         subtitle={t('points.subtitle')}
-        extra={<Button type="primary" icon={<SendOutlined />} onClick={() => setGrantOpen(true)}>{t('points.grant')}</Button>}
+        extra={
+          <Button type="primary" icon={<SendOutlined />} onClick={() => setGrantOpen(true)}>
+            {t('points.grant')}
+          </Button>
+        }
       />
       <Row gutter={16}>
         <Col xs={24} xl={15}>
@@ -52,16 +96,32 @@ export default function Points() {
             {liability.data && chart ? (
               <>
                 <Row gutter={16} style={{ marginBottom: 8 }}>
-                  <Col span={8}><Statistic title={t('points.outstanding')} value={count(liability.data.totalPoints)} /></Col>
-                  <Col span={8}><Statistic title={t('points.outstandingValue')} value={money(liability.data.totalValueFen)} /></Col>
+                  <Col span={8}>
+                    <Statistic title={t('points.outstanding')} value={count(liability.data.totalPoints)} />
+                  </Col>
+                  <Col span={8}>
+                    <Statistic title={t('points.outstandingValue')} value={money(liability.data.totalValueFen)} />
+                  </Col>
                 </Row>
-                {liability.data.items.length ? <Chart option={chart} height={260} /> : <EmptyState title={t('points.noLiability')} hint={t('points.noLiabilityHint')} />}
+                {liability.data.items.length ? (
+                  <Chart option={chart} height={260} />
+                ) : (
+                  <EmptyState title={t('points.noLiability')} hint={t('points.noLiabilityHint')} />
+                )}
               </>
             ) : (
               !liability.error && <Loading />
             )}
           </Card>
-          <Card size="small" title={t('points.rewards')} extra={<Button size="small" icon={<PlusOutlined />} onClick={() => setRewardOpen(true)}>{t('points.addReward')}</Button>}>
+          <Card
+            size="small"
+            title={t('points.rewards')}
+            extra={
+              <Button size="small" icon={<PlusOutlined />} onClick={() => setRewardOpen(true)}>
+                {t('points.addReward')}
+              </Button>
+            }
+          >
             <Table<Reward>
               rowKey="id"
               size="small"
@@ -70,10 +130,27 @@ export default function Points() {
               pagination={false}
               locale={{ emptyText: <EmptyState title={t('points.noRewards')} hint={t('points.noRewardsHint')} /> }}
               columns={[
-                { title: t('points.rewardName'), dataIndex: 'name', render: (v: string) => <><GiftOutlined /> {v}</> },
-                { title: t('points.rewardKind'), dataIndex: 'kind', render: (k: string) => <Tag>{t(`points.rewardKinds.${k}`, k)}</Tag> },
+                {
+                  title: t('points.rewardName'),
+                  dataIndex: 'name',
+                  render: (v: string) => (
+                    <>
+                      <GiftOutlined /> {v}
+                    </>
+                  ),
+                },
+                {
+                  title: t('points.rewardKind'),
+                  dataIndex: 'kind',
+                  render: (k: string) => <Tag>{t(`points.rewardKinds.${k}`, k)}</Tag>,
+                },
                 { title: t('points.cost'), dataIndex: 'pointsCost', align: 'right', render: (n: number) => count(n) },
-                { title: t('points.stock'), dataIndex: 'stock', align: 'right', render: (n: number | null) => (n === null ? t('points.unlimited') : count(n)) },
+                {
+                  title: t('points.stock'),
+                  dataIndex: 'stock',
+                  align: 'right',
+                  render: (n: number | null) => (n === null ? t('points.unlimited') : count(n)),
+                },
               ]}
             />
           </Card>
@@ -82,8 +159,20 @@ export default function Points() {
           <PointsSettingsCard />
         </Col>
       </Row>
-      <GrantModal open={grantOpen} onClose={() => { setGrantOpen(false); liability.reload(); }} />
-      <RewardModal open={rewardOpen} onClose={() => { setRewardOpen(false); rewards.reload(); }} />
+      <GrantModal
+        open={grantOpen}
+        onClose={() => {
+          setGrantOpen(false);
+          liability.reload();
+        }}
+      />
+      <RewardModal
+        open={rewardOpen}
+        onClose={() => {
+          setRewardOpen(false);
+          rewards.reload();
+        }}
+      />
     </>
   );
 }
@@ -95,43 +184,102 @@ function PointsSettingsCard() {
   const [form] = Form.useForm();
   const { busy: saving, run } = useAction();
   useEffect(() => {
-    if (s.data) form.setFieldsValue({ perYuan: s.data.perYuan, pointsPerYuanValue: s.data.pointValueFen > 0 ? 100 / s.data.pointValueFen : 0, expiryKind: s.data.expiry.kind, expiryDays: s.data.expiry.kind === 'days' ? s.data.expiry.days : 365, returnWindowDays: s.data.returnWindowDays, earnRules: s.data.earnRules });
+    if (s.data)
+      form.setFieldsValue({
+        perYuan: s.data.perYuan,
+        pointsPerYuanValue: s.data.pointValueFen > 0 ? 100 / s.data.pointValueFen : 0,
+        expiryKind: s.data.expiry.kind,
+        expiryDays: s.data.expiry.kind === 'days' ? s.data.expiry.days : 365,
+        returnWindowDays: s.data.returnWindowDays,
+        earnRules: s.data.earnRules,
+      });
   }, [s.data, form]);
   if (s.error) return <ErrorBox error={s.error} onRetry={s.reload} />;
-  if (!s.data) return <Card size="small"><Loading /></Card>;
-  const save = () => run(async () => {
-    const v = await form.validateFields();
-    await api('/points/settings', {
+  if (!s.data)
+    return (
+      <Card size="small">
+        <Loading />
+      </Card>
+    );
+  const save = () =>
+    run(async () => {
+      const v = await form.validateFields();
+      await api('/points/settings', {
         method: 'PUT',
-        body: { ...s.data, perYuan: v.perYuan, pointValueFen: v.pointsPerYuanValue > 0 ? 100 / v.pointsPerYuanValue : 0, expiry: v.expiryKind === 'days' ? { kind: 'days', days: v.expiryDays } : { kind: v.expiryKind }, returnWindowDays: v.returnWindowDays, earnRules: v.earnRules },
+        body: {
+          ...s.data,
+          perYuan: v.perYuan,
+          pointValueFen: v.pointsPerYuanValue > 0 ? 100 / v.pointsPerYuanValue : 0,
+          expiry: v.expiryKind === 'days' ? { kind: 'days', days: v.expiryDays } : { kind: v.expiryKind },
+          returnWindowDays: v.returnWindowDays,
+          earnRules: v.earnRules,
+        },
       });
-    message.success(t('common.saved'));
-    s.reload();
-  });
+      message.success(t('common.saved'));
+      s.reload();
+    });
   return (
-    <Card size="small" title={t('points.settings')} extra={<Button size="small" type="primary" loading={saving} onClick={() => void save()}>{t('common.save')}</Button>}>
+    <Card
+      size="small"
+      title={t('points.settings')}
+      extra={
+        <Button size="small" type="primary" loading={saving} onClick={() => void save()}>
+          {t('common.save')}
+        </Button>
+      }
+    >
       <Form form={form} layout="vertical" size="small">
-        <Form.Item name="perYuan" label={t('points.perYuan')} rules={[{ required: true }]}><InputNumber min={0} max={100} addonAfter={t('points.perYuanUnit')} /></Form.Item>
-        <Form.Item name="pointsPerYuanValue" label={t('points.pointValue')} extra={t('points.pointValueHint')}><InputNumber min={0} addonAfter={t('points.pointsPerYuan')} /></Form.Item>
+        <Form.Item name="perYuan" label={t('points.perYuan')} rules={[{ required: true }]}>
+          <InputNumber min={0} max={100} addonAfter={t('points.perYuanUnit')} />
+        </Form.Item>
+        <Form.Item name="pointsPerYuanValue" label={t('points.pointValue')} extra={t('points.pointValueHint')}>
+          <InputNumber min={0} addonAfter={t('points.pointsPerYuan')} />
+        </Form.Item>
         <Form.Item name="expiryKind" label={t('points.expiry')}>
-          <Radio.Group options={['end_of_next_year', 'days', 'never'].map((k) => ({ value: k, label: t(`points.expiryKinds.${k}`) }))} />
+          <Radio.Group
+            options={['end_of_next_year', 'days', 'never'].map((k) => ({
+              value: k,
+              label: t(`points.expiryKinds.${k}`),
+            }))}
+          />
         </Form.Item>
         <Form.Item noStyle shouldUpdate={(a, b) => a.expiryKind !== b.expiryKind}>
-          {({ getFieldValue }) => getFieldValue('expiryKind') === 'days' && <Form.Item name="expiryDays" label={t('points.expiryDays')}><InputNumber min={1} addonAfter={t('common.days')} /></Form.Item>}
+          {({ getFieldValue }) =>
+            getFieldValue('expiryKind') === 'days' && (
+              <Form.Item name="expiryDays" label={t('points.expiryDays')}>
+                <InputNumber min={1} addonAfter={t('common.days')} />
+              </Form.Item>
+            )
+          }
         </Form.Item>
         <Form.Item label={t('points.earnRules')} extra={t('points.earnRulesHint')}>
           <Space wrap>
-            <Form.Item name={['earnRules', 'photoReview', 'points']} noStyle><InputNumber min={0} style={{ width: 170 }} addonBefore={t('points.photoReview')} /></Form.Item>
-            <Form.Item name={['earnRules', 'photoReview', 'withinDays']} noStyle><InputNumber min={1} max={90} style={{ width: 170 }} addonBefore={t('points.withinDays')} /></Form.Item>
-            <Form.Item name={['earnRules', 'signIn', 'points']} noStyle><InputNumber min={0} style={{ width: 170 }} addonBefore={t('points.signIn')} /></Form.Item>
-            <Form.Item name={['earnRules', 'referral', 'points']} noStyle><InputNumber min={0} style={{ width: 170 }} addonBefore={t('points.referral')} /></Form.Item>
-            <Space size={6}><Form.Item name={['earnRules', 'birthdayMultiplier']} valuePropName="checked" noStyle><Switch size="small" /></Form.Item>{t('points.birthdayMultiplier')}</Space>
+            <Form.Item name={['earnRules', 'photoReview', 'points']} noStyle>
+              <InputNumber min={0} style={{ width: 170 }} addonBefore={t('points.photoReview')} />
+            </Form.Item>
+            <Form.Item name={['earnRules', 'photoReview', 'withinDays']} noStyle>
+              <InputNumber min={1} max={90} style={{ width: 170 }} addonBefore={t('points.withinDays')} />
+            </Form.Item>
+            <Form.Item name={['earnRules', 'signIn', 'points']} noStyle>
+              <InputNumber min={0} style={{ width: 170 }} addonBefore={t('points.signIn')} />
+            </Form.Item>
+            <Form.Item name={['earnRules', 'referral', 'points']} noStyle>
+              <InputNumber min={0} style={{ width: 170 }} addonBefore={t('points.referral')} />
+            </Form.Item>
+            <Space size={6}>
+              <Form.Item name={['earnRules', 'birthdayMultiplier']} valuePropName="checked" noStyle>
+                <Switch size="small" />
+              </Form.Item>
+              {t('points.birthdayMultiplier')}
+            </Space>
           </Space>
         </Form.Item>
         <Form.Item label={t('points.returnWindows')} extra={t('points.returnWindowsHint')}>
           <Space wrap>
             {Object.keys(s.data.returnWindowDays).map((p) => (
-              <Form.Item key={p} name={['returnWindowDays', p]} noStyle><InputNumber min={0} style={{ width: 150 }} addonBefore={t(`platforms.${p}`, p)} /></Form.Item>
+              <Form.Item key={p} name={['returnWindowDays', p]} noStyle>
+                <InputNumber min={0} style={{ width: 150 }} addonBefore={t(`platforms.${p}`, p)} />
+              </Form.Item>
             ))}
           </Space>
         </Form.Item>
@@ -154,10 +302,25 @@ function GrantModal({ open, onClose }: { open: boolean; onClose: () => void }) {
       onClose();
     });
   return (
-    <Modal open={open} title={t('points.grant')} onOk={() => void submit()} onCancel={onClose} confirmLoading={busy} destroyOnHidden>
+    <Modal
+      open={open}
+      title={t('points.grant')}
+      onOk={() => void submit()}
+      onCancel={onClose}
+      confirmLoading={busy}
+      destroyOnHidden
+    >
       <Form form={form} layout="vertical" initialValues={{ batch: todayBatch('grant') }}>
-        <Form.Item name="points" label={t('points.amount')} rules={[{ required: true, message: t('common.required') }]}><InputNumber min={1} max={1000000} /></Form.Item>
-        <Form.Item name="reason" label={t('points.reason')} rules={[{ required: true, whitespace: true, message: t('common.required') }]}><Input maxLength={200} placeholder={t('points.reasonPlaceholder')} /></Form.Item>
+        <Form.Item name="points" label={t('points.amount')} rules={[{ required: true, message: t('common.required') }]}>
+          <InputNumber min={1} max={1000000} />
+        </Form.Item>
+        <Form.Item
+          name="reason"
+          label={t('points.reason')}
+          rules={[{ required: true, whitespace: true, message: t('common.required') }]}
+        >
+          <Input maxLength={200} placeholder={t('points.reasonPlaceholder')} />
+        </Form.Item>
         <BatchFields />
       </Form>
     </Modal>
@@ -172,26 +335,57 @@ function RewardModal({ open, onClose }: { open: boolean; onClose: () => void }) 
   const submit = () =>
     run(async () => {
       const v = await form.validateFields();
-      await api('/points/rewards', { body: { ...v, stock: v.stock ?? null, couponTemplateId: v.couponTemplateId ?? null } });
+      await api('/points/rewards', {
+        body: { ...v, stock: v.stock ?? null, couponTemplateId: v.couponTemplateId ?? null },
+      });
       form.resetFields();
       onClose();
     });
   return (
-    <Modal open={open} title={t('points.addReward')} onOk={() => void submit()} onCancel={onClose} confirmLoading={busy} destroyOnHidden>
+    <Modal
+      open={open}
+      title={t('points.addReward')}
+      onOk={() => void submit()}
+      onCancel={onClose}
+      confirmLoading={busy}
+      destroyOnHidden
+    >
       <Form form={form} layout="vertical" initialValues={{ kind: 'gift' }}>
-        <Form.Item name="name" label={t('points.rewardName')} rules={[{ required: true, whitespace: true, message: t('common.required') }]}><Input maxLength={40} /></Form.Item>
-        <Form.Item name="kind" label={t('points.rewardKind')}><Radio.Group options={['gift', 'cash_voucher'].map((k) => ({ value: k, label: t(`points.rewardKinds.${k}`) }))} /></Form.Item>
+        <Form.Item
+          name="name"
+          label={t('points.rewardName')}
+          rules={[{ required: true, whitespace: true, message: t('common.required') }]}
+        >
+          <Input maxLength={40} />
+        </Form.Item>
+        <Form.Item name="kind" label={t('points.rewardKind')}>
+          <Radio.Group
+            options={['gift', 'cash_voucher'].map((k) => ({ value: k, label: t(`points.rewardKinds.${k}`) }))}
+          />
+        </Form.Item>
         <Form.Item noStyle shouldUpdate={(a, b) => a.kind !== b.kind}>
           {({ getFieldValue }) =>
             getFieldValue('kind') === 'cash_voucher' && (
-              <Form.Item name="couponTemplateId" label={t('points.couponTemplate')} rules={[{ required: true, message: t('common.required') }]}>
+              <Form.Item
+                name="couponTemplateId"
+                label={t('points.couponTemplate')}
+                rules={[{ required: true, message: t('common.required') }]}
+              >
                 <Select options={(templates.data?.items ?? []).map((x) => ({ value: x.id, label: x.name }))} />
               </Form.Item>
             )
           }
         </Form.Item>
-        <Form.Item name="pointsCost" label={t('points.cost')} rules={[{ required: true, message: t('common.required') }]}><InputNumber min={1} /></Form.Item>
-        <Form.Item name="stock" label={t('points.stock')} extra={t('points.stockHint')}><InputNumber min={0} /></Form.Item>
+        <Form.Item
+          name="pointsCost"
+          label={t('points.cost')}
+          rules={[{ required: true, message: t('common.required') }]}
+        >
+          <InputNumber min={1} />
+        </Form.Item>
+        <Form.Item name="stock" label={t('points.stock')} extra={t('points.stockHint')}>
+          <InputNumber min={0} />
+        </Form.Item>
       </Form>
     </Modal>
   );

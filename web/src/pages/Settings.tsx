@@ -1,5 +1,21 @@
 import { CopyOutlined, PlusOutlined, SyncOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Form, Input, InputNumber, Modal, Popconfirm, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
+import {
+  Alert,
+  App,
+  Button,
+  Card,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Popconfirm,
+  Select,
+  Space,
+  Table,
+  Tabs,
+  Tag,
+  Typography,
+} from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router-dom';
@@ -21,15 +37,30 @@ export default function Settings() {
   const manages = me.user.role === 'owner' || me.user.role === 'admin';
   return (
     <>
-      <PageHeader title={t('menu.settings')} subtitle={t('settings.subtitle', { ws: me.workspace.name, tz: me.workspace.timezone })} />
+      <PageHeader
+        title={t('menu.settings')}
+        subtitle={t('settings.subtitle', { ws: me.workspace.name, tz: me.workspace.timezone })}
+      />
       <Tabs
         activeKey={params.get('tab') ?? 'stores'}
         onChange={(k) => setParams({ tab: k })}
         items={[
           { key: 'stores', label: t('settings.stores'), children: <Stores /> },
-          { key: 'users', label: t('settings.users'), children: manages ? <Users /> : <Alert type="info" showIcon message={t('settings.usersOwnerOnly')} /> },
+          {
+            key: 'users',
+            label: t('settings.users'),
+            children: manages ? <Users /> : <Alert type="info" showIcon message={t('settings.usersOwnerOnly')} />,
+          },
           { key: 'rfm', label: t('settings.rfm'), children: <RfmSettings /> },
-          { key: 'channels', label: t('settings.channels'), children: <Card><NotYet title={t('upcoming.channels.title')} hint={t('upcoming.channels.hint')} /></Card> },
+          {
+            key: 'channels',
+            label: t('settings.channels'),
+            children: (
+              <Card>
+                <NotYet title={t('upcoming.channels.title')} hint={t('upcoming.channels.hint')} />
+              </Card>
+            ),
+          },
           { key: 'tokens', label: t('settings.tokens'), children: <Tokens /> },
         ]}
       />
@@ -43,20 +74,29 @@ function Stores() {
   const [editing, setEditing] = useState<Store | 'new' | null>(null);
   const [form] = Form.useForm();
   useEffect(() => {
-    if (editing) form.setFieldsValue(editing === 'new' ? { name: '', platform: 'taobao', timezone: 'Asia/Shanghai' } : editing);
+    if (editing)
+      form.setFieldsValue(editing === 'new' ? { name: '', platform: 'taobao', timezone: 'Asia/Shanghai' } : editing);
   }, [editing, form]);
   const { run } = useAction();
   const save = () =>
     run(async () => {
       const v = await form.validateFields();
       if (editing === 'new') await api('/stores', { body: v });
-      else if (editing) await api(`/stores/${editing.id}`, { method: 'PATCH', body: { name: v.name, timezone: v.timezone } });
+      else if (editing)
+        await api(`/stores/${editing.id}`, { method: 'PATCH', body: { name: v.name, timezone: v.timezone } });
       setEditing(null);
       stores.reload();
     });
   if (stores.error) return <ErrorBox error={stores.error} onRetry={stores.reload} />;
   return (
-    <Card size="small" extra={<Button size="small" icon={<PlusOutlined />} onClick={() => setEditing('new')}>{t('settings.addStore')}</Button>}>
+    <Card
+      size="small"
+      extra={
+        <Button size="small" icon={<PlusOutlined />} onClick={() => setEditing('new')}>
+          {t('settings.addStore')}
+        </Button>
+      }
+    >
       <Table<Store>
         rowKey="id"
         size="small"
@@ -65,7 +105,11 @@ function Stores() {
         pagination={false}
         columns={[
           { title: t('settings.storeName'), dataIndex: 'name' },
-          { title: t('settings.platform'), dataIndex: 'platform', render: (p: string) => <Tag>{t(`platforms.${p}`, p)}</Tag> },
+          {
+            title: t('settings.platform'),
+            dataIndex: 'platform',
+            render: (p: string) => <Tag>{t(`platforms.${p}`, p)}</Tag>,
+          },
           { title: t('settings.timezone'), dataIndex: 'timezone' },
           { title: t('settings.createdAt'), dataIndex: 'createdAt', render: (v: string) => dateTime(v) },
           {
@@ -73,20 +117,51 @@ function Stores() {
             key: 'a',
             render: (_, s) => (
               <Space>
-                <Button size="small" type="link" onClick={() => setEditing(s)}>{t('common.edit')}</Button>
-                <Popconfirm title={t('settings.deleteStore')} onConfirm={() => run(async () => { await api(`/stores/${s.id}`, { method: 'DELETE' }); stores.reload(); })}>
-                  <Button size="small" type="link" danger>{t('common.delete')}</Button>
+                <Button size="small" type="link" onClick={() => setEditing(s)}>
+                  {t('common.edit')}
+                </Button>
+                <Popconfirm
+                  title={t('settings.deleteStore')}
+                  onConfirm={() =>
+                    run(async () => {
+                      await api(`/stores/${s.id}`, { method: 'DELETE' });
+                      stores.reload();
+                    })
+                  }
+                >
+                  <Button size="small" type="link" danger>
+                    {t('common.delete')}
+                  </Button>
                 </Popconfirm>
               </Space>
             ),
           },
         ]}
       />
-      <Modal open={editing !== null} title={editing === 'new' ? t('settings.addStore') : t('common.edit')} onOk={() => void save()} onCancel={() => setEditing(null)} destroyOnHidden>
+      <Modal
+        open={editing !== null}
+        title={editing === 'new' ? t('settings.addStore') : t('common.edit')}
+        onOk={() => void save()}
+        onCancel={() => setEditing(null)}
+        destroyOnHidden
+      >
         <Form form={form} layout="vertical">
-          <Form.Item name="name" label={t('settings.storeName')} rules={[{ required: true, whitespace: true, message: t('common.required') }]}><Input maxLength={60} /></Form.Item>
-          <Form.Item name="platform" label={t('settings.platform')}><Select disabled={editing !== 'new'} options={PLATFORMS.map((p) => ({ value: p, label: t(`platforms.${p}`) }))} /></Form.Item>
-          <Form.Item name="timezone" label={t('settings.timezone')}><Input /></Form.Item>
+          <Form.Item
+            name="name"
+            label={t('settings.storeName')}
+            rules={[{ required: true, whitespace: true, message: t('common.required') }]}
+          >
+            <Input maxLength={60} />
+          </Form.Item>
+          <Form.Item name="platform" label={t('settings.platform')}>
+            <Select
+              disabled={editing !== 'new'}
+              options={PLATFORMS.map((p) => ({ value: p, label: t(`platforms.${p}`) }))}
+            />
+          </Form.Item>
+          <Form.Item name="timezone" label={t('settings.timezone')}>
+            <Input />
+          </Form.Item>
         </Form>
       </Modal>
     </Card>
@@ -95,7 +170,10 @@ function Stores() {
 
 function Users() {
   const { t } = useTranslation();
-  const users = useApi<Items<{ id: string; login: string; name: string; role: string; createdAt: string; disabled: boolean }>>('/users');
+  const users =
+    useApi<Items<{ id: string; login: string; name: string; role: string; createdAt: string; disabled: boolean }>>(
+      '/users',
+    );
   const [open, setOpen] = useState(false);
   const [form] = Form.useForm();
   const { run } = useAction();
@@ -109,7 +187,14 @@ function Users() {
     });
   if (users.error) return <ErrorBox error={users.error} onRetry={users.reload} />;
   return (
-    <Card size="small" extra={<Button size="small" icon={<PlusOutlined />} onClick={() => setOpen(true)}>{t('settings.addUser')}</Button>}>
+    <Card
+      size="small"
+      extra={
+        <Button size="small" icon={<PlusOutlined />} onClick={() => setOpen(true)}>
+          {t('settings.addUser')}
+        </Button>
+      }
+    >
       <Table
         rowKey="id"
         size="small"
@@ -119,18 +204,51 @@ function Users() {
         columns={[
           { title: t('settings.login'), dataIndex: 'login' },
           { title: t('settings.userName'), dataIndex: 'name' },
-          { title: t('settings.role'), dataIndex: 'role', render: (r: string) => <Tag color={r === 'owner' ? 'volcano' : 'blue'}>{t(`roles.${r}`)}</Tag> },
-          { title: t('settings.seesPhones'), dataIndex: 'role', key: 'pii', render: (r: string) => (r === 'owner' || r === 'admin' ? t('common.yes') : t('settings.masked')) },
+          {
+            title: t('settings.role'),
+            dataIndex: 'role',
+            render: (r: string) => <Tag color={r === 'owner' ? 'volcano' : 'blue'}>{t(`roles.${r}`)}</Tag>,
+          },
+          {
+            title: t('settings.seesPhones'),
+            dataIndex: 'role',
+            key: 'pii',
+            render: (r: string) => (r === 'owner' || r === 'admin' ? t('common.yes') : t('settings.masked')),
+          },
           { title: t('settings.createdAt'), dataIndex: 'createdAt', render: (v: string) => dateTime(v) },
         ]}
       />
-      <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>{t('settings.rolesHint')}</Typography.Paragraph>
-      <Modal open={open} title={t('settings.addUser')} onOk={() => void save()} onCancel={() => setOpen(false)} destroyOnHidden>
+      <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
+        {t('settings.rolesHint')}
+      </Typography.Paragraph>
+      <Modal
+        open={open}
+        title={t('settings.addUser')}
+        onOk={() => void save()}
+        onCancel={() => setOpen(false)}
+        destroyOnHidden
+      >
         <Form form={form} layout="vertical" initialValues={{ role: 'marketer' }}>
-          <Form.Item name="login" label={t('settings.login')} rules={[{ required: true, message: t('common.required') }]}><Input autoComplete="off" /></Form.Item>
-          <Form.Item name="name" label={t('settings.userName')}><Input /></Form.Item>
-          <Form.Item name="password" label={t('settings.password')} rules={[{ required: true, min: 8, message: t('settings.passwordRule') }]}><Input.Password autoComplete="new-password" /></Form.Item>
-          <Form.Item name="role" label={t('settings.role')}><Select options={ROLES.map((r) => ({ value: r, label: t(`roles.${r}`) }))} /></Form.Item>
+          <Form.Item
+            name="login"
+            label={t('settings.login')}
+            rules={[{ required: true, message: t('common.required') }]}
+          >
+            <Input autoComplete="off" />
+          </Form.Item>
+          <Form.Item name="name" label={t('settings.userName')}>
+            <Input />
+          </Form.Item>
+          <Form.Item
+            name="password"
+            label={t('settings.password')}
+            rules={[{ required: true, min: 8, message: t('settings.passwordRule') }]}
+          >
+            <Input.Password autoComplete="new-password" />
+          </Form.Item>
+          <Form.Item name="role" label={t('settings.role')}>
+            <Select options={ROLES.map((r) => ({ value: r, label: t(`roles.${r}`) }))} />
+          </Form.Item>
         </Form>
       </Modal>
     </Card>
@@ -159,14 +277,26 @@ function RfmSettings() {
   return (
     <Card size="small" style={{ maxWidth: 640 }}>
       <Form form={form} layout="horizontal" labelCol={{ span: 10 }}>
-        <Form.Item name="dormantDays" label={t('settings.dormantDays')}><InputNumber min={1} addonAfter={t('common.days')} /></Form.Item>
-        <Form.Item name="churnDays" label={t('settings.churnDays')}><InputNumber min={1} addonAfter={t('common.days')} /></Form.Item>
-        <Form.Item name="matureOrders" label={t('settings.matureOrders')}><InputNumber min={2} /></Form.Item>
-        <Form.Item name="churnRiskDays" label={t('settings.churnRiskDays')}><InputNumber min={1} addonAfter={t('common.days')} /></Form.Item>
+        <Form.Item name="dormantDays" label={t('settings.dormantDays')}>
+          <InputNumber min={1} addonAfter={t('common.days')} />
+        </Form.Item>
+        <Form.Item name="churnDays" label={t('settings.churnDays')}>
+          <InputNumber min={1} addonAfter={t('common.days')} />
+        </Form.Item>
+        <Form.Item name="matureOrders" label={t('settings.matureOrders')}>
+          <InputNumber min={2} />
+        </Form.Item>
+        <Form.Item name="churnRiskDays" label={t('settings.churnRiskDays')}>
+          <InputNumber min={1} addonAfter={t('common.days')} />
+        </Form.Item>
       </Form>
       <Space>
-        <Button loading={busy} onClick={() => void save(false)}>{t('common.save')}</Button>
-        <Button type="primary" icon={<SyncOutlined />} loading={busy} onClick={() => void save(true)}>{t('settings.saveAndRecompute')}</Button>
+        <Button loading={busy} onClick={() => void save(false)}>
+          {t('common.save')}
+        </Button>
+        <Button type="primary" icon={<SyncOutlined />} loading={busy} onClick={() => void save(true)}>
+          {t('settings.saveAndRecompute')}
+        </Button>
       </Space>
     </Card>
   );
@@ -187,8 +317,15 @@ function Tokens() {
     <Card size="small" style={{ maxWidth: 640 }}>
       <Typography.Paragraph type="secondary">{t('settings.tokensHint')}</Typography.Paragraph>
       <Space.Compact style={{ width: '100%' }}>
-        <Input placeholder={t('settings.tokenName')} value={name} onChange={(e) => setName(e.target.value)} maxLength={64} />
-        <Button type="primary" disabled={!name.trim()} onClick={() => void create()}>{t('settings.createToken')}</Button>
+        <Input
+          placeholder={t('settings.tokenName')}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          maxLength={64}
+        />
+        <Button type="primary" disabled={!name.trim()} onClick={() => void create()}>
+          {t('settings.createToken')}
+        </Button>
       </Space.Compact>
       {token && (
         <Alert
@@ -196,7 +333,11 @@ function Tokens() {
           type="success"
           showIcon
           message={t('settings.tokenOnce')}
-          description={<Typography.Text code copyable={{ icon: <CopyOutlined /> }}>{token}</Typography.Text>}
+          description={
+            <Typography.Text code copyable={{ icon: <CopyOutlined /> }}>
+              {token}
+            </Typography.Text>
+          }
         />
       )}
     </Card>

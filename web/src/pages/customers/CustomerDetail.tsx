@@ -1,5 +1,22 @@
 import { ArrowLeftOutlined, PlusOutlined } from '@ant-design/icons';
-import { App, Button, Card, Col, Descriptions, Empty, Input, Row, Space, Statistic, Switch, Table, Tabs, Tag, Timeline, Typography } from 'antd';
+import {
+  App,
+  Button,
+  Card,
+  Col,
+  Descriptions,
+  Empty,
+  Input,
+  Row,
+  Space,
+  Statistic,
+  Switch,
+  Table,
+  Tabs,
+  Tag,
+  Timeline,
+  Typography,
+} from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
@@ -10,10 +27,41 @@ import { count, date, dateTime, money } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import type { CustomerDetail as Detail, Items, Order, TierSettings } from '../../types';
 
-interface TimelineEvent { at: string; kind: string; title: string; detail: string | null }
-interface PointsData { summary: { pending: number; spendable: number; spent: number; expired: number; lifetime: number }; entries: { id: string; kind: string; points: number; source: string; reason: string | null; createdAt?: string; availableAt: string | null; expiresAt: string | null }[] }
-interface CouponRow { id: string; code: string; status: string; validFrom: string; validTo: string; name: string; discountFen: number | null }
-interface TierData { tier: { key: string; name: string } | null; growth: number; floor: string | null; cycleStartedAt: string | null; history: { from: string | null; to: string; reason: string; at: string }[] }
+interface TimelineEvent {
+  at: string;
+  kind: string;
+  title: string;
+  detail: string | null;
+}
+interface PointsData {
+  summary: { pending: number; spendable: number; spent: number; expired: number; lifetime: number };
+  entries: {
+    id: string;
+    kind: string;
+    points: number;
+    source: string;
+    reason: string | null;
+    createdAt?: string;
+    availableAt: string | null;
+    expiresAt: string | null;
+  }[];
+}
+interface CouponRow {
+  id: string;
+  code: string;
+  status: string;
+  validFrom: string;
+  validTo: string;
+  name: string;
+  discountFen: number | null;
+}
+interface TierData {
+  tier: { key: string; name: string } | null;
+  growth: number;
+  floor: string | null;
+  cycleStartedAt: string | null;
+  history: { from: string | null; to: string; reason: string; at: string }[];
+}
 
 const FLAGS = ['isBlacklisted', 'isBadReviewer', 'isPicky', 'optOutSms', 'optOutEmail', 'optOutWechat'] as const;
 
@@ -49,12 +97,16 @@ export default function CustomerDetail() {
 
   return (
     <>
-      <Link to="/customers"><ArrowLeftOutlined /> {t('customerDetail.back')}</Link>
+      <Link to="/customers">
+        <ArrowLeftOutlined /> {t('customerDetail.back')}
+      </Link>
       <Card style={{ margin: '12px 0 16px' }}>
         <Row gutter={24} align="middle">
           <Col flex="auto">
             <Space align="center" wrap>
-              <Typography.Title level={4} style={{ margin: 0 }} data-testid="customer-name">{d.name}</Typography.Title>
+              <Typography.Title level={4} style={{ margin: 0 }} data-testid="customer-name">
+                {d.name}
+              </Typography.Title>
               {tierName && <Tag color="gold">{tierName}</Tag>}
               <RfmTag value={d.rfmClass} />
               <LifecycleTag value={d.lifecycle} />
@@ -65,18 +117,45 @@ export default function CustomerDetail() {
             <div style={{ marginTop: 8 }}>
               <Space wrap>
                 {(tags.data?.items ?? []).map((tag) => (
-                  <Tag key={tag.id} color={tag.color} closable onClose={(e) => { e.preventDefault(); void changeTags([], [tag.name]); }}>{tag.name}</Tag>
+                  <Tag
+                    key={tag.id}
+                    color={tag.color}
+                    closable
+                    onClose={(e) => {
+                      e.preventDefault();
+                      void changeTags([], [tag.name]);
+                    }}
+                  >
+                    {tag.name}
+                  </Tag>
                 ))}
-                <Input size="small" style={{ width: 120 }} placeholder={t('customerDetail.addTag')} value={newTag} onChange={(e) => setNewTag(e.target.value)} onPressEnter={() => newTag.trim() && void changeTags([newTag.trim()], [])} suffix={<PlusOutlined />} data-testid="add-tag" />
+                <Input
+                  size="small"
+                  style={{ width: 120 }}
+                  placeholder={t('customerDetail.addTag')}
+                  value={newTag}
+                  onChange={(e) => setNewTag(e.target.value)}
+                  onPressEnter={() => newTag.trim() && void changeTags([newTag.trim()], [])}
+                  suffix={<PlusOutlined />}
+                  data-testid="add-tag"
+                />
               </Space>
             </div>
           </Col>
           <Col>
             <Row gutter={32}>
-              <Col><Statistic title={t('customers.totalSpent')} value={money(s.totalSpentFen)} /></Col>
-              <Col><Statistic title={t('customers.paidOrders')} value={count(s.paidOrders)} /></Col>
-              <Col><Statistic title={t('customers.aov')} value={money(s.aovFen)} /></Col>
-              <Col><Statistic title={t('customerDetail.spent12m')} value={money(s.spent12mFen)} /></Col>
+              <Col>
+                <Statistic title={t('customers.totalSpent')} value={money(s.totalSpentFen)} />
+              </Col>
+              <Col>
+                <Statistic title={t('customers.paidOrders')} value={count(s.paidOrders)} />
+              </Col>
+              <Col>
+                <Statistic title={t('customers.aov')} value={money(s.aovFen)} />
+              </Col>
+              <Col>
+                <Statistic title={t('customerDetail.spent12m')} value={money(s.spent12mFen)} />
+              </Col>
             </Row>
           </Col>
         </Row>
@@ -88,19 +167,28 @@ export default function CustomerDetail() {
               <Descriptions.Item label={t('customers.realName')}>{d.realName ?? '—'}</Descriptions.Item>
               <Descriptions.Item label={t('customers.phone')}>{d.phone ?? '—'}</Descriptions.Item>
               <Descriptions.Item label={t('customerDetail.email')}>{d.email ?? '—'}</Descriptions.Item>
-              <Descriptions.Item label={t('customers.region')}>{[d.province, d.city].filter(Boolean).join(' ') || '—'}</Descriptions.Item>
-              <Descriptions.Item label={t('customerDetail.gender')}>{d.gender ? t(`gender.${d.gender}`) : '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('customers.region')}>
+                {[d.province, d.city].filter(Boolean).join(' ') || '—'}
+              </Descriptions.Item>
+              <Descriptions.Item label={t('customerDetail.gender')}>
+                {d.gender ? t(`gender.${d.gender}`) : '—'}
+              </Descriptions.Item>
               <Descriptions.Item label={t('customerDetail.birthday')}>{d.birthday ?? '—'}</Descriptions.Item>
               <Descriptions.Item label={t('customers.category')}>{s.favouriteCategory ?? '—'}</Descriptions.Item>
               <Descriptions.Item label={t('customerDetail.firstOrder')}>{dateTime(s.firstOrderAt)}</Descriptions.Item>
               <Descriptions.Item label={t('customers.lastPaid')}>{dateTime(s.lastPaidAt)}</Descriptions.Item>
-              <Descriptions.Item label={t('customerDetail.refunds')}>{t('customerDetail.refundsValue', { n: s.refundOrders, v: money(s.refundFen) })}</Descriptions.Item>
+              <Descriptions.Item label={t('customerDetail.refunds')}>
+                {t('customerDetail.refundsValue', { n: s.refundOrders, v: money(s.refundFen) })}
+              </Descriptions.Item>
               <Descriptions.Item label={t('customerDetail.consentSource')}>{d.consentSource ?? '—'}</Descriptions.Item>
             </Descriptions>
           </Card>
           <Card title={t('customerDetail.identities')} size="small" style={{ marginBottom: 16 }}>
             {d.identities.map((i) => (
-              <div key={i.id} style={{ marginBottom: 4 }}><Tag>{t(`identity.${i.kind}`, i.kind)}</Tag>{i.value} <span className="kpi-foot">{i.storeName}</span></div>
+              <div key={i.id} style={{ marginBottom: 4 }}>
+                <Tag>{t(`identity.${i.kind}`, i.kind)}</Tag>
+                {i.value} <span className="kpi-foot">{i.storeName}</span>
+              </div>
             ))}
           </Card>
           <Card title={t('customerDetail.flags')} size="small" style={{ marginBottom: 16 }}>
@@ -117,12 +205,20 @@ export default function CustomerDetail() {
             <Tabs
               items={[
                 { key: 'timeline', label: t('customerDetail.timeline'), children: <CustomerTimeline id={id} /> },
-                { key: 'orders', label: `${t('customerDetail.orders')} (${d.orders.length}${d.moreOrders ? '+' : ''})`, children: <Orders orders={d.orders} /> },
+                {
+                  key: 'orders',
+                  label: `${t('customerDetail.orders')} (${d.orders.length}${d.moreOrders ? '+' : ''})`,
+                  children: <Orders orders={d.orders} />,
+                },
                 { key: 'points', label: t('menu.points'), children: <CustomerPoints id={id} /> },
                 { key: 'coupons', label: t('menu.coupons'), children: <CustomerCoupons id={id} /> },
                 { key: 'tier', label: t('customerDetail.tier'), children: <TierHistory data={tier.data} /> },
                 { key: 'notes', label: t('customerDetail.notes'), children: <Notes id={id} /> },
-                { key: 'tasks', label: t('menu.tasks'), children: <NotYet title={t('upcoming.tasks.title')} hint={t('upcoming.tasks.hint')} /> },
+                {
+                  key: 'tasks',
+                  label: t('menu.tasks'),
+                  children: <NotYet title={t('upcoming.tasks.title')} hint={t('upcoming.tasks.hint')} />,
+                },
               ]}
             />
           </Card>
@@ -138,7 +234,8 @@ function CustomerTimeline({ id }: { id: string }) {
   if (tl.error) return <ErrorBox error={tl.error} />;
   if (!tl.data) return <Loading />;
   if (tl.data.items.length === 0) return <Empty description={t('customerDetail.noEvents')} />;
-  const color = (k: string) => (k.includes('refund') ? 'red' : k.includes('paid') ? 'green' : k.startsWith('order') ? 'blue' : 'gray');
+  const color = (k: string) =>
+    k.includes('refund') ? 'red' : k.includes('paid') ? 'green' : k.startsWith('order') ? 'blue' : 'gray';
   return (
     <Timeline
       style={{ marginTop: 8 }}
@@ -147,7 +244,12 @@ function CustomerTimeline({ id }: { id: string }) {
         color: color(e.kind),
         children: (
           <div>
-            <Space><Typography.Text strong>{e.title}</Typography.Text><span className="kpi-foot" style={{ marginTop: 0 }}>{dateTime(e.at)}</span></Space>
+            <Space>
+              <Typography.Text strong>{e.title}</Typography.Text>
+              <span className="kpi-foot" style={{ marginTop: 0 }}>
+                {dateTime(e.at)}
+              </span>
+            </Space>
             {e.detail && <div style={{ color: '#595959' }}>{e.detail}</div>}
           </div>
         ),
@@ -186,7 +288,9 @@ function CustomerPoints({ id }: { id: string }) {
     <>
       <Row gutter={16} style={{ marginBottom: 16 }}>
         {(['spendable', 'pending', 'spent', 'expired', 'lifetime'] as const).map((k) => (
-          <Col key={k} span={4}><Statistic title={t(`points.${k}`)} value={count(s[k])} /></Col>
+          <Col key={k} span={4}>
+            <Statistic title={t(`points.${k}`)} value={count(s[k])} />
+          </Col>
         ))}
       </Row>
       <Table
@@ -197,7 +301,16 @@ function CustomerPoints({ id }: { id: string }) {
         locale={{ emptyText: <EmptyState title={t('points.noEntries')} /> }}
         columns={[
           { title: t('points.kind'), render: (_, e) => <Tag>{t(`points.kinds.${e.kind}`, e.kind)}</Tag> },
-          { title: t('points.amount'), align: 'right', render: (_, e) => <span style={{ color: e.points < 0 ? '#cf1322' : '#389e0d' }}>{e.points > 0 ? '+' : ''}{count(e.points)}</span> },
+          {
+            title: t('points.amount'),
+            align: 'right',
+            render: (_, e) => (
+              <span style={{ color: e.points < 0 ? '#cf1322' : '#389e0d' }}>
+                {e.points > 0 ? '+' : ''}
+                {count(e.points)}
+              </span>
+            ),
+          },
           { title: t('points.source'), dataIndex: 'source' },
           { title: t('points.availableAt'), render: (_, e) => date(e.availableAt) },
           { title: t('points.expiresAt'), render: (_, e) => date(e.expiresAt) },
@@ -218,11 +331,20 @@ function CustomerCoupons({ id }: { id: string }) {
       loading={!c.data}
       dataSource={c.data?.items ?? []}
       pagination={{ pageSize: 10, hideOnSinglePage: true }}
-      locale={{ emptyText: <EmptyState title={t('coupons.noneForCustomer')} hint={t('coupons.noneForCustomerHint')} /> }}
+      locale={{
+        emptyText: <EmptyState title={t('coupons.noneForCustomer')} hint={t('coupons.noneForCustomerHint')} />,
+      }}
       columns={[
         { title: t('coupons.template'), dataIndex: 'name' },
         { title: t('coupons.code'), dataIndex: 'code' },
-        { title: t('coupons.status'), render: (_, r) => <Tag color={r.status === 'used' ? 'green' : r.status === 'issued' ? 'blue' : 'default'}>{t(`coupons.statuses.${r.status}`, r.status)}</Tag> },
+        {
+          title: t('coupons.status'),
+          render: (_, r) => (
+            <Tag color={r.status === 'used' ? 'green' : r.status === 'issued' ? 'blue' : 'default'}>
+              {t(`coupons.statuses.${r.status}`, r.status)}
+            </Tag>
+          ),
+        },
         { title: t('coupons.validTo'), render: (_, r) => date(r.validTo) },
       ]}
     />
@@ -238,7 +360,20 @@ function TierHistory({ data }: { data: TierData | undefined }) {
       {data.history.length === 0 ? (
         <EmptyState title={t('customerDetail.noTierHistory')} hint={t('customerDetail.noTierHistoryHint')} />
       ) : (
-        <Timeline items={data.history.map((h, i) => ({ key: i, children: <div><Typography.Text strong>{h.from ?? '—'} → {h.to}</Typography.Text> <span className="kpi-foot">{dateTime(h.at)}</span><div>{h.reason}</div></div> }))} />
+        <Timeline
+          items={data.history.map((h, i) => ({
+            key: i,
+            children: (
+              <div>
+                <Typography.Text strong>
+                  {h.from ?? '—'} → {h.to}
+                </Typography.Text>{' '}
+                <span className="kpi-foot">{dateTime(h.at)}</span>
+                <div>{h.reason}</div>
+              </div>
+            ),
+          }))}
+        />
       )}
     </>
   );
@@ -246,7 +381,9 @@ function TierHistory({ data }: { data: TierData | undefined }) {
 
 function Notes({ id }: { id: string }) {
   const { t } = useTranslation();
-  const notes = useApi<Items<{ id: string; body: string; createdAt: string; author: string | null }>>(`/customers/${id}/notes`);
+  const notes = useApi<Items<{ id: string; body: string; createdAt: string; author: string | null }>>(
+    `/customers/${id}/notes`,
+  );
   const [text, setText] = useState('');
   const { run } = useAction();
   const add = () =>
@@ -258,8 +395,16 @@ function Notes({ id }: { id: string }) {
   return (
     <>
       <Space.Compact style={{ width: '100%', marginBottom: 16 }}>
-        <Input.TextArea rows={2} value={text} onChange={(e) => setText(e.target.value)} placeholder={t('customerDetail.notePlaceholder')} maxLength={2000} />
-        <Button type="primary" disabled={!text.trim()} onClick={() => void add()} style={{ height: 'auto' }}>{t('common.add')}</Button>
+        <Input.TextArea
+          rows={2}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          placeholder={t('customerDetail.notePlaceholder')}
+          maxLength={2000}
+        />
+        <Button type="primary" disabled={!text.trim()} onClick={() => void add()} style={{ height: 'auto' }}>
+          {t('common.add')}
+        </Button>
       </Space.Compact>
       {(notes.data?.items ?? []).length === 0 ? (
         <EmptyState title={t('customerDetail.noNotes')} />
@@ -267,7 +412,9 @@ function Notes({ id }: { id: string }) {
         notes.data!.items.map((n) => (
           <Card key={n.id} size="small" style={{ marginBottom: 8 }}>
             <div style={{ whiteSpace: 'pre-wrap' }}>{n.body}</div>
-            <div className="kpi-foot">{n.author ?? ''} · {dateTime(n.createdAt)}</div>
+            <div className="kpi-foot">
+              {n.author ?? ''} · {dateTime(n.createdAt)}
+            </div>
           </Card>
         ))
       )}

@@ -1,5 +1,27 @@
-import { DownloadOutlined, SearchOutlined, SettingOutlined, TagOutlined, UsergroupAddOutlined } from '@ant-design/icons';
-import { App, AutoComplete, Button, Card, Checkbox, Dropdown, Form, Input, InputNumber, Modal, Select, Space, Table, Typography, type TableColumnsType } from 'antd';
+import {
+  DownloadOutlined,
+  SearchOutlined,
+  SettingOutlined,
+  TagOutlined,
+  UsergroupAddOutlined,
+} from '@ant-design/icons';
+import {
+  App,
+  AutoComplete,
+  Button,
+  Card,
+  Checkbox,
+  Dropdown,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Select,
+  Space,
+  Table,
+  Typography,
+  type TableColumnsType,
+} from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router-dom';
@@ -17,9 +39,30 @@ interface Page {
   nextCursor: string | null;
 }
 
-const ALL_COLUMNS = ['phone', 'region', 'tier', 'paidOrders', 'totalSpent', 'aov', 'lastPaid', 'rfm', 'lifecycle', 'consent', 'category'] as const;
+const ALL_COLUMNS = [
+  'phone',
+  'region',
+  'tier',
+  'paidOrders',
+  'totalSpent',
+  'aov',
+  'lastPaid',
+  'rfm',
+  'lifecycle',
+  'consent',
+  'category',
+] as const;
 type ColumnKey = (typeof ALL_COLUMNS)[number];
-const DEFAULT_COLUMNS: ColumnKey[] = ['phone', 'region', 'tier', 'paidOrders', 'totalSpent', 'lastPaid', 'rfm', 'lifecycle'];
+const DEFAULT_COLUMNS: ColumnKey[] = [
+  'phone',
+  'region',
+  'tier',
+  'paidOrders',
+  'totalSpent',
+  'lastPaid',
+  'rfm',
+  'lifecycle',
+];
 
 export default function CustomerList() {
   const { t } = useTranslation();
@@ -59,10 +102,21 @@ export default function CustomerList() {
   const defs: Record<ColumnKey, TableColumnsType<CustomerSummary>[number]> = useMemo(
     () => ({
       phone: { title: t('customers.phone'), dataIndex: 'phone', width: 130, render: (v: string | null) => v ?? '—' },
-      region: { title: t('customers.region'), render: (_: unknown, r) => [r.province, r.city].filter(Boolean).join(' ') || '—' },
+      region: {
+        title: t('customers.region'),
+        render: (_: unknown, r) => [r.province, r.city].filter(Boolean).join(' ') || '—',
+      },
       tier: { title: t('customers.tier'), render: (_: unknown, r) => tierName(r.tier, r.stats.paidOrders) },
-      paidOrders: { title: t('customers.paidOrders'), align: 'right', render: (_: unknown, r) => count(r.stats.paidOrders) },
-      totalSpent: { title: t('customers.totalSpent'), align: 'right', render: (_: unknown, r) => money(r.stats.totalSpentFen) },
+      paidOrders: {
+        title: t('customers.paidOrders'),
+        align: 'right',
+        render: (_: unknown, r) => count(r.stats.paidOrders),
+      },
+      totalSpent: {
+        title: t('customers.totalSpent'),
+        align: 'right',
+        render: (_: unknown, r) => money(r.stats.totalSpentFen),
+      },
       aov: { title: t('customers.aov'), align: 'right', render: (_: unknown, r) => money(r.stats.aovFen) },
       lastPaid: { title: t('customers.lastPaid'), render: (_: unknown, r) => date(r.stats.lastPaidAt) },
       rfm: { title: t('customers.rfm'), render: (_: unknown, r) => <RfmTag value={r.rfmClass} /> },
@@ -81,7 +135,11 @@ export default function CustomerList() {
       render: (_: unknown, r) => (
         <div>
           <Typography.Link>{r.name}</Typography.Link>
-          {r.realName && <div className="kpi-foot" style={{ marginTop: 0 }}>{r.realName}</div>}
+          {r.realName && (
+            <div className="kpi-foot" style={{ marginTop: 0 }}>
+              {r.realName}
+            </div>
+          )}
         </div>
       ),
     },
@@ -89,8 +147,29 @@ export default function CustomerList() {
   ];
 
   const exportSelected = () => {
-    const header = [t('customers.customer'), t('customers.realName'), t('customers.phone'), t('customers.region'), t('customers.paidOrders'), t('customers.totalSpent'), t('customers.lastPaid'), t('customers.rfm')];
-    downloadCsv('customers.csv', [header, ...selected.map((r) => [r.name, r.realName ?? '', r.phone ?? '', [r.province, r.city].filter(Boolean).join(' '), r.stats.paidOrders, (r.stats.totalSpentFen / 100).toFixed(2), date(r.stats.lastPaidAt), r.rfmClass ?? ''])]);
+    const header = [
+      t('customers.customer'),
+      t('customers.realName'),
+      t('customers.phone'),
+      t('customers.region'),
+      t('customers.paidOrders'),
+      t('customers.totalSpent'),
+      t('customers.lastPaid'),
+      t('customers.rfm'),
+    ];
+    downloadCsv('customers.csv', [
+      header,
+      ...selected.map((r) => [
+        r.name,
+        r.realName ?? '',
+        r.phone ?? '',
+        [r.province, r.city].filter(Boolean).join(' '),
+        r.stats.paidOrders,
+        (r.stats.totalSpentFen / 100).toFixed(2),
+        date(r.stats.lastPaidAt),
+        r.rfmClass ?? '',
+      ]),
+    ]);
   };
 
   return (
@@ -107,16 +186,56 @@ export default function CustomerList() {
             enterButton={<SearchOutlined />}
             data-testid="customer-search"
           />
-          <Select allowClear placeholder={t('customers.store')} style={{ width: 140 }} value={filters.storeId} onChange={(v) => setFilter('storeId', v)} options={(stores.data?.items ?? []).map((s) => ({ label: s.name, value: s.id }))} />
-          <Input allowClear placeholder={t('customers.province')} style={{ width: 110 }} defaultValue={filters.province} onBlur={(e) => setFilter('province', e.target.value.trim())} onPressEnter={(e) => setFilter('province', (e.target as HTMLInputElement).value.trim())} />
-          <Select allowClear placeholder={t('customers.consent')} style={{ width: 120 }} value={filters.consent} onChange={(v) => setFilter('consent', v)} options={['granted', 'denied', 'unknown'].map((v) => ({ value: v, label: t(`consent.${v}`) }))} />
-          <InputNumber min={0} placeholder={t('customers.minPaidOrders')} style={{ width: 130 }} value={filters.minPaidOrders ? Number(filters.minPaidOrders) : null} onChange={(v) => setFilter('minPaidOrders', v)} />
-          <Select style={{ width: 120 }} value={filters.sort} onChange={(v) => setFilter('sort', v)} options={['last_order', 'spent', 'orders', 'newest'].map((v) => ({ value: v, label: t(`customers.sort.${v}`) }))} />
+          <Select
+            allowClear
+            placeholder={t('customers.store')}
+            style={{ width: 140 }}
+            value={filters.storeId}
+            onChange={(v) => setFilter('storeId', v)}
+            options={(stores.data?.items ?? []).map((s) => ({ label: s.name, value: s.id }))}
+          />
+          <Input
+            allowClear
+            placeholder={t('customers.province')}
+            style={{ width: 110 }}
+            defaultValue={filters.province}
+            onBlur={(e) => setFilter('province', e.target.value.trim())}
+            onPressEnter={(e) => setFilter('province', (e.target as HTMLInputElement).value.trim())}
+          />
+          <Select
+            allowClear
+            placeholder={t('customers.consent')}
+            style={{ width: 120 }}
+            value={filters.consent}
+            onChange={(v) => setFilter('consent', v)}
+            options={['granted', 'denied', 'unknown'].map((v) => ({ value: v, label: t(`consent.${v}`) }))}
+          />
+          <InputNumber
+            min={0}
+            placeholder={t('customers.minPaidOrders')}
+            style={{ width: 130 }}
+            value={filters.minPaidOrders ? Number(filters.minPaidOrders) : null}
+            onChange={(v) => setFilter('minPaidOrders', v)}
+          />
+          <Select
+            style={{ width: 120 }}
+            value={filters.sort}
+            onChange={(v) => setFilter('sort', v)}
+            options={['last_order', 'spent', 'orders', 'newest'].map((v) => ({
+              value: v,
+              label: t(`customers.sort.${v}`),
+            }))}
+          />
           <Dropdown
             trigger={['click']}
             dropdownRender={() => (
               <Card size="small" style={{ width: 200 }}>
-                <Checkbox.Group value={columns} onChange={(v) => setColumns(v as ColumnKey[])} style={{ display: 'flex', flexDirection: 'column', gap: 6 }} options={ALL_COLUMNS.map((c) => ({ value: c, label: defs[c].title as string }))} />
+                <Checkbox.Group
+                  value={columns}
+                  onChange={(v) => setColumns(v as ColumnKey[])}
+                  style={{ display: 'flex', flexDirection: 'column', gap: 6 }}
+                  options={ALL_COLUMNS.map((c) => ({ value: c, label: defs[c].title as string }))}
+                />
               </Card>
             )}
           >
@@ -129,9 +248,15 @@ export default function CustomerList() {
         {selected.length > 0 && (
           <Space style={{ marginBottom: 12 }} data-testid="bulk-bar">
             <Typography.Text>{t('customers.selected', { n: selected.length })}</Typography.Text>
-            <Button size="small" icon={<TagOutlined />} onClick={() => setBulk('tag')}>{t('customers.bulkTag')}</Button>
-            <Button size="small" icon={<UsergroupAddOutlined />} onClick={() => setBulk('group')}>{t('customers.bulkGroup')}</Button>
-            <Button size="small" icon={<DownloadOutlined />} onClick={exportSelected}>{t('customers.bulkExport')}</Button>
+            <Button size="small" icon={<TagOutlined />} onClick={() => setBulk('tag')}>
+              {t('customers.bulkTag')}
+            </Button>
+            <Button size="small" icon={<UsergroupAddOutlined />} onClick={() => setBulk('group')}>
+              {t('customers.bulkGroup')}
+            </Button>
+            <Button size="small" icon={<DownloadOutlined />} onClick={exportSelected}>
+              {t('customers.bulkExport')}
+            </Button>
           </Space>
         )}
         <Table<CustomerSummary>
@@ -143,13 +268,32 @@ export default function CustomerList() {
           pagination={false}
           scroll={{ x: 'max-content' }}
           rowSelection={{ selectedRowKeys: selected.map((s) => s.id), onChange: (_, rows) => setSelected(rows) }}
-          onRow={(r) => ({ onClick: (e) => { if (!(e.target as HTMLElement).closest('.ant-table-selection-column')) navigate(`/customers/${r.id}`); }, className: 'clickable-row' })}
-          locale={{ emptyText: <EmptyState title={filters.q ? t('customers.noMatch') : t('customers.empty')} hint={filters.q ? t('customers.noMatchHint') : t('customers.emptyHint')} /> }}
+          onRow={(r) => ({
+            onClick: (e) => {
+              if (!(e.target as HTMLElement).closest('.ant-table-selection-column')) navigate(`/customers/${r.id}`);
+            },
+            className: 'clickable-row',
+          })}
+          locale={{
+            emptyText: (
+              <EmptyState
+                title={filters.q ? t('customers.noMatch') : t('customers.empty')}
+                hint={filters.q ? t('customers.noMatchHint') : t('customers.emptyHint')}
+              />
+            ),
+          }}
           data-testid="customer-table"
         />
         <Space style={{ marginTop: 12, justifyContent: 'flex-end', width: '100%' }}>
-          <Button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>{t('common.prev')}</Button>
-          <Button disabled={!page.data?.nextCursor} onClick={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}>{t('common.next')}</Button>
+          <Button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+            {t('common.prev')}
+          </Button>
+          <Button
+            disabled={!page.data?.nextCursor}
+            onClick={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}
+          >
+            {t('common.next')}
+          </Button>
         </Space>
       </Card>
       <BulkModal
@@ -167,7 +311,15 @@ export default function CustomerList() {
   );
 }
 
-function BulkModal({ mode, ids, onClose }: { mode: 'tag' | 'group' | null; ids: string[]; onClose: (done?: string) => void }) {
+function BulkModal({
+  mode,
+  ids,
+  onClose,
+}: {
+  mode: 'tag' | 'group' | null;
+  ids: string[];
+  onClose: (done?: string) => void;
+}) {
   const { t } = useTranslation();
   const [form] = Form.useForm<{ name: string }>();
   const groups = useApi<Items<{ id: string; name: string }>>(mode === 'group' ? '/groups' : null);
@@ -186,11 +338,26 @@ function BulkModal({ mode, ids, onClose }: { mode: 'tag' | 'group' | null; ids: 
       onClose(t('customers.bulkDone', { n: ids.length }));
     });
   return (
-    <Modal open={mode !== null} title={mode === 'tag' ? t('customers.bulkTag') : t('customers.bulkGroup')} onCancel={() => onClose()} onOk={submit} confirmLoading={busy} destroyOnHidden>
+    <Modal
+      open={mode !== null}
+      title={mode === 'tag' ? t('customers.bulkTag') : t('customers.bulkGroup')}
+      onCancel={() => onClose()}
+      onOk={submit}
+      confirmLoading={busy}
+      destroyOnHidden
+    >
       <Form form={form} layout="vertical">
-        <Form.Item name="name" label={mode === 'tag' ? t('customers.tagName') : t('customers.groupName')} rules={[{ required: true, whitespace: true, message: t('common.required') }]} extra={mode === 'group' ? t('customers.groupHint') : undefined}>
+        <Form.Item
+          name="name"
+          label={mode === 'tag' ? t('customers.tagName') : t('customers.groupName')}
+          rules={[{ required: true, whitespace: true, message: t('common.required') }]}
+          extra={mode === 'group' ? t('customers.groupHint') : undefined}
+        >
           {mode === 'group' ? (
-            <AutoComplete options={(groups.data?.items ?? []).map((g) => ({ value: g.name }))} filterOption={(input, o) => String(o?.value ?? '').includes(input)} />
+            <AutoComplete
+              options={(groups.data?.items ?? []).map((g) => ({ value: g.name }))}
+              filterOption={(input, o) => String(o?.value ?? '').includes(input)}
+            />
           ) : (
             <Input autoFocus maxLength={30} />
           )}

@@ -23,7 +23,9 @@ export default function SegmentEditor() {
   const tags = useApi<Items<{ name: string }>>('/tags');
   const groups = useApi<Items<{ name: string }>>('/groups');
   const all = useApi<Items<Segment>>('/segments');
-  const activities = (all.data?.items ?? []).filter((s) => s.id.startsWith('sys:activity:')).map((s) => s.id.slice('sys:activity:'.length));
+  const activities = (all.data?.items ?? [])
+    .filter((s) => s.id.startsWith('sys:activity:'))
+    .map((s) => s.id.slice('sys:activity:'.length));
   const segment = useApi<Segment & { count: number }>(id ? segmentPath(id) : null);
   const [root, setRoot] = useState<GroupNode | null>(null);
   const [form] = Form.useForm<{ name: string; description?: string }>();
@@ -37,7 +39,10 @@ export default function SegmentEditor() {
     if (id && !segment.data) return;
     if (segment.data) {
       setRoot(fromRule(segment.data.rule));
-      form.setFieldsValue({ name: segment.data.system ? `${segment.data.name} ${t('segments.copySuffix')}` : segment.data.name, description: segment.data.description ?? undefined });
+      form.setFieldsValue({
+        name: segment.data.system ? `${segment.data.name} ${t('segments.copySuffix')}` : segment.data.name,
+        description: segment.data.description ?? undefined,
+      });
     } else {
       const f = fields.data.fields.find((x) => x.name === 'total_spent')!;
       setRoot(newGroup('all', [{ ...newCondition(f), op: 'gte', value: 50000 }]));
@@ -53,7 +58,10 @@ export default function SegmentEditor() {
     }
     const ctl = new AbortController();
     setCounting(true);
-    api<{ count: number; preview: SegmentMember[] }>('/segments/evaluate', { body: { rule: JSON.parse(debounced), limit: 10 }, signal: ctl.signal })
+    api<{ count: number; preview: SegmentMember[] }>('/segments/evaluate', {
+      body: { rule: JSON.parse(debounced), limit: 10 },
+      signal: ctl.signal,
+    })
       .then((r) => {
         setResult(r);
         setEvalError(null);
@@ -78,7 +86,10 @@ export default function SegmentEditor() {
     setSaving(true);
     try {
       const body = { name: v.name, description: v.description ?? null, rule };
-      const saved = id && !isSystem ? await api<Segment>(segmentPath(id), { method: 'PUT', body }) : await api<Segment>('/segments', { body });
+      const saved =
+        id && !isSystem
+          ? await api<Segment>(segmentPath(id), { method: 'PUT', body })
+          : await api<Segment>('/segments', { body });
       message.success(t('common.saved'));
       if (saved.id !== id) navigate(segmentPath(saved.id), { replace: true });
       else segment.reload();
@@ -91,7 +102,9 @@ export default function SegmentEditor() {
 
   return (
     <>
-      <Link to="/segments"><ArrowLeftOutlined /> {t('segments.back')}</Link>
+      <Link to="/segments">
+        <ArrowLeftOutlined /> {t('segments.back')}
+      </Link>
       <PageHeader
         title={id ? (isSystem ? segment.data?.name : t('segments.edit')) : t('segments.new')}
         subtitle={isSystem ? t('segments.systemHint') : t('segments.editorHint')}
@@ -99,11 +112,23 @@ export default function SegmentEditor() {
           <>
             {id && (
               <>
-                <Button icon={<DownloadOutlined />} href={`/api/v1${segmentPath(id)}/export.csv`}>CSV</Button>
-                <Button icon={<DownloadOutlined />} href={`/api/v1${segmentPath(id)}/export.xlsx`}>Excel</Button>
+                <Button icon={<DownloadOutlined />} href={`/api/v1${segmentPath(id)}/export.csv`}>
+                  CSV
+                </Button>
+                <Button icon={<DownloadOutlined />} href={`/api/v1${segmentPath(id)}/export.xlsx`}>
+                  Excel
+                </Button>
               </>
             )}
-            <Button type="primary" icon={<SaveOutlined />} loading={saving} onClick={() => void save()} data-testid="save-segment">{isSystem ? t('segments.saveAsNew') : t('common.save')}</Button>
+            <Button
+              type="primary"
+              icon={<SaveOutlined />}
+              loading={saving}
+              onClick={() => void save()}
+              data-testid="save-segment"
+            >
+              {isSystem ? t('segments.saveAsNew') : t('common.save')}
+            </Button>
           </>
         }
       />
@@ -111,7 +136,11 @@ export default function SegmentEditor() {
         <Col xs={24} xl={16}>
           <Card size="small" style={{ marginBottom: 16 }}>
             <Form form={form} layout="inline" style={{ rowGap: 8 }}>
-              <Form.Item name="name" label={t('segments.name')} rules={[{ required: true, whitespace: true, message: t('segments.nameRequired') }]}>
+              <Form.Item
+                name="name"
+                label={t('segments.name')}
+                rules={[{ required: true, whitespace: true, message: t('segments.nameRequired') }]}
+              >
                 <Input style={{ width: 240 }} maxLength={60} data-testid="segment-name" />
               </Form.Item>
               <Form.Item name="description" label={t('segments.description')}>
@@ -120,15 +149,32 @@ export default function SegmentEditor() {
             </Form>
           </Card>
           <Card size="small" title={t('segments.conditions')}>
-            <RuleBuilder root={root} fields={fields.data.fields} tagNames={(tags.data?.items ?? []).map((x) => x.name)} groupNames={(groups.data?.items ?? []).map((x) => x.name)} activities={activities} onChange={setRoot} />
+            <RuleBuilder
+              root={root}
+              fields={fields.data.fields}
+              tagNames={(tags.data?.items ?? []).map((x) => x.name)}
+              groupNames={(groups.data?.items ?? []).map((x) => x.name)}
+              activities={activities}
+              onChange={setRoot}
+            />
           </Card>
         </Col>
         <Col xs={24} xl={8}>
           <Card size="small" style={{ marginBottom: 16, position: 'sticky', top: 16 }}>
-            <Statistic title={t('segments.liveCount')} value={result ? count(result.count) : '—'} loading={counting && !result} suffix={t('segments.people')} valueStyle={{ color: '#fa541c', fontSize: 32 }} />
+            <Statistic
+              title={t('segments.liveCount')}
+              value={result ? count(result.count) : '—'}
+              loading={counting && !result}
+              suffix={t('segments.people')}
+              valueStyle={{ color: '#fa541c', fontSize: 32 }}
+            />
             <div data-testid="live-count" data-count={result?.count ?? ''} style={{ display: 'none' }} />
-            {evalError && <Alert type="error" showIcon message={evalError} style={{ marginTop: 12 }} data-testid="rule-error" />}
-            <Typography.Text type="secondary" style={{ display: 'block', marginTop: 8 }}>{t('segments.liveHint')}</Typography.Text>
+            {evalError && (
+              <Alert type="error" showIcon message={evalError} style={{ marginTop: 12 }} data-testid="rule-error" />
+            )}
+            <Typography.Text type="secondary" style={{ display: 'block', marginTop: 8 }}>
+              {t('segments.liveHint')}
+            </Typography.Text>
           </Card>
         </Col>
       </Row>

@@ -28,7 +28,13 @@ export default function Segments() {
       <PageHeader
         title={t('menu.segments')}
         subtitle={t('segments.subtitle')}
-        extra={<Link to="/segments/new"><Button type="primary" icon={<PlusOutlined />} data-testid="new-segment">{t('segments.new')}</Button></Link>}
+        extra={
+          <Link to="/segments/new">
+            <Button type="primary" icon={<PlusOutlined />} data-testid="new-segment">
+              {t('segments.new')}
+            </Button>
+          </Link>
+        }
       />
       <Tabs
         activeKey={tab}
@@ -52,40 +58,104 @@ function SegmentTable() {
   const saved = (list.data?.items ?? []).filter((s) => !s.system);
   const system = (list.data?.items ?? []).filter((s) => s.system);
   const columns = (withActions: boolean) => [
-    { title: t('segments.name'), dataIndex: 'name', render: (v: string, s: Segment) => <Link to={segmentPath(s.id)}>{v}</Link> },
-    { title: t('segments.description'), dataIndex: 'description', render: (v: string | null) => v ?? '—', ellipsis: true },
-    { title: t('segments.count'), key: 'count', align: 'right' as const, width: 120, render: (_: unknown, s: Segment) => <LiveCount id={s.id} /> },
+    {
+      title: t('segments.name'),
+      dataIndex: 'name',
+      render: (v: string, s: Segment) => <Link to={segmentPath(s.id)}>{v}</Link>,
+    },
+    {
+      title: t('segments.description'),
+      dataIndex: 'description',
+      render: (v: string | null) => v ?? '—',
+      ellipsis: true,
+    },
+    {
+      title: t('segments.count'),
+      key: 'count',
+      align: 'right' as const,
+      width: 120,
+      render: (_: unknown, s: Segment) => <LiveCount id={s.id} />,
+    },
     ...(withActions
-      ? [{
-          title: '',
-          key: 'actions',
-          width: 90,
-          render: (_: unknown, s: Segment) => (
-            <Popconfirm title={t('segments.confirmDelete')} onConfirm={async () => { try { await api(segmentPath(s.id), { method: 'DELETE' }); list.reload(); } catch (e) { message.error((e as Error).message); } }}>
-              <Button size="small" type="link" danger onClick={(e) => e.stopPropagation()}>{t('common.delete')}</Button>
-            </Popconfirm>
-          ),
-        }]
+      ? [
+          {
+            title: '',
+            key: 'actions',
+            width: 90,
+            render: (_: unknown, s: Segment) => (
+              <Popconfirm
+                title={t('segments.confirmDelete')}
+                onConfirm={async () => {
+                  try {
+                    await api(segmentPath(s.id), { method: 'DELETE' });
+                    list.reload();
+                  } catch (e) {
+                    message.error((e as Error).message);
+                  }
+                }}
+              >
+                <Button size="small" type="link" danger onClick={(e) => e.stopPropagation()}>
+                  {t('common.delete')}
+                </Button>
+              </Popconfirm>
+            ),
+          },
+        ]
       : []),
   ];
   return (
     <Row gutter={16}>
       <Col xs={24} xl={12}>
         <Card size="small" title={t('segments.saved')} style={{ marginBottom: 16 }}>
-          <Table<Segment> rowKey="id" size="small" loading={list.loading} dataSource={saved} columns={columns(true)} pagination={false} onRow={(s) => ({ onDoubleClick: () => navigate(segmentPath(s.id)) })}
-            locale={{ emptyText: <EmptyState title={t('segments.noSaved')} hint={t('segments.noSavedHint')} action={<Link to="/segments/new">{t('segments.new')}</Link>} /> }} data-testid="saved-segments" />
+          <Table<Segment>
+            rowKey="id"
+            size="small"
+            loading={list.loading}
+            dataSource={saved}
+            columns={columns(true)}
+            pagination={false}
+            onRow={(s) => ({ onDoubleClick: () => navigate(segmentPath(s.id)) })}
+            locale={{
+              emptyText: (
+                <EmptyState
+                  title={t('segments.noSaved')}
+                  hint={t('segments.noSavedHint')}
+                  action={<Link to="/segments/new">{t('segments.new')}</Link>}
+                />
+              ),
+            }}
+            data-testid="saved-segments"
+          />
         </Card>
       </Col>
       <Col xs={24} xl={12}>
-        <Card size="small" title={<>{t('segments.system')} <Tag>{system.length}</Tag></>}>
-          <Table<Segment> rowKey="id" size="small" loading={list.loading} dataSource={system} columns={columns(false)} pagination={{ pageSize: 12, hideOnSinglePage: true }} />
+        <Card
+          size="small"
+          title={
+            <>
+              {t('segments.system')} <Tag>{system.length}</Tag>
+            </>
+          }
+        >
+          <Table<Segment>
+            rowKey="id"
+            size="small"
+            loading={list.loading}
+            dataSource={system}
+            columns={columns(false)}
+            pagination={{ pageSize: 12, hideOnSinglePage: true }}
+          />
         </Card>
       </Col>
     </Row>
   );
 }
 
-interface RfmSummary { rfmClass: { key: string; customers: number; spentFen: number }[]; valueTier: { key: string; customers: number; spentFen: number }[]; lifecycle: { key: string; customers: number; spentFen: number }[] }
+interface RfmSummary {
+  rfmClass: { key: string; customers: number; spentFen: number }[];
+  valueTier: { key: string; customers: number; spentFen: number }[];
+  lifecycle: { key: string; customers: number; spentFen: number }[];
+}
 
 function RfmView() {
   const { t } = useTranslation();
@@ -95,12 +165,44 @@ function RfmView() {
     if (!matrix.data) return null;
     const max = Math.max(1, ...matrix.data.cells.map((c) => c.customers));
     return {
-      tooltip: { formatter: (p: { data: [number, number, number, number] }) => `R${p.data[0] + 1} · F${p.data[1] + 1}<br/>${t('segments.rfmCustomers', { n: count(p.data[2]) })}<br/>${money(p.data[3])}` },
+      tooltip: {
+        formatter: (p: { data: [number, number, number, number] }) =>
+          `R${p.data[0] + 1} · F${p.data[1] + 1}<br/>${t('segments.rfmCustomers', { n: count(p.data[2]) })}<br/>${money(p.data[3])}`,
+      },
       grid: { left: 70, right: 20, top: 10, bottom: 100 },
-      xAxis: { type: 'category', name: t('segments.recency'), nameLocation: 'middle', nameGap: 30, data: [1, 2, 3, 4, 5].map((n) => `R${n}`), splitArea: { show: true } },
-      yAxis: { type: 'category', name: t('segments.frequency'), nameLocation: 'middle', nameGap: 45, data: [1, 2, 3, 4, 5].map((n) => `F${n}`), splitArea: { show: true } },
-      visualMap: { dimension: 2, min: 0, max, calculable: true, orient: 'horizontal', left: 'center', bottom: 0, inRange: { color: ['#fff7e6', '#ffbb96', '#fa541c', '#ad2102'] } },
-      series: [{ type: 'heatmap', data: matrix.data.cells.map((c) => [c.r - 1, c.f - 1, c.customers, c.spentFen]), label: { show: true, formatter: (p: { data: number[] }) => count(p.data[2]) } }],
+      xAxis: {
+        type: 'category',
+        name: t('segments.recency'),
+        nameLocation: 'middle',
+        nameGap: 30,
+        data: [1, 2, 3, 4, 5].map((n) => `R${n}`),
+        splitArea: { show: true },
+      },
+      yAxis: {
+        type: 'category',
+        name: t('segments.frequency'),
+        nameLocation: 'middle',
+        nameGap: 45,
+        data: [1, 2, 3, 4, 5].map((n) => `F${n}`),
+        splitArea: { show: true },
+      },
+      visualMap: {
+        dimension: 2,
+        min: 0,
+        max,
+        calculable: true,
+        orient: 'horizontal',
+        left: 'center',
+        bottom: 0,
+        inRange: { color: ['#fff7e6', '#ffbb96', '#fa541c', '#ad2102'] },
+      },
+      series: [
+        {
+          type: 'heatmap',
+          data: matrix.data.cells.map((c) => [c.r - 1, c.f - 1, c.customers, c.spentFen]),
+          label: { show: true, formatter: (p: { data: number[] }) => count(p.data[2]) },
+        },
+      ],
     };
   }, [matrix.data, t]);
   const bars = useMemo<ChartOption | null>(() => {
@@ -111,11 +213,20 @@ function RfmView() {
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
       grid: { left: 90, right: 60, top: 30, bottom: 20 },
-      xAxis: [{ type: 'value', name: t('segments.rfmCustomersAxis') }, { type: 'value', show: false }],
+      xAxis: [
+        { type: 'value', name: t('segments.rfmCustomersAxis') },
+        { type: 'value', show: false },
+      ],
       yAxis: { type: 'category', data: rows.map((r) => t(`rfm.class.${r.key}`, r.key)), inverse: true },
       series: [
         { name: t('segments.rfmCustomersAxis'), type: 'bar', data: rows.map((r) => r.customers), barMaxWidth: 14 },
-        { name: t('segments.rfmSpend'), type: 'bar', xAxisIndex: 1, data: rows.map((r) => r.spentFen / 100), barMaxWidth: 14 },
+        {
+          name: t('segments.rfmSpend'),
+          type: 'bar',
+          xAxisIndex: 1,
+          data: rows.map((r) => r.spentFen / 100),
+          barMaxWidth: 14,
+        },
       ],
     };
   }, [summary.data, t]);
@@ -125,7 +236,11 @@ function RfmView() {
   return (
     <Row gutter={16}>
       <Col xs={24} xl={12}>
-        <Card size="small" title={t('segments.rfmMatrix')} extra={<Typography.Text type="secondary">{t('segments.rfmMatrixHint')}</Typography.Text>}>
+        <Card
+          size="small"
+          title={t('segments.rfmMatrix')}
+          extra={<Typography.Text type="secondary">{t('segments.rfmMatrixHint')}</Typography.Text>}
+        >
           <Chart option={heat} height={380} testId="rfm-heatmap" />
         </Card>
       </Col>
@@ -139,9 +254,19 @@ function RfmView() {
             dataSource={summary.data.rfmClass.filter((r) => r.key !== 'none').sort((a, b) => b.spentFen - a.spentFen)}
             columns={[
               { title: t('segments.rfmClass'), dataIndex: 'key', render: (k: string) => t(`rfm.class.${k}`, k) },
-              { title: t('segments.rfmCustomersAxis'), dataIndex: 'customers', align: 'right', render: (n: number) => count(n) },
+              {
+                title: t('segments.rfmCustomersAxis'),
+                dataIndex: 'customers',
+                align: 'right',
+                render: (n: number) => count(n),
+              },
               { title: t('segments.rfmSpend'), dataIndex: 'spentFen', align: 'right', render: (n: number) => money(n) },
-              { title: t('segments.spendShare'), key: 'share', align: 'right', render: (_: unknown, r: { spentFen: number }) => percent(r.spentFen / (total || 1)) },
+              {
+                title: t('segments.spendShare'),
+                key: 'share',
+                align: 'right',
+                render: (_: unknown, r: { spentFen: number }) => percent(r.spentFen / (total || 1)),
+              },
             ]}
           />
         </Card>
@@ -161,7 +286,19 @@ function LifecycleView() {
     return {
       color: ['#bfbfbf', '#52c41a', '#13c2c2', '#1677ff', '#faad14', '#f5222d'],
       tooltip: { trigger: 'item', formatter: '{b}: {c}' },
-      series: [{ type: 'funnel', sort: 'none', left: '10%', width: '80%', top: 10, bottom: 10, gap: 4, label: { position: 'inside', formatter: '{b}  {c}' }, data: STAGES.map((s) => ({ name: t(`lifecycle.${s}`), value: by.get(s) ?? 0 })) }],
+      series: [
+        {
+          type: 'funnel',
+          sort: 'none',
+          left: '10%',
+          width: '80%',
+          top: 10,
+          bottom: 10,
+          gap: 4,
+          label: { position: 'inside', formatter: '{b}  {c}' },
+          data: STAGES.map((s) => ({ name: t(`lifecycle.${s}`), value: by.get(s) ?? 0 })),
+        },
+      ],
     };
   }, [summary.data, t]);
   if (summary.error) return <ErrorBox error={summary.error} onRetry={summary.reload} />;
@@ -169,14 +306,18 @@ function LifecycleView() {
   return (
     <Row gutter={16}>
       <Col xs={24} xl={14}>
-        <Card size="small" title={t('segments.lifecycleFunnel')}><Chart option={option} height={380} testId="lifecycle-funnel" /></Card>
+        <Card size="small" title={t('segments.lifecycleFunnel')}>
+          <Chart option={option} height={380} testId="lifecycle-funnel" />
+        </Card>
       </Col>
       <Col xs={24} xl={10}>
         <Card size="small" title={t('segments.lifecycleStages')}>
           {STAGES.map((s) => (
             <div key={s} style={{ marginBottom: 10 }}>
               <Typography.Text strong>{t(`lifecycle.${s}`)}</Typography.Text>
-              <div className="kpi-foot" style={{ marginTop: 0 }}>{t(`lifecycleHint.${s}`)}</div>
+              <div className="kpi-foot" style={{ marginTop: 0 }}>
+                {t(`lifecycleHint.${s}`)}
+              </div>
             </div>
           ))}
           <Link to="/settings?tab=rfm">{t('segments.lifecycleSettings')}</Link>
