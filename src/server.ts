@@ -83,15 +83,13 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     }
     if (err instanceof ZodError) {
       const details = zodDetails(err);
-      return reply
-        .code(400)
-        .send({
-          error: {
-            code: 'invalid',
-            message: details.map((d) => `${d.path || 'input'}: ${d.message}`).join('; '),
-            details,
-          },
-        });
+      return reply.code(400).send({
+        error: {
+          code: 'invalid',
+          message: details.map((d) => `${d.path || 'input'}: ${d.message}`).join('; '),
+          details,
+        },
+      });
     }
     const status = (err as FastifyError).statusCode ?? 500;
     if (status >= 400 && status < 500) {

@@ -197,24 +197,22 @@ describeBothDatabases('coupons', (env) => {
         .where('id', '=', holder)
         .executeTakeFirstOrThrow()
     ).display_name;
-    await e.db.kysely
-      .transaction()
-      .execute((trx) =>
-        ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
-          orderRecord({
-            externalId: 'small',
-            createdAt: '2026-11-25T02:00:00.000Z',
-            paidFen: 8000,
-            buyer: { nick, externalId: null, email: null, phone: null, name: null },
-          }),
-          orderRecord({
-            externalId: 'big',
-            createdAt: '2026-11-26T02:00:00.000Z',
-            paidFen: 15000,
-            buyer: { nick, externalId: null, email: null, phone: null, name: null },
-          }),
-        ]),
-      );
+    await e.db.kysely.transaction().execute((trx) =>
+      ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+        orderRecord({
+          externalId: 'small',
+          createdAt: '2026-11-25T02:00:00.000Z',
+          paidFen: 8000,
+          buyer: { nick, externalId: null, email: null, phone: null, name: null },
+        }),
+        orderRecord({
+          externalId: 'big',
+          createdAt: '2026-11-26T02:00:00.000Z',
+          paidFen: 15000,
+          buyer: { nick, externalId: null, email: null, phone: null, name: null },
+        }),
+      ]),
+    );
     expect(await matchCouponUses(e.ctx, e.workspaceId)).toBe(1);
     const mine = await customerCoupons(e.ctx, e.workspaceId, holder);
     const used = mine.find((c) => c.name === '满100减20')!;

@@ -37,46 +37,44 @@ describeBothDatabases('earn rules, reviews and growth', (env) => {
         refundStatus: null,
       },
     ];
-    await e.db.kysely
-      .transaction()
-      .execute((trx) =>
-        ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
-          orderRecord({
-            externalId: 'G1',
-            createdAt: '2026-11-15T02:00:00.000Z',
-            paidFen: 6000,
-            status: 'signed',
-            signedAt: '2026-11-20T02:00:00.000Z',
-            buyer: buyer('gao'),
-            items: item('女装/大衣', 6000),
-          }),
-          orderRecord({
-            externalId: 'G2',
-            createdAt: '2026-11-05T02:00:00.000Z',
-            paidFen: 4000,
-            status: 'signed',
-            signedAt: '2026-11-10T02:00:00.000Z',
-            buyer: buyer('gao'),
-            items: item('美妆', 4000),
-          }),
-          orderRecord({
-            externalId: 'H1',
-            createdAt: '2026-11-05T02:00:00.000Z',
-            paidFen: 10000,
-            status: 'signed',
-            signedAt: '2026-11-08T02:00:00.000Z',
-            buyer: buyer('hu'),
-          }),
-          orderRecord({
-            externalId: 'J0',
-            createdAt: '2026-11-05T02:00:00.000Z',
-            paidFen: 0,
-            status: 'created',
-            paidAt: null,
-            buyer: buyer('jin'),
-          }),
-        ]),
-      );
+    await e.db.kysely.transaction().execute((trx) =>
+      ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+        orderRecord({
+          externalId: 'G1',
+          createdAt: '2026-11-15T02:00:00.000Z',
+          paidFen: 6000,
+          status: 'signed',
+          signedAt: '2026-11-20T02:00:00.000Z',
+          buyer: buyer('gao'),
+          items: item('女装/大衣', 6000),
+        }),
+        orderRecord({
+          externalId: 'G2',
+          createdAt: '2026-11-05T02:00:00.000Z',
+          paidFen: 4000,
+          status: 'signed',
+          signedAt: '2026-11-10T02:00:00.000Z',
+          buyer: buyer('gao'),
+          items: item('美妆', 4000),
+        }),
+        orderRecord({
+          externalId: 'H1',
+          createdAt: '2026-11-05T02:00:00.000Z',
+          paidFen: 10000,
+          status: 'signed',
+          signedAt: '2026-11-08T02:00:00.000Z',
+          buyer: buyer('hu'),
+        }),
+        orderRecord({
+          externalId: 'J0',
+          createdAt: '2026-11-05T02:00:00.000Z',
+          paidFen: 0,
+          status: 'created',
+          paidAt: null,
+          buyer: buyer('jin'),
+        }),
+      ]),
+    );
     for (const c of await e.db.kysely
       .selectFrom('customers')
       .select(['id', 'display_name'])

@@ -17,38 +17,36 @@ describeBothDatabases('points ledger', (env) => {
     e.setNow('2026-11-23T04:00:00.000Z');
     const store = await ensureStore(e.ctx, e.workspaceId, '积分店', 'tmall');
     const buyer = (nick: string, phone: string) => ({ nick, externalId: null, email: null, phone, name: null });
-    await e.db.kysely
-      .transaction()
-      .execute((trx) =>
-        ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
-          orderRecord({
-            externalId: '1',
-            createdAt: '2026-10-01T02:00:00.000Z',
-            signedAt: '2026-10-05T02:00:00.000Z',
-            paidFen: 12850,
-            buyer: buyer('amy', '13700000001'),
-          }),
-          orderRecord({
-            externalId: '2',
-            createdAt: '2026-11-20T02:00:00.000Z',
-            status: 'paid',
-            paidFen: 9900,
-            buyer: buyer('amy', '13700000001'),
-          }),
-          orderRecord({
-            externalId: '3',
-            createdAt: '2026-09-01T02:00:00.000Z',
-            paidFen: 5000,
-            buyer: buyer('ben', '13700000002'),
-          }),
-          orderRecord({
-            externalId: '4',
-            createdAt: '2026-09-01T02:00:00.000Z',
-            paidFen: 5000,
-            buyer: buyer('cat', '13700000003'),
-          }),
-        ]),
-      );
+    await e.db.kysely.transaction().execute((trx) =>
+      ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+        orderRecord({
+          externalId: '1',
+          createdAt: '2026-10-01T02:00:00.000Z',
+          signedAt: '2026-10-05T02:00:00.000Z',
+          paidFen: 12850,
+          buyer: buyer('amy', '13700000001'),
+        }),
+        orderRecord({
+          externalId: '2',
+          createdAt: '2026-11-20T02:00:00.000Z',
+          status: 'paid',
+          paidFen: 9900,
+          buyer: buyer('amy', '13700000001'),
+        }),
+        orderRecord({
+          externalId: '3',
+          createdAt: '2026-09-01T02:00:00.000Z',
+          paidFen: 5000,
+          buyer: buyer('ben', '13700000002'),
+        }),
+        orderRecord({
+          externalId: '4',
+          createdAt: '2026-09-01T02:00:00.000Z',
+          paidFen: 5000,
+          buyer: buyer('cat', '13700000003'),
+        }),
+      ]),
+    );
     for (const c of await e.db.kysely
       .selectFrom('customers')
       .select(['id', 'display_name'])
@@ -198,20 +196,18 @@ describeBothDatabases('points ledger', (env) => {
     });
     // Order 1 is refunded: 28 of its points are left, the other 100 were spent, nothing else is spendable.
     const store = await ensureStore(e.ctx, e.workspaceId, '积分店', 'tmall');
-    await e.db.kysely
-      .transaction()
-      .execute((trx) =>
-        ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
-          orderRecord({
-            externalId: '1',
-            createdAt: '2026-10-01T02:00:00.000Z',
-            status: 'refunded',
-            paidFen: 12850,
-            refundedFen: 12850,
-            buyer: { nick: 'amy', externalId: null, email: null, phone: '13700000001', name: null },
-          }),
-        ]),
-      );
+    await e.db.kysely.transaction().execute((trx) =>
+      ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+        orderRecord({
+          externalId: '1',
+          createdAt: '2026-10-01T02:00:00.000Z',
+          status: 'refunded',
+          paidFen: 12850,
+          refundedFen: 12850,
+          buyer: { nick: 'amy', externalId: null, email: null, phone: '13700000001', name: null },
+        }),
+      ]),
+    );
     const back = await syncOrderPoints(e.ctx, e.workspaceId);
     expect(back.reversed).toBe(28);
     expect((await syncOrderPoints(e.ctx, e.workspaceId)).reversed).toBe(0);

@@ -13,24 +13,22 @@ describeBothDatabases('points rewards', (env) => {
     const e = env();
     e.setNow('2026-11-23T04:00:00.000Z');
     const store = await ensureStore(e.ctx, e.workspaceId, '兑换店', 'tmall');
-    await e.db.kysely
-      .transaction()
-      .execute((trx) =>
-        ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
-          orderRecord({
-            externalId: '1',
-            createdAt: '2026-10-01T02:00:00.000Z',
-            paidFen: 100,
-            buyer: { nick: 'p1', externalId: null, email: null, phone: null, name: null },
-          }),
-          orderRecord({
-            externalId: '2',
-            createdAt: '2026-10-01T02:00:00.000Z',
-            paidFen: 100,
-            buyer: { nick: 'p2', externalId: null, email: null, phone: null, name: null },
-          }),
-        ]),
-      );
+    await e.db.kysely.transaction().execute((trx) =>
+      ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+        orderRecord({
+          externalId: '1',
+          createdAt: '2026-10-01T02:00:00.000Z',
+          paidFen: 100,
+          buyer: { nick: 'p1', externalId: null, email: null, phone: null, name: null },
+        }),
+        orderRecord({
+          externalId: '2',
+          createdAt: '2026-10-01T02:00:00.000Z',
+          paidFen: 100,
+          buyer: { nick: 'p2', externalId: null, email: null, phone: null, name: null },
+        }),
+      ]),
+    );
     ids.push(
       ...(
         await e.db.kysely

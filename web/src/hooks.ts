@@ -84,7 +84,7 @@ export function useAction(): { busy: boolean; run: (fn: () => Promise<unknown>) 
         await fn();
         return true;
       } catch (e) {
-        if (!(typeof e === 'object' && e !== null && 'errorFields' in e)) message.error((e as Error).message);
+        if (!(typeof e === 'object' && e !== null && 'errorFields' in e)) void message.error((e as Error).message);
         return false;
       } finally {
         setBusy(false);

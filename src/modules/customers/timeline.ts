@@ -73,15 +73,13 @@ const orderEvents: TimelineSource = async (ctx, ws, id, limit) => {
 };
 
 const noteEvents: TimelineSource = async (ctx, ws, id, limit) =>
-  (await listNotes(ctx, ws, id))
-    .slice(0, limit)
-    .map((n) => ({
-      at: n.created_at,
-      kind: 'note',
-      title: `备注${n.author ? `（${n.author}）` : ''}`,
-      detail: n.body,
-      ref: { type: 'note', id: n.id },
-    }));
+  (await listNotes(ctx, ws, id)).slice(0, limit).map((n) => ({
+    at: n.created_at,
+    kind: 'note',
+    title: `备注${n.author ? `（${n.author}）` : ''}`,
+    detail: n.body,
+    ref: { type: 'note', id: n.id },
+  }));
 
 const tagEvents: TimelineSource = async (ctx, ws, id) =>
   (await customerTags(ctx, ws, id)).map((t) => ({
@@ -135,15 +133,13 @@ const mergeEvents: TimelineSource = async (ctx, ws, id, limit) => {
 
 const RATING = { good: '好评', neutral: '中评', bad: '差评' } as Record<string, string>;
 const reviewEvents: TimelineSource = async (ctx, ws, id, limit) =>
-  (await customerReviews(ctx, ws, id))
-    .slice(0, limit)
-    .map((r) => ({
-      at: r.reviewedAt,
-      kind: `review.${r.rating}`,
-      title: `${RATING[r.rating] ?? r.rating}${r.hasPhoto ? '（有图）' : ''}`,
-      detail: r.body,
-      ref: { type: 'review', id: r.id },
-    }));
+  (await customerReviews(ctx, ws, id)).slice(0, limit).map((r) => ({
+    at: r.reviewedAt,
+    kind: `review.${r.rating}`,
+    title: `${RATING[r.rating] ?? r.rating}${r.hasPhoto ? '（有图）' : ''}`,
+    detail: r.body,
+    ref: { type: 'review', id: r.id },
+  }));
 
 const POINTS_KIND: Record<string, string> = {
   earn: '获得积分',
@@ -184,15 +180,13 @@ const couponEvents: TimelineSource = async (ctx, ws, id, limit) =>
   });
 
 const tierEvents: TimelineSource = async (ctx, ws, id, limit) =>
-  (await tierHistory(ctx, ws, id))
-    .slice(0, limit)
-    .map((h) => ({
-      at: h.at,
-      kind: 'tier.changed',
-      title: `等级 ${h.fromName ?? '—'} → ${h.toName}`,
-      detail: h.reason,
-      ref: null,
-    }));
+  (await tierHistory(ctx, ws, id)).slice(0, limit).map((h) => ({
+    at: h.at,
+    kind: 'tier.changed',
+    title: `等级 ${h.fromName ?? '—'} → ${h.toName}`,
+    detail: h.reason,
+    ref: null,
+  }));
 
 export const TIMELINE_SOURCES: TimelineSource[] = [
   orderEvents,

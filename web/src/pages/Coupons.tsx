@@ -323,7 +323,7 @@ function CreateModal({ open, onClose }: { open: boolean; onClose: () => void }) 
           compensation: v.compensation ?? false,
         },
       });
-      message.success(t('common.saved'));
+      void message.success(t('common.saved'));
       form.resetFields();
       onClose();
     });
@@ -478,7 +478,7 @@ function IssueModal({ template, onClose }: { template: Template | null; onClose:
     run(async () => {
       const v = await form.validateFields();
       const r = await api<{ issued: number }>(`/coupons/templates/${template!.id}/issue-segment`, { body: v });
-      message.success(t('coupons.issuedN', { n: r.issued }));
+      void message.success(t('coupons.issuedN', { n: r.issued }));
       form.resetFields();
       onClose();
     });

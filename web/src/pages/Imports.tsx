@@ -127,7 +127,7 @@ export default function Imports() {
   const submit = async () => {
     const v = await form.validateFields();
     if (!file) {
-      message.warning(t('imports.chooseFile'));
+      void message.warning(t('imports.chooseFile'));
       return;
     }
     const body = new FormData();
@@ -142,7 +142,7 @@ export default function Imports() {
     setLastError(null);
     try {
       await api<ImportRun>('/imports', { body });
-      message.success(t('imports.started'));
+      void message.success(t('imports.started'));
       setFile(null);
       runs.reload();
       stores.reload();

@@ -20,7 +20,7 @@ export function LoginPage() {
     setError(null);
     try {
       await login(v.login, v.password);
-      navigate(from, { replace: true });
+      void navigate(from, { replace: true });
     } catch (e) {
       setError((e as Error).message);
     } finally {

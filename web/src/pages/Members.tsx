@@ -69,7 +69,7 @@ export default function Members() {
     try {
       await fn();
     } catch (e) {
-      message.error((e as Error).message);
+      void message.error((e as Error).message);
     } finally {
       setBusy(null);
     }
@@ -78,14 +78,14 @@ export default function Members() {
   const onSave = () =>
     run('save', async () => {
       await api('/tiers', { method: 'PUT', body: draft });
-      message.success(t('common.saved'));
+      void message.success(t('common.saved'));
       setPreview(null);
       data.reload();
     });
   const onEvaluate = () =>
     run('evaluate', async () => {
       const r = await api<{ upgraded?: number }>('/tiers/evaluate', { body: { yearly: false } });
-      message.success(t('members.evaluated', { n: r.upgraded ?? 0 }));
+      void message.success(t('members.evaluated', { n: r.upgraded ?? 0 }));
       data.reload();
     });
 

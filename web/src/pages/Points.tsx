@@ -215,7 +215,7 @@ function PointsSettingsCard() {
           earnRules: v.earnRules,
         },
       });
-      message.success(t('common.saved'));
+      void message.success(t('common.saved'));
       s.reload();
     });
   return (
@@ -297,7 +297,7 @@ function GrantModal({ open, onClose }: { open: boolean; onClose: () => void }) {
     run(async () => {
       const v = await form.validateFields();
       const r = await api<{ granted: number }>('/points/grant', { body: v });
-      message.success(t('points.granted', { n: r.granted }));
+      void message.success(t('points.granted', { n: r.granted }));
       form.resetFields();
       onClose();
     });

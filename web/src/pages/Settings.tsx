@@ -271,7 +271,7 @@ function RfmSettings() {
       const v = await form.validateFields();
       await api('/rfm/settings', { method: 'PUT', body: { ...s.data, ...v } });
       if (recompute) await api('/rfm/recompute', { method: 'POST' });
-      message.success(recompute ? t('settings.recomputed') : t('common.saved'));
+      void message.success(recompute ? t('settings.recomputed') : t('common.saved'));
       s.reload();
     });
   return (

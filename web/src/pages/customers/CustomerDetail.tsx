@@ -85,7 +85,7 @@ export default function CustomerDetail() {
   const patch = (body: Record<string, unknown>) =>
     run(async () => {
       await api(`/customers/${id}`, { method: 'PATCH', body });
-      message.success(t('common.saved'));
+      void message.success(t('common.saved'));
       c.reload();
     });
   const changeTags = (add: string[], remove: string[]) =>

@@ -270,7 +270,8 @@ export default function CustomerList() {
           rowSelection={{ selectedRowKeys: selected.map((s) => s.id), onChange: (_, rows) => setSelected(rows) }}
           onRow={(r) => ({
             onClick: (e) => {
-              if (!(e.target as HTMLElement).closest('.ant-table-selection-column')) navigate(`/customers/${r.id}`);
+              if (!(e.target as HTMLElement).closest('.ant-table-selection-column'))
+                void navigate(`/customers/${r.id}`);
             },
             className: 'clickable-row',
           })}
@@ -302,7 +303,7 @@ export default function CustomerList() {
         onClose={(done) => {
           setBulk(null);
           if (done) {
-            message.success(done);
+            void message.success(done);
             setSelected([]);
           }
         }}

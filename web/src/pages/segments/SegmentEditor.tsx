@@ -80,7 +80,7 @@ export default function SegmentEditor() {
     const v = await form.validateFields();
     const rule = toRule(root);
     if (!rule) {
-      message.warning(t('segments.needCondition'));
+      void message.warning(t('segments.needCondition'));
       return;
     }
     setSaving(true);
@@ -90,11 +90,11 @@ export default function SegmentEditor() {
         id && !isSystem
           ? await api<Segment>(segmentPath(id), { method: 'PUT', body })
           : await api<Segment>('/segments', { body });
-      message.success(t('common.saved'));
-      if (saved.id !== id) navigate(segmentPath(saved.id), { replace: true });
+      void message.success(t('common.saved'));
+      if (saved.id !== id) void navigate(segmentPath(saved.id), { replace: true });
       else segment.reload();
     } catch (e) {
-      message.error((e as Error).message);
+      void message.error((e as Error).message);
     } finally {
       setSaving(false);
     }

@@ -90,7 +90,7 @@ function SegmentTable() {
                     await api(segmentPath(s.id), { method: 'DELETE' });
                     list.reload();
                   } catch (e) {
-                    message.error((e as Error).message);
+                    void message.error((e as Error).message);
                   }
                 }}
               >
