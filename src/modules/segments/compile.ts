@@ -89,6 +89,15 @@ function yearsAgo(cc: CompileContext, years: number): string {
   return `${d.getUTCFullYear() - years}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
 }
 
+/**
+ * NOT as "is not true": SQL's NOT of an unknown (a comparison with an empty field) is unknown, so
+ * `not (province = 浙江省)` would drop customers with no province. Reading unknown as false
+ * everywhere makes a rule and its negation split the workspace exactly (tested by a property test).
+ */
+function isNotTrue(e: Expression<SqlBool>): Expression<SqlBool> {
+  return sql<SqlBool>`((${e}) IS NOT TRUE)`;
+}
+
 export function compileRule(eb: EB, rule: Rule, cc: CompileContext): Expression<SqlBool> {
   switch (rule.kind) {
     case 'group': {
@@ -96,7 +105,7 @@ export function compileRule(eb: EB, rule: Rule, cc: CompileContext): Expression<
       return rule.mode === 'all' ? eb.and(parts) : eb.or(parts);
     }
     case 'not':
-      return eb.not(compileRule(eb, rule.rule, cc));
+      return isNotTrue(compileRule(eb, rule.rule, cc));
     case 'cond':
       return condition(eb, rule, cc);
   }
@@ -259,7 +268,7 @@ function cityTierCondition(eb: EB, op: string, value: Value): Expression<SqlBool
   if (op === 'is_empty') return eb('c.city', 'is', null);
   if (op === 'is_not_empty') return eb('c.city', 'is not', null);
   const any = eb.or(tiers.map(one));
-  return op === 'neq' || op === 'not_in' ? eb.not(any) : any;
+  return op === 'neq' || op === 'not_in' ? isNotTrue(any) : any;
 }
 
 function ageBand(eb: EB, op: string, value: Value, cc: CompileContext): Expression<SqlBool> {
@@ -273,7 +282,7 @@ function ageBand(eb: EB, op: string, value: Value, cc: CompileContext): Expressi
   const bands = op === 'in' || op === 'not_in' ? (value as string[]) : [value as string];
   if (!bands.every((b) => (AGE_BANDS as readonly string[]).includes(b))) throw new Error('age band');
   const any = eb.or(bands.map(band));
-  return op === 'neq' || op === 'not_in' ? eb.not(any) : any;
+  return op === 'neq' || op === 'not_in' ? isNotTrue(any) : any;
 }
 
 function setCondition(field: 'tags' | 'groups', op: string, names: string[]): Expression<SqlBool> {
