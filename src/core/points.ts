@@ -103,3 +103,30 @@ export function expiryFor(earnedAt: string, policy: ExpiryPolicy, timeZone: stri
 export function pointsForAmount(netFen: number, perYuan: number): number {
   return Math.max(0, Math.floor((netFen / 100) * perYuan));
 }
+
+/** available_at of order points still waiting for delivery: later than any real time. */
+export const AWAITING_DELIVERY = '9999-12-31T00:00:00.000Z';
+
+export interface DeliveryFacts {
+  status: string;
+  paidAt: string;
+  shippedAt: string | null;
+  signedAt: string | null;
+}
+
+/**
+ * When an order's points become spendable: the platform's return window after delivery.
+ * - Signed (签收) with a time: that time + the window.
+ * - Delivered (signed/completed, 交易成功) without a signing time: from shipping (or payment when
+ *   the export has no shipping time) — the buyer has the goods, only the moment is unknown.
+ * - Still shipped: delivery is taken to happen `assumeDeliveredDays` after shipping (the platforms
+ *   confirm receipt automatically, Taobao after 10 days); a later export that says signed moves it.
+ * - Paid, not shipped: AWAITING_DELIVERY — pending until an export shows it on its way or delivered.
+ */
+export function orderPointsAvailableAt(o: DeliveryFacts, windowDays: number, assumeDeliveredDays: number): string {
+  const plus = (iso: string, days: number) => new Date(Date.parse(iso) + days * 86_400_000).toISOString();
+  if (o.signedAt) return plus(o.signedAt, windowDays);
+  if (o.status === 'signed' || o.status === 'completed') return plus(o.shippedAt ?? o.paidAt, windowDays);
+  if (o.status === 'shipped') return plus(o.shippedAt ?? o.paidAt, assumeDeliveredDays + windowDays);
+  return AWAITING_DELIVERY;
+}

@@ -4,7 +4,9 @@
  * two always agree.
  *
  * Definitions:
- * - an order *counts* as a purchase when it was paid and not fully refunded;
+ * - an order *counts* as a purchase when it was paid, something was paid (a 0-yuan gift, sample or
+ *   trial is not a purchase, unless the workspace's purchase rule says it is) and it was not fully
+ *   refunded;
  * - spend is net: paid minus refunded, over counting orders;
  * - 12-month figures look at counting orders paid within 365 days before `asOf`;
  * - favourite category: most units bought over counting orders (ties: first by name);
@@ -43,8 +45,19 @@ export interface CustomerStats {
 
 export const WINDOW_12M_DAYS = 365;
 
-export function countsAsPurchase(o: Pick<StatsOrder, 'status' | 'paidAt' | 'paidFen' | 'refundedFen'>): boolean {
+/** A workspace's choice of what counts as a purchase (settings key "purchases"). */
+export interface PurchaseRule {
+  /** Orders with nothing paid (gifts, samples, 0-yuan trials) count as purchases too. */
+  zeroPaidCounts: boolean;
+}
+export const DEFAULT_PURCHASE_RULE: PurchaseRule = { zeroPaidCounts: false };
+
+export function countsAsPurchase(
+  o: Pick<StatsOrder, 'status' | 'paidAt' | 'paidFen' | 'refundedFen'>,
+  rule: PurchaseRule = DEFAULT_PURCHASE_RULE,
+): boolean {
   if (o.paidAt === null || o.status === 'refunded') return false;
+  if (o.paidFen <= 0 && !rule.zeroPaidCounts) return false;
   return !(o.refundedFen > 0 && o.refundedFen >= o.paidFen);
 }
 
@@ -60,7 +73,11 @@ export function twelveMonthCutoff(asOf: string): string {
 const minIso = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a <= b ? a : b);
 const maxIso = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a >= b ? a : b);
 
-export function computeCustomerStats(orders: readonly StatsOrder[], asOf: string): CustomerStats {
+export function computeCustomerStats(
+  orders: readonly StatsOrder[],
+  asOf: string,
+  rule: PurchaseRule = DEFAULT_PURCHASE_RULE,
+): CustomerStats {
   const cutoff = twelveMonthCutoff(asOf);
   const s: CustomerStats = {
     ordersCount: orders.length,
@@ -91,7 +108,7 @@ export function computeCustomerStats(orders: readonly StatsOrder[], asOf: string
     ) {
       latest = o;
     }
-    if (!countsAsPurchase(o)) continue;
+    if (!countsAsPurchase(o, rule)) continue;
     const net = o.paidFen - o.refundedFen;
     s.paidOrders += 1;
     s.totalSpentFen += net;

@@ -75,8 +75,11 @@ describe('customer stats definitions', () => {
     expect(s.favouriteCategory).toBe('女装/大衣');
     expect(s.province).toBe('广东省');
   });
-  it('a free order still counts; a refunded one never does', () => {
-    expect(countsAsPurchase({ status: 'completed', paidAt: 'x', paidFen: 0, refundedFen: 0 })).toBe(true);
+  it('a 0-yuan order counts only when the purchase rule says so; a refunded one never does', () => {
+    expect(countsAsPurchase({ status: 'completed', paidAt: 'x', paidFen: 0, refundedFen: 0 })).toBe(false);
+    expect(
+      countsAsPurchase({ status: 'completed', paidAt: 'x', paidFen: 0, refundedFen: 0 }, { zeroPaidCounts: true }),
+    ).toBe(true);
     expect(countsAsPurchase({ status: 'closed', paidAt: 'x', paidFen: 100, refundedFen: 100 })).toBe(false);
   });
   it('rounds the average half up in integers', () => {

@@ -7,6 +7,7 @@ import { createUser } from '../../src/modules/auth/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { credit, debit, expireDue, liability, pointsOf, syncOrderPoints } from '../../src/modules/points/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
+import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { describeBothDatabases } from '../helpers.js';
 import { orderRecord } from '../support/records.js';
 
@@ -214,6 +215,75 @@ describeBothDatabases('points ledger', (env) => {
     const after = await pointsOf(e.ctx, e.workspaceId, ids.amy!);
     expect(after.summary).toMatchObject({ spendable: 0, pending: 99 });
     expect(after.entries[0]!.reason).toMatch(/100 points were already spent/);
+  });
+
+  it('order points wait for delivery plus the return window, not a fixed time after payment', async () => {
+    const e = env();
+    const ws = (await createWorkspace(e.ctx, '发货店')).id;
+    const store = await ensureStore(e.ctx, ws, '发货店', 'tmall');
+    const buyer = (nick: string) => ({ nick, externalId: null, email: null, phone: null, name: null });
+    const paidAt = '2026-11-01T02:00:00.000Z';
+    const ingest = (records: Parameters<typeof orderRecord>[0][]) =>
+      e.db.kysely
+        .transaction()
+        .execute((trx) =>
+          ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records.map(orderRecord)),
+        );
+    const base = { createdAt: paidAt, paidAt, paidFen: 10000 };
+    await ingest([
+      // Paid, not shipped: 22 days after payment it is still not delivered.
+      { ...base, externalId: 'p1', status: 'paid', buyer: buyer('unshipped') },
+      // Shipped 11-08, no news since: taken as delivered 10 days later, spendable 7 days after that.
+      { ...base, externalId: 'p2', status: 'shipped', shippedAt: '2026-11-08T02:00:00.000Z', buyer: buyer('on-way') },
+      // 交易成功 with no signing time: delivered; the window counts from shipping (11-10 → 11-17).
+      { ...base, externalId: 'p3', shippedAt: '2026-11-10T02:00:00.000Z', buyer: buyer('done') },
+    ]);
+    const id = async (nick: string) =>
+      (
+        await e.db.kysely
+          .selectFrom('customers')
+          .select('id')
+          .where('workspace_id', '=', ws)
+          .where('display_name', '=', nick)
+          .executeTakeFirstOrThrow()
+      ).id;
+    e.setNow('2026-11-23T04:00:00.000Z');
+    expect((await syncOrderPoints(e.ctx, ws)).earned).toBe(300);
+    const unshipped = await pointsOf(e.ctx, ws, await id('unshipped'));
+    expect(unshipped.summary).toMatchObject({ pending: 100, spendable: 0 });
+    expect(unshipped.entries[0]).toMatchObject({ awaitingDelivery: true, availableAt: null });
+    expect((await pointsOf(e.ctx, ws, await id('on-way'))).summary).toMatchObject({ pending: 100, spendable: 0 });
+    expect((await pointsOf(e.ctx, ws, await id('done'))).summary).toMatchObject({ pending: 0, spendable: 100 });
+    await expect(
+      debit(e.ctx, ws, { customerId: await id('unshipped'), points: 1, kind: 'redeem', source: 'gift', key: 'u-1' }),
+    ).rejects.toThrow(/not enough points/);
+
+    // A later export: p1 shipped and signed on 11-12 (spendable from 11-19), p2 signed on 11-22 (from 11-29).
+    await ingest([
+      {
+        ...base,
+        externalId: 'p1',
+        status: 'signed',
+        shippedAt: '2026-11-05T02:00:00.000Z',
+        signedAt: '2026-11-12T02:00:00.000Z',
+        buyer: buyer('unshipped'),
+      },
+      {
+        ...base,
+        externalId: 'p2',
+        status: 'signed',
+        shippedAt: '2026-11-08T02:00:00.000Z',
+        signedAt: '2026-11-22T02:00:00.000Z',
+        buyer: buyer('on-way'),
+      },
+    ]);
+    expect(await syncOrderPoints(e.ctx, ws)).toEqual({ earned: 0, reversed: 0 });
+    const delivered = await pointsOf(e.ctx, ws, await id('unshipped'));
+    expect(delivered.summary).toMatchObject({ pending: 0, spendable: 100 });
+    expect(delivered.entries[0]).toMatchObject({ awaitingDelivery: false, availableAt: '2026-11-19T02:00:00.000Z' });
+    const onWay = await pointsOf(e.ctx, ws, await id('on-way'));
+    expect(onWay.summary).toMatchObject({ pending: 100, spendable: 0 });
+    expect(onWay.entries[0]!.availableAt).toBe('2026-11-29T02:00:00.000Z');
   });
 
   it('the liability report values outstanding points by the month they expire', async () => {

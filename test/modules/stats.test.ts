@@ -2,7 +2,9 @@ import { expect, it } from 'vitest';
 import { Random } from '../../src/core/random.js';
 import type { OrderRecord } from '../../src/core/formats/types.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../src/core/order-status.js';
-import { recomputeAllStats } from '../../src/modules/customers/stats.js';
+import { recomputeAllStats, setPurchaseRule } from '../../src/modules/customers/stats.js';
+import { countRule } from '../../src/modules/segments/service.js';
+import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases, type TestEnv } from '../helpers.js';
@@ -16,7 +18,8 @@ function randomOrder(rnd: Random, n: number, buyers: number): OrderRecord {
   const created = Date.parse('2025-06-01T00:00:00Z') + rnd.int(0, 540) * 86_400_000 + rnd.int(0, 86_399) * 1000;
   const paid =
     status === 'created' || (status === 'closed' && rnd.chance(0.5)) ? null : new Date(created + 60_000).toISOString();
-  const paidFen = paid ? rnd.int(0, 50_000) : 0;
+  // Gifts, samples and 0-yuan trials: paid orders with nothing paid.
+  const paidFen = paid && !rnd.chance(0.2) ? rnd.int(0, 50_000) : 0;
   const refundedFen = paid && rnd.chance(0.3) ? rnd.pick([paidFen, Math.floor(paidFen / 2), 0]) : 0;
   const buyer = rnd.int(1, buyers);
   const items = rnd.chance(0.7)
@@ -59,7 +62,7 @@ function evolve(rnd: Random, o: OrderRecord): OrderRecord {
   next.status = rnd.pick(later) as OrderStatus;
   if (next.status !== 'created' && next.status !== 'closed' && !next.paidAt) {
     next.paidAt = new Date(Date.parse(o.createdAt) + 3_600_000).toISOString();
-    next.paidFen = rnd.int(1, 30_000);
+    next.paidFen = rnd.chance(0.2) ? 0 : rnd.int(1, 30_000);
   }
   if (next.paidAt && rnd.chance(0.4)) next.refundedFen = rnd.pick([next.paidFen, rnd.int(0, next.paidFen)]);
   if (rnd.chance(0.3)) next.province = rnd.pick(PROVINCES);
@@ -67,22 +70,25 @@ function evolve(rnd: Random, o: OrderRecord): OrderRecord {
   return next;
 }
 
-async function snapshot(env: TestEnv) {
+async function snapshot(env: TestEnv, ws = env.workspaceId) {
   const rows = await env.db.kysely
     .selectFrom('customer_stats')
     .selectAll()
-    .where('workspace_id', '=', env.workspaceId)
+    .where('workspace_id', '=', ws)
     .orderBy('customer_id')
     .execute();
   return rows.map(({ as_of: _a, ...r }) => r);
 }
 
 describeBothDatabases('customer stats', (env) => {
-  for (const seed of [1, 2, 3]) {
+  // Seed 4 runs in a workspace whose setting counts 0-yuan orders as purchases.
+  for (const seed of [1, 2, 3, 4]) {
     it(`incremental stats equal the one-pass recompute after random order sequences (seed ${seed})`, async () => {
       const e = env();
+      const ws = seed === 4 ? (await createWorkspace(e.ctx, '赠品也算')).id : e.workspaceId;
+      if (seed === 4) await setPurchaseRule(e.ctx, ws, { zeroPaidCounts: true });
       const rnd = new Random(seed);
-      const store = await ensureStore(e.ctx, e.workspaceId, `随机店${seed}`, 'taobao');
+      const store = await ensureStore(e.ctx, ws, `随机店${seed}`, 'taobao');
       const sent: OrderRecord[] = [];
       for (let batch = 0; batch < 12; batch++) {
         const records: OrderRecord[] = [];
@@ -95,14 +101,68 @@ describeBothDatabases('customer stats', (env) => {
           .execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
         sent.push(...records);
       }
-      const incremental = await snapshot(e);
+      const incremental = await snapshot(e, ws);
       expect(incremental.length).toBeGreaterThan(10);
       expect(incremental.some((s) => s.refund_orders > 0 && s.paid_orders > 0)).toBe(true);
       expect(incremental.some((s) => s.favourite_category !== null)).toBe(true);
-      await recomputeAllStats(e.db, e.workspaceId, e.ctx.now().toISOString());
-      expect(await snapshot(e)).toEqual(incremental);
+      await recomputeAllStats(e.db, ws, e.ctx.now().toISOString());
+      expect(await snapshot(e, ws)).toEqual(incremental);
     });
   }
+
+  it('a 0-yuan order (gift, sample) is not a purchase unless the workspace says so', async () => {
+    const e = env();
+    const ws = (await createWorkspace(e.ctx, '赠品店')).id;
+    const store = await ensureStore(e.ctx, ws, '赠品店', 'taobao');
+    const buyer = (nick: string) => ({ nick, externalId: null, email: null, phone: null, name: null });
+    const at = '2026-10-01T02:00:00.000Z';
+    await e.db.kysely.transaction().execute((trx) =>
+      ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+        orderRecord({ externalId: 'g1', createdAt: at, paidFen: 0, buyer: buyer('只拿赠品') }),
+        orderRecord({ externalId: 'g2', createdAt: at, paidFen: 0, buyer: buyer('买过也拿过') }),
+        orderRecord({
+          externalId: 'g3',
+          createdAt: '2026-11-01T02:00:00.000Z',
+          paidFen: 9900,
+          buyer: buyer('买过也拿过'),
+        }),
+      ]),
+    );
+    const stats = async () =>
+      Object.fromEntries(
+        (
+          await e.db.kysely
+            .selectFrom('customer_stats as s')
+            .innerJoin('customers as c', (j) =>
+              j.onRef('c.workspace_id', '=', 's.workspace_id').onRef('c.id', '=', 's.customer_id'),
+            )
+            .select(['c.display_name', 's.paid_orders', 's.first_paid_at', 's.aov_fen'])
+            .where('s.workspace_id', '=', ws)
+            .execute()
+        ).map((r) => [r.display_name, { paid: r.paid_orders, first: r.first_paid_at, aov: r.aov_fen }]),
+      );
+    const buyers = { field: 'paid_orders', op: 'gte', value: 1 };
+    const boughtAnything = { field: 'orders', op: 'exists' };
+    expect(await stats()).toEqual({
+      只拿赠品: { paid: 0, first: null, aov: 0 },
+      买过也拿过: { paid: 1, first: '2026-11-01T02:00:00.000Z', aov: 9900 },
+    });
+    expect(await countRule(e.ctx, ws, buyers)).toBe(1);
+    expect(await countRule(e.ctx, ws, boughtAnything)).toBe(1);
+    const before = await snapshot(e, ws);
+    await recomputeAllStats(e.db, ws, e.ctx.now().toISOString());
+    expect(await snapshot(e, ws)).toEqual(before);
+
+    // A seller who wants gifts to count says so; a recompute applies it everywhere.
+    await setPurchaseRule(e.ctx, ws, { zeroPaidCounts: true });
+    await recomputeAllStats(e.db, ws, e.ctx.now().toISOString());
+    expect(await stats()).toEqual({
+      只拿赠品: { paid: 1, first: at, aov: 0 },
+      买过也拿过: { paid: 2, first: at, aov: 4950 },
+    });
+    expect(await countRule(e.ctx, ws, buyers)).toBe(2);
+    expect(await countRule(e.ctx, ws, boughtAnything)).toBe(2);
+  });
 
   it('recompute fixes stats that drifted', async () => {
     const e = env();

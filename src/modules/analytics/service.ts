@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { dayWindow, fillDays, share, shortProvinceName } from '../../core/analytics.js';
 import { localDaySql, timestampCast } from '../../db/dates.js';
-import { orderCountsAsPurchase } from '../customers/stats.js';
+import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import { nowIso, type AppContext } from '../context.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 
@@ -30,6 +30,7 @@ export interface PeriodKpis {
 
 async function periodKpis(ctx: AppContext, workspaceId: string, from: string, to: string): Promise<PeriodKpis> {
   const k = ctx.db.kysely;
+  const purchase = orderCountsAsPurchase(await purchaseRule(k, workspaceId));
   const ts = timestampCast(ctx.db.dialect);
   const r = await sql<{
     orders: number | null;
@@ -49,7 +50,7 @@ async function periodKpis(ctx: AppContext, workspaceId: string, from: string, to
       SELECT o.customer_id, o.paid_fen - o.refunded_fen AS revenue,
              COUNT(*) OVER (PARTITION BY o.customer_id) AS n
       FROM orders o
-      WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${orderCountsAsPurchase}
+      WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${purchase}
         AND o.paid_at >= ${from}${ts} AND o.paid_at < ${to}${ts}
     ) per
     LEFT JOIN customer_stats s ON s.workspace_id = ${workspaceId} AND s.customer_id = per.customer_id
@@ -84,6 +85,7 @@ async function periodKpis(ctx: AppContext, workspaceId: string, from: string, to
 
 export async function dashboard(ctx: AppContext, workspaceId: string, days: number) {
   const k = ctx.db.kysely;
+  const purchase = orderCountsAsPurchase(await purchaseRule(k, workspaceId));
   const tz = await workspaceTimezone(k, workspaceId);
   const now = nowIso(ctx);
   const w = dayWindow(now, tz, days);
@@ -97,7 +99,7 @@ export async function dashboard(ctx: AppContext, workspaceId: string, days: numb
     sql<{ day: string; orders: number; revenue: number; buyers: number }>`
       SELECT ${paidDay} AS day, COUNT(*) AS orders, SUM(o.paid_fen - o.refunded_fen) AS revenue, COUNT(DISTINCT o.customer_id) AS buyers
       FROM orders o
-      WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${orderCountsAsPurchase}
+      WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${purchase}
         AND o.paid_at >= ${w.since}${ts} AND o.paid_at < ${now}${ts}
       GROUP BY ${paidDay}`.execute(k),
     sql<{ day: string; newBuyers: number }>`

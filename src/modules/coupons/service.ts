@@ -16,6 +16,7 @@ import {
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { countsAsPurchase } from '../../core/stats.js';
+import { purchaseRule } from '../customers/stats.js';
 import type { OrderStatus } from '../../core/order-status.js';
 import { parseInput } from '../../core/validation.js';
 import { readJson, writeJson } from '../../db/json.js';
@@ -230,6 +231,7 @@ export async function issueToSegment(ctx: AppContext, ws: string, templateId: st
  */
 export async function matchCouponUses(ctx: AppContext, ws: string): Promise<number> {
   const k = ctx.db.kysely;
+  const purchase = await purchaseRule(k, ws);
   const open = await k
     .selectFrom('coupons as c')
     .innerJoin('coupon_templates as t', (j) =>
@@ -283,12 +285,15 @@ export async function matchCouponUses(ctx: AppContext, ws: string): Promise<numb
     for (const o of orders) {
       if (
         !o.paid_at ||
-        !countsAsPurchase({
-          status: o.status as OrderStatus,
-          paidAt: o.paid_at,
-          paidFen: o.paid_fen,
-          refundedFen: o.refunded_fen,
-        })
+        !countsAsPurchase(
+          {
+            status: o.status as OrderStatus,
+            paidAt: o.paid_at,
+            paidFen: o.paid_fen,
+            refundedFen: o.refunded_fen,
+          },
+          purchase,
+        )
       )
         continue;
       let best: { c: (typeof open)[number]; value: number } | null = null;

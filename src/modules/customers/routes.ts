@@ -12,6 +12,7 @@ import { mergeCustomers, mergesOf, undoMerge } from './merge.js';
 import { updateCustomer } from './profile.js';
 import { customerTimeline } from './timeline.js';
 import { customerDetail, searchCustomers } from './service.js';
+import { changePurchaseRule, purchaseRule, purchaseSettings } from './stats.js';
 import { orderOutput } from '../orders/schema.js';
 
 const customerDetailOutput = customerSummary.extend({
@@ -224,5 +225,28 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir }) => {
       },
     },
     async (req) => undoMerge(ctx, principalOf(req).workspaceId, req.params.id),
+  );
+  app.get(
+    '/stats/settings',
+    {
+      schema: {
+        tags,
+        summary: 'What counts as a purchase (zeroPaidCounts: 0-yuan gifts and samples count too)',
+        response: { 200: purchaseSettings },
+      },
+    },
+    async (req) => purchaseRule(ctx.db.kysely, principalOf(req).workspaceId),
+  );
+  app.put(
+    '/stats/settings',
+    {
+      schema: {
+        tags,
+        summary: "Change what counts as a purchase; every customer's stats and RFM are recomputed in the background",
+        body: purchaseSettings,
+        response: { 200: purchaseSettings },
+      },
+    },
+    async (req) => changePurchaseRule(ctx, principalOf(req).workspaceId, req.body),
   );
 };

@@ -1,5 +1,18 @@
 import { sql, type Kysely, type SqlBool, type Transaction } from 'kysely';
-import { computeCustomerStats, twelveMonthCutoff, type CustomerStats, type StatsOrder } from '../../core/stats.js';
+import { z } from 'zod';
+import {
+  computeCustomerStats,
+  DEFAULT_PURCHASE_RULE,
+  twelveMonthCutoff,
+  type CustomerStats,
+  type PurchaseRule,
+  type StatsOrder,
+} from '../../core/stats.js';
+import { readSetting, writeSetting } from '../settings.js';
+import { newId } from '../../core/ids.js';
+import { enqueue } from '../../jobs/queue.js';
+import { JOB } from '../../jobs/kinds.js';
+import type { AppContext } from '../context.js';
 import type { OrderStatus } from '../../core/order-status.js';
 import type { Db, Dialect } from '../../db/connect.js';
 import { bulkInsert } from '../../db/bulk.js';
@@ -9,11 +22,42 @@ import { timestampCast } from '../../db/dates.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
+export const purchaseSettings = z
+  .object({
+    /** Orders with nothing paid (gifts, samples, 0-yuan trials) count as purchases. Default: they do not. */
+    zeroPaidCounts: z.boolean().default(DEFAULT_PURCHASE_RULE.zeroPaidCounts),
+  })
+  .strict();
+
+/** The workspace's purchase rule (read through a transaction when given one: SQLite has one connection). */
+export async function purchaseRule(db: Executor, workspaceId: string): Promise<PurchaseRule> {
+  return readSetting(db, workspaceId, 'purchases', purchaseSettings);
+}
+
+export async function setPurchaseRule(ctx: AppContext, workspaceId: string, input: unknown): Promise<PurchaseRule> {
+  return writeSetting(ctx, workspaceId, 'purchases', purchaseSettings, input, 'The purchase settings');
+}
+
+/** Changes what counts as a purchase and queues the recompute of every customer's stats (and RFM on them). */
+export async function changePurchaseRule(ctx: AppContext, workspaceId: string, input: unknown): Promise<PurchaseRule> {
+  const rule = await setPurchaseRule(ctx, workspaceId, input);
+  await enqueue(
+    ctx.db.kysely,
+    { workspaceId, kind: JOB.statsRecompute, dedupeKey: `purchases:${newId()}` },
+    ctx.now().toISOString(),
+  );
+  return rule;
+}
+
 /**
- * countsAsPurchase (core/stats.ts) in SQL, for orders aliased `o`: paid and not fully refunded.
- * Stats, segment order facts and order points all use this one definition.
+ * countsAsPurchase (core/stats.ts) in SQL, for orders aliased `o`: paid, something paid (unless
+ * the rule counts 0-yuan orders), and not fully refunded. Stats, segment order facts, analytics,
+ * tiers and order points all use this one definition.
  */
-export const orderCountsAsPurchase = sql<SqlBool>`(o.paid_at IS NOT NULL AND o.status <> 'refunded' AND NOT (o.refunded_fen > 0 AND o.refunded_fen >= o.paid_fen))`;
+export function orderCountsAsPurchase(rule: PurchaseRule) {
+  const somethingPaid = rule.zeroPaidCounts ? sql`` : sql` AND o.paid_fen > 0`;
+  return sql<SqlBool>`(o.paid_at IS NOT NULL AND o.status <> 'refunded'${somethingPaid} AND NOT (o.refunded_fen > 0 AND o.refunded_fen >= o.paid_fen))`;
+}
 
 function toRow(workspaceId: string, customerId: string, s: CustomerStats, asOf: string) {
   return {
@@ -49,6 +93,7 @@ export async function refreshCustomerStats(
   asOf: string,
 ): Promise<void> {
   const ids = [...new Set(customerIds)];
+  const rule = await purchaseRule(db, workspaceId);
   for (const part of chunks(ids, 500)) {
     const orders = await db
       .selectFrom('orders')
@@ -84,7 +129,9 @@ export async function refreshCustomerStats(
         items: itemsByOrder.get(o.id) ?? [],
       });
     }
-    const rows = [...byCustomer].map(([id, list]) => toRow(workspaceId, id, computeCustomerStats(list, asOf), asOf));
+    const rows = [...byCustomer].map(([id, list]) =>
+      toRow(workspaceId, id, computeCustomerStats(list, asOf, rule), asOf),
+    );
     await bulkInsert(db, dialect, 'customer_stats', rows, { onConflict: { key: ['workspace_id', 'customer_id'] } });
   }
 }
@@ -97,6 +144,7 @@ export async function recomputeAllStats(db: Db, workspaceId: string, asOf: strin
   const cutoff = twelveMonthCutoff(asOf);
   const c = db.dialect === 'postgres' ? sql.raw(' COLLATE "C"') : sql.raw('');
   const ts = timestampCast(db.dialect);
+  const purchase = orderCountsAsPurchase(await purchaseRule(db.kysely, workspaceId));
   return db.kysely.transaction().execute(async (trx) => {
     await trx.deleteFrom('customer_stats').where('workspace_id', '=', workspaceId).execute();
     const result = await sql`
@@ -113,16 +161,16 @@ export async function recomputeAllStats(db: Db, workspaceId: string, asOf: strin
       LEFT JOIN (
         SELECT o.customer_id,
           COUNT(*) AS orders_count,
-          CAST(SUM(CASE WHEN ${orderCountsAsPurchase} THEN 1 ELSE 0 END) AS BIGINT) AS paid_orders,
+          CAST(SUM(CASE WHEN ${purchase} THEN 1 ELSE 0 END) AS BIGINT) AS paid_orders,
           MIN(o.created_at) AS first_order_at,
           MAX(o.created_at) AS last_order_at,
-          MIN(CASE WHEN ${orderCountsAsPurchase} THEN o.paid_at END) AS first_paid_at,
-          MAX(CASE WHEN ${orderCountsAsPurchase} THEN o.paid_at END) AS last_paid_at,
-          CAST(SUM(CASE WHEN ${orderCountsAsPurchase} THEN o.paid_fen - o.refunded_fen ELSE 0 END) AS BIGINT) AS total_spent,
+          MIN(CASE WHEN ${purchase} THEN o.paid_at END) AS first_paid_at,
+          MAX(CASE WHEN ${purchase} THEN o.paid_at END) AS last_paid_at,
+          CAST(SUM(CASE WHEN ${purchase} THEN o.paid_fen - o.refunded_fen ELSE 0 END) AS BIGINT) AS total_spent,
           CAST(SUM(o.refunded_fen) AS BIGINT) AS refund_fen,
           CAST(SUM(CASE WHEN o.refunded_fen > 0 OR o.status = 'refunded' THEN 1 ELSE 0 END) AS BIGINT) AS refund_orders,
-          CAST(SUM(CASE WHEN ${orderCountsAsPurchase} AND o.paid_at >= ${cutoff}${ts} THEN o.paid_fen - o.refunded_fen ELSE 0 END) AS BIGINT) AS spent_12m,
-          CAST(SUM(CASE WHEN ${orderCountsAsPurchase} AND o.paid_at >= ${cutoff}${ts} THEN 1 ELSE 0 END) AS BIGINT) AS orders_12m
+          CAST(SUM(CASE WHEN ${purchase} AND o.paid_at >= ${cutoff}${ts} THEN o.paid_fen - o.refunded_fen ELSE 0 END) AS BIGINT) AS spent_12m,
+          CAST(SUM(CASE WHEN ${purchase} AND o.paid_at >= ${cutoff}${ts} THEN 1 ELSE 0 END) AS BIGINT) AS orders_12m
         FROM orders o
         WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL
         GROUP BY o.customer_id
@@ -133,7 +181,7 @@ export async function recomputeAllStats(db: Db, workspaceId: string, asOf: strin
             ROW_NUMBER() OVER (PARTITION BY o.customer_id ORDER BY SUM(i.quantity) DESC, i.category${c} ASC) AS rn
           FROM order_items i
           JOIN orders o ON o.workspace_id = i.workspace_id AND o.id = i.order_id
-          WHERE i.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${orderCountsAsPurchase}
+          WHERE i.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${purchase}
             AND i.category IS NOT NULL AND i.category <> ''
           GROUP BY o.customer_id, i.category
         ) ranked WHERE rn = 1

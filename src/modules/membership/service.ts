@@ -11,7 +11,7 @@ import {
   tierSettingsSchema,
   type TierSettings,
 } from '../../core/tiers.js';
-import { orderCountsAsPurchase } from '../customers/stats.js';
+import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import { DAY_MS } from '../../core/time.js';
 import { sql, type Insertable } from 'kysely';
 import type { Database } from '../../db/types.js';
@@ -139,6 +139,7 @@ async function pageGrowth(
   page: readonly MemberRow[],
 ): Promise<Map<string, number>> {
   const k = ctx.db.kysely;
+  const purchase = orderCountsAsPurchase(await purchaseRule(k, ws));
   const ids = page.map((r) => r.customer_id);
   const bonus = new Map<string, number>();
   const spend = new Map<string, { category: string | null; fen: number }[]>();
@@ -164,7 +165,7 @@ async function pageGrowth(
       ])
       .where('i.workspace_id', '=', ws)
       .where('o.customer_id', 'in', part)
-      .where(orderCountsAsPurchase)
+      .where(purchase)
       .groupBy(['o.customer_id', 'i.category'])
       .execute();
     for (const r of items)

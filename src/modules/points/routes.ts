@@ -24,6 +24,8 @@ const entry = z.object({
   reason: z.string().nullable(),
   orderId: z.string().nullable(),
   availableAt: z.string().nullable(),
+  /** Order points waiting for the order to be delivered: no date yet (availableAt null). */
+  awaitingDelivery: z.boolean(),
   expiresAt: z.string().nullable(),
   createdAt: z.string(),
   replayed: z.boolean(),

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { orderCountsAsPurchase } from '../customers/stats.js';
+import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { readSetting, writeSetting } from '../settings.js';
 import { z } from 'zod';
@@ -7,6 +7,8 @@ import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { countsAsPurchase } from '../../core/stats.js';
 import {
+  AWAITING_DELIVERY,
+  orderPointsAvailableAt,
   allocate,
   expiryFor,
   fifoOrder,
@@ -43,10 +45,16 @@ export const pointsSettings = z.object({
       z.object({ kind: z.literal('end_of_next_year') }),
     ])
     .default({ kind: 'end_of_next_year' }),
-  /** Days after delivery (or payment) before order points become spendable, per platform. */
+  /** Days after delivery before order points become spendable, per platform (the return window). */
   returnWindowDays: z
     .record(z.string(), z.number().int().min(0))
     .default({ taobao: 7, tmall: 7, jd: 7, douyin: 7, shopify: 30, other: 7 }),
+  /**
+   * An order an export still shows as shipped is taken as delivered this many days after shipping
+   * (the platforms confirm receipt automatically; Taobao after 10 days). Paid orders not yet
+   * shipped wait for delivery.
+   */
+  assumeDeliveredDays: z.number().int().min(0).max(60).default(10),
   /** Points outside orders: photo review, sign-in, referral; birthday multiplier on order points. */
   earnRules: earnRulesSchema.default(DEFAULT_EARN_RULES),
 });
@@ -127,6 +135,7 @@ export interface EntryView {
   reason: string | null;
   orderId: string | null;
   availableAt: string | null;
+  awaitingDelivery: boolean;
   expiresAt: string | null;
   createdAt: string;
   replayed: boolean;
@@ -159,7 +168,8 @@ function view(e: Database['points_entries'], replayed = false): EntryView {
     source: e.source,
     reason: e.reason,
     orderId: e.order_id,
-    availableAt: e.available_at,
+    availableAt: e.available_at === AWAITING_DELIVERY ? null : e.available_at,
+    awaitingDelivery: e.available_at === AWAITING_DELIVERY,
     expiresAt: e.expires_at,
     createdAt: e.created_at,
     replayed,
@@ -389,16 +399,21 @@ export async function reverseOrder(ctx: AppContext, ws: string, orderId: string)
 
 /**
  * Order points: every purchase earns perYuan points per net yuan, pending until the platform's
- * return window after delivery has passed; refunded orders give them back. Idempotent: run after
- * every import and nightly.
+ * return window after delivery has passed (core/points orderPointsAvailableAt); refunded orders
+ * give them back. Points still pending move with what later exports say about delivery (an order
+ * signed sooner or later than assumed); once spendable they stay so. Idempotent: run after every
+ * import and nightly.
  */
 export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ earned: number; reversed: number }> {
   const settings = await getPointsSettings(ctx, ws);
   const tiers = await getTierSettings(ctx, ws);
   const tz = await workspaceTimezone(ctx.db.kysely, ws);
+  const rule = await purchaseRule(ctx.db.kysely, ws);
+  const purchase = orderCountsAsPurchase(rule);
+  const now = nowIso(ctx);
   const k = ctx.db.kysely;
-  // Only orders with something to do, a page at a time: not yet earned and counting as a purchase,
-  // or earned, no longer counting (refunded) and not yet reversed.
+  // Only orders with something to do, a page at a time: not yet earned and counting as a purchase;
+  // earned, no longer counting (refunded) and not yet reversed; or earned and still pending.
   const page = (after: string) =>
     k
       .selectFrom('orders as o')
@@ -430,6 +445,7 @@ export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ ea
         'o.refunded_fen',
         'st.platform',
         'e.id as earned_id',
+        'e.available_at as earned_available_at',
         'm.tier_key',
         'c.birthday',
       ])
@@ -439,8 +455,9 @@ export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ ea
       .where('o.id', '>', after)
       .where((eb) =>
         eb.or([
-          eb.and([eb('e.id', 'is', null), orderCountsAsPurchase]),
-          eb.and([eb('e.id', 'is not', null), eb('rv.id', 'is', null), eb.not(orderCountsAsPurchase)]),
+          eb.and([eb('e.id', 'is', null), purchase]),
+          eb.and([eb('e.id', 'is not', null), eb('rv.id', 'is', null), eb.not(purchase)]),
+          eb.and([eb('e.id', 'is not', null), eb('rv.id', 'is', null), eb('e.available_at', '>', now)]),
         ]),
       )
       .orderBy('o.id')
@@ -452,21 +469,27 @@ export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ ea
   for (;;) {
     const candidates = await page(after);
     for (const o of candidates) {
-      const counts = countsAsPurchase({
-        status: o.status as OrderStatus,
-        paidAt: o.paid_at,
-        paidFen: o.paid_fen,
-        refundedFen: o.refunded_fen,
-      });
+      const counts = countsAsPurchase(
+        {
+          status: o.status as OrderStatus,
+          paidAt: o.paid_at,
+          paidFen: o.paid_fen,
+          refundedFen: o.refunded_fen,
+        },
+        rule,
+      );
+      const days = settings.returnWindowDays[o.platform] ?? settings.returnWindowDays.other ?? 7;
+      const availableAt = orderPointsAvailableAt(
+        { status: o.status, paidAt: o.paid_at!, shippedAt: o.shipped_at, signedAt: o.signed_at },
+        days,
+        settings.assumeDeliveredDays,
+      );
       if (!o.earned_id && counts && ['signed', 'completed', 'shipped', 'paid'].includes(o.status)) {
         const rate = (o.tier_key ? settings.perYuanByTier[o.tier_key] : undefined) ?? settings.perYuan;
         const tierBenefit = tiers.tiers.find((t) => t.key === o.tier_key)?.benefits.birthdayPointsMultiplier ?? 1;
         const times = birthdayMultiplier(settings.earnRules, o.birthday, o.paid_at!, tz, tierBenefit);
         const pts = Math.floor(pointsForAmount(o.paid_fen - o.refunded_fen, rate) * times);
         if (pts === 0) continue;
-        const days = settings.returnWindowDays[o.platform] ?? settings.returnWindowDays.other ?? 7;
-        // Until delivery is known, the window counts from payment plus a typical 10 days of shipping.
-        const base = o.signed_at ? Date.parse(o.signed_at) : Date.parse(o.paid_at!) + 10 * 86_400_000;
         const reason = times > 1 ? `order ${o.id} (birthday month ×${times})` : `order ${o.id}`;
         await credit(ctx, ws, {
           customerId: o.customer_id!,
@@ -474,7 +497,7 @@ export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ ea
           kind: 'earn',
           source: 'order',
           orderId: o.id,
-          availableAt: new Date(base + days * 86_400_000).toISOString(),
+          availableAt,
           key: `order:${o.id}`,
           reason,
         });
@@ -482,6 +505,16 @@ export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ ea
       } else if (o.earned_id && !counts) {
         const r = await reverseOrder(ctx, ws, o.id);
         if (r && !r.replayed) reversed += -r.points;
+      } else if (o.earned_id && o.earned_available_at && o.earned_available_at > now) {
+        // Still pending: follow what the export now says about delivery.
+        if (availableAt !== o.earned_available_at)
+          await k
+            .updateTable('points_entries')
+            .set({ available_at: availableAt })
+            .where('workspace_id', '=', ws)
+            .where('id', '=', o.earned_id)
+            .where('available_at', '>', now)
+            .execute();
       }
     }
     if (candidates.length < 5000) break;

@@ -4,6 +4,7 @@ import { AGE_BANDS } from '../../core/segments/fields.js';
 import { citiesOfTier } from '../../core/segments/city-tiers.js';
 import type { OrderWhere, Rule, Value } from '../../core/segments/rule.js';
 import { DAY_MS, parseLocalDateTime } from '../../core/time.js';
+import type { PurchaseRule } from '../../core/stats.js';
 import type { Db, Dialect } from '../../db/connect.js';
 import type { Database } from '../../db/types.js';
 import { likeContains } from '../pagination.js';
@@ -19,6 +20,8 @@ export interface CompileContext {
   asOf: Date;
   timeZone: string;
   dialect: Dialect;
+  /** What counts as a purchase in this workspace (order facts with paid: true). */
+  purchase: PurchaseRule;
 }
 
 type DB = Database & { c: Database['customers']; s: Database['customer_stats'] };
@@ -308,7 +311,7 @@ function orderFacts(eb: EB, op: string, count: number | null, w: OrderWhere, cc:
     .whereRef('o.workspace_id', '=', 'c.workspace_id')
     .whereRef('o.customer_id', '=', 'c.id');
   if (w.paid !== false) {
-    q = q.where(orderCountsAsPurchase);
+    q = q.where(orderCountsAsPurchase(cc.purchase));
   }
   if (w.from) q = q.where('o.created_at', '>=', instant(w.from, cc));
   if (w.to) q = q.where('o.created_at', '<', instant(w.to, cc, true));

@@ -14,6 +14,7 @@ import { canSeePii } from '../auth/roles.js';
 import { nowIso, type AppContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../pagination.js';
 import { ensureTags } from '../tags/service.js';
+import { purchaseRule } from '../customers/stats.js';
 import { compileRule, segmentSource, type CompileContext } from './compile.js';
 
 async function compileContext(ctx: AppContext, workspaceId: string): Promise<CompileContext> {
@@ -22,6 +23,7 @@ async function compileContext(ctx: AppContext, workspaceId: string): Promise<Com
     asOf: ctx.now(),
     timeZone: await workspaceTimezone(ctx.db.kysely, workspaceId),
     dialect: ctx.db.dialect,
+    purchase: await purchaseRule(ctx.db.kysely, workspaceId),
   };
 }
 

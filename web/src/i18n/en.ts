@@ -403,6 +403,7 @@ export const en: Messages = {
     amount: 'Points',
     source: 'Source',
     availableAt: 'Spendable from',
+    awaitingDelivery: 'After delivery',
     expiresAt: 'Expires',
     kinds: { earn: 'Earned', redeem: 'Redeemed', expire: 'Expired', adjust: 'Adjusted', reverse: 'Reversed' },
     audience: 'Audience',

@@ -383,6 +383,7 @@ export const zhCN = {
     amount: '积分',
     source: '来源',
     availableAt: '生效日期',
+    awaitingDelivery: '签收后生效',
     expiresAt: '到期日期',
     kinds: { earn: '获得', redeem: '兑换', expire: '过期', adjust: '调整', reverse: '冲正' },
     audience: '发放人群',

@@ -43,6 +43,7 @@ interface PointsData {
     reason: string | null;
     createdAt?: string;
     availableAt: string | null;
+    awaitingDelivery?: boolean;
     expiresAt: string | null;
   }[];
 }
@@ -312,7 +313,10 @@ function CustomerPoints({ id }: { id: string }) {
             ),
           },
           { title: t('points.source'), dataIndex: 'source' },
-          { title: t('points.availableAt'), render: (_, e) => date(e.availableAt) },
+          {
+            title: t('points.availableAt'),
+            render: (_, e) => (e.awaitingDelivery ? t('points.awaitingDelivery') : date(e.availableAt)),
+          },
           { title: t('points.expiresAt'), render: (_, e) => date(e.expiresAt) },
         ]}
       />
