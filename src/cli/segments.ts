@@ -2,7 +2,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Command } from 'commander';
 import { Invalid } from '../core/errors.js';
-import { recomputeRfm, rfmSummary } from '../modules/segments/rfm.js';
+import { recomputeRfm, rfmAsOf, rfmSummary } from '../modules/segments/rfm.js';
 import { countRule, ruleCsv } from '../modules/segments/service.js';
 import { resolveWorkspace } from '../modules/workspaces/service.js';
 import { withApp } from './app.js';
@@ -59,10 +59,13 @@ export function segmentCommands(program: Command): void {
     .command('rfm')
     .description('recompute RFM classes and lifecycle stages, and print the counts')
     .option('--workspace <id|name>')
+    .option('--as-of <date>', 'score the history as of the end of this day (YYYY-MM-DD), e.g. for an old data set')
     .action(async (o) => {
       await withApp(async (ctx) => {
         const ws = await resolveWorkspace(ctx, o.workspace);
-        await recomputeRfm(ctx, ws.id);
+        const asOf = o.asOf ? await rfmAsOf(ctx, ws.id, String(o.asOf)) : undefined;
+        await recomputeRfm(ctx, ws.id, asOf);
+        if (o.asOf) process.stdout.write(`评分基准 as of ${o.asOf} (${asOf})\n`);
         const print = (
           title: string,
           rows: { key: unknown; customers: number; spent_fen: number | null }[],

@@ -111,6 +111,15 @@ describeBothDatabases('huike CLI', (env) => {
     const bad = await run(['segment', 'count', '--rule', rule], url);
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/unknown field "nope"/);
+    // As of a day before any order: everyone is still a prospect, nobody has churned.
+    const past = await run(['rfm', '--as-of', '2000-01-01'], url);
+    expect(past.code, past.out).toBe(0);
+    expect(past.out).toMatch(/as of 2000-01-01/);
+    expect(past.out).toMatch(/潜客 prospect/);
+    expect(past.out).not.toMatch(/new|growing|mature|dormant|churned/);
+    const wrong = await run(['rfm', '--as-of', 'yesterday'], url);
+    expect(wrong.code).toBe(1);
+    expect(wrong.out).toMatch(/asOf: expected a date like 2018-06-30/);
     const rfm = await run(['rfm'], url);
     expect(rfm.code, rfm.out).toBe(0);
     expect(rfm.out).toMatch(/RFM 分类[\s\S]*生命周期/);

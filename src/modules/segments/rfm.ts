@@ -1,7 +1,11 @@
 import { sql } from 'kysely';
 import { readSetting, writeSetting } from '../settings.js';
 import { RFM_CLASS_OF, rfmSettings, type RfmSettings } from '../../core/segments/rfm.js';
+import { Invalid } from '../../core/errors.js';
+import { DAY_MS, parseLocalDateTime } from '../../core/time.js';
 import type { Db } from '../../db/connect.js';
+import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
+import { workspaceTimezone } from '../workspaces/service.js';
 import type { AppContext } from '../context.js';
 
 export async function getRfmSettings(ctx: AppContext, workspaceId: string): Promise<RfmSettings> {
@@ -20,15 +24,42 @@ function epoch(db: Db, e: ReturnType<typeof sql>) {
 const score = (pr: ReturnType<typeof sql>) =>
   sql`CASE WHEN ${pr} >= 0.8 THEN 5 WHEN ${pr} >= 0.6 THEN 4 WHEN ${pr} >= 0.4 THEN 3 WHEN ${pr} >= 0.2 THEN 2 ELSE 1 END`;
 
-/** Every customer's RFM scores, class, value tier and lifecycle stage, in one SQL pass. */
-export async function recomputeRfm(
-  ctx: AppContext,
-  workspaceId: string,
-  asOf: string = ctx.now().toISOString(),
-): Promise<number> {
+/**
+ * The instant a history is scored as of: an ISO instant, or a local date (YYYY-MM-DD) meaning the
+ * end of that day in the workspace's zone.
+ */
+export async function rfmAsOf(ctx: AppContext, workspaceId: string, input: string): Promise<string> {
+  const tz = await workspaceTimezone(ctx.db.kysely, workspaceId);
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(input) ? parseLocalDateTime(input, tz) : null;
+  const t = day ? Date.parse(day) + DAY_MS : Date.parse(input);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(input) || Number.isNaN(t))
+    throw new Invalid(`asOf: expected a date like 2018-06-30 (or an ISO time), got ${JSON.stringify(input)}`);
+  return new Date(t).toISOString();
+}
+
+/**
+ * Every customer's RFM scores, class, value tier and lifecycle stage, in one SQL pass. Without
+ * `asOf` it scores today from the customer stats; with `asOf` (an old data set, or "how did the
+ * file look at the end of last year") it scores the history as of that instant: only purchases paid
+ * by then, recency and the dormant/churn windows counted back from it.
+ */
+export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOfInput?: string): Promise<number> {
   const db = ctx.db;
   const s = await getRfmSettings(ctx, workspaceId);
+  const asOf = asOfInput ?? ctx.now().toISOString();
   const asOfTs = db.dialect === 'postgres' ? sql`${asOf}::timestamptz` : sql`${asOf}`;
+  // Buyers as of the moment: today's stats, or the purchases paid by asOf.
+  const buyers =
+    asOfInput === undefined
+      ? sql`customer_stats s WHERE s.workspace_id = ${workspaceId} AND s.paid_orders > 0 AND s.last_paid_at IS NOT NULL`
+      : sql`(
+          SELECT o.customer_id, COUNT(*) AS paid_orders, CAST(SUM(o.paid_fen - o.refunded_fen) AS BIGINT) AS total_spent_fen,
+            MAX(o.paid_at) AS last_paid_at
+          FROM orders o
+          WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL
+            AND ${orderCountsAsPurchase(await purchaseRule(db.kysely, workspaceId))} AND o.paid_at <= ${asOfTs}
+          GROUP BY o.customer_id
+        ) s`;
   const recency = sql`((${epoch(db, asOfTs)} - ${epoch(db, sql`s.last_paid_at`)}) / 86400.0)`;
   const classCase = sql.join(
     Object.entries(RFM_CLASS_OF).map(([k, name]) => sql`WHEN ${sql.lit(k)} THEN ${sql.lit(name)}`),
@@ -53,8 +84,7 @@ export async function recomputeRfm(
           PERCENT_RANK() OVER (ORDER BY s.last_paid_at) AS pr_r,
           PERCENT_RANK() OVER (ORDER BY s.paid_orders) AS pr_f,
           PERCENT_RANK() OVER (ORDER BY s.total_spent_fen) AS pr_m
-        FROM customer_stats s
-        WHERE s.workspace_id = ${workspaceId} AND s.paid_orders > 0 AND s.last_paid_at IS NOT NULL
+        FROM ${buyers}
       ),
       a AS (SELECT AVG(recency_days) AS avg_recency, AVG(paid_orders * 1.0) AS avg_f, AVG(total_spent_fen * 1.0) AS avg_m FROM b)
       INSERT INTO customer_rfm (workspace_id, customer_id, r_score, f_score, m_score, rfm_class, value_tier, lifecycle, computed_at)

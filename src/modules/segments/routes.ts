@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { FIELDS, OPERATORS } from '../../core/segments/fields.js';
 import { rfmSettings } from '../../core/segments/rfm.js';
 import { idParams, principalOf, type ModuleRoutes } from '../http.js';
-import { getRfmSettings, recomputeRfm, rfmMatrix, rfmSummary, setRfmSettings } from './rfm.js';
+import { getRfmSettings, recomputeRfm, rfmAsOf, rfmMatrix, rfmSummary, setRfmSettings } from './rfm.js';
 import {
   countRule,
   deleteSegment,
@@ -335,13 +335,25 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
     {
       schema: {
         tags: rfmTags,
-        summary: 'Recompute RFM and lifecycle now',
-        response: { 200: z.object({ customers: z.number() }) },
+        summary:
+          'Recompute RFM and lifecycle now; with asOf (a date like 2018-06-30, or an ISO time) score the history as of then',
+        body: z
+          .object({
+            asOf: z
+              .string()
+              .optional()
+              .describe('score as of the end of this local day: only purchases paid by then, recency counted from it'),
+          })
+          .strict()
+          .nullish(),
+        response: { 200: z.object({ customers: z.number(), asOf: z.string() }) },
       },
     },
-    async (req) => ({
-      customers: await recomputeRfm(ctx, principalOf(req).workspaceId),
-    }),
+    async (req) => {
+      const ws = principalOf(req).workspaceId;
+      const asOf = req.body?.asOf ? await rfmAsOf(ctx, ws, req.body.asOf) : undefined;
+      return { customers: await recomputeRfm(ctx, ws, asOf), asOf: asOf ?? ctx.now().toISOString() };
+    },
   );
   app.get(
     '/rfm/settings',

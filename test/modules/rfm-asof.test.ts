@@ -1,0 +1,122 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { createUser } from '../../src/modules/auth/service.js';
+import { ingestBatch } from '../../src/modules/orders/ingest.js';
+import { recomputeRfm, rfmAsOf } from '../../src/modules/segments/rfm.js';
+import { ensureStore } from '../../src/modules/stores/service.js';
+import { buildServer } from '../../src/server.js';
+import { describeBothDatabases } from '../helpers.js';
+import { orderRecord } from '../support/records.js';
+
+/**
+ * An old data set (a 2018 export, scored in 2026): without a date everyone is 流失; scored as of
+ * 2018-06-30 the lifecycle and recency are those of that day, and a purchase after it does not count.
+ *   loyal   3 orders 2018-03 … 2018-06-20
+ *   once    1 order 2018-06-01
+ *   sleepy  1 order 2017-11-01 (241 days before: dormant)
+ *   gone    1 order 2017-01-10 (more than 365 days before: churned)
+ *   later   1 order 2018-08-01 (after the date: not a buyer yet)
+ */
+describeBothDatabases('RFM as of a date', (env) => {
+  const history = [
+    ['loyal', '2018-03-08'],
+    ['loyal', '2018-05-20'],
+    ['loyal', '2018-06-20'],
+    ['once', '2018-06-01'],
+    ['sleepy', '2017-11-01'],
+    ['gone', '2017-01-10'],
+    ['later', '2018-08-01'],
+  ] as const;
+
+  const lifecycles = async () => {
+    const e = env();
+    const rows = await e.db.kysely
+      .selectFrom('customer_rfm as r')
+      .innerJoin('customers as c', (j) =>
+        j.onRef('c.workspace_id', '=', 'r.workspace_id').onRef('c.id', '=', 'r.customer_id'),
+      )
+      .select(['c.display_name', 'r.lifecycle', 'r.r_score'])
+      .where('r.workspace_id', '=', e.workspaceId)
+      .orderBy('c.display_name')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.display_name, r.lifecycle]));
+  };
+
+  it('scores an old history as of a date: recency and windows from that date, later orders left out', async () => {
+    const e = env();
+    const store = await ensureStore(e.ctx, e.workspaceId, '老店', 'taobao');
+    await e.db.kysely.transaction().execute((trx) =>
+      ingestBatch(
+        e.ctx,
+        trx,
+        { store, runId: null, consentSource: 'test' },
+        history.map(([nick, day], i) =>
+          orderRecord({
+            externalId: `h${i}`,
+            createdAt: `${day}T02:00:00.000Z`,
+            paidFen: 10000,
+            buyer: { nick, externalId: null, email: null, phone: null, name: null },
+          }),
+        ),
+      ),
+    );
+    await recomputeRfm(e.ctx, e.workspaceId);
+    expect(await lifecycles()).toEqual({
+      gone: 'churned',
+      later: 'churned',
+      loyal: 'churned',
+      once: 'churned',
+      sleepy: 'churned',
+    });
+
+    const asOf = await rfmAsOf(e.ctx, e.workspaceId, '2018-06-30');
+    expect(asOf).toBe('2018-06-30T16:00:00.000Z'); // the end of 30 June in Shanghai
+    await recomputeRfm(e.ctx, e.workspaceId, asOf);
+    expect(await lifecycles()).toEqual({
+      gone: 'churned',
+      later: 'prospect',
+      loyal: 'mature',
+      once: 'new',
+      sleepy: 'dormant',
+    });
+    await expect(rfmAsOf(e.ctx, e.workspaceId, '30/06/2018')).rejects.toThrow(/asOf: expected a date like 2018-06-30/);
+  });
+
+  it('over HTTP: POST /rfm/recompute {"asOf"}; without a body it scores today', async () => {
+    const e = env();
+    await createUser(e.ctx, e.workspaceId, { login: 'rfm', password: 'secret-pass-3' });
+    const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-rfm-')) });
+    try {
+      const login = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { login: 'rfm', password: 'secret-pass-3' },
+      });
+      const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+      const dated = await app.inject({
+        method: 'POST',
+        url: '/api/v1/rfm/recompute',
+        payload: { asOf: '2018-06-30' },
+        headers: { cookie },
+      });
+      expect(dated.statusCode, dated.body).toBe(200);
+      expect(dated.json()).toEqual({ customers: 5, asOf: '2018-06-30T16:00:00.000Z' });
+      expect((await lifecycles()).loyal).toBe('mature');
+      const bad = await app.inject({
+        method: 'POST',
+        url: '/api/v1/rfm/recompute',
+        payload: { asOf: 'last summer' },
+        headers: { cookie },
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.message).toMatch(/asOf/);
+      const today = await app.inject({ method: 'POST', url: '/api/v1/rfm/recompute', headers: { cookie } });
+      expect(today.statusCode, today.body).toBe(200);
+      expect((await lifecycles()).loyal).toBe('churned');
+    } finally {
+      await app.close();
+    }
+  });
+});
