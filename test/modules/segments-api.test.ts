@@ -84,7 +84,8 @@ describeBothDatabases('segments, RFM, tags, groups and notes over HTTP', (env) =
     const sheet = wb.worksheets[0]!;
     expect(sheet.rowCount).toBe(one.body.count + 1);
     expect(sheet.getRow(1).getCell(2).value).toBe('客户');
-    expect(typeof sheet.getRow(2).getCell(7).value).toBe('number');
+    const spent = (sheet.getRow(1).values as unknown[]).indexOf('累计消费(元)');
+    expect(typeof sheet.getRow(2).getCell(spent).value).toBe('number');
     const snap = await call('POST', `/api/v1/segments/${saved.body.id}/snapshot`, { purpose: '双11 回访活动' });
     expect(snap.status).toBe(201);
     expect(snap.body.customers).toBe(one.body.count);

@@ -12,6 +12,7 @@ import { mergeCustomers, mergesOf, undoMerge } from './merge.js';
 import { updateCustomer } from './profile.js';
 import { customerTimeline } from './timeline.js';
 import { customerDetail, searchCustomers } from './service.js';
+import { customerExportLayout, customerExportRows } from './export.js';
 import { changePurchaseRule, purchaseRule, purchaseSettings } from './stats.js';
 import { orderOutput } from '../orders/schema.js';
 
@@ -248,5 +249,30 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir }) => {
       },
     },
     async (req) => changePurchaseRule(ctx, principalOf(req).workspaceId, req.body),
+  );
+  app.post(
+    '/customers/export',
+    {
+      schema: {
+        tags,
+        summary:
+          'Export rows of chosen customers: the columns of a segment export (buyer nick and id per platform, stores, phone, email, figures)',
+        body: z.object({ ids: z.array(z.string()).min(1).max(5000) }).strict(),
+        response: {
+          200: z.object({
+            columns: z.array(z.string()),
+            rows: z.array(z.array(z.union([z.string(), z.number(), z.null()]))),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const layout = await customerExportLayout(ctx, p.workspaceId);
+      return {
+        columns: layout.columns,
+        rows: await customerExportRows(ctx, p.workspaceId, req.body.ids, p.role, layout),
+      };
+    },
   );
 };

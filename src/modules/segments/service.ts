@@ -8,13 +8,18 @@ import { newId } from '../../core/ids.js';
 import { maskPhone } from '../../core/pii.js';
 import { parseRule, type Rule } from '../../core/segments/rule.js';
 import { activitySegment, sourceSegment, SYSTEM_SEGMENTS, type SystemSegment } from '../../core/segments/system.js';
-import { localDate } from '../../core/time.js';
 import { readJson, writeJson } from '../../db/json.js';
 import { canSeePii } from '../auth/roles.js';
 import { nowIso, type AppContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../pagination.js';
 import { ensureTags } from '../tags/service.js';
 import { purchaseRule } from '../customers/stats.js';
+import {
+  customerExportLayout,
+  customerExportRows,
+  type CustomerExportLayout,
+  type ExportCell,
+} from '../customers/export.js';
 import { compileRule, segmentSource, type CompileContext } from './compile.js';
 
 async function compileContext(ctx: AppContext, workspaceId: string): Promise<CompileContext> {
@@ -105,42 +110,27 @@ export async function ruleMembers(
   return { items, nextCursor: rows.length > opts.limit && last ? encodeCursor(null, last.id) : null };
 }
 
-export const EXPORT_COLUMNS = [
-  '客户ID',
-  '客户',
-  '手机',
-  '省份',
-  '城市',
-  '成交订单',
-  '累计消费(元)',
-  '最近购买日期',
-  'RFM 分类',
-  '生命周期',
-];
-
-/** All members as export rows (the columns above), page by page, phones masked by role. */
-export async function* ruleExportRows(
+/**
+ * All members as export rows, page by page: identifiers per platform, stores, then figures
+ * (customers/export.ts). The layout (columns) comes first.
+ */
+async function* ruleExportRows(
   ctx: AppContext,
   workspaceId: string,
   input: unknown,
   role: string,
-): AsyncGenerator<(string | number | null)[][]> {
-  const cc = await compileContext(ctx, workspaceId);
+  layout: CustomerExportLayout,
+): AsyncGenerator<ExportCell[][]> {
   let cursor: string | undefined;
   do {
     const page = await ruleMembers(ctx, workspaceId, input, { limit: 2000, cursor, role });
-    yield page.items.map((m) => [
-      m.id,
-      m.name,
-      m.phone,
-      m.province,
-      m.city,
-      m.paidOrders,
-      Number((m.totalSpentFen / 100).toFixed(2)),
-      m.lastPaidAt ? localDate(m.lastPaidAt, cc.timeZone) : null,
-      m.rfmClass,
-      m.lifecycle,
-    ]);
+    yield await customerExportRows(
+      ctx,
+      workspaceId,
+      page.items.map((m) => m.id),
+      role,
+      layout,
+    );
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
 }
@@ -152,9 +142,12 @@ export async function* ruleCsv(
   input: unknown,
   role: string,
 ): AsyncGenerator<string> {
-  yield CSV_BOM + csvLine(EXPORT_COLUMNS);
-  for await (const rows of ruleExportRows(ctx, workspaceId, input, role)) {
-    yield rows.map((r) => csvLine(r.map((v, i) => (i === 6 && typeof v === 'number' ? v.toFixed(2) : v)))).join('');
+  const layout = await customerExportLayout(ctx, workspaceId);
+  yield CSV_BOM + csvLine(layout.columns);
+  for await (const rows of ruleExportRows(ctx, workspaceId, input, role, layout)) {
+    yield rows
+      .map((r) => csvLine(r.map((v, i) => (i === layout.moneyColumn && typeof v === 'number' ? v.toFixed(2) : v))))
+      .join('');
   }
 }
 
@@ -167,11 +160,15 @@ export async function ruleXlsx(
   out: Writable,
   sheetName: string,
 ): Promise<void> {
+  const layout = await customerExportLayout(ctx, workspaceId);
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true });
   const sheet = wb.addWorksheet(sheetName.replace(/[\\/?*[\]:]/g, ' ').slice(0, 31) || 'customers');
-  sheet.columns = EXPORT_COLUMNS.map((header, i) => ({ header, width: [28, 18, 14, 12, 12, 10, 14, 14, 12, 10][i] }));
-  sheet.getColumn(7).numFmt = '#,##0.00';
-  for await (const rows of ruleExportRows(ctx, workspaceId, input, role))
+  sheet.columns = layout.columns.map((header, i) => ({
+    header,
+    width: i === 0 ? 28 : Math.max(10, header.length * 2 + 4),
+  }));
+  sheet.getColumn(layout.moneyColumn + 1).numFmt = '#,##0.00';
+  for await (const rows of ruleExportRows(ctx, workspaceId, input, role, layout))
     for (const r of rows) sheet.addRow(r).commit();
   sheet.commit();
   await wb.commit();

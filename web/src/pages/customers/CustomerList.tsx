@@ -146,30 +146,16 @@ export default function CustomerList() {
     ...ALL_COLUMNS.filter((c) => columns.includes(c)).map((c) => ({ key: c, ...defs[c] })),
   ];
 
-  const exportSelected = () => {
-    const header = [
-      t('customers.customer'),
-      t('customers.realName'),
-      t('customers.phone'),
-      t('customers.region'),
-      t('customers.paidOrders'),
-      t('customers.totalSpent'),
-      t('customers.lastPaid'),
-      t('customers.rfm'),
-    ];
-    downloadCsv('customers.csv', [
-      header,
-      ...selected.map((r) => [
-        r.name,
-        r.realName ?? '',
-        r.phone ?? '',
-        [r.province, r.city].filter(Boolean).join(' '),
-        r.stats.paidOrders,
-        (r.stats.totalSpentFen / 100).toFixed(2),
-        date(r.stats.lastPaidAt),
-        r.rfmClass ?? '',
-      ]),
-    ]);
+  // The server builds the rows: buyer nick and id per platform and the stores, like a segment export.
+  const exportSelected = async () => {
+    try {
+      const r = await api<{ columns: string[]; rows: (string | number | null)[][] }>('/customers/export', {
+        body: { ids: selected.map((c) => c.id) },
+      });
+      downloadCsv('customers.csv', [r.columns, ...r.rows.map((row) => row.map((v) => v ?? ''))]);
+    } catch (e) {
+      void message.error((e as Error).message);
+    }
   };
 
   return (
@@ -254,7 +240,7 @@ export default function CustomerList() {
             <Button size="small" icon={<UsergroupAddOutlined />} onClick={() => setBulk('group')}>
               {t('customers.bulkGroup')}
             </Button>
-            <Button size="small" icon={<DownloadOutlined />} onClick={exportSelected}>
+            <Button size="small" icon={<DownloadOutlined />} onClick={() => void exportSelected()}>
               {t('customers.bulkExport')}
             </Button>
           </Space>

@@ -1,0 +1,177 @@
+import { sql } from 'kysely';
+import { maskPhone } from '../../core/pii.js';
+import { localDate } from '../../core/time.js';
+import { canSeePii } from '../auth/roles.js';
+import { chunks, type AppContext } from '../context.js';
+import { workspaceTimezone } from '../workspaces/service.js';
+
+/**
+ * Customers as export rows (segment CSV/XLSX, the customer list's export): who they are in the
+ * shops — the buyer nick and buyer id on each platform, the stores they bought from, phone and
+ * email — so a list can be matched back to the shop, then their figures. Phones masked by role.
+ */
+export type ExportCell = string | number | null;
+
+const FAMILY_LABEL: Record<string, string> = {
+  taobao: '淘宝/天猫',
+  jd: '京东',
+  douyin: '抖店',
+  shopify: 'Shopify',
+  other: '其他',
+};
+const FAMILY_ORDER = ['taobao', 'jd', 'douyin', 'shopify', 'other'];
+
+interface IdentityColumn {
+  kind: 'nick' | 'buyer_id';
+  scope: string;
+  header: string;
+}
+
+export interface CustomerExportLayout {
+  columns: string[];
+  /** Index of the money column (yuan with two decimals). */
+  moneyColumn: number;
+  identities: IdentityColumn[];
+  timeZone: string;
+}
+
+/** The columns of an export: one nick and one buyer-id column per platform the workspace has such identities on. */
+export async function customerExportLayout(ctx: AppContext, ws: string): Promise<CustomerExportLayout> {
+  const kinds = await ctx.db.kysely
+    .selectFrom('customer_identities')
+    .select(['kind', 'scope'])
+    .distinct()
+    .where('workspace_id', '=', ws)
+    .where('kind', 'in', ['nick', 'buyer_id'])
+    .execute();
+  const rank = (scope: string) => {
+    const i = FAMILY_ORDER.indexOf(scope);
+    return i === -1 ? FAMILY_ORDER.length : i;
+  };
+  const identities = kinds
+    .map((k) => ({
+      kind: k.kind as 'nick' | 'buyer_id',
+      scope: k.scope,
+      header: `${FAMILY_LABEL[k.scope] ?? k.scope}${k.kind === 'nick' ? '买家昵称' : '买家ID'}`,
+    }))
+    .sort((a, b) => rank(a.scope) - rank(b.scope) || a.scope.localeCompare(b.scope) || (a.kind === 'nick' ? -1 : 1));
+  const columns = [
+    '客户ID',
+    '客户',
+    ...identities.map((i) => i.header),
+    '店铺',
+    '手机',
+    '邮箱',
+    '省份',
+    '城市',
+    '成交订单',
+    '累计消费(元)',
+    '最近购买日期',
+    'RFM 分类',
+    '生命周期',
+  ];
+  return {
+    columns,
+    moneyColumn: columns.indexOf('累计消费(元)'),
+    identities,
+    timeZone: await workspaceTimezone(ctx.db.kysely, ws),
+  };
+}
+
+/** Export rows of these customers, in the order given (unknown ids are left out). */
+export async function customerExportRows(
+  ctx: AppContext,
+  ws: string,
+  ids: readonly string[],
+  role: string,
+  layout: CustomerExportLayout,
+): Promise<ExportCell[][]> {
+  const k = ctx.db.kysely;
+  const out: ExportCell[][] = [];
+  for (const part of chunks([...ids], 500)) {
+    if (part.length === 0) continue;
+    const rows = await k
+      .selectFrom('customers as c')
+      .leftJoin('customer_stats as s', (j) =>
+        j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'),
+      )
+      .leftJoin('customer_rfm as r', (j) =>
+        j.onRef('r.workspace_id', '=', 'c.workspace_id').onRef('r.customer_id', '=', 'c.id'),
+      )
+      .select([
+        'c.id',
+        'c.display_name',
+        'c.phone',
+        'c.email',
+        'c.first_store_id',
+        sql<string | null>`COALESCE(s.province, c.province)`.as('province'),
+        'c.city',
+        's.paid_orders',
+        's.total_spent_fen',
+        's.last_paid_at',
+        'r.rfm_class',
+        'r.lifecycle',
+      ])
+      .where('c.workspace_id', '=', ws)
+      .where('c.id', 'in', part)
+      .execute();
+    const identities = await k
+      .selectFrom('customer_identities')
+      .select(['customer_id', 'kind', 'scope', 'value'])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', part)
+      .where('kind', 'in', ['nick', 'buyer_id', 'email'])
+      .orderBy('customer_id')
+      .orderBy('value')
+      .execute();
+    // Stores: where the customer has orders, else the store they were first seen in.
+    const stores = await k
+      .selectFrom('orders as o')
+      .innerJoin('stores as st', (j) =>
+        j.onRef('st.workspace_id', '=', 'o.workspace_id').onRef('st.id', '=', 'o.store_id'),
+      )
+      .select(['o.customer_id', 'st.name'])
+      .distinct()
+      .where('o.workspace_id', '=', ws)
+      .where('o.customer_id', 'in', part)
+      .orderBy('st.name')
+      .execute();
+    const storeNames = await k.selectFrom('stores').select(['id', 'name']).where('workspace_id', '=', ws).execute();
+    const storeName = new Map(storeNames.map((s) => [s.id, s.name]));
+    const idsOf = new Map<string, Map<string, string[]>>();
+    for (const i of identities) {
+      const key = `${i.kind}\u0000${i.kind === 'email' ? '' : i.scope}`;
+      let m = idsOf.get(i.customer_id);
+      if (!m) idsOf.set(i.customer_id, (m = new Map()));
+      m.set(key, [...(m.get(key) ?? []), i.value]);
+    }
+    const storesOf = new Map<string, string[]>();
+    for (const s of stores) storesOf.set(s.customer_id!, [...(storesOf.get(s.customer_id!) ?? []), s.name]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const id of part) {
+      const r = byId.get(id);
+      if (!r) continue;
+      const mine = idsOf.get(id);
+      const list = (kind: string, scope: string) => mine?.get(`${kind}\u0000${scope}`)?.join('; ') || null;
+      const shops =
+        storesOf.get(id) ??
+        (r.first_store_id && storeName.has(r.first_store_id) ? [storeName.get(r.first_store_id)!] : []);
+      out.push([
+        r.id,
+        r.display_name,
+        ...layout.identities.map((c) => list(c.kind, c.scope)),
+        shops.join('、') || null,
+        canSeePii(role) ? r.phone : maskPhone(r.phone),
+        r.email ?? list('email', ''),
+        r.province,
+        r.city,
+        r.paid_orders ?? 0,
+        Number(((r.total_spent_fen ?? 0) / 100).toFixed(2)),
+        r.last_paid_at ? localDate(r.last_paid_at, layout.timeZone) : null,
+        r.rfm_class,
+        r.lifecycle,
+      ]);
+    }
+  }
+  return out;
+}

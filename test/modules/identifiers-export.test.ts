@@ -1,0 +1,224 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import ExcelJS from 'exceljs';
+import { beforeAll, expect, it } from 'vitest';
+import { newId } from '../../src/core/ids.js';
+import { displayNames } from '../../src/db/migrations/0011_display_names.js';
+import { createUser } from '../../src/modules/auth/service.js';
+import { ingestBatch } from '../../src/modules/orders/ingest.js';
+import { ruleCsv, ruleXlsx } from '../../src/modules/segments/service.js';
+import { ensureStore } from '../../src/modules/stores/service.js';
+import { buildServer } from '../../src/server.js';
+import { describeBothDatabases } from '../helpers.js';
+import { orderRecord } from '../support/records.js';
+
+/**
+ * A customer known only by a buyer id is named by it (not "—"), and every export carries who the
+ * customer is in each shop: buyer nick and buyer id per platform, and the stores.
+ *   amy      nick "amy" on Tmall, and the same phone on Douyin with Douyin buyer id dy-123
+ *   tb-998   a Tmall buyer id only
+ *   phone    only a phone on Douyin (named by the masked phone)
+ */
+describeBothDatabases('buyer identifiers in names and exports', (env) => {
+  const everyone = { field: 'orders_count', op: 'gte', value: 0 };
+  beforeAll(async () => {
+    const e = env();
+    const tmall = await ensureStore(e.ctx, e.workspaceId, '天猫旗舰店', 'tmall');
+    const douyin = await ensureStore(e.ctx, e.workspaceId, '抖音小店', 'douyin');
+    const buyer = (b: { nick?: string; id?: string; phone?: string }) => ({
+      nick: b.nick ?? null,
+      externalId: b.id ?? null,
+      email: null,
+      phone: b.phone ?? null,
+      name: null,
+    });
+    const at = '2026-10-01T02:00:00.000Z';
+    await e.db.kysely.transaction().execute(async (trx) => {
+      await ingestBatch(e.ctx, trx, { store: tmall, runId: null, consentSource: 'test' }, [
+        orderRecord({
+          externalId: 't1',
+          createdAt: at,
+          paidFen: 5000,
+          buyer: buyer({ nick: 'amy', phone: '13900000001' }),
+        }),
+        orderRecord({ externalId: 't2', createdAt: at, paidFen: 7000, buyer: buyer({ id: 'tb-998' }) }),
+      ]);
+      await ingestBatch(e.ctx, trx, { store: douyin, runId: null, consentSource: 'test' }, [
+        orderRecord({
+          externalId: 'd1',
+          createdAt: at,
+          paidFen: 3000,
+          buyer: buyer({ id: 'dy-123', phone: '13900000001' }),
+        }),
+        orderRecord({ externalId: 'd2', createdAt: at, paidFen: 1000, buyer: buyer({ phone: '13900000002' }) }),
+      ]);
+    });
+  });
+
+  const names = async () =>
+    (
+      await env()
+        .db.kysely.selectFrom('customers')
+        .select('display_name')
+        .where('workspace_id', '=', env().workspaceId)
+        .orderBy('display_name')
+        .execute()
+    ).map((r) => r.display_name);
+
+  it('a customer known only by a buyer id (or a phone) is named by it, never "—"', async () => {
+    expect(await names()).toEqual(['139****0002', 'amy', 'tb-998']);
+  });
+
+  it('the upgrade names customers created as "—" by their best identifier', async () => {
+    const e = env();
+    const k = e.db.kysely;
+    const now = e.ctx.now().toISOString();
+    const add = async (idents: [string, string, string][]) => {
+      const id = newId();
+      await k
+        .insertInto('customers')
+        .values({
+          workspace_id: e.workspaceId,
+          id,
+          display_name: '—',
+          real_name: null,
+          phone: null,
+          email: null,
+          province: null,
+          city: null,
+          gender: null,
+          birthday: null,
+          marketing_consent: 'unknown',
+          consent_source: null,
+          consent_at: null,
+          first_store_id: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      for (const [kind, scope, value] of idents)
+        await k
+          .insertInto('customer_identities')
+          .values({
+            workspace_id: e.workspaceId,
+            id: newId(),
+            customer_id: id,
+            kind,
+            scope,
+            value,
+            store_id: null,
+            created_at: now,
+          })
+          .execute();
+      return id;
+    };
+    const a = await add([['buyer_id', 'jd', 'jd-77']]);
+    const b = await add([
+      ['phone', '', '13700000009'],
+      ['email', '', 'x@example.com'],
+    ]);
+    const c = await add([]);
+    await displayNames.up(k as never);
+    const named = async (id: string) =>
+      (
+        await k
+          .selectFrom('customers')
+          .select('display_name')
+          .where('workspace_id', '=', e.workspaceId)
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow()
+      ).display_name;
+    expect([await named(a), await named(b), await named(c)]).toEqual(['jd-77', '137****0009', '—']);
+    await k.deleteFrom('customers').where('workspace_id', '=', e.workspaceId).where('id', 'in', [a, b, c]).execute();
+  });
+
+  it('segment CSV and XLSX exports carry buyer nick and id per platform and the stores', async () => {
+    const e = env();
+    let csv = '';
+    for await (const part of ruleCsv(e.ctx, e.workspaceId, everyone, 'agent')) csv += part;
+    const [header, ...rows] = csv
+      .replace('\uFEFF', '')
+      .split('\r\n')
+      .filter(Boolean)
+      .map((l) => l.split(','));
+    expect(header).toEqual([
+      '客户ID',
+      '客户',
+      '淘宝/天猫买家昵称',
+      '淘宝/天猫买家ID',
+      '抖店买家ID',
+      '店铺',
+      '手机',
+      '邮箱',
+      '省份',
+      '城市',
+      '成交订单',
+      '累计消费(元)',
+      '最近购买日期',
+      'RFM 分类',
+      '生命周期',
+    ]);
+    const byName = Object.fromEntries(rows.map((r) => [r[1], r]));
+    expect(byName.amy!.slice(1, 8)).toEqual(['amy', 'amy', '', 'dy-123', '天猫旗舰店、抖音小店', '139****0001', '']);
+    expect(byName.amy![11]).toBe('80.00');
+    expect(byName['tb-998']!.slice(1, 7)).toEqual(['tb-998', '', 'tb-998', '', '天猫旗舰店', '']);
+    expect(byName['139****0002']!.slice(1, 7)).toEqual(['139****0002', '', '', '', '抖音小店', '139****0002']);
+
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    await ruleXlsx(e.ctx, e.workspaceId, everyone, 'owner', out, '全部');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.concat(chunks) as unknown as ArrayBuffer);
+    const sheet = wb.worksheets[0]!;
+    expect((sheet.getRow(1).values as unknown[]).slice(1, 7)).toEqual([
+      '客户ID',
+      '客户',
+      '淘宝/天猫买家昵称',
+      '淘宝/天猫买家ID',
+      '抖店买家ID',
+      '店铺',
+    ]);
+    const amy = sheet.getRows(2, 3)!.find((r) => r.getCell(2).value === 'amy')!;
+    expect([amy.getCell(5).value, amy.getCell(6).value, amy.getCell(7).value]).toEqual([
+      'dy-123',
+      '天猫旗舰店、抖音小店',
+      '13900000001',
+    ]);
+  });
+
+  it('the customer list exports the same columns for chosen customers (POST /customers/export)', async () => {
+    const e = env();
+    await createUser(e.ctx, e.workspaceId, { login: 'clerk', password: 'secret-pass-8', role: 'marketer' });
+    const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-exp-')) });
+    try {
+      const login = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { login: 'clerk', password: 'secret-pass-8' },
+      });
+      const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+      const ids = await e.db.kysely
+        .selectFrom('customers')
+        .select('id')
+        .where('workspace_id', '=', e.workspaceId)
+        .where('display_name', '=', 'amy')
+        .execute();
+      const r = await app.inject({
+        method: 'POST',
+        url: '/api/v1/customers/export',
+        payload: { ids: ids.map((i) => i.id) },
+        headers: { cookie },
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      const body = r.json();
+      expect(body.columns).toContain('抖店买家ID');
+      expect(body.rows).toHaveLength(1);
+      expect(body.rows[0].slice(1, 7)).toEqual(['amy', 'amy', null, 'dy-123', '天猫旗舰店、抖音小店', '139****0001']);
+    } finally {
+      await app.close();
+    }
+  });
+});
