@@ -224,7 +224,7 @@ async function run(db: Db, customers: number): Promise<void> {
   );
   const epoch = (col: string) =>
     db.dialect === 'postgres' ? sql`EXTRACT(EPOCH FROM ${sql.ref(col)})` : sql`julianday(${sql.ref(col)})`;
-  const rfmOurs = await median(1, () => recomputeRfm(ctx, ws, AS_OF.toISOString()));
+  const rfmOurs = await median(1, () => recomputeRfm(ctx, ws));
   const rfmHand = await median(1, async () => {
     await sql`DELETE FROM rfm_hand`.execute(db.kysely);
     await sql`INSERT INTO rfm_hand

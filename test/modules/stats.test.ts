@@ -1,4 +1,10 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { JOB } from '../../src/jobs/kinds.js';
+import { createUser } from '../../src/modules/auth/service.js';
+import { buildServer } from '../../src/server.js';
 import { Random } from '../../src/core/random.js';
 import type { OrderRecord } from '../../src/core/formats/types.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../src/core/order-status.js';
@@ -162,6 +168,48 @@ describeBothDatabases('customer stats', (env) => {
     });
     expect(await countRule(e.ctx, ws, buyers)).toBe(2);
     expect(await countRule(e.ctx, ws, boughtAnything)).toBe(2);
+  });
+
+  it("over HTTP: GET/PUT /stats/settings; a change queues the recompute of every customer's stats", async () => {
+    const e = env();
+    const ws = (await createWorkspace(e.ctx, '设置店')).id;
+    await createUser(e.ctx, ws, { login: 'owner', password: 'secret-pass-5' });
+    const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-stats-')) });
+    try {
+      const login = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { login: 'owner', password: 'secret-pass-5', workspaceId: ws },
+      });
+      const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+      const get = await app.inject({ method: 'GET', url: '/api/v1/stats/settings', headers: { cookie } });
+      expect(get.statusCode, get.body).toBe(200);
+      expect(get.json()).toEqual({ zeroPaidCounts: false });
+      const bad = await app.inject({
+        method: 'PUT',
+        url: '/api/v1/stats/settings',
+        payload: { zeroPaidCounts: 'yes' },
+        headers: { cookie },
+      });
+      expect(bad.statusCode).toBe(400);
+      const put = await app.inject({
+        method: 'PUT',
+        url: '/api/v1/stats/settings',
+        payload: { zeroPaidCounts: true },
+        headers: { cookie },
+      });
+      expect(put.statusCode, put.body).toBe(200);
+      expect(put.json()).toEqual({ zeroPaidCounts: true });
+      const jobs = await e.db.kysely
+        .selectFrom('jobs')
+        .select('kind')
+        .where('workspace_id', '=', ws)
+        .where('status', '=', 'queued')
+        .execute();
+      expect(jobs.map((j) => j.kind)).toContain(JOB.statsRecompute);
+    } finally {
+      await app.close();
+    }
   });
 
   it('recompute fixes stats that drifted', async () => {
