@@ -594,6 +594,10 @@ export const en: Messages = {
     churnRiskDays: 'High-value churn risk after (days)',
     saveAndRecompute: 'Save and recompute',
     recomputed: 'RFM and lifecycle recomputed',
+    zeroPaidCounts: '0-yuan orders (gifts, samples, free trials) count as purchases',
+    zeroPaidCountsHint:
+      "Off by default: someone who only got a gift is not a buyer. A change recomputes every customer's stats and RFM in the background.",
+    statsRecomputeQueued: 'Saved; customer stats are being recomputed in the background',
     tokensHint:
       'API tokens are for scripts and integrations (Authorization: Bearer <token>); a token is shown once, keep it safe.',
     tokenName: 'What the token is for, e.g. ERP sync',

@@ -11,6 +11,7 @@ import {
   Popconfirm,
   Select,
   Space,
+  Switch,
   Table,
   Tabs,
   Tag,
@@ -298,7 +299,32 @@ function RfmSettings() {
           {t('settings.saveAndRecompute')}
         </Button>
       </Space>
+      <PurchaseSetting />
     </Card>
+  );
+}
+
+/** Whether 0-yuan orders (gifts, samples) make a buyer; a change recomputes every customer's stats. */
+function PurchaseSetting() {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const s = useApi<{ zeroPaidCounts: boolean }>('/stats/settings');
+  const { busy, run } = useAction();
+  if (!s.data) return null;
+  const change = (zeroPaidCounts: boolean) =>
+    run(async () => {
+      await api('/stats/settings', { method: 'PUT', body: { zeroPaidCounts } });
+      void message.success(t('settings.statsRecomputeQueued'));
+      s.reload();
+    });
+  return (
+    <Space align="start" style={{ marginTop: 16 }}>
+      <Switch checked={s.data.zeroPaidCounts} loading={busy} onChange={(v) => void change(v)} />
+      <div>
+        <Typography.Text>{t('settings.zeroPaidCounts')}</Typography.Text>
+        <div className="kpi-foot">{t('settings.zeroPaidCountsHint')}</div>
+      </div>
+    </Space>
   );
 }
 
