@@ -1,0 +1,61 @@
+/**
+ * SMS as Chinese carriers bill it: every character counts as one (Chinese, Latin, digit,
+ * punctuation, the 【signature】 too); up to 70 characters is one message, a longer text is split
+ * into parts of 67 (the rest carries the concatenation header).
+ */
+export const SINGLE_SMS_CHARS = 70;
+export const PART_CHARS = 67;
+
+export function smsChars(text: string): number {
+  return Array.from(text).length;
+}
+
+export function smsParts(text: string): number {
+  const n = smsChars(text);
+  if (n === 0) return 0;
+  return n <= SINGLE_SMS_CHARS ? 1 : Math.ceil(n / PART_CHARS);
+}
+
+export function smsCostFen(text: string, pricePerPartFen: number): number {
+  return smsParts(text) * pricePerPartFen;
+}
+
+export interface SmsCompliance {
+  /** The shop's signature, without brackets: 回客旗舰店 → 【回客旗舰店】. */
+  signature: string;
+  /** The opt-out wording; editable, but it must tell the reader to reply R. */
+  optOutText: string;
+}
+
+export const DEFAULT_OPT_OUT_TEXT = '拒收请回复R';
+
+/** What is wrong with a compliance setting (empty when it is usable). */
+export function complianceProblems(c: SmsCompliance): string[] {
+  const p: string[] = [];
+  if (!c.signature.trim()) p.push('a marketing SMS needs the shop signature (【店铺签名】): set smsSignature');
+  if (/[【】]/.test(c.signature)) p.push('write the signature without 【】 brackets');
+  if (!/回复\s*R/i.test(c.optOutText)) p.push('the opt-out wording must tell the reader to reply R (e.g. 拒收请回复R)');
+  return p;
+}
+
+/**
+ * A marketing SMS always carries 【signature】 first and the opt-out wording last: they are added
+ * when the text lacks them, so no edit can remove them.
+ */
+export function marketingSms(text: string, c: SmsCompliance): string {
+  const sig = `【${c.signature.trim()}】`;
+  let t = text.trim();
+  if (!t.startsWith(sig)) t = `${sig}${t}`;
+  if (!t.includes(c.optOutText)) t = `${t} ${c.optOutText}`;
+  return t;
+}
+
+export interface SmsMeasure {
+  chars: number;
+  parts: number;
+  costFen: number;
+}
+
+export function measureSms(text: string, pricePerPartFen: number): SmsMeasure {
+  return { chars: smsChars(text), parts: smsParts(text), costFen: smsCostFen(text, pricePerPartFen) };
+}
