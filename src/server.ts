@@ -31,6 +31,7 @@ import { membershipRoutes } from './modules/membership/routes.js';
 import { couponRoutes } from './modules/coupons/routes.js';
 import { analyticsRoutes } from './modules/analytics/routes.js';
 import { feedbackRoutes } from './modules/feedback/routes.js';
+import { messagingPublicRoutes, messagingRoutes } from './modules/messaging/routes.js';
 
 const STATUS: Record<ErrorCode, number> = {
   invalid: 400,
@@ -173,6 +174,8 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(couponRoutes, moduleOpts);
   await app.register(analyticsRoutes, moduleOpts);
   await app.register(feedbackRoutes, moduleOpts);
+  await app.register(messagingRoutes, moduleOpts);
+  await app.register(messagingPublicRoutes(ctx));
 
   if (hasConsole) {
     // Hashed file names under assets/ never change content: cache them for a year.

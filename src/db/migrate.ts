@@ -10,6 +10,7 @@ import { rewards } from './migrations/0007_rewards.js';
 import { couponCodes } from './migrations/0008_coupon_codes.js';
 import { reviewsGrowth } from './migrations/0009_reviews_growth.js';
 import { displayNames } from './migrations/0011_display_names.js';
+import { messaging } from './migrations/0015_messaging.js';
 
 /** One migration set for both dialects; each migration is told which dialect it runs on. */
 function migrations(db: Db): Record<string, Migration> {
@@ -24,6 +25,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0008_coupon_codes': couponCodes,
     '0009_reviews_growth': reviewsGrowth(db.dialect),
     '0011_display_names': displayNames,
+    '0015_messaging': messaging(db.dialect),
   };
 }
 

@@ -461,7 +461,107 @@ export interface RewardRedemptionsTable {
   voided_at: Timestamp | null;
 }
 
+export interface MessagingChannelsTable {
+  workspace_id: string;
+  id: string;
+  name: string;
+  kind: string;
+  medium: string;
+  config: Json;
+  secret: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MessagesTable {
+  workspace_id: string;
+  id: string;
+  source_type: string;
+  source_id: string;
+  step: string;
+  customer_id: string;
+  channel_id: string;
+  kind: string;
+  medium: string;
+  variant: string | null;
+  status: string;
+  reason: string | null;
+  detail: string | null;
+  contact: string | null;
+  contact_key: string | null;
+  subject: string | null;
+  body: string | null;
+  parts: Generated<number>;
+  cost_fen: Generated<number>;
+  send_at: Timestamp | null;
+  sent_at: Timestamp | null;
+  attempts: Generated<number>;
+  error: string | null;
+  provider_ref: string | null;
+  clicks: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MessageLinksTable {
+  workspace_id: string;
+  code: string;
+  message_id: string;
+  customer_id: string;
+  kind: string;
+  url: string | null;
+  clicks: Generated<number>;
+  first_clicked_at: Timestamp | null;
+  last_clicked_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface InboundRepliesTable {
+  workspace_id: string;
+  id: string;
+  channel_id: string;
+  sender: string;
+  body: string;
+  customer_id: string | null;
+  action: string;
+  received_at: Timestamp;
+}
+
+export interface CampaignsTable {
+  workspace_id: string;
+  id: string;
+  name: string;
+  status: string;
+  kind: string;
+  channel_id: string;
+  segment_id: string;
+  snapshot_id: string | null;
+  content: Json;
+  holdout_pct: number;
+  seed: string;
+  budget_fen: number | null;
+  attribution_days: number;
+  created_by: string | null;
+  launched_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CampaignRecipientsTable {
+  workspace_id: string;
+  campaign_id: string;
+  customer_id: string;
+  grp: string;
+}
+
 export interface Database {
+  messaging_channels: MessagingChannelsTable;
+  messages: MessagesTable;
+  message_links: MessageLinksTable;
+  inbound_replies: InboundRepliesTable;
+  campaigns: CampaignsTable;
+  campaign_recipients: CampaignRecipientsTable;
   rewards: RewardsTable;
   reward_redemptions: RewardRedemptionsTable;
   coupon_templates: CouponTemplatesTable;

@@ -8,6 +8,7 @@ import { expireDue, syncOrderPoints } from '../modules/points/service.js';
 import { expireCoupons, matchCouponUses } from '../modules/coupons/service.js';
 import { evaluateUpgrades, reevaluateYear } from '../modules/membership/service.js';
 import { recomputeRfm } from '../modules/segments/rfm.js';
+import { deliverMessage } from '../modules/messaging/service.js';
 
 /** The job kinds Huike runs, by name. */
 export const jobHandlers: JobHandlers = {
@@ -39,6 +40,13 @@ export const jobHandlers: JobHandlers = {
   [JOB.coupons]: async (ctx, job) => {
     await matchCouponUses(ctx, job.workspace_id);
     await expireCoupons(ctx, job.workspace_id);
+  },
+  [JOB.messageSend]: async (ctx, job, { payload, completeIn }) => {
+    const { messageId } = z.object({ messageId: z.string() }).parse(payload);
+    await deliverMessage(ctx, job.workspace_id, messageId, {
+      finalAttempt: job.attempts >= job.max_attempts,
+      completeIn,
+    });
   },
   [JOB.points]: async (ctx, job) => {
     await expireDue(ctx, job.workspace_id);

@@ -10,4 +10,8 @@ export const JOB = {
   tiers: 'tiers.evaluate',
   /** Coupons used by imported orders are marked; expired ones closed. */
   coupons: 'coupons.sync',
+  /** One queued message to its channel (retried with backoff; failed and visible after the last try). */
+  messageSend: 'message.send',
+  /** A launched campaign's audience through the send rules into queued messages. */
+  campaignPlan: 'campaign.plan',
 } as const;

@@ -4,6 +4,7 @@ import { customerCoupons } from '../coupons/service.js';
 import { customerReviews } from '../feedback/service.js';
 import { tierHistory } from '../membership/service.js';
 import { pointsOf } from '../points/service.js';
+import { messageTimeline } from '../messaging/service.js';
 import { customerGroups, customerTags, listNotes } from '../tags/service.js';
 
 /**
@@ -198,6 +199,7 @@ export const TIMELINE_SOURCES: TimelineSource[] = [
   pointsEvents,
   couponEvents,
   tierEvents,
+  messageTimeline,
 ];
 
 export async function customerTimeline(

@@ -1,0 +1,154 @@
+import { sql } from 'kysely';
+import type { Consent, CustomerFacts } from '../../core/messaging/decide.js';
+import type { TemplateValues } from '../../core/messaging/templates.js';
+import { timestampCast } from '../../db/dates.js';
+import { chunks, type AppContext } from '../context.js';
+import { getTierSettings } from '../membership/service.js';
+import { pointsOf } from '../points/service.js';
+import { workspaceTimezone } from '../workspaces/service.js';
+
+/** What the send decision and the template need to know about one customer. */
+export interface Recipient {
+  facts: CustomerFacts;
+  /** When marketing went (or is queued to go) to this customer, from every other source. */
+  marketingAt: string[];
+  values: TemplateValues;
+}
+
+const CONSENTS = new Set(['granted', 'denied', 'unknown']);
+const yuan = (fen: number) => (fen / 100).toFixed(fen % 100 === 0 ? 0 : 2);
+
+/**
+ * Loads customers' facts, contact history and the template values the text uses, a few queries
+ * per batch (never one per customer, except points and tier when the text names them).
+ */
+export async function loadRecipients(
+  ctx: AppContext,
+  ws: string,
+  ids: readonly string[],
+  opts: { variables: ReadonlySet<string>; exclude?: { sourceType: string; sourceId: string } },
+): Promise<Map<string, Recipient>> {
+  const k = ctx.db.kysely;
+  const out = new Map<string, Recipient>();
+  if (ids.length === 0) return out;
+  const zone = await workspaceTimezone(k, ws);
+  const tiers = opts.variables.has('会员等级') ? await getTierSettings(ctx, ws) : null;
+  for (const part of chunks(ids, 500)) {
+    const rows = await k
+      .selectFrom('customers as c')
+      .leftJoin('customer_stats as s', (j) =>
+        j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'),
+      )
+      .leftJoin('stores as st', (j) =>
+        j.onRef('st.workspace_id', '=', 'c.workspace_id').onRef('st.id', '=', 'c.first_store_id'),
+      )
+      .leftJoin('member_tiers as mt', (j) =>
+        j.onRef('mt.workspace_id', '=', 'c.workspace_id').onRef('mt.customer_id', '=', 'c.id'),
+      )
+      .select([
+        'c.id',
+        'c.display_name',
+        'c.real_name',
+        'c.phone',
+        'c.email',
+        'c.wechat',
+        'c.marketing_consent',
+        'c.is_blacklisted',
+        'c.is_bad_reviewer',
+        'c.is_picky',
+        'c.opt_out_sms',
+        'c.opt_out_email',
+        'c.opt_out_wechat',
+        's.last_paid_at',
+        'st.name as store_name',
+        'st.timezone as store_zone',
+        'mt.tier_key',
+      ])
+      .where('c.workspace_id', '=', ws)
+      .where('c.id', 'in', part)
+      .execute();
+    const nicks = new Map<string, string>();
+    for (const r of await k
+      .selectFrom('customer_identities')
+      .select(['customer_id', 'value'])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', part)
+      .where('kind', '=', 'nick')
+      .orderBy('created_at')
+      .execute())
+      if (!nicks.has(r.customer_id)) nicks.set(r.customer_id, r.value);
+    const history = new Map<string, string[]>();
+    let hq = k
+      .selectFrom('messages')
+      .select(['customer_id', sql<string>`coalesce(sent_at, send_at, created_at)`.as('at')])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', part)
+      .where('kind', '=', 'marketing')
+      .where('status', 'in', ['queued', 'sent']);
+    if (opts.exclude) {
+      const ex = opts.exclude;
+      hq = hq.where((eb) => eb.or([eb('source_type', '!=', ex.sourceType), eb('source_id', '!=', ex.sourceId)]));
+    }
+    for (const r of await hq.execute()) {
+      const list = history.get(r.customer_id) ?? [];
+      list.push(r.at);
+      history.set(r.customer_id, list);
+    }
+    const latestOrder = new Map<string, { external_id: string; title: string | null }>();
+    if (opts.variables.has('订单号') || opts.variables.has('商品名')) {
+      for (const o of await k
+        .selectFrom('orders')
+        .select(['customer_id', 'external_id', 'title'])
+        .where('workspace_id', '=', ws)
+        .where('customer_id', 'in', part)
+        .orderBy('created_at', 'desc')
+        .execute())
+        if (o.customer_id && !latestOrder.has(o.customer_id)) latestOrder.set(o.customer_id, o);
+    }
+    const coupon = new Map<string, { code: string; value_fen: number | null }>();
+    if (opts.variables.has('优惠券') || opts.variables.has('优惠券金额')) {
+      for (const c of await k
+        .selectFrom('coupons')
+        .select(['customer_id', 'code', 'value_fen'])
+        .where('workspace_id', '=', ws)
+        .where('customer_id', 'in', part)
+        .where('status', '=', 'issued')
+        .where(sql<boolean>`valid_to > ${ctx.now().toISOString()}${timestampCast(ctx.db.dialect)}`)
+        .orderBy('issued_at', 'desc')
+        .execute())
+        if (!coupon.has(c.customer_id)) coupon.set(c.customer_id, c);
+    }
+    for (const r of rows) {
+      const values: TemplateValues = {
+        客户昵称: r.display_name,
+        姓名: r.real_name,
+        店铺名: r.store_name,
+        订单号: latestOrder.get(r.id)?.external_id,
+        商品名: latestOrder.get(r.id)?.title,
+        优惠券: coupon.get(r.id)?.code,
+        优惠券金额: coupon.get(r.id)?.value_fen != null ? yuan(coupon.get(r.id)!.value_fen!) : null,
+        会员等级: tiers?.tiers.find((t) => t.key === r.tier_key)?.name ?? null,
+      };
+      if (opts.variables.has('积分')) values.积分 = (await pointsOf(ctx, ws, r.id)).summary.spendable;
+      out.set(r.id, {
+        facts: {
+          id: r.id,
+          consent: (CONSENTS.has(r.marketing_consent) ? r.marketing_consent : 'unknown') as Consent,
+          lastPaidAt: r.last_paid_at ?? null,
+          phone: r.phone,
+          email: r.email,
+          wechat: r.wechat,
+          platformHandle: nicks.get(r.id) ?? null,
+          optOut: { sms: r.opt_out_sms === 1, email: r.opt_out_email === 1, wechat: r.opt_out_wechat === 1 },
+          blacklisted: r.is_blacklisted === 1,
+          badReviewer: r.is_bad_reviewer === 1,
+          picky: r.is_picky === 1,
+          timeZone: r.store_zone ?? zone,
+        },
+        marketingAt: history.get(r.id) ?? [],
+        values,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,259 @@
+import type { Selectable } from 'kysely';
+import { CSV_BOM, csvLine } from '../../core/csv.js';
+import { Invalid, NotFound } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import { decide, type Medium, type MessageKind, SKIP_REASONS } from '../../core/messaging/decide.js';
+import { complianceProblems, marketingSms, measureSms } from '../../core/messaging/sms.js';
+import { renderTemplate, variablesIn } from '../../core/messaging/templates.js';
+import { maskPhone } from '../../core/pii.js';
+import type { MessagesTable } from '../../db/types.js';
+import { canSeePii } from '../auth/roles.js';
+import type { AppContext } from '../context.js';
+import type { TimelineEvent } from '../customers/timeline.js';
+import { channelRow, getMessagingSettings, providerFor } from './channels.js';
+import { loadRecipients } from './facts.js';
+import { ProviderError } from './providers.js';
+import type { Content, MessageView } from './schema.js';
+
+export {
+  createChannel,
+  defaultChannel,
+  deleteChannel,
+  getMessagingSettings,
+  listChannels,
+  setMessagingSettings,
+} from './channels.js';
+export { followLink, handleReply, isOptOutReply, unsubscribe } from './replies.js';
+export { deliverMessage, recordBatch } from './send.js';
+
+const reasonLabel = (r: string | null) => (r ? ((SKIP_REASONS as Record<string, string>)[r] ?? r) : null);
+
+export function presentMessage(m: Selectable<MessagesTable>, role: string): MessageView {
+  const contact = m.medium === 'sms' && m.contact && !canSeePii(role) ? maskPhone(m.contact) : m.contact;
+  return {
+    id: m.id,
+    sourceType: m.source_type,
+    sourceId: m.source_id,
+    customerId: m.customer_id,
+    channelId: m.channel_id,
+    kind: m.kind,
+    medium: m.medium,
+    variant: m.variant,
+    status: m.status,
+    reason: m.reason,
+    reasonLabel: reasonLabel(m.reason),
+    // For email the detail column holds the rendered HTML: not a reason.
+    detail: m.medium === 'email' && m.status !== 'skipped' ? null : m.detail,
+    contact,
+    subject: m.subject,
+    body: m.body,
+    parts: m.parts,
+    costFen: m.cost_fen,
+    sendAt: m.send_at,
+    sentAt: m.sent_at,
+    attempts: m.attempts,
+    error: m.error,
+    clicks: m.clicks,
+    createdAt: m.created_at,
+  };
+}
+
+export interface MessageFilter {
+  channelId?: string;
+  customerId?: string;
+  sourceType?: string;
+  sourceId?: string;
+  status?: string;
+  limit: number;
+  /** The id of the last message of the previous page (newest first). */
+  before?: string;
+}
+
+/** Messages newest first: the outbox view, a campaign's recipients, one customer's. */
+export async function listMessages(ctx: AppContext, ws: string, f: MessageFilter, role: string) {
+  let q = ctx.db.kysely.selectFrom('messages').selectAll().where('workspace_id', '=', ws);
+  if (f.channelId) q = q.where('channel_id', '=', f.channelId);
+  if (f.customerId) q = q.where('customer_id', '=', f.customerId);
+  if (f.sourceType) q = q.where('source_type', '=', f.sourceType);
+  if (f.sourceId) q = q.where('source_id', '=', f.sourceId);
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.before) q = q.where('id', '<', f.before);
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(f.limit + 1)
+    .execute();
+  const items = rows.slice(0, f.limit).map((m) => presentMessage(m, role));
+  return { items, nextBefore: rows.length > f.limit ? (items[items.length - 1]?.id ?? null) : null };
+}
+
+const MEDIUM = { sms: '短信', email: '邮件', wechat: '微信', platform: '平台工具' } as Record<string, string>;
+const STATUS = {
+  queued: '待发送',
+  sent: '已发送',
+  failed: '发送失败',
+  skipped: '未发送',
+  cancelled: '已取消',
+} as Record<string, string>;
+
+/** Every message and every hold on the customer's timeline, and replies that opted them out. */
+export async function messageTimeline(ctx: AppContext, ws: string, customerId: string, limit: number) {
+  const k = ctx.db.kysely;
+  const msgs = await k
+    .selectFrom('messages')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('customer_id', '=', customerId)
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .execute();
+  const events: TimelineEvent[] = msgs.map((m) => ({
+    at: m.sent_at ?? m.created_at,
+    kind: `message.${m.status}`,
+    title: `${MEDIUM[m.medium] ?? m.medium}${m.kind === 'marketing' ? '营销' : '关怀'}消息 ${STATUS[m.status] ?? m.status}${
+      m.reason ? `：${reasonLabel(m.reason)}` : ''
+    }`,
+    detail: m.status === 'skipped' ? m.detail : m.body,
+    ref: { type: 'message', id: m.id },
+  }));
+  const replies = await k
+    .selectFrom('inbound_replies')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('customer_id', '=', customerId)
+    .orderBy('received_at', 'desc')
+    .limit(limit)
+    .execute();
+  for (const r of replies)
+    events.push({
+      at: r.received_at,
+      kind: r.action === 'opt_out' ? 'message.opt_out' : 'message.reply',
+      title: r.action === 'opt_out' ? `回复「${r.body.slice(0, 30)}」退订` : `回复消息`,
+      detail: r.body,
+      ref: { type: 'reply', id: r.id },
+    });
+  return events;
+}
+
+/**
+ * The platform hand-off file: one row per recipient and store (buyer nick, latest order id) for
+ * upload to the marketplace's own messaging tool, where buyers' phones are masked to sellers.
+ */
+export async function handoffCsv(ctx: AppContext, ws: string, sourceType: string, sourceId: string): Promise<string> {
+  const k = ctx.db.kysely;
+  const rows = await k
+    .selectFrom('messages as m')
+    .innerJoin('orders as o', (j) =>
+      j.onRef('o.workspace_id', '=', 'm.workspace_id').onRef('o.customer_id', '=', 'm.customer_id'),
+    )
+    .innerJoin('stores as s', (j) => j.onRef('s.workspace_id', '=', 'o.workspace_id').onRef('s.id', '=', 'o.store_id'))
+    .select([
+      'm.customer_id',
+      'm.body',
+      'm.contact',
+      's.name as store',
+      's.platform',
+      'o.buyer_nick',
+      'o.external_id',
+      'o.created_at',
+    ])
+    .where('m.workspace_id', '=', ws)
+    .where('m.source_type', '=', sourceType)
+    .where('m.source_id', '=', sourceId)
+    .where('m.medium', '=', 'platform')
+    .where('m.status', '=', 'sent')
+    .orderBy('s.name')
+    .orderBy('m.customer_id')
+    .orderBy('o.created_at', 'desc')
+    .execute();
+  const seen = new Set<string>();
+  const lines = [csvLine(['店铺', '平台', '买家昵称', '订单号', '客户ID', '消息内容'])];
+  for (const r of rows) {
+    const key = `${r.store}|${r.customer_id}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    lines.push(
+      csvLine([r.store, r.platform, r.buyer_nick ?? r.contact ?? '', r.external_id, r.customer_id, r.body ?? '']),
+    );
+  }
+  return CSV_BOM + lines.join('');
+}
+
+/** Sends one message to a member of staff now (from the channel settings), nothing recorded. */
+export async function testSend(
+  ctx: AppContext,
+  ws: string,
+  channelId: string,
+  input: { to: string; text: string; subject?: string },
+): Promise<{ ok: true; ref: string | null }> {
+  const channel = await channelRow(ctx, ws, channelId);
+  if (channel.kind === 'platform')
+    throw new Invalid('the platform hand-off writes a file: there is nothing to test-send');
+  const send = providerFor(ctx, channel).send({
+    id: `test-${newId()}`,
+    workspaceId: ws,
+    customerId: 'test',
+    medium: channel.medium,
+    kind: 'care',
+    to: input.to,
+    subject: input.subject ?? '回客测试消息',
+    text: input.text,
+    html: null,
+    unsubscribeUrl: null,
+  });
+  try {
+    return { ok: true, ref: (await send).ref };
+  } catch (e) {
+    if (e instanceof ProviderError) throw new Invalid(`the test message was not accepted: ${e.message}`);
+    throw e;
+  }
+}
+
+/** What one customer would receive: the filled-in text, SMS parts and cost, and the decision today. */
+export async function previewMessage(
+  ctx: AppContext,
+  ws: string,
+  input: { channelId: string; kind: MessageKind; content: Content; customerId: string },
+) {
+  const channel = await channelRow(ctx, ws, input.channelId);
+  const medium = channel.medium as Medium;
+  const settings = await getMessagingSettings(ctx, ws);
+  const variables = new Set(
+    [input.content.text, input.content.subject ?? '', input.content.html ?? ''].flatMap(variablesIn),
+  );
+  const r = (await loadRecipients(ctx, ws, [input.customerId], { variables })).get(input.customerId);
+  if (!r) throw new NotFound(`customer ${input.customerId} not found`);
+  const values = { ...r.values, 链接: `${settings.publicUrl}/r/…` };
+  const text = renderTemplate(input.content.text, values);
+  const subject = input.content.subject ? renderTemplate(input.content.subject, values) : null;
+  let body = text.ok ? text.text : input.content.text;
+  const compliance = complianceProblems({ signature: settings.smsSignature, optOutText: settings.smsOptOutText });
+  if (input.kind === 'marketing' && medium === 'sms' && compliance.length === 0)
+    body = marketingSms(body, { signature: settings.smsSignature, optOutText: settings.smsOptOutText });
+  const sms = medium === 'sms' ? measureSms(body, settings.smsPriceFen) : null;
+  const d = decide({
+    kind: input.kind,
+    medium,
+    customer: r.facts,
+    history: { marketingAt: r.marketingAt },
+    now: ctx.now(),
+    rules: settings,
+  });
+  return {
+    text: body,
+    subject: subject?.ok ? subject.text : (input.content.subject ?? null),
+    missing: [...(text.ok ? [] : text.missing), ...(subject && !subject.ok ? subject.missing : [])],
+    chars: sms?.chars ?? Array.from(body).length,
+    parts: sms?.parts ?? 0,
+    costFen: sms?.costFen ?? 0,
+    problems: input.kind === 'marketing' && medium === 'sms' ? compliance : [],
+    decision:
+      d.action === 'skip'
+        ? { action: d.action, reason: d.reason, reasonLabel: SKIP_REASONS[d.reason], at: null }
+        : {
+            action: d.action,
+            reason: null,
+            reasonLabel: null,
+            at: (d.action === 'send' ? d.at : d.until).toISOString(),
+          },
+  };
+}

@@ -1,0 +1,505 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Random } from '../../src/core/random.js';
+import { jobHandlers } from '../../src/jobs/handlers.js';
+import { createWorker } from '../../src/jobs/worker.js';
+import { customerTimeline } from '../../src/modules/customers/timeline.js';
+import {
+  createChannel,
+  handleReply,
+  listChannels,
+  listMessages,
+  recordBatch,
+  setMessagingSettings,
+} from '../../src/modules/messaging/service.js';
+import { signPayload, verifySignature } from '../../src/modules/messaging/providers.js';
+import { buildServer } from '../../src/server.js';
+import { describeBothDatabases, type TestEnv } from '../helpers.js';
+import { type CustomerSpec, seedCustomers, sendAll } from '../support/messaging.js';
+
+const KEY = 'test-secret-key-0123456789abcdef';
+// 10:00 in Shanghai: inside the 09:30–12:00 window.
+const MORNING = '2026-11-23T02:00:00.000Z';
+
+const batch = (over: Partial<Parameters<typeof recordBatch>[2]> & { channelId: string; customerIds: string[] }) => ({
+  sourceType: 'test',
+  sourceId: 'batch-1',
+  step: 'main',
+  kind: 'marketing' as const,
+  variants: [{ key: null, content: { text: '#客户昵称#，会员日全场 8 折' } }],
+  variantOf: () => 0,
+  linkUrl: null,
+  budgetFen: null,
+  state: { seen: new Set<string>(), spentFen: 0 },
+  dry: false,
+  ...over,
+});
+
+async function statusOf(env: TestEnv, sourceId: string) {
+  const rows = await env.db.kysely
+    .selectFrom('messages')
+    .select(['customer_id', 'status', 'reason', 'id', 'body', 'send_at'])
+    .where('workspace_id', '=', env.workspaceId)
+    .where('source_id', '=', sourceId)
+    .execute();
+  return new Map(rows.map((r) => [r.customer_id, r]));
+}
+
+describeBothDatabases('messaging', (env) => {
+  let ids: Record<string, string>;
+  let outbox: string;
+  const worker = () => createWorker(env().ctx, { handlers: jobHandlers });
+
+  beforeAll(async () => {
+    const e = env();
+    e.setNow(MORNING);
+    process.env.HUIKE_SECRET_KEY = KEY;
+    const specs: CustomerSpec[] = [
+      { nick: 'ok1', phone: '13800000001', email: 'ok1@example.com' },
+      { nick: 'ok2', phone: '13800000002', email: 'ok2@example.com' },
+      { nick: 'twin', phone: '13800000011' },
+      { nick: 'masked', phone: '13800000003' },
+      { nick: 'unknown', phone: '13800000004', consent: null },
+      { nick: 'denied', phone: '13800000005', consent: false },
+      { nick: 'black', phone: '13800000006' },
+      { nick: 'bad', phone: '13800000007' },
+      { nick: 'picky', phone: '13800000008' },
+      { nick: 'optout', phone: '13800000009', email: 'optout@example.com' },
+      { nick: 'capped', phone: '13800000010' },
+    ];
+    ids = await seedCustomers(e, specs);
+    const k = e.db.kysely;
+    const flag = async (nick: string, set: Record<string, number>) =>
+      k
+        .updateTable('customers')
+        .set(set)
+        .where('workspace_id', '=', e.workspaceId)
+        .where('id', '=', ids[nick]!)
+        .execute();
+    // Two customer records of one person (same phone), and a phone only known masked.
+    await k.updateTable('customers').set({ phone: '13800000001' }).where('id', '=', ids.twin!).execute();
+    await k.updateTable('customers').set({ phone: '138****0003' }).where('id', '=', ids.masked!).execute();
+    await flag('black', { is_blacklisted: 1 });
+    await flag('bad', { is_bad_reviewer: 1 });
+    await flag('picky', { is_picky: 1 });
+    await flag('optout', { opt_out_sms: 1 });
+    outbox = (await createChannel(e.ctx, e.workspaceId, { name: '发件箱', kind: 'outbox', config: { medium: 'sms' } }))
+      .id;
+    await setMessagingSettings(e.ctx, e.workspaceId, { smsSignature: '回客旗舰店' });
+  });
+  afterAll(() => {
+    delete process.env.HUIKE_SECRET_KEY;
+  });
+
+  it('a marketing SMS without a shop signature is refused before anything is queued', async () => {
+    const e = env();
+    await setMessagingSettings(e.ctx, e.workspaceId, { smsSignature: '' });
+    await expect(
+      recordBatch(e.ctx, e.workspaceId, batch({ channelId: outbox, customerIds: [ids.ok1!] })),
+    ).rejects.toThrow(/signature/);
+    await setMessagingSettings(e.ctx, e.workspaceId, { smsSignature: '回客旗舰店' });
+    expect((await listMessages(e.ctx, e.workspaceId, { limit: 10 }, 'owner')).items).toEqual([]);
+  });
+
+  it('records every decision with its reason, once per (source, customer, step), and sends through the queue', async () => {
+    const e = env();
+    // An earlier marketing message 10 days ago to "capped", from another source.
+    await recordBatch(
+      e.ctx,
+      e.workspaceId,
+      batch({ sourceId: 'earlier', channelId: outbox, customerIds: [ids.capped!] }),
+    );
+    const all = Object.values(ids);
+    const tally = await recordBatch(e.ctx, e.workspaceId, batch({ channelId: outbox, customerIds: all }));
+    expect(tally.sendNow).toBe(2);
+    expect(tally.skipped).toEqual({
+      duplicate_contact: 1,
+      masked_contact: 1,
+      no_consent: 1,
+      consent_denied: 1,
+      blacklisted: 1,
+      bad_reviewer: 1,
+      picky: 1,
+      opted_out: 1,
+      frequency_cap: 1,
+    });
+    // 【回客旗舰店】ok1，会员日全场 8 折 拒收请回复R = one SMS at ¥0.05
+    expect(tally.parts).toBe(2);
+    expect(tally.costFen).toBe(10);
+    const again = await recordBatch(e.ctx, e.workspaceId, batch({ channelId: outbox, customerIds: all }));
+    expect(again.sendNow).toBe(2); // decided again, but nothing new is written:
+    const count = await e.db.kysely
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('workspace_id', '=', e.workspaceId)
+      .where('source_id', '=', 'batch-1')
+      .executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(all.length);
+    const jobs = await e.db.kysely
+      .selectFrom('jobs')
+      .select('id')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('kind', '=', 'message.send')
+      .execute();
+    expect(jobs).toHaveLength(3); // capped's earlier one, ok1, ok2
+
+    await sendAll(e, worker(), 'batch-1');
+    const st = await statusOf(e, 'batch-1');
+    expect(st.get(ids.ok1!)).toMatchObject({ status: 'sent', body: '【回客旗舰店】ok1，会员日全场 8 折 拒收请回复R' });
+    expect(st.get(ids.twin!)).toMatchObject({ status: 'skipped', reason: 'duplicate_contact' });
+    expect(st.get(ids.capped!)).toMatchObject({ status: 'skipped', reason: 'frequency_cap' });
+
+    const outboxView = await listMessages(
+      e.ctx,
+      e.workspaceId,
+      { channelId: outbox, status: 'sent', limit: 10 },
+      'agent',
+    );
+    expect(outboxView.items.map((m) => m.contact).sort()).toContain('138****0001');
+    const timeline = await customerTimeline(e.ctx, e.workspaceId, ids.masked!);
+    expect(timeline.find((t) => t.kind === 'message.skipped')?.title).toMatch(/联系方式已脱敏/);
+  });
+
+  it('an empty template value holds the message with that reason', async () => {
+    const e = env();
+    const t = await recordBatch(
+      e.ctx,
+      e.workspaceId,
+      batch({
+        sourceId: 'names',
+        kind: 'care',
+        channelId: outbox,
+        customerIds: [ids.ok2!],
+        variants: [{ key: null, content: { text: '#姓名#您好，您的订单#订单号#已发货' } }],
+      }),
+    );
+    expect(t.skipped).toEqual({ missing_value: 1 });
+    const m = (await statusOf(e, 'names')).get(ids.ok2!)!;
+    expect(m).toMatchObject({ status: 'skipped', reason: 'missing_value' });
+    const detail = await e.db.kysely
+      .selectFrom('messages')
+      .select('detail')
+      .where('id', '=', m.id)
+      .executeTakeFirstOrThrow();
+    expect(detail.detail).toBe('#姓名#');
+  });
+
+  it('outside the windows a message waits for the next one and goes then', async () => {
+    const e = env();
+    e.setNow('2026-11-23T14:30:00.000Z'); // 22:30 in Shanghai
+    await recordBatch(
+      e.ctx,
+      e.workspaceId,
+      batch({ sourceId: 'night', kind: 'care', channelId: outbox, customerIds: [ids.ok2!] }),
+    );
+    const m = (await statusOf(e, 'night')).get(ids.ok2!)!;
+    expect(m.send_at).toBe('2026-11-24T00:00:00.000Z'); // 08:00 the next morning
+    const w = worker();
+    await w.drain();
+    expect((await statusOf(e, 'night')).get(ids.ok2!)!.status).toBe('queued');
+    e.setNow('2026-11-24T00:00:30.000Z');
+    await w.drain();
+    expect((await statusOf(e, 'night')).get(ids.ok2!)!.status).toBe('sent');
+    e.setNow(MORNING);
+  });
+
+  it('a reply of R, T, TD, N or 退订 opts the sender out of that channel, with its source kept', async () => {
+    const e = env();
+    expect(
+      await handleReply(e.ctx, e.workspaceId, { channelId: outbox, from: '+86 138 0000 0002', text: '好的谢谢' }),
+    ).toEqual({
+      optOut: false,
+      customerIds: [ids.ok2],
+    });
+    const r = await handleReply(e.ctx, e.workspaceId, { channelId: outbox, from: '13800000002', text: ' td ' });
+    expect(r).toEqual({ optOut: true, customerIds: [ids.ok2] });
+    const c = await e.db.kysely
+      .selectFrom('customers')
+      .select(['opt_out_sms', 'opt_out_email'])
+      .where('workspace_id', '=', e.workspaceId)
+      .where('id', '=', ids.ok2!)
+      .executeTakeFirstOrThrow();
+    expect(c).toEqual({ opt_out_sms: 1, opt_out_email: 0 });
+    const tl = await customerTimeline(e.ctx, e.workspaceId, ids.ok2!);
+    expect(tl.find((t) => t.kind === 'message.opt_out')?.title).toBe('回复「 td 」退订');
+    for (const word of ['R', 't', 'N', '退订', 'TD。'])
+      expect((await import('../../src/modules/messaging/service.js')).isOptOutReply(word)).toBe(true);
+    await e.db.kysely.updateTable('customers').set({ opt_out_sms: 0 }).where('id', '=', ids.ok2!).execute();
+  });
+
+  it('credentials are refused without HUIKE_SECRET_KEY, stored encrypted, never returned', async () => {
+    const e = env();
+    delete process.env.HUIKE_SECRET_KEY;
+    const input = {
+      name: '邮件',
+      kind: 'email',
+      config: { host: '127.0.0.1', port: 2525, user: 'shop', from: 'shop@example.com' },
+      credentials: { password: 'smtp-password-1' },
+    };
+    await expect(createChannel(e.ctx, e.workspaceId, input)).rejects.toThrow(/HUIKE_SECRET_KEY/);
+    expect((await listChannels(e.ctx, e.workspaceId)).map((c) => c.name)).not.toContain('邮件');
+    process.env.HUIKE_SECRET_KEY = KEY;
+    const ch = await createChannel(e.ctx, e.workspaceId, input);
+    expect(ch.hasCredentials).toBe(true);
+    expect(JSON.stringify(await listChannels(e.ctx, e.workspaceId))).not.toContain('smtp-password-1');
+    const row = await e.db.kysely
+      .selectFrom('messaging_channels')
+      .select('secret')
+      .where('id', '=', ch.id)
+      .executeTakeFirstOrThrow();
+    expect(row.secret).toMatch(/^v1\./);
+    expect(row.secret).not.toContain('smtp-password');
+    await e.db.kysely.deleteFrom('messaging_channels').where('id', '=', ch.id).execute();
+  });
+
+  it('email goes over SMTP with HTML, text and one-click List-Unsubscribe, which opts out', async () => {
+    const e = env();
+    const received: ParsedMail[] = [];
+    const smtp = new SMTPServer({
+      authOptional: false,
+      allowInsecureAuth: true,
+      disabledCommands: ['STARTTLS'],
+      onAuth(auth, _s, cb) {
+        if (auth.username === 'shop' && auth.password === 'smtp-password-1') cb(null, { user: 'shop' });
+        else cb(new Error('bad login'));
+      },
+      onData(stream, _s, cb) {
+        simpleParser(stream)
+          .then((m) => {
+            received.push(m);
+            cb();
+          })
+          .catch(cb);
+      },
+    });
+    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+    const port = (smtp.server.address() as AddressInfo).port;
+    try {
+      const ch = await createChannel(e.ctx, e.workspaceId, {
+        name: 'SMTP',
+        kind: 'email',
+        config: { host: '127.0.0.1', port, user: 'shop', from: '回客旗舰店 <shop@example.com>' },
+        credentials: { password: 'smtp-password-1' },
+      });
+      const { mail1 } = await seedCustomers(e, [{ nick: 'mail1', email: 'Mail1@Example.com' }]);
+      await recordBatch(
+        e.ctx,
+        e.workspaceId,
+        batch({
+          sourceId: 'mail',
+          channelId: ch.id,
+          customerIds: [mail1!],
+          variants: [
+            {
+              key: null,
+              content: {
+                subject: '#客户昵称#，双12 会员价',
+                text: '您好 #客户昵称#\n会员价已开启',
+                html: '<h1>#客户昵称#</h1><p>会员价已开启</p>',
+              },
+            },
+          ],
+        }),
+      );
+      await sendAll(e, worker(), 'mail');
+      expect(received).toHaveLength(1);
+      const mail = received[0]!;
+      expect(mail.subject).toBe('mail1，双12 会员价');
+      expect(mail.to && 'text' in mail.to ? mail.to.text : '').toBe('mail1@example.com');
+      expect(mail.text?.trim()).toBe('您好 mail1\n会员价已开启');
+      expect(mail.html).toContain('<h1>mail1</h1>');
+      const header = (name: string) =>
+        mail.headerLines
+          .find((h) => h.key === name)
+          ?.line.slice(name.length + 1)
+          .trim();
+      expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+      const url = new URL(/^<(.+)>$/.exec(header('list-unsubscribe') ?? '')![1]!);
+      expect(url.pathname).toMatch(/^\/u\//);
+      const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-msg-')) });
+      const res = await app.inject({
+        method: 'POST',
+        url: url.pathname,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'List-Unsubscribe=One-Click',
+      });
+      expect(res.statusCode).toBe(200);
+      await app.close();
+      const c = await e.db.kysely
+        .selectFrom('customers')
+        .select('opt_out_email')
+        .where('id', '=', mail1!)
+        .executeTakeFirstOrThrow();
+      expect(c.opt_out_email).toBe(1);
+      const tl = await customerTimeline(e.ctx, e.workspaceId, mail1!);
+      expect(tl.map((t) => t.kind)).toEqual(expect.arrayContaining(['message.sent', 'message.opt_out']));
+    } finally {
+      await new Promise<void>((r) => smtp.close(() => r()));
+    }
+  });
+
+  it('a signed webhook that fails at random still ends with every recipient sent exactly once', async () => {
+    const e = env();
+    const secret = 'whsec-0123456789abcdef';
+    const accepted = new Map<string, number>();
+    const rnd = new Random(7);
+    let badSignatures = 0;
+    const server: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const ok = verifySignature(
+          secret,
+          {
+            timestamp: req.headers['x-huike-timestamp'] as string,
+            signature: req.headers['x-huike-signature'] as string,
+          },
+          body,
+          e.ctx.now(),
+        );
+        if (!ok) badSignatures += 1;
+        // 30 % of calls fail: half before the receiver keeps the message, half after.
+        const roll = rnd.next();
+        if (roll < 0.15) return res.writeHead(503).end('busy');
+        const key = req.headers['idempotency-key'] as string;
+        if (roll < 0.3) return res.writeHead(500).end('crashed after receiving');
+        accepted.set(key, (accepted.get(key) ?? 0) + 1);
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const ch = await createChannel(e.ctx, e.workspaceId, {
+        name: 'Webhook',
+        kind: 'webhook',
+        config: { url: `http://127.0.0.1:${port}/sms`, medium: 'sms' },
+        credentials: { signingSecret: secret },
+      });
+      const many = await seedCustomers(
+        e,
+        Array.from({ length: 30 }, (_, i) => ({ nick: `wh${i}`, phone: `1390000${String(i).padStart(4, '0')}` })),
+        '抖音小店',
+      );
+      await recordBatch(
+        e.ctx,
+        e.workspaceId,
+        batch({ sourceId: 'hook', kind: 'care', channelId: ch.id, customerIds: Object.values(many) }),
+      );
+      await sendAll(e, worker(), 'hook', 60_000);
+      const st = await statusOf(e, 'hook');
+      expect([...st.values()].every((m) => m.status === 'sent')).toBe(true);
+      expect(accepted.size).toBe(30);
+      expect([...accepted.values()].every((n) => n === 1)).toBe(true);
+      expect(badSignatures).toBe(0);
+      // The inbound-reply hook checks the same signature.
+      const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-msg-')) });
+      const body = JSON.stringify({ from: '13900000003', text: '退订' });
+      const path = `/hooks/${e.workspaceId}/channels/${ch.id}/replies`;
+      const ts = String(Math.floor(e.ctx.now().getTime() / 1000));
+      const forged = await app.inject({
+        method: 'POST',
+        url: path,
+        headers: {
+          'content-type': 'application/json',
+          'x-huike-timestamp': ts,
+          'x-huike-signature': signPayload('wrong-secret', ts, body),
+        },
+        payload: body,
+      });
+      expect(forged.statusCode).toBe(401);
+      const stale = String(Number(ts) - 3600);
+      const replayed = await app.inject({
+        method: 'POST',
+        url: path,
+        headers: {
+          'content-type': 'application/json',
+          'x-huike-timestamp': stale,
+          'x-huike-signature': signPayload(secret, stale, body),
+        },
+        payload: body,
+      });
+      expect(replayed.statusCode).toBe(401);
+      const good = await app.inject({
+        method: 'POST',
+        url: path,
+        headers: {
+          'content-type': 'application/json',
+          'x-huike-timestamp': ts,
+          'x-huike-signature': signPayload(secret, ts, body),
+        },
+        payload: body,
+      });
+      expect(good.statusCode).toBe(200);
+      expect(good.json()).toEqual({ optOut: true, customerIds: [many.wh3] });
+      await app.close();
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('a refused address fails at once and stays visible with its error', async () => {
+    const e = env();
+    const server = createServer((_req, res) => res.writeHead(422).end('invalid number'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const ch = await createChannel(e.ctx, e.workspaceId, {
+        name: 'Refusing',
+        kind: 'webhook',
+        config: { url: `http://127.0.0.1:${port}/`, medium: 'sms' },
+        credentials: { signingSecret: 'whsec-0123456789abcdef' },
+      });
+      await recordBatch(
+        e.ctx,
+        e.workspaceId,
+        batch({ sourceId: 'refused', kind: 'care', channelId: ch.id, customerIds: [ids.ok2!] }),
+      );
+      await sendAll(e, worker(), 'refused');
+      const m = await listMessages(e.ctx, e.workspaceId, { sourceId: 'refused', limit: 5 }, 'owner');
+      expect(m.items[0]).toMatchObject({ status: 'failed', attempts: 1 });
+      expect(m.items[0]!.error).toMatch(/422/);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('links go through /r/{code}, counting clicks per recipient', async () => {
+    const e = env();
+    await recordBatch(
+      e.ctx,
+      e.workspaceId,
+      batch({
+        sourceId: 'links',
+        kind: 'care',
+        channelId: outbox,
+        customerIds: [ids.ok2!],
+        linkUrl: 'https://shop.example.com/sale',
+        variants: [{ key: null, content: { text: '新品上架 #链接#' } }],
+      }),
+    );
+    const m = (await statusOf(e, 'links')).get(ids.ok2!)!;
+    const code = /\/r\/(\S+)/.exec(m.body ?? '')![1]!;
+    expect(code.startsWith(`${e.workspaceId}.`)).toBe(true);
+    const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-msg-')) });
+    for (let i = 0; i < 2; i++) {
+      const res = await app.inject({ method: 'GET', url: `/r/${code}` });
+      expect(res.statusCode).toBe(302);
+      expect(res.headers.location).toBe('https://shop.example.com/sale');
+    }
+    expect((await app.inject({ method: 'GET', url: `/r/${e.workspaceId}.nope` })).statusCode).toBe(404);
+    await app.close();
+    const row = await e.db.kysely
+      .selectFrom('messages')
+      .select('clicks')
+      .where('id', '=', m.id)
+      .executeTakeFirstOrThrow();
+    expect(row.clicks).toBe(2);
+  });
+});
