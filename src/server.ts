@@ -32,6 +32,7 @@ import { couponRoutes } from './modules/coupons/routes.js';
 import { analyticsRoutes } from './modules/analytics/routes.js';
 import { feedbackRoutes } from './modules/feedback/routes.js';
 import { messagingPublicRoutes, messagingRoutes } from './modules/messaging/routes.js';
+import { campaignRoutes } from './modules/campaigns/routes.js';
 
 const STATUS: Record<ErrorCode, number> = {
   invalid: 400,
@@ -175,6 +176,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(analyticsRoutes, moduleOpts);
   await app.register(feedbackRoutes, moduleOpts);
   await app.register(messagingRoutes, moduleOpts);
+  await app.register(campaignRoutes, moduleOpts);
   await app.register(messagingPublicRoutes(ctx));
 
   if (hasConsole) {

@@ -543,6 +543,7 @@ export interface CampaignsTable {
   attribution_days: number;
   created_by: string | null;
   launched_at: Timestamp | null;
+  planned_at: Timestamp | null;
   finished_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;

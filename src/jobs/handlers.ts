@@ -9,6 +9,7 @@ import { expireCoupons, matchCouponUses } from '../modules/coupons/service.js';
 import { evaluateUpgrades, reevaluateYear } from '../modules/membership/service.js';
 import { recomputeRfm } from '../modules/segments/rfm.js';
 import { deliverMessage } from '../modules/messaging/service.js';
+import { campaignGate, planCampaign, SOURCE as CAMPAIGN } from '../modules/campaigns/service.js';
 
 /** The job kinds Huike runs, by name. */
 export const jobHandlers: JobHandlers = {
@@ -46,7 +47,12 @@ export const jobHandlers: JobHandlers = {
     await deliverMessage(ctx, job.workspace_id, messageId, {
       finalAttempt: job.attempts >= job.max_attempts,
       completeIn,
+      gate: async (m) => (m.source_type === CAMPAIGN ? campaignGate(ctx, job.workspace_id, m.source_id) : 'go'),
     });
+  },
+  [JOB.campaignPlan]: async (ctx, job, { payload }) => {
+    const { campaignId } = z.object({ campaignId: z.string() }).parse(payload);
+    await planCampaign(ctx, job.workspace_id, campaignId);
   },
   [JOB.points]: async (ctx, job) => {
     await expireDue(ctx, job.workspace_id);

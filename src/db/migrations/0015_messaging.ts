@@ -158,6 +158,8 @@ export function messaging(dialect: Dialect) {
         .addColumn('attribution_days', 'integer', notNull)
         .addColumn('created_by', 'text')
         .addColumn('launched_at', ts)
+        // every recipient has been through the send rules (the plan job is done)
+        .addColumn('planned_at', ts)
         .addColumn('finished_at', ts)
         .addColumn('created_at', ts, notNull)
         .addColumn('updated_at', ts, notNull)

@@ -210,6 +210,14 @@ export async function snapshotSegment(ctx: AppContext, workspaceId: string, segm
   });
 }
 
+/** Everyone a saved or system segment selects now (a campaign's dry run), in id order. */
+export async function segmentCustomerIds(ctx: AppContext, workspaceId: string, segmentId: string): Promise<string[]> {
+  const seg = await getSegment(ctx, workspaceId, segmentId);
+  const q = await ruleQuery(ctx, workspaceId, parseRule(seg.rule));
+  const rows = await q.select('c.id').orderBy('c.id').execute();
+  return rows.map((r) => r.id);
+}
+
 export async function snapshotMembers(ctx: AppContext, workspaceId: string, snapshotId: string): Promise<string[]> {
   const snap = await ctx.db.kysely
     .selectFrom('segment_snapshots')

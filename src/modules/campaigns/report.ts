@@ -1,0 +1,168 @@
+import { sql } from 'kysely';
+import { CONTROL } from '../../core/messaging/assign.js';
+import { attribute, type GroupOutcome, outcomeOf } from '../../core/messaging/attribution.js';
+import { DAY_MS } from '../../core/time.js';
+import { timestampCast } from '../../db/dates.js';
+import { readJson } from '../../db/json.js';
+import type { AppContext } from '../context.js';
+import { handoffCsv } from '../messaging/service.js';
+import { assertNotDraft, campaignRow, getCampaign, SOURCE } from './service.js';
+
+/** Targeted, held by each rule, queued, sent, failed, clicked and opted out, in total and per variant. */
+export async function campaignReport(ctx: AppContext, ws: string, id: string) {
+  const c = await getCampaign(ctx, ws, id);
+  const k = ctx.db.kysely;
+  const groups = await k
+    .selectFrom('campaign_recipients')
+    .select(['grp', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('workspace_id', '=', ws)
+    .where('campaign_id', '=', id)
+    .groupBy('grp')
+    .execute();
+  const rows = await k
+    .selectFrom('messages')
+    .select([
+      'variant',
+      'status',
+      'reason',
+      sql<number>`count(*)`.as('n'),
+      sql<number>`sum(case when clicks > 0 then 1 else 0 end)`.as('clicked'),
+      sql<number>`sum(cost_fen)`.as('cost'),
+      sql<number>`sum(case when send_at > ${ctx.now().toISOString()}${timestampCast(ctx.db.dialect)} then 1 else 0 end)`.as(
+        'later',
+      ),
+    ])
+    .where('workspace_id', '=', ws)
+    .where('source_type', '=', SOURCE)
+    .where('source_id', '=', id)
+    .groupBy(['variant', 'status', 'reason'])
+    .execute();
+  const heldBack: Record<string, number> = {};
+  const tot = { queued: 0, deferred: 0, sent: 0, failed: 0, cancelled: 0, clicked: 0, costFen: 0 };
+  const perVariant = new Map<
+    string,
+    { key: string; targeted: number; sent: number; failed: number; clicked: number }
+  >();
+  for (const g of groups)
+    if (g.grp !== CONTROL) perVariant.set(g.grp, { key: g.grp, targeted: Number(g.n), sent: 0, failed: 0, clicked: 0 });
+  for (const r of rows) {
+    const n = Number(r.n);
+    const v = perVariant.get(r.variant ?? '');
+    if (r.status === 'skipped') heldBack[r.reason ?? 'unknown'] = (heldBack[r.reason ?? 'unknown'] ?? 0) + n;
+    if (r.status === 'queued') {
+      tot.queued += n;
+      tot.deferred += Number(r.later ?? 0);
+    }
+    if (r.status === 'sent') {
+      tot.sent += n;
+      tot.costFen += Number(r.cost ?? 0);
+      if (v) v.sent += n;
+    }
+    if (r.status === 'failed') {
+      tot.failed += n;
+      if (v) v.failed += n;
+    }
+    if (r.status === 'cancelled') tot.cancelled += n;
+    tot.clicked += Number(r.clicked ?? 0);
+    if (v) v.clicked += Number(r.clicked ?? 0);
+  }
+  const optedOut = c.launchedAt
+    ? await k
+        .selectFrom('inbound_replies as i')
+        .innerJoin('campaign_recipients as r', (j) =>
+          j.onRef('r.workspace_id', '=', 'i.workspace_id').onRef('r.customer_id', '=', 'i.customer_id'),
+        )
+        .select(sql<number>`count(distinct i.customer_id)`.as('n'))
+        .where('i.workspace_id', '=', ws)
+        .where('r.campaign_id', '=', id)
+        .where('r.grp', '!=', CONTROL)
+        .where('i.action', '=', 'opt_out')
+        .where(sql<boolean>`i.received_at >= ${c.launchedAt}${timestampCast(ctx.db.dialect)}`)
+        .executeTakeFirstOrThrow()
+    : { n: 0 };
+  const audience = groups.reduce((s, g) => s + Number(g.n), 0);
+  const control = Number(groups.find((g) => g.grp === CONTROL)?.n ?? 0);
+  return {
+    status: c.status,
+    audience,
+    control,
+    targeted: audience - control,
+    heldBack,
+    ...tot,
+    optedOut: Number(optedOut.n),
+    variants: c.variants.map(
+      (v) => perVariant.get(v.key) ?? { key: v.key, targeted: 0, sent: 0, failed: 0, clicked: 0 },
+    ),
+  };
+}
+
+/**
+ * Orders of recipients within N days of launch against the hold-out control. Everyone drawn into
+ * a variant counts as treated, also those a rule held back (intention to treat): the control was
+ * drawn from the same audience before any rule applied, so this is the fair comparison.
+ */
+export async function campaignAttribution(ctx: AppContext, ws: string, id: string, daysInput?: number) {
+  const r = await campaignRow(ctx, ws, id);
+  assertNotDraft(r);
+  const days = daysInput ?? r.attribution_days;
+  const from = r.launched_at!;
+  const to = new Date(Date.parse(from) + days * DAY_MS).toISOString();
+  const cast = timestampCast(ctx.db.dialect);
+  const k = ctx.db.kysely;
+  const rows = await k
+    .selectFrom('campaign_recipients as r')
+    .leftJoin('orders as o', (j) =>
+      j
+        .onRef('o.workspace_id', '=', 'r.workspace_id')
+        .onRef('o.customer_id', '=', 'r.customer_id')
+        .on(sql<boolean>`o.paid_at >= ${from}${cast}`)
+        .on(sql<boolean>`o.paid_at < ${to}${cast}`)
+        .on(sql<boolean>`o.paid_fen > o.refunded_fen`),
+    )
+    .select([
+      'r.customer_id',
+      'r.grp',
+      sql<number>`count(o.id)`.as('orders'),
+      sql<number>`coalesce(sum(o.paid_fen - o.refunded_fen), 0)`.as('revenue'),
+    ])
+    .where('r.workspace_id', '=', ws)
+    .where('r.campaign_id', '=', id)
+    .groupBy(['r.customer_id', 'r.grp'])
+    .execute();
+  const byGroup = new Map<string, { orders: number; revenueFen: number }[]>();
+  for (const x of rows) {
+    const list = byGroup.get(x.grp) ?? [];
+    list.push({ orders: Number(x.orders), revenueFen: Number(x.revenue) });
+    byGroup.set(x.grp, list);
+  }
+  const control = outcomeOf(byGroup.get(CONTROL) ?? []);
+  const treatedAll = outcomeOf([...byGroup.entries()].filter(([g]) => g !== CONTROL).flatMap(([, l]) => l));
+  const cost = await k
+    .selectFrom('messages')
+    .select(sql<number>`coalesce(sum(cost_fen), 0)`.as('c'))
+    .where('workspace_id', '=', ws)
+    .where('source_type', '=', SOURCE)
+    .where('source_id', '=', id)
+    .where('status', '=', 'sent')
+    .executeTakeFirstOrThrow();
+  const costFen = Number(cost.c);
+  const overall = attribute(treatedAll, control);
+  const variants = readJson<{ variants: { key: string }[] }>(r.content).variants.map((v) => ({
+    key: v.key,
+    attribution: attribute(outcomeOf(byGroup.get(v.key) ?? []) as GroupOutcome, control),
+  }));
+  return {
+    days,
+    from,
+    to,
+    costFen,
+    roi: overall && costFen > 0 ? overall.incrementalRevenueFen.value / costFen : null,
+    overall,
+    variants,
+  };
+}
+
+export async function campaignHandoff(ctx: AppContext, ws: string, id: string): Promise<string> {
+  assertNotDraft(await campaignRow(ctx, ws, id));
+  return handoffCsv(ctx, ws, SOURCE, id);
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { contentSchema, kindSchema } from '../messaging/schema.js';
+
+export const variantInput = z.object({
+  key: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,20}$/, 'a short key: letters, digits, - or _ (A, B …)')
+    .refine((k) => k !== 'control', '"control" is the hold-out group'),
+  weight: z.number().int().min(1).max(100).default(1),
+  content: contentSchema,
+});
+
+export const campaignInput = z
+  .object({
+    name: z.string().trim().min(1).max(80),
+    kind: kindSchema.default('marketing'),
+    /** Default: the workspace's outbox. */
+    channelId: z.string().optional(),
+    /** A saved segment id or a system one (sys:…). */
+    segmentId: z.string().min(1),
+    variants: z.array(variantInput).min(1).max(5),
+    holdoutPct: z.number().min(0).max(50).default(10),
+    /** The seed that draws the hold-out and the variants (default: random, stored). */
+    seed: z.string().min(1).max(64).optional(),
+    budgetFen: z.number().int().min(0).nullable().default(null),
+    attributionDays: z.number().int().min(1).max(90).default(7),
+    /** Where #链接# leads. */
+    linkUrl: z
+      .url({ protocol: /^https?$/ })
+      .nullable()
+      .default(null),
+  })
+  .superRefine((c, ctx) => {
+    const keys = c.variants.map((v) => v.key);
+    if (new Set(keys).size !== keys.length)
+      ctx.addIssue({ code: 'custom', path: ['variants'], message: 'variant keys must differ' });
+    const usesLink = c.variants.some((v) => `${v.content.text}${v.content.html ?? ''}`.includes('#链接#'));
+    if (usesLink && !c.linkUrl)
+      ctx.addIssue({ code: 'custom', path: ['linkUrl'], message: 'the text uses #链接#: give linkUrl' });
+  });
+export type CampaignInput = z.infer<typeof campaignInput>;
+
+export const campaignStatus = z.enum(['draft', 'running', 'paused', 'done', 'cancelled']);
+
+export const campaignView = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: campaignStatus,
+  kind: kindSchema,
+  channelId: z.string(),
+  segmentId: z.string(),
+  snapshotId: z.string().nullable(),
+  variants: z.array(z.object({ key: z.string(), weight: z.number(), content: contentSchema })),
+  holdoutPct: z.number(),
+  seed: z.string(),
+  budgetFen: z.number().nullable(),
+  attributionDays: z.number(),
+  linkUrl: z.string().nullable(),
+  createdBy: z.string().nullable(),
+  launchedAt: z.string().nullable(),
+  plannedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type CampaignView = z.infer<typeof campaignView>;
+
+const reasonCounts = z.record(z.string(), z.number());
+
+export const dryRunView = z.object({
+  audience: z.number(),
+  control: z.number(),
+  treated: z.number(),
+  variants: z.record(z.string(), z.number()),
+  wouldReceive: z.number(),
+  /** Of those: deferred to the next send window. */
+  deferred: z.number(),
+  heldBack: reasonCounts,
+  parts: z.number(),
+  costFen: z.number(),
+});
+
+export const reportView = z.object({
+  status: campaignStatus,
+  audience: z.number(),
+  control: z.number(),
+  targeted: z.number(),
+  heldBack: reasonCounts,
+  queued: z.number(),
+  deferred: z.number(),
+  sent: z.number(),
+  failed: z.number(),
+  cancelled: z.number(),
+  clicked: z.number(),
+  optedOut: z.number(),
+  costFen: z.number(),
+  variants: z.array(
+    z.object({ key: z.string(), targeted: z.number(), sent: z.number(), failed: z.number(), clicked: z.number() }),
+  ),
+});
+
+const estimate = z.object({ value: z.number(), low: z.number(), high: z.number() });
+const attributionOf = z.object({
+  treated: z.object({ customers: z.number(), conversion: z.number(), orders: z.number(), revenueFen: z.number() }),
+  control: z.object({ customers: z.number(), conversion: z.number(), orders: z.number(), revenueFen: z.number() }),
+  conversionLift: estimate,
+  relativeLift: z.number().nullable(),
+  incrementalConversions: estimate,
+  incrementalOrders: estimate,
+  incrementalRevenueFen: estimate,
+});
+
+export const attributionView = z.object({
+  days: z.number(),
+  from: z.string(),
+  to: z.string(),
+  costFen: z.number(),
+  /** Incremental revenue ÷ cost (null when nothing was spent or there is no control). */
+  roi: z.number().nullable(),
+  overall: attributionOf.nullable(),
+  variants: z.array(z.object({ key: z.string(), attribution: attributionOf.nullable() })),
+});
