@@ -375,6 +375,62 @@ describeBothDatabases('campaigns', (env) => {
     expect(wide.overall.treated.orders).toBe(7);
   });
 
+  it('the platform hand-off writes buyer nicks and order ids per store, and counts as sent', async () => {
+    const e = env();
+    const ch = (await api('POST', '/messaging/channels', { name: '千牛', kind: 'platform' })).body;
+    expect(ch).toMatchObject({ kind: 'platform', medium: 'platform', hasCredentials: false });
+    const nicks = await seedCustomers(e, [{ nick: 'hd-1' }, { nick: 'hd-2' }]);
+    const seg = await segmentOf(e, 'hd-');
+    const c = (await api('POST', '/campaigns', draft({ segmentId: seg, channelId: ch.id }))).body;
+    const dry = (await api('POST', `/campaigns/${c.id}/dry-run`)).body;
+    expect(dry).toMatchObject({ wouldReceive: 2, parts: 0, costFen: 0 });
+    await api('POST', `/campaigns/${c.id}/launch`);
+    await sendAll(e, worker(), c.id);
+    expect((await api('GET', `/campaigns/${c.id}/report`)).body).toMatchObject({ sent: 2, status: 'done' });
+    const csv = await app.inject({ method: 'GET', url: `/api/v1/campaigns/${c.id}/handoff.csv`, headers: { cookie } });
+    const lines = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/);
+    expect(lines[0]).toBe('店铺,平台,买家昵称,订单号,客户ID,消息内容');
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(',').slice(0, 3).join(','))
+        .sort(),
+    ).toEqual(['回客旗舰店,tmall,hd-1', '回客旗舰店,tmall,hd-2']);
+    expect(lines.slice(1).every((l) => l.includes(nicks['hd-1']!) || l.includes(nicks['hd-2']!))).toBe(true);
+  });
+
+  it('previews one customer: the filled-in text, SMS parts and cost, and why it would be held', async () => {
+    const p = await api('POST', '/messaging/preview', {
+      channelId: outbox,
+      kind: 'marketing',
+      customerId: ids['rule-ok1'],
+      content: { text: '#客户昵称#，您在#店铺名#的会员权益已更新' },
+    });
+    expect(p.status).toBe(200);
+    expect(p.body).toMatchObject({
+      text: '【回客旗舰店】rule-ok1，您在回客旗舰店的会员权益已更新 拒收请回复R',
+      missing: [],
+      parts: 1,
+      costFen: 5,
+      decision: { action: 'send' },
+    });
+    const held = await api('POST', '/messaging/preview', {
+      channelId: outbox,
+      kind: 'marketing',
+      customerId: ids['rule-black'],
+      content: { text: '#姓名#您好' },
+    });
+    expect(held.body).toMatchObject({
+      missing: ['姓名'],
+      decision: { action: 'skip', reason: 'blacklisted', reasonLabel: '黑名单' },
+    });
+    const test = await api('POST', `/messaging/channels/${outbox}/test`, { to: '13800000000', text: '测试' });
+    expect(test.body).toEqual({ ok: true, ref: 'outbox' });
+  });
+
   it('validates campaigns with clear errors and keeps every route behind the login', async () => {
     const bad = await api(
       'POST',
