@@ -1,0 +1,183 @@
+import { gammaln, hyp2f1, logAddExp, logisticOfNegative, minimisePositive } from './special.js';
+
+/**
+ * BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way"). While alive a
+ * customer buys at Poisson rate λ ~ Gamma(r, α); after each purchase they drop out with
+ * probability p ~ Beta(a, b). A customer is summarised by x (repeat purchases), tx (time of the
+ * last purchase since the first: recency) and T (time since the first purchase: age), all in one
+ * time unit (days or weeks). Everything is computed in logarithms so that a customer with
+ * hundreds of purchases neither overflows Γ nor loses the hypergeometric term.
+ */
+export interface BgNbdParams {
+  r: number;
+  alpha: number;
+  a: number;
+  b: number;
+}
+
+export interface Rft {
+  /** Repeat purchases (purchase days after the first). */
+  x: number;
+  /** Time of the last purchase, counted from the first. */
+  tx: number;
+  /** Age: time from the first purchase to the end of the observation. */
+  T: number;
+}
+
+/** Customers with the same (x, tx, T) grouped, with how many there are: one likelihood term each. */
+export interface RftGroups {
+  x: Float64Array;
+  tx: Float64Array;
+  T: Float64Array;
+  weight: Float64Array;
+  /** Index of each group's x in `distinctX` (the Γ terms depend on x only). */
+  xIndex: Int32Array;
+  distinctX: Float64Array;
+}
+
+export function groupRft(rows: Iterable<Rft>): RftGroups {
+  const counts = new Map<string, { r: Rft; n: number }>();
+  for (const r of rows) {
+    if (!(r.x >= 0 && r.tx >= 0 && r.T >= r.tx)) {
+      throw new RangeError(`not a valid customer summary: x=${r.x}, tx=${r.tx}, T=${r.T} (need x ≥ 0, 0 ≤ tx ≤ T)`);
+    }
+    const key = `${r.x}|${r.tx}|${r.T}`;
+    const c = counts.get(key);
+    if (c) c.n += 1;
+    else counts.set(key, { r, n: 1 });
+  }
+  const n = counts.size;
+  const g: RftGroups = {
+    x: new Float64Array(n),
+    tx: new Float64Array(n),
+    T: new Float64Array(n),
+    weight: new Float64Array(n),
+    xIndex: new Int32Array(n),
+    distinctX: new Float64Array(0),
+  };
+  const xs = new Map<number, number>();
+  let i = 0;
+  for (const { r, n: w } of counts.values()) {
+    g.x[i] = r.x;
+    g.tx[i] = r.tx;
+    g.T[i] = r.T;
+    g.weight[i] = w;
+    let xi = xs.get(r.x);
+    if (xi === undefined) xs.set(r.x, (xi = xs.size));
+    g.xIndex[i] = xi;
+    i += 1;
+  }
+  g.distinctX = Float64Array.from(xs.keys());
+  return g;
+}
+
+/** One customer's log-likelihood, ln L(r, α, a, b | x, tx, T) (the paper's equation 6, in logs). */
+export function bgnbdCustomerLogLikelihood(p: BgNbdParams, c: Rft): number {
+  const { r, alpha, a, b } = p;
+  const { x, tx, T } = c;
+  const a1 = gammaln(r + x) - gammaln(r) + r * Math.log(alpha);
+  const a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x);
+  const a3 = -(r + x) * Math.log(alpha + T);
+  const a4 = x > 0 ? Math.log(a) - Math.log(b + x - 1) - (r + x) * Math.log(alpha + tx) : Number.NEGATIVE_INFINITY;
+  return a1 + a2 + logAddExp(a3, a4);
+}
+
+/** The sample's log-likelihood. */
+export function bgnbdLogLikelihood(p: BgNbdParams, g: RftGroups): number {
+  const { r, alpha, a, b } = p;
+  if (!(r > 0 && alpha > 0 && a > 0 && b > 0)) return Number.NEGATIVE_INFINITY;
+  const lnAlpha = Math.log(alpha);
+  const lnA = Math.log(a);
+  const base = -gammaln(r) + r * lnAlpha + gammaln(a + b) - gammaln(b);
+  const byX = new Float64Array(g.distinctX.length);
+  for (let k = 0; k < byX.length; k++) {
+    const x = g.distinctX[k]!;
+    byX[k] = base + gammaln(r + x) + gammaln(b + x) - gammaln(a + b + x);
+  }
+  let ll = 0;
+  for (let i = 0; i < g.x.length; i++) {
+    const x = g.x[i]!;
+    const a3 = -(r + x) * Math.log(alpha + g.T[i]!);
+    const a4 = x > 0 ? lnA - Math.log(b + x - 1) - (r + x) * Math.log(alpha + g.tx[i]!) : Number.NEGATIVE_INFINITY;
+    ll += g.weight[i]! * (byX[g.xIndex[i]!]! + logAddExp(a3, a4));
+  }
+  return ll;
+}
+
+export interface BgNbdFit {
+  params: BgNbdParams;
+  logLikelihood: number;
+  customers: number;
+}
+
+/** Maximum-likelihood fit. `timeScale` (e.g. the mean age) is only a starting guess for α. */
+export function fitBgNbd(g: RftGroups, timeScale = 1): BgNbdFit {
+  let customers = 0;
+  for (const w of g.weight) customers += w;
+  if (customers === 0) throw new RangeError('no customers to fit');
+  let repeaters = 0;
+  for (let i = 0; i < g.x.length; i++) if (g.x[i]! > 0) repeaters += g.weight[i]!;
+  if (repeaters === 0) throw new RangeError('no customer has a repeat purchase: BG/NBD cannot be fitted');
+  // The mean log-likelihood keeps the optimiser's tolerances the same whatever the sample size.
+  const f = ([r, alpha, a, b]: number[]) => -bgnbdLogLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, g) / customers;
+  const { params } = minimisePositive(f, [1, Math.max(timeScale, 1e-3), 1, 1]);
+  const [r, alpha, a, b] = params as [number, number, number, number];
+  const fitted = { r, alpha, a, b };
+  return { params: fitted, logLikelihood: bgnbdLogLikelihood(fitted, g), customers };
+}
+
+/** ln of the odds that the customer has dropped out: ln(a/(b+x−1)) + (r+x)·ln((α+T)/(α+tx)). */
+function logOddsDead(p: BgNbdParams, c: Rft): number {
+  if (c.x === 0) return Number.NEGATIVE_INFINITY;
+  return Math.log(p.a) - Math.log(p.b + c.x - 1) + (p.r + c.x) * (Math.log(p.alpha + c.T) - Math.log(p.alpha + c.tx));
+}
+
+/**
+ * P(alive | x, tx, T). A customer with no repeat purchase is always alive in BG/NBD: dropping
+ * out can only happen right after a purchase.
+ */
+export function probabilityAlive(p: BgNbdParams, c: Rft): number {
+  return logisticOfNegative(logOddsDead(p, c));
+}
+
+/**
+ * E[Y(t) | x, tx, T]: expected purchases in the next t time units (the paper's equation 10).
+ * The term (1−z)^(r+x)·₂F₁(r+x, b+x; a+b+x−1; z) with z = t/(α+T+t) is rewritten by Euler's
+ * transformation as (1−z)^(a−1)·₂F₁(a+b−1−r, a−1; a+b+x−1; z): the original has parameters
+ * growing with x and a value that overflows for customers with hundreds of purchases, while the
+ * transformed series has small numerator parameters and converges fast.
+ */
+export function expectedPurchases(p: BgNbdParams, c: Rft, t: number): number {
+  if (t <= 0) return 0;
+  const { r, alpha, a, b } = p;
+  const { x, T } = c;
+  const lnOneMinusZ = Math.log(alpha + T) - Math.log(alpha + T + t);
+  const z = t / (alpha + T + t);
+  const h = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z);
+  const term = Math.exp((a - 1) * lnOneMinusZ) * h;
+  const unconditional = ((a + b + x - 1) / (a - 1)) * (1 - term);
+  return Math.max(0, unconditional * probabilityAlive(p, c));
+}
+
+/**
+ * P(at least one purchase in the next t | x, tx, T) = P(alive)·(1 − ((α+T)/(α+T+t))^(r+x)): an
+ * alive customer cannot drop out before their next purchase, which comes at the posterior rate
+ * λ ~ Gamma(r+x, α+T).
+ */
+export function probabilityPurchaseWithin(p: BgNbdParams, c: Rft, t: number): number {
+  if (t <= 0) return 0;
+  const lnNone = (p.r + c.x) * (Math.log(p.alpha + c.T) - Math.log(p.alpha + c.T + t));
+  return probabilityAlive(p, c) * -Math.expm1(lnNone);
+}
+
+/**
+ * When the next purchase becomes more likely than not: the t solving
+ * P(purchase within t) = 1/2, i.e. t = (α+T)·((1 − 1/(2·P(alive)))^(−1/(r+x)) − 1).
+ * null when P(alive) ≤ 1/2 (the customer more likely than not never buys again).
+ */
+export function medianTimeToNextPurchase(p: BgNbdParams, c: Rft): number | null {
+  const alive = probabilityAlive(p, c);
+  if (alive <= 0.5) return null;
+  const t = (p.alpha + c.T) * Math.expm1(-Math.log1p(-0.5 / alive) / (p.r + c.x));
+  return Number.isFinite(t) ? t : null;
+}
