@@ -82,7 +82,7 @@ function logHyp2f1BySeries(A: number, B: number, C: number, z: number): number {
 
 describe('BG/NBD on the CDNOW sample', () => {
   const rows = cdnowSummary();
-  const fit = fitBgNbd(groupRft(rows), 30);
+  const fit = fitBgNbd(groupRft(rows));
 
   it('reproduces the published fit: r, α, a, b within 1e-3 and the log-likelihood −9582.43', () => {
     expect(rows).toHaveLength(2357);
@@ -191,7 +191,7 @@ describe('a customer with 500 orders', () => {
 
   it('fitting a sample that holds such customers still converges', () => {
     const rows = [...cdnowSummary(), heavy, { x: 300, tx: 30, T: 39 }];
-    const fit = fitBgNbd(groupRft(rows), 30);
+    const fit = fitBgNbd(groupRft(rows));
     expect(Number.isFinite(fit.logLikelihood)).toBe(true);
     for (const v of Object.values(fit.params)) expect(v).toBeGreaterThan(0);
     expect(fit.logLikelihood).toBeGreaterThanOrEqual(bgnbdLogLikelihood(PUBLISHED, groupRft(rows)));

@@ -24,15 +24,32 @@ export interface Rft {
   T: number;
 }
 
-/** Customers with the same (x, tx, T) grouped, with how many there are: one likelihood term each. */
+/**
+ * Customers with the same (x, tx, T) grouped, with how many there are: one likelihood term each.
+ * The distinct values of x, tx and T are few (whole days), so the logarithms and Γ terms that
+ * depend on one of them are computed once per value, not once per customer.
+ */
 export interface RftGroups {
   x: Float64Array;
-  tx: Float64Array;
-  T: Float64Array;
   weight: Float64Array;
-  /** Index of each group's x in `distinctX` (the Γ terms depend on x only). */
   xIndex: Int32Array;
+  txIndex: Int32Array;
+  TIndex: Int32Array;
   distinctX: Float64Array;
+  distinctTx: Float64Array;
+  distinctT: Float64Array;
+}
+
+function indexer() {
+  const seen = new Map<number, number>();
+  return {
+    seen,
+    of(v: number): number {
+      let i = seen.get(v);
+      if (i === undefined) seen.set(v, (i = seen.size));
+      return i;
+    },
+  };
 }
 
 export function groupRft(rows: Iterable<Rft>): RftGroups {
@@ -47,28 +64,31 @@ export function groupRft(rows: Iterable<Rft>): RftGroups {
     else counts.set(key, { r, n: 1 });
   }
   const n = counts.size;
-  const g: RftGroups = {
+  const xs = indexer();
+  const txs = indexer();
+  const Ts = indexer();
+  const g = {
     x: new Float64Array(n),
-    tx: new Float64Array(n),
-    T: new Float64Array(n),
     weight: new Float64Array(n),
     xIndex: new Int32Array(n),
-    distinctX: new Float64Array(0),
+    txIndex: new Int32Array(n),
+    TIndex: new Int32Array(n),
   };
-  const xs = new Map<number, number>();
   let i = 0;
   for (const { r, n: w } of counts.values()) {
     g.x[i] = r.x;
-    g.tx[i] = r.tx;
-    g.T[i] = r.T;
     g.weight[i] = w;
-    let xi = xs.get(r.x);
-    if (xi === undefined) xs.set(r.x, (xi = xs.size));
-    g.xIndex[i] = xi;
+    g.xIndex[i] = xs.of(r.x);
+    g.txIndex[i] = txs.of(r.tx);
+    g.TIndex[i] = Ts.of(r.T);
     i += 1;
   }
-  g.distinctX = Float64Array.from(xs.keys());
-  return g;
+  return {
+    ...g,
+    distinctX: Float64Array.from(xs.seen.keys()),
+    distinctTx: Float64Array.from(txs.seen.keys()),
+    distinctT: Float64Array.from(Ts.seen.keys()),
+  };
 }
 
 /** One customer's log-likelihood, ln L(r, α, a, b | x, tx, T) (the paper's equation 6, in logs). */
@@ -86,20 +106,28 @@ export function bgnbdCustomerLogLikelihood(p: BgNbdParams, c: Rft): number {
 export function bgnbdLogLikelihood(p: BgNbdParams, g: RftGroups): number {
   const { r, alpha, a, b } = p;
   if (!(r > 0 && alpha > 0 && a > 0 && b > 0)) return Number.NEGATIVE_INFINITY;
-  const lnAlpha = Math.log(alpha);
   const lnA = Math.log(a);
-  const base = -gammaln(r) + r * lnAlpha + gammaln(a + b) - gammaln(b);
+  const base = -gammaln(r) + r * Math.log(alpha) + gammaln(a + b) - gammaln(b);
   const byX = new Float64Array(g.distinctX.length);
+  const lnBx = new Float64Array(g.distinctX.length);
   for (let k = 0; k < byX.length; k++) {
     const x = g.distinctX[k]!;
     byX[k] = base + gammaln(r + x) + gammaln(b + x) - gammaln(a + b + x);
+    lnBx[k] = x > 0 ? Math.log(b + x - 1) : 0;
   }
+  const lnT = g.distinctT.map((T) => Math.log(alpha + T));
+  const lnTx = g.distinctTx.map((tx) => Math.log(alpha + tx));
   let ll = 0;
   for (let i = 0; i < g.x.length; i++) {
     const x = g.x[i]!;
-    const a3 = -(r + x) * Math.log(alpha + g.T[i]!);
-    const a4 = x > 0 ? lnA - Math.log(b + x - 1) - (r + x) * Math.log(alpha + g.tx[i]!) : Number.NEGATIVE_INFINITY;
-    ll += g.weight[i]! * (byX[g.xIndex[i]!]! + logAddExp(a3, a4));
+    const k = g.xIndex[i]!;
+    const a3 = -(r + x) * lnT[g.TIndex[i]!]!;
+    let term = a3;
+    if (x > 0) {
+      const a4 = lnA - lnBx[k]! - (r + x) * lnTx[g.txIndex[i]!]!;
+      term = a3 > a4 ? a3 + Math.log1p(Math.exp(a4 - a3)) : a4 + Math.log1p(Math.exp(a3 - a4));
+    }
+    ll += g.weight[i]! * (byX[k]! + term);
   }
   return ll;
 }
@@ -110,8 +138,8 @@ export interface BgNbdFit {
   customers: number;
 }
 
-/** Maximum-likelihood fit. `timeScale` (e.g. the mean age) is only a starting guess for α. */
-export function fitBgNbd(g: RftGroups, timeScale = 1): BgNbdFit {
+/** Maximum-likelihood fit. */
+export function fitBgNbd(g: RftGroups): BgNbdFit {
   let customers = 0;
   for (const w of g.weight) customers += w;
   if (customers === 0) throw new RangeError('no customers to fit');
@@ -120,7 +148,14 @@ export function fitBgNbd(g: RftGroups, timeScale = 1): BgNbdFit {
   if (repeaters === 0) throw new RangeError('no customer has a repeat purchase: BG/NBD cannot be fitted');
   // The mean log-likelihood keeps the optimiser's tolerances the same whatever the sample size.
   const f = ([r, alpha, a, b]: number[]) => -bgnbdLogLikelihood({ r: r!, alpha: alpha!, a: a!, b: b! }, g) / customers;
-  const { params } = minimisePositive(f, [1, Math.max(timeScale, 1e-3), 1, 1]);
+  // Start from r = 0.5 with α matching the sample's mean purchase rate (E[λ] = r/α).
+  let rate = 0;
+  for (let i = 0; i < g.x.length; i++) {
+    const T = g.distinctT[g.TIndex[i]!]!;
+    if (T > 0) rate += (g.weight[i]! * g.x[i]!) / T;
+  }
+  rate /= customers;
+  const { params } = minimisePositive(f, [0.5, rate > 0 ? 0.5 / rate : 1, 1, 3]);
   const [r, alpha, a, b] = params as [number, number, number, number];
   const fitted = { r, alpha, a, b };
   return { params: fitted, logLikelihood: bgnbdLogLikelihood(fitted, g), customers };

@@ -78,30 +78,33 @@ export function minimisePositive(
       return value;
     },
     initial.map(Math.log),
-    { maxIterations: 200 },
+    { maxIterations: 5 },
   );
   let x = coarse.x.slice();
   let fx = at(x);
-  for (let iteration = 0; iteration < 50; iteration++) {
+  // Levenberg–Marquardt damping: plain Newton while the Hessian leads downhill, more weight on
+  // the gradient direction when it does not.
+  let damping = 0;
+  for (let iteration = 0; iteration < 100; iteration++) {
     const g = gradient(x, 1e-5, new Array<number>(x.length).fill(0));
+    const H = hessian(at, x, fx, 1e-4);
+    const scale = Math.max(...H.map((row, i) => Math.abs(row[i]!)), 1e-12);
     const step = solve(
-      hessian(at, x, fx, 1e-4),
+      H.map((row, i) => row.map((v, j) => (i === j ? v + damping * scale : v))),
       g.map((v) => -v),
     );
-    if (!step) break;
-    let t = 1;
-    let moved = false;
-    for (let k = 0; k < 30; k++, t /= 2) {
-      const next = x.map((v, i) => v + t * step[i]!);
-      const fn = at(next);
-      if (fn < fx || (fn === fx && k === 0)) {
-        x = next;
-        moved = fx - fn > 0 || k === 0;
-        fx = fn;
-        break;
-      }
+    const next = step ? x.map((v, i) => v + step[i]!) : null;
+    const fn = next ? at(next) : Number.POSITIVE_INFINITY;
+    if (next && step && fn <= fx) {
+      const change = fx - fn;
+      x = next;
+      fx = fn;
+      damping = damping > 1e-6 ? damping / 10 : 0;
+      if (Math.max(...step.map(Math.abs)) < 1e-9 || change < 1e-15) break;
+    } else {
+      damping = damping === 0 ? 1e-4 : damping * 10;
+      if (damping > 1e6) break;
     }
-    if (!moved || Math.max(...step.map((v) => Math.abs(t * v))) < 1e-10) break;
   }
   return { params: x.map(Math.exp), value: fx, evaluations };
 }
