@@ -33,6 +33,7 @@ import { analyticsRoutes } from './modules/analytics/routes.js';
 import { feedbackRoutes } from './modules/feedback/routes.js';
 import { messagingPublicRoutes, messagingRoutes } from './modules/messaging/routes.js';
 import { campaignRoutes } from './modules/campaigns/routes.js';
+import { predictRoutes } from './modules/predict/routes.js';
 
 const STATUS: Record<ErrorCode, number> = {
   invalid: 400,
@@ -178,6 +179,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(messagingRoutes, moduleOpts);
   await app.register(campaignRoutes, moduleOpts);
   await app.register(messagingPublicRoutes(ctx));
+  await app.register(predictRoutes, moduleOpts);
 
   if (hasConsole) {
     // Hashed file names under assets/ never change content: cache them for a year.

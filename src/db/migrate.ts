@@ -11,6 +11,7 @@ import { couponCodes } from './migrations/0008_coupon_codes.js';
 import { reviewsGrowth } from './migrations/0009_reviews_growth.js';
 import { displayNames } from './migrations/0011_display_names.js';
 import { messaging } from './migrations/0015_messaging.js';
+import { predict } from './migrations/0016_predict.js';
 
 /** One migration set for both dialects; each migration is told which dialect it runs on. */
 function migrations(db: Db): Record<string, Migration> {
@@ -26,6 +27,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0009_reviews_growth': reviewsGrowth(db.dialect),
     '0011_display_names': displayNames,
     '0015_messaging': messaging(db.dialect),
+    '0016_predict': predict(db.dialect),
   };
 }
 

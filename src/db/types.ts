@@ -296,6 +296,34 @@ export interface CustomerRfmTable {
   computed_at: Timestamp;
 }
 
+export interface PredictionModelsTable {
+  workspace_id: string;
+  status: string;
+  message: string | null;
+  params: Json | null;
+  calibration: Json | null;
+  customers: number;
+  fit_ms: number;
+  fitted_at: Timestamp;
+}
+
+export interface CustomerPredictionsTable {
+  workspace_id: string;
+  customer_id: string;
+  frequency: number;
+  recency_days: number;
+  age_days: number;
+  expected_orders_30d: number;
+  expected_orders_90d: number;
+  expected_orders_365d: number;
+  p_alive: number;
+  expected_order_value_fen: number;
+  clv_fen: number;
+  churn_band: string;
+  next_order_date: string | null;
+  fitted_at: Timestamp;
+}
+
 export interface WorkspaceSettingsTable {
   workspace_id: string;
   key: string;
@@ -584,6 +612,8 @@ export interface Database {
   notes: NotesTable;
   segments: SegmentsTable;
   customer_rfm: CustomerRfmTable;
+  prediction_models: PredictionModelsTable;
+  customer_predictions: CustomerPredictionsTable;
   workspace_settings: WorkspaceSettingsTable;
   workspaces: WorkspacesTable;
   users: UsersTable;

@@ -10,6 +10,7 @@ import { evaluateUpgrades, reevaluateYear } from '../modules/membership/service.
 import { recomputeRfm } from '../modules/segments/rfm.js';
 import { deliverMessage } from '../modules/messaging/service.js';
 import { campaignGate, planCampaign, SOURCE as CAMPAIGN } from '../modules/campaigns/service.js';
+import { fitWorkspace } from '../modules/predict/service.js';
 
 /** The job kinds Huike runs, by name. */
 export const jobHandlers: JobHandlers = {
@@ -53,6 +54,9 @@ export const jobHandlers: JobHandlers = {
   [JOB.campaignPlan]: async (ctx, job, { payload }) => {
     const { campaignId } = z.object({ campaignId: z.string() }).parse(payload);
     await planCampaign(ctx, job.workspace_id, campaignId);
+  },
+  [JOB.predictFit]: async (ctx, job) => {
+    await fitWorkspace(ctx, job.workspace_id);
   },
   [JOB.points]: async (ctx, job) => {
     await expireDue(ctx, job.workspace_id);

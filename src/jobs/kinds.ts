@@ -14,4 +14,6 @@ export const JOB = {
   messageSend: 'message.send',
   /** A launched campaign's audience through the send rules into queued messages. */
   campaignPlan: 'campaign.plan',
+  /** BG/NBD + Gamma-Gamma refit and every buyer's predicted values. */
+  predictFit: 'predict.fit',
 } as const;

@@ -24,6 +24,8 @@ export const DEFAULT_SCHEDULES = [
   { name: 'nightly-points', cron: '30 3 * * *', jobKind: JOB.points },
   { name: 'nightly-tiers', cron: '0 4 * * *', jobKind: JOB.tiers, payload: { yearly: true } },
   { name: 'nightly-coupons', cron: '10 0 * * *', jobKind: JOB.coupons },
+  // After the stats: ages and "days since" move every day, so P(alive) and CLV do too.
+  { name: 'nightly-predict', cron: '30 4 * * *', jobKind: JOB.predictFit },
 ] as const;
 
 export async function ensureDefaultSchedules(ctx: AppContext, workspaceId: string, timezone: string): Promise<void> {

@@ -15,6 +15,7 @@ import { customerDetail, searchCustomers } from './service.js';
 import { customerExportLayout, customerExportRows } from './export.js';
 import { changePurchaseRule, purchaseRule, purchaseSettings } from './stats.js';
 import { orderOutput } from '../orders/schema.js';
+import { customerPredictionOut } from '../predict/schema.js';
 
 const customerDetailOutput = customerSummary.extend({
   gender: z.string().nullable(),
@@ -45,6 +46,8 @@ const customerDetailOutput = customerSummary.extend({
   ),
   orders: z.array(orderOutput),
   moreOrders: z.boolean(),
+  /** Predicted value (BG/NBD + Gamma-Gamma), null before the first fit or for a customer who never bought. */
+  prediction: customerPredictionOut.nullable(),
 });
 
 export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir }) => {

@@ -6,6 +6,7 @@ import { encodeCursor } from '../pagination.js';
 import { listOrders } from '../orders/service.js';
 import { customerIdentities, customerRows, listCustomers, type CustomerRow } from './repo.js';
 import type { CustomerListQuery } from './schema.js';
+import { customerPrediction } from '../predict/service.js';
 
 export function presentCustomer(r: CustomerRow, role: string) {
   return {
@@ -83,5 +84,6 @@ export async function customerDetail(ctx: AppContext, workspaceId: string, id: s
     })),
     orders: orders.items,
     moreOrders: orders.nextCursor !== null,
+    prediction: await customerPrediction(ctx, workspaceId, id),
   };
 }
