@@ -1,10 +1,12 @@
 import { benchImport } from './import.js';
 import { benchSegments } from './segments.js';
+import { benchPredict } from './predict.js';
 
 /** `npm run bench -- <name> [options]`: benchmarks that print ratios against a baseline measured in the same run. */
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   import: benchImport,
   segments: benchSegments,
+  predict: benchPredict,
 };
 
 const [name = 'import', ...args] = process.argv.slice(2);

@@ -1,17 +1,9 @@
 import gammalnImpl from '@stdlib/math-base-special-gammaln';
 import hyp2f1Impl from '@stdlib/math-base-special-hyp2f1';
-import * as fminModule from 'fmin';
+import type * as Fmin from 'fmin';
+import { loadFmin } from './fmin-loader.js';
 
-/**
- * fmin 0.0.4 ships a UMD build inside a "type": "module" package: loaded as an ES module (Node,
- * vitest) it exports nothing and sets globalThis.fmin instead; loaded as CommonJS (tsx) it
- * exports normally. Its ES entry is unusable (extensionless imports). Take whichever appeared.
- */
-const fmin: typeof fminModule =
-  typeof fminModule.conjugateGradient === 'function'
-    ? fminModule
-    : (globalThis as unknown as { fmin: typeof fminModule }).fmin;
-if (typeof fmin?.conjugateGradient !== 'function') throw new Error('the fmin optimiser did not load');
+const fmin: typeof Fmin = loadFmin();
 const { conjugateGradient } = fmin;
 
 /** ln Γ(x), accurate for large x (Γ itself overflows past 171). */
@@ -93,15 +85,18 @@ export function minimisePositive(
       H.map((row, i) => row.map((v, j) => (i === j ? v + damping * scale : v))),
       g.map((v) => -v),
     );
+    const size = step ? Math.max(...step.map(Math.abs)) : Number.POSITIVE_INFINITY;
     const next = step ? x.map((v, i) => v + step[i]!) : null;
     const fn = next ? at(next) : Number.POSITIVE_INFINITY;
-    if (next && step && fn <= fx) {
+    if (next && fn <= fx) {
       const change = fx - fn;
       x = next;
       fx = fn;
       damping = damping > 1e-6 ? damping / 10 : 0;
-      if (Math.max(...step.map(Math.abs)) < 1e-9 || change < 1e-15) break;
+      if (size < 1e-9 || change < 1e-13) break;
     } else {
+      // A tiny step that does not go down: the optimum, to the precision f is computed with.
+      if (size < 1e-7) break;
       damping = damping === 0 ? 1e-4 : damping * 10;
       if (damping > 1e6) break;
     }

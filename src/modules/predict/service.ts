@@ -1,13 +1,8 @@
-import {
-  expectedPurchases,
-  fitBgNbd,
-  groupRft,
-  medianTimeToNextPurchase,
-  probabilityAlive,
-} from '../../core/clv/bgnbd.js';
+import { expectedPurchases, medianTimeToNextPurchase, probabilityAlive } from '../../core/clv/bgnbd.js';
 import type { BgNbdParams, Rft } from '../../core/clv/bgnbd.js';
 import { churnBand, customerLifetimeValue } from '../../core/clv/clv.js';
-import { conditionalExpectedSpend, fitGammaGamma, type GammaGammaParams } from '../../core/clv/gamma-gamma.js';
+import { conditionalExpectedSpend, type GammaGammaParams } from '../../core/clv/gamma-gamma.js';
+import { fitOffLoop } from './fit-thread.js';
 import { calibrationByFrequency, dayNumber, dayToDate, type CustomerSummary } from '../../core/clv/summary.js';
 import { zoneOffsetMinutes } from '../../core/time.js';
 import { readJson, writeJson } from '../../db/json.js';
@@ -46,22 +41,11 @@ interface Spend {
   meanFen: number;
 }
 
-/** Expected spend per order: Gamma-Gamma when it fits, else the shop's mean per purchase day. */
-function fitSpend(summaries: readonly CustomerSummary[]): Spend & { customers: number } {
-  const repeat = summaries.filter((s) => s.x > 0 && s.repeatMeanFen > 0).map((s) => ({ x: s.x, m: s.repeatMeanFen }));
+/** The shop's mean spend per purchase day: the expected order value when Gamma-Gamma does not fit. */
+function meanSpend(summaries: readonly CustomerSummary[]): number {
   let total = 0;
   for (const s of summaries) total += s.meanFen;
-  const meanFen = summaries.length ? total / summaries.length : 0;
-  if (repeat.length >= MIN_REPEAT_BUYERS) {
-    try {
-      const fit = fitGammaGamma(repeat);
-      // q ≤ 1 has no finite mean: the model does not describe this shop's spend.
-      if (fit.params.q > 1) return { params: fit.params, meanFen, customers: fit.customers };
-    } catch {
-      // falls back to the mean below
-    }
-  }
-  return { params: null, meanFen, customers: repeat.length };
+  return summaries.length ? total / summaries.length : 0;
 }
 
 export function predictCustomer(
@@ -99,9 +83,10 @@ function enoughData(rows: readonly Rft[]): string | null {
   return null;
 }
 
-/** Fits on the purchases up to the holdout, predicts the holdout, and compares by frequency. */
+/** With the fit on the purchases up to the holdout: its predictions for the holdout against what happened. */
 function calibrate(
   summaries: readonly CustomerSummary[],
+  fit: BgNbdParams | null,
   settings: PredictSettings,
   calibrationEnd: number,
 ): Calibration {
@@ -112,21 +97,20 @@ function calibrate(
     customers: rows.length,
   };
   const missing = enoughData(rows.map((s) => s.calibration!));
-  if (missing) {
+  if (missing || !fit) {
     return {
       status: 'insufficient_data',
-      message: `the calibration period ${missing}`,
+      message: `the calibration period ${missing ?? 'could not be fitted'}`,
       ...base,
       predictedTotal: 0,
       actualTotal: 0,
       rows: [],
     };
   }
-  const fit = fitBgNbd(groupRft(rows.map((s) => s.calibration!)));
   let predictedTotal = 0;
   let actualTotal = 0;
   const points = rows.map((s) => {
-    const predicted = expectedPurchases(fit.params, s.calibration!, settings.holdoutDays);
+    const predicted = expectedPurchases(fit, s.calibration!, settings.holdoutDays);
     predictedTotal += predicted;
     actualTotal += s.holdoutPurchases;
     return { x: s.calibration!.x, predicted, actual: s.holdoutPurchases };
@@ -179,9 +163,18 @@ export async function fitWorkspace(ctx: AppContext, workspaceId: string) {
     return getModel(ctx, workspaceId);
   }
 
-  const bg = fitBgNbd(groupRft(summaries));
-  const spend = fitSpend(summaries);
-  const calibration = calibrate(summaries, settings, calibrationEnd);
+  const withCalibration = summaries.filter((s) => s.calibration !== null).map((s) => s.calibration!);
+  const repeatSpend = summaries
+    .filter((s) => s.x > 0 && s.repeatMeanFen > 0)
+    .map((s) => ({ x: s.x, m: s.repeatMeanFen }));
+  const fit = await fitOffLoop({
+    customers: summaries.map(({ x, tx, T }) => ({ x, tx, T })),
+    calibration: enoughData(withCalibration) ? null : withCalibration,
+    spend: repeatSpend.length >= MIN_REPEAT_BUYERS ? repeatSpend : null,
+  });
+  const bg = fit.bgnbd;
+  const spend: Spend = { params: fit.gammaGamma?.params ?? null, meanFen: meanSpend(summaries) };
+  const calibration = calibrate(summaries, fit.calibration, settings, calibrationEnd);
   const params: ModelParams = {
     timeUnit: 'day',
     bgnbd: { ...bg.params, logLikelihood: bg.logLikelihood },
@@ -191,7 +184,7 @@ export async function fitWorkspace(ctx: AppContext, workspaceId: string) {
       q: spend.params?.q ?? null,
       gamma: spend.params?.gamma ?? null,
       meanOrderValueFen: Math.round(spend.meanFen),
-      customers: spend.customers,
+      customers: fit.gammaGamma?.customers ?? repeatSpend.length,
     },
     repeatCustomers: summaries.filter((s) => s.x > 0).length,
   };
