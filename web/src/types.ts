@@ -127,6 +127,54 @@ export interface CustomerDetail extends CustomerSummary {
   }[];
   orders: Order[];
   moreOrders: boolean;
+  prediction: CustomerPrediction | null;
+}
+
+export interface CustomerPrediction {
+  frequency: number;
+  recencyDays: number;
+  ageDays: number;
+  expectedOrders30d: number;
+  expectedOrders90d: number;
+  expectedOrders365d: number;
+  pAlive: number;
+  expectedOrderValueFen: number;
+  clvFen: number;
+  churnBand: 'low' | 'medium' | 'high' | 'one_time';
+  nextOrderDate: string | null;
+  fittedAt: string;
+}
+
+export interface PredictModel {
+  status: 'fitted' | 'insufficient_data' | 'never_fitted';
+  message: string | null;
+  fittedAt: string | null;
+  fitMs: number | null;
+  customers: number;
+  params: {
+    timeUnit: 'day';
+    bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number };
+    spend: {
+      model: 'gamma-gamma' | 'average';
+      p: number | null;
+      q: number | null;
+      gamma: number | null;
+      meanOrderValueFen: number;
+      customers: number;
+    };
+    repeatCustomers: number;
+  } | null;
+  settings: { horizonMonths: number; monthlyDiscount: number; holdoutDays: number };
+  calibration: {
+    status: 'ok' | 'insufficient_data';
+    message: string | null;
+    holdoutDays: number;
+    calibrationEnd: string | null;
+    customers: number;
+    predictedTotal: number;
+    actualTotal: number;
+    rows: { frequency: string; customers: number; predicted: number; actual: number }[];
+  } | null;
 }
 
 export interface Store {

@@ -7,6 +7,7 @@ import { count, money, moneyShort, percent } from '../format';
 import { useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import type { DashboardData, Items } from '../types';
+import { PredictModel } from './predict/PredictModel';
 
 interface ProvinceRow {
   province: string | null;
@@ -174,6 +175,7 @@ export default function Analytics() {
         {trendOption ? <Chart option={trendOption} height={280} /> : <Loading />}
         <Typography.Text type="secondary">{t('analytics.moreComing')}</Typography.Text>
       </Card>
+      <PredictModel />
     </>
   );
 }

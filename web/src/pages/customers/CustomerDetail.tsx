@@ -26,6 +26,7 @@ import { EmptyState, ErrorBox, Loading, NotYet } from '../../components/Status';
 import { count, date, dateTime, money } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import type { CustomerDetail as Detail, Items, Order, TierSettings } from '../../types';
+import { PredictionCard } from '../predict/PredictionCard';
 
 interface TimelineEvent {
   at: string;
@@ -200,6 +201,7 @@ export default function CustomerDetail() {
               </div>
             ))}
           </Card>
+          <PredictionCard prediction={d.prediction} />
         </Col>
         <Col xs={24} xl={16}>
           <Card size="small">

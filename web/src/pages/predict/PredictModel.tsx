@@ -1,0 +1,113 @@
+import { App, Button, Card, Descriptions, Typography } from 'antd';
+import { useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../../api';
+import { Chart, PALETTE, type ChartOption } from '../../components/Chart';
+import { ErrorBox, Loading } from '../../components/Status';
+import { count, dateTime, money } from '../../format';
+import { useAction, useApi } from '../../hooks';
+import type { PredictModel as Model } from '../../types';
+
+/**
+ * The analytics page's predictive-value card: the fitted model, a refit button and the
+ * calibration plot (mean predicted vs actual orders in the holdout, by orders before it).
+ */
+export function PredictModel() {
+  const { t } = useTranslation();
+  const model = useApi<Model>('/predict/model');
+  const { message } = App.useApp();
+  const action = useAction();
+  const refit = () =>
+    action.run(async () => {
+      await api('/predict/refit', { method: 'POST' });
+      void message.success(t('predict.refitQueued'));
+    });
+  const cal = model.data?.calibration;
+  const option = useMemo<ChartOption | null>(() => {
+    if (!cal || cal.rows.length === 0) return null;
+    return {
+      color: [PALETTE[1]!, PALETTE[0]!],
+      tooltip: { trigger: 'axis' },
+      legend: { top: 0 },
+      grid: { left: 50, right: 20, top: 30, bottom: 40 },
+      xAxis: {
+        type: 'category',
+        name: t('predict.calFrequency'),
+        nameLocation: 'middle',
+        nameGap: 26,
+        data: cal.rows.map((r) => r.frequency),
+      },
+      yAxis: { type: 'value' },
+      series: [
+        { name: t('predict.calActual'), type: 'bar', data: cal.rows.map((r) => Number(r.actual.toFixed(3))) },
+        { name: t('predict.calPredicted'), type: 'line', data: cal.rows.map((r) => Number(r.predicted.toFixed(3))) },
+      ],
+    };
+  }, [cal, t]);
+  if (model.error) return <ErrorBox error={model.error} onRetry={model.reload} />;
+  if (!model.data) return <Loading />;
+  const m = model.data;
+  return (
+    <Card
+      size="small"
+      title={t('predict.modelTitle')}
+      style={{ marginTop: 16 }}
+      data-testid="predict-model"
+      extra={
+        <Button size="small" loading={action.busy} onClick={() => void refit()}>
+          {t('predict.refit')}
+        </Button>
+      }
+    >
+      {m.status === 'fitted' && m.params ? (
+        <>
+          <Descriptions size="small" column={{ xs: 1, md: 3 }}>
+            <Descriptions.Item label={t('predict.fittedAt')}>{dateTime(m.fittedAt)}</Descriptions.Item>
+            <Descriptions.Item label={t('predict.buyers')}>
+              {count(m.customers)} ({t('predict.repeatBuyers', { n: count(m.params.repeatCustomers) })})
+            </Descriptions.Item>
+            <Descriptions.Item label={t('predict.meanOrderValue')}>
+              {money(m.params.spend.meanOrderValueFen)}
+            </Descriptions.Item>
+            <Descriptions.Item label="BG/NBD">
+              r {m.params.bgnbd.r.toFixed(3)} · α {m.params.bgnbd.alpha.toFixed(2)} · a {m.params.bgnbd.a.toFixed(3)} ·
+              b {m.params.bgnbd.b.toFixed(3)}
+            </Descriptions.Item>
+            <Descriptions.Item label="Gamma-Gamma">
+              {m.params.spend.p !== null
+                ? `p ${m.params.spend.p.toFixed(2)} · q ${m.params.spend.q!.toFixed(2)} · γ ${m.params.spend.gamma!.toFixed(0)}`
+                : t('predict.spendAverage')}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('predict.clvSettings')}>
+              {t('predict.clvSettingsValue', {
+                months: m.settings.horizonMonths,
+                rate: (m.settings.monthlyDiscount * 100).toFixed(1),
+              })}
+            </Descriptions.Item>
+          </Descriptions>
+          <Typography.Title level={5} style={{ marginTop: 8 }}>
+            {t('predict.calTitle', { days: m.settings.holdoutDays })}
+          </Typography.Title>
+          {option && cal ? (
+            <>
+              <Chart option={option} height={260} testId="predict-calibration" />
+              <Typography.Text type="secondary">
+                {t('predict.calSummary', {
+                  predicted: cal.predictedTotal.toFixed(0),
+                  actual: count(cal.actualTotal),
+                  customers: count(cal.customers),
+                })}
+              </Typography.Text>
+            </>
+          ) : (
+            <Typography.Text type="secondary">{t('predict.calMissing')}</Typography.Text>
+          )}
+        </>
+      ) : (
+        <Typography.Text type="secondary">
+          {m.status === 'never_fitted' ? t('predict.neverFitted') : t('predict.insufficient')}
+        </Typography.Text>
+      )}
+    </Card>
+  );
+}
