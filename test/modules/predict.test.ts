@@ -11,6 +11,7 @@ import { createUser } from '../../src/modules/auth/service.js';
 import { customerDetail } from '../../src/modules/customers/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { fitWorkspace, getModel } from '../../src/modules/predict/service.js';
+import { countRule } from '../../src/modules/segments/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { buildServer } from '../../src/server.js';
@@ -188,6 +189,39 @@ describeBothDatabases('predictive customer value', (env) => {
     expect(d.prediction!.clvFen).toBeGreaterThan(0);
     const gone = await customerDetail(e.ctx, e.workspaceId, await buyerId(e, 'gone'), 'owner');
     expect(gone.prediction).toBeNull();
+  });
+
+  it('the values are segment fields: "P(alive) < 30 % and CLV > ¥500" counts the customers that match', async () => {
+    const e = env();
+    const rows = await e.db.kysely
+      .selectFrom('customer_predictions')
+      .select(['p_alive', 'clv_fen', 'churn_band', 'expected_order_value_fen'])
+      .where('workspace_id', '=', e.workspaceId)
+      .execute();
+    const count = (rule: unknown) => countRule(e.ctx, e.workspaceId, rule);
+    const rule = {
+      all: [
+        { field: 'p_alive', op: 'lt', value: 30 },
+        { field: 'clv', op: 'gt', value: 50000 },
+      ],
+    };
+    expect(await count(rule)).toBe(rows.filter((r) => r.p_alive < 0.3 && Number(r.clv_fen) > 50000).length);
+    // Each half selects something on its own, so the AND is a real test.
+    const lowAlive = rows.filter((r) => r.p_alive < 0.3).length;
+    expect(lowAlive).toBeGreaterThan(0);
+    expect(await count({ field: 'p_alive', op: 'lt', value: 30 })).toBe(lowAlive);
+    const highClv = rows.filter((r) => Number(r.clv_fen) > 5000).length;
+    expect(highClv).toBeGreaterThan(0);
+    expect(await count({ field: 'clv', op: 'gt', value: 5000 })).toBe(highClv);
+    expect(await count({ field: 'churn_band', op: 'in', value: ['high', 'medium'] })).toBe(
+      rows.filter((r) => r.churn_band === 'high' || r.churn_band === 'medium').length,
+    );
+    // Customers without a prediction (gone: refunded) have no value: "≠ high" includes them, "is empty" finds them.
+    expect(await count({ field: 'churn_band', op: 'is_empty' })).toBe(1);
+    expect(await count({ field: 'churn_band', op: 'neq', value: 'high' })).toBe(
+      rows.filter((r) => r.churn_band !== 'high').length + 1,
+    );
+    await expect(count({ field: 'churn_band', op: 'eq', value: 'gone' })).rejects.toThrow(/churn_band/);
   });
 
   it('a refit drops customers who stopped being buyers and moves the age with the clock', async () => {

@@ -16,6 +16,7 @@ export const VALUE_TIERS = ['high', 'middle', 'low', 'churn_risk', 'none'] as co
 export const LIFECYCLES = ['prospect', 'new', 'growing', 'mature', 'dormant', 'churned'] as const;
 export const AGE_BANDS = ['<18', '18-24', '25-29', '30-34', '35-39', '40-49', '50+'] as const;
 export const CITY_TIERS = ['一线', '新一线', '二线', '三线及以下'] as const;
+export const CHURN_BANDS = ['low', 'medium', 'high', 'one_time'] as const;
 
 export type FieldType = 'number' | 'money' | 'days' | 'date' | 'text' | 'enum' | 'boolean' | 'set' | 'month' | 'orders';
 
@@ -61,6 +62,11 @@ export const FIELDS = {
   rfm_class: { type: 'enum', values: [...RFM_CLASSES, 'none'] },
   value_tier: { type: 'enum', values: VALUE_TIERS },
   lifecycle: { type: 'enum', values: LIFECYCLES },
+  // Predicted value (modules/predict), from the last nightly fit; P(alive) in percent (0–100).
+  p_alive: { type: 'number' },
+  clv: { type: 'money' },
+  expected_order_value: { type: 'money' },
+  churn_band: { type: 'enum', values: CHURN_BANDS },
   // Sets and order facts.
   tags: { type: 'set' },
   groups: { type: 'set' },

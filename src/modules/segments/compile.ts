@@ -8,6 +8,7 @@ import type { PurchaseRule } from '../../core/stats.js';
 import type { Db, Dialect } from '../../db/connect.js';
 import type { Database } from '../../db/types.js';
 import { likeContains } from '../pagination.js';
+import { PREDICTED_FIELDS, predictedCondition } from './predicted.js';
 
 /**
  * Compiles a checked rule (core/segments/rule.ts) into one SQL condition over
@@ -151,6 +152,7 @@ function condition(eb: EB, r: Extract<Rule, { kind: 'cond' }>, cc: CompileContex
     default:
       break;
   }
+  if (PREDICTED_FIELDS.has(field)) return predictedCondition(eb, field, op, value);
   const col = COLUMN[field];
   if (!col) throw new Error(`field ${field} has no column`);
   switch (r.type) {

@@ -34,7 +34,17 @@ export const FIELD_GROUPS: Record<string, string[]> = {
     'favourite_category',
   ],
   behaviour: ['orders'],
-  classification: ['rfm_class', 'value_tier', 'lifecycle', 'tags', 'groups'],
+  classification: [
+    'rfm_class',
+    'value_tier',
+    'lifecycle',
+    'tags',
+    'groups',
+    'p_alive',
+    'clv',
+    'expected_order_value',
+    'churn_band',
+  ],
   profile: ['province', 'city', 'city_tier', 'gender', 'age_band', 'birthday_month', 'source', 'name', 'created_at'],
   contact: ['marketing_consent', 'is_blacklisted', 'is_bad_reviewer', 'is_picky', 'opt_out_sms', 'opt_out_email'],
 };
@@ -47,6 +57,7 @@ export function enumLabel(t: TFunction, field: string, v: string): string {
     value_tier: 'valueTier',
     gender: 'gender',
     marketing_consent: 'consent',
+    churn_band: 'predict.band',
   }[field];
   return ns ? t(`${ns}.${v}`, v) : v;
 }

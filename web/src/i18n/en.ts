@@ -320,6 +320,10 @@ export const en: Messages = {
     tags: 'Tags',
     groups: 'Groups',
     orders: 'Orders (with filters)',
+    p_alive: 'P(alive) (%)',
+    clv: 'Expected value (CLV)',
+    expected_order_value: 'Expected order value',
+    churn_band: 'Churn risk',
   },
   ops: {
     eq: 'is',

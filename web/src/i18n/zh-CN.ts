@@ -301,6 +301,10 @@ export const zhCN = {
     tags: '标签',
     groups: '分组',
     orders: '订单（按条件）',
+    p_alive: '仍活跃概率 (%)',
+    clv: '预计价值 (CLV)',
+    expected_order_value: '预计客单价',
+    churn_band: '流失风险',
   },
   ops: {
     eq: '等于',
