@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { zoneOffsetMinutes } from '../../core/time.js';
 import { dayNumber, summarisePurchases, type CustomerSummary, type PurchaseDay } from '../../core/clv/summary.js';
-import { orderCountsAsPurchase } from '../customers/stats.js';
+import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import type { AppContext } from '../context.js';
 
 const PAGE = 2000;
@@ -11,7 +11,7 @@ export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediat
 
 /**
  * Every buyer's purchase summary, read a page of customers at a time (keyset on customer id over
- * customer_stats, then their counting orders: paid and not fully refunded, net of refunds), with
+ * customer_stats, then their orders that count as purchases under the workspace's rule, net of refunds), with
  * purchase days in the workspace's time zone.
  */
 export async function* purchaseSummaries(
@@ -21,6 +21,7 @@ export async function* purchaseSummaries(
   today: number,
   calibrationEnd: number,
 ): AsyncGenerator<{ customerId: string; summary: CustomerSummary }[]> {
+  const counts = orderCountsAsPurchase(await purchaseRule(ctx.db.kysely, workspaceId));
   let after = '';
   for (;;) {
     const ids = (
@@ -41,7 +42,7 @@ export async function* purchaseSummaries(
       .select(['o.customer_id', 'o.paid_at', 'o.paid_fen', 'o.refunded_fen'])
       .where('o.workspace_id', '=', workspaceId)
       .where('o.customer_id', 'in', ids)
-      .where(orderCountsAsPurchase)
+      .where(counts)
       .execute();
     const byCustomer = new Map<string, PurchaseDay[]>();
     for (const o of orders) {
