@@ -1,7 +1,7 @@
 import { Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
 
-// i18n-ignore: RFM class names are values stored in the data.
+// i18n-ignore-start: RFM class names are values stored in the data.
 const RFM_COLORS: Record<string, string> = {
   重要价值: 'volcano',
   重要发展: 'orange',
@@ -11,7 +11,7 @@ const RFM_COLORS: Record<string, string> = {
   一般发展: 'cyan',
   一般保持: 'geekblue',
   一般挽留: 'default',
-}; // i18n-ignore
+}; // i18n-ignore-end
 const LIFECYCLE_COLORS: Record<string, string> = {
   prospect: 'default',
   new: 'green',
