@@ -33,7 +33,9 @@ function migrations(db: Db): Record<string, Migration> {
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(db) };
-  const migrator = new Migrator({ db: db.kysely, provider });
+  // Migrations land from parallel branches, so a database may have applied a later number before an earlier
+  // one exists; each migration touches its own tables, so running the missing one late is safe.
+  const migrator = new Migrator({ db: db.kysely, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
