@@ -13,6 +13,7 @@ import { importCommand } from './import.js';
 import { serve } from './serve.js';
 import { segmentCommands } from './segments.js';
 import { customerCommands } from './customers.js';
+import { storeCommands } from './stores.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -74,13 +75,17 @@ program
 
 program
   .command('import')
-  .description('import an orders export')
-  .argument('<file>', 'CSV (GBK or UTF-8) or XLSX export')
-  .requiredOption('--store <name>', 'store name (created when new)')
-  .requiredOption('--format <format>', 'taobao | taobao-items | shopify | douyin | jd | generic')
+  .description('import an orders export (then run the RFM, tier and points follow-ups)')
+  .argument('[file]', 'CSV (GBK or UTF-8) or XLSX export')
+  .option('--store <name>', 'store name (created when new)')
+  .option('--format <format>', 'taobao | taobao-items | shopify | douyin | jd | generic')
   .option('--mapping <file.json>', 'column mapping (generic format)')
+  .option('--timezone <zone>', 'time zone of a new store (default Asia/Shanghai): times are read in it')
+  .option('--currency <code>', 'currency of a new store (ISO 4217, default CNY)')
+  .option('--resume <run>', 'resume an interrupted import from its last saved row')
   .option('--workspace <id|name>', 'workspace (default: the first)')
   .option('--errors-out <file.csv>', 'write all rejected rows to this CSV')
+  .option('--no-followups', 'leave RFM, tiers and points to a worker instead of running them now')
   .option('--no-progress', 'no progress bar')
   .action((file, o) => importCommand(file, o).catch(fail));
 
@@ -169,5 +174,6 @@ program
 
 segmentCommands(program);
 customerCommands(program);
+storeCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

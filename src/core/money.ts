@@ -32,3 +32,24 @@ export function formatFen(fen: number): string {
   const yuan = Math.floor(abs / 100).toLocaleString('en-US');
   return `${sign}¥${yuan}.${String(abs % 100).padStart(2, '0')}`;
 }
+
+/** The currency of a store unless it says otherwise. Amounts are kept in hundredths of it (fen, pence, cents). */
+export const DEFAULT_CURRENCY = 'CNY';
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/** An ISO 4217 code this runtime knows (CNY, GBP, USD, EUR, HKD …). */
+export function isCurrencyCode(code: string): boolean {
+  return /^[A-Z]{3}$/.test(code) && CURRENCIES.has(code);
+}
+
+/** Formats hundredths of a currency for people: (123450, 'GBP') → "£1,234.50"; CNY as ¥. */
+export function formatAmount(fen: number, currency: string = DEFAULT_CURRENCY): string {
+  if (currency === DEFAULT_CURRENCY) return formatFen(fen);
+  return new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency,
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  }).format(fen / 100);
+}

@@ -52,6 +52,8 @@ export interface StoresTable {
   platform: string;
   name: string;
   timezone: string;
+  /** ISO 4217 code (CNY, GBP, USD …): every amount of the store's orders is in it. */
+  currency: Generated<string>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -185,6 +187,13 @@ export interface ImportRunsTable {
   items_written: number;
   customers_created: number;
   rows_rejected: number;
+  /** Orders (or order lines records) rejected; one rejected order may span several rows. */
+  orders_rejected: Generated<number>;
+  /** Rows whose results are committed: where a resumed run starts reading again. */
+  rows_committed: Generated<number>;
+  /** hostname:pid of the process executing the run, and its last heartbeat. */
+  owner: string | null;
+  heartbeat_at: Timestamp | null;
   bytes_total: number | null;
   bytes_read: number;
   message: string | null;

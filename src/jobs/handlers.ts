@@ -15,17 +15,18 @@ import { fitWorkspace } from '../modules/predict/service.js';
 /** The job kinds Huike runs, by name. */
 export const jobHandlers: JobHandlers = {
   [JOB.import]: async (ctx, job, { payload }) => {
-    const { runId } = z.object({ runId: z.string() }).parse(payload);
+    const { runId, keepFile } = z.object({ runId: z.string(), keepFile: z.boolean().optional() }).parse(payload);
     const run = await getRun(ctx, job.workspace_id, runId);
     if (run.status === 'done' || run.status === 'failed') return;
     try {
-      await executeRun(ctx, run);
+      // The job's lease is ours: a run left "running" by a worker that died is taken over.
+      await executeRun(ctx, run, undefined, { takeOver: true });
     } catch (e) {
       // A file that is not an export will not become one on retry: the run says why.
       const after = await getRun(ctx, job.workspace_id, runId);
       if (after.status !== 'failed') throw e;
     }
-    if (run.file_path) await rm(run.file_path, { force: true });
+    if (run.file_path && !keepFile) await rm(run.file_path, { force: true });
   },
   [JOB.statsRecompute]: async (ctx, job) => {
     await recomputeAllStats(ctx.db, job.workspace_id, ctx.now().toISOString());

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { expect, it } from 'vitest';
 import { executeRun, getRun, importFile, presentRun } from '../../src/modules/imports/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
@@ -231,7 +232,7 @@ describeBothDatabases('Taobao import', (env) => {
 });
 
 describeBothDatabases('import runs', (env) => {
-  it('a run retried after its worker died starts over without clashing with its earlier errors', async () => {
+  it('a run retried after its worker died goes on from its committed rows, keeping its totals and errors', async () => {
     const { ctx, workspaceId } = env();
     const store = await ensureStore(ctx, workspaceId, '重试店', 'taobao');
     const first = await importFile(ctx, {
@@ -245,7 +246,8 @@ describeBothDatabases('import runs', (env) => {
     const again = await executeRun(ctx, await getRun(ctx, workspaceId, first.id));
     expect(again.status).toBe('done');
     expect(again.rows_rejected).toBe(5);
-    expect(again.orders_unchanged).toBe(12);
+    // Every row was committed: nothing is read twice, the counters are still the file's.
+    expect([again.orders_created, again.orders_unchanged, again.customers_created]).toEqual([12, 0, 7]);
     expect(again.message).toMatch(/resumed/);
     const errors = await ctx.db.kysely
       .selectFrom('import_errors')
@@ -262,8 +264,16 @@ describeBothDatabases('import runs', (env) => {
       .selectAll()
       .where('workspace_id', '=', workspaceId)
       .execute();
-    const stuck = { ...run!, status: 'running', updated_at: '2026-11-23T03:00:00.000Z' };
-    expect(presentRun(stuck, new Date('2026-11-23T03:05:00.000Z')).status).toBe('running');
-    expect(presentRun(stuck, new Date('2026-11-23T03:11:00.000Z')).status).toBe('interrupted');
+    // A run from before heartbeats: ten minutes without progress.
+    const old = { ...run!, status: 'running', owner: null, heartbeat_at: null, updated_at: '2026-11-23T03:00:00.000Z' };
+    expect(presentRun(old, new Date('2026-11-23T03:05:00.000Z')).status).toBe('running');
+    expect(presentRun(old, new Date('2026-11-23T03:11:00.000Z')).status).toBe('interrupted');
+    // Another machine's run: a minute without a heartbeat.
+    const remote = { ...old, owner: 'elsewhere:4242', heartbeat_at: '2026-11-23T03:00:00.000Z' };
+    expect(presentRun(remote, new Date('2026-11-23T03:00:30.000Z')).status).toBe('running');
+    expect(presentRun(remote, new Date('2026-11-23T03:01:30.000Z')).status).toBe('interrupted');
+    // A process of this machine that no longer exists: at once.
+    const dead = { ...remote, owner: `${hostname()}:2147483646` };
+    expect(presentRun(dead, new Date('2026-11-23T03:00:01.000Z')).status).toBe('interrupted');
   });
 });

@@ -136,8 +136,11 @@ export class ExportReader {
 
     const items = this.readItems(rows, fail);
     if (this.spec.output === 'items') {
-      if (errors.length > 0) return { kind: 'error', error: errors[0]! };
-      return { kind: 'items', items: { line: first.line, orderExternalId: externalId, items: items ?? [] } };
+      if (errors.length > 0) return { kind: 'error', error: errors[0]!, rows: rows.length };
+      return {
+        kind: 'items',
+        items: { line: first.line, orderExternalId: externalId, items: items ?? [], rows: rows.length },
+      };
     }
 
     const time = (f: Field): string | null => {
@@ -188,7 +191,8 @@ export class ExportReader {
         fail(first.line, 'itemCount', 'not a whole quantity', v.itemCount);
       }
     }
-    if (errors.length > 0 || status === null || createdAt === null) return { kind: 'error', error: errors[0]! };
+    if (errors.length > 0 || status === null || createdAt === null)
+      return { kind: 'error', error: errors[0]!, rows: rows.length };
 
     const goodsFen = goodsIn ?? itemsTotal ?? (totalIn !== null ? totalIn - shippingFen : (paidIn ?? 0));
     const totalFen = totalIn ?? goodsFen + shippingFen;

@@ -63,6 +63,8 @@ export interface ItemsRecord {
   line: number;
   orderExternalId: string;
   items: ItemRecord[];
+  /** File rows the record was read from. */
+  rows?: number;
 }
 
 export interface RowError {
@@ -75,7 +77,8 @@ export interface RowError {
 export type AdapterOutput =
   | { kind: 'order'; order: OrderRecord }
   | { kind: 'items'; items: ItemsRecord }
-  | { kind: 'error'; error: RowError };
+  /** rows: how many file rows the rejected order spans (an order of three lines is three rows). */
+  | { kind: 'error'; error: RowError; rows?: number };
 
 export const IMPORT_FORMATS = ['taobao', 'taobao-items', 'shopify', 'douyin', 'jd', 'generic'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];

@@ -14,7 +14,16 @@ import { nowIso } from '../context.js';
 import { idParams, principalOf, sendCsv, type ModuleRoutes } from '../http.js';
 import { ensureStore, getStore } from '../stores/service.js';
 import { PLATFORMS } from '../stores/schema.js';
-import { getRun, listRuns, newRun, presentRun, runErrors, runErrorsCsv } from './service.js';
+import {
+  detectInterrupted,
+  getRun,
+  listRuns,
+  newRun,
+  presentRun,
+  resumeRun,
+  runErrors,
+  runErrorsCsv,
+} from './service.js';
 
 const runOutput = z.object({
   id: z.string(),
@@ -28,7 +37,9 @@ const runOutput = z.object({
   ordersUnchanged: z.number(),
   itemsWritten: z.number(),
   customersCreated: z.number(),
-  rowsRejected: z.number(),
+  rowsRejected: z.number().describe('file rows rejected (an order of three lines is three rows)'),
+  ordersRejected: z.number().describe('orders rejected'),
+  rowsCommitted: z.number().describe('rows whose results are saved: where a resume starts'),
   bytesRead: z.number(),
   bytesTotal: z.number().nullable(),
   progress: z.number(),
@@ -133,14 +144,36 @@ export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir }) =
   app.get(
     '/imports',
     { schema: { tags, summary: 'Recent imports', response: { 200: z.object({ items: z.array(runOutput) }) } } },
-    async (req) => ({
-      items: (await listRuns(ctx, principalOf(req).workspaceId)).map((r) => presentRun(r, ctx.now())),
-    }),
+    async (req) => {
+      const ws = principalOf(req).workspaceId;
+      await detectInterrupted(ctx, ws);
+      return { items: (await listRuns(ctx, ws)).map((r) => presentRun(r, ctx.now())) };
+    },
   );
   app.get(
     '/imports/:id',
     { schema: { tags, summary: 'An import and its progress', params: idParams, response: { 200: runOutput } } },
-    async (req) => presentRun(await getRun(ctx, principalOf(req).workspaceId, req.params.id), ctx.now()),
+    async (req) => {
+      const ws = principalOf(req).workspaceId;
+      await detectInterrupted(ctx, ws);
+      return presentRun(await getRun(ctx, ws, req.params.id), ctx.now());
+    },
+  );
+  app.post(
+    '/imports/:id/resume',
+    {
+      schema: {
+        tags,
+        summary:
+          'Resume an interrupted import (its process was killed): it goes on from the last saved row, counters stay the run totals',
+        params: idParams,
+        response: { 202: runOutput },
+      },
+    },
+    async (req, reply) => {
+      reply.code(202);
+      return presentRun(await resumeRun(ctx, principalOf(req).workspaceId, req.params.id), ctx.now());
+    },
   );
   app.get(
     '/imports/:id/errors',

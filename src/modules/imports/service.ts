@@ -2,8 +2,10 @@ import { constants } from 'node:fs';
 import { CSV_BOM, csvLine } from '../../core/csv.js';
 import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Invalid, NotFound } from '../../core/errors.js';
+import { hostname } from 'node:os';
+import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import {
+  type AdapterOutput,
   ExportReader,
   specFor,
   type ImportFormat,
@@ -26,7 +28,7 @@ import { fileSize, readRows } from './readers.js';
  * What follows an import, in this order (jobs run in the order they were enqueued): tiers before
  * points, because order points use the member's tier earn rate.
  */
-const AFTER_IMPORT = [JOB.rfmRecompute, JOB.tiers, JOB.points, JOB.coupons] as const;
+export const AFTER_IMPORT = [JOB.rfmRecompute, JOB.tiers, JOB.points, JOB.coupons] as const;
 
 /** Orders per transaction: large enough to amortise round trips, small enough to stay responsive. */
 export const BATCH_ORDERS = 2000;
@@ -42,6 +44,7 @@ export interface ImportProgress {
   ordersUnchanged: number;
   customersCreated: number;
   rowsRejected: number;
+  ordersRejected: number;
 }
 
 export interface StartImportInput {
@@ -77,6 +80,8 @@ export function newRun(
     items_written: 0,
     customers_created: 0,
     rows_rejected: 0,
+    owner: status === 'running' ? PROCESS_OWNER : null,
+    heartbeat_at: status === 'running' ? now : null,
     bytes_total: null,
     bytes_read: 0,
     message: null,
@@ -98,15 +103,108 @@ export async function getRun(ctx: AppContext, workspaceId: string, id: string): 
   return run;
 }
 
+/** This process, as written in a run's owner column: a run whose owner is gone is interrupted. */
+export const PROCESS_OWNER = `${hostname()}:${process.pid}`;
+/** How often a running import says it is alive, and how long a silence means it is not. */
+export const HEARTBEAT_MS = 5_000;
+export const HEARTBEAT_STALE_MS = 60_000;
+/** Runs from before heartbeats (no owner) count as interrupted after this long without progress. */
+export const STALE_RUN_MS = 10 * 60_000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A run still marked running whose process is gone: its owner was a process on this machine that
+ * no longer exists, or it has not sent a heartbeat for a minute (another machine, or a hung one).
+ */
+export function runIsInterrupted(r: ImportRun, now: Date = new Date()): boolean {
+  if (r.status === 'interrupted') return true;
+  if (r.status !== 'running') return false;
+  if (r.owner) {
+    const at = r.owner.lastIndexOf(':');
+    const host = r.owner.slice(0, at);
+    const pid = Number(r.owner.slice(at + 1));
+    if (host === hostname() && Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) return true;
+  }
+  const last = Date.parse(r.heartbeat_at ?? r.updated_at);
+  return now.getTime() - last > (r.heartbeat_at ? HEARTBEAT_STALE_MS : STALE_RUN_MS);
+}
+
+/** Marks the workspace's runs whose process died as interrupted (they can be resumed). */
+export async function detectInterrupted(ctx: AppContext, workspaceId: string): Promise<number> {
+  const running = await ctx.db.kysely
+    .selectFrom('import_runs')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('status', '=', 'running')
+    .execute();
+  let n = 0;
+  for (const r of running.filter((x) => runIsInterrupted(x, ctx.now()))) {
+    const res = await ctx.db.kysely
+      .updateTable('import_runs')
+      .set({
+        status: 'interrupted',
+        message: `interrupted after ${r.rows_committed} rows: the process running it stopped (resume it)`,
+        updated_at: nowIso(ctx),
+      })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', r.id)
+      .where('status', '=', 'running')
+      .where((eb) => (r.owner === null ? eb('owner', 'is', null) : eb('owner', '=', r.owner)))
+      .executeTakeFirst();
+    n += Number(res.numUpdatedRows);
+  }
+  return n;
+}
+
+/** The first line of the file an adapter output comes from. */
+function lineOf(o: AdapterOutput): number {
+  return o.kind === 'order' ? o.order.line : o.kind === 'items' ? o.items.line : o.error.line;
+}
+
+export interface ExecuteOptions {
+  /** The caller holds the right to run it (a worker whose job lease the previous one lost). */
+  takeOver?: boolean;
+}
+
+/**
+ * Takes the run for this process. A run that is finished, or running in a live process, is
+ * refused; two processes resuming the same run at once: one wins, the other is refused.
+ */
+async function claimRun(ctx: AppContext, run: ImportRun, opts: ExecuteOptions): Promise<void> {
+  if (run.status === 'done' || run.status === 'failed')
+    throw new Conflict(`import ${run.id} is already ${run.status === 'done' ? 'finished' : 'failed'}`);
+  if (run.status === 'running' && run.owner !== PROCESS_OWNER && !opts.takeOver && !runIsInterrupted(run, ctx.now()))
+    throw new Conflict(`import ${run.id} is still running (process ${run.owner ?? 'unknown'})`);
+  const now = nowIso(ctx);
+  const res = await ctx.db.kysely
+    .updateTable('import_runs')
+    .set({ status: 'running', owner: PROCESS_OWNER, heartbeat_at: now, updated_at: now, finished_at: null })
+    .where('workspace_id', '=', run.workspace_id)
+    .where('id', '=', run.id)
+    .where('status', '=', run.status)
+    .where((eb) => (run.owner === null ? eb('owner', 'is', null) : eb('owner', '=', run.owner)))
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) throw new Conflict(`import ${run.id} was taken by another process`);
+}
+
 /**
  * Reads the run's file and writes it in batches, each batch one transaction together with the
- * run's counters: a crash loses at most the batch in flight, and running the same file again
- * finishes the job without duplicating anything.
+ * run's counters and the number of rows it completes: a crash loses at most the batch in flight,
+ * and a resumed run skips the committed rows, so its counters stay the totals of the whole file.
  */
 export async function executeRun(
   ctx: AppContext,
   run: ImportRun,
   onProgress?: (p: ImportProgress) => void,
+  opts: ExecuteOptions = {},
 ): Promise<ImportRun> {
   const db = ctx.db.kysely;
   const store = await db
@@ -117,48 +215,71 @@ export async function executeRun(
     .executeTakeFirstOrThrow();
   const path = run.file_path;
   if (!path) throw new Invalid('this import has no file');
+  await claimRun(ctx, run, opts);
+  // Resuming: the committed rows are skipped and the counters go on from where they stopped.
+  const skip = run.rows_committed;
+  const resumed = skip > 0;
   const progress: ImportProgress = {
-    rowsRead: 0,
+    rowsRead: skip,
     bytesRead: 0,
     bytesTotal: 0,
-    ordersCreated: 0,
-    ordersUpdated: 0,
-    ordersUnchanged: 0,
-    customersCreated: 0,
-    rowsRejected: 0,
+    ordersCreated: resumed ? run.orders_created : 0,
+    ordersUpdated: resumed ? run.orders_updated : 0,
+    ordersUnchanged: resumed ? run.orders_unchanged : 0,
+    customersCreated: resumed ? run.customers_created : 0,
+    rowsRejected: resumed ? run.rows_rejected : 0,
+    ordersRejected: resumed ? run.orders_rejected : 0,
   };
-  let itemsWritten = 0;
+  let itemsWritten = resumed ? run.items_written : 0;
   let errorSeq = 0;
-  // A run retried after its worker died starts over: its counters describe the new attempt, and
-  // orders the first attempt wrote count as unchanged.
-  const resumed = run.rows_read > 0;
-  await db.transaction().execute(async (trx) => {
-    await trx
+  if (resumed) {
+    const last = await db
+      .selectFrom('import_errors')
+      .select((eb) => eb.fn.max<number>('seq').as('seq'))
+      .where('workspace_id', '=', run.workspace_id)
+      .where('run_id', '=', run.id)
+      .executeTakeFirst();
+    errorSeq = Number(last?.seq ?? 0);
+  } else {
+    // Nothing committed (or a run from before resumable imports): start over.
+    await db
       .deleteFrom('import_errors')
       .where('workspace_id', '=', run.workspace_id)
       .where('run_id', '=', run.id)
       .execute();
-    await trx
+  }
+  const heartbeat = setInterval(() => {
+    void db
       .updateTable('import_runs')
-      .set({ status: 'running', updated_at: nowIso(ctx) })
+      .set({ heartbeat_at: nowIso(ctx) })
       .where('workspace_id', '=', run.workspace_id)
       .where('id', '=', run.id)
-      .execute();
-  });
+      .where('owner', '=', PROCESS_OWNER)
+      .execute()
+      .catch(() => {});
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
 
   const finish = async (status: 'done' | 'failed', message: string | null) => {
-    if (resumed && status === 'done')
-      message = 'resumed after an interruption: orders written before it count as unchanged';
+    clearInterval(heartbeat);
+    if (resumed && status === 'done') message = `resumed after an interruption at row ${skip}`;
     await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('import_runs')
-        .set({ status, message, finished_at: nowIso(ctx), updated_at: nowIso(ctx), bytes_read: progress.bytesRead })
+        .set({
+          status,
+          message,
+          finished_at: nowIso(ctx),
+          updated_at: nowIso(ctx),
+          heartbeat_at: nowIso(ctx),
+          bytes_read: progress.bytesRead,
+        })
         .where('workspace_id', '=', run.workspace_id)
         .where('id', '=', run.id)
         .execute();
       if (status === 'done') {
         for (const kind of AFTER_IMPORT)
-          await enqueue(trx, { workspaceId: run.workspace_id, kind, dedupeKey: `import:${run.id}` }, nowIso(ctx));
+          await enqueue(trx, { workspaceId: run.workspace_id, kind, dedupeKey: followupKey(run.id) }, nowIso(ctx));
       }
     });
     return getRun(ctx, run.workspace_id, run.id);
@@ -190,12 +311,15 @@ export async function executeRun(
 
   let orders: OrderRecord[] = [];
   let items: ItemsRecord[] = [];
-  let errors: RowError[] = [];
+  let errors: { error: RowError; rows: number }[] = [];
+  /** Rows (counted from the first after the header) whose outputs have all been taken. */
+  let rowsDone = skip;
   const flush = async () => {
     if (orders.length === 0 && items.length === 0 && errors.length === 0) return;
     const batchOrders = orders;
     const batchItems = items;
     const batchErrors = errors;
+    const committed = rowsDone;
     orders = [];
     items = [];
     errors = [];
@@ -207,14 +331,19 @@ export async function executeRun(
         batchOrders,
         batchItems,
       );
-      const allErrors = [...batchErrors, ...s.rejected];
+      const rowsOfItems = new Map(batchItems.map((r) => [r.line, r.rows ?? 1]));
+      const allErrors = [
+        ...batchErrors,
+        ...s.rejected.map((error) => ({ error, rows: rowsOfItems.get(error.line) ?? 1 })),
+      ];
       progress.ordersCreated += s.ordersCreated;
       progress.ordersUpdated += s.ordersUpdated;
       progress.ordersUnchanged += s.ordersUnchanged;
       progress.customersCreated += s.customersCreated;
-      progress.rowsRejected += allErrors.length;
+      progress.ordersRejected += allErrors.length;
+      progress.rowsRejected += allErrors.reduce((n, e) => n + e.rows, 0);
       itemsWritten += s.itemsWritten;
-      const stored = allErrors.slice(0, Math.max(0, MAX_STORED_ERRORS - errorSeq)).map((e) => ({
+      const stored = allErrors.slice(0, Math.max(0, MAX_STORED_ERRORS - errorSeq)).map(({ error: e }) => ({
         workspace_id: run.workspace_id,
         run_id: run.id,
         seq: ++errorSeq,
@@ -232,14 +361,17 @@ export async function executeRun(
         .updateTable('import_runs')
         .set({
           rows_read: progress.rowsRead,
+          rows_committed: committed,
           orders_created: progress.ordersCreated,
           orders_updated: progress.ordersUpdated,
           orders_unchanged: progress.ordersUnchanged,
           items_written: itemsWritten,
           customers_created: progress.customersCreated,
           rows_rejected: progress.rowsRejected,
+          orders_rejected: progress.ordersRejected,
           bytes_read: progress.bytesRead,
           updated_at: nowIso(ctx),
+          heartbeat_at: nowIso(ctx),
         })
         .where('workspace_id', '=', run.workspace_id)
         .where('id', '=', run.id)
@@ -249,26 +381,50 @@ export async function executeRun(
   };
 
   try {
-    const take = (outputs: ReturnType<ExportReader['feed']>) => {
+    const take = (outputs: AdapterOutput[]) => {
       for (const out of outputs) {
         if (out.kind === 'order') orders.push(out.order);
         else if (out.kind === 'items') items.push(out.items);
-        else errors.push(out.error);
+        else errors.push({ error: out.error, rows: out.rows ?? 1 });
       }
     };
+    let ordinal = 0;
     for await (const row of rows) {
+      ordinal += 1;
+      if (ordinal <= skip) continue;
       progress.rowsRead += 1;
-      take(reader.feed(row.line, row.cells));
+      const outputs = reader.feed(row.line, row.cells);
+      take(outputs);
+      // Rows of one order are adjacent: an output means every row before this one is complete,
+      // and this one too when the output starts on it (one row per order).
+      if (outputs.length > 0) rowsDone = outputs.some((o) => lineOf(o) === row.line) ? ordinal : ordinal - 1;
       if (orders.length + items.length >= BATCH_ORDERS) await flush();
     }
     take(reader.flush());
+    rowsDone = ordinal;
     await flush();
+    if (rowsDone > 0) await setCommitted(ctx, run, rowsDone);
     await checkpointWal(ctx.db);
   } catch (e) {
     await finish('failed', e instanceof Error ? e.message : String(e));
     throw e;
   }
   return finish('done', null);
+}
+
+/** After the last batch every row is committed (trailing empty rows included). */
+async function setCommitted(ctx: AppContext, run: ImportRun, rows: number): Promise<void> {
+  await ctx.db.kysely
+    .updateTable('import_runs')
+    .set({ rows_committed: rows })
+    .where('workspace_id', '=', run.workspace_id)
+    .where('id', '=', run.id)
+    .execute();
+}
+
+/** The dedupe key of the follow-up jobs (RFM, tiers, points, coupons) an import queues. */
+export function followupKey(runId: string): string {
+  return `import:${runId}`;
 }
 
 /** Imports a file now (CLI): records the run, then executes it. */
@@ -320,17 +476,13 @@ export async function runErrorsCsv(ctx: AppContext, workspaceId: string, runId: 
   );
 }
 
-/** A run whose process was killed stops reporting progress; after this long it shows as interrupted. */
-export const STALE_RUN_MS = 10 * 60_000;
-
 export function presentRun(r: ImportRun, now: Date = new Date()) {
-  const stale = r.status === 'running' && now.getTime() - Date.parse(r.updated_at) > STALE_RUN_MS;
   return {
     id: r.id,
     storeId: r.store_id,
     format: r.format,
     fileName: r.file_name,
-    status: stale ? 'interrupted' : r.status,
+    status: runIsInterrupted(r, now) ? 'interrupted' : r.status,
     rowsRead: r.rows_read,
     ordersCreated: r.orders_created,
     ordersUpdated: r.orders_updated,
@@ -338,6 +490,8 @@ export function presentRun(r: ImportRun, now: Date = new Date()) {
     itemsWritten: r.items_written,
     customersCreated: r.customers_created,
     rowsRejected: r.rows_rejected,
+    ordersRejected: r.orders_rejected,
+    rowsCommitted: r.rows_committed,
     bytesRead: r.bytes_read,
     bytesTotal: r.bytes_total,
     progress: r.bytes_total ? Math.min(1, r.bytes_read / r.bytes_total) : r.status === 'done' ? 1 : 0,
@@ -345,4 +499,48 @@ export function presentRun(r: ImportRun, now: Date = new Date()) {
     startedAt: r.started_at,
     finishedAt: r.finished_at,
   };
+}
+
+/**
+ * Queues an interrupted run to be resumed by a worker (API): it goes on from its last committed
+ * row. A run that is still alive, finished or whose file is gone is refused with the reason.
+ */
+export async function resumeRun(ctx: AppContext, workspaceId: string, id: string): Promise<ImportRun> {
+  await detectInterrupted(ctx, workspaceId);
+  const run = await getRun(ctx, workspaceId, id);
+  if (run.status !== 'interrupted')
+    throw new Conflict(`import ${id} is ${run.status}: only an interrupted import can be resumed`);
+  await assertReadable(run.file_path);
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    const res = await trx
+      .updateTable('import_runs')
+      .set({ status: 'queued', message: null, updated_at: nowIso(ctx) })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .where('status', '=', 'interrupted')
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) throw new Conflict(`import ${id} is being resumed already`);
+    // A file the CLI imported is the seller's own: the worker must not delete it afterwards.
+    await enqueue(
+      trx,
+      {
+        workspaceId,
+        kind: JOB.import,
+        payload: { runId: id, keepFile: run.created_by === null },
+        maxAttempts: 3,
+        dedupeKey: `${id}:resume:${newId()}`,
+      },
+      nowIso(ctx),
+    );
+  });
+  return getRun(ctx, workspaceId, id);
+}
+
+async function assertReadable(path: string | null): Promise<void> {
+  try {
+    if (!path) throw new Error('no file');
+    await access(path, constants.R_OK);
+  } catch {
+    throw new Invalid(`the file of this import is no longer there (${path ?? 'none'}): import it again instead`);
+  }
 }

@@ -3,7 +3,7 @@ import { parseInput } from '../../core/validation.js';
 import { newId } from '../../core/ids.js';
 import type { Store } from '../../db/types.js';
 import { nowIso, type AppContext } from '../context.js';
-import { storeInput, storePatch, PLATFORMS, type StoreInput } from './schema.js';
+import { storeInput, storePatch, PLATFORMS, type StoreInput, type StorePatch } from './schema.js';
 
 export function presentStore(s: Store) {
   return {
@@ -11,6 +11,7 @@ export function presentStore(s: Store) {
     name: s.name,
     platform: s.platform,
     timezone: s.timezone,
+    currency: s.currency,
     createdAt: s.created_at,
     updatedAt: s.updated_at,
   };
@@ -55,6 +56,7 @@ export async function createStore(ctx: AppContext, workspaceId: string, input: S
     name: v.name,
     platform: v.platform,
     timezone: v.timezone,
+    currency: v.currency,
     created_at: now,
     updated_at: now,
   };
@@ -62,12 +64,7 @@ export async function createStore(ctx: AppContext, workspaceId: string, input: S
   return store;
 }
 
-export async function updateStore(
-  ctx: AppContext,
-  workspaceId: string,
-  id: string,
-  patch: Partial<StoreInput>,
-): Promise<Store> {
+export async function updateStore(ctx: AppContext, workspaceId: string, id: string, patch: StorePatch): Promise<Store> {
   const v = parseInput(storePatch, patch, 'The store change');
   const current = await getStore(ctx, workspaceId, id);
   if (v.name && v.name !== current.name && (await findStoreByName(ctx, workspaceId, v.name))) {
@@ -98,16 +95,33 @@ export async function deleteStore(ctx: AppContext, workspaceId: string, id: stri
   });
 }
 
-/** The store an import names, created on first use (platform guessed from the format). */
+/**
+ * The store an import names, created on first use (platform guessed from the format) with the
+ * time zone and currency given. An existing store keeps its own: when the import says otherwise
+ * it is refused (its orders would be read in the wrong zone), naming the command that changes it.
+ */
 export async function ensureStore(
   ctx: AppContext,
   workspaceId: string,
   name: string,
   platform: string,
+  settings: { timezone?: string; currency?: string } = {},
 ): Promise<Store> {
   const found = await findStoreByName(ctx, workspaceId, name);
-  if (found) return found;
+  if (found) {
+    const v = parseInput(storePatch, settings, 'The store settings');
+    const differs = (['timezone', 'currency'] as const).filter((k) => v[k] !== undefined && v[k] !== found[k]);
+    if (differs.length > 0)
+      throw new Conflict(
+        `the store "${found.name}" uses ${differs.map((k) => `${k} ${found[k]}`).join(' and ')}, not ${differs
+          .map((k) => v[k])
+          .join(
+            ' / ',
+          )}: change the store first (huike store set "${found.name}" ${differs.map((k) => `--${k} ${v[k]}`).join(' ')})`,
+      );
+    return found;
+  }
   if (!(PLATFORMS as readonly string[]).includes(platform))
     throw new Invalid(`unknown platform "${platform}" (one of ${PLATFORMS.join(', ')})`);
-  return createStore(ctx, workspaceId, { name, platform: platform as StoreInput['platform'] });
+  return createStore(ctx, workspaceId, { name, platform: platform as StoreInput['platform'], ...settings });
 }
