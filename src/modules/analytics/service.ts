@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { DEFAULT_CURRENCY } from '../../core/money.js';
 import { dayWindow, fillDays, share, shortProvinceName } from '../../core/analytics.js';
 import { localDaySql, timestampCast } from '../../db/dates.js';
 import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
@@ -28,12 +29,55 @@ export interface PeriodKpis {
   newCustomers: number;
 }
 
-async function periodKpis(ctx: AppContext, workspaceId: string, from: string, to: string): Promise<PeriodKpis> {
+/** Orders, revenue and AOV in one currency. */
+export interface CurrencyRevenue {
+  currency: string;
+  orders: number;
+  revenueFen: number;
+  aovFen: number;
+}
+
+/**
+ * The currencies of the workspace's stores, the main one first (the one with the most orders;
+ * CNY on a tie). Amounts in different currencies are never added: the dashboard's money figures
+ * are in the main currency, and every currency has its own line in revenueByCurrency.
+ */
+export async function workspaceCurrencies(ctx: AppContext, workspaceId: string): Promise<string[]> {
+  const k = ctx.db.kysely;
+  const stores = await k.selectFrom('stores').select('currency').where('workspace_id', '=', workspaceId).execute();
+  const set = [...new Set(stores.map((r) => r.currency))];
+  if (set.length <= 1) return set.length ? set : [DEFAULT_CURRENCY];
+  const counts = await k
+    .selectFrom('orders as o')
+    .innerJoin('stores as st', (j) =>
+      j.onRef('st.workspace_id', '=', 'o.workspace_id').onRef('st.id', '=', 'o.store_id'),
+    )
+    .select(['st.currency', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('o.workspace_id', '=', workspaceId)
+    .groupBy('st.currency')
+    .execute();
+  const n = new Map(counts.map((r) => [r.currency, Number(r.n)]));
+  return set.sort(
+    (a, b) =>
+      (n.get(b) ?? 0) - (n.get(a) ?? 0) ||
+      Number(b === DEFAULT_CURRENCY) - Number(a === DEFAULT_CURRENCY) ||
+      a.localeCompare(b),
+  );
+}
+
+async function periodKpis(
+  ctx: AppContext,
+  workspaceId: string,
+  from: string,
+  to: string,
+  currency: string,
+): Promise<PeriodKpis & { revenueByCurrency: CurrencyRevenue[] }> {
   const k = ctx.db.kysely;
   const purchase = orderCountsAsPurchase(await purchaseRule(k, workspaceId));
   const ts = timestampCast(ctx.db.dialect);
   const r = await sql<{
     orders: number | null;
+    main_orders: number | null;
     revenue: number | null;
     buyers: number | null;
     new_buyers: number | null;
@@ -41,20 +85,30 @@ async function periodKpis(ctx: AppContext, workspaceId: string, from: string, to
     repeaters: number | null;
   }>`
     SELECT COUNT(*) AS orders,
-           SUM(per.revenue) AS revenue,
+           SUM(CASE WHEN per.currency = ${currency} THEN 1 ELSE 0 END) AS main_orders,
+           SUM(CASE WHEN per.currency = ${currency} THEN per.revenue ELSE 0 END) AS revenue,
            COUNT(DISTINCT per.customer_id) AS buyers,
            COUNT(DISTINCT CASE WHEN s.first_paid_at >= ${from}${ts} THEN per.customer_id END) AS new_buyers,
-           SUM(CASE WHEN s.first_paid_at < ${from}${ts} THEN per.revenue ELSE 0 END) AS returning_revenue,
+           SUM(CASE WHEN s.first_paid_at < ${from}${ts} AND per.currency = ${currency} THEN per.revenue ELSE 0 END)
+             AS returning_revenue,
            COUNT(DISTINCT CASE WHEN per.n >= 2 THEN per.customer_id END) AS repeaters
     FROM (
-      SELECT o.customer_id, o.paid_fen - o.refunded_fen AS revenue,
+      SELECT o.customer_id, o.paid_fen - o.refunded_fen AS revenue, st.currency,
              COUNT(*) OVER (PARTITION BY o.customer_id) AS n
       FROM orders o
+      JOIN stores st ON st.workspace_id = o.workspace_id AND st.id = o.store_id
       WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${purchase}
         AND o.paid_at >= ${from}${ts} AND o.paid_at < ${to}${ts}
     ) per
     LEFT JOIN customer_stats s ON s.workspace_id = ${workspaceId} AND s.customer_id = per.customer_id
   `.execute(k);
+  const byCurrency = await sql<{ currency: string; orders: number; revenue: number | null }>`
+    SELECT st.currency, COUNT(*) AS orders, SUM(o.paid_fen - o.refunded_fen) AS revenue
+    FROM orders o
+    JOIN stores st ON st.workspace_id = o.workspace_id AND st.id = o.store_id
+    WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${purchase}
+      AND o.paid_at >= ${from}${ts} AND o.paid_at < ${to}${ts}
+    GROUP BY st.currency`.execute(k);
   const row = r.rows[0]!;
   // New to the shop = first order of any kind (paid or not) in the period; an import's own
   // date says nothing about when a buyer arrived.
@@ -66,6 +120,7 @@ async function periodKpis(ctx: AppContext, workspaceId: string, from: string, to
     .where('first_order_at', '<', to)
     .executeTakeFirstOrThrow();
   const orders = Number(row.orders ?? 0);
+  const mainOrders = Number(row.main_orders ?? 0);
   const revenueFen = Number(row.revenue ?? 0);
   const buyers = Number(row.buyers ?? 0);
   const newBuyers = Number(row.new_buyers ?? 0);
@@ -78,8 +133,16 @@ async function periodKpis(ctx: AppContext, workspaceId: string, from: string, to
     returningShare: share(buyers - newBuyers, buyers),
     returningRevenueShare: share(Number(row.returning_revenue ?? 0), revenueFen),
     repurchaseRate: share(Number(row.repeaters ?? 0), buyers),
-    aovFen: orders > 0 ? Math.round(revenueFen / orders) : 0,
+    aovFen: mainOrders > 0 ? Math.round(revenueFen / mainOrders) : 0,
     newCustomers: Number(newCustomers.n),
+    revenueByCurrency: byCurrency.rows
+      .map((c) => ({
+        currency: c.currency,
+        orders: Number(c.orders),
+        revenueFen: Number(c.revenue ?? 0),
+        aovFen: Number(c.orders) > 0 ? Math.round(Number(c.revenue ?? 0) / Number(c.orders)) : 0,
+      }))
+      .sort((a, b) => Number(b.currency === currency) - Number(a.currency === currency) || b.orders - a.orders),
   };
 }
 
@@ -93,12 +156,17 @@ export async function dashboard(ctx: AppContext, workspaceId: string, days: numb
   const paidDay = localDaySql(ctx.db.dialect, sql.ref('o.paid_at'), w.offsetMinutes);
   const firstDay = localDaySql(ctx.db.dialect, sql.ref('s.first_paid_at'), w.offsetMinutes);
 
+  const currencies = await workspaceCurrencies(ctx, workspaceId);
+  const currency = currencies[0]!;
   const [today, period, daily, firsts, totals] = await Promise.all([
-    periodKpis(ctx, workspaceId, w.todayStart, now),
-    periodKpis(ctx, workspaceId, w.since, now),
+    periodKpis(ctx, workspaceId, w.todayStart, now, currency),
+    periodKpis(ctx, workspaceId, w.since, now, currency),
     sql<{ day: string; orders: number; revenue: number; buyers: number }>`
-      SELECT ${paidDay} AS day, COUNT(*) AS orders, SUM(o.paid_fen - o.refunded_fen) AS revenue, COUNT(DISTINCT o.customer_id) AS buyers
+      SELECT ${paidDay} AS day, COUNT(*) AS orders,
+             SUM(CASE WHEN st.currency = ${currency} THEN o.paid_fen - o.refunded_fen ELSE 0 END) AS revenue,
+             COUNT(DISTINCT o.customer_id) AS buyers
       FROM orders o
+      JOIN stores st ON st.workspace_id = o.workspace_id AND st.id = o.store_id
       WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${purchase}
         AND o.paid_at >= ${w.since}${ts} AND o.paid_at < ${now}${ts}
       GROUP BY ${paidDay}`.execute(k),
@@ -136,6 +204,9 @@ export async function dashboard(ctx: AppContext, workspaceId: string, days: numb
   const buyers = Number(totals.buyers ?? 0);
   return {
     timezone: tz,
+    /** The currency of every money figure below (revenueByCurrency has the others). */
+    currency,
+    currencies,
     days: w.days.length,
     today,
     period,
@@ -153,18 +224,35 @@ export async function dashboard(ctx: AppContext, workspaceId: string, days: numb
 
 /** Buyers and their spend per province (customer stats), with the short names the China map uses. */
 export async function provinces(ctx: AppContext, workspaceId: string) {
-  const rows = await ctx.db.kysely
-    .selectFrom('customer_stats')
-    .select((eb) => [
-      'province',
-      eb.fn.countAll<number>().as('buyers'),
-      eb.fn.sum<number>('total_spent_fen').as('spent'),
-      eb.fn.sum<number>('paid_orders').as('orders'),
-    ])
-    .where('workspace_id', '=', workspaceId)
-    .where('paid_orders', '>=', 1)
-    .groupBy('province')
-    .execute();
+  const currencies = await workspaceCurrencies(ctx, workspaceId);
+  const currency = currencies[0]!;
+  // One currency: the stats say it all. Several: spend comes from the orders in the main
+  // currency only, so pounds and yuan are never added.
+  const rows =
+    currencies.length === 1
+      ? await ctx.db.kysely
+          .selectFrom('customer_stats')
+          .select((eb) => [
+            'province',
+            eb.fn.countAll<number>().as('buyers'),
+            eb.fn.sum<number>('total_spent_fen').as('spent'),
+            eb.fn.sum<number>('paid_orders').as('orders'),
+          ])
+          .where('workspace_id', '=', workspaceId)
+          .where('paid_orders', '>=', 1)
+          .groupBy('province')
+          .execute()
+      : (
+          await sql<{ province: string | null; buyers: number; spent: number | null; orders: number | null }>`
+            SELECT s.province, COUNT(DISTINCT o.customer_id) AS buyers, SUM(o.paid_fen - o.refunded_fen) AS spent,
+                   COUNT(*) AS orders
+            FROM orders o
+            JOIN stores st ON st.workspace_id = o.workspace_id AND st.id = o.store_id
+            JOIN customer_stats s ON s.workspace_id = o.workspace_id AND s.customer_id = o.customer_id
+            WHERE o.workspace_id = ${workspaceId} AND ${orderCountsAsPurchase(await purchaseRule(ctx.db.kysely, workspaceId))}
+              AND st.currency = ${currency}
+            GROUP BY s.province`.execute(ctx.db.kysely)
+        ).rows;
   const total = rows.reduce((a, r) => a + Number(r.spent ?? 0), 0);
   return rows
     .map((r) => ({
@@ -173,6 +261,7 @@ export async function provinces(ctx: AppContext, workspaceId: string) {
       buyers: Number(r.buyers),
       orders: Number(r.orders ?? 0),
       spentFen: Number(r.spent ?? 0),
+      currency,
       spentShare: share(Number(r.spent ?? 0), total),
     }))
     .sort((a, b) => b.spentFen - a.spentFen);

@@ -12,59 +12,66 @@ const SORT_COLUMN = {
 } as const;
 
 export function customerRows(db: Db, workspaceId: string) {
-  return db.kysely
-    .selectFrom('customers as c')
-    .leftJoin('customer_stats as s', (j) =>
-      j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'),
-    )
-    .leftJoin('customer_rfm as r', (j) =>
-      j.onRef('r.workspace_id', '=', 'c.workspace_id').onRef('r.customer_id', '=', 'c.id'),
-    )
-    .leftJoin('member_tiers as t', (j) =>
-      j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.customer_id', '=', 'c.id'),
-    )
-    .where('c.workspace_id', '=', workspaceId)
-    .select([
-      'c.id',
-      'c.display_name',
-      'c.real_name',
-      'c.phone',
-      'c.email',
-      'c.province',
-      'c.city',
-      'c.gender',
-      'c.birthday',
-      'c.marketing_consent',
-      'c.consent_source',
-      'c.consent_at',
-      'c.created_at',
-      'c.wechat',
-      'c.qq',
-      'c.source',
-      'c.is_picky',
-      'c.is_bad_reviewer',
-      'c.is_blacklisted',
-      'c.opt_out_sms',
-      'c.opt_out_email',
-      'c.opt_out_wechat',
-      's.orders_count',
-      's.paid_orders',
-      's.total_spent_fen',
-      's.aov_fen',
-      's.refund_fen',
-      's.refund_orders',
-      's.spent_12m_fen',
-      's.orders_12m',
-      's.first_order_at',
-      's.last_order_at',
-      's.first_paid_at',
-      's.last_paid_at',
-      's.favourite_category',
-      's.province as stats_province',
-      'r.rfm_class',
-      'r.lifecycle',
-      't.tier_key',
-    ]);
+  return (
+    db.kysely
+      .selectFrom('customers as c')
+      .leftJoin('customer_stats as s', (j) =>
+        j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'),
+      )
+      .leftJoin('customer_rfm as r', (j) =>
+        j.onRef('r.workspace_id', '=', 'c.workspace_id').onRef('r.customer_id', '=', 'c.id'),
+      )
+      .leftJoin('member_tiers as t', (j) =>
+        j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.customer_id', '=', 'c.id'),
+      )
+      // The customer's amounts are shown in the currency of the store they came from.
+      .leftJoin('stores as cs', (j) =>
+        j.onRef('cs.workspace_id', '=', 'c.workspace_id').onRef('cs.id', '=', 'c.first_store_id'),
+      )
+      .where('c.workspace_id', '=', workspaceId)
+      .select([
+        'c.id',
+        'c.display_name',
+        'c.real_name',
+        'c.phone',
+        'c.email',
+        'c.province',
+        'c.city',
+        'c.gender',
+        'c.birthday',
+        'c.marketing_consent',
+        'c.consent_source',
+        'c.consent_at',
+        'c.created_at',
+        'c.wechat',
+        'c.qq',
+        'c.source',
+        'c.is_picky',
+        'c.is_bad_reviewer',
+        'c.is_blacklisted',
+        'c.opt_out_sms',
+        'c.opt_out_email',
+        'c.opt_out_wechat',
+        's.orders_count',
+        's.paid_orders',
+        's.total_spent_fen',
+        's.aov_fen',
+        's.refund_fen',
+        's.refund_orders',
+        's.spent_12m_fen',
+        's.orders_12m',
+        's.first_order_at',
+        's.last_order_at',
+        's.first_paid_at',
+        's.last_paid_at',
+        's.favourite_category',
+        's.province as stats_province',
+        'r.rfm_class',
+        'r.lifecycle',
+        't.tier_key',
+        'cs.currency',
+      ])
+  );
 }
 export type CustomerRow = Awaited<ReturnType<ReturnType<typeof customerRows>['executeTakeFirstOrThrow']>>;
 

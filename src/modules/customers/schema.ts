@@ -15,6 +15,7 @@ export const customerListQuery = z.object({
 export type CustomerListQuery = z.infer<typeof customerListQuery>;
 
 export const statsOutput = z.object({
+  currency: z.string().describe('ISO 4217 currency of the amounts (that of the store the customer came from)'),
   ordersCount: z.number(),
   paidOrders: z.number(),
   totalSpentFen: z.number(),

@@ -1,4 +1,5 @@
 import { NotFound } from '../../core/errors.js';
+import { DEFAULT_CURRENCY } from '../../core/money.js';
 import { maskPhone } from '../../core/pii.js';
 import type { AppContext } from '../context.js';
 import { canSeePii } from '../auth/roles.js';
@@ -23,6 +24,7 @@ export function presentCustomer(r: CustomerRow, role: string) {
     lifecycle: r.lifecycle,
     tier: r.tier_key,
     stats: {
+      currency: r.currency ?? DEFAULT_CURRENCY,
       ordersCount: r.orders_count ?? 0,
       paidOrders: r.paid_orders ?? 0,
       totalSpentFen: r.total_spent_fen ?? 0,

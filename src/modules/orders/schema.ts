@@ -37,6 +37,7 @@ export const orderOutput = z.object({
   totalFen: z.number(),
   paidFen: z.number(),
   refundedFen: z.number(),
+  currency: z.string().describe("ISO 4217 currency of the amounts (the store's)"),
   createdAt: z.string(),
   paidAt: z.string().nullable(),
   shippedAt: z.string().nullable(),

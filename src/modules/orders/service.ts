@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { parseInput } from '../../core/validation.js';
 import { NotFound } from '../../core/errors.js';
+import { DEFAULT_CURRENCY } from '../../core/money.js';
 import { maskPhone } from '../../core/pii.js';
 import type { OrderStatus } from '../../core/order-status.js';
 import { readJson } from '../../db/json.js';
@@ -18,7 +19,7 @@ function orderRows(ctx: AppContext, workspaceId: string) {
     )
     .where('o.workspace_id', '=', workspaceId)
     .selectAll('o')
-    .select('st.name as store_name');
+    .select(['st.name as store_name', 'st.currency']);
 }
 type OrderRow = Awaited<ReturnType<ReturnType<typeof orderRows>['executeTakeFirstOrThrow']>>;
 
@@ -38,6 +39,7 @@ function present(o: OrderRow, role: string) {
     totalFen: o.total_fen,
     paidFen: o.paid_fen,
     refundedFen: o.refunded_fen,
+    currency: o.currency ?? DEFAULT_CURRENCY,
     createdAt: o.created_at,
     paidAt: o.paid_at,
     shippedAt: o.shipped_at,

@@ -1,0 +1,161 @@
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/connect.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { jobHandlers } from '../../src/jobs/handlers.js';
+import { startWorker, type Worker } from '../../src/jobs/worker.js';
+import { createUser } from '../../src/modules/auth/service.js';
+import { writeTaobaoExport } from '../../src/modules/demo/taobao-export.js';
+import { detectInterrupted, getRun, importFile, newRun } from '../../src/modules/imports/service.js';
+import { ensureStore } from '../../src/modules/stores/service.js';
+import { createWorkspace } from '../../src/modules/workspaces/service.js';
+import { buildServer } from '../../src/server.js';
+import { describeBothDatabases, fixture, freshDatabaseUrl } from '../helpers.js';
+import { exited, spawnTs, waitFor } from '../support/processes.js';
+
+const ROWS = 20_000;
+let bigFile = '';
+beforeAll(async () => {
+  bigFile = join(mkdtempSync(join(tmpdir(), 'huike-resume-')), 'taobao-20k.csv');
+  await writeTaobaoExport(bigFile, ROWS);
+});
+
+const COUNTERS = [
+  'rows_read',
+  'orders_created',
+  'orders_updated',
+  'orders_unchanged',
+  'items_written',
+  'customers_created',
+  'rows_rejected',
+  'orders_rejected',
+] as const;
+
+describeBothDatabases('interrupted imports', (env) => {
+  it('a CLI import killed mid-way shows as interrupted, and --resume finishes it with the whole run’s totals', async () => {
+    const { db, workspaceId, url, ctx } = env();
+    // Reference: the same file imported once, undisturbed, into another database.
+    const ref = await freshDatabaseUrl(db.dialect);
+    const refDb = openDatabase(ref.url);
+    let expected: Record<string, number>;
+    try {
+      await migrateToLatest(refDb);
+      const refCtx = { db: refDb, now: () => ctx.now() };
+      const ws = await createWorkspace(refCtx, 'ref');
+      const store = await ensureStore(refCtx, ws.id, '旗舰店', 'tmall');
+      const r = await importFile(refCtx, { workspaceId: ws.id, store, format: 'taobao', filePath: bigFile });
+      expected = Object.fromEntries(COUNTERS.map((c) => [c, r[c]]));
+    } finally {
+      await refDb.close();
+      await ref.drop();
+    }
+
+    const cli = ['import', bigFile, '--store', '旗舰店', '--format', 'taobao', '--no-progress', '--no-followups'];
+    const first = spawnTs('src/cli/index.ts', cli, { DATABASE_URL: url });
+    const started = await waitFor(
+      'two batches committed',
+      async () => {
+        const r = await db.kysely
+          .selectFrom('import_runs')
+          .selectAll()
+          .where('workspace_id', '=', workspaceId)
+          .executeTakeFirst();
+        return r && r.rows_committed >= 4000 ? r : null;
+      },
+      120_000,
+    );
+    first.kill('SIGKILL');
+    await exited(first);
+
+    // The process is gone: the run is marked interrupted (not "running" for ever).
+    await detectInterrupted(ctx, workspaceId);
+    const stuck = await getRun(ctx, workspaceId, started.id);
+    expect(stuck.status).toBe('interrupted');
+    expect(stuck.customers_created).toBeGreaterThan(0);
+    expect(stuck.customers_created).toBeLessThan(expected.customers_created!);
+
+    const second = spawnTs('src/cli/index.ts', ['import', '--resume', started.id, '--no-progress', '--no-followups'], {
+      DATABASE_URL: url,
+    });
+    expect(await exited(second), second.output()).toBe(0);
+    expect(second.output()).toMatch(/resumed after an interruption at row \d+/);
+    const done = await getRun(ctx, workspaceId, started.id);
+    expect(done.status).toBe('done');
+    // The counters are those of the whole file, as if nothing had happened.
+    expect(Object.fromEntries(COUNTERS.map((c) => [c, done[c]]))).toEqual(expected);
+    const orders = await db.kysely
+      .selectFrom('orders')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('workspace_id', '=', workspaceId)
+      .executeTakeFirstOrThrow();
+    expect(Number(orders.n)).toBe(expected.orders_created);
+
+    // A finished run cannot be resumed again.
+    const again = spawnTs('src/cli/index.ts', ['import', '--resume', started.id], { DATABASE_URL: url });
+    expect(await exited(again)).toBe(1);
+    expect(again.output()).toMatch(/is done: only an interrupted import can be resumed/);
+  }, 300_000);
+});
+
+describeBothDatabases('resuming an import through the API', (env) => {
+  let app: FastifyInstance;
+  let base = '';
+  let worker: Worker;
+  let cookie = '';
+  beforeAll(async () => {
+    const { ctx, workspaceId } = env();
+    await createUser(ctx, workspaceId, { login: 'boss', password: 'secret-pass-1', role: 'owner' });
+    app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-resume-api-')) });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const addr = app.server.address();
+    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    const res = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'boss', password: 'secret-pass-1' }),
+    });
+    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await app?.close();
+  });
+  const call = async (path: string, method = 'GET') => {
+    const res = await fetch(base + path, { method, headers: { cookie } });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  it('an interrupted run is listed as such and POST /imports/{id}/resume completes it', async () => {
+    const { ctx, workspaceId } = env();
+    const store = await ensureStore(ctx, workspaceId, '回客旗舰店', 'taobao');
+    const file = join(mkdtempSync(join(tmpdir(), 'huike-resume-file-')), 'orders.csv');
+    copyFileSync(fixture('taobao-orders-gbk.csv'), file);
+    // A run whose process (on another machine) stopped sending heartbeats two minutes ago.
+    const run = newRun(ctx, { workspaceId, store, format: 'taobao', filePath: file }, 'running');
+    const twoMinutesAgo = new Date(ctx.now().getTime() - 120_000).toISOString();
+    await ctx.db.kysely
+      .insertInto('import_runs')
+      .values({ ...run, owner: 'elsewhere:4242', heartbeat_at: twoMinutesAgo })
+      .execute();
+
+    const list = await call('/api/v1/imports');
+    expect(list.body.items.find((r: { id: string }) => r.id === run.id).status).toBe('interrupted');
+    expect((await getRun(ctx, workspaceId, run.id)).status).toBe('interrupted');
+
+    const resumed = await call(`/api/v1/imports/${run.id}/resume`, 'POST');
+    expect(resumed.status, JSON.stringify(resumed.body)).toBe(202);
+    expect(resumed.body.status).toBe('queued');
+    worker = startWorker(ctx, { handlers: jobHandlers, pollMs: 50 });
+    const done = await waitFor('the resumed import to finish', async () => {
+      const r = await call(`/api/v1/imports/${run.id}`);
+      return r.body.status === 'done' ? r.body : null;
+    });
+    expect(done).toMatchObject({ ordersCreated: 12, customersCreated: 7, rowsRejected: 5, ordersRejected: 5 });
+    const twice = await call(`/api/v1/imports/${run.id}/resume`, 'POST');
+    expect(twice.status).toBe(409);
+    expect(twice.body.error.message).toMatch(/only an interrupted import can be resumed/);
+  });
+});
