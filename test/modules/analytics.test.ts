@@ -60,6 +60,7 @@ describeBothDatabases('analytics', (env) => {
       repurchaseRate: 0.5,
       aovFen: 10667,
       newCustomers: 3,
+      revenueByCurrency: [{ currency: 'CNY', orders: 3, revenueFen: 32000, aovFen: 10667 }],
     });
     expect(d.today).toMatchObject({
       orders: 1,

@@ -1,5 +1,5 @@
 /**
- * How values look on screen: money as ¥1,234.50 (stored as integer fen), instants in the shop's
+ * How values look on screen: money as ¥1,234.50 or £1,234.50 (stored as integer fen/pence), instants in the shop's
  * time zone, shares as percentages.
  */
 let displayZone = 'Asia/Shanghai';
@@ -11,15 +11,33 @@ export function setDisplayZone(tz: string): void {
 const yuanFormat = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const intFormat = new Intl.NumberFormat('en-US');
 
-export function money(fen: number | null | undefined): string {
-  if (fen === null || fen === undefined) return '—';
-  const s = yuanFormat.format(Math.abs(fen) / 100);
-  return `${fen < 0 ? '-' : ''}¥${s}`;
+const symbols = new Map<string, string>();
+/** The sign a currency is written with: ¥ for CNY, £, $, € …, else the code itself (CHF 1.00). */
+function symbolOf(currency: string): string {
+  let s = symbols.get(currency);
+  if (s === undefined) {
+    try {
+      const parts = new Intl.NumberFormat('en-US', { style: 'currency', currency }).formatToParts(0);
+      s = parts.find((p) => p.type === 'currency')?.value ?? currency;
+    } catch {
+      s = currency;
+    }
+    if (/^[A-Z]{3}$/.test(s)) s = `${s} `;
+    symbols.set(currency, s);
+  }
+  return s;
 }
 
-/** Whole yuan for chart axes and big KPI figures: ¥12,345. */
-export function moneyShort(fen: number): string {
-  return `¥${intFormat.format(Math.round(fen / 100))}`;
+/** Amounts are kept in hundredths of their store's currency (fen, pence, cents): ¥1,234.50, £1,234.50. */
+export function money(fen: number | null | undefined, currency = 'CNY'): string {
+  if (fen === null || fen === undefined) return '—';
+  const s = yuanFormat.format(Math.abs(fen) / 100);
+  return `${fen < 0 ? '-' : ''}${currency === 'CNY' ? '¥' : symbolOf(currency)}${s}`;
+}
+
+/** Whole units for chart axes and big KPI figures: ¥12,345. */
+export function moneyShort(fen: number, currency = 'CNY'): string {
+  return `${currency === 'CNY' ? '¥' : symbolOf(currency)}${intFormat.format(Math.round(fen / 100))}`;
 }
 
 export function count(n: number | null | undefined): string {

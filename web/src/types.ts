@@ -10,10 +10,14 @@ export interface PeriodKpis {
   repurchaseRate: number;
   aovFen: number;
   newCustomers: number;
+  /** Orders and revenue in each currency (the money figures above are in the dashboard's currency only). */
+  revenueByCurrency: { currency: string; orders: number; revenueFen: number; aovFen: number }[];
 }
 
 export interface DashboardData {
   timezone: string;
+  currency: string;
+  currencies: string[];
   days: number;
   today: PeriodKpis;
   period: PeriodKpis;
@@ -50,6 +54,7 @@ export interface TierSettings {
 }
 
 export interface Stats {
+  currency: string;
   ordersCount: number;
   paidOrders: number;
   totalSpentFen: number;
@@ -91,6 +96,7 @@ export interface Order {
   totalFen: number;
   paidFen: number;
   refundedFen: number;
+  currency: string;
   createdAt: string;
   paidAt: string | null;
   title: string | null;
@@ -182,6 +188,7 @@ export interface Store {
   name: string;
   platform: string;
   timezone: string;
+  currency: string;
   createdAt: string;
 }
 
@@ -221,6 +228,8 @@ export interface ImportRun {
   itemsWritten: number;
   customersCreated: number;
   rowsRejected: number;
+  ordersRejected: number;
+  rowsCommitted: number;
   progress: number;
   message: string | null;
   startedAt: string;

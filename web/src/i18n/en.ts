@@ -54,6 +54,7 @@ export const en: Messages = {
     newVsReturning: 'new {{a}} · returning {{b}}',
     aov: 'AOV',
     aovIs: 'AOV {{v}}',
+    otherCurrencies: 'plus {{v}} in other currencies (not added)',
     newCustomers: 'New customers',
     returningShare: 'Returning members',
     returningRevenueShare: 'returning members bring {{p}} of sales',
@@ -581,9 +582,14 @@ export const en: Messages = {
     rows: 'Rows',
     ordersNew: 'Orders new/updated',
     customersNew: 'New customers',
-    rejected: 'Rejected rows',
+    rejected: 'Rejected rows / orders',
+    rejectedTip: '{{rows}} rows rejected in {{orders}} orders; click to download them',
     startedAt: 'Started',
     status: { queued: 'Queued', running: 'Running', done: 'Done', failed: 'Failed', interrupted: 'Interrupted' },
+    resume: 'Resume',
+    resumeTip:
+      'The import stopped after saving {{n}} rows; it goes on from row {{next}}, and its counters stay the totals of the whole import',
+    resumed: 'Queued again: it goes on from where it stopped',
   },
   analytics: {
     subtitle: 'Regions, repurchase, new and returning buyers; cohorts and CLV arrive with the analytics module',
@@ -614,6 +620,9 @@ export const en: Messages = {
     storeName: 'Store name',
     platform: 'Platform',
     timezone: 'Time zone',
+    currency: 'Currency',
+    currencyHint:
+      'ISO 4217 code such as CNY, GBP, USD; order amounts show in it and different currencies are never added',
     createdAt: 'Created',
     deleteStore: 'Delete the store? A store with orders cannot be deleted',
     addUser: 'Add user',

@@ -15,6 +15,7 @@ interface ProvinceRow {
   buyers: number;
   orders: number;
   spentFen: number;
+  currency: string;
   spentShare: number;
 }
 
@@ -43,12 +44,13 @@ export default function Analytics() {
   const mapOption = useMemo<ChartOption | null>(() => {
     if (!provinces.data || !mapReady) return null;
     const rows = provinces.data.items.filter((r) => r.short);
+    const cur = provinces.data.items[0]?.currency ?? 'CNY';
     const values = rows.map((r) => (metric === 'spentFen' ? r.spentFen / 100 : r.buyers));
     return {
       tooltip: {
         trigger: 'item',
         formatter: (p: { name: string; value: number }) =>
-          `${p.name}<br/>${metric === 'spentFen' ? moneyShort((p.value || 0) * 100) : t('analytics.buyersN', { n: count(p.value || 0) })}`,
+          `${p.name}<br/>${metric === 'spentFen' ? moneyShort((p.value || 0) * 100, cur) : t('analytics.buyersN', { n: count(p.value || 0) })}`,
       },
       visualMap: {
         min: 0,
@@ -57,7 +59,7 @@ export default function Analytics() {
         bottom: 10,
         calculable: true,
         inRange: { color: ['#fff7e6', '#ffbb96', '#fa541c', '#ad2102'] },
-        formatter: (v: number) => (metric === 'spentFen' ? moneyShort(v * 100) : count(Math.round(v))),
+        formatter: (v: number) => (metric === 'spentFen' ? moneyShort(v * 100, cur) : count(Math.round(v))),
       },
       series: [
         {
@@ -102,7 +104,10 @@ export default function Analytics() {
         <Row gutter={16} style={{ marginBottom: 16 }}>
           <Col xs={12} lg={6}>
             <Card size="small" className="kpi-card">
-              <Statistic title={t('analytics.revenue90')} value={money(dash.data.period.revenueFen)} />
+              <Statistic
+                title={t('analytics.revenue90')}
+                value={money(dash.data.period.revenueFen, dash.data.currency)}
+              />
             </Card>
           </Col>
           <Col xs={12} lg={6}>
@@ -159,7 +164,12 @@ export default function Analytics() {
                   render: (v: string | null) => v ?? t('analytics.unknown'),
                 },
                 { title: t('dashboard.buyers'), dataIndex: 'buyers', align: 'right', render: (n: number) => count(n) },
-                { title: t('analytics.spend'), dataIndex: 'spentFen', align: 'right', render: (n: number) => money(n) },
+                {
+                  title: t('analytics.spend'),
+                  dataIndex: 'spentFen',
+                  align: 'right',
+                  render: (n: number, r: ProvinceRow) => money(n, r.currency),
+                },
                 {
                   title: t('analytics.share'),
                   dataIndex: 'spentShare',

@@ -8,7 +8,13 @@ import { EmptyState, ErrorBox, Loading } from '../components/Status';
 import { count, dateTime, money, moneyShort, percent } from '../format';
 import { useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
-import type { DashboardData, ImportRun, Items, TierSettings } from '../types';
+import type { DashboardData, ImportRun, Items, PeriodKpis, TierSettings } from '../types';
+
+/** "另有 £90.00 (1 笔)": revenue in the workspace's other currencies, never added to the main figure. */
+function otherCurrencies(k: PeriodKpis, main: string, label: (v: string) => string): string {
+  const others = k.revenueByCurrency.filter((c) => c.currency !== main);
+  return others.length ? ` · ${label(others.map((c) => money(c.revenueFen, c.currency)).join(' / '))}` : '';
+}
 
 function Kpi({ title, value, foot, testId }: { title: string; value: string; foot?: string; testId?: string }) {
   return (
@@ -37,7 +43,7 @@ export default function Dashboard() {
       grid: { left: 60, right: 50, top: 36, bottom: 28 },
       xAxis: { type: 'category', data: tr.map((d) => d.day.slice(5)) },
       yAxis: [
-        { type: 'value', axisLabel: { formatter: (v: number) => moneyShort(v * 100) } },
+        { type: 'value', axisLabel: { formatter: (v: number) => moneyShort(v * 100, dash.data!.currency) } },
         { type: 'value', splitLine: { show: false } },
       ],
       series: [
@@ -56,7 +62,8 @@ export default function Dashboard() {
 
   if (dash.error) return <ErrorBox error={dash.error} onRetry={dash.reload} />;
   if (!dash.data || !trendOption) return <Loading />;
-  const { today, period, totals } = dash.data;
+  const { today, period, totals, currency } = dash.data;
+  const others = (k: PeriodKpis) => otherCurrencies(k, currency, (v) => t('dashboard.otherCurrencies', { v }));
   const tierMembers = tiers.data
     ? tiers.data.tiers.map((tier, i) => ({
         tier,
@@ -110,8 +117,8 @@ export default function Dashboard() {
           <Kpi
             testId="kpi-today-revenue"
             title={t('dashboard.revenue')}
-            value={money(today.revenueFen)}
-            foot={t('dashboard.ordersN', { n: count(today.orders) })}
+            value={money(today.revenueFen, currency)}
+            foot={t('dashboard.ordersN', { n: count(today.orders) }) + others(today)}
           />
         </Col>
         <Col xs={12} lg={6}>
@@ -122,7 +129,7 @@ export default function Dashboard() {
           />
         </Col>
         <Col xs={12} lg={6}>
-          <Kpi title={t('dashboard.aov')} value={money(today.aovFen)} />
+          <Kpi title={t('dashboard.aov')} value={money(today.aovFen, currency)} />
         </Col>
         <Col xs={12} lg={6}>
           <Kpi title={t('dashboard.newCustomers')} value={count(today.newCustomers)} />
@@ -134,8 +141,8 @@ export default function Dashboard() {
           <Kpi
             testId="kpi-period-revenue"
             title={t('dashboard.revenue')}
-            value={money(period.revenueFen)}
-            foot={t('dashboard.ordersN', { n: count(period.orders) })}
+            value={money(period.revenueFen, currency)}
+            foot={t('dashboard.ordersN', { n: count(period.orders) }) + others(period)}
           />
         </Col>
         <Col xs={12} lg={6}>
@@ -157,7 +164,7 @@ export default function Dashboard() {
           <Kpi
             title={t('dashboard.repurchaseRate')}
             value={percent(period.repurchaseRate)}
-            foot={t('dashboard.aovIs', { v: money(period.aovFen) })}
+            foot={t('dashboard.aovIs', { v: money(period.aovFen, currency) })}
           />
         </Col>
       </Row>

@@ -1,4 +1,4 @@
-import { InboxOutlined, UploadOutlined } from '@ant-design/icons';
+import { InboxOutlined, RedoOutlined, UploadOutlined } from '@ant-design/icons';
 import {
   Alert,
   App,
@@ -152,6 +152,15 @@ export default function Imports() {
       setLastError((e as Error).message);
     } finally {
       setBusy(false);
+    }
+  };
+  const resume = async (r: ImportRun) => {
+    try {
+      await api<ImportRun>(`/imports/${r.id}/resume`, { method: 'POST' });
+      void message.success(t('imports.resumed'));
+      runs.reload();
+    } catch (e) {
+      void message.error((e as Error).message);
     }
   };
   const storeName = (id: string) => stores.data?.items.find((s) => s.id === id)?.name ?? id;
@@ -309,6 +318,19 @@ export default function Imports() {
                         >
                           {t(`imports.status.${r.status}`, r.status)}
                         </Tag>
+                        {r.status === 'interrupted' && (
+                          <Tooltip title={t('imports.resumeTip', { n: r.rowsCommitted, next: r.rowsCommitted + 1 })}>
+                            <Button
+                              size="small"
+                              type="link"
+                              icon={<RedoOutlined />}
+                              onClick={() => void resume(r)}
+                              data-testid="import-resume"
+                            >
+                              {t('imports.resume')}
+                            </Button>
+                          </Tooltip>
+                        )}
                       </Tooltip>
                     ),
                 },
@@ -324,7 +346,11 @@ export default function Imports() {
                   align: 'right',
                   render: (_, r) =>
                     r.rowsRejected > 0 ? (
-                      <a href={`/api/v1/imports/${r.id}/errors.csv`}>{count(r.rowsRejected)} ↓</a>
+                      <Tooltip title={t('imports.rejectedTip', { rows: r.rowsRejected, orders: r.ordersRejected })}>
+                        <a href={`/api/v1/imports/${r.id}/errors.csv`} data-testid="import-rejected">
+                          {count(r.rowsRejected)} / {count(r.ordersRejected)} ↓
+                        </a>
+                      </Tooltip>
                     ) : (
                       0
                     ),

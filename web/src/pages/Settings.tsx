@@ -76,7 +76,9 @@ function Stores() {
   const [form] = Form.useForm();
   useEffect(() => {
     if (editing)
-      form.setFieldsValue(editing === 'new' ? { name: '', platform: 'taobao', timezone: 'Asia/Shanghai' } : editing);
+      form.setFieldsValue(
+        editing === 'new' ? { name: '', platform: 'taobao', timezone: 'Asia/Shanghai', currency: 'CNY' } : editing,
+      );
   }, [editing, form]);
   const { run } = useAction();
   const save = () =>
@@ -84,7 +86,10 @@ function Stores() {
       const v = await form.validateFields();
       if (editing === 'new') await api('/stores', { body: v });
       else if (editing)
-        await api(`/stores/${editing.id}`, { method: 'PATCH', body: { name: v.name, timezone: v.timezone } });
+        await api(`/stores/${editing.id}`, {
+          method: 'PATCH',
+          body: { name: v.name, timezone: v.timezone, currency: v.currency },
+        });
       setEditing(null);
       stores.reload();
     });
@@ -112,6 +117,7 @@ function Stores() {
             render: (p: string) => <Tag>{t(`platforms.${p}`, p)}</Tag>,
           },
           { title: t('settings.timezone'), dataIndex: 'timezone' },
+          { title: t('settings.currency'), dataIndex: 'currency' },
           { title: t('settings.createdAt'), dataIndex: 'createdAt', render: (v: string) => dateTime(v) },
           {
             title: '',
@@ -162,6 +168,9 @@ function Stores() {
           </Form.Item>
           <Form.Item name="timezone" label={t('settings.timezone')}>
             <Input />
+          </Form.Item>
+          <Form.Item name="currency" label={t('settings.currency')} extra={t('settings.currencyHint')}>
+            <Input maxLength={3} style={{ width: 120 }} data-testid="store-currency" />
           </Form.Item>
         </Form>
       </Modal>

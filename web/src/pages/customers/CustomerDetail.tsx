@@ -147,16 +147,16 @@ export default function CustomerDetail() {
           <Col>
             <Row gutter={32}>
               <Col>
-                <Statistic title={t('customers.totalSpent')} value={money(s.totalSpentFen)} />
+                <Statistic title={t('customers.totalSpent')} value={money(s.totalSpentFen, s.currency)} />
               </Col>
               <Col>
                 <Statistic title={t('customers.paidOrders')} value={count(s.paidOrders)} />
               </Col>
               <Col>
-                <Statistic title={t('customers.aov')} value={money(s.aovFen)} />
+                <Statistic title={t('customers.aov')} value={money(s.aovFen, s.currency)} />
               </Col>
               <Col>
-                <Statistic title={t('customerDetail.spent12m')} value={money(s.spent12mFen)} />
+                <Statistic title={t('customerDetail.spent12m')} value={money(s.spent12mFen, s.currency)} />
               </Col>
             </Row>
           </Col>
@@ -180,7 +180,7 @@ export default function CustomerDetail() {
               <Descriptions.Item label={t('customerDetail.firstOrder')}>{dateTime(s.firstOrderAt)}</Descriptions.Item>
               <Descriptions.Item label={t('customers.lastPaid')}>{dateTime(s.lastPaidAt)}</Descriptions.Item>
               <Descriptions.Item label={t('customerDetail.refunds')}>
-                {t('customerDetail.refundsValue', { n: s.refundOrders, v: money(s.refundFen) })}
+                {t('customerDetail.refundsValue', { n: s.refundOrders, v: money(s.refundFen, s.currency) })}
               </Descriptions.Item>
               <Descriptions.Item label={t('customerDetail.consentSource')}>{d.consentSource ?? '—'}</Descriptions.Item>
             </Descriptions>
@@ -274,8 +274,12 @@ function Orders({ orders }: { orders: Order[] }) {
         { title: t('orders.title'), dataIndex: 'title', ellipsis: true },
         { title: t('orders.store'), dataIndex: 'storeName' },
         { title: t('orders.status'), render: (_, o) => <OrderStatusTag value={o.status} /> },
-        { title: t('orders.paid'), align: 'right', render: (_, o) => money(o.paidFen) },
-        { title: t('orders.refunded'), align: 'right', render: (_, o) => (o.refundedFen ? money(o.refundedFen) : '—') },
+        { title: t('orders.paid'), align: 'right', render: (_, o) => money(o.paidFen, o.currency) },
+        {
+          title: t('orders.refunded'),
+          align: 'right',
+          render: (_, o) => (o.refundedFen ? money(o.refundedFen, o.currency) : '—'),
+        },
       ]}
     />
   );

@@ -115,9 +115,13 @@ export default function CustomerList() {
       totalSpent: {
         title: t('customers.totalSpent'),
         align: 'right',
-        render: (_: unknown, r) => money(r.stats.totalSpentFen),
+        render: (_: unknown, r) => money(r.stats.totalSpentFen, r.stats.currency),
       },
-      aov: { title: t('customers.aov'), align: 'right', render: (_: unknown, r) => money(r.stats.aovFen) },
+      aov: {
+        title: t('customers.aov'),
+        align: 'right',
+        render: (_: unknown, r) => money(r.stats.aovFen, r.stats.currency),
+      },
       lastPaid: { title: t('customers.lastPaid'), render: (_: unknown, r) => date(r.stats.lastPaidAt) },
       rfm: { title: t('customers.rfm'), render: (_: unknown, r) => <RfmTag value={r.rfmClass} /> },
       lifecycle: { title: t('customers.lifecycle'), render: (_: unknown, r) => <LifecycleTag value={r.lifecycle} /> },
