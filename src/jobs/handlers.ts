@@ -19,8 +19,8 @@ export const jobHandlers: JobHandlers = {
     const run = await getRun(ctx, job.workspace_id, runId);
     if (run.status === 'done' || run.status === 'failed') return;
     try {
-      // The job's lease is ours: a run left "running" by a worker that died is taken over.
-      await executeRun(ctx, run, undefined, { takeOver: true });
+      // A run left "running" by a worker that died is resumed (refused while its process lives).
+      await executeRun(ctx, run);
     } catch (e) {
       // A file that is not an export will not become one on retry: the run says why.
       const after = await getRun(ctx, job.workspace_id, runId);

@@ -268,10 +268,10 @@ describeBothDatabases('import runs', (env) => {
     const old = { ...run!, status: 'running', owner: null, heartbeat_at: null, updated_at: '2026-11-23T03:00:00.000Z' };
     expect(presentRun(old, new Date('2026-11-23T03:05:00.000Z')).status).toBe('running');
     expect(presentRun(old, new Date('2026-11-23T03:11:00.000Z')).status).toBe('interrupted');
-    // Another machine's run: a minute without a heartbeat.
+    // Another machine's run: 30 s without a heartbeat.
     const remote = { ...old, owner: 'elsewhere:4242', heartbeat_at: '2026-11-23T03:00:00.000Z' };
-    expect(presentRun(remote, new Date('2026-11-23T03:00:30.000Z')).status).toBe('running');
-    expect(presentRun(remote, new Date('2026-11-23T03:01:30.000Z')).status).toBe('interrupted');
+    expect(presentRun(remote, new Date('2026-11-23T03:00:20.000Z')).status).toBe('running');
+    expect(presentRun(remote, new Date('2026-11-23T03:00:40.000Z')).status).toBe('interrupted');
     // A process of this machine that no longer exists: at once.
     const dead = { ...remote, owner: `${hostname()}:2147483646` };
     expect(presentRun(dead, new Date('2026-11-23T03:00:01.000Z')).status).toBe('interrupted');

@@ -61,7 +61,8 @@ export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir }) =
     {
       schema: {
         tags,
-        summary: 'Upload an export (multipart: file, store, format, optional mapping JSON); returns the run to poll',
+        summary:
+          'Upload an export (multipart: file, store, format, optional mapping JSON, timezone and currency of a new store); returns the run to poll',
         consumes: ['multipart/form-data'],
         response: { 202: runOutput },
       },
@@ -103,7 +104,10 @@ export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir }) =
           throw new Invalid('name the store: field "store" (a name, created if new) or "storeId"', { field: 'store' });
         const store = fields.storeId
           ? await getStore(ctx, p.workspaceId, fields.storeId)
-          : await ensureStore(ctx, p.workspaceId, storeRef, platformForFormat(format));
+          : await ensureStore(ctx, p.workspaceId, storeRef, platformForFormat(format), {
+              ...(fields.timezone ? { timezone: fields.timezone } : {}),
+              ...(fields.currency ? { currency: fields.currency } : {}),
+            });
         const run = newRun(
           ctx,
           {

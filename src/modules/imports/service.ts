@@ -107,7 +107,9 @@ export async function getRun(ctx: AppContext, workspaceId: string, id: string): 
 export const PROCESS_OWNER = `${hostname()}:${process.pid}`;
 /** How often a running import says it is alive, and how long a silence means it is not. */
 export const HEARTBEAT_MS = 5_000;
-export const HEARTBEAT_STALE_MS = 60_000;
+// Stale well before a dead worker's job lease (60 s) runs out, so the worker taking the job over
+// finds the run interrupted and resumes it.
+export const HEARTBEAT_STALE_MS = 30_000;
 /** Runs from before heartbeats (no owner) count as interrupted after this long without progress. */
 export const STALE_RUN_MS = 10 * 60_000;
 
@@ -122,7 +124,7 @@ function processAlive(pid: number): boolean {
 
 /**
  * A run still marked running whose process is gone: its owner was a process on this machine that
- * no longer exists, or it has not sent a heartbeat for a minute (another machine, or a hung one).
+ * no longer exists, or it has not sent a heartbeat for 30 s (another machine, or a hung one).
  */
 export function runIsInterrupted(r: ImportRun, now: Date = new Date()): boolean {
   if (r.status === 'interrupted') return true;
@@ -169,19 +171,14 @@ function lineOf(o: AdapterOutput): number {
   return o.kind === 'order' ? o.order.line : o.kind === 'items' ? o.items.line : o.error.line;
 }
 
-export interface ExecuteOptions {
-  /** The caller holds the right to run it (a worker whose job lease the previous one lost). */
-  takeOver?: boolean;
-}
-
 /**
  * Takes the run for this process. A run that is finished, or running in a live process, is
  * refused; two processes resuming the same run at once: one wins, the other is refused.
  */
-async function claimRun(ctx: AppContext, run: ImportRun, opts: ExecuteOptions): Promise<void> {
+async function claimRun(ctx: AppContext, run: ImportRun): Promise<void> {
   if (run.status === 'done' || run.status === 'failed')
     throw new Conflict(`import ${run.id} is already ${run.status === 'done' ? 'finished' : 'failed'}`);
-  if (run.status === 'running' && run.owner !== PROCESS_OWNER && !opts.takeOver && !runIsInterrupted(run, ctx.now()))
+  if (run.status === 'running' && run.owner !== PROCESS_OWNER && !runIsInterrupted(run, ctx.now()))
     throw new Conflict(`import ${run.id} is still running (process ${run.owner ?? 'unknown'})`);
   const now = nowIso(ctx);
   const res = await ctx.db.kysely
@@ -204,7 +201,6 @@ export async function executeRun(
   ctx: AppContext,
   run: ImportRun,
   onProgress?: (p: ImportProgress) => void,
-  opts: ExecuteOptions = {},
 ): Promise<ImportRun> {
   const db = ctx.db.kysely;
   const store = await db
@@ -215,7 +211,7 @@ export async function executeRun(
     .executeTakeFirstOrThrow();
   const path = run.file_path;
   if (!path) throw new Invalid('this import has no file');
-  await claimRun(ctx, run, opts);
+  await claimRun(ctx, run);
   // Resuming: the committed rows are skipped and the counters go on from where they stopped.
   const skip = run.rows_committed;
   const resumed = skip > 0;
