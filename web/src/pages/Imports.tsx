@@ -7,6 +7,7 @@ import {
   Card,
   Col,
   Form,
+  Input,
   Progress,
   Row,
   Select,
@@ -106,6 +107,7 @@ export default function Imports() {
   const stores = useApi<Items<Store>>('/stores');
   const [form] = Form.useForm();
   const format = Form.useWatch('format', form) as string | undefined;
+  const storeTyped = Form.useWatch('store', form) as string | undefined;
   const [file, setFile] = useState<File | null>(null);
   const [headers, setHeaders] = useState<string[]>([]);
   const [mapping, setMapping] = useState<Record<string, string>>({});
@@ -134,6 +136,10 @@ export default function Imports() {
     }
     const body = new FormData();
     body.set('store', v.store);
+    if (isNewStore) {
+      if (v.timezone) body.set('timezone', v.timezone);
+      if (v.currency) body.set('currency', v.currency);
+    }
     body.set('format', v.format);
     if (v.format === 'generic') {
       const columns = Object.fromEntries(Object.entries(mapping).filter(([, c]) => c));
@@ -163,6 +169,7 @@ export default function Imports() {
       void message.error((e as Error).message);
     }
   };
+  const isNewStore = !!storeTyped?.trim() && !(stores.data?.items ?? []).some((s) => s.name === storeTyped.trim());
   const storeName = (id: string) => stores.data?.items.find((s) => s.id === id)?.name ?? id;
   return (
     <>
@@ -170,7 +177,11 @@ export default function Imports() {
       <Row gutter={16}>
         <Col xs={24} xl={9}>
           <Card size="small" title={t('imports.newImport')}>
-            <Form form={form} layout="vertical" initialValues={{ format: 'taobao' }}>
+            <Form
+              form={form}
+              layout="vertical"
+              initialValues={{ format: 'taobao', timezone: 'Asia/Shanghai', currency: 'CNY' }}
+            >
               <Form.Item name="format" label={t('imports.format')}>
                 <Select
                   options={FORMATS.map((f) => ({ value: f, label: t(`imports.formats.${f}`) }))}
@@ -189,6 +200,20 @@ export default function Imports() {
                   data-testid="import-store"
                 />
               </Form.Item>
+              {isNewStore && (
+                <Row gutter={8}>
+                  <Col span={14}>
+                    <Form.Item name="timezone" label={t('settings.timezone')}>
+                      <Input data-testid="import-timezone" />
+                    </Form.Item>
+                  </Col>
+                  <Col span={10}>
+                    <Form.Item name="currency" label={t('settings.currency')}>
+                      <Input maxLength={3} data-testid="import-currency" />
+                    </Form.Item>
+                  </Col>
+                </Row>
+              )}
               <Form.Item label={t('imports.file')} required>
                 <Upload.Dragger
                   beforeUpload={(f) => pick(f)}
