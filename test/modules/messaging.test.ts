@@ -209,6 +209,28 @@ describeBothDatabases('messaging', (env) => {
     e.setNow(MORNING);
   });
 
+  it("windows are read in each customer's store zone", async () => {
+    const e = env();
+    const ny = await seedCustomers(e, [{ nick: 'ny1', phone: '13800000123' }], 'Shopify NY');
+    await e.db.kysely
+      .updateTable('stores')
+      .set({ timezone: 'America/New_York' })
+      .where('workspace_id', '=', e.workspaceId)
+      .where('name', '=', 'Shopify NY')
+      .execute();
+    const sh = await seedCustomers(e, [{ nick: 'sh1', phone: '13800000124' }]);
+    e.setNow('2026-11-23T03:00:00.000Z'); // 11:00 in Shanghai, 22:00 the day before in New York
+    await recordBatch(
+      e.ctx,
+      e.workspaceId,
+      batch({ sourceId: 'zones', channelId: outbox, customerIds: [ny.ny1!, sh.sh1!] }),
+    );
+    const st = await statusOf(e, 'zones');
+    expect(st.get(sh.sh1!)!.send_at).toBe('2026-11-23T03:00:00.000Z');
+    expect(st.get(ny.ny1!)!.send_at).toBe('2026-11-23T14:30:00.000Z'); // 09:30 in New York
+    e.setNow(MORNING);
+  });
+
   it('a reply of R, T, TD, N or 退订 opts the sender out of that channel, with its source kept', async () => {
     const e = env();
     expect(
