@@ -450,5 +450,23 @@ describeBothDatabases('campaigns', (env) => {
     expect(anonymous.statusCode).toBe(401);
     const anonymousMsgs = await app.inject({ method: 'GET', url: '/api/v1/messages' });
     expect(anonymousMsgs.statusCode).toBe(401);
+    // Channels (credentials) and send rules are for owners and admins.
+    const e = env();
+    await createUser(e.ctx, e.workspaceId, { login: 'mkt', password: 'secret-pass-3', role: 'marketer' });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { login: 'mkt', password: 'secret-pass-3' },
+    });
+    const mkt = String(login.headers['set-cookie']).split(';')[0]!;
+    const denied = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/messaging/settings',
+      headers: { cookie: mkt },
+      payload: { capCount: 9 },
+    });
+    expect(denied.statusCode).toBe(403);
+    const allowed = await app.inject({ method: 'GET', url: '/api/v1/campaigns', headers: { cookie: mkt } });
+    expect(allowed.statusCode).toBe(200);
   });
 });

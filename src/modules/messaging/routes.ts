@@ -1,6 +1,7 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { Invalid, Unauthorized } from '../../core/errors.js';
+import { Forbidden, Invalid, Unauthorized } from '../../core/errors.js';
+import { canManageUsers } from '../auth/roles.js';
 import { errorBody, idParams, principalOf, type ModuleRoutes } from '../http.js';
 import type { AppContext } from '../context.js';
 import { channelRow, webhookSecret } from './channels.js';
@@ -36,6 +37,13 @@ const replyInput = z.object({
 });
 const replyOutput = z.object({ optOut: z.boolean(), customerIds: z.array(z.string()) });
 
+/** Channels hold credentials and the send rules are policy: owners and admins change them. */
+function adminOf(req: FastifyRequest) {
+  const p = principalOf(req);
+  if (!canManageUsers(p.role)) throw new Forbidden('only an owner or admin can change channels and send rules');
+  return p;
+}
+
 export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
   const tags = ['messaging'];
   app.get(
@@ -57,12 +65,13 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
         summary:
           'Add a channel: outbox, email (SMTP), signed webhook or platform hand-off; credentials need HUIKE_SECRET_KEY',
         body: channelInput,
-        response: { 201: channelView, 400: errorBody, 409: errorBody },
+        response: { 201: channelView, 400: errorBody, 403: errorBody, 409: errorBody },
       },
     },
     async (req, reply) => {
+      const p = adminOf(req);
       reply.code(201);
-      return createChannel(ctx, principalOf(req).workspaceId, req.body);
+      return createChannel(ctx, p.workspaceId, req.body);
     },
   );
   app.delete(
@@ -76,7 +85,7 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
       },
     },
     async (req, reply) => {
-      await deleteChannel(ctx, principalOf(req).workspaceId, req.params.id);
+      await deleteChannel(ctx, adminOf(req).workspaceId, req.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -118,10 +127,10 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
         tags,
         summary: 'Change send rules (fields not given keep their value)',
         body: z.record(z.string(), z.unknown()),
-        response: { 200: settingsOutput, 400: errorBody },
+        response: { 200: settingsOutput, 400: errorBody, 403: errorBody },
       },
     },
-    async (req) => setMessagingSettings(ctx, principalOf(req).workspaceId, req.body),
+    async (req) => setMessagingSettings(ctx, adminOf(req).workspaceId, req.body),
   );
   app.get(
     '/messages',
