@@ -1,9 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/connect.js';
+import { newRun } from '../../src/modules/imports/service.js';
 import { fixture } from '../helpers.js';
 import { exited, ROOT, spawnTs, waitFor } from '../support/processes.js';
 
@@ -246,6 +248,47 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     expect(run.ordersCreated).toBeGreaterThan(0);
     await expect.poll(() => row.textContent()).toContain(String(run.ordersCreated));
     await shot(page, '07-imports');
+  });
+
+  it('an interrupted import shows as 已中断 with 继续导入, which finishes it', async () => {
+    // A run whose process (on another machine) stopped two minutes ago, written as it would have left it.
+    const db = openDatabase(`sqlite:${join(dir, 'huike.db')}`);
+    const file = join(dir, 'interrupted.csv');
+    copyFileSync(fixture('taobao-orders-gbk.csv'), file);
+    try {
+      const ws = await db.kysely.selectFrom('workspaces').select('id').executeTakeFirstOrThrow();
+      const store = await db.kysely
+        .selectFrom('stores')
+        .selectAll()
+        .where('workspace_id', '=', ws.id)
+        .executeTakeFirstOrThrow();
+      const ctx = { db, now: () => new Date() };
+      const run = newRun(ctx, { workspaceId: ws.id, store, format: 'taobao', filePath: file }, 'running');
+      await db.kysely
+        .insertInto('import_runs')
+        .values({ ...run, owner: 'elsewhere:4242', heartbeat_at: new Date(Date.now() - 120_000).toISOString() })
+        .execute();
+    } finally {
+      await db.close();
+    }
+    const page = await newPage();
+    await logIn(page);
+    await page.goto(`${base}/imports`);
+    const row = page.getByTestId('import-runs').locator('tbody tr.ant-table-row', { hasText: 'interrupted.csv' });
+    await expect.poll(() => row.getByTestId('import-status').textContent()).toBe('已中断');
+    await row.getByTestId('import-resume').click();
+    await expect
+      .poll(
+        () =>
+          row
+            .getByTestId('import-status')
+            .textContent()
+            .catch(() => null),
+        { timeout: 30_000 },
+      )
+      .toBe('完成');
+    // 5 rows rejected in 5 orders (one row per order in this export).
+    await expect.poll(() => row.getByTestId('import-rejected').textContent()).toContain('5 / 5');
   });
 
   it('switches to English and keeps it after a reload', async () => {
