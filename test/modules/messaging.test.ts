@@ -231,6 +231,48 @@ describeBothDatabases('messaging', (env) => {
     e.setNow(MORNING);
   });
 
+  it('a marketing SMS never goes outside 08:00–22:00, whatever the windows; an email may', async () => {
+    const e = env();
+    await setMessagingSettings(e.ctx, e.workspaceId, { windows: [{ start: '06:00', end: '23:30' }] });
+    const mailbox = (
+      await createChannel(e.ctx, e.workspaceId, { name: '邮件发件箱', kind: 'outbox', config: { medium: 'email' } })
+    ).id;
+    const early = await seedCustomers(e, [{ nick: 'early1', phone: '13800000131', email: 'early1@example.com' }]);
+    e.setNow('2026-11-22T23:00:00.000Z'); // 07:00 in Shanghai
+    await recordBatch(
+      e.ctx,
+      e.workspaceId,
+      batch({ sourceId: 'early-sms', channelId: outbox, customerIds: [early.early1!] }),
+    );
+    await recordBatch(
+      e.ctx,
+      e.workspaceId,
+      batch({ sourceId: 'early-mail', channelId: mailbox, customerIds: [early.early1!] }),
+    );
+    expect((await statusOf(e, 'early-sms')).get(early.early1!)!.send_at).toBe('2026-11-23T00:00:00.000Z'); // 08:00
+    // The SMS already holds this month's marketing slot: the e-mail is capped, one counter across channels.
+    expect((await statusOf(e, 'early-mail')).get(early.early1!)).toMatchObject({
+      status: 'skipped',
+      reason: 'frequency_cap',
+    });
+    await setMessagingSettings(e.ctx, e.workspaceId, { capCount: 2 });
+    await recordBatch(
+      e.ctx,
+      e.workspaceId,
+      batch({ sourceId: 'early-mail-2', channelId: mailbox, customerIds: [early.early1!] }),
+    );
+    expect((await statusOf(e, 'early-mail-2')).get(early.early1!)!.send_at).toBe('2026-11-22T23:00:00.000Z'); // now
+    await setMessagingSettings(e.ctx, e.workspaceId, {
+      capCount: 1,
+      windows: [
+        { start: '09:30', end: '12:00' },
+        { start: '14:00', end: '18:00' },
+        { start: '20:00', end: '21:30' },
+      ],
+    });
+    e.setNow(MORNING);
+  });
+
   it('a reply of R, T, TD, N or 退订 opts the sender out of that channel, with its source kept', async () => {
     const e = env();
     expect(
