@@ -176,22 +176,50 @@ export function probabilityAlive(p: BgNbdParams, c: Rft): number {
 }
 
 /**
- * E[Y(t) | x, tx, T]: expected purchases in the next t time units (the paper's equation 10).
- * The term (1−z)^(r+x)·₂F₁(r+x, b+x; a+b+x−1; z) with z = t/(α+T+t) is rewritten by Euler's
- * transformation as (1−z)^(a−1)·₂F₁(a+b−1−r, a−1; a+b+x−1; z): the original has parameters
- * growing with x and a value that overflows for customers with hundreds of purchases, while the
- * transformed series has small numerator parameters and converges fast.
+ * E[Y(t) | x, tx, T]: expected purchases in the next t time units (the paper's equation 10),
+ * (a+b+x−1)/(a−1) · (1 − H) · P(alive) with H = (1−z)^(r+x)·₂F₁(r+x, b+x; a+b+x−1; z) and
+ * z = t/(α+T+t). H is computed two ways:
+ * - Euler's transformation H = (1−z)^(a−1)·₂F₁(a+b−1−r, a−1; a+b+x−1; z) (stdlib's ₂F₁): its
+ *   parameters do not grow with x, so customers with hundreds or thousands of purchases stay
+ *   finite where the original ₂F₁ overflows. Fast, and right for the usual a, b of a few units.
+ * - When that is not finite or not where H must lie (H ≤ 1 when a > 1, H ≥ 1 when a < 1), which
+ *   happens when a and b are in the thousands (nearly the same dropout for everyone), H is summed
+ *   from the original series term by term in logarithms: every term is positive and z < 1.
  */
 export function expectedPurchases(p: BgNbdParams, c: Rft, t: number): number {
   if (t <= 0) return 0;
+  const { a, b } = p;
+  const h = hypergeometricTerm(p, c, t);
+  const unconditional = ((a + b + c.x - 1) / (a - 1)) * (1 - h);
+  return Math.max(0, unconditional * probabilityAlive(p, c));
+}
+
+function hypergeometricTerm(p: BgNbdParams, c: Rft, t: number): number {
   const { r, alpha, a, b } = p;
   const { x, T } = c;
   const lnOneMinusZ = Math.log(alpha + T) - Math.log(alpha + T + t);
   const z = t / (alpha + T + t);
-  const h = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z);
-  const term = Math.exp((a - 1) * lnOneMinusZ) * h;
-  const unconditional = ((a + b + x - 1) / (a - 1)) * (1 - term);
-  return Math.max(0, unconditional * probabilityAlive(p, c));
+  const euler = Math.exp((a - 1) * lnOneMinusZ) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z);
+  if (Number.isFinite(euler) && (a > 1 ? euler > 0 && euler <= 1 : euler >= 1)) return euler;
+  return Math.exp((r + x) * lnOneMinusZ + logHyp2f1PositiveSeries(r + x, b + x, a + b + x - 1, z));
+}
+
+/** ln ₂F₁(A, B; C; z) for A, B, C > 0 and 0 ≤ z < 1 (all terms positive), summed in logarithms. */
+export function logHyp2f1PositiveSeries(A: number, B: number, C: number, z: number): number {
+  if (z === 0) return 0;
+  const lnZ = Math.log(z);
+  let logTerm = 0;
+  let logSum = 0;
+  for (let k = 0; k < 10_000_000; k++) {
+    const step = Math.log(A + k) + Math.log(B + k) - Math.log(C + k) - Math.log(k + 1) + lnZ;
+    logTerm += step;
+    logSum = logAddExp(logSum, logTerm);
+    // Once terms shrink, every later ratio is at most max(this ratio, z) < 1: the rest is below a
+    // geometric tail; stop when it cannot change the sum.
+    const q = Math.max(Math.exp(step), z);
+    if (step < 0 && logTerm + Math.log(q) - Math.log1p(-q) < logSum - 37) break;
+  }
+  return logSum;
 }
 
 /**
