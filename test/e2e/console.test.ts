@@ -305,6 +305,32 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     await shot(page, '08-customers-en');
   });
 
+  it('shows the predicted value on the customer page and the calibration plot on 数据分析', async () => {
+    const cookie = await ownerCookie();
+    // The demo shop queues its first fit; the worker in the server runs it.
+    await expect
+      .poll(async () => (await apiGet<{ status: string }>('/predict/model', cookie)).status, { timeout: 90_000 })
+      .toBe('fitted');
+    const top = await apiGet<{ items: { id: string }[] }>('/customers?sort=spent&limit=1', cookie);
+    const detail = await apiGet<{ prediction: { pAlive: number; clvFen: number } | null }>(
+      `/customers/${top.items[0]!.id}`,
+      cookie,
+    );
+    expect(detail.prediction).not.toBeNull();
+    const page = await newPage();
+    await logIn(page);
+    await page.goto(`${base}/customers/${top.items[0]!.id}`);
+    const card = page.getByTestId('prediction-card');
+    // The one-line explanation carries the same CLV the API computed (¥ with two decimals).
+    const clv = `¥${(detail.prediction!.clvFen / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+    await expect.poll(() => card.textContent()).toContain(clv);
+    await page.goto(`${base}/analytics`);
+    await page.getByTestId('predict-calibration').locator('canvas').waitFor();
+    await page.getByTestId('predict-model').scrollIntoViewIfNeeded();
+    await shot(page, '16-predict-calibration');
+    expect((page as Page & { errors: string[] }).errors).toEqual([]);
+  }, 150_000);
+
   it('renders every other main page without a script error (screenshots)', async () => {
     const page = await newPage();
     await logIn(page);

@@ -69,6 +69,8 @@ export async function loadDemo(
   await recomputeRfm(ctx, workspaceId);
   // Order points: earned in the background by the worker (one ledger entry per order).
   await enqueue(ctx.db.kysely, { workspaceId, kind: JOB.points, dedupeKey: 'demo' }, nowIso(ctx));
+  // Predicted values (BG/NBD + Gamma-Gamma) too, so the demo shows them before the first nightly fit.
+  await enqueue(ctx.db.kysely, { workspaceId, kind: JOB.predictFit, dedupeKey: 'demo' }, nowIso(ctx));
   await evaluateUpgrades(ctx, workspaceId);
   await seedDemoMarketing(ctx, workspaceId);
   opts.onProgress?.(total, total);
