@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../../api';
 import { Chart, PALETTE, type ChartOption } from '../../components/Chart';
 import { ErrorBox, Loading } from '../../components/Status';
-import { count, dateTime, money } from '../../format';
+import { count, dateTime, money, moneyShort } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import type { PredictModel as Model } from '../../types';
 
@@ -75,7 +75,7 @@ export function PredictModel() {
             </Descriptions.Item>
             <Descriptions.Item label="Gamma-Gamma">
               {m.params.spend.p !== null
-                ? `p ${m.params.spend.p.toFixed(2)} · q ${m.params.spend.q!.toFixed(2)} · γ ${m.params.spend.gamma!.toFixed(0)}`
+                ? `p ${m.params.spend.p.toFixed(2)} · q ${m.params.spend.q!.toFixed(2)} · γ ${moneyShort(m.params.spend.gamma!)}`
                 : t('predict.spendAverage')}
             </Descriptions.Item>
             <Descriptions.Item label={t('predict.clvSettings')}>
