@@ -11,12 +11,14 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { strictSerializerCompiler } from './modules/strict-responses.js';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ZodError } from 'zod';
+import { z, ZodError } from 'zod';
 import { DomainError, type ErrorCode } from './core/errors.js';
 import type { AppContext } from './modules/context.js';
+import { databaseHealth } from './modules/workspaces/service.js';
 import { authenticate, SESSION_COOKIE } from './modules/auth/service.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { customerRoutes } from './modules/customers/routes.js';
@@ -51,6 +53,11 @@ export interface ServerOptions {
   uploadLimit?: number;
   /** The built console (default dist/web of this installation, or HUIKE_WEB_DIR). */
   webDir?: string;
+  /**
+   * Fail an answer that carries a field its response schema does not declare (which would be
+   * silently dropped). On under the tests (VITEST set), so a schema that forgets a field is caught.
+   */
+  strictResponses?: boolean;
 }
 
 /** dist/web next to the compiled server (dist/src/server.js) or the sources (src/server.ts). */
@@ -68,7 +75,9 @@ function zodDetails(e: ZodError) {
 export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ?? false, trustProxy: true }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(
+    (opts.strictResponses ?? process.env.VITEST !== undefined) ? strictSerializerCompiler : serializerCompiler,
+  );
 
   app.setErrorHandler((err: FastifyError | DomainError | ZodError, req, reply) => {
     if (err instanceof DomainError) {
@@ -157,10 +166,15 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
       );
   });
 
-  app.get('/api/v1/health', { schema: { tags: ['health'], summary: 'Liveness and database check' } }, async () => {
-    await ctx.db.kysely.selectFrom('workspaces').select('id').limit(1).execute();
-    return { status: 'ok', database: ctx.db.dialect };
-  });
+  const healthSchema = {
+    tags: ['health'],
+    summary: 'Liveness and database check',
+    response: { 200: z.object({ status: z.literal('ok'), database: z.enum(['sqlite', 'postgres']) }) },
+  };
+  app.get('/api/v1/health', { schema: healthSchema }, async () => ({
+    status: 'ok' as const,
+    database: await databaseHealth(ctx),
+  }));
 
   const moduleOpts = { ctx, uploadDir: join(opts.dataDir ?? 'data', 'uploads'), prefix: '/api/v1' };
   await app.register(authRoutes, moduleOpts);

@@ -15,11 +15,11 @@ import {
   followupKey,
   getRun,
   importFile,
+  platformForFormat,
   PROCESS_OWNER,
   runErrorsCsv,
   type ImportProgress,
 } from '../modules/imports/service.js';
-import { platformForFormat } from '../modules/imports/routes.js';
 import { ensureStore, getStore } from '../modules/stores/service.js';
 import { resolveWorkspace } from '../modules/workspaces/service.js';
 import { withApp } from './app.js';

@@ -143,3 +143,20 @@ export async function extendLease(db: Executor, job: Job, workerId: string, unti
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+/** The newest jobs of a workspace (optionally of one status), as the API shows them. */
+export async function listJobs(db: Executor, workspaceId: string, opts: { status?: Job['status']; limit: number }) {
+  let q = db.selectFrom('jobs').selectAll().where('workspace_id', '=', workspaceId);
+  if (opts.status) q = q.where('status', '=', opts.status);
+  const rows = await q.orderBy('id', 'desc').limit(opts.limit).execute();
+  return rows.map((j) => ({
+    id: j.id,
+    kind: j.kind,
+    status: j.status,
+    attempts: j.attempts,
+    maxAttempts: j.max_attempts,
+    runAt: j.run_at,
+    lastError: j.last_error,
+    finishedAt: j.finished_at,
+  }));
+}

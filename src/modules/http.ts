@@ -37,3 +37,6 @@ export function sendCsv(reply: FastifyReply, fileName: string, body: string) {
     .header('content-disposition', `attachment; filename="${fileName.replace(/[^\w.-]/g, '_')}"`)
     .send(body);
 }
+
+/** The answer of a route that returns nothing (204). */
+export const noContent = z.null().describe('No content');

@@ -289,7 +289,7 @@ describeBothDatabases('coupons', (env) => {
     e.setNow('2026-12-18T04:00:00.000Z');
     const soon = await expiringCoupons(e.ctx, e.workspaceId, 7);
     expect(soon.length).toBeGreaterThan(0);
-    expect(soon.every((c) => c.valid_to <= '2026-12-25T04:00:00.000Z')).toBe(true);
+    expect(soon.every((c) => c.validTo <= '2026-12-25T04:00:00.000Z')).toBe(true);
     e.setNow('2027-01-01T00:00:00.000Z');
     const n = await expireCoupons(e.ctx, e.workspaceId);
     expect(n).toBeGreaterThan(0);

@@ -94,7 +94,7 @@ describeBothDatabases('points rewards', (env) => {
       couponTemplateId: tpl.id,
     });
     const r = await redeemReward(e.ctx, e.workspaceId, voucher.id, ids[1]!, 'v-1', null);
-    expect(r.coupon_id).not.toBeNull();
+    expect(r.couponId).not.toBeNull();
     const retry = await redeemReward(e.ctx, e.workspaceId, voucher.id, ids[1]!, 'v-1', null);
     expect([retry.id, retry.replayed]).toEqual([r.id, true]);
     expect((await customerCoupons(e.ctx, e.workspaceId, ids[1]!)).map((c) => [c.name, c.status])).toEqual([

@@ -25,3 +25,13 @@ export const meOutput = z.object({
   workspace: z.object({ id: z.string(), name: z.string(), timezone: z.string() }),
   via: z.enum(['session', 'token']),
 });
+
+export const userOutput = z.object({ id: z.string(), login: z.string(), name: z.string(), role: z.string() });
+
+export const usersOutput = z.object({
+  items: z.array(userOutput.extend({ createdAt: z.string(), disabled: z.boolean() })),
+});
+
+export const tokenInput = z.object({ name: z.string().trim().min(1).max(64) });
+
+export const tokenOutput = z.object({ id: z.string(), token: z.string() });

@@ -1,9 +1,10 @@
-import { Conflict, Invalid, Unauthorized } from '../../core/errors.js';
+import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from '../../core/errors.js';
 import { parseInput } from '../../core/validation.js';
 import { newId } from '../../core/ids.js';
 import { nowIso, type AppContext } from '../context.js';
 import { digest, hashPassword, newSecret, sameDigest, verifyPassword } from './passwords.js';
-import { loginInput, userInput } from './schema.js';
+import { canManageUsers } from './roles.js';
+import { loginInput, type meOutput, userInput } from './schema.js';
 import type { z } from 'zod';
 
 /**
@@ -20,6 +21,39 @@ export interface Principal {
   login: string;
   role: string;
   via: 'session' | 'token';
+}
+
+export type Me = z.infer<typeof meOutput>;
+
+/** The logged-in user, their workspace and how they came in (session cookie or API token). */
+export async function whoAmI(ctx: AppContext, p: Principal): Promise<Me> {
+  const user = await ctx.db.kysely
+    .selectFrom('users')
+    .select(['id', 'login', 'name', 'role'])
+    .where('workspace_id', '=', p.workspaceId)
+    .where('id', '=', p.userId)
+    .executeTakeFirst();
+  const ws = await ctx.db.kysely
+    .selectFrom('workspaces')
+    .select(['id', 'name', 'timezone'])
+    .where('id', '=', p.workspaceId)
+    .executeTakeFirst();
+  if (!user || !ws) throw new NotFound('user not found');
+  return { user, workspace: ws, via: p.via };
+}
+
+/** Adds a user on behalf of `by`: owners and admins add users, only an owner adds an owner. */
+export async function addUser(ctx: AppContext, by: Principal, input: z.output<typeof userInput>) {
+  if (!canManageUsers(by.role)) throw new Forbidden('only an owner or admin can add users');
+  if (input.role === 'owner' && by.role !== 'owner') throw new Forbidden('only an owner can add another owner');
+  const u = await createUser(ctx, by.workspaceId, input);
+  return { id: u.id, login: u.login, name: u.name, role: u.role };
+}
+
+/** The users of `by`'s workspace (owners and admins only). */
+export async function usersFor(ctx: AppContext, by: Principal) {
+  if (!canManageUsers(by.role)) throw new Forbidden('only an owner or admin can see the users');
+  return listUsers(ctx, by.workspaceId);
 }
 
 export async function createUser(ctx: AppContext, workspaceId: string, input: z.input<typeof userInput>) {
@@ -95,7 +129,14 @@ export async function login(ctx: AppContext, input: z.input<typeof loginInput>) 
           expires_at: new Date(now.getTime() + SESSION_DAYS * 86_400_000).toISOString(),
         })
         .execute();
-      return { token: `s.${user.workspace_id}.${id}.${secret}`, user };
+      const me = await whoAmI(ctx, {
+        workspaceId: user.workspace_id,
+        userId: user.id,
+        login: user.login,
+        role: user.role,
+        via: 'session',
+      });
+      return { token: `s.${user.workspace_id}.${id}.${secret}`, me };
     }
   }
   throw new Unauthorized('wrong login or password');

@@ -358,7 +358,10 @@ export async function expiringCoupons(ctx: AppContext, ws: string, days: number)
     .where('c.valid_to', '>', now.toISOString())
     .where('c.valid_to', '<=', new Date(now.getTime() + days * 86_400_000).toISOString())
     .orderBy('c.valid_to')
-    .execute();
+    .execute()
+    .then((rows) =>
+      rows.map((c) => ({ id: c.id, customerId: c.customer_id, code: c.code, validTo: c.valid_to, name: c.name })),
+    );
 }
 
 /** Issued / used / expired per template and the revenue of the orders that used them. */

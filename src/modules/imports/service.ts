@@ -7,6 +7,7 @@ import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import {
   type AdapterOutput,
   ExportReader,
+  IMPORT_FORMATS,
   specFor,
   type ImportFormat,
   type ItemsRecord,
@@ -22,6 +23,8 @@ import { enqueue } from '../../jobs/queue.js';
 import { JOB } from '../../jobs/kinds.js';
 import { nowIso, type AppContext } from '../context.js';
 import { ingestBatch } from '../orders/ingest.js';
+import { ensureStore, getStore } from '../stores/service.js';
+import type { PLATFORMS } from '../stores/schema.js';
 import { fileSize, readRows } from './readers.js';
 
 /**
@@ -441,6 +444,71 @@ export async function importFile(
   return executeRun(ctx, await getRun(ctx, input.workspaceId, run.id), onProgress);
 }
 
+/** Guesses the platform of a store created by its first import. */
+export function platformForFormat(format: ImportFormat): (typeof PLATFORMS)[number] {
+  return format === 'taobao' || format === 'taobao-items' ? 'taobao' : format === 'generic' ? 'other' : format;
+}
+
+/**
+ * An uploaded export and the form fields sent with it: store (a name) or storeId, format, mapping
+ * JSON, and the timezone and currency of a store the import creates.
+ */
+export interface Upload {
+  workspaceId: string;
+  userId: string;
+  filePath: string;
+  fileName: string;
+  fields: Record<string, string>;
+}
+
+/**
+ * Checks an upload's fields, finds or creates its store, and queues the run: the run and the job
+ * that executes it are committed together.
+ */
+export async function queueImport(ctx: AppContext, upload: Upload): Promise<ImportRun> {
+  const { fields, workspaceId } = upload;
+  const format = fields.format as ImportFormat;
+  if (!IMPORT_FORMATS.includes(format))
+    throw new Invalid(`format must be one of ${IMPORT_FORMATS.join(', ')}`, { field: 'format' });
+  let mapping: unknown;
+  if (fields.mapping) {
+    try {
+      mapping = JSON.parse(fields.mapping);
+    } catch {
+      throw new Invalid('mapping is not valid JSON', { field: 'mapping' });
+    }
+  }
+  specFor(format, mapping);
+  const storeRef = fields.storeId ?? fields.store;
+  if (!storeRef)
+    throw new Invalid('name the store: field "store" (a name, created if new) or "storeId"', { field: 'store' });
+  const store = fields.storeId
+    ? await getStore(ctx, workspaceId, fields.storeId)
+    : await ensureStore(ctx, workspaceId, storeRef, platformForFormat(format), {
+        ...(fields.timezone ? { timezone: fields.timezone } : {}),
+        ...(fields.currency ? { currency: fields.currency } : {}),
+      });
+  const run = newRun(
+    ctx,
+    {
+      workspaceId,
+      store,
+      format,
+      filePath: upload.filePath,
+      fileName: upload.fileName,
+      mapping,
+      createdBy: upload.userId,
+    },
+    'queued',
+  );
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    await trx.insertInto('import_runs').values(run).execute();
+    const job = { workspaceId, kind: JOB.import, payload: { runId: run.id }, maxAttempts: 3, dedupeKey: run.id };
+    await enqueue(trx, job, nowIso(ctx));
+  });
+  return getRun(ctx, workspaceId, run.id);
+}
+
 export async function listRuns(ctx: AppContext, workspaceId: string, limit = 50): Promise<ImportRun[]> {
   return ctx.db.kysely
     .selectFrom('import_runs')
@@ -460,6 +528,12 @@ export async function runErrors(ctx: AppContext, workspaceId: string, runId: str
     .where('run_id', '=', runId)
     .orderBy('seq')
     .execute();
+}
+
+/** The rejected rows of a run, as the API shows them. */
+export async function importErrors(ctx: AppContext, workspaceId: string, runId: string) {
+  const rows = await runErrors(ctx, workspaceId, runId);
+  return rows.map((e) => ({ line: e.line, column: e.column_name, reason: e.reason, value: e.value }));
 }
 
 /** The rejected rows as CSV (UTF-8 with BOM so Excel shows Chinese correctly). */

@@ -25,6 +25,24 @@ export async function setTierSettings(ctx: AppContext, ws: string, input: unknow
   return writeSetting(ctx, ws, 'tiers', tierSettingsSchema, input, 'The tier settings');
 }
 
+/** The tier ladder and how many members each tier has. */
+export async function tierLadder(ctx: AppContext, ws: string) {
+  const settings = await getTierSettings(ctx, ws);
+  const counts = await ctx.db.kysely
+    .selectFrom('member_tiers')
+    .select((eb) => ['tier_key', eb.fn.countAll<number>().as('n')])
+    .where('workspace_id', '=', ws)
+    .groupBy('tier_key')
+    .execute();
+  return { ...settings, members: Object.fromEntries(counts.map((c) => [c.tier_key, Number(c.n)])) };
+}
+
+/** Upgrades qualifying members now; `yearly` also runs the 12-month re-evaluation first. */
+export async function evaluateTiers(ctx: AppContext, ws: string, yearly: boolean) {
+  const review = yearly ? await reevaluateYear(ctx, ws) : null;
+  return { ...(await evaluateUpgrades(ctx, ws)), yearly: review };
+}
+
 const rankOf = (s: TierSettings, key: string | null) =>
   key === null
     ? 0

@@ -1,4 +1,6 @@
+import type { Selectable } from 'kysely';
 import { z } from 'zod';
+import type { Database } from '../../db/types.js';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { parseInput } from '../../core/validation.js';
@@ -59,7 +61,32 @@ export async function createReward(ctx: AppContext, ws: string, input: unknown) 
     created_at: nowIso(ctx),
   };
   await k.insertInto('rewards').values(row).execute();
-  return row;
+  return rewardView(row);
+}
+
+function rewardView(r: Selectable<Database['rewards']>) {
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    pointsCost: r.points_cost,
+    stock: r.stock,
+    couponTemplateId: r.coupon_template_id,
+  };
+}
+
+function redemptionView(r: Selectable<Database['reward_redemptions']>, replayed: boolean) {
+  return {
+    id: r.id,
+    rewardId: r.reward_id,
+    customerId: r.customer_id,
+    pointsEntryId: r.points_entry_id,
+    couponId: r.coupon_id,
+    status: r.status,
+    createdAt: r.created_at,
+    voidedAt: r.voided_at,
+    replayed,
+  };
 }
 
 export async function listRewards(ctx: AppContext, ws: string) {
@@ -70,14 +97,7 @@ export async function listRewards(ctx: AppContext, ws: string) {
     .where('active', '=', 1)
     .orderBy('points_cost')
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    kind: r.kind,
-    pointsCost: r.points_cost,
-    stock: r.stock,
-    couponTemplateId: r.coupon_template_id,
-  }));
+  return rows.map(rewardView);
 }
 
 export async function redeemReward(
@@ -95,7 +115,7 @@ export async function redeemReward(
       .where('workspace_id', '=', ws)
       .where('idempotency_key', '=', key)
       .executeTakeFirst();
-    if (seen) return { ...seen, replayed: true };
+    if (seen) return redemptionView(seen, true);
     const took = await trx
       .updateTable('rewards')
       .set((eb) => ({ stock: eb('stock', '-', 1) }))
@@ -144,7 +164,7 @@ export async function redeemReward(
       voided_at: null,
     };
     await trx.insertInto('reward_redemptions').values(row).execute();
-    return { ...row, replayed: false };
+    return redemptionView(row, false);
   });
 }
 

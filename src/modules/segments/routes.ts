@@ -2,7 +2,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { z } from 'zod';
 import { FIELDS, OPERATORS } from '../../core/segments/fields.js';
 import { rfmSettings } from '../../core/segments/rfm.js';
-import { idParams, principalOf, type ModuleRoutes } from '../http.js';
+import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js';
 import { getRfmSettings, recomputeRfm, rfmAsOf, rfmMatrix, rfmSummary, setRfmSettings } from './rfm.js';
 import {
   countRule,
@@ -19,6 +19,16 @@ import {
   untagRule,
 } from './service.js';
 
+const fieldsOutput = z.object({
+  fields: z.array(
+    z.object({
+      name: z.string(),
+      type: z.enum(['number', 'money', 'days', 'date', 'text', 'enum', 'boolean', 'set', 'month', 'orders']),
+      values: z.array(z.string()).optional(),
+      operators: z.array(z.string()),
+    }),
+  ),
+});
 const ruleBody = z.object({ rule: z.unknown().describe('segment rule JSON (see README: Segments)') });
 const memberOutput = z.object({
   id: z.string(),
@@ -79,6 +89,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
       schema: {
         tags,
         summary: 'The fields a rule can test, their types, allowed values and operators (for rule builders)',
+        response: { 200: fieldsOutput },
       },
     },
     async () => ({
@@ -152,10 +163,10 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   );
   app.delete(
     '/segments/:id',
-    { schema: { tags, summary: 'Delete a saved segment', params: idParams } },
+    { schema: { tags, summary: 'Delete a saved segment', params: idParams, response: { 204: noContent } } },
     async (req, reply) => {
       await deleteSegment(ctx, principalOf(req).workspaceId, req.params.id);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
   app.get(

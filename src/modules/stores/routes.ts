@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idParams, principalOf, type ModuleRoutes } from '../http.js';
+import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js';
 import { storeInput, storeOutput, storePatch } from './schema.js';
 import { createStore, deleteStore, getStore, listStores, presentStore, updateStore } from './service.js';
 
@@ -32,10 +32,10 @@ export const storeRoutes: ModuleRoutes = async (app, { ctx }) => {
   );
   app.delete(
     '/stores/:id',
-    { schema: { tags, summary: 'Delete a store without orders', params: idParams } },
+    { schema: { tags, summary: 'Delete a store without orders', params: idParams, response: { 204: noContent } } },
     async (req, reply) => {
       await deleteStore(ctx, principalOf(req).workspaceId, req.params.id);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idParams, principalOf, type ModuleRoutes } from '../http.js';
+import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js';
 import {
   addNote,
   createGroup,
@@ -122,11 +122,12 @@ export const tagRoutes: ModuleRoutes = async (app, { ctx }) => {
           add: z.array(z.string()).max(10_000).default([]),
           remove: z.array(z.string()).max(10_000).default([]),
         }),
+        response: { 204: noContent },
       },
     },
     async (req, reply) => {
       await setGroupMembers(ctx, principalOf(req).workspaceId, req.params.id, req.body.add, req.body.remove);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
   const note = z.object({ id: z.string(), body: z.string(), createdAt: z.string(), author: z.string().nullable() });

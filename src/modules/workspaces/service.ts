@@ -37,3 +37,9 @@ export async function resolveWorkspace(ctx: AppContext, idOrName?: string) {
   }
   return all[0] ?? createWorkspace(ctx, '我的店铺');
 }
+
+/** Answers the database dialect once a query has gone through (the health check). */
+export async function databaseHealth(ctx: AppContext): Promise<AppContext['db']['dialect']> {
+  await ctx.db.kysely.selectFrom('workspaces').select('id').limit(1).execute();
+  return ctx.db.dialect;
+}

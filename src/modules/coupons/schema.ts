@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { couponRules, validitySchema } from '../../core/coupons.js';
+
+export const templateOutput = z.object({
+  id: z.string(),
+  name: z.string(),
+  rules: couponRules,
+  validity: validitySchema,
+  perCustomerLimit: z.number(),
+  totalStock: z.number().nullable(),
+  issued: z.number(),
+  compensation: z.boolean(),
+});
+
+export const templatesOutput = z.object({ items: z.array(templateOutput) });
+
+export const issueInput = z.object({
+  customerId: z.string(),
+  valueFen: z.number().int().min(1).optional(),
+  itemValueFen: z.number().int().min(1).optional(),
+});
+
+export const issuedOutput = z.object({
+  id: z.string(),
+  code: z.string(),
+  validFrom: z.string(),
+  validTo: z.string(),
+  replayed: z.boolean(),
+});
+
+export const issueSegmentInput = z.object({ segmentId: z.string(), batch: z.string().min(1).max(60) });
+
+export const issueSegmentOutput = z.object({
+  issued: z.number(),
+  skipped: z.number().describe('already had one from this batch, or over the per-customer limit'),
+  stoppedAtStock: z.boolean(),
+});
+
+export const reportOutput = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      issued: z.number(),
+      used: z.number(),
+      expired: z.number(),
+      revenueFen: z.number(),
+      discountFen: z.number(),
+    }),
+  ),
+});
+
+export const expiringQuery = z.object({ days: z.coerce.number().int().min(1).max(90).default(7) });
+
+export const expiringOutput = z.object({
+  items: z.array(
+    z.object({ id: z.string(), customerId: z.string(), code: z.string(), validTo: z.string(), name: z.string() }),
+  ),
+});
+
+export const customerCouponsOutput = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      code: z.string(),
+      status: z.string(),
+      validFrom: z.string(),
+      validTo: z.string(),
+      orderId: z.string().nullable(),
+      discountFen: z.number().nullable(),
+      issuedAt: z.string(),
+      usedAt: z.string().nullable(),
+    }),
+  ),
+});
+
+export const syncOutput = z.object({ used: z.number(), expired: z.number() });

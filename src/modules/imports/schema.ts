@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+export const runOutput = z.object({
+  id: z.string(),
+  storeId: z.string(),
+  format: z.string(),
+  fileName: z.string(),
+  status: z.string(),
+  rowsRead: z.number(),
+  ordersCreated: z.number(),
+  ordersUpdated: z.number(),
+  ordersUnchanged: z.number(),
+  itemsWritten: z.number(),
+  customersCreated: z.number(),
+  rowsRejected: z.number().describe('file rows rejected (an order of three lines is three rows)'),
+  ordersRejected: z.number().describe('orders rejected'),
+  rowsCommitted: z.number().describe('rows whose results are saved: where a resume starts'),
+  bytesRead: z.number(),
+  bytesTotal: z.number().nullable(),
+  progress: z.number(),
+  message: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+
+export const runsOutput = z.object({ items: z.array(runOutput) });
+
+export const runErrorsOutput = z.object({
+  items: z.array(
+    z.object({ line: z.number(), column: z.string().nullable(), reason: z.string(), value: z.string().nullable() }),
+  ),
+});

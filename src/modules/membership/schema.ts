@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { benefitsSchema, tierSettingsSchema } from '../../core/tiers.js';
+
+export const tierSettingsOutput = tierSettingsSchema;
+
+export const tierLadderOutput = tierSettingsSchema.safeExtend({
+  members: z.record(z.string(), z.number()).describe('members per tier key'),
+});
+
+const tierCount = z.object({ key: z.string(), name: z.string(), members: z.number() });
+
+export const tierPreviewOutput = z.object({
+  before: z.array(tierCount),
+  after: z.array(tierCount),
+  wouldMoveUp: z.number(),
+  wouldMoveDown: z.number(),
+});
+
+export const evaluateInput = z.object({ yearly: z.boolean().default(false) });
+
+export const evaluateOutput = z.object({
+  joined: z.number(),
+  upgraded: z.number(),
+  yearly: z.object({ reviewed: z.number(), down: z.number(), up: z.number() }).nullable(),
+});
+
+export const memberTierOutput = z.object({
+  tier: z.object({ key: z.string(), name: z.string(), benefits: benefitsSchema }).nullable(),
+  growth: z.number().describe('growth value (成长值) now'),
+  floor: z.string().nullable(),
+  cycleStartedAt: z.string().nullable(),
+  history: z.array(z.object({ from: z.string().nullable(), to: z.string(), reason: z.string(), at: z.string() })),
+});
+
+export const tierFloorInput = z.object({ tierKey: z.string(), reason: z.string().max(200) });

@@ -1,0 +1,131 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from '../../src/modules/auth/service.js';
+import { loadDemo } from '../../src/modules/demo/service.js';
+import { importFile } from '../../src/modules/imports/service.js';
+import { ensureStore } from '../../src/modules/stores/service.js';
+import { droppedFields } from '../../src/modules/strict-responses.js';
+import { buildServer } from '../../src/server.js';
+import { describeBothDatabases, fixture } from '../helpers.js';
+
+describe('strict responses', () => {
+  it('name the fields a response schema would drop, however deep', () => {
+    const sent = { a: 1, b: { c: 2, d: [{ e: 3, f: 4 }] }, g: undefined };
+    const kept = { a: 1, b: { c: 2, d: [{ e: 3 }] } };
+    expect(droppedFields(sent, kept)).toEqual(['b.d[0].f']);
+    expect(droppedFields(kept, kept)).toEqual([]);
+  });
+});
+
+/**
+ * Every route answers what its response schema (the OpenAPI document, and so the console's
+ * generated types) says: on a demo shop, each GET route and the console's writes are called with
+ * strict responses, where a field the handler sends but the schema drops is a 500.
+ */
+describeBothDatabases('API contract', (env) => {
+  let app: FastifyInstance;
+  let cookie = '';
+  const ids: Record<string, string> = {};
+
+  // Answers are checked by the server's schemas; the test reads them loosely.
+  const call = async (
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    url: string,
+    payload?: object,
+  ): Promise<any> => {
+    const headers: Record<string, string> = { cookie, 'idempotency-key': `k-${method}-${url}` };
+    const res = await app.inject({
+      method,
+      url: `/api/v1${url}`,
+      headers,
+      ...(payload === undefined ? {} : { payload }),
+    });
+    if (res.statusCode >= 300) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);
+    return res.body ? (String(res.headers['content-type']).includes('json') ? res.json() : res.body) : undefined;
+  };
+
+  beforeAll(async () => {
+    const { ctx, workspaceId } = env();
+    await loadDemo(ctx, workspaceId, { customers: 150, seed: 7 });
+    const store = await ensureStore(ctx, workspaceId, '导入测试店', 'taobao');
+    ids.imports = (
+      await importFile(ctx, { workspaceId, store, format: 'taobao', filePath: fixture('taobao-orders-gbk.csv') })
+    ).id;
+    await createUser(ctx, workspaceId, { login: 'owner', password: 'secret-pass-1', role: 'owner' });
+    app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-contract-')), strictResponses: true });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { login: 'owner', password: 'secret-pass-1' },
+    });
+    expect(login.statusCode).toBe(200);
+    cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    const customers = await call('GET', '/customers?limit=5');
+    ids.customers = customers.items[0].id;
+    ids.orders = (await call('GET', '/orders?limit=1')).items[0].id;
+    ids.stores = store.id;
+    const seg = await call('POST', '/segments', { name: '高消费', rule: { field: 'total_spent', op: '>=', value: 0 } });
+    ids.segments = seg.id;
+    ids['segment-snapshots'] = (await call('POST', `/segments/${seg.id}/snapshot`, {})).id;
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('every GET route answers 2xx with nothing its schema drops', async () => {
+    const paths = Object.entries(app.swagger().paths ?? {}).filter(([, ops]) => ops && 'get' in ops);
+    const uncovered: string[] = [];
+    for (const [path] of paths) {
+      const rel = path.replace(/^\/api\/v1/, '');
+      const resource = rel.split('/')[1]!;
+      if (rel.includes('{id}') && !ids[resource]) {
+        uncovered.push(path);
+        continue;
+      }
+      await call('GET', rel.replace('{id}', ids[resource] ?? ''));
+    }
+    expect(uncovered, 'add an id for these routes in test/modules/api-contract.test.ts').toEqual([]);
+    expect(paths.length).toBeGreaterThan(40);
+  });
+
+  it("the console's writes answer what their schemas say", async () => {
+    const c = ids.customers!;
+    await call('POST', '/users', { login: 'helper', password: 'secret-pass-2', role: 'marketer' });
+    await call('POST', '/auth/tokens', { name: 'script' });
+    await call('POST', `/customers/${c}/points/earn`, { points: 5000 });
+    const reward = await call('POST', '/points/rewards', { name: '帆布袋', kind: 'gift', pointsCost: 100, stock: 5 });
+    const redemption = await call('POST', `/points/rewards/${reward.id}/redeem`, { customerId: c });
+    expect(redemption).toMatchObject({ rewardId: reward.id, customerId: c, replayed: false });
+    await call('POST', `/points/redemptions/${redemption.id}/void`);
+    const seg = ids.segments!;
+    expect(await call('POST', '/points/grant', { segmentId: seg, points: 10, batch: 'b1', reason: '店庆' })).toEqual({
+      granted: expect.any(Number),
+      already: 0,
+    });
+    const { members: _members, ...ladder } = await call('GET', '/tiers');
+    await call('POST', '/tiers/preview', ladder);
+    await call('PUT', '/tiers', ladder);
+    expect(await call('POST', '/tiers/evaluate', { yearly: true })).toMatchObject({
+      yearly: { reviewed: expect.any(Number) },
+    });
+    await call('PUT', `/customers/${c}/tier`, { tierKey: ladder.tiers[1].key, reason: '老客户' });
+    const template = await call('POST', '/coupons/templates', {
+      name: '满100减10',
+      rules: { kind: 'spend_off', minFen: 10_000, offFen: 1_000 },
+      validity: { days: 30 },
+    });
+    await call('POST', `/coupons/templates/${template.id}/issue`, { customerId: c });
+    await call('POST', `/coupons/templates/${template.id}/issue-segment`, { segmentId: seg, batch: 'b1' });
+    await call('POST', '/coupons/sync');
+    await call('POST', '/points/sync');
+    const group = await call('POST', '/groups', { name: '重点客户' });
+    await call('POST', `/groups/${group.id}/members`, { add: [c] });
+    const store = await call('POST', '/stores', { name: '空店', platform: 'jd' });
+    await call('DELETE', `/stores/${store.id}`);
+    await call('DELETE', `/segments/${seg}`);
+    await call('POST', '/auth/logout');
+  });
+});
