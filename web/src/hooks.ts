@@ -1,6 +1,6 @@
 import { App } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api } from './api';
+import { type Answer, api, apiUrl, type CallOptions, type PathOf } from './api';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -10,21 +10,26 @@ export interface Loaded<T> {
 }
 
 /** GETs a path (null = not yet) and keeps the result, the error and a reload. */
-export function useApi<T>(path: string | null): Loaded<T> {
+export function useApi<P extends PathOf<'get'>>(
+  path: P | null,
+  opts: Pick<CallOptions<P, 'get'>, 'params' | 'query'> = {},
+): Loaded<Answer<P>> {
+  type T = Answer<P>;
+  const url = path === null ? null : apiUrl(path, opts.params, opts.query);
   const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: path !== null });
   const [tick, setTick] = useState(0);
   useEffect(() => {
     if (path === null) return;
     const ctl = new AbortController();
     setState((s) => ({ ...s, loading: true, error: undefined }));
-    api<T>(path, { signal: ctl.signal }).then(
+    api.get(path, { ...opts, signal: ctl.signal }).then(
       (data) => setState({ data, loading: false }),
       (error: Error) => {
         if (error.name !== 'AbortError') setState((s) => ({ ...s, error, loading: false }));
       },
     );
     return () => ctl.abort();
-  }, [path, tick]);
+  }, [url, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data: state.data, error: state.error, loading: state.loading, reload };
 }

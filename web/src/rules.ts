@@ -2,14 +2,12 @@
  * The segment builder's editable tree and the API's rule JSON, both ways. Pure: no React, so it is
  * unit-tested directly (test/web/rules.test.ts).
  */
-export type FieldType = 'number' | 'money' | 'days' | 'date' | 'text' | 'enum' | 'boolean' | 'set' | 'month' | 'orders';
+import type { paths } from './api/schema.js';
 
-export interface FieldInfo {
-  name: string;
-  type: FieldType;
-  values?: string[];
-  operators: string[];
-}
+type Fields = paths['/api/v1/segments/fields']['get']['responses'][200]['content']['application/json'];
+/** A field a rule can test, as GET /segments/fields describes it. */
+export type FieldInfo = Fields['fields'][number];
+export type FieldType = FieldInfo['type'];
 
 export type Value = null | number | string | (number | string)[];
 

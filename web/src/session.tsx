@@ -1,11 +1,8 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
-import { api, UNAUTHORIZED_EVENT } from './api';
+import { type Answer, api, UNAUTHORIZED_EVENT } from './api';
 import { setDisplayZone } from './format';
 
-export interface Me {
-  user: { id: string; login: string; name: string; role: string };
-  workspace: { id: string; name: string; timezone: string };
-}
+export type Me = Answer<'/auth/me'>;
 
 interface SessionValue {
   me: Me | null;
@@ -25,7 +22,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setMe(m);
   }, []);
   useEffect(() => {
-    api<Me>('/auth/me')
+    api
+      .get('/auth/me')
       .then(accept, () => accept(null))
       .finally(() => setChecking(false));
     const onUnauthorized = () => setMe(null);
@@ -34,12 +32,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [accept]);
   const login = useCallback(
     async (loginName: string, password: string) => {
-      accept(await api<Me>('/auth/login', { body: { login: loginName, password } }));
+      accept(await api.post('/auth/login', { login: loginName, password }));
     },
     [accept],
   );
   const logout = useCallback(async () => {
-    await api('/auth/logout', { method: 'POST' }).catch(() => undefined);
+    await api.post('/auth/logout').catch(() => undefined);
     setMe(null);
   }, []);
   return <SessionContext.Provider value={{ me, checking, login, logout }}>{children}</SessionContext.Provider>;

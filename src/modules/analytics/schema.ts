@@ -13,10 +13,15 @@ const periodKpis = z.object({
   repurchaseRate: z.number().describe('buyers with two or more purchases in the period / buyers'),
   aovFen: z.number(),
   newCustomers: z.number().describe('customers whose first order (paid or not) falls in the period'),
+  revenueByCurrency: z
+    .array(z.object({ currency: z.string(), orders: z.number(), revenueFen: z.number(), aovFen: z.number() }))
+    .describe('orders and revenue in each currency (the money figures above are in the main currency only)'),
 });
 
 export const dashboardOutput = z.object({
   timezone: z.string(),
+  currency: z.string().describe('the currency of every money figure (revenueByCurrency has the others)'),
+  currencies: z.array(z.string()),
   days: z.number(),
   today: periodKpis,
   period: periodKpis,
@@ -46,6 +51,7 @@ export const provincesOutput = z.object({
       buyers: z.number(),
       orders: z.number(),
       spentFen: z.number(),
+      currency: z.string(),
       spentShare: z.number(),
     }),
   ),

@@ -344,6 +344,7 @@ export interface paths {
                                 name: string;
                                 platform: string;
                                 timezone: string;
+                                currency: string;
                                 createdAt: string;
                                 updatedAt: string;
                             }[];
@@ -369,6 +370,7 @@ export interface paths {
                         platform: "taobao" | "tmall" | "jd" | "douyin" | "shopify" | "other";
                         /** @default Asia/Shanghai */
                         timezone?: string;
+                        currency?: string;
                     };
                 };
             };
@@ -384,6 +386,7 @@ export interface paths {
                             name: string;
                             platform: string;
                             timezone: string;
+                            currency: string;
                             createdAt: string;
                             updatedAt: string;
                         };
@@ -427,6 +430,7 @@ export interface paths {
                             name: string;
                             platform: string;
                             timezone: string;
+                            currency: string;
                             createdAt: string;
                             updatedAt: string;
                         };
@@ -477,8 +481,8 @@ export interface paths {
                         name?: string;
                         /** @enum {string} */
                         platform?: "taobao" | "tmall" | "jd" | "douyin" | "shopify" | "other";
-                        /** @default Asia/Shanghai */
                         timezone?: string;
+                        currency?: string;
                     };
                 };
             };
@@ -494,6 +498,7 @@ export interface paths {
                             name: string;
                             platform: string;
                             timezone: string;
+                            currency: string;
                             createdAt: string;
                             updatedAt: string;
                         };
@@ -555,6 +560,8 @@ export interface paths {
                                 /** @description member tier key, null when not evaluated yet */
                                 tier: string | null;
                                 stats: {
+                                    /** @description ISO 4217 currency of the amounts (that of the store the customer came from) */
+                                    currency: string;
                                     ordersCount: number;
                                     paidOrders: number;
                                     totalSpentFen: number;
@@ -626,6 +633,8 @@ export interface paths {
                             /** @description member tier key, null when not evaluated yet */
                             tier: string | null;
                             stats: {
+                                /** @description ISO 4217 currency of the amounts (that of the store the customer came from) */
+                                currency: string;
                                 ordersCount: number;
                                 paidOrders: number;
                                 totalSpentFen: number;
@@ -680,6 +689,8 @@ export interface paths {
                                 totalFen: number;
                                 paidFen: number;
                                 refundedFen: number;
+                                /** @description ISO 4217 currency of the amounts (the store's) */
+                                currency: string;
                                 createdAt: string;
                                 paidAt: string | null;
                                 shippedAt: string | null;
@@ -700,6 +711,28 @@ export interface paths {
                                 itemCount: number | null;
                             }[];
                             moreOrders: boolean;
+                            prediction: {
+                                /** @description repeat purchase days (days with a paid order after the first) */
+                                frequency: number;
+                                /** @description days from the first to the last purchase day */
+                                recencyDays: number;
+                                /** @description days from the first purchase day to the fit */
+                                ageDays: number;
+                                expectedOrders30d: number;
+                                expectedOrders90d: number;
+                                expectedOrders365d: number;
+                                /** @description probability the customer still buys (BG/NBD) */
+                                pAlive: number;
+                                /** @description expected spend per order (Gamma-Gamma) */
+                                expectedOrderValueFen: number;
+                                /** @description expected discounted spend over the horizon */
+                                clvFen: number;
+                                /** @enum {string} */
+                                churnBand: "low" | "medium" | "high" | "one_time";
+                                /** @description local date by which the next order is more likely than not */
+                                nextOrderDate: string | null;
+                                fittedAt: string;
+                            } | null;
                         };
                     };
                 };
@@ -769,6 +802,8 @@ export interface paths {
                             /** @description member tier key, null when not evaluated yet */
                             tier: string | null;
                             stats: {
+                                /** @description ISO 4217 currency of the amounts (that of the store the customer came from) */
+                                currency: string;
                                 ordersCount: number;
                                 paidOrders: number;
                                 totalSpentFen: number;
@@ -823,6 +858,8 @@ export interface paths {
                                 totalFen: number;
                                 paidFen: number;
                                 refundedFen: number;
+                                /** @description ISO 4217 currency of the amounts (the store's) */
+                                currency: string;
                                 createdAt: string;
                                 paidAt: string | null;
                                 shippedAt: string | null;
@@ -843,6 +880,28 @@ export interface paths {
                                 itemCount: number | null;
                             }[];
                             moreOrders: boolean;
+                            prediction: {
+                                /** @description repeat purchase days (days with a paid order after the first) */
+                                frequency: number;
+                                /** @description days from the first to the last purchase day */
+                                recencyDays: number;
+                                /** @description days from the first purchase day to the fit */
+                                ageDays: number;
+                                expectedOrders30d: number;
+                                expectedOrders90d: number;
+                                expectedOrders365d: number;
+                                /** @description probability the customer still buys (BG/NBD) */
+                                pAlive: number;
+                                /** @description expected spend per order (Gamma-Gamma) */
+                                expectedOrderValueFen: number;
+                                /** @description expected discounted spend over the horizon */
+                                clvFen: number;
+                                /** @enum {string} */
+                                churnBand: "low" | "medium" | "high" | "one_time";
+                                /** @description local date by which the next order is more likely than not */
+                                nextOrderDate: string | null;
+                                fittedAt: string;
+                            } | null;
                         };
                     };
                 };
@@ -1088,6 +1147,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What counts as a purchase (zeroPaidCounts: 0-yuan gifts and samples count too) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @default false */
+                            zeroPaidCounts: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        /** Change what counts as a purchase; every customer's stats and RFM are recomputed in the background */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default false */
+                        zeroPaidCounts?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @default false */
+                            zeroPaidCounts: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Export rows of chosen customers: the columns of a segment export (buyer nick and id per platform, stores, phone, email, figures) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        ids: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            columns: string[];
+                            rows: ((string | number) | null)[][];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders": {
         parameters: {
             query?: never;
@@ -1139,6 +1312,8 @@ export interface paths {
                                 totalFen: number;
                                 paidFen: number;
                                 refundedFen: number;
+                                /** @description ISO 4217 currency of the amounts (the store's) */
+                                currency: string;
                                 createdAt: string;
                                 paidAt: string | null;
                                 shippedAt: string | null;
@@ -1212,6 +1387,8 @@ export interface paths {
                             totalFen: number;
                             paidFen: number;
                             refundedFen: number;
+                            /** @description ISO 4217 currency of the amounts (the store's) */
+                            currency: string;
                             createdAt: string;
                             paidAt: string | null;
                             shippedAt: string | null;
@@ -1291,7 +1468,12 @@ export interface paths {
                                 ordersUnchanged: number;
                                 itemsWritten: number;
                                 customersCreated: number;
+                                /** @description file rows rejected (an order of three lines is three rows) */
                                 rowsRejected: number;
+                                /** @description orders rejected */
+                                ordersRejected: number;
+                                /** @description rows whose results are saved: where a resume starts */
+                                rowsCommitted: number;
                                 bytesRead: number;
                                 bytesTotal: number | null;
                                 progress: number;
@@ -1305,7 +1487,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Upload an export (multipart: file, store, format, optional mapping JSON); returns the run to poll */
+        /** Upload an export (multipart: file, store, format, optional mapping JSON, timezone and currency of a new store); returns the run to poll */
         post: {
             parameters: {
                 query?: never;
@@ -1333,7 +1515,12 @@ export interface paths {
                             ordersUnchanged: number;
                             itemsWritten: number;
                             customersCreated: number;
+                            /** @description file rows rejected (an order of three lines is three rows) */
                             rowsRejected: number;
+                            /** @description orders rejected */
+                            ordersRejected: number;
+                            /** @description rows whose results are saved: where a resume starts */
+                            rowsCommitted: number;
                             bytesRead: number;
                             bytesTotal: number | null;
                             progress: number;
@@ -1388,7 +1575,12 @@ export interface paths {
                             ordersUnchanged: number;
                             itemsWritten: number;
                             customersCreated: number;
+                            /** @description file rows rejected (an order of three lines is three rows) */
                             rowsRejected: number;
+                            /** @description orders rejected */
+                            ordersRejected: number;
+                            /** @description rows whose results are saved: where a resume starts */
+                            rowsCommitted: number;
                             bytesRead: number;
                             bytesTotal: number | null;
                             progress: number;
@@ -1402,6 +1594,68 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume an interrupted import (its process was killed): it goes on from the last saved row, counters stay the run totals */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            storeId: string;
+                            format: string;
+                            fileName: string;
+                            status: string;
+                            rowsRead: number;
+                            ordersCreated: number;
+                            ordersUpdated: number;
+                            ordersUnchanged: number;
+                            itemsWritten: number;
+                            customersCreated: number;
+                            /** @description file rows rejected (an order of three lines is three rows) */
+                            rowsRejected: number;
+                            /** @description orders rejected */
+                            ordersRejected: number;
+                            /** @description rows whose results are saved: where a resume starts */
+                            rowsCommitted: number;
+                            bytesRead: number;
+                            bytesTotal: number | null;
+                            progress: number;
+                            message: string | null;
+                            startedAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -2246,7 +2500,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Recompute RFM and lifecycle now */
+        /** Recompute RFM and lifecycle now; with asOf (a date like 2018-06-30, or an ISO time) score the history as of then */
         post: {
             parameters: {
                 query?: never;
@@ -2254,7 +2508,14 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description score as of the end of this local day: only purchases paid by then, recency counted from it */
+                        asOf?: string;
+                    } | null;
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -2264,6 +2525,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             customers: number;
+                            asOf: string;
                         };
                     };
                 };
@@ -2763,6 +3025,7 @@ export interface paths {
                                 reason: string | null;
                                 orderId: string | null;
                                 availableAt: string | null;
+                                awaitingDelivery: boolean;
                                 expiresAt: string | null;
                                 createdAt: string;
                                 replayed: boolean;
@@ -2829,6 +3092,7 @@ export interface paths {
                             reason: string | null;
                             orderId: string | null;
                             availableAt: string | null;
+                            awaitingDelivery: boolean;
                             expiresAt: string | null;
                             createdAt: string;
                             replayed: boolean;
@@ -2890,6 +3154,7 @@ export interface paths {
                             reason: string | null;
                             orderId: string | null;
                             availableAt: string | null;
+                            awaitingDelivery: boolean;
                             expiresAt: string | null;
                             createdAt: string;
                             replayed: boolean;
@@ -2952,6 +3217,7 @@ export interface paths {
                             reason: string | null;
                             orderId: string | null;
                             availableAt: string | null;
+                            awaitingDelivery: boolean;
                             expiresAt: string | null;
                             createdAt: string;
                             replayed: boolean;
@@ -3008,6 +3274,7 @@ export interface paths {
                             reason: string | null;
                             orderId: string | null;
                             availableAt: string | null;
+                            awaitingDelivery: boolean;
                             expiresAt: string | null;
                             createdAt: string;
                             replayed: boolean;
@@ -3063,6 +3330,7 @@ export interface paths {
                             reason: string | null;
                             orderId: string | null;
                             availableAt: string | null;
+                            awaitingDelivery: boolean;
                             expiresAt: string | null;
                             createdAt: string;
                             replayed: boolean;
@@ -3434,6 +3702,8 @@ export interface paths {
                             returnWindowDays: {
                                 [key: string]: number;
                             };
+                            /** @default 10 */
+                            assumeDeliveredDays: number;
                             /**
                              * @default {
                              *       "photoReview": {
@@ -3536,6 +3806,8 @@ export interface paths {
                         returnWindowDays?: {
                             [key: string]: number;
                         };
+                        /** @default 10 */
+                        assumeDeliveredDays?: number;
                         /**
                          * @default {
                          *       "photoReview": {
@@ -3633,6 +3905,8 @@ export interface paths {
                             returnWindowDays: {
                                 [key: string]: number;
                             };
+                            /** @default 10 */
+                            assumeDeliveredDays: number;
                             /**
                              * @default {
                              *       "photoReview": {
@@ -4856,6 +5130,9 @@ export interface paths {
                     content: {
                         "application/json": {
                             timezone: string;
+                            /** @description the currency of every money figure (revenueByCurrency has the others) */
+                            currency: string;
+                            currencies: string[];
                             days: number;
                             today: {
                                 orders: number;
@@ -4872,6 +5149,13 @@ export interface paths {
                                 aovFen: number;
                                 /** @description customers whose first order (paid or not) falls in the period */
                                 newCustomers: number;
+                                /** @description orders and revenue in each currency (the money figures above are in the main currency only) */
+                                revenueByCurrency: {
+                                    currency: string;
+                                    orders: number;
+                                    revenueFen: number;
+                                    aovFen: number;
+                                }[];
                             };
                             period: {
                                 orders: number;
@@ -4888,6 +5172,13 @@ export interface paths {
                                 aovFen: number;
                                 /** @description customers whose first order (paid or not) falls in the period */
                                 newCustomers: number;
+                                /** @description orders and revenue in each currency (the money figures above are in the main currency only) */
+                                revenueByCurrency: {
+                                    currency: string;
+                                    orders: number;
+                                    revenueFen: number;
+                                    aovFen: number;
+                                }[];
                             };
                             totals: {
                                 customers: number;
@@ -4948,6 +5239,7 @@ export interface paths {
                                 buyers: number;
                                 orders: number;
                                 spentFen: number;
+                                currency: string;
                                 spentShare: number;
                             }[];
                         };
@@ -5050,6 +5342,2166 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Channels (credentials are never returned) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                kind: "outbox" | "email" | "webhook" | "platform";
+                                /** @enum {string} */
+                                medium: "sms" | "email" | "wechat" | "platform";
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                hasCredentials: boolean;
+                                createdAt: string;
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a channel: outbox, email (SMTP), signed webhook or platform hand-off; credentials need HUIKE_SECRET_KEY */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        kind: "outbox";
+                        /**
+                         * @default {
+                         *       "medium": "sms"
+                         *     }
+                         */
+                        config?: {
+                            /**
+                             * @default sms
+                             * @enum {string}
+                             */
+                            medium?: "sms" | "email" | "wechat";
+                        };
+                    } | {
+                        name: string;
+                        /** @enum {string} */
+                        kind: "email";
+                        config: {
+                            host: string;
+                            /** @default 587 */
+                            port?: number;
+                            /** @default false */
+                            secure?: boolean;
+                            user?: string;
+                            from: string;
+                            replyTo?: string;
+                        };
+                        credentials?: {
+                            password: string;
+                        };
+                    } | {
+                        name: string;
+                        /** @enum {string} */
+                        kind: "webhook";
+                        config: {
+                            /** Format: uri */
+                            url: string;
+                            /**
+                             * @default sms
+                             * @enum {string}
+                             */
+                            medium?: "sms" | "email" | "wechat";
+                        };
+                        credentials: {
+                            signingSecret: string;
+                        };
+                    } | {
+                        name: string;
+                        /** @enum {string} */
+                        kind: "platform";
+                        /** @default {} */
+                        config?: Record<string, never>;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            kind: "outbox" | "email" | "webhook" | "platform";
+                            /** @enum {string} */
+                            medium: "sms" | "email" | "wechat" | "platform";
+                            config: {
+                                [key: string]: unknown;
+                            };
+                            hasCredentials: boolean;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a channel that has never been used */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test message to a member of staff now */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        to: string;
+                        text: string;
+                        subject?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                            ref: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Send rules (windows, cap, consent policy) and SMS wording */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            settings: {
+                                /**
+                                 * @default [
+                                 *       {
+                                 *         "start": "09:30",
+                                 *         "end": "12:00"
+                                 *       },
+                                 *       {
+                                 *         "start": "14:00",
+                                 *         "end": "18:00"
+                                 *       },
+                                 *       {
+                                 *         "start": "20:00",
+                                 *         "end": "21:30"
+                                 *       }
+                                 *     ]
+                                 */
+                                windows: {
+                                    start: string;
+                                    end: string;
+                                }[];
+                                /** @default 30 */
+                                capDays: number;
+                                /** @default 1 */
+                                capCount: number;
+                                /** @default false */
+                                acceptUnknownConsent: boolean;
+                                /** @default 180 */
+                                unknownConsentDays: number;
+                                /** @default  */
+                                smsSignature: string;
+                                /** @default 拒收请回复R */
+                                smsOptOutText: string;
+                                /** @default 5 */
+                                smsPriceFen: number;
+                                /**
+                                 * Format: uri
+                                 * @default http://127.0.0.1:3000
+                                 */
+                                publicUrl: string;
+                            };
+                            warnings: string[];
+                        };
+                    };
+                };
+            };
+        };
+        /** Change send rules (fields not given keep their value) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            settings: {
+                                /**
+                                 * @default [
+                                 *       {
+                                 *         "start": "09:30",
+                                 *         "end": "12:00"
+                                 *       },
+                                 *       {
+                                 *         "start": "14:00",
+                                 *         "end": "18:00"
+                                 *       },
+                                 *       {
+                                 *         "start": "20:00",
+                                 *         "end": "21:30"
+                                 *       }
+                                 *     ]
+                                 */
+                                windows: {
+                                    start: string;
+                                    end: string;
+                                }[];
+                                /** @default 30 */
+                                capDays: number;
+                                /** @default 1 */
+                                capCount: number;
+                                /** @default false */
+                                acceptUnknownConsent: boolean;
+                                /** @default 180 */
+                                unknownConsentDays: number;
+                                /** @default  */
+                                smsSignature: string;
+                                /** @default 拒收请回复R */
+                                smsOptOutText: string;
+                                /** @default 5 */
+                                smsPriceFen: number;
+                                /**
+                                 * Format: uri
+                                 * @default http://127.0.0.1:3000
+                                 */
+                                publicUrl: string;
+                            };
+                            warnings: string[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages newest first (the outbox: ?channelId=), with every hold and its reason */
+        get: {
+            parameters: {
+                query?: {
+                    channelId?: string;
+                    customerId?: string;
+                    sourceType?: string;
+                    sourceId?: string;
+                    status?: "queued" | "sent" | "failed" | "skipped" | "cancelled";
+                    before?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                sourceType: string;
+                                sourceId: string;
+                                customerId: string;
+                                channelId: string;
+                                kind: string;
+                                medium: string;
+                                variant: string | null;
+                                status: string;
+                                reason: string | null;
+                                reasonLabel: string | null;
+                                detail: string | null;
+                                contact: string | null;
+                                subject: string | null;
+                                body: string | null;
+                                parts: number;
+                                costFen: number;
+                                sendAt: string | null;
+                                sentAt: string | null;
+                                attempts: number;
+                                error: string | null;
+                                clicks: number;
+                                createdAt: string;
+                            }[];
+                            nextBefore: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What one customer would receive: text, SMS parts and cost, and the send decision now */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        channelId: string;
+                        /** @enum {string} */
+                        kind: "marketing" | "care";
+                        content: {
+                            subject?: string;
+                            text: string;
+                            html?: string;
+                        };
+                        customerId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            text: string;
+                            subject: string | null;
+                            missing: string[];
+                            chars: number;
+                            parts: number;
+                            costFen: number;
+                            problems: string[];
+                            decision: {
+                                /** @enum {string} */
+                                action: "send" | "defer" | "skip";
+                                reason: string | null;
+                                reasonLabel: string | null;
+                                at: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/channels/{id}/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record an inbound reply (R, T, TD, N or 退订 opts the sender out of the channel) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        from: string;
+                        text: string;
+                        /** Format: date-time */
+                        receivedAt?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            optOut: boolean;
+                            customerIds: string[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Campaigns, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "draft" | "running" | "paused" | "done" | "cancelled";
+                                /** @enum {string} */
+                                kind: "marketing" | "care";
+                                channelId: string;
+                                segmentId: string;
+                                snapshotId: string | null;
+                                variants: {
+                                    key: string;
+                                    weight: number;
+                                    content: {
+                                        subject?: string;
+                                        text: string;
+                                        html?: string;
+                                    };
+                                }[];
+                                holdoutPct: number;
+                                seed: string;
+                                budgetFen: number | null;
+                                attributionDays: number;
+                                linkUrl: string | null;
+                                createdBy: string | null;
+                                launchedAt: string | null;
+                                plannedAt: string | null;
+                                finishedAt: string | null;
+                                createdAt: string;
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a draft: audience (segment), channel, A/B variants, hold-out %, budget, attribution window */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /**
+                         * @default marketing
+                         * @enum {string}
+                         */
+                        kind?: "marketing" | "care";
+                        channelId?: string;
+                        segmentId: string;
+                        variants: {
+                            key: string;
+                            /** @default 1 */
+                            weight?: number;
+                            content: {
+                                subject?: string;
+                                text: string;
+                                html?: string;
+                            };
+                        }[];
+                        /** @default 10 */
+                        holdoutPct?: number;
+                        seed?: string;
+                        /** @default null */
+                        budgetFen?: number | null;
+                        /** @default 7 */
+                        attributionDays?: number;
+                        /**
+                         * Format: uri
+                         * @default null
+                         */
+                        linkUrl?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            status: "draft" | "running" | "paused" | "done" | "cancelled";
+                            /** @enum {string} */
+                            kind: "marketing" | "care";
+                            channelId: string;
+                            segmentId: string;
+                            snapshotId: string | null;
+                            variants: {
+                                key: string;
+                                weight: number;
+                                content: {
+                                    subject?: string;
+                                    text: string;
+                                    html?: string;
+                                };
+                            }[];
+                            holdoutPct: number;
+                            seed: string;
+                            budgetFen: number | null;
+                            attributionDays: number;
+                            linkUrl: string | null;
+                            createdBy: string | null;
+                            launchedAt: string | null;
+                            plannedAt: string | null;
+                            finishedAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One campaign */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            status: "draft" | "running" | "paused" | "done" | "cancelled";
+                            /** @enum {string} */
+                            kind: "marketing" | "care";
+                            channelId: string;
+                            segmentId: string;
+                            snapshotId: string | null;
+                            variants: {
+                                key: string;
+                                weight: number;
+                                content: {
+                                    subject?: string;
+                                    text: string;
+                                    html?: string;
+                                };
+                            }[];
+                            holdoutPct: number;
+                            seed: string;
+                            budgetFen: number | null;
+                            attributionDays: number;
+                            linkUrl: string | null;
+                            createdBy: string | null;
+                            launchedAt: string | null;
+                            plannedAt: string | null;
+                            finishedAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        /** Edit a draft */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /**
+                         * @default marketing
+                         * @enum {string}
+                         */
+                        kind?: "marketing" | "care";
+                        channelId?: string;
+                        segmentId: string;
+                        variants: {
+                            key: string;
+                            /** @default 1 */
+                            weight?: number;
+                            content: {
+                                subject?: string;
+                                text: string;
+                                html?: string;
+                            };
+                        }[];
+                        /** @default 10 */
+                        holdoutPct?: number;
+                        seed?: string;
+                        /** @default null */
+                        budgetFen?: number | null;
+                        /** @default 7 */
+                        attributionDays?: number;
+                        /**
+                         * Format: uri
+                         * @default null
+                         */
+                        linkUrl?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            status: "draft" | "running" | "paused" | "done" | "cancelled";
+                            /** @enum {string} */
+                            kind: "marketing" | "care";
+                            channelId: string;
+                            segmentId: string;
+                            snapshotId: string | null;
+                            variants: {
+                                key: string;
+                                weight: number;
+                                content: {
+                                    subject?: string;
+                                    text: string;
+                                    html?: string;
+                                };
+                            }[];
+                            holdoutPct: number;
+                            seed: string;
+                            budgetFen: number | null;
+                            attributionDays: number;
+                            linkUrl: string | null;
+                            createdBy: string | null;
+                            launchedAt: string | null;
+                            plannedAt: string | null;
+                            finishedAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** How many would receive it now, how many each rule holds back, SMS parts and cost (nothing is queued) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            audience: number;
+                            control: number;
+                            treated: number;
+                            variants: {
+                                [key: string]: number;
+                            };
+                            wouldReceive: number;
+                            deferred: number;
+                            heldBack: {
+                                [key: string]: number;
+                            };
+                            parts: number;
+                            costFen: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/launch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Launch: snapshot the audience, draw control and variants, queue the messages */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            status: "draft" | "running" | "paused" | "done" | "cancelled";
+                            /** @enum {string} */
+                            kind: "marketing" | "care";
+                            channelId: string;
+                            segmentId: string;
+                            snapshotId: string | null;
+                            variants: {
+                                key: string;
+                                weight: number;
+                                content: {
+                                    subject?: string;
+                                    text: string;
+                                    html?: string;
+                                };
+                            }[];
+                            holdoutPct: number;
+                            seed: string;
+                            budgetFen: number | null;
+                            attributionDays: number;
+                            linkUrl: string | null;
+                            createdBy: string | null;
+                            launchedAt: string | null;
+                            plannedAt: string | null;
+                            finishedAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause sending (queued messages wait) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            status: "draft" | "running" | "paused" | "done" | "cancelled";
+                            /** @enum {string} */
+                            kind: "marketing" | "care";
+                            channelId: string;
+                            segmentId: string;
+                            snapshotId: string | null;
+                            variants: {
+                                key: string;
+                                weight: number;
+                                content: {
+                                    subject?: string;
+                                    text: string;
+                                    html?: string;
+                                };
+                            }[];
+                            holdoutPct: number;
+                            seed: string;
+                            budgetFen: number | null;
+                            attributionDays: number;
+                            linkUrl: string | null;
+                            createdBy: string | null;
+                            launchedAt: string | null;
+                            plannedAt: string | null;
+                            finishedAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused campaign */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            status: "draft" | "running" | "paused" | "done" | "cancelled";
+                            /** @enum {string} */
+                            kind: "marketing" | "care";
+                            channelId: string;
+                            segmentId: string;
+                            snapshotId: string | null;
+                            variants: {
+                                key: string;
+                                weight: number;
+                                content: {
+                                    subject?: string;
+                                    text: string;
+                                    html?: string;
+                                };
+                            }[];
+                            holdoutPct: number;
+                            seed: string;
+                            budgetFen: number | null;
+                            attributionDays: number;
+                            linkUrl: string | null;
+                            createdBy: string | null;
+                            launchedAt: string | null;
+                            plannedAt: string | null;
+                            finishedAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel: queued messages are not sent */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            status: "draft" | "running" | "paused" | "done" | "cancelled";
+                            /** @enum {string} */
+                            kind: "marketing" | "care";
+                            channelId: string;
+                            segmentId: string;
+                            snapshotId: string | null;
+                            variants: {
+                                key: string;
+                                weight: number;
+                                content: {
+                                    subject?: string;
+                                    text: string;
+                                    html?: string;
+                                };
+                            }[];
+                            holdoutPct: number;
+                            seed: string;
+                            budgetFen: number | null;
+                            attributionDays: number;
+                            linkUrl: string | null;
+                            createdBy: string | null;
+                            launchedAt: string | null;
+                            plannedAt: string | null;
+                            finishedAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Targeted, held back by rule, sent, failed, clicked, opted out; per variant */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "draft" | "running" | "paused" | "done" | "cancelled";
+                            audience: number;
+                            control: number;
+                            targeted: number;
+                            heldBack: {
+                                [key: string]: number;
+                            };
+                            queued: number;
+                            deferred: number;
+                            sent: number;
+                            failed: number;
+                            cancelled: number;
+                            clicked: number;
+                            optedOut: number;
+                            costFen: number;
+                            variants: {
+                                key: string;
+                                targeted: number;
+                                sent: number;
+                                failed: number;
+                                clicked: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/attribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Orders of recipients within N days against the hold-out control: lift with 95 % intervals, ROI */
+        get: {
+            parameters: {
+                query?: {
+                    days?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            days: number;
+                            from: string;
+                            to: string;
+                            costFen: number;
+                            roi: number | null;
+                            overall: {
+                                treated: {
+                                    customers: number;
+                                    conversion: number;
+                                    orders: number;
+                                    revenueFen: number;
+                                };
+                                control: {
+                                    customers: number;
+                                    conversion: number;
+                                    orders: number;
+                                    revenueFen: number;
+                                };
+                                conversionLift: {
+                                    value: number;
+                                    low: number;
+                                    high: number;
+                                };
+                                relativeLift: number | null;
+                                incrementalConversions: {
+                                    value: number;
+                                    low: number;
+                                    high: number;
+                                };
+                                incrementalOrders: {
+                                    value: number;
+                                    low: number;
+                                    high: number;
+                                };
+                                incrementalRevenueFen: {
+                                    value: number;
+                                    low: number;
+                                    high: number;
+                                };
+                            } | null;
+                            variants: {
+                                key: string;
+                                attribution: {
+                                    treated: {
+                                        customers: number;
+                                        conversion: number;
+                                        orders: number;
+                                        revenueFen: number;
+                                    };
+                                    control: {
+                                        customers: number;
+                                        conversion: number;
+                                        orders: number;
+                                        revenueFen: number;
+                                    };
+                                    conversionLift: {
+                                        value: number;
+                                        low: number;
+                                        high: number;
+                                    };
+                                    relativeLift: number | null;
+                                    incrementalConversions: {
+                                        value: number;
+                                        low: number;
+                                        high: number;
+                                    };
+                                    incrementalOrders: {
+                                        value: number;
+                                        low: number;
+                                        high: number;
+                                    };
+                                    incrementalRevenueFen: {
+                                        value: number;
+                                        low: number;
+                                        high: number;
+                                    };
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/handoff.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Platform hand-off file: buyer nick and order id per store, for the marketplace tool */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/predict/model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The fitted BG/NBD + Gamma-Gamma model: parameters (time unit: day), fit time, settings and the holdout calibration */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "fitted" | "insufficient_data" | "never_fitted";
+                            message: string | null;
+                            fittedAt: string | null;
+                            fitMs: number | null;
+                            customers: number;
+                            params: {
+                                /** @enum {string} */
+                                timeUnit: "day";
+                                bgnbd: {
+                                    r: number;
+                                    alpha: number;
+                                    a: number;
+                                    b: number;
+                                    logLikelihood: number;
+                                };
+                                spend: {
+                                    /** @enum {string} */
+                                    model: "gamma-gamma" | "average";
+                                    p: number | null;
+                                    q: number | null;
+                                    gamma: number | null;
+                                    meanOrderValueFen: number;
+                                    customers: number;
+                                };
+                                repeatCustomers: number;
+                            } | null;
+                            settings: {
+                                /** @default 12 */
+                                horizonMonths: number;
+                                /** @default 0.01 */
+                                monthlyDiscount: number;
+                                /** @default 90 */
+                                holdoutDays: number;
+                            };
+                            calibration: {
+                                /** @enum {string} */
+                                status: "ok" | "insufficient_data";
+                                message: string | null;
+                                holdoutDays: number;
+                                /** @description first local date of the holdout */
+                                calibrationEnd: string | null;
+                                customers: number;
+                                predictedTotal: number;
+                                actualTotal: number;
+                                rows: {
+                                    /** @description repeat purchase days in the calibration period: 0 … 6, or 7+ */
+                                    frequency: string;
+                                    customers: number;
+                                    /** @description mean predicted repeat orders (order days) in the holdout */
+                                    predicted: number;
+                                    /** @description mean actual order days in the holdout */
+                                    actual: number;
+                                }[];
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/predict/refit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refit the model now, as a background job (it also runs nightly) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/predict/calibration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Predicted vs actual repeat orders in the holdout period, by repeat purchases before it: how far to trust the model */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ok" | "insufficient_data";
+                            message: string | null;
+                            holdoutDays: number;
+                            /** @description first local date of the holdout */
+                            calibrationEnd: string | null;
+                            customers: number;
+                            predictedTotal: number;
+                            actualTotal: number;
+                            rows: {
+                                /** @description repeat purchase days in the calibration period: 0 … 6, or 7+ */
+                                frequency: string;
+                                customers: number;
+                                /** @description mean predicted repeat orders (order days) in the holdout */
+                                predicted: number;
+                                /** @description mean actual order days in the holdout */
+                                actual: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/predict/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CLV horizon, monthly discount rate and holdout length */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @default 12 */
+                            horizonMonths: number;
+                            /** @default 0.01 */
+                            monthlyDiscount: number;
+                            /** @default 90 */
+                            holdoutDays: number;
+                        };
+                    };
+                };
+            };
+        };
+        /** Change the CLV horizon, monthly discount rate or holdout length (used from the next fit) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default 12 */
+                        horizonMonths?: number;
+                        /** @default 0.01 */
+                        monthlyDiscount?: number;
+                        /** @default 90 */
+                        holdoutDays?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @default 12 */
+                            horizonMonths: number;
+                            /** @default 0.01 */
+                            monthlyDiscount: number;
+                            /** @default 90 */
+                            holdoutDays: number;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -1,7 +1,6 @@
 import { Select } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../hooks';
-import type { Items, Segment } from '../types';
 
 /** Choose a saved or system segment (audience of a grant, an issue, a campaign). */
 export function SegmentSelect({
@@ -14,7 +13,7 @@ export function SegmentSelect({
   style?: React.CSSProperties;
 }) {
   const { t } = useTranslation();
-  const list = useApi<Items<Segment>>('/segments');
+  const list = useApi('/segments');
   const items = list.data?.items ?? [];
   return (
     <Select

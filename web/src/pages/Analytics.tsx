@@ -6,18 +6,10 @@ import { EmptyState, ErrorBox, Loading } from '../components/Status';
 import { count, money, moneyShort, percent } from '../format';
 import { useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
-import type { DashboardData, Items } from '../types';
 import { PredictModel } from './predict/PredictModel';
+import type { Answer } from '../api';
 
-interface ProvinceRow {
-  province: string | null;
-  short: string | null;
-  buyers: number;
-  orders: number;
-  spentFen: number;
-  currency: string;
-  spentShare: number;
-}
+type ProvinceRow = Answer<'/analytics/provinces'>['items'][number];
 
 /** The China map (Apache-2.0 GeoJSON from echarts 4.9.0), loaded only when this page opens. */
 function useChinaMap(): boolean {
@@ -38,8 +30,8 @@ function useChinaMap(): boolean {
 export default function Analytics() {
   const { t } = useTranslation();
   const [metric, setMetric] = useState<'spentFen' | 'buyers'>('spentFen');
-  const provinces = useApi<Items<ProvinceRow>>('/analytics/provinces');
-  const dash = useApi<DashboardData>('/analytics/dashboard?days=90');
+  const provinces = useApi('/analytics/provinces');
+  const dash = useApi('/analytics/dashboard', { query: { days: 90 } });
   const mapReady = useChinaMap();
   const mapOption = useMemo<ChartOption | null>(() => {
     if (!provinces.data || !mapReady) return null;

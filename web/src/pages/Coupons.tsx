@@ -21,15 +21,18 @@ import {
 import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api';
+import { type Answer, api, type Body } from '../api';
 import { BatchFields, todayBatch } from '../components/BatchFields';
 import { EmptyState, ErrorBox } from '../components/Status';
 import { count, date, money, percent, toFen } from '../format';
 import { useAction, useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
-import type { Items, TierSettings } from '../types';
 
-type Rules = {
+type Template = Answer<'/coupons/templates'>['items'][number];
+type ReportRow = Answer<'/coupons/report'>['items'][number];
+type Rules = Template['rules'];
+/** The rule being filled in by the form (the server checks it against the kind). */
+type DraftRules = {
   kind: string;
   minFen?: number;
   offFen?: number;
@@ -41,25 +44,6 @@ type Rules = {
   priceFen?: number;
   steps?: { minFen: number; offFen: number }[];
 };
-interface Template {
-  id: string;
-  name: string;
-  rules: Rules;
-  validity: { days: number } | { from: string; to: string };
-  perCustomerLimit: number;
-  totalStock: number | null;
-  issued: number;
-  compensation: boolean;
-}
-interface ReportRow {
-  id: string;
-  name: string;
-  issued: number;
-  used: number;
-  expired: number;
-  revenueFen: number;
-  discountFen: number;
-}
 
 const KINDS = [
   'spend_off',
@@ -109,7 +93,7 @@ export function describeCoupon(t: TFunction, r: Rules): string {
 
 export default function Coupons() {
   const { t } = useTranslation();
-  const templates = useApi<Items<Template>>('/coupons/templates');
+  const templates = useApi('/coupons/templates');
   const [createOpen, setCreateOpen] = useState(false);
   const [issueFor, setIssueFor] = useState<Template | null>(null);
   return (
@@ -213,7 +197,7 @@ export default function Coupons() {
 
 function Report() {
   const { t } = useTranslation();
-  const r = useApi<Items<ReportRow>>('/coupons/report');
+  const r = useApi('/coupons/report');
   if (r.error) return <ErrorBox error={r.error} onRetry={r.reload} />;
   const rows = r.data?.items ?? [];
   const sum = (k: keyof ReportRow) => rows.reduce((a, x) => a + Number(x[k]), 0);
@@ -259,10 +243,7 @@ function Report() {
 
 function Expiring() {
   const { t } = useTranslation();
-  const r =
-    useApi<Items<{ id: string; customer_id: string; code: string; valid_to: string; name: string }>>(
-      '/coupons/expiring?days=7',
-    );
+  const r = useApi('/coupons/expiring', { query: { days: 7 } });
   if (r.error) return <ErrorBox error={r.error} onRetry={r.reload} />;
   return (
     <Card size="small" title={t('coupons.expiringHint')}>
@@ -276,7 +257,7 @@ function Expiring() {
         columns={[
           { title: t('coupons.name'), dataIndex: 'name' },
           { title: t('coupons.code'), dataIndex: 'code' },
-          { title: t('coupons.validTo'), render: (_, x) => date(x.valid_to) },
+          { title: t('coupons.validTo'), render: (_, x) => date(x.validTo) },
         ]}
       />
     </Card>
@@ -287,14 +268,14 @@ function CreateModal({ open, onClose }: { open: boolean; onClose: () => void }) 
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm();
-  const tiers = useApi<TierSettings>(open ? '/tiers' : null);
+  const tiers = useApi(open ? '/tiers' : null);
   const { busy, run } = useAction();
   const kind = Form.useWatch('kind', form) as string | undefined;
   const validityKind = Form.useWatch('validityKind', form) as string | undefined;
   const submit = () =>
     run(async () => {
       const v = await form.validateFields();
-      const rules: Rules = { kind: v.kind };
+      const rules: DraftRules = { kind: v.kind };
       if (['spend_off', 'new_member', 'birthday', 'member', 'add_on', 'discount', 'free_shipping'].includes(v.kind))
         rules.minFen = toFen(v.min) ?? 0;
       if (['spend_off', 'new_member', 'birthday', 'member', 'cash'].includes(v.kind)) rules.offFen = toFen(v.off);
@@ -313,15 +294,13 @@ function CreateModal({ open, onClose }: { open: boolean; onClose: () => void }) 
         v.validityKind === 'days'
           ? { days: v.days }
           : { from: v.range[0].startOf('day').toISOString(), to: v.range[1].endOf('day').toISOString() };
-      await api('/coupons/templates', {
-        body: {
-          name: v.name,
-          rules,
-          validity,
-          perCustomerLimit: v.perCustomerLimit,
-          totalStock: v.totalStock ?? null,
-          compensation: v.compensation ?? false,
-        },
+      await api.post('/coupons/templates', {
+        name: v.name,
+        rules: rules as Body<'/coupons/templates', 'post'>['rules'],
+        validity,
+        perCustomerLimit: v.perCustomerLimit,
+        totalStock: v.totalStock ?? null,
+        compensation: v.compensation ?? false,
       });
       void message.success(t('common.saved'));
       form.resetFields();
@@ -477,7 +456,7 @@ function IssueModal({ template, onClose }: { template: Template | null; onClose:
   const submit = () =>
     run(async () => {
       const v = await form.validateFields();
-      const r = await api<{ issued: number }>(`/coupons/templates/${template!.id}/issue-segment`, { body: v });
+      const r = await api.post('/coupons/templates/{id}/issue-segment', v, { params: { id: template!.id } });
       void message.success(t('coupons.issuedN', { n: r.issued }));
       form.resetFields();
       onClose();

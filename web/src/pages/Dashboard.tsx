@@ -8,7 +8,9 @@ import { EmptyState, ErrorBox, Loading } from '../components/Status';
 import { count, dateTime, money, moneyShort, percent } from '../format';
 import { useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
-import type { DashboardData, ImportRun, Items, PeriodKpis, TierSettings } from '../types';
+import type { Answer } from '../api';
+
+type PeriodKpis = Answer<'/analytics/dashboard'>['period'];
 
 /** "另有 £90.00 (1 笔)": revenue in the workspace's other currencies, never added to the main figure. */
 function otherCurrencies(k: PeriodKpis, main: string, label: (v: string) => string): string {
@@ -28,10 +30,10 @@ function Kpi({ title, value, foot, testId }: { title: string; value: string; foo
 export default function Dashboard() {
   const { t } = useTranslation();
   const [days, setDays] = useState(30);
-  const dash = useApi<DashboardData>(`/analytics/dashboard?days=${days}`);
-  const tiers = useApi<TierSettings & { members: Record<string, number> }>('/tiers');
-  const imports = useApi<Items<ImportRun>>('/imports');
-  const expiring = useApi<Items<unknown>>('/coupons/expiring?days=7');
+  const dash = useApi('/analytics/dashboard', { query: { days } });
+  const tiers = useApi('/tiers');
+  const imports = useApi('/imports');
+  const expiring = useApi('/coupons/expiring', { query: { days: 7 } });
 
   const trendOption = useMemo<ChartOption | null>(() => {
     if (!dash.data) return null;

@@ -20,12 +20,13 @@ import {
 } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api';
+import { type Answer, api } from '../api';
 import { EmptyState, ErrorBox } from '../components/Status';
 import { count, dateTime } from '../format';
 import { useApi, useInterval } from '../hooks';
 import { PageHeader } from '../layout/Shell';
-import type { ImportRun, Items, Store } from '../types';
+
+type ImportRun = Answer<'/imports/{id}'>;
 
 const FORMATS = ['taobao', 'taobao-items', 'shopify', 'douyin', 'jd', 'generic'] as const;
 /** Fields a generic file can fill; the first three are needed. */
@@ -103,8 +104,8 @@ function guessMapping(headers: string[]): Record<string, string> {
 export default function Imports() {
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const runs = useApi<Items<ImportRun>>('/imports');
-  const stores = useApi<Items<Store>>('/stores');
+  const runs = useApi('/imports');
+  const stores = useApi('/stores');
   const [form] = Form.useForm();
   const format = Form.useWatch('format', form) as string | undefined;
   const storeTyped = Form.useWatch('store', form) as string | undefined;
@@ -149,7 +150,7 @@ export default function Imports() {
     setBusy(true);
     setLastError(null);
     try {
-      await api<ImportRun>('/imports', { body });
+      await api.upload('/imports', body);
       void message.success(t('imports.started'));
       setFile(null);
       runs.reload();
@@ -162,7 +163,7 @@ export default function Imports() {
   };
   const resume = async (r: ImportRun) => {
     try {
-      await api<ImportRun>(`/imports/${r.id}/resume`, { method: 'POST' });
+      await api.post('/imports/{id}/resume', undefined, { params: { id: r.id } });
       void message.success(t('imports.resumed'));
       runs.reload();
     } catch (e) {

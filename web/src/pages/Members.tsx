@@ -17,22 +17,18 @@ import {
 } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api';
+import { type Answer, api } from '../api';
 import { ErrorBox, Loading } from '../components/Status';
 import { count } from '../format';
 import { useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
-import type { Tier, TierSettings } from '../types';
 
-interface Preview {
-  before: { key: string; name: string; members: number }[];
-  after: { key: string; name: string; members: number }[];
-  wouldMoveUp: number;
-  wouldMoveDown: number;
-}
+type TierSettings = Answer<'/tiers', 'put'>;
+type Tier = TierSettings['tiers'][number];
+type Preview = Answer<'/tiers/preview', 'post'>;
 
 /** The editable part of GET /tiers (it also carries members per tier). */
-const settingsOf = (d: TierSettings): TierSettings => ({
+const settingsOf = (d: Answer<'/tiers'>): TierSettings => ({
   tiers: d.tiers,
   growthPerYuan: d.growthPerYuan,
   growthMultipliers: d.growthMultipliers,
@@ -45,7 +41,7 @@ const fen = (y: number | null) => (y === null ? null : Math.round(y * 100));
 export default function Members() {
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const data = useApi<TierSettings & { members: Record<string, number> }>('/tiers');
+  const data = useApi('/tiers');
   const [draft, setDraft] = useState<TierSettings | null>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -74,17 +70,17 @@ export default function Members() {
       setBusy(null);
     }
   };
-  const onPreview = () => run('preview', async () => setPreview(await api<Preview>('/tiers/preview', { body: draft })));
+  const onPreview = () => run('preview', async () => setPreview(await api.post('/tiers/preview', draft!)));
   const onSave = () =>
     run('save', async () => {
-      await api('/tiers', { method: 'PUT', body: draft });
+      await api.put('/tiers', draft!);
       void message.success(t('common.saved'));
       setPreview(null);
       data.reload();
     });
   const onEvaluate = () =>
     run('evaluate', async () => {
-      const r = await api<{ upgraded?: number }>('/tiers/evaluate', { body: { yearly: false } });
+      const r = await api.post('/tiers/evaluate', { yearly: false });
       void message.success(t('members.evaluated', { n: r.upgraded ?? 0 }));
       data.reload();
     });

@@ -19,49 +19,22 @@ import {
 } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api';
+import { type Answer, api } from '../api';
 import { Chart, type ChartOption } from '../components/Chart';
 import { BatchFields, todayBatch } from '../components/BatchFields';
 import { EmptyState, ErrorBox, Loading } from '../components/Status';
 import { count, money } from '../format';
 import { useAction, useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
-import type { Items } from '../types';
 
-interface EarnRules {
-  photoReview: { points: number; withinDays: number };
-  signIn: { points: number };
-  referral: { points: number };
-  birthdayMultiplier: boolean;
-}
-interface PointsSettings {
-  earnRules: EarnRules;
-  perYuan: number;
-  perYuanByTier: Record<string, number>;
-  pointValueFen: number;
-  expiry: { kind: 'never' } | { kind: 'days'; days: number } | { kind: 'end_of_next_year' };
-  returnWindowDays: Record<string, number>;
-}
-interface Liability {
-  items: { expiresIn: string; pending: number; spendable: number; valueFen: number }[];
-  totalPoints: number;
-  totalValueFen: number;
-}
-interface Reward {
-  id: string;
-  name: string;
-  kind: string;
-  pointsCost: number;
-  stock: number | null;
-  couponTemplateId: string | null;
-}
+type Reward = Answer<'/points/rewards'>['items'][number];
 
 export default function Points() {
   const { t } = useTranslation();
   const [grantOpen, setGrantOpen] = useState(false);
   const [rewardOpen, setRewardOpen] = useState(false);
-  const liability = useApi<Liability>('/points/liability');
-  const rewards = useApi<Items<Reward>>('/points/rewards');
+  const liability = useApi('/points/liability');
+  const rewards = useApi('/points/rewards');
   const chart = useMemo<ChartOption | null>(() => {
     if (!liability.data) return null;
     const rows = liability.data.items;
@@ -180,7 +153,7 @@ export default function Points() {
 function PointsSettingsCard() {
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const s = useApi<PointsSettings>('/points/settings');
+  const s = useApi('/points/settings');
   const [form] = Form.useForm();
   const { busy: saving, run } = useAction();
   useEffect(() => {
@@ -204,16 +177,13 @@ function PointsSettingsCard() {
   const save = () =>
     run(async () => {
       const v = await form.validateFields();
-      await api('/points/settings', {
-        method: 'PUT',
-        body: {
-          ...s.data,
-          perYuan: v.perYuan,
-          pointValueFen: v.pointsPerYuanValue > 0 ? 100 / v.pointsPerYuanValue : 0,
-          expiry: v.expiryKind === 'days' ? { kind: 'days', days: v.expiryDays } : { kind: v.expiryKind },
-          returnWindowDays: v.returnWindowDays,
-          earnRules: v.earnRules,
-        },
+      await api.put('/points/settings', {
+        ...s.data,
+        perYuan: v.perYuan,
+        pointValueFen: v.pointsPerYuanValue > 0 ? 100 / v.pointsPerYuanValue : 0,
+        expiry: v.expiryKind === 'days' ? { kind: 'days', days: v.expiryDays } : { kind: v.expiryKind },
+        returnWindowDays: v.returnWindowDays,
+        earnRules: v.earnRules,
       });
       void message.success(t('common.saved'));
       s.reload();
@@ -296,7 +266,7 @@ function GrantModal({ open, onClose }: { open: boolean; onClose: () => void }) {
   const submit = () =>
     run(async () => {
       const v = await form.validateFields();
-      const r = await api<{ granted: number }>('/points/grant', { body: v });
+      const r = await api.post('/points/grant', v);
       void message.success(t('points.granted', { n: r.granted }));
       form.resetFields();
       onClose();
@@ -330,14 +300,12 @@ function GrantModal({ open, onClose }: { open: boolean; onClose: () => void }) {
 function RewardModal({ open, onClose }: { open: boolean; onClose: () => void }) {
   const { t } = useTranslation();
   const [form] = Form.useForm();
-  const templates = useApi<Items<{ id: string; name: string }>>(open ? '/coupons/templates' : null);
+  const templates = useApi(open ? '/coupons/templates' : null);
   const { busy, run } = useAction();
   const submit = () =>
     run(async () => {
       const v = await form.validateFields();
-      await api('/points/rewards', {
-        body: { ...v, stock: v.stock ?? null, couponTemplateId: v.couponTemplateId ?? null },
-      });
+      await api.post('/points/rewards', { ...v, stock: v.stock ?? null, couponTemplateId: v.couponTemplateId ?? null });
       form.resetFields();
       onClose();
     });

@@ -20,13 +20,14 @@ import {
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router-dom';
-import { api } from '../api';
+import { type Answer, api } from '../api';
 import { ErrorBox, Loading, NotYet } from '../components/Status';
 import { dateTime } from '../format';
 import { useAction, useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import { useMe } from '../session';
-import type { Items, Store } from '../types';
+
+type Store = Answer<'/stores/{id}'>;
 
 const PLATFORMS = ['taobao', 'tmall', 'jd', 'douyin', 'shopify', 'other'];
 const ROLES = ['owner', 'admin', 'marketer', 'agent', 'analyst'];
@@ -71,7 +72,7 @@ export default function Settings() {
 
 function Stores() {
   const { t } = useTranslation();
-  const stores = useApi<Items<Store>>('/stores');
+  const stores = useApi('/stores');
   const [editing, setEditing] = useState<Store | 'new' | null>(null);
   const [form] = Form.useForm();
   useEffect(() => {
@@ -84,12 +85,13 @@ function Stores() {
   const save = () =>
     run(async () => {
       const v = await form.validateFields();
-      if (editing === 'new') await api('/stores', { body: v });
+      if (editing === 'new') await api.post('/stores', v);
       else if (editing)
-        await api(`/stores/${editing.id}`, {
-          method: 'PATCH',
-          body: { name: v.name, timezone: v.timezone, currency: v.currency },
-        });
+        await api.patch(
+          '/stores/{id}',
+          { name: v.name, timezone: v.timezone, currency: v.currency },
+          { params: { id: editing.id } },
+        );
       setEditing(null);
       stores.reload();
     });
@@ -131,7 +133,7 @@ function Stores() {
                   title={t('settings.deleteStore')}
                   onConfirm={() =>
                     run(async () => {
-                      await api(`/stores/${s.id}`, { method: 'DELETE' });
+                      await api.delete('/stores/{id}', { params: { id: s.id } });
                       stores.reload();
                     })
                   }
@@ -180,17 +182,14 @@ function Stores() {
 
 function Users() {
   const { t } = useTranslation();
-  const users =
-    useApi<Items<{ id: string; login: string; name: string; role: string; createdAt: string; disabled: boolean }>>(
-      '/users',
-    );
+  const users = useApi('/users');
   const [open, setOpen] = useState(false);
   const [form] = Form.useForm();
   const { run } = useAction();
   const save = () =>
     run(async () => {
       const v = await form.validateFields();
-      await api('/users', { body: v });
+      await api.post('/users', v);
       setOpen(false);
       form.resetFields();
       users.reload();
@@ -268,7 +267,7 @@ function Users() {
 function RfmSettings() {
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const s = useApi<Record<string, unknown>>('/rfm/settings');
+  const s = useApi('/rfm/settings');
   const [form] = Form.useForm();
   const { busy, run } = useAction();
   useEffect(() => {
@@ -279,8 +278,8 @@ function RfmSettings() {
   const save = (recompute: boolean) =>
     run(async () => {
       const v = await form.validateFields();
-      await api('/rfm/settings', { method: 'PUT', body: { ...s.data, ...v } });
-      if (recompute) await api('/rfm/recompute', { method: 'POST' });
+      await api.put('/rfm/settings', { ...s.data, ...v });
+      if (recompute) await api.post('/rfm/recompute');
       void message.success(recompute ? t('settings.recomputed') : t('common.saved'));
       s.reload();
     });
@@ -317,12 +316,12 @@ function RfmSettings() {
 function PurchaseSetting() {
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const s = useApi<{ zeroPaidCounts: boolean }>('/stats/settings');
+  const s = useApi('/stats/settings');
   const { busy, run } = useAction();
   if (!s.data) return null;
   const change = (zeroPaidCounts: boolean) =>
     run(async () => {
-      await api('/stats/settings', { method: 'PUT', body: { zeroPaidCounts } });
+      await api.put('/stats/settings', { zeroPaidCounts });
       void message.success(t('settings.statsRecomputeQueued'));
       s.reload();
     });
@@ -344,7 +343,7 @@ function Tokens() {
   const { run } = useAction();
   const create = () =>
     run(async () => {
-      const r = await api<{ token: string }>('/auth/tokens', { body: { name } });
+      const r = await api.post('/auth/tokens', { name });
       setToken(r.token);
       setName('');
     });

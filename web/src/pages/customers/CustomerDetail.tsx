@@ -20,50 +20,16 @@ import {
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
-import { api } from '../../api';
+import { type Answer, api, type Body } from '../../api';
 import { ConsentTag, LifecycleTag, OrderStatusTag, RfmTag } from '../../components/labels';
 import { EmptyState, ErrorBox, Loading, NotYet } from '../../components/Status';
 import { count, date, dateTime, money } from '../../format';
 import { useAction, useApi } from '../../hooks';
-import type { CustomerDetail as Detail, Items, Order, TierSettings } from '../../types';
 import { PredictionCard } from '../predict/PredictionCard';
 
-interface TimelineEvent {
-  at: string;
-  kind: string;
-  title: string;
-  detail: string | null;
-}
-interface PointsData {
-  summary: { pending: number; spendable: number; spent: number; expired: number; lifetime: number };
-  entries: {
-    id: string;
-    kind: string;
-    points: number;
-    source: string;
-    reason: string | null;
-    createdAt?: string;
-    availableAt: string | null;
-    awaitingDelivery?: boolean;
-    expiresAt: string | null;
-  }[];
-}
-interface CouponRow {
-  id: string;
-  code: string;
-  status: string;
-  validFrom: string;
-  validTo: string;
-  name: string;
-  discountFen: number | null;
-}
-interface TierData {
-  tier: { key: string; name: string } | null;
-  growth: number;
-  floor: string | null;
-  cycleStartedAt: string | null;
-  history: { from: string | null; to: string; reason: string; at: string }[];
-}
+type Order = Answer<'/customers/{id}'>['orders'][number];
+type CouponRow = Answer<'/customers/{id}/coupons'>['items'][number];
+type TierData = Answer<'/customers/{id}/tier'>;
 
 const FLAGS = ['isBlacklisted', 'isBadReviewer', 'isPicky', 'optOutSms', 'optOutEmail', 'optOutWechat'] as const;
 
@@ -71,10 +37,10 @@ export default function CustomerDetail() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const c = useApi<Detail>(`/customers/${id}`);
-  const tier = useApi<TierData>(`/customers/${id}/tier`);
-  const tiers = useApi<TierSettings>('/tiers');
-  const tags = useApi<Items<{ id: string; name: string; color: string }>>(`/customers/${id}/tags`);
+  const c = useApi('/customers/{id}', { params: { id } });
+  const tier = useApi('/customers/{id}/tier', { params: { id } });
+  const tiers = useApi('/tiers');
+  const tags = useApi('/customers/{id}/tags', { params: { id } });
   const [newTag, setNewTag] = useState('');
   const { run } = useAction();
 
@@ -84,15 +50,15 @@ export default function CustomerDetail() {
   const s = d.stats;
   const tierName = tier.data?.tier?.name ?? (s.paidOrders > 0 ? tiers.data?.tiers[0]?.name : undefined);
 
-  const patch = (body: Record<string, unknown>) =>
+  const patch = (body: Body<'/customers/{id}', 'patch'>) =>
     run(async () => {
-      await api(`/customers/${id}`, { method: 'PATCH', body });
+      await api.patch('/customers/{id}', body, { params: { id } });
       void message.success(t('common.saved'));
       c.reload();
     });
   const changeTags = (add: string[], remove: string[]) =>
     run(async () => {
-      await api('/tags/apply', { body: { customerIds: [id], add, remove } });
+      await api.post('/tags/apply', { customerIds: [id], add, remove });
       setNewTag('');
       tags.reload();
     });
@@ -233,7 +199,7 @@ export default function CustomerDetail() {
 
 function CustomerTimeline({ id }: { id: string }) {
   const { t } = useTranslation();
-  const tl = useApi<Items<TimelineEvent>>(`/customers/${id}/timeline`);
+  const tl = useApi('/customers/{id}/timeline', { params: { id } });
   if (tl.error) return <ErrorBox error={tl.error} />;
   if (!tl.data) return <Loading />;
   if (tl.data.items.length === 0) return <Empty description={t('customerDetail.noEvents')} />;
@@ -287,7 +253,7 @@ function Orders({ orders }: { orders: Order[] }) {
 
 function CustomerPoints({ id }: { id: string }) {
   const { t } = useTranslation();
-  const p = useApi<PointsData>(`/customers/${id}/points`);
+  const p = useApi('/customers/{id}/points', { params: { id } });
   if (p.error) return <ErrorBox error={p.error} />;
   if (!p.data) return <Loading />;
   const s = p.data.summary;
@@ -332,7 +298,7 @@ function CustomerPoints({ id }: { id: string }) {
 
 function CustomerCoupons({ id }: { id: string }) {
   const { t } = useTranslation();
-  const c = useApi<Items<CouponRow>>(`/customers/${id}/coupons`);
+  const c = useApi('/customers/{id}/coupons', { params: { id } });
   if (c.error) return <ErrorBox error={c.error} />;
   return (
     <Table<CouponRow>
@@ -391,14 +357,12 @@ function TierHistory({ data }: { data: TierData | undefined }) {
 
 function Notes({ id }: { id: string }) {
   const { t } = useTranslation();
-  const notes = useApi<Items<{ id: string; body: string; createdAt: string; author: string | null }>>(
-    `/customers/${id}/notes`,
-  );
+  const notes = useApi('/customers/{id}/notes', { params: { id } });
   const [text, setText] = useState('');
   const { run } = useAction();
   const add = () =>
     run(async () => {
-      await api(`/customers/${id}/notes`, { body: { body: text } });
+      await api.post('/customers/{id}/notes', { body: text }, { params: { id } });
       setText('');
       notes.reload();
     });

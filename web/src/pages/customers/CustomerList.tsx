@@ -25,19 +25,16 @@ import {
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router-dom';
-import { api, qs } from '../../api';
+import { type Answer, api, type Query } from '../../api';
 import { ConsentTag, LifecycleTag, RfmTag } from '../../components/labels';
 import { EmptyState, ErrorBox } from '../../components/Status';
 import { count, date, money } from '../../format';
 import { useAction, useApi, useStored } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
-import type { CustomerSummary, Items, Store, TierSettings } from '../../types';
 import { downloadCsv } from '../../download';
 
-interface Page {
-  items: CustomerSummary[];
-  nextCursor: string | null;
-}
+type CustomerSummary = Answer<'/customers'>['items'][number];
+type Filters = Query<'/customers'>;
 
 const ALL_COLUMNS = [
   'phone',
@@ -73,18 +70,18 @@ export default function CustomerList() {
   const [selected, setSelected] = useState<CustomerSummary[]>([]);
   const [columns, setColumns] = useStored<ColumnKey[]>('huike.customers.columns', DEFAULT_COLUMNS);
   const [bulk, setBulk] = useState<'tag' | 'group' | null>(null);
-  const stores = useApi<Items<Store>>('/stores');
-  const tiers = useApi<TierSettings>('/tiers');
-  const filters = {
+  const stores = useApi('/stores');
+  const tiers = useApi('/tiers');
+  const filters: Filters = {
     q: params.get('q') ?? undefined,
     storeId: params.get('storeId') ?? undefined,
     province: params.get('province') ?? undefined,
-    consent: params.get('consent') ?? undefined,
-    minPaidOrders: params.get('minPaidOrders') ?? undefined,
-    sort: params.get('sort') ?? 'last_order',
+    consent: (params.get('consent') ?? undefined) as Filters['consent'],
+    minPaidOrders: params.has('minPaidOrders') ? Number(params.get('minPaidOrders')) : undefined,
+    sort: (params.get('sort') ?? 'last_order') as Filters['sort'],
   };
   const cursor = cursors[cursors.length - 1];
-  const page = useApi<Page>(`/customers${qs({ ...filters, cursor, limit: 20 })}`);
+  const page = useApi('/customers', { query: { ...filters, cursor, limit: 20 } });
   useEffect(() => setCursors([]), [params]);
 
   const setFilter = (k: string, v: string | number | null | undefined) => {
@@ -153,9 +150,7 @@ export default function CustomerList() {
   // The server builds the rows: buyer nick and id per platform and the stores, like a segment export.
   const exportSelected = async () => {
     try {
-      const r = await api<{ columns: string[]; rows: (string | number | null)[][] }>('/customers/export', {
-        body: { ids: selected.map((c) => c.id) },
-      });
+      const r = await api.post('/customers/export', { ids: selected.map((c) => c.id) });
       downloadCsv('customers.csv', [r.columns, ...r.rows.map((row) => row.map((v) => v ?? ''))]);
     } catch (e) {
       void message.error((e as Error).message);
@@ -313,17 +308,16 @@ function BulkModal({
 }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<{ name: string }>();
-  const groups = useApi<Items<{ id: string; name: string }>>(mode === 'group' ? '/groups' : null);
+  const groups = useApi(mode === 'group' ? '/groups' : null);
   const { busy, run } = useAction();
   const submit = () =>
     run(async () => {
       const { name } = await form.validateFields();
       if (mode === 'tag') {
-        await api('/tags/apply', { body: { customerIds: ids, add: [name] } });
+        await api.post('/tags/apply', { customerIds: ids, add: [name] });
       } else {
-        let group = groups.data?.items.find((g) => g.name === name);
-        if (!group) group = await api<{ id: string; name: string }>('/groups', { body: { name } });
-        await api(`/groups/${group.id}/members`, { body: { add: ids } });
+        const group = groups.data?.items.find((g) => g.name === name) ?? (await api.post('/groups', { name }));
+        await api.post('/groups/{id}/members', { add: ids }, { params: { id: group.id } });
       }
       form.resetFields();
       onClose(t('customers.bulkDone', { n: ids.length }));

@@ -6,7 +6,6 @@ import { Chart, PALETTE, type ChartOption } from '../../components/Chart';
 import { ErrorBox, Loading } from '../../components/Status';
 import { count, dateTime, money, moneyShort } from '../../format';
 import { useAction, useApi } from '../../hooks';
-import type { PredictModel as Model } from '../../types';
 
 /**
  * The analytics page's predictive-value card: the fitted model, a refit button and the
@@ -14,12 +13,12 @@ import type { PredictModel as Model } from '../../types';
  */
 export function PredictModel() {
   const { t } = useTranslation();
-  const model = useApi<Model>('/predict/model');
+  const model = useApi('/predict/model');
   const { message } = App.useApp();
   const action = useAction();
   const refit = () =>
     action.run(async () => {
-      await api('/predict/refit', { method: 'POST' });
+      await api.post('/predict/refit');
       void message.success(t('predict.refitQueued'));
     });
   const cal = model.data?.calibration;

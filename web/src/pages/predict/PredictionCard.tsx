@@ -1,7 +1,9 @@
 import { Card, Descriptions, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { money, percent } from '../../format';
-import type { CustomerPrediction } from '../../types';
+import type { Answer } from '../../api';
+
+type CustomerPrediction = NonNullable<Answer<'/customers/{id}'>['prediction']>;
 
 const BAND_COLOR = { low: 'green', medium: 'gold', high: 'red', one_time: 'default' } as const;
 

@@ -3,15 +3,16 @@ import { Alert, App, Button, Card, Col, Form, Input, Row, Statistic, Table, Typo
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { api } from '../../api';
+import { type Answer, api, apiUrl } from '../../api';
 import { LifecycleTag, RfmTag } from '../../components/labels';
 import { RuleBuilder } from '../../components/RuleBuilder';
 import { ErrorBox, Loading } from '../../components/Status';
 import { count, date, money } from '../../format';
 import { useApi, useDebounced } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
-import { fromRule, newCondition, newGroup, toRule, type FieldInfo, type GroupNode } from '../../rules';
-import type { Items, Segment, SegmentMember } from '../../types';
+import { fromRule, newCondition, newGroup, toRule, type GroupNode } from '../../rules';
+
+type Evaluation = Answer<'/segments/evaluate', 'post'>;
 import { segmentPath } from '../../paths';
 
 export default function SegmentEditor() {
@@ -19,17 +20,17 @@ export default function SegmentEditor() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const navigate = useNavigate();
-  const fields = useApi<{ fields: FieldInfo[] }>('/segments/fields');
-  const tags = useApi<Items<{ name: string }>>('/tags');
-  const groups = useApi<Items<{ name: string }>>('/groups');
-  const all = useApi<Items<Segment>>('/segments');
+  const fields = useApi('/segments/fields');
+  const tags = useApi('/tags');
+  const groups = useApi('/groups');
+  const all = useApi('/segments');
   const activities = (all.data?.items ?? [])
     .filter((s) => s.id.startsWith('sys:activity:'))
     .map((s) => s.id.slice('sys:activity:'.length));
-  const segment = useApi<Segment & { count: number }>(id ? segmentPath(id) : null);
+  const segment = useApi(id ? '/segments/{id}' : null, { params: { id: id ?? '' } });
   const [root, setRoot] = useState<GroupNode | null>(null);
   const [form] = Form.useForm<{ name: string; description?: string }>();
-  const [result, setResult] = useState<{ count: number; preview: SegmentMember[] } | null>(null);
+  const [result, setResult] = useState<Evaluation | null>(null);
   const [evalError, setEvalError] = useState<string | null>(null);
   const [counting, setCounting] = useState(false);
   const [saving, setSaving] = useState(false);
@@ -58,10 +59,8 @@ export default function SegmentEditor() {
     }
     const ctl = new AbortController();
     setCounting(true);
-    api<{ count: number; preview: SegmentMember[] }>('/segments/evaluate', {
-      body: { rule: JSON.parse(debounced), limit: 10 },
-      signal: ctl.signal,
-    })
+    api
+      .post('/segments/evaluate', { rule: JSON.parse(debounced), limit: 10 }, { signal: ctl.signal })
       .then((r) => {
         setResult(r);
         setEvalError(null);
@@ -87,9 +86,7 @@ export default function SegmentEditor() {
     try {
       const body = { name: v.name, description: v.description ?? null, rule };
       const saved =
-        id && !isSystem
-          ? await api<Segment>(segmentPath(id), { method: 'PUT', body })
-          : await api<Segment>('/segments', { body });
+        id && !isSystem ? await api.put('/segments/{id}', body, { params: { id } }) : await api.post('/segments', body);
       void message.success(t('common.saved'));
       if (saved.id !== id) void navigate(segmentPath(saved.id), { replace: true });
       else segment.reload();
@@ -112,10 +109,10 @@ export default function SegmentEditor() {
           <>
             {id && (
               <>
-                <Button icon={<DownloadOutlined />} href={`/api/v1${segmentPath(id)}/export.csv`}>
+                <Button icon={<DownloadOutlined />} href={apiUrl('/segments/{id}/export.csv', { id })}>
                   CSV
                 </Button>
-                <Button icon={<DownloadOutlined />} href={`/api/v1${segmentPath(id)}/export.xlsx`}>
+                <Button icon={<DownloadOutlined />} href={apiUrl('/segments/{id}/export.xlsx', { id })}>
                   Excel
                 </Button>
               </>
@@ -179,7 +176,7 @@ export default function SegmentEditor() {
         </Col>
       </Row>
       <Card size="small" title={t('segments.preview')} style={{ marginTop: 16 }}>
-        <Table<SegmentMember>
+        <Table<Evaluation['preview'][number]>
           rowKey="id"
           size="small"
           pagination={false}

@@ -3,18 +3,19 @@ import { App, Button, Card, Col, Popconfirm, Row, Spin, Table, Tabs, Tag, Typogr
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { api } from '../../api';
+import { type Answer, api } from '../../api';
 import { Chart, PALETTE, type ChartOption } from '../../components/Chart';
 import { EmptyState, ErrorBox, Loading } from '../../components/Status';
 import { count, money, percent } from '../../format';
 import { useApi } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
-import type { Items, Segment } from '../../types';
+
+type Segment = Answer<'/segments'>['items'][number];
 
 import { segmentPath } from '../../paths';
 
 function LiveCount({ id }: { id: string }) {
-  const s = useApi<{ count: number }>(segmentPath(id));
+  const s = useApi('/segments/{id}', { params: { id } });
   if (s.error) return <Typography.Text type="danger">!</Typography.Text>;
   return s.data ? <span>{count(s.data.count)}</span> : <Spin size="small" />;
 }
@@ -53,7 +54,7 @@ function SegmentTable() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const navigate = useNavigate();
-  const list = useApi<Items<Segment>>('/segments');
+  const list = useApi('/segments');
   if (list.error) return <ErrorBox error={list.error} onRetry={list.reload} />;
   const saved = (list.data?.items ?? []).filter((s) => !s.system);
   const system = (list.data?.items ?? []).filter((s) => s.system);
@@ -87,7 +88,7 @@ function SegmentTable() {
                 title={t('segments.confirmDelete')}
                 onConfirm={async () => {
                   try {
-                    await api(segmentPath(s.id), { method: 'DELETE' });
+                    await api.delete('/segments/{id}', { params: { id: s.id } });
                     list.reload();
                   } catch (e) {
                     void message.error((e as Error).message);
@@ -151,16 +152,10 @@ function SegmentTable() {
   );
 }
 
-interface RfmSummary {
-  rfmClass: { key: string; customers: number; spentFen: number }[];
-  valueTier: { key: string; customers: number; spentFen: number }[];
-  lifecycle: { key: string; customers: number; spentFen: number }[];
-}
-
 function RfmView() {
   const { t } = useTranslation();
-  const matrix = useApi<{ cells: { r: number; f: number; customers: number; spentFen: number }[] }>('/rfm/matrix');
-  const summary = useApi<RfmSummary>('/rfm/summary');
+  const matrix = useApi('/rfm/matrix');
+  const summary = useApi('/rfm/summary');
   const heat = useMemo<ChartOption | null>(() => {
     if (!matrix.data) return null;
     const max = Math.max(1, ...matrix.data.cells.map((c) => c.customers));
@@ -217,7 +212,7 @@ function RfmView() {
         { type: 'value', name: t('segments.rfmCustomersAxis') },
         { type: 'value', show: false },
       ],
-      yAxis: { type: 'category', data: rows.map((r) => t(`rfm.class.${r.key}`, r.key)), inverse: true },
+      yAxis: { type: 'category', data: rows.map((r) => t(`rfm.class.${r.key}`, r.key ?? '')), inverse: true },
       series: [
         { name: t('segments.rfmCustomersAxis'), type: 'bar', data: rows.map((r) => r.customers), barMaxWidth: 14 },
         {
@@ -279,7 +274,7 @@ const STAGES = ['prospect', 'new', 'growing', 'mature', 'dormant', 'churned'];
 
 function LifecycleView() {
   const { t } = useTranslation();
-  const summary = useApi<RfmSummary>('/rfm/summary');
+  const summary = useApi('/rfm/summary');
   const option = useMemo<ChartOption | null>(() => {
     if (!summary.data) return null;
     const by = new Map(summary.data.lifecycle.map((l) => [l.key, l.customers]));
