@@ -70,6 +70,10 @@ describeBothDatabases('API contract', (env) => {
     const seg = await call('POST', '/segments', { name: '高消费', rule: { field: 'total_spent', op: '>=', value: 0 } });
     ids.segments = seg.id;
     ids['segment-snapshots'] = (await call('POST', `/segments/${seg.id}/snapshot`, {})).id;
+    await call('PUT', '/messaging/settings', { smsSignature: '回客旗舰店' });
+    const variants = [{ key: 'A', content: { text: '会员日 8 折' } }];
+    ids.campaigns = (await call('POST', '/campaigns', { name: '会员日', segmentId: seg.id, variants })).id;
+    await call('POST', `/campaigns/${ids.campaigns}/launch`);
   });
   afterAll(async () => {
     await app?.close();
