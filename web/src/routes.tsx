@@ -17,6 +17,9 @@ const Coupons = lazy(() => import('./pages/Coupons'));
 const Imports = lazy(() => import('./pages/Imports'));
 const Analytics = lazy(() => import('./pages/Analytics'));
 const Settings = lazy(() => import('./pages/Settings'));
+const Campaigns = lazy(() => import('./pages/campaigns/Campaigns'));
+const CampaignWizard = lazy(() => import('./pages/campaigns/CampaignWizard'));
+const CampaignReport = lazy(() => import('./pages/campaigns/CampaignReport'));
 const Upcoming = lazy(() => import('./pages/Upcoming'));
 
 function RequireLogin({ children }: { children: React.ReactNode }) {
@@ -53,7 +56,10 @@ export function AppRoutes() {
           <Route path="members" element={<Members />} />
           <Route path="points" element={<Points />} />
           <Route path="coupons" element={<Coupons />} />
-          <Route path="campaigns" element={<Upcoming area="campaigns" />} />
+          <Route path="campaigns" element={<Campaigns />} />
+          <Route path="campaigns/new" element={<CampaignWizard />} />
+          <Route path="campaigns/:id/edit" element={<CampaignWizard />} />
+          <Route path="campaigns/:id" element={<CampaignReport />} />
           <Route path="automations" element={<Upcoming area="automations" />} />
           <Route path="tasks" element={<Upcoming area="tasks" />} />
           <Route path="analytics" element={<Analytics />} />

@@ -1,0 +1,265 @@
+import { Alert, Button, Card, Col, Descriptions, Row, Space, Statistic, Table, Typography } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { useParams } from 'react-router-dom';
+import { Chart } from '../../components/Chart';
+import { ErrorBox, Loading } from '../../components/Status';
+import { count, date, dateTime, money, percent } from '../../format';
+import { useApi, useInterval } from '../../hooks';
+import { PageHeader } from '../../layout/Shell';
+import { CampaignActions } from './Campaigns';
+import { reasonLabel, StatusTag, sumValues } from './shared';
+import type { Attribution, AttributionOf, Campaign, Estimate, Report } from './types';
+
+const pp = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}pp`;
+
+function Interval({ e, fmt }: { e: Estimate; fmt: (x: number) => string }) {
+  const { t } = useTranslation();
+  return (
+    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+      {t('campaigns.interval', { low: fmt(e.low), high: fmt(e.high) })}
+    </Typography.Text>
+  );
+}
+
+/** Treated against control: conversion, orders, revenue, and the lift with its 95 % interval. */
+function Lift({ a, roi, costFen }: { a: AttributionOf; roi: number | null; costFen: number }) {
+  const { t } = useTranslation();
+  const rows = [
+    { key: 'treated', label: t('campaigns.treated'), ...a.treated },
+    { key: 'control', label: t('campaigns.control'), ...a.control },
+  ];
+  return (
+    <>
+      <Table
+        size="small"
+        rowKey="key"
+        pagination={false}
+        dataSource={rows}
+        data-testid="treated-vs-control"
+        columns={[
+          { title: t('campaigns.group'), dataIndex: 'label' },
+          { title: t('campaigns.customers'), dataIndex: 'customers', align: 'right', render: count },
+          { title: t('campaigns.conversion'), dataIndex: 'conversion', align: 'right', render: (x) => percent(x, 2) },
+          { title: t('campaigns.orders'), dataIndex: 'orders', align: 'right', render: count },
+          { title: t('campaigns.revenue'), dataIndex: 'revenueFen', align: 'right', render: (x) => money(x) },
+        ]}
+      />
+      <Row gutter={16} style={{ marginTop: 16 }}>
+        <Col span={6}>
+          <Statistic title={t('campaigns.lift')} value={pp(a.conversionLift.value)} />
+          <Interval e={a.conversionLift} fmt={pp} />
+          {a.relativeLift !== null && (
+            <div>
+              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                {t('campaigns.relativeLift', { v: percent(a.relativeLift) })}
+              </Typography.Text>
+            </div>
+          )}
+        </Col>
+        <Col span={6}>
+          <Statistic title={t('campaigns.incrementalOrders')} value={a.incrementalOrders.value.toFixed(1)} />
+          <Interval e={a.incrementalOrders} fmt={(x) => x.toFixed(1)} />
+        </Col>
+        <Col span={6}>
+          <Statistic
+            title={t('campaigns.incrementalRevenue')}
+            value={money(Math.round(a.incrementalRevenueFen.value))}
+            valueStyle={{ color: a.incrementalRevenueFen.value >= 0 ? '#389e0d' : '#cf1322' }}
+          />
+          <Interval e={a.incrementalRevenueFen} fmt={(x) => money(Math.round(x))} />
+        </Col>
+        <Col span={6}>
+          <Statistic
+            title={t('campaigns.roi')}
+            value={roi === null ? '—' : `${roi.toFixed(1)}×`}
+            suffix={roi === null ? <small>{t('campaigns.roiNone')}</small> : undefined}
+          />
+          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+            {t('campaigns.spent')} {money(costFen)}
+          </Typography.Text>
+        </Col>
+      </Row>
+    </>
+  );
+}
+
+function Funnel({ r }: { r: Report }) {
+  const { t } = useTranslation();
+  const held = sumValues(r.heldBack);
+  const stages = [
+    { name: t('campaigns.targeted'), value: r.targeted },
+    { name: t('campaigns.held'), value: held },
+    { name: t('campaigns.sent'), value: r.sent },
+    { name: t('campaigns.clicked'), value: r.clicked },
+  ];
+  return (
+    <Row gutter={24}>
+      <Col span={12}>
+        <Chart
+          height={260}
+          testId="funnel"
+          option={{
+            tooltip: { trigger: 'item' },
+            series: [
+              {
+                type: 'funnel',
+                sort: 'none',
+                minSize: '12%',
+                label: { formatter: '{b} {c}' },
+                data: stages,
+              },
+            ],
+          }}
+        />
+      </Col>
+      <Col span={12}>
+        <Descriptions size="small" column={2} bordered data-testid="report-counts">
+          <Descriptions.Item label={t('campaigns.controlN')}>{count(r.control)}</Descriptions.Item>
+          <Descriptions.Item label={t('campaigns.targeted')}>{count(r.targeted)}</Descriptions.Item>
+          <Descriptions.Item label={t('campaigns.sent')}>{count(r.sent)}</Descriptions.Item>
+          <Descriptions.Item label={t('campaigns.queued')}>{count(r.queued)}</Descriptions.Item>
+          <Descriptions.Item label={t('campaigns.failed')}>{count(r.failed)}</Descriptions.Item>
+          <Descriptions.Item label={t('campaigns.clicked')}>{count(r.clicked)}</Descriptions.Item>
+          <Descriptions.Item label={t('campaigns.optedOut')}>{count(r.optedOut)}</Descriptions.Item>
+          <Descriptions.Item label={t('campaigns.spent')}>{money(r.costFen)}</Descriptions.Item>
+        </Descriptions>
+        <Table
+          size="small"
+          style={{ marginTop: 12 }}
+          rowKey="0"
+          pagination={false}
+          dataSource={Object.entries(r.heldBack).sort((a, b) => b[1] - a[1])}
+          locale={{ emptyText: t('campaigns.noneHeld') }}
+          title={() => t('campaigns.heldBack')}
+          columns={[
+            { title: t('campaigns.rule'), key: 'r', render: (_: unknown, x) => reasonLabel(t, x[0]) },
+            { title: t('campaigns.heldN'), key: 'n', align: 'right', render: (_: unknown, x) => count(x[1]) },
+          ]}
+        />
+      </Col>
+    </Row>
+  );
+}
+
+export default function CampaignReport() {
+  const { t } = useTranslation();
+  const { id } = useParams();
+  const campaign = useApi<Campaign>(`/campaigns/${id}`);
+  const launched = campaign.data && campaign.data.status !== 'draft';
+  const report = useApi<Report>(launched ? `/campaigns/${id}/report` : null);
+  const attribution = useApi<Attribution>(launched ? `/campaigns/${id}/attribution` : null);
+  const sending = campaign.data?.status === 'running' && (report.data?.queued ?? 0) > 0;
+  useInterval(
+    () => {
+      campaign.reload();
+      report.reload();
+    },
+    3000,
+    sending,
+  );
+  if (campaign.error) return <ErrorBox error={campaign.error} onRetry={campaign.reload} />;
+  if (!campaign.data) return <Loading />;
+  const c = campaign.data;
+  const reload = () => {
+    campaign.reload();
+    report.reload();
+  };
+  const a = attribution.data;
+  return (
+    <>
+      <PageHeader
+        title={
+          <Space>
+            {c.name}
+            <StatusTag status={c.status} />
+          </Space>
+        }
+        subtitle={c.launchedAt ? dateTime(c.launchedAt) : undefined}
+        extra={
+          <Space>
+            <CampaignActions c={c} onDone={reload} />
+            {launched && (
+              <Button href={`/api/v1/campaigns/${c.id}/handoff.csv`} size="small">
+                {t('campaigns.handoff')}
+              </Button>
+            )}
+          </Space>
+        }
+      />
+      {!launched && <Alert type="info" showIcon message={t('campaigns.notLaunched')} />}
+      {report.error && <ErrorBox error={report.error} onRetry={report.reload} />}
+      {report.data && (
+        <Card title={t('campaigns.funnel')} style={{ marginBottom: 16 }}>
+          <Funnel r={report.data} />
+        </Card>
+      )}
+      {attribution.error && <ErrorBox error={attribution.error} onRetry={attribution.reload} />}
+      {a && (
+        <Card
+          title={t('campaigns.attribution', { days: a.days })}
+          extra={
+            <Typography.Text type="secondary">
+              {t('campaigns.attributionWindow', { from: date(a.from), to: date(a.to) })}
+            </Typography.Text>
+          }
+          style={{ marginBottom: 16 }}
+          data-testid="attribution"
+        >
+          {a.overall ? (
+            <Lift a={a.overall} roi={a.roi} costFen={a.costFen} />
+          ) : (
+            <Alert type="info" showIcon message={t('campaigns.noControl')} />
+          )}
+        </Card>
+      )}
+      {report.data && report.data.variants.length > 0 && (
+        <Card title={t('campaigns.variants')}>
+          <Table
+            size="small"
+            rowKey="key"
+            pagination={false}
+            dataSource={report.data.variants.map((v) => ({
+              ...v,
+              a: a?.variants.find((x) => x.key === v.key)?.attribution ?? null,
+            }))}
+            data-testid="report-variants"
+            columns={[
+              { title: t('campaigns.variant', { key: '' }), dataIndex: 'key' },
+              { title: t('campaigns.targeted'), dataIndex: 'targeted', align: 'right', render: count },
+              { title: t('campaigns.sent'), dataIndex: 'sent', align: 'right', render: count },
+              { title: t('campaigns.clicked'), dataIndex: 'clicked', align: 'right', render: count },
+              {
+                title: t('campaigns.conversion'),
+                key: 'conv',
+                align: 'right',
+                render: (_: unknown, v) => (v.a ? percent(v.a.treated.conversion, 2) : '—'),
+              },
+              {
+                title: t('campaigns.lift'),
+                key: 'lift',
+                align: 'right',
+                render: (_: unknown, v) =>
+                  v.a ? (
+                    <>
+                      {pp(v.a.conversionLift.value)}
+                      <div>
+                        <Interval e={v.a.conversionLift} fmt={pp} />
+                      </div>
+                    </>
+                  ) : (
+                    '—'
+                  ),
+              },
+              {
+                title: t('campaigns.incrementalRevenue'),
+                key: 'rev',
+                align: 'right',
+                render: (_: unknown, v) => (v.a ? money(Math.round(v.a.incrementalRevenueFen.value)) : '—'),
+              },
+            ]}
+          />
+        </Card>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,370 @@
+import {
+  App,
+  Alert,
+  Button,
+  Card,
+  Col,
+  Descriptions,
+  Form,
+  Input,
+  InputNumber,
+  Radio,
+  Row,
+  Space,
+  Statistic,
+  Steps,
+  Table,
+} from 'antd';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useNavigate, useParams } from 'react-router-dom';
+import { api } from '../../api';
+import { SegmentSelect } from '../../components/SegmentSelect';
+import { ErrorBox, Loading } from '../../components/Status';
+import { count, money, percent, toFen } from '../../format';
+import { useAction, useApi } from '../../hooks';
+import { PageHeader } from '../../layout/Shell';
+import type { Items, Segment } from '../../types';
+import { ContentStep } from './ContentStep';
+import { reasonLabel, sumValues } from './shared';
+import type { Campaign, CampaignInput, Channel, DryRun, MessageKind, Variant } from './types';
+
+interface FormValues {
+  name: string;
+  segmentId: string;
+  channelId: string;
+  kind: MessageKind;
+  holdoutPct: number;
+  budgetYuan: number | null;
+  attributionDays: number;
+  linkUrl: string | null;
+  variants: Variant[];
+}
+
+const STEP_FIELDS: string[][] = [['name', 'segmentId'], ['channelId', 'kind', 'holdoutPct'], ['variants'], [], []];
+
+function toInput(v: FormValues): CampaignInput {
+  return {
+    name: v.name,
+    segmentId: v.segmentId,
+    channelId: v.channelId,
+    kind: v.kind,
+    holdoutPct: v.holdoutPct,
+    budgetFen: v.budgetYuan ? (toFen(v.budgetYuan) ?? null) : null,
+    attributionDays: v.attributionDays,
+    linkUrl: v.linkUrl?.trim() ? v.linkUrl.trim() : null,
+    variants: v.variants.map((x) => ({
+      key: x.key,
+      weight: x.weight,
+      content: { text: x.content.text, ...(x.content.subject ? { subject: x.content.subject } : {}) },
+    })),
+  };
+}
+
+function fromCampaign(c: Campaign): FormValues {
+  return {
+    name: c.name,
+    segmentId: c.segmentId,
+    channelId: c.channelId,
+    kind: c.kind,
+    holdoutPct: c.holdoutPct,
+    budgetYuan: c.budgetFen === null ? null : c.budgetFen / 100,
+    attributionDays: c.attributionDays,
+    linkUrl: c.linkUrl,
+    variants: c.variants,
+  };
+}
+
+/** Step 4: what would happen now — receivers, the hold-out, and how many each rule holds back. */
+function DryRunResult({ dry, medium }: { dry: DryRun; medium: string | undefined }) {
+  const { t } = useTranslation();
+  const held = Object.entries(dry.heldBack).sort((a, b) => b[1] - a[1]);
+  return (
+    <div data-testid="dry-run">
+      <Row gutter={16}>
+        <Col span={4}>
+          <Statistic title={t('campaigns.audienceN')} value={dry.audience} />
+        </Col>
+        <Col span={4}>
+          <Statistic title={t('campaigns.controlN')} value={dry.control} />
+        </Col>
+        <Col span={4}>
+          <Statistic title={t('campaigns.heldBack')} value={sumValues(dry.heldBack)} />
+        </Col>
+        <Col span={4}>
+          <Statistic title={t('campaigns.wouldReceive')} value={dry.wouldReceive} valueStyle={{ color: '#1677ff' }} />
+        </Col>
+        <Col span={4}>
+          <Statistic title={t('campaigns.deferredN')} value={dry.deferred} />
+        </Col>
+        {medium === 'sms' && (
+          <Col span={4}>
+            <Statistic
+              title={t('campaigns.cost')}
+              value={money(dry.costFen)}
+              suffix={<small>{t('campaigns.parts', { n: count(dry.parts) })}</small>}
+            />
+          </Col>
+        )}
+      </Row>
+      <Row gutter={24} style={{ marginTop: 24 }}>
+        <Col span={14}>
+          <Table
+            size="small"
+            rowKey="0"
+            pagination={false}
+            title={() => t('campaigns.heldBack')}
+            locale={{ emptyText: t('campaigns.noneHeld') }}
+            dataSource={held}
+            data-testid="held-back"
+            columns={[
+              { title: t('campaigns.rule'), key: 'r', render: (_: unknown, r) => reasonLabel(t, r[0]) },
+              { title: t('campaigns.heldN'), key: 'n', align: 'right', render: (_: unknown, r) => count(r[1]) },
+              {
+                title: '%',
+                key: 'p',
+                align: 'right',
+                render: (_: unknown, r) => percent(dry.treated ? r[1] / dry.treated : 0),
+              },
+            ]}
+          />
+        </Col>
+        <Col span={10}>
+          <Table
+            size="small"
+            rowKey="0"
+            pagination={false}
+            title={() => t('campaigns.perVariant')}
+            dataSource={Object.entries(dry.variants)}
+            columns={[
+              { title: t('campaigns.variant', { key: '' }), key: 'k', render: (_: unknown, r) => r[0] },
+              { title: t('campaigns.heldN'), key: 'n', align: 'right', render: (_: unknown, r) => count(r[1]) },
+            ]}
+          />
+        </Col>
+      </Row>
+    </div>
+  );
+}
+
+export default function CampaignWizard() {
+  const { t } = useTranslation();
+  const { id: routeId } = useParams();
+  const navigate = useNavigate();
+  const { message, modal } = App.useApp();
+  const [form] = Form.useForm<FormValues>();
+  const [step, setStep] = useState(0);
+  const [id, setId] = useState<string | undefined>(routeId);
+  const [dry, setDry] = useState<DryRun | null>(null);
+  const { busy, run } = useAction();
+  const existing = useApi<Campaign>(routeId ? `/campaigns/${routeId}` : null);
+  const channels = useApi<Items<Channel>>('/messaging/channels');
+  const segments = useApi<Items<Segment>>('/segments');
+  const channelId = Form.useWatch('channelId', form);
+  const kind: MessageKind = Form.useWatch('kind', form) ?? 'marketing';
+  const channel = channels.data?.items.find((c) => c.id === channelId);
+
+  useEffect(() => {
+    if (existing.data) form.setFieldsValue(fromCampaign(existing.data));
+  }, [existing.data, form]);
+  useEffect(() => {
+    const first = channels.data?.items[0];
+    if (first && !form.getFieldValue('channelId')) form.setFieldValue('channelId', first.id);
+  }, [channels.data, form]);
+
+  /** Creates the draft or saves the changes; returns its id. */
+  async function save(): Promise<string> {
+    const body = toInput(form.getFieldsValue(true) as FormValues);
+    const saved = id
+      ? await api<Campaign>(`/campaigns/${id}`, { method: 'PUT', body })
+      : await api<Campaign>('/campaigns', { body });
+    setId(saved.id);
+    if (!id) window.history.replaceState(null, '', `/campaigns/${saved.id}/edit`);
+    return saved.id;
+  }
+  const runDry = () =>
+    run(async () => {
+      const cid = await save();
+      setDry(await api<DryRun>(`/campaigns/${cid}/dry-run`, { method: 'POST' }));
+    });
+
+  async function next() {
+    await form.validateFields(STEP_FIELDS[step]);
+    if (step === 2) {
+      const ok = await runDry();
+      if (!ok) return;
+    }
+    setStep(step + 1);
+  }
+  const launch = () =>
+    modal.confirm({
+      title: t('campaigns.launchConfirm', { n: count(dry?.wouldReceive ?? 0) }),
+      onOk: () =>
+        run(async () => {
+          const cid = await save();
+          await api(`/campaigns/${cid}/launch`, { method: 'POST' });
+          void message.success(t('campaigns.launched'));
+          navigate(`/campaigns/${cid}`);
+        }),
+    });
+
+  if (existing.error) return <ErrorBox error={existing.error} onRetry={existing.reload} />;
+  if (routeId && !existing.data) return <Loading />;
+  const v = form.getFieldsValue(true) as FormValues;
+  const segName = segments.data?.items.find((s) => s.id === v.segmentId)?.name ?? v.segmentId;
+  return (
+    <>
+      <PageHeader title={existing.data?.name ?? t('campaigns.create')} subtitle={t('campaigns.subtitle')} />
+      <Card>
+        <Steps
+          current={step}
+          style={{ marginBottom: 32 }}
+          items={(['audience', 'channel', 'content', 'dryRun', 'review'] as const).map((k) => ({
+            title: t(`campaigns.steps.${k}`),
+          }))}
+        />
+        <Form<FormValues>
+          form={form}
+          layout="vertical"
+          initialValues={{
+            kind: 'marketing',
+            holdoutPct: 10,
+            attributionDays: 7,
+            budgetYuan: null,
+            linkUrl: null,
+            variants: [{ key: 'A', weight: 1, content: { text: '' } }],
+          }}
+        >
+          <div style={{ display: step === 0 ? undefined : 'none' }}>
+            <Form.Item
+              name="name"
+              label={t('campaigns.name')}
+              rules={[{ required: true, whitespace: true, message: t('common.required') }]}
+            >
+              <Input placeholder={t('campaigns.namePlaceholder')} maxLength={80} data-testid="campaign-name" />
+            </Form.Item>
+            <Form.Item
+              name="segmentId"
+              label={t('campaigns.segment')}
+              extra={t('campaigns.segmentHint')}
+              rules={[{ required: true, message: t('campaigns.segmentRequired') }]}
+            >
+              <SegmentSelect />
+            </Form.Item>
+          </div>
+          <div style={{ display: step === 1 ? undefined : 'none' }}>
+            {channels.data?.items.length === 0 && (
+              <Alert type="warning" showIcon message={t('campaigns.noChannels')} style={{ marginBottom: 16 }} />
+            )}
+            <Form.Item
+              name="channelId"
+              label={t('campaigns.channel')}
+              rules={[{ required: true, message: t('campaigns.channelRequired') }]}
+            >
+              <Radio.Group data-testid="channel">
+                <Space direction="vertical">
+                  {channels.data?.items.map((c) => (
+                    <Radio key={c.id} value={c.id}>
+                      {c.name} · {t(`campaigns.mediums.${c.medium}`)}
+                    </Radio>
+                  ))}
+                </Space>
+              </Radio.Group>
+            </Form.Item>
+            <Form.Item name="kind" label={t('campaigns.kind')} extra={t('campaigns.kindHint')}>
+              <Radio.Group
+                options={(['marketing', 'care'] as const).map((k) => ({ value: k, label: t(`campaigns.kinds.${k}`) }))}
+              />
+            </Form.Item>
+            <Row gutter={16}>
+              <Col span={8}>
+                <Form.Item name="holdoutPct" label={t('campaigns.holdout')} extra={t('campaigns.holdoutHint')}>
+                  <InputNumber min={0} max={50} addonAfter="%" style={{ width: '100%' }} />
+                </Form.Item>
+              </Col>
+              <Col span={8}>
+                <Form.Item name="budgetYuan" label={t('campaigns.budget')} extra={t('campaigns.budgetHint')}>
+                  <InputNumber min={0} precision={2} style={{ width: '100%' }} />
+                </Form.Item>
+              </Col>
+              <Col span={8}>
+                <Form.Item
+                  name="attributionDays"
+                  label={t('campaigns.attributionDays')}
+                  extra={t('campaigns.attributionHint')}
+                >
+                  <InputNumber min={1} max={90} addonAfter={t('common.days')} style={{ width: '100%' }} />
+                </Form.Item>
+              </Col>
+            </Row>
+          </div>
+          <div style={{ display: step === 2 ? undefined : 'none' }}>
+            <ContentStep channel={channel} kind={kind} />
+          </div>
+        </Form>
+        {step === 3 && dry && (
+          <>
+            <Alert type="info" showIcon message={t('campaigns.dryRunTitle')} style={{ marginBottom: 16 }} />
+            <DryRunResult dry={dry} medium={channel?.medium} />
+          </>
+        )}
+        {step === 4 && (
+          <Descriptions bordered column={2} data-testid="review">
+            <Descriptions.Item label={t('campaigns.name')}>{v.name}</Descriptions.Item>
+            <Descriptions.Item label={t('campaigns.audience')}>{segName}</Descriptions.Item>
+            <Descriptions.Item label={t('campaigns.channel')}>
+              {channel ? `${channel.name} · ${t(`campaigns.mediums.${channel.medium}`)}` : ''}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('campaigns.kind')}>{t(`campaigns.kinds.${v.kind}`)}</Descriptions.Item>
+            <Descriptions.Item label={t('campaigns.holdout')}>{v.holdoutPct}%</Descriptions.Item>
+            <Descriptions.Item label={t('campaigns.attributionDays')}>
+              {v.attributionDays} {t('common.days')}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('campaigns.wouldReceive')}>{count(dry?.wouldReceive ?? 0)}</Descriptions.Item>
+            <Descriptions.Item label={t('campaigns.cost')}>{money(dry?.costFen ?? 0)}</Descriptions.Item>
+            {v.variants.map((x) => (
+              <Descriptions.Item key={x.key} label={t('campaigns.variant', { key: x.key })} span={2}>
+                <span style={{ whiteSpace: 'pre-wrap' }}>{x.content.text}</span>
+              </Descriptions.Item>
+            ))}
+          </Descriptions>
+        )}
+        <Space style={{ marginTop: 24 }}>
+          {step > 0 && (
+            <Button onClick={() => setStep(step - 1)} disabled={busy}>
+              {t('campaigns.prev')}
+            </Button>
+          )}
+          {step === 3 && (
+            <Button onClick={runDry} loading={busy} data-testid="dry-run-again">
+              {t('campaigns.dryRunAgain')}
+            </Button>
+          )}
+          {step >= 2 && (
+            <Button
+              onClick={() =>
+                run(async () => {
+                  await save();
+                  void message.success(t('campaigns.draftSaved'));
+                })
+              }
+              disabled={busy}
+            >
+              {t('campaigns.saveDraft')}
+            </Button>
+          )}
+          {step < 4 && (
+            <Button type="primary" onClick={() => void next().catch(() => {})} loading={busy} data-testid="next">
+              {t('campaigns.nextStep')}
+            </Button>
+          )}
+          {step === 4 && (
+            <Button type="primary" onClick={launch} loading={busy} data-testid="launch">
+              {t('campaigns.launch')}
+            </Button>
+          )}
+        </Space>
+      </Card>
+    </>
+  );
+}
