@@ -297,6 +297,19 @@ describeBothDatabases('messaging', (env) => {
     await e.db.kysely.updateTable('customers').set({ opt_out_sms: 0 }).where('id', '=', ids.ok2!).execute();
   });
 
+  it('a new workspace lists its built-in outbox before the first message, so the console can offer it', async () => {
+    const e = env();
+    const ws = 'ws-fresh-outbox';
+    await e.db.kysely
+      .insertInto('workspaces')
+      .values({ id: ws, name: '新店', timezone: 'Asia/Shanghai', created_at: e.ctx.now().toISOString() })
+      .execute();
+    const first = await listChannels(e.ctx, ws);
+    expect(first.map((c) => c.kind)).toEqual(['outbox']);
+    // Listed once, not created again on every look.
+    expect((await listChannels(e.ctx, ws)).map((c) => c.id)).toEqual([first[0]!.id]);
+  });
+
   it('credentials are refused without HUIKE_SECRET_KEY, stored encrypted, never returned', async () => {
     const e = env();
     delete process.env.HUIKE_SECRET_KEY;

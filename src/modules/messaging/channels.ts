@@ -95,6 +95,8 @@ export async function listChannels(ctx: AppContext, ws: string): Promise<Channel
     .orderBy('created_at')
     .orderBy('id')
     .execute();
+  // Every workspace has its outbox: list it even before its first use, so the console can offer it.
+  if (!rows.some((r) => r.kind === 'outbox')) return [await defaultChannel(ctx, ws), ...rows.map(presentChannel)];
   return rows.map(presentChannel);
 }
 
