@@ -7,10 +7,12 @@ export function SegmentSelect({
   value,
   onChange,
   style,
+  testId,
 }: {
   value?: string;
   onChange?: (v: string) => void;
   style?: React.CSSProperties;
+  testId?: string;
 }) {
   const { t } = useTranslation();
   const list = useApi('/segments');
@@ -22,6 +24,7 @@ export function SegmentSelect({
       value={value}
       onChange={onChange}
       style={style}
+      data-testid={testId}
       loading={list.loading}
       placeholder={t('segments.choose')}
       options={[

@@ -8,7 +8,7 @@ import { useApi, useInterval } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
 import { CampaignActions } from './Campaigns';
 import { reasonLabel, StatusTag, sumValues } from './shared';
-import type { Attribution, AttributionOf, Campaign, Estimate, Report } from './types';
+import type { Attribution, AttributionOf, Campaign, Channel, Estimate, Report } from './types';
 
 const pp = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}pp`;
 
@@ -148,6 +148,8 @@ export default function CampaignReport() {
   const launched = campaign.data && campaign.data.status !== 'draft';
   const report = useApi<Report>(launched ? `/campaigns/${id}/report` : null);
   const attribution = useApi<Attribution>(launched ? `/campaigns/${id}/attribution` : null);
+  const channels = useApi<{ items: Channel[] }>('/messaging/channels');
+  const handoff = channels.data?.items.find((x) => x.id === campaign.data?.channelId)?.kind === 'platform';
   const sending = campaign.data?.status === 'running' && (report.data?.queued ?? 0) > 0;
   useInterval(
     () => {
@@ -178,7 +180,7 @@ export default function CampaignReport() {
         extra={
           <Space>
             <CampaignActions c={c} onDone={reload} />
-            {launched && (
+            {launched && handoff && (
               <Button href={`/api/v1/campaigns/${c.id}/handoff.csv`} size="small">
                 {t('campaigns.handoff')}
               </Button>

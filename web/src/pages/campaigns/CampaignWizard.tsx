@@ -249,7 +249,7 @@ export default function CampaignWizard() {
               extra={t('campaigns.segmentHint')}
               rules={[{ required: true, message: t('campaigns.segmentRequired') }]}
             >
-              <SegmentSelect />
+              <SegmentSelect testId="campaign-segment" />
             </Form.Item>
           </div>
           <div style={{ display: step === 1 ? undefined : 'none' }}>
