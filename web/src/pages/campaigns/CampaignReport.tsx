@@ -8,7 +8,7 @@ import { useApi, useInterval } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
 import { CampaignActions } from './Campaigns';
 import { reasonLabel, StatusTag, sumValues } from './shared';
-import type { Attribution, AttributionOf, Campaign, Channel, Estimate, Report } from './types';
+import type { AttributionOf, Estimate, Report } from './types';
 
 const pp = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}pp`;
 
@@ -144,11 +144,11 @@ function Funnel({ r }: { r: Report }) {
 export default function CampaignReport() {
   const { t } = useTranslation();
   const { id } = useParams();
-  const campaign = useApi<Campaign>(`/campaigns/${id}`);
+  const campaign = useApi('/campaigns/{id}', { params: { id: id ?? '' } });
   const launched = campaign.data && campaign.data.status !== 'draft';
-  const report = useApi<Report>(launched ? `/campaigns/${id}/report` : null);
-  const attribution = useApi<Attribution>(launched ? `/campaigns/${id}/attribution` : null);
-  const channels = useApi<{ items: Channel[] }>('/messaging/channels');
+  const report = useApi(launched ? '/campaigns/{id}/report' : null, { params: { id: id ?? '' } });
+  const attribution = useApi(launched ? '/campaigns/{id}/attribution' : null, { params: { id: id ?? '' } });
+  const channels = useApi('/messaging/channels');
   const handoff = channels.data?.items.find((x) => x.id === campaign.data?.channelId)?.kind === 'platform';
   const sending = campaign.data?.status === 'running' && (report.data?.queued ?? 0) > 0;
   useInterval(

@@ -24,10 +24,9 @@ import { ErrorBox, Loading } from '../../components/Status';
 import { count, money, percent, toFen } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
-import type { Items, Segment } from '../../types';
 import { ContentStep } from './ContentStep';
 import { reasonLabel, sumValues } from './shared';
-import type { Campaign, CampaignInput, Channel, DryRun, MessageKind, Variant } from './types';
+import type { Campaign, CampaignInput, DryRun, MessageKind, Variant } from './types';
 
 interface FormValues {
   name: string;
@@ -157,9 +156,9 @@ export default function CampaignWizard() {
   const [id, setId] = useState<string | undefined>(routeId);
   const [dry, setDry] = useState<DryRun | null>(null);
   const { busy, run } = useAction();
-  const existing = useApi<Campaign>(routeId ? `/campaigns/${routeId}` : null);
-  const channels = useApi<Items<Channel>>('/messaging/channels');
-  const segments = useApi<Items<Segment>>('/segments');
+  const existing = useApi(routeId ? '/campaigns/{id}' : null, { params: { id: routeId ?? '' } });
+  const channels = useApi('/messaging/channels');
+  const segments = useApi('/segments');
   const channelId = Form.useWatch('channelId', form);
   const kind: MessageKind = Form.useWatch('kind', form) ?? 'marketing';
   const channel = channels.data?.items.find((c) => c.id === channelId);
@@ -175,9 +174,7 @@ export default function CampaignWizard() {
   /** Creates the draft or saves the changes; returns its id. */
   async function save(): Promise<string> {
     const body = toInput(form.getFieldsValue(true) as FormValues);
-    const saved = id
-      ? await api<Campaign>(`/campaigns/${id}`, { method: 'PUT', body })
-      : await api<Campaign>('/campaigns', { body });
+    const saved = id ? await api.put('/campaigns/{id}', body, { params: { id } }) : await api.post('/campaigns', body);
     setId(saved.id);
     if (!id) window.history.replaceState(null, '', `/campaigns/${saved.id}/edit`);
     return saved.id;
@@ -185,7 +182,7 @@ export default function CampaignWizard() {
   const runDry = () =>
     run(async () => {
       const cid = await save();
-      setDry(await api<DryRun>(`/campaigns/${cid}/dry-run`, { method: 'POST' }));
+      setDry(await api.post('/campaigns/{id}/dry-run', undefined, { params: { id: cid } }));
     });
 
   async function next() {
@@ -202,7 +199,7 @@ export default function CampaignWizard() {
       onOk: () =>
         run(async () => {
           const cid = await save();
-          await api(`/campaigns/${cid}/launch`, { method: 'POST' });
+          await api.post('/campaigns/{id}/launch', undefined, { params: { id: cid } });
           void message.success(t('campaigns.launched'));
           navigate(`/campaigns/${cid}`);
         }),

@@ -7,14 +7,13 @@ import { EmptyState, ErrorBox } from '../../components/Status';
 import { count, dateTime } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
-import type { Items, Segment } from '../../types';
 import { Outbox } from './Outbox';
 import { StatusTag, sumValues } from './shared';
-import type { Campaign, Channel, Report } from './types';
+import type { Campaign } from './types';
 
 /** Sent / held for a launched campaign (the list answer carries no counts). */
 function SentHeld({ c }: { c: Campaign }) {
-  const report = useApi<Report>(c.status === 'draft' ? null : `/campaigns/${c.id}/report`);
+  const report = useApi(c.status === 'draft' ? null : '/campaigns/{id}/report', { params: { id: c.id } });
   if (c.status === 'draft') return <Typography.Text type="secondary">—</Typography.Text>;
   if (!report.data) return null;
   return (
@@ -31,7 +30,10 @@ export function CampaignActions({ c, onDone }: { c: Campaign; onDone: () => void
   const { busy, run } = useAction();
   const act = (action: 'pause' | 'resume' | 'cancel', done: string) =>
     run(async () => {
-      await api(`/campaigns/${c.id}/${action}`, { method: 'POST' });
+      const opts = { params: { id: c.id } };
+      if (action === 'pause') await api.post('/campaigns/{id}/pause', undefined, opts);
+      else if (action === 'resume') await api.post('/campaigns/{id}/resume', undefined, opts);
+      else await api.post('/campaigns/{id}/cancel', undefined, opts);
       void message.success(done);
       onDone();
     });
@@ -71,9 +73,9 @@ export function CampaignActions({ c, onDone }: { c: Campaign; onDone: () => void
 function CampaignList() {
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const list = useApi<Items<Campaign>>('/campaigns');
-  const segments = useApi<Items<Segment>>('/segments');
-  const channels = useApi<Items<Channel>>('/messaging/channels');
+  const list = useApi('/campaigns');
+  const segments = useApi('/segments');
+  const channels = useApi('/messaging/channels');
   const segName = (id: string) => segments.data?.items.find((s) => s.id === id)?.name ?? id;
   const channel = (id: string) => channels.data?.items.find((c) => c.id === id);
   if (list.error) return <ErrorBox error={list.error} onRetry={list.reload} />;

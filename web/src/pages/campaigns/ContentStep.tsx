@@ -2,10 +2,9 @@ import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Col, Form, Input, InputNumber, Row, Select, Space, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, qs } from '../../api';
+import { api } from '../../api';
 import { dateTime, money } from '../../format';
 import { useApi, useDebounced } from '../../hooks';
-import type { CustomerSummary } from '../../types';
 import { reasonLabel } from './shared';
 import type { Channel, Content, MessageKind, Preview, Variant } from './types';
 
@@ -32,7 +31,7 @@ function CustomerPicker({ value, onChange }: { value?: string; onChange: (id: st
   const { t } = useTranslation();
   const [q, setQ] = useState('');
   const dq = useDebounced(q, 250);
-  const found = useApi<{ items: CustomerSummary[] }>(`/customers${qs({ q: dq || undefined, limit: 10 })}`);
+  const found = useApi('/customers', { query: { q: dq || undefined, limit: 10 } });
   return (
     <Select
       showSearch
@@ -76,18 +75,17 @@ function PreviewPane({
       return;
     }
     const ctl = new AbortController();
-    api<Preview>('/messaging/preview', {
-      body: { channelId: channel.id, kind, content: c, customerId },
-      signal: ctl.signal,
-    }).then(
-      (p) => {
-        setPreview(p);
-        setError(null);
-      },
-      (e: Error) => {
-        if (e.name !== 'AbortError') setError(e.message);
-      },
-    );
+    api
+      .post('/messaging/preview', { channelId: channel.id, kind, content: c, customerId }, { signal: ctl.signal })
+      .then(
+        (p) => {
+          setPreview(p);
+          setError(null);
+        },
+        (e: Error) => {
+          if (e.name !== 'AbortError') setError(e.message);
+        },
+      );
     return () => ctl.abort();
   }, [channel, kind, debounced, customerId]);
   if (!customerId) return <Typography.Text type="secondary">{t('campaigns.previewEmpty')}</Typography.Text>;

@@ -1,24 +1,22 @@
 import { Alert, Card, Table, Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
-import { qs } from '../../api';
 import { EmptyState, ErrorBox } from '../../components/Status';
 import { dateTime } from '../../format';
 import { useApi } from '../../hooks';
-import type { Items } from '../../types';
 import { reasonLabel } from './shared';
-import type { Channel, Message } from './types';
+import type { Message } from './types';
 
 const COLORS: Record<string, string> = { sent: 'success', failed: 'error', skipped: 'warning', queued: 'processing' };
 
 /** What the outbox channels stored instead of sending (the demo shop and tests send there). */
 export function Outbox() {
   const { t } = useTranslation();
-  const channels = useApi<Items<Channel>>('/messaging/channels');
+  const channels = useApi('/messaging/channels');
   const outbox = channels.data?.items.find((c) => c.kind === 'outbox');
-  const messages = useApi<{ items: Message[] }>(
-    outbox ? `/messages${qs({ channelId: outbox.id, status: 'sent', limit: 200 })}` : null,
-  );
+  const messages = useApi(outbox ? '/messages' : null, {
+    query: { channelId: outbox?.id, status: 'sent', limit: 200 },
+  });
   if (channels.error) return <ErrorBox error={channels.error} onRetry={channels.reload} />;
   if (messages.error) return <ErrorBox error={messages.error} onRetry={messages.reload} />;
   return (
