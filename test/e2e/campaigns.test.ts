@@ -167,8 +167,17 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     await expect
       .poll(
         async () => {
-          const r = await apiCall<{ queued: number; deferred: number }>('GET', `/campaigns/${draft.id}/report`);
-          return r.queued === r.deferred;
+          const r = await apiCall<{
+            targeted: number;
+            queued: number;
+            deferred: number;
+            sent: number;
+            failed: number;
+            heldBack: Record<string, number>;
+          }>('GET', `/campaigns/${draft.id}/report`);
+          // Every targeted customer has a decision (the launch queues them in a job), and only deferred ones wait.
+          const decided = r.sent + r.failed + r.queued + Object.values(r.heldBack).reduce((a, b) => a + b, 0);
+          return r.targeted > 0 && decided >= r.targeted && r.queued === r.deferred;
         },
         { timeout: 60_000, interval: 500 },
       )
