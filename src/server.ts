@@ -43,6 +43,7 @@ const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  too_slow: 503,
 };
 const PUBLIC = new Set(['/api/v1/health', '/api/v1/auth/login']);
 

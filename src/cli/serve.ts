@@ -2,7 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildServer, defaultWebDir } from '../server.js';
 import { jobHandlers } from '../jobs/handlers.js';
-import { startWorker, type Worker } from '../jobs/worker.js';
+import { startWorker } from '../jobs/worker.js';
+import { startWorkerThread, type JobThread } from '../jobs/worker-thread.js';
+import { startReadPool } from '../modules/heavy/pool.js';
+import { databaseUrlFromEnv, sqlitePath } from '../db/connect.js';
 import { createUser } from '../modules/auth/service.js';
 import { isEmpty, loadDemo } from '../modules/demo/service.js';
 import { listWorkspaces, resolveWorkspace } from '../modules/workspaces/service.js';
@@ -45,15 +48,21 @@ export async function serve(opts: ServeOptions): Promise<void> {
     );
   }
 
+  // SQLite answers on the event loop: heavy reads go to read threads, jobs to a thread of their own,
+  // so one long query or job never stalls the other requests (PostgreSQL is asynchronous already).
+  const dbUrl = databaseUrlFromEnv();
+  const fileDb = ctx.db.dialect === 'sqlite' && sqlitePath(dbUrl) !== ':memory:';
+  if (fileDb) ctx.readPool = startReadPool(dbUrl);
   const app = await buildServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
   await app.listen({ port: opts.port, host: opts.host });
-  let worker: Worker | null = null;
-  if (opts.worker)
-    worker = startWorker(ctx, {
-      handlers: jobHandlers,
-      schedules: true,
-      log: (msg, extra) => app.log.info(extra ?? {}, msg),
-    });
+  let worker: JobThread | null = null;
+  if (opts.worker) {
+    const log = (msg: string, extra?: Record<string, unknown>) => app.log.info(extra ?? {}, msg);
+    worker =
+      ctx.db.dialect === 'postgres' || fileDb
+        ? startWorkerThread(dbUrl, { log })
+        : startWorker(ctx, { handlers: jobHandlers, schedules: true, log });
+  }
 
   const hasConsole = existsSync(join(defaultWebDir(), 'index.html'));
   const shown = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;
@@ -70,7 +79,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
       `  API docs        ${url}/docs`,
       `  Login           ${login}${createdLogin ? '   (change it: npx huike user passwd --login admin --password …)' : ''}`,
       `  Database        ${ctx.db.label}`,
-      `  Worker          ${worker ? 'running in this process' : 'off (start one with: npx huike worker)'}`,
+      `  Worker          ${worker ? 'running in a thread of this process' : 'off (start one with: npx huike worker)'}`,
       '',
     ].join('\n') + '\n',
   );
@@ -78,6 +87,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const stop = async () => {
     await worker?.stop();
     await app.close();
+    await ctx.readPool?.close();
     await ctx.db.close();
     process.exit(0);
   };

@@ -1,5 +1,5 @@
 /** Typed domain errors; routes map them to HTTP with `{ error: { code, message, details } }`. */
-export type ErrorCode = 'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized';
+export type ErrorCode = 'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'too_slow';
 
 export class DomainError extends Error {
   constructor(
@@ -35,5 +35,11 @@ export class Forbidden extends DomainError {
 export class Unauthorized extends DomainError {
   constructor(message: string, details?: unknown) {
     super('unauthorized', message, details);
+  }
+}
+/** A heavy read ran past its time limit (HTTP 503): the message names the limit and what to do. */
+export class TooSlow extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('too_slow', message, details);
   }
 }

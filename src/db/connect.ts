@@ -50,7 +50,12 @@ const pgTypes = {
 
 export function openDatabase(
   url: string = databaseUrlFromEnv(),
-  opts: { poolSize?: number; log?: (e: LogEvent) => void } = {},
+  opts: {
+    poolSize?: number;
+    log?: (e: LogEvent) => void;
+    /** SQLite: a read-only connection (the heavy-read threads; the file must exist). */
+    readonly?: boolean;
+  } = {},
 ): Db {
   if (/^postgres(ql)?:\/\//.test(url)) {
     const pool = new pg.Pool({
@@ -82,6 +87,16 @@ export function openDatabase(
   }
   const path = sqlitePath(url);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  if (opts.readonly) {
+    // WAL lets readers run beside the one writer; a reader sees the last committed state.
+    const reader = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
+    reader.pragma('busy_timeout = 10000');
+    const kysely = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: withStatementCache(reader) }),
+      log: opts.log,
+    });
+    return { kysely, dialect: 'sqlite', label: `sqlite:${path} (read-only)`, close: () => kysely.destroy() };
+  }
   const sqlite = new SqliteDatabase(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');

@@ -1,9 +1,18 @@
 import type { Db } from '../db/connect.js';
+import type { ReadPool } from './heavy/pool.js';
 
 /** What every service needs: the database and a clock tests can control. */
 export interface AppContext {
   db: Db;
   now(): Date;
+  /**
+   * SQLite: the threads heavy reads (segment counts, previews, exports, analytics) run on, each
+   * with its own read-only connection, so one long query never stalls the server. Without it they
+   * run here (PostgreSQL, in-memory databases, most tests).
+   */
+  readPool?: ReadPool;
+  /** Time limit of one heavy read in ms (default HUIKE_QUERY_TIMEOUT_MS, or 60 s). */
+  queryTimeoutMs?: number;
 }
 
 export function nowIso(ctx: AppContext): string {

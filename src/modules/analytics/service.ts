@@ -4,6 +4,7 @@ import { dayWindow, fillDays, share, shortProvinceName } from '../../core/analyt
 import { localDaySql, timestampCast } from '../../db/dates.js';
 import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import { nowIso, type AppContext } from '../context.js';
+import { offLoop } from '../heavy/run.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 
 /**
@@ -146,7 +147,7 @@ async function periodKpis(
   };
 }
 
-export async function dashboard(ctx: AppContext, workspaceId: string, days: number) {
+export async function dashboardHere(ctx: AppContext, workspaceId: string, days: number) {
   const k = ctx.db.kysely;
   const purchase = orderCountsAsPurchase(await purchaseRule(k, workspaceId));
   const tz = await workspaceTimezone(k, workspaceId);
@@ -223,7 +224,7 @@ export async function dashboard(ctx: AppContext, workspaceId: string, days: numb
 }
 
 /** Buyers and their spend per province (customer stats), with the short names the China map uses. */
-export async function provinces(ctx: AppContext, workspaceId: string) {
+export async function provincesHere(ctx: AppContext, workspaceId: string) {
   const currencies = await workspaceCurrencies(ctx, workspaceId);
   const currency = currencies[0]!;
   // One currency: the stats say it all. Several: spend comes from the orders in the main
@@ -266,3 +267,9 @@ export async function provinces(ctx: AppContext, workspaceId: string) {
     }))
     .sort((a, b) => b.spentFen - a.spentFen);
 }
+
+// Whole-shop aggregates: off the event loop, under the heavy-read time limit (modules/heavy).
+export const dashboard = (ctx: AppContext, workspaceId: string, days: number) =>
+  offLoop(ctx, 'analytics.dashboard', dashboardHere, workspaceId, days);
+export const provinces = (ctx: AppContext, workspaceId: string) =>
+  offLoop(ctx, 'analytics.provinces', provincesHere, workspaceId);

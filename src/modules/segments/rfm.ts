@@ -6,6 +6,7 @@ import { DAY_MS, parseLocalDateTime } from '../../core/time.js';
 import type { Db } from '../../db/connect.js';
 import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import { workspaceTimezone } from '../workspaces/service.js';
+import { offLoop } from '../heavy/run.js';
 import type { AppContext } from '../context.js';
 
 export async function getRfmSettings(ctx: AppContext, workspaceId: string): Promise<RfmSettings> {
@@ -118,7 +119,7 @@ export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOfInp
 }
 
 /** Customers and spend per R × F cell, for the console's heat map. */
-export async function rfmMatrix(ctx: AppContext, workspaceId: string) {
+export async function rfmMatrixHere(ctx: AppContext, workspaceId: string) {
   return ctx.db.kysely
     .selectFrom('customer_rfm as r')
     .innerJoin('customer_stats as s', (j) =>
@@ -139,7 +140,11 @@ export async function rfmMatrix(ctx: AppContext, workspaceId: string) {
 }
 
 /** Customers and spend per RFM class, value tier or lifecycle stage. */
-export async function rfmSummary(ctx: AppContext, workspaceId: string, by: 'rfm_class' | 'value_tier' | 'lifecycle') {
+export async function rfmSummaryHere(
+  ctx: AppContext,
+  workspaceId: string,
+  by: 'rfm_class' | 'value_tier' | 'lifecycle',
+) {
   return ctx.db.kysely
     .selectFrom('customer_rfm as r')
     .leftJoin('customer_stats as s', (j) =>
@@ -155,3 +160,9 @@ export async function rfmSummary(ctx: AppContext, workspaceId: string, by: 'rfm_
     .orderBy(`r.${by}`)
     .execute();
 }
+
+// Whole-shop aggregates: off the event loop, under the heavy-read time limit (modules/heavy).
+export const rfmMatrix = (ctx: AppContext, workspaceId: string) =>
+  offLoop(ctx, 'segments.rfmMatrix', rfmMatrixHere, workspaceId);
+export const rfmSummary = (ctx: AppContext, workspaceId: string, by: 'rfm_class' | 'value_tier' | 'lifecycle') =>
+  offLoop(ctx, 'segments.rfmSummary', rfmSummaryHere, workspaceId, by);

@@ -12,6 +12,7 @@ import { readJson, writeJson } from '../../db/json.js';
 import { canSeePii } from '../auth/roles.js';
 import { nowIso, type AppContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../pagination.js';
+import { offLoop } from '../heavy/run.js';
 import { ensureTags } from '../tags/service.js';
 import { purchaseRule } from '../customers/stats.js';
 import {
@@ -38,7 +39,27 @@ async function ruleQuery(ctx: AppContext, workspaceId: string, rule: Rule) {
   return segmentSource(ctx.db, workspaceId).where((eb) => compileRule(eb, rule, cc));
 }
 
-export async function countRule(ctx: AppContext, workspaceId: string, input: unknown): Promise<number> {
+/**
+ * How many customers a rule selects. Counting, previewing and exporting a segment can take seconds
+ * on a large shop: they run off the event loop under the heavy-read time limit (modules/heavy).
+ */
+export const countRule = async (ctx: AppContext, workspaceId: string, input: unknown) => {
+  parseRule(input); // a wrong rule is answered at once, without a read thread
+  return offLoop(ctx, 'segments.count', countRuleHere, workspaceId, input);
+};
+
+/** A page of the customers a rule selects, newest customers first (off the event loop). */
+export const ruleMembers = async (
+  ctx: AppContext,
+  workspaceId: string,
+  input: unknown,
+  opts: { limit: number; cursor?: string; role: string },
+) => {
+  parseRule(input);
+  return offLoop(ctx, 'segments.members', ruleMembersHere, workspaceId, input, opts);
+};
+
+export async function countRuleHere(ctx: AppContext, workspaceId: string, input: unknown): Promise<number> {
   const q = await ruleQuery(ctx, workspaceId, parseRule(input));
   const r = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(r.n);
@@ -57,8 +78,7 @@ export interface SegmentMember {
   lifecycle: string | null;
 }
 
-/** A page of the customers a rule selects, newest customers first. */
-export async function ruleMembers(
+export async function ruleMembersHere(
   ctx: AppContext,
   workspaceId: string,
   input: unknown,

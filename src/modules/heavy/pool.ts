@@ -1,0 +1,46 @@
+import { Piscina } from 'piscina';
+import { DomainError, type ErrorCode } from '../../core/errors.js';
+import { tooSlow } from './run.js';
+
+export interface ReadPool {
+  /** Runs HEAVY_TASKS[task](ctx, ...args) on a read thread; stops the thread past limitMs. */
+  run(task: string, args: unknown[], nowIso: string, limitMs: number): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** What a read thread answers: the result, or the domain error it threw (classes do not cross threads). */
+export type ThreadAnswer = { ok: unknown } | { error: { code: ErrorCode; message: string; details?: unknown } };
+
+/**
+ * A small pool of worker threads, each with a read-only connection to the SQLite file (WAL lets
+ * them read while the server's one connection writes). Running from the TypeScript sources (tests,
+ * `npm run dev`), the threads load them through tsx as the main thread does.
+ */
+export function startReadPool(url: string, opts: { threads?: number } = {}): ReadPool {
+  const fromSources = import.meta.url.endsWith('.ts');
+  const pool = new Piscina({
+    filename: new URL(`./thread.${fromSources ? 'ts' : 'js'}`, import.meta.url).href,
+    minThreads: 1,
+    maxThreads: Math.max(1, opts.threads ?? (Number(process.env.HUIKE_READ_THREADS) || 2)),
+    // A thread keeps its connection (and its statement cache) between tasks.
+    idleTimeout: 5 * 60_000,
+    execArgv: fromSources ? ['--import', 'tsx'] : [],
+    workerData: { url },
+  });
+  return {
+    async run(task, args, nowIso, limitMs) {
+      const signal = AbortSignal.timeout(limitMs);
+      let answer: ThreadAnswer;
+      try {
+        answer = (await pool.run({ task, args, now: nowIso }, { signal })) as ThreadAnswer;
+      } catch (e) {
+        // Aborting a running task stops its thread (and its query); the pool starts a fresh one.
+        if (signal.aborted) throw tooSlow(limitMs);
+        throw e;
+      }
+      if ('error' in answer) throw new DomainError(answer.error.code, answer.error.message, answer.error.details);
+      return answer.ok;
+    },
+    close: () => pool.destroy(),
+  };
+}

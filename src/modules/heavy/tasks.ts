@@ -1,0 +1,16 @@
+import { dashboardHere, provincesHere } from '../analytics/service.js';
+import { rfmMatrixHere, rfmSummaryHere } from '../segments/rfm.js';
+import { countRuleHere, ruleMembersHere } from '../segments/service.js';
+
+/**
+ * The heavy reads that may run on a read thread, by name (a thread receives the name and the
+ * arguments, never a function). Each takes the context first and only reads.
+ */
+export const HEAVY_TASKS = {
+  'segments.count': countRuleHere,
+  'segments.members': ruleMembersHere,
+  'segments.rfmMatrix': rfmMatrixHere,
+  'segments.rfmSummary': rfmSummaryHere,
+  'analytics.dashboard': dashboardHere,
+  'analytics.provinces': provincesHere,
+};
