@@ -1,0 +1,263 @@
+/**
+ * A server that stays responsive, on a demo-size shop (the 20,000-customer demo `huike demo` loads):
+ * order-fact conditions are planned from the customer's own orders, heavy reads run on read threads
+ * under a time limit, and /health answers while a long segment count runs in the real server.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TooSlow } from '../../src/core/errors.js';
+import { parseRule } from '../../src/core/segments/rule.js';
+import { openDatabase, type Db } from '../../src/db/connect.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import type { AppContext } from '../../src/modules/context.js';
+import { loadDemo } from '../../src/modules/demo/service.js';
+import { startReadPool } from '../../src/modules/heavy/pool.js';
+import { compileRule, segmentSource } from '../../src/modules/segments/compile.js';
+import { countRule, countRuleHere, ruleMembers, ruleMembersHere } from '../../src/modules/segments/service.js';
+import { buildServer } from '../../src/server.js';
+import { createWorkspace } from '../../src/modules/workspaces/service.js';
+import { createUser } from '../../src/modules/auth/service.js';
+import { describeBothDatabases, freshDatabaseUrl } from '../helpers.js';
+import { exited, spawnTs, waitFor } from '../support/processes.js';
+
+const DEMO_CUSTOMERS = Number(process.env.HUIKE_TEST_DEMO_CUSTOMERS ?? 20_000);
+const AS_OF = new Date('2026-11-22T00:00:00Z');
+
+/** Every order-fact filter alone, and all of them together. */
+function orderWheres(storeId: string): Record<string, Record<string, unknown>> {
+  return {
+    category: { category: ['女装/连衣裙'] },
+    titleContains: { titleContains: '连衣裙' },
+    activity: { activity: ['双11 2026'] },
+    source: { source: ['直播'] },
+    storeId: { storeId },
+    status: { status: ['completed'] },
+    from: { from: '2025-01-01' },
+    to: { to: '2025-06-30' },
+    'paid: false': { paid: false },
+    'no filter': {},
+    everything: {
+      category: ['女装/连衣裙', '美妆/面膜'],
+      titleContains: '裙',
+      activity: ['双11 2026'],
+      source: ['直播', '搜索'],
+      storeId,
+      status: ['completed', 'signed'],
+      from: '2025-01-01',
+      to: '2026-06-30',
+    },
+  };
+}
+
+/** A rule that makes SQLite work for seconds: many order-fact conditions no order matches. */
+function slowRule(conditions: number) {
+  return {
+    any: Array.from({ length: conditions }, (_, i) => ({
+      field: 'orders',
+      op: 'count_gte',
+      value: 1,
+      where: { titleContains: `无此商品-${i}`, paid: false },
+    })),
+  };
+}
+
+describe('a demo-size shop on SQLite', () => {
+  let db: Db;
+  let url = '';
+  let drop: () => Promise<void>;
+  let ctx: AppContext;
+  let workspaceId = '';
+  let storeId = '';
+
+  beforeAll(async () => {
+    const fresh = await freshDatabaseUrl('sqlite');
+    url = fresh.url;
+    drop = fresh.drop;
+    db = openDatabase(url);
+    await migrateToLatest(db);
+    ctx = { db, now: () => AS_OF };
+    workspaceId = (await createWorkspace(ctx, '演示店铺')).id;
+    await loadDemo(ctx, workspaceId, { customers: DEMO_CUSTOMERS, until: AS_OF });
+    storeId = (
+      await db.kysely
+        .selectFrom('stores')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .limit(1)
+        .executeTakeFirstOrThrow()
+    ).id;
+  }, 600_000);
+  afterAll(async () => {
+    await db?.close();
+    await drop?.();
+  });
+
+  it("every order-fact condition is planned from the customer's own orders, never a walk of a global index", async () => {
+    const lines = (plan: { detail: string }[]) => plan.map((p) => p.detail);
+    for (const [name, where] of Object.entries(orderWheres(storeId))) {
+      for (const op of ['count_gte', 'exists', 'not_exists']) {
+        const rule = parseRule({
+          all: [
+            { field: 'province', op: 'in', value: ['江苏省', '浙江省', '上海市'] },
+            { field: 'orders', op, value: op === 'count_gte' ? 2 : null, where },
+          ],
+        });
+        const cc = { workspaceId, asOf: AS_OF, timeZone: 'Asia/Shanghai', dialect: 'sqlite' as const };
+        const q = segmentSource(db, workspaceId)
+          .where((eb) => compileRule(eb, rule, cc))
+          .select((eb) => eb.fn.countAll().as('n'))
+          .compile();
+        const plan = lines(
+          (await db.kysely.executeQuery<{ detail: string }>({ ...q, sql: `EXPLAIN QUERY PLAN ${q.sql}` })).rows,
+        );
+        const what = `${name} ${op}:\n${plan.join('\n')}`;
+        const orders = plan.filter((l) => /^(SEARCH|SCAN) o\b/.test(l));
+        const items = plan.filter((l) => /^(SEARCH|SCAN) i\b/.test(l));
+        expect(orders, what).toHaveLength(1);
+        // This customer's orders (orders_customer_idx), and the lines of one order (the primary key).
+        expect(orders[0], what).toMatch(
+          /USING (COVERING )?INDEX orders_customer_idx \(workspace_id=\? AND customer_id=\?/,
+        );
+        const needsLines = 'category' in where || 'titleContains' in where;
+        expect(items, what).toHaveLength(needsLines ? 1 : 0);
+        if (needsLines)
+          expect(items[0], what).toMatch(
+            /USING (COVERING )?INDEX sqlite_autoindex_order_items_1 \(workspace_id=\? AND order_id=\?\)/,
+          );
+      }
+    }
+  });
+
+  it('the issue\'s segment ("江浙沪, ≥ 2 orders in 女装/连衣裙") counts the same on a read thread as here', async () => {
+    const rule = {
+      all: [
+        { field: 'province', op: 'in', value: ['江苏省', '浙江省', '上海市'] },
+        { field: 'orders', op: 'count_gte', value: 2, where: { category: ['女装/连衣裙'] } },
+      ],
+    };
+    const here = await countRuleHere(ctx, workspaceId, rule);
+    expect(here).toBeGreaterThan(0);
+    const readPool = startReadPool(url, { threads: 1 });
+    try {
+      const pooled = { ...ctx, readPool, queryTimeoutMs: 120_000 };
+      expect(await countRule(pooled, workspaceId, rule)).toBe(here);
+      const page = { limit: 50, role: 'owner' };
+      expect(await ruleMembers(pooled, workspaceId, rule, page)).toEqual(
+        await ruleMembersHere(ctx, workspaceId, rule, page),
+      );
+      // A rule error crosses the thread as the same domain error.
+      await expect(countRule(pooled, workspaceId, { field: 'orders', op: 'count_gte', value: -1 })).rejects.toThrow(
+        /not valid/,
+      );
+    } finally {
+      await readPool.close();
+    }
+  }, 180_000);
+
+  it('a heavy read past its time limit is stopped and answered 503 naming the limit; the next one runs', async () => {
+    const readPool = startReadPool(url, { threads: 1 });
+    const app = await buildServer({ ...ctx, readPool, queryTimeoutMs: 300 });
+    try {
+      await createUser(ctx, workspaceId, { login: 'limit', password: 'secret-pass-1', role: 'owner' });
+      const login = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { login: 'limit', password: 'secret-pass-1' },
+      });
+      const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+      const slow = await app.inject({
+        method: 'POST',
+        url: '/api/v1/segments/evaluate',
+        headers: { cookie },
+        payload: { rule: slowRule(60), limit: 0 },
+      });
+      expect(slow.statusCode, slow.body).toBe(503);
+      expect(slow.json().error.code).toBe('too_slow');
+      expect(slow.json().error.message).toMatch(/300 ms time limit \(HUIKE_QUERY_TIMEOUT_MS\)/);
+      // The stopped thread is replaced: a light count still answers (its start may take a while).
+      const light = { ...ctx, readPool, queryTimeoutMs: 120_000 };
+      expect(await countRule(light, workspaceId, { field: 'province', op: 'eq', value: '浙江省' })).toBeGreaterThan(0);
+    } finally {
+      await app.close();
+      await readPool.close();
+    }
+  }, 180_000);
+
+  it('the real server answers /health in < 200 ms while a long segment count runs', async () => {
+    const port = 40000 + Math.floor(Math.random() * 20000);
+    const base = `http://127.0.0.1:${port}`;
+    await createUser(ctx, workspaceId, { login: 'watcher', password: 'secret-pass-2', role: 'owner' });
+    await db.close(); // the server is the only writer from here on
+    const child = spawnTs('src/cli/index.ts', ['serve', '--port', String(port), '--no-demo'], {
+      DATABASE_URL: url,
+      HUIKE_QUERY_TIMEOUT_MS: '600000',
+    });
+    try {
+      await waitFor('the server', async () => child.output().includes('API docs'), 120_000, 100);
+      const login = await fetch(`${base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ login: 'watcher', password: 'secret-pass-2' }),
+      });
+      expect(login.status, child.output()).toBe(200);
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const evaluate = (rule: unknown) =>
+        fetch(`${base}/api/v1/segments/evaluate`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie },
+          body: JSON.stringify({ rule, limit: 0 }),
+        });
+      // Warm the read thread, so the probes below measure the count, not a thread's start.
+      expect((await evaluate({ field: 'province', op: 'eq', value: '浙江省' })).status).toBe(200);
+
+      let counting = true;
+      const started = Date.now();
+      const count = evaluate(slowRule(30)).then(async (r) => {
+        counting = false;
+        return { status: r.status, body: (await r.json()) as { count: number }, ms: Date.now() - started };
+      });
+      const probes: number[] = [];
+      while (counting) {
+        const t0 = performance.now();
+        const health = await fetch(`${base}/api/v1/health`);
+        const ms = performance.now() - t0;
+        expect(health.status).toBe(200);
+        if (counting) probes.push(ms);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const done = await count;
+      expect(done.status).toBe(200);
+      expect(done.body.count).toBe(0);
+      // The count ran for a while, and /health was answered throughout, each time quickly. (Before
+      // the read threads, the first probe waited for the whole count.)
+      expect(probes.length, `${probes.length} probes in ${done.ms} ms`).toBeGreaterThanOrEqual(5);
+      const sorted = [...probes].sort((a, b) => a - b);
+      const median = sorted[Math.floor(sorted.length / 2)]!;
+      expect(median, `probes: ${sorted.map((p) => p.toFixed(0)).join(', ')}`).toBeLessThan(200);
+      expect(sorted[sorted.length - 1]!, `probes: ${sorted.map((p) => p.toFixed(0)).join(', ')}`).toBeLessThan(
+        Math.max(1000, done.ms / 4),
+      );
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  }, 600_000);
+});
+
+describeBothDatabases('heavy-read time limit', (env) => {
+  it('a count past the limit stops with a TooSlow error naming the limit (statement_timeout on PostgreSQL)', async () => {
+    const { ctx, workspaceId, db } = env();
+    if (db.dialect === 'sqlite') {
+      // SQLite without read threads has no way to stop a query: it runs to the end.
+      expect(await countRule({ ...ctx, queryTimeoutMs: 1 }, workspaceId, slowRule(3))).toBe(0);
+      return;
+    }
+    const err = await countRule({ ...ctx, queryTimeoutMs: 1 }, workspaceId, slowRule(100)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TooSlow);
+    expect((err as Error).message).toMatch(/1 ms time limit/);
+    // The limit was local to that read: the next query on the pool has none.
+    expect(
+      (await sql<{ statement_timeout: string }>`SHOW statement_timeout`.execute(db.kysely)).rows[0]!.statement_timeout,
+    ).toBe('0');
+  });
+});
