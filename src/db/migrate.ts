@@ -11,6 +11,7 @@ import { couponCodes } from './migrations/0008_coupon_codes.js';
 import { reviewsGrowth } from './migrations/0009_reviews_growth.js';
 import { displayNames } from './migrations/0011_display_names.js';
 import { storeCurrencyImportResume } from './migrations/0012_store_currency_import_resume.js';
+import { listIndexes } from './migrations/0014_list_indexes.js';
 import { messaging } from './migrations/0015_messaging.js';
 import { predict } from './migrations/0016_predict.js';
 
@@ -28,6 +29,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0009_reviews_growth': reviewsGrowth(db.dialect),
     '0011_display_names': displayNames,
     '0012_store_currency_import_resume': storeCurrencyImportResume(db.dialect),
+    '0014_list_indexes': listIndexes(db.dialect),
     '0015_messaging': messaging(db.dialect),
     '0016_predict': predict(db.dialect),
   };

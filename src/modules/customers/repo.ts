@@ -3,6 +3,7 @@ import type { Db } from '../../db/connect.js';
 import { decodeCursor, likeContains } from '../pagination.js';
 import type { CustomerListQuery } from './schema.js';
 import { timestampCast } from '../../db/dates.js';
+import { phoneTailSql } from '../../db/migrations/0014_list_indexes.js';
 
 const SORT_COLUMN = {
   last_order: 's.last_order_at',
@@ -75,35 +76,113 @@ export function customerRows(db: Db, workspaceId: string) {
 }
 export type CustomerRow = Awaited<ReturnType<ReturnType<typeof customerRows>['executeTakeFirstOrThrow']>>;
 
+type Rows = ReturnType<typeof customerRows>;
+
+/**
+ * A page of customers, by keyset on indexes: "newest" walks the customers' primary key; the stats
+ * sorts walk customer_stats_page_*_idx (value, customer_id) over the customers with a value above
+ * the floor, then the rest (no orders yet) newest first, as ORDER BY COALESCE(value, floor) DESC,
+ * id DESC would — without sorting the whole table for every page.
+ */
 export async function listCustomers(
   db: Db,
   workspaceId: string,
   q: CustomerListQuery,
 ): Promise<{ rows: CustomerRow[]; sortValue: (r: CustomerRow) => string | number | null }> {
-  let query = customerRows(db, workspaceId);
+  const query = filtered(db, workspaceId, customerRows(db, workspaceId), q);
+  const take = q.limit + 1;
+  const cur = q.cursor ? decodeCursor(q.cursor) : null;
+  const sortValue = (r: CustomerRow) =>
+    q.sort === 'last_order'
+      ? r.last_order_at
+      : q.sort === 'spent'
+        ? (r.total_spent_fen ?? 0)
+        : q.sort === 'orders'
+          ? (r.paid_orders ?? 0)
+          : r.id;
+  const newestFirst = (from: Rows, below?: string) =>
+    (below ? from.where('c.id', '<', below) : from).orderBy('c.id', 'desc').limit(take).execute();
+  if (q.sort === 'newest') return { rows: await newestFirst(query, cur?.id), sortValue };
+
+  const col = SORT_COLUMN[q.sort];
+  const isTime = q.sort === 'last_order';
+  const floor = isTime ? '1970-01-01T00:00:00.000Z' : 0;
+  const value = (v: string | number) => (isTime ? sql`${v}${timestampCast(db.dialect)}` : sql`${v}`);
   if (q.q) {
-    const text = q.q;
-    const digits = text.replace(/\D/g, '');
-    query = query.where((eb) => {
-      const ors = [
-        eb(eb.fn('lower', ['c.display_name']), 'like', sql<string>`${likeContains(text.toLowerCase())} ESCAPE '\\'`),
-        eb('c.real_name', 'like', sql<string>`${likeContains(text)} ESCAPE '\\'`),
-        eb('c.email', '=', text.toLowerCase()),
-        eb.exists(
-          eb
-            .selectFrom('customer_identities as i')
-            .select('i.id')
-            .whereRef('i.workspace_id', '=', 'c.workspace_id')
-            .whereRef('i.customer_id', '=', 'c.id')
-            .where('i.value', '=', text),
-        ),
-      ];
-      if (digits.length >= 4 && digits === text.replace(/[\s-]/g, '')) {
-        ors.push(digits.length === 11 ? eb('c.phone', '=', digits) : eb('c.phone', 'like', `%${digits}`));
-      }
-      return eb.or(ors);
-    });
+    // A search finds a few customers by its own indexes: sort just them.
+    const sortExpr = sql`COALESCE(${sql.ref(col)}, ${value(floor)})`;
+    const found = cur
+      ? query.where(sql<boolean>`(${sortExpr}, c.id) < (${value(cur.value ?? floor)}, ${cur.id})`)
+      : query;
+    return { rows: await found.orderBy(sortExpr, 'desc').orderBy('c.id', 'desc').limit(take).execute(), sortValue };
   }
+  const atFloor = cur !== null && (cur.value === null || cur.value === floor);
+  const rows: CustomerRow[] = [];
+  if (!atFloor) {
+    // The buyers: a WHERE on the stats value turns the LEFT JOIN into a join the index drives.
+    let buyers = query.where(sql.ref(col), '>', value(floor));
+    if (cur) buyers = buyers.where(sql<boolean>`(${sql.ref(col)}, s.customer_id) < (${value(cur.value!)}, ${cur.id})`);
+    rows.push(...(await buyers.orderBy(sql.ref(col), 'desc').orderBy('s.customer_id', 'desc').limit(take).execute()));
+  }
+  if (rows.length < take) {
+    // Then everyone at the floor (no stats row, or no value yet), newest first.
+    const rest = query.where((eb) => eb.or([eb(sql.ref(col), 'is', null), eb(sql.ref(col), '<=', value(floor))]));
+    rows.push(...(await newestFirst(rest, atFloor ? cur!.id : undefined)).slice(0, take - rows.length));
+  }
+  return { rows, sortValue };
+}
+
+/**
+ * The ids a search text finds, each branch on its own index: a name or real name containing it
+ * (read from the (name, id) indexes, not the rows), the e-mail, a nick or buyer id, the full phone
+ * or its last 4+ digits (the phone-tail index).
+ */
+function searchMatches(db: Db, workspaceId: string, text: string) {
+  const k = db.kysely;
+  const contains = (t: string) => sql<string>`${likeContains(t)} ESCAPE '\\'`;
+  const digits = text.replace(/\D/g, '');
+  let ids = k
+    .selectFrom('customers as n')
+    .select('n.id')
+    .where('n.workspace_id', '=', workspaceId)
+    .where((eb) => eb(eb.fn('lower', ['n.display_name']), 'like', contains(text.toLowerCase())))
+    .unionAll(
+      k
+        .selectFrom('customers as n')
+        .select('n.id')
+        .where('n.workspace_id', '=', workspaceId)
+        .where('n.real_name', 'like', contains(text)),
+    )
+    .unionAll(
+      k
+        .selectFrom('customers as n')
+        .select('n.id')
+        .where('n.workspace_id', '=', workspaceId)
+        .where('n.email', '=', text.toLowerCase()),
+    )
+    .unionAll(
+      k
+        .selectFrom('customer_identities as i')
+        .select('i.customer_id as id')
+        .where('i.workspace_id', '=', workspaceId)
+        .where('i.value', '=', text),
+    );
+  if (digits.length >= 4 && digits === text.replace(/[\s-]/g, '')) {
+    const phone = k.selectFrom('customers as n').select('n.id').where('n.workspace_id', '=', workspaceId);
+    ids = ids.unionAll(
+      digits.length === 11
+        ? phone.where('n.phone', '=', digits)
+        : phone
+            .where(sql<boolean>`${phoneTailSql(db.dialect, 'n.phone')} = ${digits.slice(-4)}`)
+            .where('n.phone', 'like', `%${digits}`),
+    );
+  }
+  return ids;
+}
+
+function filtered(db: Db, workspaceId: string, rows: Rows, q: CustomerListQuery): Rows {
+  let query = rows;
+  if (q.q) query = query.where('c.id', 'in', searchMatches(db, workspaceId, q.q));
   if (q.province)
     query = query.where((eb) => eb.or([eb('c.province', '=', q.province!), eb('s.province', '=', q.province!)]));
   if (q.minPaidOrders !== undefined) query = query.where('s.paid_orders', '>=', q.minPaidOrders);
@@ -121,39 +200,7 @@ export async function listCustomers(
       ),
     );
   }
-
-  // Keyset pagination on (sort value, id), newest/largest first; customers without orders last.
-  const col = SORT_COLUMN[q.sort];
-  const isTime = q.sort === 'last_order';
-  const floor = isTime
-    ? db.dialect === 'postgres'
-      ? sql`'1970-01-01T00:00:00.000Z'::timestamptz`
-      : sql`'1970-01-01T00:00:00.000Z'`
-    : sql`0`;
-  const sortExpr = col === 'c.id' ? sql.ref('c.id') : sql`COALESCE(${sql.ref(col)}, ${floor})`;
-  if (q.cursor) {
-    const cur = decodeCursor(q.cursor);
-    const v = cur.value ?? (isTime ? '1970-01-01T00:00:00.000Z' : 0);
-    const cast = isTime ? timestampCast(db.dialect) : sql``;
-    query =
-      col === 'c.id'
-        ? query.where('c.id', '<', cur.id)
-        : query.where(sql<boolean>`(${sortExpr} < ${v}${cast} OR (${sortExpr} = ${v}${cast} AND c.id < ${cur.id}))`);
-  }
-  const rows = await query
-    .orderBy(sortExpr, 'desc')
-    .orderBy('c.id', 'desc')
-    .limit(q.limit + 1)
-    .execute();
-  const sortValue = (r: CustomerRow) =>
-    q.sort === 'last_order'
-      ? r.last_order_at
-      : q.sort === 'spent'
-        ? (r.total_spent_fen ?? 0)
-        : q.sort === 'orders'
-          ? (r.paid_orders ?? 0)
-          : r.id;
-  return { rows, sortValue };
+  return query;
 }
 
 export async function customerIdentities(db: Db, workspaceId: string, customerId: string) {
