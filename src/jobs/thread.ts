@@ -1,30 +1,28 @@
 /**
  * The background job worker as a thread of the server (jobs/worker-thread.ts starts it): its own
  * connection, its own event loop, so a long job (points sync after a large import) never stalls
- * the server's requests. Logs go to the server's logger through the parent port.
+ * the server's requests. Logs go to the server's logger through the port; "stop" on the port lets
+ * the running job finish and ends the task.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { openDatabase } from '../db/connect.js';
 import { jobHandlers } from './handlers.js';
 import { startWorker } from './worker.js';
 
-const { url, pollMs } = workerData as { url: string; pollMs?: number };
-const db = openDatabase(url);
-const worker = startWorker(
-  { db, now: () => new Date() },
-  {
-    handlers: jobHandlers,
-    schedules: true,
-    pollMs,
-    log: (msg, extra) => parentPort?.postMessage({ type: 'log', msg, extra }),
-  },
-);
-parentPort?.postMessage({ type: 'ready', id: worker.id });
-parentPort?.on('message', (m: { type: string }) => {
-  if (m.type !== 'stop') return;
-  void (async () => {
-    await worker.stop();
-    await db.close();
-    parentPort?.close();
-  })();
-});
+export default async function runJobs(task: { url: string; pollMs?: number; port: MessagePort }): Promise<void> {
+  const { url, pollMs, port } = task;
+  const db = openDatabase(url);
+  const worker = startWorker(
+    { db, now: () => new Date() },
+    {
+      handlers: jobHandlers,
+      schedules: true,
+      pollMs,
+      log: (msg, extra) => port.postMessage({ type: 'log', msg, extra }),
+    },
+  );
+  await new Promise<void>((resolve) => port.on('message', (m: { type: string }) => m.type === 'stop' && resolve()));
+  await worker.stop();
+  await db.close();
+  port.close();
+}

@@ -1,4 +1,5 @@
-import { Worker as Thread } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 
 export interface JobThread {
   /** Lets the running job finish, then stops the thread. */
@@ -6,47 +7,52 @@ export interface JobThread {
 }
 
 /**
- * Runs the job worker (jobs/thread.ts) in a worker thread with its own database connection. A
- * thread that dies (a crash in native code, out of memory) is started again after a pause; jobs
- * it held are taken over when their lease runs out.
+ * Runs the job worker (jobs/thread.ts) in a worker thread with its own database connection, as one
+ * long task of a one-thread piscina pool (which also loads the TypeScript sources through tsx in
+ * tests and `npm run dev`). A thread that dies is started again after a pause; jobs it held are
+ * taken over when their lease runs out.
  */
 export function startWorkerThread(
   url: string,
   opts: { pollMs?: number; log: (msg: string, extra?: Record<string, unknown>) => void },
 ): JobThread {
   const fromSources = import.meta.url.endsWith('.ts');
+  const pool = new Piscina({
+    filename: new URL(`./thread.${fromSources ? 'ts' : 'js'}`, import.meta.url).href,
+    minThreads: 1,
+    maxThreads: 1,
+    idleTimeout: Number.POSITIVE_INFINITY,
+    execArgv: fromSources ? ['--import', 'tsx'] : [],
+  });
   let stopping = false;
-  let thread: Thread;
-  let exited: Promise<void>;
   let restart: NodeJS.Timeout | null = null;
+  let current: { port: MessageChannel['port1']; done: Promise<void> } | null = null;
   const start = () => {
-    thread = new Thread(new URL(`./thread.${fromSources ? 'ts' : 'js'}`, import.meta.url), {
-      workerData: { url, pollMs: opts.pollMs },
-      execArgv: fromSources ? ['--import', 'tsx'] : [],
-    });
-    thread.on('message', (m: { type: string; msg?: string; extra?: Record<string, unknown> }) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (m: { type: string; msg?: string; extra?: Record<string, unknown> }) => {
       if (m.type === 'log') opts.log(m.msg ?? '', m.extra);
     });
-    thread.on('error', (e) => opts.log('job thread failed', { error: e.message }));
-    exited = new Promise((resolve) =>
-      thread.once('exit', (code) => {
-        resolve();
+    const done = pool
+      .run({ url, pollMs: opts.pollMs, port: port2 }, { transferList: [port2] })
+      .then(() => undefined)
+      .catch((e: unknown) => {
+        port1.close();
         if (stopping) return;
-        opts.log('job thread stopped unexpectedly; starting it again in 5 s', { code });
+        opts.log('job thread failed; starting it again in 5 s', { error: e instanceof Error ? e.message : String(e) });
         restart = setTimeout(start, 5_000);
-      }),
-    );
+      });
+    current = { port: port1, done };
   };
   start();
   return {
     async stop() {
       stopping = true;
       if (restart) clearTimeout(restart);
-      thread.postMessage({ type: 'stop' });
+      current?.port.postMessage({ type: 'stop' });
       // A job stuck in a synchronous query past 30 s is abandoned: its lease lets another worker redo it.
-      const timer = setTimeout(() => void thread.terminate(), 30_000);
-      await exited;
-      clearTimeout(timer);
+      await Promise.race([current?.done, new Promise((r) => setTimeout(r, 30_000).unref())]);
+      current?.port.close();
+      await pool.destroy();
     },
   };
 }

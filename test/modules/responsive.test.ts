@@ -3,6 +3,7 @@
  * order-fact conditions are planned from the customer's own orders, heavy reads run on read threads
  * under a time limit, and /health answers while a long segment count runs in the real server.
  */
+import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TooSlow } from '../../src/core/errors.js';
@@ -17,7 +18,7 @@ import { countRule, countRuleHere, ruleMembers, ruleMembersHere } from '../../sr
 import { buildServer } from '../../src/server.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { createUser } from '../../src/modules/auth/service.js';
-import { describeBothDatabases, freshDatabaseUrl } from '../helpers.js';
+import { describeBothDatabases, fixture, freshDatabaseUrl } from '../helpers.js';
 import { exited, spawnTs, waitFor } from '../support/processes.js';
 
 const DEMO_CUSTOMERS = Number(process.env.HUIKE_TEST_DEMO_CUSTOMERS ?? 20_000);
@@ -237,6 +238,27 @@ describe('a demo-size shop on SQLite', () => {
       expect(sorted[sorted.length - 1]!, `probes: ${sorted.map((p) => p.toFixed(0)).join(', ')}`).toBeLessThan(
         Math.max(1000, done.ms / 4),
       );
+
+      // The job worker runs in its own thread of the server, with its own connection: an import is done.
+      const form = new FormData();
+      form.set('store', '回客旗舰店');
+      form.set('format', 'taobao');
+      form.set('file', new Blob([readFileSync(fixture('taobao-orders-gbk.csv'))]), 'taobao-orders-gbk.csv');
+      const upload = await fetch(`${base}/api/v1/imports`, { method: 'POST', body: form, headers: { cookie } });
+      expect(upload.status).toBe(202);
+      const { id } = (await upload.json()) as { id: string };
+      const run = await waitFor(
+        'the import to finish',
+        async () => {
+          const r = (await (await fetch(`${base}/api/v1/imports/${id}`, { headers: { cookie } })).json()) as {
+            status: string;
+          };
+          return r.status === 'done' || r.status === 'failed' ? r : null;
+        },
+        120_000,
+        100,
+      );
+      expect(run).toMatchObject({ status: 'done', ordersCreated: 12 });
     } finally {
       child.kill('SIGTERM');
       await exited(child);
