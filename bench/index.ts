@@ -1,9 +1,11 @@
+import { benchApi } from './api.js';
 import { benchImport } from './import.js';
 import { benchSegments } from './segments.js';
 import { benchPredict } from './predict.js';
 
 /** `npm run bench -- <name> [options]`: benchmarks that print ratios against a baseline measured in the same run. */
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
+  api: benchApi,
   import: benchImport,
   segments: benchSegments,
   predict: benchPredict,

@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+/**
+ * `npm run bench -- api [--customers N] [--seconds S] [--connections C]`: the real server (the
+ * compiled `huike serve`) on a fresh SQLite demo shop of N customers (default 20,000), loaded by
+ * autocannon with C connections (default 100) for S seconds per scenario (default 5). GET /health is
+ * the floor; every other scenario prints its ratio of requests/s to it, and p50/p99 latency.
+ */
+export async function benchApi(args: string[]): Promise<void> {
+  const opt = (name: string, dflt: number) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? Number(args[i + 1]) : dflt;
+  };
+  const customers = opt('customers', 20_000);
+  const duration = opt('seconds', 5);
+  const connections = opt('connections', 100);
+  const dir = mkdtempSync(join(tmpdir(), 'huike-bench-api-'));
+  const port = 41000 + Math.floor(Math.random() * 10000);
+  const base = `http://127.0.0.1:${port}`;
+  const cli = fileURLToPath(new URL('../src/cli/index.js', import.meta.url));
+  const server = spawn(
+    process.execPath,
+    [cli, 'serve', '--port', String(port), '--demo-customers', String(customers)],
+    {
+      env: { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'api.db')}`, LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let banner = '';
+  server.stdout.on('data', (d) => (banner += String(d)));
+  try {
+    process.stdout.write(`Loading a ${customers.toLocaleString('en-US')}-customer demo shop…\n`);
+    while (!banner.includes('API docs')) {
+      if (server.exitCode !== null) throw new Error(`the server stopped:\n${banner}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'admin', password: 'huike-demo' }),
+    });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const headers = { cookie, 'content-type': 'application/json' };
+    const get = async <T>(path: string) => (await (await fetch(base + path, { headers })).json()) as T;
+    const list = await get<{ items: { id: string; name: string; phone: string | null }[] }>(
+      '/api/v1/customers?limit=50',
+    );
+    const someone = list.items[7]!;
+    const nick = (
+      await get<{ identities: { kind: string; value: string }[] }>(`/api/v1/customers/${someone.id}`)
+    ).identities.find((i) => i.kind === 'nick')?.value;
+    const rule5 = {
+      all: [
+        { field: 'province', op: 'in', value: ['浙江省', '江苏省', '上海市', '广东省'] },
+        { field: 'paid_orders', op: 'gte', value: 2 },
+        { field: 'days_since_last_order', op: 'lte', value: 365 },
+        { field: 'total_spent', op: 'gte', value: 10000 },
+        { field: 'orders', op: 'exists', value: null, where: { category: ['女装/连衣裙'] } },
+      ],
+    };
+    const everyone = await fetch(`${base}/api/v1/segments`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: '压测：全部买家', rule: { field: 'orders', op: 'exists', value: null } }),
+    });
+    const exportId = ((await everyone.json()) as { id: string }).id;
+
+    const run = async (path: string, init: { method?: string; body?: string } = {}) => {
+      const r = await autocannon({ url: base + path, connections, duration, headers, ...init });
+      return {
+        rps: r.requests.average,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        errors: r.errors + r.timeouts + r.non2xx,
+      };
+    };
+    const rows: [string, Awaited<ReturnType<typeof run>>][] = [];
+    const floor = await run('/api/v1/health');
+    rows.push(['GET /health (floor)', floor]);
+    rows.push(['customer list, 50 a page', await run('/api/v1/customers?limit=50')]);
+    rows.push([
+      'search by name',
+      await run(`/api/v1/customers?limit=50&q=${encodeURIComponent(someone.name.slice(0, 4))}`),
+    ]);
+    if (someone.phone)
+      rows.push(['search by phone tail', await run(`/api/v1/customers?limit=50&q=${someone.phone.slice(-4)}`)]);
+    if (nick) rows.push(['search by nick', await run(`/api/v1/customers?limit=50&q=${encodeURIComponent(nick)}`)]);
+    rows.push(['customer detail', await run(`/api/v1/customers/${someone.id}`)]);
+    rows.push([
+      'segment evaluate, 5 conditions',
+      await run('/api/v1/segments/evaluate', { method: 'POST', body: JSON.stringify({ rule: rule5, limit: 20 }) }),
+    ]);
+    // The list again while the whole shop's buyers are exported, one export after another.
+    let exporting = true;
+    let exports = 0;
+    const exporter = (async () => {
+      while (exporting) {
+        const r = await fetch(`${base}/api/v1/segments/${exportId}/export.csv`, { headers });
+        await r.arrayBuffer();
+        exports += 1;
+      }
+    })();
+    const during = await run('/api/v1/customers?limit=50');
+    exporting = false;
+    await exporter;
+    rows.push([`customer list during exports (${exports} done)`, during]);
+
+    const pad = (s: string, n: number) => s.padEnd(n);
+    process.stdout.write(
+      `\n${customers.toLocaleString('en-US')} customers, SQLite, ${connections} connections, ${duration} s each\n\n`,
+    );
+    process.stdout.write(
+      `${pad('scenario', 44)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('ratio', 7)}errors\n`,
+    );
+    for (const [name, r] of rows)
+      process.stdout.write(
+        `${pad(name, 44)}${pad(r.rps.toFixed(0), 10)}${pad(String(r.p50), 9)}${pad(String(r.p99), 9)}${pad((r.rps / floor.rps).toFixed(2), 7)}${r.errors}\n`,
+      );
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
