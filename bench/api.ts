@@ -9,7 +9,8 @@ import autocannon from 'autocannon';
  * `npm run bench -- api [--customers N] [--seconds S] [--connections C]`: the real server (the
  * compiled `huike serve`) on a fresh SQLite demo shop of N customers (default 20,000), loaded by
  * autocannon with C connections (default 100) for S seconds per scenario (default 5). GET /health is
- * the floor; every other scenario prints its ratio of requests/s to it, and p50/p99 latency.
+ * the floor; every other scenario prints its ratio of requests/s to it, and p50/p99 latency. The
+ * server runs no job worker, so the demo's follow-up jobs do not run during the measurement.
  */
 export async function benchApi(args: string[]): Promise<void> {
   const opt = (name: string, dflt: number) => {
@@ -25,7 +26,7 @@ export async function benchApi(args: string[]): Promise<void> {
   const cli = fileURLToPath(new URL('../src/cli/index.js', import.meta.url));
   const server = spawn(
     process.execPath,
-    [cli, 'serve', '--port', String(port), '--demo-customers', String(customers)],
+    [cli, 'serve', '--port', String(port), '--demo-customers', String(customers), '--no-worker'],
     {
       env: { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'api.db')}`, LOG_LEVEL: 'error' },
       stdio: ['ignore', 'pipe', 'inherit'],

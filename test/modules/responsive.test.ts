@@ -11,6 +11,7 @@ import { parseRule } from '../../src/core/segments/rule.js';
 import { openDatabase, type Db } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { AppContext } from '../../src/modules/context.js';
+import { purchaseRule } from '../../src/modules/customers/stats.js';
 import { loadDemo } from '../../src/modules/demo/service.js';
 import { startReadPool } from '../../src/modules/heavy/pool.js';
 import { compileRule, segmentSource } from '../../src/modules/segments/compile.js';
@@ -103,7 +104,13 @@ describe('a demo-size shop on SQLite', () => {
             { field: 'orders', op, value: op === 'count_gte' ? 2 : null, where },
           ],
         });
-        const cc = { workspaceId, asOf: AS_OF, timeZone: 'Asia/Shanghai', dialect: 'sqlite' as const };
+        const cc = {
+          workspaceId,
+          asOf: AS_OF,
+          timeZone: 'Asia/Shanghai',
+          dialect: 'sqlite' as const,
+          purchase: await purchaseRule(db.kysely, workspaceId),
+        };
         const q = segmentSource(db, workspaceId)
           .where((eb) => compileRule(eb, rule, cc))
           .select((eb) => eb.fn.countAll().as('n'))

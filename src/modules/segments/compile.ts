@@ -309,7 +309,7 @@ function setCondition(field: 'tags' | 'groups', op: string, names: string[]): Ex
  * 482 s for "≥ 2 orders in 女装/连衣裙" on the 20,000-customer demo. A unary + on SQLite keeps every
  * filter column off its index, and the lines are an EXISTS per order rather than a join, so the
  * count needs no DISTINCT. PostgreSQL plans it well as it is (and has no unary + on text).
- * test/modules/segment-plans.test.ts checks each condition's plan on a demo-size database.
+ * test/modules/responsive.test.ts checks each condition's plan on a demo-size database.
  */
 function orderFacts(eb: EB, op: string, count: number | null, w: OrderWhere, cc: CompileContext): Expression<SqlBool> {
   const sqlite = cc.dialect === 'sqlite';
