@@ -47,9 +47,12 @@ export async function benchImport(args: string[]): Promise<void> {
     process.stdout.write(
       [
         `${label}`,
-        `  baseline  ${fmt(baseRate).padStart(9)} rows/s  (${(base.ms / 1000).toFixed(1)} s, peak RSS ${base.maxRssMb} MB)`,
-        `  huike     ${fmt(ourRate).padStart(9)} rows/s  (${(ours.ms / 1000).toFixed(1)} s, peak RSS ${ours.maxRssMb} MB)`,
-        `  ratio     ${(ourRate / baseRate).toFixed(2)} of baseline (target ≥ 0.50); peak RSS ${ours.maxRssMb < 500 ? 'under' : 'OVER'} 500 MB`,
+        `  baseline  ${fmt(baseRate).padStart(9)} rows/s  ` +
+          `(${(base.ms / 1000).toFixed(1)} s, peak RSS ${base.maxRssMb} MB)`,
+        `  huike     ${fmt(ourRate).padStart(9)} rows/s  ` +
+          `(${(ours.ms / 1000).toFixed(1)} s, peak RSS ${ours.maxRssMb} MB)`,
+        `  ratio     ${(ourRate / baseRate).toFixed(2)} of baseline (target ` +
+          `≥ 0.50); peak RSS ${ours.maxRssMb < 500 ? 'under' : 'OVER'} 500 MB`,
         '',
       ].join('\n') + '\n',
     );

@@ -78,9 +78,12 @@ export async function benchPredict(args: string[]): Promise<void> {
       [
         `predict: ${n.toLocaleString('en')} customers (${groups.x.length.toLocaleString('en')} distinct x/tx/T)`,
         `  group ${groupMs.toFixed(0)} ms; one likelihood pass (baseline) ${baseline.toFixed(2)} ms`,
-        `  fit ${fitMs.toFixed(0)} ms = ${(fitMs / baseline).toFixed(0)} × baseline ${n === 25_000 ? (fitMs < 2000 ? '(target < 2 s: met)' : '(target < 2 s: MISSED)') : ''}`,
-        `  recovered r ${p.r.toFixed(3)} α ${p.alpha.toFixed(1)} a ${p.a.toFixed(3)} b ${p.b.toFixed(3)} (true ${TRUE.r}, ${TRUE.alpha}, ${TRUE.a}, ${TRUE.b})`,
-        `  scoring 30/90/365-day expectations ${scoreMs.toFixed(0)} ms (${((scoreMs * 1000) / n).toFixed(1)} µs a customer)`,
+        `  fit ${fitMs.toFixed(0)} ms = ${(fitMs / baseline).toFixed(0)} × baseline ` +
+          `${n === 25_000 ? (fitMs < 2000 ? '(target < 2 s: met)' : '(target < 2 s: MISSED)') : ''}`,
+        `  recovered r ${p.r.toFixed(3)} α ${p.alpha.toFixed(1)} a ${p.a.toFixed(3)} ` +
+          `b ${p.b.toFixed(3)} (true ${TRUE.r}, ${TRUE.alpha}, ${TRUE.a}, ${TRUE.b})`,
+        `  scoring 30/90/365-day expectations ${scoreMs.toFixed(0)} ` +
+          `ms (${((scoreMs * 1000) / n).toFixed(1)} µs a customer)`,
       ].join('\n'),
     );
   }

@@ -184,7 +184,8 @@ async function run(db: Db, customers: number): Promise<void> {
     ],
   };
   const handA = sql`FROM customers c JOIN customer_stats s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
-    WHERE c.workspace_id = ${ws} AND s.total_spent_fen >= 30000 AND s.paid_orders >= 2 AND s.province IN ('广东省', '浙江省', '江苏省')
+    WHERE c.workspace_id = ${ws} AND s.total_spent_fen >= 30000 AND s.paid_orders >= 2
+      AND s.province IN ('广东省', '浙江省', '江苏省')
       AND s.last_paid_at > ${since}${ts} AND c.marketing_consent = 'granted'`;
   const ruleB = {
     all: [
@@ -195,12 +196,15 @@ async function run(db: Db, customers: number): Promise<void> {
   const handB = sql`FROM customers c JOIN customer_stats s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
     WHERE c.workspace_id = ${ws} AND s.paid_orders >= 1 AND EXISTS (
       SELECT 1 FROM orders o JOIN order_items i ON i.workspace_id = o.workspace_id AND i.order_id = o.id
-      WHERE o.workspace_id = c.workspace_id AND o.customer_id = c.id AND o.paid_at IS NOT NULL AND o.status <> 'refunded'
+      WHERE o.workspace_id = c.workspace_id AND o.customer_id = c.id
+        AND o.paid_at IS NOT NULL AND o.status <> 'refunded'
         AND o.activity = '双11 2025' AND i.category = '女装/大衣')`;
 
   const report = (label: string, ours: number, hand: number, target: number, abs?: number) =>
     process.stdout.write(
-      `  ${label.padEnd(34)} huike ${ours.toFixed(0).padStart(6)} ms   hand-written ${hand.toFixed(0).padStart(6)} ms   ratio ${(ours / hand).toFixed(2)} (target ≤ ${target})${abs !== undefined ? `; ${ours < abs ? 'under' : 'OVER'} ${abs} ms` : ''}\n`,
+      `  ${label.padEnd(34)} huike ${ours.toFixed(0).padStart(6)} ms   ` +
+        `hand-written ${hand.toFixed(0).padStart(6)} ms   ratio ${(ours / hand).toFixed(2)} (target ≤ ${target})` +
+        `${abs !== undefined ? `; ${ours < abs ? 'under' : 'OVER'} ${abs} ms` : ''}\n`,
     );
   for (const [label, rule, hand, abs] of [
     ['(a) 5 conditions: count + page', ruleA, handA, db.dialect === 'sqlite' ? 500 : undefined],
@@ -219,9 +223,8 @@ async function run(db: Db, customers: number): Promise<void> {
   // The hand-written pass a developer would write for the core of RFM: NTILE scores and the
   // 8-class split against the averages, for every buyer, into a keyed table. Huike's pass does
   // that and also places non-buyers, value tiers and lifecycle stages.
-  await sql`CREATE TABLE rfm_hand (workspace_id text, customer_id text, r integer, f integer, m integer, cls text, PRIMARY KEY (workspace_id, customer_id))`.execute(
-    db.kysely,
-  );
+  await sql`CREATE TABLE rfm_hand (workspace_id text, customer_id text, r integer,
+    f integer, m integer, cls text, PRIMARY KEY (workspace_id, customer_id))`.execute(db.kysely);
   const epoch = (col: string) =>
     db.dialect === 'postgres' ? sql`EXTRACT(EPOCH FROM ${sql.ref(col)})` : sql`julianday(${sql.ref(col)})`;
   const rfmOurs = await median(1, () => recomputeRfm(ctx, ws));
@@ -229,10 +232,14 @@ async function run(db: Db, customers: number): Promise<void> {
     await sql`DELETE FROM rfm_hand`.execute(db.kysely);
     await sql`INSERT INTO rfm_hand
       SELECT s.workspace_id, s.customer_id,
-        NTILE(5) OVER (ORDER BY s.last_paid_at), NTILE(5) OVER (ORDER BY s.paid_orders), NTILE(5) OVER (ORDER BY s.total_spent_fen),
-        CASE WHEN ${epoch('s.last_paid_at')} > a.r THEN '1' ELSE '0' END || CASE WHEN s.paid_orders > a.f THEN '1' ELSE '0' END || CASE WHEN s.total_spent_fen > a.m THEN '1' ELSE '0' END
+        NTILE(5) OVER (ORDER BY s.last_paid_at), NTILE(5) OVER (ORDER BY s.paid_orders),
+        NTILE(5) OVER (ORDER BY s.total_spent_fen),
+        CASE WHEN ${epoch('s.last_paid_at')} > a.r THEN '1' ELSE '0' END
+          || CASE WHEN s.paid_orders > a.f THEN '1' ELSE '0' END
+          || CASE WHEN s.total_spent_fen > a.m THEN '1' ELSE '0' END
       FROM customer_stats s
-      CROSS JOIN (SELECT AVG(${epoch('last_paid_at')}) AS r, AVG(paid_orders * 1.0) AS f, AVG(total_spent_fen * 1.0) AS m
+      CROSS JOIN (SELECT AVG(${epoch('last_paid_at')}) AS r, AVG(paid_orders * 1.0) AS f,
+                         AVG(total_spent_fen * 1.0) AS m
                   FROM customer_stats WHERE workspace_id = ${ws} AND paid_orders > 0) a
       WHERE s.workspace_id = ${ws} AND s.paid_orders > 0`.execute(db.kysely);
   });

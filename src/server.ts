@@ -213,7 +213,8 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
       reply
         .type('text/html; charset=utf-8')
         .send(
-          '<!doctype html><meta charset="utf-8"><title>Huike</title><p>The web console is not built yet: run <code>npm run build</code>. The API documentation is at <a href="/docs">/docs</a>.</p>',
+          '<!doctype html><meta charset="utf-8"><title>Huike</title><p>The web console is not built ' +
+            'yet: run <code>npm run build</code>. The API documentation is at <a href="/docs">/docs</a>.</p>',
         ),
     );
   }

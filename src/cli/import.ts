@@ -111,7 +111,8 @@ export async function importCommand(file: string | undefined, opts: ImportOption
       .executeTakeFirst();
     if (earlier)
       process.stderr.write(
-        `note: an earlier import of this file was interrupted; "huike import --resume ${earlier.id}" continues it instead\n`,
+        `note: an earlier import of this file was interrupted; "huike ` +
+          `import --resume ${earlier.id}" continues it instead\n`,
       );
     const bar = progressBar(opts.progress);
     const t0 = Date.now();
@@ -144,7 +145,8 @@ async function resumeCommand(file: string | undefined, runId: string, opts: Impo
 
 async function report(ctx: AppContext, run: ImportRun, store: Store, secs: number, opts: ImportOptions) {
   const out = [
-    `Imported ${run.file_name} into "${store.name}" (${run.format}, ${store.timezone}, ${store.currency}) in ${secs.toFixed(1)} s`,
+    `Imported ${run.file_name} into "${store.name}" (${run.format}, ` +
+      `${store.timezone}, ${store.currency}) in ${secs.toFixed(1)} s`,
     `  rows read          ${run.rows_read}`,
     `  orders created     ${run.orders_created}`,
     `  orders updated     ${run.orders_updated}`,
@@ -202,6 +204,7 @@ async function report(ctx: AppContext, run: ImportRun, store: Store, secs: numbe
     },
   );
   process.stdout.write(
-    `  follow-ups         ${r.done} done${r.failed ? `, ${r.failed} failed (see huike worker / GET /api/v1/jobs?status=failed)` : ''}\n`,
+    `  follow-ups         ${r.done} ` +
+      `done${r.failed ? `, ${r.failed} failed (see huike worker / GET /api/v1/jobs?status=failed)` : ''}\n`,
   );
 }

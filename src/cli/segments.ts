@@ -75,7 +75,8 @@ export function segmentCommands(program: Command): void {
           for (const r of rows) {
             const k = String(r.key);
             process.stdout.write(
-              `  ${label(k).padEnd(12)} ${String(r.customers).padStart(8)}   ¥${(Number(r.spent_fen ?? 0) / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}\n`,
+              `  ${label(k).padEnd(12)} ${String(r.customers).padStart(8)}   ` +
+                `¥${(Number(r.spent_fen ?? 0) / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}\n`,
             );
           }
         };

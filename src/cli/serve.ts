@@ -44,7 +44,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
       onProgress: (done, total) => process.stdout.write(`\r  ${Math.round((done / total) * 100)}%`),
     });
     process.stdout.write(
-      `\r  ${s.customers.toLocaleString('en-US')} customers, ${s.orders.toLocaleString('en-US')} orders in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+      `\r  ${s.customers.toLocaleString('en-US')} customers, ${s.orders.toLocaleString('en-US')} ` +
+        `orders in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
     );
   }
 
@@ -77,7 +78,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
       '  Huike 回客 is running',
       `  Console         ${url}${hasConsole ? '' : '  (not built yet: run npm run build)'}`,
       `  API docs        ${url}/docs`,
-      `  Login           ${login}${createdLogin ? '   (change it: npx huike user passwd --login admin --password …)' : ''}`,
+      `  Login           ` +
+        `${login}${createdLogin ? '   (change it: npx huike user passwd --login admin --password …)' : ''}`,
       `  Database        ${ctx.db.label}`,
       `  Worker          ${worker ? 'running in a thread of this process' : 'off (start one with: npx huike worker)'}`,
       '',

@@ -97,7 +97,8 @@ export function checkCompensation(valueFen: number, itemValueFen: number, capPer
   const cap = Math.floor((itemValueFen * capPercent) / 100);
   if (valueFen > cap) {
     throw new Invalid(
-      `compensation of ¥${(valueFen / 100).toFixed(2)} is above ${capPercent}% of the item's value (¥${(itemValueFen / 100).toFixed(2)}): at most ¥${(cap / 100).toFixed(2)}`,
+      `compensation of ¥${(valueFen / 100).toFixed(2)} is above ${capPercent}% of the item's ` +
+        `value (¥${(itemValueFen / 100).toFixed(2)}): at most ¥${(cap / 100).toFixed(2)}`,
       { capFen: cap },
     );
   }

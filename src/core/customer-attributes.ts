@@ -82,12 +82,14 @@ export class AttributeReader {
     );
     if (!this.fields.some((f) => f === 'id' || f === 'nick' || f === 'phone')) {
       throw new Invalid(
-        `This file does not say which customer each row is about: add a column 客户ID, 买家昵称 or 手机. Columns found: ${this.headers.join(', ')}`,
+        `This file does not say which customer each row is about: add a ` +
+          `column 客户ID, 买家昵称 or 手机. Columns found: ${this.headers.join(', ')}`,
       );
     }
     if (!this.fields.some((f) => f && !['id', 'nick', 'phone'].includes(f))) {
       throw new Invalid(
-        `This file has nothing to set: add columns such as 性别, 生日, 微信, 标签 or 分组. Columns found: ${this.headers.join(', ')}`,
+        `This file has nothing to set: add columns such as 性别, 生日, ` +
+          `微信, 标签 or 分组. Columns found: ${this.headers.join(', ')}`,
       );
     }
   }

@@ -4,8 +4,12 @@
  */
 export const DEFAULT_TIMEZONE = 'Asia/Shanghai';
 
-const LOCAL =
-  /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,3}))?)?秒?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
+// date 2024-01-02 / 2024/1/2 / 2024年1月2日, then an optional time 10:30[:15[.123]] or 10时30分15秒, then a zone
+const LOCAL = new RegExp(
+  String.raw`^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?` +
+    String.raw`(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,3}))?)?秒?)?` +
+    String.raw`\s*(Z|[+-]\d{2}:?\d{2})?$`,
+);
 
 const offsetCache = new Map<string, Intl.DateTimeFormat>();
 

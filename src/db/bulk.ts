@@ -46,9 +46,8 @@ export async function bulkInsert<T extends keyof Database & string>(
           return copy;
         });
       }
-      await sql`INSERT INTO ${sql.table(table)} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${sql.table(table)}, ${JSON.stringify(part)}::json) ${conflict}`.execute(
-        db,
-      );
+      await sql`INSERT INTO ${sql.table(table)} (${cols}) SELECT ${cols} FROM
+        json_populate_recordset(NULL::${sql.table(table)}, ${JSON.stringify(part)}::json) ${conflict}`.execute(db);
     }
     return;
   }

@@ -14,12 +14,16 @@ export function localDaySql(
 ): RawBuilder<string> {
   const minutes = Math.trunc(offsetMinutes);
   if (dialect === 'postgres') {
-    return sql<string>`to_char((${column} AT TIME ZONE 'UTC') + make_interval(mins => ${sql.lit(minutes)}), 'YYYY-MM-DD')`;
+    return sql<string>`to_char((${column} AT TIME ZONE 'UTC') +
+      make_interval(mins => ${sql.lit(minutes)}), 'YYYY-MM-DD')`;
   }
   return sql<string>`substr(datetime(${column}, ${sql.lit(`${minutes >= 0 ? '+' : ''}${minutes} minutes`)}), 1, 10)`;
 }
 
-/** What a bound ISO-text parameter needs to compare with a timestamp column: `::timestamptz` on PostgreSQL, nothing on SQLite. */
+/**
+ * What a bound ISO-text parameter needs to compare with a timestamp column: `::timestamptz` on PostgreSQL, nothing on
+ * SQLite.
+ */
 export function timestampCast(dialect: Dialect): RawBuilder<unknown> {
   return dialect === 'postgres' ? sql`::timestamptz` : sql``;
 }

@@ -189,29 +189,32 @@ describe('a customer with 500 orders', () => {
     expect(e).toBeGreaterThan(1000);
   });
 
-  it('with a and b in the thousands (one shared dropout rate), expectations stay finite and match the paper’s form', () => {
-    // The demo shop's fit: stdlib's ₂F₁ of the Euler form overflows here, so the series takes over.
-    const q: BgNbdParams = { r: 0.2, alpha: 21.3, a: 3819, b: 24923 };
-    for (const cust of [
-      { x: 0, tx: 0, T: 64 },
-      { x: 1, tx: 184, T: 211 },
-      { x: 6, tx: 112, T: 195 },
-      { x: 500, tx: 700, T: 710 },
-    ]) {
-      let before = 0;
-      for (const t of [30, 90, 365]) {
-        const z = t / (q.alpha + cust.T + t);
-        const logTerm =
-          (q.r + cust.x) * Math.log(1 - z) + logHyp2f1BySeries(q.r + cust.x, q.b + cust.x, q.a + q.b + cust.x - 1, z);
-        const paper = ((q.a + q.b + cust.x - 1) / (q.a - 1)) * -Math.expm1(logTerm) * probabilityAlive(q, cust);
-        const ours = expectedPurchases(q, cust, t);
-        expect(Number.isFinite(ours)).toBe(true);
-        expect(ours / paper).toBeCloseTo(1, 8);
-        expect(ours).toBeGreaterThan(before);
-        before = ours;
+  it(
+    'with a and b in the thousands (one shared dropout rate), ' + 'expectations stay finite and match the paper’s form',
+    () => {
+      // The demo shop's fit: stdlib's ₂F₁ of the Euler form overflows here, so the series takes over.
+      const q: BgNbdParams = { r: 0.2, alpha: 21.3, a: 3819, b: 24923 };
+      for (const cust of [
+        { x: 0, tx: 0, T: 64 },
+        { x: 1, tx: 184, T: 211 },
+        { x: 6, tx: 112, T: 195 },
+        { x: 500, tx: 700, T: 710 },
+      ]) {
+        let before = 0;
+        for (const t of [30, 90, 365]) {
+          const z = t / (q.alpha + cust.T + t);
+          const logTerm =
+            (q.r + cust.x) * Math.log(1 - z) + logHyp2f1BySeries(q.r + cust.x, q.b + cust.x, q.a + q.b + cust.x - 1, z);
+          const paper = ((q.a + q.b + cust.x - 1) / (q.a - 1)) * -Math.expm1(logTerm) * probabilityAlive(q, cust);
+          const ours = expectedPurchases(q, cust, t);
+          expect(Number.isFinite(ours)).toBe(true);
+          expect(ours / paper).toBeCloseTo(1, 8);
+          expect(ours).toBeGreaterThan(before);
+          before = ours;
+        }
       }
-    }
-  });
+    },
+  );
 
   it('fitting a sample that holds such customers still converges', () => {
     const rows = [...cdnowSummary(), heavy, { x: 300, tx: 30, T: 39 }];

@@ -16,21 +16,27 @@ describe('earn rules', () => {
     deliveredAt: '2026-11-20T02:00:00.000Z',
     reviewedAt: '2026-11-24T02:00:00.000Z',
   };
-  it('a photo review within 5 days of delivery earns; late, photo-less, bad or undelivered does not, with the reason', () => {
-    expect(photoReviewPoints(R, review)).toEqual({ points: 20, key: 'review:r1', reason: 'photo review' });
-    expect(photoReviewPoints(R, { ...review, reviewedAt: '2026-11-25T02:00:00.000Z' })).toMatchObject({ points: 20 });
-    expect(photoReviewPoints(R, { ...review, reviewedAt: '2026-11-25T02:00:01.000Z' })).toEqual({
-      points: 0,
-      refused: 'reviewed 5 days after delivery (the rule is within 5)',
-    });
-    expect(photoReviewPoints(R, { ...review, hasPhoto: false })).toMatchObject({ refused: 'the review has no photo' });
-    expect(photoReviewPoints(R, { ...review, rating: 'bad' })).toMatchObject({
-      refused: 'a bad review earns no points',
-    });
-    expect(photoReviewPoints(R, { ...review, deliveredAt: null })).toMatchObject({
-      refused: 'the order is not delivered yet',
-    });
-  });
+  it(
+    'a photo review within 5 days of delivery earns; late, ' +
+      'photo-less, bad or undelivered does not, with the reason',
+    () => {
+      expect(photoReviewPoints(R, review)).toEqual({ points: 20, key: 'review:r1', reason: 'photo review' });
+      expect(photoReviewPoints(R, { ...review, reviewedAt: '2026-11-25T02:00:00.000Z' })).toMatchObject({ points: 20 });
+      expect(photoReviewPoints(R, { ...review, reviewedAt: '2026-11-25T02:00:01.000Z' })).toEqual({
+        points: 0,
+        refused: 'reviewed 5 days after delivery (the rule is within 5)',
+      });
+      expect(photoReviewPoints(R, { ...review, hasPhoto: false })).toMatchObject({
+        refused: 'the review has no photo',
+      });
+      expect(photoReviewPoints(R, { ...review, rating: 'bad' })).toMatchObject({
+        refused: 'a bad review earns no points',
+      });
+      expect(photoReviewPoints(R, { ...review, deliveredAt: null })).toMatchObject({
+        refused: 'the order is not delivered yet',
+      });
+    },
+  );
 
   it('sign-in is keyed by the local day of the shop, so 23:59 and 00:01 in Shanghai are two days', () => {
     const a = signInPoints(R, 'c1', '2026-11-23T15:59:00.000Z', 'Asia/Shanghai');

@@ -322,7 +322,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     await page.goto(`${base}/customers/${top.items[0]!.id}`);
     const card = page.getByTestId('prediction-card');
     // The one-line explanation carries the same CLV the API computed (¥ with two decimals).
-    const clv = `¥${(detail.prediction!.clvFen / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+    const yuan = { minimumFractionDigits: 2, maximumFractionDigits: 2 };
+    const clv = `¥${(detail.prediction!.clvFen / 100).toLocaleString('en-US', yuan)}`;
     await expect.poll(() => card.textContent()).toContain(clv);
     await page.goto(`${base}/analytics`);
     await page.getByTestId('predict-calibration').locator('canvas').waitFor();

@@ -175,114 +175,126 @@ describeBothDatabases('coupons', (env) => {
     });
   });
 
-  it('an imported order inside the validity that meets the threshold uses the coupon; reports count revenue', async () => {
-    const e = env();
-    // A holder of 满100减20 and of no other coupon (ids[0] also has a 生日券, ids[1] a compensation coupon).
-    const holder = (
-      await e.db.kysely
-        .selectFrom('coupons as c')
-        .innerJoin('coupon_templates as t', (j) =>
-          j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.id', '=', 'c.template_id'),
-        )
-        .select('c.customer_id')
-        .where('c.workspace_id', '=', e.workspaceId)
-        .where('t.name', '=', '满100减20')
-        .where('c.customer_id', 'not in', [ids[0]!, ids[1]!])
-        .executeTakeFirstOrThrow()
-    ).customer_id;
-    const nick = (
-      await e.db.kysely
-        .selectFrom('customers')
-        .select('display_name')
-        .where('id', '=', holder)
-        .executeTakeFirstOrThrow()
-    ).display_name;
-    await e.db.kysely.transaction().execute((trx) =>
-      ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
-        orderRecord({
-          externalId: 'small',
-          createdAt: '2026-11-25T02:00:00.000Z',
-          paidFen: 8000,
-          buyer: { nick, externalId: null, email: null, phone: null, name: null },
-        }),
-        orderRecord({
-          externalId: 'big',
-          createdAt: '2026-11-26T02:00:00.000Z',
-          paidFen: 15000,
-          buyer: { nick, externalId: null, email: null, phone: null, name: null },
-        }),
-      ]),
-    );
-    expect(await matchCouponUses(e.ctx, e.workspaceId)).toBe(1);
-    const mine = await customerCoupons(e.ctx, e.workspaceId, holder);
-    const used = mine.find((c) => c.name === '满100减20')!;
-    expect(used.status).toBe('used');
-    expect(used.discountFen).toBe(2000);
-    expect(await matchCouponUses(e.ctx, e.workspaceId)).toBe(0);
-    const report = await couponReport(e.ctx, e.workspaceId);
-    expect(report.find((r) => r.name === '满100减20')).toMatchObject({
-      issued: 10,
-      used: 1,
-      revenueFen: 15000,
-      discountFen: 2000,
-    });
-  });
+  it(
+    'an imported order inside the validity that meets ' + 'the threshold uses the coupon; reports count revenue',
+    async () => {
+      const e = env();
+      // A holder of 满100减20 and of no other coupon (ids[0] also has a 生日券, ids[1] a compensation coupon).
+      const holder = (
+        await e.db.kysely
+          .selectFrom('coupons as c')
+          .innerJoin('coupon_templates as t', (j) =>
+            j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.id', '=', 'c.template_id'),
+          )
+          .select('c.customer_id')
+          .where('c.workspace_id', '=', e.workspaceId)
+          .where('t.name', '=', '满100减20')
+          .where('c.customer_id', 'not in', [ids[0]!, ids[1]!])
+          .executeTakeFirstOrThrow()
+      ).customer_id;
+      const nick = (
+        await e.db.kysely
+          .selectFrom('customers')
+          .select('display_name')
+          .where('id', '=', holder)
+          .executeTakeFirstOrThrow()
+      ).display_name;
+      await e.db.kysely.transaction().execute((trx) =>
+        ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+          orderRecord({
+            externalId: 'small',
+            createdAt: '2026-11-25T02:00:00.000Z',
+            paidFen: 8000,
+            buyer: { nick, externalId: null, email: null, phone: null, name: null },
+          }),
+          orderRecord({
+            externalId: 'big',
+            createdAt: '2026-11-26T02:00:00.000Z',
+            paidFen: 15000,
+            buyer: { nick, externalId: null, email: null, phone: null, name: null },
+          }),
+        ]),
+      );
+      expect(await matchCouponUses(e.ctx, e.workspaceId)).toBe(1);
+      const mine = await customerCoupons(e.ctx, e.workspaceId, holder);
+      const used = mine.find((c) => c.name === '满100减20')!;
+      expect(used.status).toBe('used');
+      expect(used.discountFen).toBe(2000);
+      expect(await matchCouponUses(e.ctx, e.workspaceId)).toBe(0);
+      const report = await couponReport(e.ctx, e.workspaceId);
+      expect(report.find((r) => r.name === '满100减20')).toMatchObject({
+        issued: 10,
+        used: 1,
+        revenueFen: 15000,
+        discountFen: 2000,
+      });
+    },
+  );
 
-  it('an order that carries a coupon code uses that very coupon, even below its threshold; another code uses nothing', async () => {
-    const e = env();
-    const t = await createTemplate(e.ctx, e.workspaceId, {
-      name: '直播间专享码',
-      rules: { kind: 'spend_off', minFen: 100_000, offFen: 3000 },
-      validity: { days: 30 },
-    });
-    const [a, b] = [ids[30]!, ids[31]!];
-    const ca = await issueCoupon(e.ctx, e.workspaceId, {
-      templateId: t.id,
-      customerId: a,
-      key: 'code-a',
-      source: 'manual',
-    });
-    await issueCoupon(e.ctx, e.workspaceId, { templateId: t.id, customerId: b, key: 'code-b', source: 'manual' });
-    const nickOf = async (id: string) =>
-      (await e.db.kysely.selectFrom('customers').select('display_name').where('id', '=', id).executeTakeFirstOrThrow())
-        .display_name;
-    const buyer = async (id: string) => ({
-      nick: await nickOf(id),
-      externalId: null,
-      email: null,
-      phone: null,
-      name: null,
-    });
-    const records = [
-      orderRecord({
-        externalId: 'code-1',
-        createdAt: '2026-11-24T02:00:00.000Z',
-        paidFen: 6000,
-        discountFen: 3000,
-        couponCode: ` ${ca.code.toLowerCase()} `,
-        buyer: await buyer(a),
-      }),
-      orderRecord({
-        externalId: 'code-2',
-        createdAt: '2026-11-24T03:00:00.000Z',
-        paidFen: 6000,
-        couponCode: 'SOMEONE-ELSES',
-        buyer: await buyer(b),
-      }),
-    ];
-    await e.db.kysely
-      .transaction()
-      .execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
-    await matchCouponUses(e.ctx, e.workspaceId);
-    const of = async (id: string) =>
-      (await customerCoupons(e.ctx, e.workspaceId, id)).find((c) => c.name === '直播间专享码')!;
-    expect(await of(a)).toMatchObject({ status: 'used', discountFen: 3000 });
-    const timeline = await customerTimeline(e.ctx, e.workspaceId, a);
-    expect(
-      timeline.filter((x) => x.kind.startsWith('coupon.') && x.title.includes('直播间专享码')).map((x) => x.title),
-    ).toEqual(['用券「直播间专享码」 省 ¥30.00', '领券「直播间专享码」']);
-    expect((await of(b)).status).toBe('issued');
-  });
+  it(
+    'an order that carries a coupon code uses that very coupon, ' +
+      'even below its threshold; another code uses nothing',
+    async () => {
+      const e = env();
+      const t = await createTemplate(e.ctx, e.workspaceId, {
+        name: '直播间专享码',
+        rules: { kind: 'spend_off', minFen: 100_000, offFen: 3000 },
+        validity: { days: 30 },
+      });
+      const [a, b] = [ids[30]!, ids[31]!];
+      const ca = await issueCoupon(e.ctx, e.workspaceId, {
+        templateId: t.id,
+        customerId: a,
+        key: 'code-a',
+        source: 'manual',
+      });
+      await issueCoupon(e.ctx, e.workspaceId, { templateId: t.id, customerId: b, key: 'code-b', source: 'manual' });
+      const nickOf = async (id: string) =>
+        (
+          await e.db.kysely
+            .selectFrom('customers')
+            .select('display_name')
+            .where('id', '=', id)
+            .executeTakeFirstOrThrow()
+        ).display_name;
+      const buyer = async (id: string) => ({
+        nick: await nickOf(id),
+        externalId: null,
+        email: null,
+        phone: null,
+        name: null,
+      });
+      const records = [
+        orderRecord({
+          externalId: 'code-1',
+          createdAt: '2026-11-24T02:00:00.000Z',
+          paidFen: 6000,
+          discountFen: 3000,
+          couponCode: ` ${ca.code.toLowerCase()} `,
+          buyer: await buyer(a),
+        }),
+        orderRecord({
+          externalId: 'code-2',
+          createdAt: '2026-11-24T03:00:00.000Z',
+          paidFen: 6000,
+          couponCode: 'SOMEONE-ELSES',
+          buyer: await buyer(b),
+        }),
+      ];
+      await e.db.kysely
+        .transaction()
+        .execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
+      await matchCouponUses(e.ctx, e.workspaceId);
+      const of = async (id: string) =>
+        (await customerCoupons(e.ctx, e.workspaceId, id)).find((c) => c.name === '直播间专享码')!;
+      expect(await of(a)).toMatchObject({ status: 'used', discountFen: 3000 });
+      const timeline = await customerTimeline(e.ctx, e.workspaceId, a);
+      expect(
+        timeline.filter((x) => x.kind.startsWith('coupon.') && x.title.includes('直播间专享码')).map((x) => x.title),
+      ).toEqual(['用券「直播间专享码」 省 ¥30.00', '领券「直播间专享码」']);
+      expect((await of(b)).status).toBe('issued');
+    },
+  );
 
   it('coupons about to expire are listed for reminders, then closed when they expire', async () => {
     const e = env();

@@ -134,41 +134,45 @@ describeBothDatabases('customer 360', (env) => {
     await setTierFloor(e.ctx, e.workspaceId, b, 'gold', '老客', null);
   });
 
-  it('merging moves orders, identities, tags, groups, notes, points and coupons, fills empty fields and keeps opt-outs', async () => {
-    const e = env();
-    const before = { a: await snapshotOf(e, a), b: await snapshotOf(e, b) };
-    (globalThis as Record<string, unknown>).__before = before;
-    const m = await mergeCustomers(e.ctx, e.workspaceId, a, b, null);
-    expect(m).toMatchObject({ orders: 1, identities: 2 });
-    const after = await snapshotOf(e, a);
-    expect(after.orders).toEqual([...before.a.orders, ...before.b.orders].sort());
-    expect(after.identities).toEqual(['13900000001', '13900000002', 'lily_other', 'lily_tb']);
-    expect(after.tags).toEqual(['VIP', '京东客户']);
-    expect(after.notes).toEqual(['电话里说是同一个人']);
-    expect(after.groups).toHaveLength(1);
-    expect(after.customer).toMatchObject({ birthday: '1990-05-20', wechat: 'lily_wx', opt_out_sms: 1 });
-    // Points and coupons are the customer's too: they move, they are not deleted with the source.
-    expect(after.points).toMatchObject({ spendable: 180, spent: 120, lifetime: 300 });
-    expect(after.coupons).toEqual(before.b.coupons);
-    expect((await statsOf(e, 'lily_tb')).paid_orders).toBe(3);
-    expect((await statsOf(e, 'lily_tb')).total_spent_fen).toBe(60000);
-    expect((await snapshotOf(e, b)).customer).toBeUndefined();
-    await expect(customerDetail(e.ctx, e.workspaceId, b, 'owner')).rejects.toThrow(/not found/);
-    // The next export's orders of the merged-away buyer land on the surviving customer.
-    await e.db.kysely
-      .transaction()
-      .execute((trx) =>
-        ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
-          rec(4, 'lily_other', '13900000002', '2026-11-01T02:00:00.000Z', 5000),
-        ]),
+  it(
+    'merging moves orders, identities, tags, groups, notes, ' +
+      'points and coupons, fills empty fields and keeps opt-outs',
+    async () => {
+      const e = env();
+      const before = { a: await snapshotOf(e, a), b: await snapshotOf(e, b) };
+      (globalThis as Record<string, unknown>).__before = before;
+      const m = await mergeCustomers(e.ctx, e.workspaceId, a, b, null);
+      expect(m).toMatchObject({ orders: 1, identities: 2 });
+      const after = await snapshotOf(e, a);
+      expect(after.orders).toEqual([...before.a.orders, ...before.b.orders].sort());
+      expect(after.identities).toEqual(['13900000001', '13900000002', 'lily_other', 'lily_tb']);
+      expect(after.tags).toEqual(['VIP', '京东客户']);
+      expect(after.notes).toEqual(['电话里说是同一个人']);
+      expect(after.groups).toHaveLength(1);
+      expect(after.customer).toMatchObject({ birthday: '1990-05-20', wechat: 'lily_wx', opt_out_sms: 1 });
+      // Points and coupons are the customer's too: they move, they are not deleted with the source.
+      expect(after.points).toMatchObject({ spendable: 180, spent: 120, lifetime: 300 });
+      expect(after.coupons).toEqual(before.b.coupons);
+      expect((await statsOf(e, 'lily_tb')).paid_orders).toBe(3);
+      expect((await statsOf(e, 'lily_tb')).total_spent_fen).toBe(60000);
+      expect((await snapshotOf(e, b)).customer).toBeUndefined();
+      await expect(customerDetail(e.ctx, e.workspaceId, b, 'owner')).rejects.toThrow(/not found/);
+      // The next export's orders of the merged-away buyer land on the surviving customer.
+      await e.db.kysely
+        .transaction()
+        .execute((trx) =>
+          ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [
+            rec(4, 'lily_other', '13900000002', '2026-11-01T02:00:00.000Z', 5000),
+          ]),
+        );
+      expect((await statsOf(e, 'lily_tb')).paid_orders).toBe(4);
+      const timeline = await customerTimeline(e.ctx, e.workspaceId, a);
+      expect(timeline.map((t) => t.kind)).toEqual(
+        expect.arrayContaining(['customer.merged', 'note', 'tag.added', 'group.joined', 'order.paid']),
       );
-    expect((await statsOf(e, 'lily_tb')).paid_orders).toBe(4);
-    const timeline = await customerTimeline(e.ctx, e.workspaceId, a);
-    expect(timeline.map((t) => t.kind)).toEqual(
-      expect.arrayContaining(['customer.merged', 'note', 'tag.added', 'group.joined', 'order.paid']),
-    );
-    expect([...timeline.map((t) => t.at)].sort().reverse()).toEqual(timeline.map((t) => t.at));
-  });
+      expect([...timeline.map((t) => t.at)].sort().reverse()).toEqual(timeline.map((t) => t.at));
+    },
+  );
 
   it('undo brings the merged customer back with exactly what was theirs', async () => {
     const e = env();

@@ -108,71 +108,75 @@ describeBothDatabases('earn rules, reviews and growth', (env) => {
     await expect(referral(e.ctx, e.workspaceId, id.gao!, id.gao!, null)).rejects.toThrow(/refer themselves/);
   });
 
-  it('a photo review adds 50 growth and, within 5 days of delivery, points; a tier on growth rises; a repeat changes nothing', async () => {
-    const e = env();
-    // 银卡 by growth ≥ 100 only; gao's ¥100 spend gives 100 growth, the coat ×2 gives 60 more.
-    await setTierSettings(e.ctx, e.workspaceId, {
-      ...DEFAULT_TIERS,
-      tiers: DEFAULT_TIERS.tiers.map((t, i) =>
-        i === 1 ? { ...t, spend12mFen: null, totalSpentFen: null, growth: 200 } : t,
-      ),
-      growthMultipliers: [{ category: '女装', multiplier: 2 }],
-    });
-    await evaluateUpgrades(e.ctx, e.workspaceId);
-    expect(await memberTier(e.ctx, e.workspaceId, id.gao!)).toMatchObject({ tier: { key: 'regular' }, growth: 160 });
-    const fresh = await recordReview(e.ctx, e.workspaceId, id.gao!, {
-      orderId: order.G1,
-      rating: 'good',
-      hasPhoto: true,
-      body: '版型很正',
-      reviewedAt: '2026-11-23T04:00:00.000Z',
-    });
-    expect(fresh).toMatchObject({
-      replayed: false,
-      points: 20,
-      pointsRefused: null,
-      growth: 50,
-      markedBadReviewer: false,
-    });
-    const t = await memberTier(e.ctx, e.workspaceId, id.gao!);
-    expect(t).toMatchObject({ tier: { key: 'silver' }, growth: 210 });
-    expect(t.history[0]!.reason).toMatch(/qualify for 银卡/);
-    const late = await recordReview(e.ctx, e.workspaceId, id.gao!, {
-      orderId: order.G2,
-      rating: 'neutral',
-      hasPhoto: true,
-      reviewedAt: '2026-11-23T04:00:00.000Z',
-    });
-    expect(late).toMatchObject({
-      points: 0,
-      pointsRefused: 'reviewed 13 days after delivery (the rule is within 5)',
-      growth: 50,
-    });
-    const repeat = await recordReview(e.ctx, e.workspaceId, id.gao!, {
-      orderId: order.G1,
-      rating: 'good',
-      hasPhoto: true,
-    });
-    expect(repeat).toMatchObject({ id: fresh.id, replayed: true, points: 20, growth: 0 });
-    expect(
-      (await pointsOf(e.ctx, e.workspaceId, id.gao!)).entries.filter((x) => x.source === 'photo_review'),
-    ).toHaveLength(1);
-    expect((await memberTier(e.ctx, e.workspaceId, id.gao!)).growth).toBe(260);
-    const timeline = await customerTimeline(e.ctx, e.workspaceId, id.gao!);
-    expect(
-      timeline
-        .filter((x) => x.kind.startsWith('review.'))
-        .map((x) => x.title)
-        .sort(),
-    ).toEqual(['中评（有图）', '好评（有图）'].sort());
-    expect(timeline.filter((x) => x.kind === 'points.earn').map((x) => [x.title, x.detail])).toEqual(
-      expect.arrayContaining([
-        ['获得积分 +20', 'photo review'],
-        ['获得积分 +100', `referred ${id.jin}`],
-      ]),
-    );
-    expect(timeline.find((x) => x.kind === 'tier.changed')?.title).toBe('等级 普通会员 → 银卡');
-  });
+  it(
+    'a photo review adds 50 growth and, within 5 days of delivery, ' +
+      'points; a tier on growth rises; a repeat changes nothing',
+    async () => {
+      const e = env();
+      // 银卡 by growth ≥ 100 only; gao's ¥100 spend gives 100 growth, the coat ×2 gives 60 more.
+      await setTierSettings(e.ctx, e.workspaceId, {
+        ...DEFAULT_TIERS,
+        tiers: DEFAULT_TIERS.tiers.map((t, i) =>
+          i === 1 ? { ...t, spend12mFen: null, totalSpentFen: null, growth: 200 } : t,
+        ),
+        growthMultipliers: [{ category: '女装', multiplier: 2 }],
+      });
+      await evaluateUpgrades(e.ctx, e.workspaceId);
+      expect(await memberTier(e.ctx, e.workspaceId, id.gao!)).toMatchObject({ tier: { key: 'regular' }, growth: 160 });
+      const fresh = await recordReview(e.ctx, e.workspaceId, id.gao!, {
+        orderId: order.G1,
+        rating: 'good',
+        hasPhoto: true,
+        body: '版型很正',
+        reviewedAt: '2026-11-23T04:00:00.000Z',
+      });
+      expect(fresh).toMatchObject({
+        replayed: false,
+        points: 20,
+        pointsRefused: null,
+        growth: 50,
+        markedBadReviewer: false,
+      });
+      const t = await memberTier(e.ctx, e.workspaceId, id.gao!);
+      expect(t).toMatchObject({ tier: { key: 'silver' }, growth: 210 });
+      expect(t.history[0]!.reason).toMatch(/qualify for 银卡/);
+      const late = await recordReview(e.ctx, e.workspaceId, id.gao!, {
+        orderId: order.G2,
+        rating: 'neutral',
+        hasPhoto: true,
+        reviewedAt: '2026-11-23T04:00:00.000Z',
+      });
+      expect(late).toMatchObject({
+        points: 0,
+        pointsRefused: 'reviewed 13 days after delivery (the rule is within 5)',
+        growth: 50,
+      });
+      const repeat = await recordReview(e.ctx, e.workspaceId, id.gao!, {
+        orderId: order.G1,
+        rating: 'good',
+        hasPhoto: true,
+      });
+      expect(repeat).toMatchObject({ id: fresh.id, replayed: true, points: 20, growth: 0 });
+      expect(
+        (await pointsOf(e.ctx, e.workspaceId, id.gao!)).entries.filter((x) => x.source === 'photo_review'),
+      ).toHaveLength(1);
+      expect((await memberTier(e.ctx, e.workspaceId, id.gao!)).growth).toBe(260);
+      const timeline = await customerTimeline(e.ctx, e.workspaceId, id.gao!);
+      expect(
+        timeline
+          .filter((x) => x.kind.startsWith('review.'))
+          .map((x) => x.title)
+          .sort(),
+      ).toEqual(['中评（有图）', '好评（有图）'].sort());
+      expect(timeline.filter((x) => x.kind === 'points.earn').map((x) => [x.title, x.detail])).toEqual(
+        expect.arrayContaining([
+          ['获得积分 +20', 'photo review'],
+          ['获得积分 +100', `referred ${id.jin}`],
+        ]),
+      );
+      expect(timeline.find((x) => x.kind === 'tier.changed')?.title).toBe('等级 普通会员 → 银卡');
+    },
+  );
 
   it('a bad review marks the customer a bad reviewer; a review of someone else’s order is refused', async () => {
     const e = env();

@@ -35,7 +35,8 @@ const COUNTERS = [
 ] as const;
 
 describeBothDatabases('interrupted imports', (env) => {
-  it('a CLI import killed mid-way shows as interrupted, and --resume finishes it with the whole run’s totals', async () => {
+  it('a CLI import killed mid-way shows as interrupted, ' +
+    'and --resume finishes it with the whole run’s totals', async () => {
     const { db, workspaceId, url, ctx } = env();
     // Reference: the same file imported once, undisturbed, into another database.
     const ref = await freshDatabaseUrl(db.dialect);

@@ -107,64 +107,70 @@ describeBothDatabases('messaging', (env) => {
     expect((await listMessages(e.ctx, e.workspaceId, { limit: 10 }, 'owner')).items).toEqual([]);
   });
 
-  it('records every decision with its reason, once per (source, customer, step), and sends through the queue', async () => {
-    const e = env();
-    // An earlier marketing message 10 days ago to "capped", from another source.
-    await recordBatch(
-      e.ctx,
-      e.workspaceId,
-      batch({ sourceId: 'earlier', channelId: outbox, customerIds: [ids.capped!] }),
-    );
-    const all = Object.values(ids);
-    const tally = await recordBatch(e.ctx, e.workspaceId, batch({ channelId: outbox, customerIds: all }));
-    expect(tally.sendNow).toBe(2);
-    expect(tally.skipped).toEqual({
-      duplicate_contact: 1,
-      masked_contact: 1,
-      no_consent: 1,
-      consent_denied: 1,
-      blacklisted: 1,
-      bad_reviewer: 1,
-      picky: 1,
-      opted_out: 1,
-      frequency_cap: 1,
-    });
-    // 【回客旗舰店】ok1，会员日全场 8 折 拒收请回复R = one SMS at ¥0.05
-    expect(tally.parts).toBe(2);
-    expect(tally.costFen).toBe(10);
-    const again = await recordBatch(e.ctx, e.workspaceId, batch({ channelId: outbox, customerIds: all }));
-    expect(again.sendNow).toBe(2); // decided again, but nothing new is written:
-    const count = await e.db.kysely
-      .selectFrom('messages')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('workspace_id', '=', e.workspaceId)
-      .where('source_id', '=', 'batch-1')
-      .executeTakeFirstOrThrow();
-    expect(Number(count.n)).toBe(all.length);
-    const jobs = await e.db.kysely
-      .selectFrom('jobs')
-      .select('id')
-      .where('workspace_id', '=', e.workspaceId)
-      .where('kind', '=', 'message.send')
-      .execute();
-    expect(jobs).toHaveLength(3); // capped's earlier one, ok1, ok2
+  it(
+    'records every decision with its reason, once per ' + '(source, customer, step), and sends through the queue',
+    async () => {
+      const e = env();
+      // An earlier marketing message 10 days ago to "capped", from another source.
+      await recordBatch(
+        e.ctx,
+        e.workspaceId,
+        batch({ sourceId: 'earlier', channelId: outbox, customerIds: [ids.capped!] }),
+      );
+      const all = Object.values(ids);
+      const tally = await recordBatch(e.ctx, e.workspaceId, batch({ channelId: outbox, customerIds: all }));
+      expect(tally.sendNow).toBe(2);
+      expect(tally.skipped).toEqual({
+        duplicate_contact: 1,
+        masked_contact: 1,
+        no_consent: 1,
+        consent_denied: 1,
+        blacklisted: 1,
+        bad_reviewer: 1,
+        picky: 1,
+        opted_out: 1,
+        frequency_cap: 1,
+      });
+      // 【回客旗舰店】ok1，会员日全场 8 折 拒收请回复R = one SMS at ¥0.05
+      expect(tally.parts).toBe(2);
+      expect(tally.costFen).toBe(10);
+      const again = await recordBatch(e.ctx, e.workspaceId, batch({ channelId: outbox, customerIds: all }));
+      expect(again.sendNow).toBe(2); // decided again, but nothing new is written:
+      const count = await e.db.kysely
+        .selectFrom('messages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('workspace_id', '=', e.workspaceId)
+        .where('source_id', '=', 'batch-1')
+        .executeTakeFirstOrThrow();
+      expect(Number(count.n)).toBe(all.length);
+      const jobs = await e.db.kysely
+        .selectFrom('jobs')
+        .select('id')
+        .where('workspace_id', '=', e.workspaceId)
+        .where('kind', '=', 'message.send')
+        .execute();
+      expect(jobs).toHaveLength(3); // capped's earlier one, ok1, ok2
 
-    await sendAll(e, worker(), 'batch-1');
-    const st = await statusOf(e, 'batch-1');
-    expect(st.get(ids.ok1!)).toMatchObject({ status: 'sent', body: '【回客旗舰店】ok1，会员日全场 8 折 拒收请回复R' });
-    expect(st.get(ids.twin!)).toMatchObject({ status: 'skipped', reason: 'duplicate_contact' });
-    expect(st.get(ids.capped!)).toMatchObject({ status: 'skipped', reason: 'frequency_cap' });
+      await sendAll(e, worker(), 'batch-1');
+      const st = await statusOf(e, 'batch-1');
+      expect(st.get(ids.ok1!)).toMatchObject({
+        status: 'sent',
+        body: '【回客旗舰店】ok1，会员日全场 8 折 拒收请回复R',
+      });
+      expect(st.get(ids.twin!)).toMatchObject({ status: 'skipped', reason: 'duplicate_contact' });
+      expect(st.get(ids.capped!)).toMatchObject({ status: 'skipped', reason: 'frequency_cap' });
 
-    const outboxView = await listMessages(
-      e.ctx,
-      e.workspaceId,
-      { channelId: outbox, status: 'sent', limit: 10 },
-      'agent',
-    );
-    expect(outboxView.items.map((m) => m.contact).sort()).toContain('138****0001');
-    const timeline = await customerTimeline(e.ctx, e.workspaceId, ids.masked!);
-    expect(timeline.find((t) => t.kind === 'message.skipped')?.title).toMatch(/联系方式已脱敏/);
-  });
+      const outboxView = await listMessages(
+        e.ctx,
+        e.workspaceId,
+        { channelId: outbox, status: 'sent', limit: 10 },
+        'agent',
+      );
+      expect(outboxView.items.map((m) => m.contact).sort()).toContain('138****0001');
+      const timeline = await customerTimeline(e.ctx, e.workspaceId, ids.masked!);
+      expect(timeline.find((t) => t.kind === 'message.skipped')?.title).toMatch(/联系方式已脱敏/);
+    },
+  );
 
   it('an empty template value holds the message with that reason', async () => {
     const e = env();

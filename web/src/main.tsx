@@ -20,7 +20,8 @@ function Root() {
           colorPrimary: '#fa541c',
           borderRadius: 6,
           fontFamily:
-            "-apple-system, BlinkMacSystemFont, 'Segoe UI', 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif",
+            "-apple-system, BlinkMacSystemFont, 'Segoe UI', 'PingFang SC', " +
+            "'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif",
         },
       }}
     >

@@ -64,7 +64,8 @@ export class ExportReader {
     if (missing.length > 0) {
       const want = missing.map((f) => `${f} (${(this.spec.aliases[f] ?? [f]).join(' / ')})`).join('; ');
       throw new Invalid(
-        `This file is not a ${this.spec.label}: missing column ${want}. Columns found: ${this.headers.filter(Boolean).slice(0, 12).join(', ') || '(none)'}`,
+        `This file is not a ${this.spec.label}: missing column ${want}. Columns ` +
+          `found: ${this.headers.filter(Boolean).slice(0, 12).join(', ') || '(none)'}`,
         { missing, found: this.headers },
       );
     }
@@ -127,7 +128,8 @@ export class ExportReader {
       fail(
         first.line,
         'externalId',
-        'order id was turned into a number by Excel (e.g. 5.11861E+18) and lost its digits: export again, or format the column as text before saving',
+        'order id was turned into a number by Excel (e.g. 5.11861E+18) and lost ' +
+          'its digits: export again, or format the column as text before saving',
         externalId,
       );
     } else if (this.spec.digitIds && !/^\d+$/.test(externalId)) {

@@ -250,7 +250,8 @@ export async function provincesHere(ctx: AppContext, workspaceId: string) {
             FROM orders o
             JOIN stores st ON st.workspace_id = o.workspace_id AND st.id = o.store_id
             JOIN customer_stats s ON s.workspace_id = o.workspace_id AND s.customer_id = o.customer_id
-            WHERE o.workspace_id = ${workspaceId} AND ${orderCountsAsPurchase(await purchaseRule(ctx.db.kysely, workspaceId))}
+            WHERE o.workspace_id = ${workspaceId}
+              AND ${orderCountsAsPurchase(await purchaseRule(ctx.db.kysely, workspaceId))}
               AND st.currency = ${currency}
             GROUP BY s.province`.execute(ctx.db.kysely)
         ).rows;

@@ -28,9 +28,8 @@ export async function campaignReport(ctx: AppContext, ws: string, id: string) {
       sql<number>`count(*)`.as('n'),
       sql<number>`sum(case when clicks > 0 then 1 else 0 end)`.as('clicked'),
       sql<number>`sum(cost_fen)`.as('cost'),
-      sql<number>`sum(case when send_at > ${ctx.now().toISOString()}${timestampCast(ctx.db.dialect)} then 1 else 0 end)`.as(
-        'later',
-      ),
+      sql<number>`sum(case when send_at >
+        ${ctx.now().toISOString()}${timestampCast(ctx.db.dialect)} then 1 else 0 end)`.as('later'),
     ])
     .where('workspace_id', '=', ws)
     .where('source_type', '=', SOURCE)

@@ -105,7 +105,8 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir }) => {
       schema: {
         tags,
         summary:
-          'Set profile fields, flags, tags and groups from a CSV/XLSX (multipart field "file"); rows name the customer by 客户ID, 买家昵称 or 手机',
+          'Set profile fields, flags, tags and groups from a CSV/XLSX ' +
+          '(multipart field "file"); rows name the customer by 客户ID, 买家昵称 or 手机',
         consumes: ['multipart/form-data'],
         response: {
           200: z.object({
@@ -259,7 +260,8 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir }) => {
       schema: {
         tags,
         summary:
-          'Export rows of chosen customers: the columns of a segment export (buyer nick and id per platform, stores, phone, email, figures)',
+          'Export rows of chosen customers: the columns of a segment export ' +
+          '(buyer nick and id per platform, stores, phone, email, figures)',
         body: z.object({ ids: z.array(z.string()).min(1).max(5000) }).strict(),
         response: {
           200: z.object({

@@ -56,7 +56,8 @@ export async function changePurchaseRule(ctx: AppContext, workspaceId: string, i
  */
 export function orderCountsAsPurchase(rule: PurchaseRule) {
   const somethingPaid = rule.zeroPaidCounts ? sql`` : sql` AND o.paid_fen > 0`;
-  return sql<SqlBool>`(o.paid_at IS NOT NULL AND o.status <> 'refunded'${somethingPaid} AND NOT (o.refunded_fen > 0 AND o.refunded_fen >= o.paid_fen))`;
+  return sql<SqlBool>`(o.paid_at IS NOT NULL AND o.status <> 'refunded'${somethingPaid}
+    AND NOT (o.refunded_fen > 0 AND o.refunded_fen >= o.paid_fen))`;
 }
 
 function toRow(workspaceId: string, customerId: string, s: CustomerStats, asOf: string) {
@@ -155,7 +156,8 @@ export async function recomputeAllStats(db: Db, workspaceId: string, asOf: strin
         COALESCE(a.orders_count, 0), COALESCE(a.paid_orders, 0), a.first_order_at, a.last_order_at,
         a.first_paid_at, a.last_paid_at, COALESCE(a.total_spent, 0), COALESCE(a.refund_fen, 0),
         COALESCE(a.refund_orders, 0),
-        CASE WHEN COALESCE(a.paid_orders, 0) = 0 THEN 0 ELSE (2 * a.total_spent + a.paid_orders) / (2 * a.paid_orders) END,
+        CASE WHEN COALESCE(a.paid_orders, 0) = 0 THEN 0
+          ELSE (2 * a.total_spent + a.paid_orders) / (2 * a.paid_orders) END,
         COALESCE(a.spent_12m, 0), COALESCE(a.orders_12m, 0), f.category, p.province, ${asOf}${ts}
       FROM customers c
       LEFT JOIN (
@@ -169,7 +171,8 @@ export async function recomputeAllStats(db: Db, workspaceId: string, asOf: strin
           CAST(SUM(CASE WHEN ${purchase} THEN o.paid_fen - o.refunded_fen ELSE 0 END) AS BIGINT) AS total_spent,
           CAST(SUM(o.refunded_fen) AS BIGINT) AS refund_fen,
           CAST(SUM(CASE WHEN o.refunded_fen > 0 OR o.status = 'refunded' THEN 1 ELSE 0 END) AS BIGINT) AS refund_orders,
-          CAST(SUM(CASE WHEN ${purchase} AND o.paid_at >= ${cutoff}${ts} THEN o.paid_fen - o.refunded_fen ELSE 0 END) AS BIGINT) AS spent_12m,
+          CAST(SUM(CASE WHEN ${purchase} AND o.paid_at >= ${cutoff}${ts} THEN o.paid_fen - o.refunded_fen ELSE 0 END)
+            AS BIGINT) AS spent_12m,
           CAST(SUM(CASE WHEN ${purchase} AND o.paid_at >= ${cutoff}${ts} THEN 1 ELSE 0 END) AS BIGINT) AS orders_12m
         FROM orders o
         WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL

@@ -201,7 +201,10 @@ async function pageGrowth(
   );
 }
 
-/** Growth value added outside spend (a photo review, a staff adjustment), once per key. Returns the points added (0 when the key was used). */
+/**
+ * Growth value added outside spend (a photo review, a staff adjustment), once per key. Returns the points added (0
+ * when the key was used).
+ */
 export async function addGrowth(
   ctx: AppContext,
   ws: string,
@@ -428,7 +431,9 @@ export async function memberTier(ctx: AppContext, ws: string, customerId: string
   };
 }
 
-/** Members per tier, now and if `proposed` settings were applied (upgrades now, downgrades at the next yearly review). */
+/**
+ * Members per tier, now and if `proposed` settings were applied (upgrades now, downgrades at the next yearly review).
+ */
 export async function previewTiers(ctx: AppContext, ws: string, proposedInput: unknown) {
   const proposed = parseInput(tierSettingsSchema, proposedInput, 'The proposed tier settings');
   const current = await getTierSettings(ctx, ws);

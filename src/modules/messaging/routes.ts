@@ -201,7 +201,8 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
 };
 
 const PAGE = (title: string, body: string) =>
-  `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title><body style="font-family:sans-serif;max-width:32em;margin:3em auto">${body}</body></html>`;
+  '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width">' +
+  `<title>${title}</title><body style="font-family:sans-serif;max-width:32em;margin:3em auto">${body}</body></html>`;
 
 /**
  * Routes reached from outside without a login: the click redirect, the unsubscribe page and the
@@ -222,7 +223,8 @@ export function messagingPublicRoutes(ctx: AppContext): FastifyPluginAsync {
         .send(
           PAGE(
             '退订邮件',
-            `<p>确定不再接收我们的营销邮件吗？</p><form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">退订</button></form>`,
+            `<p>确定不再接收我们的营销邮件吗？</p><form method="post"><input type="hidden" ` +
+              `name="List-Unsubscribe" value="One-Click"><button type="submit">退订</button></form>`,
           ),
         ),
     );
@@ -262,7 +264,8 @@ export function messagingPublicRoutes(ctx: AppContext): FastifyPluginAsync {
           );
           if (!ok)
             throw new Unauthorized(
-              `bad or missing ${SIGNATURE_HEADER} / ${TIMESTAMP_HEADER} (HMAC-SHA256 of "timestamp.body", within 5 minutes)`,
+              `bad or missing ${SIGNATURE_HEADER} / ${TIMESTAMP_HEADER} ` +
+                `(HMAC-SHA256 of "timestamp.body", within 5 minutes)`,
             );
           let json: unknown;
           try {

@@ -10,7 +10,8 @@ function key(): Buffer {
   const raw = process.env.HUIKE_SECRET_KEY?.trim();
   if (!raw)
     throw new Invalid(
-      'channel credentials are stored encrypted: set HUIKE_SECRET_KEY (e.g. openssl rand -hex 32) and restart the server',
+      'channel credentials are stored encrypted: set HUIKE_SECRET_KEY ' +
+        '(e.g. openssl rand -hex 32) and restart the server',
     );
   if (raw.length < 16) throw new Invalid('HUIKE_SECRET_KEY is too short: use at least 16 random characters');
   return createHash('sha256').update(raw).digest();

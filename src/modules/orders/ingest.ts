@@ -60,7 +60,10 @@ function contentHash(o: OrderRecord): string {
   return createHash('sha1').update(JSON.stringify(content)).digest('base64url');
 }
 
-/** The best name for a new customer: nick, name, buyer id, masked phone, email (never "—" when there is an identifier). */
+/**
+ * The best name for a new customer: nick, name, buyer id, masked phone, email (never "—" when there is an
+ * identifier).
+ */
 function displayName(o: OrderRecord): string {
   return (
     identifierOrNull(o.buyer.nick) ??

@@ -11,7 +11,8 @@ export const predictRoutes: ModuleRoutes = async (app, { ctx }) => {
       schema: {
         tags,
         summary:
-          'The fitted BG/NBD + Gamma-Gamma model: parameters (time unit: day), fit time, settings and the holdout calibration',
+          'The fitted BG/NBD + Gamma-Gamma model: parameters (time ' +
+          'unit: day), fit time, settings and the holdout calibration',
         response: { 200: modelOut },
       },
     },
@@ -34,7 +35,8 @@ export const predictRoutes: ModuleRoutes = async (app, { ctx }) => {
       schema: {
         tags,
         summary:
-          'Predicted vs actual repeat orders in the holdout period, by repeat purchases before it: how far to trust the model',
+          'Predicted vs actual repeat orders in the holdout period, ' +
+          'by repeat purchases before it: how far to trust the model',
         response: { 200: calibrationOut },
       },
     },

@@ -78,7 +78,10 @@ export function predictCustomer(
 function enoughData(rows: readonly Rft[]): string | null {
   const repeaters = rows.filter((r) => r.x > 0).length;
   if (rows.length < MIN_BUYERS || repeaters < MIN_REPEAT_BUYERS) {
-    return `needs at least ${MIN_BUYERS} buyers and ${MIN_REPEAT_BUYERS} repeat buyers (has ${rows.length} and ${repeaters})`;
+    return (
+      `needs at least ${MIN_BUYERS} buyers and ${MIN_REPEAT_BUYERS} ` +
+      `repeat buyers (has ${rows.length} and ${repeaters})`
+    );
   }
   return null;
 }

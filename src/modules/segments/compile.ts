@@ -90,7 +90,8 @@ function instant(v: string, cc: CompileContext, nextDay = false): string {
 /** The local date `years` years before asOf, as YYYY-MM-DD (for age bands on birthdays). */
 function yearsAgo(cc: CompileContext, years: number): string {
   const d = new Date(cc.asOf.getTime() + 8 * 3600_000);
-  return `${d.getUTCFullYear() - years}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear() - years}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 }
 
 /**
@@ -146,7 +147,8 @@ function condition(eb: EB, r: Extract<Rule, { kind: 'cond' }>, cc: CompileContex
     case 'rfm_class':
     case 'value_tier':
     case 'lifecycle': {
-      const col = sql<string>`(SELECT r.${sql.ref(RFM_COLUMN[field]!)} FROM customer_rfm r WHERE r.workspace_id = c.workspace_id AND r.customer_id = c.id)`;
+      const col = sql<string>`(SELECT r.${sql.ref(RFM_COLUMN[field]!)} FROM customer_rfm r
+        WHERE r.workspace_id = c.workspace_id AND r.customer_id = c.id)`;
       return textCondition(eb, col, op, value);
     }
     default:
@@ -294,7 +296,8 @@ function setCondition(field: 'tags' | 'groups', op: string, names: string[]): Ex
   // Table names come from this fixed pair, never from the rule.
   const [link, named, key] =
     field === 'tags' ? ['customer_tags', 'tags', 'tag_id'] : ['customer_groups', 'groups', 'group_id'];
-  const from = sql`FROM ${sql.table(link)} m JOIN ${sql.table(named)} n ON n.workspace_id = m.workspace_id AND n.id = m.${sql.ref(key)}
+  const from = sql`FROM ${sql.table(link)} m JOIN ${sql.table(named)} n ON
+    n.workspace_id = m.workspace_id AND n.id = m.${sql.ref(key)}
     WHERE m.workspace_id = c.workspace_id AND m.customer_id = c.id AND n.name IN (${sql.join(names)})`;
   if (op === 'has_any') return sql<SqlBool>`EXISTS (SELECT 1 ${from})`;
   if (op === 'has_none') return sql<SqlBool>`NOT EXISTS (SELECT 1 ${from})`;

@@ -22,9 +22,8 @@ type EB = ExpressionBuilder<Database & { c: Database['customers'] }, 'c'>;
 
 export function predictedCondition<E extends EB>(eb: E, field: string, op: string, value: Value): Expression<SqlBool> {
   const e = eb as unknown as EB;
-  const col = sql<
-    number | string
-  >`(SELECT ${COLUMN[field as keyof typeof COLUMN]} FROM customer_predictions p WHERE p.workspace_id = c.workspace_id AND p.customer_id = c.id)`;
+  const col = sql<number | string>`(SELECT ${COLUMN[field as keyof typeof COLUMN]} FROM customer_predictions p
+    WHERE p.workspace_id = c.workspace_id AND p.customer_id = c.id)`;
   const list = value as readonly (number | string)[];
   switch (op) {
     case 'is_empty':

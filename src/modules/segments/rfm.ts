@@ -23,7 +23,8 @@ function epoch(db: Db, e: ReturnType<typeof sql>) {
 }
 
 const score = (pr: ReturnType<typeof sql>) =>
-  sql`CASE WHEN ${pr} >= 0.8 THEN 5 WHEN ${pr} >= 0.6 THEN 4 WHEN ${pr} >= 0.4 THEN 3 WHEN ${pr} >= 0.2 THEN 2 ELSE 1 END`;
+  sql`CASE WHEN ${pr} >= 0.8 THEN 5 WHEN ${pr} >= 0.6 THEN 4 WHEN
+    ${pr} >= 0.4 THEN 3 WHEN ${pr} >= 0.2 THEN 2 ELSE 1 END`;
 
 /**
  * The instant a history is scored as of: an ISO instant, or a local date (YYYY-MM-DD) meaning the
@@ -54,7 +55,8 @@ export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOfInp
     asOfInput === undefined
       ? sql`customer_stats s WHERE s.workspace_id = ${workspaceId} AND s.paid_orders > 0 AND s.last_paid_at IS NOT NULL`
       : sql`(
-          SELECT o.customer_id, COUNT(*) AS paid_orders, CAST(SUM(o.paid_fen - o.refunded_fen) AS BIGINT) AS total_spent_fen,
+          SELECT o.customer_id, COUNT(*) AS paid_orders,
+            CAST(SUM(o.paid_fen - o.refunded_fen) AS BIGINT) AS total_spent_fen,
             MAX(o.paid_at) AS last_paid_at
           FROM orders o
           WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL
@@ -69,9 +71,11 @@ export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOfInp
   // Fixed thresholds (settings) or quintiles (percent rank among buyers).
   const t = s.scoring === 'thresholds' ? s.thresholds! : null;
   const up = (col: ReturnType<typeof sql>, b: number[]) =>
-    sql`CASE WHEN ${col} >= ${b[3]!} THEN 5 WHEN ${col} >= ${b[2]!} THEN 4 WHEN ${col} >= ${b[1]!} THEN 3 WHEN ${col} >= ${b[0]!} THEN 2 ELSE 1 END`;
+    sql`CASE WHEN ${col} >= ${b[3]!} THEN 5 WHEN ${col} >= ${b[2]!} THEN 4 WHEN
+      ${col} >= ${b[1]!} THEN 3 WHEN ${col} >= ${b[0]!} THEN 2 ELSE 1 END`;
   const rScore = t
-    ? sql`CASE WHEN b.recency_days <= ${t.recencyDays[0]!} THEN 5 WHEN b.recency_days <= ${t.recencyDays[1]!} THEN 4 WHEN b.recency_days <= ${t.recencyDays[2]!} THEN 3 WHEN b.recency_days <= ${t.recencyDays[3]!} THEN 2 ELSE 1 END`
+    ? sql`CASE WHEN b.recency_days <= ${t.recencyDays[0]!} THEN 5 WHEN b.recency_days <= ${t.recencyDays[1]!} THEN 4
+      WHEN b.recency_days <= ${t.recencyDays[2]!} THEN 3 WHEN b.recency_days <= ${t.recencyDays[3]!} THEN 2 ELSE 1 END`
     : score(sql`b.pr_r`);
   const fScore = t ? up(sql`b.paid_orders`, t.orders) : score(sql`b.pr_f`);
   const mScore = t ? up(sql`b.total_spent_fen`, t.spentFen) : score(sql`b.pr_m`);
@@ -87,8 +91,10 @@ export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOfInp
           PERCENT_RANK() OVER (ORDER BY s.total_spent_fen) AS pr_m
         FROM ${buyers}
       ),
-      a AS (SELECT AVG(recency_days) AS avg_recency, AVG(paid_orders * 1.0) AS avg_f, AVG(total_spent_fen * 1.0) AS avg_m FROM b)
-      INSERT INTO customer_rfm (workspace_id, customer_id, r_score, f_score, m_score, rfm_class, value_tier, lifecycle, computed_at)
+      a AS (SELECT AVG(recency_days) AS avg_recency, AVG(paid_orders * 1.0) AS avg_f,
+              AVG(total_spent_fen * 1.0) AS avg_m FROM b)
+      INSERT INTO customer_rfm (workspace_id, customer_id, r_score, f_score, m_score, rfm_class, value_tier,
+                                lifecycle, computed_at)
       SELECT c.workspace_id, c.id,
         CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${rScore} END,
         CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${fScore} END,

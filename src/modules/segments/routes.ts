@@ -347,7 +347,8 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
       schema: {
         tags: rfmTags,
         summary:
-          'Recompute RFM and lifecycle now; with asOf (a date like 2018-06-30, or an ISO time) score the history as of then',
+          'Recompute RFM and lifecycle now; with asOf (a date like ' +
+          '2018-06-30, or an ISO time) score the history as of then',
         body: z
           .object({
             asOf: z

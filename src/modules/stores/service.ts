@@ -111,14 +111,15 @@ export async function ensureStore(
   if (found) {
     const v = parseInput(storePatch, settings, 'The store settings');
     const differs = (['timezone', 'currency'] as const).filter((k) => v[k] !== undefined && v[k] !== found[k]);
-    if (differs.length > 0)
+    if (differs.length > 0) {
+      const uses = differs.map((k) => `${k} ${found[k]}`).join(' and ');
+      const wanted = differs.map((k) => v[k]).join(' / ');
+      const set = differs.map((k) => `--${k} ${v[k]}`).join(' ');
       throw new Conflict(
-        `the store "${found.name}" uses ${differs.map((k) => `${k} ${found[k]}`).join(' and ')}, not ${differs
-          .map((k) => v[k])
-          .join(
-            ' / ',
-          )}: change the store first (huike store set "${found.name}" ${differs.map((k) => `--${k} ${v[k]}`).join(' ')})`,
+        `the store "${found.name}" uses ${uses}, not ${wanted}: ` +
+          `change the store first (huike store set "${found.name}" ${set})`,
       );
+    }
     return found;
   }
   if (!(PLATFORMS as readonly string[]).includes(platform))

@@ -2,7 +2,9 @@ import { Form, Input } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { SegmentSelect } from './SegmentSelect';
 
-/** Audience and batch of a bulk action to a segment (issue coupons, grant points): one batch gives each customer once. */
+/**
+ * Audience and batch of a bulk action to a segment (issue coupons, grant points): one batch gives each customer once.
+ */
 export function BatchFields() {
   const { t } = useTranslation();
   return (

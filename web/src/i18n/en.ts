@@ -226,14 +226,16 @@ export const en: Messages = {
     calActual: 'Actual orders (mean)',
     calPredicted: 'Predicted orders (mean)',
     calSummary:
-      'Holdout: {{predicted}} orders predicted, {{actual}} happened ({{customers}} customers). The closer the lines, the more the model can be trusted.',
+      'Holdout: {{predicted}} orders predicted, {{actual}} happened ({{customers}} ' +
+      'customers). The closer the lines, the more the model can be trusted.',
     calMissing: 'Not enough history to calibrate yet.',
     neverFitted: 'Not fitted yet: it refits nightly, or press Refit.',
     insufficient: 'Too few buyers or repeat buyers to fit (needs 20 buyers and 5 repeat buyers).',
   },
   segments: {
     subtitle:
-      'Select customers by spend, behaviour, profile and tags; a saved segment can be exported, tagged, sent coupons or points',
+      'Select customers by spend, behaviour, profile and tags; a ' +
+      'saved segment can be exported, tagged, sent coupons or points',
     new: 'New segment',
     edit: 'Edit segment',
     back: 'Back to segments',
@@ -383,7 +385,8 @@ export const en: Messages = {
     addMultiplier: 'Add a category multiplier',
     maxDowngrade: 'Max. levels down per review',
     rulesHint:
-      'Tiers look at what was paid and growth earned, never at spendable points; a tier set by staff is a floor the member never falls below.',
+      'Tiers look at what was paid and growth earned, never at spendable ' +
+      'points; a tier set by staff is a floor the member never falls below.',
     preview: 'Preview changes',
     evaluateNow: 'Upgrade qualifying now',
     evaluated: '{{n}} members upgraded',
@@ -424,7 +427,8 @@ export const en: Messages = {
     expiryDays: 'Days valid',
     earnRules: 'Other ways to earn',
     earnRulesHint:
-      'A photo review earns within the days after delivery; sign-in once a day; a referral once per referred customer; orders in the birthday month earn the tier’s birthday multiple',
+      'A photo review earns within the days after delivery; sign-in once a day; a referral once ' +
+      'per referred customer; orders in the birthday month earn the tier’s birthday multiple',
     photoReview: 'Photo review',
     withinDays: 'Within days',
     signIn: 'Daily sign-in',
@@ -454,7 +458,8 @@ export const en: Messages = {
   },
   coupons: {
     subtitle:
-      'Spend-X-save-Y, discounts, free shipping, cash, tiered… to one customer or a segment; marked used when imported orders carry them',
+      'Spend-X-save-Y, discounts, free shipping, cash, tiered… to one ' +
+      'customer or a segment; marked used when imported orders carry them',
     newTemplate: 'New coupon',
     templates: 'Coupon templates',
     report: 'Performance',
@@ -588,7 +593,8 @@ export const en: Messages = {
     status: { queued: 'Queued', running: 'Running', done: 'Done', failed: 'Failed', interrupted: 'Interrupted' },
     resume: 'Resume',
     resumeTip:
-      'The import stopped after saving {{n}} rows; it goes on from row {{next}}, and its counters stay the totals of the whole import',
+      'The import stopped after saving {{n}} rows; it goes on from row ' +
+      '{{next}}, and its counters stay the totals of the whole import',
     resumed: 'Queued again: it goes on from where it stopped',
   },
   analytics: {
@@ -643,10 +649,12 @@ export const en: Messages = {
     recomputed: 'RFM and lifecycle recomputed',
     zeroPaidCounts: '0-yuan orders (gifts, samples, free trials) count as purchases',
     zeroPaidCountsHint:
-      "Off by default: someone who only got a gift is not a buyer. A change recomputes every customer's stats and RFM in the background.",
+      'Off by default: someone who only got a gift is not a buyer. A ' +
+      "change recomputes every customer's stats and RFM in the background.",
     statsRecomputeQueued: 'Saved; customer stats are being recomputed in the background',
     tokensHint:
-      'API tokens are for scripts and integrations (Authorization: Bearer <token>); a token is shown once, keep it safe.',
+      'API tokens are for scripts and integrations (Authorization: ' +
+      'Bearer <token>); a token is shown once, keep it safe.',
     tokenName: 'What the token is for, e.g. ERP sync',
     createToken: 'Create token',
     tokenOnce: 'This is the only time the token is shown',
@@ -846,11 +854,15 @@ export const en: Messages = {
   upcoming: {
     campaigns: {
       title: 'Campaigns are on the way',
-      hint: 'A step-by-step wizard: audience → channel → content (variables, live preview, SMS length) → guards → schedule → review. Meanwhile, build the audience under Segments and prepare coupons under Coupons.',
+      hint:
+        'A step-by-step wizard: audience → channel → content (variables, live preview, SMS length) ' +
+        '→ guards → schedule → review. Meanwhile, build the audience under Segments and prepare coupons under Coupons.',
     },
     automations: {
       title: 'Automations are on the way',
-      hint: 'Unpaid reminders, shipping notices, delivery care, follow-ups, birthday and holiday care, coupon expiry reminders and win-back, each behind a switch.',
+      hint:
+        'Unpaid reminders, shipping notices, delivery care, follow-ups, birthday and ' +
+        'holiday care, coupon expiry reminders and win-back, each behind a switch.',
     },
     tasks: {
       title: 'Service tasks are on the way',

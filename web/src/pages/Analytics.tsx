@@ -42,7 +42,10 @@ export default function Analytics() {
       tooltip: {
         trigger: 'item',
         formatter: (p: { name: string; value: number }) =>
-          `${p.name}<br/>${metric === 'spentFen' ? moneyShort((p.value || 0) * 100, cur) : t('analytics.buyersN', { n: count(p.value || 0) })}`,
+          `${p.name}<br/>` +
+          (metric === 'spentFen'
+            ? moneyShort((p.value || 0) * 100, cur)
+            : t('analytics.buyersN', { n: count(p.value || 0) })),
       },
       visualMap: {
         min: 0,

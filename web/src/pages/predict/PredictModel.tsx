@@ -74,7 +74,8 @@ export function PredictModel() {
             </Descriptions.Item>
             <Descriptions.Item label="Gamma-Gamma">
               {m.params.spend.p !== null
-                ? `p ${m.params.spend.p.toFixed(2)} · q ${m.params.spend.q!.toFixed(2)} · γ ${moneyShort(m.params.spend.gamma!)}`
+                ? `p ${m.params.spend.p.toFixed(2)} · q ${m.params.spend.q!.toFixed(2)} ` +
+                  `· γ ${moneyShort(m.params.spend.gamma!)}`
                 : t('predict.spendAverage')}
             </Descriptions.Item>
             <Descriptions.Item label={t('predict.clvSettings')}>

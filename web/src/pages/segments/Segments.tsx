@@ -162,7 +162,8 @@ function RfmView() {
     return {
       tooltip: {
         formatter: (p: { data: [number, number, number, number] }) =>
-          `R${p.data[0] + 1} · F${p.data[1] + 1}<br/>${t('segments.rfmCustomers', { n: count(p.data[2]) })}<br/>${money(p.data[3])}`,
+          `R${p.data[0] + 1} · ` +
+          `F${p.data[1] + 1}<br/>${t('segments.rfmCustomers', { n: count(p.data[2]) })}<br/>${money(p.data[3])}`,
       },
       grid: { left: 70, right: 20, top: 10, bottom: 100 },
       xAxis: {
