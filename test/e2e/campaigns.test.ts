@@ -106,7 +106,6 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     // The windows open all day long, so the campaign goes out now whenever 08:00–22:00 in Shanghai (marketing SMS
     // never goes outside those hours, whatever the settings); at night it waits, and the test checks that instead.
     await apiCall('PUT', '/messaging/settings', {
-      smsSignature: '回客旗舰店',
       windows: [{ start: '08:00', end: '22:00' }],
     });
     const hour = Number(
@@ -116,6 +115,25 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     );
     const daytime = hour >= 8 && hour < 22;
     const page = await newPage();
+    // 设置 → 发送规则: the shop signature every marketing SMS must carry.
+    await page.goto(`${base}/settings?tab=sendRules`);
+    await page.getByTestId('sms-signature').fill('回客旗舰店');
+    await page.getByTestId('save-rules').click();
+    await expect
+      .poll(async () => (await apiCall<{ settings: { smsSignature: string } }>('GET', '/messaging/settings')).settings)
+      .toMatchObject({ smsSignature: '回客旗舰店' });
+    expect(await englishOnScreen(page)).toEqual([]);
+    await shot(page, '46-send-rules');
+    // 设置 → 渠道: the built-in outbox is listed; a test send goes through it.
+    await page.goto(`${base}/settings?tab=channels`);
+    await page.getByTestId('channels').getByText('发件箱（不真实发送）').waitFor();
+    await page.getByTestId('test-send').first().click();
+    await page.getByTestId('test-to').fill('13800000000');
+    await page.locator('.ant-modal-footer .ant-btn-primary').click();
+    await page.locator('.ant-message-success', { hasText: '测试消息已发出' }).waitFor();
+    expect(await englishOnScreen(page)).toEqual([]);
+    await shot(page, '47-channels');
+
     await page.goto(`${base}/campaigns`);
     await page.getByTestId('new-campaign').click();
 

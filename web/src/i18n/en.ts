@@ -852,12 +852,6 @@ export const en: Messages = {
   },
   platforms: { taobao: 'Taobao', tmall: 'Tmall', jd: 'JD', douyin: 'Douyin', shopify: 'Shopify', other: 'Other' },
   upcoming: {
-    campaigns: {
-      title: 'Campaigns are on the way',
-      hint:
-        'A step-by-step wizard: audience → channel → content (variables, live preview, SMS length) ' +
-        '→ guards → schedule → review. Meanwhile, build the audience under Segments and prepare coupons under Coupons.',
-    },
     automations: {
       title: 'Automations are on the way',
       hint:
@@ -867,10 +861,6 @@ export const en: Messages = {
     tasks: {
       title: 'Service tasks are on the way',
       hint: 'An inbox of follow-up and after-sale tasks for agents, shown on the customer page and the dashboard.',
-    },
-    channels: {
-      title: 'Channels are on the way',
-      hint: 'SMS, email and webhook channels (with a test send), send windows and frequency caps will be set here.',
     },
   },
 };

@@ -804,19 +804,11 @@ export const zhCN = {
   },
   platforms: { taobao: '淘宝', tmall: '天猫', jd: '京东', douyin: '抖音', shopify: 'Shopify', other: '其他' },
   upcoming: {
-    campaigns: {
-      title: '营销活动即将上线',
-      hint: '分步向导：选人群 → 选渠道 → 编辑内容（变量、实时预览、短信字数）→ 防打扰规则 → 定时 → 确认。现在可以先在「分群」圈好人群，在「优惠券」准备好券。',
-    },
     automations: {
       title: '自动化即将上线',
       hint: '催付、发货通知、签收关怀、回访、生日与节日关怀、优惠券到期提醒、沉睡唤醒，开关即用。',
     },
     tasks: { title: '服务任务即将上线', hint: '客服的回访与售后任务收件箱，会出现在客户详情和工作台。' },
-    channels: {
-      title: '消息渠道即将上线',
-      hint: '短信、邮件和 Webhook 渠道（含测试发送）、发送时段与频次上限会在这里设置。',
-    },
   },
 };
 

@@ -21,10 +21,11 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router-dom';
 import { type Answer, api } from '../api';
-import { ErrorBox, Loading, NotYet } from '../components/Status';
+import { ErrorBox, Loading } from '../components/Status';
 import { dateTime } from '../format';
 import { useAction, useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
+import { ChannelSettings, SendRules } from './campaigns/ChannelSettings';
 import { useMe } from '../session';
 
 type Store = Answer<'/stores/{id}'>;
@@ -57,12 +58,9 @@ export default function Settings() {
           {
             key: 'channels',
             label: t('settings.channels'),
-            children: (
-              <Card>
-                <NotYet title={t('upcoming.channels.title')} hint={t('upcoming.channels.hint')} />
-              </Card>
-            ),
+            children: <ChannelSettings manages={manages} />,
           },
+          { key: 'sendRules', label: t('channels.rules'), children: <SendRules manages={manages} /> },
           { key: 'tokens', label: t('settings.tokens'), children: <Tokens /> },
         ]}
       />

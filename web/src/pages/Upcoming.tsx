@@ -4,7 +4,7 @@ import { NotYet } from '../components/Status';
 import { PageHeader } from '../layout/Shell';
 
 /** Menu areas whose back end has not landed yet: what they will do, and what to use meanwhile. */
-export default function Upcoming({ area }: { area: 'campaigns' | 'automations' | 'tasks' }) {
+export default function Upcoming({ area }: { area: 'automations' | 'tasks' }) {
   const { t } = useTranslation();
   return (
     <>
