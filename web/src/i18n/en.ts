@@ -688,7 +688,8 @@ export const en: Messages = {
     kinds: { marketing: 'Marketing', care: 'Care' },
     kind: 'Message type',
     kindHint:
-      'Marketing obeys consent, opt-outs, the frequency cap and send windows; care skips the cap but never goes 22:00–08:00',
+      'Marketing obeys consent, opt-outs, the frequency cap and send windows; ' +
+      'care skips the cap but never goes 22:00–08:00',
     steps: { audience: 'Audience', channel: 'Channel', content: 'Content', dryRun: 'Dry run', review: 'Review' },
     prev: 'Back',
     nextStep: 'Next',
