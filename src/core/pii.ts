@@ -7,10 +7,18 @@ export function isMasked(value: string | null | undefined): boolean {
   return value != null && /[*＊]/.test(value);
 }
 
-/** A mainland mobile number normalised to 11 digits, or null when the value is not one. */
+/**
+ * A mainland mobile number normalised to 11 digits, or null when the value is not one. Takes off
+ * Excel's text guards (`'13800138000`, `="13800138000"`), spaces, dashes, brackets and +86 / 0086.
+ */
 export function normalizeCnMobile(value: string | null | undefined): string | null {
   if (!value || isMasked(value)) return null;
-  const digits = value.replace(/[\s\-()（）]/g, '').replace(/^(\+86|0086|86(?=1\d{10}$))/, '');
+  const digits = value
+    .trim()
+    .replace(/^="?|"$/g, '')
+    .replace(/^['‘’`]/, '')
+    .replace(/[\s\-()（）\u00A0]/g, '')
+    .replace(/^(\+86|0086|86(?=1\d{10}$))/, '');
   return /^1[3-9]\d{9}$/.test(digits) ? digits : null;
 }
 

@@ -19,6 +19,12 @@ describe('personal data', () => {
     expect(normalizeCnMobile('12812345678')).toBeNull();
     expect(normalizeCnMobile('0571-88888888')).toBeNull();
   });
+  it('takes Excel\'s text guards off phones (\'13800138000, ="…")', () => {
+    expect(normalizeCnMobile("'13800138000")).toBe('13800138000');
+    expect(normalizeCnMobile("'+86 138-0013-8000")).toBe('13800138000');
+    expect(normalizeCnMobile('="13800138000"')).toBe('13800138000');
+    expect(normalizeCnMobile("'0086 13800138000")).toBe('13800138000');
+  });
   it('masks phones for display', () => {
     expect(maskPhone('13812345678')).toBe('138****5678');
     expect(maskPhone(null)).toBeNull();
@@ -124,6 +130,9 @@ describe('export cells', () => {
     expect(cleanCell('13812345678\t')).toBe('13812345678');
     expect(cleanCell('  交易成功 ')).toBe('交易成功');
     expect(cleanCell(null)).toBe('');
+    expect(cleanCell("'13800138000")).toBe('13800138000');
+    expect(cleanCell("'021-5555 1234\t")).toBe('021-5555 1234');
+    expect(cleanCell("'小明")).toBe("'小明");
     expect(cleanHeader('收货地址 ')).toBe('收货地址');
   });
   it('spots ids Excel turned into numbers', () => {

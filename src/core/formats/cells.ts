@@ -1,6 +1,10 @@
 /** Cleaning of export cells and headers as marketplaces write them. */
 
-/** `="5118…"` (Excel text guard), trailing tabs, stray quotes and spaces → the plain value. */
+/**
+ * `="5118…"` and `'13800138000` (Excel text guards), trailing tabs, stray quotes and spaces → the
+ * plain value. The apostrophe guard is only taken off number-like values (ids, phones, dates), so a
+ * nick that really starts with an apostrophe keeps it.
+ */
 export function cleanCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   let s = String(value);
@@ -8,7 +12,12 @@ export function cleanCell(value: unknown): string {
   const guarded = /^="(.*)"$/s.exec(s) ?? /^=(.*)$/s.exec(s);
   if (guarded) s = guarded[1]!.trim();
   if (s.length >= 2 && s.startsWith('"') && s.endsWith('"')) s = s.slice(1, -1).trim();
-  return s;
+  return stripApostropheGuard(s);
+}
+
+/** `'13800138000` → `13800138000`: Excel's leading-apostrophe text guard on a number-like value. */
+export function stripApostropheGuard(s: string): string {
+  return /^['‘’`][\d\s+\-:./()（）]+$/.test(s) && /\d/.test(s) ? s.slice(1).trim() : s;
 }
 
 export function cleanHeader(value: unknown): string {

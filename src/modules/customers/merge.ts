@@ -1,6 +1,7 @@
 import type { Insertable, Transaction } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import type { Dialect } from '../../db/connect.js';
 import type { Customer, Database } from '../../db/types.js';
 import { readJson, writeJson } from '../../db/json.js';
 import { enqueue } from '../../jobs/queue.js';
@@ -114,125 +115,141 @@ export async function mergeCustomers(
 ) {
   if (targetId === sourceId) throw new Invalid('a customer cannot be merged into itself');
   const now = nowIso(ctx);
-  return ctx.db.kysely.transaction().execute(async (trx) => {
-    const target = await mustGet(trx, ws, targetId);
-    const source = await mustGet(trx, ws, sourceId);
-    const owned = {} as Record<OwnedTable, string[]>;
-    for (const table of OWNED)
-      owned[table] = (
-        await trx
-          .selectFrom(table)
-          .select('id')
-          .where('workspace_id', '=', ws)
-          .where('customer_id', '=', sourceId)
-          .execute()
-      ).map((r) => r.id);
-    const tags = await trx
-      .selectFrom('customer_tags')
-      .select(['tag_id', 'created_at', 'created_by'])
-      .where('workspace_id', '=', ws)
-      .where('customer_id', '=', sourceId)
-      .execute();
-    const groups = await trx
-      .selectFrom('customer_groups')
-      .select(['group_id', 'created_at'])
-      .where('workspace_id', '=', ws)
-      .where('customer_id', '=', sourceId)
-      .execute();
-    const targetTags = new Set(
-      (
-        await trx
-          .selectFrom('customer_tags')
-          .select('tag_id')
-          .where('workspace_id', '=', ws)
-          .where('customer_id', '=', targetId)
-          .execute()
-      ).map((t) => t.tag_id),
-    );
-    const targetGroups = new Set(
-      (
-        await trx
-          .selectFrom('customer_groups')
-          .select('group_id')
-          .where('workspace_id', '=', ws)
-          .where('customer_id', '=', targetId)
-          .execute()
-      ).map((g) => g.group_id),
-    );
-    const moved: Moved = {
-      owned,
-      memberTier:
-        (await trx
-          .selectFrom('member_tiers')
-          .selectAll()
-          .where('workspace_id', '=', ws)
-          .where('customer_id', '=', sourceId)
-          .executeTakeFirst()) ?? null,
-      tags,
-      groups,
-      addedTags: tags.map((t) => t.tag_id).filter((t) => !targetTags.has(t)),
-      addedGroups: groups.map((g) => g.group_id).filter((g) => !targetGroups.has(g)),
-      changed: {},
-    };
-    const patch: Record<string, unknown> = {};
-    for (const f of FILLABLE) if (target[f] == null && source[f] != null) patch[f] = source[f];
-    for (const f of STICKY_FLAGS) if (source[f] === 1 && target[f] !== 1) patch[f] = 1;
-    if (source.marketing_consent === 'denied' && target.marketing_consent !== 'denied') {
-      Object.assign(patch, {
-        marketing_consent: 'denied',
-        consent_source: source.consent_source,
-        consent_at: source.consent_at,
-      });
-    }
-    for (const k of Object.keys(patch)) moved.changed[k] = target[k as keyof Customer];
+  return ctx.db.kysely
+    .transaction()
+    .execute((trx) => mergeInTransaction(trx, ctx.db.dialect, ws, targetId, sourceId, by, now));
+}
 
-    await reassign(trx, ws, owned, sourceId, targetId, now);
-    for (const part of chunks(moved.addedTags, 900)) {
+/**
+ * The merge itself, inside the caller's transaction (an import merges the customers a phone now
+ * links in the same transaction as the orders that revealed it).
+ */
+export async function mergeInTransaction(
+  trx: Transaction<Database>,
+  dialect: Dialect,
+  ws: string,
+  targetId: string,
+  sourceId: string,
+  by: string | null,
+  now: string,
+) {
+  const target = await mustGet(trx, ws, targetId);
+  const source = await mustGet(trx, ws, sourceId);
+  const owned = {} as Record<OwnedTable, string[]>;
+  for (const table of OWNED)
+    owned[table] = (
       await trx
-        .insertInto('customer_tags')
-        .values(
-          part.map((tag_id) => ({ workspace_id: ws, customer_id: targetId, tag_id, created_at: now, created_by: by })),
-        )
-        .execute();
-    }
-    for (const part of chunks(moved.addedGroups, 900)) {
-      await trx
-        .insertInto('customer_groups')
-        .values(part.map((group_id) => ({ workspace_id: ws, customer_id: targetId, group_id, created_at: now })))
-        .execute();
-    }
-    if (Object.keys(patch).length)
-      await trx
-        .updateTable('customers')
-        .set({ ...patch, updated_at: now })
+        .selectFrom(table)
+        .select('id')
         .where('workspace_id', '=', ws)
-        .where('id', '=', targetId)
-        .execute();
-    await trx.deleteFrom('customers').where('workspace_id', '=', ws).where('id', '=', sourceId).execute();
-    const merge = {
-      workspace_id: ws,
-      id: newId(),
-      target_id: targetId,
-      source_id: sourceId,
-      source_snapshot: writeJson(source),
-      moved: writeJson(moved),
-      merged_by: by,
-      merged_at: now,
-      undone_at: null,
-    };
-    await trx.insertInto('customer_merges').values(merge).execute();
-    await refreshCustomerStats(trx, ctx.db.dialect, ws, [targetId], now);
-    await enqueue(trx, { workspaceId: ws, kind: JOB.rfmRecompute, dedupeKey: `merge:${merge.id}` }, now);
-    await enqueue(trx, { workspaceId: ws, kind: JOB.tiers, dedupeKey: `merge:${merge.id}` }, now);
-    return {
-      id: merge.id,
-      targetId,
-      sourceId,
-      mergedAt: now,
-      orders: owned.orders.length,
-      identities: owned.customer_identities.length,
-    };
-  });
+        .where('customer_id', '=', sourceId)
+        .execute()
+    ).map((r) => r.id);
+  const tags = await trx
+    .selectFrom('customer_tags')
+    .select(['tag_id', 'created_at', 'created_by'])
+    .where('workspace_id', '=', ws)
+    .where('customer_id', '=', sourceId)
+    .execute();
+  const groups = await trx
+    .selectFrom('customer_groups')
+    .select(['group_id', 'created_at'])
+    .where('workspace_id', '=', ws)
+    .where('customer_id', '=', sourceId)
+    .execute();
+  const targetTags = new Set(
+    (
+      await trx
+        .selectFrom('customer_tags')
+        .select('tag_id')
+        .where('workspace_id', '=', ws)
+        .where('customer_id', '=', targetId)
+        .execute()
+    ).map((t) => t.tag_id),
+  );
+  const targetGroups = new Set(
+    (
+      await trx
+        .selectFrom('customer_groups')
+        .select('group_id')
+        .where('workspace_id', '=', ws)
+        .where('customer_id', '=', targetId)
+        .execute()
+    ).map((g) => g.group_id),
+  );
+  const moved: Moved = {
+    owned,
+    memberTier:
+      (await trx
+        .selectFrom('member_tiers')
+        .selectAll()
+        .where('workspace_id', '=', ws)
+        .where('customer_id', '=', sourceId)
+        .executeTakeFirst()) ?? null,
+    tags,
+    groups,
+    addedTags: tags.map((t) => t.tag_id).filter((t) => !targetTags.has(t)),
+    addedGroups: groups.map((g) => g.group_id).filter((g) => !targetGroups.has(g)),
+    changed: {},
+  };
+  const patch: Record<string, unknown> = {};
+  for (const f of FILLABLE) if (target[f] == null && source[f] != null) patch[f] = source[f];
+  for (const f of STICKY_FLAGS) if (source[f] === 1 && target[f] !== 1) patch[f] = 1;
+  if (source.marketing_consent === 'denied' && target.marketing_consent !== 'denied') {
+    Object.assign(patch, {
+      marketing_consent: 'denied',
+      consent_source: source.consent_source,
+      consent_at: source.consent_at,
+    });
+  }
+  for (const k of Object.keys(patch)) moved.changed[k] = target[k as keyof Customer];
+
+  await reassign(trx, ws, owned, sourceId, targetId, now);
+  for (const part of chunks(moved.addedTags, 900)) {
+    await trx
+      .insertInto('customer_tags')
+      .values(
+        part.map((tag_id) => ({ workspace_id: ws, customer_id: targetId, tag_id, created_at: now, created_by: by })),
+      )
+      .execute();
+  }
+  for (const part of chunks(moved.addedGroups, 900)) {
+    await trx
+      .insertInto('customer_groups')
+      .values(part.map((group_id) => ({ workspace_id: ws, customer_id: targetId, group_id, created_at: now })))
+      .execute();
+  }
+  if (Object.keys(patch).length)
+    await trx
+      .updateTable('customers')
+      .set({ ...patch, updated_at: now })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', targetId)
+      .execute();
+  await trx.deleteFrom('customers').where('workspace_id', '=', ws).where('id', '=', sourceId).execute();
+  const merge = {
+    workspace_id: ws,
+    id: newId(),
+    target_id: targetId,
+    source_id: sourceId,
+    source_snapshot: writeJson(source),
+    moved: writeJson(moved),
+    merged_by: by,
+    merged_at: now,
+    undone_at: null,
+  };
+  await trx.insertInto('customer_merges').values(merge).execute();
+  await refreshCustomerStats(trx, dialect, ws, [targetId], now);
+  await enqueue(trx, { workspaceId: ws, kind: JOB.rfmRecompute, dedupeKey: `merge:${merge.id}` }, now);
+  await enqueue(trx, { workspaceId: ws, kind: JOB.tiers, dedupeKey: `merge:${merge.id}` }, now);
+  return {
+    id: merge.id,
+    targetId,
+    sourceId,
+    mergedAt: now,
+    orders: owned.orders.length,
+    identities: owned.customer_identities.length,
+  };
 }
 
 export async function undoMerge(ctx: AppContext, ws: string, mergeId: string) {

@@ -10,6 +10,8 @@ import { writeJson } from '../../db/json.js';
 import { bulkInsert } from '../../db/bulk.js';
 import { chunks, type AppContext } from '../context.js';
 import { refreshCustomerStats } from '../customers/stats.js';
+import { mergeInTransaction } from '../customers/merge.js';
+import type { Dialect } from '../../db/connect.js';
 
 /**
  * Writes one batch of parsed export records in one transaction: finds or creates each buyer's
@@ -23,7 +25,42 @@ export interface IngestSummary {
   ordersUnchanged: number;
   itemsWritten: number;
   customersCreated: number;
+  /** Customers merged into another because an imported phone showed they are one buyer. */
+  customersMerged: number;
   rejected: RowError[];
+}
+
+/**
+ * Merges each group of customers linked by a shared phone into the earliest of them (ids sort by
+ * creation time), with the same undoable merge as the console's. Returns merged-away id → target.
+ */
+async function mergeLinkedCustomers(
+  trx: Transaction<Database>,
+  dialect: Dialect,
+  ws: string,
+  links: [string, string][],
+  now: string,
+): Promise<Map<string, string>> {
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let r = x;
+    while (parent.has(r)) r = parent.get(r)!;
+    return r;
+  };
+  for (const [a, b] of links) {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra === rb) continue;
+    if (ra < rb) parent.set(rb, ra);
+    else parent.set(ra, rb);
+  }
+  const mergedInto = new Map<string, string>();
+  for (const source of [...parent.keys()].sort()) {
+    const target = find(source);
+    await mergeInTransaction(trx, dialect, ws, target, source, null, now);
+    mergedInto.set(source, target);
+  }
+  return mergedInto;
 }
 
 export interface IngestOptions {
@@ -168,6 +205,7 @@ export async function ingestBatch(
     ordersUnchanged: 0,
     itemsWritten: 0,
     customersCreated: 0,
+    customersMerged: 0,
     rejected: [],
   };
 
@@ -193,6 +231,9 @@ export async function ingestBatch(
   const inserts: Insertable<Database['orders']>[] = [];
   const updates: { id: string; values: ReturnType<typeof orderColumns> & { customer_id: string | null } }[] = [];
   const itemsToWrite = new Map<string, OrderRecord['items'] & object>();
+  const phoneLinks: [string, string][] = [];
+  const phonesToFill = new Map<string, string>();
+  const createdHere = new Map<string, Insertable<Database['customers']>>();
 
   for (const o of records) {
     const ids = identifiersOf(o, family);
@@ -203,7 +244,7 @@ export async function ingestBatch(
       customerId = newId();
       summary.customersCreated += 1;
       const phone = normalizeCnMobile(o.buyer.phone);
-      newCustomers.push({
+      const customer: Insertable<Database['customers']> = {
         workspace_id: ws,
         id: customerId,
         display_name: displayName(o),
@@ -222,13 +263,28 @@ export async function ingestBatch(
         source: o.source,
         created_at: now,
         updated_at: now,
-      });
+      };
+      newCustomers.push(customer);
+      createdHere.set(customerId, customer);
     } else if (customerId && o.acceptsMarketing !== null) {
       consent.set(customerId, o.acceptsMarketing);
     }
     if (customerId) {
       for (const i of ids) {
-        if (owners.has(idKey(i))) continue; // known, or owned by another customer: never merged silently
+        const owner = owners.get(idKey(i));
+        if (owner !== undefined) {
+          // A mobile number is the person: when it already belongs to another customer, the two
+          // are one buyer (e.g. a re-import now reads the phone Excel had guarded). They are merged
+          // below with the undoable merge. Nicks and buyer ids of another customer are never merged.
+          if (i.kind === 'phone' && owner !== customerId) phoneLinks.push([owner, customerId]);
+          continue;
+        }
+        // A customer made before their phone was readable gets it now (new customers already have it).
+        if (i.kind === 'phone') {
+          const fresh = createdHere.get(customerId);
+          if (!fresh) phonesToFill.set(customerId, i.value);
+          else fresh.phone ??= i.value;
+        }
         owners.set(idKey(i), customerId);
         newIdentities.push({
           workspace_id: ws,
@@ -335,6 +391,18 @@ export async function ingestBatch(
     await bulkInsert(trx, dialect, 'order_items', rows);
     summary.itemsWritten += rows.length;
   }
-  await refreshCustomerStats(trx, dialect, ws, affected, now);
+  for (const [customerId, phone] of phonesToFill) {
+    await trx
+      .updateTable('customers')
+      .set({ phone, updated_at: now })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', customerId)
+      .where('phone', 'is', null)
+      .execute();
+  }
+  const mergedInto = await mergeLinkedCustomers(trx, dialect, ws, phoneLinks, now);
+  summary.customersMerged = mergedInto.size;
+  const refresh = new Set([...affected].map((id) => mergedInto.get(id) ?? id));
+  await refreshCustomerStats(trx, dialect, ws, refresh, now);
   return summary;
 }

@@ -1,0 +1,165 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { importFile } from '../../src/modules/imports/service.js';
+import { ensureStore } from '../../src/modules/stores/service.js';
+import type { ImportFormat } from '../../src/core/formats/index.js';
+import { describeBothDatabases, type TestEnv } from '../helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'huike-truth-'));
+let seq = 0;
+/** Writes rows as a UTF-8 CSV (cells quoted when needed) and returns its path. */
+function csvFile(rows: (string | number)[][]): string {
+  const path = join(dir, `f${++seq}.csv`);
+  const cell = (c: string | number) => (/[",\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : String(c));
+  writeFileSync(path, rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n');
+  return path;
+}
+
+async function run(env: TestEnv, storeName: string, format: ImportFormat, path: string, mapping?: unknown) {
+  const store = await ensureStore(env.ctx, env.workspaceId, storeName, format === 'generic' ? 'other' : format);
+  return importFile(env.ctx, { workspaceId: env.workspaceId, store, format, filePath: path, mapping });
+}
+
+async function ordersOf(env: TestEnv, externalIds: string[]) {
+  return env.db.kysely
+    .selectFrom('orders')
+    .selectAll()
+    .where('workspace_id', '=', env.workspaceId)
+    .where('external_id', 'in', externalIds)
+    .orderBy('external_id')
+    .execute();
+}
+
+const TAOBAO_HEADER = [
+  '订单编号',
+  '买家会员名',
+  '买家实际支付金额',
+  '订单状态',
+  '收货人姓名',
+  '收货地址',
+  '联系电话',
+  '联系手机',
+  '订单创建时间',
+  '订单付款时间',
+];
+const taobaoRow = (id: string, nick: string, mobile: string, landline = '') => [
+  `="${id}"`,
+  nick,
+  '99.00',
+  '交易成功',
+  '王五',
+  '上海 上海市 浦东新区 世纪大道 1 号',
+  landline,
+  mobile,
+  '2026-05-01 10:00:00',
+  '2026-05-01 10:00:05',
+];
+
+describeBothDatabases('data truth on real exports', (env) => {
+  it('apostrophe-guarded phones are read; re-importing fills them in and merges the buyer seen elsewhere', async () => {
+    const e = env();
+    const k = e.db.kysely;
+    // A Douyin buyer with a readable phone.
+    await run(
+      e,
+      '抖音小店',
+      'douyin',
+      csvFile([
+        [
+          '主订单编号',
+          '选购商品',
+          '商品数量',
+          '商品单价',
+          '订单应付金额',
+          '收件人',
+          '收件人手机号',
+          '订单提交时间',
+          '支付完成时间',
+          '订单状态',
+        ],
+        [
+          '6920000000000009001',
+          '洗面奶',
+          1,
+          '69.00',
+          '69.00',
+          '王五',
+          '13800138000',
+          '2026-04-01 10:00:00',
+          '2026-04-01 10:00:05',
+          '已完成',
+        ],
+      ]),
+    );
+    // The Tmall export as an older Huike read it: the guarded phone was lost (here: not in the file).
+    await run(e, '天猫旗舰店', 'taobao', csvFile([TAOBAO_HEADER, taobaoRow('4000000000000009001', 'tm_wangwu', '')]));
+    expect(
+      await k.selectFrom('customers').select('id').where('workspace_id', '=', e.workspaceId).execute(),
+    ).toHaveLength(2);
+
+    // The same export as Taobao writes it: '13800138000 (Excel's text guard), and a guarded landline.
+    const again = await run(
+      e,
+      '天猫旗舰店',
+      'taobao',
+      csvFile([
+        TAOBAO_HEADER,
+        taobaoRow('4000000000000009001', 'tm_wangwu', "'13800138000"),
+        taobaoRow('4000000000000009002', 'tm_zhaoliu', "'+86 139-0013-9000", "'021-5555 1234"),
+      ]),
+    );
+    expect(again.rows_rejected).toBe(0);
+    const orders = await ordersOf(e, ['4000000000000009001', '4000000000000009002', '6920000000000009001']);
+    expect(orders.map((o) => o.receiver_phone)).toEqual(['13800138000', '+86 139-0013-9000', '13800138000']);
+    // One buyer: the Tmall and Douyin orders share a customer, which has the phone and both identities.
+    expect(orders[0]!.customer_id).toBe(orders[2]!.customer_id);
+    const customer = await k
+      .selectFrom('customers')
+      .selectAll()
+      .where('workspace_id', '=', e.workspaceId)
+      .where('id', '=', orders[0]!.customer_id!)
+      .executeTakeFirstOrThrow();
+    expect(customer.phone).toBe('13800138000');
+    const ids = await k
+      .selectFrom('customer_identities')
+      .select(['kind', 'value'])
+      .where('workspace_id', '=', e.workspaceId)
+      .where('customer_id', '=', customer.id)
+      .orderBy('kind')
+      .orderBy('value')
+      .execute();
+    expect(ids).toContainEqual({ kind: 'phone', value: '13800138000' });
+    expect(ids).toContainEqual({ kind: 'nick', value: 'tm_wangwu' });
+    const zhao = await k
+      .selectFrom('customers')
+      .select('phone')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('id', '=', orders[1]!.customer_id!)
+      .executeTakeFirstOrThrow();
+    expect(zhao.phone).toBe('13900139000');
+    // The merge is recorded (and so can be undone) and the merged buyer's stats count both orders.
+    const merges = await k
+      .selectFrom('customer_merges')
+      .selectAll()
+      .where('workspace_id', '=', e.workspaceId)
+      .execute();
+    expect(merges).toHaveLength(1);
+    const stats = await k
+      .selectFrom('customer_stats')
+      .selectAll()
+      .where('workspace_id', '=', e.workspaceId)
+      .where('customer_id', '=', customer.id)
+      .executeTakeFirstOrThrow();
+    expect([stats.paid_orders, stats.total_spent_fen]).toEqual([2, 16800]);
+    // Re-importing once more changes nothing.
+    const third = await run(
+      e,
+      '天猫旗舰店',
+      'taobao',
+      csvFile([TAOBAO_HEADER, taobaoRow('4000000000000009001', 'tm_wangwu', "'13800138000")]),
+    );
+    expect([third.orders_updated, third.orders_unchanged]).toEqual([0, 1]);
+  });
+});
