@@ -162,4 +162,128 @@ describeBothDatabases('data truth on real exports', (env) => {
     );
     expect([third.orders_updated, third.orders_unchanged]).toEqual([0, 1]);
   });
+
+  it('Shopify: paid is the Total (discounts already off), the discount is kept, province codes become names', async () => {
+    const e = env();
+    const H = [
+      'Name',
+      'Email',
+      'Financial Status',
+      'Paid at',
+      'Fulfillment Status',
+      'Created at',
+      'Subtotal',
+      'Shipping',
+      'Total',
+      'Discount Code',
+      'Discount Amount',
+      'Refunded Amount',
+      'Lineitem quantity',
+      'Lineitem name',
+      'Lineitem price',
+      'Shipping Province',
+      'Shipping Country',
+    ];
+    const r = await run(
+      e,
+      'Shopify 真实',
+      'shopify',
+      csvFile([
+        H,
+        [
+          '#2001',
+          'ann@example.com',
+          'paid',
+          '2026-10-01 10:00:00 +0800',
+          'fulfilled',
+          '2026-10-01 10:00:00 +0800',
+          '90.00',
+          '0.00',
+          '90.00',
+          'SAVE10',
+          '10.00',
+          '0.00',
+          1,
+          'Scarf',
+          '100.00',
+          'ZJ',
+          'CN',
+        ],
+        [
+          '#2002',
+          'ben@example.com',
+          'partially_refunded',
+          '2026-10-02 10:00:00 +0800',
+          'fulfilled',
+          '2026-10-02 10:00:00 +0800',
+          '120.00',
+          '0.00',
+          '120.00',
+          '',
+          '0.00',
+          '30.00',
+          2,
+          'Cup',
+          '60.00',
+          'SC',
+          'US',
+        ],
+        [
+          '#2003',
+          'cat@example.com',
+          'paid',
+          '2026-10-03 10:00:00 +0800',
+          '',
+          '2026-10-03 10:00:00 +0800',
+          '50.00',
+          '0.00',
+          '50.00',
+          '',
+          '0.00',
+          '0.00',
+          1,
+          'Pen',
+          '50.00',
+          'SC',
+          'CN',
+        ],
+        [
+          '#2004',
+          'dan@example.com',
+          'paid',
+          '2026-10-04 10:00:00 +0800',
+          '',
+          '2026-10-04 10:00:00 +0800',
+          '50.00',
+          '0.00',
+          '50.00',
+          '',
+          '0.00',
+          '0.00',
+          1,
+          'Pen',
+          '50.00',
+          'CA',
+          'US',
+        ],
+      ]),
+    );
+    expect(r.rows_rejected).toBe(0);
+    const orders = await ordersOf(e, ['#2001', '#2002', '#2003', '#2004']);
+    expect(orders.map((o) => [o.external_id, o.paid_fen, o.discount_fen, o.refunded_fen])).toEqual([
+      ['#2001', 9000, 1000, 0],
+      ['#2002', 12000, 0, 3000],
+      ['#2003', 5000, 0, 0],
+      ['#2004', 5000, 0, 0],
+    ]);
+    const ben = await e.db.kysely
+      .selectFrom('customer_stats')
+      .select('total_spent_fen')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('customer_id', '=', orders[1]!.customer_id!)
+      .executeTakeFirstOrThrow();
+    expect(ben.total_spent_fen).toBe(9000);
+    // Province codes become names, read by the shipping country (SC is Sichuan in China).
+    expect(orders.map((o) => o.province)).toEqual(['浙江省', 'South Carolina', '四川省', 'California']);
+  });
 });

@@ -26,6 +26,10 @@ export interface FormatSpec {
   status?: (v: FieldValues) => OrderStatus | null;
   statusMap?: Readonly<Record<string, OrderStatus>>;
   defaultStatus?: OrderStatus;
+  /** The file's total is what was paid, discounts already taken off (Shopify's Total). */
+  totalIsPaid?: boolean;
+  /** Maps the province column (codes such as SH / CA) to a name; null: read it as a Chinese name. */
+  province?: (v: FieldValues) => string | null;
 }
 
 interface Row {
@@ -198,7 +202,8 @@ export class ExportReader {
 
     const goodsFen = goodsIn ?? itemsTotal ?? (totalIn !== null ? totalIn - shippingFen : (paidIn ?? 0));
     const totalFen = totalIn ?? goodsFen + shippingFen;
-    const paidFen = paidIn ?? (PAID_STATUSES.has(status) ? totalFen - (discountIn ?? 0) : 0);
+    const paidFen =
+      paidIn ?? (PAID_STATUSES.has(status) ? totalFen - (this.spec.totalIsPaid ? 0 : (discountIn ?? 0)) : 0);
     const discountFen = discountIn ?? Math.max(0, totalFen - paidFen);
     // Exports without a payment time (generic, some JD) still say the order was paid.
     if (paidAt === null && PAID_STATUSES.has(status)) paidAt = createdAt;
@@ -231,7 +236,9 @@ export class ExportReader {
       },
       receiverName: v.receiverName ?? null,
       receiverPhone,
-      province: place ? place.province : (normalizeProvince(v.province) ?? v.province ?? null),
+      province: place
+        ? place.province
+        : (this.spec.province?.(v) ?? normalizeProvince(v.province) ?? v.province ?? null),
       city: place ? place.city : (v.city ?? null),
       district: place ? place.district : (v.district ?? null),
       address: place ? place.address : [v.street, v.address].filter(Boolean).join(' ') || null,

@@ -25,6 +25,7 @@ export const ORDER_FIELDS = [
   'province',
   'city',
   'district',
+  'country',
   'street',
   'buyerMessage',
   'sellerNote',

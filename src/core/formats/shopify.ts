@@ -1,5 +1,6 @@
 import { mapShopifyStatus } from '../order-status.js';
 import type { FormatSpec } from './engine.js';
+import { regionName } from './regions.js';
 
 /** Shopify's orders export: a line per line item, order fields on an order's first line. */
 export const shopifyOrders: FormatSpec = {
@@ -7,6 +8,11 @@ export const shopifyOrders: FormatSpec = {
   label: 'Shopify orders export',
   rows: 'group',
   output: 'orders',
+  // Shopify's Total is what the buyer paid: already after discounts (Discount Amount is kept as its
+  // own figure, never subtracted again); refunds stay in Refunded Amount.
+  totalIsPaid: true,
+  // SH, ZJ, CA … → 上海市, 浙江省, California (by Shipping Country).
+  province: (v) => regionName(v.province, v.country),
   required: ['externalId', 'financialStatus', 'createdAt'],
   status: (v) =>
     v.financialStatus ? mapShopifyStatus(v.financialStatus, v.fulfillmentStatus ?? '', Boolean(v.cancelledAt)) : null,
@@ -35,6 +41,7 @@ export const shopifyOrders: FormatSpec = {
     street: ['Shipping Street'],
     city: ['Shipping City'],
     province: ['Shipping Province Name', 'Shipping Province'],
+    country: ['Shipping Country Code', 'Shipping Country'],
     receiverPhone: ['Shipping Phone'],
     buyerPhone: ['Phone'],
     buyerName: ['Billing Name'],
