@@ -23,6 +23,40 @@ export function mayAdvance(stored: OrderStatus, incoming: OrderStatus): boolean 
   return RANK[incoming] >= RANK[stored];
 }
 
+/** What says how far an order had got when an export was taken. */
+export interface OrderProgress {
+  status: OrderStatus;
+  paidAt: string | null;
+  shippedAt: string | null;
+  signedAt: string | null;
+  closedAt: string | null;
+  refundedFen: number;
+}
+
+function latestEvent(p: OrderProgress): number {
+  let t = Number.NEGATIVE_INFINITY;
+  for (const at of [p.paidAt, p.shippedAt, p.signedAt, p.closedAt]) if (at) t = Math.max(t, Date.parse(at));
+  return t;
+}
+
+/**
+ * Whether `incoming` shows an earlier state of the order than `stored`, judged by the order's own
+ * data since exports carry no export time: first the status rank (statuses only move forward),
+ * then the latest event time on the order (paid / shipped / signed / closed: a re-shipment moves it
+ * on), then the refunded amount (refunds only grow, e.g. Shopify's partially_refunded keeps the
+ * status). An older export imported after a newer one is then left out whole, so it cannot bring
+ * back an old address, tracking number or note. When nothing tells the two apart the incoming row
+ * wins: it is the same state read again (a corrected export, or the same file read better).
+ */
+export function isOlderState(stored: OrderProgress, incoming: OrderProgress): boolean {
+  const rank = RANK[incoming.status] - RANK[stored.status];
+  if (rank !== 0) return rank < 0;
+  const a = latestEvent(incoming);
+  const b = latestEvent(stored);
+  if (a !== b) return a < b;
+  return incoming.refundedFen < stored.refundedFen;
+}
+
 // Taobao / Tmall 订单状态 words (several export versions and the 千牛 wording).
 const TAOBAO: Record<string, OrderStatus> = {
   等待买家付款: 'created',

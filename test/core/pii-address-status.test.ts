@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeProvince, splitAddress } from '../../src/core/address.js';
-import { mapChineseStatus, mapShopifyStatus, mayAdvance, refineClosed } from '../../src/core/order-status.js';
+import {
+  isOlderState,
+  mapChineseStatus,
+  mapShopifyStatus,
+  mayAdvance,
+  refineClosed,
+} from '../../src/core/order-status.js';
 import { identifierOrNull, isMasked, maskPhone, normalizeCnMobile, normalizeEmail } from '../../src/core/pii.js';
 import { cleanCell, cleanHeader, looksLikeExcelNumber } from '../../src/core/formats/cells.js';
 
@@ -138,5 +144,25 @@ describe('export cells', () => {
   it('spots ids Excel turned into numbers', () => {
     expect(looksLikeExcelNumber('5.11861E+18')).toBe(true);
     expect(looksLikeExcelNumber('4012345678901234567')).toBe(false);
+  });
+});
+
+describe('which export of an order is newer', () => {
+  const p = (over: Partial<Parameters<typeof isOlderState>[0]>) => ({
+    status: 'shipped' as const,
+    paidAt: '2026-06-01T02:00:00.000Z',
+    shippedAt: '2026-06-02T02:00:00.000Z',
+    signedAt: null,
+    closedAt: null,
+    refundedFen: 0,
+    ...over,
+  });
+  it('by status rank, then latest event time, then refunds; the same state is not older', () => {
+    expect(isOlderState(p({ status: 'signed' }), p({}))).toBe(true);
+    expect(isOlderState(p({}), p({ status: 'signed' }))).toBe(false);
+    expect(isOlderState(p({ shippedAt: '2026-06-05T02:00:00.000Z' }), p({}))).toBe(true);
+    expect(isOlderState(p({ refundedFen: 500 }), p({}))).toBe(true);
+    expect(isOlderState(p({}), p({}))).toBe(false);
+    expect(isOlderState(p({ status: 'created', paidAt: null, shippedAt: null }), p({}))).toBe(false);
   });
 });

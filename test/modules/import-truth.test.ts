@@ -5,6 +5,7 @@ import { expect, it } from 'vitest';
 import { importFile } from '../../src/modules/imports/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import type { ImportFormat } from '../../src/core/formats/index.js';
+import { readJson } from '../../src/db/json.js';
 import { describeBothDatabases, type TestEnv } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'huike-truth-'));
@@ -285,5 +286,62 @@ describeBothDatabases('data truth on real exports', (env) => {
     expect(ben.total_spent_fen).toBe(9000);
     // Province codes become names, read by the shipping country (SC is Sichuan in China).
     expect(orders.map((o) => o.province)).toEqual(['浙江省', 'South Carolina', '四川省', 'California']);
+  });
+
+  it('an older export imported after a newer one keeps the newer address, tracking number, note and refund', async () => {
+    const e = env();
+    const H = [
+      '订单编号',
+      '买家会员名',
+      '买家实际支付金额',
+      '订单状态',
+      '收货地址',
+      '联系手机',
+      '订单创建时间',
+      '订单付款时间',
+      '发货时间',
+      '物流单号',
+      '订单备注',
+      '退款金额',
+    ];
+    const row = (addr: string, shipped: string, tracking: string, note: string, refund: string) => [
+      '="4000000000000006001"',
+      'tb_older',
+      '200.00',
+      '卖家已发货，等待买家确认',
+      addr,
+      '13700137000',
+      '2026-06-01 10:00:00',
+      '2026-06-01 10:00:05',
+      shipped,
+      tracking,
+      note,
+      refund,
+    ];
+    // Re-shipped to a corrected address, and part refunded: the status stays 卖家已发货.
+    const newer = csvFile([
+      H,
+      row('浙江省 杭州市 西湖区 新地址 2 号', '2026-06-05 09:00:00', 'SF2', '改地址重发', '50.00'),
+    ]);
+    const older = csvFile([H, row('浙江省 杭州市 西湖区 旧地址 1 号', '2026-06-02 09:00:00', 'SF1', '', '0.00')]);
+    await run(e, '新旧店', 'taobao', newer);
+    const r = await run(e, '新旧店', 'taobao', older);
+    expect([r.orders_updated, r.orders_unchanged]).toEqual([0, 1]);
+    const [o] = await ordersOf(e, ['4000000000000006001']);
+    expect([o!.address, o!.seller_note, o!.refunded_fen, o!.shipped_at]).toEqual([
+      '新地址 2 号',
+      '改地址重发',
+      5000,
+      '2026-06-05T01:00:00.000Z',
+    ]);
+    expect(readJson<Record<string, string>>(o!.raw)['物流单号']).toBe('SF2');
+    // The newer export read again still applies (the same state), and so does a later one.
+    const later = csvFile([
+      H,
+      [...row('浙江省 杭州市 西湖区 新地址 2 号', '2026-06-05 09:00:00', 'SF2', '改地址重发', '50.00')].map((c) =>
+        c === '卖家已发货，等待买家确认' ? '交易成功' : c,
+      ),
+    ]);
+    expect((await run(e, '新旧店', 'taobao', later)).orders_updated).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { newId } from '../../core/ids.js';
-import { mayAdvance, type OrderStatus } from '../../core/order-status.js';
+import { isOlderState, type OrderProgress, type OrderStatus } from '../../core/order-status.js';
 import { identifierOrNull, isMasked, maskPhone, normalizeCnMobile, normalizeEmail } from '../../core/pii.js';
 import type { ItemsRecord, OrderRecord, RowError } from '../../core/formats/types.js';
 import type { Insertable } from 'kysely';
@@ -147,12 +147,45 @@ function orderColumns(o: OrderRecord) {
   };
 }
 
+interface StoredOrder {
+  id: string;
+  external_id: string;
+  customer_id: string | null;
+  status: string;
+  content_hash: string;
+  paid_at: string | null;
+  shipped_at: string | null;
+  signed_at: string | null;
+  closed_at: string | null;
+  refunded_fen: number;
+}
+
+const progressOf = (o: StoredOrder): OrderProgress => ({
+  status: o.status as OrderStatus,
+  paidAt: o.paid_at,
+  shippedAt: o.shipped_at,
+  signedAt: o.signed_at,
+  closedAt: o.closed_at,
+  refundedFen: o.refunded_fen,
+});
+
 async function loadOrders(trx: Transaction<Database>, workspaceId: string, storeId: string, externalIds: string[]) {
-  const found = new Map<string, { id: string; customer_id: string | null; status: string; content_hash: string }>();
+  const found = new Map<string, StoredOrder>();
   for (const part of chunks(externalIds, 900)) {
     const rows = await trx
       .selectFrom('orders')
-      .select(['id', 'external_id', 'customer_id', 'status', 'content_hash'])
+      .select([
+        'id',
+        'external_id',
+        'customer_id',
+        'status',
+        'content_hash',
+        'paid_at',
+        'shipped_at',
+        'signed_at',
+        'closed_at',
+        'refunded_fen',
+      ])
       .where('workspace_id', '=', workspaceId)
       .where('store_id', '=', storeId)
       .where('external_id', 'in', part)
@@ -209,12 +242,12 @@ export async function ingestBatch(
     rejected: [],
   };
 
-  // The last row of an order in a batch is the newest word on it.
+  // Of several rows of one order in a batch, the one showing the latest state wins (ties: the later row).
   const latest = new Map<string, OrderRecord>();
   for (const o of orderRecords) {
     const prev = latest.get(o.externalId);
     if (prev) summary.ordersUnchanged += 1;
-    if (!prev || mayAdvance(prev.status, o.status)) latest.set(o.externalId, o);
+    if (!prev || !isOlderState(prev, o)) latest.set(o.externalId, o);
   }
   const records = [...latest.values()];
   const existing = await loadOrders(trx, ws, store.id, [
@@ -316,7 +349,7 @@ export async function ingestBatch(
       summary.ordersCreated += 1;
       if (o.items) itemsToWrite.set(id, o.items);
       if (customerId) affected.add(customerId);
-    } else if (stored.content_hash === columns.content_hash || !mayAdvance(stored.status as OrderStatus, o.status)) {
+    } else if (stored.content_hash === columns.content_hash || isOlderState(progressOf(stored), o)) {
       summary.ordersUnchanged += 1;
     } else {
       updates.push({ id: stored.id, values: { ...columns, customer_id: customerId } });
