@@ -344,4 +344,120 @@ describeBothDatabases('data truth on real exports', (env) => {
     ]);
     expect((await run(e, '新旧店', 'taobao', later)).orders_updated).toBe(1);
   });
+
+  it('line-per-row files: an order split over non-adjacent rows keeps all its lines; a contradiction is reported with both lines', async () => {
+    const e = env();
+    const k = e.db.kysely;
+    const H = [
+      'Name',
+      'Email',
+      'Financial Status',
+      'Paid at',
+      'Created at',
+      'Total',
+      'Lineitem quantity',
+      'Lineitem name',
+      'Lineitem price',
+    ];
+    const at = '2026-10-01 10:00:00 +0800';
+    const shop = await run(
+      e,
+      'Shopify 拆分',
+      'shopify',
+      csvFile([
+        H,
+        ['#4001', 'amy@example.com', 'paid', at, at, '130.00', 1, 'Scarf', '100.00'],
+        ['#4002', 'bob@example.com', 'paid', at, at, '50.00', 1, 'Cup', '50.00'],
+        ['#4001', 'amy@example.com', '', '', at, '', 2, 'Clip', '15.00'],
+        ['#4003', 'cat@example.com', 'paid', at, at, '20.00', 1, 'Pen', '20.00'],
+        ['#4002', 'bob@example.com', 'paid', at, at, '60.00', 1, 'Mug', '10.00'],
+      ]),
+    );
+    expect([shop.orders_created, shop.rows_rejected, shop.orders_unchanged]).toEqual([2, 1, 0]);
+    const errors = await k
+      .selectFrom('import_errors')
+      .selectAll()
+      .where('workspace_id', '=', e.workspaceId)
+      .where('run_id', '=', shop.id)
+      .execute();
+    expect(errors).toHaveLength(1);
+    expect([errors[0]!.line, errors[0]!.column_name]).toEqual([6, 'Total']);
+    expect(errors[0]!.reason).toContain('line 3');
+    expect(errors[0]!.reason).toContain('line 6');
+    const [o4001, o4002] = await ordersOf(e, ['#4001', '#4002']);
+    expect(o4002).toBeUndefined(); // #4002 is not guessed: the row error says what to fix
+    expect([o4001!.item_count, o4001!.paid_fen]).toEqual([3, 13000]);
+    const lines = await k
+      .selectFrom('order_items')
+      .select(['title', 'quantity'])
+      .where('workspace_id', '=', e.workspaceId)
+      .where('order_id', '=', o4001!.id)
+      .orderBy('title')
+      .execute();
+    expect(lines).toEqual([
+      { title: 'Clip', quantity: 2 },
+      { title: 'Scarf', quantity: 1 },
+    ]);
+
+    // The generic "group" mode and the 宝贝报表 merge split orders the same way.
+    const mapping = {
+      columns: {
+        externalId: 'No',
+        createdAt: 'Date',
+        paid: 'Paid',
+        buyerNick: 'Buyer',
+        itemTitle: 'Item',
+        itemQuantity: 'Qty',
+      },
+      defaultStatus: 'completed',
+      rowsPerOrder: 'group',
+    };
+    const gen = await run(
+      e,
+      '微店',
+      'generic',
+      csvFile([
+        ['No', 'Date', 'Paid', 'Buyer', 'Item', 'Qty'],
+        ['W-1', '2026-09-01 10:00', '30.00', 'wd_a', '茶', 1],
+        ['W-2', '2026-09-01 11:00', '10.00', 'wd_b', '杯', 1],
+        ['W-1', '2026-09-01 10:00', '', 'wd_a', '壶', 1],
+      ]),
+      mapping,
+    );
+    expect([gen.orders_created, gen.rows_rejected]).toEqual([2, 0]);
+    const [w1] = await ordersOf(e, ['W-1']);
+    expect(w1!.item_count).toBe(2);
+
+    const tb = await ensureStore(e.ctx, e.workspaceId, '拆分淘宝店', 'taobao');
+    const ids = ['4000000000000004001', '4000000000000004002'];
+    await importFile(e.ctx, {
+      workspaceId: e.workspaceId,
+      store: tb,
+      format: 'taobao',
+      filePath: csvFile([TAOBAO_HEADER, taobaoRow(ids[0]!, 'tb_split', ''), taobaoRow(ids[1]!, 'tb_split', '')]),
+    });
+    const items = await importFile(e.ctx, {
+      workspaceId: e.workspaceId,
+      store: tb,
+      format: 'taobao-items',
+      filePath: csvFile([
+        ['订单编号', '标题', '价格', '购买数量'],
+        [`="${ids[0]}"`, '大衣', '60.00', 1],
+        [`="${ids[1]}"`, '围巾', '99.00', 1],
+        [`="${ids[0]}"`, '手套', '39.00', 1],
+      ]),
+    });
+    expect([items.items_written, items.rows_rejected]).toEqual([3, 0]);
+    const first = await k
+      .selectFrom('order_items as i')
+      .innerJoin('orders as o', (j) =>
+        j.onRef('o.workspace_id', '=', 'i.workspace_id').onRef('o.id', '=', 'i.order_id'),
+      )
+      .select('i.title')
+      .where('o.workspace_id', '=', e.workspaceId)
+      .where('o.external_id', '=', ids[0]!)
+      .orderBy('i.title')
+      .execute();
+    expect(first.map((r) => r.title)).toEqual(['大衣', '手套']);
+  });
 });

@@ -17,8 +17,17 @@ export interface FormatSpec {
   aliases: Partial<Record<Field, readonly string[]>>;
   /** Without these columns the file is not this kind of export. */
   required: readonly Field[];
-  /** 'one': a row per order. 'group': consecutive rows with the same order id are one order's lines. */
+  /**
+   * 'one': a row per order. 'group': rows with the same order id are one order's lines (next to each
+   * other, or anywhere in the file when the reader was given a prescan).
+   */
   rows: 'one' | 'group';
+  /**
+   * Order-level columns repeated on an order's lines must agree (Shopify, generic files): two rows
+   * of one order that disagree are rejected, naming both lines, rather than the first silently
+   * winning. Off for exports whose status column is per line (抖店, 京东).
+   */
+  orderFieldsAgree?: boolean;
   output: 'orders' | 'items';
   /** Order ids must be digits (Taobao, JD, Douyin): catches ids Excel mangled. */
   digitIds?: boolean;
@@ -34,10 +43,13 @@ export interface FormatSpec {
 
 interface Row {
   line: number;
+  /** 1 for the first row fed to this reader, and so on. */
+  seq: number;
   values: FieldValues;
   raw: Record<string, string>;
 }
 
+const ITEM_FIELDS_SET: ReadonlySet<Field> = new Set(ITEM_FIELDS);
 const PAID_STATUSES: ReadonlySet<OrderStatus> = new Set(['paid', 'shipped', 'signed', 'completed', 'refunded']);
 
 export class ExportReader {
@@ -45,6 +57,11 @@ export class ExportReader {
   private headers: string[] = [];
   private columnOf = new Map<Field, string>();
   private group: Row[] = [];
+  /** Prescan: the rows of ids whose lines are split over several runs of the file. */
+  private groupsLeft = new Map<string, number>();
+  private held = new Map<string, Row[]>();
+  private fed = 0;
+  private scan: { counts: Map<string, number>; last: string | null } | null = null;
 
   constructor(
     readonly spec: FormatSpec,
@@ -80,7 +97,33 @@ export class ExportReader {
     return Object.fromEntries(this.columnOf);
   }
 
+  /** Whether a first pass over the rows (prescan, then endPrescan) lets split orders be merged. */
+  wantsPrescan(): boolean {
+    return this.spec.rows === 'group';
+  }
+
+  /**
+   * First pass of a line-per-row file: counts how many separate runs of rows each order id has, so
+   * that the second pass can hold back an order's lines until its last run and merge them. Memory:
+   * one counter per order id, and the rows of split orders only while they are incomplete.
+   */
+  prescan(cells: readonly unknown[]): void {
+    this.scan ??= { counts: new Map(), last: null };
+    const idAt = this.fieldOf.indexOf('externalId');
+    if (cells.every((c) => cleanCell(c) === '')) return;
+    const id = idAt < 0 ? '' : cleanCell(cells[idAt]);
+    if (id !== '' && id === this.scan.last) return;
+    this.scan.last = id;
+    if (id !== '') this.scan.counts.set(id, (this.scan.counts.get(id) ?? 0) + 1);
+  }
+
+  endPrescan(): void {
+    for (const [id, n] of this.scan?.counts ?? []) if (n > 1) this.groupsLeft.set(id, n);
+    this.scan = null;
+  }
+
   feed(line: number, cells: readonly unknown[]): AdapterOutput[] {
+    this.fed += 1; // every row fed counts, empty ones too (the caller's row ordinal)
     const values: FieldValues = {};
     const raw: Record<string, string> = {};
     let empty = true;
@@ -93,7 +136,7 @@ export class ExportReader {
       else raw[this.headers[i] || `column_${i + 1}`] = v;
     });
     if (empty) return [];
-    const row: Row = { line, values, raw };
+    const row: Row = { line, seq: this.fed, values, raw };
     if (this.spec.rows === 'one') return [this.finish([row])];
     const out: AdapterOutput[] = [];
     const current = this.group[0]?.values.externalId;
@@ -106,7 +149,38 @@ export class ExportReader {
     if (this.group.length === 0) return [];
     const g = this.group;
     this.group = [];
-    return [this.finish(g)];
+    const id = g[0]!.values.externalId;
+    const left = id === undefined ? undefined : this.groupsLeft.get(id);
+    if (id === undefined || left === undefined) return [this.finish(g)];
+    // An order whose lines are split over the file: hold them until its last run of rows.
+    const rows = [...(this.held.get(id) ?? []), ...g];
+    if (left > 1) {
+      this.groupsLeft.set(id, left - 1);
+      this.held.set(id, rows);
+      return [];
+    }
+    this.groupsLeft.delete(id);
+    this.held.delete(id);
+    return [this.finish(rows)];
+  }
+
+  /**
+   * The earliest row (1 = the first fed) of an order held back because its lines continue further
+   * down the file, or null: rows from there on are not written yet.
+   */
+  oldestHeldRow(): number | null {
+    let oldest: number | null = null;
+    for (const rows of this.held.values()) if (oldest === null || rows[0]!.seq < oldest) oldest = rows[0]!.seq;
+    return oldest;
+  }
+
+  /** End of file: the current order, and any held order (only if the prescan saw other rows). */
+  end(): AdapterOutput[] {
+    const out = this.flush();
+    for (const rows of this.held.values()) out.push(this.finish(rows));
+    this.held.clear();
+    this.groupsLeft.clear();
+    return out;
   }
 
   private col(f: Field): string {
@@ -121,11 +195,25 @@ export class ExportReader {
 
     // Order fields: the first non-empty value across the order's rows (Shopify puts them on line 1).
     const v: FieldValues = {};
+    const lineOf: Partial<Record<Field, number>> = {};
     const raw: Record<string, string> = {};
     for (const r of rows) {
-      for (const [k, val] of Object.entries(r.values) as [Field, string][]) if (v[k] === undefined) v[k] = val;
+      for (const [k, val] of Object.entries(r.values) as [Field, string][]) {
+        if (v[k] === undefined) {
+          v[k] = val;
+          lineOf[k] = r.line;
+        } else if (this.spec.orderFieldsAgree && v[k] !== val && !ITEM_FIELDS_SET.has(k)) {
+          fail(
+            r.line,
+            k,
+            `order ${v.externalId ?? ''} appears twice with different ${this.col(k)}: line ${lineOf[k]} says "${v[k]}", line ${r.line} says "${val}"`,
+            val,
+          );
+        }
+      }
       for (const [k, val] of Object.entries(r.raw)) if (raw[k] === undefined) raw[k] = val;
     }
+    if (errors.length > 0) return { kind: 'error', error: errors[0]!, rows: rows.length };
     const externalId = v.externalId ?? '';
     if (externalId === '') fail(first.line, 'externalId', 'order id is empty');
     else if (looksLikeExcelNumber(externalId)) {

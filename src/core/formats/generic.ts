@@ -44,6 +44,7 @@ export function genericSpec(input: unknown): FormatSpec {
     format: 'generic',
     label: 'file described by the column mapping',
     rows: m.rowsPerOrder,
+    orderFieldsAgree: true,
     output: 'orders',
     required: ['externalId', 'createdAt', ...(m.columns.status ? (['status'] as const) : [])],
     aliases,

@@ -8,6 +8,7 @@ export const shopifyOrders: FormatSpec = {
   label: 'Shopify orders export',
   rows: 'group',
   output: 'orders',
+  orderFieldsAgree: true,
   // Shopify's Total is what the buyer paid: already after discounts (Discount Amount is kept as its
   // own figure, never subtracted again); refunds stay in Refunded Amount.
   totalIsPaid: true,

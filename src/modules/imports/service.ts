@@ -303,6 +303,13 @@ export async function executeRun(
     const header = await rows.next();
     if (header.done) throw new Invalid('The file has no header row');
     reader.start(header.value.cells);
+    if (reader.wantsPrescan()) {
+      // Line-per-row files: a first pass finds orders whose lines are not next to each other.
+      const first = (await readRows(path, () => {})).rows;
+      await first.next();
+      for await (const row of first) reader.prescan(row.cells);
+      reader.endPrescan();
+    }
   } catch (e) {
     await finish('failed', e instanceof Error ? e.message : String(e));
     throw e;
@@ -395,11 +402,16 @@ export async function executeRun(
       const outputs = reader.feed(row.line, row.cells);
       take(outputs);
       // Rows of one order are adjacent: an output means every row before this one is complete,
-      // and this one too when the output starts on it (one row per order).
-      if (outputs.length > 0) rowsDone = outputs.some((o) => lineOf(o) === row.line) ? ordinal : ordinal - 1;
+      // and this one too when the output starts on it (one row per order) — except the rows of an
+      // order split over the file, held back until its last run: a resume must start before them.
+      if (outputs.length > 0) {
+        rowsDone = outputs.some((o) => lineOf(o) === row.line) ? ordinal : ordinal - 1;
+        const held = reader.oldestHeldRow();
+        if (held !== null) rowsDone = Math.min(rowsDone, skip + held - 1);
+      }
       if (orders.length + items.length >= BATCH_ORDERS) await flush();
     }
-    take(reader.flush());
+    take(reader.end());
     rowsDone = ordinal;
     await flush();
     if (rowsDone > 0) await setCommitted(ctx, run, rowsDone);
