@@ -10,7 +10,10 @@
  * - spend is net: paid minus refunded, over counting orders;
  * - 12-month figures look at counting orders paid within 365 days before `asOf`;
  * - favourite category: most units bought over counting orders (ties: first by name);
- * - province: of the most recent order that has one.
+ * - province: of the most recent order that has one;
+ * - a credit note (an order of kind 'credit', from a generic export's cancellation documents) is
+ *   not an order: it counts as a refund (refund amount and refund documents) and lowers net spend
+ *   by its amount, and the 12-month spend when it is dated within the window.
  */
 import type { OrderStatus } from './order-status.js';
 import { DAY_MS } from './time.js';
@@ -22,6 +25,8 @@ export interface StatsOrder {
   paidAt: string | null;
   paidFen: number;
   refundedFen: number;
+  /** 'credit' for a credit note; anything else (or absent) is an order. */
+  kind?: string;
   province: string | null;
   items: { category: string | null; quantity: number }[];
 }
@@ -80,7 +85,7 @@ export function computeCustomerStats(
 ): CustomerStats {
   const cutoff = twelveMonthCutoff(asOf);
   const s: CustomerStats = {
-    ordersCount: orders.length,
+    ordersCount: 0,
     paidOrders: 0,
     firstOrderAt: null,
     lastOrderAt: null,
@@ -98,6 +103,14 @@ export function computeCustomerStats(
   const units = new Map<string, number>();
   let latest: StatsOrder | null = null;
   for (const o of orders) {
+    if (o.kind === 'credit') {
+      s.refundFen += o.refundedFen;
+      s.refundOrders += 1;
+      s.totalSpentFen -= o.refundedFen;
+      if (o.createdAt >= cutoff) s.spent12mFen -= o.refundedFen;
+      continue;
+    }
+    s.ordersCount += 1;
     s.firstOrderAt = minIso(s.firstOrderAt, o.createdAt);
     s.lastOrderAt = maxIso(s.lastOrderAt, o.createdAt);
     s.refundFen += o.refundedFen;

@@ -9,6 +9,7 @@ import { coupons } from './migrations/0006_coupons.js';
 import { rewards } from './migrations/0007_rewards.js';
 import { couponCodes } from './migrations/0008_coupon_codes.js';
 import { reviewsGrowth } from './migrations/0009_reviews_growth.js';
+import { creditNotes } from './migrations/0010_credit_notes.js';
 import { displayNames } from './migrations/0011_display_names.js';
 import { storeCurrencyImportResume } from './migrations/0012_store_currency_import_resume.js';
 import { listIndexes } from './migrations/0014_list_indexes.js';
@@ -27,6 +28,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0007_rewards': rewards(db.dialect),
     '0008_coupon_codes': couponCodes,
     '0009_reviews_growth': reviewsGrowth(db.dialect),
+    '0010_credit_notes': creditNotes,
     '0011_display_names': displayNames,
     '0012_store_currency_import_resume': storeCurrencyImportResume(db.dialect),
     '0014_list_indexes': listIndexes(db.dialect),

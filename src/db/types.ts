@@ -128,6 +128,10 @@ export interface OrdersTable {
   source: string | null;
   activity: string | null;
   coupon_code: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 'order', or 'credit': a credit note / cancellation document (a refund of its own). */
+  kind: ColumnType<string, string | undefined, string>;
+  /** The export id of the order a credit note cancels, when the file names it. */
+  credit_of: ColumnType<string | null, string | null | undefined, string | null>;
   title: string | null;
   item_count: number | null;
   raw: Json;

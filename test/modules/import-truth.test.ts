@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -6,7 +6,8 @@ import { importFile } from '../../src/modules/imports/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import type { ImportFormat } from '../../src/core/formats/index.js';
 import { readJson } from '../../src/db/json.js';
-import { describeBothDatabases, type TestEnv } from '../helpers.js';
+import { recomputeAllStats } from '../../src/modules/customers/stats.js';
+import { describeBothDatabases, fixture, type TestEnv } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'huike-truth-'));
 let seq = 0;
@@ -459,5 +460,92 @@ describeBothDatabases('data truth on real exports', (env) => {
       .orderBy('i.title')
       .execute();
     expect(first.map((r) => r.title)).toEqual(['大衣', '手套']);
+  });
+
+  it('credit notes in a generic file lower net spend and count as refunds; a negative price on an order is rejected', async () => {
+    const e = env();
+    const k = e.db.kysely;
+    const mapping = JSON.parse(readFileSync(fixture('generic-credit-mapping.json'), 'utf8'));
+    const r = await run(e, 'ERP 店', 'generic', fixture('generic-credit-notes.csv'), mapping);
+    expect([r.orders_created, r.rows_rejected]).toEqual([5, 0]);
+    const docs = await ordersOf(e, ['C-9001', 'RET-9002', 'S-102']);
+    expect(docs.map((o) => [o.external_id, o.kind, o.credit_of, o.status, o.paid_fen, o.refunded_fen])).toEqual([
+      ['C-9001', 'credit', 'S-102', 'refunded', 0, 6000],
+      ['RET-9002', 'credit', null, 'refunded', 0, 8000],
+      ['S-102', 'order', null, 'completed', 12000, 0],
+    ]);
+    // The credit note belongs to the buyer of the order it cancels.
+    expect(docs[0]!.customer_id).toBe(docs[2]!.customer_id);
+    const stats = async () =>
+      (
+        await k
+          .selectFrom('customer_stats as s')
+          .innerJoin('customers as c', (j) =>
+            j.onRef('c.workspace_id', '=', 's.workspace_id').onRef('c.id', '=', 's.customer_id'),
+          )
+          .select([
+            'c.display_name',
+            's.orders_count',
+            's.paid_orders',
+            's.total_spent_fen',
+            's.refund_fen',
+            's.refund_orders',
+            's.aov_fen',
+            's.spent_12m_fen',
+            's.last_order_at',
+          ])
+          .where('s.workspace_id', '=', e.workspaceId)
+          .where('c.display_name', 'in', ['shop_ann', 'shop_bob'])
+          .orderBy('c.display_name')
+          .execute()
+      ).map((x) => ({ ...x }));
+    const incremental = await stats();
+    expect(
+      incremental.map((x) => [
+        x.display_name,
+        x.orders_count,
+        x.paid_orders,
+        x.total_spent_fen,
+        x.refund_fen,
+        x.refund_orders,
+      ]),
+    ).toEqual([
+      ['shop_ann', 2, 2, 26000, 6000, 1],
+      ['shop_bob', 1, 1, 0, 8000, 1],
+    ]);
+    // The one-pass recompute agrees with the incremental figures.
+    await recomputeAllStats(e.db, e.workspaceId, e.ctx.now().toISOString());
+    expect(await stats()).toEqual(incremental);
+    // Re-importing the file changes nothing.
+    const again = await run(e, 'ERP 店', 'generic', fixture('generic-credit-notes.csv'), mapping);
+    expect([again.orders_created, again.orders_updated, again.orders_unchanged]).toEqual([0, 0, 5]);
+
+    // On an ordinary line a negative amount is impossible (the file's rows are not credit notes).
+    const { creditOf: _c, ...withoutCreditOf } = mapping.columns;
+    const bad = await run(
+      e,
+      'ERP 店',
+      'generic',
+      csvFile([
+        ['Doc No', 'Customer', 'Date', 'State', 'Amount', 'Product', 'Qty', 'Price'],
+        ['S-201', 'shop_cat', '2026-09-01 10:00', 'Invoiced', '30.00', '茶', '1', '-30.00'],
+        ['S-202', 'shop_cat', '2026-09-01 10:00', 'Invoiced', '-30.00', '茶', '1', '30.00'],
+        ['S-203', 'shop_cat', '2026-09-01 10:00', 'Invoiced', '30.00', '茶', '1', '30.00'],
+      ]),
+      { ...mapping, columns: { ...withoutCreditOf, itemPrice: 'Price' } },
+    );
+    expect([bad.orders_created, bad.rows_rejected]).toEqual([1, 2]);
+    const reasons = await k
+      .selectFrom('import_errors')
+      .select(['line', 'column_name', 'reason'])
+      .where('workspace_id', '=', e.workspaceId)
+      .where('run_id', '=', bad.id)
+      .orderBy('line')
+      .execute();
+    expect(reasons.map((x) => [x.line, x.column_name])).toEqual([
+      [2, 'Price'],
+      [3, 'Amount'],
+    ]);
+    expect(reasons[0]!.reason).toContain('negative');
   });
 });

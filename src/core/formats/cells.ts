@@ -41,3 +41,10 @@ export function parseQuantity(value: string): number {
   if (!/^\d+$/.test(value)) throw new Error(`not a whole quantity: "${value}"`);
   return Number(value);
 }
+
+/** A whole quantity that may be negative (the lines of a credit note: -1). */
+export function parseSignedQuantity(value: string): number {
+  const v = value.replace(/\s/g, '');
+  if (!/^[+-]?\d+$/.test(v)) throw new Error(`not a whole quantity: "${value}"`);
+  return Number(v);
+}

@@ -3,7 +3,14 @@ import { parseYuanToFen } from '../money.js';
 import { mapChineseStatus, refineClosed, type OrderStatus } from '../order-status.js';
 import { normalizeProvince, splitAddress } from '../address.js';
 import { parseLocalDateTime } from '../time.js';
-import { cleanCell, cleanHeader, looksLikeExcelNumber, parseBoolean, parseQuantity } from './cells.js';
+import {
+  cleanCell,
+  cleanHeader,
+  looksLikeExcelNumber,
+  parseBoolean,
+  parseQuantity,
+  parseSignedQuantity,
+} from './cells.js';
 import { ITEM_FIELDS, type Field, type FieldValues } from './fields.js';
 import type { AdapterOutput, ImportFormat, ItemRecord, OrderRecord, RowError } from './types.js';
 
@@ -37,6 +44,11 @@ export interface FormatSpec {
   defaultStatus?: OrderStatus;
   /** The file's total is what was paid, discounts already taken off (Shopify's Total). */
   totalIsPaid?: boolean;
+  /**
+   * Which rows are credit notes / cancellation documents (generic mapping): ids with this prefix,
+   * or rows with a negative quantity. They become refund documents of their own.
+   */
+  creditNotes?: { idPrefix?: string; negativeQuantity?: boolean };
   /** Maps the province column (codes such as SH / CA) to a name; null: read it as a Chinese name. */
   province?: (v: FieldValues) => string | null;
 }
@@ -49,6 +61,8 @@ interface Row {
   raw: Record<string, string>;
 }
 
+const NEGATIVE =
+  'a negative amount is impossible on an order (for credit notes / cancellations, say which rows they are with "creditNotes" in the column mapping)';
 const ITEM_FIELDS_SET: ReadonlySet<Field> = new Set(ITEM_FIELDS);
 const PAID_STATUSES: ReadonlySet<OrderStatus> = new Set(['paid', 'shipped', 'signed', 'completed', 'refunded']);
 
@@ -228,7 +242,8 @@ export class ExportReader {
       fail(first.line, 'externalId', 'order id must be digits', externalId);
     }
 
-    const items = this.readItems(rows, fail);
+    const credit = this.isCreditNote(externalId, rows);
+    const items = this.readItems(rows, fail, credit);
     if (this.spec.output === 'items') {
       if (errors.length > 0) return { kind: 'error', error: errors[0]!, rows: rows.length };
       return {
@@ -250,15 +265,24 @@ export class ExportReader {
     const money = (f: Field): number | null => {
       const s = v[f];
       if (s === undefined) return null;
+      let fen: number | null;
       try {
-        return parseYuanToFen(s);
+        fen = parseYuanToFen(s);
       } catch {
         fail(first.line, f, `not an amount (expected e.g. 128.00)`, s);
         return null;
       }
+      // A credit note may write its amounts negative or positive; a discount written as -10 is 10
+      // off. Anywhere else a negative amount is impossible.
+      if (fen !== null && fen < 0 && !credit && f !== 'discount') {
+        fail(first.line, f, NEGATIVE, s);
+        return null;
+      }
+      return fen === null ? null : Math.abs(fen);
     };
 
-    let status = this.readStatus(v);
+    // A credit note's status column (if any) says nothing Huike needs: it is a refund document.
+    let status: OrderStatus | null = credit ? 'refunded' : this.readStatus(v);
     if (status === null) {
       if (v.status === undefined) fail(first.line, 'status', 'order status is empty');
       else fail(first.line, 'status', `unknown order status "${v.status}"`, v.status);
@@ -280,7 +304,7 @@ export class ExportReader {
     let itemCount: number | null = null;
     if (v.itemCount !== undefined) {
       try {
-        itemCount = parseQuantity(v.itemCount);
+        itemCount = credit ? Math.abs(parseSignedQuantity(v.itemCount)) : parseQuantity(v.itemCount);
       } catch {
         fail(first.line, 'itemCount', 'not a whole quantity', v.itemCount);
       }
@@ -288,6 +312,25 @@ export class ExportReader {
     if (errors.length > 0 || status === null || createdAt === null)
       return { kind: 'error', error: errors[0]!, rows: rows.length };
 
+    if (credit) {
+      // A credit note: its amount is refunded, nothing is paid. customer_stats subtracts it from the
+      // buyer's net spend and counts it as a refund (core/stats.ts).
+      const creditFen = paidIn ?? totalIn ?? itemsTotal ?? 0;
+      return this.order(v, raw, rows, items, itemCount, true, {
+        status: 'refunded',
+        createdAt,
+        paidAt: null,
+        shippedAt: null,
+        signedAt: null,
+        closedAt: null,
+        goodsFen: goodsIn ?? itemsTotal ?? creditFen,
+        shippingFen,
+        discountFen: discountIn ?? 0,
+        totalFen: creditFen,
+        paidFen: 0,
+        refundedFen: creditFen,
+      });
+    }
     const goodsFen = goodsIn ?? itemsTotal ?? (totalIn !== null ? totalIn - shippingFen : (paidIn ?? 0));
     const totalFen = totalIn ?? goodsFen + shippingFen;
     const paidFen =
@@ -296,14 +339,8 @@ export class ExportReader {
     // Exports without a payment time (generic, some JD) still say the order was paid.
     if (paidAt === null && PAID_STATUSES.has(status)) paidAt = createdAt;
     status = refineClosed(status, paidAt, paidFen, refundedFen);
-
-    const place = v.province || v.city || v.district ? null : splitAddress(v.address);
-    const receiverPhone = v.receiverPhone ?? v.receiverLandline ?? null;
-    const order: OrderRecord = {
-      line: first.line,
-      externalId,
+    return this.order(v, raw, rows, items, itemCount, false, {
       status,
-      platformStatus: v.status ?? v.financialStatus ?? null,
       createdAt,
       paidAt,
       shippedAt,
@@ -315,6 +352,52 @@ export class ExportReader {
       totalFen,
       paidFen,
       refundedFen,
+    });
+  }
+
+  /** Whether the mapping says this order is a credit note (id prefix, or a negative quantity). */
+  private isCreditNote(externalId: string, rows: Row[]): boolean {
+    const cn = this.spec.creditNotes;
+    if (!cn) return false;
+    if (cn.idPrefix && externalId.startsWith(cn.idPrefix)) return true;
+    return Boolean(
+      cn.negativeQuantity &&
+        rows.some((r) => /^-\s*\d/.test(r.values.itemQuantity ?? '') || /^-\s*\d/.test(r.values.itemCount ?? '')),
+    );
+  }
+
+  private order(
+    v: FieldValues,
+    raw: Record<string, string>,
+    rows: Row[],
+    items: ItemRecord[] | null,
+    itemCount: number | null,
+    credit: boolean,
+    figures: Pick<
+      OrderRecord,
+      | 'status'
+      | 'createdAt'
+      | 'paidAt'
+      | 'shippedAt'
+      | 'signedAt'
+      | 'closedAt'
+      | 'goodsFen'
+      | 'shippingFen'
+      | 'discountFen'
+      | 'totalFen'
+      | 'paidFen'
+      | 'refundedFen'
+    >,
+  ): AdapterOutput {
+    const place = v.province || v.city || v.district ? null : splitAddress(v.address);
+    const receiverPhone = v.receiverPhone ?? v.receiverLandline ?? null;
+    const order: OrderRecord = {
+      line: rows[0]!.line,
+      externalId: v.externalId ?? '',
+      ...figures,
+      platformStatus: v.status ?? v.financialStatus ?? null,
+      // Only credit notes carry these keys, so ordinary orders keep the content hash they had.
+      ...(credit ? { kind: 'credit' as const, creditOf: v.creditOf ?? null } : {}),
       buyer: {
         nick: v.buyerNick ?? null,
         externalId: v.buyerId ?? null,
@@ -355,6 +438,7 @@ export class ExportReader {
   private readItems(
     rows: Row[],
     fail: (line: number, f: Field | null, reason: string, value?: string | null) => void,
+    credit = false,
   ): ItemRecord[] | null {
     if (!ITEM_FIELDS.some((f) => this.columnOf.has(f))) return null;
     const seen = new Map<string, number>();
@@ -366,13 +450,23 @@ export class ExportReader {
       let priceFen = 0;
       let paidFen: number | null = null;
       try {
-        if (x.itemQuantity !== undefined) quantity = parseQuantity(x.itemQuantity);
+        if (x.itemQuantity !== undefined) {
+          // A credit note's lines are stored with the quantities they take back, as positive numbers.
+          quantity = credit ? Math.abs(parseSignedQuantity(x.itemQuantity)) : parseQuantity(x.itemQuantity);
+        }
       } catch {
         fail(r.line, 'itemQuantity', 'not a whole quantity', x.itemQuantity);
       }
       try {
         priceFen = parseYuanToFen(x.itemPrice) ?? 0;
         paidFen = parseYuanToFen(x.itemPaid);
+        if (credit) {
+          priceFen = Math.abs(priceFen);
+          paidFen = paidFen === null ? null : Math.abs(paidFen);
+        } else if (priceFen < 0 || (paidFen ?? 0) < 0) {
+          const f = priceFen < 0 ? 'itemPrice' : 'itemPaid';
+          fail(r.line, f, NEGATIVE, x[f] ?? null);
+        }
       } catch {
         fail(
           r.line,

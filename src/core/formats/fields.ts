@@ -38,6 +38,7 @@ export const ORDER_FIELDS = [
   'financialStatus',
   'fulfillmentStatus',
   'cancelledAt',
+  'creditOf',
 ] as const;
 
 export const ITEM_FIELDS = [

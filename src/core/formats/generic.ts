@@ -18,6 +18,18 @@ export const mappingSchema = z
     statuses: z.record(z.string(), z.enum(ORDER_STATUSES)).default({}),
     defaultStatus: z.enum(ORDER_STATUSES).optional(),
     rowsPerOrder: z.enum(['one', 'group']).default('one'),
+    /**
+     * Credit notes / cancellations written as documents of their own: rows whose order id starts
+     * with idPrefix, or (negativeQuantity) whose quantity is negative. Map the column naming the
+     * cancelled order to "creditOf" when the file has one.
+     */
+    creditNotes: z
+      .object({ idPrefix: z.string().min(1).optional(), negativeQuantity: z.boolean().optional() })
+      .strict()
+      .refine((c) => c.idPrefix !== undefined || c.negativeQuantity === true, {
+        message: 'say which rows are credit notes: "idPrefix" and/or "negativeQuantity": true',
+      })
+      .optional(),
   })
   .strict();
 
@@ -50,5 +62,6 @@ export function genericSpec(input: unknown): FormatSpec {
     aliases,
     statusMap: m.statuses,
     defaultStatus: m.defaultStatus,
+    creditNotes: m.creditNotes,
   };
 }

@@ -48,6 +48,10 @@ export interface OrderRecord {
   sellerNote: string | null;
   source: string | null;
   activity: string | null;
+  /** 'credit': a credit note / cancellation document, a refund of its own (default 'order'). */
+  kind?: 'order' | 'credit';
+  /** The export id of the order a credit note cancels, when the file names one. */
+  creditOf?: string | null;
   /** A coupon or discount code the buyer used, when the export carries one. */
   couponCode?: string | null;
   title: string | null;

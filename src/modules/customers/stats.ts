@@ -98,7 +98,7 @@ export async function refreshCustomerStats(
   for (const part of chunks(ids, 500)) {
     const orders = await db
       .selectFrom('orders')
-      .select(['id', 'customer_id', 'status', 'created_at', 'paid_at', 'paid_fen', 'refunded_fen', 'province'])
+      .select(['id', 'customer_id', 'kind', 'status', 'created_at', 'paid_at', 'paid_fen', 'refunded_fen', 'province'])
       .where('workspace_id', '=', workspaceId)
       .where('customer_id', 'in', part)
       .execute();
@@ -126,6 +126,7 @@ export async function refreshCustomerStats(
         paidAt: o.paid_at,
         paidFen: o.paid_fen,
         refundedFen: o.refunded_fen,
+        kind: o.kind,
         province: o.province,
         items: itemsByOrder.get(o.id) ?? [],
       });
@@ -162,16 +163,18 @@ export async function recomputeAllStats(db: Db, workspaceId: string, asOf: strin
       FROM customers c
       LEFT JOIN (
         SELECT o.customer_id,
-          COUNT(*) AS orders_count,
+          CAST(SUM(CASE WHEN o.kind = 'credit' THEN 0 ELSE 1 END) AS BIGINT) AS orders_count,
           CAST(SUM(CASE WHEN ${purchase} THEN 1 ELSE 0 END) AS BIGINT) AS paid_orders,
-          MIN(o.created_at) AS first_order_at,
-          MAX(o.created_at) AS last_order_at,
+          MIN(CASE WHEN o.kind <> 'credit' THEN o.created_at END) AS first_order_at,
+          MAX(CASE WHEN o.kind <> 'credit' THEN o.created_at END) AS last_order_at,
           MIN(CASE WHEN ${purchase} THEN o.paid_at END) AS first_paid_at,
           MAX(CASE WHEN ${purchase} THEN o.paid_at END) AS last_paid_at,
-          CAST(SUM(CASE WHEN ${purchase} THEN o.paid_fen - o.refunded_fen ELSE 0 END) AS BIGINT) AS total_spent,
+          CAST(SUM(CASE WHEN ${purchase} THEN o.paid_fen - o.refunded_fen
+            WHEN o.kind = 'credit' THEN -o.refunded_fen ELSE 0 END) AS BIGINT) AS total_spent,
           CAST(SUM(o.refunded_fen) AS BIGINT) AS refund_fen,
           CAST(SUM(CASE WHEN o.refunded_fen > 0 OR o.status = 'refunded' THEN 1 ELSE 0 END) AS BIGINT) AS refund_orders,
-          CAST(SUM(CASE WHEN ${purchase} AND o.paid_at >= ${cutoff}${ts} THEN o.paid_fen - o.refunded_fen ELSE 0 END)
+          CAST(SUM(CASE WHEN ${purchase} AND o.paid_at >= ${cutoff}${ts} THEN o.paid_fen - o.refunded_fen
+            WHEN o.kind = 'credit' AND o.created_at >= ${cutoff}${ts} THEN -o.refunded_fen ELSE 0 END)
             AS BIGINT) AS spent_12m,
           CAST(SUM(CASE WHEN ${purchase} AND o.paid_at >= ${cutoff}${ts} THEN 1 ELSE 0 END) AS BIGINT) AS orders_12m
         FROM orders o
@@ -194,7 +197,7 @@ export async function recomputeAllStats(db: Db, workspaceId: string, asOf: strin
           SELECT o.customer_id, o.province,
             ROW_NUMBER() OVER (PARTITION BY o.customer_id ORDER BY o.created_at DESC, o.id${c} DESC) AS rn
           FROM orders o
-          WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL
+          WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND o.kind <> 'credit'
             AND o.province IS NOT NULL AND o.province <> ''
         ) latest WHERE rn = 1
       ) p ON p.customer_id = c.id

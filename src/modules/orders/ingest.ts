@@ -140,6 +140,8 @@ function orderColumns(o: OrderRecord) {
     source: o.source,
     activity: o.activity,
     coupon_code: o.couponCode ?? null,
+    kind: o.kind ?? 'order',
+    credit_of: o.creditOf ?? null,
     title: o.title,
     item_count: o.itemCount,
     raw: writeJson(o.raw),
@@ -249,10 +251,13 @@ export async function ingestBatch(
     if (prev) summary.ordersUnchanged += 1;
     if (!prev || !isOlderState(prev, o)) latest.set(o.externalId, o);
   }
-  const records = [...latest.values()];
+  // Credit notes last, so that one cancelling an order of the same batch finds its customer.
+  const records = [...latest.values()].sort((a, b) => Number(a.kind === 'credit') - Number(b.kind === 'credit'));
+  const cancelled = records.flatMap((o) => (o.creditOf ? [o.creditOf] : []));
   const existing = await loadOrders(trx, ws, store.id, [
-    ...new Set([...latest.keys(), ...itemRecords.map((r) => r.orderExternalId)]),
+    ...new Set([...latest.keys(), ...itemRecords.map((r) => r.orderExternalId), ...cancelled]),
   ]);
+  const customerOfOrder = new Map<string, string>();
 
   const wanted = records.flatMap((o) => identifiersOf(o, family));
   const owners = await loadIdentities(trx, ws, wanted);
@@ -272,6 +277,9 @@ export async function ingestBatch(
     const ids = identifiersOf(o, family);
     const stored = existing.get(o.externalId);
     let customerId = stored?.customer_id ?? null;
+    // A credit note belongs to the buyer of the order it cancels.
+    if (!customerId && o.creditOf)
+      customerId = existing.get(o.creditOf)?.customer_id ?? customerOfOrder.get(o.creditOf) ?? null;
     if (!customerId) customerId = ids.map((i) => owners.get(idKey(i))).find((c) => c !== undefined) ?? null;
     if (!customerId && ids.length > 0) {
       customerId = newId();
@@ -332,6 +340,7 @@ export async function ingestBatch(
       }
     }
 
+    if (customerId) customerOfOrder.set(o.externalId, customerId);
     const columns = orderColumns(o);
     if (!stored) {
       const id = newId();
