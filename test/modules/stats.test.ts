@@ -61,8 +61,26 @@ function randomOrder(rnd: Random, n: number, buyers: number): OrderRecord {
   });
 }
 
+/** A credit note (a generic export's cancellation document), sometimes naming an order it cancels. */
+function randomCredit(rnd: Random, n: number, buyers: number, sent: OrderRecord[]): OrderRecord {
+  const o = randomOrder(rnd, n, buyers);
+  const creditFen = rnd.int(1, 20_000);
+  return {
+    ...o,
+    externalId: `C${n}`,
+    kind: 'credit',
+    creditOf: sent.length > 0 && rnd.chance(0.5) ? rnd.pick(sent).externalId : null,
+    status: 'refunded',
+    paidAt: null,
+    paidFen: 0,
+    refundedFen: creditFen,
+    totalFen: creditFen,
+  };
+}
+
 /** The same order, later: moved on in status, refunded, or with other lines. */
 function evolve(rnd: Random, o: OrderRecord): OrderRecord {
+  if (o.kind === 'credit') return { ...o, refundedFen: rnd.int(1, 20_000) };
   const next: OrderRecord = { ...o, buyer: { ...o.buyer } };
   const later = ORDER_STATUSES.filter((s) => ORDER_STATUSES.indexOf(s) >= ORDER_STATUSES.indexOf(o.status));
   next.status = rnd.pick(later) as OrderStatus;
@@ -100,6 +118,8 @@ describeBothDatabases('customer stats', (env) => {
         const records: OrderRecord[] = [];
         for (let i = 0; i < rnd.int(5, 40); i++) {
           if (sent.length > 0 && rnd.chance(0.35)) records.push(evolve(rnd, rnd.pick(sent)));
+          else if (rnd.chance(0.08))
+            records.push(randomCredit(rnd, seed * 100_000 + sent.length + records.length, 25, sent));
           else records.push(randomOrder(rnd, seed * 100_000 + sent.length + records.length, 25));
         }
         await e.db.kysely
@@ -111,6 +131,7 @@ describeBothDatabases('customer stats', (env) => {
       expect(incremental.length).toBeGreaterThan(10);
       expect(incremental.some((s) => s.refund_orders > 0 && s.paid_orders > 0)).toBe(true);
       expect(incremental.some((s) => s.favourite_category !== null)).toBe(true);
+      expect(sent.some((o) => o.kind === 'credit')).toBe(true);
       await recomputeAllStats(e.db, ws, e.ctx.now().toISOString());
       expect(await snapshot(e, ws)).toEqual(incremental);
     });
