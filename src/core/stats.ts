@@ -68,7 +68,9 @@ export function countsAsPurchase(
 
 /** Average order value rounded half up, in integer arithmetic so SQL gives the same. */
 export function averageFen(totalFen: number, orders: number): number {
-  return orders === 0 ? 0 : Math.floor((2 * totalFen + orders) / (2 * orders));
+  // Credit notes can take net spend to or below zero (the cancelled order was never imported): no
+  // average then, rather than a negative one.
+  return orders === 0 || totalFen <= 0 ? 0 : Math.floor((2 * totalFen + orders) / (2 * orders));
 }
 
 export function twelveMonthCutoff(asOf: string): string {

@@ -157,7 +157,7 @@ export async function recomputeAllStats(db: Db, workspaceId: string, asOf: strin
         COALESCE(a.orders_count, 0), COALESCE(a.paid_orders, 0), a.first_order_at, a.last_order_at,
         a.first_paid_at, a.last_paid_at, COALESCE(a.total_spent, 0), COALESCE(a.refund_fen, 0),
         COALESCE(a.refund_orders, 0),
-        CASE WHEN COALESCE(a.paid_orders, 0) = 0 THEN 0
+        CASE WHEN COALESCE(a.paid_orders, 0) = 0 OR COALESCE(a.total_spent, 0) <= 0 THEN 0
           ELSE (2 * a.total_spent + a.paid_orders) / (2 * a.paid_orders) END,
         COALESCE(a.spent_12m, 0), COALESCE(a.orders_12m, 0), f.category, p.province, ${asOf}${ts}
       FROM customers c
