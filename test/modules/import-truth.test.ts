@@ -165,7 +165,7 @@ describeBothDatabases('data truth on real exports', (env) => {
     expect([third.orders_updated, third.orders_unchanged]).toEqual([0, 1]);
   });
 
-  it('Shopify: paid is the Total (discounts already off), the discount is kept, province codes become names', async () => {
+  it('Shopify: paid is the Total (discounts already off), the discount is kept, codes become names', async () => {
     const e = env();
     const H = [
       'Name',
@@ -289,7 +289,7 @@ describeBothDatabases('data truth on real exports', (env) => {
     expect(orders.map((o) => o.province)).toEqual(['浙江省', 'South Carolina', '四川省', 'California']);
   });
 
-  it('an older export imported after a newer one keeps the newer address, tracking number, note and refund', async () => {
+  it('an older export after a newer one keeps the newer address, tracking number, note and refund', async () => {
     const e = env();
     const H = [
       '订单编号',
@@ -346,7 +346,7 @@ describeBothDatabases('data truth on real exports', (env) => {
     expect((await run(e, '新旧店', 'taobao', later)).orders_updated).toBe(1);
   });
 
-  it('line-per-row files: an order split over non-adjacent rows keeps all its lines; a contradiction is reported with both lines', async () => {
+  it('line-per-row files: split orders keep all lines; a contradiction names both lines', async () => {
     const e = env();
     const k = e.db.kysely;
     const H = [
@@ -465,7 +465,7 @@ describeBothDatabases('data truth on real exports', (env) => {
     expect(first.map((r) => r.title)).toEqual(['大衣', '手套']);
   });
 
-  it('credit notes in a generic file lower net spend and count as refunds; a negative price on an order is rejected', async () => {
+  it('credit notes lower net spend and count as refunds; a negative price on an order is rejected', async () => {
     const e = env();
     const k = e.db.kysely;
     const mapping = JSON.parse(readFileSync(fixture('generic-credit-mapping.json'), 'utf8'));

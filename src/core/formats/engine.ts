@@ -62,7 +62,8 @@ interface Row {
 }
 
 const NEGATIVE =
-  'a negative amount is impossible on an order (for credit notes / cancellations, say which rows they are with "creditNotes" in the column mapping)';
+  'a negative amount is impossible on an order (for credit notes / cancellations, ' +
+  'say which rows they are with "creditNotes" in the column mapping)';
 const ITEM_FIELDS_SET: ReadonlySet<Field> = new Set(ITEM_FIELDS);
 const PAID_STATUSES: ReadonlySet<OrderStatus> = new Set(['paid', 'shipped', 'signed', 'completed', 'refunded']);
 
@@ -220,7 +221,8 @@ export class ExportReader {
           fail(
             r.line,
             k,
-            `order ${v.externalId ?? ''} appears twice with different ${this.col(k)}: line ${lineOf[k]} says "${v[k]}", line ${r.line} says "${val}"`,
+            `order ${v.externalId ?? ''} appears twice with different ${this.col(k)}: ` +
+              `line ${lineOf[k]} says "${v[k]}", line ${r.line} says "${val}"`,
             val,
           );
         }
