@@ -4,7 +4,7 @@ import { timestampCast } from '../db/dates.js';
 import type { Job } from '../db/types.js';
 import type { AppContext } from '../modules/context.js';
 import { completeJob, extendLease, failJob, LeaseLost } from './queue.js';
-import type { JobHandlers } from './worker.js';
+import { handlerOf, type JobHandlers } from './worker.js';
 
 export interface FollowupStep {
   kind: string;
@@ -59,7 +59,7 @@ export async function runQueuedJobs(
   for (const [i, q] of queued.entries()) {
     const step = { kind: q.kind, index: i + 1, total: queued.length };
     const job = await claimQueued(ctx, q, workerId);
-    const handler = handlers[q.kind];
+    const handler = handlerOf(handlers, q.kind);
     if (!job || !handler) {
       onStep({ ...step, state: 'skipped' });
       continue;

@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { recomputeAllStats } from '../modules/customers/stats.js';
-import { executeRun, getRun } from '../modules/imports/service.js';
+import { executeRun, getRun, markRunFailed } from '../modules/imports/service.js';
+import { readJson } from '../db/json.js';
 import type { JobHandlers } from './worker.js';
 import { JOB } from './kinds.js';
 import { expireDue, syncOrderPoints } from '../modules/points/service.js';
@@ -14,19 +15,35 @@ import { fitWorkspace } from '../modules/predict/service.js';
 
 /** The job kinds Huike runs, by name. */
 export const jobHandlers: JobHandlers = {
-  [JOB.import]: async (ctx, job, { payload }) => {
-    const { runId, keepFile } = z.object({ runId: z.string(), keepFile: z.boolean().optional() }).parse(payload);
-    const run = await getRun(ctx, job.workspace_id, runId);
-    if (run.status === 'done' || run.status === 'failed') return;
-    try {
-      // A run left "running" by a worker that died is resumed (refused while its process lives).
-      await executeRun(ctx, run);
-    } catch (e) {
-      // A file that is not an export will not become one on retry: the run says why.
-      const after = await getRun(ctx, job.workspace_id, runId);
-      if (after.status !== 'failed') throw e;
-    }
-    if (run.file_path && !keepFile) await rm(run.file_path, { force: true });
+  [JOB.import]: {
+    run: async (ctx, job, { payload }) => {
+      const { runId, keepFile } = z.object({ runId: z.string(), keepFile: z.boolean().optional() }).parse(payload);
+      const run = await getRun(ctx, job.workspace_id, runId);
+      if (run.status === 'done' || run.status === 'failed') return;
+      try {
+        // A run left "running" by a worker that died is resumed (refused while its process lives).
+        await executeRun(ctx, run);
+      } catch (e) {
+        // A file that is not an export will not become one on retry: the run says why.
+        const after = await getRun(ctx, job.workspace_id, runId);
+        if (after.status !== 'failed') throw e;
+      }
+      if (run.file_path && !keepFile) await rm(run.file_path, { force: true });
+    },
+    // The process importing this file died on every try: the run fails, the file goes.
+    abandoned: async (ctx, job) => {
+      const parsed = z.object({ runId: z.string(), keepFile: z.boolean().optional() }).safeParse(readJson(job.payload));
+      if (!parsed.success) return;
+      const run = await getRun(ctx, job.workspace_id, parsed.data.runId).catch(() => null);
+      if (!run) return;
+      await markRunFailed(
+        ctx,
+        job.workspace_id,
+        run.id,
+        `the import stopped its worker process ${job.attempts} times and was given up: the file is damaged or too large to read`,
+      );
+      if (run.file_path && !parsed.data.keepFile) await rm(run.file_path, { force: true });
+    },
   },
   [JOB.statsRecompute]: async (ctx, job) => {
     await recomputeAllStats(ctx.db, job.workspace_id, ctx.now().toISOString());

@@ -53,7 +53,31 @@ export async function enqueue(
 }
 
 /**
- * Claims the next due job (or one whose worker's lease ran out). PostgreSQL: FOR UPDATE SKIP
+ * A job whose worker died (its lease ran out while it was running) has used its attempt. One that
+ * has used them all is a poison job — a file or payload that kills any process that runs it — and
+ * is failed here, visibly, instead of being taken again and again after every restart. Returns
+ * the jobs it failed.
+ */
+export async function failAbandonedJobs(db: Db, now: Date): Promise<Job[]> {
+  const nowIso = now.toISOString();
+  const ts = timestampCast(db.dialect);
+  // Looked for first with a read: workers poll often, and an UPDATE would take SQLite's write lock each time.
+  const any = await sql`
+    SELECT 1 FROM jobs WHERE status = 'running' AND locked_until < ${nowIso}${ts} AND attempts >= max_attempts
+    LIMIT 1`.execute(db.kysely);
+  if (any.rows.length === 0) return [];
+  const result = await sql<Job>`
+    UPDATE jobs SET status = 'failed', finished_at = ${nowIso}${ts}, updated_at = ${nowIso}${ts},
+      locked_by = NULL, locked_until = NULL,
+      last_error = ${'the worker running this job stopped (crashed or was killed) on each of its attempts; it will not be retried'}
+    WHERE status = 'running' AND locked_until < ${nowIso}${ts} AND attempts >= max_attempts
+    RETURNING *`.execute(db.kysely);
+  return result.rows;
+}
+
+/**
+ * Claims the next due job (or one whose worker's lease ran out and that has attempts left: the
+ * claim counts the attempt the dead worker used). PostgreSQL: FOR UPDATE SKIP
  * LOCKED lets many workers claim side by side. SQLite: the single UPDATE … RETURNING statement
  * runs under the database's one writer lock, so two workers never claim the same row.
  */
@@ -68,7 +92,7 @@ export async function claimJob(db: Db, workerId: string, now: Date, leaseMs: num
     WHERE (workspace_id, id) IN (
       SELECT workspace_id, id FROM jobs
       WHERE (status = 'queued' AND run_at <= ${nowIso}${ts})
-         OR (status = 'running' AND locked_until < ${nowIso}${ts})
+         OR (status = 'running' AND locked_until < ${nowIso}${ts} AND attempts < max_attempts)
       ORDER BY run_at, id
       LIMIT 1
       ${lock}

@@ -4,7 +4,7 @@ import type { Transaction } from 'kysely';
 import type { Database, Job } from '../db/types.js';
 import { readJson } from '../db/json.js';
 import type { AppContext } from '../modules/context.js';
-import { claimJob, completeJob, extendLease, failJob, LeaseLost } from './queue.js';
+import { claimJob, completeJob, extendLease, failAbandonedJobs, failJob, LeaseLost } from './queue.js';
 import { runDueSchedules } from './schedules.js';
 
 export interface JobHelpers {
@@ -19,7 +19,20 @@ export interface JobHelpers {
 }
 
 export type JobHandler = (ctx: AppContext, job: Job, helpers: JobHelpers) => Promise<void>;
-export type JobHandlers = Record<string, JobHandler>;
+/**
+ * A kind's handler, or the handler and what to do when its job is given up after its worker died
+ * on every attempt (e.g. mark the import run failed).
+ */
+export type JobHandlerEntry =
+  | JobHandler
+  | { run: JobHandler; abandoned?: (ctx: AppContext, job: Job) => Promise<void> };
+export type JobHandlers = Record<string, JobHandlerEntry>;
+
+/** The function that runs a kind's jobs. */
+export function handlerOf(handlers: JobHandlers, kind: string): JobHandler | undefined {
+  const entry = handlers[kind];
+  return typeof entry === 'function' ? entry : entry?.run;
+}
 
 export interface WorkerOptions {
   handlers: JobHandlers;
@@ -47,9 +60,14 @@ export function createWorker(ctx: AppContext, opts: WorkerOptions): Worker {
   let wake: (() => void) | null = null;
 
   async function runOne(): Promise<boolean> {
+    for (const dead of await failAbandonedJobs(ctx.db, ctx.now())) {
+      log('job failed: its worker died on every attempt', { job: dead.id, kind: dead.kind });
+      const entry = opts.handlers[dead.kind];
+      if (entry && typeof entry !== 'function') await entry.abandoned?.(ctx, dead);
+    }
     const job = await claimJob(ctx.db, id, ctx.now(), leaseMs);
     if (!job) return false;
-    const handler = opts.handlers[job.kind];
+    const handler = handlerOf(opts.handlers, job.kind);
     const heartbeat = setInterval(
       () => {
         void extendLease(ctx.db.kysely, job, id, new Date(ctx.now().getTime() + leaseMs).toISOString()).catch(() => {});

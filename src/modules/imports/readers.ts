@@ -1,18 +1,14 @@
-import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { Transform, type Readable } from 'node:stream';
-import { parse } from 'csv-parse';
-import ExcelJS from 'exceljs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import iconv from 'iconv-lite';
 import { Invalid } from '../../core/errors.js';
+import { readLimits, type ReadLimits } from './limits.js';
+import type { FileKind, FileRow } from './read-file.js';
+import type { FromReader, ReaderData, ToReader } from './read-thread.js';
 
-/** A row of an export file: 1-based line number, cells as the file holds them. */
-export interface FileRow {
-  line: number;
-  cells: unknown[];
-}
-
-export type FileKind = { type: 'xlsx' } | { type: 'csv'; encoding: 'utf8' | 'gb18030'; delimiter: string };
+export type { FileKind, FileRow } from './read-file.js';
 
 const SAMPLE = 64 * 1024;
 
@@ -53,87 +49,91 @@ export async function detectFile(path: string): Promise<FileKind> {
   return { type: 'csv', encoding, delimiter };
 }
 
-/** Counts the bytes that flow through, for progress. */
-function byteCounter(onBytes: (n: number) => void): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      onBytes(chunk.length);
-      cb(null, chunk);
-    },
-  });
-}
-
-/** Excel numbers and dates as text the way the cell shows them to a person. */
-function excelCell(v: ExcelJS.CellValue): unknown {
-  if (v === null || v === undefined) return '';
-  if (v instanceof Date) {
-    // Excel stores wall-clock time without a zone; exceljs hands it over as if it were UTC.
-    const iso = v.toISOString();
-    return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
-  }
-  if (typeof v === 'number') {
-    // An 18–19 digit order id stored as a number has already lost digits: show it as Excel does.
-    return Number.isSafeInteger(v) || !Number.isInteger(v) ? String(v) : v.toExponential(5).toUpperCase();
-  }
-  if (typeof v === 'object') {
-    if ('richText' in v) return v.richText.map((r) => r.text).join('');
-    if ('result' in v) return excelCell(v.result as ExcelJS.CellValue);
-    if ('text' in v) return String(v.text);
-    if ('error' in v) return '';
-  }
-  return String(v);
-}
-
-async function* csvRows(
-  path: string,
-  kind: Extract<FileKind, { type: 'csv' }>,
-  onBytes: (n: number) => void,
-): AsyncGenerator<FileRow> {
-  const source = createReadStream(path)
-    .pipe(byteCounter(onBytes))
-    .pipe(iconv.decodeStream(kind.encoding)) as unknown as Readable;
-  const parser = source.pipe(
-    parse({
-      delimiter: kind.delimiter,
-      bom: true,
-      relax_quotes: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      info: true,
-    }),
-  );
-  for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    yield { line: rec.info.lines, cells: rec.record };
-  }
-}
-
-async function* xlsxRows(path: string, onBytes: (n: number) => void): AsyncGenerator<FileRow> {
-  const input = createReadStream(path).pipe(byteCounter(onBytes));
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
-    sharedStrings: 'cache',
-    styles: 'cache',
-    hyperlinks: 'ignore',
-    worksheets: 'emit',
-    entries: 'emit',
-  });
-  for await (const sheet of reader) {
-    for await (const row of sheet) {
-      const values = (row.values as ExcelJS.CellValue[]).slice(1);
-      yield { line: row.number, cells: values.map(excelCell) };
-    }
-    break; // the first sheet is the export
-  }
-}
-
 export async function fileSize(path: string): Promise<number> {
   return (await stat(path)).size;
 }
 
-/** Streams the rows of a CSV (GBK or UTF-8) or XLSX export with constant memory. */
+/**
+ * Starts the read thread. Compiled, it is read-thread.js next to this file; run from the sources
+ * (tests, `tsx`), the thread first registers tsx so it can load read-thread.ts.
+ */
+function startReadThread(data: ReaderData): Worker {
+  const resourceLimits = { maxOldGenerationSizeMb: data.limits.memoryMb, maxYoungGenerationSizeMb: 64 };
+  const here = import.meta.url;
+  if (here.endsWith('.js')) return new Worker(new URL('./read-thread.js', here), { workerData: data, resourceLimits });
+  // require.resolve names tsx's CommonJS build; the thread imports its ES module twin.
+  const tsx = pathToFileURL(
+    createRequire(here)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
+  const entry = new URL('./read-thread.ts', here).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { eval: true, workerData: data, resourceLimits });
+}
+
+/** Why the read thread stopped, in words for the import's message. */
+function threadFailure(e: Error & { code?: string }, limits: ReadLimits): Invalid {
+  if (e.code === 'ERR_WORKER_OUT_OF_MEMORY')
+    return new Invalid(
+      `reading this file needed more than the ${limits.memoryMb} MB an import may use: it is damaged or built to ` +
+        'exhaust the server, and was not imported. Export it again, or split it into smaller files',
+      { limit: 'HUIKE_IMPORT_MEMORY_MB' },
+    );
+  return new Invalid(`the file could not be read: ${e.message}`);
+}
+
+/** The rows, read in the capped thread, handed over in batches as the importer asks for them. */
+async function* threadRows(data: ReaderData, onBytes: (n: number) => void): AsyncGenerator<FileRow> {
+  const worker = startReadThread(data);
+  const inbox: FromReader[] = [];
+  let failure: Invalid | null = null;
+  let exited = false;
+  let wake: (() => void) | null = null;
+  const poke = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  worker.on('message', (m: FromReader) => {
+    inbox.push(m);
+    poke();
+  });
+  worker.on('error', (e) => {
+    failure = threadFailure(e, data.limits);
+    poke();
+  });
+  worker.on('exit', () => {
+    exited = true;
+    poke();
+  });
+  try {
+    for (;;) {
+      while (inbox.length === 0 && !failure && !exited) await new Promise<void>((r) => (wake = r));
+      if (failure) throw failure;
+      const m = inbox.shift();
+      if (!m) throw new Invalid('the file could not be read: its reader stopped without saying why');
+      if (m.type === 'end') return;
+      if (m.type === 'error') throw m.invalid ? new Invalid(m.message, m.details) : new Error(m.message);
+      onBytes(m.bytes);
+      worker.postMessage({ type: 'more' } satisfies ToReader);
+      yield* m.rows;
+    }
+  } finally {
+    await worker.terminate();
+  }
+}
+
+/**
+ * Streams the rows of a CSV (GBK or UTF-8) or XLSX export with constant memory. The file is read
+ * in a thread with a capped heap and checked against the import limits (limits.ts): a bad file
+ * ends the iteration with an Invalid error that says what is wrong.
+ */
 export async function readRows(
   path: string,
   onBytes: (n: number) => void = () => {},
+  limits: ReadLimits = readLimits(),
 ): Promise<{ kind: FileKind; rows: AsyncGenerator<FileRow> }> {
   const kind = await detectFile(path);
-  return { kind, rows: kind.type === 'xlsx' ? xlsxRows(path, onBytes) : csvRows(path, kind, onBytes) };
+  return { kind, rows: threadRows({ path, kind, limits }, onBytes) };
 }

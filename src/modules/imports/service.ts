@@ -626,3 +626,14 @@ async function assertReadable(path: string | null): Promise<void> {
     throw new Invalid(`the file of this import is no longer there (${path ?? 'none'}): import it again instead`);
   }
 }
+
+/** Marks a run failed from outside its execution (its job was given up after the worker died on every try). */
+export async function markRunFailed(ctx: AppContext, workspaceId: string, runId: string, message: string) {
+  await ctx.db.kysely
+    .updateTable('import_runs')
+    .set({ status: 'failed', message, finished_at: nowIso(ctx), updated_at: nowIso(ctx) })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', runId)
+    .where('status', 'in', ['queued', 'running', 'interrupted'])
+    .execute();
+}

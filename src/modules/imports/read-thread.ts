@@ -1,0 +1,74 @@
+/**
+ * The thread an import file is read in (started by readers.ts). Its heap is capped, so a file
+ * that makes the parser allocate without end kills this thread, never the server. It sends rows
+ * in batches and waits for the importer to ask for more, so a slow database never lets parsed rows
+ * pile up in memory.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { DomainError } from '../../core/errors.js';
+import type { ReadLimits } from './limits.js';
+import { csvRows, type FileKind, type FileRow, xlsxRows } from './read-file.js';
+
+export type ToReader = { type: 'more' };
+export type FromReader =
+  | { type: 'rows'; rows: FileRow[]; bytes: number }
+  | { type: 'end'; bytes: number }
+  | { type: 'error'; message: string; details?: unknown; invalid: boolean };
+
+export interface ReaderData {
+  path: string;
+  kind: FileKind;
+  limits: ReadLimits;
+}
+
+/** Rows per message, and characters per message (whichever comes first). */
+const BATCH_ROWS = 500;
+const BATCH_CHARS = 4 * 1024 * 1024;
+
+async function main(port: NonNullable<typeof parentPort>, data: ReaderData) {
+  let credits = 2;
+  let wake: (() => void) | null = null;
+  port.on('message', (m: ToReader) => {
+    if (m.type === 'more') credits += 1;
+    wake?.();
+  });
+  let bytes = 0;
+  const onBytes = (n: number) => (bytes += n);
+  const send = async (msg: FromReader) => {
+    while (credits === 0) await new Promise<void>((r) => (wake = r));
+    wake = null;
+    credits -= 1;
+    port.postMessage(msg);
+  };
+  try {
+    const rows =
+      data.kind.type === 'xlsx'
+        ? xlsxRows(data.path, data.limits, onBytes)
+        : csvRows(data.path, data.kind, data.limits, onBytes);
+    let batch: FileRow[] = [];
+    let chars = 0;
+    for await (const row of rows) {
+      batch.push(row);
+      for (const c of row.cells) chars += typeof c === 'string' ? c.length : 8;
+      if (batch.length >= BATCH_ROWS || chars >= BATCH_CHARS) {
+        const out: FromReader = { type: 'rows', rows: batch, bytes };
+        batch = [];
+        chars = 0;
+        bytes = 0;
+        await send(out);
+      }
+    }
+    if (batch.length > 0 || bytes > 0) await send({ type: 'rows', rows: batch, bytes });
+    port.postMessage({ type: 'end', bytes: 0 } satisfies FromReader);
+  } catch (e) {
+    port.postMessage({
+      type: 'error',
+      message: e instanceof Error ? e.message : String(e),
+      details: e instanceof DomainError ? e.details : undefined,
+      invalid: e instanceof DomainError,
+    } satisfies FromReader);
+  }
+  port.close();
+}
+
+if (parentPort) await main(parentPort, workerData as ReaderData);
