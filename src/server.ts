@@ -3,7 +3,7 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -36,6 +36,8 @@ import { feedbackRoutes } from './modules/feedback/routes.js';
 import { messagingPublicRoutes, messagingRoutes } from './modules/messaging/routes.js';
 import { campaignRoutes } from './modules/campaigns/routes.js';
 import { predictRoutes } from './modules/predict/routes.js';
+import { uploadLimitsFromEnv } from './modules/uploads.js';
+import { registerIdempotency } from './modules/idempotency.js';
 
 const STATUS: Record<ErrorCode, number> = {
   invalid: 400,
@@ -44,14 +46,44 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   too_slow: 503,
+  too_large: 413,
+  unprocessable: 422,
 };
+
+/** The error code a client sees for a 4xx that fastify or a plugin raised (theirs stays in details). */
+function codeForStatus(status: number): string {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  if (status === 413) return 'too_large';
+  if (status === 422) return 'unprocessable';
+  if (status === 429) return 'rate_limited';
+  return 'invalid';
+}
+
+/** fastify's and its plugins' own client errors, in our error shape. */
+function frameworkError(err: FastifyError, reply: FastifyReply) {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  const message =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'a value in the address is too long: ids are at most 100 characters'
+      : err.code === 'FST_ERR_BAD_URL'
+        ? 'the address is not valid (bad percent-encoding?)'
+        : err.message;
+  return reply
+    .code(status)
+    .send({ error: { code: codeForStatus(status), message, details: { reason: err.code ?? null } } });
+}
 const PUBLIC = new Set(['/api/v1/health', '/api/v1/auth/login']);
 
 export interface ServerOptions {
   logger?: boolean | object;
   dataDir?: string;
-  /** Max upload size in bytes (default 2 GiB). */
+  /** Max upload size in bytes (default HUIKE_UPLOAD_LIMIT_MB, 2 GiB). */
   uploadLimit?: number;
+  /** Free disk space an upload must leave, in bytes (default HUIKE_UPLOAD_MIN_FREE_MB, 256 MB). */
+  uploadMinFree?: number;
   /** The built console (default dist/web of this installation, or HUIKE_WEB_DIR). */
   webDir?: string;
   /**
@@ -74,7 +106,12 @@ function zodDetails(e: ZodError) {
 }
 
 export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: opts.logger ?? false, trustProxy: true }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    trustProxy: true,
+    // Bad addresses (too long an id, broken %-encoding) answer in the same error shape as the rest.
+    frameworkErrors: (err, _req, reply) => frameworkError(err, reply),
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(
     (opts.strictResponses ?? process.env.VITEST !== undefined) ? strictSerializerCompiler : serializerCompiler,
@@ -84,7 +121,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     if (err instanceof DomainError) {
       return reply
         .code(STATUS[err.code])
-        .send({ error: { code: err.code, message: err.message, details: err.details } });
+        .send({ error: { code: err.code, message: err.message, details: err.details ?? null } });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const details = err.validation.map((v) => ({
@@ -105,15 +142,11 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
       });
     }
     const status = (err as FastifyError).statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      return reply
-        .code(status)
-        .send({ error: { code: (err as FastifyError).code ?? 'invalid', message: err.message } });
-    }
+    if (status >= 400 && status < 500) return frameworkError(err as FastifyError, reply);
     req.log.error(err);
     return reply
       .code(500)
-      .send({ error: { code: 'internal', message: 'internal error: the server log has the details' } });
+      .send({ error: { code: 'internal', message: 'internal error: the server log has the details', details: null } });
   });
   const webDir = opts.webDir ?? defaultWebDir();
   const hasConsole = existsSync(join(webDir, 'index.html'));
@@ -129,11 +162,20 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     ) {
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
     }
-    return reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${path}` } });
+    return reply
+      .code(404)
+      .send({ error: { code: 'not_found', message: `no route ${req.method} ${path}`, details: null } });
   });
 
   await app.register(cookie);
-  await app.register(multipart, { limits: { fileSize: opts.uploadLimit ?? 2 * 1024 ** 3, files: 1 } });
+  const envUploads = uploadLimitsFromEnv();
+  const uploads = {
+    maxBytes: opts.uploadLimit ?? envUploads.maxBytes,
+    minFreeBytes: opts.uploadMinFree ?? envUploads.minFreeBytes,
+  };
+  await app.register(multipart, {
+    limits: { fileSize: uploads.maxBytes, files: 1, fields: 20, fieldSize: 1024 * 1024, parts: 30 },
+  });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -167,6 +209,8 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
       );
   });
 
+  registerIdempotency(app, ctx);
+
   const healthSchema = {
     tags: ['health'],
     summary: 'Liveness and database check',
@@ -177,7 +221,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     database: await databaseHealth(ctx),
   }));
 
-  const moduleOpts = { ctx, uploadDir: join(opts.dataDir ?? 'data', 'uploads'), prefix: '/api/v1' };
+  const moduleOpts = { ctx, uploadDir: join(opts.dataDir ?? 'data', 'uploads'), uploads, prefix: '/api/v1' };
   await app.register(authRoutes, moduleOpts);
   await app.register(storeRoutes, moduleOpts);
   await app.register(customerRoutes, moduleOpts);

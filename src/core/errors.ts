@@ -1,5 +1,13 @@
 /** Typed domain errors; routes map them to HTTP with `{ error: { code, message, details } }`. */
-export type ErrorCode = 'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'too_slow';
+export type ErrorCode =
+  | 'invalid'
+  | 'not_found'
+  | 'conflict'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'too_large'
+  | 'unprocessable'
+  | 'too_slow';
 
 export class DomainError extends Error {
   constructor(
@@ -41,5 +49,17 @@ export class Unauthorized extends DomainError {
 export class TooSlow extends DomainError {
   constructor(message: string, details?: unknown) {
     super('too_slow', message, details);
+  }
+}
+/** The request is larger than this server takes (an upload past the limit, or the disk cannot hold it). */
+export class TooLarge extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('too_large', message, details);
+  }
+}
+/** Well-formed but contradicting an earlier request (an Idempotency-Key reused for a different body). */
+export class Unprocessable extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('unprocessable', message, details);
   }
 }

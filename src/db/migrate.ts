@@ -12,6 +12,7 @@ import { reviewsGrowth } from './migrations/0009_reviews_growth.js';
 import { creditNotes } from './migrations/0010_credit_notes.js';
 import { displayNames } from './migrations/0011_display_names.js';
 import { storeCurrencyImportResume } from './migrations/0012_store_currency_import_resume.js';
+import { idempotency } from './migrations/0013_idempotency.js';
 import { listIndexes } from './migrations/0014_list_indexes.js';
 import { messaging } from './migrations/0015_messaging.js';
 import { predict } from './migrations/0016_predict.js';
@@ -31,6 +32,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0010_credit_notes': creditNotes,
     '0011_display_names': displayNames,
     '0012_store_currency_import_resume': storeCurrencyImportResume(db.dialect),
+    '0013_idempotency': idempotency(db.dialect),
     '0014_list_indexes': listIndexes(db.dialect),
     '0015_messaging': messaging(db.dialect),
     '0016_predict': predict(db.dialect),

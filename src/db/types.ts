@@ -642,6 +642,15 @@ export interface Database {
   import_errors: ImportErrorsTable;
   jobs: JobsTable;
   schedules: SchedulesTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export interface IdempotencyKeysTable {
+  workspace_id: string;
+  key: string;
+  route: string;
+  fingerprint: string;
+  created_at: string;
 }
 
 export type Store = Selectable<StoresTable>;

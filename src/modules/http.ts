@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { Unauthorized } from '../core/errors.js';
 import type { AppContext } from './context.js';
 import type { Principal } from './auth/service.js';
+import type { UploadLimits } from './uploads.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,6 +16,8 @@ export interface ModuleOptions {
   ctx: AppContext;
   /** Where uploaded files are kept until their import has run. */
   uploadDir: string;
+  /** Upload size limit and the disk space that must stay free. */
+  uploads: UploadLimits;
 }
 
 /** Every module's routes get the app context. */

@@ -1,21 +1,46 @@
 import { Invalid } from '../core/errors.js';
+import { isRealDateTime } from '../core/input.js';
 
 /** Opaque keyset cursors: the sort value and id of the last row of a page. */
 export function encodeCursor(value: string | number | null, id: string): string {
   return Buffer.from(JSON.stringify([value, id])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): { value: string | number | null; id: string } {
+/** What the sort value of a cursor must be: a time (ISO), a whole number, or any text or number. */
+export type CursorValue = 'time' | 'number' | 'any';
+
+/**
+ * A cursor comes back from the client, so it is input like any other: a forged one (an object
+ * where a time belongs, 1e308, "2026-02-30") is refused here rather than reaching SQL, where
+ * PostgreSQL would reject the cast with an error of its own.
+ */
+export function decodeCursor(
+  cursor: string,
+  expect: CursorValue = 'any',
+  nullable = true,
+): { value: string | number | null; id: string } {
+  const invalid = () => new Invalid('cursor is not valid: pass back the nextCursor of the previous page');
+  let parsed: unknown;
   try {
-    const [value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
-      string | number | null,
-      string,
-    ];
-    if (typeof id !== 'string') throw new Error('bad');
-    return { value, id };
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new Invalid('cursor is not valid: pass back the nextCursor of the previous page');
+    throw invalid();
   }
+  if (!Array.isArray(parsed) || parsed.length !== 2) throw invalid();
+  const [value, id] = parsed as [unknown, unknown];
+  if (typeof id !== 'string' || id.length === 0 || id.length > 100) throw invalid();
+  if (value === null) {
+    if (!nullable) throw invalid();
+    return { value, id };
+  }
+  const ok =
+    expect === 'time'
+      ? typeof value === 'string' && value.length <= 40 && isRealDateTime(value)
+      : expect === 'number'
+        ? Number.isSafeInteger(value)
+        : (typeof value === 'string' && value.length <= 200) || Number.isSafeInteger(value);
+  if (!ok) throw invalid();
+  return { value: value as string | number, id };
 }
 
 /** Escapes LIKE wildcards in user text (we use ESCAPE '\'). */

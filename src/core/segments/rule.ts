@@ -1,4 +1,5 @@
 import { Invalid } from '../errors.js';
+import { isCalendarDate, isRealDateTime, MAX_DAYS } from '../input.js';
 import { ORDER_STATUSES, type OrderStatus } from '../order-status.js';
 import { FIELDS, OPERATORS, OPERATOR_ALIASES, type FieldName, type FieldType } from './fields.js';
 
@@ -82,7 +83,8 @@ class Checker {
         `unknown key ${extra.map((k) => `"${k}"`).join(', ')} (a condition has field, op, value, and for orders where)`,
       );
     const field = o.field;
-    if (typeof field !== 'string' || !(field in FIELDS)) {
+    // Own keys only: "constructor" or "__proto__" are in every object but are not fields.
+    if (typeof field !== 'string' || !Object.hasOwn(FIELDS, field)) {
       return this.fail(
         `${path}.field`,
         `unknown field ${JSON.stringify(field)} (one of: ${Object.keys(FIELDS).join(', ')})`,
@@ -90,7 +92,8 @@ class Checker {
     }
     const def = FIELDS[field as FieldName] as { type: FieldType; values?: readonly string[] };
     const rawOp = typeof o.op === 'string' ? o.op.trim() : o.op;
-    const op = typeof rawOp === 'string' ? (OPERATOR_ALIASES[rawOp] ?? rawOp) : rawOp;
+    const op =
+      typeof rawOp === 'string' ? (Object.hasOwn(OPERATOR_ALIASES, rawOp) ? OPERATOR_ALIASES[rawOp] : rawOp) : rawOp;
     const allowed = OPERATORS[def.type];
     if (typeof op !== 'string' || !allowed.includes(op)) {
       return this.fail(
@@ -138,6 +141,7 @@ class Checker {
           `${field} expects a whole number${def.type === 'money' ? ' of fen (¥1 = 100)' : ''}, got ${x}`,
         ) as undefined;
       }
+      if (!Number.isSafeInteger(Math.trunc(x))) return bad(`${field}: ${x} is out of range`) as undefined;
       return x;
     };
     const str = (x: unknown): string | undefined => {
@@ -148,7 +152,7 @@ class Checker {
       return x;
     };
     const date = (x: unknown): string | undefined => {
-      if (typeof x !== 'string' || !DATE.test(x) || Number.isNaN(Date.parse(x.length === 10 ? `${x}T00:00:00Z` : x))) {
+      if (typeof x !== 'string' || !DATE.test(x) || !isRealDateTime(x)) {
         return bad(`${field} expects a date like 2025-11-11, got ${JSON.stringify(x)}`) as undefined;
       }
       return x;
@@ -193,6 +197,7 @@ class Checker {
         if (op === 'between') return pair(v, date);
         if (op === 'within_last_days' || op === 'not_within_last_days') {
           const n = num(v, 'a number of days');
+          if (n !== undefined && n > MAX_DAYS) return bad(`at most ${MAX_DAYS} days (100 years), got ${n}`);
           return n === undefined ? undefined : n >= 0 ? n : bad('days cannot be negative');
         }
         return date(v);
@@ -253,7 +258,7 @@ class Checker {
     }
     for (const k of ['from', 'to'] as const) {
       if (w[k] !== undefined) {
-        if (typeof w[k] !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(w[k] as string))
+        if (typeof w[k] !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(w[k] as string) || !isCalendarDate(w[k] as string))
           return this.fail(`${path}.${k}`, 'expected a date like 2025-11-11');
         out[k] = w[k] as string;
       }

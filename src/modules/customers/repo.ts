@@ -91,7 +91,9 @@ export async function listCustomers(
 ): Promise<{ rows: CustomerRow[]; sortValue: (r: CustomerRow) => string | number | null }> {
   const query = filtered(db, workspaceId, customerRows(db, workspaceId), q);
   const take = q.limit + 1;
-  const cur = q.cursor ? decodeCursor(q.cursor) : null;
+  // A cursor's value is checked against the sort it pages (a time, a count), so a forged one never reaches SQL.
+  const cursorKind = q.sort === 'last_order' ? 'time' : q.sort === 'newest' ? 'any' : 'number';
+  const cur = q.cursor ? decodeCursor(q.cursor, cursorKind) : null;
   const sortValue = (r: CustomerRow) =>
     q.sort === 'last_order'
       ? r.last_order_at

@@ -1,12 +1,10 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type {} from '@fastify/multipart';
 import { z } from 'zod';
 import { Invalid } from '../../core/errors.js';
 import { importCustomerAttributes } from './attributes.js';
 import { idParams, principalOf, type ModuleRoutes } from '../http.js';
+import { saveUpload, uploadError } from '../uploads.js';
 import { customerListOutput, customerListQuery, customerPatch, customerSummary } from './schema.js';
 import { mergeCustomers, mergesOf, undoMerge } from './merge.js';
 import { updateCustomer } from './profile.js';
@@ -50,7 +48,7 @@ const customerDetailOutput = customerSummary.extend({
   prediction: customerPredictionOut.nullable(),
 });
 
-export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir }) => {
+export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, uploads }) => {
   const tags = ['customers'];
   app.get(
     '/customers',
@@ -127,11 +125,12 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir }) => {
     },
     async (req) => {
       const p = principalOf(req);
-      const file = await req.file();
+      if (!req.isMultipart()) throw new Invalid('send the file as multipart/form-data in the field "file"');
+      const file = await req.file().catch((e: unknown) => {
+        throw uploadError(e);
+      });
       if (!file) throw new Invalid('send the file as multipart/form-data in the field "file"');
-      mkdirSync(uploadDir, { recursive: true });
-      const path = join(uploadDir, `attributes-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-      await pipeline(file.file, createWriteStream(path));
+      const path = await saveUpload(req, file, uploadDir, uploads, 'attributes-');
       try {
         return await importCustomerAttributes(ctx, p.workspaceId, path, p.userId);
       } finally {

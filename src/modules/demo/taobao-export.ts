@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { csvCell } from '../../core/csv.js';
+import { csvQuote as csvCell } from '../../core/csv.js';
 import { once } from 'node:events';
 import iconv from 'iconv-lite';
 import type { OrderRecord } from '../../core/formats/types.js';

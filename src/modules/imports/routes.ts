@@ -1,11 +1,8 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type {} from '@fastify/multipart';
 import { Invalid } from '../../core/errors.js';
-import { newId } from '../../core/ids.js';
 import { idParams, principalOf, sendCsv, type ModuleRoutes } from '../http.js';
+import { saveUpload, uploadParts } from '../uploads.js';
 import { runErrorsOutput, runOutput, runsOutput } from './schema.js';
 import {
   detectInterrupted,
@@ -51,22 +48,18 @@ const errorsSchema = {
 
 const errorsCsvSchema = { tags, summary: 'Rejected rows as CSV (UTF-8 with BOM)', params: idParams };
 
-export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir }) => {
+export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir, uploads }) => {
   app.post('/imports', { schema: uploadSchema }, async (req, reply) => {
     const p = principalOf(req);
     if (!req.isMultipart())
       throw new Invalid('send the file as multipart/form-data with fields file, store and format');
-    mkdirSync(dir, { recursive: true });
     const fields: Record<string, string> = {};
     let saved: { path: string; name: string } | null = null;
     try {
-      for await (const part of req.parts()) {
+      for await (const part of uploadParts(req)) {
         if (part.type === 'file') {
           if (saved) throw new Invalid('send one file per import');
-          const path = join(dir, `${newId()}-${part.filename.replace(/[^\w.\-\u4e00-\u9fff]/g, '_').slice(-80)}`);
-          await pipeline(part.file, createWriteStream(path));
-          if (part.file.truncated) throw new Invalid('the file is larger than the upload limit');
-          saved = { path, name: part.filename };
+          saved = { path: await saveUpload(req, part, dir, uploads), name: part.filename };
         } else {
           fields[part.fieldname] = String(part.value);
         }

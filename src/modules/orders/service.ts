@@ -71,7 +71,7 @@ export async function listOrders(ctx: AppContext, workspaceId: string, input: Or
   if (q.to) query = query.where('o.created_at', '<', new Date(q.to).toISOString());
   if (q.q) query = query.where((eb) => eb.or([eb('o.external_id', '=', q.q!), eb('o.buyer_nick', '=', q.q!)]));
   if (q.cursor) {
-    const cur = decodeCursor(q.cursor);
+    const cur = decodeCursor(q.cursor, 'time', false);
     const v = String(cur.value);
     const cast = timestampCast(ctx.db.dialect);
     query = query.where(

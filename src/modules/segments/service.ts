@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { workspaceTimezone } from '../workspaces/service.js';
-import { CSV_BOM, csvLine } from '../../core/csv.js';
+import { CSV_BOM, csvLine, neutralizeFormula } from '../../core/csv.js';
 import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
@@ -189,7 +189,7 @@ export async function ruleXlsx(
   }));
   sheet.getColumn(layout.moneyColumn + 1).numFmt = '#,##0.00';
   for await (const rows of ruleExportRows(ctx, workspaceId, input, role, layout))
-    for (const r of rows) sheet.addRow(r).commit();
+    for (const r of rows) sheet.addRow(r.map(neutralizeFormula)).commit();
   sheet.commit();
   await wb.commit();
 }

@@ -1,0 +1,231 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createUser } from '../../src/modules/auth/service.js';
+import { loadDemo } from '../../src/modules/demo/service.js';
+import { buildServer } from '../../src/server.js';
+import { describeBothDatabases } from '../helpers.js';
+import { waitFor } from '../support/processes.js';
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+describeBothDatabases('hostile input answers 4xx with the error shape, and leaves nothing behind', (env) => {
+  let app: FastifyInstance;
+  let small: FastifyInstance;
+  let cramped: FastifyInstance;
+  const dataDir = mkdtempSync(join(tmpdir(), 'huike-hostile-in-'));
+  const uploads = join(dataDir, 'uploads');
+  let cookie = '';
+  let customerId = '';
+
+  beforeAll(async () => {
+    const { ctx, workspaceId, db } = env();
+    await createUser(ctx, workspaceId, { login: 'boss', password: 'secret-pass-1', role: 'owner' });
+    await loadDemo(ctx, workspaceId, { customers: 20, seed: 3 });
+    customerId = (await db.kysely.selectFrom('customers').select('id').executeTakeFirstOrThrow()).id;
+    app = await buildServer(ctx, { dataDir });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    // The same data behind an upload limit of 1 KB, and behind a disk that must keep 1 PB free.
+    small = await buildServer(ctx, { dataDir, uploadLimit: 1024 });
+    cramped = await buildServer(ctx, { dataDir, uploadMinFree: 1024 ** 5 });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { login: 'boss', password: 'secret-pass-1' },
+    });
+    cookie = String(login.headers['set-cookie']).split(';')[0]!;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await small?.close();
+    await cramped?.close();
+  });
+
+  const expectError = (res: { statusCode: number; body: string }, status: number, message?: RegExp) => {
+    expect(res.statusCode, res.body).toBe(status);
+    const body = JSON.parse(res.body) as { error: { code: string; message: string; details: unknown } };
+    expect(Object.keys(body.error).sort()).toEqual(['code', 'details', 'message']);
+    if (message) expect(body.error.message).toMatch(message);
+    return body.error;
+  };
+
+  it('forged pagination cursors are refused (they used to reach SQL)', async () => {
+    for (const [url, cursor] of [
+      ['/api/v1/customers', b64([{}, 'x'])],
+      ['/api/v1/customers?sort=spent', b64([1e308, 'x'])],
+      ['/api/v1/customers?sort=spent', b64(['abc', 'x'])],
+      ['/api/v1/customers', b64(['2026-02-30T00:00:00.000Z', 'x'])],
+      ['/api/v1/orders', b64([{ a: 1 }, 'x'])],
+      ['/api/v1/orders', b64([null, 'x'])],
+      ['/api/v1/orders', b64(['not a time', 'x'])],
+      ['/api/v1/orders', 'not-base64-json'],
+    ] as const) {
+      const sep = url.includes('?') ? '&' : '?';
+      const res = await app.inject({ url: `${url}${sep}cursor=${cursor}`, headers: { cookie } });
+      expectError(res, 400, /cursor is not valid/);
+    }
+    // A real cursor still pages.
+    const first = await app.inject({ url: '/api/v1/orders?limit=2', headers: { cookie } });
+    const next = await app.inject({
+      url: `/api/v1/orders?limit=2&cursor=${first.json().nextCursor}`,
+      headers: { cookie },
+    });
+    expect(next.statusCode).toBe(200);
+  });
+
+  it('rule fields named after Object.prototype, numbers past safe ranges and impossible dates are 400s', async () => {
+    for (const rule of [
+      { field: '__proto__', op: '>=', value: 1 },
+      { field: 'constructor', op: '>=', value: 1 },
+      { field: 'toString', op: 'in', value: [1] },
+      { field: 'total_spent', op: '__proto__', value: 1 },
+      { field: 'last_order_at', op: 'within_last_days', value: 1e308 },
+      { field: 'last_order_at', op: 'within_last_days', value: 40_000 },
+      { field: 'total_spent', op: '>=', value: 2 ** 60 },
+      { field: 'last_order_at', op: 'after', value: '2026-02-30' },
+      { field: 'last_order_at', op: 'between', value: ['2026-02-01', '2026-02-30'] },
+      { field: 'orders', op: 'count_gte', value: 1, where: { from: '2026-02-30' } },
+    ]) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/segments/evaluate',
+        headers: { cookie },
+        payload: { rule },
+      });
+      expectError(res, 400, /segment rule is not valid/);
+    }
+    const poisoned = await app.inject({
+      method: 'POST',
+      url: '/api/v1/segments/evaluate',
+      headers: { cookie, 'content-type': 'application/json' },
+      payload: '{"rule":{"field":"total_spent","op":">=","value":1},"__proto__":{"polluted":true}}',
+    });
+    expectError(poisoned, 400);
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+
+  it("fastify's own errors come in the same shape: an id too long, a broken address, a bad body", async () => {
+    const long = await app.inject({ url: `/api/v1/customers/${'a'.repeat(300)}`, headers: { cookie } });
+    expectError(long, 414, /too long/);
+    const badUrl = await app.inject({ url: '/api/v1/customers/%E0%A4%A', headers: { cookie } });
+    expect(badUrl.statusCode).toBeLessThan(500);
+    expectError(badUrl, badUrl.statusCode);
+    const json = await app.inject({
+      method: 'POST',
+      url: '/api/v1/segments/evaluate',
+      headers: { cookie, 'content-type': 'application/json' },
+      payload: '{"rule":',
+    });
+    expectError(json, 400);
+    const media = await app.inject({
+      method: 'POST',
+      url: '/api/v1/segments/evaluate',
+      headers: { cookie, 'content-type': 'application/x-nonsense' },
+      payload: 'x',
+    });
+    expectError(media, 415);
+  });
+
+  const multipart = (boundary: string, file: string) =>
+    [
+      `--${boundary}\r\nContent-Disposition: form-data; name="store"\r\n\r\n回客旗舰店\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="format"\r\n\r\ntaobao\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\nContent-Type: text/csv\r\n\r\n${file}`,
+    ].join('');
+
+  it('a truncated multipart body is a 400 and leaves no file', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/imports',
+      headers: { cookie, 'content-type': 'multipart/form-data; boundary=XyZ' },
+      payload: multipart('XyZ', '订单编号,买家会员名\n1,a\n'), // no closing boundary
+    });
+    expectError(res, 400, /cut off or is not valid multipart/);
+    expect(readdirSync(uploads)).toEqual([]);
+  });
+
+  it('an upload the client abandons half-way leaves no file behind', async () => {
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    const head = multipart('AbC', 'A'.repeat(256 * 1024));
+    await new Promise<void>((resolve) => {
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/api/v1/imports',
+        headers: {
+          cookie,
+          'content-type': 'multipart/form-data; boundary=AbC',
+          'content-length': String(Buffer.byteLength(head) + 10 * 1024 * 1024),
+        },
+      });
+      req.on('error', () => resolve());
+      req.on('close', () => resolve());
+      req.write(head, () => setTimeout(() => req.destroy(), 200));
+    });
+    await waitFor('the partial upload to be removed', async () => readdirSync(uploads).length === 0);
+    const health = await app.inject({ url: '/api/v1/health' });
+    expect(health.statusCode).toBe(200);
+  });
+
+  it('an upload past the configured limit is a 413 naming the limit, and leaves no file', async () => {
+    const res = await small.inject({
+      method: 'POST',
+      url: '/api/v1/imports',
+      headers: { cookie, 'content-type': 'multipart/form-data; boundary=XyZ' },
+      payload: `${multipart('XyZ', 'A'.repeat(4096))}\r\n--XyZ--\r\n`,
+    });
+    expectError(res, 413, /larger than the upload limit of 0 MB.*HUIKE_UPLOAD_LIMIT_MB/);
+    expect(readdirSync(uploads)).toEqual([]);
+  });
+
+  it('an upload the disk cannot take with room to spare is refused before it is written', async () => {
+    const res = await cramped.inject({
+      method: 'POST',
+      url: '/api/v1/imports',
+      headers: { cookie, 'content-type': 'multipart/form-data; boundary=XyZ' },
+      payload: `${multipart('XyZ', '订单编号\n1\n')}\r\n--XyZ--\r\n`,
+    });
+    expectError(res, 413, /not enough free disk space.*HUIKE_UPLOAD_MIN_FREE_MB/);
+    expect(readdirSync(uploads)).toEqual([]);
+  });
+
+  it('an Idempotency-Key reused with a different body answers 422; the same body replays once', async () => {
+    const earn = (points: number) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/v1/customers/${customerId}/points/earn`,
+        headers: { cookie, 'idempotency-key': 'gift-2026-11-28' },
+        payload: { points, reason: '补偿' },
+      });
+    const first = await earn(100);
+    expect(first.statusCode, first.body).toBe(201);
+    const again = await earn(100);
+    expect(again.statusCode).toBe(201);
+    expect(again.json().id).toBe(first.json().id);
+    const other = await earn(5000);
+    expectError(other, 422, /already used for a different request/);
+    const balance = await app.inject({ url: `/api/v1/customers/${customerId}/points`, headers: { cookie } });
+    const gifts = (balance.json().entries as { reason: string | null }[]).filter((e) => e.reason === '补偿');
+    expect(gifts).toHaveLength(1);
+    // A key whose request failed is free for the corrected request.
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/api/v1/customers/no-such-customer/points/earn',
+      headers: { cookie, 'idempotency-key': 'retry-me' },
+      payload: { points: 1 },
+    });
+    expect(bad.statusCode).toBe(404);
+    const fixed = await app.inject({
+      method: 'POST',
+      url: `/api/v1/customers/${customerId}/points/earn`,
+      headers: { cookie, 'idempotency-key': 'retry-me' },
+      payload: { points: 1 },
+    });
+    expect(fixed.statusCode, fixed.body).toBe(201);
+  });
+});
