@@ -73,6 +73,20 @@ const HOSTILE_TEXT = [
   Buffer.from(JSON.stringify([null, null])).toString('base64url'),
   Buffer.from('not json').toString('base64url'),
 ];
+/** Cursors as a client could forge them: wrong types, out-of-range numbers, impossible times. */
+const CURSORS = [
+  [{}, 'x'],
+  [[1], 'x'],
+  [1e308, 'x'],
+  [-1e308, 'x'],
+  ['2026-02-30T00:00:00.000Z', 'x'],
+  ['not a time', 'x'],
+  [null, 'x'],
+  [null, null],
+  ['2026-11-11T00:00:00.000Z', { a: 1 }],
+  'not an array',
+  [1, 'x', 3],
+].map((v) => Buffer.from(JSON.stringify(v)).toString('base64url'));
 const HOSTILE_NUMBERS = [
   1e308,
   -1e308,
@@ -88,9 +102,9 @@ const HOSTILE_NUMBERS = [
 ];
 
 const hostileText = fc.oneof(
-  fc.constantFrom(...HOSTILE_TEXT),
-  fc.string({ maxLength: 40 }),
-  fc.string({ unit: 'grapheme', maxLength: 20 }),
+  { weight: 4, arbitrary: fc.constantFrom(...HOSTILE_TEXT) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }) },
 );
 const hostileScalar: fc.Arbitrary<unknown> = fc.oneof(
   hostileText,
@@ -141,6 +155,7 @@ const ruleArb: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 /** Values for a JSON schema: mostly of the right shape, often hostile. */
 function arb(schema: Schema | undefined, name: string, depth = 0): fc.Arbitrary<unknown> {
   if (name === 'rule') return ruleArb;
+  if (name === 'cursor') return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...CURSORS) }, hostileText);
   if (!schema || depth > 4) return hostileAny;
   const variants = schema.anyOf ?? schema.oneOf;
   if (variants?.length) return fc.oneof(...variants.map((s) => arb(s, name, depth + 1)), hostileAny);
@@ -204,7 +219,7 @@ function queryValue(v: unknown): string[] {
 
 /** Routes the walk leaves alone: ending its own session. */
 const SKIP = new Set(['POST /api/v1/auth/logout']);
-const RUNS_PER_ROUTE = Number(process.env.HUIKE_FUZZ_RUNS ?? 12);
+const RUNS_PER_ROUTE = Number(process.env.HUIKE_FUZZ_RUNS ?? 25);
 
 describeBothDatabases('hostile input never gives a 500', (env) => {
   let app: FastifyInstance;
@@ -262,7 +277,11 @@ describeBothDatabases('hostile input never gives a 500', (env) => {
             Object.fromEntries(
               params
                 .filter((p) => p.in === 'path')
-                .map((p) => [p.name, fc.oneof(fc.constantFrom(...(ids.length ? ids : ['x'])), hostileText)]),
+                // Mostly real ids, so the walk gets past "not found" into the handlers.
+                .map((p) => [
+                  p.name,
+                  fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...(ids.length ? ids : ['x'])) }, hostileText),
+                ]),
             ),
           ),
           query: fc.record(
@@ -304,7 +323,11 @@ describeBothDatabases('hostile input never gives a 500', (env) => {
               }
               if (res.status >= 400) {
                 const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-                if (typeof parsed.error?.code !== 'string' || typeof parsed.error.message !== 'string') {
+                if (
+                  typeof parsed.error?.code !== 'string' ||
+                  typeof parsed.error.message !== 'string' ||
+                  !('details' in parsed.error)
+                ) {
                   failures.push(`${route} → ${res.status} without the error shape: ${text.slice(0, 200)}`);
                   return false;
                 }
