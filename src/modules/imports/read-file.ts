@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 import { Invalid } from '../../core/errors.js';
 import { megabytes, type ReadLimits } from './limits.js';
 
@@ -108,9 +108,10 @@ export async function* csvRows(
  * limits, not after filling the memory.
  */
 export async function checkXlsx(path: string, limits: ReadLimits): Promise<void> {
+  const { default: yauzlLib } = await import('yauzl');
   let zip: yauzl.ZipFile;
   try {
-    zip = await yauzl.openPromise(path, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false });
+    zip = await yauzlLib.openPromise(path, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false });
   } catch (e) {
     throw new Invalid(`this .xlsx file is damaged (${message(e)}): export it again`);
   }
@@ -169,8 +170,10 @@ export async function* xlsxRows(
   onBytes: (n: number) => void,
 ): AsyncGenerator<FileRow> {
   await checkXlsx(path, limits);
+  // Loaded here, not at the top: a CSV import's thread starts without this large module.
+  const { default: ExcelJSLib } = await import('exceljs');
   const input = pipeline(createReadStream(path), byteCounter(onBytes), () => {}) as Transform;
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+  const reader = new ExcelJSLib.stream.xlsx.WorkbookReader(input, {
     sharedStrings: 'cache',
     styles: 'cache',
     hyperlinks: 'ignore',

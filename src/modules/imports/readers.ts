@@ -58,7 +58,7 @@ export async function fileSize(path: string): Promise<number> {
  * (tests, `tsx`), the thread first registers tsx so it can load read-thread.ts.
  */
 function startReadThread(data: ReaderData): Worker {
-  const resourceLimits = { maxOldGenerationSizeMb: data.limits.memoryMb, maxYoungGenerationSizeMb: 64 };
+  const resourceLimits = { maxOldGenerationSizeMb: data.limits.memoryMb };
   const here = import.meta.url;
   if (here.endsWith('.js')) return new Worker(new URL('./read-thread.js', here), { workerData: data, resourceLimits });
   // require.resolve names tsx's CommonJS build; the thread imports its ES module twin.
@@ -117,7 +117,7 @@ async function* threadRows(data: ReaderData, onBytes: (n: number) => void): Asyn
       if (m.type === 'error') throw m.invalid ? new Invalid(m.message, m.details) : new Error(m.message);
       onBytes(m.bytes);
       worker.postMessage({ type: 'more' } satisfies ToReader);
-      yield* m.rows;
+      yield* JSON.parse(m.rows) as FileRow[];
     }
   } finally {
     await worker.terminate();
