@@ -38,6 +38,7 @@ import { campaignRoutes } from './modules/campaigns/routes.js';
 import { predictRoutes } from './modules/predict/routes.js';
 import { uploadLimitsFromEnv } from './modules/uploads.js';
 import { registerIdempotency } from './modules/idempotency.js';
+import { registerInputGuard } from './modules/input-guard.js';
 
 const STATUS: Record<ErrorCode, number> = {
   invalid: 400,
@@ -209,6 +210,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
       );
   });
 
+  registerInputGuard(app);
   registerIdempotency(app, ctx);
 
   const healthSchema = {

@@ -186,7 +186,13 @@ function arb(schema: Schema | undefined, name: string, depth = 0): fc.Arbitrary<
     case 'integer':
     case 'number':
       good = fc.oneof(
-        fc.integer({ min: schema.minimum ?? -1000, max: Math.min(schema.maximum ?? 1_000_000, 1_000_000) }),
+        fc.integer({
+          min: Math.max(Math.ceil(schema.minimum ?? -1000), -1_000_000),
+          max: Math.max(
+            Math.min(Math.floor(schema.maximum ?? 1_000_000), 1_000_000),
+            Math.ceil(schema.minimum ?? -1000),
+          ),
+        }),
         fc.constantFrom(...HOSTILE_NUMBERS),
         fc.double({ noNaN: true }),
       );

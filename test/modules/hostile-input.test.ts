@@ -107,6 +107,18 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
   });
 
+  it('text with a NUL character is refused at the edge (PostgreSQL cannot store it)', async () => {
+    const search = await app.inject({ url: '/api/v1/customers?q=a%00b', headers: { cookie } });
+    expectError(search, 400, /querystring\.q: text cannot contain the NUL character/);
+    const body = await app.inject({
+      method: 'POST',
+      url: '/api/v1/segments/evaluate',
+      headers: { cookie },
+      payload: { rule: { field: 'province', op: 'in', value: ['浙江\u0000省'] } },
+    });
+    expectError(body, 400, /body\.rule\.value\.0: text cannot contain the NUL/);
+  });
+
   it("fastify's own errors come in the same shape: an id too long, a broken address, a bad body", async () => {
     const long = await app.inject({ url: `/api/v1/customers/${'a'.repeat(300)}`, headers: { cookie } });
     expectError(long, 414, /too long/);

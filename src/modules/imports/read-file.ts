@@ -34,6 +34,11 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** NUL characters (which PostgreSQL cannot store in text) dropped from a cell. */
+function stripNul<T>(v: T): T | string {
+  return typeof v === 'string' && v.includes('\u0000') ? v.replace(/\u0000/g, '') : v;
+}
+
 /** Excel numbers and dates as text the way the cell shows them to a person. */
 function excelCell(v: ExcelJS.CellValue): unknown {
   if (v === null || v === undefined) return '';
@@ -83,7 +88,7 @@ export async function* csvRows(
   ) as Readable;
   try {
     for await (const rec of chain as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      yield { line: rec.info.lines, cells: rec.record };
+      yield { line: rec.info.lines, cells: rec.record.map(stripNul) };
     }
   } catch (e) {
     if (e instanceof CsvError && e.code === 'CSV_MAX_RECORD_SIZE') {
@@ -192,7 +197,7 @@ export async function* xlsxRows(
           throw new Invalid(`the sheet has more than ${limits.maxCells} cells: split it into smaller files`, {
             limit: 'HUIKE_IMPORT_MAX_CELLS',
           });
-        yield { line: row.number, cells: values.map(excelCell) };
+        yield { line: row.number, cells: values.map((v) => stripNul(excelCell(v))) };
       }
       break; // the first sheet is the export
     }
