@@ -120,7 +120,8 @@ export async function benchApi(args: string[]): Promise<void> {
     );
     for (const [name, r] of rows)
       process.stdout.write(
-        `${pad(name, 44)}${pad(r.rps.toFixed(0), 10)}${pad(String(r.p50), 9)}${pad(String(r.p99), 9)}${pad((r.rps / floor.rps).toFixed(2), 7)}${r.errors}\n`,
+        `${pad(name, 44)}${pad(r.rps.toFixed(0), 10)}${pad(String(r.p50), 9)}${pad(String(r.p99), 9)}` +
+          `${pad((r.rps / floor.rps).toFixed(2), 7)}${r.errors}\n`,
       );
   } finally {
     server.kill('SIGTERM');

@@ -94,47 +94,50 @@ describe('a demo-size shop on SQLite', () => {
     await drop?.();
   });
 
-  it("every order-fact condition is planned from the customer's own orders, never a walk of a global index", async () => {
-    const lines = (plan: { detail: string }[]) => plan.map((p) => p.detail);
-    for (const [name, where] of Object.entries(orderWheres(storeId))) {
-      for (const op of ['count_gte', 'exists', 'not_exists']) {
-        const rule = parseRule({
-          all: [
-            { field: 'province', op: 'in', value: ['江苏省', '浙江省', '上海市'] },
-            { field: 'orders', op, value: op === 'count_gte' ? 2 : null, where },
-          ],
-        });
-        const cc = {
-          workspaceId,
-          asOf: AS_OF,
-          timeZone: 'Asia/Shanghai',
-          dialect: 'sqlite' as const,
-          purchase: await purchaseRule(db.kysely, workspaceId),
-        };
-        const q = segmentSource(db, workspaceId)
-          .where((eb) => compileRule(eb, rule, cc))
-          .select((eb) => eb.fn.countAll().as('n'))
-          .compile();
-        const plan = lines(
-          (await db.kysely.executeQuery<{ detail: string }>({ ...q, sql: `EXPLAIN QUERY PLAN ${q.sql}` })).rows,
-        );
-        const what = `${name} ${op}:\n${plan.join('\n')}`;
-        const orders = plan.filter((l) => /^(SEARCH|SCAN) o\b/.test(l));
-        const items = plan.filter((l) => /^(SEARCH|SCAN) i\b/.test(l));
-        expect(orders, what).toHaveLength(1);
-        // This customer's orders (orders_customer_idx), and the lines of one order (the primary key).
-        expect(orders[0], what).toMatch(
-          /USING (COVERING )?INDEX orders_customer_idx \(workspace_id=\? AND customer_id=\?/,
-        );
-        const needsLines = 'category' in where || 'titleContains' in where;
-        expect(items, what).toHaveLength(needsLines ? 1 : 0);
-        if (needsLines)
-          expect(items[0], what).toMatch(
-            /USING (COVERING )?INDEX sqlite_autoindex_order_items_1 \(workspace_id=\? AND order_id=\?\)/,
+  it(
+    "every order-fact condition is planned from the customer's own orders, " + 'never a walk of a global index',
+    async () => {
+      const lines = (plan: { detail: string }[]) => plan.map((p) => p.detail);
+      for (const [name, where] of Object.entries(orderWheres(storeId))) {
+        for (const op of ['count_gte', 'exists', 'not_exists']) {
+          const rule = parseRule({
+            all: [
+              { field: 'province', op: 'in', value: ['江苏省', '浙江省', '上海市'] },
+              { field: 'orders', op, value: op === 'count_gte' ? 2 : null, where },
+            ],
+          });
+          const cc = {
+            workspaceId,
+            asOf: AS_OF,
+            timeZone: 'Asia/Shanghai',
+            dialect: 'sqlite' as const,
+            purchase: await purchaseRule(db.kysely, workspaceId),
+          };
+          const q = segmentSource(db, workspaceId)
+            .where((eb) => compileRule(eb, rule, cc))
+            .select((eb) => eb.fn.countAll().as('n'))
+            .compile();
+          const plan = lines(
+            (await db.kysely.executeQuery<{ detail: string }>({ ...q, sql: `EXPLAIN QUERY PLAN ${q.sql}` })).rows,
           );
+          const what = `${name} ${op}:\n${plan.join('\n')}`;
+          const orders = plan.filter((l) => /^(SEARCH|SCAN) o\b/.test(l));
+          const items = plan.filter((l) => /^(SEARCH|SCAN) i\b/.test(l));
+          expect(orders, what).toHaveLength(1);
+          // This customer's orders (orders_customer_idx), and the lines of one order (the primary key).
+          expect(orders[0], what).toMatch(
+            /USING (COVERING )?INDEX orders_customer_idx \(workspace_id=\? AND customer_id=\?/,
+          );
+          const needsLines = 'category' in where || 'titleContains' in where;
+          expect(items, what).toHaveLength(needsLines ? 1 : 0);
+          if (needsLines)
+            expect(items[0], what).toMatch(
+              /USING (COVERING )?INDEX sqlite_autoindex_order_items_1 \(workspace_id=\? AND order_id=\?\)/,
+            );
+        }
       }
-    }
-  });
+    },
+  );
 
   it('the issue\'s segment ("江浙沪, ≥ 2 orders in 女装/连衣裙") counts the same on a read thread as here', async () => {
     const rule = {
@@ -276,19 +279,23 @@ describe('a demo-size shop on SQLite', () => {
 });
 
 describeBothDatabases('heavy-read time limit', (env) => {
-  it('a count past the limit stops with a TooSlow error naming the limit (statement_timeout on PostgreSQL)', async () => {
-    const { ctx, workspaceId, db } = env();
-    if (db.dialect === 'sqlite') {
-      // SQLite without read threads has no way to stop a query: it runs to the end.
-      expect(await countRule({ ...ctx, queryTimeoutMs: 1 }, workspaceId, slowRule(3))).toBe(0);
-      return;
-    }
-    const err = await countRule({ ...ctx, queryTimeoutMs: 1 }, workspaceId, slowRule(100)).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TooSlow);
-    expect((err as Error).message).toMatch(/1 ms time limit/);
-    // The limit was local to that read: the next query on the pool has none.
-    expect(
-      (await sql<{ statement_timeout: string }>`SHOW statement_timeout`.execute(db.kysely)).rows[0]!.statement_timeout,
-    ).toBe('0');
-  });
+  it(
+    'a count past the limit stops with a TooSlow error naming the limit ' + '(statement_timeout on PostgreSQL)',
+    async () => {
+      const { ctx, workspaceId, db } = env();
+      if (db.dialect === 'sqlite') {
+        // SQLite without read threads has no way to stop a query: it runs to the end.
+        expect(await countRule({ ...ctx, queryTimeoutMs: 1 }, workspaceId, slowRule(3))).toBe(0);
+        return;
+      }
+      const err = await countRule({ ...ctx, queryTimeoutMs: 1 }, workspaceId, slowRule(100)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TooSlow);
+      expect((err as Error).message).toMatch(/1 ms time limit/);
+      // The limit was local to that read: the next query on the pool has none.
+      expect(
+        (await sql<{ statement_timeout: string }>`SHOW statement_timeout`.execute(db.kysely)).rows[0]!
+          .statement_timeout,
+      ).toBe('0');
+    },
+  );
 });

@@ -20,7 +20,8 @@ export function queryTimeoutMs(ctx: AppContext): number {
 export function tooSlow(limitMs: number): TooSlow {
   const limit = limitMs >= 1000 ? `${(limitMs / 1000).toLocaleString('en-US')} s` : `${limitMs} ms`;
   return new TooSlow(
-    `the query ran past its ${limit} time limit (HUIKE_QUERY_TIMEOUT_MS) and was stopped: narrow the rule, or raise the limit`,
+    `the query ran past its ${limit} time limit (HUIKE_QUERY_TIMEOUT_MS) and was stopped: ` +
+      'narrow the rule, or raise the limit',
     { limitMs },
   );
 }
@@ -45,9 +46,8 @@ export async function offLoop<K extends HeavyTaskName>(
       // SET LOCAL: the limit ends with this transaction and never leaks to the pooled connection.
       // No JIT: a segment's correlated subqueries look costly to the planner, and compiling them took
       // 1.2 s of a 1.8 s count on the 20,000-customer demo (0.6 s without).
-      await sql`SELECT set_config('statement_timeout', ${String(Math.ceil(limitMs))}, true), set_config('jit', 'off', true)`.execute(
-        trx,
-      );
+      await sql`SELECT set_config('statement_timeout', ${String(Math.ceil(limitMs))}, true),
+        set_config('jit', 'off', true)`.execute(trx);
       return run({ ...ctx, db: { ...ctx.db, kysely: trx } }, ...args);
     });
   } catch (e) {
