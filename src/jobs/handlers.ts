@@ -40,7 +40,8 @@ export const jobHandlers: JobHandlers = {
         ctx,
         job.workspace_id,
         run.id,
-        `the import stopped its worker process ${job.attempts} times and was given up: the file is damaged or too large to read`,
+        `the import stopped its worker process ${job.attempts} times and was given up: ` +
+          'the file is damaged or too large to read',
       );
       if (run.file_path && !parsed.data.keepFile) await rm(run.file_path, { force: true });
     },

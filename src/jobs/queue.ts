@@ -52,12 +52,16 @@ export async function enqueue(
   return id;
 }
 
+const GAVE_UP =
+  'the worker running this job stopped (crashed or was killed) on each of its attempts; it will not be retried';
+
 /**
  * A job whose worker died (its lease ran out while it was running) has used its attempt. One that
  * has used them all is a poison job — a file or payload that kills any process that runs it — and
  * is failed here, visibly, instead of being taken again and again after every restart. Returns
  * the jobs it failed.
  */
+
 export async function failAbandonedJobs(db: Db, now: Date): Promise<Job[]> {
   const nowIso = now.toISOString();
   const ts = timestampCast(db.dialect);
@@ -69,7 +73,7 @@ export async function failAbandonedJobs(db: Db, now: Date): Promise<Job[]> {
   const result = await sql<Job>`
     UPDATE jobs SET status = 'failed', finished_at = ${nowIso}${ts}, updated_at = ${nowIso}${ts},
       locked_by = NULL, locked_until = NULL,
-      last_error = ${'the worker running this job stopped (crashed or was killed) on each of its attempts; it will not be retried'}
+      last_error = ${GAVE_UP}
     WHERE status = 'running' AND locked_until < ${nowIso}${ts} AND attempts >= max_attempts
     RETURNING *`.execute(db.kysely);
   return result.rows;

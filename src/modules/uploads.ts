@@ -78,7 +78,8 @@ export async function saveUpload(
   const path = join(dir, `${prefix}${newId()}-${safeName}`);
   const tooLarge = () =>
     new TooLarge(
-      `the file is larger than the upload limit of ${mb(limits.maxBytes)} (HUIKE_UPLOAD_LIMIT_MB): split it or raise the limit`,
+      `the file is larger than the upload limit of ${mb(limits.maxBytes)} (HUIKE_UPLOAD_LIMIT_MB): ` +
+        'split it or raise the limit',
       { limitBytes: limits.maxBytes },
     );
   try {

@@ -162,7 +162,8 @@ describeBothDatabases('hostile import files', (env) => {
     ]);
   });
 
-  it('a job that kills its process on every try: three worker processes die, the fourth fails it and lives', async () => {
+  it('a job that kills its process on every try: ' +
+    'three worker processes die, the fourth fails it and lives', async () => {
     const { db, workspaceId, url } = env();
     await sql`CREATE TABLE test_attempts (job_id text, worker text)`.execute(db.kysely);
     const jobId = await enqueue(db.kysely, { workspaceId, kind: 'test.crash', maxAttempts: 3 });

@@ -145,7 +145,8 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     [
       `--${boundary}\r\nContent-Disposition: form-data; name="store"\r\n\r\n回客旗舰店\r\n`,
       `--${boundary}\r\nContent-Disposition: form-data; name="format"\r\n\r\ntaobao\r\n`,
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\nContent-Type: text/csv\r\n\r\n${file}`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\n` +
+        `Content-Type: text/csv\r\n\r\n${file}`,
     ].join('');
 
   it('a truncated multipart body is a 400 and leaves no file', async () => {
