@@ -21,6 +21,8 @@ import type { AppContext } from './modules/context.js';
 import { databaseHealth } from './modules/workspaces/service.js';
 import { authenticate, SESSION_COOKIE } from './modules/auth/service.js';
 import { authRoutes } from './modules/auth/routes.js';
+import { accountRoutes } from './modules/auth/account-routes.js';
+import { registerWebSecurity } from './modules/auth/web-security.js';
 import { customerRoutes } from './modules/customers/routes.js';
 import { importRoutes } from './modules/imports/routes.js';
 import { orderRoutes } from './modules/orders/routes.js';
@@ -196,6 +198,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerWebSecurity(app);
 
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
@@ -225,6 +228,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
 
   const moduleOpts = { ctx, uploadDir: join(opts.dataDir ?? 'data', 'uploads'), uploads, prefix: '/api/v1' };
   await app.register(authRoutes, moduleOpts);
+  await app.register(accountRoutes, moduleOpts);
   await app.register(storeRoutes, moduleOpts);
   await app.register(customerRoutes, moduleOpts);
   await app.register(orderRoutes, moduleOpts);

@@ -16,6 +16,7 @@ import { idempotency } from './migrations/0013_idempotency.js';
 import { listIndexes } from './migrations/0014_list_indexes.js';
 import { messaging } from './migrations/0015_messaging.js';
 import { predict } from './migrations/0016_predict.js';
+import { tokenScopes } from './migrations/0018_token_scopes.js';
 
 /** One migration set for both dialects; each migration is told which dialect it runs on. */
 function migrations(db: Db): Record<string, Migration> {
@@ -36,6 +37,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0014_list_indexes': listIndexes(db.dialect),
     '0015_messaging': messaging(db.dialect),
     '0016_predict': predict(db.dialect),
+    '0018_token_scopes': tokenScopes(db.dialect),
   };
 }
 

@@ -44,6 +44,9 @@ export interface ApiTokensTable {
   created_at: Timestamp;
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
+  /** "read" or "read write" (space-separated). */
+  scopes: Generated<string>;
+  expires_at: Timestamp | null;
 }
 
 export interface StoresTable {

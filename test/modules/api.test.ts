@@ -33,6 +33,7 @@ describeBothDatabases('HTTP API', (env) => {
 
   const call = async (path: string, init: RequestInit & { auth?: string } = {}) => {
     const headers = new Headers(init.headers);
+    headers.set('x-huike-client', 'test');
     if (init.auth !== undefined) {
       if (init.auth) headers.set('cookie', init.auth);
     } else if (cookie) headers.set('cookie', cookie);

@@ -31,7 +31,7 @@ describeBothDatabases('campaigns', (env) => {
     const res = await app.inject({
       method,
       url: `/api/v1${url}`,
-      headers: { cookie },
+      headers: { 'x-huike-client': 'test', cookie },
       ...(body !== undefined ? { payload: body as object } : {}),
     });
     return {
@@ -387,7 +387,11 @@ describeBothDatabases('campaigns', (env) => {
     await api('POST', `/campaigns/${c.id}/launch`);
     await sendAll(e, worker(), c.id);
     expect((await api('GET', `/campaigns/${c.id}/report`)).body).toMatchObject({ sent: 2, status: 'done' });
-    const csv = await app.inject({ method: 'GET', url: `/api/v1/campaigns/${c.id}/handoff.csv`, headers: { cookie } });
+    const csv = await app.inject({
+      method: 'GET',
+      url: `/api/v1/campaigns/${c.id}/handoff.csv`,
+      headers: { 'x-huike-client': 'test', cookie },
+    });
     const lines = csv.body
       .replace(/^\uFEFF/, '')
       .trim()
@@ -462,11 +466,15 @@ describeBothDatabases('campaigns', (env) => {
     const denied = await app.inject({
       method: 'PUT',
       url: '/api/v1/messaging/settings',
-      headers: { cookie: mkt },
+      headers: { 'x-huike-client': 'test', cookie: mkt },
       payload: { capCount: 9 },
     });
     expect(denied.statusCode).toBe(403);
-    const allowed = await app.inject({ method: 'GET', url: '/api/v1/campaigns', headers: { cookie: mkt } });
+    const allowed = await app.inject({
+      method: 'GET',
+      url: '/api/v1/campaigns',
+      headers: { 'x-huike-client': 'test', cookie: mkt },
+    });
     expect(allowed.statusCode).toBe(200);
   });
 });

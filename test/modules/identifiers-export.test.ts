@@ -210,7 +210,7 @@ describeBothDatabases('buyer identifiers in names and exports', (env) => {
         method: 'POST',
         url: '/api/v1/customers/export',
         payload: { ids: ids.map((i) => i.id) },
-        headers: { cookie },
+        headers: { 'x-huike-client': 'test', cookie },
       });
       expect(r.statusCode, r.body).toBe(200);
       const body = r.json();

@@ -125,7 +125,7 @@ describeBothDatabases('resuming an import through the API', (env) => {
     await app?.close();
   });
   const call = async (path: string, method = 'GET') => {
-    const res = await fetch(base + path, { method, headers: { cookie } });
+    const res = await fetch(base + path, { method, headers: { 'x-huike-client': 'test', cookie } });
     return { status: res.status, body: (await res.json()) as any };
   };
 

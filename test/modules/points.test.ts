@@ -310,20 +310,25 @@ describeBothDatabases('points ledger', (env) => {
       });
       const cookie = String(login.headers['set-cookie']).split(';')[0]!;
       const url = `/api/v1/customers/${ids.ben}/points/redeem`;
-      const missing = await app.inject({ method: 'POST', url, payload: { points: 5 }, headers: { cookie } });
+      const missing = await app.inject({
+        method: 'POST',
+        url,
+        payload: { points: 5 },
+        headers: { 'x-huike-client': 'test', cookie },
+      });
       expect(missing.statusCode).toBe(400);
       expect(missing.json().error.message).toMatch(/Idempotency-Key/);
       const first = await app.inject({
         method: 'POST',
         url,
         payload: { points: 5 },
-        headers: { cookie, 'idempotency-key': 'till-42' },
+        headers: { 'x-huike-client': 'test', cookie, 'idempotency-key': 'till-42' },
       });
       const retry = await app.inject({
         method: 'POST',
         url,
         payload: { points: 5 },
-        headers: { cookie, 'idempotency-key': 'till-42' },
+        headers: { 'x-huike-client': 'test', cookie, 'idempotency-key': 'till-42' },
       });
       expect(first.statusCode).toBe(201);
       expect(retry.json().id).toBe(first.json().id);
@@ -332,11 +337,15 @@ describeBothDatabases('points ledger', (env) => {
         method: 'POST',
         url,
         payload: { points: 100000 },
-        headers: { cookie, 'idempotency-key': 'till-43' },
+        headers: { 'x-huike-client': 'test', cookie, 'idempotency-key': 'till-43' },
       });
       expect(too.statusCode).toBe(400);
       expect(too.json().error.details).toMatchObject({ spendable: expect.any(Number) });
-      const bal = await app.inject({ method: 'GET', url: `/api/v1/customers/${ids.ben}/points`, headers: { cookie } });
+      const bal = await app.inject({
+        method: 'GET',
+        url: `/api/v1/customers/${ids.ben}/points`,
+        headers: { 'x-huike-client': 'test', cookie },
+      });
       expect(bal.json().summary.spent).toBe(75);
     } finally {
       await app.close();

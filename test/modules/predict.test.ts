@@ -281,7 +281,11 @@ describeBothDatabases('predictive customer value', (env) => {
         payload: { login: 'predictor', password: 'secret-pass-9' },
       });
       const cookie = String(login.headers['set-cookie']).split(';')[0]!;
-      const refit = await app.inject({ method: 'POST', url: '/api/v1/predict/refit', headers: { cookie } });
+      const refit = await app.inject({
+        method: 'POST',
+        url: '/api/v1/predict/refit',
+        headers: { 'x-huike-client': 'test', cookie },
+      });
       expect(refit.statusCode).toBe(202);
       const job = await e.db.kysely
         .selectFrom('jobs')
@@ -292,23 +296,31 @@ describeBothDatabases('predictive customer value', (env) => {
       expect(job).toEqual({ kind: 'predict.fit', status: 'queued' });
       await createWorker(e.ctx, { handlers: jobHandlers }).drain();
 
-      const model = await app.inject({ method: 'GET', url: '/api/v1/predict/model', headers: { cookie } });
+      const model = await app.inject({
+        method: 'GET',
+        url: '/api/v1/predict/model',
+        headers: { 'x-huike-client': 'test', cookie },
+      });
       expect(model.statusCode).toBe(200);
       expect(model.json()).toMatchObject({ status: 'fitted', customers: 81, settings: { horizonMonths: 12 } });
-      const cal = await app.inject({ method: 'GET', url: '/api/v1/predict/calibration', headers: { cookie } });
+      const cal = await app.inject({
+        method: 'GET',
+        url: '/api/v1/predict/calibration',
+        headers: { 'x-huike-client': 'test', cookie },
+      });
       expect(cal.json().rows.length).toBeGreaterThan(1);
 
       const bad = await app.inject({
         method: 'PUT',
         url: '/api/v1/predict/settings',
-        headers: { cookie },
+        headers: { 'x-huike-client': 'test', cookie },
         payload: { horizonMonths: 12, monthlyDiscount: 2, holdoutDays: 90 },
       });
       expect(bad.statusCode).toBe(400);
       const detail = await app.inject({
         method: 'GET',
         url: `/api/v1/customers/${await buyerId(e, 'twin')}`,
-        headers: { cookie },
+        headers: { 'x-huike-client': 'test', cookie },
       });
       expect(detail.json().prediction.frequency).toBe(1);
     } finally {

@@ -99,7 +99,7 @@ describeBothDatabases('RFM as of a date', (env) => {
         method: 'POST',
         url: '/api/v1/rfm/recompute',
         payload: { asOf: '2018-06-30' },
-        headers: { cookie },
+        headers: { 'x-huike-client': 'test', cookie },
       });
       expect(dated.statusCode, dated.body).toBe(200);
       expect(dated.json()).toEqual({ customers: 5, asOf: '2018-06-30T16:00:00.000Z' });
@@ -108,11 +108,15 @@ describeBothDatabases('RFM as of a date', (env) => {
         method: 'POST',
         url: '/api/v1/rfm/recompute',
         payload: { asOf: 'last summer' },
-        headers: { cookie },
+        headers: { 'x-huike-client': 'test', cookie },
       });
       expect(bad.statusCode).toBe(400);
       expect(bad.json().error.message).toMatch(/asOf/);
-      const today = await app.inject({ method: 'POST', url: '/api/v1/rfm/recompute', headers: { cookie } });
+      const today = await app.inject({
+        method: 'POST',
+        url: '/api/v1/rfm/recompute',
+        headers: { 'x-huike-client': 'test', cookie },
+      });
       expect(today.statusCode, today.body).toBe(200);
       expect((await lifecycles()).loyal).toBe('churned');
     } finally {

@@ -27,7 +27,12 @@ describeBothDatabases('segments, RFM, tags, groups and notes over HTTP', (env) =
   afterAll(async () => app?.close());
 
   const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) => {
-    const r = await app.inject({ method, url, payload: payload as object, headers: { cookie } });
+    const r = await app.inject({
+      method,
+      url,
+      payload: payload as object,
+      headers: { 'x-huike-client': 'test', cookie },
+    });
     return {
       status: r.statusCode,
       body: r.headers['content-type']?.toString().includes('json') ? r.json() : r.body,

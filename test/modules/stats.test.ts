@@ -203,21 +203,25 @@ describeBothDatabases('customer stats', (env) => {
         payload: { login: 'owner', password: 'secret-pass-5', workspaceId: ws },
       });
       const cookie = String(login.headers['set-cookie']).split(';')[0]!;
-      const get = await app.inject({ method: 'GET', url: '/api/v1/stats/settings', headers: { cookie } });
+      const get = await app.inject({
+        method: 'GET',
+        url: '/api/v1/stats/settings',
+        headers: { 'x-huike-client': 'test', cookie },
+      });
       expect(get.statusCode, get.body).toBe(200);
       expect(get.json()).toEqual({ zeroPaidCounts: false });
       const bad = await app.inject({
         method: 'PUT',
         url: '/api/v1/stats/settings',
         payload: { zeroPaidCounts: 'yes' },
-        headers: { cookie },
+        headers: { 'x-huike-client': 'test', cookie },
       });
       expect(bad.statusCode).toBe(400);
       const put = await app.inject({
         method: 'PUT',
         url: '/api/v1/stats/settings',
         payload: { zeroPaidCounts: true },
-        headers: { cookie },
+        headers: { 'x-huike-client': 'test', cookie },
       });
       expect(put.statusCode, put.body).toBe(200);
       expect(put.json()).toEqual({ zeroPaidCounts: true });

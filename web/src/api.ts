@@ -84,6 +84,8 @@ async function request(method: Method, path: string, body: unknown, opts: Untype
       method: method.toUpperCase(),
       credentials: 'same-origin',
       headers: {
+        // The server refuses cookie-authenticated changes without it (CSRF): other sites cannot set this header.
+        'x-huike-client': 'console',
         ...(body !== undefined && !isForm ? { 'content-type': 'application/json' } : {}),
         ...opts.headers,
       },

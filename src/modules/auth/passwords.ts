@@ -16,7 +16,24 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
+let checks = 0;
+/** How many password checks ran (a test reads it to prove unknown logins cost one scrypt too). */
+export function passwordChecks(): number {
+  return checks;
+}
+
+let dummy: Promise<string> | undefined;
+/**
+ * Checks the password against a throwaway hash with our parameters, so an unknown or disabled login takes as long
+ * to refuse as a wrong password and response times do not tell which logins exist.
+ */
+export async function burnPasswordCheck(password: string): Promise<void> {
+  dummy ??= hashPassword(newSecret());
+  await verifyPassword(password, await dummy);
+}
+
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  checks++;
   const [alg, n, r, p, salt, hash] = stored.split('$');
   if (alg !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');

@@ -1,4 +1,6 @@
 import type {} from '@fastify/cookie';
+import { Forbidden } from '../../core/errors.js';
+import { TooManyAttempts } from './throttle.js';
 import { noContent, principalOf, type ModuleRoutes } from '../http.js';
 import { loginInput, meOutput, tokenInput, tokenOutput, userInput, userOutput, usersOutput } from './schema.js';
 import { addUser, createApiToken, login, logout, SESSION_COOKIE, SESSION_DAYS, usersFor, whoAmI } from './service.js';
@@ -38,7 +40,10 @@ const addUserSchema = {
 
 export const authRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post('/auth/login', { schema: loginSchema }, async (req, reply) => {
-    const { token, me } = await login(ctx, req.body);
+    const { token, me } = await login(ctx, req.body, req.ip).catch((e: unknown) => {
+      if (e instanceof TooManyAttempts) reply.header('retry-after', String(e.retryAfterSeconds));
+      throw e;
+    });
     reply.setCookie(SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: 'lax',
@@ -60,8 +65,9 @@ export const authRoutes: ModuleRoutes = async (app, { ctx }) => {
 
   app.post('/auth/tokens', { schema: createTokenSchema }, async (req, reply) => {
     const p = principalOf(req);
+    if (p.via === 'token') throw new Forbidden('an API token cannot create tokens: log in to the console');
     reply.code(201);
-    return createApiToken(ctx, p.workspaceId, p.userId, req.body.name);
+    return createApiToken(ctx, p.workspaceId, p.userId, req.body.name, req.body);
   });
 
   app.get('/users', { schema: listUsersSchema }, async (req) => ({ items: await usersFor(ctx, principalOf(req)) }));

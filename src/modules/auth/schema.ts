@@ -32,6 +32,15 @@ export const usersOutput = z.object({
   items: z.array(userOutput.extend({ createdAt: z.string(), disabled: z.boolean() })),
 });
 
-export const tokenInput = z.object({ name: z.string().trim().min(1).max(64) });
+export const tokenInput = z.object({
+  name: z.string().trim().min(1).max(64),
+  /** "read" alone: the token may only read (GET); default read and write. */
+  scopes: z
+    .array(z.enum(['read', 'write']))
+    .min(1)
+    .optional(),
+  /** When the token stops working (ISO 8601 with offset); none: never. */
+  expiresAt: z.string().datetime({ offset: true }).nullable().optional(),
+});
 
 export const tokenOutput = z.object({ id: z.string(), token: z.string() });

@@ -2,9 +2,11 @@ import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from '../../core
 import { parseInput } from '../../core/validation.js';
 import { newId } from '../../core/ids.js';
 import { nowIso, type AppContext } from '../context.js';
-import { digest, hashPassword, newSecret, sameDigest, verifyPassword } from './passwords.js';
+import { burnPasswordCheck, digest, hashPassword, newSecret, sameDigest, verifyPassword } from './passwords.js';
 import { canManageUsers } from './roles.js';
 import { loginInput, type meOutput, userInput } from './schema.js';
+import { loginThrottle } from './throttle.js';
+import { changePassword, parseScopes, TOKEN_SCOPES, type TokenScope } from './accounts.js';
 import type { z } from 'zod';
 
 /**
@@ -21,6 +23,8 @@ export interface Principal {
   login: string;
   role: string;
   via: 'session' | 'token';
+  /** What the credential may do: a session can do everything its role allows; a token may be read-only. */
+  scopes: TokenScope[];
 }
 
 export type Me = z.infer<typeof meOutput>;
@@ -97,24 +101,30 @@ export async function listUsers(ctx: AppContext, workspaceId: string) {
   }));
 }
 
+/** Sets a user's password by login (CLI); every session and token of that user ends. */
 export async function setPassword(ctx: AppContext, workspaceId: string, login: string, password: string) {
-  if (password.length < 8) throw new Invalid('password needs at least 8 characters');
-  const r = await ctx.db.kysely
-    .updateTable('users')
-    .set({ password_hash: await hashPassword(password) })
+  const u = await ctx.db.kysely
+    .selectFrom('users')
+    .select('id')
     .where('workspace_id', '=', workspaceId)
     .where('login', '=', login)
     .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) throw new Invalid(`no user with login "${login}"`);
+  if (!u) throw new Invalid(`no user with login "${login}"`);
+  await changePassword(ctx, workspaceId, u.id, password);
 }
 
-export async function login(ctx: AppContext, input: z.input<typeof loginInput>) {
+/** Opens a session; `address` (the client IP) counts towards the per-address throttle. */
+export async function login(ctx: AppContext, input: z.input<typeof loginInput>, address?: string) {
   const v = parseInput(loginInput, input, 'The login');
+  const throttle = loginThrottle(ctx);
+  throttle.check(v.login, address, ctx.now().getTime());
   let q = ctx.db.kysely.selectFrom('users').selectAll().where('login', '=', v.login).where('disabled_at', 'is', null);
   if (v.workspaceId) q = q.where('workspace_id', '=', v.workspaceId);
   const candidates = await q.execute();
+  if (candidates.length === 0) await burnPasswordCheck(v.password);
   for (const user of candidates) {
     if (await verifyPassword(v.password, user.password_hash)) {
+      throttle.succeeded(v.login);
       const secret = newSecret();
       const id = newId();
       const now = ctx.now();
@@ -135,10 +145,12 @@ export async function login(ctx: AppContext, input: z.input<typeof loginInput>) 
         login: user.login,
         role: user.role,
         via: 'session',
+        scopes: [...TOKEN_SCOPES],
       });
       return { token: `s.${user.workspace_id}.${id}.${secret}`, me };
     }
   }
+  throttle.failed(v.login, address, ctx.now().getTime());
   throw new Unauthorized('wrong login or password');
 }
 
@@ -148,8 +160,19 @@ export async function logout(ctx: AppContext, token: string): Promise<void> {
   await ctx.db.kysely.deleteFrom('sessions').where('workspace_id', '=', ws).where('id', '=', id).execute();
 }
 
-export async function createApiToken(ctx: AppContext, workspaceId: string, userId: string, name: string) {
+export async function createApiToken(
+  ctx: AppContext,
+  workspaceId: string,
+  userId: string,
+  name: string,
+  opts: { scopes?: TokenScope[]; expiresAt?: string | null } = {},
+) {
   if (!name.trim()) throw new Invalid('a token needs a name');
+  const scopes = opts.scopes?.length ? opts.scopes : [...TOKEN_SCOPES];
+  if (scopes.includes('write') && !scopes.includes('read')) scopes.push('read');
+  const expiresAt = opts.expiresAt ? new Date(opts.expiresAt) : null;
+  if (expiresAt && (Number.isNaN(expiresAt.getTime()) || expiresAt <= ctx.now()))
+    throw new Invalid('a token expiry must be a date in the future');
   const secret = newSecret();
   const id = newId();
   await ctx.db.kysely
@@ -163,6 +186,8 @@ export async function createApiToken(ctx: AppContext, workspaceId: string, userI
       created_at: nowIso(ctx),
       last_used_at: null,
       revoked_at: null,
+      scopes: parseScopes(scopes.join(' ')).join(' '),
+      expires_at: expiresAt?.toISOString() ?? null,
     })
     .execute();
   return { id, token: `t.${workspaceId}.${id}.${secret}` };
@@ -184,24 +209,49 @@ export async function authenticate(ctx: AppContext, credential: string | undefin
       .where('s.id', '=', id)
       .executeTakeFirst();
     if (!row || row.expires_at <= now || row.disabled_at || !sameDigest(row.token_hash, digest(secret))) return null;
-    return { workspaceId: ws, userId: row.user_id, login: row.login, role: row.role, via: 'session' };
+    return {
+      workspaceId: ws,
+      userId: row.user_id,
+      login: row.login,
+      role: row.role,
+      via: 'session',
+      scopes: [...TOKEN_SCOPES],
+    };
   }
   if (kind === 't') {
     const row = await k
       .selectFrom('api_tokens as t')
       .innerJoin('users as u', (j) => j.onRef('u.workspace_id', '=', 't.workspace_id').onRef('u.id', '=', 't.user_id'))
-      .select(['t.token_hash', 't.revoked_at', 'u.id as user_id', 'u.login', 'u.role', 'u.disabled_at'])
+      .select([
+        't.token_hash',
+        't.revoked_at',
+        't.expires_at',
+        't.scopes',
+        'u.id as user_id',
+        'u.login',
+        'u.role',
+        'u.disabled_at',
+      ])
       .where('t.workspace_id', '=', ws)
       .where('t.id', '=', id)
       .executeTakeFirst();
-    if (!row || row.revoked_at || row.disabled_at || !sameDigest(row.token_hash, digest(secret))) return null;
+    const expired = row?.expires_at != null && row.expires_at <= now;
+    if (!row || row.revoked_at || expired || row.disabled_at || !sameDigest(row.token_hash, digest(secret)))
+      return null;
     await k
       .updateTable('api_tokens')
       .set({ last_used_at: now })
       .where('workspace_id', '=', ws)
       .where('id', '=', id)
       .execute();
-    return { workspaceId: ws, userId: row.user_id, login: row.login, role: row.role, via: 'token' };
+    return {
+      workspaceId: ws,
+      userId: row.user_id,
+      login: row.login,
+      role: row.role,
+      via: 'token',
+      scopes: parseScopes(row.scopes),
+    };
   }
   return null;
 }
