@@ -14,6 +14,8 @@ import { serve } from './serve.js';
 import { segmentCommands } from './segments.js';
 import { customerCommands } from './customers.js';
 import { storeCommands } from './stores.js';
+import { accountCommands } from './accounts.js';
+import { TOKEN_SCOPES, type TokenScope } from '../modules/auth/accounts.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -143,6 +145,8 @@ program
   .command('create')
   .requiredOption('--name <name>', 'what the token is for')
   .option('--login <login>', 'user the token acts as', 'admin')
+  .option('--scopes <scopes>', 'read or read,write', 'read,write')
+  .option('--expires <date>', 'when it stops working (ISO date, e.g. 2027-01-01T00:00:00+08:00)')
   .option('--workspace <id|name>')
   .action(async (o) => {
     await withApp(async (ctx) => {
@@ -154,7 +158,11 @@ program
         .where('login', '=', o.login)
         .executeTakeFirst();
       if (!u) throw new Error(`no user "${o.login}" (create one: huike user create)`);
-      const t = await createApiToken(ctx, ws.id, u.id, o.name);
+      const scopes = String(o.scopes)
+        .split(/[,\s]+/)
+        .filter((x): x is TokenScope => (TOKEN_SCOPES as readonly string[]).includes(x));
+      if (scopes.length === 0) throw new Error('--scopes takes read or read,write');
+      const t = await createApiToken(ctx, ws.id, u.id, o.name, { scopes, expiresAt: o.expires ?? null });
       process.stdout.write(`${t.token}\n(shown once: send it as "Authorization: Bearer <token>")\n`);
     });
   });
@@ -175,5 +183,6 @@ program
 segmentCommands(program);
 customerCommands(program);
 storeCommands(program);
+accountCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -6,7 +6,9 @@ import { startWorker } from '../jobs/worker.js';
 import { startWorkerThread, type JobThread } from '../jobs/worker-thread.js';
 import { startReadPool } from '../modules/heavy/pool.js';
 import { databaseUrlFromEnv, sqlitePath } from '../db/connect.js';
+import { createInterface } from 'node:readline/promises';
 import { createUser } from '../modules/auth/service.js';
+import { newSecret, verifyPassword } from '../modules/auth/passwords.js';
 import { isEmpty, loadDemo } from '../modules/demo/service.js';
 import { listWorkspaces, resolveWorkspace } from '../modules/workspaces/service.js';
 import { ensureDefaultSchedules } from '../jobs/schedules.js';
@@ -25,18 +27,25 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const ws = await resolveWorkspace(ctx);
   // Schedules added by upgrades reach workspaces created before them.
   for (const w of await listWorkspaces(ctx)) await ensureDefaultSchedules(ctx, w.id, w.timezone);
-  const users = await ctx.db.kysely.selectFrom('users').select('login').where('workspace_id', '=', ws.id).execute();
-  let createdLogin = false;
+  const users = await ctx.db.kysely
+    .selectFrom('users')
+    .select(['login', 'password_hash'])
+    .where('workspace_id', '=', ws.id)
+    .execute();
+  const loadsDemo = opts.demo && (await isEmpty(ctx, ws.id));
+  // The known demo password only ever goes on the demo shop; a real installation gets the password its owner
+  // types (or HUIKE_ADMIN_PASSWORD), or a random one printed once.
+  let created: { password: string; shown: string } | null = null;
+  const fromEnv = process.env.HUIKE_ADMIN_PASSWORD;
   if (users.length === 0) {
-    await createUser(ctx, ws.id, {
-      login: DEMO_LOGIN,
-      password: process.env.HUIKE_ADMIN_PASSWORD ?? DEMO_PASSWORD,
-      name: '店长',
-      role: 'owner',
-    });
-    createdLogin = true;
+    created = loadsDemo
+      ? fromEnv
+        ? { password: fromEnv, shown: '(the password in HUIKE_ADMIN_PASSWORD)' }
+        : { password: DEMO_PASSWORD, shown: DEMO_PASSWORD }
+      : await ownerPassword();
+    await createUser(ctx, ws.id, { login: DEMO_LOGIN, password: created.password, name: '店长', role: 'owner' });
   }
-  if (opts.demo && (await isEmpty(ctx, ws.id))) {
+  if (loadsDemo) {
     process.stdout.write(`Loading the demo shop (${opts.demoCustomers.toLocaleString('en-US')} customers)…\n`);
     const t0 = Date.now();
     const s = await loadDemo(ctx, ws.id, {
@@ -68,18 +77,20 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const hasConsole = existsSync(join(defaultWebDir(), 'index.html'));
   const shown = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;
   const url = `http://${shown}:${opts.port}`;
-  // The password is only known when this start created the user; later starts name the logins.
-  const login = createdLogin
-    ? `${DEMO_LOGIN} / ${process.env.HUIKE_ADMIN_PASSWORD ? '(the password in HUIKE_ADMIN_PASSWORD)' : DEMO_PASSWORD}`
-    : `${users.map((u) => u.login).join(', ')} (demo password: ${DEMO_PASSWORD}, unless changed)`;
+  // The password is only known when this start created the user; later starts name the logins and warn while the
+  // owner still has the demo password.
+  let stillDemo = false;
+  for (const u of users) if (u.login === DEMO_LOGIN) stillDemo = await verifyPassword(DEMO_PASSWORD, u.password_hash);
+  const login = created
+    ? `${DEMO_LOGIN} / ${created.shown}`
+    : `${users.map((u) => u.login).join(', ')}${stillDemo ? `  (${DEMO_LOGIN} still has the demo password ${DEMO_PASSWORD}: change it)` : ''}`;
   process.stdout.write(
     [
       '',
       '  Huike 回客 is running',
       `  Console         ${url}${hasConsole ? '' : '  (not built yet: run npm run build)'}`,
       `  API docs        ${url}/docs`,
-      `  Login           ` +
-        `${login}${createdLogin ? '   (change it: npx huike user passwd --login admin --password …)' : ''}`,
+      `  Login           ${login}`,
       `  Database        ${ctx.db.label}`,
       `  Worker          ${worker ? 'running in a thread of this process' : 'off (start one with: npx huike worker)'}`,
       '',
@@ -95,4 +106,30 @@ export async function serve(opts: ServeOptions): Promise<void> {
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+}
+
+/**
+ * The first owner's password on an installation without the demo: HUIKE_ADMIN_PASSWORD, else asked on a terminal,
+ * else (or when left empty) a random one that the banner shows this once.
+ */
+async function ownerPassword(): Promise<{ password: string; shown: string }> {
+  const env = process.env.HUIKE_ADMIN_PASSWORD;
+  if (env) return { password: env, shown: '(the password in HUIKE_ADMIN_PASSWORD)' };
+  if (process.stdin.isTTY && process.stdout.isTTY) {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    try {
+      for (;;) {
+        const typed = await rl.question(
+          `Password for the owner "${DEMO_LOGIN}" (at least 8 characters, empty: random): `,
+        );
+        if (!typed) break;
+        if (typed.length >= 8) return { password: typed, shown: '(the password you typed)' };
+        process.stdout.write('  too short: at least 8 characters\n');
+      }
+    } finally {
+      rl.close();
+    }
+  }
+  const password = newSecret().slice(0, 16);
+  return { password, shown: `${password}   (random, shown only this once: change it with npx huike user passwd)` };
 }

@@ -194,7 +194,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     };
     const expected = await fetch(`${base}/api/v1/segments/evaluate`, {
       method: 'POST',
-      headers: { cookie, 'content-type': 'application/json' },
+      headers: { cookie, 'x-huike-client': 'test', 'content-type': 'application/json' },
       body: JSON.stringify({ rule, limit: 0 }),
     }).then((r) => r.json() as Promise<{ count: number }>);
     expect(expected.count).toBeGreaterThan(0);

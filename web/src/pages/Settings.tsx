@@ -1,4 +1,4 @@
-import { CopyOutlined, PlusOutlined, SyncOutlined } from '@ant-design/icons';
+import { PlusOutlined, SyncOutlined } from '@ant-design/icons';
 import {
   Alert,
   App,
@@ -27,6 +27,7 @@ import { useAction, useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import { ChannelSettings, SendRules } from './campaigns/ChannelSettings';
 import { useMe } from '../session';
+import { Tokens, UserActions } from './SettingsAccounts';
 
 type Store = Answer<'/stores/{id}'>;
 
@@ -223,6 +224,18 @@ function Users() {
             render: (r: string) => (r === 'owner' || r === 'admin' ? t('common.yes') : t('settings.masked')),
           },
           { title: t('settings.createdAt'), dataIndex: 'createdAt', render: (v: string) => dateTime(v) },
+          {
+            title: t('accounts.state'),
+            dataIndex: 'disabled',
+            render: (d: boolean) =>
+              d ? <Tag>{t('accounts.disabled')}</Tag> : <Tag color="green">{t('accounts.active')}</Tag>,
+          },
+          {
+            key: 'actions',
+            render: (_: unknown, u: { id: string; login: string; name: string; role: string; disabled: boolean }) => (
+              <UserActions user={u} onChanged={users.reload} />
+            ),
+          },
         ]}
       />
       <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
@@ -331,47 +344,5 @@ function PurchaseSetting() {
         <div className="kpi-foot">{t('settings.zeroPaidCountsHint')}</div>
       </div>
     </Space>
-  );
-}
-
-function Tokens() {
-  const { t } = useTranslation();
-  const [name, setName] = useState('');
-  const [token, setToken] = useState<string | null>(null);
-  const { run } = useAction();
-  const create = () =>
-    run(async () => {
-      const r = await api.post('/auth/tokens', { name });
-      setToken(r.token);
-      setName('');
-    });
-  return (
-    <Card size="small" style={{ maxWidth: 640 }}>
-      <Typography.Paragraph type="secondary">{t('settings.tokensHint')}</Typography.Paragraph>
-      <Space.Compact style={{ width: '100%' }}>
-        <Input
-          placeholder={t('settings.tokenName')}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          maxLength={64}
-        />
-        <Button type="primary" disabled={!name.trim()} onClick={() => void create()}>
-          {t('settings.createToken')}
-        </Button>
-      </Space.Compact>
-      {token && (
-        <Alert
-          style={{ marginTop: 12 }}
-          type="success"
-          showIcon
-          message={t('settings.tokenOnce')}
-          description={
-            <Typography.Text code copyable={{ icon: <CopyOutlined /> }}>
-              {token}
-            </Typography.Text>
-          }
-        />
-      )}
-    </Card>
   );
 }
