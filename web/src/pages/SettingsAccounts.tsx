@@ -48,10 +48,10 @@ export function UserActions({ user, onChanged }: { user: UserRow; onChanged: () 
   if (self || !mayTouch) return null;
   return (
     <Space size="small">
-      <Select
+      <Select<Role>
         size="small"
         style={{ width: 110 }}
-        value={user.role}
+        value={user.role as Role}
         disabled={busy}
         aria-label={t('accounts.changeRole')}
         onChange={(role: Role) => void patch({ role })}
