@@ -26,7 +26,11 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
   async function apiCall<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${base}/api/v1${path}`, {
       method,
-      headers: { cookie, 'x-huike-client': 'test', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        cookie,
+        'x-huike-client': 'test',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     expect(res.status, await res.clone().text()).toBeLessThan(300);

@@ -36,7 +36,11 @@ describeBothDatabases('API contract', (env) => {
     url: string,
     payload?: object,
   ): Promise<any> => {
-    const headers: Record<string, string> = { cookie, 'x-huike-client': 'test', 'idempotency-key': `k-${method}-${url}` };
+    const headers: Record<string, string> = {
+      cookie,
+      'x-huike-client': 'test',
+      'idempotency-key': `k-${method}-${url}`,
+    };
     const res = await app.inject({
       method,
       url: `/api/v1${url}`,

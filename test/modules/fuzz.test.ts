@@ -311,7 +311,7 @@ describeBothDatabases('hostile input never gives a 500', (env) => {
               const qs = new URLSearchParams();
               for (const [k, v] of Object.entries(r.query)) for (const s of queryValue(v)) qs.append(k, s);
               if ([...qs].length) url += `?${qs}`;
-              const headers: Record<string, string> = { cookie };
+              const headers: Record<string, string> = { cookie, 'x-huike-client': 'test' };
               for (const [k, v] of Object.entries(r.headers)) if (typeof v === 'string' && v) headers[k] = v;
               let body: string | undefined;
               if (typeof r.body === 'string') body = r.body;

@@ -64,14 +64,17 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
       ['/api/v1/orders', 'not-base64-json'],
     ] as const) {
       const sep = url.includes('?') ? '&' : '?';
-      const res = await app.inject({ url: `${url}${sep}cursor=${cursor}`, headers: { cookie } });
+      const res = await app.inject({
+        url: `${url}${sep}cursor=${cursor}`,
+        headers: { 'x-huike-client': 'test', cookie },
+      });
       expectError(res, 400, /cursor is not valid/);
     }
     // A real cursor still pages.
-    const first = await app.inject({ url: '/api/v1/orders?limit=2', headers: { cookie } });
+    const first = await app.inject({ url: '/api/v1/orders?limit=2', headers: { 'x-huike-client': 'test', cookie } });
     const next = await app.inject({
       url: `/api/v1/orders?limit=2&cursor=${first.json().nextCursor}`,
-      headers: { cookie },
+      headers: { 'x-huike-client': 'test', cookie },
     });
     expect(next.statusCode).toBe(200);
   });
@@ -92,7 +95,7 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
       const res = await app.inject({
         method: 'POST',
         url: '/api/v1/segments/evaluate',
-        headers: { cookie },
+        headers: { 'x-huike-client': 'test', cookie },
         payload: { rule },
       });
       expectError(res, 400, /segment rule is not valid/);
@@ -100,7 +103,7 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     const poisoned = await app.inject({
       method: 'POST',
       url: '/api/v1/segments/evaluate',
-      headers: { cookie, 'content-type': 'application/json' },
+      headers: { 'x-huike-client': 'test', cookie, 'content-type': 'application/json' },
       payload: '{"rule":{"field":"total_spent","op":">=","value":1},"__proto__":{"polluted":true}}',
     });
     expectError(poisoned, 400);
@@ -108,34 +111,43 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
   });
 
   it('text with a NUL character is refused at the edge (PostgreSQL cannot store it)', async () => {
-    const search = await app.inject({ url: '/api/v1/customers?q=a%00b', headers: { cookie } });
+    const search = await app.inject({
+      url: '/api/v1/customers?q=a%00b',
+      headers: { 'x-huike-client': 'test', cookie },
+    });
     expectError(search, 400, /querystring\.q: text cannot contain the NUL character/);
     const body = await app.inject({
       method: 'POST',
       url: '/api/v1/segments/evaluate',
-      headers: { cookie },
+      headers: { 'x-huike-client': 'test', cookie },
       payload: { rule: { field: 'province', op: 'in', value: ['浙江\u0000省'] } },
     });
     expectError(body, 400, /body\.rule\.value\.0: text cannot contain the NUL/);
   });
 
   it("fastify's own errors come in the same shape: an id too long, a broken address, a bad body", async () => {
-    const long = await app.inject({ url: `/api/v1/customers/${'a'.repeat(300)}`, headers: { cookie } });
+    const long = await app.inject({
+      url: `/api/v1/customers/${'a'.repeat(300)}`,
+      headers: { 'x-huike-client': 'test', cookie },
+    });
     expectError(long, 414, /too long/);
-    const badUrl = await app.inject({ url: '/api/v1/customers/%E0%A4%A', headers: { cookie } });
+    const badUrl = await app.inject({
+      url: '/api/v1/customers/%E0%A4%A',
+      headers: { 'x-huike-client': 'test', cookie },
+    });
     expect(badUrl.statusCode).toBeLessThan(500);
     expectError(badUrl, badUrl.statusCode);
     const json = await app.inject({
       method: 'POST',
       url: '/api/v1/segments/evaluate',
-      headers: { cookie, 'content-type': 'application/json' },
+      headers: { 'x-huike-client': 'test', cookie, 'content-type': 'application/json' },
       payload: '{"rule":',
     });
     expectError(json, 400);
     const media = await app.inject({
       method: 'POST',
       url: '/api/v1/segments/evaluate',
-      headers: { cookie, 'content-type': 'application/x-nonsense' },
+      headers: { 'x-huike-client': 'test', cookie, 'content-type': 'application/x-nonsense' },
       payload: 'x',
     });
     expectError(media, 415);
@@ -153,7 +165,7 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     const res = await app.inject({
       method: 'POST',
       url: '/api/v1/imports',
-      headers: { cookie, 'content-type': 'multipart/form-data; boundary=XyZ' },
+      headers: { 'x-huike-client': 'test', cookie, 'content-type': 'multipart/form-data; boundary=XyZ' },
       payload: multipart('XyZ', '订单编号,买家会员名\n1,a\n'), // no closing boundary
     });
     expectError(res, 400, /cut off or is not valid multipart/);
@@ -172,6 +184,7 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
         path: '/api/v1/imports',
         headers: {
           cookie,
+          'x-huike-client': 'test',
           'content-type': 'multipart/form-data; boundary=AbC',
           'content-length': String(Buffer.byteLength(head) + 10 * 1024 * 1024),
         },
@@ -189,7 +202,7 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     const res = await small.inject({
       method: 'POST',
       url: '/api/v1/imports',
-      headers: { cookie, 'content-type': 'multipart/form-data; boundary=XyZ' },
+      headers: { 'x-huike-client': 'test', cookie, 'content-type': 'multipart/form-data; boundary=XyZ' },
       payload: `${multipart('XyZ', 'A'.repeat(4096))}\r\n--XyZ--\r\n`,
     });
     expectError(res, 413, /larger than the upload limit of 0 MB.*HUIKE_UPLOAD_LIMIT_MB/);
@@ -200,7 +213,7 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     const res = await cramped.inject({
       method: 'POST',
       url: '/api/v1/imports',
-      headers: { cookie, 'content-type': 'multipart/form-data; boundary=XyZ' },
+      headers: { 'x-huike-client': 'test', cookie, 'content-type': 'multipart/form-data; boundary=XyZ' },
       payload: `${multipart('XyZ', '订单编号\n1\n')}\r\n--XyZ--\r\n`,
     });
     expectError(res, 413, /not enough free disk space.*HUIKE_UPLOAD_MIN_FREE_MB/);
@@ -212,7 +225,7 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
       app.inject({
         method: 'POST',
         url: `/api/v1/customers/${customerId}/points/earn`,
-        headers: { cookie, 'idempotency-key': 'gift-2026-11-28' },
+        headers: { 'x-huike-client': 'test', cookie, 'idempotency-key': 'gift-2026-11-28' },
         payload: { points, reason: '补偿' },
       });
     const first = await earn(100);
@@ -222,21 +235,24 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     expect(again.json().id).toBe(first.json().id);
     const other = await earn(5000);
     expectError(other, 422, /already used for a different request/);
-    const balance = await app.inject({ url: `/api/v1/customers/${customerId}/points`, headers: { cookie } });
+    const balance = await app.inject({
+      url: `/api/v1/customers/${customerId}/points`,
+      headers: { 'x-huike-client': 'test', cookie },
+    });
     const gifts = (balance.json().entries as { reason: string | null }[]).filter((e) => e.reason === '补偿');
     expect(gifts).toHaveLength(1);
     // A key whose request failed is free for the corrected request.
     const bad = await app.inject({
       method: 'POST',
       url: '/api/v1/customers/no-such-customer/points/earn',
-      headers: { cookie, 'idempotency-key': 'retry-me' },
+      headers: { 'x-huike-client': 'test', cookie, 'idempotency-key': 'retry-me' },
       payload: { points: 1 },
     });
     expect(bad.statusCode).toBe(404);
     const fixed = await app.inject({
       method: 'POST',
       url: `/api/v1/customers/${customerId}/points/earn`,
-      headers: { cookie, 'idempotency-key': 'retry-me' },
+      headers: { 'x-huike-client': 'test', cookie, 'idempotency-key': 'retry-me' },
       payload: { points: 1 },
     });
     expect(fixed.statusCode, fixed.body).toBe(201);

@@ -179,7 +179,7 @@ describe('a demo-size shop on SQLite', () => {
       const slow = await app.inject({
         method: 'POST',
         url: '/api/v1/segments/evaluate',
-        headers: { cookie },
+        headers: { 'x-huike-client': 'test', cookie },
         payload: { rule: slowRule(60), limit: 0 },
       });
       expect(slow.statusCode, slow.body).toBe(503);
@@ -215,7 +215,7 @@ describe('a demo-size shop on SQLite', () => {
       const evaluate = (rule: unknown) =>
         fetch(`${base}/api/v1/segments/evaluate`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', cookie },
+          headers: { 'content-type': 'application/json', 'x-huike-client': 'test', cookie },
           body: JSON.stringify({ rule, limit: 0 }),
         });
       // Warm the read thread, so the probes below measure the count, not a thread's start.
@@ -255,13 +255,19 @@ describe('a demo-size shop on SQLite', () => {
       form.set('store', '回客旗舰店');
       form.set('format', 'taobao');
       form.set('file', new Blob([readFileSync(fixture('taobao-orders-gbk.csv'))]), 'taobao-orders-gbk.csv');
-      const upload = await fetch(`${base}/api/v1/imports`, { method: 'POST', body: form, headers: { cookie } });
+      const upload = await fetch(`${base}/api/v1/imports`, {
+        method: 'POST',
+        body: form,
+        headers: { 'x-huike-client': 'test', cookie },
+      });
       expect(upload.status).toBe(202);
       const { id } = (await upload.json()) as { id: string };
       const run = await waitFor(
         'the import to finish',
         async () => {
-          const r = (await (await fetch(`${base}/api/v1/imports/${id}`, { headers: { cookie } })).json()) as {
+          const r = (await (
+            await fetch(`${base}/api/v1/imports/${id}`, { headers: { 'x-huike-client': 'test', cookie } })
+          ).json()) as {
             status: string;
           };
           return r.status === 'done' || r.status === 'failed' ? r : null;
