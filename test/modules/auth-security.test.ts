@@ -45,7 +45,7 @@ describeBothDatabases('login throttling, CSRF and security headers', (env) => {
     const held = await login('boss', 'right-pass-1');
     expect(held.status).toBe(429);
     expect(held.headers.get('retry-after')).toBe('1');
-    expect(await errorOf(held)).toMatchObject({ code: 'too_many_requests' });
+    expect((await errorOf(held)).message).toMatch(/try again in 1 s/);
     tick(1_000);
     expect((await login('boss', 'wrong-pass')).status).toBe(401);
     expect((await login('boss', 'right-pass-1')).headers.get('retry-after')).toBe('2');
