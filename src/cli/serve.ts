@@ -83,7 +83,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
   for (const u of users) if (u.login === DEMO_LOGIN) stillDemo = await verifyPassword(DEMO_PASSWORD, u.password_hash);
   const login = created
     ? `${DEMO_LOGIN} / ${created.shown}`
-    : `${users.map((u) => u.login).join(', ')}${stillDemo ? `  (${DEMO_LOGIN} still has the demo password ${DEMO_PASSWORD}: change it)` : ''}`;
+    : users.map((u) => u.login).join(', ') +
+      (stillDemo ? `  (${DEMO_LOGIN} still has the demo password ${DEMO_PASSWORD}: change it)` : '');
   process.stdout.write(
     [
       '',

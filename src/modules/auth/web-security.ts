@@ -47,7 +47,8 @@ export function checkCsrf(req: FastifyRequest): void {
   if (!req.cookies[SESSION_COOKIE]) return;
   if (hasHeader || sameOrigin(req)) return;
   throw new Forbidden(
-    `a change made with the session cookie must come from the console (same-origin Origin or Sec-Fetch-Site) or send the ${CLIENT_HEADER} header; scripts should use an API token`,
+    'a change made with the session cookie must come from the console (same-origin Origin or Sec-Fetch-Site) ' +
+      `or send the ${CLIENT_HEADER} header; scripts should use an API token`,
   );
 }
 

@@ -201,7 +201,7 @@ export default function CampaignWizard() {
           const cid = await save();
           await api.post('/campaigns/{id}/launch', undefined, { params: { id: cid } });
           void message.success(t('campaigns.launched'));
-          navigate(`/campaigns/${cid}`);
+          void navigate(`/campaigns/${cid}`);
         }),
     });
 
