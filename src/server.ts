@@ -94,6 +94,8 @@ export interface ServerOptions {
    * silently dropped). On under the tests (VITEST set), so a schema that forgets a field is caught.
    */
   strictResponses?: boolean;
+  /** Proxies whose X-Forwarded-For is believed (fastify's trustProxy); default HUIKE_TRUST_PROXY, else none. */
+  trustProxy?: boolean | string;
 }
 
 /** dist/web next to the compiled server (dist/src/server.js) or the sources (src/server.ts). */
@@ -104,6 +106,14 @@ export function defaultWebDir(): string {
   return join(root, 'dist', 'web');
 }
 
+/** HUIKE_TRUST_PROXY: unset = no proxy; `true` = any hop (only behind a proxy that overwrites the header);
+ * otherwise a comma-separated list of addresses or CIDR ranges, e.g. `127.0.0.1,10.0.0.0/8`. */
+export function trustedProxies(value: string | undefined): boolean | string {
+  const v = value?.trim();
+  if (!v || v === 'false' || v === '0') return false;
+  return v === 'true' || v === '1' ? true : v;
+}
+
 function zodDetails(e: ZodError) {
   return e.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 }
@@ -111,7 +121,9 @@ function zodDetails(e: ZodError) {
 export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
-    trustProxy: true,
+    // X-Forwarded-For is believed only from the proxies named here: trusting it from anyone would let a client
+    // pick its own address and step around the per-address login limit.
+    trustProxy: opts.trustProxy ?? trustedProxies(process.env.HUIKE_TRUST_PROXY),
     // Bad addresses (too long an id, broken %-encoding) answer in the same error shape as the rest.
     frameworkErrors: (err, _req, reply) => frameworkError(err, reply),
   }).withTypeProvider<ZodTypeProvider>();

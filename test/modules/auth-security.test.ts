@@ -23,7 +23,7 @@ describeBothDatabases('login throttling, CSRF and security headers', (env) => {
     const { ctx, workspaceId } = env();
     await createUser(ctx, workspaceId, { login: 'boss', password: 'right-pass-1', role: 'owner' });
     await createUser(ctx, workspaceId, { login: 'clerk', password: 'right-pass-2', role: 'agent' });
-    app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-sec-')) });
+    app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-sec-')), trustProxy: '127.0.0.1' });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const addr = app.server.address();
     base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
@@ -77,6 +77,28 @@ describeBothDatabases('login throttling, CSRF and security headers', (env) => {
     expect((await login('boss', 'right-pass-1', '10.2.0.2')).status).toBe(200);
   });
 
+  it('without a trusted proxy, rotating X-Forwarded-For is still one address', async () => {
+    tick(2 * 3_600_000);
+    const direct = await buildServer(env().ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-sec-')) });
+    try {
+      await direct.listen({ port: 0, host: '127.0.0.1' });
+      const addr = direct.server.address();
+      const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/api/v1/auth/login`;
+      const post = (login: string, password: string, from: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+          body: JSON.stringify({ login, password }),
+        });
+      for (let i = 0; i < 10; i++) expect((await post(`spoof${i}`, 'whatever', `10.9.0.${i}`)).status).toBe(401);
+      const held = await post('clerk', 'right-pass-2', '10.9.1.1');
+      expect(held.status).toBe(429);
+      expect((await errorOf(held)).message).toMatch(/this address/);
+    } finally {
+      await direct.close();
+    }
+  });
+
   it('an unknown login costs one password check, like a wrong password, and gets the same answer', async () => {
     tick(2 * 3_600_000);
     const before = passwordChecks();
@@ -96,7 +118,7 @@ describeBothDatabases('login throttling, CSRF and security headers', (env) => {
     return r.headers.get('set-cookie')!.split(';')[0]!;
   };
 
-  it('a cookie-authenticated change needs the same origin or the console header (JSON, multipart, body-less)', async () => {
+  it('a cookie-authenticated change needs the same origin or the console header (JSON, multipart, empty)', async () => {
     const cookie = await session();
     const host = new URL(base).host;
     const post = (path: string, headers: Record<string, string>, body?: RequestInit['body']) =>
