@@ -1,24 +1,17 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import { existsSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, ROOT, spawnTs, waitFor } from '../support/processes.js';
+import { CHROMIUM, DEMO_LOGIN as LOGIN, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
 
 /**
  * 营销活动 in Debian's Chromium against the real server (demo shop + worker): a campaign created by
  * clicking through the wizard, dry-run, sent to the outbox and read back in its report. Screenshots
  * at 1440×900 go to artifacts/screenshots/.
  */
-const CHROMIUM = process.env.HUIKE_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'artifacts', 'screenshots');
-const LOGIN = { login: 'admin', password: 'huike-demo' };
 const HAN = /[\u4e00-\u9fff]/;
 
 describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
-  let dir: string;
-  let server: ReturnType<typeof spawnTs>;
+  let app: ConsoleUnderTest | undefined;
   let base: string;
   let browser: Browser;
   let cookie: string;
@@ -48,11 +41,6 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     await page.waitForURL((u) => !u.pathname.startsWith('/login'));
     return page;
   }
-  async function shot(page: Page, name: string) {
-    await page.waitForLoadState('networkidle');
-    await page.waitForTimeout(600); // chart animations
-    await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-  }
   /** Visible text of the page content that is an English sentence (3+ Latin words in a row). */
   async function englishOnScreen(page: Page): Promise<string[]> {
     const text = await page.locator('main, .ant-layout-content').first().innerText();
@@ -62,47 +50,18 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: option }).first().click();
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'huike-e2e-campaigns-'));
-    mkdirSync(SHOTS, { recursive: true });
-    await build({
-      configFile: join(ROOT, 'web', 'vite.config.ts'),
-      logLevel: 'error',
-      build: { outDir: join(dir, 'web'), emptyOutDir: true },
-    });
-    const port = 43000 + Math.floor(Math.random() * 2000);
-    base = `http://127.0.0.1:${port}`;
-    server = spawnTs(join(ROOT, 'src/cli/index.ts'), ['serve', '--port', String(port), '--demo-customers', '600'], {
-      DATABASE_URL: `sqlite:${join(dir, 'huike.db')}`,
-      HUIKE_WEB_DIR: join(dir, 'web'),
-      LOG_LEVEL: 'error',
-    });
-    await waitFor(
-      'the server',
-      async () =>
-        /is running/.test(server.output()) || (server.exitCode !== null && Promise.reject(new Error(server.output()))),
-      120_000,
-      200,
-    );
+    app = await startConsole({ prefix: 'huike-e2e-campaigns-', demoCustomers: 600, portFrom: 43000 });
+    ({ base, browser } = app);
     const res = await fetch(`${base}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(LOGIN),
     });
     cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'],
-    });
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (server) {
-      server.kill('SIGTERM');
-      await exited(server);
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await app?.close();
   });
 
   it('creates a campaign by clicking, dry-runs it, sends it to the outbox and reads its report', async () => {

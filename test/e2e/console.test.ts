@@ -1,26 +1,21 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/connect.js';
 import { newRun } from '../../src/modules/imports/service.js';
 import { fixture } from '../helpers.js';
-import { exited, ROOT, spawnTs, waitFor } from '../support/processes.js';
+import { CHROMIUM, DEMO_LOGIN as LOGIN, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
 
 /**
  * The console in Debian's Chromium against the real server (`huike serve` with its demo shop and
  * worker), built from the current sources. Screenshots of every main page at 1440×900 go to
  * artifacts/screenshots/.
  */
-const CHROMIUM = process.env.HUIKE_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'artifacts', 'screenshots');
-const LOGIN = { login: 'admin', password: 'huike-demo' };
 
 describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
+  let app: ConsoleUnderTest | undefined;
   let dir: string;
-  let server: ReturnType<typeof spawnTs>;
   let base: string;
   let browser: Browser;
 
@@ -57,57 +52,13 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
   const box = (scope: Page | ReturnType<Page['locator']>, id: string) =>
     scope.locator(`[data-testid="${id}"] input, input[data-testid="${id}"]`).first();
 
-  async function shot(page: Page, name: string) {
-    await page.waitForLoadState('networkidle');
-    await page.waitForTimeout(600); // chart animations
-    await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-  }
-
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'huike-e2e-'));
-    mkdirSync(SHOTS, { recursive: true });
-    await build({
-      configFile: join(ROOT, 'web', 'vite.config.ts'),
-      logLevel: 'error',
-      build: { outDir: join(dir, 'web'), emptyOutDir: true },
-    });
-    const port = 41000 + Math.floor(Math.random() * 2000);
-    base = `http://127.0.0.1:${port}`;
-    server = spawnTs(join(ROOT, 'src/cli/index.ts'), ['serve', '--port', String(port), '--demo-customers', '1500'], {
-      DATABASE_URL: `sqlite:${join(dir, 'huike.db')}`,
-      HUIKE_WEB_DIR: join(dir, 'web'),
-      LOG_LEVEL: 'error',
-    });
-    await waitFor(
-      'the server',
-      async () =>
-        /is running/.test(server.output()) || (server.exitCode !== null && Promise.reject(new Error(server.output()))),
-      120_000,
-      200,
-    );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-      ],
-    });
+    app = await startConsole({ prefix: 'huike-e2e-', demoCustomers: 1500, portFrom: 41000 });
+    ({ dir, base, browser } = app);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (server) {
-      server.kill('SIGTERM');
-      await exited(server);
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await app?.close();
   });
 
   it('a wrong password shows the reason; the right one opens the dashboard with the KPIs', async () => {
