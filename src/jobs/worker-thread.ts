@@ -1,5 +1,6 @@
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { piscinaEntry } from './threads.js';
 
 export interface JobThread {
   /** Lets the running job finish, then stops the thread. */
@@ -16,13 +17,11 @@ export function startWorkerThread(
   url: string,
   opts: { pollMs?: number; log: (msg: string, extra?: Record<string, unknown>) => void },
 ): JobThread {
-  const fromSources = import.meta.url.endsWith('.ts');
   const pool = new Piscina({
-    filename: new URL(`./thread.${fromSources ? 'ts' : 'js'}`, import.meta.url).href,
+    ...piscinaEntry(import.meta.url, 'thread'),
     minThreads: 1,
     maxThreads: 1,
     idleTimeout: Number.POSITIVE_INFINITY,
-    execArgv: fromSources ? ['--import', 'tsx'] : [],
   });
   let stopping = false;
   let restart: NodeJS.Timeout | null = null;

@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import { DomainError, type ErrorCode } from '../../core/errors.js';
+import { piscinaEntry } from '../../jobs/threads.js';
 import { tooSlow } from './run.js';
 
 export interface ReadPool {
@@ -17,14 +18,12 @@ export type ThreadAnswer = { ok: unknown } | { error: { code: ErrorCode; message
  * `npm run dev`), the threads load them through tsx as the main thread does.
  */
 export function startReadPool(url: string, opts: { threads?: number } = {}): ReadPool {
-  const fromSources = import.meta.url.endsWith('.ts');
   const pool = new Piscina({
-    filename: new URL(`./thread.${fromSources ? 'ts' : 'js'}`, import.meta.url).href,
+    ...piscinaEntry(import.meta.url, 'thread'),
     minThreads: 1,
     maxThreads: Math.max(1, opts.threads ?? (Number(process.env.HUIKE_READ_THREADS) || 2)),
     // A thread keeps its connection (and its statement cache) between tasks.
     idleTimeout: 5 * 60_000,
-    execArgv: fromSources ? ['--import', 'tsx'] : [],
     workerData: { url },
   });
   return {

@@ -1,9 +1,8 @@
 import { open, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import iconv from 'iconv-lite';
 import { Invalid } from '../../core/errors.js';
+import { startThread } from '../../jobs/threads.js';
 import { readLimits, type ReadLimits } from './limits.js';
 import type { FileKind, FileRow } from './read-file.js';
 import type { FromReader, ReaderData, ToReader } from './read-thread.js';
@@ -53,23 +52,10 @@ export async function fileSize(path: string): Promise<number> {
   return (await stat(path)).size;
 }
 
-/**
- * Starts the read thread. Compiled, it is read-thread.js next to this file; run from the sources
- * (tests, `tsx`), the thread first registers tsx so it can load read-thread.ts.
- */
+/** Starts the read thread (read-thread.ts/.js) with its heap capped. */
 function startReadThread(data: ReaderData): Worker {
   const resourceLimits = { maxOldGenerationSizeMb: data.limits.memoryMb };
-  const here = import.meta.url;
-  if (here.endsWith('.js')) return new Worker(new URL('./read-thread.js', here), { workerData: data, resourceLimits });
-  // require.resolve names tsx's CommonJS build; the thread imports its ES module twin.
-  const tsx = pathToFileURL(
-    createRequire(here)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href;
-  const entry = new URL('./read-thread.ts', here).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true, workerData: data, resourceLimits });
+  return startThread(import.meta.url, 'read-thread', { workerData: data, resourceLimits });
 }
 
 /** Why the read thread stopped, in words for the import's message. */

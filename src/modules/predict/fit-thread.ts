@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { startThread } from '../../jobs/threads.js';
 import type { FitInput, FitOutput } from '../../core/clv/fit-all.js';
 
 /**
@@ -7,14 +7,8 @@ import type { FitInput, FitOutput } from '../../core/clv/fit-all.js';
  * From TypeScript sources (tests, `npm run dev`) the thread loads tsx to read them.
  */
 export function fitOffLoop(input: FitInput): Promise<FitOutput> {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const file = new URL(fromSource ? './fit-worker.ts' : './fit-worker.js', import.meta.url);
-  // From sources the thread registers tsx's loader, then imports the entry.
-  const bootstrap = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(file.href)}); })`;
   return new Promise((resolve, reject) => {
-    const worker = fromSource
-      ? new Worker(bootstrap, { eval: true, workerData: input })
-      : new Worker(file, { workerData: input });
+    const worker = startThread(import.meta.url, 'fit-worker', { workerData: input });
     let settled = false;
     worker.once('message', (m: { ok: true; result: FitOutput } | { ok: false; error: string }) => {
       settled = true;

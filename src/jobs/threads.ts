@@ -1,0 +1,35 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+
+/**
+ * Where a thread's entry module is and how a thread loads it. Compiled, `name.js` sits next to the caller;
+ * run from the TypeScript sources (tests, `npm run dev`), it is `name.ts` and the thread needs tsx's loader.
+ * One place for this, so the import reader, the prediction fit, the heavy-read pool and the job worker
+ * start their threads the same way.
+ */
+function entryOf(callerUrl: string, name: string): { url: URL; fromSources: boolean } {
+  const fromSources = callerUrl.endsWith('.ts');
+  return { url: new URL(`./${name}.${fromSources ? 'ts' : 'js'}`, callerUrl), fromSources };
+}
+
+/** A plain worker thread on `name` next to the caller (`import.meta.url`), tsx registered first from sources. */
+export function startThread(callerUrl: string, name: string, options: WorkerOptions = {}): Worker {
+  const { url, fromSources } = entryOf(callerUrl, name);
+  if (!fromSources) return new Worker(url, options);
+  // require.resolve names tsx's CommonJS build; the thread imports its ES module twin.
+  const tsx = pathToFileURL(
+    createRequire(callerUrl)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
+  const entry = JSON.stringify(url.href);
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${entry}); })`;
+  return new Worker(boot, { ...options, eval: true });
+}
+
+/** piscina's `filename` and `execArgv` for the entry `name` next to the caller (`import.meta.url`). */
+export function piscinaEntry(callerUrl: string, name: string): { filename: string; execArgv: string[] } {
+  const { url, fromSources } = entryOf(callerUrl, name);
+  return { filename: url.href, execArgv: fromSources ? ['--import', 'tsx'] : [] };
+}
