@@ -1,0 +1,72 @@
+import type { ROLES } from './schema.js';
+
+/**
+ * Permissions as data. Every route declares the one permission it needs in its route options
+ * (`config: { permission: 'customers:read' }`); roles map to sets of permissions below.
+ * `public` routes need no login (health, links in messages, signed webhooks, survey pages);
+ * `authenticated` routes need a login but no particular permission (the caller's own account).
+ */
+export const PERMISSIONS = [
+  'customers:read',
+  'customers:write',
+  'pii:read',
+  'export',
+  'import',
+  'segments:write',
+  'settings:write',
+  'points:write',
+  'coupons:write',
+  'campaigns:read',
+  'campaigns:write',
+  'campaigns:send',
+  'automations:write',
+  'tasks:read',
+  'tasks:write',
+  'analytics:read',
+  'users:manage',
+  'tokens:manage',
+  'audit:read',
+] as const;
+
+export type Permission = (typeof PERMISSIONS)[number];
+
+/** What a route asks of its caller. */
+export type RouteAccess = Permission | 'public' | 'authenticated';
+
+export type Role = (typeof ROLES)[number];
+
+const ALL: readonly Permission[] = PERMISSIONS;
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  owner: ALL,
+  admin: ALL,
+  marketer: [
+    'customers:read',
+    'customers:write',
+    'export',
+    'import',
+    'segments:write',
+    'points:write',
+    'coupons:write',
+    'campaigns:read',
+    'campaigns:write',
+    'campaigns:send',
+    'automations:write',
+    'tasks:read',
+    'analytics:read',
+    'tokens:manage',
+  ],
+  agent: ['customers:read', 'customers:write', 'tasks:read', 'tasks:write', 'campaigns:read'],
+  analyst: ['customers:read', 'analytics:read', 'campaigns:read', 'tasks:read', 'export'],
+};
+
+export function roleAllows(role: string, permission: Permission): boolean {
+  return (ROLE_PERMISSIONS as Record<string, readonly Permission[] | undefined>)[role]?.includes(permission) ?? false;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The permission a route needs; a route without one refuses everyone (default deny). */
+    permission?: RouteAccess;
+  }
+}
