@@ -600,7 +600,98 @@ export interface CampaignRecipientsTable {
   grp: string;
 }
 
+export interface ServiceTasksTable {
+  workspace_id: string;
+  id: string;
+  type: string;
+  title: string;
+  customer_id: string;
+  order_id: string | null;
+  status: string;
+  priority: string;
+  due_at: Timestamp;
+  assignee_id: string | null;
+  source: string;
+  source_ref: string | null;
+  dedupe_key: string | null;
+  notes: string | null;
+  outcome: string | null;
+  outcome_tag: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  started_at: Timestamp | null;
+  closed_at: Timestamp | null;
+}
+
+export interface SurveysTable {
+  workspace_id: string;
+  id: string;
+  name: string;
+  title: string;
+  intro: string | null;
+  thanks: string | null;
+  questions: Json;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  archived_at: Timestamp | null;
+}
+
+export interface SurveyInvitationsTable {
+  workspace_id: string;
+  /** The link code. */
+  id: string;
+  survey_id: string;
+  customer_id: string;
+  order_id: string | null;
+  ref: string;
+  created_at: Timestamp;
+  opened_at: Timestamp | null;
+  answered_at: Timestamp | null;
+}
+
+export interface SurveyResponsesTable {
+  workspace_id: string;
+  id: string;
+  survey_id: string;
+  invitation_id: string;
+  customer_id: string;
+  answers: Json;
+  submitted_at: Timestamp;
+}
+
+export interface SurveyAnswersTable {
+  workspace_id: string;
+  response_id: string;
+  question_id: string;
+  survey_id: string;
+  kind: string;
+  score: number | null;
+  value: string | null;
+}
+
+export interface FeedbackTable {
+  workspace_id: string;
+  id: string;
+  customer_id: string;
+  order_id: string | null;
+  source: string;
+  source_id: string | null;
+  category: string;
+  sentiment: string;
+  body: string | null;
+  created_by: string | null;
+  occurred_at: Timestamp;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  service_tasks: ServiceTasksTable;
+  surveys: SurveysTable;
+  survey_invitations: SurveyInvitationsTable;
+  survey_responses: SurveyResponsesTable;
+  survey_answers: SurveyAnswersTable;
+  feedback: FeedbackTable;
   messaging_channels: MessagingChannelsTable;
   messages: MessagesTable;
   message_links: MessageLinksTable;

@@ -51,6 +51,10 @@ const OWNED = [
   'tier_history',
   'reviews',
   'growth_entries',
+  'service_tasks',
+  'survey_invitations',
+  'survey_responses',
+  'feedback',
 ] as const;
 type OwnedTable = (typeof OWNED)[number];
 
@@ -94,7 +98,8 @@ async function reassign(
       .execute();
   }
   for (const table of OWNED) {
-    for (const part of chunks(owned[table], 900)) {
+    // A merge recorded before a table joined OWNED has no list for it.
+    for (const part of chunks(owned[table] ?? [], 900)) {
       await trx
         .updateTable(table)
         .set({ customer_id: to })
