@@ -38,6 +38,7 @@ import { feedbackRoutes } from './modules/feedback/routes.js';
 import { messagingPublicRoutes, messagingRoutes } from './modules/messaging/routes.js';
 import { campaignRoutes } from './modules/campaigns/routes.js';
 import { predictRoutes } from './modules/predict/routes.js';
+import { taskRoutes } from './modules/tasks/routes.js';
 import { uploadLimitsFromEnv } from './modules/uploads.js';
 import { registerIdempotency } from './modules/idempotency.js';
 import { registerInputGuard } from './modules/input-guard.js';
@@ -257,6 +258,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(campaignRoutes, moduleOpts);
   await app.register(messagingPublicRoutes(ctx));
   await app.register(predictRoutes, moduleOpts);
+  await app.register(taskRoutes, moduleOpts);
 
   if (hasConsole) {
     // Hashed file names under assets/ never change content: cache them for a year.

@@ -78,6 +78,14 @@ describeBothDatabases('API contract', (env) => {
     const variants = [{ key: 'A', content: { text: '会员日 8 折' } }];
     ids.campaigns = (await call('POST', '/campaigns', { name: '会员日', segmentId: seg.id, variants })).id;
     await call('POST', `/campaigns/${ids.campaigns}/launch`);
+    ids.tasks = (
+      await call('POST', '/tasks', {
+        type: 'revisit',
+        customerId: ids.customers,
+        dueAt: '2026-12-01T02:00:00.000Z',
+        title: '回访',
+      })
+    ).id;
   });
   afterAll(async () => {
     await app?.close();

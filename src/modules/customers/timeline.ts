@@ -6,6 +6,7 @@ import { tierHistory } from '../membership/service.js';
 import { pointsOf } from '../points/service.js';
 import { messageTimeline } from '../messaging/service.js';
 import { customerGroups, customerTags, listNotes } from '../tags/service.js';
+import { customerTasks } from '../tasks/service.js';
 
 /**
  * One customer's history, newest first, gathered from every module that has something to say.
@@ -189,6 +190,31 @@ const tierEvents: TimelineSource = async (ctx, ws, id, limit) =>
     ref: null,
   }));
 
+const taskEvents: TimelineSource = async (ctx, ws, id, limit) =>
+  (await customerTasks(ctx, ws, id, limit)).flatMap((t) => {
+    const ref = { type: 'task', id: t.id };
+    const ev: TimelineEvent[] = [
+      {
+        at: t.createdAt,
+        kind: 'task.created',
+        title: `服务任务「${t.title}」（${t.typeLabel}）`,
+        detail: t.notes,
+        ref,
+      },
+    ];
+    if (t.status === 'done' && t.closedAt)
+      ev.push({
+        at: t.closedAt,
+        kind: 'task.done',
+        title: `完成服务任务「${t.title}」${t.outcomeTag ? `，打标签「${t.outcomeTag}」` : ''}`,
+        detail: t.outcome,
+        ref,
+      });
+    if (t.status === 'cancelled' && t.closedAt)
+      ev.push({ at: t.closedAt, kind: 'task.cancelled', title: `取消服务任务「${t.title}」`, detail: null, ref });
+    return ev;
+  });
+
 export const TIMELINE_SOURCES: TimelineSource[] = [
   orderEvents,
   noteEvents,
@@ -200,6 +226,7 @@ export const TIMELINE_SOURCES: TimelineSource[] = [
   couponEvents,
   tierEvents,
   messageTimeline,
+  taskEvents,
 ];
 
 export async function customerTimeline(

@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/types.js';
 import { Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
@@ -136,6 +137,55 @@ export async function tagCustomers(
       }
     }
   });
+}
+
+/**
+ * Puts one tag on one customer inside the caller's transaction (a task completed with an outcome
+ * tag, an automation step), creating the tag when it does not exist yet.
+ */
+export async function tagCustomerIn(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  customerId: string,
+  name: string,
+  at: string,
+  by: string | null,
+): Promise<string> {
+  const [clean] = cleanNames([name]);
+  const find = () =>
+    trx
+      .selectFrom('tags')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('name', '=', clean!)
+      .executeTakeFirst();
+  let tag = await find();
+  if (!tag) {
+    const n = await trx
+      .selectFrom('tags')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('workspace_id', '=', workspaceId)
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('tags')
+      .values({
+        workspace_id: workspaceId,
+        id: newId(),
+        name: clean!,
+        color: COLORS[Number(n.n) % COLORS.length]!,
+        created_at: at,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    tag = await find();
+  }
+  const tagId = tag!.id;
+  await trx
+    .insertInto('customer_tags')
+    .values({ workspace_id: workspaceId, customer_id: customerId, tag_id: tagId, created_at: at, created_by: by })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  return tagId;
 }
 
 export async function customerTags(ctx: AppContext, workspaceId: string, customerId: string) {

@@ -53,3 +53,51 @@ export const taskView = z.object({
   closedAt: z.string().nullable(),
 });
 export type TaskView = z.infer<typeof taskView>;
+
+export const taskListQuery = z
+  .object({
+    view: z.enum(['mine', 'all']).default('all').describe('mine: the tasks assigned to the caller'),
+    status: z
+      .enum(['active', 'all', ...TASK_STATUSES])
+      .default('active')
+      .describe('active: open and in progress (the default)'),
+    type: z.enum(TASK_TYPES).optional(),
+    priority: z.enum(TASK_PRIORITIES).optional(),
+    assigneeId: z.string().min(1).optional().describe('a user id, or "none" for unassigned tasks'),
+    customerId: z.string().min(1).optional(),
+    overdue: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    offset: z.coerce.number().int().min(0).max(100_000).default(0),
+  })
+  .strict();
+export type TaskListQuery = z.infer<typeof taskListQuery>;
+
+export const taskList = z.object({ items: z.array(taskView), total: z.number() });
+
+export const taskPatch = z
+  .object({
+    status: z.enum(['open', 'in_progress', 'cancelled']).optional().describe('done only through /complete'),
+    assigneeId: z.string().min(1).nullable().optional(),
+    priority: z.enum(TASK_PRIORITIES).optional(),
+    dueAt: iso.optional(),
+    title: z.string().trim().min(1).max(200).optional(),
+    notes: z.string().trim().max(4000).nullable().optional(),
+  })
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, 'change at least one field');
+export type TaskPatch = z.infer<typeof taskPatch>;
+
+export const completeInput = z
+  .object({
+    outcome: z.string().trim().min(1, 'say how it ended (outcome)').max(2000),
+    tag: z.string().trim().min(1).max(40).nullish().describe('a tag to put on the customer'),
+    notes: z.string().trim().max(4000).nullish(),
+  })
+  .strict();
+export type CompleteInput = z.infer<typeof completeInput>;
+
+/** A task created through the API or the console (the source is set by the server). */
+export const manualTaskInput = newTaskInput.omit({ source: true, sourceRef: true });

@@ -1,10 +1,29 @@
-import type { Kysely, Selectable } from 'kysely';
-import { Invalid, NotFound } from '../../core/errors.js';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import { isOverdue, TASK_TYPE_LABELS, type TaskPriority, type TaskStatus, type TaskType } from '../../core/tasks.js';
+import {
+  canMove,
+  isFinal,
+  isOverdue,
+  TASK_STATUS_LABELS,
+  TASK_TYPE_LABELS,
+  type TaskPriority,
+  type TaskStatus,
+  type TaskType,
+} from '../../core/tasks.js';
 import { parseInput } from '../../core/validation.js';
 import type { Database, ServiceTasksTable } from '../../db/types.js';
-import { newTaskInput, type NewTaskInput, type TaskView } from './schema.js';
+import { nowIso, type AppContext } from '../context.js';
+import { tagCustomerIn } from '../tags/service.js';
+import {
+  completeInput,
+  manualTaskInput,
+  newTaskInput,
+  taskPatch,
+  type NewTaskInput,
+  type TaskListQuery,
+  type TaskView,
+} from './schema.js';
 
 /**
  * Service tasks (服务任务). Automations create them inside their own transaction through
@@ -154,4 +173,187 @@ export async function createTask(db: Executor, req: CreateTaskRequest): Promise<
     })
     .execute();
   return taskById(db, ws, id, now);
+}
+
+const PRIORITY_ORDER = sql<number>`case t.priority when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end`;
+
+/** An agent's inbox: earliest due first, the most urgent first among equals. */
+export async function listTasks(
+  ctx: AppContext,
+  ws: string,
+  userId: string | null,
+  q: TaskListQuery,
+): Promise<{ items: TaskView[]; total: number }> {
+  const now = ctx.now();
+  let base = taskRows(ctx.db.kysely, ws);
+  if (q.view === 'mine') base = base.where('t.assignee_id', '=', userId ?? '');
+  if (q.status === 'active') base = base.where('t.status', 'in', ['open', 'in_progress']);
+  else if (q.status !== 'all') base = base.where('t.status', '=', q.status);
+  if (q.type) base = base.where('t.type', '=', q.type);
+  if (q.priority) base = base.where('t.priority', '=', q.priority);
+  if (q.assigneeId === 'none') base = base.where('t.assignee_id', 'is', null);
+  else if (q.assigneeId) base = base.where('t.assignee_id', '=', q.assigneeId);
+  if (q.customerId) base = base.where('t.customer_id', '=', q.customerId);
+  if (q.overdue !== undefined) {
+    const open = ['open', 'in_progress'];
+    base = q.overdue
+      ? base.where('t.status', 'in', open).where('t.due_at', '<', now.toISOString())
+      : base.where((eb) => eb.or([eb('t.status', 'not in', open), eb('t.due_at', '>=', now.toISOString())]));
+  }
+  const total = await base
+    .clearSelect()
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  const rows = await base
+    .orderBy('t.due_at')
+    .orderBy(PRIORITY_ORDER)
+    .orderBy('t.id')
+    .limit(q.limit)
+    .offset(q.offset)
+    .execute();
+  return { items: rows.map((r) => presentTask(r, now)), total: Number(total.n) };
+}
+
+export async function getTask(ctx: AppContext, ws: string, id: string): Promise<TaskView> {
+  return taskById(ctx.db.kysely, ws, id, ctx.now());
+}
+
+/** A task created by hand (console or API). */
+export async function createManualTask(ctx: AppContext, ws: string, input: unknown, by: string | null) {
+  const v = parseInput(manualTaskInput, input, 'The task');
+  return ctx.db.kysely
+    .transaction()
+    .execute((trx) => createTask(trx, { ...v, workspaceId: ws, source: 'manual', createdBy: by, now: ctx.now() }));
+}
+
+async function lockedRow(trx: Kysely<Database>, pg: boolean, ws: string, id: string) {
+  // FOR UPDATE on PostgreSQL: two agents finishing the same task at once are served one after the other.
+  let q = trx.selectFrom('service_tasks').selectAll().where('workspace_id', '=', ws).where('id', '=', id);
+  if (pg) q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  if (!row) throw new NotFound(`task ${id} not found`);
+  return row;
+}
+
+function checkMove(id: string, from: string, to: TaskStatus) {
+  if (!canMove(from as TaskStatus, to)) {
+    const label = TASK_STATUS_LABELS[from as TaskStatus] ?? from;
+    throw new Conflict(
+      isFinal(from as TaskStatus)
+        ? `task ${id} is already ${from} (${label}): it cannot change any more`
+        : `task ${id} is already ${from}`,
+    );
+  }
+}
+
+/** Assign, re-prioritise, move the due time, take up (in_progress), hand back (open) or cancel a task. */
+export async function updateTask(ctx: AppContext, ws: string, id: string, input: unknown): Promise<TaskView> {
+  const p = parseInput(taskPatch, input, 'The change');
+  const now = ctx.now();
+  const at = now.toISOString();
+  return ctx.db.kysely.transaction().execute(async (trx) => {
+    const row = await lockedRow(trx, ctx.db.dialect === 'postgres', ws, id);
+    if (isFinal(row.status as TaskStatus) && Object.keys(p).some((k) => k !== 'notes'))
+      throw new Conflict(`task ${id} is ${row.status}: only its notes can still change`);
+    if (p.status) checkMove(id, row.status, p.status);
+    if (p.assigneeId) await checkAssignee(trx, ws, p.assigneeId);
+    await trx
+      .updateTable('service_tasks')
+      .set({
+        ...(p.status ? { status: p.status } : {}),
+        ...(p.status === 'in_progress' && !row.started_at ? { started_at: at } : {}),
+        ...(p.status === 'cancelled' ? { closed_at: at } : {}),
+        ...(p.assigneeId !== undefined ? { assignee_id: p.assigneeId } : {}),
+        ...(p.priority ? { priority: p.priority } : {}),
+        ...(p.dueAt ? { due_at: new Date(p.dueAt).toISOString() } : {}),
+        ...(p.title ? { title: p.title } : {}),
+        ...(p.notes !== undefined ? { notes: p.notes } : {}),
+        updated_at: at,
+      })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', id)
+      .execute();
+    return taskById(trx, ws, id, now);
+  });
+}
+
+/**
+ * Finishes a task with its outcome; with a tag, the customer gets the tag in the same transaction.
+ * The outcome then shows on the customer's timeline.
+ */
+export async function completeTask(
+  ctx: AppContext,
+  ws: string,
+  id: string,
+  input: unknown,
+  by: string | null,
+): Promise<TaskView> {
+  const v = parseInput(completeInput, input, 'The outcome');
+  const now = ctx.now();
+  const at = now.toISOString();
+  return ctx.db.kysely.transaction().execute(async (trx) => {
+    const row = await lockedRow(trx, ctx.db.dialect === 'postgres', ws, id);
+    checkMove(id, row.status, 'done');
+    if (v.tag) await tagCustomerIn(trx, ws, row.customer_id, v.tag, at, by);
+    await trx
+      .updateTable('service_tasks')
+      .set({
+        status: 'done',
+        outcome: v.outcome,
+        outcome_tag: v.tag ?? null,
+        ...(v.notes !== undefined && v.notes !== null ? { notes: v.notes } : {}),
+        started_at: row.started_at ?? at,
+        closed_at: at,
+        updated_at: at,
+      })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', id)
+      .execute();
+    return taskById(trx, ws, id, now);
+  });
+}
+
+/** A customer's tasks, newest first (the customer page and the timeline). */
+export async function customerTasks(ctx: AppContext, ws: string, customerId: string, limit = 100) {
+  const now = ctx.now();
+  const rows = await taskRows(ctx.db.kysely, ws)
+    .where('t.customer_id', '=', customerId)
+    .orderBy('t.created_at', 'desc')
+    .orderBy('t.id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => presentTask(r, now));
+}
+
+/** How many tasks are open, in progress and overdue, and how many are the caller's. */
+export async function taskCounts(ctx: AppContext, ws: string, userId: string | null) {
+  const now = nowIso(ctx);
+  const rows = await ctx.db.kysely
+    .selectFrom('service_tasks')
+    .select((eb) => [
+      'status',
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.sum<number>(eb.case().when('due_at', '<', now).then(1).else(0).end()).as('overdue'),
+      eb.fn
+        .sum<number>(
+          eb
+            .case()
+            .when('assignee_id', '=', userId ?? '')
+            .then(1)
+            .else(0)
+            .end(),
+        )
+        .as('mine'),
+    ])
+    .where('workspace_id', '=', ws)
+    .where('status', 'in', ['open', 'in_progress'])
+    .groupBy('status')
+    .execute();
+  const get = (s: string) => rows.find((r) => r.status === s);
+  return {
+    open: Number(get('open')?.n ?? 0),
+    inProgress: Number(get('in_progress')?.n ?? 0),
+    overdue: rows.reduce((a, r) => a + Number(r.overdue ?? 0), 0),
+    mine: rows.reduce((a, r) => a + Number(r.mine ?? 0), 0),
+  };
 }

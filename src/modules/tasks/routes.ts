@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { idParams, principalOf, type ModuleRoutes } from '../http.js';
+import { completeInput, manualTaskInput, taskList, taskListQuery, taskPatch, taskView } from './schema.js';
+import {
+  completeTask,
+  createManualTask,
+  customerTasks,
+  getTask,
+  listTasks,
+  taskCounts,
+  updateTask,
+} from './service.js';
+
+const tags = ['tasks'];
+const read = { permission: 'tasks:read' } as const;
+const write = { permission: 'tasks:write' } as const;
+
+export const taskRoutes: ModuleRoutes = async (app, { ctx }) => {
+  app.get(
+    '/tasks',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Service tasks (服务任务), earliest due first: mine or all, by status, type, priority, assignee',
+        querystring: taskListQuery,
+        response: { 200: taskList },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return listTasks(ctx, p.workspaceId, p.userId, req.query);
+    },
+  );
+
+  app.get(
+    '/tasks/counts',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Open, in-progress and overdue tasks, and how many are assigned to the caller',
+        response: {
+          200: z.object({ open: z.number(), inProgress: z.number(), overdue: z.number(), mine: z.number() }),
+        },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return taskCounts(ctx, p.workspaceId, p.userId);
+    },
+  );
+
+  app.post(
+    '/tasks',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Create a task by hand (source manual); with key, a retry returns the first task',
+        body: manualTaskInput,
+        response: { 200: taskView },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return createManualTask(ctx, p.workspaceId, req.body, p.userId);
+    },
+  );
+
+  app.get(
+    '/tasks/:id',
+    { config: read, schema: { tags, summary: 'One task', params: idParams, response: { 200: taskView } } },
+    async (req) => getTask(ctx, principalOf(req).workspaceId, req.params.id),
+  );
+
+  app.patch(
+    '/tasks/:id',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Assign, re-prioritise, move the due time, take up (in_progress), hand back (open) or cancel',
+        params: idParams,
+        body: taskPatch,
+        response: { 200: taskView },
+      },
+    },
+    async (req) => updateTask(ctx, principalOf(req).workspaceId, req.params.id, req.body),
+  );
+
+  app.post(
+    '/tasks/:id/complete',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: "Finish a task with its outcome (shown on the customer's timeline), optionally tagging the customer",
+        params: idParams,
+        body: completeInput,
+        response: { 200: taskView },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return completeTask(ctx, p.workspaceId, req.params.id, req.body, p.userId);
+    },
+  );
+
+  app.get(
+    '/customers/:id/tasks',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: "A customer's service tasks, newest first",
+        params: idParams,
+        response: { 200: z.object({ items: z.array(taskView) }) },
+      },
+    },
+    async (req) => ({ items: await customerTasks(ctx, principalOf(req).workspaceId, req.params.id) }),
+  );
+};
