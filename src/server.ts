@@ -19,7 +19,8 @@ import { z, ZodError } from 'zod';
 import { DomainError, type ErrorCode } from './core/errors.js';
 import type { AppContext } from './modules/context.js';
 import { databaseHealth } from './modules/workspaces/service.js';
-import { authenticate, SESSION_COOKIE } from './modules/auth/service.js';
+import { SESSION_COOKIE } from './modules/auth/service.js';
+import { registerAccessControl } from './modules/auth/access.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { accountRoutes } from './modules/auth/account-routes.js';
 import { registerWebSecurity } from './modules/auth/web-security.js';
@@ -79,8 +80,6 @@ function frameworkError(err: FastifyError, reply: FastifyReply) {
     .code(status)
     .send({ error: { code: codeForStatus(status), message, details: { reason: err.code ?? null } } });
 }
-const PUBLIC = new Set(['/api/v1/health', '/api/v1/auth/login']);
-
 export interface ServerOptions {
   logger?: boolean | object;
   dataDir?: string;
@@ -213,18 +212,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await registerWebSecurity(app);
 
-  app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (req) => {
-    const path = req.url.split('?')[0]!;
-    if (!path.startsWith('/api/') || PUBLIC.has(path)) return;
-    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    req.principal = await authenticate(ctx, bearer ?? req.cookies[SESSION_COOKIE]);
-    if (!req.principal)
-      throw new DomainError(
-        'unauthorized',
-        'log in (POST /api/v1/auth/login) or send an API token: Authorization: Bearer <token>',
-      );
-  });
+  registerAccessControl(app, ctx);
 
   registerInputGuard(app);
   registerIdempotency(app, ctx);
@@ -234,7 +222,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     summary: 'Liveness and database check',
     response: { 200: z.object({ status: z.literal('ok'), database: z.enum(['sqlite', 'postgres']) }) },
   };
-  app.get('/api/v1/health', { schema: healthSchema }, async () => ({
+  app.get('/api/v1/health', { config: { permission: 'public' }, schema: healthSchema }, async () => ({
     status: 'ok' as const,
     database: await databaseHealth(ctx),
   }));
@@ -273,7 +261,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
         ),
     });
   } else {
-    app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+    app.get('/', { config: { permission: 'public' }, schema: { hide: true } }, async (_req, reply) =>
       reply
         .type('text/html; charset=utf-8')
         .send(

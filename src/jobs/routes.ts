@@ -29,7 +29,7 @@ const listSchema = {
 
 /** Jobs are visible to the shop: what ran, what failed and why. */
 export const jobRoutes: ModuleRoutes = async (app, { ctx }) => {
-  app.get('/jobs', { schema: listSchema }, async (req) => ({
+  app.get('/jobs', { config: { permission: 'analytics:read' }, schema: listSchema }, async (req) => ({
     items: await listJobs(ctx.db.kysely, principalOf(req).workspaceId, req.query),
   }));
 };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildServer } from '../../src/server.js';
-import { createUser, setPassword } from '../../src/modules/auth/service.js';
+import { createApiToken, createUser, setPassword } from '../../src/modules/auth/service.js';
 import { describeBothDatabases } from '../helpers.js';
 
 interface Answer {
@@ -131,7 +131,8 @@ describeBothDatabases('users and API tokens: disable, delete, role, revoke, expi
   it('deleting a user removes them with their sessions and tokens', async () => {
     const admin = await signIn('admin1');
     const gone = await signIn('gone1');
-    const tok = await token(gone);
+    // An agent has no tokens:manage: their token comes from the CLI (huike token create).
+    const tok = (await createApiToken(env().ctx, env().workspaceId, ids.gone1!, 'cli')).token;
     expect((await call(`/api/v1/users/${ids.admin1}`, admin, { method: 'DELETE' })).status).toBe(400);
     expect((await call(`/api/v1/users/${ids.gone1}`, admin, { method: 'DELETE' })).status).toBe(204);
     expect((await call('/api/v1/auth/me', gone)).status).toBe(401);

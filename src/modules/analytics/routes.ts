@@ -20,11 +20,15 @@ const provincesSchema = {
 };
 
 export const analyticsRoutes: ModuleRoutes = async (app, { ctx }) => {
-  app.get('/analytics/dashboard', { schema: dashboardSchema }, async (req) =>
+  app.get('/analytics/dashboard', { config: { permission: 'analytics:read' }, schema: dashboardSchema }, async (req) =>
     dashboard(ctx, principalOf(req).workspaceId, req.query.days),
   );
 
-  app.get('/analytics/provinces', { schema: provincesSchema }, async (req) => ({
-    items: await provinces(ctx, principalOf(req).workspaceId),
-  }));
+  app.get(
+    '/analytics/provinces',
+    { config: { permission: 'analytics:read' }, schema: provincesSchema },
+    async (req) => ({
+      items: await provinces(ctx, principalOf(req).workspaceId),
+    }),
+  );
 };

@@ -31,6 +31,7 @@ export const accountRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.patch(
     '/users/:id',
     {
+      config: { permission: 'users:manage' },
       schema: {
         tags,
         summary: 'Change a user: role, name, disabled (owner and admin only; disabling ends their sessions and tokens)',
@@ -44,6 +45,7 @@ export const accountRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.delete(
     '/users/:id',
     {
+      config: { permission: 'users:manage' },
       schema: {
         tags,
         summary: 'Delete a user with their sessions and tokens (owner and admin only)',
@@ -58,6 +60,7 @@ export const accountRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/auth/password',
     {
+      config: { permission: 'authenticated' },
       schema: {
         tags,
         summary: 'Change your own password: every session and token you had ends; this browser gets a new session',
@@ -87,6 +90,7 @@ export const accountRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/auth/tokens',
     {
+      config: { permission: 'authenticated' },
       schema: {
         tags,
         summary: 'Your API tokens (all=true: every token of the workspace, owner and admin only)',
@@ -98,7 +102,10 @@ export const accountRoutes: ModuleRoutes = async (app, { ctx }) => {
   );
   app.delete(
     '/auth/tokens/:id',
-    { schema: { tags, summary: 'Revoke an API token (your own; owners and admins: any)', params: idParams } },
+    {
+      config: { permission: 'authenticated' },
+      schema: { tags, summary: 'Revoke an API token (your own; owners and admins: any)', params: idParams },
+    },
     async (req, reply) => {
       await revokeToken(ctx, principalOf(req), req.params.id);
       return reply.code(204).send();

@@ -39,7 +39,7 @@ const addUserSchema = {
 };
 
 export const authRoutes: ModuleRoutes = async (app, { ctx }) => {
-  app.post('/auth/login', { schema: loginSchema }, async (req, reply) => {
+  app.post('/auth/login', { config: { permission: 'public' }, schema: loginSchema }, async (req, reply) => {
     const { token, me } = await login(ctx, req.body, req.ip).catch((e: unknown) => {
       if (e instanceof TooManyAttempts) reply.header('retry-after', String(e.retryAfterSeconds));
       throw e;
@@ -54,25 +54,33 @@ export const authRoutes: ModuleRoutes = async (app, { ctx }) => {
     return me;
   });
 
-  app.post('/auth/logout', { schema: logoutSchema }, async (req, reply) => {
+  app.post('/auth/logout', { config: { permission: 'authenticated' }, schema: logoutSchema }, async (req, reply) => {
     const token = req.cookies[SESSION_COOKIE];
     if (token) await logout(ctx, token);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(204).send(null);
   });
 
-  app.get('/auth/me', { schema: meSchema }, async (req) => whoAmI(ctx, principalOf(req)));
+  app.get('/auth/me', { config: { permission: 'authenticated' }, schema: meSchema }, async (req) =>
+    whoAmI(ctx, principalOf(req)),
+  );
 
-  app.post('/auth/tokens', { schema: createTokenSchema }, async (req, reply) => {
-    const p = principalOf(req);
-    if (p.via === 'token') throw new Forbidden('an API token cannot create tokens: log in to the console');
-    reply.code(201);
-    return createApiToken(ctx, p.workspaceId, p.userId, req.body.name, req.body);
-  });
+  app.post(
+    '/auth/tokens',
+    { config: { permission: 'tokens:manage' }, schema: createTokenSchema },
+    async (req, reply) => {
+      const p = principalOf(req);
+      if (p.via === 'token') throw new Forbidden('an API token cannot create tokens: log in to the console');
+      reply.code(201);
+      return createApiToken(ctx, p.workspaceId, p.userId, req.body.name, req.body);
+    },
+  );
 
-  app.get('/users', { schema: listUsersSchema }, async (req) => ({ items: await usersFor(ctx, principalOf(req)) }));
+  app.get('/users', { config: { permission: 'users:manage' }, schema: listUsersSchema }, async (req) => ({
+    items: await usersFor(ctx, principalOf(req)),
+  }));
 
-  app.post('/users', { schema: addUserSchema }, async (req, reply) => {
+  app.post('/users', { config: { permission: 'users:manage' }, schema: addUserSchema }, async (req, reply) => {
     const u = await addUser(ctx, principalOf(req), req.body);
     reply.code(201);
     return u;

@@ -79,16 +79,8 @@ export async function registerWebSecurity(app: FastifyInstance): Promise<void> {
     frameguard: { action: 'deny' },
   });
   app.addHook('onRequest', async (req) => checkCsrf(req));
-  // A read-only API token may look but not change anything.
-  app.addHook('preHandler', async (req) => {
-    const p = req.principal;
-    if (p && !SAFE_METHODS.has(req.method) && !p.scopes.includes('write'))
-      throw new Forbidden(
-        'this API token is read-only (scope "read"): create one with the "write" scope to make changes',
-      );
-  });
   app.addHook('onSend', async (req, reply, payload) => {
-    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    if ((req.routeOptions.url ?? req.url).startsWith('/api/')) reply.header('cache-control', 'no-store');
     return payload;
   });
 }

@@ -21,6 +21,7 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/campaigns',
     {
+      config: { permission: 'campaigns:read' },
       schema: {
         tags,
         summary: 'Campaigns, newest first',
@@ -32,6 +33,7 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/campaigns',
     {
+      config: { permission: 'campaigns:write' },
       schema: {
         tags,
         summary: 'Create a draft: audience (segment), channel, A/B variants, hold-out %, budget, attribution window',
@@ -47,12 +49,16 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx }) => {
   );
   app.get(
     '/campaigns/:id',
-    { schema: { tags, summary: 'One campaign', params: idParams, response: { 200: campaignView, 404: errorBody } } },
+    {
+      config: { permission: 'campaigns:read' },
+      schema: { tags, summary: 'One campaign', params: idParams, response: { 200: campaignView, 404: errorBody } },
+    },
     async (req) => getCampaign(ctx, principalOf(req).workspaceId, req.params.id),
   );
   app.put(
     '/campaigns/:id',
     {
+      config: { permission: 'campaigns:write' },
       schema: {
         tags,
         summary: 'Edit a draft',
@@ -66,6 +72,7 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/campaigns/:id/dry-run',
     {
+      config: { permission: 'campaigns:write' },
       schema: {
         tags,
         summary: 'How many would receive it now, how many each rule holds back, SMS parts and cost (nothing is queued)',
@@ -83,12 +90,16 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx }) => {
   ] as const)
     app.post(
       `/campaigns/:id/${action}`,
-      { schema: { tags, summary, params: idParams, response: { 200: campaignView, ...errors } } },
+      {
+        config: { permission: 'campaigns:send' },
+        schema: { tags, summary, params: idParams, response: { 200: campaignView, ...errors } },
+      },
       async (req) => fn(ctx, principalOf(req).workspaceId, req.params.id),
     );
   app.get(
     '/campaigns/:id/report',
     {
+      config: { permission: 'campaigns:read' },
       schema: {
         tags,
         summary: 'Targeted, held back by rule, sent, failed, clicked, opted out; per variant',
@@ -101,6 +112,7 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/campaigns/:id/attribution',
     {
+      config: { permission: 'campaigns:read' },
       schema: {
         tags,
         summary: 'Orders of recipients within N days against the hold-out control: lift with 95 % intervals, ROI',
@@ -114,6 +126,7 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/campaigns/:id/handoff.csv',
     {
+      config: { permission: 'export' },
       schema: {
         tags,
         summary: 'Platform hand-off file: buyer nick and order id per store, for the marketplace tool',

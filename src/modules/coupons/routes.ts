@@ -84,50 +84,70 @@ const syncSchema = {
 };
 
 export const couponRoutes: ModuleRoutes = async (app, { ctx }) => {
-  app.get('/coupons/templates', { schema: listTemplatesSchema }, async (req) => ({
-    items: await listTemplates(ctx, principalOf(req).workspaceId),
-  }));
+  app.get(
+    '/coupons/templates',
+    { config: { permission: 'customers:read' }, schema: listTemplatesSchema },
+    async (req) => ({
+      items: await listTemplates(ctx, principalOf(req).workspaceId),
+    }),
+  );
 
-  app.post('/coupons/templates', { schema: createTemplateSchema }, async (req, reply) => {
-    reply.code(201);
-    return createTemplate(ctx, principalOf(req).workspaceId, req.body);
-  });
+  app.post(
+    '/coupons/templates',
+    { config: { permission: 'coupons:write' }, schema: createTemplateSchema },
+    async (req, reply) => {
+      reply.code(201);
+      return createTemplate(ctx, principalOf(req).workspaceId, req.body);
+    },
+  );
 
-  app.post('/coupons/templates/:id/issue', { schema: issueSchema }, async (req, reply) => {
-    const p = principalOf(req);
-    const key = req.headers['idempotency-key'];
-    if (!key) throw new Invalid('send an Idempotency-Key header, so that a retried request issues once');
-    const c = await issueCoupon(ctx, p.workspaceId, {
-      templateId: req.params.id,
-      customerId: req.body.customerId,
-      key: `api:${key}`,
-      source: req.body.valueFen ? 'compensation' : 'manual',
-      valueFen: req.body.valueFen,
-      itemValueFen: req.body.itemValueFen,
-    });
-    reply.code(c.replayed ? 200 : 201);
-    return { id: c.id, code: c.code, validFrom: c.valid_from, validTo: c.valid_to, replayed: c.replayed };
-  });
+  app.post(
+    '/coupons/templates/:id/issue',
+    { config: { permission: 'coupons:write' }, schema: issueSchema },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const key = req.headers['idempotency-key'];
+      if (!key) throw new Invalid('send an Idempotency-Key header, so that a retried request issues once');
+      const c = await issueCoupon(ctx, p.workspaceId, {
+        templateId: req.params.id,
+        customerId: req.body.customerId,
+        key: `api:${key}`,
+        source: req.body.valueFen ? 'compensation' : 'manual',
+        valueFen: req.body.valueFen,
+        itemValueFen: req.body.itemValueFen,
+      });
+      reply.code(c.replayed ? 200 : 201);
+      return { id: c.id, code: c.code, validFrom: c.valid_from, validTo: c.valid_to, replayed: c.replayed };
+    },
+  );
 
-  app.post('/coupons/templates/:id/issue-segment', { schema: issueSegmentSchema }, async (req) => {
-    const p = principalOf(req);
-    const seg = await getSegment(ctx, p.workspaceId, req.body.segmentId);
-    return issueToSegment(ctx, p.workspaceId, req.params.id, seg.rule, `${req.params.id}:${req.body.batch}`);
-  });
+  app.post(
+    '/coupons/templates/:id/issue-segment',
+    { config: { permission: 'coupons:write' }, schema: issueSegmentSchema },
+    async (req) => {
+      const p = principalOf(req);
+      const seg = await getSegment(ctx, p.workspaceId, req.body.segmentId);
+      return issueToSegment(ctx, p.workspaceId, req.params.id, seg.rule, `${req.params.id}:${req.body.batch}`);
+    },
+  );
 
-  app.get('/coupons/report', { schema: reportSchema }, async (req) => ({
+  app.get('/coupons/report', { config: { permission: 'analytics:read' }, schema: reportSchema }, async (req) => ({
     items: await couponReport(ctx, principalOf(req).workspaceId),
   }));
 
-  app.get('/coupons/expiring', { schema: expiringSchema }, async (req) => ({
+  app.get('/coupons/expiring', { config: { permission: 'customers:read' }, schema: expiringSchema }, async (req) => ({
     items: await expiringCoupons(ctx, principalOf(req).workspaceId, req.query.days),
   }));
 
-  app.get('/customers/:id/coupons', { schema: customerCouponsSchema }, async (req) => ({
-    items: await customerCoupons(ctx, principalOf(req).workspaceId, req.params.id),
-  }));
+  app.get(
+    '/customers/:id/coupons',
+    { config: { permission: 'customers:read' }, schema: customerCouponsSchema },
+    async (req) => ({
+      items: await customerCoupons(ctx, principalOf(req).workspaceId, req.params.id),
+    }),
+  );
 
-  app.post('/coupons/sync', { schema: syncSchema }, async (req) => {
+  app.post('/coupons/sync', { config: { permission: 'coupons:write' }, schema: syncSchema }, async (req) => {
     const ws = principalOf(req).workspaceId;
     return { used: await matchCouponUses(ctx, ws), expired: await expireCoupons(ctx, ws) };
   });

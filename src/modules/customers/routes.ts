@@ -53,6 +53,7 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
   app.get(
     '/customers',
     {
+      config: { permission: 'customers:read' },
       schema: {
         tags,
         summary: 'Search and list customers',
@@ -68,6 +69,7 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
   app.get(
     '/customers/:id',
     {
+      config: { permission: 'customers:read' },
       schema: {
         tags,
         summary: 'A customer with identities, stats and orders',
@@ -83,6 +85,7 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
   app.patch(
     '/customers/:id',
     {
+      config: { permission: 'customers:write' },
       schema: {
         tags,
         summary: 'Edit profile fields, flags, opt-outs and marketing consent',
@@ -100,6 +103,7 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
   app.post(
     '/customers/attributes',
     {
+      config: { permission: 'import' },
       schema: {
         tags,
         summary:
@@ -141,6 +145,7 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
   app.get(
     '/customers/:id/timeline',
     {
+      config: { permission: 'customers:read' },
       schema: {
         tags,
         summary: 'Everything that happened with a customer, newest first',
@@ -178,6 +183,7 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
   app.post(
     '/customers/:id/merge',
     {
+      config: { permission: 'customers:write' },
       schema: {
         tags,
         summary: 'Merge another customer into this one (undoable)',
@@ -194,6 +200,7 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
   app.get(
     '/customers/:id/merges',
     {
+      config: { permission: 'customers:read' },
       schema: {
         tags,
         summary: 'Merges this customer took part in',
@@ -219,6 +226,7 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
   app.post(
     '/merges/:id/undo',
     {
+      config: { permission: 'customers:write' },
       schema: {
         tags,
         summary: 'Undo a merge: the merged customer comes back with what was theirs',
@@ -233,6 +241,7 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
   app.get(
     '/stats/settings',
     {
+      config: { permission: 'customers:read' },
       schema: {
         tags,
         summary: 'What counts as a purchase (zeroPaidCounts: 0-yuan gifts and samples count too)',
@@ -244,6 +253,7 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
   app.put(
     '/stats/settings',
     {
+      config: { permission: 'settings:write' },
       schema: {
         tags,
         summary: "Change what counts as a purchase; every customer's stats and RFM are recomputed in the background",
@@ -256,6 +266,7 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
   app.post(
     '/customers/export',
     {
+      config: { permission: 'export' },
       schema: {
         tags,
         summary:

@@ -22,11 +22,11 @@ const listSchema = {
 };
 
 export const feedbackRoutes: ModuleRoutes = async (app, { ctx }) => {
-  app.post('/customers/:id/reviews', { schema: recordSchema }, async (req) =>
+  app.post('/customers/:id/reviews', { config: { permission: 'customers:write' }, schema: recordSchema }, async (req) =>
     recordReview(ctx, principalOf(req).workspaceId, req.params.id, req.body),
   );
 
-  app.get('/customers/:id/reviews', { schema: listSchema }, async (req) => ({
+  app.get('/customers/:id/reviews', { config: { permission: 'customers:read' }, schema: listSchema }, async (req) => ({
     items: await customerReviews(ctx, principalOf(req).workspaceId, req.params.id),
   }));
 };

@@ -49,7 +49,7 @@ const errorsSchema = {
 const errorsCsvSchema = { tags, summary: 'Rejected rows as CSV (UTF-8 with BOM)', params: idParams };
 
 export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir, uploads }) => {
-  app.post('/imports', { schema: uploadSchema }, async (req, reply) => {
+  app.post('/imports', { config: { permission: 'import' }, schema: uploadSchema }, async (req, reply) => {
     const p = principalOf(req);
     if (!req.isMultipart())
       throw new Invalid('send the file as multipart/form-data with fields file, store and format');
@@ -75,30 +75,34 @@ export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir, upl
     }
   });
 
-  app.get('/imports', { schema: listSchema }, async (req) => {
+  app.get('/imports', { config: { permission: 'import' }, schema: listSchema }, async (req) => {
     const ws = principalOf(req).workspaceId;
     await detectInterrupted(ctx, ws);
     return { items: (await listRuns(ctx, ws)).map((r) => presentRun(r, ctx.now())) };
   });
 
-  app.get('/imports/:id', { schema: getSchema }, async (req) => {
+  app.get('/imports/:id', { config: { permission: 'import' }, schema: getSchema }, async (req) => {
     const ws = principalOf(req).workspaceId;
     await detectInterrupted(ctx, ws);
     return presentRun(await getRun(ctx, ws, req.params.id), ctx.now());
   });
 
-  app.post('/imports/:id/resume', { schema: resumeSchema }, async (req, reply) => {
+  app.post('/imports/:id/resume', { config: { permission: 'import' }, schema: resumeSchema }, async (req, reply) => {
     reply.code(202);
     return presentRun(await resumeRun(ctx, principalOf(req).workspaceId, req.params.id), ctx.now());
   });
 
-  app.get('/imports/:id/errors', { schema: errorsSchema }, async (req) => ({
+  app.get('/imports/:id/errors', { config: { permission: 'import' }, schema: errorsSchema }, async (req) => ({
     items: await importErrors(ctx, principalOf(req).workspaceId, req.params.id),
   }));
 
-  app.get('/imports/:id/errors.csv', { schema: errorsCsvSchema }, async (req, reply) => {
-    const p = principalOf(req);
-    const id = req.params.id;
-    return sendCsv(reply, `import-${id}-errors.csv`, await runErrorsCsv(ctx, p.workspaceId, id));
-  });
+  app.get(
+    '/imports/:id/errors.csv',
+    { config: { permission: 'import' }, schema: errorsCsvSchema },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const id = req.params.id;
+      return sendCsv(reply, `import-${id}-errors.csv`, await runErrorsCsv(ctx, p.workspaceId, id));
+    },
+  );
 };

@@ -56,27 +56,33 @@ const setFloorSchema = {
 };
 
 export const membershipRoutes: ModuleRoutes = async (app, { ctx }) => {
-  app.get('/tiers', { schema: ladderSchema }, async (req) => tierLadder(ctx, principalOf(req).workspaceId));
+  app.get('/tiers', { config: { permission: 'customers:read' }, schema: ladderSchema }, async (req) =>
+    tierLadder(ctx, principalOf(req).workspaceId),
+  );
 
-  app.put('/tiers', { schema: setLadderSchema }, async (req) =>
+  app.put('/tiers', { config: { permission: 'settings:write' }, schema: setLadderSchema }, async (req) =>
     setTierSettings(ctx, principalOf(req).workspaceId, req.body),
   );
 
-  app.post('/tiers/preview', { schema: previewSchema }, async (req) =>
+  app.post('/tiers/preview', { config: { permission: 'analytics:read' }, schema: previewSchema }, async (req) =>
     previewTiers(ctx, principalOf(req).workspaceId, req.body),
   );
 
-  app.post('/tiers/evaluate', { schema: evaluateSchema }, async (req) =>
+  app.post('/tiers/evaluate', { config: { permission: 'settings:write' }, schema: evaluateSchema }, async (req) =>
     evaluateTiers(ctx, principalOf(req).workspaceId, req.body.yearly),
   );
 
-  app.get('/customers/:id/tier', { schema: memberTierSchema }, async (req) =>
+  app.get('/customers/:id/tier', { config: { permission: 'customers:read' }, schema: memberTierSchema }, async (req) =>
     memberTier(ctx, principalOf(req).workspaceId, req.params.id),
   );
 
-  app.put('/customers/:id/tier', { schema: setFloorSchema }, async (req, reply) => {
-    const p = principalOf(req);
-    await setTierFloor(ctx, p.workspaceId, req.params.id, req.body.tierKey, req.body.reason, p.userId);
-    return reply.code(204).send(null);
-  });
+  app.put(
+    '/customers/:id/tier',
+    { config: { permission: 'points:write' }, schema: setFloorSchema },
+    async (req, reply) => {
+      const p = principalOf(req);
+      await setTierFloor(ctx, p.workspaceId, req.params.id, req.body.tierKey, req.body.reason, p.userId);
+      return reply.code(204).send(null);
+    },
+  );
 };

@@ -1,7 +1,6 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { Forbidden, Invalid, Unauthorized } from '../../core/errors.js';
-import { canManageUsers } from '../auth/roles.js';
+import { Invalid, Unauthorized } from '../../core/errors.js';
 import { errorBody, idParams, principalOf, type ModuleRoutes } from '../http.js';
 import type { AppContext } from '../context.js';
 import { channelRow, webhookSecret } from './channels.js';
@@ -37,18 +36,12 @@ const replyInput = z.object({
 });
 const replyOutput = z.object({ optOut: z.boolean(), customerIds: z.array(z.string()) });
 
-/** Channels hold credentials and the send rules are policy: owners and admins change them. */
-function adminOf(req: FastifyRequest) {
-  const p = principalOf(req);
-  if (!canManageUsers(p.role)) throw new Forbidden('only an owner or admin can change channels and send rules');
-  return p;
-}
-
 export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
   const tags = ['messaging'];
   app.get(
     '/messaging/channels',
     {
+      config: { permission: 'campaigns:read' },
       schema: {
         tags,
         summary: 'Channels (credentials are never returned)',
@@ -60,6 +53,7 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/messaging/channels',
     {
+      config: { permission: 'settings:write' },
       schema: {
         tags,
         summary:
@@ -69,7 +63,7 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
       },
     },
     async (req, reply) => {
-      const p = adminOf(req);
+      const p = principalOf(req);
       reply.code(201);
       return createChannel(ctx, p.workspaceId, req.body);
     },
@@ -77,6 +71,7 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.delete(
     '/messaging/channels/:id',
     {
+      config: { permission: 'settings:write' },
       schema: {
         tags,
         summary: 'Remove a channel that has never been used',
@@ -85,13 +80,14 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
       },
     },
     async (req, reply) => {
-      await deleteChannel(ctx, adminOf(req).workspaceId, req.params.id);
+      await deleteChannel(ctx, principalOf(req).workspaceId, req.params.id);
       return reply.code(204).send(null);
     },
   );
   app.post(
     '/messaging/channels/:id/test',
     {
+      config: { permission: 'settings:write' },
       schema: {
         tags,
         summary: 'Send a test message to a member of staff now',
@@ -109,6 +105,7 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/messaging/settings',
     {
+      config: { permission: 'campaigns:read' },
       schema: {
         tags,
         summary: 'Send rules (windows, cap, consent policy) and SMS wording',
@@ -123,6 +120,7 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.put(
     '/messaging/settings',
     {
+      config: { permission: 'settings:write' },
       schema: {
         tags,
         summary: 'Change send rules (fields not given keep their value)',
@@ -130,11 +128,12 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
         response: { 200: settingsOutput, 400: errorBody, 403: errorBody },
       },
     },
-    async (req) => setMessagingSettings(ctx, adminOf(req).workspaceId, req.body),
+    async (req) => setMessagingSettings(ctx, principalOf(req).workspaceId, req.body),
   );
   app.get(
     '/messages',
     {
+      config: { permission: 'campaigns:read' },
       schema: {
         tags,
         summary: 'Messages newest first (the outbox: ?channelId=), with every hold and its reason',
@@ -158,6 +157,7 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/messaging/preview',
     {
+      config: { permission: 'campaigns:write' },
       schema: {
         tags,
         summary: 'What one customer would receive: text, SMS parts and cost, and the send decision now',
@@ -188,6 +188,7 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/messaging/channels/:id/replies',
     {
+      config: { permission: 'customers:write' },
       schema: {
         tags,
         summary: 'Record an inbound reply (R, T, TD, N or 退订 opts the sender out of the channel)',
@@ -211,46 +212,57 @@ const PAGE = (title: string, body: string) =>
 export function messagingPublicRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
     const hidden = { hide: true };
-    app.get<{ Params: { code: string } }>('/r/:code', { schema: hidden }, async (req, reply) => {
-      const url = await followLink(ctx, req.params.code);
-      if (!url)
-        return reply.code(404).type('text/html; charset=utf-8').send(PAGE('链接无效', '<p>链接不存在或已失效。</p>'));
-      return reply.redirect(url, 302);
-    });
-    app.get<{ Params: { code: string } }>('/u/:code', { schema: hidden }, async (req, reply) =>
-      reply
-        .type('text/html; charset=utf-8')
-        .send(
-          PAGE(
-            '退订邮件',
-            `<p>确定不再接收我们的营销邮件吗？</p><form method="post"><input type="hidden" ` +
-              `name="List-Unsubscribe" value="One-Click"><button type="submit">退订</button></form>`,
+    app.get<{ Params: { code: string } }>(
+      '/r/:code',
+      { config: { permission: 'public' }, schema: hidden },
+      async (req, reply) => {
+        const url = await followLink(ctx, req.params.code);
+        if (!url)
+          return reply.code(404).type('text/html; charset=utf-8').send(PAGE('链接无效', '<p>链接不存在或已失效。</p>'));
+        return reply.redirect(url, 302);
+      },
+    );
+    app.get<{ Params: { code: string } }>(
+      '/u/:code',
+      { config: { permission: 'public' }, schema: hidden },
+      async (req, reply) =>
+        reply
+          .type('text/html; charset=utf-8')
+          .send(
+            PAGE(
+              '退订邮件',
+              `<p>确定不再接收我们的营销邮件吗？</p><form method="post"><input type="hidden" ` +
+                `name="List-Unsubscribe" value="One-Click"><button type="submit">退订</button></form>`,
+            ),
           ),
-        ),
     );
     app.register(async (scoped) => {
       // RFC 8058 clients POST "List-Unsubscribe=One-Click" as a form; any body will do.
       scoped.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_r, body, done) =>
         done(null, body),
       );
-      scoped.post<{ Params: { code: string } }>('/u/:code', { schema: hidden }, async (req, reply) => {
-        const ok = await unsubscribe(ctx, req.params.code);
-        return reply
-          .code(ok ? 200 : 404)
-          .type('text/html; charset=utf-8')
-          .send(
-            ok
-              ? PAGE('已退订', '<p>已退订，您将不再收到营销邮件。</p>')
-              : PAGE('链接无效', '<p>链接不存在或已失效。</p>'),
-          );
-      });
+      scoped.post<{ Params: { code: string } }>(
+        '/u/:code',
+        { config: { permission: 'public' }, schema: hidden },
+        async (req, reply) => {
+          const ok = await unsubscribe(ctx, req.params.code);
+          return reply
+            .code(ok ? 200 : 404)
+            .type('text/html; charset=utf-8')
+            .send(
+              ok
+                ? PAGE('已退订', '<p>已退订，您将不再收到营销邮件。</p>')
+                : PAGE('链接无效', '<p>链接不存在或已失效。</p>'),
+            );
+        },
+      );
     });
     app.register(async (scoped) => {
       // The signature covers the exact bytes: keep the body as text until it is verified.
       scoped.addContentTypeParser('application/json', { parseAs: 'string' }, (_r, body, done) => done(null, body));
       scoped.post<{ Params: { ws: string; id: string }; Body: string }>(
         '/hooks/:ws/channels/:id/replies',
-        { schema: hidden },
+        { config: { permission: 'public' }, schema: hidden },
         async (req) => {
           const channel = await channelRow(ctx, req.params.ws, req.params.id);
           const ok = verifySignature(

@@ -6,7 +6,10 @@ export const orderRoutes: ModuleRoutes = async (app, { ctx }) => {
   const tags = ['orders'];
   app.get(
     '/orders',
-    { schema: { tags, summary: 'List orders', querystring: orderListQuery, response: { 200: orderListOutput } } },
+    {
+      config: { permission: 'customers:read' },
+      schema: { tags, summary: 'List orders', querystring: orderListQuery, response: { 200: orderListOutput } },
+    },
     async (req) => {
       const p = principalOf(req);
       return listOrders(ctx, p.workspaceId, req.query, p.role);
@@ -14,7 +17,10 @@ export const orderRoutes: ModuleRoutes = async (app, { ctx }) => {
   );
   app.get(
     '/orders/:id',
-    { schema: { tags, summary: 'An order with its lines', params: idParams, response: { 200: orderDetailOutput } } },
+    {
+      config: { permission: 'customers:read' },
+      schema: { tags, summary: 'An order with its lines', params: idParams, response: { 200: orderDetailOutput } },
+    },
     async (req) => {
       const p = principalOf(req);
       return orderDetail(ctx, p.workspaceId, req.params.id, p.role);

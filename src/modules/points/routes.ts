@@ -157,107 +157,137 @@ const syncSchema = {
 };
 
 export const pointsRoutes: ModuleRoutes = async (app, { ctx }) => {
-  app.get('/customers/:id/points', { schema: balanceSchema }, async (req) =>
+  app.get('/customers/:id/points', { config: { permission: 'customers:read' }, schema: balanceSchema }, async (req) =>
     pointsOf(ctx, principalOf(req).workspaceId, req.params.id),
   );
 
-  app.post('/customers/:id/points/earn', { schema: earnSchema }, async (req, reply) => {
-    const p = principalOf(req);
-    reply.code(201);
-    return credit(ctx, p.workspaceId, {
-      customerId: req.params.id,
-      points: req.body.points,
-      kind: 'earn',
-      source: req.body.source,
-      reason: req.body.reason,
-      expiresAt: req.body.expiresAt,
-      key: keyOf(req.headers),
-      by: p.userId,
-    });
-  });
+  app.post(
+    '/customers/:id/points/earn',
+    { config: { permission: 'points:write' }, schema: earnSchema },
+    async (req, reply) => {
+      const p = principalOf(req);
+      reply.code(201);
+      return credit(ctx, p.workspaceId, {
+        customerId: req.params.id,
+        points: req.body.points,
+        kind: 'earn',
+        source: req.body.source,
+        reason: req.body.reason,
+        expiresAt: req.body.expiresAt,
+        key: keyOf(req.headers),
+        by: p.userId,
+      });
+    },
+  );
 
-  app.post('/customers/:id/points/redeem', { schema: redeemSchema }, async (req, reply) => {
-    const p = principalOf(req);
-    reply.code(201);
-    return debit(ctx, p.workspaceId, {
-      customerId: req.params.id,
-      points: req.body.points,
-      kind: 'redeem',
-      source: req.body.source,
-      reason: req.body.reason,
-      key: keyOf(req.headers),
-      by: p.userId,
-    });
-  });
+  app.post(
+    '/customers/:id/points/redeem',
+    { config: { permission: 'points:write' }, schema: redeemSchema },
+    async (req, reply) => {
+      const p = principalOf(req);
+      reply.code(201);
+      return debit(ctx, p.workspaceId, {
+        customerId: req.params.id,
+        points: req.body.points,
+        kind: 'redeem',
+        source: req.body.source,
+        reason: req.body.reason,
+        key: keyOf(req.headers),
+        by: p.userId,
+      });
+    },
+  );
 
-  app.post('/customers/:id/points/adjust', { schema: adjustSchema }, async (req, reply) => {
-    const p = principalOf(req);
-    const key = keyOf(req.headers);
-    reply.code(201);
-    const { points, reason } = req.body;
-    const change = {
-      customerId: req.params.id,
-      kind: 'adjust' as const,
-      source: 'adjustment',
-      reason,
-      key,
-      by: p.userId,
-    };
-    return points > 0
-      ? credit(ctx, p.workspaceId, { ...change, points })
-      : debit(ctx, p.workspaceId, { ...change, points: -points });
-  });
+  app.post(
+    '/customers/:id/points/adjust',
+    { config: { permission: 'points:write' }, schema: adjustSchema },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const key = keyOf(req.headers);
+      reply.code(201);
+      const { points, reason } = req.body;
+      const change = {
+        customerId: req.params.id,
+        kind: 'adjust' as const,
+        source: 'adjustment',
+        reason,
+        key,
+        by: p.userId,
+      };
+      return points > 0
+        ? credit(ctx, p.workspaceId, { ...change, points })
+        : debit(ctx, p.workspaceId, { ...change, points: -points });
+    },
+  );
 
-  app.post('/customers/:id/points/sign-in', { schema: signInSchema }, async (req) => {
-    const at = req.body.at ? new Date(req.body.at).toISOString() : undefined;
-    return signIn(ctx, principalOf(req).workspaceId, req.params.id, at);
-  });
+  app.post(
+    '/customers/:id/points/sign-in',
+    { config: { permission: 'points:write' }, schema: signInSchema },
+    async (req) => {
+      const at = req.body.at ? new Date(req.body.at).toISOString() : undefined;
+      return signIn(ctx, principalOf(req).workspaceId, req.params.id, at);
+    },
+  );
 
-  app.post('/customers/:id/referrals', { schema: referralSchema }, async (req) => {
-    const p = principalOf(req);
-    return referral(ctx, p.workspaceId, req.params.id, req.body.referredCustomerId, p.userId);
-  });
+  app.post(
+    '/customers/:id/referrals',
+    { config: { permission: 'points:write' }, schema: referralSchema },
+    async (req) => {
+      const p = principalOf(req);
+      return referral(ctx, p.workspaceId, req.params.id, req.body.referredCustomerId, p.userId);
+    },
+  );
 
-  app.get('/points/rewards', { schema: rewardsSchema }, async (req) => ({
+  app.get('/points/rewards', { config: { permission: 'customers:read' }, schema: rewardsSchema }, async (req) => ({
     items: await listRewards(ctx, principalOf(req).workspaceId),
   }));
 
-  app.post('/points/rewards', { schema: addRewardSchema }, async (req, reply) => {
-    reply.code(201);
-    return createReward(ctx, principalOf(req).workspaceId, req.body);
-  });
+  app.post(
+    '/points/rewards',
+    { config: { permission: 'points:write' }, schema: addRewardSchema },
+    async (req, reply) => {
+      reply.code(201);
+      return createReward(ctx, principalOf(req).workspaceId, req.body);
+    },
+  );
 
-  app.post('/points/rewards/:id/redeem', { schema: redeemRewardSchema }, async (req, reply) => {
-    const p = principalOf(req);
-    const key = keyOf(req.headers);
-    const r = await redeemReward(ctx, p.workspaceId, req.params.id, req.body.customerId, key, p.userId);
-    reply.code(r.replayed ? 200 : 201);
-    return r;
-  });
+  app.post(
+    '/points/rewards/:id/redeem',
+    { config: { permission: 'points:write' }, schema: redeemRewardSchema },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const key = keyOf(req.headers);
+      const r = await redeemReward(ctx, p.workspaceId, req.params.id, req.body.customerId, key, p.userId);
+      reply.code(r.replayed ? 200 : 201);
+      return r;
+    },
+  );
 
-  app.post('/points/grant', { schema: grantSchema }, async (req) => {
+  app.post('/points/grant', { config: { permission: 'points:write' }, schema: grantSchema }, async (req) => {
     const ws = principalOf(req).workspaceId;
     const seg = await getSegment(ctx, ws, req.body.segmentId);
     return grantToSegment(ctx, ws, seg.rule, req.body.points, req.body.batch, req.body.reason);
   });
 
-  app.post('/points/redemptions/:id/void', { schema: voidSchema }, async (req) =>
-    voidRedemption(ctx, principalOf(req).workspaceId, req.params.id),
+  app.post(
+    '/points/redemptions/:id/void',
+    { config: { permission: 'points:write' }, schema: voidSchema },
+    async (req) => voidRedemption(ctx, principalOf(req).workspaceId, req.params.id),
   );
 
-  app.get('/points/liability', { schema: liabilitySchema }, async (req) =>
+  app.get('/points/liability', { config: { permission: 'analytics:read' }, schema: liabilitySchema }, async (req) =>
     liability(ctx, principalOf(req).workspaceId),
   );
 
-  app.get('/points/settings', { schema: settingsSchema }, async (req) =>
+  app.get('/points/settings', { config: { permission: 'customers:read' }, schema: settingsSchema }, async (req) =>
     getPointsSettings(ctx, principalOf(req).workspaceId),
   );
 
-  app.put('/points/settings', { schema: setSettingsSchema }, async (req) =>
+  app.put('/points/settings', { config: { permission: 'settings:write' }, schema: setSettingsSchema }, async (req) =>
     setPointsSettings(ctx, principalOf(req).workspaceId, req.body),
   );
 
-  app.post('/points/sync', { schema: syncSchema }, async (req) => {
+  app.post('/points/sync', { config: { permission: 'points:write' }, schema: syncSchema }, async (req) => {
     const ws = principalOf(req).workspaceId;
     const expired = await expireDue(ctx, ws);
     return { ...(await syncOrderPoints(ctx, ws)), expired };

@@ -8,6 +8,7 @@ export const predictRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/predict/model',
     {
+      config: { permission: 'analytics:read' },
       schema: {
         tags,
         summary:
@@ -21,6 +22,7 @@ export const predictRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/predict/refit',
     {
+      config: { permission: 'settings:write' },
       schema: {
         tags,
         summary: 'Refit the model now, as a background job (it also runs nightly)',
@@ -32,6 +34,7 @@ export const predictRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/predict/calibration',
     {
+      config: { permission: 'analytics:read' },
       schema: {
         tags,
         summary:
@@ -45,6 +48,7 @@ export const predictRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/predict/settings',
     {
+      config: { permission: 'analytics:read' },
       schema: {
         tags,
         summary: 'CLV horizon, monthly discount rate and holdout length',
@@ -56,6 +60,7 @@ export const predictRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.put(
     '/predict/settings',
     {
+      config: { permission: 'settings:write' },
       schema: {
         tags,
         summary: 'Change the CLV horizon, monthly discount rate or holdout length (used from the next fit)',

@@ -66,6 +66,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/segments/evaluate',
     {
+      config: { permission: 'customers:read' },
       schema: {
         tags,
         summary: 'Count a rule and preview its first customers',
@@ -86,6 +87,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/segments/fields',
     {
+      config: { permission: 'customers:read' },
       schema: {
         tags,
         summary: 'The fields a rule can test, their types, allowed values and operators (for rule builders)',
@@ -104,6 +106,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/segments',
     {
+      config: { permission: 'customers:read' },
       schema: {
         tags,
         summary: 'System and saved segments',
@@ -116,7 +119,10 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   );
   app.post(
     '/segments',
-    { schema: { tags, summary: 'Save a segment', body: segmentInput, response: { 201: segmentOutput } } },
+    {
+      config: { permission: 'segments:write' },
+      schema: { tags, summary: 'Save a segment', body: segmentInput, response: { 201: segmentOutput } },
+    },
     async (req, reply) => {
       reply.code(201);
       return saveSegment(ctx, principalOf(req).workspaceId, {
@@ -129,6 +135,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/segments/:id',
     {
+      config: { permission: 'customers:read' },
       schema: {
         tags,
         summary: 'A segment with its live count',
@@ -145,6 +152,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.put(
     '/segments/:id',
     {
+      config: { permission: 'segments:write' },
       schema: {
         tags,
         summary: 'Change a saved segment',
@@ -163,7 +171,10 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   );
   app.delete(
     '/segments/:id',
-    { schema: { tags, summary: 'Delete a saved segment', params: idParams, response: { 204: noContent } } },
+    {
+      config: { permission: 'segments:write' },
+      schema: { tags, summary: 'Delete a saved segment', params: idParams, response: { 204: noContent } },
+    },
     async (req, reply) => {
       await deleteSegment(ctx, principalOf(req).workspaceId, req.params.id);
       return reply.code(204).send(null);
@@ -172,6 +183,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/segments/:id/customers',
     {
+      config: { permission: 'customers:read' },
       schema: {
         tags,
         summary: 'Customers of a segment (keyset pages)',
@@ -192,7 +204,10 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   );
   app.get(
     '/segments/:id/export.csv',
-    { schema: { tags, summary: 'All customers of a segment as CSV (UTF-8 with BOM)', params: idParams } },
+    {
+      config: { permission: 'export' },
+      schema: { tags, summary: 'All customers of a segment as CSV (UTF-8 with BOM)', params: idParams },
+    },
     async (req, reply) => {
       const p = principalOf(req);
       const s = await getSegment(ctx, p.workspaceId, req.params.id);
@@ -205,7 +220,10 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   );
   app.get(
     '/segments/:id/export.xlsx',
-    { schema: { tags, summary: 'All customers of a segment as an Excel workbook', params: idParams } },
+    {
+      config: { permission: 'export' },
+      schema: { tags, summary: 'All customers of a segment as an Excel workbook', params: idParams },
+    },
     async (req, reply) => {
       const p = principalOf(req);
       const s = await getSegment(ctx, p.workspaceId, req.params.id);
@@ -223,6 +241,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/segments/:id/snapshot',
     {
+      config: { permission: 'segments:write' },
       schema: {
         tags,
         summary: 'Freeze the current members (what a campaign is sent to)',
@@ -248,6 +267,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/segment-snapshots/:id',
     {
+      config: { permission: 'customers:read' },
       schema: {
         tags,
         summary: 'The customer ids frozen in a snapshot',
@@ -260,6 +280,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/segments/:id/tag',
     {
+      config: { permission: 'segments:write' },
       schema: {
         tags,
         summary: 'Add a tag to every customer of a segment',
@@ -278,6 +299,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/segments/:id/untag',
     {
+      config: { permission: 'segments:write' },
       schema: {
         tags,
         summary: 'Remove a tag from every customer of a segment',
@@ -298,6 +320,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/rfm/summary',
     {
+      config: { permission: 'analytics:read' },
       schema: {
         tags: rfmTags,
         summary: 'Customers and spend per RFM class, value tier and lifecycle stage',
@@ -322,6 +345,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/rfm/matrix',
     {
+      config: { permission: 'analytics:read' },
       schema: {
         tags: rfmTags,
         summary: 'Customers and spend per R × F score cell (1–5)',
@@ -344,6 +368,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/rfm/recompute',
     {
+      config: { permission: 'segments:write' },
       schema: {
         tags: rfmTags,
         summary:
@@ -369,12 +394,16 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
   );
   app.get(
     '/rfm/settings',
-    { schema: { tags: rfmTags, summary: 'Lifecycle and value-tier thresholds', response: { 200: rfmSettings } } },
+    {
+      config: { permission: 'analytics:read' },
+      schema: { tags: rfmTags, summary: 'Lifecycle and value-tier thresholds', response: { 200: rfmSettings } },
+    },
     async (req) => getRfmSettings(ctx, principalOf(req).workspaceId),
   );
   app.put(
     '/rfm/settings',
     {
+      config: { permission: 'settings:write' },
       schema: {
         tags: rfmTags,
         summary: 'Change the thresholds (recompute to apply)',

@@ -7,14 +7,20 @@ export const storeRoutes: ModuleRoutes = async (app, { ctx }) => {
   const tags = ['stores'];
   app.get(
     '/stores',
-    { schema: { tags, summary: 'List stores', response: { 200: z.object({ items: z.array(storeOutput) }) } } },
+    {
+      config: { permission: 'customers:read' },
+      schema: { tags, summary: 'List stores', response: { 200: z.object({ items: z.array(storeOutput) }) } },
+    },
     async (req) => ({
       items: (await listStores(ctx, principalOf(req).workspaceId)).map(presentStore),
     }),
   );
   app.post(
     '/stores',
-    { schema: { tags, summary: 'Create a store', body: storeInput, response: { 201: storeOutput } } },
+    {
+      config: { permission: 'settings:write' },
+      schema: { tags, summary: 'Create a store', body: storeInput, response: { 201: storeOutput } },
+    },
     async (req, reply) => {
       reply.code(201);
       return presentStore(await createStore(ctx, principalOf(req).workspaceId, req.body));
@@ -22,17 +28,26 @@ export const storeRoutes: ModuleRoutes = async (app, { ctx }) => {
   );
   app.get(
     '/stores/:id',
-    { schema: { tags, summary: 'A store', params: idParams, response: { 200: storeOutput } } },
+    {
+      config: { permission: 'customers:read' },
+      schema: { tags, summary: 'A store', params: idParams, response: { 200: storeOutput } },
+    },
     async (req) => presentStore(await getStore(ctx, principalOf(req).workspaceId, req.params.id)),
   );
   app.patch(
     '/stores/:id',
-    { schema: { tags, summary: 'Change a store', params: idParams, body: storePatch, response: { 200: storeOutput } } },
+    {
+      config: { permission: 'settings:write' },
+      schema: { tags, summary: 'Change a store', params: idParams, body: storePatch, response: { 200: storeOutput } },
+    },
     async (req) => presentStore(await updateStore(ctx, principalOf(req).workspaceId, req.params.id, req.body)),
   );
   app.delete(
     '/stores/:id',
-    { schema: { tags, summary: 'Delete a store without orders', params: idParams, response: { 204: noContent } } },
+    {
+      config: { permission: 'settings:write' },
+      schema: { tags, summary: 'Delete a store without orders', params: idParams, response: { 204: noContent } },
+    },
     async (req, reply) => {
       await deleteStore(ctx, principalOf(req).workspaceId, req.params.id);
       return reply.code(204).send(null);

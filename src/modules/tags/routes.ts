@@ -17,6 +17,7 @@ export const tagRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/tags',
     {
+      config: { permission: 'customers:read' },
       schema: {
         tags: ['tags'],
         summary: 'Tags with how many customers carry them',
@@ -39,6 +40,7 @@ export const tagRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/tags/apply',
     {
+      config: { permission: 'customers:write' },
       schema: {
         tags: ['tags'],
         summary: 'Add and remove tags on a selection of customers',
@@ -59,6 +61,7 @@ export const tagRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/customers/:id/tags',
     {
+      config: { permission: 'customers:read' },
       schema: {
         tags: ['tags'],
         summary: "A customer's tags",
@@ -79,6 +82,7 @@ export const tagRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/groups',
     {
+      config: { permission: 'customers:read' },
       schema: {
         tags: ['groups'],
         summary: 'Groups (分组)',
@@ -98,6 +102,7 @@ export const tagRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/groups',
     {
+      config: { permission: 'customers:write' },
       schema: {
         tags: ['groups'],
         summary: 'Create a group',
@@ -114,6 +119,7 @@ export const tagRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/groups/:id/members',
     {
+      config: { permission: 'customers:write' },
       schema: {
         tags: ['groups'],
         summary: 'Add and remove customers of a group',
@@ -134,6 +140,7 @@ export const tagRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/customers/:id/notes',
     {
+      config: { permission: 'customers:read' },
       schema: {
         tags: ['notes'],
         summary: 'Notes (备注) on a customer, newest first',
@@ -153,6 +160,7 @@ export const tagRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/customers/:id/notes',
     {
+      config: { permission: 'customers:write' },
       schema: {
         tags: ['notes'],
         summary: 'Add a note',
