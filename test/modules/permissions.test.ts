@@ -145,6 +145,13 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
     'POST /api/v1/campaigns/{id}/resume',
     'POST /api/v1/campaigns/{id}/cancel',
   ],
+  'tasks:read': [
+    'GET /api/v1/tasks',
+    'GET /api/v1/tasks/counts',
+    'GET /api/v1/tasks/{id}',
+    'GET /api/v1/customers/{id}/tasks',
+  ],
+  'tasks:write': ['POST /api/v1/tasks', 'PATCH /api/v1/tasks/{id}', 'POST /api/v1/tasks/{id}/complete'],
   'analytics:read': [
     'GET /api/v1/jobs',
     'GET /api/v1/rfm/summary',
