@@ -737,6 +737,13 @@ export interface Database {
   jobs: JobsTable;
   schedules: SchedulesTable;
   idempotency_keys: IdempotencyKeysTable;
+  order_events: OrderEventsTable;
+  store_webhooks: StoreWebhooksTable;
+  webhook_receipts: WebhookReceiptsTable;
+  automations: AutomationsTable;
+  automation_versions: AutomationVersionsTable;
+  automation_runs: AutomationRunsTable;
+  automation_steps: AutomationStepsTable;
 }
 
 export interface IdempotencyKeysTable {
@@ -754,3 +761,80 @@ export type NewOrder = Insertable<OrdersTable>;
 export type OrderUpdate = Updateable<OrdersTable>;
 export type Job = Selectable<JobsTable>;
 export type ImportRun = Selectable<ImportRunsTable>;
+
+/** Every observed change of an order (from an import, the API or a webhook), with when it happened. */
+export interface OrderEventsTable {
+  workspace_id: string;
+  id: string;
+  order_id: string;
+  store_id: string;
+  customer_id: string | null;
+  kind: string;
+  happened_at: Timestamp;
+  observed_at: Timestamp;
+  source: string;
+}
+
+export interface StoreWebhooksTable {
+  workspace_id: string;
+  store_id: string;
+  secret: string;
+  created_at: Timestamp;
+}
+
+export interface WebhookReceiptsTable {
+  workspace_id: string;
+  store_id: string;
+  webhook_id: string;
+  topic: string;
+  received_at: Timestamp;
+}
+
+export interface AutomationsTable {
+  workspace_id: string;
+  id: string;
+  builtin: string | null;
+  name: string;
+  enabled: number;
+  version: number;
+  definition: Json;
+  settings: Json | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AutomationVersionsTable {
+  workspace_id: string;
+  automation_id: string;
+  version: number;
+  definition: Json;
+  created_at: Timestamp;
+}
+
+export interface AutomationRunsTable {
+  workspace_id: string;
+  id: string;
+  automation_id: string;
+  version: number;
+  customer_id: string;
+  order_id: string | null;
+  trigger_key: string;
+  trigger_at: Timestamp;
+  status: string;
+  cursor: number;
+  next_at: Timestamp | null;
+  reason: string | null;
+  context: Json;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface AutomationStepsTable {
+  workspace_id: string;
+  run_id: string;
+  step_id: string;
+  status: string;
+  reason: string | null;
+  at: Timestamp;
+}

@@ -16,4 +16,10 @@ export const JOB = {
   campaignPlan: 'campaign.plan',
   /** BG/NBD + Gamma-Gamma refit and every buyer's predicted values. */
   predictFit: 'predict.fit',
+  /** New order events to the automations they trigger (runs created, first steps taken). */
+  automationEvents: 'automation.events',
+  /** One automation run's next steps (a wait that is over, a resumed run). */
+  automationStep: 'automation.step',
+  /** Date triggers (birthdays, holidays, expiries, dormant, refill) once a day. */
+  automationDaily: 'automation.daily',
 } as const;

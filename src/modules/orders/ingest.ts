@@ -12,6 +12,8 @@ import { chunks, type AppContext } from '../context.js';
 import { refreshCustomerStats } from '../customers/stats.js';
 import { mergeInTransaction } from '../customers/merge.js';
 import type { Dialect } from '../../db/connect.js';
+import { eventsOf } from '../../core/automations/order-events.js';
+import { recordOrderEvents, type NewOrderEvent } from '../automations/events.js';
 
 /**
  * Writes one batch of parsed export records in one transaction: finds or creates each buyer's
@@ -28,6 +30,8 @@ export interface IngestSummary {
   /** Customers merged into another because an imported phone showed they are one buyer. */
   customersMerged: number;
   rejected: RowError[];
+  /** Order events first seen in this batch (created, paid, shipped …). */
+  events: number;
 }
 
 /**
@@ -68,6 +72,8 @@ export interface IngestOptions {
   runId: string | null;
   /** Where a consent signal came from, e.g. "import:shopify". */
   consentSource: string;
+  /** Where the orders came from, for their events: import (default), api, webhook, demo. */
+  eventSource?: 'import' | 'api' | 'webhook' | 'demo';
 }
 
 type Identifier = { kind: 'buyer_id' | 'nick' | 'phone' | 'email'; scope: string; value: string };
@@ -242,6 +248,7 @@ export async function ingestBatch(
     customersCreated: 0,
     customersMerged: 0,
     rejected: [],
+    events: 0,
   };
 
   // Of several rows of one order in a batch, the one showing the latest state wins (ties: the later row).
@@ -269,6 +276,7 @@ export async function ingestBatch(
   const inserts: Insertable<Database['orders']>[] = [];
   const updates: { id: string; values: ReturnType<typeof orderColumns> & { customer_id: string | null } }[] = [];
   const itemsToWrite = new Map<string, OrderRecord['items'] & object>();
+  const changed: { orderId: string; customerId: string | null; record: OrderRecord }[] = [];
   const phoneLinks: [string, string][] = [];
   const phonesToFill = new Map<string, string>();
   const createdHere = new Map<string, Insertable<Database['customers']>>();
@@ -356,6 +364,7 @@ export async function ingestBatch(
         updated_at: now,
       });
       summary.ordersCreated += 1;
+      changed.push({ orderId: id, customerId, record: o });
       if (o.items) itemsToWrite.set(id, o.items);
       if (customerId) affected.add(customerId);
     } else if (stored.content_hash === columns.content_hash || isOlderState(progressOf(stored), o)) {
@@ -363,6 +372,7 @@ export async function ingestBatch(
     } else {
       updates.push({ id: stored.id, values: { ...columns, customer_id: customerId } });
       summary.ordersUpdated += 1;
+      changed.push({ orderId: stored.id, customerId, record: o });
       if (o.items) itemsToWrite.set(stored.id, o.items);
       if (customerId) affected.add(customerId);
     }
@@ -446,5 +456,15 @@ export async function ingestBatch(
   summary.customersMerged = mergedInto.size;
   const refresh = new Set([...affected].map((id) => mergedInto.get(id) ?? id));
   await refreshCustomerStats(trx, dialect, ws, refresh, now);
+  const events: NewOrderEvent[] = changed.flatMap((c) =>
+    eventsOf(c.record, now).map((e) => ({
+      orderId: c.orderId,
+      storeId: store.id,
+      customerId: c.customerId ? (mergedInto.get(c.customerId) ?? c.customerId) : null,
+      kind: e.kind,
+      happenedAt: e.at,
+    })),
+  );
+  summary.events = await recordOrderEvents(ctx, trx, ws, events, opts.eventSource ?? 'import');
   return summary;
 }

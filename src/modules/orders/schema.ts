@@ -63,3 +63,92 @@ export const orderDetailOutput = orderOutput.extend({
   items: z.array(orderItemOutput),
   raw: z.record(z.string(), z.unknown()),
 });
+
+const when = z.iso.datetime({ offset: true });
+const fen = z.number().int().min(0).max(9e15);
+
+/** One order as an ERP or a script sends it (amounts in fen, times ISO 8601 with offset). */
+export const orderInput = z.object({
+  externalId: z.string().trim().min(1).max(100).describe('the order id in the shop (with storeId: the identity)'),
+  status: z.enum(ORDER_STATUSES),
+  createdAt: when,
+  paidAt: when.nullish(),
+  shippedAt: when.nullish(),
+  signedAt: when.nullish(),
+  closedAt: when.nullish(),
+  totalFen: fen,
+  paidFen: fen.optional(),
+  goodsFen: fen.optional(),
+  shippingFen: fen.optional(),
+  discountFen: fen.optional(),
+  refundedFen: fen.optional(),
+  buyer: z.object({
+    nick: z.string().max(100).nullish(),
+    externalId: z.string().max(100).nullish(),
+    phone: z.string().max(40).nullish(),
+    email: z.string().max(200).nullish(),
+    name: z.string().max(100).nullish(),
+  }),
+  receiverName: z.string().max(100).nullish(),
+  receiverPhone: z.string().max(40).nullish(),
+  province: z.string().max(50).nullish(),
+  city: z.string().max(50).nullish(),
+  district: z.string().max(50).nullish(),
+  address: z.string().max(500).nullish(),
+  title: z.string().max(500).nullish(),
+  courier: z.string().max(50).nullish().describe('物流公司'),
+  trackingNo: z.string().max(80).nullish().describe('运单号'),
+  presale: z.boolean().optional().describe('a 预售 order paying a deposit now and the balance later'),
+  balanceDueAt: when.nullish().describe('预售: when the balance payment window closes'),
+  acceptsMarketing: z.boolean().nullish(),
+  items: z
+    .array(
+      z.object({
+        title: z.string().max(500).nullish(),
+        sku: z.string().max(100).nullish(),
+        category: z.string().max(100).nullish(),
+        quantity: z.number().int().min(1).max(1_000_000),
+        priceFen: fen,
+      }),
+    )
+    .max(500)
+    .optional(),
+});
+export type OrderInput = z.infer<typeof orderInput>;
+
+export const ordersIngestInput = z
+  .object({
+    storeId: z.string().min(1).max(100),
+    order: orderInput.optional().describe('one order'),
+    orders: z.array(orderInput).min(1).max(1000).optional().describe('or a batch of up to 1,000'),
+  })
+  .refine((b) => (b.order === undefined) !== (b.orders === undefined), {
+    message: 'send either "order" (one) or "orders" (a batch)',
+  });
+
+export const webhookSecretInput = z.object({
+  secret: z
+    .string()
+    .trim()
+    .min(16)
+    .max(200)
+    .optional()
+    .describe("Shopify's webhook signing secret; omit for a new one"),
+});
+export const webhookSecretOutput = z.object({
+  path: z.string().describe('where the shop sends its webhooks (after the public address)'),
+  secret: z.string(),
+  topics: z.array(z.string()),
+});
+
+export const ordersIngestOutput = z.object({
+  ordersCreated: z.number(),
+  ordersUpdated: z.number(),
+  ordersUnchanged: z.number(),
+  customersCreated: z.number(),
+  events: z.number().describe('order events first seen (created, paid, shipped …)'),
+});
+
+export const orderEventsOutput = z.object({
+  items: z.array(z.object({ kind: z.string(), happenedAt: z.string(), observedAt: z.string(), source: z.string() })),
+});

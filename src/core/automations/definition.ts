@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import { templateProblems } from '../messaging/templates.js';
+import { ORDER_EVENT_KINDS } from './order-events.js';
+
+/**
+ * An automation: a trigger (an order event, a date, a segment entry, a schedule) → conditions,
+ * re-checked before every step → steps. Definitions are plain JSON: they are versioned, exported
+ * and imported as they are.
+ */
+const id = z
+  .string()
+  .min(1)
+  .max(40)
+  .regex(/^[A-Za-z0-9_-]+$/, 'step ids are letters, digits, _ and -');
+const hm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time of day HH:MM');
+
+export const CONDITION_FACTS = [
+  'order.status',
+  'order.totalFen',
+  'order.category',
+  'order.presale',
+  'customer.paidOrders',
+  'customer.tags',
+  'customer.paidOtherSince',
+  'customer.orderedSince',
+  'customer.daysSinceLastOrder',
+] as const;
+export type ConditionFact = (typeof CONDITION_FACTS)[number];
+
+export const conditionSchema = z.object({
+  fact: z.enum(CONDITION_FACTS),
+  op: z.enum(['eq', 'neq', 'in', 'nin', 'gte', 'lte', 'has', 'lacks']),
+  value: z.union([z.string().max(200), z.number(), z.boolean(), z.array(z.string().max(200)).max(50)]),
+});
+export type Condition = z.infer<typeof conditionSchema>;
+
+export const DATE_KINDS = [
+  'birthday',
+  'holiday',
+  'coupon_expiry',
+  'points_expiry',
+  'dormant',
+  'refill',
+  'member_upgrade',
+] as const;
+export type DateKind = (typeof DATE_KINDS)[number];
+
+export const triggerSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('order_event'),
+    event: z.enum(ORDER_EVENT_KINDS),
+    /** An event seen later than this after it happened starts no run: it is skipped as too late. */
+    tooLateMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 24 * 30)
+      .optional(),
+  }),
+  z.object({
+    type: z.literal('date'),
+    date: z.enum(DATE_KINDS),
+    /** birthday, holiday, coupon and points expiry: how many days before. */
+    daysBefore: z.number().int().min(0).max(60).default(0),
+    /** holiday: which ones (春节 … or "anniversary"). */
+    holidays: z.array(z.string().max(20)).max(20).optional(),
+    /** dormant: the stages, in days without an order (each once per stage). */
+    stages: z.array(z.number().int().min(1).max(3650)).max(10).optional(),
+  }),
+  z.object({ type: z.literal('segment_entry'), segmentId: z.string().min(1).max(100) }),
+  z.object({
+    type: z.literal('schedule'),
+    cron: z.string().min(1).max(100),
+    segmentId: z.string().max(100).optional(),
+  }),
+]);
+export type Trigger = z.infer<typeof triggerSchema>;
+
+const messageText = z
+  .string()
+  .min(1)
+  .max(2000)
+  .superRefine((t, c) => {
+    for (const p of templateProblems(t)) c.addIssue({ code: 'custom', message: p });
+  });
+
+export const stepSchema = z.discriminatedUnion('type', [
+  z.object({
+    id,
+    type: z.literal('wait'),
+    minutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(60 * 24 * 400)
+      .optional(),
+    days: z.number().int().min(0).max(400).optional(),
+    /** Counted from the trigger's event time (催付: 30 minutes after the order was created) or the previous step. */
+    from: z.enum(['trigger', 'previous']).default('previous'),
+    /** Then on to the next time the store's clock shows this. */
+    untilLocal: hm.optional(),
+  }),
+  z.object({
+    id,
+    type: z.literal('branch'),
+    when: z.array(conditionSchema).max(10),
+    /** Where to go when `when` does not hold: a later step's id, or exit. */
+    else: z.string().max(40),
+  }),
+  z.object({
+    id,
+    type: z.literal('message'),
+    medium: z.enum(['sms', 'email', 'wechat', 'platform']),
+    kind: z.enum(['marketing', 'care']),
+    text: messageText,
+    subject: z.string().max(200).optional(),
+    channelId: z.string().max(100).optional(),
+  }),
+  z.object({
+    id,
+    type: z.literal('coupon'),
+    templateId: z.string().min(1).max(100),
+    /** A compensation coupon's value (capped at capPercent of the order's item value). */
+    valueFen: z.number().int().min(1).optional(),
+    capPercent: z.number().int().min(1).max(100).optional(),
+  }),
+  z.object({
+    id,
+    type: z.literal('points'),
+    points: z.number().int().min(1).max(1_000_000),
+    reason: z.string().max(100),
+  }),
+  z.object({ id, type: z.literal('tag'), add: z.array(z.string().min(1).max(40)).min(1).max(10) }),
+  z.object({
+    id,
+    type: z.literal('task'),
+    title: z.string().min(1).max(200),
+    taskType: z.string().max(40).default('follow_up'),
+    priority: z.enum(['low', 'normal', 'high', 'urgent']).default('normal'),
+    dueHours: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 60)
+      .default(24),
+  }),
+]);
+export type Step = z.infer<typeof stepSchema>;
+
+export const definitionSchema = z
+  .object({
+    name: z.string().min(1).max(100),
+    trigger: triggerSchema,
+    conditions: z.array(conditionSchema).max(20).default([]),
+    /** Leave the run when the customer paid (this order or another) or ordered again since the trigger. */
+    exitWhen: z
+      .array(z.enum(['paid', 'ordered']))
+      .max(2)
+      .default([]),
+    steps: z.array(stepSchema).min(1).max(30),
+  })
+  .superRefine((d, c) => {
+    const ids = d.steps.map((s) => s.id);
+    ids.forEach((x, i) => {
+      if (ids.indexOf(x) !== i)
+        c.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `step id "${x}" twice` });
+    });
+    d.steps.forEach((s, i) => {
+      if (s.type !== 'branch' || s.else === 'exit') return;
+      const to = ids.indexOf(s.else);
+      if (to <= i)
+        c.addIssue({
+          code: 'custom',
+          path: ['steps', i, 'else'],
+          message: `"${s.else}" is not a later step's id (or "exit")`,
+        });
+    });
+  });
+export type Definition = z.infer<typeof definitionSchema>;
+export type DefinitionInput = z.input<typeof definitionSchema>;

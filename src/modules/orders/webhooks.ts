@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import {
+  refundFen,
+  SHOPIFY_TOPICS,
+  shopifyOrderRecord,
+  type ShopifyTopic,
+  verifyShopify,
+} from '../../core/formats/shopify-webhook.js';
+import type { OrderRecord } from '../../core/formats/types.js';
+import { Invalid, NotFound, Unauthorized } from '../../core/errors.js';
+import { readJson } from '../../db/json.js';
+import type { Order, Store } from '../../db/types.js';
+import { nowIso, type AppContext } from '../context.js';
+import { getStore } from '../stores/service.js';
+import { ingestBatch } from './ingest.js';
+import type { OrderStatus } from '../../core/order-status.js';
+
+/** Sets a store's webhook secret (Shopify's signing secret, or a new random one) and says where to send. */
+export async function setWebhookSecret(ctx: AppContext, ws: string, storeId: string, secret?: string) {
+  const store = await getStore(ctx, ws, storeId);
+  const value = secret?.trim() || randomBytes(24).toString('base64url');
+  await ctx.db.kysely
+    .insertInto('store_webhooks')
+    .values({ workspace_id: ws, store_id: store.id, secret: value, created_at: nowIso(ctx) })
+    .onConflict((oc) => oc.columns(['workspace_id', 'store_id']).doUpdateSet({ secret: value }))
+    .execute();
+  return { path: `/hooks/shopify/${ws}/${store.id}`, secret: value, topics: [...SHOPIFY_TOPICS] };
+}
+
+/** A stored order as an import record again (a refund webhook names only the order). */
+function recordOfStored(o: Order): OrderRecord {
+  return {
+    line: 1,
+    externalId: o.external_id,
+    status: o.status as OrderStatus,
+    platformStatus: o.platform_status,
+    createdAt: o.created_at,
+    paidAt: o.paid_at,
+    shippedAt: o.shipped_at,
+    signedAt: o.signed_at,
+    closedAt: o.closed_at,
+    goodsFen: o.goods_fen,
+    shippingFen: o.shipping_fen,
+    discountFen: o.discount_fen,
+    totalFen: o.total_fen,
+    paidFen: o.paid_fen,
+    refundedFen: o.refunded_fen,
+    buyer: { nick: o.buyer_nick, externalId: null, email: null, phone: null, name: null },
+    receiverName: o.receiver_name,
+    receiverPhone: o.receiver_phone,
+    province: o.province,
+    city: o.city,
+    district: o.district,
+    address: o.address,
+    buyerMessage: o.buyer_message,
+    sellerNote: o.seller_note,
+    source: o.source,
+    activity: o.activity,
+    couponCode: o.coupon_code,
+    title: o.title,
+    itemCount: o.item_count,
+    acceptsMarketing: null,
+    items: null,
+    raw: readJson<Record<string, string>>(o.raw) ?? {},
+  };
+}
+
+export interface WebhookDelivery {
+  ws: string;
+  storeId: string;
+  topic: string | undefined;
+  webhookId: string | undefined;
+  signature: string | undefined;
+  body: string;
+}
+
+/**
+ * A Shopify webhook: the signature is checked against the store's secret (401 when it is wrong),
+ * a delivery id already taken is answered without a second effect (Shopify retries and replays),
+ * and the order goes through the import's ingest, so it becomes order events like an import.
+ */
+export async function receiveShopify(ctx: AppContext, d: WebhookDelivery) {
+  const hook = await ctx.db.kysely
+    .selectFrom('store_webhooks')
+    .select('secret')
+    .where('workspace_id', '=', d.ws)
+    .where('store_id', '=', d.storeId)
+    .executeTakeFirst();
+  // An unknown store answers like a bad signature: the caller learns nothing about which ids exist.
+  if (!hook || !verifyShopify(hook.secret, d.body, d.signature))
+    throw new Unauthorized('bad or missing X-Shopify-Hmac-Sha256 (base64 HMAC-SHA256 of the body under the secret)');
+  const topic = d.topic as ShopifyTopic | undefined;
+  if (!topic || !SHOPIFY_TOPICS.includes(topic))
+    throw new Invalid(`X-Shopify-Topic "${d.topic ?? ''}" is not handled (${SHOPIFY_TOPICS.join(', ')})`);
+  if (!d.webhookId) throw new Invalid('X-Shopify-Webhook-Id is missing');
+  let payload: Record<string, unknown>;
+  try {
+    payload = JSON.parse(d.body) as Record<string, unknown>;
+  } catch {
+    throw new Invalid('the body is not JSON');
+  }
+  if (!payload || typeof payload !== 'object') throw new Invalid('the body is not a JSON object');
+  const store: Store = await getStore(ctx, d.ws, d.storeId);
+  const now = nowIso(ctx);
+  return ctx.db.kysely.transaction().execute(async (trx) => {
+    const taken = await trx
+      .insertInto('webhook_receipts')
+      .values({ workspace_id: d.ws, store_id: store.id, webhook_id: d.webhookId!, topic, received_at: now })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    if (Number(taken.numInsertedOrUpdatedRows ?? 0n) === 0) return { replayed: true, events: 0 };
+    let record: OrderRecord;
+    if (topic === 'refunds/create') {
+      const shopifyId = String(payload.order_id ?? '');
+      const found = await trx
+        .selectFrom('orders')
+        .selectAll()
+        .where('workspace_id', '=', d.ws)
+        .where('store_id', '=', store.id)
+        .where(
+          ctx.db.dialect === 'postgres'
+            ? sql<boolean>`raw->>'shopify_id' = ${shopifyId}`
+            : sql<boolean>`json_extract(raw, '$.shopify_id') = ${shopifyId}`,
+        )
+        .executeTakeFirst();
+      if (!found) throw new NotFound(`order ${shopifyId} of this store is not known yet (orders/create first)`);
+      record = recordOfStored(found);
+      record.refundedFen = found.refunded_fen + refundFen(payload);
+      if (record.refundedFen >= found.paid_fen && found.paid_fen > 0) {
+        record.status = 'refunded';
+        record.closedAt = typeof payload.created_at === 'string' ? new Date(payload.created_at).toISOString() : now;
+      }
+    } else {
+      record = shopifyOrderRecord(payload);
+      if (topic === 'orders/cancelled' && record.status === 'created') record.status = 'closed';
+    }
+    const s = await ingestBatch(
+      ctx,
+      trx,
+      { store, runId: null, consentSource: 'webhook:shopify', eventSource: 'webhook' },
+      [record],
+    );
+    return { replayed: false, events: s.events };
+  });
+}

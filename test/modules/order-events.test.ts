@@ -1,0 +1,184 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { shopifySignature } from '../../src/core/formats/shopify-webhook.js';
+import { createApiToken, createUser } from '../../src/modules/auth/service.js';
+import { ensureStore } from '../../src/modules/stores/service.js';
+import { buildServer } from '../../src/server.js';
+import { describeBothDatabases, statsOf } from '../helpers.js';
+
+describeBothDatabases('order events: API and Shopify webhooks', (env) => {
+  let app: FastifyInstance;
+  let token = '';
+  let storeId = '';
+  let shopId = '';
+
+  beforeAll(async () => {
+    const { ctx, workspaceId } = env();
+    const u = await createUser(ctx, workspaceId, { login: 'erp', password: 'secret-pass-1', role: 'owner' });
+    token = (await createApiToken(ctx, workspaceId, u.id, 'erp')).token;
+    storeId = (await ensureStore(ctx, workspaceId, 'API店', 'taobao')).id;
+    shopId = (await ensureStore(ctx, workspaceId, 'Shopify店', 'shopify')).id;
+    app = await buildServer(ctx);
+  });
+  afterAll(async () => app?.close());
+
+  const post = (order: Record<string, unknown>) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/orders',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { storeId, order },
+    });
+  const base = {
+    externalId: 'E-1',
+    createdAt: '2026-11-23T03:00:00Z',
+    totalFen: 9900,
+    buyer: { nick: '小王', phone: '13800138000' },
+    title: '面霜',
+  };
+  const eventsOf = async (externalId: string, store = storeId) => {
+    const { db, workspaceId } = env();
+    return db.kysely
+      .selectFrom('order_events as e')
+      .innerJoin('orders as o', (j) =>
+        j.onRef('o.workspace_id', '=', 'e.workspace_id').onRef('o.id', '=', 'e.order_id'),
+      )
+      .select(['e.kind', 'e.happened_at', 'e.source'])
+      .where('e.workspace_id', '=', workspaceId)
+      .where('o.store_id', '=', store)
+      .where('o.external_id', '=', externalId)
+      .orderBy('e.happened_at')
+      .execute();
+  };
+
+  it('an order sent through the API becomes events with the time each happened; a repeat adds nothing', async () => {
+    const r = await post({ ...base, status: 'created' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ ordersCreated: 1, events: 1 });
+    const again = await post({ ...base, status: 'created' });
+    expect(again.json()).toMatchObject({ ordersCreated: 0, ordersUnchanged: 1, events: 0 });
+    const paid = await post({ ...base, status: 'paid', paidAt: '2026-11-23T03:10:00Z' });
+    expect(paid.json()).toMatchObject({ ordersUpdated: 1, events: 1 });
+    expect(await eventsOf('E-1')).toEqual([
+      { kind: 'created', happened_at: '2026-11-23T03:00:00.000Z', source: 'api' },
+      { kind: 'paid', happened_at: '2026-11-23T03:10:00.000Z', source: 'api' },
+    ]);
+    expect((await statsOf(env(), '小王')).paid_orders).toBe(1);
+  });
+
+  it('status only moves forward: an older state sent after a newer one changes nothing', async () => {
+    const r = await post({ ...base, status: 'created' });
+    expect(r.json()).toMatchObject({ ordersUnchanged: 1, events: 0 });
+    const o = await env()
+      .db.kysely.selectFrom('orders')
+      .select('status')
+      .where('workspace_id', '=', env().workspaceId)
+      .where('external_id', '=', 'E-1')
+      .executeTakeFirstOrThrow();
+    expect(o.status).toBe('paid');
+    expect((await statsOf(env(), '小王')).paid_orders).toBe(1);
+  });
+
+  it('a batch is accepted, and a bad order is refused naming the field', async () => {
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/v1/orders',
+      headers: { authorization: `Bearer ${token}` },
+      payload: {
+        storeId,
+        orders: [
+          {
+            ...base,
+            externalId: 'E-2',
+            status: 'shipped',
+            paidAt: '2026-11-23T03:05:00Z',
+            courier: '顺丰',
+            trackingNo: 'SF1',
+          },
+          { ...base, externalId: 'E-3', status: 'closed', closedAt: '2026-11-23T03:40:00Z' },
+        ],
+      },
+    });
+    expect(r.json()).toMatchObject({ ordersCreated: 2 });
+    expect((await eventsOf('E-2')).map((e) => e.kind)).toEqual(['created', 'paid', 'shipped']);
+    expect((await eventsOf('E-3')).map((e) => e.kind)).toEqual(['created', 'closed']);
+    const bad = await post({ ...base, totalFen: -1, status: 'created' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toMatch(/totalFen/);
+  });
+
+  const shopifyOrder = {
+    id: 450789469,
+    name: '#1001',
+    created_at: '2026-11-23T11:00:00+08:00',
+    processed_at: '2026-11-23T11:02:00+08:00',
+    financial_status: 'paid',
+    fulfillment_status: null,
+    total_price: '199.00',
+    subtotal_price: '199.00',
+    total_discounts: '0.00',
+    email: 'amy@example.com',
+    customer: { id: 207119551, first_name: 'Amy', last_name: 'Li', accepts_marketing: true },
+    line_items: [{ id: 1, title: 'Serum', quantity: 1, price: '199.00', product_type: '护肤' }],
+  };
+  const hook = async (topic: string, body: unknown, webhookId: string, secret = 'shpss_test_secret_123456') => {
+    const raw = JSON.stringify(body);
+    return app.inject({
+      method: 'POST',
+      url: `/hooks/shopify/${env().workspaceId}/${shopId}`,
+      headers: {
+        'content-type': 'application/json',
+        'x-shopify-topic': topic,
+        'x-shopify-webhook-id': webhookId,
+        'x-shopify-hmac-sha256': shopifySignature(secret, raw),
+      },
+      payload: raw,
+    });
+  };
+
+  it('a Shopify webhook with a wrong signature is refused 401 and changes nothing', async () => {
+    const set = await app.inject({
+      method: 'PUT',
+      url: `/api/v1/stores/${shopId}/webhook`,
+      headers: { authorization: `Bearer ${token}` },
+      payload: { secret: 'shpss_test_secret_123456' },
+    });
+    expect(set.json().path).toBe(`/hooks/shopify/${env().workspaceId}/${shopId}`);
+    const r = await hook('orders/create', shopifyOrder, 'w-0', 'not-the-secret-000000');
+    expect(r.statusCode).toBe(401);
+    expect(await eventsOf('#1001', shopId)).toEqual([]);
+  });
+
+  it('signed webhooks become order events; a replayed delivery id is accepted once', async () => {
+    env().setNow('2026-11-26T00:00:00.000Z');
+    const r = await hook('orders/paid', shopifyOrder, 'w-1');
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({ replayed: false, events: 2 });
+    const replay = await hook('orders/paid', shopifyOrder, 'w-1');
+    expect(replay.statusCode).toBe(200);
+    expect(replay.json()).toEqual({ replayed: true, events: 0 });
+    const fulfilled = {
+      ...shopifyOrder,
+      fulfillment_status: 'fulfilled',
+      fulfillments: [
+        { created_at: '2026-11-24T09:00:00+08:00', tracking_company: 'SF Express', tracking_number: 'SF99' },
+      ],
+    };
+    expect((await hook('orders/fulfilled', fulfilled, 'w-2')).json()).toEqual({ replayed: false, events: 1 });
+    const refund = {
+      id: 1,
+      order_id: 450789469,
+      created_at: '2026-11-25T10:00:00+08:00',
+      transactions: [{ amount: '199.00', kind: 'refund', status: 'success' }],
+    };
+    expect((await hook('refunds/create', refund, 'w-3')).json()).toEqual({ replayed: false, events: 1 });
+    expect(await eventsOf('#1001', shopId)).toEqual([
+      { kind: 'created', happened_at: '2026-11-23T03:00:00.000Z', source: 'webhook' },
+      { kind: 'paid', happened_at: '2026-11-23T03:02:00.000Z', source: 'webhook' },
+      { kind: 'shipped', happened_at: '2026-11-24T01:00:00.000Z', source: 'webhook' },
+      { kind: 'refunded', happened_at: '2026-11-25T02:00:00.000Z', source: 'webhook' },
+    ]);
+    const stats = await statsOf(env(), 'Amy Li').catch(() => null);
+    expect(stats?.refund_fen ?? (await statsOf(env(), 'amy@example.com')).refund_fen).toBe(19900);
+  });
+});
