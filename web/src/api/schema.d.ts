@@ -1528,7 +1528,152 @@ export interface paths {
             };
         };
         put?: never;
-        post?: never;
+        /** Send one order or a batch (an ERP, a script): idempotent by store + order id, status only forward */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        storeId: string;
+                        /** @description one order */
+                        order?: {
+                            /** @description the order id in the shop (with storeId: the identity) */
+                            externalId: string;
+                            /** @enum {string} */
+                            status: "created" | "paid" | "shipped" | "signed" | "completed" | "closed" | "refunded";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            paidAt?: string | null;
+                            /** Format: date-time */
+                            shippedAt?: string | null;
+                            /** Format: date-time */
+                            signedAt?: string | null;
+                            /** Format: date-time */
+                            closedAt?: string | null;
+                            totalFen: number;
+                            paidFen?: number;
+                            goodsFen?: number;
+                            shippingFen?: number;
+                            discountFen?: number;
+                            refundedFen?: number;
+                            buyer: {
+                                nick?: string | null;
+                                externalId?: string | null;
+                                phone?: string | null;
+                                email?: string | null;
+                                name?: string | null;
+                            };
+                            receiverName?: string | null;
+                            receiverPhone?: string | null;
+                            province?: string | null;
+                            city?: string | null;
+                            district?: string | null;
+                            address?: string | null;
+                            title?: string | null;
+                            /** @description 物流公司 */
+                            courier?: string | null;
+                            /** @description 运单号 */
+                            trackingNo?: string | null;
+                            /** @description a 预售 order paying a deposit now and the balance later */
+                            presale?: boolean;
+                            /**
+                             * Format: date-time
+                             * @description 预售: when the balance payment window closes
+                             */
+                            balanceDueAt?: string | null;
+                            acceptsMarketing?: boolean | null;
+                            items?: {
+                                title?: string | null;
+                                sku?: string | null;
+                                category?: string | null;
+                                quantity: number;
+                                priceFen: number;
+                            }[];
+                        };
+                        /** @description or a batch of up to 1,000 */
+                        orders?: {
+                            /** @description the order id in the shop (with storeId: the identity) */
+                            externalId: string;
+                            /** @enum {string} */
+                            status: "created" | "paid" | "shipped" | "signed" | "completed" | "closed" | "refunded";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            paidAt?: string | null;
+                            /** Format: date-time */
+                            shippedAt?: string | null;
+                            /** Format: date-time */
+                            signedAt?: string | null;
+                            /** Format: date-time */
+                            closedAt?: string | null;
+                            totalFen: number;
+                            paidFen?: number;
+                            goodsFen?: number;
+                            shippingFen?: number;
+                            discountFen?: number;
+                            refundedFen?: number;
+                            buyer: {
+                                nick?: string | null;
+                                externalId?: string | null;
+                                phone?: string | null;
+                                email?: string | null;
+                                name?: string | null;
+                            };
+                            receiverName?: string | null;
+                            receiverPhone?: string | null;
+                            province?: string | null;
+                            city?: string | null;
+                            district?: string | null;
+                            address?: string | null;
+                            title?: string | null;
+                            /** @description 物流公司 */
+                            courier?: string | null;
+                            /** @description 运单号 */
+                            trackingNo?: string | null;
+                            /** @description a 预售 order paying a deposit now and the balance later */
+                            presale?: boolean;
+                            /**
+                             * Format: date-time
+                             * @description 预售: when the balance payment window closes
+                             */
+                            balanceDueAt?: string | null;
+                            acceptsMarketing?: boolean | null;
+                            items?: {
+                                title?: string | null;
+                                sku?: string | null;
+                                category?: string | null;
+                                quantity: number;
+                                priceFen: number;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ordersCreated: number;
+                            ordersUpdated: number;
+                            ordersUnchanged: number;
+                            customersCreated: number;
+                            /** @description order events first seen (created, paid, shipped …) */
+                            events: number;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -1613,6 +1758,101 @@ export interface paths {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An order's events (created, paid, shipped …) with when each happened */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                kind: string;
+                                happenedAt: string;
+                                observedAt: string;
+                                source: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{id}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the store's Shopify webhook secret (or make one) and get the address to send to */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Shopify's webhook signing secret; omit for a new one */
+                        secret?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description where the shop sends its webhooks (after the public address) */
+                            path: string;
+                            secret: string;
+                            topics: string[];
+                        };
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;
