@@ -7966,6 +7966,479 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Service tasks (服务任务), earliest due first: mine or all, by status, type, priority, assignee */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description mine: the tasks assigned to the caller */
+                    view?: "mine" | "all";
+                    /** @description active: open and in progress (the default) */
+                    status?: "active" | "all" | "open" | "in_progress" | "done" | "cancelled";
+                    type?: "payment_followup" | "logistics" | "bad_review" | "revisit" | "after_sale" | "manual";
+                    priority?: "low" | "normal" | "high" | "urgent";
+                    /** @description a user id, or "none" for unassigned tasks */
+                    assigneeId?: string;
+                    customerId?: string;
+                    overdue?: "true" | "false";
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                /** @enum {string} */
+                                type: "payment_followup" | "logistics" | "bad_review" | "revisit" | "after_sale" | "manual";
+                                typeLabel: string;
+                                title: string;
+                                customerId: string;
+                                customerName: string | null;
+                                orderId: string | null;
+                                orderExternalId: string | null;
+                                /** @enum {string} */
+                                status: "open" | "in_progress" | "done" | "cancelled";
+                                /** @enum {string} */
+                                priority: "low" | "normal" | "high" | "urgent";
+                                dueAt: string;
+                                overdue: boolean;
+                                assigneeId: string | null;
+                                assigneeName: string | null;
+                                source: string;
+                                sourceRef: string | null;
+                                notes: string | null;
+                                outcome: string | null;
+                                outcomeTag: string | null;
+                                createdBy: string | null;
+                                createdAt: string;
+                                updatedAt: string;
+                                startedAt: string | null;
+                                closedAt: string | null;
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a task by hand (source manual); with key, a retry returns the first task */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description payment_followup 催付跟进, logistics 物流异常, bad_review 差评处理, …
+                         * @enum {string}
+                         */
+                        type: "payment_followup" | "logistics" | "bad_review" | "revisit" | "after_sale" | "manual";
+                        customerId: string;
+                        orderId?: string | null;
+                        /**
+                         * Format: date-time
+                         * @description when it must be handled (ISO time with offset)
+                         */
+                        dueAt: string;
+                        /**
+                         * @default normal
+                         * @enum {string}
+                         */
+                        priority?: "low" | "normal" | "high" | "urgent";
+                        /** @description the user who handles it (none: anyone) */
+                        assigneeId?: string | null;
+                        title: string;
+                        notes?: string | null;
+                        /** @description idempotency key: creating again with the same key returns the first task */
+                        key?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            type: "payment_followup" | "logistics" | "bad_review" | "revisit" | "after_sale" | "manual";
+                            typeLabel: string;
+                            title: string;
+                            customerId: string;
+                            customerName: string | null;
+                            orderId: string | null;
+                            orderExternalId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "in_progress" | "done" | "cancelled";
+                            /** @enum {string} */
+                            priority: "low" | "normal" | "high" | "urgent";
+                            dueAt: string;
+                            overdue: boolean;
+                            assigneeId: string | null;
+                            assigneeName: string | null;
+                            source: string;
+                            sourceRef: string | null;
+                            notes: string | null;
+                            outcome: string | null;
+                            outcomeTag: string | null;
+                            createdBy: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                            startedAt: string | null;
+                            closedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open, in-progress and overdue tasks, and how many are assigned to the caller */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            open: number;
+                            inProgress: number;
+                            overdue: number;
+                            mine: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One task */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            type: "payment_followup" | "logistics" | "bad_review" | "revisit" | "after_sale" | "manual";
+                            typeLabel: string;
+                            title: string;
+                            customerId: string;
+                            customerName: string | null;
+                            orderId: string | null;
+                            orderExternalId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "in_progress" | "done" | "cancelled";
+                            /** @enum {string} */
+                            priority: "low" | "normal" | "high" | "urgent";
+                            dueAt: string;
+                            overdue: boolean;
+                            assigneeId: string | null;
+                            assigneeName: string | null;
+                            source: string;
+                            sourceRef: string | null;
+                            notes: string | null;
+                            outcome: string | null;
+                            outcomeTag: string | null;
+                            createdBy: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                            startedAt: string | null;
+                            closedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Assign, re-prioritise, move the due time, take up (in_progress), hand back (open) or cancel */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description done only through /complete
+                         * @enum {string}
+                         */
+                        status?: "open" | "in_progress" | "cancelled";
+                        assigneeId?: string | null;
+                        /** @enum {string} */
+                        priority?: "low" | "normal" | "high" | "urgent";
+                        /** Format: date-time */
+                        dueAt?: string;
+                        title?: string;
+                        notes?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            type: "payment_followup" | "logistics" | "bad_review" | "revisit" | "after_sale" | "manual";
+                            typeLabel: string;
+                            title: string;
+                            customerId: string;
+                            customerName: string | null;
+                            orderId: string | null;
+                            orderExternalId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "in_progress" | "done" | "cancelled";
+                            /** @enum {string} */
+                            priority: "low" | "normal" | "high" | "urgent";
+                            dueAt: string;
+                            overdue: boolean;
+                            assigneeId: string | null;
+                            assigneeName: string | null;
+                            source: string;
+                            sourceRef: string | null;
+                            notes: string | null;
+                            outcome: string | null;
+                            outcomeTag: string | null;
+                            createdBy: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                            startedAt: string | null;
+                            closedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish a task with its outcome (shown on the customer's timeline), optionally tagging the customer */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        outcome: string;
+                        /** @description a tag to put on the customer */
+                        tag?: string | null;
+                        notes?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            type: "payment_followup" | "logistics" | "bad_review" | "revisit" | "after_sale" | "manual";
+                            typeLabel: string;
+                            title: string;
+                            customerId: string;
+                            customerName: string | null;
+                            orderId: string | null;
+                            orderExternalId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "in_progress" | "done" | "cancelled";
+                            /** @enum {string} */
+                            priority: "low" | "normal" | "high" | "urgent";
+                            dueAt: string;
+                            overdue: boolean;
+                            assigneeId: string | null;
+                            assigneeName: string | null;
+                            source: string;
+                            sourceRef: string | null;
+                            notes: string | null;
+                            outcome: string | null;
+                            outcomeTag: string | null;
+                            createdBy: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                            startedAt: string | null;
+                            closedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's service tasks, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                /** @enum {string} */
+                                type: "payment_followup" | "logistics" | "bad_review" | "revisit" | "after_sale" | "manual";
+                                typeLabel: string;
+                                title: string;
+                                customerId: string;
+                                customerName: string | null;
+                                orderId: string | null;
+                                orderExternalId: string | null;
+                                /** @enum {string} */
+                                status: "open" | "in_progress" | "done" | "cancelled";
+                                /** @enum {string} */
+                                priority: "low" | "normal" | "high" | "urgent";
+                                dueAt: string;
+                                overdue: boolean;
+                                assigneeId: string | null;
+                                assigneeName: string | null;
+                                source: string;
+                                sourceRef: string | null;
+                                notes: string | null;
+                                outcome: string | null;
+                                outcomeTag: string | null;
+                                createdBy: string | null;
+                                createdAt: string;
+                                updatedAt: string;
+                                startedAt: string | null;
+                                closedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
