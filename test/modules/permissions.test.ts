@@ -34,6 +34,7 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
     'GET /api/v1/stats/settings',
     'GET /api/v1/orders',
     'GET /api/v1/orders/{id}',
+    'GET /api/v1/orders/{id}/events',
     'POST /api/v1/segments/evaluate',
     'GET /api/v1/segments/fields',
     'GET /api/v1/segments',
@@ -72,6 +73,7 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
     'GET /api/v1/campaigns/{id}/handoff.csv',
   ],
   import: [
+    'POST /api/v1/orders',
     'POST /api/v1/customers/attributes',
     'POST /api/v1/imports',
     'GET /api/v1/imports',
@@ -90,6 +92,7 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
     'POST /api/v1/rfm/recompute',
   ],
   'settings:write': [
+    'PUT /api/v1/stores/{id}/webhook',
     'POST /api/v1/stores',
     'PATCH /api/v1/stores/{id}',
     'DELETE /api/v1/stores/{id}',
