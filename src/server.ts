@@ -40,6 +40,7 @@ import { messagingPublicRoutes, messagingRoutes } from './modules/messaging/rout
 import { campaignRoutes } from './modules/campaigns/routes.js';
 import { predictRoutes } from './modules/predict/routes.js';
 import { taskRoutes } from './modules/tasks/routes.js';
+import { privacyRoutes } from './modules/privacy/routes.js';
 import { uploadLimitsFromEnv } from './modules/uploads.js';
 import { registerIdempotency } from './modules/idempotency.js';
 import { registerInputGuard } from './modules/input-guard.js';
@@ -248,6 +249,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(orderPublicRoutes(ctx));
   await app.register(predictRoutes, moduleOpts);
   await app.register(taskRoutes, moduleOpts);
+  await app.register(privacyRoutes, moduleOpts);
 
   if (hasConsole) {
     // Hashed file names under assets/ never change content: cache them for a year.

@@ -24,6 +24,8 @@ export interface UsersTable {
   role: string;
   created_at: Timestamp;
   disabled_at: Timestamp | null;
+  /** The same person's user rows in several workspaces share it (null: the row's own id). */
+  account_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SessionsTable {
@@ -87,6 +89,8 @@ export interface CustomersTable {
   opt_out_sms: Generated<number>;
   opt_out_email: Generated<number>;
   opt_out_wechat: Generated<number>;
+  /** When the customer's personal data was erased on request (PIPL); null: never. */
+  erased_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface CustomerIdentitiesTable {
@@ -685,7 +689,44 @@ export interface FeedbackTable {
   created_at: Timestamp;
 }
 
+export interface ConsentEventsTable {
+  workspace_id: string;
+  id: string;
+  customer_id: string;
+  /** marketing | sms | email | wechat */
+  channel: string;
+  old_value: string | null;
+  new_value: string;
+  source: string;
+  detail: string | null;
+  actor_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface PiplRequestsTable {
+  workspace_id: string;
+  id: string;
+  customer_id: string;
+  kind: string;
+  requested_by: string | null;
+  requested_by_login: string | null;
+  reason: string | null;
+  summary: Json;
+  created_at: Timestamp;
+}
+
+export interface ErasedIdentitiesTable {
+  workspace_id: string;
+  digest: string;
+  customer_id: string;
+  request_id: string;
+  erased_at: Timestamp;
+}
+
 export interface Database {
+  consent_events: ConsentEventsTable;
+  pipl_requests: PiplRequestsTable;
+  erased_identities: ErasedIdentitiesTable;
   service_tasks: ServiceTasksTable;
   surveys: SurveysTable;
   survey_invitations: SurveyInvitationsTable;

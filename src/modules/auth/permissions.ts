@@ -9,6 +9,8 @@ import type { ROLES } from './schema.js';
 export const PERMISSIONS = [
   'customers:read',
   'customers:write',
+  /** Erase a customer's personal data on their request (PIPL): owners and admins. */
+  'customers:erase',
   'pii:read',
   'export',
   'import',

@@ -96,7 +96,7 @@ export async function importCustomerAttributes(
         });
         continue;
       }
-      if (Object.keys(r.patch).length) await updateCustomer(ctx, ws, id, r.patch, by);
+      if (Object.keys(r.patch).length) await updateCustomer(ctx, ws, id, r.patch, by, 'attributes');
       if (r.tags.length) await tagCustomers(ctx, ws, [id], r.tags, [], by);
       for (const g of r.groups) {
         let gid = groupIds.get(g);

@@ -8,6 +8,8 @@ import { enqueue } from '../../jobs/queue.js';
 import { JOB } from '../../jobs/kinds.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
 import { refreshCustomerStats } from './stats.js';
+import { recordConsent } from './consent.js';
+import type { ConsentState } from '../../core/consent.js';
 
 /**
  * Merging two customers (the same buyer seen under two identities, e.g. a Taobao nick and a JD
@@ -55,6 +57,7 @@ const OWNED = [
   'survey_invitations',
   'survey_responses',
   'feedback',
+  'consent_events',
 ] as const;
 type OwnedTable = (typeof OWNED)[number];
 
@@ -140,6 +143,8 @@ export async function mergeInTransaction(
 ) {
   const target = await mustGet(trx, ws, targetId);
   const source = await mustGet(trx, ws, sourceId);
+  if (target.erased_at || source.erased_at)
+    throw new Conflict('a customer whose personal data was erased cannot be merged');
   const owned = {} as Record<OwnedTable, string[]>;
   for (const table of OWNED)
     owned[table] = (
@@ -224,13 +229,23 @@ export async function mergeInTransaction(
       .values(part.map((group_id) => ({ workspace_id: ws, customer_id: targetId, group_id, created_at: now })))
       .execute();
   }
-  if (Object.keys(patch).length)
+  if (Object.keys(patch).length) {
     await trx
       .updateTable('customers')
       .set({ ...patch, updated_at: now })
       .where('workspace_id', '=', ws)
       .where('id', '=', targetId)
       .execute();
+    // A "no" the source had now holds for the target: that is a consent change of the target.
+    await recordConsent(
+      trx,
+      dialect,
+      ws,
+      [{ customerId: targetId, before: target, after: patch as Partial<ConsentState> }],
+      { source: 'merge', detail: `${source.display_name} (${sourceId})`, actorId: by },
+      now,
+    );
+  }
   await trx.deleteFrom('customers').where('workspace_id', '=', ws).where('id', '=', sourceId).execute();
   const merge = {
     workspace_id: ws,
@@ -313,12 +328,21 @@ export async function undoMerge(ctx: AppContext, ws: string, mergeId: string) {
     for (const part of chunks(tagRows, 900)) await trx.insertInto('customer_tags').values(part).execute();
     for (const part of chunks(groupRows, 900)) await trx.insertInto('customer_groups').values(part).execute();
     if (Object.keys(moved.changed).length) {
+      const before = await mustGet(trx, ws, m.target_id);
       await trx
         .updateTable('customers')
         .set({ ...moved.changed, updated_at: now })
         .where('workspace_id', '=', ws)
         .where('id', '=', m.target_id)
         .execute();
+      await recordConsent(
+        trx,
+        ctx.db.dialect,
+        ws,
+        [{ customerId: m.target_id, before, after: moved.changed as Partial<ConsentState> }],
+        { source: 'merge', detail: `undo of merge ${mergeId}` },
+        now,
+      );
     }
     await trx
       .updateTable('customer_merges')

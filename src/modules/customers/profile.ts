@@ -1,7 +1,9 @@
 import { Invalid, NotFound } from '../../core/errors.js';
 import { parseInput } from '../../core/validation.js';
 import { normalizeCnMobile } from '../../core/pii.js';
+import type { ConsentState } from '../../core/consent.js';
 import { nowIso, type AppContext } from '../context.js';
+import { consentStates, recordConsent } from './consent.js';
 import { customerPatch, type CustomerPatch } from './schema.js';
 
 const COLUMNS: Record<keyof CustomerPatch, string> = {
@@ -22,13 +24,18 @@ const COLUMNS: Record<keyof CustomerPatch, string> = {
   optOutWechat: 'opt_out_wechat',
 };
 
-/** Staff edits of a customer's profile, flags, opt-outs and marketing consent. */
+/**
+ * Staff edits of a customer's profile, flags, opt-outs and marketing consent. A consent or opt-out
+ * that changes is recorded in the consent history in the same transaction, with where it came from
+ * (the console, the API or an attributes file).
+ */
 export async function updateCustomer(
   ctx: AppContext,
   workspaceId: string,
   id: string,
   input: unknown,
   by: string | null,
+  source: 'console' | 'api' | 'attributes' = 'console',
 ): Promise<void> {
   const patch = parseInput(customerPatch, input, 'The customer change');
   const set: Record<string, unknown> = {};
@@ -48,11 +55,23 @@ export async function updateCustomer(
   if (patch.marketingConsent)
     Object.assign(set, { consent_source: by ? `staff:${by}` : 'staff', consent_at: nowIso(ctx) });
   if (Object.keys(set).length === 0) throw new Invalid('nothing to change');
-  const r = await ctx.db.kysely
-    .updateTable('customers')
-    .set({ ...set, updated_at: nowIso(ctx) })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) throw new NotFound(`customer ${id} not found`);
+  const now = nowIso(ctx);
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    const before = (await consentStates(trx, workspaceId, [id])).get(id);
+    if (!before) throw new NotFound(`customer ${id} not found`);
+    await trx
+      .updateTable('customers')
+      .set({ ...set, updated_at: now })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .execute();
+    await recordConsent(
+      trx,
+      ctx.db.dialect,
+      workspaceId,
+      [{ customerId: id, before, after: set as Partial<ConsentState> }],
+      { source, actorId: by },
+      now,
+    );
+  });
 }

@@ -96,7 +96,14 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
     },
     async (req) => {
       const p = principalOf(req);
-      await updateCustomer(ctx, p.workspaceId, req.params.id, req.body, p.userId);
+      await updateCustomer(
+        ctx,
+        p.workspaceId,
+        req.params.id,
+        req.body,
+        p.userId,
+        p.via === 'token' ? 'api' : 'console',
+      );
       return customerDetail(ctx, p.workspaceId, req.params.id, p.role);
     },
   );

@@ -3,6 +3,7 @@ import type { Medium } from '../../core/messaging/decide.js';
 import { normalizeCnMobile, normalizeEmail } from '../../core/pii.js';
 import { nowIso, type AppContext } from '../context.js';
 import { channelRow } from './channels.js';
+import { consentStates, recordConsent } from '../customers/consent.js';
 
 /** R, T, TD, N or 退订 (alone, any case, with stray spaces or punctuation): the sender opts out. */
 export function isOptOutReply(text: string): boolean {
@@ -59,13 +60,24 @@ export async function handleReply(
   const optOut = isOptOutReply(input.text);
   const at = input.receivedAt ?? nowIso(ctx);
   await ctx.db.kysely.transaction().execute(async (trx) => {
-    if (optOut && customerIds.length > 0)
+    if (optOut && customerIds.length > 0) {
+      const column = OPT_OUT_COLUMN[medium];
+      const before = await consentStates(trx, ws, customerIds);
       await trx
         .updateTable('customers')
-        .set({ [OPT_OUT_COLUMN[medium]]: 1, updated_at: nowIso(ctx) })
+        .set({ [column]: 1, updated_at: nowIso(ctx) })
         .where('workspace_id', '=', ws)
         .where('id', 'in', customerIds)
         .execute();
+      await recordConsent(
+        trx,
+        ctx.db.dialect,
+        ws,
+        [...before].map(([customerId, state]) => ({ customerId, before: state, after: { [column]: 1 } })),
+        { source: 'reply', detail: `${channel.name}: ${input.text.trim().slice(0, 100)}` },
+        at,
+      );
+    }
     const who = customerIds.length > 0 ? customerIds : [null];
     await trx
       .insertInto('inbound_replies')
@@ -143,12 +155,21 @@ export async function unsubscribe(ctx: AppContext, rawCode: string): Promise<boo
     .executeTakeFirst();
   if (!link) return false;
   await k.transaction().execute(async (trx) => {
+    const before = await consentStates(trx, c.ws, [link.customer_id]);
     await trx
       .updateTable('customers')
       .set({ opt_out_email: 1, updated_at: nowIso(ctx) })
       .where('workspace_id', '=', c.ws)
       .where('id', '=', link.customer_id)
       .execute();
+    await recordConsent(
+      trx,
+      ctx.db.dialect,
+      c.ws,
+      [...before].map(([customerId, state]) => ({ customerId, before: state, after: { opt_out_email: 1 } })),
+      { source: 'unsubscribe', detail: 'List-Unsubscribe=One-Click' },
+      nowIso(ctx),
+    );
     await trx
       .insertInto('inbound_replies')
       .values({

@@ -11,6 +11,10 @@ import { bulkInsert } from '../../db/bulk.js';
 import { chunks, type AppContext } from '../context.js';
 import { refreshCustomerStats } from '../customers/stats.js';
 import { mergeInTransaction } from '../customers/merge.js';
+import { consentStates, recordConsent } from '../customers/consent.js';
+import { erasedName } from '../../core/privacy.js';
+import { erasedOrderColumns } from '../privacy/erase.js';
+import { erasedAmong, erasureSalt, findTombstones, type Tombstone } from '../privacy/tombstones.js';
 import type { Dialect } from '../../db/connect.js';
 import { eventsOf } from '../../core/automations/order-events.js';
 import { recordOrderEvents, type NewOrderEvent } from '../automations/events.js';
@@ -268,6 +272,18 @@ export async function ingestBatch(
 
   const wanted = records.flatMap((o) => identifiersOf(o, family));
   const owners = await loadIdentities(trx, ws, wanted);
+  // Buyers erased on request (PIPL): their identifiers survive only as salted digests. An order of
+  // theirs from before the erasure (a re-import of an old export) goes to the anonymous customer
+  // with its personal fields erased again; nothing is created or linked with their data.
+  const salt = await erasureSalt(trx, ws);
+  const tombstones = salt ? await findTombstones(trx, ws, salt, wanted) : new Map<string, Tombstone>();
+  const erasedCustomers = salt
+    ? await erasedAmong(
+        trx,
+        ws,
+        [...existing.values()].map((s) => s.customer_id),
+      )
+    : new Set<string>();
 
   const newCustomers: Insertable<Database['customers']>[] = [];
   const newIdentities: Insertable<Database['customer_identities']>[] = [];
@@ -285,71 +301,78 @@ export async function ingestBatch(
     const ids = identifiersOf(o, family);
     const stored = existing.get(o.externalId);
     let customerId = stored?.customer_id ?? null;
-    // A credit note belongs to the buyer of the order it cancels.
-    if (!customerId && o.creditOf)
-      customerId = existing.get(o.creditOf)?.customer_id ?? customerOfOrder.get(o.creditOf) ?? null;
-    if (!customerId) customerId = ids.map((i) => owners.get(idKey(i))).find((c) => c !== undefined) ?? null;
-    if (!customerId && ids.length > 0) {
-      customerId = newId();
-      summary.customersCreated += 1;
-      const phone = normalizeCnMobile(o.buyer.phone);
-      const customer: Insertable<Database['customers']> = {
-        workspace_id: ws,
-        id: customerId,
-        display_name: displayName(o),
-        real_name: o.receiverName && !isMasked(o.receiverName) ? o.receiverName : null,
-        phone,
-        email: normalizeEmail(o.buyer.email),
-        province: o.province,
-        city: o.city,
-        gender: null,
-        birthday: null,
-        marketing_consent: o.acceptsMarketing === null ? 'unknown' : o.acceptsMarketing ? 'granted' : 'denied',
-        consent_source: o.acceptsMarketing === null ? null : opts.consentSource,
-        consent_at: o.acceptsMarketing === null ? null : now,
-        first_store_id: store.id,
-        // Where the customer came from: the traffic source of their first order (聚划算, 直播 …).
-        source: o.source,
-        created_at: now,
-        updated_at: now,
-      };
-      newCustomers.push(customer);
-      createdHere.set(customerId, customer);
-    } else if (customerId && o.acceptsMarketing !== null) {
-      consent.set(customerId, o.acceptsMarketing);
-    }
-    if (customerId) {
-      for (const i of ids) {
-        const owner = owners.get(idKey(i));
-        if (owner !== undefined) {
-          // A mobile number is the person: when it already belongs to another customer, the two
-          // are one buyer (e.g. a re-import now reads the phone Excel had guarded). They are merged
-          // below with the undoable merge. Nicks and buyer ids of another customer are never merged.
-          if (i.kind === 'phone' && owner !== customerId) phoneLinks.push([owner, customerId]);
-          continue;
-        }
-        // A customer made before their phone was readable gets it now (new customers already have it).
-        if (i.kind === 'phone') {
-          const fresh = createdHere.get(customerId);
-          if (!fresh) phonesToFill.set(customerId, i.value);
-          else fresh.phone ??= i.value;
-        }
-        owners.set(idKey(i), customerId);
-        newIdentities.push({
+    const tomb = ids.map((i) => tombstones.get(idKey(i))).find((t) => t !== undefined && o.createdAt <= t.erasedAt);
+    if (!customerId && tomb) customerId = tomb.customerId;
+    const erased = tomb !== undefined || (customerId !== null && erasedCustomers.has(customerId));
+    // Of an erased buyer, nothing personal is read from this row: no identity, no consent, no phone.
+    if (!erased) {
+      if (!customerId && o.creditOf)
+        customerId = existing.get(o.creditOf)?.customer_id ?? customerOfOrder.get(o.creditOf) ?? null;
+      if (!customerId) customerId = ids.map((i) => owners.get(idKey(i))).find((c) => c !== undefined) ?? null;
+      if (!customerId && ids.length > 0) {
+        customerId = newId();
+        summary.customersCreated += 1;
+        const phone = normalizeCnMobile(o.buyer.phone);
+        const customer: Insertable<Database['customers']> = {
           workspace_id: ws,
-          id: newId(),
-          customer_id: customerId,
-          kind: i.kind,
-          scope: i.scope,
-          value: i.value,
-          store_id: store.id,
+          id: customerId,
+          display_name: displayName(o),
+          real_name: o.receiverName && !isMasked(o.receiverName) ? o.receiverName : null,
+          phone,
+          email: normalizeEmail(o.buyer.email),
+          province: o.province,
+          city: o.city,
+          gender: null,
+          birthday: null,
+          marketing_consent: o.acceptsMarketing === null ? 'unknown' : o.acceptsMarketing ? 'granted' : 'denied',
+          consent_source: o.acceptsMarketing === null ? null : opts.consentSource,
+          consent_at: o.acceptsMarketing === null ? null : now,
+          first_store_id: store.id,
+          // Where the customer came from: the traffic source of their first order (聚划算, 直播 …).
+          source: o.source,
           created_at: now,
-        });
+          updated_at: now,
+        };
+        newCustomers.push(customer);
+        createdHere.set(customerId, customer);
+      } else if (customerId && o.acceptsMarketing !== null) {
+        consent.set(customerId, o.acceptsMarketing);
+      }
+      if (customerId) {
+        for (const i of ids) {
+          const owner = owners.get(idKey(i));
+          if (owner !== undefined) {
+            // A mobile number is the person: when it already belongs to another customer, the two
+            // are one buyer (e.g. a re-import now reads the phone Excel had guarded). They are merged
+            // below with the undoable merge. Nicks and buyer ids of another customer are never merged.
+            if (i.kind === 'phone' && owner !== customerId) phoneLinks.push([owner, customerId]);
+            continue;
+          }
+          // A customer made before their phone was readable gets it now (new customers already have it).
+          if (i.kind === 'phone') {
+            const fresh = createdHere.get(customerId);
+            if (!fresh) phonesToFill.set(customerId, i.value);
+            else fresh.phone ??= i.value;
+          }
+          owners.set(idKey(i), customerId);
+          newIdentities.push({
+            workspace_id: ws,
+            id: newId(),
+            customer_id: customerId,
+            kind: i.kind,
+            scope: i.scope,
+            value: i.value,
+            store_id: store.id,
+            created_at: now,
+          });
+        }
       }
     }
-
     if (customerId) customerOfOrder.set(o.externalId, customerId);
-    const columns = orderColumns(o);
+    const columns =
+      erased && customerId
+        ? { ...orderColumns(o), ...erasedOrderColumns(erasedName(customerId), o.raw) }
+        : orderColumns(o);
     if (!stored) {
       const id = newId();
       inserts.push({
@@ -396,6 +419,29 @@ export async function ingestBatch(
   const dialect = ctx.db.dialect;
   await bulkInsert(trx, dialect, 'customers', newCustomers);
   await bulkInsert(trx, dialect, 'customer_identities', newIdentities, { onConflict: 'ignore' });
+  // Consent read from the export ("Accepts Marketing"): each change goes into the consent history too.
+  const consentBefore = consent.size > 0 ? await consentStates(trx, ws, [...consent.keys()]) : new Map();
+  await recordConsent(
+    trx,
+    dialect,
+    ws,
+    [
+      ...newCustomers.map((c) => ({
+        customerId: c.id,
+        before: null,
+        after: { marketing_consent: c.marketing_consent },
+      })),
+      ...[...consent]
+        .filter(([customerId]) => consentBefore.has(customerId))
+        .map(([customerId, granted]) => ({
+          customerId,
+          before: consentBefore.get(customerId)!,
+          after: { marketing_consent: granted ? 'granted' : 'denied' },
+        })),
+    ],
+    { source: 'import', detail: opts.runId ? `${opts.consentSource} run ${opts.runId}` : opts.consentSource },
+    now,
+  );
   for (const [customerId, granted] of consent) {
     await trx
       .updateTable('customers')
