@@ -54,7 +54,11 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
     'GET /api/v1/coupons/expiring',
     'GET /api/v1/customers/{id}/coupons',
     'GET /api/v1/customers/{id}/reviews',
+    'GET /api/v1/customers/{id}/consent',
+    'GET /api/v1/customers/{id}/pipl-requests',
   ],
+  'pii:read': ['GET /api/v1/customers/{id}/data-export', 'GET /api/v1/customers/{id}/data-export.zip'],
+  'customers:erase': ['POST /api/v1/customers/{id}/erase'],
   'customers:write': [
     'PATCH /api/v1/customers/{id}',
     'POST /api/v1/customers/{id}/merge',

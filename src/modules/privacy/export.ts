@@ -37,10 +37,12 @@ const BY_CUSTOMER: [string, keyof Database][] = [
   ['survey_invitations', 'survey_invitations'],
   ['survey_responses', 'survey_responses'],
   ['feedback', 'feedback'],
+  ['order_events', 'order_events'],
+  ['automation_runs', 'automation_runs'],
   ['requests', 'pipl_requests'],
 ];
 
-const JSON_COLUMNS = new Set(['raw', 'answers', 'source_snapshot', 'moved', 'summary', 'questions']);
+const JSON_COLUMNS = new Set(['raw', 'answers', 'source_snapshot', 'moved', 'summary', 'questions', 'context']);
 
 type Row = Record<string, unknown>;
 
