@@ -21,7 +21,7 @@ import type { AppContext } from './modules/context.js';
 import { databaseHealth } from './modules/workspaces/service.js';
 import { SESSION_COOKIE } from './modules/auth/service.js';
 import { registerAccessControl } from './modules/auth/access.js';
-import { registerCustomerScope } from './modules/customers/scope.js';
+import { registerRecordScope } from './modules/record-scope.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { accountRoutes } from './modules/auth/account-routes.js';
 import { registerWebSecurity } from './modules/auth/web-security.js';
@@ -215,7 +215,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await registerWebSecurity(app);
 
   registerAccessControl(app, ctx);
-  registerCustomerScope(app, ctx);
+  registerRecordScope(app, ctx);
 
   registerInputGuard(app);
   registerIdempotency(app, ctx);

@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import { NotFound } from '../core/errors.js';
+import type { AppContext } from './context.js';
+
+/** Routes whose {id} names a record that other modules hang sub-routes off, and the table that holds it. */
+const SCOPED = [
+  { route: '/api/v1/customers/:id', table: 'customers', noun: 'customer' },
+  { route: '/api/v1/orders/:id', table: 'orders', noun: 'order' },
+] as const;
+
+/** Whether the record is one of this workspace's. */
+export async function recordExists(
+  ctx: AppContext,
+  table: (typeof SCOPED)[number]['table'],
+  workspaceId: string,
+  id: string,
+): Promise<boolean> {
+  const row = await ctx.db.kysely
+    .selectFrom(table)
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Every route under /customers/{id} or /orders/{id} (points, tags, notes, tier, coupons, reviews, tasks, events …
+ * whichever module serves it) answers 404 for a record that is not the caller's — the same answer as
+ * GET /customers/{id} — instead of an empty list. Checked once here, before the body is validated, so a new
+ * sub-route cannot forget it.
+ */
+export function registerRecordScope(app: FastifyInstance, ctx: AppContext): void {
+  app.addHook('preValidation', async (req) => {
+    const url = req.routeOptions.url;
+    if (!req.principal || !url) return;
+    const scope = SCOPED.find((s) => url === s.route || url.startsWith(`${s.route}/`));
+    if (!scope) return;
+    const id = (req.params as { id?: unknown }).id;
+    if (typeof id !== 'string' || !(await recordExists(ctx, scope.table, req.principal.workspaceId, id)))
+      throw new NotFound(`${scope.noun} ${String(id)} not found`);
+  });
+}
