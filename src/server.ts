@@ -36,7 +36,7 @@ import { pointsRoutes } from './modules/points/routes.js';
 import { membershipRoutes } from './modules/membership/routes.js';
 import { couponRoutes } from './modules/coupons/routes.js';
 import { analyticsRoutes } from './modules/analytics/routes.js';
-import { feedbackRoutes } from './modules/feedback/routes.js';
+import { feedbackRoutes, surveyPublicRoutes } from './modules/feedback/routes.js';
 import { messagingPublicRoutes, messagingRoutes } from './modules/messaging/routes.js';
 import { campaignRoutes } from './modules/campaigns/routes.js';
 import { predictRoutes } from './modules/predict/routes.js';
@@ -249,6 +249,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(campaignRoutes, moduleOpts);
   await app.register(messagingPublicRoutes(ctx));
   await app.register(orderPublicRoutes(ctx));
+  await app.register(surveyPublicRoutes(ctx));
   await app.register(predictRoutes, moduleOpts);
   await app.register(taskRoutes, moduleOpts);
   await app.register(privacyRoutes, moduleOpts);

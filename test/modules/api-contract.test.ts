@@ -86,6 +86,13 @@ describeBothDatabases('API contract', (env) => {
         title: '回访',
       })
     ).id;
+    ids.surveys = (
+      await call('POST', '/surveys', {
+        name: '满意度',
+        title: '请打分',
+        questions: [{ id: 'overall', kind: 'score', label: '满意吗' }],
+      })
+    ).id;
   });
   afterAll(async () => {
     await app?.close();

@@ -15,6 +15,7 @@ export const TEMPLATE_VARIABLES = [
   '积分',
   '会员等级',
   '链接',
+  '问卷链接',
 ] as const;
 
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];

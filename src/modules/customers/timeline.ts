@@ -2,6 +2,7 @@ import type { AppContext } from '../context.js';
 import { readJson } from '../../db/json.js';
 import { customerCoupons } from '../coupons/service.js';
 import { customerReviews } from '../feedback/service.js';
+import { customerSurveyResponses } from '../feedback/surveys.js';
 import { tierHistory } from '../membership/service.js';
 import { pointsOf } from '../points/service.js';
 import { messageTimeline } from '../messaging/service.js';
@@ -215,6 +216,19 @@ const taskEvents: TimelineSource = async (ctx, ws, id, limit) =>
     return ev;
   });
 
+const surveyEvents: TimelineSource = async (ctx, ws, id, limit) =>
+  (await customerSurveyResponses(ctx, ws, id, limit)).map((r) => ({
+    at: r.submittedAt,
+    kind: 'survey.answered',
+    title: `填写问卷「${r.survey}」${r.mean === null ? '' : ` 满意度 ${Math.round(r.mean * 10) / 10}/5`}`,
+    detail:
+      r.answers
+        .filter((a) => a.kind === 'text' && a.value)
+        .map((a) => a.value)
+        .join('\n') || null,
+    ref: { type: 'survey_response', id: r.id },
+  }));
+
 export const TIMELINE_SOURCES: TimelineSource[] = [
   orderEvents,
   noteEvents,
@@ -227,6 +241,7 @@ export const TIMELINE_SOURCES: TimelineSource[] = [
   tierEvents,
   messageTimeline,
   taskEvents,
+  surveyEvents,
 ];
 
 export async function customerTimeline(

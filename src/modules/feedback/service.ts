@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { Invalid, NotFound } from '../../core/errors.js';
 import { photoReviewPoints } from '../../core/earn-rules.js';
+import { categorize, sentimentOfRating } from '../../core/feedback.js';
 import { newId } from '../../core/ids.js';
 import { parseInput } from '../../core/validation.js';
 import { nowIso, type AppContext } from '../context.js';
 import { addGrowth, evaluateUpgrades, getTierSettings } from '../membership/service.js';
 import { earnByRule } from '../points/earn.js';
 import { getPointsSettings } from '../points/service.js';
+import { addFeedbackIn } from './records.js';
 
 /**
  * Reviews (评价) buyers leave on orders. A bad review marks the customer as a bad reviewer (so
@@ -78,7 +80,26 @@ export async function recordReview(
   };
   const markBad = review.rating === 'bad' && customer.is_bad_reviewer !== 1;
   await k.transaction().execute(async (trx) => {
-    if (!prior) await trx.insertInto('reviews').values(review).execute();
+    if (!prior) {
+      await trx.insertInto('reviews').values(review).execute();
+      // Every review is also a feedback record, sorted into a complaint category by its text.
+      await addFeedbackIn(
+        trx,
+        ws,
+        {
+          customerId,
+          orderId: v.orderId,
+          source: 'review',
+          sourceId: review.id,
+          category: categorize(review.body),
+          sentiment: sentimentOfRating(v.rating),
+          body: review.body,
+          createdBy: null,
+          occurredAt: reviewedAt,
+        },
+        now,
+      );
+    }
     if (markBad)
       await trx
         .updateTable('customers')

@@ -11,6 +11,7 @@ import { JOB } from '../../jobs/kinds.js';
 import { nowIso, type AppContext } from '../context.js';
 import { channelRow, getMessagingSettings, providerFor } from './channels.js';
 import { loadRecipients } from './facts.js';
+import { addInvitationsIn, newSurveyCode, surveyExists, type NewInvitation } from '../feedback/surveys.js';
 import { ProviderError } from './providers.js';
 import type { Content, MessagingSettings } from './schema.js';
 
@@ -31,6 +32,8 @@ export interface BatchRequest {
   variantOf(customerId: string): number;
   /** Where #链接# leads (through the click-counting redirect). */
   linkUrl: string | null;
+  /** The survey #问卷链接# invites to: each recipient gets their own answer-once link. */
+  surveyId?: string | null;
   budgetFen: number | null;
   /** Carried from batch to batch of one source: contacts served and budget committed. */
   state: { seen: Set<string>; spentFen: number };
@@ -98,6 +101,10 @@ export async function recordBatch(ctx: AppContext, ws: string, req: BatchRequest
     acceptUnknownConsent: settings.acceptUnknownConsent,
     unknownConsentDays: settings.unknownConsentDays,
   };
+  const surveyId = variables.has('问卷链接') ? (req.surveyId ?? null) : null;
+  if (surveyId && !(await surveyExists(ctx, ws, surveyId)))
+    throw new Invalid(`survey ${surveyId} not found (surveyId)`);
+  const invitations: (NewInvitation & { messageId: string })[] = [];
   const tally = emptyTally();
   const rows: NewMessage[] = [];
   const links: { code: string; messageId: string; customerId: string; kind: string; url: string | null }[] = [];
@@ -108,7 +115,14 @@ export async function recordBatch(ctx: AppContext, ws: string, req: BatchRequest
     const variant = req.variants[vi]!;
     const r = recipients.get(customerId);
     const clickCode = variables.has('链接') && req.linkUrl ? newLinkCode(ws) : null;
-    const values = r ? { ...r.values, 链接: clickCode ? `${settings.publicUrl}/r/${clickCode}` : null } : {};
+    const surveyCode = surveyId ? newSurveyCode(ws) : null;
+    const values = r
+      ? {
+          ...r.values,
+          链接: clickCode ? `${settings.publicUrl}/r/${clickCode}` : null,
+          问卷链接: surveyCode ? `${settings.publicUrl}/s/${surveyCode}` : null,
+        }
+      : {};
     const text = renderTemplate(variant.content.text, values);
     const subject = variant.content.subject ? renderTemplate(variant.content.subject, values) : null;
     const html = variant.content.html ? renderTemplate(variant.content.html, values) : null;
@@ -181,6 +195,15 @@ export async function recordBatch(ctx: AppContext, ws: string, req: BatchRequest
       detail: html?.ok ? html.text : null,
     });
     if (clickCode) links.push({ code: clickCode, messageId: id, customerId, kind: 'click', url: req.linkUrl });
+    if (surveyId && surveyCode)
+      invitations.push({
+        code: surveyCode,
+        surveyId,
+        customerId,
+        orderId: null,
+        ref: `${req.sourceType}:${req.sourceId}:${req.step}`,
+        messageId: id,
+      });
     if (medium === 'email')
       links.push({ code: newLinkCode(ws), messageId: id, customerId, kind: 'unsubscribe', url: null });
   }
@@ -212,6 +235,14 @@ export async function recordBatch(ctx: AppContext, ws: string, req: BatchRequest
           })),
         )
         .execute();
+    const queued = new Set(rows.filter((m) => m.status === 'queued').map((m) => m.id));
+    await addInvitationsIn(
+      trx,
+      ws,
+      // Only a message that goes out invites; a skipped one leaves no link behind.
+      invitations.filter((i) => inserted.has(i.messageId) && queued.has(i.messageId)),
+      at,
+    );
     for (const m of rows) {
       if (m.status === 'queued' && inserted.has(m.id)) await queueDelivery(trx, ws, m.id, m.send_at!, m.id);
     }
