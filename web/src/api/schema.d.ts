@@ -5776,6 +5776,535 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Feedback records (reviews, chats, surveys) of the last days, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    days?: number;
+                    source?: "review" | "chat" | "survey";
+                    category?: "product" | "logistics" | "service" | "price" | "other";
+                    sentiment?: "positive" | "neutral" | "negative";
+                    customerId?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                customerId: string;
+                                customerName: string | null;
+                                orderId: string | null;
+                                /** @enum {string} */
+                                source: "review" | "chat" | "survey";
+                                sourceId: string | null;
+                                /** @enum {string} */
+                                category: "product" | "logistics" | "service" | "price" | "other";
+                                categoryLabel: string;
+                                /** @enum {string} */
+                                sentiment: "positive" | "neutral" | "negative";
+                                body: string | null;
+                                occurredAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Record what a customer said in a chat (category guessed from the text unless given) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        customerId: string;
+                        orderId?: string | null;
+                        body: string;
+                        /**
+                         * @description default: guessed from the text
+                         * @enum {string}
+                         */
+                        category?: "product" | "logistics" | "service" | "price" | "other";
+                        /**
+                         * @default negative
+                         * @enum {string}
+                         */
+                        sentiment?: "positive" | "neutral" | "negative";
+                        /** Format: date-time */
+                        occurredAt?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            customerId: string;
+                            customerName: string | null;
+                            orderId: string | null;
+                            /** @enum {string} */
+                            source: "review" | "chat" | "survey";
+                            sourceId: string | null;
+                            /** @enum {string} */
+                            category: "product" | "logistics" | "service" | "price" | "other";
+                            categoryLabel: string;
+                            /** @enum {string} */
+                            sentiment: "positive" | "neutral" | "negative";
+                            body: string | null;
+                            occurredAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feedback/complaints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Top complaint categories: negative feedback of the last days per category, most first */
+        get: {
+            parameters: {
+                query?: {
+                    days?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            days: number;
+                            from: string;
+                            /** @description negative feedback in the period */
+                            total: number;
+                            bySource: {
+                                [key: string]: number;
+                            };
+                            categories: {
+                                /** @enum {string} */
+                                category: "product" | "logistics" | "service" | "price" | "other";
+                                label: string;
+                                count: number;
+                                /** @description percent of the negative feedback, one decimal */
+                                share: number;
+                                examples: string[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Satisfaction surveys with invitations and responses */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                title: string;
+                                intro: string | null;
+                                thanks: string | null;
+                                questions: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "score" | "nps" | "choice" | "text";
+                                    label: string;
+                                    options?: string[];
+                                    required: boolean;
+                                }[];
+                                createdAt: string;
+                                updatedAt: string;
+                                invited: number;
+                                responses: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Define a survey: up to 10 questions (score 1–5, nps 0–10, choice, text) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        title: string;
+                        intro?: string | null;
+                        thanks?: string | null;
+                        questions: {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "score" | "nps" | "choice" | "text";
+                            label: string;
+                            options?: string[];
+                            /** @default true */
+                            required?: boolean;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            title: string;
+                            intro: string | null;
+                            thanks: string | null;
+                            questions: {
+                                id: string;
+                                /** @enum {string} */
+                                kind: "score" | "nps" | "choice" | "text";
+                                label: string;
+                                options?: string[];
+                                required: boolean;
+                            }[];
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One survey */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            title: string;
+                            intro: string | null;
+                            thanks: string | null;
+                            questions: {
+                                id: string;
+                                /** @enum {string} */
+                                kind: "score" | "nps" | "choice" | "text";
+                                label: string;
+                                options?: string[];
+                                required: boolean;
+                            }[];
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Change a survey (its questions only until the first answer) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        title: string;
+                        intro?: string | null;
+                        thanks?: string | null;
+                        questions: {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "score" | "nps" | "choice" | "text";
+                            label: string;
+                            options?: string[];
+                            /** @default true */
+                            required?: boolean;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            title: string;
+                            intro: string | null;
+                            thanks: string | null;
+                            questions: {
+                                id: string;
+                                /** @enum {string} */
+                                kind: "score" | "nps" | "choice" | "text";
+                                label: string;
+                                options?: string[];
+                                required: boolean;
+                            }[];
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Results: invited, opened, answered; per question the mean, NPS and distribution */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            survey: {
+                                id: string;
+                                name: string;
+                                title: string;
+                                intro: string | null;
+                                thanks: string | null;
+                                questions: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "score" | "nps" | "choice" | "text";
+                                    label: string;
+                                    options?: string[];
+                                    required: boolean;
+                                }[];
+                                createdAt: string;
+                                updatedAt: string;
+                            };
+                            invited: number;
+                            opened: number;
+                            responses: number;
+                            /** @description percent, one decimal */
+                            responseRate: number | null;
+                            questions: {
+                                questionId: string;
+                                /** @enum {string} */
+                                kind: "score" | "nps" | "choice" | "text";
+                                label: string;
+                                answered: number;
+                                average: number | null;
+                                nps: number | null;
+                                distribution: {
+                                    [key: string]: number;
+                                };
+                                texts: string[];
+                            }[];
+                            recent: {
+                                id: string;
+                                customerId: string;
+                                customerName: string | null;
+                                submittedAt: string;
+                                answers: {
+                                    questionId: string;
+                                    /** @enum {string} */
+                                    kind: "score" | "nps" | "choice" | "text";
+                                    score: number | null;
+                                    value: string | null;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A customer's survey link (asking again gives the same link; one answer per link) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        customerId: string;
+                        orderId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description the public page to send the customer */
+                            url: string;
+                            surveyId: string;
+                            customerId: string;
+                            answered: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/messaging/channels": {
         parameters: {
             query?: never;
