@@ -14,6 +14,9 @@ import { countRule, ruleMembers } from '../src/modules/segments/service.js';
 import { ensureStore } from '../src/modules/stores/service.js';
 import { createWorkspace } from '../src/modules/workspaces/service.js';
 import type { AppContext } from '../src/modules/context.js';
+import { rebuildOrderFacts } from '../src/modules/customers/order-facts.js';
+import { orderCountsAsPurchase } from '../src/modules/customers/stats.js';
+import { DEFAULT_PURCHASE_RULE } from '../src/core/stats.js';
 
 /**
  * `npm run bench -- segments [--customers N]`: a generated shop of N customers (default 1M) and
@@ -22,6 +25,7 @@ import type { AppContext } from '../src/modules/context.js';
  */
 const PROVINCES = ['广东省', '浙江省', '江苏省', '山东省', '上海市', '北京市', '四川省', '河南省', '湖北省', '福建省'];
 const CATEGORIES = ['女装/大衣', '女装/连衣裙', '女装/针织衫', '美妆/面膜', '美妆/口红', '配饰/围巾'];
+const TITLE_WORDS = ['夏季', '新款', '加厚', '复古', '修身', '补水', '丝绒', '羊毛'];
 const AS_OF = new Date('2026-11-23T04:00:00.000Z');
 
 async function generate(ctx: AppContext, ws: string, customers: number): Promise<void> {
@@ -85,14 +89,15 @@ async function generate(ctx: AppContext, ws: string, customers: number): Promise
           imported_at: now,
           updated_at: now,
         });
+        const category = rnd.pick(CATEGORIES);
         items.push({
           workspace_id: ws,
           order_id: oid,
           line_key: 'L1',
-          title: null,
+          title: `${rnd.pick(TITLE_WORDS)}${category.split('/')[1]} ${rnd.int(1, 400)}号`,
           sku: null,
           external_item_id: null,
-          category: rnd.pick(CATEGORIES),
+          category,
           quantity: 1,
           price_fen: paid,
           paid_fen: null,
@@ -149,6 +154,11 @@ async function generate(ctx: AppContext, ws: string, customers: number): Promise
     process.stdout.write(`\r  generated ${Math.min(customers, start + BATCH).toLocaleString('en-US')} customers`);
   }
   process.stdout.write('\n');
+  const t = performance.now();
+  await db.kysely
+    .transaction()
+    .execute((trx) => rebuildOrderFacts(trx, ws, orderCountsAsPurchase(DEFAULT_PURCHASE_RULE)));
+  process.stdout.write(`  (order facts rebuilt in ${((performance.now() - t) / 1000).toFixed(1)} s)\n`);
   if (db.dialect === 'postgres') await sql`ANALYZE`.execute(db.kysely);
   else await sql`ANALYZE`.execute(db.kysely);
 }
@@ -200,6 +210,21 @@ async function run(db: Db, customers: number): Promise<void> {
         AND o.paid_at IS NOT NULL AND o.status <> 'refunded'
         AND o.activity = '双11 2025' AND i.category = '女装/大衣')`;
 
+  // One dimension of purchases (customer_order_facts) and a title substring (trigram index), each
+  // against the per-customer walk a developer would write.
+  const ruleC = { all: [{ field: 'orders', op: 'count_gte', value: 2, where: { category: ['女装'] } }] };
+  const handC = sql`FROM customers c JOIN customer_stats s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
+    WHERE c.workspace_id = ${ws} AND (SELECT COUNT(*) FROM orders o WHERE o.workspace_id = c.workspace_id
+      AND o.customer_id = c.id AND o.paid_at IS NOT NULL AND o.status <> 'refunded' AND EXISTS (
+        SELECT 1 FROM order_items i WHERE i.workspace_id = o.workspace_id AND i.order_id = o.id
+          AND (i.category = '女装' OR i.category LIKE '女装/%'))) >= 2`;
+  const ruleD = { all: [{ field: 'orders', op: 'exists', where: { titleContains: '丝绒连衣裙' } }] };
+  const handD = sql`FROM customers c JOIN customer_stats s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
+    WHERE c.workspace_id = ${ws} AND EXISTS (SELECT 1 FROM orders o JOIN order_items i
+      ON i.workspace_id = o.workspace_id AND i.order_id = o.id WHERE o.workspace_id = c.workspace_id
+      AND o.customer_id = c.id AND o.paid_at IS NOT NULL AND o.status <> 'refunded'
+      AND lower(i.title) LIKE '%丝绒连衣裙%')`;
+
   const report = (label: string, ours: number, hand: number, target: number, abs?: number) =>
     process.stdout.write(
       `  ${label.padEnd(34)} huike ${ours.toFixed(0).padStart(6)} ms   ` +
@@ -209,6 +234,8 @@ async function run(db: Db, customers: number): Promise<void> {
   for (const [label, rule, hand, abs] of [
     ['(a) 5 conditions: count + page', ruleA, handA, db.dialect === 'sqlite' ? 500 : undefined],
     ['(b) order fact: count + page', ruleB, handB, undefined],
+    ['(c) ≥ 2 orders in 女装 (facts)', ruleC, handC, 1000],
+    ['(d) title contains (trigram)', ruleD, handD, 1000],
   ] as const) {
     const ours = await median(3, async () => {
       await countRule(ctx, ws, rule);

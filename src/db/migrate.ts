@@ -19,6 +19,7 @@ import { predict } from './migrations/0016_predict.js';
 import { tokenScopes } from './migrations/0018_token_scopes.js';
 import { automations } from './migrations/0024_automations.js';
 import { privacy } from './migrations/0021_privacy.js';
+import { orderFacts } from './migrations/0027_order_facts.js';
 import { serviceTasks } from './migrations/0025_service_tasks.js';
 
 /** One migration set for both dialects; each migration is told which dialect it runs on. */
@@ -43,6 +44,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0018_token_scopes': tokenScopes(db.dialect),
     '0024_automations': automations(db.dialect),
     '0021_privacy': privacy(db.dialect),
+    '0027_order_facts': orderFacts(db.dialect),
     '0025_service_tasks': serviceTasks(db.dialect),
   };
 }

@@ -162,6 +162,18 @@ export interface OrderItemsTable {
   refund_status: string | null;
 }
 
+/** Per customer and order-dimension value: the purchases that had it (core/order-facts.ts). */
+export interface CustomerOrderFactsTable {
+  workspace_id: string;
+  dim: string;
+  value: string;
+  customer_id: string;
+  orders: number;
+  spend_fen: number;
+  first_at: Timestamp;
+  last_at: Timestamp;
+}
+
 export interface CustomerStatsTable {
   workspace_id: string;
   customer_id: string;
@@ -773,6 +785,7 @@ export interface Database {
   orders: OrdersTable;
   order_items: OrderItemsTable;
   customer_stats: CustomerStatsTable;
+  customer_order_facts: CustomerOrderFactsTable;
   import_runs: ImportRunsTable;
   import_errors: ImportErrorsTable;
   jobs: JobsTable;

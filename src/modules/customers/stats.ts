@@ -18,6 +18,8 @@ import type { Db, Dialect } from '../../db/connect.js';
 import { bulkInsert } from '../../db/bulk.js';
 import type { Database } from '../../db/types.js';
 import { chunks } from '../context.js';
+import type { FactOrder } from '../../core/order-facts.js';
+import { rebuildOrderFacts, writeCustomerOrderFacts } from './order-facts.js';
 import { timestampCast } from '../../db/dates.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -98,7 +100,20 @@ export async function refreshCustomerStats(
   for (const part of chunks(ids, 500)) {
     const orders = await db
       .selectFrom('orders')
-      .select(['id', 'customer_id', 'kind', 'status', 'created_at', 'paid_at', 'paid_fen', 'refunded_fen', 'province'])
+      .select([
+        'id',
+        'customer_id',
+        'kind',
+        'status',
+        'created_at',
+        'paid_at',
+        'paid_fen',
+        'refunded_fen',
+        'province',
+        'activity',
+        'source',
+        'store_id',
+      ])
       .where('workspace_id', '=', workspaceId)
       .where('customer_id', 'in', part)
       .execute();
@@ -118,10 +133,23 @@ export async function refreshCustomerStats(
       list.push({ category: it.category, quantity: it.quantity });
     }
     const byCustomer = new Map<string, StatsOrder[]>(part.map((id) => [id, []]));
+    const factOrders = new Map<string, FactOrder[]>(part.map((id) => [id, []]));
     for (const o of orders) {
+      const status = o.status as OrderStatus;
+      factOrders.get(o.customer_id!)!.push({
+        id: o.id,
+        status,
+        paidAt: o.paid_at,
+        paidFen: o.paid_fen,
+        refundedFen: o.refunded_fen,
+        activity: o.activity,
+        source: o.source,
+        storeId: o.store_id,
+        categories: (itemsByOrder.get(o.id) ?? []).map((i) => i.category),
+      });
       byCustomer.get(o.customer_id!)!.push({
         id: o.id,
-        status: o.status as OrderStatus,
+        status,
         createdAt: o.created_at,
         paidAt: o.paid_at,
         paidFen: o.paid_fen,
@@ -135,6 +163,7 @@ export async function refreshCustomerStats(
       toRow(workspaceId, id, computeCustomerStats(list, asOf, rule), asOf),
     );
     await bulkInsert(db, dialect, 'customer_stats', rows, { onConflict: { key: ['workspace_id', 'customer_id'] } });
+    await writeCustomerOrderFacts(db, dialect, workspaceId, factOrders, rule);
   }
 }
 
@@ -203,6 +232,7 @@ export async function recomputeAllStats(db: Db, workspaceId: string, asOf: strin
       ) p ON p.customer_id = c.id
       WHERE c.workspace_id = ${workspaceId}
     `.execute(trx);
+    await rebuildOrderFacts(trx, workspaceId, purchase);
     return Number(result.numAffectedRows ?? 0);
   });
 }

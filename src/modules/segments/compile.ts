@@ -8,6 +8,7 @@ import type { PurchaseRule } from '../../core/stats.js';
 import type { Db, Dialect } from '../../db/connect.js';
 import type { Database } from '../../db/types.js';
 import { likeContains } from '../pagination.js';
+import { CATEGORY_SEPARATOR } from '../../core/order-facts.js';
 import { PREDICTED_FIELDS, predictedCondition } from './predicted.js';
 
 /**
@@ -23,6 +24,11 @@ export interface CompileContext {
   dialect: Dialect;
   /** What counts as a purchase in this workspace (order facts with paid: true). */
   purchase: PurchaseRule;
+  /**
+   * Order-fact conditions read customer_order_facts and the title indexes where they can (default);
+   * false compiles every one against the orders themselves (the tests compare the two).
+   */
+  facts?: boolean;
 }
 
 type DB = Database & { c: Database['customers']; s: Database['customer_stats'] };
@@ -315,6 +321,11 @@ function setCondition(field: 'tags' | 'groups', op: string, names: string[]): Ex
  * test/modules/responsive.test.ts checks each condition's plan on a demo-size database.
  */
 function orderFacts(eb: EB, op: string, count: number | null, w: OrderWhere, cc: CompileContext): Expression<SqlBool> {
+  if (cc.facts !== false) {
+    const viaFacts = factTableCondition(op, count, w, cc);
+    if (viaFacts) return viaFacts;
+    if (w.titleContains) return againstSet(op, count, (min) => titleCustomers(w, cc, min));
+  }
   const sqlite = cc.dialect === 'sqlite';
   // `+col` on SQLite: the value without the column's index.
   const col = (name: string) => (sqlite ? sql`+${sql.ref(name)}` : sql.ref(name));
@@ -336,7 +347,7 @@ function orderFacts(eb: EB, op: string, count: number | null, w: OrderWhere, cc:
   // "Bought category X" is one order with such a line.
   if (w.category || w.titleContains) {
     const lines: Expression<SqlBool>[] = [];
-    if (w.category) lines.push(inList('i.category', w.category));
+    if (w.category) lines.push(categoryIn(col('i.category'), w.category));
     if (w.titleContains)
       lines.push(sql<SqlBool>`lower(i.title) LIKE ${likeContains(w.titleContains.toLowerCase())} ESCAPE '\\'`);
     q = q.where((qb) =>
@@ -354,4 +365,111 @@ function orderFacts(eb: EB, op: string, count: number | null, w: OrderWhere, cc:
   if (op === 'not_exists') return eb.not(eb.exists(q.select(sql.lit(1).as('one'))));
   const n = q.select(sql<number>`COUNT(*)`.as('n'));
   return eb(n, op === 'count_gte' ? '>=' : '<=', count ?? 0);
+}
+
+/** A line's category is one of these or a child of one (女装 covers 女装/连衣裙). */
+function categoryIn(column: Expression<unknown>, categories: readonly string[]): Expression<SqlBool> {
+  const children = categories.map(
+    (c) => sql<SqlBool>`${column} LIKE ${`${likeContains(c).slice(1, -1)}${CATEGORY_SEPARATOR}%`} ESCAPE '\\'`,
+  );
+  return sql<SqlBool>`(${column} IN (${sql.join(categories)}) OR ${sql.join(children, sql` OR `)})`;
+}
+
+/**
+ * "count op n" as membership of an uncorrelated set of customers, computed once rather than per
+ * customer: `customersWith(m)` selects the customers with at least m matching orders (m ≥ 1).
+ */
+function againstSet(
+  op: string,
+  count: number | null,
+  customersWith: (min: number) => Expression<unknown>,
+): Expression<SqlBool> {
+  const n = count ?? 0;
+  switch (op) {
+    case 'exists':
+      return sql<SqlBool>`c.id IN (${customersWith(1)})`;
+    case 'not_exists':
+      return sql<SqlBool>`c.id NOT IN (${customersWith(1)})`;
+    case 'count_gte':
+      return n <= 0 ? sql<SqlBool>`1 = 1` : sql<SqlBool>`c.id IN (${customersWith(n)})`;
+    case 'count_lte':
+      return n < 0 ? sql<SqlBool>`1 = 0` : sql<SqlBool>`c.id NOT IN (${customersWith(n + 1)})`;
+    default:
+      throw new Error(`operator ${op}`);
+  }
+}
+
+/**
+ * Conditions on one order dimension of purchases, with no date window or status, read
+ * customer_order_facts (one row per customer and value). Activity, source and store are one value per
+ * order, so the orders of several values add up; an order can have lines in several categories, so a
+ * count over several categories goes to the orders instead (existence over several is exact).
+ */
+function factTableCondition(
+  op: string,
+  count: number | null,
+  w: OrderWhere,
+  cc: CompileContext,
+): Expression<SqlBool> | null {
+  if (w.paid === false || w.from || w.to || w.status || w.titleContains) return null;
+  const dims = (
+    [
+      ['category', w.category],
+      ['activity', w.activity],
+      ['source', w.source],
+      ['store', w.storeId === undefined ? undefined : [w.storeId]],
+    ] as const
+  ).filter(([, v]) => v !== undefined);
+  if (dims.length !== 1) return null;
+  const [dim, values] = dims[0]!;
+  if (values!.length === 0) return null;
+  const counting = op === 'count_gte' || op === 'count_lte';
+  if (dim === 'category' && counting && values!.length > 1) return null;
+  return againstSet(op, count, (min) => {
+    const base = sql`SELECT f.customer_id FROM customer_order_facts f
+      WHERE f.workspace_id = ${cc.workspaceId} AND f.dim = ${dim} AND f.value IN (${sql.join(values!)})`;
+    if (min <= 1) return base;
+    if (values!.length === 1) return sql`${base} AND f.orders >= ${min}`;
+    return sql`${base} GROUP BY f.customer_id HAVING SUM(f.orders) >= ${min}`;
+  });
+}
+
+/**
+ * The customers with at least `min` matching orders that have a line whose title contains the text,
+ * found from the title index rather than by reading every customer's lines: on PostgreSQL the pg_trgm
+ * index on lower(title); on SQLite the FTS5 trigram index over the distinct titles (for three
+ * characters or more; a shorter text reads the distinct titles), then the lines by title.
+ */
+function titleCustomers(w: OrderWhere, cc: CompileContext, min: number): Expression<unknown> {
+  const ws = cc.workspaceId;
+  const needle = w.titleContains!.toLowerCase();
+  const pattern = likeContains(needle);
+  let title: Expression<SqlBool>;
+  if (cc.dialect === 'postgres') title = sql<SqlBool>`lower(i.title) LIKE ${pattern} ESCAPE '\\'`;
+  else {
+    const phrase = `"${needle.replace(/"/g, '""')}"`;
+    const trigram =
+      [...needle].length >= 3
+        ? sql`AND t.id IN (SELECT rowid FROM item_titles_fts WHERE item_titles_fts MATCH ${phrase})`
+        : sql``;
+    title = sql<SqlBool>`i.title IN (SELECT t.title FROM item_titles t
+      WHERE t.workspace_id = ${ws} ${trigram} AND lower(t.title) LIKE ${pattern} ESCAPE '\\')`;
+  }
+  const lineFilters = [title];
+  if (w.category) lineFilters.push(categoryIn(sql.ref('i.category'), w.category));
+  const orderFilters: Expression<SqlBool>[] = [];
+  if (w.paid !== false) orderFilters.push(orderCountsAsPurchase(cc.purchase));
+  if (w.from) orderFilters.push(sql<SqlBool>`o.created_at >= ${instant(w.from, cc)}`);
+  if (w.to) orderFilters.push(sql<SqlBool>`o.created_at < ${instant(w.to, cc, true)}`);
+  if (w.activity) orderFilters.push(sql<SqlBool>`o.activity IN (${sql.join(w.activity)})`);
+  if (w.source) orderFilters.push(sql<SqlBool>`o.source IN (${sql.join(w.source)})`);
+  if (w.storeId) orderFilters.push(sql<SqlBool>`o.store_id = ${w.storeId}`);
+  if (w.status) orderFilters.push(sql<SqlBool>`o.status IN (${sql.join(w.status)})`);
+  const extra = orderFilters.length ? sql` AND ${sql.join(orderFilters, sql` AND `)}` : sql``;
+  // From the matching lines to their orders (CROSS JOIN keeps that order on SQLite), never a walk
+  // of every order in customer order.
+  return sql`SELECT o.customer_id FROM order_items i CROSS JOIN orders o
+    WHERE i.workspace_id = ${ws} AND ${sql.join(lineFilters, sql` AND `)}
+      AND o.workspace_id = ${ws} AND o.id = i.order_id AND o.customer_id IS NOT NULL${extra}
+    GROUP BY o.customer_id HAVING COUNT(DISTINCT o.id) >= ${min}`;
 }

@@ -1,0 +1,77 @@
+import { countsAsPurchase, type PurchaseRule, type StatsOrder } from './stats.js';
+
+/**
+ * Per-customer order facts: for each customer and each value of an order dimension (a category at
+ * every level of its path, an activity, a source, a store), how many of the customer's purchases had
+ * it, what they paid net of refunds, and when the first and last were paid. Segment conditions such
+ * as "≥ 2 orders in 女装" read one row here instead of walking the customer's orders and lines.
+ * Only purchases count (core/stats.ts countsAsPurchase), as in the order-fact conditions' default.
+ */
+export const FACT_DIMENSIONS = ['category', 'activity', 'source', 'store'] as const;
+export type FactDimension = (typeof FACT_DIMENSIONS)[number];
+
+export interface FactOrder extends Pick<StatsOrder, 'id' | 'status' | 'paidAt' | 'paidFen' | 'refundedFen'> {
+  activity: string | null;
+  source: string | null;
+  storeId: string | null;
+  categories: readonly (string | null)[];
+}
+
+export interface OrderFact {
+  dim: FactDimension;
+  value: string;
+  orders: number;
+  spendFen: number;
+  firstAt: string;
+  lastAt: string;
+}
+
+/** The separator of category paths: 女装/连衣裙 is a child of 女装. */
+export const CATEGORY_SEPARATOR = '/';
+
+/** A category and every parent on its path: 女装/连衣裙/长款 → 女装, 女装/连衣裙, 女装/连衣裙/长款. */
+export function categoryLevels(category: string): string[] {
+  const parts = category.split(CATEGORY_SEPARATOR);
+  const levels: string[] = [];
+  for (let i = 1; i <= parts.length; i++) {
+    if (parts[i - 1]!.trim() !== '') levels.push(parts.slice(0, i).join(CATEGORY_SEPARATOR));
+  }
+  return levels;
+}
+
+/** Whether an order-line category is the given category or one of its children. */
+export function categoryCovers(parent: string, category: string): boolean {
+  return category === parent || category.startsWith(`${parent}${CATEGORY_SEPARATOR}`);
+}
+
+function present(v: string | null | undefined): v is string {
+  return v !== null && v !== undefined && v !== '';
+}
+
+/** One customer's facts from their orders (any order; only purchases count). */
+export function customerOrderFacts(orders: readonly FactOrder[], rule: PurchaseRule): OrderFact[] {
+  const facts = new Map<string, OrderFact>();
+  const add = (dim: FactDimension, value: string, o: FactOrder) => {
+    const key = `${dim}\u0000${value}`;
+    const paidAt = o.paidAt!;
+    const f = facts.get(key);
+    if (!f) {
+      facts.set(key, { dim, value, orders: 1, spendFen: o.paidFen - o.refundedFen, firstAt: paidAt, lastAt: paidAt });
+      return;
+    }
+    f.orders += 1;
+    f.spendFen += o.paidFen - o.refundedFen;
+    if (paidAt < f.firstAt) f.firstAt = paidAt;
+    if (paidAt > f.lastAt) f.lastAt = paidAt;
+  };
+  for (const o of orders) {
+    if (!countsAsPurchase(o, rule)) continue;
+    if (present(o.activity)) add('activity', o.activity, o);
+    if (present(o.source)) add('source', o.source, o);
+    if (present(o.storeId)) add('store', o.storeId, o);
+    const levels = new Set<string>();
+    for (const c of o.categories) if (present(c)) for (const l of categoryLevels(c)) levels.add(l);
+    for (const l of levels) add('category', l, o);
+  }
+  return [...facts.values()];
+}
