@@ -84,6 +84,35 @@ describeBothDatabases('RFM as of a date', (env) => {
     await expect(rfmAsOf(e.ctx, e.workspaceId, '30/06/2018')).rejects.toThrow(/asOf: expected a date like 2018-06-30/);
   });
 
+  it('a recompute writes only the rows that changed (their computed_at moves, the others keep theirs)', async () => {
+    const e = env();
+    const at = async () => {
+      const rows = await e.db.kysely
+        .selectFrom('customer_rfm as r')
+        .innerJoin('customers as c', (j) =>
+          j.onRef('c.workspace_id', '=', 'r.workspace_id').onRef('c.id', '=', 'r.customer_id'),
+        )
+        .select(['c.display_name', 'r.computed_at', 'r.lifecycle'])
+        .where('r.workspace_id', '=', e.workspaceId)
+        .execute();
+      return Object.fromEntries(rows.map((r) => [r.display_name, new Date(r.computed_at).toISOString()]));
+    };
+    const first = await rfmAsOf(e.ctx, e.workspaceId, '2018-06-30');
+    await recomputeRfm(e.ctx, e.workspaceId, first);
+    const before = await at();
+    // A day later nothing crosses a boundary: no row is rewritten.
+    await recomputeRfm(e.ctx, e.workspaceId, await rfmAsOf(e.ctx, e.workspaceId, '2018-07-01'));
+    expect(await at()).toEqual(before);
+    // Three months on, "once" has gone dormant and "later" has become a buyer: those rows move.
+    const later = await rfmAsOf(e.ctx, e.workspaceId, '2018-09-30');
+    const n = await recomputeRfm(e.ctx, e.workspaceId, later);
+    expect(n).toBe(Object.keys(before).length);
+    const after = await at();
+    expect(after.once).toBe(later);
+    expect(after.later).toBe(later);
+    expect(after.gone).toBe(before.gone);
+  });
+
   it('over HTTP: POST /rfm/recompute {"asOf"}; without a body it scores today', async () => {
     const e = env();
     await createUser(e.ctx, e.workspaceId, { login: 'rfm', password: 'secret-pass-3' });
