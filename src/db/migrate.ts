@@ -17,6 +17,7 @@ import { listIndexes } from './migrations/0014_list_indexes.js';
 import { messaging } from './migrations/0015_messaging.js';
 import { predict } from './migrations/0016_predict.js';
 import { tokenScopes } from './migrations/0018_token_scopes.js';
+import { channelProviders } from './migrations/0022_channel_providers.js';
 import { automations } from './migrations/0024_automations.js';
 import { privacy } from './migrations/0021_privacy.js';
 import { orderFacts } from './migrations/0027_order_facts.js';
@@ -42,6 +43,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0015_messaging': messaging(db.dialect),
     '0016_predict': predict(db.dialect),
     '0018_token_scopes': tokenScopes(db.dialect),
+    '0022_channel_providers': channelProviders(db.dialect),
     '0024_automations': automations(db.dialect),
     '0021_privacy': privacy(db.dialect),
     '0027_order_facts': orderFacts(db.dialect),

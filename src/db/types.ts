@@ -529,6 +529,7 @@ export interface MessagingChannelsTable {
   medium: string;
   config: Json;
   secret: string | null;
+  hook_token: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -559,6 +560,10 @@ export interface MessagesTable {
   error: string | null;
   provider_ref: string | null;
   clicks: Generated<number>;
+  delivery: string | null;
+  delivered_at: Timestamp | null;
+  delivery_error: string | null;
+  throttled: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

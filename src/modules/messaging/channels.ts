@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -9,15 +10,25 @@ import { nowIso, type AppContext } from '../context.js';
 import { readSetting, writeSetting } from '../settings.js';
 import { emailProvider, outboxProvider, platformProvider, type Provider, webhookProvider } from './providers.js';
 import {
+  type AliyunConfig,
+  type AliyunCredentials,
+  CHANNEL_KINDS,
   type ChannelInput,
   channelInput,
+  channelPatch,
   type ChannelView,
   type EmailConfig,
   messagingSettings,
   type MessagingSettings,
   settingsWarnings,
+  type TencentConfig,
+  type TencentCredentials,
   type WebhookConfig,
+  type WecomConfig,
+  type WecomCredentials,
 } from './schema.js';
+import { aliyunSmsProvider, tencentSmsProvider } from './sms-providers.js';
+import { wecomProvider } from './wecom.js';
 import { decryptSecret, encryptSecret } from './secrets.js';
 
 export type ChannelRow = Selectable<MessagingChannelsTable>;
@@ -44,10 +55,26 @@ export function mediumOf(input: ChannelInput): Medium {
       return 'email';
     case 'platform':
       return 'platform';
+    case 'aliyun_sms':
+    case 'tencent_sms':
+      return 'sms';
+    case 'wecom':
+      return 'wechat';
   }
 }
 
-export function presentChannel(r: ChannelRow): ChannelView {
+/** Providers that post delivery receipts and replies to us without signing them: a token in the URL. */
+const HOOKED_KINDS = new Set(['aliyun_sms', 'tencent_sms']);
+
+/** `showHooks`: the receipt URLs carry the channel's token, for those who may change channels only. */
+export function presentChannel(r: ChannelRow, opts: { showHooks?: boolean } = {}): ChannelView {
+  const hooks =
+    opts.showHooks && r.hook_token
+      ? {
+          receipts: `/hooks/${r.workspace_id}/channels/${r.id}/receipts/${r.hook_token}`,
+          replies: `/hooks/${r.workspace_id}/channels/${r.id}/replies/${r.hook_token}`,
+        }
+      : null;
   return {
     id: r.id,
     name: r.name,
@@ -55,9 +82,20 @@ export function presentChannel(r: ChannelRow): ChannelView {
     medium: r.medium as Medium,
     config: readJson<Record<string, unknown>>(r.config),
     hasCredentials: r.secret !== null,
+    hooks,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
+}
+
+async function nameTaken(ctx: AppContext, ws: string, name: string, exceptId: string | null) {
+  let q = ctx.db.kysely
+    .selectFrom('messaging_channels')
+    .select('id')
+    .where('workspace_id', '=', ws)
+    .where('name', '=', name);
+  if (exceptId) q = q.where('id', '<>', exceptId);
+  if (await q.executeTakeFirst()) throw new Conflict(`a channel named "${name}" already exists`);
 }
 
 export async function createChannel(ctx: AppContext, ws: string, input: unknown): Promise<ChannelView> {
@@ -73,21 +111,66 @@ export async function createChannel(ctx: AppContext, ws: string, input: unknown)
     medium: mediumOf(v),
     config: writeJson(v.config),
     secret,
+    hook_token: HOOKED_KINDS.has(v.kind) ? randomBytes(18).toString('base64url') : null,
     created_at: now,
     updated_at: now,
   };
-  const clash = await ctx.db.kysely
-    .selectFrom('messaging_channels')
-    .select('id')
-    .where('workspace_id', '=', ws)
-    .where('name', '=', v.name)
-    .executeTakeFirst();
-  if (clash) throw new Conflict(`a channel named "${v.name}" already exists`);
+  await nameTaken(ctx, ws, v.name, null);
   await ctx.db.kysely.insertInto('messaging_channels').values(row).execute();
-  return presentChannel(row as ChannelRow);
+  return presentChannel(row as ChannelRow, { showHooks: true });
 }
 
-export async function listChannels(ctx: AppContext, ws: string): Promise<ChannelView[]> {
+/**
+ * Edits a channel: a new name, settings merged into the current ones (checked as a whole against
+ * the kind), credentials replaced as a whole (encrypted again). The kind never changes.
+ */
+export async function updateChannel(ctx: AppContext, ws: string, id: string, input: unknown): Promise<ChannelView> {
+  const patch = parseInput(channelPatch, input, 'The channel change');
+  const row = await channelRow(ctx, ws, id);
+  const spec = CHANNEL_KINDS[row.kind as keyof typeof CHANNEL_KINDS];
+  if (!spec) throw new Invalid(`channel kind "${row.kind}" cannot be edited`);
+  const set: { name?: string; config?: string; medium?: string; secret?: string; updated_at: string } = {
+    updated_at: nowIso(ctx),
+  };
+  if (patch.name !== undefined && patch.name !== row.name) {
+    await nameTaken(ctx, ws, patch.name, id);
+    set.name = patch.name;
+  }
+  if (patch.config) {
+    const merged = { ...readJson<Record<string, unknown>>(row.config), ...patch.config };
+    const config = parseInput(spec.config as never, merged, 'The channel settings') as Record<string, unknown>;
+    set.config = writeJson(config);
+    if (row.kind === 'outbox' || row.kind === 'webhook') set.medium = String(config.medium ?? row.medium);
+  }
+  if (patch.credentials) {
+    if (!spec.credentials) throw new Invalid(`a ${row.kind} channel has no credentials`);
+    const cred = parseInput(spec.credentials as never, patch.credentials, 'The channel credentials');
+    set.secret = encryptSecret(cred);
+  }
+  if (set.medium && set.medium !== row.medium) {
+    const used = await ctx.db.kysely
+      .selectFrom('messages')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where('channel_id', '=', id)
+      .limit(1)
+      .executeTakeFirst();
+    if (used) throw new Conflict('this channel has sent messages: its medium cannot change (add a new channel)');
+  }
+  await ctx.db.kysely
+    .updateTable('messaging_channels')
+    .set(set)
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .execute();
+  return presentChannel({ ...row, ...set }, { showHooks: true });
+}
+
+export async function listChannels(
+  ctx: AppContext,
+  ws: string,
+  opts: { showHooks?: boolean } = {},
+): Promise<ChannelView[]> {
   const rows = await ctx.db.kysely
     .selectFrom('messaging_channels')
     .selectAll()
@@ -96,8 +179,9 @@ export async function listChannels(ctx: AppContext, ws: string): Promise<Channel
     .orderBy('id')
     .execute();
   // Every workspace has its outbox: list it even before its first use, so the console can offer it.
-  if (!rows.some((r) => r.kind === 'outbox')) return [await defaultChannel(ctx, ws), ...rows.map(presentChannel)];
-  return rows.map(presentChannel);
+  const present = (r: ChannelRow) => presentChannel(r, opts);
+  if (!rows.some((r) => r.kind === 'outbox')) return [await defaultChannel(ctx, ws), ...rows.map(present)];
+  return rows.map(present);
 }
 
 export async function channelRow(ctx: AppContext, ws: string, id: string): Promise<ChannelRow> {
@@ -149,6 +233,11 @@ export function webhookSecret(row: ChannelRow): string {
   return decryptSecret<{ signingSecret: string }>(row.secret).signingSecret;
 }
 
+function credentialsOf<T>(row: ChannelRow): T {
+  if (!row.secret) throw new Invalid(`channel "${row.name}" has no credentials: set them in 设置 → 渠道`);
+  return decryptSecret<T>(row.secret);
+}
+
 export function providerFor(ctx: AppContext, row: ChannelRow): Provider {
   switch (row.kind) {
     case 'outbox':
@@ -161,6 +250,12 @@ export function providerFor(ctx: AppContext, row: ChannelRow): Provider {
     }
     case 'webhook':
       return webhookProvider(readJson<WebhookConfig>(row.config), webhookSecret(row), ctx.now);
+    case 'aliyun_sms':
+      return aliyunSmsProvider(readJson<AliyunConfig>(row.config), credentialsOf<AliyunCredentials>(row), ctx.now);
+    case 'tencent_sms':
+      return tencentSmsProvider(readJson<TencentConfig>(row.config), credentialsOf<TencentCredentials>(row), ctx.now);
+    case 'wecom':
+      return wecomProvider(readJson<WecomConfig>(row.config), credentialsOf<WecomCredentials>(row), ctx.now);
     default:
       throw new Invalid(`channel kind "${row.kind}" is not supported`);
   }

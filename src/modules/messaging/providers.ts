@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import nodemailer from 'nodemailer';
+import type { LimitLevel } from '../../core/messaging/provider-codes.js';
 import type { EmailConfig, WebhookConfig } from './schema.js';
 
 /** One message on its way out, whatever the channel. */
@@ -17,19 +18,34 @@ export interface Outgoing {
   unsubscribeUrl: string | null;
 }
 
-/** `permanent`: retrying cannot help (a refused address); otherwise the job retries with backoff. */
+/**
+ * `permanent`: retrying cannot help (a refused address); `throttle`: the provider's flow control
+ * said not now (the message waits, then goes); otherwise the job retries with backoff.
+ */
 export class ProviderError extends Error {
+  readonly throttle: LimitLevel | undefined;
+  readonly code: string | undefined;
   constructor(
     message: string,
     readonly permanent: boolean,
+    opts: { throttle?: LimitLevel | undefined; code?: string } = {},
   ) {
     super(message);
     this.name = 'ProviderError';
+    this.throttle = opts.throttle;
+    this.code = opts.code;
   }
 }
 
 export interface Provider {
   send(msg: Outgoing): Promise<{ ref: string | null }>;
+  /** Several recipients in one request (test sends to staff); one reference for all. */
+  sendMany?(msgs: Outgoing[]): Promise<{ ref: string | null }>;
+  /**
+   * Asked before a retry of a message whose earlier attempt may have reached the provider (no
+   * answer, a crash): the provider's record of a send with our key, or null when there is none.
+   */
+  lookup?(msg: Outgoing): Promise<{ ref: string | null } | null>;
 }
 
 /** The outbox stores the message (the messages row itself) and shows it; nothing leaves the machine. */

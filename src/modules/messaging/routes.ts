@@ -5,8 +5,10 @@ import { errorBody, idParams, principalOf, type ModuleRoutes } from '../http.js'
 import type { AppContext } from '../context.js';
 import { channelRow, webhookSecret } from './channels.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from './providers.js';
+import { applyReceipts, applyReplies, hookAnswer, hookChannel, readReceipts, readReplies } from './receipts.js';
 import {
   channelInput,
+  channelPatch,
   channelView,
   contentSchema,
   kindSchema,
@@ -26,6 +28,7 @@ import {
   setMessagingSettings,
   testSend,
   unsubscribe,
+  updateChannel,
 } from './service.js';
 
 const settingsOutput = z.object({ settings: messagingSettings, warnings: z.array(z.string()) });
@@ -48,7 +51,10 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
         response: { 200: z.object({ items: z.array(channelView) }) },
       },
     },
-    async (req) => ({ items: await listChannels(ctx, principalOf(req).workspaceId) }),
+    async (req) => {
+      const p = principalOf(req);
+      return { items: await listChannels(ctx, p.workspaceId, { showHooks: canManageUsers(p.role) }) };
+    },
   );
   app.post(
     '/messaging/channels',
@@ -67,6 +73,21 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
       reply.code(201);
       return createChannel(ctx, p.workspaceId, req.body);
     },
+  );
+  app.patch(
+    '/messaging/channels/:id',
+    {
+      config: { permission: 'settings:write' },
+      schema: {
+        tags,
+        summary:
+          'Edit a channel: name, settings (merged into the current ones), credentials (replaced, stored encrypted)',
+        params: idParams,
+        body: channelPatch,
+        response: { 200: channelView, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
+      },
+    },
+    async (req) => updateChannel(ctx, adminOf(req).workspaceId, req.params.id, req.body),
   );
   app.delete(
     '/messaging/channels/:id',
@@ -90,7 +111,9 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
       config: { permission: 'settings:write' },
       schema: {
         tags,
-        summary: 'Send a test message to a member of staff now',
+        summary:
+          'Send a test message to a member of staff now ' +
+          '(Aliyun SMS: several numbers separated by commas go as one SendBatchSms)',
         params: idParams,
         body: z.object({
           to: z.string().min(3).max(200),
@@ -254,6 +277,35 @@ export function messagingPublicRoutes(ctx: AppContext): FastifyPluginAsync {
                 ? PAGE('已退订', '<p>已退订，您将不再收到营销邮件。</p>')
                 : PAGE('链接无效', '<p>链接不存在或已失效。</p>'),
             );
+        },
+      );
+    });
+    // Aliyun and Tencent SMS receipts and replies: unsigned by the providers, so the channel's token is in the URL.
+    app.register(async (scoped) => {
+      scoped.addContentTypeParser('application/json', { parseAs: 'string' }, (_r, body, done) => {
+        try {
+          done(null, JSON.parse(String(body)));
+        } catch {
+          done(new Invalid('the body is not JSON'), undefined);
+        }
+      });
+      type HookParams = { Params: { ws: string; id: string; token: string }; Body: unknown };
+      scoped.post<HookParams>(
+        '/hooks/:ws/channels/:id/receipts/:token',
+        { schema: hidden, config: { permission: 'public' } },
+        async (req) => {
+          const channel = await hookChannel(ctx, req.params.ws, req.params.id, req.params.token);
+          await applyReceipts(ctx, channel, readReceipts(channel.kind, req.body));
+          return hookAnswer(channel.kind);
+        },
+      );
+      scoped.post<HookParams>(
+        '/hooks/:ws/channels/:id/replies/:token',
+        { schema: hidden, config: { permission: 'public' } },
+        async (req) => {
+          const channel = await hookChannel(ctx, req.params.ws, req.params.id, req.params.token);
+          await applyReplies(ctx, channel, readReplies(channel.kind, req.body));
+          return hookAnswer(channel.kind);
         },
       );
     });

@@ -21,42 +21,127 @@ const webhookConfig = z
   .object({ url: z.url({ protocol: /^https?$/ }), medium: z.enum(['sms', 'email', 'wechat']).default('sms') })
   .strict();
 
-/** A channel as created: kind, its settings, and credentials (stored encrypted, never shown again). */
-export const channelInput = z.discriminatedUnion('kind', [
-  z.object({
-    name: z.string().min(1).max(60),
-    kind: z.literal('outbox'),
-    config: outboxConfig.default({ medium: 'sms' }),
-  }),
-  z.object({
-    name: z.string().min(1).max(60),
-    kind: z.literal('email'),
+const timeoutMs = z.number().int().min(100).max(60_000).default(10_000);
+/** Where the provider's API is: a host name or an http(s) URL (a proxy, or a local fake in tests). */
+const endpoint = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^(https?:\/\/)?[A-Za-z0-9.-]+(:\d{1,5})?\/?$/, 'a host name or http(s)://host[:port]');
+const aliyunConfig = z
+  .object({
+    signName: z.string().min(1).max(20),
+    templateCode: z.string().regex(/^SMS_\d+$/, 'an approved template code like SMS_123456789'),
+    /** The template variable that receives the message text, e.g. content for a template "${content}". */
+    bodyParam: z
+      .string()
+      .regex(/^\w{1,30}$/)
+      .default('content'),
+    endpoint: endpoint.default('dysmsapi.aliyuncs.com'),
+    timeoutMs,
+  })
+  .strict();
+const tencentConfig = z
+  .object({
+    sdkAppId: z.string().regex(/^\d{10}$/, 'the SmsSdkAppId: 10 digits, e.g. 1400006666'),
+    signName: z.string().min(1).max(20),
+    templateId: z.string().regex(/^\d{1,12}$/, 'the approved template ID (digits)'),
+    region: z
+      .string()
+      .regex(/^[a-z]+-[a-z]+$/)
+      .default('ap-guangzhou'),
+    endpoint: endpoint.default('sms.tencentcloudapi.com'),
+    timeoutMs,
+  })
+  .strict();
+const wecomConfig = z
+  .object({
+    corpId: z.string().regex(/^ww[0-9a-f]{16}$|^wx[0-9a-f]{16}$/i, 'the CorpID: ww followed by 16 hex digits'),
+    /** The member (UserID) whose customers receive it; empty: every member who added the customer. */
+    sender: z.string().max(64).optional(),
+    baseUrl: z.url({ protocol: /^https?$/ }).default('https://qyapi.weixin.qq.com'),
+    timeoutMs,
+  })
+  .strict();
+
+/** Settings and credentials of each kind; credentials are stored encrypted and never shown again. */
+export const CHANNEL_KINDS = {
+  outbox: { config: outboxConfig.default({ medium: 'sms' }), credentials: null },
+  email: {
     config: emailConfig,
     credentials: z
       .object({ password: z.string().min(1) })
       .strict()
       .optional(),
+  },
+  webhook: { config: webhookConfig, credentials: z.object({ signingSecret: z.string().min(16) }).strict() },
+  platform: { config: z.object({}).strict().default({}), credentials: null },
+  aliyun_sms: {
+    config: aliyunConfig,
+    credentials: z
+      .object({ accessKeyId: z.string().min(8).max(64), accessKeySecret: z.string().min(8).max(128) })
+      .strict(),
+  },
+  tencent_sms: {
+    config: tencentConfig,
+    credentials: z.object({ secretId: z.string().min(8).max(128), secretKey: z.string().min(8).max(128) }).strict(),
+  },
+  wecom: { config: wecomConfig, credentials: z.object({ secret: z.string().min(8).max(128) }).strict() },
+} as const;
+
+const name = z.string().min(1).max(60);
+/** A channel as created: kind, its settings, and credentials (stored encrypted, never shown again). */
+export const channelInput = z.discriminatedUnion('kind', [
+  z.object({ name, kind: z.literal('outbox'), config: CHANNEL_KINDS.outbox.config }),
+  z.object({ name, kind: z.literal('email'), config: emailConfig, credentials: CHANNEL_KINDS.email.credentials }),
+  z.object({ name, kind: z.literal('webhook'), config: webhookConfig, credentials: CHANNEL_KINDS.webhook.credentials }),
+  z.object({ name, kind: z.literal('platform'), config: CHANNEL_KINDS.platform.config }),
+  z.object({
+    name,
+    kind: z.literal('aliyun_sms'),
+    config: aliyunConfig,
+    credentials: CHANNEL_KINDS.aliyun_sms.credentials,
   }),
   z.object({
-    name: z.string().min(1).max(60),
-    kind: z.literal('webhook'),
-    config: webhookConfig,
-    credentials: z.object({ signingSecret: z.string().min(16) }).strict(),
+    name,
+    kind: z.literal('tencent_sms'),
+    config: tencentConfig,
+    credentials: CHANNEL_KINDS.tencent_sms.credentials,
   }),
-  z.object({ name: z.string().min(1).max(60), kind: z.literal('platform'), config: z.object({}).strict().default({}) }),
+  z.object({ name, kind: z.literal('wecom'), config: wecomConfig, credentials: CHANNEL_KINDS.wecom.credentials }),
 ]);
 export type ChannelInput = z.infer<typeof channelInput>;
 export type ChannelKind = ChannelInput['kind'];
 export type EmailConfig = z.infer<typeof emailConfig>;
 export type WebhookConfig = z.infer<typeof webhookConfig>;
+export type AliyunConfig = z.infer<typeof aliyunConfig>;
+export type TencentConfig = z.infer<typeof tencentConfig>;
+export type WecomConfig = z.infer<typeof wecomConfig>;
+export type AliyunCredentials = z.infer<typeof CHANNEL_KINDS.aliyun_sms.credentials>;
+export type TencentCredentials = z.infer<typeof CHANNEL_KINDS.tencent_sms.credentials>;
+export type WecomCredentials = z.infer<typeof CHANNEL_KINDS.wecom.credentials>;
+
+/** PATCH: a new name, settings (merged into the current ones) and/or credentials (replacing them). */
+export const channelPatch = z
+  .object({
+    name: name.optional(),
+    config: z.record(z.string(), z.unknown()).optional(),
+    credentials: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
 
 export const channelView = z.object({
   id: z.string(),
   name: z.string(),
-  kind: z.enum(['outbox', 'email', 'webhook', 'platform']),
+  kind: z.enum(['outbox', 'email', 'webhook', 'platform', 'aliyun_sms', 'tencent_sms', 'wecom']),
   medium: mediumSchema,
   config: z.record(z.string(), z.unknown()),
   hasCredentials: z.boolean(),
+  /**
+   * Where the provider posts delivery receipts and replies (paths under the public URL; the last part
+   * is the channel's secret token). Only for SMS providers, and only to those who may change channels.
+   */
+  hooks: z.object({ receipts: z.string(), replies: z.string() }).nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -145,6 +230,10 @@ export const messageView = z.object({
   sentAt: z.string().nullable(),
   attempts: z.number(),
   error: z.string().nullable(),
+  /** The handset's receipt: delivered or failed (null: no receipt, or none yet). */
+  delivery: z.enum(['delivered', 'failed']).nullable(),
+  deliveredAt: z.string().nullable(),
+  deliveryError: z.string().nullable(),
   clicks: z.number(),
   createdAt: z.string(),
 });

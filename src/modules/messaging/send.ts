@@ -3,6 +3,7 @@ import type { Insertable, Transaction } from 'kysely';
 import { Invalid } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { decide, type Medium, type MessageKind, SKIP_REASONS, type SkipReason } from '../../core/messaging/decide.js';
+import { MAX_THROTTLED, throttledUntil } from '../../core/messaging/provider-codes.js';
 import { complianceProblems, marketingSms, smsParts } from '../../core/messaging/sms.js';
 import { renderTemplate, variablesIn } from '../../core/messaging/templates.js';
 import type { Database } from '../../db/types.js';
@@ -347,38 +348,49 @@ export async function deliverMessage(
     .where('message_id', '=', messageId)
     .where('kind', '=', 'unsubscribe')
     .executeTakeFirst();
+  const outgoing = {
+    id: msg.id,
+    workspaceId: ws,
+    customerId: msg.customer_id,
+    medium: msg.medium,
+    kind: msg.kind,
+    to: msg.contact ?? again.contact,
+    subject: msg.subject,
+    text: msg.body ?? '',
+    html: msg.medium === 'email' ? msg.detail : null,
+    unsubscribeUrl: unsubscribe ? `${settings.publicUrl}/u/${unsubscribe.code}` : null,
+  };
+  const attempts = msg.attempts + 1;
+  // Written before the call: from here this attempt may reach the provider, and the next attempt knows it.
+  await set(k, { attempts });
   try {
-    const res = await providerFor(ctx, channel).send({
-      id: msg.id,
-      workspaceId: ws,
-      customerId: msg.customer_id,
-      medium: msg.medium,
-      kind: msg.kind,
-      to: msg.contact ?? again.contact,
-      subject: msg.subject,
-      text: msg.body ?? '',
-      html: msg.medium === 'email' ? msg.detail : null,
-      unsubscribeUrl: unsubscribe ? `${settings.publicUrl}/u/${unsubscribe.code}` : null,
-    });
+    const provider = providerFor(ctx, channel);
+    // An earlier attempt got no answer or its worker died: ask the provider before sending again.
+    const earlier = msg.attempts > 0 && provider.lookup ? await provider.lookup(outgoing) : null;
+    const res = earlier ?? (await provider.send(outgoing));
     await k.transaction().execute(async (trx) => {
-      await set(trx, {
-        status: 'sent',
-        sent_at: nowIso(ctx),
-        provider_ref: res.ref,
-        attempts: msg.attempts + 1,
-        error: null,
-      });
+      await set(trx, { status: 'sent', sent_at: nowIso(ctx), provider_ref: res.ref, error: null });
       await opts.completeIn(trx);
     });
     return 'sent';
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    const message = (e instanceof Error ? e.message : String(e)).slice(0, 2000);
+    // Flow control: not refused, not now. The message waits (the job's own retries are not used up).
+    if (e instanceof ProviderError && e.throttle && msg.throttled < MAX_THROTTLED) {
+      const until = throttledUntil(e.throttle, msg.throttled, ctx.now()).toISOString();
+      await k.transaction().execute(async (trx) => {
+        await set(trx, { send_at: until, throttled: msg.throttled + 1, error: message });
+        await queueDelivery(trx, ws, messageId, until, `${messageId}:throttled:${msg.throttled + 1}`);
+      });
+      return 'deferred';
+    }
     // A refused address will not be accepted on retry; anything else gets the job's retries.
-    if ((e instanceof ProviderError && e.permanent) || opts.finalAttempt) {
-      await set(k, { status: 'failed', attempts: msg.attempts + 1, error: message.slice(0, 2000) });
+    if ((e instanceof ProviderError && (e.permanent || e.throttle)) || opts.finalAttempt) {
+      const why = e instanceof ProviderError && e.throttle ? `${message}（${MAX_THROTTLED} 次流控后放弃）` : message;
+      await set(k, { status: 'failed', error: why.slice(0, 2000) });
       return 'failed';
     }
-    await set(k, { attempts: msg.attempts + 1, error: message.slice(0, 2000) });
+    await set(k, { error: message });
     throw e;
   }
 }

@@ -5,7 +5,7 @@ import { newId } from '../../core/ids.js';
 import { decide, type Medium, type MessageKind, SKIP_REASONS } from '../../core/messaging/decide.js';
 import { complianceProblems, marketingSms, measureSms } from '../../core/messaging/sms.js';
 import { renderTemplate, variablesIn } from '../../core/messaging/templates.js';
-import { maskPhone } from '../../core/pii.js';
+import { maskPhone, normalizeCnMobile } from '../../core/pii.js';
 import type { MessagesTable } from '../../db/types.js';
 import { canSeePii } from '../auth/roles.js';
 import type { AppContext } from '../context.js';
@@ -22,6 +22,7 @@ export {
   getMessagingSettings,
   listChannels,
   setMessagingSettings,
+  updateChannel,
 } from './channels.js';
 export { followLink, handleReply, isOptOutReply, unsubscribe } from './replies.js';
 export { deliverMessage, recordBatch } from './send.js';
@@ -53,6 +54,9 @@ export function presentMessage(m: Selectable<MessagesTable>, role: string): Mess
     sentAt: m.sent_at,
     attempts: m.attempts,
     error: m.error,
+    delivery: m.delivery === 'delivered' || m.delivery === 'failed' ? m.delivery : null,
+    deliveredAt: m.delivered_at,
+    deliveryError: m.delivery_error,
     clicks: m.clicks,
     createdAt: m.created_at,
   };
@@ -188,18 +192,25 @@ export async function testSend(
   const channel = await channelRow(ctx, ws, channelId);
   if (channel.kind === 'platform')
     throw new Invalid('the platform hand-off writes a file: there is nothing to test-send');
-  const send = providerFor(ctx, channel).send({
+  const provider = providerFor(ctx, channel);
+  const to = input.to
+    .split(/[,，;；\s]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const one = (addr: string) => ({
     id: `test-${newId()}`,
     workspaceId: ws,
     customerId: 'test',
     medium: channel.medium,
     kind: 'care',
-    to: input.to,
+    to: channel.medium === 'sms' ? (normalizeCnMobile(addr) ?? addr) : addr,
     subject: input.subject ?? '回客测试消息',
     text: input.text,
     html: null,
     unsubscribeUrl: null,
   });
+  if (to.length === 0) throw new Invalid('name who receives the test message');
+  const send = to.length > 1 && provider.sendMany ? provider.sendMany(to.map(one)) : provider.send(one(to.join(',')));
   try {
     return { ok: true, ref: (await send).ref };
   } catch (e) {

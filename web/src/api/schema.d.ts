@@ -6333,13 +6333,17 @@ export interface paths {
                                 id: string;
                                 name: string;
                                 /** @enum {string} */
-                                kind: "outbox" | "email" | "webhook" | "platform";
+                                kind: "outbox" | "email" | "webhook" | "platform" | "aliyun_sms" | "tencent_sms" | "wecom";
                                 /** @enum {string} */
                                 medium: "sms" | "email" | "wechat" | "platform";
                                 config: {
                                     [key: string]: unknown;
                                 };
                                 hasCredentials: boolean;
+                                hooks: {
+                                    receipts: string;
+                                    replies: string;
+                                } | null;
                                 createdAt: string;
                                 updatedAt: string;
                             }[];
@@ -6414,6 +6418,61 @@ export interface paths {
                         kind: "platform";
                         /** @default {} */
                         config?: Record<string, never>;
+                    } | {
+                        name: string;
+                        /** @enum {string} */
+                        kind: "aliyun_sms";
+                        config: {
+                            signName: string;
+                            templateCode: string;
+                            /** @default content */
+                            bodyParam?: string;
+                            /** @default dysmsapi.aliyuncs.com */
+                            endpoint?: string;
+                            /** @default 10000 */
+                            timeoutMs?: number;
+                        };
+                        credentials: {
+                            accessKeyId: string;
+                            accessKeySecret: string;
+                        };
+                    } | {
+                        name: string;
+                        /** @enum {string} */
+                        kind: "tencent_sms";
+                        config: {
+                            sdkAppId: string;
+                            signName: string;
+                            templateId: string;
+                            /** @default ap-guangzhou */
+                            region?: string;
+                            /** @default sms.tencentcloudapi.com */
+                            endpoint?: string;
+                            /** @default 10000 */
+                            timeoutMs?: number;
+                        };
+                        credentials: {
+                            secretId: string;
+                            secretKey: string;
+                        };
+                    } | {
+                        name: string;
+                        /** @enum {string} */
+                        kind: "wecom";
+                        config: {
+                            corpId: string;
+                            sender?: string;
+                            /**
+                             * Format: uri
+                             * @default https://qyapi.weixin.qq.com
+                             */
+                            baseUrl?: string;
+                            /** @default 10000 */
+                            timeoutMs?: number;
+                        };
+                        credentials: {
+                            secret: string;
+                        };
                     };
                 };
             };
@@ -6428,13 +6487,17 @@ export interface paths {
                             id: string;
                             name: string;
                             /** @enum {string} */
-                            kind: "outbox" | "email" | "webhook" | "platform";
+                            kind: "outbox" | "email" | "webhook" | "platform" | "aliyun_sms" | "tencent_sms" | "wecom";
                             /** @enum {string} */
                             medium: "sms" | "email" | "wechat" | "platform";
                             config: {
                                 [key: string]: unknown;
                             };
                             hasCredentials: boolean;
+                            hooks: {
+                                receipts: string;
+                                replies: string;
+                            } | null;
                             createdAt: string;
                             updatedAt: string;
                         };
@@ -6528,7 +6591,118 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Edit a channel: name, settings (merged into the current ones), credentials (replaced, stored encrypted) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        config?: {
+                            [key: string]: unknown;
+                        };
+                        credentials?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            kind: "outbox" | "email" | "webhook" | "platform" | "aliyun_sms" | "tencent_sms" | "wecom";
+                            /** @enum {string} */
+                            medium: "sms" | "email" | "wechat" | "platform";
+                            config: {
+                                [key: string]: unknown;
+                            };
+                            hasCredentials: boolean;
+                            hooks: {
+                                receipts: string;
+                                replies: string;
+                            } | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/messaging/channels/{id}/test": {
@@ -6540,7 +6714,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a test message to a member of staff now */
+        /** Send a test message to a member of staff now (Aliyun SMS: several numbers separated by commas go as one SendBatchSms) */
         post: {
             parameters: {
                 query?: never;
@@ -6828,6 +7002,10 @@ export interface paths {
                                 sentAt: string | null;
                                 attempts: number;
                                 error: string | null;
+                                /** @enum {string|null} */
+                                delivery: "delivered" | "failed" | null;
+                                deliveredAt: string | null;
+                                deliveryError: string | null;
                                 clicks: number;
                                 createdAt: string;
                             }[];
