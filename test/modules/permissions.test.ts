@@ -106,6 +106,7 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
     'PUT /api/v1/tiers',
     'POST /api/v1/tiers/evaluate',
     'POST /api/v1/messaging/channels',
+    'PATCH /api/v1/messaging/channels/{id}',
     'DELETE /api/v1/messaging/channels/{id}',
     'POST /api/v1/messaging/channels/{id}/test',
     'PUT /api/v1/messaging/settings',

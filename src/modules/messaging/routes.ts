@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { Invalid, Unauthorized } from '../../core/errors.js';
+import { roleAllows } from '../auth/permissions.js';
 import { errorBody, idParams, principalOf, type ModuleRoutes } from '../http.js';
 import type { AppContext } from '../context.js';
 import { channelRow, webhookSecret } from './channels.js';
@@ -53,7 +54,7 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
     },
     async (req) => {
       const p = principalOf(req);
-      return { items: await listChannels(ctx, p.workspaceId, { showHooks: canManageUsers(p.role) }) };
+      return { items: await listChannels(ctx, p.workspaceId, { showHooks: roleAllows(p.role, 'settings:write') }) };
     },
   );
   app.post(
@@ -87,7 +88,7 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
         response: { 200: channelView, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
       },
     },
-    async (req) => updateChannel(ctx, adminOf(req).workspaceId, req.params.id, req.body),
+    async (req) => updateChannel(ctx, principalOf(req).workspaceId, req.params.id, req.body),
   );
   app.delete(
     '/messaging/channels/:id',
