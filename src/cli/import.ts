@@ -42,6 +42,7 @@ const FOLLOWUP_NAMES: Record<string, string> = {
   [JOB.tiers]: 'member tiers',
   [JOB.points]: 'order points',
   [JOB.coupons]: 'coupon uses',
+  [JOB.analyticsRebuild]: 'analytics figures',
 };
 
 function progressBar(enabled: boolean) {

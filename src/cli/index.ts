@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { recomputeAllStats } from '../modules/customers/stats.js';
+import { rebuildAnalytics } from '../modules/analytics/rebuild.js';
 import { createApiToken, createUser, setPassword } from '../modules/auth/service.js';
 import { ROLES } from '../modules/auth/schema.js';
 import { loadDemo } from '../modules/demo/service.js';
@@ -169,7 +170,7 @@ program
 
 program
   .command('recompute')
-  .description('recompute every customer statistic in one SQL pass')
+  .description('recompute every customer statistic in one SQL pass, then the analytics figures')
   .option('--workspace <id|name>')
   .action(async (o) => {
     await withApp(async (ctx) => {
@@ -177,6 +178,8 @@ program
       const t0 = Date.now();
       const n = await recomputeAllStats(ctx.db, ws.id, new Date().toISOString());
       process.stdout.write(`stats of ${n} customers recomputed in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+      const a = await rebuildAnalytics(ctx, ws.id);
+      process.stdout.write(`analytics figures of ${a.orders} orders rebuilt in ${(a.ms / 1000).toFixed(1)} s\n`);
     });
   });
 

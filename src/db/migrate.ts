@@ -22,6 +22,7 @@ import { automations } from './migrations/0024_automations.js';
 import { privacy } from './migrations/0021_privacy.js';
 import { orderFacts } from './migrations/0027_order_facts.js';
 import { serviceTasks } from './migrations/0025_service_tasks.js';
+import { analytics } from './migrations/0026_analytics.js';
 
 /** One migration set for both dialects; each migration is told which dialect it runs on. */
 function migrations(db: Db): Record<string, Migration> {
@@ -48,6 +49,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0021_privacy': privacy(db.dialect),
     '0027_order_facts': orderFacts(db.dialect),
     '0025_service_tasks': serviceTasks(db.dialect),
+    '0026_analytics': analytics(db.dialect),
   };
 }
 

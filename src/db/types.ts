@@ -740,6 +740,54 @@ export interface ErasedIdentitiesTable {
   erased_at: Timestamp;
 }
 
+export interface AnalyticsBuyerDaysTable {
+  workspace_id: string;
+  store_id: string;
+  customer_id: string;
+  day: string;
+  orders: number;
+  revenue_fen: number;
+}
+
+export interface AnalyticsHoursTable {
+  workspace_id: string;
+  store_id: string;
+  day: string;
+  hour: number;
+  created_orders: number;
+  created_paid: number;
+  recovered_orders: number;
+  recovered_fen: number;
+  paid_orders: number;
+  revenue_fen: number;
+}
+
+export interface AnalyticsProductDaysTable {
+  workspace_id: string;
+  store_id: string;
+  day: string;
+  product: string;
+  customer_id: string;
+  orders: number;
+  units: number;
+  revenue_fen: number;
+}
+
+export interface AnalyticsCohortsTable {
+  workspace_id: string;
+  store_id: string;
+  cohort_month: string;
+  active_month: string;
+  buyers: number;
+}
+
+export interface AnalyticsBuildsTable {
+  workspace_id: string;
+  built_at: Timestamp;
+  orders: number;
+  build_ms: number;
+}
+
 export interface Database {
   consent_events: ConsentEventsTable;
   pipl_requests: PiplRequestsTable;
@@ -750,6 +798,11 @@ export interface Database {
   survey_responses: SurveyResponsesTable;
   survey_answers: SurveyAnswersTable;
   feedback: FeedbackTable;
+  analytics_buyer_days: AnalyticsBuyerDaysTable;
+  analytics_hours: AnalyticsHoursTable;
+  analytics_product_days: AnalyticsProductDaysTable;
+  analytics_cohorts: AnalyticsCohortsTable;
+  analytics_builds: AnalyticsBuildsTable;
   messaging_channels: MessagingChannelsTable;
   messages: MessagesTable;
   message_links: MessageLinksTable;

@@ -12,6 +12,7 @@ import { recomputeRfm } from '../modules/segments/rfm.js';
 import { deliverMessage } from '../modules/messaging/service.js';
 import { campaignGate, planCampaign, SOURCE as CAMPAIGN } from '../modules/campaigns/service.js';
 import { fitWorkspace } from '../modules/predict/service.js';
+import { rebuildAnalytics } from '../modules/analytics/rebuild.js';
 
 /** The job kinds Huike runs, by name. */
 export const jobHandlers: JobHandlers = {
@@ -50,6 +51,11 @@ export const jobHandlers: JobHandlers = {
     await recomputeAllStats(ctx.db, job.workspace_id, ctx.now().toISOString());
     // RFM classes rest on the stats: refresh them in the same nightly run.
     await recomputeRfm(ctx, job.workspace_id);
+    // The analytics figures too (a changed purchase rule changes them).
+    await rebuildAnalytics(ctx, job.workspace_id);
+  },
+  [JOB.analyticsRebuild]: async (ctx, job) => {
+    await rebuildAnalytics(ctx, job.workspace_id);
   },
   [JOB.rfmRecompute]: async (ctx, job) => {
     await recomputeRfm(ctx, job.workspace_id);

@@ -22,4 +22,6 @@ export const JOB = {
   automationStep: 'automation.step',
   /** Date triggers (birthdays, holidays, expiries, dormant, refill) once a day. */
   automationDaily: 'automation.daily',
+  /** The 数据分析 pre-aggregates rebuilt from the orders (after imports, nightly). */
+  analyticsRebuild: 'analytics.rebuild',
 } as const;

@@ -128,14 +128,15 @@ describeBothDatabases('huike import from the command line', (env) => {
     expect(later.code, later.out).toBe(0);
     expect(later.out).toMatch(/queued for "huike worker"/);
     const queued = await jobsOf(runId(later.out));
-    expect(queued.map((j) => j.status)).toEqual(['queued', 'queued', 'queued', 'queued']);
+    expect(queued.map((j) => j.status)).toEqual(['queued', 'queued', 'queued', 'queued', 'queued']);
 
     const now = await run(['import', fixture('taobao-orders-gbk.csv'), '--store', '现在店', '--format', 'taobao'], url);
     expect(now.code, now.out).toBe(0);
-    expect(now.out).toMatch(/follow-ups\s+4 done/);
-    expect(now.out).toMatch(/follow-up 1\/4: RFM classes/);
+    expect(now.out).toMatch(/follow-ups\s+5 done/);
+    expect(now.out).toMatch(/follow-up 1\/5: RFM classes/);
     const jobs = await jobsOf(runId(now.out));
     expect(jobs).toEqual([
+      { kind: 'analytics.rebuild', status: 'done' },
       { kind: 'coupons.sync', status: 'done' },
       { kind: 'points.sync', status: 'done' },
       { kind: 'rfm.recompute', status: 'done' },

@@ -57,7 +57,7 @@ describeBothDatabases('Taobao import', (env) => {
     expect(errors[4]!.reason).toContain('Excel');
   });
 
-  it('a finished import queues its follow-ups: RFM, then tiers before points, then coupons', async () => {
+  it('an import queues its follow-ups: RFM, tiers before points, coupons, then the analytics figures', async () => {
     const { ctx, workspaceId } = env();
     const run = await ctx.db.kysely
       .selectFrom('import_runs')
@@ -72,7 +72,13 @@ describeBothDatabases('Taobao import', (env) => {
       .orderBy('run_at')
       .orderBy('id')
       .execute();
-    expect(jobs.map((j) => j.kind)).toEqual(['rfm.recompute', 'tiers.evaluate', 'points.sync', 'coupons.sync']);
+    expect(jobs.map((j) => j.kind)).toEqual([
+      'rfm.recompute',
+      'tiers.evaluate',
+      'points.sync',
+      'coupons.sync',
+      'analytics.rebuild',
+    ]);
   });
 
   it('re-importing the same file adds nothing and changes nothing', async () => {

@@ -1,6 +1,33 @@
-import { principalOf, type ModuleRoutes } from '../http.js';
-import { dashboardOutput, dashboardQuery, provincesOutput } from './schema.js';
+import { PassThrough } from 'node:stream';
+import { z } from 'zod';
+import { activityRange, ACTIVITY_PRESETS } from '../../core/analytics-views.js';
+import { newId } from '../../core/ids.js';
+import { enqueue } from '../../jobs/queue.js';
+import { JOB } from '../../jobs/kinds.js';
+import { nowIso } from '../context.js';
+import { principalOf, sendCsv, type ModuleRoutes } from '../http.js';
+import { tablesCsv, tablesXlsx, viewTables } from './export.js';
+import { cohorts, distribution, effects, overview, products, repurchase, timing } from './reads.js';
+import {
+  activitiesOutput,
+  activitiesQuery,
+  cohortsOutput,
+  dashboardOutput,
+  dashboardQuery,
+  distributionOutput,
+  effectsOutput,
+  exportQuery,
+  overviewOutput,
+  productsOutput,
+  productsQuery,
+  provincesOutput,
+  rangeQuery,
+  repurchaseOutput,
+  settingsOutput,
+  timingOutput,
+} from './schema.js';
 import { dashboard, provinces } from './service.js';
+import { analyticsSettings, getAnalyticsSettings, setAnalyticsSettings } from './views.js';
 
 const tags = ['analytics'];
 
@@ -30,5 +57,161 @@ export const analyticsRoutes: ModuleRoutes = async (app, { ctx }) => {
     async (req) => ({
       items: await provinces(ctx, principalOf(req).workspaceId),
     }),
+  );
+
+  const read = { permission: 'analytics:read' } as const;
+  const range = (summary: string, output: z.ZodType) => ({
+    tags,
+    summary,
+    querystring: rangeQuery,
+    response: { 200: output },
+  });
+  app.get(
+    '/analytics/overview',
+    {
+      config: read,
+      schema: range(
+        '成交会员, 成交金额, 老会员 shares, payment rate, 环比 and 同比 of a range of local days',
+        overviewOutput,
+      ),
+    },
+    async (req) => overview(ctx, principalOf(req).workspaceId, req.query),
+  );
+  app.get(
+    '/analytics/repurchase',
+    { config: read, schema: range('复购率 per month against the industry reference band', repurchaseOutput) },
+    async (req) => repurchase(ctx, principalOf(req).workspaceId, req.query),
+  );
+  app.get(
+    '/analytics/cohorts',
+    {
+      config: read,
+      schema: range('Retention of the first-order-month cohorts that start in the range', cohortsOutput),
+    },
+    async (req) => cohorts(ctx, principalOf(req).workspaceId, req.query),
+  );
+  app.get(
+    '/analytics/distribution',
+    {
+      config: read,
+      schema: range('Buyers by purchase frequency, AOV, churn bucket, age, gender and city tier', distributionOutput),
+    },
+    async (req) => distribution(ctx, principalOf(req).workspaceId, req.query),
+  );
+  app.get(
+    '/analytics/products',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Best and slow sellers by units and by repurchase',
+        querystring: productsQuery,
+        response: { 200: productsOutput },
+      },
+    },
+    async (req) => products(ctx, principalOf(req).workspaceId, req.query),
+  );
+  app.get(
+    '/analytics/timing',
+    { config: read, schema: range('Sales by local hour, weekday and month, with MoM and YoY', timingOutput) },
+    async (req) => timing(ctx, principalOf(req).workspaceId, req.query),
+  );
+  app.get(
+    '/analytics/effects',
+    {
+      config: read,
+      schema: range(
+        'Campaigns launched in the range (lift vs control, ROI) and coupon templates side by side',
+        effectsOutput,
+      ),
+    },
+    async (req) => effects(ctx, principalOf(req).workspaceId, req.query),
+  );
+  app.get(
+    '/analytics/activities',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'The shopping festivals (双11, 618 …) of a year as date ranges',
+        querystring: activitiesQuery,
+        response: { 200: activitiesOutput },
+      },
+    },
+    async (req) => {
+      const year = req.query.year ?? ctx.now().getUTCFullYear();
+      return { items: ACTIVITY_PRESETS.map((p) => ({ key: p.key, name: p.name, ...activityRange(p.key, year) })) };
+    },
+  );
+  app.get(
+    '/analytics/settings',
+    { config: read, schema: { tags, summary: 'The industry reference for 复购率', response: { 200: settingsOutput } } },
+    async (req) => getAnalyticsSettings(ctx, principalOf(req).workspaceId),
+  );
+  app.put(
+    '/analytics/settings',
+    {
+      config: { permission: 'settings:write' },
+      schema: {
+        tags,
+        summary: 'Set the industry reference for 复购率',
+        body: analyticsSettings,
+        response: { 200: settingsOutput },
+      },
+    },
+    async (req) => setAnalyticsSettings(ctx, principalOf(req).workspaceId, req.body),
+  );
+  app.post(
+    '/analytics/rebuild',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Queue a rebuild of the analytics figures from the orders (runs in the background)',
+        response: { 202: z.object({ queued: z.boolean() }) },
+      },
+    },
+    async (req, reply) => {
+      const ws = principalOf(req).workspaceId;
+      await enqueue(
+        ctx.db.kysely,
+        { workspaceId: ws, kind: JOB.analyticsRebuild, dedupeKey: `manual:${newId()}` },
+        nowIso(ctx),
+      );
+      return reply.code(202).send({ queued: true });
+    },
+  );
+  app.get(
+    '/analytics/export.csv',
+    {
+      config: { permission: 'export' },
+      schema: { tags, summary: 'The tables of one 数据分析 view as CSV (UTF-8 with BOM)', querystring: exportQuery },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const tables = await viewTables(ctx, principalOf(req).workspaceId, q.view, q);
+      return sendCsv(reply, `analytics-${q.view}.csv`, tablesCsv(tables));
+    },
+  );
+  app.get(
+    '/analytics/export.xlsx',
+    {
+      config: { permission: 'export' },
+      schema: {
+        tags,
+        summary: 'The tables of one 数据分析 view as an Excel workbook (a sheet each)',
+        querystring: exportQuery,
+      },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const tables = await viewTables(ctx, principalOf(req).workspaceId, q.view, q);
+      const out = new PassThrough();
+      void tablesXlsx(tables, out).catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))));
+      return reply
+        .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-disposition', `attachment; filename="analytics-${q.view}.xlsx"`)
+        .send(out);
+    },
   );
 };

@@ -8,6 +8,7 @@ import { ingestBatch } from '../orders/ingest.js';
 import { ensureStore } from '../stores/service.js';
 import { generateDemo, type DemoPerson } from './generate.js';
 import { recomputeRfm } from '../segments/rfm.js';
+import { rebuildAnalytics } from '../analytics/rebuild.js';
 import { enqueue } from '../../jobs/queue.js';
 import { JOB } from '../../jobs/kinds.js';
 import { evaluateUpgrades } from '../membership/service.js';
@@ -73,6 +74,8 @@ export async function loadDemo(
   await enqueue(ctx.db.kysely, { workspaceId, kind: JOB.predictFit, dedupeKey: 'demo' }, nowIso(ctx));
   await evaluateUpgrades(ctx, workspaceId);
   await seedDemoMarketing(ctx, workspaceId);
+  // The 数据分析 figures, so the page has them before the first import or nightly run.
+  await rebuildAnalytics(ctx, workspaceId);
   opts.onProgress?.(total, total);
   return { customers: total, orders, stores: [tmall.name, douyin.name] };
 }

@@ -1,4 +1,13 @@
+import { effectsHere } from '../analytics/effects.js';
 import { dashboardHere, provincesHere } from '../analytics/service.js';
+import {
+  cohortsHere,
+  distributionHere,
+  overviewHere,
+  productsHere,
+  repurchaseHere,
+  timingHere,
+} from '../analytics/views.js';
 import { rfmMatrixHere, rfmSummaryHere } from '../segments/rfm.js';
 import { countRuleHere, ruleMembersHere } from '../segments/service.js';
 
@@ -13,4 +22,11 @@ export const HEAVY_TASKS = {
   'segments.rfmSummary': rfmSummaryHere,
   'analytics.dashboard': dashboardHere,
   'analytics.provinces': provincesHere,
+  'analytics.overview': overviewHere,
+  'analytics.repurchase': repurchaseHere,
+  'analytics.cohorts': cohortsHere,
+  'analytics.distribution': distributionHere,
+  'analytics.products': productsHere,
+  'analytics.timing': timingHere,
+  'analytics.effects': effectsHere,
 };

@@ -31,7 +31,7 @@ import { fileSize, readRows } from './readers.js';
  * What follows an import, in this order (jobs run in the order they were enqueued): tiers before
  * points, because order points use the member's tier earn rate.
  */
-export const AFTER_IMPORT = [JOB.rfmRecompute, JOB.tiers, JOB.points, JOB.coupons] as const;
+export const AFTER_IMPORT = [JOB.rfmRecompute, JOB.tiers, JOB.points, JOB.coupons, JOB.analyticsRebuild] as const;
 
 /** Orders per transaction: large enough to amortise round trips, small enough to stay responsive. */
 export const BATCH_ORDERS = 2000;

@@ -5683,6 +5683,813 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 成交会员, 成交金额, 老会员 shares, payment rate, 环比 and 同比 of a range of local days */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description first local day of the range (workspace time zone); default: 30 days before `to` */
+                    from?: string;
+                    /** @description last local day of the range, included; default: today */
+                    to?: string;
+                    /** @description one store; all stores in the main currency when left out */
+                    storeId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            currency: string;
+                            /** @description when the pre-aggregates were last rebuilt from the orders */
+                            builtAt: string | null;
+                            kpis: {
+                                /** @description 成交会员人数 */
+                                buyers: number;
+                                /** @description 成交金额 (paid minus refunded) */
+                                revenueFen: number;
+                                orders: number;
+                                aovFen: number;
+                                /** @description 老会员: buyers who had bought before the range, in the same stores */
+                                returningBuyers: number;
+                                returningRevenueFen: number;
+                                /** @description 老会员成交人数占比 */
+                                returningBuyerShare: number;
+                                /** @description 老会员成交金额占比 */
+                                returningRevenueShare: number;
+                                newBuyers: number;
+                                repeatBuyers: number;
+                                /** @description buyers with two or more orders in the range / buyers */
+                                repurchaseRate: number;
+                            };
+                            previous: {
+                                from: string;
+                                to: string;
+                                kpis: {
+                                    /** @description 成交会员人数 */
+                                    buyers: number;
+                                    /** @description 成交金额 (paid minus refunded) */
+                                    revenueFen: number;
+                                    orders: number;
+                                    aovFen: number;
+                                    /** @description 老会员: buyers who had bought before the range, in the same stores */
+                                    returningBuyers: number;
+                                    returningRevenueFen: number;
+                                    /** @description 老会员成交人数占比 */
+                                    returningBuyerShare: number;
+                                    /** @description 老会员成交金额占比 */
+                                    returningRevenueShare: number;
+                                    newBuyers: number;
+                                    repeatBuyers: number;
+                                    /** @description buyers with two or more orders in the range / buyers */
+                                    repurchaseRate: number;
+                                };
+                            };
+                            yearAgo: {
+                                from: string;
+                                to: string;
+                                kpis: {
+                                    /** @description 成交会员人数 */
+                                    buyers: number;
+                                    /** @description 成交金额 (paid minus refunded) */
+                                    revenueFen: number;
+                                    orders: number;
+                                    aovFen: number;
+                                    /** @description 老会员: buyers who had bought before the range, in the same stores */
+                                    returningBuyers: number;
+                                    returningRevenueFen: number;
+                                    /** @description 老会员成交人数占比 */
+                                    returningBuyerShare: number;
+                                    /** @description 老会员成交金额占比 */
+                                    returningRevenueShare: number;
+                                    newBuyers: number;
+                                    repeatBuyers: number;
+                                    /** @description buyers with two or more orders in the range / buyers */
+                                    repurchaseRate: number;
+                                };
+                            };
+                            /** @description 环比: change against the range of the same length just before (null without a base) */
+                            mom: {
+                                buyers: number | null;
+                                revenueFen: number | null;
+                                orders: number | null;
+                                aovFen: number | null;
+                            };
+                            /** @description 同比: change against the same dates a year earlier */
+                            yoy: {
+                                buyers: number | null;
+                                revenueFen: number | null;
+                                orders: number | null;
+                                aovFen: number | null;
+                            };
+                            payment: {
+                                createdOrders: number;
+                                paidOrders: number;
+                                /** @description paid / created, by the day the order was created */
+                                paymentRate: number;
+                                /** @description 催付挽回: paid an hour or more after being created */
+                                recoveredOrders: number;
+                                recoveredFen: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/repurchase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 复购率 per month against the industry reference band */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description first local day of the range (workspace time zone); default: 30 days before `to` */
+                    from?: string;
+                    /** @description last local day of the range, included; default: today */
+                    to?: string;
+                    /** @description one store; all stores in the main currency when left out */
+                    storeId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            currency: string;
+                            /** @description when the pre-aggregates were last rebuilt from the orders */
+                            builtAt: string | null;
+                            reference: {
+                                label: string;
+                                low: number;
+                                high: number;
+                            } | null;
+                            months: {
+                                month: string;
+                                buyers: number;
+                                repeatBuyers: number;
+                                /** @description 复购率: buyers for whom a purchase in the month was at least their second */
+                                rate: number;
+                                /** @description 0 inside the reference band, negative below it, positive above it */
+                                gap: number | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/cohorts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retention of the first-order-month cohorts that start in the range */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description first local day of the range (workspace time zone); default: 30 days before `to` */
+                    from?: string;
+                    /** @description last local day of the range, included; default: today */
+                    to?: string;
+                    /** @description one store; all stores in the main currency when left out */
+                    storeId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            currency: string;
+                            /** @description when the pre-aggregates were last rebuilt from the orders */
+                            builtAt: string | null;
+                            cohorts: {
+                                cohort: string;
+                                buyers: number;
+                                active: number[];
+                                retention: number[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/distribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Buyers by purchase frequency, AOV, churn bucket, age, gender and city tier */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description first local day of the range (workspace time zone); default: 30 days before `to` */
+                    from?: string;
+                    /** @description last local day of the range, included; default: today */
+                    to?: string;
+                    /** @description one store; all stores in the main currency when left out */
+                    storeId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            currency: string;
+                            /** @description when the pre-aggregates were last rebuilt from the orders */
+                            builtAt: string | null;
+                            frequency: {
+                                key: string;
+                                buyers: number;
+                                share: number;
+                                revenueFen: number;
+                            }[];
+                            aov: {
+                                key: string;
+                                buyers: number;
+                                share: number;
+                            }[];
+                            /** @description days from the last purchase to the end of the range, everyone who bought by then */
+                            churn: {
+                                key: string;
+                                buyers: number;
+                                share: number;
+                            }[];
+                            age: {
+                                key: string;
+                                buyers: number;
+                                share: number;
+                            }[];
+                            gender: {
+                                key: string;
+                                buyers: number;
+                                share: number;
+                            }[];
+                            cityTier: {
+                                key: string;
+                                buyers: number;
+                                share: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Best and slow sellers by units and by repurchase */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description first local day of the range (workspace time zone); default: 30 days before `to` */
+                    from?: string;
+                    /** @description last local day of the range, included; default: today */
+                    to?: string;
+                    /** @description one store; all stores in the main currency when left out */
+                    storeId?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            currency: string;
+                            /** @description when the pre-aggregates were last rebuilt from the orders */
+                            builtAt: string | null;
+                            bestByUnits: {
+                                product: string;
+                                units: number;
+                                orders: number;
+                                revenueFen: number;
+                                buyers: number;
+                                repeatBuyers: number;
+                                repurchaseRate: number;
+                            }[];
+                            slowByUnits: {
+                                product: string;
+                                units: number;
+                                orders: number;
+                                revenueFen: number;
+                                buyers: number;
+                                repeatBuyers: number;
+                                repurchaseRate: number;
+                            }[];
+                            bestByRepurchase: {
+                                product: string;
+                                units: number;
+                                orders: number;
+                                revenueFen: number;
+                                buyers: number;
+                                repeatBuyers: number;
+                                repurchaseRate: number;
+                            }[];
+                            slowByRepurchase: {
+                                product: string;
+                                units: number;
+                                orders: number;
+                                revenueFen: number;
+                                buyers: number;
+                                repeatBuyers: number;
+                                repurchaseRate: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/timing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sales by local hour, weekday and month, with MoM and YoY */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description first local day of the range (workspace time zone); default: 30 days before `to` */
+                    from?: string;
+                    /** @description last local day of the range, included; default: today */
+                    to?: string;
+                    /** @description one store; all stores in the main currency when left out */
+                    storeId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            currency: string;
+                            /** @description when the pre-aggregates were last rebuilt from the orders */
+                            builtAt: string | null;
+                            hours: {
+                                hour: number;
+                                orders: number;
+                                revenueFen: number;
+                            }[];
+                            weekdays: {
+                                /** @description 0 = Monday */
+                                weekday: number;
+                                orders: number;
+                                revenueFen: number;
+                            }[];
+                            months: {
+                                month: string;
+                                orders: number;
+                                revenueFen: number;
+                                revenueMom: number | null;
+                                revenueYoy: number | null;
+                                ordersMom: number | null;
+                                ordersYoy: number | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/effects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Campaigns launched in the range (lift vs control, ROI) and coupon templates side by side */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description first local day of the range (workspace time zone); default: 30 days before `to` */
+                    from?: string;
+                    /** @description last local day of the range, included; default: today */
+                    to?: string;
+                    /** @description one store; all stores in the main currency when left out */
+                    storeId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            campaigns: {
+                                id: string;
+                                name: string;
+                                launchedAt: string;
+                                treated: number;
+                                control: number;
+                                treatedConversion: number | null;
+                                controlConversion: number | null;
+                                conversionLift: number | null;
+                                incrementalRevenueFen: number | null;
+                                costFen: number;
+                                roi: number | null;
+                            }[];
+                            coupons: {
+                                id: string;
+                                name: string;
+                                issued: number;
+                                used: number;
+                                useRate: number;
+                                revenueFen: number;
+                                discountFen: number;
+                                roi: number | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shopping festivals (双11, 618 …) of a year as date ranges */
+        get: {
+            parameters: {
+                query?: {
+                    year?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                key: string;
+                                name: string;
+                                from: string;
+                                to: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The industry reference for 复购率 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            repurchaseReference: {
+                                label: string;
+                                low: number;
+                                high: number;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        /** Set the industry reference for 复购率 */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default null */
+                        repurchaseReference?: {
+                            /** @default  */
+                            label?: string;
+                            low: number;
+                            high: number;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            repurchaseReference: {
+                                label: string;
+                                low: number;
+                                high: number;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a rebuild of the analytics figures from the orders (runs in the background) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            queued: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tables of one 数据分析 view as CSV (UTF-8 with BOM) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description first local day of the range (workspace time zone); default: 30 days before `to` */
+                    from?: string;
+                    /** @description last local day of the range, included; default: today */
+                    to?: string;
+                    /** @description one store; all stores in the main currency when left out */
+                    storeId?: string;
+                    view?: "overview" | "repurchase" | "cohorts" | "distribution" | "products" | "timing" | "effects";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tables of one 数据分析 view as an Excel workbook (a sheet each) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description first local day of the range (workspace time zone); default: 30 days before `to` */
+                    from?: string;
+                    /** @description last local day of the range, included; default: today */
+                    to?: string;
+                    /** @description one store; all stores in the main currency when left out */
+                    storeId?: string;
+                    view?: "overview" | "repurchase" | "cohorts" | "distribution" | "products" | "timing" | "effects";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{id}/reviews": {
         parameters: {
             query?: never;

@@ -1,0 +1,25 @@
+import type { AppContext } from '../context.js';
+import { offLoop } from '../heavy/run.js';
+import { effectsHere } from './effects.js';
+import {
+  cohortsHere,
+  distributionHere,
+  overviewHere,
+  productsHere,
+  repurchaseHere,
+  type Scope,
+  timingHere,
+} from './views.js';
+
+// The 数据分析 views: off the event loop (SQLite: a read thread), under the heavy-read time limit.
+export const overview = (ctx: AppContext, ws: string, s: Scope) =>
+  offLoop(ctx, 'analytics.overview', overviewHere, ws, s);
+export const repurchase = (ctx: AppContext, ws: string, s: Scope) =>
+  offLoop(ctx, 'analytics.repurchase', repurchaseHere, ws, s);
+export const cohorts = (ctx: AppContext, ws: string, s: Scope) => offLoop(ctx, 'analytics.cohorts', cohortsHere, ws, s);
+export const distribution = (ctx: AppContext, ws: string, s: Scope) =>
+  offLoop(ctx, 'analytics.distribution', distributionHere, ws, s);
+export const products = (ctx: AppContext, ws: string, s: Scope & { limit?: number }) =>
+  offLoop(ctx, 'analytics.products', productsHere, ws, s);
+export const timing = (ctx: AppContext, ws: string, s: Scope) => offLoop(ctx, 'analytics.timing', timingHere, ws, s);
+export const effects = (ctx: AppContext, ws: string, s: Scope) => offLoop(ctx, 'analytics.effects', effectsHere, ws, s);

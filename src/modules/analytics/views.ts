@@ -1,0 +1,468 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { share } from '../../core/analytics.js';
+import {
+  AGE_BANDS,
+  AOV_BANDS,
+  change,
+  checkRange,
+  CHURN_BUCKETS,
+  CITY_TIERS,
+  cityTier,
+  cohortMatrix,
+  type DateRange,
+  FREQUENCY_BANDS,
+  gapToBand,
+  monthsOf,
+  monthYearAgo,
+  previousMonth,
+  previousRange,
+  shiftDate,
+  shiftYears,
+  timingSeries,
+  yearAgoRange,
+} from '../../core/analytics-views.js';
+import { Invalid, NotFound } from '../../core/errors.js';
+import type { AppContext } from '../context.js';
+import { readSetting, writeSetting } from '../settings.js';
+import { workspaceTimezone } from '../workspaces/service.js';
+import { localDate } from '../../core/time.js';
+import { workspaceCurrencies } from './service.js';
+
+/**
+ * The 数据分析 views, read from the pre-aggregates (rebuild.ts). A buyer (成交会员) is a customer
+ * with a purchase paid in the range (customers/stats.ts decides what a purchase is); 老会员 is a
+ * buyer who had a purchase before the range starts, in the same stores.
+ */
+
+export interface Scope {
+  /** Local days, both included; the last 30 days up to today when left out. */
+  from?: string | undefined;
+  to?: string | undefined;
+  storeId?: string | undefined;
+}
+
+export const DEFAULT_DAYS = 30;
+
+/** The range asked for, or the last 30 local days up to today; refused when it is not a range of real dates. */
+export async function rangeOf(ctx: AppContext, ws: string, scope: Scope): Promise<DateRange> {
+  const tz = await workspaceTimezone(ctx.db.kysely, ws);
+  const today = localDate(ctx.now().toISOString(), tz);
+  const to = scope.to ?? (scope.from && scope.from > today ? scope.from : today);
+  const range = { from: scope.from ?? shiftDate(to, -(DEFAULT_DAYS - 1)), to };
+  const bad = checkRange(range);
+  if (bad) throw new Invalid(`from/to: ${bad}`);
+  return range;
+}
+
+interface Resolved extends DateRange {
+  ws: string;
+  storeIds: string[];
+  currency: string;
+  builtAt: string | null;
+}
+
+async function resolve(ctx: AppContext, ws: string, scope: Scope): Promise<Resolved> {
+  const range = await rangeOf(ctx, ws, scope);
+  const k = ctx.db.kysely;
+  const stores = await k.selectFrom('stores').select(['id', 'currency']).where('workspace_id', '=', ws).execute();
+  let storeIds: string[];
+  let currency: string;
+  if (scope.storeId) {
+    const s = stores.find((x) => x.id === scope.storeId);
+    if (!s) throw new NotFound(`store ${scope.storeId} not found`);
+    storeIds = [s.id];
+    currency = s.currency;
+  } else {
+    // All stores = the stores in the main currency: yuan and pounds are never added.
+    currency = (await workspaceCurrencies(ctx, ws))[0]!;
+    storeIds = stores.filter((s) => s.currency === currency).map((s) => s.id);
+  }
+  const built = await k
+    .selectFrom('analytics_builds')
+    .select('built_at')
+    .where('workspace_id', '=', ws)
+    .executeTakeFirst();
+  return { ws, ...range, storeIds, currency, builtAt: built ? String(built.built_at) : null };
+}
+
+const inStores = (col: string, ids: string[]) => sql`${sql.ref(col)} IN (${sql.join(ids.length ? ids : [''])})`;
+
+const num = (v: unknown) => Number(v ?? 0);
+
+/** Buyers of a range: one row per buyer with orders, revenue and whether they had bought before. */
+function buyersOf(r: Resolved, range: DateRange) {
+  return sql`
+    SELECT b.customer_id, SUM(b.orders) AS ord, SUM(b.revenue_fen) AS rev,
+      CASE WHEN EXISTS (
+        SELECT 1 FROM analytics_buyer_days p
+        WHERE p.workspace_id = ${r.ws} AND p.customer_id = b.customer_id AND p.day < ${range.from}
+          AND ${inStores('p.store_id', r.storeIds)}
+      ) THEN 1 ELSE 0 END AS ret
+    FROM analytics_buyer_days b
+    WHERE b.workspace_id = ${r.ws} AND b.day >= ${range.from} AND b.day <= ${range.to}
+      AND ${inStores('b.store_id', r.storeIds)}
+    GROUP BY b.customer_id`;
+}
+
+export interface MemberKpis {
+  buyers: number;
+  revenueFen: number;
+  orders: number;
+  aovFen: number;
+  returningBuyers: number;
+  returningRevenueFen: number;
+  /** 老会员成交人数占比 */
+  returningBuyerShare: number;
+  /** 老会员成交金额占比 */
+  returningRevenueShare: number;
+  newBuyers: number;
+  repeatBuyers: number;
+  /** Buyers with two or more orders in the range / buyers. */
+  repurchaseRate: number;
+}
+
+async function memberKpis(ctx: AppContext, r: Resolved, range: DateRange): Promise<MemberKpis> {
+  const res = await sql<Record<string, unknown>>`
+    SELECT COUNT(*) AS buyers, SUM(x.rev) AS revenue, SUM(x.ord) AS orders, SUM(x.ret) AS ret_buyers,
+      SUM(CASE WHEN x.ret = 1 THEN x.rev ELSE 0 END) AS returning_revenue,
+      SUM(CASE WHEN x.ord >= 2 THEN 1 ELSE 0 END) AS repeaters
+    FROM (${buyersOf(r, range)}) x`.execute(ctx.db.kysely);
+  const row = res.rows[0] ?? {};
+  const buyers = num(row.buyers);
+  const revenueFen = num(row.revenue);
+  const orders = num(row.orders);
+  const returningBuyers = num(row.ret_buyers);
+  const returningRevenueFen = num(row.returning_revenue);
+  return {
+    buyers,
+    revenueFen,
+    orders,
+    aovFen: orders > 0 ? Math.round(revenueFen / orders) : 0,
+    returningBuyers,
+    returningRevenueFen,
+    returningBuyerShare: share(returningBuyers, buyers),
+    returningRevenueShare: share(returningRevenueFen, revenueFen),
+    newBuyers: buyers - returningBuyers,
+    repeatBuyers: num(row.repeaters),
+    repurchaseRate: share(num(row.repeaters), buyers),
+  };
+}
+
+const head = (r: Resolved) => ({ from: r.from, to: r.to, currency: r.currency, builtAt: r.builtAt });
+
+/** The member KPIs of a range with 环比 (previous range of the same length) and 同比 (a year before). */
+export async function overviewHere(ctx: AppContext, ws: string, scope: Scope) {
+  const r = await resolve(ctx, ws, scope);
+  const prev = previousRange(r);
+  const yearAgo = yearAgoRange(r);
+  const kpis = await memberKpis(ctx, r, r);
+  const previous = await memberKpis(ctx, r, prev);
+  const lastYear = await memberKpis(ctx, r, yearAgo);
+  const f = await sql<Record<string, unknown>>`
+    SELECT SUM(created_orders) AS created, SUM(created_paid) AS paid, SUM(recovered_orders) AS recovered,
+      SUM(recovered_fen) AS recovered_fen
+    FROM analytics_hours
+    WHERE workspace_id = ${ws} AND day >= ${r.from} AND day <= ${r.to} AND ${inStores('store_id', r.storeIds)}`.execute(
+    ctx.db.kysely,
+  );
+  const fr = f.rows[0] ?? {};
+  const changes = (a: MemberKpis, b: MemberKpis) => ({
+    buyers: change(a.buyers, b.buyers),
+    revenueFen: change(a.revenueFen, b.revenueFen),
+    orders: change(a.orders, b.orders),
+    aovFen: change(a.aovFen, b.aovFen),
+  });
+  return {
+    ...head(r),
+    kpis,
+    previous: { ...prev, kpis: previous },
+    yearAgo: { ...yearAgo, kpis: lastYear },
+    mom: changes(kpis, previous),
+    yoy: changes(kpis, lastYear),
+    payment: {
+      createdOrders: num(fr.created),
+      paidOrders: num(fr.paid),
+      paymentRate: share(num(fr.paid), num(fr.created)),
+      recoveredOrders: num(fr.recovered),
+      recoveredFen: num(fr.recovered_fen),
+    },
+  };
+}
+
+export const analyticsSettings = z
+  .object({
+    /** The seller's industry reference for the monthly 复购率 (e.g. apparel 0.20–0.30). */
+    repurchaseReference: z
+      .object({
+        label: z.string().trim().max(40).default(''),
+        low: z.number().min(0).max(1),
+        high: z.number().min(0).max(1),
+      })
+      .refine((v) => v.low <= v.high, { message: 'low must not be above high' })
+      .nullable()
+      .default(null),
+  })
+  .strict();
+
+export type AnalyticsSettings = z.infer<typeof analyticsSettings>;
+
+export const getAnalyticsSettings = (ctx: AppContext, ws: string) =>
+  readSetting(ctx.db.kysely, ws, 'analytics', analyticsSettings);
+export const setAnalyticsSettings = (ctx: AppContext, ws: string, input: unknown) =>
+  writeSetting(ctx, ws, 'analytics', analyticsSettings, input, 'The analytics settings');
+
+/**
+ * 复购率 per calendar month of the range: the month's buyers for whom a purchase in the month was
+ * at least their second (they had bought before the month, or bought twice in it) / the month's buyers.
+ */
+export async function repurchaseHere(ctx: AppContext, ws: string, scope: Scope) {
+  const r = await resolve(ctx, ws, scope);
+  const settings = await getAnalyticsSettings(ctx, ws);
+  const ref = settings.repurchaseReference;
+  // 'YYYY-MM-DD' < 'YYYY-MM' exactly when the day is in an earlier month.
+  const res = await sql<{ m: string; buyers: number; repeaters: number }>`
+    SELECT x.m, COUNT(*) AS buyers, SUM(CASE WHEN x.ord >= 2 OR x.first_day < x.m THEN 1 ELSE 0 END) AS repeaters
+    FROM (
+      SELECT substr(b.day, 1, 7) AS m, b.customer_id, SUM(b.orders) AS ord,
+        (SELECT MIN(p.day) FROM analytics_buyer_days p
+         WHERE p.workspace_id = ${ws} AND p.customer_id = b.customer_id
+           AND ${inStores('p.store_id', r.storeIds)}) AS first_day
+      FROM analytics_buyer_days b
+      WHERE b.workspace_id = ${ws} AND b.day >= ${r.from} AND b.day <= ${r.to} AND ${inStores('b.store_id', r.storeIds)}
+      GROUP BY substr(b.day, 1, 7), b.customer_id
+    ) x
+    GROUP BY x.m`.execute(ctx.db.kysely);
+  const byMonth = new Map(res.rows.map((x) => [x.m, x]));
+  return {
+    ...head(r),
+    reference: ref,
+    months: monthsOf(r).map((month) => {
+      const x = byMonth.get(month);
+      const buyers = num(x?.buyers);
+      const repeatBuyers = num(x?.repeaters);
+      const rate = share(repeatBuyers, buyers);
+      return {
+        month,
+        buyers,
+        repeatBuyers,
+        rate,
+        gap: buyers > 0 ? gapToBand(rate, ref?.low ?? null, ref?.high ?? null) : null,
+      };
+    }),
+  };
+}
+
+/** Retention of each first-order-month cohort whose first month is in the range. */
+export async function cohortsHere(ctx: AppContext, ws: string, scope: Scope) {
+  const r = await resolve(ctx, ws, scope);
+  const rows = await ctx.db.kysely
+    .selectFrom('analytics_cohorts')
+    .select(['cohort_month', 'active_month', 'buyers'])
+    .where('workspace_id', '=', ws)
+    .where('store_id', '=', scope.storeId ?? '')
+    .where('cohort_month', '>=', r.from.slice(0, 7))
+    .where('cohort_month', '<=', r.to.slice(0, 7))
+    .execute();
+  return {
+    ...head(r),
+    cohorts: cohortMatrix(rows.map((x) => ({ cohort: x.cohort_month, month: x.active_month, buyers: num(x.buyers) }))),
+  };
+}
+
+/** Buyers of the range by purchase frequency, AOV, churn (at the end of the range), age, gender and city tier. */
+export async function distributionHere(ctx: AppContext, ws: string, scope: Scope) {
+  const r = await resolve(ctx, ws, scope);
+  const k = ctx.db.kysely;
+  const freqCase = sql.raw(
+    `CASE ${FREQUENCY_BANDS.filter((b) => Number.isFinite(b.max))
+      .map((b) => `WHEN x.ord <= ${b.max} THEN '${b.key}'`)
+      .join(' ')} ELSE '6+' END`,
+  );
+  // A buyer's average order value in fen: rev / ord compared without division (rev < max * ord).
+  const aovCase = sql.raw(
+    `CASE ${AOV_BANDS.filter((b) => Number.isFinite(b.max))
+      .map((b) => `WHEN x.rev < ${b.max} * x.ord THEN '${b.key}'`)
+      .join(' ')} ELSE '1000+' END`,
+  );
+  const bands = await sql<{ freq: string; aov: string; n: number; rev: number }>`
+    SELECT ${freqCase} AS freq, ${aovCase} AS aov, COUNT(*) AS n, SUM(x.rev) AS rev
+    FROM (${buyersOf(r, r)}) x
+    GROUP BY 1, 2`.execute(k);
+  // Age on the last day of the range: at least A years old ⇔ born on or before to − A years.
+  const ageCase = sql`CASE WHEN c.birthday IS NULL OR c.birthday = '' THEN 'unknown' ${sql.join(
+    AGE_BANDS.slice(0, -1).map((b) => sql`WHEN c.birthday > ${shiftYears(r.to, -(b.max + 1))} THEN ${b.key}`),
+    sql` `,
+  )} ELSE '50+' END`;
+  const people = await sql<{ gender: string | null; city: string | null; age: string; n: number }>`
+    SELECT c.gender, c.city, ${ageCase} AS age, COUNT(*) AS n
+    FROM (${buyersOf(r, r)}) x
+    JOIN customers c ON c.workspace_id = ${ws} AND c.id = x.customer_id
+    GROUP BY 1, 2, 3`.execute(k);
+  const churnRow = await sql<Record<string, unknown>>`
+    SELECT ${sql.join(
+      CHURN_BUCKETS.map((b, i) => {
+        const newer = Number.isFinite(b.maxDays) ? sql`y.last_day >= ${shiftDate(r.to, -b.maxDays)}` : sql`1 = 1`;
+        const prev = CHURN_BUCKETS[i - 1];
+        const older = prev ? sql` AND y.last_day < ${shiftDate(r.to, -prev.maxDays)}` : sql``;
+        return sql`SUM(CASE WHEN ${newer}${older} THEN 1 ELSE 0 END) AS ${sql.ref(`c${i}`)}`;
+      }),
+    )}
+    FROM (SELECT customer_id, MAX(day) AS last_day FROM analytics_buyer_days
+          WHERE workspace_id = ${ws} AND day <= ${r.to} AND ${inStores('store_id', r.storeIds)}
+          GROUP BY customer_id) y`.execute(k);
+  const count = <K extends string>(keys: readonly K[], rows: { key: string; n: number }[]) => {
+    const total = rows.reduce((a, x) => a + x.n, 0);
+    return keys.map((key) => {
+      const n = rows.filter((x) => x.key === key).reduce((a, x) => a + x.n, 0);
+      return { key, buyers: n, share: share(n, total) };
+    });
+  };
+  const bandRows = bands.rows.map((b) => ({ freq: b.freq, aov: b.aov, n: num(b.n), rev: num(b.rev) }));
+  const peopleRows = people.rows.map((p) => ({ ...p, n: num(p.n) }));
+  const churn = churnRow.rows[0] ?? {};
+  const churnTotal = CHURN_BUCKETS.reduce((a, _, i) => a + num(churn[`c${i}`]), 0);
+  return {
+    ...head(r),
+    frequency: FREQUENCY_BANDS.map((b) => {
+      const rows = bandRows.filter((x) => x.freq === b.key);
+      const n = rows.reduce((a, x) => a + x.n, 0);
+      return {
+        key: b.key,
+        buyers: n,
+        share: share(
+          n,
+          bandRows.reduce((a, x) => a + x.n, 0),
+        ),
+        revenueFen: rows.reduce((a, x) => a + x.rev, 0),
+      };
+    }),
+    aov: count(
+      AOV_BANDS.map((b) => b.key),
+      bandRows.map((x) => ({ key: x.aov, n: x.n })),
+    ),
+    churn: CHURN_BUCKETS.map((b, i) => ({
+      key: b.key,
+      buyers: num(churn[`c${i}`]),
+      share: share(num(churn[`c${i}`]), churnTotal),
+    })),
+    age: count(
+      [...AGE_BANDS.map((b) => b.key), 'unknown'],
+      peopleRows.map((p) => ({ key: p.age, n: p.n })),
+    ),
+    gender: count(
+      ['female', 'male', 'unknown'],
+      peopleRows.map((p) => ({ key: p.gender === 'female' || p.gender === 'male' ? p.gender : 'unknown', n: p.n })),
+    ),
+    cityTier: count(
+      CITY_TIERS,
+      peopleRows.map((p) => ({ key: cityTier(p.city), n: p.n })),
+    ),
+  };
+}
+
+/** Products of the range by units and by repurchase (buyers who bought the product in two or more orders). */
+export async function productsHere(ctx: AppContext, ws: string, scope: Scope & { limit?: number }) {
+  const r = await resolve(ctx, ws, scope);
+  const limit = scope.limit ?? 10;
+  const k = ctx.db.kysely;
+  const sold = await sql<{
+    product: string;
+    units: number;
+    orders: number;
+    revenue: number;
+    buyers: number;
+    repeaters: number;
+  }>`
+    SELECT x.product, SUM(x.units) AS units, SUM(x.ord) AS orders, SUM(x.rev) AS revenue, COUNT(*) AS buyers,
+      SUM(CASE WHEN x.ord >= 2 THEN 1 ELSE 0 END) AS repeaters
+    FROM (SELECT product, customer_id, SUM(units) AS units, SUM(orders) AS ord, SUM(revenue_fen) AS rev
+          FROM analytics_product_days
+          WHERE workspace_id = ${ws} AND day >= ${r.from} AND day <= ${r.to} AND ${inStores('store_id', r.storeIds)}
+          GROUP BY product, customer_id) x
+    GROUP BY x.product`.execute(k);
+  // Products sold before the range and not in it are the slowest of all (0 units).
+  const earlier = await sql<{ product: string }>`
+    SELECT product FROM analytics_product_days
+    WHERE workspace_id = ${ws} AND day < ${r.from} AND ${inStores('store_id', r.storeIds)}
+    GROUP BY product`.execute(k);
+  const rows = sold.rows.map((x) => {
+    const buyers = num(x.buyers);
+    const repeatBuyers = num(x.repeaters);
+    return {
+      product: x.product,
+      units: num(x.units),
+      orders: num(x.orders),
+      revenueFen: num(x.revenue),
+      buyers,
+      repeatBuyers,
+      repurchaseRate: share(repeatBuyers, buyers),
+    };
+  });
+  const seen = new Set(rows.map((x) => x.product));
+  const idle = earlier.rows
+    .filter((x) => !seen.has(x.product))
+    .map((x) => ({
+      product: x.product,
+      units: 0,
+      orders: 0,
+      revenueFen: 0,
+      buyers: 0,
+      repeatBuyers: 0,
+      repurchaseRate: 0,
+    }));
+  const all = [...rows, ...idle];
+  const byName = (a: { product: string }, b: { product: string }) => a.product.localeCompare(b.product);
+  return {
+    ...head(r),
+    bestByUnits: [...rows].sort((a, b) => b.units - a.units || byName(a, b)).slice(0, limit),
+    slowByUnits: [...all].sort((a, b) => a.units - b.units || byName(a, b)).slice(0, limit),
+    bestByRepurchase: [...rows]
+      .sort((a, b) => b.repurchaseRate - a.repurchaseRate || b.buyers - a.buyers || byName(a, b))
+      .slice(0, limit),
+    slowByRepurchase: [...rows]
+      .sort((a, b) => a.repurchaseRate - b.repurchaseRate || b.buyers - a.buyers || byName(a, b))
+      .slice(0, limit),
+  };
+}
+
+/** Sales by hour and weekday (the range) and by calendar month (whole months the range touches) with MoM and YoY. */
+export async function timingHere(ctx: AppContext, ws: string, scope: Scope) {
+  const r = await resolve(ctx, ws, scope);
+  const k = ctx.db.kysely;
+  const cells = await sql<{ day: string; hour: number; orders: number; revenue: number }>`
+    SELECT day, hour, SUM(paid_orders) AS orders, SUM(revenue_fen) AS revenue
+    FROM analytics_hours
+    WHERE workspace_id = ${ws} AND day >= ${r.from} AND day <= ${r.to} AND ${inStores('store_id', r.storeIds)}
+    GROUP BY day, hour`.execute(k);
+  const months = monthsOf(r);
+  const since = `${monthYearAgo(previousMonth(months[0]!))}-01`;
+  const monthly = await sql<{ m: string; orders: number; revenue: number }>`
+    SELECT substr(day, 1, 7) AS m, SUM(paid_orders) AS orders, SUM(revenue_fen) AS revenue
+    FROM analytics_hours
+    WHERE workspace_id = ${ws} AND day >= ${since} AND day <= ${`${months.at(-1)}-31`}
+      AND ${inStores('store_id', r.storeIds)}
+    GROUP BY substr(day, 1, 7)`.execute(k);
+  const m = new Map(monthly.rows.map((x) => [x.m, { orders: num(x.orders), revenueFen: num(x.revenue) }]));
+  const zero = { orders: 0, revenueFen: 0 };
+  const series = timingSeries(
+    cells.rows.map((c) => ({ day: c.day, hour: num(c.hour), orders: num(c.orders), revenueFen: num(c.revenue) })),
+  );
+  return {
+    ...head(r),
+    ...series,
+    months: months.map((month) => {
+      const cur = m.get(month) ?? zero;
+      const prev = m.get(previousMonth(month)) ?? zero;
+      const ago = m.get(monthYearAgo(month)) ?? zero;
+      return {
+        month,
+        ...cur,
+        revenueMom: change(cur.revenueFen, prev.revenueFen),
+        revenueYoy: change(cur.revenueFen, ago.revenueFen),
+        ordersMom: change(cur.orders, prev.orders),
+        ordersYoy: change(cur.orders, ago.orders),
+      };
+    }),
+  };
+}

@@ -1,0 +1,382 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { tablesCsv } from '../../src/modules/analytics/export.js';
+import { createUser } from '../../src/modules/auth/service.js';
+import { buildServer } from '../../src/server.js';
+import type { ItemRecord } from '../../src/core/formats/types.js';
+import { rebuildAnalytics } from '../../src/modules/analytics/rebuild.js';
+import {
+  cohorts,
+  distribution,
+  effects,
+  overview,
+  products,
+  repurchase,
+  timing,
+} from '../../src/modules/analytics/reads.js';
+import { setAnalyticsSettings } from '../../src/modules/analytics/views.js';
+import { ingestBatch } from '../../src/modules/orders/ingest.js';
+import { ensureStore } from '../../src/modules/stores/service.js';
+import { describeBothDatabases } from '../helpers.js';
+import { orderRecord } from '../support/records.js';
+
+/**
+ * A small shop, every figure below worked out by hand (times are Shanghai local).
+ * Store S1 (main) and S2, both CNY. The range under test is 双11 2026: 11-01 … 11-11.
+ *   ann S1  10-05 ¥100 [A×1] · 11-03 20:00 ¥200 [A×2] · 11-11 00:10 ¥300 [A×1 ¥100, B×1 ¥200]
+ *   ben S1  11-02 created 08:00 paid 09:00 ¥50 [B×1] (paid an hour late: recovered) · 11-04 09:00 ¥70 [A×1]
+ *   cat S1  2025-11-06 21:00 ¥80 [C×1] · S2 11-05 21:00 ¥400 [C×1]
+ *   dan S1  11-06 created, never paid
+ *   eve S1  11-12 10:00 ¥60 [A×1]   (the day after the range)
+ *   fay S1  11-08 ¥1,200, fully refunded (no purchase)
+ *   gus S2  10-20 ¥90 [C×1]
+ *   hal 06-01 ¥10 [E×1] · jon 03-01 ¥10 · ivy 2025-06-01 ¥10 · kim 08-13 ¥10 · leo 08-12 ¥10 (all S1, for churn)
+ * In the range: buyers ann, ben, cat; orders 5; ¥1,020. ann and cat had bought before (老会员).
+ */
+const at = (local: string) => new Date(`${local}+08:00`).toISOString();
+const RANGE = { from: '2026-11-01', to: '2026-11-11' };
+const item = (title: string, quantity: number, paidFen: number, n: number): ItemRecord => ({
+  lineKey: `L${n}`,
+  title,
+  sku: null,
+  externalItemId: null,
+  category: null,
+  quantity,
+  priceFen: paidFen / quantity,
+  paidFen,
+  refundStatus: null,
+});
+
+describeBothDatabases('analytics views', (env) => {
+  let s1 = '';
+  let s2 = '';
+  beforeAll(async () => {
+    const e = env();
+    e.setNow('2026-11-23T04:00:00.000Z');
+    const store1 = await ensureStore(e.ctx, e.workspaceId, '一号店', 'taobao');
+    const store2 = await ensureStore(e.ctx, e.workspaceId, '二号店', 'taobao');
+    s1 = store1.id;
+    s2 = store2.id;
+    let n = 0;
+    const phones: Record<string, string> = {};
+    const o = (nick: string, local: string, paidFen: number, extra: Record<string, unknown> = {}) => {
+      phones[nick] ??= `1390000${String(Object.keys(phones).length + 1).padStart(4, '0')}`;
+      return orderRecord({
+        line: ++n,
+        externalId: `V${n}`,
+        createdAt: at(local),
+        paidFen,
+        buyer: { nick, externalId: null, email: null, phone: phones[nick]!, name: null },
+        receiverPhone: phones[nick]!,
+        ...extra,
+      });
+    };
+    const first = [
+      o('ann', '2026-10-05T10:00:00', 10000, { items: [item('A', 1, 10000, 1)] }),
+      o('ann', '2026-11-03T20:00:00', 20000, { items: [item('A', 2, 20000, 1)] }),
+      o('ann', '2026-11-11T00:10:00', 30000, { items: [item('A', 1, 10000, 1), item('B', 1, 20000, 2)] }),
+      o('ben', '2026-11-02T08:00:00', 5000, { paidAt: at('2026-11-02T09:00:00'), items: [item('B', 1, 5000, 1)] }),
+      o('ben', '2026-11-04T09:00:00', 7000, { items: [item('A', 1, 7000, 1)] }),
+      o('cat', '2025-11-06T21:00:00', 8000, { items: [item('C', 1, 8000, 1)] }),
+      o('dan', '2026-11-06T10:00:00', 0, { status: 'created', paidAt: null }),
+      o('eve', '2026-11-12T10:00:00', 6000, { items: [item('A', 1, 6000, 1)] }),
+      o('fay', '2026-11-08T14:00:00', 120000, { status: 'refunded', refundedFen: 120000 }),
+      o('hal', '2026-06-01T10:00:00', 1000, { items: [item('E', 1, 1000, 1)] }),
+      o('jon', '2026-03-01T10:00:00', 1000),
+      o('ivy', '2025-06-01T10:00:00', 1000),
+      o('kim', '2026-08-13T10:00:00', 1000),
+      o('leo', '2026-08-12T10:00:00', 1000),
+    ];
+    const second = [
+      o('cat', '2026-11-05T21:00:00', 40000, { items: [item('C', 1, 40000, 1)] }),
+      o('gus', '2026-10-20T10:00:00', 9000, { items: [item('C', 1, 9000, 1)] }),
+    ];
+    await e.db.kysely.transaction().execute(async (trx) => {
+      await ingestBatch(e.ctx, trx, { store: store1, runId: null, consentSource: 'test' }, first);
+      await ingestBatch(e.ctx, trx, { store: store2, runId: null, consentSource: 'test' }, second);
+    });
+    const person = (nick: string, set: { gender: string | null; birthday: string | null; city: string | null }) =>
+      e.db.kysely
+        .updateTable('customers')
+        .set(set)
+        .where('workspace_id', '=', e.workspaceId)
+        .where('phone', '=', phones[nick]!)
+        .execute();
+    await person('ann', { gender: 'female', birthday: '1990-11-11', city: '杭州市' });
+    await person('ben', { gender: 'male', birthday: '2008-11-12', city: '北京市' });
+    await person('cat', { gender: null, birthday: null, city: '湖州市' });
+    // A coupon template: two issued, one used on ann's ¥300 order with ¥20 off.
+    const k = e.db.kysely;
+    const ann = await k
+      .selectFrom('customers')
+      .select('id')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('phone', '=', phones.ann!)
+      .executeTakeFirstOrThrow();
+    const annOrder = await k
+      .selectFrom('orders')
+      .select('id')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('external_id', '=', 'V3')
+      .executeTakeFirstOrThrow();
+    const now = '2026-11-01T00:00:00.000Z';
+    await k
+      .insertInto('coupon_templates')
+      .values({
+        workspace_id: e.workspaceId,
+        id: 'T1',
+        name: '双11满减',
+        rules: '{}',
+        validity: '{}',
+        per_customer_limit: 1,
+        total_stock: null,
+        issued: 2,
+        compensation: 0,
+        archived_at: null,
+        created_at: now,
+      })
+      .execute();
+    const coupon = (id: string, used: boolean) => ({
+      workspace_id: e.workspaceId,
+      id,
+      template_id: 'T1',
+      customer_id: ann.id,
+      code: id,
+      status: used ? 'used' : 'issued',
+      valid_from: now,
+      valid_to: '2026-12-01T00:00:00.000Z',
+      value_fen: 2000,
+      source: 'test',
+      idempotency_key: id,
+      issued_at: now,
+      used_at: used ? now : null,
+      order_id: used ? annOrder.id : null,
+      discount_fen: used ? 2000 : null,
+    });
+    await k
+      .insertInto('coupons')
+      .values([coupon('C1', true), coupon('C2', false)])
+      .execute();
+    await rebuildAnalytics(e.ctx, e.workspaceId);
+  });
+
+  it('counts 成交会员, 成交金额 and the 老会员 shares of the range, with 环比 and 同比', async () => {
+    const v = await overview(env().ctx, env().workspaceId, RANGE);
+    expect(v.kpis).toEqual({
+      buyers: 3,
+      revenueFen: 102000,
+      orders: 5,
+      aovFen: 20400,
+      returningBuyers: 2,
+      returningRevenueFen: 90000,
+      returningBuyerShare: 2 / 3,
+      returningRevenueShare: 90000 / 102000,
+      newBuyers: 1,
+      repeatBuyers: 2,
+      repurchaseRate: 2 / 3,
+    });
+    // 10-21 … 10-31: nobody bought (gus's 10-20 is a day earlier).
+    expect(v.previous).toMatchObject({ from: '2026-10-21', to: '2026-10-31', kpis: { buyers: 0, revenueFen: 0 } });
+    expect(v.mom.revenueFen).toBeNull();
+    // 2025-11-01 … 11-11: cat's ¥80.
+    expect(v.yearAgo.kpis).toMatchObject({ buyers: 1, revenueFen: 8000, orders: 1 });
+    expect(v.yoy.revenueFen).toBeCloseTo(102000 / 8000 - 1, 12);
+    expect(v.yoy.buyers).toBeCloseTo(2, 12);
+  });
+
+  it('counts the payment rate and the unpaid orders recovered by when they were created', async () => {
+    const v = await overview(env().ctx, env().workspaceId, RANGE);
+    // Created in the range: ann ×2, ben ×2, cat, dan (never paid), fay (paid, later refunded).
+    expect(v.payment).toEqual({
+      createdOrders: 7,
+      paidOrders: 6,
+      paymentRate: 6 / 7,
+      recoveredOrders: 1,
+      recoveredFen: 5000,
+    });
+  });
+
+  it('a 老会员 of one store is one who bought in that store before', async () => {
+    const v = await overview(env().ctx, env().workspaceId, { ...RANGE, storeId: s2 });
+    // cat bought in S1 in 2025, but in S2 for the first time.
+    expect(v.kpis).toMatchObject({ buyers: 1, revenueFen: 40000, returningBuyers: 0, returningRevenueShare: 0 });
+    const one = await overview(env().ctx, env().workspaceId, { ...RANGE, storeId: s1 });
+    expect(one.kpis).toMatchObject({ buyers: 2, revenueFen: 62000, returningBuyers: 1, returningRevenueFen: 50000 });
+  });
+
+  it('an activity period is a range like any other: 双11 2025 had one buyer', async () => {
+    const v = await overview(env().ctx, env().workspaceId, { from: '2025-11-01', to: '2025-11-11' });
+    expect(v.kpis).toMatchObject({ buyers: 1, revenueFen: 8000, returningBuyers: 0, newBuyers: 1 });
+  });
+
+  it('counts the monthly 复购率 against the industry band the seller entered', async () => {
+    await setAnalyticsSettings(env().ctx, env().workspaceId, {
+      repurchaseReference: { label: '服装', low: 0.2, high: 0.3 },
+    });
+    const v = await repurchase(env().ctx, env().workspaceId, { from: '2026-10-01', to: '2026-11-30' });
+    expect(v.reference).toEqual({ label: '服装', low: 0.2, high: 0.3 });
+    // October: ann (first ever) and gus (first ever) → 0 of 2.
+    // November: ann (bought before, and twice), ben (twice), cat (bought in 2025), eve (first) → 3 of 4.
+    expect(v.months).toEqual([
+      { month: '2026-10', buyers: 2, repeatBuyers: 0, rate: 0, gap: -0.2 },
+      { month: '2026-11', buyers: 4, repeatBuyers: 3, rate: 0.75, gap: expect.closeTo(0.45, 12) },
+    ]);
+  });
+
+  it('draws the cohort retention by first-order month, all stores and one store', async () => {
+    const v = await cohorts(env().ctx, env().workspaceId, { from: '2025-11-01', to: '2026-11-30' });
+    const by = new Map(v.cohorts.map((c) => [c.cohort, c]));
+    expect(by.get('2025-11')!.buyers).toBe(1);
+    expect(by.get('2025-11')!.retention[12]).toBe(1); // cat again a year later
+    expect(by.get('2025-11')!.retention.slice(1, 12)).toEqual(Array(11).fill(0));
+    expect(by.get('2026-10')).toEqual({ cohort: '2026-10', buyers: 2, active: [2, 1], retention: [1, 0.5] });
+    expect(by.get('2026-11')).toEqual({ cohort: '2026-11', buyers: 2, active: [2], retention: [1] });
+    const two = await cohorts(env().ctx, env().workspaceId, { from: '2025-01-01', to: '2026-12-31', storeId: s2 });
+    expect(two.cohorts.map((c) => [c.cohort, c.buyers, c.active])).toEqual([
+      ['2026-10', 1, [1]],
+      ['2026-11', 1, [1]],
+    ]);
+  });
+
+  it('spreads the buyers over frequency, AOV, churn, age, gender and city tiers', async () => {
+    const v = await distribution(env().ctx, env().workspaceId, RANGE);
+    const pick = (rows: { key: string; buyers: number }[]) => Object.fromEntries(rows.map((r) => [r.key, r.buyers]));
+    expect(v.frequency).toEqual([
+      { key: '1', buyers: 1, share: 1 / 3, revenueFen: 40000 },
+      { key: '2', buyers: 2, share: 2 / 3, revenueFen: 62000 },
+      { key: '3-5', buyers: 0, share: 0, revenueFen: 0 },
+      { key: '6+', buyers: 0, share: 0, revenueFen: 0 },
+    ]);
+    // ann ¥500 / 2 = ¥250, ben ¥120 / 2 = ¥60, cat ¥400.
+    expect(pick(v.aov)).toEqual({ '0-100': 1, '100-200': 0, '200-500': 2, '500-1000': 0, '1000+': 0 });
+    // On 11-11: ann, ben, cat, gus, kim (08-13, exactly 90 days) ≤ 90; leo (91) and hal (163) ≤ 180;
+    // jon (255) ≤ 365; ivy beyond. eve bought after the range, fay's order was refunded.
+    expect(pick(v.churn)).toEqual({ '0-90': 5, '91-180': 2, '181-365': 1, '365+': 1 });
+    // ann is 36; ben turns 18 the day after the range.
+    expect(pick(v.age)).toMatchObject({ '<18': 1, '35-39': 1, unknown: 1, '18-24': 0 });
+    expect(pick(v.gender)).toEqual({ female: 1, male: 1, unknown: 1 });
+    expect(pick(v.cityTier)).toEqual({ tier1: 1, newTier1: 1, tier2: 0, 'tier3+': 1, unknown: 0 });
+  });
+
+  it('ranks best and slow sellers by units and by repurchase', async () => {
+    const v = await products(env().ctx, env().workspaceId, RANGE);
+    // A: ann 2 + 1, ben 1 → 4 units, 3 orders, ann bought it twice; B: ann 1, ben 1; C: cat 1; E: sold in June only.
+    expect(v.bestByUnits.map((p) => [p.product, p.units, p.orders, p.buyers, p.repeatBuyers])).toEqual([
+      ['A', 4, 3, 2, 1],
+      ['B', 2, 2, 2, 0],
+      ['C', 1, 1, 1, 0],
+    ]);
+    expect(v.bestByUnits[0]!.revenueFen).toBe(20000 + 10000 + 7000);
+    expect(v.slowByUnits.map((p) => [p.product, p.units])).toEqual([
+      ['E', 0],
+      ['C', 1],
+      ['B', 2],
+      ['A', 4],
+    ]);
+    expect(v.bestByRepurchase.map((p) => [p.product, p.repurchaseRate])).toEqual([
+      ['A', 0.5],
+      ['B', 0],
+      ['C', 0],
+    ]);
+    expect(v.slowByRepurchase.map((p) => p.product)).toEqual(['B', 'C', 'A']);
+  });
+
+  it('counts sales by local hour, weekday and month with MoM and YoY', async () => {
+    const v = await timing(env().ctx, env().workspaceId, RANGE);
+    const hours = v.hours.filter((h) => h.orders > 0).map((h) => [h.hour, h.orders, h.revenueFen]);
+    // 00:10 on the 11th in Shanghai is the 10th in UTC: hour 0 of the 11th.
+    expect(hours).toEqual([
+      [0, 1, 30000],
+      [9, 2, 12000],
+      [20, 1, 20000],
+      [21, 1, 40000],
+    ]);
+    // Mon 11-02 ben; Tue 11-03 ann; Wed 11-04 ben and 11-11 ann; Thu 11-05 cat.
+    expect(v.weekdays.map((w) => w.orders)).toEqual([1, 1, 2, 1, 0, 0, 0]);
+    expect(v.weekdays[2]!.revenueFen).toBe(37000);
+    // The whole of November: the range's five orders and eve's ¥60 on the 12th.
+    expect(v.months).toEqual([
+      {
+        month: '2026-11',
+        orders: 6,
+        revenueFen: 108000,
+        revenueMom: 108000 / 19000 - 1,
+        revenueYoy: 108000 / 8000 - 1,
+        ordersMom: 6 / 2 - 1,
+        ordersYoy: 6 / 1 - 1,
+      },
+    ]);
+  });
+
+  it('puts campaigns and coupons side by side: a coupon ROI is its orders’ revenue over the discount', async () => {
+    const v = await effects(env().ctx, env().workspaceId, RANGE);
+    expect(v.campaigns).toEqual([]);
+    expect(v.coupons).toEqual([
+      { id: 'T1', name: '双11满减', issued: 2, used: 1, useRate: 0.5, revenueFen: 30000, discountFen: 2000, roi: 15 },
+    ]);
+  });
+
+  it('refuses a range that ends before it starts, naming the dates', async () => {
+    await expect(overview(env().ctx, env().workspaceId, { from: '2026-11-11', to: '2026-11-01' })).rejects.toThrow(
+      /2026-11-11.*2026-11-01/,
+    );
+  });
+
+  describeHttp(env);
+});
+
+function describeHttp(env: () => { ctx: import('../../src/modules/context.js').AppContext; workspaceId: string }) {
+  let app: Awaited<ReturnType<typeof buildServer>> | undefined;
+  let cookie = '';
+  const get = (url: string) => app!.inject({ method: 'GET', url, headers: { cookie, 'x-huike-client': 'test' } });
+  beforeAll(async () => {
+    const { ctx, workspaceId } = env();
+    await createUser(ctx, workspaceId, { login: 'boss', password: 'secret-pass-1', role: 'owner' });
+    app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-analytics-')) });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'x-huike-client': 'test', 'content-type': 'application/json' },
+      payload: JSON.stringify({ login: 'boss', password: 'secret-pass-1' }),
+    });
+    cookie = String(r.headers['set-cookie']).split(';')[0]!;
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('answers the views over HTTP and names a bad date', async () => {
+    const ok = await get('/api/v1/analytics/overview?from=2026-11-01&to=2026-11-11');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().kpis.buyers).toBe(3);
+    for (const v of ['repurchase', 'cohorts', 'distribution', 'products', 'timing', 'effects'])
+      expect((await get(`/api/v1/analytics/${v}?from=2026-11-01&to=2026-11-11`)).statusCode).toBe(200);
+    const bad = await get('/api/v1/analytics/overview?from=2026-02-30&to=2026-11-11');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toMatch(/2026-02-30/);
+    const festivals = await get('/api/v1/analytics/activities?year=2026');
+    expect(festivals.json().items[0]).toEqual({ key: 'double11', name: '双11', from: '2026-11-01', to: '2026-11-11' });
+  });
+
+  it('exports a view as CSV and as an XLSX workbook with the same figures', async () => {
+    const csv = await get('/api/v1/analytics/export.csv?view=overview&from=2026-11-01&to=2026-11-11');
+    expect(csv.statusCode).toBe(200);
+    expect(csv.body).toContain('成交会员人数,3,0,1');
+    expect(csv.body).toContain('成交金额(元),1020,0,80');
+    const xlsx = await get('/api/v1/analytics/export.xlsx?view=products&from=2026-11-01&to=2026-11-11');
+    expect(xlsx.statusCode).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const sheet = wb.worksheets[0]!;
+    expect(sheet.name).toBe('畅销(件数)');
+    expect(sheet.getRow(2).values).toEqual([undefined, 'A', 4, 3, 370, 2, 1, 0.5]);
+  });
+
+  it('a product or campaign named like a formula is exported as text', () => {
+    const out = tablesCsv([{ title: 't', columns: [{ name: '商品', kind: 'text' }], rows: [['=HYPERLINK("x")']] }]);
+    expect(out).toContain(`"'=HYPERLINK(""x"")"`);
+  });
+}
