@@ -13,6 +13,8 @@ import { deliverMessage } from '../modules/messaging/service.js';
 import { campaignGate, planCampaign, SOURCE as CAMPAIGN } from '../modules/campaigns/service.js';
 import { fitWorkspace } from '../modules/predict/service.js';
 import { rebuildAnalytics } from '../modules/analytics/rebuild.js';
+import { automationGate, handleOrderEvents, runDaily, SOURCE as AUTOMATION } from '../modules/automations/service.js';
+import { advanceRun } from '../modules/automations/runner.js';
 
 /** The job kinds Huike runs, by name. */
 export const jobHandlers: JobHandlers = {
@@ -73,7 +75,12 @@ export const jobHandlers: JobHandlers = {
     await deliverMessage(ctx, job.workspace_id, messageId, {
       finalAttempt: job.attempts >= job.max_attempts,
       completeIn,
-      gate: async (m) => (m.source_type === CAMPAIGN ? campaignGate(ctx, job.workspace_id, m.source_id) : 'go'),
+      gate: async (m) =>
+        m.source_type === CAMPAIGN
+          ? campaignGate(ctx, job.workspace_id, m.source_id)
+          : m.source_type === AUTOMATION
+            ? automationGate(ctx, job.workspace_id, m.source_id)
+            : 'go',
     });
   },
   [JOB.campaignPlan]: async (ctx, job, { payload }) => {
@@ -82,6 +89,17 @@ export const jobHandlers: JobHandlers = {
   },
   [JOB.predictFit]: async (ctx, job) => {
     await fitWorkspace(ctx, job.workspace_id);
+  },
+  [JOB.automationEvents]: async (ctx, job, { payload }) => {
+    const { eventIds } = z.object({ eventIds: z.array(z.string()) }).parse(payload);
+    await handleOrderEvents(ctx, job.workspace_id, eventIds);
+  },
+  [JOB.automationStep]: async (ctx, job, { payload }) => {
+    const { runId } = z.object({ runId: z.string() }).parse(payload);
+    await advanceRun(ctx, job.workspace_id, runId);
+  },
+  [JOB.automationDaily]: async (ctx, job) => {
+    await runDaily(ctx, job.workspace_id);
   },
   [JOB.points]: async (ctx, job) => {
     await expireDue(ctx, job.workspace_id);

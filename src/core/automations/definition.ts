@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { templateProblems } from '../messaging/templates.js';
+import { TASK_PRIORITIES, TASK_TYPES } from '../tasks.js';
 import { ORDER_EVENT_KINDS } from './order-events.js';
 
 /**
@@ -66,6 +67,11 @@ export const triggerSchema = z.discriminatedUnion('type', [
     holidays: z.array(z.string().max(20)).max(20).optional(),
     /** dormant: the stages, in days without an order (each once per stage). */
     stages: z.array(z.number().int().min(1).max(3650)).max(10).optional(),
+    /** holiday 店庆: the shop's anniversary, MM-DD. */
+    anniversary: z
+      .string()
+      .regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'MM-DD')
+      .optional(),
   }),
   z.object({ type: z.literal('segment_entry'), segmentId: z.string().min(1).max(100) }),
   z.object({
@@ -135,8 +141,8 @@ export const stepSchema = z.discriminatedUnion('type', [
     id,
     type: z.literal('task'),
     title: z.string().min(1).max(200),
-    taskType: z.string().max(40).default('follow_up'),
-    priority: z.enum(['low', 'normal', 'high', 'urgent']).default('normal'),
+    taskType: z.enum(TASK_TYPES).default('manual'),
+    priority: z.enum(TASK_PRIORITIES).default('normal'),
     dueHours: z
       .number()
       .int()

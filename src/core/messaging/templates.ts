@@ -16,6 +16,10 @@ export const TEMPLATE_VARIABLES = [
   '会员等级',
   '链接',
   '问卷链接',
+  '物流公司',
+  '运单号',
+  '节日',
+  '类目',
 ] as const;
 
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];

@@ -6,6 +6,7 @@ import { customerSurveyResponses } from '../feedback/surveys.js';
 import { tierHistory } from '../membership/service.js';
 import { pointsOf } from '../points/service.js';
 import { messageTimeline } from '../messaging/service.js';
+import { automationTimeline } from '../automations/service.js';
 import { customerGroups, customerTags, listNotes } from '../tags/service.js';
 import { customerTasks } from '../tasks/service.js';
 
@@ -242,6 +243,7 @@ export const TIMELINE_SOURCES: TimelineSource[] = [
   messageTimeline,
   taskEvents,
   surveyEvents,
+  automationTimeline,
 ];
 
 export async function customerTimeline(

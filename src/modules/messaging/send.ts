@@ -5,7 +5,7 @@ import { newId } from '../../core/ids.js';
 import { decide, type Medium, type MessageKind, SKIP_REASONS, type SkipReason } from '../../core/messaging/decide.js';
 import { MAX_THROTTLED, throttledUntil } from '../../core/messaging/provider-codes.js';
 import { complianceProblems, marketingSms, smsParts } from '../../core/messaging/sms.js';
-import { renderTemplate, variablesIn } from '../../core/messaging/templates.js';
+import { renderTemplate, type TemplateValues, variablesIn } from '../../core/messaging/templates.js';
 import type { Database } from '../../db/types.js';
 import { enqueue } from '../../jobs/queue.js';
 import { JOB } from '../../jobs/kinds.js';
@@ -39,6 +39,8 @@ export interface BatchRequest {
   /** Carried from batch to batch of one source: contacts served and budget committed. */
   state: { seen: Set<string>; spentFen: number };
   dry: boolean;
+  /** Values the source knows better than the customer's latest order (an automation's own order, the festival). */
+  values?(customerId: string): TemplateValues;
 }
 
 export interface BatchTally {
@@ -120,6 +122,7 @@ export async function recordBatch(ctx: AppContext, ws: string, req: BatchRequest
     const values = r
       ? {
           ...r.values,
+          ...req.values?.(customerId),
           链接: clickCode ? `${settings.publicUrl}/r/${clickCode}` : null,
           问卷链接: surveyCode ? `${settings.publicUrl}/s/${surveyCode}` : null,
         }

@@ -1,0 +1,71 @@
+import { Lunar } from 'lunar-typescript';
+
+/**
+ * The festivals 节日关怀 greets on: lunar ones from 6tail's lunar calendar (lunar-typescript), the
+ * solar ones by rule, and the shop's own anniversary (MM-DD). Dates are local calendar dates.
+ */
+export const LUNAR_HOLIDAYS = {
+  春节: [1, 1],
+  元宵: [1, 15],
+  端午: [5, 5],
+  七夕: [7, 7],
+  中秋: [8, 15],
+  重阳: [9, 9],
+} as const;
+export const SOLAR_HOLIDAYS = ['元旦', '妇女节', '母亲节', '父亲节', '双11'] as const;
+export const HOLIDAYS = [...Object.keys(LUNAR_HOLIDAYS), ...SOLAR_HOLIDAYS, '店庆'] as const;
+export type Holiday = (typeof HOLIDAYS)[number];
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const ymd = (y: number, m: number, d: number) => `${y}-${pad(m)}-${pad(d)}`;
+
+/** The n-th given weekday (0 = Sunday) of a month. */
+function nthWeekday(year: number, month: number, weekday: number, n: number): string {
+  const first = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
+  const day = 1 + ((weekday - first + 7) % 7) + (n - 1) * 7;
+  return ymd(year, month, day);
+}
+
+/** The date of a festival in a (Gregorian) year, YYYY-MM-DD; null for 店庆 without a date. */
+export function holidayDate(name: string, year: number, anniversary?: string | null): string | null {
+  const lunar = (LUNAR_HOLIDAYS as Record<string, readonly [number, number]>)[name];
+  if (lunar) return Lunar.fromYmd(year, lunar[0], lunar[1]).getSolar().toYmd();
+  switch (name) {
+    case '元旦':
+      return ymd(year, 1, 1);
+    case '妇女节':
+      return ymd(year, 3, 8);
+    case '母亲节':
+      return nthWeekday(year, 5, 0, 2);
+    case '父亲节':
+      return nthWeekday(year, 6, 0, 3);
+    case '双11':
+      return ymd(year, 11, 11);
+    case '店庆':
+      return anniversary && /^\d{2}-\d{2}$/.test(anniversary) ? `${year}-${anniversary}` : null;
+    default:
+      return null;
+  }
+}
+
+/** The festivals falling on a local date. A lunar festival's Gregorian year can differ from its lunar year only for none of these. */
+export function holidaysOn(date: string, names: readonly string[], anniversary?: string | null): string[] {
+  const year = Number(date.slice(0, 4));
+  return names.filter((n) => holidayDate(n, year, anniversary) === date);
+}
+
+/** The dates of the festivals for the next years, for the console. */
+export function upcomingHolidays(
+  fromYear: number,
+  years: number,
+  names: readonly string[],
+  anniversary?: string | null,
+) {
+  const out: { name: string; year: number; date: string }[] = [];
+  for (let y = fromYear; y < fromYear + years; y++)
+    for (const n of names) {
+      const d = holidayDate(n, y, anniversary);
+      if (d) out.push({ name: n, year: y, date: d });
+    }
+  return out;
+}

@@ -1,0 +1,184 @@
+import { sql } from 'kysely';
+import type { Trigger } from '../../core/automations/definition.js';
+import { holidaysOn } from '../../core/automations/holidays.js';
+import { type CategoryPurchase, refillIntervals, refillsDue } from '../../core/automations/refill.js';
+import { addDays, DAY_MS, parseLocalDateTime } from '../../core/time.js';
+import { timestampCast } from '../../db/dates.js';
+import type { AppContext } from '../context.js';
+import { getTierSettings } from '../membership/service.js';
+import type { NewRun } from './runner.js';
+
+type DateTrigger = Trigger & { type: 'date' };
+
+/** The UTC instants a local calendar day starts and ends. */
+export function dayBounds(day: string, zone: string): { start: string; end: string } {
+  const start = parseLocalDateTime(`${day} 00:00`, zone)!;
+  return { start, end: addDays(start, 1) };
+}
+
+const nextDay = (day: string, n: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+
+/** Purchases of each category by each customer (paid orders), for the refill intervals. */
+export async function categoryHistory(ctx: AppContext, ws: string): Promise<CategoryPurchase[]> {
+  const rows = await ctx.db.kysely
+    .selectFrom('order_items as i')
+    .innerJoin('orders as o', (j) => j.onRef('o.workspace_id', '=', 'i.workspace_id').onRef('o.id', '=', 'i.order_id'))
+    .select(['o.customer_id', 'i.category', 'o.paid_at', 'o.created_at', 'o.id'])
+    .where('i.workspace_id', '=', ws)
+    .where('i.category', 'is not', null)
+    .where('o.customer_id', 'is not', null)
+    .where('o.paid_fen', '>', 0)
+    .where('o.status', 'not in', ['closed', 'refunded'])
+    .execute();
+  return rows.map((r) => ({
+    customerId: r.customer_id!,
+    category: r.category!,
+    at: r.paid_at ?? r.created_at,
+    orderId: r.id,
+  }));
+}
+
+/**
+ * Who a date trigger starts a run for on a local day, each with the key that makes it once: the
+ * birthday once a year, a festival once a year, a coupon once, a dormancy stage once per last
+ * order, a refill once per last purchase.
+ */
+export async function dateCandidates(
+  ctx: AppContext,
+  ws: string,
+  trigger: DateTrigger,
+  day: string,
+  zone: string,
+): Promise<NewRun[]> {
+  const k = ctx.db.kysely;
+  const ts = timestampCast(ctx.db.dialect);
+  const target = nextDay(day, trigger.daysBefore ?? 0);
+  const { start } = dayBounds(day, zone);
+  const t = dayBounds(target, zone);
+  switch (trigger.date) {
+    case 'birthday': {
+      const md = target.slice(5);
+      const rows = await k
+        .selectFrom('customers')
+        .select(['id', 'birthday'])
+        .where('workspace_id', '=', ws)
+        .where('birthday', 'is not', null)
+        .execute();
+      return rows
+        .filter((r) => {
+          const m = /(\d{1,2})[-/.月](\d{1,2})日?$/.exec(r.birthday!.trim());
+          return m !== null && `${m[1]!.padStart(2, '0')}-${m[2]!.padStart(2, '0')}` === md;
+        })
+        .map((r) => ({
+          customerId: r.id,
+          orderId: null,
+          triggerKey: `birthday:${target.slice(0, 4)}:${r.id}`,
+          triggerAt: start,
+        }));
+    }
+    case 'holiday': {
+      const names = holidaysOn(target, trigger.holidays ?? [], trigger.anniversary);
+      if (names.length === 0) return [];
+      const buyers = await k
+        .selectFrom('customer_stats')
+        .select('customer_id')
+        .where('workspace_id', '=', ws)
+        .where('paid_orders', '>', 0)
+        .execute();
+      return names.flatMap((name) =>
+        buyers.map((b) => ({
+          customerId: b.customer_id,
+          orderId: null,
+          triggerKey: `holiday:${name}:${target.slice(0, 4)}:${b.customer_id}`,
+          triggerAt: start,
+          values: { 节日: name },
+        })),
+      );
+    }
+    case 'coupon_expiry': {
+      const rows = await k
+        .selectFrom('coupons')
+        .select(['id', 'customer_id'])
+        .where('workspace_id', '=', ws)
+        .where('status', '=', 'issued')
+        .where(sql<boolean>`valid_to >= ${t.start}${ts}`)
+        .where(sql<boolean>`valid_to < ${t.end}${ts}`)
+        .execute();
+      return rows.map((r) => ({
+        customerId: r.customer_id,
+        orderId: null,
+        triggerKey: `coupon:${r.id}`,
+        triggerAt: start,
+      }));
+    }
+    case 'points_expiry': {
+      const rows = await k
+        .selectFrom('points_entries')
+        .select('customer_id')
+        .distinct()
+        .where('workspace_id', '=', ws)
+        .where('points', '>', 0)
+        .where(sql<boolean>`expires_at >= ${t.start}${ts}`)
+        .where(sql<boolean>`expires_at < ${t.end}${ts}`)
+        .execute();
+      return rows.map((r) => ({
+        customerId: r.customer_id,
+        orderId: null,
+        triggerKey: `points:${target}:${r.customer_id}`,
+        triggerAt: start,
+      }));
+    }
+    case 'dormant': {
+      const stages = [...new Set(trigger.stages ?? [90, 180, 365])].sort((a, b) => a - b);
+      const out: NewRun[] = [];
+      for (const [i, s] of stages.entries()) {
+        const before = addDays(start, -s);
+        const next = stages[i + 1];
+        let q = k
+          .selectFrom('customer_stats')
+          .select(['customer_id', 'last_order_at'])
+          .where('workspace_id', '=', ws)
+          .where('last_order_at', 'is not', null)
+          .where(sql<boolean>`last_order_at < ${before}${ts}`);
+        if (next !== undefined) q = q.where(sql<boolean>`last_order_at >= ${addDays(start, -next)}${ts}`);
+        for (const r of await q.execute())
+          out.push({
+            customerId: r.customer_id,
+            orderId: null,
+            triggerKey: `dormant:${s}:${r.customer_id}:${r.last_order_at}`,
+            triggerAt: start,
+          });
+      }
+      return out;
+    }
+    case 'refill': {
+      const history = await categoryHistory(ctx, ws);
+      const intervals = refillIntervals(history);
+      // Due within the last week: switching it on does not remind everyone whose refill passed long ago.
+      const since = Date.parse(start) - 7 * DAY_MS;
+      return refillsDue(history, intervals, new Date(t.end))
+        .filter((d) => Date.parse(d.lastAt) + d.intervalDays * DAY_MS >= since)
+        .map((d) => ({
+          customerId: d.customerId,
+          orderId: d.lastOrderId,
+          triggerKey: `refill:${d.category}:${d.customerId}:${d.lastOrderId}`,
+          triggerAt: start,
+          values: { 类目: d.category },
+        }));
+    }
+    case 'member_upgrade': {
+      const tiers = (await getTierSettings(ctx, ws)).tiers.map((x) => x.key);
+      const rows = await k
+        .selectFrom('tier_history')
+        .select(['id', 'customer_id', 'from_key', 'to_key'])
+        .where('workspace_id', '=', ws)
+        .where(sql<boolean>`created_at >= ${addDays(start, -1)}${ts}`)
+        .where(sql<boolean>`created_at < ${addDays(start, 1)}${ts}`)
+        .execute();
+      return rows
+        .filter((r) => r.from_key === null || tiers.indexOf(r.to_key) > tiers.indexOf(r.from_key))
+        .map((r) => ({ customerId: r.customer_id, orderId: null, triggerKey: `upgrade:${r.id}`, triggerAt: start }));
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { BUILTINS } from '../../src/core/automations/builtins.js';
+import { definitionSchema } from '../../src/core/automations/definition.js';
+import { type Facts, nextMove, tooLate, waitUntil } from '../../src/core/automations/engine.js';
+import { holidayDate, holidaysOn } from '../../src/core/automations/holidays.js';
+import { eventsOf } from '../../src/core/automations/order-events.js';
+import { refillIntervals, refillsDue } from '../../src/core/automations/refill.js';
+
+const ZONE = 'Asia/Shanghai';
+
+describe('festival dates', () => {
+  it('春节 and 中秋 2026–2030 come from the lunar calendar', () => {
+    const years = [2026, 2027, 2028, 2029, 2030];
+    expect(years.map((y) => holidayDate('春节', y))).toEqual([
+      '2026-02-17',
+      '2027-02-06',
+      '2028-01-26',
+      '2029-02-13',
+      '2030-02-03',
+    ]);
+    expect(years.map((y) => holidayDate('中秋', y))).toEqual([
+      '2026-09-25',
+      '2027-09-15',
+      '2028-10-03',
+      '2029-09-22',
+      '2030-09-12',
+    ]);
+  });
+  it('solar festivals by rule, the shop anniversary by its date', () => {
+    expect(holidayDate('母亲节', 2026)).toBe('2026-05-10');
+    expect(holidayDate('父亲节', 2026)).toBe('2026-06-21');
+    expect(holidayDate('双11', 2027)).toBe('2027-11-11');
+    expect(holidayDate('店庆', 2026, '06-18')).toBe('2026-06-18');
+    expect(holidayDate('端午', 2026)).toBe('2026-06-19');
+    expect(holidaysOn('2026-09-25', ['春节', '中秋', '双11'])).toEqual(['中秋']);
+  });
+});
+
+describe('refill interval', () => {
+  const p = (customerId: string, category: string, at: string, orderId = `${customerId}-${at}`) => ({
+    customerId,
+    category,
+    at: `${at}T02:00:00.000Z`,
+    orderId,
+  });
+  const history = [
+    // 猫粮: gaps 30, 32 (A), 28 (B), 40 (C) → median 31
+    p('A', '猫粮', '2026-01-01'),
+    p('A', '猫粮', '2026-01-31'),
+    p('A', '猫粮', '2026-03-04'),
+    p('B', '猫粮', '2026-02-01'),
+    p('B', '猫粮', '2026-03-01'),
+    p('C', '猫粮', '2026-01-10'),
+    p('C', '猫粮', '2026-02-19'),
+    // 洗发水: only one gap, not enough to learn from
+    p('A', '洗发水', '2026-01-01'),
+    p('A', '洗发水', '2026-03-01'),
+  ];
+  it('is the median days between a customer’s orders of the category, learned from the shop', () => {
+    const intervals = refillIntervals(history);
+    expect([...intervals]).toEqual([['猫粮', 31]]);
+  });
+  it('is due when the last purchase is that old', () => {
+    const intervals = refillIntervals(history);
+    const due = refillsDue(history, intervals, new Date('2026-03-31T03:00:00Z'));
+    // A bought on 03-04 (27 days): not due; B on 03-01 (30 days): not yet; C on 02-19 (40 days): due.
+    expect(due.map((d) => [d.customerId, d.category])).toEqual([['C', '猫粮']]);
+    expect(refillsDue(history, intervals, new Date('2026-04-01T03:00:00Z')).map((d) => d.customerId)).toEqual([
+      'B',
+      'C',
+    ]);
+  });
+});
+
+describe('the engine', () => {
+  const cart = definitionSchema.parse(BUILTINS.find((b) => b.key === 'cart_reminder')!.build(BUILTINS[0]!.defaults));
+  const facts = (status: 'created' | 'paid', paidOtherSince = false): Facts => ({
+    order: { status, totalFen: 100, categories: [], presale: false },
+    customer: { paidOrders: 0, tags: [], paidOtherSince, orderedSince: false, daysSinceLastOrder: 0 },
+  });
+  const place = { cursor: 0, triggerAt: '2026-11-23T04:00:00.000Z', stepAt: '2026-11-23T04:00:00.000Z' };
+
+  it('催付 waits 30 minutes from the order, then sends', () => {
+    const early = nextMove(cart, place, facts('created'), new Date('2026-11-23T04:10:00Z'), ZONE);
+    expect(early).toMatchObject({ type: 'wait' });
+    expect(early.type === 'wait' && early.until.toISOString()).toBe('2026-11-23T04:30:00.000Z');
+    const over = nextMove(cart, place, facts('created'), new Date('2026-11-23T04:31:00Z'), ZONE);
+    expect(over).toMatchObject({ type: 'pass', to: 1 });
+    expect(nextMove(cart, { ...place, cursor: 1 }, facts('created'), new Date(), ZONE)).toMatchObject({
+      type: 'act',
+      step: { id: 'remind' },
+    });
+  });
+  it('leaves when the order is paid or the buyer paid another order', () => {
+    expect(nextMove(cart, place, facts('paid'), new Date('2026-11-23T04:31:00Z'), ZONE)).toEqual({
+      type: 'exit',
+      reason: '订单已付款',
+    });
+    expect(nextMove(cart, { ...place, cursor: 1 }, facts('created', true), new Date(), ZONE)).toEqual({
+      type: 'exit',
+      reason: '客户此后已付款其他订单',
+    });
+  });
+  it('an event seen too long after it happened is too late, judged by event time', () => {
+    const t = cart.trigger;
+    expect(tooLate(t, '2026-11-23T04:00:00Z', new Date('2026-11-23T05:59:00Z'))).toBeNull();
+    expect(tooLate(t, '2026-11-23T04:00:00Z', new Date('2026-11-23T09:00:00Z'))).toMatch(/为时已晚.*5 小时/);
+  });
+  it('a wait until a local time goes to the next time the store’s clock shows it', () => {
+    const step = { id: 'w', type: 'wait' as const, days: 1, from: 'previous' as const, untilLocal: '10:00' };
+    // 2026-11-23 23:30 Shanghai + 1 day = 11-24 23:30 → 11-25 10:00 Shanghai
+    expect(waitUntil(step, { ...place, stepAt: '2026-11-23T15:30:00Z' }, ZONE).toISOString()).toBe(
+      '2026-11-25T02:00:00.000Z',
+    );
+  });
+  it('every built-in builds a valid definition from its defaults', () => {
+    for (const b of BUILTINS) expect(() => definitionSchema.parse(b.build(b.defaults)), b.key).not.toThrow();
+  });
+  it('an order’s state shows its events with the time each happened', () => {
+    const e = eventsOf(
+      {
+        status: 'shipped',
+        createdAt: '2026-11-23T01:00:00.000Z',
+        paidAt: '2026-11-23T01:05:00.000Z',
+        shippedAt: null,
+        signedAt: null,
+        closedAt: null,
+        refundedFen: 0,
+      },
+      '2026-11-23T04:00:00.000Z',
+    );
+    expect(e).toEqual([
+      { kind: 'created', at: '2026-11-23T01:00:00.000Z' },
+      { kind: 'paid', at: '2026-11-23T01:05:00.000Z' },
+      { kind: 'shipped', at: '2026-11-23T04:00:00.000Z' },
+    ]);
+  });
+});
