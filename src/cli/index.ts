@@ -16,6 +16,8 @@ import { segmentCommands } from './segments.js';
 import { customerCommands } from './customers.js';
 import { storeCommands } from './stores.js';
 import { accountCommands } from './accounts.js';
+import { backupCommands } from './backups.js';
+import { ensureBackupSchedule } from '../modules/backups/schedule.js';
 import { TOKEN_SCOPES, type TokenScope } from '../modules/auth/accounts.js';
 
 const int = (name: string) => (v: string) => {
@@ -61,6 +63,7 @@ program
   .description('run background jobs (imports, nightly recompute, schedules)')
   .action(async () => {
     const ctx = await openApp();
+    await ensureBackupSchedule(ctx);
     const w = startWorker(ctx, {
       handlers: jobHandlers,
       schedules: true,
@@ -187,5 +190,6 @@ segmentCommands(program);
 customerCommands(program);
 storeCommands(program);
 accountCommands(program);
+backupCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -12,6 +12,7 @@ import { newSecret, verifyPassword } from '../modules/auth/passwords.js';
 import { isEmpty, loadDemo } from '../modules/demo/service.js';
 import { listWorkspaces, resolveWorkspace } from '../modules/workspaces/service.js';
 import { ensureDefaultSchedules } from '../jobs/schedules.js';
+import { ensureBackupSchedule } from '../modules/backups/schedule.js';
 import { DEMO_LOGIN, DEMO_PASSWORD, openApp } from './app.js';
 
 export interface ServeOptions {
@@ -27,6 +28,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const ws = await resolveWorkspace(ctx);
   // Schedules added by upgrades reach workspaces created before them.
   for (const w of await listWorkspaces(ctx)) await ensureDefaultSchedules(ctx, w.id, w.timezone);
+  await ensureBackupSchedule(ctx);
   const users = await ctx.db.kysely
     .selectFrom('users')
     .select(['login', 'password_hash'])

@@ -12,6 +12,8 @@ export interface Db {
   dialect: Dialect;
   /** The URL without its password, for logs. */
   label: string;
+  /** The URL it was opened with (backups open their own connection to it). */
+  url: string;
   close(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export function openDatabase(
     return {
       kysely,
       dialect: 'postgres',
+      url,
       label: url.replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@'),
       close: async () => {
         await kysely.destroy();
@@ -95,7 +98,7 @@ export function openDatabase(
       dialect: new SqliteDialect({ database: withStatementCache(reader) }),
       log: opts.log,
     });
-    return { kysely, dialect: 'sqlite', label: `sqlite:${path} (read-only)`, close: () => kysely.destroy() };
+    return { kysely, dialect: 'sqlite', url, label: `sqlite:${path} (read-only)`, close: () => kysely.destroy() };
   }
   const sqlite = new SqliteDatabase(path);
   sqlite.pragma('journal_mode = WAL');
@@ -110,7 +113,7 @@ export function openDatabase(
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     log: opts.log,
   });
-  return { kysely, dialect: 'sqlite', label: `sqlite:${path}`, close: () => kysely.destroy() };
+  return { kysely, dialect: 'sqlite', url, label: `sqlite:${path}`, close: () => kysely.destroy() };
 }
 
 /**

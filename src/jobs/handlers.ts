@@ -15,6 +15,7 @@ import { fitWorkspace } from '../modules/predict/service.js';
 import { rebuildAnalytics } from '../modules/analytics/rebuild.js';
 import { automationGate, handleOrderEvents, runDaily, SOURCE as AUTOMATION } from '../modules/automations/service.js';
 import { advanceRun } from '../modules/automations/runner.js';
+import { runScheduledBackup } from '../modules/backups/schedule.js';
 
 /** The job kinds Huike runs, by name. */
 export const jobHandlers: JobHandlers = {
@@ -86,6 +87,9 @@ export const jobHandlers: JobHandlers = {
   [JOB.campaignPlan]: async (ctx, job, { payload }) => {
     const { campaignId } = z.object({ campaignId: z.string() }).parse(payload);
     await planCampaign(ctx, job.workspace_id, campaignId);
+  },
+  [JOB.backup]: async (ctx) => {
+    await runScheduledBackup(ctx);
   },
   [JOB.predictFit]: async (ctx, job) => {
     await fitWorkspace(ctx, job.workspace_id);

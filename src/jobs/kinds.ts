@@ -16,6 +16,8 @@ export const JOB = {
   campaignPlan: 'campaign.plan',
   /** BG/NBD + Gamma-Gamma refit and every buyer's predicted values. */
   predictFit: 'predict.fit',
+  /** The nightly backup of the whole database into HUIKE_BACKUP_DIR, with retention. */
+  backup: 'backup.run',
   /** New order events to the automations they trigger (runs created, first steps taken). */
   automationEvents: 'automation.events',
   /** One automation run's next steps (a wait that is over, a resumed run). */
