@@ -42,6 +42,8 @@ import { campaignRoutes } from './modules/campaigns/routes.js';
 import { predictRoutes } from './modules/predict/routes.js';
 import { taskRoutes } from './modules/tasks/routes.js';
 import { privacyRoutes } from './modules/privacy/routes.js';
+import { auditRoutes } from './modules/audit/routes.js';
+import { registerAuditHook } from './modules/audit/hook.js';
 import { uploadLimitsFromEnv } from './modules/uploads.js';
 import { registerIdempotency } from './modules/idempotency.js';
 import { registerInputGuard } from './modules/input-guard.js';
@@ -219,6 +221,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
 
   registerInputGuard(app);
   registerIdempotency(app, ctx);
+  registerAuditHook(app, ctx);
 
   const healthSchema = {
     tags: ['health'],
@@ -253,6 +256,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(predictRoutes, moduleOpts);
   await app.register(taskRoutes, moduleOpts);
   await app.register(privacyRoutes, moduleOpts);
+  await app.register(auditRoutes, moduleOpts);
 
   if (hasConsole) {
     // Hashed file names under assets/ never change content: cache them for a year.

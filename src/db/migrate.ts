@@ -21,6 +21,7 @@ import { channelProviders } from './migrations/0022_channel_providers.js';
 import { automations } from './migrations/0024_automations.js';
 import { privacy } from './migrations/0021_privacy.js';
 import { orderFacts } from './migrations/0027_order_facts.js';
+import { auditLog } from './migrations/0020_audit_log.js';
 import { serviceTasks } from './migrations/0025_service_tasks.js';
 import { analytics } from './migrations/0026_analytics.js';
 
@@ -48,6 +49,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0024_automations': automations(db.dialect),
     '0021_privacy': privacy(db.dialect),
     '0027_order_facts': orderFacts(db.dialect),
+    '0020_audit_log': auditLog(db.dialect),
     '0025_service_tasks': serviceTasks(db.dialect),
     '0026_analytics': analytics(db.dialect),
   };

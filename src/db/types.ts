@@ -856,6 +856,21 @@ export interface Database {
   automation_versions: AutomationVersionsTable;
   automation_runs: AutomationRunsTable;
   automation_steps: AutomationStepsTable;
+  audit_log: AuditLogTable;
+}
+
+/** Append-only (triggers refuse UPDATE and DELETE). */
+export interface AuditLogTable {
+  workspace_id: string;
+  id: string;
+  at: Timestamp;
+  actor_id: string | null;
+  actor_login: string | null;
+  via: string;
+  action: string;
+  target: string | null;
+  details: Json | null;
+  ip: string | null;
 }
 
 export interface IdempotencyKeysTable {

@@ -12,6 +12,8 @@ export const PERMISSIONS = [
   /** Erase a customer's personal data on their request (PIPL): owners and admins. */
   'customers:erase',
   'pii:read',
+  // Show one customer's or order's full contact data on request (logged in the audit log).
+  'pii:reveal',
   'export',
   'import',
   'segments:write',
@@ -58,7 +60,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'analytics:read',
     'tokens:manage',
   ],
-  agent: ['customers:read', 'customers:write', 'tasks:read', 'tasks:write', 'campaigns:read'],
+  agent: ['customers:read', 'customers:write', 'pii:reveal', 'tasks:read', 'tasks:write', 'campaigns:read'],
   // No `export` by default: an export takes the customer list (buyer nicks, platform ids) out of the system, where
   // nothing masks or logs it any more; an analyst works on the dashboards, segments and reports in the console.
   analyst: ['customers:read', 'analytics:read', 'campaigns:read', 'tasks:read'],

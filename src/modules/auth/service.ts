@@ -7,6 +7,7 @@ import { loginInput, type meOutput, userInput } from './schema.js';
 import { loginThrottle } from './throttle.js';
 import { changePassword, parseScopes, TOKEN_SCOPES, type TokenScope } from './accounts.js';
 import type { z } from 'zod';
+import { audit } from '../audit/service.js';
 
 /**
  * Accounts: users with scrypt-hashed passwords; a login opens a session (HttpOnly cookie); API
@@ -114,7 +115,12 @@ export async function setPassword(ctx: AppContext, workspaceId: string, login: s
 export async function login(ctx: AppContext, input: z.input<typeof loginInput>, address?: string) {
   const v = parseInput(loginInput, input, 'The login');
   const throttle = loginThrottle(ctx);
-  throttle.check(v.login, address, ctx.now().getTime());
+  try {
+    throttle.check(v.login, address, ctx.now().getTime());
+  } catch (e) {
+    await recordLoginFailure(ctx, v, address, 'throttled');
+    throw e;
+  }
   let q = ctx.db.kysely.selectFrom('users').selectAll().where('login', '=', v.login).where('disabled_at', 'is', null);
   if (v.workspaceId) q = q.where('workspace_id', '=', v.workspaceId);
   const candidates = await q.execute();
@@ -122,6 +128,13 @@ export async function login(ctx: AppContext, input: z.input<typeof loginInput>, 
   for (const user of candidates) {
     if (await verifyPassword(v.password, user.password_hash)) {
       throttle.succeeded(v.login);
+      await audit(ctx, {
+        workspaceId: user.workspace_id,
+        actor: { userId: user.id, login: user.login, via: 'session' },
+        action: 'auth.login',
+        target: `user ${user.id}`,
+        ip: address ?? null,
+      });
       const secret = newSecret();
       const id = newId();
       const now = ctx.now();
@@ -148,7 +161,43 @@ export async function login(ctx: AppContext, input: z.input<typeof loginInput>, 
     }
   }
   throttle.failed(v.login, address, ctx.now().getTime());
+  await recordLoginFailure(ctx, v, address, candidates.length > 0 ? 'wrong_password' : 'unknown_or_disabled_login');
   throw new Unauthorized('wrong login or password');
+}
+
+/**
+ * A failed login goes into the audit log of every workspace with a user of that login (and of the
+ * workspace the login named). An unknown login with no workspace belongs to no log: it goes to the
+ * server log only. The same query runs either way, so the time does not tell a known login apart.
+ */
+async function recordLoginFailure(
+  ctx: AppContext,
+  v: { login: string; workspaceId?: string | undefined },
+  address: string | undefined,
+  reason: string,
+): Promise<void> {
+  let q = ctx.db.kysely.selectFrom('users').select(['workspace_id', 'id']).where('login', '=', v.login);
+  if (v.workspaceId) q = q.where('workspace_id', '=', v.workspaceId);
+  const users = await q.execute();
+  const byWorkspace = new Map(users.map((u) => [u.workspace_id, u.id]));
+  if (v.workspaceId && !byWorkspace.has(v.workspaceId)) {
+    const ws = await ctx.db.kysely
+      .selectFrom('workspaces')
+      .select('id')
+      .where('id', '=', v.workspaceId)
+      .executeTakeFirst();
+    if (ws) byWorkspace.set(ws.id, '');
+  }
+  for (const [workspaceId, userId] of byWorkspace) {
+    await audit(ctx, {
+      workspaceId,
+      actor: { userId: userId || null, login: v.login, via: 'session' },
+      action: 'auth.login_failed',
+      target: userId ? `user ${userId}` : null,
+      details: { reason },
+      ip: address ?? null,
+    });
+  }
 }
 
 export async function logout(ctx: AppContext, token: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { maskPhone } from '../../core/pii.js';
+import { maskDisplayName, maskEmail } from '../../core/pii-mask.js';
 import { localDate } from '../../core/time.js';
 import { canSeePii } from '../auth/roles.js';
 import { chunks, type AppContext } from '../context.js';
@@ -87,6 +88,7 @@ export async function customerExportRows(
   layout: CustomerExportLayout,
 ): Promise<ExportCell[][]> {
   const k = ctx.db.kysely;
+  const pii = canSeePii(role);
   const out: ExportCell[][] = [];
   for (const part of chunks([...ids], 500)) {
     if (part.length === 0) continue;
@@ -101,6 +103,7 @@ export async function customerExportRows(
       .select([
         'c.id',
         'c.display_name',
+        'c.real_name',
         'c.phone',
         'c.email',
         'c.first_store_id',
@@ -156,13 +159,14 @@ export async function customerExportRows(
       const shops =
         storesOf.get(id) ??
         (r.first_store_id && storeName.has(r.first_store_id) ? [storeName.get(r.first_store_id)!] : []);
+      const email = r.email ?? list('email', '');
       out.push([
         r.id,
-        r.display_name,
+        pii ? r.display_name : maskDisplayName(r.display_name, r.real_name),
         ...layout.identities.map((c) => list(c.kind, c.scope)),
         shops.join('、') || null,
-        canSeePii(role) ? r.phone : maskPhone(r.phone),
-        r.email ?? list('email', ''),
+        pii ? r.phone : maskPhone(r.phone),
+        pii || !email ? email : email.split('; ').map(maskEmail).join('; '),
         r.province,
         r.city,
         r.paid_orders ?? 0,

@@ -1,6 +1,7 @@
 import { NotFound } from '../../core/errors.js';
 import { DEFAULT_CURRENCY } from '../../core/money.js';
 import { maskPhone } from '../../core/pii.js';
+import { maskAccount, maskDisplayName, maskEmail, maskName } from '../../core/pii-mask.js';
 import type { AppContext } from '../context.js';
 import { canSeePii } from '../auth/roles.js';
 import { encodeCursor } from '../pagination.js';
@@ -9,13 +10,17 @@ import { customerIdentities, customerRows, listCustomers, type CustomerRow } fro
 import type { CustomerListQuery } from './schema.js';
 import { customerPrediction } from '../predict/service.js';
 
+const masked = <T extends string | null>(v: T, pii: boolean, mask: (s: string) => string): T =>
+  (pii || v === null ? v : mask(v)) as T;
+
 export function presentCustomer(r: CustomerRow, role: string) {
+  const pii = canSeePii(role);
   return {
     id: r.id,
-    name: r.display_name,
-    realName: r.real_name,
-    phone: canSeePii(role) ? r.phone : maskPhone(r.phone),
-    email: r.email,
+    name: pii ? r.display_name : maskDisplayName(r.display_name, r.real_name),
+    realName: masked(r.real_name, pii, maskName),
+    phone: pii ? r.phone : maskPhone(r.phone),
+    email: masked(r.email, pii, maskEmail),
     province: r.province ?? r.stats_province,
     city: r.city,
     marketingConsent: r.marketing_consent,
@@ -54,6 +59,7 @@ export async function searchCustomers(ctx: AppContext, workspaceId: string, q: C
 }
 
 export async function customerDetail(ctx: AppContext, workspaceId: string, id: string, role: string) {
+  const pii = canSeePii(role);
   const row = await customerRows(ctx.db, workspaceId).where('c.id', '=', id).executeTakeFirst();
   if (!row) throw new NotFound(`customer ${id} not found`);
   const identities = await customerIdentities(ctx.db, workspaceId, id);
@@ -62,8 +68,8 @@ export async function customerDetail(ctx: AppContext, workspaceId: string, id: s
     ...presentCustomer(row, role),
     gender: row.gender,
     birthday: row.birthday,
-    wechat: row.wechat,
-    qq: row.qq,
+    wechat: masked(row.wechat, pii, maskAccount),
+    qq: masked(row.qq, pii, maskAccount),
     source: row.source,
     flags: {
       isPicky: row.is_picky === 1,
@@ -79,7 +85,7 @@ export async function customerDetail(ctx: AppContext, workspaceId: string, id: s
       id: i.id,
       kind: i.kind,
       platform: i.scope || null,
-      value: i.kind === 'phone' && !canSeePii(role) ? maskPhone(i.value)! : i.value,
+      value: pii ? i.value : maskIdentity(i.kind, i.value),
       storeId: i.store_id,
       storeName: i.store_name,
       createdAt: i.created_at,
@@ -89,3 +95,41 @@ export async function customerDetail(ctx: AppContext, workspaceId: string, id: s
     prediction: await customerPrediction(ctx, workspaceId, id),
   };
 }
+
+/** Identities as a role without `pii:read` sees them: phones and e-mails masked, nicks and buyer ids kept. */
+function maskIdentity(kind: string, value: string): string {
+  if (kind === 'phone') return maskPhone(value)!;
+  if (kind === 'email') return maskEmail(value);
+  return value;
+}
+
+/**
+ * One customer's contact data in full, for a role allowed to reveal it (the caller writes the audit
+ * entry). `fields` narrows it (an agent calling back needs the phone, not the address).
+ */
+export async function revealCustomer(
+  ctx: AppContext,
+  workspaceId: string,
+  id: string,
+  fields: readonly RevealField[] = REVEAL_FIELDS,
+): Promise<Partial<Record<RevealField, string | null>>> {
+  const row = await ctx.db.kysely
+    .selectFrom('customers')
+    .select(['display_name', 'real_name', 'phone', 'email', 'wechat', 'qq'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw new NotFound(`customer ${id} not found`);
+  const all: Record<RevealField, string | null> = {
+    name: row.display_name,
+    realName: row.real_name,
+    phone: row.phone,
+    email: row.email,
+    wechat: row.wechat,
+    qq: row.qq,
+  };
+  return Object.fromEntries(fields.map((f) => [f, all[f]]));
+}
+
+export const REVEAL_FIELDS = ['name', 'realName', 'phone', 'email', 'wechat', 'qq'] as const;
+export type RevealField = (typeof REVEAL_FIELDS)[number];

@@ -6,6 +6,7 @@ import { decide, type Medium, type MessageKind, SKIP_REASONS } from '../../core/
 import { complianceProblems, marketingSms, measureSms } from '../../core/messaging/sms.js';
 import { renderTemplate, variablesIn } from '../../core/messaging/templates.js';
 import { maskPhone, normalizeCnMobile } from '../../core/pii.js';
+import { maskEmail, maskText } from '../../core/pii-mask.js';
 import type { MessagesTable } from '../../db/types.js';
 import { canSeePii } from '../auth/roles.js';
 import type { AppContext } from '../context.js';
@@ -30,7 +31,14 @@ export { deliverMessage, recordBatch } from './send.js';
 const reasonLabel = (r: string | null) => (r ? ((SKIP_REASONS as Record<string, string>)[r] ?? r) : null);
 
 export function presentMessage(m: Selectable<MessagesTable>, role: string): MessageView {
-  const contact = m.medium === 'sms' && m.contact && !canSeePii(role) ? maskPhone(m.contact) : m.contact;
+  const contact =
+    !m.contact || canSeePii(role)
+      ? m.contact
+      : m.medium === 'sms'
+        ? maskPhone(m.contact)
+        : m.medium === 'email'
+          ? maskEmail(m.contact)
+          : maskText(m.contact);
   return {
     id: m.id,
     sourceType: m.source_type,

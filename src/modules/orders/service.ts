@@ -3,6 +3,7 @@ import { parseInput } from '../../core/validation.js';
 import { NotFound } from '../../core/errors.js';
 import { DEFAULT_CURRENCY } from '../../core/money.js';
 import { maskPhone } from '../../core/pii.js';
+import { maskAddress, maskName, maskRawColumns, maskText } from '../../core/pii-mask.js';
 import type { OrderStatus } from '../../core/order-status.js';
 import { readJson } from '../../db/json.js';
 import type { AppContext } from '../context.js';
@@ -46,14 +47,14 @@ function present(o: OrderRow, role: string) {
     signedAt: o.signed_at,
     closedAt: o.closed_at,
     buyerNick: o.buyer_nick,
-    receiverName: o.receiver_name,
+    receiverName: pii || !o.receiver_name ? o.receiver_name : maskName(o.receiver_name),
     receiverPhone: pii ? o.receiver_phone : maskPhone(o.receiver_phone),
     province: o.province,
     city: o.city,
     district: o.district,
-    address: pii ? o.address : o.address ? '****' : null,
-    buyerMessage: o.buyer_message,
-    sellerNote: o.seller_note,
+    address: pii || !o.address ? o.address : maskAddress(o.address),
+    buyerMessage: pii || !o.buyer_message ? o.buyer_message : maskText(o.buyer_message),
+    sellerNote: pii || !o.seller_note ? o.seller_note : maskText(o.seller_note),
     source: o.source,
     activity: o.activity,
     title: o.title,
@@ -94,6 +95,7 @@ export async function listOrders(ctx: AppContext, workspaceId: string, input: Or
 export async function orderDetail(ctx: AppContext, workspaceId: string, id: string, role: string) {
   const row = await orderRows(ctx, workspaceId).where('o.id', '=', id).executeTakeFirst();
   if (!row) throw new NotFound(`order ${id} not found`);
+  const raw = readJson<Record<string, unknown>>(row.raw) ?? {};
   const items = await ctx.db.kysely
     .selectFrom('order_items')
     .selectAll()
@@ -112,6 +114,28 @@ export async function orderDetail(ctx: AppContext, workspaceId: string, id: stri
       priceFen: i.price_fen,
       refundStatus: i.refund_status,
     })),
-    raw: readJson<Record<string, unknown>>(row.raw) ?? {},
+    raw: canSeePii(role) ? raw : maskRawColumns(raw),
+  };
+}
+
+/**
+ * An order's contact data in full, for a role allowed to reveal it: the receiver fields and the raw
+ * export columns that hold personal data (the caller writes the audit entry).
+ */
+export async function revealOrder(ctx: AppContext, workspaceId: string, id: string) {
+  const row = await orderRows(ctx, workspaceId).where('o.id', '=', id).executeTakeFirst();
+  if (!row) throw new NotFound(`order ${id} not found`);
+  const raw = readJson<Record<string, unknown>>(row.raw) ?? {};
+  const masked = maskRawColumns(raw);
+  const personal = Object.fromEntries(Object.entries(raw).filter(([k, v]) => masked[k] !== v));
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    receiverName: row.receiver_name,
+    receiverPhone: row.receiver_phone,
+    address: row.address,
+    buyerMessage: row.buyer_message,
+    sellerNote: row.seller_note,
+    raw: personal,
   };
 }

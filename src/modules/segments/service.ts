@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { maskPhone } from '../../core/pii.js';
+import { maskDisplayName } from '../../core/pii-mask.js';
 import { parseRule, type Rule } from '../../core/segments/rule.js';
 import { activitySegment, sourceSegment, SYSTEM_SEGMENTS, type SystemSegment } from '../../core/segments/system.js';
 import { readJson, writeJson } from '../../db/json.js';
@@ -88,6 +89,7 @@ export async function ruleMembersHere(
   let page = q.select([
     'c.id',
     'c.display_name',
+    'c.real_name',
     'c.phone',
     sql<string | null>`COALESCE(s.province, c.province)`.as('province'),
     'c.city',
@@ -116,7 +118,7 @@ export async function ruleMembersHere(
   }
   const items: SegmentMember[] = rows.slice(0, opts.limit).map((r) => ({
     id: r.id,
-    name: r.display_name,
+    name: canSeePii(opts.role) ? r.display_name : maskDisplayName(r.display_name, r.real_name),
     phone: canSeePii(opts.role) ? r.phone : maskPhone(r.phone),
     province: r.province,
     city: r.city,

@@ -1,0 +1,103 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { audit } from './service.js';
+
+/**
+ * The audited routes, in one place: method + route url (as registered) → action. A route listed
+ * here writes an entry after every successful (2xx) answer, with its parameters, query and a
+ * compacted body (no passwords or secrets, long lists counted). Routes whose entry needs more
+ * than that (login failures, reveals, erasures) call `audit` themselves instead.
+ */
+export const AUDITED_ROUTES: Readonly<Record<string, string>> = {
+  // Tokens and users
+  'POST /api/v1/auth/tokens': 'token.create',
+  'DELETE /api/v1/auth/tokens/:id': 'token.revoke',
+  'POST /api/v1/users': 'user.create',
+  'PATCH /api/v1/users/:id': 'user.update',
+  'DELETE /api/v1/users/:id': 'user.delete',
+  'POST /api/v1/auth/password': 'user.password_change',
+  'POST /api/v1/auth/logout': 'auth.logout',
+  // Exports (personal data leaving the system)
+  'POST /api/v1/customers/export': 'export.customers',
+  'GET /api/v1/segments/:id/export.csv': 'export.segment_csv',
+  'GET /api/v1/segments/:id/export.xlsx': 'export.segment_xlsx',
+  'GET /api/v1/imports/:id/errors.csv': 'export.rejected_rows',
+  'GET /api/v1/campaigns/:id/handoff.csv': 'export.campaign_handoff',
+  // Bulk edits
+  'POST /api/v1/tags/apply': 'bulk.tags_apply',
+  'POST /api/v1/segments/:id/tag': 'bulk.segment_tag',
+  'POST /api/v1/segments/:id/untag': 'bulk.segment_untag',
+  'POST /api/v1/groups/:id/members': 'bulk.group_members',
+  'POST /api/v1/customers/attributes': 'bulk.customer_attributes',
+  'POST /api/v1/points/grant': 'bulk.points_grant',
+  'POST /api/v1/coupons/templates/:id/issue-segment': 'bulk.coupon_issue_segment',
+  'POST /api/v1/imports': 'import.start',
+  'POST /api/v1/customers/:id/merge': 'customer.merge',
+  'POST /api/v1/merges/:id/undo': 'customer.merge_undo',
+  'POST /api/v1/customers/:id/points/adjust': 'points.adjust',
+  'PUT /api/v1/customers/:id/tier': 'tier.set',
+  // Settings and rules
+  'PUT /api/v1/points/settings': 'settings.points',
+  'PUT /api/v1/tiers': 'settings.tiers',
+  'PUT /api/v1/stats/settings': 'settings.stats',
+  'PUT /api/v1/rfm/settings': 'settings.rfm',
+  'PUT /api/v1/messaging/settings': 'settings.messaging',
+  'PUT /api/v1/predict/settings': 'settings.predict',
+  'POST /api/v1/messaging/channels': 'settings.channel_create',
+  'DELETE /api/v1/messaging/channels/:id': 'settings.channel_delete',
+  'POST /api/v1/stores': 'settings.store_create',
+  'PATCH /api/v1/stores/:id': 'settings.store_update',
+  'DELETE /api/v1/stores/:id': 'settings.store_delete',
+  'POST /api/v1/points/rewards': 'settings.reward_create',
+  'POST /api/v1/coupons/templates': 'settings.coupon_template_create',
+  // Campaigns
+  'POST /api/v1/campaigns/:id/launch': 'campaign.launch',
+  'POST /api/v1/campaigns/:id/cancel': 'campaign.cancel',
+};
+
+/** "customer 01J…" from /customers/:id/…: the resource the route's :id names. */
+function targetOf(url: string, params: unknown): string | null {
+  const id = params && typeof params === 'object' ? (params as Record<string, unknown>).id : undefined;
+  if (typeof id !== 'string') return null;
+  const resource = /\/api\/v1\/([a-z-]+)\/:id/.exec(url)?.[1] ?? 'item';
+  return `${resource.replace(/ies$/, 'y').replace(/s$/, '')} ${id}`;
+}
+
+function isEmpty(v: unknown): boolean {
+  return v == null || (typeof v === 'object' && Object.keys(v).length === 0);
+}
+
+function detailsOf(req: FastifyRequest, status: number): Record<string, unknown> {
+  const d: Record<string, unknown> = { status };
+  if (!isEmpty(req.params)) d.params = req.params;
+  if (!isEmpty(req.query)) d.query = req.query;
+  // Multipart uploads: the body is a stream, not details.
+  if (!isEmpty(req.body) && !req.isMultipart()) d.body = req.body;
+  return d;
+}
+
+/** Writes the audit entry of a listed route before its successful answer leaves (so a test sees it at once). */
+export function registerAuditHook(app: FastifyInstance, ctx: AppContext): void {
+  app.addHook('onSend', async (req, reply, payload) => {
+    const status = reply.statusCode;
+    if (status < 200 || status >= 300) return payload;
+    const url = req.routeOptions.url;
+    if (url === undefined) return payload;
+    const action = AUDITED_ROUTES[`${req.method} ${url}`];
+    if (!action || !req.principal) return payload;
+    try {
+      await audit(ctx, {
+        workspaceId: req.principal.workspaceId,
+        actor: req.principal,
+        action,
+        target: targetOf(url, req.params),
+        details: detailsOf(req, status),
+        ip: req.ip,
+      });
+    } catch (err) {
+      // The change is done; a failed log write must be seen by the operator, not turn success into an error.
+      req.log.error({ err, action }, 'audit log write failed');
+    }
+    return payload;
+  });
+}
