@@ -10200,6 +10200,184 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log, newest first: logins, exports, reveals, bulk edits, settings, tokens, users … */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description login of the user who acted */
+                    actor?: string;
+                    /** @description an action (auth.login_failed), or a family ending in a dot (settings.) */
+                    action?: string;
+                    /** @description at or after (ISO 8601 with offset) */
+                    from?: string;
+                    /** @description before (ISO 8601 with offset) */
+                    to?: string;
+                    /** @description text in the action, target, login, address or details */
+                    q?: string;
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                at: string;
+                                actorId: string | null;
+                                /** @description login of the user (null: the system or an unknown login) */
+                                actor: string | null;
+                                /** @description session, token or system */
+                                via: string;
+                                action: string;
+                                target: string | null;
+                                details: {
+                                    [key: string]: unknown;
+                                } | null;
+                                ip: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Show a customer's contact data in full (phone, e-mail, name …); logged in the audit log */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description what to show (default: everything); an agent calling back asks for ["phone"] */
+                        fields?: ("name" | "realName" | "phone" | "email" | "wechat" | "qq")[];
+                        /** @description why (kept in the audit log) */
+                        reason?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name?: string | null;
+                            realName?: string | null;
+                            phone?: string | null;
+                            email?: string | null;
+                            wechat?: string | null;
+                            qq?: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Show an order's receiver and raw personal columns in full; logged in the audit log */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description why (kept in the audit log) */
+                        reason?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            customerId: string | null;
+                            receiverName: string | null;
+                            receiverPhone: string | null;
+                            address: string | null;
+                            buyerMessage: string | null;
+                            sellerNote: string | null;
+                            /** @description the raw export columns that hold personal data, in full */
+                            raw: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
