@@ -202,6 +202,8 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
   ],
   'users:manage': ['GET /api/v1/users', 'POST /api/v1/users', 'PATCH /api/v1/users/{id}', 'DELETE /api/v1/users/{id}'],
   'tokens:manage': ['POST /api/v1/auth/tokens'],
+  'audit:read': ['GET /api/v1/audit'],
+  'pii:reveal': ['POST /api/v1/customers/{id}/reveal', 'POST /api/v1/orders/{id}/reveal'],
 };
 
 const expected = new Map<string, RouteAccess>();

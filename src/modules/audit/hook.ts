@@ -48,6 +48,7 @@ export const AUDITED_ROUTES: Readonly<Record<string, string>> = {
   'POST /api/v1/stores': 'settings.store_create',
   'PATCH /api/v1/stores/:id': 'settings.store_update',
   'DELETE /api/v1/stores/:id': 'settings.store_delete',
+  'PUT /api/v1/stores/:id/webhook': 'settings.store_webhook',
   'POST /api/v1/points/rewards': 'settings.reward_create',
   'POST /api/v1/coupons/templates': 'settings.coupon_template_create',
   // Campaigns
