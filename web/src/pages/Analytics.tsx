@@ -1,4 +1,4 @@
-import { Card, Col, Row, Segmented, Statistic, Table, Typography } from 'antd';
+import { Card, Col, Row, Segmented, Table } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Chart, PALETTE, registerMap, type ChartOption } from '../components/Chart';
@@ -7,6 +7,7 @@ import { count, money, moneyShort, percent } from '../format';
 import { useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import { PredictModel } from './predict/PredictModel';
+import { MemberAnalytics } from './analytics/MemberAnalytics';
 import type { Answer } from '../api';
 
 type ProvinceRow = Answer<'/analytics/provinces'>['items'][number];
@@ -76,9 +77,9 @@ export default function Analytics() {
       color: PALETTE,
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
-      grid: { left: 50, right: 20, top: 30, bottom: 28 },
+      grid: { left: 8, right: 20, top: 30, bottom: 8, containLabel: true },
       xAxis: { type: 'category', data: tr.map((d) => d.day.slice(5)) },
-      yAxis: { type: 'value' },
+      yAxis: { type: 'value', axisLabel: { formatter: (v: number) => count(v) } },
       series: [
         { name: t('dashboard.newBuyers'), type: 'bar', stack: 'b', data: tr.map((d) => d.newBuyers) },
         {
@@ -95,33 +96,7 @@ export default function Analytics() {
   return (
     <>
       <PageHeader title={t('menu.analytics')} subtitle={t('analytics.subtitle')} />
-      {dash.data && (
-        <Row gutter={16} style={{ marginBottom: 16 }}>
-          <Col xs={12} lg={6}>
-            <Card size="small" className="kpi-card">
-              <Statistic
-                title={t('analytics.revenue90')}
-                value={money(dash.data.period.revenueFen, dash.data.currency)}
-              />
-            </Card>
-          </Col>
-          <Col xs={12} lg={6}>
-            <Card size="small" className="kpi-card">
-              <Statistic title={t('dashboard.returningShare')} value={percent(dash.data.period.returningShare)} />
-            </Card>
-          </Col>
-          <Col xs={12} lg={6}>
-            <Card size="small" className="kpi-card">
-              <Statistic title={t('dashboard.repurchaseRate')} value={percent(dash.data.period.repurchaseRate)} />
-            </Card>
-          </Col>
-          <Col xs={12} lg={6}>
-            <Card size="small" className="kpi-card">
-              <Statistic title={t('dashboard.lifetimeRepurchase')} value={percent(dash.data.totals.repurchaseRate)} />
-            </Card>
-          </Col>
-        </Row>
-      )}
+      <MemberAnalytics />
       <Row gutter={16}>
         <Col xs={24} xl={14}>
           <Card
@@ -178,7 +153,6 @@ export default function Analytics() {
       </Row>
       <Card size="small" title={t('analytics.buyers90')} style={{ marginTop: 16 }}>
         {trendOption ? <Chart option={trendOption} height={280} /> : <Loading />}
-        <Typography.Text type="secondary">{t('analytics.moreComing')}</Typography.Text>
       </Card>
       <PredictModel />
     </>

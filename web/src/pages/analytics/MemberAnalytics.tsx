@@ -1,0 +1,213 @@
+import { DownloadOutlined } from '@ant-design/icons';
+import { Button, Card, Col, DatePicker, Row, Select, Space, Statistic, Tabs, Tag } from 'antd';
+import dayjs from 'dayjs';
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { apiUrl } from '../../api';
+import { ErrorBox, Loading } from '../../components/Status';
+import { count, dateTime, money, percent } from '../../format';
+import { useApi } from '../../hooks';
+import { CohortsView, EffectsView, ProductsView, RepurchaseView, StructureView, TimingView } from './Views';
+
+export interface Range {
+  from: string;
+  to: string;
+  storeId?: string;
+}
+
+type View = 'overview' | 'repurchase' | 'cohorts' | 'distribution' | 'products' | 'timing' | 'effects';
+
+/** CSV and Excel of the tables of one view, for the range on screen (the server neutralises formulas). */
+export function ExportButtons({ view, range }: { view: View; range: Range }) {
+  const { t } = useTranslation();
+  const query = { view, from: range.from, to: range.to, ...(range.storeId ? { storeId: range.storeId } : {}) };
+  return (
+    <Space size="small">
+      <Button size="small" icon={<DownloadOutlined />} href={apiUrl('/analytics/export.csv', undefined, query)}>
+        {t('memberAnalytics.exportCsv')}
+      </Button>
+      <Button size="small" icon={<DownloadOutlined />} href={apiUrl('/analytics/export.xlsx', undefined, query)}>
+        {t('memberAnalytics.exportXlsx')}
+      </Button>
+    </Space>
+  );
+}
+
+/** 环比 / 同比 as a small tag: green up, red down, — without a base. */
+export function Change({ label, value }: { label: string; value: number | null }) {
+  if (value === null) return <Tag>{`${label} —`}</Tag>;
+  const up = value >= 0;
+  return <Tag color={up ? 'green' : 'red'}>{`${label} ${up ? '+' : ''}${percent(value)}`}</Tag>;
+}
+
+function Overview({ range }: { range: Range }) {
+  const { t } = useTranslation();
+  const v = useApi('/analytics/overview', { query: range });
+  if (v.error) return <ErrorBox error={v.error} onRetry={v.reload} />;
+  if (!v.data) return <Loading />;
+  const d = v.data;
+  const k = d.kpis;
+  const kpi = (id: string, title: string, value: string, mom: number | null, yoy: number | null, sub?: string) => (
+    <Col xs={12} lg={6}>
+      <Card size="small" className="kpi-card">
+        <Statistic title={title} value={value} valueRender={() => <span data-testid={`kpi-${id}`}>{value}</span>} />
+        <Space size={4} wrap>
+          <Change label={t('memberAnalytics.mom')} value={mom} />
+          <Change label={t('memberAnalytics.yoy')} value={yoy} />
+          {sub && <span className="muted">{sub}</span>}
+        </Space>
+      </Card>
+    </Col>
+  );
+  const shareChange = (a: number, b: number) => (b > 0 ? a / b - 1 : null);
+  return (
+    <>
+      <Row gutter={[16, 16]}>
+        {kpi('buyers', t('memberAnalytics.buyers'), count(k.buyers), d.mom.buyers, d.yoy.buyers)}
+        {kpi(
+          'revenue',
+          t('memberAnalytics.revenue'),
+          money(k.revenueFen, d.currency),
+          d.mom.revenueFen,
+          d.yoy.revenueFen,
+        )}
+        {kpi(
+          'returning-buyer-share',
+          t('memberAnalytics.returningBuyerShare'),
+          percent(k.returningBuyerShare),
+          shareChange(k.returningBuyerShare, d.previous.kpis.returningBuyerShare),
+          shareChange(k.returningBuyerShare, d.yearAgo.kpis.returningBuyerShare),
+          t('memberAnalytics.returningN', { n: count(k.returningBuyers) }),
+        )}
+        {kpi(
+          'returning-revenue-share',
+          t('memberAnalytics.returningRevenueShare'),
+          percent(k.returningRevenueShare),
+          shareChange(k.returningRevenueShare, d.previous.kpis.returningRevenueShare),
+          shareChange(k.returningRevenueShare, d.yearAgo.kpis.returningRevenueShare),
+          money(k.returningRevenueFen, d.currency),
+        )}
+      </Row>
+      <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
+        <Col xs={12} lg={6}>
+          <Card size="small">
+            <Statistic title={t('memberAnalytics.orders')} value={count(k.orders)} />
+          </Card>
+        </Col>
+        <Col xs={12} lg={6}>
+          <Card size="small">
+            <Statistic title={t('memberAnalytics.aov')} value={money(k.aovFen, d.currency)} />
+          </Card>
+        </Col>
+        <Col xs={12} lg={6}>
+          <Card size="small">
+            <Statistic
+              title={t('memberAnalytics.paymentRate')}
+              value={percent(d.payment.paymentRate)}
+              suffix={
+                <span className="muted" style={{ fontSize: 13 }}>
+                  {t('memberAnalytics.paidOfCreated', {
+                    a: count(d.payment.paidOrders),
+                    b: count(d.payment.createdOrders),
+                  })}
+                </span>
+              }
+            />
+          </Card>
+        </Col>
+        <Col xs={12} lg={6}>
+          <Card size="small">
+            <Statistic
+              title={t('memberAnalytics.recovered')}
+              value={count(d.payment.recoveredOrders)}
+              suffix={<span style={{ fontSize: 13 }}>{money(d.payment.recoveredFen, d.currency)}</span>}
+            />
+          </Card>
+        </Col>
+      </Row>
+      <div className="muted" style={{ marginTop: 8 }}>
+        {t('memberAnalytics.definition')}
+        {d.builtAt ? ` ${t('memberAnalytics.builtAt', { at: dateTime(d.builtAt) })}` : ''}
+      </div>
+    </>
+  );
+}
+
+const today = () => dayjs().format('YYYY-MM-DD');
+
+/** The 数据分析 views for any range of days and one store or all: the seller's Monday page. */
+export function MemberAnalytics() {
+  const { t } = useTranslation();
+  const [range, setRange] = useState<Range>({ from: dayjs().subtract(29, 'day').format('YYYY-MM-DD'), to: today() });
+  const [year, setYear] = useState(dayjs().year());
+  const [tab, setTab] = useState<View>('overview');
+  const stores = useApi('/stores');
+  const festivals = useApi('/analytics/activities', { query: { year } });
+  const years = useMemo(() => [0, 1, 2].map((i) => dayjs().year() - i), []);
+  const view = (key: View, label: string, node: React.ReactNode) => ({
+    key,
+    label,
+    children: (
+      <>
+        <div style={{ display: 'flex', justifyContent: 'flex-end', marginBottom: 8 }}>
+          <ExportButtons view={key} range={range} />
+        </div>
+        {node}
+      </>
+    ),
+  });
+  return (
+    <Card size="small" style={{ marginBottom: 16 }} data-testid="member-analytics">
+      <Space wrap style={{ marginBottom: 8 }}>
+        <DatePicker.RangePicker
+          allowClear={false}
+          data-testid="analytics-range"
+          value={[dayjs(range.from), dayjs(range.to)]}
+          onChange={(r) => {
+            if (r?.[0] && r[1]) setRange({ ...range, from: r[0].format('YYYY-MM-DD'), to: r[1].format('YYYY-MM-DD') });
+          }}
+        />
+        <Select
+          style={{ width: 160 }}
+          value={range.storeId ?? ''}
+          onChange={(v) => setRange({ ...range, storeId: v || undefined })}
+          options={[
+            { value: '', label: t('memberAnalytics.allStores') },
+            ...(stores.data?.items ?? []).map((s) => ({ value: s.id, label: s.name })),
+          ]}
+        />
+        <span>{t('memberAnalytics.activity')}</span>
+        <Select
+          style={{ width: 90 }}
+          value={year}
+          onChange={setYear}
+          options={years.map((y) => ({ value: y, label: y }))}
+        />
+        {(festivals.data?.items ?? []).map((f) => (
+          <Button
+            key={f.key}
+            size="small"
+            data-testid={`festival-${f.key}`}
+            type={range.from === f.from && range.to === f.to ? 'primary' : 'default'}
+            onClick={() => setRange({ ...range, from: f.from, to: f.to })}
+          >
+            {f.name}
+          </Button>
+        ))}
+      </Space>
+      <Tabs
+        activeKey={tab}
+        onChange={(k) => setTab(k as View)}
+        items={[
+          view('overview', t('memberAnalytics.tabs.overview'), <Overview range={range} />),
+          view('repurchase', t('memberAnalytics.tabs.repurchase'), <RepurchaseView range={range} />),
+          view('cohorts', t('memberAnalytics.tabs.cohorts'), <CohortsView range={range} />),
+          view('distribution', t('memberAnalytics.tabs.structure'), <StructureView range={range} />),
+          view('products', t('memberAnalytics.tabs.products'), <ProductsView range={range} />),
+          view('timing', t('memberAnalytics.tabs.timing'), <TimingView range={range} />),
+          view('effects', t('memberAnalytics.tabs.effects'), <EffectsView range={range} />),
+        ]}
+      />
+    </Card>
+  );
+}

@@ -1,0 +1,435 @@
+import { App, Button, Card, Col, Input, InputNumber, Row, Space, Table } from 'antd';
+import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, type Answer } from '../../api';
+import { Chart, PALETTE, type ChartOption } from '../../components/Chart';
+import { ErrorBox, Loading } from '../../components/Status';
+import { count, money, moneyShort, percent } from '../../format';
+import { useApi } from '../../hooks';
+import type { Range } from './MemberAnalytics';
+
+// Axis labels with thousands separators, and room for them (containLabel) so none is clipped.
+const GRID = { left: 8, right: 16, top: 36, bottom: 8, containLabel: true };
+const countAxis = { type: 'value', axisLabel: { formatter: (v: number) => count(v) } };
+const pctAxis = { type: 'value', axisLabel: { formatter: (v: number) => percent(v, 0) } };
+
+function Loaded<T>({
+  v,
+  children,
+}: {
+  v: { data?: T; error?: Error; reload: () => void };
+  children: (d: T) => React.ReactNode;
+}) {
+  if (v.error) return <ErrorBox error={v.error} onRetry={v.reload} />;
+  if (!v.data) return <Loading />;
+  return <>{children(v.data)}</>;
+}
+
+function ReferenceForm({ onSaved }: { onSaved: () => void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const s = useApi('/analytics/settings');
+  const [label, setLabel] = useState('');
+  const [low, setLow] = useState<number | null>(null);
+  const [high, setHigh] = useState<number | null>(null);
+  useEffect(() => {
+    const r = s.data?.repurchaseReference;
+    setLabel(r?.label ?? '');
+    setLow(r ? Math.round(r.low * 1000) / 10 : null);
+    setHigh(r ? Math.round(r.high * 1000) / 10 : null);
+  }, [s.data]);
+  const save = async () => {
+    try {
+      const repurchaseReference = low !== null && high !== null ? { label, low: low / 100, high: high / 100 } : null;
+      await api.put('/analytics/settings', { repurchaseReference });
+      void message.success(t('common.saved'));
+      onSaved();
+    } catch (e) {
+      void message.error((e as Error).message);
+    }
+  };
+  return (
+    <Space wrap>
+      <span>{t('memberAnalytics.reference')}</span>
+      <Input
+        style={{ width: 120 }}
+        placeholder={t('memberAnalytics.industry')}
+        value={label}
+        onChange={(e) => setLabel(e.target.value)}
+      />
+      <InputNumber min={0} max={100} value={low} onChange={setLow} addonAfter="%" style={{ width: 110 }} />
+      <span>—</span>
+      <InputNumber min={0} max={100} value={high} onChange={setHigh} addonAfter="%" style={{ width: 110 }} />
+      <Button size="small" onClick={() => void save()}>
+        {t('common.save')}
+      </Button>
+    </Space>
+  );
+}
+
+export function RepurchaseView({ range }: { range: Range }) {
+  const { t } = useTranslation();
+  const v = useApi('/analytics/repurchase', { query: range });
+  const option = useMemo<ChartOption | null>(() => {
+    if (!v.data) return null;
+    const m = v.data.months;
+    const ref = v.data.reference;
+    const flat = (x: number) => m.map(() => x);
+    return {
+      color: PALETTE,
+      tooltip: { trigger: 'axis', valueFormatter: (x: number) => percent(x) },
+      legend: { top: 0 },
+      grid: GRID,
+      xAxis: { type: 'category', data: m.map((x) => x.month) },
+      yAxis: pctAxis,
+      series: [
+        { name: t('memberAnalytics.repurchaseRate'), type: 'line', data: m.map((x) => x.rate) },
+        ...(ref
+          ? [
+              {
+                name: t('memberAnalytics.refLow'),
+                type: 'line',
+                symbol: 'none',
+                lineStyle: { type: 'dashed' },
+                data: flat(ref.low),
+              },
+              {
+                name: t('memberAnalytics.refHigh'),
+                type: 'line',
+                symbol: 'none',
+                lineStyle: { type: 'dashed' },
+                data: flat(ref.high),
+              },
+            ]
+          : []),
+      ],
+    };
+  }, [v.data, t]);
+  return (
+    <Loaded v={v}>
+      {(d) => (
+        <>
+          <ReferenceForm onSaved={v.reload} />
+          {option && <Chart option={option} height={280} testId="repurchase-chart" />}
+          <Table
+            size="small"
+            rowKey="month"
+            pagination={false}
+            dataSource={d.months}
+            columns={[
+              { title: t('memberAnalytics.month'), dataIndex: 'month' },
+              { title: t('memberAnalytics.buyers'), dataIndex: 'buyers', align: 'right', render: count },
+              { title: t('memberAnalytics.repeatBuyers'), dataIndex: 'repeatBuyers', align: 'right', render: count },
+              {
+                title: t('memberAnalytics.repurchaseRate'),
+                dataIndex: 'rate',
+                align: 'right',
+                render: (x: number) => percent(x),
+              },
+              {
+                title: t('memberAnalytics.gap'),
+                dataIndex: 'gap',
+                align: 'right',
+                render: (x: number | null) => (x === null ? '—' : x === 0 ? t('memberAnalytics.inBand') : percent(x)),
+              },
+            ]}
+          />
+        </>
+      )}
+    </Loaded>
+  );
+}
+
+export function CohortsView({ range }: { range: Range }) {
+  const { t } = useTranslation();
+  const v = useApi('/analytics/cohorts', { query: range });
+  const option = useMemo<ChartOption | null>(() => {
+    if (!v.data) return null;
+    const c = v.data.cohorts;
+    const width = Math.max(1, ...c.map((x) => x.retention.length));
+    const data = c.flatMap((row, y) => row.retention.map((r, x) => [x, y, Math.round(r * 1000) / 10]));
+    return {
+      tooltip: { formatter: (p: { value: number[] }) => `${c[p.value[1]!]!.cohort} +${p.value[0]}: ${p.value[2]}%` },
+      grid: { ...GRID, top: 8, bottom: 56 },
+      xAxis: { type: 'category', data: Array.from({ length: width }, (_, i) => t('memberAnalytics.monthN', { n: i })) },
+      yAxis: { type: 'category', data: c.map((x) => `${x.cohort} (${count(x.buyers)})`) },
+      visualMap: {
+        min: 0,
+        max: 100,
+        orient: 'horizontal',
+        left: 'center',
+        bottom: 0,
+        calculable: true,
+        formatter: (x: number) => `${Math.round(x)}%`,
+      },
+      series: [
+        {
+          type: 'heatmap',
+          data,
+          label: { show: width <= 13, formatter: (p: { value: number[] }) => `${p.value[2]}%` },
+        },
+      ],
+    };
+  }, [v.data, t]);
+  return (
+    <Loaded v={v}>
+      {(d) =>
+        d.cohorts.length ? (
+          option && <Chart option={option} height={Math.max(260, 28 * d.cohorts.length + 90)} testId="cohort-heatmap" />
+        ) : (
+          <div className="muted">{t('analytics.noData')}</div>
+        )
+      }
+    </Loaded>
+  );
+}
+
+type Band = { key: string; buyers: number; share: number };
+
+function BandChart({ title, rows, label }: { title: string; rows: Band[]; label: (k: string) => string }) {
+  const option: ChartOption = {
+    color: PALETTE,
+    tooltip: { trigger: 'axis', valueFormatter: (x: number) => count(x) },
+    grid: { ...GRID, top: 12 },
+    xAxis: { type: 'category', data: rows.map((r) => label(r.key)), axisLabel: { interval: 0 } },
+    yAxis: countAxis,
+    series: [
+      {
+        type: 'bar',
+        data: rows.map((r) => r.buyers),
+        label: {
+          show: true,
+          position: 'top',
+          formatter: (p: { dataIndex: number }) => percent(rows[p.dataIndex]!.share),
+        },
+      },
+    ],
+  };
+  return (
+    <Col xs={24} lg={12} xl={8}>
+      <Card size="small" title={title}>
+        <Chart option={option} height={220} />
+      </Card>
+    </Col>
+  );
+}
+
+export function StructureView({ range }: { range: Range }) {
+  const { t } = useTranslation();
+  const v = useApi('/analytics/distribution', { query: range });
+  const band = (k: string) => t(`memberAnalytics.band.${k}`, { defaultValue: k });
+  return (
+    <Loaded v={v}>
+      {(d) => (
+        <Row gutter={[16, 16]} data-testid="structure">
+          <BandChart
+            title={t('memberAnalytics.frequency')}
+            rows={d.frequency}
+            label={(k) => t('memberAnalytics.timesN', { n: k })}
+          />
+          <BandChart title={t('memberAnalytics.aovBands')} rows={d.aov} label={(k) => `¥${k}`} />
+          <BandChart
+            title={t('memberAnalytics.churn')}
+            rows={d.churn}
+            label={(k) => t('memberAnalytics.daysN', { n: k })}
+          />
+          <BandChart title={t('memberAnalytics.age')} rows={d.age} label={band} />
+          <BandChart title={t('memberAnalytics.gender')} rows={d.gender} label={band} />
+          <BandChart title={t('memberAnalytics.cityTier')} rows={d.cityTier} label={band} />
+        </Row>
+      )}
+    </Loaded>
+  );
+}
+
+type ProductRow = Answer<'/analytics/products'>['bestByUnits'][number];
+
+export function ProductsView({ range }: { range: Range }) {
+  const { t } = useTranslation();
+  const v = useApi('/analytics/products', { query: range });
+  const table = (title: string, rows: ProductRow[]) => (
+    <Col xs={24} xl={12}>
+      <Card size="small" title={title}>
+        <Table<ProductRow>
+          size="small"
+          rowKey="product"
+          pagination={false}
+          dataSource={rows}
+          columns={[
+            { title: t('memberAnalytics.product'), dataIndex: 'product', ellipsis: true },
+            { title: t('memberAnalytics.units'), dataIndex: 'units', align: 'right', render: count },
+            {
+              title: t('memberAnalytics.revenue'),
+              dataIndex: 'revenueFen',
+              align: 'right',
+              render: (x: number) => money(x),
+            },
+            { title: t('memberAnalytics.buyers'), dataIndex: 'buyers', align: 'right', render: count },
+            {
+              title: t('memberAnalytics.repurchaseRate'),
+              dataIndex: 'repurchaseRate',
+              align: 'right',
+              render: (x: number) => percent(x),
+            },
+          ]}
+        />
+      </Card>
+    </Col>
+  );
+  return (
+    <Loaded v={v}>
+      {(d) => (
+        <Row gutter={[16, 16]}>
+          {table(t('memberAnalytics.bestByUnits'), d.bestByUnits)}
+          {table(t('memberAnalytics.slowByUnits'), d.slowByUnits)}
+          {table(t('memberAnalytics.bestByRepurchase'), d.bestByRepurchase)}
+          {table(t('memberAnalytics.slowByRepurchase'), d.slowByRepurchase)}
+        </Row>
+      )}
+    </Loaded>
+  );
+}
+
+export function TimingView({ range }: { range: Range }) {
+  const { t } = useTranslation();
+  const v = useApi('/analytics/timing', { query: range });
+  const bars = (labels: string[], rows: { orders: number; revenueFen: number }[], currency: string): ChartOption => ({
+    color: PALETTE,
+    tooltip: { trigger: 'axis' },
+    legend: { top: 0 },
+    grid: GRID,
+    xAxis: { type: 'category', data: labels },
+    yAxis: [countAxis, { type: 'value', axisLabel: { formatter: (x: number) => moneyShort(x * 100, currency) } }],
+    series: [
+      { name: t('memberAnalytics.orders'), type: 'bar', data: rows.map((r) => r.orders) },
+      { name: t('memberAnalytics.revenue'), type: 'line', yAxisIndex: 1, data: rows.map((r) => r.revenueFen / 100) },
+    ],
+  });
+  const change = (x: number | null) => (x === null ? '—' : `${x >= 0 ? '+' : ''}${percent(x)}`);
+  return (
+    <Loaded v={v}>
+      {(d) => (
+        <Row gutter={[16, 16]}>
+          <Col xs={24} xl={14}>
+            <Card size="small" title={t('memberAnalytics.byHour')}>
+              <Chart
+                option={bars(
+                  d.hours.map((h) => String(h.hour)),
+                  d.hours,
+                  d.currency,
+                )}
+                height={260}
+                testId="timing-hours"
+              />
+            </Card>
+          </Col>
+          <Col xs={24} xl={10}>
+            <Card size="small" title={t('memberAnalytics.byWeekday')}>
+              <Chart
+                option={bars(
+                  d.weekdays.map((w) => t(`memberAnalytics.weekday.${w.weekday}`)),
+                  d.weekdays,
+                  d.currency,
+                )}
+                height={260}
+              />
+            </Card>
+          </Col>
+          <Col span={24}>
+            <Table
+              size="small"
+              rowKey="month"
+              pagination={false}
+              dataSource={d.months}
+              columns={[
+                { title: t('memberAnalytics.month'), dataIndex: 'month' },
+                { title: t('memberAnalytics.orders'), dataIndex: 'orders', align: 'right', render: count },
+                {
+                  title: t('memberAnalytics.revenue'),
+                  dataIndex: 'revenueFen',
+                  align: 'right',
+                  render: (x: number) => money(x, d.currency),
+                },
+                { title: t('memberAnalytics.revenueMom'), dataIndex: 'revenueMom', align: 'right', render: change },
+                { title: t('memberAnalytics.revenueYoy'), dataIndex: 'revenueYoy', align: 'right', render: change },
+              ]}
+            />
+          </Col>
+        </Row>
+      )}
+    </Loaded>
+  );
+}
+
+export function EffectsView({ range }: { range: Range }) {
+  const { t } = useTranslation();
+  const v = useApi('/analytics/effects', { query: { from: range.from, to: range.to } });
+  const roi = (x: number | null) => (x === null ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: 2 }));
+  return (
+    <Loaded v={v}>
+      {(d) => (
+        <Row gutter={[16, 16]}>
+          <Col xs={24} xl={12}>
+            <Card size="small" title={t('memberAnalytics.campaigns')}>
+              <Table
+                size="small"
+                rowKey="id"
+                pagination={false}
+                dataSource={d.campaigns}
+                columns={[
+                  { title: t('memberAnalytics.campaign'), dataIndex: 'name', ellipsis: true },
+                  { title: t('memberAnalytics.treated'), dataIndex: 'treated', align: 'right', render: count },
+                  {
+                    title: t('memberAnalytics.lift'),
+                    dataIndex: 'conversionLift',
+                    align: 'right',
+                    render: (x: number | null) => percent(x),
+                  },
+                  {
+                    title: t('memberAnalytics.incremental'),
+                    dataIndex: 'incrementalRevenueFen',
+                    align: 'right',
+                    render: (x: number | null) => money(x),
+                  },
+                  { title: t('memberAnalytics.roi'), dataIndex: 'roi', align: 'right', render: roi },
+                ]}
+              />
+            </Card>
+          </Col>
+          <Col xs={24} xl={12}>
+            <Card size="small" title={t('memberAnalytics.coupons')}>
+              <Table
+                size="small"
+                rowKey="id"
+                pagination={false}
+                dataSource={d.coupons}
+                columns={[
+                  { title: t('memberAnalytics.coupon'), dataIndex: 'name', ellipsis: true },
+                  {
+                    title: t('memberAnalytics.useRate'),
+                    dataIndex: 'useRate',
+                    align: 'right',
+                    render: (x: number) => percent(x),
+                  },
+                  {
+                    title: t('memberAnalytics.revenue'),
+                    dataIndex: 'revenueFen',
+                    align: 'right',
+                    render: (x: number) => money(x),
+                  },
+                  {
+                    title: t('memberAnalytics.discount'),
+                    dataIndex: 'discountFen',
+                    align: 'right',
+                    render: (x: number) => money(x),
+                  },
+                  { title: t('memberAnalytics.roi'), dataIndex: 'roi', align: 'right', render: roi },
+                ]}
+              />
+            </Card>
+          </Col>
+        </Row>
+      )}
+    </Loaded>
+  );
+}
