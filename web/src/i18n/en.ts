@@ -599,7 +599,7 @@ export const en: Messages = {
   },
   analytics: {
     subtitle:
-      'Member sales, repurchase, retention, member mix, products, timing and marketing effect; regions and predicted value',
+      'Member sales, repurchase, retention, member mix, products, timing, marketing effect; regions, predicted value',
     revenue90: 'Sales, last 90 days',
     provinceMap: 'By region',
     bySpend: 'Spend',
