@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, DEMO_LOGIN as LOGIN, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+
+/** The 数据分析 page in Chromium against `huike serve` with its demo shop (figures rebuilt after the demo). */
+describe.skipIf(!existsSync(CHROMIUM))('数据分析 in Chromium', () => {
+  let app: ConsoleUnderTest | undefined;
+  let base: string;
+  let browser: Browser;
+  let cookie = '';
+
+  const yuan = (fen: number) =>
+    `¥${(fen / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  async function overview(from: string, to: string) {
+    const res = await fetch(`${base}/api/v1/analytics/overview?from=${from}&to=${to}`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { kpis: { buyers: number; revenueFen: number } };
+  }
+
+  beforeAll(async () => {
+    app = await startConsole({ prefix: 'huike-e2e-analytics-', demoCustomers: 400, portFrom: 45000 });
+    ({ base, browser } = app);
+    const res = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(LOGIN),
+    });
+    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  }, 180_000);
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('shows the API’s figures, changes them with the range, and has no English on the zh-CN screen', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+    const page: Page = await ctx.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/login`);
+    await page.fill('#login', LOGIN.login);
+    await page.fill('#password', LOGIN.password);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await page.goto(`${base}/analytics`);
+    const revenue = page.getByTestId('kpi-revenue');
+    const buyers = page.getByTestId('kpi-buyers');
+    await expect.poll(() => revenue.textContent(), { timeout: 30_000 }).toMatch(/¥[\d,]+\.\d\d/);
+
+    const year = new Date().getFullYear();
+    await page.getByTestId('festival-double11').click();
+    const d11 = await overview(`${year}-11-01`, `${year}-11-11`);
+    await expect.poll(() => revenue.textContent()).toBe(yuan(d11.kpis.revenueFen));
+    await expect.poll(() => buyers.textContent()).toBe(d11.kpis.buyers.toLocaleString('en-US'));
+
+    await page.getByTestId('festival-618').click();
+    const s618 = await overview(`${year}-06-01`, `${year}-06-18`);
+    expect(s618.kpis.revenueFen).not.toBe(d11.kpis.revenueFen);
+    await expect.poll(() => revenue.textContent()).toBe(yuan(s618.kpis.revenueFen));
+    await shot(page, '17-analytics-members');
+
+    // Every tab draws; none shows an English word (file formats aside).
+    const card = page.getByTestId('member-analytics');
+    for (const tab of ['复购', '留存', '会员结构', '时段', '营销效果', '会员成交']) {
+      await card.getByRole('tab', { name: tab }).click();
+      await page.waitForLoadState('networkidle');
+      const text = (await card.innerText()).replace(/\b(CSV|Excel)\b/g, '');
+      expect(text.match(/[A-Za-z]{3,}/g), `English on the ${tab} tab`).toBeNull();
+    }
+    await card.getByRole('tab', { name: '留存' }).click();
+    await page.getByTestId('cohort-heatmap').locator('canvas').waitFor();
+    await shot(page, '18-analytics-cohorts');
+    expect(errors).toEqual([]);
+  }, 120_000);
+});
