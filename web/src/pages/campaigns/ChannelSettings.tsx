@@ -23,13 +23,14 @@ import { api } from '../../api';
 import { ErrorBox, Loading } from '../../components/Status';
 import { dateTime } from '../../format';
 import { useAction, useApi } from '../../hooks';
+import { EditChannel, isProvider, ProviderFields, providerInput, type ProviderValues } from './ProviderFields';
 import type { Channel, ChannelInput, MessagingSettings } from './types';
 
 type Kind = Channel['kind'];
-const KINDS: Kind[] = ['outbox', 'email', 'webhook', 'platform'];
+const KINDS: Kind[] = ['outbox', 'aliyun_sms', 'tencent_sms', 'wecom', 'email', 'webhook', 'platform'];
 const MEDIUMS = ['sms', 'email', 'wechat'] as const;
 
-interface ChannelForm {
+interface ChannelForm extends ProviderValues {
   name: string;
   kind: Kind;
   medium?: (typeof MEDIUMS)[number];
@@ -44,6 +45,10 @@ interface ChannelForm {
 }
 
 function toInput(v: ChannelForm): ChannelInput {
+  if (isProvider(v.kind)) {
+    const { config, credentials } = providerInput(v.kind, v);
+    return { name: v.name, kind: v.kind, config, credentials } as ChannelInput;
+  }
   switch (v.kind) {
     case 'email':
       return {
@@ -88,6 +93,7 @@ function AddChannel({ open, onClose, onDone }: { open: boolean; onClose: () => v
   return (
     <Modal
       open={open}
+      width={640}
       title={t('channels.add')}
       onCancel={onClose}
       confirmLoading={busy}
@@ -110,6 +116,7 @@ function AddChannel({ open, onClose, onDone }: { open: boolean; onClose: () => v
           <Select options={KINDS.map((k) => ({ value: k, label: t(`channels.kinds.${k}`) }))} />
         </Form.Item>
         {kind === 'outbox' && mediumSelect}
+        {isProvider(kind) && <ProviderFields kind={kind} />}
         {kind === 'email' && (
           <>
             <Row gutter={12}>
@@ -182,7 +189,12 @@ function TestSend({ channel, onClose }: { channel: Channel | null; onClose: () =
       }
     >
       <Form form={form} layout="vertical" initialValues={{ text: t('channels.testDefault') }} preserve={false}>
-        <Form.Item name="to" label={t('channels.testTo')} rules={[{ required: true, message: t('common.required') }]}>
+        <Form.Item
+          name="to"
+          label={t('channels.testTo')}
+          extra={channel && t(`channels.testToHint.${channel.kind === 'aliyun_sms' ? 'aliyun' : channel.medium}`)}
+          rules={[{ required: true, message: t('common.required') }]}
+        >
           <Input data-testid="test-to" />
         </Form.Item>
         <Form.Item
@@ -204,6 +216,7 @@ export function ChannelSettings({ manages }: { manages: boolean }) {
   const list = useApi('/messaging/channels');
   const [adding, setAdding] = useState(false);
   const [testing, setTesting] = useState<Channel | null>(null);
+  const [editing, setEditing] = useState<Channel | null>(null);
   const { run } = useAction();
   if (list.error) return <ErrorBox error={list.error} onRetry={list.reload} />;
   return (
@@ -250,6 +263,11 @@ export function ChannelSettings({ manages }: { manages: boolean }) {
                     {t('channels.test')}
                   </Button>
                 )}
+                {manages && c.kind !== 'outbox' && c.kind !== 'platform' && (
+                  <Button size="small" onClick={() => setEditing(c)} data-testid="edit-channel">
+                    {t('common.edit')}
+                  </Button>
+                )}
                 {manages && (
                   <Button
                     size="small"
@@ -284,6 +302,13 @@ export function ChannelSettings({ manages }: { manages: boolean }) {
         }}
       />
       <TestSend channel={testing} onClose={() => setTesting(null)} />
+      <EditChannel
+        channel={editing}
+        onClose={(changed) => {
+          setEditing(null);
+          if (changed) list.reload();
+        }}
+      />
     </Card>
   );
 }
