@@ -947,15 +947,19 @@ export const en: Messages = {
     credentialsKeep: 'Leave empty to keep the stored credentials; fill in to replace them all',
     providerHints: {
       aliyun_sms:
-        'Apply for a signature and a template in the Aliyun SMS console (e.g. a template ${content}); the text variable name is the template variable. The AccessKey needs SendSms, SendBatchSms and QuerySendDetails',
+        'Apply for a signature and a template in the Aliyun SMS console (e.g. a template ${content}); the' +
+        ' text variable name is the template variable. The AccessKey needs SendSms, SendBatchSms and QuerySendDetails',
       tencent_sms:
-        'Create an application (SmsSdkAppId), a signature and a template with one variable {1} in the Tencent Cloud SMS console; the message text fills it',
+        'Create an application (SmsSdkAppId), a signature and a template with one variable {1} in the' +
+        ' Tencent Cloud SMS console; the message text fills it',
       wecom:
-        "Take the Secret from 客户联系 in the WeCom admin; a customer's WeChat field must hold their external_userid; each message becomes a mass-send task a member confirms in WeCom",
+        "Take the Secret from 客户联系 in the WeCom admin; a customer's WeChat field must hold their" +
+        ' external_userid; each message becomes a mass-send task a member confirms in WeCom',
     },
     hooks: 'Receipt and reply addresses',
     hooksHint:
-      "Enter them as the status report and inbound SMS callbacks in the provider's console: the public URL + the path below (the path holds this channel's secret token; keep it private)",
+      "Enter them as the status report and inbound SMS callbacks in the provider's console: the public URL" +
+      " + the path below (the path holds this channel's secret token; keep it private)",
     hookReceipts: 'Status reports',
     hookReplies: 'Inbound SMS',
     testToHint: {
