@@ -354,6 +354,13 @@ describeBothDatabases('every route × every role answers as the permission matri
     expect(owner.headers['cache-control']).toBe('no-store');
   });
 
+  it('GET /auth/me lists what the role may do, for the console to hide the rest', async () => {
+    for (const role of ROLES) {
+      const me = await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: cookies[role]! } });
+      expect(me.json().permissions).toEqual(PERMISSIONS.filter((p) => roleAllows(role, p)));
+    }
+  });
+
   it('a read-only API token may read but not write, even where its role may', async () => {
     const { ctx, workspaceId } = env();
     const owner = await ctx.db.kysely

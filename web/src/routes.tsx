@@ -3,7 +3,7 @@ import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { Loading } from './components/Status';
 import { Shell } from './layout/Shell';
 import { LoginPage } from './pages/Login';
-import { useSession } from './session';
+import { can, useSession } from './session';
 
 // One chunk per page: the first screen loads only what it shows.
 const Dashboard = lazy(() => import('./pages/Dashboard'));
@@ -35,6 +35,12 @@ function RequireLogin({ children }: { children: React.ReactNode }) {
   return <>{children}</>;
 }
 
+/** The dashboard, or the customer list for a role without analytics (a service agent). */
+function Home() {
+  const { me } = useSession();
+  return me && !can(me, 'analytics:read') ? <Navigate to="/customers" replace /> : <Dashboard />;
+}
+
 export function AppRoutes() {
   return (
     <Suspense fallback={<Loading />}>
@@ -47,7 +53,7 @@ export function AppRoutes() {
             </RequireLogin>
           }
         >
-          <Route index element={<Dashboard />} />
+          <Route index element={<Home />} />
           <Route path="customers" element={<CustomerList />} />
           <Route path="customers/:id" element={<CustomerDetail />} />
           <Route path="segments" element={<Segments />} />

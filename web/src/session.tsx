@@ -56,6 +56,13 @@ export function useMe(): Me {
   return me;
 }
 
+export type Permission = Me['permissions'][number];
+
+/** Whether the user's role has this permission (the server checks it again on every call). */
+export function can(me: Me, permission: Permission): boolean {
+  return me.permissions.includes(permission);
+}
+
 export function canSeePii(role: string): boolean {
   return role === 'owner' || role === 'admin';
 }

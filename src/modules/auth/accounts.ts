@@ -156,7 +156,8 @@ export function parseScopes(stored: string): TokenScope[] {
 
 /** Tokens of one user, or of the whole workspace for an owner or admin asking for all. */
 export async function listTokens(ctx: AppContext, p: Pick<Principal, 'workspaceId' | 'userId' | 'role'>, all = false) {
-  if (all && !isManager(p.role)) throw new Forbidden("only an owner or admin can see everyone's tokens");
+  if (all && !isManager(p.role))
+    throw new Forbidden("seeing everyone's tokens needs the users:manage permission (owners and admins)");
   let q = ctx.db.kysely
     .selectFrom('api_tokens as t')
     .innerJoin('users as u', (j) => j.onRef('u.workspace_id', '=', 't.workspace_id').onRef('u.id', '=', 't.user_id'))

@@ -66,6 +66,11 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   analyst: ['customers:read', 'analytics:read', 'campaigns:read', 'tasks:read'],
 };
 
+/** Everything a role may do, in the order of PERMISSIONS (none for an unknown role). */
+export function permissionsOf(role: string): Permission[] {
+  return PERMISSIONS.filter((p) => roleAllows(role, p));
+}
+
 export function roleAllows(role: string, permission: Permission): boolean {
   return (ROLE_PERMISSIONS as Record<string, readonly Permission[] | undefined>)[role]?.includes(permission) ?? false;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERMISSIONS } from './permissions.js';
 
 export const ROLES = ['owner', 'admin', 'marketer', 'agent', 'analyst'] as const;
 
@@ -24,6 +25,8 @@ export const meOutput = z.object({
   user: z.object({ id: z.string(), login: z.string(), name: z.string(), role: z.string() }),
   workspace: z.object({ id: z.string(), name: z.string(), timezone: z.string() }),
   via: z.enum(['session', 'token']),
+  /** What the user's role may do (the console hides what it may not); a read-only token still only reads. */
+  permissions: z.array(z.enum(PERMISSIONS)),
 });
 
 export const userOutput = z.object({ id: z.string(), login: z.string(), name: z.string(), role: z.string() });

@@ -3,6 +3,7 @@ import { parseInput } from '../../core/validation.js';
 import { newId } from '../../core/ids.js';
 import { nowIso, type AppContext } from '../context.js';
 import { burnPasswordCheck, digest, hashPassword, newSecret, sameDigest, verifyPassword } from './passwords.js';
+import { permissionsOf } from './permissions.js';
 import { loginInput, type meOutput, userInput } from './schema.js';
 import { loginThrottle } from './throttle.js';
 import { changePassword, parseScopes, TOKEN_SCOPES, type TokenScope } from './accounts.js';
@@ -43,7 +44,7 @@ export async function whoAmI(ctx: AppContext, p: Principal): Promise<Me> {
     .where('id', '=', p.workspaceId)
     .executeTakeFirst();
   if (!user || !ws) throw new NotFound('user not found');
-  return { user, workspace: ws, via: p.via };
+  return { user, workspace: ws, via: p.via, permissions: permissionsOf(user.role) };
 }
 
 /** Adds a user on behalf of `by` (the route needs users:manage): only an owner adds an owner. */

@@ -20,22 +20,23 @@ import { Suspense, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { setLanguage, type Language } from '../i18n';
-import { useMe, useSession } from '../session';
+import { can, type Permission, useMe, useSession } from '../session';
 import { Loading } from '../components/Status';
 
-export const MENU: { key: string; icon: ReactNode }[] = [
-  { key: '/', icon: <DashboardOutlined /> },
-  { key: '/customers', icon: <TeamOutlined /> },
-  { key: '/segments', icon: <PartitionOutlined /> },
-  { key: '/members', icon: <CrownOutlined /> },
-  { key: '/points', icon: <AppstoreOutlined /> },
-  { key: '/coupons', icon: <GiftOutlined /> },
-  { key: '/campaigns', icon: <NotificationOutlined /> },
-  { key: '/automations', icon: <RobotOutlined /> },
-  { key: '/tasks', icon: <CustomerServiceOutlined /> },
-  { key: '/analytics', icon: <BarChartOutlined /> },
-  { key: '/imports', icon: <ImportOutlined /> },
-  { key: '/settings', icon: <SettingOutlined /> },
+/** The menu; `needs`: the permission whose pages it opens (hidden from roles without it). */
+export const MENU: { key: string; icon: ReactNode; needs: Permission }[] = [
+  { key: '/', icon: <DashboardOutlined />, needs: 'analytics:read' },
+  { key: '/customers', icon: <TeamOutlined />, needs: 'customers:read' },
+  { key: '/segments', icon: <PartitionOutlined />, needs: 'customers:read' },
+  { key: '/members', icon: <CrownOutlined />, needs: 'customers:read' },
+  { key: '/points', icon: <AppstoreOutlined />, needs: 'customers:read' },
+  { key: '/coupons', icon: <GiftOutlined />, needs: 'customers:read' },
+  { key: '/campaigns', icon: <NotificationOutlined />, needs: 'campaigns:read' },
+  { key: '/automations', icon: <RobotOutlined />, needs: 'campaigns:read' },
+  { key: '/tasks', icon: <CustomerServiceOutlined />, needs: 'tasks:read' },
+  { key: '/analytics', icon: <BarChartOutlined />, needs: 'analytics:read' },
+  { key: '/imports', icon: <ImportOutlined />, needs: 'import' },
+  { key: '/settings', icon: <SettingOutlined />, needs: 'customers:read' },
 ];
 
 function selectedKey(path: string): string {
@@ -85,7 +86,7 @@ export function Shell() {
           theme="dark"
           mode="inline"
           selectedKeys={[selectedKey(location.pathname)]}
-          items={MENU.map((m) => ({
+          items={MENU.filter((m) => can(me, m.needs)).map((m) => ({
             key: m.key,
             icon: m.icon,
             label: t(`menu.${m.key === '/' ? 'dashboard' : m.key.slice(1)}`),

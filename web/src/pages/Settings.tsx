@@ -26,7 +26,7 @@ import { dateTime } from '../format';
 import { useAction, useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import { ChannelSettings, SendRules } from './campaigns/ChannelSettings';
-import { useMe } from '../session';
+import { can, useMe } from '../session';
 import { Tokens, UserActions } from './SettingsAccounts';
 
 type Store = Answer<'/stores/{id}'>;
@@ -38,7 +38,8 @@ export default function Settings() {
   const { t } = useTranslation();
   const [params, setParams] = useSearchParams();
   const me = useMe();
-  const manages = me.user.role === 'owner' || me.user.role === 'admin';
+  const manages = can(me, 'users:manage');
+  const configures = can(me, 'settings:write');
   return (
     <>
       <PageHeader
@@ -59,9 +60,9 @@ export default function Settings() {
           {
             key: 'channels',
             label: t('settings.channels'),
-            children: <ChannelSettings manages={manages} />,
+            children: <ChannelSettings manages={configures} />,
           },
-          { key: 'sendRules', label: t('channels.rules'), children: <SendRules manages={manages} /> },
+          { key: 'sendRules', label: t('channels.rules'), children: <SendRules manages={configures} /> },
           { key: 'tokens', label: t('settings.tokens'), children: <Tokens /> },
         ]}
       />

@@ -20,7 +20,7 @@ import { type Answer, api } from '../api';
 import { ErrorBox } from '../components/Status';
 import { dateTime } from '../format';
 import { useAction, useApi } from '../hooks';
-import { useMe } from '../session';
+import { can, useMe } from '../session';
 
 const ROLES = ['owner', 'admin', 'marketer', 'agent', 'analyst'] as const;
 type Role = (typeof ROLES)[number];
@@ -97,7 +97,7 @@ type TokenRow = Answer<'/auth/tokens'>['items'][number];
 export function Tokens() {
   const { t } = useTranslation();
   const me = useMe();
-  const manages = me.user.role === 'owner' || me.user.role === 'admin';
+  const manages = can(me, 'users:manage');
   const tokens = useApi('/auth/tokens', { query: manages ? { all: 'true' } : {} });
   const [name, setName] = useState('');
   const [readOnly, setReadOnly] = useState(false);
@@ -123,27 +123,29 @@ export function Tokens() {
   return (
     <Card size="small">
       <Typography.Paragraph type="secondary">{t('settings.tokensHint')}</Typography.Paragraph>
-      <Space wrap style={{ marginBottom: 12 }}>
-        <Input
-          style={{ width: 260 }}
-          placeholder={t('settings.tokenName')}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          maxLength={64}
-        />
-        <Checkbox checked={readOnly} onChange={(e) => setReadOnly(e.target.checked)}>
-          {t('accounts.readOnly')}
-        </Checkbox>
-        <DatePicker
-          placeholder={t('accounts.expiresNever')}
-          value={expires}
-          onChange={setExpires}
-          aria-label={t('accounts.expires')}
-        />
-        <Button type="primary" disabled={!name.trim()} onClick={() => void create()}>
-          {t('settings.createToken')}
-        </Button>
-      </Space>
+      {can(me, 'tokens:manage') && (
+        <Space wrap style={{ marginBottom: 12 }}>
+          <Input
+            style={{ width: 260 }}
+            placeholder={t('settings.tokenName')}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            maxLength={64}
+          />
+          <Checkbox checked={readOnly} onChange={(e) => setReadOnly(e.target.checked)}>
+            {t('accounts.readOnly')}
+          </Checkbox>
+          <DatePicker
+            placeholder={t('accounts.expiresNever')}
+            value={expires}
+            onChange={setExpires}
+            aria-label={t('accounts.expires')}
+          />
+          <Button type="primary" disabled={!name.trim()} onClick={() => void create()}>
+            {t('settings.createToken')}
+          </Button>
+        </Space>
+      )}
       {token && (
         <Alert
           style={{ marginBottom: 12 }}
