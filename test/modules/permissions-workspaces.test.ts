@@ -29,7 +29,14 @@ const KINDS: [RegExp, string][] = [
   [/^\/messaging\/channels\/\{id\}/, 'channel'],
   [/^\/campaigns\/\{id\}/, 'campaign'],
   [/^\/tasks\/\{id\}/, 'task'],
+  [/^\/surveys\/\{id\}/, 'survey'],
 ];
+
+const SURVEY = {
+  name: '满意度',
+  title: '请打分',
+  questions: [{ id: 'overall', kind: 'score', label: '满意吗' }],
+};
 
 /** Every row of every table that has a workspace_id, of one workspace, as sorted JSON lines. */
 async function snapshotOf(env: TestEnv, workspaceId: string): Promise<Record<string, string[]>> {
@@ -135,6 +142,7 @@ describeBothDatabases('another workspace’s ids are never read or written', (en
         title: '回访',
       })
     ).id;
+    ids.survey = (await ok(cookie, 'POST', '/surveys', SURVEY)).id;
     return cookie;
   };
 
@@ -182,6 +190,8 @@ describeBothDatabases('another workspace’s ids are never read or written', (en
       },
       'PATCH /tasks/{id}': { title: '越权' },
       'POST /tasks/{id}/complete': { outcome: '越权' },
+      'PUT /surveys/{id}': { ...SURVEY, name: '改名' },
+      'POST /surveys/{id}/invitations': { customerId: b.customer! },
     };
     const key = `${method} ${path}`;
     if (bodies[key]) return bodies[key];
