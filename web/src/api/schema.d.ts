@@ -90,7 +90,7 @@ export interface paths {
                             };
                             /** @enum {string} */
                             via: "session" | "token";
-                            permissions: ("customers:read" | "customers:write" | "customers:erase" | "pii:read" | "export" | "import" | "segments:write" | "settings:write" | "points:write" | "coupons:write" | "campaigns:read" | "campaigns:write" | "campaigns:send" | "automations:write" | "tasks:read" | "tasks:write" | "analytics:read" | "users:manage" | "tokens:manage" | "audit:read")[];
+                            permissions: ("customers:read" | "customers:write" | "customers:erase" | "pii:read" | "pii:reveal" | "export" | "import" | "segments:write" | "settings:write" | "points:write" | "coupons:write" | "campaigns:read" | "campaigns:write" | "campaigns:send" | "automations:write" | "tasks:read" | "tasks:write" | "analytics:read" | "users:manage" | "tokens:manage" | "audit:read")[];
                         };
                     };
                 };
@@ -175,7 +175,7 @@ export interface paths {
                             };
                             /** @enum {string} */
                             via: "session" | "token";
-                            permissions: ("customers:read" | "customers:write" | "customers:erase" | "pii:read" | "export" | "import" | "segments:write" | "settings:write" | "points:write" | "coupons:write" | "campaigns:read" | "campaigns:write" | "campaigns:send" | "automations:write" | "tasks:read" | "tasks:write" | "analytics:read" | "users:manage" | "tokens:manage" | "audit:read")[];
+                            permissions: ("customers:read" | "customers:write" | "customers:erase" | "pii:read" | "pii:reveal" | "export" | "import" | "segments:write" | "settings:write" | "points:write" | "coupons:write" | "campaigns:read" | "campaigns:write" | "campaigns:send" | "automations:write" | "tasks:read" | "tasks:write" | "analytics:read" | "users:manage" | "tokens:manage" | "audit:read")[];
                         };
                     };
                 };
