@@ -294,11 +294,14 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
       ['/settings', '13-settings', '设置'],
       ['/segments?tab=lifecycle', '14-lifecycle', '分群'],
       ['/campaigns', '15-campaigns', '营销活动'],
+      ['/settings?tab=audit', '17-audit-log', '设置'],
     ];
     for (const [path, name, title] of pages) {
       await page.goto(`${base}${path}`);
       await page.locator('h4', { hasText: title }).first().waitFor();
       if (path === '/analytics') await page.getByTestId('china-map').locator('canvas').waitFor();
+      // The audit log lists at least this session's own login.
+      if (path.endsWith('tab=audit')) await page.locator('.ant-table-row', { hasText: '登录' }).first().waitFor();
       await shot(page, name);
     }
     expect((page as Page & { errors: string[] }).errors).toEqual([]);

@@ -28,6 +28,7 @@ import { PageHeader } from '../layout/Shell';
 import { ChannelSettings, SendRules } from './campaigns/ChannelSettings';
 import { can, useMe } from '../session';
 import { Tokens, UserActions } from './SettingsAccounts';
+import { AuditLog } from './SettingsAudit';
 
 type Store = Answer<'/stores/{id}'>;
 
@@ -64,6 +65,11 @@ export default function Settings() {
           },
           { key: 'sendRules', label: t('channels.rules'), children: <SendRules manages={configures} /> },
           { key: 'tokens', label: t('settings.tokens'), children: <Tokens /> },
+          {
+            key: 'audit',
+            label: t('settings.audit'),
+            children: manages ? <AuditLog /> : <Alert type="info" showIcon message={t('audit.ownerOnly')} />,
+          },
         ]}
       />
     </>

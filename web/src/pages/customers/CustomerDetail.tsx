@@ -26,6 +26,7 @@ import { EmptyState, ErrorBox, Loading, NotYet } from '../../components/Status';
 import { count, date, dateTime, money } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { PredictionCard } from '../predict/PredictionCard';
+import { RevealPhone } from '../../components/RevealPhone';
 
 type Order = Answer<'/customers/{id}'>['orders'][number];
 type CouponRow = Answer<'/customers/{id}/coupons'>['items'][number];
@@ -133,7 +134,9 @@ export default function CustomerDetail() {
           <Card title={t('customerDetail.profile')} size="small" style={{ marginBottom: 16 }}>
             <Descriptions column={1} size="small" labelStyle={{ width: 96 }}>
               <Descriptions.Item label={t('customers.realName')}>{d.realName ?? '—'}</Descriptions.Item>
-              <Descriptions.Item label={t('customers.phone')}>{d.phone ?? '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('customers.phone')}>
+                <RevealPhone customerId={d.id} phone={d.phone} />
+              </Descriptions.Item>
               <Descriptions.Item label={t('customerDetail.email')}>{d.email ?? '—'}</Descriptions.Item>
               <Descriptions.Item label={t('customers.region')}>
                 {[d.province, d.city].filter(Boolean).join(' ') || '—'}

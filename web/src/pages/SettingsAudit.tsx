@@ -1,0 +1,143 @@
+import { Alert, Button, DatePicker, Input, Select, Space, Table, Tag, Typography } from 'antd';
+import type { Dayjs } from 'dayjs';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { type Answer, api, type Query } from '../api';
+import { ErrorBox } from '../components/Status';
+import { dateTime } from '../format';
+import { useDebounced } from '../hooks';
+
+type Entry = Answer<'/audit'>['items'][number];
+type Filters = Query<'/audit'>;
+
+const FAMILIES = ['auth', 'export', 'pii', 'bulk', 'settings', 'token', 'user', 'campaign'] as const;
+
+/** 设置 → 审计日志: the append-only log, newest first, filtered by user, kind of action, dates and text. */
+export function AuditLog() {
+  const { t, i18n } = useTranslation();
+  const [actor, setActor] = useState('');
+  const [family, setFamily] = useState<string | undefined>();
+  const [range, setRange] = useState<[Dayjs | null, Dayjs | null] | null>(null);
+  const [text, setText] = useState('');
+  const debouncedActor = useDebounced(actor.trim(), 300);
+  const debouncedText = useDebounced(text.trim(), 300);
+  const [items, setItems] = useState<Entry[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+
+  const filters: Filters = {
+    ...(debouncedActor ? { actor: debouncedActor } : {}),
+    ...(family ? { action: `${family}.` } : {}),
+    ...(range?.[0] ? { from: range[0].startOf('day').toISOString() } : {}),
+    ...(range?.[1] ? { to: range[1].add(1, 'day').startOf('day').toISOString() } : {}),
+    ...(debouncedText ? { q: debouncedText } : {}),
+  };
+  const key = JSON.stringify(filters);
+
+  const load = async (cursor: string | null) => {
+    setLoading(true);
+    setError(null);
+    try {
+      const page = await api.get('/audit', { query: { ...filters, limit: 50, ...(cursor ? { cursor } : {}) } });
+      setItems((old) => (cursor ? [...old, ...page.items] : page.items));
+      setNext(page.nextCursor);
+    } catch (e) {
+      setError(e as Error);
+    } finally {
+      setLoading(false);
+    }
+  };
+  useEffect(() => {
+    void load(null);
+  }, [key]);
+
+  const actionLabel = (action: string) =>
+    i18n.exists(`audit.actions.${action}`) ? t(`audit.actions.${action}`) : action;
+
+  return (
+    <Space direction="vertical" style={{ width: '100%' }} size="middle">
+      <Alert type="info" showIcon message={t('audit.hint')} />
+      <Space wrap>
+        <Input
+          allowClear
+          style={{ width: 160 }}
+          placeholder={t('audit.actorFilter')}
+          aria-label={t('audit.actorFilter')}
+          value={actor}
+          onChange={(e) => setActor(e.target.value)}
+        />
+        <Select
+          allowClear
+          style={{ width: 180 }}
+          placeholder={t('audit.actionFilter')}
+          aria-label={t('audit.actionFilter')}
+          value={family}
+          onChange={(v?: string) => setFamily(v)}
+          options={FAMILIES.map((f) => ({ value: f, label: t(`audit.families.${f}`) }))}
+        />
+        <DatePicker.RangePicker value={range} onChange={(v) => setRange(v)} allowEmpty={[true, true]} />
+        <Input.Search
+          allowClear
+          style={{ width: 260 }}
+          placeholder={t('audit.search')}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+      </Space>
+      {error && <ErrorBox error={error} />}
+      <Table<Entry>
+        rowKey="id"
+        size="small"
+        loading={loading}
+        dataSource={items}
+        pagination={false}
+        locale={{ emptyText: t('audit.empty') }}
+        scroll={{ x: 900 }}
+        columns={[
+          { title: t('audit.at'), dataIndex: 'at', width: 150, render: (v: string) => dateTime(v) },
+          {
+            title: t('audit.actor'),
+            dataIndex: 'actor',
+            width: 140,
+            render: (v: string | null, e) => (
+              <Space size={4}>
+                <span>{v ?? t('audit.system')}</span>
+                {e.via === 'token' && <Tag>{t('audit.via_token')}</Tag>}
+              </Space>
+            ),
+          },
+          {
+            title: t('audit.action'),
+            dataIndex: 'action',
+            width: 180,
+            render: (v: string) => (
+              <Tag color={v === 'auth.login_failed' ? 'red' : v.startsWith('pii.') ? 'orange' : undefined}>
+                {actionLabel(v)}
+              </Tag>
+            ),
+          },
+          { title: t('audit.target'), dataIndex: 'target', width: 200, render: (v: string | null) => v ?? '—' },
+          { title: t('audit.ip'), dataIndex: 'ip', width: 120, render: (v: string | null) => v ?? '—' },
+          {
+            title: t('audit.details'),
+            dataIndex: 'details',
+            render: (v: Entry['details']) =>
+              v ? (
+                <Typography.Text code style={{ fontSize: 12, wordBreak: 'break-all' }}>
+                  {JSON.stringify(v)}
+                </Typography.Text>
+              ) : (
+                '—'
+              ),
+          },
+        ]}
+      />
+      {next && (
+        <Button onClick={() => void load(next)} loading={loading}>
+          {t('audit.more')}
+        </Button>
+      )}
+    </Space>
+  );
+}
