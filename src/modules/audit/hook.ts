@@ -60,7 +60,7 @@ export const AUDITED_ROUTES: Readonly<Record<string, string>> = {
 function targetOf(url: string, params: unknown): string | null {
   const id = params && typeof params === 'object' ? (params as Record<string, unknown>).id : undefined;
   if (typeof id !== 'string') return null;
-  const resource = /\/api\/v1\/([a-z-]+)\/:id/.exec(url)?.[1] ?? 'item';
+  const resource = /\/([a-z-]+)\/:id/.exec(url)?.[1] ?? 'item';
   return `${resource.replace(/ies$/, 'y').replace(/s$/, '')} ${id}`;
 }
 

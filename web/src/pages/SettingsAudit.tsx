@@ -55,6 +55,15 @@ export function AuditLog() {
   const actionLabel = (action: string) =>
     i18n.exists(`audit.actions.${action}`) ? t(`audit.actions.${action}`) : action;
 
+  // "customer 01J…": the kind in the reader's language, then the id (a login name stays as it is).
+  const targetLabel = (target: string | null) => {
+    if (!target) return '—';
+    const [kind, ...rest] = target.split(' ');
+    return rest.length > 0 && i18n.exists(`audit.targets.${kind}`)
+      ? `${t(`audit.targets.${kind}`)} ${rest.join(' ')}`
+      : target;
+  };
+
   return (
     <Space direction="vertical" style={{ width: '100%' }} size="middle">
       <Alert type="info" showIcon message={t('audit.hint')} />
@@ -76,7 +85,12 @@ export function AuditLog() {
           onChange={(v?: string) => setFamily(v)}
           options={FAMILIES.map((f) => ({ value: f, label: t(`audit.families.${f}`) }))}
         />
-        <DatePicker.RangePicker value={range} onChange={(v) => setRange(v)} allowEmpty={[true, true]} />
+        <DatePicker.RangePicker
+          value={range}
+          onChange={(v) => setRange(v)}
+          allowEmpty={[true, true]}
+          placeholder={[t('audit.fromDate'), t('audit.toDate')]}
+        />
         <Input.Search
           allowClear
           style={{ width: 260 }}
@@ -117,7 +131,7 @@ export function AuditLog() {
               </Tag>
             ),
           },
-          { title: t('audit.target'), dataIndex: 'target', width: 200, render: (v: string | null) => v ?? '—' },
+          { title: t('audit.target'), dataIndex: 'target', width: 200, render: (v: string | null) => targetLabel(v) },
           { title: t('audit.ip'), dataIndex: 'ip', width: 120, render: (v: string | null) => v ?? '—' },
           {
             title: t('audit.details'),
