@@ -1,5 +1,4 @@
 import { App, Col, Form, Input, InputNumber, Modal, Row, Typography } from 'antd';
-import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api';
 import { useAction } from '../../hooks';
@@ -110,9 +109,6 @@ export function EditChannel({ channel, onClose }: { channel: Channel | null; onC
   const { message } = App.useApp();
   const [form] = Form.useForm<ProviderValues & { name: string }>();
   const { busy, run } = useAction();
-  useEffect(() => {
-    if (channel) form.setFieldsValue({ name: channel.name, ...(channel.config as ProviderValues) });
-  }, [channel, form]);
   const kind = channel?.kind;
   return (
     <Modal
@@ -133,7 +129,13 @@ export function EditChannel({ channel, onClose }: { channel: Channel | null; onC
         })
       }
     >
-      <Form form={form} layout="vertical" preserve={false}>
+      <Form
+        key={channel?.id}
+        form={form}
+        layout="vertical"
+        preserve={false}
+        initialValues={channel ? { name: channel.name, ...(channel.config as ProviderValues) } : {}}
+      >
         <Form.Item name="name" label={t('channels.name')} rules={[{ required: true, message: t('common.required') }]}>
           <Input maxLength={60} />
         </Form.Item>
