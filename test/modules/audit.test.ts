@@ -163,6 +163,14 @@ describeBothDatabases('PII masking of raw order columns, reveals and the audit l
     expect(ownerExp).toContain('13812345678');
   });
 
+  it('a phone in a note is masked for an agent, full for the owner', async () => {
+    const added = await call('owner', 'POST', `/customers/${lili}/notes`, { body: '备用手机 15900001234，晚上联系' });
+    expect(added.statusCode, added.body).toBeLessThan(300);
+    const note = async (role: string) => (await call(role, 'GET', `/customers/${lili}/notes`)).json().items[0].body;
+    expect(await note('agent')).toBe('备用手机 159****1234，晚上联系');
+    expect(await note('owner')).toBe('备用手机 15900001234，晚上联系');
+  });
+
   it('an agent reveals a phone for a call; the reveal is in the audit log with who and from where', async () => {
     const r = await call('agent', 'POST', `/customers/${lili}/reveal`, { fields: ['phone'], reason: '回访' });
     expect(r.statusCode, r.body).toBe(200);
@@ -232,6 +240,14 @@ describeBothDatabases('PII masking of raw order columns, reveals and the audit l
     expect(second.items[0].id < first.items[1].id).toBe(true);
     expect((await call('marketer', 'GET', '/audit')).statusCode).toBe(403);
     expect((await call('owner', 'GET', '/audit?from=2026-02-30T00:00:00Z')).statusCode).toBe(400);
+  });
+
+  it('an erasure is audited without the name typed to confirm it', async () => {
+    const r = await call('owner', 'POST', `/customers/${lili}/erase`, { confirm: lili, reason: '顾客来电要求' });
+    expect(r.statusCode, r.body).toBe(200);
+    const [entry] = await auditEntries('?action=customer.erase');
+    expect(entry).toMatchObject({ actor: 'owner1', target: `customer ${lili}` });
+    expect(entry!.details.body).toEqual({ confirm: '[hidden]', reason: '顾客来电要求' });
   });
 
   it('the database refuses to change or remove an audit entry', async () => {

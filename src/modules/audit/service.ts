@@ -42,7 +42,10 @@ function isContext(w: Writer): w is AppContext {
 const MAX_TEXT = 500;
 const MAX_ITEMS = 20;
 
-/** Details kept small and free of secrets: long texts cut, long lists counted, password/token/secret keys dropped. */
+/**
+ * Details kept small and free of secrets: long texts cut, long lists counted, password/token/secret keys hidden
+ * (and `confirm`, where an erasure types the customer's name).
+ */
 export function compactDetails(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}…` : value;
   if (value === null || typeof value !== 'object') return value;
@@ -54,7 +57,7 @@ export function compactDetails(value: unknown, depth = 0): unknown {
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (/password|secret|token|apikey|api_key|credential/i.test(k)) out[k] = '[hidden]';
+    if (/password|secret|token|apikey|api_key|credential|^confirm$/i.test(k)) out[k] = '[hidden]';
     else out[k] = compactDetails(v, depth + 1);
   }
   return out;

@@ -149,7 +149,7 @@ export const tagRoutes: ModuleRoutes = async (app, { ctx }) => {
       },
     },
     async (req) => ({
-      items: (await listNotes(ctx, principalOf(req).workspaceId, req.params.id)).map((n) => ({
+      items: (await listNotes(ctx, principalOf(req).workspaceId, req.params.id, principalOf(req).role)).map((n) => ({
         id: n.id,
         body: n.body,
         createdAt: n.created_at,

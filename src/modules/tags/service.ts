@@ -3,6 +3,8 @@ import type { Database } from '../../db/types.js';
 import { Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
+import { maskText } from '../../core/pii-mask.js';
+import { canSeePii } from '../auth/roles.js';
 
 /** Tags (标签, with colours), groups (分组, named lists) and notes (备注) on customers. */
 const COLORS = ['magenta', 'red', 'volcano', 'orange', 'gold', 'green', 'cyan', 'blue', 'geekblue', 'purple'];
@@ -312,8 +314,9 @@ export async function addNote(
   return note;
 }
 
-export async function listNotes(ctx: AppContext, workspaceId: string, customerId: string) {
-  return ctx.db.kysely
+/** Notes on a customer; for a role without `pii:read` (when given), phones, e-mails and addresses in them are masked. */
+export async function listNotes(ctx: AppContext, workspaceId: string, customerId: string, role?: string) {
+  const rows = await ctx.db.kysely
     .selectFrom('notes as n')
     .leftJoin('users as u', (j) => j.onRef('u.workspace_id', '=', 'n.workspace_id').onRef('u.id', '=', 'n.author_id'))
     .select(['n.id', 'n.body', 'n.created_at', 'u.name as author'])
@@ -321,4 +324,5 @@ export async function listNotes(ctx: AppContext, workspaceId: string, customerId
     .where('n.customer_id', '=', customerId)
     .orderBy('n.created_at', 'desc')
     .execute();
+  return role === undefined || canSeePii(role) ? rows : rows.map((n) => ({ ...n, body: maskText(n.body) }));
 }

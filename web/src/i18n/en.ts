@@ -1074,6 +1074,8 @@ export const en: Messages = {
         password_change: 'Password changed',
       },
       export: {
+        customer_data: 'Customer data exported (JSON)',
+        customer_data_zip: 'Customer data exported (ZIP)',
         customers: 'Customers exported',
         segment_csv: 'Segment exported (CSV)',
         segment_xlsx: 'Segment exported (Excel)',
@@ -1097,6 +1099,7 @@ export const en: Messages = {
         start: 'Orders imported',
       },
       customer: {
+        erase: 'Customer data erased',
         merge: 'Customers merged',
         merge_undo: 'Merge undone',
       },

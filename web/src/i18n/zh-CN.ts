@@ -1019,6 +1019,8 @@ export const zhCN = {
         password_change: '修改密码',
       },
       export: {
+        customer_data: '导出客户个人信息（JSON）',
+        customer_data_zip: '导出客户个人信息（ZIP）',
         customers: '导出客户',
         segment_csv: '导出人群 CSV',
         segment_xlsx: '导出人群 Excel',
@@ -1042,6 +1044,7 @@ export const zhCN = {
         start: '导入订单',
       },
       customer: {
+        erase: '删除客户个人信息',
         merge: '合并客户',
         merge_undo: '撤销合并',
       },
