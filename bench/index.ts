@@ -1,3 +1,4 @@
+import { benchAnalytics } from './analytics.js';
 import { benchApi } from './api.js';
 import { benchImport } from './import.js';
 import { benchSegments } from './segments.js';
@@ -5,6 +6,7 @@ import { benchPredict } from './predict.js';
 
 /** `npm run bench -- <name> [options]`: benchmarks that print ratios against a baseline measured in the same run. */
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
+  analytics: benchAnalytics,
   api: benchApi,
   import: benchImport,
   segments: benchSegments,

@@ -122,12 +122,22 @@ export interface MemberKpis {
   repurchaseRate: number;
 }
 
-async function memberKpis(ctx: AppContext, r: Resolved, range: DateRange): Promise<MemberKpis> {
-  const res = await sql<Record<string, unknown>>`
+function memberKpisSql(r: Resolved, range: DateRange) {
+  return sql<Record<string, unknown>>`
     SELECT COUNT(*) AS buyers, SUM(x.rev) AS revenue, SUM(x.ord) AS orders, SUM(x.ret) AS ret_buyers,
       SUM(CASE WHEN x.ret = 1 THEN x.rev ELSE 0 END) AS returning_revenue,
       SUM(CASE WHEN x.ord >= 2 THEN 1 ELSE 0 END) AS repeaters
-    FROM (${buyersOf(r, range)}) x`.execute(ctx.db.kysely);
+    FROM (${buyersOf(r, range)}) x`;
+}
+
+/** The statements of the two heaviest views, for EXPLAIN in `npm run bench -- analytics`. */
+export async function mainStatements(ctx: AppContext, ws: string, scope: Scope) {
+  const r = await resolve(ctx, ws, scope);
+  return { overview: memberKpisSql(r, r), repurchase: repurchaseSql(r) };
+}
+
+async function memberKpis(ctx: AppContext, r: Resolved, range: DateRange): Promise<MemberKpis> {
+  const res = await memberKpisSql(r, range).execute(ctx.db.kysely);
   const row = res.rows[0] ?? {};
   const buyers = num(row.buyers);
   const revenueFen = num(row.revenue);
@@ -220,8 +230,26 @@ export async function repurchaseHere(ctx: AppContext, ws: string, scope: Scope) 
   const r = await resolve(ctx, ws, scope);
   const settings = await getAnalyticsSettings(ctx, ws);
   const ref = settings.repurchaseReference;
+  const res = await repurchaseSql(r).execute(ctx.db.kysely);
+  const byMonth = new Map(res.rows.map((x) => [x.m, x]));
+  return {
+    ...head(r),
+    reference: ref,
+    months: monthsOf(r).map((month) => {
+      const x = byMonth.get(month);
+      const buyers = num(x?.buyers);
+      const repeatBuyers = num(x?.repeaters);
+      const rate = share(repeatBuyers, buyers);
+      const gap = buyers > 0 ? gapToBand(rate, ref?.low ?? null, ref?.high ?? null) : null;
+      return { month, buyers, repeatBuyers, rate, gap };
+    }),
+  };
+}
+
+function repurchaseSql(r: Resolved) {
+  const ws = r.ws;
   // 'YYYY-MM-DD' < 'YYYY-MM' exactly when the day is in an earlier month.
-  const res = await sql<{ m: string; buyers: number; repeaters: number }>`
+  return sql<{ m: string; buyers: number; repeaters: number }>`
     SELECT x.m, COUNT(*) AS buyers, SUM(CASE WHEN x.ord >= 2 OR x.first_day < x.m THEN 1 ELSE 0 END) AS repeaters
     FROM (
       SELECT substr(b.day, 1, 7) AS m, b.customer_id, SUM(b.orders) AS ord,
@@ -232,25 +260,7 @@ export async function repurchaseHere(ctx: AppContext, ws: string, scope: Scope) 
       WHERE b.workspace_id = ${ws} AND b.day >= ${r.from} AND b.day <= ${r.to} AND ${inStores('b.store_id', r.storeIds)}
       GROUP BY substr(b.day, 1, 7), b.customer_id
     ) x
-    GROUP BY x.m`.execute(ctx.db.kysely);
-  const byMonth = new Map(res.rows.map((x) => [x.m, x]));
-  return {
-    ...head(r),
-    reference: ref,
-    months: monthsOf(r).map((month) => {
-      const x = byMonth.get(month);
-      const buyers = num(x?.buyers);
-      const repeatBuyers = num(x?.repeaters);
-      const rate = share(repeatBuyers, buyers);
-      return {
-        month,
-        buyers,
-        repeatBuyers,
-        rate,
-        gap: buyers > 0 ? gapToBand(rate, ref?.low ?? null, ref?.high ?? null) : null,
-      };
-    }),
-  };
+    GROUP BY x.m`;
 }
 
 /** Retention of each first-order-month cohort whose first month is in the range. */

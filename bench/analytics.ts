@@ -1,0 +1,228 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql, type Insertable } from 'kysely';
+import { newId } from '../src/core/ids.js';
+import { Random } from '../src/core/random.js';
+import { bulkInsert } from '../src/db/bulk.js';
+import { openDatabase, type Db } from '../src/db/connect.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { createScratchDatabase } from '../src/db/scratch.js';
+import type { Database } from '../src/db/types.js';
+import { rebuildAnalytics } from '../src/modules/analytics/rebuild.js';
+import {
+  cohortsHere,
+  distributionHere,
+  mainStatements,
+  overviewHere,
+  productsHere,
+  repurchaseHere,
+  timingHere,
+} from '../src/modules/analytics/views.js';
+import type { AppContext } from '../src/modules/context.js';
+import { ensureStore } from '../src/modules/stores/service.js';
+import { createWorkspace } from '../src/modules/workspaces/service.js';
+
+/**
+ * `npm run bench -- analytics [--customers N]` (default 200,000; others share the machine): a generated
+ * shop of N customers and ~3N orders over two years in two stores; the pre-aggregate rebuild, then each
+ * 数据分析 view over the last 30 days, the last year and all of it, against a baseline measured in the same
+ * run: one scan of the orders counting the year's distinct buyers straight from the orders table (the
+ * least any view computed without the pre-aggregates would have to do).
+ */
+const AS_OF = new Date('2026-11-23T04:00:00.000Z');
+const PROVINCES = ['广东省', '浙江省', '江苏省', '山东省', '上海市', '北京市', '四川省'];
+const CITIES = ['广州市', '杭州市', '南京市', '济南市', '上海市', '北京市', '湖州市', '绵阳市'];
+const PRODUCTS = Array.from({ length: 200 }, (_, i) => `商品${String(i).padStart(3, '0')}`);
+
+async function generate(ctx: AppContext, ws: string, customers: number): Promise<void> {
+  const rnd = new Random(17);
+  const stores = [await ensureStore(ctx, ws, '基准店', 'tmall'), await ensureStore(ctx, ws, '基准二店', 'douyin')];
+  const now = AS_OF.toISOString();
+  const BATCH = 10_000;
+  for (let start = 0; start < customers; start += BATCH) {
+    const cs: Insertable<Database['customers']>[] = [];
+    const orders: Insertable<Database['orders']>[] = [];
+    const items: Insertable<Database['order_items']>[] = [];
+    for (let i = start; i < Math.min(customers, start + BATCH); i++) {
+      const id = newId();
+      const store = rnd.chance(0.7) ? stores[0]! : stores[1]!;
+      const n = rnd.chance(0.35) ? 1 : rnd.int(2, 6);
+      for (let k = 0; k < n; k++) {
+        const at = new Date(AS_OF.getTime() - rnd.int(0, 730 * 24) * 3_600_000).toISOString();
+        const paid = rnd.int(30, 1500) * 100;
+        const unpaid = rnd.chance(0.05);
+        const oid = newId();
+        orders.push({
+          workspace_id: ws,
+          id: oid,
+          store_id: store.id,
+          external_id: `${i}-${k}`,
+          customer_id: id,
+          status: unpaid ? 'created' : 'completed',
+          platform_status: null,
+          goods_fen: paid,
+          shipping_fen: 0,
+          discount_fen: 0,
+          total_fen: paid,
+          paid_fen: unpaid ? 0 : paid,
+          refunded_fen: 0,
+          created_at: at,
+          paid_at: unpaid ? null : at,
+          shipped_at: null,
+          signed_at: null,
+          closed_at: null,
+          buyer_nick: null,
+          receiver_name: null,
+          receiver_phone: null,
+          province: null,
+          city: null,
+          district: null,
+          address: null,
+          buyer_message: null,
+          seller_note: null,
+          source: null,
+          activity: null,
+          title: null,
+          item_count: 1,
+          raw: '{}',
+          content_hash: 'bench',
+          import_run_id: null,
+          imported_at: now,
+          updated_at: now,
+        });
+        items.push({
+          workspace_id: ws,
+          order_id: oid,
+          line_key: 'L1',
+          title: rnd.pick(PRODUCTS),
+          sku: null,
+          external_item_id: null,
+          category: null,
+          quantity: rnd.int(1, 3),
+          price_fen: paid,
+          paid_fen: paid,
+          refund_status: null,
+        });
+      }
+      cs.push({
+        workspace_id: ws,
+        id,
+        display_name: `buyer${i}`,
+        real_name: null,
+        phone: null,
+        email: null,
+        province: rnd.pick(PROVINCES),
+        city: rnd.pick(CITIES),
+        gender: rnd.chance(0.8) ? 'female' : rnd.chance(0.5) ? 'male' : null,
+        birthday: rnd.chance(0.6) ? `${rnd.int(1965, 2008)}-0${rnd.int(1, 9)}-1${rnd.int(0, 9)}` : null,
+        marketing_consent: 'unknown',
+        consent_source: null,
+        consent_at: null,
+        first_store_id: store.id,
+        created_at: now,
+        updated_at: now,
+      });
+    }
+    await ctx.db.kysely.transaction().execute(async (trx) => {
+      await bulkInsert(trx, ctx.db.dialect, 'customers', cs);
+      await bulkInsert(trx, ctx.db.dialect, 'orders', orders, { jsonColumns: ['raw'] });
+      await bulkInsert(trx, ctx.db.dialect, 'order_items', items);
+    });
+    process.stdout.write(`\r  generated ${Math.min(customers, start + BATCH).toLocaleString('en-US')} customers`);
+  }
+  process.stdout.write('\n');
+}
+
+async function median(runs: number, fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+}
+
+async function run(db: Db, customers: number): Promise<void> {
+  await migrateToLatest(db);
+  const ctx: AppContext = { db, now: () => AS_OF };
+  const ws = (await createWorkspace(ctx, 'bench')).id;
+  await generate(ctx, ws, customers);
+  await sql`ANALYZE`.execute(db.kysely);
+  const t = performance.now();
+  const built = await rebuildAnalytics(ctx, ws);
+  process.stdout.write(
+    `  rebuild of the pre-aggregates (${built.orders.toLocaleString('en-US')} orders): ` +
+      `${((performance.now() - t) / 1000).toFixed(1)} s\n`,
+  );
+  await sql`ANALYZE`.execute(db.kysely);
+  const ts = db.dialect === 'postgres' ? sql.raw('::timestamptz') : sql.raw('');
+  const yearAgo = new Date(AS_OF.getTime() - 365 * 86_400_000).toISOString();
+  const baseline = await median(3, () =>
+    sql`SELECT COUNT(DISTINCT customer_id) FROM orders
+        WHERE workspace_id = ${ws} AND paid_at >= ${yearAgo}${ts}`.execute(db.kysely),
+  );
+  process.stdout.write(`  baseline: the year's distinct buyers straight from orders ${baseline.toFixed(0)} ms\n`);
+  const ranges = [
+    ['30 days', { from: '2026-10-25', to: '2026-11-23' }],
+    ['a year', { from: '2025-11-24', to: '2026-11-23' }],
+    ['two years', { from: '2024-11-23', to: '2026-11-23' }],
+  ] as const;
+  const views = [
+    ['overview (+环比, 同比)', overviewHere],
+    ['repurchase by month', repurchaseHere],
+    ['cohorts', cohortsHere],
+    ['distribution', distributionHere],
+    ['products', productsHere],
+    ['timing', timingHere],
+  ] as const;
+  for (const [name, fn] of views) {
+    const cells: string[] = [];
+    for (const [label, range] of ranges) {
+      const ms = await median(3, () => fn(ctx, ws, range));
+      cells.push(`${label} ${ms.toFixed(0).padStart(5)} ms (${(ms / baseline).toFixed(2)}×)`);
+    }
+    process.stdout.write(`  ${name.padEnd(24)} ${cells.join('   ')}\n`);
+  }
+  // The plans of the two heaviest statements (a year's range), for the README.
+  const statements = await mainStatements(ctx, ws, ranges[1][1]);
+  for (const [name, q] of Object.entries(statements)) {
+    const plan =
+      db.dialect === 'postgres'
+        ? (await sql<{ 'QUERY PLAN': string }>`EXPLAIN ${q}`.execute(db.kysely)).rows.map((r) => r['QUERY PLAN'])
+        : (await sql<{ detail: string }>`EXPLAIN QUERY PLAN ${q}`.execute(db.kysely)).rows.map((r) => r.detail);
+    process.stdout.write(`  EXPLAIN ${name}:\n${plan.map((l) => `    ${l}`).join('\n')}\n`);
+  }
+}
+
+export async function benchAnalytics(args: string[]): Promise<void> {
+  const i = args.indexOf('--customers');
+  const customers = i >= 0 ? Number(args[i + 1]) : 200_000;
+  const dir = mkdtempSync(join(tmpdir(), 'huike-bench-analytics-'));
+  process.stdout.write(
+    `SQLite — ${customers.toLocaleString('en-US')} customers, ~${(customers * 3.2).toLocaleString('en-US')} orders\n`,
+  );
+  const lite = openDatabase(`sqlite:${join(dir, 'a.db')}`);
+  try {
+    await run(lite, customers);
+  } finally {
+    await lite.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const pgUrl = process.env.HUIKE_BENCH_PG_URL ?? process.env.HUIKE_TEST_PG_URL;
+  if (!pgUrl) {
+    process.stdout.write('PostgreSQL: skipped (set HUIKE_BENCH_PG_URL)\n');
+    return;
+  }
+  const scratch = await createScratchDatabase(pgUrl, 'huike_bench');
+  const pg = openDatabase(scratch.url);
+  process.stdout.write(`PostgreSQL — ${customers.toLocaleString('en-US')} customers\n`);
+  try {
+    await run(pg, customers);
+  } finally {
+    await pg.close();
+    await scratch.drop();
+  }
+}
