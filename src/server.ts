@@ -28,6 +28,7 @@ import { registerWebSecurity } from './modules/auth/web-security.js';
 import { customerRoutes } from './modules/customers/routes.js';
 import { importRoutes } from './modules/imports/routes.js';
 import { orderPublicRoutes, orderRoutes } from './modules/orders/routes.js';
+import { automationRoutes } from './modules/automations/routes.js';
 import { storeRoutes } from './modules/stores/routes.js';
 import { jobRoutes } from './jobs/routes.js';
 import { segmentRoutes } from './modules/segments/routes.js';
@@ -252,6 +253,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(campaignRoutes, moduleOpts);
   await app.register(messagingPublicRoutes(ctx));
   await app.register(orderPublicRoutes(ctx));
+  await app.register(automationRoutes, moduleOpts);
   await app.register(surveyPublicRoutes(ctx));
   await app.register(predictRoutes, moduleOpts);
   await app.register(taskRoutes, moduleOpts);

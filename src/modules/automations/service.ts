@@ -5,6 +5,7 @@ import { exitReason, HISTORY_MINUTES, tooLate } from '../../core/automations/eng
 import { Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { localDate } from '../../core/time.js';
+import { HOLIDAYS, upcomingHolidays } from '../../core/automations/holidays.js';
 import { parseInput } from '../../core/validation.js';
 import { readJson, writeJson } from '../../db/json.js';
 import type { AutomationsTable } from '../../db/types.js';
@@ -15,6 +16,7 @@ import { type AppContext, chunks, nowIso } from '../context.js';
 import type { TimelineEvent } from '../customers/timeline.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { dateCandidates } from './dates.js';
+import { dryRunDefinition } from './dry-run.js';
 import { loadFacts } from './facts.js';
 import { advanceRun, type AdvanceHooks, startRun } from './runner.js';
 
@@ -516,4 +518,29 @@ export async function automationTimeline(ctx: AppContext, ws: string, customerId
       ref: { type: 'automation_run', id: s.run_id },
     });
   return events;
+}
+
+export const dryRunInput = z.object({
+  id: z.string().max(100).optional().describe('a saved automation (its current version)'),
+  builtin: z.string().max(40).optional(),
+  settings: builtinSettings.optional(),
+  definition: z.unknown().optional(),
+});
+
+/** "Had this been on for the last 30 days, N customers would have received M messages costing ¥X." */
+export async function dryRun(ctx: AppContext, ws: string, input: unknown) {
+  const v = parseInput(dryRunInput, input, 'The dry run');
+  let def: Definition;
+  if (v.id) def = definitionSchema.parse(readJson((await rowOf(ctx, ws, v.id)).definition));
+  else
+    def = resolve(
+      parseInput(saveInput, { builtin: v.builtin, settings: v.settings, definition: v.definition }, 'The automation'),
+    ).definition;
+  return dryRunDefinition(ctx, ws, def);
+}
+
+/** Festival dates for the next years (the console shows them under 节日关怀). */
+export function holidayCalendar(ctx: AppContext, years: number, anniversary?: string) {
+  const from = ctx.now().getUTCFullYear();
+  return upcomingHolidays(from, years, HOLIDAYS, anniversary ?? null);
 }

@@ -9216,6 +9216,892 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/automations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Automations, with the built-ins not switched on yet as templates */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description null: a built-in not switched on yet */
+                                id: string | null;
+                                builtin: string | null;
+                                name: string;
+                                description: string | null;
+                                /** @description the built-in's editable settings */
+                                fields: string[];
+                                enabled: boolean;
+                                version: number;
+                                settings: {
+                                    [key: string]: unknown;
+                                } | null;
+                                /** @description trigger, conditions, exitWhen, steps */
+                                definition: {
+                                    [key: string]: unknown;
+                                };
+                                updatedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Switch on / edit a built-in by its settings, or create a custom automation (a new version when changed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description a built-in to switch on / edit by its settings */
+                        builtin?: string;
+                        settings?: {
+                            delayMinutes?: number;
+                            tooLateMinutes?: number;
+                            days?: number;
+                            daysBefore?: number;
+                            /** @enum {string} */
+                            medium?: "sms" | "email" | "wechat" | "platform";
+                            text?: string;
+                            secondText?: string;
+                            couponTemplateId?: string;
+                            valueFen?: number;
+                            capPercent?: number;
+                            points?: number;
+                            categories?: string[];
+                            stages?: number[];
+                            holidays?: ("春节" | "元宵" | "端午" | "七夕" | "中秋" | "重阳" | "元旦" | "妇女节" | "母亲节" | "父亲节" | "双11" | "店庆")[];
+                            anniversary?: string;
+                        };
+                        /** @description a custom automation: trigger, conditions, exitWhen, steps */
+                        definition?: unknown;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description null: a built-in not switched on yet */
+                            id: string | null;
+                            builtin: string | null;
+                            name: string;
+                            description: string | null;
+                            /** @description the built-in's editable settings */
+                            fields: string[];
+                            enabled: boolean;
+                            version: number;
+                            settings: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description trigger, conditions, exitWhen, steps */
+                            definition: {
+                                [key: string]: unknown;
+                            };
+                            updatedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Save a new version of an automation (runs under way keep theirs) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description a built-in to switch on / edit by its settings */
+                        builtin?: string;
+                        settings?: {
+                            delayMinutes?: number;
+                            tooLateMinutes?: number;
+                            days?: number;
+                            daysBefore?: number;
+                            /** @enum {string} */
+                            medium?: "sms" | "email" | "wechat" | "platform";
+                            text?: string;
+                            secondText?: string;
+                            couponTemplateId?: string;
+                            valueFen?: number;
+                            capPercent?: number;
+                            points?: number;
+                            categories?: string[];
+                            stages?: number[];
+                            holidays?: ("春节" | "元宵" | "端午" | "七夕" | "中秋" | "重阳" | "元旦" | "妇女节" | "母亲节" | "父亲节" | "双11" | "店庆")[];
+                            anniversary?: string;
+                        };
+                        /** @description a custom automation: trigger, conditions, exitWhen, steps */
+                        definition?: unknown;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description null: a built-in not switched on yet */
+                            id: string | null;
+                            builtin: string | null;
+                            name: string;
+                            description: string | null;
+                            /** @description the built-in's editable settings */
+                            fields: string[];
+                            enabled: boolean;
+                            version: number;
+                            settings: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description trigger, conditions, exitWhen, steps */
+                            definition: {
+                                [key: string]: unknown;
+                            };
+                            updatedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automations/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Switch an automation on */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description null: a built-in not switched on yet */
+                            id: string | null;
+                            builtin: string | null;
+                            name: string;
+                            description: string | null;
+                            /** @description the built-in's editable settings */
+                            fields: string[];
+                            enabled: boolean;
+                            version: number;
+                            settings: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description trigger, conditions, exitWhen, steps */
+                            definition: {
+                                [key: string]: unknown;
+                            };
+                            updatedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automations/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Switch an automation off (runs under way go on) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description null: a built-in not switched on yet */
+                            id: string | null;
+                            builtin: string | null;
+                            name: string;
+                            description: string | null;
+                            /** @description the built-in's editable settings */
+                            fields: string[];
+                            enabled: boolean;
+                            version: number;
+                            settings: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description trigger, conditions, exitWhen, steps */
+                            definition: {
+                                [key: string]: unknown;
+                            };
+                            updatedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automations/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of an automation, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                version: number;
+                                definition: {
+                                    [key: string]: unknown;
+                                };
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automations/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The recent runs of an automation with their steps and reasons */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                customerId: string;
+                                customerName: string | null;
+                                orderId: string | null;
+                                orderExternalId: string | null;
+                                version: number;
+                                status: string;
+                                statusLabel: string;
+                                reason: string | null;
+                                triggerAt: string;
+                                nextAt: string | null;
+                                createdAt: string;
+                                finishedAt: string | null;
+                                steps: {
+                                    stepId: string;
+                                    status: string;
+                                    reason: string | null;
+                                    at: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automations/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Had this been on for the last 30 days: customers, messages and cost (nothing is sent) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description a saved automation (its current version) */
+                        id?: string;
+                        builtin?: string;
+                        settings?: {
+                            delayMinutes?: number;
+                            tooLateMinutes?: number;
+                            days?: number;
+                            daysBefore?: number;
+                            /** @enum {string} */
+                            medium?: "sms" | "email" | "wechat" | "platform";
+                            text?: string;
+                            secondText?: string;
+                            couponTemplateId?: string;
+                            valueFen?: number;
+                            capPercent?: number;
+                            points?: number;
+                            categories?: string[];
+                            stages?: number[];
+                            holidays?: ("春节" | "元宵" | "端午" | "七夕" | "中秋" | "重阳" | "元旦" | "妇女节" | "母亲节" | "父亲节" | "双11" | "店庆")[];
+                            anniversary?: string;
+                        };
+                        definition?: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            days: number;
+                            /** @description runs the trigger would have started */
+                            triggered: number;
+                            tooLate: number;
+                            /** @description customers who would have received a message */
+                            customers: number;
+                            messages: number;
+                            costFen: number;
+                            exited: {
+                                reason: string;
+                                count: number;
+                            }[];
+                            skipped: {
+                                reason: string;
+                                count: number;
+                            }[];
+                            /** @description false: segment and schedule triggers are not replayed */
+                            simulated: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automations/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every automation as one JSON document */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            format: "huike.automations";
+                            /** @enum {number} */
+                            version: 1;
+                            automations: {
+                                name: string;
+                                enabled: boolean;
+                                builtin?: string;
+                                settings?: {
+                                    [key: string]: unknown;
+                                };
+                                definition?: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automations/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import a JSON document of automations (checked whole first; imported ones start off) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        format: "huike.automations";
+                        /** @enum {number} */
+                        version: 1;
+                        automations: {
+                            name?: string;
+                            enabled?: boolean;
+                            builtin?: string;
+                            settings?: {
+                                delayMinutes?: number;
+                                tooLateMinutes?: number;
+                                days?: number;
+                                daysBefore?: number;
+                                /** @enum {string} */
+                                medium?: "sms" | "email" | "wechat" | "platform";
+                                text?: string;
+                                secondText?: string;
+                                couponTemplateId?: string;
+                                valueFen?: number;
+                                capPercent?: number;
+                                points?: number;
+                                categories?: string[];
+                                stages?: number[];
+                                holidays?: ("春节" | "元宵" | "端午" | "七夕" | "中秋" | "重阳" | "元旦" | "妇女节" | "母亲节" | "父亲节" | "双11" | "店庆")[];
+                                anniversary?: string;
+                            };
+                            definition?: unknown;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            imported: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automations/holidays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Festival dates (lunar ones from the lunar calendar) for the next years, and the shop's anniversary */
+        get: {
+            parameters: {
+                query?: {
+                    years?: number;
+                    anniversary?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                name: string;
+                                year: number;
+                                date: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/predict/model": {
         parameters: {
             query?: never;

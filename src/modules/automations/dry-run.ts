@@ -1,0 +1,264 @@
+import { type Definition, definitionSchema } from '../../core/automations/definition.js';
+import { type Facts, exitReason, failing, tooLate, waitUntil } from '../../core/automations/engine.js';
+import { decide, type Medium, SKIP_REASONS } from '../../core/messaging/decide.js';
+import { marketingSms, smsParts } from '../../core/messaging/sms.js';
+import { renderTemplate, variablesIn } from '../../core/messaging/templates.js';
+import type { OrderStatus } from '../../core/order-status.js';
+import { DAY_MS, localDate } from '../../core/time.js';
+import { readJson } from '../../db/json.js';
+import { type AppContext, chunks } from '../context.js';
+import { getMessagingSettings } from '../messaging/service.js';
+import { loadRecipients } from '../messaging/facts.js';
+import { workspaceTimezone } from '../workspaces/service.js';
+import { dateCandidates } from './dates.js';
+import type { NewRun } from './runner.js';
+
+const DAYS = 30;
+
+interface OrderRow {
+  id: string;
+  status: string;
+  total_fen: number;
+  activity: string | null;
+  created_at: string;
+  paid_at: string | null;
+  shipped_at: string | null;
+  signed_at: string | null;
+  closed_at: string | null;
+  customer_id: string | null;
+}
+
+/** How far an order had got at an instant, from its own times (the dry run replays the past). */
+function statusAt(o: OrderRow, at: number): OrderStatus {
+  const le = (t: string | null) => t !== null && Date.parse(t) <= at;
+  if (le(o.closed_at) && (o.status === 'closed' || o.status === 'refunded')) return o.status as OrderStatus;
+  if (le(o.signed_at)) return o.status === 'completed' ? 'completed' : 'signed';
+  if (le(o.shipped_at)) return 'shipped';
+  if (le(o.paid_at)) return 'paid';
+  // An order past "created" that carries no times: its state then is not known, take it as it is now.
+  if (o.status !== 'created' && !o.paid_at && !o.closed_at) return o.status as OrderStatus;
+  return 'created';
+}
+
+interface Planned {
+  customerId: string;
+  at: Date;
+  step: Definition['steps'][number] & { type: 'message' };
+  values: Record<string, string>;
+}
+
+/**
+ * "Had this been on for the last 30 days": replays the trigger over the shop's own history (the
+ * order events of those days, or each day's date candidates), walks the steps with the facts as
+ * they were at each step, and puts every message through the send decision. Waits that would end
+ * after now are not counted.
+ */
+export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definition) {
+  const k = ctx.db.kysely;
+  const now = ctx.now();
+  const from = new Date(now.getTime() - DAYS * DAY_MS);
+  const zone = await workspaceTimezone(k, ws);
+  const t = def.trigger;
+  let candidates: NewRun[] = [];
+  if (t.type === 'order_event') {
+    const events = await k
+      .selectFrom('order_events')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .where('kind', '=', t.event)
+      .where('happened_at', '>=', from.toISOString())
+      .where('happened_at', '<=', now.toISOString())
+      .where('customer_id', 'is not', null)
+      .execute();
+    candidates = events.map((e) => ({
+      customerId: e.customer_id!,
+      orderId: e.order_id,
+      triggerKey: e.id,
+      triggerAt: e.happened_at,
+      skip: tooLate(t, e.happened_at, new Date(e.observed_at)),
+    }));
+  } else if (t.type === 'date') {
+    const seen = new Set<string>();
+    for (let d = DAYS; d >= 1; d--) {
+      const day = localDate(new Date(now.getTime() - d * DAY_MS).toISOString(), zone);
+      for (const c of await dateCandidates(ctx, ws, t, day, zone))
+        if (!seen.has(c.triggerKey)) {
+          seen.add(c.triggerKey);
+          candidates.push(c);
+        }
+    }
+  }
+  const orderIds = [...new Set(candidates.flatMap((c) => (c.orderId ? [c.orderId] : [])))];
+  const customerIds = [...new Set(candidates.map((c) => c.customerId))];
+  const orders = new Map<string, OrderRow>();
+  const categories = new Map<string, string[]>();
+  const ordersOf = new Map<string, OrderRow[]>();
+  const paidOrders = new Map<string, number>();
+  const tags = new Map<string, string[]>();
+  for (const part of chunks(customerIds, 500)) {
+    for (const o of await k
+      .selectFrom('orders')
+      .select([
+        'id',
+        'status',
+        'total_fen',
+        'activity',
+        'created_at',
+        'paid_at',
+        'shipped_at',
+        'signed_at',
+        'closed_at',
+        'customer_id',
+      ])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', part)
+      .execute()) {
+      orders.set(o.id, o);
+      const list = ordersOf.get(o.customer_id!) ?? [];
+      list.push(o);
+      ordersOf.set(o.customer_id!, list);
+    }
+    for (const s of await k
+      .selectFrom('customer_stats')
+      .select(['customer_id', 'paid_orders'])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', part)
+      .execute())
+      paidOrders.set(s.customer_id, s.paid_orders);
+    for (const r of await k
+      .selectFrom('customer_tags as ct')
+      .innerJoin('tags as tg', (j) =>
+        j.onRef('tg.workspace_id', '=', 'ct.workspace_id').onRef('tg.id', '=', 'ct.tag_id'),
+      )
+      .select(['ct.customer_id', 'tg.name'])
+      .where('ct.workspace_id', '=', ws)
+      .where('ct.customer_id', 'in', part)
+      .execute())
+      tags.set(r.customer_id, [...(tags.get(r.customer_id) ?? []), r.name]);
+  }
+  for (const part of chunks(orderIds, 500))
+    for (const i of await k
+      .selectFrom('order_items')
+      .select(['order_id', 'category'])
+      .where('workspace_id', '=', ws)
+      .where('order_id', 'in', part)
+      .execute())
+      if (i.category) categories.set(i.order_id, [...(categories.get(i.order_id) ?? []), i.category]);
+
+  const factsAt = (c: NewRun, at: number): Facts => {
+    const o = c.orderId ? orders.get(c.orderId) : undefined;
+    const trig = Date.parse(c.triggerAt);
+    const others = (ordersOf.get(c.customerId) ?? []).filter((x) => x.id !== c.orderId);
+    const within = (v: string | null) => v !== null && Date.parse(v) > trig && Date.parse(v) <= at;
+    const last = (ordersOf.get(c.customerId) ?? [])
+      .map((x) => Date.parse(x.created_at))
+      .filter((x) => x <= at)
+      .sort((a, b) => b - a)[0];
+    return {
+      order: o
+        ? {
+            status: statusAt(o, at),
+            totalFen: o.total_fen,
+            categories: categories.get(o.id) ?? [],
+            presale: o.activity === '预售',
+          }
+        : null,
+      customer: {
+        paidOrders: paidOrders.get(c.customerId) ?? 0,
+        tags: tags.get(c.customerId) ?? [],
+        paidOtherSince: others.some((x) => within(x.paid_at)),
+        orderedSince: others.some((x) => within(x.created_at)),
+        daysSinceLastOrder: last === undefined ? null : Math.floor((at - last) / DAY_MS),
+      },
+    };
+  };
+
+  const planned: Planned[] = [];
+  const exits = new Map<string, number>();
+  let tooLateCount = 0;
+  for (const c of candidates) {
+    if (c.skip) {
+      tooLateCount += 1;
+      continue;
+    }
+    let at = Date.parse(c.triggerAt);
+    let stepAt = c.triggerAt;
+    for (let i = 0; i < def.steps.length; ) {
+      const step = def.steps[i]!;
+      const why = exitReason(def, factsAt(c, at));
+      if (why) {
+        exits.set(why, (exits.get(why) ?? 0) + 1);
+        break;
+      }
+      if (step.type === 'wait') {
+        const until = waitUntil(step, { cursor: i, triggerAt: c.triggerAt, stepAt }, zone).getTime();
+        if (until > now.getTime()) break;
+        at = Math.max(at, until);
+        stepAt = new Date(at).toISOString();
+        i += 1;
+      } else if (step.type === 'branch') {
+        if (!failing(step.when, factsAt(c, at))) i += 1;
+        else if (step.else === 'exit') break;
+        else i = def.steps.findIndex((s) => s.id === step.else);
+      } else {
+        if (step.type === 'message')
+          planned.push({ customerId: c.customerId, at: new Date(at), step, values: c.values ?? {} });
+        stepAt = new Date(at).toISOString();
+        i += 1;
+      }
+    }
+  }
+
+  const settings = await getMessagingSettings(ctx, ws);
+  const variables = new Set(planned.flatMap((p) => variablesIn(p.step.text)));
+  const recipients = await loadRecipients(ctx, ws, [...new Set(planned.map((p) => p.customerId))], { variables });
+  const skipped = new Map<string, number>();
+  const reached = new Set<string>();
+  let messages = 0;
+  let costFen = 0;
+  for (const p of planned) {
+    const r = recipients.get(p.customerId);
+    const d = r
+      ? decide({
+          kind: p.step.kind,
+          medium: p.step.medium as Medium,
+          customer: r.facts,
+          history: { marketingAt: [] },
+          now: p.at,
+          rules: settings,
+        })
+      : ({ action: 'skip', reason: 'no_contact' } as const);
+    if (d.action === 'skip') {
+      const label = SKIP_REASONS[d.reason];
+      skipped.set(label, (skipped.get(label) ?? 0) + 1);
+      continue;
+    }
+    messages += 1;
+    reached.add(p.customerId);
+    if (p.step.medium === 'sms') {
+      const rendered = renderTemplate(p.step.text, { ...r!.values, ...p.values });
+      let body = rendered.ok ? rendered.text : p.step.text;
+      if (p.step.kind === 'marketing')
+        body = marketingSms(body, { signature: settings.smsSignature, optOutText: settings.smsOptOutText });
+      costFen += smsParts(body) * settings.smsPriceFen;
+    }
+  }
+  const list = (m: Map<string, number>) => [...m].map(([reason, count]) => ({ reason, count }));
+  return {
+    days: DAYS,
+    triggered: candidates.length,
+    tooLate: tooLateCount,
+    customers: reached.size,
+    messages,
+    costFen,
+    exited: list(exits),
+    skipped: list(skipped),
+    simulated: t.type === 'order_event' || t.type === 'date',
+  };
+}
+
+export type DryRunResult = Awaited<ReturnType<typeof dryRunDefinition>>;
+
+export function parseStored(definition: unknown): Definition {
+  return definitionSchema.parse(readJson(definition as string));
+}

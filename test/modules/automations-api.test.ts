@@ -1,0 +1,128 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createApiToken, createUser } from '../../src/modules/auth/service.js';
+import { defaultChannel } from '../../src/modules/messaging/service.js';
+import { ingestOrders } from '../../src/modules/orders/api.js';
+import { ensureStore } from '../../src/modules/stores/service.js';
+import { buildServer } from '../../src/server.js';
+import { describeBothDatabases } from '../helpers.js';
+
+describeBothDatabases('automations API: switches, versions, dry run, export/import', (env) => {
+  let app: FastifyInstance;
+  let token = '';
+  beforeAll(async () => {
+    const { ctx, workspaceId } = env();
+    const u = await createUser(ctx, workspaceId, { login: 'ops', password: 'secret-pass-1', role: 'owner' });
+    token = (await createApiToken(ctx, workspaceId, u.id, 'ops')).token;
+    await defaultChannel(ctx, workspaceId);
+    const store = await ensureStore(ctx, workspaceId, '演练店', 'taobao');
+    // Three orders of the last 30 days, seen as they happened: one paid after 10 minutes, one after 2 hours,
+    // one never paid (each buyer has a phone).
+    env().setNow('2026-11-20T02:00:00.000Z');
+    const o = (externalId: string, phone: string, paidAt: string | null) => ({
+      externalId,
+      status: paidAt ? 'paid' : 'created',
+      createdAt: '2026-11-20T02:00:00Z',
+      paidAt,
+      totalFen: 5000,
+      buyer: { nick: `买家${externalId}`, phone },
+    });
+    await ingestOrders(ctx, workspaceId, {
+      storeId: store.id,
+      orders: [o('P1', '13700000001', null), o('P2', '13700000002', null), o('P3', '13700000003', null)],
+    });
+    env().setNow('2026-11-20T04:00:00.000Z');
+    await ingestOrders(ctx, workspaceId, {
+      storeId: store.id,
+      orders: [o('P1', '13700000001', '2026-11-20T02:10:00Z'), o('P2', '13700000002', '2026-11-20T04:00:00Z')],
+    });
+    env().setNow('2026-11-23T04:00:00.000Z');
+    app = await buildServer(ctx);
+  });
+  afterAll(async () => app?.close());
+
+  const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) => {
+    const r = await app.inject({
+      method,
+      url: `/api/v1${url}`,
+      headers: { authorization: `Bearer ${token}` },
+      ...(payload !== undefined ? { payload: payload as object } : {}),
+    });
+    return { status: r.statusCode, body: r.json() };
+  };
+
+  it('lists the built-ins as templates, off, until one is switched on', async () => {
+    const r = await call('GET', '/automations');
+    expect(r.status).toBe(200);
+    const names = r.body.items.map((a: { name: string }) => a.name);
+    expect(names.slice(0, 3)).toEqual(['催付', '付款确认', '发货通知']);
+    expect(r.body.items.every((a: { enabled: boolean; id: string | null }) => !a.enabled && a.id === null)).toBe(true);
+  });
+
+  it('dry run: had 催付 been on, the buyers still unpaid after 30 minutes would have had one SMS each', async () => {
+    const r = await call('POST', '/automations/dry-run', { builtin: 'cart_reminder' });
+    expect(r.status).toBe(200);
+    // P1 paid at 10 minutes (left), P2 at 2 hours and P3 never: two reminders of one SMS part at 5 fen.
+    expect(r.body).toMatchObject({ days: 30, triggered: 3, customers: 2, messages: 2, costFen: 10 });
+    expect(r.body.exited).toEqual([{ reason: '订单已付款', count: 1 }]);
+  });
+
+  it('switch on, edit (a new version), switch off; runs and versions are listed', async () => {
+    const on = await call('POST', '/automations', { builtin: 'cart_reminder', enabled: true });
+    expect(on.body).toMatchObject({ enabled: true, version: 1, settings: { delayMinutes: 30 } });
+    const edited = await call('PUT', `/automations/${on.body.id}`, {
+      builtin: 'cart_reminder',
+      settings: { delayMinutes: 45 },
+    });
+    expect(edited.body).toMatchObject({ version: 2, settings: { delayMinutes: 45 } });
+    expect(
+      (await call('GET', `/automations/${on.body.id}/versions`)).body.items.map((v: { version: number }) => v.version),
+    ).toEqual([2, 1]);
+    const off = await call('POST', `/automations/${on.body.id}/disable`);
+    expect(off.body.enabled).toBe(false);
+    expect((await call('GET', `/automations/${on.body.id}/runs`)).body.items).toEqual([]);
+    const bad = await call('POST', '/automations', { builtin: 'cart_reminder', settings: { delayMinutes: -1 } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/delayMinutes/);
+  });
+
+  it('export and import definitions as JSON; a broken step is refused whole', async () => {
+    const custom = await call('POST', '/automations', {
+      definition: {
+        name: '首单加积分',
+        trigger: { type: 'order_event', event: 'paid' },
+        conditions: [{ fact: 'customer.paidOrders', op: 'eq', value: 1 }],
+        steps: [{ id: 'p', type: 'points', points: 100, reason: '首单' }],
+      },
+    });
+    expect(custom.status).toBe(200);
+    const doc = (await call('GET', '/automations/export')).body;
+    expect(doc.automations.map((a: { name: string }) => a.name).sort()).toEqual(['催付', '首单加积分']);
+    const imported = await call('POST', '/automations/import', {
+      ...doc,
+      automations: doc.automations.filter((a: { builtin?: string }) => !a.builtin),
+    });
+    expect(imported.body).toEqual({ imported: 1 });
+    const broken = await call('POST', '/automations/import', {
+      format: 'huike.automations',
+      version: 1,
+      automations: [
+        {
+          definition: {
+            name: 'x',
+            trigger: { type: 'order_event', event: 'paid' },
+            steps: [{ id: 'a', type: 'nope' }],
+          },
+        },
+      ],
+    });
+    expect(broken.status).toBe(400);
+    expect(broken.body.error.message).toMatch(/automations\[0\]/);
+  });
+
+  it('shows the festival dates of the next years', async () => {
+    const r = await call('GET', '/automations/holidays?years=2');
+    const spring = r.body.items.filter((h: { name: string }) => h.name === '春节').map((h: { date: string }) => h.date);
+    expect(spring).toEqual(['2026-02-17', '2027-02-06']);
+  });
+});
