@@ -30,6 +30,7 @@ const KINDS: [RegExp, string][] = [
   [/^\/campaigns\/\{id\}/, 'campaign'],
   [/^\/tasks\/\{id\}/, 'task'],
   [/^\/surveys\/\{id\}/, 'survey'],
+  [/^\/automations\/\{id\}/, 'automation'],
 ];
 
 const SURVEY = {
@@ -143,6 +144,7 @@ describeBothDatabases('another workspace’s ids are never read or written', (en
       })
     ).id;
     ids.survey = (await ok(cookie, 'POST', '/surveys', SURVEY)).id;
+    ids.automation = (await ok(cookie, 'POST', '/automations', { builtin: 'cart_reminder', enabled: true })).id;
     return cookie;
   };
 
@@ -192,6 +194,7 @@ describeBothDatabases('another workspace’s ids are never read or written', (en
       'POST /tasks/{id}/complete': { outcome: '越权' },
       'PUT /surveys/{id}': { ...SURVEY, name: '改名' },
       'POST /surveys/{id}/invitations': { customerId: b.customer! },
+      'PUT /automations/{id}': { builtin: 'cart_reminder', settings: { delayMinutes: 5 } },
     };
     const key = `${method} ${path}`;
     if (bodies[key]) return bodies[key];
