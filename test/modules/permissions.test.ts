@@ -172,6 +172,7 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
   'tasks:read': [
     'GET /api/v1/tasks',
     'GET /api/v1/tasks/counts',
+    'GET /api/v1/tasks/assignees',
     'GET /api/v1/tasks/{id}',
     'GET /api/v1/customers/{id}/tasks',
     'GET /api/v1/feedback',

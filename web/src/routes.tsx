@@ -21,6 +21,7 @@ const Campaigns = lazy(() => import('./pages/campaigns/Campaigns'));
 const CampaignWizard = lazy(() => import('./pages/campaigns/CampaignWizard'));
 const CampaignReport = lazy(() => import('./pages/campaigns/CampaignReport'));
 const Upcoming = lazy(() => import('./pages/Upcoming'));
+const Tasks = lazy(() => import('./pages/tasks/Tasks'));
 
 function RequireLogin({ children }: { children: React.ReactNode }) {
   const { me, checking } = useSession();
@@ -67,7 +68,7 @@ export function AppRoutes() {
           <Route path="campaigns/:id/edit" element={<CampaignWizard />} />
           <Route path="campaigns/:id" element={<CampaignReport />} />
           <Route path="automations" element={<Upcoming area="automations" />} />
-          <Route path="tasks" element={<Upcoming area="tasks" />} />
+          <Route path="tasks" element={<Tasks />} />
           <Route path="analytics" element={<Analytics />} />
           <Route path="imports" element={<Imports />} />
           <Route path="settings" element={<Settings />} />

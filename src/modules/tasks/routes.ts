@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { idParams, principalOf, type ModuleRoutes } from '../http.js';
 import { completeInput, manualTaskInput, taskList, taskListQuery, taskPatch, taskView } from './schema.js';
 import {
+  assignees,
   completeTask,
   createManualTask,
   customerTasks,
@@ -49,6 +50,23 @@ export const taskRoutes: ModuleRoutes = async (app, { ctx }) => {
       const p = principalOf(req);
       return taskCounts(ctx, p.workspaceId, p.userId);
     },
+  );
+
+  app.get(
+    '/tasks/assignees',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'The active users a task can be assigned to',
+        response: {
+          200: z.object({
+            items: z.array(z.object({ id: z.string(), login: z.string(), name: z.string(), role: z.string() })),
+          }),
+        },
+      },
+    },
+    async (req) => ({ items: await assignees(ctx, principalOf(req).workspaceId) }),
   );
 
   app.post(

@@ -6,7 +6,9 @@ const iso = z.iso.datetime({ offset: true });
 /** A task as created by an automation step, the API or an agent. */
 export const newTaskInput = z
   .object({
-    type: z.enum(TASK_TYPES).describe('payment_followup 催付跟进, logistics 物流异常, bad_review 差评处理, …'),
+    type: z
+      .enum(TASK_TYPES)
+      .describe('payment_followup, logistics (shipping problem), bad_review, revisit, after_sale, manual'),
     customerId: z.string().min(1, 'name the customer (customerId)'),
     orderId: z.string().min(1).nullish(),
     dueAt: iso.describe('when it must be handled (ISO time with offset)'),

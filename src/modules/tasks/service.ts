@@ -357,3 +357,16 @@ export async function taskCounts(ctx: AppContext, ws: string, userId: string | n
     mine: rows.reduce((a, r) => a + Number(r.mine ?? 0), 0),
   };
 }
+
+/** The active users a task can be given to (agents see them without the right to manage users). */
+export async function assignees(ctx: AppContext, ws: string) {
+  const rows = await ctx.db.kysely
+    .selectFrom('users')
+    .select(['id', 'login', 'name', 'role'])
+    .where('workspace_id', '=', ws)
+    .where('disabled_at', 'is', null)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
+  return rows;
+}

@@ -10453,7 +10453,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /**
-                         * @description payment_followup 催付跟进, logistics 物流异常, bad_review 差评处理, …
+                         * @description payment_followup, logistics (shipping problem), bad_review, revisit, after_sale, manual
                          * @enum {string}
                          */
                         type: "payment_followup" | "logistics" | "bad_review" | "revisit" | "after_sale" | "manual";
@@ -10552,6 +10552,49 @@ export interface paths {
                             inProgress: number;
                             overdue: number;
                             mine: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active users a task can be assigned to */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                login: string;
+                                name: string;
+                                role: string;
+                            }[];
                         };
                     };
                 };

@@ -9,6 +9,7 @@ import { count, dateTime, money, moneyShort, percent } from '../format';
 import { useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import type { Answer } from '../api';
+import { DueTasks } from './tasks/DueTasks';
 
 type PeriodKpis = Answer<'/analytics/dashboard'>['period'];
 
@@ -228,8 +229,8 @@ export default function Dashboard() {
       </Row>
       <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
         <Col xs={24} lg={8}>
-          <Card title={t('dashboard.tasksDue')} size="small">
-            <EmptyState title={t('dashboard.noTasks')} hint={t('dashboard.noTasksHint')} />
+          <Card title={t('dashboard.tasksDue')} size="small" extra={<Link to="/tasks">{t('common.all')}</Link>}>
+            <DueTasks />
           </Card>
         </Col>
         <Col xs={24} lg={8}>

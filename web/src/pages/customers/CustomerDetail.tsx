@@ -22,11 +22,12 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import { type Answer, api, type Body } from '../../api';
 import { ConsentTag, LifecycleTag, OrderStatusTag, RfmTag } from '../../components/labels';
-import { EmptyState, ErrorBox, Loading, NotYet } from '../../components/Status';
+import { EmptyState, ErrorBox, Loading } from '../../components/Status';
 import { count, date, dateTime, money } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { PredictionCard } from '../predict/PredictionCard';
 import { RevealPhone } from '../../components/RevealPhone';
+import { CustomerTasks } from '../tasks/CustomerTasks';
 
 type Order = Answer<'/customers/{id}'>['orders'][number];
 type CouponRow = Answer<'/customers/{id}/coupons'>['items'][number];
@@ -43,6 +44,7 @@ export default function CustomerDetail() {
   const tiers = useApi('/tiers');
   const tags = useApi('/customers/{id}/tags', { params: { id } });
   const [newTag, setNewTag] = useState('');
+  const [timelineKey, setTimelineKey] = useState(0);
   const { run } = useAction();
 
   if (c.error) return <ErrorBox error={c.error} onRetry={c.reload} />;
@@ -176,7 +178,11 @@ export default function CustomerDetail() {
           <Card size="small">
             <Tabs
               items={[
-                { key: 'timeline', label: t('customerDetail.timeline'), children: <CustomerTimeline id={id} /> },
+                {
+                  key: 'timeline',
+                  label: t('customerDetail.timeline'),
+                  children: <CustomerTimeline key={timelineKey} id={id} />,
+                },
                 {
                   key: 'orders',
                   label: `${t('customerDetail.orders')} (${d.orders.length}${d.moreOrders ? '+' : ''})`,
@@ -189,7 +195,15 @@ export default function CustomerDetail() {
                 {
                   key: 'tasks',
                   label: t('menu.tasks'),
-                  children: <NotYet title={t('upcoming.tasks.title')} hint={t('upcoming.tasks.hint')} />,
+                  children: (
+                    <CustomerTasks
+                      customerId={id}
+                      onChanged={() => {
+                        tags.reload();
+                        setTimelineKey((k) => k + 1);
+                      }}
+                    />
+                  ),
                 },
               ]}
             />
