@@ -314,7 +314,7 @@ export async function addNote(
   return note;
 }
 
-/** Notes on a customer; for a role without `pii:read` (when given), phones, e-mails and addresses in them are masked. */
+/** Notes on a customer; for a role without `pii:read` (when given), phones, e-mails and addresses are masked. */
 export async function listNotes(ctx: AppContext, workspaceId: string, customerId: string, role?: string) {
   const rows = await ctx.db.kysely
     .selectFrom('notes as n')
