@@ -55,6 +55,14 @@ export function checkAccess(p: Principal | null, access: RouteAccess, method: st
  */
 export function registerAccessControl(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest('principal', null);
+  // Said as soon as the route is added, not only when someone calls it.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/') && route.config?.permission === undefined)
+      app.log.error(
+        { route: `${String(route.method)} ${route.url}` },
+        'route declares no permission (config.permission): it will refuse everyone',
+      );
+  });
   app.addHook('onRequest', async (req) => {
     const access = routeAccess(req);
     if (access === undefined || access === 'public') return;
