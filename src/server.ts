@@ -45,6 +45,7 @@ import { taskRoutes } from './modules/tasks/routes.js';
 import { privacyRoutes } from './modules/privacy/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { registerAuditHook } from './modules/audit/hook.js';
+import { workspaceRoutes } from './modules/workspaces/routes.js';
 import { uploadLimitsFromEnv } from './modules/uploads.js';
 import { registerIdempotency } from './modules/idempotency.js';
 import { registerInputGuard } from './modules/input-guard.js';
@@ -259,6 +260,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(taskRoutes, moduleOpts);
   await app.register(privacyRoutes, moduleOpts);
   await app.register(auditRoutes, moduleOpts);
+  await app.register(workspaceRoutes, moduleOpts);
 
   if (hasConsole) {
     // Hashed file names under assets/ never change content: cache them for a year.

@@ -17,6 +17,7 @@ import { customerCommands } from './customers.js';
 import { storeCommands } from './stores.js';
 import { accountCommands } from './accounts.js';
 import { backupCommands } from './backups.js';
+import { workspaceCommands } from './workspaces.js';
 import { ensureBackupSchedule } from '../modules/backups/schedule.js';
 import { TOKEN_SCOPES, type TokenScope } from '../modules/auth/accounts.js';
 
@@ -191,5 +192,6 @@ customerCommands(program);
 storeCommands(program);
 accountCommands(program);
 backupCommands(program);
+workspaceCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -23,6 +23,8 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
     'POST /api/v1/auth/password',
     'GET /api/v1/auth/tokens',
     'DELETE /api/v1/auth/tokens/{id}',
+    'GET /api/v1/workspaces',
+    'POST /api/v1/auth/switch-workspace',
   ],
   'customers:read': [
     'GET /api/v1/stores',

@@ -122,19 +122,32 @@ export async function deleteUser(
   });
 }
 
-/** Sets a new password and ends every session and token the user had (they were opened with the old one). */
+/**
+ * Sets a new password and ends every session and token the user had (they were opened with the old one). One
+ * person's rows in several workspaces share the password: every one of them changes and ends its credentials.
+ */
 export async function changePassword(ctx: AppContext, workspaceId: string, userId: string, password: string) {
   if (password.length < 8) throw new Invalid('password needs at least 8 characters');
   const hash = await hashPassword(password);
   await ctx.db.kysely.transaction().execute(async (trx) => {
-    await targetUser(trx, workspaceId, userId);
-    await trx
-      .updateTable('users')
-      .set({ password_hash: hash })
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', userId)
+    const u = await targetUser(trx, workspaceId, userId);
+    const rows = await trx
+      .selectFrom('users')
+      .select(['workspace_id', 'id'])
+      .where('account_id', '=', u.account_id ?? u.id)
       .execute();
-    await endCredentials(trx, workspaceId, userId, nowIso(ctx));
+    const all = rows.some((r) => r.workspace_id === workspaceId && r.id === userId)
+      ? rows
+      : [...rows, { workspace_id: workspaceId, id: userId }];
+    for (const r of all) {
+      await trx
+        .updateTable('users')
+        .set({ password_hash: hash })
+        .where('workspace_id', '=', r.workspace_id)
+        .where('id', '=', r.id)
+        .execute();
+      await endCredentials(trx, r.workspace_id, r.id, nowIso(ctx));
+    }
   });
 }
 

@@ -69,9 +69,12 @@ export async function createUser(ctx: AppContext, workspaceId: string, input: z.
     .where('login', '=', v.login)
     .executeTakeFirst();
   if (exists) throw new Conflict(`a user with login "${v.login}" already exists`);
+  const id = newId();
   const user = {
     workspace_id: workspaceId,
-    id: newId(),
+    id,
+    // A new person; their rows in other workspaces (huike workspace create --owner) share this.
+    account_id: id,
     login: v.login,
     name: v.name ?? v.login,
     password_hash: await hashPassword(v.password),
@@ -122,7 +125,14 @@ export async function login(ctx: AppContext, input: z.input<typeof loginInput>, 
     await recordLoginFailure(ctx, v, address, 'throttled');
     throw e;
   }
-  let q = ctx.db.kysely.selectFrom('users').selectAll().where('login', '=', v.login).where('disabled_at', 'is', null);
+  // The same person in several workspaces (agencies) has one row in each: the oldest is where they land.
+  let q = ctx.db.kysely
+    .selectFrom('users')
+    .selectAll()
+    .where('login', '=', v.login)
+    .where('disabled_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('workspace_id');
   if (v.workspaceId) q = q.where('workspace_id', '=', v.workspaceId);
   const candidates = await q.execute();
   if (candidates.length === 0) await burnPasswordCheck(v.password);
@@ -136,29 +146,7 @@ export async function login(ctx: AppContext, input: z.input<typeof loginInput>, 
         target: `user ${user.id}`,
         ip: address ?? null,
       });
-      const secret = newSecret();
-      const id = newId();
-      const now = ctx.now();
-      await ctx.db.kysely
-        .insertInto('sessions')
-        .values({
-          workspace_id: user.workspace_id,
-          id,
-          user_id: user.id,
-          token_hash: digest(secret),
-          created_at: now.toISOString(),
-          expires_at: new Date(now.getTime() + SESSION_DAYS * 86_400_000).toISOString(),
-        })
-        .execute();
-      const me = await whoAmI(ctx, {
-        workspaceId: user.workspace_id,
-        userId: user.id,
-        login: user.login,
-        role: user.role,
-        via: 'session',
-        scopes: [...TOKEN_SCOPES],
-      });
-      return { token: `s.${user.workspace_id}.${id}.${secret}`, me };
+      return openSession(ctx, user);
     }
   }
   throttle.failed(v.login, address, ctx.now().getTime());
@@ -199,6 +187,36 @@ async function recordLoginFailure(
       ip: address ?? null,
     });
   }
+}
+
+/** A new session of one user row: the cookie value and who they are. */
+export async function openSession(
+  ctx: AppContext,
+  user: { workspace_id: string; id: string; login: string; role: string },
+): Promise<{ token: string; me: Me }> {
+  const secret = newSecret();
+  const id = newId();
+  const now = ctx.now();
+  await ctx.db.kysely
+    .insertInto('sessions')
+    .values({
+      workspace_id: user.workspace_id,
+      id,
+      user_id: user.id,
+      token_hash: digest(secret),
+      created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + SESSION_DAYS * 86_400_000).toISOString(),
+    })
+    .execute();
+  const me = await whoAmI(ctx, {
+    workspaceId: user.workspace_id,
+    userId: user.id,
+    login: user.login,
+    role: user.role,
+    via: 'session',
+    scopes: [...TOKEN_SCOPES],
+  });
+  return { token: `s.${user.workspace_id}.${id}.${secret}`, me };
 }
 
 export async function logout(ctx: AppContext, token: string): Promise<void> {
