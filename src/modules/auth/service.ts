@@ -156,8 +156,8 @@ export async function login(ctx: AppContext, input: z.input<typeof loginInput>, 
 
 /**
  * A failed login goes into the audit log of every workspace with a user of that login (and of the
- * workspace the login named). An unknown login with no workspace belongs to no log: it goes to the
- * server log only. The same query runs either way, so the time does not tell a known login apart.
+ * workspace the login named); an unknown login that names no workspace belongs to no workspace's log.
+ * The same query runs either way, so the time does not tell a known login apart.
  */
 async function recordLoginFailure(
   ctx: AppContext,
