@@ -14,13 +14,13 @@ const SegmentEditor = lazy(() => import('./pages/segments/SegmentEditor'));
 const Members = lazy(() => import('./pages/Members'));
 const Points = lazy(() => import('./pages/Points'));
 const Coupons = lazy(() => import('./pages/Coupons'));
+const Automations = lazy(() => import('./pages/Automations'));
 const Imports = lazy(() => import('./pages/Imports'));
 const Analytics = lazy(() => import('./pages/Analytics'));
 const Settings = lazy(() => import('./pages/Settings'));
 const Campaigns = lazy(() => import('./pages/campaigns/Campaigns'));
 const CampaignWizard = lazy(() => import('./pages/campaigns/CampaignWizard'));
 const CampaignReport = lazy(() => import('./pages/campaigns/CampaignReport'));
-const Upcoming = lazy(() => import('./pages/Upcoming'));
 const Tasks = lazy(() => import('./pages/tasks/Tasks'));
 
 function RequireLogin({ children }: { children: React.ReactNode }) {
@@ -67,7 +67,7 @@ export function AppRoutes() {
           <Route path="campaigns/new" element={<CampaignWizard />} />
           <Route path="campaigns/:id/edit" element={<CampaignWizard />} />
           <Route path="campaigns/:id" element={<CampaignReport />} />
-          <Route path="automations" element={<Upcoming area="automations" />} />
+          <Route path="automations" element={<Automations />} />
           <Route path="tasks" element={<Tasks />} />
           <Route path="analytics" element={<Analytics />} />
           <Route path="imports" element={<Imports />} />

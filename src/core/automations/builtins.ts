@@ -32,7 +32,14 @@ export const builtinSettings = z
     points: z.number().int().min(1).max(1_000_000).optional(),
     categories: z.array(z.string().min(1).max(100)).max(50).optional(),
     stages: z.array(z.number().int().min(1).max(3650)).max(10).optional(),
-    holidays: z.array(z.enum(HOLIDAYS)).max(20).optional(),
+    holidays: z
+      .array(
+        z
+          .string()
+          .refine((h) => (HOLIDAYS as readonly string[]).includes(h), { message: `one of ${HOLIDAYS.join(' ')}` }),
+      )
+      .max(20)
+      .optional(),
     anniversary: z
       .string()
       .regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'MM-DD')

@@ -96,10 +96,10 @@ export const orderInput = z.object({
   district: z.string().max(50).nullish(),
   address: z.string().max(500).nullish(),
   title: z.string().max(500).nullish(),
-  courier: z.string().max(50).nullish().describe('物流公司'),
-  trackingNo: z.string().max(80).nullish().describe('运单号'),
-  presale: z.boolean().optional().describe('a 预售 order paying a deposit now and the balance later'),
-  balanceDueAt: when.nullish().describe('预售: when the balance payment window closes'),
+  courier: z.string().max(50).nullish().describe('the courier company'),
+  trackingNo: z.string().max(80).nullish().describe('the tracking number'),
+  presale: z.boolean().optional().describe('a presale order: a deposit now, the balance later'),
+  balanceDueAt: when.nullish().describe('presale: when the balance payment window closes'),
   acceptsMarketing: z.boolean().nullish(),
   items: z
     .array(

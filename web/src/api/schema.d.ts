@@ -1578,15 +1578,15 @@ export interface paths {
                             district?: string | null;
                             address?: string | null;
                             title?: string | null;
-                            /** @description 物流公司 */
+                            /** @description the courier company */
                             courier?: string | null;
-                            /** @description 运单号 */
+                            /** @description the tracking number */
                             trackingNo?: string | null;
-                            /** @description a 预售 order paying a deposit now and the balance later */
+                            /** @description a presale order: a deposit now, the balance later */
                             presale?: boolean;
                             /**
                              * Format: date-time
-                             * @description 预售: when the balance payment window closes
+                             * @description presale: when the balance payment window closes
                              */
                             balanceDueAt?: string | null;
                             acceptsMarketing?: boolean | null;
@@ -1634,15 +1634,15 @@ export interface paths {
                             district?: string | null;
                             address?: string | null;
                             title?: string | null;
-                            /** @description 物流公司 */
+                            /** @description the courier company */
                             courier?: string | null;
-                            /** @description 运单号 */
+                            /** @description the tracking number */
                             trackingNo?: string | null;
-                            /** @description a 预售 order paying a deposit now and the balance later */
+                            /** @description a presale order: a deposit now, the balance later */
                             presale?: boolean;
                             /**
                              * Format: date-time
-                             * @description 预售: when the balance payment window closes
+                             * @description presale: when the balance payment window closes
                              */
                             balanceDueAt?: string | null;
                             acceptsMarketing?: boolean | null;
@@ -9293,7 +9293,7 @@ export interface paths {
                             points?: number;
                             categories?: string[];
                             stages?: number[];
-                            holidays?: ("春节" | "元宵" | "端午" | "七夕" | "中秋" | "重阳" | "元旦" | "妇女节" | "母亲节" | "父亲节" | "双11" | "店庆")[];
+                            holidays?: string[];
                             anniversary?: string;
                         };
                         /** @description a custom automation: trigger, conditions, exitWhen, steps */
@@ -9406,7 +9406,7 @@ export interface paths {
                             points?: number;
                             categories?: string[];
                             stages?: number[];
-                            holidays?: ("春节" | "元宵" | "端午" | "七夕" | "中秋" | "重阳" | "元旦" | "妇女节" | "母亲节" | "父亲节" | "双11" | "店庆")[];
+                            holidays?: string[];
                             anniversary?: string;
                         };
                         /** @description a custom automation: trigger, conditions, exitWhen, steps */
@@ -9830,7 +9830,7 @@ export interface paths {
                             points?: number;
                             categories?: string[];
                             stages?: number[];
-                            holidays?: ("春节" | "元宵" | "端午" | "七夕" | "中秋" | "重阳" | "元旦" | "妇女节" | "母亲节" | "父亲节" | "双11" | "店庆")[];
+                            holidays?: string[];
                             anniversary?: string;
                         };
                         definition?: unknown;
@@ -9999,7 +9999,7 @@ export interface paths {
                                 points?: number;
                                 categories?: string[];
                                 stages?: number[];
-                                holidays?: ("春节" | "元宵" | "端午" | "七夕" | "中秋" | "重阳" | "元旦" | "妇女节" | "母亲节" | "父亲节" | "双11" | "店庆")[];
+                                holidays?: string[];
                                 anniversary?: string;
                             };
                             definition?: unknown;

@@ -1,0 +1,262 @@
+import { App, Button, Card, Drawer, Form, Input, InputNumber, Modal, Select, Space, Switch, Table, Tag } from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { type Answer, api } from '../api';
+import { ErrorBox } from '../components/Status';
+import { dateTime, money } from '../format';
+import { useAction, useApi } from '../hooks';
+import { PageHeader } from '../layout/Shell';
+
+type Automation = Answer<'/automations'>['items'][number];
+type Run = Answer<'/automations/{id}/runs'>['items'][number];
+type Settings = Record<string, unknown>;
+
+const NUMBER_FIELDS = new Set([
+  'delayMinutes',
+  'tooLateMinutes',
+  'days',
+  'daysBefore',
+  'valueFen',
+  'capPercent',
+  'points',
+]);
+const LIST_FIELDS = new Set(['categories', 'holidays', 'stages']);
+
+/** 自动化: the built-ins with their switches and settings, a 30-day dry run, and each one's run log. */
+export default function Automations() {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const list = useApi('/automations');
+  const holidays = useApi('/automations/holidays', { query: { years: 5 } });
+  const { busy, run } = useAction();
+  const [editing, setEditing] = useState<Automation | null>(null);
+  const [runsOf, setRunsOf] = useState<Automation | null>(null);
+  const [form] = Form.useForm<Settings>();
+  // Festival names come from the server (they are data, in the shop's words).
+  const calendar = new Map<string, string[]>();
+  for (const h of holidays.data?.items ?? []) calendar.set(h.name, [...(calendar.get(h.name) ?? []), h.date]);
+  const holidayNames = [...calendar.keys()];
+
+  const toggle = (a: Automation, on: boolean) =>
+    run(async () => {
+      if (a.id)
+        await api.post(on ? '/automations/{id}/enable' : '/automations/{id}/disable', {}, { params: { id: a.id } });
+      else await api.post('/automations', { builtin: a.builtin ?? undefined, enabled: on });
+      list.reload();
+    });
+  const dryRun = (a: Automation) =>
+    run(async () => {
+      const r = await api.post(
+        '/automations/dry-run',
+        a.id ? { id: a.id } : { builtin: a.builtin ?? undefined, settings: (a.settings ?? {}) as never },
+      );
+      Modal.info({
+        title: t('automations.dryRunTitle', { name: a.name }),
+        content: (
+          <div data-testid="automation-dry-run">
+            <p>
+              {t('automations.dryRunResult', {
+                days: r.days,
+                customers: r.customers,
+                messages: r.messages,
+                cost: money(r.costFen),
+              })}
+            </p>
+            {r.exited.map((e) => (
+              <p key={e.reason}>{t('automations.exitedCount', { reason: e.reason, count: e.count })}</p>
+            ))}
+            {r.skipped.map((e) => (
+              <p key={e.reason}>{t('automations.skippedCount', { reason: e.reason, count: e.count })}</p>
+            ))}
+          </div>
+        ),
+      });
+    });
+  const save = () =>
+    run(async () => {
+      const values = await form.validateFields();
+      const settings: Settings = {};
+      for (const [k, v] of Object.entries(values)) if (v !== undefined && v !== null && v !== '') settings[k] = v;
+      await api.post('/automations', { builtin: editing!.builtin ?? undefined, settings: settings as never });
+      void message.success(t('automations.saved'));
+      setEditing(null);
+      list.reload();
+    });
+
+  const field = (k: string) => {
+    const label = t(`automations.field.${k}`);
+    if (NUMBER_FIELDS.has(k))
+      return (
+        <Form.Item key={k} name={k} label={label}>
+          <InputNumber min={0} style={{ width: 160 }} />
+        </Form.Item>
+      );
+    if (k === 'medium')
+      return (
+        <Form.Item key={k} name={k} label={label}>
+          <Select
+            style={{ width: 160 }}
+            options={['sms', 'email', 'wechat', 'platform'].map((m) => ({
+              value: m,
+              label: t(`automations.medium.${m}`),
+            }))}
+          />
+        </Form.Item>
+      );
+    if (LIST_FIELDS.has(k))
+      return (
+        <Form.Item key={k} name={k} label={label}>
+          <Select
+            mode={k === 'holidays' ? 'multiple' : 'tags'}
+            options={k === 'holidays' ? holidayNames.map((h) => ({ value: h, label: h })) : undefined}
+          />
+        </Form.Item>
+      );
+    if (k === 'text' || k === 'secondText')
+      return (
+        <Form.Item key={k} name={k} label={label}>
+          <Input.TextArea rows={3} />
+        </Form.Item>
+      );
+    return (
+      <Form.Item key={k} name={k} label={label}>
+        <Input />
+      </Form.Item>
+    );
+  };
+
+  if (list.error) return <ErrorBox error={list.error} onRetry={list.reload} />;
+  return (
+    <>
+      <PageHeader title={t('menu.automations')} />
+      <Card>
+        <Table<Automation>
+          rowKey={(a) => a.id ?? a.builtin ?? a.name}
+          loading={list.loading}
+          dataSource={list.data?.items ?? []}
+          pagination={false}
+          columns={[
+            {
+              title: t('automations.name'),
+              render: (_, a) => (
+                <Space direction="vertical" size={0}>
+                  <b>{a.name}</b>
+                  <span style={{ color: '#888' }}>{a.description}</span>
+                </Space>
+              ),
+            },
+            {
+              title: t('automations.version'),
+              width: 80,
+              render: (_, a) => (a.version ? `v${a.version}` : '—'),
+            },
+            {
+              title: t('automations.enabled'),
+              width: 90,
+              render: (_, a) => (
+                <Switch
+                  data-testid={`automation-switch-${a.builtin ?? a.id}`}
+                  checked={a.enabled}
+                  loading={busy}
+                  onChange={(on) => void toggle(a, on)}
+                />
+              ),
+            },
+            {
+              title: t('automations.actions'),
+              width: 260,
+              render: (_, a) => (
+                <Space>
+                  {a.builtin && (
+                    <Button
+                      size="small"
+                      onClick={() => {
+                        form.resetFields();
+                        form.setFieldsValue((a.settings ?? {}) as never);
+                        setEditing(a);
+                      }}
+                    >
+                      {t('automations.edit')}
+                    </Button>
+                  )}
+                  <Button
+                    size="small"
+                    onClick={() => void dryRun(a)}
+                    data-testid={`automation-dry-${a.builtin ?? a.id}`}
+                  >
+                    {t('automations.dryRun')}
+                  </Button>
+                  {a.id && (
+                    <Button
+                      size="small"
+                      onClick={() => setRunsOf(a)}
+                      data-testid={`automation-runs-${a.builtin ?? a.id}`}
+                    >
+                      {t('automations.runs')}
+                    </Button>
+                  )}
+                </Space>
+              ),
+            },
+          ]}
+        />
+      </Card>
+      <Card title={t('automations.holidays')} style={{ marginTop: 16 }}>
+        <Space direction="vertical" data-testid="automation-holidays">
+          {[...calendar].map(([name, dates]) => (
+            <span key={name}>
+              <Tag>{name}</Tag> {dates.join(' · ')}
+            </span>
+          ))}
+        </Space>
+      </Card>
+      <Modal
+        open={editing !== null}
+        title={editing ? t('automations.settingsOf', { name: editing.name }) : ''}
+        onCancel={() => setEditing(null)}
+        onOk={() => void save()}
+        confirmLoading={busy}
+        destroyOnHidden
+      >
+        <Form form={form} layout="vertical">
+          {(editing?.fields ?? []).map(field)}
+        </Form>
+      </Modal>
+      <Drawer
+        open={runsOf !== null}
+        width={760}
+        title={runsOf ? t('automations.runsOf', { name: runsOf.name }) : ''}
+        onClose={() => setRunsOf(null)}
+        destroyOnHidden
+      >
+        {runsOf?.id && <RunLog id={runsOf.id} />}
+      </Drawer>
+    </>
+  );
+}
+
+function RunLog({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const runs = useApi('/automations/{id}/runs', { params: { id } });
+  if (runs.error) return <ErrorBox error={runs.error} onRetry={runs.reload} />;
+  return (
+    <Table<Run>
+      data-testid="automation-run-log"
+      rowKey="id"
+      size="small"
+      loading={runs.loading}
+      dataSource={runs.data?.items ?? []}
+      pagination={false}
+      columns={[
+        { title: t('automations.started'), render: (_, r) => dateTime(r.createdAt) },
+        { title: t('automations.customer'), render: (_, r) => r.customerName ?? r.customerId },
+        { title: t('automations.order'), render: (_, r) => r.orderExternalId ?? '—' },
+        { title: t('automations.status'), render: (_, r) => <Tag>{r.statusLabel}</Tag> },
+        {
+          title: t('automations.reason'),
+          render: (_, r) => r.reason ?? r.steps.map((s) => `${s.stepId}${s.reason ? `: ${s.reason}` : ''}`).join('; '),
+        },
+      ]}
+    />
+  );
+}
