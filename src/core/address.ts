@@ -72,6 +72,23 @@ function matchPrefix(text: string, list: Division[]): { div: Division; rest: str
   return best && { div: best.div, rest: best.rest };
 }
 
+/** The full names of the prefecture-level cities (the four municipalities included), sorted. */
+export const CITY_NAMES: readonly string[] = [
+  ...new Set(PROVINCES.flatMap((p) => (MUNICIPALITIES.has(p.name) ? [p.name] : p.children.map((c) => c.name)))),
+].sort((a, b) => a.localeCompare(b, 'zh-CN'));
+
+const CITY_DIVISIONS: Division[] = PROVINCES.flatMap((p) =>
+  MUNICIPALITIES.has(p.name) ? [{ ...p, children: [] }] : p.children,
+);
+
+/** Normalises "杭州" / "杭州市" to the full city name, or null when unknown. */
+export function normalizeCity(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const v = value.trim();
+  const hit = matchPrefix(v, CITY_DIVISIONS);
+  return hit && hit.rest.trim() === '' ? hit.div.name : null;
+}
+
 /** Normalises "广东" / "广东省" / "内蒙古" to the full province name, or null when unknown. */
 export function normalizeProvince(value: string | null | undefined): string | null {
   if (!value) return null;

@@ -171,6 +171,50 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     await shot(page, '06-rfm');
   });
 
+  it('picks 浙江 and 女装 from lists; a new condition waits, incomplete, without changing the count', async () => {
+    const cookie = await ownerCookie();
+    const page = await newPage();
+    await logIn(page);
+    await page.goto(`${base}/segments/new`);
+    const option = (text: RegExp) =>
+      page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: text });
+    const first = page.getByTestId('condition').first();
+    await first.getByTestId('condition-field').click();
+    await page.keyboard.type('省份');
+    await option(/^省份$/).click();
+    await first.getByTestId('condition-value').click();
+    await page.keyboard.type('浙江');
+    await option(/^浙江省$/).click();
+    const evaluate = (rule: unknown) =>
+      fetch(`${base}/api/v1/segments/evaluate`, {
+        method: 'POST',
+        headers: { cookie, 'x-huike-client': 'test', 'content-type': 'application/json' },
+        body: JSON.stringify({ rule, limit: 0 }),
+      }).then((r) => r.json() as Promise<{ count: number }>);
+    const province = { field: 'province', op: 'eq', value: '浙江省' };
+    const onlyProvince = await evaluate({ all: [province] });
+    const liveCount = () => page.getByTestId('live-count').getAttribute('data-count');
+    await expect.poll(liveCount, { timeout: 10_000 }).toBe(String(onlyProvince.count));
+    // A new condition has no field yet: it is flagged in Chinese and leaves the count alone.
+    await page.getByTestId('add-condition').first().click();
+    await page.getByTestId('rule-incomplete').waitFor();
+    expect(await page.getByTestId('rule-incomplete').textContent()).toMatch(/第 2 个条件还没选字段/);
+    expect(await liveCount()).toBe(String(onlyProvince.count));
+    const second = page.getByTestId('condition').nth(1);
+    await second.getByTestId('condition-field').click();
+    await page.keyboard.type('订单');
+    await option(/^订单（按条件）$/).click();
+    await second.getByTestId('where-category').click();
+    await page.keyboard.type('女装');
+    await option(/^女装$/).click();
+    const both = await evaluate({ all: [province, { field: 'orders', op: 'exists', where: { category: ['女装'] } }] });
+    expect(both.count).toBeGreaterThan(0);
+    expect(both.count).toBeLessThan(onlyProvince.count);
+    await expect.poll(liveCount, { timeout: 10_000 }).toBe(String(both.count));
+    await page.getByTestId('rule-incomplete').waitFor({ state: 'detached' });
+    await shot(page, '04b-segment-picks');
+  });
+
   it('imports a Taobao export, watches it finish and shows what it added', async () => {
     const page = await newPage();
     await logIn(page);

@@ -1,6 +1,10 @@
 import { App as AntApp, ConfigProvider } from 'antd';
-import enUS from 'antd/locale/en_US';
-import zhCN from 'antd/locale/zh_CN';
+// The ES builds: the CommonJS `antd/locale/*` reached the bundle as a wrapped module, so antd fell back
+// to its English texts ("Start date", "No data") in the Chinese UI.
+import enUS from 'antd/es/locale/en_US';
+import zhCN from 'antd/es/locale/zh_CN';
+import dayjs from 'dayjs';
+import 'dayjs/locale/zh-cn';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useTranslation } from 'react-i18next';
@@ -12,6 +16,8 @@ import './styles.css';
 
 function Root() {
   const { i18n } = useTranslation();
+  // Month and weekday names in date pickers follow the UI language too.
+  dayjs.locale(i18n.language === 'en' ? 'en' : 'zh-cn');
   return (
     <ConfigProvider
       locale={i18n.language === 'en' ? enUS : zhCN}

@@ -56,18 +56,44 @@ export function defaultValue(type: FieldType, op: string, values?: string[]): Va
   return 0;
 }
 
-export function newCondition(field: FieldInfo): CondNode {
+export function newCondition(field?: FieldInfo): CondNode {
+  if (!field) return { id: nodeId(), kind: 'cond', field: '', op: '', value: null };
   const op = field.operators[0]!;
   return { id: nodeId(), kind: 'cond', field: field.name, op, value: defaultValue(field.type, op, field.values) };
+}
+
+/** What a condition still lacks before it counts: a field, or a value; null when it is complete. */
+export function missingPart(node: CondNode): 'field' | 'value' | null {
+  if (!node.field || !node.op) return 'field';
+  if (NO_VALUE.has(node.op)) return null;
+  const v = node.value;
+  if (v === null || v === '' || (Array.isArray(v) && (v.length === 0 || v.some((x) => x === '' || x === null))))
+    return 'value';
+  return null;
+}
+
+/** The incomplete conditions of a tree, numbered in reading order from 1. */
+export function incompleteConditions(node: Node): { index: number; missing: 'field' | 'value' }[] {
+  const out: { index: number; missing: 'field' | 'value' }[] = [];
+  let i = 0;
+  const walk = (n: Node) => {
+    if (n.kind === 'group') return n.children.forEach(walk);
+    i += 1;
+    const missing = missingPart(n);
+    if (missing) out.push({ index: i, missing });
+  };
+  walk(node);
+  return out;
 }
 
 export function newGroup(mode: 'all' | 'any' = 'all', children: Node[] = []): GroupNode {
   return { id: nodeId(), kind: 'group', mode, negate: false, children };
 }
 
-/** The API's JSON for a tree; null when the tree has no condition yet. */
+/** The API's JSON for a tree; null when the tree has no complete condition yet (incomplete ones wait). */
 export function toRule(node: Node): unknown {
   if (node.kind === 'cond') {
+    if (missingPart(node)) return null;
     const out: Record<string, unknown> = { field: node.field, op: node.op };
     if (!NO_VALUE.has(node.op)) out.value = node.value;
     if (node.where) {

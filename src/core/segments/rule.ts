@@ -1,3 +1,4 @@
+import { normalizeCity, normalizeProvince } from '../address.js';
 import { Invalid } from '../errors.js';
 import { isCalendarDate, isRealDateTime, MAX_DAYS } from '../input.js';
 import { ORDER_STATUSES, type OrderStatus } from '../order-status.js';
@@ -202,9 +203,18 @@ class Checker {
         }
         return date(v);
       case 'text':
-      case 'enum':
-        if (op === 'in' || op === 'not_in') return list(v, str);
-        return str(v);
+      case 'enum': {
+        // Places are stored by their full names: "浙江" or "杭州" in a rule means 浙江省 or 杭州市.
+        const place = (field === 'province' ? normalizeProvince : field === 'city' ? normalizeCity : null) as
+          | ((x: string) => string | null)
+          | null;
+        const named = (x: unknown) => {
+          const t = str(x);
+          return typeof t === 'string' && place && ['eq', 'neq', 'in', 'not_in'].includes(op) ? (place(t) ?? t) : t;
+        };
+        if (op === 'in' || op === 'not_in') return list(v, named);
+        return named(v);
+      }
       case 'set':
         return list(v, (x) =>
           typeof x === 'string' && x.length > 0 && x.length <= LIMITS.textLength

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { FIELDS, OPERATORS } from '../../core/segments/fields.js';
 import { rfmSettings } from '../../core/segments/rfm.js';
 import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js';
+import { ruleOptions } from './options.js';
 import { getRfmSettings, recomputeRfm, rfmAsOf, rfmMatrix, rfmSummary, setRfmSettings } from './rfm.js';
 import {
   countRule,
@@ -83,6 +84,28 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
           : [];
       return { count, preview };
     },
+  );
+  app.get(
+    '/segments/options',
+    {
+      config: { permission: 'customers:read' },
+      schema: {
+        tags,
+        summary:
+          "Values a rule builder offers: provinces and cities by full name, the shop's categories (every level), " +
+          'activities and sources',
+        response: {
+          200: z.object({
+            provinces: z.array(z.string()),
+            cities: z.array(z.string()),
+            categories: z.array(z.string()),
+            activities: z.array(z.string()),
+            sources: z.array(z.string()),
+          }),
+        },
+      },
+    },
+    async (req) => ruleOptions(ctx, principalOf(req).workspaceId),
   );
   app.get(
     '/segments/fields',

@@ -2282,6 +2282,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/segments/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Values a rule builder offers: provinces and cities by full name, the shop's categories (every level), activities and sources */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            provinces: string[];
+                            cities: string[];
+                            categories: string[];
+                            activities: string[];
+                            sources: string[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/segments/fields": {
         parameters: {
             query?: never;

@@ -67,10 +67,22 @@ interface Props {
   fields: FieldInfo[];
   tagNames: string[];
   groupNames: string[];
-  /** Campaign labels seen in orders ("双11 2026"), offered for order conditions. */
-  activities: string[];
+  /** What the shop's data offers to pick from (GET /segments/options). */
+  options: PickLists;
   onChange(root: GroupNode): void;
 }
+
+export interface PickLists {
+  provinces: string[];
+  cities: string[];
+  categories: string[];
+  activities: string[];
+  sources: string[];
+}
+
+/** Typing 浙江 finds 浙江省: options match on any part of their label. */
+const includes = (input: string, option?: { label?: unknown; value?: unknown }) =>
+  String(option?.label ?? option?.value ?? '').includes(input.trim());
 
 export function RuleBuilder(props: Props) {
   return <GroupEditor {...props} node={props.root} depth={0} />;
@@ -80,7 +92,6 @@ function GroupEditor({ node, depth, ...p }: Props & { node: GroupNode; depth: nu
   const { t } = useTranslation();
   const set = (next: Node | null) =>
     p.onChange(node.id === p.root.id ? (next as GroupNode) : replaceNode(p.root, node.id, next));
-  const first = p.fields.find((f) => f.name === 'total_spent') ?? p.fields[0]!;
   return (
     <div className={depth > 0 ? 'rule-group' : undefined} data-testid={depth === 0 ? 'rule-root' : 'rule-group'}>
       <Space style={{ marginBottom: 8 }} wrap>
@@ -112,7 +123,7 @@ function GroupEditor({ node, depth, ...p }: Props & { node: GroupNode; depth: nu
         <Button
           size="small"
           icon={<PlusOutlined />}
-          onClick={() => set({ ...node, children: [...node.children, newCondition(first)] })}
+          onClick={() => set({ ...node, children: [...node.children, newCondition()] })}
           data-testid="add-condition"
         >
           {t('segments.addCondition')}
@@ -125,7 +136,7 @@ function GroupEditor({ node, depth, ...p }: Props & { node: GroupNode; depth: nu
             onClick={() =>
               set({
                 ...node,
-                children: [...node.children, newGroup(node.mode === 'all' ? 'any' : 'all', [newCondition(first)])],
+                children: [...node.children, newGroup(node.mode === 'all' ? 'any' : 'all', [newCondition()])],
               })
             }
           >
@@ -156,7 +167,9 @@ function ConditionEditor({ node, ...p }: Props & { node: CondNode }) {
         showSearch
         optionFilterProp="label"
         style={{ width: 170 }}
-        value={node.field}
+        value={node.field || undefined}
+        placeholder={t('segments.pickField')}
+        status={node.field ? undefined : 'warning'}
         options={fieldOptions}
         onChange={(name) => {
           const f = p.fields.find((x) => x.name === name)!;
@@ -181,24 +194,29 @@ function ConditionEditor({ node, ...p }: Props & { node: CondNode }) {
           onChange={(value) => set({ ...node, value })}
           tagNames={p.tagNames}
           groupNames={p.groupNames}
+          options={p.options}
         />
       )}
       {field?.type === 'orders' && (
         <Space wrap size={4}>
           <Select
-            mode="tags"
+            mode="multiple"
             size="middle"
-            style={{ minWidth: 150 }}
+            style={{ minWidth: 180 }}
             placeholder={t('segments.where.category')}
             value={node.where?.category ?? []}
+            options={p.options.categories.map((c) => ({ value: c, label: c }))}
+            filterOption={includes}
             onChange={(v) => set({ ...node, where: { ...node.where, category: v } })}
+            data-testid="where-category"
           />
           <Select
-            mode="tags"
+            mode="multiple"
             style={{ minWidth: 150 }}
             placeholder={t('segments.where.activity')}
             value={node.where?.activity ?? []}
-            options={p.activities.map((a) => ({ value: a }))}
+            options={p.options.activities.map((a) => ({ value: a, label: a }))}
+            filterOption={includes}
             onChange={(v) => set({ ...node, where: { ...node.where, activity: v } })}
           />
           <DatePicker.RangePicker
@@ -224,6 +242,7 @@ function ValueEditor({
   onChange,
   tagNames,
   groupNames,
+  options,
 }: {
   field: FieldInfo;
   op: string;
@@ -231,6 +250,7 @@ function ValueEditor({
   onChange(v: Value): void;
   tagNames: string[];
   groupNames: string[];
+  options: PickLists;
 }) {
   const { t } = useTranslation();
   const money = field.type === 'money';
@@ -253,10 +273,11 @@ function ValueEditor({
     const names = field.name === 'tags' ? tagNames : groupNames;
     return (
       <Select
-        mode="tags"
+        mode="multiple"
         style={{ minWidth: 200 }}
         value={list as string[]}
-        options={names.map((n) => ({ value: n }))}
+        options={names.map((n) => ({ value: n, label: n }))}
+        filterOption={includes}
         onChange={onChange}
       />
     );
@@ -317,6 +338,23 @@ function ValueEditor({
       <DatePicker
         value={typeof value === 'string' && value ? dayjs(value) : null}
         onChange={(d) => onChange(d ? d.format('YYYY-MM-DD') : '')}
+      />
+    );
+  }
+  const places = field.name === 'province' ? options.provinces : field.name === 'city' ? options.cities : null;
+  if (places && ['eq', 'neq', 'in', 'not_in'].includes(op)) {
+    const many = op === 'in' || op === 'not_in';
+    return (
+      <Select
+        showSearch
+        mode={many ? 'multiple' : undefined}
+        style={{ minWidth: 220 }}
+        value={many ? (list as string[]) : (value as string) || undefined}
+        options={places.map((x) => ({ value: x, label: x }))}
+        filterOption={includes}
+        placeholder={t('segments.pickValue')}
+        onChange={onChange}
+        data-testid="condition-value"
       />
     );
   }

@@ -27,6 +27,7 @@ export const en: Messages = {
   },
   roles: { owner: 'Owner', admin: 'Admin', marketer: 'Marketer', agent: 'Service agent', analyst: 'Analyst' },
   common: {
+    listSeparator: '; ',
     add: 'Add',
     all: 'All',
     days: 'days',
@@ -261,6 +262,9 @@ export const en: Messages = {
     matchAll: 'Match all of these',
     matchAny: 'Match any of these',
     negate: 'Negate (exclude these)',
+    pickField: 'Choose a field',
+    pickValue: 'Choose or type to search',
+    incomplete: { field: 'condition {{n}} has no field yet', value: 'condition {{n}} has no value yet' },
     addCondition: 'Add condition',
     addGroup: 'Add group',
     liveCount: 'Matching customers',

@@ -25,6 +25,7 @@ export const zhCN = {
   },
   roles: { owner: '店主', admin: '管理员', marketer: '营销', agent: '客服', analyst: '分析师' },
   common: {
+    listSeparator: '；',
     add: '添加',
     all: '全部',
     days: '天',
@@ -240,6 +241,9 @@ export const zhCN = {
     matchAll: '满足以下全部条件',
     matchAny: '满足以下任一条件',
     negate: '取反（排除这些人）',
+    pickField: '选择字段',
+    pickValue: '选择或输入搜索',
+    incomplete: { field: '第 {{n}} 个条件还没选字段', value: '第 {{n}} 个条件还没填值' },
     addCondition: '添加条件',
     addGroup: '添加条件组',
     liveCount: '符合条件的客户',

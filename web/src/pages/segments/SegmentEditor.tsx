@@ -10,7 +10,7 @@ import { ErrorBox, Loading } from '../../components/Status';
 import { count, date, money } from '../../format';
 import { useApi, useDebounced } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
-import { fromRule, newCondition, newGroup, toRule, type GroupNode } from '../../rules';
+import { fromRule, incompleteConditions, newCondition, newGroup, toRule, type GroupNode } from '../../rules';
 
 type Evaluation = Answer<'/segments/evaluate', 'post'>;
 import { segmentPath } from '../../paths';
@@ -23,10 +23,7 @@ export default function SegmentEditor() {
   const fields = useApi('/segments/fields');
   const tags = useApi('/tags');
   const groups = useApi('/groups');
-  const all = useApi('/segments');
-  const activities = (all.data?.items ?? [])
-    .filter((s) => s.id.startsWith('sys:activity:'))
-    .map((s) => s.id.slice('sys:activity:'.length));
+  const options = useApi('/segments/options');
   const segment = useApi(id ? '/segments/{id}' : null, { params: { id: id ?? '' } });
   const [root, setRoot] = useState<GroupNode | null>(null);
   const [form] = Form.useForm<{ name: string; description?: string }>();
@@ -51,6 +48,7 @@ export default function SegmentEditor() {
   }, [fields.data, segment.data, id, root, form, t]);
 
   const ruleJson = useMemo(() => (root ? JSON.stringify(toRule(root)) : 'null'), [root]);
+  const incomplete = useMemo(() => (root ? incompleteConditions(root) : []), [root]);
   const debounced = useDebounced(ruleJson, 400);
   useEffect(() => {
     if (debounced === 'null') {
@@ -151,9 +149,20 @@ export default function SegmentEditor() {
               fields={fields.data.fields}
               tagNames={(tags.data?.items ?? []).map((x) => x.name)}
               groupNames={(groups.data?.items ?? []).map((x) => x.name)}
-              activities={activities}
+              options={options.data ?? { provinces: [], cities: [], categories: [], activities: [], sources: [] }}
               onChange={setRoot}
             />
+            {incomplete.length > 0 && (
+              <Alert
+                type="warning"
+                showIcon
+                style={{ marginTop: 8 }}
+                data-testid="rule-incomplete"
+                message={incomplete
+                  .map((c) => t(`segments.incomplete.${c.missing}`, { n: c.index }))
+                  .join(t('common.listSeparator'))}
+              />
+            )}
           </Card>
         </Col>
         <Col xs={24} xl={8}>
