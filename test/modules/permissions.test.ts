@@ -39,6 +39,7 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
     'GET /api/v1/orders/{id}/events',
     'POST /api/v1/segments/evaluate',
     'GET /api/v1/segments/fields',
+    'GET /api/v1/segments/options',
     'GET /api/v1/segments',
     'GET /api/v1/segments/{id}',
     'GET /api/v1/segments/{id}/customers',
