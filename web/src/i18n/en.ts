@@ -2,7 +2,7 @@ import type { Messages } from './zh-CN.js';
 
 /** English. Typed against the Chinese messages, so a missing or extra key does not compile. */
 export const en: Messages = {
-  app: { name: 'Huike', logout: 'Log out' },
+  app: { name: 'Huike', logout: 'Log out', switchWorkspace: 'Switch workspace' },
   login: {
     tagline: 'Member marketing · customer care',
     login: 'Login',
@@ -114,6 +114,37 @@ export const en: Messages = {
     emptyHint: 'Customers appear here after an import',
     noMatch: 'No customer matches',
     noMatchHint: 'Try another word or clear the filters',
+  },
+  privacy: {
+    export: 'Export personal data',
+    erase: 'Erase personal data',
+    eraseTitle: "Erase this customer's personal data",
+    eraseWarning:
+      'Name, phone, email, nicks, addresses, the personal fields of orders, notes and message addresses are deleted ' +
+      'for good; order amounts and dates stay for the books.',
+    typeName: 'Type the customer name “{{name}}” to confirm:',
+    eraseOk: 'Erase for good',
+    reason: 'Reason (optional, e.g. the customer asked by phone)',
+    erased: 'Personal data erased',
+    consentTab: 'Consent history',
+    noConsent: 'No consent changes yet',
+    at: 'Time',
+    channel: 'Channel',
+    change: 'Change',
+    source: 'Source',
+    channels: { marketing: 'Marketing consent', sms: 'SMS', email: 'Email', wechat: 'WeChat' },
+    values: { subscribed: 'subscribed', opted_out: 'opted out' },
+    sources: {
+      import: 'order import',
+      attributes: 'customer file',
+      console: 'console',
+      api: 'API',
+      reply: 'reply',
+      unsubscribe: 'unsubscribe link',
+      merge: 'merge',
+      erasure: 'erasure',
+      demo: 'demo data',
+    },
   },
   customerDetail: {
     reveal: 'Show',

@@ -1,6 +1,6 @@
 /** 简体中文 (default). Every key here exists in en.ts too (test/web/i18n.test.ts checks). */
 export const zhCN = {
-  app: { name: '回客', logout: '退出登录' },
+  app: { name: '回客', logout: '退出登录', switchWorkspace: '切换店铺' },
   login: {
     tagline: '会员营销 · 客户运营',
     login: '账号',
@@ -112,6 +112,36 @@ export const zhCN = {
     emptyHint: '导入订单报表后这里会出现客户',
     noMatch: '没有匹配的客户',
     noMatchHint: '换个关键词，或清除筛选条件',
+  },
+  privacy: {
+    export: '导出个人信息',
+    erase: '删除个人信息',
+    eraseTitle: '删除该客户的个人信息',
+    eraseWarning:
+      '姓名、手机、邮箱、昵称、收货地址、订单中的个人字段、备注和消息地址将被永久删除，无法恢复；订单金额和日期保留用于对账。',
+    typeName: '请输入客户名称「{{name}}」以确认：',
+    eraseOk: '永久删除',
+    reason: '删除原因（可选，例如：客户来电要求）',
+    erased: '个人信息已删除',
+    consentTab: '授权记录',
+    noConsent: '暂无授权变更记录',
+    at: '时间',
+    channel: '渠道',
+    change: '变更',
+    source: '来源',
+    channels: { marketing: '营销授权', sms: '短信', email: '邮件', wechat: '微信' },
+    values: { subscribed: '可接收', opted_out: '已退订' },
+    sources: {
+      import: '订单导入',
+      attributes: '客户资料导入',
+      console: '后台修改',
+      api: 'API',
+      reply: '回复退订',
+      unsubscribe: '退订链接',
+      merge: '客户合并',
+      erasure: '删除个人信息',
+      demo: '演示数据',
+    },
   },
   customerDetail: {
     reveal: '显示',

@@ -15,13 +15,15 @@ import {
   TeamOutlined,
   UserOutlined,
 } from '@ant-design/icons';
-import { Avatar, Dropdown, Layout, Menu, Segmented, Space, Typography } from 'antd';
+import { Avatar, Dropdown, Layout, Menu, Segmented, Select, Space, Typography } from 'antd';
 import { Suspense, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { setLanguage, type Language } from '../i18n';
 import { can, type Permission, useMe, useSession } from '../session';
 import { Loading } from '../components/Status';
+import { api } from '../api';
+import { useApi } from '../hooks';
 
 /** The menu; `needs`: the permission whose pages it opens (hidden from roles without it). */
 export const MENU: { key: string; icon: ReactNode; needs: Permission }[] = [
@@ -57,6 +59,36 @@ export function LanguageSwitch() {
       onChange={(v) => setLanguage(v as Language)}
       data-testid="language-switch"
     />
+  );
+}
+
+/** The shops of a login that belongs to several (agencies); nothing for everyone else. */
+function WorkspaceSwitch() {
+  const { t } = useTranslation();
+  const me = useMe();
+  const mine = useApi('/workspaces');
+  const items = mine.data?.items ?? [];
+  if (items.length < 2)
+    return (
+      <Typography.Text type="secondary">
+        <TagsOutlined /> {me.workspace.name}
+      </Typography.Text>
+    );
+  return (
+    <Space>
+      <TagsOutlined />
+      <Select
+        size="small"
+        style={{ minWidth: 180 }}
+        value={me.workspace.id}
+        aria-label={t('app.switchWorkspace')}
+        options={items.map((w) => ({ value: w.id, label: `${w.name} · ${t(`roles.${w.role}`)}` }))}
+        onChange={(workspaceId) =>
+          void api.post('/auth/switch-workspace', { workspaceId }).then(() => window.location.assign('/'))
+        }
+        data-testid="workspace-switch"
+      />
+    </Space>
   );
 }
 
@@ -108,9 +140,7 @@ export function Shell() {
             lineHeight: '56px',
           }}
         >
-          <Typography.Text type="secondary">
-            <TagsOutlined /> {me.workspace.name}
-          </Typography.Text>
+          <WorkspaceSwitch />
           <Space size="large">
             <LanguageSwitch />
             <Dropdown

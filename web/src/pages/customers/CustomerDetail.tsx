@@ -28,6 +28,7 @@ import { useAction, useApi } from '../../hooks';
 import { PredictionCard } from '../predict/PredictionCard';
 import { RevealPhone } from '../../components/RevealPhone';
 import { CustomerTasks } from '../tasks/CustomerTasks';
+import { ConsentHistory, PrivacyActions } from './Privacy';
 
 type Order = Answer<'/customers/{id}'>['orders'][number];
 type CouponRow = Answer<'/customers/{id}/coupons'>['items'][number];
@@ -84,6 +85,7 @@ export default function CustomerDetail() {
               <ConsentTag value={d.marketingConsent} />
               {d.flags.isBlacklisted && <Tag color="black">{t('flags.isBlacklisted')}</Tag>}
               {d.flags.isBadReviewer && <Tag color="red">{t('flags.isBadReviewer')}</Tag>}
+              <PrivacyActions id={id} name={d.name} onErased={() => c.reload()} />
             </Space>
             <div style={{ marginTop: 8 }}>
               <Space wrap>
@@ -192,6 +194,7 @@ export default function CustomerDetail() {
                 { key: 'coupons', label: t('menu.coupons'), children: <CustomerCoupons id={id} /> },
                 { key: 'tier', label: t('customerDetail.tier'), children: <TierHistory data={tier.data} /> },
                 { key: 'notes', label: t('customerDetail.notes'), children: <Notes id={id} /> },
+                { key: 'consent', label: t('privacy.consentTab'), children: <ConsentHistory id={id} /> },
                 {
                   key: 'tasks',
                   label: t('menu.tasks'),
