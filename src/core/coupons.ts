@@ -49,6 +49,18 @@ export function validityWindow(v: Validity, issuedAt: string): { from: string; t
   return { from, to };
 }
 
+/**
+ * What #优惠券金额# says for a coupon of these rules: the money it takes off (满减, 现金, 免单 cap …);
+ * null when it has no fixed amount (a discount without cap, goods), so the text is not sent half-filled.
+ */
+export function couponFaceValueFen(r: CouponRules): number | null {
+  if ('offFen' in r) return r.offFen;
+  if (r.kind === 'discount') return r.capFen;
+  if (r.kind === 'free_order') return r.capFen;
+  if (r.kind === 'tiered') return Math.max(...r.steps.map((s) => s.offFen));
+  return null;
+}
+
 /** The discount a coupon gives on an order of `amountFen` (0 when the order does not qualify). */
 export function couponValue(r: CouponRules, amountFen: number, shippingFen = 0): number {
   switch (r.kind) {

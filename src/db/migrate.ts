@@ -24,6 +24,7 @@ import { orderFacts } from './migrations/0027_order_facts.js';
 import { auditLog } from './migrations/0020_audit_log.js';
 import { serviceTasks } from './migrations/0025_service_tasks.js';
 import { analytics } from './migrations/0026_analytics.js';
+import { campaignExtras } from './migrations/0023_campaign_extras.js';
 
 /** One migration set for both dialects; each migration is told which dialect it runs on. */
 function migrations(db: Db): Record<string, Migration> {
@@ -52,6 +53,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0020_audit_log': auditLog(db.dialect),
     '0025_service_tasks': serviceTasks(db.dialect),
     '0026_analytics': analytics(db.dialect),
+    '0023_campaign_extras': campaignExtras(db.dialect),
   };
 }
 

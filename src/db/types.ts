@@ -564,6 +564,8 @@ export interface MessagesTable {
   delivered_at: Timestamp | null;
   delivery_error: string | null;
   throttled: Generated<number>;
+  /** The coupon issued with this message (campaigns with a coupon template). */
+  coupon_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -606,6 +608,11 @@ export interface CampaignsTable {
   seed: string;
   budget_fen: number | null;
   attribution_days: number;
+  coupon_template_id: string | null;
+  /** now | at | window */
+  schedule: Generated<string>;
+  start_at: Timestamp | null;
+  throttle_per_minute: number | null;
   created_by: string | null;
   launched_at: Timestamp | null;
   planned_at: Timestamp | null;
@@ -788,6 +795,32 @@ export interface AnalyticsBuildsTable {
   build_ms: number;
 }
 
+export interface AudienceListsTable {
+  workspace_id: string;
+  id: string;
+  name: string;
+  file_name: string | null;
+  rows: number;
+  matched: number;
+  unmatched: number;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface AudienceListMembersTable {
+  workspace_id: string;
+  list_id: string;
+  customer_id: string;
+}
+
+export interface AudienceListUnmatchedTable {
+  workspace_id: string;
+  list_id: string;
+  line: number;
+  value: string;
+  reason: string;
+}
+
 export interface Database {
   consent_events: ConsentEventsTable;
   pipl_requests: PiplRequestsTable;
@@ -803,6 +836,9 @@ export interface Database {
   analytics_product_days: AnalyticsProductDaysTable;
   analytics_cohorts: AnalyticsCohortsTable;
   analytics_builds: AnalyticsBuildsTable;
+  audience_lists: AudienceListsTable;
+  audience_list_members: AudienceListMembersTable;
+  audience_list_unmatched: AudienceListUnmatchedTable;
   messaging_channels: MessagingChannelsTable;
   messages: MessagesTable;
   message_links: MessageLinksTable;

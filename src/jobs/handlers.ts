@@ -11,6 +11,7 @@ import { evaluateUpgrades, reevaluateYear } from '../modules/membership/service.
 import { recomputeRfm } from '../modules/segments/rfm.js';
 import { deliverMessage } from '../modules/messaging/service.js';
 import { campaignGate, planCampaign, SOURCE as CAMPAIGN } from '../modules/campaigns/service.js';
+import { deliverStep } from '../modules/campaigns/deliver.js';
 import { fitWorkspace } from '../modules/predict/service.js';
 import { rebuildAnalytics } from '../modules/analytics/rebuild.js';
 import { automationGate, handleOrderEvents, runDaily, SOURCE as AUTOMATION } from '../modules/automations/service.js';
@@ -90,6 +91,10 @@ export const jobHandlers: JobHandlers = {
   },
   [JOB.backup]: async (ctx) => {
     await runScheduledBackup(ctx);
+  },
+  [JOB.campaignDeliver]: async (ctx, job, { payload, completeIn }) => {
+    const p = z.object({ campaignId: z.string(), chain: z.string(), seq: z.number() }).parse(payload);
+    await deliverStep(ctx, job.workspace_id, p.campaignId, { chain: p.chain, seq: p.seq }, completeIn);
   },
   [JOB.predictFit]: async (ctx, job) => {
     await fitWorkspace(ctx, job.workspace_id);

@@ -14,6 +14,11 @@ export const JOB = {
   messageSend: 'message.send',
   /** A launched campaign's audience through the send rules into queued messages. */
   campaignPlan: 'campaign.plan',
+  /**
+   * A campaign's delivery: one job sends what is due (at most the throttle per minute), then queues
+   * its successor; one chain per campaign instead of one job per message.
+   */
+  campaignDeliver: 'campaign.deliver',
   /** BG/NBD + Gamma-Gamma refit and every buyer's predicted values. */
   predictFit: 'predict.fit',
   /** The nightly backup of the whole database into HUIKE_BACKUP_DIR, with retention. */

@@ -74,6 +74,8 @@ export const SKIP_REASONS = {
   budget: '超出预算',
   no_send_window: '无可发送时段',
   missing_value: '模板变量为空',
+  coupon_out_of_stock: '优惠券库存不足',
+  coupon_limit: '已达优惠券每人限领',
 } as const;
 export type SkipReason = keyof typeof SKIP_REASONS;
 
@@ -93,6 +95,11 @@ export interface DecisionInput {
   seen?: ReadonlySet<string>;
   /** The campaign's budget: limit (null = none), what is committed so far, and this message's cost. */
   budget?: { limitFen: number | null; spentFen: number; costFen: number };
+  /**
+   * The next opening per time zone, kept by a caller deciding many messages of one kind and medium
+   * at one instant (the answer depends on nothing else), so a batch computes it once per zone.
+   */
+  openings?: Map<string, Date | null>;
 }
 
 function contactOf(medium: Medium, c: CustomerFacts): { contact: string } | { reason: SkipReason; detail: string } {
@@ -160,7 +167,11 @@ export function decide(input: DecisionInput): Decision {
   const b = input.budget;
   if (b && b.limitFen !== null && b.spentFen + b.costFen > b.limitFen)
     return { action: 'skip', reason: 'budget', detail: `预算 ${b.limitFen} 分，已用 ${b.spentFen} 分` };
-  const at = nextOpening(now, c.timeZone, allowedIntervals(kind, medium, rules));
+  let at = input.openings?.get(c.timeZone);
+  if (at === undefined) {
+    at = nextOpening(now, c.timeZone, allowedIntervals(kind, medium, rules));
+    input.openings?.set(c.timeZone, at);
+  }
   if (!at) return { action: 'skip', reason: 'no_send_window' };
   return at.getTime() === now.getTime()
     ? { action: 'send', at, contact: found.contact, contactKey }

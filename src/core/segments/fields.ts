@@ -62,6 +62,10 @@ export const FIELDS = {
   rfm_class: { type: 'enum', values: [...RFM_CLASSES, 'none'] },
   value_tier: { type: 'enum', values: VALUE_TIERS },
   lifecycle: { type: 'enum', values: LIFECYCLES },
+  // R, F and M quintile scores (1–5): a cell of the RFM matrix is r_score = R and f_score = F.
+  r_score: { type: 'number' },
+  f_score: { type: 'number' },
+  m_score: { type: 'number' },
   // Predicted value (modules/predict), from the last nightly fit; P(alive) in percent (0–100).
   p_alive: { type: 'number' },
   clv: { type: 'money' },

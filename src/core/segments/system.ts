@@ -70,3 +70,19 @@ export function sourceSegment(source: string): SystemSegment {
     rule: { field: 'orders', op: 'exists', where: { source } },
   };
 }
+
+/** One cell of the RFM matrix (recency score R, frequency score F, 1–5 each): `sys:rfm:R3F4`. */
+export function rfmCellSegment(key: string): SystemSegment | null {
+  const m = /^rfm:R([1-5])F([1-5])$/.exec(key);
+  if (!m) return null;
+  return {
+    key,
+    name: `RFM 单元 R${m[1]}·F${m[2]}`,
+    rule: {
+      all: [
+        { field: 'r_score', op: 'eq', value: Number(m[1]) },
+        { field: 'f_score', op: 'eq', value: Number(m[2]) },
+      ],
+    },
+  };
+}

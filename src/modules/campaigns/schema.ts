@@ -16,7 +16,7 @@ export const campaignInput = z
     kind: kindSchema.default('marketing'),
     /** Default: the workspace's outbox. */
     channelId: z.string().optional(),
-    /** A saved segment id or a system one (sys:…). */
+    /** A saved segment id, a system one (sys:…, an RFM cell sys:rfm:R3F4) or an uploaded list (list:…). */
     segmentId: z.string().min(1),
     variants: z.array(variantInput).min(1).max(5),
     holdoutPct: z.number().min(0).max(50).default(10),
@@ -24,6 +24,13 @@ export const campaignInput = z
     seed: z.string().min(1).max(64).optional(),
     budgetFen: z.number().int().min(0).nullable().default(null),
     attributionDays: z.number().int().min(1).max(90).default(7),
+    /** A coupon template issued to each recipient with the message (#优惠券# #优惠券金额# are its code and amount). */
+    couponTemplateId: z.string().min(1).nullable().default(null),
+    /** now; at a time (startAt); or at the next send window. */
+    schedule: z.enum(['now', 'at', 'window']).default('now'),
+    startAt: z.iso.datetime({ offset: true }).nullable().default(null),
+    /** At most this many messages a minute (null: as fast as the channel takes them). */
+    throttlePerMinute: z.number().int().min(1).max(100_000).nullable().default(null),
     /** Where #链接# leads. */
     linkUrl: z
       .url({ protocol: /^https?$/ })
@@ -35,12 +42,14 @@ export const campaignInput = z
     if (new Set(keys).size !== keys.length)
       ctx.addIssue({ code: 'custom', path: ['variants'], message: 'variant keys must differ' });
     const usesLink = c.variants.some((v) => `${v.content.text}${v.content.html ?? ''}`.includes('#链接#'));
+    if (c.schedule === 'at' && !c.startAt)
+      ctx.addIssue({ code: 'custom', path: ['startAt'], message: 'a campaign scheduled "at" a time needs startAt' });
     if (usesLink && !c.linkUrl)
       ctx.addIssue({ code: 'custom', path: ['linkUrl'], message: 'the text uses #链接#: give linkUrl' });
   });
 export type CampaignInput = z.infer<typeof campaignInput>;
 
-export const campaignStatus = z.enum(['draft', 'running', 'paused', 'done', 'cancelled']);
+export const campaignStatus = z.enum(['draft', 'scheduled', 'running', 'paused', 'done', 'cancelled']);
 
 export const campaignView = z.object({
   id: z.string(),
@@ -56,6 +65,10 @@ export const campaignView = z.object({
   budgetFen: z.number().nullable(),
   attributionDays: z.number(),
   linkUrl: z.string().nullable(),
+  couponTemplateId: z.string().nullable(),
+  schedule: z.enum(['now', 'at', 'window']),
+  startAt: z.string().nullable(),
+  throttlePerMinute: z.number().nullable(),
   createdBy: z.string().nullable(),
   launchedAt: z.string().nullable(),
   plannedAt: z.string().nullable(),

@@ -8,11 +8,23 @@ import { readJson, writeJson } from '../../db/json.js';
 import type { CampaignsTable } from '../../db/types.js';
 import { JOB } from '../../jobs/kinds.js';
 import { enqueue } from '../../jobs/queue.js';
-import { chunks, nowIso, type AppContext } from '../context.js';
-import { channelRow, defaultChannel } from '../messaging/channels.js';
+import { nowIso, type AppContext } from '../context.js';
+import { channelRow, defaultChannel, getMessagingSettings } from '../messaging/channels.js';
 import type { Content } from '../messaging/schema.js';
-import { addTally, type BatchRequest, emptyTally, queueDelivery, recordBatch } from '../messaging/send.js';
+import { checkCompliance } from '../messaging/send.js';
 import { getSegment, segmentCustomerIds, snapshotMembers, snapshotSegment } from '../segments/service.js';
+import { listTemplates } from '../coupons/service.js';
+import { workspaceTimezone } from '../workspaces/service.js';
+import { bulkInsert } from '../../db/bulk.js';
+import {
+  allowedIntervals,
+  DEFAULT_RULES,
+  type Medium,
+  type MessageKind,
+} from '../../core/messaging/decide.js';
+import { nextOpening } from '../../core/messaging/windows.js';
+import { audienceListMembers, getAudienceList, LIST_PREFIX } from './audiences.js';
+import { decideAudience, enqueueDelivery, planCampaign, SOURCE } from './plan.js';
 import { type CampaignInput, campaignInput, type CampaignView } from './schema.js';
 
 type Row = Selectable<CampaignsTable>;
@@ -20,9 +32,7 @@ interface StoredContent {
   variants: { key: string; weight: number; content: Content }[];
   linkUrl: string | null;
 }
-export const SOURCE = 'campaign';
-const STEP = 'send';
-const BATCH = 500;
+export { SOURCE };
 
 export function presentCampaign(r: Row): CampaignView {
   const c = readJson<StoredContent>(r.content);
@@ -40,6 +50,10 @@ export function presentCampaign(r: Row): CampaignView {
     budgetFen: r.budget_fen,
     attributionDays: r.attribution_days,
     linkUrl: c.linkUrl,
+    couponTemplateId: r.coupon_template_id,
+    schedule: r.schedule as CampaignView['schedule'],
+    startAt: r.start_at ? new Date(r.start_at).toISOString() : null,
+    throttlePerMinute: r.throttle_per_minute,
     createdBy: r.created_by,
     launchedAt: r.launched_at,
     plannedAt: r.planned_at,
@@ -49,9 +63,26 @@ export function presentCampaign(r: Row): CampaignView {
   };
 }
 
+/** The audience a campaign names: an uploaded list (list:…) or a saved / system segment (an RFM cell too). */
+export async function audienceName(ctx: AppContext, ws: string, segmentId: string): Promise<string> {
+  if (segmentId.startsWith(LIST_PREFIX))
+    return (await getAudienceList(ctx, ws, segmentId.slice(LIST_PREFIX.length))).name;
+  return (await getSegment(ctx, ws, segmentId)).name;
+}
+
+async function audienceIds(ctx: AppContext, ws: string, segmentId: string): Promise<string[]> {
+  if (segmentId.startsWith(LIST_PREFIX)) return audienceListMembers(ctx, ws, segmentId.slice(LIST_PREFIX.length));
+  return segmentCustomerIds(ctx, ws, segmentId);
+}
+
 async function validated(ctx: AppContext, ws: string, input: unknown): Promise<CampaignInput & { channelId: string }> {
   const v = parseInput(campaignInput, input, 'The campaign');
-  await getSegment(ctx, ws, v.segmentId);
+  await audienceName(ctx, ws, v.segmentId);
+  if (v.couponTemplateId) {
+    const t = (await listTemplates(ctx, ws)).find((x) => x.id === v.couponTemplateId);
+    if (!t) throw new NotFound(`coupon template ${v.couponTemplateId} not found (or archived)`);
+    if (t.compensation) throw new Invalid(`"${t.name}" is a compensation coupon: it is given by hand, not by campaign`);
+  }
   const channelId = v.channelId ?? (await defaultChannel(ctx, ws)).id;
   await channelRow(ctx, ws, channelId);
   return { ...v, channelId };
@@ -74,6 +105,10 @@ export async function createCampaign(ctx: AppContext, ws: string, input: unknown
     seed: v.seed ?? randomBytes(8).toString('hex'),
     budget_fen: v.budgetFen,
     attribution_days: v.attributionDays,
+    coupon_template_id: v.couponTemplateId,
+    schedule: v.schedule,
+    start_at: v.schedule === 'at' ? new Date(v.startAt!).toISOString() : null,
+    throttle_per_minute: v.throttlePerMinute,
     created_by: by,
     launched_at: null,
     planned_at: null,
@@ -152,6 +187,10 @@ export async function updateCampaign(ctx: AppContext, ws: string, id: string, in
       seed: v.seed ?? r.seed,
       budget_fen: v.budgetFen,
       attribution_days: v.attributionDays,
+      coupon_template_id: v.couponTemplateId,
+      schedule: v.schedule,
+      start_at: v.schedule === 'at' ? new Date(v.startAt!).toISOString() : null,
+      throttle_per_minute: v.throttlePerMinute,
       updated_at: nowIso(ctx),
     })
     .where('workspace_id', '=', ws)
@@ -165,135 +204,102 @@ function groupsOf(r: Row, ids: readonly string[]) {
   return assignGroups(ids, { seed: r.seed, holdoutPct: r.holdout_pct, variants: c.variants });
 }
 
-function batchFor(
-  r: Row,
-  customerIds: string[],
-  groups: Map<string, string>,
-  state: { seen: Set<string>; spentFen: number },
-  dry: boolean,
-): BatchRequest {
-  const c = readJson<StoredContent>(r.content);
-  const index = new Map(c.variants.map((v, i) => [v.key, i]));
-  return {
-    sourceType: SOURCE,
-    sourceId: r.id,
-    step: STEP,
-    kind: r.kind as 'marketing' | 'care',
-    channelId: r.channel_id,
-    customerIds,
-    variants: c.variants.map((v) => ({ key: v.key, content: v.content })),
-    variantOf: (id: string) => index.get(groups.get(id) ?? '') ?? 0,
-    linkUrl: c.linkUrl,
-    budgetFen: r.budget_fen,
-    dry,
-    state,
-  };
-}
-
 /** Who would receive it now and how many each rule holds back, SMS parts and cost: nothing is written. */
 export async function dryRun(ctx: AppContext, ws: string, id: string) {
   const r = await campaignRow(ctx, ws, id);
-  const audience = await segmentCustomerIds(ctx, ws, r.segment_id);
+  const audience = await audienceIds(ctx, ws, r.segment_id);
   const groups = groupsOf(r, audience);
-  const treated = audience.filter((c) => groups.get(c) !== CONTROL);
   const variants: Record<string, number> = {};
   for (const g of groups.values()) if (g !== CONTROL) variants[g] = (variants[g] ?? 0) + 1;
-  const state = { seen: new Set<string>(), spentFen: 0 };
-  const tally = emptyTally();
-  for (const part of chunks(treated, BATCH))
-    addTally(tally, await recordBatch(ctx, ws, batchFor(r, part, groups, state, true)));
+  const treated = audience.filter((c) => groups.get(c) !== CONTROL).map((c) => ({ id: c, grp: groups.get(c)! }));
+  const t = await decideAudience(ctx, ws, r, treated);
   return {
     audience: audience.length,
     control: audience.length - treated.length,
     treated: treated.length,
     variants,
-    wouldReceive: tally.sendNow + tally.deferred,
-    deferred: tally.deferred,
-    heldBack: tally.skipped as Record<string, number>,
-    parts: tally.parts,
-    costFen: tally.costFen,
+    wouldReceive: t.sendNow + t.deferred,
+    deferred: t.deferred,
+    heldBack: t.skipped,
+    parts: t.parts,
+    costFen: t.costFen,
   };
 }
 
 /**
- * Launch: freezes the audience (a segment snapshot), draws control and variants with the stored
- * seed, and queues the plan job — recipients, status and job commit together.
+ * The first moment of the next send window in the workspace's zone for this campaign's kind and
+ * channel (now when a window is open).
+ */
+async function nextWindow(ctx: AppContext, ws: string, r: Row): Promise<Date> {
+  const channel = await channelRow(ctx, ws, r.channel_id);
+  const settings = await getMessagingSettings(ctx, ws);
+  const zone = await workspaceTimezone(ctx.db.kysely, ws);
+  const intervals = allowedIntervals(r.kind as MessageKind, channel.medium as Medium, { ...DEFAULT_RULES, ...settings });
+  return nextOpening(ctx.now(), zone, intervals) ?? ctx.now();
+}
+
+/**
+ * Launch: freezes the audience (a segment snapshot, or the uploaded list), draws control and
+ * variants with the stored seed, and queues the plan job for the start — now, the chosen time or
+ * the next send window (the campaign is "scheduled" until then). Recipients, status and job
+ * commit together.
  */
 export async function launchCampaign(ctx: AppContext, ws: string, id: string) {
   const r = await campaignRow(ctx, ws, id);
   if (r.status !== 'draft') throw new Conflict(`campaign is ${r.status}: only a draft can be launched`);
   // Refuse what cannot be sent (a marketing SMS without its signature) before freezing anything.
-  await recordBatch(ctx, ws, batchFor(r, [], new Map(), { seen: new Set(), spentFen: 0 }, true));
-  const snap = await snapshotSegment(ctx, ws, r.segment_id, `campaign:${r.id}`);
-  const members = await snapshotMembers(ctx, ws, snap.id);
-  const groups = groupsOf(r, members);
+  const channel = await channelRow(ctx, ws, r.channel_id);
+  checkCompliance(r.kind as MessageKind, channel.medium as Medium, await getMessagingSettings(ctx, ws));
   const now = nowIso(ctx);
+  let startAt = now;
+  if (r.schedule === 'at' && r.start_at) startAt = new Date(r.start_at).toISOString();
+  if (r.schedule === 'window') startAt = (await nextWindow(ctx, ws, r)).toISOString();
+  const later = startAt > now;
+  let snapshotId: string | null = null;
+  let members: string[];
+  if (r.segment_id.startsWith(LIST_PREFIX)) members = await audienceIds(ctx, ws, r.segment_id);
+  else {
+    const snap = await snapshotSegment(ctx, ws, r.segment_id, `campaign:${r.id}`);
+    snapshotId = snap.id;
+    members = await snapshotMembers(ctx, ws, snap.id);
+  }
+  const groups = groupsOf(r, members);
   await ctx.db.kysely.transaction().execute(async (trx) => {
     const moved = await trx
       .updateTable('campaigns')
-      .set({ status: 'running', snapshot_id: snap.id, launched_at: now, updated_at: now })
+      .set({
+        status: later ? 'scheduled' : 'running',
+        snapshot_id: snapshotId,
+        launched_at: later ? null : now,
+        start_at: startAt,
+        updated_at: now,
+      })
       .where('workspace_id', '=', ws)
       .where('id', '=', id)
       .where('status', '=', 'draft')
       .executeTakeFirst();
     if (Number(moved.numUpdatedRows) !== 1) throw new Conflict('the campaign was launched meanwhile');
-    for (const part of chunks([...groups.entries()], 1000))
-      await trx
-        .insertInto('campaign_recipients')
-        .values(part.map(([customerId, grp]) => ({ workspace_id: ws, campaign_id: id, customer_id: customerId, grp })))
-        .execute();
-    await enqueue(trx, { workspaceId: ws, kind: JOB.campaignPlan, payload: { campaignId: id }, dedupeKey: id }, now);
+    await bulkInsert(
+      trx,
+      ctx.db.dialect,
+      'campaign_recipients',
+      [...groups.entries()].map(([customerId, grp]) => ({
+        workspace_id: ws,
+        campaign_id: id,
+        customer_id: customerId,
+        grp,
+      })),
+    );
+    await enqueue(
+      trx,
+      { workspaceId: ws, kind: JOB.campaignPlan, payload: { campaignId: id }, dedupeKey: id, runAt: startAt },
+      now,
+    );
   });
   return getCampaign(ctx, ws, id);
 }
 
-/**
- * The plan job: every treated recipient through the send rules into messages, batch by batch,
- * each batch one transaction. A repeated run (a worker killed mid-plan) skips whoever already has
- * a message and carries on with the contacts and budget already committed.
- */
-export async function planCampaign(ctx: AppContext, ws: string, id: string): Promise<void> {
-  const k = ctx.db.kysely;
-  let r = await campaignRow(ctx, ws, id);
-  if (r.status !== 'running' || r.planned_at) return;
-  const recipients = await k
-    .selectFrom('campaign_recipients')
-    .select(['customer_id', 'grp'])
-    .where('workspace_id', '=', ws)
-    .where('campaign_id', '=', id)
-    .where('grp', '!=', CONTROL)
-    .orderBy('customer_id')
-    .execute();
-  const groups = new Map(recipients.map((x) => [x.customer_id, x.grp]));
-  const done = await k
-    .selectFrom('messages')
-    .select(['customer_id', 'status', 'contact_key', 'cost_fen'])
-    .where('workspace_id', '=', ws)
-    .where('source_type', '=', SOURCE)
-    .where('source_id', '=', id)
-    .where('step', '=', STEP)
-    .execute();
-  const state = { seen: new Set<string>(), spentFen: 0 };
-  for (const m of done)
-    if (m.status !== 'skipped' && m.contact_key) {
-      state.seen.add(m.contact_key);
-      state.spentFen += m.cost_fen;
-    }
-  const decided = new Set(done.map((m) => m.customer_id));
-  const todo = recipients.map((x) => x.customer_id).filter((c) => !decided.has(c));
-  for (const part of chunks(todo, BATCH)) {
-    r = await campaignRow(ctx, ws, id);
-    if (r.status !== 'running') return; // paused or cancelled: resume picks up from here
-    await recordBatch(ctx, ws, batchFor(r, part, groups, state, false));
-  }
-  const now = nowIso(ctx);
-  await k
-    .updateTable('campaigns')
-    .set({ planned_at: now, updated_at: now })
-    .where('workspace_id', '=', ws)
-    .where('id', '=', id)
-    .execute();
-}
+export { planCampaign };
 
 /** What the delivery job asks before sending a campaign's message. */
 export async function campaignGate(ctx: AppContext, ws: string, campaignId: string): Promise<'go' | 'hold' | 'cancel'> {
@@ -326,49 +332,24 @@ export async function pauseCampaign(ctx: AppContext, ws: string, id: string) {
   return getCampaign(ctx, ws, id);
 }
 
-/** Resume: re-queues the plan if it was cut short, and delivery for every message left waiting. */
+/** Resume: re-queues the plan if it was cut short, and starts a new delivery chain for what waits. */
 export async function resumeCampaign(ctx: AppContext, ws: string, id: string) {
   const r = await setStatus(ctx, ws, id, ['paused'], 'running');
-  const k = ctx.db.kysely;
   const now = nowIso(ctx);
-  const waiting = await k
-    .selectFrom('messages')
-    .select(['id', 'send_at'])
-    .where('workspace_id', '=', ws)
-    .where('source_type', '=', SOURCE)
-    .where('source_id', '=', id)
-    .where('status', '=', 'queued')
-    .execute();
-  // A message whose delivery job has not run yet keeps it: one live job per message.
-  const live = new Set(
-    (
-      await k
-        .selectFrom('jobs')
-        .select('payload')
-        .where('workspace_id', '=', ws)
-        .where('kind', '=', JOB.messageSend)
-        .where('status', 'in', ['queued', 'running'])
-        .execute()
-    ).map((j) => readJson<{ messageId: string }>(j.payload).messageId),
-  );
-  await k.transaction().execute(async (trx) => {
+  await ctx.db.kysely.transaction().execute(async (trx) => {
     if (!r.planned_at)
       await enqueue(
         trx,
         { workspaceId: ws, kind: JOB.campaignPlan, payload: { campaignId: id }, dedupeKey: `${id}:${now}` },
         now,
       );
-    for (const m of waiting)
-      if (!live.has(m.id)) {
-        const at = m.send_at && m.send_at > now ? m.send_at : now;
-        await queueDelivery(trx, ws, m.id, at, `${m.id}:resume:${now}`);
-      }
+    await enqueueDelivery(trx, ws, id, now, { chain: `resume-${now}`, seq: 0 });
   });
   return getCampaign(ctx, ws, id);
 }
 
 export async function cancelCampaign(ctx: AppContext, ws: string, id: string) {
-  await setStatus(ctx, ws, id, ['draft', 'running', 'paused'], 'cancelled');
+  await setStatus(ctx, ws, id, ['draft', 'scheduled', 'running', 'paused'], 'cancelled');
   await ctx.db.kysely
     .updateTable('messages')
     .set({ status: 'cancelled', updated_at: nowIso(ctx) })

@@ -1,4 +1,7 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { couponFaceValueFen, type CouponRules } from '../../core/coupons.js';
+import type { Database } from '../../db/types.js';
+import { readJson } from '../../db/json.js';
 import type { Consent, CustomerFacts } from '../../core/messaging/decide.js';
 import type { TemplateValues } from '../../core/messaging/templates.js';
 import { timestampCast } from '../../db/dates.js';
@@ -16,7 +19,7 @@ export interface Recipient {
 }
 
 const CONSENTS = new Set(['granted', 'denied', 'unknown']);
-const yuan = (fen: number) => (fen / 100).toFixed(fen % 100 === 0 ? 0 : 2);
+export const yuan = (fen: number) => (fen / 100).toFixed(fen % 100 === 0 ? 0 : 2);
 
 /**
  * Loads customers' facts, contact history and the template values the text uses, a few queries
@@ -26,48 +29,80 @@ export async function loadRecipients(
   ctx: AppContext,
   ws: string,
   ids: readonly string[],
-  opts: { variables: ReadonlySet<string>; exclude?: { sourceType: string; sourceId: string } },
+  opts: RecipientOptions,
+): Promise<Map<string, Recipient>> {
+  const out = new Map<string, Recipient>();
+  for (const part of chunks(ids, 500)) {
+    const rows = await recipientBase(ctx.db.kysely, ws).where('c.id', 'in', part).execute();
+    for (const [id, r] of await enrichRecipients(ctx, ws, rows, opts)) out.set(id, r);
+  }
+  return out;
+}
+
+export interface RecipientOptions {
+  variables: ReadonlySet<string>;
+  exclude?: { sourceType: string; sourceId: string };
+  /** The facts decide() does not need for this medium are not loaded (buyer nicks off the hand-off). */
+  medium?: string;
+  /** Care messages are not capped: their contact history is not loaded. */
+  kind?: string;
+}
+
+/** Customers with their stats, first store and tier: one row per customer, the base of a batch's facts. */
+export function recipientBase(k: Kysely<Database>, ws: string) {
+  return k
+    .selectFrom('customers as c')
+    .leftJoin('customer_stats as s', (j) =>
+      j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'),
+    )
+    .leftJoin('stores as st', (j) =>
+      j.onRef('st.workspace_id', '=', 'c.workspace_id').onRef('st.id', '=', 'c.first_store_id'),
+    )
+    .leftJoin('member_tiers as mt', (j) =>
+      j.onRef('mt.workspace_id', '=', 'c.workspace_id').onRef('mt.customer_id', '=', 'c.id'),
+    )
+    .select([
+      'c.id',
+      'c.display_name',
+      'c.real_name',
+      'c.phone',
+      'c.email',
+      'c.wechat',
+      'c.marketing_consent',
+      'c.is_blacklisted',
+      'c.is_bad_reviewer',
+      'c.is_picky',
+      'c.opt_out_sms',
+      'c.opt_out_email',
+      'c.opt_out_wechat',
+      's.last_paid_at',
+      'st.name as store_name',
+      'st.timezone as store_zone',
+      'mt.tier_key',
+    ])
+    .where('c.workspace_id', '=', ws);
+}
+
+export type RecipientRow = Awaited<ReturnType<ReturnType<typeof recipientBase>['execute']>>[number];
+
+/**
+ * The rest of a batch's facts, a few queries for the whole batch (never one per customer, except
+ * points when the text names them): buyer nicks, contact history, latest order, open coupon.
+ */
+export async function enrichRecipients(
+  ctx: AppContext,
+  ws: string,
+  rows: readonly RecipientRow[],
+  opts: RecipientOptions,
 ): Promise<Map<string, Recipient>> {
   const k = ctx.db.kysely;
   const out = new Map<string, Recipient>();
-  if (ids.length === 0) return out;
+  if (rows.length === 0) return out;
   const zone = await workspaceTimezone(k, ws);
   const tiers = opts.variables.has('会员等级') ? await getTierSettings(ctx, ws) : null;
-  for (const part of chunks(ids, 500)) {
-    const rows = await k
-      .selectFrom('customers as c')
-      .leftJoin('customer_stats as s', (j) =>
-        j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'),
-      )
-      .leftJoin('stores as st', (j) =>
-        j.onRef('st.workspace_id', '=', 'c.workspace_id').onRef('st.id', '=', 'c.first_store_id'),
-      )
-      .leftJoin('member_tiers as mt', (j) =>
-        j.onRef('mt.workspace_id', '=', 'c.workspace_id').onRef('mt.customer_id', '=', 'c.id'),
-      )
-      .select([
-        'c.id',
-        'c.display_name',
-        'c.real_name',
-        'c.phone',
-        'c.email',
-        'c.wechat',
-        'c.marketing_consent',
-        'c.is_blacklisted',
-        'c.is_bad_reviewer',
-        'c.is_picky',
-        'c.opt_out_sms',
-        'c.opt_out_email',
-        'c.opt_out_wechat',
-        's.last_paid_at',
-        'st.name as store_name',
-        'st.timezone as store_zone',
-        'mt.tier_key',
-      ])
-      .where('c.workspace_id', '=', ws)
-      .where('c.id', 'in', part)
-      .execute();
-    const nicks = new Map<string, string>();
+  const part = rows.map((r) => r.id);
+  const nicks = new Map<string, string>();
+  if (!opts.medium || opts.medium === 'platform')
     for (const r of await k
       .selectFrom('customer_identities')
       .select(['customer_id', 'value'])
@@ -77,7 +112,8 @@ export async function loadRecipients(
       .orderBy('created_at')
       .execute())
       if (!nicks.has(r.customer_id)) nicks.set(r.customer_id, r.value);
-    const history = new Map<string, string[]>();
+  const history = new Map<string, string[]>();
+  if (opts.kind !== 'care') {
     let hq = k
       .selectFrom('messages')
       .select(['customer_id', sql<string>`coalesce(sent_at, send_at, created_at)`.as('at')])
@@ -91,64 +127,72 @@ export async function loadRecipients(
     }
     for (const r of await hq.execute()) {
       const list = history.get(r.customer_id) ?? [];
-      list.push(r.at);
+      list.push(typeof r.at === 'string' ? r.at : new Date(r.at).toISOString());
       history.set(r.customer_id, list);
     }
-    const latestOrder = new Map<string, { external_id: string; title: string | null }>();
-    if (opts.variables.has('订单号') || opts.variables.has('商品名')) {
-      for (const o of await k
-        .selectFrom('orders')
-        .select(['customer_id', 'external_id', 'title'])
-        .where('workspace_id', '=', ws)
-        .where('customer_id', 'in', part)
-        .orderBy('created_at', 'desc')
-        .execute())
-        if (o.customer_id && !latestOrder.has(o.customer_id)) latestOrder.set(o.customer_id, o);
-    }
-    const coupon = new Map<string, { code: string; value_fen: number | null }>();
-    if (opts.variables.has('优惠券') || opts.variables.has('优惠券金额')) {
-      for (const c of await k
-        .selectFrom('coupons')
-        .select(['customer_id', 'code', 'value_fen'])
-        .where('workspace_id', '=', ws)
-        .where('customer_id', 'in', part)
-        .where('status', '=', 'issued')
-        .where(sql<boolean>`valid_to > ${ctx.now().toISOString()}${timestampCast(ctx.db.dialect)}`)
-        .orderBy('issued_at', 'desc')
-        .execute())
-        if (!coupon.has(c.customer_id)) coupon.set(c.customer_id, c);
-    }
-    for (const r of rows) {
-      const values: TemplateValues = {
-        客户昵称: r.display_name,
-        姓名: r.real_name,
-        店铺名: r.store_name,
-        订单号: latestOrder.get(r.id)?.external_id,
-        商品名: latestOrder.get(r.id)?.title,
-        优惠券: coupon.get(r.id)?.code,
-        优惠券金额: coupon.get(r.id)?.value_fen != null ? yuan(coupon.get(r.id)!.value_fen!) : null,
-        会员等级: tiers?.tiers.find((t) => t.key === r.tier_key)?.name ?? null,
-      };
-      if (opts.variables.has('积分')) values.积分 = (await pointsOf(ctx, ws, r.id)).summary.spendable;
-      out.set(r.id, {
-        facts: {
-          id: r.id,
-          consent: (CONSENTS.has(r.marketing_consent) ? r.marketing_consent : 'unknown') as Consent,
-          lastPaidAt: r.last_paid_at ?? null,
-          phone: r.phone,
-          email: r.email,
-          wechat: r.wechat,
-          platformHandle: nicks.get(r.id) ?? null,
-          optOut: { sms: r.opt_out_sms === 1, email: r.opt_out_email === 1, wechat: r.opt_out_wechat === 1 },
-          blacklisted: r.is_blacklisted === 1,
-          badReviewer: r.is_bad_reviewer === 1,
-          picky: r.is_picky === 1,
-          timeZone: r.store_zone ?? zone,
-        },
-        marketingAt: history.get(r.id) ?? [],
-        values,
-      });
-    }
+  }
+  const latestOrder = new Map<string, { external_id: string; title: string | null }>();
+  if (opts.variables.has('订单号') || opts.variables.has('商品名')) {
+    for (const o of await k
+      .selectFrom('orders')
+      .select(['customer_id', 'external_id', 'title'])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', part)
+      .orderBy('created_at', 'desc')
+      .execute())
+      if (o.customer_id && !latestOrder.has(o.customer_id)) latestOrder.set(o.customer_id, o);
+  }
+  const coupon = new Map<string, { code: string; valueFen: number | null }>();
+  if (opts.variables.has('优惠券') || opts.variables.has('优惠券金额')) {
+    for (const c of await k
+      .selectFrom('coupons as cp')
+      .innerJoin('coupon_templates as t', (j) =>
+        j.onRef('t.workspace_id', '=', 'cp.workspace_id').onRef('t.id', '=', 'cp.template_id'),
+      )
+      .select(['cp.customer_id', 'cp.code', 'cp.value_fen', 't.rules'])
+      .where('cp.workspace_id', '=', ws)
+      .where('cp.customer_id', 'in', part)
+      .where('cp.status', '=', 'issued')
+      .where(sql<boolean>`cp.valid_to > ${ctx.now().toISOString()}${timestampCast(ctx.db.dialect)}`)
+      .orderBy('cp.issued_at', 'desc')
+      .execute())
+      if (!coupon.has(c.customer_id))
+        coupon.set(c.customer_id, {
+          code: c.code,
+          valueFen: c.value_fen ?? couponFaceValueFen(readJson<CouponRules>(c.rules)),
+        });
+  }
+  for (const r of rows) {
+    const cp = coupon.get(r.id);
+    const values: TemplateValues = {
+      客户昵称: r.display_name,
+      姓名: r.real_name,
+      店铺名: r.store_name,
+      订单号: latestOrder.get(r.id)?.external_id,
+      商品名: latestOrder.get(r.id)?.title,
+      优惠券: cp?.code,
+      优惠券金额: cp?.valueFen != null ? yuan(cp.valueFen) : null,
+      会员等级: tiers?.tiers.find((t) => t.key === r.tier_key)?.name ?? null,
+    };
+    if (opts.variables.has('积分')) values.积分 = (await pointsOf(ctx, ws, r.id)).summary.spendable;
+    out.set(r.id, {
+      facts: {
+        id: r.id,
+        consent: (CONSENTS.has(r.marketing_consent) ? r.marketing_consent : 'unknown') as Consent,
+        lastPaidAt: r.last_paid_at ?? null,
+        phone: r.phone,
+        email: r.email,
+        wechat: r.wechat,
+        platformHandle: nicks.get(r.id) ?? null,
+        optOut: { sms: r.opt_out_sms === 1, email: r.opt_out_email === 1, wechat: r.opt_out_wechat === 1 },
+        blacklisted: r.is_blacklisted === 1,
+        badReviewer: r.is_bad_reviewer === 1,
+        picky: r.is_picky === 1,
+        timeZone: r.store_zone ?? zone,
+      },
+      marketingAt: history.get(r.id) ?? [],
+      values,
+    });
   }
   return out;
 }

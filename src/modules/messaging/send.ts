@@ -285,7 +285,13 @@ export async function deliverMessage(
   ctx: AppContext,
   ws: string,
   messageId: string,
-  opts: { finalAttempt: boolean; completeIn(trx: Transaction<Database>): Promise<void>; gate?: DeliveryGate },
+  opts: {
+    finalAttempt: boolean;
+    completeIn(trx: Transaction<Database>): Promise<void>;
+    gate?: DeliveryGate;
+    /** false: a deferred message only gets its new send time (a campaign's delivery job picks it up). */
+    requeue?: boolean;
+  },
 ): Promise<'sent' | 'failed' | 'skipped' | 'deferred' | 'held' | 'cancelled' | 'noop'> {
   const k = ctx.db.kysely;
   const msg = await k
@@ -339,7 +345,7 @@ export async function deliverMessage(
     const until = again.until.toISOString();
     await k.transaction().execute(async (trx) => {
       await set(trx, { send_at: until });
-      await queueDelivery(trx, ws, messageId, until, `${messageId}:${until}`);
+      if (opts.requeue !== false) await queueDelivery(trx, ws, messageId, until, `${messageId}:${until}`);
     });
     return 'deferred';
   }

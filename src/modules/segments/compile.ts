@@ -157,6 +157,18 @@ function condition(eb: EB, r: Extract<Rule, { kind: 'cond' }>, cc: CompileContex
         WHERE r.workspace_id = c.workspace_id AND r.customer_id = c.id)`;
       return textCondition(eb, col, op, value);
     }
+    case 'r_score':
+    case 'f_score':
+    case 'm_score': {
+      // One cell of the RFM matrix (R × F quintile scores, 1–5; 0 = never bought).
+      const score = sql<number>`(SELECT r.${sql.ref(field)} FROM customer_rfm r
+        WHERE r.workspace_id = c.workspace_id AND r.customer_id = c.id)`;
+      if (op === 'between') return eb.between(score, (value as number[])[0]!, (value as number[])[1]!);
+      if (op === 'in') return eb(score, 'in', value as number[]);
+      if (op === 'is_empty') return eb(score, 'is', null);
+      if (op === 'is_not_empty') return eb(score, 'is not', null);
+      return eb(score, CMP[op] ?? '=', value as number);
+    }
     default:
       break;
   }

@@ -8,7 +8,13 @@ import { newId } from '../../core/ids.js';
 import { maskPhone } from '../../core/pii.js';
 import { maskDisplayName } from '../../core/pii-mask.js';
 import { parseRule, type Rule } from '../../core/segments/rule.js';
-import { activitySegment, sourceSegment, SYSTEM_SEGMENTS, type SystemSegment } from '../../core/segments/system.js';
+import {
+  activitySegment,
+  rfmCellSegment,
+  sourceSegment,
+  SYSTEM_SEGMENTS,
+  type SystemSegment,
+} from '../../core/segments/system.js';
 import { readJson, writeJson } from '../../db/json.js';
 import { canSeePii } from '../auth/roles.js';
 import { nowIso, type AppContext } from '../context.js';
@@ -377,7 +383,7 @@ export async function getSegment(ctx: AppContext, workspaceId: string, id: strin
         ? activitySegment(key.slice(9))
         : key.startsWith('source:')
           ? sourceSegment(key.slice(7))
-          : null);
+          : rfmCellSegment(key));
     if (!sys) throw new NotFound(`segment ${id} not found`);
     return fromSystem(sys);
   }

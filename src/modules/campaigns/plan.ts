@@ -1,0 +1,597 @@
+import { randomInt } from 'node:crypto';
+import { sql, type Insertable, type Transaction } from 'kysely';
+import { couponCode, couponFaceValueFen, type CouponRules, validityWindow, type Validity } from '../../core/coupons.js';
+import { newId } from '../../core/ids.js';
+import { CONTROL } from '../../core/messaging/assign.js';
+import {
+  decide,
+  type Medium,
+  type MessageKind,
+  type SendRules,
+  type SkipReason,
+} from '../../core/messaging/decide.js';
+import { marketingSms, smsParts } from '../../core/messaging/sms.js';
+import { renderTemplate, type TemplateValues, variablesIn } from '../../core/messaging/templates.js';
+import { bulkInsert } from '../../db/bulk.js';
+import { readJson } from '../../db/json.js';
+import type { CampaignsTable, Database } from '../../db/types.js';
+import { JOB } from '../../jobs/kinds.js';
+import { enqueue } from '../../jobs/queue.js';
+import type { Selectable } from 'kysely';
+import { nowIso, type AppContext } from '../context.js';
+import { channelRow, getMessagingSettings } from '../messaging/channels.js';
+import { enrichRecipients, recipientBase, yuan } from '../messaging/facts.js';
+import { checkCompliance, newLinkCode } from '../messaging/send.js';
+import type { Content, MessagingSettings } from '../messaging/schema.js';
+import type { Recipient } from '../messaging/facts.js';
+
+/**
+ * The plan: every treated recipient of a launched campaign through the send rules into messages,
+ * decided in sets. Recipients are read in chunks in customer-id order (facts for the whole chunk
+ * in a few queries), decided in JS with the pure engine, and each chunk is written in one
+ * transaction with bulk inserts: its messages (queued with their send time, or skipped with the
+ * reason), the coupons they carry and their tracked links. No job per message: delivery is one
+ * job per campaign that sends what is due (deliver.ts). A repeated run (a worker killed mid-plan)
+ * walks the same order, takes the decisions already committed as they are — rebuilding the
+ * contacts served, the budget spent and the throttle slots from them — and decides the rest; the
+ * unique (source, customer, step) key of messages and the coupon's idempotency key make a chunk
+ * written twice add nothing.
+ */
+export const SOURCE = 'campaign';
+export const STEP = 'send';
+export const DELIVERY_BATCH = 200;
+
+type Row = Selectable<CampaignsTable>;
+export interface StoredContent {
+  variants: { key: string; weight: number; content: Content }[];
+  linkUrl: string | null;
+}
+type NewMessage = Insertable<Database['messages']>;
+
+export interface PlanOptions {
+  /** Recipients per chunk (one transaction each). */
+  chunk?: number;
+  /** Stop after this many chunks (tests of a plan cut short). */
+  maxChunks?: number;
+}
+
+export interface CouponPlan {
+  id: string;
+  name: string;
+  rules: CouponRules;
+  validity: Validity;
+  perCustomerLimit: number;
+  faceValueFen: number | null;
+}
+
+async function couponTemplateOf(ctx: AppContext, ws: string, id: string | null): Promise<CouponPlan | null> {
+  if (!id) return null;
+  const t = await ctx.db.kysely
+    .selectFrom('coupon_templates')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!t) return null;
+  const rules = readJson<CouponRules>(t.rules);
+  return {
+    id: t.id,
+    name: t.name,
+    rules,
+    validity: readJson<Validity>(t.validity),
+    perCustomerLimit: t.per_customer_limit,
+    faceValueFen: couponFaceValueFen(rules),
+  };
+}
+
+export interface PlanEnv {
+  ws: string;
+  id: string;
+  kind: MessageKind;
+  medium: Medium;
+  channelId: string;
+  content: StoredContent;
+  index: Map<string, number>;
+  variables: Set<string>;
+  settings: MessagingSettings;
+  rules: SendRules;
+  coupon: CouponPlan | null;
+  budgetFen: number | null;
+  throttle: number | null;
+  startMs: number;
+}
+
+export interface PlanState {
+  seen: Set<string>;
+  spentFen: number;
+  slots: number;
+}
+
+/**
+ * Decides one chunk in JS with the pure engine: the rows to write (messages queued or skipped with
+ * the reason, coupons, links). Carries the contacts served, the budget, the throttle slots and the
+ * coupon stock from one recipient to the next. Writes nothing (a dry run uses it as it is).
+ */
+export function decideChunk(
+  env: PlanEnv,
+  input: {
+    todo: readonly { id: string; grp: string }[];
+    missing: readonly { customer_id: string; grp: string }[];
+    facts: Map<string, Recipient>;
+    held: Map<string, number>;
+    stock: { left: number | null };
+    state: PlanState;
+    now: Date;
+  },
+) {
+  const { ws, id, kind, medium, content, index, variables, settings, rules, coupon, throttle, startMs } = env;
+  const { todo, missing, facts, held, stock, state, now } = input;
+  const channel = { id: env.channelId };
+  const at = now.toISOString();
+  const validity = coupon ? validityWindow(coupon.validity, at) : null;
+  const openings = new Map<string, Date | null>();
+  const rows: NewMessage[] = [];
+  const coupons: Insertable<Database['coupons']>[] = [];
+  const links: Insertable<Database['message_links']>[] = [];
+  const skip = (customerId: string, variant: string | null, reason: SkipReason, detail: string | null) =>
+    rows.push({
+      workspace_id: ws,
+      id: newId(),
+      source_type: SOURCE,
+      source_id: id,
+      step: STEP,
+      customer_id: customerId,
+      channel_id: channel.id,
+      kind,
+      medium,
+      variant,
+      status: 'skipped',
+      reason,
+      detail,
+      contact: null,
+      contact_key: null,
+      subject: null,
+      body: null,
+      parts: 0,
+      cost_fen: 0,
+      send_at: null,
+      coupon_id: null,
+      created_at: at,
+      updated_at: at,
+    });
+  for (const m of missing) skip(m.customer_id, m.grp, 'no_contact', '客户不存在');
+  for (const b of todo) {
+    const variant = content.variants[index.get(b.grp) ?? 0]!;
+    const rec = facts.get(b.id);
+    if (!rec) {
+      skip(b.id, variant.key, 'no_contact', '客户不存在');
+      continue;
+    }
+    const msgId = newId();
+    const clickCode = variables.has('链接') && content.linkUrl ? newLinkCode(ws) : null;
+    const values: TemplateValues = {
+      ...rec.values,
+      链接: clickCode ? `${settings.publicUrl}/r/${clickCode}` : null,
+    };
+    const code = coupon ? couponCode(() => randomInt(0, 1 << 30) / (1 << 30)) : null;
+    if (coupon) {
+      values.优惠券 = code;
+      values.优惠券金额 = coupon.faceValueFen != null ? yuan(coupon.faceValueFen) : null;
+    }
+    const text = renderTemplate(variant.content.text, values);
+    const subject = variant.content.subject ? renderTemplate(variant.content.subject, values) : null;
+    const html = variant.content.html ? renderTemplate(variant.content.html, values) : null;
+    let body = text.ok ? text.text : variant.content.text;
+    if (kind === 'marketing' && medium === 'sms')
+      body = marketingSms(body, { signature: settings.smsSignature, optOutText: settings.smsOptOutText });
+    const parts = medium === 'sms' ? smsParts(body) : 0;
+    const costFen = parts * settings.smsPriceFen;
+    const decision = decide({
+      kind,
+      medium,
+      customer: rec.facts,
+      history: { marketingAt: rec.marketingAt },
+      now,
+      rules,
+      seen: state.seen,
+      budget: { limitFen: env.budgetFen, spentFen: state.spentFen, costFen },
+      openings,
+    });
+    if (decision.action === 'skip') {
+      skip(b.id, variant.key, decision.reason, decision.detail ?? null);
+      continue;
+    }
+    const missingVars = [text, subject, html].flatMap((x) => (x && !x.ok ? x.missing : []));
+    if (missingVars.length > 0) {
+      skip(b.id, variant.key, 'missing_value', [...new Set(missingVars)].map((v) => `#${v}#`).join(' '));
+      continue;
+    }
+    let couponId: string | null = null;
+    if (coupon) {
+      if ((held.get(b.id) ?? 0) >= coupon.perCustomerLimit) {
+        skip(b.id, variant.key, 'coupon_limit', `「${coupon.name}」每人限领 ${coupon.perCustomerLimit} 张`);
+        continue;
+      }
+      if (stock.left !== null && stock.left <= 0) {
+        skip(b.id, variant.key, 'coupon_out_of_stock', `「${coupon.name}」已发完`);
+        continue;
+      }
+      if (stock.left !== null) stock.left -= 1;
+      couponId = newId();
+      coupons.push({
+        workspace_id: ws,
+        id: couponId,
+        template_id: coupon.id,
+        customer_id: b.id,
+        code: code!,
+        status: 'issued',
+        valid_from: validity!.from,
+        valid_to: validity!.to,
+        value_fen: null,
+        source: 'campaign',
+        idempotency_key: `campaign:${id}:${b.id}`,
+        issued_at: at,
+        used_at: null,
+        order_id: null,
+        discount_fen: null,
+      });
+    }
+    state.seen.add(decision.contactKey);
+    state.spentFen += costFen;
+    let sendMs = (decision.action === 'send' ? decision.at : decision.until).getTime();
+    // The throttle: slot n goes out no sooner than n ÷ rate minutes after the start.
+    if (throttle) sendMs = Math.max(sendMs, startMs + Math.floor(state.slots / throttle) * 60_000);
+    state.slots += 1;
+    rows.push({
+      workspace_id: ws,
+      id: msgId,
+      source_type: SOURCE,
+      source_id: id,
+      step: STEP,
+      customer_id: b.id,
+      channel_id: channel.id,
+      kind,
+      medium,
+      variant: variant.key,
+      status: 'queued',
+      reason: null,
+      detail: html?.ok ? html.text : null,
+      contact: decision.contact,
+      contact_key: decision.contactKey,
+      subject: subject?.ok ? subject.text : (variant.content.subject ?? null),
+      body,
+      parts,
+      cost_fen: costFen,
+      send_at: new Date(sendMs).toISOString(),
+      coupon_id: couponId,
+      created_at: at,
+      updated_at: at,
+    });
+    if (clickCode)
+      links.push({
+        workspace_id: ws,
+        code: clickCode,
+        message_id: msgId,
+        customer_id: b.id,
+        kind: 'click',
+        url: content.linkUrl,
+        created_at: at,
+      });
+    if (medium === 'email')
+      links.push({
+        workspace_id: ws,
+        code: newLinkCode(ws),
+        message_id: msgId,
+        customer_id: b.id,
+        kind: 'unsubscribe',
+        url: null,
+        created_at: at,
+      });
+  }
+  return { rows, coupons, links };
+}
+
+/** Takes the template's row lock and says how many coupons are left (null: no stock limit). */
+async function lockStock(trx: Transaction<Database>, ws: string, templateId: string): Promise<number | null> {
+  await trx
+    .updateTable('coupon_templates')
+    .set((eb) => ({ issued: eb.ref('issued') }))
+    .where('workspace_id', '=', ws)
+    .where('id', '=', templateId)
+    .execute();
+  const t = await trx
+    .selectFrom('coupon_templates')
+    .select(['issued', 'total_stock', 'archived_at'])
+    .where('workspace_id', '=', ws)
+    .where('id', '=', templateId)
+    .executeTakeFirst();
+  if (!t || t.archived_at) return 0;
+  return t.total_stock === null ? null : Math.max(0, t.total_stock - t.issued);
+}
+
+/** What deciding a campaign's messages needs, read once per run. */
+export async function planEnv(ctx: AppContext, ws: string, r: Row): Promise<PlanEnv> {
+  const id = r.id;
+  const content = readJson<StoredContent>(r.content);
+  const kind = r.kind as MessageKind;
+  const channel = await channelRow(ctx, ws, r.channel_id);
+  const medium = channel.medium as Medium;
+  const settings = await getMessagingSettings(ctx, ws);
+  checkCompliance(kind, medium, settings);
+  const coupon = await couponTemplateOf(ctx, ws, r.coupon_template_id);
+  const variables = new Set(
+    content.variants.flatMap((v) =>
+      [v.content.text, v.content.subject ?? '', v.content.html ?? ''].flatMap(variablesIn),
+    ),
+  );
+  const rules: SendRules = {
+    windows: settings.windows,
+    capDays: settings.capDays,
+    capCount: settings.capCount,
+    acceptUnknownConsent: settings.acceptUnknownConsent,
+    unknownConsentDays: settings.unknownConsentDays,
+  };
+  return {
+    ws,
+    id,
+    kind,
+    medium,
+    channelId: channel.id,
+    content,
+    index: new Map(content.variants.map((v, i) => [v.key, i])),
+    variables,
+    settings,
+    rules,
+    coupon,
+    budgetFen: r.budget_fen,
+    throttle: r.throttle_per_minute,
+    startMs: ctx.now().getTime(),
+  };
+}
+
+/** The template variables to load per customer: with a coupon template the coupon comes with the message. */
+function loadedVariables(env: PlanEnv): Set<string> {
+  return new Set(
+    env.coupon ? [...env.variables].filter((v) => v !== '优惠券' && v !== '优惠券金额') : env.variables,
+  );
+}
+
+/** How many of a coupon template each customer already holds (other than from this campaign). */
+async function couponsHeld(ctx: AppContext, env: PlanEnv, ids: readonly string[]): Promise<Map<string, number>> {
+  const held = new Map<string, number>();
+  if (!env.coupon || ids.length === 0) return held;
+  for (const h of await ctx.db.kysely
+    .selectFrom('coupons')
+    .select(['customer_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('workspace_id', '=', env.ws)
+    .where('template_id', '=', env.coupon.id)
+    .where('customer_id', 'in', ids)
+    .where('idempotency_key', 'not like', `campaign:${env.id}:%`)
+    .groupBy('customer_id')
+    .execute())
+    held.set(h.customer_id, Number(h.n));
+  return held;
+}
+
+export interface DecisionTally {
+  sendNow: number;
+  deferred: number;
+  skipped: Record<string, number>;
+  parts: number;
+  costFen: number;
+}
+
+/** The dry run: the audience through the same decisions as the plan, nothing written. */
+export async function decideAudience(
+  ctx: AppContext,
+  ws: string,
+  r: Row,
+  treated: readonly { id: string; grp: string }[],
+): Promise<DecisionTally> {
+  const env = await planEnv(ctx, ws, r);
+  const loadVars = loadedVariables(env);
+  const state: PlanState = { seen: new Set(), spentFen: 0, slots: 0 };
+  const tally: DecisionTally = { sendNow: 0, deferred: 0, skipped: {}, parts: 0, costFen: 0 };
+  let stock: { left: number | null } = { left: null };
+  if (env.coupon) {
+    const t = await ctx.db.kysely
+      .selectFrom('coupon_templates')
+      .select(['issued', 'total_stock'])
+      .where('workspace_id', '=', ws)
+      .where('id', '=', env.coupon.id)
+      .executeTakeFirstOrThrow();
+    stock = { left: t.total_stock === null ? null : Math.max(0, t.total_stock - t.issued) };
+  }
+  const now = ctx.now();
+  for (let i = 0; i < treated.length; i += 2000) {
+    const part = treated.slice(i, i + 2000);
+    const ids = part.map((p) => p.id);
+    const base = await recipientBase(ctx.db.kysely, ws).where('c.id', 'in', ids).execute();
+    const facts = await enrichRecipients(ctx, ws, base, {
+      variables: loadVars,
+      exclude: { sourceType: SOURCE, sourceId: r.id },
+      medium: env.medium,
+      kind: env.kind,
+    });
+    const held = await couponsHeld(ctx, env, ids);
+    const { rows } = decideChunk(env, { todo: part, missing: [], facts, held, stock, state, now });
+    for (const m of rows) {
+      if (m.status === 'skipped') tally.skipped[m.reason!] = (tally.skipped[m.reason!] ?? 0) + 1;
+      else {
+        if (m.send_at === now.toISOString()) tally.sendNow += 1;
+        else tally.deferred += 1;
+        tally.parts += m.parts ?? 0;
+        tally.costFen += m.cost_fen ?? 0;
+      }
+    }
+  }
+  return tally;
+}
+
+export async function planCampaign(ctx: AppContext, ws: string, id: string, opts: PlanOptions = {}): Promise<void> {
+  const k = ctx.db.kysely;
+  const loadRow = () =>
+    k.selectFrom('campaigns').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
+  let r: Row | undefined = await loadRow();
+  if (!r) return;
+  if (r.status === 'scheduled') {
+    // The scheduled start has come: the campaign runs from now (attribution counts from here).
+    const now = nowIso(ctx);
+    await k
+      .updateTable('campaigns')
+      .set({ status: 'running', launched_at: now, updated_at: now })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', id)
+      .where('status', '=', 'scheduled')
+      .execute();
+    r = await loadRow();
+    if (!r) return;
+  }
+  if (r.status !== 'running' || r.planned_at) return;
+  const env = await planEnv(ctx, ws, r);
+  const { medium, kind } = env;
+  const loadVars = loadedVariables(env);
+  const state: PlanState = { seen: new Set(), spentFen: 0, slots: 0 };
+  const chunk = opts.chunk ?? 2000;
+  let cursor = '';
+  let chunks = 0;
+  let kickedDelivery = false;
+  for (;;) {
+    r = await loadRow();
+    if (!r || r.status !== 'running') return; // paused or cancelled: resume picks up from here
+    const base = await recipientBase(k, ws)
+      .innerJoin('campaign_recipients as cr', (j) =>
+        j.onRef('cr.workspace_id', '=', 'c.workspace_id').onRef('cr.customer_id', '=', 'c.id'),
+      )
+      .leftJoin('messages as m', (j) =>
+        j
+          .onRef('m.workspace_id', '=', 'cr.workspace_id')
+          .onRef('m.customer_id', '=', 'cr.customer_id')
+          .on('m.source_type', '=', SOURCE)
+          .onRef('m.source_id', '=', 'cr.campaign_id')
+          .on('m.step', '=', STEP),
+      )
+      .select([
+        'cr.grp',
+        'm.id as done_id',
+        'm.status as done_status',
+        'm.contact_key as done_contact',
+        'm.cost_fen as done_cost',
+      ])
+      .where('cr.campaign_id', '=', id)
+      .where('cr.grp', '!=', CONTROL)
+      .where('cr.customer_id', '>', cursor)
+      .orderBy('cr.customer_id')
+      .limit(chunk)
+      .execute();
+    // Audience members no longer in customers (merged away meanwhile) are decided as no contact.
+    const missing = await k
+      .selectFrom('campaign_recipients as cr')
+      .leftJoin('customers as c', (j) =>
+        j.onRef('c.workspace_id', '=', 'cr.workspace_id').onRef('c.id', '=', 'cr.customer_id'),
+      )
+      .leftJoin('messages as m', (j) =>
+        j
+          .onRef('m.workspace_id', '=', 'cr.workspace_id')
+          .onRef('m.customer_id', '=', 'cr.customer_id')
+          .on('m.source_type', '=', SOURCE)
+          .onRef('m.source_id', '=', 'cr.campaign_id')
+          .on('m.step', '=', STEP),
+      )
+      .select(['cr.customer_id', 'cr.grp'])
+      .where('cr.workspace_id', '=', ws)
+      .where('cr.campaign_id', '=', id)
+      .where('cr.grp', '!=', CONTROL)
+      .where('cr.customer_id', '>', cursor)
+      .where('c.id', 'is', null)
+      .where('m.id', 'is', null)
+      .$if(base.length === chunk, (q) => q.where('cr.customer_id', '<=', base[base.length - 1]!.id))
+      .execute();
+    if (base.length === 0 && missing.length === 0) break;
+    const last = base.length === chunk ? base[base.length - 1]!.id : null;
+    const todo: typeof base = [];
+    for (const b of base) {
+      if (b.done_id) {
+        if (b.done_status !== 'skipped' && b.done_contact) {
+          state.seen.add(b.done_contact);
+          state.spentFen += Number(b.done_cost ?? 0);
+          state.slots += 1;
+        }
+      } else todo.push(b);
+    }
+    const facts = await enrichRecipients(ctx, ws, todo, {
+      variables: loadVars,
+      exclude: { sourceType: SOURCE, sourceId: id },
+      medium,
+      kind,
+    });
+    const held = await couponsHeld(ctx, env, todo.map((t) => t.id));
+    const now = ctx.now();
+    const at = now.toISOString();
+    await k.transaction().execute(async (trx) => {
+      const stock = { left: env.coupon ? await lockStock(trx, ws, env.coupon.id) : null };
+      const { rows, coupons, links } = decideChunk(env, { todo, missing, facts, held, stock, state, now });
+      const d = ctx.db.dialect;
+      await bulkInsert(trx, d, 'messages', rows, { onConflict: 'ignore' });
+      if (coupons.length > 0) {
+        await bulkInsert(trx, d, 'coupons', coupons, { onConflict: 'ignore' });
+        await trx
+          .updateTable('coupon_templates')
+          .set((eb) => ({ issued: eb('issued', '+', coupons.length) }))
+          .where('workspace_id', '=', ws)
+          .where('id', '=', env.coupon!.id)
+          .execute();
+      }
+      await bulkInsert(trx, d, 'message_links', links, { onConflict: 'ignore' });
+      if (!kickedDelivery && rows.some((m) => m.status === 'queued')) {
+        await enqueueDelivery(trx, ws, id, at, { chain: 'plan', seq: 0 });
+        kickedDelivery = true;
+      }
+    });
+    chunks += 1;
+    if (last === null) break;
+    cursor = last;
+    if (opts.maxChunks && chunks >= opts.maxChunks) return;
+  }
+  const now = nowIso(ctx);
+  await k.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('campaigns')
+      .set({ planned_at: now, updated_at: now })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', id)
+      .execute();
+    // The chain's first step (already there unless nothing was queued: then it settles the campaign).
+    await enqueueDelivery(trx, ws, id, now, { chain: 'plan', seq: 0 });
+  });
+}
+
+/** Queues a step of the campaign's delivery chain; its dedupe key keeps one job per step. */
+export async function enqueueDelivery(
+  trx: Transaction<Database> | AppContext['db']['kysely'],
+  ws: string,
+  campaignId: string,
+  runAt: string,
+  step: { chain: string; seq: number },
+) {
+  await enqueue(trx, {
+    workspaceId: ws,
+    kind: JOB.campaignDeliver,
+    payload: { campaignId, ...step },
+    runAt,
+    dedupeKey: `${campaignId}:${step.chain}:${step.seq}`,
+    maxAttempts: 50,
+  });
+}
+
+/** Counts how many planned messages the SQL would see, for the bench and the tests. */
+export async function countMessages(ctx: AppContext, ws: string, id: string) {
+  const r = await ctx.db.kysely
+    .selectFrom('messages')
+    .select([sql<number>`count(*)`.as('n')])
+    .where('workspace_id', '=', ws)
+    .where('source_type', '=', SOURCE)
+    .where('source_id', '=', id)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
