@@ -1,5 +1,6 @@
 import { benchAnalytics } from './analytics.js';
 import { benchApi } from './api.js';
+import { benchCampaign } from './campaign.js';
 import { benchImport } from './import.js';
 import { benchSegments } from './segments.js';
 import { benchPredict } from './predict.js';
@@ -8,6 +9,7 @@ import { benchPredict } from './predict.js';
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   analytics: benchAnalytics,
   api: benchApi,
+  campaign: benchCampaign,
   import: benchImport,
   segments: benchSegments,
   predict: benchPredict,

@@ -5,11 +5,25 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 let lastTime = 0;
 let lastRandom = new Uint8Array(10);
 
-function encode(value: bigint, length: number): string {
+/** The time part: 10 characters, 5 bits each, most significant first (48-bit ms fit a double exactly). */
+function encodeTime(ms: number): string {
   let out = '';
-  for (let i = 0; i < length; i++) {
-    out = ALPHABET[Number(value & 31n)] + out;
-    value >>= 5n;
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[ms % 32]! + out;
+    ms = Math.floor(ms / 32);
+  }
+  return out;
+}
+
+/** The random part: 80 bits as 16 characters, most significant first (no BigInt: ids are made by the million). */
+function encodeRandom(bytes: Uint8Array): string {
+  let out = '';
+  for (let c = 0; c < 16; c++) {
+    const bit = c * 5;
+    const byte = bit >> 3;
+    const shift = bit & 7;
+    const two = (bytes[byte]! << 8) | (byte + 1 < bytes.length ? bytes[byte + 1]! : 0);
+    out += ALPHABET[(two >> (11 - shift)) & 31]!;
   }
   return out;
 }
@@ -31,7 +45,5 @@ export function newId(now: number = Date.now()): string {
     lastTime = now;
     lastRandom = new Uint8Array(randomBytes(10));
   }
-  let rand = 0n;
-  for (const b of lastRandom) rand = (rand << 8n) | BigInt(b);
-  return encode(BigInt(now), 10) + encode(rand, 16);
+  return encodeTime(now) + encodeRandom(lastRandom);
 }

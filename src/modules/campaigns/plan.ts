@@ -20,7 +20,7 @@ import { enqueue } from '../../jobs/queue.js';
 import type { Selectable } from 'kysely';
 import { nowIso, type AppContext } from '../context.js';
 import { channelRow, getMessagingSettings } from '../messaging/channels.js';
-import { enrichRecipients, recipientBase, yuan } from '../messaging/facts.js';
+import { enrichRecipients, recipientBase, type RecipientRow, yuan } from '../messaging/facts.js';
 import { checkCompliance, newLinkCode } from '../messaging/send.js';
 import type { Content, MessagingSettings } from '../messaging/schema.js';
 import type { Recipient } from '../messaging/facts.js';
@@ -452,16 +452,28 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
   const { medium, kind } = env;
   const loadVars = loadedVariables(env);
   const state: PlanState = { seen: new Set(), spentFen: 0, slots: 0 };
-  const chunk = opts.chunk ?? 2000;
+  const chunk = opts.chunk ?? 5000;
   let cursor = '';
   let chunks = 0;
   let kickedDelivery = false;
   for (;;) {
     r = await loadRow();
     if (!r || r.status !== 'running') return; // paused or cancelled: resume picks up from here
-    const base = await recipientBase(k, ws)
-      .innerJoin('campaign_recipients as cr', (j) =>
-        j.onRef('cr.workspace_id', '=', 'c.workspace_id').onRef('cr.customer_id', '=', 'c.id'),
+    // From the recipients, customers left-joined: one no longer there (merged away meanwhile) is
+    // decided as no contact rather than forgotten.
+    const rows = await k
+      .selectFrom('campaign_recipients as cr')
+      .leftJoin('customers as c', (j) =>
+        j.onRef('c.workspace_id', '=', 'cr.workspace_id').onRef('c.id', '=', 'cr.customer_id'),
+      )
+      .leftJoin('customer_stats as s', (j) =>
+        j.onRef('s.workspace_id', '=', 'cr.workspace_id').onRef('s.customer_id', '=', 'cr.customer_id'),
+      )
+      .leftJoin('stores as st', (j) =>
+        j.onRef('st.workspace_id', '=', 'c.workspace_id').onRef('st.id', '=', 'c.first_store_id'),
+      )
+      .leftJoin('member_tiers as mt', (j) =>
+        j.onRef('mt.workspace_id', '=', 'cr.workspace_id').onRef('mt.customer_id', '=', 'cr.customer_id'),
       )
       .leftJoin('messages as m', (j) =>
         j
@@ -472,43 +484,43 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
           .on('m.step', '=', STEP),
       )
       .select([
+        'cr.customer_id as id',
+        'c.id as found',
+        'c.display_name',
+        'c.real_name',
+        'c.phone',
+        'c.email',
+        'c.wechat',
+        'c.marketing_consent',
+        'c.is_blacklisted',
+        'c.is_bad_reviewer',
+        'c.is_picky',
+        'c.opt_out_sms',
+        'c.opt_out_email',
+        'c.opt_out_wechat',
+        's.last_paid_at',
+        'st.name as store_name',
+        'st.timezone as store_zone',
+        'mt.tier_key',
         'cr.grp',
         'm.id as done_id',
         'm.status as done_status',
         'm.contact_key as done_contact',
         'm.cost_fen as done_cost',
       ])
+      .where('cr.workspace_id', '=', ws)
       .where('cr.campaign_id', '=', id)
       .where('cr.grp', '!=', CONTROL)
       .where('cr.customer_id', '>', cursor)
       .orderBy('cr.customer_id')
       .limit(chunk)
       .execute();
-    // Audience members no longer in customers (merged away meanwhile) are decided as no contact.
-    const missing = await k
-      .selectFrom('campaign_recipients as cr')
-      .leftJoin('customers as c', (j) =>
-        j.onRef('c.workspace_id', '=', 'cr.workspace_id').onRef('c.id', '=', 'cr.customer_id'),
-      )
-      .leftJoin('messages as m', (j) =>
-        j
-          .onRef('m.workspace_id', '=', 'cr.workspace_id')
-          .onRef('m.customer_id', '=', 'cr.customer_id')
-          .on('m.source_type', '=', SOURCE)
-          .onRef('m.source_id', '=', 'cr.campaign_id')
-          .on('m.step', '=', STEP),
-      )
-      .select(['cr.customer_id', 'cr.grp'])
-      .where('cr.workspace_id', '=', ws)
-      .where('cr.campaign_id', '=', id)
-      .where('cr.grp', '!=', CONTROL)
-      .where('cr.customer_id', '>', cursor)
-      .where('c.id', 'is', null)
-      .where('m.id', 'is', null)
-      .$if(base.length === chunk, (q) => q.where('cr.customer_id', '<=', base[base.length - 1]!.id))
-      .execute();
-    if (base.length === 0 && missing.length === 0) break;
-    const last = base.length === chunk ? base[base.length - 1]!.id : null;
+    const base = rows.filter((x) => x.found !== null) as unknown as (RecipientRow & (typeof rows)[number])[];
+    const missing = rows
+      .filter((x) => x.found === null && x.done_id === null)
+      .map((x) => ({ customer_id: x.id, grp: x.grp }));
+    if (rows.length === 0) break;
+    const last = rows.length === chunk ? rows[rows.length - 1]!.id : null;
     const todo: typeof base = [];
     for (const b of base) {
       if (b.done_id) {

@@ -1,0 +1,170 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql, type Insertable } from 'kysely';
+import { newId } from '../src/core/ids.js';
+import { Random } from '../src/core/random.js';
+import { bulkInsert } from '../src/db/bulk.js';
+import { openDatabase, type Db } from '../src/db/connect.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { createScratchDatabase } from '../src/db/scratch.js';
+import type { Database } from '../src/db/types.js';
+import { createCampaign, launchCampaign } from '../src/modules/campaigns/service.js';
+import { planCampaign } from '../src/modules/campaigns/plan.js';
+import type { AppContext } from '../src/modules/context.js';
+import { createChannel, setMessagingSettings } from '../src/modules/messaging/service.js';
+import { saveSegment } from '../src/modules/segments/service.js';
+import { ensureStore } from '../src/modules/stores/service.js';
+import { createWorkspace } from '../src/modules/workspaces/service.js';
+
+/**
+ * `npm run bench -- campaign [--customers N]`: an audience of N customers (default 1M) through
+ * every send rule into queued messages (the plan: facts in chunks, the pure decision in JS, bulk
+ * inserts), against a hand-written INSERT … SELECT of the same treated audience into messages, in
+ * the same run. Prints recipients per second and the ratio.
+ */
+const AS_OF = new Date('2026-11-23T02:00:00.000Z'); // 10:00 in Shanghai, inside a send window
+
+async function generate(ctx: AppContext, ws: string, n: number): Promise<void> {
+  const rnd = new Random(7);
+  const store = await ensureStore(ctx, ws, '基准店', 'tmall');
+  const now = AS_OF.toISOString();
+  for (let start = 0; start < n; start += 20_000) {
+    const rows: Insertable<Database['customers']>[] = [];
+    for (let i = start; i < Math.min(n, start + 20_000); i++) {
+      const masked = rnd.chance(0.05);
+      rows.push({
+        workspace_id: ws,
+        id: newId(),
+        display_name: `buyer${i}`,
+        real_name: null,
+        // A few share a phone (one person, two customers: dedupe), a few are masked.
+        phone: masked ? '138****1234' : `139${String(rnd.chance(0.02) ? i - 1 : i).padStart(8, '0')}`,
+        email: null,
+        province: null,
+        city: null,
+        gender: null,
+        birthday: null,
+        marketing_consent: rnd.chance(0.85) ? 'granted' : rnd.pick(['unknown', 'denied']),
+        consent_source: null,
+        consent_at: null,
+        first_store_id: store.id,
+        created_at: now,
+        updated_at: now,
+        is_blacklisted: rnd.chance(0.01) ? 1 : 0,
+        is_bad_reviewer: rnd.chance(0.01) ? 1 : 0,
+        opt_out_sms: rnd.chance(0.02) ? 1 : 0,
+      });
+    }
+    await ctx.db.kysely.transaction().execute((trx) => bulkInsert(trx, ctx.db.dialect, 'customers', rows));
+  }
+  await sql`ANALYZE`.execute(ctx.db.kysely);
+}
+
+async function run(db: Db, customers: number): Promise<void> {
+  await migrateToLatest(db);
+  const ctx: AppContext = { db, now: () => AS_OF };
+  const ws = (await createWorkspace(ctx, 'bench')).id;
+  let t = performance.now();
+  await generate(ctx, ws, customers);
+  process.stdout.write(`  generated ${customers.toLocaleString('en-US')} customers in ${secs(t)} s\n`);
+  await setMessagingSettings(ctx, ws, { smsSignature: '回客旗舰店' });
+  const channel = await createChannel(ctx, ws, { name: '发件箱', kind: 'outbox' });
+  const seg = await saveSegment(ctx, ws, { name: 'all', rule: { field: 'name', op: 'starts_with', value: 'buyer' } });
+  const c = await createCampaign(
+    ctx,
+    ws,
+    {
+      name: 'bench',
+      segmentId: seg.id,
+      channelId: channel.id,
+      holdoutPct: 10,
+      seed: 'bench',
+      variants: [
+        { key: 'A', content: { text: '#客户昵称#，会员日全场 8 折' } },
+        { key: 'B', content: { text: '#客户昵称#，会员日满 200 减 30' } },
+      ],
+    },
+    null,
+  );
+  t = performance.now();
+  await launchCampaign(ctx, ws, c.id);
+  process.stdout.write(`  launch (snapshot, control and A/B draw): ${secs(t)} s\n`);
+  const treated = Number(
+    (
+      await db.kysely
+        .selectFrom('campaign_recipients')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('workspace_id', '=', ws)
+        .where('campaign_id', '=', c.id)
+        .where('grp', '!=', 'control')
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+  t = performance.now();
+  await planCampaign(ctx, ws, c.id);
+  const oursMs = performance.now() - t;
+  // The hand-written baseline: the same treated audience into queued messages in one statement,
+  // with nothing decided (no rules, no template, no history).
+  const at = AS_OF.toISOString();
+  const ts = db.dialect === 'postgres' ? sql.raw('::timestamptz') : sql.raw('');
+  t = performance.now();
+  await sql`INSERT INTO messages (workspace_id, id, source_type, source_id, step, customer_id, channel_id, kind,
+      medium, variant, status, contact, contact_key, body, parts, cost_fen, send_at, created_at, updated_at)
+    SELECT cr.workspace_id, 'b' || cr.customer_id, 'baseline', cr.campaign_id, 'send', cr.customer_id, ${channel.id},
+      'marketing', 'sms', cr.grp, 'queued', c.phone, 'sms:' || c.phone, c.display_name || '，会员日全场 8 折',
+      1, 0, ${at}${ts}, ${at}${ts}, ${at}${ts}
+    FROM campaign_recipients cr JOIN customers c ON c.workspace_id = cr.workspace_id AND c.id = cr.customer_id
+    WHERE cr.workspace_id = ${ws} AND cr.campaign_id = ${c.id} AND cr.grp <> 'control'`.execute(db.kysely);
+  const handMs = performance.now() - t;
+  const counts = await db.kysely
+    .selectFrom('messages')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('workspace_id', '=', ws)
+    .where('source_type', '=', 'campaign')
+    .groupBy('status')
+    .execute();
+  const ours = treated / (oursMs / 1000);
+  const hand = treated / (handMs / 1000);
+  process.stdout.write(
+    `  ${treated.toLocaleString('en-US')} treated recipients decided (${counts.map((x) => `${x.status} ${Number(x.n).toLocaleString('en-US')}`).join(', ')})\n` +
+      `  huike plan   ${(oursMs / 1000).toFixed(2).padStart(7)} s  ${Math.round(ours).toLocaleString('en-US').padStart(9)} recipients/s ` +
+      `(target ≥ 50,000: ${ours >= 50_000 ? 'met' : 'NOT met'})\n` +
+      `  INSERT…SELECT ${(handMs / 1000).toFixed(2).padStart(6)} s  ${Math.round(hand).toLocaleString('en-US').padStart(9)} recipients/s\n` +
+      `  ratio (huike time ÷ hand-written time): ${(oursMs / handMs).toFixed(2)}\n`,
+  );
+}
+
+const secs = (t: number) => ((performance.now() - t) / 1000).toFixed(1);
+
+export async function benchCampaign(args: string[]): Promise<void> {
+  const i = args.indexOf('--customers');
+  const customers = i >= 0 ? Number(args[i + 1]) : 1_000_000;
+  const only = args.includes('--sqlite') ? 'sqlite' : args.includes('--postgres') ? 'postgres' : null;
+  if (only !== 'postgres') {
+    const dir = mkdtempSync(join(tmpdir(), 'huike-bench-campaign-'));
+    process.stdout.write(`SQLite — ${customers.toLocaleString('en-US')} customers\n`);
+    const lite = openDatabase(`sqlite:${join(dir, 'campaign.db')}`);
+    try {
+      await run(lite, customers);
+    } finally {
+      await lite.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if (only === 'sqlite') return;
+  const pgUrl = process.env.HUIKE_BENCH_PG_URL ?? process.env.HUIKE_TEST_PG_URL;
+  if (!pgUrl) {
+    process.stdout.write('PostgreSQL: skipped (set HUIKE_BENCH_PG_URL)\n');
+    return;
+  }
+  const scratch = await createScratchDatabase(pgUrl, 'huike_bench');
+  const pg = openDatabase(scratch.url);
+  process.stdout.write(`PostgreSQL — ${customers.toLocaleString('en-US')} customers\n`);
+  try {
+    await run(pg, customers);
+  } finally {
+    await pg.close();
+    await scratch.drop();
+  }
+}
