@@ -13,7 +13,25 @@ import { readRows } from '../imports/readers.js';
  */
 export const LIST_PREFIX = 'list:';
 const MAX_LINES = 1_000_000;
-const HEADERS = new Set(['手机', '手机号', '手机号码', '电话', '买家昵称', '昵称', '买家', '客户id', '客户', 'phone', 'mobile', 'nick', 'buyer', 'customer', 'customerid', 'customer_id', 'id']);
+const HEADERS = new Set([
+  '手机',
+  '手机号',
+  '手机号码',
+  '电话',
+  '买家昵称',
+  '昵称',
+  '买家',
+  '客户id',
+  '客户',
+  'phone',
+  'mobile',
+  'nick',
+  'buyer',
+  'customer',
+  'customerid',
+  'customer_id',
+  'id',
+]);
 
 export interface AudienceListView {
   id: string;
@@ -208,5 +226,7 @@ export async function unmatchedCsv(ctx: AppContext, ws: string, id: string): Pro
     .where('list_id', '=', id)
     .orderBy('line')
     .execute();
-  return CSV_BOM + [csvLine(['行号', '内容', '原因']), ...rows.map((r) => csvLine([r.line, r.value, r.reason]))].join('');
+  return (
+    CSV_BOM + [csvLine(['行号', '内容', '原因']), ...rows.map((r) => csvLine([r.line, r.value, r.reason]))].join('')
+  );
 }

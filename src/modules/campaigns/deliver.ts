@@ -90,13 +90,10 @@ export async function deliverStep(
       if (runAt < at) runAt = at;
       await enqueueDelivery(trx, ws, campaignId, runAt, { chain: step.chain, seq: step.seq + 1 });
     } else if (!c.planned_at) {
-      await enqueueDelivery(
-        trx,
-        ws,
-        campaignId,
-        new Date(now.getTime() + IDLE_MS).toISOString(),
-        { chain: step.chain, seq: step.seq + 1 },
-      );
+      await enqueueDelivery(trx, ws, campaignId, new Date(now.getTime() + IDLE_MS).toISOString(), {
+        chain: step.chain,
+        seq: step.seq + 1,
+      });
     } else {
       await trx
         .updateTable('campaigns')

@@ -3,13 +3,7 @@ import { sql, type Insertable, type Transaction } from 'kysely';
 import { couponCode, couponFaceValueFen, type CouponRules, validityWindow, type Validity } from '../../core/coupons.js';
 import { newId } from '../../core/ids.js';
 import { CONTROL } from '../../core/messaging/assign.js';
-import {
-  decide,
-  type Medium,
-  type MessageKind,
-  type SendRules,
-  type SkipReason,
-} from '../../core/messaging/decide.js';
+import { decide, type Medium, type MessageKind, type SendRules, type SkipReason } from '../../core/messaging/decide.js';
 import { marketingSms, smsParts } from '../../core/messaging/sms.js';
 import { renderTemplate, type TemplateValues, variablesIn } from '../../core/messaging/templates.js';
 import { bulkInsert } from '../../db/bulk.js';
@@ -351,9 +345,7 @@ export async function planEnv(ctx: AppContext, ws: string, r: Row): Promise<Plan
 
 /** The template variables to load per customer: with a coupon template the coupon comes with the message. */
 function loadedVariables(env: PlanEnv): Set<string> {
-  return new Set(
-    env.coupon ? [...env.variables].filter((v) => v !== '优惠券' && v !== '优惠券金额') : env.variables,
-  );
+  return new Set(env.coupon ? [...env.variables].filter((v) => v !== '优惠券' && v !== '优惠券金额') : env.variables);
 }
 
 /** How many of a coupon template each customer already holds (other than from this campaign). */
@@ -537,7 +529,11 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
       medium,
       kind,
     });
-    const held = await couponsHeld(ctx, env, todo.map((t) => t.id));
+    const held = await couponsHeld(
+      ctx,
+      env,
+      todo.map((t) => t.id),
+    );
     const now = ctx.now();
     const at = now.toISOString();
     await k.transaction().execute(async (trx) => {

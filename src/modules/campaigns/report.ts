@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { Invalid } from '../../core/errors.js';
 import { CONTROL } from '../../core/messaging/assign.js';
 import { attribute, type GroupOutcome, outcomeOf } from '../../core/messaging/attribution.js';
 import { DAY_MS } from '../../core/time.js';
@@ -52,7 +53,7 @@ export async function campaignReport(ctx: AppContext, ws: string, id: string) {
       tot.queued += n;
       tot.deferred += Number(r.later ?? 0);
     }
-    if (r.status === 'sent') {
+    if (r.status === 'sent' || r.status === 'delivered') {
       tot.sent += n;
       tot.costFen += Number(r.cost ?? 0);
       if (v) v.sent += n;
@@ -142,7 +143,7 @@ export async function campaignAttribution(ctx: AppContext, ws: string, id: strin
     .where('workspace_id', '=', ws)
     .where('source_type', '=', SOURCE)
     .where('source_id', '=', id)
-    .where('status', '=', 'sent')
+    .where('status', 'in', ['sent', 'delivered'])
     .executeTakeFirstOrThrow();
   const costFen = Number(cost.c);
   const overall = attribute(treatedAll, control);
@@ -164,4 +165,88 @@ export async function campaignAttribution(ctx: AppContext, ws: string, id: strin
 export async function campaignHandoff(ctx: AppContext, ws: string, id: string): Promise<string> {
   assertNotDraft(await campaignRow(ctx, ws, id));
   return handoffCsv(ctx, ws, SOURCE, id);
+}
+
+/**
+ * Campaigns side by side (a coupon campaign against a 满减 one): per campaign and per variant,
+ * targeted, sent, delivered, clicked, conversion of treated against control, incremental revenue
+ * with its 95 % interval, cost and ROI.
+ */
+export async function compareCampaigns(ctx: AppContext, ws: string, ids: readonly string[]) {
+  const unique = [...new Set(ids)];
+  if (unique.length < 2 || unique.length > 4) throw new Invalid('choose 2 to 4 campaigns to compare');
+  const items = [];
+  for (const id of unique) {
+    const c = await getCampaign(ctx, ws, id);
+    if (c.status === 'draft')
+      throw new Invalid(`campaign "${c.name}" has not been launched: it has nothing to compare`);
+    const report = await campaignReport(ctx, ws, id);
+    const attribution = await campaignAttribution(ctx, ws, id);
+    const delivered = await deliveredCounts(ctx, ws, id);
+    const row = (
+      key: string | null,
+      r: { targeted: number; sent: number; clicked: number },
+      a: Awaited<ReturnType<typeof campaignAttribution>>['overall'],
+      costFen: number,
+    ) => ({
+      key,
+      targeted: r.targeted,
+      sent: r.sent,
+      delivered: delivered.get(key) ?? 0,
+      clicked: r.clicked,
+      treatedConversion: a?.treated.conversion ?? null,
+      controlConversion: a?.control.conversion ?? null,
+      incrementalRevenueFen: a?.incrementalRevenueFen ?? null,
+      costFen,
+      roi: a && costFen > 0 ? a.incrementalRevenueFen.value / costFen : null,
+    });
+    const costOf = await variantCosts(ctx, ws, id);
+    items.push({
+      id: c.id,
+      name: c.name,
+      status: c.status,
+      launchedAt: c.launchedAt,
+      couponTemplateId: c.couponTemplateId,
+      attributionDays: attribution.days,
+      overall: row(null, report, attribution.overall, attribution.costFen),
+      variants: report.variants.map((v) =>
+        row(v.key, v, attribution.variants.find((x) => x.key === v.key)?.attribution ?? null, costOf.get(v.key) ?? 0),
+      ),
+    });
+  }
+  return { items };
+}
+
+/** Messages the provider confirmed delivered (a receipt), per variant and in total (key null). */
+async function deliveredCounts(ctx: AppContext, ws: string, id: string): Promise<Map<string | null, number>> {
+  const rows = await ctx.db.kysely
+    .selectFrom('messages')
+    .select(['variant', sql<number>`count(*)`.as('n')])
+    .where('workspace_id', '=', ws)
+    .where('source_type', '=', SOURCE)
+    .where('source_id', '=', id)
+    .where('status', '=', 'delivered')
+    .groupBy('variant')
+    .execute();
+  const out = new Map<string | null, number>();
+  let total = 0;
+  for (const r of rows) {
+    out.set(r.variant, Number(r.n));
+    total += Number(r.n);
+  }
+  out.set(null, total);
+  return out;
+}
+
+async function variantCosts(ctx: AppContext, ws: string, id: string): Promise<Map<string, number>> {
+  const rows = await ctx.db.kysely
+    .selectFrom('messages')
+    .select(['variant', sql<number>`coalesce(sum(cost_fen), 0)`.as('c')])
+    .where('workspace_id', '=', ws)
+    .where('source_type', '=', SOURCE)
+    .where('source_id', '=', id)
+    .where('status', 'in', ['sent', 'delivered'])
+    .groupBy('variant')
+    .execute();
+  return new Map(rows.map((r) => [r.variant ?? '', Number(r.c)]));
 }

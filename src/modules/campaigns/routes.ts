@@ -1,7 +1,21 @@
+import { rm } from 'node:fs/promises';
 import { z } from 'zod';
+import { Invalid } from '../../core/errors.js';
+import { saveUpload, uploadParts } from '../uploads.js';
+import { createAudienceList, listAudienceLists, readListFile, unmatchedCsv } from './audiences.js';
 import { errorBody, idParams, principalOf, sendCsv, type ModuleRoutes } from '../http.js';
-import { campaignAttribution, campaignHandoff, campaignReport } from './report.js';
-import { attributionView, campaignInput, campaignView, dryRunView, reportView } from './schema.js';
+import { campaignAttribution, campaignHandoff, campaignReport, compareCampaigns } from './report.js';
+import {
+  attributionView,
+  audienceListView,
+  campaignInput,
+  campaignView,
+  compareView,
+  dryRunView,
+  reportView,
+  testSendInput,
+  testSendView,
+} from './schema.js';
 import {
   cancelCampaign,
   createCampaign,
@@ -11,12 +25,13 @@ import {
   listCampaigns,
   pauseCampaign,
   resumeCampaign,
+  testSendCampaign,
   updateCampaign,
 } from './service.js';
 
 const errors = { 400: errorBody, 404: errorBody, 409: errorBody };
 
-export const campaignRoutes: ModuleRoutes = async (app, { ctx }) => {
+export const campaignRoutes: ModuleRoutes = async (app, { ctx, uploadDir, uploads }) => {
   const tags = ['campaigns'];
   app.get(
     '/campaigns',
@@ -72,7 +87,11 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/campaigns/:id/dry-run',
     {
+<<<<<<< HEAD
       config: { permission: 'campaigns:write' },
+=======
+      config: { permission: 'campaigns:read' },
+>>>>>>> 7bc8aa8 (Campaigns: coupon template issued with each message in the plan's transaction (none to a held recipient, none past the stock or the per-customer limit); schedule now / at a time / next send window; throttle per minute; test send to staff; uploaded audience lists (phones, buyer nicks, customer ids; unmatched lines downloadable); RFM cell audiences (sys:rfm:R3F4); compare 2–4 campaigns; merge moves messages, decisions and campaign places and undo moves them back; every campaign route declares its permission)
       schema: {
         tags,
         summary: 'How many would receive it now, how many each rule holds back, SMS parts and cost (nothing is queued)',
@@ -138,6 +157,102 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx }) => {
         reply,
         `campaign-${req.params.id}-handoff.csv`,
         await campaignHandoff(ctx, principalOf(req).workspaceId, req.params.id),
+      ),
+  );
+  app.post(
+    '/campaigns/:id/test',
+    {
+      config: { permission: 'campaigns:send' },
+      schema: {
+        tags,
+        summary:
+          'Test send to staff: chosen users (their login as phone / email) and an entered phone or email, marked 测试, not counted',
+        params: idParams,
+        body: testSendInput,
+        response: { 200: testSendView, ...errors },
+      },
+    },
+    async (req) => testSendCampaign(ctx, principalOf(req).workspaceId, req.params.id, req.body),
+  );
+  app.get(
+    '/campaigns/compare',
+    {
+      config: { permission: 'campaigns:read' },
+      schema: {
+        tags,
+        summary:
+          'Campaigns side by side (2–4): targeted, sent, delivered, clicked, conversion, incremental revenue, cost, ROI',
+        querystring: z.object({ ids: z.string().min(1) }),
+        response: { 200: compareView, 400: errorBody, 404: errorBody },
+      },
+    },
+    async (req) =>
+      compareCampaigns(
+        ctx,
+        principalOf(req).workspaceId,
+        req.query.ids.split(',').map((x) => x.trim()),
+      ),
+  );
+  app.get(
+    '/campaigns/audiences',
+    {
+      config: { permission: 'campaigns:read' },
+      schema: {
+        tags,
+        summary: 'Uploaded audience lists (target one with segmentId list:{id})',
+        response: { 200: z.object({ items: z.array(audienceListView) }) },
+      },
+    },
+    async (req) => ({ items: await listAudienceLists(ctx, principalOf(req).workspaceId) }),
+  );
+  app.post(
+    '/campaigns/audiences',
+    {
+      config: { permission: 'campaigns:write' },
+      schema: {
+        tags,
+        summary: 'Upload a CSV/XLSX list of phones, buyer nicks or customer ids (multipart: file, name)',
+        consumes: ['multipart/form-data'],
+        response: { 201: audienceListView, 400: errorBody, 413: errorBody },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      if (!req.isMultipart()) throw new Invalid('send the list as multipart/form-data with fields file and name');
+      const fields: Record<string, string> = {};
+      let saved: { path: string; name: string } | null = null;
+      try {
+        for await (const part of uploadParts(req)) {
+          if (part.type === 'file') {
+            if (saved) throw new Invalid('send one file per list');
+            saved = { path: await saveUpload(req, part, uploadDir, uploads), name: part.filename };
+          } else fields[part.fieldname] = String(part.value);
+        }
+        if (!saved) throw new Invalid('no file: add the list as the "file" field');
+        const lines = await readListFile(saved.path);
+        const name = fields.name?.trim() || saved.name.replace(/\.[^.]+$/, '');
+        reply.code(201);
+        return await createAudienceList(ctx, p.workspaceId, { name, fileName: saved.name, lines }, p.userId);
+      } finally {
+        if (saved) await rm(saved.path, { force: true });
+      }
+    },
+  );
+  app.get(
+    '/campaigns/audiences/:id/unmatched.csv',
+    {
+      config: { permission: 'campaigns:read' },
+      schema: {
+        tags,
+        summary: 'The lines of an uploaded list that matched no customer, with the reason',
+        params: idParams,
+      },
+    },
+    async (req, reply) =>
+      sendCsv(
+        reply,
+        `audience-${req.params.id}-unmatched.csv`,
+        await unmatchedCsv(ctx, principalOf(req).workspaceId, req.params.id),
       ),
   );
 };

@@ -133,3 +133,64 @@ export const attributionView = z.object({
   overall: attributionOf.nullable(),
   variants: z.array(z.object({ key: z.string(), attribution: attributionOf.nullable() })),
 });
+
+export const testSendInput = z
+  .object({
+    userIds: z.array(z.string()).max(20).default([]),
+    phone: z.string().trim().max(40).nullable().optional(),
+    email: z.string().trim().max(200).nullable().optional(),
+    /** One variant (default: every variant). */
+    variant: z.string().nullable().optional(),
+  })
+  .strict();
+
+export const testSendView = z.object({
+  items: z.array(
+    z.object({
+      to: z.string(),
+      variant: z.string(),
+      status: z.string(),
+      error: z.string().nullable(),
+      messageId: z.string(),
+    }),
+  ),
+});
+
+export const audienceListView = z.object({
+  id: z.string(),
+  segmentId: z.string(),
+  name: z.string(),
+  fileName: z.string().nullable(),
+  rows: z.number(),
+  matched: z.number(),
+  unmatched: z.number(),
+  createdAt: z.string(),
+});
+
+const compareRow = z.object({
+  key: z.string().nullable(),
+  targeted: z.number(),
+  sent: z.number(),
+  delivered: z.number(),
+  clicked: z.number(),
+  treatedConversion: z.number().nullable(),
+  controlConversion: z.number().nullable(),
+  incrementalRevenueFen: estimate.nullable(),
+  costFen: z.number(),
+  roi: z.number().nullable(),
+});
+
+export const compareView = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      status: campaignStatus,
+      launchedAt: z.string().nullable(),
+      couponTemplateId: z.string().nullable(),
+      attributionDays: z.number(),
+      overall: compareRow,
+      variants: z.array(compareRow),
+    }),
+  ),
+});

@@ -9,19 +9,17 @@ import type { CampaignsTable } from '../../db/types.js';
 import { JOB } from '../../jobs/kinds.js';
 import { enqueue } from '../../jobs/queue.js';
 import { nowIso, type AppContext } from '../context.js';
-import { channelRow, defaultChannel, getMessagingSettings } from '../messaging/channels.js';
+import { channelRow, defaultChannel, getMessagingSettings, providerFor } from '../messaging/channels.js';
+import { normalizeCnMobile, normalizeEmail } from '../../core/pii.js';
+import { marketingSms } from '../../core/messaging/sms.js';
+import { renderTemplate } from '../../core/messaging/templates.js';
 import type { Content } from '../messaging/schema.js';
 import { checkCompliance } from '../messaging/send.js';
 import { getSegment, segmentCustomerIds, snapshotMembers, snapshotSegment } from '../segments/service.js';
 import { listTemplates } from '../coupons/service.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { bulkInsert } from '../../db/bulk.js';
-import {
-  allowedIntervals,
-  DEFAULT_RULES,
-  type Medium,
-  type MessageKind,
-} from '../../core/messaging/decide.js';
+import { allowedIntervals, DEFAULT_RULES, type Medium, type MessageKind } from '../../core/messaging/decide.js';
 import { nextOpening } from '../../core/messaging/windows.js';
 import { audienceListMembers, getAudienceList, LIST_PREFIX } from './audiences.js';
 import { decideAudience, enqueueDelivery, planCampaign, SOURCE } from './plan.js';
@@ -234,7 +232,10 @@ async function nextWindow(ctx: AppContext, ws: string, r: Row): Promise<Date> {
   const channel = await channelRow(ctx, ws, r.channel_id);
   const settings = await getMessagingSettings(ctx, ws);
   const zone = await workspaceTimezone(ctx.db.kysely, ws);
-  const intervals = allowedIntervals(r.kind as MessageKind, channel.medium as Medium, { ...DEFAULT_RULES, ...settings });
+  const intervals = allowedIntervals(r.kind as MessageKind, channel.medium as Medium, {
+    ...DEFAULT_RULES,
+    ...settings,
+  });
   return nextOpening(ctx.now(), zone, intervals) ?? ctx.now();
 }
 
@@ -363,4 +364,134 @@ export async function cancelCampaign(ctx: AppContext, ws: string, id: string) {
 
 export function assertNotDraft(r: Row) {
   if (r.status === 'draft') throw new Invalid('the campaign has not been launched yet: run a dry run instead');
+  if (!r.launched_at) throw new Invalid('the campaign is scheduled and has not started yet');
+}
+
+/**
+ * A test send to staff: each variant's text, filled with sample values (the coupon a sample code),
+ * to the chosen users' own addresses (a login that is a mobile number or an email) and to the
+ * entered phone / email, now. Recorded as messages of source "test" (shown in the outbox, marked
+ * 测试), never counted in the campaign's report, cap or attribution.
+ */
+export async function testSendCampaign(
+  ctx: AppContext,
+  ws: string,
+  id: string,
+  input: { userIds?: string[]; phone?: string | null; email?: string | null; variant?: string | null },
+) {
+  const r = await campaignRow(ctx, ws, id);
+  const c = readJson<StoredContent>(r.content);
+  const channel = await channelRow(ctx, ws, r.channel_id);
+  const medium = channel.medium as Medium;
+  if (medium === 'platform') throw new Invalid('the platform hand-off writes a file: there is nothing to test-send');
+  const settings = await getMessagingSettings(ctx, ws);
+  const targets: { label: string; to: string }[] = [];
+  const users = input.userIds?.length
+    ? await ctx.db.kysely
+        .selectFrom('users')
+        .select(['id', 'login', 'name'])
+        .where('workspace_id', '=', ws)
+        .where('id', 'in', input.userIds)
+        .execute()
+    : [];
+  for (const uid of input.userIds ?? []) {
+    const u = users.find((x) => x.id === uid);
+    if (!u) throw new NotFound(`user ${uid} not found`);
+    const to = medium === 'email' ? normalizeEmail(u.login) : normalizeCnMobile(u.login);
+    if (!to)
+      throw new Invalid(
+        `${u.name} has no ${medium === 'email' ? 'email' : 'mobile number'} as login: enter the ${medium === 'email' ? 'email' : 'phone'} instead`,
+      );
+    targets.push({ label: u.name, to });
+  }
+  if (input.phone) {
+    const p = normalizeCnMobile(input.phone);
+    if (!p) throw new Invalid(`"${input.phone}" is not a mainland mobile number`);
+    targets.push({ label: p, to: p });
+  }
+  if (input.email) {
+    const e = normalizeEmail(input.email);
+    if (!e) throw new Invalid(`"${input.email}" is not an email address`);
+    targets.push({ label: e, to: e });
+  }
+  if (targets.length === 0)
+    throw new Invalid('choose members of staff or enter a phone number or email to test-send to');
+  const variants = input.variant ? c.variants.filter((v) => v.key === input.variant) : c.variants;
+  if (variants.length === 0) throw new NotFound(`variant ${input.variant} not found`);
+  const sample = {
+    客户昵称: '测试客户',
+    姓名: '测试',
+    店铺名: settings.smsSignature ?? '店铺',
+    订单号: '1234567890',
+    商品名: '测试商品',
+    优惠券: 'TEST000000',
+    优惠券金额: '10',
+    积分: 100,
+    会员等级: '金卡',
+    链接: c.linkUrl,
+  };
+  const provider = providerFor(ctx, channel);
+  const now = nowIso(ctx);
+  const results = [];
+  for (const t of targets)
+    for (const v of variants) {
+      const text = renderTemplate(v.content.text, sample);
+      let body = `【测试】${text.ok ? text.text : v.content.text}`;
+      if (r.kind === 'marketing' && medium === 'sms')
+        body = marketingSms(body, { signature: settings.smsSignature, optOutText: settings.smsOptOutText });
+      const msgId = newId();
+      let status = 'sent';
+      let error: string | null = null;
+      let ref: string | null = null;
+      try {
+        ref = (
+          await provider.send({
+            id: msgId,
+            workspaceId: ws,
+            customerId: 'test',
+            medium,
+            kind: r.kind,
+            to: t.to,
+            subject: v.content.subject ? `【测试】${v.content.subject}` : '【测试】',
+            text: body,
+            html: null,
+            unsubscribeUrl: null,
+          })
+        ).ref;
+      } catch (e) {
+        status = 'failed';
+        error = e instanceof Error ? e.message : String(e);
+      }
+      await ctx.db.kysely
+        .insertInto('messages')
+        .values({
+          workspace_id: ws,
+          id: msgId,
+          source_type: 'test',
+          source_id: id,
+          step: msgId,
+          customer_id: `test:${t.to}`,
+          channel_id: channel.id,
+          kind: r.kind,
+          medium,
+          variant: v.key,
+          status,
+          reason: null,
+          detail: `测试发送给 ${t.label}`,
+          contact: t.to,
+          contact_key: null,
+          subject: v.content.subject ?? null,
+          body,
+          send_at: now,
+          sent_at: status === 'sent' ? now : null,
+          error,
+          provider_ref: ref,
+          coupon_id: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      results.push({ to: t.to, variant: v.key, status, error, messageId: msgId });
+    }
+  return { items: results };
 }

@@ -10,6 +10,7 @@ import { chunks, nowIso, type AppContext } from '../context.js';
 import { refreshCustomerStats } from './stats.js';
 import { recordConsent } from './consent.js';
 import type { ConsentState } from '../../core/consent.js';
+import { moveMessaging, moveMessagingBack, type MovedMessaging } from './merge-messaging.js';
 
 /**
  * Merging two customers (the same buyer seen under two identities, e.g. a Taobao nick and a JD
@@ -71,6 +72,8 @@ interface Moved {
   addedGroups: string[];
   /** Target fields the merge changed, with their value before it. */
   changed: Record<string, unknown>;
+  /** Messages, decisions, replies, campaign and list places moved (absent in merges made before). */
+  messaging?: MovedMessaging;
 }
 
 async function mustGet(trx: Transaction<Database>, ws: string, id: string): Promise<Customer> {
@@ -215,6 +218,7 @@ export async function mergeInTransaction(
   for (const k of Object.keys(patch)) moved.changed[k] = target[k as keyof Customer];
 
   await reassign(trx, ws, owned, sourceId, targetId, now);
+  moved.messaging = await moveMessaging(trx, ws, sourceId, targetId);
   for (const part of chunks(moved.addedTags, 900)) {
     await trx
       .insertInto('customer_tags')
@@ -295,6 +299,7 @@ export async function undoMerge(ctx: AppContext, ws: string, mergeId: string) {
     const moved = readJson<Moved>(m.moved);
     await trx.insertInto('customers').values(source).execute();
     await reassign(trx, ws, moved.owned, m.target_id, m.source_id, now);
+    await moveMessagingBack(trx, ws, moved.messaging, m.target_id, m.source_id);
     if (moved.memberTier) await trx.insertInto('member_tiers').values(moved.memberTier).execute();
     for (const part of chunks(moved.addedTags, 900)) {
       await trx

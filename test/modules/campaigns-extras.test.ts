@@ -1,0 +1,337 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { beforeAll, afterAll, expect, it } from 'vitest';
+import { jobHandlers } from '../../src/jobs/handlers.js';
+import { createWorker } from '../../src/jobs/worker.js';
+import { createUser } from '../../src/modules/auth/service.js';
+import { planCampaign } from '../../src/modules/campaigns/plan.js';
+import { createTemplate } from '../../src/modules/coupons/service.js';
+import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
+import { setMessagingSettings } from '../../src/modules/messaging/service.js';
+import { recomputeRfm } from '../../src/modules/segments/rfm.js';
+import { saveSegment } from '../../src/modules/segments/service.js';
+import { buildServer } from '../../src/server.js';
+import { describeBothDatabases, type TestEnv } from '../helpers.js';
+import { seedCustomers, sendAll } from '../support/messaging.js';
+
+// 10:00 in Shanghai, inside the 09:30–12:00 window.
+const MORNING = '2026-11-23T02:00:00.000Z';
+
+describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audiences, compare, merge', (env) => {
+  let app: FastifyInstance;
+  let cookie = '';
+  let outbox = '';
+  let ids: Record<string, string> = {};
+
+  const api = async (method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, headers = {}) => {
+    const res = await app.inject({
+      method,
+      url: `/api/v1${url}`,
+      headers: { 'x-huike-client': 'test', cookie, ...headers },
+      ...(body !== undefined ? { payload: body as object } : {}),
+    });
+    return {
+      status: res.statusCode,
+      body: String(res.headers['content-type'] ?? '').includes('json') ? res.json() : res.body,
+    };
+  };
+  const saved = new Map<string, string>();
+  const segmentOf = async (e: TestEnv, prefix: string) => {
+    if (!saved.has(prefix))
+      saved.set(
+        prefix,
+        (
+          await saveSegment(e.ctx, e.workspaceId, {
+            name: `人群 ${prefix}`,
+            rule: { field: 'name', op: 'starts_with', value: prefix },
+          })
+        ).id,
+      );
+    return saved.get(prefix)!;
+  };
+  const worker = () => createWorker(env().ctx, { handlers: jobHandlers });
+  const draft = (over: Record<string, unknown>) => ({
+    name: '会员日',
+    channelId: outbox,
+    variants: [{ key: 'A', content: { text: '#客户昵称#，会员日 8 折' } }],
+    holdoutPct: 0,
+    ...over,
+  });
+  const messagesOf = (e: TestEnv, campaignId: string) =>
+    e.db.kysely
+      .selectFrom('messages')
+      .selectAll()
+      .where('workspace_id', '=', e.workspaceId)
+      .where('source_id', '=', campaignId)
+      .orderBy('customer_id')
+      .execute();
+
+  beforeAll(async () => {
+    const e = env();
+    e.setNow(MORNING);
+    await createUser(e.ctx, e.workspaceId, { login: 'boss', password: 'secret-pass-1', role: 'owner' });
+    await createUser(e.ctx, e.workspaceId, { login: '13912345678', password: 'secret-pass-2', role: 'marketer' });
+    app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-camp2-')) });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { login: 'boss', password: 'secret-pass-1' },
+    });
+    cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    await setMessagingSettings(e.ctx, e.workspaceId, { smsSignature: '回客旗舰店' });
+    outbox = (await api('POST', '/messaging/channels', { name: '发件箱', kind: 'outbox', config: { medium: 'sms' } }))
+      .body.id;
+    ids = await seedCustomers(e, [
+      ...Array.from({ length: 5 }, (_, i) => ({ nick: `cp-${i}`, phone: `1360000000${i}` })),
+      ...Array.from({ length: 5 }, (_, i) => ({ nick: `sc-${i}`, phone: `1360000010${i}` })),
+      ...Array.from({ length: 5 }, (_, i) => ({ nick: `th-${i}`, phone: `1360000020${i}` })),
+      ...Array.from({ length: 4 }, (_, i) => ({ nick: `ls-${i}`, phone: `1360000030${i}` })),
+      ...Array.from({ length: 2 }, (_, i) => ({ nick: `mg-${i}`, phone: `1360000040${i}` })),
+    ]);
+    await e.db.kysely
+      .updateTable('customers')
+      .set({ is_blacklisted: 1 })
+      .where('workspace_id', '=', e.workspaceId)
+      .where('id', '=', ids['cp-4']!)
+      .execute();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('issues the coupon template with each message, exactly once, and none to a held recipient or past the stock', async () => {
+    const e = env();
+    const t = await createTemplate(e.ctx, e.workspaceId, {
+      name: '满100减20',
+      rules: { kind: 'spend_off', minFen: 10000, offFen: 2000 },
+      validity: { days: 7 },
+      totalStock: 3,
+    });
+    const c = (
+      await api(
+        'POST',
+        '/campaigns',
+        draft({
+          segmentId: await segmentOf(e, 'cp-'),
+          couponTemplateId: t.id,
+          variants: [{ key: 'A', content: { text: '#客户昵称#，送您#优惠券金额#元券 #优惠券#' } }],
+        }),
+      )
+    ).body;
+    expect(c.couponTemplateId).toBe(t.id);
+    const dry = (await api('POST', `/campaigns/${c.id}/dry-run`)).body;
+    expect(dry).toMatchObject({ wouldReceive: 3, heldBack: { blacklisted: 1, coupon_out_of_stock: 1 } });
+    expect((await api('POST', `/campaigns/${c.id}/launch`)).status).toBe(200);
+    await worker().drain();
+    await planCampaign(e.ctx, e.workspaceId, c.id); // a second plan adds nothing
+    const msgs = await messagesOf(e, c.id);
+    expect(msgs).toHaveLength(5);
+    const coupons = await e.db.kysely
+      .selectFrom('coupons')
+      .selectAll()
+      .where('workspace_id', '=', e.workspaceId)
+      .where('template_id', '=', t.id)
+      .execute();
+    expect(coupons).toHaveLength(3);
+    expect(new Set(coupons.map((x) => x.customer_id)).size).toBe(3);
+    const withCoupon = msgs.filter((m) => m.coupon_id);
+    expect(withCoupon).toHaveLength(3);
+    for (const m of withCoupon) {
+      const cp = coupons.find((x) => x.id === m.coupon_id)!;
+      expect(cp.customer_id).toBe(m.customer_id);
+      expect(m.body).toContain(`送您20元券 ${cp.code}`);
+    }
+    const held = msgs.filter((m) => m.status === 'skipped');
+    expect(held.map((m) => m.reason).sort()).toEqual(['blacklisted', 'coupon_out_of_stock']);
+    expect(held.every((m) => m.coupon_id === null)).toBe(true);
+    expect(coupons.some((x) => x.customer_id === ids['cp-4'])).toBe(false);
+    const tpl = await e.db.kysely
+      .selectFrom('coupon_templates')
+      .select('issued')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('id', '=', t.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(tpl.issued)).toBe(3);
+  });
+
+  it('a campaign scheduled at a time, or for the next send window, starts then', async () => {
+    const e = env();
+    const seg = await segmentOf(e, 'sc-');
+    const at = (
+      await api('POST', '/campaigns', draft({ segmentId: seg, schedule: 'at', startAt: '2026-11-23T04:00:00.000Z' }))
+    ).body;
+    const launched = (await api('POST', `/campaigns/${at.id}/launch`)).body;
+    expect(launched).toMatchObject({ status: 'scheduled', startAt: '2026-11-23T04:00:00.000Z', launchedAt: null });
+    await worker().drain();
+    expect(await messagesOf(e, at.id)).toHaveLength(0);
+    expect((await api('GET', `/campaigns/${at.id}/attribution`)).status).toBe(400);
+    e.setNow('2026-11-23T04:00:00.000Z');
+    await sendAll(e, worker(), at.id);
+    expect((await api('GET', `/campaigns/${at.id}`)).body).toMatchObject({
+      status: 'done',
+      launchedAt: '2026-11-23T04:00:00.000Z',
+    });
+    expect((await messagesOf(e, at.id)).map((m) => m.status)).toEqual(Array(5).fill('sent'));
+
+    // 13:00 in Shanghai: the next window opens at 14:00.
+    e.setNow('2026-11-24T05:00:00.000Z');
+    const win = (
+      await api('POST', '/campaigns', draft({ segmentId: seg, schedule: 'window', kind: 'care', name: '发货关怀' }))
+    ).body;
+    expect((await api('POST', `/campaigns/${win.id}/launch`)).body).toMatchObject({
+      status: 'running', // care messages may go 08:00–22:00: open now
+    });
+    const mk = (await api('POST', '/campaigns', draft({ segmentId: seg, schedule: 'window', name: '午后上新' }))).body;
+    expect((await api('POST', `/campaigns/${mk.id}/launch`)).body).toMatchObject({
+      status: 'scheduled',
+      startAt: '2026-11-24T06:00:00.000Z',
+    });
+    expect((await api('POST', `/campaigns/${mk.id}/cancel`)).body).toMatchObject({ status: 'cancelled' });
+    e.setNow(MORNING);
+  });
+
+  it('a throttle spaces the messages a minute apart per batch, and all are sent', async () => {
+    const e = env();
+    const c = (await api('POST', '/campaigns', draft({ segmentId: await segmentOf(e, 'th-'), throttlePerMinute: 2 })))
+      .body;
+    await api('POST', `/campaigns/${c.id}/launch`);
+    await worker().drain();
+    const queued = await messagesOf(e, c.id);
+    const offsets = queued
+      .map((m) => (Date.parse(String(new Date(m.send_at!).toISOString())) - Date.parse(MORNING)) / 60_000)
+      .sort((a, b) => a - b);
+    expect(offsets.slice(2)).toEqual([1, 1, 2]);
+    expect(queued.filter((m) => m.status === 'sent')).toHaveLength(2);
+    await sendAll(e, worker(), c.id);
+    expect((await messagesOf(e, c.id)).every((m) => m.status === 'sent')).toBe(true);
+    e.setNow(MORNING);
+  });
+
+  it('a test send goes to staff, marked 测试, and is not counted in the report', async () => {
+    const e = env();
+    const users = await e.db.kysely
+      .selectFrom('users')
+      .select(['id', 'login'])
+      .where('workspace_id', '=', e.workspaceId)
+      .execute();
+    const c = (
+      await api(
+        'POST',
+        '/campaigns',
+        draft({
+          segmentId: await segmentOf(e, 'th-'),
+          name: '测试发送',
+          variants: [
+            { key: 'A', content: { text: '#客户昵称#，券 #优惠券#' } },
+            { key: 'B', content: { text: '#客户昵称#，B 方案' } },
+          ],
+        }),
+      )
+    ).body;
+    const phoneUser = users.find((u) => u.login === '13912345678')!;
+    const res = await api('POST', `/campaigns/${c.id}/test`, { userIds: [phoneUser.id], phone: '13800001111' });
+    expect(res.status).toBe(200);
+    expect(res.body.items).toHaveLength(4);
+    const sent = await e.db.kysely
+      .selectFrom('messages')
+      .selectAll()
+      .where('workspace_id', '=', e.workspaceId)
+      .where('source_type', '=', 'test')
+      .where('source_id', '=', c.id)
+      .execute();
+    expect(sent.map((m) => m.contact).sort()).toEqual(['13800001111', '13800001111', '13912345678', '13912345678']);
+    expect(sent.every((m) => m.body!.startsWith('【回客旗舰店】【测试】') && m.status === 'sent')).toBe(true);
+    expect(sent.some((m) => m.body!.includes('TEST000000'))).toBe(true);
+    const boss = users.find((u) => u.login === 'boss')!;
+    expect((await api('POST', `/campaigns/${c.id}/test`, { userIds: [boss.id] })).status).toBe(400);
+    await api('POST', `/campaigns/${c.id}/launch`);
+    await sendAll(e, worker(), c.id);
+    const report = (await api('GET', `/campaigns/${c.id}/report`)).body;
+    expect(report.sent).toBe(0); // everyone was capped by the throttle campaign; the tests are not counted
+    expect(report.heldBack.frequency_cap).toBe(5);
+  });
+
+  it('an uploaded list is matched by phone, buyer nick and customer id; the rest is counted and downloadable', async () => {
+    const csv = ['手机号', '+86 136-0000-0300', 'ls-1', ids['ls-2']!, '13999999999', '不认识的人', ''].join('\n');
+    const boundary = 'HuikeList';
+    const body =
+      `--${boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\n老客名单\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="list.csv"\r\n` +
+      `Content-Type: text/csv\r\n\r\n${csv}\r\n--${boundary}--\r\n`;
+    const up = await app.inject({
+      method: 'POST',
+      url: '/api/v1/campaigns/audiences',
+      headers: { 'x-huike-client': 'test', cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: body,
+    });
+    expect(up.statusCode).toBe(201);
+    const list = up.json();
+    expect(list).toMatchObject({ name: '老客名单', rows: 5, matched: 3, unmatched: 2, segmentId: `list:${list.id}` });
+    const un = await api('GET', `/campaigns/audiences/${list.id}/unmatched.csv`);
+    expect(un.status).toBe(200);
+    expect(String(un.body)).toContain('13999999999');
+    expect(String(un.body)).toContain('不认识的人');
+    expect((await api('GET', '/campaigns/audiences')).body.items.map((x: { id: string }) => x.id)).toContain(list.id);
+    const c = (await api('POST', '/campaigns', draft({ segmentId: list.segmentId, name: '名单活动' }))).body;
+    const dry = (await api('POST', `/campaigns/${c.id}/dry-run`)).body;
+    expect(dry.audience).toBe(3);
+    expect((await api('POST', '/campaigns', draft({ segmentId: 'list:nope' }))).status).toBe(404);
+  });
+
+  it('an RFM cell is an audience: the same customers as the matrix cell', async () => {
+    const e = env();
+    await recomputeRfm(e.ctx, e.workspaceId);
+    const cells = (await api('GET', '/rfm/matrix')).body.cells as { r: number; f: number; customers: number }[];
+    const cell = cells.find((x) => x.customers > 0)!;
+    const c = (await api('POST', '/campaigns', draft({ segmentId: `sys:rfm:R${cell.r}F${cell.f}`, name: 'RFM' }))).body;
+    expect(c.status).toBe('draft');
+    expect((await api('POST', `/campaigns/${c.id}/dry-run`)).body.audience).toBe(cell.customers);
+    expect((await api('POST', '/campaigns', draft({ segmentId: 'sys:rfm:R9F1' }))).status).toBe(404);
+  });
+
+  it('compares 2–4 launched campaigns side by side, per campaign and variant', async () => {
+    const list = (await api('GET', '/campaigns')).body.items as { id: string; status: string; name: string }[];
+    const done = list.filter((c) => c.status === 'done').slice(0, 2);
+    const res = await api('GET', `/campaigns/compare?ids=${done.map((c) => c.id).join(',')}`);
+    expect(res.status).toBe(200);
+    expect(res.body.items).toHaveLength(2);
+    for (const item of res.body.items) {
+      expect(item.overall).toMatchObject({ key: null });
+      expect(item.overall.targeted).toBeGreaterThan(0);
+      expect(typeof item.overall.sent).toBe('number');
+      expect(item.variants.length).toBeGreaterThan(0);
+    }
+    expect((await api('GET', `/campaigns/compare?ids=${done[0]!.id}`)).status).toBe(400);
+  });
+
+  it('a merge moves messages, decisions and campaign places to the target, and undo moves them back', async () => {
+    const e = env();
+    for (const prefix of ['mg-0', 'mg-']) {
+      const c = (await api('POST', '/campaigns', draft({ segmentId: await segmentOf(e, prefix), name: prefix }))).body;
+      await api('POST', `/campaigns/${c.id}/launch`);
+      await sendAll(e, worker(), c.id);
+      e.setNow(MORNING);
+    }
+    const [a, b] = [ids['mg-0']!, ids['mg-1']!];
+    const where = async (table: 'messages' | 'campaign_recipients', customerId: string) =>
+      (
+        await e.db.kysely
+          .selectFrom(table)
+          .select('customer_id')
+          .where('workspace_id', '=', e.workspaceId)
+          .where('customer_id', '=', customerId)
+          .execute()
+      ).length;
+    // a: sent by the first campaign, held by the cap in the second; b: sent by the second.
+    expect([await where('messages', a), await where('messages', b)]).toEqual([2, 1]);
+    const m = await mergeCustomers(e.ctx, e.workspaceId, b, a, null);
+    // Both were in the second campaign: b keeps its own message and place there; a's others move.
+    expect([await where('messages', a), await where('messages', b)]).toEqual([1, 2]);
+    expect([await where('campaign_recipients', a), await where('campaign_recipients', b)]).toEqual([1, 2]);
+    await undoMerge(e.ctx, e.workspaceId, m.id);
+    expect([await where('messages', a), await where('messages', b)]).toEqual([2, 1]);
+    expect([await where('campaign_recipients', a), await where('campaign_recipients', b)]).toEqual([2, 1]);
+  });
+});
