@@ -21,6 +21,7 @@ const Settings = lazy(() => import('./pages/Settings'));
 const Campaigns = lazy(() => import('./pages/campaigns/Campaigns'));
 const CampaignWizard = lazy(() => import('./pages/campaigns/CampaignWizard'));
 const CampaignReport = lazy(() => import('./pages/campaigns/CampaignReport'));
+const CampaignCompare = lazy(() => import('./pages/campaigns/CampaignCompare'));
 const Tasks = lazy(() => import('./pages/tasks/Tasks'));
 
 function RequireLogin({ children }: { children: React.ReactNode }) {
@@ -65,6 +66,7 @@ export function AppRoutes() {
           <Route path="coupons" element={<Coupons />} />
           <Route path="campaigns" element={<Campaigns />} />
           <Route path="campaigns/new" element={<CampaignWizard />} />
+          <Route path="campaigns/compare" element={<CampaignCompare />} />
           <Route path="campaigns/:id/edit" element={<CampaignWizard />} />
           <Route path="campaigns/:id" element={<CampaignReport />} />
           <Route path="automations" element={<Automations />} />

@@ -87,11 +87,7 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
   app.post(
     '/campaigns/:id/dry-run',
     {
-<<<<<<< HEAD
       config: { permission: 'campaigns:write' },
-=======
-      config: { permission: 'campaigns:read' },
->>>>>>> 7bc8aa8 (Campaigns: coupon template issued with each message in the plan's transaction (none to a held recipient, none past the stock or the per-customer limit); schedule now / at a time / next send window; throttle per minute; test send to staff; uploaded audience lists (phones, buyer nicks, customer ids; unmatched lines downloadable); RFM cell audiences (sys:rfm:R3F4); compare 2–4 campaigns; merge moves messages, decisions and campaign places and undo moves them back; every campaign route declares its permission)
       schema: {
         tags,
         summary: 'How many would receive it now, how many each rule holds back, SMS parts and cost (nothing is queued)',

@@ -26,13 +26,27 @@ export function registerMap(name: string, geoJson: unknown): void {
   if (!echarts.getMap(name)) echarts.registerMap(name, geoJson as Parameters<typeof echarts.registerMap>[1]);
 }
 
-export function Chart({ option, height = 300, testId }: { option: ChartOption; height?: number; testId?: string }) {
+export function Chart({
+  option,
+  height = 300,
+  testId,
+  onClick,
+}: {
+  option: ChartOption;
+  height?: number;
+  testId?: string;
+  /** A click on a data item (a heat-map cell, a bar): its data. */
+  onClick?: (data: unknown) => void;
+}) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
+  const click = useRef(onClick);
+  click.current = onClick;
   useEffect(() => {
     if (!el.current) return;
     const c = echarts.init(el.current);
     chart.current = c;
+    c.on('click', (p) => click.current?.(p.data));
     const ro = new ResizeObserver(() => c.resize());
     ro.observe(el.current);
     return () => {

@@ -145,7 +145,7 @@ export default function CampaignReport() {
   const { t } = useTranslation();
   const { id } = useParams();
   const campaign = useApi('/campaigns/{id}', { params: { id: id ?? '' } });
-  const launched = campaign.data && campaign.data.status !== 'draft';
+  const launched = campaign.data && campaign.data.status !== 'draft' && campaign.data.launchedAt !== null;
   const report = useApi(launched ? '/campaigns/{id}/report' : null, { params: { id: id ?? '' } });
   const attribution = useApi(launched ? '/campaigns/{id}/attribution' : null, { params: { id: id ?? '' } });
   const channels = useApi('/messaging/channels');
@@ -188,7 +188,17 @@ export default function CampaignReport() {
           </Space>
         }
       />
-      {!launched && <Alert type="info" showIcon message={t('campaigns.notLaunched')} />}
+      {!launched && (
+        <Alert
+          type="info"
+          showIcon
+          message={
+            c.status === 'scheduled' && c.startAt
+              ? t('campaignExtras.scheduledAt', { at: dateTime(c.startAt) })
+              : t('campaigns.notLaunched')
+          }
+        />
+      )}
       {report.error && <ErrorBox error={report.error} onRetry={report.reload} />}
       {report.data && (
         <Card title={t('campaigns.funnel')} style={{ marginBottom: 16 }}>

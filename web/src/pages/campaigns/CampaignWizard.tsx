@@ -17,9 +17,8 @@ import {
 } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useNavigate, useParams } from 'react-router-dom';
+import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { api } from '../../api';
-import { SegmentSelect } from '../../components/SegmentSelect';
 import { ErrorBox, Loading } from '../../components/Status';
 import { count, money, percent, toFen } from '../../format';
 import { useAction, useApi } from '../../hooks';
@@ -27,10 +26,20 @@ import { PageHeader } from '../../layout/Shell';
 import { ContentStep } from './ContentStep';
 import { reasonLabel, sumValues } from './shared';
 import type { Campaign, CampaignInput, DryRun, MessageKind, Variant } from './types';
+import {
+  AudienceFields,
+  audienceFieldNames,
+  audienceFields,
+  audienceId,
+  DeliveryFields,
+  type ExtraValues,
+  isoToLocal,
+  localToIso,
+  TestSend,
+} from './WizardExtras';
 
-interface FormValues {
+interface FormValues extends ExtraValues {
   name: string;
-  segmentId: string;
   channelId: string;
   kind: MessageKind;
   holdoutPct: number;
@@ -40,12 +49,16 @@ interface FormValues {
   variants: Variant[];
 }
 
-const STEP_FIELDS: string[][] = [['name', 'segmentId'], ['channelId', 'kind', 'holdoutPct'], ['variants'], [], []];
+const STEP_FIELDS: string[][] = [['name'], ['channelId', 'kind', 'holdoutPct', 'startAt'], ['variants'], [], []];
 
 function toInput(v: FormValues): CampaignInput {
   return {
     name: v.name,
-    segmentId: v.segmentId,
+    segmentId: audienceId(v),
+    couponTemplateId: v.couponTemplateId ?? null,
+    schedule: v.schedule ?? 'now',
+    startAt: v.schedule === 'at' ? localToIso(v.startAt) : null,
+    throttlePerMinute: v.throttlePerMinute ?? null,
     channelId: v.channelId,
     kind: v.kind,
     holdoutPct: v.holdoutPct,
@@ -62,8 +75,12 @@ function toInput(v: FormValues): CampaignInput {
 
 function fromCampaign(c: Campaign): FormValues {
   return {
+    ...(audienceFields(c.segmentId) as ExtraValues),
     name: c.name,
-    segmentId: c.segmentId,
+    couponTemplateId: c.couponTemplateId,
+    schedule: c.schedule,
+    startAt: isoToLocal(c.startAt),
+    throttlePerMinute: c.throttlePerMinute,
     channelId: c.channelId,
     kind: c.kind,
     holdoutPct: c.holdoutPct,
@@ -159,6 +176,8 @@ export default function CampaignWizard() {
   const existing = useApi(routeId ? '/campaigns/{id}' : null, { params: { id: routeId ?? '' } });
   const channels = useApi('/messaging/channels');
   const segments = useApi('/segments');
+  const lists = useApi('/campaigns/audiences');
+  const [query] = useSearchParams();
   const channelId = Form.useWatch('channelId', form);
   const kind: MessageKind = Form.useWatch('kind', form) ?? 'marketing';
   const channel = channels.data?.items.find((c) => c.id === channelId);
@@ -186,7 +205,10 @@ export default function CampaignWizard() {
     });
 
   async function next() {
-    await form.validateFields(STEP_FIELDS[step]);
+    await form.validateFields([
+      ...STEP_FIELDS[step]!,
+      ...(step === 0 ? audienceFieldNames(form.getFieldValue('audienceKind')) : []),
+    ]);
     if (step === 2) {
       const ok = await runDry();
       if (!ok) return;
@@ -208,7 +230,12 @@ export default function CampaignWizard() {
   if (existing.error) return <ErrorBox error={existing.error} onRetry={existing.reload} />;
   if (routeId && !existing.data) return <Loading />;
   const v = form.getFieldsValue(true) as FormValues;
-  const segName = segments.data?.items.find((s) => s.id === v.segmentId)?.name ?? v.segmentId;
+  const segName =
+    v.audienceKind === 'rfm'
+      ? t('campaignExtras.rfmCell', { r: v.rfmR, f: v.rfmF })
+      : v.audienceKind === 'list'
+        ? (lists.data?.items.find((l) => l.id === v.listId)?.name ?? '')
+        : (segments.data?.items.find((s) => s.id === v.segmentId)?.name ?? v.segmentId);
   return (
     <>
       <PageHeader title={existing.data?.name ?? t('campaigns.create')} subtitle={t('campaigns.subtitle')} />
@@ -224,6 +251,12 @@ export default function CampaignWizard() {
           form={form}
           layout="vertical"
           initialValues={{
+            rfmR: 5,
+            rfmF: 5,
+            ...audienceFields(query.get('segment')),
+            schedule: 'now',
+            couponTemplateId: null,
+            throttlePerMinute: null,
             kind: 'marketing',
             holdoutPct: 10,
             attributionDays: 7,
@@ -240,14 +273,7 @@ export default function CampaignWizard() {
             >
               <Input placeholder={t('campaigns.namePlaceholder')} maxLength={80} data-testid="campaign-name" />
             </Form.Item>
-            <Form.Item
-              name="segmentId"
-              label={t('campaigns.segment')}
-              extra={t('campaigns.segmentHint')}
-              rules={[{ required: true, message: t('campaigns.segmentRequired') }]}
-            >
-              <SegmentSelect testId="campaign-segment" />
-            </Form.Item>
+            <AudienceFields />
           </div>
           <div style={{ display: step === 1 ? undefined : 'none' }}>
             {channels.data?.items.length === 0 && (
@@ -294,6 +320,7 @@ export default function CampaignWizard() {
                 </Form.Item>
               </Col>
             </Row>
+            <DeliveryFields />
           </div>
           <div style={{ display: step === 2 ? undefined : 'none' }}>
             <ContentStep channel={channel} kind={kind} />
@@ -319,6 +346,13 @@ export default function CampaignWizard() {
             </Descriptions.Item>
             <Descriptions.Item label={t('campaigns.wouldReceive')}>{count(dry?.wouldReceive ?? 0)}</Descriptions.Item>
             <Descriptions.Item label={t('campaigns.cost')}>{money(dry?.costFen ?? 0)}</Descriptions.Item>
+            <Descriptions.Item label={t('campaignExtras.schedule')}>
+              {t(`campaignExtras.schedules.${v.schedule ?? 'now'}`)}
+              {v.schedule === 'at' && v.startAt ? ` ${v.startAt.replace('T', ' ')}` : ''}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('campaignExtras.throttle')}>
+              {v.throttlePerMinute ? count(v.throttlePerMinute) : t('campaignExtras.throttleHint')}
+            </Descriptions.Item>
             {v.variants.map((x) => (
               <Descriptions.Item key={x.key} label={t('campaigns.variant', { key: x.key })} span={2}>
                 <span style={{ whiteSpace: 'pre-wrap' }}>{x.content.text}</span>
@@ -326,6 +360,7 @@ export default function CampaignWizard() {
             ))}
           </Descriptions>
         )}
+        {step === 4 && <TestSend save={save} />}
         <Space style={{ marginTop: 24 }}>
           {step > 0 && (
             <Button onClick={() => setStep(step - 1)} disabled={busy}>

@@ -1,5 +1,6 @@
 import { PlusOutlined } from '@ant-design/icons';
 import { App, Button, Card, Space, Table, Tabs, Typography } from 'antd';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api } from '../../api';
@@ -13,8 +14,10 @@ import type { Campaign } from './types';
 
 /** Sent / held for a launched campaign (the list answer carries no counts). */
 function SentHeld({ c }: { c: Campaign }) {
-  const report = useApi(c.status === 'draft' ? null : '/campaigns/{id}/report', { params: { id: c.id } });
-  if (c.status === 'draft') return <Typography.Text type="secondary">—</Typography.Text>;
+  const report = useApi(c.status === 'draft' || c.status === 'scheduled' ? null : '/campaigns/{id}/report', {
+    params: { id: c.id },
+  });
+  if (c.status === 'draft' || c.status === 'scheduled') return <Typography.Text type="secondary">—</Typography.Text>;
   if (!report.data) return null;
   return (
     <span data-testid="campaign-sent-held">
@@ -75,8 +78,15 @@ function CampaignList() {
   const navigate = useNavigate();
   const list = useApi('/campaigns');
   const segments = useApi('/segments');
+  const lists = useApi('/campaigns/audiences');
+  const [picked, setPicked] = useState<string[]>([]);
   const channels = useApi('/messaging/channels');
-  const segName = (id: string) => segments.data?.items.find((s) => s.id === id)?.name ?? id;
+  const segName = (id: string) => {
+    const rfm = /^sys:rfm:R([1-5])F([1-5])$/.exec(id);
+    if (rfm) return t('campaignExtras.rfmCell', { r: rfm[1], f: rfm[2] });
+    if (id.startsWith('list:')) return lists.data?.items.find((l) => `list:${l.id}` === id)?.name ?? id;
+    return segments.data?.items.find((s) => s.id === id)?.name ?? id;
+  };
   const channel = (id: string) => channels.data?.items.find((c) => c.id === id);
   if (list.error) return <ErrorBox error={list.error} onRetry={list.reload} />;
   if (list.data && list.data.items.length === 0)
@@ -95,8 +105,23 @@ function CampaignList() {
     );
   return (
     <Card>
+      <Space style={{ marginBottom: 12 }}>
+        <Button
+          disabled={picked.length < 2 || picked.length > 4}
+          onClick={() => navigate(`/campaigns/compare?ids=${picked.join(',')}`)}
+          data-testid="compare"
+        >
+          {t('campaignExtras.compareSelected', { n: picked.length })}
+        </Button>
+        <Typography.Text type="secondary">{t('campaignExtras.compareHint')}</Typography.Text>
+      </Space>
       <Table<Campaign>
         rowKey="id"
+        rowSelection={{
+          selectedRowKeys: picked,
+          onChange: (keys) => setPicked(keys.map(String)),
+          getCheckboxProps: (c) => ({ disabled: c.status === 'draft' || c.status === 'scheduled' }),
+        }}
         loading={list.loading}
         dataSource={list.data?.items}
         pagination={{ pageSize: 20, hideOnSinglePage: true }}

@@ -5,6 +5,7 @@ import type { CampaignStatus } from './types';
 
 const STATUS_COLORS: Record<CampaignStatus, string> = {
   draft: 'default',
+  scheduled: 'cyan',
   running: 'processing',
   paused: 'warning',
   done: 'success',

@@ -154,6 +154,7 @@ function SegmentTable() {
 
 function RfmView() {
   const { t } = useTranslation();
+  const navigate = useNavigate();
   const matrix = useApi('/rfm/matrix');
   const summary = useApi('/rfm/summary');
   const heat = useMemo<ChartOption | null>(() => {
@@ -235,9 +236,22 @@ function RfmView() {
         <Card
           size="small"
           title={t('segments.rfmMatrix')}
-          extra={<Typography.Text type="secondary">{t('segments.rfmMatrixHint')}</Typography.Text>}
+          extra={
+            <Typography.Text type="secondary">
+              {t('segments.rfmMatrixHint')} {t('campaignExtras.rfmClickHint')}
+            </Typography.Text>
+          }
         >
-          <Chart option={heat} height={380} testId="rfm-heatmap" />
+          <Chart
+            option={heat}
+            height={380}
+            testId="rfm-heatmap"
+            onClick={(d) => {
+              const [r, f] = d as number[];
+              if (r !== undefined && f !== undefined)
+                void navigate(`/campaigns/new?segment=${encodeURIComponent(`sys:rfm:R${r + 1}F${f + 1}`)}`);
+            }}
+          />
         </Card>
       </Col>
       <Col xs={24} xl={12}>

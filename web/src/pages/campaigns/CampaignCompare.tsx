@@ -1,0 +1,99 @@
+import { Card, Table, Typography } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { Link, useSearchParams } from 'react-router-dom';
+import type { Answer } from '../../api';
+import { ErrorBox, Loading } from '../../components/Status';
+import { count, money, percent } from '../../format';
+import { useApi } from '../../hooks';
+import { PageHeader } from '../../layout/Shell';
+
+type Compared = Answer<'/campaigns/compare'>['items'][number];
+type Row = Compared['overall'] & { rowKey: string; campaign: string; campaignId: string; first: boolean };
+
+/** 2–4 campaigns side by side, overall and per variant: the funnel, treated vs control, increment, cost, ROI. */
+export default function CampaignCompare() {
+  const { t } = useTranslation();
+  const [params] = useSearchParams();
+  const ids = params.get('ids') ?? '';
+  const data = useApi('/campaigns/compare', { query: { ids } });
+  if (data.error) return <ErrorBox error={data.error} onRetry={data.reload} />;
+  if (!data.data) return <Loading />;
+  const rows: Row[] = data.data.items.flatMap((c) => [
+    { ...c.overall, rowKey: `${c.id}:`, campaign: c.name, campaignId: c.id, first: true },
+    ...c.variants.map((v) => ({ ...v, rowKey: `${c.id}:${v.key}`, campaign: c.name, campaignId: c.id, first: false })),
+  ]);
+  const pct = (v: number | null) => (v === null ? '—' : percent(v));
+  return (
+    <>
+      <PageHeader title={t('campaignExtras.compareTitle')} subtitle={t('campaignExtras.compareHint')} />
+      <Card>
+        <Table<Row>
+          rowKey="rowKey"
+          size="small"
+          pagination={false}
+          dataSource={rows}
+          data-testid="compare-table"
+          scroll={{ x: 1100 }}
+          columns={[
+            {
+              title: t('campaigns.name'),
+              key: 'name',
+              render: (_: unknown, r) =>
+                r.first ? (
+                  <Link to={`/campaigns/${r.campaignId}`}>{r.campaign}</Link>
+                ) : (
+                  <Typography.Text type="secondary">{t('campaigns.variant', { key: r.key })}</Typography.Text>
+                ),
+            },
+            {
+              title: '',
+              key: 'scope',
+              render: (_: unknown, r) => (r.first ? t('campaignExtras.overall') : ''),
+            },
+            { title: t('campaigns.targeted'), dataIndex: 'targeted', align: 'right', render: count },
+            { title: t('campaigns.sent'), dataIndex: 'sent', align: 'right', render: count },
+            { title: t('campaignExtras.delivered'), dataIndex: 'delivered', align: 'right', render: count },
+            { title: t('campaigns.clicked'), dataIndex: 'clicked', align: 'right', render: count },
+            {
+              title: t('campaignExtras.treatedConversion'),
+              dataIndex: 'treatedConversion',
+              align: 'right',
+              render: pct,
+            },
+            {
+              title: t('campaignExtras.controlConversion'),
+              dataIndex: 'controlConversion',
+              align: 'right',
+              render: pct,
+            },
+            {
+              title: t('campaignExtras.incrementalRevenue'),
+              key: 'inc',
+              align: 'right',
+              render: (_: unknown, r) =>
+                r.incrementalRevenueFen ? (
+                  <span>
+                    {money(Math.round(r.incrementalRevenueFen.value))}
+                    <br />
+                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                      {money(Math.round(r.incrementalRevenueFen.low))} ~{' '}
+                      {money(Math.round(r.incrementalRevenueFen.high))}
+                    </Typography.Text>
+                  </span>
+                ) : (
+                  '—'
+                ),
+            },
+            { title: t('campaignExtras.cost'), dataIndex: 'costFen', align: 'right', render: (v: number) => money(v) },
+            {
+              title: t('campaignExtras.roi'),
+              dataIndex: 'roi',
+              align: 'right',
+              render: (v: number | null) => (v === null ? '—' : v.toFixed(2)),
+            },
+          ]}
+        />
+      </Card>
+    </>
+  );
+}
