@@ -53,7 +53,7 @@ export async function campaignReport(ctx: AppContext, ws: string, id: string) {
       tot.queued += n;
       tot.deferred += Number(r.later ?? 0);
     }
-    if (r.status === 'sent' || r.status === 'delivered') {
+    if (r.status === 'sent') {
       tot.sent += n;
       tot.costFen += Number(r.cost ?? 0);
       if (v) v.sent += n;
@@ -143,7 +143,7 @@ export async function campaignAttribution(ctx: AppContext, ws: string, id: strin
     .where('workspace_id', '=', ws)
     .where('source_type', '=', SOURCE)
     .where('source_id', '=', id)
-    .where('status', 'in', ['sent', 'delivered'])
+    .where('status', '=', 'sent')
     .executeTakeFirstOrThrow();
   const costFen = Number(cost.c);
   const overall = attribute(treatedAll, control);
@@ -217,7 +217,7 @@ export async function compareCampaigns(ctx: AppContext, ws: string, ids: readonl
   return { items };
 }
 
-/** Messages the provider confirmed delivered (a receipt), per variant and in total (key null). */
+/** Sent messages a provider's receipt confirmed delivered, per variant and in total (key null). */
 async function deliveredCounts(ctx: AppContext, ws: string, id: string): Promise<Map<string | null, number>> {
   const rows = await ctx.db.kysely
     .selectFrom('messages')
@@ -225,7 +225,8 @@ async function deliveredCounts(ctx: AppContext, ws: string, id: string): Promise
     .where('workspace_id', '=', ws)
     .where('source_type', '=', SOURCE)
     .where('source_id', '=', id)
-    .where('status', '=', 'delivered')
+    .where('status', '=', 'sent')
+    .where('delivery', '=', 'delivered')
     .groupBy('variant')
     .execute();
   const out = new Map<string | null, number>();
@@ -245,7 +246,7 @@ async function variantCosts(ctx: AppContext, ws: string, id: string): Promise<Ma
     .where('workspace_id', '=', ws)
     .where('source_type', '=', SOURCE)
     .where('source_id', '=', id)
-    .where('status', 'in', ['sent', 'delivered'])
+    .where('status', '=', 'sent')
     .groupBy('variant')
     .execute();
   return new Map(rows.map((r) => [r.variant ?? '', Number(r.c)]));

@@ -389,7 +389,8 @@ export async function deliverMessage(
       const until = throttledUntil(e.throttle, msg.throttled, ctx.now()).toISOString();
       await k.transaction().execute(async (trx) => {
         await set(trx, { send_at: until, throttled: msg.throttled + 1, error: message });
-        await queueDelivery(trx, ws, messageId, until, `${messageId}:throttled:${msg.throttled + 1}`);
+        if (opts.requeue !== false)
+          await queueDelivery(trx, ws, messageId, until, `${messageId}:throttled:${msg.throttled + 1}`);
       });
       return 'deferred';
     }
