@@ -13,6 +13,7 @@ import { enqueue } from '../../jobs/queue.js';
 import { JOB } from '../../jobs/kinds.js';
 import { evaluateUpgrades } from '../membership/service.js';
 import { seedDemoMarketing } from './marketing.js';
+import { seedDemoCampaigns } from './campaigns.js';
 
 export interface DemoSummary {
   customers: number;
@@ -74,6 +75,9 @@ export async function loadDemo(
   await enqueue(ctx.db.kysely, { workspaceId, kind: JOB.predictFit, dedupeKey: 'demo' }, nowIso(ctx));
   await evaluateUpgrades(ctx, workspaceId);
   await seedDemoMarketing(ctx, workspaceId);
+  // Past campaigns whose recipients bought more than their control group, then the classes again.
+  await seedDemoCampaigns(ctx, workspaceId, tmall, opts.seed ?? 20241111);
+  await recomputeRfm(ctx, workspaceId);
   // The 数据分析 figures, so the page has them before the first import or nightly run.
   await rebuildAnalytics(ctx, workspaceId);
   opts.onProgress?.(total, total);

@@ -1,0 +1,212 @@
+import type { OrderRecord } from '../../core/formats/types.js';
+import { Random } from '../../core/random.js';
+import { DAY_MS } from '../../core/time.js';
+import { launchCampaign, createCampaign } from '../campaigns/service.js';
+import { planCampaign } from '../campaigns/plan.js';
+import type { AppContext } from '../context.js';
+import { createTemplate } from '../coupons/service.js';
+import { defaultChannel } from '../messaging/channels.js';
+import { setMessagingSettings } from '../messaging/service.js';
+import { ingestBatch } from '../orders/ingest.js';
+import { listSegments } from '../segments/service.js';
+import type { Store } from '../../db/types.js';
+
+/**
+ * Past campaigns for the demo shop, sent through the real plan (rules, hold-out, coupons) on a
+ * clock set back to their launch day, delivered to the outbox, and followed by the orders that make
+ * their reports look like a real shop's: recipients buy within the week at a higher rate than the
+ * hold-out control (a coupon campaign more so), so conversion, lift and ROI have something to show.
+ */
+interface DemoCampaign {
+  name: string;
+  daysAgo: number;
+  segment: string;
+  holdoutPct: number;
+  coupon: boolean;
+  variants: { key: string; weight: number; content: { text: string } }[];
+  /** Chance of an extra order in the week after, on top of the shop's own: treated (per variant key) and control. */
+  treated: Record<string, number>;
+  control: number;
+}
+
+const CAMPAIGNS: DemoCampaign[] = [
+  {
+    name: '老客回归 · 专享券',
+    daysAgo: 45,
+    segment: '高价值沉睡客户',
+    holdoutPct: 20,
+    coupon: true,
+    variants: [
+      { key: 'A', weight: 1, content: { text: '#客户昵称#，好久不见！送您#优惠券金额#元回归券 #优惠券#，7 天内有效' } },
+    ],
+    treated: { A: 0.4 },
+    control: 0,
+  },
+  {
+    name: '会员日 · 满减 A/B',
+    daysAgo: 25,
+    segment: '金卡以上且同意营销',
+    holdoutPct: 15,
+    coupon: false,
+    variants: [
+      { key: 'A', weight: 1, content: { text: '#客户昵称#，会员日全场满 300 减 40，今晚 24 点结束' } },
+      { key: 'B', weight: 1, content: { text: '#客户昵称#，您的#会员等级#专享：会员日满 300 减 40' } },
+    ],
+    treated: { A: 0.3, B: 0.4 },
+    control: 0,
+  },
+  {
+    name: '双12 预热',
+    daysAgo: 12,
+    segment: '江浙沪女装复购客',
+    holdoutPct: 10,
+    coupon: false,
+    variants: [{ key: 'A', weight: 1, content: { text: '#客户昵称#，双12 新款抢先看，老客加购立减 20' } }],
+    treated: { A: 0.3 },
+    control: 0,
+  },
+];
+
+const TITLES = ['羊毛混纺大衣', '真丝衬衫', '针织开衫', '高腰阔腿裤', '羊绒围巾', '连衣裙'];
+
+export async function seedDemoCampaigns(ctx: AppContext, ws: string, store: Store, seed: number): Promise<void> {
+  const k = ctx.db.kysely;
+  const rnd = new Random(seed + 12);
+  await setMessagingSettings(ctx, ws, { smsSignature: '回客旗舰店' });
+  const channel = await defaultChannel(ctx, ws);
+  const segments = await listSegments(ctx, ws);
+  const coupon = await createTemplate(ctx, ws, {
+    name: '短信专享 满150减25',
+    rules: { kind: 'spend_off', minFen: 15_000, offFen: 2_500 },
+    validity: { days: 7 },
+  });
+  let seq = 0;
+  for (const d of CAMPAIGNS) {
+    const segment = segments.find((s) => s.name === d.segment);
+    if (!segment) continue;
+    // 10:00 in Shanghai on the launch day, inside the morning send window.
+    const day = new Date(ctx.now().getTime() - d.daysAgo * DAY_MS);
+    const launchAt = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), 2, 0, 0));
+    const then: AppContext = { ...ctx, now: () => launchAt };
+    const c = await createCampaign(
+      then,
+      ws,
+      {
+        name: d.name,
+        segmentId: segment.id,
+        channelId: channel.id,
+        holdoutPct: d.holdoutPct,
+        seed: `demo-${d.name}`,
+        variants: d.variants,
+        couponTemplateId: d.coupon ? coupon.id : null,
+      },
+      null,
+    );
+    await launchCampaign(then, ws, c.id);
+    await planCampaign(then, ws, c.id);
+    const sentAt = launchAt.toISOString();
+    // The outbox "sends" at once; the campaign is done.
+    await k
+      .updateTable('messages')
+      .set({ status: 'sent', sent_at: sentAt, updated_at: sentAt })
+      .where('workspace_id', '=', ws)
+      .where('source_type', '=', 'campaign')
+      .where('source_id', '=', c.id)
+      .where('status', '=', 'queued')
+      .execute();
+    await k
+      .updateTable('campaigns')
+      .set({ status: 'done', finished_at: sentAt, updated_at: sentAt })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', c.id)
+      .execute();
+    await k
+      .updateTable('jobs')
+      .set({ status: 'done', finished_at: sentAt, updated_at: sentAt })
+      .where('workspace_id', '=', ws)
+      .where('kind', '=', 'campaign.deliver')
+      .where('status', '=', 'queued')
+      .execute();
+    // Who was drawn where, and their buyer nick on this store (so the orders land on the same customer).
+    const drawn = await k
+      .selectFrom('campaign_recipients as r')
+      .innerJoin('customer_identities as i', (j) =>
+        j.onRef('i.workspace_id', '=', 'r.workspace_id').onRef('i.customer_id', '=', 'r.customer_id'),
+      )
+      .innerJoin('customers as c', (j) =>
+        j.onRef('c.workspace_id', '=', 'r.workspace_id').onRef('c.id', '=', 'r.customer_id'),
+      )
+      .select(['r.customer_id', 'r.grp', 'i.value as nick', 'c.phone', 'c.real_name', 'c.province'])
+      .where('r.workspace_id', '=', ws)
+      .where('r.campaign_id', '=', c.id)
+      .where('i.kind', '=', 'nick')
+      .where('i.scope', '=', 'taobao')
+      .orderBy('r.customer_id')
+      .orderBy('i.value')
+      .execute();
+    const seen = new Set<string>();
+    const records: OrderRecord[] = [];
+    for (const p of drawn) {
+      if (seen.has(p.customer_id)) continue;
+      seen.add(p.customer_id);
+      const chance = p.grp === 'control' ? d.control : (d.treated[p.grp] ?? 0);
+      if (!rnd.chance(chance)) continue;
+      const created = launchAt.getTime() + rnd.int(1, 6 * 24) * 3_600_000;
+      const price = rnd.int(180, 620) * 100;
+      const off = d.coupon && p.grp !== 'control' && price >= 15_000 ? 2_500 : 0;
+      seq += 1;
+      const at = new Date(created).toISOString();
+      records.push({
+        line: seq,
+        externalId: String(3_990_000_000_000_000_000n + BigInt(seq) * 7919n),
+        status: 'completed',
+        platformStatus: null,
+        createdAt: at,
+        paidAt: at,
+        shippedAt: new Date(created + DAY_MS).toISOString(),
+        signedAt: new Date(created + 3 * DAY_MS).toISOString(),
+        closedAt: null,
+        goodsFen: price,
+        shippingFen: 0,
+        discountFen: off,
+        totalFen: price - off,
+        paidFen: price - off,
+        refundedFen: 0,
+        buyer: { nick: p.nick, externalId: null, email: null, phone: p.phone, name: p.real_name },
+        receiverName: p.real_name,
+        receiverPhone: p.phone,
+        province: p.province,
+        city: null,
+        district: null,
+        address: null,
+        buyerMessage: null,
+        sellerNote: null,
+        source: '短信营销',
+        activity: null,
+        title: rnd.pick(TITLES),
+        itemCount: 1,
+        acceptsMarketing: null,
+        items: [
+          {
+            lineKey: '1',
+            title: null,
+            sku: null,
+            externalItemId: null,
+            category: '女装',
+            quantity: 1,
+            priceFen: price,
+            paidFen: price - off,
+            refundStatus: null,
+          },
+        ],
+        raw: {},
+      });
+    }
+    for (let i = 0; i < records.length; i += 2000)
+      await k
+        .transaction()
+        .execute((trx) =>
+          ingestBatch(ctx, trx, { store, runId: null, consentSource: 'demo' }, records.slice(i, i + 2000)),
+        );
+  }
+}
