@@ -95,7 +95,8 @@ describeBothDatabases('API contract', (env) => {
         questions: [{ id: 'overall', kind: 'score', label: '满意吗' }],
       })
     ).id;
-    const second = (await call('POST', '/campaigns', { name: '满减', segmentId: seg.id, variants })).id;
+    // A second campaign (its own idempotency key: the key is made from the URL).
+    const second = (await call('POST', '/campaigns?second=1', { name: '满减', segmentId: seg.id, variants })).id;
     await call('POST', `/campaigns/${second}/launch`);
     const list = await createAudienceList(
       ctx,
