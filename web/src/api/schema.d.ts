@@ -8047,7 +8047,7 @@ export interface paths {
                                 id: string;
                                 name: string;
                                 /** @enum {string} */
-                                status: "draft" | "running" | "paused" | "done" | "cancelled";
+                                status: "draft" | "scheduled" | "running" | "paused" | "done" | "cancelled";
                                 /** @enum {string} */
                                 kind: "marketing" | "care";
                                 channelId: string;
@@ -8067,6 +8067,11 @@ export interface paths {
                                 budgetFen: number | null;
                                 attributionDays: number;
                                 linkUrl: string | null;
+                                couponTemplateId: string | null;
+                                /** @enum {string} */
+                                schedule: "now" | "at" | "window";
+                                startAt: string | null;
+                                throttlePerMinute: number | null;
                                 createdBy: string | null;
                                 launchedAt: string | null;
                                 plannedAt: string | null;
@@ -8116,6 +8121,20 @@ export interface paths {
                         budgetFen?: number | null;
                         /** @default 7 */
                         attributionDays?: number;
+                        /** @default null */
+                        couponTemplateId?: string | null;
+                        /**
+                         * @default now
+                         * @enum {string}
+                         */
+                        schedule?: "now" | "at" | "window";
+                        /**
+                         * Format: date-time
+                         * @default null
+                         */
+                        startAt?: string | null;
+                        /** @default null */
+                        throttlePerMinute?: number | null;
                         /**
                          * Format: uri
                          * @default null
@@ -8135,7 +8154,7 @@ export interface paths {
                             id: string;
                             name: string;
                             /** @enum {string} */
-                            status: "draft" | "running" | "paused" | "done" | "cancelled";
+                            status: "draft" | "scheduled" | "running" | "paused" | "done" | "cancelled";
                             /** @enum {string} */
                             kind: "marketing" | "care";
                             channelId: string;
@@ -8155,6 +8174,11 @@ export interface paths {
                             budgetFen: number | null;
                             attributionDays: number;
                             linkUrl: string | null;
+                            couponTemplateId: string | null;
+                            /** @enum {string} */
+                            schedule: "now" | "at" | "window";
+                            startAt: string | null;
+                            throttlePerMinute: number | null;
                             createdBy: string | null;
                             launchedAt: string | null;
                             plannedAt: string | null;
@@ -8246,7 +8270,7 @@ export interface paths {
                             id: string;
                             name: string;
                             /** @enum {string} */
-                            status: "draft" | "running" | "paused" | "done" | "cancelled";
+                            status: "draft" | "scheduled" | "running" | "paused" | "done" | "cancelled";
                             /** @enum {string} */
                             kind: "marketing" | "care";
                             channelId: string;
@@ -8266,6 +8290,11 @@ export interface paths {
                             budgetFen: number | null;
                             attributionDays: number;
                             linkUrl: string | null;
+                            couponTemplateId: string | null;
+                            /** @enum {string} */
+                            schedule: "now" | "at" | "window";
+                            startAt: string | null;
+                            throttlePerMinute: number | null;
                             createdBy: string | null;
                             launchedAt: string | null;
                             plannedAt: string | null;
@@ -8330,6 +8359,20 @@ export interface paths {
                         budgetFen?: number | null;
                         /** @default 7 */
                         attributionDays?: number;
+                        /** @default null */
+                        couponTemplateId?: string | null;
+                        /**
+                         * @default now
+                         * @enum {string}
+                         */
+                        schedule?: "now" | "at" | "window";
+                        /**
+                         * Format: date-time
+                         * @default null
+                         */
+                        startAt?: string | null;
+                        /** @default null */
+                        throttlePerMinute?: number | null;
                         /**
                          * Format: uri
                          * @default null
@@ -8349,7 +8392,7 @@ export interface paths {
                             id: string;
                             name: string;
                             /** @enum {string} */
-                            status: "draft" | "running" | "paused" | "done" | "cancelled";
+                            status: "draft" | "scheduled" | "running" | "paused" | "done" | "cancelled";
                             /** @enum {string} */
                             kind: "marketing" | "care";
                             channelId: string;
@@ -8369,6 +8412,11 @@ export interface paths {
                             budgetFen: number | null;
                             attributionDays: number;
                             linkUrl: string | null;
+                            couponTemplateId: string | null;
+                            /** @enum {string} */
+                            schedule: "now" | "at" | "window";
+                            startAt: string | null;
+                            throttlePerMinute: number | null;
                             createdBy: string | null;
                             launchedAt: string | null;
                             plannedAt: string | null;
@@ -8560,7 +8608,7 @@ export interface paths {
                             id: string;
                             name: string;
                             /** @enum {string} */
-                            status: "draft" | "running" | "paused" | "done" | "cancelled";
+                            status: "draft" | "scheduled" | "running" | "paused" | "done" | "cancelled";
                             /** @enum {string} */
                             kind: "marketing" | "care";
                             channelId: string;
@@ -8580,6 +8628,11 @@ export interface paths {
                             budgetFen: number | null;
                             attributionDays: number;
                             linkUrl: string | null;
+                            couponTemplateId: string | null;
+                            /** @enum {string} */
+                            schedule: "now" | "at" | "window";
+                            startAt: string | null;
+                            throttlePerMinute: number | null;
                             createdBy: string | null;
                             launchedAt: string | null;
                             plannedAt: string | null;
@@ -8673,7 +8726,7 @@ export interface paths {
                             id: string;
                             name: string;
                             /** @enum {string} */
-                            status: "draft" | "running" | "paused" | "done" | "cancelled";
+                            status: "draft" | "scheduled" | "running" | "paused" | "done" | "cancelled";
                             /** @enum {string} */
                             kind: "marketing" | "care";
                             channelId: string;
@@ -8693,6 +8746,11 @@ export interface paths {
                             budgetFen: number | null;
                             attributionDays: number;
                             linkUrl: string | null;
+                            couponTemplateId: string | null;
+                            /** @enum {string} */
+                            schedule: "now" | "at" | "window";
+                            startAt: string | null;
+                            throttlePerMinute: number | null;
                             createdBy: string | null;
                             launchedAt: string | null;
                             plannedAt: string | null;
@@ -8786,7 +8844,7 @@ export interface paths {
                             id: string;
                             name: string;
                             /** @enum {string} */
-                            status: "draft" | "running" | "paused" | "done" | "cancelled";
+                            status: "draft" | "scheduled" | "running" | "paused" | "done" | "cancelled";
                             /** @enum {string} */
                             kind: "marketing" | "care";
                             channelId: string;
@@ -8806,6 +8864,11 @@ export interface paths {
                             budgetFen: number | null;
                             attributionDays: number;
                             linkUrl: string | null;
+                            couponTemplateId: string | null;
+                            /** @enum {string} */
+                            schedule: "now" | "at" | "window";
+                            startAt: string | null;
+                            throttlePerMinute: number | null;
                             createdBy: string | null;
                             launchedAt: string | null;
                             plannedAt: string | null;
@@ -8899,7 +8962,7 @@ export interface paths {
                             id: string;
                             name: string;
                             /** @enum {string} */
-                            status: "draft" | "running" | "paused" | "done" | "cancelled";
+                            status: "draft" | "scheduled" | "running" | "paused" | "done" | "cancelled";
                             /** @enum {string} */
                             kind: "marketing" | "care";
                             channelId: string;
@@ -8919,6 +8982,11 @@ export interface paths {
                             budgetFen: number | null;
                             attributionDays: number;
                             linkUrl: string | null;
+                            couponTemplateId: string | null;
+                            /** @enum {string} */
+                            schedule: "now" | "at" | "window";
+                            startAt: string | null;
+                            throttlePerMinute: number | null;
                             createdBy: string | null;
                             launchedAt: string | null;
                             plannedAt: string | null;
@@ -9008,7 +9076,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @enum {string} */
-                            status: "draft" | "running" | "paused" | "done" | "cancelled";
+                            status: "draft" | "scheduled" | "running" | "paused" | "done" | "cancelled";
                             audience: number;
                             control: number;
                             targeted: number;
@@ -9230,6 +9298,359 @@ export interface paths {
             cookie?: never;
         };
         /** Platform hand-off file: buyer nick and order id per store, for the marketplace tool */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test send to staff: chosen users (their login as phone / email) and an entered phone or email, marked 测试, not counted */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default [] */
+                        userIds?: string[];
+                        phone?: string | null;
+                        email?: string | null;
+                        variant?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                to: string;
+                                variant: string;
+                                status: string;
+                                error: string | null;
+                                messageId: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Campaigns side by side (2–4): targeted, sent, delivered, clicked, conversion, incremental revenue, cost, ROI */
+        get: {
+            parameters: {
+                query: {
+                    ids: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "draft" | "scheduled" | "running" | "paused" | "done" | "cancelled";
+                                launchedAt: string | null;
+                                couponTemplateId: string | null;
+                                attributionDays: number;
+                                overall: {
+                                    key: string | null;
+                                    targeted: number;
+                                    sent: number;
+                                    delivered: number;
+                                    clicked: number;
+                                    treatedConversion: number | null;
+                                    controlConversion: number | null;
+                                    incrementalRevenueFen: {
+                                        value: number;
+                                        low: number;
+                                        high: number;
+                                    } | null;
+                                    costFen: number;
+                                    roi: number | null;
+                                };
+                                variants: {
+                                    key: string | null;
+                                    targeted: number;
+                                    sent: number;
+                                    delivered: number;
+                                    clicked: number;
+                                    treatedConversion: number | null;
+                                    controlConversion: number | null;
+                                    incrementalRevenueFen: {
+                                        value: number;
+                                        low: number;
+                                        high: number;
+                                    } | null;
+                                    costFen: number;
+                                    roi: number | null;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/audiences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Uploaded audience lists (target one with segmentId list:{id}) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                segmentId: string;
+                                name: string;
+                                fileName: string | null;
+                                rows: number;
+                                matched: number;
+                                unmatched: number;
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Upload a CSV/XLSX list of phones, buyer nicks or customer ids (multipart: file, name) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            segmentId: string;
+                            name: string;
+                            fileName: string | null;
+                            rows: number;
+                            matched: number;
+                            unmatched: number;
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/audiences/{id}/unmatched.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The lines of an uploaded list that matched no customer, with the reason */
         get: {
             parameters: {
                 query?: never;
