@@ -140,7 +140,7 @@ describe.skipIf(!existsSync(CHROMIUM))('service tasks and surveys in Chromium', 
     expect(errorsOf(page)).toEqual([]);
   });
 
-  it('the inbox lists my tasks earliest due first; the drawer shows the customer and completes with an outcome and a tag', async () => {
+  it('the inbox lists my tasks earliest due first; the drawer shows the customer and completes the task', async () => {
     const page = await newPage();
     await logIn(page);
     await page.goto(`${base}/tasks`);

@@ -219,7 +219,7 @@ describeBothDatabases('satisfaction surveys and feedback', (env) => {
     );
   });
 
-  it('feedback: reviews and chats are categorised; the top complaint categories of the period, most first', async () => {
+  it('feedback: reviews and chats are categorised; the top complaint categories of the period first', async () => {
     const e = env();
     const ws = e.workspaceId;
     e.setNow('2026-11-23T05:00:00.000Z');

@@ -11,7 +11,8 @@ const esc = (s: string) =>
 
 const STYLE = `
 *{box-sizing:border-box}
-body{margin:0;background:#f5f6f8;color:#1f1f1f;font:16px/1.5 -apple-system,BlinkMacSystemFont,"PingFang SC","Microsoft YaHei",sans-serif}
+body{margin:0;background:#f5f6f8;color:#1f1f1f;
+font:16px/1.5 -apple-system,BlinkMacSystemFont,"PingFang SC","Microsoft YaHei",sans-serif}
 main{max-width:560px;margin:0 auto;padding:16px}
 h1{font-size:20px;margin:8px 0 4px}
 .intro{color:#595959;margin:0 0 12px}
@@ -28,13 +29,16 @@ h1{font-size:20px;margin:8px 0 4px}
 .ends{display:flex;justify-content:space-between;color:#8c8c8c;font-size:13px;margin-top:6px}
 .opt{position:relative;display:block}
 .opt input{position:absolute;opacity:0;width:1px;height:1px}
-.opt span{display:flex;align-items:center;justify-content:center;min-height:44px;border:1px solid #d9d9d9;border-radius:8px;background:#fff;padding:0 8px;text-align:center}
+.opt span{display:flex;align-items:center;justify-content:center;min-height:44px;border:1px solid #d9d9d9;
+border-radius:8px;background:#fff;padding:0 8px;text-align:center}
 .opt input:checked+span{background:#1677ff;border-color:#1677ff;color:#fff}
 .opt input:focus-visible+span{outline:2px solid #1677ff;outline-offset:2px}
 .choices{display:grid;gap:8px}
 .choices .opt span{justify-content:flex-start}
-textarea{width:100%;min-height:96px;border:1px solid #d9d9d9;border-radius:8px;padding:10px;font:inherit;resize:vertical}
-button{width:100%;min-height:48px;border:0;border-radius:24px;background:#1677ff;color:#fff;font-size:17px;margin:8px 0 24px}
+textarea{width:100%;min-height:96px;border:1px solid #d9d9d9;border-radius:8px;padding:10px;font:inherit;
+resize:vertical}
+button{width:100%;min-height:48px;border:0;border-radius:24px;background:#1677ff;color:#fff;font-size:17px;
+margin:8px 0 24px}
 .done{background:#fff;border-radius:12px;padding:32px 16px;text-align:center;margin-top:40px}
 .done .icon{font-size:40px}
 `;
@@ -51,9 +55,8 @@ function radios(q: Question, values: string[], current: string | undefined, cls:
   return values
     .map(
       (v) =>
-        `<label class="opt"><input type="radio" name="${esc(q.id)}" value="${esc(v)}"${current === v ? ' checked' : ''}${
-          q.required ? ' required' : ''
-        }><span>${esc(v)}</span></label>`,
+        `<label class="opt"><input type="radio" name="${esc(q.id)}" value="${esc(v)}"` +
+        `${current === v ? ' checked' : ''}${q.required ? ' required' : ''}><span>${esc(v)}</span></label>`,
     )
     .join('')
     .replace(/^/, `<div class="${cls}">`)
@@ -62,8 +65,8 @@ function radios(q: Question, values: string[], current: string | undefined, cls:
 
 function questionHtml(q: Question, current: string | undefined, problem: string | undefined): string {
   let input = '';
-  if (q.kind === 'score')
-    input = `${radios(q, ['1', '2', '3', '4', '5'], current, 'scale s5')}<div class="ends"><span>很不满意</span><span>非常满意</span></div>`;
+  const ends = '<div class="ends"><span>很不满意</span><span>非常满意</span></div>';
+  if (q.kind === 'score') input = `${radios(q, ['1', '2', '3', '4', '5'], current, 'scale s5')}${ends}`;
   else if (q.kind === 'nps')
     input = `${radios(
       q,

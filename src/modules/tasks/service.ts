@@ -175,7 +175,8 @@ export async function createTask(db: Executor, req: CreateTaskRequest): Promise<
   return taskById(db, ws, id, now);
 }
 
-const PRIORITY_ORDER = sql<number>`case t.priority when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end`;
+const PRIORITY_ORDER = sql<number>`case t.priority
+  when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end`;
 
 /** An agent's inbox: earliest due first, the most urgent first among equals. */
 export async function listTasks(

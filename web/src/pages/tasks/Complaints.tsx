@@ -12,7 +12,10 @@ type Category = Answer<'/feedback/complaints'>['categories'][number];
 type Feedback = Answer<'/feedback'>['items'][number];
 const SENTIMENT_COLOR: Record<string, string> = { positive: 'green', neutral: 'default', negative: 'red' };
 
-/** The top complaint categories of a period (bad reviews, low survey scores, chat complaints) and the latest feedback. */
+/**
+ * The top complaint categories of a period (bad reviews, low survey scores, chat complaints) and the latest
+ * feedback.
+ */
 export function Complaints() {
   const { t } = useTranslation();
   const [days, setDays] = useState(30);

@@ -98,7 +98,10 @@ export function Surveys() {
                 >
                   <List.Item.Meta
                     title={s.name}
-                    description={`${t('surveys.invited')} ${count(s.invited)} · ${t('surveys.responses')} ${count(s.responses)}`}
+                    description={[
+                      `${t('surveys.invited')} ${count(s.invited)}`,
+                      `${t('surveys.responses')} ${count(s.responses)}`,
+                    ].join(' · ')}
                   />
                 </List.Item>
               )}
