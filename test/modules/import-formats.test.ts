@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { importFile } from '../../src/modules/imports/service.js';
+import { importErrors, importFile } from '../../src/modules/imports/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases, fixture, statsOf } from '../helpers.js';
 
@@ -164,6 +164,67 @@ describeBothDatabases('other export formats', (env) => {
       favourite_category: '家居/香薰',
       aov_fen: 13200,
     });
+  });
+
+  it("status values map through the mapping's statusMap; an unmapped value is rejected naming it", async () => {
+    const { ctx, workspaceId } = env();
+    const store = await ensureStore(ctx, workspaceId, '状态映射店', 'other');
+    const { statuses: _old, ...columnsOnly } = JSON.parse(readFileSync(fixture('generic-mapping.json'), 'utf8'));
+    // Without a map for "Done"/"Cancelled" nothing is imported, and each row says which value is unknown.
+    const none = await importFile(ctx, {
+      workspaceId,
+      store,
+      format: 'generic',
+      filePath: fixture('generic-orders.csv'),
+      mapping: columnsOnly,
+    });
+    expect([none.status, none.orders_created, none.rows_rejected]).toEqual(['done', 0, 3]);
+    const reasons = await importErrors(ctx, workspaceId, none.id);
+    expect(reasons.map((r) => [r.line, r.value])).toEqual([
+      [2, 'Done'],
+      [3, 'Done'],
+      [4, 'Cancelled'],
+    ]);
+    expect(reasons[2]!.reason).toMatch(/unknown order status "Cancelled".*statusMap/);
+    // Mapping only "Done": the cancelled row is still refused, the others come in.
+    const half = await importFile(ctx, {
+      workspaceId,
+      store,
+      format: 'generic',
+      filePath: fixture('generic-orders.csv'),
+      mapping: { ...columnsOnly, statusMap: { Done: 'completed' } },
+    });
+    expect([half.orders_created, half.rows_rejected]).toEqual([2, 1]);
+    const all = await importFile(ctx, {
+      workspaceId,
+      store,
+      format: 'generic',
+      filePath: fixture('generic-orders.csv'),
+      mapping: { ...columnsOnly, statusMap: { Done: 'completed', Cancelled: 'closed' } },
+    });
+    expect([all.orders_created, all.rows_rejected]).toEqual([1, 0]);
+    const orders = await ctx.db.kysely
+      .selectFrom('orders')
+      .select(['external_id', 'status'])
+      .where('workspace_id', '=', workspaceId)
+      .where('store_id', '=', store.id)
+      .orderBy('external_id')
+      .execute();
+    expect(orders.map((o) => [o.external_id, o.status])).toEqual([
+      ['G-1', 'completed'],
+      ['G-2', 'completed'],
+      ['G-3', 'closed'],
+    ]);
+    // A value mapped to something that is not a Huike status is refused up front, naming it.
+    await expect(
+      importFile(ctx, {
+        workspaceId,
+        store,
+        format: 'generic',
+        filePath: fixture('generic-orders.csv'),
+        mapping: { ...columnsOnly, statusMap: { Done: 'finished' } },
+      }),
+    ).rejects.toThrow(/statusMap\.Done/);
   });
 
   it('a bad mapping is refused before anything is stored', async () => {

@@ -42,6 +42,8 @@ export interface FormatSpec {
   status?: (v: FieldValues) => OrderStatus | null;
   statusMap?: Readonly<Record<string, OrderStatus>>;
   defaultStatus?: OrderStatus;
+  /** Added to the reason of a row whose status word is not known (the generic mapping says where to map it). */
+  unmappedStatusHint?: string;
   /** The file's total is what was paid, discounts already taken off (Shopify's Total). */
   totalIsPaid?: boolean;
   /**
@@ -287,7 +289,13 @@ export class ExportReader {
     let status: OrderStatus | null = credit ? 'refunded' : this.readStatus(v);
     if (status === null) {
       if (v.status === undefined) fail(first.line, 'status', 'order status is empty');
-      else fail(first.line, 'status', `unknown order status "${v.status}"`, v.status);
+      else
+        fail(
+          first.line,
+          'status',
+          `unknown order status "${v.status}"${this.spec.unmappedStatusHint ? `: ${this.spec.unmappedStatusHint}` : ''}`,
+          v.status,
+        );
     }
     const createdAt = time('createdAt');
     let paidAt = time('paidAt');

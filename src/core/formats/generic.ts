@@ -16,6 +16,8 @@ export const mappingSchema = z
   .object({
     columns: z.partialRecord(z.enum(ALL_FIELDS), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])),
     statuses: z.record(z.string(), z.enum(ORDER_STATUSES)).default({}),
+    /** Same as "statuses" (the console sends this name); both may be given, statusMap wins on a clash. */
+    statusMap: z.record(z.string(), z.enum(ORDER_STATUSES)).optional(),
     defaultStatus: z.enum(ORDER_STATUSES).optional(),
     rowsPerOrder: z.enum(['one', 'group']).default('one'),
     /**
@@ -60,7 +62,8 @@ export function genericSpec(input: unknown): FormatSpec {
     output: 'orders',
     required: ['externalId', 'createdAt', ...(m.columns.status ? (['status'] as const) : [])],
     aliases,
-    statusMap: m.statuses,
+    statusMap: { ...m.statuses, ...m.statusMap },
+    unmappedStatusHint: 'map it to a Huike status in the mapping\'s "statusMap"',
     defaultStatus: m.defaultStatus,
     creditNotes: m.creditNotes,
   };

@@ -18,7 +18,7 @@ import {
   Typography,
   Upload,
 } from 'antd';
-import { useState } from 'react';
+import { type Key, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Answer, api } from '../api';
 import { EmptyState, ErrorBox } from '../components/Status';
@@ -53,27 +53,63 @@ const MAP_FIELDS = [
 const ORDER_STATUSES = ['created', 'paid', 'shipped', 'signed', 'completed', 'closed', 'refunded'];
 const ACTIVE = new Set(['queued', 'running']);
 
-/** The header row of a CSV, read in the browser (UTF-8; a GBK file shows garbled names but still maps by position). */
-async function csvHeaders(file: File): Promise<string[]> {
-  const head = await file.slice(0, 64 * 1024).text();
-  const line = head.replace(/^\ufeff/, '').split(/\r?\n/)[0] ?? '';
-  const out: string[] = [];
+/** The first rows of a CSV, read in the browser (UTF-8; a GBK file shows garbled names but still maps by position). */
+async function csvRows(file: File, maxRows = 200): Promise<string[][]> {
+  const head = (await file.slice(0, 256 * 1024).text()).replace(/^\ufeff/, '');
+  const rows: string[][] = [];
+  let row: string[] = [];
   let cur = '';
   let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (ch === '"') {
-      if (quoted && line[i + 1] === '"') {
+  for (let i = 0; i < head.length && rows.length < maxRows; i++) {
+    const ch = head[i]!;
+    if (quoted) {
+      if (ch === '"' && head[i + 1] === '"') {
         cur += '"';
         i++;
-      } else quoted = !quoted;
-    } else if (ch === ',' && !quoted) {
-      out.push(cur.trim());
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(cur.trim());
       cur = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && head[i + 1] === '\n') i++;
+      row.push(cur.trim());
+      cur = '';
+      if (row.some((c) => c.length > 0)) rows.push(row);
+      row = [];
     } else cur += ch;
   }
-  out.push(cur.trim());
-  return out.filter((h) => h.length > 0);
+  return rows;
+}
+
+/** The distinct values of one column in the rows read (at most 30, in order of first appearance). */
+function distinctValues(rows: string[][], column: string | undefined): string[] {
+  const at = column ? (rows[0]?.indexOf(column) ?? -1) : -1;
+  if (at < 0) return [];
+  const seen = new Set<string>();
+  for (const r of rows.slice(1)) {
+    const v = r[at]?.trim();
+    if (v) seen.add(v);
+    if (seen.size >= 30) break;
+  }
+  return [...seen];
+}
+
+/** A first guess of the Huike status a status word means. */
+function guessStatus(word: string): string | undefined {
+  // i18n-ignore-start: status words of exports
+  const hints: [RegExp, string][] = [
+    [/refund|退款/i, 'refunded'],
+    [/cancel|close|void|关闭|取消/i, 'closed'],
+    [/done|complete|finish|success|成功|完成/i, 'completed'],
+    [/deliver|sign|received|签收/i, 'signed'],
+    [/ship|sent|发货/i, 'shipped'],
+    [/paid|付款/i, 'paid'],
+    [/new|pending|created|unpaid|待付/i, 'created'],
+  ];
+  // i18n-ignore-end
+  return hints.find(([re]) => re.test(word))?.[1];
 }
 
 /** A first guess of which column holds which field, from common header words. */
@@ -101,6 +137,45 @@ function guessMapping(headers: string[]): Record<string, string> {
   return m;
 }
 
+/** The first rejected rows of a run, with line and reason, as a table under the run. */
+function RejectedRows({ run }: { run: ImportRun }) {
+  const { t } = useTranslation();
+  const errors = useApi('/imports/{id}/errors', { params: { id: run.id } });
+  if (errors.error) return <ErrorBox error={errors.error} onRetry={errors.reload} />;
+  const items = (errors.data?.items ?? []).slice(0, 20);
+  return (
+    <div data-testid="import-rejected-rows">
+      <Typography.Text type="secondary">
+        {t('imports.rejectedFirst', { shown: items.length, rows: run.rowsRejected })}{' '}
+        <a href={`/api/v1/imports/${run.id}/errors.csv`}>{t('imports.downloadAll')}</a>
+      </Typography.Text>
+      <Table
+        rowKey={(r) => `${r.line}-${r.column ?? ''}-${r.reason}`}
+        size="small"
+        loading={errors.loading && !errors.data}
+        dataSource={items}
+        pagination={false}
+        style={{ marginTop: 6 }}
+        columns={[
+          { title: t('imports.line'), dataIndex: 'line', width: 70, align: 'right' },
+          {
+            title: t('imports.column'),
+            dataIndex: 'column',
+            width: 120,
+            render: (c: string | null) => (c ? t(`imports.fields.${c}`, c) : '—'),
+          },
+          { title: t('imports.value'), dataIndex: 'value', width: 140, render: (v: string | null) => v ?? '—' },
+          { title: t('imports.reason'), dataIndex: 'reason' },
+        ]}
+      />
+    </div>
+  );
+}
+
+function guessStatuses(rows: string[][], column: string | undefined): Record<string, string | undefined> {
+  return Object.fromEntries(distinctValues(rows, column).map((v) => [v, guessStatus(v)]));
+}
+
 export default function Imports() {
   const { t } = useTranslation();
   const { message } = App.useApp();
@@ -112,8 +187,11 @@ export default function Imports() {
   const [file, setFile] = useState<File | null>(null);
   const [headers, setHeaders] = useState<string[]>([]);
   const [mapping, setMapping] = useState<Record<string, string>>({});
+  const [sample, setSample] = useState<string[][]>([]);
+  const [statusMap, setStatusMap] = useState<Record<string, string | undefined>>({});
   const [defaultStatus, setDefaultStatus] = useState<string | undefined>('completed');
   const [busy, setBusy] = useState(false);
+  const [expanded, setExpanded] = useState<readonly Key[] | null>(null);
   const [lastError, setLastError] = useState<string | null>(null);
   const active = (runs.data?.items ?? []).some((r) => ACTIVE.has(r.status));
   useInterval(runs.reload, 1000, active);
@@ -121,11 +199,16 @@ export default function Imports() {
   const pick = async (f: File) => {
     setFile(f);
     if (/\.csv$/i.test(f.name)) {
-      const h = await csvHeaders(f);
+      const rows = await csvRows(f);
+      const h = (rows[0] ?? []).filter((x) => x.length > 0);
+      const m = guessMapping(h);
+      setSample(rows);
       setHeaders(h);
-      setMapping(guessMapping(h));
+      setMapping(m);
+      setStatusMap(guessStatuses(rows, m.status));
     } else {
       setHeaders([]);
+      setSample([]);
     }
     return false;
   };
@@ -144,7 +227,14 @@ export default function Imports() {
     body.set('format', v.format);
     if (v.format === 'generic') {
       const columns = Object.fromEntries(Object.entries(mapping).filter(([, c]) => c));
-      body.set('mapping', JSON.stringify({ columns, ...(columns.status ? {} : { defaultStatus }) }));
+      if (columns.status) {
+        const unmapped = statusValues.filter((w) => !statusMap[w]);
+        if (unmapped.length > 0) {
+          void message.warning(t('imports.statusUnmapped', { value: unmapped[0] }));
+          return;
+        }
+      }
+      body.set('mapping', JSON.stringify({ columns, ...(columns.status ? { statusMap } : { defaultStatus }) }));
     }
     body.set('file', file);
     setBusy(true);
@@ -170,6 +260,14 @@ export default function Imports() {
       void message.error((e as Error).message);
     }
   };
+  const statusValues = distinctValues(sample, mapping.status);
+  const setColumn = (f: string, c: string | undefined) => {
+    setMapping({ ...mapping, [f]: c as string });
+    if (f === 'status') setStatusMap(guessStatuses(sample, c));
+  };
+  const newestRejected = (runs.data?.items ?? []).find((r) => !ACTIVE.has(r.status) && r.rowsRejected > 0);
+  const expandedKeys = expanded ?? (newestRejected ? [newestRejected.id] : []);
+  const nothingImported = (r: ImportRun) => r.status === 'done' && r.ordersCreated + r.ordersUpdated === 0;
   const isNewStore = !!storeTyped?.trim() && !(stores.data?.items ?? []).some((s) => s.name === storeTyped.trim());
   const storeName = (id: string) => stores.data?.items.find((s) => s.id === id)?.name ?? id;
   return (
@@ -249,12 +347,39 @@ export default function Imports() {
                               style={{ width: '100%' }}
                               value={mapping[f]}
                               placeholder={t('imports.notInFile')}
-                              onChange={(c) => setMapping({ ...mapping, [f]: c })}
+                              onChange={(c) => setColumn(f, c)}
                               options={headers.map((h) => ({ value: h, label: h }))}
                             />
                           </Col>
                         </Row>
                       ))}
+                      {mapping.status && statusValues.length > 0 && (
+                        <div style={{ marginTop: 10 }} data-testid="import-status-map">
+                          <Typography.Text strong>{t('imports.statusValues')}</Typography.Text>
+                          <div className="kpi-foot" style={{ marginTop: 0, marginBottom: 6 }}>
+                            {t('imports.statusValuesHint')}
+                          </div>
+                          {statusValues.map((w) => (
+                            <Row key={w} gutter={8} align="middle" style={{ marginBottom: 6 }}>
+                              <Col span={10}>
+                                <Typography.Text code>{w}</Typography.Text>
+                              </Col>
+                              <Col span={14}>
+                                <Select
+                                  size="small"
+                                  style={{ width: '100%' }}
+                                  value={statusMap[w]}
+                                  placeholder={t('imports.chooseStatus')}
+                                  status={statusMap[w] ? undefined : 'warning'}
+                                  onChange={(s) => setStatusMap({ ...statusMap, [w]: s })}
+                                  options={ORDER_STATUSES.map((s) => ({ value: s, label: t(`orderStatus.${s}`) }))}
+                                  data-testid={`status-map-${w}`}
+                                />
+                              </Col>
+                            </Row>
+                          ))}
+                        </div>
+                      )}
                       {!mapping.status && (
                         <Space style={{ marginTop: 6 }}>
                           <span>{t('imports.defaultStatus')}</span>
@@ -306,6 +431,12 @@ export default function Imports() {
               data-testid="import-runs"
               className="nowrap-table"
               scroll={{ x: 'max-content' }}
+              expandable={{
+                rowExpandable: (r) => !ACTIVE.has(r.status) && r.rowsRejected > 0,
+                expandedRowKeys: expandedKeys,
+                onExpandedRowsChange: (keys) => setExpanded(keys),
+                expandedRowRender: (r) => <RejectedRows run={r} />,
+              }}
               columns={[
                 {
                   title: t('imports.file'),
@@ -334,15 +465,19 @@ export default function Imports() {
                       <Tooltip title={r.message}>
                         <Tag
                           color={
-                            r.status === 'done'
-                              ? 'green'
-                              : r.status === 'failed' || r.status === 'interrupted'
-                                ? 'red'
-                                : 'default'
+                            nothingImported(r)
+                              ? 'orange'
+                              : r.status === 'done'
+                                ? 'green'
+                                : r.status === 'failed' || r.status === 'interrupted'
+                                  ? 'red'
+                                  : 'default'
                           }
                           data-testid="import-status"
                         >
-                          {t(`imports.status.${r.status}`, r.status)}
+                          {nothingImported(r)
+                            ? t('imports.nothingImported')
+                            : t(`imports.status.${r.status}`, r.status)}
                         </Tag>
                         {r.status === 'interrupted' && (
                           <Tooltip title={t('imports.resumeTip', { n: r.rowsCommitted, next: r.rowsCommitted + 1 })}>

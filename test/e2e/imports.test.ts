@@ -1,0 +1,105 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture } from '../helpers.js';
+import { CHROMIUM, DEMO_LOGIN as LOGIN, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+
+/**
+ * The generic import in Chromium: mapping the file's status values ("Done"/"Cancelled") to Huike's
+ * statuses on screen, and a run that imported nothing shown as a warning with its rejected rows listed.
+ */
+describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Chromium', () => {
+  let app: ConsoleUnderTest | undefined;
+  let base = '';
+  let browser: Browser;
+  let cookie = '';
+
+  async function call<T>(path: string): Promise<T> {
+    const res = await fetch(`${base}/api/v1${path}`, { headers: { cookie, 'x-huike-client': 'e2e' } });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  }
+  async function newPage(): Promise<Page & { errors: string[] }> {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+    const page = (await ctx.newPage()) as Page & { errors: string[] };
+    page.errors = [];
+    page.on('pageerror', (e) => page.errors.push(e.message));
+    await page.goto(`${base}/login`);
+    await page.fill('#login', LOGIN.login);
+    await page.fill('#password', LOGIN.password);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    return page;
+  }
+  async function chooseGeneric(page: Page, store: string, file: string) {
+    await page.goto(`${base}/imports`);
+    await page.getByTestId('import-format').click();
+    await page.locator('.ant-select-item-option', { hasText: '其他表格' }).click();
+    await page.getByTestId('import-store').locator('input').fill(store);
+    await page.locator('input[type=file]').setInputFiles(file);
+  }
+  const statusOf = (page: Page, fileName: string) =>
+    page
+      .getByTestId('import-runs')
+      .locator('tbody tr.ant-table-row', { hasText: fileName })
+      .getByTestId('import-status')
+      .textContent()
+      .catch(() => null);
+
+  beforeAll(async () => {
+    app = await startConsole({ prefix: 'huike-e2e-imports-', demoCustomers: 50, portFrom: 47000 });
+    ({ base, browser } = app);
+    const res = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(LOGIN),
+    });
+    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  }, 300_000);
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('lists the status values of the file and sends how each maps', async () => {
+    const page = await newPage();
+    await chooseGeneric(page, '线下店', fixture('generic-orders.csv'));
+    const map = page.getByTestId('import-status-map');
+    await map.waitFor();
+    // Both values are listed, guessed from their words; the seller changes one.
+    await expect.poll(() => map.getByTestId('status-map-Done').textContent()).toContain('交易成功');
+    await expect.poll(() => map.getByTestId('status-map-Cancelled').textContent()).toContain('交易关闭');
+    await map.getByTestId('status-map-Cancelled').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '已退款' }).click();
+    await shot(page, 'imports-status-map');
+    await page.getByTestId('import-submit').click();
+    await expect.poll(() => statusOf(page, 'generic-orders.csv'), { timeout: 30_000 }).toBe('完成');
+    const runs = await call<{ items: { fileName: string; ordersCreated: number; rowsRejected: number }[] }>('/imports');
+    const run = runs.items.find((r) => r.fileName === 'generic-orders.csv')!;
+    expect([run.ordersCreated, run.rowsRejected]).toEqual([3, 0]);
+    expect(page.errors).toEqual([]);
+  });
+
+  it('a run that imported nothing is a warning, and its rejected rows show on screen', async () => {
+    const file = join(app!.dir, 'nothing.csv');
+    writeFileSync(file, 'Order No,Date,State\nN-1,not a date,Done\nN-2,yesterday,Lost\n');
+    const page = await newPage();
+    await chooseGeneric(page, '线下店', file);
+    await page.getByTestId('status-map-Done').waitFor();
+    // "Lost" has no guess: starting is refused, naming it.
+    await page.getByTestId('import-submit').click();
+    await page.getByText('状态值「Lost」还没有对应到回客的订单状态').waitFor();
+    await page.getByTestId('status-map-Lost').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '已付款' }).click();
+    // Every row has a bad date: nothing comes in, and the run says so rather than 完成.
+    await page.getByTestId('import-submit').click();
+    await expect.poll(() => statusOf(page, 'nothing.csv'), { timeout: 30_000 }).toBe('未导入任何订单');
+    const rejected = page.getByTestId('import-rejected-rows');
+    await rejected.waitFor();
+    await expect.poll(() => rejected.textContent()).toContain('not a date');
+    await rejected.scrollIntoViewIfNeeded();
+    await shot(page, 'imports-rejected-rows');
+    expect(page.errors).toEqual([]);
+  });
+});
