@@ -79,7 +79,7 @@ describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Ch
     const run = runs.items.find((r) => r.fileName === 'generic-orders.csv')!;
     expect([run.ordersCreated, run.rowsRejected]).toEqual([3, 0]);
     expect(page.errors).toEqual([]);
-  });
+  }, 180_000);
 
   it('a run that imported nothing is a warning, and its rejected rows show on screen', async () => {
     const file = join(app!.dir, 'nothing.csv');
@@ -101,5 +101,5 @@ describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Ch
     await rejected.scrollIntoViewIfNeeded();
     await shot(page, 'imports-rejected-rows');
     expect(page.errors).toEqual([]);
-  });
+  }, 180_000);
 });
