@@ -29,6 +29,7 @@ import { PredictionCard } from '../predict/PredictionCard';
 import { RevealPhone } from '../../components/RevealPhone';
 import { CustomerTasks } from '../tasks/CustomerTasks';
 import { ConsentHistory, PrivacyActions } from './Privacy';
+import { CustomerActions, MergeHistory } from './CustomerActions';
 
 type Order = Answer<'/customers/{id}'>['orders'][number];
 type CouponRow = Answer<'/customers/{id}/coupons'>['items'][number];
@@ -47,6 +48,14 @@ export default function CustomerDetail() {
   const [newTag, setNewTag] = useState('');
   const [timelineKey, setTimelineKey] = useState(0);
   const { run } = useAction();
+  const [version, setVersion] = useState(0);
+  const refresh = () => {
+    c.reload();
+    tier.reload();
+    tags.reload();
+    setVersion((v) => v + 1);
+    setTimelineKey((k) => k + 1);
+  };
 
   if (c.error) return <ErrorBox error={c.error} onRetry={c.reload} />;
   if (!c.data) return <Loading />;
@@ -113,6 +122,9 @@ export default function CustomerDetail() {
                   data-testid="add-tag"
                 />
               </Space>
+            </div>
+            <div style={{ marginTop: 12 }}>
+              <CustomerActions id={id} onChanged={refresh} />
             </div>
           </Col>
           <Col>
@@ -190,11 +202,16 @@ export default function CustomerDetail() {
                   label: `${t('customerDetail.orders')} (${d.orders.length}${d.moreOrders ? '+' : ''})`,
                   children: <Orders orders={d.orders} />,
                 },
-                { key: 'points', label: t('menu.points'), children: <CustomerPoints id={id} /> },
-                { key: 'coupons', label: t('menu.coupons'), children: <CustomerCoupons id={id} /> },
+                { key: 'points', label: t('menu.points'), children: <CustomerPoints key={version} id={id} /> },
+                { key: 'coupons', label: t('menu.coupons'), children: <CustomerCoupons key={version} id={id} /> },
                 { key: 'tier', label: t('customerDetail.tier'), children: <TierHistory data={tier.data} /> },
                 { key: 'notes', label: t('customerDetail.notes'), children: <Notes id={id} /> },
                 { key: 'consent', label: t('privacy.consentTab'), children: <ConsentHistory id={id} /> },
+                {
+                  key: 'merges',
+                  label: t('customerActions.history'),
+                  children: <MergeHistory key={version} id={id} onChanged={refresh} />,
+                },
                 {
                   key: 'tasks',
                   label: t('menu.tasks'),
@@ -305,6 +322,7 @@ function CustomerPoints({ id }: { id: string }) {
             ),
           },
           { title: t('points.source'), dataIndex: 'source' },
+          { title: t('customerActions.reason'), render: (_, e) => e.reason ?? '—' },
           {
             title: t('points.availableAt'),
             render: (_, e) => (e.awaitingDelivery ? t('points.awaitingDelivery') : date(e.availableAt)),

@@ -1,0 +1,136 @@
+import { existsSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, DEMO_LOGIN as LOGIN, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+
+interface Detail {
+  id: string;
+  name: string;
+  stats: { paidOrders: number };
+  orders: { id: string }[];
+}
+
+/**
+ * The actions of a customer's page in Chromium against the real server: merging two demo customers by
+ * clicking (search the other, preview what moves, confirm), the orders moving as the API sees them, undoing
+ * from the merge history, and adjusting points with a reason until the ledger shows it.
+ */
+describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
+  let app: ConsoleUnderTest | undefined;
+  let base = '';
+  let browser: Browser;
+  let cookie = '';
+
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: { cookie, 'x-huike-client': 'e2e', ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  }
+  const detail = (id: string) => call<Detail>('GET', `/customers/${encodeURIComponent(id)}`);
+  async function newPage(): Promise<Page & { errors: string[] }> {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+    const page = (await ctx.newPage()) as Page & { errors: string[] };
+    page.errors = [];
+    page.on('pageerror', (e) => page.errors.push(e.message));
+    await page.goto(`${base}/login`);
+    await page.fill('#login', LOGIN.login);
+    await page.fill('#password', LOGIN.password);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    return page;
+  }
+
+  beforeAll(async () => {
+    app = await startConsole({ prefix: 'huike-e2e-actions-', demoCustomers: 200, portFrom: 47000 });
+    ({ base, browser } = app);
+    const res = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(LOGIN),
+    });
+    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  }, 300_000);
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('merges two customers on screen, the orders move, and the merge is undone from the history', async () => {
+    const list = await call<{ items: { id: string; name: string }[] }>('GET', '/customers?sort=spent&limit=60');
+    // Two customers with orders, the second one found alone by its name (so the pick is unambiguous).
+    const target = list.items[0]!;
+    let source: { id: string; name: string } | undefined;
+    for (const c of list.items.slice(1)) {
+      const same = await call<{ items: unknown[] }>('GET', `/customers?q=${encodeURIComponent(c.name)}`);
+      if (same.items.length === 1 && c.name !== target.name) {
+        source = c;
+        break;
+      }
+    }
+    expect(source).toBeDefined();
+    const before = { target: await detail(target.id), source: await detail(source!.id) };
+    expect(before.source.stats.paidOrders).toBeGreaterThan(0);
+
+    const page = await newPage();
+    await page.goto(`${base}/customers/${encodeURIComponent(target.id)}`);
+    await page.getByTestId('customer-name').waitFor();
+    await page.getByTestId('action-merge').click();
+    const dialog = page.locator('.ant-modal-content');
+    await dialog.locator('.ant-select-selector').click();
+    await page.keyboard.type(source!.name);
+    const option = page.locator('.ant-select-item-option').filter({ hasText: source!.name });
+    await option.first().click();
+    const preview = page.getByTestId('merge-preview');
+    await preview.waitFor();
+    await preview.getByText(`${before.source.stats.paidOrders} 笔已付款订单`, { exact: false }).waitFor();
+    await shot(page, '50-customer-merge-preview');
+    await page.getByTestId('merge-ok').click();
+    await page.locator('.ant-message').getByText('已合并', { exact: false }).waitFor();
+
+    const merged = await detail(target.id);
+    expect(merged.stats.paidOrders).toBe(before.target.stats.paidOrders + before.source.stats.paidOrders);
+    const mergedOrders = new Set(merged.orders.map((o) => o.id));
+    for (const o of before.source.orders) expect(mergedOrders.has(o.id)).toBe(true);
+
+    await page.getByRole('tab', { name: '合并记录' }).click();
+    const history = page.getByTestId('merge-history');
+    await history.getByText(source!.name).waitFor();
+    await shot(page, '51-customer-merge-history');
+    await history.getByTestId('merge-undo').click();
+    await history.getByText('已撤销', { exact: false }).waitFor();
+
+    const back = { target: await detail(target.id), source: await detail(source!.id) };
+    expect(back.target.stats.paidOrders).toBe(before.target.stats.paidOrders);
+    expect(back.source.stats.paidOrders).toBe(before.source.stats.paidOrders);
+    expect(back.source.orders.map((o) => o.id).sort()).toEqual(before.source.orders.map((o) => o.id).sort());
+    expect(page.errors).toEqual([]);
+  });
+
+  it('adjusts points with a reason, refuses a missing field on screen, and shows the ledger entry', async () => {
+    const list = await call<{ items: { id: string }[] }>('GET', '/customers?sort=spent&limit=5');
+    const id = list.items[2]!.id;
+    const page = await newPage();
+    await page.goto(`${base}/customers/${encodeURIComponent(id)}`);
+    await page.getByTestId('customer-name').waitFor();
+    await page.getByTestId('action-points').click();
+    await page.getByTestId('points-amount').fill('321');
+    await page.getByTestId('points-ok').click(); // no reason yet: the form says so, nothing is thrown
+    await page.getByText('请填写原因').waitFor();
+    await page.getByTestId('points-reason').fill('客服补偿');
+    await page.getByTestId('points-ok').click();
+    await page.locator('.ant-message').getByText('积分已调整').waitFor();
+    await page.getByRole('tab', { name: '积分', exact: true }).click();
+    await page.locator('.ant-tabs-tabpane-active').getByText('+321').waitFor();
+    await shot(page, '52-customer-points-adjusted');
+    const ledger = await call<{ entries: { points: number; reason: string | null }[] }>(
+      'GET',
+      `/customers/${encodeURIComponent(id)}/points`,
+    );
+    expect(ledger.entries.some((e) => e.points === 321 && e.reason === '客服补偿')).toBe(true);
+    expect(page.errors).toEqual([]);
+  });
+});
