@@ -86,7 +86,7 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
     await option.first().click();
     const preview = page.getByTestId('merge-preview');
     await preview.waitFor();
-    await preview.getByText(`${before.source.stats.paidOrders} 笔已付款订单`, { exact: false }).waitFor();
+    await preview.getByText(`其中 ${before.source.stats.paidOrders} 笔已付款`, { exact: false }).waitFor();
     await shot(page, '50-customer-merge-preview');
     await page.getByTestId('merge-ok').click();
     await page.locator('.ant-message').getByText('已合并', { exact: false }).waitFor();

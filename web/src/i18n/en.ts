@@ -147,6 +147,7 @@ export const en: Messages = {
     },
   },
   customerActions: {
+    cancel: 'Cancel',
     merge: 'Merge customer',
     mergeTitle: 'Merge another customer into this one',
     mergeHint:
@@ -156,7 +157,7 @@ export const en: Messages = {
     noMatch: 'No customer matches',
     moves: 'What moves here',
     moveOrders: 'Orders',
-    ordersValue: '{{n}} paid orders, {{v}} in total',
+    ordersValue: '{{n}} orders, {{paid}} of them paid, {{v}} in total',
     moveIdentities: 'Identities',
     movePoints: 'Spendable points',
     moveCoupons: 'Coupons',

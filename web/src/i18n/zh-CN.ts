@@ -144,6 +144,7 @@ export const zhCN = {
     },
   },
   customerActions: {
+    cancel: '取消',
     merge: '合并客户',
     mergeTitle: '把另一位客户合并进来',
     mergeHint:
@@ -153,7 +154,7 @@ export const zhCN = {
     noMatch: '没有匹配的客户',
     moves: '将会移入',
     moveOrders: '订单',
-    ordersValue: '{{n}} 笔已付款订单，共 {{v}}',
+    ordersValue: '{{n}} 笔订单，其中 {{paid}} 笔已付款，共 {{v}}',
     moveIdentities: '身份',
     movePoints: '可用积分',
     moveCoupons: '优惠券',

@@ -69,6 +69,7 @@ function MergeDialog({ id, onClose, onDone }: DialogProps) {
       open
       title={t('customerActions.mergeTitle')}
       onCancel={onClose}
+      cancelText={t('customerActions.cancel')}
       okText={t('customerActions.mergeOk')}
       okButtonProps={{ disabled: !other, loading: busy, danger: true, 'data-testid': 'merge-ok' }}
       onOk={() => void merge()}
@@ -112,7 +113,11 @@ function MergePreview({ id }: { id: string }) {
       data-testid="merge-preview"
     >
       <Descriptions.Item label={t('customerActions.moveOrders')}>
-        {t('customerActions.ordersValue', { n: count(s.paidOrders), v: money(s.totalSpentFen, s.currency) })}
+        {t('customerActions.ordersValue', {
+          n: `${count(c.data.orders.length)}${c.data.moreOrders ? '+' : ''}`,
+          paid: count(s.paidOrders),
+          v: money(s.totalSpentFen, s.currency),
+        })}
       </Descriptions.Item>
       <Descriptions.Item label={t('customerActions.moveIdentities')}>
         {c.data.identities.map((i) => (
@@ -211,6 +216,7 @@ function PointsDialog({ id, onClose, onDone }: DialogProps) {
       open
       title={t('customerActions.points')}
       onCancel={onClose}
+      cancelText={t('customerActions.cancel')}
       onOk={() => void submit()}
       okButtonProps={{ loading: busy, 'data-testid': 'points-ok' }}
     >
@@ -258,6 +264,7 @@ function TierDialog({ id, onClose, onDone }: DialogProps) {
       open
       title={t('customerActions.tierFloor')}
       onCancel={onClose}
+      cancelText={t('customerActions.cancel')}
       onOk={() => void submit()}
       okButtonProps={{ loading: busy }}
     >
@@ -308,6 +315,7 @@ function CouponDialog({ id, onClose, onDone }: DialogProps) {
       open
       title={t('customerActions.coupon')}
       onCancel={onClose}
+      cancelText={t('customerActions.cancel')}
       onOk={() => void submit()}
       okButtonProps={{ loading: busy }}
     >

@@ -322,7 +322,7 @@ function CustomerPoints({ id }: { id: string }) {
             ),
           },
           { title: t('points.source'), dataIndex: 'source' },
-          { title: t('customerActions.reason'), render: (_, e) => e.reason ?? '—' },
+          { title: t('customerActions.reason'), render: (_, e) => (e.orderId ? '' : (e.reason ?? '')) },
           {
             title: t('points.availableAt'),
             render: (_, e) => (e.awaitingDelivery ? t('points.awaitingDelivery') : date(e.availableAt)),
