@@ -108,7 +108,7 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
     expect(back.source.stats.paidOrders).toBe(before.source.stats.paidOrders);
     expect(back.source.orders.map((o) => o.id).sort()).toEqual(before.source.orders.map((o) => o.id).sort());
     expect(page.errors).toEqual([]);
-  });
+  }, 180_000);
 
   it('adjusts points with a reason, refuses a missing field on screen, and shows the ledger entry', async () => {
     const list = await call<{ items: { id: string }[] }>('GET', '/customers?sort=spent&limit=5');
@@ -132,5 +132,5 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
     );
     expect(ledger.entries.some((e) => e.points === 321 && e.reason === '客服补偿')).toBe(true);
     expect(page.errors).toEqual([]);
-  });
+  }, 180_000);
 });
