@@ -126,11 +126,13 @@ async function run(db: Db, customers: number): Promise<void> {
     .execute();
   const ours = treated / (oursMs / 1000);
   const hand = treated / (handMs / 1000);
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const decided = counts.map((x) => `${x.status} ${n(Number(x.n))}`).join(', ');
   process.stdout.write(
-    `  ${treated.toLocaleString('en-US')} treated recipients decided (${counts.map((x) => `${x.status} ${Number(x.n).toLocaleString('en-US')}`).join(', ')})\n` +
-      `  huike plan   ${(oursMs / 1000).toFixed(2).padStart(7)} s  ${Math.round(ours).toLocaleString('en-US').padStart(9)} recipients/s ` +
+    `  ${n(treated)} treated recipients decided (${decided})\n` +
+      `  huike plan   ${(oursMs / 1000).toFixed(2).padStart(7)} s  ${n(ours).padStart(9)} recipients/s ` +
       `(target ≥ 50,000: ${ours >= 50_000 ? 'met' : 'NOT met'})\n` +
-      `  INSERT…SELECT ${(handMs / 1000).toFixed(2).padStart(6)} s  ${Math.round(hand).toLocaleString('en-US').padStart(9)} recipients/s\n` +
+      `  INSERT…SELECT ${(handMs / 1000).toFixed(2).padStart(6)} s  ${n(hand).padStart(9)} recipients/s\n` +
       `  ratio (huike time ÷ hand-written time): ${(oursMs / handMs).toFixed(2)}\n`,
   );
 }

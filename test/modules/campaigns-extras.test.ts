@@ -101,7 +101,7 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
     await app?.close();
   });
 
-  it('issues the coupon template with each message, exactly once, and none to a held recipient or past the stock', async () => {
+  it('issues the coupon template with each message, exactly once; none to a held recipient or past stock', async () => {
     const e = env();
     const t = await createTemplate(e.ctx, e.workspaceId, {
       name: '满100减20',
@@ -253,7 +253,7 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
     expect(report.heldBack.frequency_cap).toBe(5);
   });
 
-  it('an uploaded list is matched by phone, buyer nick and customer id; the rest is counted and downloadable', async () => {
+  it('an uploaded list is matched by phone, nick and customer id; the rest is counted and downloadable', async () => {
     const csv = ['手机号', '+86 136-0000-0300', 'ls-1', ids['ls-2']!, '13999999999', '不认识的人', ''].join('\n');
     const boundary = 'HuikeList';
     const body =

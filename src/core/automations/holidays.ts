@@ -48,7 +48,10 @@ export function holidayDate(name: string, year: number, anniversary?: string | n
   }
 }
 
-/** The festivals falling on a local date. A lunar festival's Gregorian year can differ from its lunar year only for none of these. */
+/**
+ * The festivals falling on a local date. A lunar festival's Gregorian year can differ from its lunar year only for
+ * none of these.
+ */
 export function holidaysOn(date: string, names: readonly string[], anniversary?: string | null): string[] {
   const year = Number(date.slice(0, 4));
   return names.filter((n) => holidayDate(n, year, anniversary) === date);

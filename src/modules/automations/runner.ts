@@ -93,7 +93,10 @@ async function channelFor(ctx: AppContext, ws: string, step: Step & { type: 'mes
   return (list.find((c) => c.kind !== 'outbox') ?? list[0])?.id ?? null;
 }
 
-/** Carries out one step; each effect has the key `automation:<run>:<step>`, so a repeat after a crash does nothing new. */
+/**
+ * Carries out one step; each effect has the key `automation:<run>:<step>`, so a repeat after a crash does nothing
+ * new.
+ */
 async function perform(
   ctx: AppContext,
   ws: string,

@@ -162,7 +162,8 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
       schema: {
         tags,
         summary:
-          'Test send to staff: chosen users (their login as phone / email) and an entered phone or email, marked 测试, not counted',
+          'Test send to staff: chosen users (their login as phone / email) and an entered phone or email, ' +
+          'marked 测试, not counted',
         params: idParams,
         body: testSendInput,
         response: { 200: testSendView, ...errors },
@@ -177,7 +178,8 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
       schema: {
         tags,
         summary:
-          'Campaigns side by side (2–4): targeted, sent, delivered, clicked, conversion, incremental revenue, cost, ROI',
+          'Campaigns side by side (2–4): targeted, sent, delivered, clicked, conversion, ' +
+          'incremental revenue, cost, ROI',
         querystring: z.object({ ids: z.string().min(1) }),
         response: { 200: compareView, 400: errorBody, 404: errorBody },
       },

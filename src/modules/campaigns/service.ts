@@ -400,7 +400,8 @@ export async function testSendCampaign(
     const to = medium === 'email' ? normalizeEmail(u.login) : normalizeCnMobile(u.login);
     if (!to)
       throw new Invalid(
-        `${u.name} has no ${medium === 'email' ? 'email' : 'mobile number'} as login: enter the ${medium === 'email' ? 'email' : 'phone'} instead`,
+        `${u.name} has no ${medium === 'email' ? 'email' : 'mobile number'} as login: ` +
+          `enter the ${medium === 'email' ? 'email' : 'phone'} instead`,
       );
     targets.push({ label: u.name, to });
   }

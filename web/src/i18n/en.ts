@@ -1379,7 +1379,8 @@ export const en: Messages = {
     saved: 'Saved: the new version applies to later triggers',
     dryRunTitle: 'Dry run of {{name}}',
     dryRunResult:
-      'Had it been on for the last {{days}} days: {{customers}} customers would have received {{messages}} messages costing about {{cost}}',
+      'Had it been on for the last {{days}} days: {{customers}} customers would have received ' +
+      '{{messages}} messages costing about {{cost}}',
     exitedCount: 'Left on the way ({{reason}}): {{count}}',
     skippedCount: 'Not sent ({{reason}}): {{count}}',
     holidays: 'Festival dates of the next years',

@@ -97,7 +97,7 @@ export function ConsentHistory({ id }: { id: string }) {
           title: t('privacy.source'),
           dataIndex: 'source',
           render: (v: string, r) =>
-            `${t(`privacy.sources.${v}`, { defaultValue: v })}${r.by ? ` · ${r.by}` : ''}${r.detail ? ` · ${r.detail}` : ''}`,
+            [t(`privacy.sources.${v}`, { defaultValue: v }), r.by, r.detail].filter(Boolean).join(' · '),
         },
       ]}
     />
