@@ -754,6 +754,10 @@ export interface AnalyticsBuyerDaysTable {
   day: string;
   orders: number;
   revenue_fen: number;
+  /** The buyer's first purchase day in this store (0030). */
+  store_first_day: string;
+  /** The buyer's first purchase day in all the stores of this store's currency (0030). */
+  currency_first_day: string;
 }
 
 export interface AnalyticsHoursTable {

@@ -51,11 +51,19 @@ export async function rebuildAnalytics(ctx: AppContext, ws: string): Promise<{ o
     for (const t of ['analytics_buyer_days', 'analytics_hours', 'analytics_product_days', 'analytics_cohorts'] as const)
       await trx.deleteFrom(t).where('workspace_id', '=', ws).execute();
     await sql`
-      INSERT INTO analytics_buyer_days (workspace_id, store_id, customer_id, day, orders, revenue_fen)
-      SELECT ${ws}, o.store_id, o.customer_id, ${paidDay}, COUNT(*), SUM(o.paid_fen - o.refunded_fen)
-      FROM orders o
-      WHERE o.workspace_id = ${ws} AND o.customer_id IS NOT NULL AND ${purchase}
-      GROUP BY o.store_id, o.customer_id, ${paidDay}`.execute(trx);
+      INSERT INTO analytics_buyer_days (workspace_id, store_id, customer_id, day, orders, revenue_fen,
+        store_first_day, currency_first_day)
+      SELECT ${ws}, x.store_id, x.customer_id, x.day, x.orders, x.revenue_fen,
+        MIN(x.day) OVER (PARTITION BY x.store_id, x.customer_id),
+        MIN(x.day) OVER (PARTITION BY s.currency, x.customer_id)
+      FROM (
+        SELECT o.store_id, o.customer_id, ${paidDay} AS day, COUNT(*) AS orders,
+          SUM(o.paid_fen - o.refunded_fen) AS revenue_fen
+        FROM orders o
+        WHERE o.workspace_id = ${ws} AND o.customer_id IS NOT NULL AND ${purchase}
+        GROUP BY o.store_id, o.customer_id, ${paidDay}
+      ) x
+      JOIN stores s ON s.workspace_id = ${ws} AND s.id = x.store_id`.execute(trx);
     await sql`
       INSERT INTO analytics_hours (workspace_id, store_id, day, hour, created_orders, created_paid, recovered_orders,
         recovered_fen, paid_orders, revenue_fen)

@@ -60,6 +60,11 @@ interface Resolved extends DateRange {
   storeIds: string[];
   currency: string;
   builtAt: string | null;
+  /**
+   * The buyer_days column holding the buyer's first purchase day over exactly the stores in scope:
+   * one store, or all the stores of the main currency (migration 0030).
+   */
+  firstDay: 'store_first_day' | 'currency_first_day';
 }
 
 async function resolve(ctx: AppContext, ws: string, scope: Scope): Promise<Resolved> {
@@ -83,22 +88,23 @@ async function resolve(ctx: AppContext, ws: string, scope: Scope): Promise<Resol
     .select('built_at')
     .where('workspace_id', '=', ws)
     .executeTakeFirst();
-  return { ws, ...range, storeIds, currency, builtAt: built ? String(built.built_at) : null };
+  const firstDay = scope.storeId ? 'store_first_day' : 'currency_first_day';
+  return { ws, ...range, storeIds, currency, builtAt: built ? String(built.built_at) : null, firstDay };
 }
 
 const inStores = (col: string, ids: string[]) => sql`${sql.ref(col)} IN (${sql.join(ids.length ? ids : [''])})`;
 
 const num = (v: unknown) => Number(v ?? 0);
 
-/** Buyers of a range: one row per buyer with orders, revenue and whether they had bought before. */
+/**
+ * Buyers of a range: one row per buyer with orders, revenue and whether they had bought before
+ * (their first purchase day in the stores in scope, carried on every row, is before the range).
+ * Read from the covering day index alone: no lookup of each buyer's history.
+ */
 function buyersOf(r: Resolved, range: DateRange) {
   return sql`
     SELECT b.customer_id, SUM(b.orders) AS ord, SUM(b.revenue_fen) AS rev,
-      CASE WHEN EXISTS (
-        SELECT 1 FROM analytics_buyer_days p
-        WHERE p.workspace_id = ${r.ws} AND p.customer_id = b.customer_id AND p.day < ${range.from}
-          AND ${inStores('p.store_id', r.storeIds)}
-      ) THEN 1 ELSE 0 END AS ret
+      CASE WHEN MIN(${sql.ref(`b.${r.firstDay}`)}) < ${range.from} THEN 1 ELSE 0 END AS ret
     FROM analytics_buyer_days b
     WHERE b.workspace_id = ${r.ws} AND b.day >= ${range.from} AND b.day <= ${range.to}
       AND ${inStores('b.store_id', r.storeIds)}
@@ -253,9 +259,7 @@ function repurchaseSql(r: Resolved) {
     SELECT x.m, COUNT(*) AS buyers, SUM(CASE WHEN x.ord >= 2 OR x.first_day < x.m THEN 1 ELSE 0 END) AS repeaters
     FROM (
       SELECT substr(b.day, 1, 7) AS m, b.customer_id, SUM(b.orders) AS ord,
-        (SELECT MIN(p.day) FROM analytics_buyer_days p
-         WHERE p.workspace_id = ${ws} AND p.customer_id = b.customer_id
-           AND ${inStores('p.store_id', r.storeIds)}) AS first_day
+        MIN(${sql.ref(`b.${r.firstDay}`)}) AS first_day
       FROM analytics_buyer_days b
       WHERE b.workspace_id = ${ws} AND b.day >= ${r.from} AND b.day <= ${r.to} AND ${inStores('b.store_id', r.storeIds)}
       GROUP BY substr(b.day, 1, 7), b.customer_id
