@@ -110,7 +110,14 @@ export const jobHandlers: JobHandlers = {
   [JOB.automationDaily]: async (ctx, job) => {
     await runDaily(ctx, job.workspace_id);
   },
-  [JOB.points]: async (ctx, job) => {
+  [JOB.points]: async (ctx, job, { payload }) => {
+    // The demo shop's first run replays its history: points earned at their orders' times, then written off
+    // when they expired, each dated when it happened.
+    if (z.object({ atOrderTime: z.boolean() }).partial().parse(payload).atOrderTime) {
+      await syncOrderPoints(ctx, job.workspace_id, { atOrderTime: true });
+      await expireDue(ctx, job.workspace_id, { atExpiry: true });
+      return;
+    }
     await expireDue(ctx, job.workspace_id);
     await syncOrderPoints(ctx, job.workspace_id);
   },

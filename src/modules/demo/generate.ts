@@ -98,21 +98,53 @@ function activityOf(day: Date): string | null {
 export interface DemoOptions {
   customers: number;
   seed: number;
-  /** The last day of the demo history (UTC date); default: today. */
+  /**
+   * The moment the history ends (the load time): the last orders are from earlier the same day and the day
+   * before, in the shop's zone (Asia/Shanghai), so the dashboard's today figures are real; default: now.
+   */
   until: Date;
+}
+
+/** The shop's zone offset (Asia/Shanghai, no daylight saving): local wall time = UTC + 8 h. */
+const LOCAL_OFFSET_MS = 8 * 3600_000;
+
+/** Order hours (local) and their weights: evenings are busy, nights quiet. */
+const HOURS = [
+  [10, 2],
+  [13, 2],
+  [15, 2],
+  [20, 4],
+  [21, 5],
+  [22, 4],
+  [0, 2],
+  [8, 1],
+] as const;
+
+/** The share of a day's orders placed before `ms` past local midnight (by the hour weights). */
+function shareBefore(ms: number): number {
+  const total = HOURS.reduce((s, [, w]) => s + w, 0);
+  let before = 0;
+  for (const [h, w] of HOURS) before += w * Math.min(1, Math.max(0, (ms - h * 3600_000) / 3600_000));
+  return before / total;
 }
 
 export function* generateDemo(opts: DemoOptions): Generator<{ person: DemoPerson; orders: DemoOrder[] }> {
   const rnd = new Random(opts.seed);
-  const end = Date.UTC(opts.until.getUTCFullYear(), opts.until.getUTCMonth(), opts.until.getUTCDate());
-  const days = 730;
-  const start = end - days * DAY_MS;
+  const until = opts.until.getTime();
+  // Day i starts at start + i days (a local calendar date written as UTC midnight); the last day is today,
+  // local, of which only the part before `until` has orders.
+  const local = new Date(until + LOCAL_OFFSET_MS);
+  const today = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate());
+  const days = 731;
+  const start = today - (days - 1) * DAY_MS;
+  const todayShare = shareBefore(until + LOCAL_OFFSET_MS - today);
   // Cumulative day weights to draw first-order days.
   const weights: number[] = [];
   const promoDays: number[] = [];
   let acc = 0;
   for (let i = 0; i < days; i++) {
-    const w = dayWeight(new Date(start + i * DAY_MS), i / days);
+    let w = dayWeight(new Date(start + i * DAY_MS), i / days);
+    if (i === days - 1) w *= todayShare;
     if (activityOf(new Date(start + i * DAY_MS))) promoDays.push(i);
     acc += w;
     weights.push(acc);
@@ -144,7 +176,10 @@ export function* generateDemo(opts: DemoOptions): Generator<{ person: DemoPerson
       let day = drawDay();
       const loyal = rnd.chance(0.3);
       for (let k = 0; k < count && day < days; k++) {
-        orders.push(makeOrder(rnd, p, start + day * DAY_MS, end, ++orderSeq, kind === 'unpaid'));
+        const o = makeOrder(rnd, p, start + day * DAY_MS, until, ++orderSeq, kind === 'unpaid');
+        // A return visit drawn for later today than now has not happened yet.
+        if (o) orders.push(o);
+        else break;
         // Next visit: loyal buyers return within weeks, others within months; promotions pull forward.
         day += Math.max(1, Math.round(-Math.log(1 - rnd.next()) * (loyal ? 18 : 50)));
         if (rnd.chance(0.35)) day = nextPromo(day) ?? day;
@@ -161,19 +196,18 @@ function makeOrder(
   end: number,
   seq: number,
   neverPaid: boolean,
-): DemoOrder {
-  const hour = rnd.weighted([
-    [10, 2],
-    [13, 2],
-    [15, 2],
-    [20, 4],
-    [21, 5],
-    [22, 4],
-    [0, 2],
-    [8, 1],
-  ] as const);
+): DemoOrder | null {
+  const hour = rnd.weighted(HOURS);
   // Local Asia/Shanghai wall time → UTC instant.
-  const created = dayStart + (hour * 3600 + rnd.int(0, 3599)) * 1000 - 8 * 3600_000;
+  let created = dayStart + (hour * 3600 + rnd.int(0, 3599)) * 1000 - LOCAL_OFFSET_MS;
+  // Today, later than now: draw the hour again among those already past, else any moment of today so far.
+  for (let tries = 0; created >= end && tries < 4; tries++)
+    created = dayStart + (rnd.weighted(HOURS) * 3600 + rnd.int(0, 3599)) * 1000 - LOCAL_OFFSET_MS;
+  if (created >= end) {
+    const past = end - 60_000 - (dayStart - LOCAL_OFFSET_MS);
+    if (past <= 0) return null;
+    created = dayStart - LOCAL_OFFSET_MS + Math.floor(rnd.next() * past);
+  }
   const day = new Date(dayStart);
   const activity = activityOf(day);
   const lines: ItemRecord[] = [];
@@ -209,25 +243,31 @@ function makeOrder(
   const paidFen = total - discount;
   const ageDays = (end - created) / 86_400_000;
   let status: OrderStatus;
-  let paidAt: string | null = new Date(created + rnd.int(10, 900) * 1000).toISOString();
+  // Each step happens only if its time has come by `end` (an order placed a minute ago is not paid yet).
+  const paid = created + rnd.int(10, 900) * 1000;
+  let paidAt: string | null = paid < end ? new Date(paid).toISOString() : null;
   let shippedAt: string | null = null;
   let signedAt: string | null = null;
   let refunded = 0;
-  if (neverPaid || rnd.chance(0.04)) {
+  if (neverPaid || rnd.chance(0.04) || paidAt === null) {
     paidAt = null;
     status = ageDays < 1 ? 'created' : 'closed';
-  } else if (ageDays < 1) status = 'paid';
-  else {
-    shippedAt = new Date(created + rnd.int(4, 48) * 3600_000).toISOString();
-    if (ageDays < 3) status = 'shipped';
+  } else {
+    const shipped = created + rnd.int(4, 48) * 3600_000;
+    if (ageDays < 1 || shipped >= end) status = 'paid';
     else {
-      signedAt = new Date(Date.parse(shippedAt) + rnd.int(24, 96) * 3600_000).toISOString();
-      status = ageDays < 10 ? 'signed' : 'completed';
-      const r = rnd.next();
-      if (r < 0.05) {
-        status = 'refunded';
-        refunded = paidFen;
-      } else if (r < 0.08) refunded = Math.min(paidFen, lines[0]!.priceFen);
+      shippedAt = new Date(shipped).toISOString();
+      const signed = shipped + rnd.int(24, 96) * 3600_000;
+      if (ageDays < 3 || signed >= end) status = 'shipped';
+      else {
+        signedAt = new Date(signed).toISOString();
+        status = ageDays < 10 ? 'signed' : 'completed';
+        const r = rnd.next();
+        if (r < 0.05) {
+          status = 'refunded';
+          refunded = paidFen;
+        } else if (r < 0.08) refunded = Math.min(paidFen, lines[0]!.priceFen);
+      }
     }
   }
   const store = rnd.chance(0.15) ? 'douyin' : 'tmall';

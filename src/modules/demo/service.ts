@@ -69,8 +69,12 @@ export async function loadDemo(
   await flush(douyin, pending.douyin);
   await addProfiles(ctx, workspaceId, people, tmall.id, opts.seed ?? 20241111);
   await recomputeRfm(ctx, workspaceId);
-  // Order points: earned in the background by the worker (one ledger entry per order).
-  await enqueue(ctx.db.kysely, { workspaceId, kind: JOB.points, dedupeKey: 'demo' }, nowIso(ctx));
+  // Order points: earned in the background by the worker (one ledger entry per order), dated at each order's payment.
+  await enqueue(
+    ctx.db.kysely,
+    { workspaceId, kind: JOB.points, dedupeKey: 'demo', payload: { atOrderTime: true } },
+    nowIso(ctx),
+  );
   // Predicted values (BG/NBD + Gamma-Gamma) too, so the demo shows them before the first nightly fit.
   await enqueue(ctx.db.kysely, { workspaceId, kind: JOB.predictFit, dedupeKey: 'demo' }, nowIso(ctx));
   await evaluateUpgrades(ctx, workspaceId);

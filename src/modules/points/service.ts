@@ -187,11 +187,14 @@ export interface CreditInput {
   expiresAt?: string | null;
   key: string;
   by?: string | null;
+  /** When the points were earned, if not now (a history replayed at the times it happened); expiry counts from it. */
+  at?: string;
 }
 
 async function creditIn(ctx: AppContext, trx: Trx, ws: string, input: CreditInput): Promise<EntryView> {
   if (!Number.isInteger(input.points) || input.points <= 0) throw new Invalid('points must be a whole number above 0');
   const now = nowIso(ctx);
+  const at = input.at ?? now;
   await lockAccount(trx, ws, input.customerId, now);
   const seen = await existing(trx, ws, input.key, input.customerId, input.kind);
   if (seen) return seen;
@@ -206,11 +209,11 @@ async function creditIn(ctx: AppContext, trx: Trx, ws: string, input: CreditInpu
     source: input.source,
     reason: input.reason ?? null,
     order_id: input.orderId ?? null,
-    available_at: input.availableAt ?? now,
-    expires_at: input.expiresAt === undefined ? expiryFor(now, settings.expiry, tz) : input.expiresAt,
+    available_at: input.availableAt ?? at,
+    expires_at: input.expiresAt === undefined ? expiryFor(at, settings.expiry, tz) : input.expiresAt,
     idempotency_key: input.key,
     created_by: input.by ?? null,
-    created_at: now,
+    created_at: at,
   };
   await trx.insertInto('points_entries').values(e).execute();
   return view(e);
@@ -321,8 +324,11 @@ export async function refundDebitIn(ctx: AppContext, trx: Trx, ws: string, debit
   });
 }
 
-/** Writes off every lot whose expiry has passed (the nightly job). Returns the points expired. */
-export async function expireDue(ctx: AppContext, ws: string): Promise<number> {
+/**
+ * Writes off every lot whose expiry has passed (the nightly job). Returns the points expired. `atExpiry` dates
+ * each write-off at the moment its lot expired rather than now (a history replayed at the times it happened).
+ */
+export async function expireDue(ctx: AppContext, ws: string, opts: { atExpiry?: boolean } = {}): Promise<number> {
   const now = nowIso(ctx);
   const due = await creditLots(ctx.db.kysely, ws)
     .where('e.expires_at', '<=', now)
@@ -341,7 +347,7 @@ export async function expireDue(ctx: AppContext, ws: string): Promise<number> {
           source: 'expiry',
           reason: `expired ${lot.expiresAt}`,
           key: `expire:${lot.id}`,
-          now,
+          now: opts.atExpiry && lot.expiresAt ? lot.expiresAt : now,
         });
         n += r;
       }
@@ -356,7 +362,12 @@ export async function expireDue(ctx: AppContext, ws: string): Promise<number> {
  * already spent) from the customer's other spendable points, never below zero; what cannot be
  * taken back is said in the entry's reason.
  */
-export async function reverseOrder(ctx: AppContext, ws: string, orderId: string): Promise<EntryView | null> {
+export async function reverseOrder(
+  ctx: AppContext,
+  ws: string,
+  orderId: string,
+  at?: string,
+): Promise<EntryView | null> {
   return ctx.db.kysely.transaction().execute(async (trx) => {
     const earn = await trx
       .selectFrom('points_entries')
@@ -392,7 +403,7 @@ export async function reverseOrder(ctx: AppContext, ws: string, orderId: string)
       reason,
       orderId,
       key: `reverse:order:${orderId}`,
-      now,
+      now: at ?? now,
     });
   });
 }
@@ -402,9 +413,14 @@ export async function reverseOrder(ctx: AppContext, ws: string, orderId: string)
  * return window after delivery has passed (core/points orderPointsAvailableAt); refunded orders
  * give them back. Points still pending move with what later exports say about delivery (an order
  * signed sooner or later than assumed); once spendable they stay so. Idempotent: run after every
- * import and nightly.
+ * import and nightly. `atOrderTime` dates each entry when it happened (earned at payment, taken back after
+ * delivery) instead of now: the demo shop's history, loaded in one go, reads like one lived through.
  */
-export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ earned: number; reversed: number }> {
+export async function syncOrderPoints(
+  ctx: AppContext,
+  ws: string,
+  opts: { atOrderTime?: boolean } = {},
+): Promise<{ earned: number; reversed: number }> {
   const settings = await getPointsSettings(ctx, ws);
   const tiers = await getTierSettings(ctx, ws);
   const tz = await workspaceTimezone(ctx.db.kysely, ws);
@@ -500,10 +516,16 @@ export async function syncOrderPoints(ctx: AppContext, ws: string): Promise<{ ea
           availableAt,
           key: `order:${o.id}`,
           reason,
+          ...(opts.atOrderTime ? { at: o.paid_at! } : {}),
         });
         earned += pts;
       } else if (o.earned_id && !counts) {
-        const r = await reverseOrder(ctx, ws, o.id);
+        // A refund follows delivery (or payment): a day after the last thing the order records, never later than now.
+        const lastEvent = [o.paid_at!, o.shipped_at, o.signed_at].reduce<string>((m, x) => (x && x > m ? x : m), '');
+        const at = opts.atOrderTime
+          ? new Date(Math.min(Date.parse(lastEvent) + 86_400_000, Date.parse(now))).toISOString()
+          : undefined;
+        const r = await reverseOrder(ctx, ws, o.id, at);
         if (r && !r.replayed) reversed += -r.points;
       } else if (o.earned_id && o.earned_available_at && o.earned_available_at > now) {
         // Still pending: follow what the export now says about delivery.
