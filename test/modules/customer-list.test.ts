@@ -99,4 +99,69 @@ describeBothDatabases('customer list pages', (env) => {
       .executeTakeFirstOrThrow();
     expect(await allPages('newest', nick.value)).toContain(nick.customer_id);
   });
+
+  it('the first page carries the total the filters match, later pages none; each hit says which field matched', async () => {
+    const { ctx, workspaceId, db } = env();
+    const first = (q: Record<string, unknown>) =>
+      searchCustomers(ctx, workspaceId, { sort: 'last_order', limit: 20, ...q } as never, 'owner');
+    const all = await first({});
+    expect(all.total).toBe(300);
+    expect((await first({ cursor: all.nextCursor })).total).toBeNull();
+
+    const tb = await first({ q: 'TB' });
+    expect(tb.total).toBe((await expected('spent', (r) => r.name.toLowerCase().includes('tb'))).length);
+    expect(tb.total).toBeGreaterThan(20);
+    expect(tb.items.every((i) => i.matched === 'name')).toBe(true);
+
+    // Filters the stats row answers (paid orders) are counted the same way the pages walk them.
+    const buyers = await first({ minPaidOrders: 2 });
+    const want = await db.kysely
+      .selectFrom('customer_stats')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('workspace_id', '=', workspaceId)
+      .where('paid_orders', '>=', 2)
+      .executeTakeFirstOrThrow();
+    expect(buyers.total).toBe(Number(want.n));
+    expect((await allPagesOf({ minPaidOrders: 2 })).length).toBe(Number(want.n));
+
+    const one = await db.kysely
+      .selectFrom('customers')
+      .select(['id', 'phone', 'display_name'])
+      .where('workspace_id', '=', workspaceId)
+      .where('phone', 'is not', null)
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
+    const byPhone = await first({ q: one.phone! });
+    expect(byPhone.total).toBe(1);
+    expect(byPhone.items[0]).toMatchObject({ id: one.id, matched: 'phone' });
+    const nick = await db.kysely
+      .selectFrom('customer_identities')
+      .select(['customer_id', 'value'])
+      .where('workspace_id', '=', workspaceId)
+      .where('kind', '=', 'nick')
+      .executeTakeFirstOrThrow();
+    const byNick = await first({ q: nick.value });
+    expect(byNick.items.find((i) => i.id === nick.customer_id)?.matched).toMatch(/^(nick|name)$/);
+
+    const none = await first({ q: 'no-such-customer-zz' });
+    expect(none).toMatchObject({ items: [], total: 0, nextCursor: null });
+    expect(all.items.some((i) => i.store !== null)).toBe(true);
+  });
+
+  async function allPagesOf(q: Record<string, unknown>) {
+    const { ctx, workspaceId } = env();
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await searchCustomers(
+        ctx,
+        workspaceId,
+        { sort: 'spent', limit: 37, cursor, ...q } as never,
+        'owner',
+      );
+      ids.push(...page.items.map((i) => i.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return ids;
+  }
 });

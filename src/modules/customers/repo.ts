@@ -71,6 +71,8 @@ export function customerRows(db: Db, workspaceId: string) {
         'r.lifecycle',
         't.tier_key',
         'cs.currency',
+        'cs.name as store_name',
+        'cs.platform as store_platform',
       ])
   );
 }
@@ -132,6 +134,19 @@ export async function listCustomers(
     rows.push(...(await newestFirst(rest, atFloor ? cur!.id : undefined)).slice(0, take - rows.length));
   }
   return { rows, sortValue };
+}
+
+/**
+ * How many customers the list's filters match, for its first page ("共 1,318 位客户"): one COUNT over
+ * customers and their stats row, on the same indexes the pages use.
+ */
+export async function countCustomers(db: Db, workspaceId: string, q: CustomerListQuery): Promise<number> {
+  // The joins a count does not read (RFM, tier, store: at most one row each) are dropped by both planners.
+  const row = await filtered(db, workspaceId, customerRows(db, workspaceId), q)
+    .clearSelect()
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /**

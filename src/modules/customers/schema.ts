@@ -45,10 +45,25 @@ export const customerSummary = z.object({
   rfmClass: z.string().nullable().describe('RFM class (重要价值 …), null before the first RFM run'),
   lifecycle: z.string().nullable(),
   tier: z.string().nullable().describe('member tier key, null when not evaluated yet'),
+  store: z
+    .object({ name: z.string(), platform: z.string() })
+    .nullable()
+    .describe('the store the customer came from (first order or import)'),
   stats: statsOutput,
 });
 
-export const customerListOutput = z.object({ items: z.array(customerSummary), nextCursor: z.string().nullable() });
+export const customerListOutput = z.object({
+  items: z.array(
+    customerSummary.extend({
+      matched: z
+        .enum(['name', 'realName', 'phone', 'email', 'nick'])
+        .nullable()
+        .describe('with q: the field the search text matched (nick: a buyer nick or id)'),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+  total: z.number().int().nullable().describe('customers the filters match; on the first page only (no cursor)'),
+});
 
 const flag = z.boolean().optional();
 export const customerPatch = z

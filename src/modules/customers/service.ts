@@ -6,7 +6,7 @@ import type { AppContext } from '../context.js';
 import { canSeePii } from '../auth/roles.js';
 import { encodeCursor } from '../pagination.js';
 import { listOrders } from '../orders/service.js';
-import { customerIdentities, customerRows, listCustomers, type CustomerRow } from './repo.js';
+import { countCustomers, customerIdentities, customerRows, listCustomers, type CustomerRow } from './repo.js';
 import type { CustomerListQuery } from './schema.js';
 import { customerPrediction } from '../predict/service.js';
 
@@ -28,6 +28,7 @@ export function presentCustomer(r: CustomerRow, role: string) {
     rfmClass: r.rfm_class,
     lifecycle: r.lifecycle,
     tier: r.tier_key,
+    store: r.store_name && r.store_platform ? { name: r.store_name, platform: r.store_platform } : null,
     stats: {
       currency: r.currency ?? DEFAULT_CURRENCY,
       ordersCount: r.orders_count ?? 0,
@@ -52,10 +53,34 @@ export async function searchCustomers(ctx: AppContext, workspaceId: string, q: C
   const { rows, sortValue } = await listCustomers(ctx.db, workspaceId, q);
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
+  const more = rows.length > q.limit;
+  // The total comes with the first page only (later pages keep it); a first page that is the whole
+  // answer needs no COUNT at all.
+  const total = q.cursor ? null : more ? await countCustomers(ctx.db, workspaceId, q) : page.length;
   return {
-    items: page.map((r) => presentCustomer(r, role)),
-    nextCursor: rows.length > q.limit && last ? encodeCursor(sortValue(last), last.id) : null,
+    items: page.map((r) => ({
+      ...presentCustomer(r, role),
+      matched: q.q ? matchedField(r, q.q) : null,
+    })),
+    nextCursor: more && last ? encodeCursor(sortValue(last), last.id) : null,
+    total,
   };
+}
+
+/**
+ * Which field a search text found the customer by, checked in the order the console shows them:
+ * the name, the real name, the phone (full or its tail), the e-mail; else a nick or buyer id
+ * (an identity value, which the list does not show).
+ */
+export function matchedField(r: CustomerRow, text: string): 'name' | 'realName' | 'phone' | 'email' | 'nick' {
+  const lower = text.toLowerCase();
+  if (r.display_name.toLowerCase().includes(lower)) return 'name';
+  if (r.real_name?.includes(text)) return 'realName';
+  const digits = text.replace(/\D/g, '');
+  if (r.phone && digits.length >= 4 && digits === text.replace(/[\s-]/g, '') && r.phone.endsWith(digits))
+    return 'phone';
+  if (r.email && r.email === lower) return 'email';
+  return 'nick';
 }
 
 export async function customerDetail(ctx: AppContext, workspaceId: string, id: string, role: string) {

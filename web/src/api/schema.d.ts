@@ -749,6 +749,11 @@ export interface paths {
                                 lifecycle: string | null;
                                 /** @description member tier key, null when not evaluated yet */
                                 tier: string | null;
+                                /** @description the store the customer came from (first order or import) */
+                                store: {
+                                    name: string;
+                                    platform: string;
+                                } | null;
                                 stats: {
                                     /** @description ISO 4217 currency of the amounts (that of the store the customer came from) */
                                     currency: string;
@@ -767,8 +772,15 @@ export interface paths {
                                     favouriteCategory: string | null;
                                     province: string | null;
                                 };
+                                /**
+                                 * @description with q: the field the search text matched (nick: a buyer nick or id)
+                                 * @enum {string|null}
+                                 */
+                                matched: "name" | "realName" | "phone" | "email" | "nick" | null;
                             }[];
                             nextCursor: string | null;
+                            /** @description customers the filters match; on the first page only (no cursor) */
+                            total: number | null;
                         };
                     };
                 };
@@ -822,6 +834,11 @@ export interface paths {
                             lifecycle: string | null;
                             /** @description member tier key, null when not evaluated yet */
                             tier: string | null;
+                            /** @description the store the customer came from (first order or import) */
+                            store: {
+                                name: string;
+                                platform: string;
+                            } | null;
                             stats: {
                                 /** @description ISO 4217 currency of the amounts (that of the store the customer came from) */
                                 currency: string;
@@ -991,6 +1008,11 @@ export interface paths {
                             lifecycle: string | null;
                             /** @description member tier key, null when not evaluated yet */
                             tier: string | null;
+                            /** @description the store the customer came from (first order or import) */
+                            store: {
+                                name: string;
+                                platform: string;
+                            } | null;
                             stats: {
                                 /** @description ISO 4217 currency of the amounts (that of the store the customer came from) */
                                 currency: string;
