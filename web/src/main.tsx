@@ -8,11 +8,15 @@ import 'dayjs/locale/zh-cn';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useTranslation } from 'react-i18next';
-import { BrowserRouter } from 'react-router-dom';
+import { createBrowserRouter, RouterProvider } from 'react-router-dom';
 import './i18n';
 import { AppRoutes } from './routes';
 import { SessionProvider } from './session';
 import './styles.css';
+
+// A data router, so a page with unsaved edits can hold a navigation (useBlocker); the app's own
+// <Routes> live under its one catch-all route.
+const router = createBrowserRouter([{ path: '*', element: <AppRoutes /> }]);
 
 function Root() {
   const { i18n } = useTranslation();
@@ -33,9 +37,7 @@ function Root() {
     >
       <AntApp>
         <SessionProvider>
-          <BrowserRouter>
-            <AppRoutes />
-          </BrowserRouter>
+          <RouterProvider router={router} />
         </SessionProvider>
       </AntApp>
     </ConfigProvider>

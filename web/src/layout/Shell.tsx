@@ -6,6 +6,7 @@ import {
   DashboardOutlined,
   GiftOutlined,
   ImportOutlined,
+  KeyOutlined,
   LogoutOutlined,
   NotificationOutlined,
   PartitionOutlined,
@@ -15,15 +16,15 @@ import {
   TeamOutlined,
   UserOutlined,
 } from '@ant-design/icons';
-import { Avatar, Dropdown, Layout, Menu, Segmented, Select, Space, Typography } from 'antd';
-import { Suspense, type ReactNode } from 'react';
+import { App, Avatar, Dropdown, Form, Input, Layout, Menu, Modal, Segmented, Select, Space, Typography } from 'antd';
+import { Suspense, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { setLanguage, type Language } from '../i18n';
 import { can, type Permission, useMe, useSession } from '../session';
 import { Loading } from '../components/Status';
-import { api } from '../api';
-import { useApi } from '../hooks';
+import { ApiError, api } from '../api';
+import { useAction, useApi } from '../hooks';
 
 /** The menu; `needs`: the permission whose pages it opens (hidden from roles without it). */
 export const MENU: { key: string; icon: ReactNode; needs: Permission }[] = [
@@ -96,6 +97,7 @@ export function Shell() {
   const { t } = useTranslation();
   const me = useMe();
   const { logout } = useSession();
+  const [passwordOpen, setPasswordOpen] = useState(false);
   const location = useLocation();
   const navigate = useNavigate();
   return (
@@ -148,6 +150,12 @@ export function Shell() {
                 items: [
                   { key: 'role', label: t(`roles.${me.user.role}`), disabled: true },
                   {
+                    key: 'password',
+                    icon: <KeyOutlined />,
+                    label: t('password.menu'),
+                    onClick: () => setPasswordOpen(true),
+                  },
+                  {
                     key: 'logout',
                     icon: <LogoutOutlined />,
                     label: t('app.logout'),
@@ -163,6 +171,7 @@ export function Shell() {
             </Dropdown>
           </Space>
         </Layout.Header>
+        <ChangePassword open={passwordOpen} onClose={() => setPasswordOpen(false)} />
         <Layout.Content style={{ padding: 24, minWidth: 0 }}>
           <Suspense fallback={<Loading />}>
             <Outlet />
@@ -194,5 +203,87 @@ export function PageHeader({ title, subtitle, extra }: { title: ReactNode; subti
       </div>
       {extra && <Space wrap>{extra}</Space>}
     </div>
+  );
+}
+
+/** 修改密码: the current one, the new one twice; the server ends every other session and keeps this one. */
+function ChangePassword({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<{ currentPassword: string; newPassword: string; confirm: string }>();
+  const { busy, run } = useAction();
+  const submit = () =>
+    run(async () => {
+      const v = await form.validateFields();
+      try {
+        await api.post('/auth/password', { currentPassword: v.currentPassword, newPassword: v.newPassword });
+      } catch (e) {
+        // The new password is checked here first, so a 400 means the current one is wrong.
+        if (e instanceof ApiError && e.status === 400) {
+          form.setFields([{ name: 'currentPassword', errors: [t('password.wrongCurrent')] }]);
+          return;
+        }
+        throw e;
+      }
+      form.resetFields();
+      onClose();
+      void message.success(t('password.changed'));
+    });
+  return (
+    <Modal
+      open={open}
+      title={t('password.title')}
+      onCancel={() => {
+        form.resetFields();
+        onClose();
+      }}
+      onOk={() => void submit()}
+      okText={t('password.submit')}
+      confirmLoading={busy}
+      destroyOnHidden
+    >
+      <Form form={form} layout="vertical" data-testid="password-form">
+        <Form.Item
+          name="currentPassword"
+          label={t('password.current')}
+          rules={[{ required: true, message: t('password.currentRequired') }]}
+        >
+          <Input.Password autoComplete="current-password" autoFocus />
+        </Form.Item>
+        <Form.Item
+          name="newPassword"
+          label={t('password.new')}
+          extra={t('password.rule')}
+          rules={[
+            { required: true, message: t('password.newRequired') },
+            { min: 8, message: t('password.tooShort') },
+            ({ getFieldValue }) => ({
+              validator: (_, value: string | undefined) =>
+                value && value === getFieldValue('currentPassword')
+                  ? Promise.reject(new Error(t('password.same')))
+                  : Promise.resolve(),
+            }),
+          ]}
+        >
+          <Input.Password autoComplete="new-password" />
+        </Form.Item>
+        <Form.Item
+          name="confirm"
+          label={t('password.confirm')}
+          dependencies={['newPassword']}
+          rules={[
+            { required: true, message: t('password.confirmRequired') },
+            ({ getFieldValue }) => ({
+              validator: (_, value: string | undefined) =>
+                !value || value === getFieldValue('newPassword')
+                  ? Promise.resolve()
+                  : Promise.reject(new Error(t('password.mismatch'))),
+            }),
+          ]}
+        >
+          <Input.Password autoComplete="new-password" />
+        </Form.Item>
+      </Form>
+    </Modal>
   );
 }

@@ -24,7 +24,7 @@ import {
 } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { type Answer, api, type Query } from '../../api';
 import { ConsentTag, LifecycleTag, RfmTag } from '../../components/labels';
 import { EmptyState, ErrorBox } from '../../components/Status';
@@ -38,6 +38,7 @@ type Filters = Query<'/customers'>;
 
 const ALL_COLUMNS = [
   'phone',
+  'store',
   'region',
   'tier',
   'paidOrders',
@@ -52,6 +53,7 @@ const ALL_COLUMNS = [
 type ColumnKey = (typeof ALL_COLUMNS)[number];
 const DEFAULT_COLUMNS: ColumnKey[] = [
   'phone',
+  'store',
   'region',
   'tier',
   'paidOrders',
@@ -83,6 +85,19 @@ export default function CustomerList() {
   const cursor = cursors[cursors.length - 1];
   const page = useApi('/customers', { query: { ...filters, cursor, limit: 20 } });
   useEffect(() => setCursors([]), [params]);
+  // The server counts with the first page only; later pages keep that total.
+  const [total, setTotal] = useState<number | null>(null);
+  useEffect(() => {
+    if (page.data && page.data.total !== null) setTotal(page.data.total);
+  }, [page.data]);
+  const filtering = Boolean(
+    filters.q || filters.storeId || filters.province || filters.consent || filters.minPaidOrders,
+  );
+  const clearFilters = () => {
+    const next = new URLSearchParams();
+    if (params.get('sort')) next.set('sort', params.get('sort')!);
+    setParams(next);
+  };
 
   const setFilter = (k: string, v: string | number | null | undefined) => {
     const next = new URLSearchParams(params);
@@ -98,7 +113,27 @@ export default function CustomerList() {
 
   const defs: Record<ColumnKey, TableColumnsType<CustomerSummary>[number]> = useMemo(
     () => ({
-      phone: { title: t('customers.phone'), dataIndex: 'phone', width: 130, render: (v: string | null) => v ?? '—' },
+      phone: {
+        title: t('customers.phone'),
+        dataIndex: 'phone',
+        width: 130,
+        render: (v: string | null, r) =>
+          v === null ? '—' : r.matched === 'phone' ? <PhoneMark phone={v} q={filters.q ?? ''} /> : v,
+      },
+      store: {
+        title: t('customers.storeColumn'),
+        render: (_: unknown, r) =>
+          r.store ? (
+            <span>
+              {r.store.name}
+              <Typography.Text type="secondary" style={{ marginLeft: 6, fontSize: 12 }}>
+                {t(`platforms.${r.store.platform}`, { defaultValue: r.store.platform })}
+              </Typography.Text>
+            </span>
+          ) : (
+            '—'
+          ),
+      },
       region: {
         title: t('customers.region'),
         render: (_: unknown, r) => [r.province, r.city].filter(Boolean).join(' ') || '—',
@@ -126,7 +161,7 @@ export default function CustomerList() {
       category: { title: t('customers.category'), render: (_: unknown, r) => r.stats.favouriteCategory ?? '—' },
     }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [t, tiers.data],
+    [t, tiers.data, filters.q],
   );
   const tableColumns: TableColumnsType<CustomerSummary> = [
     {
@@ -134,12 +169,24 @@ export default function CustomerList() {
       key: 'name',
       fixed: 'left',
       render: (_: unknown, r) => (
-        <div>
-          <Typography.Link>{r.name}</Typography.Link>
+        <div data-matched={r.matched ?? undefined}>
+          <Typography.Link>
+            {r.matched === 'name' ? <Mark text={r.name} q={filters.q ?? ''} /> : r.name}
+          </Typography.Link>
           {r.realName && (
             <div className="kpi-foot" style={{ marginTop: 0 }}>
-              {r.realName}
+              {r.matched === 'realName' ? <Mark text={r.realName} q={filters.q ?? ''} /> : r.realName}
             </div>
+          )}
+          {r.matched === 'email' && r.email && (
+            <div className="kpi-foot" style={{ marginTop: 0 }}>
+              <mark>{r.email}</mark>
+            </div>
+          )}
+          {r.matched && (
+            <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="matched-field">
+              {t('customers.matchedBy', { field: t(`customers.matched.${r.matched}`) })}
+            </Typography.Text>
           )}
         </div>
       ),
@@ -163,6 +210,7 @@ export default function CustomerList() {
       <Card size="small" style={{ marginBottom: 16 }}>
         <Space wrap>
           <Input.Search
+            key={filters.q ?? ''}
             allowClear
             placeholder={t('customers.searchPlaceholder')}
             defaultValue={filters.q}
@@ -229,7 +277,16 @@ export default function CustomerList() {
         </Space>
       </Card>
       {page.error && <ErrorBox error={page.error} onRetry={page.reload} />}
-      <Card size="small">
+      <Card
+        size="small"
+        title={
+          total !== null && (
+            <span data-testid="customer-total" data-total={total}>
+              {t(filtering ? 'customers.totalMatched' : 'customers.total', { n: count(total) })}
+            </span>
+          )
+        }
+      >
         {selected.length > 0 && (
           <Space style={{ marginBottom: 12 }} data-testid="bulk-bar">
             <Typography.Text>{t('customers.selected', { n: selected.length })}</Typography.Text>
@@ -261,10 +318,25 @@ export default function CustomerList() {
             className: 'clickable-row',
           })}
           locale={{
-            emptyText: (
+            emptyText: filtering ? (
               <EmptyState
-                title={filters.q ? t('customers.noMatch') : t('customers.empty')}
-                hint={filters.q ? t('customers.noMatchHint') : t('customers.emptyHint')}
+                title={t('customers.noMatch')}
+                hint={t('customers.noMatchHint')}
+                action={
+                  <Button onClick={clearFilters} data-testid="clear-search">
+                    {t('customers.clearSearch')}
+                  </Button>
+                }
+              />
+            ) : (
+              <EmptyState
+                title={t('customers.empty')}
+                hint={t('customers.emptyHint')}
+                action={
+                  <Link to="/imports">
+                    <Button type="primary">{t('customers.goImport')}</Button>
+                  </Link>
+                }
               />
             ),
           }}
@@ -293,6 +365,31 @@ export default function CustomerList() {
           }
         }}
       />
+    </>
+  );
+}
+
+/** The part of `text` the search text found, marked (case-insensitive, like the server's match). */
+function Mark({ text, q }: { text: string; q: string }) {
+  const at = q ? text.toLowerCase().indexOf(q.toLowerCase()) : -1;
+  if (at < 0) return <>{text}</>;
+  return (
+    <>
+      {text.slice(0, at)}
+      <mark>{text.slice(at, at + q.length)}</mark>
+      {text.slice(at + q.length)}
+    </>
+  );
+}
+
+/** A phone found by its tail: those digits marked (the full number when it was typed in full). */
+function PhoneMark({ phone, q }: { phone: string; q: string }) {
+  const digits = q.replace(/\D/g, '');
+  if (!digits || !phone.endsWith(digits)) return <mark>{phone}</mark>;
+  return (
+    <>
+      {phone.slice(0, phone.length - digits.length)}
+      <mark>{digits}</mark>
     </>
   );
 }

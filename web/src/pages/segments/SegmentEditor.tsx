@@ -10,6 +10,7 @@ import { ErrorBox, Loading } from '../../components/Status';
 import { count, date, money } from '../../format';
 import { useApi, useDebounced } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
+import { useLeaveGuard } from '../../leave-guard';
 import { fromRule, incompleteConditions, newCondition, newGroup, toRule, type GroupNode } from '../../rules';
 
 type Evaluation = Answer<'/segments/evaluate', 'post'>;
@@ -31,24 +32,32 @@ export default function SegmentEditor() {
   const [evalError, setEvalError] = useState<string | null>(null);
   const [counting, setCounting] = useState(false);
   const [saving, setSaving] = useState(false);
+  // What was loaded (or last saved): the rule as JSON, and whether the name/description were edited since.
+  const [baseline, setBaseline] = useState<string | null>(null);
+  const [formDirty, setFormDirty] = useState(false);
 
   useEffect(() => {
     if (!fields.data || root) return;
     if (id && !segment.data) return;
     if (segment.data) {
-      setRoot(fromRule(segment.data.rule));
+      const loaded = fromRule(segment.data.rule);
+      setRoot(loaded);
+      setBaseline(JSON.stringify(toRule(loaded)));
       form.setFieldsValue({
         name: segment.data.system ? `${segment.data.name} ${t('segments.copySuffix')}` : segment.data.name,
         description: segment.data.description ?? undefined,
       });
     } else {
       const f = fields.data.fields.find((x) => x.name === 'total_spent')!;
-      setRoot(newGroup('all', [{ ...newCondition(f), op: 'gte', value: 50000 }]));
+      const fresh = newGroup('all', [{ ...newCondition(f), op: 'gte', value: 50000 }]);
+      setRoot(fresh);
+      setBaseline(JSON.stringify(toRule(fresh)));
     }
   }, [fields.data, segment.data, id, root, form, t]);
 
   const ruleJson = useMemo(() => (root ? JSON.stringify(toRule(root)) : 'null'), [root]);
   const incomplete = useMemo(() => (root ? incompleteConditions(root) : []), [root]);
+  const { markClean } = useLeaveGuard(baseline !== null && (ruleJson !== baseline || formDirty));
   const debounced = useDebounced(ruleJson, 400);
   useEffect(() => {
     if (debounced === 'null') {
@@ -74,7 +83,12 @@ export default function SegmentEditor() {
   const isSystem = segment.data?.system ?? false;
 
   const save = async () => {
-    const v = await form.validateFields();
+    let v: { name: string; description?: string };
+    try {
+      v = await form.validateFields();
+    } catch {
+      return; // the form shows what is missing
+    }
     const rule = toRule(root);
     if (!rule) {
       void message.warning(t('segments.needCondition'));
@@ -86,6 +100,9 @@ export default function SegmentEditor() {
       const saved =
         id && !isSystem ? await api.put('/segments/{id}', body, { params: { id } }) : await api.post('/segments', body);
       void message.success(t('common.saved'));
+      markClean();
+      setBaseline(ruleJson);
+      setFormDirty(false);
       if (saved.id !== id) void navigate(segmentPath(saved.id), { replace: true });
       else segment.reload();
     } catch (e) {
@@ -130,7 +147,7 @@ export default function SegmentEditor() {
       <Row gutter={16}>
         <Col xs={24} xl={16}>
           <Card size="small" style={{ marginBottom: 16 }}>
-            <Form form={form} layout="inline" style={{ rowGap: 8 }}>
+            <Form form={form} layout="inline" style={{ rowGap: 8 }} onValuesChange={() => setFormDirty(true)}>
               <Form.Item
                 name="name"
                 label={t('segments.name')}
