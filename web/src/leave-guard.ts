@@ -18,16 +18,25 @@ export function useLeaveGuard(dirty: boolean): { markClean: () => void } {
   );
   const blockerRef = useRef(blocker);
   blockerRef.current = blocker;
+  const asking = useRef(false);
   useEffect(() => {
-    if (blocker.state !== 'blocked') return;
+    // One question per blocked navigation, however often this effect runs while it is open.
+    if (blocker.state !== 'blocked' || asking.current) return;
+    asking.current = true;
     modal.confirm({
       title: t('leave.title'),
       content: t('leave.content'),
       okText: t('leave.leave'),
       cancelText: t('leave.stay'),
       okButtonProps: { danger: true, 'data-testid': 'leave-confirm' },
-      onOk: () => blockerRef.current.proceed?.(),
-      onCancel: () => blockerRef.current.reset?.(),
+      onOk: () => {
+        asking.current = false;
+        blockerRef.current.proceed?.();
+      },
+      onCancel: () => {
+        asking.current = false;
+        blockerRef.current.reset?.();
+      },
     });
   }, [blocker.state, modal, t]);
   useEffect(() => {
