@@ -100,7 +100,7 @@ describeBothDatabases('customer list pages', (env) => {
     expect(await allPages('newest', nick.value)).toContain(nick.customer_id);
   });
 
-  it('the first page carries the total the filters match, later pages none; each hit says which field matched', async () => {
+  it('first page carries the total the filters match, later pages none; a hit says which field matched', async () => {
     const { ctx, workspaceId, db } = env();
     const first = (q: Record<string, unknown>) =>
       searchCustomers(ctx, workspaceId, { sort: 'last_order', limit: 20, ...q } as never, 'owner');

@@ -293,7 +293,8 @@ export class ExportReader {
         fail(
           first.line,
           'status',
-          `unknown order status "${v.status}"${this.spec.unmappedStatusHint ? `: ${this.spec.unmappedStatusHint}` : ''}`,
+          `unknown order status "${v.status}"` +
+            (this.spec.unmappedStatusHint ? `: ${this.spec.unmappedStatusHint}` : ''),
           v.status,
         );
     }

@@ -181,7 +181,8 @@ export const en: Messages = {
     merge: 'Merge customer',
     mergeTitle: 'Merge another customer into this one',
     mergeHint:
-      'Search the other customer (nick, name, phone or email). Their orders, identities, points, coupons and tags move to this customer; the merge can be undone from the history.',
+      'Search the other customer (nick, name, phone or email). Their orders, identities, points, coupons and tags ' +
+      'move to this customer; the merge can be undone from the history.',
     mergeSearch: 'Search the customer to merge in',
     mergeOk: 'Merge',
     noMatch: 'No customer matches',
