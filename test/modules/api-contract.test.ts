@@ -111,6 +111,7 @@ describeBothDatabases('API contract', (env) => {
       },
       null,
     );
+    ids.automations = (await call('POST', '/automations', { builtin: 'cart_reminder', enabled: true })).id;
     // Routes whose path or query the resource id alone does not fill.
     special['/campaigns/compare'] = `/campaigns/compare?ids=${ids.campaigns},${second}`;
     special['/campaigns/audiences/{id}/unmatched.csv'] = `/campaigns/audiences/${list.id}/unmatched.csv`;

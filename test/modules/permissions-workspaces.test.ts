@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createUser, login, SESSION_COOKIE } from '../../src/modules/auth/service.js';
+import { createAudienceList } from '../../src/modules/campaigns/audiences.js';
 import { loadDemo } from '../../src/modules/demo/service.js';
 import { importFile } from '../../src/modules/imports/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
@@ -28,6 +29,7 @@ const KINDS: [RegExp, string][] = [
   [/^\/coupons\/templates\/\{id\}/, 'couponTemplate'],
   [/^\/messaging\/channels\/\{id\}/, 'channel'],
   [/^\/campaigns\/\{id\}/, 'campaign'],
+  [/^\/campaigns\/audiences\/\{id\}/, 'audienceList'],
   [/^\/tasks\/\{id\}/, 'task'],
   [/^\/surveys\/\{id\}/, 'survey'],
   [/^\/automations\/\{id\}/, 'automation'],
@@ -145,6 +147,14 @@ describeBothDatabases('another workspace’s ids are never read or written', (en
     ).id;
     ids.survey = (await ok(cookie, 'POST', '/surveys', SURVEY)).id;
     ids.automation = (await ok(cookie, 'POST', '/automations', { builtin: 'cart_reminder', enabled: true })).id;
+    ids.audienceList = (
+      await createAudienceList(
+        ctx,
+        workspaceId,
+        { name: '名单', fileName: null, lines: [{ line: 1, value: ids.customer! }] },
+        null,
+      )
+    ).id;
     return cookie;
   };
 
