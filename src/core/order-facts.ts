@@ -14,7 +14,7 @@ export interface FactOrder extends Pick<StatsOrder, 'id' | 'status' | 'paidAt' |
   activity: string | null;
   source: string | null;
   storeId: string | null;
-  categories: readonly (string | null)[];
+  items: readonly { category: string | null }[];
 }
 
 export interface OrderFact {
@@ -70,7 +70,7 @@ export function customerOrderFacts(orders: readonly FactOrder[], rule: PurchaseR
     if (present(o.source)) add('source', o.source, o);
     if (present(o.storeId)) add('store', o.storeId, o);
     const levels = new Set<string>();
-    for (const c of o.categories) if (present(c)) for (const l of categoryLevels(c)) levels.add(l);
+    for (const { category: c } of o.items) if (present(c)) for (const l of categoryLevels(c)) levels.add(l);
     for (const l of levels) add('category', l, o);
   }
   return [...facts.values()];

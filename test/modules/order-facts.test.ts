@@ -209,7 +209,7 @@ it('category levels and the facts of one customer, by hand', () => {
         paidAt: '2026-01-01T00:00:00.000Z',
         paidFen: 100,
         activity: '双11',
-        categories: ['女装/大衣'],
+        items: [{ category: '女装/大衣' }],
       },
       {
         ...base,
@@ -217,10 +217,10 @@ it('category levels and the facts of one customer, by hand', () => {
         paidAt: '2026-02-01T00:00:00.000Z',
         paidFen: 300,
         activity: null,
-        categories: ['女装/连衣裙', '女装/大衣', null],
+        items: [{ category: '女装/连衣裙' }, { category: '女装/大衣' }, { category: null }],
       },
       // not a purchase: never paid
-      { ...base, id: 'c', paidAt: null, paidFen: 500, activity: '双11', categories: ['女装'] },
+      { ...base, id: 'c', paidAt: null, paidFen: 500, activity: '双11', items: [{ category: '女装' }] },
     ],
     { zeroPaidCounts: false },
   );

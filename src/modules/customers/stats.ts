@@ -132,24 +132,15 @@ export async function refreshCustomerStats(
       if (!list) itemsByOrder.set(it.order_id, (list = []));
       list.push({ category: it.category, quantity: it.quantity });
     }
-    const byCustomer = new Map<string, StatsOrder[]>(part.map((id) => [id, []]));
-    const factOrders = new Map<string, FactOrder[]>(part.map((id) => [id, []]));
+    // One record per order serves both definitions: the stats and the order facts.
+    const byCustomer = new Map<string, (StatsOrder & FactOrder)[]>(part.map((id) => [id, []]));
     for (const o of orders) {
-      const status = o.status as OrderStatus;
-      factOrders.get(o.customer_id!)!.push({
+      byCustomer.get(o.customer_id!)!.push({
         id: o.id,
-        status,
-        paidAt: o.paid_at,
-        paidFen: o.paid_fen,
-        refundedFen: o.refunded_fen,
+        status: o.status as OrderStatus,
         activity: o.activity,
         source: o.source,
         storeId: o.store_id,
-        categories: (itemsByOrder.get(o.id) ?? []).map((i) => i.category),
-      });
-      byCustomer.get(o.customer_id!)!.push({
-        id: o.id,
-        status,
         createdAt: o.created_at,
         paidAt: o.paid_at,
         paidFen: o.paid_fen,
@@ -163,7 +154,7 @@ export async function refreshCustomerStats(
       toRow(workspaceId, id, computeCustomerStats(list, asOf, rule), asOf),
     );
     await bulkInsert(db, dialect, 'customer_stats', rows, { onConflict: { key: ['workspace_id', 'customer_id'] } });
-    await writeCustomerOrderFacts(db, dialect, workspaceId, factOrders, rule);
+    await writeCustomerOrderFacts(db, dialect, workspaceId, byCustomer, rule);
   }
 }
 
