@@ -125,4 +125,15 @@ describeBothDatabases('automations API: switches, versions, dry run, export/impo
     const spring = r.body.items.filter((h: { name: string }) => h.name === '春节').map((h: { date: string }) => h.date);
     expect(spring).toEqual(['2026-02-17', '2027-02-06']);
   });
+
+  it("publishes the definition's JSON Schema with every trigger and step kind, for the step editor", async () => {
+    const r = await call('GET', '/automations/schema');
+    expect(r.status).toBe(200);
+    const kinds = (u: { oneOf?: { properties: { type: { const: string } } }[] }) =>
+      (u.oneOf ?? []).map((x) => x.properties.type.const);
+    expect(kinds(r.body.properties.trigger)).toEqual(expect.arrayContaining(['order_event', 'date', 'schedule']));
+    expect(kinds(r.body.properties.steps.items)).toEqual(
+      expect.arrayContaining(['wait', 'branch', 'message', 'coupon', 'points', 'tag', 'task']),
+    );
+  });
 });

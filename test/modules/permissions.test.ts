@@ -155,6 +155,7 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
     'POST /api/v1/automations/dry-run',
     'GET /api/v1/automations/export',
     'GET /api/v1/automations/holidays',
+    'GET /api/v1/automations/schema',
   ],
   'automations:write': [
     'POST /api/v1/automations',

@@ -3,6 +3,7 @@ import { errorBody, idParams, principalOf, type ModuleRoutes } from '../http.js'
 import { automationView, dryRunView, exportView, holidayView, runView } from './schema.js';
 import {
   dryRun,
+  definitionJsonSchema,
   dryRunInput,
   exportAutomations,
   holidayCalendar,
@@ -145,6 +146,19 @@ export const automationRoutes: ModuleRoutes = async (app, { ctx }) => {
       },
     },
     async (req) => importAutomations(ctx, ws(req), req.body),
+  );
+  app.get(
+    '/automations/schema',
+    {
+      config: { permission: 'campaigns:read' },
+      schema: {
+        tags,
+        summary:
+          "The JSON Schema of a custom automation's definition: the console's step editor draws its triggers and step kinds from it",
+        response: { 200: z.record(z.string(), z.unknown()) },
+      },
+    },
+    async () => definitionJsonSchema(),
   );
   app.get(
     '/automations/holidays',

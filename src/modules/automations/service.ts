@@ -539,6 +539,13 @@ export async function dryRun(ctx: AppContext, ws: string, input: unknown) {
   return dryRunDefinition(ctx, ws, def);
 }
 
+let jsonSchema: Record<string, unknown> | undefined;
+/** The definition's JSON Schema (input side: defaults may be left out), so an editor follows new triggers and steps. */
+export function definitionJsonSchema(): Record<string, unknown> {
+  jsonSchema ??= z.toJSONSchema(definitionSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return jsonSchema;
+}
+
 /** Festival dates for the next years (the console shows them under 节日关怀). */
 export function holidayCalendar(ctx: AppContext, years: number, anniversary?: string) {
   const from = ctx.now().getUTCFullYear();
