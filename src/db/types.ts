@@ -134,6 +134,8 @@ export interface OrdersTable {
   seller_note: string | null;
   source: string | null;
   activity: string | null;
+  /** A presale order: when its balance (尾款) window closes. */
+  balance_due_at: ColumnType<string | null, string | null | undefined, string | null>;
   coupon_code: ColumnType<string | null, string | null | undefined, string | null>;
   /** 'order', or 'credit': a credit note / cancellation document (a refund of its own). */
   kind: ColumnType<string, string | undefined, string>;
@@ -896,6 +898,7 @@ export interface Database {
   automation_versions: AutomationVersionsTable;
   automation_runs: AutomationRunsTable;
   automation_steps: AutomationStepsTable;
+  automation_audience: AutomationAudienceTable;
   audit_log: AuditLogTable;
 }
 
@@ -966,8 +969,18 @@ export interface AutomationsTable {
   version: number;
   definition: Json;
   settings: Json | null;
+  /** A segment-entry trigger: when its segment was last evaluated (null: not yet, the first one is a baseline). */
+  audience_checked_at: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+/** A segment-entry trigger's segment members at its last evaluation. */
+export interface AutomationAudienceTable {
+  workspace_id: string;
+  automation_id: string;
+  customer_id: string;
+  entered_at: Timestamp;
 }
 
 export interface AutomationVersionsTable {

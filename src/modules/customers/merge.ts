@@ -59,6 +59,10 @@ const OWNED = [
   'survey_responses',
   'feedback',
   'consent_events',
+  // Automation runs (and the order events that started them) follow the customer, so the timeline of the
+  // customer they were merged into shows them and a run under way goes on for that customer.
+  'automation_runs',
+  'order_events',
 ] as const;
 type OwnedTable = (typeof OWNED)[number];
 
