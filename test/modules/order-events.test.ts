@@ -12,7 +12,9 @@ describeBothDatabases('order events: API and Shopify webhooks', (env) => {
   let storeId = '';
   let shopId = '';
 
+  const hadKey = process.env.HUIKE_SECRET_KEY;
   beforeAll(async () => {
+    process.env.HUIKE_SECRET_KEY = 'order-events-test-key-0123456789';
     const { ctx, workspaceId } = env();
     const u = await createUser(ctx, workspaceId, { login: 'erp', password: 'secret-pass-1', role: 'owner' });
     token = (await createApiToken(ctx, workspaceId, u.id, 'erp')).token;
@@ -20,7 +22,11 @@ describeBothDatabases('order events: API and Shopify webhooks', (env) => {
     shopId = (await ensureStore(ctx, workspaceId, 'Shopify店', 'shopify')).id;
     app = await buildServer(ctx);
   });
-  afterAll(async () => app?.close());
+  afterAll(async () => {
+    if (hadKey === undefined) delete process.env.HUIKE_SECRET_KEY;
+    else process.env.HUIKE_SECRET_KEY = hadKey;
+    await app?.close();
+  });
 
   const post = (order: Record<string, unknown>) =>
     app.inject({
@@ -144,6 +150,17 @@ describeBothDatabases('order events: API and Shopify webhooks', (env) => {
       payload: { secret: 'shpss_test_secret_123456' },
     });
     expect(set.json().path).toBe(`/hooks/shopify/${env().workspaceId}/${shopId}`);
+    // Stored encrypted, never answered back.
+    expect(set.body).not.toContain('shpss_test_secret_123456');
+    expect(set.json()).toMatchObject({ secretSet: true });
+    const row = await env()
+      .db.kysely.selectFrom('store_webhooks')
+      .select('secret')
+      .where('workspace_id', '=', env().workspaceId)
+      .where('store_id', '=', shopId)
+      .executeTakeFirstOrThrow();
+    expect(row.secret).toMatch(/^v1\./);
+    expect(row.secret).not.toContain('shpss_test_secret_123456');
     const r = await hook('orders/create', shopifyOrder, 'w-0', 'not-the-secret-000000');
     expect(r.statusCode).toBe(401);
     expect(await eventsOf('#1001', shopId)).toEqual([]);
@@ -180,5 +197,51 @@ describeBothDatabases('order events: API and Shopify webhooks', (env) => {
     ]);
     const stats = await statsOf(env(), 'Amy Li').catch(() => null);
     expect(stats?.refund_fen ?? (await statsOf(env(), 'amy@example.com')).refund_fen).toBe(19900);
+  });
+
+  it('a secret saved in plain text before encryption still verifies and is encrypted on first use; one made here is shown once', async () => {
+    const { db, workspaceId } = env();
+    const legacy = (await ensureStore(env().ctx, workspaceId, '旧Shopify店', 'shopify')).id;
+    await db.kysely
+      .insertInto('store_webhooks')
+      .values({
+        workspace_id: workspaceId,
+        store_id: legacy,
+        secret: 'legacy_plain_secret_0001',
+        created_at: '2026-01-01T00:00:00.000Z',
+      })
+      .execute();
+    const raw = JSON.stringify({ ...shopifyOrder, id: 9001, name: '#9001' });
+    const r = await app.inject({
+      method: 'POST',
+      url: `/hooks/shopify/${workspaceId}/${legacy}`,
+      headers: {
+        'content-type': 'application/json',
+        'x-shopify-topic': 'orders/create',
+        'x-shopify-webhook-id': 'legacy-1',
+        'x-shopify-hmac-sha256': shopifySignature('legacy_plain_secret_0001', raw),
+      },
+      payload: raw,
+    });
+    expect(r.statusCode).toBe(200);
+    const secretOf = async (store: string) =>
+      (
+        await db.kysely
+          .selectFrom('store_webhooks')
+          .select('secret')
+          .where('workspace_id', '=', workspaceId)
+          .where('store_id', '=', store)
+          .executeTakeFirstOrThrow()
+      ).secret;
+    expect(await secretOf(legacy)).toMatch(/^v1\./);
+    const made = await app.inject({
+      method: 'PUT',
+      url: `/api/v1/stores/${legacy}/webhook`,
+      headers: { authorization: `Bearer ${token}` },
+      payload: {},
+    });
+    const generated = made.json().generatedSecret as string;
+    expect(generated.length).toBeGreaterThanOrEqual(24);
+    expect(await secretOf(legacy)).not.toContain(generated);
   });
 });

@@ -10,7 +10,7 @@ function key(): Buffer {
   const raw = process.env.HUIKE_SECRET_KEY?.trim();
   if (!raw)
     throw new Invalid(
-      'channel credentials are stored encrypted: set HUIKE_SECRET_KEY ' +
+      'channel credentials and webhook secrets are stored encrypted: set HUIKE_SECRET_KEY ' +
         '(e.g. openssl rand -hex 32) and restart the server',
     );
   if (raw.length < 16) throw new Invalid('HUIKE_SECRET_KEY is too short: use at least 16 random characters');
@@ -31,6 +31,11 @@ export function encryptSecret(value: unknown): string {
   );
 }
 
+/** Whether a stored value is one of encryptSecret's (a value saved before encryption is not). */
+export function isEncrypted(stored: string): boolean {
+  return /^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(stored);
+}
+
 export function decryptSecret<T = unknown>(stored: string): T {
   const [v, iv, tag, ct] = stored.split('.');
   if (v !== 'v1' || !iv || !tag || ct === undefined) throw new Error('stored credential has an unknown format');
@@ -41,7 +46,7 @@ export function decryptSecret<T = unknown>(stored: string): T {
     return JSON.parse(pt.toString('utf8')) as T;
   } catch {
     throw new Invalid(
-      'the channel credentials cannot be decrypted: HUIKE_SECRET_KEY is not the key they were saved with',
+      'the stored credentials cannot be decrypted: HUIKE_SECRET_KEY is not the key they were saved with',
     );
   }
 }

@@ -137,7 +137,8 @@ export const webhookSecretInput = z.object({
 });
 export const webhookSecretOutput = z.object({
   path: z.string().describe('where the shop sends its webhooks (after the public address)'),
-  secret: z.string(),
+  secretSet: z.boolean().describe('the secret is stored (encrypted; it is never returned)'),
+  generatedSecret: z.string().optional().describe('only when no secret was sent: the one made here, shown this once'),
   topics: z.array(z.string()),
 });
 

@@ -12,20 +12,54 @@ import { Invalid, NotFound, Unauthorized } from '../../core/errors.js';
 import { readJson } from '../../db/json.js';
 import type { Order, Store } from '../../db/types.js';
 import { nowIso, type AppContext } from '../context.js';
+import { decryptSecret, encryptSecret, hasSecretKey, isEncrypted } from '../messaging/secrets.js';
 import { getStore } from '../stores/service.js';
 import { ingestBatch } from './ingest.js';
 import type { OrderStatus } from '../../core/order-status.js';
 
-/** Sets a store's webhook secret (Shopify's signing secret, or a new random one) and says where to send. */
+/**
+ * Sets a store's webhook secret (Shopify's signing secret, or a new random one) and says where to send. The
+ * secret is stored AES-256-GCM encrypted under HUIKE_SECRET_KEY (refused without it, before anything is
+ * written) and never read back through the API: a secret the caller gave is not echoed, one made here is
+ * answered this once (the caller has no other way to learn it).
+ */
 export async function setWebhookSecret(ctx: AppContext, ws: string, storeId: string, secret?: string) {
   const store = await getStore(ctx, ws, storeId);
-  const value = secret?.trim() || randomBytes(24).toString('base64url');
+  const given = secret?.trim();
+  const value = given || randomBytes(24).toString('base64url');
+  const stored = encryptSecret(value);
   await ctx.db.kysely
     .insertInto('store_webhooks')
-    .values({ workspace_id: ws, store_id: store.id, secret: value, created_at: nowIso(ctx) })
-    .onConflict((oc) => oc.columns(['workspace_id', 'store_id']).doUpdateSet({ secret: value }))
+    .values({ workspace_id: ws, store_id: store.id, secret: stored, created_at: nowIso(ctx) })
+    .onConflict((oc) => oc.columns(['workspace_id', 'store_id']).doUpdateSet({ secret: stored }))
     .execute();
-  return { path: `/hooks/shopify/${ws}/${store.id}`, secret: value, topics: [...SHOPIFY_TOPICS] };
+  return {
+    path: `/hooks/shopify/${ws}/${store.id}`,
+    secretSet: true,
+    ...(given ? {} : { generatedSecret: value }),
+    topics: [...SHOPIFY_TOPICS],
+  };
+}
+
+/** The stored secret in clear: encrypted ones decrypted; one saved before encryption is encrypted now. */
+async function webhookSecretOf(ctx: AppContext, ws: string, storeId: string): Promise<string | null> {
+  const hook = await ctx.db.kysely
+    .selectFrom('store_webhooks')
+    .select('secret')
+    .where('workspace_id', '=', ws)
+    .where('store_id', '=', storeId)
+    .executeTakeFirst();
+  if (!hook) return null;
+  if (isEncrypted(hook.secret)) return decryptSecret<string>(hook.secret);
+  if (hasSecretKey())
+    await ctx.db.kysely
+      .updateTable('store_webhooks')
+      .set({ secret: encryptSecret(hook.secret) })
+      .where('workspace_id', '=', ws)
+      .where('store_id', '=', storeId)
+      .where('secret', '=', hook.secret)
+      .execute();
+  return hook.secret;
 }
 
 /** A stored order as an import record again (a refund webhook names only the order). */
@@ -81,14 +115,9 @@ export interface WebhookDelivery {
  * and the order goes through the import's ingest, so it becomes order events like an import.
  */
 export async function receiveShopify(ctx: AppContext, d: WebhookDelivery) {
-  const hook = await ctx.db.kysely
-    .selectFrom('store_webhooks')
-    .select('secret')
-    .where('workspace_id', '=', d.ws)
-    .where('store_id', '=', d.storeId)
-    .executeTakeFirst();
+  const secret = await webhookSecretOf(ctx, d.ws, d.storeId);
   // An unknown store answers like a bad signature: the caller learns nothing about which ids exist.
-  if (!hook || !verifyShopify(hook.secret, d.body, d.signature))
+  if (secret === null || !verifyShopify(secret, d.body, d.signature))
     throw new Unauthorized('bad or missing X-Shopify-Hmac-Sha256 (base64 HMAC-SHA256 of the body under the secret)');
   const topic = d.topic as ShopifyTopic | undefined;
   if (!topic || !SHOPIFY_TOPICS.includes(topic))
