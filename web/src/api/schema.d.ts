@@ -1870,7 +1870,10 @@ export interface paths {
                         "application/json": {
                             /** @description where the shop sends its webhooks (after the public address) */
                             path: string;
-                            secret: string;
+                            /** @description the secret is stored (encrypted; it is never returned) */
+                            secretSet: boolean;
+                            /** @description only when no secret was sent: the one made here, shown this once */
+                            generatedSecret?: string;
                             topics: string[];
                         };
                     };
