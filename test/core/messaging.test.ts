@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assignGroups, CONTROL, splitSizes } from '../../src/core/messaging/assign.js';
 import { attribute, outcomeOf } from '../../src/core/messaging/attribution.js';
@@ -8,7 +9,7 @@ import {
   DEFAULT_RULES,
   type DecisionInput,
 } from '../../src/core/messaging/decide.js';
-import { complianceProblems, marketingSms, measureSms, smsParts } from '../../src/core/messaging/sms.js';
+import { complianceProblems, marketingSms, measureSms, smsChars, smsParts } from '../../src/core/messaging/sms.js';
 import { renderTemplate, templateProblems, variablesIn } from '../../src/core/messaging/templates.js';
 import { intervalsOf, nextOpening } from '../../src/core/messaging/windows.js';
 
@@ -74,6 +75,11 @@ describe('SMS length, parts and cost', () => {
     // An emoji is one character, not two UTF-16 units.
     expect(measureSms(`${'好'.repeat(69)}😀`, 5)).toEqual({ chars: 70, parts: 1, costFen: 5 });
     expect(measureSms('字'.repeat(200), 5)).toEqual({ chars: 200, parts: 3, costFen: 15 });
+  });
+  it('counts characters as code points, lone surrogates as one each', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (t) => smsChars(t) === Array.from(t).length));
+    expect(smsChars('\ud83d')).toBe(1);
+    expect(smsChars('a\ude00\ud83d')).toBe(3);
   });
   it('a marketing SMS always carries the signature and the opt-out wording', () => {
     const c = { signature: '回客旗舰店', optOutText: '拒收请回复R' };

@@ -7,7 +7,19 @@ export const SINGLE_SMS_CHARS = 70;
 export const PART_CHARS = 67;
 
 export function smsChars(text: string): number {
-  return Array.from(text).length;
+  // Code points, without building an array per message (campaigns measure every recipient's text).
+  let n = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n -= 1;
+        i += 1;
+      }
+    }
+  }
+  return n;
 }
 
 export function smsParts(text: string): number {

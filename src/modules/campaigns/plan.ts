@@ -420,6 +420,26 @@ export async function decideAudience(
   return tally;
 }
 
+/**
+ * The decisions already committed for the recipients in (after, upTo] (a plan run again after a
+ * killed worker): one range read on the (source, customer, step) key, not a join per recipient.
+ */
+async function decidedIn(ctx: AppContext, ws: string, id: string, after: string, upTo: string) {
+  const done = new Map<string, { status: string; contact_key: string | null; cost_fen: number | null }>();
+  for (const m of await ctx.db.kysely
+    .selectFrom('messages')
+    .select(['customer_id', 'status', 'contact_key', 'cost_fen'])
+    .where('workspace_id', '=', ws)
+    .where('source_type', '=', SOURCE)
+    .where('source_id', '=', id)
+    .where('customer_id', '>', after)
+    .where('customer_id', '<=', upTo)
+    .where('step', '=', STEP)
+    .execute())
+    done.set(m.customer_id, m);
+  return done;
+}
+
 export async function planCampaign(ctx: AppContext, ws: string, id: string, opts: PlanOptions = {}): Promise<void> {
   const k = ctx.db.kysely;
   const loadRow = () =>
@@ -448,9 +468,17 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
   let cursor = '';
   let chunks = 0;
   let kickedDelivery = false;
+  // The previous chunk's write: on PostgreSQL it runs while the next chunk is read (the database
+  // and the decisions in JS overlap); the state is only touched once it has committed.
+  let writing: Promise<void> | null = null;
+  const written = async () => {
+    const w = writing;
+    writing = null;
+    if (w) await w;
+  };
   for (;;) {
     r = await loadRow();
-    if (!r || r.status !== 'running') return; // paused or cancelled: resume picks up from here
+    if (!r || r.status !== 'running') return written(); // paused or cancelled: resume picks up from here
     // From the recipients, customers left-joined: one no longer there (merged away meanwhile) is
     // decided as no contact rather than forgotten.
     const rows = await k
@@ -466,14 +494,6 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
       )
       .leftJoin('member_tiers as mt', (j) =>
         j.onRef('mt.workspace_id', '=', 'cr.workspace_id').onRef('mt.customer_id', '=', 'cr.customer_id'),
-      )
-      .leftJoin('messages as m', (j) =>
-        j
-          .onRef('m.workspace_id', '=', 'cr.workspace_id')
-          .onRef('m.customer_id', '=', 'cr.customer_id')
-          .on('m.source_type', '=', SOURCE)
-          .onRef('m.source_id', '=', 'cr.campaign_id')
-          .on('m.step', '=', STEP),
       )
       .select([
         'cr.customer_id as id',
@@ -495,10 +515,6 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
         'st.timezone as store_zone',
         'mt.tier_key',
         'cr.grp',
-        'm.id as done_id',
-        'm.status as done_status',
-        'm.contact_key as done_contact',
-        'm.cost_fen as done_cost',
       ])
       .where('cr.workspace_id', '=', ws)
       .where('cr.campaign_id', '=', id)
@@ -507,22 +523,13 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
       .orderBy('cr.customer_id')
       .limit(chunk)
       .execute();
-    const base = rows.filter((x) => x.found !== null) as unknown as (RecipientRow & (typeof rows)[number])[];
-    const missing = rows
-      .filter((x) => x.found === null && x.done_id === null)
-      .map((x) => ({ customer_id: x.id, grp: x.grp }));
     if (rows.length === 0) break;
     const last = rows.length === chunk ? rows[rows.length - 1]!.id : null;
-    const todo: typeof base = [];
-    for (const b of base) {
-      if (b.done_id) {
-        if (b.done_status !== 'skipped' && b.done_contact) {
-          state.seen.add(b.done_contact);
-          state.spentFen += Number(b.done_cost ?? 0);
-          state.slots += 1;
-        }
-      } else todo.push(b);
-    }
+    const done = await decidedIn(ctx, ws, id, cursor, rows[rows.length - 1]!.id);
+    const missing = rows
+      .filter((x) => x.found === null && !done.has(x.id))
+      .map((x) => ({ customer_id: x.id, grp: x.grp }));
+    const todo = rows.filter((b) => b.found !== null && !done.has(b.id)) as (RecipientRow & (typeof rows)[number])[];
     const facts = await enrichRecipients(ctx, ws, todo, {
       variables: loadVars,
       exclude: { sourceType: SOURCE, sourceId: id },
@@ -534,9 +541,18 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
       env,
       todo.map((t) => t.id),
     );
+    await written();
+    for (const b of rows) {
+      const d = b.found !== null ? done.get(b.id) : undefined;
+      if (d && d.status !== 'skipped' && d.contact_key) {
+        state.seen.add(d.contact_key);
+        state.spentFen += Number(d.cost_fen ?? 0);
+        state.slots += 1;
+      }
+    }
     const now = ctx.now();
     const at = now.toISOString();
-    await k.transaction().execute(async (trx) => {
+    writing = k.transaction().execute(async (trx) => {
       const stock = { left: env.coupon ? await lockStock(trx, ws, env.coupon.id) : null };
       const { rows, coupons, links } = decideChunk(env, { todo, missing, facts, held, stock, state, now });
       const d = ctx.db.dialect;
@@ -556,11 +572,14 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
         kickedDelivery = true;
       }
     });
+    // Marked handled here and awaited (so thrown) before anything else is written.
+    writing.catch(() => undefined);
     chunks += 1;
     if (last === null) break;
     cursor = last;
-    if (opts.maxChunks && chunks >= opts.maxChunks) return;
+    if (opts.maxChunks && chunks >= opts.maxChunks) return written();
   }
+  await written();
   const now = nowIso(ctx);
   await k.transaction().execute(async (trx) => {
     await trx
