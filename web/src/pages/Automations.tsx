@@ -1,4 +1,20 @@
-import { App, Button, Card, Drawer, Form, Input, InputNumber, Modal, Select, Space, Switch, Table, Tag } from 'antd';
+import { DownloadOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons';
+import {
+  App,
+  Button,
+  Card,
+  Drawer,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Select,
+  Space,
+  Switch,
+  Table,
+  Tag,
+  Upload,
+} from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Answer, api } from '../api';
@@ -6,6 +22,8 @@ import { ErrorBox } from '../components/Status';
 import { dateTime, money } from '../format';
 import { useAction, useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
+import { AutomationEditor, type EditorTarget, newTarget } from './automations/AutomationEditor';
+import type { Definition } from './automations/definition';
 
 type Automation = Answer<'/automations'>['items'][number];
 type Run = Answer<'/automations/{id}/runs'>['items'][number];
@@ -31,6 +49,37 @@ export default function Automations() {
   const { busy, run } = useAction();
   const [editing, setEditing] = useState<Automation | null>(null);
   const [runsOf, setRunsOf] = useState<Automation | null>(null);
+  const [flow, setFlow] = useState<EditorTarget | null>(null);
+  const open = (a: Automation) =>
+    setFlow({
+      id: a.builtin ? null : a.id,
+      builtin: a.builtin,
+      name: a.name,
+      version: a.version,
+      definition: a.definition as unknown as Definition,
+    });
+  const exportJson = () =>
+    run(async () => {
+      const doc = await api.get('/automations/export');
+      const url = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = `huike-automations-${new Date().toISOString().slice(0, 10)}.json`;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    });
+  const importJson = (file: File) =>
+    run(async () => {
+      let doc: unknown;
+      try {
+        doc = JSON.parse(await file.text());
+      } catch {
+        throw new Error(t('automationEditor.badFile'));
+      }
+      const r = await api.post('/automations/import', doc as never);
+      void message.success(t('automationEditor.imported', { n: r.imported }));
+      list.reload();
+    });
   const [form] = Form.useForm<Settings>();
   // Festival names come from the server (they are data, in the shop's words).
   const calendar = new Map<string, string[]>();
@@ -128,7 +177,36 @@ export default function Automations() {
   if (list.error) return <ErrorBox error={list.error} onRetry={list.reload} />;
   return (
     <>
-      <PageHeader title={t('menu.automations')} />
+      <PageHeader
+        title={t('menu.automations')}
+        extra={
+          <Space>
+            <Button icon={<DownloadOutlined />} onClick={() => void exportJson()} data-testid="automations-export">
+              {t('automationEditor.exportJson')}
+            </Button>
+            <Upload
+              accept=".json,application/json"
+              showUploadList={false}
+              beforeUpload={(f) => {
+                void importJson(f);
+                return false;
+              }}
+            >
+              <Button icon={<UploadOutlined />} data-testid="automations-import">
+                {t('automationEditor.importJson')}
+              </Button>
+            </Upload>
+            <Button
+              type="primary"
+              icon={<PlusOutlined />}
+              onClick={() => setFlow(newTarget())}
+              data-testid="automation-new"
+            >
+              {t('automationEditor.create')}
+            </Button>
+          </Space>
+        }
+      />
       <Card>
         <Table<Automation>
           rowKey={(a) => a.id ?? a.builtin ?? a.name}
@@ -164,9 +242,12 @@ export default function Automations() {
             },
             {
               title: t('automations.actions'),
-              width: 260,
+              width: 340,
               render: (_, a) => (
                 <Space>
+                  <Button size="small" onClick={() => open(a)} data-testid={`automation-flow-${a.builtin ?? a.id}`}>
+                    {a.builtin ? t('automationEditor.view') : t('automationEditor.edit')}
+                  </Button>
                   {a.builtin && (
                     <Button
                       size="small"
@@ -222,6 +303,18 @@ export default function Automations() {
           {(editing?.fields ?? []).map(field)}
         </Form>
       </Modal>
+      {flow && (
+        <AutomationEditor
+          target={flow}
+          automations={list.data?.items ?? []}
+          onClose={() => setFlow(null)}
+          onCopy={(c) => setFlow(c)}
+          onSaved={(a) => {
+            list.reload();
+            open(a);
+          }}
+        />
+      )}
       <Drawer
         open={runsOf !== null}
         width={760}

@@ -1,0 +1,133 @@
+import type { TFunction } from 'i18next';
+
+/**
+ * The automation definition as the server publishes it (GET /automations/schema, a JSON Schema made from
+ * the zod schema in src/core/automations/definition.ts). The editor reads the trigger and step kinds and
+ * their fields from it, so a kind added on the server shows up here without a console change.
+ */
+export interface JsonSchema {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  oneOf?: JsonSchema[];
+  anyOf?: JsonSchema[];
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  pattern?: string;
+  default?: unknown;
+}
+
+export type Step = { id: string; type: string } & Record<string, unknown>;
+export type Trigger = { type: string } & Record<string, unknown>;
+export interface Condition {
+  fact: string;
+  op: string;
+  value: unknown;
+}
+export interface Definition {
+  name: string;
+  trigger: Trigger;
+  conditions: Condition[];
+  exitWhen: string[];
+  steps: Step[];
+}
+
+export interface Kind {
+  kind: string;
+  schema: JsonSchema;
+}
+
+/** The members of a discriminated union (`type` is the discriminator). */
+export function kindsOf(union: JsonSchema | undefined): Kind[] {
+  return (union?.oneOf ?? union?.anyOf ?? []).flatMap((s) => {
+    const c = s.properties?.type?.const ?? s.properties?.type?.enum?.[0];
+    return typeof c === 'string' ? [{ kind: c, schema: s }] : [];
+  });
+}
+
+/** The fields a seller fills in for one kind, in the schema's order (the id and type are the editor's). */
+export function fieldsOf(k: Kind | undefined): [string, JsonSchema][] {
+  return Object.entries(k?.schema.properties ?? {}).filter(([n]) => n !== 'id' && n !== 'type');
+}
+
+// A new step starts from what most sellers want; anything else comes from the schema's defaults.
+const STARTERS: Record<string, Record<string, unknown>> = {
+  wait: { days: 1 },
+  message: { medium: 'sms', kind: 'care', text: '' },
+  points: { points: 100 },
+  task: { dueHours: 24 },
+  order_event: { event: 'paid' },
+};
+
+/** A new member of a kind: required choices get their first option, then the schema's defaults. */
+export function starter(k: Kind): Record<string, unknown> {
+  const v: Record<string, unknown> = { type: k.kind };
+  for (const [name, p] of fieldsOf(k)) {
+    if (p.default !== undefined) v[name] = p.default;
+    else if (k.schema.required?.includes(name) && p.enum?.length) v[name] = p.enum[0];
+    else if (k.schema.required?.includes(name) && p.type === 'array') v[name] = [];
+  }
+  return { ...v, ...STARTERS[k.kind] };
+}
+
+export function nextStepId(steps: { id?: string }[]): string {
+  const used = new Set(steps.map((s) => s.id));
+  let n = steps.length + 1;
+  while (used.has(`s${n}`)) n++;
+  return `s${n}`;
+}
+
+/** Drops what a seller left empty, so optional fields are left out rather than sent blank. */
+export function clean<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(clean) as T;
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== undefined && x !== null && x !== '') out[k] = clean(x);
+    return out as T;
+  }
+  return v;
+}
+
+/** A label from the messages, or the name itself for a field a newer server added. */
+export function label(t: TFunction, group: string, name: string): string {
+  return t(`automationEditor.${group}.${name.replace(/\./g, '_')}`, { defaultValue: name });
+}
+
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+/** A server validation message (zod's or the definition's own) in the seller's language. */
+export function issueText(t: TFunction, message: string): string {
+  let m: RegExpMatchArray | null;
+  if (/received undefined|^Required$/.test(message)) return t('automationEditor.issue.required');
+  if ((m = message.match(/^Too small: expected (\w+) to (?:be|have) >=?\s*(\d+)/))) {
+    const key = m[1] === 'number' ? 'tooSmallNumber' : m[1] === 'string' ? 'tooShort' : 'tooFew';
+    return t(`automationEditor.issue.${key}`, { n: m[2] });
+  }
+  if ((m = message.match(/^Too big: expected (\w+) to (?:be|have) <=?\s*(\d+)/))) {
+    const key = m[1] === 'number' ? 'tooBigNumber' : m[1] === 'string' ? 'tooLong' : 'tooMany';
+    return t(`automationEditor.issue.${key}`, { n: m[2] });
+  }
+  if (/^Invalid (option|discriminator|enum)/.test(message)) return t('automationEditor.issue.option');
+  if (/pattern|HH:MM|MM-DD|letters, digits/.test(message)) return t('automationEditor.issue.format');
+  if ((m = message.match(/unknown variable #(.+?)#/))) return t('automationEditor.issue.unknownVariable', { v: m[1] });
+  if (/text is empty/.test(message)) return t('automationEditor.issue.emptyText');
+  if (/twice/.test(message)) return t('automationEditor.issue.duplicateId');
+  if (/later step/.test(message)) return t('automationEditor.issue.notLater');
+  return t('automationEditor.issue.other');
+}
+
+/** The issues of an invalid answer ({ error: { details: { issues } } }), if it has any. */
+export function issuesOf(e: unknown): Issue[] {
+  const d = (e as { details?: { issues?: unknown } } | null)?.details;
+  return Array.isArray(d?.issues) ? (d.issues as Issue[]) : [];
+}
