@@ -27,6 +27,7 @@ import { analytics } from './migrations/0026_analytics.js';
 import { campaignExtras } from './migrations/0023_campaign_extras.js';
 import { analyticsFirstDays } from './migrations/0030_analytics_first_days.js';
 import { automationTriggers } from './migrations/0035_automation_triggers.js';
+import { analyticsDayPairs } from './migrations/0033_analytics_day_pairs.js';
 
 /** One migration set for both dialects; each migration is told which dialect it runs on. */
 function migrations(db: Db): Record<string, Migration> {
@@ -58,6 +59,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0023_campaign_extras': campaignExtras(db.dialect),
     '0030_analytics_first_days': analyticsFirstDays(db.dialect),
     '0035_automation_triggers': automationTriggers(db.dialect),
+    '0033_analytics_day_pairs': analyticsDayPairs(db.dialect),
   };
 }
 

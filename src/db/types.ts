@@ -786,6 +786,20 @@ export interface AnalyticsProductDaysTable {
   revenue_fen: number;
 }
 
+/** Buyer-day rows folded per pair of days (0033; see that migration for the kinds). */
+export interface AnalyticsDayPairsTable {
+  workspace_id: string;
+  scope: string;
+  kind: string;
+  a: string;
+  b: string;
+  rows: number;
+  singles: number;
+  new_singles: number;
+  orders: number;
+  revenue_fen: number;
+}
+
 export interface AnalyticsCohortsTable {
   workspace_id: string;
   store_id: string;
@@ -841,6 +855,7 @@ export interface Database {
   analytics_hours: AnalyticsHoursTable;
   analytics_product_days: AnalyticsProductDaysTable;
   analytics_cohorts: AnalyticsCohortsTable;
+  analytics_day_pairs: AnalyticsDayPairsTable;
   analytics_builds: AnalyticsBuildsTable;
   audience_lists: AudienceListsTable;
   audience_list_members: AudienceListMembersTable;

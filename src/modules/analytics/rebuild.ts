@@ -3,7 +3,9 @@ import { zoneOffsetMinutes } from '../../core/time.js';
 import type { Dialect } from '../../db/connect.js';
 import { localDaySql } from '../../db/dates.js';
 import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
-import { nowIso, type AppContext } from '../context.js';
+import { chunks, nowIso, type AppContext } from '../context.js';
+import type { Executor } from '../../jobs/queue.js';
+import { applyDayPairs, buildDayPairs } from './pairs.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 
 /**
@@ -34,6 +36,63 @@ function paidLate(dialect: Dialect): RawBuilder<boolean> {
     >= ${sql.lit(RECOVERED_AFTER_MINUTES * 60_000)}`;
 }
 
+const BUYER_DAY_COLUMNS = sql.raw(
+  '(workspace_id, store_id, customer_id, day, orders, revenue_fen, store_first_day, currency_first_day)',
+);
+
+/** The buyer-day rows of the workspace's purchases (or of these customers' only), first days included. */
+function buyerDaysOf(ws: string, paidDay: RawBuilder<string>, purchase: RawBuilder<unknown>, ids?: readonly string[]) {
+  const only = ids ? sql`AND o.customer_id IN (${sql.join(ids)})` : sql``;
+  return sql`
+      SELECT ${ws}, x.store_id, x.customer_id, x.day, x.orders, x.revenue_fen,
+        MIN(x.day) OVER (PARTITION BY x.store_id, x.customer_id),
+        MIN(x.day) OVER (PARTITION BY s.currency, x.customer_id)
+      FROM (
+        SELECT o.store_id, o.customer_id, ${paidDay} AS day, COUNT(*) AS orders,
+          SUM(o.paid_fen - o.refunded_fen) AS revenue_fen
+        FROM orders o
+        WHERE o.workspace_id = ${ws} AND o.customer_id IS NOT NULL AND ${purchase} ${only}
+        GROUP BY o.store_id, o.customer_id, ${paidDay}
+      ) x
+      JOIN stores s ON s.workspace_id = ${ws} AND s.id = x.store_id`;
+}
+
+/**
+ * Keeps the buyer-day rows and the day pairs of these customers in step with their orders, in the caller's
+ * transaction: called wherever their stats are refreshed (orders written by an import or the order API, a
+ * merge and its undo). A customer whose orders are gone (merged away) loses their rows. Hours, products and
+ * cohorts wait for the next rebuild (queued after every import, nightly).
+ */
+export async function refreshBuyerRows(
+  db: Executor,
+  dialect: Dialect,
+  ws: string,
+  customerIds: Iterable<string>,
+  now: string,
+): Promise<void> {
+  const ids = [...new Set(customerIds)];
+  if (!ids.length) return;
+  // Nothing to keep in step before the first build (the build reads the orders as they are then).
+  const built = await db.selectFrom('analytics_builds').select('workspace_id').where('workspace_id', '=', ws).execute();
+  if (!built.length) return;
+  const tz = await workspaceTimezone(db, ws);
+  const offset = zoneOffsetMinutes(tz, Date.parse(now));
+  const purchase = orderCountsAsPurchase(await purchaseRule(db, ws));
+  const paidDay = localDaySql(dialect, sql.ref('o.paid_at'), offset);
+  for (const part of chunks(ids, 400)) {
+    await applyDayPairs(db, ws, part, -1);
+    await db
+      .deleteFrom('analytics_buyer_days')
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', part)
+      .execute();
+    await sql`INSERT INTO analytics_buyer_days ${BUYER_DAY_COLUMNS} ${buyerDaysOf(ws, paidDay, purchase, part)}`.execute(
+      db,
+    );
+    await applyDayPairs(db, ws, part, 1);
+  }
+}
+
 export async function rebuildAnalytics(ctx: AppContext, ws: string): Promise<{ orders: number; ms: number }> {
   const t0 = Date.now();
   const k = ctx.db.kysely;
@@ -50,20 +109,8 @@ export async function rebuildAnalytics(ctx: AppContext, ws: string): Promise<{ o
   return k.transaction().execute(async (trx) => {
     for (const t of ['analytics_buyer_days', 'analytics_hours', 'analytics_product_days', 'analytics_cohorts'] as const)
       await trx.deleteFrom(t).where('workspace_id', '=', ws).execute();
-    await sql`
-      INSERT INTO analytics_buyer_days (workspace_id, store_id, customer_id, day, orders, revenue_fen,
-        store_first_day, currency_first_day)
-      SELECT ${ws}, x.store_id, x.customer_id, x.day, x.orders, x.revenue_fen,
-        MIN(x.day) OVER (PARTITION BY x.store_id, x.customer_id),
-        MIN(x.day) OVER (PARTITION BY s.currency, x.customer_id)
-      FROM (
-        SELECT o.store_id, o.customer_id, ${paidDay} AS day, COUNT(*) AS orders,
-          SUM(o.paid_fen - o.refunded_fen) AS revenue_fen
-        FROM orders o
-        WHERE o.workspace_id = ${ws} AND o.customer_id IS NOT NULL AND ${purchase}
-        GROUP BY o.store_id, o.customer_id, ${paidDay}
-      ) x
-      JOIN stores s ON s.workspace_id = ${ws} AND s.id = x.store_id`.execute(trx);
+    await sql`INSERT INTO analytics_buyer_days ${BUYER_DAY_COLUMNS} ${buyerDaysOf(ws, paidDay, purchase)}`.execute(trx);
+    await buildDayPairs(trx, ws);
     await sql`
       INSERT INTO analytics_hours (workspace_id, store_id, day, hour, created_orders, created_paid, recovered_orders,
         recovered_fen, paid_orders, revenue_fen)

@@ -28,6 +28,7 @@ import { readSetting, writeSetting } from '../settings.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { localDate } from '../../core/time.js';
 import { workspaceCurrencies } from './service.js';
+import { currencyScope, lastPurchaseCounts, monthCountsSql, rangeCounts, rangeCountsSql, storeScope } from './pairs.js';
 
 /**
  * The 数据分析 views, read from the pre-aggregates (rebuild.ts). A buyer (成交会员) is a customer
@@ -65,6 +66,8 @@ interface Resolved extends DateRange {
    * one store, or all the stores of the main currency (migration 0030).
    */
   firstDay: 'store_first_day' | 'currency_first_day';
+  /** The analytics_day_pairs scope of the same stores (migration 0033). */
+  pairScope: string;
 }
 
 async function resolve(ctx: AppContext, ws: string, scope: Scope): Promise<Resolved> {
@@ -89,7 +92,8 @@ async function resolve(ctx: AppContext, ws: string, scope: Scope): Promise<Resol
     .where('workspace_id', '=', ws)
     .executeTakeFirst();
   const firstDay = scope.storeId ? 'store_first_day' : 'currency_first_day';
-  return { ws, ...range, storeIds, currency, builtAt: built ? String(built.built_at) : null, firstDay };
+  const pairScope = scope.storeId ? storeScope(scope.storeId) : currencyScope(currency);
+  return { ws, ...range, storeIds, currency, builtAt: built ? String(built.built_at) : null, firstDay, pairScope };
 }
 
 const inStores = (col: string, ids: string[]) => sql`${sql.ref(col)} IN (${sql.join(ids.length ? ids : [''])})`;
@@ -99,16 +103,18 @@ const num = (v: unknown) => Number(v ?? 0);
 /**
  * Buyers of a range: one row per buyer with orders, revenue and whether they had bought before
  * (their first purchase day in the stores in scope, carried on every row, is before the range).
- * Read from the covering day index alone: no lookup of each buyer's history.
+ * Read from the covering day index alone: no lookup of each buyer's history. Grouped on an
+ * expression so that SQLite reads the range's rows by the day index rather than walking the whole
+ * workspace in customer order to group without sorting.
  */
 function buyersOf(r: Resolved, range: DateRange) {
   return sql`
-    SELECT b.customer_id, SUM(b.orders) AS ord, SUM(b.revenue_fen) AS rev,
+    SELECT b.customer_id || '' AS customer_id, SUM(b.orders) AS ord, SUM(b.revenue_fen) AS rev,
       CASE WHEN MIN(${sql.ref(`b.${r.firstDay}`)}) < ${range.from} THEN 1 ELSE 0 END AS ret
     FROM analytics_buyer_days b
     WHERE b.workspace_id = ${r.ws} AND b.day >= ${range.from} AND b.day <= ${range.to}
       AND ${inStores('b.store_id', r.storeIds)}
-    GROUP BY b.customer_id`;
+    GROUP BY b.customer_id || ''`;
 }
 
 export interface MemberKpis {
@@ -128,40 +134,33 @@ export interface MemberKpis {
   repurchaseRate: number;
 }
 
-function memberKpisSql(r: Resolved, range: DateRange) {
-  return sql<Record<string, unknown>>`
-    SELECT COUNT(*) AS buyers, SUM(x.rev) AS revenue, SUM(x.ord) AS orders, SUM(x.ret) AS ret_buyers,
-      SUM(CASE WHEN x.ret = 1 THEN x.rev ELSE 0 END) AS returning_revenue,
-      SUM(CASE WHEN x.ord >= 2 THEN 1 ELSE 0 END) AS repeaters
-    FROM (${buyersOf(r, range)}) x`;
-}
-
-/** The statements of the two heaviest views, for EXPLAIN in `npm run bench -- analytics`. */
+/** The statements of the heaviest views, for EXPLAIN in `npm run bench -- analytics`. */
 export async function mainStatements(ctx: AppContext, ws: string, scope: Scope) {
   const r = await resolve(ctx, ws, scope);
-  return { overview: memberKpisSql(r, r), repurchase: repurchaseSql(r) };
+  return {
+    overview: rangeCountsSql(ws, r.pairScope, r.from, r.to),
+    repurchase: monthCountsSql(ws, r.pairScope, r.from, r.to),
+    'distribution (bands)': sql`SELECT COUNT(*), SUM(x.ord), SUM(x.rev) FROM (${buyersOf(r, r)}) x`,
+  };
 }
 
+/** The member KPIs of a range, from the day pairs (pairs.ts): sums over the range's days. */
 async function memberKpis(ctx: AppContext, r: Resolved, range: DateRange): Promise<MemberKpis> {
-  const res = await memberKpisSql(r, range).execute(ctx.db.kysely);
-  const row = res.rows[0] ?? {};
-  const buyers = num(row.buyers);
-  const revenueFen = num(row.revenue);
-  const orders = num(row.orders);
-  const returningBuyers = num(row.ret_buyers);
-  const returningRevenueFen = num(row.returning_revenue);
+  const c = await rangeCounts(ctx.db.kysely, r.ws, r.pairScope, range.from, range.to);
+  const returningBuyers = c.buyers - c.newBuyers;
+  const returningRevenueFen = c.revenueFen - c.newRevenueFen;
   return {
-    buyers,
-    revenueFen,
-    orders,
-    aovFen: orders > 0 ? Math.round(revenueFen / orders) : 0,
+    buyers: c.buyers,
+    revenueFen: c.revenueFen,
+    orders: c.orders,
+    aovFen: c.orders > 0 ? Math.round(c.revenueFen / c.orders) : 0,
     returningBuyers,
     returningRevenueFen,
-    returningBuyerShare: share(returningBuyers, buyers),
-    returningRevenueShare: share(returningRevenueFen, revenueFen),
-    newBuyers: buyers - returningBuyers,
-    repeatBuyers: num(row.repeaters),
-    repurchaseRate: share(num(row.repeaters), buyers),
+    returningBuyerShare: share(returningBuyers, c.buyers),
+    returningRevenueShare: share(returningRevenueFen, c.revenueFen),
+    newBuyers: c.newBuyers,
+    repeatBuyers: c.repeatBuyers,
+    repurchaseRate: share(c.repeatBuyers, c.buyers),
   };
 }
 
@@ -236,15 +235,14 @@ export async function repurchaseHere(ctx: AppContext, ws: string, scope: Scope) 
   const r = await resolve(ctx, ws, scope);
   const settings = await getAnalyticsSettings(ctx, ws);
   const ref = settings.repurchaseReference;
-  const res = await repurchaseSql(r).execute(ctx.db.kysely);
-  const byMonth = new Map(res.rows.map((x) => [x.m, x]));
+  const byMonth = await repurchaseCounts(ctx, r);
   return {
     ...head(r),
     reference: ref,
     months: monthsOf(r).map((month) => {
       const x = byMonth.get(month);
-      const buyers = num(x?.buyers);
-      const repeatBuyers = num(x?.repeaters);
+      const buyers = x?.buyers ?? 0;
+      const repeatBuyers = x?.repeaters ?? 0;
       const rate = share(repeatBuyers, buyers);
       const gap = buyers > 0 ? gapToBand(rate, ref?.low ?? null, ref?.high ?? null) : null;
       return { month, buyers, repeatBuyers, rate, gap };
@@ -252,7 +250,36 @@ export async function repurchaseHere(ctx: AppContext, ws: string, scope: Scope) 
   };
 }
 
-function repurchaseSql(r: Resolved) {
+/**
+ * Buyers and repeat buyers per month. Months from the first of a month on come from the day pairs; a range
+ * starting mid-month reads that first, partial month from the buyer-day rows (at most a month of them),
+ * because "bought before the month" then reaches before the range.
+ */
+async function repurchaseCounts(ctx: AppContext, r: Resolved) {
+  const k = ctx.db.kysely;
+  const out = new Map<string, { buyers: number; repeaters: number }>();
+  let wholeFrom = r.from;
+  if (!r.from.endsWith('-01')) {
+    const monthEnd = shiftDate(`${nextMonthOf(r.from.slice(0, 7))}-01`, -1);
+    const partial = { from: r.from, to: monthEnd < r.to ? monthEnd : r.to };
+    for (const x of (await repurchaseSql(r, partial).execute(k)).rows)
+      out.set(x.m, { buyers: num(x.buyers), repeaters: num(x.repeaters) });
+    wholeFrom = shiftDate(monthEnd, 1);
+  }
+  if (wholeFrom <= r.to)
+    for (const x of (await monthCountsSql(r.ws, r.pairScope, wholeFrom, r.to).execute(k)).rows) {
+      const buyers = num(x.buyers);
+      out.set(x.m, { buyers, repeaters: buyers - num(x.new_singles) });
+    }
+  return out;
+}
+
+const nextMonthOf = (month: string) => {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+};
+
+function repurchaseSql(r: Resolved, range: DateRange) {
   const ws = r.ws;
   // 'YYYY-MM-DD' < 'YYYY-MM' exactly when the day is in an earlier month.
   return sql<{ m: string; buyers: number; repeaters: number }>`
@@ -261,7 +288,8 @@ function repurchaseSql(r: Resolved) {
       SELECT substr(b.day, 1, 7) AS m, b.customer_id, SUM(b.orders) AS ord,
         MIN(${sql.ref(`b.${r.firstDay}`)}) AS first_day
       FROM analytics_buyer_days b
-      WHERE b.workspace_id = ${ws} AND b.day >= ${r.from} AND b.day <= ${r.to} AND ${inStores('b.store_id', r.storeIds)}
+      WHERE b.workspace_id = ${ws} AND b.day >= ${range.from} AND b.day <= ${range.to}
+        AND ${inStores('b.store_id', r.storeIds)}
       GROUP BY substr(b.day, 1, 7), b.customer_id
     ) x
     GROUP BY x.m`;
@@ -313,18 +341,19 @@ export async function distributionHere(ctx: AppContext, ws: string, scope: Scope
     FROM (${buyersOf(r, r)}) x
     JOIN customers c ON c.workspace_id = ${ws} AND c.id = x.customer_id
     GROUP BY 1, 2, 3`.execute(k);
-  const churnRow = await sql<Record<string, unknown>>`
-    SELECT ${sql.join(
-      CHURN_BUCKETS.map((b, i) => {
-        const newer = Number.isFinite(b.maxDays) ? sql`y.last_day >= ${shiftDate(r.to, -b.maxDays)}` : sql`1 = 1`;
-        const prev = CHURN_BUCKETS[i - 1];
-        const older = prev ? sql` AND y.last_day < ${shiftDate(r.to, -prev.maxDays)}` : sql``;
-        return sql`SUM(CASE WHEN ${newer}${older} THEN 1 ELSE 0 END) AS ${sql.ref(`c${i}`)}`;
-      }),
-    )}
-    FROM (SELECT customer_id, MAX(day) AS last_day FROM analytics_buyer_days
-          WHERE workspace_id = ${ws} AND day <= ${r.to} AND ${inStores('store_id', r.storeIds)}
-          GROUP BY customer_id) y`.execute(k);
+  // Churn from the day pairs: buyers whose last purchase up to `to` is on or after to − maxDays.
+  const finite = CHURN_BUCKETS.filter((b) => Number.isFinite(b.maxDays));
+  const last = await lastPurchaseCounts(
+    k,
+    ws,
+    r.pairScope,
+    r.to,
+    finite.map((b) => shiftDate(r.to, -b.maxDays)),
+  );
+  const churnCounts = CHURN_BUCKETS.map((_, i) => {
+    const upTo = i < finite.length ? last.lastOnOrAfter[i]! : last.boughtBy;
+    return upTo - (i > 0 ? last.lastOnOrAfter[i - 1]! : 0);
+  });
   const count = <K extends string>(keys: readonly K[], rows: { key: string; n: number }[]) => {
     const total = rows.reduce((a, x) => a + x.n, 0);
     return keys.map((key) => {
@@ -334,8 +363,7 @@ export async function distributionHere(ctx: AppContext, ws: string, scope: Scope
   };
   const bandRows = bands.rows.map((b) => ({ freq: b.freq, aov: b.aov, n: num(b.n), rev: num(b.rev) }));
   const peopleRows = people.rows.map((p) => ({ ...p, n: num(p.n) }));
-  const churn = churnRow.rows[0] ?? {};
-  const churnTotal = CHURN_BUCKETS.reduce((a, _, i) => a + num(churn[`c${i}`]), 0);
+  const churnTotal = churnCounts.reduce((a, n) => a + n, 0);
   return {
     ...head(r),
     frequency: FREQUENCY_BANDS.map((b) => {
@@ -357,8 +385,8 @@ export async function distributionHere(ctx: AppContext, ws: string, scope: Scope
     ),
     churn: CHURN_BUCKETS.map((b, i) => ({
       key: b.key,
-      buyers: num(churn[`c${i}`]),
-      share: share(num(churn[`c${i}`]), churnTotal),
+      buyers: churnCounts[i]!,
+      share: share(churnCounts[i]!, churnTotal),
     })),
     age: count(
       [...AGE_BANDS.map((b) => b.key), 'unknown'],

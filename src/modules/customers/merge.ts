@@ -8,6 +8,7 @@ import { enqueue } from '../../jobs/queue.js';
 import { JOB } from '../../jobs/kinds.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
 import { refreshCustomerStats } from './stats.js';
+import { refreshBuyerRows } from '../analytics/rebuild.js';
 import { recordConsent } from './consent.js';
 import type { ConsentState } from '../../core/consent.js';
 import { moveMessaging, moveMessagingBack, type MovedMessaging } from './merge-messaging.js';
@@ -268,6 +269,7 @@ export async function mergeInTransaction(
   };
   await trx.insertInto('customer_merges').values(merge).execute();
   await refreshCustomerStats(trx, dialect, ws, [targetId], now);
+  await refreshBuyerRows(trx, dialect, ws, [targetId, sourceId], now);
   await enqueue(trx, { workspaceId: ws, kind: JOB.rfmRecompute, dedupeKey: `merge:${merge.id}` }, now);
   await enqueue(trx, { workspaceId: ws, kind: JOB.tiers, dedupeKey: `merge:${merge.id}` }, now);
   return {
@@ -360,6 +362,7 @@ export async function undoMerge(ctx: AppContext, ws: string, mergeId: string) {
       .where('id', '=', mergeId)
       .execute();
     await refreshCustomerStats(trx, ctx.db.dialect, ws, [m.target_id, m.source_id], now);
+    await refreshBuyerRows(trx, ctx.db.dialect, ws, [m.target_id, m.source_id], now);
     await enqueue(trx, { workspaceId: ws, kind: JOB.rfmRecompute, dedupeKey: `unmerge:${mergeId}` }, now);
     await enqueue(trx, { workspaceId: ws, kind: JOB.tiers, dedupeKey: `unmerge:${mergeId}` }, now);
     return { id: mergeId, targetId: m.target_id, sourceId: m.source_id, undoneAt: now };

@@ -10,6 +10,7 @@ import { writeJson } from '../../db/json.js';
 import { bulkInsert } from '../../db/bulk.js';
 import { chunks, type AppContext } from '../context.js';
 import { refreshCustomerStats } from '../customers/stats.js';
+import { refreshBuyerRows } from '../analytics/rebuild.js';
 import { mergeInTransaction } from '../customers/merge.js';
 import { consentStates, recordConsent } from '../customers/consent.js';
 import { erasedName } from '../../core/privacy.js';
@@ -502,6 +503,7 @@ export async function ingestBatch(
   summary.customersMerged = mergedInto.size;
   const refresh = new Set([...affected].map((id) => mergedInto.get(id) ?? id));
   await refreshCustomerStats(trx, dialect, ws, refresh, now);
+  await refreshBuyerRows(trx, dialect, ws, [...affected, ...mergedInto.keys(), ...refresh], now);
   const events: NewOrderEvent[] = changed.flatMap((c) =>
     eventsOf(c.record, now).map((e) => ({
       orderId: c.orderId,

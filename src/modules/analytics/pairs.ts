@@ -1,0 +1,183 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Executor } from '../../jobs/queue.js';
+
+/**
+ * Distinct buyers of any range of days, exactly, from counts per pair of days (analytics_day_pairs,
+ * migration 0033) instead of a GROUP BY over the range's buyers. In a scope (one store, or all the
+ * stores of a currency) every buyer-day row has its day d, the buyer's previous purchase day p ('' for
+ * their first), next purchase day n, first day f and orders o. For a range [F, T]:
+ *   buyers          = #{F ≤ d ≤ T, p < F}           (each buyer's first day in the range; '' < any day)
+ *   new buyers      = #{F ≤ d ≤ T, p = ''}
+ *   repeat buyers   = #{F ≤ d ≤ T, p < F, o ≥ 2}     (two orders on their first day in the range)
+ *                   + #{o = 1, p < F, F ≤ n ≤ T}      (or one, and their next day is in the range …
+ *                   − #{o = 1, d < F, F ≤ n ≤ T}       … minus those whose day d was before the range)
+ *   new revenue     = Σ revenue {F ≤ f ≤ T, d ≤ T}    (老会员 revenue = revenue − new revenue)
+ *   bought by T     = #{f ≤ T};  last purchase ≥ X   = #{X ≤ d ≤ T} − #{d ≥ X, n ≤ T}   (churn)
+ * Every term is a scan of the range's days in one kind's key order: the work grows with days × days,
+ * not with customers. The counts add up over customers, so one customer's rows can be taken out and
+ * put back (refreshBuyerRows) without touching anyone else's.
+ */
+
+export const storeScope = (storeId: string) => `s:${storeId}`;
+export const currencyScope = (currency: string) => `c:${currency}`;
+
+const PAIR_COLUMNS = sql.raw('scope, kind, a, b, rows, singles, new_singles, orders, revenue_fen');
+
+/** Each pair's counts from the buyer-day rows of the workspace (or only of these customers). */
+function contributions(ws: string, customerIds?: readonly string[]): RawBuilder<unknown> {
+  const only = customerIds ? sql`AND b.customer_id IN (${sql.join(customerIds)})` : sql``;
+  return sql`
+    WITH r AS (
+      SELECT 's:' || b.store_id AS scope, b.customer_id, b.day, b.orders AS o, b.revenue_fen AS rev
+      FROM analytics_buyer_days b
+      WHERE b.workspace_id = ${ws} ${only}
+      UNION ALL
+      SELECT 'c:' || s.currency, b.customer_id, b.day, SUM(b.orders), SUM(b.revenue_fen)
+      FROM analytics_buyer_days b
+      JOIN stores s ON s.workspace_id = b.workspace_id AND s.id = b.store_id
+      WHERE b.workspace_id = ${ws} ${only}
+      GROUP BY s.currency, b.customer_id, b.day
+    ), x AS (
+      SELECT scope, day AS d, o, rev,
+        COALESCE(LAG(day) OVER (PARTITION BY scope, customer_id ORDER BY day), '') AS p,
+        LEAD(day) OVER (PARTITION BY scope, customer_id ORDER BY day) AS n,
+        MIN(day) OVER (PARTITION BY scope, customer_id) AS f
+      FROM r
+    )
+    SELECT scope, 'dp' AS kind, d AS a, p AS b, COUNT(*) AS rows, SUM(CASE WHEN o = 1 THEN 1 ELSE 0 END) AS singles,
+      0 AS new_singles, SUM(o) AS orders, SUM(rev) AS revenue_fen
+    FROM x GROUP BY scope, d, p
+    UNION ALL
+    SELECT scope, 'np', n, p, COUNT(*), SUM(CASE WHEN o = 1 THEN 1 ELSE 0 END), 0, 0, 0
+    FROM x WHERE n IS NOT NULL GROUP BY scope, n, p
+    UNION ALL
+    SELECT scope, 'nd', n, d, COUNT(*), SUM(CASE WHEN o = 1 THEN 1 ELSE 0 END),
+      SUM(CASE WHEN o = 1 AND p = '' THEN 1 ELSE 0 END), 0, 0
+    FROM x WHERE n IS NOT NULL GROUP BY scope, n, d
+    UNION ALL
+    SELECT scope, 'fd', f, d, COUNT(*), 0, 0, 0, SUM(rev) FROM x GROUP BY scope, f, d
+    UNION ALL
+    SELECT scope, 'f1', d, '', COUNT(*), 0, 0, 0, 0 FROM x WHERE p = '' GROUP BY scope, d`;
+}
+
+/** The full build (the rebuild has just written the workspace's buyer-day rows). */
+export async function buildDayPairs(db: Executor, ws: string): Promise<void> {
+  await db.deleteFrom('analytics_day_pairs').where('workspace_id', '=', ws).execute();
+  await sql`
+    INSERT INTO analytics_day_pairs (workspace_id, ${PAIR_COLUMNS})
+    SELECT ${ws}, ${PAIR_COLUMNS} FROM (${contributions(ws)}) c`.execute(db);
+}
+
+/** Adds (sign 1) or takes out (sign −1) these customers' counts, from their buyer-day rows as they are now. */
+export async function applyDayPairs(db: Executor, ws: string, customerIds: readonly string[], sign: 1 | -1) {
+  if (!customerIds.length) return;
+  const m = sql.lit(sign);
+  // `WHERE 1 = 1`: SQLite reads ON CONFLICT after INSERT … SELECT only when the SELECT has a WHERE.
+  await sql`
+    INSERT INTO analytics_day_pairs (workspace_id, ${PAIR_COLUMNS})
+    SELECT ${ws}, scope, kind, a, b, ${m} * rows, ${m} * singles, ${m} * new_singles, ${m} * orders,
+      ${m} * revenue_fen
+    FROM (${contributions(ws, customerIds)}) c WHERE 1 = 1
+    ORDER BY scope, kind, a, b
+    ON CONFLICT (workspace_id, scope, kind, a, b) DO UPDATE SET
+      rows = analytics_day_pairs.rows + excluded.rows,
+      singles = analytics_day_pairs.singles + excluded.singles,
+      new_singles = analytics_day_pairs.new_singles + excluded.new_singles,
+      orders = analytics_day_pairs.orders + excluded.orders,
+      revenue_fen = analytics_day_pairs.revenue_fen + excluded.revenue_fen`.execute(db);
+  if (sign < 0)
+    await db.deleteFrom('analytics_day_pairs').where('workspace_id', '=', ws).where('rows', '=', 0).execute();
+}
+
+const num = (v: unknown) => Number(v ?? 0);
+
+export interface RangeCounts {
+  buyers: number;
+  newBuyers: number;
+  repeatBuyers: number;
+  orders: number;
+  revenueFen: number;
+  /** Revenue of the range from buyers whose first purchase is in the range. */
+  newRevenueFen: number;
+}
+
+/** The member counts of [from, to] in a scope. */
+export function rangeCountsSql(ws: string, scope: string, from: string, to: string) {
+  return sql<Record<string, unknown>>`
+    SELECT
+      SUM(CASE WHEN kind = 'dp' AND b < ${from} THEN rows ELSE 0 END) AS buyers,
+      SUM(CASE WHEN kind = 'dp' AND b = '' THEN rows ELSE 0 END) AS new_buyers,
+      SUM(CASE WHEN kind = 'dp' AND b < ${from} THEN rows - singles
+               WHEN kind = 'np' AND b < ${from} THEN singles
+               WHEN kind = 'nd' AND b < ${from} THEN -singles ELSE 0 END) AS repeaters,
+      SUM(CASE WHEN kind = 'dp' THEN orders ELSE 0 END) AS orders,
+      SUM(CASE WHEN kind = 'dp' THEN revenue_fen ELSE 0 END) AS revenue,
+      SUM(CASE WHEN kind = 'fd' AND b <= ${to} THEN revenue_fen ELSE 0 END) AS new_revenue
+    FROM analytics_day_pairs
+    WHERE workspace_id = ${ws} AND scope = ${scope} AND kind IN ('dp', 'np', 'nd', 'fd') AND a >= ${from} AND a <= ${to}`;
+}
+
+export async function rangeCounts(
+  db: Executor,
+  ws: string,
+  scope: string,
+  from: string,
+  to: string,
+): Promise<RangeCounts> {
+  const row = (await rangeCountsSql(ws, scope, from, to).execute(db)).rows[0] ?? {};
+  return {
+    buyers: num(row.buyers),
+    newBuyers: num(row.new_buyers),
+    repeatBuyers: num(row.repeaters),
+    orders: num(row.orders),
+    revenueFen: num(row.revenue),
+    newRevenueFen: num(row.new_revenue),
+  };
+}
+
+/**
+ * Per calendar month whose days from `from` (the first day of a month) to `to` are read: its buyers and
+ * the buyers new to the scope in that month with a single order in it (复购 = buyers − those).
+ * 'YYYY-MM-DD' < 'YYYY-MM' exactly when the day is in an earlier month.
+ */
+export function monthCountsSql(ws: string, scope: string, from: string, to: string) {
+  return sql<{ m: string; buyers: unknown; new_singles: unknown }>`
+    SELECT substr(a, 1, 7) AS m,
+      SUM(CASE WHEN kind = 'dp' AND b < substr(a, 1, 7) THEN rows ELSE 0 END) AS buyers,
+      SUM(CASE WHEN kind = 'dp' AND b = '' THEN singles
+               WHEN kind = 'nd' AND b >= substr(a, 1, 7) THEN -new_singles ELSE 0 END) AS new_singles
+    FROM analytics_day_pairs
+    WHERE workspace_id = ${ws} AND scope = ${scope} AND kind IN ('dp', 'nd') AND a >= ${from} AND a <= ${to}
+    GROUP BY substr(a, 1, 7)`;
+}
+
+/**
+ * Customers who had bought by `to`, and for each of `since` (days ≤ to) how many of them made their last
+ * purchase up to `to` on or after it.
+ */
+export async function lastPurchaseCounts(
+  db: Executor,
+  ws: string,
+  scope: string,
+  to: string,
+  since: readonly string[],
+): Promise<{ boughtBy: number; lastOnOrAfter: number[] }> {
+  const first = await sql<{ n: unknown }>`
+    SELECT SUM(rows) AS n FROM analytics_day_pairs
+    WHERE workspace_id = ${ws} AND scope = ${scope} AND kind = 'f1' AND a <= ${to}`.execute(db);
+  const lowest = [...since].sort()[0] ?? to;
+  const cols = since.map(
+    (x, i) =>
+      sql`SUM(CASE WHEN kind = 'dp' AND a >= ${x} THEN rows WHEN kind = 'nd' AND b >= ${x} THEN -rows ELSE 0 END)
+        AS ${sql.ref(`l${i}`)}`,
+  );
+  const r = since.length
+    ? await sql<Record<string, unknown>>`
+        SELECT ${sql.join(cols)} FROM analytics_day_pairs
+        WHERE workspace_id = ${ws} AND scope = ${scope} AND kind IN ('dp', 'nd') AND a >= ${lowest} AND a <= ${to}`.execute(
+        db,
+      )
+    : { rows: [{}] };
+  const row = r.rows[0] ?? {};
+  return { boughtBy: num(first.rows[0]?.n), lastOnOrAfter: since.map((_, i) => num(row[`l${i}`])) };
+}
