@@ -68,6 +68,10 @@ describe.skipIf(!existsSync(CHROMIUM))('数据分析 in Chromium', () => {
       const text = (await card.innerText()).replace(/\b(CSV|Excel)\b/g, '');
       expect(text.match(/[A-Za-z]{3,}/g), `English on the ${tab} tab`).toBeNull();
     }
+    // 营销效果: campaigns and coupons each say in one line what they are compared with.
+    await card.getByRole('tab', { name: '营销效果' }).click();
+    await expect.poll(() => page.getByTestId('coupons-note').textContent()).toContain('对照组');
+    await shot(page, '19-analytics-effects');
     await card.getByRole('tab', { name: '留存' }).click();
     await page.getByTestId('cohort-heatmap').locator('canvas').waitFor();
     await shot(page, '18-analytics-cohorts');

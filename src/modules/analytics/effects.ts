@@ -3,18 +3,22 @@ import { shiftDate } from '../../core/analytics-views.js';
 import { parseLocalDateTime } from '../../core/time.js';
 import { campaignAttribution } from '../campaigns/report.js';
 import type { AppContext } from '../context.js';
-import { couponReport } from '../coupons/service.js';
 import { workspaceTimezone } from '../workspaces/service.js';
-import { rangeOf, type Scope } from './views.js';
+import { sql } from 'kysely';
+import { couponEffect, type Stratum } from '../../core/coupon-effect.js';
+import { timestampCast } from '../../db/dates.js';
+import { lastPurchaseCounts, rangeCounts } from './pairs.js';
+import { inStores, rangeOf, resolve, type Scope } from './views.js';
 
 /** At most this many campaigns are compared (the most recent launched in the range). */
 export const MAX_CAMPAIGNS = 20;
 
 /**
  * Campaigns launched in the range, each against its hold-out control (what the campaigns module
- * reports: conversion lift, incremental revenue, ROI on the message cost), beside every coupon
- * template's uses and the revenue of the orders that used them (ROI = that revenue / the discount
- * given; coupons have no control group, so this is not a lift).
+ * reports: conversion lift, incremental revenue, ROI on the message cost), beside each coupon template
+ * issued in the range against a matched comparison (core/coupon-effect.ts): its holders' conversion and
+ * sales in the range against those of the customers not given it who had, or had not, bought before the
+ * range like them; ROI = incremental sales / the discount given.
  */
 export async function effectsHere(ctx: AppContext, ws: string, scope: Scope) {
   const range = await rangeOf(ctx, ws, scope);
@@ -48,15 +52,84 @@ export async function effectsHere(ctx: AppContext, ws: string, scope: Scope) {
       roi: a.roi,
     });
   }
-  const coupons = (await couponReport(ctx, ws)).map((t) => ({
-    id: t.id,
-    name: t.name,
-    issued: t.issued,
-    used: t.used,
-    useRate: share(t.used, t.issued),
-    revenueFen: t.revenueFen,
-    discountFen: t.discountFen,
-    roi: t.discountFen > 0 ? t.revenueFen / t.discountFen : null,
-  }));
+  const coupons = await couponEffects(ctx, ws, scope, since, until);
   return { ...range, campaigns, coupons };
+}
+
+const n = (v: unknown) => Number(v ?? 0);
+
+/** Each coupon template issued in the range: uses, the sales of the orders that used it, and its effect. */
+async function couponEffects(ctx: AppContext, ws: string, scope: Scope, since: string, until: string) {
+  const k = ctx.db.kysely;
+  const r = await resolve(ctx, ws, scope);
+  const ts = timestampCast(ctx.db.dialect);
+  const issued = await sql<Record<string, unknown> & { id: string; name: string }>`
+    SELECT t.id, t.name, COUNT(c.id) AS issued, SUM(CASE WHEN c.status = 'used' THEN 1 ELSE 0 END) AS used,
+      COALESCE(SUM(CASE WHEN c.status = 'used' THEN o.paid_fen - o.refunded_fen END), 0) AS revenue,
+      COALESCE(SUM(CASE WHEN c.status = 'used' THEN c.discount_fen END), 0) AS discount
+    FROM coupon_templates t
+    JOIN coupons c ON c.workspace_id = t.workspace_id AND c.template_id = t.id
+    LEFT JOIN orders o ON o.workspace_id = c.workspace_id AND o.id = c.order_id
+    WHERE t.workspace_id = ${ws} AND c.issued_at >= ${since}${ts} AND c.issued_at < ${until}${ts}
+    GROUP BY t.id, t.name
+    ORDER BY t.name`.execute(k);
+  if (!issued.rows.length) return [];
+  // The holders by stratum (bought in these stores before the range, or not) and their buying in the range.
+  const holders = await sql<{ template_id: string; ret: unknown; holders: unknown; buyers: unknown; rev: unknown }>`
+    WITH h AS (
+      SELECT DISTINCT template_id, customer_id FROM coupons
+      WHERE workspace_id = ${ws} AND issued_at >= ${since}${ts} AND issued_at < ${until}${ts}
+    )
+    SELECT h.template_id, CASE WHEN b.f < ${r.from} THEN 1 ELSE 0 END AS ret, COUNT(*) AS holders,
+      SUM(CASE WHEN b.days > 0 THEN 1 ELSE 0 END) AS buyers, SUM(COALESCE(b.rev, 0)) AS rev
+    FROM h
+    LEFT JOIN (
+      SELECT customer_id, MIN(${sql.ref(r.firstDay)}) AS f,
+        SUM(CASE WHEN day >= ${r.from} AND day <= ${r.to} THEN 1 ELSE 0 END) AS days,
+        SUM(CASE WHEN day >= ${r.from} AND day <= ${r.to} THEN revenue_fen ELSE 0 END) AS rev
+      FROM analytics_buyer_days
+      WHERE workspace_id = ${ws} AND ${inStores('store_id', r.storeIds)}
+        AND customer_id IN (SELECT customer_id FROM h)
+      GROUP BY customer_id
+    ) b ON b.customer_id = h.customer_id
+    GROUP BY h.template_id, CASE WHEN b.f < ${r.from} THEN 1 ELSE 0 END`.execute(k);
+  // Everyone, by the same strata, from the day pairs.
+  const c = await rangeCounts(k, ws, r.pairScope, r.from, r.to);
+  const before = await lastPurchaseCounts(k, ws, r.pairScope, shiftDate(r.from, -1), []);
+  const everyone = await k
+    .selectFrom('customers')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', ws)
+    .executeTakeFirstOrThrow();
+  const population = {
+    ret: { n: before.boughtBy, buyers: c.buyers - c.newBuyers, rev: c.revenueFen - c.newRevenueFen },
+    new: { n: n(everyone.n) - before.boughtBy, buyers: c.newBuyers, rev: c.newRevenueFen },
+  };
+  return issued.rows.map((t) => {
+    const strata: Stratum[] = (['ret', 'new'] as const).map((key) => {
+      const h = holders.rows.find((x) => x.template_id === t.id && n(x.ret) === (key === 'ret' ? 1 : 0));
+      const p = population[key];
+      return {
+        holders: n(h?.holders),
+        holderBuyers: n(h?.buyers),
+        holderRevenueFen: n(h?.rev),
+        population: p.n,
+        populationBuyers: p.buyers,
+        populationRevenueFen: p.rev,
+      };
+    });
+    const e = couponEffect(strata);
+    const discountFen = n(t.discount);
+    return {
+      id: t.id,
+      name: t.name,
+      issued: n(t.issued),
+      used: n(t.used),
+      useRate: share(n(t.used), n(t.issued)),
+      revenueFen: n(t.revenue),
+      discountFen,
+      ...e,
+      roi: e.incrementalRevenueFen !== null && discountFen > 0 ? e.incrementalRevenueFen / discountFen : null,
+    };
+  });
 }

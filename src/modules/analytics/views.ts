@@ -56,7 +56,7 @@ export async function rangeOf(ctx: AppContext, ws: string, scope: Scope): Promis
   return range;
 }
 
-interface Resolved extends DateRange {
+export interface Resolved extends DateRange {
   ws: string;
   storeIds: string[];
   currency: string;
@@ -70,7 +70,7 @@ interface Resolved extends DateRange {
   pairScope: string;
 }
 
-async function resolve(ctx: AppContext, ws: string, scope: Scope): Promise<Resolved> {
+export async function resolve(ctx: AppContext, ws: string, scope: Scope): Promise<Resolved> {
   const range = await rangeOf(ctx, ws, scope);
   const k = ctx.db.kysely;
   const stores = await k.selectFrom('stores').select(['id', 'currency']).where('workspace_id', '=', ws).execute();
@@ -96,7 +96,7 @@ async function resolve(ctx: AppContext, ws: string, scope: Scope): Promise<Resol
   return { ws, ...range, storeIds, currency, builtAt: built ? String(built.built_at) : null, firstDay, pairScope };
 }
 
-const inStores = (col: string, ids: string[]) => sql`${sql.ref(col)} IN (${sql.join(ids.length ? ids : [''])})`;
+export const inStores = (col: string, ids: string[]) => sql`${sql.ref(col)} IN (${sql.join(ids.length ? ids : [''])})`;
 
 const num = (v: unknown) => Number(v ?? 0);
 

@@ -822,10 +822,14 @@ export const en: Messages = {
     lift: 'Conversion lift',
     incremental: 'Incremental sales',
     roi: 'ROI',
-    coupons: 'Coupons',
+    coupons: 'Coupons (vs matched control)',
     coupon: 'Coupon',
     useRate: 'Use rate',
     discount: 'Discount given',
+    holders: 'Holders',
+    campaignsNote: 'Control: the random hold-out the campaign did not send to; ROI = incremental sales ÷ sending cost.',
+    couponsNote:
+      'Control: customers not given this coupon in the range who, like the holders, had (or had not) bought before it; ROI = incremental sales ÷ discount given.',
   },
   accounts: {
     changeRole: 'Change role',

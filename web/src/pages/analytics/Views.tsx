@@ -1,4 +1,4 @@
-import { App, Button, Card, Col, Input, InputNumber, Row, Space, Table } from 'antd';
+import { App, Button, Card, Col, Input, InputNumber, Row, Space, Table, Typography } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Answer } from '../../api';
@@ -363,7 +363,7 @@ export function TimingView({ range }: { range: Range }) {
 
 export function EffectsView({ range }: { range: Range }) {
   const { t } = useTranslation();
-  const v = useApi('/analytics/effects', { query: { from: range.from, to: range.to } });
+  const v = useApi('/analytics/effects', { query: range });
   const roi = (x: number | null) => (x === null ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: 2 }));
   return (
     <Loaded v={v}>
@@ -371,6 +371,7 @@ export function EffectsView({ range }: { range: Range }) {
         <Row gutter={[16, 16]}>
           <Col xs={24} xl={12}>
             <Card size="small" title={t('memberAnalytics.campaigns')}>
+              <Typography.Paragraph type="secondary">{t('memberAnalytics.campaignsNote')}</Typography.Paragraph>
               <Table
                 size="small"
                 rowKey="id"
@@ -398,6 +399,9 @@ export function EffectsView({ range }: { range: Range }) {
           </Col>
           <Col xs={24} xl={12}>
             <Card size="small" title={t('memberAnalytics.coupons')}>
+              <Typography.Paragraph type="secondary" data-testid="coupons-note">
+                {t('memberAnalytics.couponsNote')}
+              </Typography.Paragraph>
               <Table
                 size="small"
                 rowKey="id"
@@ -405,6 +409,7 @@ export function EffectsView({ range }: { range: Range }) {
                 dataSource={d.coupons}
                 columns={[
                   { title: t('memberAnalytics.coupon'), dataIndex: 'name', ellipsis: true },
+                  { title: t('memberAnalytics.holders'), dataIndex: 'holders', align: 'right', render: count },
                   {
                     title: t('memberAnalytics.useRate'),
                     dataIndex: 'useRate',
@@ -412,10 +417,16 @@ export function EffectsView({ range }: { range: Range }) {
                     render: (x: number) => percent(x),
                   },
                   {
-                    title: t('memberAnalytics.revenue'),
-                    dataIndex: 'revenueFen',
+                    title: t('memberAnalytics.lift'),
+                    dataIndex: 'conversionLift',
                     align: 'right',
-                    render: (x: number) => money(x),
+                    render: (x: number | null) => percent(x),
+                  },
+                  {
+                    title: t('memberAnalytics.incremental'),
+                    dataIndex: 'incrementalRevenueFen',
+                    align: 'right',
+                    render: (x: number | null) => money(x),
                   },
                   {
                     title: t('memberAnalytics.discount'),
