@@ -92,7 +92,7 @@ async function couponEffects(ctx: AppContext, ws: string, scope: Scope, since: s
         AND customer_id IN (SELECT customer_id FROM h)
       GROUP BY customer_id
     ) b ON b.customer_id = h.customer_id
-    GROUP BY h.template_id, CASE WHEN b.f < ${r.from} THEN 1 ELSE 0 END`.execute(k);
+    GROUP BY 1, 2`.execute(k);
   // Everyone, by the same strata, from the day pairs.
   const c = await rangeCounts(k, ws, r.pairScope, r.from, r.to);
   const before = await lastPurchaseCounts(k, ws, r.pairScope, shiftDate(r.from, -1), []);

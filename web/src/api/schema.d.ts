@@ -6297,6 +6297,11 @@ export interface paths {
                                 useRate: number;
                                 revenueFen: number;
                                 discountFen: number;
+                                holders: number;
+                                holderConversion: number | null;
+                                controlConversion: number | null;
+                                conversionLift: number | null;
+                                incrementalRevenueFen: number | null;
                                 roi: number | null;
                             }[];
                         };
