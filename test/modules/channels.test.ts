@@ -285,6 +285,39 @@ describeBothDatabases('channels: SMS providers and 企业微信', (env) => {
     expect(fake.rejected).toEqual([]);
   });
 
+  it('企业微信: a retry looks for the earlier mass-send task first, so an accepted message is not sent twice', async () => {
+    const e = env();
+    const ch = await wecom('企业微信-重试');
+    const [a, b] = await customers('wr', 2);
+    let hangA = true;
+    let busyB = true;
+    fake.script = (_p, to) => {
+      // a: accepted by 企业微信, but the answer never comes back; b: refused (system busy), nothing created.
+      if (to === `wm${a!.phone}` && hangA) {
+        hangA = false;
+        return { hang: true };
+      }
+      if (to === `wm${b!.phone}` && busyB) {
+        busyB = false;
+        return { code: '-1', message: 'system busy' };
+      }
+      return undefined;
+    };
+    await recordBatch(e.ctx, e.workspaceId, batch('wr', ch.id, [a!.id, b!.id]));
+    await deliverAll(e, 'wr');
+    const m = await messagesOf(e, 'wr');
+    expect(m.get(a!.id)).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(m.get(b!.id)).toMatchObject({ status: 'sent', attempts: 2 });
+    const sentTo = (who: { phone: string | null }) => fake.sent.filter((s) => s.to === `wm${who.phone}`);
+    expect(sentTo(a!)).toHaveLength(1);
+    expect(sentTo(b!)).toHaveLength(1);
+    // The retry of a found the task it had created (its msgid), the retry of b found none and sent.
+    expect(m.get(a!.id)!.provider_ref).toBe(sentTo(a!)[0]!.ref);
+    expect(fake.calls['wecom.get_groupmsg_list_v2']).toBeGreaterThanOrEqual(2);
+    expect(fake.calls['wecom.get_groupmsg_send_result']).toBeGreaterThanOrEqual(1);
+    expect(fake.rejected).toEqual([]);
+  });
+
   it('a provider failing 10 % of calls at random ends with every recipient sent exactly once', async () => {
     const e = env();
     const ali = await aliyun('阿里云-随机');
@@ -450,6 +483,82 @@ describeBothDatabases('channels: SMS providers and 企业微信', (env) => {
     expect(replies).toEqual([{ channel_id: ali.id, body: 'TD', action: 'opt_out' }]);
     const garbage = await post(aliHooks.receipts, { hello: 'world' });
     expect(garbage.statusCode).toBe(400);
+  });
+
+  it('企业微信 replies: 退订, N, R or TD from a customer opts them out of 企业微信 only, kept with the text', async () => {
+    const e = env();
+    const wc = await wecom('企业微信-回复');
+    const [a, b, c] = await customers('wq', 3);
+    const listed = (await api('GET', '/messaging/channels')).body.items as {
+      id: string;
+      hooks: { receipts: string; replies: string } | null;
+    }[];
+    const hooks = listed.find((x) => x.id === wc.id)!.hooks!;
+    expect(hooks.replies).toMatch(new RegExp(`^/hooks/${e.workspaceId}/channels/${wc.id}/replies/[\\w-]{20,}$`));
+    const msg = (to: string, content: string, origin = 3) => ({
+      msgid: `m-${to}-${content}`,
+      open_kfid: 'wkAJ2GCAAAZSfhHCt7IFSvLKtMPxyJTw',
+      external_userid: to,
+      send_time: 1795846000,
+      origin,
+      msgtype: 'text',
+      text: { content },
+    });
+    const res = await app.inject({
+      method: 'POST',
+      url: hooks.replies,
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        errcode: 0,
+        errmsg: 'ok',
+        next_cursor: '',
+        has_more: 0,
+        msg_list: [
+          msg(`wm${a!.phone}`, '退订'),
+          msg(`wm${b!.phone}`, ' n '),
+          msg(`wm${c!.phone}`, '好的，谢谢'),
+          // The member's own message in the same chat (origin 5) is not the customer's reply.
+          msg(`wm${c!.phone}`, 'TD', 5),
+          { ...msg(`wm${c!.phone}`, ''), msgtype: 'image', text: undefined },
+        ],
+      }),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ errcode: 0, errmsg: 'ok' });
+    const flags = await e.db.kysely
+      .selectFrom('customers')
+      .select(['id', 'opt_out_wechat', 'opt_out_sms'])
+      .where('workspace_id', '=', e.workspaceId)
+      .where('id', 'in', [a!.id, b!.id, c!.id])
+      .execute();
+    expect(Object.fromEntries(flags.map((f) => [f.id, [f.opt_out_wechat, f.opt_out_sms]]))).toEqual({
+      [a!.id]: [1, 0],
+      [b!.id]: [1, 0],
+      [c!.id]: [0, 0],
+    });
+    const kept = await e.db.kysely
+      .selectFrom('inbound_replies')
+      .select(['customer_id', 'channel_id', 'body', 'action'])
+      .where('workspace_id', '=', e.workspaceId)
+      .where('channel_id', '=', wc.id)
+      .orderBy('body')
+      .execute();
+    expect(kept).toEqual(
+      expect.arrayContaining([
+        { customer_id: a!.id, channel_id: wc.id, body: '退订', action: 'opt_out' },
+        { customer_id: b!.id, channel_id: wc.id, body: ' n ', action: 'opt_out' },
+        { customer_id: c!.id, channel_id: wc.id, body: '好的，谢谢', action: 'none' },
+      ]),
+    );
+    expect(kept).toHaveLength(3);
+    // A wrong token is refused, as on the SMS channels.
+    const wrong = await app.inject({
+      method: 'POST',
+      url: hooks.replies.replace(/[^/]+$/, 'not-the-token-000000000'),
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ msg_list: [msg(`wm${c!.phone}`, '退订')] }),
+    });
+    expect(wrong.statusCode).toBe(401);
   });
 
   it('a channel is edited by PATCH: name, settings merged, credentials replaced and never returned', async () => {

@@ -107,6 +107,7 @@ export async function startFakeProviders(): Promise<FakeProviders> {
   let serial = 0;
   let tokenGen = 0;
   let validToken: string | null = null;
+  const tasks: { msgid: string; creator: string; to: string; text: string; at: number }[] = [];
   const state: FakeProviders = {
     url: '',
     sent: [],
@@ -307,12 +308,20 @@ export async function startFakeProviders(): Promise<FakeProviders> {
       state.tokensIssued += 1;
       return json(res, 200, { errcode: 0, errmsg: 'ok', access_token: validToken, expires_in: 7200 });
     }
-    if (url.pathname !== '/cgi-bin/externalcontact/add_msg_template') return json(res, 404, { errcode: 404 });
-    const call = count('wecom.add_msg_template');
+    const action = url.pathname.replace('/cgi-bin/externalcontact/', '');
+    const known = ['add_msg_template', 'get_groupmsg_list_v2', 'get_groupmsg_task', 'get_groupmsg_send_result'];
+    if (!known.includes(action)) return json(res, 404, { errcode: 404 });
+    const call = count(`wecom.${action}`);
     const token = url.searchParams.get('access_token');
     if (!token || token !== validToken)
       return json(res, 200, { errcode: token?.startsWith('tok-') ? 42001 : 40014, errmsg: 'access_token expired' });
-    const p = JSON.parse(body) as { chat_type?: string; external_userid?: string[]; text?: { content?: string } };
+    if (action !== 'add_msg_template') return wecomQuery(res, action, JSON.parse(body) as Record<string, unknown>);
+    const p = JSON.parse(body) as {
+      chat_type?: string;
+      external_userid?: string[];
+      sender?: string;
+      text?: { content?: string };
+    };
     if (p.chat_type !== 'single' || !Array.isArray(p.external_userid) || !p.text?.content) {
       reject('wecom add_msg_template: chat_type, external_userid and text.content are required');
       return json(res, 200, { errcode: 41048, errmsg: 'no valid customer' });
@@ -325,8 +334,46 @@ export async function startFakeProviders(): Promise<FakeProviders> {
     }
     const msgid = `msg${++serial}`;
     state.sent.push({ provider: 'wecom', to, key: to, text: p.text.content, sign: null, template: null, ref: msgid });
+    tasks.push({ msgid, creator: p.sender ?? 'admin', to, text: p.text.content, at: Math.floor(Date.now() / 1000) });
     if (outcome?.hang) return void hanging.add(res);
     json(res, 200, { errcode: 0, errmsg: 'ok', fail_list: [], msgid });
+  }
+
+  /** 企业微信's mass-send tasks as its query APIs list them (one page each: the tests stay small). */
+  function wecomQuery(res: ServerResponse, action: string, p: Record<string, unknown>) {
+    if (action === 'get_groupmsg_list_v2') {
+      const start = p.start_time;
+      const end = p.end_time;
+      if (p.chat_type !== 'single' || typeof start !== 'number' || typeof end !== 'number') {
+        reject('wecom get_groupmsg_list_v2: chat_type, start_time and end_time are required');
+        return json(res, 200, { errcode: 40058, errmsg: 'invalid parameter' });
+      }
+      // The real API serves at most one month; the fake's clock is the machine's, the test's may differ.
+      if (end - start > 31 * 86_400) {
+        reject('wecom get_groupmsg_list_v2: the range is longer than a month');
+        return json(res, 200, { errcode: 40058, errmsg: 'invalid time range' });
+      }
+      const list = tasks
+        .filter((t) => (p.creator === undefined || t.creator === p.creator) && p.chat_type === 'single')
+        .map((t) => ({ msgid: t.msgid, creator: t.creator, create_type: 0, text: { content: t.text } }));
+      return json(res, 200, { errcode: 0, errmsg: 'ok', next_cursor: '', group_msg_list: list });
+    }
+    const task = tasks.find((t) => t.msgid === p.msgid);
+    if (!task) return json(res, 200, { errcode: 41063, errmsg: 'msgid not found' });
+    if (action === 'get_groupmsg_task')
+      return json(res, 200, {
+        errcode: 0,
+        errmsg: 'ok',
+        next_cursor: '',
+        task_list: [{ userid: task.creator, status: 2, send_time: task.at }],
+      });
+    if (p.userid !== task.creator) return json(res, 200, { errcode: 0, errmsg: 'ok', next_cursor: '', send_list: [] });
+    return json(res, 200, {
+      errcode: 0,
+      errmsg: 'ok',
+      next_cursor: '',
+      send_list: [{ external_userid: task.to, userid: task.creator, status: 1, send_time: task.at }],
+    });
   }
 
   const server = createServer((req, res) => {

@@ -64,7 +64,7 @@ export function mediumOf(input: ChannelInput): Medium {
 }
 
 /** Providers that post delivery receipts and replies to us without signing them: a token in the URL. */
-const HOOKED_KINDS = new Set(['aliyun_sms', 'tencent_sms']);
+const HOOKED_KINDS = new Set(['aliyun_sms', 'tencent_sms', 'wecom']);
 
 /** `showHooks`: the receipt URLs carry the channel's token, for those who may change channels only. */
 export function presentChannel(r: ChannelRow, opts: { showHooks?: boolean } = {}): ChannelView {

@@ -67,6 +67,18 @@ const tencentReply = z.looseObject({
   time: z.number().optional(),
 });
 
+/**
+ * 企业微信: the customer's messages as 微信客服 `kf/sync_msg` lists them (`msg_list` items, or the
+ * whole answer), forwarded by whatever pulls them; text from the customer (origin 3) counts.
+ */
+const wecomMessage = z.looseObject({
+  external_userid: z.string(),
+  send_time: z.number().optional(),
+  origin: z.number().optional(),
+  msgtype: z.string(),
+  text: z.looseObject({ content: z.string() }).optional(),
+});
+
 export interface Receipt {
   /** Our message id (Aliyun's out_id) or the provider's serial number (Tencent's sid, Aliyun's biz_id). */
   messageId: string | null;
@@ -125,11 +137,23 @@ export function readReplies(kind: string, body: unknown): { from: string; text: 
       text: r.text,
       at: r.time ? chinaTime(r.time) : null,
     }));
+  if (kind === 'wecom') {
+    const list =
+      body && typeof body === 'object' && 'msg_list' in body ? (body as { msg_list: unknown }).msg_list : body;
+    return parse(wecomMessage, list, '企业微信 sync_msg message')
+      .filter((m) => m.msgtype === 'text' && m.text && (m.origin === undefined || m.origin === 3))
+      .map((m) => ({
+        from: m.external_userid,
+        text: m.text!.content,
+        at: m.send_time ? chinaTime(m.send_time) : null,
+      }));
+  }
   throw new Invalid(`a ${kind} channel gets no replies`);
 }
 
 /** The answer each provider expects, so it does not post the same callback again. */
 export function hookAnswer(kind: string): Record<string, unknown> {
+  if (kind === 'wecom') return { errcode: 0, errmsg: 'ok' };
   return kind === 'tencent_sms' ? { result: 0, errmsg: 'OK' } : { code: 0, msg: '成功' };
 }
 
