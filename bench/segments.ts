@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Insertable } from 'kysely';
@@ -154,13 +155,6 @@ async function generate(ctx: AppContext, ws: string, customers: number): Promise
     process.stdout.write(`\r  generated ${Math.min(customers, start + BATCH).toLocaleString('en-US')} customers`);
   }
   process.stdout.write('\n');
-  const t = performance.now();
-  await db.kysely
-    .transaction()
-    .execute((trx) => rebuildOrderFacts(trx, ws, orderCountsAsPurchase(DEFAULT_PURCHASE_RULE)));
-  process.stdout.write(`  (order facts rebuilt in ${((performance.now() - t) / 1000).toFixed(1)} s)\n`);
-  if (db.dialect === 'postgres') await sql`ANALYZE`.execute(db.kysely);
-  else await sql`ANALYZE`.execute(db.kysely);
 }
 
 async function median(runs: number, fn: () => Promise<unknown>): Promise<number> {
@@ -174,13 +168,26 @@ async function median(runs: number, fn: () => Promise<unknown>): Promise<number>
   return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
 }
 
-async function run(db: Db, customers: number): Promise<void> {
+async function run(db: Db, customers: number, buildOnly = false): Promise<void> {
   await migrateToLatest(db);
   const ctx: AppContext = { db, now: () => AS_OF };
-  const ws = (await createWorkspace(ctx, 'bench')).id;
-  const t0 = performance.now();
-  await generate(ctx, ws, customers);
-  process.stdout.write(`  (generation ${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+  const kept = await db.kysely.selectFrom('workspaces').select('id').where('name', '=', 'bench').executeTakeFirst();
+  let ws = kept?.id;
+  if (ws) process.stdout.write('  (reusing the kept database)\n');
+  else {
+    ws = (await createWorkspace(ctx, 'bench')).id;
+    const t0 = performance.now();
+    await generate(ctx, ws, customers);
+    process.stdout.write(`  (generation ${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+  }
+  if (buildOnly) return;
+  const t = performance.now();
+  await db.kysely
+    .transaction()
+    .execute((trx) => rebuildOrderFacts(trx, db.dialect, ws!, orderCountsAsPurchase(DEFAULT_PURCHASE_RULE)));
+  process.stdout.write(`  order facts full rebuild: ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+  await sql`ANALYZE`.execute(db.kysely);
+  await sql`DROP TABLE IF EXISTS rfm_hand`.execute(db.kysely);
   const since = new Date(AS_OF.getTime() - 181 * 86_400_000).toISOString();
   const ts = db.dialect === 'postgres' ? sql.raw('::timestamptz') : sql.raw('');
 
@@ -273,32 +280,64 @@ async function run(db: Db, customers: number): Promise<void> {
   report('RFM recompute (all customers)', rfmOurs, rfmHand, 1.5);
 }
 
+/**
+ * Options: --customers N; --only sqlite|postgres; --build-only (generate and stop); --keep DIR keeps the generated databases (SQLite file
+ * DIR/segments-N.db, PostgreSQL database huike_bench_segments_N) and reuses them on the next run, so a
+ * 1M-customer shop is built once.
+ */
 export async function benchSegments(args: string[]): Promise<void> {
-  const i = args.indexOf('--customers');
-  const customers = i >= 0 ? Number(args[i + 1]) : 1_000_000;
-  const dir = mkdtempSync(join(tmpdir(), 'huike-bench-seg-'));
-  process.stdout.write(
-    `SQLite — ${customers.toLocaleString('en-US')} customers, ~${(customers * 3).toLocaleString('en-US')} orders\n`,
-  );
-  const lite = openDatabase(`sqlite:${join(dir, 'seg.db')}`);
-  try {
-    await run(lite, customers);
-  } finally {
-    await lite.close();
-    rmSync(dir, { recursive: true, force: true });
+  const opt = (name: string) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const customers = Number(opt('customers') ?? 1_000_000);
+  const only = opt('only');
+  const keep = opt('keep');
+  if (only !== 'postgres') {
+    const dir = keep ?? mkdtempSync(join(tmpdir(), 'huike-bench-seg-'));
+    if (keep) mkdirSync(keep, { recursive: true });
+    const file = join(dir, keep ? `segments-${customers}.db` : 'seg.db');
+    process.stdout.write(
+      `SQLite — ${customers.toLocaleString('en-US')} customers, ~${(customers * 3).toLocaleString('en-US')} orders` +
+        `${keep && existsSync(file) ? ` (kept: ${file})` : ''}\n`,
+    );
+    const lite = openDatabase(`sqlite:${file}`);
+    try {
+      await run(lite, customers, args.includes('--build-only'));
+    } finally {
+      await lite.close();
+      if (!keep) rmSync(dir, { recursive: true, force: true });
+    }
   }
+  if (only === 'sqlite') return;
   const pgUrl = process.env.HUIKE_BENCH_PG_URL ?? process.env.HUIKE_TEST_PG_URL;
   if (!pgUrl) {
     process.stdout.write('PostgreSQL: skipped (set HUIKE_BENCH_PG_URL)\n');
     return;
   }
-  const scratch = await createScratchDatabase(pgUrl, 'huike_bench');
-  const pg = openDatabase(scratch.url);
+  const target = keep ? await keptPostgres(pgUrl, `huike_bench_segments_${customers}`) : undefined;
+  const scratch = target ? undefined : await createScratchDatabase(pgUrl, 'huike_bench');
+  const pgDb = openDatabase(target ?? scratch!.url);
   process.stdout.write(`PostgreSQL — ${customers.toLocaleString('en-US')} customers\n`);
   try {
-    await run(pg, customers);
+    await run(pgDb, customers, args.includes('--build-only'));
   } finally {
-    await pg.close();
-    await scratch.drop();
+    await pgDb.close();
+    await scratch?.drop();
   }
+}
+
+/** The URL of a PostgreSQL database kept between runs (created when missing). */
+async function keptPostgres(adminUrl: string, name: string): Promise<string> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    const found = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) await c.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await c.end();
+  }
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
 }

@@ -223,7 +223,7 @@ export async function recomputeAllStats(db: Db, workspaceId: string, asOf: strin
       ) p ON p.customer_id = c.id
       WHERE c.workspace_id = ${workspaceId}
     `.execute(trx);
-    await rebuildOrderFacts(trx, workspaceId, purchase);
+    await rebuildOrderFacts(trx, db.dialect, workspaceId, purchase);
     return Number(result.numAffectedRows ?? 0);
   });
 }
