@@ -253,10 +253,10 @@ describeBothDatabases('order facts', (env) => {
         await recomputeAllStats(e.db, ws, now);
         expect(await facts(e, ws)).toEqual(incremental);
         // The full rebuild writes the difference: a missing fact, a wrong one and a stale one are all
-        // put right, and from nothing it writes every fact (every fifth shop: each recompute costs).
+        // put right, and from nothing it writes every fact (on one shop: each recompute costs).
         const k = e.db.kysely;
         run += 1;
-        if (run % 5 === 0) {
+        if (run === 3) {
           const some = incremental.filter((_, i) => i % 3 === 0);
           for (const [i, f] of some.entries()) {
             const row = k
@@ -308,7 +308,7 @@ describeBothDatabases('order facts', (env) => {
       }),
       { numRuns: 30, seed: 20261128 },
     );
-  });
+  }, 120_000);
 
   it('a parent category covers its children ("女装" finds 女装/连衣裙 buyers), on both paths', async () => {
     const e = env();

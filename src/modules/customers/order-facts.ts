@@ -96,7 +96,6 @@ export async function rebuildOrderFacts(
     const values = sql.join(pairs.slice(i, i + 400).map((p) => sql`(${p.category}, ${p.level})`));
     await sql`INSERT INTO fact_levels (category, level) VALUES ${values}`.execute(trx);
   }
-  if (pg) await sql`ANALYZE fact_levels`.execute(trx);
   const net = sql`o.paid_fen - o.refunded_fen`;
   if (pg) {
     // An order counts once per level however many of its lines fall in it: the distinct (order, level)
@@ -123,7 +122,6 @@ export async function rebuildOrderFacts(
             AND m.category = j.category AND m.level = l.level)
       GROUP BY o.customer_id, l.level`.execute(trx);
   }
-  if (pg) await sql`ANALYZE fresh_facts`.execute(trx);
 
   const sameKey = sql`t.dim = f.dim AND t.value = f.value AND t.customer_id = f.customer_id`;
   await sql`DELETE FROM customer_order_facts AS f WHERE f.workspace_id = ${workspaceId}
