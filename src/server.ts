@@ -82,9 +82,14 @@ function frameworkError(err: FastifyError, reply: FastifyReply) {
       : err.code === 'FST_ERR_BAD_URL'
         ? 'the address is not valid (bad percent-encoding?)'
         : err.message;
-  return reply
-    .code(status)
-    .send({ error: { code: codeForStatus(status), message, details: { reason: err.code ?? null } } });
+  return reply.code(status).send({
+    error: {
+      code: codeForStatus(status),
+      message,
+      details: { reason: err.code ?? null },
+      ...('reason' in err && err.reason ? { reason: err.reason } : {}),
+    },
+  });
 }
 export interface ServerOptions {
   logger?: boolean | object;
@@ -140,9 +145,14 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
 
   app.setErrorHandler((err: FastifyError | DomainError | ZodError, req, reply) => {
     if (err instanceof DomainError) {
-      return reply
-        .code(STATUS[err.code])
-        .send({ error: { code: err.code, message: err.message, details: err.details ?? null } });
+      return reply.code(STATUS[err.code]).send({
+        error: {
+          code: err.code,
+          message: err.message,
+          details: err.details ?? null,
+          ...(err.reason ? { reason: err.reason } : {}),
+        },
+      });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const details = err.validation.map((v) => ({

@@ -236,6 +236,9 @@ export interface ImportErrorsTable {
   column_name: string | null;
   reason: string;
   value: string | null;
+  /** The reason as a key of core/reasons.ts and its parameters (JSON); null on rows written before 0037. */
+  reason_key: ColumnType<string | null, string | null | undefined, string | null>;
+  reason_params: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface JobsTable {
@@ -462,6 +465,9 @@ export interface TierHistoryTable {
   from_key: string | null;
   to_key: string;
   reason: string;
+  /** The reason as a key of core/reasons.ts and its parameters (JSON); null on rows written before 0037. */
+  reason_key: ColumnType<string | null, string | null | undefined, string | null>;
+  reason_params: ColumnType<string | null, string | null | undefined, string | null>;
   created_by: string | null;
   created_at: Timestamp;
 }

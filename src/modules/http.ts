@@ -28,8 +28,20 @@ export function principalOf(req: FastifyRequest): Principal {
   return req.principal;
 }
 
+/** A reason as a code: a key of core/reasons.ts and its parameters, rendered by the console in the reader's language. */
+export const reasonView = z.object({
+  key: z.string(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])),
+});
+
 export const errorBody = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+    /** What the console shows, in the reader's language: a key of core/reasons.ts and its parameters. */
+    reason: reasonView.optional(),
+  }),
 });
 
 export const idParams = z.object({ id: z.string().min(1) });

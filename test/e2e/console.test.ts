@@ -1,11 +1,20 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/connect.js';
 import { newRun } from '../../src/modules/imports/service.js';
 import { fixture } from '../helpers.js';
-import { CHROMIUM, DEMO_LOGIN as LOGIN, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+import {
+  CHROMIUM,
+  consolePages,
+  DEMO_LOGIN as LOGIN,
+  englishRuns,
+  shot,
+  startConsole,
+  visibleText,
+  type ConsoleUnderTest,
+} from '../support/console.js';
 
 /**
  * The console in Debian's Chromium against the real server (`huike serve` with its demo shop and
@@ -17,7 +26,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
   let app: ConsoleUnderTest | undefined;
   let dir: string;
   let base: string;
-  let browser: Browser;
+  const pages = consolePages(() => app);
 
   /** The API as the logged-in owner, to check what the console did. */
   async function apiGet<T>(path: string, cookie: string): Promise<T> {
@@ -25,36 +34,13 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     expect(res.status).toBe(200);
     return (await res.json()) as T;
   }
-  async function ownerCookie(): Promise<string> {
-    const res = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(LOGIN),
-    });
-    return res.headers.get('set-cookie')!.split(';')[0]!;
-  }
-  async function newPage(): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-    const page = await ctx.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    (page as Page & { errors: string[] }).errors = errors;
-    return page;
-  }
-  async function logIn(page: Page) {
-    await page.goto(`${base}/login`);
-    await page.fill('#login', LOGIN.login);
-    await page.fill('#password', LOGIN.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-  }
   /** The text box of a form control, wherever antd put the test id (wrapper or the input itself). */
   const box = (scope: Page | ReturnType<Page['locator']>, id: string) =>
     scope.locator(`[data-testid="${id}"] input, input[data-testid="${id}"]`).first();
 
   beforeAll(async () => {
     app = await startConsole({ prefix: 'huike-e2e-', demoCustomers: 1500, portFrom: 41000 });
-    ({ dir, base, browser } = app);
+    ({ dir, base } = app);
   }, 180_000);
 
   afterAll(async () => {
@@ -62,7 +48,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
   });
 
   it('a wrong password shows the reason; the right one opens the dashboard with the KPIs', async () => {
-    const page = await newPage();
+    const page = await pages.open({ login: false });
     await page.goto(`${base}/customers`);
     await page.waitForURL(/\/login$/);
     await page.fill('#login', 'admin');
@@ -77,24 +63,22 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     await page.goto(`${base}/`);
     const revenue = page.getByTestId('kpi-period-revenue');
     await expect.poll(() => revenue.textContent()).toMatch(/¥[\d,]+\.\d\d/);
-    const cookie = await ownerCookie();
+    const cookie = await pages.cookie();
     const dash = await apiGet<{ period: { revenueFen: number } }>('/analytics/dashboard?days=30', cookie);
     const shown = (await revenue.textContent())!.match(/¥([\d,]+\.\d\d)/)![1]!.replace(/,/g, '');
     expect(Math.round(Number(shown) * 100)).toBe(dash.period.revenueFen);
     await page.getByTestId('trend-chart').locator('canvas').waitFor();
     await shot(page, '01-dashboard');
-    expect((page as Page & { errors: string[] }).errors).toEqual([]);
   });
 
   it('finds a customer by the last digits of the phone, opens the file and adds a note and a tag', async () => {
-    const cookie = await ownerCookie();
+    const cookie = await pages.cookie();
     const top = await apiGet<{ items: { id: string; name: string; phone: string }[] }>(
       '/customers?sort=spent&limit=1',
       cookie,
     );
     const target = top.items[0]!;
-    const page = await newPage();
-    await logIn(page);
+    const page = await pages.open();
     await page.goto(`${base}/customers`);
     await page.getByTestId('customer-table').locator('tbody tr.ant-table-row').first().waitFor();
     await shot(page, '02-customers');
@@ -124,9 +108,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
   });
 
   it('builds a segment visually, shows the live count the API computes, and saves it', async () => {
-    const cookie = await ownerCookie();
-    const page = await newPage();
-    await logIn(page);
+    const cookie = await pages.cookie();
+    const page = await pages.open();
     await page.goto(`${base}/segments/new`);
     // The editor starts with "total spent ≥ ¥500"; add "paid orders ≥ 3" in the same AND group.
     await page.getByTestId('condition').first().waitFor();
@@ -172,9 +155,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
   });
 
   it('picks 浙江 and 女装 from lists; a new condition waits, incomplete, without changing the count', async () => {
-    const cookie = await ownerCookie();
-    const page = await newPage();
-    await logIn(page);
+    const cookie = await pages.cookie();
+    const page = await pages.open();
     await page.goto(`${base}/segments/new`);
     const option = (text: RegExp) =>
       page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: text });
@@ -216,8 +198,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
   });
 
   it('imports a Taobao export, watches it finish and shows what it added', async () => {
-    const page = await newPage();
-    await logIn(page);
+    const page = await pages.open();
     await page.goto(`${base}/imports`);
     await box(page, 'import-store').fill('回客淘宝店');
     await page.locator('input[type=file]').setInputFiles(fixture('taobao-orders-gbk.csv'));
@@ -234,7 +215,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
         { timeout: 30_000 },
       )
       .toBe('完成');
-    const cookie = await ownerCookie();
+    const cookie = await pages.cookie();
     const runs = await apiGet<{
       items: { fileName: string; status: string; ordersCreated: number; rowsRejected: number }[];
     }>('/imports', cookie);
@@ -266,8 +247,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     } finally {
       await db.close();
     }
-    const page = await newPage();
-    await logIn(page);
+    const page = await pages.open();
     await page.goto(`${base}/imports`);
     const row = page.getByTestId('import-runs').locator('tbody tr.ant-table-row', { hasText: 'interrupted.csv' });
     await expect.poll(() => row.getByTestId('import-status').textContent()).toBe('已中断');
@@ -287,8 +267,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
   });
 
   it('switches to English and keeps it after a reload', async () => {
-    const page = await newPage();
-    await logIn(page);
+    const page = await pages.open();
     await page.goto(`${base}/customers`);
     await page.getByTestId('side-menu').getByText('客户', { exact: true }).waitFor();
     await page.getByTestId('language-switch').getByText('EN').click();
@@ -301,7 +280,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
   });
 
   it('shows the predicted value on the customer page and the calibration plot on 数据分析', async () => {
-    const cookie = await ownerCookie();
+    const cookie = await pages.cookie();
     // The demo shop queues its first fit; the worker in the server runs it.
     await expect
       .poll(async () => (await apiGet<{ status: string }>('/predict/model', cookie)).status, { timeout: 90_000 })
@@ -312,8 +291,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
       cookie,
     );
     expect(detail.prediction).not.toBeNull();
-    const page = await newPage();
-    await logIn(page);
+    const page = await pages.open();
     await page.goto(`${base}/customers/${top.items[0]!.id}`);
     const card = page.getByTestId('prediction-card');
     // The one-line explanation carries the same CLV the API computed (¥ with two decimals).
@@ -324,30 +302,58 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     await page.getByTestId('predict-calibration').locator('canvas').waitFor();
     await page.getByTestId('predict-model').scrollIntoViewIfNeeded();
     await shot(page, '16-predict-calibration');
-    expect((page as Page & { errors: string[] }).errors).toEqual([]);
   }, 150_000);
 
-  it('renders every other main page without a script error (screenshots)', async () => {
-    const page = await newPage();
-    await logIn(page);
-    const pages: [string, string, string][] = [
-      ['/members', '09-members', '会员'],
-      ['/points', '10-points', '积分'],
-      ['/coupons', '11-coupons', '优惠券'],
-      ['/analytics', '12-analytics', '数据分析'],
-      ['/settings', '13-settings', '设置'],
-      ['/segments?tab=lifecycle', '14-lifecycle', '分群'],
-      ['/campaigns', '15-campaigns', '营销活动'],
-      ['/settings?tab=audit', '17-audit-log', '设置'],
+  it('walks every page in zh-CN: no English sentence on screen, no script error (screenshots)', async () => {
+    const cookie = await pages.cookie();
+    const page = await pages.open();
+    const top = await apiGet<{ items: { id: string }[] }>('/customers?sort=spent&limit=1', cookie);
+    const segments = await apiGet<{ items: { id: string; system: boolean }[] }>('/segments', cookie);
+    const campaigns = await apiGet<{ items: { id: string }[] }>('/campaigns', cookie);
+    const saved = segments.items.find((s) => !s.system)!;
+    const routes: [string, string | null][] = [
+      ['/', null],
+      ['/customers', null],
+      [`/customers/${top.items[0]!.id}`, null],
+      ['/segments', null],
+      ['/segments/new', null],
+      [`/segments/${encodeURIComponent(saved.id)}`, null],
+      ['/members', '09-members'],
+      ['/points', '10-points'],
+      ['/coupons', '11-coupons'],
+      ['/campaigns', '15-campaigns'],
+      ['/campaigns/new', null],
+      ['/campaigns/compare', null],
+      ...campaigns.items.slice(0, 1).map((c): [string, null] => [`/campaigns/${c.id}`, null]),
+      ['/automations', null],
+      ['/tasks', null],
+      ['/analytics', '12-analytics'],
+      ['/imports', null],
+      ['/settings', '13-settings'],
+      ['/segments?tab=lifecycle', '14-lifecycle'],
+      ['/settings?tab=audit', '17-audit-log'],
     ];
-    for (const [path, name, title] of pages) {
+    const english: string[] = [];
+    const read = async (where: string) => {
+      await page.waitForLoadState('networkidle');
+      for (const run of englishRuns(await visibleText(page))) english.push(`${where}: ${run}`);
+    };
+    for (const [path, name] of routes) {
       await page.goto(`${base}${path}`);
-      await page.locator('h4', { hasText: title }).first().waitFor();
+      await page.locator('.ant-layout-content').first().waitFor();
       if (path === '/analytics') await page.getByTestId('china-map').locator('canvas').waitFor();
       // The audit log lists at least this session's own login.
       if (path.endsWith('tab=audit')) await page.locator('.ant-table-row', { hasText: '登录' }).first().waitFor();
-      await shot(page, name);
+      if (name) await shot(page, name);
+      await read(path);
+      // Every tab of the page's own tab bar.
+      const tabs = page.locator('.ant-layout-content .ant-tabs-nav').first().locator('.ant-tabs-tab');
+      const n = path.includes('?') ? 0 : await tabs.count();
+      for (let i = 1; i < n; i++) {
+        await tabs.nth(i).click();
+        await read(`${path} [${(await tabs.nth(i).textContent())?.trim()}]`);
+      }
     }
-    expect((page as Page & { errors: string[] }).errors).toEqual([]);
-  });
+    expect(english).toEqual([]);
+  }, 180_000);
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { afterEach, expect } from 'vitest';
 import { exited, ROOT, spawnTs, waitFor } from './processes.js';
 
 /** What the console e2e suites share: Debian's Chromium, where screenshots go, the demo shop's login. */
@@ -83,4 +84,167 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.waitForLoadState('networkidle');
   await page.waitForTimeout(600); // chart animations
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+export interface Credentials {
+  login: string;
+  password: string;
+}
+
+/** A console page that records every uncaught error and unhandled promise rejection it saw. */
+export type ConsolePage = Page & { errors: string[] };
+
+export interface PageOptions {
+  /** Who logs in first (the demo owner unless told); false opens the page logged out. */
+  login?: Credentials | false;
+  viewport?: { width: number; height: number };
+  /** A phone: touch, 2× pixels. */
+  mobile?: boolean;
+  locale?: string;
+}
+
+/**
+ * The pages of one e2e suite, with the hook every suite shares: each test's pages are closed after it, and the
+ * test fails if any of them saw an uncaught error (`pageerror`) or an unhandled promise rejection. `app` is read
+ * when a page is opened, so it may be called before the suite's beforeAll started the console.
+ */
+export function consolePages(app: () => ConsoleUnderTest | undefined) {
+  const opened: ConsolePage[] = [];
+  afterEach(async () => {
+    const errors = opened.flatMap((p) => p.errors);
+    await Promise.all(
+      opened.splice(0).map((p) =>
+        p
+          .context()
+          .close()
+          .catch(() => undefined),
+      ),
+    );
+    expect(errors, 'uncaught errors or unhandled rejections in the console').toEqual([]);
+  });
+
+  async function logIn(page: Page, who: Credentials = DEMO_LOGIN): Promise<void> {
+    await page.goto(`${app()!.base}/login`);
+    await page.fill('#login', who.login);
+    await page.fill('#password', who.password);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  }
+
+  /** A fresh browser context's page (1440×900, zh-CN unless told), logged in as the demo owner unless told. */
+  async function open(opts: PageOptions = {}): Promise<ConsolePage> {
+    const ctx = await app()!.browser.newContext({
+      viewport: opts.viewport ?? { width: 1440, height: 900 },
+      locale: opts.locale ?? 'zh-CN',
+      ...(opts.mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+    });
+    const page = (await ctx.newPage()) as ConsolePage;
+    page.errors = [];
+    opened.push(page);
+    page.on('pageerror', (e) => page.errors.push(`${page.url()}: ${e.message}`));
+    // Chromium reports most unhandled rejections as page errors; this catches the rest (e.g. non-Error reasons).
+    await ctx.addInitScript(
+      `window.addEventListener('unhandledrejection', (e) => console.error('huike-unhandled-rejection: ' + String(e.reason)));`,
+    );
+    page.on('console', (m) => {
+      if (m.type() === 'error' && m.text().startsWith('huike-unhandled-rejection:')) {
+        page.errors.push(`${page.url()}: ${m.text()}`);
+      }
+    });
+    if (opts.login !== false) await logIn(page, opts.login ?? DEMO_LOGIN);
+    return page;
+  }
+
+  /** The session cookie of a login through the API (the demo owner unless told), for checking what the console did. */
+  async function cookie(who: Credentials = DEMO_LOGIN): Promise<string> {
+    const res = await fetch(`${app()!.base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(who),
+    });
+    if (res.status !== 200) throw new Error(`login ${who.login}: ${res.status} ${await res.text()}`);
+    return res.headers.get('set-cookie')!.split(';')[0]!;
+  }
+
+  return { open, logIn, cookie };
+}
+
+/**
+ * Latin words a zh-CN screen may show: product, platform and channel names, file formats, units and the
+ * abbreviations sellers use as they are. Everything else in Latin letters is English that should be Chinese.
+ */
+export const ALLOWED_LATIN = [
+  'Huike',
+  'Taobao',
+  'Tmall',
+  'JD',
+  'Pinduoduo',
+  'Douyin',
+  'Youzan',
+  'Shopify',
+  'WeChat',
+  'Aliyun',
+  'Tencent',
+  'SMTP',
+  'SMS',
+  'API',
+  'OpenAPI',
+  'CSV',
+  'XLSX',
+  'Excel',
+  'GBK',
+  'UTF-8',
+  'RFM',
+  'CLV',
+  'NPS',
+  'BG/NBD',
+  'ID',
+  'URL',
+  'Webhook',
+  'VIP',
+  'AOV',
+  'R',
+  'F',
+  'M',
+  'KB',
+  'MB',
+  'GB',
+  'min',
+  'ms',
+  // Currency codes
+  'CNY',
+  'USD',
+  'EUR',
+  'GBP',
+  'HKD',
+];
+
+const ALLOWED = new Set(ALLOWED_LATIN.map((w) => w.toLowerCase()));
+
+/**
+ * Runs of three or more English words in a text (words joined by spaces or sentence punctuation only), leaving
+ * out the allowed words: `"in" expects a non-empty list` is one, `Taobao CSV` or `RFM 8 类` is none.
+ */
+export function englishRuns(text: string): string[] {
+  const runs: string[] = [];
+  // Time zone names (Asia/Shanghai) are ids, not English.
+  const plain = text.replace(/\b[A-Z][a-z]+\/[A-Z][A-Za-z_]+\b/g, ' · ');
+  for (const m of plain.matchAll(/[A-Za-z][A-Za-z'’.-]*(?:[ \t,;:!?"“”()/&-]+[A-Za-z][A-Za-z'’.-]*)+/g)) {
+    const words = m[0]
+      .split(/[ \t,;:!?"“”()/&]+/)
+      .filter((w) => w && !ALLOWED.has(w.replace(/[.-]+$/, '').toLowerCase()));
+    if (words.length >= 3) runs.push(m[0]);
+  }
+  return runs;
+}
+
+/** What a person reads on the page: its visible text and the placeholders of its visible inputs. */
+export async function visibleText(page: Page): Promise<string> {
+  // A string: this file is compiled without the DOM's types.
+  return page.evaluate<string>(`(() => {
+    const placeholders = [...document.querySelectorAll('input[placeholder], textarea[placeholder]')]
+      .filter((i) => i.offsetParent !== null)
+      .map((i) => i.placeholder);
+    return [document.body.innerText, ...placeholders].join('\\n');
+  })()`);
 }

@@ -12,6 +12,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** What to show, in the reader's language (errors.ts): a key of src/core/reasons.ts and its parameters. */
+    readonly reason?: { key: string; params: Record<string, string | number> },
   ) {
     super(message);
   }
@@ -105,10 +107,19 @@ async function request(method: Method, path: string, body: unknown, opts: Untype
     data = null;
   }
   if (!res.ok) {
-    const err = (data as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+    const err = (
+      data as {
+        error?: {
+          code?: string;
+          message?: string;
+          details?: unknown;
+          reason?: { key: string; params: Record<string, string | number> };
+        };
+      } | null
+    )?.error;
     if (res.status === 401 && path !== '/auth/login') window.dispatchEvent(new Event(UNAUTHORIZED_EVENT));
     const message = err?.message ?? `${res.status} ${res.statusText}`;
-    throw new ApiError(res.status, err?.code ?? 'http', message, err?.details);
+    throw new ApiError(res.status, err?.code ?? 'http', message, err?.details, err?.reason);
   }
   return data;
 }

@@ -1,6 +1,7 @@
 import { App } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { type Answer, api, apiUrl, type CallOptions, type PathOf } from './api';
+import { errorText } from './errors';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -89,7 +90,7 @@ export function useAction(): { busy: boolean; run: (fn: () => Promise<unknown>) 
         await fn();
         return true;
       } catch (e) {
-        if (!(typeof e === 'object' && e !== null && 'errorFields' in e)) void message.error((e as Error).message);
+        if (!(typeof e === 'object' && e !== null && 'errorFields' in e)) void message.error(errorText(e));
         return false;
       } finally {
         setBusy(false);

@@ -1,3 +1,4 @@
+import { type Reason, reason } from '../reasons.js';
 import { Invalid } from '../errors.js';
 import { parseYuanToFen } from '../money.js';
 import { mapChineseStatus, refineClosed, type OrderStatus } from '../order-status.js';
@@ -207,8 +208,8 @@ export class ExportReader {
   private finish(rows: Row[]): AdapterOutput {
     const first = rows[0]!;
     const errors: RowError[] = [];
-    const fail = (line: number, field: Field | null, reason: string, value: string | null = null) =>
-      errors.push({ line, column: field ? this.col(field) : null, reason, value });
+    const fail = (line: number, field: Field | null, reason: string, value: string | null = null, why?: Reason) =>
+      errors.push({ line, column: field ? this.col(field) : null, reason, value, ...(why ? { why } : {}) });
 
     // Order fields: the first non-empty value across the order's rows (Shopify puts them on line 1).
     const v: FieldValues = {};
@@ -226,6 +227,14 @@ export class ExportReader {
             `order ${v.externalId ?? ''} appears twice with different ${this.col(k)}: ` +
               `line ${lineOf[k]} says "${v[k]}", line ${r.line} says "${val}"`,
             val,
+            reason('import.duplicateOrder', {
+              order: v.externalId ?? '',
+              column: this.col(k),
+              line1: lineOf[k] ?? 0,
+              value1: v[k] ?? '',
+              line2: r.line,
+              value2: val,
+            }),
           );
         }
       }
@@ -233,7 +242,7 @@ export class ExportReader {
     }
     if (errors.length > 0) return { kind: 'error', error: errors[0]!, rows: rows.length };
     const externalId = v.externalId ?? '';
-    if (externalId === '') fail(first.line, 'externalId', 'order id is empty');
+    if (externalId === '') fail(first.line, 'externalId', 'order id is empty', null, reason('import.orderIdEmpty'));
     else if (looksLikeExcelNumber(externalId)) {
       fail(
         first.line,
@@ -241,9 +250,10 @@ export class ExportReader {
         'order id was turned into a number by Excel (e.g. 5.11861E+18) and lost ' +
           'its digits: export again, or format the column as text before saving',
         externalId,
+        reason('import.orderIdExcel'),
       );
     } else if (this.spec.digitIds && !/^\d+$/.test(externalId)) {
-      fail(first.line, 'externalId', 'order id must be digits', externalId);
+      fail(first.line, 'externalId', 'order id must be digits', externalId, reason('import.orderIdDigits'));
     }
 
     const credit = this.isCreditNote(externalId, rows);
@@ -262,7 +272,7 @@ export class ExportReader {
       try {
         return parseLocalDateTime(s, this.timeZone);
       } catch {
-        fail(first.line, f, `not a date/time (expected e.g. 2025-11-11 20:30:00)`, s);
+        fail(first.line, f, `not a date/time (expected e.g. 2025-11-11 20:30:00)`, s, reason('import.notDateTime'));
         return null;
       }
     };
@@ -273,13 +283,13 @@ export class ExportReader {
       try {
         fen = parseYuanToFen(s);
       } catch {
-        fail(first.line, f, `not an amount (expected e.g. 128.00)`, s);
+        fail(first.line, f, `not an amount (expected e.g. 128.00)`, s, reason('import.notAmount'));
         return null;
       }
       // A credit note may write its amounts negative or positive; a discount written as -10 is 10
       // off. Anywhere else a negative amount is impossible.
       if (fen !== null && fen < 0 && !credit && f !== 'discount') {
-        fail(first.line, f, NEGATIVE, s);
+        fail(first.line, f, NEGATIVE, s, reason('import.negative'));
         return null;
       }
       return fen === null ? null : Math.abs(fen);
@@ -288,7 +298,8 @@ export class ExportReader {
     // A credit note's status column (if any) says nothing Huike needs: it is a refund document.
     let status: OrderStatus | null = credit ? 'refunded' : this.readStatus(v);
     if (status === null) {
-      if (v.status === undefined) fail(first.line, 'status', 'order status is empty');
+      if (v.status === undefined)
+        fail(first.line, 'status', 'order status is empty', null, reason('import.statusEmpty'));
       else
         fail(
           first.line,
@@ -296,6 +307,7 @@ export class ExportReader {
           `unknown order status "${v.status}"` +
             (this.spec.unmappedStatusHint ? `: ${this.spec.unmappedStatusHint}` : ''),
           v.status,
+          reason(this.spec.unmappedStatusHint ? 'import.statusUnmapped' : 'import.statusUnknown', { status: v.status }),
         );
     }
     const createdAt = time('createdAt');
@@ -303,7 +315,8 @@ export class ExportReader {
     const shippedAt = time('shippedAt');
     const signedAt = time('signedAt');
     const closedAt = time('closedAt') ?? time('cancelledAt');
-    if (v.createdAt === undefined) fail(first.line, 'createdAt', 'order time is empty');
+    if (v.createdAt === undefined)
+      fail(first.line, 'createdAt', 'order time is empty', null, reason('import.timeEmpty'));
 
     const itemsTotal = items?.reduce((s, it) => s + it.priceFen * it.quantity, 0) ?? null;
     const goodsIn = money('goods');
@@ -317,7 +330,7 @@ export class ExportReader {
       try {
         itemCount = credit ? Math.abs(parseSignedQuantity(v.itemCount)) : parseQuantity(v.itemCount);
       } catch {
-        fail(first.line, 'itemCount', 'not a whole quantity', v.itemCount);
+        fail(first.line, 'itemCount', 'not a whole quantity', v.itemCount, reason('import.notQuantity'));
       }
     }
     if (errors.length > 0 || status === null || createdAt === null)
@@ -448,7 +461,7 @@ export class ExportReader {
   /** The order's lines, or null when the file has no line columns at all. */
   private readItems(
     rows: Row[],
-    fail: (line: number, f: Field | null, reason: string, value?: string | null) => void,
+    fail: (line: number, f: Field | null, reason: string, value?: string | null, why?: Reason) => void,
     credit = false,
   ): ItemRecord[] | null {
     if (!ITEM_FIELDS.some((f) => this.columnOf.has(f))) return null;
@@ -466,7 +479,7 @@ export class ExportReader {
           quantity = credit ? Math.abs(parseSignedQuantity(x.itemQuantity)) : parseQuantity(x.itemQuantity);
         }
       } catch {
-        fail(r.line, 'itemQuantity', 'not a whole quantity', x.itemQuantity);
+        fail(r.line, 'itemQuantity', 'not a whole quantity', x.itemQuantity, reason('import.notQuantity'));
       }
       try {
         priceFen = parseYuanToFen(x.itemPrice) ?? 0;
@@ -476,7 +489,7 @@ export class ExportReader {
           paidFen = paidFen === null ? null : Math.abs(paidFen);
         } else if (priceFen < 0 || (paidFen ?? 0) < 0) {
           const f = priceFen < 0 ? 'itemPrice' : 'itemPaid';
-          fail(r.line, f, NEGATIVE, x[f] ?? null);
+          fail(r.line, f, NEGATIVE, x[f] ?? null, reason('import.negative'));
         }
       } catch {
         fail(
@@ -484,6 +497,7 @@ export class ExportReader {
           x.itemPaid !== undefined ? 'itemPaid' : 'itemPrice',
           'not an amount (expected e.g. 128.00)',
           x.itemPrice ?? x.itemPaid,
+          reason('import.notAmount'),
         );
       }
       // A stable key per line so that re-imports update lines instead of adding them.

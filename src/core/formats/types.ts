@@ -1,3 +1,4 @@
+import type { Reason } from '../reasons.js';
 import type { OrderStatus } from '../order-status.js';
 
 /** What an import format produces from rows: orders (with their lines when the file has them). */
@@ -74,8 +75,11 @@ export interface ItemsRecord {
 export interface RowError {
   line: number;
   column: string | null;
+  /** In English, for the API and logs. */
   reason: string;
   value: string | null;
+  /** The reason as a key of core/reasons.ts and its parameters, for the console and exports in the reader's language. */
+  why?: Reason;
 }
 
 export type AdapterOutput =

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from '../../core/errors.js';
 import { parseInput } from '../../core/validation.js';
 import { newId } from '../../core/ids.js';
@@ -151,7 +152,7 @@ export async function login(ctx: AppContext, input: z.input<typeof loginInput>, 
   }
   throttle.failed(v.login, address, ctx.now().getTime());
   await recordLoginFailure(ctx, v, address, candidates.length > 0 ? 'wrong_password' : 'unknown_or_disabled_login');
-  throw new Unauthorized('wrong login or password');
+  throw new Unauthorized('wrong login or password', undefined, reason('auth.wrongLogin'));
 }
 
 /**

@@ -7,17 +7,20 @@ import {
   type ThrottlePolicy,
   type ThrottleState,
 } from '../../core/throttle.js';
+import { type Reason, reason } from '../../core/reasons.js';
 import type { AppContext } from '../context.js';
 
 /** Answered instead of checking the password while a login or address must wait (HTTP 429 + Retry-After). */
 export class TooManyAttempts extends Error {
   readonly statusCode = 429;
   readonly code = 'too_many_requests';
+  readonly reason: Reason;
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
   ) {
     super(message);
+    this.reason = reason('auth.tooManyAttempts', { seconds: retryAfterSeconds });
   }
 }
 

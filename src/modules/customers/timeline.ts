@@ -1,3 +1,4 @@
+import { renderReason } from '../../core/reasons.js';
 import type { AppContext } from '../context.js';
 import { readJson } from '../../db/json.js';
 import { customerCoupons } from '../coupons/service.js';
@@ -188,7 +189,8 @@ const tierEvents: TimelineSource = async (ctx, ws, id, limit) =>
     at: h.at,
     kind: 'tier.changed',
     title: `等级 ${h.fromName ?? '—'} → ${h.toName}`,
-    detail: h.reason,
+    // The timeline's titles are Chinese; reasons written before they had codes keep their text.
+    detail: (h.why && renderReason(h.why, 'zh-CN')) ?? h.reason,
     ref: null,
   }));
 

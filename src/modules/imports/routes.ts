@@ -1,3 +1,5 @@
+import { requestLanguage } from '../../core/reasons.js';
+import { z } from 'zod';
 import { rm } from 'node:fs/promises';
 import type {} from '@fastify/multipart';
 import { Invalid } from '../../core/errors.js';
@@ -46,7 +48,13 @@ const errorsSchema = {
   response: { 200: runErrorsOutput },
 };
 
-const errorsCsvSchema = { tags, summary: 'Rejected rows as CSV (UTF-8 with BOM)', params: idParams };
+const errorsCsvSchema = {
+  tags,
+  summary:
+    'Rejected rows as CSV (UTF-8 with BOM), in the language of `lang` or else of Accept-Language (zh-CN default)',
+  params: idParams,
+  querystring: z.object({ lang: z.enum(['zh-CN', 'en']).optional() }),
+};
 
 export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir, uploads }) => {
   app.post('/imports', { config: { permission: 'import' }, schema: uploadSchema }, async (req, reply) => {
@@ -102,7 +110,8 @@ export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir, upl
     async (req, reply) => {
       const p = principalOf(req);
       const id = req.params.id;
-      return sendCsv(reply, `import-${id}-errors.csv`, await runErrorsCsv(ctx, p.workspaceId, id));
+      const lang = requestLanguage(req.query.lang, req.headers['accept-language']);
+      return sendCsv(reply, `import-${id}-errors.csv`, await runErrorsCsv(ctx, p.workspaceId, id, lang));
     },
   );
 };

@@ -1,3 +1,4 @@
+import { reasonView } from '../http.js';
 import { z } from 'zod';
 
 export const runOutput = z.object({
@@ -27,6 +28,14 @@ export const runsOutput = z.object({ items: z.array(runOutput) });
 
 export const runErrorsOutput = z.object({
   items: z.array(
-    z.object({ line: z.number(), column: z.string().nullable(), reason: z.string(), value: z.string().nullable() }),
+    z.object({
+      line: z.number(),
+      column: z.string().nullable(),
+      /** In English. */
+      reason: z.string(),
+      /** The reason as a key of core/reasons.ts and its parameters (null on rows imported before reasons had codes). */
+      why: reasonView.nullable(),
+      value: z.string().nullable(),
+    }),
   ),
 });

@@ -1,3 +1,4 @@
+import { type ReasonLanguage, renderReason, storedReason } from '../../core/reasons.js';
 import { constants } from 'node:fs';
 import { CSV_BOM, csvLine } from '../../core/csv.js';
 import { access } from 'node:fs/promises';
@@ -356,6 +357,8 @@ export async function executeRun(
         line: e.line,
         column_name: e.column,
         reason: e.reason,
+        reason_key: e.why?.key ?? null,
+        reason_params: e.why ? JSON.stringify(e.why.params) : null,
         value: e.value === null ? null : e.value.slice(0, 500),
       }));
       for (let i = 0; i < stored.length; i += 500)
@@ -535,26 +538,47 @@ export async function runErrors(ctx: AppContext, workspaceId: string, runId: str
   await getRun(ctx, workspaceId, runId);
   return ctx.db.kysely
     .selectFrom('import_errors')
-    .select(['line', 'column_name', 'reason', 'value'])
+    .select(['line', 'column_name', 'reason', 'reason_key', 'reason_params', 'value'])
     .where('workspace_id', '=', workspaceId)
     .where('run_id', '=', runId)
     .orderBy('seq')
     .execute();
 }
 
-/** The rejected rows of a run, as the API shows them. */
+/** The rejected rows of a run, as the API shows them: the reason in English and as a code for the console. */
 export async function importErrors(ctx: AppContext, workspaceId: string, runId: string) {
   const rows = await runErrors(ctx, workspaceId, runId);
-  return rows.map((e) => ({ line: e.line, column: e.column_name, reason: e.reason, value: e.value }));
+  return rows.map((e) => ({
+    line: e.line,
+    column: e.column_name,
+    reason: e.reason,
+    why: storedReason(e.reason_key, e.reason_params),
+    value: e.value,
+  }));
 }
 
-/** The rejected rows as CSV (UTF-8 with BOM so Excel shows Chinese correctly). */
-export async function runErrorsCsv(ctx: AppContext, workspaceId: string, runId: string): Promise<string> {
+const CSV_HEADERS: Record<ReasonLanguage, string[]> = {
+  'zh-CN': ['行号', '列', '原因', '值'],
+  en: ['line', 'column', 'reason', 'value'],
+};
+
+/**
+ * The rejected rows as CSV (UTF-8 with BOM so Excel shows Chinese correctly), headers and reasons in the
+ * requester's language (rows stored before reasons had codes keep their English text).
+ */
+export async function runErrorsCsv(
+  ctx: AppContext,
+  workspaceId: string,
+  runId: string,
+  lang: ReasonLanguage = 'zh-CN',
+): Promise<string> {
   const rows = await runErrors(ctx, workspaceId, runId);
+  const text = (r: (typeof rows)[number]) => {
+    const why = storedReason(r.reason_key, r.reason_params);
+    return (why && renderReason(why, lang)) ?? r.reason;
+  };
   return (
-    CSV_BOM +
-    csvLine(['line', 'column', 'reason', 'value']) +
-    rows.map((r) => csvLine([r.line, r.column_name, r.reason, r.value])).join('')
+    CSV_BOM + csvLine(CSV_HEADERS[lang]) + rows.map((r) => csvLine([r.line, r.column_name, text(r), r.value])).join('')
   );
 }
 

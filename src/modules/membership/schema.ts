@@ -1,3 +1,4 @@
+import { reasonView } from '../http.js';
 import { z } from 'zod';
 import { benefitsSchema, tierSettingsSchema } from '../../core/tiers.js';
 
@@ -29,7 +30,20 @@ export const memberTierOutput = z.object({
   growth: z.number().describe('growth value (成长值) now'),
   floor: z.string().nullable(),
   cycleStartedAt: z.string().nullable(),
-  history: z.array(z.object({ from: z.string().nullable(), to: z.string(), reason: z.string(), at: z.string() })),
+  history: z.array(
+    z.object({
+      from: z.string().nullable(),
+      to: z.string(),
+      /** The tiers' names on the current ladder (a key no longer on it shows as itself). */
+      fromName: z.string().nullable(),
+      toName: z.string(),
+      /** In English. */
+      reason: z.string(),
+      /** The reason as a key of core/reasons.ts and its parameters; null on changes made before reasons had codes. */
+      why: reasonView.nullable(),
+      at: z.string(),
+    }),
+  ),
 });
 
 export const tierFloorInput = z.object({ tierKey: z.string(), reason: z.string().max(200) });

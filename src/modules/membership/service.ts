@@ -1,3 +1,4 @@
+import { type Reason, reason, storedReason } from '../../core/reasons.js';
 import { Invalid, NotFound } from '../../core/errors.js';
 import { readSetting, writeSetting } from '../settings.js';
 import { parseInput } from '../../core/validation.js';
@@ -98,7 +99,7 @@ async function apply(
   ctx: AppContext,
   ws: string,
   s: TierSettings,
-  changes: { row: MemberRow; to: number; reason: string; by?: string | null; newCycle: boolean }[],
+  changes: { row: MemberRow; to: number; reason: string; why: Reason; by?: string | null; newCycle: boolean }[],
 ) {
   if (changes.length === 0) return;
   const now = nowIso(ctx);
@@ -134,6 +135,8 @@ async function apply(
           from_key: c.row.tier_key,
           to_key: toKey,
           reason: c.reason,
+          reason_key: c.why.key,
+          reason_params: JSON.stringify(c.why.params),
           created_by: c.by ?? null,
           created_at: now,
         });
@@ -282,11 +285,18 @@ export async function evaluateUpgrades(
           row,
           to,
           reason: to > 0 ? `joined: purchases qualify for ${s.tiers[to]!.name}` : 'joined',
+          why: to > 0 ? reason('tier.joinedQualifies', { tier: s.tiers[to]!.name }) : reason('tier.joined'),
           newCycle: true,
         });
       } else if (to > current || s.tiers[current]?.key !== row.tier_key) {
         upgraded += 1;
-        changes.push({ row, to, reason: `purchases qualify for ${s.tiers[to]!.name}`, newCycle: false });
+        changes.push({
+          row,
+          to,
+          reason: `purchases qualify for ${s.tiers[to]!.name}`,
+          why: reason('tier.qualifies', { tier: s.tiers[to]!.name }),
+          newCycle: false,
+        });
       }
     }
     await apply(ctx, ws, s, changes);
@@ -315,7 +325,13 @@ export async function reevaluateYear(
       out.reviewed += 1;
       if (to < current) out.down += 1;
       if (to > current) out.up += 1;
-      return { row, to, reason: `yearly re-evaluation: qualifies for ${s.tiers[q]!.name}`, newCycle: true };
+      return {
+        row,
+        to,
+        reason: `yearly re-evaluation: qualifies for ${s.tiers[q]!.name}`,
+        why: reason('tier.yearly', { tier: s.tiers[q]!.name }),
+        newCycle: true,
+      };
     });
     await apply(ctx, ws, s, changes);
   }
@@ -328,13 +344,13 @@ export async function setTierFloor(
   ws: string,
   customerId: string,
   tierKey: string,
-  reason: string,
+  note: string,
   by: string | null,
 ) {
   const s = await getTierSettings(ctx, ws);
   const rank = s.tiers.findIndex((t) => t.key === tierKey);
   if (rank < 0) throw new Invalid(`unknown tier "${tierKey}" (one of ${s.tiers.map((t) => t.key).join(', ')})`);
-  if (!reason.trim()) throw new Invalid('say why the tier is set by hand');
+  if (!note.trim()) throw new Invalid('say why the tier is set by hand');
   const c = await ctx.db.kysely
     .selectFrom('customers')
     .select('id')
@@ -378,7 +394,9 @@ export async function setTierFloor(
         customer_id: customerId,
         from_key: m?.tier_key ?? null,
         to_key: s.tiers[to]!.key,
-        reason: `set by staff (floor ${s.tiers[rank]!.name}): ${reason.trim()}`,
+        reason: `set by staff (floor ${s.tiers[rank]!.name}): ${note.trim()}`,
+        reason_key: 'tier.staffFloor',
+        reason_params: JSON.stringify({ tier: s.tiers[rank]!.name, note: note.trim() }),
         created_by: by,
         created_at: now,
       })
@@ -404,6 +422,7 @@ export async function tierHistory(ctx: AppContext, ws: string, customerId: strin
     fromName: name(h.from_key),
     toName: name(h.to_key)!,
     reason: h.reason,
+    why: storedReason(h.reason_key, h.reason_params),
     at: h.created_at,
   }));
 }
@@ -425,7 +444,10 @@ export async function memberTier(ctx: AppContext, ws: string, customerId: string
     history: (await tierHistory(ctx, ws, customerId, s)).map((h) => ({
       from: h.from,
       to: h.to,
+      fromName: h.fromName,
+      toName: h.toName,
       reason: h.reason,
+      why: h.why,
       at: h.at,
     })),
   };

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { newId } from '../../core/ids.js';
@@ -409,6 +410,7 @@ export async function ingestBatch(
         line: r.line,
         column: null,
         reason: `order ${r.orderExternalId} is not imported yet: import the orders export (订单报表) first`,
+        why: reason('import.orderMissing', { order: r.orderExternalId }),
         value: r.orderExternalId,
       });
       continue;

@@ -2147,6 +2147,12 @@ export interface paths {
                                 line: number;
                                 column: string | null;
                                 reason: string;
+                                why: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                } | null;
                                 value: string | null;
                             }[];
                         };
@@ -2169,10 +2175,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Rejected rows as CSV (UTF-8 with BOM) */
+        /** Rejected rows as CSV (UTF-8 with BOM), in the language of `lang` or else of Accept-Language (zh-CN default) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    lang?: "zh-CN" | "en";
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -4951,7 +4959,15 @@ export interface paths {
                             history: {
                                 from: string | null;
                                 to: string;
+                                fromName: string | null;
+                                toName: string;
                                 reason: string;
+                                why: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                } | null;
                                 at: string;
                             }[];
                         };
@@ -7395,6 +7411,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -7410,6 +7432,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -7425,6 +7453,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -7533,6 +7567,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -7548,6 +7588,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -7563,6 +7609,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -7578,6 +7630,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -7639,6 +7697,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -7801,6 +7865,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -7816,6 +7886,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -7972,6 +8048,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -7987,6 +8069,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8229,6 +8317,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8244,6 +8338,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8259,6 +8359,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8345,6 +8451,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8467,6 +8579,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8482,6 +8600,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8497,6 +8621,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8565,6 +8695,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8580,6 +8716,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8595,6 +8737,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8683,6 +8831,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8698,6 +8852,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8713,6 +8873,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8801,6 +8967,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8816,6 +8988,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8831,6 +9009,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8919,6 +9103,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8934,6 +9124,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -8949,6 +9145,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9037,6 +9239,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9052,6 +9260,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9067,6 +9281,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9142,6 +9362,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9276,6 +9502,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9291,6 +9523,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9306,6 +9544,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9415,6 +9659,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9430,6 +9680,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9445,6 +9701,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9538,6 +9800,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9553,6 +9821,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9646,6 +9920,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9661,6 +9941,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9834,6 +10120,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9849,6 +10141,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9947,6 +10245,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -9962,6 +10266,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -10034,6 +10344,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -10049,6 +10365,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -10120,6 +10442,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -10135,6 +10463,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -10194,6 +10528,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -10271,6 +10611,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -10370,6 +10716,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -10385,6 +10737,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -10523,6 +10881,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };
@@ -10538,6 +10902,12 @@ export interface paths {
                                 code: string;
                                 message: string;
                                 details?: unknown;
+                                reason?: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             };
                         };
                     };

@@ -1,6 +1,7 @@
 import { Alert, Empty, Result, Skeleton } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { errorText } from '../errors';
 
 /** Loading, error and empty states: a page never shows a blank. */
 export function Loading() {
@@ -14,7 +15,7 @@ export function ErrorBox({ error, onRetry }: { error: Error; onRetry?: () => voi
       type="error"
       showIcon
       message={t('common.loadFailed')}
-      description={error.message}
+      description={errorText(error)}
       action={onRetry ? <a onClick={onRetry}>{t('common.retry')}</a> : undefined}
       style={{ marginBottom: 16 }}
     />

@@ -25,6 +25,8 @@ import { EmptyState, ErrorBox } from '../components/Status';
 import { count, dateTime } from '../format';
 import { useApi, useInterval } from '../hooks';
 import { PageHeader } from '../layout/Shell';
+import { errorText, reasonText } from '../errors';
+import i18n from '../i18n';
 
 type ImportRun = Answer<'/imports/{id}'>;
 
@@ -147,7 +149,9 @@ function RejectedRows({ run }: { run: ImportRun }) {
     <div data-testid="import-rejected-rows">
       <Typography.Text type="secondary">
         {t('imports.rejectedFirst', { shown: items.length, rows: run.rowsRejected })}{' '}
-        <a href={`/api/v1/imports/${run.id}/errors.csv`}>{t('imports.downloadAll')}</a>
+        <a href={`/api/v1/imports/${run.id}/errors.csv?lang=${i18n.language === 'en' ? 'en' : 'zh-CN'}`}>
+          {t('imports.downloadAll')}
+        </a>
       </Typography.Text>
       <Table
         rowKey={(r) => `${r.line}-${r.column ?? ''}-${r.reason}`}
@@ -165,7 +169,7 @@ function RejectedRows({ run }: { run: ImportRun }) {
             render: (c: string | null) => (c ? t(`imports.fields.${c}`, c) : '—'),
           },
           { title: t('imports.value'), dataIndex: 'value', width: 140, render: (v: string | null) => v ?? '—' },
-          { title: t('imports.reason'), dataIndex: 'reason' },
+          { title: t('imports.reason'), dataIndex: 'reason', render: (_, r) => reasonText(r.why, r.reason) },
         ]}
       />
     </div>
@@ -246,7 +250,7 @@ export default function Imports() {
       runs.reload();
       stores.reload();
     } catch (e) {
-      setLastError((e as Error).message);
+      setLastError(errorText(e));
     } finally {
       setBusy(false);
     }
@@ -257,7 +261,7 @@ export default function Imports() {
       void message.success(t('imports.resumed'));
       runs.reload();
     } catch (e) {
-      void message.error((e as Error).message);
+      void message.error(errorText(e));
     }
   };
   const statusValues = distinctValues(sample, mapping.status);
@@ -508,7 +512,10 @@ export default function Imports() {
                   render: (_, r) =>
                     r.rowsRejected > 0 ? (
                       <Tooltip title={t('imports.rejectedTip', { rows: r.rowsRejected, orders: r.ordersRejected })}>
-                        <a href={`/api/v1/imports/${r.id}/errors.csv`} data-testid="import-rejected">
+                        <a
+                          href={`/api/v1/imports/${r.id}/errors.csv?lang=${i18n.language === 'en' ? 'en' : 'zh-CN'}`}
+                          data-testid="import-rejected"
+                        >
                           {count(r.rowsRejected)} / {count(r.ordersRejected)} ↓
                         </a>
                       </Tooltip>

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Navigate, useLocation, useNavigate } from 'react-router-dom';
 import { LanguageSwitch } from '../layout/Shell';
 import { useSession } from '../session';
+import { errorText } from '../errors';
 
 export function LoginPage() {
   const { t } = useTranslation();
@@ -22,7 +23,7 @@ export function LoginPage() {
       await login(v.login, v.password);
       void navigate(from, { replace: true });
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorText(e));
     } finally {
       setBusy(false);
     }

@@ -22,6 +22,7 @@ import { ErrorBox, Loading } from '../components/Status';
 import { count } from '../format';
 import { useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
+import { errorText } from '../errors';
 
 type TierSettings = Answer<'/tiers', 'put'>;
 type Tier = TierSettings['tiers'][number];
@@ -65,7 +66,7 @@ export default function Members() {
     try {
       await fn();
     } catch (e) {
-      void message.error((e as Error).message);
+      void message.error(errorText(e));
     } finally {
       setBusy(null);
     }

@@ -7,6 +7,7 @@ import { dateTime, money } from '../../format';
 import { useApi, useDebounced } from '../../hooks';
 import { reasonLabel } from './shared';
 import type { Channel, Content, MessageKind, Preview, Variant } from './types';
+import { errorText } from '../../errors';
 
 // i18n-ignore-start: the template variables are part of the message language, the same in every UI language
 const VARIABLES = [
@@ -83,7 +84,7 @@ function PreviewPane({
           setError(null);
         },
         (e: Error) => {
-          if (e.name !== 'AbortError') setError(e.message);
+          if (e.name !== 'AbortError') setError(errorText(e));
         },
       );
     return () => ctl.abort();

@@ -30,6 +30,7 @@ import { RevealPhone } from '../../components/RevealPhone';
 import { CustomerTasks } from '../tasks/CustomerTasks';
 import { ConsentHistory, PrivacyActions } from './Privacy';
 import { CustomerActions, MergeHistory } from './CustomerActions';
+import { reasonText } from '../../errors';
 
 type Order = Answer<'/customers/{id}'>['orders'][number];
 type CouponRow = Answer<'/customers/{id}/coupons'>['items'][number];
@@ -380,10 +381,10 @@ function TierHistory({ data }: { data: TierData | undefined }) {
             children: (
               <div>
                 <Typography.Text strong>
-                  {h.from ?? '—'} → {h.to}
+                  {h.fromName ?? '—'} → {h.toName}
                 </Typography.Text>{' '}
                 <span className="kpi-foot">{dateTime(h.at)}</span>
-                <div>{h.reason}</div>
+                <div>{reasonText(h.why, h.reason)}</div>
               </div>
             ),
           }))}

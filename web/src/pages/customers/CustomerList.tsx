@@ -32,6 +32,7 @@ import { count, date, money } from '../../format';
 import { useAction, useApi, useStored } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
 import { downloadCsv } from '../../download';
+import { errorText } from '../../errors';
 
 type CustomerSummary = Answer<'/customers'>['items'][number];
 type Filters = Query<'/customers'>;
@@ -200,7 +201,7 @@ export default function CustomerList() {
       const r = await api.post('/customers/export', { ids: selected.map((c) => c.id) });
       downloadCsv('customers.csv', [r.columns, ...r.rows.map((row) => row.map((v) => v ?? ''))]);
     } catch (e) {
-      void message.error((e as Error).message);
+      void message.error(errorText(e));
     }
   };
 

@@ -15,6 +15,7 @@ import { fromRule, incompleteConditions, newCondition, newGroup, toRule, type Gr
 
 type Evaluation = Answer<'/segments/evaluate', 'post'>;
 import { segmentPath } from '../../paths';
+import { errorText } from '../../errors';
 
 export default function SegmentEditor() {
   const { id } = useParams();
@@ -72,7 +73,7 @@ export default function SegmentEditor() {
         setResult(r);
         setEvalError(null);
       })
-      .catch((e: Error) => e.name !== 'AbortError' && setEvalError(e.message))
+      .catch((e: Error) => e.name !== 'AbortError' && setEvalError(errorText(e)))
       .finally(() => setCounting(false));
     return () => ctl.abort();
   }, [debounced]);
@@ -106,7 +107,7 @@ export default function SegmentEditor() {
       if (saved.id !== id) void navigate(segmentPath(saved.id), { replace: true });
       else segment.reload();
     } catch (e) {
-      void message.error((e as Error).message);
+      void message.error(errorText(e));
     } finally {
       setSaving(false);
     }

@@ -13,6 +13,7 @@ import { PageHeader } from '../../layout/Shell';
 type Segment = Answer<'/segments'>['items'][number];
 
 import { segmentPath } from '../../paths';
+import { errorText } from '../../errors';
 
 function LiveCount({ id }: { id: string }) {
   const s = useApi('/segments/{id}', { params: { id } });
@@ -91,7 +92,7 @@ function SegmentTable() {
                     await api.delete('/segments/{id}', { params: { id: s.id } });
                     list.reload();
                   } catch (e) {
-                    void message.error((e as Error).message);
+                    void message.error(errorText(e));
                   }
                 }}
               >
