@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { afterEach, expect } from 'vitest';
+import { afterEach, expect, inject } from 'vitest';
 import { exited, ROOT, spawnTs, waitFor } from './processes.js';
 
 /** What the console e2e suites share: Debian's Chromium, where screenshots go, the demo shop's login. */
@@ -21,9 +21,40 @@ export interface ConsoleUnderTest {
 }
 
 /**
- * Builds the console from the current sources, starts `huike serve` with a demo shop of the given size on a
- * random port from `portFrom`, and launches Chromium with its background networking off (no traffic leaves
- * the machine).
+ * The console built from the current sources, once per test run (the run's directory from
+ * test/global-setup.ts, shared by every e2e suite and worker): the first suite builds it, the others wait.
+ */
+async function builtConsole(): Promise<string> {
+  const runDir = inject('runDir');
+  const web = join(runDir, 'web');
+  const lock = join(runDir, 'web.building');
+  for (;;) {
+    if (existsSync(join(web, 'index.html'))) return web;
+    try {
+      mkdirSync(lock);
+    } catch {
+      await new Promise((r) => setTimeout(r, 200)); // another suite is building it
+      continue;
+    }
+    try {
+      const out = mkdtempSync(join(runDir, 'web-'));
+      await build({
+        configFile: join(ROOT, 'web', 'vite.config.ts'),
+        logLevel: 'error',
+        build: { outDir: out, emptyOutDir: true },
+      });
+      renameSync(out, web);
+      return web;
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * With the console built from the current sources (once per run), starts `huike serve` with a demo shop of
+ * the given size on a random port from `portFrom`, and launches Chromium with its background networking off
+ * (no traffic leaves the machine).
  */
 export async function startConsole(opts: {
   prefix: string;
@@ -32,16 +63,12 @@ export async function startConsole(opts: {
 }): Promise<ConsoleUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), opts.prefix));
   mkdirSync(SHOTS, { recursive: true });
-  await build({
-    configFile: join(ROOT, 'web', 'vite.config.ts'),
-    logLevel: 'error',
-    build: { outDir: join(dir, 'web'), emptyOutDir: true },
-  });
+  const web = await builtConsole();
   const port = opts.portFrom + Math.floor(Math.random() * 2000);
   const server = spawnTs(
     join(ROOT, 'src/cli/index.ts'),
     ['serve', '--port', String(port), '--demo-customers', String(opts.demoCustomers)],
-    { DATABASE_URL: `sqlite:${join(dir, 'huike.db')}`, HUIKE_WEB_DIR: join(dir, 'web'), LOG_LEVEL: 'error' },
+    { DATABASE_URL: `sqlite:${join(dir, 'huike.db')}`, HUIKE_WEB_DIR: web, LOG_LEVEL: 'error' },
   );
   let browser: Browser | undefined;
   const close = async () => {

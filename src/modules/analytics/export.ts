@@ -1,5 +1,4 @@
 import type { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
 import { CITY_TIERS } from '../../core/analytics-views.js';
 import { CSV_BOM, csvLine, neutralizeFormula } from '../../core/csv.js';
 import type { AppContext } from '../context.js';
@@ -272,6 +271,7 @@ const NUM_FMT: Record<Kind, string | undefined> = {
 };
 
 export async function tablesXlsx(tables: Table[], out: Writable): Promise<void> {
+  const { default: ExcelJS } = await import('exceljs'); // loaded on the first export: a large module graph
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true });
   const used = new Set<string>();
   for (const t of tables) {

@@ -1,6 +1,5 @@
-import * as Aliyun from '@alicloud/dysmsapi20170525';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
-import * as TencentSdk from 'tencentcloud-sdk-nodejs-sms';
+import type * as Aliyun from '@alicloud/dysmsapi20170525';
+import type * as TencentSdk from 'tencentcloud-sdk-nodejs-sms';
 import { aliyunVerdict, tencentVerdict, type Verdict } from '../../core/messaging/provider-codes.js';
 import { type Provider, ProviderError } from './providers.js';
 import type { AliyunConfig, AliyunCredentials, TencentConfig, TencentCredentials } from './schema.js';
@@ -43,12 +42,22 @@ function fromSdkError(provider: string, e: unknown, verdict: (code: string, mess
   return new ProviderError(`${provider}: no answer (${errText(e)})`, false);
 }
 
+/**
+ * The providers' SDKs are large module graphs (hundreds of files): loaded on the first message a
+ * configured provider sends, not by every server start, CLI command and test.
+ */
+let aliyunSdk: Promise<typeof Aliyun> | undefined;
+const loadAliyun = () => (aliyunSdk ??= import('@alicloud/dysmsapi20170525'));
+let tencentSdk: Promise<typeof TencentSdk> | undefined;
+const loadTencent = () => (tencentSdk ??= import('tencentcloud-sdk-nodejs-sms'));
+
 // A CommonJS module with `exports.default = Client`: under Node's ESM the class is default.default,
 // under a bundler's interop it is default.
-const AliyunClientClass: typeof Aliyun.default.default =
-  typeof Aliyun.default.default === 'function'
-    ? Aliyun.default.default
-    : (Aliyun.default as unknown as typeof Aliyun.default.default);
+function aliyunClientClass(sdk: typeof Aliyun): typeof Aliyun.default.default {
+  return typeof sdk.default.default === 'function'
+    ? sdk.default.default
+    : (sdk.default as unknown as typeof Aliyun.default.default);
+}
 
 function chinaDate(d: Date): string {
   return new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replace(/-/g, '');
@@ -56,23 +65,30 @@ function chinaDate(d: Date): string {
 
 export function aliyunSmsProvider(config: AliyunConfig, cred: AliyunCredentials, now: () => Date): Provider {
   const ep = splitEndpoint(config.endpoint);
-  const client = new AliyunClientClass(
-    new $OpenApiUtil.Config({
-      accessKeyId: cred.accessKeyId,
-      accessKeySecret: cred.accessKeySecret,
-      endpoint: ep.host,
-      protocol: ep.protocol,
-      readTimeout: config.timeoutMs,
-      connectTimeout: config.timeoutMs,
-    }),
-  );
+  let made: Promise<{ sdk: typeof Aliyun; client: InstanceType<typeof Aliyun.default.default> }> | undefined;
+  const sdkClient = () =>
+    (made ??= (async () => {
+      const [sdk, { $OpenApiUtil }] = await Promise.all([loadAliyun(), import('@alicloud/openapi-core')]);
+      const client = new (aliyunClientClass(sdk))(
+        new $OpenApiUtil.Config({
+          accessKeyId: cred.accessKeyId,
+          accessKeySecret: cred.accessKeySecret,
+          endpoint: ep.host,
+          protocol: ep.protocol,
+          readTimeout: config.timeoutMs,
+          connectTimeout: config.timeoutMs,
+        }),
+      );
+      return { sdk, client };
+    })());
   const params = (text: string) => JSON.stringify({ [config.bodyParam]: withoutSignature(text) });
   return {
     async send(msg) {
+      const { sdk, client } = await sdkClient();
       let body: { code?: string; message?: string; bizId?: string } | undefined;
       try {
         const res = await client.sendSms(
-          new Aliyun.SendSmsRequest({
+          new sdk.SendSmsRequest({
             phoneNumbers: msg.to,
             signName: config.signName,
             templateCode: config.templateCode,
@@ -91,10 +107,11 @@ export function aliyunSmsProvider(config: AliyunConfig, cred: AliyunCredentials,
     },
     async sendMany(msgs) {
       // SendBatchSms: one template, a sign name and parameters per number, one OutId for the batch.
+      const { sdk, client } = await sdkClient();
       let body: { code?: string; message?: string; bizId?: string } | undefined;
       try {
         const res = await client.sendBatchSms(
-          new Aliyun.SendBatchSmsRequest({
+          new sdk.SendBatchSmsRequest({
             phoneNumberJson: JSON.stringify(msgs.map((m) => m.to)),
             signNameJson: JSON.stringify(msgs.map(() => config.signName)),
             templateCode: config.templateCode,
@@ -113,6 +130,7 @@ export function aliyunSmsProvider(config: AliyunConfig, cred: AliyunCredentials,
     },
     async lookup(msg) {
       // Sends of today and yesterday (China dates, as Aliyun keeps them) to this number, by our OutId.
+      const { sdk, client } = await sdkClient();
       const today = now();
       for (const date of new Set([chinaDate(today), chinaDate(new Date(today.getTime() - 86_400_000))])) {
         for (let page = 1; page <= 5; page++) {
@@ -120,7 +138,7 @@ export function aliyunSmsProvider(config: AliyunConfig, cred: AliyunCredentials,
           try {
             body = (
               await client.querySendDetails(
-                new Aliyun.QuerySendDetailsRequest({
+                new sdk.QuerySendDetailsRequest({
                   phoneNumber: msg.to,
                   sendDate: date,
                   pageSize: 50,
@@ -150,16 +168,22 @@ type TencentClient = InstanceType<typeof TencentSdk.sms.v20210111.Client>;
 
 export function tencentSmsProvider(config: TencentConfig, cred: TencentCredentials, now: () => Date): Provider {
   const ep = splitEndpoint(config.endpoint);
-  const client: TencentClient = new TencentSdk.sms.v20210111.Client({
-    credential: { secretId: cred.secretId, secretKey: cred.secretKey },
-    region: config.region,
-    profile: {
-      httpProfile: { endpoint: ep.host, protocol: `${ep.protocol}://`, reqTimeout: config.timeoutMs / 1000 },
-    },
-  });
+  let made: Promise<TencentClient> | undefined;
+  const sdkClient = () =>
+    (made ??= loadTencent().then(
+      (sdk) =>
+        new sdk.sms.v20210111.Client({
+          credential: { secretId: cred.secretId, secretKey: cred.secretKey },
+          region: config.region,
+          profile: {
+            httpProfile: { endpoint: ep.host, protocol: `${ep.protocol}://`, reqTimeout: config.timeoutMs / 1000 },
+          },
+        }),
+    ));
   const e164 = (to: string) => (to.startsWith('+') ? to : `+86${to}`);
   return {
     async send(msg) {
+      const client = await sdkClient();
       let status: { Code?: string; Message?: string; SerialNo?: string } | undefined;
       try {
         const res = await client.SendSms({
@@ -180,6 +204,7 @@ export function tencentSmsProvider(config: TencentConfig, cred: TencentCredentia
       return { ref: status?.SerialNo ?? null };
     },
     async lookup(msg) {
+      const client = await sdkClient();
       const end = Math.floor(now().getTime() / 1000);
       let rows: { SessionContext?: string; SerialNo?: string }[];
       try {

@@ -1,7 +1,6 @@
 import type { Writable } from 'node:stream';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { CSV_BOM, csvLine, neutralizeFormula } from '../../core/csv.js';
-import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -189,6 +188,7 @@ export async function ruleXlsx(
   sheetName: string,
 ): Promise<void> {
   const layout = await customerExportLayout(ctx, workspaceId);
+  const { default: ExcelJS } = await import('exceljs'); // loaded on the first export: a large module graph
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true });
   const sheet = wb.addWorksheet(sheetName.replace(/[\\/?*[\]:]/g, ' ').slice(0, 31) || 'customers');
   sheet.columns = layout.columns.map((header, i) => ({
