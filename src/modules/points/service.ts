@@ -223,6 +223,87 @@ export async function credit(ctx: AppContext, ws: string, input: CreditInput): P
   return ctx.db.kysely.transaction().execute((trx) => creditIn(ctx, trx, ws, input));
 }
 
+/**
+ * Many order credits in one short transaction, with a handful of statements for all of them instead of
+ * eight per credit (the sync after an import of 100k orders): the same accounts touched, the same
+ * idempotency (a key already used is skipped), the same entries as `creditIn` one by one.
+ */
+async function creditMany(ctx: AppContext, ws: string, inputs: CreditInput[]): Promise<number> {
+  if (!inputs.length) return 0;
+  for (const i of inputs)
+    if (!Number.isInteger(i.points) || i.points <= 0) throw new Invalid('points must be a whole number above 0');
+  const now = nowIso(ctx);
+  return ctx.db.kysely.transaction().execute(async (trx) => {
+    const customers = [...new Set(inputs.map((i) => i.customerId))].sort();
+    const found = new Set(
+      (
+        await trx
+          .selectFrom('customers')
+          .select('id')
+          .where('workspace_id', '=', ws)
+          .where('id', 'in', customers)
+          .execute()
+      ).map((c) => c.id),
+    );
+    const missing = customers.find((c) => !found.has(c));
+    if (missing) throw new NotFound(`customer ${missing} not found`);
+    await trx
+      .insertInto('points_accounts')
+      .values(customers.map((c) => ({ workspace_id: ws, customer_id: c, updated_at: now })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    await trx
+      .updateTable('points_accounts')
+      .set({ updated_at: now })
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', customers)
+      .execute();
+    const used = new Set(
+      (
+        await trx
+          .selectFrom('points_entries')
+          .select('idempotency_key')
+          .where('workspace_id', '=', ws)
+          .where(
+            'idempotency_key',
+            'in',
+            inputs.map((i) => i.key),
+          )
+          .execute()
+      ).map((e) => e.idempotency_key),
+    );
+    const settings = await getPointsSettings(ctx, ws, trx);
+    const tz = await workspaceTimezone(trx, ws);
+    const rows = inputs
+      .filter((i) => !used.has(i.key))
+      .map((input): Database['points_entries'] => {
+        const at = input.at ?? now;
+        return {
+          workspace_id: ws,
+          id: newId(),
+          customer_id: input.customerId,
+          kind: input.kind,
+          points: input.points,
+          source: input.source,
+          reason: input.reason ?? null,
+          order_id: input.orderId ?? null,
+          available_at: input.availableAt ?? at,
+          expires_at: input.expiresAt === undefined ? expiryFor(at, settings.expiry, tz) : input.expiresAt,
+          idempotency_key: input.key,
+          created_by: input.by ?? null,
+          created_at: at,
+        };
+      });
+    // 13 columns a row: well under SQLite's and PostgreSQL's bound-parameter limits at 500 rows a statement.
+    for (let i = 0; i < rows.length; i += 500)
+      await trx
+        .insertInto('points_entries')
+        .values(rows.slice(i, i + 500))
+        .execute();
+    return rows.length;
+  });
+}
+
 async function writeDebit(
   trx: Trx,
   ws: string,
@@ -484,6 +565,7 @@ export async function syncOrderPoints(
   let after = '';
   for (;;) {
     const candidates = await page(after);
+    const credits: CreditInput[] = [];
     for (const o of candidates) {
       const counts = countsAsPurchase(
         {
@@ -507,7 +589,7 @@ export async function syncOrderPoints(
         const pts = Math.floor(pointsForAmount(o.paid_fen - o.refunded_fen, rate) * times);
         if (pts === 0) continue;
         const reason = times > 1 ? `order ${o.id} (birthday month ×${times})` : `order ${o.id}`;
-        await credit(ctx, ws, {
+        credits.push({
           customerId: o.customer_id!,
           points: pts,
           kind: 'earn',
@@ -539,6 +621,8 @@ export async function syncOrderPoints(
             .execute();
       }
     }
+    // A page's earnings in short transactions of 500 (another writer waits for one, never for the whole sync).
+    for (let i = 0; i < credits.length; i += 500) await creditMany(ctx, ws, credits.slice(i, i + 500));
     if (candidates.length < 5000) break;
     after = candidates[candidates.length - 1]!.id;
   }
