@@ -16,6 +16,7 @@ import { fitWorkspace } from '../modules/predict/service.js';
 import { rebuildAnalytics } from '../modules/analytics/rebuild.js';
 import { automationGate, handleOrderEvents, runDaily, SOURCE as AUTOMATION } from '../modules/automations/service.js';
 import { advanceRun } from '../modules/automations/runner.js';
+import { evaluateSegmentEntries, handleReview, runScheduled } from '../modules/automations/triggers.js';
 import { runScheduledBackup } from '../modules/backups/schedule.js';
 
 /** The job kinds Huike runs, by name. */
@@ -109,6 +110,18 @@ export const jobHandlers: JobHandlers = {
   },
   [JOB.automationDaily]: async (ctx, job) => {
     await runDaily(ctx, job.workspace_id);
+  },
+  [JOB.automationReview]: async (ctx, job, { payload }) => {
+    const { reviewId } = z.object({ reviewId: z.string() }).parse(payload);
+    await handleReview(ctx, job.workspace_id, reviewId);
+  },
+  [JOB.automationSegments]: async (ctx, job) => {
+    await evaluateSegmentEntries(ctx, job.workspace_id);
+  },
+  [JOB.automationSchedule]: async (ctx, job, { payload }) => {
+    const { automationId } = z.object({ automationId: z.string() }).parse(payload);
+    // The firing's dedupe key (name@time) names it: a retried job starts no second run per customer.
+    await runScheduled(ctx, job.workspace_id, automationId, job.dedupe_key ?? job.id);
   },
   [JOB.points]: async (ctx, job, { payload }) => {
     // The demo shop's first run replays its history: points earned at their orders' times, then written off

@@ -29,6 +29,12 @@ export const JOB = {
   automationStep: 'automation.step',
   /** Date triggers (birthdays, holidays, expiries, dormant, refill) once a day. */
   automationDaily: 'automation.daily',
+  /** A review (评价) to the automations listening for reviews. */
+  automationReview: 'automation.review',
+  /** Segment-entry triggers: who is newly in each segment since the last evaluation (every 15 minutes). */
+  automationSegments: 'automation.segments',
+  /** A schedule trigger's cron fired ({automationId}). */
+  automationSchedule: 'automation.schedule',
   /** The 数据分析 pre-aggregates rebuilt from the orders (after imports, nightly). */
   analyticsRebuild: 'analytics.rebuild',
 } as const;

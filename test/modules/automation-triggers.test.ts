@@ -2,6 +2,8 @@ import { beforeAll, expect, it } from 'vitest';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { createWorker } from '../../src/jobs/worker.js';
 import { saveAutomation } from '../../src/modules/automations/service.js';
+import { recordReview } from '../../src/modules/feedback/service.js';
+import { saveSegment } from '../../src/modules/segments/service.js';
 import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
 import { customerTimeline } from '../../src/modules/customers/timeline.js';
 import { defaultChannel } from '../../src/modules/messaging/service.js';
@@ -19,7 +21,7 @@ describeBothDatabases('automations: the remaining triggers, merges and the timel
   });
 
   const at = (iso: string) => env().setNow(iso);
-  const drain = () => createWorker(env().ctx, { handlers: jobHandlers }).drain();
+  const drain = () => createWorker(env().ctx, { handlers: jobHandlers, schedules: true }).drain();
   const send = (o: Record<string, unknown>) =>
     ingestOrders(env().ctx, env().workspaceId, {
       storeId,
@@ -127,5 +129,226 @@ describeBothDatabases('automations: the remaining triggers, merges and the timel
     expect(run!.customer_id).toBe(survivor);
     const tl = await customerTimeline(env().ctx, ws(), survivor, 100);
     expect(tl.find((e) => e.kind === 'automation.skipped')?.detail).toMatch(/为时已晚/);
+  });
+
+  const messagesOfRun = async (runId: string) =>
+    q()
+      .selectFrom('messages')
+      .selectAll()
+      .where('workspace_id', '=', ws())
+      .where('source_type', '=', 'automation')
+      .where('source_id', '=', runId)
+      .execute();
+  const tasksOf = async (customerId: string) =>
+    q()
+      .selectFrom('service_tasks')
+      .selectAll()
+      .where('workspace_id', '=', ws())
+      .where('customer_id', '=', customerId)
+      .execute();
+
+  it('预售: the balance reminder comes 12 hours before the balance window closes; 催付 leaves presale orders alone', async () => {
+    await saveAutomation(env().ctx, ws(), { builtin: 'presale_balance', enabled: true });
+    at('2026-11-01T02:00:00.000Z');
+    await send({
+      externalId: 'PS1',
+      status: 'created',
+      createdAt: '2026-11-01T02:00:00Z',
+      presale: true,
+      balanceDueAt: '2026-11-03T12:00:00Z',
+      nick: '预甲',
+      phone: '13900000301',
+    });
+    await drain();
+    const runs = await runsOf('PS1');
+    const cart = runs.find((r) => r.status !== 'waiting');
+    expect(cart?.status).toBe('exited');
+    const presale = runs.find((r) => r.status === 'waiting')!;
+    expect(presale.next_at).toBe('2026-11-03T00:00:00.000Z');
+    at('2026-11-03T00:00:00.000Z');
+    await drain();
+    const [m] = await messagesOfRun(presale.id);
+    expect(m!.body).toContain('尾款');
+    // Paid in time: a second presale order's reminder is not sent.
+    at('2026-11-01T03:00:00.000Z');
+    await send({
+      externalId: 'PS2',
+      status: 'created',
+      createdAt: '2026-11-01T03:00:00Z',
+      presale: true,
+      balanceDueAt: '2026-11-03T12:00:00Z',
+      nick: '预乙',
+      phone: '13900000302',
+    });
+    await drain();
+    at('2026-11-02T03:00:00.000Z');
+    await send({
+      externalId: 'PS2',
+      status: 'paid',
+      createdAt: '2026-11-01T03:00:00Z',
+      paidAt: '2026-11-02T03:00:00Z',
+      presale: true,
+      balanceDueAt: '2026-11-03T12:00:00Z',
+      nick: '预乙',
+      phone: '13900000302',
+    });
+    at('2026-11-03T00:00:00.000Z');
+    await drain();
+    const ps2 = await runsOf('PS2');
+    expect(ps2.map((r) => r.status)).toEqual(['exited', 'exited']);
+    for (const r of ps2) expect(await messagesOfRun(r.id)).toHaveLength(0);
+  });
+
+  it('评价: a bad review opens a task with its text and flags the customer; a good one does nothing', async () => {
+    await saveAutomation(env().ctx, ws(), { builtin: 'bad_review', enabled: true });
+    at('2026-11-05T02:00:00.000Z');
+    await send({
+      externalId: 'RV1',
+      status: 'signed',
+      createdAt: '2026-11-04T02:00:00Z',
+      paidAt: '2026-11-04T02:01:00Z',
+      signedAt: '2026-11-05T01:00:00Z',
+      nick: '评甲',
+      phone: '13900000401',
+    });
+    await send({
+      externalId: 'RV2',
+      status: 'signed',
+      createdAt: '2026-11-04T02:00:00Z',
+      paidAt: '2026-11-04T02:01:00Z',
+      signedAt: '2026-11-05T01:00:00Z',
+      nick: '评乙',
+      phone: '13900000402',
+    });
+    await drain();
+    const bad = await customerOf('RV1');
+    const good = await customerOf('RV2');
+    const orderId = async (x: string) =>
+      (
+        await q()
+          .selectFrom('orders')
+          .select('id')
+          .where('workspace_id', '=', ws())
+          .where('external_id', '=', x)
+          .executeTakeFirstOrThrow()
+      ).id;
+    await recordReview(env().ctx, ws(), bad, {
+      orderId: await orderId('RV1'),
+      rating: 'bad',
+      body: '质量太差，用了两天就坏了',
+    });
+    await recordReview(env().ctx, ws(), good, { orderId: await orderId('RV2'), rating: 'good', body: '很好' });
+    await drain();
+    const [task] = await tasksOf(bad);
+    expect(task).toMatchObject({ type: 'bad_review', priority: 'high', notes: '质量太差，用了两天就坏了' });
+    expect(task!.title).toContain('差评');
+    const c = await q()
+      .selectFrom('customers')
+      .select('is_bad_reviewer')
+      .where('workspace_id', '=', ws())
+      .where('id', '=', bad)
+      .executeTakeFirstOrThrow();
+    expect(c.is_bad_reviewer).toBe(1);
+    expect(await tasksOf(good)).toHaveLength(0);
+  });
+
+  it('物流异常: shipped and not signed after the days of its region opens a task and sends an apology', async () => {
+    await saveAutomation(env().ctx, ws(), { builtin: 'logistics_exception', enabled: true });
+    at('2026-11-10T02:00:00.000Z');
+    const shipped = (x: string, nick: string, phone: string, province: string) =>
+      send({
+        externalId: x,
+        status: 'shipped',
+        createdAt: '2026-11-09T02:00:00Z',
+        paidAt: '2026-11-09T02:01:00Z',
+        shippedAt: '2026-11-10T02:00:00Z',
+        province,
+        courier: '顺丰',
+        trackingNo: `SF${x}`,
+        nick,
+        phone,
+      });
+    await shipped('LG1', '流甲', '13900000501', '浙江省');
+    await shipped('LG2', '流乙', '13900000502', '新疆维吾尔自治区');
+    await drain();
+    at('2026-11-15T02:00:00.000Z');
+    await drain();
+    const near = await tasksOf(await customerOf('LG1'));
+    expect(near).toHaveLength(1);
+    expect(near[0]).toMatchObject({ type: 'logistics', notes: '顺丰 SFLG1' });
+    expect(await tasksOf(await customerOf('LG2'))).toHaveLength(0);
+    const [lg1] = (await runsOf('LG1')).filter((r) => r.trigger_key.endsWith(':shipped'));
+    expect((await messagesOfRun(lg1!.id)).length).toBe(1);
+    at('2026-11-18T02:00:00.000Z');
+    await drain();
+    expect(await tasksOf(await customerOf('LG2'))).toHaveLength(1);
+  });
+
+  it('segment entry starts a run for customers newly in the segment (not for those in it when switched on); a schedule fires by its cron', async () => {
+    const { ctx } = env();
+    at('2026-11-12T02:00:00.000Z');
+    await send({
+      externalId: 'SG1',
+      status: 'paid',
+      createdAt: '2026-11-12T01:00:00Z',
+      nick: 'sg-老',
+      phone: '13900000601',
+    });
+    const seg = await saveSegment(ctx, ws(), { name: 'sg', rule: { field: 'name', op: 'starts_with', value: 'sg-' } });
+    await saveAutomation(ctx, ws(), {
+      enabled: true,
+      definition: {
+        name: '入群欢迎',
+        trigger: { type: 'segment_entry', segmentId: seg.id },
+        steps: [{ id: 'tag', type: 'tag', add: ['新入群'] }],
+      },
+    });
+    await saveAutomation(ctx, ws(), {
+      enabled: true,
+      definition: {
+        name: '每日定时',
+        trigger: { type: 'schedule', cron: '0 10 * * *', segmentId: seg.id },
+        steps: [{ id: 'tag', type: 'tag', add: ['定时'] }],
+      },
+    });
+    await drain();
+    at('2026-11-12T02:16:00.000Z');
+    await drain(); // the first evaluation: a baseline
+    await send({
+      externalId: 'SG2',
+      status: 'paid',
+      createdAt: '2026-11-12T02:20:00Z',
+      nick: 'sg-新',
+      phone: '13900000602',
+    });
+    at('2026-11-12T02:31:00.000Z');
+    await drain();
+    const tagged = async (tag: string) =>
+      (
+        await q()
+          .selectFrom('customer_tags as ct')
+          .innerJoin('tags as t', (j) =>
+            j.onRef('t.workspace_id', '=', 'ct.workspace_id').onRef('t.id', '=', 'ct.tag_id'),
+          )
+          .select('ct.customer_id')
+          .where('ct.workspace_id', '=', ws())
+          .where('t.name', '=', tag)
+          .execute()
+      ).map((r) => r.customer_id);
+    expect(await tagged('新入群')).toEqual([await customerOf('SG2')]);
+    expect(await tagged('定时')).toEqual([]);
+    // 10:00 in Shanghai: the schedule fires once for everyone in its segment.
+    at('2026-11-13T02:00:30.000Z');
+    await drain();
+    expect((await tagged('定时')).sort()).toEqual([await customerOf('SG1'), await customerOf('SG2')].sort());
+    await expect(
+      saveAutomation(ctx, ws(), {
+        definition: {
+          name: 'x',
+          trigger: { type: 'schedule', cron: 'not a cron' },
+          steps: [{ id: 't', type: 'tag', add: ['x'] }],
+        },
+      }),
+    ).rejects.toThrow(/cron/);
   });
 });

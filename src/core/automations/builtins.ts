@@ -44,6 +44,29 @@ export const builtinSettings = z
       .string()
       .regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'MM-DD')
       .optional(),
+    /** 预售: how many hours before the balance window closes. */
+    hoursBefore: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .optional(),
+    /** 物流异常: days by province (remote regions take longer); other provinces wait `days`. */
+    regionDays: z
+      .array(
+        z.object({
+          provinces: z.array(z.string().min(1).max(20)).min(1).max(40),
+          days: z.number().int().min(1).max(60),
+        }),
+      )
+      .max(20)
+      .optional(),
+    /** 评价: which ratings open a task. */
+    ratings: z
+      .array(z.enum(['good', 'neutral', 'bad']))
+      .min(1)
+      .max(3)
+      .optional(),
   })
   .strict();
 export type BuiltinSettings = z.infer<typeof builtinSettings>;
@@ -77,10 +100,37 @@ export const BUILTINS: Builtin[] = [
     build: (s) => ({
       name: '催付',
       trigger: { type: 'order_event', event: 'created', tooLateMinutes: s.tooLateMinutes },
-      conditions: [{ fact: 'order.status', op: 'eq', value: 'created' }],
+      // A presale order waits for its balance window (预售尾款提醒), not for 催付.
+      conditions: [
+        { fact: 'order.status', op: 'eq', value: 'created' },
+        { fact: 'order.presale', op: 'eq', value: false },
+      ],
       exitWhen: ['paid'],
       steps: [
         { id: 'wait', type: 'wait', minutes: s.delayMinutes, from: 'trigger' },
+        { id: 'remind', type: 'message', medium: s.medium!, kind: 'care', text: s.text! },
+      ],
+    }),
+  },
+  {
+    key: 'presale_balance',
+    name: '预售尾款提醒',
+    description: '预售订单付定金后，在尾款支付截止前设定小时数提醒付尾款；已付尾款或已截止则不发',
+    fields: ['hoursBefore', 'medium', 'text'],
+    defaults: {
+      hoursBefore: 12,
+      medium: 'sms',
+      text: '亲，您在#店铺名#预定的#商品名#尾款即将截止，请尽快支付尾款，以免定金损失哦',
+    },
+    build: (s) => ({
+      name: '预售尾款提醒',
+      trigger: { type: 'order_event', event: 'created' },
+      conditions: [
+        { fact: 'order.presale', op: 'eq', value: true },
+        { fact: 'order.status', op: 'eq', value: 'created' },
+      ],
+      steps: [
+        { id: 'wait', type: 'wait', beforeBalanceDueMinutes: (s.hoursBefore ?? 12) * 60 },
         { id: 'remind', type: 'message', medium: s.medium!, kind: 'care', text: s.text! },
       ],
     }),
@@ -117,18 +167,30 @@ export const BUILTINS: Builtin[] = [
     key: 'logistics_exception',
     name: '物流异常',
     description: '发货后超过设定天数仍未签收：为客服创建任务并向客户致歉',
-    fields: ['days', 'medium', 'text'],
-    defaults: { days: 5, medium: 'sms', text: '亲，您的包裹#运单号#配送较慢，我们已在催促快递，给您添麻烦了' },
+    fields: ['days', 'regionDays', 'medium', 'text'],
+    defaults: {
+      days: 5,
+      regionDays: [{ provinces: ['新疆', '西藏', '青海', '内蒙古', '宁夏', '甘肃', '海南'], days: 8 }],
+      medium: 'sms',
+      text: '亲，您的包裹#运单号#配送较慢，我们已在催促快递，给您添麻烦了',
+    },
     build: (s) => ({
       name: '物流异常',
       trigger: { type: 'order_event', event: 'shipped', tooLateMinutes: 24 * 60 },
       conditions: [{ fact: 'order.status', op: 'eq', value: 'shipped' }],
       steps: [
-        { id: 'wait', type: 'wait', days: s.days, from: 'trigger' },
+        {
+          id: 'wait',
+          type: 'wait',
+          days: s.days,
+          from: 'trigger',
+          ...(s.regionDays?.length ? { byProvince: s.regionDays } : {}),
+        },
         {
           id: 'task',
           type: 'task',
-          title: `发货 ${s.days} 天未签收，请跟进物流`,
+          title: '发货后超时未签收，请跟进物流',
+          notes: '#物流公司# #运单号#',
           taskType: 'logistics',
           priority: 'high',
         },
@@ -165,6 +227,29 @@ export const BUILTINS: Builtin[] = [
         { id: 'wait', type: 'wait', days: s.days, from: 'trigger', untilLocal: '10:00' },
         { id: 'ask', type: 'message', medium: s.medium!, kind: 'care', text: s.text! },
         ...(s.points ? [{ id: 'points', type: 'points' as const, points: s.points, reason: '回访' }] : []),
+      ],
+    }),
+  },
+  {
+    key: 'bad_review',
+    name: '中差评处理',
+    description: '收到差评或中评：为客服创建任务（附评价内容），客户打上「中差评」标签（差评客户另有差评标记）',
+    fields: ['ratings'],
+    defaults: { ratings: ['bad', 'neutral'] },
+    build: (s) => ({
+      name: '中差评处理',
+      trigger: { type: 'review', ratings: s.ratings ?? ['bad', 'neutral'] },
+      steps: [
+        { id: 'flag', type: 'tag', add: ['中差评'] },
+        {
+          id: 'task',
+          type: 'task',
+          title: '#评价#处理：订单 #订单号#',
+          notes: '#评价内容#',
+          taskType: 'bad_review',
+          priority: 'high',
+          dueHours: 24,
+        },
       ],
     }),
   },

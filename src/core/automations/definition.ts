@@ -75,6 +75,15 @@ export const triggerSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('segment_entry'), segmentId: z.string().min(1).max(100) }),
   z.object({
+    type: z.literal('review'),
+    /** Which ratings start a run (评价: a bad or neutral review). */
+    ratings: z
+      .array(z.enum(['good', 'neutral', 'bad']))
+      .min(1)
+      .max(3)
+      .default(['bad', 'neutral']),
+  }),
+  z.object({
     type: z.literal('schedule'),
     cron: z.string().min(1).max(100),
     segmentId: z.string().max(100).optional(),
@@ -105,6 +114,29 @@ export const stepSchema = z.discriminatedUnion('type', [
     from: z.enum(['trigger', 'previous']).default('previous'),
     /** Then on to the next time the store's clock shows this. */
     untilLocal: hm.optional(),
+    /**
+     * Days by the order's province instead of `days` (物流异常: remote regions take longer): the first
+     * entry naming the province wins; other provinces wait `days`.
+     */
+    byProvince: z
+      .array(
+        z.object({
+          provinces: z.array(z.string().min(1).max(20)).min(1).max(40),
+          days: z.number().int().min(0).max(400),
+        }),
+      )
+      .max(20)
+      .optional(),
+    /**
+     * 预售: wait until this many minutes before the order's balance (尾款) window closes, instead of a span;
+     * an order without a balance window, or whose window has closed, leaves the run.
+     */
+    beforeBalanceDueMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(60 * 24 * 30)
+      .optional(),
   }),
   z.object({
     id,
@@ -143,6 +175,8 @@ export const stepSchema = z.discriminatedUnion('type', [
     title: z.string().min(1).max(200),
     taskType: z.enum(TASK_TYPES).default('manual'),
     priority: z.enum(TASK_PRIORITIES).default('normal'),
+    /** The task's notes; #评价内容#, #订单号#, #运单号# … are filled from the trigger and the order. */
+    notes: z.string().max(2000).optional(),
     dueHours: z
       .number()
       .int()

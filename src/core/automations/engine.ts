@@ -8,7 +8,16 @@ import type { Condition, Definition, Step, Trigger } from './definition.js';
  * facts, carries out the step exactly once and stores where the run is.
  */
 export interface Facts {
-  order: { status: OrderStatus; totalFen: number; categories: string[]; presale: boolean } | null;
+  order: {
+    status: OrderStatus;
+    totalFen: number;
+    categories: string[];
+    presale: boolean;
+    /** Where it is delivered (物流异常 waits by region). */
+    province?: string | null;
+    /** A presale order: when its balance window closes. */
+    balanceDueAt?: string | null;
+  } | null;
   customer: {
     paidOrders: number;
     tags: string[];
@@ -138,10 +147,30 @@ export function exitReason(def: Pick<Definition, 'conditions' | 'exitWhen'>, f: 
   return bad ? `条件不再满足：${describe(bad)}` : null;
 }
 
-/** When a wait step is over: N minutes/days after its start, then on to the next local HH:MM. */
-export function waitUntil(step: Step & { type: 'wait' }, place: RunPlace, timeZone: string): Date {
+/** The days a wait takes for this order: by its province when the step names it, else `days`. */
+export function waitDays(step: Step & { type: 'wait' }, province: string | null | undefined): number {
+  const p = province ? provinceKey(province) : null;
+  const hit = p ? step.byProvince?.find((r) => r.provinces.some((x) => provinceKey(x) === p)) : undefined;
+  return hit ? hit.days : (step.days ?? 0);
+}
+
+/** 新疆维吾尔自治区, 新疆 and 新疆省 are one province. */
+function provinceKey(p: string): string {
+  return p.trim().replace(/(省|市|自治区|特别行政区|壮族|回族|维吾尔)+$/, '');
+}
+
+/**
+ * When a wait step is over: N minutes/days after its start (days by the order's province when the step
+ * says so), or some minutes before a presale order's balance window closes; then on to the next local HH:MM.
+ */
+export function waitUntil(step: Step & { type: 'wait' }, place: RunPlace, timeZone: string, facts?: Facts): Date {
+  if (step.beforeBalanceDueMinutes !== undefined) {
+    const due = facts?.order?.balanceDueAt;
+    if (due) return new Date(Date.parse(due) - step.beforeBalanceDueMinutes * 60_000);
+  }
   const base = Date.parse(step.from === 'trigger' ? place.triggerAt : place.stepAt);
-  let until = new Date(base + (step.minutes ?? 0) * 60_000 + (step.days ?? 0) * 86_400_000);
+  const days = waitDays(step, facts?.order?.province);
+  let until = new Date(base + (step.minutes ?? 0) * 60_000 + days * 86_400_000);
   if (step.untilLocal) {
     const m = minutesOf(step.untilLocal);
     until = nextOpening(until, timeZone, [[m, m + 1]]) ?? until;
@@ -156,7 +185,12 @@ export function nextMove(def: Definition, place: RunPlace, facts: Facts, now: Da
   const why = exitReason(def, facts);
   if (why) return { type: 'exit', reason: why };
   if (step.type === 'wait') {
-    const until = waitUntil(step, place, timeZone);
+    if (step.beforeBalanceDueMinutes !== undefined) {
+      const due = facts.order?.balanceDueAt;
+      if (!due) return { type: 'exit', reason: '订单没有尾款支付截止时间' };
+      if (Date.parse(due) <= now.getTime()) return { type: 'exit', reason: '尾款支付已截止' };
+    }
+    const until = waitUntil(step, place, timeZone, facts);
     if (until.getTime() > now.getTime()) return { type: 'wait', step, until };
     return { type: 'pass', step, to: place.cursor + 1, at: until.toISOString(), reason: null };
   }

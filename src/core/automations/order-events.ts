@@ -41,3 +41,28 @@ export function eventsOf(o: OrderState, observedAt: string): DerivedEvent[] {
   // A time in the future (a clock skew in the sender) is taken as the moment it was seen.
   return out.map((e) => (Date.parse(e.at) > Date.parse(observedAt) ? { ...e, at: observedAt } : e));
 }
+
+/** Where an export or the API names a presale order's balance deadline (the API writes 尾款截止). */
+const BALANCE_DUE_KEYS = [
+  '尾款截止',
+  '尾款截止时间',
+  '付尾款截止时间',
+  '尾款支付截止时间',
+  '尾款结束时间',
+  '尾款支付结束时间',
+];
+
+/**
+ * A presale order's balance (尾款) deadline from its row, as UTC ISO: a time with an offset as it says, a
+ * marketplace time without one in Beijing time (Taobao/Tmall exports are); null when the row names none.
+ */
+export function balanceDueOf(raw: Record<string, string>): string | null {
+  for (const k of BALANCE_DUE_KEYS) {
+    const v = raw[k]?.trim();
+    if (!v) continue;
+    const m = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(v);
+    const t = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 23) - 8, +(m[5] ?? 59), +(m[6] ?? 59)) : Date.parse(v);
+    if (!Number.isNaN(t)) return new Date(t).toISOString();
+  }
+  return null;
+}

@@ -20,6 +20,8 @@ interface OrderRow {
   status: string;
   total_fen: number;
   activity: string | null;
+  province: string | null;
+  balance_due_at: string | null;
   created_at: string;
   paid_at: string | null;
   shipped_at: string | null;
@@ -77,6 +79,22 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
       triggerAt: e.happened_at,
       skip: tooLate(t, e.happened_at, new Date(e.observed_at)),
     }));
+  } else if (t.type === 'review') {
+    const reviews = await k
+      .selectFrom('reviews')
+      .select(['id', 'customer_id', 'order_id', 'reviewed_at', 'body'])
+      .where('workspace_id', '=', ws)
+      .where('rating', 'in', t.ratings)
+      .where('reviewed_at', '>=', from.toISOString())
+      .where('reviewed_at', '<=', now.toISOString())
+      .execute();
+    candidates = reviews.map((r) => ({
+      customerId: r.customer_id,
+      orderId: r.order_id,
+      triggerKey: `review:${r.id}`,
+      triggerAt: r.reviewed_at,
+      values: { 评价内容: r.body ?? '' },
+    }));
   } else if (t.type === 'date') {
     const seen = new Set<string>();
     for (let d = DAYS; d >= 1; d--) {
@@ -103,6 +121,8 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
         'status',
         'total_fen',
         'activity',
+        'province',
+        'balance_due_at',
         'created_at',
         'paid_at',
         'shipped_at',
@@ -160,7 +180,9 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
             status: statusAt(o, at),
             totalFen: o.total_fen,
             categories: categories.get(o.id) ?? [],
-            presale: o.activity === '预售',
+            presale: o.activity === '预售' || o.balance_due_at !== null,
+            province: o.province,
+            balanceDueAt: o.balance_due_at,
           }
         : null,
       customer: {
@@ -191,7 +213,16 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
         break;
       }
       if (step.type === 'wait') {
-        const until = waitUntil(step, { cursor: i, triggerAt: c.triggerAt, stepAt }, zone).getTime();
+        const f = factsAt(c, at);
+        if (step.beforeBalanceDueMinutes !== undefined) {
+          const due = f.order?.balanceDueAt;
+          const why = !due ? '订单没有尾款支付截止时间' : Date.parse(due) <= at ? '尾款支付已截止' : null;
+          if (why) {
+            exits.set(why, (exits.get(why) ?? 0) + 1);
+            break;
+          }
+        }
+        const until = waitUntil(step, { cursor: i, triggerAt: c.triggerAt, stepAt }, zone, f).getTime();
         if (until > now.getTime()) break;
         at = Math.max(at, until);
         stepAt = new Date(at).toISOString();
@@ -253,7 +284,7 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
     costFen,
     exited: list(exits),
     skipped: list(skipped),
-    simulated: t.type === 'order_event' || t.type === 'date',
+    simulated: t.type === 'order_event' || t.type === 'date' || t.type === 'review',
   };
 }
 

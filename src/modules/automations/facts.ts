@@ -19,7 +19,7 @@ export async function loadFacts(ctx: AppContext, ws: string, run: RunRef): Promi
   if (run.order_id) {
     const o = await k
       .selectFrom('orders')
-      .select(['status', 'total_fen', 'activity', 'raw'])
+      .select(['status', 'total_fen', 'activity', 'raw', 'province', 'balance_due_at'])
       .where('workspace_id', '=', ws)
       .where('id', '=', run.order_id)
       .executeTakeFirst();
@@ -35,7 +35,9 @@ export async function loadFacts(ctx: AppContext, ws: string, run: RunRef): Promi
         status: o.status as OrderStatus,
         totalFen: o.total_fen,
         categories: [...new Set(items.flatMap((i) => (i.category ? [i.category] : [])))],
-        presale: o.activity === '预售' || raw.预售 === '是',
+        presale: o.activity === '预售' || raw.预售 === '是' || o.balance_due_at !== null,
+        province: o.province,
+        balanceDueAt: o.balance_due_at,
       };
     }
   }

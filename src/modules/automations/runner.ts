@@ -73,6 +73,11 @@ export async function startRun(
   return Number(res.numInsertedOrUpdatedRows ?? 0n) === 1 && !r.skip ? id : null;
 }
 
+/** A task's title and notes with #变量# filled from the trigger and the order (an unknown one is left as written). */
+function fill(text: string, values: Record<string, string | null | undefined>): string {
+  return text.replace(/#([^#\s]{1,20})#/g, (all, name: string) => values[name] ?? all);
+}
+
 /** The definition a run was started with (a later edit does not change a run under way). */
 async function definitionOf(ctx: AppContext, ws: string, automationId: string, version: number): Promise<Definition> {
   const v = await ctx.db.kysely
@@ -179,7 +184,10 @@ async function perform(
           orderId: run.order_id,
           dueAt: new Date(ctx.now().getTime() + step.dueHours * 3_600_000).toISOString(),
           priority: step.priority,
-          title: step.title,
+          title: fill(step.title, { ...(await orderValues(ctx, ws, run.order_id)), ...run.context.values }),
+          ...(step.notes
+            ? { notes: fill(step.notes, { ...(await orderValues(ctx, ws, run.order_id)), ...run.context.values }) }
+            : {}),
           source: 'automation',
           sourceRef: run.id,
           key,

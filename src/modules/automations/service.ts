@@ -19,6 +19,7 @@ import { dateCandidates } from './dates.js';
 import { dryRunDefinition } from './dry-run.js';
 import { loadFacts } from './facts.js';
 import { advanceRun, type AdvanceHooks, startRun } from './runner.js';
+import { checkCron, enabledAutomations, ensureTriggerSchedules } from './triggers.js';
 
 export { SOURCE } from './runner.js';
 
@@ -118,6 +119,7 @@ async function ensureDaily(ctx: AppContext, ws: string) {
 export async function saveAutomation(ctx: AppContext, ws: string, input: SaveInput, id?: string) {
   const v = parseInput(saveInput, input, 'The automation');
   const { definition, settings } = resolve(v);
+  checkCron(definition, await workspaceTimezone(ctx.db.kysely, ws), ctx.now());
   const now = nowIso(ctx);
   const k = ctx.db.kysely;
   const existing = id
@@ -193,6 +195,7 @@ export async function saveAutomation(ctx: AppContext, ws: string, input: SaveInp
     return existing.id;
   });
   await ensureDaily(ctx, ws);
+  await ensureTriggerSchedules(ctx, ws, savedId, definition);
   return present(await rowOf(ctx, ws, savedId));
 }
 
@@ -358,20 +361,6 @@ export async function importAutomations(ctx: AppContext, ws: string, input: unkn
       }),
     );
   return { imported: saved.length };
-}
-
-async function enabledAutomations(ctx: AppContext, ws: string) {
-  const rows = await ctx.db.kysely
-    .selectFrom('automations')
-    .selectAll()
-    .where('workspace_id', '=', ws)
-    .where('enabled', '=', 1)
-    .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    version: r.version,
-    definition: definitionSchema.parse(readJson(r.definition)),
-  }));
 }
 
 /**

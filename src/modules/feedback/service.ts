@@ -9,6 +9,7 @@ import { addGrowth, evaluateUpgrades, getTierSettings } from '../membership/serv
 import { earnByRule } from '../points/earn.js';
 import { getPointsSettings } from '../points/service.js';
 import { addFeedbackIn } from './records.js';
+import { queueReview } from '../automations/triggers.js';
 
 /**
  * Reviews (评价) buyers leave on orders. A bad review marks the customer as a bad reviewer (so
@@ -82,6 +83,8 @@ export async function recordReview(
   await k.transaction().execute(async (trx) => {
     if (!prior) {
       await trx.insertInto('reviews').values(review).execute();
+      // The 评价 automations hear of it through the jobs table, in the same transaction.
+      await queueReview(trx, ws, review.id, now);
       // Every review is also a feedback record, sorted into a complaint category by its text.
       await addFeedbackIn(
         trx,

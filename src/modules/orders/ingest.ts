@@ -18,7 +18,7 @@ import { erasedName } from '../../core/privacy.js';
 import { erasedOrderColumns } from '../privacy/erase.js';
 import { erasedAmong, erasureSalt, findTombstones, type Tombstone } from '../privacy/tombstones.js';
 import type { Dialect } from '../../db/connect.js';
-import { eventsOf } from '../../core/automations/order-events.js';
+import { balanceDueOf, eventsOf } from '../../core/automations/order-events.js';
 import { recordOrderEvents, type NewOrderEvent } from '../automations/events.js';
 
 /**
@@ -151,6 +151,7 @@ function orderColumns(o: OrderRecord) {
     seller_note: o.sellerNote,
     source: o.source,
     activity: o.activity,
+    balance_due_at: balanceDueOf(o.raw),
     coupon_code: o.couponCode ?? null,
     kind: o.kind ?? 'order',
     credit_of: o.creditOf ?? null,
