@@ -55,7 +55,7 @@ describeBothDatabases('automations API: switches, versions, dry run, export/impo
     const r = await call('GET', '/automations');
     expect(r.status).toBe(200);
     const names = r.body.items.map((a: { name: string }) => a.name);
-    expect(names.slice(0, 3)).toEqual(['催付', '付款确认', '发货通知']);
+    expect(names.slice(0, 3)).toEqual(['催付', '预售尾款提醒', '付款确认']);
     expect(r.body.items.every((a: { enabled: boolean; id: string | null }) => !a.enabled && a.id === null)).toBe(true);
   });
 

@@ -10074,6 +10074,12 @@ export interface paths {
                             stages?: number[];
                             holidays?: string[];
                             anniversary?: string;
+                            hoursBefore?: number;
+                            regionDays?: {
+                                provinces: string[];
+                                days: number;
+                            }[];
+                            ratings?: ("good" | "neutral" | "bad")[];
                         };
                         /** @description a custom automation: trigger, conditions, exitWhen, steps */
                         definition?: unknown;
@@ -10199,6 +10205,12 @@ export interface paths {
                             stages?: number[];
                             holidays?: string[];
                             anniversary?: string;
+                            hoursBefore?: number;
+                            regionDays?: {
+                                provinces: string[];
+                                days: number;
+                            }[];
+                            ratings?: ("good" | "neutral" | "bad")[];
                         };
                         /** @description a custom automation: trigger, conditions, exitWhen, steps */
                         definition?: unknown;
@@ -10671,6 +10683,12 @@ export interface paths {
                             stages?: number[];
                             holidays?: string[];
                             anniversary?: string;
+                            hoursBefore?: number;
+                            regionDays?: {
+                                provinces: string[];
+                                days: number;
+                            }[];
+                            ratings?: ("good" | "neutral" | "bad")[];
                         };
                         definition?: unknown;
                     };
@@ -10852,6 +10870,12 @@ export interface paths {
                                 stages?: number[];
                                 holidays?: string[];
                                 anniversary?: string;
+                                hoursBefore?: number;
+                                regionDays?: {
+                                    provinces: string[];
+                                    days: number;
+                                }[];
+                                ratings?: ("good" | "neutral" | "bad")[];
                             };
                             definition?: unknown;
                         }[];
