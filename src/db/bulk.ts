@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Insertable, type Kysely, type Transaction } from 'kysely';
 import type { Dialect } from './connect.js';
 import type { Database } from './types.js';
 
@@ -51,24 +51,31 @@ export async function bulkInsert<T extends keyof Database & string>(
     }
     return;
   }
+  // SQLite: the statement text is built here, not by Kysely's builder (whose parse and compile of
+  // every value cost more than SQLite's insert itself), and reused across chunks of one size so
+  // the prepared statement cache (db/connect.ts) hits. Columns missing from a row are NULL.
+  const union = new Set(columns);
+  for (const r of rows) for (const k in r) union.add(k);
+  const cols = [...union];
+  const quoted = cols.map((c) => `"${c.replace(/"/g, '""')}"`);
+  const conflict =
+    opts.onConflict === 'ignore'
+      ? ' ON CONFLICT DO NOTHING'
+      : opts.onConflict
+        ? ` ON CONFLICT (${opts.onConflict.key.map((c) => `"${c}"`).join(', ')}) DO UPDATE SET ${cols
+            .map((c, i) => [c, quoted[i]!] as const)
+            .filter(([c]) => !(opts.onConflict as { key: readonly string[] }).key.includes(c))
+            .map(([, q]) => `${q} = excluded.${q}`)
+            .join(', ')}`
+        : '';
+  const tuple = `(${cols.map(() => '?').join(', ')})`;
   // SQLite allows 32,766 bind parameters per statement.
-  const size = Math.max(1, Math.floor(30_000 / columns.length));
+  const size = Math.max(1, Math.floor(30_000 / cols.length));
   for (let i = 0; i < rows.length; i += size) {
-    const q = db.insertInto(table).values(rows.slice(i, i + size) as never);
-    if (opts.onConflict === 'ignore') await q.onConflict((oc) => oc.doNothing()).execute();
-    else if (opts.onConflict) {
-      const key = opts.onConflict.key;
-      await q
-        .onConflict((oc) =>
-          oc
-            .columns(key as never)
-            .doUpdateSet(
-              Object.fromEntries(
-                columns.filter((c) => !key.includes(c as never)).map((c) => [c, sql.ref(`excluded.${c}`)]),
-              ) as never,
-            ),
-        )
-        .execute();
-    } else await q.execute();
+    const part = rows.slice(i, i + size) as readonly Record<string, unknown>[];
+    const params: unknown[] = [];
+    for (const r of part) for (const c of cols) params.push(r[c] === undefined ? null : r[c]);
+    const text = `INSERT INTO "${table}" (${quoted.join(', ')}) VALUES ${Array(part.length).fill(tuple).join(', ')}${conflict}`;
+    await db.executeQuery(CompiledQuery.raw(text, params));
   }
 }

@@ -28,10 +28,14 @@ export async function recordOrderEvents(
   ws: string,
   events: NewOrderEvent[],
   source: string,
+  /** Orders inserted by this transaction: they have no stored events to look up. */
+  newOrders: ReadonlySet<string> = new Set(),
 ): Promise<number> {
   if (events.length === 0) return 0;
   const seen = new Set<string>();
-  for (const part of chunks([...new Set(events.map((e) => e.orderId))], 900)) {
+  const known = new Set<string>();
+  for (const e of events) if (!newOrders.has(e.orderId)) known.add(e.orderId);
+  for (const part of chunks([...known], 900)) {
     const rows = await trx
       .selectFrom('order_events')
       .select(['order_id', 'kind'])

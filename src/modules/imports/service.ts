@@ -327,6 +327,9 @@ export async function executeRun(
     const batchItems = items;
     const batchErrors = errors;
     const committed = rowsDone;
+    // The reading goes on while this batch is written: its counters are those at its end.
+    const rowsRead = progress.rowsRead;
+    const bytesRead = progress.bytesRead;
     orders = [];
     items = [];
     errors = [];
@@ -369,7 +372,7 @@ export async function executeRun(
       await trx
         .updateTable('import_runs')
         .set({
-          rows_read: progress.rowsRead,
+          rows_read: rowsRead,
           rows_committed: committed,
           orders_created: progress.ordersCreated,
           orders_updated: progress.ordersUpdated,
@@ -378,7 +381,7 @@ export async function executeRun(
           customers_created: progress.customersCreated,
           rows_rejected: progress.rowsRejected,
           orders_rejected: progress.ordersRejected,
-          bytes_read: progress.bytesRead,
+          bytes_read: bytesRead,
           updated_at: nowIso(ctx),
           heartbeat_at: nowIso(ctx),
         })
@@ -386,7 +389,16 @@ export async function executeRun(
         .where('id', '=', run.id)
         .execute();
     });
-    onProgress?.({ ...progress });
+    onProgress?.({ ...progress, rowsRead, bytesRead });
+  };
+  // One batch is written while the next is read and mapped (on PostgreSQL the two overlap; on
+  // SQLite they interleave between statements). Batches are still written one after the other,
+  // each in its own transaction, so a crash loses at most the batch being written.
+  let writing: Promise<void> = Promise.resolve();
+  const startFlush = async () => {
+    await writing;
+    writing = flush();
+    writing.catch(() => {}); // awaited at the next batch or the end; not an unhandled rejection meanwhile
   };
 
   try {
@@ -412,14 +424,16 @@ export async function executeRun(
         const held = reader.oldestHeldRow();
         if (held !== null) rowsDone = Math.min(rowsDone, skip + held - 1);
       }
-      if (orders.length + items.length >= BATCH_ORDERS) await flush();
+      if (orders.length + items.length >= BATCH_ORDERS) await startFlush();
     }
     take(reader.end());
     rowsDone = ordinal;
+    await writing;
     await flush();
     if (rowsDone > 0) await setCommitted(ctx, run, rowsDone);
     await checkpointWal(ctx.db);
   } catch (e) {
+    await writing.catch(() => {});
     await finish('failed', e instanceof Error ? e.message : String(e));
     throw e;
   }

@@ -516,6 +516,13 @@ export async function ingestBatch(
       happenedAt: e.at,
     })),
   );
-  summary.events = await recordOrderEvents(ctx, trx, ws, events, opts.eventSource ?? 'import');
+  summary.events = await recordOrderEvents(
+    ctx,
+    trx,
+    ws,
+    events,
+    opts.eventSource ?? 'import',
+    new Set(inserts.map((i) => i.id)),
+  );
   return summary;
 }
