@@ -54,9 +54,11 @@ export async function bulkInsert<T extends keyof Database & string>(
   // SQLite: the statement text is built here, not by Kysely's builder (whose parse and compile of
   // every value cost more than SQLite's insert itself), and reused across chunks of one size so
   // the prepared statement cache (db/connect.ts) hits. Columns missing from a row are NULL.
-  const union = new Set(columns);
-  for (const r of rows) for (const k in r) union.add(k);
+  // Like Kysely: a column no row gives a value (all undefined) is left out, so its DEFAULT applies.
+  const union = new Set<string>();
+  for (const r of rows as readonly Record<string, unknown>[]) for (const k in r) if (r[k] !== undefined) union.add(k);
   const cols = [...union];
+  if (cols.length === 0) throw new Error(`bulkInsert into ${table}: the rows have no values`);
   const quoted = cols.map((c) => `"${c.replace(/"/g, '""')}"`);
   const conflict =
     opts.onConflict === 'ignore'
