@@ -32,6 +32,7 @@ import { automationRoutes } from './modules/automations/routes.js';
 import { storeRoutes } from './modules/stores/routes.js';
 import { jobRoutes } from './jobs/routes.js';
 import { segmentRoutes } from './modules/segments/routes.js';
+import { audienceRoutes } from './modules/audiences/routes.js';
 import { tagRoutes } from './modules/tags/routes.js';
 import { pointsRoutes } from './modules/points/routes.js';
 import { membershipRoutes } from './modules/membership/routes.js';
@@ -254,6 +255,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(importRoutes, moduleOpts);
   await app.register(jobRoutes, moduleOpts);
   await app.register(segmentRoutes, moduleOpts);
+  await app.register(audienceRoutes, moduleOpts);
   await app.register(tagRoutes, moduleOpts);
   await app.register(pointsRoutes, moduleOpts);
   await app.register(membershipRoutes, moduleOpts);

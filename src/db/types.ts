@@ -483,6 +483,8 @@ export interface CouponTemplatesTable {
   issued: number;
   compensation: number;
   archived_at: Timestamp | null;
+  /** No issuing while paused (0038); the coupons already out stay valid. */
+  paused_at: Timestamp | null;
   created_at: Timestamp;
 }
 
@@ -513,7 +515,26 @@ export interface RewardsTable {
   stock: number | null;
   coupon_template_id: string | null;
   active: number;
+  /** Archived rewards leave the catalogue; their redemptions stay (0038). */
+  archived_at: Timestamp | null;
   created_at: Timestamp;
+}
+
+export interface BulkActionsTable {
+  workspace_id: string;
+  id: string;
+  action_key: string;
+  kind: string;
+  segment_id: string;
+  segment_name: string;
+  params: Json;
+  status: string;
+  audience: number;
+  result: Json | null;
+  error: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
 }
 
 export interface RewardRedemptionsTable {
@@ -885,6 +906,7 @@ export interface Database {
   points_allocations: PointsAllocationsTable;
   customer_merges: CustomerMergesTable;
   segment_snapshots: SegmentSnapshotsTable;
+  bulk_actions: BulkActionsTable;
   segment_snapshot_members: SegmentSnapshotMembersTable;
   tags: TagsTable;
   customer_tags: CustomerTagsTable;

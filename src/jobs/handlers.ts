@@ -18,6 +18,7 @@ import { automationGate, handleOrderEvents, runDaily, SOURCE as AUTOMATION } fro
 import { advanceRun } from '../modules/automations/runner.js';
 import { evaluateSegmentEntries, handleReview, runScheduled } from '../modules/automations/triggers.js';
 import { runScheduledBackup } from '../modules/backups/schedule.js';
+import { runAction } from '../modules/audiences/service.js';
 
 /** The job kinds Huike runs, by name. */
 export const jobHandlers: JobHandlers = {
@@ -68,6 +69,10 @@ export const jobHandlers: JobHandlers = {
   [JOB.tiers]: async (ctx, job, { payload }) => {
     if ((payload as { yearly?: boolean }).yearly) await reevaluateYear(ctx, job.workspace_id);
     await evaluateUpgrades(ctx, job.workspace_id);
+  },
+  [JOB.bulkAction]: async (ctx, job, { payload }) => {
+    const { actionId } = z.object({ actionId: z.string() }).parse(payload);
+    await runAction(ctx, job.workspace_id, actionId);
   },
   [JOB.coupons]: async (ctx, job) => {
     await matchCouponUses(ctx, job.workspace_id);

@@ -37,4 +37,6 @@ export const JOB = {
   automationSchedule: 'automation.schedule',
   /** The 数据分析 pre-aggregates rebuilt from the orders (after imports, nightly). */
   analyticsRebuild: 'analytics.rebuild',
+  /** A bulk action on a big audience: tag all, issue a coupon, grant points (audiences/service.ts). */
+  bulkAction: 'audience.action',
 } as const;

@@ -13,6 +13,8 @@ export interface AppContext {
   readPool?: ReadPool;
   /** Time limit of one heavy read in ms (default HUIKE_QUERY_TIMEOUT_MS, or 60 s). */
   queryTimeoutMs?: number;
+  /** Bulk actions on an audience up to this size run in the request; bigger ones as a job (default 200). */
+  bulkInlineLimit?: number;
 }
 
 export function nowIso(ctx: AppContext): string {

@@ -168,6 +168,12 @@ describeBothDatabases('API contract', (env) => {
     });
     await call('POST', `/coupons/templates/${template.id}/issue`, { customerId: c });
     await call('POST', `/coupons/templates/${template.id}/issue-segment`, { segmentId: seg, batch: 'b1' });
+    await call('POST', `/segments/${seg}/actions/tag`, { tag: '批量' });
+    await call('POST', `/segments/${seg}/actions/coupon`, { templateId: template.id, batch: 'b2' });
+    await call('POST', `/segments/${seg}/actions/points`, { points: 5, reason: '店庆' });
+    expect((await call('GET', `/segments/${seg}/actions`)).items.length).toBe(3);
+    await call('POST', `/coupons/templates/${template.id}/pause`);
+    await call('POST', `/coupons/templates/${template.id}/resume`);
     await call('POST', '/coupons/sync');
     await call('POST', '/points/sync');
     const group = await call('POST', '/groups', { name: '重点客户' });

@@ -1,3 +1,5 @@
+import { LIFECYCLES, RFM_CLASSES } from './fields.js';
+
 /**
  * The lists sellers expect out of the box (the seeds' CRMs all have them), as rules.
  */
@@ -85,4 +87,27 @@ export function rfmCellSegment(key: string): SystemSegment | null {
       ],
     },
   };
+}
+
+const LIFECYCLE_NAMES: Record<string, string> = {
+  prospect: '潜客',
+  new: '新客',
+  growing: '成长',
+  mature: '成熟',
+  dormant: '沉睡',
+  churned: '流失',
+};
+
+/** The customers of one RFM class (`sys:rfmclass:重要价值`): what a click on the class bars opens. */
+export function rfmClassSegment(key: string): SystemSegment | null {
+  const m = /^rfmclass:(.+)$/.exec(key);
+  if (!m || !(RFM_CLASSES as readonly string[]).includes(m[1]!)) return null;
+  return { key, name: `RFM ${m[1]}客户`, rule: { field: 'rfm_class', op: 'eq', value: m[1] } };
+}
+
+/** The customers of one lifecycle stage (`sys:lifecycle:growing`). */
+export function lifecycleSegment(key: string): SystemSegment | null {
+  const m = /^lifecycle:(.+)$/.exec(key);
+  if (!m || !(LIFECYCLES as readonly string[]).includes(m[1]!)) return null;
+  return { key, name: `生命周期 ${LIFECYCLE_NAMES[m[1]!]}`, rule: { field: 'lifecycle', op: 'eq', value: m[1] } };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Invalid } from '../../core/errors.js';
-import { idParams, principalOf, type ModuleRoutes } from '../http.js';
+import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js';
 import { getSegment } from '../segments/service.js';
 import {
   customerCouponsOutput,
@@ -17,8 +17,11 @@ import {
 } from './schema.js';
 import {
   couponReport,
+  archiveTemplate,
   createTemplate,
   customerCoupons,
+  pauseTemplate,
+  updateTemplate,
   expireCoupons,
   expiringCoupons,
   issueCoupon,
@@ -98,6 +101,59 @@ export const couponRoutes: ModuleRoutes = async (app, { ctx }) => {
     async (req, reply) => {
       reply.code(201);
       return createTemplate(ctx, principalOf(req).workspaceId, req.body);
+    },
+  );
+
+  app.put(
+    '/coupons/templates/:id',
+    {
+      config: { permission: 'coupons:write' },
+      schema: {
+        tags,
+        summary:
+          'Change a coupon template (name, validity, limits, stock); the rules of a template with coupons out stay',
+        params: idParams,
+        body: templateInput,
+        response: { 200: templateOutput },
+      },
+    },
+    async (req) => updateTemplate(ctx, principalOf(req).workspaceId, req.params.id, req.body),
+  );
+
+  for (const [action, paused] of [
+    ['pause', true],
+    ['resume', false],
+  ] as const)
+    app.post(
+      `/coupons/templates/:id/${action}`,
+      {
+        config: { permission: 'coupons:write' },
+        schema: {
+          tags,
+          summary: paused
+            ? 'Pause issuing a template (the coupons out stay usable)'
+            : 'Resume issuing a paused template',
+          params: idParams,
+          response: { 200: templateOutput },
+        },
+      },
+      async (req) => pauseTemplate(ctx, principalOf(req).workspaceId, req.params.id, paused),
+    );
+
+  app.delete(
+    '/coupons/templates/:id',
+    {
+      config: { permission: 'coupons:write' },
+      schema: {
+        tags,
+        summary: 'Archive a template: no more issuing; its coupons, their uses and its report line stay',
+        params: idParams,
+        response: { 204: noContent },
+      },
+    },
+    async (req, reply) => {
+      await archiveTemplate(ctx, principalOf(req).workspaceId, req.params.id);
+      return reply.code(204).send(null);
     },
   );
 

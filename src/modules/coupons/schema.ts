@@ -10,6 +10,7 @@ export const templateOutput = z.object({
   totalStock: z.number().nullable(),
   issued: z.number(),
   compensation: z.boolean(),
+  paused: z.boolean().describe('no new coupons while paused; those out stay usable'),
 });
 
 export const templatesOutput = z.object({ items: z.array(templateOutput) });

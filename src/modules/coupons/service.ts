@@ -42,6 +42,7 @@ export interface TemplateView {
   totalStock: number | null;
   issued: number;
   compensation: boolean;
+  paused: boolean;
 }
 
 function templateView(t: {
@@ -53,6 +54,7 @@ function templateView(t: {
   total_stock: number | null;
   issued: number;
   compensation: number;
+  paused_at: unknown;
 }): TemplateView {
   return {
     id: t.id,
@@ -63,7 +65,86 @@ function templateView(t: {
     totalStock: t.total_stock,
     issued: t.issued,
     compensation: t.compensation === 1,
+    paused: t.paused_at !== null,
   };
+}
+
+async function loadTemplate(ctx: AppContext, ws: string, id: string) {
+  const t = await ctx.db.kysely
+    .selectFrom('coupon_templates')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .where('archived_at', 'is', null)
+    .executeTakeFirst();
+  if (!t) throw new NotFound(`coupon template ${id} not found (or archived)`);
+  return t;
+}
+
+/**
+ * Changes a template. Coupons already issued keep their own validity window and code; because a coupon's
+ * value is read from its template's rules when an order uses it, the rules of a template that has issued
+ * coupons stay as they are (make a new template for other rules). The stock cannot go below what was issued.
+ */
+export async function updateTemplate(ctx: AppContext, ws: string, id: string, input: unknown): Promise<TemplateView> {
+  const v = parseInput(templateInput, input, 'The coupon template');
+  const t = await loadTemplate(ctx, ws, id);
+  if ('from' in v.validity) validityWindow(v.validity, nowIso(ctx));
+  if (v.compensation !== (t.compensation === 1))
+    throw new Invalid('a template cannot become (or stop being) a compensation coupon: create another template');
+  if (t.issued > 0 && JSON.stringify(v.rules) !== JSON.stringify(readJson(t.rules)))
+    throw new Conflict(
+      `${t.issued} coupons of "${t.name}" are out: its rules stay as they are; create a new template for other rules`,
+    );
+  if (v.totalStock !== null && v.totalStock < t.issued)
+    throw new Invalid(`totalStock: ${t.issued} coupons are issued already; the stock cannot be less`);
+  const k = ctx.db.kysely;
+  const dup = await k
+    .selectFrom('coupon_templates')
+    .select('id')
+    .where('workspace_id', '=', ws)
+    .where('name', '=', v.name)
+    .executeTakeFirst();
+  if (dup && dup.id !== id) throw new Conflict(`a coupon named "${v.name}" already exists`);
+  await k
+    .updateTable('coupon_templates')
+    .set({
+      name: v.name,
+      rules: writeJson(v.rules),
+      validity: writeJson(v.validity),
+      per_customer_limit: v.perCustomerLimit,
+      total_stock: v.totalStock,
+    })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .execute();
+  return templateView(await loadTemplate(ctx, ws, id));
+}
+
+/** Pauses (no new coupons; those out stay usable) or resumes issuing a template. */
+export async function pauseTemplate(ctx: AppContext, ws: string, id: string, paused: boolean): Promise<TemplateView> {
+  await loadTemplate(ctx, ws, id);
+  await ctx.db.kysely
+    .updateTable('coupon_templates')
+    .set({ paused_at: paused ? nowIso(ctx) : null })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .execute();
+  return templateView(await loadTemplate(ctx, ws, id));
+}
+
+/**
+ * Archives a template: it leaves the list and issues no more, while its coupons, their uses and its line
+ * in the coupon report stay (history is never lost).
+ */
+export async function archiveTemplate(ctx: AppContext, ws: string, id: string): Promise<void> {
+  await loadTemplate(ctx, ws, id);
+  await ctx.db.kysely
+    .updateTable('coupon_templates')
+    .set({ archived_at: nowIso(ctx) })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function createTemplate(ctx: AppContext, ws: string, input: unknown): Promise<TemplateView> {
@@ -90,6 +171,7 @@ export async function createTemplate(ctx: AppContext, ws: string, input: unknown
     issued: 0,
     compensation: v.compensation ? 1 : 0,
     archived_at: null,
+    paused_at: null,
     created_at: nowIso(ctx),
   };
   await k.insertInto('coupon_templates').values(row).execute();
@@ -141,6 +223,7 @@ export async function issueCouponIn(ctx: AppContext, trx: Transaction<Database>,
     .where('workspace_id', '=', ws)
     .where('id', '=', input.templateId)
     .where('archived_at', 'is', null)
+    .where('paused_at', 'is', null)
     .where((eb) => eb.or([eb('total_stock', 'is', null), eb('issued', '<', eb.ref('total_stock'))]))
     .executeTakeFirst();
   const t = await trx
@@ -150,6 +233,7 @@ export async function issueCouponIn(ctx: AppContext, trx: Transaction<Database>,
     .where('id', '=', input.templateId)
     .executeTakeFirst();
   if (!t) throw new NotFound(`coupon template ${input.templateId} not found`);
+  if (t.paused_at !== null) throw new Conflict(`coupon "${t.name}" is paused: resume it before issuing`);
   if (Number(took.numUpdatedRows) !== 1)
     throw new Conflict(`coupon "${t.name}" is out of stock (${t.total_stock} issued)`);
   const c = await trx

@@ -58,6 +58,7 @@ export async function createReward(ctx: AppContext, ws: string, input: unknown) 
     stock: v.stock,
     coupon_template_id: v.couponTemplateId,
     active: 1,
+    archived_at: null,
     created_at: nowIso(ctx),
   };
   await k.insertInto('rewards').values(row).execute();

@@ -9,7 +9,9 @@ import { maskDisplayName } from '../../core/pii-mask.js';
 import { parseRule, type Rule } from '../../core/segments/rule.js';
 import {
   activitySegment,
+  lifecycleSegment,
   rfmCellSegment,
+  rfmClassSegment,
   sourceSegment,
   SYSTEM_SEGMENTS,
   type SystemSegment,
@@ -383,7 +385,7 @@ export async function getSegment(ctx: AppContext, workspaceId: string, id: strin
         ? activitySegment(key.slice(9))
         : key.startsWith('source:')
           ? sourceSegment(key.slice(7))
-          : rfmCellSegment(key));
+          : (rfmCellSegment(key) ?? rfmClassSegment(key) ?? lifecycleSegment(key)));
     if (!sys) throw new NotFound(`segment ${id} not found`);
     return fromSystem(sys);
   }

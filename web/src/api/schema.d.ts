@@ -3159,6 +3159,453 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/segments/{id}/actions/tag": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Tag every customer of a segment (a job for a big audience) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        tag: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description the same batch (or Idempotency-Key) again: the action asked for before */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "tag" | "coupon" | "points";
+                            segmentId: string;
+                            segmentName: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            status: "queued" | "running" | "done" | "failed";
+                            /** @description customers in the segment when the action was asked for */
+                            audience: number;
+                            /** @description customers tagged, coupons issued or points granted by this action */
+                            done: number | null;
+                            /** @description had it already (same batch), or over the per-customer coupon limit */
+                            skipped: number | null;
+                            stoppedAtStock: boolean;
+                            error: string | null;
+                            createdAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description done in the request (an audience up to 200 customers) */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "tag" | "coupon" | "points";
+                            segmentId: string;
+                            segmentName: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            status: "queued" | "running" | "done" | "failed";
+                            /** @description customers in the segment when the action was asked for */
+                            audience: number;
+                            /** @description customers tagged, coupons issued or points granted by this action */
+                            done: number | null;
+                            /** @description had it already (same batch), or over the per-customer coupon limit */
+                            skipped: number | null;
+                            stoppedAtStock: boolean;
+                            error: string | null;
+                            createdAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description a bigger audience: queued as a job; follow it at GET /segments/{id}/actions */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "tag" | "coupon" | "points";
+                            segmentId: string;
+                            segmentName: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            status: "queued" | "running" | "done" | "failed";
+                            /** @description customers in the segment when the action was asked for */
+                            audience: number;
+                            /** @description customers tagged, coupons issued or points granted by this action */
+                            done: number | null;
+                            /** @description had it already (same batch), or over the per-customer coupon limit */
+                            skipped: number | null;
+                            stoppedAtStock: boolean;
+                            error: string | null;
+                            createdAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments/{id}/actions/coupon": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a coupon to every customer of a segment (a job for a big audience); one coupon per customer and batch */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        templateId: string;
+                        /** @description default: the segment's name and the shop's date */
+                        batch?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description the same batch (or Idempotency-Key) again: the action asked for before */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "tag" | "coupon" | "points";
+                            segmentId: string;
+                            segmentName: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            status: "queued" | "running" | "done" | "failed";
+                            /** @description customers in the segment when the action was asked for */
+                            audience: number;
+                            /** @description customers tagged, coupons issued or points granted by this action */
+                            done: number | null;
+                            /** @description had it already (same batch), or over the per-customer coupon limit */
+                            skipped: number | null;
+                            stoppedAtStock: boolean;
+                            error: string | null;
+                            createdAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description done in the request (an audience up to 200 customers) */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "tag" | "coupon" | "points";
+                            segmentId: string;
+                            segmentName: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            status: "queued" | "running" | "done" | "failed";
+                            /** @description customers in the segment when the action was asked for */
+                            audience: number;
+                            /** @description customers tagged, coupons issued or points granted by this action */
+                            done: number | null;
+                            /** @description had it already (same batch), or over the per-customer coupon limit */
+                            skipped: number | null;
+                            stoppedAtStock: boolean;
+                            error: string | null;
+                            createdAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description a bigger audience: queued as a job; follow it at GET /segments/{id}/actions */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "tag" | "coupon" | "points";
+                            segmentId: string;
+                            segmentName: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            status: "queued" | "running" | "done" | "failed";
+                            /** @description customers in the segment when the action was asked for */
+                            audience: number;
+                            /** @description customers tagged, coupons issued or points granted by this action */
+                            done: number | null;
+                            /** @description had it already (same batch), or over the per-customer coupon limit */
+                            skipped: number | null;
+                            stoppedAtStock: boolean;
+                            error: string | null;
+                            createdAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments/{id}/actions/points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Grant points to every customer of a segment (a job for a big audience); once per customer and batch */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        points: number;
+                        reason: string;
+                        /** @description default: the segment's name and the shop's date */
+                        batch?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description the same batch (or Idempotency-Key) again: the action asked for before */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "tag" | "coupon" | "points";
+                            segmentId: string;
+                            segmentName: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            status: "queued" | "running" | "done" | "failed";
+                            /** @description customers in the segment when the action was asked for */
+                            audience: number;
+                            /** @description customers tagged, coupons issued or points granted by this action */
+                            done: number | null;
+                            /** @description had it already (same batch), or over the per-customer coupon limit */
+                            skipped: number | null;
+                            stoppedAtStock: boolean;
+                            error: string | null;
+                            createdAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description done in the request (an audience up to 200 customers) */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "tag" | "coupon" | "points";
+                            segmentId: string;
+                            segmentName: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            status: "queued" | "running" | "done" | "failed";
+                            /** @description customers in the segment when the action was asked for */
+                            audience: number;
+                            /** @description customers tagged, coupons issued or points granted by this action */
+                            done: number | null;
+                            /** @description had it already (same batch), or over the per-customer coupon limit */
+                            skipped: number | null;
+                            stoppedAtStock: boolean;
+                            error: string | null;
+                            createdAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description a bigger audience: queued as a job; follow it at GET /segments/{id}/actions */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "tag" | "coupon" | "points";
+                            segmentId: string;
+                            segmentName: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            status: "queued" | "running" | "done" | "failed";
+                            /** @description customers in the segment when the action was asked for */
+                            audience: number;
+                            /** @description customers tagged, coupons issued or points granted by this action */
+                            done: number | null;
+                            /** @description had it already (same batch), or over the per-customer coupon limit */
+                            skipped: number | null;
+                            stoppedAtStock: boolean;
+                            error: string | null;
+                            createdAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest bulk actions on a segment's customers, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                /** @enum {string} */
+                                kind: "tag" | "coupon" | "points";
+                                segmentId: string;
+                                segmentName: string;
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                                /** @enum {string} */
+                                status: "queued" | "running" | "done" | "failed";
+                                /** @description customers in the segment when the action was asked for */
+                                audience: number;
+                                /** @description customers tagged, coupons issued or points granted by this action */
+                                done: number | null;
+                                /** @description had it already (same batch), or over the per-customer coupon limit */
+                                skipped: number | null;
+                                stoppedAtStock: boolean;
+                                error: string | null;
+                                createdAt: string;
+                                finishedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tags": {
         parameters: {
             query?: never;
@@ -5116,6 +5563,8 @@ export interface paths {
                                 totalStock: number | null;
                                 issued: number;
                                 compensation: boolean;
+                                /** @description no new coupons while paused; those out stay usable */
+                                paused: boolean;
                             }[];
                         };
                     };
@@ -5304,6 +5753,475 @@ export interface paths {
                             totalStock: number | null;
                             issued: number;
                             compensation: boolean;
+                            /** @description no new coupons while paused; those out stay usable */
+                            paused: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/coupons/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a coupon template (name, validity, limits, stock); the rules of a template with coupons out stay */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        rules: {
+                            /** @enum {string} */
+                            kind: "spend_off";
+                            minFen: number;
+                            offFen: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "discount";
+                            percent: number;
+                            /** @default null */
+                            capFen?: number | null;
+                            /** @default 0 */
+                            minFen?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "free_shipping";
+                            /** @default 0 */
+                            minFen?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "cash";
+                            offFen: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "new_member";
+                            minFen: number;
+                            offFen: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "birthday";
+                            minFen: number;
+                            offFen: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "member";
+                            tierKeys: string[];
+                            minFen: number;
+                            offFen: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "free_order";
+                            capFen: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "trial";
+                            sku: string;
+                        } | {
+                            /** @enum {string} */
+                            kind: "bogo";
+                            /** @default null */
+                            sku?: string | null;
+                        } | {
+                            /** @enum {string} */
+                            kind: "add_on";
+                            minFen: number;
+                            item: string;
+                            priceFen: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "tiered";
+                            steps: {
+                                minFen: number;
+                                offFen: number;
+                            }[];
+                        };
+                        validity: {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                        } | {
+                            days: number;
+                        };
+                        /** @default 1 */
+                        perCustomerLimit?: number;
+                        /** @default null */
+                        totalStock?: number | null;
+                        /** @default false */
+                        compensation?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            rules: {
+                                /** @enum {string} */
+                                kind: "spend_off";
+                                minFen: number;
+                                offFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "discount";
+                                percent: number;
+                                /** @default null */
+                                capFen: number | null;
+                                /** @default 0 */
+                                minFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "free_shipping";
+                                /** @default 0 */
+                                minFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "cash";
+                                offFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "new_member";
+                                minFen: number;
+                                offFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "birthday";
+                                minFen: number;
+                                offFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "member";
+                                tierKeys: string[];
+                                minFen: number;
+                                offFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "free_order";
+                                capFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "trial";
+                                sku: string;
+                            } | {
+                                /** @enum {string} */
+                                kind: "bogo";
+                                /** @default null */
+                                sku: string | null;
+                            } | {
+                                /** @enum {string} */
+                                kind: "add_on";
+                                minFen: number;
+                                item: string;
+                                priceFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "tiered";
+                                steps: {
+                                    minFen: number;
+                                    offFen: number;
+                                }[];
+                            };
+                            validity: {
+                                /** Format: date-time */
+                                from: string;
+                                /** Format: date-time */
+                                to: string;
+                            } | {
+                                days: number;
+                            };
+                            perCustomerLimit: number;
+                            totalStock: number | null;
+                            issued: number;
+                            compensation: boolean;
+                            /** @description no new coupons while paused; those out stay usable */
+                            paused: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Archive a template: no more issuing; its coupons, their uses and its report line stay */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/coupons/templates/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause issuing a template (the coupons out stay usable) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            rules: {
+                                /** @enum {string} */
+                                kind: "spend_off";
+                                minFen: number;
+                                offFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "discount";
+                                percent: number;
+                                /** @default null */
+                                capFen: number | null;
+                                /** @default 0 */
+                                minFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "free_shipping";
+                                /** @default 0 */
+                                minFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "cash";
+                                offFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "new_member";
+                                minFen: number;
+                                offFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "birthday";
+                                minFen: number;
+                                offFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "member";
+                                tierKeys: string[];
+                                minFen: number;
+                                offFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "free_order";
+                                capFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "trial";
+                                sku: string;
+                            } | {
+                                /** @enum {string} */
+                                kind: "bogo";
+                                /** @default null */
+                                sku: string | null;
+                            } | {
+                                /** @enum {string} */
+                                kind: "add_on";
+                                minFen: number;
+                                item: string;
+                                priceFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "tiered";
+                                steps: {
+                                    minFen: number;
+                                    offFen: number;
+                                }[];
+                            };
+                            validity: {
+                                /** Format: date-time */
+                                from: string;
+                                /** Format: date-time */
+                                to: string;
+                            } | {
+                                days: number;
+                            };
+                            perCustomerLimit: number;
+                            totalStock: number | null;
+                            issued: number;
+                            compensation: boolean;
+                            /** @description no new coupons while paused; those out stay usable */
+                            paused: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/coupons/templates/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume issuing a paused template */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            rules: {
+                                /** @enum {string} */
+                                kind: "spend_off";
+                                minFen: number;
+                                offFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "discount";
+                                percent: number;
+                                /** @default null */
+                                capFen: number | null;
+                                /** @default 0 */
+                                minFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "free_shipping";
+                                /** @default 0 */
+                                minFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "cash";
+                                offFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "new_member";
+                                minFen: number;
+                                offFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "birthday";
+                                minFen: number;
+                                offFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "member";
+                                tierKeys: string[];
+                                minFen: number;
+                                offFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "free_order";
+                                capFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "trial";
+                                sku: string;
+                            } | {
+                                /** @enum {string} */
+                                kind: "bogo";
+                                /** @default null */
+                                sku: string | null;
+                            } | {
+                                /** @enum {string} */
+                                kind: "add_on";
+                                minFen: number;
+                                item: string;
+                                priceFen: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "tiered";
+                                steps: {
+                                    minFen: number;
+                                    offFen: number;
+                                }[];
+                            };
+                            validity: {
+                                /** Format: date-time */
+                                from: string;
+                                /** Format: date-time */
+                                to: string;
+                            } | {
+                                days: number;
+                            };
+                            perCustomerLimit: number;
+                            totalStock: number | null;
+                            issued: number;
+                            compensation: boolean;
+                            /** @description no new coupons while paused; those out stay usable */
+                            paused: boolean;
                         };
                     };
                 };

@@ -1,5 +1,6 @@
 import { Form, Input } from 'antd';
 import { useTranslation } from 'react-i18next';
+import { date } from '../format';
 import { SegmentSelect } from './SegmentSelect';
 
 /**
@@ -23,4 +24,8 @@ export function BatchFields() {
   );
 }
 
-export const todayBatch = (prefix: string) => `${prefix}-${new Date().toISOString().slice(0, 10)}`;
+/** A batch named by the shop's local date (the workspace's time zone, not UTC nor the browser's). */
+export const todayBatch = (prefix: string) => `${prefix}-${date(new Date().toISOString())}`;
+
+/** A batch named after the audience and the shop's local date: "重要价值客户 2026-11-11". */
+export const localBatch = (audience: string) => `${audience.slice(0, 48)} ${date(new Date().toISOString())}`;

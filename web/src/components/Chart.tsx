@@ -35,8 +35,8 @@ export function Chart({
   option: ChartOption;
   height?: number;
   testId?: string;
-  /** A click on a data item (a heat-map cell, a bar): its data. */
-  onClick?: (data: unknown) => void;
+  /** A click on a data item (a heat-map cell, a bar): its data, and its category name. */
+  onClick?: (data: unknown, name?: string) => void;
 }) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
@@ -46,7 +46,7 @@ export function Chart({
     if (!el.current) return;
     const c = echarts.init(el.current);
     chart.current = c;
-    c.on('click', (p) => click.current?.(p.data));
+    c.on('click', (p) => click.current?.(p.data, p.name));
     const ro = new ResizeObserver(() => c.resize());
     ro.observe(el.current);
     return () => {

@@ -22,7 +22,7 @@ import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Answer, api, type Body } from '../api';
-import { BatchFields, todayBatch } from '../components/BatchFields';
+import { IssueCouponModal } from '../components/AudienceActions';
 import { EmptyState, ErrorBox } from '../components/Status';
 import { count, date, money, percent, toFen } from '../format';
 import { useAction, useApi } from '../hooks';
@@ -449,30 +449,5 @@ function CreateModal({ open, onClose }: { open: boolean; onClose: () => void }) 
 }
 
 function IssueModal({ template, onClose }: { template: Template | null; onClose: () => void }) {
-  const { t } = useTranslation();
-  const { message } = App.useApp();
-  const [form] = Form.useForm();
-  const { busy, run } = useAction();
-  const submit = () =>
-    run(async () => {
-      const v = await form.validateFields();
-      const r = await api.post('/coupons/templates/{id}/issue-segment', v, { params: { id: template!.id } });
-      void message.success(t('coupons.issuedN', { n: r.issued }));
-      form.resetFields();
-      onClose();
-    });
-  return (
-    <Modal
-      open={template !== null}
-      title={t('coupons.issueTitle', { name: template?.name ?? '' })}
-      onOk={() => void submit()}
-      onCancel={onClose}
-      confirmLoading={busy}
-      destroyOnHidden
-    >
-      <Form form={form} layout="vertical" initialValues={{ batch: todayBatch('issue') }}>
-        <BatchFields />
-      </Form>
-    </Modal>
-  );
+  return <IssueCouponModal open={template !== null} templateId={template?.id} onClose={onClose} />;
 }

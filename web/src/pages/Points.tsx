@@ -21,7 +21,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Answer, api } from '../api';
 import { Chart, type ChartOption } from '../components/Chart';
-import { BatchFields, todayBatch } from '../components/BatchFields';
+import { GrantPointsModal } from '../components/AudienceActions';
 import { EmptyState, ErrorBox, Loading } from '../components/Status';
 import { count, money } from '../format';
 import { useAction, useApi } from '../hooks';
@@ -259,42 +259,7 @@ function PointsSettingsCard() {
 }
 
 function GrantModal({ open, onClose }: { open: boolean; onClose: () => void }) {
-  const { t } = useTranslation();
-  const { message } = App.useApp();
-  const [form] = Form.useForm();
-  const { busy, run } = useAction();
-  const submit = () =>
-    run(async () => {
-      const v = await form.validateFields();
-      const r = await api.post('/points/grant', v);
-      void message.success(t('points.granted', { n: r.granted }));
-      form.resetFields();
-      onClose();
-    });
-  return (
-    <Modal
-      open={open}
-      title={t('points.grant')}
-      onOk={() => void submit()}
-      onCancel={onClose}
-      confirmLoading={busy}
-      destroyOnHidden
-    >
-      <Form form={form} layout="vertical" initialValues={{ batch: todayBatch('grant') }}>
-        <Form.Item name="points" label={t('points.amount')} rules={[{ required: true, message: t('common.required') }]}>
-          <InputNumber min={1} max={1000000} />
-        </Form.Item>
-        <Form.Item
-          name="reason"
-          label={t('points.reason')}
-          rules={[{ required: true, whitespace: true, message: t('common.required') }]}
-        >
-          <Input maxLength={200} placeholder={t('points.reasonPlaceholder')} />
-        </Form.Item>
-        <BatchFields />
-      </Form>
-    </Modal>
-  );
+  return <GrantPointsModal open={open} onClose={onClose} />;
 }
 
 function RewardModal({ open, onClose }: { open: boolean; onClose: () => void }) {

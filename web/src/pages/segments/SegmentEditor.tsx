@@ -16,6 +16,7 @@ import { fromRule, incompleteConditions, newCondition, newGroup, toRule, type Gr
 type Evaluation = Answer<'/segments/evaluate', 'post'>;
 import { segmentPath } from '../../paths';
 import { errorText } from '../../errors';
+import { SegmentActions } from './SegmentActions';
 
 export default function SegmentEditor() {
   const { id } = useParams();
@@ -202,6 +203,7 @@ export default function SegmentEditor() {
           </Card>
         </Col>
       </Row>
+      {id && segment.data && <SegmentActions audience={{ id: segment.data.id, name: segment.data.name }} />}
       <Card size="small" title={t('segments.preview')} style={{ marginTop: 16 }}>
         <Table<Evaluation['preview'][number]>
           rowKey="id"

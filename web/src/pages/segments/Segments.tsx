@@ -158,6 +158,12 @@ function RfmView() {
   const navigate = useNavigate();
   const matrix = useApi('/rfm/matrix');
   const summary = useApi('/rfm/summary');
+  // F scores that hold customers: ties (many buyers with one order) leave some scores empty, and an empty row
+  // reads as a bug, so those rows are folded away and the hint says why.
+  const fRows = useMemo(
+    () => [...new Set((matrix.data?.cells ?? []).filter((c) => c.customers > 0).map((c) => c.f))].sort((a, b) => a - b),
+    [matrix.data],
+  );
   const heat = useMemo<ChartOption | null>(() => {
     if (!matrix.data) return null;
     const max = Math.max(1, ...matrix.data.cells.map((c) => c.customers));
@@ -165,7 +171,7 @@ function RfmView() {
       tooltip: {
         formatter: (p: { data: [number, number, number, number] }) =>
           `R${p.data[0] + 1} · ` +
-          `F${p.data[1] + 1}<br/>${t('segments.rfmCustomers', { n: count(p.data[2]) })}<br/>${money(p.data[3])}`,
+          `F${fRows[p.data[1]]}<br/>${t('segments.rfmCustomers', { n: count(p.data[2]) })}<br/>${money(p.data[3])}`,
       },
       grid: { left: 70, right: 20, top: 10, bottom: 100 },
       xAxis: {
@@ -181,7 +187,7 @@ function RfmView() {
         name: t('segments.frequency'),
         nameLocation: 'middle',
         nameGap: 45,
-        data: [1, 2, 3, 4, 5].map((n) => `F${n}`),
+        data: fRows.map((n) => `F${n}`),
         splitArea: { show: true },
       },
       visualMap: {
@@ -197,12 +203,14 @@ function RfmView() {
       series: [
         {
           type: 'heatmap',
-          data: matrix.data.cells.map((c) => [c.r - 1, c.f - 1, c.customers, c.spentFen]),
+          data: matrix.data.cells
+            .filter((c) => fRows.includes(c.f))
+            .map((c) => [c.r - 1, fRows.indexOf(c.f), c.customers, c.spentFen]),
           label: { show: true, formatter: (p: { data: number[] }) => count(p.data[2]) },
         },
       ],
     };
-  }, [matrix.data, t]);
+  }, [matrix.data, fRows, t]);
   const bars = useMemo<ChartOption | null>(() => {
     if (!summary.data) return null;
     const rows = summary.data.rfmClass.filter((r) => r.key !== 'none').sort((a, b) => b.spentFen - a.spentFen);
@@ -239,7 +247,7 @@ function RfmView() {
           title={t('segments.rfmMatrix')}
           extra={
             <Typography.Text type="secondary">
-              {t('segments.rfmMatrixHint')} {t('campaignExtras.rfmClickHint')}
+              {t('segments.rfmMatrixHint')} {t('segments.rfmClickHint')}
             </Typography.Text>
           }
         >
@@ -248,20 +256,42 @@ function RfmView() {
             height={380}
             testId="rfm-heatmap"
             onClick={(d) => {
-              const [r, f] = d as number[];
-              if (r !== undefined && f !== undefined)
-                void navigate(`/campaigns/new?segment=${encodeURIComponent(`sys:rfm:R${r + 1}F${f + 1}`)}`);
+              const [r, row] = d as number[];
+              const f = row === undefined ? undefined : fRows[row];
+              if (r !== undefined && f !== undefined) void navigate(segmentPath(`sys:rfm:R${r + 1}F${f}`));
             }}
           />
+          <Typography.Paragraph type="secondary" style={{ marginBottom: 0 }} data-testid="rfm-f-hint">
+            {t('segments.rfmScoring')}
+            {fRows.length < 5 &&
+              ` ${t('segments.rfmFolded', {
+                rows: [1, 2, 3, 4, 5]
+                  .filter((f) => !fRows.includes(f))
+                  .map((f) => `F${f}`)
+                  .join('/'),
+              })}`}
+          </Typography.Paragraph>
         </Card>
       </Col>
       <Col xs={24} xl={12}>
         <Card size="small" title={t('segments.rfmClasses')}>
-          <Chart option={bars} height={250} />
+          <Chart
+            option={bars}
+            height={250}
+            onClick={(_, name) => {
+              const row = summary.data?.rfmClass.find((r) => t(`rfm.class.${r.key}`, r.key ?? '') === name);
+              if (row?.key) void navigate(segmentPath(`sys:rfmclass:${row.key}`));
+            }}
+          />
           <Table
             size="small"
             rowKey="key"
             pagination={false}
+            data-testid="rfm-classes"
+            onRow={(r) => ({
+              onClick: () => r.key && void navigate(segmentPath(`sys:rfmclass:${r.key}`)),
+              className: 'clickable-row',
+            })}
             dataSource={summary.data.rfmClass.filter((r) => r.key !== 'none').sort((a, b) => b.spentFen - a.spentFen)}
             columns={[
               { title: t('segments.rfmClass'), dataIndex: 'key', render: (k: string) => t(`rfm.class.${k}`, k) },
@@ -286,52 +316,90 @@ function RfmView() {
   );
 }
 
-const STAGES = ['prospect', 'new', 'growing', 'mature', 'dormant', 'churned'];
+const STAGES = ['prospect', 'new', 'growing', 'mature', 'dormant', 'churned'] as const;
+/** The buying path, in order; dormant and churned are where customers of any stage drift when they stop buying. */
+const PATH = ['prospect', 'new', 'growing', 'mature'] as const;
+const STAGE_COLOR: Record<string, string> = {
+  prospect: '#8c8c8c',
+  new: '#52c41a',
+  growing: '#13c2c2',
+  mature: '#1677ff',
+  dormant: '#faad14',
+  churned: '#f5222d',
+};
 
+/**
+ * The lifecycle as stages with their counts and the conversion between neighbours of the buying path: of the
+ * customers who reached a stage (it or a later one), the share who went on to the next. Dormant and churned are
+ * drawn beside the path with their share of buyers, not as the bottom of a funnel (they are not a step after
+ * 成熟). Each stage opens its customers.
+ */
 function LifecycleView() {
   const { t } = useTranslation();
+  const navigate = useNavigate();
   const summary = useApi('/rfm/summary');
-  const option = useMemo<ChartOption | null>(() => {
-    if (!summary.data) return null;
-    const by = new Map(summary.data.lifecycle.map((l) => [l.key, l.customers]));
-    return {
-      color: ['#bfbfbf', '#52c41a', '#13c2c2', '#1677ff', '#faad14', '#f5222d'],
-      tooltip: { trigger: 'item', formatter: '{b}: {c}' },
-      series: [
-        {
-          type: 'funnel',
-          sort: 'none',
-          left: '10%',
-          width: '80%',
-          top: 10,
-          bottom: 10,
-          gap: 4,
-          label: { position: 'inside', formatter: '{b}  {c}' },
-          data: STAGES.map((s) => ({ name: t(`lifecycle.${s}`), value: by.get(s) ?? 0 })),
-        },
-      ],
-    };
-  }, [summary.data, t]);
   if (summary.error) return <ErrorBox error={summary.error} onRetry={summary.reload} />;
-  if (!option || !summary.data) return <Loading />;
+  if (!summary.data) return <Loading />;
+  const by = new Map(summary.data.lifecycle.map((l) => [l.key, l.customers]));
+  const n = (s: string) => by.get(s) ?? 0;
+  const total = STAGES.reduce((a, s) => a + n(s), 0);
+  const buyers = total - n('prospect');
+  // Reached a path stage: in it or further along the path (the lapsed are left out: their stage is unknown here).
+  const reached = (i: number) => PATH.slice(i).reduce((a, s) => a + n(s), 0);
+  const box = (s: (typeof STAGES)[number], share: string) => (
+    <Card
+      key={s}
+      size="small"
+      hoverable
+      className="lifecycle-stage"
+      data-testid={`stage-${s}`}
+      onClick={() => void navigate(segmentPath(`sys:lifecycle:${s}`))}
+      style={{ borderTop: `3px solid ${STAGE_COLOR[s]}`, minWidth: 150, flex: 1 }}
+    >
+      <Typography.Text strong>{t(`lifecycle.${s}`)}</Typography.Text>
+      <div style={{ fontSize: 24, fontWeight: 600, color: STAGE_COLOR[s] }}>{count(n(s))}</div>
+      <Typography.Text type="secondary">{share}</Typography.Text>
+      <div className="kpi-foot" style={{ marginTop: 4 }}>
+        {t(`lifecycleHint.${s}`)}
+      </div>
+    </Card>
+  );
   return (
     <Row gutter={16}>
-      <Col xs={24} xl={14}>
-        <Card size="small" title={t('segments.lifecycleFunnel')}>
-          <Chart option={option} height={380} testId="lifecycle-funnel" />
-        </Card>
-      </Col>
-      <Col xs={24} xl={10}>
-        <Card size="small" title={t('segments.lifecycleStages')}>
-          {STAGES.map((s) => (
-            <div key={s} style={{ marginBottom: 10 }}>
-              <Typography.Text strong>{t(`lifecycle.${s}`)}</Typography.Text>
-              <div className="kpi-foot" style={{ marginTop: 0 }}>
-                {t(`lifecycleHint.${s}`)}
+      <Col span={24}>
+        <Card
+          size="small"
+          title={t('segments.lifecycleFunnel')}
+          extra={<Typography.Text type="secondary">{t('segments.lifecycleClickHint')}</Typography.Text>}
+          data-testid="lifecycle-stages"
+        >
+          <div style={{ display: 'flex', alignItems: 'stretch', gap: 8, flexWrap: 'wrap' }}>
+            {PATH.map((s, i) => (
+              <div key={s} style={{ display: 'flex', alignItems: 'center', gap: 8, flex: 1 }}>
+                {box(s, t('segments.shareOfAll', { p: percent(n(s) / (total || 1)) }))}
+                {i < PATH.length - 1 && (
+                  <div style={{ textAlign: 'center', minWidth: 84 }} data-testid={`conversion-${s}`}>
+                    <div style={{ fontSize: 18 }}>→</div>
+                    <Typography.Text strong>{percent(reached(i + 1) / (reached(i) || 1))}</Typography.Text>
+                    <div className="kpi-foot" style={{ marginTop: 0 }}>
+                      {t('segments.conversion')}
+                    </div>
+                  </div>
+                )}
               </div>
-            </div>
-          ))}
-          <Link to="/settings?tab=rfm">{t('segments.lifecycleSettings')}</Link>
+            ))}
+          </div>
+          <Typography.Paragraph type="secondary" style={{ margin: '12px 0' }}>
+            {t('segments.conversionHint')}
+          </Typography.Paragraph>
+          <div style={{ display: 'flex', gap: 8, flexWrap: 'wrap' }}>
+            {(['dormant', 'churned'] as const).map((s) =>
+              box(s, t('segments.shareOfBuyers', { p: percent(n(s) / (buyers || 1)) })),
+            )}
+          </div>
+          <div style={{ marginTop: 12 }}>
+            <Link to="/settings?tab=rfm">{t('segments.lifecycleSettings')}</Link>
+          </div>
         </Card>
       </Col>
     </Row>
