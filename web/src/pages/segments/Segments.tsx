@@ -289,7 +289,10 @@ function RfmView() {
             pagination={false}
             data-testid="rfm-classes"
             onRow={(r) => ({
-              onClick: () => r.key && void navigate(segmentPath(`sys:rfmclass:${r.key}`)),
+              onClick: () => {
+                const key = (r as { key?: string | null }).key;
+                if (key) void navigate(segmentPath(`sys:rfmclass:${key}`));
+              },
               className: 'clickable-row',
             })}
             dataSource={summary.data.rfmClass.filter((r) => r.key !== 'none').sort((a, b) => b.spentFen - a.spentFen)}
