@@ -281,7 +281,8 @@ async function run(db: Db, customers: number, buildOnly = false): Promise<void> 
 }
 
 /**
- * Options: --customers N; --only sqlite|postgres; --build-only (generate and stop); --keep DIR keeps the generated databases (SQLite file
+ * Options: --customers N; --only sqlite|postgres; --build-only (generate and stop);
+ * --keep DIR keeps the generated databases (SQLite file
  * DIR/segments-N.db, PostgreSQL database huike_bench_segments_N) and reuses them on the next run, so a
  * 1M-customer shop is built once.
  */

@@ -54,7 +54,9 @@ export const REASONS = {
   // Import: why a row was rejected
   'import.duplicateOrder': {
     'zh-CN': '订单 {order} 出现两次且「{column}」不同：第 {line1} 行为「{value1}」，第 {line2} 行为「{value2}」',
-    en: 'order {order} appears twice with different {column}: line {line1} says "{value1}", line {line2} says "{value2}"',
+    en:
+      'order {order} appears twice with different {column}: line {line1} says "{value1}", ' +
+      'line {line2} says "{value2}"',
   },
   'import.orderIdEmpty': { 'zh-CN': '订单号为空', en: 'order id is empty' },
   'import.orderIdExcel': {

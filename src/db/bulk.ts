@@ -77,7 +77,8 @@ export async function bulkInsert<T extends keyof Database & string>(
     const part = rows.slice(i, i + size) as readonly Record<string, unknown>[];
     const params: unknown[] = [];
     for (const r of part) for (const c of cols) params.push(r[c] === undefined ? null : r[c]);
-    const text = `INSERT INTO "${table}" (${quoted.join(', ')}) VALUES ${Array(part.length).fill(tuple).join(', ')}${conflict}`;
+    const values = Array(part.length).fill(tuple).join(', ');
+    const text = `INSERT INTO "${table}" (${quoted.join(', ')}) VALUES ${values}${conflict}`;
     await db.executeQuery(CompiledQuery.raw(text, params));
   }
 }

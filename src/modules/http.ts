@@ -28,7 +28,10 @@ export function principalOf(req: FastifyRequest): Principal {
   return req.principal;
 }
 
-/** A reason as a code: a key of core/reasons.ts and its parameters, rendered by the console in the reader's language. */
+/**
+ * A reason as a code: a key of core/reasons.ts and its parameters, rendered by the console in the reader's
+ * language.
+ */
 export const reasonView = z.object({
   key: z.string(),
   params: z.record(z.string(), z.union([z.string(), z.number()])),

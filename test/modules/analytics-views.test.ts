@@ -311,31 +311,36 @@ describeBothDatabases('analytics views', (env) => {
     ]);
   });
 
-  it('puts campaigns and coupons side by side: a coupon against the non-holders who had bought before like them', async () => {
-    const v = await effects(env().ctx, env().workspaceId, RANGE);
-    expect(v.campaigns).toEqual([]);
-    // Holder ann had bought before (10-05) and bought ¥500 in the range. The others who had bought before
-    // 11-01 in S1/S2: cat, gus, hal, jon, ivy, kim, leo (7); only cat bought in the range (¥400).
-    // Lift = 1 − 1/7; incremental = 50000 − 40000 / 7 = 44286 fen; ROI = 44286 / 2000.
-    const [c] = v.coupons;
-    expect(c).toMatchObject({
-      id: 'T1',
-      name: '双11满减',
-      issued: 2,
-      used: 1,
-      useRate: 0.5,
-      revenueFen: 30000,
-      discountFen: 2000,
-      holders: 1,
-      holderConversion: 1,
-      incrementalRevenueFen: 44286,
-    });
-    expect(c!.controlConversion).toBeCloseTo(1 / 7, 12);
-    expect(c!.conversionLift).toBeCloseTo(6 / 7, 12);
-    expect(c!.roi).toBeCloseTo(44286 / 2000, 12);
-    // A range before the coupons were issued has none.
-    expect((await effects(env().ctx, env().workspaceId, { from: '2026-10-01', to: '2026-10-31' })).coupons).toEqual([]);
-  });
+  it(
+    'puts campaigns and coupons side by side: a coupon against the' + ' non-holders who had bought before like them',
+    async () => {
+      const v = await effects(env().ctx, env().workspaceId, RANGE);
+      expect(v.campaigns).toEqual([]);
+      // Holder ann had bought before (10-05) and bought ¥500 in the range. The others who had bought before
+      // 11-01 in S1/S2: cat, gus, hal, jon, ivy, kim, leo (7); only cat bought in the range (¥400).
+      // Lift = 1 − 1/7; incremental = 50000 − 40000 / 7 = 44286 fen; ROI = 44286 / 2000.
+      const [c] = v.coupons;
+      expect(c).toMatchObject({
+        id: 'T1',
+        name: '双11满减',
+        issued: 2,
+        used: 1,
+        useRate: 0.5,
+        revenueFen: 30000,
+        discountFen: 2000,
+        holders: 1,
+        holderConversion: 1,
+        incrementalRevenueFen: 44286,
+      });
+      expect(c!.controlConversion).toBeCloseTo(1 / 7, 12);
+      expect(c!.conversionLift).toBeCloseTo(6 / 7, 12);
+      expect(c!.roi).toBeCloseTo(44286 / 2000, 12);
+      // A range before the coupons were issued has none.
+      expect((await effects(env().ctx, env().workspaceId, { from: '2026-10-01', to: '2026-10-31' })).coupons).toEqual(
+        [],
+      );
+    },
+  );
 
   it('refuses a range that ends before it starts, naming the dates', async () => {
     await expect(overview(env().ctx, env().workspaceId, { from: '2026-11-11', to: '2026-11-01' })).rejects.toThrow(

@@ -56,80 +56,86 @@ describeBothDatabases('automations: the remaining triggers, merges and the timel
   const kinds = async (customerId: string) =>
     (await customerTimeline(env().ctx, ws(), customerId, 100)).map((e) => e.kind);
 
-  it('runs move with the customer on a merge and back on undo, and stay on the timeline of whoever has them', async () => {
-    at('2026-11-20T10:00:00.000Z');
-    await send({
-      externalId: 'M1',
-      status: 'paid',
-      createdAt: '2026-11-20T09:00:00Z',
-      nick: '并甲',
-      phone: '13900000101',
-    });
-    // Seen five hours late: the 催付 run is recorded as skipped, with why.
-    await send({
-      externalId: 'M2',
-      status: 'created',
-      createdAt: '2026-11-20T05:00:00Z',
-      nick: '并乙',
-      phone: '13900000102',
-    });
-    await drain();
-    const a = await customerOf('M1');
-    const b = await customerOf('M2');
-    const [run] = await runsOf('M2');
-    expect(run).toMatchObject({ status: 'skipped', customer_id: b });
-    expect(await kinds(b)).toContain('automation.skipped');
+  it(
+    'runs move with the customer on a merge and back on undo,' + ' and stay on the timeline of whoever has them',
+    async () => {
+      at('2026-11-20T10:00:00.000Z');
+      await send({
+        externalId: 'M1',
+        status: 'paid',
+        createdAt: '2026-11-20T09:00:00Z',
+        nick: '并甲',
+        phone: '13900000101',
+      });
+      // Seen five hours late: the 催付 run is recorded as skipped, with why.
+      await send({
+        externalId: 'M2',
+        status: 'created',
+        createdAt: '2026-11-20T05:00:00Z',
+        nick: '并乙',
+        phone: '13900000102',
+      });
+      await drain();
+      const a = await customerOf('M1');
+      const b = await customerOf('M2');
+      const [run] = await runsOf('M2');
+      expect(run).toMatchObject({ status: 'skipped', customer_id: b });
+      expect(await kinds(b)).toContain('automation.skipped');
 
-    const merge = await mergeCustomers(env().ctx, ws(), a, b, null);
-    expect((await runsOf('M2'))[0]!.customer_id).toBe(a);
-    expect(await kinds(a)).toContain('automation.skipped');
-    const events = await q()
-      .selectFrom('order_events')
-      .select('customer_id')
-      .where('workspace_id', '=', ws())
-      .execute();
-    expect(events.every((e) => e.customer_id !== b)).toBe(true);
+      const merge = await mergeCustomers(env().ctx, ws(), a, b, null);
+      expect((await runsOf('M2'))[0]!.customer_id).toBe(a);
+      expect(await kinds(a)).toContain('automation.skipped');
+      const events = await q()
+        .selectFrom('order_events')
+        .select('customer_id')
+        .where('workspace_id', '=', ws())
+        .execute();
+      expect(events.every((e) => e.customer_id !== b)).toBe(true);
 
-    await undoMerge(env().ctx, ws(), merge.id);
-    expect((await runsOf('M2'))[0]!.customer_id).toBe(b);
-    expect(await kinds(b)).toContain('automation.skipped');
-    expect(await kinds(a)).not.toContain('automation.skipped');
-  });
+      await undoMerge(env().ctx, ws(), merge.id);
+      expect((await runsOf('M2'))[0]!.customer_id).toBe(b);
+      expect(await kinds(b)).toContain('automation.skipped');
+      expect(await kinds(a)).not.toContain('automation.skipped');
+    },
+  );
 
-  it('a run stays visible when a later order reveals the buyer is a known customer (merged by phone on import)', async () => {
-    at('2026-11-21T10:00:00.000Z');
-    await send({
-      externalId: 'P1',
-      status: 'paid',
-      createdAt: '2026-11-21T09:00:00Z',
-      nick: '机甲',
-      phone: '13900000201',
-    });
-    await send({
-      externalId: 'P2',
-      status: 'created',
-      createdAt: '2026-11-21T05:00:00Z',
-      nick: '机乙',
-      phone: '13900000202',
-    });
-    await drain();
-    // 机乙 orders again with 机甲's phone: the import merges the two customers.
-    at('2026-11-21T11:00:00.000Z');
-    await send({
-      externalId: 'P3',
-      status: 'paid',
-      createdAt: '2026-11-21T10:59:00Z',
-      nick: '机乙',
-      phone: '13900000201',
-    });
-    await drain();
-    const survivor = await customerOf('P3');
-    expect(await customerOf('P2')).toBe(survivor);
-    const [run] = await runsOf('P2');
-    expect(run!.customer_id).toBe(survivor);
-    const tl = await customerTimeline(env().ctx, ws(), survivor, 100);
-    expect(tl.find((e) => e.kind === 'automation.skipped')?.detail).toMatch(/为时已晚/);
-  });
+  it(
+    'a run stays visible when a later order reveals the buyer is a' + ' known customer (merged by phone on import)',
+    async () => {
+      at('2026-11-21T10:00:00.000Z');
+      await send({
+        externalId: 'P1',
+        status: 'paid',
+        createdAt: '2026-11-21T09:00:00Z',
+        nick: '机甲',
+        phone: '13900000201',
+      });
+      await send({
+        externalId: 'P2',
+        status: 'created',
+        createdAt: '2026-11-21T05:00:00Z',
+        nick: '机乙',
+        phone: '13900000202',
+      });
+      await drain();
+      // 机乙 orders again with 机甲's phone: the import merges the two customers.
+      at('2026-11-21T11:00:00.000Z');
+      await send({
+        externalId: 'P3',
+        status: 'paid',
+        createdAt: '2026-11-21T10:59:00Z',
+        nick: '机乙',
+        phone: '13900000201',
+      });
+      await drain();
+      const survivor = await customerOf('P3');
+      expect(await customerOf('P2')).toBe(survivor);
+      const [run] = await runsOf('P2');
+      expect(run!.customer_id).toBe(survivor);
+      const tl = await customerTimeline(env().ctx, ws(), survivor, 100);
+      expect(tl.find((e) => e.kind === 'automation.skipped')?.detail).toMatch(/为时已晚/);
+    },
+  );
 
   const messagesOfRun = async (runId: string) =>
     q()
@@ -147,57 +153,60 @@ describeBothDatabases('automations: the remaining triggers, merges and the timel
       .where('customer_id', '=', customerId)
       .execute();
 
-  it('预售: the balance reminder comes 12 hours before the balance window closes; 催付 leaves presale orders alone', async () => {
-    await saveAutomation(env().ctx, ws(), { builtin: 'presale_balance', enabled: true });
-    at('2026-11-01T02:00:00.000Z');
-    await send({
-      externalId: 'PS1',
-      status: 'created',
-      createdAt: '2026-11-01T02:00:00Z',
-      presale: true,
-      balanceDueAt: '2026-11-03T12:00:00Z',
-      nick: '预甲',
-      phone: '13900000301',
-    });
-    await drain();
-    const runs = await runsOf('PS1');
-    const cart = runs.find((r) => r.status !== 'waiting');
-    expect(cart?.status).toBe('exited');
-    const presale = runs.find((r) => r.status === 'waiting')!;
-    expect(presale.next_at).toBe('2026-11-03T00:00:00.000Z');
-    at('2026-11-03T00:00:00.000Z');
-    await drain();
-    const [m] = await messagesOfRun(presale.id);
-    expect(m!.body).toContain('尾款');
-    // Paid in time: a second presale order's reminder is not sent.
-    at('2026-11-01T03:00:00.000Z');
-    await send({
-      externalId: 'PS2',
-      status: 'created',
-      createdAt: '2026-11-01T03:00:00Z',
-      presale: true,
-      balanceDueAt: '2026-11-03T12:00:00Z',
-      nick: '预乙',
-      phone: '13900000302',
-    });
-    await drain();
-    at('2026-11-02T03:00:00.000Z');
-    await send({
-      externalId: 'PS2',
-      status: 'paid',
-      createdAt: '2026-11-01T03:00:00Z',
-      paidAt: '2026-11-02T03:00:00Z',
-      presale: true,
-      balanceDueAt: '2026-11-03T12:00:00Z',
-      nick: '预乙',
-      phone: '13900000302',
-    });
-    at('2026-11-03T00:00:00.000Z');
-    await drain();
-    const ps2 = await runsOf('PS2');
-    expect(ps2.map((r) => r.status)).toEqual(['exited', 'exited']);
-    for (const r of ps2) expect(await messagesOfRun(r.id)).toHaveLength(0);
-  });
+  it(
+    '预售: the balance reminder comes 12 hours before the balance' + ' window closes; 催付 leaves presale orders alone',
+    async () => {
+      await saveAutomation(env().ctx, ws(), { builtin: 'presale_balance', enabled: true });
+      at('2026-11-01T02:00:00.000Z');
+      await send({
+        externalId: 'PS1',
+        status: 'created',
+        createdAt: '2026-11-01T02:00:00Z',
+        presale: true,
+        balanceDueAt: '2026-11-03T12:00:00Z',
+        nick: '预甲',
+        phone: '13900000301',
+      });
+      await drain();
+      const runs = await runsOf('PS1');
+      const cart = runs.find((r) => r.status !== 'waiting');
+      expect(cart?.status).toBe('exited');
+      const presale = runs.find((r) => r.status === 'waiting')!;
+      expect(presale.next_at).toBe('2026-11-03T00:00:00.000Z');
+      at('2026-11-03T00:00:00.000Z');
+      await drain();
+      const [m] = await messagesOfRun(presale.id);
+      expect(m!.body).toContain('尾款');
+      // Paid in time: a second presale order's reminder is not sent.
+      at('2026-11-01T03:00:00.000Z');
+      await send({
+        externalId: 'PS2',
+        status: 'created',
+        createdAt: '2026-11-01T03:00:00Z',
+        presale: true,
+        balanceDueAt: '2026-11-03T12:00:00Z',
+        nick: '预乙',
+        phone: '13900000302',
+      });
+      await drain();
+      at('2026-11-02T03:00:00.000Z');
+      await send({
+        externalId: 'PS2',
+        status: 'paid',
+        createdAt: '2026-11-01T03:00:00Z',
+        paidAt: '2026-11-02T03:00:00Z',
+        presale: true,
+        balanceDueAt: '2026-11-03T12:00:00Z',
+        nick: '预乙',
+        phone: '13900000302',
+      });
+      at('2026-11-03T00:00:00.000Z');
+      await drain();
+      const ps2 = await runsOf('PS2');
+      expect(ps2.map((r) => r.status)).toEqual(['exited', 'exited']);
+      for (const r of ps2) expect(await messagesOfRun(r.id)).toHaveLength(0);
+    },
+  );
 
   it('评价: a bad review opens a task with its text and flags the customer; a good one does nothing', async () => {
     await saveAutomation(env().ctx, ws(), { builtin: 'bad_review', enabled: true });
@@ -284,71 +293,78 @@ describeBothDatabases('automations: the remaining triggers, merges and the timel
     expect(await tasksOf(await customerOf('LG2'))).toHaveLength(1);
   });
 
-  it('segment entry starts a run for customers newly in the segment (not for those in it when switched on); a schedule fires by its cron', async () => {
-    const { ctx } = env();
-    at('2026-11-12T02:00:00.000Z');
-    await send({
-      externalId: 'SG1',
-      status: 'paid',
-      createdAt: '2026-11-12T01:00:00Z',
-      nick: 'sg-老',
-      phone: '13900000601',
-    });
-    const seg = await saveSegment(ctx, ws(), { name: 'sg', rule: { field: 'name', op: 'starts_with', value: 'sg-' } });
-    await saveAutomation(ctx, ws(), {
-      enabled: true,
-      definition: {
-        name: '入群欢迎',
-        trigger: { type: 'segment_entry', segmentId: seg.id },
-        steps: [{ id: 'tag', type: 'tag', add: ['新入群'] }],
-      },
-    });
-    await saveAutomation(ctx, ws(), {
-      enabled: true,
-      definition: {
-        name: '每日定时',
-        trigger: { type: 'schedule', cron: '0 10 * * *', segmentId: seg.id },
-        steps: [{ id: 'tag', type: 'tag', add: ['定时'] }],
-      },
-    });
-    await drain();
-    at('2026-11-12T02:16:00.000Z');
-    await drain(); // the first evaluation: a baseline
-    await send({
-      externalId: 'SG2',
-      status: 'paid',
-      createdAt: '2026-11-12T02:20:00Z',
-      nick: 'sg-新',
-      phone: '13900000602',
-    });
-    at('2026-11-12T02:31:00.000Z');
-    await drain();
-    const tagged = async (tag: string) =>
-      (
-        await q()
-          .selectFrom('customer_tags as ct')
-          .innerJoin('tags as t', (j) =>
-            j.onRef('t.workspace_id', '=', 'ct.workspace_id').onRef('t.id', '=', 'ct.tag_id'),
-          )
-          .select('ct.customer_id')
-          .where('ct.workspace_id', '=', ws())
-          .where('t.name', '=', tag)
-          .execute()
-      ).map((r) => r.customer_id);
-    expect(await tagged('新入群')).toEqual([await customerOf('SG2')]);
-    expect(await tagged('定时')).toEqual([]);
-    // 10:00 in Shanghai: the schedule fires once for everyone in its segment.
-    at('2026-11-13T02:00:30.000Z');
-    await drain();
-    expect((await tagged('定时')).sort()).toEqual([await customerOf('SG1'), await customerOf('SG2')].sort());
-    await expect(
-      saveAutomation(ctx, ws(), {
+  it(
+    'segment entry starts a run for customers newly in the segment (not for' +
+      ' those in it when switched on); a schedule fires by its cron',
+    async () => {
+      const { ctx } = env();
+      at('2026-11-12T02:00:00.000Z');
+      await send({
+        externalId: 'SG1',
+        status: 'paid',
+        createdAt: '2026-11-12T01:00:00Z',
+        nick: 'sg-老',
+        phone: '13900000601',
+      });
+      const seg = await saveSegment(ctx, ws(), {
+        name: 'sg',
+        rule: { field: 'name', op: 'starts_with', value: 'sg-' },
+      });
+      await saveAutomation(ctx, ws(), {
+        enabled: true,
         definition: {
-          name: 'x',
-          trigger: { type: 'schedule', cron: 'not a cron' },
-          steps: [{ id: 't', type: 'tag', add: ['x'] }],
+          name: '入群欢迎',
+          trigger: { type: 'segment_entry', segmentId: seg.id },
+          steps: [{ id: 'tag', type: 'tag', add: ['新入群'] }],
         },
-      }),
-    ).rejects.toThrow(/cron/);
-  });
+      });
+      await saveAutomation(ctx, ws(), {
+        enabled: true,
+        definition: {
+          name: '每日定时',
+          trigger: { type: 'schedule', cron: '0 10 * * *', segmentId: seg.id },
+          steps: [{ id: 'tag', type: 'tag', add: ['定时'] }],
+        },
+      });
+      await drain();
+      at('2026-11-12T02:16:00.000Z');
+      await drain(); // the first evaluation: a baseline
+      await send({
+        externalId: 'SG2',
+        status: 'paid',
+        createdAt: '2026-11-12T02:20:00Z',
+        nick: 'sg-新',
+        phone: '13900000602',
+      });
+      at('2026-11-12T02:31:00.000Z');
+      await drain();
+      const tagged = async (tag: string) =>
+        (
+          await q()
+            .selectFrom('customer_tags as ct')
+            .innerJoin('tags as t', (j) =>
+              j.onRef('t.workspace_id', '=', 'ct.workspace_id').onRef('t.id', '=', 'ct.tag_id'),
+            )
+            .select('ct.customer_id')
+            .where('ct.workspace_id', '=', ws())
+            .where('t.name', '=', tag)
+            .execute()
+        ).map((r) => r.customer_id);
+      expect(await tagged('新入群')).toEqual([await customerOf('SG2')]);
+      expect(await tagged('定时')).toEqual([]);
+      // 10:00 in Shanghai: the schedule fires once for everyone in its segment.
+      at('2026-11-13T02:00:30.000Z');
+      await drain();
+      expect((await tagged('定时')).sort()).toEqual([await customerOf('SG1'), await customerOf('SG2')].sort());
+      await expect(
+        saveAutomation(ctx, ws(), {
+          definition: {
+            name: 'x',
+            trigger: { type: 'schedule', cron: 'not a cron' },
+            steps: [{ id: 't', type: 'tag', add: ['x'] }],
+          },
+        }),
+      ).rejects.toThrow(/cron/);
+    },
+  );
 });

@@ -199,49 +199,53 @@ describeBothDatabases('order events: API and Shopify webhooks', (env) => {
     expect(stats?.refund_fen ?? (await statsOf(env(), 'amy@example.com')).refund_fen).toBe(19900);
   });
 
-  it('a secret saved in plain text before encryption still verifies and is encrypted on first use; one made here is shown once', async () => {
-    const { db, workspaceId } = env();
-    const legacy = (await ensureStore(env().ctx, workspaceId, '旧Shopify店', 'shopify')).id;
-    await db.kysely
-      .insertInto('store_webhooks')
-      .values({
-        workspace_id: workspaceId,
-        store_id: legacy,
-        secret: 'legacy_plain_secret_0001',
-        created_at: '2026-01-01T00:00:00.000Z',
-      })
-      .execute();
-    const raw = JSON.stringify({ ...shopifyOrder, id: 9001, name: '#9001' });
-    const r = await app.inject({
-      method: 'POST',
-      url: `/hooks/shopify/${workspaceId}/${legacy}`,
-      headers: {
-        'content-type': 'application/json',
-        'x-shopify-topic': 'orders/create',
-        'x-shopify-webhook-id': 'legacy-1',
-        'x-shopify-hmac-sha256': shopifySignature('legacy_plain_secret_0001', raw),
-      },
-      payload: raw,
-    });
-    expect(r.statusCode).toBe(200);
-    const secretOf = async (store: string) =>
-      (
-        await db.kysely
-          .selectFrom('store_webhooks')
-          .select('secret')
-          .where('workspace_id', '=', workspaceId)
-          .where('store_id', '=', store)
-          .executeTakeFirstOrThrow()
-      ).secret;
-    expect(await secretOf(legacy)).toMatch(/^v1\./);
-    const made = await app.inject({
-      method: 'PUT',
-      url: `/api/v1/stores/${legacy}/webhook`,
-      headers: { authorization: `Bearer ${token}` },
-      payload: {},
-    });
-    const generated = made.json().generatedSecret as string;
-    expect(generated.length).toBeGreaterThanOrEqual(24);
-    expect(await secretOf(legacy)).not.toContain(generated);
-  });
+  it(
+    'a secret saved in plain text before encryption still verifies and is' +
+      ' encrypted on first use; one made here is shown once',
+    async () => {
+      const { db, workspaceId } = env();
+      const legacy = (await ensureStore(env().ctx, workspaceId, '旧Shopify店', 'shopify')).id;
+      await db.kysely
+        .insertInto('store_webhooks')
+        .values({
+          workspace_id: workspaceId,
+          store_id: legacy,
+          secret: 'legacy_plain_secret_0001',
+          created_at: '2026-01-01T00:00:00.000Z',
+        })
+        .execute();
+      const raw = JSON.stringify({ ...shopifyOrder, id: 9001, name: '#9001' });
+      const r = await app.inject({
+        method: 'POST',
+        url: `/hooks/shopify/${workspaceId}/${legacy}`,
+        headers: {
+          'content-type': 'application/json',
+          'x-shopify-topic': 'orders/create',
+          'x-shopify-webhook-id': 'legacy-1',
+          'x-shopify-hmac-sha256': shopifySignature('legacy_plain_secret_0001', raw),
+        },
+        payload: raw,
+      });
+      expect(r.statusCode).toBe(200);
+      const secretOf = async (store: string) =>
+        (
+          await db.kysely
+            .selectFrom('store_webhooks')
+            .select('secret')
+            .where('workspace_id', '=', workspaceId)
+            .where('store_id', '=', store)
+            .executeTakeFirstOrThrow()
+        ).secret;
+      expect(await secretOf(legacy)).toMatch(/^v1\./);
+      const made = await app.inject({
+        method: 'PUT',
+        url: `/api/v1/stores/${legacy}/webhook`,
+        headers: { authorization: `Bearer ${token}` },
+        payload: {},
+      });
+      const generated = made.json().generatedSecret as string;
+      expect(generated.length).toBeGreaterThanOrEqual(24);
+      expect(await secretOf(legacy)).not.toContain(generated);
+    },
+  );
 });

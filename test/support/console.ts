@@ -171,7 +171,8 @@ export function consolePages(app: () => ConsoleUnderTest | undefined) {
     page.on('pageerror', (e) => page.errors.push(`${page.url()}: ${e.message}`));
     // Chromium reports most unhandled rejections as page errors; this catches the rest (e.g. non-Error reasons).
     await ctx.addInitScript(
-      `window.addEventListener('unhandledrejection', (e) => console.error('huike-unhandled-rejection: ' + String(e.reason)));`,
+      `window.addEventListener('unhandledrejection', (e) =>
+        console.error('huike-unhandled-rejection: ' + String(e.reason)));`,
     );
     page.on('console', (m) => {
       if (m.type() === 'error' && m.text().startsWith('huike-unhandled-rejection:')) {

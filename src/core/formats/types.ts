@@ -78,7 +78,8 @@ export interface RowError {
   /** In English, for the API and logs. */
   reason: string;
   value: string | null;
-  /** The reason as a key of core/reasons.ts and its parameters, for the console and exports in the reader's language. */
+  /** The reason as a key of core/reasons.ts and its parameters, for the console and exports in the reader's
+   * language. */
   why?: Reason;
 }
 

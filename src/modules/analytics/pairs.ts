@@ -114,7 +114,8 @@ export function rangeCountsSql(ws: string, scope: string, from: string, to: stri
       SUM(CASE WHEN kind = 'dp' THEN revenue_fen ELSE 0 END) AS revenue,
       SUM(CASE WHEN kind = 'fd' AND b <= ${to} THEN revenue_fen ELSE 0 END) AS new_revenue
     FROM analytics_day_pairs
-    WHERE workspace_id = ${ws} AND scope = ${scope} AND kind IN ('dp', 'np', 'nd', 'fd') AND a >= ${from} AND a <= ${to}`;
+    WHERE workspace_id = ${ws} AND scope = ${scope}
+      AND kind IN ('dp', 'np', 'nd', 'fd') AND a >= ${from} AND a <= ${to}`;
 }
 
 export async function rangeCounts(
@@ -174,9 +175,8 @@ export async function lastPurchaseCounts(
   const r = since.length
     ? await sql<Record<string, unknown>>`
         SELECT ${sql.join(cols)} FROM analytics_day_pairs
-        WHERE workspace_id = ${ws} AND scope = ${scope} AND kind IN ('dp', 'nd') AND a >= ${lowest} AND a <= ${to}`.execute(
-        db,
-      )
+        WHERE workspace_id = ${ws} AND scope = ${scope}
+          AND kind IN ('dp', 'nd') AND a >= ${lowest} AND a <= ${to}`.execute(db)
     : { rows: [{}] };
   const row = r.rows[0] ?? {};
   return { boughtBy: num(first.rows[0]?.n), lastOnOrAfter: since.map((_, i) => num(row[`l${i}`])) };

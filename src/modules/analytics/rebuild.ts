@@ -86,9 +86,8 @@ export async function refreshBuyerRows(
       .where('workspace_id', '=', ws)
       .where('customer_id', 'in', part)
       .execute();
-    await sql`INSERT INTO analytics_buyer_days ${BUYER_DAY_COLUMNS} ${buyerDaysOf(ws, paidDay, purchase, part)}`.execute(
-      db,
-    );
+    await sql`INSERT INTO analytics_buyer_days ${BUYER_DAY_COLUMNS}
+      ${buyerDaysOf(ws, paidDay, purchase, part)}`.execute(db);
     await applyDayPairs(db, ws, part, 1);
   }
 }

@@ -154,7 +154,8 @@ export const automationRoutes: ModuleRoutes = async (app, { ctx }) => {
       schema: {
         tags,
         summary:
-          "The JSON Schema of a custom automation's definition: the console's step editor draws its triggers and step kinds from it",
+          "The JSON Schema of a custom automation's definition: " +
+          "the console's step editor draws its triggers and step kinds from it",
         response: { 200: z.record(z.string(), z.unknown()) },
       },
     },

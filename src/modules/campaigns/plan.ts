@@ -474,7 +474,7 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
   const written = async () => {
     const w = writing;
     writing = null;
-    if (w) await w;
+    if (w !== null) await w;
   };
   for (;;) {
     r = await loadRow();

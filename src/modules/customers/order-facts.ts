@@ -130,12 +130,12 @@ export async function rebuildOrderFacts(
     SET orders = t.orders, spend_fen = t.spend_fen, first_at = t.first_at, last_at = t.last_at
     FROM fresh_facts t
     WHERE f.workspace_id = ${workspaceId} AND ${sameKey}
-      AND (f.orders <> t.orders OR f.spend_fen <> t.spend_fen OR f.first_at <> t.first_at OR f.last_at <> t.last_at)`.execute(
-    trx,
-  );
+      AND (f.orders <> t.orders OR f.spend_fen <> t.spend_fen
+          OR f.first_at <> t.first_at OR f.last_at <> t.last_at)`.execute(trx);
   // ON CONFLICT rather than NOT EXISTS: a statement reading the table it inserts into walks its own new
   // rows (PostgreSQL planned a nested loop over them: 631 s for 230k facts into an empty table).
-  await sql`INSERT INTO customer_order_facts (workspace_id, dim, value, customer_id, orders, spend_fen, first_at, last_at)
+  await sql`INSERT INTO customer_order_facts
+    (workspace_id, dim, value, customer_id, orders, spend_fen, first_at, last_at)
     SELECT ${workspaceId}, t.dim, t.value, t.customer_id, t.orders, t.spend_fen, t.first_at, t.last_at
     FROM fresh_facts t WHERE true
     ON CONFLICT (workspace_id, dim, value, customer_id) DO NOTHING`.execute(trx);

@@ -416,7 +416,8 @@ export const en: Messages = {
     lifecycleSettings: 'Change the dormant and churn days →',
     rfmClickHint: 'Click a cell to see those customers and tag them, send coupons or points, or start a campaign',
     rfmScoring:
-      'F scores split all buyers into five equal groups by paid orders; buyers with the same number of orders share a ' +
+      'F scores split all buyers into five equal groups by paid orders; ' +
+      'buyers with the same number of orders share a ' +
       'score (all one-time buyers land in the lowest one).',
     rfmFolded: '{{rows}} therefore hold no customers and are left out.',
     lifecycleClickHint: 'Click a stage to see its customers and act on them',
@@ -858,7 +859,8 @@ export const en: Messages = {
     holders: 'Holders',
     campaignsNote: 'Control: the random hold-out the campaign did not send to; ROI = incremental sales ÷ sending cost.',
     couponsNote:
-      'Control: customers not given this coupon in the range who, like the holders, had (or had not) bought before it; ROI = incremental sales ÷ discount given.',
+      'Control: customers not given this coupon in the range who, like the holders, had (or had not) bought ' +
+      'before it; ROI = incremental sales ÷ discount given.',
   },
   accounts: {
     changeRole: 'Change role',
