@@ -75,7 +75,8 @@ describe.skipIf(!existsSync(CHROMIUM))('设置 → 渠道 in Chromium', () => {
     const test = page.locator('.ant-modal:visible');
     await test.getByTestId('test-to').fill('13700001234');
     await test.locator('.ant-modal-footer .ant-btn-primary').click();
-    await expect.poll(() => fake.sent.filter((s) => s.to === '13700001234').length).toBe(1);
+    // The provider's SDK loads on the first message sent: give the send a user's patience, not a second.
+    await expect.poll(() => fake.sent.filter((s) => s.to === '13700001234').length, { timeout: 20_000 }).toBe(1);
     expect(fake.rejected).toEqual([]);
 
     await row.getByTestId('edit-channel').click();
@@ -91,7 +92,7 @@ describe.skipIf(!existsSync(CHROMIUM))('设置 → 渠道 in Chromium', () => {
     await row.getByTestId('test-send').click();
     await page.locator('.ant-modal:visible').getByTestId('test-to').fill('13700001235');
     await page.locator('.ant-modal:visible .ant-modal-footer .ant-btn-primary').click();
-    await expect.poll(() => fake.sent.filter((s) => s.to === '13700001235').length).toBe(1);
+    await expect.poll(() => fake.sent.filter((s) => s.to === '13700001235').length, { timeout: 20_000 }).toBe(1);
     expect(fake.sent.at(-1)).toMatchObject({ template: 'SMS_999000111' });
     expect(fake.rejected).toEqual([]);
     expect(errors).toEqual([]);

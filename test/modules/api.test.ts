@@ -136,9 +136,21 @@ describeBothDatabases('HTTP API', (env) => {
     const bytes = Buffer.from(await csv.arrayBuffer());
     // UTF-8 BOM first, so Excel opens the Chinese reasons correctly.
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    // In the reader's language: Chinese by default, English when asked (lang, else Accept-Language).
     const text = bytes.subarray(3).toString('utf8');
-    expect(text.startsWith('line,column,reason,value')).toBe(true);
+    expect(text.startsWith('行号,列,原因,值\r\n')).toBe(true);
+    expect(text).toContain('未知的订单状态');
     expect(text.split('\r\n').filter(Boolean)).toHaveLength(6);
+    for (const asked of [`?lang=en`, '']) {
+      const en = await fetch(`${base}/api/v1/imports/${started.body.id}/errors.csv${asked}`, {
+        headers: { cookie, 'accept-language': asked ? 'zh-CN' : 'en-US,en;q=0.9' },
+      });
+      const enText = Buffer.from(await en.arrayBuffer())
+        .subarray(3)
+        .toString('utf8');
+      expect(enText.startsWith('line,column,reason,value\r\n'), enText).toBe(true);
+      expect(enText).toContain('unknown order status ""神秘状态""'); // quotes doubled in CSV
+    }
   });
 
   it('refuses an upload that is not an export, and a bad format, with what to fix', async () => {
