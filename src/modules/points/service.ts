@@ -194,13 +194,26 @@ export interface CreditInput {
 async function creditIn(ctx: AppContext, trx: Trx, ws: string, input: CreditInput): Promise<EntryView> {
   if (!Number.isInteger(input.points) || input.points <= 0) throw new Invalid('points must be a whole number above 0');
   const now = nowIso(ctx);
-  const at = input.at ?? now;
   await lockAccount(trx, ws, input.customerId, now);
   const seen = await existing(trx, ws, input.key, input.customerId, input.kind);
   if (seen) return seen;
   const settings = await getPointsSettings(ctx, ws, trx);
   const tz = await workspaceTimezone(trx, ws);
-  const e: Database['points_entries'] = {
+  const e = creditEntry(ws, input, now, settings, tz);
+  await trx.insertInto('points_entries').values(e).execute();
+  return view(e);
+}
+
+/** The ledger row of a credit, as one credit and a batch of them write it. */
+function creditEntry(
+  ws: string,
+  input: CreditInput,
+  now: string,
+  settings: PointsSettings,
+  tz: string,
+): Database['points_entries'] {
+  const at = input.at ?? now;
+  return {
     workspace_id: ws,
     id: newId(),
     customer_id: input.customerId,
@@ -215,8 +228,6 @@ async function creditIn(ctx: AppContext, trx: Trx, ws: string, input: CreditInpu
     created_by: input.by ?? null,
     created_at: at,
   };
-  await trx.insertInto('points_entries').values(e).execute();
-  return view(e);
 }
 
 export async function credit(ctx: AppContext, ws: string, input: CreditInput): Promise<EntryView> {
@@ -274,26 +285,7 @@ async function creditMany(ctx: AppContext, ws: string, inputs: CreditInput[]): P
     );
     const settings = await getPointsSettings(ctx, ws, trx);
     const tz = await workspaceTimezone(trx, ws);
-    const rows = inputs
-      .filter((i) => !used.has(i.key))
-      .map((input): Database['points_entries'] => {
-        const at = input.at ?? now;
-        return {
-          workspace_id: ws,
-          id: newId(),
-          customer_id: input.customerId,
-          kind: input.kind,
-          points: input.points,
-          source: input.source,
-          reason: input.reason ?? null,
-          order_id: input.orderId ?? null,
-          available_at: input.availableAt ?? at,
-          expires_at: input.expiresAt === undefined ? expiryFor(at, settings.expiry, tz) : input.expiresAt,
-          idempotency_key: input.key,
-          created_by: input.by ?? null,
-          created_at: at,
-        };
-      });
+    const rows = inputs.filter((i) => !used.has(i.key)).map((input) => creditEntry(ws, input, now, settings, tz));
     // 13 columns a row: well under SQLite's and PostgreSQL's bound-parameter limits at 500 rows a statement.
     for (let i = 0; i < rows.length; i += 500)
       await trx
