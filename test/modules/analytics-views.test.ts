@@ -10,10 +10,12 @@ import type { ItemRecord } from '../../src/core/formats/types.js';
 import { rebuildAnalytics } from '../../src/modules/analytics/rebuild.js';
 import {
   cohorts,
+  daily,
   distribution,
   effects,
   overview,
   products,
+  provincesInRange,
   repurchase,
   timing,
 } from '../../src/modules/analytics/reads.js';
@@ -35,9 +37,12 @@ import { orderRecord } from '../support/records.js';
  *   gus S2  10-20 ¥90 [C×1]
  *   hal 06-01 ¥10 [E×1] · jon 03-01 ¥10 · ivy 2025-06-01 ¥10 · kim 08-13 ¥10 · leo 08-12 ¥10 (all S1, for churn)
  * In the range: buyers ann, ben, cat; orders 5; ¥1,020. ann and cat had bought before (老会员).
+ * ann and cat ship to 浙江省, ben to 北京市; the others give no province.
  */
 const at = (local: string) => new Date(`${local}+08:00`).toISOString();
 const RANGE = { from: '2026-11-01', to: '2026-11-11' };
+const ZJ = '浙江省';
+const BJ = '北京市';
 const item = (title: string, quantity: number, paidFen: number, n: number): ItemRecord => ({
   lineKey: `L${n}`,
   title,
@@ -75,12 +80,19 @@ describeBothDatabases('analytics views', (env) => {
       });
     };
     const first = [
-      o('ann', '2026-10-05T10:00:00', 10000, { items: [item('A', 1, 10000, 1)] }),
-      o('ann', '2026-11-03T20:00:00', 20000, { items: [item('A', 2, 20000, 1)] }),
-      o('ann', '2026-11-11T00:10:00', 30000, { items: [item('A', 1, 10000, 1), item('B', 1, 20000, 2)] }),
-      o('ben', '2026-11-02T08:00:00', 5000, { paidAt: at('2026-11-02T09:00:00'), items: [item('B', 1, 5000, 1)] }),
-      o('ben', '2026-11-04T09:00:00', 7000, { items: [item('A', 1, 7000, 1)] }),
-      o('cat', '2025-11-06T21:00:00', 8000, { items: [item('C', 1, 8000, 1)] }),
+      o('ann', '2026-10-05T10:00:00', 10000, { items: [item('A', 1, 10000, 1)], province: ZJ }),
+      o('ann', '2026-11-03T20:00:00', 20000, { items: [item('A', 2, 20000, 1)], province: ZJ }),
+      o('ann', '2026-11-11T00:10:00', 30000, {
+        items: [item('A', 1, 10000, 1), item('B', 1, 20000, 2)],
+        province: ZJ,
+      }),
+      o('ben', '2026-11-02T08:00:00', 5000, {
+        paidAt: at('2026-11-02T09:00:00'),
+        items: [item('B', 1, 5000, 1)],
+        province: BJ,
+      }),
+      o('ben', '2026-11-04T09:00:00', 7000, { items: [item('A', 1, 7000, 1)], province: BJ }),
+      o('cat', '2025-11-06T21:00:00', 8000, { items: [item('C', 1, 8000, 1)], province: ZJ }),
       o('dan', '2026-11-06T10:00:00', 0, { status: 'created', paidAt: null }),
       o('eve', '2026-11-12T10:00:00', 6000, { items: [item('A', 1, 6000, 1)] }),
       o('fay', '2026-11-08T14:00:00', 120000, { status: 'refunded', refundedFen: 120000 }),
@@ -91,7 +103,7 @@ describeBothDatabases('analytics views', (env) => {
       o('leo', '2026-08-12T10:00:00', 1000),
     ];
     const second = [
-      o('cat', '2026-11-05T21:00:00', 40000, { items: [item('C', 1, 40000, 1)] }),
+      o('cat', '2026-11-05T21:00:00', 40000, { items: [item('C', 1, 40000, 1)], province: ZJ }),
       o('gus', '2026-10-20T10:00:00', 9000, { items: [item('C', 1, 9000, 1)] }),
     ];
     await e.db.kysely.transaction().execute(async (trx) => {
@@ -261,6 +273,78 @@ describeBothDatabases('analytics views', (env) => {
     expect(pick(v.cityTier)).toEqual({ tier1: 1, newTier1: 1, tier2: 0, 'tier3+': 1, unknown: 0 });
   });
 
+  it('spreads only the chosen store’s buyers: 二号店 in the range is cat alone', async () => {
+    const v = await distribution(env().ctx, env().workspaceId, { ...RANGE, storeId: s2 });
+    const pick = (rows: { key: string; buyers: number }[]) => Object.fromEntries(rows.map((r) => [r.key, r.buyers]));
+    // cat: one order of ¥400 in S2; no birthday, no gender, 湖州 (third tier or below).
+    expect(v.frequency).toEqual([
+      { key: '1', buyers: 1, share: 1, revenueFen: 40000 },
+      { key: '2', buyers: 0, share: 0, revenueFen: 0 },
+      { key: '3-5', buyers: 0, share: 0, revenueFen: 0 },
+      { key: '6+', buyers: 0, share: 0, revenueFen: 0 },
+    ]);
+    expect(pick(v.aov)).toEqual({ '0-100': 0, '100-200': 0, '200-500': 1, '500-1000': 0, '1000+': 0 });
+    // Up to 11-11 in S2: cat (11-05) and gus (10-20), both within 90 days.
+    expect(pick(v.churn)).toEqual({ '0-90': 2, '91-180': 0, '181-365': 0, '365+': 0 });
+    expect(pick(v.gender)).toEqual({ female: 0, male: 0, unknown: 1 });
+    expect(pick(v.cityTier)).toMatchObject({ tier1: 0, newTier1: 0, 'tier3+': 1 });
+    expect(pick(v.age)).toMatchObject({ unknown: 1, '35-39': 0 });
+  });
+
+  it('maps the provinces of the range’s buyers, for all stores or one', async () => {
+    const v = await provincesInRange(env().ctx, env().workspaceId, RANGE);
+    // 浙江: ann ¥200 + ¥300, cat ¥400 → 2 buyers, 3 orders, ¥900; 北京: ben ¥50 + ¥70.
+    expect(v.items).toEqual([
+      {
+        province: '浙江省',
+        short: '浙江',
+        buyers: 2,
+        orders: 3,
+        spentFen: 90000,
+        currency: 'CNY',
+        spentShare: 90000 / 102000,
+      },
+      {
+        province: '北京市',
+        short: '北京',
+        buyers: 1,
+        orders: 2,
+        spentFen: 12000,
+        currency: 'CNY',
+        spentShare: 12000 / 102000,
+      },
+    ]);
+    const two = await provincesInRange(env().ctx, env().workspaceId, { ...RANGE, storeId: s2 });
+    expect(two.items.map((p) => [p.short, p.buyers, p.spentFen])).toEqual([['浙江', 1, 40000]]);
+    // October: ann ¥100 (浙江) and gus ¥90 (no province).
+    const oct = await provincesInRange(env().ctx, env().workspaceId, { from: '2026-10-01', to: '2026-10-31' });
+    expect(oct.items.map((p) => [p.province, p.buyers, p.spentFen])).toEqual([
+      ['浙江省', 1, 10000],
+      [null, 1, 9000],
+    ]);
+  });
+
+  it('counts the new and returning buyers of each day of the range, for all stores or one', async () => {
+    const v = await daily(env().ctx, env().workspaceId, RANGE);
+    expect(v.days).toHaveLength(11);
+    const on = (days: typeof v.days) =>
+      Object.fromEntries(
+        days.filter((d) => d.buyers > 0).map((d) => [d.day.slice(5), [d.buyers, d.newBuyers, d.revenueFen]]),
+      );
+    // ben's first purchase is 11-02; ann (10-05) and cat (2025) had bought before.
+    expect(on(v.days)).toEqual({
+      '11-02': [1, 1, 5000],
+      '11-03': [1, 0, 20000],
+      '11-04': [1, 0, 7000],
+      '11-05': [1, 0, 40000],
+      '11-11': [1, 0, 30000],
+    });
+    expect(v.days[0]).toEqual({ day: '2026-11-01', buyers: 0, newBuyers: 0, orders: 0, revenueFen: 0 });
+    // In 二号店 alone cat is new on 11-05.
+    const two = await daily(env().ctx, env().workspaceId, { ...RANGE, storeId: s2 });
+    expect(on(two.days)).toEqual({ '11-05': [1, 1, 40000] });
+  });
+
   it('ranks best and slow sellers by units and by repurchase', async () => {
     const v = await products(env().ctx, env().workspaceId, RANGE);
     // A: ann 2 + 1, ben 1 → 4 units, 3 orders, ann bought it twice; B: ann 1, ben 1; C: cat 1; E: sold in June only.
@@ -348,10 +432,13 @@ describeBothDatabases('analytics views', (env) => {
     );
   });
 
-  describeHttp(env);
+  describeHttp(env, () => s2);
 });
 
-function describeHttp(env: () => { ctx: import('../../src/modules/context.js').AppContext; workspaceId: string }) {
+function describeHttp(
+  env: () => { ctx: import('../../src/modules/context.js').AppContext; workspaceId: string },
+  storeTwo: () => string,
+) {
   let app: Awaited<ReturnType<typeof buildServer>> | undefined;
   let cookie = '';
   const get = (url: string) => app!.inject({ method: 'GET', url, headers: { cookie, 'x-huike-client': 'test' } });
@@ -396,6 +483,34 @@ function describeHttp(env: () => { ctx: import('../../src/modules/context.js').A
     const sheet = wb.worksheets[0]!;
     expect(sheet.name).toBe('畅销(件数)');
     expect(sheet.getRow(2).values).toEqual([undefined, 'A', 4, 3, 370, 2, 1, 0.5]);
+  });
+
+  it('answers the map and the daily buyers for the range and store asked for, and exports them', async () => {
+    const all = await get('/api/v1/analytics/provinces');
+    expect(all.statusCode).toBe(200);
+    // Without a range: every buyer ever. 浙江: ann ¥100 + ¥200 + ¥300, cat ¥80 + ¥400 = ¥1,080.
+    expect(all.json().items.find((p: { short: string }) => p.short === '浙江').spentFen).toBe(108000);
+    const s2only = await get(`/api/v1/analytics/provinces?from=2026-11-01&to=2026-11-11&storeId=${storeTwo()}`);
+    expect(s2only.json().items).toMatchObject([{ short: '浙江', buyers: 1, spentFen: 40000 }]);
+    const days = await get('/api/v1/analytics/daily?from=2026-11-01&to=2026-11-11');
+    expect(days.statusCode).toBe(200);
+    expect(days.json().days[1]).toEqual({ day: '2026-11-02', buyers: 1, newBuyers: 1, orders: 1, revenueFen: 5000 });
+    const csv = await get('/api/v1/analytics/export.csv?view=provinces&from=2026-11-01&to=2026-11-11');
+    expect(csv.body).toContain('浙江省,2,3,900.00,88.24%');
+    const dcsv = await get('/api/v1/analytics/export.csv?view=daily&from=2026-11-01&to=2026-11-11');
+    expect(dcsv.body).toContain('2026-11-02,1,1,0,1,50.00');
+    const dist = await get(`/api/v1/analytics/export.xlsx?view=distribution&from=2026-11-01&to=2026-11-11`);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(dist.rawPayload as unknown as ArrayBuffer);
+    expect(wb.worksheets.map((w) => w.name)).toEqual([
+      '购买次数',
+      '客单价(元)',
+      '距上次购买(天)',
+      '年龄',
+      '性别',
+      '城市等级',
+    ]);
+    expect(wb.worksheets[0]!.getRow(3).values).toEqual([undefined, '2次', 2, 2 / 3]);
   });
 
   it('a product or campaign named like a formula is exported as text', () => {

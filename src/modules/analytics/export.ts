@@ -2,7 +2,17 @@ import type { Writable } from 'node:stream';
 import { CITY_TIERS } from '../../core/analytics-views.js';
 import { CSV_BOM, csvLine, neutralizeFormula } from '../../core/csv.js';
 import type { AppContext } from '../context.js';
-import { cohorts, distribution, effects, overview, products, repurchase, timing } from './reads.js';
+import {
+  cohorts,
+  daily,
+  distribution,
+  effects,
+  overview,
+  products,
+  provincesInRange,
+  repurchase,
+  timing,
+} from './reads.js';
 import type { EXPORT_VIEWS } from './schema.js';
 import type { Scope } from './views.js';
 
@@ -129,6 +139,39 @@ export async function viewTables(
       t('年龄', v.age, name),
       t('性别', v.gender, name),
       t('城市等级', v.cityTier, (k) => name(k as (typeof CITY_TIERS)[number])),
+    ];
+  }
+  if (view === 'provinces') {
+    const v = await provincesInRange(ctx, ws, s);
+    return [
+      {
+        title: `省份分布 ${v.from}~${v.to}`,
+        columns: [
+          col('省份', 'text'),
+          col('成交会员'),
+          col('订单'),
+          col('成交金额(元)', 'money'),
+          col('金额占比', 'pct'),
+        ],
+        rows: v.items.map((p) => [p.province ?? '未知', p.buyers, p.orders, yuan(p.spentFen), p.spentShare]),
+      },
+    ];
+  }
+  if (view === 'daily') {
+    const v = await daily(ctx, ws, s);
+    return [
+      {
+        title: `每日成交会员 ${v.from}~${v.to}`,
+        columns: [
+          col('日期', 'text'),
+          col('成交会员'),
+          col('新会员'),
+          col('老会员'),
+          col('订单'),
+          col('成交金额(元)', 'money'),
+        ],
+        rows: v.days.map((d) => [d.day, d.buyers, d.newBuyers, d.buyers - d.newBuyers, d.orders, yuan(d.revenueFen)]),
+      },
     ];
   }
   if (view === 'products') {

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js';
 import { offLoop } from '../heavy/run.js';
 import { effectsHere } from './effects.js';
+import { dailyBuyersHere, provincesInRangeHere } from './spread.js';
 import {
   cohortsHere,
   distributionHere,
@@ -23,3 +24,6 @@ export const products = (ctx: AppContext, ws: string, s: Scope & { limit?: numbe
   offLoop(ctx, 'analytics.products', productsHere, ws, s);
 export const timing = (ctx: AppContext, ws: string, s: Scope) => offLoop(ctx, 'analytics.timing', timingHere, ws, s);
 export const effects = (ctx: AppContext, ws: string, s: Scope) => offLoop(ctx, 'analytics.effects', effectsHere, ws, s);
+export const provincesInRange = (ctx: AppContext, ws: string, s: Scope) =>
+  offLoop(ctx, 'analytics.provincesInRange', provincesInRangeHere, ws, s);
+export const daily = (ctx: AppContext, ws: string, s: Scope) => offLoop(ctx, 'analytics.daily', dailyBuyersHere, ws, s);

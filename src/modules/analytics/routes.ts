@@ -7,11 +7,22 @@ import { JOB } from '../../jobs/kinds.js';
 import { nowIso } from '../context.js';
 import { principalOf, sendCsv, type ModuleRoutes } from '../http.js';
 import { tablesCsv, tablesXlsx, viewTables } from './export.js';
-import { cohorts, distribution, effects, overview, products, repurchase, timing } from './reads.js';
+import {
+  cohorts,
+  daily,
+  distribution,
+  effects,
+  overview,
+  products,
+  provincesInRange,
+  repurchase,
+  timing,
+} from './reads.js';
 import {
   activitiesOutput,
   activitiesQuery,
   cohortsOutput,
+  dailyOutput,
   dashboardOutput,
   dashboardQuery,
   distributionOutput,
@@ -42,7 +53,10 @@ const dashboardSchema = {
 
 const provincesSchema = {
   tags,
-  summary: 'Buyers, orders and spend per province, largest spend first',
+  summary:
+    'Buyers, orders and spend per province, largest spend first: of the range and store asked for, ' +
+    'or of every buyer ever when neither is given',
+  querystring: rangeQuery,
   response: { 200: provincesOutput },
 };
 
@@ -54,9 +68,12 @@ export const analyticsRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/analytics/provinces',
     { config: { permission: 'analytics:read' }, schema: provincesSchema },
-    async (req) => ({
-      items: await provinces(ctx, principalOf(req).workspaceId),
-    }),
+    async (req) => {
+      const q = req.query;
+      const ws = principalOf(req).workspaceId;
+      if (q.from || q.to || q.storeId) return provincesInRange(ctx, ws, q);
+      return { items: await provinces(ctx, ws) };
+    },
   );
 
   const read = { permission: 'analytics:read' } as const;
@@ -97,6 +114,14 @@ export const analyticsRoutes: ModuleRoutes = async (app, { ctx }) => {
       schema: range('Buyers by purchase frequency, AOV, churn bucket, age, gender and city tier', distributionOutput),
     },
     async (req) => distribution(ctx, principalOf(req).workspaceId, req.query),
+  );
+  app.get(
+    '/analytics/daily',
+    {
+      config: read,
+      schema: range('Buyers (new and returning), orders and spend on each local day of the range', dailyOutput),
+    },
+    async (req) => daily(ctx, principalOf(req).workspaceId, req.query),
   );
   app.get(
     '/analytics/products',

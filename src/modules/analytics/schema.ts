@@ -44,6 +44,10 @@ export const dashboardOutput = z.object({
 });
 
 export const provincesOutput = z.object({
+  from: z.string().optional().describe('with a range or store asked for: the range (else every buyer ever)'),
+  to: z.string().optional(),
+  currency: z.string().optional(),
+  builtAt: z.string().nullable().optional(),
   items: z.array(
     z.object({
       province: z.string().nullable(),
@@ -231,6 +235,19 @@ export const activitiesOutput = z.object({
   items: z.array(z.object({ key: z.string(), name: z.string(), from: z.string(), to: z.string() })),
 });
 
+export const dailyOutput = z.object({
+  ...rangeHead,
+  days: z.array(
+    z.object({
+      day: z.string(),
+      buyers: z.number(),
+      newBuyers: z.number().describe('buyers whose first purchase in the stores in scope is that day'),
+      orders: z.number(),
+      revenueFen: z.number(),
+    }),
+  ),
+});
+
 export const EXPORT_VIEWS = [
   'overview',
   'repurchase',
@@ -239,5 +256,7 @@ export const EXPORT_VIEWS = [
   'products',
   'timing',
   'effects',
+  'provinces',
+  'daily',
 ] as const;
 export const exportQuery = rangeQuery.extend({ view: z.enum(EXPORT_VIEWS).default('overview') });

@@ -107,7 +107,7 @@ const num = (v: unknown) => Number(v ?? 0);
  * expression so that SQLite reads the range's rows by the day index rather than walking the whole
  * workspace in customer order to group without sorting.
  */
-function buyersOf(r: Resolved, range: DateRange) {
+export function buyersOf(r: Resolved, range: DateRange) {
   return sql`
     SELECT b.customer_id || '' AS customer_id, SUM(b.orders) AS ord, SUM(b.revenue_fen) AS rev,
       CASE WHEN MIN(${sql.ref(`b.${r.firstDay}`)}) < ${range.from} THEN 1 ELSE 0 END AS ret
@@ -164,7 +164,7 @@ async function memberKpis(ctx: AppContext, r: Resolved, range: DateRange): Promi
   };
 }
 
-const head = (r: Resolved) => ({ from: r.from, to: r.to, currency: r.currency, builtAt: r.builtAt });
+export const head = (r: Resolved) => ({ from: r.from, to: r.to, currency: r.currency, builtAt: r.builtAt });
 
 /** The member KPIs of a range with 环比 (previous range of the same length) and 同比 (a year before). */
 export async function overviewHere(ctx: AppContext, ws: string, scope: Scope) {

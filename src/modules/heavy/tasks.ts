@@ -1,5 +1,6 @@
 import { effectsHere } from '../analytics/effects.js';
 import { dashboardHere, provincesHere } from '../analytics/service.js';
+import { dailyBuyersHere, provincesInRangeHere } from '../analytics/spread.js';
 import {
   cohortsHere,
   distributionHere,
@@ -29,4 +30,6 @@ export const HEAVY_TASKS = {
   'analytics.products': productsHere,
   'analytics.timing': timingHere,
   'analytics.effects': effectsHere,
+  'analytics.provincesInRange': provincesInRangeHere,
+  'analytics.daily': dailyBuyersHere,
 };

@@ -6646,10 +6646,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Buyers, orders and spend per province, largest spend first */
+        /** Buyers, orders and spend per province, largest spend first: of the range and store asked for, or of every buyer ever when neither is given */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description first local day of the range (workspace time zone); default: 30 days before `to` */
+                    from?: string;
+                    /** @description last local day of the range, included; default: today */
+                    to?: string;
+                    /** @description one store; all stores in the main currency when left out */
+                    storeId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -6663,6 +6670,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description with a range or store asked for: the range (else every buyer ever) */
+                            from?: string;
+                            to?: string;
+                            currency?: string;
+                            builtAt?: string | null;
                             items: {
                                 province: string | null;
                                 /** @description the name the China map uses */
@@ -7008,6 +7020,63 @@ export interface paths {
                                 key: string;
                                 buyers: number;
                                 share: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Buyers (new and returning), orders and spend on each local day of the range */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description first local day of the range (workspace time zone); default: 30 days before `to` */
+                    from?: string;
+                    /** @description last local day of the range, included; default: today */
+                    to?: string;
+                    /** @description one store; all stores in the main currency when left out */
+                    storeId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            currency: string;
+                            /** @description when the pre-aggregates were last rebuilt from the orders */
+                            builtAt: string | null;
+                            days: {
+                                day: string;
+                                buyers: number;
+                                /** @description buyers whose first purchase in the stores in scope is that day */
+                                newBuyers: number;
+                                orders: number;
+                                revenueFen: number;
                             }[];
                         };
                     };
@@ -7431,7 +7500,7 @@ export interface paths {
                     to?: string;
                     /** @description one store; all stores in the main currency when left out */
                     storeId?: string;
-                    view?: "overview" | "repurchase" | "cohorts" | "distribution" | "products" | "timing" | "effects";
+                    view?: "overview" | "repurchase" | "cohorts" | "distribution" | "products" | "timing" | "effects" | "provinces" | "daily";
                 };
                 header?: never;
                 path?: never;
@@ -7473,7 +7542,7 @@ export interface paths {
                     to?: string;
                     /** @description one store; all stores in the main currency when left out */
                     storeId?: string;
-                    view?: "overview" | "repurchase" | "cohorts" | "distribution" | "products" | "timing" | "effects";
+                    view?: "overview" | "repurchase" | "cohorts" | "distribution" | "products" | "timing" | "effects" | "provinces" | "daily";
                 };
                 header?: never;
                 path?: never;

@@ -1,0 +1,69 @@
+import { sql } from 'kysely';
+import { fillDays, share, shortProvinceName } from '../../core/analytics.js';
+import { rangeDays, shiftDate } from '../../core/analytics-views.js';
+import type { AppContext } from '../context.js';
+import { buyersOf, head, inStores, resolve, type Scope } from './views.js';
+
+/**
+ * The province map and the daily buyers of a range, one store or all (the stores of the main currency), read
+ * from the pre-aggregated buyer days like the other 数据分析 views, so they follow the range and store the
+ * seller picked.
+ */
+
+const num = (v: unknown) => Number(v ?? 0);
+
+/** Buyers of the range, their orders and spend in the range, by the province of their customer stats. */
+export async function provincesInRangeHere(ctx: AppContext, ws: string, scope: Scope) {
+  const r = await resolve(ctx, ws, scope);
+  const rows = await sql<{ province: string | null; buyers: number; orders: number; spent: number }>`
+    SELECT s.province AS province, COUNT(*) AS buyers, SUM(x.ord) AS orders, SUM(x.rev) AS spent
+    FROM (${buyersOf(r, r)}) x
+    LEFT JOIN customer_stats s ON s.workspace_id = ${ws} AND s.customer_id = x.customer_id
+    GROUP BY s.province`.execute(ctx.db.kysely);
+  const total = rows.rows.reduce((a, x) => a + num(x.spent), 0);
+  return {
+    ...head(r),
+    items: rows.rows
+      .map((x) => ({
+        province: x.province || null,
+        short: x.province ? shortProvinceName(x.province) : null,
+        buyers: num(x.buyers),
+        orders: num(x.orders),
+        spentFen: num(x.spent),
+        currency: r.currency,
+        spentShare: share(num(x.spent), total),
+      }))
+      .sort((a, b) => b.spentFen - a.spentFen || b.buyers - a.buyers),
+  };
+}
+
+/**
+ * Each local day of the range: buyers, of whom new (their first purchase in the stores in scope is that day),
+ * orders and spend. A buyer of two stores on one day counts once.
+ */
+export async function dailyBuyersHere(ctx: AppContext, ws: string, scope: Scope) {
+  const r = await resolve(ctx, ws, scope);
+  const first = sql.ref(`b.${r.firstDay}`);
+  const rows = await sql<{ day: string; buyers: number; new_buyers: number; orders: number; revenue: number }>`
+    SELECT b.day AS day, COUNT(DISTINCT b.customer_id) AS buyers,
+      COUNT(DISTINCT CASE WHEN ${first} = b.day THEN b.customer_id END) AS new_buyers,
+      SUM(b.orders) AS orders, SUM(b.revenue_fen) AS revenue
+    FROM analytics_buyer_days b
+    WHERE b.workspace_id = ${ws} AND b.day >= ${r.from} AND b.day <= ${r.to} AND ${inStores('b.store_id', r.storeIds)}
+    GROUP BY b.day`.execute(ctx.db.kysely);
+  const days = Array.from({ length: rangeDays(r.from, r.to) }, (_, i) => shiftDate(r.from, i));
+  return {
+    ...head(r),
+    days: fillDays(
+      days,
+      rows.rows.map((x) => ({
+        day: String(x.day),
+        buyers: num(x.buyers),
+        newBuyers: num(x.new_buyers),
+        orders: num(x.orders),
+        revenueFen: num(x.revenue),
+      })),
+      ['buyers', 'newBuyers', 'orders', 'revenueFen'] as const,
+    ),
+  };
+}
