@@ -221,6 +221,7 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
     'GET /api/v1/analytics/repurchase',
     'GET /api/v1/analytics/cohorts',
     'GET /api/v1/analytics/distribution',
+    'GET /api/v1/analytics/daily',
     'GET /api/v1/analytics/products',
     'GET /api/v1/analytics/timing',
     'GET /api/v1/analytics/effects',
