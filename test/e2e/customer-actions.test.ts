@@ -133,4 +133,40 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
     expect(ledger.entries.some((e) => e.points === 321 && e.reason === '客服补偿')).toBe(true);
     expect(page.errors).toEqual([]);
   }, 180_000);
+
+  it('the timeline groups an order under its platform number, filters by kind and opens the order', async () => {
+    const list = await call<{ items: { id: string }[] }>('GET', '/customers?sort=spent&limit=5');
+    const id = list.items[3]!.id;
+    const tl = await call<{ items: { kind: string; order: { id: string; number: string } | null }[] }>(
+      'GET',
+      `/customers/${encodeURIComponent(id)}/timeline?limit=300`,
+    );
+    const first = tl.items.find((i) => i.order)!.order!;
+    const order = await call<{ externalId: string; items: { title: string | null }[] }>(
+      'GET',
+      `/orders/${encodeURIComponent(first.id)}`,
+    );
+    const page = await newPage();
+    await page.goto(`${base}/customers/${encodeURIComponent(id)}`);
+    const group = page.getByTestId('timeline-order').filter({ hasText: `订单 ${first.number}` });
+    await group.first().waitFor();
+    const pane = page.locator('.ant-tabs-tabpane-active');
+    // Internal ids never reach the screen: the order is its platform number.
+    expect(await pane.innerText()).not.toContain(first.id);
+    await shot(page, '53-customer-timeline');
+    await group
+      .first()
+      .getByRole('button', { name: `订单 ${first.number}` })
+      .click();
+    const drawer = page.locator('.ant-drawer-content');
+    await drawer.getByText(`订单 ${order.externalId}`).waitFor();
+    const line = order.items.find((i) => i.title)?.title;
+    if (line) await drawer.getByText(line).first().waitFor();
+    await shot(page, '54-customer-order-view');
+    await drawer.locator('.ant-drawer-close').click();
+    await page.getByTestId('timeline-filter').getByText('积分', { exact: true }).click();
+    await pane.getByText('获得积分', { exact: false }).first().waitFor();
+    expect(await pane.getByTestId('timeline').innerText()).not.toContain('下单 ¥');
+    expect(page.errors).toEqual([]);
+  }, 180_000);
 });

@@ -168,10 +168,11 @@ describeBothDatabases('earn rules, reviews and growth', (env) => {
           .map((x) => x.title)
           .sort(),
       ).toEqual(['中评（有图）', '好评（有图）'].sort());
-      expect(timeline.filter((x) => x.kind === 'points.earn').map((x) => [x.title, x.detail])).toEqual(
+      // The source names where the points come from; the server's reason (with internal ids) is not shown.
+      expect(timeline.filter((x) => x.kind === 'points.earn').map((x) => [x.title, x.detail, x.params])).toEqual(
         expect.arrayContaining([
-          ['获得积分 +20', 'photo review'],
-          ['获得积分 +100', `referred ${id.jin}`],
+          ['获得积分 +20', null, { points: 20, source: 'photo_review' }],
+          ['获得积分 +100', null, { points: 100, source: 'referral' }],
         ]),
       );
       expect(timeline.find((x) => x.kind === 'tier.changed')?.title).toBe('等级 普通会员 → 银卡');

@@ -167,6 +167,21 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
                 title: z.string(),
                 detail: z.string().nullable(),
                 ref: z.object({ type: z.string(), id: z.string() }).nullable(),
+                order: z
+                  .object({
+                    id: z.string(),
+                    number: z.string().describe("the platform's order number"),
+                    products: z.string().nullable().describe('the product titles of its lines'),
+                  })
+                  .nullable()
+                  .describe('the order the event belongs to (the console groups by it)'),
+                params: z
+                  .record(z.string(), z.union([z.string(), z.number()]))
+                  .nullable()
+                  .describe('amounts (fen), points and names in the title, to say it in another language'),
+                why: z
+                  .object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])) })
+                  .nullable(),
               }),
             ),
           }),

@@ -1,4 +1,4 @@
-import { renderReason } from '../../core/reasons.js';
+import { type Reason, renderReason } from '../../core/reasons.js';
 import type { AppContext } from '../context.js';
 import { readJson } from '../../db/json.js';
 import { customerCoupons } from '../coupons/service.js';
@@ -18,9 +18,25 @@ import { customerTasks } from '../tasks/service.js';
 export interface TimelineEvent {
   at: string;
   kind: string;
+  /** In Chinese; the console says it in the reader's language from `kind` and `params` when it knows the kind. */
   title: string;
   detail: string | null;
   ref: { type: string; id: string } | null;
+  /**
+   * The order the event belongs to, for the console to group an order's events and open the order: a source sets
+   * the id, customerTimeline adds the platform's order number and the product titles.
+   */
+  order?: TimelineOrder | null;
+  /** The amounts, points and names in the title (amounts in fen). */
+  params?: Record<string, string | number> | null;
+  /** Why (a tier change), as a code the console renders in the reader's language. */
+  why?: Reason | null;
+}
+
+export interface TimelineOrder {
+  id: string;
+  number: string;
+  products: string | null;
 }
 
 export type TimelineSource = (
@@ -37,9 +53,7 @@ const orderEvents: TimelineSource = async (ctx, ws, id, limit) => {
     .selectFrom('orders')
     .select([
       'id',
-      'external_id',
       'status',
-      'title',
       'total_fen',
       'paid_fen',
       'refunded_fen',
@@ -56,26 +70,37 @@ const orderEvents: TimelineSource = async (ctx, ws, id, limit) => {
     .execute();
   return rows.flatMap((o) => {
     const ref = { type: 'order', id: o.id };
-    const what = `${o.title ?? ''} (${o.external_id})`.trim();
-    const ev: TimelineEvent[] = [
-      { at: o.created_at, kind: 'order.created', title: `下单 ${yuan(o.total_fen)}`, detail: what, ref },
-    ];
-    if (o.paid_at) ev.push({ at: o.paid_at, kind: 'order.paid', title: `付款 ${yuan(o.paid_fen)}`, detail: what, ref });
-    if (o.shipped_at) ev.push({ at: o.shipped_at, kind: 'order.shipped', title: '发货', detail: what, ref });
-    if (o.signed_at) ev.push({ at: o.signed_at, kind: 'order.signed', title: '签收', detail: what, ref });
+    const order = { id: o.id, number: '', products: null };
+    const at = (kind: string, when: string, title: string, fen?: number): TimelineEvent => ({
+      at: when,
+      kind,
+      title,
+      detail: null,
+      ref,
+      order,
+      params: fen === undefined ? null : { fen },
+    });
+    const ev = [at('order.created', o.created_at, `下单 ${yuan(o.total_fen)}`, o.total_fen)];
+    if (o.paid_at) ev.push(at('order.paid', o.paid_at, `付款 ${yuan(o.paid_fen)}`, o.paid_fen));
+    if (o.shipped_at) ev.push(at('order.shipped', o.shipped_at, '发货'));
+    if (o.signed_at) ev.push(at('order.signed', o.signed_at, '签收'));
     if (o.status === 'refunded' || o.refunded_fen > 0)
-      ev.push({
-        at: o.closed_at ?? o.signed_at ?? o.paid_at ?? o.created_at,
-        kind: 'order.refunded',
-        title: `退款 ${yuan(o.refunded_fen)}`,
-        detail: what,
-        ref,
-      });
-    else if (o.status === 'closed')
-      ev.push({ at: o.closed_at ?? o.created_at, kind: 'order.closed', title: '交易关闭', detail: what, ref });
+      ev.push(
+        at(
+          'order.refunded',
+          o.closed_at ?? o.signed_at ?? o.paid_at ?? o.created_at,
+          `退款 ${yuan(o.refunded_fen)}`,
+          o.refunded_fen,
+        ),
+      );
+    else if (o.status === 'closed') ev.push(at('order.closed', o.closed_at ?? o.created_at, '交易关闭'));
     return ev;
   });
 };
+
+/** An event about an order: the order's number and products are filled in by customerTimeline. */
+const onOrder = (orderId: string | null | undefined): TimelineOrder | null =>
+  orderId ? { id: orderId, number: '', products: null } : null;
 
 const noteEvents: TimelineSource = async (ctx, ws, id, limit) =>
   (await listNotes(ctx, ws, id)).slice(0, limit).map((n) => ({
@@ -144,6 +169,8 @@ const reviewEvents: TimelineSource = async (ctx, ws, id, limit) =>
     title: `${RATING[r.rating] ?? r.rating}${r.hasPhoto ? '（有图）' : ''}`,
     detail: r.body,
     ref: { type: 'review', id: r.id },
+    order: onOrder(r.orderId),
+    params: { photo: r.hasPhoto ? 1 : 0 },
   }));
 
 const POINTS_KIND: Record<string, string> = {
@@ -153,13 +180,18 @@ const POINTS_KIND: Record<string, string> = {
   adjust: '积分调整',
   reverse: '积分冲正',
 };
+/** Sources whose reason a person wrote (an adjustment's note, a grant's batch); the others say it with the source. */
+const WRITTEN_REASON = new Set(['adjustment', 'grant', 'api']);
 const pointsEvents: TimelineSource = async (ctx, ws, id, limit) =>
   (await pointsOf(ctx, ws, id)).entries.slice(0, limit).map((e) => ({
     at: e.createdAt,
     kind: `points.${e.kind}`,
     title: `${POINTS_KIND[e.kind] ?? e.kind} ${e.points > 0 ? '+' : ''}${e.points}`,
-    detail: e.reason,
+    // Reasons the server writes name internal ids ("photo review 01J…", "referred 01J…"): the source says it.
+    detail: e.kind === 'adjust' || WRITTEN_REASON.has(e.source) ? e.reason : null,
     ref: { type: 'points', id: e.id },
+    order: onOrder(e.orderId),
+    params: { points: e.points, source: e.source },
   }));
 
 const couponEvents: TimelineSource = async (ctx, ws, id, limit) =>
@@ -171,6 +203,7 @@ const couponEvents: TimelineSource = async (ctx, ws, id, limit) =>
         title: `领券「${c.name}」`,
         detail: c.code,
         ref: { type: 'coupon', id: c.id },
+        params: { name: c.name },
       },
     ];
     if (c.usedAt)
@@ -180,6 +213,8 @@ const couponEvents: TimelineSource = async (ctx, ws, id, limit) =>
         title: `用券「${c.name}」${c.discountFen ? ` 省 ${yuan(c.discountFen)}` : ''}`,
         detail: c.code,
         ref: { type: 'coupon', id: c.id },
+        order: onOrder(c.orderId),
+        params: { name: c.name, fen: c.discountFen ?? 0 },
       });
     return ev;
   });
@@ -192,6 +227,8 @@ const tierEvents: TimelineSource = async (ctx, ws, id, limit) =>
     // The timeline's titles are Chinese; reasons written before they had codes keep their text.
     detail: (h.why && renderReason(h.why, 'zh-CN')) ?? h.reason,
     ref: null,
+    params: { from: h.fromName ?? '—', to: h.toName },
+    why: h.why,
   }));
 
 const taskEvents: TimelineSource = async (ctx, ws, id, limit) =>
@@ -253,7 +290,43 @@ export async function customerTimeline(
   workspaceId: string,
   customerId: string,
   limit = 100,
-): Promise<TimelineEvent[]> {
+): Promise<Required<TimelineEvent>[]> {
   const all = (await Promise.all(TIMELINE_SOURCES.map((s) => s(ctx, workspaceId, customerId, limit)))).flat();
-  return all.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : a.kind.localeCompare(b.kind))).slice(0, limit);
+  const page = all
+    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : a.kind.localeCompare(b.kind)))
+    .slice(0, limit)
+    .map((e) => ({ ...e, order: e.order ?? null, params: e.params ?? null, why: e.why ?? null }));
+  const orders = await orderLabels(ctx, workspaceId, [...new Set(page.flatMap((e) => (e.order ? [e.order.id] : [])))]);
+  return page.map((e) => (e.order ? { ...e, order: orders.get(e.order.id) ?? null } : e));
+}
+
+/** The platform's order number and the product titles (its lines', else the order's title) of these orders. */
+async function orderLabels(ctx: AppContext, ws: string, ids: string[]): Promise<Map<string, TimelineOrder>> {
+  const out = new Map<string, TimelineOrder>();
+  if (ids.length === 0) return out;
+  const k = ctx.db.kysely;
+  const orders = await k
+    .selectFrom('orders')
+    .select(['id', 'external_id', 'title'])
+    .where('workspace_id', '=', ws)
+    .where('id', 'in', ids)
+    .execute();
+  const lines = await k
+    .selectFrom('order_items')
+    .select(['order_id', 'title'])
+    .where('workspace_id', '=', ws)
+    .where('order_id', 'in', ids)
+    .orderBy('order_id')
+    .orderBy('line_key')
+    .execute();
+  const titles = new Map<string, string[]>();
+  for (const l of lines) {
+    if (!l.title) continue;
+    const list = titles.get(l.order_id) ?? [];
+    if (!list.includes(l.title)) list.push(l.title);
+    titles.set(l.order_id, list);
+  }
+  for (const o of orders)
+    out.set(o.id, { id: o.id, number: o.external_id, products: titles.get(o.id)?.join('、') || o.title || null });
+  return out;
 }

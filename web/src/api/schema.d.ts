@@ -1204,6 +1204,24 @@ export interface paths {
                                     type: string;
                                     id: string;
                                 } | null;
+                                /** @description the order the event belongs to (the console groups by it) */
+                                order: {
+                                    id: string;
+                                    /** @description the platform's order number */
+                                    number: string;
+                                    /** @description the product titles of its lines */
+                                    products: string | null;
+                                } | null;
+                                /** @description amounts (fen), points and names in the title, to say it in another language */
+                                params: {
+                                    [key: string]: string | number;
+                                } | null;
+                                why: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                } | null;
                             }[];
                         };
                     };

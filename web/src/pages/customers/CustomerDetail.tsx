@@ -5,7 +5,6 @@ import {
   Card,
   Col,
   Descriptions,
-  Empty,
   Input,
   Row,
   Space,
@@ -31,6 +30,8 @@ import { CustomerTasks } from '../tasks/CustomerTasks';
 import { ConsentHistory, PrivacyActions } from './Privacy';
 import { CustomerActions, MergeHistory } from './CustomerActions';
 import { reasonText } from '../../errors';
+import { CustomerTimeline } from './CustomerTimeline';
+import { OrderView } from './OrderView';
 
 type Order = Answer<'/customers/{id}'>['orders'][number];
 type CouponRow = Answer<'/customers/{id}/coupons'>['items'][number];
@@ -235,57 +236,32 @@ export default function CustomerDetail() {
   );
 }
 
-function CustomerTimeline({ id }: { id: string }) {
-  const { t } = useTranslation();
-  const tl = useApi('/customers/{id}/timeline', { params: { id } });
-  if (tl.error) return <ErrorBox error={tl.error} />;
-  if (!tl.data) return <Loading />;
-  if (tl.data.items.length === 0) return <Empty description={t('customerDetail.noEvents')} />;
-  const color = (k: string) =>
-    k.includes('refund') ? 'red' : k.includes('paid') ? 'green' : k.startsWith('order') ? 'blue' : 'gray';
-  return (
-    <Timeline
-      style={{ marginTop: 8 }}
-      items={tl.data.items.slice(0, 60).map((e, i) => ({
-        key: i,
-        color: color(e.kind),
-        children: (
-          <div>
-            <Space>
-              <Typography.Text strong>{e.title}</Typography.Text>
-              <span className="kpi-foot" style={{ marginTop: 0 }}>
-                {dateTime(e.at)}
-              </span>
-            </Space>
-            {e.detail && <div style={{ color: '#595959' }}>{e.detail}</div>}
-          </div>
-        ),
-      }))}
-    />
-  );
-}
-
 function Orders({ orders }: { orders: Order[] }) {
   const { t } = useTranslation();
+  const [open, setOpen] = useState<string | null>(null);
   return (
-    <Table<Order>
-      rowKey="id"
-      size="small"
-      dataSource={orders}
-      pagination={{ pageSize: 10, hideOnSinglePage: true }}
-      columns={[
-        { title: t('orders.createdAt'), render: (_, o) => dateTime(o.createdAt) },
-        { title: t('orders.title'), dataIndex: 'title', ellipsis: true },
-        { title: t('orders.store'), dataIndex: 'storeName' },
-        { title: t('orders.status'), render: (_, o) => <OrderStatusTag value={o.status} /> },
-        { title: t('orders.paid'), align: 'right', render: (_, o) => money(o.paidFen, o.currency) },
-        {
-          title: t('orders.refunded'),
-          align: 'right',
-          render: (_, o) => (o.refundedFen ? money(o.refundedFen, o.currency) : '—'),
-        },
-      ]}
-    />
+    <>
+      <Table<Order>
+        rowKey="id"
+        size="small"
+        dataSource={orders}
+        pagination={{ pageSize: 10, hideOnSinglePage: true }}
+        onRow={(o) => ({ onClick: () => setOpen(o.id), style: { cursor: 'pointer' } })}
+        columns={[
+          { title: t('orders.createdAt'), render: (_, o) => dateTime(o.createdAt) },
+          { title: t('orders.title'), dataIndex: 'title', ellipsis: true },
+          { title: t('orders.store'), dataIndex: 'storeName' },
+          { title: t('orders.status'), render: (_, o) => <OrderStatusTag value={o.status} /> },
+          { title: t('orders.paid'), align: 'right', render: (_, o) => money(o.paidFen, o.currency) },
+          {
+            title: t('orders.refunded'),
+            align: 'right',
+            render: (_, o) => (o.refundedFen ? money(o.refundedFen, o.currency) : '—'),
+          },
+        ]}
+      />
+      <OrderView id={open} onClose={() => setOpen(null)} />
+    </>
   );
 }
 
