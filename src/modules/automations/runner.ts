@@ -73,6 +73,47 @@ export async function startRun(
   return Number(res.numInsertedOrUpdatedRows ?? 0n) === 1 && !r.skip ? id : null;
 }
 
+/**
+ * Starts runs for many customers of one automation in one INSERT (a page of a schedule's audience), once per
+ * (automation, trigger key): returns the ids of the runs it started, not those that existed or were skipped.
+ */
+export async function startRuns(
+  ctx: AppContext,
+  db: Transaction<Database> | AppContext['db']['kysely'],
+  ws: string,
+  automation: { id: string; version: number },
+  runs: readonly NewRun[],
+): Promise<string[]> {
+  if (runs.length === 0) return [];
+  const now = nowIso(ctx);
+  const rows = await db
+    .insertInto('automation_runs')
+    .values(
+      runs.map((r) => ({
+        workspace_id: ws,
+        id: newId(),
+        automation_id: automation.id,
+        version: automation.version,
+        customer_id: r.customerId,
+        order_id: r.orderId,
+        trigger_key: r.triggerKey,
+        trigger_at: r.triggerAt,
+        status: r.skip ? 'skipped' : 'waiting',
+        cursor: 0,
+        next_at: r.skip ? null : now,
+        reason: r.skip ?? null,
+        context: writeJson({ stepAt: r.triggerAt, ...(r.values ? { values: r.values } : {}) } satisfies RunContext),
+        created_at: now,
+        updated_at: now,
+        finished_at: r.skip ? now : null,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['workspace_id', 'automation_id', 'trigger_key']).doNothing())
+    .returning(['id', 'status'])
+    .execute();
+  return rows.filter((r) => r.status === 'waiting').map((r) => r.id);
+}
+
 /** A task's title and notes with #变量# filled from the trigger and the order (an unknown one is left as written). */
 function fill(text: string, values: Record<string, string | null | undefined>): string {
   return text.replace(/#([^#\s]{1,20})#/g, (all, name: string) => values[name] ?? all);

@@ -6,9 +6,9 @@ import { JOB } from '../../jobs/kinds.js';
 import { enqueue } from '../../jobs/queue.js';
 import { nextRun, upsertSchedule } from '../../jobs/schedules.js';
 import { type AppContext, chunks, nowIso } from '../context.js';
-import { segmentCustomerIds } from '../segments/service.js';
+import { segmentCustomerIds, segmentPager } from '../segments/service.js';
 import { workspaceTimezone } from '../workspaces/service.js';
-import { advanceRun, startRun } from './runner.js';
+import { advanceRun, startRun, startRuns } from './runner.js';
 
 /**
  * The triggers that are not order events or dates: a review (评价), a customer newly in a segment, and a
@@ -34,6 +34,12 @@ async function enabledIn(db: AppContext['db']['kysely'] | Transaction<Database>,
     definition: definitionSchema.parse(readJson(r.definition)),
   }));
 }
+
+/** Customers a schedule's firing takes per page: one INSERT of runs, then their first steps, then a pause. */
+export const SCHEDULE_PAGE = 500;
+
+/** Lets the worker's other work (and, on one thread, the server) in between two pages of a long walk. */
+const breather = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Segment entries are looked for this often (in the workspace's zone); a segment is a query over everyone. */
 export const SEGMENT_ENTRY_CRON = '*/15 * * * *';
@@ -160,15 +166,21 @@ export async function evaluateSegmentEntries(ctx: AppContext, ws: string): Promi
         .where('id', '=', a.id)
         .execute();
       if (baseline) return;
-      for (const c of entered) {
-        const id = await startRun(ctx, trx, ws, a, {
-          customerId: c,
-          orderId: null,
-          triggerKey: `segment:${t.segmentId}:${c}:${now}`,
-          triggerAt: now,
-        });
-        if (id) runs.push(id);
-      }
+      for (const part of chunks(entered, SCHEDULE_PAGE))
+        runs.push(
+          ...(await startRuns(
+            ctx,
+            trx,
+            ws,
+            a,
+            part.map((c) => ({
+              customerId: c,
+              orderId: null,
+              triggerKey: `segment:${t.segmentId}:${c}:${now}`,
+              triggerAt: now,
+            })),
+          )),
+        );
     });
     for (const id of runs) await advanceRun(ctx, ws, id);
     started += runs.length;
@@ -176,35 +188,49 @@ export async function evaluateSegmentEntries(ctx: AppContext, ws: string): Promi
   return started;
 }
 
-/** A schedule trigger fired: a run for everyone in its segment (everyone, without one), once per firing. */
-export async function runScheduled(ctx: AppContext, ws: string, automationId: string, firing: string) {
+/**
+ * A schedule trigger fired: a run for everyone in its segment (everyone, without one), once per firing. The
+ * audience is walked in id order a page at a time (a million customers are never held at once): each page's runs
+ * are started in one short transaction, set-wise, and taken through their first steps before the next page.
+ */
+export async function runScheduled(
+  ctx: AppContext,
+  ws: string,
+  automationId: string,
+  firing: string,
+  pageSize = SCHEDULE_PAGE,
+) {
   const a = (await enabledAutomations(ctx, ws)).find((x) => x.id === automationId);
   if (!a || a.definition.trigger.type !== 'schedule') return 0;
   const t = a.definition.trigger;
   const k = ctx.db.kysely;
-  const customers = t.segmentId
-    ? await segmentCustomerIds(ctx, ws, t.segmentId)
-    : (
-        await k
-          .selectFrom('customers')
-          .select('id')
-          .where('workspace_id', '=', ws)
-          .where('erased_at', 'is', null)
-          .orderBy('id')
-          .execute()
-      ).map((c) => c.id);
+  const page = t.segmentId
+    ? await segmentPager(ctx, ws, t.segmentId)
+    : async (after: string | null, limit: number) => {
+        let q = k.selectFrom('customers').select('id').where('workspace_id', '=', ws).where('erased_at', 'is', null);
+        if (after !== null) q = q.where('id', '>', after);
+        return (await q.orderBy('id').limit(limit).execute()).map((c) => c.id);
+      };
   const now = nowIso(ctx);
   let started = 0;
-  for (const c of customers) {
-    const id = await startRun(ctx, k, ws, a, {
-      customerId: c,
-      orderId: null,
-      triggerKey: `schedule:${firing}:${c}`,
-      triggerAt: now,
-    });
-    if (!id) continue;
-    started += 1;
-    await advanceRun(ctx, ws, id);
+  let after: string | null = null;
+  for (;;) {
+    const customers = await page(after, pageSize);
+    if (customers.length === 0) break;
+    after = customers[customers.length - 1]!;
+    const runs = await k.transaction().execute((trx) =>
+      startRuns(
+        ctx,
+        trx,
+        ws,
+        a,
+        customers.map((c) => ({ customerId: c, orderId: null, triggerKey: `schedule:${firing}:${c}`, triggerAt: now })),
+      ),
+    );
+    for (const id of runs) await advanceRun(ctx, ws, id);
+    started += runs.length;
+    if (customers.length < pageSize) break;
+    await breather();
   }
   return started;
 }

@@ -11,6 +11,7 @@ import { refreshCustomerStats } from './stats.js';
 import { refreshBuyerRows } from '../analytics/rebuild.js';
 import { recordConsent } from './consent.js';
 import type { ConsentState } from '../../core/consent.js';
+import { moveAudience, moveAudienceBack, type MovedAudience } from './merge-audience.js';
 import { moveMessaging, moveMessagingBack, type MovedMessaging } from './merge-messaging.js';
 
 /**
@@ -79,6 +80,8 @@ interface Moved {
   changed: Record<string, unknown>;
   /** Messages, decisions, replies, campaign and list places moved (absent in merges made before). */
   messaging?: MovedMessaging;
+  /** Places in segment-entry automations' audiences moved (absent in merges made before). */
+  audience?: MovedAudience;
 }
 
 async function mustGet(trx: Transaction<Database>, ws: string, id: string): Promise<Customer> {
@@ -224,6 +227,7 @@ export async function mergeInTransaction(
 
   await reassign(trx, ws, owned, sourceId, targetId, now);
   moved.messaging = await moveMessaging(trx, ws, sourceId, targetId);
+  moved.audience = await moveAudience(trx, ws, sourceId, targetId);
   for (const part of chunks(moved.addedTags, 900)) {
     await trx
       .insertInto('customer_tags')
@@ -306,6 +310,7 @@ export async function undoMerge(ctx: AppContext, ws: string, mergeId: string) {
     await trx.insertInto('customers').values(source).execute();
     await reassign(trx, ws, moved.owned, m.target_id, m.source_id, now);
     await moveMessagingBack(trx, ws, moved.messaging, m.target_id, m.source_id);
+    await moveAudienceBack(trx, ws, moved.audience, m.target_id, m.source_id);
     if (moved.memberTier) await trx.insertInto('member_tiers').values(moved.memberTier).execute();
     for (const part of chunks(moved.addedTags, 900)) {
       await trx

@@ -248,6 +248,19 @@ export async function segmentCustomerIds(ctx: AppContext, workspaceId: string, s
   return rows.map((r) => r.id);
 }
 
+/**
+ * A saved or system segment read a page at a time in id order (keyset: `after` the last id of the page before),
+ * for a job that walks a segment of a million customers without holding them all.
+ */
+export async function segmentPager(ctx: AppContext, workspaceId: string, segmentId: string) {
+  const seg = await getSegment(ctx, workspaceId, segmentId);
+  const q = await ruleQuery(ctx, workspaceId, parseRule(seg.rule));
+  return async (after: string | null, limit: number): Promise<string[]> => {
+    const page = after === null ? q : q.where('c.id', '>', after);
+    return (await page.select('c.id').orderBy('c.id').limit(limit).execute()).map((r) => r.id);
+  };
+}
+
 export async function snapshotMembers(ctx: AppContext, workspaceId: string, snapshotId: string): Promise<string[]> {
   const snap = await ctx.db.kysely
     .selectFrom('segment_snapshots')
