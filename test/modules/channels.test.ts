@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { wecomEncrypt, wecomSignature } from '../../src/core/messaging/wecom-crypto.js';
 import { Random } from '../../src/core/random.js';
+import { channelHookTokens } from '../../src/db/migrations/0042_channel_hook_tokens.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { createWorker } from '../../src/jobs/worker.js';
 import { createUser } from '../../src/modules/auth/service.js';
@@ -15,6 +17,14 @@ import { ALIYUN_CRED, type FakeProviders, startFakeProviders, TENCENT_CRED, WECO
 import { seedCustomers } from '../support/messaging.js';
 
 const KEY = 'test-secret-key-0123456789abcdef';
+type ChannelListed = {
+  id: string;
+  hooks: {
+    receipts: string | null;
+    replies: string;
+    wecom: { url: string; token: string; encodingAesKey: string } | null;
+  } | null;
+};
 // 10:00 in Shanghai.
 const MORNING = '2026-11-23T02:00:00.000Z';
 
@@ -559,6 +569,87 @@ describeBothDatabases('channels: SMS providers and 企业微信', (env) => {
       payload: JSON.stringify({ msg_list: [msg(`wm${c!.phone}`, '退订')] }),
     });
     expect(wrong.statusCode).toBe(401);
+  });
+
+  it('企业微信 callback: the URL check and a signed, encrypted text are accepted; a bad signature gets 401', async () => {
+    const e = env();
+    const wc = await wecom('企业微信-回调');
+    const [a, b] = await customers('wcb', 2);
+    const listed = (await api('GET', '/messaging/channels')).body.items as ChannelListed[];
+    const cb = listed.find((x) => x.id === wc.id)!.hooks!;
+    // 企业微信 has no delivery receipts to post: no receipts address, the callback's settings instead.
+    expect(cb.receipts).toBeNull();
+    expect(cb.wecom).toEqual({
+      url: `/hooks/${e.workspaceId}/channels/${wc.id}/wecom`,
+      token: expect.stringMatching(/^[0-9a-f]{32}$/),
+      encodingAesKey: expect.stringMatching(/^[0-9a-f]{43}$/),
+    });
+    const keys = { token: cb.wecom!.token, encodingAesKey: cb.wecom!.encodingAesKey, corpId: WECOM.corpId };
+    const signed = (encrypted: string, token = keys.token) => {
+      const sig = wecomSignature(token, '1795846000', 'n0nce', encrypted);
+      return `msg_signature=${sig}&timestamp=1795846000&nonce=n0nce`;
+    };
+    // The URL check 企业微信 makes when the seller saves the address: the decrypted echostr comes back.
+    const echo = wecomEncrypt(keys, '1616140317555161061');
+    const check = await app.inject({
+      method: 'GET',
+      url: `${cb.wecom!.url}?${signed(echo)}&echostr=${encodeURIComponent(echo)}`,
+    });
+    expect(check.statusCode).toBe(200);
+    expect(check.body).toBe('1616140317555161061');
+    const push = (to: string, text: string, sign = signed) => {
+      const inner =
+        `<xml><ToUserName><![CDATA[${WECOM.corpId}]]></ToUserName><FromUserName><![CDATA[${to}]]></FromUserName>` +
+        `<CreateTime>1795846000</CreateTime><MsgType><![CDATA[text]]></MsgType>` +
+        `<Content><![CDATA[${text}]]></Content><MsgId>1234567890</MsgId><AgentID>1000002</AgentID></xml>`;
+      const enc = wecomEncrypt(keys, inner);
+      return app.inject({
+        method: 'POST',
+        url: `${cb.wecom!.url}?${sign(enc)}`,
+        headers: { 'content-type': 'text/xml' },
+        payload: `<xml><ToUserName><![CDATA[${WECOM.corpId}]]></ToUserName><Encrypt><![CDATA[${enc}]]></Encrypt></xml>`,
+      });
+    };
+    const ok = await push(`wm${a!.phone}`, '退订');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).toBe('success');
+    // Signed with another Token: refused with what to check, and nobody is opted out.
+    const forged = await push(`wm${b!.phone}`, '退订', (enc) => signed(enc, 'f'.repeat(32)));
+    expect(forged.statusCode).toBe(401);
+    expect(forged.json().error.message).toMatch(/msg_signature does not match/);
+    const unsigned = await app.inject({
+      method: 'POST',
+      url: cb.wecom!.url,
+      headers: { 'content-type': 'text/xml' },
+      payload: '<xml><Encrypt><![CDATA[abc]]></Encrypt></xml>',
+    });
+    expect(unsigned.statusCode).toBe(400);
+    expect(unsigned.json().error.message).toMatch(/msg_signature, timestamp and nonce/);
+    const flags = await e.db.kysely
+      .selectFrom('customers')
+      .select(['id', 'opt_out_wechat'])
+      .where('workspace_id', '=', e.workspaceId)
+      .where('id', 'in', [a!.id, b!.id])
+      .execute();
+    expect(Object.fromEntries(flags.map((f) => [f.id, f.opt_out_wechat]))).toEqual({ [a!.id]: 1, [b!.id]: 0 });
+  });
+
+  it('a 企业微信 channel made before callbacks existed gets its token from migration 0042', async () => {
+    const e = env();
+    const wc = await wecom('企业微信-旧');
+    await e.db.kysely
+      .updateTable('messaging_channels')
+      .set({ hook_token: null })
+      .where('workspace_id', '=', e.workspaceId)
+      .where('id', '=', wc.id)
+      .execute();
+    const before = (await api('GET', '/messaging/channels')).body.items as ChannelListed[];
+    expect(before.find((x) => x.id === wc.id)!.hooks).toBeNull();
+    await channelHookTokens(e.db.dialect).up(e.db.kysely as never);
+    const after = (await api('GET', '/messaging/channels')).body.items as ChannelListed[];
+    expect(after.find((x) => x.id === wc.id)!.hooks!.wecom!.url).toBe(
+      `/hooks/${e.workspaceId}/channels/${wc.id}/wecom`,
+    );
   });
 
   it('a channel is edited by PATCH: name, settings merged, credentials replaced and never returned', async () => {

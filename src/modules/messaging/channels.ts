@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Medium } from '../../core/messaging/decide.js';
+import { wecomCallbackSecrets } from '../../core/messaging/wecom-crypto.js';
 import { parseInput } from '../../core/validation.js';
 import { readJson, writeJson } from '../../db/json.js';
 import type { MessagingChannelsTable } from '../../db/types.js';
@@ -68,11 +69,13 @@ const HOOKED_KINDS = new Set(['aliyun_sms', 'tencent_sms', 'wecom']);
 
 /** `showHooks`: the receipt URLs carry the channel's token, for those who may change channels only. */
 export function presentChannel(r: ChannelRow, opts: { showHooks?: boolean } = {}): ChannelView {
+  const base = `/hooks/${r.workspace_id}/channels/${r.id}`;
   const hooks =
     opts.showHooks && r.hook_token
       ? {
-          receipts: `/hooks/${r.workspace_id}/channels/${r.id}/receipts/${r.hook_token}`,
-          replies: `/hooks/${r.workspace_id}/channels/${r.id}/replies/${r.hook_token}`,
+          receipts: r.kind === 'wecom' ? null : `${base}/receipts/${r.hook_token}`,
+          replies: `${base}/replies/${r.hook_token}`,
+          wecom: r.kind === 'wecom' ? { url: `${base}/wecom`, ...wecomCallbackSecrets(r.hook_token) } : null,
         }
       : null;
   return {

@@ -121,6 +121,10 @@ export function readReceipts(kind: string, body: unknown): Receipt[] {
         at: chinaTime(r.user_receive_time),
       };
     });
+  if (kind === 'wecom')
+    throw new Invalid(
+      "企业微信 posts no delivery receipts: enter the channel's callback address (…/wecom) in 企业微信",
+    );
   throw new Invalid(`a ${kind} channel gets no delivery receipts`);
 }
 

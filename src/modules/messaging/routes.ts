@@ -7,6 +7,7 @@ import type { AppContext } from '../context.js';
 import { channelRow, webhookSecret } from './channels.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from './providers.js';
 import { applyReceipts, applyReplies, hookAnswer, hookChannel, readReceipts, readReplies } from './receipts.js';
+import { receiveWecomCallback, verifyWecomUrl, type WecomQuery } from './wecom-hooks.js';
 import {
   channelInput,
   channelPatch,
@@ -307,6 +308,27 @@ export function messagingPublicRoutes(ctx: AppContext): FastifyPluginAsync {
           const channel = await hookChannel(ctx, req.params.ws, req.params.id, req.params.token);
           await applyReplies(ctx, channel, readReplies(channel.kind, req.body));
           return hookAnswer(channel.kind);
+        },
+      );
+    });
+    app.register(async (scoped) => {
+      // 企业微信 callback (接收事件服务器): GET is its URL check, POST an encrypted XML message.
+      scoped.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string' }, (_r, body, done) =>
+        done(null, body),
+      );
+      type WecomHook = { Params: { ws: string; id: string }; Querystring: WecomQuery; Body: string };
+      scoped.get<WecomHook>(
+        '/hooks/:ws/channels/:id/wecom',
+        { schema: hidden, config: { permission: 'public' } },
+        async (req, reply) =>
+          reply.type('text/plain').send(await verifyWecomUrl(ctx, req.params.ws, req.params.id, req.query)),
+      );
+      scoped.post<WecomHook>(
+        '/hooks/:ws/channels/:id/wecom',
+        { schema: hidden, config: { permission: 'public' } },
+        async (req, reply) => {
+          await receiveWecomCallback(ctx, req.params.ws, req.params.id, req.query, String(req.body ?? ''));
+          return reply.type('text/plain').send('success');
         },
       );
     });

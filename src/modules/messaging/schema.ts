@@ -141,7 +141,15 @@ export const channelView = z.object({
    * Where the provider posts delivery receipts and replies (paths under the public URL; the last part
    * is the channel's secret token). Only for SMS providers, and only to those who may change channels.
    */
-  hooks: z.object({ receipts: z.string(), replies: z.string() }).nullable(),
+  hooks: z
+    .object({
+      /** Null for 企业微信, which reports mass-send results only when asked (get_groupmsg_send_result). */
+      receipts: z.string().nullable(),
+      replies: z.string(),
+      /** 企业微信's 接收事件服务器: the URL, Token and EncodingAESKey to enter in its admin console. */
+      wecom: z.object({ url: z.string(), token: z.string(), encodingAesKey: z.string() }).nullable(),
+    })
+    .nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -8243,8 +8243,13 @@ export interface paths {
                                 };
                                 hasCredentials: boolean;
                                 hooks: {
-                                    receipts: string;
+                                    receipts: string | null;
                                     replies: string;
+                                    wecom: {
+                                        url: string;
+                                        token: string;
+                                        encodingAesKey: string;
+                                    } | null;
                                 } | null;
                                 createdAt: string;
                                 updatedAt: string;
@@ -8397,8 +8402,13 @@ export interface paths {
                             };
                             hasCredentials: boolean;
                             hooks: {
-                                receipts: string;
+                                receipts: string | null;
                                 replies: string;
+                                wecom: {
+                                    url: string;
+                                    token: string;
+                                    encodingAesKey: string;
+                                } | null;
                             } | null;
                             createdAt: string;
                             updatedAt: string;
@@ -8553,8 +8563,13 @@ export interface paths {
                             };
                             hasCredentials: boolean;
                             hooks: {
-                                receipts: string;
+                                receipts: string | null;
                                 replies: string;
+                                wecom: {
+                                    url: string;
+                                    token: string;
+                                    encodingAesKey: string;
+                                } | null;
                             } | null;
                             createdAt: string;
                             updatedAt: string;

@@ -1211,6 +1211,10 @@ export const en: Messages = {
       " + the path below (the path holds this channel's secret token; keep it private)",
     hookReceipts: 'Status reports',
     hookReplies: 'Inbound SMS',
+    wecomCallback: 'WeCom callback (接收事件服务器)',
+    wecomCallbackHint:
+      'Enter this URL, Token and EncodingAESKey as the event server in the WeCom admin (keep them private);' +
+      ' a customer replying R, T, TD, N or 退订 is opted out of WeCom messages',
     testToHint: {
       aliyun: 'Mobile number; several separated by commas go as one batch (SendBatchSms)',
       sms: 'Mobile number',

@@ -1151,6 +1151,9 @@ export const zhCN = {
       '在短信控制台的「状态报告」和「上行短信」回调中填写：对外网址 + 下面的路径（路径里含本渠道的密钥，请勿公开）',
     hookReceipts: '状态报告',
     hookReplies: '上行短信',
+    wecomCallback: '企业微信回调（接收事件服务器）',
+    wecomCallbackHint:
+      '在企业微信管理后台的「接收事件服务器」中填写下面的 URL、Token 和 EncodingAESKey（请勿公开）；客户发来 R、T、TD、N 或 退订 即退订企业微信消息',
     testToHint: {
       aliyun: '手机号；多个号码用逗号分隔时作为一次批量发送（SendBatchSms）',
       sms: '手机号',

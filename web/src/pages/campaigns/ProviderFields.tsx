@@ -141,18 +141,41 @@ export function EditChannel({ channel, onClose }: { channel: Channel | null; onC
         </Form.Item>
         {kind && isProvider(kind) && <ProviderFields kind={kind} editing />}
       </Form>
-      {channel?.hooks && (
+      {channel?.hooks?.wecom && <WecomCallback wecom={channel.hooks.wecom} />}
+      {channel?.hooks && !channel.hooks.wecom && (
         <div style={{ marginTop: 16 }} data-testid="channel-hooks">
           <Typography.Text strong>{t('channels.hooks')}</Typography.Text>
           <Typography.Paragraph type="secondary">{t('channels.hooksHint')}</Typography.Paragraph>
-          <Typography.Paragraph copyable={{ text: channel.hooks.receipts }}>
-            {t('channels.hookReceipts')}: <Typography.Text code>{channel.hooks.receipts}</Typography.Text>
-          </Typography.Paragraph>
+          {channel.hooks.receipts && (
+            <Typography.Paragraph copyable={{ text: channel.hooks.receipts }}>
+              {t('channels.hookReceipts')}: <Typography.Text code>{channel.hooks.receipts}</Typography.Text>
+            </Typography.Paragraph>
+          )}
           <Typography.Paragraph copyable={{ text: channel.hooks.replies }}>
             {t('channels.hookReplies')}: <Typography.Text code>{channel.hooks.replies}</Typography.Text>
           </Typography.Paragraph>
         </div>
       )}
     </Modal>
+  );
+}
+
+/** What the seller enters in 企业微信's 接收事件服务器: the URL (on this server), Token and EncodingAESKey. */
+function WecomCallback({ wecom }: { wecom: { url: string; token: string; encodingAesKey: string } }) {
+  const { t } = useTranslation();
+  const url = `${window.location.origin}${wecom.url}`;
+  const row = (label: string, value: string) => (
+    <Typography.Paragraph copyable={{ text: value }} style={{ marginBottom: 4 }}>
+      {label}: <Typography.Text code>{value}</Typography.Text>
+    </Typography.Paragraph>
+  );
+  return (
+    <div style={{ marginTop: 16 }} data-testid="channel-hooks">
+      <Typography.Text strong>{t('channels.wecomCallback')}</Typography.Text>
+      <Typography.Paragraph type="secondary">{t('channels.wecomCallbackHint')}</Typography.Paragraph>
+      {row('URL', url)}
+      {row('Token', wecom.token)}
+      {row('EncodingAESKey', wecom.encodingAesKey)}
+    </div>
   );
 }
