@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterEach, expect, inject } from 'vitest';
 import { exited, ROOT, spawnTs, waitFor } from './processes.js';
@@ -104,6 +104,36 @@ export async function startConsole(opts: {
     throw e;
   }
   return { base: `http://127.0.0.1:${port}`, dir, browser, close };
+}
+
+/** The open dropdown of one antd Select: the popup holding the listbox its input controls (never another select's). */
+export async function dropdownOf(select: Locator): Promise<Locator> {
+  const list = await select.locator('input[role=combobox]').getAttribute('aria-controls');
+  const page = select.page();
+  return page.locator('.ant-select-dropdown:visible', { has: page.locator(`[id="${list}"]`) });
+}
+
+/** A pattern matching exactly this text. */
+export function whole(text: string): RegExp {
+  return new RegExp(`^${text.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&')}$`);
+}
+
+/** Opens an antd Select (unless open) and clicks `option` (a label, matched whole) in its own dropdown. */
+export async function pickOption(select: Locator, option: string | RegExp): Promise<void> {
+  const label = typeof option === 'string' ? whole(option) : option;
+  const dropdown = await dropdownOf(select);
+  if (!(await dropdown.isVisible())) await select.click();
+  await dropdown.locator('.ant-select-item-option', { hasText: label }).first().click();
+}
+
+/** How long a wait on the console's state may take on a loaded CI machine (vitest's 1 s default is too short). */
+export const SETTLED = { timeout: 15_000 };
+
+/** Picks `option` in a single antd Select and waits until the select shows it: the pick is checked, not assumed. */
+export async function choose(select: Locator, option: string | RegExp): Promise<void> {
+  await pickOption(select, option);
+  const label = typeof option === 'string' ? whole(option) : option;
+  await expect.poll(() => select.locator('.ant-select-selection-item').innerText(), SETTLED).toMatch(label);
 }
 
 /** A screenshot once the page has settled (network idle, chart animations done). */
