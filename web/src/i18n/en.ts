@@ -479,7 +479,7 @@ export const en: Messages = {
     },
     where: { category: 'Categories', activity: 'Campaign' },
     rfmMatrix: 'Customers by R × F',
-    rfmMatrixHint: 'Higher R = bought more recently, higher F = buys more often',
+    rfmMatrixHint: 'Higher R = bought more recently, higher F = buys more often.',
     recency: 'Recency (R)',
     frequency: 'Frequency (F)',
     rfmCustomers: '{{n}} customers',

@@ -456,7 +456,7 @@ export const zhCN = {
     },
     where: { category: '类目（可多个）', activity: '活动' },
     rfmMatrix: 'R × F 客户分布',
-    rfmMatrixHint: 'R 越高越近期购买，F 越高购买越频繁',
+    rfmMatrixHint: 'R 越高越近期购买，F 越高购买越频繁。',
     recency: '最近购买 (R)',
     frequency: '购买频次 (F)',
     rfmCustomers: '{{n}} 人',

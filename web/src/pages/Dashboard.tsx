@@ -43,7 +43,7 @@ export default function Dashboard() {
       color: PALETTE,
       tooltip: { trigger: 'axis' },
       legend: { data: [t('dashboard.revenue'), t('dashboard.buyers'), t('dashboard.newBuyers')], top: 0 },
-      grid: { left: 60, right: 50, top: 36, bottom: 28 },
+      grid: { left: 8, right: 8, top: 36, bottom: 8 },
       xAxis: { type: 'category', data: tr.map((d) => d.day.slice(5)) },
       yAxis: [
         { type: 'value', axisLabel: { formatter: (v: number) => moneyShort(v * 100, dash.data!.currency) } },

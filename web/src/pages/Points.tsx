@@ -42,7 +42,7 @@ export default function Points() {
       color: ['#fa541c', '#ffbb96'],
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
-      grid: { left: 60, right: 20, top: 30, bottom: 28 },
+      grid: { left: 8, right: 20, top: 30, bottom: 8 },
       xAxis: { type: 'category', data: rows.map((r) => r.expiresIn) },
       yAxis: { type: 'value' },
       series: [

@@ -28,7 +28,7 @@ export function PredictModel() {
       color: [PALETTE[1]!, PALETTE[0]!],
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
-      grid: { left: 50, right: 20, top: 30, bottom: 40 },
+      grid: { left: 8, right: 20, top: 30, bottom: 28 },
       xAxis: {
         type: 'category',
         name: t('predict.calFrequency'),

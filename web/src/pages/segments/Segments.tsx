@@ -6,7 +6,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { type Answer, api } from '../../api';
 import { Chart, PALETTE, type ChartOption } from '../../components/Chart';
 import { EmptyState, ErrorBox, Loading } from '../../components/Status';
-import { count, money, percent } from '../../format';
+import { count, money, moneyShort, percent } from '../../format';
 import { useApi } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
 
@@ -173,7 +173,7 @@ function RfmView() {
           `R${p.data[0] + 1} · ` +
           `F${fRows[p.data[1]]}<br/>${t('segments.rfmCustomers', { n: count(p.data[2]) })}<br/>${money(p.data[3])}`,
       },
-      grid: { left: 70, right: 20, top: 10, bottom: 100 },
+      grid: { left: 70, right: 20, top: 10, bottom: 100, containLabel: false },
       xAxis: {
         type: 'category',
         name: t('segments.recency'),
@@ -218,12 +218,32 @@ function RfmView() {
       color: PALETTE,
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
-      grid: { left: 90, right: 60, top: 30, bottom: 20 },
+      grid: { left: 8, right: 24, top: 76, bottom: 36 },
+      // One axis per unit: customers below, spend above (in whole yuan).
       xAxis: [
-        { type: 'value', name: t('segments.rfmCustomersAxis') },
-        { type: 'value', show: false },
+        {
+          type: 'value',
+          position: 'bottom',
+          name: t('segments.rfmCustomersAxis'),
+          nameLocation: 'middle',
+          nameGap: 24,
+        },
+        {
+          type: 'value',
+          position: 'top',
+          name: t('segments.rfmSpend'),
+          nameLocation: 'middle',
+          nameGap: 24,
+          splitLine: { show: false },
+          axisLabel: { formatter: (v: number) => moneyShort(v * 100) },
+        },
       ],
-      yAxis: { type: 'category', data: rows.map((r) => t(`rfm.class.${r.key}`, r.key ?? '')), inverse: true },
+      yAxis: {
+        type: 'category',
+        data: rows.map((r) => t(`rfm.class.${r.key}`, r.key ?? '')),
+        inverse: true,
+        axisLabel: { interval: 0 },
+      },
       series: [
         { name: t('segments.rfmCustomersAxis'), type: 'bar', data: rows.map((r) => r.customers), barMaxWidth: 14 },
         {
@@ -242,15 +262,10 @@ function RfmView() {
   return (
     <Row gutter={16}>
       <Col xs={24} xl={12}>
-        <Card
-          size="small"
-          title={t('segments.rfmMatrix')}
-          extra={
-            <Typography.Text type="secondary">
-              {t('segments.rfmMatrixHint')} {t('segments.rfmClickHint')}
-            </Typography.Text>
-          }
-        >
+        <Card size="small" title={t('segments.rfmMatrix')}>
+          <Typography.Paragraph type="secondary" style={{ marginBottom: 0 }}>
+            {t('segments.rfmMatrixHint')} {t('segments.rfmClickHint')}
+          </Typography.Paragraph>
           <Chart
             option={heat}
             height={380}
@@ -277,7 +292,7 @@ function RfmView() {
         <Card size="small" title={t('segments.rfmClasses')}>
           <Chart
             option={bars}
-            height={250}
+            height={340}
             onClick={(_, name) => {
               const row = summary.data?.rfmClass.find((r) => t(`rfm.class.${r.key}`, r.key ?? '') === name);
               if (row?.key) void navigate(segmentPath(`sys:rfmclass:${row.key}`));
