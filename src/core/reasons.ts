@@ -99,6 +99,16 @@ export const REASONS = {
     'zh-CN': '员工设置（保底「{tier}」）：{note}',
     en: 'set by staff (floor {tier}): {note}',
   },
+
+  // Campaigns: why a launch is refused
+  'campaign.couponPaused': {
+    'zh-CN': '优惠券「{coupon}」已暂停发放：请先恢复发放，或换一张优惠券',
+    en: 'coupon "{coupon}" is paused: resume issuing it, or choose another coupon',
+  },
+  'campaign.couponArchived': {
+    'zh-CN': '优惠券「{coupon}」已归档：请换一张优惠券',
+    en: 'coupon "{coupon}" is archived: choose another coupon',
+  },
 } as const satisfies Record<string, Record<ReasonLanguage, string>>;
 
 export type ReasonKey = keyof typeof REASONS;

@@ -7,7 +7,7 @@ import { jobHandlers } from '../../src/jobs/handlers.js';
 import { createWorker } from '../../src/jobs/worker.js';
 import { createUser } from '../../src/modules/auth/service.js';
 import { planCampaign } from '../../src/modules/campaigns/plan.js';
-import { createTemplate } from '../../src/modules/coupons/service.js';
+import { archiveTemplate, createTemplate, pauseTemplate } from '../../src/modules/coupons/service.js';
 import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
 import { setMessagingSettings } from '../../src/modules/messaging/service.js';
 import { recomputeRfm } from '../../src/modules/segments/rfm.js';
@@ -154,6 +154,68 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
       .where('id', '=', t.id)
       .executeTakeFirstOrThrow();
     expect(Number(tpl.issued)).toBe(3);
+  });
+
+  it('a paused or archived coupon template issues nothing: dry run holds with reason, launch refused', async () => {
+    const e = env();
+    const pz = await seedCustomers(e, [
+      { nick: 'pz-0', phone: '13600000900' },
+      { nick: 'pz-1', phone: '13600000901' },
+    ]);
+    const t = await createTemplate(e.ctx, e.workspaceId, {
+      name: '暂停券',
+      rules: { kind: 'spend_off', minFen: 10000, offFen: 1000 },
+      validity: { days: 7 },
+    });
+    const draftWith = async (templateId: string) =>
+      (
+        await api(
+          'POST',
+          '/campaigns',
+          draft({
+            segmentId: await segmentOf(e, 'pz-'),
+            couponTemplateId: templateId,
+            variants: [{ key: 'A', content: { text: '#客户昵称#，送您券 #优惠券#' } }],
+          }),
+        )
+      ).body;
+    const c = await draftWith(t.id);
+    await pauseTemplate(e.ctx, e.workspaceId, t.id, true);
+    const dry = (await api('POST', `/campaigns/${c.id}/dry-run`)).body;
+    expect(dry).toMatchObject({ wouldReceive: 0, heldBack: { coupon_paused: 2 } });
+    const refused = await api('POST', `/campaigns/${c.id}/launch`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.reason).toEqual({ key: 'campaign.couponPaused', params: { coupon: '暂停券' } });
+    expect((await api('GET', `/campaigns/${c.id}`)).body.status).toBe('draft');
+    // Resumed, launched, then paused again before the plan runs: the planner issues nothing.
+    await pauseTemplate(e.ctx, e.workspaceId, t.id, false);
+    expect((await api('POST', `/campaigns/${c.id}/launch`)).status).toBe(200);
+    await pauseTemplate(e.ctx, e.workspaceId, t.id, true);
+    await worker().drain();
+    const msgs = await messagesOf(e, c.id);
+    expect(msgs.map((m) => [m.customer_id, m.status, m.reason, m.coupon_id])).toEqual(
+      [pz['pz-0']!, pz['pz-1']!].sort().map((id) => [id, 'skipped', 'coupon_paused', null]),
+    );
+    const issued = await e.db.kysely
+      .selectFrom('coupons')
+      .select('id')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('template_id', '=', t.id)
+      .execute();
+    expect(issued).toHaveLength(0);
+    // Archived: the same, with its own reason.
+    const t2 = await createTemplate(e.ctx, e.workspaceId, {
+      name: '归档券',
+      rules: { kind: 'spend_off', minFen: 10000, offFen: 1000 },
+      validity: { days: 7 },
+    });
+    const c2 = await draftWith(t2.id);
+    await archiveTemplate(e.ctx, e.workspaceId, t2.id);
+    const dry2 = (await api('POST', `/campaigns/${c2.id}/dry-run`)).body;
+    expect(dry2).toMatchObject({ heldBack: { coupon_archived: 2 } });
+    const refused2 = await api('POST', `/campaigns/${c2.id}/launch`);
+    expect(refused2.status).toBe(409);
+    expect(refused2.body.error.reason).toEqual({ key: 'campaign.couponArchived', params: { coupon: '归档券' } });
   });
 
   it('a campaign scheduled at a time, or for the next send window, starts then', async () => {

@@ -76,6 +76,8 @@ export const SKIP_REASONS = {
   missing_value: '模板变量为空',
   coupon_out_of_stock: '优惠券库存不足',
   coupon_limit: '已达优惠券每人限领',
+  coupon_paused: '优惠券已暂停发放',
+  coupon_archived: '优惠券已归档',
 } as const;
 export type SkipReason = keyof typeof SKIP_REASONS;
 

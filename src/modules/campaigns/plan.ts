@@ -1,9 +1,16 @@
 import { randomInt } from 'node:crypto';
-import { sql, type Insertable, type Transaction } from 'kysely';
+import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
 import { couponCode, couponFaceValueFen, type CouponRules, validityWindow, type Validity } from '../../core/coupons.js';
 import { newId } from '../../core/ids.js';
 import { CONTROL } from '../../core/messaging/assign.js';
-import { decide, type Medium, type MessageKind, type SendRules, type SkipReason } from '../../core/messaging/decide.js';
+import {
+  decide,
+  type Medium,
+  type MessageKind,
+  type SendRules,
+  SKIP_REASONS,
+  type SkipReason,
+} from '../../core/messaging/decide.js';
 import { marketingSms, smsParts } from '../../core/messaging/sms.js';
 import { renderTemplate, type TemplateValues, variablesIn } from '../../core/messaging/templates.js';
 import { bulkInsert } from '../../db/bulk.js';
@@ -113,7 +120,7 @@ export function decideChunk(
     missing: readonly { customer_id: string; grp: string }[];
     facts: Map<string, Recipient>;
     held: Map<string, number>;
-    stock: { left: number | null };
+    stock: CouponStock;
     state: PlanState;
     now: Date;
   },
@@ -202,6 +209,11 @@ export function decideChunk(
     }
     let couponId: string | null = null;
     if (coupon) {
+      // A template paused or archived since the campaign was made issues nothing: held with that reason.
+      if (stock.blocked) {
+        skip(b.id, variant.key, stock.blocked, `「${coupon.name}」${SKIP_REASONS[stock.blocked]}`);
+        continue;
+      }
       if ((held.get(b.id) ?? 0) >= coupon.perCustomerLimit) {
         skip(b.id, variant.key, 'coupon_limit', `「${coupon.name}」每人限领 ${coupon.perCustomerLimit} 张`);
         continue;
@@ -285,22 +297,47 @@ export function decideChunk(
   return { rows, coupons, links };
 }
 
-/** Takes the template's row lock and says how many coupons are left (null: no stock limit). */
-async function lockStock(trx: Transaction<Database>, ws: string, templateId: string): Promise<number | null> {
+/** How many coupons are left (null: no stock limit), and whether the template may issue at all. */
+export interface CouponStock {
+  left: number | null;
+  blocked?: 'coupon_paused' | 'coupon_archived' | null;
+}
+
+async function readStock(db: Kysely<Database>, ws: string, templateId: string): Promise<CouponStock> {
+  const t = await db
+    .selectFrom('coupon_templates')
+    .select(['issued', 'total_stock', 'archived_at', 'paused_at'])
+    .where('workspace_id', '=', ws)
+    .where('id', '=', templateId)
+    .executeTakeFirst();
+  if (!t || t.archived_at) return { left: 0, blocked: 'coupon_archived' };
+  if (t.paused_at) return { left: 0, blocked: 'coupon_paused' };
+  return { left: t.total_stock === null ? null : Math.max(0, t.total_stock - t.issued), blocked: null };
+}
+
+/** Why a campaign's coupon template cannot issue now (paused or archived) and its name; null: it can. */
+export async function couponBlocked(ctx: AppContext, ws: string, templateId: string | null) {
+  if (!templateId) return null;
+  const blocked = (await readStock(ctx.db.kysely, ws, templateId)).blocked;
+  if (!blocked) return null;
+  const t = await ctx.db.kysely
+    .selectFrom('coupon_templates')
+    .select('name')
+    .where('workspace_id', '=', ws)
+    .where('id', '=', templateId)
+    .executeTakeFirst();
+  return { blocked, name: t?.name ?? templateId };
+}
+
+/** Takes the template's row lock and reads its stock and state under it. */
+async function lockStock(trx: Transaction<Database>, ws: string, templateId: string): Promise<CouponStock> {
   await trx
     .updateTable('coupon_templates')
     .set((eb) => ({ issued: eb.ref('issued') }))
     .where('workspace_id', '=', ws)
     .where('id', '=', templateId)
     .execute();
-  const t = await trx
-    .selectFrom('coupon_templates')
-    .select(['issued', 'total_stock', 'archived_at'])
-    .where('workspace_id', '=', ws)
-    .where('id', '=', templateId)
-    .executeTakeFirst();
-  if (!t || t.archived_at) return 0;
-  return t.total_stock === null ? null : Math.max(0, t.total_stock - t.issued);
+  return readStock(trx, ws, templateId);
 }
 
 /** What deciding a campaign's messages needs, read once per run. */
@@ -384,16 +421,7 @@ export async function decideAudience(
   const loadVars = loadedVariables(env);
   const state: PlanState = { seen: new Set(), spentFen: 0, slots: 0 };
   const tally: DecisionTally = { sendNow: 0, deferred: 0, skipped: {}, parts: 0, costFen: 0 };
-  let stock: { left: number | null } = { left: null };
-  if (env.coupon) {
-    const t = await ctx.db.kysely
-      .selectFrom('coupon_templates')
-      .select(['issued', 'total_stock'])
-      .where('workspace_id', '=', ws)
-      .where('id', '=', env.coupon.id)
-      .executeTakeFirstOrThrow();
-    stock = { left: t.total_stock === null ? null : Math.max(0, t.total_stock - t.issued) };
-  }
+  const stock: CouponStock = env.coupon ? await readStock(ctx.db.kysely, ws, env.coupon.id) : { left: null };
   const now = ctx.now();
   for (let i = 0; i < treated.length; i += 2000) {
     const part = treated.slice(i, i + 2000);
@@ -553,7 +581,7 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
     const now = ctx.now();
     const at = now.toISOString();
     writing = k.transaction().execute(async (trx) => {
-      const stock = { left: env.coupon ? await lockStock(trx, ws, env.coupon.id) : null };
+      const stock = env.coupon ? await lockStock(trx, ws, env.coupon.id) : { left: null };
       const { rows, coupons, links } = decideChunk(env, { todo, missing, facts, held, stock, state, now });
       const d = ctx.db.dialect;
       await bulkInsert(trx, d, 'messages', rows, { onConflict: 'ignore' });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
+import { reason } from '../../core/reasons.js';
 import { newId } from '../../core/ids.js';
 import { assignGroups, CONTROL } from '../../core/messaging/assign.js';
 import { parseInput } from '../../core/validation.js';
@@ -22,7 +23,7 @@ import { bulkInsert } from '../../db/bulk.js';
 import { allowedIntervals, DEFAULT_RULES, type Medium, type MessageKind } from '../../core/messaging/decide.js';
 import { nextOpening } from '../../core/messaging/windows.js';
 import { audienceListMembers, getAudienceList, LIST_PREFIX } from './audiences.js';
-import { decideAudience, enqueueDelivery, planCampaign, SOURCE } from './plan.js';
+import { couponBlocked, decideAudience, enqueueDelivery, planCampaign, SOURCE } from './plan.js';
 import { type CampaignInput, campaignInput, type CampaignView } from './schema.js';
 
 type Row = Selectable<CampaignsTable>;
@@ -239,6 +240,21 @@ async function nextWindow(ctx: AppContext, ws: string, r: Row): Promise<Date> {
   return nextOpening(ctx.now(), zone, intervals) ?? ctx.now();
 }
 
+/** A paused or archived coupon template would issue nothing: the launch is refused, saying which and why. */
+async function checkCoupon(ctx: AppContext, ws: string, r: Row): Promise<void> {
+  const b = await couponBlocked(ctx, ws, r.coupon_template_id);
+  if (!b) return;
+  const coupon = b.name;
+  const paused = b.blocked === 'coupon_paused';
+  throw new Conflict(
+    paused
+      ? `coupon "${coupon}" is paused: resume issuing it, or choose another coupon`
+      : `coupon "${coupon}" is archived: choose another coupon`,
+    { couponTemplateId: r.coupon_template_id },
+    reason(paused ? 'campaign.couponPaused' : 'campaign.couponArchived', { coupon }),
+  );
+}
+
 /**
  * Launch: freezes the audience (a segment snapshot, or the uploaded list), draws control and
  * variants with the stored seed, and queues the plan job for the start — now, the chosen time or
@@ -251,6 +267,7 @@ export async function launchCampaign(ctx: AppContext, ws: string, id: string) {
   // Refuse what cannot be sent (a marketing SMS without its signature) before freezing anything.
   const channel = await channelRow(ctx, ws, r.channel_id);
   checkCompliance(r.kind as MessageKind, channel.medium as Medium, await getMessagingSettings(ctx, ws));
+  await checkCoupon(ctx, ws, r);
   const now = nowIso(ctx);
   let startAt = now;
   if (r.schedule === 'at' && r.start_at) startAt = new Date(r.start_at).toISOString();

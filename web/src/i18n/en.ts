@@ -1120,6 +1120,8 @@ export const en: Messages = {
       no_send_window: 'No send window',
       missing_value: 'Template variable empty',
       coupon_out_of_stock: 'Coupon out of stock',
+      coupon_paused: 'Coupon paused',
+      coupon_archived: 'Coupon archived',
       coupon_limit: 'Coupon limit per customer reached',
       unknown: 'Other',
     },

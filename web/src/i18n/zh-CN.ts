@@ -1065,6 +1065,8 @@ export const zhCN = {
       no_send_window: '无可发送时段',
       missing_value: '模板变量为空',
       coupon_out_of_stock: '优惠券库存不足',
+      coupon_paused: '优惠券已暂停发放',
+      coupon_archived: '优惠券已归档',
       coupon_limit: '已达优惠券每人限领',
       unknown: '其他原因',
     },
