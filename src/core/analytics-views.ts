@@ -1,4 +1,5 @@
 import { share } from './analytics.js';
+import { type Reason, reason } from './reasons.js';
 
 /**
  * The arithmetic of the 数据分析 views without I/O: date ranges (local calendar days, inclusive),
@@ -30,13 +31,18 @@ export interface DateRange {
   to: string;
 }
 
-/** Checks a range of local dates: real dates, from ≤ to, at most ten years. */
-export function checkRange(r: DateRange): string | null {
+/** Checks a range of local dates: real dates, from ≤ to, at most ten years. The fault as a code and in English. */
+export function checkRange(r: DateRange): (Reason & { message: string }) | null {
   for (const d of [r.from, r.to])
     if (!DATE.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`)) || shiftDate(d, 0) !== d)
-      return `${d} is not a date like 2026-11-11`;
-  if (r.from > r.to) return `the range starts (${r.from}) after it ends (${r.to})`;
-  if (rangeDays(r.from, r.to) > 3660) return 'the range is longer than ten years';
+      return { ...reason('analytics.notDate', { date: d }), message: `${d} is not a date like 2026-11-11` };
+  if (r.from > r.to)
+    return {
+      ...reason('analytics.fromAfterTo', { from: r.from, to: r.to }),
+      message: `the range starts (${r.from}) after it ends (${r.to})`,
+    };
+  if (rangeDays(r.from, r.to) > 3660)
+    return { ...reason('analytics.rangeTooLong'), message: 'the range is longer than ten years' };
   return null;
 }
 

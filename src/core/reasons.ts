@@ -51,6 +51,21 @@ export const REASONS = {
   'rule.orderFilter': { 'zh-CN': '订单筛选条件有误', en: 'the order filter is not valid' },
   'rule.fromAfterTo': { 'zh-CN': '开始日期晚于结束日期', en: '"from" is after "to"' },
 
+  // 数据分析: the range and store of a view
+  'analytics.notDate': {
+    'zh-CN': '「{date}」不是有效日期，应如 2026-11-11',
+    en: '{date} is not a date like 2026-11-11',
+  },
+  'analytics.fromAfterTo': {
+    'zh-CN': '开始日期（{from}）晚于结束日期（{to}）',
+    en: 'the range starts ({from}) after it ends ({to})',
+  },
+  'analytics.rangeTooLong': { 'zh-CN': '日期范围最长十年', en: 'the range is longer than ten years' },
+  'analytics.storeNotFound': {
+    'zh-CN': '找不到所选店铺（可能已被删除），请重新选择',
+    en: 'store {store} not found',
+  },
+
   // Import: why a row was rejected
   'import.duplicateOrder': {
     'zh-CN': '订单 {order} 出现两次且「{column}」不同：第 {line1} 行为「{value1}」，第 {line2} 行为「{value2}」',

@@ -77,4 +77,76 @@ describe.skipIf(!existsSync(CHROMIUM))('数据分析 in Chromium', () => {
     await shot(page, '18-analytics-cohorts');
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('a chosen range and store drive the tabs, the province map and the daily buyers', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN' });
+    const page: Page = await ctx.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/login`);
+    await page.fill('#login', LOGIN.login);
+    await page.fill('#password', LOGIN.password);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await page.goto(`${base}/analytics`);
+    const card = page.getByTestId('member-analytics');
+    await expect.poll(() => page.getByTestId('kpi-revenue').textContent(), { timeout: 30_000 }).toMatch(/¥/);
+
+    // The last 180 days, typed into the range picker; then the 抖音 store alone.
+    const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+    const from = day(179);
+    const to = day(0);
+    const inputs = card.locator('.ant-picker-range input');
+    await inputs.nth(0).click();
+    await inputs.nth(0).fill(from);
+    await inputs.nth(0).press('Enter');
+    await inputs.nth(1).fill(to);
+    await inputs.nth(1).press('Enter');
+    await card.locator('.ant-select').nth(0).click();
+    await page.locator('.ant-select-item-option', { hasText: '回客抖音小店' }).click();
+    const stores = (await (await fetch(`${base}/api/v1/stores`, { headers: { cookie } })).json()) as {
+      items: { id: string; name: string }[];
+    };
+    const storeId = stores.items.find((x) => x.name === '回客抖音小店')!.id;
+    const get = async <T>(path: string) => {
+      const res = await fetch(`${base}/api/v1/analytics/${path}?from=${from}&to=${to}&storeId=${storeId}`, {
+        headers: { cookie },
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as T;
+    };
+    const rowsOf = (title: string) =>
+      page.locator('.ant-card', { has: page.locator('.ant-card-head-title', { hasText: title }) }).locator('tbody tr');
+    const n = (x: number) => x.toLocaleString('en-US');
+
+    // 会员结构: the bands as tables, with the API's figures for this range and store.
+    await card.getByRole('tab', { name: '会员结构' }).click();
+    const dist = await get<{ frequency: { buyers: number }[]; gender: { key: string; buyers: number }[] }>(
+      'distribution',
+    );
+    expect(dist.frequency.reduce((a, b) => a + b.buyers, 0)).toBeGreaterThan(0);
+    const freq = rowsOf('购买次数分布');
+    await expect
+      .poll(async () => (await freq.allInnerTexts()).map((r) => r.split('\t')[1]))
+      .toEqual(dist.frequency.map((b) => n(b.buyers)));
+    await expect.poll(() => freq.nth(0).innerText()).toMatch(/^1 次\t[\d,]+\t\d+(\.\d)?%\t¥[\d,]+\.\d\d$/);
+    await expect.poll(() => rowsOf('性别').nth(0).innerText()).toMatch(/^女\t/);
+    const text = (await page.getByTestId('structure').innerText()).replace(/\b(CSV|Excel)\b/g, '');
+    expect(text.match(/[A-Za-z]{3,}/g), 'English on 会员结构').toBeNull();
+    await shot(page, '20-analytics-structure-store');
+
+    // The province ranking and the daily buyers below follow the same range and store.
+    const prov = await get<{ items: { province: string | null; buyers: number }[] }>('provinces');
+    const ranking = rowsOf('省份排行');
+    await ranking.first().scrollIntoViewIfNeeded();
+    await expect
+      .poll(async () => (await ranking.first().innerText()).split('\t').slice(1, 3))
+      .toEqual([prov.items[0]!.province ?? '未知', n(prov.items[0]!.buyers)]);
+    await page.locator('.ant-card-head-title', { hasText: `地域分布 · ${from} ~ ${to}` }).waitFor();
+    await page.getByTestId('daily-buyers').locator('canvas').waitFor();
+    await page.getByTestId('daily-buyers').scrollIntoViewIfNeeded();
+    await shot(page, '21-analytics-map-daily-store');
+    expect(errors).toEqual([]);
+    await ctx.close();
+  }, 120_000);
 });

@@ -467,6 +467,16 @@ function describeHttp(
     const bad = await get('/api/v1/analytics/overview?from=2026-02-30&to=2026-11-11');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.message).toMatch(/2026-02-30/);
+    // The console shows it in the reader's language from the code (core/reasons.ts).
+    expect(bad.json().error.reason).toEqual({ key: 'analytics.notDate', params: { date: '2026-02-30' } });
+    const backwards = await get('/api/v1/analytics/daily?from=2026-11-11&to=2026-11-01');
+    expect(backwards.json().error.reason).toEqual({
+      key: 'analytics.fromAfterTo',
+      params: { from: '2026-11-11', to: '2026-11-01' },
+    });
+    const gone = await get('/api/v1/analytics/provinces?storeId=nope');
+    expect(gone.statusCode).toBe(404);
+    expect(gone.json().error.reason.key).toBe('analytics.storeNotFound');
     const festivals = await get('/api/v1/analytics/activities?year=2026');
     expect(festivals.json().items[0]).toEqual({ key: 'double11', name: '双11', from: '2026-11-01', to: '2026-11-11' });
   });

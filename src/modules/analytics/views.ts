@@ -23,6 +23,7 @@ import {
   yearAgoRange,
 } from '../../core/analytics-views.js';
 import { Invalid, NotFound } from '../../core/errors.js';
+import { reason } from '../../core/reasons.js';
 import type { AppContext } from '../context.js';
 import { readSetting, writeSetting } from '../settings.js';
 import { workspaceTimezone } from '../workspaces/service.js';
@@ -52,7 +53,7 @@ export async function rangeOf(ctx: AppContext, ws: string, scope: Scope): Promis
   const to = scope.to ?? (scope.from && scope.from > today ? scope.from : today);
   const range = { from: scope.from ?? shiftDate(to, -(DEFAULT_DAYS - 1)), to };
   const bad = checkRange(range);
-  if (bad) throw new Invalid(`from/to: ${bad}`);
+  if (bad) throw new Invalid(`from/to: ${bad.message}`, undefined, reason(bad.key, bad.params));
   return range;
 }
 
@@ -78,7 +79,12 @@ export async function resolve(ctx: AppContext, ws: string, scope: Scope): Promis
   let currency: string;
   if (scope.storeId) {
     const s = stores.find((x) => x.id === scope.storeId);
-    if (!s) throw new NotFound(`store ${scope.storeId} not found`);
+    if (!s)
+      throw new NotFound(
+        `store ${scope.storeId} not found`,
+        undefined,
+        reason('analytics.storeNotFound', { store: scope.storeId }),
+      );
     storeIds = [s.id];
     currency = s.currency;
   } else {

@@ -830,6 +830,10 @@ export const en: Messages = {
     resumed: 'Queued again: it goes on from where it stopped',
   },
   analytics: {
+    buyersInRange: 'Buyers',
+    spendInRange: 'Spent',
+    dailyBuyers: 'New and returning buyers per day',
+    rangeOf: '{{from}} – {{to}}',
     subtitle:
       'Member sales, repurchase, retention, member mix, products, timing, marketing effect; regions, predicted value',
     revenue90: 'Sales, last 90 days',
@@ -849,6 +853,8 @@ export const en: Messages = {
       'Cohort retention, repurchase intervals and CLV predictions will show here once the analytics module lands.',
   },
   memberAnalytics: {
+    bandGroup: 'Group',
+    bandBuyers: 'Buyers',
     allStores: 'All stores',
     activity: 'Festival',
     exportCsv: 'CSV',

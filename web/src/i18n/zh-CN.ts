@@ -793,6 +793,10 @@ export const zhCN = {
     resumed: '已重新排队，将从中断处继续',
   },
   analytics: {
+    buyersInRange: '成交会员',
+    spendInRange: '成交金额',
+    dailyBuyers: '每日新老买家',
+    rangeOf: '{{from}} ~ {{to}}',
     subtitle: '会员成交、复购、留存、会员结构、商品、时段与营销效果；地域分布与预测价值',
     revenue90: '近 90 天成交',
     provinceMap: '地域分布',
@@ -810,6 +814,8 @@ export const zhCN = {
     moreComing: '同期群留存、复购周期和 CLV 预测将在数据分析模块上线后出现在这里。',
   },
   memberAnalytics: {
+    bandGroup: '分组',
+    bandBuyers: '人数',
     allStores: '全部店铺',
     activity: '大促',
     exportCsv: '导出 CSV',

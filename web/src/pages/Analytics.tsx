@@ -7,7 +7,7 @@ import { count, money, moneyShort, percent } from '../format';
 import { useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import { PredictModel } from './predict/PredictModel';
-import { MemberAnalytics } from './analytics/MemberAnalytics';
+import { defaultRange, ExportButtons, MemberAnalytics, type Range } from './analytics/MemberAnalytics';
 import type { Answer } from '../api';
 
 type ProvinceRow = Answer<'/analytics/provinces'>['items'][number];
@@ -31,8 +31,10 @@ function useChinaMap(): boolean {
 export default function Analytics() {
   const { t } = useTranslation();
   const [metric, setMetric] = useState<'spentFen' | 'buyers'>('spentFen');
-  const provinces = useApi('/analytics/provinces');
-  const dash = useApi('/analytics/dashboard', { query: { days: 90 } });
+  // One range and store for the whole page: the tabs above, the map and the daily buyers below.
+  const [range, setRange] = useState<Range>(defaultRange);
+  const provinces = useApi('/analytics/provinces', { query: range });
+  const daily = useApi('/analytics/daily', { query: range });
   const mapReady = useChinaMap();
   const mapOption = useMemo<ChartOption | null>(() => {
     if (!provinces.data || !mapReady) return null;
@@ -71,14 +73,14 @@ export default function Analytics() {
     };
   }, [provinces.data, mapReady, metric, t]);
   const trendOption = useMemo<ChartOption | null>(() => {
-    if (!dash.data) return null;
-    const tr = dash.data.trend;
+    if (!daily.data) return null;
+    const tr = daily.data.days;
     return {
       color: PALETTE,
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
       grid: { left: 8, right: 20, top: 30, bottom: 8, containLabel: true },
-      xAxis: { type: 'category', data: tr.map((d) => d.day.slice(5)) },
+      xAxis: { type: 'category', data: tr.map((d) => (tr.length > 366 ? d.day : d.day.slice(5))) },
       yAxis: { type: 'value', axisLabel: { formatter: (v: number) => count(v) } },
       series: [
         { name: t('dashboard.newBuyers'), type: 'bar', stack: 'b', data: tr.map((d) => d.newBuyers) },
@@ -90,20 +92,21 @@ export default function Analytics() {
         },
       ],
     };
-  }, [dash.data, t]);
+  }, [daily.data, t]);
   if (provinces.error) return <ErrorBox error={provinces.error} onRetry={provinces.reload} />;
   const rows = provinces.data?.items ?? [];
   return (
     <>
       <PageHeader title={t('menu.analytics')} subtitle={t('analytics.subtitle')} />
-      <MemberAnalytics />
+      <MemberAnalytics range={range} setRange={setRange} />
       <Row gutter={16}>
         <Col xs={24} xl={14}>
           <Card
             size="small"
-            title={t('analytics.provinceMap')}
+            title={`${t('analytics.provinceMap')} · ${t('analytics.rangeOf', { from: range.from, to: range.to })}`}
             extra={
               <Segmented
+                data-testid="map-metric"
                 size="small"
                 value={metric}
                 onChange={(v) => setMetric(v as 'spentFen' | 'buyers')}
@@ -118,8 +121,13 @@ export default function Analytics() {
           </Card>
         </Col>
         <Col xs={24} xl={10}>
-          <Card size="small" title={t('analytics.provinceRanking')}>
+          <Card
+            size="small"
+            title={t('analytics.provinceRanking')}
+            extra={<ExportButtons view="provinces" range={range} />}
+          >
             <Table<ProvinceRow>
+              data-testid="province-ranking"
               rowKey={(r) => r.province ?? '-'}
               size="small"
               loading={provinces.loading}
@@ -133,9 +141,14 @@ export default function Analytics() {
                   dataIndex: 'province',
                   render: (v: string | null) => v ?? t('analytics.unknown'),
                 },
-                { title: t('dashboard.buyers'), dataIndex: 'buyers', align: 'right', render: (n: number) => count(n) },
                 {
-                  title: t('analytics.spend'),
+                  title: t('analytics.buyersInRange'),
+                  dataIndex: 'buyers',
+                  align: 'right',
+                  render: (n: number) => count(n),
+                },
+                {
+                  title: t('analytics.spendInRange'),
                   dataIndex: 'spentFen',
                   align: 'right',
                   render: (n: number, r: ProvinceRow) => money(n, r.currency),
@@ -151,8 +164,19 @@ export default function Analytics() {
           </Card>
         </Col>
       </Row>
-      <Card size="small" title={t('analytics.buyers90')} style={{ marginTop: 16 }}>
-        {trendOption ? <Chart option={trendOption} height={280} /> : <Loading />}
+      <Card
+        size="small"
+        title={`${t('analytics.dailyBuyers')} · ${t('analytics.rangeOf', { from: range.from, to: range.to })}`}
+        extra={<ExportButtons view="daily" range={range} />}
+        style={{ marginTop: 16 }}
+      >
+        {daily.error ? (
+          <ErrorBox error={daily.error} onRetry={daily.reload} />
+        ) : trendOption ? (
+          <Chart option={trendOption} height={280} testId="daily-buyers" />
+        ) : (
+          <Loading />
+        )}
       </Card>
       <PredictModel />
     </>

@@ -15,7 +15,16 @@ export interface Range {
   storeId?: string;
 }
 
-type View = 'overview' | 'repurchase' | 'cohorts' | 'distribution' | 'products' | 'timing' | 'effects';
+type View =
+  | 'overview'
+  | 'repurchase'
+  | 'cohorts'
+  | 'distribution'
+  | 'products'
+  | 'timing'
+  | 'effects'
+  | 'provinces'
+  | 'daily';
 
 /** CSV and Excel of the tables of one view, for the range on screen (the server neutralises formulas). */
 export function ExportButtons({ view, range }: { view: View; range: Range }) {
@@ -133,12 +142,18 @@ function Overview({ range }: { range: Range }) {
   );
 }
 
-const today = () => dayjs().format('YYYY-MM-DD');
+/** The last 30 days up to today, all stores: what the page opens with. */
+export const defaultRange = (): Range => ({
+  from: dayjs().subtract(29, 'day').format('YYYY-MM-DD'),
+  to: dayjs().format('YYYY-MM-DD'),
+});
 
-/** The 数据分析 views for any range of days and one store or all: the seller's Monday page. */
-export function MemberAnalytics() {
+/**
+ * The 数据分析 views for any range of days and one store or all: the seller's Monday page. The range and store
+ * belong to the page (the map and the daily buyers below follow them too).
+ */
+export function MemberAnalytics({ range, setRange }: { range: Range; setRange: (r: Range) => void }) {
   const { t } = useTranslation();
-  const [range, setRange] = useState<Range>({ from: dayjs().subtract(29, 'day').format('YYYY-MM-DD'), to: today() });
   const [year, setYear] = useState(dayjs().year());
   const [tab, setTab] = useState<View>('overview');
   const stores = useApi('/stores');
@@ -169,6 +184,7 @@ export function MemberAnalytics() {
         />
         <Select
           style={{ width: 160 }}
+          data-testid="analytics-store"
           value={range.storeId ?? ''}
           onChange={(v) => setRange({ ...range, storeId: v || undefined })}
           options={[

@@ -5,6 +5,7 @@ import { api, type Answer } from '../../api';
 import { Chart, PALETTE, type ChartOption } from '../../components/Chart';
 import { ErrorBox, Loading } from '../../components/Status';
 import { count, money, moneyShort, percent } from '../../format';
+import { errorText } from '../../errors';
 import { useApi } from '../../hooks';
 import type { Range } from './MemberAnalytics';
 
@@ -45,7 +46,7 @@ function ReferenceForm({ onSaved }: { onSaved: () => void }) {
       void message.success(t('common.saved'));
       onSaved();
     } catch (e) {
-      void message.error((e as Error).message);
+      void message.error(errorText(e));
     }
   };
   return (
@@ -184,13 +185,27 @@ export function CohortsView({ range }: { range: Range }) {
   );
 }
 
-type Band = { key: string; buyers: number; share: number };
+type Band = { key: string; buyers: number; share: number; revenueFen?: number };
 
-function BandChart({ title, rows, label }: { title: string; rows: Band[]; label: (k: string) => string }) {
+/** One band of buyers: a bar chart, and the same figures as a table (the export has them too). */
+function BandCard({
+  id,
+  title,
+  rows,
+  label,
+  currency,
+}: {
+  id: string;
+  title: string;
+  rows: Band[];
+  label: (k: string) => string;
+  currency: string;
+}) {
+  const { t } = useTranslation();
   const option: ChartOption = {
     color: PALETTE,
     tooltip: { trigger: 'axis', valueFormatter: (x: number) => count(x) },
-    grid: { ...GRID, top: 12 },
+    grid: { ...GRID, top: 24 },
     xAxis: { type: 'category', data: rows.map((r) => label(r.key)), axisLabel: { interval: 0 } },
     yAxis: countAxis,
     series: [
@@ -205,10 +220,33 @@ function BandChart({ title, rows, label }: { title: string; rows: Band[]; label:
       },
     ],
   };
+  const withRevenue = rows.some((r) => r.revenueFen !== undefined);
   return (
     <Col xs={24} lg={12} xl={8}>
       <Card size="small" title={title}>
-        <Chart option={option} height={220} />
+        <Chart option={option} height={200} />
+        <Table<Band>
+          size="small"
+          rowKey="key"
+          pagination={false}
+          dataSource={rows}
+          data-testid={`band-${id}`}
+          columns={[
+            { title: t('memberAnalytics.bandGroup'), dataIndex: 'key', render: (k: string) => label(k) },
+            { title: t('memberAnalytics.bandBuyers'), dataIndex: 'buyers', align: 'right', render: count },
+            { title: t('analytics.share'), dataIndex: 'share', align: 'right', render: (x: number) => percent(x) },
+            ...(withRevenue
+              ? [
+                  {
+                    title: t('memberAnalytics.revenue'),
+                    dataIndex: 'revenueFen',
+                    align: 'right' as const,
+                    render: (x: number) => money(x, currency),
+                  },
+                ]
+              : []),
+          ]}
+        />
       </Card>
     </Col>
   );
@@ -222,20 +260,42 @@ export function StructureView({ range }: { range: Range }) {
     <Loaded v={v}>
       {(d) => (
         <Row gutter={[16, 16]} data-testid="structure">
-          <BandChart
+          <BandCard
+            id="frequency"
             title={t('memberAnalytics.frequency')}
             rows={d.frequency}
             label={(k) => t('memberAnalytics.timesN', { n: k })}
+            currency={d.currency}
           />
-          <BandChart title={t('memberAnalytics.aovBands')} rows={d.aov} label={(k) => `¥${k}`} />
-          <BandChart
+          <BandCard
+            id="aov"
+            title={t('memberAnalytics.aovBands')}
+            rows={d.aov}
+            label={(k) => `¥${k}`}
+            currency={d.currency}
+          />
+          <BandCard
+            id="churn"
             title={t('memberAnalytics.churn')}
             rows={d.churn}
             label={(k) => t('memberAnalytics.daysN', { n: k })}
+            currency={d.currency}
           />
-          <BandChart title={t('memberAnalytics.age')} rows={d.age} label={band} />
-          <BandChart title={t('memberAnalytics.gender')} rows={d.gender} label={band} />
-          <BandChart title={t('memberAnalytics.cityTier')} rows={d.cityTier} label={band} />
+          <BandCard id="age" title={t('memberAnalytics.age')} rows={d.age} label={band} currency={d.currency} />
+          <BandCard
+            id="gender"
+            title={t('memberAnalytics.gender')}
+            rows={d.gender}
+            label={band}
+            currency={d.currency}
+          />
+          <BandCard
+            id="city-tier"
+            title={t('memberAnalytics.cityTier')}
+            rows={d.cityTier}
+            label={band}
+            currency={d.currency}
+          />
         </Row>
       )}
     </Loaded>
