@@ -116,7 +116,10 @@ describe.skipIf(!existsSync(CHROMIUM))('数据分析 in Chromium', () => {
       return (await res.json()) as T;
     };
     const rowsOf = (title: string) =>
-      page.locator('.ant-card', { has: page.locator('.ant-card-head-title', { hasText: title }) }).locator('tbody tr');
+      page
+        .locator('.ant-card-head-title', { hasText: title })
+        .locator(`xpath=ancestor::div[contains(concat(' ', @class, ' '), ' ant-card ')][1]`)
+        .locator('tbody tr');
     const n = (x: number) => x.toLocaleString('en-US');
 
     // 会员结构: the bands as tables, with the API's figures for this range and store.

@@ -81,7 +81,8 @@ export default function Analytics() {
       legend: { top: 0 },
       grid: { left: 8, right: 20, top: 30, bottom: 8, containLabel: true },
       xAxis: { type: 'category', data: tr.map((d) => (tr.length > 366 ? d.day : d.day.slice(5))) },
-      yAxis: { type: 'value', axisLabel: { formatter: (v: number) => count(v) } },
+      // People come whole: no 0.5 buyer ticks on a quiet range.
+      yAxis: { type: 'value', minInterval: 1, axisLabel: { formatter: (v: number) => count(v) } },
       series: [
         { name: t('dashboard.newBuyers'), type: 'bar', stack: 'b', data: tr.map((d) => d.newBuyers) },
         {

@@ -11,7 +11,7 @@ import type { Range } from './MemberAnalytics';
 
 // Axis labels with thousands separators, and room for them (containLabel) so none is clipped.
 const GRID = { left: 8, right: 16, top: 36, bottom: 8, containLabel: true };
-const countAxis = { type: 'value', axisLabel: { formatter: (v: number) => count(v) } };
+const countAxis = { type: 'value', minInterval: 1, axisLabel: { formatter: (v: number) => count(v) } };
 const pctAxis = { type: 'value', axisLabel: { formatter: (v: number) => percent(v, 0) } };
 
 function Loaded<T>({
