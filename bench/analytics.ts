@@ -10,6 +10,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import type { Database } from '../src/db/types.js';
 import { rebuildAnalytics } from '../src/modules/analytics/rebuild.js';
+import { dailyBuyersHere, provincesInRangeHere } from '../src/modules/analytics/spread.js';
 import {
   cohortsHere,
   distributionHere,
@@ -177,6 +178,8 @@ async function run(db: Db, customers: number): Promise<void> {
     ['distribution', distributionHere],
     ['products', productsHere],
     ['timing', timingHere],
+    ['province map', provincesInRangeHere],
+    ['daily buyers', dailyBuyersHere],
   ] as const;
   for (const [name, fn] of views) {
     const cells: string[] = [];
