@@ -28,7 +28,7 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
-    if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    if (res.status < 200 || res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
     return JSON.parse(text) as T;
   }
   const detail = (id: string) => call<Detail>('GET', `/customers/${encodeURIComponent(id)}`);
@@ -167,6 +167,46 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
     await page.getByTestId('timeline-filter').getByText('积分', { exact: true }).click();
     await pane.getByText('获得积分', { exact: false }).first().waitFor();
     expect(await pane.getByTestId('timeline').innerText()).not.toContain('下单 ¥');
+    expect(page.errors).toEqual([]);
+  }, 180_000);
+
+  it('pauses, resumes, edits and archives a coupon template on screen; archived ones show on request', async () => {
+    const tpl = await call<{ id: string }>('POST', '/coupons/templates', {
+      name: '端到端满99减9',
+      rules: { kind: 'spend_off', minFen: 9900, offFen: 900 },
+      validity: { days: 30 },
+    });
+    const page = await newPage();
+    await page.goto(`${base}/coupons`);
+    const row = () => page.locator('tr').filter({ hasText: '端到端满99减9' });
+    await row().getByText('发放中').waitFor();
+    await row().getByRole('button', { name: '暂停' }).click();
+    await row().getByText('已暂停').waitFor();
+    await row().getByRole('button', { name: '恢复' }).click();
+    await row().getByText('发放中').waitFor();
+    await row().getByRole('button', { name: '编辑' }).click();
+    const dialog = page.locator('.ant-modal-content');
+    await dialog.getByText('编辑优惠券').waitFor();
+    await page.getByTestId('coupon-name').fill('端到端满99减9（改）');
+    await dialog.getByRole('button', { name: /确\s*定|OK/ }).click();
+    await page.locator('tr').filter({ hasText: '端到端满99减9（改）' }).waitFor();
+    await shot(page, '55-coupon-templates-actions');
+    await row().getByRole('button', { name: '归档' }).click();
+    await page
+      .locator('.ant-popconfirm')
+      .getByRole('button', { name: /确\s*定|OK/ })
+      .click();
+    await row().waitFor({ state: 'detached' });
+    const listed = await call<{ items: { id: string; archivedAt: string | null; name: string }[] }>(
+      'GET',
+      '/coupons/templates?archived=true',
+    );
+    expect(listed.items.find((x) => x.id === tpl.id)).toMatchObject({
+      name: '端到端满99减9（改）',
+      archivedAt: expect.any(String),
+    });
+    await page.getByTestId('coupons-show-archived').click();
+    await row().getByText('已归档').waitFor();
     expect(page.errors).toEqual([]);
   }, 180_000);
 });

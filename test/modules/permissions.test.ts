@@ -128,6 +128,8 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
     'POST /api/v1/customers/{id}/points/sign-in',
     'POST /api/v1/customers/{id}/referrals',
     'POST /api/v1/points/rewards',
+    'PUT /api/v1/points/rewards/{id}',
+    'DELETE /api/v1/points/rewards/{id}',
     'POST /api/v1/points/rewards/{id}/redeem',
     'POST /api/v1/points/grant',
     'POST /api/v1/segments/{id}/actions/points',

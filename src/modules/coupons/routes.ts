@@ -33,7 +33,12 @@ import {
 
 const tags = ['coupons'];
 
-const listTemplatesSchema = { tags, summary: 'Coupon templates', response: { 200: templatesOutput } };
+const listTemplatesSchema = {
+  tags,
+  summary: 'Coupon templates (archived ones only with archived=true)',
+  querystring: z.object({ archived: z.enum(['true', 'false']).default('false') }),
+  response: { 200: templatesOutput },
+};
 
 const createTemplateSchema = {
   tags,
@@ -91,7 +96,7 @@ export const couponRoutes: ModuleRoutes = async (app, { ctx }) => {
     '/coupons/templates',
     { config: { permission: 'customers:read' }, schema: listTemplatesSchema },
     async (req) => ({
-      items: await listTemplates(ctx, principalOf(req).workspaceId),
+      items: await listTemplates(ctx, principalOf(req).workspaceId, { archived: req.query.archived === 'true' }),
     }),
   );
 

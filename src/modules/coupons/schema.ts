@@ -11,6 +11,7 @@ export const templateOutput = z.object({
   issued: z.number(),
   compensation: z.boolean(),
   paused: z.boolean().describe('no new coupons while paused; those out stay usable'),
+  archivedAt: z.string().nullable().describe('archived: issues no more, listed only on request; its history stays'),
 });
 
 export const templatesOutput = z.object({ items: z.array(templateOutput) });

@@ -43,6 +43,7 @@ export interface TemplateView {
   issued: number;
   compensation: boolean;
   paused: boolean;
+  archivedAt: string | null;
 }
 
 function templateView(t: {
@@ -55,6 +56,7 @@ function templateView(t: {
   issued: number;
   compensation: number;
   paused_at: unknown;
+  archived_at: string | null;
 }): TemplateView {
   return {
     id: t.id,
@@ -66,6 +68,7 @@ function templateView(t: {
     issued: t.issued,
     compensation: t.compensation === 1,
     paused: t.paused_at !== null,
+    archivedAt: t.archived_at,
   };
 }
 
@@ -178,14 +181,15 @@ export async function createTemplate(ctx: AppContext, ws: string, input: unknown
   return templateView(row);
 }
 
-export async function listTemplates(ctx: AppContext, ws: string): Promise<TemplateView[]> {
-  const rows = await ctx.db.kysely
-    .selectFrom('coupon_templates')
-    .selectAll()
-    .where('workspace_id', '=', ws)
-    .where('archived_at', 'is', null)
-    .orderBy('created_at')
-    .execute();
+/** The templates in use; with `archived`, the archived ones too (their history stays visible). */
+export async function listTemplates(
+  ctx: AppContext,
+  ws: string,
+  opts: { archived?: boolean } = {},
+): Promise<TemplateView[]> {
+  let q = ctx.db.kysely.selectFrom('coupon_templates').selectAll().where('workspace_id', '=', ws);
+  if (!opts.archived) q = q.where('archived_at', 'is', null);
+  const rows = await q.orderBy('created_at').execute();
   return rows.map(templateView);
 }
 

@@ -73,6 +73,7 @@ function rewardView(r: Selectable<Database['rewards']>) {
     pointsCost: r.points_cost,
     stock: r.stock,
     couponTemplateId: r.coupon_template_id,
+    archivedAt: r.archived_at,
   };
 }
 
@@ -90,15 +91,73 @@ function redemptionView(r: Selectable<Database['reward_redemptions']>, replayed:
   };
 }
 
-export async function listRewards(ctx: AppContext, ws: string) {
-  const rows = await ctx.db.kysely
+/** The catalogue; with `archived`, the archived rewards too (their redemptions stay). */
+export async function listRewards(ctx: AppContext, ws: string, opts: { archived?: boolean } = {}) {
+  let q = ctx.db.kysely.selectFrom('rewards').selectAll().where('workspace_id', '=', ws).where('active', '=', 1);
+  if (!opts.archived) q = q.where('archived_at', 'is', null);
+  const rows = await q.orderBy('points_cost').execute();
+  return rows.map(rewardView);
+}
+
+async function loadReward(ctx: AppContext, ws: string, id: string) {
+  const r = await ctx.db.kysely
     .selectFrom('rewards')
     .selectAll()
     .where('workspace_id', '=', ws)
+    .where('id', '=', id)
     .where('active', '=', 1)
-    .orderBy('points_cost')
+    .where('archived_at', 'is', null)
+    .executeTakeFirst();
+  if (!r) throw new NotFound(`reward ${id} not found (or archived)`);
+  return r;
+}
+
+/**
+ * Changes a reward's name, cost, stock or coupon. Redemptions made keep what they were (points spent, coupon
+ * issued); its kind stays (make another reward for the other kind).
+ */
+export async function updateReward(ctx: AppContext, ws: string, id: string, input: unknown) {
+  const v = parseInput(rewardInput, input, 'The reward');
+  const r = await loadReward(ctx, ws, id);
+  if (v.kind !== r.kind) throw new Invalid('a reward keeps its kind: add another reward for the other kind');
+  const k = ctx.db.kysely;
+  if (
+    v.couponTemplateId &&
+    v.couponTemplateId !== r.coupon_template_id &&
+    !(await k
+      .selectFrom('coupon_templates')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where('id', '=', v.couponTemplateId)
+      .where('archived_at', 'is', null)
+      .executeTakeFirst())
+  )
+    throw new NotFound(`coupon template ${v.couponTemplateId} not found (or archived)`);
+  const dup = await k
+    .selectFrom('rewards')
+    .select('id')
+    .where('workspace_id', '=', ws)
+    .where('name', '=', v.name)
+    .executeTakeFirst();
+  if (dup && dup.id !== id) throw new Conflict(`a reward named "${v.name}" already exists`);
+  await k
+    .updateTable('rewards')
+    .set({ name: v.name, points_cost: v.pointsCost, stock: v.stock, coupon_template_id: v.couponTemplateId })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
     .execute();
-  return rows.map(rewardView);
+  return rewardView(await loadReward(ctx, ws, id));
+}
+
+/** Archives a reward: it leaves the catalogue and cannot be redeemed; its redemptions (and voiding them) stay. */
+export async function archiveReward(ctx: AppContext, ws: string, id: string): Promise<void> {
+  await loadReward(ctx, ws, id);
+  await ctx.db.kysely
+    .updateTable('rewards')
+    .set({ archived_at: nowIso(ctx) })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function redeemReward(
@@ -123,6 +182,7 @@ export async function redeemReward(
       .where('workspace_id', '=', ws)
       .where('id', '=', rewardId)
       .where('active', '=', 1)
+      .where('archived_at', 'is', null)
       .where('stock', '>', 0)
       .executeTakeFirst();
     const r = await trx
@@ -132,6 +192,7 @@ export async function redeemReward(
       .where('id', '=', rewardId)
       .executeTakeFirst();
     if (!r || r.active !== 1) throw new NotFound(`reward ${rewardId} not found`);
+    if (r.archived_at !== null) throw new Conflict(`"${r.name}" is archived: it can no longer be redeemed`);
     if (r.stock !== null && Number(took.numUpdatedRows) !== 1) throw new Conflict(`"${r.name}" is out of stock`);
     const spent = await debitIn(ctx, trx, ws, {
       customerId,

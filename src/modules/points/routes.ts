@@ -1,6 +1,16 @@
 import { Invalid } from '../../core/errors.js';
-import { idParams, principalOf, type ModuleRoutes } from '../http.js';
-import { createReward, grantToSegment, listRewards, redeemReward, rewardInput, voidRedemption } from './rewards.js';
+import { z } from 'zod';
+import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js';
+import {
+  archiveReward,
+  createReward,
+  grantToSegment,
+  listRewards,
+  redeemReward,
+  rewardInput,
+  updateReward,
+  voidRedemption,
+} from './rewards.js';
 import { getSegment } from '../segments/service.js';
 import { referral, signIn } from './earn.js';
 import {
@@ -99,7 +109,27 @@ const referralSchema = {
   response: { 200: entryOutput },
 };
 
-const rewardsSchema = { tags, summary: 'The redemption catalogue', response: { 200: rewardsOutput } };
+const rewardsSchema = {
+  tags,
+  summary: 'The redemption catalogue (archived rewards only with archived=true)',
+  querystring: z.object({ archived: z.enum(['true', 'false']).default('false') }),
+  response: { 200: rewardsOutput },
+};
+
+const editRewardSchema = {
+  tags,
+  summary: "Change a reward's name, cost, stock or coupon (its kind stays; redemptions made keep theirs)",
+  params: idParams,
+  body: rewardInput,
+  response: { 200: rewardOutput },
+};
+
+const archiveRewardSchema = {
+  tags,
+  summary: 'Archive a reward: no more redemptions; those made (and voiding them) stay',
+  params: idParams,
+  response: { 204: noContent },
+};
 
 const addRewardSchema = {
   tags,
@@ -239,8 +269,21 @@ export const pointsRoutes: ModuleRoutes = async (app, { ctx }) => {
   );
 
   app.get('/points/rewards', { config: { permission: 'customers:read' }, schema: rewardsSchema }, async (req) => ({
-    items: await listRewards(ctx, principalOf(req).workspaceId),
+    items: await listRewards(ctx, principalOf(req).workspaceId, { archived: req.query.archived === 'true' }),
   }));
+
+  app.put('/points/rewards/:id', { config: { permission: 'points:write' }, schema: editRewardSchema }, async (req) =>
+    updateReward(ctx, principalOf(req).workspaceId, req.params.id, req.body),
+  );
+
+  app.delete(
+    '/points/rewards/:id',
+    { config: { permission: 'points:write' }, schema: archiveRewardSchema },
+    async (req, reply) => {
+      await archiveReward(ctx, principalOf(req).workspaceId, req.params.id);
+      return reply.code(204).send(null);
+    },
+  );
 
   app.post(
     '/points/rewards',

@@ -64,6 +64,7 @@ export const rewardOutput = z.object({
   pointsCost: z.number(),
   stock: z.number().nullable(),
   couponTemplateId: z.string().nullable(),
+  archivedAt: z.string().nullable().describe('archived: not redeemable, listed only on request; redemptions stay'),
 });
 
 export const rewardsOutput = z.object({ items: z.array(rewardOutput) });

@@ -4322,10 +4322,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The redemption catalogue */
+        /** The redemption catalogue (archived rewards only with archived=true) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    archived?: "true" | "false";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -4346,6 +4348,8 @@ export interface paths {
                                 pointsCost: number;
                                 stock: number | null;
                                 couponTemplateId: string | null;
+                                /** @description archived: not redeemable, listed only on request; redemptions stay */
+                                archivedAt: string | null;
                             }[];
                         };
                     };
@@ -4389,12 +4393,96 @@ export interface paths {
                             pointsCost: number;
                             stock: number | null;
                             couponTemplateId: string | null;
+                            /** @description archived: not redeemable, listed only on request; redemptions stay */
+                            archivedAt: string | null;
                         };
                     };
                 };
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/points/rewards/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a reward's name, cost, stock or coupon (its kind stays; redemptions made keep theirs) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        kind: "gift" | "cash_voucher";
+                        pointsCost: number;
+                        /** @default null */
+                        stock?: number | null;
+                        /** @default null */
+                        couponTemplateId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            kind: string;
+                            pointsCost: number;
+                            stock: number | null;
+                            couponTemplateId: string | null;
+                            /** @description archived: not redeemable, listed only on request; redemptions stay */
+                            archivedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Archive a reward: no more redemptions; those made (and voiding them) stay */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -5484,10 +5572,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Coupon templates */
+        /** Coupon templates (archived ones only with archived=true) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    archived?: "true" | "false";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -5583,6 +5673,8 @@ export interface paths {
                                 compensation: boolean;
                                 /** @description no new coupons while paused; those out stay usable */
                                 paused: boolean;
+                                /** @description archived: issues no more, listed only on request; its history stays */
+                                archivedAt: string | null;
                             }[];
                         };
                     };
@@ -5773,6 +5865,8 @@ export interface paths {
                             compensation: boolean;
                             /** @description no new coupons while paused; those out stay usable */
                             paused: boolean;
+                            /** @description archived: issues no more, listed only on request; its history stays */
+                            archivedAt: string | null;
                         };
                     };
                 };
@@ -5977,6 +6071,8 @@ export interface paths {
                             compensation: boolean;
                             /** @description no new coupons while paused; those out stay usable */
                             paused: boolean;
+                            /** @description archived: issues no more, listed only on request; its history stays */
+                            archivedAt: string | null;
                         };
                     };
                 };
@@ -6120,6 +6216,8 @@ export interface paths {
                             compensation: boolean;
                             /** @description no new coupons while paused; those out stay usable */
                             paused: boolean;
+                            /** @description archived: issues no more, listed only on request; its history stays */
+                            archivedAt: string | null;
                         };
                     };
                 };
@@ -6240,6 +6338,8 @@ export interface paths {
                             compensation: boolean;
                             /** @description no new coupons while paused; those out stay usable */
                             paused: boolean;
+                            /** @description archived: issues no more, listed only on request; its history stays */
+                            archivedAt: string | null;
                         };
                     };
                 };

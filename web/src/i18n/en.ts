@@ -677,6 +677,27 @@ export const en: Messages = {
     batchHint: 'One batch gives each customer once: submitting again gives nothing more',
     granted: 'Points granted to {{n}} customers',
   },
+  catalogue: {
+    status: 'Status',
+    active: 'Issuing',
+    paused: 'Paused',
+    archived: 'Archived',
+    pause: 'Pause',
+    resume: 'Resume',
+    archive: 'Archive',
+    showArchived: 'Show archived',
+    pausedDone: 'Issuing paused; coupons already out stay usable',
+    resumedDone: 'Issuing resumed',
+    archiveCouponTitle: 'Archive "{{name}}"?',
+    archiveCouponText: 'It will issue no more and cannot be resumed; the coupons out, their uses and the report stay.',
+    archiveRewardTitle: 'Archive "{{name}}"?',
+    archiveRewardText: 'Members can no longer redeem it; redemptions made stay and can still be voided.',
+    archivedDone: 'Archived',
+    editCoupon: 'Edit coupon',
+    editReward: 'Edit reward',
+    rulesLocked: '{{n}} issued: the rules stay (name, validity, limits and stock can change)',
+    kindLocked: "A reward's kind cannot change",
+  },
   coupons: {
     subtitle:
       'Spend-X-save-Y, discounts, free shipping, cash, tiered… to one ' +

@@ -9,15 +9,18 @@ import {
   Input,
   InputNumber,
   Modal,
+  Popconfirm,
   Radio,
   Row,
   Select,
   Space,
   Statistic,
+  Switch,
   Table,
   Tabs,
   Tag,
 } from 'antd';
+import dayjs from 'dayjs';
 import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -93,9 +96,27 @@ export function describeCoupon(t: TFunction, r: Rules): string {
 
 export default function Coupons() {
   const { t } = useTranslation();
-  const templates = useApi('/coupons/templates');
+  const { message } = App.useApp();
+  const [showArchived, setShowArchived] = useState(false);
+  const templates = useApi('/coupons/templates', { query: { archived: showArchived ? 'true' : 'false' } });
   const [createOpen, setCreateOpen] = useState(false);
+  const [editing, setEditing] = useState<Template | null>(null);
   const [issueFor, setIssueFor] = useState<Template | null>(null);
+  const { run } = useAction();
+  const pause = (r: Template, paused: boolean) =>
+    run(async () => {
+      await api.post(paused ? '/coupons/templates/{id}/pause' : '/coupons/templates/{id}/resume', undefined, {
+        params: { id: r.id },
+      });
+      void message.success(t(paused ? 'catalogue.pausedDone' : 'catalogue.resumedDone'));
+      templates.reload();
+    });
+  const archive = (r: Template) =>
+    run(async () => {
+      await api.delete('/coupons/templates/{id}', { params: { id: r.id } });
+      void message.success(t('catalogue.archivedDone'));
+      templates.reload();
+    });
   return (
     <>
       <PageHeader
@@ -113,7 +134,20 @@ export default function Coupons() {
             key: 'templates',
             label: t('coupons.templates'),
             children: (
-              <Card size="small">
+              <Card
+                size="small"
+                extra={
+                  <Space>
+                    {t('catalogue.showArchived')}
+                    <Switch
+                      size="small"
+                      checked={showArchived}
+                      onChange={setShowArchived}
+                      data-testid="coupons-show-archived"
+                    />
+                  </Space>
+                }
+              >
                 {templates.error && <ErrorBox error={templates.error} onRetry={templates.reload} />}
                 <Table<Template>
                   rowKey="id"
@@ -160,13 +194,48 @@ export default function Coupons() {
                       render: (_, r) => `${count(r.issued)} / ${r.totalStock === null ? '∞' : count(r.totalStock)}`,
                     },
                     {
+                      title: t('catalogue.status'),
+                      key: 'status',
+                      render: (_, r) =>
+                        r.archivedAt ? (
+                          <Tag>{t('catalogue.archived')}</Tag>
+                        ) : r.paused ? (
+                          <Tag color="orange">{t('catalogue.paused')}</Tag>
+                        ) : (
+                          <Tag color="green">{t('catalogue.active')}</Tag>
+                        ),
+                    },
+                    {
                       title: '',
                       key: 'a',
-                      render: (_, r) => (
-                        <Button size="small" icon={<SendOutlined />} onClick={() => setIssueFor(r)}>
-                          {t('coupons.issue')}
-                        </Button>
-                      ),
+                      render: (_, r) =>
+                        !r.archivedAt && (
+                          <Space size={4} wrap data-testid={`coupon-actions-${r.name}`}>
+                            <Button
+                              size="small"
+                              icon={<SendOutlined />}
+                              disabled={r.paused}
+                              onClick={() => setIssueFor(r)}
+                            >
+                              {t('coupons.issue')}
+                            </Button>
+                            <Button size="small" type="link" onClick={() => setEditing(r)}>
+                              {t('common.edit')}
+                            </Button>
+                            <Button size="small" type="link" onClick={() => void pause(r, !r.paused)}>
+                              {t(r.paused ? 'catalogue.resume' : 'catalogue.pause')}
+                            </Button>
+                            <Popconfirm
+                              title={t('catalogue.archiveCouponTitle', { name: r.name })}
+                              description={<div style={{ maxWidth: 280 }}>{t('catalogue.archiveCouponText')}</div>}
+                              onConfirm={() => void archive(r)}
+                            >
+                              <Button size="small" type="link" danger>
+                                {t('catalogue.archive')}
+                              </Button>
+                            </Popconfirm>
+                          </Space>
+                        ),
                     },
                   ]}
                 />
@@ -177,10 +246,12 @@ export default function Coupons() {
           { key: 'expiring', label: t('coupons.expiring'), children: <Expiring /> },
         ]}
       />
-      <CreateModal
-        open={createOpen}
+      <TemplateModal
+        open={createOpen || editing !== null}
+        template={editing}
         onClose={() => {
           setCreateOpen(false);
+          setEditing(null);
           templates.reload();
         }}
       />
@@ -264,13 +335,46 @@ function Expiring() {
   );
 }
 
-function CreateModal({ open, onClose }: { open: boolean; onClose: () => void }) {
+const DEFAULT_STEPS = [
+  { min: 200, off: 20 },
+  { min: 500, off: 80 },
+];
+
+/** A template as the form's values (amounts in yuan, 折 as 8.8, the date range as dayjs). */
+function formValues(tpl: Template) {
+  const r = tpl.rules as DraftRules;
+  const yuan = (f: number | null | undefined) => (f === null || f === undefined ? undefined : f / 100);
+  const v = tpl.validity;
+  return {
+    name: tpl.name,
+    kind: r.kind,
+    min: yuan(r.minFen),
+    off: yuan(r.offFen),
+    zhe: r.percent === undefined ? undefined : r.percent / 10,
+    cap: yuan(r.capFen),
+    tierKeys: r.tierKeys,
+    sku: r.sku ?? undefined,
+    item: r.item,
+    price: yuan(r.priceFen),
+    steps: r.steps ? r.steps.map((x) => ({ min: x.minFen / 100, off: x.offFen / 100 })) : DEFAULT_STEPS,
+    ...('days' in v
+      ? { validityKind: 'days', days: v.days }
+      : { validityKind: 'dates', days: 30, range: [dayjs(v.from), dayjs(v.to)] }),
+    perCustomerLimit: tpl.perCustomerLimit,
+    totalStock: tpl.totalStock ?? undefined,
+    compensation: tpl.compensation,
+  };
+}
+
+/** A new template, or an existing one edited (its rules stay once coupons are out: the server keeps them). */
+function TemplateModal({ open, template, onClose }: { open: boolean; template: Template | null; onClose: () => void }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm();
   const tiers = useApi(open ? '/tiers' : null);
   const { busy, run } = useAction();
   const kind = Form.useWatch('kind', form) as string | undefined;
+  const rulesLocked = template !== null && template.issued > 0;
   const validityKind = Form.useWatch('validityKind', form) as string | undefined;
   const submit = () =>
     run(async () => {
@@ -294,14 +398,16 @@ function CreateModal({ open, onClose }: { open: boolean; onClose: () => void }) 
         v.validityKind === 'days'
           ? { days: v.days }
           : { from: v.range[0].startOf('day').toISOString(), to: v.range[1].endOf('day').toISOString() };
-      await api.post('/coupons/templates', {
+      const body = {
         name: v.name,
-        rules: rules as Body<'/coupons/templates', 'post'>['rules'],
+        rules: rulesLocked ? template.rules : (rules as Body<'/coupons/templates', 'post'>['rules']),
         validity,
         perCustomerLimit: v.perCustomerLimit,
         totalStock: v.totalStock ?? null,
-        compensation: v.compensation ?? false,
-      });
+        compensation: template ? template.compensation : (v.compensation ?? false),
+      };
+      if (template) await api.put('/coupons/templates/{id}', body, { params: { id: template.id } });
+      else await api.post('/coupons/templates', body);
       void message.success(t('common.saved'));
       form.resetFields();
       onClose();
@@ -315,7 +421,7 @@ function CreateModal({ open, onClose }: { open: boolean; onClose: () => void }) 
     <Modal
       open={open}
       width={620}
-      title={t('coupons.newTemplate')}
+      title={template ? t('catalogue.editCoupon') : t('coupons.newTemplate')}
       onOk={() => void submit()}
       onCancel={onClose}
       confirmLoading={busy}
@@ -324,16 +430,11 @@ function CreateModal({ open, onClose }: { open: boolean; onClose: () => void }) 
       <Form
         form={form}
         layout="vertical"
-        initialValues={{
-          kind: 'spend_off',
-          validityKind: 'days',
-          days: 30,
-          perCustomerLimit: 1,
-          steps: [
-            { min: 200, off: 20 },
-            { min: 500, off: 80 },
-          ],
-        }}
+        initialValues={
+          template
+            ? formValues(template)
+            : { kind: 'spend_off', validityKind: 'days', days: 30, perCustomerLimit: 1, steps: DEFAULT_STEPS }
+        }
       >
         <Form.Item
           name="name"
@@ -342,82 +443,92 @@ function CreateModal({ open, onClose }: { open: boolean; onClose: () => void }) 
         >
           <Input maxLength={40} placeholder={t('coupons.namePlaceholder')} data-testid="coupon-name" />
         </Form.Item>
-        <Form.Item name="kind" label={t('coupons.kind')}>
-          <Select options={KINDS.map((k) => ({ value: k, label: t(`coupons.kinds.${k}`) }))} />
+        <Form.Item
+          name="kind"
+          label={t('coupons.kind')}
+          extra={rulesLocked ? t('catalogue.rulesLocked', { n: template.issued }) : undefined}
+        >
+          <Select disabled={rulesLocked} options={KINDS.map((k) => ({ value: k, label: t(`coupons.kinds.${k}`) }))} />
         </Form.Item>
-        <Space wrap align="start">
-          {['spend_off', 'new_member', 'birthday', 'member', 'add_on', 'discount', 'free_shipping'].includes(
-            kind ?? '',
-          ) && yuanItem('min', t('coupons.min'), kind !== 'discount' && kind !== 'free_shipping')}
-          {['spend_off', 'new_member', 'birthday', 'member', 'cash'].includes(kind ?? '') &&
-            yuanItem('off', t('coupons.off'))}
-          {kind === 'discount' && (
-            <Form.Item name="zhe" label={t('coupons.zhe')} rules={[{ required: true, message: t('common.required') }]}>
-              <InputNumber min={0.1} max={9.9} step={0.1} addonAfter={t('coupons.zheUnit')} />
-            </Form.Item>
-          )}
-          {(kind === 'discount' || kind === 'free_order') && yuanItem('cap', t('coupons.cap'), kind === 'free_order')}
-          {kind === 'member' && (
-            <Form.Item
-              name="tierKeys"
-              label={t('coupons.tiers')}
-              rules={[{ required: true, message: t('common.required') }]}
-            >
-              <Select
-                mode="multiple"
-                style={{ minWidth: 220 }}
-                options={(tiers.data?.tiers ?? []).map((x) => ({ value: x.key, label: x.name }))}
-              />
-            </Form.Item>
-          )}
-          {(kind === 'trial' || kind === 'bogo') && (
-            <Form.Item
-              name="sku"
-              label="SKU"
-              rules={kind === 'trial' ? [{ required: true, message: t('common.required') }] : []}
-            >
-              <Input />
-            </Form.Item>
-          )}
-          {kind === 'add_on' && (
-            <>
+        <fieldset disabled={rulesLocked} style={{ border: 0, padding: 0, margin: 0 }}>
+          <Space wrap align="start">
+            {['spend_off', 'new_member', 'birthday', 'member', 'add_on', 'discount', 'free_shipping'].includes(
+              kind ?? '',
+            ) && yuanItem('min', t('coupons.min'), kind !== 'discount' && kind !== 'free_shipping')}
+            {['spend_off', 'new_member', 'birthday', 'member', 'cash'].includes(kind ?? '') &&
+              yuanItem('off', t('coupons.off'))}
+            {kind === 'discount' && (
               <Form.Item
-                name="item"
-                label={t('coupons.addOnItem')}
+                name="zhe"
+                label={t('coupons.zhe')}
                 rules={[{ required: true, message: t('common.required') }]}
+              >
+                <InputNumber min={0.1} max={9.9} step={0.1} addonAfter={t('coupons.zheUnit')} />
+              </Form.Item>
+            )}
+            {(kind === 'discount' || kind === 'free_order') && yuanItem('cap', t('coupons.cap'), kind === 'free_order')}
+            {kind === 'member' && (
+              <Form.Item
+                name="tierKeys"
+                label={t('coupons.tiers')}
+                rules={[{ required: true, message: t('common.required') }]}
+              >
+                <Select
+                  mode="multiple"
+                  style={{ minWidth: 220 }}
+                  options={(tiers.data?.tiers ?? []).map((x) => ({ value: x.key, label: x.name }))}
+                />
+              </Form.Item>
+            )}
+            {(kind === 'trial' || kind === 'bogo') && (
+              <Form.Item
+                name="sku"
+                label="SKU"
+                rules={kind === 'trial' ? [{ required: true, message: t('common.required') }] : []}
               >
                 <Input />
               </Form.Item>
-              {yuanItem('price', t('coupons.addOnPrice'))}
-            </>
-          )}
-        </Space>
-        {kind === 'tiered' && (
-          <Form.List name="steps">
-            {(fields, { add, remove }) => (
-              <Form.Item label={t('coupons.steps')}>
-                {fields.map((f) => (
-                  <Space key={f.key} style={{ marginBottom: 6 }}>
-                    <Form.Item name={[f.name, 'min']} noStyle rules={[{ required: true }]}>
-                      <InputNumber min={0} prefix={t('coupons.spendPrefix')} />
-                    </Form.Item>
-                    <Form.Item name={[f.name, 'off']} noStyle rules={[{ required: true }]}>
-                      <InputNumber min={0} prefix={t('coupons.offPrefix')} />
-                    </Form.Item>
-                    {fields.length > 2 && (
-                      <Button type="link" danger onClick={() => remove(f.name)}>
-                        {t('common.delete')}
-                      </Button>
-                    )}
-                  </Space>
-                ))}
-                <Button size="small" onClick={() => add({})}>
-                  {t('coupons.addStep')}
-                </Button>
-              </Form.Item>
             )}
-          </Form.List>
-        )}
+            {kind === 'add_on' && (
+              <>
+                <Form.Item
+                  name="item"
+                  label={t('coupons.addOnItem')}
+                  rules={[{ required: true, message: t('common.required') }]}
+                >
+                  <Input />
+                </Form.Item>
+                {yuanItem('price', t('coupons.addOnPrice'))}
+              </>
+            )}
+          </Space>
+          {kind === 'tiered' && (
+            <Form.List name="steps">
+              {(fields, { add, remove }) => (
+                <Form.Item label={t('coupons.steps')}>
+                  {fields.map((f) => (
+                    <Space key={f.key} style={{ marginBottom: 6 }}>
+                      <Form.Item name={[f.name, 'min']} noStyle rules={[{ required: true }]}>
+                        <InputNumber min={0} prefix={t('coupons.spendPrefix')} />
+                      </Form.Item>
+                      <Form.Item name={[f.name, 'off']} noStyle rules={[{ required: true }]}>
+                        <InputNumber min={0} prefix={t('coupons.offPrefix')} />
+                      </Form.Item>
+                      {fields.length > 2 && (
+                        <Button type="link" danger onClick={() => remove(f.name)}>
+                          {t('common.delete')}
+                        </Button>
+                      )}
+                    </Space>
+                  ))}
+                  <Button size="small" onClick={() => add({})}>
+                    {t('coupons.addStep')}
+                  </Button>
+                </Form.Item>
+              )}
+            </Form.List>
+          )}
+        </fieldset>
         <Form.Item name="validityKind" label={t('coupons.validity')}>
           <Radio.Group
             options={[

@@ -8,6 +8,7 @@ import {
   Input,
   InputNumber,
   Modal,
+  Popconfirm,
   Radio,
   Row,
   Select,
@@ -33,8 +34,18 @@ export default function Points() {
   const { t } = useTranslation();
   const [grantOpen, setGrantOpen] = useState(false);
   const [rewardOpen, setRewardOpen] = useState(false);
+  const [editingReward, setEditingReward] = useState<Reward | null>(null);
+  const [showArchived, setShowArchived] = useState(false);
   const liability = useApi('/points/liability');
-  const rewards = useApi('/points/rewards');
+  const rewards = useApi('/points/rewards', { query: { archived: showArchived ? 'true' : 'false' } });
+  const { message } = App.useApp();
+  const { run } = useAction();
+  const archiveReward = (r: Reward) =>
+    run(async () => {
+      await api.delete('/points/rewards/{id}', { params: { id: r.id } });
+      void message.success(t('catalogue.archivedDone'));
+      rewards.reload();
+    });
   const chart = useMemo<ChartOption | null>(() => {
     if (!liability.data) return null;
     const rows = liability.data.items;
@@ -90,9 +101,18 @@ export default function Points() {
             size="small"
             title={t('points.rewards')}
             extra={
-              <Button size="small" icon={<PlusOutlined />} onClick={() => setRewardOpen(true)}>
-                {t('points.addReward')}
-              </Button>
+              <Space>
+                {t('catalogue.showArchived')}
+                <Switch
+                  size="small"
+                  checked={showArchived}
+                  onChange={setShowArchived}
+                  data-testid="rewards-show-archived"
+                />
+                <Button size="small" icon={<PlusOutlined />} onClick={() => setRewardOpen(true)}>
+                  {t('points.addReward')}
+                </Button>
+              </Space>
             }
           >
             <Table<Reward>
@@ -124,6 +144,37 @@ export default function Points() {
                   align: 'right',
                   render: (n: number | null) => (n === null ? t('points.unlimited') : count(n)),
                 },
+                {
+                  title: t('catalogue.status'),
+                  key: 'status',
+                  render: (_, r) =>
+                    r.archivedAt ? (
+                      <Tag>{t('catalogue.archived')}</Tag>
+                    ) : (
+                      <Tag color="green">{t('catalogue.active')}</Tag>
+                    ),
+                },
+                {
+                  title: '',
+                  key: 'a',
+                  render: (_, r) =>
+                    !r.archivedAt && (
+                      <Space size={4}>
+                        <Button size="small" type="link" onClick={() => setEditingReward(r)}>
+                          {t('common.edit')}
+                        </Button>
+                        <Popconfirm
+                          title={t('catalogue.archiveRewardTitle', { name: r.name })}
+                          description={<div style={{ maxWidth: 280 }}>{t('catalogue.archiveRewardText')}</div>}
+                          onConfirm={() => void archiveReward(r)}
+                        >
+                          <Button size="small" type="link" danger>
+                            {t('catalogue.archive')}
+                          </Button>
+                        </Popconfirm>
+                      </Space>
+                    ),
+                },
               ]}
             />
           </Card>
@@ -140,9 +191,11 @@ export default function Points() {
         }}
       />
       <RewardModal
-        open={rewardOpen}
+        open={rewardOpen || editingReward !== null}
+        reward={editingReward}
         onClose={() => {
           setRewardOpen(false);
+          setEditingReward(null);
           rewards.reload();
         }}
       />
@@ -262,7 +315,8 @@ function GrantModal({ open, onClose }: { open: boolean; onClose: () => void }) {
   return <GrantPointsModal open={open} onClose={onClose} />;
 }
 
-function RewardModal({ open, onClose }: { open: boolean; onClose: () => void }) {
+/** A new reward, or one edited (its kind stays). */
+function RewardModal({ open, reward, onClose }: { open: boolean; reward: Reward | null; onClose: () => void }) {
   const { t } = useTranslation();
   const [form] = Form.useForm();
   const templates = useApi(open ? '/coupons/templates' : null);
@@ -270,20 +324,36 @@ function RewardModal({ open, onClose }: { open: boolean; onClose: () => void }) 
   const submit = () =>
     run(async () => {
       const v = await form.validateFields();
-      await api.post('/points/rewards', { ...v, stock: v.stock ?? null, couponTemplateId: v.couponTemplateId ?? null });
+      const body = { ...v, stock: v.stock ?? null, couponTemplateId: v.couponTemplateId ?? null };
+      if (reward) await api.put('/points/rewards/{id}', body, { params: { id: reward.id } });
+      else await api.post('/points/rewards', body);
       form.resetFields();
       onClose();
     });
   return (
     <Modal
       open={open}
-      title={t('points.addReward')}
+      title={reward ? t('catalogue.editReward') : t('points.addReward')}
       onOk={() => void submit()}
       onCancel={onClose}
       confirmLoading={busy}
       destroyOnHidden
     >
-      <Form form={form} layout="vertical" initialValues={{ kind: 'gift' }}>
+      <Form
+        form={form}
+        layout="vertical"
+        initialValues={
+          reward
+            ? {
+                name: reward.name,
+                kind: reward.kind,
+                pointsCost: reward.pointsCost,
+                stock: reward.stock ?? undefined,
+                couponTemplateId: reward.couponTemplateId ?? undefined,
+              }
+            : { kind: 'gift' }
+        }
+      >
         <Form.Item
           name="name"
           label={t('points.rewardName')}
@@ -291,8 +361,9 @@ function RewardModal({ open, onClose }: { open: boolean; onClose: () => void }) 
         >
           <Input maxLength={40} />
         </Form.Item>
-        <Form.Item name="kind" label={t('points.rewardKind')}>
+        <Form.Item name="kind" label={t('points.rewardKind')} extra={reward ? t('catalogue.kindLocked') : undefined}>
           <Radio.Group
+            disabled={reward !== null}
             options={['gift', 'cash_voucher'].map((k) => ({ value: k, label: t(`points.rewardKinds.${k}`) }))}
           />
         </Form.Item>
