@@ -124,6 +124,44 @@ export const REASONS = {
     'zh-CN': '优惠券「{coupon}」已归档：请换一张优惠券',
     en: 'coupon "{coupon}" is archived: choose another coupon',
   },
+
+  // Automations: why a run was skipped or left, why a step was passed over (run log and customer timeline).
+  // Conditions and statuses come in both languages as parameters: {condition} / {conditionEn}.
+  'automation.orderMoved': { 'zh-CN': '订单{status}', en: 'the order is {statusEn}' },
+  'automation.paidOther': { 'zh-CN': '客户此后已付款其他订单', en: 'the customer has since paid another order' },
+  'automation.orderedSince': { 'zh-CN': '客户此后又下了单', en: 'the customer has since placed another order' },
+  'automation.conditionFailed': {
+    'zh-CN': '条件不再满足：{condition}',
+    en: 'a condition no longer holds: {conditionEn}',
+  },
+  'automation.noBalanceDue': {
+    'zh-CN': '订单没有尾款支付截止时间',
+    en: 'the order has no balance payment deadline',
+  },
+  'automation.balanceDuePassed': { 'zh-CN': '尾款支付已截止', en: 'the balance payment window has closed' },
+  'automation.branchFailed': {
+    'zh-CN': '分支条件不满足：{condition}',
+    en: 'the branch condition does not hold: {conditionEn}',
+  },
+  'automation.branchNotTaken': {
+    'zh-CN': '未执行：分支「{branch}」的条件不满足（{condition}），流程走了另一条路',
+    en: 'not run: branch "{branch}" took the other path ({conditionEn} does not hold)',
+  },
+  'automation.tooLate': {
+    'zh-CN': '为时已晚：事件发生于 {late}前（超过 {limit} 分钟不再触发）',
+    en: 'too late: it happened {lateEn} ago (no trigger after {limit} minutes)',
+  },
+  'automation.noChannel': { 'zh-CN': '没有{medium}渠道', en: 'no {medium} channel' },
+  'automation.messageNotSent': { 'zh-CN': '消息未发送：{why}', en: 'message not sent: {whyEn}' },
+  'automation.messageDeferred': {
+    'zh-CN': '消息已排队，等待可发送时段',
+    en: 'message queued until the send window opens',
+  },
+  'automation.couponZero': {
+    'zh-CN': '补偿券金额为 0（商品金额过低）',
+    en: 'the compensation coupon would be worth 0 (the item is too cheap)',
+  },
+  'automation.stepRefused': { 'zh-CN': '未执行：{message}', en: 'not run: {message}' },
 } as const satisfies Record<string, Record<ReasonLanguage, string>>;
 
 export type ReasonKey = keyof typeof REASONS;

@@ -30,6 +30,7 @@ import { automationTriggers } from './migrations/0035_automation_triggers.js';
 import { analyticsDayPairs } from './migrations/0033_analytics_day_pairs.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
+import { automationReasons } from './migrations/0039_automation_reasons.js';
 import { channelHookTokens } from './migrations/0042_channel_hook_tokens.js';
 
 /** One migration set for both dialects; each migration is told which dialect it runs on. */
@@ -65,6 +66,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0033_analytics_day_pairs': analyticsDayPairs(db.dialect),
     '0037_reason_codes': reasonCodes(db.dialect),
     '0038_bulk_actions': bulkActions(db.dialect),
+    '0039_automation_reasons': automationReasons(db.dialect),
     '0042_channel_hook_tokens': channelHookTokens(db.dialect),
   };
 }

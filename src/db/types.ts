@@ -1051,6 +1051,8 @@ export interface AutomationRunsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   finished_at: Timestamp | null;
+  reason_key: ColumnType<string | null, string | null | undefined, string | null>;
+  reason_params: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AutomationStepsTable {
@@ -1060,4 +1062,6 @@ export interface AutomationStepsTable {
   status: string;
   reason: string | null;
   at: Timestamp;
+  reason_key: ColumnType<string | null, string | null | undefined, string | null>;
+  reason_params: ColumnType<string | null, string | null | undefined, string | null>;
 }

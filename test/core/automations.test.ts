@@ -95,10 +95,12 @@ describe('the engine', () => {
     expect(nextMove(cart, place, facts('paid'), new Date('2026-11-23T04:31:00Z'), ZONE)).toEqual({
       type: 'exit',
       reason: '订单已付款',
+      why: { key: 'automation.orderMoved', params: { status: '已付款', statusEn: 'paid' } },
     });
     expect(nextMove(cart, { ...place, cursor: 1 }, facts('created', true), new Date(), ZONE)).toEqual({
       type: 'exit',
       reason: '客户此后已付款其他订单',
+      why: { key: 'automation.paidOther', params: {} },
     });
   });
   it('an event seen too long after it happened is too late, judged by event time', () => {

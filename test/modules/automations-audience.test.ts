@@ -1,8 +1,10 @@
 import { beforeAll, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
-import { saveAutomation, setEnabled } from '../../src/modules/automations/service.js';
+import { renderReason } from '../../src/core/reasons.js';
+import { listRuns, saveAutomation, setEnabled } from '../../src/modules/automations/service.js';
 import { evaluateSegmentEntries, runScheduled } from '../../src/modules/automations/triggers.js';
 import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
+import { customerTimeline } from '../../src/modules/customers/timeline.js';
 import { saveSegment } from '../../src/modules/segments/service.js';
 import { tagCustomers } from '../../src/modules/tags/service.js';
 import { describeBothDatabases } from '../helpers.js';
@@ -147,5 +149,65 @@ describeBothDatabases('automations: audiences walked by page, carried through a 
     env().setNow('2026-11-01T02:40:00.000Z');
     expect(await evaluateSegmentEntries(ctx, ws())).toBe(0);
     expect(await runsOf(a.id)).toHaveLength(0);
+  });
+
+  it('steps a branch passes over, and a branch exit, show on run log and timeline with a coded reason', async () => {
+    const { ctx } = env();
+    const [who] = await addCustomers(['分支客']);
+    const seg = await saveSegment(ctx, ws(), { name: '分支客', rule: { field: 'name', op: 'eq', value: '分支客' } });
+    const noOrders = { fact: 'customer.paidOrders', op: 'gte', value: 1 } as const;
+    const jump = await saveAutomation(ctx, ws(), {
+      enabled: true,
+      definition: {
+        name: '老客分支',
+        trigger: { type: 'schedule', cron: '0 10 * * *', segmentId: seg.id },
+        steps: [
+          { id: 'old', type: 'branch', when: [noOrders], else: 'new' },
+          { id: 'thanks', type: 'tag', add: ['老客感谢'] },
+          { id: 'vip', type: 'tag', add: ['老客VIP'] },
+          { id: 'new', type: 'tag', add: ['新客'] },
+        ],
+      },
+    });
+    const leave = await saveAutomation(ctx, ws(), {
+      enabled: true,
+      definition: {
+        name: '老客才发',
+        trigger: { type: 'schedule', cron: '0 10 * * *', segmentId: seg.id },
+        steps: [
+          { id: 'old', type: 'branch', when: [noOrders], else: 'exit' },
+          { id: 'thanks', type: 'tag', add: ['老客感谢'] },
+        ],
+      },
+    });
+    env().setNow('2026-11-02T02:00:00.000Z');
+    expect(await runScheduled(ctx, ws(), jump.id, 'branch-1')).toBe(1);
+    expect(await runScheduled(ctx, ws(), leave.id, 'branch-1')).toBe(1);
+
+    const [run] = await listRuns(ctx, ws(), jump.id);
+    expect(run!.status).toBe('done');
+    const steps = Object.fromEntries(run!.steps.map((st) => [st.stepId, st]));
+    expect(steps.old).toMatchObject({ status: 'done', why: { key: 'automation.branchFailed' } });
+    expect(steps.new).toMatchObject({ status: 'done', why: null });
+    for (const id of ['thanks', 'vip']) {
+      expect(steps[id]).toMatchObject({ status: 'skipped', why: { key: 'automation.branchNotTaken' } });
+      expect(steps[id]!.reason).toMatch(/未执行：分支「old」的条件不满足（付款订单数≥1）/);
+      expect(renderReason(steps[id]!.why!, 'en')).toBe(
+        'not run: branch "old" took the other path (customer.paidOrders ≥ 1 does not hold)',
+      );
+    }
+    const [exited] = await listRuns(ctx, ws(), leave.id);
+    expect(exited).toMatchObject({ status: 'exited', why: { key: 'automation.branchFailed' } });
+    expect(renderReason(exited!.why!, 'en')).toBe('the branch condition does not hold: customer.paidOrders ≥ 1');
+
+    const timeline = await customerTimeline(ctx, ws(), who!, 100);
+    const skipped = timeline.filter((e) => e.kind === 'automation.step_skipped');
+    expect(skipped.map((e) => e.title).sort()).toEqual([
+      '自动化「老客分支」跳过步骤 thanks',
+      '自动化「老客分支」跳过步骤 vip',
+    ]);
+    expect(skipped.every((e) => e.why?.key === 'automation.branchNotTaken')).toBe(true);
+    const left = timeline.find((e) => e.kind === 'automation.exited');
+    expect(left).toMatchObject({ detail: '分支条件不满足：付款订单数≥1', why: { key: 'automation.branchFailed' } });
   });
 });

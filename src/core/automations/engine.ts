@@ -1,4 +1,5 @@
 import { minutesOf, nextOpening } from '../messaging/windows.js';
+import { type Reason, reason, renderReason } from '../reasons.js';
 import type { OrderStatus } from '../order-status.js';
 import type { Condition, Definition, Step, Trigger } from './definition.js';
 
@@ -38,11 +39,11 @@ export interface RunPlace {
 }
 
 export type Move =
-  | { type: 'exit'; reason: string }
+  | { type: 'exit'; reason: string; why: Reason }
   | { type: 'done' }
   | { type: 'wait'; step: Step & { type: 'wait' }; until: Date }
   /** The step is passed without an effect: a wait that is over, or a branch (to: the next cursor). */
-  | { type: 'pass'; step: Step; to: number; at: string; reason: string | null }
+  | { type: 'pass'; step: Step; to: number; at: string; reason: string | null; why: Reason | null }
   | { type: 'act'; step: Exclude<Step, { type: 'wait' } | { type: 'branch' }> };
 
 const STATUS_LABEL: Record<string, string> = {
@@ -131,20 +132,52 @@ export function describe(c: Condition): string {
   return `${names[c.fact]}${ops[c.op]}${value}`;
 }
 
+/** A condition in English, for the reason in the console's English. */
+export function describeEn(c: Condition): string {
+  const ops: Record<Condition['op'], string> = {
+    eq: 'is',
+    neq: 'is not',
+    in: 'is one of',
+    nin: 'is none of',
+    gte: '≥',
+    lte: '≤',
+    has: 'has',
+    lacks: 'lacks',
+  };
+  const value = Array.isArray(c.value) ? c.value.join(', ') : String(c.value);
+  return `${c.fact} ${ops[c.op]} ${value}`;
+}
+
+/** A condition's parameters for a reason: in Chinese and in English. */
+const conditionParams = (c: Condition) => ({ condition: describe(c), conditionEn: describeEn(c) });
+
+/** A reason's Chinese text (the runs' `reason` column, the dry run's tally). */
+export const zh = (why: Reason) => renderReason(why, 'zh-CN') ?? why.key;
+
 /** The first condition that does not hold, or null. */
 export function failing(conditions: readonly Condition[], f: Facts): Condition | null {
   return conditions.find((c) => !holds(c, f)) ?? null;
 }
 
 /** Why the run leaves now (the customer paid or ordered meanwhile, a condition no longer holds), or null. */
-export function exitReason(def: Pick<Definition, 'conditions' | 'exitWhen'>, f: Facts): string | null {
+export function exitWhy(def: Pick<Definition, 'conditions' | 'exitWhen'>, f: Facts): Reason | null {
   if (def.exitWhen.includes('paid')) {
-    if (f.order && f.order.status !== 'created') return `订单${STATUS_LABEL[f.order.status] ?? f.order.status}`;
-    if (f.customer.paidOtherSince) return '客户此后已付款其他订单';
+    if (f.order && f.order.status !== 'created')
+      return reason('automation.orderMoved', {
+        status: STATUS_LABEL[f.order.status] ?? f.order.status,
+        statusEn: f.order.status,
+      });
+    if (f.customer.paidOtherSince) return reason('automation.paidOther');
   }
-  if (def.exitWhen.includes('ordered') && f.customer.orderedSince) return '客户此后又下了单';
+  if (def.exitWhen.includes('ordered') && f.customer.orderedSince) return reason('automation.orderedSince');
   const bad = failing(def.conditions, f);
-  return bad ? `条件不再满足：${describe(bad)}` : null;
+  return bad ? reason('automation.conditionFailed', conditionParams(bad)) : null;
+}
+
+/** exitWhy in Chinese. */
+export function exitReason(def: Pick<Definition, 'conditions' | 'exitWhen'>, f: Facts): string | null {
+  const why = exitWhy(def, f);
+  return why ? zh(why) : null;
 }
 
 /** The days a wait takes for this order: by its province when the step names it, else `days`. */
@@ -182,27 +215,46 @@ export function waitUntil(step: Step & { type: 'wait' }, place: RunPlace, timeZo
 export function nextMove(def: Definition, place: RunPlace, facts: Facts, now: Date, timeZone: string): Move {
   const step = def.steps[place.cursor];
   if (!step) return { type: 'done' };
-  const why = exitReason(def, facts);
-  if (why) return { type: 'exit', reason: why };
+  const exit = (why: Reason): Move => ({ type: 'exit', reason: zh(why), why });
+  const why = exitWhy(def, facts);
+  if (why) return exit(why);
   if (step.type === 'wait') {
     if (step.beforeBalanceDueMinutes !== undefined) {
       const due = facts.order?.balanceDueAt;
-      if (!due) return { type: 'exit', reason: '订单没有尾款支付截止时间' };
-      if (Date.parse(due) <= now.getTime()) return { type: 'exit', reason: '尾款支付已截止' };
+      if (!due) return exit(reason('automation.noBalanceDue'));
+      if (Date.parse(due) <= now.getTime()) return exit(reason('automation.balanceDuePassed'));
     }
     const until = waitUntil(step, place, timeZone, facts);
     if (until.getTime() > now.getTime()) return { type: 'wait', step, until };
-    return { type: 'pass', step, to: place.cursor + 1, at: until.toISOString(), reason: null };
+    return { type: 'pass', step, to: place.cursor + 1, at: until.toISOString(), reason: null, why: null };
   }
   if (step.type === 'branch') {
     const bad = failing(step.when, facts);
-    if (!bad) return { type: 'pass', step, to: place.cursor + 1, at: now.toISOString(), reason: null };
-    const reason = `分支条件不满足：${describe(bad)}`;
-    if (step.else === 'exit') return { type: 'exit', reason };
+    if (!bad) return { type: 'pass', step, to: place.cursor + 1, at: now.toISOString(), reason: null, why: null };
+    const failed = reason('automation.branchFailed', conditionParams(bad));
+    if (step.else === 'exit') return exit(failed);
     const to = def.steps.findIndex((s) => s.id === step.else);
-    return { type: 'pass', step, to: to < 0 ? def.steps.length : to, at: now.toISOString(), reason };
+    return {
+      type: 'pass',
+      step,
+      to: to < 0 ? def.steps.length : to,
+      at: now.toISOString(),
+      reason: zh(failed),
+      why: failed,
+    };
   }
   return { type: 'act', step };
+}
+
+/**
+ * The steps a branch that took its other path passes over (between it and the step it went to), each with why:
+ * they appear on the run log and the timeline as skipped. `failed` is the branch's own reason.
+ */
+export function passedOver(def: Definition, from: number, to: number, failed: Reason): { step: Step; why: Reason }[] {
+  const branch = def.steps[from];
+  if (!branch || branch.type !== 'branch' || to <= from + 1) return [];
+  const why = reason('automation.branchNotTaken', { ...failed.params, branch: branch.id });
+  return def.steps.slice(from + 1, to).map((step) => ({ step, why }));
 }
 
 /** Events seen this long after they happened are history (an old export), not triggers. */
@@ -212,10 +264,21 @@ export const HISTORY_MINUTES = 7 * 24 * 60;
  * Whether an order event seen now is too late for this trigger, judged by when it happened (not
  * when it was imported): the reason, or null when it is in time.
  */
-export function tooLate(trigger: Trigger, happenedAt: string, now: Date): string | null {
+export function tooLateWhy(trigger: Trigger, happenedAt: string, now: Date): Reason | null {
   if (trigger.type !== 'order_event' || trigger.tooLateMinutes === undefined) return null;
   const late = (now.getTime() - Date.parse(happenedAt)) / 60_000;
   if (late <= trigger.tooLateMinutes) return null;
-  const hours = late >= 120 ? `${Math.floor(late / 60)} 小时` : `${Math.floor(late)} 分钟`;
-  return `为时已晚：事件发生于 ${hours}前（超过 ${trigger.tooLateMinutes} 分钟不再触发）`;
+  const hours = late >= 120;
+  const n = hours ? Math.floor(late / 60) : Math.floor(late);
+  return reason('automation.tooLate', {
+    late: hours ? `${n} 小时` : `${n} 分钟`,
+    lateEn: hours ? `${n} h` : `${n} min`,
+    limit: trigger.tooLateMinutes,
+  });
+}
+
+/** tooLateWhy in Chinese. */
+export function tooLate(trigger: Trigger, happenedAt: string, now: Date): string | null {
+  const why = tooLateWhy(trigger, happenedAt, now);
+  return why ? zh(why) : null;
 }

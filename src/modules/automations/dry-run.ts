@@ -1,5 +1,5 @@
 import { type Definition, definitionSchema } from '../../core/automations/definition.js';
-import { type Facts, exitReason, failing, tooLate, waitUntil } from '../../core/automations/engine.js';
+import { type Facts, exitReason, failing, tooLateWhy, waitUntil } from '../../core/automations/engine.js';
 import { decide, type Medium, SKIP_REASONS } from '../../core/messaging/decide.js';
 import { marketingSms, smsParts } from '../../core/messaging/sms.js';
 import { renderTemplate, variablesIn } from '../../core/messaging/templates.js';
@@ -77,7 +77,7 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
       orderId: e.order_id,
       triggerKey: e.id,
       triggerAt: e.happened_at,
-      skip: tooLate(t, e.happened_at, new Date(e.observed_at)),
+      skip: tooLateWhy(t, e.happened_at, new Date(e.observed_at)),
     }));
   } else if (t.type === 'review') {
     const reviews = await k

@@ -1,9 +1,10 @@
 import type { Transaction } from 'kysely';
 import { type Definition, definitionSchema, type Step } from '../../core/automations/definition.js';
-import { nextMove } from '../../core/automations/engine.js';
+import { nextMove, passedOver, zh } from '../../core/automations/engine.js';
 import { SKIP_REASONS } from '../../core/messaging/decide.js';
 import type { TemplateValues } from '../../core/messaging/templates.js';
 import { newId } from '../../core/ids.js';
+import { type Reason, reason } from '../../core/reasons.js';
 import { readJson, writeJson } from '../../db/json.js';
 import type { Database } from '../../db/types.js';
 import { JOB } from '../../jobs/kinds.js';
@@ -34,7 +35,16 @@ export interface NewRun {
   triggerAt: string;
   values?: Record<string, string>;
   /** Recorded as skipped with this reason instead of running (an event seen too late). */
-  skip?: string | null;
+  skip?: Reason | null;
+}
+
+/** A reason as the runs and steps keep it: the Chinese text, and the code with its parameters. */
+export function reasonColumns(why: Reason | null) {
+  return {
+    reason: why ? zh(why) : null,
+    reason_key: why?.key ?? null,
+    reason_params: why ? JSON.stringify(why.params) : null,
+  };
 }
 
 /** Starts a run once per (automation, trigger key); returns its id, or null when it existed. */
@@ -62,7 +72,7 @@ export async function startRun(
       status: r.skip ? 'skipped' : 'waiting',
       cursor: 0,
       next_at: r.skip ? null : now,
-      reason: r.skip ?? null,
+      ...reasonColumns(r.skip ?? null),
       context: writeJson(context),
       created_at: now,
       updated_at: now,
@@ -101,7 +111,7 @@ export async function startRuns(
         status: r.skip ? 'skipped' : 'waiting',
         cursor: 0,
         next_at: r.skip ? null : now,
-        reason: r.skip ?? null,
+        ...reasonColumns(r.skip ?? null),
         context: writeJson({ stepAt: r.triggerAt, ...(r.values ? { values: r.values } : {}) } satisfies RunContext),
         created_at: now,
         updated_at: now,
@@ -131,7 +141,7 @@ async function definitionOf(ctx: AppContext, ws: string, automationId: string, v
   return definitionSchema.parse(readJson(v.definition));
 }
 
-type Outcome = { status: 'done' | 'skipped'; reason: string | null };
+type Outcome = { status: 'done' | 'skipped'; why: Reason | null };
 
 async function channelFor(ctx: AppContext, ws: string, step: Step & { type: 'message' }) {
   if (step.channelId) return step.channelId;
@@ -155,7 +165,7 @@ async function perform(
     switch (step.type) {
       case 'message': {
         const channelId = await channelFor(ctx, ws, step);
-        if (!channelId) return { status: 'skipped', reason: `没有${step.medium}渠道` };
+        if (!channelId) return { status: 'skipped', why: reason('automation.noChannel', { medium: step.medium }) };
         const values: TemplateValues = { ...(await orderValues(ctx, ws, run.order_id)), ...run.context.values };
         const tally = await recordBatch(ctx, ws, {
           sourceType: SOURCE,
@@ -173,9 +183,11 @@ async function perform(
           values: () => values,
         });
         const skipped = Object.keys(tally.skipped)[0] as keyof typeof SKIP_REASONS | undefined;
-        return skipped
-          ? { status: 'skipped', reason: `消息未发送：${SKIP_REASONS[skipped] ?? skipped}` }
-          : { status: 'done', reason: tally.deferred ? '消息已排队，等待可发送时段' : null };
+        if (skipped) {
+          const why = { why: SKIP_REASONS[skipped] ?? skipped, whyEn: skipped.replace(/_/g, ' ') };
+          return { status: 'skipped', why: reason('automation.messageNotSent', why) };
+        }
+        return { status: 'done', why: tally.deferred ? reason('automation.messageDeferred') : null };
       }
       case 'coupon': {
         let valueFen = step.valueFen;
@@ -192,7 +204,7 @@ async function perform(
           itemValueFen = o ? o.goods_fen || o.total_fen : valueFen;
           const cap = Math.floor((itemValueFen * (step.capPercent ?? 50)) / 100);
           valueFen = Math.min(valueFen, cap);
-          if (valueFen < 1) return { status: 'skipped', reason: '补偿券金额为 0（商品金额过低）' };
+          if (valueFen < 1) return { status: 'skipped', why: reason('automation.couponZero') };
         }
         await issueCoupon(ctx, ws, {
           templateId: step.templateId,
@@ -201,7 +213,7 @@ async function perform(
           source: valueFen !== undefined ? 'compensation' : 'automation',
           ...(valueFen !== undefined ? { valueFen, itemValueFen } : {}),
         });
-        return { status: 'done', reason: null };
+        return { status: 'done', why: null };
       }
       case 'points':
         await credit(ctx, ws, {
@@ -212,10 +224,10 @@ async function perform(
           reason: step.reason,
           key,
         });
-        return { status: 'done', reason: null };
+        return { status: 'done', why: null };
       case 'tag':
         await tagCustomers(ctx, ws, [cid], step.add);
-        return { status: 'done', reason: null };
+        return { status: 'done', why: null };
       case 'task':
         await createTask(ctx.db.kysely, {
           workspaceId: ws,
@@ -233,13 +245,16 @@ async function perform(
           sourceRef: run.id,
           key,
         });
-        return { status: 'done', reason: null };
+        return { status: 'done', why: null };
     }
   } catch (e) {
     // A coupon out of stock, a customer at the coupon limit: the step is skipped with why, the run goes on.
-    const code = (e as { code?: string }).code;
+    const { code, reason: coded } = e as { code?: string; reason?: Reason };
     if (code === 'conflict' || code === 'invalid' || code === 'not_found')
-      return { status: 'skipped', reason: e instanceof Error ? e.message : String(e) };
+      return {
+        status: 'skipped',
+        why: coded ?? reason('automation.stepRefused', { message: e instanceof Error ? e.message : String(e) }),
+      };
     throw e;
   }
 }
@@ -281,16 +296,16 @@ export async function advanceRun(
       now,
       zone,
     );
-    const finish = (status: string, reason: string | null) =>
+    const finish = (status: string, why: Reason | null) =>
       k
         .updateTable('automation_runs')
-        .set({ status, reason, next_at: null, finished_at: at, updated_at: at })
+        .set({ status, ...reasonColumns(why), next_at: null, finished_at: at, updated_at: at })
         .where('workspace_id', '=', ws)
         .where('id', '=', runId)
         .where('status', '=', 'waiting')
         .execute();
     if (move.type === 'exit') {
-      await finish('exited', move.reason);
+      await finish('exited', move.why);
       return 'exited';
     }
     if (move.type === 'done') {
@@ -323,10 +338,13 @@ export async function advanceRun(
     let outcome: Outcome;
     let to: number;
     let stepAt: string;
+    // A branch that took its other path passes over the steps before the one it goes to: each is skipped, with why.
+    let over: { step: Step; why: Reason }[] = [];
     if (move.type === 'pass') {
-      outcome = { status: 'done', reason: move.reason };
+      outcome = { status: 'done', why: move.why };
       to = move.to;
       stepAt = move.at;
+      if (move.why) over = passedOver(def, run.cursor, to, move.why);
     } else {
       outcome = await perform(ctx, ws, { ...run, context }, move.step);
       await hooks.afterEffect?.(move.step.id);
@@ -336,14 +354,24 @@ export async function advanceRun(
     await k.transaction().execute(async (trx) => {
       await trx
         .insertInto('automation_steps')
-        .values({
-          workspace_id: ws,
-          run_id: runId,
-          step_id: move.step.id,
-          status: outcome.status,
-          reason: outcome.reason,
-          at,
-        })
+        .values([
+          {
+            workspace_id: ws,
+            run_id: runId,
+            step_id: move.step.id,
+            status: outcome.status,
+            at,
+            ...reasonColumns(outcome.why),
+          },
+          ...over.map((o) => ({
+            workspace_id: ws,
+            run_id: runId,
+            step_id: o.step.id,
+            status: 'skipped',
+            at,
+            ...reasonColumns(o.why),
+          })),
+        ])
         .onConflict((oc) => oc.doNothing())
         .execute();
       await trx

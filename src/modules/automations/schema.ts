@@ -1,3 +1,4 @@
+import { reasonView } from '../http.js';
 import { z } from 'zod';
 
 export const automationView = z.object({
@@ -23,11 +24,20 @@ export const runView = z.object({
   status: z.string(),
   statusLabel: z.string(),
   reason: z.string().nullable(),
+  why: reasonView.nullable().describe('the reason as a code the console renders in zh-CN or en'),
   triggerAt: z.string(),
   nextAt: z.string().nullable(),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
-  steps: z.array(z.object({ stepId: z.string(), status: z.string(), reason: z.string().nullable(), at: z.string() })),
+  steps: z.array(
+    z.object({
+      stepId: z.string(),
+      status: z.string(),
+      reason: z.string().nullable(),
+      why: reasonView.nullable(),
+      at: z.string(),
+    }),
+  ),
 });
 
 const counted = z.array(z.object({ reason: z.string(), count: z.number() }));

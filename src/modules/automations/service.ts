@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { BUILTINS, builtinByKey, builtinSettings, type BuiltinSettings } from '../../core/automations/builtins.js';
 import { type Definition, definitionSchema } from '../../core/automations/definition.js';
-import { exitReason, HISTORY_MINUTES, tooLate } from '../../core/automations/engine.js';
+import { exitReason, HISTORY_MINUTES, tooLateWhy } from '../../core/automations/engine.js';
 import { Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import { type Reason, storedReason } from '../../core/reasons.js';
 import { localDate } from '../../core/time.js';
 import { HOLIDAYS, upcomingHolidays } from '../../core/automations/holidays.js';
 import { parseInput } from '../../core/validation.js';
@@ -253,6 +254,8 @@ export async function listRuns(ctx: AppContext, ws: string, id: string, limit = 
       'r.version',
       'r.status',
       'r.reason',
+      'r.reason_key',
+      'r.reason_params',
       'r.trigger_at',
       'r.next_at',
       'r.created_at',
@@ -264,7 +267,10 @@ export async function listRuns(ctx: AppContext, ws: string, id: string, limit = 
     .orderBy('r.id', 'desc')
     .limit(limit)
     .execute();
-  const steps = new Map<string, { stepId: string; status: string; reason: string | null; at: string }[]>();
+  const steps = new Map<
+    string,
+    { stepId: string; status: string; reason: string | null; why: Reason | null; at: string }[]
+  >();
   for (const part of chunks(
     runs.map((r) => r.id),
     500,
@@ -277,7 +283,13 @@ export async function listRuns(ctx: AppContext, ws: string, id: string, limit = 
       .orderBy('at')
       .execute()) {
       const list = steps.get(s.run_id) ?? [];
-      list.push({ stepId: s.step_id, status: s.status, reason: s.reason, at: s.at });
+      list.push({
+        stepId: s.step_id,
+        status: s.status,
+        reason: s.reason,
+        why: storedReason(s.reason_key, s.reason_params),
+        at: s.at,
+      });
       steps.set(s.run_id, list);
     }
   }
@@ -291,6 +303,7 @@ export async function listRuns(ctx: AppContext, ws: string, id: string, limit = 
     status: r.status,
     statusLabel: RUN_STATUS[r.status] ?? r.status,
     reason: r.reason,
+    why: storedReason(r.reason_key, r.reason_params),
     triggerAt: r.trigger_at,
     nextAt: r.next_at,
     createdAt: r.created_at,
@@ -395,7 +408,7 @@ export async function handleOrderEvents(ctx: AppContext, ws: string, eventIds: s
         orderId: e.order_id,
         triggerKey: `order:${e.order_id}:${e.kind}`,
         triggerAt: e.happened_at,
-        skip: tooLate(t, e.happened_at, now),
+        skip: tooLateWhy(t, e.happened_at, now),
       });
       if (id) started.push(id);
     }
@@ -455,7 +468,16 @@ export async function automationTimeline(ctx: AppContext, ws: string, customerId
     .innerJoin('automations as a', (j) =>
       j.onRef('a.workspace_id', '=', 'r.workspace_id').onRef('a.id', '=', 'r.automation_id'),
     )
-    .select(['r.id', 'a.name', 'r.status', 'r.reason', 'r.created_at', 'r.finished_at'])
+    .select([
+      'r.id',
+      'a.name',
+      'r.status',
+      'r.reason',
+      'r.reason_key',
+      'r.reason_params',
+      'r.created_at',
+      'r.finished_at',
+    ])
     .where('r.workspace_id', '=', ws)
     .where('r.customer_id', '=', customerId)
     .orderBy('r.created_at', 'desc')
@@ -470,6 +492,7 @@ export async function automationTimeline(ctx: AppContext, ws: string, customerId
         kind: 'automation.skipped',
         title: `自动化「${r.name}」未执行`,
         detail: r.reason,
+        why: storedReason(r.reason_key, r.reason_params),
         ref,
       });
       continue;
@@ -481,6 +504,7 @@ export async function automationTimeline(ctx: AppContext, ws: string, customerId
         kind: `automation.${r.status}`,
         title: `自动化「${r.name}」${RUN_STATUS[r.status] ?? r.status}`,
         detail: r.reason,
+        why: storedReason(r.reason_key, r.reason_params),
         ref,
       });
   }
@@ -504,6 +528,7 @@ export async function automationTimeline(ctx: AppContext, ws: string, customerId
       kind: 'automation.step_skipped',
       title: `自动化「${names.get(s.run_id)}」跳过步骤 ${s.step_id}`,
       detail: s.reason,
+      why: storedReason(s.reason_key, s.reason_params),
       ref: { type: 'automation_run', id: s.run_id },
     });
   return events;

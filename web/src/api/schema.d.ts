@@ -11718,6 +11718,13 @@ export interface paths {
                                 status: string;
                                 statusLabel: string;
                                 reason: string | null;
+                                /** @description the reason as a code the console renders in zh-CN or en */
+                                why: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                } | null;
                                 triggerAt: string;
                                 nextAt: string | null;
                                 createdAt: string;
@@ -11726,6 +11733,12 @@ export interface paths {
                                     stepId: string;
                                     status: string;
                                     reason: string | null;
+                                    why: {
+                                        key: string;
+                                        params: {
+                                            [key: string]: string | number;
+                                        };
+                                    } | null;
                                     at: string;
                                 }[];
                             }[];

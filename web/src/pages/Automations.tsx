@@ -19,6 +19,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Answer, api } from '../api';
 import { ErrorBox } from '../components/Status';
+import { reasonText } from '../errors';
 import { dateTime, money } from '../format';
 import { useAction, useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
@@ -347,7 +348,10 @@ function RunLog({ id }: { id: string }) {
         { title: t('automations.status'), render: (_, r) => <Tag>{r.statusLabel}</Tag> },
         {
           title: t('automations.reason'),
-          render: (_, r) => r.reason ?? r.steps.map((s) => `${s.stepId}${s.reason ? `: ${s.reason}` : ''}`).join('; '),
+          render: (_, r) =>
+            r.reason
+              ? reasonText(r.why, r.reason)
+              : r.steps.map((s) => `${s.stepId}${s.reason ? `: ${reasonText(s.why, s.reason)}` : ''}`).join('; '),
         },
       ]}
     />
