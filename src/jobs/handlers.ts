@@ -10,6 +10,9 @@ import { expireCoupons, matchCouponUses } from '../modules/coupons/service.js';
 import { evaluateUpgrades, reevaluateYear } from '../modules/membership/service.js';
 import { recomputeRfm } from '../modules/segments/rfm.js';
 import { deliverMessage } from '../modules/messaging/service.js';
+import { deliverDue } from '../modules/messaging/deliver.js';
+import type { DeliveryGate } from '../modules/messaging/send.js';
+import type { AppContext } from '../modules/context.js';
 import { campaignGate, planCampaign, SOURCE as CAMPAIGN } from '../modules/campaigns/service.js';
 import { deliverStep } from '../modules/campaigns/deliver.js';
 import { fitWorkspace } from '../modules/predict/service.js';
@@ -19,6 +22,16 @@ import { advanceRun } from '../modules/automations/runner.js';
 import { evaluateSegmentEntries, handleReview, runScheduled } from '../modules/automations/triggers.js';
 import { runScheduledBackup } from '../modules/backups/schedule.js';
 import { runAction } from '../modules/audiences/service.js';
+
+/** Whether a queued message may still go: its campaign (paused, cancelled) or automation run (exited) says. */
+function deliveryGate(ctx: AppContext, ws: string): DeliveryGate {
+  return async (m) =>
+    m.source_type === CAMPAIGN
+      ? campaignGate(ctx, ws, m.source_id)
+      : m.source_type === AUTOMATION
+        ? automationGate(ctx, ws, m.source_id)
+        : 'go';
+}
 
 /** The job kinds Huike runs, by name. */
 export const jobHandlers: JobHandlers = {
@@ -78,18 +91,17 @@ export const jobHandlers: JobHandlers = {
     await matchCouponUses(ctx, job.workspace_id);
     await expireCoupons(ctx, job.workspace_id);
   },
+  // One message per job: what earlier versions queued (and still may be waiting after an upgrade).
   [JOB.messageSend]: async (ctx, job, { payload, completeIn }) => {
     const { messageId } = z.object({ messageId: z.string() }).parse(payload);
     await deliverMessage(ctx, job.workspace_id, messageId, {
       finalAttempt: job.attempts >= job.max_attempts,
       completeIn,
-      gate: async (m) =>
-        m.source_type === CAMPAIGN
-          ? campaignGate(ctx, job.workspace_id, m.source_id)
-          : m.source_type === AUTOMATION
-            ? automationGate(ctx, job.workspace_id, m.source_id)
-            : 'go',
+      gate: deliveryGate(ctx, job.workspace_id),
     });
+  },
+  [JOB.messagesDeliver]: async (ctx, job, { completeIn }) => {
+    await deliverDue(ctx, job.workspace_id, deliveryGate(ctx, job.workspace_id), completeIn);
   },
   [JOB.campaignPlan]: async (ctx, job, { payload }) => {
     const { campaignId } = z.object({ campaignId: z.string() }).parse(payload);

@@ -12,6 +12,8 @@ export const JOB = {
   coupons: 'coupons.sync',
   /** One queued message to its channel (retried with backoff; failed and visible after the last try). */
   messageSend: 'message.send',
+  /** Every due message that is not a campaign's (automations …), in batches; it wakes itself for the next. */
+  messagesDeliver: 'messages.deliver',
   /** A launched campaign's audience through the send rules into queued messages. */
   campaignPlan: 'campaign.plan',
   /**

@@ -1,3 +1,4 @@
+import { deliverDue } from '../../src/modules/messaging/deliver.js';
 import { beforeAll, expect, it } from 'vitest';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { createWorker } from '../../src/jobs/worker.js';
@@ -91,6 +92,38 @@ describeBothDatabases('automations: 催付 and the engine', (env) => {
     expect(await messagesOf(run!.id)).toHaveLength(1);
     const [after] = await runOf('A1');
     expect(after!.status).toBe('done');
+  });
+
+  it('automation messages go out through one batched delivery run, each exactly once, no job per message', async () => {
+    const e = env();
+    at('2026-11-25T04:00:00.000Z');
+    const ext = ['BATCH-1', 'BATCH-2', 'BATCH-3', 'BATCH-4'];
+    for (const [i, x] of ext.entries())
+      await send({ externalId: x, status: 'created', createdAt: '2026-11-25T04:00:00Z', phone: `1390000090${i}` });
+    await drain();
+    at('2026-11-25T04:30:00.000Z');
+    await drain();
+    const runs = (await Promise.all(ext.map(runOf))).flat();
+    expect(runs).toHaveLength(4);
+    const msgs = (await Promise.all(runs.map((r) => messagesOf(r.id)))).flat();
+    expect(msgs.map((m) => [m.status, m.attempts])).toEqual(ext.map(() => ['sent', 1]));
+    const jobs = await e.db.kysely
+      .selectFrom('jobs')
+      .select(['kind', 'status'])
+      .where('workspace_id', '=', e.workspaceId)
+      .where('kind', 'in', ['message.send', 'messages.deliver'])
+      .where('created_at', '>=', '2026-11-25T04:30:00.000Z')
+      .execute();
+    expect(jobs).toEqual([{ kind: 'messages.deliver', status: 'done' }]);
+    // A second run (a worker that died after sending and is replayed) sends nothing again.
+    expect(
+      await deliverDue(
+        e.ctx,
+        e.workspaceId,
+        async () => 'go',
+        async () => {},
+      ),
+    ).toBe(0);
   });
 
   it('催付 stops when the order is paid meanwhile', async () => {

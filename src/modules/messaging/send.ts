@@ -14,6 +14,7 @@ import { channelRow, getMessagingSettings, providerFor } from './channels.js';
 import { loadRecipients } from './facts.js';
 import { addInvitationsIn, newSurveyCode, surveyExists, type NewInvitation } from '../feedback/surveys.js';
 import { ProviderError } from './providers.js';
+import { wakeDelivery } from './wake.js';
 import type { Content, MessagingSettings } from './schema.js';
 
 /** A link code carries its workspace, so the public redirect is a primary-key read within one tenant. */
@@ -247,9 +248,11 @@ export async function recordBatch(ctx: AppContext, ws: string, req: BatchRequest
       invitations.filter((i) => inserted.has(i.messageId) && queued.has(i.messageId)),
       at,
     );
-    for (const m of rows) {
-      if (m.status === 'queued' && inserted.has(m.id)) await queueDelivery(trx, ws, m.id, m.send_at!, m.id);
-    }
+    // One batched delivery run per moment (deliver.ts), not a job per message.
+    const first = rows
+      .filter((m) => m.status === 'queued' && inserted.has(m.id))
+      .reduce<string | null>((min, m) => (min === null || m.send_at! < min ? m.send_at! : min), null);
+    if (first) await wakeDelivery(trx, ws, first, at);
   });
   return tally;
 }
