@@ -1,7 +1,16 @@
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, DEMO_LOGIN as LOGIN, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+import {
+  CHROMIUM,
+  choose,
+  DEMO_LOGIN as LOGIN,
+  pickOption,
+  SETTLED,
+  shot,
+  startConsole,
+  type ConsoleUnderTest,
+} from '../support/console.js';
 
 /**
  * 营销活动 in Debian's Chromium against the real server (demo shop + worker): a campaign created by
@@ -46,8 +55,6 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     const text = await page.locator('main, .ant-layout-content').first().innerText();
     return text.split('\n').filter((l) => /[A-Za-z]{2,}(\s+[A-Za-z]{2,}){2,}/.test(l) && !HAN.test(l));
   }
-  const pick = async (page: Page, option: RegExp | string) =>
-    page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: option }).first().click();
 
   beforeAll(async () => {
     app = await startConsole({ prefix: 'huike-e2e-campaigns-', demoCustomers: 600, portFrom: 43000 });
@@ -83,7 +90,10 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     await page.getByTestId('sms-signature').fill('回客旗舰店');
     await page.getByTestId('save-rules').click();
     await expect
-      .poll(async () => (await apiCall<{ settings: { smsSignature: string } }>('GET', '/messaging/settings')).settings)
+      .poll(
+        async () => (await apiCall<{ settings: { smsSignature: string } }>('GET', '/messaging/settings')).settings,
+        SETTLED,
+      )
       .toMatchObject({ smsSignature: '回客旗舰店' });
     expect(await englishOnScreen(page)).toEqual([]);
     await shot(page, '46-send-rules');
@@ -102,11 +112,10 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
 
     // 1. Audience
     await page.getByTestId('campaign-name').fill('回头客感恩回馈');
-    await page.getByTestId('campaign-segment').click();
-    await pick(page, '回头客（≥2 单）');
+    await choose(page.getByTestId('campaign-segment'), /^回头客（≥2 单）/);
     await page.getByTestId('next').click();
     // 2. Channel: the built-in outbox is offered and chosen
-    await expect.poll(() => page.getByTestId('channel').locator('.ant-radio-wrapper-checked').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('channel').locator('.ant-radio-wrapper-checked').count(), SETTLED).toBe(1);
     await page.getByTestId('next').click();
     // 3. Content, A and B, with a live preview for one customer
     const text = (i: number) =>
@@ -115,10 +124,11 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     await page.getByTestId('add-variant').click();
     await text(1).fill('#客户昵称#，您有一份回头客礼物待领取，本周下单立减 20 元');
     await text(0).click();
-    await page.getByTestId('preview-customer').click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').first().click();
-    await expect.poll(() => page.getByTestId('preview-text').textContent()).toMatch(/^【回客旗舰店】.*拒收请回复R/);
-    await expect.poll(() => page.getByTestId('preview-parts').textContent()).toMatch(/^1 条$/);
+    await pickOption(page.getByTestId('preview-customer'), /./);
+    await expect
+      .poll(() => page.getByTestId('preview-text').textContent(), SETTLED)
+      .toMatch(/^【回客旗舰店】.*拒收请回复R/);
+    await expect.poll(() => page.getByTestId('preview-parts').textContent(), SETTLED).toMatch(/^1 条$/);
     await shot(page, '40-campaign-wizard-content');
     // 4. Dry run: nothing queued, holds counted per rule
     await page.getByTestId('next').click();
@@ -168,7 +178,7 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     else expect(report.deferred).toBeGreaterThan(0);
     await page.reload();
     const counts = page.getByTestId('report-counts');
-    await expect.poll(() => counts.textContent()).toContain(`已发送${report.sent.toLocaleString('zh-CN')}`);
+    await expect.poll(() => counts.textContent(), SETTLED).toContain(`已发送${report.sent.toLocaleString('zh-CN')}`);
     await page.getByTestId('treated-vs-control').waitFor();
     await page.getByTestId('funnel').locator('canvas').waitFor();
     expect(await page.getByTestId('report-variants').locator('tbody tr.ant-table-row').count()).toBe(2);
@@ -185,7 +195,9 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     await shot(page, '43-outbox');
     await page.goto(`${base}/campaigns`);
     await page.getByTestId('campaign-list').locator('tbody tr.ant-table-row').first().waitFor();
-    await expect.poll(() => page.getByTestId('campaign-sent-held').first().textContent()).toMatch(/^[\d,]+ \/ [\d,]+$/);
+    await expect
+      .poll(() => page.getByTestId('campaign-sent-held').first().textContent(), SETTLED)
+      .toMatch(/^[\d,]+ \/ [\d,]+$/);
     await shot(page, '44-campaigns');
 
     // English: the same report reads in English.
@@ -195,4 +207,118 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     await shot(page, '45-campaign-report-en');
     expect(page.errors).toEqual([]);
   }, 180_000);
+
+  it('RFM cell or uploaded list as audience, coupon, schedule, test send, launch; compare campaigns', async () => {
+    const page = await newPage();
+    // The RFM matrix: a click on a cell opens that cell's customers; its 创建营销活动 opens the wizard with the cell.
+    await page.goto(`${base}/segments?tab=rfm`);
+    const heat = page.getByTestId('rfm-heatmap').locator('canvas').first();
+    await heat.waitFor({ timeout: 60_000 });
+    await heat.click();
+    await page.waitForURL(/\/segments\/sys%3Arfm%3AR[1-5]F[1-5]$/);
+    const cell = /R([1-5])F([1-5])$/.exec(page.url())!;
+    await page.getByTestId('action-campaign').click();
+    await page.waitForURL(new RegExp(`/campaigns/new\\?segment=sys%3Arfm%3AR${cell[1]}F${cell[2]}$`));
+    const kind = page.getByTestId('audience-kind');
+    await expect.poll(() => kind.locator('.ant-radio-wrapper-checked').textContent(), SETTLED).toBe('RFM 单元');
+    const shown = (id: string) => page.getByTestId(id).locator('.ant-select-selection-item').textContent();
+    await expect.poll(() => shown('rfmR'), SETTLED).toBe(cell[1]);
+    await expect.poll(() => shown('rfmF'), SETTLED).toBe(cell[2]);
+    await shot(page, '48-campaign-audience-rfm');
+
+    // An uploaded list instead: five customers by id and a line that matches nobody.
+    const some = await apiCall<{ items: { id: string }[] }>('GET', '/customers?limit=5');
+    expect(some.items).toHaveLength(5);
+    await kind.getByText('上传名单').click();
+    await page.locator('input[type=file]').setInputFiles({
+      name: '老客名单.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(['客户ID', ...some.items.map((c) => c.id), 'nobody-here'].join('\n')),
+    });
+    await expect
+      .poll(() => page.getByTestId('list-matched').textContent(), SETTLED)
+      .toBe('共 6 行，匹配 5 位客户，未匹配 1 行');
+    await page.getByTestId('campaign-name').fill('名单老客送券');
+    expect(await englishOnScreen(page)).toEqual([]);
+    await shot(page, '49-campaign-audience-list');
+    await page.getByTestId('next').click();
+
+    // Channel step: a coupon issued with each message, a start time, a throttle.
+    await choose(page.getByTestId('coupon-template'), '短信专享 满150减25');
+    await page.getByTestId('schedule').getByText('指定时间').click();
+    const start = new Date(Date.now() + 3 * 86_400_000);
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    const local = `${start.getFullYear()}-${p2(start.getMonth() + 1)}-${p2(start.getDate())}T10:00`;
+    await page.getByTestId('start-at').fill(local);
+    await page.locator('input[data-testid="throttle"], [data-testid="throttle"] input').first().fill('600');
+    expect(await englishOnScreen(page)).toEqual([]);
+    await shot(page, '50-campaign-coupon-schedule');
+    await page.getByTestId('next').click();
+    await page
+      .locator('textarea[data-testid="variant-text-0"], [data-testid="variant-text-0"] textarea')
+      .first()
+      .fill('#客户昵称#，送您一张#优惠券金额#元券，券码#优惠券#，本周有效');
+    await page.getByTestId('next').click();
+    await page.getByTestId('dry-run').waitFor();
+    await page.getByTestId('next').click();
+
+    // Review: the schedule as chosen, then a test send to staff before the launch.
+    const review = page.getByTestId('review');
+    await review.waitFor();
+    expect(await review.textContent()).toContain(`指定时间 ${local.replace('T', ' ')}`);
+    expect(await review.textContent()).toContain('600');
+    await page.getByTestId('test-to').last().fill('13800000009');
+    await page.getByTestId('test-send').last().click();
+    await page.locator('.ant-message-success', { hasText: '已发出 1 条测试消息' }).waitFor();
+    const tests = await apiCall<{ items: { body: string | null; contact: string | null }[] }>(
+      'GET',
+      '/messages?sourceType=test',
+    );
+    const sent = tests.items.find((m) => m.contact === '13800000009');
+    // The shop's signature (set in the first test) leads a marketing SMS, then the test marker; sample values.
+    expect(sent?.body).toMatch(/^【回客旗舰店】【测试】.*元券，券码\S+，本周有效/);
+    expect(await englishOnScreen(page)).toEqual([]);
+    await shot(page, '51-campaign-review-test-send');
+    await page.getByTestId('launch').click();
+    await page.locator('.ant-modal-confirm-btns .ant-btn-primary').click();
+    await page.waitForURL(/\/campaigns\/[0-9A-Z]+$/);
+    const id = new URL(page.url()).pathname.split('/').pop()!;
+    const saved = await apiCall<{
+      status: string;
+      segmentId: string;
+      startAt: string;
+      couponTemplateId: string | null;
+      throttlePerMinute: number | null;
+    }>('GET', `/campaigns/${id}`);
+    expect(saved).toMatchObject({ status: 'scheduled', throttlePerMinute: 600 });
+    expect(saved.segmentId).toMatch(/^list:/);
+    expect(saved.couponTemplateId).not.toBeNull();
+    expect(new Date(saved.startAt).getTime()).toBe(new Date(local).getTime());
+
+    // Two sent campaigns side by side.
+    await page.goto(`${base}/campaigns`);
+    const list = page.getByTestId('campaign-list');
+    await list.locator('tbody tr.ant-table-row').first().waitFor();
+    const boxes = list.locator('tbody tr.ant-table-row .ant-checkbox-input:not([disabled])');
+    expect(await boxes.count()).toBeGreaterThanOrEqual(2);
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    await page.getByTestId('compare').click();
+    await page.waitForURL(/\/campaigns\/compare\?ids=/);
+    const ids = new URL(page.url()).searchParams.get('ids')!;
+    const compared = await apiCall<{ items: { name: string; variants: unknown[] }[] }>(
+      'GET',
+      `/campaigns/compare?ids=${ids}`,
+    );
+    expect(compared.items).toHaveLength(2);
+    const table = page.getByTestId('compare-table');
+    await table.locator('tbody tr.ant-table-row').first().waitFor();
+    expect(await table.locator('tbody tr.ant-table-row').count()).toBe(
+      compared.items.reduce((n, c) => n + 1 + c.variants.length, 0),
+    );
+    for (const c of compared.items) await table.getByRole('link', { name: c.name }).waitFor();
+    expect(await englishOnScreen(page)).toEqual([]);
+    await shot(page, '52-campaign-compare');
+    expect(page.errors).toEqual([]);
+  }, 120_000);
 });
