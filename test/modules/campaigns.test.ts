@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assignGroups, CONTROL } from '../../src/core/messaging/assign.js';
+import { localDate } from '../../src/core/time.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { createWorker } from '../../src/jobs/worker.js';
 import { createUser } from '../../src/modules/auth/service.js';
@@ -379,6 +380,23 @@ describeBothDatabases('campaigns', (env) => {
     // Over 14 days the late order counts too.
     const wide = (await api('GET', `/campaigns/${c.id}/attribution?days=14`)).body;
     expect(wide.overall.treated.orders).toBe(7);
+    // 数据分析 → 营销效果 shows the campaign of its launch day with the same figures.
+    const launched = (await api('GET', `/campaigns/${c.id}`)).body.launchedAt as string;
+    const day = localDate(launched, 'Asia/Shanghai');
+    const view = (await api('GET', `/analytics/effects?from=${day}&to=${day}`)).body;
+    expect(view.campaigns.find((x: { id: string }) => x.id === c.id)).toEqual({
+      id: c.id,
+      name: c.name,
+      launchedAt: launched,
+      treated: 30,
+      control: 10,
+      treatedConversion: 0.2,
+      controlConversion: 0.1,
+      conversionLift: expect.closeTo(0.1, 10),
+      incrementalRevenueFen: 30000,
+      costFen: 150,
+      roi: expect.closeTo(200, 8),
+    });
   });
 
   it('the platform hand-off writes buyer nicks and order ids per store, and counts as sent', async () => {
