@@ -9,7 +9,7 @@ import { createUser } from '../../src/modules/auth/service.js';
 import { planCampaign } from '../../src/modules/campaigns/plan.js';
 import { archiveTemplate, createTemplate, pauseTemplate } from '../../src/modules/coupons/service.js';
 import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
-import { setMessagingSettings } from '../../src/modules/messaging/service.js';
+import { handleReply, setMessagingSettings } from '../../src/modules/messaging/service.js';
 import { recomputeRfm } from '../../src/modules/segments/rfm.js';
 import { saveSegment } from '../../src/modules/segments/service.js';
 import { buildServer } from '../../src/server.js';
@@ -216,6 +216,54 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
     const refused2 = await api('POST', `/campaigns/${c2.id}/launch`);
     expect(refused2.status).toBe(409);
     expect(refused2.body.error.reason).toEqual({ key: 'campaign.couponArchived', params: { coupon: '归档券' } });
+  });
+
+  it('the report counts clicks and opt-outs of recipients; the comparison counts delivery receipts', async () => {
+    const e = env();
+    const fn = await seedCustomers(e, [
+      { nick: 'fn-0', phone: '13600000910' },
+      { nick: 'fn-1', phone: '13600000911' },
+      { nick: 'fn-2', phone: '13600000912' },
+    ]);
+    const c = (
+      await api(
+        'POST',
+        '/campaigns',
+        draft({
+          name: '漏斗',
+          segmentId: await segmentOf(e, 'fn-'),
+          linkUrl: 'https://shop.example/sale',
+          variants: [{ key: 'A', content: { text: '#客户昵称#，大促 #链接#' } }],
+        }),
+      )
+    ).body;
+    expect((await api('POST', `/campaigns/${c.id}/launch`)).status).toBe(200);
+    await sendAll(e, worker(), c.id);
+    const link = await e.db.kysely
+      .selectFrom('message_links')
+      .select('code')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('customer_id', '=', fn['fn-0']!)
+      .where('kind', '=', 'click')
+      .executeTakeFirstOrThrow();
+    expect((await app.inject({ method: 'GET', url: `/r/${link.code}` })).statusCode).toBe(302);
+    await handleReply(e.ctx, e.workspaceId, { channelId: outbox, from: '13600000911', text: 'TD' });
+    // A receipt (channels.test covers the providers' formats) marks fn-2's message delivered.
+    await e.db.kysely
+      .updateTable('messages')
+      .set({ delivery: 'delivered' })
+      .where('workspace_id', '=', e.workspaceId)
+      .where('source_id', '=', c.id)
+      .where('customer_id', '=', fn['fn-2']!)
+      .execute();
+    const report = (await api('GET', `/campaigns/${c.id}/report`)).body;
+    expect(report).toMatchObject({ targeted: 3, sent: 3, delivered: 1, failed: 0, clicked: 1, optedOut: 1 });
+    const list = (await api('GET', '/campaigns')).body.items as { id: string; status: string }[];
+    const other = list.find((x) => x.id !== c.id && x.status === 'done')!;
+    const compared = (await api('GET', `/campaigns/compare?ids=${c.id},${other.id}`)).body.items as {
+      overall: { delivered: number; sent: number };
+    }[];
+    expect(compared[0]!.overall).toMatchObject({ sent: 3, delivered: 1 });
   });
 
   it('a campaign scheduled at a time, or for the next send window, starts then', async () => {

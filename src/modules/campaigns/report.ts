@@ -89,6 +89,7 @@ export async function campaignReport(ctx: AppContext, ws: string, id: string) {
     targeted: audience - control,
     heldBack,
     ...tot,
+    delivered: (await deliveredCounts(ctx, ws, id)).get(null) ?? 0,
     optedOut: Number(optedOut.n),
     variants: c.variants.map(
       (v) => perVariant.get(v.key) ?? { key: v.key, targeted: 0, sent: 0, failed: 0, clicked: 0 },

@@ -105,6 +105,8 @@ export const reportView = z.object({
   failed: z.number(),
   cancelled: z.number(),
   clicked: z.number(),
+  /** Sent messages a provider's receipt confirmed delivered (channels without receipts count none). */
+  delivered: z.number(),
   optedOut: z.number(),
   costFen: z.number(),
   variants: z.array(

@@ -10459,6 +10459,7 @@ export interface paths {
                             failed: number;
                             cancelled: number;
                             clicked: number;
+                            delivered: number;
                             optedOut: number;
                             costFen: number;
                             variants: {

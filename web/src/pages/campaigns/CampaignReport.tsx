@@ -118,6 +118,7 @@ function Funnel({ r }: { r: Report }) {
           <Descriptions.Item label={t('campaigns.targeted')}>{count(r.targeted)}</Descriptions.Item>
           <Descriptions.Item label={t('campaigns.sent')}>{count(r.sent)}</Descriptions.Item>
           <Descriptions.Item label={t('campaigns.queued')}>{count(r.queued)}</Descriptions.Item>
+          <Descriptions.Item label={t('campaignExtras.delivered')}>{count(r.delivered)}</Descriptions.Item>
           <Descriptions.Item label={t('campaigns.failed')}>{count(r.failed)}</Descriptions.Item>
           <Descriptions.Item label={t('campaigns.clicked')}>{count(r.clicked)}</Descriptions.Item>
           <Descriptions.Item label={t('campaigns.optedOut')}>{count(r.optedOut)}</Descriptions.Item>
