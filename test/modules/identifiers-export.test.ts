@@ -8,7 +8,9 @@ import { newId } from '../../src/core/ids.js';
 import { displayNames } from '../../src/db/migrations/0011_display_names.js';
 import { createUser } from '../../src/modules/auth/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
+import { recomputeRfm } from '../../src/modules/segments/rfm.js';
 import { ruleCsv, ruleXlsx } from '../../src/modules/segments/service.js';
+import { tagCustomers } from '../../src/modules/tags/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { buildServer } from '../../src/server.js';
 import { describeBothDatabases } from '../helpers.js';
@@ -150,6 +152,8 @@ describeBothDatabases('buyer identifiers in names and exports', (env) => {
       '淘宝/天猫买家ID',
       '抖店买家ID',
       '店铺',
+      '会员等级',
+      '标签',
       '手机',
       '邮箱',
       '省份',
@@ -161,10 +165,22 @@ describeBothDatabases('buyer identifiers in names and exports', (env) => {
       '生命周期',
     ]);
     const byName = Object.fromEntries(rows.map((r) => [r[1], r]));
-    expect(byName.amy!.slice(1, 8)).toEqual(['amy', 'amy', '', 'dy-123', '天猫旗舰店、抖音小店', '139****0001', '']);
-    expect(byName.amy![11]).toBe('80.00');
-    expect(byName['tb-998']!.slice(1, 7)).toEqual(['tb-998', '', 'tb-998', '', '天猫旗舰店', '']);
-    expect(byName['139****0002']!.slice(1, 7)).toEqual(['139****0002', '', '', '', '抖音小店', '139****0002']);
+    expect(byName.amy!.slice(1, 10)).toEqual([
+      'amy',
+      'amy',
+      '',
+      'dy-123',
+      '天猫旗舰店、抖音小店',
+      '普通会员',
+      '',
+      '139****0001',
+      '',
+    ]);
+    expect(byName.amy![13]).toBe('80.00');
+    expect(byName['tb-998']!.slice(1, 6)).toEqual(['tb-998', '', 'tb-998', '', '天猫旗舰店']);
+    expect(byName['tb-998']![8]).toBe('');
+    expect(byName['139****0002']!.slice(1, 6)).toEqual(['139****0002', '', '', '', '抖音小店']);
+    expect(byName['139****0002']![8]).toBe('139****0002');
 
     const out = new PassThrough();
     const chunks: Buffer[] = [];
@@ -182,7 +198,7 @@ describeBothDatabases('buyer identifiers in names and exports', (env) => {
       '店铺',
     ]);
     const amy = sheet.getRows(2, 3)!.find((r) => r.getCell(2).value === 'amy')!;
-    expect([amy.getCell(5).value, amy.getCell(6).value, amy.getCell(7).value]).toEqual([
+    expect([amy.getCell(5).value, amy.getCell(6).value, amy.getCell(9).value]).toEqual([
       'dy-123',
       '天猫旗舰店、抖音小店',
       '13900000001',
@@ -216,7 +232,74 @@ describeBothDatabases('buyer identifiers in names and exports', (env) => {
       const body = r.json();
       expect(body.columns).toContain('抖店买家ID');
       expect(body.rows).toHaveLength(1);
-      expect(body.rows[0].slice(1, 7)).toEqual(['amy', 'amy', null, 'dy-123', '天猫旗舰店、抖音小店', '139****0001']);
+      expect(body.rows[0].slice(1, 6)).toEqual(['amy', 'amy', null, 'dy-123', '天猫旗舰店、抖音小店']);
+      expect(body.rows[0][8]).toBe('139****0001');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a segment export is named after the segment and the date, with tier, tags, no raw keys, zh or en', async () => {
+    const e = env();
+    await recomputeRfm(e.ctx, e.workspaceId);
+    const amy = await e.db.kysely
+      .selectFrom('customers')
+      .select('id')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('display_name', '=', 'amy')
+      .executeTakeFirstOrThrow();
+    await tagCustomers(e.ctx, e.workspaceId, [amy.id], ['VIP', '大促敏感']);
+    await createUser(e.ctx, e.workspaceId, { login: 'exporter', password: 'secret-pass-8', role: 'owner' });
+    const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-exp-')) });
+    try {
+      const login = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { login: 'exporter', password: 'secret-pass-8' },
+      });
+      const headers = { 'x-huike-client': 'test', cookie: String(login.headers['set-cookie']).split(';')[0]! };
+      const seg = await app.inject({
+        method: 'POST',
+        url: '/api/v1/segments',
+        payload: { name: '江浙沪/复购客', rule: everyone },
+        headers,
+      });
+      expect(seg.statusCode, seg.body).toBe(201);
+      const url = `/api/v1/segments/${seg.json().id}/export`;
+      const day = e.ctx.now().toISOString().slice(0, 10);
+      const zh = await app.inject({ method: 'GET', url: `${url}.csv`, headers });
+      expect(zh.statusCode, zh.body).toBe(200);
+      // The shop's local date; the test clock is at noon UTC or earlier, the same day in Shanghai or the next.
+      const disposition = String(zh.headers['content-disposition']);
+      expect(disposition).toMatch(/^attachment; filename="segment-\d{4}-\d{2}-\d{2}\.csv"; filename\*=UTF-8''/);
+      const named = decodeURIComponent(disposition.split("UTF-8''")[1]!);
+      expect(named).toMatch(/^江浙沪 复购客-\d{4}-\d{2}-\d{2}\.csv$/);
+      expect(named >= `江浙沪 复购客-${day}`).toBe(true);
+      const rows = (body: string) =>
+        body
+          .replace('\uFEFF', '')
+          .split('\r\n')
+          .filter(Boolean)
+          .map((l) => l.split(','));
+      const [zhHead, ...zhRows] = rows(zh.body);
+      const zhAmy = zhRows.find((r) => r[1] === 'amy')!;
+      expect(zhAmy[zhHead!.indexOf('标签')]).toBe('VIP、大促敏感');
+      expect(zhAmy[zhHead!.indexOf('会员等级')]).toBe('普通会员');
+      expect(zhAmy[zhHead!.indexOf('生命周期')]).toBe('成长'); // two orders: 成长, not the key "growing"
+      const en = await app.inject({ method: 'GET', url: `${url}.csv?lang=en`, headers });
+      const [enHead, ...enRows] = rows(en.body);
+      expect(enHead!.slice(0, 3)).toEqual(['Customer ID', 'Customer', 'Taobao/Tmall buyer nick']);
+      const enAmy = enRows.find((r) => r[1] === 'amy')!;
+      // Lifecycle is the last column (the tags cell holds a comma, so count from the end).
+      expect(enAmy[enAmy.length - 1]).toBe('Growing');
+      expect(en.body).toContain('"VIP, 大促敏感"');
+      // No coded value in any cell of either language.
+      const raw = /^(new|growing|mature|dormant|churned|prospect|none|order|adjust|[a-z_]+_[a-z_]+)$/;
+      for (const r of [...zhRows, ...enRows]) expect(r.filter((c) => raw.test(c))).toEqual([]);
+      const xlsx = await app.inject({ method: 'GET', url: `${url}.xlsx`, headers });
+      expect(decodeURIComponent(String(xlsx.headers['content-disposition']).split("UTF-8''")[1]!)).toMatch(
+        /^江浙沪 复购客-\d{4}-\d{2}-\d{2}\.xlsx$/,
+      );
     } finally {
       await app.close();
     }

@@ -2,6 +2,14 @@ import { sql } from 'kysely';
 import { maskPhone } from '../../core/pii.js';
 import { maskDisplayName, maskEmail } from '../../core/pii-mask.js';
 import { localDate } from '../../core/time.js';
+import {
+  type ExportLanguage,
+  exportHeader,
+  lifecycleLabel,
+  platformLabel,
+  rfmClassLabel,
+} from '../../core/export-labels.js';
+import { getTierSettings } from '../membership/service.js';
 import { canSeePii } from '../auth/roles.js';
 import { chunks, type AppContext } from '../context.js';
 import { workspaceTimezone } from '../workspaces/service.js';
@@ -13,13 +21,6 @@ import { workspaceTimezone } from '../workspaces/service.js';
  */
 export type ExportCell = string | number | null;
 
-const FAMILY_LABEL: Record<string, string> = {
-  taobao: '淘宝/天猫',
-  jd: '京东',
-  douyin: '抖店',
-  shopify: 'Shopify',
-  other: '其他',
-};
 const FAMILY_ORDER = ['taobao', 'jd', 'douyin', 'shopify', 'other'];
 
 interface IdentityColumn {
@@ -34,10 +35,18 @@ export interface CustomerExportLayout {
   moneyColumn: number;
   identities: IdentityColumn[];
   timeZone: string;
+  lang: ExportLanguage;
+  /** Tier names by key (a customer with paid orders and no tier row is in the first tier, as on their page). */
+  tierNames: Map<string, string>;
+  firstTier: string | null;
 }
 
 /** The columns of an export: one nick and one buyer-id column per platform the workspace has such identities on. */
-export async function customerExportLayout(ctx: AppContext, ws: string): Promise<CustomerExportLayout> {
+export async function customerExportLayout(
+  ctx: AppContext,
+  ws: string,
+  lang: ExportLanguage = 'zh-CN',
+): Promise<CustomerExportLayout> {
   const kinds = await ctx.db.kysely
     .selectFrom('customer_identities')
     .select(['kind', 'scope'])
@@ -53,29 +62,36 @@ export async function customerExportLayout(ctx: AppContext, ws: string): Promise
     .map((k) => ({
       kind: k.kind as 'nick' | 'buyer_id',
       scope: k.scope,
-      header: `${FAMILY_LABEL[k.scope] ?? k.scope}${k.kind === 'nick' ? '买家昵称' : '买家ID'}`,
+      header: exportHeader(k.kind === 'nick' ? 'nick' : 'buyerId', lang, platformLabel(k.scope, lang)),
     }))
     .sort((a, b) => rank(a.scope) - rank(b.scope) || a.scope.localeCompare(b.scope) || (a.kind === 'nick' ? -1 : 1));
+  const h = (key: Parameters<typeof exportHeader>[0]) => exportHeader(key, lang);
   const columns = [
-    '客户ID',
-    '客户',
+    h('id'),
+    h('name'),
     ...identities.map((i) => i.header),
-    '店铺',
-    '手机',
-    '邮箱',
-    '省份',
-    '城市',
-    '成交订单',
-    '累计消费(元)',
-    '最近购买日期',
-    'RFM 分类',
-    '生命周期',
+    h('stores'),
+    h('tier'),
+    h('tags'),
+    h('phone'),
+    h('email'),
+    h('province'),
+    h('city'),
+    h('paidOrders'),
+    h('spent'),
+    h('lastPaid'),
+    h('rfm'),
+    h('lifecycle'),
   ];
+  const tiers = (await getTierSettings(ctx, ws)).tiers;
   return {
     columns,
-    moneyColumn: columns.indexOf('累计消费(元)'),
+    moneyColumn: columns.indexOf(h('spent')),
     identities,
     timeZone: await workspaceTimezone(ctx.db.kysely, ws),
+    lang,
+    tierNames: new Map(tiers.map((t) => [t.key, t.name])),
+    firstTier: tiers[0]?.name ?? null,
   };
 }
 
@@ -139,6 +155,24 @@ export async function customerExportRows(
       .where('o.customer_id', 'in', part)
       .orderBy('st.name')
       .execute();
+    const tierRows = await k
+      .selectFrom('member_tiers')
+      .select(['customer_id', 'tier_key'])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', part)
+      .execute();
+    const tierOf = new Map(tierRows.map((t) => [t.customer_id, t.tier_key]));
+    const tagRows = await k
+      .selectFrom('customer_tags as ct')
+      .innerJoin('tags as t', (j) => j.onRef('t.workspace_id', '=', 'ct.workspace_id').onRef('t.id', '=', 'ct.tag_id'))
+      .select(['ct.customer_id', 't.name'])
+      .where('ct.workspace_id', '=', ws)
+      .where('ct.customer_id', 'in', part)
+      .orderBy('ct.customer_id')
+      .orderBy('t.name')
+      .execute();
+    const tagsOf = new Map<string, string[]>();
+    for (const t of tagRows) tagsOf.set(t.customer_id, [...(tagsOf.get(t.customer_id) ?? []), t.name]);
     const storeNames = await k.selectFrom('stores').select(['id', 'name']).where('workspace_id', '=', ws).execute();
     const storeName = new Map(storeNames.map((s) => [s.id, s.name]));
     const idsOf = new Map<string, Map<string, string[]>>();
@@ -164,7 +198,9 @@ export async function customerExportRows(
         r.id,
         pii ? r.display_name : maskDisplayName(r.display_name, r.real_name),
         ...layout.identities.map((c) => list(c.kind, c.scope)),
-        shops.join('、') || null,
+        shops.join(layout.lang === 'en' ? ', ' : '、') || null,
+        tierName(layout, tierOf.get(id), r.paid_orders ?? 0),
+        tagsOf.get(id)?.join(layout.lang === 'en' ? ', ' : '、') ?? null,
         pii ? r.phone : maskPhone(r.phone),
         pii || !email ? email : email.split('; ').map(maskEmail).join('; '),
         r.province,
@@ -172,10 +208,15 @@ export async function customerExportRows(
         r.paid_orders ?? 0,
         Number(((r.total_spent_fen ?? 0) / 100).toFixed(2)),
         r.last_paid_at ? localDate(r.last_paid_at, layout.timeZone) : null,
-        r.rfm_class,
-        r.lifecycle,
+        rfmClassLabel(r.rfm_class, layout.lang),
+        lifecycleLabel(r.lifecycle, layout.lang),
       ]);
     }
   }
   return out;
+}
+
+function tierName(layout: CustomerExportLayout, key: string | undefined, paidOrders: number): string | null {
+  if (key) return layout.tierNames.get(key) ?? null;
+  return paidOrders > 0 ? layout.firstTier : null;
 }

@@ -1,3 +1,4 @@
+import { requestLanguage } from '../../core/reasons.js';
 import { rm } from 'node:fs/promises';
 import type {} from '@fastify/multipart';
 import { z } from 'zod';
@@ -294,6 +295,9 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
         summary:
           'Export rows of chosen customers: the columns of a segment export ' +
           '(buyer nick and id per platform, stores, phone, email, figures)',
+        querystring: z.object({
+          lang: z.enum(['zh-CN', 'en']).optional().describe('headers and values in this language (else zh-CN)'),
+        }),
         body: z.object({ ids: z.array(z.string()).min(1).max(5000) }).strict(),
         response: {
           200: z.object({
@@ -305,7 +309,8 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
     },
     async (req) => {
       const p = principalOf(req);
-      const layout = await customerExportLayout(ctx, p.workspaceId);
+      const lang = requestLanguage(req.query.lang, req.headers['accept-language']);
+      const layout = await customerExportLayout(ctx, p.workspaceId, lang);
       return {
         columns: layout.columns,
         rows: await customerExportRows(ctx, p.workspaceId, req.body.ids, p.role, layout),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { FIELDS, OPERATORS } from '../../core/segments/fields.js';
 import { rfmSettings } from '../../core/segments/rfm.js';
 import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js';
+import { requestLanguage } from '../../core/reasons.js';
 import { ruleOptions } from './options.js';
 import { getRfmSettings, recomputeRfm, rfmAsOf, rfmMatrix, rfmSummary, setRfmSettings } from './rfm.js';
 import {
@@ -11,6 +12,8 @@ import {
   getSegment,
   listSegments,
   ruleCsv,
+  attachment,
+  exportFileName,
   ruleMembers,
   ruleXlsx,
   saveSegment,
@@ -60,6 +63,13 @@ const segmentInput = z.object({
 const pageQuery = z.object({
   cursor: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(20),
+});
+
+const exportQuery = z.object({
+  lang: z
+    .enum(['zh-CN', 'en'])
+    .optional()
+    .describe('headers and values in this language (else Accept-Language, zh-CN)'),
 });
 
 export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
@@ -229,35 +239,48 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
     '/segments/:id/export.csv',
     {
       config: { permission: 'export' },
-      schema: { tags, summary: 'All customers of a segment as CSV (UTF-8 with BOM)', params: idParams },
+      schema: {
+        tags,
+        summary: "All customers of a segment as CSV (UTF-8 with BOM), named after the segment and the shop's date",
+        params: idParams,
+        querystring: exportQuery,
+      },
     },
     async (req, reply) => {
       const p = principalOf(req);
       const s = await getSegment(ctx, p.workspaceId, req.params.id);
       await countRule(ctx, p.workspaceId, s.rule);
+      const lang = requestLanguage(req.query.lang, req.headers['accept-language']);
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="segment-${encodeURIComponent(s.id)}.csv"`)
-        .send(Readable.from(ruleCsv(ctx, p.workspaceId, s.rule, p.role)));
+        .header('content-disposition', attachment(await exportFileName(ctx, p.workspaceId, s.name, 'csv')))
+        .send(Readable.from(ruleCsv(ctx, p.workspaceId, s.rule, p.role, lang)));
     },
   );
   app.get(
     '/segments/:id/export.xlsx',
     {
       config: { permission: 'export' },
-      schema: { tags, summary: 'All customers of a segment as an Excel workbook', params: idParams },
+      schema: {
+        tags,
+        summary: "All customers of a segment as an Excel workbook, named after the segment and the shop's date",
+        params: idParams,
+        querystring: exportQuery,
+      },
     },
     async (req, reply) => {
       const p = principalOf(req);
       const s = await getSegment(ctx, p.workspaceId, req.params.id);
       await countRule(ctx, p.workspaceId, s.rule);
+      const lang = requestLanguage(req.query.lang, req.headers['accept-language']);
+      const file = await exportFileName(ctx, p.workspaceId, s.name, 'xlsx');
       const out = new PassThrough();
-      void ruleXlsx(ctx, p.workspaceId, s.rule, p.role, out, s.name).catch((e: unknown) =>
+      void ruleXlsx(ctx, p.workspaceId, s.rule, p.role, out, s.name, lang).catch((e: unknown) =>
         out.destroy(e instanceof Error ? e : new Error(String(e))),
       );
       return reply
         .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header('content-disposition', `attachment; filename="segment-${encodeURIComponent(s.id)}.xlsx"`)
+        .header('content-disposition', attachment(file))
         .send(out);
     },
   );

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import { workspaceTimezone } from '../workspaces/service.js';
+import { localDate } from '../../core/time.js';
 import { CSV_BOM, csvLine, neutralizeFormula } from '../../core/csv.js';
 import { sql } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
@@ -29,6 +30,7 @@ import {
   type CustomerExportLayout,
   type ExportCell,
 } from '../customers/export.js';
+import type { ExportLanguage } from '../../core/export-labels.js';
 import { compileRule, segmentSource, type CompileContext } from './compile.js';
 
 async function compileContext(ctx: AppContext, workspaceId: string): Promise<CompileContext> {
@@ -164,14 +166,30 @@ async function* ruleExportRows(
   } while (cursor);
 }
 
+/**
+ * An export's file name: the segment's name and the shop's local date (`江浙沪女装复购客-2026-11-28.csv`), with
+ * the characters a file system refuses replaced; `ascii` is the fallback for clients that cannot read the UTF-8 one.
+ */
+export async function exportFileName(ctx: AppContext, workspaceId: string, name: string, ext: 'csv' | 'xlsx') {
+  const day = localDate(nowIso(ctx), await workspaceTimezone(ctx.db.kysely, workspaceId));
+  const safe = name.replace(/[\u0000-\u001f\\/:*?"<>|]+/g, ' ').trim() || 'segment';
+  return { utf8: `${safe}-${day}.${ext}`, ascii: `segment-${day}.${ext}` };
+}
+
+/** A Content-Disposition naming the file in UTF-8 (RFC 6266/5987) with an ASCII fallback. */
+export function attachment(file: { utf8: string; ascii: string }): string {
+  return `attachment; filename="${file.ascii}"; filename*=UTF-8''${encodeURIComponent(file.utf8)}`;
+}
+
 /** All members as CSV (UTF-8 with BOM so Excel shows Chinese). */
 export async function* ruleCsv(
   ctx: AppContext,
   workspaceId: string,
   input: unknown,
   role: string,
+  lang: ExportLanguage = 'zh-CN',
 ): AsyncGenerator<string> {
-  const layout = await customerExportLayout(ctx, workspaceId);
+  const layout = await customerExportLayout(ctx, workspaceId, lang);
   yield CSV_BOM + csvLine(layout.columns);
   for await (const rows of ruleExportRows(ctx, workspaceId, input, role, layout)) {
     yield rows
@@ -188,8 +206,9 @@ export async function ruleXlsx(
   role: string,
   out: Writable,
   sheetName: string,
+  lang: ExportLanguage = 'zh-CN',
 ): Promise<void> {
-  const layout = await customerExportLayout(ctx, workspaceId);
+  const layout = await customerExportLayout(ctx, workspaceId, lang);
   const { default: ExcelJS } = await import('exceljs'); // loaded on the first export: a large module graph
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true });
   const sheet = wb.addWorksheet(sheetName.replace(/[\\/?*[\]:]/g, ' ').slice(0, 31) || 'customers');

@@ -1458,7 +1458,10 @@ export interface paths {
         /** Export rows of chosen customers: the columns of a segment export (buyer nick and id per platform, stores, phone, email, figures) */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description headers and values in this language (else zh-CN) */
+                    lang?: "zh-CN" | "en";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2670,10 +2673,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All customers of a segment as CSV (UTF-8 with BOM) */
+        /** All customers of a segment as CSV (UTF-8 with BOM), named after the segment and the shop's date */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description headers and values in this language (else Accept-Language, zh-CN) */
+                    lang?: "zh-CN" | "en";
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -2706,10 +2712,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All customers of a segment as an Excel workbook */
+        /** All customers of a segment as an Excel workbook, named after the segment and the shop's date */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description headers and values in this language (else Accept-Language, zh-CN) */
+                    lang?: "zh-CN" | "en";
+                };
                 header?: never;
                 path: {
                     id: string;

@@ -65,7 +65,7 @@ const DEFAULT_COLUMNS: ColumnKey[] = [
 ];
 
 export default function CustomerList() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { message } = App.useApp();
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
@@ -198,7 +198,11 @@ export default function CustomerList() {
   // The server builds the rows: buyer nick and id per platform and the stores, like a segment export.
   const exportSelected = async () => {
     try {
-      const r = await api.post('/customers/export', { ids: selected.map((c) => c.id) });
+      const r = await api.post(
+        '/customers/export',
+        { ids: selected.map((c) => c.id) },
+        { query: { lang: i18n.language === 'en' ? 'en' : 'zh-CN' } },
+      );
       downloadCsv('customers.csv', [r.columns, ...r.rows.map((row) => row.map((v) => v ?? ''))]);
     } catch (e) {
       void message.error(errorText(e));

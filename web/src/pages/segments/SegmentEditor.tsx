@@ -20,7 +20,9 @@ import { SegmentActions } from './SegmentActions';
 
 export default function SegmentEditor() {
   const { id } = useParams();
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  // The export's headers and values follow the console's language (the browser's may differ).
+  const exportLang = i18n.language === 'en' ? 'en' : 'zh-CN';
   const { message } = App.useApp();
   const navigate = useNavigate();
   const fields = useApi('/segments/fields');
@@ -126,10 +128,16 @@ export default function SegmentEditor() {
           <>
             {id && (
               <>
-                <Button icon={<DownloadOutlined />} href={apiUrl('/segments/{id}/export.csv', { id })}>
+                <Button
+                  icon={<DownloadOutlined />}
+                  href={apiUrl('/segments/{id}/export.csv', { id }, { lang: exportLang })}
+                >
                   CSV
                 </Button>
-                <Button icon={<DownloadOutlined />} href={apiUrl('/segments/{id}/export.xlsx', { id })}>
+                <Button
+                  icon={<DownloadOutlined />}
+                  href={apiUrl('/segments/{id}/export.xlsx', { id }, { lang: exportLang })}
+                >
                   Excel
                 </Button>
               </>
