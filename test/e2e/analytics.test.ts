@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, DEMO_LOGIN as LOGIN, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+import { CHROMIUM, logIn, sessionCookie, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
 
 /** The 数据分析 page in Chromium against `huike serve` with its demo shop (figures rebuilt after the demo). */
 describe.skipIf(!existsSync(CHROMIUM))('数据分析 in Chromium', () => {
@@ -21,12 +21,7 @@ describe.skipIf(!existsSync(CHROMIUM))('数据分析 in Chromium', () => {
   beforeAll(async () => {
     app = await startConsole({ prefix: 'huike-e2e-analytics-', demoCustomers: 400, portFrom: 45000 });
     ({ base, browser } = app);
-    const res = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(LOGIN),
-    });
-    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    cookie = await sessionCookie(base);
   }, 180_000);
 
   afterAll(async () => {
@@ -38,11 +33,7 @@ describe.skipIf(!existsSync(CHROMIUM))('数据分析 in Chromium', () => {
     const page: Page = await ctx.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${base}/login`);
-    await page.fill('#login', LOGIN.login);
-    await page.fill('#password', LOGIN.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await logIn(page, base);
     await page.goto(`${base}/analytics`);
     const revenue = page.getByTestId('kpi-revenue');
     const buyers = page.getByTestId('kpi-buyers');
@@ -83,11 +74,7 @@ describe.skipIf(!existsSync(CHROMIUM))('数据分析 in Chromium', () => {
     const page: Page = await ctx.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${base}/login`);
-    await page.fill('#login', LOGIN.login);
-    await page.fill('#password', LOGIN.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await logIn(page, base);
     await page.goto(`${base}/analytics`);
     const card = page.getByTestId('member-analytics');
     await expect.poll(() => page.getByTestId('kpi-revenue').textContent(), { timeout: 30_000 }).toMatch(/¥/);

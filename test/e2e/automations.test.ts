@@ -8,7 +8,8 @@ import { createWorker } from '../../src/jobs/worker.js';
 import {
   CHROMIUM,
   choose,
-  DEMO_LOGIN as LOGIN,
+  logIn,
+  sessionCookie,
   dropdownOf,
   pickOption,
   SETTLED,
@@ -51,23 +52,14 @@ describe.skipIf(!existsSync(CHROMIUM))('自动化 in Chromium', () => {
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
     const p = await ctx.newPage();
     p.on('pageerror', (e) => errors.push(e.message));
-    await p.goto(`${base}/login`);
-    await p.fill('#login', LOGIN.login);
-    await p.fill('#password', LOGIN.password);
-    await p.click('button[type=submit]');
-    await p.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await logIn(p, base);
     return p;
   }
 
   beforeAll(async () => {
     app = await startConsole({ prefix: 'huike-e2e-auto-', demoCustomers: 200, portFrom: 45000 });
     ({ base, browser } = app);
-    const res = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(LOGIN),
-    });
-    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    cookie = await sessionCookie(base);
     db = openDatabase(`sqlite:${join(app.dir, 'huike.db')}`);
   }, 180_000);
 

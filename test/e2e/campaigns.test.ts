@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CHROMIUM,
   choose,
-  DEMO_LOGIN as LOGIN,
+  logIn,
+  sessionCookie,
   pickOption,
   SETTLED,
   shot,
@@ -43,11 +44,7 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     const page = (await ctx.newPage()) as Page & { errors: string[] };
     page.errors = [];
     page.on('pageerror', (e) => page.errors.push(e.message));
-    await page.goto(`${base}/login`);
-    await page.fill('#login', LOGIN.login);
-    await page.fill('#password', LOGIN.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await logIn(page, base);
     return page;
   }
   /** Visible text of the page content that is an English sentence (3+ Latin words in a row). */
@@ -59,12 +56,7 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
   beforeAll(async () => {
     app = await startConsole({ prefix: 'huike-e2e-campaigns-', demoCustomers: 600, portFrom: 43000 });
     ({ base, browser } = app);
-    const res = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(LOGIN),
-    });
-    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    cookie = await sessionCookie(base);
   }, 180_000);
 
   afterAll(async () => {

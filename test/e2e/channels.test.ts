@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, DEMO_LOGIN as LOGIN, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+import { CHROMIUM, logIn, sessionCookie, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
 import { ALIYUN_CRED, type FakeProviders, startFakeProviders } from '../support/fake-providers.js';
 
 /**
@@ -19,12 +19,7 @@ describe.skipIf(!existsSync(CHROMIUM))('设置 → 渠道 in Chromium', () => {
     process.env.HUIKE_SECRET_KEY = 'e2e-secret-key-0123456789abcdef';
     fake = await startFakeProviders();
     app = await startConsole({ prefix: 'huike-e2e-channels-', demoCustomers: 50, portFrom: 45000 });
-    const res = await fetch(`${app.base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(LOGIN),
-    });
-    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    cookie = await sessionCookie(app.base);
   }, 180_000);
 
   afterAll(async () => {
@@ -48,11 +43,7 @@ describe.skipIf(!existsSync(CHROMIUM))('设置 → 渠道 in Chromium', () => {
     const page = await ctx.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${app!.base}/login`);
-    await page.fill('#login', LOGIN.login);
-    await page.fill('#password', LOGIN.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await logIn(page, app!.base);
     await page.goto(`${app!.base}/settings?tab=channels`);
     await page.getByTestId('add-channel').click();
     const dialog = page.locator('.ant-modal:visible');

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, DEMO_LOGIN as LOGIN, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+import { CHROMIUM, logIn, sessionCookie, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
 
 interface Detail {
   id: string;
@@ -37,23 +37,14 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
     const page = (await ctx.newPage()) as Page & { errors: string[] };
     page.errors = [];
     page.on('pageerror', (e) => page.errors.push(e.message));
-    await page.goto(`${base}/login`);
-    await page.fill('#login', LOGIN.login);
-    await page.fill('#password', LOGIN.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await logIn(page, base);
     return page;
   }
 
   beforeAll(async () => {
     app = await startConsole({ prefix: 'huike-e2e-actions-', demoCustomers: 200, portFrom: 47000 });
     ({ base, browser } = app);
-    const res = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(LOGIN),
-    });
-    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    cookie = await sessionCookie(base);
   }, 300_000);
   afterAll(async () => {
     await app?.close();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../helpers.js';
-import { CHROMIUM, DEMO_LOGIN as LOGIN, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+import { CHROMIUM, logIn, sessionCookie, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
 
 /**
  * The generic import in Chromium: mapping the file's status values ("Done"/"Cancelled") to Huike's
@@ -26,11 +26,7 @@ describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Ch
     const page = (await ctx.newPage()) as Page & { errors: string[] };
     page.errors = [];
     page.on('pageerror', (e) => page.errors.push(e.message));
-    await page.goto(`${base}/login`);
-    await page.fill('#login', LOGIN.login);
-    await page.fill('#password', LOGIN.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await logIn(page, base);
     return page;
   }
   async function chooseGeneric(page: Page, store: string, file: string) {
@@ -51,12 +47,7 @@ describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Ch
   beforeAll(async () => {
     app = await startConsole({ prefix: 'huike-e2e-imports-', demoCustomers: 50, portFrom: 47000 });
     ({ base, browser } = app);
-    const res = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(LOGIN),
-    });
-    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    cookie = await sessionCookie(base);
   }, 300_000);
   afterAll(async () => {
     await app?.close();

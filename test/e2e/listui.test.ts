@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, DEMO_LOGIN as LOGIN, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+import { CHROMIUM, logIn, sessionCookie, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
 
 /**
  * The customer list's count and empty states, 修改密码 from the user menu (as a user made for this
@@ -33,25 +33,13 @@ describe.skipIf(!existsSync(CHROMIUM))('customer list, password and leave guard 
     return page;
   }
   const errorsOf = (page: Page) => (page as Page & { errors: string[] }).errors;
-  async function logIn(page: Page, who: { login: string; password: string } = LOGIN) {
-    await page.goto(`${base}/login`);
-    await page.fill('#login', who.login);
-    await page.fill('#password', who.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-  }
   const totalOf = async (page: Page) =>
     Number(await page.locator('[data-testid="customer-total"]').getAttribute('data-total'));
 
   beforeAll(async () => {
     app = await startConsole({ prefix: 'huike-e2e-listui-', demoCustomers: 300, portFrom: 47000 });
     ({ base, browser } = app);
-    const res = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(LOGIN),
-    });
-    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    cookie = await sessionCookie(base);
   }, 180_000);
 
   afterAll(async () => {
@@ -60,7 +48,7 @@ describe.skipIf(!existsSync(CHROMIUM))('customer list, password and leave guard 
 
   it('shows the API total for a search, marks what matched, and tells no match from no customers', async () => {
     const page = await newPage();
-    await logIn(page);
+    await logIn(page, base);
     await page.goto(`${base}/customers`);
     await page.waitForSelector('[data-testid="customer-total"]');
     const all = await call<{ total: number }>('GET', '/customers?limit=20');
@@ -93,7 +81,7 @@ describe.skipIf(!existsSync(CHROMIUM))('customer list, password and leave guard 
 
   it('the segment editor asks before leaving unsaved edits', async () => {
     const page = await newPage();
-    await logIn(page);
+    await logIn(page, base);
     await page.goto(`${base}/segments/new`);
     await page.waitForSelector('#name');
     await page.fill('#name', '未保存的分群');
@@ -112,7 +100,7 @@ describe.skipIf(!existsSync(CHROMIUM))('customer list, password and leave guard 
     const user = { login: 'pw-e2e', password: 'old-pass-123', name: '改密测试', role: 'marketer' };
     await call('POST', '/users', user, 201);
     const page = await newPage();
-    await logIn(page, user);
+    await logIn(page, base, user);
     await page.hover('[data-testid="user-menu"]');
     await page.click('text=修改密码');
     await page.waitForSelector('[data-testid="password-form"]');
@@ -143,7 +131,7 @@ describe.skipIf(!existsSync(CHROMIUM))('customer list, password and leave guard 
     });
     expect(old.status).toBe(401);
     const fresh = await newPage();
-    await logIn(fresh, { login: user.login, password: 'new-pass-456' });
+    await logIn(fresh, base, { login: user.login, password: 'new-pass-456' });
     expect(new URL(fresh.url()).pathname).not.toMatch(/^\/login/);
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, DEMO_LOGIN as LOGIN, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+import { CHROMIUM, logIn, sessionCookie, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
 
 /**
  * 服务任务 in Chromium against the real server: the public survey page on a 390 px phone, the agent's
@@ -40,23 +40,11 @@ describe.skipIf(!existsSync(CHROMIUM))('service tasks and surveys in Chromium', 
     return page;
   }
   const errorsOf = (page: Page) => (page as Page & { errors: string[] }).errors;
-  async function logIn(page: Page) {
-    await page.goto(`${base}/login`);
-    await page.fill('#login', LOGIN.login);
-    await page.fill('#password', LOGIN.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-  }
 
   beforeAll(async () => {
     app = await startConsole({ prefix: 'huike-e2e-tasks-', demoCustomers: 300, portFrom: 45000 });
     ({ base, browser } = app);
-    const res = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(LOGIN),
-    });
-    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    cookie = await sessionCookie(base);
     me = (await call<{ user: { id: string } }>('GET', '/auth/me')).user.id;
     const top = await call<{ items: { id: string; name: string }[] }>('GET', '/customers?sort=spent&limit=2');
     customer = top.items[0]!;
@@ -142,7 +130,7 @@ describe.skipIf(!existsSync(CHROMIUM))('service tasks and surveys in Chromium', 
 
   it('the inbox lists my tasks earliest due first; the drawer shows the customer and completes the task', async () => {
     const page = await newPage();
-    await logIn(page);
+    await logIn(page, base);
     await page.goto(`${base}/tasks`);
     const rows = page.getByTestId('task-table').locator('tbody tr.ant-table-row');
     await rows.first().waitFor();
@@ -184,7 +172,7 @@ describe.skipIf(!existsSync(CHROMIUM))('service tasks and surveys in Chromium', 
 
   it('a task made by hand from the customer page lands in the inbox', async () => {
     const page = await newPage();
-    await logIn(page);
+    await logIn(page, base);
     await page.goto(`${base}/customers/${customer.id}`);
     await page.getByRole('tab', { name: '服务任务' }).click();
     await page.getByTestId('customer-new-task').click();
@@ -206,7 +194,7 @@ describe.skipIf(!existsSync(CHROMIUM))('service tasks and surveys in Chromium', 
 
   it('shows the survey results and the complaint categories', async () => {
     const page = await newPage();
-    await logIn(page);
+    await logIn(page, base);
     await page.goto(`${base}/tasks?tab=surveys`);
     const results = page.getByTestId('survey-results');
     await results.getByText('签收满意度').waitFor();

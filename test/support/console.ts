@@ -136,6 +136,26 @@ export async function choose(select: Locator, option: string | RegExp): Promise<
   await expect.poll(() => select.locator('.ant-select-selection-item').innerText(), SETTLED).toMatch(label);
 }
 
+/** Logs a page in through the console's login form (the demo owner unless told) and waits until it left /login. */
+export async function logIn(page: Page, base: string, who: Credentials = DEMO_LOGIN): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.fill('#login', who.login);
+  await page.fill('#password', who.password);
+  await page.click('button[type=submit]');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+/** The session cookie of a login through the API (the demo owner unless told), for calling the API as that user. */
+export async function sessionCookie(base: string, who: Credentials = DEMO_LOGIN): Promise<string> {
+  const res = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(who),
+  });
+  if (res.status !== 200) throw new Error(`login ${who.login}: ${res.status} ${await res.text()}`);
+  return res.headers.get('set-cookie')!.split(';')[0]!;
+}
+
 /** A screenshot once the page has settled (network idle, chart animations done). */
 export async function shot(page: Page, name: string): Promise<void> {
   await page.waitForLoadState('networkidle');
@@ -180,13 +200,7 @@ export function consolePages(app: () => ConsoleUnderTest | undefined) {
     expect(errors, 'uncaught errors or unhandled rejections in the console').toEqual([]);
   });
 
-  async function logIn(page: Page, who: Credentials = DEMO_LOGIN): Promise<void> {
-    await page.goto(`${app()!.base}/login`);
-    await page.fill('#login', who.login);
-    await page.fill('#password', who.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-  }
+  const logInTo = (page: Page, who: Credentials = DEMO_LOGIN) => logIn(page, app()!.base, who);
 
   /** A fresh browser context's page (1440×900, zh-CN unless told), logged in as the demo owner unless told. */
   async function open(opts: PageOptions = {}): Promise<ConsolePage> {
@@ -209,22 +223,14 @@ export function consolePages(app: () => ConsoleUnderTest | undefined) {
         page.errors.push(`${page.url()}: ${m.text()}`);
       }
     });
-    if (opts.login !== false) await logIn(page, opts.login ?? DEMO_LOGIN);
+    if (opts.login !== false) await logInTo(page, opts.login ?? DEMO_LOGIN);
     return page;
   }
 
   /** The session cookie of a login through the API (the demo owner unless told), for checking what the console did. */
-  async function cookie(who: Credentials = DEMO_LOGIN): Promise<string> {
-    const res = await fetch(`${app()!.base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(who),
-    });
-    if (res.status !== 200) throw new Error(`login ${who.login}: ${res.status} ${await res.text()}`);
-    return res.headers.get('set-cookie')!.split(';')[0]!;
-  }
+  const cookie = (who: Credentials = DEMO_LOGIN) => sessionCookie(app()!.base, who);
 
-  return { open, logIn, cookie };
+  return { open, logIn: logInTo, cookie };
 }
 
 /**
