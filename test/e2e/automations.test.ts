@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/connect.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
+import { JOB } from '../../src/jobs/kinds.js';
 import { createWorker } from '../../src/jobs/worker.js';
 import {
   CHROMIUM,
@@ -104,13 +105,26 @@ describe.skipIf(!existsSync(CHROMIUM))('自动化 in Chromium', () => {
           .length;
       }, SETTLED)
       .toBe(1);
-    const msg = await db.kysely
-      .selectFrom('messages')
-      .selectAll()
-      .where('source_type', '=', 'automation')
-      .executeTakeFirstOrThrow();
-    now = new Date(Math.max(now.getTime(), Date.parse(msg.send_at!)));
-    await worker();
+    // Then on to the delivery run the message waits for (at its send time, in 5-second slots) until it is sent.
+    await expect
+      .poll(async () => {
+        const run = await db.kysely
+          .selectFrom('jobs')
+          .select('run_at')
+          .where('kind', '=', JOB.messagesDeliver)
+          .where('status', '=', 'queued')
+          .orderBy('run_at')
+          .executeTakeFirst();
+        if (run) now = new Date(Math.max(now.getTime(), Date.parse(String(run.run_at))));
+        await worker();
+        const m = await db.kysely
+          .selectFrom('messages')
+          .select('status')
+          .where('source_type', '=', 'automation')
+          .executeTakeFirstOrThrow();
+        return m.status;
+      }, SETTLED)
+      .toBe('sent');
     const outbox = await apiCall<{ items: { status: string; body: string; customerId: string }[] }>(
       'GET',
       '/messages?sourceType=automation',
