@@ -3,6 +3,7 @@ import { jobHandlers } from '../../src/jobs/handlers.js';
 import { createWorker } from '../../src/jobs/worker.js';
 import { saveAutomation } from '../../src/modules/automations/service.js';
 import { recordReview } from '../../src/modules/feedback/service.js';
+import { createManualTask, getTask } from '../../src/modules/tasks/service.js';
 import { saveSegment } from '../../src/modules/segments/service.js';
 import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
 import { customerTimeline } from '../../src/modules/customers/timeline.js';
@@ -209,7 +210,7 @@ describeBothDatabases('automations: the remaining triggers, merges and the timel
   );
 
   it('评价: a bad review opens a task with its text and flags the customer; a good one does nothing', async () => {
-    await saveAutomation(env().ctx, ws(), { builtin: 'bad_review', enabled: true });
+    const auto = await saveAutomation(env().ctx, ws(), { builtin: 'bad_review', enabled: true });
     at('2026-11-05T02:00:00.000Z');
     await send({
       externalId: 'RV1',
@@ -251,6 +252,23 @@ describeBothDatabases('automations: the remaining triggers, merges and the timel
     const [task] = await tasksOf(bad);
     expect(task).toMatchObject({ type: 'bad_review', priority: 'high', notes: '质量太差，用了两天就坏了' });
     expect(task!.title).toContain('差评');
+    // The task names the automation and the run that created it (the 服务任务 page links to its run log).
+    const view = await getTask(env().ctx, ws(), task!.id);
+    expect(view.automation).toEqual({ id: auto.id, name: auto.name, runId: task!.source_ref });
+    const [run] = await q()
+      .selectFrom('automation_runs')
+      .select(['id', 'automation_id'])
+      .where('workspace_id', '=', ws())
+      .where('id', '=', task!.source_ref!)
+      .execute();
+    expect(run).toEqual({ id: task!.source_ref, automation_id: auto.id });
+    const manual = await createManualTask(
+      env().ctx,
+      ws(),
+      { type: 'manual', customerId: bad, dueAt: '2026-11-06T02:00:00.000Z', title: '手工回访' },
+      null,
+    );
+    expect(manual.automation).toBeNull();
     const c = await q()
       .selectFrom('customers')
       .select('is_bad_reviewer')

@@ -45,6 +45,10 @@ export const taskView = z.object({
   assigneeName: z.string().nullable(),
   source: z.string(),
   sourceRef: z.string().nullable(),
+  automation: z
+    .object({ id: z.string(), name: z.string(), runId: z.string() })
+    .nullable()
+    .describe('the automation and run that created it (source automation); null otherwise'),
   notes: z.string().nullable(),
   outcome: z.string().nullable(),
   outcomeTag: z.string().nullable(),

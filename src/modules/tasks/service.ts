@@ -37,6 +37,9 @@ type TaskRow = Selectable<ServiceTasksTable> & {
   customer_name: string | null;
   order_external_id: string | null;
   assignee_name: string | null;
+  automation_id: string | null;
+  automation_name: string | null;
+  run_id: string | null;
 };
 
 export function presentTask(r: TaskRow, now: Date): TaskView {
@@ -58,6 +61,8 @@ export function presentTask(r: TaskRow, now: Date): TaskView {
     assigneeName: r.assignee_name,
     source: r.source,
     sourceRef: r.source_ref,
+    automation:
+      r.automation_id && r.run_id ? { id: r.automation_id, name: r.automation_name ?? '', runId: r.run_id } : null,
     notes: r.notes,
     outcome: r.outcome,
     outcomeTag: r.outcome_tag,
@@ -71,16 +76,37 @@ export function presentTask(r: TaskRow, now: Date): TaskView {
 
 /** Tasks with the names an inbox shows: the customer, the order's marketplace number, the assignee. */
 export function taskRows(db: Executor, ws: string) {
-  return db
-    .selectFrom('service_tasks as t')
-    .leftJoin('customers as c', (j) =>
-      j.onRef('c.workspace_id', '=', 't.workspace_id').onRef('c.id', '=', 't.customer_id'),
-    )
-    .leftJoin('orders as o', (j) => j.onRef('o.workspace_id', '=', 't.workspace_id').onRef('o.id', '=', 't.order_id'))
-    .leftJoin('users as u', (j) => j.onRef('u.workspace_id', '=', 't.workspace_id').onRef('u.id', '=', 't.assignee_id'))
-    .selectAll('t')
-    .select(['c.display_name as customer_name', 'o.external_id as order_external_id', 'u.name as assignee_name'])
-    .where('t.workspace_id', '=', ws);
+  return (
+    db
+      .selectFrom('service_tasks as t')
+      .leftJoin('customers as c', (j) =>
+        j.onRef('c.workspace_id', '=', 't.workspace_id').onRef('c.id', '=', 't.customer_id'),
+      )
+      .leftJoin('orders as o', (j) => j.onRef('o.workspace_id', '=', 't.workspace_id').onRef('o.id', '=', 't.order_id'))
+      .leftJoin('users as u', (j) =>
+        j.onRef('u.workspace_id', '=', 't.workspace_id').onRef('u.id', '=', 't.assignee_id'),
+      )
+      // A task an automation created names its run (source_ref): the agent can open the automation and its run log.
+      .leftJoin('automation_runs as ar', (j) =>
+        j
+          .onRef('ar.workspace_id', '=', 't.workspace_id')
+          .onRef('ar.id', '=', 't.source_ref')
+          .on('t.source', '=', 'automation'),
+      )
+      .leftJoin('automations as a', (j) =>
+        j.onRef('a.workspace_id', '=', 'ar.workspace_id').onRef('a.id', '=', 'ar.automation_id'),
+      )
+      .selectAll('t')
+      .select([
+        'c.display_name as customer_name',
+        'o.external_id as order_external_id',
+        'u.name as assignee_name',
+        'a.id as automation_id',
+        'a.name as automation_name',
+        'ar.id as run_id',
+      ])
+      .where('t.workspace_id', '=', ws)
+  );
 }
 
 export async function taskById(db: Executor, ws: string, id: string, now: Date): Promise<TaskView> {

@@ -12493,6 +12493,12 @@ export interface paths {
                                 assigneeName: string | null;
                                 source: string;
                                 sourceRef: string | null;
+                                /** @description the automation and run that created it (source automation); null otherwise */
+                                automation: {
+                                    id: string;
+                                    name: string;
+                                    runId: string;
+                                } | null;
                                 notes: string | null;
                                 outcome: string | null;
                                 outcomeTag: string | null;
@@ -12573,6 +12579,12 @@ export interface paths {
                             assigneeName: string | null;
                             source: string;
                             sourceRef: string | null;
+                            /** @description the automation and run that created it (source automation); null otherwise */
+                            automation: {
+                                id: string;
+                                name: string;
+                                runId: string;
+                            } | null;
                             notes: string | null;
                             outcome: string | null;
                             outcomeTag: string | null;
@@ -12721,6 +12733,12 @@ export interface paths {
                             assigneeName: string | null;
                             source: string;
                             sourceRef: string | null;
+                            /** @description the automation and run that created it (source automation); null otherwise */
+                            automation: {
+                                id: string;
+                                name: string;
+                                runId: string;
+                            } | null;
                             notes: string | null;
                             outcome: string | null;
                             outcomeTag: string | null;
@@ -12794,6 +12812,12 @@ export interface paths {
                             assigneeName: string | null;
                             source: string;
                             sourceRef: string | null;
+                            /** @description the automation and run that created it (source automation); null otherwise */
+                            automation: {
+                                id: string;
+                                name: string;
+                                runId: string;
+                            } | null;
                             notes: string | null;
                             outcome: string | null;
                             outcomeTag: string | null;
@@ -12865,6 +12889,12 @@ export interface paths {
                             assigneeName: string | null;
                             source: string;
                             sourceRef: string | null;
+                            /** @description the automation and run that created it (source automation); null otherwise */
+                            automation: {
+                                id: string;
+                                name: string;
+                                runId: string;
+                            } | null;
                             notes: string | null;
                             outcome: string | null;
                             outcomeTag: string | null;
@@ -12930,6 +12960,12 @@ export interface paths {
                                 assigneeName: string | null;
                                 source: string;
                                 sourceRef: string | null;
+                                /** @description the automation and run that created it (source automation); null otherwise */
+                                automation: {
+                                    id: string;
+                                    name: string;
+                                    runId: string;
+                                } | null;
                                 notes: string | null;
                                 outcome: string | null;
                                 outcomeTag: string | null;

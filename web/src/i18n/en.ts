@@ -1474,6 +1474,7 @@ export const en: Messages = {
       manual: 'Manual',
     },
     sources: { manual: 'Manual', automation: 'Automation', review: 'Review', survey: 'Survey', api: 'API' },
+    fromAutomation: 'Automation "{{name}}" · see its run log',
   },
   surveys: {
     newSurvey: 'New survey',

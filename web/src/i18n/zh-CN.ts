@@ -1411,6 +1411,7 @@ export const zhCN = {
       manual: '手工',
     },
     sources: { manual: '手工', automation: '自动化', review: '评价', survey: '问卷', api: '接口' },
+    fromAutomation: '自动化「{{name}}」· 查看运行记录',
   },
   surveys: {
     newSurvey: '新建问卷',

@@ -15,7 +15,8 @@ import {
   Tag,
   Upload,
 } from 'antd';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { type Answer, api } from '../api';
 import { ErrorBox } from '../components/Status';
@@ -51,6 +52,17 @@ export default function Automations() {
   const [editing, setEditing] = useState<Automation | null>(null);
   const [runsOf, setRunsOf] = useState<Automation | null>(null);
   const [flow, setFlow] = useState<EditorTarget | null>(null);
+  // ?runs=<automation>&run=<run> (a service task's link): that automation's run log, the run marked.
+  const [search, setSearch] = useSearchParams();
+  const linked = search.get('runs');
+  useEffect(() => {
+    const a = linked ? list.data?.items.find((x) => x.id === linked) : undefined;
+    if (a) setRunsOf(a);
+  }, [linked, list.data]);
+  const closeRuns = () => {
+    setRunsOf(null);
+    if (linked) setSearch({}, { replace: true });
+  };
   const open = (a: Automation) =>
     setFlow({
       id: a.builtin ? null : a.id,
@@ -320,16 +332,16 @@ export default function Automations() {
         open={runsOf !== null}
         width={760}
         title={runsOf ? t('automations.runsOf', { name: runsOf.name }) : ''}
-        onClose={() => setRunsOf(null)}
+        onClose={closeRuns}
         destroyOnHidden
       >
-        {runsOf?.id && <RunLog id={runsOf.id} />}
+        {runsOf?.id && <RunLog id={runsOf.id} marked={runsOf.id === linked ? search.get('run') : null} />}
       </Drawer>
     </>
   );
 }
 
-function RunLog({ id }: { id: string }) {
+function RunLog({ id, marked }: { id: string; marked: string | null }) {
   const { t } = useTranslation();
   const runs = useApi('/automations/{id}/runs', { params: { id } });
   if (runs.error) return <ErrorBox error={runs.error} onRetry={runs.reload} />;
@@ -341,6 +353,9 @@ function RunLog({ id }: { id: string }) {
       loading={runs.loading}
       dataSource={runs.data?.items ?? []}
       pagination={false}
+      onRow={(r) =>
+        r.id === marked ? { 'data-testid': 'automation-run-marked', style: { background: '#e6f4ff' } } : {}
+      }
       columns={[
         { title: t('automations.started'), render: (_, r) => dateTime(r.createdAt) },
         { title: t('automations.customer'), render: (_, r) => r.customerName ?? r.customerId },

@@ -110,7 +110,16 @@ function TaskDetail({ task, onChanged }: { task: Task; onChanged: () => void }) 
         <Descriptions.Item label={t('tasks.dueAt')}>{dateTime(task.dueAt)}</Descriptions.Item>
         <Descriptions.Item label={t('tasks.order')}>{task.orderExternalId ?? '—'}</Descriptions.Item>
         <Descriptions.Item label={t('tasks.source')}>
-          {t(`tasks.sources.${task.source}`, task.source)}
+          {task.automation ? (
+            <Link
+              data-testid="task-automation-link"
+              to={`/automations?runs=${encodeURIComponent(task.automation.id)}&run=${encodeURIComponent(task.automation.runId)}`}
+            >
+              {t('tasks.fromAutomation', { name: task.automation.name })}
+            </Link>
+          ) : (
+            t(`tasks.sources.${task.source}`, task.source)
+          )}
         </Descriptions.Item>
         <Descriptions.Item label={t('tasks.createdAt')}>{dateTime(task.createdAt)}</Descriptions.Item>
         <Descriptions.Item label={t('tasks.notes')}>
