@@ -113,7 +113,7 @@ function TaskDetail({ task, onChanged }: { task: Task; onChanged: () => void }) 
           {task.automation ? (
             <Link
               data-testid="task-automation-link"
-              to={`/automations?runs=${encodeURIComponent(task.automation.id)}&run=${encodeURIComponent(task.automation.runId)}`}
+              to={`/automations?${new URLSearchParams({ runs: task.automation.id, run: task.automation.runId })}`}
             >
               {t('tasks.fromAutomation', { name: task.automation.name })}
             </Link>
