@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readable } from '../../web/src/components/Chart';
+import { readable } from '../../web/src/components/chart-defaults.js';
 
 type Axis = { type: string; axisLabel?: { formatter?: (v: number) => string } };
 
@@ -9,7 +9,7 @@ describe('chart defaults', () => {
       grid: { left: 8 },
       xAxis: { type: 'category', data: ['a'] },
       yAxis: [{ type: 'value' }, { type: 'value', axisLabel: { formatter: (v: number) => `¥${v}` } }],
-    }) as { grid: { containLabel: boolean; left: number }; xAxis: Axis; yAxis: Axis[] };
+    }) as unknown as { grid: { containLabel: boolean; left: number }; xAxis: Axis; yAxis: Axis[] };
     expect(o.grid).toEqual({ containLabel: true, left: 8 });
     expect(o.xAxis.axisLabel).toBeUndefined();
     expect(o.yAxis[0]!.axisLabel!.formatter!(15_000_000)).toBe('15,000,000');
@@ -18,7 +18,7 @@ describe('chart defaults', () => {
   });
 
   it('leaves a chart that opts out of containLabel, and one without a grid, as they are', () => {
-    const o = readable({ grid: { containLabel: false }, series: [] }) as { grid: { containLabel: boolean } };
+    const o = readable({ grid: { containLabel: false }, series: [] }) as unknown as { grid: { containLabel: boolean } };
     expect(o.grid.containLabel).toBe(false);
     expect(readable({ series: [{ type: 'pie' }] })).toEqual({ series: [{ type: 'pie' }] });
   });
