@@ -1,11 +1,13 @@
 import { beforeAll, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { renderReason } from '../../src/core/reasons.js';
-import { listRuns, saveAutomation, setEnabled } from '../../src/modules/automations/service.js';
+import { listRuns, runDaily, saveAutomation, setEnabled } from '../../src/modules/automations/service.js';
 import { evaluateSegmentEntries, runScheduled } from '../../src/modules/automations/triggers.js';
 import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
 import { customerTimeline } from '../../src/modules/customers/timeline.js';
 import { saveSegment } from '../../src/modules/segments/service.js';
+import { ingestOrders } from '../../src/modules/orders/api.js';
+import { ensureStore } from '../../src/modules/stores/service.js';
 import { tagCustomers } from '../../src/modules/tags/service.js';
 import { describeBothDatabases } from '../helpers.js';
 
@@ -209,5 +211,47 @@ describeBothDatabases('automations: audiences walked by page, carried through a 
     expect(skipped.every((e) => e.why?.key === 'automation.branchNotTaken')).toBe(true);
     const left = timeline.find((e) => e.kind === 'automation.exited');
     expect(left).toMatchObject({ detail: '分支条件不满足：付款订单数≥1', why: { key: 'automation.branchFailed' } });
+  });
+
+  it('沉睡唤醒 (dormant stages): the daily pass starts one run per stage reached, once', async () => {
+    const { ctx } = env();
+    const store = await ensureStore(ctx, ws(), '沉睡店', 'taobao');
+    env().setNow('2026-08-01T02:00:00.000Z');
+    await ingestOrders(ctx, ws(), {
+      storeId: store.id,
+      order: {
+        externalId: 'D1',
+        status: 'paid',
+        totalFen: 5000,
+        title: '面霜',
+        createdAt: '2026-08-01T01:00:00Z',
+        paidAt: '2026-08-01T01:05:00Z',
+        buyer: { nick: '沉睡客', phone: '13900000901' },
+      },
+    });
+    const a = await saveAutomation(ctx, ws(), {
+      enabled: true,
+      definition: {
+        name: '沉睡标记',
+        trigger: { type: 'date', date: 'dormant', daysBefore: 0, stages: [90, 180] },
+        exitWhen: ['ordered'],
+        steps: [{ id: 'tag', type: 'tag', add: ['沉睡'] }],
+      },
+    });
+    env().setNow('2026-10-01T02:00:00.000Z'); // 61 days: no stage yet
+    expect(await runDaily(ctx, ws())).toBe(0);
+    env().setNow('2026-11-02T02:00:00.000Z'); // 93 days: the 90-day stage, once
+    expect(await runDaily(ctx, ws())).toBe(1);
+    env().setNow('2026-11-03T02:00:00.000Z');
+    expect(await runDaily(ctx, ws())).toBe(0);
+    env().setNow('2027-02-01T02:00:00.000Z'); // 184 days: the 180-day stage, once
+    expect(await runDaily(ctx, ws())).toBe(1);
+    expect(await runDaily(ctx, ws())).toBe(0);
+    const runs = await runsOf(a.id);
+    expect(runs.map((r) => r.trigger_key.split(':').slice(0, 2).join(':')).sort()).toEqual([
+      'dormant:180',
+      'dormant:90',
+    ]);
+    expect(runs.every((r) => r.status === 'done')).toBe(true);
   });
 });
