@@ -200,4 +200,23 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
     await row().getByText('已归档').waitFor();
     expect(page.errors).toEqual([]);
   }, 180_000);
+
+  it('adds and removes a tier benefit in the tier settings before saving', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/members`);
+    const benefits = page.getByTestId('tier-benefits').first();
+    await benefits.waitFor();
+    const had = await benefits.getByText('专属客服').count();
+    if (had > 0) {
+      await benefits.locator('.ant-tag').filter({ hasText: '专属客服' }).locator('.ant-tag-close-icon').click();
+      await expect.poll(() => benefits.getByText('专属客服').count()).toBe(0);
+    }
+    await benefits.getByTestId('tier-benefit-add').click();
+    await page.locator('.ant-popover').getByRole('button', { name: '专属客服' }).click();
+    await benefits.getByText('专属客服').waitFor();
+    await shot(page, '56-tier-benefits');
+    await benefits.locator('.ant-tag').filter({ hasText: '专属客服' }).locator('.ant-tag-close-icon').click();
+    await expect.poll(() => benefits.getByText('专属客服').count()).toBe(0);
+    expect(page.errors).toEqual([]);
+  }, 120_000);
 });

@@ -580,6 +580,10 @@ export const en: Messages = {
     count_lte: 'at most N',
   },
   members: {
+    addBenefit: 'Add benefit',
+    addFullReduction: 'Add',
+    spendPrefix: 'Spend',
+    offPrefix: 'Off',
     subtitle:
       'A tier is reached by 12-month spend, total spend or growth value; upgrades are immediate, re-evaluation yearly',
     ladder: 'Tiers and benefits',

@@ -553,6 +553,10 @@ export const zhCN = {
     count_lte: '至多 N 笔',
   },
   members: {
+    addBenefit: '添加权益',
+    addFullReduction: '加满减',
+    spendPrefix: '满',
+    offPrefix: '减',
     subtitle: '等级按近 12 个月消费、累计消费或成长值任一达标；达标即升级，每年复评',
     ladder: '等级与权益',
     tierName: '等级',

@@ -1,4 +1,4 @@
-import { EyeOutlined, SaveOutlined, SyncOutlined } from '@ant-design/icons';
+import { EyeOutlined, PlusOutlined, SaveOutlined, SyncOutlined } from '@ant-design/icons';
 import {
   Alert,
   App,
@@ -8,6 +8,7 @@ import {
   Descriptions,
   Input,
   InputNumber,
+  Popover,
   Row,
   Space,
   Statistic,
@@ -194,22 +195,8 @@ export default function Members() {
             },
             {
               title: t('members.benefits'),
-              render: (_, r) => (
-                <Space size={4} wrap style={{ maxWidth: 340 }}>
-                  {r.benefits.discountPercent < 100 && (
-                    <Tag color="volcano">{t('members.discountTag', { n: r.benefits.discountPercent / 10 })}</Tag>
-                  )}
-                  {r.benefits.fullReduction.map((f) => (
-                    <Tag key={f.minFen} color="orange">
-                      {t('members.fullReduction', { min: f.minFen / 100, off: f.offFen / 100 })}
-                    </Tag>
-                  ))}
-                  <Tag>{t('members.returnDays', { n: r.benefits.returnWindowDays })}</Tag>
-                  {r.benefits.freePickup && <Tag color="blue">{t('members.freePickup')}</Tag>}
-                  {r.benefits.priorityShipping && <Tag color="blue">{t('members.priorityShipping')}</Tag>}
-                  {r.benefits.dedicatedAgent && <Tag color="purple">{t('members.dedicatedAgent')}</Tag>}
-                  {r.benefits.memberOnlySales && <Tag color="gold">{t('members.memberOnlySales')}</Tag>}
-                </Space>
+              render: (_, r, i) => (
+                <BenefitsEditor benefits={r.benefits} onChange={(benefits) => setTier(i, { benefits })} />
               ),
             },
           ]}
@@ -332,5 +319,101 @@ export default function Members() {
         </Card>
       )}
     </>
+  );
+}
+
+type Benefits = Tier['benefits'];
+const FLAG_BENEFITS = ['freePickup', 'priorityShipping', 'dedicatedAgent', 'memberOnlySales'] as const;
+const FLAG_COLOR = { freePickup: 'blue', priorityShipping: 'blue', dedicatedAgent: 'purple', memberOnlySales: 'gold' };
+
+/** A tier's benefits as tags: each can be removed, the missing ones added, 满减 steps added with their amounts. */
+function BenefitsEditor({ benefits, onChange }: { benefits: Benefits; onChange: (b: Benefits) => void }) {
+  const { t } = useTranslation();
+  const [min, setMin] = useState<number | null>(null);
+  const [off, setOff] = useState<number | null>(null);
+  const missing = FLAG_BENEFITS.filter((k) => !benefits[k]);
+  const addReduction = () => {
+    if (!min || !off || off >= min) return;
+    const minFen = Math.round(min * 100);
+    const rest = benefits.fullReduction.filter((f) => f.minFen !== minFen);
+    const fullReduction = [...rest, { minFen, offFen: Math.round(off * 100) }].sort((a, b) => a.minFen - b.minFen);
+    onChange({ ...benefits, fullReduction });
+    setMin(null);
+    setOff(null);
+  };
+  return (
+    <Space size={4} wrap style={{ maxWidth: 380 }} data-testid="tier-benefits">
+      {benefits.discountPercent < 100 && (
+        <Tag color="volcano">{t('members.discountTag', { n: benefits.discountPercent / 10 })}</Tag>
+      )}
+      {benefits.fullReduction.map((f) => (
+        <Tag
+          key={f.minFen}
+          color="orange"
+          closable
+          onClose={(e) => {
+            e.preventDefault();
+            onChange({ ...benefits, fullReduction: benefits.fullReduction.filter((x) => x.minFen !== f.minFen) });
+          }}
+        >
+          {t('members.fullReduction', { min: f.minFen / 100, off: f.offFen / 100 })}
+        </Tag>
+      ))}
+      <Tag>{t('members.returnDays', { n: benefits.returnWindowDays })}</Tag>
+      {FLAG_BENEFITS.filter((k) => benefits[k]).map((k) => (
+        <Tag
+          key={k}
+          color={FLAG_COLOR[k]}
+          closable
+          onClose={(e) => {
+            e.preventDefault();
+            onChange({ ...benefits, [k]: false });
+          }}
+        >
+          {t(`members.${k}`)}
+        </Tag>
+      ))}
+      <Popover
+        trigger="click"
+        content={
+          <Space direction="vertical" size={8}>
+            {missing.length > 0 && (
+              <Space size={4} wrap style={{ maxWidth: 260 }}>
+                {missing.map((k) => (
+                  <Button key={k} size="small" onClick={() => onChange({ ...benefits, [k]: true })}>
+                    {t(`members.${k}`)}
+                  </Button>
+                ))}
+              </Space>
+            )}
+            <Space size={4}>
+              <InputNumber
+                size="small"
+                min={1}
+                prefix={t('members.spendPrefix')}
+                value={min}
+                onChange={(v) => setMin(v === null ? null : Number(v))}
+                style={{ width: 110 }}
+              />
+              <InputNumber
+                size="small"
+                min={1}
+                prefix={t('members.offPrefix')}
+                value={off}
+                onChange={(v) => setOff(v === null ? null : Number(v))}
+                style={{ width: 100 }}
+              />
+              <Button size="small" disabled={!min || !off || off >= min} onClick={addReduction}>
+                {t('members.addFullReduction')}
+              </Button>
+            </Space>
+          </Space>
+        }
+      >
+        <Tag style={{ borderStyle: 'dashed', cursor: 'pointer' }} data-testid="tier-benefit-add">
+          <PlusOutlined /> {t('members.addBenefit')}
+        </Tag>
+      </Popover>
+    </Space>
   );
 }
