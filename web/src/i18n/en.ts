@@ -993,6 +993,15 @@ export const en: Messages = {
     revokeConfirm: 'Revoke the token "{{name}}"? Scripts using it lose access at once.',
   },
   settings: {
+    rfmScoring: 'RFM scoring',
+    rfmScoringHint: 'Fixed thresholds: four increasing boundaries for each; spend in fen',
+    rfmQuintiles: 'Quintiles (automatic)',
+    rfmThresholds: 'Fixed thresholds',
+    rfmThreshold: {
+      recencyDays: 'Last purchase (within days)',
+      orders: 'Orders (from)',
+      spentFen: 'Spend (fen, from)',
+    },
     subtitle: 'Workspace "{{ws}}" · time zone {{tz}}',
     stores: 'Stores',
     users: 'Users and roles',

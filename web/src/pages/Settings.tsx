@@ -9,6 +9,7 @@ import {
   InputNumber,
   Modal,
   Popconfirm,
+  Radio,
   Select,
   Space,
   Switch,
@@ -315,6 +316,35 @@ function RfmSettings() {
         </Form.Item>
         <Form.Item name="churnRiskDays" label={t('settings.churnRiskDays')}>
           <InputNumber min={1} addonAfter={t('common.days')} />
+        </Form.Item>
+        <Form.Item name="scoring" label={t('settings.rfmScoring')} extra={t('settings.rfmScoringHint')}>
+          <Radio.Group
+            options={[
+              { value: 'quintiles', label: t('settings.rfmQuintiles') },
+              { value: 'thresholds', label: t('settings.rfmThresholds') },
+            ]}
+          />
+        </Form.Item>
+        <Form.Item noStyle shouldUpdate={(a, b) => a.scoring !== b.scoring}>
+          {({ getFieldValue }) =>
+            getFieldValue('scoring') === 'thresholds' &&
+            (['recencyDays', 'orders', 'spentFen'] as const).map((k) => (
+              <Form.Item key={k} label={t(`settings.rfmThreshold.${k}`)}>
+                <Space size={4}>
+                  {[0, 1, 2, 3].map((i) => (
+                    <Form.Item
+                      key={i}
+                      noStyle
+                      name={['thresholds', k, i]}
+                      rules={[{ required: true, message: t('common.required') }]}
+                    >
+                      <InputNumber min={0} style={{ width: 80 }} />
+                    </Form.Item>
+                  ))}
+                </Space>
+              </Form.Item>
+            ))
+          }
         </Form.Item>
       </Form>
       <Space>
