@@ -682,6 +682,7 @@ export const en: Messages = {
     granted: 'Points granted to {{n}} customers',
   },
   catalogue: {
+    redeemable: 'Redeemable',
     status: 'Status',
     active: 'Issuing',
     paused: 'Paused',

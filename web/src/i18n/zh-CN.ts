@@ -650,6 +650,7 @@ export const zhCN = {
     granted: '已给 {{n}} 位客户发放积分',
   },
   catalogue: {
+    redeemable: '可兑换',
     status: '状态',
     active: '发放中',
     paused: '已暂停',

@@ -151,7 +151,7 @@ export default function Points() {
                     r.archivedAt ? (
                       <Tag>{t('catalogue.archived')}</Tag>
                     ) : (
-                      <Tag color="green">{t('catalogue.active')}</Tag>
+                      <Tag color="green">{t('catalogue.redeemable')}</Tag>
                     ),
                 },
                 {
