@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { tablesCsv } from '../../src/modules/analytics/export.js';
+import { tablesCsv } from '../../src/modules/tables.js';
 import { createUser } from '../../src/modules/auth/service.js';
 import { buildServer } from '../../src/server.js';
 import type { ItemRecord } from '../../src/core/formats/types.js';

@@ -428,6 +428,27 @@ describeBothDatabases('campaigns', (env) => {
         .sort(),
     ).toEqual(['回客旗舰店,tmall,hd-1', '回客旗舰店,tmall,hd-2']);
     expect(lines.slice(1).every((l) => l.includes(nicks['hd-1']!) || l.includes(nicks['hd-2']!))).toBe(true);
+    // The same list as a workbook, one sheet named after the campaign.
+    const xlsx = await app.inject({
+      method: 'GET',
+      url: `/api/v1/campaigns/${c.id}/handoff.xlsx`,
+      headers: { 'x-huike-client': 'test', cookie },
+    });
+    expect(xlsx.statusCode).toBe(200);
+    expect(xlsx.headers['content-disposition']).toContain(encodeURIComponent(`${c.name}-平台名单`));
+    const { default: ExcelJS } = await import('exceljs');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const sheet = wb.worksheets[0]!;
+    expect(sheet.name).toBe(c.name);
+    const cells = (n: number) => (sheet.getRow(n).values as unknown[]).slice(1).map(String);
+    expect(cells(1)).toEqual(['店铺', '平台', '买家昵称', '订单号', '客户ID', '消息内容']);
+    expect([cells(2).slice(0, 3).join(','), cells(3).slice(0, 3).join(',')].sort()).toEqual(
+      lines
+        .slice(1)
+        .map((l) => l.split(',').slice(0, 3).join(','))
+        .sort(),
+    );
   });
 
   it('previews one customer: the filled-in text, SMS parts and cost, and why it would be held', async () => {

@@ -81,6 +81,7 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
     'GET /api/v1/analytics/export.csv',
     'GET /api/v1/analytics/export.xlsx',
     'GET /api/v1/campaigns/{id}/handoff.csv',
+    'GET /api/v1/campaigns/{id}/handoff.xlsx',
   ],
   import: [
     'POST /api/v1/orders',

@@ -1,7 +1,6 @@
-import type { Writable } from 'node:stream';
 import { CITY_TIERS } from '../../core/analytics-views.js';
-import { CSV_BOM, csvLine, neutralizeFormula } from '../../core/csv.js';
 import type { AppContext } from '../context.js';
+import type { Kind, Table } from '../tables.js';
 import {
   cohorts,
   daily,
@@ -20,14 +19,6 @@ import type { Scope } from './views.js';
  * Every table of the 数据分析 page as CSV (one block per table) or XLSX (one sheet per table).
  * Cells go through the formula neutraliser (core/csv.ts): a product called "=HYPERLINK(…)" stays text.
  */
-
-type Kind = 'text' | 'int' | 'money' | 'pct' | 'num';
-type Cell = string | number | null;
-export interface Table {
-  title: string;
-  columns: { name: string; kind: Kind }[];
-  rows: Cell[][];
-}
 
 const col = (name: string, kind: Kind = 'int') => ({ name, kind });
 const yuan = (fen: number | null) => (fen === null ? null : fen / 100);
@@ -284,54 +275,4 @@ export async function viewTables(
       rows: v.coupons.map((c) => [c.name, c.issued, c.used, c.useRate, yuan(c.revenueFen), yuan(c.discountFen), c.roi]),
     },
   ];
-}
-
-function csvValue(v: Cell, kind: Kind): Cell {
-  if (v === null || typeof v === 'string') return v;
-  if (kind === 'money') return v.toFixed(2);
-  if (kind === 'pct') return `${(v * 100).toFixed(2)}%`;
-  if (kind === 'num') return Number.isInteger(v) ? v : Number(v.toFixed(4));
-  return v;
-}
-
-export function tablesCsv(tables: Table[]): string {
-  let out = CSV_BOM;
-  for (const [i, t] of tables.entries()) {
-    if (i > 0) out += '\r\n';
-    out += csvLine([t.title]);
-    out += csvLine(t.columns.map((c) => c.name));
-    for (const r of t.rows) out += csvLine(r.map((v, j) => csvValue(v, t.columns[j]?.kind ?? 'text')));
-  }
-  return out;
-}
-
-const NUM_FMT: Record<Kind, string | undefined> = {
-  text: undefined,
-  int: '#,##0',
-  money: '#,##0.00',
-  pct: '0.00%',
-  num: '#,##0.####',
-};
-
-export async function tablesXlsx(tables: Table[], out: Writable): Promise<void> {
-  const { default: ExcelJS } = await import('exceljs'); // loaded on the first export: a large module graph
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true });
-  const used = new Set<string>();
-  for (const t of tables) {
-    let name = t.title.replace(/[\\/?*[\]:]/g, ' ').slice(0, 28) || 'sheet';
-    while (used.has(name)) name = `${name}_`;
-    used.add(name);
-    const sheet = wb.addWorksheet(name);
-    sheet.columns = t.columns.map((c, i) => ({
-      header: c.name,
-      width: i === 0 ? 20 : Math.max(10, c.name.length * 2 + 4),
-    }));
-    t.columns.forEach((c, i) => {
-      const f = NUM_FMT[c.kind];
-      if (f) sheet.getColumn(i + 1).numFmt = f;
-    });
-    for (const r of t.rows) sheet.addRow(r.map(neutralizeFormula)).commit();
-    sheet.commit();
-  }
-  await wb.commit();
 }

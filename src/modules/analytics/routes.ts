@@ -6,7 +6,8 @@ import { enqueue } from '../../jobs/queue.js';
 import { JOB } from '../../jobs/kinds.js';
 import { nowIso } from '../context.js';
 import { principalOf, sendCsv, type ModuleRoutes } from '../http.js';
-import { tablesCsv, tablesXlsx, viewTables } from './export.js';
+import { tablesCsv, tablesXlsx } from '../tables.js';
+import { viewTables } from './export.js';
 import {
   cohorts,
   daily,

@@ -23,6 +23,7 @@ export const AUDITED_ROUTES: Readonly<Record<string, string>> = {
   'GET /api/v1/segments/:id/export.xlsx': 'export.segment_xlsx',
   'GET /api/v1/imports/:id/errors.csv': 'export.rejected_rows',
   'GET /api/v1/campaigns/:id/handoff.csv': 'export.campaign_handoff',
+  'GET /api/v1/campaigns/:id/handoff.xlsx': 'export.campaign_handoff',
   'GET /api/v1/customers/:id/data-export': 'export.customer_data',
   'GET /api/v1/customers/:id/data-export.zip': 'export.customer_data_zip',
   // Erasure (PIPL): the privacy module keeps its own request record; the log says who and from where.

@@ -6,7 +6,8 @@ import { DAY_MS } from '../../core/time.js';
 import { timestampCast } from '../../db/dates.js';
 import { readJson } from '../../db/json.js';
 import type { AppContext } from '../context.js';
-import { handoffCsv } from '../messaging/service.js';
+import { handoffCsv, handoffTable } from '../messaging/service.js';
+import type { Table } from '../tables.js';
 import { assertNotDraft, campaignRow, getCampaign, SOURCE } from './service.js';
 
 /** Targeted, held by each rule, queued, sent, failed, clicked and opted out, in total and per variant. */
@@ -166,6 +167,13 @@ export async function campaignAttribution(ctx: AppContext, ws: string, id: strin
 export async function campaignHandoff(ctx: AppContext, ws: string, id: string): Promise<string> {
   assertNotDraft(await campaignRow(ctx, ws, id));
   return handoffCsv(ctx, ws, SOURCE, id);
+}
+
+/** The same list as one sheet, named after the campaign. */
+export async function campaignHandoffTable(ctx: AppContext, ws: string, id: string): Promise<Table> {
+  const r = await campaignRow(ctx, ws, id);
+  assertNotDraft(r);
+  return { ...(await handoffTable(ctx, ws, SOURCE, id)), title: r.name };
 }
 
 /**

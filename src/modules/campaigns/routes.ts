@@ -1,10 +1,19 @@
 import { rm } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import { z } from 'zod';
 import { Invalid } from '../../core/errors.js';
 import { saveUpload, uploadParts } from '../uploads.js';
 import { createAudienceList, listAudienceLists, readListFile, unmatchedCsv } from './audiences.js';
 import { errorBody, idParams, principalOf, sendCsv, type ModuleRoutes } from '../http.js';
-import { campaignAttribution, campaignHandoff, campaignReport, compareCampaigns } from './report.js';
+import { attachment, exportFileName } from '../segments/service.js';
+import { tablesXlsx } from '../tables.js';
+import {
+  campaignAttribution,
+  campaignHandoff,
+  campaignHandoffTable,
+  campaignReport,
+  compareCampaigns,
+} from './report.js';
 import {
   attributionView,
   audienceListView,
@@ -154,6 +163,28 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
         `campaign-${req.params.id}-handoff.csv`,
         await campaignHandoff(ctx, principalOf(req).workspaceId, req.params.id),
       ),
+  );
+  app.get(
+    '/campaigns/:id/handoff.xlsx',
+    {
+      config: { permission: 'export' },
+      schema: {
+        tags,
+        summary: 'The platform hand-off list as an Excel workbook (one sheet named after the campaign)',
+        params: idParams,
+      },
+    },
+    async (req, reply) => {
+      const ws = principalOf(req).workspaceId;
+      const table = await campaignHandoffTable(ctx, ws, req.params.id);
+      const file = await exportFileName(ctx, ws, `${table.title}-平台名单`, 'xlsx');
+      const out = new PassThrough();
+      void tablesXlsx([table], out).catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))));
+      return reply
+        .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-disposition', attachment(file))
+        .send(out);
+    },
   );
   app.post(
     '/campaigns/:id/test',

@@ -10,6 +10,7 @@ import { maskEmail, maskText } from '../../core/pii-mask.js';
 import type { MessagesTable } from '../../db/types.js';
 import { canSeePii } from '../auth/roles.js';
 import type { AppContext } from '../context.js';
+import type { Table } from '../tables.js';
 import type { TimelineEvent } from '../customers/timeline.js';
 import { channelRow, getMessagingSettings, providerFor } from './channels.js';
 import { loadRecipients } from './facts.js';
@@ -150,7 +151,11 @@ export async function messageTimeline(ctx: AppContext, ws: string, customerId: s
  * The platform hand-off file: one row per recipient and store (buyer nick, latest order id) for
  * upload to the marketplace's own messaging tool, where buyers' phones are masked to sellers.
  */
-export async function handoffCsv(ctx: AppContext, ws: string, sourceType: string, sourceId: string): Promise<string> {
+/**
+ * The platform hand-off list (one row per customer and store: the latest order's buyer nick and order
+ * id), for upload to the marketplace's own tool; written as CSV or XLSX.
+ */
+export async function handoffTable(ctx: AppContext, ws: string, sourceType: string, sourceId: string): Promise<Table> {
   const k = ctx.db.kysely;
   const rows = await k
     .selectFrom('messages as m')
@@ -178,16 +183,23 @@ export async function handoffCsv(ctx: AppContext, ws: string, sourceType: string
     .orderBy('o.created_at', 'desc')
     .execute();
   const seen = new Set<string>();
-  const lines = [csvLine(['店铺', '平台', '买家昵称', '订单号', '客户ID', '消息内容'])];
+  const out: Table = {
+    title: '平台名单',
+    columns: ['店铺', '平台', '买家昵称', '订单号', '客户ID', '消息内容'].map((name) => ({ name, kind: 'text' })),
+    rows: [],
+  };
   for (const r of rows) {
     const key = `${r.store}|${r.customer_id}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    lines.push(
-      csvLine([r.store, r.platform, r.buyer_nick ?? r.contact ?? '', r.external_id, r.customer_id, r.body ?? '']),
-    );
+    out.rows.push([r.store, r.platform, r.buyer_nick ?? r.contact ?? '', r.external_id, r.customer_id, r.body ?? '']);
   }
-  return CSV_BOM + lines.join('');
+  return out;
+}
+
+export async function handoffCsv(ctx: AppContext, ws: string, sourceType: string, sourceId: string): Promise<string> {
+  const t = await handoffTable(ctx, ws, sourceType, sourceId);
+  return CSV_BOM + [csvLine(t.columns.map((c) => c.name)), ...t.rows.map((r) => csvLine(r))].join('');
 }
 
 /** Sends one message to a member of staff now (from the channel settings), nothing recorded. */

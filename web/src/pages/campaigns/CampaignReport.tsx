@@ -182,9 +182,14 @@ export default function CampaignReport() {
           <Space>
             <CampaignActions c={c} onDone={reload} />
             {launched && handoff && (
-              <Button href={`/api/v1/campaigns/${c.id}/handoff.csv`} size="small">
-                {t('campaigns.handoff')}
-              </Button>
+              <Space.Compact size="small">
+                <Button href={`/api/v1/campaigns/${c.id}/handoff.csv`} size="small">
+                  {t('campaigns.handoff')} CSV
+                </Button>
+                <Button href={`/api/v1/campaigns/${c.id}/handoff.xlsx`} size="small">
+                  Excel
+                </Button>
+              </Space.Compact>
             )}
           </Space>
         }
