@@ -192,6 +192,7 @@ describeBothDatabases('another workspace’s ids are never read or written', (en
       'POST /customers/{id}/points/sign-in': {},
       'POST /customers/{id}/referrals': { referredCustomerId: b.customer2! },
       'POST /points/rewards/{id}/redeem': { customerId: b.customer! },
+      'PUT /points/rewards/{id}': { name: '越权', kind: 'gift', pointsCost: 1 },
       'PUT /customers/{id}/tier': { tierKey: b.tier!, reason: '越权' },
       'POST /coupons/templates/{id}/issue': { customerId: b.customer! },
       'POST /coupons/templates/{id}/issue-segment': { segmentId: b.segment!, batch: 'x' },
