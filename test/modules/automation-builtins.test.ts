@@ -1,0 +1,250 @@
+import { beforeAll, expect, it } from 'vitest';
+import { jobHandlers } from '../../src/jobs/handlers.js';
+import { createWorker } from '../../src/jobs/worker.js';
+import { runDaily, saveAutomation } from '../../src/modules/automations/service.js';
+import { createTemplate, issueCoupon } from '../../src/modules/coupons/service.js';
+import { createChannel, defaultChannel, setMessagingSettings } from '../../src/modules/messaging/service.js';
+import { ingestOrders } from '../../src/modules/orders/api.js';
+import { ensureStore } from '../../src/modules/stores/service.js';
+import { describeBothDatabases } from '../helpers.js';
+
+/**
+ * Each built-in automation switched on and driven by the controllable clock: the message (or coupon) it
+ * results in, its kind, that it comes once, and the case it must leave alone.
+ */
+describeBothDatabases('automations: the built-ins, one by one', (env) => {
+  let storeId = '';
+  beforeAll(async () => {
+    const { ctx, workspaceId } = env();
+    env().setNow('2026-01-01T02:00:00.000Z');
+    storeId = (await ensureStore(ctx, workspaceId, '内置店', 'taobao')).id;
+    await defaultChannel(ctx, workspaceId);
+    await setMessagingSettings(ctx, workspaceId, { smsSignature: '内置店' });
+    await createChannel(ctx, workspaceId, { name: '邮件发件箱', kind: 'outbox', config: { medium: 'email' } });
+  });
+
+  const q = () => env().db.kysely;
+  const ws = () => env().workspaceId;
+  const at = (iso: string) => env().setNow(iso);
+  const drain = () => createWorker(env().ctx, { handlers: jobHandlers }).drain();
+  const daily = () => runDaily(env().ctx, ws());
+  const on = (builtin: string, settings?: Record<string, unknown>) =>
+    saveAutomation(env().ctx, ws(), { builtin, enabled: true, ...(settings ? { settings } : {}) });
+  const send = (o: Record<string, unknown>) =>
+    ingestOrders(env().ctx, ws(), {
+      storeId,
+      order: {
+        totalFen: 5000,
+        title: '面霜',
+        acceptsMarketing: true,
+        buyer: { nick: o.nick ?? '买家', phone: o.phone ?? '13900000001', email: o.email ?? null },
+        // Paid when it was created unless said otherwise (an order without a paid time is no purchase).
+        ...(o.status === 'created' ? {} : { paidAt: o.createdAt }),
+        ...o,
+      },
+    });
+  const customerOf = async (externalId: string) =>
+    (
+      await q()
+        .selectFrom('orders')
+        .select('customer_id')
+        .where('workspace_id', '=', ws())
+        .where('external_id', '=', externalId)
+        .executeTakeFirstOrThrow()
+    ).customer_id!;
+  /** The messages an automation produced for a customer, oldest first. */
+  const messages = (automationId: string, customerId: string) =>
+    q()
+      .selectFrom('messages as m')
+      .innerJoin('automation_runs as r', (j) =>
+        j.onRef('r.workspace_id', '=', 'm.workspace_id').onRef('r.id', '=', 'm.source_id'),
+      )
+      .select(['m.kind', 'm.medium', 'm.body', 'm.step', 'm.created_at', 'm.contact', 'm.status', 'm.reason'])
+      .where('m.workspace_id', '=', ws())
+      .where('m.source_type', '=', 'automation')
+      .where('r.automation_id', '=', automationId)
+      .where('r.customer_id', '=', customerId)
+      .orderBy('m.created_at')
+      .execute();
+  const runs = (automationId: string, customerId: string) =>
+    q()
+      .selectFrom('automation_runs')
+      .select(['id', 'status', 'trigger_key'])
+      .where('workspace_id', '=', ws())
+      .where('automation_id', '=', automationId)
+      .where('customer_id', '=', customerId)
+      .execute();
+  const couponsOf = (customerId: string) =>
+    q()
+      .selectFrom('coupons')
+      .select(['template_id', 'value_fen', 'source', 'valid_to'])
+      .where('workspace_id', '=', ws())
+      .where('customer_id', '=', customerId)
+      .execute();
+
+  it('退款关怀: an apology (care) and a compensation coupon capped at 50 % of the item, even if set higher', async () => {
+    const t = await createTemplate(env().ctx, ws(), {
+      name: '退款补偿',
+      rules: { kind: 'cash', offFen: 1 },
+      validity: { days: 30 },
+      compensation: true,
+    });
+    const a = await on('refund_apology', { couponTemplateId: t.id, valueFen: 3000, capPercent: 80 });
+    at('2026-02-10T02:00:00.000Z');
+    const refunded = (x: string, goodsFen: number, phone: string) =>
+      send({
+        externalId: x,
+        status: 'refunded',
+        goodsFen,
+        totalFen: goodsFen,
+        refundedFen: goodsFen,
+        createdAt: '2026-02-09T02:00:00Z',
+        paidAt: '2026-02-09T02:01:00Z',
+        closedAt: '2026-02-10T01:00:00Z',
+        nick: `退${x}`,
+        phone,
+      });
+    await refunded('RF1', 4000, '13900001001'); // 50 % of 40 yuan: 20 yuan, not 30
+    await refunded('RF2', 10000, '13900001002'); // 30 yuan is under half of 100 yuan
+    await drain();
+    const c1 = await customerOf('RF1');
+    const c2 = await customerOf('RF2');
+    expect(await couponsOf(c1)).toEqual([expect.objectContaining({ value_fen: 2000, source: 'compensation' })]);
+    expect(await couponsOf(c2)).toEqual([expect.objectContaining({ value_fen: 3000, source: 'compensation' })]);
+    const [m, ...more] = await messages(a.id, c1);
+    expect(more).toHaveLength(0);
+    expect(m).toMatchObject({ kind: 'care', medium: 'sms', contact: '13900001001' });
+    expect(m!.body).toContain('很抱歉');
+    // The same refund seen again starts nothing new.
+    await refunded('RF1', 4000, '13900001001');
+    await drain();
+    expect(await messages(a.id, c1)).toHaveLength(1);
+    expect(await couponsOf(c1)).toHaveLength(1);
+  });
+
+  it('复购提醒: reminds when the median interval of the category has passed since the last purchase, not before', async () => {
+    const a = await on('refill');
+    const buy = async (x: string, day: string, nick: string, phone: string) => {
+      at(`${day}T02:00:00.000Z`);
+      await send({
+        externalId: x,
+        status: 'paid',
+        createdAt: `${day}T01:00:00Z`,
+        paidAt: `${day}T01:00:00Z`,
+        items: [{ title: '挂耳咖啡', category: '咖啡豆', quantity: 1, priceFen: 5000 }],
+        nick,
+        phone,
+      });
+    };
+    // One regular buys every 10 days: the median interval of 咖啡豆 is 10 days.
+    for (const [i, d] of ['2026-03-01', '2026-03-11', '2026-03-21', '2026-03-31'].entries())
+      await buy(`CF${i}`, d, '咖啡常客', '13900002001');
+    await buy('CFB', '2026-04-05', '咖啡新客', '13900002002');
+    const b = await customerOf('CFB');
+    at('2026-04-14T02:00:00.000Z'); // 9 days
+    await daily();
+    expect(await messages(a.id, b)).toHaveLength(0);
+    at('2026-04-15T02:00:00.000Z'); // 10 days
+    await daily();
+    at('2026-04-16T02:00:00.000Z');
+    await daily();
+    const msgs = await messages(a.id, b);
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toMatchObject({ kind: 'marketing', medium: 'sms' });
+    expect(msgs[0]!.body).toContain('咖啡豆');
+  });
+
+  it('优惠券到期: an email 7 days before, an SMS the day before; an order meanwhile stops the SMS', async () => {
+    const a = await on('coupon_expiry');
+    const t = await createTemplate(env().ctx, ws(), {
+      name: '满50减8',
+      rules: { kind: 'spend_off', minFen: 5000, offFen: 800 },
+      validity: { days: 10 },
+    });
+    at('2026-05-01T02:00:00.000Z');
+    await send({
+      externalId: 'CE1',
+      status: 'paid',
+      createdAt: '2026-05-01T01:00:00Z',
+      nick: '券甲',
+      phone: '13900003001',
+      email: 'quan1@example.com',
+    });
+    await send({
+      externalId: 'CE2',
+      status: 'paid',
+      createdAt: '2026-05-01T01:00:00Z',
+      nick: '券乙',
+      phone: '13900003002',
+      email: 'quan2@example.com',
+    });
+    const c1 = await customerOf('CE1');
+    const c2 = await customerOf('CE2');
+    for (const c of [c1, c2])
+      await issueCoupon(env().ctx, ws(), { templateId: t.id, customerId: c, key: `ce:${c}`, source: 'manual' });
+    // valid until 2026-05-11 10:00 Shanghai
+    at('2026-05-03T02:00:00.000Z');
+    await daily();
+    expect(await messages(a.id, c1)).toHaveLength(0);
+    at('2026-05-04T02:00:00.000Z');
+    await daily();
+    await drain();
+    const [email] = await messages(a.id, c1);
+    expect(email).toMatchObject({ kind: 'marketing', medium: 'email', contact: 'quan1@example.com' });
+    expect(email!.body).toContain('8');
+    expect(email!.body).toContain('7 天后到期');
+    // 券乙 orders again before the last day: no SMS for them.
+    at('2026-05-06T02:00:00.000Z');
+    await send({
+      externalId: 'CE3',
+      status: 'paid',
+      createdAt: '2026-05-06T01:00:00Z',
+      nick: '券乙',
+      phone: '13900003002',
+    });
+    await drain();
+    at('2026-05-10T02:00:00.000Z');
+    await daily();
+    await drain();
+    const m1 = await messages(a.id, c1);
+    expect(m1.map((m) => m.medium)).toEqual(['email', 'sms']);
+    expect(m1[1]).toMatchObject({ kind: 'marketing', contact: '13900003001' });
+    expect(m1[1]!.body).toContain('明天到期');
+    expect((await messages(a.id, c2)).map((m) => m.medium)).toEqual(['email']);
+    expect((await runs(a.id, c2))[0]!.status).toBe('exited');
+  });
+
+  it('节日关怀: 中秋 on its lunar date (2026-09-25) to buyers, once; none the day before', async () => {
+    const a = await on('holiday', { holidays: ['中秋'] });
+    at('2026-09-01T02:00:00.000Z');
+    await send({
+      externalId: 'HD1',
+      status: 'paid',
+      createdAt: '2026-09-01T01:00:00Z',
+      nick: '节甲',
+      phone: '13900004001',
+    });
+    await send({
+      externalId: 'HD2',
+      status: 'created',
+      createdAt: '2026-09-01T01:00:00Z',
+      nick: '节乙',
+      phone: '13900004002',
+    });
+    await drain();
+    const buyer = await customerOf('HD1');
+    const unpaid = await customerOf('HD2');
+    at('2026-09-24T02:00:00.000Z');
+    await daily();
+    expect(await messages(a.id, buyer)).toHaveLength(0);
+    at('2026-09-25T02:00:00.000Z');
+    await daily();
+    await daily();
+    const msgs = await messages(a.id, buyer);
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toMatchObject({ kind: 'marketing', medium: 'sms' });
+    expect(msgs[0]!.body).toContain('中秋快乐');
+    expect(msgs[0]!.body).toContain('内置店');
+    expect(await messages(a.id, unpaid)).toHaveLength(0);
+  });
+});
