@@ -122,7 +122,7 @@ describeBothDatabases('automations: the built-ins, one by one', (env) => {
     expect(await couponsOf(c1)).toHaveLength(1);
   });
 
-  it('复购提醒: reminds when the median interval of the category has passed since the last purchase, not before', async () => {
+  it('复购提醒: reminds once the median interval of the category has passed, not before', async () => {
     const a = await on('refill');
     const buy = async (x: string, day: string, nick: string, phone: string) => {
       at(`${day}T02:00:00.000Z`);
