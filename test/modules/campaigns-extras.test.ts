@@ -341,6 +341,34 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
       )
     ).body;
     const phoneUser = users.find((u) => u.login === '13912345678')!;
+    // With a coupon template, the test shows its real amount (a sample code): 满150减25 says 25.
+    const t = await createTemplate(e.ctx, e.workspaceId, {
+      name: '满150减25',
+      rules: { kind: 'spend_off', minFen: 15000, offFen: 2500 },
+      validity: { days: 7 },
+    });
+    const withCoupon = (
+      await api(
+        'POST',
+        '/campaigns',
+        draft({
+          segmentId: await segmentOf(e, 'th-'),
+          name: '测试发送券',
+          couponTemplateId: t.id,
+          variants: [{ key: 'A', content: { text: '#客户昵称#，送您#优惠券金额#元券 #优惠券#' } }],
+        }),
+      )
+    ).body;
+    const couponTest = await api('POST', `/campaigns/${withCoupon.id}/test`, { phone: '13800001111' });
+    expect(couponTest.status).toBe(200);
+    const couponMsg = await e.db.kysely
+      .selectFrom('messages')
+      .select('body')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('source_type', '=', 'test')
+      .where('source_id', '=', withCoupon.id)
+      .executeTakeFirstOrThrow();
+    expect(couponMsg.body).toContain('送您25元券 TEST000000');
     const res = await api('POST', `/campaigns/${c.id}/test`, { userIds: [phoneUser.id], phone: '13800001111' });
     expect(res.status).toBe(200);
     expect(res.body.items).toHaveLength(4);

@@ -65,7 +65,7 @@ export interface CouponPlan {
   faceValueFen: number | null;
 }
 
-async function couponTemplateOf(ctx: AppContext, ws: string, id: string | null): Promise<CouponPlan | null> {
+export async function couponTemplateOf(ctx: AppContext, ws: string, id: string | null): Promise<CouponPlan | null> {
   if (!id) return null;
   const t = await ctx.db.kysely
     .selectFrom('coupon_templates')

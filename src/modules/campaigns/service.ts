@@ -14,6 +14,7 @@ import { channelRow, defaultChannel, getMessagingSettings, providerFor } from '.
 import { normalizeCnMobile, normalizeEmail } from '../../core/pii.js';
 import { marketingSms } from '../../core/messaging/sms.js';
 import { renderTemplate } from '../../core/messaging/templates.js';
+import { yuan } from '../messaging/facts.js';
 import type { Content } from '../messaging/schema.js';
 import { checkCompliance } from '../messaging/send.js';
 import { getSegment, segmentCustomerIds, snapshotMembers, snapshotSegment } from '../segments/service.js';
@@ -23,7 +24,7 @@ import { bulkInsert } from '../../db/bulk.js';
 import { allowedIntervals, DEFAULT_RULES, type Medium, type MessageKind } from '../../core/messaging/decide.js';
 import { nextOpening } from '../../core/messaging/windows.js';
 import { audienceListMembers, getAudienceList, LIST_PREFIX } from './audiences.js';
-import { couponBlocked, decideAudience, enqueueDelivery, planCampaign, SOURCE } from './plan.js';
+import { couponBlocked, couponTemplateOf, decideAudience, enqueueDelivery, planCampaign, SOURCE } from './plan.js';
 import { type CampaignInput, campaignInput, type CampaignView } from './schema.js';
 
 type Row = Selectable<CampaignsTable>;
@@ -436,6 +437,8 @@ export async function testSendCampaign(
     throw new Invalid('choose members of staff or enter a phone number or email to test-send to');
   const variants = input.variant ? c.variants.filter((v) => v.key === input.variant) : c.variants;
   if (variants.length === 0) throw new NotFound(`variant ${input.variant} not found`);
+  // The campaign's coupon as it would be issued (its real amount; a sample code).
+  const coupon = await couponTemplateOf(ctx, ws, r.coupon_template_id);
   const sample = {
     客户昵称: '测试客户',
     姓名: '测试',
@@ -443,7 +446,7 @@ export async function testSendCampaign(
     订单号: '1234567890',
     商品名: '测试商品',
     优惠券: 'TEST000000',
-    优惠券金额: '10',
+    优惠券金额: coupon?.faceValueFen != null ? yuan(coupon.faceValueFen) : '10',
     积分: 100,
     会员等级: '金卡',
     链接: c.linkUrl,
