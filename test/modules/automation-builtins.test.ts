@@ -3,8 +3,10 @@ import { jobHandlers } from '../../src/jobs/handlers.js';
 import { createWorker } from '../../src/jobs/worker.js';
 import { runDaily, saveAutomation } from '../../src/modules/automations/service.js';
 import { createTemplate, issueCoupon } from '../../src/modules/coupons/service.js';
+import { setTierFloor } from '../../src/modules/membership/service.js';
 import { createChannel, defaultChannel, setMessagingSettings } from '../../src/modules/messaging/service.js';
 import { ingestOrders } from '../../src/modules/orders/api.js';
+import { credit } from '../../src/modules/points/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases } from '../helpers.js';
 
@@ -246,5 +248,244 @@ describeBothDatabases('automations: the built-ins, one by one', (env) => {
     expect(msgs[0]!.body).toContain('中秋快乐');
     expect(msgs[0]!.body).toContain('内置店');
     expect(await messages(a.id, unpaid)).toHaveLength(0);
+  });
+
+  it('付款确认 once per paid order; 新会员欢迎 only after the first; a payment seen too late gets no confirmation', async () => {
+    const pay = await on('payment_confirm');
+    const welcome = await on('new_member');
+    at('2026-10-10T02:00:00.000Z');
+    await send({
+      externalId: 'NM1',
+      status: 'paid',
+      createdAt: '2026-10-10T01:58:00Z',
+      nick: '新甲',
+      phone: '13900005001',
+    });
+    await drain();
+    const c = await customerOf('NM1');
+    const [confirm] = await messages(pay.id, c);
+    expect(confirm).toMatchObject({ kind: 'care', medium: 'sms', contact: '13900005001' });
+    expect(confirm!.body).toContain('NM1');
+    expect(confirm!.body).toContain('已付款成功');
+    const [hello, ...more] = await messages(welcome.id, c);
+    expect(more).toHaveLength(0);
+    expect(hello).toMatchObject({ kind: 'care', medium: 'sms' });
+    expect(hello!.body).toContain('欢迎新甲成为内置店的会员');
+    at('2026-10-11T02:00:00.000Z');
+    await send({
+      externalId: 'NM2',
+      status: 'paid',
+      createdAt: '2026-10-11T01:58:00Z',
+      nick: '新甲',
+      phone: '13900005001',
+    });
+    await send({
+      externalId: 'NM1',
+      status: 'paid',
+      createdAt: '2026-10-10T01:58:00Z',
+      nick: '新甲',
+      phone: '13900005001',
+    });
+    await drain();
+    const confirms = await messages(pay.id, c);
+    expect(confirms.map((m) => /NM\d/.exec(m.body ?? '')?.[0])).toEqual(['NM1', 'NM2']);
+    expect(await messages(welcome.id, c)).toHaveLength(1);
+    // Paid five hours before it was seen: 付款确认 is past its 4 hours.
+    at('2026-10-12T07:00:00.000Z');
+    await send({
+      externalId: 'NM3',
+      status: 'paid',
+      createdAt: '2026-10-12T02:00:00Z',
+      nick: '新乙',
+      phone: '13900005002',
+    });
+    await drain();
+    const late = await customerOf('NM3');
+    expect(await messages(pay.id, late)).toHaveLength(0);
+    expect((await runs(pay.id, late))[0]!.status).toBe('skipped');
+  });
+
+  it('发货通知: the courier and tracking number in a care SMS, once per order', async () => {
+    const a = await on('shipping_notice');
+    at('2026-10-14T02:00:00.000Z');
+    const shipped = () =>
+      send({
+        externalId: 'SH1',
+        status: 'shipped',
+        createdAt: '2026-10-13T02:00:00Z',
+        shippedAt: '2026-10-14T01:30:00Z',
+        courier: '中通快递',
+        trackingNo: 'ZT7788990011',
+        nick: '发甲',
+        phone: '13900006001',
+      });
+    await shipped();
+    await drain();
+    await shipped();
+    await drain();
+    const msgs = await messages(a.id, await customerOf('SH1'));
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toMatchObject({ kind: 'care', medium: 'sms', contact: '13900006001' });
+    expect(msgs[0]!.body).toContain('中通快递');
+    expect(msgs[0]!.body).toContain('ZT7788990011');
+    expect(msgs[0]!.body).toContain('SH1');
+  });
+
+  it('签收关怀: 10:00 local the day after signing (before or after 10:00), naming the item; not before', async () => {
+    const a = await on('delivery_care');
+    at('2026-10-16T06:00:00.000Z'); // 14:00 in Shanghai
+    await send({
+      externalId: 'SG1',
+      status: 'signed',
+      title: '玻尿酸精华',
+      createdAt: '2026-10-13T02:00:00Z',
+      shippedAt: '2026-10-14T02:00:00Z',
+      signedAt: '2026-10-16T05:00:00Z',
+      nick: '签甲',
+      phone: '13900007001',
+    });
+    // Signed at 08:00 the same day: also the next morning.
+    await send({
+      externalId: 'SG2',
+      status: 'signed',
+      createdAt: '2026-10-13T02:00:00Z',
+      shippedAt: '2026-10-14T02:00:00Z',
+      signedAt: '2026-10-16T00:00:00Z',
+      nick: '签乙',
+      phone: '13900007002',
+    });
+    await drain();
+    const c = await customerOf('SG1');
+    const early = await customerOf('SG2');
+    at('2026-10-17T01:59:00.000Z');
+    await drain();
+    expect(await messages(a.id, c)).toHaveLength(0);
+    expect(await messages(a.id, early)).toHaveLength(0);
+    at('2026-10-17T02:00:00.000Z'); // not 10-18: signed after 10:00 is still 次日上午
+    await drain();
+    const msgs = await messages(a.id, c);
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toMatchObject({ kind: 'care', medium: 'sms' });
+    expect(msgs[0]!.body).toContain('玻尿酸精华');
+    expect(await messages(a.id, early)).toHaveLength(1);
+  });
+
+  it('会员升级: congratulations naming the new tier, once per upgrade', async () => {
+    const a = await on('member_upgrade');
+    at('2026-10-20T02:00:00.000Z');
+    await send({
+      externalId: 'MU1',
+      status: 'paid',
+      createdAt: '2026-10-20T01:00:00Z',
+      nick: '升甲',
+      phone: '13900008001',
+    });
+    await drain();
+    const c = await customerOf('MU1');
+    await setTierFloor(env().ctx, ws(), c, 'gold', '老客户', null);
+    await daily();
+    at('2026-10-21T02:00:00.000Z');
+    await daily();
+    const msgs = await messages(a.id, c);
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toMatchObject({ kind: 'care', medium: 'sms' });
+    expect(msgs[0]!.body).toContain('恭喜升甲升级为金卡');
+  });
+
+  it('积分到期: a reminder with the points 7 days before they expire, once; not earlier', async () => {
+    const a = await on('points_expiry');
+    at('2026-10-25T02:00:00.000Z');
+    await send({
+      externalId: 'PT1',
+      status: 'paid',
+      createdAt: '2026-10-25T01:00:00Z',
+      nick: '积甲',
+      phone: '13900009001',
+    });
+    await drain();
+    const c = await customerOf('PT1');
+    await credit(env().ctx, ws(), {
+      customerId: c,
+      points: 321,
+      kind: 'adjust',
+      source: 'manual',
+      key: 'pt1',
+      expiresAt: '2026-11-10T04:00:00.000Z', // 12:00 on 11-10 in Shanghai
+    });
+    at('2026-11-02T02:00:00.000Z');
+    await daily();
+    expect(await messages(a.id, c)).toHaveLength(0);
+    at('2026-11-03T02:00:00.000Z');
+    await daily();
+    await daily();
+    const msgs = await messages(a.id, c);
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toMatchObject({ kind: 'marketing', medium: 'sms' });
+    expect(msgs[0]!.body).toMatch(/\d+积分即将到期/);
+  });
+
+  it('沉睡唤醒: one message at 90 days without an order, not again at that stage; the next at 180', async () => {
+    at('2026-11-05T02:00:00.000Z');
+    await send({
+      externalId: 'WB1',
+      status: 'paid',
+      createdAt: '2026-11-05T01:00:00Z',
+      nick: '睡甲',
+      phone: '13900010001',
+    });
+    await drain();
+    const c = await customerOf('WB1');
+    const a = await on('winback');
+    at('2027-02-02T02:00:00.000Z'); // 89 days
+    await daily();
+    expect(await messages(a.id, c)).toHaveLength(0);
+    at('2027-02-04T02:00:00.000Z'); // 91 days
+    await daily();
+    at('2027-02-20T02:00:00.000Z');
+    await daily();
+    const msgs = await messages(a.id, c);
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toMatchObject({ kind: 'marketing', medium: 'sms' });
+    expect(msgs[0]!.body).toContain('睡甲，好久不见');
+    at('2027-05-05T02:00:00.000Z'); // 181 days
+    await daily();
+    expect(await messages(a.id, c)).toHaveLength(2);
+  });
+
+  it('生日关怀: wishes and a birthday coupon 3 days before, once a year; not earlier', async () => {
+    const t = await createTemplate(env().ctx, ws(), {
+      name: '生日券',
+      rules: { kind: 'birthday', minFen: 0, offFen: 1000 },
+      validity: { days: 14 },
+    });
+    const a = await on('birthday', { couponTemplateId: t.id });
+    at('2027-06-01T02:00:00.000Z');
+    await send({
+      externalId: 'BD1',
+      status: 'paid',
+      createdAt: '2027-06-01T01:00:00Z',
+      nick: '寿星',
+      phone: '13900011001',
+    });
+    await drain();
+    const c = await customerOf('BD1');
+    await q()
+      .updateTable('customers')
+      .set({ birthday: '1990-06-20' })
+      .where('workspace_id', '=', ws())
+      .where('id', '=', c)
+      .execute();
+    at('2027-06-16T02:00:00.000Z');
+    await daily();
+    expect(await messages(a.id, c)).toHaveLength(0);
+    expect(await couponsOf(c)).toHaveLength(0);
+    at('2027-06-17T02:00:00.000Z');
+    await daily();
+    await daily();
+    const msgs = await messages(a.id, c);
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toMatchObject({ kind: 'marketing', medium: 'sms' });
+    expect(msgs[0]!.body).toContain('亲爱的寿星，生日快乐');
+    expect(await couponsOf(c)).toEqual([expect.objectContaining({ template_id: t.id, source: 'automation' })]);
   });
 });

@@ -82,6 +82,19 @@ export interface Builtin {
   build(s: BuiltinSettings): DefinitionInput;
 }
 
+/**
+ * Waits until 10:00 on the Nth local day after the trigger (签收 at 13:00, N = 1: 10:00 the next day). One wait of
+ * N days then 10:00 would land a day later for every event after 10:00, so this first goes to the next local
+ * midnight, then N - 1 days, then 10:00.
+ */
+const dayAfterAt10 = (days = 1) =>
+  days < 1
+    ? [{ id: 'wait', type: 'wait' as const, days: 0, from: 'trigger' as const, untilLocal: '10:00' }]
+    : [
+        { id: 'midnight', type: 'wait' as const, minutes: 1, from: 'trigger' as const, untilLocal: '00:00' },
+        { id: 'wait', type: 'wait' as const, days: days - 1, from: 'previous' as const, untilLocal: '10:00' },
+      ];
+
 const couponStep = (s: BuiltinSettings, id = 'coupon') =>
   s.couponTemplateId ? [{ id, type: 'coupon' as const, templateId: s.couponTemplateId }] : [];
 
@@ -207,10 +220,7 @@ export const BUILTINS: Builtin[] = [
     build: (s) => ({
       name: '签收关怀',
       trigger: { type: 'order_event', event: 'signed', tooLateMinutes: 3 * 24 * 60 },
-      steps: [
-        { id: 'wait', type: 'wait', days: s.days, from: 'trigger', untilLocal: '10:00' },
-        { id: 'care', type: 'message', medium: s.medium!, kind: 'care', text: s.text! },
-      ],
+      steps: [...dayAfterAt10(s.days), { id: 'care', type: 'message', medium: s.medium!, kind: 'care', text: s.text! }],
     }),
   },
   {
@@ -224,7 +234,7 @@ export const BUILTINS: Builtin[] = [
       trigger: { type: 'order_event', event: 'signed', tooLateMinutes: 3 * 24 * 60 },
       conditions: s.categories?.length ? [{ fact: 'order.category', op: 'in', value: s.categories }] : [],
       steps: [
-        { id: 'wait', type: 'wait', days: s.days, from: 'trigger', untilLocal: '10:00' },
+        ...dayAfterAt10(s.days),
         { id: 'ask', type: 'message', medium: s.medium!, kind: 'care', text: s.text! },
         ...(s.points ? [{ id: 'points', type: 'points' as const, points: s.points, reason: '回访' }] : []),
       ],
