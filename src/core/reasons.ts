@@ -161,6 +161,10 @@ export const REASONS = {
     'zh-CN': '补偿券金额为 0（商品金额过低）',
     en: 'the compensation coupon would be worth 0 (the item is too cheap)',
   },
+  'automation.couponOverCap': {
+    'zh-CN': '未发补偿券：券面额 ¥{face} 超过商品金额 ¥{item} 的 {cap}%',
+    en: 'no compensation coupon: its ¥{face} is over {cap}% of the item (¥{item})',
+  },
   'automation.stepRefused': { 'zh-CN': '未执行：{message}', en: 'not run: {message}' },
 } as const satisfies Record<string, Record<ReasonLanguage, string>>;
 

@@ -124,6 +124,47 @@ describeBothDatabases('automations: the built-ins, one by one', (env) => {
     expect(await couponsOf(c1)).toHaveLength(1);
   });
 
+  it('退款关怀 with an ordinary coupon template: no coupon worth more than half the item, with why', async () => {
+    const t = await createTemplate(env().ctx, ws(), {
+      name: '现金券30',
+      rules: { kind: 'cash', offFen: 3000 },
+      validity: { days: 30 },
+    });
+    const a = await on('refund_apology', { couponTemplateId: t.id });
+    at('2026-02-20T02:00:00.000Z');
+    const refunded = (x: string, goodsFen: number, phone: string) =>
+      send({
+        externalId: x,
+        status: 'refunded',
+        goodsFen,
+        totalFen: goodsFen,
+        refundedFen: goodsFen,
+        createdAt: '2026-02-19T02:00:00Z',
+        closedAt: '2026-02-20T01:00:00Z',
+        nick: `退${x}`,
+        phone,
+      });
+    await refunded('RF3', 4000, '13900001003'); // 30 yuan > half of 40 yuan
+    await refunded('RF4', 10000, '13900001004');
+    await drain();
+    const small = await customerOf('RF3');
+    expect(await couponsOf(small)).toHaveLength(0);
+    expect(await couponsOf(await customerOf('RF4'))).toEqual([expect.objectContaining({ template_id: t.id })]);
+    const [run] = await runs(a.id, small);
+    const steps = await q()
+      .selectFrom('automation_steps')
+      .select(['step_id', 'status', 'reason_key'])
+      .where('workspace_id', '=', ws())
+      .where('run_id', '=', run!.id)
+      .orderBy('step_id')
+      .execute();
+    expect(steps).toEqual([
+      { step_id: 'apology', status: 'done', reason_key: null },
+      { step_id: 'coupon', status: 'skipped', reason_key: 'automation.couponOverCap' },
+    ]);
+    expect(await messages(a.id, small)).toHaveLength(1);
+  });
+
   it('复购提醒: reminds once the median interval of the category has passed, not before', async () => {
     const a = await on('refill');
     const buy = async (x: string, day: string, nick: string, phone: string) => {

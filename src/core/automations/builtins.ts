@@ -279,7 +279,9 @@ export const BUILTINS: Builtin[] = [
                 id: 'coupon',
                 type: 'coupon' as const,
                 templateId: s.couponTemplateId,
-                ...(s.valueFen ? { valueFen: s.valueFen, capPercent: Math.min(s.capPercent ?? 50, 50) } : {}),
+                // The cap holds whether the value is set here or is the coupon template's own.
+                capPercent: Math.min(s.capPercent ?? 50, 50),
+                ...(s.valueFen ? { valueFen: s.valueFen } : {}),
               },
             ]
           : []),

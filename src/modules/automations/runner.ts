@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import { type Definition, definitionSchema, type Step } from '../../core/automations/definition.js';
 import { nextMove, passedOver, zh } from '../../core/automations/engine.js';
+import { type CouponRules, couponFaceValueFen } from '../../core/coupons.js';
 import { SKIP_REASONS } from '../../core/messaging/decide.js';
 import type { TemplateValues } from '../../core/messaging/templates.js';
 import { newId } from '../../core/ids.js';
@@ -192,6 +193,34 @@ async function perform(
       case 'coupon': {
         let valueFen = step.valueFen;
         let itemValueFen: number | undefined;
+        if (valueFen === undefined && step.capPercent !== undefined) {
+          // A capped step without its own value: an ordinary template's face value is what must stay under the cap.
+          const t = await ctx.db.kysely
+            .selectFrom('coupon_templates')
+            .select(['rules', 'compensation'])
+            .where('workspace_id', '=', ws)
+            .where('id', '=', step.templateId)
+            .executeTakeFirst();
+          const face = t ? couponFaceValueFen(readJson<CouponRules>(t.rules)) : null;
+          if (t && t.compensation !== 1 && face !== null && run.order_id) {
+            const o = await ctx.db.kysely
+              .selectFrom('orders')
+              .select(['goods_fen', 'total_fen'])
+              .where('workspace_id', '=', ws)
+              .where('id', '=', run.order_id)
+              .executeTakeFirst();
+            const item = o ? o.goods_fen || o.total_fen : 0;
+            if (face > Math.floor((item * step.capPercent) / 100))
+              return {
+                status: 'skipped',
+                why: reason('automation.couponOverCap', {
+                  face: (face / 100).toFixed(2),
+                  item: (item / 100).toFixed(2),
+                  cap: step.capPercent,
+                }),
+              };
+          }
+        }
         if (valueFen !== undefined) {
           const o = run.order_id
             ? await ctx.db.kysely
