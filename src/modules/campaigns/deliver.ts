@@ -1,21 +1,17 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/types.js';
 import { nowIso, type AppContext } from '../context.js';
-import { deliverMessage } from '../messaging/send.js';
+import { claimAndSend } from '../messaging/deliver.js';
 import { DELIVERY_BATCH, enqueueDelivery, SOURCE } from './plan.js';
 
-/** How long a message taken by a delivery run is kept from another run (a worker that died gives it back then). */
-const CLAIM_MS = 30_000;
-const MAX_ATTEMPTS = 5;
 /** While the plan is still deciding and nothing is due, the chain looks again this soon. */
 const IDLE_MS = 1_000;
 
 /**
  * One step of a campaign's delivery chain: sends the messages that are due (at most the throttle,
  * else a batch), then queues the next step in the same transaction that completes this one, so
- * exactly one step of a campaign is live at a time. Each message is claimed before it is sent (its
- * send time moved a little ahead, only if it is still queued and due), so two runs never send the
- * same message; the send is recorded with the message's conditional update, as before.
+ * exactly one step of a campaign is live at a time. Each message is claimed before it is sent
+ * (claimAndSend), so two runs never send the same message.
  */
 export async function deliverStep(
   ctx: AppContext,
@@ -51,33 +47,7 @@ export async function deliverStep(
     .orderBy('id')
     .limit(c.throttle_per_minute ?? DELIVERY_BATCH)
     .execute();
-  for (const m of due) {
-    const claimed = await k
-      .updateTable('messages')
-      .set({ send_at: new Date(now.getTime() + CLAIM_MS).toISOString() })
-      .where('workspace_id', '=', ws)
-      .where('id', '=', m.id)
-      .where('status', '=', 'queued')
-      .where('send_at', '<=', now.toISOString())
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) continue;
-    try {
-      await deliverMessage(ctx, ws, m.id, {
-        finalAttempt: m.attempts + 1 >= MAX_ATTEMPTS,
-        completeIn: async () => {},
-        requeue: false,
-      });
-    } catch {
-      // A transient error: the message waits with backoff (30 s, 1 min, 2 min …) and is tried again.
-      await k
-        .updateTable('messages')
-        .set({ send_at: new Date(now.getTime() + 30_000 * 2 ** m.attempts).toISOString() })
-        .where('workspace_id', '=', ws)
-        .where('id', '=', m.id)
-        .where('status', '=', 'queued')
-        .execute();
-    }
-  }
+  for (const m of due) await claimAndSend(ctx, ws, m, now);
   const next = await queued().select('send_at').orderBy('send_at').limit(1).executeTakeFirst();
   const at = nowIso(ctx);
   await k.transaction().execute(async (trx) => {

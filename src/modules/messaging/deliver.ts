@@ -13,8 +13,49 @@ import { wakeDelivery } from './wake.js';
  */
 const CAMPAIGN = 'campaign';
 export const DELIVERY_BATCH = 200;
+/** How long a message taken by a delivery run is kept from another run (a worker that died gives it back then). */
 const CLAIM_MS = 30_000;
 const MAX_ATTEMPTS = 5;
+
+/**
+ * Sends one due message, for a campaign's chain and for the batched runs alike: claimed first (its send time moved a
+ * little ahead, only if it is still queued and due), so two runs never send it; a transient error leaves it queued
+ * with backoff (30 s, 1 min, 2 min …), and the last attempt marks it failed.
+ */
+export async function claimAndSend(
+  ctx: AppContext,
+  ws: string,
+  m: { id: string; attempts: number },
+  now: Date,
+  gate?: DeliveryGate,
+): Promise<void> {
+  const k = ctx.db.kysely;
+  const claimed = await k
+    .updateTable('messages')
+    .set({ send_at: new Date(now.getTime() + CLAIM_MS).toISOString() })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', m.id)
+    .where('status', '=', 'queued')
+    .where('send_at', '<=', now.toISOString())
+    .executeTakeFirst();
+  if (Number(claimed.numUpdatedRows) !== 1) return;
+  try {
+    await deliverMessage(ctx, ws, m.id, {
+      finalAttempt: m.attempts + 1 >= MAX_ATTEMPTS,
+      completeIn: async () => {},
+      gate,
+      requeue: false,
+    });
+  } catch {
+    await k
+      .updateTable('messages')
+      .set({ send_at: new Date(now.getTime() + 30_000 * 2 ** m.attempts).toISOString() })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', m.id)
+      .where('status', '=', 'queued')
+      .execute();
+  }
+}
 
 /** One delivery run: every due message (a batch at a time), then the wake-up for the next one. */
 export async function deliverDue(
@@ -38,34 +79,7 @@ export async function deliverDue(
     .orderBy('id')
     .limit(DELIVERY_BATCH)
     .execute();
-  for (const m of due) {
-    const claimed = await k
-      .updateTable('messages')
-      .set({ send_at: new Date(now.getTime() + CLAIM_MS).toISOString() })
-      .where('workspace_id', '=', ws)
-      .where('id', '=', m.id)
-      .where('status', '=', 'queued')
-      .where('send_at', '<=', now.toISOString())
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) continue;
-    try {
-      await deliverMessage(ctx, ws, m.id, {
-        finalAttempt: m.attempts + 1 >= MAX_ATTEMPTS,
-        completeIn: async () => {},
-        gate,
-        requeue: false,
-      });
-    } catch {
-      // A transient error: the message waits with backoff (30 s, 1 min, 2 min …) and is tried again.
-      await k
-        .updateTable('messages')
-        .set({ send_at: new Date(now.getTime() + 30_000 * 2 ** m.attempts).toISOString() })
-        .where('workspace_id', '=', ws)
-        .where('id', '=', m.id)
-        .where('status', '=', 'queued')
-        .execute();
-    }
-  }
+  for (const m of due) await claimAndSend(ctx, ws, m, now, gate);
   // Held by its gate (a paused automation), a message stays queued and due: looked at again in a minute.
   const next = await queued().select('send_at').orderBy('send_at').limit(1).executeTakeFirst();
   const at = nowIso(ctx);
