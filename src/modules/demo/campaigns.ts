@@ -24,7 +24,12 @@ interface DemoCampaign {
   holdoutPct: number;
   coupon: boolean;
   variants: { key: string; weight: number; content: { text: string } }[];
-  /** Chance of an extra order in the week after, on top of the shop's own: treated (per variant key) and control. */
+  /**
+   * Chance of an extra order in the week after, on top of the shop's own: treated (per variant key) and control.
+   * The segments are repeat buyers who often order within a week anyway (a third or so), and a small shop's
+   * control group is a dozen or two: the lift and the hold-out are large enough that the treated group's
+   * conversion stays above the control's whatever the draw (it did not, once, at 10–15 % hold-out).
+   */
   treated: Record<string, number>;
   control: number;
 }
@@ -46,23 +51,23 @@ const CAMPAIGNS: DemoCampaign[] = [
     name: '会员日 · 满减 A/B',
     daysAgo: 25,
     segment: '金卡以上且同意营销',
-    holdoutPct: 15,
+    holdoutPct: 20,
     coupon: false,
     variants: [
       { key: 'A', weight: 1, content: { text: '#客户昵称#，会员日全场满 300 减 40，今晚 24 点结束' } },
       { key: 'B', weight: 1, content: { text: '#客户昵称#，您的#会员等级#专享：会员日满 300 减 40' } },
     ],
-    treated: { A: 0.3, B: 0.4 },
+    treated: { A: 0.4, B: 0.5 },
     control: 0,
   },
   {
     name: '双12 预热',
     daysAgo: 12,
     segment: '江浙沪女装复购客',
-    holdoutPct: 10,
+    holdoutPct: 20,
     coupon: false,
     variants: [{ key: 'A', weight: 1, content: { text: '#客户昵称#，双12 新款抢先看，老客加购立减 20' } }],
-    treated: { A: 0.3 },
+    treated: { A: 0.45 },
     control: 0,
   },
 ];
