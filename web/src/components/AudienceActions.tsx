@@ -2,6 +2,7 @@ import { Alert, App, Descriptions, Form, Input, InputNumber, Modal, Select } fro
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Answer, api } from '../api';
+import { errorText } from '../errors';
 import { count } from '../format';
 import { useApi } from '../hooks';
 import { localBatch } from './BatchFields';
@@ -103,7 +104,7 @@ export function IssueCouponModal({
       form.resetFields();
       onClose();
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorText(e));
     } finally {
       setBusy(false);
     }
@@ -219,7 +220,7 @@ export function GrantPointsModal({
       form.resetFields();
       onClose();
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorText(e));
     } finally {
       setBusy(false);
     }
@@ -315,7 +316,7 @@ export function TagAllModal({
       form.resetFields();
       onClose();
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorText(e));
     } finally {
       setBusy(false);
     }
