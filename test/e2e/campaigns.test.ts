@@ -143,8 +143,16 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     await page.getByTestId('next').click();
     await page.getByTestId('review').waitFor();
     await page.getByTestId('launch').click();
+    // The launch snapshots the audience and draws the groups before it answers: on a loaded CI machine that can take
+    // longer than a navigation's default 30 s, so wait for its answer (and show it if it failed), then for the page.
+    const launched = page.waitForResponse(
+      (r) => r.url().endsWith(`/campaigns/${draft.id}/launch`) && r.request().method() === 'POST',
+      { timeout: 120_000 },
+    );
     await page.locator('.ant-modal-confirm-btns .ant-btn-primary').click();
-    await page.waitForURL(new RegExp(`/campaigns/${draft.id}$`));
+    const answer = await launched;
+    expect(answer.status(), await answer.text()).toBe(200);
+    await page.waitForURL(new RegExp(`/campaigns/${draft.id}$`), { timeout: 60_000 });
 
     // The report: the worker sends what is due to the outbox; the page follows until only deferred ones wait.
     await expect
@@ -272,8 +280,14 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     expect(await englishOnScreen(page)).toEqual([]);
     await shot(page, '51-campaign-review-test-send');
     await page.getByTestId('launch').click();
+    const launched = page.waitForResponse(
+      (r) => /\/campaigns\/[0-9A-Z]+\/launch$/.test(r.url()) && r.request().method() === 'POST',
+      { timeout: 120_000 },
+    );
     await page.locator('.ant-modal-confirm-btns .ant-btn-primary').click();
-    await page.waitForURL(/\/campaigns\/[0-9A-Z]+$/);
+    const answer = await launched;
+    expect(answer.status(), await answer.text()).toBe(200);
+    await page.waitForURL(/\/campaigns\/[0-9A-Z]+$/, { timeout: 60_000 });
     const id = new URL(page.url()).pathname.split('/').pop()!;
     const saved = await apiCall<{
       status: string;
