@@ -154,6 +154,81 @@ describe('BG/NBD by hand', () => {
   });
 });
 
+/** ₂F₁(A, B; C; z) by its defining series Σ (A)ₖ(B)ₖ/((C)ₖ k!) zᵏ, in plain arithmetic (small parameters only). */
+function hyp2f1BySeries(A: number, B: number, C: number, z: number): number {
+  let term = 1;
+  let sum = 1;
+  for (let k = 0; k < 1000 && Math.abs(term) > 1e-18 * Math.abs(sum); k++) {
+    term *= ((A + k) * (B + k) * z) / ((C + k) * (k + 1));
+    sum += term;
+  }
+  return sum;
+}
+
+/**
+ * Fader, Hardie & Lee (2005), written out here independently of src:
+ *   P(alive | x, tx, T) = 1 / (1 + δ(x>0) · a/(b+x−1) · ((α+T)/(α+tx))^(r+x))                  (eq. 13)
+ *   E[Y(t) | x, tx, T]  = (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) · ₂F₁(r+x, b+x; a+b+x−1; z)]
+ *                         · P(alive),   z = t/(α+T+t)                                               (eq. 10)
+ * The literal numbers were checked with mpmath (30 digits); the series above gives the same.
+ */
+describe('BG/NBD conditional expectation and P(alive), small cases by hand', () => {
+  const byHand = (q: BgNbdParams, c: Rft, t: number) => {
+    const z = t / (q.alpha + c.T + t);
+    const alive =
+      c.x === 0 ? 1 : 1 / (1 + (q.a / (q.b + c.x - 1)) * ((q.alpha + c.T) / (q.alpha + c.tx)) ** (q.r + c.x));
+    const h =
+      ((q.alpha + c.T) / (q.alpha + c.T + t)) ** (q.r + c.x) *
+      hyp2f1BySeries(q.r + c.x, q.b + c.x, q.a + q.b + c.x - 1, z);
+    return { alive, expected: ((q.a + q.b + c.x - 1) / (q.a - 1)) * (1 - h) * alive };
+  };
+
+  // r = 1, α = 2, a = 3, b = 4; T = 6, t = 8, so z = 8/16 = 1/2 and (α+T)/(α+T+t) = 1/2.
+  const p: BgNbdParams = { r: 1, alpha: 2, a: 3, b: 4 };
+
+  it('x = 0: alive for sure; E[Y(8)] = 6/2 · (1 − ½ · ₂F₁(1, 4; 6; ½)) = 3 · (1 − ½ · 1.526236) = 0.710647', () => {
+    const c: Rft = { x: 0, tx: 0, T: 6 };
+    expect(hyp2f1BySeries(1, 4, 6, 0.5)).toBeCloseTo(1.5262355541508343, 12);
+    expect(probabilityAlive(p, c)).toBe(1);
+    expect(byHand(p, c, 8).expected).toBeCloseTo(0.7106466687737485, 12);
+    expect(expectedPurchases(p, c, 8)).toBeCloseTo(0.7106466687737485, 12);
+  });
+
+  it('x = 2, tx = 2: P(alive) = 1/(1 + 3/5 · (8/4)³) = 5/29; E[Y(8)] = 8/2 · (1 − ⅛ · ₂F₁(3, 6; 8; ½)) · 5/29', () => {
+    const c: Rft = { x: 2, tx: 2, T: 6 };
+    expect(probabilityAlive(p, c)).toBeCloseTo(5 / 29, 14);
+    expect(hyp2f1BySeries(3, 6, 8, 0.5)).toBeCloseTo(4.407573097340166, 11);
+    const expected = 4 * (1 - 4.407573097340166 / 8) * (5 / 29);
+    expect(expected).toBeCloseTo(0.3096919743672271, 12);
+    expect(byHand(p, c, 8).expected).toBeCloseTo(expected, 12);
+    expect(expectedPurchases(p, c, 8)).toBeCloseTo(expected, 12);
+  });
+
+  it('a < 1 (both factors of the expectation negative): r = ½, α = 3, a = ½, b = 2, T = 5, t = 4', () => {
+    const q: BgNbdParams = { r: 0.5, alpha: 3, a: 0.5, b: 2 };
+    // x = 0: 1.5/(−0.5) · (1 − (8/12)^½ · ₂F₁(½, 2; 1.5; ⅓)) = −3 · (1 − 0.816497 · 1.320259)
+    const none: Rft = { x: 0, tx: 0, T: 5 };
+    expect(byHand(q, none, 4).expected).toBeCloseTo(0.23396209626645184, 12);
+    expect(expectedPurchases(q, none, 4)).toBeCloseTo(0.23396209626645184, 12);
+    // x = 2, tx = 4: P(alive) = 1/(1 + (½/3) · (8/7)^2.5) = 0.811216
+    const two: Rft = { x: 2, tx: 4, T: 5 };
+    expect(probabilityAlive(q, two)).toBeCloseTo(1 / (1 + (0.5 / 3) * (8 / 7) ** 2.5), 14);
+    expect(probabilityAlive(q, two)).toBeCloseTo(0.8112160207535473, 12);
+    expect(expectedPurchases(q, two, 4)).toBeCloseTo(0.9314879384061689, 12);
+  });
+
+  it('the 30/90/365-day horizons of the customer page, in days, against the series', () => {
+    // Daily units: a customer with 2 repeat days, the last on day 40 of 100 since their first order.
+    const q: BgNbdParams = { r: 0.8, alpha: 40, a: 1.5, b: 6 };
+    const c: Rft = { x: 2, tx: 40, T: 100 };
+    for (const t of [30, 90, 365]) {
+      const { alive, expected } = byHand(q, c, t);
+      expect(probabilityAlive(q, c)).toBeCloseTo(alive, 14);
+      expect(expectedPurchases(q, c, t) / expected).toBeCloseTo(1, 11);
+    }
+  });
+});
+
 describe('a customer with 500 orders', () => {
   const heavy: Rft = { x: 500, tx: 38.5, T: 39 };
 
@@ -258,6 +333,15 @@ describe('Gamma-Gamma on the CDNOW sample', () => {
     expect(conditionalExpectedSpend(g, { x: 2, m: 20 })).toBeCloseTo((6 * (15 + 40)) / (12 + 3), 12);
     // No repeat purchase: the population mean pγ/(q−1) = 30.
     expect(conditionalExpectedSpend(g, { x: 0, m: 0 })).toBeCloseTo(30, 12);
+  });
+
+  it('conditional expected spend is the weighted mean of the population mean and the customer’s own', () => {
+    // p = 2, q = 3, γ = 10: population mean pγ/(q−1) = 10. A customer with x = 3 repeat orders averaging
+    // m = 20: weight on the population (q−1)/(px+q−1) = 2/8, so 0.25·10 + 0.75·20 = 17.5 (= 2·(10+60)/8).
+    const g = { p: 2, q: 3, gamma: 10 };
+    expect(conditionalExpectedSpend(g, { x: 3, m: 20 })).toBeCloseTo(17.5, 12);
+    // One repeat order of 4: weight 2/4 → 0.5·10 + 0.5·4 = 7.
+    expect(conditionalExpectedSpend(g, { x: 1, m: 4 })).toBeCloseTo(7, 12);
   });
 });
 
