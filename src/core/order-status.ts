@@ -2,6 +2,9 @@
 export const ORDER_STATUSES = ['created', 'paid', 'shipped', 'signed', 'completed', 'closed', 'refunded'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/** The statuses an order only reaches after it was paid (a refund needs a payment first). */
+export const PAID_STATUSES: ReadonlySet<OrderStatus> = new Set(['paid', 'shipped', 'signed', 'completed', 'refunded']);
+
 // Progress of an order; a later export never moves an order back (an older export re-imported
 // after a newer one leaves the newer status in place). closed/refunded are final.
 const RANK: Record<OrderStatus, number> = {

@@ -65,6 +65,7 @@ describeBothDatabases('automations: the remaining triggers, merges and the timel
         externalId: 'M1',
         status: 'paid',
         createdAt: '2026-11-20T09:00:00Z',
+        paidAt: '2026-11-20T09:01:00Z',
         nick: '并甲',
         phone: '13900000101',
       });
@@ -108,6 +109,7 @@ describeBothDatabases('automations: the remaining triggers, merges and the timel
         externalId: 'P1',
         status: 'paid',
         createdAt: '2026-11-21T09:00:00Z',
+        paidAt: '2026-11-21T09:01:00Z',
         nick: '机甲',
         phone: '13900000201',
       });
@@ -125,6 +127,7 @@ describeBothDatabases('automations: the remaining triggers, merges and the timel
         externalId: 'P3',
         status: 'paid',
         createdAt: '2026-11-21T10:59:00Z',
+        paidAt: '2026-11-21T11:00:00Z',
         nick: '机乙',
         phone: '13900000201',
       });
@@ -321,6 +324,7 @@ describeBothDatabases('automations: the remaining triggers, merges and the timel
         externalId: 'SG1',
         status: 'paid',
         createdAt: '2026-11-12T01:00:00Z',
+        paidAt: '2026-11-12T01:01:00Z',
         nick: 'sg-老',
         phone: '13900000601',
       });
@@ -351,6 +355,7 @@ describeBothDatabases('automations: the remaining triggers, merges and the timel
         externalId: 'SG2',
         status: 'paid',
         createdAt: '2026-11-12T02:20:00Z',
+        paidAt: '2026-11-12T02:21:00Z',
         nick: 'sg-新',
         phone: '13900000602',
       });

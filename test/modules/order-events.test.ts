@@ -113,6 +113,17 @@ describeBothDatabases('order events: API and Shopify webhooks', (env) => {
     expect(bad.body).toMatch(/totalFen/);
   });
 
+  it('an order that says it was paid but not when is refused, naming paidAt, and nothing is stored', async () => {
+    for (const status of ['paid', 'shipped', 'completed', 'refunded']) {
+      const r = await post({ ...base, externalId: `NO-PAID-TIME-${status}`, status });
+      expect(r.statusCode, status).toBe(400);
+      expect(r.json().error.details).toEqual([expect.objectContaining({ path: 'body.order.paidAt' })]);
+      expect(await eventsOf(`NO-PAID-TIME-${status}`)).toEqual([]);
+    }
+    // Unpaid and closed orders need no paid time.
+    expect((await post({ ...base, externalId: 'NO-PAID-TIME-closed', status: 'closed' })).statusCode).toBe(200);
+  });
+
   const shopifyOrder = {
     id: 450789469,
     name: '#1001',

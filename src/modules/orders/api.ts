@@ -1,4 +1,5 @@
 import type { ItemRecord, OrderRecord } from '../../core/formats/types.js';
+import { PAID_STATUSES } from '../../core/order-status.js';
 import { parseInput } from '../../core/validation.js';
 import type { Store } from '../../db/types.js';
 import type { AppContext } from '../context.js';
@@ -28,7 +29,7 @@ export function recordOfInput(o: OrderInput, line: number): OrderRecord {
   if (o.presale) raw.预售 = '是';
   if (o.balanceDueAt) raw.尾款截止 = o.balanceDueAt;
   const iso = (t: string | null | undefined) => (t ? new Date(t).toISOString() : null);
-  const paid = o.paidAt || ['paid', 'shipped', 'signed', 'completed', 'refunded'].includes(o.status);
+  const paid = o.paidAt || PAID_STATUSES.has(o.status);
   return {
     line,
     externalId: o.externalId,

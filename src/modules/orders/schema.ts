@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../../core/order-status.js';
+import { ORDER_STATUSES, PAID_STATUSES } from '../../core/order-status.js';
 
 export const orderListQuery = z.object({
   storeId: z.string().optional(),
@@ -68,52 +68,63 @@ const when = z.iso.datetime({ offset: true });
 const fen = z.number().int().min(0).max(9e15);
 
 /** One order as an ERP or a script sends it (amounts in fen, times ISO 8601 with offset). */
-export const orderInput = z.object({
-  externalId: z.string().trim().min(1).max(100).describe('the order id in the shop (with storeId: the identity)'),
-  status: z.enum(ORDER_STATUSES),
-  createdAt: when,
-  paidAt: when.nullish(),
-  shippedAt: when.nullish(),
-  signedAt: when.nullish(),
-  closedAt: when.nullish(),
-  totalFen: fen,
-  paidFen: fen.optional(),
-  goodsFen: fen.optional(),
-  shippingFen: fen.optional(),
-  discountFen: fen.optional(),
-  refundedFen: fen.optional(),
-  buyer: z.object({
-    nick: z.string().max(100).nullish(),
-    externalId: z.string().max(100).nullish(),
-    phone: z.string().max(40).nullish(),
-    email: z.string().max(200).nullish(),
-    name: z.string().max(100).nullish(),
-  }),
-  receiverName: z.string().max(100).nullish(),
-  receiverPhone: z.string().max(40).nullish(),
-  province: z.string().max(50).nullish(),
-  city: z.string().max(50).nullish(),
-  district: z.string().max(50).nullish(),
-  address: z.string().max(500).nullish(),
-  title: z.string().max(500).nullish(),
-  courier: z.string().max(50).nullish().describe('the courier company'),
-  trackingNo: z.string().max(80).nullish().describe('the tracking number'),
-  presale: z.boolean().optional().describe('a presale order: a deposit now, the balance later'),
-  balanceDueAt: when.nullish().describe('presale: when the balance payment window closes'),
-  acceptsMarketing: z.boolean().nullish(),
-  items: z
-    .array(
-      z.object({
-        title: z.string().max(500).nullish(),
-        sku: z.string().max(100).nullish(),
-        category: z.string().max(100).nullish(),
-        quantity: z.number().int().min(1).max(1_000_000),
-        priceFen: fen,
-      }),
-    )
-    .max(500)
-    .optional(),
-});
+export const orderInput = z
+  .object({
+    externalId: z.string().trim().min(1).max(100).describe('the order id in the shop (with storeId: the identity)'),
+    status: z.enum(ORDER_STATUSES),
+    createdAt: when,
+    paidAt: when.nullish(),
+    shippedAt: when.nullish(),
+    signedAt: when.nullish(),
+    closedAt: when.nullish(),
+    totalFen: fen,
+    paidFen: fen.optional(),
+    goodsFen: fen.optional(),
+    shippingFen: fen.optional(),
+    discountFen: fen.optional(),
+    refundedFen: fen.optional(),
+    buyer: z.object({
+      nick: z.string().max(100).nullish(),
+      externalId: z.string().max(100).nullish(),
+      phone: z.string().max(40).nullish(),
+      email: z.string().max(200).nullish(),
+      name: z.string().max(100).nullish(),
+    }),
+    receiverName: z.string().max(100).nullish(),
+    receiverPhone: z.string().max(40).nullish(),
+    province: z.string().max(50).nullish(),
+    city: z.string().max(50).nullish(),
+    district: z.string().max(50).nullish(),
+    address: z.string().max(500).nullish(),
+    title: z.string().max(500).nullish(),
+    courier: z.string().max(50).nullish().describe('the courier company'),
+    trackingNo: z.string().max(80).nullish().describe('the tracking number'),
+    presale: z.boolean().optional().describe('a presale order: a deposit now, the balance later'),
+    balanceDueAt: when.nullish().describe('presale: when the balance payment window closes'),
+    acceptsMarketing: z.boolean().nullish(),
+    items: z
+      .array(
+        z.object({
+          title: z.string().max(500).nullish(),
+          sku: z.string().max(100).nullish(),
+          category: z.string().max(100).nullish(),
+          quantity: z.number().int().min(1).max(1_000_000),
+          priceFen: fen,
+        }),
+      )
+      .max(500)
+      .optional(),
+  })
+  // An order that says it was paid must say when: without a paid time it would not count as a purchase (stats,
+  // tiers, 老会员, automations all start from the paid time), so the API refuses it instead of storing a non-purchase.
+  .superRefine((o, ctx) => {
+    if (PAID_STATUSES.has(o.status) && !o.paidAt)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['paidAt'],
+        message: `status "${o.status}" means the order was paid: paidAt (when it was paid) is required`,
+      });
+  });
 export type OrderInput = z.infer<typeof orderInput>;
 
 export const ordersIngestInput = z
