@@ -1,7 +1,8 @@
 import { beforeAll, expect, it } from 'vitest';
-import { CHURN_BUCKETS, monthsOf, shiftDate } from '../../src/core/analytics-views.js';
+import { CHURN_BUCKETS, FREQUENCY_BANDS, monthsOf, rangeDays, shiftDate } from '../../src/core/analytics-views.js';
 import { Random } from '../../src/core/random.js';
 import { rebuildAnalytics } from '../../src/modules/analytics/rebuild.js';
+import { dailyBuyersHere } from '../../src/modules/analytics/spread.js';
 import { distributionHere, overviewHere, repurchaseHere } from '../../src/modules/analytics/views.js';
 import { mergeCustomers } from '../../src/modules/customers/merge.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
@@ -51,7 +52,26 @@ function direct(purchases: Purchase[], stores: string[], from: string, to: strin
         (!Number.isFinite(b.maxDays) || d >= shiftDate(to, -b.maxDays)) && (!prev || d < shiftDate(to, -prev.maxDays)),
     ).length;
   });
+  const first = new Map<string, string>();
+  for (const p of mine) if (!first.has(p.customer) || first.get(p.customer)! > p.day) first.set(p.customer, p.day);
+  const daily = Array.from({ length: rangeDays(from, to) }, (_, i) => {
+    const day = shiftDate(from, i);
+    const that = inRange.filter((p) => p.day === day);
+    const who = new Set(that.map((p) => p.customer));
+    return {
+      day,
+      buyers: who.size,
+      newBuyers: [...who].filter((c) => first.get(c) === day).length,
+      orders: that.length,
+      revenueFen: that.reduce((a, p) => a + p.rev, 0),
+    };
+  });
+  const frequency = FREQUENCY_BANDS.map(
+    (b) => [...byCustomer.values()].filter((l) => l.length >= b.min && l.length <= b.max).length,
+  );
   return {
+    daily,
+    frequency,
     kpis: {
       buyers: byCustomer.size,
       orders: inRange.length,
@@ -197,6 +217,9 @@ describeBothDatabases('analytics day pairs', (env) => {
         );
         const d = await distributionHere(e.ctx, e.workspaceId, scope);
         expect(d.churn.map((c) => c.buyers)).toEqual(want.churn);
+        expect(d.frequency.map((f) => f.buyers)).toEqual(want.frequency);
+        expect(d.gender.reduce((a, g) => a + g.buyers, 0)).toBe(want.kpis.buyers);
+        expect((await dailyBuyersHere(e.ctx, e.workspaceId, scope)).days).toEqual(want.daily);
       }
     expect(all.length).toBeGreaterThan(150);
   });

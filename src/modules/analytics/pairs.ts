@@ -153,6 +153,22 @@ export function monthCountsSql(ws: string, scope: string, from: string, to: stri
 }
 
 /**
+ * Each day of [from, to] in a scope: its buyers (one 'dp' row per buyer and day, whatever the previous day),
+ * the buyers whose first purchase in the scope is that day ('f1'), their orders and revenue. Reads the range's
+ * days, not its buyers.
+ */
+export function dailyCountsSql(ws: string, scope: string, from: string, to: string) {
+  return sql<{ day: string; buyers: unknown; new_buyers: unknown; orders: unknown; revenue: unknown }>`
+    SELECT a AS day, SUM(CASE WHEN kind = 'dp' THEN rows ELSE 0 END) AS buyers,
+      SUM(CASE WHEN kind = 'f1' THEN rows ELSE 0 END) AS new_buyers,
+      SUM(CASE WHEN kind = 'dp' THEN orders ELSE 0 END) AS orders,
+      SUM(CASE WHEN kind = 'dp' THEN revenue_fen ELSE 0 END) AS revenue
+    FROM analytics_day_pairs
+    WHERE workspace_id = ${ws} AND scope = ${scope} AND kind IN ('dp', 'f1') AND a >= ${from} AND a <= ${to}
+    GROUP BY a`;
+}
+
+/**
  * Customers who had bought by `to`, and for each of `since` (days ≤ to) how many of them made their last
  * purchase up to `to` on or after it.
  */

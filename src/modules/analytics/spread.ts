@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { fillDays, share, shortProvinceName } from '../../core/analytics.js';
 import { rangeDays, shiftDate } from '../../core/analytics-views.js';
 import type { AppContext } from '../context.js';
-import { buyersOf, head, inStores, resolve, type Scope } from './views.js';
+import { dailyCountsSql } from './pairs.js';
+import { buyersOf, head, resolve, type Scope } from './views.js';
 
 /**
  * The province map and the daily buyers of a range, one store or all (the stores of the main currency), read
@@ -43,14 +44,8 @@ export async function provincesInRangeHere(ctx: AppContext, ws: string, scope: S
  */
 export async function dailyBuyersHere(ctx: AppContext, ws: string, scope: Scope) {
   const r = await resolve(ctx, ws, scope);
-  const first = sql.ref(`b.${r.firstDay}`);
-  const rows = await sql<{ day: string; buyers: number; new_buyers: number; orders: number; revenue: number }>`
-    SELECT b.day AS day, COUNT(DISTINCT b.customer_id) AS buyers,
-      COUNT(DISTINCT CASE WHEN ${first} = b.day THEN b.customer_id END) AS new_buyers,
-      SUM(b.orders) AS orders, SUM(b.revenue_fen) AS revenue
-    FROM analytics_buyer_days b
-    WHERE b.workspace_id = ${ws} AND b.day >= ${r.from} AND b.day <= ${r.to} AND ${inStores('b.store_id', r.storeIds)}
-    GROUP BY b.day`.execute(ctx.db.kysely);
+  // From the day pairs (pairs.ts): the range's days are read, not its buyer-day rows.
+  const rows = await dailyCountsSql(ws, r.pairScope, r.from, r.to).execute(ctx.db.kysely);
   const days = Array.from({ length: rangeDays(r.from, r.to) }, (_, i) => shiftDate(r.from, i));
   return {
     ...head(r),

@@ -333,20 +333,30 @@ export async function distributionHere(ctx: AppContext, ws: string, scope: Scope
       .map((b) => `WHEN x.rev < ${b.max} * x.ord THEN '${b.key}'`)
       .join(' ')} ELSE '1000+' END`,
   );
-  const bands = await sql<{ freq: string; aov: string; n: number; rev: number }>`
-    SELECT ${freqCase} AS freq, ${aovCase} AS aov, COUNT(*) AS n, SUM(x.rev) AS rev
-    FROM (${buyersOf(r, r)}) x
-    GROUP BY 1, 2`.execute(k);
   // Age on the last day of the range: at least A years old ⇔ born on or before to − A years.
   const ageCase = sql`CASE WHEN c.birthday IS NULL OR c.birthday = '' THEN 'unknown' ${sql.join(
     AGE_BANDS.slice(0, -1).map((b) => sql`WHEN c.birthday > ${shiftYears(r.to, -(b.max + 1))} THEN ${b.key}`),
     sql` `,
   )} ELSE '50+' END`;
-  const people = await sql<{ gender: string | null; city: string | null; age: string; n: number }>`
-    SELECT c.gender, c.city, ${ageCase} AS age, COUNT(*) AS n
+  // One pass over the range's buyers for every band (the buyer rows are the cost). A buyer without a customer
+  // row (has_c = 0) counts in frequency and AOV only, as the people bands always joined the customers.
+  const grouped = await sql<{
+    freq: string;
+    aov: string;
+    has_c: number;
+    gender: string | null;
+    city: string | null;
+    age: string;
+    n: number;
+    rev: number;
+  }>`
+    SELECT ${freqCase} AS freq, ${aovCase} AS aov, CASE WHEN c.id IS NULL THEN 0 ELSE 1 END AS has_c,
+      c.gender, c.city, ${ageCase} AS age, COUNT(*) AS n, SUM(x.rev) AS rev
     FROM (${buyersOf(r, r)}) x
-    JOIN customers c ON c.workspace_id = ${ws} AND c.id = x.customer_id
-    GROUP BY 1, 2, 3`.execute(k);
+    LEFT JOIN customers c ON c.workspace_id = ${ws} AND c.id = x.customer_id
+    GROUP BY 1, 2, 3, 4, 5, 6`.execute(k);
+  const bands = { rows: grouped.rows };
+  const people = { rows: grouped.rows.filter((g) => num(g.has_c) === 1) };
   // Churn from the day pairs: buyers whose last purchase up to `to` is on or after to − maxDays.
   const finite = CHURN_BUCKETS.filter((b) => Number.isFinite(b.maxDays));
   const last = await lastPurchaseCounts(
