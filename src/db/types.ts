@@ -813,6 +813,14 @@ export interface AnalyticsProductDaysTable {
   revenue_fen: number;
 }
 
+/** Each product's first sale day per store (0045), for the slow sellers. */
+export interface AnalyticsProductFirstsTable {
+  workspace_id: string;
+  store_id: string;
+  product: string;
+  first_day: string;
+}
+
 /** Buyer-day rows folded per pair of days (0033; see that migration for the kinds). */
 export interface AnalyticsDayPairsTable {
   workspace_id: string;
@@ -881,6 +889,7 @@ export interface Database {
   analytics_buyer_days: AnalyticsBuyerDaysTable;
   analytics_hours: AnalyticsHoursTable;
   analytics_product_days: AnalyticsProductDaysTable;
+  analytics_product_firsts: AnalyticsProductFirstsTable;
   analytics_cohorts: AnalyticsCohortsTable;
   analytics_day_pairs: AnalyticsDayPairsTable;
   analytics_builds: AnalyticsBuildsTable;

@@ -106,7 +106,13 @@ export async function rebuildAnalytics(ctx: AppContext, ws: string): Promise<{ o
   const late = paidLate(d);
   const product = sql`COALESCE(NULLIF(i.title, ''), NULLIF(i.sku, ''), NULLIF(i.external_item_id, ''))`;
   return k.transaction().execute(async (trx) => {
-    for (const t of ['analytics_buyer_days', 'analytics_hours', 'analytics_product_days', 'analytics_cohorts'] as const)
+    for (const t of [
+      'analytics_buyer_days',
+      'analytics_hours',
+      'analytics_product_days',
+      'analytics_product_firsts',
+      'analytics_cohorts',
+    ] as const)
       await trx.deleteFrom(t).where('workspace_id', '=', ws).execute();
     await sql`INSERT INTO analytics_buyer_days ${BUYER_DAY_COLUMNS} ${buyerDaysOf(ws, paidDay, purchase)}`.execute(trx);
     await buildDayPairs(trx, ws);
@@ -136,6 +142,11 @@ export async function rebuildAnalytics(ctx: AppContext, ws: string): Promise<{ o
       JOIN order_items i ON i.workspace_id = o.workspace_id AND i.order_id = o.id
       WHERE o.workspace_id = ${ws} AND o.customer_id IS NOT NULL AND ${purchase} AND ${product} IS NOT NULL
       GROUP BY o.store_id, ${paidDay}, ${product}, o.customer_id`.execute(trx);
+    await sql`
+      INSERT INTO analytics_product_firsts (workspace_id, store_id, product, first_day)
+      SELECT ${ws}, store_id, product, MIN(day) FROM analytics_product_days
+      WHERE workspace_id = ${ws}
+      GROUP BY store_id, product`.execute(trx);
     // Cohorts per store and for all stores together ('').
     await sql`
       INSERT INTO analytics_cohorts (workspace_id, store_id, cohort_month, active_month, buyers)

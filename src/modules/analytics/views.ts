@@ -441,8 +441,8 @@ export async function productsHere(ctx: AppContext, ws: string, scope: Scope & {
     GROUP BY x.product`.execute(k);
   // Products sold before the range and not in it are the slowest of all (0 units).
   const earlier = await sql<{ product: string }>`
-    SELECT product FROM analytics_product_days
-    WHERE workspace_id = ${ws} AND day < ${r.from} AND ${inStores('store_id', r.storeIds)}
+    SELECT product FROM analytics_product_firsts
+    WHERE workspace_id = ${ws} AND first_day < ${r.from} AND ${inStores('store_id', r.storeIds)}
     GROUP BY product`.execute(k);
   const rows = sold.rows.map((x) => {
     const buyers = num(x.buyers);

@@ -1,0 +1,34 @@
+import { sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
+import type { Dialect } from '../connect.js';
+
+/**
+ * analytics_product_firsts: each product's first sale day per store, written by the analytics rebuild
+ * from analytics_product_days. The slow sellers list the products sold before a range and not in it;
+ * reading that from the product-day rows meant reading every row before the range (seconds at 1M
+ * customers even for a 30-day range); this table has one row per store × product.
+ */
+export function analyticsProductFirsts(_dialect: Dialect) {
+  const notNull = (c: ColumnDefinitionBuilder) => c.notNull();
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('analytics_product_firsts')
+        .addColumn('workspace_id', 'text', notNull)
+        .addColumn('store_id', 'text', notNull)
+        .addColumn('product', 'text', notNull)
+        .addColumn('first_day', 'text', notNull)
+        .addPrimaryKeyConstraint('analytics_product_firsts_pk', ['workspace_id', 'store_id', 'product'])
+        .addForeignKeyConstraint('analytics_product_firsts_ws_fk', ['workspace_id'], 'workspaces', ['id'], (c) =>
+          c.onDelete('cascade'),
+        )
+        .execute();
+      await sql`
+        INSERT INTO analytics_product_firsts (workspace_id, store_id, product, first_day)
+        SELECT workspace_id, store_id, product, MIN(day) FROM analytics_product_days
+        GROUP BY workspace_id, store_id, product`.execute(db);
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('analytics_product_firsts').execute();
+    },
+  };
+}
