@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { expect, it } from 'vitest';
+import { orderEvents } from '../../src/modules/automations/events.js';
 import { executeRun, getRun, importFile, presentRun } from '../../src/modules/imports/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases, fixture, statsOf, type TestEnv } from '../helpers.js';
@@ -96,6 +97,33 @@ describeBothDatabases('Taobao import', (env) => {
     expect(run.orders_updated).toBe(0);
     expect(run.orders_unchanged).toBe(12);
     expect(run.customers_created).toBe(0);
+  });
+
+  it("an import stores no event older than the dry run's 30 days; the order's events still show them", async () => {
+    const { ctx, workspaceId } = env();
+    const k = ctx.db.kysely;
+    const stored = await k
+      .selectFrom('order_events')
+      .select(['kind', 'happened_at', 'source'])
+      .where('workspace_id', '=', workspaceId)
+      .execute();
+    const from = Date.parse('2026-11-23T04:00:00.000Z') - 30 * 86_400_000;
+    expect(stored.length).toBeGreaterThan(0); // the orders of November are recent
+    expect(stored.filter((e) => Date.parse(e.happened_at) < from)).toEqual([]);
+    const old = await k
+      .selectFrom('orders')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('external_id', '=', '4012345678901242488')
+      .executeTakeFirstOrThrow();
+    const events = await orderEvents(ctx, workspaceId, old.id);
+    expect(events.map((e) => [e.kind, e.happenedAt, e.source])).toEqual([
+      ['created', '2025-11-10T16:01:23.000Z', 'import'],
+      ['paid', '2025-11-10T16:01:40.000Z', 'import'],
+      ['shipped', '2025-11-12T01:00:00.000Z', 'import'],
+      ['signed', '2025-11-15T02:00:00.000Z', 'import'],
+      ['completed', '2025-11-15T02:00:00.000Z', 'import'],
+    ]);
   });
 
   it('reads amounts, times, statuses and addresses the way the export means them', async () => {

@@ -260,6 +260,9 @@ export function passedOver(def: Definition, from: number, to: number, failed: Re
 /** Events seen this long after they happened are history (an old export), not triggers. */
 export const HISTORY_MINUTES = 7 * 24 * 60;
 
+/** How far back the dry run ("had this been on for the last 30 days") replays a trigger. */
+export const DRY_RUN_DAYS = 30;
+
 /**
  * Whether an order event seen now is too late for this trigger, judged by when it happened (not
  * when it was imported): the reason, or null when it is in time.

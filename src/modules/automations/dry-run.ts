@@ -1,5 +1,5 @@
 import { type Definition, definitionSchema } from '../../core/automations/definition.js';
-import { type Facts, exitReason, failing, tooLateWhy, waitUntil } from '../../core/automations/engine.js';
+import { DRY_RUN_DAYS, type Facts, exitReason, failing, tooLateWhy, waitUntil } from '../../core/automations/engine.js';
 import { decide, type Medium, SKIP_REASONS } from '../../core/messaging/decide.js';
 import { marketingSms, smsParts } from '../../core/messaging/sms.js';
 import { renderTemplate, variablesIn } from '../../core/messaging/templates.js';
@@ -13,7 +13,7 @@ import { workspaceTimezone } from '../workspaces/service.js';
 import { dateCandidates } from './dates.js';
 import type { NewRun } from './runner.js';
 
-const DAYS = 30;
+const DAYS = DRY_RUN_DAYS;
 
 interface OrderRow {
   id: string;

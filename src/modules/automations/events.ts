@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
-import { HISTORY_MINUTES } from '../../core/automations/engine.js';
-import type { OrderEventKind } from '../../core/automations/order-events.js';
+import { DRY_RUN_DAYS, HISTORY_MINUTES } from '../../core/automations/engine.js';
+import { eventsOf, type OrderEventKind } from '../../core/automations/order-events.js';
+import type { OrderStatus } from '../../core/order-status.js';
 import { newId } from '../../core/ids.js';
 import { bulkInsert } from '../../db/bulk.js';
 import type { Database } from '../../db/types.js';
@@ -17,20 +18,32 @@ export interface NewOrderEvent {
 }
 
 /**
+ * An imported event that happened longer ago than this is not stored: it triggers nothing (the
+ * automations' history is 7 days) and the dry run replays 30 days. The order's own times keep it, and
+ * `orderEvents` reads it from them. An old export (every event months old) so writes no event rows:
+ * they were half an import's database and a third of its SQL time.
+ */
+export const STORED_EVENTS_MS = Math.max(HISTORY_MINUTES * 60_000, DRY_RUN_DAYS * 86_400_000);
+
+/**
  * Stores the events of changed orders that are new (each kind once per order) in the ingest's
  * transaction, and queues them for the automations they trigger when any automation listens to
- * order events. Events that happened long ago (an old export) are kept but trigger nothing.
+ * order events. Events that happened long ago (an old export) are kept but trigger nothing; of an
+ * import, those older than STORED_EVENTS_MS are left to the orders' own times.
  * Returns how many events were new.
  */
 export async function recordOrderEvents(
   ctx: AppContext,
   trx: Transaction<Database>,
   ws: string,
-  events: NewOrderEvent[],
+  changes: NewOrderEvent[],
   source: string,
   /** Orders inserted by this transaction: they have no stored events to look up. */
   newOrders: ReadonlySet<string> = new Set(),
 ): Promise<number> {
+  const now = ctx.now();
+  const from = now.getTime() - STORED_EVENTS_MS;
+  const events = source === 'import' ? changes.filter((e) => Date.parse(e.happenedAt) >= from) : changes;
   if (events.length === 0) return 0;
   const seen = new Set<string>();
   const known = new Set<string>();
@@ -44,7 +57,6 @@ export async function recordOrderEvents(
       .execute();
     for (const r of rows) seen.add(`${r.order_id}:${r.kind}`);
   }
-  const now = ctx.now();
   const at = now.toISOString();
   const fresh = events
     .filter((e) => {
@@ -82,9 +94,20 @@ export async function recordOrderEvents(
   return fresh.length;
 }
 
-/** An order's events, oldest first. */
+/**
+ * An order's events, oldest first: the stored ones, and of an imported order those its times show
+ * that were too old to be stored when it was imported (STORED_EVENTS_MS).
+ */
 export async function orderEvents(ctx: AppContext, ws: string, orderId: string) {
-  const rows = await ctx.db.kysely
+  const k = ctx.db.kysely;
+  const order = await k
+    .selectFrom('orders')
+    .select(['status', 'created_at', 'paid_at', 'shipped_at', 'signed_at', 'closed_at', 'refunded_fen'])
+    .select(['import_run_id', 'imported_at'])
+    .where('workspace_id', '=', ws)
+    .where('id', '=', orderId)
+    .executeTakeFirst();
+  const rows = await k
     .selectFrom('order_events')
     .selectAll()
     .where('workspace_id', '=', ws)
@@ -92,5 +115,30 @@ export async function orderEvents(ctx: AppContext, ws: string, orderId: string) 
     .orderBy('happened_at')
     .orderBy('id')
     .execute();
-  return rows.map((r) => ({ kind: r.kind, happenedAt: r.happened_at, observedAt: r.observed_at, source: r.source }));
+  const out = rows.map((r) => ({
+    kind: r.kind,
+    happenedAt: r.happened_at,
+    observedAt: r.observed_at,
+    source: r.source,
+  }));
+  if (order && order.import_run_id !== null) {
+    const stored = new Set(rows.map((r) => r.kind));
+    const derived = eventsOf(
+      {
+        status: order.status as OrderStatus,
+        createdAt: order.created_at,
+        paidAt: order.paid_at,
+        shippedAt: order.shipped_at,
+        signedAt: order.signed_at,
+        closedAt: order.closed_at,
+        refundedFen: order.refunded_fen,
+      },
+      order.imported_at,
+    );
+    for (const e of derived)
+      if (!stored.has(e.kind))
+        out.push({ kind: e.kind, happenedAt: e.at, observedAt: order.imported_at, source: 'import' });
+    out.sort((a, b) => a.happenedAt.localeCompare(b.happenedAt));
+  }
+  return out;
 }
