@@ -6,6 +6,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createUser } from '../../src/modules/auth/service.js';
 import { createWorkspaceWithOwner } from '../../src/modules/workspaces/members.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
+import { rebuildAnalytics } from '../../src/modules/analytics/rebuild.js';
+import { ingestBatch } from '../../src/modules/orders/ingest.js';
+import { orderRecord } from '../support/records.js';
 import { buildServer } from '../../src/server.js';
 import { describeBothDatabases } from '../helpers.js';
 
@@ -107,5 +110,73 @@ describeBothDatabases('several shops for one login', (env) => {
     expect(again.status).toBe(200);
     const sw2 = await call('POST', '/auth/switch-workspace', again.cookie, { workspaceId: second });
     expect(sw2.statusCode).toBe(200);
+  });
+
+  it('an owner moves the workspace to another time zone: nightly runs follow, per-day figures are rebuilt', async () => {
+    const e = env();
+    const k = e.db.kysely;
+    await createUser(e.ctx, e.workspaceId, { login: 'boss', password: 'boss-password', role: 'owner' });
+    await createUser(e.ctx, e.workspaceId, { login: 'seller', password: 'seller-password', role: 'marketer' });
+    // Paid at 20:00 UTC on 11-20: 11-21 in Shanghai, 11-20 in London.
+    const store = await ensureStore(e.ctx, e.workspaceId, '第一家店', 'taobao');
+    await k.transaction().execute(async (trx) => {
+      const rec = orderRecord({ externalId: 'TZ1', createdAt: '2026-11-20T20:00:00.000Z', paidFen: 5000 });
+      rec.buyer.nick = 'tz-buyer';
+      await ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, [rec]);
+    });
+    await rebuildAnalytics(e.ctx, e.workspaceId);
+    const days = async () =>
+      (await k.selectFrom('analytics_buyer_days').select('day').where('workspace_id', '=', e.workspaceId).execute())
+        .map((r) => r.day)
+        .sort();
+    expect(await days()).toEqual(['2026-11-21']);
+    const jobs = async () =>
+      (
+        await k
+          .selectFrom('jobs')
+          .select('kind')
+          .where('workspace_id', '=', e.workspaceId)
+          .where('dedupe_key', 'like', 'timezone:%')
+          .execute()
+      )
+        .map((j) => j.kind)
+        .sort();
+
+    const marketer = await signIn('seller', 'seller-password');
+    expect((await call('PUT', '/workspace/timezone', marketer.cookie, { timezone: 'Europe/London' })).statusCode).toBe(
+      403,
+    );
+    const { cookie } = await signIn('boss', 'boss-password');
+    const bad = await call('PUT', '/workspace/timezone', cookie, { timezone: 'Mars/Olympus' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('timezone');
+    expect(await jobs()).toEqual([]);
+
+    const r = await call('PUT', '/workspace/timezone', cookie, { timezone: 'Europe/London' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ timezone: 'Europe/London', previous: 'Asia/Shanghai' });
+    expect(r.json().rebuilding).toEqual(['analytics', 'rfm', 'predict']);
+    expect((await call('GET', '/auth/me', cookie)).json().workspace.timezone).toBe('Europe/London');
+    // The nightly runs now fire at 03:00 London time (now is 2026-11-23T04:00Z: the next is tomorrow 03:00Z).
+    const nightly = await k
+      .selectFrom('schedules')
+      .select(['timezone', 'next_run_at'])
+      .where('workspace_id', '=', e.workspaceId)
+      .where('name', '=', 'nightly-stats')
+      .executeTakeFirstOrThrow();
+    expect(nightly.timezone).toBe('Europe/London');
+    expect(new Date(nightly.next_run_at).toISOString()).toBe('2026-11-24T03:00:00.000Z');
+    expect(r.json().schedules).toBeGreaterThanOrEqual(5);
+    expect(await jobs()).toEqual(['analytics.rebuild', 'predict.fit', 'rfm.recompute']);
+    // The rebuild the change queued counts the order on its London day; another workspace keeps its zone.
+    await rebuildAnalytics(e.ctx, e.workspaceId);
+    expect(await days()).toEqual(['2026-11-20']);
+    const other = await k.selectFrom('workspaces').select('timezone').where('id', '=', second).executeTakeFirst();
+    expect(other?.timezone).toBe('Asia/Shanghai');
+    // Saving the same zone again changes and queues nothing.
+    const same = await call('PUT', '/workspace/timezone', cookie, { timezone: 'Europe/London' });
+    expect(same.json()).toMatchObject({ rebuilding: [], schedules: 0 });
+    expect(await jobs()).toHaveLength(3);
+    await call('PUT', '/workspace/timezone', cookie, { timezone: 'Asia/Shanghai' });
   });
 });

@@ -10,6 +10,8 @@ interface SessionValue {
   checking: boolean;
   login(login: string, password: string): Promise<void>;
   logout(): Promise<void>;
+  /** Reads /auth/me again (after a change to the workspace, e.g. its time zone). */
+  refresh(): Promise<void>;
 }
 
 const SessionContext = createContext<SessionValue | null>(null);
@@ -40,7 +42,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     await api.post('/auth/logout').catch(() => undefined);
     setMe(null);
   }, []);
-  return <SessionContext.Provider value={{ me, checking, login, logout }}>{children}</SessionContext.Provider>;
+  const refresh = useCallback(async () => {
+    accept(await api.get('/auth/me'));
+  }, [accept]);
+  return <SessionContext.Provider value={{ me, checking, login, logout, refresh }}>{children}</SessionContext.Provider>;
 }
 
 export function useSession(): SessionValue {

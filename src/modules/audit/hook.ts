@@ -48,6 +48,7 @@ export const AUDITED_ROUTES: Readonly<Record<string, string>> = {
   'PUT /api/v1/rfm/settings': 'settings.rfm',
   'PUT /api/v1/messaging/settings': 'settings.messaging',
   'PUT /api/v1/predict/settings': 'settings.predict',
+  'PUT /api/v1/workspace/timezone': 'settings.timezone',
   'POST /api/v1/messaging/channels': 'settings.channel_create',
   'DELETE /api/v1/messaging/channels/:id': 'settings.channel_delete',
   'POST /api/v1/stores': 'settings.store_create',

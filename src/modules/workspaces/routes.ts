@@ -4,6 +4,7 @@ import { meOutput } from '../auth/schema.js';
 import { logout, SESSION_COOKIE, SESSION_DAYS } from '../auth/service.js';
 import { principalOf, type ModuleRoutes } from '../http.js';
 import { myWorkspaces, switchWorkspace } from './members.js';
+import { setWorkspaceTimezone, workspaceTimezoneInput, workspaceTimezoneOutput } from './timezone.js';
 
 const tags = ['auth'];
 
@@ -32,6 +33,21 @@ export const workspaceRoutes: ModuleRoutes = async (app, { ctx }) => {
       },
     },
     async (req) => ({ items: await myWorkspaces(ctx, principalOf(req)) }),
+  );
+  app.put(
+    '/workspace/timezone',
+    {
+      config: { permission: 'settings:write' },
+      schema: {
+        tags: ['settings'],
+        summary:
+          'Move the workspace to another time zone (IANA, e.g. Asia/Shanghai): local days, nightly runs and send ' +
+          'windows follow it; 数据分析, RFM and predictions are rebuilt in the background; past grants stay as written',
+        body: workspaceTimezoneInput,
+        response: { 200: workspaceTimezoneOutput },
+      },
+    },
+    async (req) => setWorkspaceTimezone(ctx, principalOf(req).workspaceId, req.body),
   );
   app.post(
     '/auth/switch-workspace',

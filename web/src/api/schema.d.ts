@@ -13493,6 +13493,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspace/timezone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Move the workspace to another time zone (IANA, e.g. Asia/Shanghai): local days, nightly runs and send windows follow it; 数据分析, RFM and predictions are rebuilt in the background; past grants stay as written */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        timezone: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            timezone: string;
+                            previous: string;
+                            /** @description the figures queued for a rebuild in the background (none when the zone did not change) */
+                            rebuilding: ("analytics" | "rfm" | "predict")[];
+                            /** @description recurring jobs (nightly runs, automation schedules) moved to the new zone */
+                            schedules: number;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/switch-workspace": {
         parameters: {
             query?: never;

@@ -30,6 +30,8 @@ import { ChannelSettings, SendRules } from './campaigns/ChannelSettings';
 import { can, useMe } from '../session';
 import { Tokens, UserActions } from './SettingsAccounts';
 import { AuditLog } from './SettingsAudit';
+import { WorkspaceSettings } from './SettingsWorkspace';
+import { TimeZoneSelect } from '../components/TimeZoneSelect';
 
 type Store = Answer<'/stores/{id}'>;
 
@@ -53,6 +55,7 @@ export default function Settings() {
         onChange={(k) => setParams({ tab: k })}
         items={[
           { key: 'stores', label: t('settings.stores'), children: <Stores /> },
+          { key: 'workspace', label: t('timeZones.tab'), children: <WorkspaceSettings /> },
           {
             key: 'users',
             label: t('settings.users'),
@@ -176,7 +179,7 @@ function Stores() {
             />
           </Form.Item>
           <Form.Item name="timezone" label={t('settings.timezone')}>
-            <Input />
+            <TimeZoneSelect testId="store-timezone" width={420} />
           </Form.Item>
           <Form.Item name="currency" label={t('settings.currency')} extra={t('settings.currencyHint')}>
             <Input maxLength={3} style={{ width: 120 }} data-testid="store-currency" />
