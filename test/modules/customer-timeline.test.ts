@@ -128,6 +128,24 @@ describeBothDatabases('customer timeline (API)', (env) => {
     expect(texts.filter((t) => t.includes(orderId) || t.includes(customerId))).toEqual([]);
   });
 
+  it('a note and a tag carry their values as parameters, so the console words them in its language', async () => {
+    const send = (url: string, payload: object) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/v1${url}`,
+        headers: { 'x-huike-client': 'test', cookie: cookies.owner! },
+        payload,
+      });
+    expect((await send(`/customers/${customerId}/notes`, { body: '喜欢羊毛' })).statusCode).toBe(201);
+    expect((await send('/tags/apply', { customerIds: [customerId], add: ['回头客'] })).statusCode).toBe(200);
+    const items = (await get(`/customers/${customerId}/timeline`, 'owner')).json().items as {
+      kind: string;
+      params: Record<string, string | number> | null;
+    }[];
+    expect(items.find((i) => i.kind === 'tag.added')?.params).toEqual({ name: '回头客' });
+    expect(items.find((i) => i.kind === 'note')?.params).toHaveProperty('author');
+  });
+
   it('the order opens with its lines and amounts, the address masked for a role without personal data', async () => {
     const agent = (await get(`/orders/${orderId}`, 'agent')).json();
     expect(agent).toMatchObject({ externalId: '4100200300400', paidFen: 25800, receiverPhone: '139****0011' });

@@ -494,10 +494,18 @@ export async function automationTimeline(ctx: AppContext, ws: string, customerId
         detail: r.reason,
         why: storedReason(r.reason_key, r.reason_params),
         ref,
+        params: { name: r.name },
       });
       continue;
     }
-    events.push({ at: r.created_at, kind: 'automation.started', title: `自动化「${r.name}」开始`, detail: null, ref });
+    events.push({
+      at: r.created_at,
+      kind: 'automation.started',
+      title: `自动化「${r.name}」开始`,
+      detail: null,
+      ref,
+      params: { name: r.name },
+    });
     if (r.finished_at)
       events.push({
         at: r.finished_at,
@@ -506,6 +514,7 @@ export async function automationTimeline(ctx: AppContext, ws: string, customerId
         detail: r.reason,
         why: storedReason(r.reason_key, r.reason_params),
         ref,
+        params: { name: r.name },
       });
   }
   const skipped = runs.length
@@ -530,6 +539,7 @@ export async function automationTimeline(ctx: AppContext, ws: string, customerId
       detail: s.reason,
       why: storedReason(s.reason_key, s.reason_params),
       ref: { type: 'automation_run', id: s.run_id },
+      params: { name: names.get(s.run_id) ?? '', step: s.step_id },
     });
   return events;
 }

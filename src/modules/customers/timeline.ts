@@ -109,6 +109,7 @@ const noteEvents: TimelineSource = async (ctx, ws, id, limit) =>
     title: `备注${n.author ? `（${n.author}）` : ''}`,
     detail: n.body,
     ref: { type: 'note', id: n.id },
+    params: { author: n.author ?? '' },
   }));
 
 const tagEvents: TimelineSource = async (ctx, ws, id) =>
@@ -118,6 +119,7 @@ const tagEvents: TimelineSource = async (ctx, ws, id) =>
     title: `打标签「${t.name}」`,
     detail: null,
     ref: { type: 'tag', id: t.id },
+    params: { name: t.name },
   }));
 
 const groupEvents: TimelineSource = async (ctx, ws, id) =>
@@ -127,6 +129,7 @@ const groupEvents: TimelineSource = async (ctx, ws, id) =>
     title: `加入分组「${g.name}」`,
     detail: null,
     ref: { type: 'group', id: g.id },
+    params: { name: g.name },
   }));
 
 const mergeEvents: TimelineSource = async (ctx, ws, id, limit) => {
@@ -147,6 +150,7 @@ const mergeEvents: TimelineSource = async (ctx, ws, id, limit) => {
         title: `合并客户「${name}」`,
         detail: null,
         ref: { type: 'merge', id: m.id },
+        params: { name },
       },
     ];
     if (m.undone_at)
@@ -156,6 +160,7 @@ const mergeEvents: TimelineSource = async (ctx, ws, id, limit) => {
         title: `撤销合并「${name}」`,
         detail: null,
         ref: { type: 'merge', id: m.id },
+        params: { name },
       });
     return ev;
   });
@@ -241,6 +246,7 @@ const taskEvents: TimelineSource = async (ctx, ws, id, limit) =>
         title: `服务任务「${t.title}」（${t.typeLabel}）`,
         detail: t.notes,
         ref,
+        params: { name: t.title, type: t.type },
       },
     ];
     if (t.status === 'done' && t.closedAt)
@@ -250,9 +256,17 @@ const taskEvents: TimelineSource = async (ctx, ws, id, limit) =>
         title: `完成服务任务「${t.title}」${t.outcomeTag ? `，打标签「${t.outcomeTag}」` : ''}`,
         detail: t.outcome,
         ref,
+        params: { name: t.title, tag: t.outcomeTag ?? '' },
       });
     if (t.status === 'cancelled' && t.closedAt)
-      ev.push({ at: t.closedAt, kind: 'task.cancelled', title: `取消服务任务「${t.title}」`, detail: null, ref });
+      ev.push({
+        at: t.closedAt,
+        kind: 'task.cancelled',
+        title: `取消服务任务「${t.title}」`,
+        detail: null,
+        ref,
+        params: { name: t.title },
+      });
     return ev;
   });
 
@@ -267,6 +281,7 @@ const surveyEvents: TimelineSource = async (ctx, ws, id, limit) =>
         .map((a) => a.value)
         .join('\n') || null,
     ref: { type: 'survey_response', id: r.id },
+    params: { name: r.survey, score: r.mean === null ? '' : Math.round(r.mean * 10) / 10 },
   }));
 
 export const TIMELINE_SOURCES: TimelineSource[] = [

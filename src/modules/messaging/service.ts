@@ -127,6 +127,7 @@ export async function messageTimeline(ctx: AppContext, ws: string, customerId: s
     }`,
     detail: m.status === 'skipped' ? m.detail : m.body,
     ref: { type: 'message', id: m.id },
+    params: { medium: m.medium, purpose: m.kind, reason: m.reason ?? '' },
   }));
   const replies = await k
     .selectFrom('inbound_replies')
@@ -143,6 +144,7 @@ export async function messageTimeline(ctx: AppContext, ws: string, customerId: s
       title: r.action === 'opt_out' ? `回复「${r.body.slice(0, 30)}」退订` : `回复消息`,
       detail: r.body,
       ref: { type: 'reply', id: r.id },
+      params: { body: r.body.slice(0, 30) },
     });
   return events;
 }

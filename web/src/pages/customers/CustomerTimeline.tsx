@@ -1,13 +1,13 @@
 import { Button, Empty, Segmented, Space, Timeline, Typography } from 'antd';
-import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Answer } from '../../api';
 import { EmptyState, ErrorBox, Loading } from '../../components/Status';
 import { reasonText } from '../../errors';
-import { dateTime, money } from '../../format';
+import { dateTime } from '../../format';
 import { useApi } from '../../hooks';
 import { OrderView } from './OrderView';
+import { eventTitle } from './timeline-title';
 
 type Event = Answer<'/customers/{id}/timeline'>['items'][number];
 
@@ -30,26 +30,6 @@ const CATEGORY: Record<string, string> = {
 };
 const FILTERS = ['all', 'order', 'points', 'coupon', 'message', 'tier', 'service', 'profile', 'automation'];
 const categoryOf = (kind: string) => CATEGORY[kind.split('.')[0]!] ?? 'profile';
-
-/** The event in the reader's language from its kind and parameters; the server's Chinese title otherwise. */
-export function eventTitle(e: Event, t: TFunction, exists: (key: string) => boolean): string {
-  const key = `timeline.kinds.${e.kind}`;
-  if (!e.params || !exists(key)) return e.title;
-  const p = e.params;
-  const points = typeof p.points === 'number' ? `${p.points > 0 ? '+' : ''}${p.points}` : '';
-  let text = t(key, {
-    amount: money(typeof p.fen === 'number' ? p.fen : 0),
-    points,
-    name: p.name,
-    from: p.from,
-    to: p.to,
-  });
-  if (e.kind === 'coupon.used' && typeof p.fen === 'number' && p.fen > 0)
-    text += ` ${t('timeline.saved', { amount: money(p.fen) })}`;
-  if (e.kind.startsWith('points.') && typeof p.source === 'string' && exists(`timeline.pointSources.${p.source}`))
-    text += ` · ${t(`timeline.pointSources.${p.source}`)}`;
-  return text;
-}
 
 const color = (k: string) =>
   k.includes('refund') ? 'red' : k.includes('paid') ? 'green' : k.startsWith('order') ? 'blue' : 'gray';
