@@ -110,6 +110,7 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
     'PATCH /api/v1/stores/{id}',
     'DELETE /api/v1/stores/{id}',
     'PUT /api/v1/stats/settings',
+    'PUT /api/v1/workspace/timezone',
     'PUT /api/v1/rfm/settings',
     'PUT /api/v1/points/settings',
     'PUT /api/v1/tiers',
