@@ -17,6 +17,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z, ZodError } from 'zod';
 import { DomainError, type ErrorCode } from './core/errors.js';
+import { type Reason, reason } from './core/reasons.js';
+import { type InputIssue, inputIssues, issueReason } from './core/validation.js';
 import type { AppContext } from './modules/context.js';
 import { databaseHealth } from './modules/workspaces/service.js';
 import { SESSION_COOKIE } from './modules/auth/service.js';
@@ -75,6 +77,26 @@ function codeForStatus(status: number): string {
 }
 
 /** fastify's and its plugins' own client errors, in our error shape. */
+/** What the console shows for an error fastify itself answers (a bad address, body or content type). */
+function frameworkReason(err: FastifyError, status: number, message: string): Reason {
+  switch (err.code) {
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return reason('input.idTooLong');
+    case 'FST_ERR_BAD_URL':
+      return reason('input.badUrl');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return reason('input.bodyTooLarge');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return reason('input.notJson');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return reason('input.mediaType');
+  }
+  if (status === 429) return reason('input.tooManyRequests');
+  return reason('input.badRequest', { message });
+}
+
 function frameworkError(err: FastifyError, reply: FastifyReply) {
   const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
   const message =
@@ -88,7 +110,7 @@ function frameworkError(err: FastifyError, reply: FastifyReply) {
       code: codeForStatus(status),
       message,
       details: { reason: err.code ?? null },
-      ...('reason' in err && err.reason ? { reason: err.reason } : {}),
+      reason: 'reason' in err && err.reason ? err.reason : frameworkReason(err, status, message),
     },
   });
 }
@@ -126,8 +148,14 @@ export function trustedProxies(value: string | undefined): boolean | string {
   return v === 'true' || v === '1' ? true : v;
 }
 
-function zodDetails(e: ZodError) {
-  return e.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+function zodDetails(e: ZodError): InputIssue[] {
+  return inputIssues(e.issues);
+}
+
+/** The error's reason: the first problem (the console lists them all from `details`). */
+function firstIssueReason(details: readonly Reason[]): Reason {
+  const first = details[0];
+  return first ? { key: first.key, params: first.params } : reason('input.badRequest', { message: 'invalid input' });
 }
 
 export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
@@ -156,12 +184,18 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
       });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const details = err.validation.map((v) => ({
-        path: `${err.validationContext ?? ''}${v.instancePath.replace(/\//g, '.')}`,
-        message: v.message,
-      }));
+      const details = err.validation.map((v) => {
+        const field = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+        return {
+          path: `${err.validationContext ?? ''}${v.instancePath.replace(/\//g, '.')}`,
+          message: v.message ?? '',
+          ...issueReason(v.keyword, v.params, field, v.message ?? ''),
+        };
+      });
       const message = details.map((d) => `${d.path}: ${d.message}`).join('; ');
-      return reply.code(400).send({ error: { code: 'invalid', message: `invalid request — ${message}`, details } });
+      return reply.code(400).send({
+        error: { code: 'invalid', message: `invalid request — ${message}`, details, reason: firstIssueReason(details) },
+      });
     }
     if (err instanceof ZodError) {
       const details = zodDetails(err);
@@ -170,15 +204,21 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
           code: 'invalid',
           message: details.map((d) => `${d.path || 'input'}: ${d.message}`).join('; '),
           details,
+          reason: firstIssueReason(details),
         },
       });
     }
     const status = (err as FastifyError).statusCode ?? 500;
     if (status >= 400 && status < 500) return frameworkError(err as FastifyError, reply);
     req.log.error(err);
-    return reply
-      .code(500)
-      .send({ error: { code: 'internal', message: 'internal error: the server log has the details', details: null } });
+    return reply.code(500).send({
+      error: {
+        code: 'internal',
+        message: 'internal error: the server log has the details',
+        details: null,
+        reason: reason('server.internal'),
+      },
+    });
   });
   const webDir = opts.webDir ?? defaultWebDir();
   const hasConsole = existsSync(join(webDir, 'index.html'));
@@ -194,9 +234,14 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     ) {
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
     }
-    return reply
-      .code(404)
-      .send({ error: { code: 'not_found', message: `no route ${req.method} ${path}`, details: null } });
+    return reply.code(404).send({
+      error: {
+        code: 'not_found',
+        message: `no route ${req.method} ${path}`,
+        details: null,
+        reason: reason('input.noRoute', { method: req.method, path }),
+      },
+    });
   });
 
   await app.register(cookie);

@@ -1,3 +1,4 @@
+import { reason } from '../core/reasons.js';
 import type { Command } from 'commander';
 import { Invalid } from '../core/errors.js';
 import type { AppContext } from '../modules/context.js';
@@ -12,7 +13,7 @@ const cliActor = (workspaceId: string) => ({ workspaceId, userId: '', role: 'own
 
 async function userId(ctx: AppContext, workspaceId: string, login: string): Promise<string> {
   const u = (await listUsers(ctx, workspaceId)).find((x) => x.login === login);
-  if (!u) throw new Invalid(`no user with login "${login}" (see: huike user list)`);
+  if (!u) throw new Invalid(`no user with login "${login}" (see: huike user list)`, reason('user.noLogin', { login }));
   return u.id;
 }
 

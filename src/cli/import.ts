@@ -1,3 +1,4 @@
+import { reason } from '../core/reasons.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -78,18 +79,36 @@ function progressBar(enabled: boolean) {
 
 export async function importCommand(file: string | undefined, opts: ImportOptions): Promise<void> {
   if (opts.resume) return resumeCommand(file, opts.resume, opts);
-  if (!file) throw new Invalid('name the file to import (or --resume RUN to resume an interrupted import)');
-  if (!opts.store) throw new Invalid('--store is required: the store the export comes from (created when new)');
-  if (!opts.format) throw new Invalid(`--format is required: one of ${IMPORT_FORMATS.join(', ')}`);
+  if (!file)
+    throw new Invalid(
+      'name the file to import (or --resume RUN to resume an interrupted import)',
+      reason('cli.importFile'),
+    );
+  if (!opts.store)
+    throw new Invalid(
+      '--store is required: the store the export comes from (created when new)',
+      reason('cli.importStore'),
+    );
+  if (!opts.format)
+    throw new Invalid(
+      `--format is required: one of ${IMPORT_FORMATS.join(', ')}`,
+      reason('cli.importFormat', { formats: IMPORT_FORMATS.join(', ') }),
+    );
   if (!IMPORT_FORMATS.includes(opts.format as ImportFormat))
-    throw new Invalid(`--format must be one of ${IMPORT_FORMATS.join(', ')}`);
+    throw new Invalid(
+      `--format must be one of ${IMPORT_FORMATS.join(', ')}`,
+      reason('import.format', { formats: IMPORT_FORMATS.join(', ') }),
+    );
   const format = opts.format as ImportFormat;
   let mapping: unknown;
   if (opts.mapping) {
     try {
       mapping = JSON.parse(readFileSync(opts.mapping, 'utf8'));
     } catch (e) {
-      throw new Invalid(`cannot read the mapping file ${opts.mapping}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new Invalid(
+        `cannot read the mapping file ${opts.mapping}: ${e instanceof Error ? e.message : String(e)}`,
+        reason('cli.mappingFile', { path: String(opts.mapping), error: e instanceof Error ? e.message : String(e) }),
+      );
     }
   }
   specFor(format, mapping);
@@ -129,10 +148,14 @@ async function resumeCommand(file: string | undefined, runId: string, opts: Impo
     await detectInterrupted(ctx, ws.id);
     const run = await getRun(ctx, ws.id, runId);
     if (run.status !== 'interrupted')
-      throw new Invalid(`import ${run.id} is ${run.status}: only an interrupted import can be resumed`);
+      throw new Invalid(
+        `import ${run.id} is ${run.status}: only an interrupted import can be resumed`,
+        reason('import.notResumable', { id: run.id, status: run.status }),
+      );
     if (file && resolve(file) !== run.file_path)
       throw new Invalid(
         `import ${run.id} read ${run.file_path}, not ${resolve(file)}: leave the file out to resume it`,
+        reason('cli.resumeFile', { id: run.id, file: String(run.file_path), given: resolve(file) }),
       );
     const store = await getStore(ctx, ws.id, run.store_id);
     process.stderr.write(`resuming import ${run.id} of ${run.file_name} after row ${run.rows_committed}\n`);

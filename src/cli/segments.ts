@@ -1,3 +1,4 @@
+import { reason } from '../core/reasons.js';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Command } from 'commander';
@@ -11,7 +12,10 @@ function readRule(path: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new Invalid(`cannot read the rule file ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Invalid(
+      `cannot read the rule file ${path}: ${e instanceof Error ? e.message : String(e)}`,
+      reason('cli.ruleFile', { path, error: e instanceof Error ? e.message : String(e) }),
+    );
   }
 }
 

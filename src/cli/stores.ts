@@ -1,3 +1,4 @@
+import { reason } from '../core/reasons.js';
 import type { Command } from 'commander';
 import { Invalid, NotFound } from '../core/errors.js';
 import { findStoreByName, listStores, updateStore } from '../modules/stores/service.js';
@@ -27,12 +28,13 @@ export function storeCommands(program: Command): void {
     .option('--workspace <id|name>')
     .action(async (ref: string, o) => {
       if (o.timezone === undefined && o.currency === undefined && o.name === undefined)
-        throw new Invalid('say what to change: --timezone, --currency and/or --name');
+        throw new Invalid('say what to change: --timezone, --currency and/or --name', reason('cli.storeChange'));
       await withApp(async (ctx) => {
         const ws = await resolveWorkspace(ctx, o.workspace);
         const found =
           (await findStoreByName(ctx, ws.id, ref)) ?? (await listStores(ctx, ws.id)).find((s) => s.id === ref);
-        if (!found) throw new NotFound(`no store "${ref}" (huike store list shows them)`);
+        if (!found)
+          throw new NotFound(`no store "${ref}" (huike store list shows them)`, reason('cli.storeNotFound', { ref }));
         const s = await updateStore(ctx, ws.id, found.id, {
           ...(o.timezone !== undefined ? { timezone: o.timezone } : {}),
           ...(o.currency !== undefined ? { currency: o.currency } : {}),

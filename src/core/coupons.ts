@@ -1,3 +1,4 @@
+import { reason } from './reasons.js';
 import { z } from 'zod';
 import { Invalid } from './errors.js';
 import { DAY_MS } from './time.js';
@@ -45,7 +46,7 @@ export function validityWindow(v: Validity, issuedAt: string): { from: string; t
   if ('days' in v) return { from: issuedAt, to: new Date(Date.parse(issuedAt) + v.days * DAY_MS).toISOString() };
   const from = new Date(v.from).toISOString();
   const to = new Date(v.to).toISOString();
-  if (to <= from) throw new Invalid('a coupon validity ends after it starts');
+  if (to <= from) throw new Invalid('a coupon validity ends after it starts', reason('coupon.validityOrder'));
   return { from, to };
 }
 
@@ -111,6 +112,12 @@ export function checkCompensation(valueFen: number, itemValueFen: number, capPer
     throw new Invalid(
       `compensation of ¥${(valueFen / 100).toFixed(2)} is above ${capPercent}% of the item's ` +
         `value (¥${(itemValueFen / 100).toFixed(2)}): at most ¥${(cap / 100).toFixed(2)}`,
+      reason('coupon.compensationCap', {
+        value: (valueFen / 100).toFixed(2),
+        cap: capPercent,
+        item: (itemValueFen / 100).toFixed(2),
+        max: (cap / 100).toFixed(2),
+      }),
       { capFen: cap },
     );
   }

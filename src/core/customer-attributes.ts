@@ -1,3 +1,4 @@
+import { reason } from './reasons.js';
 import { Invalid } from './errors.js';
 import { cleanCell, cleanHeader, parseBoolean } from './formats/cells.js';
 import { normalizeCnMobile, normalizeEmail } from './pii.js';
@@ -84,12 +85,14 @@ export class AttributeReader {
       throw new Invalid(
         `This file does not say which customer each row is about: add a ` +
           `column 客户ID, 买家昵称 or 手机. Columns found: ${this.headers.join(', ')}`,
+        reason('attributes.noCustomerColumn', { columns: this.headers.join('、') }),
       );
     }
     if (!this.fields.some((f) => f && !['id', 'nick', 'phone'].includes(f))) {
       throw new Invalid(
         `This file has nothing to set: add columns such as 性别, 生日, ` +
           `微信, 标签 or 分组. Columns found: ${this.headers.join(', ')}`,
+        reason('attributes.nothingToSet', { columns: this.headers.join('、') }),
       );
     }
   }

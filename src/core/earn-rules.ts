@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reason, renderReason, type Reason } from './reasons.js';
 import { DAY_MS, localDate } from './time.js';
 
 /**
@@ -30,7 +31,12 @@ export const earnRulesSchema = z
 export type EarnRules = z.infer<typeof earnRulesSchema>;
 export const DEFAULT_EARN_RULES: EarnRules = earnRulesSchema.parse({});
 
-export type Decision = { points: number; key: string; reason: string } | { points: 0; refused: string };
+/** A refusal says why in English (`refused`, for logs and API clients) and as a code (`why`, for the console). */
+export type Decision = { points: number; key: string; reason: string } | { points: 0; refused: string; why: Reason };
+
+function refuse(why: Reason): { points: 0; refused: string; why: Reason } {
+  return { points: 0, refused: renderReason(why, 'en') ?? why.key, why };
+}
 
 export interface ReviewFacts {
   reviewId: string;
@@ -42,30 +48,27 @@ export interface ReviewFacts {
 }
 
 export function photoReviewPoints(rules: EarnRules, r: ReviewFacts): Decision {
-  if (!r.hasPhoto) return { points: 0, refused: 'the review has no photo' };
-  if (r.rating === 'bad') return { points: 0, refused: 'a bad review earns no points' };
-  if (!r.deliveredAt) return { points: 0, refused: 'the order is not delivered yet' };
+  if (!r.hasPhoto) return refuse(reason('points.reviewNoPhoto'));
+  if (r.rating === 'bad') return refuse(reason('points.badReview'));
+  if (!r.deliveredAt) return refuse(reason('points.notDelivered'));
   const days = (Date.parse(r.reviewedAt) - Date.parse(r.deliveredAt)) / DAY_MS;
   if (days < 0 || days > rules.photoReview.withinDays)
-    return {
-      points: 0,
-      refused: `reviewed ${Math.floor(days)} days after delivery (the rule is within ${rules.photoReview.withinDays})`,
-    };
-  if (rules.photoReview.points === 0) return { points: 0, refused: 'photo reviews earn no points (rule set to 0)' };
+    return refuse(reason('points.reviewTooLate', { days: Math.floor(days), within: rules.photoReview.withinDays }));
+  if (rules.photoReview.points === 0) return refuse(reason('points.reviewRuleOff'));
   return { points: rules.photoReview.points, key: `review:${r.reviewId}`, reason: 'photo review' };
 }
 
 /** Once per local day of the shop. */
 export function signInPoints(rules: EarnRules, customerId: string, at: string, timeZone: string): Decision {
-  if (rules.signIn.points === 0) return { points: 0, refused: 'sign-in earns no points (rule set to 0)' };
+  if (rules.signIn.points === 0) return refuse(reason('points.signInRuleOff'));
   const day = localDate(at, timeZone);
   return { points: rules.signIn.points, key: `signin:${customerId}:${day}`, reason: `sign-in ${day}` };
 }
 
 /** A referred customer brings their referrer points once, whoever records it. */
 export function referralPoints(rules: EarnRules, referrerId: string, referredId: string): Decision {
-  if (referrerId === referredId) return { points: 0, refused: 'a customer cannot refer themselves' };
-  if (rules.referral.points === 0) return { points: 0, refused: 'referrals earn no points (rule set to 0)' };
+  if (referrerId === referredId) return refuse(reason('points.selfReferral'));
+  if (rules.referral.points === 0) return refuse(reason('points.referralRuleOff'));
   return { points: rules.referral.points, key: `referral:${referredId}`, reason: `referred ${referredId}` };
 }
 

@@ -1,3 +1,4 @@
+import { reason } from './reasons.js';
 import { Invalid } from './errors.js';
 import { zoneOffsetMinutes } from './time.js';
 
@@ -38,11 +39,16 @@ export function fifoOrder(a: Lot, b: Lot): number {
 
 /** Which lots pay for `points`; refuses when the spendable balance is short (never negative). */
 export function allocate(lots: readonly Lot[], points: number, now: string): Allocation[] {
-  if (!Number.isInteger(points) || points <= 0) throw new Invalid('points must be a whole number above 0');
+  if (!Number.isInteger(points) || points <= 0)
+    throw new Invalid('points must be a whole number above 0', reason('points.positive'));
   const usable = lots.filter((l) => isSpendable(l, now)).sort(fifoOrder);
   const balance = usable.reduce((s, l) => s + remaining(l), 0);
   if (balance < points)
-    throw new Invalid(`not enough points: ${points} asked, ${balance} spendable`, { spendable: balance });
+    throw new Invalid(
+      `not enough points: ${points} asked, ${balance} spendable`,
+      reason('points.notEnough', { points, balance }),
+      { spendable: balance },
+    );
   const out: Allocation[] = [];
   let left = points;
   for (const l of usable) {

@@ -1,3 +1,5 @@
+import { reason, renderReason, type Reason, type ReasonKey, type ReasonParams } from './reasons.js';
+
 /**
  * Satisfaction surveys (满意度问卷): a few questions — a 1–5 score, a 0–10 NPS, a choice, a free
  * text — checked when saved and when answered, and summed up per question. Pure: no I/O.
@@ -26,22 +28,31 @@ export interface Answer {
 export const MAX_QUESTIONS = 10;
 export const MAX_TEXT = 1000;
 
+/** A problem as the English for logs and API clients and as a code the console shows in the reader's language. */
+export type SurveyProblem = Reason & { path: string; message: string };
+
+function problem(key: ReasonKey, params: ReasonParams = {}): SurveyProblem {
+  const why = reason(key, params);
+  return { ...why, path: '', message: renderReason(why, 'en') ?? key };
+}
+
 /** Problems with a survey's questions (empty when it can be saved). */
-export function questionProblems(questions: readonly Question[]): string[] {
-  const p: string[] = [];
-  if (questions.length === 0) p.push('add at least one question');
-  if (questions.length > MAX_QUESTIONS) p.push(`at most ${MAX_QUESTIONS} questions`);
+export function questionProblems(questions: readonly Question[]): SurveyProblem[] {
+  const p: SurveyProblem[] = [];
+  if (questions.length === 0) p.push(problem('survey.noQuestions'));
+  if (questions.length > MAX_QUESTIONS) p.push(problem('survey.tooManyQuestions', { max: MAX_QUESTIONS }));
   const ids = new Set<string>();
   questions.forEach((q, i) => {
-    if (!/^[a-z0-9_]{1,30}$/i.test(q.id)) p.push(`question ${i + 1}: id "${q.id}" must be 1–30 letters, digits or _`);
-    if (ids.has(q.id)) p.push(`question ${i + 1}: id "${q.id}" is used twice`);
+    const n = i + 1;
+    if (!/^[a-z0-9_]{1,30}$/i.test(q.id)) p.push(problem('survey.questionId', { n, id: q.id }));
+    if (ids.has(q.id)) p.push(problem('survey.questionIdTwice', { n, id: q.id }));
     ids.add(q.id);
-    if (!q.label.trim()) p.push(`question ${i + 1}: the label is empty`);
+    if (!q.label.trim()) p.push(problem('survey.questionLabel', { n }));
     if (q.kind === 'choice') {
       const opts = (q.options ?? []).map((o) => o.trim()).filter(Boolean);
-      if (opts.length < 2 || opts.length > 10) p.push(`question ${i + 1}: a choice needs 2–10 options`);
-      if (new Set(opts).size !== opts.length) p.push(`question ${i + 1}: an option is listed twice`);
-    } else if (q.options && q.options.length > 0) p.push(`question ${i + 1}: only a choice question has options`);
+      if (opts.length < 2 || opts.length > 10) p.push(problem('survey.choiceOptions', { n }));
+      if (new Set(opts).size !== opts.length) p.push(problem('survey.optionTwice', { n }));
+    } else if (q.options && q.options.length > 0) p.push(problem('survey.optionsNotChoice', { n }));
   });
   return p;
 }

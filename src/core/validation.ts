@@ -1,13 +1,87 @@
 import type { z } from 'zod';
 import { Invalid } from './errors.js';
+import { reason, type Reason, type ReasonParams } from './reasons.js';
+
+/** A zod problem as the console shows it: a key of core/reasons.ts with the field and the limit as parameters. */
+export type InputIssue = Reason & { path: string; message: string };
+
+const TYPE_ZH: Record<string, string> = {
+  string: '文字',
+  number: '数字',
+  int: '整数',
+  bigint: '整数',
+  boolean: '是/否',
+  array: '列表',
+  object: '对象',
+  date: '日期',
+};
+
+function num(v: unknown): string | number {
+  return typeof v === 'number' || typeof v === 'string' ? v : typeof v === 'bigint' ? v.toString() : '?';
+}
+
+/**
+ * The reason of one zod issue (zod 4 codes), from its code and the rest of its fields (what zod and
+ * fastify-type-provider-zod both give). `field` is the path of the value, e.g. `name` or `items.0.price`.
+ */
+export function issueReason(code: string, params: Record<string, unknown>, field: string, message: string): Reason {
+  const f: ReasonParams = { field: field || '—' };
+  const origin = String(params.origin ?? '');
+  switch (code) {
+    case 'invalid_type':
+      if (/received undefined/.test(message) || params.input === undefined) return reason('input.required', f);
+      return reason('input.type', {
+        ...f,
+        type: TYPE_ZH[String(params.expected)] ?? String(params.expected),
+        typeEn: String(params.expected),
+      });
+    case 'too_small': {
+      const min = num(params.minimum);
+      if (origin === 'string') return reason('input.tooShort', { ...f, min });
+      if (origin === 'array' || origin === 'set') return reason('input.tooFew', { ...f, min });
+      return reason(params.inclusive === false ? 'input.mustExceed' : 'input.tooSmall', { ...f, min });
+    }
+    case 'too_big': {
+      const max = num(params.maximum);
+      if (origin === 'string') return reason('input.tooLong', { ...f, max });
+      if (origin === 'array' || origin === 'set') return reason('input.tooMany', { ...f, max });
+      return reason(params.inclusive === false ? 'input.mustBeBelow' : 'input.tooBig', { ...f, max });
+    }
+    case 'invalid_format':
+      if (params.format === 'email') return reason('input.email', f);
+      if (['datetime', 'date', 'time', 'iso'].includes(String(params.format))) return reason('input.dateTime', f);
+      return reason('input.format', { ...f, format: String(params.format ?? '') });
+    case 'invalid_value':
+      return reason('input.enum', {
+        ...f,
+        values: Array.isArray(params.values) ? params.values.map(String).join('、') : '',
+      });
+    case 'unrecognized_keys':
+      return reason('input.unknownKeys', { keys: Array.isArray(params.keys) ? params.keys.join('、') : '' });
+    case 'not_multiple_of':
+      return reason('input.multipleOf', { ...f, divisor: num(params.divisor) });
+    default:
+      return reason('input.invalid', { ...f, message });
+  }
+}
+
+/** Every issue of a zod error as an InputIssue (`prefix` names where the value was: body, querystring …). */
+export function inputIssues(issues: readonly z.core.$ZodIssue[]): InputIssue[] {
+  return issues.map((i) => {
+    const path = i.path.map(String).join('.');
+    const { code, path: _p, message, ...rest } = i;
+    return { path, message, ...issueReason(code, rest, path, message) };
+  });
+}
 
 /** Validates input with a zod schema; problems become one readable Invalid naming each field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const issues = inputIssues(r.error.issues);
   throw new Invalid(
     `${what} is not valid: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
+    issues[0] ? reason(issues[0].key, issues[0].params) : reason('input.invalid', { field: '—', message: what }),
     { issues },
   );
 }

@@ -1,3 +1,4 @@
+import { reason } from '../core/reasons.js';
 import { Cron } from 'croner';
 import { Invalid } from '../core/errors.js';
 import { readJson, writeJson } from '../db/json.js';
@@ -11,10 +12,13 @@ export function nextRun(cron: string, timezone: string, after: Date): string {
   try {
     job = new Cron(cron, { timezone, paused: true });
   } catch (e) {
-    throw new Invalid(`not a valid cron expression "${cron}": ${e instanceof Error ? e.message : String(e)}`);
+    throw new Invalid(
+      `not a valid cron expression "${cron}": ${e instanceof Error ? e.message : String(e)}`,
+      reason('schedule.cron', { cron, error: e instanceof Error ? e.message : String(e) }),
+    );
   }
   const next = job.nextRun(after);
-  if (!next) throw new Invalid(`cron expression "${cron}" never runs again`);
+  if (!next) throw new Invalid(`cron expression "${cron}" never runs again`, reason('schedule.cronNever', { cron }));
   return next.toISOString();
 }
 

@@ -1,3 +1,4 @@
+import { reason } from '../core/reasons.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -24,7 +25,8 @@ export interface ModuleOptions {
 export type ModuleRoutes = FastifyPluginAsyncZod<ModuleOptions>;
 
 export function principalOf(req: FastifyRequest): Principal {
-  if (!req.principal) throw new Unauthorized('log in or send an API token (Authorization: Bearer …)');
+  if (!req.principal)
+    throw new Unauthorized('log in or send an API token (Authorization: Bearer …)', reason('auth.loginRequired'));
   return req.principal;
 }
 

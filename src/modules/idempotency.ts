@@ -1,3 +1,4 @@
+import { reason } from '../core/reasons.js';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Invalid, Unprocessable } from '../core/errors.js';
@@ -30,7 +31,8 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
     const header = req.headers['idempotency-key'];
     if (header === undefined || !req.principal) return;
     const key = Array.isArray(header) ? header[0] : header;
-    if (!key || key.length > 200) throw new Invalid('Idempotency-Key must be 1 to 200 characters');
+    if (!key || key.length > 200)
+      throw new Invalid('Idempotency-Key must be 1 to 200 characters', reason('idempotency.keyLength'));
     const route = `${req.method} ${req.routeOptions.url ?? req.url}`;
     const fingerprint = createHash('sha256')
       .update(canonical([route, req.params, req.body ?? null]))
@@ -56,6 +58,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
       throw new Unprocessable(
         `Idempotency-Key "${key}" was already used for a different request (${first.route}): ` +
           'a retry must send exactly the same request; a new operation needs a new key',
+        reason('idempotency.reused', { key }),
         { key, firstRoute: first.route },
       );
   });

@@ -1,3 +1,4 @@
+import { reason } from '../core/reasons.js';
 import type { FastifyInstance } from 'fastify';
 import { Invalid } from '../core/errors.js';
 
@@ -25,7 +26,12 @@ export function registerInputGuard(app: FastifyInstance): void {
       ['body', req.body],
     ] as const) {
       const path = nulPath(value, where);
-      if (path) throw new Invalid(`${path}: text cannot contain the NUL character (\\u0000)`, { path });
+      if (path)
+        throw new Invalid(
+          `${path}: text cannot contain the NUL character (\\u0000)`,
+          reason('input.nulChar', { field: path }),
+          { path },
+        );
     }
   });
 }

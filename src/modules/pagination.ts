@@ -1,3 +1,4 @@
+import { reason } from '../core/reasons.js';
 import { Invalid } from '../core/errors.js';
 import { isRealDateTime } from '../core/input.js';
 
@@ -19,7 +20,8 @@ export function decodeCursor(
   expect: CursorValue = 'any',
   nullable = true,
 ): { value: string | number | null; id: string } {
-  const invalid = () => new Invalid('cursor is not valid: pass back the nextCursor of the previous page');
+  const invalid = () =>
+    new Invalid('cursor is not valid: pass back the nextCursor of the previous page', reason('input.cursor'));
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -1,3 +1,4 @@
+import { reason } from '../core/reasons.js';
 import type { FastifyInstance } from 'fastify';
 import { NotFound } from '../core/errors.js';
 import type { AppContext } from './context.js';
@@ -38,6 +39,9 @@ export function registerRecordScope(app: FastifyInstance, ctx: AppContext): void
     if (!scope) return;
     const id = (req.params as { id?: unknown }).id;
     if (typeof id !== 'string' || !(await recordExists(ctx, scope.table, req.principal.workspaceId, id)))
-      throw new NotFound(`${scope.noun} ${String(id)} not found`);
+      throw new NotFound(
+        `${scope.noun} ${String(id)} not found`,
+        reason(scope.noun === 'order' ? 'order.notFound' : 'customer.notFound', { id: String(id) }),
+      );
   });
 }

@@ -1,3 +1,4 @@
+import { reason } from '../core/reasons.js';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,9 +35,11 @@ export function uploadError(e: unknown): unknown {
   if (e instanceof DomainError) return e;
   const err = e as { code?: string; statusCode?: number; message?: string };
   if (typeof err?.statusCode === 'number' && err.statusCode < 500) return e;
-  if (err?.code === 'ENOSPC') return new TooLarge('the server disk is full: the upload was not kept');
+  if (err?.code === 'ENOSPC')
+    return new TooLarge('the server disk is full: the upload was not kept', reason('upload.diskFull'));
   return new Invalid(
     `the upload was cut off or is not valid multipart/form-data (${err?.message ?? String(e)}): send the file again`,
+    reason('upload.broken'),
   );
 }
 
@@ -71,6 +74,7 @@ export async function saveUpload(
     throw new TooLarge(
       `not enough free disk space for this upload: ${mb(free)} free, the upload may need ${mb(need)} and ` +
         `${mb(limits.minFreeBytes)} must stay free (HUIKE_UPLOAD_MIN_FREE_MB). Free some space and try again`,
+      reason('upload.noSpace', { free: mb(free), need: mb(need) }),
       { freeBytes: free, neededBytes: need, minFreeBytes: limits.minFreeBytes },
     );
   }
@@ -80,6 +84,7 @@ export async function saveUpload(
     new TooLarge(
       `the file is larger than the upload limit of ${mb(limits.maxBytes)} (HUIKE_UPLOAD_LIMIT_MB): ` +
         'split it or raise the limit',
+      reason('upload.tooLarge', { limit: mb(limits.maxBytes) }),
       { limitBytes: limits.maxBytes },
     );
   try {

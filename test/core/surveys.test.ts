@@ -43,7 +43,9 @@ describe('survey answers', () => {
     expect(overall).toMatchObject({ answered: 2, average: 4.5, distribution: { 1: 0, 2: 0, 3: 0, 4: 1, 5: 1 } });
   });
   it('refuses surveys without questions, duplicate ids and choices without options', () => {
-    expect(questionProblems([])).toEqual(['add at least one question']);
+    expect(questionProblems([])).toEqual([
+      { path: '', message: 'add at least one question', key: 'survey.noQuestions', params: {} },
+    ]);
     expect(questionProblems(DEFAULT_QUESTIONS)).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { isReasonKey } from '../../src/core/reasons.js';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -46,8 +47,12 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
 
   const expectError = (res: { statusCode: number; body: string }, status: number, message?: RegExp) => {
     expect(res.statusCode, res.body).toBe(status);
-    const body = JSON.parse(res.body) as { error: { code: string; message: string; details: unknown } };
-    expect(Object.keys(body.error).sort()).toEqual(['code', 'details', 'message']);
+    const body = JSON.parse(res.body) as {
+      error: { code: string; message: string; details: unknown; reason: { key: string; params: object } };
+    };
+    // Every error carries a reason the console renders in the reader's language.
+    expect(Object.keys(body.error).sort()).toEqual(['code', 'details', 'message', 'reason']);
+    expect(isReasonKey(body.error.reason.key), body.error.reason.key).toBe(true);
     if (message) expect(body.error.message).toMatch(message);
     return body.error;
   };

@@ -105,6 +105,13 @@ export class ExportReader {
       throw new Invalid(
         `This file is not a ${this.spec.label}: missing column ${want}. Columns ` +
           `found: ${this.headers.filter(Boolean).slice(0, 12).join(', ') || '(none)'}`,
+        reason('import.missingColumn', {
+          format: this.spec.label.replace(/\s*\(.*\)$/, ''),
+          formatEn: this.spec.label,
+          missing: missing.map((f) => (this.spec.aliases[f] ?? [f])[0]).join('」「'),
+          missingEn: want,
+          found: this.headers.filter(Boolean).slice(0, 12).join('、') || '—',
+        }),
         { missing, found: this.headers },
       );
     }

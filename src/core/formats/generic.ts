@@ -1,5 +1,7 @@
+import { reason } from '../reasons.js';
 import { z } from 'zod';
 import { Invalid } from '../errors.js';
+import { inputIssues } from '../validation.js';
 import { ORDER_STATUSES } from '../order-status.js';
 import type { FormatSpec } from './engine.js';
 import { ALL_FIELDS, type Field } from './fields.js';
@@ -40,15 +42,28 @@ export type Mapping = z.input<typeof mappingSchema>;
 export function genericSpec(input: unknown): FormatSpec {
   const parsed = mappingSchema.safeParse(input);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(mapping)'}: ${i.message}`);
-    throw new Invalid(`The column mapping is not valid: ${issues.join('; ')}`, { issues });
+    const coded = inputIssues(parsed.error.issues);
+    const issues = coded.map((i) => `${i.path || '(mapping)'}: ${i.message}`);
+    const first = coded[0];
+    throw new Invalid(
+      `The column mapping is not valid: ${issues.join('; ')}`,
+      reason('import.mappingInvalid', { field: first?.path || '—', message: first?.message ?? '' }),
+      { issues, coded },
+    );
   }
   const m = parsed.data;
   for (const f of ['externalId', 'createdAt'] as const) {
-    if (!m.columns[f]) throw new Invalid(`The column mapping must name the column of "${f}"`);
+    if (!m.columns[f])
+      throw new Invalid(
+        `The column mapping must name the column of "${f}"`,
+        reason('import.mappingColumn', { field: f, label: f === 'externalId' ? '订单号' : '下单时间' }),
+      );
   }
   if (!m.columns.status && !m.defaultStatus) {
-    throw new Invalid('The column mapping must name the "status" column or give a "defaultStatus"');
+    throw new Invalid(
+      'The column mapping must name the "status" column or give a "defaultStatus"',
+      reason('import.mappingStatus'),
+    );
   }
   const aliases: Partial<Record<Field, readonly string[]>> = {};
   for (const [field, col] of Object.entries(m.columns) as [Field, string | string[]][]) {

@@ -1,3 +1,4 @@
+import { reason } from '../reasons.js';
 import { Invalid } from '../errors.js';
 import { douyinOrders, jdOrders } from './douyin-jd.js';
 import type { FormatSpec } from './engine.js';
@@ -20,7 +21,11 @@ const BUILT_IN: Record<Exclude<ImportFormat, 'generic'>, FormatSpec> = {
 /** The spec of a format; `generic` needs a column mapping. */
 export function specFor(format: ImportFormat, mapping?: unknown): FormatSpec {
   if (format === 'generic') {
-    if (mapping === undefined) throw new Invalid('The generic format needs a column mapping (--mapping FILE.json)');
+    if (mapping === undefined)
+      throw new Invalid(
+        'The generic format needs a column mapping (--mapping FILE.json)',
+        reason('import.mappingRequired'),
+      );
     return genericSpec(mapping);
   }
   return BUILT_IN[format];

@@ -1,3 +1,5 @@
+import { reason, renderReason, type Reason } from '../reasons.js';
+
 /**
  * SMS as Chinese carriers bill it: every character counts as one (Chinese, Latin, digit,
  * punctuation, the 【signature】 too); up to 70 characters is one message, a longer text is split
@@ -43,10 +45,15 @@ export const DEFAULT_OPT_OUT_TEXT = '拒收请回复R';
 
 /** What is wrong with a compliance setting (empty when it is usable). */
 export function complianceProblems(c: SmsCompliance): string[] {
-  const p: string[] = [];
-  if (!c.signature.trim()) p.push('a marketing SMS needs the shop signature (【店铺签名】): set smsSignature');
-  if (/[【】]/.test(c.signature)) p.push('write the signature without 【】 brackets');
-  if (!/回复\s*R/i.test(c.optOutText)) p.push('the opt-out wording must tell the reader to reply R (e.g. 拒收请回复R)');
+  return complianceIssues(c).map((i) => renderReason(i, 'en') ?? i.key);
+}
+
+/** The same problems as codes (what the console shows, in the reader's language). */
+export function complianceIssues(c: SmsCompliance): (Reason & { path: string })[] {
+  const p: (Reason & { path: string })[] = [];
+  if (!c.signature.trim()) p.push({ ...reason('sms.noSignature'), path: 'smsSignature' });
+  if (/[【】]/.test(c.signature)) p.push({ ...reason('sms.signatureBrackets'), path: 'smsSignature' });
+  if (!/回复\s*R/i.test(c.optOutText)) p.push({ ...reason('sms.optOutWording'), path: 'smsOptOutText' });
   return p;
 }
 

@@ -345,11 +345,17 @@ class Checker {
   }
 }
 
+/** The error's own reason: its first problem (the console lists them all from `details.issues`). */
+function firstReason(issues: RuleIssue[]): Reason {
+  const first = issues[0];
+  return first ? { key: first.key, params: first.params } : reason('rule.invalid');
+}
+
 export function parseRule(input: unknown): Rule {
   const c = new Checker();
   const rule = c.rule(input, '', 0);
   if (!rule || c.errors.length > 0)
-    throw new Invalid(`The segment rule is not valid: ${c.errors.join('; ')}`, {
+    throw new Invalid(`The segment rule is not valid: ${c.errors.join('; ')}`, firstReason(c.issues), {
       errors: c.errors,
       issues: c.issues,
     });

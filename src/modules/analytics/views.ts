@@ -53,7 +53,7 @@ export async function rangeOf(ctx: AppContext, ws: string, scope: Scope): Promis
   const to = scope.to ?? (scope.from && scope.from > today ? scope.from : today);
   const range = { from: scope.from ?? shiftDate(to, -(DEFAULT_DAYS - 1)), to };
   const bad = checkRange(range);
-  if (bad) throw new Invalid(`from/to: ${bad.message}`, undefined, reason(bad.key, bad.params));
+  if (bad) throw new Invalid(`from/to: ${bad.message}`, reason(bad.key, bad.params));
   return range;
 }
 
@@ -82,7 +82,6 @@ export async function resolve(ctx: AppContext, ws: string, scope: Scope): Promis
     if (!s)
       throw new NotFound(
         `store ${scope.storeId} not found`,
-        undefined,
         reason('analytics.storeNotFound', { store: scope.storeId }),
       );
     storeIds = [s.id];

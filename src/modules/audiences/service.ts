@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { z } from 'zod';
 import { Conflict, DomainError, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -94,7 +95,7 @@ async function loadAction(ctx: AppContext, ws: string, id: string) {
     .where('workspace_id', '=', ws)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!r) throw new NotFound(`bulk action ${id} not found`);
+  if (!r) throw new NotFound(`bulk action ${id} not found`, reason('bulk.notFound', { id }));
   return r;
 }
 
@@ -111,10 +112,21 @@ async function checkTemplate(ctx: AppContext, ws: string, templateId: string) {
     .where('workspace_id', '=', ws)
     .where('id', '=', templateId)
     .executeTakeFirst();
-  if (!t || t.archived_at) throw new NotFound(`coupon template ${templateId} not found (or archived)`);
-  if (t.paused_at) throw new Conflict(`coupon "${t.name}" is paused: resume it before issuing`);
+  if (!t || t.archived_at)
+    throw new NotFound(
+      `coupon template ${templateId} not found (or archived)`,
+      reason('coupon.notFound', { id: templateId }),
+    );
+  if (t.paused_at)
+    throw new Conflict(
+      `coupon "${t.name}" is paused: resume it before issuing`,
+      reason('coupon.paused', { coupon: t.name }),
+    );
   if (t.total_stock !== null && t.issued >= t.total_stock)
-    throw new Conflict(`coupon "${t.name}" is out of stock (${t.total_stock} issued)`);
+    throw new Conflict(
+      `coupon "${t.name}" is out of stock (${t.total_stock} issued)`,
+      reason('coupon.outOfStock', { coupon: t.name, stock: Number(t.total_stock) }),
+    );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import type { z } from 'zod';
 import { Forbidden } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
@@ -62,7 +63,11 @@ export async function revealOrderContact(
 /** The route declares `pii:reveal`; checked here as well, so no other caller shows data unlogged to the wrong role. */
 function mayReveal(p: Principal): void {
   if (!roleAllows(p.role, 'pii:reveal'))
-    throw new Forbidden(`your role (${p.role}) may not show personal data in full (it needs "pii:reveal")`, {
-      permission: 'pii:reveal',
-    });
+    throw new Forbidden(
+      `your role (${p.role}) may not show personal data in full (it needs "pii:reveal")`,
+      reason('auth.revealPii', { role: p.role }),
+      {
+        permission: 'pii:reveal',
+      },
+    );
 }

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { Forbidden } from '../../core/errors.js';
 import { roleAllows } from '../auth/permissions.js';
 import { idParams, principalOf, type ModuleRoutes } from '../http.js';
@@ -32,7 +33,10 @@ export const auditRoutes: ModuleRoutes = async (app, { ctx }) => {
       const p = principalOf(req);
       // Also checked by the route permission; the log shows who did what, so it stays closed even without it.
       if (!roleAllows(p.role, 'audit:read'))
-        throw new Forbidden(`your role (${p.role}) may not read the audit log (it needs "audit:read")`);
+        throw new Forbidden(
+          `your role (${p.role}) may not read the audit log (it needs "audit:read")`,
+          reason('auth.auditRead', { role: p.role }),
+        );
       return listAudit(ctx, p.workspaceId, req.query);
     },
   );

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Forbidden, Unauthorized } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
@@ -33,19 +34,27 @@ export async function principalFrom(ctx: AppContext, req: FastifyRequest): Promi
 export function checkAccess(p: Principal | null, access: RouteAccess, method: string): void {
   if (access === 'public') return;
   if (!p)
-    throw new Unauthorized('log in (POST /api/v1/auth/login) or send an API token: Authorization: Bearer <token>');
+    throw new Unauthorized(
+      'log in (POST /api/v1/auth/login) or send an API token: Authorization: Bearer <token>',
+      reason('auth.loginRequired'),
+    );
   if (!SAFE_METHODS.has(method) && !p.scopes.includes('write'))
     throw new Forbidden(
       'this API token is read-only (scope "read"): create one with the "write" scope to make changes',
+      reason('token.readOnly'),
       {
         scope: 'write',
       },
     );
   if (access === 'authenticated' || roleAllows(p.role, access)) return;
-  throw new Forbidden(`your role (${p.role}) does not have the "${access}" permission this needs`, {
-    permission: access,
-    role: p.role,
-  });
+  throw new Forbidden(
+    `your role (${p.role}) does not have the "${access}" permission this needs`,
+    reason('auth.permission', { role: p.role, permission: access }),
+    {
+      permission: access,
+      role: p.role,
+    },
+  );
 }
 
 /**
@@ -72,6 +81,7 @@ export function registerAccessControl(app: FastifyInstance, ctx: AppContext): vo
       throw new Forbidden(
         `${route} declares no permission, so it is refused to everyone: this is a bug in the server ` +
           '(the route needs config.permission)',
+        reason('auth.routeNoPermission', { route }),
         { permission: null },
       );
     }

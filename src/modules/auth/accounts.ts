@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import { Conflict, Forbidden, Invalid, NotFound } from '../../core/errors.js';
@@ -43,7 +44,7 @@ async function targetUser(k: Db, workspaceId: string, userId: string) {
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', userId)
     .executeTakeFirst();
-  if (!u) throw new NotFound(`no user ${userId} in this workspace`);
+  if (!u) throw new NotFound(`no user ${userId} in this workspace`, reason('user.notFound', { id: userId }));
   return u;
 }
 
@@ -80,11 +81,12 @@ export async function updateUser(
   return ctx.db.kysely.transaction().execute(async (trx) => {
     const u = await targetUser(trx, actor.workspaceId, userId);
     if ((u.role === 'owner' || v.role === 'owner') && actor.role !== 'owner')
-      throw new Forbidden('only an owner can change an owner or make someone owner');
-    if (v.disabled && u.id === actor.userId) throw new Invalid('you cannot disable yourself');
+      throw new Forbidden('only an owner can change an owner or make someone owner', reason('user.ownerOnlyChange'));
+    if (v.disabled && u.id === actor.userId)
+      throw new Invalid('you cannot disable yourself', reason('user.disableSelf'));
     const losesOwner = u.role === 'owner' && !u.disabled_at && (v.disabled || (v.role && v.role !== 'owner'));
     if (losesOwner && (await activeOwners(trx, actor.workspaceId)) <= 1)
-      throw new Conflict('this is the last active owner: make another user owner first');
+      throw new Conflict('this is the last active owner: make another user owner first', reason('user.lastOwner'));
     const now = nowIso(ctx);
     const disabledAt = v.disabled === undefined ? u.disabled_at : v.disabled ? (u.disabled_at ?? now) : null;
     await trx
@@ -113,10 +115,11 @@ export async function deleteUser(
 ) {
   await ctx.db.kysely.transaction().execute(async (trx) => {
     const u = await targetUser(trx, actor.workspaceId, userId);
-    if (u.id === actor.userId) throw new Invalid('you cannot delete yourself');
-    if (u.role === 'owner' && actor.role !== 'owner') throw new Forbidden('only an owner can delete an owner');
+    if (u.id === actor.userId) throw new Invalid('you cannot delete yourself', reason('user.deleteSelf'));
+    if (u.role === 'owner' && actor.role !== 'owner')
+      throw new Forbidden('only an owner can delete an owner', reason('user.ownerOnlyDelete'));
     if (u.role === 'owner' && !u.disabled_at && (await activeOwners(trx, actor.workspaceId)) <= 1)
-      throw new Conflict('this is the last active owner: make another user owner first');
+      throw new Conflict('this is the last active owner: make another user owner first', reason('user.lastOwner'));
     await endCredentials(trx, actor.workspaceId, userId, nowIso(ctx));
     await trx.deleteFrom('users').where('workspace_id', '=', actor.workspaceId).where('id', '=', userId).execute();
   });
@@ -127,7 +130,8 @@ export async function deleteUser(
  * person's rows in several workspaces share the password: every one of them changes and ends its credentials.
  */
 export async function changePassword(ctx: AppContext, workspaceId: string, userId: string, password: string) {
-  if (password.length < 8) throw new Invalid('password needs at least 8 characters');
+  if (password.length < 8)
+    throw new Invalid('password needs at least 8 characters', reason('user.passwordShort', { min: 8 }));
   const hash = await hashPassword(password);
   await ctx.db.kysely.transaction().execute(async (trx) => {
     const u = await targetUser(trx, workspaceId, userId);
@@ -159,7 +163,8 @@ export async function changeOwnPassword(
   newPassword: string,
 ) {
   const u = await targetUser(ctx.db.kysely, p.workspaceId, p.userId);
-  if (!(await verifyPassword(currentPassword, u.password_hash))) throw new Invalid('the current password is wrong');
+  if (!(await verifyPassword(currentPassword, u.password_hash)))
+    throw new Invalid('the current password is wrong', reason('user.wrongPassword'));
   await changePassword(ctx, p.workspaceId, p.userId, newPassword);
 }
 
@@ -170,7 +175,10 @@ export function parseScopes(stored: string): TokenScope[] {
 /** Tokens of one user, or of the whole workspace for an owner or admin asking for all. */
 export async function listTokens(ctx: AppContext, p: Pick<Principal, 'workspaceId' | 'userId' | 'role'>, all = false) {
   if (all && !isManager(p.role))
-    throw new Forbidden("seeing everyone's tokens needs the users:manage permission (owners and admins)");
+    throw new Forbidden(
+      "seeing everyone's tokens needs the users:manage permission (owners and admins)",
+      reason('token.listAll'),
+    );
   let q = ctx.db.kysely
     .selectFrom('api_tokens as t')
     .innerJoin('users as u', (j) => j.onRef('u.workspace_id', '=', 't.workspace_id').onRef('u.id', '=', 't.user_id'))
@@ -201,7 +209,8 @@ export async function revokeToken(ctx: AppContext, p: Pick<Principal, 'workspace
     .where('workspace_id', '=', p.workspaceId)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!t || (t.user_id !== p.userId && !isManager(p.role))) throw new NotFound(`no API token ${id}`);
+  if (!t || (t.user_id !== p.userId && !isManager(p.role)))
+    throw new NotFound(`no API token ${id}`, reason('token.notFound', { id }));
   if (t.revoked_at) return;
   await ctx.db.kysely
     .updateTable('api_tokens')

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import type {} from '@fastify/cookie';
 import { Forbidden } from '../../core/errors.js';
 import { TooManyAttempts } from './throttle.js';
@@ -70,7 +71,8 @@ export const authRoutes: ModuleRoutes = async (app, { ctx }) => {
     { config: { permission: 'tokens:manage' }, schema: createTokenSchema },
     async (req, reply) => {
       const p = principalOf(req);
-      if (p.via === 'token') throw new Forbidden('an API token cannot create tokens: log in to the console');
+      if (p.via === 'token')
+        throw new Forbidden('an API token cannot create tokens: log in to the console', reason('token.byToken'));
       reply.code(201);
       return createApiToken(ctx, p.workspaceId, p.userId, req.body.name, req.body);
     },

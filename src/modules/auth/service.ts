@@ -44,13 +44,14 @@ export async function whoAmI(ctx: AppContext, p: Principal): Promise<Me> {
     .select(['id', 'name', 'timezone'])
     .where('id', '=', p.workspaceId)
     .executeTakeFirst();
-  if (!user || !ws) throw new NotFound('user not found');
+  if (!user || !ws) throw new NotFound('user not found', reason('user.gone'));
   return { user, workspace: ws, via: p.via, permissions: permissionsOf(user.role) };
 }
 
 /** Adds a user on behalf of `by` (the route needs users:manage): only an owner adds an owner. */
 export async function addUser(ctx: AppContext, by: Principal, input: z.output<typeof userInput>) {
-  if (input.role === 'owner' && by.role !== 'owner') throw new Forbidden('only an owner can add another owner');
+  if (input.role === 'owner' && by.role !== 'owner')
+    throw new Forbidden('only an owner can add another owner', reason('user.ownerOnlyAdd'));
   const u = await createUser(ctx, by.workspaceId, input);
   return { id: u.id, login: u.login, name: u.name, role: u.role };
 }
@@ -69,7 +70,8 @@ export async function createUser(ctx: AppContext, workspaceId: string, input: z.
     .where('workspace_id', '=', workspaceId)
     .where('login', '=', v.login)
     .executeTakeFirst();
-  if (exists) throw new Conflict(`a user with login "${v.login}" already exists`);
+  if (exists)
+    throw new Conflict(`a user with login "${v.login}" already exists`, reason('user.loginTaken', { login: v.login }));
   const id = newId();
   const user = {
     workspace_id: workspaceId,
@@ -112,7 +114,7 @@ export async function setPassword(ctx: AppContext, workspaceId: string, login: s
     .where('workspace_id', '=', workspaceId)
     .where('login', '=', login)
     .executeTakeFirst();
-  if (!u) throw new Invalid(`no user with login "${login}"`);
+  if (!u) throw new Invalid(`no user with login "${login}"`, reason('user.noLogin', { login }));
   await changePassword(ctx, workspaceId, u.id, password);
 }
 
@@ -152,7 +154,7 @@ export async function login(ctx: AppContext, input: z.input<typeof loginInput>, 
   }
   throttle.failed(v.login, address, ctx.now().getTime());
   await recordLoginFailure(ctx, v, address, candidates.length > 0 ? 'wrong_password' : 'unknown_or_disabled_login');
-  throw new Unauthorized('wrong login or password', undefined, reason('auth.wrongLogin'));
+  throw new Unauthorized('wrong login or password', reason('auth.wrongLogin'));
 }
 
 /**
@@ -233,12 +235,12 @@ export async function createApiToken(
   name: string,
   opts: { scopes?: TokenScope[]; expiresAt?: string | null } = {},
 ) {
-  if (!name.trim()) throw new Invalid('a token needs a name');
+  if (!name.trim()) throw new Invalid('a token needs a name', reason('token.nameRequired'));
   const scopes = opts.scopes?.length ? opts.scopes : [...TOKEN_SCOPES];
   if (scopes.includes('write') && !scopes.includes('read')) scopes.push('read');
   const expiresAt = opts.expiresAt ? new Date(opts.expiresAt) : null;
   if (expiresAt && (Number.isNaN(expiresAt.getTime()) || expiresAt <= ctx.now()))
-    throw new Invalid('a token expiry must be a date in the future');
+    throw new Invalid('a token expiry must be a date in the future', reason('token.expiryPast'));
   const secret = newSecret();
   const id = newId();
   await ctx.db.kysely

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Forbidden } from '../../core/errors.js';
@@ -41,7 +42,8 @@ export function checkCsrf(req: FastifyRequest): void {
   if (/^Bearer\s+\S/i.test(req.headers.authorization ?? '')) return;
   const hasHeader = Boolean(req.headers[CLIENT_HEADER]);
   if (path.endsWith('/auth/login')) {
-    if (!hasHeader && crossSite(req)) throw new Forbidden('a login posted from another site is refused');
+    if (!hasHeader && crossSite(req))
+      throw new Forbidden('a login posted from another site is refused', reason('auth.crossSiteLogin'));
     return;
   }
   if (!req.cookies[SESSION_COOKIE]) return;
@@ -49,6 +51,7 @@ export function checkCsrf(req: FastifyRequest): void {
   throw new Forbidden(
     'a change made with the session cookie must come from the console (same-origin Origin or Sec-Fetch-Site) ' +
       `or send the ${CLIENT_HEADER} header; scripts should use an API token`,
+    reason('auth.crossSite'),
   );
 }
 

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { BUILTINS, builtinByKey, builtinSettings, type BuiltinSettings } from '../../core/automations/builtins.js';
 import { type Definition, definitionSchema } from '../../core/automations/definition.js';
 import { exitReason, HISTORY_MINUTES, tooLateWhy } from '../../core/automations/engine.js';
-import { Invalid, NotFound } from '../../core/errors.js';
+import { DomainError, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import { type Reason, storedReason } from '../../core/reasons.js';
+import { type Reason, reason, renderReason, storedReason } from '../../core/reasons.js';
 import { localDate } from '../../core/time.js';
 import { HOLIDAYS, upcomingHolidays } from '../../core/automations/holidays.js';
 import { parseInput } from '../../core/validation.js';
@@ -50,7 +50,7 @@ async function rowOf(ctx: AppContext, ws: string, id: string): Promise<Row> {
     .where('workspace_id', '=', ws)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!r) throw new NotFound(`automation ${id} not found`);
+  if (!r) throw new NotFound(`automation ${id} not found`, reason('automation.notFound', { id }));
   return r;
 }
 
@@ -95,7 +95,11 @@ export type SaveInput = z.input<typeof saveInput>;
 function resolve(input: z.infer<typeof saveInput>): { definition: Definition; settings: BuiltinSettings | null } {
   if (input.builtin) {
     const b = builtinByKey(input.builtin);
-    if (!b) throw new Invalid(`no built-in automation "${input.builtin}" (${BUILTINS.map((x) => x.key).join(', ')})`);
+    if (!b)
+      throw new Invalid(
+        `no built-in automation "${input.builtin}" (${BUILTINS.map((x) => x.key).join(', ')})`,
+        reason('automation.noBuiltin', { builtin: input.builtin, builtins: BUILTINS.map((x) => x.key).join(', ') }),
+      );
     const settings = { ...b.defaults, ...input.settings };
     return { definition: parseInput(definitionSchema, b.build(settings), `The settings of ${b.name}`), settings };
   }
@@ -360,7 +364,17 @@ export async function importAutomations(ctx: AppContext, ws: string, input: unkn
         ),
       );
     } catch (e) {
-      throw new Invalid(`automations[${i}]: ${e instanceof Error ? e.message : String(e)}`);
+      const inner = e instanceof DomainError ? e.reason : null;
+      const whyEn = (inner && renderReason(inner, 'en')) ?? (e instanceof Error ? e.message : String(e));
+      throw new Invalid(
+        `automations[${i}]: ${e instanceof Error ? e.message : String(e)}`,
+        reason('automation.itemInvalid', {
+          n: i + 1,
+          index: i,
+          why: (inner && renderReason(inner, 'zh-CN')) ?? '内容有误',
+          whyEn,
+        }),
+      );
     }
   });
   const saved = [];

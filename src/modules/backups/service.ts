@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -43,16 +44,22 @@ function runTool(tool: string, args: string[]): Promise<{ code: number; stderr: 
 /** Copies the database at `url` to `file` while it is in use. */
 export async function backupDatabase(url: string, file: string, opts: { force?: boolean } = {}): Promise<BackupResult> {
   const target = resolve(file);
-  if (existsSync(target) && !opts.force) throw new Conflict(`${file} already exists: choose a new file name`);
+  if (existsSync(target) && !opts.force)
+    throw new Conflict(`${file} already exists: choose a new file name`, reason('backup.exists', { file }));
   mkdirSync(dirname(target), { recursive: true });
   if (isPostgres(url)) {
     const r = await runTool('pg_dump', ['--format=custom', '--no-owner', '--file', target, url]);
-    if (r === null) throw new Invalid(`pg_dump is not installed on this machine. ${PG_ADVICE}`);
-    if (r.code !== 0) throw new Invalid(`pg_dump failed: ${r.stderr.trim()}`);
+    if (r === null)
+      throw new Invalid(`pg_dump is not installed on this machine. ${PG_ADVICE}`, reason('backup.noPgDump'));
+    if (r.code !== 0)
+      throw new Invalid(
+        `pg_dump failed: ${r.stderr.trim()}`,
+        reason('backup.pgDumpFailed', { error: r.stderr.trim() }),
+      );
     return { file: target, bytes: statSync(target).size, method: 'pg_dump' };
   }
   const path = sqlitePath(url);
-  if (path === ':memory:') throw new Invalid('an in-memory database cannot be backed up');
+  if (path === ':memory:') throw new Invalid('an in-memory database cannot be backed up', reason('backup.inMemory'));
   if (opts.force) rmSync(target, { force: true });
   const source = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
   try {
@@ -118,23 +125,40 @@ export async function isEmptyDatabase(url: string): Promise<boolean> {
  * data), then brings its schema up to date. Stop the server while restoring.
  */
 export async function restoreDatabase(url: string, file: string): Promise<{ workspaces: number }> {
-  if (!existsSync(file)) throw new Invalid(`no backup file ${file}`);
+  if (!existsSync(file)) throw new Invalid(`no backup file ${file}`, reason('backup.noFile', { file }));
   const kind = await fileKind(file);
   if (!(await isEmptyDatabase(url)))
-    throw new Conflict('the target database is not empty: restore into a new, empty database (set DATABASE_URL)');
+    throw new Conflict(
+      'the target database is not empty: restore into a new, empty database (set DATABASE_URL)',
+      reason('backup.targetNotEmpty'),
+    );
   if (isPostgres(url)) {
-    if (kind !== 'pg_dump') throw new Invalid(`${file} is not a pg_dump custom-format file (made by huike backup)`);
+    if (kind !== 'pg_dump')
+      throw new Invalid(
+        `${file} is not a pg_dump custom-format file (made by huike backup)`,
+        reason('backup.notPgDump', { file }),
+      );
     // --clean drops the empty tables a migrate may have created, so the dump's own take their place.
     const r = await runTool('pg_restore', ['--clean', '--if-exists', '--no-owner', '--dbname', url, file]);
-    if (r === null) throw new Invalid(`pg_restore is not installed on this machine. ${PG_ADVICE}`);
-    if (r.code !== 0) throw new Invalid(`pg_restore failed: ${r.stderr.trim()}`);
+    if (r === null)
+      throw new Invalid(`pg_restore is not installed on this machine. ${PG_ADVICE}`, reason('backup.noPgRestore'));
+    if (r.code !== 0)
+      throw new Invalid(
+        `pg_restore failed: ${r.stderr.trim()}`,
+        reason('backup.pgRestoreFailed', { error: r.stderr.trim() }),
+      );
   } else {
-    if (kind !== 'sqlite') throw new Invalid(`${file} is not a SQLite backup (made by huike backup)`);
+    if (kind !== 'sqlite')
+      throw new Invalid(`${file} is not a SQLite backup (made by huike backup)`, reason('backup.notSqlite', { file }));
     const path = sqlitePath(url);
     const source = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
     try {
       const ok = source.pragma('integrity_check', { simple: true });
-      if (ok !== 'ok') throw new Invalid(`the backup ${file} is damaged: ${String(ok)}`);
+      if (ok !== 'ok')
+        throw new Invalid(
+          `the backup ${file} is damaged: ${String(ok)}`,
+          reason('backup.damaged', { file, error: String(ok) }),
+        );
       mkdirSync(dirname(resolve(path)), { recursive: true });
       for (const leftover of [`${path}-wal`, `${path}-shm`]) rmSync(leftover, { force: true });
       await source.backup(path, { progress: () => 0x7fffffff });
@@ -192,7 +216,7 @@ export function backupSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Bac
   if (!dir) return null;
   const keepDays = Number(env.HUIKE_BACKUP_KEEP_DAYS ?? 14);
   if (!Number.isInteger(keepDays) || keepDays < 1)
-    throw new Invalid('HUIKE_BACKUP_KEEP_DAYS must be a whole number of days, at least 1');
+    throw new Invalid('HUIKE_BACKUP_KEEP_DAYS must be a whole number of days, at least 1', reason('backup.keepDays'));
   return { dir, keepDays, cron: env.HUIKE_BACKUP_CRON?.trim() || '30 2 * * *' };
 }
 

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { normalizeCnMobile } from '../../core/pii.js';
@@ -76,7 +77,11 @@ export async function readListFile(path: string): Promise<{ line: number; value:
     if (!cell) continue;
     if (line === 1 && HEADERS.has(cell.toLowerCase().replace(/\s/g, ''))) continue;
     out.push({ line, value: cell.replace(/^'/, '') });
-    if (out.length > MAX_LINES) throw new Invalid(`the list has more than ${MAX_LINES} lines: split it`);
+    if (out.length > MAX_LINES)
+      throw new Invalid(
+        `the list has more than ${MAX_LINES} lines: split it`,
+        reason('audienceList.tooLong', { max: MAX_LINES }),
+      );
   }
   return out;
 }
@@ -134,8 +139,12 @@ export async function createAudienceList(
   by: string | null,
 ): Promise<AudienceListView> {
   const name = input.name.trim().slice(0, 80);
-  if (!name) throw new Invalid('give the list a name');
-  if (input.lines.length === 0) throw new Invalid('the file has no lines: one phone, buyer nick or customer id a line');
+  if (!name) throw new Invalid('give the list a name', reason('audienceList.nameRequired'));
+  if (input.lines.length === 0)
+    throw new Invalid(
+      'the file has no lines: one phone, buyer nick or customer id a line',
+      reason('audienceList.empty'),
+    );
   const found = await match(
     ctx,
     ws,
@@ -200,7 +209,7 @@ export async function getAudienceList(ctx: AppContext, ws: string, id: string): 
     .where('workspace_id', '=', ws)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!r) throw new NotFound(`audience list ${id} not found`);
+  if (!r) throw new NotFound(`audience list ${id} not found`, reason('audienceList.notFound', { id }));
   return present(r);
 }
 

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { sql } from 'kysely';
 import { Invalid } from '../../core/errors.js';
 import { CONTROL } from '../../core/messaging/assign.js';
@@ -183,12 +184,16 @@ export async function campaignHandoffTable(ctx: AppContext, ws: string, id: stri
  */
 export async function compareCampaigns(ctx: AppContext, ws: string, ids: readonly string[]) {
   const unique = [...new Set(ids)];
-  if (unique.length < 2 || unique.length > 4) throw new Invalid('choose 2 to 4 campaigns to compare');
+  if (unique.length < 2 || unique.length > 4)
+    throw new Invalid('choose 2 to 4 campaigns to compare', reason('campaign.compareCount', { min: 2, max: 4 }));
   const items = [];
   for (const id of unique) {
     const c = await getCampaign(ctx, ws, id);
     if (c.status === 'draft')
-      throw new Invalid(`campaign "${c.name}" has not been launched: it has nothing to compare`);
+      throw new Invalid(
+        `campaign "${c.name}" has not been launched: it has nothing to compare`,
+        reason('campaign.compareNotLaunched', { campaign: c.name }),
+      );
     const report = await campaignReport(ctx, ws, id);
     const attribution = await campaignAttribution(ctx, ws, id);
     const delivered = await deliveredCounts(ctx, ws, id);

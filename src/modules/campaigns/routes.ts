@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { rm } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { z } from 'zod';
@@ -247,17 +248,21 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
     },
     async (req, reply) => {
       const p = principalOf(req);
-      if (!req.isMultipart()) throw new Invalid('send the list as multipart/form-data with fields file and name');
+      if (!req.isMultipart())
+        throw new Invalid(
+          'send the list as multipart/form-data with fields file and name',
+          reason('upload.listFields'),
+        );
       const fields: Record<string, string> = {};
       let saved: { path: string; name: string } | null = null;
       try {
         for await (const part of uploadParts(req)) {
           if (part.type === 'file') {
-            if (saved) throw new Invalid('send one file per list');
+            if (saved) throw new Invalid('send one file per list', reason('upload.oneList'));
             saved = { path: await saveUpload(req, part, uploadDir, uploads), name: part.filename };
           } else fields[part.fieldname] = String(part.value);
         }
-        if (!saved) throw new Invalid('no file: add the list as the "file" field');
+        if (!saved) throw new Invalid('no file: add the list as the "file" field', reason('upload.noList'));
         const lines = await readListFile(saved.path);
         const name = fields.name?.trim() || saved.name.replace(/\.[^.]+$/, '');
         reply.code(201);

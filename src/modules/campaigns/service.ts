@@ -80,8 +80,16 @@ async function validated(ctx: AppContext, ws: string, input: unknown): Promise<C
   await audienceName(ctx, ws, v.segmentId);
   if (v.couponTemplateId) {
     const t = (await listTemplates(ctx, ws)).find((x) => x.id === v.couponTemplateId);
-    if (!t) throw new NotFound(`coupon template ${v.couponTemplateId} not found (or archived)`);
-    if (t.compensation) throw new Invalid(`"${t.name}" is a compensation coupon: it is given by hand, not by campaign`);
+    if (!t)
+      throw new NotFound(
+        `coupon template ${v.couponTemplateId} not found (or archived)`,
+        reason('coupon.notFound', { id: v.couponTemplateId }),
+      );
+    if (t.compensation)
+      throw new Invalid(
+        `"${t.name}" is a compensation coupon: it is given by hand, not by campaign`,
+        reason('campaign.compensationCoupon', { coupon: t.name }),
+      );
   }
   const channelId = v.channelId ?? (await defaultChannel(ctx, ws)).id;
   await channelRow(ctx, ws, channelId);
@@ -127,7 +135,7 @@ export async function campaignRow(ctx: AppContext, ws: string, id: string): Prom
     .where('workspace_id', '=', ws)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!r) throw new NotFound(`campaign ${id} not found`);
+  if (!r) throw new NotFound(`campaign ${id} not found`, reason('campaign.notFound', { id }));
   return r;
 }
 
@@ -173,7 +181,11 @@ export async function listCampaigns(ctx: AppContext, ws: string) {
 
 export async function updateCampaign(ctx: AppContext, ws: string, id: string, input: unknown) {
   const r = await campaignRow(ctx, ws, id);
-  if (r.status !== 'draft') throw new Conflict(`campaign is ${r.status}: only a draft can be edited`);
+  if (r.status !== 'draft')
+    throw new Conflict(
+      `campaign is ${r.status}: only a draft can be edited`,
+      reason('campaign.notDraftEdit', { status: r.status }),
+    );
   const v = await validated(ctx, ws, input);
   await ctx.db.kysely
     .updateTable('campaigns')
@@ -251,8 +263,8 @@ async function checkCoupon(ctx: AppContext, ws: string, r: Row): Promise<void> {
     paused
       ? `coupon "${coupon}" is paused: resume issuing it, or choose another coupon`
       : `coupon "${coupon}" is archived: choose another coupon`,
-    { couponTemplateId: r.coupon_template_id },
     reason(paused ? 'campaign.couponPaused' : 'campaign.couponArchived', { coupon }),
+    { couponTemplateId: r.coupon_template_id },
   );
 }
 
@@ -264,7 +276,11 @@ async function checkCoupon(ctx: AppContext, ws: string, r: Row): Promise<void> {
  */
 export async function launchCampaign(ctx: AppContext, ws: string, id: string) {
   const r = await campaignRow(ctx, ws, id);
-  if (r.status !== 'draft') throw new Conflict(`campaign is ${r.status}: only a draft can be launched`);
+  if (r.status !== 'draft')
+    throw new Conflict(
+      `campaign is ${r.status}: only a draft can be launched`,
+      reason('campaign.notDraftLaunch', { status: r.status }),
+    );
   // Refuse what cannot be sent (a marketing SMS without its signature) before freezing anything.
   const channel = await channelRow(ctx, ws, r.channel_id);
   checkCompliance(r.kind as MessageKind, channel.medium as Medium, await getMessagingSettings(ctx, ws));
@@ -297,7 +313,8 @@ export async function launchCampaign(ctx: AppContext, ws: string, id: string) {
       .where('id', '=', id)
       .where('status', '=', 'draft')
       .executeTakeFirst();
-    if (Number(moved.numUpdatedRows) !== 1) throw new Conflict('the campaign was launched meanwhile');
+    if (Number(moved.numUpdatedRows) !== 1)
+      throw new Conflict('the campaign was launched meanwhile', reason('campaign.launchedMeanwhile'));
     await bulkInsert(
       trx,
       ctx.db.dialect,
@@ -334,7 +351,11 @@ export async function campaignGate(ctx: AppContext, ws: string, campaignId: stri
 
 async function setStatus(ctx: AppContext, ws: string, id: string, from: string[], to: string) {
   const r = await campaignRow(ctx, ws, id);
-  if (!from.includes(r.status)) throw new Conflict(`campaign is ${r.status}: it cannot become ${to}`);
+  if (!from.includes(r.status))
+    throw new Conflict(
+      `campaign is ${r.status}: it cannot become ${to}`,
+      reason('campaign.transition', { status: r.status, to }),
+    );
   const now = nowIso(ctx);
   await ctx.db.kysely
     .updateTable('campaigns')
@@ -381,8 +402,10 @@ export async function cancelCampaign(ctx: AppContext, ws: string, id: string) {
 }
 
 export function assertNotDraft(r: Row) {
-  if (r.status === 'draft') throw new Invalid('the campaign has not been launched yet: run a dry run instead');
-  if (!r.launched_at) throw new Invalid('the campaign is scheduled and has not started yet');
+  if (r.status === 'draft')
+    throw new Invalid('the campaign has not been launched yet: run a dry run instead', reason('campaign.notLaunched'));
+  if (!r.launched_at)
+    throw new Invalid('the campaign is scheduled and has not started yet', reason('campaign.notStarted'));
 }
 
 /**
@@ -401,7 +424,11 @@ export async function testSendCampaign(
   const c = readJson<StoredContent>(r.content);
   const channel = await channelRow(ctx, ws, r.channel_id);
   const medium = channel.medium as Medium;
-  if (medium === 'platform') throw new Invalid('the platform hand-off writes a file: there is nothing to test-send');
+  if (medium === 'platform')
+    throw new Invalid(
+      'the platform hand-off writes a file: there is nothing to test-send',
+      reason('channel.handoffNoTest'),
+    );
   const settings = await getMessagingSettings(ctx, ws);
   const targets: { label: string; to: string }[] = [];
   const users = input.userIds?.length
@@ -414,29 +441,45 @@ export async function testSendCampaign(
     : [];
   for (const uid of input.userIds ?? []) {
     const u = users.find((x) => x.id === uid);
-    if (!u) throw new NotFound(`user ${uid} not found`);
+    if (!u) throw new NotFound(`user ${uid} not found`, reason('user.notFound', { id: uid }));
     const to = medium === 'email' ? normalizeEmail(u.login) : normalizeCnMobile(u.login);
     if (!to)
       throw new Invalid(
         `${u.name} has no ${medium === 'email' ? 'email' : 'mobile number'} as login: ` +
           `enter the ${medium === 'email' ? 'email' : 'phone'} instead`,
+        reason(medium === 'email' ? 'campaign.testNoEmail' : 'campaign.testNoPhone', { user: u.name }),
       );
     targets.push({ label: u.name, to });
   }
   if (input.phone) {
     const p = normalizeCnMobile(input.phone);
-    if (!p) throw new Invalid(`"${input.phone}" is not a mainland mobile number`);
+    if (!p)
+      throw new Invalid(
+        `"${input.phone}" is not a mainland mobile number`,
+        reason('campaign.testPhone', { phone: String(input.phone) }),
+      );
     targets.push({ label: p, to: p });
   }
   if (input.email) {
     const e = normalizeEmail(input.email);
-    if (!e) throw new Invalid(`"${input.email}" is not an email address`);
+    if (!e)
+      throw new Invalid(
+        `"${input.email}" is not an email address`,
+        reason('campaign.testEmail', { email: String(input.email) }),
+      );
     targets.push({ label: e, to: e });
   }
   if (targets.length === 0)
-    throw new Invalid('choose members of staff or enter a phone number or email to test-send to');
+    throw new Invalid(
+      'choose members of staff or enter a phone number or email to test-send to',
+      reason('campaign.testNoRecipient'),
+    );
   const variants = input.variant ? c.variants.filter((v) => v.key === input.variant) : c.variants;
-  if (variants.length === 0) throw new NotFound(`variant ${input.variant} not found`);
+  if (variants.length === 0)
+    throw new NotFound(
+      `variant ${input.variant} not found`,
+      reason('campaign.variantNotFound', { variant: String(input.variant) }),
+    );
   // The campaign's coupon as it would be issued (its real amount; a sample code).
   const coupon = await couponTemplateOf(ctx, ws, r.coupon_template_id);
   const sample = {

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { z } from 'zod';
 import { Invalid } from '../../core/errors.js';
 import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js';
@@ -168,7 +169,11 @@ export const couponRoutes: ModuleRoutes = async (app, { ctx }) => {
     async (req, reply) => {
       const p = principalOf(req);
       const key = req.headers['idempotency-key'];
-      if (!key) throw new Invalid('send an Idempotency-Key header, so that a retried request issues once');
+      if (!key)
+        throw new Invalid(
+          'send an Idempotency-Key header, so that a retried request issues once',
+          reason('idempotency.required'),
+        );
       const c = await issueCoupon(ctx, p.workspaceId, {
         templateId: req.params.id,
         customerId: req.body.customerId,

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { randomInt } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/types.js';
@@ -80,7 +81,7 @@ async function loadTemplate(ctx: AppContext, ws: string, id: string) {
     .where('id', '=', id)
     .where('archived_at', 'is', null)
     .executeTakeFirst();
-  if (!t) throw new NotFound(`coupon template ${id} not found (or archived)`);
+  if (!t) throw new NotFound(`coupon template ${id} not found (or archived)`, reason('coupon.notFound', { id }));
   return t;
 }
 
@@ -94,13 +95,20 @@ export async function updateTemplate(ctx: AppContext, ws: string, id: string, in
   const t = await loadTemplate(ctx, ws, id);
   if ('from' in v.validity) validityWindow(v.validity, nowIso(ctx));
   if (v.compensation !== (t.compensation === 1))
-    throw new Invalid('a template cannot become (or stop being) a compensation coupon: create another template');
+    throw new Invalid(
+      'a template cannot become (or stop being) a compensation coupon: create another template',
+      reason('coupon.compensationFixed'),
+    );
   if (t.issued > 0 && JSON.stringify(v.rules) !== JSON.stringify(readJson(t.rules)))
     throw new Conflict(
       `${t.issued} coupons of "${t.name}" are out: its rules stay as they are; create a new template for other rules`,
+      reason('coupon.rulesFixed', { coupon: t.name, issued: t.issued }),
     );
   if (v.totalStock !== null && v.totalStock < t.issued)
-    throw new Invalid(`totalStock: ${t.issued} coupons are issued already; the stock cannot be less`);
+    throw new Invalid(
+      `totalStock: ${t.issued} coupons are issued already; the stock cannot be less`,
+      reason('coupon.stockBelowIssued', { issued: t.issued }),
+    );
   const k = ctx.db.kysely;
   const dup = await k
     .selectFrom('coupon_templates')
@@ -108,7 +116,8 @@ export async function updateTemplate(ctx: AppContext, ws: string, id: string, in
     .where('workspace_id', '=', ws)
     .where('name', '=', v.name)
     .executeTakeFirst();
-  if (dup && dup.id !== id) throw new Conflict(`a coupon named "${v.name}" already exists`);
+  if (dup && dup.id !== id)
+    throw new Conflict(`a coupon named "${v.name}" already exists`, reason('coupon.nameTaken', { name: v.name }));
   await k
     .updateTable('coupon_templates')
     .set({
@@ -162,7 +171,7 @@ export async function createTemplate(ctx: AppContext, ws: string, input: unknown
       .where('name', '=', v.name)
       .executeTakeFirst()
   )
-    throw new Conflict(`a coupon named "${v.name}" already exists`);
+    throw new Conflict(`a coupon named "${v.name}" already exists`, reason('coupon.nameTaken', { name: v.name }));
   const row = {
     workspace_id: ws,
     id: newId(),
@@ -236,17 +245,29 @@ export async function issueCouponIn(ctx: AppContext, trx: Transaction<Database>,
     .where('workspace_id', '=', ws)
     .where('id', '=', input.templateId)
     .executeTakeFirst();
-  if (!t) throw new NotFound(`coupon template ${input.templateId} not found`);
-  if (t.paused_at !== null) throw new Conflict(`coupon "${t.name}" is paused: resume it before issuing`);
+  if (!t)
+    throw new NotFound(
+      `coupon template ${input.templateId} not found`,
+      reason('coupon.notFound', { id: input.templateId }),
+    );
+  if (t.paused_at !== null)
+    throw new Conflict(
+      `coupon "${t.name}" is paused: resume it before issuing`,
+      reason('coupon.paused', { coupon: t.name }),
+    );
   if (Number(took.numUpdatedRows) !== 1)
-    throw new Conflict(`coupon "${t.name}" is out of stock (${t.total_stock} issued)`);
+    throw new Conflict(
+      `coupon "${t.name}" is out of stock (${t.total_stock} issued)`,
+      reason('coupon.outOfStock', { coupon: t.name, stock: Number(t.total_stock) }),
+    );
   const c = await trx
     .selectFrom('customers')
     .select('id')
     .where('workspace_id', '=', ws)
     .where('id', '=', input.customerId)
     .executeTakeFirst();
-  if (!c) throw new NotFound(`customer ${input.customerId} not found`);
+  if (!c)
+    throw new NotFound(`customer ${input.customerId} not found`, reason('customer.notFound', { id: input.customerId }));
   const held = await trx
     .selectFrom('coupons')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -255,11 +276,14 @@ export async function issueCouponIn(ctx: AppContext, trx: Transaction<Database>,
     .where('customer_id', '=', input.customerId)
     .executeTakeFirstOrThrow();
   if (Number(held.n) >= t.per_customer_limit)
-    throw new Conflict(`this customer already has ${t.per_customer_limit} of coupon "${t.name}" (the limit)`);
+    throw new Conflict(
+      `this customer already has ${t.per_customer_limit} of coupon "${t.name}" (the limit)`,
+      reason('coupon.perCustomerLimit', { coupon: t.name, limit: t.per_customer_limit }),
+    );
   let valueFen: number | null = null;
   if (t.compensation === 1) {
     if (input.valueFen === undefined || input.itemValueFen === undefined)
-      throw new Invalid('a compensation coupon needs valueFen and itemValueFen');
+      throw new Invalid('a compensation coupon needs valueFen and itemValueFen', reason('coupon.compensationValues'));
     checkCompensation(input.valueFen, input.itemValueFen);
     valueFen = input.valueFen;
   }

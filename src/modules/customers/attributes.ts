@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { AttributeReader, type AttributeError, type AttributeRow } from '../../core/customer-attributes.js';
 import { Invalid } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
@@ -72,7 +73,7 @@ export async function importCustomerAttributes(
   const reader = new AttributeReader();
   const { rows } = await readRows(path);
   const header = await rows.next();
-  if (header.done) throw new Invalid('The file has no header row');
+  if (header.done) throw new Invalid('The file has no header row', reason('import.noHeader'));
   reader.start(header.value.cells);
   const summary: AttributeImportSummary = { rowsRead: 0, customersUpdated: 0, rowsRejected: 0, errors: [] };
   const groupIds = new Map((await listGroups(ctx, ws)).map((g) => [g.name, g.id]));

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import type { Insertable, Transaction } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -91,7 +92,7 @@ async function mustGet(trx: Transaction<Database>, ws: string, id: string): Prom
     .where('workspace_id', '=', ws)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!c) throw new NotFound(`customer ${id} not found`);
+  if (!c) throw new NotFound(`customer ${id} not found`, reason('customer.notFound', { id }));
   return c;
 }
 
@@ -132,7 +133,7 @@ export async function mergeCustomers(
   sourceId: string,
   by: string | null,
 ) {
-  if (targetId === sourceId) throw new Invalid('a customer cannot be merged into itself');
+  if (targetId === sourceId) throw new Invalid('a customer cannot be merged into itself', reason('merge.self'));
   const now = nowIso(ctx);
   return ctx.db.kysely
     .transaction()
@@ -155,7 +156,7 @@ export async function mergeInTransaction(
   const target = await mustGet(trx, ws, targetId);
   const source = await mustGet(trx, ws, sourceId);
   if (target.erased_at || source.erased_at)
-    throw new Conflict('a customer whose personal data was erased cannot be merged');
+    throw new Conflict('a customer whose personal data was erased cannot be merged', reason('merge.erased'));
   const owned = {} as Record<OwnedTable, string[]>;
   for (const table of OWNED)
     owned[table] = (
@@ -295,8 +296,8 @@ export async function undoMerge(ctx: AppContext, ws: string, mergeId: string) {
       .where('workspace_id', '=', ws)
       .where('id', '=', mergeId)
       .executeTakeFirst();
-    if (!m) throw new NotFound(`merge ${mergeId} not found`);
-    if (m.undone_at) throw new Conflict('this merge was already undone');
+    if (!m) throw new NotFound(`merge ${mergeId} not found`, reason('merge.notFound', { id: mergeId }));
+    if (m.undone_at) throw new Conflict('this merge was already undone', reason('merge.alreadyUndone'));
     const target = await trx
       .selectFrom('customers')
       .select('id')
@@ -304,7 +305,10 @@ export async function undoMerge(ctx: AppContext, ws: string, mergeId: string) {
       .where('id', '=', m.target_id)
       .executeTakeFirst();
     if (!target)
-      throw new Conflict('the customer this one was merged into has since been merged again: undo that merge first');
+      throw new Conflict(
+        'the customer this one was merged into has since been merged again: undo that merge first',
+        reason('merge.mergedAgain'),
+      );
     const source = readJson<Insertable<Database['customers']>>(m.source_snapshot);
     const moved = readJson<Moved>(m.moved);
     await trx.insertInto('customers').values(source).execute();

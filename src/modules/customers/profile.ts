@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { Invalid, NotFound } from '../../core/errors.js';
 import { parseInput } from '../../core/validation.js';
 import { normalizeCnMobile } from '../../core/pii.js';
@@ -46,19 +47,23 @@ export async function updateCustomer(
   if (patch.phone) {
     const phone = normalizeCnMobile(patch.phone);
     if (!phone)
-      throw new Invalid(`phone "${patch.phone}" is not a mainland mobile number (11 digits starting with 1)`, {
-        field: 'phone',
-      });
+      throw new Invalid(
+        `phone "${patch.phone}" is not a mainland mobile number (11 digits starting with 1)`,
+        reason('customer.phone', { phone: String(patch.phone) }),
+        {
+          field: 'phone',
+        },
+      );
     set.phone = phone;
   }
   if (patch.email) set.email = patch.email.toLowerCase();
   if (patch.marketingConsent)
     Object.assign(set, { consent_source: by ? `staff:${by}` : 'staff', consent_at: nowIso(ctx) });
-  if (Object.keys(set).length === 0) throw new Invalid('nothing to change');
+  if (Object.keys(set).length === 0) throw new Invalid('nothing to change', reason('input.nothingToChange'));
   const now = nowIso(ctx);
   await ctx.db.kysely.transaction().execute(async (trx) => {
     const before = (await consentStates(trx, workspaceId, [id])).get(id);
-    if (!before) throw new NotFound(`customer ${id} not found`);
+    if (!before) throw new NotFound(`customer ${id} not found`, reason('customer.notFound', { id }));
     await trx
       .updateTable('customers')
       .set({ ...set, updated_at: now })

@@ -1,4 +1,4 @@
-import { requestLanguage } from '../../core/reasons.js';
+import { reason, requestLanguage } from '../../core/reasons.js';
 import { rm } from 'node:fs/promises';
 import type {} from '@fastify/multipart';
 import { z } from 'zod';
@@ -137,11 +137,19 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
     },
     async (req) => {
       const p = principalOf(req);
-      if (!req.isMultipart()) throw new Invalid('send the file as multipart/form-data in the field "file"');
+      if (!req.isMultipart())
+        throw new Invalid(
+          'send the file as multipart/form-data in the field "file"',
+          reason('upload.fileField', { field: 'file' }),
+        );
       const file = await req.file().catch((e: unknown) => {
         throw uploadError(e);
       });
-      if (!file) throw new Invalid('send the file as multipart/form-data in the field "file"');
+      if (!file)
+        throw new Invalid(
+          'send the file as multipart/form-data in the field "file"',
+          reason('upload.fileField', { field: 'file' }),
+        );
       const path = await saveUpload(req, file, uploadDir, uploads, 'attributes-');
       try {
         return await importCustomerAttributes(ctx, p.workspaceId, path, p.userId);

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { NotFound } from '../../core/errors.js';
 import { DEFAULT_CURRENCY } from '../../core/money.js';
 import { maskPhone } from '../../core/pii.js';
@@ -86,7 +87,7 @@ export function matchedField(r: CustomerRow, text: string): 'name' | 'realName' 
 export async function customerDetail(ctx: AppContext, workspaceId: string, id: string, role: string) {
   const pii = canSeePii(role);
   const row = await customerRows(ctx.db, workspaceId).where('c.id', '=', id).executeTakeFirst();
-  if (!row) throw new NotFound(`customer ${id} not found`);
+  if (!row) throw new NotFound(`customer ${id} not found`, reason('customer.notFound', { id }));
   const identities = await customerIdentities(ctx.db, workspaceId, id);
   const orders = await listOrders(ctx, workspaceId, { customerId: id, limit: 100 }, role);
   return {
@@ -144,7 +145,7 @@ export async function revealCustomer(
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!row) throw new NotFound(`customer ${id} not found`);
+  if (!row) throw new NotFound(`customer ${id} not found`, reason('customer.notFound', { id }));
   const all: Record<RevealField, string | null> = {
     name: row.display_name,
     realName: row.real_name,

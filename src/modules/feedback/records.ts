@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
 import { NotFound } from '../../core/errors.js';
@@ -89,7 +90,7 @@ export async function recordChatFeedback(ctx: AppContext, ws: string, input: unk
     .where('workspace_id', '=', ws)
     .where('id', '=', v.customerId)
     .executeTakeFirst();
-  if (!c) throw new NotFound(`customer ${v.customerId} not found`);
+  if (!c) throw new NotFound(`customer ${v.customerId} not found`, reason('customer.notFound', { id: v.customerId }));
   const at = ctx.now().toISOString();
   const id = await addFeedbackIn(
     k,

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { z } from 'zod';
 import { Invalid, NotFound } from '../../core/errors.js';
 import { photoReviewPoints } from '../../core/earn-rules.js';
@@ -50,15 +51,20 @@ export async function recordReview(
     .where('workspace_id', '=', ws)
     .where('id', '=', customerId)
     .executeTakeFirst();
-  if (!customer) throw new NotFound(`customer ${customerId} not found`);
+  if (!customer)
+    throw new NotFound(`customer ${customerId} not found`, reason('customer.notFound', { id: customerId }));
   const o = await k
     .selectFrom('orders')
     .select(['customer_id', 'signed_at'])
     .where('workspace_id', '=', ws)
     .where('id', '=', v.orderId)
     .executeTakeFirst();
-  if (!o) throw new NotFound(`order ${v.orderId} not found`);
-  if (o.customer_id !== customerId) throw new Invalid(`order ${v.orderId} belongs to another customer`);
+  if (!o) throw new NotFound(`order ${v.orderId} not found`, reason('order.notFound', { id: v.orderId }));
+  if (o.customer_id !== customerId)
+    throw new Invalid(
+      `order ${v.orderId} belongs to another customer`,
+      reason('order.otherCustomer', { id: v.orderId }),
+    );
   const deliveredAt = o.signed_at;
   const now = nowIso(ctx);
   const reviewedAt = v.reviewedAt ? new Date(v.reviewedAt).toISOString() : now;

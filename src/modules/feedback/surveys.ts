@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
@@ -74,7 +75,11 @@ function present(r: Selectable<SurveysTable>): SurveyDefinition {
 
 function checkQuestions(questions: Question[]) {
   const p = questionProblems(questions);
-  if (p.length) throw new Invalid(`The survey is not valid: ${p.join('; ')}`, { problems: p });
+  if (p.length)
+    throw new Invalid(`The survey is not valid: ${p.map((x) => x.message).join('; ')}`, p[0]!, {
+      problems: p.map((x) => x.message),
+      issues: p,
+    });
 }
 
 async function surveyRow(db: Kysely<Database>, ws: string, id: string) {
@@ -84,7 +89,7 @@ async function surveyRow(db: Kysely<Database>, ws: string, id: string) {
     .where('workspace_id', '=', ws)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!r) throw new NotFound(`survey ${id} not found`);
+  if (!r) throw new NotFound(`survey ${id} not found`, reason('survey.notFound', { id }));
   return r;
 }
 
@@ -95,7 +100,8 @@ async function nameTaken(db: Kysely<Database>, ws: string, name: string, except:
     .where('workspace_id', '=', ws)
     .where('name', '=', name)
     .executeTakeFirst();
-  if (r && r.id !== except) throw new Conflict(`a survey named "${name}" already exists`);
+  if (r && r.id !== except)
+    throw new Conflict(`a survey named "${name}" already exists`, reason('survey.nameTaken', { name }));
 }
 
 export async function createSurvey(ctx: AppContext, ws: string, input: unknown): Promise<SurveyDefinition> {
@@ -140,6 +146,7 @@ export async function updateSurvey(ctx: AppContext, ws: string, id: string, inpu
     if (answered)
       throw new Conflict(
         `survey ${id} has answers: its questions can no longer change (create a new survey for new questions)`,
+        reason('survey.hasAnswers', { id }),
       );
   }
   await k
@@ -251,7 +258,7 @@ export async function inviteCustomer(ctx: AppContext, ws: string, surveyId: stri
     .where('workspace_id', '=', ws)
     .where('id', '=', v.customerId)
     .executeTakeFirst();
-  if (!c) throw new NotFound(`customer ${v.customerId} not found`);
+  if (!c) throw new NotFound(`customer ${v.customerId} not found`, reason('customer.notFound', { id: v.customerId }));
   const at = ctx.now().toISOString();
   await addInvitationsIn(
     k,

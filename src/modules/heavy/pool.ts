@@ -1,3 +1,4 @@
+import type { Reason } from '../../core/reasons.js';
 import { Piscina } from 'piscina';
 import { DomainError, type ErrorCode } from '../../core/errors.js';
 import { piscinaEntry } from '../../jobs/threads.js';
@@ -10,7 +11,9 @@ export interface ReadPool {
 }
 
 /** What a read thread answers: the result, or the domain error it threw (classes do not cross threads). */
-export type ThreadAnswer = { ok: unknown } | { error: { code: ErrorCode; message: string; details?: unknown } };
+export type ThreadAnswer =
+  | { ok: unknown }
+  | { error: { code: ErrorCode; message: string; reason: Reason; details?: unknown } };
 
 /**
  * A small pool of worker threads, each with a read-only connection to the SQLite file (WAL lets
@@ -37,7 +40,8 @@ export function startReadPool(url: string, opts: { threads?: number } = {}): Rea
         if (signal.aborted) throw tooSlow(limitMs);
         throw e;
       }
-      if ('error' in answer) throw new DomainError(answer.error.code, answer.error.message, answer.error.details);
+      if ('error' in answer)
+        throw new DomainError(answer.error.code, answer.error.message, answer.error.reason, answer.error.details);
       return answer.ok;
     },
     close: () => pool.destroy(),

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { sql } from 'kysely';
 import { TooSlow } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
@@ -22,6 +23,7 @@ export function tooSlow(limitMs: number): TooSlow {
   return new TooSlow(
     `the query ran past its ${limit} time limit (HUIKE_QUERY_TIMEOUT_MS) and was stopped: ` +
       'narrow the rule, or raise the limit',
+    reason('heavy.tooSlow', { limit }),
     { limitMs },
   );
 }

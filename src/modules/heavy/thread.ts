@@ -18,7 +18,8 @@ export default async function runTask(msg: { task: string; args: unknown[]; now:
   try {
     return { ok: await fn({ db, now: () => now }, ...msg.args) };
   } catch (e) {
-    if (e instanceof DomainError) return { error: { code: e.code, message: e.message, details: e.details } };
+    if (e instanceof DomainError)
+      return { error: { code: e.code, message: e.message, reason: e.reason, details: e.details } };
     throw e;
   }
 }

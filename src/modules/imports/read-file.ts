@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { createReadStream } from 'node:fs';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
@@ -96,10 +97,12 @@ export async function* csvRows(
       throw new Invalid(
         `a row of the file${line ? ` (line ${line})` : ''} is longer than ${megabytes(limits.maxRecordChars)}: ` +
           'the file is damaged or is not a shop export (an unclosed quote makes the rest of the file one cell)',
+        reason('import.rowTooLong', { line: line ?? '?', max: megabytes(limits.maxRecordChars) }),
         { limit: 'HUIKE_IMPORT_MAX_ROW_KB' },
       );
     }
-    if (e instanceof CsvError) throw new Invalid(`the CSV cannot be read: ${e.message}`);
+    if (e instanceof CsvError)
+      throw new Invalid(`the CSV cannot be read: ${e.message}`, reason('import.csvUnreadable', { error: e.message }));
     throw e;
   } finally {
     chain.destroy();
@@ -118,12 +121,16 @@ export async function checkXlsx(path: string, limits: ReadLimits): Promise<void>
   try {
     zip = await yauzlLib.openPromise(path, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false });
   } catch (e) {
-    throw new Invalid(`this .xlsx file is damaged (${message(e)}): export it again`);
+    throw new Invalid(
+      `this .xlsx file is damaged (${message(e)}): export it again`,
+      reason('import.xlsxDamaged', { error: message(e) }),
+    );
   }
   const bomb = (what: string) =>
     new Invalid(
       `this .xlsx file ${what}: it is damaged or built to exhaust the server, and was not imported. ` +
         'Export it again, or split it into smaller files',
+      reason('import.xlsxBomb', { what }),
       { limits: 'HUIKE_IMPORT_MAX_UNZIPPED_MB, HUIKE_IMPORT_MAX_SHARED_STRINGS_MB, HUIKE_IMPORT_MAX_SHARED_STRINGS' },
     );
   try {
@@ -141,7 +148,10 @@ export async function checkXlsx(path: string, limits: ReadLimits): Promise<void>
       try {
         stream = await zip.openReadStreamPromise(entry);
       } catch (e) {
-        throw new Invalid(`this .xlsx file cannot be read (${entry.fileName}: ${message(e)}): export it again`);
+        throw new Invalid(
+          `this .xlsx file cannot be read (${entry.fileName}: ${message(e)}): export it again`,
+          reason('import.xlsxUnreadable', { error: `${entry.fileName}: ${message(e)}` }),
+        );
       }
       let strings = 0;
       let tail = '';
@@ -191,19 +201,29 @@ export async function* xlsxRows(
       for await (const row of sheet) {
         const values = (row.values as ExcelJS.CellValue[]).slice(1);
         if (values.length > limits.maxCellsPerRow)
-          throw new Invalid(`row ${row.number} of the sheet has ${values.length} columns: more than Excel allows`);
+          throw new Invalid(
+            `row ${row.number} of the sheet has ${values.length} columns: more than Excel allows`,
+            reason('import.tooManyColumns', { row: row.number, columns: values.length }),
+          );
         cells += values.length;
         if (cells > limits.maxCells)
-          throw new Invalid(`the sheet has more than ${limits.maxCells} cells: split it into smaller files`, {
-            limit: 'HUIKE_IMPORT_MAX_CELLS',
-          });
+          throw new Invalid(
+            `the sheet has more than ${limits.maxCells} cells: split it into smaller files`,
+            reason('import.tooManyCells', { max: limits.maxCells }),
+            {
+              limit: 'HUIKE_IMPORT_MAX_CELLS',
+            },
+          );
         yield { line: row.number, cells: values.map((v) => stripNul(excelCell(v))) };
       }
       break; // the first sheet is the export
     }
   } catch (e) {
     if (e instanceof Invalid) throw e;
-    throw new Invalid(`this .xlsx file cannot be read (${message(e)}): export it again`);
+    throw new Invalid(
+      `this .xlsx file cannot be read (${message(e)}): export it again`,
+      reason('import.xlsxUnreadable', { error: message(e) }),
+    );
   } finally {
     input.destroy();
   }

@@ -4,6 +4,7 @@
  * in batches and waits for the importer to ask for more, so a slow database never lets parsed rows
  * pile up in memory.
  */
+import type { Reason } from '../../core/reasons.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DomainError } from '../../core/errors.js';
 import type { ReadLimits } from './limits.js';
@@ -14,7 +15,7 @@ export type FromReader =
   /** Rows as JSON text: one string crosses threads much faster than thousands of small ones. */
   | { type: 'rows'; rows: string; bytes: number }
   | { type: 'end'; bytes: number }
-  | { type: 'error'; message: string; details?: unknown; invalid: boolean };
+  | { type: 'error'; message: string; details?: unknown; reason?: Reason; invalid: boolean };
 
 export interface ReaderData {
   path: string;
@@ -66,6 +67,7 @@ async function main(port: NonNullable<typeof parentPort>, data: ReaderData) {
       type: 'error',
       message: e instanceof Error ? e.message : String(e),
       details: e instanceof DomainError ? e.details : undefined,
+      reason: e instanceof DomainError ? e.reason : undefined,
       invalid: e instanceof DomainError,
     } satisfies FromReader);
   }

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { open, stat } from 'node:fs/promises';
 import type { Worker } from 'node:worker_threads';
 import iconv from 'iconv-lite';
@@ -22,14 +23,16 @@ export async function detectFile(path: string): Promise<FileKind> {
   } finally {
     await fh.close();
   }
-  if (buf.length === 0) throw new Invalid('The file is empty');
+  if (buf.length === 0) throw new Invalid('The file is empty', reason('import.emptyFile'));
   if (buf[0] === 0x50 && buf[1] === 0x4b && buf[2] === 0x03 && buf[3] === 0x04) return { type: 'xlsx' };
   if (buf[0] === 0xd0 && buf[1] === 0xcf && buf[2] === 0x11 && buf[3] === 0xe0) {
     throw new Invalid(
       'This is an old Excel .xls file: open it in Excel or WPS and save it as .xlsx or .csv, then import that',
+      reason('import.xls'),
     );
   }
-  if (buf.includes(0)) throw new Invalid('This file is not a CSV or XLSX export (it contains binary data)');
+  if (buf.includes(0))
+    throw new Invalid('This file is not a CSV or XLSX export (it contains binary data)', reason('import.binary'));
   let encoding: 'utf8' | 'gb18030' = 'utf8';
   const bom = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
   if (!bom) {
@@ -64,9 +67,10 @@ function threadFailure(e: Error & { code?: string }, limits: ReadLimits): Invali
     return new Invalid(
       `reading this file needed more than the ${limits.memoryMb} MB an import may use: it is damaged or built to ` +
         'exhaust the server, and was not imported. Export it again, or split it into smaller files',
+      reason('import.memory', { mb: limits.memoryMb }),
       { limit: 'HUIKE_IMPORT_MEMORY_MB' },
     );
-  return new Invalid(`the file could not be read: ${e.message}`);
+  return new Invalid(`the file could not be read: ${e.message}`, reason('import.unreadable', { error: e.message }));
 }
 
 /** The rows, read in the capped thread, handed over in batches as the importer asks for them. */
@@ -98,9 +102,16 @@ async function* threadRows(data: ReaderData, onBytes: (n: number) => void): Asyn
       while (inbox.length === 0 && !failure && !exited) await new Promise<void>((r) => (wake = r));
       if (failure) throw failure;
       const m = inbox.shift();
-      if (!m) throw new Invalid('the file could not be read: its reader stopped without saying why');
+      if (!m)
+        throw new Invalid(
+          'the file could not be read: its reader stopped without saying why',
+          reason('import.readerStopped'),
+        );
       if (m.type === 'end') return;
-      if (m.type === 'error') throw m.invalid ? new Invalid(m.message, m.details) : new Error(m.message);
+      if (m.type === 'error') {
+        if (!m.invalid) throw new Error(m.message);
+        throw new Invalid(m.message, m.reason ?? reason('import.unreadable', { error: m.message }), m.details);
+      }
       onBytes(m.bytes);
       worker.postMessage({ type: 'more' } satisfies ToReader);
       yield* JSON.parse(m.rows) as FileRow[];

@@ -1,4 +1,4 @@
-import { requestLanguage } from '../../core/reasons.js';
+import { reason, requestLanguage } from '../../core/reasons.js';
 import { z } from 'zod';
 import { rm } from 'node:fs/promises';
 import type {} from '@fastify/multipart';
@@ -60,19 +60,22 @@ export const importRoutes: ModuleRoutes = async (app, { ctx, uploadDir: dir, upl
   app.post('/imports', { config: { permission: 'import' }, schema: uploadSchema }, async (req, reply) => {
     const p = principalOf(req);
     if (!req.isMultipart())
-      throw new Invalid('send the file as multipart/form-data with fields file, store and format');
+      throw new Invalid(
+        'send the file as multipart/form-data with fields file, store and format',
+        reason('upload.importFields'),
+      );
     const fields: Record<string, string> = {};
     let saved: { path: string; name: string } | null = null;
     try {
       for await (const part of uploadParts(req)) {
         if (part.type === 'file') {
-          if (saved) throw new Invalid('send one file per import');
+          if (saved) throw new Invalid('send one file per import', reason('upload.oneFile'));
           saved = { path: await saveUpload(req, part, dir, uploads), name: part.filename };
         } else {
           fields[part.fieldname] = String(part.value);
         }
       }
-      if (!saved) throw new Invalid('no file: add the export as the "file" field');
+      if (!saved) throw new Invalid('no file: add the export as the "file" field', reason('upload.noFile'));
       const upload = { workspaceId: p.workspaceId, userId: p.userId, filePath: saved.path, fileName: saved.name };
       const run = await queueImport(ctx, { ...upload, fields });
       reply.code(202);

@@ -1,4 +1,4 @@
-import { type ReasonLanguage, renderReason, storedReason } from '../../core/reasons.js';
+import { type ReasonLanguage, reason, renderReason, storedReason } from '../../core/reasons.js';
 import { constants } from 'node:fs';
 import { CSV_BOM, csvLine } from '../../core/csv.js';
 import { access } from 'node:fs/promises';
@@ -103,7 +103,7 @@ export async function getRun(ctx: AppContext, workspaceId: string, id: string): 
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!run) throw new NotFound(`import ${id} not found`);
+  if (!run) throw new NotFound(`import ${id} not found`, reason('import.notFound', { id }));
   return run;
 }
 
@@ -181,9 +181,15 @@ function lineOf(o: AdapterOutput): number {
  */
 async function claimRun(ctx: AppContext, run: ImportRun): Promise<void> {
   if (run.status === 'done' || run.status === 'failed')
-    throw new Conflict(`import ${run.id} is already ${run.status === 'done' ? 'finished' : 'failed'}`);
+    throw new Conflict(
+      `import ${run.id} is already ${run.status === 'done' ? 'finished' : 'failed'}`,
+      reason(run.status === 'done' ? 'import.alreadyDone' : 'import.alreadyFailed', { id: run.id }),
+    );
   if (run.status === 'running' && run.owner !== PROCESS_OWNER && !runIsInterrupted(run, ctx.now()))
-    throw new Conflict(`import ${run.id} is still running (process ${run.owner ?? 'unknown'})`);
+    throw new Conflict(
+      `import ${run.id} is still running (process ${run.owner ?? 'unknown'})`,
+      reason('import.stillRunning', { id: run.id }),
+    );
   const now = nowIso(ctx);
   const res = await ctx.db.kysely
     .updateTable('import_runs')
@@ -193,7 +199,8 @@ async function claimRun(ctx: AppContext, run: ImportRun): Promise<void> {
     .where('status', '=', run.status)
     .where((eb) => (run.owner === null ? eb('owner', 'is', null) : eb('owner', '=', run.owner)))
     .executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) throw new Conflict(`import ${run.id} was taken by another process`);
+  if (Number(res.numUpdatedRows) !== 1)
+    throw new Conflict(`import ${run.id} was taken by another process`, reason('import.takenOver', { id: run.id }));
 }
 
 /**
@@ -214,7 +221,7 @@ export async function executeRun(
     .where('id', '=', run.store_id)
     .executeTakeFirstOrThrow();
   const path = run.file_path;
-  if (!path) throw new Invalid('this import has no file');
+  if (!path) throw new Invalid('this import has no file', reason('import.noFile'));
   await claimRun(ctx, run);
   // Resuming: the committed rows are skipped and the counters go on from where they stopped.
   const skip = run.rows_committed;
@@ -302,7 +309,7 @@ export async function executeRun(
     const file = await readRows(path, (n) => (progress.bytesRead += n));
     rows = file.rows;
     const header = await rows.next();
-    if (header.done) throw new Invalid('The file has no header row');
+    if (header.done) throw new Invalid('The file has no header row', reason('import.noHeader'));
     reader.start(header.value.cells);
     if (reader.wantsPrescan()) {
       // Line-per-row files: a first pass finds orders whose lines are not next to each other.
@@ -466,7 +473,7 @@ export async function importFile(
   try {
     await access(input.filePath, constants.R_OK);
   } catch {
-    throw new Invalid(`cannot read the file ${input.filePath}`);
+    throw new Invalid(`cannot read the file ${input.filePath}`, reason('import.cannotRead', { file: input.filePath }));
   }
   const run = newRun(ctx, input, 'running');
   await ctx.db.kysely.insertInto('import_runs').values(run).execute();
@@ -498,19 +505,27 @@ export async function queueImport(ctx: AppContext, upload: Upload): Promise<Impo
   const { fields, workspaceId } = upload;
   const format = fields.format as ImportFormat;
   if (!IMPORT_FORMATS.includes(format))
-    throw new Invalid(`format must be one of ${IMPORT_FORMATS.join(', ')}`, { field: 'format' });
+    throw new Invalid(
+      `format must be one of ${IMPORT_FORMATS.join(', ')}`,
+      reason('import.format', { formats: IMPORT_FORMATS.join(', ') }),
+      { field: 'format' },
+    );
   let mapping: unknown;
   if (fields.mapping) {
     try {
       mapping = JSON.parse(fields.mapping);
     } catch {
-      throw new Invalid('mapping is not valid JSON', { field: 'mapping' });
+      throw new Invalid('mapping is not valid JSON', reason('import.mappingJson'), { field: 'mapping' });
     }
   }
   specFor(format, mapping);
   const storeRef = fields.storeId ?? fields.store;
   if (!storeRef)
-    throw new Invalid('name the store: field "store" (a name, created if new) or "storeId"', { field: 'store' });
+    throw new Invalid(
+      'name the store: field "store" (a name, created if new) or "storeId"',
+      reason('import.storeRequired'),
+      { field: 'store' },
+    );
   const store = fields.storeId
     ? await getStore(ctx, workspaceId, fields.storeId)
     : await ensureStore(ctx, workspaceId, storeRef, platformForFormat(format), {
@@ -629,7 +644,10 @@ export async function resumeRun(ctx: AppContext, workspaceId: string, id: string
   await detectInterrupted(ctx, workspaceId);
   const run = await getRun(ctx, workspaceId, id);
   if (run.status !== 'interrupted')
-    throw new Conflict(`import ${id} is ${run.status}: only an interrupted import can be resumed`);
+    throw new Conflict(
+      `import ${id} is ${run.status}: only an interrupted import can be resumed`,
+      reason('import.notResumable', { id, status: run.status }),
+    );
   await assertReadable(run.file_path);
   await ctx.db.kysely.transaction().execute(async (trx) => {
     const res = await trx
@@ -639,7 +657,8 @@ export async function resumeRun(ctx: AppContext, workspaceId: string, id: string
       .where('id', '=', id)
       .where('status', '=', 'interrupted')
       .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) throw new Conflict(`import ${id} is being resumed already`);
+    if (Number(res.numUpdatedRows) !== 1)
+      throw new Conflict(`import ${id} is being resumed already`, reason('import.resuming', { id }));
     // A file the CLI imported is the seller's own: the worker must not delete it afterwards.
     await enqueue(
       trx,
@@ -661,7 +680,10 @@ async function assertReadable(path: string | null): Promise<void> {
     if (!path) throw new Error('no file');
     await access(path, constants.R_OK);
   } catch {
-    throw new Invalid(`the file of this import is no longer there (${path ?? 'none'}): import it again instead`);
+    throw new Invalid(
+      `the file of this import is no longer there (${path ?? 'none'}): import it again instead`,
+      reason('import.fileGone'),
+    );
   }
 }
 

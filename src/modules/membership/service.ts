@@ -214,7 +214,7 @@ export async function addGrowth(
   e: { customerId: string; points: number; source: string; reason: string | null; key: string },
 ): Promise<number> {
   if (!Number.isInteger(e.points) || e.points === 0)
-    throw new Invalid('growth points must be a whole number other than 0');
+    throw new Invalid('growth points must be a whole number other than 0', reason('tier.growthWhole'));
   const r = await ctx.db.kysely
     .insertInto('growth_entries')
     .values({
@@ -349,15 +349,19 @@ export async function setTierFloor(
 ) {
   const s = await getTierSettings(ctx, ws);
   const rank = s.tiers.findIndex((t) => t.key === tierKey);
-  if (rank < 0) throw new Invalid(`unknown tier "${tierKey}" (one of ${s.tiers.map((t) => t.key).join(', ')})`);
-  if (!note.trim()) throw new Invalid('say why the tier is set by hand');
+  if (rank < 0)
+    throw new Invalid(
+      `unknown tier "${tierKey}" (one of ${s.tiers.map((t) => t.key).join(', ')})`,
+      reason('tier.unknown', { tier: tierKey, tiers: s.tiers.map((t) => t.name).join('、') }),
+    );
+  if (!note.trim()) throw new Invalid('say why the tier is set by hand', reason('tier.noteRequired'));
   const c = await ctx.db.kysely
     .selectFrom('customers')
     .select('id')
     .where('workspace_id', '=', ws)
     .where('id', '=', customerId)
     .executeTakeFirst();
-  if (!c) throw new NotFound(`customer ${customerId} not found`);
+  if (!c) throw new NotFound(`customer ${customerId} not found`, reason('customer.notFound', { id: customerId }));
   const m = await ctx.db.kysely
     .selectFrom('member_tiers')
     .selectAll()

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
@@ -98,7 +99,8 @@ async function nameTaken(ctx: AppContext, ws: string, name: string, exceptId: st
     .where('workspace_id', '=', ws)
     .where('name', '=', name);
   if (exceptId) q = q.where('id', '<>', exceptId);
-  if (await q.executeTakeFirst()) throw new Conflict(`a channel named "${name}" already exists`);
+  if (await q.executeTakeFirst())
+    throw new Conflict(`a channel named "${name}" already exists`, reason('channel.nameTaken', { name }));
 }
 
 export async function createChannel(ctx: AppContext, ws: string, input: unknown): Promise<ChannelView> {
@@ -131,7 +133,11 @@ export async function updateChannel(ctx: AppContext, ws: string, id: string, inp
   const patch = parseInput(channelPatch, input, 'The channel change');
   const row = await channelRow(ctx, ws, id);
   const spec = CHANNEL_KINDS[row.kind as keyof typeof CHANNEL_KINDS];
-  if (!spec) throw new Invalid(`channel kind "${row.kind}" cannot be edited`);
+  if (!spec)
+    throw new Invalid(
+      `channel kind "${row.kind}" cannot be edited`,
+      reason('channel.kindNotEditable', { kind: row.kind }),
+    );
   const set: { name?: string; config?: string; medium?: string; secret?: string; updated_at: string } = {
     updated_at: nowIso(ctx),
   };
@@ -146,7 +152,11 @@ export async function updateChannel(ctx: AppContext, ws: string, id: string, inp
     if (row.kind === 'outbox' || row.kind === 'webhook') set.medium = String(config.medium ?? row.medium);
   }
   if (patch.credentials) {
-    if (!spec.credentials) throw new Invalid(`a ${row.kind} channel has no credentials`);
+    if (!spec.credentials)
+      throw new Invalid(
+        `a ${row.kind} channel has no credentials`,
+        reason('channel.kindNoCredentials', { kind: row.kind }),
+      );
     const cred = parseInput(spec.credentials as never, patch.credentials, 'The channel credentials');
     set.secret = encryptSecret(cred);
   }
@@ -158,7 +168,11 @@ export async function updateChannel(ctx: AppContext, ws: string, id: string, inp
       .where('channel_id', '=', id)
       .limit(1)
       .executeTakeFirst();
-    if (used) throw new Conflict('this channel has sent messages: its medium cannot change (add a new channel)');
+    if (used)
+      throw new Conflict(
+        'this channel has sent messages: its medium cannot change (add a new channel)',
+        reason('channel.mediumFixed'),
+      );
   }
   await ctx.db.kysely
     .updateTable('messaging_channels')
@@ -194,7 +208,7 @@ export async function channelRow(ctx: AppContext, ws: string, id: string): Promi
     .where('workspace_id', '=', ws)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!r) throw new NotFound(`channel ${id} not found`);
+  if (!r) throw new NotFound(`channel ${id} not found`, reason('channel.notFound', { id }));
   return r;
 }
 
@@ -214,7 +228,11 @@ export async function deleteChannel(ctx: AppContext, ws: string, id: string): Pr
     .where('channel_id', '=', id)
     .limit(1)
     .executeTakeFirst();
-  if (used || camp) throw new Conflict('this channel has sent messages or belongs to a campaign: it cannot be deleted');
+  if (used || camp)
+    throw new Conflict(
+      'this channel has sent messages or belongs to a campaign: it cannot be deleted',
+      reason('channel.inUse'),
+    );
   await ctx.db.kysely.deleteFrom('messaging_channels').where('workspace_id', '=', ws).where('id', '=', id).execute();
 }
 
@@ -232,12 +250,20 @@ export async function defaultChannel(ctx: AppContext, ws: string): Promise<Chann
 }
 
 export function webhookSecret(row: ChannelRow): string {
-  if (row.kind !== 'webhook' || !row.secret) throw new Invalid(`channel "${row.name}" is not a signed webhook`);
+  if (row.kind !== 'webhook' || !row.secret)
+    throw new Invalid(
+      `channel "${row.name}" is not a signed webhook`,
+      reason('channel.notWebhook', { name: row.name }),
+    );
   return decryptSecret<{ signingSecret: string }>(row.secret).signingSecret;
 }
 
 function credentialsOf<T>(row: ChannelRow): T {
-  if (!row.secret) throw new Invalid(`channel "${row.name}" has no credentials: set them in 设置 → 渠道`);
+  if (!row.secret)
+    throw new Invalid(
+      `channel "${row.name}" has no credentials: set them in 设置 → 渠道`,
+      reason('channel.noCredentials', { name: row.name }),
+    );
   return decryptSecret<T>(row.secret);
 }
 
@@ -260,6 +286,9 @@ export function providerFor(ctx: AppContext, row: ChannelRow): Provider {
     case 'wecom':
       return wecomProvider(readJson<WecomConfig>(row.config), credentialsOf<WecomCredentials>(row), ctx.now);
     default:
-      throw new Invalid(`channel kind "${row.kind}" is not supported`);
+      throw new Invalid(
+        `channel kind "${row.kind}" is not supported`,
+        reason('channel.kindUnsupported', { kind: row.kind }),
+      );
   }
 }

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { Invalid, NotFound, Unauthorized } from '../../core/errors.js';
@@ -21,10 +22,11 @@ import { handleReply } from './replies.js';
 /** The channel, when the token in the URL is its own. */
 export async function hookChannel(ctx: AppContext, ws: string, id: string, token: string): Promise<ChannelRow> {
   const channel = await channelRow(ctx, ws, id).catch(() => null);
-  if (!channel?.hook_token) throw new NotFound('no such receipt address');
+  if (!channel?.hook_token) throw new NotFound('no such receipt address', reason('receipt.noAddress'));
   const a = Buffer.from(channel.hook_token);
   const b = Buffer.from(token);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new Unauthorized('wrong token in the receipt address');
+  if (a.length !== b.length || !timingSafeEqual(a, b))
+    throw new Unauthorized('wrong token in the receipt address', reason('receipt.wrongToken'));
   return channel;
 }
 
@@ -93,7 +95,14 @@ function parse<T extends z.ZodType>(schema: T, body: unknown, what: string): z.i
   const r = z.array(schema).safeParse(Array.isArray(body) ? body : [body]);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new Invalid(`this is not a ${what}: ${issue ? `${issue.path.join('.')} ${issue.message}` : 'unreadable'}`);
+    throw new Invalid(
+      `this is not a ${what}: ${issue ? `${issue.path.join('.')} ${issue.message}` : 'unreadable'}`,
+      reason('receipt.unreadable', {
+        what,
+        field: issue ? issue.path.join('.') : '',
+        problem: issue?.message ?? 'unreadable',
+      }),
+    );
   }
   return r.data as z.infer<T>[];
 }
@@ -124,8 +133,9 @@ export function readReceipts(kind: string, body: unknown): Receipt[] {
   if (kind === 'wecom')
     throw new Invalid(
       "企业微信 posts no delivery receipts: enter the channel's callback address (…/wecom) in 企业微信",
+      reason('receipt.wecomNone'),
     );
-  throw new Invalid(`a ${kind} channel gets no delivery receipts`);
+  throw new Invalid(`a ${kind} channel gets no delivery receipts`, reason('receipt.noReceipts', { kind }));
 }
 
 export function readReplies(kind: string, body: unknown): { from: string; text: string; at: string | null }[] {
@@ -152,7 +162,7 @@ export function readReplies(kind: string, body: unknown): { from: string; text: 
         at: m.send_time ? chinaTime(m.send_time) : null,
       }));
   }
-  throw new Invalid(`a ${kind} channel gets no replies`);
+  throw new Invalid(`a ${kind} channel gets no replies`, reason('receipt.noReplies', { kind }));
 }
 
 /** The answer each provider expects, so it does not post the same callback again. */

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { Invalid, Unauthorized } from '../../core/errors.js';
@@ -288,7 +289,7 @@ export function messagingPublicRoutes(ctx: AppContext): FastifyPluginAsync {
         try {
           done(null, JSON.parse(String(body)));
         } catch {
-          done(new Invalid('the body is not JSON'), undefined);
+          done(new Invalid('the body is not JSON', reason('webhook.notJson')), undefined);
         }
       });
       type HookParams = { Params: { ws: string; id: string; token: string }; Body: unknown };
@@ -353,12 +354,13 @@ export function messagingPublicRoutes(ctx: AppContext): FastifyPluginAsync {
             throw new Unauthorized(
               `bad or missing ${SIGNATURE_HEADER} / ${TIMESTAMP_HEADER} ` +
                 `(HMAC-SHA256 of "timestamp.body", within 5 minutes)`,
+              reason('webhook.signature', { header: SIGNATURE_HEADER }),
             );
           let json: unknown;
           try {
             json = JSON.parse(String(req.body));
           } catch {
-            throw new Invalid('the body is not JSON: send {"from", "text"}');
+            throw new Invalid('the body is not JSON: send {"from", "text"}', reason('webhook.replyNotJson'));
           }
           const parsed = replyInput.parse(json);
           return handleReply(ctx, req.params.ws, { channelId: channel.id, ...parsed });

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { Invalid } from '../../core/errors.js';
 
@@ -12,8 +13,10 @@ function key(): Buffer {
     throw new Invalid(
       'channel credentials and webhook secrets are stored encrypted: set HUIKE_SECRET_KEY ' +
         '(e.g. openssl rand -hex 32) and restart the server',
+      reason('secret.keyMissing'),
     );
-  if (raw.length < 16) throw new Invalid('HUIKE_SECRET_KEY is too short: use at least 16 random characters');
+  if (raw.length < 16)
+    throw new Invalid('HUIKE_SECRET_KEY is too short: use at least 16 random characters', reason('secret.keyShort'));
   return createHash('sha256').update(raw).digest();
 }
 
@@ -47,6 +50,7 @@ export function decryptSecret<T = unknown>(stored: string): T {
   } catch {
     throw new Invalid(
       'the stored credentials cannot be decrypted: HUIKE_SECRET_KEY is not the key they were saved with',
+      reason('secret.cannotDecrypt'),
     );
   }
 }

@@ -1,10 +1,11 @@
+import { reason, renderReason } from '../../core/reasons.js';
 import { randomBytes } from 'node:crypto';
 import type { Insertable, Transaction } from 'kysely';
 import { Invalid } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { decide, type Medium, type MessageKind, SKIP_REASONS, type SkipReason } from '../../core/messaging/decide.js';
 import { MAX_THROTTLED, throttledUntil } from '../../core/messaging/provider-codes.js';
-import { complianceProblems, marketingSms, smsParts } from '../../core/messaging/sms.js';
+import { complianceIssues, marketingSms, smsParts } from '../../core/messaging/sms.js';
 import { renderTemplate, type TemplateValues, variablesIn } from '../../core/messaging/templates.js';
 import type { Database } from '../../db/types.js';
 import { enqueue } from '../../jobs/queue.js';
@@ -71,9 +72,14 @@ export function addTally(into: BatchTally, t: BatchTally): BatchTally {
 /** A marketing SMS cannot go out without the shop signature and the reply-R wording. */
 export function checkCompliance(kind: MessageKind, medium: Medium, s: MessagingSettings): void {
   if (kind !== 'marketing' || medium !== 'sms') return;
-  const p = complianceProblems({ signature: s.smsSignature, optOutText: s.smsOptOutText });
-  if (p.length > 0)
-    throw new Invalid(`marketing SMS: ${p.join('; ')} (PUT /api/v1/messaging/settings)`, { problems: p });
+  const issues = complianceIssues({ signature: s.smsSignature, optOutText: s.smsOptOutText });
+  if (issues.length > 0) {
+    const p = issues.map((i) => renderReason(i, 'en') ?? i.key);
+    throw new Invalid(`marketing SMS: ${p.join('; ')} (PUT /api/v1/messaging/settings)`, issues[0]!, {
+      problems: p,
+      issues,
+    });
+  }
 }
 
 type NewMessage = Insertable<Database['messages']>;
@@ -107,7 +113,7 @@ export async function recordBatch(ctx: AppContext, ws: string, req: BatchRequest
   };
   const surveyId = variables.has('问卷链接') ? (req.surveyId ?? null) : null;
   if (surveyId && !(await surveyExists(ctx, ws, surveyId)))
-    throw new Invalid(`survey ${surveyId} not found (surveyId)`);
+    throw new Invalid(`survey ${surveyId} not found (surveyId)`, reason('survey.notFound', { id: surveyId }));
   const invitations: (NewInvitation & { messageId: string })[] = [];
   const tally = emptyTally();
   const rows: NewMessage[] = [];

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import type { Selectable } from 'kysely';
 import { CSV_BOM, csvLine } from '../../core/csv.js';
 import { Invalid, NotFound } from '../../core/errors.js';
@@ -213,7 +214,10 @@ export async function testSend(
 ): Promise<{ ok: true; ref: string | null }> {
   const channel = await channelRow(ctx, ws, channelId);
   if (channel.kind === 'platform')
-    throw new Invalid('the platform hand-off writes a file: there is nothing to test-send');
+    throw new Invalid(
+      'the platform hand-off writes a file: there is nothing to test-send',
+      reason('channel.handoffNoTest'),
+    );
   const provider = providerFor(ctx, channel);
   const to = input.to
     .split(/[,，;；\s]+/)
@@ -231,12 +235,16 @@ export async function testSend(
     html: null,
     unsubscribeUrl: null,
   });
-  if (to.length === 0) throw new Invalid('name who receives the test message');
+  if (to.length === 0) throw new Invalid('name who receives the test message', reason('channel.testRecipient'));
   const send = to.length > 1 && provider.sendMany ? provider.sendMany(to.map(one)) : provider.send(one(to.join(',')));
   try {
     return { ok: true, ref: (await send).ref };
   } catch (e) {
-    if (e instanceof ProviderError) throw new Invalid(`the test message was not accepted: ${e.message}`);
+    if (e instanceof ProviderError)
+      throw new Invalid(
+        `the test message was not accepted: ${e.message}`,
+        reason('channel.testFailed', { error: e.message }),
+      );
     throw e;
   }
 }
@@ -254,7 +262,8 @@ export async function previewMessage(
     [input.content.text, input.content.subject ?? '', input.content.html ?? ''].flatMap(variablesIn),
   );
   const r = (await loadRecipients(ctx, ws, [input.customerId], { variables })).get(input.customerId);
-  if (!r) throw new NotFound(`customer ${input.customerId} not found`);
+  if (!r)
+    throw new NotFound(`customer ${input.customerId} not found`, reason('customer.notFound', { id: input.customerId }));
   const values = { ...r.values, 链接: `${settings.publicUrl}/r/…` };
   const text = renderTemplate(input.content.text, values);
   const subject = input.content.subject ? renderTemplate(input.content.subject, values) : null;

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import {
   wecomCallbackSecrets,
   type WecomCallbackKeys,
@@ -30,7 +31,8 @@ async function wecomChannel(
   id: string,
 ): Promise<{ row: ChannelRow; keys: WecomCallbackKeys }> {
   const row = await channelRow(ctx, ws, id).catch(() => null);
-  if (!row || row.kind !== 'wecom' || !row.hook_token) throw new NotFound('no such 企业微信 callback address');
+  if (!row || row.kind !== 'wecom' || !row.hook_token)
+    throw new NotFound('no such 企业微信 callback address', reason('wecom.noCallback'));
   const { corpId } = readJson<WecomConfig>(row.config);
   return { row, keys: { ...wecomCallbackSecrets(row.hook_token), corpId } };
 }
@@ -38,14 +40,16 @@ async function wecomChannel(
 function open(keys: WecomCallbackKeys, q: WecomQuery, encrypted: string): string {
   const r = wecomOpen(keys, { signature: q.msg_signature, timestamp: q.timestamp, nonce: q.nonce }, encrypted);
   if (r.ok) return r.message;
-  if (r.problem.startsWith('msg_signature, timestamp')) throw new Invalid(`企业微信 callback: ${r.problem}`);
-  throw new Unauthorized(`企业微信 callback refused: ${r.problem}`);
+  if (r.problem.startsWith('msg_signature, timestamp'))
+    throw new Invalid(`企业微信 callback: ${r.problem}`, reason('wecom.invalid', { problem: r.problem }));
+  throw new Unauthorized(`企业微信 callback refused: ${r.problem}`, reason('wecom.refused', { problem: r.problem }));
 }
 
 /** The URL check: the decrypted echostr, answered as it is. */
 export async function verifyWecomUrl(ctx: AppContext, ws: string, id: string, q: WecomQuery): Promise<string> {
   const { keys } = await wecomChannel(ctx, ws, id);
-  if (!q.echostr) throw new Invalid('企业微信 callback: echostr is required in the query of the URL check');
+  if (!q.echostr)
+    throw new Invalid('企业微信 callback: echostr is required in the query of the URL check', reason('wecom.echostr'));
   return open(keys, q, q.echostr);
 }
 
@@ -59,7 +63,8 @@ export async function receiveWecomCallback(
 ): Promise<{ replies: number }> {
   const { row, keys } = await wecomChannel(ctx, ws, id);
   const encrypted = xmlField(body, 'Encrypt');
-  if (!encrypted) throw new Invalid('企业微信 callback: the body must be XML with an <Encrypt> element');
+  if (!encrypted)
+    throw new Invalid('企业微信 callback: the body must be XML with an <Encrypt> element', reason('wecom.xml'));
   const xml = open(keys, q, encrypted);
   const type = xmlField(xml, 'MsgType');
   const from = xmlField(xml, 'FromUserName');

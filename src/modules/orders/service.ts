@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { sql } from 'kysely';
 import { parseInput } from '../../core/validation.js';
 import { NotFound } from '../../core/errors.js';
@@ -94,7 +95,7 @@ export async function listOrders(ctx: AppContext, workspaceId: string, input: Or
 
 export async function orderDetail(ctx: AppContext, workspaceId: string, id: string, role: string) {
   const row = await orderRows(ctx, workspaceId).where('o.id', '=', id).executeTakeFirst();
-  if (!row) throw new NotFound(`order ${id} not found`);
+  if (!row) throw new NotFound(`order ${id} not found`, reason('order.notFound', { id }));
   const raw = readJson<Record<string, unknown>>(row.raw) ?? {};
   const items = await ctx.db.kysely
     .selectFrom('order_items')
@@ -124,7 +125,7 @@ export async function orderDetail(ctx: AppContext, workspaceId: string, id: stri
  */
 export async function revealOrder(ctx: AppContext, workspaceId: string, id: string) {
   const row = await orderRows(ctx, workspaceId).where('o.id', '=', id).executeTakeFirst();
-  if (!row) throw new NotFound(`order ${id} not found`);
+  if (!row) throw new NotFound(`order ${id} not found`, reason('order.notFound', { id }));
   const raw = readJson<Record<string, unknown>>(row.raw) ?? {};
   const masked = maskRawColumns(raw);
   const personal = Object.fromEntries(Object.entries(raw).filter(([k, v]) => masked[k] !== v));

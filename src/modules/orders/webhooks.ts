@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import {
@@ -118,18 +119,25 @@ export async function receiveShopify(ctx: AppContext, d: WebhookDelivery) {
   const secret = await webhookSecretOf(ctx, d.ws, d.storeId);
   // An unknown store answers like a bad signature: the caller learns nothing about which ids exist.
   if (secret === null || !verifyShopify(secret, d.body, d.signature))
-    throw new Unauthorized('bad or missing X-Shopify-Hmac-Sha256 (base64 HMAC-SHA256 of the body under the secret)');
+    throw new Unauthorized(
+      'bad or missing X-Shopify-Hmac-Sha256 (base64 HMAC-SHA256 of the body under the secret)',
+      reason('webhook.shopifyHmac'),
+    );
   const topic = d.topic as ShopifyTopic | undefined;
   if (!topic || !SHOPIFY_TOPICS.includes(topic))
-    throw new Invalid(`X-Shopify-Topic "${d.topic ?? ''}" is not handled (${SHOPIFY_TOPICS.join(', ')})`);
-  if (!d.webhookId) throw new Invalid('X-Shopify-Webhook-Id is missing');
+    throw new Invalid(
+      `X-Shopify-Topic "${d.topic ?? ''}" is not handled (${SHOPIFY_TOPICS.join(', ')})`,
+      reason('webhook.shopifyTopic', { topic: d.topic ?? '', topics: SHOPIFY_TOPICS.join(', ') }),
+    );
+  if (!d.webhookId) throw new Invalid('X-Shopify-Webhook-Id is missing', reason('webhook.shopifyId'));
   let payload: Record<string, unknown>;
   try {
     payload = JSON.parse(d.body) as Record<string, unknown>;
   } catch {
-    throw new Invalid('the body is not JSON');
+    throw new Invalid('the body is not JSON', reason('webhook.notJson'));
   }
-  if (!payload || typeof payload !== 'object') throw new Invalid('the body is not a JSON object');
+  if (!payload || typeof payload !== 'object')
+    throw new Invalid('the body is not a JSON object', reason('webhook.notObject'));
   const store: Store = await getStore(ctx, d.ws, d.storeId);
   const now = nowIso(ctx);
   return ctx.db.kysely.transaction().execute(async (trx) => {
@@ -153,7 +161,11 @@ export async function receiveShopify(ctx: AppContext, d: WebhookDelivery) {
             : sql<boolean>`json_extract(raw, '$.shopify_id') = ${shopifyId}`,
         )
         .executeTakeFirst();
-      if (!found) throw new NotFound(`order ${shopifyId} of this store is not known yet (orders/create first)`);
+      if (!found)
+        throw new NotFound(
+          `order ${shopifyId} of this store is not known yet (orders/create first)`,
+          reason('webhook.orderUnknown', { order: shopifyId }),
+        );
       record = recordOfStored(found);
       record.refundedFen = found.refunded_fen + refundFen(payload);
       if (record.refundedFen >= found.paid_fen && found.paid_fen > 0) {

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { NotFound, Invalid } from '../../core/errors.js';
 import { referralPoints, signInPoints, type Decision } from '../../core/earn-rules.js';
 import { nowIso, type AppContext } from '../context.js';
@@ -13,7 +14,7 @@ export async function earnByRule(
   source: string,
   by: string | null = null,
 ): Promise<EntryView> {
-  if (!('key' in d)) throw new Invalid(d.refused);
+  if (!('key' in d)) throw new Invalid(d.refused, d.why);
   return credit(ctx, ws, { customerId, points: d.points, kind: 'earn', source, reason: d.reason, key: d.key, by });
 }
 
@@ -24,7 +25,7 @@ async function mustExist(ctx: AppContext, ws: string, id: string, what: string) 
     .where('workspace_id', '=', ws)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!c) throw new NotFound(`${what} ${id} not found`);
+  if (!c) throw new NotFound(`${what} ${id} not found`, reason('customer.notFound', { id }));
 }
 
 /** Daily sign-in / shop visit: once per local day of the shop. */

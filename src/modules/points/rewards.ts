@@ -1,3 +1,4 @@
+import { reason as reasonCode } from '../../core/reasons.js';
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/types.js';
@@ -38,7 +39,10 @@ export async function createReward(ctx: AppContext, ws: string, input: unknown) 
       .where('id', '=', v.couponTemplateId)
       .executeTakeFirst())
   ) {
-    throw new NotFound(`coupon template ${v.couponTemplateId} not found`);
+    throw new NotFound(
+      `coupon template ${v.couponTemplateId} not found`,
+      reasonCode('coupon.notFound', { id: v.couponTemplateId }),
+    );
   }
   if (
     await k
@@ -48,7 +52,7 @@ export async function createReward(ctx: AppContext, ws: string, input: unknown) 
       .where('name', '=', v.name)
       .executeTakeFirst()
   )
-    throw new Conflict(`a reward named "${v.name}" already exists`);
+    throw new Conflict(`a reward named "${v.name}" already exists`, reasonCode('reward.nameTaken', { name: v.name }));
   const row = {
     workspace_id: ws,
     id: newId(),
@@ -108,7 +112,7 @@ async function loadReward(ctx: AppContext, ws: string, id: string) {
     .where('active', '=', 1)
     .where('archived_at', 'is', null)
     .executeTakeFirst();
-  if (!r) throw new NotFound(`reward ${id} not found (or archived)`);
+  if (!r) throw new NotFound(`reward ${id} not found (or archived)`, reasonCode('reward.notFound', { id }));
   return r;
 }
 
@@ -119,7 +123,8 @@ async function loadReward(ctx: AppContext, ws: string, id: string) {
 export async function updateReward(ctx: AppContext, ws: string, id: string, input: unknown) {
   const v = parseInput(rewardInput, input, 'The reward');
   const r = await loadReward(ctx, ws, id);
-  if (v.kind !== r.kind) throw new Invalid('a reward keeps its kind: add another reward for the other kind');
+  if (v.kind !== r.kind)
+    throw new Invalid('a reward keeps its kind: add another reward for the other kind', reasonCode('reward.kindFixed'));
   const k = ctx.db.kysely;
   if (
     v.couponTemplateId &&
@@ -132,14 +137,18 @@ export async function updateReward(ctx: AppContext, ws: string, id: string, inpu
       .where('archived_at', 'is', null)
       .executeTakeFirst())
   )
-    throw new NotFound(`coupon template ${v.couponTemplateId} not found (or archived)`);
+    throw new NotFound(
+      `coupon template ${v.couponTemplateId} not found (or archived)`,
+      reasonCode('coupon.notFound', { id: v.couponTemplateId }),
+    );
   const dup = await k
     .selectFrom('rewards')
     .select('id')
     .where('workspace_id', '=', ws)
     .where('name', '=', v.name)
     .executeTakeFirst();
-  if (dup && dup.id !== id) throw new Conflict(`a reward named "${v.name}" already exists`);
+  if (dup && dup.id !== id)
+    throw new Conflict(`a reward named "${v.name}" already exists`, reasonCode('reward.nameTaken', { name: v.name }));
   await k
     .updateTable('rewards')
     .set({ name: v.name, points_cost: v.pointsCost, stock: v.stock, coupon_template_id: v.couponTemplateId })
@@ -191,9 +200,15 @@ export async function redeemReward(
       .where('workspace_id', '=', ws)
       .where('id', '=', rewardId)
       .executeTakeFirst();
-    if (!r || r.active !== 1) throw new NotFound(`reward ${rewardId} not found`);
-    if (r.archived_at !== null) throw new Conflict(`"${r.name}" is archived: it can no longer be redeemed`);
-    if (r.stock !== null && Number(took.numUpdatedRows) !== 1) throw new Conflict(`"${r.name}" is out of stock`);
+    if (!r || r.active !== 1)
+      throw new NotFound(`reward ${rewardId} not found`, reasonCode('reward.notFound', { id: rewardId }));
+    if (r.archived_at !== null)
+      throw new Conflict(
+        `"${r.name}" is archived: it can no longer be redeemed`,
+        reasonCode('reward.archived', { name: r.name }),
+      );
+    if (r.stock !== null && Number(took.numUpdatedRows) !== 1)
+      throw new Conflict(`"${r.name}" is out of stock`, reasonCode('reward.outOfStock', { name: r.name }));
     const spent = await debitIn(ctx, trx, ws, {
       customerId,
       points: r.points_cost,
@@ -239,8 +254,13 @@ export async function voidRedemption(ctx: AppContext, ws: string, redemptionId: 
       .where('workspace_id', '=', ws)
       .where('id', '=', redemptionId)
       .executeTakeFirst();
-    if (!red) throw new NotFound(`redemption ${redemptionId} not found`);
-    if (red.status !== 'redeemed') throw new Conflict('this reward was already voided');
+    if (!red)
+      throw new NotFound(
+        `redemption ${redemptionId} not found`,
+        reasonCode('redemption.notFound', { id: redemptionId }),
+      );
+    if (red.status !== 'redeemed')
+      throw new Conflict('this reward was already voided', reasonCode('redemption.voided'));
     if (red.coupon_id) {
       const voided = await trx
         .updateTable('coupons')
@@ -250,7 +270,10 @@ export async function voidRedemption(ctx: AppContext, ws: string, redemptionId: 
         .where('status', '=', 'issued')
         .executeTakeFirst();
       if (Number(voided.numUpdatedRows) !== 1)
-        throw new Invalid('the voucher of this reward was already used or has expired: it cannot be voided');
+        throw new Invalid(
+          'the voucher of this reward was already used or has expired: it cannot be voided',
+          reasonCode('redemption.voucherUsed'),
+        );
     }
     await trx
       .updateTable('rewards')
@@ -283,7 +306,8 @@ export async function grantToSegment(
   batch: string,
   reason: string,
 ) {
-  if (!Number.isInteger(points) || points <= 0) throw new Invalid('points must be a whole number above 0');
+  if (!Number.isInteger(points) || points <= 0)
+    throw new Invalid('points must be a whole number above 0', reasonCode('points.positive'));
   let granted = 0;
   let already = 0;
   let cursor: string | undefined;

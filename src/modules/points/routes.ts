@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { Invalid } from '../../core/errors.js';
 import { z } from 'zod';
 import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js';
@@ -51,6 +52,7 @@ function keyOf(headers: { 'idempotency-key'?: string }): string {
     throw new Invalid(
       'send an Idempotency-Key header (a unique string per intended operation), ' +
         'so that a retried request never happens twice',
+      reason('idempotency.required'),
     );
   return `api:${k}`;
 }

@@ -1,3 +1,4 @@
+import { reason as reasonCode } from '../../core/reasons.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import { workspaceTimezone } from '../workspaces/service.js';
@@ -82,7 +83,7 @@ async function lockAccount(trx: Trx, ws: string, customerId: string, now: string
     .where('workspace_id', '=', ws)
     .where('id', '=', customerId)
     .executeTakeFirst();
-  if (!c) throw new NotFound(`customer ${customerId} not found`);
+  if (!c) throw new NotFound(`customer ${customerId} not found`, reasonCode('customer.notFound', { id: customerId }));
   await trx
     .insertInto('points_accounts')
     .values({ workspace_id: ws, customer_id: customerId, updated_at: now })
@@ -156,7 +157,10 @@ async function existing(
     .executeTakeFirst();
   if (!e) return null;
   if (e.customer_id !== customerId || e.kind !== kind)
-    throw new Conflict(`idempotency key "${key}" was already used for another operation`);
+    throw new Conflict(
+      `idempotency key "${key}" was already used for another operation`,
+      reasonCode('points.keyReused', { key }),
+    );
   return view(e, true);
 }
 
@@ -192,7 +196,8 @@ export interface CreditInput {
 }
 
 async function creditIn(ctx: AppContext, trx: Trx, ws: string, input: CreditInput): Promise<EntryView> {
-  if (!Number.isInteger(input.points) || input.points <= 0) throw new Invalid('points must be a whole number above 0');
+  if (!Number.isInteger(input.points) || input.points <= 0)
+    throw new Invalid('points must be a whole number above 0', reasonCode('points.positive'));
   const now = nowIso(ctx);
   await lockAccount(trx, ws, input.customerId, now);
   const seen = await existing(trx, ws, input.key, input.customerId, input.kind);
@@ -242,7 +247,8 @@ export async function credit(ctx: AppContext, ws: string, input: CreditInput): P
 async function creditMany(ctx: AppContext, ws: string, inputs: CreditInput[]): Promise<number> {
   if (!inputs.length) return 0;
   for (const i of inputs)
-    if (!Number.isInteger(i.points) || i.points <= 0) throw new Invalid('points must be a whole number above 0');
+    if (!Number.isInteger(i.points) || i.points <= 0)
+      throw new Invalid('points must be a whole number above 0', reasonCode('points.positive'));
   const now = nowIso(ctx);
   return ctx.db.kysely.transaction().execute(async (trx) => {
     const customers = [...new Set(inputs.map((i) => i.customerId))].sort();
@@ -257,7 +263,7 @@ async function creditMany(ctx: AppContext, ws: string, inputs: CreditInput[]): P
       ).map((c) => c.id),
     );
     const missing = customers.find((c) => !found.has(c));
-    if (missing) throw new NotFound(`customer ${missing} not found`);
+    if (missing) throw new NotFound(`customer ${missing} not found`, reasonCode('customer.notFound', { id: missing }));
     await trx
       .insertInto('points_accounts')
       .values(customers.map((c) => ({ workspace_id: ws, customer_id: c, updated_at: now })))
@@ -372,7 +378,8 @@ export async function refundDebitIn(ctx: AppContext, trx: Trx, ws: string, debit
     .where('workspace_id', '=', ws)
     .where('id', '=', debitId)
     .executeTakeFirst();
-  if (!d || d.points >= 0) throw new NotFound(`debit ${debitId} not found`);
+  if (!d || d.points >= 0)
+    throw new NotFound(`debit ${debitId} not found`, reasonCode('points.debitNotFound', { id: debitId }));
   const lots = await trx
     .selectFrom('points_allocations as a')
     .innerJoin('points_entries as e', (j) =>

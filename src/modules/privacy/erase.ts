@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import type { Transaction } from 'kysely';
 import { Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -104,10 +105,13 @@ export async function eraseCustomer(
       .where('workspace_id', '=', ws)
       .where('id', '=', customerId)
       .executeTakeFirst();
-    if (!customer) throw new NotFound(`customer ${customerId} not found`);
+    if (!customer)
+      throw new NotFound(`customer ${customerId} not found`, reason('customer.notFound', { id: customerId }));
     const confirm = input.confirm.trim();
     if (confirm !== customer.id && confirm !== customer.display_name)
-      throw new Invalid("to erase, confirm with the customer's name or id", { field: 'confirm' });
+      throw new Invalid("to erase, confirm with the customer's name or id", reason('privacy.confirm'), {
+        field: 'confirm',
+      });
     const name = erasedName(customerId);
     const known = await knownValues(trx, ws, customerId);
     const requestId = newId();

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { CSV_BOM, csvLine } from '../../core/csv.js';
 import { NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -75,7 +76,8 @@ export async function customerDataExport(
     .where('workspace_id', '=', ws)
     .where('id', '=', customerId)
     .executeTakeFirst();
-  if (!customer) throw new NotFound(`customer ${customerId} not found`);
+  if (!customer)
+    throw new NotFound(`customer ${customerId} not found`, reason('customer.notFound', { id: customerId }));
   const exportedAt = nowIso(ctx);
   const sections: Record<string, Row[]> = { profile: [plain(customer)] };
   for (const [section, table] of BY_CUSTOMER) {

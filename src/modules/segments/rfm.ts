@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { sql } from 'kysely';
 import { readSetting, writeSetting } from '../settings.js';
 import { RFM_CLASS_OF, rfmSettings, type RfmSettings } from '../../core/segments/rfm.js';
@@ -35,7 +36,10 @@ export async function rfmAsOf(ctx: AppContext, workspaceId: string, input: strin
   const day = /^\d{4}-\d{2}-\d{2}$/.test(input) ? parseLocalDateTime(input, tz) : null;
   const t = day ? Date.parse(day) + DAY_MS : Date.parse(input);
   if (!/^\d{4}-\d{2}-\d{2}/.test(input) || Number.isNaN(t))
-    throw new Invalid(`asOf: expected a date like 2018-06-30 (or an ISO time), got ${JSON.stringify(input)}`);
+    throw new Invalid(
+      `asOf: expected a date like 2018-06-30 (or an ISO time), got ${JSON.stringify(input)}`,
+      reason('rfm.asOf', { got: JSON.stringify(input) }),
+    );
   return new Date(t).toISOString();
 }
 

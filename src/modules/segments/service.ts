@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import type { Writable } from 'node:stream';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { localDate } from '../../core/time.js';
@@ -287,7 +288,8 @@ export async function snapshotMembers(ctx: AppContext, workspaceId: string, snap
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', snapshotId)
     .executeTakeFirst();
-  if (!snap) throw new NotFound(`snapshot ${snapshotId} not found`);
+  if (!snap)
+    throw new NotFound(`snapshot ${snapshotId} not found`, reason('segment.snapshotNotFound', { id: snapshotId }));
   const rows = await ctx.db.kysely
     .selectFrom('segment_snapshot_members')
     .select('customer_id')
@@ -336,7 +338,7 @@ export async function untagRule(ctx: AppContext, workspaceId: string, input: unk
     .where('workspace_id', '=', workspaceId)
     .where('name', '=', tag.trim())
     .executeTakeFirst();
-  if (!t) throw new NotFound(`no tag named "${tag.trim()}"`);
+  if (!t) throw new NotFound(`no tag named "${tag.trim()}"`, reason('tag.notFound', { tag: tag.trim() }));
   const members = (await ruleQuery(ctx, workspaceId, rule)).select('c.id');
   const r = await ctx.db.kysely
     .deleteFrom('customer_tags')
@@ -418,7 +420,7 @@ export async function getSegment(ctx: AppContext, workspaceId: string, id: strin
         : key.startsWith('source:')
           ? sourceSegment(key.slice(7))
           : (rfmCellSegment(key) ?? rfmClassSegment(key) ?? lifecycleSegment(key)));
-    if (!sys) throw new NotFound(`segment ${id} not found`);
+    if (!sys) throw new NotFound(`segment ${id} not found`, reason('segment.notFound', { id }));
     return fromSystem(sys);
   }
   const s = await ctx.db.kysely
@@ -427,7 +429,7 @@ export async function getSegment(ctx: AppContext, workspaceId: string, id: strin
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!s) throw new NotFound(`segment ${id} not found`);
+  if (!s) throw new NotFound(`segment ${id} not found`, reason('segment.notFound', { id }));
   return {
     id: s.id,
     name: s.name,
@@ -446,7 +448,8 @@ export async function saveSegment(
   id?: string,
 ): Promise<SegmentView> {
   const name = input.name.trim();
-  if (!name || name.length > 60) throw new Invalid('a segment name has 1–60 characters');
+  if (!name || name.length > 60)
+    throw new Invalid('a segment name has 1–60 characters', reason('segment.nameLength', { max: 60 }));
   parseRule(input.rule);
   const k = ctx.db.kysely;
   const dup = await k
@@ -455,10 +458,15 @@ export async function saveSegment(
     .where('workspace_id', '=', workspaceId)
     .where('name', '=', name)
     .executeTakeFirst();
-  if (dup && dup.id !== id) throw new Conflict(`a segment named "${name}" already exists`);
+  if (dup && dup.id !== id)
+    throw new Conflict(`a segment named "${name}" already exists`, reason('segment.nameTaken', { name }));
   const now = nowIso(ctx);
   if (id) {
-    if (id.startsWith('sys:')) throw new Invalid('system segments cannot be changed: save a copy under another name');
+    if (id.startsWith('sys:'))
+      throw new Invalid(
+        'system segments cannot be changed: save a copy under another name',
+        reason('segment.systemEdit'),
+      );
     await getSegment(ctx, workspaceId, id);
     await k
       .updateTable('segments')
@@ -483,7 +491,7 @@ export async function saveSegment(
 }
 
 export async function deleteSegment(ctx: AppContext, workspaceId: string, id: string): Promise<void> {
-  if (id.startsWith('sys:')) throw new Invalid('system segments cannot be deleted');
+  if (id.startsWith('sys:')) throw new Invalid('system segments cannot be deleted', reason('segment.systemDelete'));
   await getSegment(ctx, workspaceId, id);
   await ctx.db.kysely.deleteFrom('segments').where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
 }

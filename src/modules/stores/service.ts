@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { parseInput } from '../../core/validation.js';
 import { newId } from '../../core/ids.js';
@@ -33,7 +34,7 @@ export async function getStore(ctx: AppContext, workspaceId: string, id: string)
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!s) throw new NotFound(`store ${id} not found`);
+  if (!s) throw new NotFound(`store ${id} not found`, reason('store.notFound', { id }));
   return s;
 }
 
@@ -48,7 +49,8 @@ export async function findStoreByName(ctx: AppContext, workspaceId: string, name
 
 export async function createStore(ctx: AppContext, workspaceId: string, input: StoreInput): Promise<Store> {
   const v = parseInput(storeInput, input, 'The store');
-  if (await findStoreByName(ctx, workspaceId, v.name)) throw new Conflict(`a store named "${v.name}" already exists`);
+  if (await findStoreByName(ctx, workspaceId, v.name))
+    throw new Conflict(`a store named "${v.name}" already exists`, reason('store.nameTaken', { name: v.name }));
   const now = nowIso(ctx);
   const store: Store = {
     workspace_id: workspaceId,
@@ -68,7 +70,7 @@ export async function updateStore(ctx: AppContext, workspaceId: string, id: stri
   const v = parseInput(storePatch, patch, 'The store change');
   const current = await getStore(ctx, workspaceId, id);
   if (v.name && v.name !== current.name && (await findStoreByName(ctx, workspaceId, v.name))) {
-    throw new Conflict(`a store named "${v.name}" already exists`);
+    throw new Conflict(`a store named "${v.name}" already exists`, reason('store.nameTaken', { name: v.name }));
   }
   await ctx.db.kysely
     .updateTable('stores')
@@ -88,7 +90,7 @@ export async function deleteStore(ctx: AppContext, workspaceId: string, id: stri
     .where('store_id', '=', id)
     .limit(1)
     .executeTakeFirst();
-  if (used) throw new Conflict('this store has imported orders and cannot be deleted');
+  if (used) throw new Conflict('this store has imported orders and cannot be deleted', reason('store.hasOrders'));
   await ctx.db.kysely.transaction().execute(async (trx) => {
     await trx.deleteFrom('import_runs').where('workspace_id', '=', workspaceId).where('store_id', '=', id).execute();
     await trx.deleteFrom('stores').where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
@@ -118,11 +120,15 @@ export async function ensureStore(
       throw new Conflict(
         `the store "${found.name}" uses ${uses}, not ${wanted}: ` +
           `change the store first (huike store set "${found.name}" ${set})`,
+        reason('store.settingsDiffer', { store: found.name, uses, wanted }),
       );
     }
     return found;
   }
   if (!(PLATFORMS as readonly string[]).includes(platform))
-    throw new Invalid(`unknown platform "${platform}" (one of ${PLATFORMS.join(', ')})`);
+    throw new Invalid(
+      `unknown platform "${platform}" (one of ${PLATFORMS.join(', ')})`,
+      reason('store.platform', { platform, platforms: PLATFORMS.join('、') }),
+    );
   return createStore(ctx, workspaceId, { name, platform: platform as StoreInput['platform'], ...settings });
 }

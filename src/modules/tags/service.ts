@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/types.js';
 import { Invalid, NotFound } from '../../core/errors.js';
@@ -11,9 +12,13 @@ const COLORS = ['magenta', 'red', 'volcano', 'orange', 'gold', 'green', 'cyan', 
 
 function cleanNames(names: readonly string[]): string[] {
   const out = [...new Set(names.map((n) => n.trim()).filter(Boolean))];
-  if (out.length === 0) throw new Invalid('name at least one tag');
+  if (out.length === 0) throw new Invalid('name at least one tag', reason('tag.nameRequired'));
   const long = out.find((n) => n.length > 40);
-  if (long) throw new Invalid(`tag "${long.slice(0, 40)}…" is longer than 40 characters`);
+  if (long)
+    throw new Invalid(
+      `tag "${long.slice(0, 40)}…" is longer than 40 characters`,
+      reason('tag.tooLong', { tag: long.slice(0, 40), max: 40 }),
+    );
   return out;
 }
 
@@ -104,7 +109,7 @@ export async function tagCustomers(
     for (const r of rows) known.add(r.id);
   }
   const missing = customerIds.find((id) => !known.has(id));
-  if (missing) throw new NotFound(`customer ${missing} not found`);
+  if (missing) throw new NotFound(`customer ${missing} not found`, reason('customer.notFound', { id: missing }));
   const addIds = add.length ? [...(await ensureTags(ctx, workspaceId, add)).values()] : [];
   await k.transaction().execute(async (trx) => {
     const rows = [...known].flatMap((customer_id) =>
@@ -229,14 +234,15 @@ export async function listGroups(ctx: AppContext, workspaceId: string) {
 
 export async function createGroup(ctx: AppContext, workspaceId: string, name: string) {
   const n = name.trim();
-  if (!n || n.length > 40) throw new Invalid('a group name has 1–40 characters');
+  if (!n || n.length > 40)
+    throw new Invalid('a group name has 1–40 characters', reason('group.nameLength', { max: 40 }));
   const dup = await ctx.db.kysely
     .selectFrom('groups')
     .select('id')
     .where('workspace_id', '=', workspaceId)
     .where('name', '=', n)
     .executeTakeFirst();
-  if (dup) throw new Invalid(`a group named "${n}" already exists`);
+  if (dup) throw new Invalid(`a group named "${n}" already exists`, reason('group.nameTaken', { name: n }));
   const g = { workspace_id: workspaceId, id: newId(), name: n, created_at: nowIso(ctx) };
   await ctx.db.kysely.insertInto('groups').values(g).execute();
   return g;
@@ -256,7 +262,7 @@ export async function setGroupMembers(
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', groupId)
     .executeTakeFirst();
-  if (!g) throw new NotFound(`group ${groupId} not found`);
+  if (!g) throw new NotFound(`group ${groupId} not found`, reason('group.notFound', { id: groupId }));
   const now = nowIso(ctx);
   await k.transaction().execute(async (trx) => {
     for (const part of chunks([...new Set(add)], 900)) {
@@ -293,15 +299,16 @@ export async function addNote(
   authorId: string | null,
 ) {
   const text = body.trim();
-  if (!text) throw new Invalid('a note cannot be empty');
-  if (text.length > 2000) throw new Invalid('a note has at most 2,000 characters');
+  if (!text) throw new Invalid('a note cannot be empty', reason('note.empty'));
+  if (text.length > 2000)
+    throw new Invalid('a note has at most 2,000 characters', reason('note.tooLong', { max: '2,000' }));
   const c = await ctx.db.kysely
     .selectFrom('customers')
     .select('id')
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', customerId)
     .executeTakeFirst();
-  if (!c) throw new NotFound(`customer ${customerId} not found`);
+  if (!c) throw new NotFound(`customer ${customerId} not found`, reason('customer.notFound', { id: customerId }));
   const note = {
     workspace_id: workspaceId,
     id: newId(),

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -111,7 +112,7 @@ export function taskRows(db: Executor, ws: string) {
 
 export async function taskById(db: Executor, ws: string, id: string, now: Date): Promise<TaskView> {
   const row = await taskRows(db, ws).where('t.id', '=', id).executeTakeFirst();
-  if (!row) throw new NotFound(`task ${id} not found`);
+  if (!row) throw new NotFound(`task ${id} not found`, reason('task.notFound', { id }));
   return presentTask(row, now);
 }
 
@@ -123,8 +124,12 @@ export async function checkAssignee(db: Executor, ws: string, userId: string): P
     .where('workspace_id', '=', ws)
     .where('id', '=', userId)
     .executeTakeFirst();
-  if (!u) throw new NotFound(`user ${userId} not found (assigneeId)`);
-  if (u.disabled_at) throw new Invalid(`user ${userId} is disabled: assign the task to an active user`);
+  if (!u) throw new NotFound(`user ${userId} not found (assigneeId)`, reason('task.assigneeNotFound', { id: userId }));
+  if (u.disabled_at)
+    throw new Invalid(
+      `user ${userId} is disabled: assign the task to an active user`,
+      reason('task.assigneeDisabled', { id: userId }),
+    );
 }
 
 export interface CreateTaskRequest extends NewTaskInput {
@@ -158,7 +163,8 @@ export async function createTask(db: Executor, req: CreateTaskRequest): Promise<
     .where('workspace_id', '=', ws)
     .where('id', '=', v.customerId)
     .executeTakeFirst();
-  if (!customer) throw new NotFound(`customer ${v.customerId} not found`);
+  if (!customer)
+    throw new NotFound(`customer ${v.customerId} not found`, reason('customer.notFound', { id: v.customerId }));
   if (v.orderId) {
     const o = await db
       .selectFrom('orders')
@@ -166,8 +172,12 @@ export async function createTask(db: Executor, req: CreateTaskRequest): Promise<
       .where('workspace_id', '=', ws)
       .where('id', '=', v.orderId)
       .executeTakeFirst();
-    if (!o) throw new NotFound(`order ${v.orderId} not found`);
-    if (o.customer_id !== v.customerId) throw new Invalid(`order ${v.orderId} belongs to another customer`);
+    if (!o) throw new NotFound(`order ${v.orderId} not found`, reason('order.notFound', { id: v.orderId }));
+    if (o.customer_id !== v.customerId)
+      throw new Invalid(
+        `order ${v.orderId} belongs to another customer`,
+        reason('order.otherCustomer', { id: v.orderId }),
+      );
   }
   if (v.assigneeId) await checkAssignee(db, ws, v.assigneeId);
   const at = now.toISOString();
@@ -258,7 +268,7 @@ async function lockedRow(trx: Kysely<Database>, pg: boolean, ws: string, id: str
   let q = trx.selectFrom('service_tasks').selectAll().where('workspace_id', '=', ws).where('id', '=', id);
   if (pg) q = q.forUpdate();
   const row = await q.executeTakeFirst();
-  if (!row) throw new NotFound(`task ${id} not found`);
+  if (!row) throw new NotFound(`task ${id} not found`, reason('task.notFound', { id }));
   return row;
 }
 
@@ -269,6 +279,7 @@ function checkMove(id: string, from: string, to: TaskStatus) {
       isFinal(from as TaskStatus)
         ? `task ${id} is already ${from} (${label}): it cannot change any more`
         : `task ${id} is already ${from}`,
+      reason(isFinal(from as TaskStatus) ? 'task.final' : 'task.already', { id, status: from, label }),
     );
   }
 }
@@ -281,7 +292,10 @@ export async function updateTask(ctx: AppContext, ws: string, id: string, input:
   return ctx.db.kysely.transaction().execute(async (trx) => {
     const row = await lockedRow(trx, ctx.db.dialect === 'postgres', ws, id);
     if (isFinal(row.status as TaskStatus) && Object.keys(p).some((k) => k !== 'notes'))
-      throw new Conflict(`task ${id} is ${row.status}: only its notes can still change`);
+      throw new Conflict(
+        `task ${id} is ${row.status}: only its notes can still change`,
+        reason('task.closed', { id, status: row.status }),
+      );
     if (p.status) checkMove(id, row.status, p.status);
     if (p.assigneeId) await checkAssignee(trx, ws, p.assigneeId);
     await trx

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { Conflict, Forbidden, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { DEFAULT_TIMEZONE } from '../../core/time.js';
@@ -19,10 +20,10 @@ export async function createWorkspaceWithOwner(
   opts: { password?: string; timezone?: string; fromWorkspace?: string } = {},
 ) {
   const clean = name.trim();
-  if (!clean) throw new Invalid('a workspace needs a name');
+  if (!clean) throw new Invalid('a workspace needs a name', reason('workspace.nameRequired'));
   const k = ctx.db.kysely;
   if (await k.selectFrom('workspaces').select('id').where('name', '=', clean).executeTakeFirst())
-    throw new Conflict(`a workspace named "${clean}" already exists`);
+    throw new Conflict(`a workspace named "${clean}" already exists`, reason('workspace.nameTaken', { name: clean }));
   let rows = await k.selectFrom('users').selectAll().where('login', '=', ownerLogin).orderBy('created_at').execute();
   if (opts.fromWorkspace) {
     const from = await k
@@ -37,10 +38,14 @@ export async function createWorkspaceWithOwner(
     throw new Conflict(
       `the login "${ownerLogin}" belongs to different people in several workspaces: ` +
         'name the one to link with --from-workspace',
+      reason('workspace.loginAmbiguous', { login: ownerLogin }),
     );
   const existing = rows[0];
   if (!existing && !opts.password)
-    throw new Invalid(`no user "${ownerLogin}" yet: give a password (at least 8 characters) for the new owner`);
+    throw new Invalid(
+      `no user "${ownerLogin}" yet: give a password (at least 8 characters) for the new owner`,
+      reason('workspace.ownerPassword', { login: ownerLogin }),
+    );
   const ws = await createWorkspace(ctx, clean, opts.timezone ?? DEFAULT_TIMEZONE);
   if (existing) {
     await k
@@ -70,7 +75,7 @@ async function accountOf(ctx: AppContext, p: Pick<Principal, 'workspaceId' | 'us
     .where('workspace_id', '=', p.workspaceId)
     .where('id', '=', p.userId)
     .executeTakeFirst();
-  if (!u) throw new NotFound('user not found');
+  if (!u) throw new NotFound('user not found', reason('user.gone'));
   return u.account_id ?? u.id;
 }
 
@@ -110,7 +115,8 @@ export async function myWorkspaces(ctx: AppContext, p: Pick<Principal, 'workspac
  * they do not belong to answers 404, like any other workspace's data.
  */
 export async function switchWorkspace(ctx: AppContext, p: Principal, workspaceId: string) {
-  if (p.via !== 'session') throw new Forbidden('an API token belongs to one workspace: log in to switch');
+  if (p.via !== 'session')
+    throw new Forbidden('an API token belongs to one workspace: log in to switch', reason('workspace.tokenSwitch'));
   const account = await accountOf(ctx, p);
   const row = await ctx.db.kysely
     .selectFrom('users')
@@ -119,6 +125,6 @@ export async function switchWorkspace(ctx: AppContext, p: Principal, workspaceId
     .where('account_id', '=', account)
     .where('disabled_at', 'is', null)
     .executeTakeFirst();
-  if (!row) throw new NotFound(`workspace ${workspaceId} not found`);
+  if (!row) throw new NotFound(`workspace ${workspaceId} not found`, reason('workspace.notFound', { id: workspaceId }));
   return openSession(ctx, row);
 }

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { NotFound } from '../../core/errors.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/types.js';
@@ -12,7 +13,7 @@ export async function workspaceTimezone(
   workspaceId: string,
 ): Promise<string> {
   const ws = await db.selectFrom('workspaces').select('timezone').where('id', '=', workspaceId).executeTakeFirst();
-  if (!ws) throw new NotFound(`workspace ${workspaceId} not found`);
+  if (!ws) throw new NotFound(`workspace ${workspaceId} not found`, reason('workspace.notFound', { id: workspaceId }));
   return ws.timezone;
 }
 
@@ -32,7 +33,7 @@ export async function resolveWorkspace(ctx: AppContext, idOrName?: string) {
   const all = await listWorkspaces(ctx);
   if (idOrName) {
     const ws = all.find((w) => w.id === idOrName || w.name === idOrName);
-    if (!ws) throw new NotFound(`workspace "${idOrName}" not found`);
+    if (!ws) throw new NotFound(`workspace "${idOrName}" not found`, reason('workspace.notFound', { id: idOrName }));
     return ws;
   }
   return all[0] ?? createWorkspace(ctx, '我的店铺');
