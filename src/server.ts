@@ -3,7 +3,7 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { z, ZodError } from 'zod';
 import { DomainError, type ErrorCode } from './core/errors.js';
 import { type Reason, reason } from './core/reasons.js';
-import { type InputIssue, inputIssues, issueReason } from './core/validation.js';
+import { type InputIssue, inputIssues, isMissing, issueReason } from './core/validation.js';
 import type { AppContext } from './modules/context.js';
 import { databaseHealth } from './modules/workspaces/service.js';
 import { SESSION_COOKIE } from './modules/auth/service.js';
@@ -148,6 +148,15 @@ export function trustedProxies(value: string | undefined): boolean | string {
   return v === 'true' || v === '1' ? true : v;
 }
 
+/** The part of the request a schema validation error is about (body, querystring, params, headers). */
+function validatedPart(req: FastifyRequest, context: string | undefined): unknown {
+  if (context === 'body') return req.body ?? {};
+  if (context === 'querystring') return req.query ?? {};
+  if (context === 'params') return req.params ?? {};
+  if (context === 'headers') return req.headers;
+  return undefined;
+}
+
 function zodDetails(e: ZodError): InputIssue[] {
   return inputIssues(e.issues);
 }
@@ -185,11 +194,13 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const details = err.validation.map((v) => {
-        const field = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+        const segments = v.instancePath.split('/').filter(Boolean);
+        const input = validatedPart(req, err.validationContext);
+        const missing = segments.length > 0 && input !== undefined && isMissing(input, segments);
         return {
           path: `${err.validationContext ?? ''}${v.instancePath.replace(/\//g, '.')}`,
           message: v.message ?? '',
-          ...issueReason(v.keyword, v.params, field, v.message ?? ''),
+          ...issueReason(v.keyword, v.params, segments.join('.'), v.message ?? '', missing),
         };
       });
       const message = details.map((d) => `${d.path}: ${d.message}`).join('; ');

@@ -24,12 +24,19 @@ function num(v: unknown): string | number {
  * The reason of one zod issue (zod 4 codes), from its code and the rest of its fields (what zod and
  * fastify-type-provider-zod both give). `field` is the path of the value, e.g. `name` or `items.0.price`.
  */
-export function issueReason(code: string, params: Record<string, unknown>, field: string, message: string): Reason {
+export function issueReason(
+  code: string,
+  params: Record<string, unknown>,
+  field: string,
+  message: string,
+  missing = false,
+): Reason {
   const f: ReasonParams = { field: field || '—' };
   const origin = String(params.origin ?? '');
+  if (missing && code !== 'unrecognized_keys') return reason('input.required', f);
   switch (code) {
     case 'invalid_type':
-      if (/received undefined/.test(message) || params.input === undefined) return reason('input.required', f);
+      if (/received undefined/.test(message)) return reason('input.required', f);
       return reason('input.type', {
         ...f,
         type: TYPE_ZH[String(params.expected)] ?? String(params.expected),
@@ -65,12 +72,23 @@ export function issueReason(code: string, params: Record<string, unknown>, field
   }
 }
 
-/** Every issue of a zod error as an InputIssue (`prefix` names where the value was: body, querystring …). */
-export function inputIssues(issues: readonly z.core.$ZodIssue[]): InputIssue[] {
+/** Whether the input has no value at a path (a required field left out reads "请填写" whatever its type). */
+export function isMissing(input: unknown, path: readonly PropertyKey[]): boolean {
+  let at: unknown = input;
+  for (const p of path) {
+    if (at === null || typeof at !== 'object') return true;
+    at = (at as Record<PropertyKey, unknown>)[p];
+  }
+  return at === undefined || at === null;
+}
+
+/** Every issue of a zod error as an InputIssue; `input` (what was validated) tells a missing field. */
+export function inputIssues(issues: readonly z.core.$ZodIssue[], input?: unknown): InputIssue[] {
   return issues.map((i) => {
     const path = i.path.map(String).join('.');
     const { code, path: _p, message, ...rest } = i;
-    return { path, message, ...issueReason(code, rest, path, message) };
+    const missing = input !== undefined && i.path.length > 0 && isMissing(input, i.path);
+    return { path, message, ...issueReason(code, rest, path, message, missing) };
   });
 }
 
@@ -78,7 +96,7 @@ export function inputIssues(issues: readonly z.core.$ZodIssue[]): InputIssue[] {
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
-  const issues = inputIssues(r.error.issues);
+  const issues = inputIssues(r.error.issues, input);
   throw new Invalid(
     `${what} is not valid: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
     issues[0] ? reason(issues[0].key, issues[0].params) : reason('input.invalid', { field: '—', message: what }),

@@ -25,6 +25,7 @@ describe('earn rules', () => {
       expect(photoReviewPoints(R, { ...review, reviewedAt: '2026-11-25T02:00:01.000Z' })).toEqual({
         points: 0,
         refused: 'reviewed 5 days after delivery (the rule is within 5)',
+        why: { key: 'points.reviewTooLate', params: { days: 5, within: 5 } },
       });
       expect(photoReviewPoints(R, { ...review, hasPhoto: false })).toMatchObject({
         refused: 'the review has no photo',

@@ -7,6 +7,7 @@ import { buildServer } from '../../src/server.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { startWorker, type Worker } from '../../src/jobs/worker.js';
 import { createUser } from '../../src/modules/auth/service.js';
+import { renderReason } from '../../src/core/reasons.js';
 import { describeBothDatabases, fixture } from '../helpers.js';
 import { waitFor } from '../support/processes.js';
 
@@ -244,6 +245,25 @@ describeBothDatabases('HTTP API', (env) => {
     expect(Object.keys(spec.body.paths)).toEqual(
       expect.arrayContaining(['/api/v1/customers', '/api/v1/imports', '/api/v1/orders/{id}']),
     );
+  });
+
+  it('errors answer with a reason code and its parameters, which the console renders in zh-CN or en', async () => {
+    const missing = await call('/api/v1/customers/no-such-customer');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.reason).toEqual({ key: 'customer.notFound', params: { id: 'no-such-customer' } });
+    const store = { name: '错误码测试店', platform: 'taobao' };
+    expect((await call('/api/v1/stores', { method: 'POST', body: JSON.stringify(store) })).status).toBe(201);
+    const twice = await call('/api/v1/stores', { method: 'POST', body: JSON.stringify(store) });
+    expect(twice.status).toBe(409);
+    expect(twice.body.error.reason).toEqual({ key: 'store.nameTaken', params: { name: '错误码测试店' } });
+    expect(renderReason(twice.body.error.reason, 'zh-CN')).toBe('已有名为「错误码测试店」的店铺，请换一个名称');
+    expect(twice.body.error.message).toBe('a store named "错误码测试店" already exists');
+    // Validation at the edge (zod): each problem is coded, naming the field and the limit.
+    const bad = await call('/api/v1/stores', { method: 'POST', body: JSON.stringify({ name: 'x'.repeat(101) }) });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.reason).toEqual({ key: 'input.tooLong', params: { field: 'name', max: 100 } });
+    expect(bad.body.error.details.map((d: { key: string }) => d.key)).toEqual(['input.tooLong', 'input.required']);
+    expect(renderReason(bad.body.error.details[1], 'zh-CN')).toBe('请填写「platform」');
   });
 
   it('logout ends the session', async () => {

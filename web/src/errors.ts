@@ -34,7 +34,12 @@ function conditionLabel(path: string): string {
 export function errorText(e: unknown): string {
   const en = language() === 'en';
   if (e instanceof ApiError) {
-    const issues = (e.details as { issues?: (ReasonCode & { path: string })[] } | null)?.issues;
+    // Problems with their own codes: `details.issues` (a rule, a survey, a settings form) or, for what the
+    // server's schema refused at the edge, `details` itself.
+    const details = e.details as { issues?: (ReasonCode & { path: string })[] } | unknown[] | null;
+    const issues = Array.isArray(details)
+      ? (details as (ReasonCode & { path: string })[]).filter((i) => typeof i?.key === 'string')
+      : details?.issues;
     if (Array.isArray(issues) && issues.length > 0) {
       return issues
         .map(

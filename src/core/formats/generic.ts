@@ -42,7 +42,7 @@ export type Mapping = z.input<typeof mappingSchema>;
 export function genericSpec(input: unknown): FormatSpec {
   const parsed = mappingSchema.safeParse(input);
   if (!parsed.success) {
-    const coded = inputIssues(parsed.error.issues);
+    const coded = inputIssues(parsed.error.issues, input);
     const issues = coded.map((i) => `${i.path || '(mapping)'}: ${i.message}`);
     const first = coded[0];
     throw new Invalid(
