@@ -1,4 +1,4 @@
-import { Alert, App, Descriptions, Form, Input, InputNumber, Modal, Select } from 'antd';
+import { Alert, App, Descriptions, Form, type FormInstance, Input, InputNumber, Modal, Select } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Answer, api } from '../api';
@@ -35,6 +35,60 @@ export function useActionNotice() {
   };
 }
 
+/**
+ * The dialogs' one way to start an action: validate the form (it shows what is missing), send, tell the seller what
+ * happened, then reset and close; a refusal stays in the dialog in the user's language.
+ */
+function useAudienceSubmit<V>(
+  form: FormInstance<V>,
+  send: (v: V) => Promise<BulkAction>,
+  done: { onClose: () => void; onStarted?: (a: BulkAction) => void },
+) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const notice = useActionNotice();
+  const submit = async () => {
+    let v: V;
+    try {
+      v = await form.validateFields();
+    } catch {
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const a = await send(v);
+      notice(a);
+      done.onStarted?.(a);
+      form.resetFields();
+      done.onClose();
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, submit };
+}
+
+/** The batch name (prefilled from the audience and the shop's date) and the server's refusal, if any. */
+function BatchAndError({ testId, error }: { testId: string; error: string | null }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <Form.Item
+        name="batch"
+        label={t('points.batch')}
+        extra={t('points.batchHint')}
+        rules={[{ required: true, whitespace: true, message: t('common.required') }]}
+      >
+        <Input maxLength={60} data-testid={testId} />
+      </Form.Item>
+      {error && <Alert type="error" showIcon message={error} />}
+    </>
+  );
+}
+
 function AudienceFacts({ size, extra }: { size: number | null; extra?: React.ReactNode }) {
   const { t } = useTranslation();
   return (
@@ -68,9 +122,6 @@ export function IssueCouponModal({
 }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<{ segmentId: string; templateId: string; batch: string }>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const notice = useActionNotice();
   const templates = useApi(open ? '/coupons/templates' : null);
   const segmentId = Form.useWatch('segmentId', form) ?? audience?.id;
   const chosenTemplate = Form.useWatch('templateId', form) ?? templateId;
@@ -84,31 +135,16 @@ export function IssueCouponModal({
   useEffect(() => {
     if (open && name && !form.isFieldTouched('batch')) form.setFieldValue('batch', localBatch(name));
   }, [open, name, form]);
-  const submit = async () => {
-    let v: { segmentId?: string; templateId?: string; batch: string };
-    try {
-      v = await form.validateFields();
-    } catch {
-      return; // the form shows what is missing
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      const a = await api.post(
+  const { busy, error, submit } = useAudienceSubmit(
+    form,
+    (v: { segmentId?: string; templateId?: string; batch: string }) =>
+      api.post(
         '/segments/{id}/actions/coupon',
         { templateId: (v.templateId ?? templateId)!, batch: v.batch },
         { params: { id: (v.segmentId ?? audience?.id)! } },
-      );
-      notice(a);
-      onStarted?.(a);
-      form.resetFields();
-      onClose();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+      ),
+    { onClose, onStarted },
+  );
   return (
     <Modal
       open={open}
@@ -163,15 +199,7 @@ export function IssueCouponModal({
             message={t('audience.stockShort', { stock: count(remaining), n: count(size) })}
           />
         )}
-        <Form.Item
-          name="batch"
-          label={t('points.batch')}
-          extra={t('points.batchHint')}
-          rules={[{ required: true, whitespace: true, message: t('common.required') }]}
-        >
-          <Input maxLength={60} data-testid="issue-batch" />
-        </Form.Item>
-        {error && <Alert type="error" showIcon message={error} />}
+        <BatchAndError testId="issue-batch" error={error} />
       </Form>
     </Modal>
   );
@@ -191,40 +219,22 @@ export function GrantPointsModal({
 }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<{ segmentId?: string; points: number; reason: string; batch: string }>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const notice = useActionNotice();
   const segmentId = Form.useWatch('segmentId', form) ?? audience?.id;
   const points = Form.useWatch('points', form);
   const { size, name } = useAudienceSize(open ? segmentId : undefined);
   useEffect(() => {
     if (open && name && !form.isFieldTouched('batch')) form.setFieldValue('batch', localBatch(name));
   }, [open, name, form]);
-  const submit = async () => {
-    let v: { segmentId?: string; points: number; reason: string; batch: string };
-    try {
-      v = await form.validateFields();
-    } catch {
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      const a = await api.post(
+  const { busy, error, submit } = useAudienceSubmit(
+    form,
+    (v: { segmentId?: string; points: number; reason: string; batch: string }) =>
+      api.post(
         '/segments/{id}/actions/points',
         { points: v.points, reason: v.reason, batch: v.batch },
         { params: { id: (v.segmentId ?? audience?.id)! } },
-      );
-      notice(a);
-      onStarted?.(a);
-      form.resetFields();
-      onClose();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+      ),
+    { onClose, onStarted },
+  );
   return (
     <Modal
       open={open}
@@ -263,15 +273,7 @@ export function GrantPointsModal({
             </Descriptions.Item>
           }
         />
-        <Form.Item
-          name="batch"
-          label={t('points.batch')}
-          extra={t('points.batchHint')}
-          rules={[{ required: true, whitespace: true, message: t('common.required') }]}
-        >
-          <Input maxLength={60} data-testid="grant-batch" />
-        </Form.Item>
-        {error && <Alert type="error" showIcon message={error} />}
+        <BatchAndError testId="grant-batch" error={error} />
       </Form>
     </Modal>
   );
@@ -291,36 +293,18 @@ export function TagAllModal({
 }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<{ tag: string[] }>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const notice = useActionNotice();
   const tags = useApi(open ? '/tags' : null);
   const { size } = useAudienceSize(open ? audience.id : undefined);
-  const submit = async () => {
-    let v: { tag: string[] };
-    try {
-      v = await form.validateFields();
-    } catch {
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      const a = await api.post(
+  const { busy, error, submit } = useAudienceSubmit(
+    form,
+    (v: { tag: string[] }) =>
+      api.post(
         '/segments/{id}/actions/tag',
         { tag: v.tag[v.tag.length - 1]!.trim() },
         { params: { id: audience.id }, headers: { 'idempotency-key': `tag-${Date.now()}-${Math.random()}` } },
-      );
-      notice(a);
-      onStarted?.(a);
-      form.resetFields();
-      onClose();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+      ),
+    { onClose, onStarted },
+  );
   return (
     <Modal
       open={open}

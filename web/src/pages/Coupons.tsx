@@ -9,13 +9,11 @@ import {
   Input,
   InputNumber,
   Modal,
-  Popconfirm,
   Radio,
   Row,
   Select,
   Space,
   Statistic,
-  Switch,
   Table,
   Tabs,
   Tag,
@@ -25,6 +23,7 @@ import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Answer, api, type Body } from '../api';
+import { ArchiveButton, ShowArchivedSwitch } from '../components/Archive';
 import { IssueCouponModal } from '../components/AudienceActions';
 import { EmptyState, ErrorBox } from '../components/Status';
 import { count, date, money, percent, toFen } from '../format';
@@ -137,15 +136,11 @@ export default function Coupons() {
               <Card
                 size="small"
                 extra={
-                  <Space>
-                    {t('catalogue.showArchived')}
-                    <Switch
-                      size="small"
-                      checked={showArchived}
-                      onChange={setShowArchived}
-                      data-testid="coupons-show-archived"
-                    />
-                  </Space>
+                  <ShowArchivedSwitch
+                    checked={showArchived}
+                    onChange={setShowArchived}
+                    testId="coupons-show-archived"
+                  />
                 }
               >
                 {templates.error && <ErrorBox error={templates.error} onRetry={templates.reload} />}
@@ -225,15 +220,11 @@ export default function Coupons() {
                             <Button size="small" type="link" onClick={() => void pause(r, !r.paused)}>
                               {t(r.paused ? 'catalogue.resume' : 'catalogue.pause')}
                             </Button>
-                            <Popconfirm
+                            <ArchiveButton
                               title={t('catalogue.archiveCouponTitle', { name: r.name })}
-                              description={<div style={{ maxWidth: 280 }}>{t('catalogue.archiveCouponText')}</div>}
+                              text={t('catalogue.archiveCouponText')}
                               onConfirm={() => void archive(r)}
-                            >
-                              <Button size="small" type="link" danger>
-                                {t('catalogue.archive')}
-                              </Button>
-                            </Popconfirm>
+                            />
                           </Space>
                         ),
                     },

@@ -8,7 +8,6 @@ import {
   Input,
   InputNumber,
   Modal,
-  Popconfirm,
   Radio,
   Row,
   Select,
@@ -21,6 +20,7 @@ import {
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Answer, api } from '../api';
+import { ArchiveButton, ShowArchivedSwitch } from '../components/Archive';
 import { Chart, type ChartOption } from '../components/Chart';
 import { GrantPointsModal } from '../components/AudienceActions';
 import { EmptyState, ErrorBox, Loading } from '../components/Status';
@@ -102,14 +102,13 @@ export default function Points() {
             title={t('points.rewards')}
             extra={
               <Space>
-                {t('catalogue.showArchived')}
-                <Switch
+                <ShowArchivedSwitch checked={showArchived} onChange={setShowArchived} testId="rewards-show-archived" />
+                <Button
                   size="small"
-                  checked={showArchived}
-                  onChange={setShowArchived}
-                  data-testid="rewards-show-archived"
-                />
-                <Button size="small" icon={<PlusOutlined />} onClick={() => setRewardOpen(true)}>
+                  icon={<PlusOutlined />}
+                  onClick={() => setRewardOpen(true)}
+                  data-testid="reward-new"
+                >
                   {t('points.addReward')}
                 </Button>
               </Space>
@@ -159,19 +158,15 @@ export default function Points() {
                   key: 'a',
                   render: (_, r) =>
                     !r.archivedAt && (
-                      <Space size={4}>
+                      <Space size={4} data-testid={`reward-actions-${r.name}`}>
                         <Button size="small" type="link" onClick={() => setEditingReward(r)}>
                           {t('common.edit')}
                         </Button>
-                        <Popconfirm
+                        <ArchiveButton
                           title={t('catalogue.archiveRewardTitle', { name: r.name })}
-                          description={<div style={{ maxWidth: 280 }}>{t('catalogue.archiveRewardText')}</div>}
+                          text={t('catalogue.archiveRewardText')}
                           onConfirm={() => void archiveReward(r)}
-                        >
-                          <Button size="small" type="link" danger>
-                            {t('catalogue.archive')}
-                          </Button>
-                        </Popconfirm>
+                        />
                       </Space>
                     ),
                 },
