@@ -5,10 +5,11 @@ import { CHROMIUM, logIn, sessionCookie, shot, startConsole, type ConsoleUnderTe
 
 /**
  * The customer list's count and empty states, 修改密码 from the user menu (as a user made for this
- * suite, so the demo owner's password stays) and the segment editor's leave guard, in Chromium
- * against the real server. Screenshots go to artifacts/screenshots/.
+ * suite, so the demo owner's password stays), the segment editor's leave guard, and the settings screens
+ * (workspace time zone, RFM thresholds, points rewards), in Chromium against the real server. Screenshots go to
+ * artifacts/screenshots/.
  */
-describe.skipIf(!existsSync(CHROMIUM))('customer list, password and leave guard in Chromium', () => {
+describe.skipIf(!existsSync(CHROMIUM))('customer list, password, leave guard and settings in Chromium', () => {
   let app: ConsoleUnderTest | undefined;
   let base = '';
   let browser: Browser;
@@ -133,5 +134,90 @@ describe.skipIf(!existsSync(CHROMIUM))('customer list, password and leave guard 
     const fresh = await newPage();
     await logIn(fresh, base, { login: user.login, password: 'new-pass-456' });
     expect(new URL(fresh.url()).pathname).not.toMatch(/^\/login/);
+  }, 120_000);
+
+  it('changes the workspace time zone from a pick-list after a warning of what is recomputed', async () => {
+    const page = await newPage();
+    await logIn(page, base);
+    await page.goto(`${base}/settings?tab=workspace`);
+    const select = page.getByTestId('workspace-timezone');
+    await expect.poll(() => select.textContent()).toContain('中国标准时间');
+    // Typing the city's Chinese name finds the zone.
+    await select.click();
+    await page.keyboard.type('伦敦');
+    await page.locator('.ant-select-item-option', { hasText: '英国（伦敦）' }).click();
+    await page.getByTestId('workspace-timezone-save').click();
+    const confirm = page.getByTestId('timezone-confirm');
+    await confirm.waitFor();
+    expect(await confirm.textContent()).toContain('RFM 分层和预测将在后台按新时区重新计算');
+    await shot(page, 'settings-timezone-confirm');
+    await page.locator('.ant-modal-confirm-btns .ant-btn-primary').click();
+    await page.getByText('时区已改为 Europe/London').waitFor();
+    await expect
+      .poll(async () => (await call<{ workspace: { timezone: string } }>('GET', '/auth/me')).workspace.timezone)
+      .toBe('Europe/London');
+    // The page's own subtitle follows without a reload.
+    await page.getByText('时区 Europe/London').first().waitFor();
+    expect(errorsOf(page)).toEqual([]);
+    await call('PUT', '/workspace/timezone', { timezone: 'Asia/Shanghai' });
+  }, 120_000);
+
+  it('sets fixed RFM thresholds in 设置 and recomputes', async () => {
+    type Rfm = { dormantDays: number; scoring: string; thresholds?: Record<string, number[]> };
+    const before = await call<Rfm>('GET', '/rfm/settings');
+    const page = await newPage();
+    await logIn(page, base);
+    await page.goto(`${base}/settings?tab=rfm`);
+    await page.locator('#dormantDays').fill('100');
+    await page.getByText('固定阈值', { exact: true }).click();
+    const values: Record<string, number[]> = {
+      recencyDays: [30, 60, 120, 240],
+      orders: [1, 2, 3, 5],
+      spentFen: [10000, 30000, 80000, 200000],
+    };
+    for (const [k, v] of Object.entries(values))
+      for (const [i, n] of v.entries()) await page.locator(`#thresholds_${k}_${i}`).fill(String(n));
+    await shot(page, 'settings-rfm-thresholds');
+    await page.getByRole('button', { name: '保存并重新计算' }).click();
+    await page.getByText('已重新计算 RFM 与生命周期').waitFor();
+    const after = await call<Rfm>('GET', '/rfm/settings');
+    expect(after).toMatchObject({ dormantDays: 100, scoring: 'thresholds', thresholds: values });
+    expect(errorsOf(page)).toEqual([]);
+    await call('PUT', '/rfm/settings', before);
+  }, 120_000);
+
+  it('adds, edits and archives a points reward; archived ones show on request', async () => {
+    type Rewards = { items: { name: string; pointsCost: number; stock: number | null; archivedAt: string | null }[] };
+    const page = await newPage();
+    await logIn(page, base);
+    await page.goto(`${base}/points`);
+    await page.getByTestId('reward-new').click();
+    const dialog = page.locator('.ant-modal:visible');
+    await dialog.locator('#name').fill('保温杯');
+    await dialog.locator('#pointsCost').fill('500');
+    await dialog.locator('#stock').fill('10');
+    await dialog.locator('.ant-btn-primary').click();
+    const row = page.locator('tr.ant-table-row', { hasText: '保温杯' });
+    await row.waitFor();
+    await row.getByRole('button', { name: '编辑' }).click();
+    await page.locator('.ant-modal:visible #pointsCost').fill('600');
+    await shot(page, 'points-reward-edit');
+    await page.locator('.ant-modal:visible .ant-btn-primary').click();
+    await expect.poll(() => row.textContent()).toContain('600');
+    const listed = await call<Rewards>('GET', '/points/rewards');
+    expect(listed.items.find((r) => r.name === '保温杯')).toMatchObject({
+      pointsCost: 600,
+      stock: 10,
+      archivedAt: null,
+    });
+    // Archiving asks first, then the reward leaves the list; it stays, marked, among the archived.
+    await page.getByTestId('reward-actions-保温杯').getByRole('button', { name: '归档' }).click();
+    await page.locator('.ant-popconfirm .ant-btn-primary').click();
+    await row.waitFor({ state: 'detached' });
+    await page.getByTestId('rewards-show-archived').click();
+    const archived = page.locator('tr.ant-table-row', { hasText: '保温杯' });
+    await expect.poll(() => archived.textContent()).toContain('已归档');
+    await shot(page, 'points-rewards-archived');
+    expect(errorsOf(page)).toEqual([]);
   }, 120_000);
 });
