@@ -208,7 +208,7 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     expect(page.errors).toEqual([]);
   }, 180_000);
 
-  it('RFM cell or uploaded list as audience, coupon, schedule, test send, launch; compare campaigns', async () => {
+  it('RFM cell saved as a segment, or uploaded list, as audience, coupon, schedule, test send, launch; compare campaigns', async () => {
     const page = await newPage();
     // The RFM matrix: a click on a cell opens that cell's customers; its 创建营销活动 opens the wizard with the cell.
     await page.goto(`${base}/segments?tab=rfm`);
@@ -217,6 +217,16 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     await heat.click();
     await page.waitForURL(/\/segments\/sys%3Arfm%3AR[1-5]F[1-5]$/);
     const cell = /R([1-5])F([1-5])$/.exec(page.url())!;
+    const cellUrl = page.url();
+    // The cell saved as a segment of the seller's own counts the same customers.
+    const cellCount = (await apiCall<{ count: number }>('GET', `/segments/sys%3Arfm%3AR${cell[1]}F${cell[2]}`)).count;
+    expect(cellCount).toBeGreaterThan(0);
+    await page.locator('#name').fill(`RFM R${cell[1]}F${cell[2]} 客户`);
+    await page.getByTestId('save-segment').click();
+    await page.waitForURL((u) => /\/segments\/[^/]+$/.test(u.pathname) && !u.pathname.includes('sys%3A'));
+    const savedId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    expect((await apiCall<{ count: number; system: boolean }>('GET', `/segments/${savedId}`)).count).toBe(cellCount);
+    await page.goto(cellUrl);
     await page.getByTestId('action-campaign').click();
     await page.waitForURL(new RegExp(`/campaigns/new\\?segment=sys%3Arfm%3AR${cell[1]}F${cell[2]}$`));
     const kind = page.getByTestId('audience-kind');
