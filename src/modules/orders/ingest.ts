@@ -1,6 +1,6 @@
 import { reason } from '../../core/reasons.js';
 import { createHash } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { newId } from '../../core/ids.js';
 import { isOlderState, type OrderProgress, type OrderStatus } from '../../core/order-status.js';
 import { identifierOrNull, isMasked, maskPhone, normalizeCnMobile, normalizeEmail } from '../../core/pii.js';
@@ -184,9 +184,22 @@ const progressOf = (o: StoredOrder): OrderProgress => ({
   refundedFen: o.refunded_fen,
 });
 
-async function loadOrders(trx: Transaction<Database>, workspaceId: string, storeId: string, externalIds: string[]) {
+/**
+ * Batch look-ups by a list of keys: on PostgreSQL one array parameter (`= ANY`) for the whole batch,
+ * planned once, instead of IN lists of 900 parameters; SQLite's IN lists are capped by its bind limit.
+ */
+const keysIn = (dialect: Dialect, keys: string[]) => (dialect === 'postgres' ? [keys] : chunks(keys, 900));
+const anyOf = (keys: string[]) => sql<string>`ANY(${keys}::text[])`;
+
+async function loadOrders(
+  trx: Transaction<Database>,
+  dialect: Dialect,
+  workspaceId: string,
+  storeId: string,
+  externalIds: string[],
+) {
   const found = new Map<string, StoredOrder>();
-  for (const part of chunks(externalIds, 900)) {
+  for (const part of keysIn(dialect, externalIds)) {
     const rows = await trx
       .selectFrom('orders')
       .select([
@@ -203,14 +216,14 @@ async function loadOrders(trx: Transaction<Database>, workspaceId: string, store
       ])
       .where('workspace_id', '=', workspaceId)
       .where('store_id', '=', storeId)
-      .where('external_id', 'in', part)
+      .where((eb) => (dialect === 'postgres' ? eb('external_id', '=', anyOf(part)) : eb('external_id', 'in', part)))
       .execute();
     for (const r of rows) found.set(r.external_id, r);
   }
   return found;
 }
 
-async function loadIdentities(trx: Transaction<Database>, workspaceId: string, wanted: Identifier[]) {
+async function loadIdentities(trx: Transaction<Database>, dialect: Dialect, workspaceId: string, wanted: Identifier[]) {
   const owners = new Map<string, string>();
   const groups = new Map<string, Identifier[]>();
   for (const i of wanted) {
@@ -221,14 +234,14 @@ async function loadIdentities(trx: Transaction<Database>, workspaceId: string, w
   }
   for (const list of groups.values()) {
     const { kind, scope } = list[0]!;
-    for (const part of chunks([...new Set(list.map((i) => i.value))], 900)) {
+    for (const part of keysIn(dialect, [...new Set(list.map((i) => i.value))])) {
       const rows = await trx
         .selectFrom('customer_identities')
         .select(['customer_id', 'value'])
         .where('workspace_id', '=', workspaceId)
         .where('kind', '=', kind)
         .where('scope', '=', scope)
-        .where('value', 'in', part)
+        .where((eb) => (dialect === 'postgres' ? eb('value', '=', anyOf(part)) : eb('value', 'in', part)))
         .execute();
       for (const r of rows) owners.set(idKey({ kind, scope, value: r.value }), r.customer_id);
     }
@@ -268,13 +281,13 @@ export async function ingestBatch(
   // Credit notes last, so that one cancelling an order of the same batch finds its customer.
   const records = [...latest.values()].sort((a, b) => Number(a.kind === 'credit') - Number(b.kind === 'credit'));
   const cancelled = records.flatMap((o) => (o.creditOf ? [o.creditOf] : []));
-  const existing = await loadOrders(trx, ws, store.id, [
+  const existing = await loadOrders(trx, ctx.db.dialect, ws, store.id, [
     ...new Set([...latest.keys(), ...itemRecords.map((r) => r.orderExternalId), ...cancelled]),
   ]);
   const customerOfOrder = new Map<string, string>();
 
   const wanted = records.flatMap((o) => identifiersOf(o, family));
-  const owners = await loadIdentities(trx, ws, wanted);
+  const owners = await loadIdentities(trx, ctx.db.dialect, ws, wanted);
   // Buyers erased on request (PIPL): their identifiers survive only as salted digests. An order of
   // theirs from before the erasure (a re-import of an old export) goes to the anonymous customer
   // with its personal fields erased again; nothing is created or linked with their data.
