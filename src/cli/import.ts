@@ -19,6 +19,7 @@ import {
   platformForFormat,
   PROCESS_OWNER,
   runErrorsCsv,
+  runMessage,
   type ImportProgress,
 } from '../modules/imports/service.js';
 import { ensureStore, getStore } from '../modules/stores/service.js';
@@ -181,7 +182,8 @@ async function report(ctx: AppContext, run: ImportRun, store: Store, secs: numbe
     `  orders rejected    ${run.orders_rejected}`,
     `  run id             ${run.id}`,
   ];
-  if (run.message) out.push(`  (${run.message})`);
+  const said = runMessage(run.message).message;
+  if (said) out.push(`  (${said})`);
   if (run.orders_rejected > 0) {
     const errors = await ctx.db.kysely
       .selectFrom('import_errors')

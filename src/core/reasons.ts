@@ -833,6 +833,16 @@ export const REASONS = {
   'input.notJson': { 'zh-CN': '提交的内容不是有效的 JSON', en: 'the request body is not valid JSON' },
   'input.mediaType': { 'zh-CN': '提交的内容类型不受支持', en: 'the content type of the request is not supported' },
   'input.tooManyRequests': { 'zh-CN': '请求过于频繁：请稍后再试', en: 'too many requests: try again later' },
+  'import.failed': { 'zh-CN': '导入失败：{error}', en: 'the import failed: {error}' },
+  'import.interrupted': {
+    'zh-CN': '导入在第 {rows} 行后中断（处理它的进程已停止）：可以继续导入',
+    en: 'interrupted after {rows} rows: the process running it stopped (resume it)',
+  },
+  'import.resumedAt': { 'zh-CN': '中断后已从第 {row} 行继续导入', en: 'resumed after an interruption at row {row}' },
+  'import.abandoned': {
+    'zh-CN': '读取此文件时后台进程 {attempts} 次异常退出，已放弃导入：文件可能已损坏或过大',
+    en: 'the import stopped its worker process {attempts} times and was given up: the file is damaged or too large to read',
+  },
 } as const satisfies Record<string, Record<ReasonLanguage, string>>;
 
 export type ReasonKey = keyof typeof REASONS;

@@ -1,3 +1,4 @@
+import { reason } from '../core/reasons.js';
 import { rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { recomputeAllStats } from '../modules/customers/stats.js';
@@ -62,6 +63,7 @@ export const jobHandlers: JobHandlers = {
         run.id,
         `the import stopped its worker process ${job.attempts} times and was given up: ` +
           'the file is damaged or too large to read',
+        reason('import.abandoned', { attempts: job.attempts }),
       );
       if (run.file_path && !parsed.data.keepFile) await rm(run.file_path, { force: true });
     },

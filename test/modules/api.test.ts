@@ -165,6 +165,9 @@ describeBothDatabases('HTTP API', (env) => {
       return x.body.status === 'failed' ? x.body : null;
     });
     expect(run.message).toMatch(/not a 淘宝/);
+    // The console shows why in the reader's language: the failure keeps its code.
+    expect(run.why.key).toBe('import.missingColumn');
+    expect(renderReason(run.why, 'zh-CN')).toMatch(/^此文件不是淘宝\/天猫订单报表：缺少「/);
     const f2 = new FormData();
     f2.set('store', '回客旗舰店');
     f2.set('format', 'ebay');

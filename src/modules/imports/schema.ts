@@ -19,7 +19,10 @@ export const runOutput = z.object({
   bytesRead: z.number(),
   bytesTotal: z.number().nullable(),
   progress: z.number(),
+  /** In English. */
   message: z.string().nullable(),
+  /** The message as a key of core/reasons.ts and its parameters (what the console shows); null when none. */
+  why: reasonView.nullable(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
 });

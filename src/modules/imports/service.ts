@@ -1,10 +1,10 @@
-import { type ReasonLanguage, reason, renderReason, storedReason } from '../../core/reasons.js';
+import { type Reason, type ReasonLanguage, reason, renderReason, storedReason } from '../../core/reasons.js';
 import { constants } from 'node:fs';
 import { CSV_BOM, csvLine } from '../../core/csv.js';
 import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { hostname } from 'node:os';
-import { Conflict, Invalid, NotFound } from '../../core/errors.js';
+import { Conflict, DomainError, Invalid, NotFound } from '../../core/errors.js';
 import {
   type AdapterOutput,
   ExportReader,
@@ -96,6 +96,32 @@ export function newRun(
   };
 }
 
+/**
+ * A run's message with its code: kept in the message column as JSON `{ message, key, params }` (English for the
+ * CLI, logs and API clients; the code for the console), so no schema change was needed. A plain-text message
+ * (runs from before codes) reads as it is, without a code.
+ */
+export function codedMessage(message: string, why: Reason): string {
+  return JSON.stringify({ message, key: why.key, params: why.params });
+}
+
+export function runMessage(stored: string | null): { message: string | null; why: Reason | null } {
+  if (!stored?.startsWith('{')) return { message: stored, why: null };
+  try {
+    const p = JSON.parse(stored) as { message?: unknown; key?: unknown; params?: unknown };
+    if (typeof p.message !== 'string') return { message: stored, why: null };
+    return { message: p.message, why: storedReason(String(p.key), JSON.stringify(p.params ?? {})) };
+  } catch {
+    return { message: stored, why: null };
+  }
+}
+
+/** Why a run failed: the error's own code, else (a bug, the database gone) a code carrying its English text. */
+function failure(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return codedMessage(message, e instanceof DomainError ? e.reason : reason('import.failed', { error: message }));
+}
+
 export async function getRun(ctx: AppContext, workspaceId: string, id: string): Promise<ImportRun> {
   const run = await ctx.db.kysely
     .selectFrom('import_runs')
@@ -157,7 +183,10 @@ export async function detectInterrupted(ctx: AppContext, workspaceId: string): P
       .updateTable('import_runs')
       .set({
         status: 'interrupted',
-        message: `interrupted after ${r.rows_committed} rows: the process running it stopped (resume it)`,
+        message: codedMessage(
+          `interrupted after ${r.rows_committed} rows: the process running it stopped (resume it)`,
+          reason('import.interrupted', { rows: r.rows_committed }),
+        ),
         updated_at: nowIso(ctx),
       })
       .where('workspace_id', '=', workspaceId)
@@ -269,7 +298,8 @@ export async function executeRun(
 
   const finish = async (status: 'done' | 'failed', message: string | null) => {
     clearInterval(heartbeat);
-    if (resumed && status === 'done') message = `resumed after an interruption at row ${skip}`;
+    if (resumed && status === 'done')
+      message = codedMessage(`resumed after an interruption at row ${skip}`, reason('import.resumedAt', { row: skip }));
     await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('import_runs')
@@ -319,7 +349,7 @@ export async function executeRun(
       reader.endPrescan();
     }
   } catch (e) {
-    await finish('failed', e instanceof Error ? e.message : String(e));
+    await finish('failed', failure(e));
     throw e;
   }
 
@@ -441,7 +471,7 @@ export async function executeRun(
     await checkpointWal(ctx.db);
   } catch (e) {
     await writing.catch(() => {});
-    await finish('failed', e instanceof Error ? e.message : String(e));
+    await finish('failed', failure(e));
     throw e;
   }
   return finish('done', null);
@@ -630,7 +660,7 @@ export function presentRun(r: ImportRun, now: Date = new Date()) {
     bytesRead: r.bytes_read,
     bytesTotal: r.bytes_total,
     progress: r.bytes_total ? Math.min(1, r.bytes_read / r.bytes_total) : r.status === 'done' ? 1 : 0,
-    message: r.message,
+    ...runMessage(r.message),
     startedAt: r.started_at,
     finishedAt: r.finished_at,
   };
@@ -688,7 +718,8 @@ async function assertReadable(path: string | null): Promise<void> {
 }
 
 /** Marks a run failed from outside its execution (its job was given up after the worker died on every try). */
-export async function markRunFailed(ctx: AppContext, workspaceId: string, runId: string, message: string) {
+export async function markRunFailed(ctx: AppContext, workspaceId: string, runId: string, english: string, why: Reason) {
+  const message = codedMessage(english, why);
   await ctx.db.kysely
     .updateTable('import_runs')
     .set({ status: 'failed', message, finished_at: nowIso(ctx), updated_at: nowIso(ctx) })

@@ -1954,6 +1954,12 @@ export interface paths {
                                 bytesTotal: number | null;
                                 progress: number;
                                 message: string | null;
+                                why: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                } | null;
                                 startedAt: string;
                                 finishedAt: string | null;
                             }[];
@@ -2001,6 +2007,12 @@ export interface paths {
                             bytesTotal: number | null;
                             progress: number;
                             message: string | null;
+                            why: {
+                                key: string;
+                                params: {
+                                    [key: string]: string | number;
+                                };
+                            } | null;
                             startedAt: string;
                             finishedAt: string | null;
                         };
@@ -2061,6 +2073,12 @@ export interface paths {
                             bytesTotal: number | null;
                             progress: number;
                             message: string | null;
+                            why: {
+                                key: string;
+                                params: {
+                                    [key: string]: string | number;
+                                };
+                            } | null;
                             startedAt: string;
                             finishedAt: string | null;
                         };
@@ -2125,6 +2143,12 @@ export interface paths {
                             bytesTotal: number | null;
                             progress: number;
                             message: string | null;
+                            why: {
+                                key: string;
+                                params: {
+                                    [key: string]: string | number;
+                                };
+                            } | null;
                             startedAt: string;
                             finishedAt: string | null;
                         };

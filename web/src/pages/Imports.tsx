@@ -466,7 +466,7 @@ export default function Imports() {
                         style={{ width: 120 }}
                       />
                     ) : (
-                      <Tooltip title={r.message}>
+                      <Tooltip title={r.message && reasonText(r.why, r.message)}>
                         <Tag
                           color={
                             nothingImported(r)
