@@ -1,4 +1,5 @@
 import { Select } from 'antd';
+import type { TFunction } from 'i18next';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 
@@ -32,6 +33,11 @@ export const COMMON_ZONES = [
   'UTC',
 ] as const;
 
+/** A zone as the seller reads it: the common ones by name ("中国标准时间（北京、上海）"), the others by their IANA id. */
+export function zoneName(t: TFunction, zone: string): string {
+  return (COMMON_ZONES as readonly string[]).includes(zone) ? t(`timeZones.names.${zone}`) : zone;
+}
+
 /** "UTC+8", "UTC−5" … now (a zone with daylight saving shows today's offset). */
 function offsetOf(zone: string): string {
   try {
@@ -64,8 +70,7 @@ export function TimeZoneSelect(props: {
   const options = useMemo(() => {
     const common = new Set<string>(COMMON_ZONES);
     const label = (zone: string) => {
-      const name = common.has(zone) ? t(`timeZones.names.${zone}`) : zone;
-      return `${name} · ${offsetOf(zone)}`;
+      return `${zoneName(t, zone)} · ${offsetOf(zone)}`;
     };
     const others = allZones().filter((z) => !common.has(z));
     // A zone saved before (or typed in the API) that the list does not know still shows as itself.

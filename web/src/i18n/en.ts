@@ -1035,13 +1035,13 @@ export const en: Messages = {
   },
   settings: {
     rfmScoring: 'RFM scoring',
-    rfmScoringHint: 'Fixed thresholds: four increasing boundaries for each; spend in fen',
+    rfmScoringHint: 'Fixed thresholds: four increasing boundaries for each; spend in yuan',
     rfmQuintiles: 'Quintiles (automatic)',
     rfmThresholds: 'Fixed thresholds',
     rfmThreshold: {
       recencyDays: 'Last purchase (within days)',
       orders: 'Orders (from)',
-      spentFen: 'Spend (fen, from)',
+      spentFen: 'Spend (yuan, from)',
     },
     subtitle: 'Workspace "{{ws}}" · time zone {{tz}}',
     stores: 'Stores',

@@ -989,10 +989,10 @@ export const zhCN = {
   },
   settings: {
     rfmScoring: 'RFM 打分方式',
-    rfmScoringHint: '固定阈值：每项填 4 个递增的分界；消费金额单位为分',
+    rfmScoringHint: '固定阈值：每项填 4 个递增的分界；消费金额单位为元',
     rfmQuintiles: '按五分位（自动）',
     rfmThresholds: '固定阈值',
-    rfmThreshold: { recencyDays: '最近购买（天内）', orders: '订单数（笔起）', spentFen: '消费金额（分起）' },
+    rfmThreshold: { recencyDays: '最近购买（天内）', orders: '订单数（笔起）', spentFen: '消费金额（元起）' },
     subtitle: '工作区「{{ws}}」· 时区 {{tz}}',
     stores: '店铺',
     users: '用户与角色',

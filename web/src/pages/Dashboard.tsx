@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import { Chart, PALETTE, type ChartOption } from '../components/Chart';
 import { EmptyState, ErrorBox, Loading } from '../components/Status';
+import { zoneName } from '../components/TimeZoneSelect';
 import { count, dateTime, money, moneyShort, percent } from '../format';
 import { useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
@@ -105,7 +106,7 @@ export default function Dashboard() {
     <>
       <PageHeader
         title={t('menu.dashboard')}
-        subtitle={t('dashboard.subtitle', { tz: dash.data.timezone })}
+        subtitle={t('dashboard.subtitle', { tz: zoneName(t, dash.data.timezone) })}
         extra={
           <Segmented
             value={days}

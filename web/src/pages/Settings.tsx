@@ -31,7 +31,7 @@ import { can, useMe } from '../session';
 import { Tokens, UserActions } from './SettingsAccounts';
 import { AuditLog } from './SettingsAudit';
 import { WorkspaceSettings } from './SettingsWorkspace';
-import { TimeZoneSelect } from '../components/TimeZoneSelect';
+import { TimeZoneSelect, zoneName } from '../components/TimeZoneSelect';
 
 type Store = Answer<'/stores/{id}'>;
 
@@ -48,7 +48,7 @@ export default function Settings() {
     <>
       <PageHeader
         title={t('menu.settings')}
-        subtitle={t('settings.subtitle', { ws: me.workspace.name, tz: me.workspace.timezone })}
+        subtitle={t('settings.subtitle', { ws: me.workspace.name, tz: zoneName(t, me.workspace.timezone) })}
       />
       <Tabs
         activeKey={params.get('tab') ?? 'stores'}
@@ -128,7 +128,7 @@ function Stores() {
             dataIndex: 'platform',
             render: (p: string) => <Tag>{t(`platforms.${p}`, p)}</Tag>,
           },
-          { title: t('settings.timezone'), dataIndex: 'timezone' },
+          { title: t('settings.timezone'), dataIndex: 'timezone', render: (z: string) => zoneName(t, z) },
           { title: t('settings.currency'), dataIndex: 'currency' },
           { title: t('settings.createdAt'), dataIndex: 'createdAt', render: (v: string) => dateTime(v) },
           {
@@ -292,15 +292,21 @@ function RfmSettings() {
   const s = useApi('/rfm/settings');
   const [form] = Form.useForm();
   const { busy, run } = useAction();
+  // Spend thresholds are fen in the API and yuan on screen, like every amount the seller reads.
   useEffect(() => {
-    if (s.data) form.setFieldsValue(s.data);
+    if (s.data) {
+      const th = s.data.thresholds;
+      form.setFieldsValue({ ...s.data, thresholds: th && { ...th, spentFen: th.spentFen.map((f) => f / 100) } });
+    }
   }, [s.data, form]);
   if (s.error) return <ErrorBox error={s.error} onRetry={s.reload} />;
   if (!s.data) return <Loading />;
   const save = (recompute: boolean) =>
     run(async () => {
       const v = await form.validateFields();
-      await api.put('/rfm/settings', { ...s.data, ...v });
+      const th = v.thresholds as { spentFen: number[] } | undefined;
+      const thresholds = th && { ...th, spentFen: th.spentFen.map((y) => Math.round(y * 100)) };
+      await api.put('/rfm/settings', { ...s.data, ...v, ...(thresholds ? { thresholds } : {}) });
       if (recompute) await api.post('/rfm/recompute');
       void message.success(recompute ? t('settings.recomputed') : t('common.saved'));
       s.reload();
