@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent } from 'kysely';
 import pg from 'pg';
+import { registerDrawRank } from './draw.js';
 import type { Database } from './types.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -94,6 +95,7 @@ export function openDatabase(
     // WAL lets readers run beside the one writer; a reader sees the last committed state.
     const reader = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
     reader.pragma('busy_timeout = 10000');
+    registerDrawRank(reader);
     const kysely = new Kysely<Database>({
       dialect: new SqliteDialect({ database: withStatementCache(reader) }),
       log: opts.log,
@@ -105,6 +107,7 @@ export function openDatabase(
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('synchronous = NORMAL');
+  registerDrawRank(sqlite);
   // Checkpoint every ~160 MB of WAL instead of 4 MB: an import rewrites the same index pages in
   // every batch, and fewer checkpoints write each of them once (15 % faster at 300k rows).
   // Imports truncate the WAL when they finish (checkpointWal).

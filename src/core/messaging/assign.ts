@@ -12,7 +12,12 @@ export interface VariantWeight {
 
 export const CONTROL = 'control';
 
-function rank(seed: string, id: string): string {
+/**
+ * A customer's place in the draw: the first 16 hex digits of sha256(seed, NUL, customer id). The
+ * launch computes the same value in SQL (db/draw.ts: a function registered on SQLite, sha256() on
+ * PostgreSQL), so the draw there and here give the same groups.
+ */
+export function drawRank(seed: string, id: string): string {
   return createHash('sha256').update(seed).update('\u0000').update(id).digest('hex').slice(0, 16);
 }
 
@@ -32,22 +37,37 @@ export function splitSizes(n: number, variants: readonly VariantWeight[]): numbe
   return sizes;
 }
 
+/**
+ * The groups in draw order with the last position (1-based, inclusive) each takes among n drawn
+ * customers: control first, round(n × holdout %), then the variants by weight. A group of size 0
+ * ends where the one before it ends.
+ */
+export function groupBounds(
+  n: number,
+  opts: { holdoutPct: number; variants: readonly VariantWeight[] },
+): { grp: string; upTo: number }[] {
+  if (opts.holdoutPct < 0 || opts.holdoutPct > 100) throw new Error('holdout % must be between 0 and 100');
+  const control = Math.round((n * opts.holdoutPct) / 100);
+  const sizes = splitSizes(n - control, opts.variants);
+  const out = [{ grp: CONTROL, upTo: control }];
+  let upTo = control;
+  opts.variants.forEach((v, i) => {
+    upTo += sizes[i]!;
+    out.push({ grp: v.key, upTo });
+  });
+  return out;
+}
+
 /** customer id → 'control' or a variant key. */
 export function assignGroups(
   customerIds: readonly string[],
   opts: { seed: string; holdoutPct: number; variants: readonly VariantWeight[] },
 ): Map<string, string> {
-  if (opts.holdoutPct < 0 || opts.holdoutPct > 100) throw new Error('holdout % must be between 0 and 100');
   const ordered = [...new Set(customerIds)]
-    .map((id) => ({ id, r: rank(opts.seed, id) }))
+    .map((id) => ({ id, r: drawRank(opts.seed, id) }))
     .sort((a, b) => (a.r < b.r ? -1 : a.r > b.r ? 1 : a.id < b.id ? -1 : 1));
-  const control = Math.round((ordered.length * opts.holdoutPct) / 100);
-  const sizes = splitSizes(ordered.length - control, opts.variants);
   const out = new Map<string, string>();
   let i = 0;
-  for (; i < control; i++) out.set(ordered[i]!.id, CONTROL);
-  opts.variants.forEach((v, vi) => {
-    for (let k = 0; k < sizes[vi]!; k++, i++) out.set(ordered[i]!.id, v.key);
-  });
+  for (const { grp, upTo } of groupBounds(ordered.length, opts)) for (; i < upTo; i++) out.set(ordered[i]!.id, grp);
   return out;
 }
