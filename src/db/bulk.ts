@@ -24,8 +24,11 @@ export async function bulkInsert<T extends keyof Database & string>(
   opts: BulkOptions<T> = {},
 ): Promise<void> {
   if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]!);
   if (dialect === 'postgres') {
+    // Every column some row gives a value (rows may leave out different ones: NULL in the others).
+    const union = new Set<string>();
+    for (const r of rows as readonly Record<string, unknown>[]) for (const k in r) if (r[k] !== undefined) union.add(k);
+    const columns = [...union];
     const cols = sql.join(columns.map((c) => sql.ref(c)));
     const conflict =
       opts.onConflict === 'ignore'
