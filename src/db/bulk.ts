@@ -24,11 +24,8 @@ export async function bulkInsert<T extends keyof Database & string>(
   opts: BulkOptions<T> = {},
 ): Promise<void> {
   if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!);
   if (dialect === 'postgres') {
-    // Every column some row gives a value (rows may leave out different ones: NULL in the others).
-    const union = new Set<string>();
-    for (const r of rows as readonly Record<string, unknown>[]) for (const k in r) if (r[k] !== undefined) union.add(k);
-    const columns = [...union];
     const cols = sql.join(columns.map((c) => sql.ref(c)));
     const conflict =
       opts.onConflict === 'ignore'
@@ -74,10 +71,17 @@ export async function bulkInsert<T extends keyof Database & string>(
             .join(', ')}`
         : '';
   const tuple = `(${cols.map(() => '?').join(', ')})`;
-  // SQLite allows 32,766 bind parameters per statement.
+  // SQLite allows 32,766 bind parameters per statement. Full statements of `size` rows, then the
+  // rest in power-of-two statements (300 rows: 256 + 32 + 8 + 4): a few statement texts in all,
+  // each prepared once and reused from the cache, where a tail of any length would be a new
+  // statement to prepare (costlier than running it) in almost every call.
   const size = Math.max(1, Math.floor(30_000 / cols.length));
-  for (let i = 0; i < rows.length; i += size) {
-    const part = rows.slice(i, i + size) as readonly Record<string, unknown>[];
+  let i = 0;
+  while (i < rows.length) {
+    const left = rows.length - i;
+    const n = left >= size ? size : 2 ** Math.floor(Math.log2(left));
+    const part = rows.slice(i, i + n) as readonly Record<string, unknown>[];
+    i += n;
     const params: unknown[] = [];
     for (const r of part) for (const c of cols) params.push(r[c] === undefined ? null : r[c]);
     const values = Array(part.length).fill(tuple).join(', ');

@@ -468,97 +468,6 @@ async function decidedIn(ctx: AppContext, ws: string, id: string, after: string,
   return done;
 }
 
-/** Recipients per chunk: one read of their facts, one decision pass, one write transaction. */
-export const CHUNK = 20_000;
-
-/** A message row without its empty (null) columns: they are left to their NULL / DEFAULT. */
-function filled(m: NewMessage): NewMessage {
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(m)) if (v !== null && v !== undefined) out[key] = v;
-  return out as NewMessage;
-}
-
-/** The workspace's stores (a handful) by id: their name and zone come from here, not a join per recipient. */
-async function storesOf(k: Kysely<Database>, ws: string) {
-  const rows = await k.selectFrom('stores').select(['id', 'name', 'timezone']).where('workspace_id', '=', ws).execute();
-  return new Map(rows.map((r) => [r.id, r]));
-}
-
-/**
- * The next chunk of treated recipients after the cursor, in customer-id order, with the facts
- * the decision and this campaign's texts need. From the recipients, customers left-joined: one no
- * longer there (merged away meanwhile) is decided as no contact rather than forgotten. Columns the
- * decision cannot read for this medium (another medium's contact) or no text names (real name,
- * tier) come back null instead of being read: decide() looks only at the medium's contact.
- */
-async function readChunk(
-  k: Kysely<Database>,
-  env: PlanEnv,
-  stores: Map<string, { name: string; timezone: string }>,
-  cursor: string,
-  limit: number,
-) {
-  const { ws, id, medium, variables } = env;
-  const none = sql<string | null>`null`;
-  const tiers = variables.has('会员等级');
-  const q = k
-    .selectFrom('campaign_recipients as cr')
-    .leftJoin('customers as c', (j) =>
-      j.onRef('c.workspace_id', '=', 'cr.workspace_id').onRef('c.id', '=', 'cr.customer_id'),
-    )
-    .leftJoin('customer_stats as s', (j) =>
-      j.onRef('s.workspace_id', '=', 'cr.workspace_id').onRef('s.customer_id', '=', 'cr.customer_id'),
-    )
-    .select([
-      'cr.customer_id as id',
-      'cr.grp',
-      'c.id as found',
-      'c.display_name',
-      variables.has('姓名') ? 'c.real_name' : none.as('real_name'),
-      medium === 'sms' ? 'c.phone' : none.as('phone'),
-      medium === 'email' ? 'c.email' : none.as('email'),
-      medium === 'wechat' ? 'c.wechat' : none.as('wechat'),
-      'c.first_store_id',
-      'c.marketing_consent',
-      'c.is_blacklisted',
-      'c.is_bad_reviewer',
-      'c.is_picky',
-      'c.opt_out_sms',
-      'c.opt_out_email',
-      'c.opt_out_wechat',
-      's.last_paid_at',
-    ])
-    .where('cr.workspace_id', '=', ws)
-    .where('cr.campaign_id', '=', id)
-    .where('cr.grp', '!=', CONTROL)
-    .where('cr.customer_id', '>', cursor)
-    .orderBy('cr.customer_id')
-    .limit(limit);
-  const rows = await q.execute();
-  const tierOf = new Map<string, string>();
-  if (tiers && rows.length > 0) {
-    // Only when a text names the tier: one range read on the tiers' key for the chunk.
-    for (const t of await k
-      .selectFrom('member_tiers')
-      .select(['customer_id', 'tier_key'])
-      .where('workspace_id', '=', ws)
-      .where('customer_id', '>', cursor)
-      .where('customer_id', '<=', rows[rows.length - 1]!.id)
-      .execute())
-      tierOf.set(t.customer_id, t.tier_key);
-  }
-  return rows.map((r) => {
-    const st = r.first_store_id ? stores.get(r.first_store_id) : undefined;
-    return {
-      ...r,
-      display_name: r.display_name ?? '',
-      store_name: st?.name ?? null,
-      store_zone: st?.timezone ?? null,
-      tier_key: tierOf.get(r.id) ?? null,
-    };
-  });
-}
-
 export async function planCampaign(ctx: AppContext, ws: string, id: string, opts: PlanOptions = {}): Promise<void> {
   const k = ctx.db.kysely;
   const loadRow = () =>
@@ -583,8 +492,7 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
   const { medium, kind } = env;
   const loadVars = loadedVariables(env);
   const state: PlanState = { seen: new Set(), spentFen: 0, slots: 0 };
-  const chunk = opts.chunk ?? CHUNK;
-  const stores = await storesOf(k, ws);
+  const chunk = opts.chunk ?? 5000;
   let cursor = '';
   let chunks = 0;
   let kickedDelivery = false;
@@ -599,7 +507,50 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
   for (;;) {
     r = await loadRow();
     if (!r || r.status !== 'running') return written(); // paused or cancelled: resume picks up from here
-    const rows = await readChunk(k, env, stores, cursor, chunk);
+    // From the recipients, customers left-joined: one no longer there (merged away meanwhile) is
+    // decided as no contact rather than forgotten.
+    const rows = await k
+      .selectFrom('campaign_recipients as cr')
+      .leftJoin('customers as c', (j) =>
+        j.onRef('c.workspace_id', '=', 'cr.workspace_id').onRef('c.id', '=', 'cr.customer_id'),
+      )
+      .leftJoin('customer_stats as s', (j) =>
+        j.onRef('s.workspace_id', '=', 'cr.workspace_id').onRef('s.customer_id', '=', 'cr.customer_id'),
+      )
+      .leftJoin('stores as st', (j) =>
+        j.onRef('st.workspace_id', '=', 'c.workspace_id').onRef('st.id', '=', 'c.first_store_id'),
+      )
+      .leftJoin('member_tiers as mt', (j) =>
+        j.onRef('mt.workspace_id', '=', 'cr.workspace_id').onRef('mt.customer_id', '=', 'cr.customer_id'),
+      )
+      .select([
+        'cr.customer_id as id',
+        'c.id as found',
+        'c.display_name',
+        'c.real_name',
+        'c.phone',
+        'c.email',
+        'c.wechat',
+        'c.marketing_consent',
+        'c.is_blacklisted',
+        'c.is_bad_reviewer',
+        'c.is_picky',
+        'c.opt_out_sms',
+        'c.opt_out_email',
+        'c.opt_out_wechat',
+        's.last_paid_at',
+        'st.name as store_name',
+        'st.timezone as store_zone',
+        'mt.tier_key',
+        'cr.grp',
+      ])
+      .where('cr.workspace_id', '=', ws)
+      .where('cr.campaign_id', '=', id)
+      .where('cr.grp', '!=', CONTROL)
+      .where('cr.customer_id', '>', cursor)
+      .orderBy('cr.customer_id')
+      .limit(chunk)
+      .execute();
     if (rows.length === 0) break;
     const last = rows.length === chunk ? rows[rows.length - 1]!.id : null;
     const done = await decidedIn(ctx, ws, id, cursor, rows[rows.length - 1]!.id);
@@ -633,12 +584,7 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
       const stock = env.coupon ? await lockStock(trx, ws, env.coupon.id) : { left: null };
       const { rows, coupons, links } = decideChunk(env, { todo, missing, facts, held, stock, state, now });
       const d = ctx.db.dialect;
-      // Held rows and queued rows apart, each with only the columns it fills (a held row has no
-      // contact, body or send time): fewer values to bind and store per row.
-      const skipped = rows.filter((m) => m.status === 'skipped').map(filled);
-      const queued = rows.filter((m) => m.status !== 'skipped').map(filled);
-      await bulkInsert(trx, d, 'messages', skipped, { onConflict: 'ignore' });
-      await bulkInsert(trx, d, 'messages', queued, { onConflict: 'ignore' });
+      await bulkInsert(trx, d, 'messages', rows, { onConflict: 'ignore' });
       if (coupons.length > 0) {
         await bulkInsert(trx, d, 'coupons', coupons, { onConflict: 'ignore' });
         await trx
