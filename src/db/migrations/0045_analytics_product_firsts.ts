@@ -6,6 +6,11 @@ import type { Dialect } from '../connect.js';
  * from analytics_product_days. The slow sellers list the products sold before a range and not in it;
  * reading that from the product-day rows meant reading every row before the range (seconds at 1M
  * customers even for a 30-day range); this table has one row per store × product.
+ *
+ * And an index of analytics_day_pairs by (kind, b, a): the member counts of a range read the month kinds
+ * (dP, nP, nD, fD: b cut to its month, written by the rebuild and the per-customer upkeep) for whole months
+ * and the day kinds only for b in the range's first (or last) month, found through this index
+ * (modules/analytics/pairs.ts).
  */
 export function analyticsProductFirsts(_dialect: Dialect) {
   const notNull = (c: ColumnDefinitionBuilder) => c.notNull();
@@ -26,8 +31,14 @@ export function analyticsProductFirsts(_dialect: Dialect) {
         INSERT INTO analytics_product_firsts (workspace_id, store_id, product, first_day)
         SELECT workspace_id, store_id, product, MIN(day) FROM analytics_product_days
         GROUP BY workspace_id, store_id, product`.execute(db);
+      await db.schema
+        .createIndex('analytics_day_pairs_b_idx')
+        .on('analytics_day_pairs')
+        .columns(['workspace_id', 'scope', 'kind', 'b', 'a'])
+        .execute();
     },
     async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropIndex('analytics_day_pairs_b_idx').execute();
       await db.schema.dropTable('analytics_product_firsts').execute();
     },
   };

@@ -14,7 +14,9 @@ import type { Executor } from '../../jobs/queue.js';
  *   new revenue     = Σ revenue {F ≤ f ≤ T, d ≤ T}    (老会员 revenue = revenue − new revenue)
  *   bought by T     = #{f ≤ T};  last purchase ≥ X   = #{X ≤ d ≤ T} − #{d ≥ X, n ≤ T}   (churn)
  * Every term is a scan of the range's days in one kind's key order: the work grows with days × days,
- * not with customers. The counts add up over customers, so one customer's rows can be taken out and
+ * not with customers. The month kinds dP, nP, nD, fD (migration 0045) are dp, np, nd, fd with b cut to its
+ * month ('' stays ''): a condition b < F is the month rows before F's month plus the day rows of F's month
+ * before F (read by the (kind, b, a) index), so a year's range reads days × months, not days × days. The counts add up over customers, so one customer's rows can be taken out and
  * put back (refreshBuyerRows) without touching anyone else's.
  */
 
@@ -57,7 +59,19 @@ function contributions(ws: string, customerIds?: readonly string[]): RawBuilder<
     UNION ALL
     SELECT scope, 'fd', f, d, COUNT(*), 0, 0, 0, SUM(rev) FROM x GROUP BY scope, f, d
     UNION ALL
-    SELECT scope, 'f1', d, '', COUNT(*), 0, 0, 0, 0 FROM x WHERE p = '' GROUP BY scope, d`;
+    SELECT scope, 'f1', d, '', COUNT(*), 0, 0, 0, 0 FROM x WHERE p = '' GROUP BY scope, d
+    UNION ALL
+    SELECT scope, 'dP', d, substr(p, 1, 7), COUNT(*), SUM(CASE WHEN o = 1 THEN 1 ELSE 0 END), 0, SUM(o), SUM(rev)
+    FROM x GROUP BY scope, d, substr(p, 1, 7)
+    UNION ALL
+    SELECT scope, 'nP', n, substr(p, 1, 7), COUNT(*), SUM(CASE WHEN o = 1 THEN 1 ELSE 0 END), 0, 0, 0
+    FROM x WHERE n IS NOT NULL GROUP BY scope, n, substr(p, 1, 7)
+    UNION ALL
+    SELECT scope, 'nD', n, substr(d, 1, 7), COUNT(*), SUM(CASE WHEN o = 1 THEN 1 ELSE 0 END),
+      SUM(CASE WHEN o = 1 AND p = '' THEN 1 ELSE 0 END), 0, 0
+    FROM x WHERE n IS NOT NULL GROUP BY scope, n, substr(d, 1, 7)
+    UNION ALL
+    SELECT scope, 'fD', f, substr(d, 1, 7), COUNT(*), 0, 0, 0, SUM(rev) FROM x GROUP BY scope, f, substr(d, 1, 7)`;
 }
 
 /** The full build (the rebuild has just written the workspace's buyer-day rows). */
@@ -101,21 +115,40 @@ export interface RangeCounts {
   newRevenueFen: number;
 }
 
-/** The member counts of [from, to] in a scope. */
+/**
+ * The member counts of [from, to] in a scope. The conditions on b (b < from for dp/np/nd, b ≤ to for fd) are
+ * read from the month kinds (b = the month of the day) for the months before from's (to's) month, and from
+ * the day kinds only for b in that month up to from (to), through the (kind, b, a) index: the range's days ×
+ * months plus at most a month of days, instead of the range's days × every earlier day.
+ */
 export function rangeCountsSql(ws: string, scope: string, from: string, to: string) {
+  const fromMonth = from.slice(0, 7);
+  const toMonth = to.slice(0, 7);
+  const cols = sql.raw('kind, b, rows, singles, orders, revenue_fen');
   return sql<Record<string, unknown>>`
     SELECT
-      SUM(CASE WHEN kind = 'dp' AND b < ${from} THEN rows ELSE 0 END) AS buyers,
-      SUM(CASE WHEN kind = 'dp' AND b = '' THEN rows ELSE 0 END) AS new_buyers,
-      SUM(CASE WHEN kind = 'dp' AND b < ${from} THEN rows - singles
-               WHEN kind = 'np' AND b < ${from} THEN singles
-               WHEN kind = 'nd' AND b < ${from} THEN -singles ELSE 0 END) AS repeaters,
-      SUM(CASE WHEN kind = 'dp' THEN orders ELSE 0 END) AS orders,
-      SUM(CASE WHEN kind = 'dp' THEN revenue_fen ELSE 0 END) AS revenue,
-      SUM(CASE WHEN kind = 'fd' AND b <= ${to} THEN revenue_fen ELSE 0 END) AS new_revenue
-    FROM analytics_day_pairs
-    WHERE workspace_id = ${ws} AND scope = ${scope}
-      AND kind IN ('dp', 'np', 'nd', 'fd') AND a >= ${from} AND a <= ${to}`;
+      SUM(CASE WHEN kind = 'dP' AND b < ${fromMonth} THEN rows WHEN kind = 'dp' THEN rows ELSE 0 END) AS buyers,
+      SUM(CASE WHEN kind = 'dP' AND b = '' THEN rows ELSE 0 END) AS new_buyers,
+      SUM(CASE WHEN kind = 'dP' AND b < ${fromMonth} THEN rows - singles WHEN kind = 'dp' THEN rows - singles
+               WHEN kind = 'nP' AND b < ${fromMonth} THEN singles WHEN kind = 'np' THEN singles
+               WHEN kind = 'nD' AND b < ${fromMonth} THEN -singles WHEN kind = 'nd' THEN -singles
+               ELSE 0 END) AS repeaters,
+      SUM(CASE WHEN kind = 'dP' THEN orders ELSE 0 END) AS orders,
+      SUM(CASE WHEN kind = 'dP' THEN revenue_fen ELSE 0 END) AS revenue,
+      SUM(CASE WHEN kind = 'fD' AND b < ${toMonth} THEN revenue_fen WHEN kind = 'fd' THEN revenue_fen ELSE 0 END)
+        AS new_revenue
+    FROM (
+      SELECT ${cols} FROM analytics_day_pairs
+      WHERE workspace_id = ${ws} AND scope = ${scope} AND kind IN ('dP', 'nP', 'nD', 'fD') AND a >= ${from} AND a <= ${to}
+      UNION ALL
+      SELECT ${cols} FROM analytics_day_pairs
+      WHERE workspace_id = ${ws} AND scope = ${scope} AND kind IN ('dp', 'np', 'nd')
+        AND b >= ${`${fromMonth}-01`} AND b < ${from} AND a >= ${from} AND a <= ${to}
+      UNION ALL
+      SELECT ${cols} FROM analytics_day_pairs
+      WHERE workspace_id = ${ws} AND scope = ${scope} AND kind = 'fd'
+        AND b >= ${`${toMonth}-01`} AND b <= ${to} AND a >= ${from} AND a <= ${to}
+    ) x`;
 }
 
 export async function rangeCounts(
@@ -139,16 +172,16 @@ export async function rangeCounts(
 /**
  * Per calendar month whose days from `from` (the first day of a month) to `to` are read: its buyers and
  * the buyers new to the scope in that month with a single order in it (复购 = buyers − those).
- * 'YYYY-MM-DD' < 'YYYY-MM' exactly when the day is in an earlier month.
+ * Read from the month kinds (b = the month of the previous day, or of the day): the days × months.
  */
 export function monthCountsSql(ws: string, scope: string, from: string, to: string) {
   return sql<{ m: string; buyers: unknown; new_singles: unknown }>`
     SELECT substr(a, 1, 7) AS m,
-      SUM(CASE WHEN kind = 'dp' AND b < substr(a, 1, 7) THEN rows ELSE 0 END) AS buyers,
-      SUM(CASE WHEN kind = 'dp' AND b = '' THEN singles
-               WHEN kind = 'nd' AND b >= substr(a, 1, 7) THEN -new_singles ELSE 0 END) AS new_singles
+      SUM(CASE WHEN kind = 'dP' AND b < substr(a, 1, 7) THEN rows ELSE 0 END) AS buyers,
+      SUM(CASE WHEN kind = 'dP' AND b = '' THEN singles
+               WHEN kind = 'nD' AND b >= substr(a, 1, 7) THEN -new_singles ELSE 0 END) AS new_singles
     FROM analytics_day_pairs
-    WHERE workspace_id = ${ws} AND scope = ${scope} AND kind IN ('dp', 'nd') AND a >= ${from} AND a <= ${to}
+    WHERE workspace_id = ${ws} AND scope = ${scope} AND kind IN ('dP', 'nD') AND a >= ${from} AND a <= ${to}
     GROUP BY substr(a, 1, 7)`;
 }
 
@@ -159,12 +192,12 @@ export function monthCountsSql(ws: string, scope: string, from: string, to: stri
  */
 export function dailyCountsSql(ws: string, scope: string, from: string, to: string) {
   return sql<{ day: string; buyers: unknown; new_buyers: unknown; orders: unknown; revenue: unknown }>`
-    SELECT a AS day, SUM(CASE WHEN kind = 'dp' THEN rows ELSE 0 END) AS buyers,
+    SELECT a AS day, SUM(CASE WHEN kind = 'dP' THEN rows ELSE 0 END) AS buyers,
       SUM(CASE WHEN kind = 'f1' THEN rows ELSE 0 END) AS new_buyers,
-      SUM(CASE WHEN kind = 'dp' THEN orders ELSE 0 END) AS orders,
-      SUM(CASE WHEN kind = 'dp' THEN revenue_fen ELSE 0 END) AS revenue
+      SUM(CASE WHEN kind = 'dP' THEN orders ELSE 0 END) AS orders,
+      SUM(CASE WHEN kind = 'dP' THEN revenue_fen ELSE 0 END) AS revenue
     FROM analytics_day_pairs
-    WHERE workspace_id = ${ws} AND scope = ${scope} AND kind IN ('dp', 'f1') AND a >= ${from} AND a <= ${to}
+    WHERE workspace_id = ${ws} AND scope = ${scope} AND kind IN ('dP', 'f1') AND a >= ${from} AND a <= ${to}
     GROUP BY a`;
 }
 
@@ -185,14 +218,14 @@ export async function lastPurchaseCounts(
   const lowest = [...since].sort()[0] ?? to;
   const cols = since.map(
     (x, i) =>
-      sql`SUM(CASE WHEN kind = 'dp' AND a >= ${x} THEN rows WHEN kind = 'nd' AND b >= ${x} THEN -rows ELSE 0 END)
+      sql`SUM(CASE WHEN kind = 'dP' AND a >= ${x} THEN rows WHEN kind = 'nd' AND b >= ${x} THEN -rows ELSE 0 END)
         AS ${sql.ref(`l${i}`)}`,
   );
   const r = since.length
     ? await sql<Record<string, unknown>>`
         SELECT ${sql.join(cols)} FROM analytics_day_pairs
         WHERE workspace_id = ${ws} AND scope = ${scope}
-          AND kind IN ('dp', 'nd') AND a >= ${lowest} AND a <= ${to}`.execute(db)
+          AND kind IN ('dP', 'nd') AND a >= ${lowest} AND a <= ${to}`.execute(db)
     : { rows: [{}] };
   const row = r.rows[0] ?? {};
   return { boughtBy: num(first.rows[0]?.n), lastOnOrAfter: since.map((_, i) => num(row[`l${i}`])) };

@@ -145,7 +145,7 @@ export async function mainStatements(ctx: AppContext, ws: string, scope: Scope) 
   return {
     overview: rangeCountsSql(ws, r.pairScope, r.from, r.to),
     repurchase: monthCountsSql(ws, r.pairScope, r.from, r.to),
-    'distribution (bands)': sql`SELECT COUNT(*), SUM(x.ord), SUM(x.rev) FROM (${buyersOf(r, r)}) x`,
+    distribution: distributionSql(r),
   };
 }
 
@@ -317,10 +317,12 @@ export async function cohortsHere(ctx: AppContext, ws: string, scope: Scope) {
   };
 }
 
-/** Buyers of the range by purchase frequency, AOV, churn (at the end of the range), age, gender and city tier. */
-export async function distributionHere(ctx: AppContext, ws: string, scope: Scope) {
-  const r = await resolve(ctx, ws, scope);
-  const k = ctx.db.kysely;
+/**
+ * The range's buyers by frequency band, AOV band and their customer's gender, city and age band, in one pass
+ * over the buyers (the buyer rows are the cost). A buyer without a customer row (has_c = 0) counts in
+ * frequency and AOV only, as the people bands always joined the customers.
+ */
+function distributionSql(r: Resolved) {
   const freqCase = sql.raw(
     `CASE ${FREQUENCY_BANDS.filter((b) => Number.isFinite(b.max))
       .map((b) => `WHEN x.ord <= ${b.max} THEN '${b.key}'`)
@@ -337,9 +339,7 @@ export async function distributionHere(ctx: AppContext, ws: string, scope: Scope
     AGE_BANDS.slice(0, -1).map((b) => sql`WHEN c.birthday > ${shiftYears(r.to, -(b.max + 1))} THEN ${b.key}`),
     sql` `,
   )} ELSE '50+' END`;
-  // One pass over the range's buyers for every band (the buyer rows are the cost). A buyer without a customer
-  // row (has_c = 0) counts in frequency and AOV only, as the people bands always joined the customers.
-  const grouped = await sql<{
+  return sql<{
     freq: string;
     aov: string;
     has_c: number;
@@ -352,8 +352,15 @@ export async function distributionHere(ctx: AppContext, ws: string, scope: Scope
     SELECT ${freqCase} AS freq, ${aovCase} AS aov, CASE WHEN c.id IS NULL THEN 0 ELSE 1 END AS has_c,
       c.gender, c.city, ${ageCase} AS age, COUNT(*) AS n, SUM(x.rev) AS rev
     FROM (${buyersOf(r, r)}) x
-    LEFT JOIN customers c ON c.workspace_id = ${ws} AND c.id = x.customer_id
-    GROUP BY 1, 2, 3, 4, 5, 6`.execute(k);
+    LEFT JOIN customers c ON c.workspace_id = ${r.ws} AND c.id = x.customer_id
+    GROUP BY 1, 2, 3, 4, 5, 6`;
+}
+
+/** Buyers of the range by purchase frequency, AOV, churn (at the end of the range), age, gender and city tier. */
+export async function distributionHere(ctx: AppContext, ws: string, scope: Scope) {
+  const r = await resolve(ctx, ws, scope);
+  const k = ctx.db.kysely;
+  const grouped = await distributionSql(r).execute(k);
   const bands = { rows: grouped.rows };
   const people = { rows: grouped.rows.filter((g) => num(g.has_c) === 1) };
   // Churn from the day pairs: buyers whose last purchase up to `to` is on or after to − maxDays.
