@@ -119,7 +119,8 @@ export interface RangeCounts {
  * The member counts of [from, to] in a scope. The conditions on b (b < from for dp/np/nd, b ≤ to for fd) are
  * read from the month kinds (b = the month of the day) for the months before from's (to's) month, and from
  * the day kinds only for b in that month up to from (to), through the (kind, b, a) index: the range's days ×
- * months plus at most a month of days, instead of the range's days × every earlier day.
+ * months plus at most a month of days, instead of the range's days × every earlier day. The edges compare
+ * `a || ''` so that both databases take the (kind, b, a) index there, not the primary key over all of a.
  */
 export function rangeCountsSql(ws: string, scope: string, from: string, to: string) {
   const fromMonth = from.slice(0, 7);
@@ -143,11 +144,11 @@ export function rangeCountsSql(ws: string, scope: string, from: string, to: stri
       UNION ALL
       SELECT ${cols} FROM analytics_day_pairs
       WHERE workspace_id = ${ws} AND scope = ${scope} AND kind IN ('dp', 'np', 'nd')
-        AND b >= ${`${fromMonth}-01`} AND b < ${from} AND a >= ${from} AND a <= ${to}
+        AND b >= ${`${fromMonth}-01`} AND b < ${from} AND a || '' >= ${from} AND a || '' <= ${to}
       UNION ALL
       SELECT ${cols} FROM analytics_day_pairs
       WHERE workspace_id = ${ws} AND scope = ${scope} AND kind = 'fd'
-        AND b >= ${`${toMonth}-01`} AND b <= ${to} AND a >= ${from} AND a <= ${to}
+        AND b >= ${`${toMonth}-01`} AND b <= ${to} AND a || '' >= ${from} AND a || '' <= ${to}
     ) x`;
 }
 
