@@ -25,7 +25,7 @@ import { ensureStore } from '../src/modules/stores/service.js';
 import { createWorkspace } from '../src/modules/workspaces/service.js';
 
 /**
- * `npm run bench -- analytics [--customers N]` (default 200,000; others share the machine): a generated
+ * `npm run bench -- analytics [--customers N] [--db sqlite|postgres]` (default 200,000; others share the machine): a generated
  * shop of N customers and ~3N orders over two years in two stores; the pre-aggregate rebuild, then each
  * 数据分析 view over the last 30 days, the last year and all of it, against a baseline measured in the same
  * run: one scan of the orders counting the year's distinct buyers straight from the orders table (the
@@ -203,6 +203,13 @@ async function run(db: Db, customers: number): Promise<void> {
 export async function benchAnalytics(args: string[]): Promise<void> {
   const i = args.indexOf('--customers');
   const customers = i >= 0 ? Number(args[i + 1]) : 200_000;
+  // `--db sqlite|postgres`: only one of the two (both by default).
+  const only = args.includes('--db') ? args[args.indexOf('--db') + 1] : undefined;
+  if (only !== 'postgres') await benchSqlite(customers);
+  if (only !== 'sqlite') await benchPostgres(customers);
+}
+
+async function benchSqlite(customers: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'huike-bench-analytics-'));
   process.stdout.write(
     `SQLite — ${customers.toLocaleString('en-US')} customers, ~${(customers * 3.2).toLocaleString('en-US')} orders\n`,
@@ -214,6 +221,9 @@ export async function benchAnalytics(args: string[]): Promise<void> {
     await lite.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function benchPostgres(customers: number): Promise<void> {
   const pgUrl = process.env.HUIKE_BENCH_PG_URL ?? process.env.HUIKE_TEST_PG_URL;
   if (!pgUrl) {
     process.stdout.write('PostgreSQL: skipped (set HUIKE_BENCH_PG_URL)\n');
