@@ -843,6 +843,10 @@ export const REASONS = {
     'zh-CN': '读取此文件时后台进程 {attempts} 次异常退出，已放弃导入：文件可能已损坏或过大',
     en: 'the import stopped its worker process {attempts} times and was given up: the file is damaged or too large to read',
   },
+  'messaging.unknownConsent': {
+    'zh-CN': '营销消息也会发给未明确授权、但 {days} 天内购买过的客户：请确认符合《个人信息保护法》及平台规则',
+    en: 'marketing messages also go to customers whose consent is unknown but who bought within {days} days: make sure this complies with PIPL and the platform rules',
+  },
 } as const satisfies Record<string, Record<ReasonLanguage, string>>;
 
 export type ReasonKey = keyof typeof REASONS;

@@ -182,6 +182,7 @@ describeBothDatabases('campaigns', (env) => {
     const free = (await api('POST', '/campaigns', draft({ segmentId: segments.rule }))).body;
     const s = await api('PUT', '/messaging/settings', { acceptUnknownConsent: true });
     expect(s.body.warnings[0]).toMatch(/unknown/);
+    expect(s.body.warningReasons[0]).toEqual({ key: 'messaging.unknownConsent', params: { days: expect.any(Number) } });
     const lenient = (await api('POST', `/campaigns/${free.id}/dry-run`)).body;
     expect(lenient.wouldReceive).toBe(6);
     expect(lenient.heldBack.no_consent).toBeUndefined();

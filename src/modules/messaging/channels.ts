@@ -22,6 +22,7 @@ import {
   type EmailConfig,
   messagingSettings,
   type MessagingSettings,
+  settingsWarningReasons,
   settingsWarnings,
   type TencentConfig,
   type TencentCredentials,
@@ -44,7 +45,7 @@ export async function setMessagingSettings(ctx: AppContext, ws: string, input: u
   const current = await getMessagingSettings(ctx, ws);
   const merged = { ...current, ...(typeof input === 'object' && input ? input : {}) };
   const s = await writeSetting(ctx, ws, SETTINGS_KEY, messagingSettings, merged, 'The send rules');
-  return { settings: s, warnings: settingsWarnings(s) };
+  return { settings: s, warnings: settingsWarnings(s), warningReasons: settingsWarningReasons(s) };
 }
 
 export function mediumOf(input: ChannelInput): Medium {

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { Invalid, Unauthorized } from '../../core/errors.js';
 import { roleAllows } from '../auth/permissions.js';
-import { errorBody, idParams, principalOf, type ModuleRoutes } from '../http.js';
+import { errorBody, idParams, principalOf, reasonView, type ModuleRoutes } from '../http.js';
 import type { AppContext } from '../context.js';
 import { channelRow, webhookSecret } from './channels.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from './providers.js';
@@ -17,6 +17,7 @@ import {
   kindSchema,
   messageView,
   messagingSettings,
+  settingsWarningReasons,
   settingsWarnings,
 } from './schema.js';
 import {
@@ -34,7 +35,12 @@ import {
   updateChannel,
 } from './service.js';
 
-const settingsOutput = z.object({ settings: messagingSettings, warnings: z.array(z.string()) });
+const settingsOutput = z.object({
+  settings: messagingSettings,
+  warnings: z.array(z.string()),
+  /** The warnings as keys of core/reasons.ts with parameters, in the same order (what the console shows). */
+  warningReasons: z.array(reasonView),
+});
 const replyInput = z.object({
   from: z.string().min(1).max(200),
   text: z.string().max(2000),
@@ -140,7 +146,7 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
     },
     async (req) => {
       const s = await getMessagingSettings(ctx, principalOf(req).workspaceId);
-      return { settings: s, warnings: settingsWarnings(s) };
+      return { settings: s, warnings: settingsWarnings(s), warningReasons: settingsWarningReasons(s) };
     },
   );
   app.put(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { templateProblems } from '../../core/messaging/templates.js';
-import { complianceProblems, DEFAULT_OPT_OUT_TEXT } from '../../core/messaging/sms.js';
+import { complianceIssues, complianceProblems, DEFAULT_OPT_OUT_TEXT } from '../../core/messaging/sms.js';
+import { type Reason, reason } from '../../core/reasons.js';
 import { DEFAULT_WINDOWS, windowProblems } from '../../core/messaging/windows.js';
 
 export const mediumSchema = z.enum(['sms', 'email', 'wechat', 'platform']);
@@ -185,6 +186,15 @@ export const messagingSettings = z
       });
   });
 export type MessagingSettings = z.infer<typeof messagingSettings>;
+
+/** The same warnings as codes, in the same order: what the console shows, in the reader's language. */
+export function settingsWarningReasons(s: MessagingSettings): Reason[] {
+  const w: Reason[] = [];
+  if (s.acceptUnknownConsent) w.push(reason('messaging.unknownConsent', { days: s.unknownConsentDays }));
+  for (const i of complianceIssues({ signature: s.smsSignature, optOutText: s.smsOptOutText }))
+    w.push({ key: i.key, params: i.params });
+  return w;
+}
 
 export function settingsWarnings(s: MessagingSettings): string[] {
   const w: string[] = [];

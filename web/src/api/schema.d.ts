@@ -8934,6 +8934,12 @@ export interface paths {
                                 publicUrl: string;
                             };
                             warnings: string[];
+                            warningReasons: {
+                                key: string;
+                                params: {
+                                    [key: string]: string | number;
+                                };
+                            }[];
                         };
                     };
                 };
@@ -9004,6 +9010,12 @@ export interface paths {
                                 publicUrl: string;
                             };
                             warnings: string[];
+                            warningReasons: {
+                                key: string;
+                                params: {
+                                    [key: string]: string | number;
+                                };
+                            }[];
                         };
                     };
                 };

@@ -21,6 +21,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api';
 import { ErrorBox, Loading } from '../../components/Status';
+import { type ReasonCode, reasonText } from '../../errors';
 import { dateTime } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { EditChannel, isProvider, ProviderFields, providerInput, type ProviderValues } from './ProviderFields';
@@ -319,7 +320,10 @@ export function SendRules({ manages }: { manages: boolean }) {
   const { message } = App.useApp();
   const loaded = useApi('/messaging/settings');
   const [form] = Form.useForm<MessagingSettings>();
-  const [warnings, setWarnings] = useState<string[]>([]);
+  const [warnings, setWarnings] = useState<{ warnings: string[]; warningReasons: ReasonCode[] }>({
+    warnings: [],
+    warningReasons: [],
+  });
   const { busy, run } = useAction();
   const capDays = Form.useWatch('capDays', form);
   const capCount = Form.useWatch('capCount', form);
@@ -327,7 +331,7 @@ export function SendRules({ manages }: { manages: boolean }) {
   useEffect(() => {
     if (loaded.data) {
       form.setFieldsValue(loaded.data.settings);
-      setWarnings(loaded.data.warnings);
+      setWarnings(loaded.data);
     }
   }, [loaded.data, form]);
   if (loaded.error) return <ErrorBox error={loaded.error} onRetry={loaded.reload} />;
@@ -336,14 +340,20 @@ export function SendRules({ manages }: { manages: boolean }) {
     run(async () => {
       const v = await form.validateFields();
       const r = await api.put('/messaging/settings', v);
-      setWarnings(r.warnings);
+      setWarnings(r);
       form.setFieldsValue(r.settings);
       void message.success(t('common.saved'));
     });
   return (
     <Card title={t('channels.rules')}>
-      {warnings.map((w) => (
-        <Alert key={w} type="warning" showIcon message={w} style={{ marginBottom: 12 }} />
+      {warnings.warnings.map((w, i) => (
+        <Alert
+          key={w}
+          type="warning"
+          showIcon
+          message={reasonText(warnings.warningReasons[i], w)}
+          style={{ marginBottom: 12 }}
+        />
       ))}
       <Form form={form} layout="vertical" disabled={!manages} style={{ maxWidth: 720 }}>
         <Form.Item label={t('channels.windows')} extra={t('channels.windowsHint')}>
