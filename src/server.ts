@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { z, ZodError } from 'zod';
 import { DomainError, type ErrorCode } from './core/errors.js';
 import { type Reason, reason } from './core/reasons.js';
+import { isSqliteBusy } from './db/connect.js';
 import { type InputIssue, inputIssues, isMissing, issueReason } from './core/validation.js';
 import type { AppContext } from './modules/context.js';
 import { databaseHealth } from './modules/workspaces/service.js';
@@ -221,6 +222,21 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     }
     const status = (err as FastifyError).statusCode ?? 500;
     if (status >= 400 && status < 500) return frameworkError(err as FastifyError, reply);
+    if (isSqliteBusy(err)) {
+      // A long job held SQLite's one write lock past the wait (connect.ts): nothing was written; try again.
+      req.log.warn({ err }, 'database busy');
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .send({
+          error: {
+            code: 'busy',
+            message: 'the database is busy with a long job: nothing was saved, try again in a few seconds',
+            details: null,
+            reason: reason('server.busy'),
+          },
+        });
+    }
     req.log.error(err);
     return reply.code(500).send({
       error: {

@@ -770,6 +770,10 @@ export const REASONS = {
     'zh-CN': '服务器没有这个接口（{method} {path}）：请刷新页面，或升级控制台',
     en: 'no route {method} {path}',
   },
+  'server.busy': {
+    'zh-CN': '数据库正忙于后台任务，本次操作未保存：请几秒后重试',
+    en: 'the database is busy with a long job: nothing was saved, try again in a few seconds',
+  },
   'server.internal': {
     'zh-CN': '服务器内部错误：请稍后重试，或联系管理员查看服务器日志',
     en: 'internal error: the server log has the details',

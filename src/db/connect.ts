@@ -1,7 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type LogEvent,
+  type QueryResult,
+} from 'kysely';
 import pg from 'pg';
 import { registerDrawRank } from './draw.js';
 import type { Database } from './types.js';
@@ -58,6 +68,8 @@ export function openDatabase(
     log?: (e: LogEvent) => void;
     /** SQLite: a read-only connection (the heavy-read threads; the file must exist). */
     readonly?: boolean;
+    /** SQLite: how long a statement waits for another connection's write lock before it fails (default 10 s). */
+    busyWaitMs?: number;
   } = {},
 ): Db {
   if (/^postgres(ql)?:\/\//.test(url)) {
@@ -94,10 +106,10 @@ export function openDatabase(
   if (opts.readonly) {
     // WAL lets readers run beside the one writer; a reader sees the last committed state.
     const reader = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
-    reader.pragma('busy_timeout = 10000');
+    reader.pragma(`busy_timeout = ${BUSY_SPIN_MS}`);
     registerDrawRank(reader);
     const kysely = new Kysely<Database>({
-      dialect: new SqliteDialect({ database: withStatementCache(reader) }),
+      dialect: new WaitingSqliteDialect(withStatementCache(reader), opts.busyWaitMs ?? BUSY_WAIT_MS, false),
       log: opts.log,
     });
     return { kysely, dialect: 'sqlite', url, label: `sqlite:${path} (read-only)`, close: () => kysely.destroy() };
@@ -105,7 +117,7 @@ export function openDatabase(
   const sqlite = new SqliteDatabase(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma(`busy_timeout = ${BUSY_SPIN_MS}`);
   sqlite.pragma('synchronous = NORMAL');
   registerDrawRank(sqlite);
   // Checkpoint every ~160 MB of WAL instead of 4 MB: an import rewrites the same index pages in
@@ -117,10 +129,84 @@ export function openDatabase(
   // of rising with every page that must be read back and written again.
   sqlite.pragma('cache_size = -65536');
   const kysely = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: new WaitingSqliteDialect(withStatementCache(sqlite), opts.busyWaitMs ?? BUSY_WAIT_MS, true),
     log: opts.log,
   });
   return { kysely, dialect: 'sqlite', url, label: `sqlite:${path}`, close: () => kysely.destroy() };
+}
+
+/**
+ * SQLite has one writer: while a job's transaction holds the write lock, another connection's write waits. SQLite's
+ * own busy handler waits synchronously — on the server's connection that would stop every request for as long — so
+ * it only spins briefly (BUSY_SPIN_MS), and the statement is retried after an asynchronous pause until BUSY_WAIT_MS
+ * have passed; then the SQLITE_BUSY error stands (the HTTP layer answers it 503 "busy, retry"). A statement that
+ * failed with SQLITE_BUSY did nothing, so running it again is safe, inside a transaction too. The writer's
+ * transactions begin IMMEDIATE (take the write lock first, waiting the same way): a deferred one that read first
+ * could not write after another connection's commit (SQLITE_BUSY_SNAPSHOT), however long it waited.
+ */
+const BUSY_SPIN_MS = 20;
+const BUSY_WAIT_MS = 10_000;
+
+export function isSqliteBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+class WaitingSqliteDialect extends SqliteDialect {
+  constructor(
+    database: SqliteDatabase.Database,
+    private readonly waitMs: number,
+    private readonly immediate: boolean,
+  ) {
+    super({ database });
+  }
+  override createDriver(): Driver {
+    const inner = super.createDriver();
+    const { waitMs, immediate } = this;
+    const wrapped = new Map<DatabaseConnection, DatabaseConnection>();
+    const unwrap = (c: DatabaseConnection) => (c as { inner?: DatabaseConnection }).inner ?? c;
+    return {
+      init: () => inner.init(),
+      destroy: () => inner.destroy(),
+      acquireConnection: async () => {
+        const c = await inner.acquireConnection();
+        let w = wrapped.get(c);
+        if (!w) {
+          w = {
+            inner: c,
+            executeQuery: <R>(q: CompiledQuery) => retryBusy(() => c.executeQuery<R>(q), waitMs),
+            streamQuery: <R>(q: CompiledQuery, chunk?: number) => c.streamQuery<R>(q, chunk),
+          } as DatabaseConnection;
+          wrapped.set(c, w);
+        }
+        return w;
+      },
+      releaseConnection: (c) => inner.releaseConnection(unwrap(c)),
+      // The transaction statements go through the wrapper, so a `begin`/`commit` that meets the lock waits too.
+      beginTransaction: async (c, settings) => {
+        if (immediate) await c.executeQuery(CompiledQuery.raw('begin immediate'));
+        else await inner.beginTransaction(c, settings);
+      },
+      commitTransaction: (c) => inner.commitTransaction(c),
+      rollbackTransaction: (c) => inner.rollbackTransaction(c),
+      savepoint: (c, name, compile) => inner.savepoint!(c, name, compile),
+      rollbackToSavepoint: (c, name, compile) => inner.rollbackToSavepoint!(c, name, compile),
+      releaseSavepoint: (c, name, compile) => inner.releaseSavepoint!(c, name, compile),
+    };
+  }
+}
+
+async function retryBusy<R>(run: () => Promise<QueryResult<R>>, waitMs: number): Promise<QueryResult<R>> {
+  const until = Date.now() + waitMs;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      return await run();
+    } catch (e) {
+      // SQLITE_BUSY_SNAPSHOT (a read transaction that others wrote past) cannot succeed by waiting.
+      if ((e as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= until) throw e;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
 }
 
 /**
