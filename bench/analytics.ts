@@ -25,7 +25,8 @@ import { ensureStore } from '../src/modules/stores/service.js';
 import { createWorkspace } from '../src/modules/workspaces/service.js';
 
 /**
- * `npm run bench -- analytics [--customers N] [--db sqlite|postgres]` (default 200,000; others share the machine): a generated
+ * `npm run bench -- analytics [--customers N] [--db sqlite|postgres]` (default 200,000; others share the machine):
+ * a generated
  * shop of N customers and ~3N orders over two years in two stores; the pre-aggregate rebuild, then each
  * 数据分析 view over the last 30 days, the last year and all of it, against a baseline measured in the same
  * run: one scan of the orders counting the year's distinct buyers straight from the orders table (the

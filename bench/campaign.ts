@@ -143,7 +143,8 @@ async function run(db: Db, customers: number): Promise<void> {
 }
 
 const secs = (t: number) => ((performance.now() - t) / 1000).toFixed(1);
-/** User + system CPU seconds of this process since `from` (on SQLite all the work; less sensitive to a busy machine). */
+/** User + system CPU seconds of this process since `from` (on SQLite all the work; less sensitive to a busy
+ * machine). */
 const cpuSecs = (from: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(from);
   return (d.user + d.system) / 1e6;

@@ -170,7 +170,9 @@ export const REASONS = {
   // Errors the server answers with (HTTP 4xx/5xx): what the console shows instead of the English message
   'attributes.noCustomerColumn': {
     'zh-CN': '文件没有指明每行对应哪位客户：请加一列「客户ID」「买家昵称」或「手机」。现有列：{columns}',
-    en: 'this file does not say which customer each row is about: add a column 客户ID, 买家昵称 or 手机. Columns found: {columns}',
+    en:
+      'this file does not say which customer each row is about: add a column 客户ID, 买家昵称 or 手机. ' +
+      'Columns found: {columns}',
   },
   'attributes.nothingToSet': {
     'zh-CN': '文件里没有可设置的内容：请加上 性别、生日、微信、标签 或 分组 等列。现有列：{columns}',
@@ -440,7 +442,9 @@ export const REASONS = {
   },
   'import.memory': {
     'zh-CN': '读取此文件所需内存超过导入上限 {mb} MB：文件可能已损坏，未导入。请重新导出，或拆分成较小的文件',
-    en: 'reading this file needed more than the {mb} MB an import may use: it was not imported. Export it again, or split it into smaller files',
+    en:
+      'reading this file needed more than the {mb} MB an import may use: it was not imported. ' +
+      'Export it again, or split it into smaller files',
   },
   'import.missingColumn': {
     'zh-CN': '此文件不是{format}：缺少「{missing}」列。现有列：{found}',
@@ -729,7 +733,9 @@ export const REASONS = {
   },
   'workspace.loginAmbiguous': {
     'zh-CN': '登录名「{login}」在多个工作区对应不同的人：请用 --from-workspace 指明要关联哪一个',
-    en: 'the login "{login}" belongs to different people in several workspaces: name the one to link with --from-workspace',
+    en:
+      'the login "{login}" belongs to different people in several workspaces: ' +
+      'name the one to link with --from-workspace',
   },
   'workspace.nameRequired': { 'zh-CN': '请填写工作区名称', en: 'a workspace needs a name' },
   'workspace.nameTaken': { 'zh-CN': '已有名为「{name}」的工作区', en: 'a workspace named "{name}" already exists' },
@@ -845,11 +851,15 @@ export const REASONS = {
   'import.resumedAt': { 'zh-CN': '中断后已从第 {row} 行继续导入', en: 'resumed after an interruption at row {row}' },
   'import.abandoned': {
     'zh-CN': '读取此文件时后台进程 {attempts} 次异常退出，已放弃导入：文件可能已损坏或过大',
-    en: 'the import stopped its worker process {attempts} times and was given up: the file is damaged or too large to read',
+    en:
+      'the import stopped its worker process {attempts} times and was given up: ' +
+      'the file is damaged or too large to read',
   },
   'messaging.unknownConsent': {
     'zh-CN': '营销消息也会发给未明确授权、但 {days} 天内购买过的客户：请确认符合《个人信息保护法》及平台规则',
-    en: 'marketing messages also go to customers whose consent is unknown but who bought within {days} days: make sure this complies with PIPL and the platform rules',
+    en:
+      'marketing messages also go to customers whose consent is unknown but who bought within {days} days: ' +
+      'make sure this complies with PIPL and the platform rules',
   },
 } as const satisfies Record<string, Record<ReasonLanguage, string>>;
 

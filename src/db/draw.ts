@@ -17,8 +17,10 @@ export function registerDrawRank(db: SqliteDatabase.Database): void {
  * ties) the way JS compares strings: sha256 of seed, a NUL byte and the id, first 16 hex digits.
  */
 export function drawRankSql(dialect: Dialect, seed: string, column: RawBuilder<unknown>): RawBuilder<string> {
-  if (dialect === 'postgres')
-    return sql<string>`substr(encode(sha256(convert_to(${seed}::text, 'UTF8') || decode('00', 'hex') || convert_to(${column}, 'UTF8')), 'hex'), 1, 16) COLLATE "C"`;
+  if (dialect === 'postgres') {
+    const bytes = sql`convert_to(${seed}::text, 'UTF8') || decode('00', 'hex') || convert_to(${column}, 'UTF8')`;
+    return sql<string>`substr(encode(sha256(${bytes}), 'hex'), 1, 16) COLLATE "C"`;
+  }
   return sql<string>`${sql.raw(DRAW_RANK_FN)}(${seed}, ${column})`;
 }
 

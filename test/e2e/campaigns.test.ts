@@ -208,7 +208,7 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     expect(page.errors).toEqual([]);
   }, 180_000);
 
-  it('RFM cell saved as a segment, or uploaded list, as audience, coupon, schedule, test send, launch; compare campaigns', async () => {
+  it('RFM cell saved as a segment, or a list, as audience; coupon, schedule, test send, launch, compare', async () => {
     const page = await newPage();
     // The RFM matrix: a click on a cell opens that cell's customers; its 创建营销活动 opens the wizard with the cell.
     await page.goto(`${base}/segments?tab=rfm`);

@@ -112,7 +112,7 @@ describeBothDatabases('several shops for one login', (env) => {
     expect(sw2.statusCode).toBe(200);
   });
 
-  it('an owner moves the workspace to another time zone: nightly runs follow, per-day figures are rebuilt', async () => {
+  it('an owner moves the workspace to another time zone: nightly runs follow, figures are rebuilt', async () => {
     const e = env();
     const k = e.db.kysely;
     await createUser(e.ctx, e.workspaceId, { login: 'boss', password: 'boss-password', role: 'owner' });

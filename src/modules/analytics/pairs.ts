@@ -16,8 +16,9 @@ import type { Executor } from '../../jobs/queue.js';
  * Every term is a scan of the range's days in one kind's key order: the work grows with days × days,
  * not with customers. The month kinds dP, nP, nD, fD (migration 0045) are dp, np, nd, fd with b cut to its
  * month ('' stays ''): a condition b < F is the month rows before F's month plus the day rows of F's month
- * before F (read by the (kind, b, a) index), so a year's range reads days × months, not days × days. The counts add up over customers, so one customer's rows can be taken out and
- * put back (refreshBuyerRows) without touching anyone else's.
+ * before F (read by the (kind, b, a) index), so a year's range reads days × months, not days × days.
+ * The counts add up over customers, so one customer's rows can be taken out and put back
+ * (refreshBuyerRows) without touching anyone else's.
  */
 
 export const storeScope = (storeId: string) => `s:${storeId}`;
@@ -140,7 +141,8 @@ export function rangeCountsSql(ws: string, scope: string, from: string, to: stri
         AS new_revenue
     FROM (
       SELECT ${cols} FROM analytics_day_pairs
-      WHERE workspace_id = ${ws} AND scope = ${scope} AND kind IN ('dP', 'nP', 'nD', 'fD') AND a >= ${from} AND a <= ${to}
+      WHERE workspace_id = ${ws} AND scope = ${scope} AND kind IN ('dP', 'nP', 'nD', 'fD')
+        AND a >= ${from} AND a <= ${to}
       UNION ALL
       SELECT ${cols} FROM analytics_day_pairs
       WHERE workspace_id = ${ws} AND scope = ${scope} AND kind IN ('dp', 'np', 'nd')

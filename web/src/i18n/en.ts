@@ -1094,17 +1094,21 @@ export const en: Messages = {
     others: 'Other time zones',
     tab: 'Workspace & time zone',
     title: 'Workspace time zone',
-    hint: '“Today”, per-day figures, nightly jobs, send windows, birthdays and holidays all follow this zone. Each store reads the times in its imported files in its own zone.',
+    hint:
+      '“Today”, per-day figures, nightly jobs, send windows, birthdays and holidays all follow this zone. ' +
+      'Each store reads the times in its imported files in its own zone.',
     current: 'Current time zone',
     save: 'Save time zone',
     readOnly: 'Only owners and admins can change the time zone',
     confirmTitle: 'Change the time zone from {{from}} to {{to}}?',
     confirmLead: 'After saving:',
     confirmRebuild:
-      'the per-day and per-hour analytics, RFM classes and predictions are recomputed in the new zone in the background (a few minutes; until then the old figures show);',
+      'the per-day and per-hour analytics, RFM classes and predictions are recomputed in the new zone ' +
+      'in the background (a few minutes; until then the old figures show);',
     confirmSchedules: 'nightly jobs and automation schedules run at the same clock times in the new zone;',
     confirmKept:
-      'what already happened stays: points and coupons granted, batch names, tier history and messages sent are unchanged.',
+      'what already happened stays: points and coupons granted, batch names, tier history ' +
+      'and messages sent are unchanged.',
     confirmOk: 'Change it',
     saved: 'Time zone changed to {{tz}}; the figures are being recomputed',
     unchanged: 'The time zone did not change',
