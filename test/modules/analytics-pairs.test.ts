@@ -1,6 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { CHURN_BUCKETS, FREQUENCY_BANDS, monthsOf, rangeDays, shiftDate } from '../../src/core/analytics-views.js';
 import { Random } from '../../src/core/random.js';
+import { fillMonthPairs } from '../../src/db/migrations/0046_analytics_month_pairs.js';
 import { rebuildAnalytics } from '../../src/modules/analytics/rebuild.js';
 import { dailyBuyersHere } from '../../src/modules/analytics/spread.js';
 import { distributionHere, overviewHere, repurchaseHere } from '../../src/modules/analytics/views.js';
@@ -222,5 +223,14 @@ describeBothDatabases('analytics day pairs', (env) => {
         expect((await dailyBuyersHere(e.ctx, e.workspaceId, scope)).days).toEqual(want.daily);
       }
     expect(all.length).toBeGreaterThan(150);
+  });
+
+  it('migration 0046 gives pre-aggregates built before the month kinds the month rows a rebuild writes', async () => {
+    const e = env();
+    const built = await pairRows();
+    expect(built.some((r) => r.kind === 'dP')).toBe(true);
+    await e.db.kysely.deleteFrom('analytics_day_pairs').where('kind', 'in', ['dP', 'nP', 'nD', 'fD']).execute();
+    await fillMonthPairs(e.db.kysely as never);
+    expect(await pairRows()).toEqual(built);
   });
 });
