@@ -16,6 +16,7 @@ import type { DeliveryGate } from '../modules/messaging/send.js';
 import type { AppContext } from '../modules/context.js';
 import { campaignGate, planCampaign, SOURCE as CAMPAIGN } from '../modules/campaigns/service.js';
 import { deliverStep } from '../modules/campaigns/deliver.js';
+import { drawCampaign } from '../modules/campaigns/draw.js';
 import { fitWorkspace } from '../modules/predict/service.js';
 import { rebuildAnalytics } from '../modules/analytics/rebuild.js';
 import { automationGate, handleOrderEvents, runDaily, SOURCE as AUTOMATION } from '../modules/automations/service.js';
@@ -108,6 +109,10 @@ export const jobHandlers: JobHandlers = {
   [JOB.campaignPlan]: async (ctx, job, { payload }) => {
     const { campaignId } = z.object({ campaignId: z.string() }).parse(payload);
     await planCampaign(ctx, job.workspace_id, campaignId);
+  },
+  [JOB.campaignDraw]: async (ctx, job, { payload }) => {
+    const { campaignId } = z.object({ campaignId: z.string() }).parse(payload);
+    await drawCampaign(ctx, job.workspace_id, campaignId);
   },
   [JOB.backup]: async (ctx) => {
     await runScheduledBackup(ctx);

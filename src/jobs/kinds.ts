@@ -17,6 +17,11 @@ export const JOB = {
   /** A launched campaign's audience through the send rules into queued messages. */
   campaignPlan: 'campaign.plan',
   /**
+   * A scheduled campaign's audience frozen and drawn at launch (its plan job runs at the start);
+   * one that starts now has its plan job draw first.
+   */
+  campaignDraw: 'campaign.draw',
+  /**
    * A campaign's delivery: one job sends what is due (at most the throttle per minute), then queues
    * its successor; one chain per campaign instead of one job per message.
    */

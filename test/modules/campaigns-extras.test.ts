@@ -274,8 +274,21 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
     ).body;
     const launched = (await api('POST', `/campaigns/${at.id}/launch`)).body;
     expect(launched).toMatchObject({ status: 'scheduled', startAt: '2026-11-23T04:00:00.000Z', launchedAt: null });
+    const recipients = async () =>
+      (
+        await e.db.kysely
+          .selectFrom('campaign_recipients')
+          .select('customer_id')
+          .where('workspace_id', '=', e.workspaceId)
+          .where('campaign_id', '=', at.id)
+          .execute()
+      ).length;
+    expect(await recipients()).toBe(0); // the request draws nothing: the worker does, at launch
     await worker().drain();
     expect(await messagesOf(e, at.id)).toHaveLength(0);
+    expect(await recipients()).toBe(5);
+    // The audience is frozen at launch: one who joins the segment before the start is not sent to.
+    await seedCustomers(e, [{ nick: 'sc-late', phone: '13600000159' }]);
     expect((await api('GET', `/campaigns/${at.id}/attribution`)).status).toBe(400);
     e.setNow('2026-11-23T04:00:00.000Z');
     await sendAll(e, worker(), at.id);

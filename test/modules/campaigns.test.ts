@@ -8,6 +8,7 @@ import { localDate } from '../../src/core/time.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { createWorker } from '../../src/jobs/worker.js';
 import { createUser } from '../../src/modules/auth/service.js';
+import { drawCampaign } from '../../src/modules/campaigns/draw.js';
 import { planCampaign } from '../../src/modules/campaigns/service.js';
 import { recordBatch, setMessagingSettings } from '../../src/modules/messaging/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
@@ -522,5 +523,70 @@ describeBothDatabases('campaigns', (env) => {
       headers: { 'x-huike-client': 'test', cookie: mkt },
     });
     expect(allowed.statusCode).toBe(200);
+  });
+
+  it('the launch request draws nothing: the worker freezes and draws the audience once, as assignGroups would', async () => {
+    const e = env();
+    await seedCustomers(
+      e,
+      Array.from({ length: 30 }, (_, i) => ({ nick: `dr-${i}`, phone: `1330000${String(i).padStart(4, '0')}` })),
+    );
+    const seg = await segmentOf(e, 'dr-');
+    const variants = [
+      { key: 'A', weight: 1, content: { text: '#客户昵称#，A 方案' } },
+      { key: 'B', weight: 2, content: { text: '#客户昵称#，B 方案' } },
+    ];
+    const c = (await api('POST', '/campaigns', draft({ segmentId: seg, holdoutPct: 10, seed: 'seed-dr', variants })))
+      .body;
+    const k = e.db.kysely;
+    const recipients = () =>
+      k
+        .selectFrom('campaign_recipients')
+        .select(['customer_id', 'grp'])
+        .where('workspace_id', '=', e.workspaceId)
+        .where('campaign_id', '=', c.id)
+        .orderBy('customer_id')
+        .execute();
+    const snapshots = () =>
+      k
+        .selectFrom('segment_snapshots')
+        .select('id')
+        .where('workspace_id', '=', e.workspaceId)
+        .where('purpose', '=', `campaign:${c.id}`)
+        .execute();
+    const launched = await api('POST', `/campaigns/${c.id}/launch`);
+    expect(launched.status).toBe(200);
+    expect(launched.body).toMatchObject({ status: 'running', snapshotId: null });
+    expect(await recipients()).toEqual([]);
+    expect(await snapshots()).toEqual([]);
+    // Launched, not drawn yet: the report says so with zeros (the console polls until it is planned).
+    expect((await api('GET', `/campaigns/${c.id}/report`)).body).toMatchObject({
+      status: 'running',
+      audience: 0,
+      targeted: 0,
+    });
+    await worker().drain();
+    const drawn = await recipients();
+    const snapshotId = (await api('GET', `/campaigns/${c.id}`)).body.snapshotId as string;
+    expect(await snapshots()).toEqual([{ id: snapshotId }]);
+    const members = (
+      await k
+        .selectFrom('segment_snapshot_members')
+        .select('customer_id')
+        .where('workspace_id', '=', e.workspaceId)
+        .where('snapshot_id', '=', snapshotId)
+        .orderBy('customer_id')
+        .execute()
+    ).map((m) => m.customer_id);
+    expect(members).toHaveLength(30);
+    const groups = assignGroups(members, { seed: 'seed-dr', holdoutPct: 10, variants });
+    expect(drawn).toEqual(members.map((id) => ({ customer_id: id, grp: groups.get(id) })));
+    expect(drawn.filter((r) => r.grp === CONTROL)).toHaveLength(3);
+    // The job run again (a retry after a crash, a lease taken over, side by side): nothing is drawn twice.
+    await Promise.all([drawCampaign(e.ctx, e.workspaceId, c.id), planCampaign(e.ctx, e.workspaceId, c.id)]);
+    await drawCampaign(e.ctx, e.workspaceId, c.id);
+    expect(await recipients()).toEqual(drawn);
+    expect(await snapshots()).toEqual([{ id: snapshotId }]);
+    expect((await api('GET', `/campaigns/${c.id}/report`)).body).toMatchObject({ audience: 30, control: 3 });
   });
 });

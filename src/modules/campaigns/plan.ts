@@ -25,6 +25,7 @@ import { enrichRecipients, recipientBase, type RecipientRow, yuan } from '../mes
 import { checkCompliance, newLinkCode } from '../messaging/send.js';
 import type { Content, MessagingSettings } from '../messaging/schema.js';
 import type { Recipient } from '../messaging/facts.js';
+import { drawCampaign } from './draw.js';
 
 /**
  * The plan: every treated recipient of a launched campaign through the send rules into messages,
@@ -469,6 +470,8 @@ async function decidedIn(ctx: AppContext, ws: string, id: string, after: string,
 }
 
 export async function planCampaign(ctx: AppContext, ws: string, id: string, opts: PlanOptions = {}): Promise<void> {
+  // A campaign that starts at launch is drawn here, first (nothing when its draw is done already).
+  await drawCampaign(ctx, ws, id);
   const k = ctx.db.kysely;
   const loadRow = () =>
     k.selectFrom('campaigns').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();

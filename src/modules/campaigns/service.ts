@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { type Selectable, sql, type Transaction } from 'kysely';
+import type { Selectable } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { reason } from '../../core/reasons.js';
 import { newId } from '../../core/ids.js';
-import { assignGroups, CONTROL, groupBounds } from '../../core/messaging/assign.js';
+import { assignGroups, CONTROL } from '../../core/messaging/assign.js';
 import { parseInput } from '../../core/validation.js';
 import { readJson, writeJson } from '../../db/json.js';
-import type { CampaignsTable, Database } from '../../db/types.js';
-import type { Dialect } from '../../db/connect.js';
-import { bytewise, drawRankSql } from '../../db/draw.js';
+import type { CampaignsTable } from '../../db/types.js';
 import { JOB } from '../../jobs/kinds.js';
 import { enqueue } from '../../jobs/queue.js';
 import { nowIso, type AppContext } from '../context.js';
@@ -19,7 +17,7 @@ import { renderTemplate } from '../../core/messaging/templates.js';
 import { yuan } from '../messaging/facts.js';
 import type { Content } from '../messaging/schema.js';
 import { checkCompliance } from '../messaging/send.js';
-import { getSegment, segmentCustomerIds, snapshotSegment } from '../segments/service.js';
+import { getSegment, prepareSnapshot, segmentCustomerIds } from '../segments/service.js';
 import { listTemplates } from '../coupons/service.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { allowedIntervals, DEFAULT_RULES, type Medium, type MessageKind } from '../../core/messaging/decide.js';
@@ -269,50 +267,13 @@ async function checkCoupon(ctx: AppContext, ws: string, r: Row): Promise<void> {
   );
 }
 
-/** Where a launch's frozen audience is: a segment snapshot's members or an uploaded list's. */
-type Members =
-  | { table: 'segment_snapshot_members'; key: 'snapshot_id'; id: string }
-  | { table: 'audience_list_members'; key: 'list_id'; id: string };
-
 /**
- * The control and variant draw, set-wise: one INSERT … SELECT numbers the members by drawRank
- * (the same sha256 of seed and customer id as core/messaging/assign.ts, computed in SQL) and cuts
- * the order at the group bounds the core computes from the count, so the groups are exactly
- * assignGroups' (exact sizes, same members) without a member id passing through JS.
- */
-async function drawRecipients(trx: Transaction<Database>, dialect: Dialect, ws: string, r: Row, m: Members) {
-  const n = Number(
-    (
-      await trx
-        .selectFrom(m.table)
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('workspace_id', '=', ws)
-        .where(m.key, '=', m.id)
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
-  if (n === 0) return;
-  const c = readJson<StoredContent>(r.content);
-  // In draw order, the first group whose bound a position is within (an empty group never matches).
-  const bounds = groupBounds(n, { holdoutPct: r.holdout_pct, variants: c.variants });
-  const grp = sql.join(
-    bounds.map((b) => sql`WHEN d.rn <= ${b.upTo} THEN ${b.grp}`),
-    sql` `,
-  );
-  const member = sql.ref('m.customer_id');
-  await sql`INSERT INTO campaign_recipients (workspace_id, campaign_id, customer_id, grp)
-    SELECT ${ws}, ${r.id}, d.customer_id, CASE ${grp} END
-    FROM (SELECT m.customer_id,
-            row_number() OVER (ORDER BY ${drawRankSql(dialect, r.seed, member)}, ${bytewise(dialect, member)}) AS rn
-          FROM ${sql.table(m.table)} m WHERE m.workspace_id = ${ws} AND ${sql.ref(`m.${m.key}`)} = ${m.id}) d
-    ORDER BY d.customer_id`.execute(trx);
-}
-
-/**
- * Launch: freezes the audience (a segment snapshot, or the uploaded list), draws control and
- * variants with the stored seed, and queues the plan job for the start — now, the chosen time or
- * the next send window (the campaign is "scheduled" until then). Recipients, status and job
- * commit together.
+ * Launch: checks what it can refuse (status, compliance, coupon, the audience still there), moves
+ * the campaign to running — or scheduled until its start: the chosen time or the next send window —
+ * and queues its jobs, in one short transaction. The audience is frozen and drawn in the worker
+ * (drawCampaign, seconds at a million customers, never on the server's event loop), still at
+ * launch: for a scheduled campaign a draw job runs now and the plan job at the start; a campaign
+ * that starts now has its plan job draw first.
  */
 export async function launchCampaign(ctx: AppContext, ws: string, id: string) {
   const r = await campaignRow(ctx, ws, id);
@@ -325,28 +286,19 @@ export async function launchCampaign(ctx: AppContext, ws: string, id: string) {
   const channel = await channelRow(ctx, ws, r.channel_id);
   checkCompliance(r.kind as MessageKind, channel.medium as Medium, await getMessagingSettings(ctx, ws));
   await checkCoupon(ctx, ws, r);
+  // The audience's own checks (list or segment there, its rule compiling), without the snapshot's writes.
+  if (r.segment_id.startsWith(LIST_PREFIX)) await getAudienceList(ctx, ws, r.segment_id.slice(LIST_PREFIX.length));
+  else await prepareSnapshot(ctx, ws, r.segment_id, null);
   const now = nowIso(ctx);
   let startAt = now;
   if (r.schedule === 'at' && r.start_at) startAt = new Date(r.start_at).toISOString();
   if (r.schedule === 'window') startAt = (await nextWindow(ctx, ws, r)).toISOString();
   const later = startAt > now;
-  let snapshotId: string | null = null;
-  let members: Members;
-  if (r.segment_id.startsWith(LIST_PREFIX)) {
-    const listId = r.segment_id.slice(LIST_PREFIX.length);
-    await getAudienceList(ctx, ws, listId);
-    members = { table: 'audience_list_members', key: 'list_id', id: listId };
-  } else {
-    const snap = await snapshotSegment(ctx, ws, r.segment_id, `campaign:${r.id}`);
-    snapshotId = snap.id;
-    members = { table: 'segment_snapshot_members', key: 'snapshot_id', id: snap.id };
-  }
   await ctx.db.kysely.transaction().execute(async (trx) => {
     const moved = await trx
       .updateTable('campaigns')
       .set({
         status: later ? 'scheduled' : 'running',
-        snapshot_id: snapshotId,
         launched_at: later ? null : now,
         start_at: startAt,
         updated_at: now,
@@ -357,7 +309,8 @@ export async function launchCampaign(ctx: AppContext, ws: string, id: string) {
       .executeTakeFirst();
     if (Number(moved.numUpdatedRows) !== 1)
       throw new Conflict('the campaign was launched meanwhile', reason('campaign.launchedMeanwhile'));
-    await drawRecipients(trx, ctx.db.dialect, ws, r, members);
+    if (later)
+      await enqueue(trx, { workspaceId: ws, kind: JOB.campaignDraw, payload: { campaignId: id }, dedupeKey: id }, now);
     await enqueue(
       trx,
       { workspaceId: ws, kind: JOB.campaignPlan, payload: { campaignId: id }, dedupeKey: id, runAt: startAt },

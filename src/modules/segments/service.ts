@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { localDate } from '../../core/time.js';
 import { CSV_BOM, csvLine, neutralizeFormula } from '../../core/csv.js';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { maskPhone } from '../../core/pii.js';
@@ -19,6 +19,7 @@ import {
   type SystemSegment,
 } from '../../core/segments/system.js';
 import { readJson, writeJson } from '../../db/json.js';
+import type { Database } from '../../db/types.js';
 import { canSeePii } from '../auth/roles.js';
 import { nowIso, type AppContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../pagination.js';
@@ -226,11 +227,20 @@ export async function ruleXlsx(
 
 /** Freezes who is in a segment now (a campaign keeps the list it was sent to). */
 export async function snapshotSegment(ctx: AppContext, workspaceId: string, segmentId: string, purpose: string | null) {
+  const write = await prepareSnapshot(ctx, workspaceId, segmentId, purpose);
+  return ctx.db.kysely.transaction().execute(write);
+}
+
+/**
+ * A snapshot's reads (the segment and its rule's query) done now, its writes returned to be run
+ * in the caller's transaction — a campaign's launch job freezes the audience and draws in one.
+ */
+export async function prepareSnapshot(ctx: AppContext, workspaceId: string, segmentId: string, purpose: string | null) {
   const seg = await getSegment(ctx, workspaceId, segmentId);
   const q = await ruleQuery(ctx, workspaceId, parseRule(seg.rule));
-  const id = newId();
-  const now = nowIso(ctx);
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return async (trx: Transaction<Database>) => {
+    const id = newId();
+    const now = nowIso(ctx);
     await trx
       .insertInto('segment_snapshots')
       .values({
@@ -257,7 +267,7 @@ export async function snapshotSegment(ctx: AppContext, workspaceId: string, segm
       .where('id', '=', id)
       .execute();
     return { id, segmentId: seg.id, segmentName: seg.name, customers, purpose, createdAt: now };
-  });
+  };
 }
 
 /** Everyone a saved or system segment selects now (a campaign's dry run), in id order. */

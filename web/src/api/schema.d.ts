@@ -9929,7 +9929,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Launch: snapshot the audience, draw control and variants, queue the messages */
+        /** Launch: the worker snapshots the audience, draws control and variants, queues the messages */
         post: {
             parameters: {
                 query?: never;
