@@ -10,6 +10,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import type { Database } from '../src/db/types.js';
 import { createCampaign, launchCampaign } from '../src/modules/campaigns/service.js';
+import { drawCampaign } from '../src/modules/campaigns/draw.js';
 import { planCampaign } from '../src/modules/campaigns/plan.js';
 import type { AppContext } from '../src/modules/context.js';
 import { createChannel, setMessagingSettings } from '../src/modules/messaging/service.js';
@@ -89,7 +90,10 @@ async function run(db: Db, customers: number): Promise<void> {
   );
   t = performance.now();
   await launchCampaign(ctx, ws, c.id);
-  process.stdout.write(`  launch (snapshot, control and A/B draw): ${secs(t)} s\n`);
+  process.stdout.write(`  launch request (checks, status, jobs queued): ${secs(t)} s\n`);
+  t = performance.now();
+  await drawCampaign(ctx, ws, c.id);
+  process.stdout.write(`  draw, in the worker (snapshot, control and A/B draw): ${secs(t)} s\n`);
   const treated = Number(
     (
       await db.kysely

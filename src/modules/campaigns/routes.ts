@@ -108,7 +108,7 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
     async (req) => dryRun(ctx, principalOf(req).workspaceId, req.params.id),
   );
   for (const [action, fn, summary] of [
-    ['launch', launchCampaign, 'Launch: the worker snapshots the audience, draws control and variants, queues the messages'],
+    ['launch', launchCampaign, 'Launch: the worker freezes the audience, draws control and variants, plans'],
     ['pause', pauseCampaign, 'Pause sending (queued messages wait)'],
     ['resume', resumeCampaign, 'Resume a paused campaign'],
     ['cancel', cancelCampaign, 'Cancel: queued messages are not sent'],

@@ -9929,7 +9929,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Launch: the worker snapshots the audience, draws control and variants, queues the messages */
+        /** Launch: the worker freezes the audience, draws control and variants, plans */
         post: {
             parameters: {
                 query?: never;

@@ -1285,6 +1285,7 @@ export const en: Messages = {
     roiNone: 'Nothing spent or no control',
     noControl: 'No hold-out group: the lift cannot be measured',
     variants: 'Variants',
+    preparing: 'Preparing: drawing the audience and planning the messages…',
     notLaunched: 'Not sent yet: results show here once it is launched',
     outboxHint: 'The outbox channel sends nothing: messages are kept here so you can check them',
     outboxEmpty: 'The outbox is empty',

@@ -1217,6 +1217,7 @@ export const zhCN = {
     roiNone: '无花费或无对照组',
     noControl: '没有对照组，无法计算增量效果',
     variants: '各版本',
+    preparing: '准备中：正在抽取人群、安排发送…',
     notLaunched: '活动还没有发送，发送后这里显示效果',
     outboxHint: '「发件箱」渠道不真正发送，消息保存在这里，方便检查内容',
     outboxEmpty: '发件箱是空的',

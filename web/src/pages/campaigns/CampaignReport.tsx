@@ -151,7 +151,10 @@ export default function CampaignReport() {
   const attribution = useApi(launched ? '/campaigns/{id}/attribution' : null, { params: { id: id ?? '' } });
   const channels = useApi('/messaging/channels');
   const handoff = channels.data?.items.find((x) => x.id === campaign.data?.channelId)?.kind === 'platform';
-  const sending = campaign.data?.status === 'running' && (report.data?.queued ?? 0) > 0;
+  // Launched but not planned yet (the worker freezes and draws the audience, then plans it): the
+  // counts are still zero, so the page follows it as it does a campaign that is sending.
+  const preparing = campaign.data?.status === 'running' && campaign.data.plannedAt === null;
+  const sending = preparing || (campaign.data?.status === 'running' && (report.data?.queued ?? 0) > 0);
   useInterval(
     () => {
       campaign.reload();
@@ -203,6 +206,15 @@ export default function CampaignReport() {
               ? t('campaignExtras.scheduledAt', { at: dateTime(c.startAt) })
               : t('campaigns.notLaunched')
           }
+        />
+      )}
+      {preparing && (
+        <Alert
+          type="info"
+          showIcon
+          message={t('campaigns.preparing')}
+          style={{ marginBottom: 16 }}
+          data-testid="preparing"
         />
       )}
       {report.error && <ErrorBox error={report.error} onRetry={report.reload} />}
