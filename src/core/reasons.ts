@@ -582,6 +582,10 @@ export const REASONS = {
     'zh-CN': 'HUIKE_SECRET_KEY 太短：至少 16 个随机字符',
     en: 'HUIKE_SECRET_KEY is too short: use at least 16 random characters',
   },
+  'segment.campaignPreparing': {
+    'zh-CN': '营销活动「{campaign}」正在按这个分群准备发送，请等活动开始后再删除',
+    en: 'campaign "{campaign}" is being prepared for this segment: delete it once the campaign has started',
+  },
   'segment.nameLength': { 'zh-CN': '分群名称须为 1–{max} 个字', en: 'a segment name has 1–{max} characters' },
   'segment.nameTaken': { 'zh-CN': '已有名为「{name}」的分群', en: 'a segment named "{name}" already exists' },
   'segment.notFound': { 'zh-CN': '找不到该分群（ID {id}），可能已被删除', en: 'segment {id} not found' },

@@ -29,7 +29,7 @@ describeBothDatabases('campaigns', (env) => {
   const ids: Record<string, string> = {};
   const segments: Record<string, string> = {};
 
-  const api = async (method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) => {
+  const api = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) => {
     const res = await app.inject({
       method,
       url: `/api/v1${url}`,
@@ -525,7 +525,7 @@ describeBothDatabases('campaigns', (env) => {
     expect(allowed.statusCode).toBe(200);
   });
 
-  it('the launch request draws nothing: the worker freezes and draws the audience once, as assignGroups would', async () => {
+  it('the launch request draws nothing: the worker freezes and draws once, like assignGroups', async () => {
     const e = env();
     await seedCustomers(
       e,
@@ -559,6 +559,10 @@ describeBothDatabases('campaigns', (env) => {
     expect(launched.body).toMatchObject({ status: 'running', snapshotId: null });
     expect(await recipients()).toEqual([]);
     expect(await snapshots()).toEqual([]);
+    // Until the worker has frozen the audience, the segment cannot be deleted from under it.
+    const del = await api('DELETE', `/segments/${seg}`);
+    expect(del.status).toBe(409);
+    expect(del.body.error.reason).toMatchObject({ key: 'segment.campaignPreparing' });
     // Launched, not drawn yet: the report says so with zeros (the console polls until it is planned).
     expect((await api('GET', `/campaigns/${c.id}/report`)).body).toMatchObject({
       status: 'running',
@@ -588,5 +592,8 @@ describeBothDatabases('campaigns', (env) => {
     expect(await recipients()).toEqual(drawn);
     expect(await snapshots()).toEqual([{ id: snapshotId }]);
     expect((await api('GET', `/campaigns/${c.id}/report`)).body).toMatchObject({ audience: 30, control: 3 });
+    // Frozen: the segment may go now, the campaign keeps its snapshot.
+    expect((await api('DELETE', `/segments/${seg}`)).status).toBeLessThan(300);
+    expect((await api('GET', `/campaigns/${c.id}/report`)).body).toMatchObject({ audience: 30 });
   });
 });

@@ -503,5 +503,19 @@ export async function saveSegment(
 export async function deleteSegment(ctx: AppContext, workspaceId: string, id: string): Promise<void> {
   if (id.startsWith('sys:')) throw new Invalid('system segments cannot be deleted', reason('segment.systemDelete'));
   await getSegment(ctx, workspaceId, id);
+  // A launched campaign freezes its audience in the worker a moment after the launch: until then it needs the segment.
+  const waiting = await ctx.db.kysely
+    .selectFrom('campaigns')
+    .select('name')
+    .where('workspace_id', '=', workspaceId)
+    .where('segment_id', '=', id)
+    .where('status', 'in', ['scheduled', 'running', 'paused'])
+    .where('snapshot_id', 'is', null)
+    .executeTakeFirst();
+  if (waiting)
+    throw new Conflict(
+      `campaign "${waiting.name}" is being prepared for this segment: delete it once the campaign has started`,
+      reason('segment.campaignPreparing', { campaign: waiting.name }),
+    );
   await ctx.db.kysely.deleteFrom('segments').where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
 }
