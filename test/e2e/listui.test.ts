@@ -210,10 +210,14 @@ describe.skipIf(!existsSync(CHROMIUM))('customer list, password, leave guard and
     await page.getByTestId('workspace-timezone-save').click();
     const confirm = page.getByTestId('timezone-confirm');
     await confirm.waitFor();
+    // The zones by the names the seller picked them by, not their IANA ids.
+    expect(await page.locator('.ant-modal-confirm-title').textContent()).toBe(
+      '把时区从 中国标准时间（北京、上海） 改为 英国（伦敦）？',
+    );
     expect(await confirm.textContent()).toContain('RFM 分层和预测将在后台按新时区重新计算');
     await shot(page, 'settings-timezone-confirm');
     await page.locator('.ant-modal-confirm-btns .ant-btn-primary').click();
-    await page.getByText('时区已改为 Europe/London').waitFor();
+    await page.getByText('时区已改为 英国（伦敦）').waitFor();
     await expect
       .poll(async () => (await call<{ workspace: { timezone: string } }>('GET', '/auth/me')).workspace.timezone)
       .toBe('Europe/London');

@@ -2,7 +2,7 @@ import { Alert, App, Button, Card, Space, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
-import { TimeZoneSelect } from '../components/TimeZoneSelect';
+import { TimeZoneSelect, zoneName } from '../components/TimeZoneSelect';
 import { useAction } from '../hooks';
 import { can, useMe, useSession } from '../session';
 
@@ -22,7 +22,7 @@ export function WorkspaceSettings() {
   const configures = can(me, 'settings:write');
   const save = () =>
     modal.confirm({
-      title: t('timeZones.confirmTitle', { from: current, to: zone }),
+      title: t('timeZones.confirmTitle', { from: zoneName(t, current), to: zoneName(t, zone) }),
       width: 520,
       okText: t('timeZones.confirmOk'),
       content: (
@@ -39,7 +39,7 @@ export function WorkspaceSettings() {
         run(async () => {
           const r = await api.put('/workspace/timezone', { timezone: zone });
           void message.success(
-            r.rebuilding.length ? t('timeZones.saved', { tz: r.timezone }) : t('timeZones.unchanged'),
+            r.rebuilding.length ? t('timeZones.saved', { tz: zoneName(t, r.timezone) }) : t('timeZones.unchanged'),
           );
           await refresh();
         }),
