@@ -511,6 +511,17 @@ export async function deleteSegment(ctx: AppContext, workspaceId: string, id: st
     .where('segment_id', '=', id)
     .where('status', 'in', ['scheduled', 'running', 'paused'])
     .where('snapshot_id', 'is', null)
+    // Drawn already (as campaigns/draw.ts judges it): recipients exist.
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('campaign_recipients as r')
+            .select('r.customer_id')
+            .whereRef('r.workspace_id', '=', 'campaigns.workspace_id')
+            .whereRef('r.campaign_id', '=', 'campaigns.id'),
+        ),
+      ),
+    )
     .executeTakeFirst();
   if (waiting)
     throw new Conflict(
