@@ -1652,6 +1652,15 @@ export const en: Messages = {
     sentiments: { positive: 'Positive', neutral: 'Neutral', negative: 'Negative' },
     sources: { review: 'Review', chat: 'Chat', survey: 'Survey' },
   },
+  consentSources: {
+    import: 'order import',
+    api: 'order API',
+    webhook: 'platform webhook',
+    staff: 'changed by staff',
+    demo: 'demo data',
+    erasure: 'personal data erased',
+    withDetail: '{{source}} ({{detail}})',
+  },
   platforms: { taobao: 'Taobao', tmall: 'Tmall', jd: 'JD', douyin: 'Douyin', shopify: 'Shopify', other: 'Other' },
   automations: {
     name: 'Automation',

@@ -1576,6 +1576,15 @@ export const zhCN = {
     sentiments: { positive: '正面', neutral: '中性', negative: '负面' },
     sources: { review: '评价', chat: '聊天', survey: '问卷' },
   },
+  consentSources: {
+    import: '导入订单',
+    api: '订单接口',
+    webhook: '平台推送',
+    staff: '客服修改',
+    demo: '演示数据',
+    erasure: '个人信息删除',
+    withDetail: '{{source}}（{{detail}}）',
+  },
   platforms: { taobao: '淘宝', tmall: '天猫', jd: '京东', douyin: '抖音', shopify: 'Shopify', other: '其他' },
   automations: {
     name: '自动化',

@@ -32,6 +32,7 @@ import { CustomerActions, MergeHistory } from './CustomerActions';
 import { reasonText } from '../../errors';
 import { CustomerTimeline } from './CustomerTimeline';
 import { OrderView } from './OrderView';
+import { consentSourceText } from './consent-source';
 
 type Order = Answer<'/customers/{id}'>['orders'][number];
 type CouponRow = Answer<'/customers/{id}/coupons'>['items'][number];
@@ -41,7 +42,7 @@ const FLAGS = ['isBlacklisted', 'isBadReviewer', 'isPicky', 'optOutSms', 'optOut
 
 export default function CustomerDetail() {
   const { id = '' } = useParams();
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { message } = App.useApp();
   const c = useApi('/customers/{id}', { params: { id } });
   const tier = useApi('/customers/{id}/tier', { params: { id } });
@@ -169,7 +170,9 @@ export default function CustomerDetail() {
               <Descriptions.Item label={t('customerDetail.refunds')}>
                 {t('customerDetail.refundsValue', { n: s.refundOrders, v: money(s.refundFen, s.currency) })}
               </Descriptions.Item>
-              <Descriptions.Item label={t('customerDetail.consentSource')}>{d.consentSource ?? '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('customerDetail.consentSource')}>
+                {consentSourceText(d.consentSource, t, (k) => i18n.exists(k))}
+              </Descriptions.Item>
             </Descriptions>
           </Card>
           <Card title={t('customerDetail.identities')} size="small" style={{ marginBottom: 16 }}>
