@@ -8,6 +8,7 @@ import type { AppContext } from '../context.js';
 import type { Content } from '../messaging/schema.js';
 import { prepareSnapshot } from '../segments/service.js';
 import { getAudienceList, LIST_PREFIX } from './audiences.js';
+import { awaitingDraw } from './awaiting-draw.js';
 
 type Row = Selectable<CampaignsTable>;
 
@@ -15,9 +16,6 @@ type Row = Selectable<CampaignsTable>;
 type Members =
   | { table: 'segment_snapshot_members'; key: 'snapshot_id'; id: string }
   | { table: 'audience_list_members'; key: 'list_id'; id: string };
-
-/** A launched campaign not cancelled: its audience is (or is to be) frozen and drawn. */
-const DRAWABLE = new Set(['scheduled', 'running', 'paused']);
 
 /**
  * The control and variant draw, set-wise: one INSERT … SELECT numbers the members by drawRank
@@ -53,17 +51,15 @@ async function drawRecipients(trx: Transaction<Database>, dialect: Dialect, ws: 
     ORDER BY d.customer_id`.execute(trx);
 }
 
-/** Drawn already: a segment's snapshot is recorded with the draw, a list's draw leaves recipients. */
-async function drawn(db: Kysely<Database> | Transaction<Database>, ws: string, r: Row): Promise<boolean> {
-  if (r.snapshot_id !== null) return true;
-  const any = await db
-    .selectFrom('campaign_recipients')
-    .select('customer_id')
+/** The campaign, if it is to be drawn (awaitingDraw: launched, not cancelled, nothing drawn yet). */
+function toDraw(db: Kysely<Database> | Transaction<Database>, ws: string, id: string): Promise<Row | undefined> {
+  return db
+    .selectFrom('campaigns')
+    .selectAll()
     .where('workspace_id', '=', ws)
-    .where('campaign_id', '=', r.id)
-    .limit(1)
+    .where('id', '=', id)
+    .where(awaitingDraw)
     .executeTakeFirst();
-  return any !== undefined;
 }
 
 /**
@@ -75,24 +71,26 @@ async function drawn(db: Kysely<Database> | Transaction<Database>, ws: string, r
  */
 export async function drawCampaign(ctx: AppContext, ws: string, id: string): Promise<void> {
   const k = ctx.db.kysely;
-  const r = await k
-    .selectFrom('campaigns')
-    .selectAll()
-    .where('workspace_id', '=', ws)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!r || !DRAWABLE.has(r.status) || (await drawn(k, ws, r))) return;
+  const r = await toDraw(k, ws, id);
+  if (!r) return;
   // The reads before the transaction (on SQLite the transaction holds the one connection).
   const isList = r.segment_id.startsWith(LIST_PREFIX);
   const listId = r.segment_id.slice(LIST_PREFIX.length);
   const snapshot = isList ? null : await prepareSnapshot(ctx, ws, r.segment_id, `campaign:${r.id}`);
   if (isList) await getAudienceList(ctx, ws, listId);
   await k.transaction().execute(async (trx) => {
-    let q = trx.selectFrom('campaigns').selectAll().where('workspace_id', '=', ws).where('id', '=', id);
-    // Two workers drawing at once (a lease taken over): the second waits here and then sees the draw.
-    if (ctx.db.dialect === 'postgres') q = q.forUpdate();
-    const cur = await q.executeTakeFirst();
-    if (!cur || !DRAWABLE.has(cur.status) || (await drawn(trx, ws, cur))) return;
+    // Two workers drawing at once (a lease taken over): the second waits here for the first's lock,
+    // then its next statement (a fresh snapshot) sees the draw.
+    if (ctx.db.dialect === 'postgres')
+      await trx
+        .selectFrom('campaigns')
+        .select('id')
+        .where('workspace_id', '=', ws)
+        .where('id', '=', id)
+        .forUpdate()
+        .execute();
+    const cur = await toDraw(trx, ws, id);
+    if (!cur) return;
     let members: Members = { table: 'audience_list_members', key: 'list_id', id: listId };
     if (snapshot) {
       const snap = await snapshot(trx);

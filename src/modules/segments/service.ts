@@ -33,6 +33,7 @@ import {
   type ExportCell,
 } from '../customers/export.js';
 import type { ExportLanguage } from '../../core/export-labels.js';
+import { awaitingDraw } from '../campaigns/awaiting-draw.js';
 import { compileRule, segmentSource, type CompileContext } from './compile.js';
 
 async function compileContext(ctx: AppContext, workspaceId: string): Promise<CompileContext> {
@@ -509,19 +510,7 @@ export async function deleteSegment(ctx: AppContext, workspaceId: string, id: st
     .select('name')
     .where('workspace_id', '=', workspaceId)
     .where('segment_id', '=', id)
-    .where('status', 'in', ['scheduled', 'running', 'paused'])
-    .where('snapshot_id', 'is', null)
-    // Drawn already (as campaigns/draw.ts judges it): recipients exist.
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('campaign_recipients as r')
-            .select('r.customer_id')
-            .whereRef('r.workspace_id', '=', 'campaigns.workspace_id')
-            .whereRef('r.campaign_id', '=', 'campaigns.id'),
-        ),
-      ),
-    )
+    .where(awaitingDraw)
     .executeTakeFirst();
   if (waiting)
     throw new Conflict(
