@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ import autocannon from 'autocannon';
  * autocannon with C connections (default 100) for S seconds per scenario (default 5). GET /health is
  * the floor; every other scenario prints its ratio of requests/s to it, and p50/p99 latency. The
  * server runs no job worker, so the demo's follow-up jobs do not run during the measurement.
+ * `--database URL` serves an existing database instead (SQLite or PostgreSQL, e.g. the 1M-customer shop
+ * kept by `bench -- segments --keep`).
  */
 export async function benchApi(args: string[]): Promise<void> {
   const opt = (name: string, dflt: number) => {
@@ -18,24 +20,41 @@ export async function benchApi(args: string[]): Promise<void> {
     return i >= 0 ? Number(args[i + 1]) : dflt;
   };
   const customers = opt('customers', 20_000);
+  // --database URL: an existing database (e.g. a kept segments-bench shop of 1M customers) instead of
+  // a fresh demo; a login admin / huike-demo is added to its first workspace when missing.
+  const dbAt = args.indexOf('--database');
+  const database = dbAt >= 0 ? args[dbAt + 1] : undefined;
   const duration = opt('seconds', 5);
   const connections = opt('connections', 100);
   const dir = mkdtempSync(join(tmpdir(), 'huike-bench-api-'));
   const port = 41000 + Math.floor(Math.random() * 10000);
   const base = `http://127.0.0.1:${port}`;
   const cli = fileURLToPath(new URL('../src/cli/index.js', import.meta.url));
+  const env = { ...process.env, DATABASE_URL: database ?? `sqlite:${join(dir, 'api.db')}`, LOG_LEVEL: 'error' };
+  if (database) {
+    const login = ['user', 'create', '--login', 'admin', '--password', 'huike-demo'];
+    spawnSync(process.execPath, [cli, ...login], { env, stdio: 'ignore' }); // fails harmlessly when present
+  }
   const server = spawn(
     process.execPath,
-    [cli, 'serve', '--port', String(port), '--demo-customers', String(customers), '--no-worker'],
-    {
-      env: { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'api.db')}`, LOG_LEVEL: 'error' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    [
+      cli,
+      'serve',
+      '--port',
+      String(port),
+      '--no-worker',
+      ...(database ? ['--no-demo'] : ['--demo-customers', String(customers)]),
+    ],
+    { env, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let banner = '';
   server.stdout.on('data', (d) => (banner += String(d)));
   try {
-    process.stdout.write(`Loading a ${customers.toLocaleString('en-US')}-customer demo shop…\n`);
+    process.stdout.write(
+      database
+        ? `Serving ${database.replace(/\/\/[^@]*@/, '//')}…\n`
+        : `Loading a ${customers.toLocaleString('en-US')}-customer demo shop…\n`,
+    );
     while (!banner.includes('API docs')) {
       if (server.exitCode !== null) throw new Error(`the server stopped:\n${banner}`);
       await new Promise((r) => setTimeout(r, 200));
@@ -113,7 +132,8 @@ export async function benchApi(args: string[]): Promise<void> {
 
     const pad = (s: string, n: number) => s.padEnd(n);
     process.stdout.write(
-      `\n${customers.toLocaleString('en-US')} customers, SQLite, ${connections} connections, ${duration} s each\n\n`,
+      `\n${database ? `${database.split(':')[0]} database` : `${customers.toLocaleString('en-US')} customers, SQLite`}, ` +
+        `${connections} connections, ${duration} s each\n\n`,
     );
     process.stdout.write(
       `${pad('scenario', 44)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('ratio', 7)}errors\n`,

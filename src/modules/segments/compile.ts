@@ -132,8 +132,16 @@ function condition(eb: EB, r: Extract<Rule, { kind: 'cond' }>, cc: CompileContex
     case 'days_since_last_order':
       return daysSince(eb, op, value, cc);
     case 'province': {
+      // The stats' province, falling back to the profile's. The same test on s.province alone (or
+      // no stats province) is implied by it and lets PostgreSQL filter inside the stats scan rather
+      // than after the join (EXPLAIN ANALYZE, 200k customers: 481 ms → 176 ms; hand-written 182 ms).
+      // Exact: where s.province is set it is the coalesced value, elsewhere the extra test is true.
       const col = sql<string>`COALESCE(s.province, c.province)`;
-      return textCondition(eb, col, op, value);
+      const own = sql.ref<string>('s.province');
+      return eb.and([
+        textCondition(eb, col, op, value),
+        eb.or([eb(own, 'is', null), textCondition(eb, own, op, value)]),
+      ]);
     }
     case 'city_tier':
       return cityTierCondition(eb, op, value);
@@ -480,8 +488,12 @@ function titleCustomers(w: OrderWhere, cc: CompileContext, min: number): Express
   const extra = orderFilters.length ? sql` AND ${sql.join(orderFilters, sql` AND `)}` : sql``;
   // From the matching lines to their orders (CROSS JOIN keeps that order on SQLite), never a walk
   // of every order in customer order.
-  return sql`SELECT o.customer_id FROM order_items i CROSS JOIN orders o
+  const lines = sql`SELECT o.customer_id FROM order_items i CROSS JOIN orders o
     WHERE i.workspace_id = ${ws} AND ${sql.join(lineFilters, sql` AND `)}
-      AND o.workspace_id = ${ws} AND o.id = i.order_id AND o.customer_id IS NOT NULL${extra}
-    GROUP BY o.customer_id HAVING COUNT(DISTINCT o.id) >= ${min}`;
+      AND o.workspace_id = ${ws} AND o.id = i.order_id AND o.customer_id IS NOT NULL${extra}`;
+  // "At least one" is membership as it is: grouping first made PostgreSQL sort every matching line
+  // and then hash-join all customers (200k: 1.6 s against the hand-written 0.9 s), where a plain
+  // IN-list becomes a parallel semi-join (0.6 s).
+  if (min <= 1) return lines;
+  return sql`${lines} GROUP BY o.customer_id HAVING COUNT(DISTINCT o.id) >= ${min}`;
 }
