@@ -131,10 +131,10 @@ export async function benchApi(args: string[]): Promise<void> {
     rows.push([`customer list during exports (${exports} done)`, during]);
 
     const pad = (s: string, n: number) => s.padEnd(n);
-    process.stdout.write(
-      `\n${database ? `${database.split(':')[0]} database` : `${customers.toLocaleString('en-US')} customers, SQLite`}, ` +
-        `${connections} connections, ${duration} s each\n\n`,
-    );
+    const what = database
+      ? `${database.split(':')[0]} database`
+      : `${customers.toLocaleString('en-US')} customers, SQLite`;
+    process.stdout.write(`\n${what}, ${connections} connections, ${duration} s each\n\n`);
     process.stdout.write(
       `${pad('scenario', 44)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('ratio', 7)}errors\n`,
     );
