@@ -166,6 +166,14 @@ export const REASONS = {
     en: 'no compensation coupon: its ¥{face} is over {cap}% of the item (¥{item})',
   },
   'automation.stepRefused': { 'zh-CN': '未执行：{message}', en: 'not run: {message}' },
+  // A definition's own problems (beside zod's input.* ones), for the step editor.
+  'automation.stepIdTwice': { 'zh-CN': '步骤编号「{id}」重复', en: 'step id "{id}" twice' },
+  'automation.elseNotLater': {
+    'zh-CN': '「{else}」不是后面步骤的编号：只能跳到后面的步骤或结束流程',
+    en: '"{else}" is not a later step\'s id (or "exit")',
+  },
+  'template.empty': { 'zh-CN': '内容不能为空', en: 'the text is empty' },
+  'template.unknownVariable': { 'zh-CN': '未知变量 #{variable}#', en: 'unknown variable #{variable}#' },
 
   // Errors the server answers with (HTTP 4xx/5xx): what the console shows instead of the English message
   'attributes.noCustomerColumn': {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { Invalid } from './errors.js';
-import { reason, type Reason, type ReasonParams } from './reasons.js';
+import { isReasonKey, reason, type Reason, type ReasonParams } from './reasons.js';
 
 /** A zod problem as the console shows it: a key of core/reasons.ts with the field and the limit as parameters. */
 export type InputIssue = Reason & { path: string; message: string };
@@ -67,6 +67,17 @@ export function issueReason(
       return reason('input.unknownKeys', { keys: Array.isArray(params.keys) ? params.keys.join('、') : '' });
     case 'not_multiple_of':
       return reason('input.multipleOf', { ...f, divisor: num(params.divisor) });
+    case 'invalid_union':
+      // A discriminated union's tag that is none of its kinds (a step type, a trigger type): one of a list.
+      if (Array.isArray(params.options) && params.discriminator !== undefined)
+        return reason('input.enum', { ...f, values: params.options.map(String).join('、') });
+      return reason('input.invalid', { ...f, message });
+    case 'custom': {
+      // A schema's own check may carry its code: addIssue({ code: 'custom', message, params: reason(key, …) }).
+      const coded = params.params as { key?: unknown; params?: ReasonParams } | undefined;
+      if (coded && isReasonKey(coded.key)) return { key: coded.key, params: { ...f, ...coded.params } };
+      return reason('input.invalid', { ...f, message });
+    }
     default:
       return reason('input.invalid', { ...f, message });
   }

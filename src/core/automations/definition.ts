@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { templateProblems } from '../messaging/templates.js';
+import { templateIssues } from '../messaging/templates.js';
+import { reason } from '../reasons.js';
 import { TASK_PRIORITIES, TASK_TYPES } from '../tasks.js';
 import { ORDER_EVENT_KINDS } from './order-events.js';
 
@@ -96,7 +97,7 @@ const messageText = z
   .min(1)
   .max(2000)
   .superRefine((t, c) => {
-    for (const p of templateProblems(t)) c.addIssue({ code: 'custom', message: p });
+    for (const p of templateIssues(t)) c.addIssue({ code: 'custom', message: p.message, params: p.why });
   });
 
 export const stepSchema = z.discriminatedUnion('type', [
@@ -203,7 +204,12 @@ export const definitionSchema = z
     const ids = d.steps.map((s) => s.id);
     ids.forEach((x, i) => {
       if (ids.indexOf(x) !== i)
-        c.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `step id "${x}" twice` });
+        c.addIssue({
+          code: 'custom',
+          path: ['steps', i, 'id'],
+          message: `step id "${x}" twice`,
+          params: reason('automation.stepIdTwice', { id: x }),
+        });
     });
     d.steps.forEach((s, i) => {
       if (s.type !== 'branch' || s.else === 'exit') return;
@@ -213,6 +219,7 @@ export const definitionSchema = z
           code: 'custom',
           path: ['steps', i, 'else'],
           message: `"${s.else}" is not a later step's id (or "exit")`,
+          params: reason('automation.elseNotLater', { else: s.else }),
         });
     });
   });

@@ -1,3 +1,5 @@
+import { type Reason, reason } from '../reasons.js';
+
 /**
  * Message templates in the style sellers know from marketplace tools: variables between # signs
  * (`亲爱的#客户昵称#，您的#优惠券金额#元券即将到期`). The set of variables is closed: an unknown one
@@ -34,15 +36,23 @@ export function variablesIn(text: string): string[] {
   return [...seen];
 }
 
-/** Problems with a template text (empty when it can be saved). */
-export function templateProblems(text: string): string[] {
-  const problems: string[] = [];
-  if (text.trim() === '') problems.push('the text is empty');
+/** Problems with a template text (empty when it can be saved), each with its code for the console. */
+export function templateIssues(text: string): { message: string; why: Reason }[] {
+  const problems: { message: string; why: Reason }[] = [];
+  if (text.trim() === '') problems.push({ message: 'the text is empty', why: reason('template.empty') });
   for (const v of variablesIn(text)) {
     if (!KNOWN.has(v))
-      problems.push(`unknown variable #${v}# (use one of ${TEMPLATE_VARIABLES.map((k) => `#${k}#`).join(' ')})`);
+      problems.push({
+        message: `unknown variable #${v}# (use one of ${TEMPLATE_VARIABLES.map((k) => `#${k}#`).join(' ')})`,
+        why: reason('template.unknownVariable', { variable: v }),
+      });
   }
   return problems;
+}
+
+/** Problems with a template text (empty when it can be saved). */
+export function templateProblems(text: string): string[] {
+  return templateIssues(text).map((p) => p.message);
 }
 
 export type TemplateValues = Partial<Record<TemplateVariable, string | number | null | undefined>>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { templateProblems } from '../../core/messaging/templates.js';
+import { templateIssues } from '../../core/messaging/templates.js';
 import { complianceIssues, complianceProblems, DEFAULT_OPT_OUT_TEXT } from '../../core/messaging/sms.js';
 import { type Reason, reason } from '../../core/reasons.js';
 import { DEFAULT_WINDOWS, windowProblems } from '../../core/messaging/windows.js';
@@ -220,8 +220,8 @@ export const contentSchema = z
       ['html', c.html],
     ] as const) {
       if (value === undefined) continue;
-      for (const p of templateProblems(value).filter((x) => field === 'text' || !x.includes('empty')))
-        ctx.addIssue({ code: 'custom', path: [field], message: p });
+      for (const p of templateIssues(value).filter((x) => field === 'text' || x.why.key !== 'template.empty'))
+        ctx.addIssue({ code: 'custom', path: [field], message: p.message, params: p.why });
     }
   });
 export type Content = z.infer<typeof contentSchema>;

@@ -205,7 +205,7 @@ function EditorBody({
     for (const i of issues) {
       const parts = i.path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
       const place = parts[0] === 'steps' && parts.length > 1 ? `steps.${parts[1]}` : String(parts[0] ?? '');
-      const text = issueText(t, i.message);
+      const text = issueText(t, i);
       const field = parts[parts.length - 1];
       const where = typeof field === 'string' && parts.length > 1 ? `${label(t, 'field', field)}：` : '';
       (byPlace[place] ??= []).push(`${where}${text}`);

@@ -103,27 +103,36 @@ export function label(t: TFunction, group: string, name: string): string {
 export interface Issue {
   path: string;
   message: string;
+  /** The problem's code (src/core/reasons.ts) and its parameters: the field, the limit, the variable … */
+  key?: string;
+  params?: Record<string, string | number>;
 }
 
-/** A server validation message (zod's or the definition's own) in the seller's language. */
-export function issueText(t: TFunction, message: string): string {
-  let m: RegExpMatchArray | null;
-  if (/received undefined|^Required$/.test(message)) return t('automationEditor.issue.required');
-  if ((m = message.match(/^Too small: expected (\w+) to (?:be|have) >=?\s*(\d+)/))) {
-    const key = m[1] === 'number' ? 'tooSmallNumber' : m[1] === 'string' ? 'tooShort' : 'tooFew';
-    return t(`automationEditor.issue.${key}`, { n: m[2] });
-  }
-  if ((m = message.match(/^Too big: expected (\w+) to (?:be|have) <=?\s*(\d+)/))) {
-    const key = m[1] === 'number' ? 'tooBigNumber' : m[1] === 'string' ? 'tooLong' : 'tooMany';
-    return t(`automationEditor.issue.${key}`, { n: m[2] });
-  }
-  if (/^Invalid (option|discriminator|enum)/.test(message)) return t('automationEditor.issue.option');
-  if (/pattern|HH:MM|MM-DD|letters, digits/.test(message)) return t('automationEditor.issue.format');
-  if ((m = message.match(/unknown variable #(.+?)#/))) return t('automationEditor.issue.unknownVariable', { v: m[1] });
-  if (/text is empty/.test(message)) return t('automationEditor.issue.emptyText');
-  if (/twice/.test(message)) return t('automationEditor.issue.duplicateId');
-  if (/later step/.test(message)) return t('automationEditor.issue.notLater');
-  return t('automationEditor.issue.other');
+/** Problem codes → the editor's own words (it names the field itself, so the catalogue's 「field」 texts are not used). */
+const ISSUE_KEYS: Record<string, [string, string?]> = {
+  'input.required': ['required'],
+  'input.tooSmall': ['tooSmallNumber', 'min'],
+  'input.mustExceed': ['tooSmallNumber', 'min'],
+  'input.tooBig': ['tooBigNumber', 'max'],
+  'input.mustBeBelow': ['tooBigNumber', 'max'],
+  'input.tooShort': ['tooShort', 'min'],
+  'input.tooLong': ['tooLong', 'max'],
+  'input.tooFew': ['tooFew', 'min'],
+  'input.tooMany': ['tooMany', 'max'],
+  'input.enum': ['option'],
+  'input.format': ['format'],
+  'template.unknownVariable': ['unknownVariable', 'variable'],
+  'template.empty': ['emptyText'],
+  'automation.stepIdTwice': ['duplicateId'],
+  'automation.elseNotLater': ['notLater'],
+};
+
+/** A server validation problem in the seller's language, by its code; a code this console does not know is "other". */
+export function issueText(t: TFunction, issue: Issue): string {
+  const hit = issue.key ? ISSUE_KEYS[issue.key] : undefined;
+  if (!hit) return t('automationEditor.issue.other');
+  const [name, param] = hit;
+  return t(`automationEditor.issue.${name}`, param ? { n: issue.params?.[param], v: issue.params?.[param] } : {});
 }
 
 /** The issues of an invalid answer ({ error: { details: { issues } } }), if it has any. */
