@@ -3,6 +3,7 @@ import { jobHandlers } from '../../src/jobs/handlers.js';
 import { createWorker } from '../../src/jobs/worker.js';
 import { runDaily, saveAutomation } from '../../src/modules/automations/service.js';
 import { createTemplate, issueCoupon } from '../../src/modules/coupons/service.js';
+import { recordReview } from '../../src/modules/feedback/service.js';
 import { setTierFloor } from '../../src/modules/membership/service.js';
 import { createChannel, defaultChannel, setMessagingSettings } from '../../src/modules/messaging/service.js';
 import { ingestOrders } from '../../src/modules/orders/api.js';
@@ -409,6 +410,84 @@ describeBothDatabases('automations: the built-ins, one by one', (env) => {
     expect(msgs[0]).toMatchObject({ kind: 'care', medium: 'sms' });
     expect(msgs[0]!.body).toContain('玻尿酸精华');
     expect(await messages(a.id, early)).toHaveLength(1);
+  });
+
+  it('回访: the category’s buyers asked N days after signing; points only for a photo review within 5 days', async () => {
+    const a = await on('revisit', { categories: ['美妆'], days: 14, points: 50 });
+    at('2026-09-01T04:00:00.000Z'); // 12:00 in Shanghai
+    const signed = (externalId: string, category: string, nick: string, phone: string) =>
+      send({
+        externalId,
+        status: 'signed',
+        title: `${category}好物`,
+        items: [{ title: `${category}好物`, category, quantity: 1, priceFen: 5000 }],
+        createdAt: '2026-08-28T02:00:00Z',
+        shippedAt: '2026-08-29T02:00:00Z',
+        signedAt: '2026-09-01T03:00:00Z',
+        nick,
+        phone,
+      });
+    await signed('RV1', '美妆', '回甲', '13900009101'); // reviews with photos within 5 days of the ask
+    await signed('RV2', '美妆', '回乙', '13900009102'); // reviews without photos
+    await signed('RV3', '美妆', '回丙', '13900009103'); // reviews with photos, but a day too late
+    await signed('RV4', '服装', '回丁', '13900009104'); // another category: not asked
+    await drain();
+    const [c1, c2, c3, c4] = await Promise.all(['RV1', 'RV2', 'RV3', 'RV4'].map(customerOf));
+    const pointsOf = async (customerId: string) =>
+      (
+        await q()
+          .selectFrom('points_entries')
+          .select('points')
+          .where('workspace_id', '=', ws())
+          .where('customer_id', '=', customerId)
+          .where('source', '=', 'automation')
+          .execute()
+      ).reduce((n, e) => n + e.points, 0);
+    // 10:00 on the 14th local day after signing (09-01 + 14 = 09-15), not before.
+    at('2026-09-15T01:59:00.000Z');
+    await drain();
+    expect(await messages(a.id, c1!)).toHaveLength(0);
+    at('2026-09-15T02:00:00.000Z');
+    await drain();
+    for (const c of [c1!, c2!, c3!]) expect((await messages(a.id, c)).map((m) => m.kind)).toEqual(['care']);
+    expect((await messages(a.id, c1!))[0]!.body).toContain('美妆好物');
+    expect(await messages(a.id, c4!)).toHaveLength(0);
+    expect((await runs(a.id, c4!)).map((r) => r.status)).toEqual(['exited']); // the category condition
+    // Being asked earns nothing.
+    expect(await pointsOf(c1!)).toBe(0);
+
+    const review = async (externalId: string, customerId: string, hasPhoto: boolean, reviewedAt: string) => {
+      at(reviewedAt);
+      const o = await q()
+        .selectFrom('orders')
+        .select('id')
+        .where('workspace_id', '=', ws())
+        .where('external_id', '=', externalId)
+        .executeTakeFirstOrThrow();
+      await recordReview(env().ctx, ws(), customerId, { orderId: o.id, rating: 'good', hasPhoto, reviewedAt });
+    };
+    await review('RV1', c1!, true, '2026-09-17T02:00:00.000Z');
+    await review('RV2', c2!, false, '2026-09-17T02:00:00.000Z');
+    at('2026-09-20T01:59:00.000Z');
+    await drain();
+    expect(await pointsOf(c1!)).toBe(0);
+    at('2026-09-20T02:00:00.000Z');
+    await drain();
+    await review('RV3', c3!, true, '2026-09-21T02:00:00.000Z');
+    at('2026-09-22T02:00:00.000Z');
+    await drain();
+    expect(await pointsOf(c1!)).toBe(50);
+    expect(await pointsOf(c2!)).toBe(0);
+    expect(await pointsOf(c3!)).toBe(0);
+    const status = async (c: string) => (await runs(a.id, c)).map((r) => r.status);
+    expect(await status(c1!)).toEqual(['done']);
+    expect(await status(c2!)).toEqual(['exited']);
+    expect(await status(c3!)).toEqual(['exited']);
+    // Once: more time and more drains add nothing.
+    at('2026-10-30T02:00:00.000Z');
+    await drain();
+    expect(await pointsOf(c1!)).toBe(50);
+    expect(await messages(a.id, c1!)).toHaveLength(1);
   });
 
   it('会员升级: congratulations naming the new tier, once per upgrade', async () => {

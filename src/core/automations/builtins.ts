@@ -95,6 +95,9 @@ const dayAfterAt10 = (days = 1) =>
         { id: 'wait', type: 'wait' as const, days: days - 1, from: 'previous' as const, untilLocal: '10:00' },
       ];
 
+/** 回访: a photo review within this many days of the ask earns the points the seller set. */
+export const PHOTO_REVIEW_DAYS = 5;
+
 const couponStep = (s: BuiltinSettings, id = 'coupon') =>
   s.couponTemplateId ? [{ id, type: 'coupon' as const, templateId: s.couponTemplateId }] : [];
 
@@ -226,7 +229,7 @@ export const BUILTINS: Builtin[] = [
   {
     key: 'revisit',
     name: '回访',
-    description: '按类目回访：签收后设定天数询问使用效果，可邀请晒图评价送积分',
+    description: '按类目回访：签收后设定天数询问使用效果；设了积分时，5 天内晒图评价该订单的客户获得积分',
     fields: ['categories', 'days', 'medium', 'text', 'points'],
     defaults: { categories: ['美妆'], days: 14, medium: 'sms', text: '亲，#商品名#用了一段时间，效果还满意吗？' },
     build: (s) => ({
@@ -236,7 +239,19 @@ export const BUILTINS: Builtin[] = [
       steps: [
         ...dayAfterAt10(s.days),
         { id: 'ask', type: 'message', medium: s.medium!, kind: 'care', text: s.text! },
-        ...(s.points ? [{ id: 'points', type: 'points' as const, points: s.points, reason: '回访' }] : []),
+        // The points reward a photo review of the order within 5 days of the ask, not the ask itself.
+        ...(s.points
+          ? [
+              { id: 'review_window', type: 'wait' as const, days: PHOTO_REVIEW_DAYS, from: 'previous' as const },
+              {
+                id: 'photo_review',
+                type: 'branch' as const,
+                when: [{ fact: 'order.photoReviewSince' as const, op: 'eq' as const, value: true }],
+                else: 'exit',
+              },
+              { id: 'points', type: 'points' as const, points: s.points, reason: '回访晒图评价' },
+            ]
+          : []),
       ],
     }),
   },

@@ -21,6 +21,7 @@ export const CONDITION_FACTS = [
   'order.totalFen',
   'order.category',
   'order.presale',
+  'order.photoReviewSince',
   'customer.paidOrders',
   'customer.tags',
   'customer.paidOtherSince',

@@ -18,6 +18,8 @@ export interface Facts {
     province?: string | null;
     /** A presale order: when its balance window closes. */
     balanceDueAt?: string | null;
+    /** A review with photos of this order since the trigger (回访's 晒图评价 reward). */
+    photoReviewSince?: boolean;
   } | null;
   customer: {
     paidOrders: number;
@@ -66,6 +68,8 @@ function factValue(fact: Condition['fact'], f: Facts): string | number | boolean
       return f.order?.categories ?? [];
     case 'order.presale':
       return f.order?.presale ?? false;
+    case 'order.photoReviewSince':
+      return f.order?.photoReviewSince ?? false;
     case 'customer.paidOrders':
       return f.customer.paidOrders;
     case 'customer.tags':
@@ -111,6 +115,7 @@ export function describe(c: Condition): string {
     'order.totalFen': '订单金额(分)',
     'order.category': '商品类目',
     'order.presale': '预售订单',
+    'order.photoReviewSince': '此后晒图评价了该订单',
     'customer.paidOrders': '付款订单数',
     'customer.tags': '客户标签',
     'customer.paidOtherSince': '此后付过其他订单',

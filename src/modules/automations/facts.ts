@@ -31,6 +31,15 @@ export async function loadFacts(ctx: AppContext, ws: string, run: RunRef): Promi
         .where('order_id', '=', run.order_id)
         .execute();
       const raw = readJson<Record<string, string>>(o.raw) ?? {};
+      const photoReview = await k
+        .selectFrom('reviews')
+        .select('id')
+        .where('workspace_id', '=', ws)
+        .where('order_id', '=', run.order_id)
+        .where('has_photo', '=', 1)
+        .where(sql<boolean>`reviewed_at >= ${run.trigger_at}${ts}`)
+        .limit(1)
+        .execute();
       order = {
         status: o.status as OrderStatus,
         totalFen: o.total_fen,
@@ -38,6 +47,7 @@ export async function loadFacts(ctx: AppContext, ws: string, run: RunRef): Promi
         presale: o.activity === '预售' || raw.预售 === '是' || o.balance_due_at !== null,
         province: o.province,
         balanceDueAt: o.balance_due_at,
+        photoReviewSince: photoReview.length > 0,
       };
     }
   }

@@ -1941,6 +1941,7 @@ export const en: Messages = {
         order_totalFen: 'Order amount (CNY)',
         order_category: 'Category',
         order_presale: 'Presale order',
+        order_photoReviewSince: 'Photo review of the order since the trigger',
         customer_paidOrders: 'Paid orders',
         customer_tags: 'Customer tags',
         customer_paidOtherSince: 'Paid another order since the trigger',

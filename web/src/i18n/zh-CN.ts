@@ -1858,6 +1858,7 @@ export const zhCN = {
         order_totalFen: '订单金额（元）',
         order_category: '商品类目',
         order_presale: '预售订单',
+        order_photoReviewSince: '触发后晒图评价了该订单',
         customer_paidOrders: '已付款订单数',
         customer_tags: '客户标签',
         customer_paidOtherSince: '触发后付过其他订单',
