@@ -108,7 +108,7 @@ export interface Issue {
   params?: Record<string, string | number>;
 }
 
-/** Problem codes → the editor's own words (it names the field itself, so the catalogue's 「field」 texts are not used). */
+/** Problem codes → the editor's own words (it names the field itself: the catalogue's 「field」 texts are not used). */
 const ISSUE_KEYS: Record<string, [string, string?]> = {
   'input.required': ['required'],
   'input.tooSmall': ['tooSmallNumber', 'min'],
