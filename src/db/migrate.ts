@@ -30,6 +30,7 @@ import { automationTriggers } from './migrations/0035_automation_triggers.js';
 import { analyticsDayPairs } from './migrations/0033_analytics_day_pairs.js';
 import { analyticsProductFirsts } from './migrations/0045_analytics_product_firsts.js';
 import { analyticsMonthPairs } from './migrations/0046_analytics_month_pairs.js';
+import { analyticsRangeSnapshots } from './migrations/0047_analytics_range_snapshots.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -72,6 +73,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0042_channel_hook_tokens': channelHookTokens(db.dialect),
     '0045_analytics_product_firsts': analyticsProductFirsts(db.dialect),
     '0046_analytics_month_pairs': analyticsMonthPairs(db.dialect),
+    '0047_analytics_range_snapshots': analyticsRangeSnapshots(db.dialect),
   };
 }
 

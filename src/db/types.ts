@@ -821,6 +821,57 @@ export interface AnalyticsProductFirstsTable {
   first_day: string;
 }
 
+/** The ranges whose per-buyer answers are kept ready (0047), with the birthdays cutting their age bands. */
+export interface AnalyticsRangesTable {
+  workspace_id: string;
+  range_from: string;
+  range_to: string;
+  cut18: string;
+  cut25: string;
+  cut30: string;
+  cut35: string;
+  cut40: string;
+  cut50: string;
+}
+
+/** Buyers of a kept range per scope, dimension (freq, aov, age, gender, city, province) and key (0047). */
+export interface AnalyticsRangeBandsTable {
+  workspace_id: string;
+  scope: string;
+  range_from: string;
+  range_to: string;
+  dim: string;
+  key: string;
+  buyers: number;
+  orders: number;
+  revenue_fen: number;
+}
+
+/** Products of a kept range per scope (0047). */
+export interface AnalyticsRangeProductsTable {
+  workspace_id: string;
+  scope: string;
+  range_from: string;
+  range_to: string;
+  product: string;
+  units: number;
+  orders: number;
+  revenue_fen: number;
+  buyers: number;
+  repeaters: number;
+}
+
+/** The people facts each buyer is counted under in the kept ranges (0047). */
+export interface AnalyticsBuyerAttrsTable {
+  workspace_id: string;
+  customer_id: string;
+  has_customer: number;
+  province: string | null;
+  gender: string | null;
+  city: string | null;
+  birthday: string | null;
+}
+
 /** Buyer-day rows folded per pair of days (0033; see that migration for the kinds). */
 export interface AnalyticsDayPairsTable {
   workspace_id: string;
@@ -892,6 +943,10 @@ export interface Database {
   analytics_product_firsts: AnalyticsProductFirstsTable;
   analytics_cohorts: AnalyticsCohortsTable;
   analytics_day_pairs: AnalyticsDayPairsTable;
+  analytics_ranges: AnalyticsRangesTable;
+  analytics_range_bands: AnalyticsRangeBandsTable;
+  analytics_range_products: AnalyticsRangeProductsTable;
+  analytics_buyer_attrs: AnalyticsBuyerAttrsTable;
   analytics_builds: AnalyticsBuildsTable;
   audience_lists: AudienceListsTable;
   audience_list_members: AudienceListMembersTable;

@@ -3,8 +3,9 @@ import { CHURN_BUCKETS, FREQUENCY_BANDS, monthsOf, rangeDays, shiftDate } from '
 import { Random } from '../../src/core/random.js';
 import { fillMonthPairs } from '../../src/db/migrations/0046_analytics_month_pairs.js';
 import { rebuildAnalytics } from '../../src/modules/analytics/rebuild.js';
-import { dailyBuyersHere } from '../../src/modules/analytics/spread.js';
-import { distributionHere, overviewHere, repurchaseHere } from '../../src/modules/analytics/views.js';
+import { dailyBuyersHere, provincesInRangeHere } from '../../src/modules/analytics/spread.js';
+import { distributionHere, overviewHere, productsHere, repurchaseHere } from '../../src/modules/analytics/views.js';
+import { updateCustomer } from '../../src/modules/customers/profile.js';
 import { mergeCustomers } from '../../src/modules/customers/merge.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
@@ -107,6 +108,20 @@ describeBothDatabases('analytics day pairs', (env) => {
       refundedFen: kind === 1 ? paidFen : kind === 2 ? paidFen / 2 : 0,
       buyer: { nick: `c${customer}`, externalId: null, email: null, phone, name: null },
       receiverPhone: phone,
+      // Places and products for the province map and the products (some orders without them).
+      province: rnd.pick([null, '浙江省', '广东省', '四川省']),
+      city: rnd.pick([null, '杭州市', '广州市', '绵阳市']),
+      items: Array.from({ length: rnd.int(0, 2) }, (_, k) => ({
+        lineKey: `L${k}`,
+        title: rnd.pick(['连衣裙', '衬衫', '围巾', '帽子']),
+        sku: null,
+        externalItemId: null,
+        category: null,
+        quantity: rnd.int(1, 3),
+        priceFen: paidFen,
+        paidFen: null,
+        refundStatus: null,
+      })),
     });
   };
 
@@ -165,6 +180,19 @@ describeBothDatabases('analytics day pairs', (env) => {
       .execute()
       .then((rows) => rows.map((r) => ({ ...r, orders: Number(r.orders), revenue_fen: Number(r.revenue_fen) })));
 
+  const bandRows = () =>
+    env()
+      .db.kysely.selectFrom('analytics_range_bands')
+      .select(['scope', 'range_from', 'range_to', 'dim', 'key', 'buyers', 'orders', 'revenue_fen'])
+      .where('workspace_id', '=', env().workspaceId)
+      .orderBy('scope')
+      .orderBy('range_from')
+      .orderBy('range_to')
+      .orderBy('dim')
+      .orderBy('key')
+      .execute()
+      .then((rows) => rows.map((r) => ({ ...r, orders: Number(r.orders), revenue_fen: Number(r.revenue_fen) })));
+
   beforeAll(async () => {
     const e = env();
     e.setNow('2027-01-05T04:00:00.000Z');
@@ -174,6 +202,22 @@ describeBothDatabases('analytics day pairs', (env) => {
       await ensureStore(e.ctx, e.workspaceId, 'UK', 'shopify', { currency: 'GBP' }),
     ];
     await ingest(randomOrders(1, 160));
+    // People facts for the bands: gender, birthday (some on 29 February), city.
+    for (const c of await e.db.kysely
+      .selectFrom('customers')
+      .select('id')
+      .where('workspace_id', '=', e.workspaceId)
+      .execute())
+      await e.db.kysely
+        .updateTable('customers')
+        .set({
+          gender: rnd.pick([null, 'female', 'male']),
+          birthday: rnd.pick([null, '', '2008-02-29', `${rnd.int(1960, 2012)}-0${rnd.int(1, 9)}-1${rnd.int(0, 9)}`]),
+          city: rnd.pick([null, '上海', '杭州市', '湖州市']),
+        })
+        .where('workspace_id', '=', e.workspaceId)
+        .where('id', '=', c.id)
+        .execute();
     await rebuildAnalytics(e.ctx, e.workspaceId);
   });
 
@@ -190,8 +234,12 @@ describeBothDatabases('analytics day pairs', (env) => {
     ).map((c) => c.id);
     await mergeCustomers(e.ctx, e.workspaceId, ids[0]!, ids[1]!, null);
     const kept = await pairRows();
+    const keptBands = await bandRows();
     await rebuildAnalytics(e.ctx, e.workspaceId);
     expect(kept).toEqual(await pairRows());
+    // The kept answers of the usual ranges (snapshots.ts) too, kept per customer through the orders and the merge.
+    expect(keptBands.length).toBeGreaterThan(100);
+    expect(keptBands).toEqual(await bandRows());
 
     const all = await purchases();
     const scopes = [
@@ -200,7 +248,10 @@ describeBothDatabases('analytics day pairs', (env) => {
     ];
     const ranges = [
       { from: '2025-01-01', to: '2026-12-31' },
+      // Kept ranges (a year, a month, the last 90 days as of the build): read from their kept answers.
       { from: '2026-01-01', to: '2026-12-31' },
+      { from: '2025-06-01', to: '2025-06-30' },
+      { from: '2026-10-08', to: '2027-01-05' },
       ...Array.from({ length: 4 }, () => {
         const from = shiftDate('2025-01-01', rnd.int(0, 700));
         return { from, to: shiftDate(from, rnd.int(0, 400)) };
@@ -223,6 +274,46 @@ describeBothDatabases('analytics day pairs', (env) => {
         expect((await dailyBuyersHere(e.ctx, e.workspaceId, scope)).days).toEqual(want.daily);
       }
     expect(all.length).toBeGreaterThan(150);
+  });
+
+  it('answers a kept range from its kept counts exactly as from the buyer rows, after a profile edit too', async () => {
+    const e = env();
+    const ids = (
+      await e.db.kysely.selectFrom('customers').select('id').where('workspace_id', '=', e.workspaceId).execute()
+    )
+      .map((c) => c.id)
+      .sort();
+    // A staff edit moves a buyer to another gender and age band in the kept answers at once.
+    await updateCustomer(e.ctx, e.workspaceId, ids[3]!, { gender: 'male', birthday: '2001-02-03' }, null);
+    await updateCustomer(e.ctx, e.workspaceId, ids[4]!, { gender: 'female', birthday: '1970-12-31' }, null);
+    const kept = (
+      await e.db.kysely
+        .selectFrom('analytics_ranges')
+        .select(['range_from as from', 'range_to as to'])
+        .where('workspace_id', '=', e.workspaceId)
+        .execute()
+    ).filter((r) => r.to >= '2025-01-01');
+    expect(kept.length).toBeGreaterThan(40);
+    const picked = [
+      ...kept.filter((r) =>
+        ['2026-12-07/2027-01-05', '2026-01-01/2026-12-31', '2026-11-01/2026-11-11'].includes(`${r.from}/${r.to}`),
+      ),
+      ...Array.from({ length: 5 }, () => kept[rnd.int(0, kept.length - 1)]!),
+    ];
+    expect(picked.length).toBe(8);
+    for (const range of picked)
+      for (const storeId of [undefined, ...stores.map((s) => s.id)]) {
+        const scope = { ...range, storeId };
+        const [d, dRows] = [
+          await distributionHere(e.ctx, e.workspaceId, scope),
+          await distributionHere(e.ctx, e.workspaceId, scope, { kept: false }),
+        ];
+        expect({ range, storeId, d }).toEqual({ range, storeId, d: dRows });
+        const p = await provincesInRangeHere(e.ctx, e.workspaceId, scope);
+        expect(p).toEqual(await provincesInRangeHere(e.ctx, e.workspaceId, scope, { kept: false }));
+        const q = await productsHere(e.ctx, e.workspaceId, { ...scope, limit: 50 });
+        expect(q).toEqual(await productsHere(e.ctx, e.workspaceId, { ...scope, limit: 50 }, { kept: false }));
+      }
   });
 
   it('migration 0046 gives pre-aggregates built before the month kinds the month rows a rebuild writes', async () => {

@@ -1,11 +1,12 @@
 import { sql, type RawBuilder } from 'kysely';
-import { zoneOffsetMinutes } from '../../core/time.js';
+import { localDate, zoneOffsetMinutes } from '../../core/time.js';
 import type { Dialect } from '../../db/connect.js';
 import { localDaySql } from '../../db/dates.js';
 import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
 import type { Executor } from '../../jobs/queue.js';
 import { applyDayPairs, buildDayPairs } from './pairs.js';
+import { buildRangeSnapshots, rangeBandsBack, rangeBandsOut } from './snapshots.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 
 /**
@@ -80,6 +81,7 @@ export async function refreshBuyerRows(
   const purchase = orderCountsAsPurchase(await purchaseRule(db, ws));
   const paidDay = localDaySql(dialect, sql.ref('o.paid_at'), offset);
   for (const part of chunks(ids, 400)) {
+    const keeping = await rangeBandsOut(db, ws, part);
     await applyDayPairs(db, ws, part, -1);
     await db
       .deleteFrom('analytics_buyer_days')
@@ -89,6 +91,7 @@ export async function refreshBuyerRows(
     await sql`INSERT INTO analytics_buyer_days ${BUYER_DAY_COLUMNS}
       ${buyerDaysOf(ws, paidDay, purchase, part)}`.execute(db);
     await applyDayPairs(db, ws, part, 1);
+    if (keeping) await rangeBandsBack(db, ws, part);
   }
 }
 
@@ -147,6 +150,8 @@ export async function rebuildAnalytics(ctx: AppContext, ws: string): Promise<{ o
       SELECT ${ws}, store_id, product, MIN(day) FROM analytics_product_days
       WHERE workspace_id = ${ws}
       GROUP BY store_id, product`.execute(trx);
+    // The per-buyer answers of the ranges sellers use, as of today (snapshots.ts).
+    await buildRangeSnapshots(trx, ws, localDate(ctx.now().toISOString(), tz));
     // Cohorts per store and for all stores together ('').
     await sql`
       INSERT INTO analytics_cohorts (workspace_id, store_id, cohort_month, active_month, buyers)

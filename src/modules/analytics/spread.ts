@@ -3,6 +3,7 @@ import { fillDays, share, shortProvinceName } from '../../core/analytics.js';
 import { rangeDays, shiftDate } from '../../core/analytics-views.js';
 import type { AppContext } from '../context.js';
 import { dailyCountsSql } from './pairs.js';
+import { isKeptRange, keptBands } from './snapshots.js';
 import { buyersOf, head, resolve, type Scope } from './views.js';
 
 /**
@@ -14,13 +15,22 @@ import { buyersOf, head, resolve, type Scope } from './views.js';
 const num = (v: unknown) => Number(v ?? 0);
 
 /** Buyers of the range, their orders and spend in the range, by the province of their customer stats. */
-export async function provincesInRangeHere(ctx: AppContext, ws: string, scope: Scope) {
+export async function provincesInRangeHere(ctx: AppContext, ws: string, scope: Scope, opts: { kept?: boolean } = {}) {
   const r = await resolve(ctx, ws, scope);
-  const rows = await sql<{ province: string | null; buyers: number; orders: number; spent: number }>`
-    SELECT s.province AS province, COUNT(*) AS buyers, SUM(x.ord) AS orders, SUM(x.rev) AS spent
-    FROM (${buyersOf(r, r)}) x
-    LEFT JOIN customer_stats s ON s.workspace_id = ${ws} AND s.customer_id = x.customer_id
-    GROUP BY s.province`.execute(ctx.db.kysely);
+  const k = ctx.db.kysely;
+  // A range kept ready by the rebuild (the last 30 days, months, years …) reads its kept counts (snapshots.ts).
+  const rows =
+    opts.kept !== false && (await isKeptRange(k, ws, r.from, r.to))
+      ? {
+          rows: (await keptBands(k, ws, r.pairScope, r.from, r.to))
+            .filter((x) => x.dim === 'province')
+            .map((x) => ({ province: x.key, buyers: x.n, orders: x.orders, spent: x.rev })),
+        }
+      : await sql<{ province: string | null; buyers: number; orders: number; spent: number }>`
+          SELECT s.province AS province, COUNT(*) AS buyers, SUM(x.ord) AS orders, SUM(x.rev) AS spent
+          FROM (${buyersOf(r, r)}) x
+          LEFT JOIN customer_stats s ON s.workspace_id = ${ws} AND s.customer_id = x.customer_id
+          GROUP BY s.province`.execute(k);
   const total = rows.rows.reduce((a, x) => a + num(x.spent), 0);
   return {
     ...head(r),

@@ -30,6 +30,7 @@ import { workspaceTimezone } from '../workspaces/service.js';
 import { localDate } from '../../core/time.js';
 import { workspaceCurrencies } from './service.js';
 import { currencyScope, lastPurchaseCounts, monthCountsSql, rangeCounts, rangeCountsSql, storeScope } from './pairs.js';
+import { isKeptRange, keptBands, keptProducts } from './snapshots.js';
 
 /**
  * The 数据分析 views, read from the pre-aggregates (rebuild.ts). A buyer (成交会员) is a customer
@@ -371,21 +372,47 @@ function distributionSql(r: Resolved, dialect: 'sqlite' | 'postgres') {
   return { both };
 }
 
-/** Buyers of the range by purchase frequency, AOV, churn (at the end of the range), age, gender and city tier. */
-export async function distributionHere(ctx: AppContext, ws: string, scope: Scope) {
-  const r = await resolve(ctx, ws, scope);
+/** One dimension's buyers per key (freq, aov: all buyers; age, gender, city: those with a customer row). */
+type BandRow = { dim: string; key: string; n: number; rev: number };
+
+/** The range's band counts read from the buyer rows: every buyer of the range is read. */
+async function bandsFromBuyers(ctx: AppContext, r: Resolved): Promise<BandRow[]> {
   const k = ctx.db.kysely;
   const statements = distributionSql(r, ctx.db.dialect);
-  let bands: { rows: { freq: string; aov: string; n: number; rev: number }[] };
-  let people: { rows: { gender: string | null; city: string | null; age: string; n: number }[] };
+  let bands: { freq: string; aov: string; n: unknown; rev: unknown }[];
+  let people: { gender: string | null; city: string | null; age: string; n: unknown }[];
   if (statements.both) {
-    const grouped = await statements.both.execute(k);
-    bands = { rows: grouped.rows };
-    people = { rows: grouped.rows.filter((g) => num(g.has_c) === 1) };
+    const grouped = (await statements.both.execute(k)).rows;
+    bands = grouped;
+    people = grouped.filter((g) => num(g.has_c) === 1);
   } else {
-    bands = await statements.bands!.execute(k);
-    people = await statements.people!.execute(k);
+    bands = (await statements.bands!.execute(k)).rows;
+    people = (await statements.people!.execute(k)).rows;
   }
+  return [
+    ...bands.flatMap((b) => [
+      { dim: 'freq', key: b.freq, n: num(b.n), rev: num(b.rev) },
+      { dim: 'aov', key: b.aov, n: num(b.n), rev: num(b.rev) },
+    ]),
+    ...people.flatMap((p) => [
+      { dim: 'age', key: p.age, n: num(p.n), rev: 0 },
+      { dim: 'gender', key: p.gender ?? '', n: num(p.n), rev: 0 },
+      { dim: 'city', key: p.city ?? '', n: num(p.n), rev: 0 },
+    ]),
+  ];
+}
+
+/**
+ * Buyers of the range by purchase frequency, AOV, churn (at the end of the range), age, gender and city tier.
+ * A range kept ready by the rebuild (snapshots.ts: the last 30 days, months, quarters, years …) is read from its
+ * kept counts; any other from the buyer rows. `kept: false` reads the buyer rows anyway (the tests compare).
+ */
+export async function distributionHere(ctx: AppContext, ws: string, scope: Scope, opts: { kept?: boolean } = {}) {
+  const r = await resolve(ctx, ws, scope);
+  const k = ctx.db.kysely;
+  const kept = opts.kept !== false && (await isKeptRange(k, ws, r.from, r.to));
+  const rows = kept ? await keptBands(k, ws, r.pairScope, r.from, r.to) : await bandsFromBuyers(ctx, r);
+  const of = (dim: string) => rows.filter((x) => x.dim === dim);
   // Churn from the day pairs: buyers whose last purchase up to `to` is on or after to − maxDays.
   const finite = CHURN_BUCKETS.filter((b) => Number.isFinite(b.maxDays));
   const last = await lastPurchaseCounts(
@@ -406,61 +433,59 @@ export async function distributionHere(ctx: AppContext, ws: string, scope: Scope
       return { key, buyers: n, share: share(n, total) };
     });
   };
-  const bandRows = bands.rows.map((b) => ({ freq: b.freq, aov: b.aov, n: num(b.n), rev: num(b.rev) }));
-  const peopleRows = people.rows.map((p) => ({ ...p, n: num(p.n) }));
+  const freqRows = of('freq');
+  const freqTotal = freqRows.reduce((a, x) => a + x.n, 0);
   const churnTotal = churnCounts.reduce((a, n) => a + n, 0);
   return {
     ...head(r),
     frequency: FREQUENCY_BANDS.map((b) => {
-      const rows = bandRows.filter((x) => x.freq === b.key);
-      const n = rows.reduce((a, x) => a + x.n, 0);
-      return {
-        key: b.key,
-        buyers: n,
-        share: share(
-          n,
-          bandRows.reduce((a, x) => a + x.n, 0),
-        ),
-        revenueFen: rows.reduce((a, x) => a + x.rev, 0),
-      };
+      const band = freqRows.filter((x) => x.key === b.key);
+      const n = band.reduce((a, x) => a + x.n, 0);
+      return { key: b.key, buyers: n, share: share(n, freqTotal), revenueFen: band.reduce((a, x) => a + x.rev, 0) };
     }),
     aov: count(
       AOV_BANDS.map((b) => b.key),
-      bandRows.map((x) => ({ key: x.aov, n: x.n })),
+      of('aov'),
     ),
     churn: CHURN_BUCKETS.map((b, i) => ({
       key: b.key,
       buyers: churnCounts[i]!,
       share: share(churnCounts[i]!, churnTotal),
     })),
-    age: count(
-      [...AGE_BANDS.map((b) => b.key), 'unknown'],
-      peopleRows.map((p) => ({ key: p.age, n: p.n })),
-    ),
+    age: count([...AGE_BANDS.map((b) => b.key), 'unknown'], of('age')),
     gender: count(
       ['female', 'male', 'unknown'],
-      peopleRows.map((p) => ({ key: p.gender === 'female' || p.gender === 'male' ? p.gender : 'unknown', n: p.n })),
+      of('gender').map((p) => ({ key: p.key === 'female' || p.key === 'male' ? p.key : 'unknown', n: p.n })),
     ),
     cityTier: count(
       CITY_TIERS,
-      peopleRows.map((p) => ({ key: cityTier(p.city), n: p.n })),
+      of('city').map((p) => ({ key: cityTier(p.key), n: p.n })),
     ),
   };
 }
 
 /** Products of the range by units and by repurchase (buyers who bought the product in two or more orders). */
-export async function productsHere(ctx: AppContext, ws: string, scope: Scope & { limit?: number }) {
+export async function productsHere(
+  ctx: AppContext,
+  ws: string,
+  scope: Scope & { limit?: number },
+  opts: { kept?: boolean } = {},
+) {
   const r = await resolve(ctx, ws, scope);
   const limit = scope.limit ?? 10;
   const k = ctx.db.kysely;
-  const sold = await sql<{
-    product: string;
-    units: number;
-    orders: number;
-    revenue: number;
-    buyers: number;
-    repeaters: number;
-  }>`
+  // A range kept ready by the rebuild reads its kept rows (snapshots.ts); any other the product-day rows.
+  const kept = opts.kept !== false && (await isKeptRange(k, ws, r.from, r.to));
+  const sold = kept
+    ? { rows: await keptProducts(k, ws, r.pairScope, r.from, r.to) }
+    : await sql<{
+        product: string;
+        units: number;
+        orders: number;
+        revenue: number;
+        buyers: number;
+        repeaters: number;
+      }>`
     SELECT x.product, SUM(x.units) AS units, SUM(x.ord) AS orders, SUM(x.rev) AS revenue, COUNT(*) AS buyers,
       SUM(CASE WHEN x.ord >= 2 THEN 1 ELSE 0 END) AS repeaters
     FROM (SELECT product, customer_id, SUM(units) AS units, SUM(orders) AS ord, SUM(revenue_fen) AS rev

@@ -16,6 +16,7 @@ import { readJson, writeJson } from '../../db/json.js';
 import { nowIso, type AppContext } from '../context.js';
 import { consentStates, recordConsent } from '../customers/consent.js';
 import { ensureErasureSalt } from './tombstones.js';
+import { refreshBuyerPeople } from '../analytics/snapshots.js';
 
 export interface Requester {
   userId: string | null;
@@ -192,6 +193,8 @@ export async function eraseCustomer(
       .where('workspace_id', '=', ws)
       .where('id', '=', customerId)
       .execute();
+    // Erased birthday and gender: the kept analytics answers count them as unknown from now (analytics/snapshots.ts).
+    await refreshBuyerPeople(trx, ws, [customerId]);
     await recordConsent(
       trx,
       ctx.db.dialect,
