@@ -1,7 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { createWorker } from '../../src/jobs/worker.js';
-import { saveAutomation } from '../../src/modules/automations/service.js';
+import { listRuns, saveAutomation } from '../../src/modules/automations/service.js';
 import { recordReview } from '../../src/modules/feedback/service.js';
 import { createManualTask, getTask } from '../../src/modules/tasks/service.js';
 import { saveSegment } from '../../src/modules/segments/service.js';
@@ -265,6 +265,24 @@ describeBothDatabases('automations: the remaining triggers, merges and the timel
       .where('id', '=', task!.source_ref!)
       .execute();
     expect(run).toEqual({ id: task!.source_ref, automation_id: auto.id });
+    // A later run pushes it out of the recent ones: the task's link still finds it, first.
+    at('2026-11-05T03:00:00.000Z');
+    await send({
+      externalId: 'RV3',
+      status: 'signed',
+      createdAt: '2026-11-04T02:00:00Z',
+      paidAt: '2026-11-04T02:01:00Z',
+      signedAt: '2026-11-05T01:00:00Z',
+      nick: '评乙',
+      phone: '13900000402',
+    });
+    await recordReview(env().ctx, ws(), good, { orderId: await orderId('RV3'), rating: 'neutral', body: '一般' });
+    await drain();
+    const [latest] = await listRuns(env().ctx, ws(), auto.id, 1);
+    expect(latest!.id).not.toBe(task!.source_ref);
+    const linked = await listRuns(env().ctx, ws(), auto.id, 1, task!.source_ref!);
+    expect(linked.map((r) => r.id)).toEqual([task!.source_ref, latest!.id]);
+    expect(linked[0]!.customerName).toBe('评甲');
     const manual = await createManualTask(
       env().ctx,
       ws(),
@@ -279,7 +297,7 @@ describeBothDatabases('automations: the remaining triggers, merges and the timel
       .where('id', '=', bad)
       .executeTakeFirstOrThrow();
     expect(c.is_bad_reviewer).toBe(1);
-    expect(await tasksOf(good)).toHaveLength(0);
+    expect(await tasksOf(good)).toHaveLength(1); // the neutral review of RV3
   });
 
   it('物流异常: shipped and not signed after the days of its region opens a task and sends an apology', async () => {

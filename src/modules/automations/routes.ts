@@ -107,11 +107,14 @@ export const automationRoutes: ModuleRoutes = async (app, { ctx }) => {
         tags,
         summary: 'The recent runs of an automation with their steps and reasons',
         params: idParams,
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }),
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          run: z.string().max(100).optional().describe('this run first, however old (a service task links to it)'),
+        }),
         response: { 200: z.object({ items: z.array(runView) }), 404: errorBody },
       },
     },
-    async (req) => ({ items: await listRuns(ctx, ws(req), req.params.id, req.query.limit) }),
+    async (req) => ({ items: await listRuns(ctx, ws(req), req.params.id, req.query.limit, req.query.run) }),
   );
   app.post(
     '/automations/dry-run',

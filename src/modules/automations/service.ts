@@ -240,37 +240,41 @@ const RUN_STATUS: Record<string, string> = {
 };
 
 /** The newest runs of an automation with their steps. */
-export async function listRuns(ctx: AppContext, ws: string, id: string, limit = 50) {
+/**
+ * The recent runs of an automation, newest first; `runId` (a service task's link to the run that created it) comes
+ * first even when it is older than the recent ones.
+ */
+export async function listRuns(ctx: AppContext, ws: string, id: string, limit = 50, runId?: string) {
   await rowOf(ctx, ws, id);
   const k = ctx.db.kysely;
-  const runs = await k
-    .selectFrom('automation_runs as r')
-    .leftJoin('customers as c', (j) =>
-      j.onRef('c.workspace_id', '=', 'r.workspace_id').onRef('c.id', '=', 'r.customer_id'),
-    )
-    .leftJoin('orders as o', (j) => j.onRef('o.workspace_id', '=', 'r.workspace_id').onRef('o.id', '=', 'r.order_id'))
-    .select([
-      'r.id',
-      'r.customer_id',
-      'c.display_name',
-      'r.order_id',
-      'o.external_id',
-      'r.version',
-      'r.status',
-      'r.reason',
-      'r.reason_key',
-      'r.reason_params',
-      'r.trigger_at',
-      'r.next_at',
-      'r.created_at',
-      'r.finished_at',
-    ])
-    .where('r.workspace_id', '=', ws)
-    .where('r.automation_id', '=', id)
-    .orderBy('r.created_at', 'desc')
-    .orderBy('r.id', 'desc')
-    .limit(limit)
-    .execute();
+  const query = () =>
+    k
+      .selectFrom('automation_runs as r')
+      .leftJoin('customers as c', (j) =>
+        j.onRef('c.workspace_id', '=', 'r.workspace_id').onRef('c.id', '=', 'r.customer_id'),
+      )
+      .leftJoin('orders as o', (j) => j.onRef('o.workspace_id', '=', 'r.workspace_id').onRef('o.id', '=', 'r.order_id'))
+      .select([
+        'r.id',
+        'r.customer_id',
+        'c.display_name',
+        'r.order_id',
+        'o.external_id',
+        'r.version',
+        'r.status',
+        'r.reason',
+        'r.reason_key',
+        'r.reason_params',
+        'r.trigger_at',
+        'r.next_at',
+        'r.created_at',
+        'r.finished_at',
+      ])
+      .where('r.workspace_id', '=', ws)
+      .where('r.automation_id', '=', id);
+  const recent = await query().orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').limit(limit).execute();
+  const linked = runId ? await query().where('r.id', '=', runId).executeTakeFirst() : undefined;
+  const runs = linked ? [linked, ...recent.filter((r) => r.id !== linked.id)] : recent;
   const steps = new Map<
     string,
     { stepId: string; status: string; reason: string | null; why: Reason | null; at: string }[]

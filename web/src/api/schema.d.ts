@@ -11774,6 +11774,8 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    /** @description this run first, however old (a service task links to it) */
+                    run?: string;
                 };
                 header?: never;
                 path: {

@@ -343,7 +343,8 @@ export default function Automations() {
 
 function RunLog({ id, marked }: { id: string; marked: string | null }) {
   const { t } = useTranslation();
-  const runs = useApi('/automations/{id}/runs', { params: { id } });
+  // The marked run (a service task's link) is asked for by id: it may be older than the recent runs.
+  const runs = useApi('/automations/{id}/runs', { params: { id }, ...(marked ? { query: { run: marked } } : {}) });
   if (runs.error) return <ErrorBox error={runs.error} onRetry={runs.reload} />;
   return (
     <Table<Run>
