@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deliverDue } from '../../src/modules/messaging/deliver.js';
 import { beforeAll, expect, it } from 'vitest';
 import { jobHandlers } from '../../src/jobs/handlers.js';
@@ -5,6 +8,7 @@ import { createWorker } from '../../src/jobs/worker.js';
 import { handleOrderEvents, saveAutomation } from '../../src/modules/automations/service.js';
 import { advanceRun } from '../../src/modules/automations/runner.js';
 import { customerTimeline as timeline } from '../../src/modules/customers/timeline.js';
+import { importFile } from '../../src/modules/imports/service.js';
 import { defaultChannel } from '../../src/modules/messaging/service.js';
 import { ingestOrders } from '../../src/modules/orders/api.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
@@ -234,6 +238,50 @@ describeBothDatabases('automations: 催付 and the engine', (env) => {
     expect(run!.reason).toMatch(/为时已晚：事件发生于 5 小时前/);
     const events = await timeline(env().ctx, env().workspaceId, run!.customer_id, 50);
     expect(events.find((e) => e.kind === 'automation.skipped')?.detail).toMatch(/为时已晚/);
+  });
+
+  it('an import judges events by when they happened: an unpaid order 5 hours old is too late, a fresh one reminded', async () => {
+    const { ctx, workspaceId } = env();
+    at('2026-11-26T10:00:00.000Z'); // 18:00 in Shanghai
+    const path = join(mkdtempSync(join(tmpdir(), 'huike-auto-import-')), 'orders.csv');
+    writeFileSync(
+      path,
+      [
+        'Order,Date,State,Amount,Customer,Mobile',
+        'IMP-OLD,2026-11-26 13:00:00,Unpaid,50.00,导入甲,13900000031', // 5 hours before the import
+        'IMP-NEW,2026-11-26 17:50:00,Unpaid,50.00,导入乙,13900000032', // 10 minutes before
+        '',
+      ].join('\n'),
+    );
+    const store = await ensureStore(ctx, workspaceId, '自动化店', 'taobao');
+    const run = await importFile(ctx, {
+      workspaceId,
+      store,
+      format: 'generic',
+      mapping: {
+        columns: {
+          externalId: 'Order',
+          createdAt: 'Date',
+          status: 'State',
+          paid: 'Amount',
+          buyerNick: 'Customer',
+          buyerPhone: 'Mobile',
+        },
+        statuses: { Unpaid: 'created' },
+      },
+      filePath: path,
+    });
+    expect(run.orders_created).toBe(2);
+    await drain();
+    const [old] = await runOf('IMP-OLD');
+    expect(old).toMatchObject({ status: 'skipped', reason_key: 'automation.tooLate' });
+    expect(old!.reason).toMatch(/为时已晚：事件发生于 5 小时前/);
+    at('2026-11-26T10:21:00.000Z'); // 30 minutes after IMP-NEW was created
+    await drain();
+    const [fresh] = await runOf('IMP-NEW');
+    expect(fresh).toMatchObject({ status: 'done' });
+    expect(await messagesOf(fresh!.id)).toHaveLength(1);
+    expect(await messagesOf(old!.id)).toHaveLength(0);
   });
 
   it('a run that crashed after a step’s effect resumes without doing the step twice', async () => {
