@@ -240,7 +240,7 @@ describeBothDatabases('automations: 催付 and the engine', (env) => {
     expect(events.find((e) => e.kind === 'automation.skipped')?.detail).toMatch(/为时已晚/);
   });
 
-  it('an import judges events by when they happened: unpaid 5 hours ago is too late, 10 minutes ago reminded', async () => {
+  it('an import judges events by when they happened: unpaid 5 h ago is too late, 10 min ago reminded', async () => {
     const { ctx, workspaceId } = env();
     at('2026-11-26T10:00:00.000Z'); // 18:00 in Shanghai
     const path = join(mkdtempSync(join(tmpdir(), 'huike-auto-import-')), 'orders.csv');
