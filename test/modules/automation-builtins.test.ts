@@ -198,6 +198,50 @@ describeBothDatabases('automations: the built-ins, one by one', (env) => {
     expect(msgs[0]!.body).toContain('咖啡豆');
   });
 
+  it('复购提醒 per product: each product’s own interval (by SKU, else title), the product named', async () => {
+    const a = await on('refill', { refillBy: 'product' });
+    const buy = async (x: string, day: string, item: Record<string, unknown>, nick: string, phone: string) => {
+      at(`${day}T02:00:00.000Z`);
+      await send({
+        externalId: x,
+        status: 'paid',
+        createdAt: `${day}T01:00:00Z`,
+        paidAt: `${day}T01:00:00Z`,
+        title: item.title,
+        items: [{ category: '护肤', quantity: 1, priceFen: 5000, ...item }],
+        nick,
+        phone,
+      });
+    };
+    const mask = { title: '补水面膜', sku: 'MK-1' };
+    const cleanser = { title: '氨基酸洗面奶' };
+    // One category, two rhythms: a mask every 7 days, a cleanser every 30 (the category's median is 18.5).
+    for (const [i, d] of ['2026-02-01', '2026-03-03', '2026-04-02', '2026-05-02'].entries())
+      await buy(`FW${i}`, d, cleanser, '洗面奶常客', '13900002101');
+    for (const [i, d] of ['2026-05-01', '2026-05-08', '2026-05-15', '2026-05-22'].entries())
+      await buy(`MK${i}`, d, mask, '面膜常客', '13900002102');
+    await buy('MKN', '2026-05-24', mask, '面膜新客', '13900002103');
+    const n = await customerOf('MKN');
+    at('2026-05-30T02:00:00.000Z'); // 6 days
+    await daily();
+    expect(await messages(a.id, n)).toHaveLength(0);
+    at('2026-05-31T02:00:00.000Z'); // 7 days: the mask's interval, not the category's 18.5
+    await daily();
+    at('2026-06-01T02:00:00.000Z');
+    await daily();
+    const msgs = await messages(a.id, n);
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]!.body).toContain('补水面膜');
+    // The cleanser's regular is not due before 30 days (06-01): then once, naming the cleanser by its title.
+    const fw = await customerOf('FW0');
+    expect(await messages(a.id, fw)).toHaveLength(1);
+    expect((await messages(a.id, fw))[0]!.body).toContain('氨基酸洗面奶');
+    at('2026-06-02T02:00:00.000Z');
+    await daily();
+    expect(await messages(a.id, n)).toHaveLength(1);
+    expect(await messages(a.id, fw)).toHaveLength(1);
+  });
+
   it('优惠券到期: an email 7 days before, an SMS the day before; an order meanwhile stops the SMS', async () => {
     const a = await on('coupon_expiry');
     const t = await createTemplate(env().ctx, ws(), {

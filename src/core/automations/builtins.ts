@@ -61,6 +61,8 @@ export const builtinSettings = z
       )
       .max(20)
       .optional(),
+    /** 复购提醒: the interval per category or per product. */
+    refillBy: z.enum(['category', 'product']).optional(),
     /** 评价: which ratings open a task. */
     ratings: z
       .array(z.enum(['good', 'neutral', 'bad']))
@@ -371,12 +373,12 @@ export const BUILTINS: Builtin[] = [
   {
     key: 'refill',
     name: '复购提醒',
-    description: '按本店订单学习各类目的复购间隔（中位数），到期提醒补货',
-    fields: ['medium', 'text', 'couponTemplateId'],
+    description: '按本店订单学习各类目（或各商品）的复购间隔（中位数），到期提醒补货',
+    fields: ['refillBy', 'medium', 'text', 'couponTemplateId'],
     defaults: { medium: 'sms', text: '亲，您上次买的#类目#差不多该用完啦，需要补货吗？' },
     build: (s) => ({
       name: '复购提醒',
-      trigger: { type: 'date', date: 'refill', daysBefore: 0 },
+      trigger: { type: 'date', date: 'refill', daysBefore: 0, ...(s.refillBy ? { refillBy: s.refillBy } : {}) },
       exitWhen: ['ordered'],
       steps: [...couponStep(s), { id: 'remind', type: 'message', medium: s.medium!, kind: 'marketing', text: s.text! }],
     }),

@@ -69,6 +69,8 @@ export const triggerSchema = z.discriminatedUnion('type', [
     holidays: z.array(z.string().max(20)).max(20).optional(),
     /** dormant: the stages, in days without an order (each once per stage). */
     stages: z.array(z.number().int().min(1).max(3650)).max(10).optional(),
+    /** refill: the interval learned per category (default) or per product (its SKU, else its title). */
+    refillBy: z.enum(['category', 'product']).optional(),
     /** holiday 店庆: the shop's anniversary, MM-DD. */
     anniversary: z
       .string()

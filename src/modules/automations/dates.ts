@@ -19,25 +19,40 @@ export function dayBounds(day: string, zone: string): { start: string; end: stri
 const nextDay = (day: string, n: number) =>
   new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 
-/** Purchases of each category by each customer (paid orders), for the refill intervals. */
-export async function categoryHistory(ctx: AppContext, ws: string): Promise<CategoryPurchase[]> {
+/**
+ * Purchases of each category (or each product: its SKU, else its title) by each customer (paid orders), for the
+ * refill intervals; `names` says a product key in words (its title) for the message.
+ */
+export async function categoryHistory(
+  ctx: AppContext,
+  ws: string,
+  by: 'category' | 'product' = 'category',
+): Promise<{ history: CategoryPurchase[]; names: Map<string, string> }> {
   const rows = await ctx.db.kysely
     .selectFrom('order_items as i')
     .innerJoin('orders as o', (j) => j.onRef('o.workspace_id', '=', 'i.workspace_id').onRef('o.id', '=', 'i.order_id'))
-    .select(['o.customer_id', 'i.category', 'o.paid_at', 'o.created_at', 'o.id'])
+    .select(['o.customer_id', 'i.category', 'i.sku', 'i.title', 'o.paid_at', 'o.created_at', 'o.id'])
     .where('i.workspace_id', '=', ws)
-    .where('i.category', 'is not', null)
+    .where((e) =>
+      by === 'category'
+        ? e('i.category', 'is not', null)
+        : e.or([e('i.sku', 'is not', null), e('i.title', 'is not', null)]),
+    )
     .where('o.customer_id', 'is not', null)
     .where('o.paid_fen', '>', 0)
     .where('o.status', 'not in', ['closed', 'refunded'])
     .execute();
-  return rows.map((r) => ({
-    customerId: r.customer_id!,
-    category: r.category!,
-    at: r.paid_at ?? r.created_at,
-    orderId: r.id,
-  }));
+  const names = new Map<string, string>();
+  const history = rows.map((r) => {
+    const key = by === 'category' ? r.category! : r.sku ? `sku:${r.sku}` : `title:${r.title}`;
+    if (!names.has(key)) names.set(key, by === 'category' ? r.category! : (r.title ?? r.sku!));
+    return { customerId: r.customer_id!, category: key, at: r.paid_at ?? r.created_at, orderId: r.id };
+  });
+  return { history, names };
 }
+
+const productValues = (by: 'category' | 'product', name: string): Record<string, string> =>
+  by === 'category' ? { 类目: name } : { 类目: name, 商品名: name };
 
 /**
  * Who a date trigger starts a run for on a local day, each with the key that makes it once: the
@@ -153,7 +168,8 @@ export async function dateCandidates(
       return out;
     }
     case 'refill': {
-      const history = await categoryHistory(ctx, ws);
+      const by = trigger.refillBy ?? 'category';
+      const { history, names } = await categoryHistory(ctx, ws, by);
       const intervals = refillIntervals(history);
       // Due within the last week: switching it on does not remind everyone whose refill passed long ago.
       const since = Date.parse(start) - 7 * DAY_MS;
@@ -164,7 +180,8 @@ export async function dateCandidates(
           orderId: d.lastOrderId,
           triggerKey: `refill:${d.category}:${d.customerId}:${d.lastOrderId}`,
           triggerAt: start,
-          values: { 类目: d.category },
+          // Per product, #类目# and #商品名# both say the product (a default text names #类目#).
+          values: productValues(by, names.get(d.category) ?? d.category),
         }));
     }
     case 'member_upgrade': {

@@ -1702,6 +1702,7 @@ export const en: Messages = {
       stages: 'Dormant stages (days)',
       holidays: 'Festivals',
       anniversary: 'Shop anniversary (MM-DD)',
+      refillBy: 'Refill interval per',
     },
   },
   upcoming: {
@@ -1877,6 +1878,7 @@ export const en: Messages = {
       holidays: 'Holidays',
       stages: 'Dormancy stages (days)',
       anniversary: 'Shop anniversary (MM-DD)',
+      refillBy: 'Refill interval per',
       segmentId: 'Segment',
       cron: 'Schedule',
       minutes: 'Minutes to wait',
@@ -1914,6 +1916,7 @@ export const en: Messages = {
         closed: 'Closed',
         refunded: 'Refunded',
       },
+      refillBy: { category: 'Category', product: 'Product' },
       date: {
         birthday: 'Birthday',
         holiday: 'Holiday',

@@ -1624,6 +1624,7 @@ export const zhCN = {
       stages: '沉睡阶段（天）',
       holidays: '节日',
       anniversary: '店庆日（MM-DD）',
+      refillBy: '复购间隔按',
     },
   },
   upcoming: {
@@ -1794,6 +1795,7 @@ export const zhCN = {
       holidays: '节日',
       stages: '沉睡阶段（天）',
       anniversary: '店庆日（MM-DD）',
+      refillBy: '复购间隔按',
       segmentId: '分群',
       cron: '时间表',
       minutes: '等待分钟数',
@@ -1831,6 +1833,7 @@ export const zhCN = {
         closed: '交易关闭',
         refunded: '退款',
       },
+      refillBy: { category: '类目', product: '商品' },
       date: {
         birthday: '生日',
         holiday: '节日',

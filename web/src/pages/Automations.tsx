@@ -165,6 +165,19 @@ export default function Automations() {
           />
         </Form.Item>
       );
+    if (k === 'refillBy')
+      return (
+        <Form.Item key={k} name={k} label={label}>
+          <Select
+            style={{ width: 160 }}
+            placeholder={t('automationEditor.enum.refillBy.category')}
+            options={['category', 'product'].map((m) => ({
+              value: m,
+              label: t(`automationEditor.enum.refillBy.${m}`),
+            }))}
+          />
+        </Form.Item>
+      );
     if (LIST_FIELDS.has(k))
       return (
         <Form.Item key={k} name={k} label={label}>
