@@ -11281,6 +11281,8 @@ export interface paths {
                                 provinces: string[];
                                 days: number;
                             }[];
+                            /** @enum {string} */
+                            refillBy?: "category" | "product";
                             ratings?: ("good" | "neutral" | "bad")[];
                         };
                         /** @description a custom automation: trigger, conditions, exitWhen, steps */
@@ -11412,6 +11414,8 @@ export interface paths {
                                 provinces: string[];
                                 days: number;
                             }[];
+                            /** @enum {string} */
+                            refillBy?: "category" | "product";
                             ratings?: ("good" | "neutral" | "bad")[];
                         };
                         /** @description a custom automation: trigger, conditions, exitWhen, steps */
@@ -11905,6 +11909,8 @@ export interface paths {
                                 provinces: string[];
                                 days: number;
                             }[];
+                            /** @enum {string} */
+                            refillBy?: "category" | "product";
                             ratings?: ("good" | "neutral" | "bad")[];
                         };
                         definition?: unknown;
@@ -12092,6 +12098,8 @@ export interface paths {
                                     provinces: string[];
                                     days: number;
                                 }[];
+                                /** @enum {string} */
+                                refillBy?: "category" | "product";
                                 ratings?: ("good" | "neutral" | "bad")[];
                             };
                             definition?: unknown;
