@@ -31,6 +31,7 @@ import { analyticsDayPairs } from './migrations/0033_analytics_day_pairs.js';
 import { analyticsProductFirsts } from './migrations/0045_analytics_product_firsts.js';
 import { analyticsMonthPairs } from './migrations/0046_analytics_month_pairs.js';
 import { analyticsRangeSnapshots } from './migrations/0047_analytics_range_snapshots.js';
+import { customerNameTrigram } from './migrations/0050_customer_name_trigram.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -74,6 +75,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0045_analytics_product_firsts': analyticsProductFirsts(db.dialect),
     '0046_analytics_month_pairs': analyticsMonthPairs(db.dialect),
     '0047_analytics_range_snapshots': analyticsRangeSnapshots(db.dialect),
+    '0050_customer_name_trigram': customerNameTrigram(db.dialect),
   };
 }
 
