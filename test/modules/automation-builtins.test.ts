@@ -1,7 +1,8 @@
 import { beforeAll, expect, it } from 'vitest';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { createWorker } from '../../src/jobs/worker.js';
-import { runDaily, saveAutomation } from '../../src/modules/automations/service.js';
+import { categoryHistory } from '../../src/modules/automations/dates.js';
+import { dryRun, runDaily, saveAutomation } from '../../src/modules/automations/service.js';
 import { createTemplate, issueCoupon } from '../../src/modules/coupons/service.js';
 import { recordReview } from '../../src/modules/feedback/service.js';
 import { setTierFloor } from '../../src/modules/membership/service.js';
@@ -240,6 +241,16 @@ describeBothDatabases('automations: the built-ins, one by one', (env) => {
     await daily();
     expect(await messages(a.id, n)).toHaveLength(1);
     expect(await messages(a.id, fw)).toHaveLength(1);
+    // The 30-day dry run (the history read once for its 30 days) counts the three product reminders.
+    const dry = await dryRun(env().ctx, ws(), { id: a.id });
+    expect(dry).toMatchObject({ triggered: 3, messages: 3 });
+    // The history is read in keyset pages: pages of 2 lines read what one page does.
+    for (const by of ['category', 'product'] as const) {
+      const whole = await categoryHistory(env().ctx, ws(), by);
+      const paged = await categoryHistory(env().ctx, ws(), by, 2);
+      expect(paged.history).toEqual(whole.history);
+      expect(whole.history.length).toBeGreaterThan(5);
+    }
   });
 
   it('优惠券到期: an email 7 days before, an SMS the day before; an order meanwhile stops the SMS', async () => {

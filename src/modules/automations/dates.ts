@@ -19,6 +19,12 @@ export function dayBounds(day: string, zone: string): { start: string; end: stri
 const nextDay = (day: string, n: number) =>
   new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 
+/** The purchase histories a caller has read already, per refillBy. */
+export type HistoryMemo = Map<string, ReturnType<typeof categoryHistory>>;
+
+/** Order lines read per page for the refill intervals. */
+export const HISTORY_PAGE = 5000;
+
 /**
  * Purchases of each category (or each product: its SKU, else its title) by each customer (paid orders), for the
  * refill intervals; `names` says a product key in words (its title) for the message.
@@ -27,21 +33,53 @@ export async function categoryHistory(
   ctx: AppContext,
   ws: string,
   by: 'category' | 'product' = 'category',
+  pageSize = HISTORY_PAGE,
 ): Promise<{ history: CategoryPurchase[]; names: Map<string, string> }> {
-  const rows = await ctx.db.kysely
-    .selectFrom('order_items as i')
-    .innerJoin('orders as o', (j) => j.onRef('o.workspace_id', '=', 'i.workspace_id').onRef('o.id', '=', 'i.order_id'))
-    .select(['o.customer_id', 'i.category', 'i.sku', 'i.title', 'o.paid_at', 'o.created_at', 'o.id'])
-    .where('i.workspace_id', '=', ws)
-    .where((e) =>
-      by === 'category'
-        ? e('i.category', 'is not', null)
-        : e.or([e('i.sku', 'is not', null), e('i.title', 'is not', null)]),
-    )
-    .where('o.customer_id', 'is not', null)
-    .where('o.paid_fen', '>', 0)
-    .where('o.status', 'not in', ['closed', 'refunded'])
-    .execute();
+  // Read in keyset pages of order lines with a pause between them: a shop's whole purchase history in one query
+  // would hold better-sqlite3's one thread (and the server on it) for seconds.
+  const rows: {
+    customer_id: string | null;
+    category: string | null;
+    sku: string | null;
+    title: string | null;
+    paid_at: string | null;
+    created_at: string;
+    id: string;
+  }[] = [];
+  let after: { order: string; line: string } | null = null;
+  for (;;) {
+    const page = await ctx.db.kysely
+      .selectFrom('order_items as i')
+      .innerJoin('orders as o', (j) =>
+        j.onRef('o.workspace_id', '=', 'i.workspace_id').onRef('o.id', '=', 'i.order_id'),
+      )
+      .select(['o.customer_id', 'i.category', 'i.sku', 'i.title', 'o.paid_at', 'o.created_at', 'o.id', 'i.line_key'])
+      .where('i.workspace_id', '=', ws)
+      .where((e) => {
+        const what =
+          by === 'category'
+            ? e('i.category', 'is not', null)
+            : e.or([e('i.sku', 'is not', null), e('i.title', 'is not', null)]);
+        if (!after) return what;
+        const { order, line } = after;
+        return e.and([
+          what,
+          e.or([e('i.order_id', '>', order), e.and([e('i.order_id', '=', order), e('i.line_key', '>', line)])]),
+        ]);
+      })
+      .where('o.customer_id', 'is not', null)
+      .where('o.paid_fen', '>', 0)
+      .where('o.status', 'not in', ['closed', 'refunded'])
+      .orderBy('i.order_id')
+      .orderBy('i.line_key')
+      .limit(pageSize)
+      .execute();
+    rows.push(...page);
+    const last = page[page.length - 1];
+    if (!last || page.length < pageSize) break;
+    after = { order: last.id, line: last.line_key };
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   const names = new Map<string, string>();
   const history = rows.map((r) => {
     const key = by === 'category' ? r.category! : r.sku ? `sku:${r.sku}` : `title:${r.title}`;
@@ -65,6 +103,8 @@ export async function dateCandidates(
   trigger: DateTrigger,
   day: string,
   zone: string,
+  /** The dry run asks for 30 days in a row: the purchase history is read once. */
+  memo?: HistoryMemo,
 ): Promise<NewRun[]> {
   const k = ctx.db.kysely;
   const ts = timestampCast(ctx.db.dialect);
@@ -169,7 +209,12 @@ export async function dateCandidates(
     }
     case 'refill': {
       const by = trigger.refillBy ?? 'category';
-      const { history, names } = await categoryHistory(ctx, ws, by);
+      let read = memo?.get(by);
+      if (!read) {
+        read = categoryHistory(ctx, ws, by);
+        memo?.set(by, read);
+      }
+      const { history, names } = await read;
       const intervals = refillIntervals(history);
       // Due within the last week: switching it on does not remind everyone whose refill passed long ago.
       const since = Date.parse(start) - 7 * DAY_MS;

@@ -10,7 +10,7 @@ import { type AppContext, chunks } from '../context.js';
 import { getMessagingSettings } from '../messaging/service.js';
 import { loadRecipients } from '../messaging/facts.js';
 import { workspaceTimezone } from '../workspaces/service.js';
-import { dateCandidates } from './dates.js';
+import { dateCandidates, type HistoryMemo } from './dates.js';
 import type { NewRun } from './runner.js';
 
 const DAYS = DRY_RUN_DAYS;
@@ -97,9 +97,10 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
     }));
   } else if (t.type === 'date') {
     const seen = new Set<string>();
+    const memo: HistoryMemo = new Map();
     for (let d = DAYS; d >= 1; d--) {
       const day = localDate(new Date(now.getTime() - d * DAY_MS).toISOString(), zone);
-      for (const c of await dateCandidates(ctx, ws, t, day, zone))
+      for (const c of await dateCandidates(ctx, ws, t, day, zone, memo))
         if (!seen.has(c.triggerKey)) {
           seen.add(c.triggerKey);
           candidates.push(c);
