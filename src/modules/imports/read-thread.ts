@@ -9,11 +9,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { DomainError } from '../../core/errors.js';
 import type { ReadLimits } from './limits.js';
 import { csvRows, type FileKind, type FileRow, xlsxRows } from './read-file.js';
+import { mapBatches, type MapOptions } from './map-rows.js';
 
 export type ToReader = { type: 'more' };
 export type FromReader =
   /** Rows as JSON text: one string crosses threads much faster than thousands of small ones. */
   | { type: 'rows'; rows: string; bytes: number }
+  /** With `map`: one batch of mapped orders (a MappedBatch as JSON text). */
+  | { type: 'batch'; batch: string; bytes: number }
   | { type: 'end'; bytes: number }
   | { type: 'error'; message: string; details?: unknown; reason?: Reason; invalid: boolean };
 
@@ -21,6 +24,8 @@ export interface ReaderData {
   path: string;
   kind: FileKind;
   limits: ReadLimits;
+  /** Map the rows to orders here too and send batches (map-rows.ts) instead of rows. */
+  map?: MapOptions;
 }
 
 /** Rows per message, and characters per message (whichever comes first). */
@@ -43,10 +48,21 @@ async function main(port: NonNullable<typeof parentPort>, data: ReaderData) {
     port.postMessage(msg);
   };
   try {
-    const rows =
+    const open = (counted: (n: number) => void) =>
       data.kind.type === 'xlsx'
-        ? xlsxRows(data.path, data.limits, onBytes)
-        : csvRows(data.path, data.kind, data.limits, onBytes);
+        ? xlsxRows(data.path, data.limits, counted)
+        : csvRows(data.path, data.kind, data.limits, counted);
+    const rows = open(onBytes);
+    if (data.map) {
+      for await (const b of mapBatches(rows[Symbol.asyncIterator](), () => open(() => {}), data.map)) {
+        const out: FromReader = { type: 'batch', batch: JSON.stringify(b), bytes };
+        bytes = 0;
+        await send(out);
+      }
+      port.postMessage({ type: 'end', bytes: 0 } satisfies FromReader);
+      port.close();
+      return;
+    }
     let batch: FileRow[] = [];
     let chars = 0;
     for await (const row of rows) {

@@ -7,6 +7,7 @@ import { startThread } from '../../jobs/threads.js';
 import { readLimits, type ReadLimits } from './limits.js';
 import type { FileKind, FileRow } from './read-file.js';
 import type { FromReader, ReaderData, ToReader } from './read-thread.js';
+import type { MapOptions, MappedBatch } from './map-rows.js';
 
 export type { FileKind, FileRow } from './read-file.js';
 
@@ -73,8 +74,8 @@ function threadFailure(e: Error & { code?: string }, limits: ReadLimits): Invali
   return new Invalid(`the file could not be read: ${e.message}`, reason('import.unreadable', { error: e.message }));
 }
 
-/** The rows, read in the capped thread, handed over in batches as the importer asks for them. */
-async function* threadRows(data: ReaderData, onBytes: (n: number) => void): AsyncGenerator<FileRow> {
+/** What the capped thread sends (rows, or mapped batches), handed over as the importer asks for them. */
+async function* threadMessages(data: ReaderData, onBytes: (n: number) => void): AsyncGenerator<string> {
   const worker = startReadThread(data);
   const inbox: FromReader[] = [];
   let failure: Invalid | null = null;
@@ -114,11 +115,19 @@ async function* threadRows(data: ReaderData, onBytes: (n: number) => void): Asyn
       }
       onBytes(m.bytes);
       worker.postMessage({ type: 'more' } satisfies ToReader);
-      yield* JSON.parse(m.rows) as FileRow[];
+      yield m.type === 'rows' ? m.rows : m.batch;
     }
   } finally {
     await worker.terminate();
   }
+}
+
+async function* threadRows(data: ReaderData, onBytes: (n: number) => void): AsyncGenerator<FileRow> {
+  for await (const text of threadMessages(data, onBytes)) yield* JSON.parse(text) as FileRow[];
+}
+
+async function* threadBatches(data: ReaderData, onBytes: (n: number) => void): AsyncGenerator<MappedBatch> {
+  for await (const text of threadMessages(data, onBytes)) yield JSON.parse(text) as MappedBatch;
 }
 
 /**
@@ -133,4 +142,18 @@ export async function readRows(
 ): Promise<{ kind: FileKind; rows: AsyncGenerator<FileRow> }> {
   const kind = await detectFile(path);
   return { kind, rows: threadRows({ path, kind, limits }, onBytes) };
+}
+
+/**
+ * An export read and mapped to orders in the capped thread, in the batches the importer writes
+ * (map-rows.ts): the parsing and mapping of the next batches go on while the database writes.
+ */
+export async function readBatches(
+  path: string,
+  map: MapOptions,
+  onBytes: (n: number) => void = () => {},
+  limits: ReadLimits = readLimits(),
+): Promise<AsyncGenerator<MappedBatch>> {
+  const kind = await detectFile(path);
+  return threadBatches({ path, kind, limits, map }, onBytes);
 }

@@ -5,16 +5,7 @@ import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { hostname } from 'node:os';
 import { Conflict, DomainError, Invalid, NotFound } from '../../core/errors.js';
-import {
-  type AdapterOutput,
-  ExportReader,
-  IMPORT_FORMATS,
-  specFor,
-  type ImportFormat,
-  type ItemsRecord,
-  type OrderRecord,
-  type RowError,
-} from '../../core/formats/index.js';
+import { IMPORT_FORMATS, specFor, type ImportFormat } from '../../core/formats/index.js';
 import { newId } from '../../core/ids.js';
 import type { Insertable } from 'kysely';
 import type { Database, ImportRun, Store } from '../../db/types.js';
@@ -26,7 +17,8 @@ import { nowIso, type AppContext } from '../context.js';
 import { ingestBatch } from '../orders/ingest.js';
 import { ensureStore, getStore } from '../stores/service.js';
 import type { PLATFORMS } from '../stores/schema.js';
-import { fileSize, readRows } from './readers.js';
+import { fileSize, readBatches } from './readers.js';
+import type { MappedBatch } from './map-rows.js';
 
 /**
  * What follows an import, in this order (jobs run in the order they were enqueued): tiers before
@@ -199,11 +191,6 @@ export async function detectInterrupted(ctx: AppContext, workspaceId: string): P
   return n;
 }
 
-/** The first line of the file an adapter output comes from. */
-function lineOf(o: AdapterOutput): number {
-  return o.kind === 'order' ? o.order.line : o.kind === 'items' ? o.items.line : o.error.line;
-}
-
 /**
  * Takes the run for this process. A run that is finished, or running in a live process, is
  * refused; two processes resuming the same run at once: one wins, the other is refused.
@@ -322,8 +309,7 @@ export async function executeRun(
     return getRun(ctx, run.workspace_id, run.id);
   };
 
-  let reader: ExportReader;
-  let rows: AsyncGenerator<{ line: number; cells: unknown[] }>;
+  let batches: AsyncGenerator<MappedBatch>;
   try {
     progress.bytesTotal = await fileSize(path);
     await db
@@ -332,44 +318,26 @@ export async function executeRun(
       .where('workspace_id', '=', run.workspace_id)
       .where('id', '=', run.id)
       .execute();
-    reader = new ExportReader(
-      specFor(run.format as ImportFormat, run.mapping === null ? undefined : readJson(run.mapping)),
-      store.timezone,
+    const format = run.format as ImportFormat;
+    const mapping = run.mapping === null ? undefined : readJson(run.mapping);
+    specFor(format, mapping); // a bad mapping fails the run before the file is opened
+    // The file is read, parsed and mapped to orders in the read thread, batch by batch.
+    batches = await readBatches(
+      path,
+      { format, mapping, timezone: store.timezone, skip, batchOrders: BATCH_ORDERS },
+      (n) => (progress.bytesRead += n),
     );
-    const file = await readRows(path, (n) => (progress.bytesRead += n));
-    rows = file.rows;
-    const header = await rows.next();
-    if (header.done) throw new Invalid('The file has no header row', reason('import.noHeader'));
-    reader.start(header.value.cells);
-    if (reader.wantsPrescan()) {
-      // Line-per-row files: a first pass finds orders whose lines are not next to each other.
-      const first = (await readRows(path, () => {})).rows;
-      await first.next();
-      for await (const row of first) reader.prescan(row.cells);
-      reader.endPrescan();
-    }
   } catch (e) {
     await finish('failed', failure(e));
     throw e;
   }
 
-  let orders: OrderRecord[] = [];
-  let items: ItemsRecord[] = [];
-  let errors: { error: RowError; rows: number }[] = [];
-  /** Rows (counted from the first after the header) whose outputs have all been taken. */
-  let rowsDone = skip;
-  const flush = async () => {
-    if (orders.length === 0 && items.length === 0 && errors.length === 0) return;
-    const batchOrders = orders;
-    const batchItems = items;
-    const batchErrors = errors;
-    const committed = rowsDone;
+  const flush = async (batch: MappedBatch) => {
+    if (batch.orders.length === 0 && batch.items.length === 0 && batch.errors.length === 0) return;
+    const { orders: batchOrders, items: batchItems, errors: batchErrors, rowsDone: committed } = batch;
     // The reading goes on while this batch is written: its counters are those at its end.
     const rowsRead = progress.rowsRead;
     const bytesRead = progress.bytesRead;
-    orders = [];
-    items = [];
-    errors = [];
     await db.transaction().execute(async (trx) => {
       const s = await ingestBatch(
         ctx,
@@ -428,45 +396,20 @@ export async function executeRun(
     });
     onProgress?.({ ...progress, rowsRead, bytesRead });
   };
-  // One batch is written while the next is read and mapped (on PostgreSQL the two overlap; on
-  // SQLite they interleave between statements). Batches are still written one after the other,
-  // each in its own transaction, so a crash loses at most the batch being written.
+  // One batch is written while the next is read and mapped (in the read thread). Batches are still
+  // written one after the other, each in its own transaction, so a crash loses at most the batch
+  // being written.
   let writing: Promise<void> = Promise.resolve();
-  const startFlush = async () => {
-    await writing;
-    writing = flush();
-    writing.catch(() => {}); // awaited at the next batch or the end; not an unhandled rejection meanwhile
-  };
-
+  let rowsDone = skip;
   try {
-    const take = (outputs: AdapterOutput[]) => {
-      for (const out of outputs) {
-        if (out.kind === 'order') orders.push(out.order);
-        else if (out.kind === 'items') items.push(out.items);
-        else errors.push({ error: out.error, rows: out.rows ?? 1 });
-      }
-    };
-    let ordinal = 0;
-    for await (const row of rows) {
-      ordinal += 1;
-      if (ordinal <= skip) continue;
-      progress.rowsRead += 1;
-      const outputs = reader.feed(row.line, row.cells);
-      take(outputs);
-      // Rows of one order are adjacent: an output means every row before this one is complete,
-      // and this one too when the output starts on it (one row per order) — except the rows of an
-      // order split over the file, held back until its last run: a resume must start before them.
-      if (outputs.length > 0) {
-        rowsDone = outputs.some((o) => lineOf(o) === row.line) ? ordinal : ordinal - 1;
-        const held = reader.oldestHeldRow();
-        if (held !== null) rowsDone = Math.min(rowsDone, skip + held - 1);
-      }
-      if (orders.length + items.length >= BATCH_ORDERS) await startFlush();
+    for await (const batch of batches) {
+      progress.rowsRead = batch.rowsRead;
+      rowsDone = batch.rowsDone;
+      await writing;
+      writing = flush(batch);
+      writing.catch(() => {}); // awaited at the next batch or the end; not an unhandled rejection meanwhile
     }
-    take(reader.end());
-    rowsDone = ordinal;
     await writing;
-    await flush();
     if (rowsDone > 0) await setCommitted(ctx, run, rowsDone);
     await checkpointWal(ctx.db);
   } catch (e) {
