@@ -145,6 +145,12 @@ describe.skipIf(!existsSync(CHROMIUM))('自动化 in Chromium', () => {
     expect(tl.items.filter((e) => e.kind.startsWith('automation.')).map((e) => e.title)).toContain(
       '自动化「催付」已完成',
     );
+    // And on the customer's page in the console.
+    await page.goto(`${base}/customers/${encodeURIComponent(outbox.items[0]!.customerId)}`);
+    await page.getByTestId('timeline').first().waitFor();
+    await expect
+      .poll(async () => page.locator('.ant-tabs-tabpane-active').innerText(), SETTLED)
+      .toContain('自动化「催付」已完成');
   }, 180_000);
 
   it('builds a custom automation from step cards, saves a version, reopens it and dry-runs it', async () => {
