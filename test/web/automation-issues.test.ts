@@ -1,5 +1,6 @@
 import i18next from 'i18next';
 import { describe, expect, it } from 'vitest';
+import { BUILTINS } from '../../src/core/automations/builtins.js';
 import { definitionSchema } from '../../src/core/automations/definition.js';
 import { inputIssues } from '../../src/core/validation.js';
 import { en } from '../../web/src/i18n/en.js';
@@ -73,5 +74,17 @@ describe('the step editor’s problems, by code', () => {
     expect(issueText(i18n.t, { path: 'x', message: 'Something new', key: 'input.newKind', params: {} })).toBe(
       '此项不符合要求',
     );
+  });
+});
+
+describe('the built-ins in the reader’s language', () => {
+  it('every built-in has an English name and description; the Chinese ones are the server’s', () => {
+    const enB = en.automations.builtin as Record<string, { name: string; description: string }>;
+    const zhB = zhCN.automations.builtin as Record<string, { name: string; description: string }>;
+    for (const b of BUILTINS) {
+      expect(zhB[b.key], b.key).toEqual({ name: b.name, description: b.description });
+      expect(enB[b.key]?.name, b.key).toMatch(/^[\x20-\x7e]+$/);
+      expect(enB[b.key]?.description, b.key).toMatch(/^[\x20-\x7e]+$/);
+    }
   });
 });

@@ -1663,6 +1663,88 @@ export const en: Messages = {
   },
   platforms: { taobao: 'Taobao', tmall: 'Tmall', jd: 'JD', douyin: 'Douyin', shopify: 'Shopify', other: 'Other' },
   automations: {
+    builtin: {
+      cart_reminder: {
+        name: 'Unpaid order reminder',
+        description:
+          'An unpaid order is reminded after the set time; never once it is paid or closed or the ' +
+          'buyer paid another order since; at most once per order',
+      },
+      presale_balance: {
+        name: 'Presale balance reminder',
+        description:
+          'A presale order with its deposit paid is reminded the set hours before its balance window ' +
+          'closes; not once the balance is paid or the window closed',
+      },
+      payment_confirm: {
+        name: 'Payment confirmation',
+        description: 'Confirms the order once paid and says it will ship soon',
+      },
+      shipping_notice: {
+        name: 'Shipping notice',
+        description: 'Tells the courier and tracking number once shipped',
+      },
+      logistics_exception: {
+        name: 'Delivery delay',
+        description: 'Shipped and not signed after the set days: a task for an agent and an apology to the customer',
+      },
+      delivery_care: {
+        name: 'Delivery care',
+        description: 'The morning after signing: a greeting asking how it works for them',
+      },
+      revisit: {
+        name: 'Follow-up',
+        description:
+          'Per category: the set days after signing, ask how it works; with points set, a photo ' +
+          'review of the order within 5 days earns them',
+      },
+      bad_review: {
+        name: 'Negative review handling',
+        description:
+          'A bad or neutral review: a task for an agent with the review text, the customer tagged as ' +
+          'a negative reviewer (a bad review also flags the customer)',
+      },
+      refund_apology: {
+        name: 'Refund care',
+        description: 'An apology after a refund, optionally a compensation coupon (at most 50 % of the item value)',
+      },
+      birthday: {
+        name: 'Birthday care',
+        description: 'Wishes and a birthday coupon N days before the birthday',
+      },
+      member_upgrade: {
+        name: 'Tier upgrade',
+        description: 'Congratulations when the member tier goes up',
+      },
+      new_member: {
+        name: 'New member welcome',
+        description: 'Welcomes a new customer after their first paid order',
+      },
+      holiday: {
+        name: 'Festival care',
+        description:
+          'Spring Festival, Lantern, Dragon Boat, Qixi, Mid-Autumn, Double Ninth (lunar) and New Year, ' +
+          "Women's Day, Mother's Day, Father's Day, Double 11, the shop anniversary",
+      },
+      refill: {
+        name: 'Refill reminder',
+        description:
+          "Learns each category's (or product's) median repurchase interval from the shop's orders " +
+          'and reminds when it is due',
+      },
+      coupon_expiry: {
+        name: 'Coupon expiry',
+        description: 'An email 7 days before a coupon expires, an SMS the day before; none once they order',
+      },
+      points_expiry: {
+        name: 'Points expiry',
+        description: 'Reminds to redeem points before they expire',
+      },
+      winback: {
+        name: 'Win-back',
+        description: 'One offer each to customers without an order for 90/180/365 days',
+      },
+    },
     name: 'Automation',
     version: 'Version',
     enabled: 'On',

@@ -1587,6 +1587,76 @@ export const zhCN = {
   },
   platforms: { taobao: '淘宝', tmall: '天猫', jd: '京东', douyin: '抖音', shopify: 'Shopify', other: '其他' },
   automations: {
+    builtin: {
+      cart_reminder: {
+        name: '催付',
+        description: '下单后未付款，等待设定时间后提醒付款；已付款、已关闭或此后付过其他订单则不发；每单最多一次',
+      },
+      presale_balance: {
+        name: '预售尾款提醒',
+        description: '预售订单付定金后，在尾款支付截止前设定小时数提醒付尾款；已付尾款或已截止则不发',
+      },
+      payment_confirm: {
+        name: '付款确认',
+        description: '付款后确认订单，告知会尽快发货',
+      },
+      shipping_notice: {
+        name: '发货通知',
+        description: '发货后告知快递公司和运单号',
+      },
+      logistics_exception: {
+        name: '物流异常',
+        description: '发货后超过设定天数仍未签收：为客服创建任务并向客户致歉',
+      },
+      delivery_care: {
+        name: '签收关怀',
+        description: '签收后次日上午问候，了解使用情况',
+      },
+      revisit: {
+        name: '回访',
+        description: '按类目回访：签收后设定天数询问使用效果；设了积分时，5 天内晒图评价该订单的客户获得积分',
+      },
+      bad_review: {
+        name: '中差评处理',
+        description: '收到差评或中评：为客服创建任务（附评价内容），客户打上「中差评」标签（差评客户另有差评标记）',
+      },
+      refund_apology: {
+        name: '退款关怀',
+        description: '退款后致歉，可补偿优惠券（不超过商品金额的 50%）',
+      },
+      birthday: {
+        name: '生日关怀',
+        description: '生日前 N 天送上祝福和生日券',
+      },
+      member_upgrade: {
+        name: '会员升级',
+        description: '会员等级提升后祝贺',
+      },
+      new_member: {
+        name: '新会员欢迎',
+        description: '首单付款后欢迎新客户',
+      },
+      holiday: {
+        name: '节日关怀',
+        description: '春节、元宵、端午、七夕、中秋、重阳（农历）及元旦、妇女节、母亲节、父亲节、双11、店庆',
+      },
+      refill: {
+        name: '复购提醒',
+        description: '按本店订单学习各类目（或各商品）的复购间隔（中位数），到期提醒补货',
+      },
+      coupon_expiry: {
+        name: '优惠券到期',
+        description: '到期前 7 天邮件提醒，前 1 天短信提醒；期间下单则不再提醒',
+      },
+      points_expiry: {
+        name: '积分到期',
+        description: '积分到期前提醒兑换',
+      },
+      winback: {
+        name: '沉睡唤醒',
+        description: '90/180/365 天未下单的客户各发一次唤醒优惠',
+      },
+    },
     name: '自动化',
     version: '版本',
     enabled: '启用',

@@ -53,6 +53,9 @@ export default function Automations() {
   const [runsOf, setRunsOf] = useState<Automation | null>(null);
   const [flow, setFlow] = useState<EditorTarget | null>(null);
   // ?runs=<automation>&run=<run> (a service task's link): that automation's run log, the run marked.
+  /** A built-in's name in the reader's language (the server's is Chinese); a custom one as the seller named it. */
+  const nameOf = (a: Automation) =>
+    a.builtin ? t(`automations.builtin.${a.builtin}.name`, { defaultValue: a.name }) : a.name;
   const [search, setSearch] = useSearchParams();
   const linked = search.get('runs');
   useEffect(() => {
@@ -113,7 +116,7 @@ export default function Automations() {
         a.id ? { id: a.id } : { builtin: a.builtin ?? undefined, settings: (a.settings ?? {}) as never },
       );
       Modal.info({
-        title: t('automations.dryRunTitle', { name: a.name }),
+        title: t('automations.dryRunTitle', { name: nameOf(a) }),
         content: (
           <div data-testid="automation-dry-run">
             <p>
@@ -244,8 +247,12 @@ export default function Automations() {
               title: t('automations.name'),
               render: (_, a) => (
                 <Space direction="vertical" size={0}>
-                  <b>{a.name}</b>
-                  <span style={{ color: '#888' }}>{a.description}</span>
+                  <b>{nameOf(a)}</b>
+                  <span style={{ color: '#888' }}>
+                    {a.builtin
+                      ? t(`automations.builtin.${a.builtin}.description`, { defaultValue: a.description ?? '' })
+                      : a.description}
+                  </span>
                 </Space>
               ),
             },
@@ -319,7 +326,7 @@ export default function Automations() {
       </Card>
       <Modal
         open={editing !== null}
-        title={editing ? t('automations.settingsOf', { name: editing.name }) : ''}
+        title={editing ? t('automations.settingsOf', { name: nameOf(editing) }) : ''}
         onCancel={() => setEditing(null)}
         onOk={() => void save()}
         confirmLoading={busy}
@@ -344,7 +351,7 @@ export default function Automations() {
       <Drawer
         open={runsOf !== null}
         width={760}
-        title={runsOf ? t('automations.runsOf', { name: runsOf.name }) : ''}
+        title={runsOf ? t('automations.runsOf', { name: nameOf(runsOf) }) : ''}
         onClose={closeRuns}
         destroyOnHidden
       >
