@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql, type Insertable } from 'kysely';
+import { CompiledQuery, type Insertable, type LogEvent, sql } from 'kysely';
 import { newId } from '../src/core/ids.js';
 import { Random } from '../src/core/random.js';
 import { bulkInsert } from '../src/db/bulk.js';
@@ -107,7 +108,12 @@ async function run(db: Db, customers: number): Promise<void> {
   );
   t = performance.now();
   let cpu = process.cpuUsage();
+  const stop = await profile(`plan-${db.dialect}`);
+  queryLog = queryLogOn ? new Map() : null;
   await planCampaign(ctx, ws, c.id);
+  const log = queryLog;
+  queryLog = null;
+  await stop();
   const oursMs = performance.now() - t;
   const oursCpu = cpuSecs(cpu);
   // The hand-written baseline: the same treated audience into queued messages in one statement,
@@ -144,6 +150,55 @@ async function run(db: Db, customers: number): Promise<void> {
       `${' '.repeat(24)}CPU of this process ${handCpu.toFixed(2)} s\n` +
       `  ratio (huike time ÷ hand-written time): ${(oursMs / handMs).toFixed(2)}\n`,
   );
+  if (process.env.PLAN_EXPLAIN)
+    for (const [k, q] of samples)
+      if (k.startsWith('select')) {
+        const r = await db.kysely.executeQuery(
+          CompiledQuery.raw(`EXPLAIN ${db.dialect === 'postgres' ? '(ANALYZE) ' : 'QUERY PLAN '}${q.sql}`, [
+            ...q.parameters,
+          ]),
+        );
+        process.stdout.write(`${k}\n${r.rows.map((x) => JSON.stringify(Object.values(x as object))).join('\n')}\n`);
+      }
+  if (log) {
+    process.stdout.write("  the plan's statements by time spent in the driver (they overlap on PostgreSQL):\n");
+    for (const [q, x] of [...log].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10))
+      process.stdout.write(`  ${(x.ms / 1000).toFixed(2).padStart(7)} s ${String(x.n).padStart(6)} × ${q}\n`);
+  }
+}
+
+/**
+ * With --cpu-prof-dir DIR: a V8 CPU profile of the plan step alone (DIR/plan-<dialect>.cpuprofile, for
+ * Chrome DevTools or scripts/profile-top.mjs), where `node --cpu-prof` would profile the generation too.
+ */
+let profileDir: string | null = null;
+/** With --query-log: time per statement (its first words) during the plan. */
+let queryLogOn = false;
+const samples = new Map<string, CompiledQuery>();
+let queryLog: Map<string, { n: number; ms: number }> | null = null;
+function logQuery(e: LogEvent): void {
+  if (!queryLog) return;
+  const key = e.query.sql.replace(/\s+/g, ' ').slice(0, 90);
+  const x = queryLog.get(key) ?? { n: 0, ms: 0 };
+  x.n += 1;
+  x.ms += e.queryDurationMillis;
+  queryLog.set(key, x);
+  if (process.env.PLAN_EXPLAIN && !samples.has(key.slice(0, 30))) samples.set(key.slice(0, 30), e.query);
+}
+async function profile(name: string): Promise<() => Promise<void>> {
+  if (!profileDir) return async () => undefined;
+  const dir = profileDir;
+  const session = new Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((ok, fail) => session.post(method, (err, res) => (err ? fail(err) : ok(res))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return async () => {
+    const res = (await post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(res.profile));
+    session.disconnect();
+  };
 }
 
 const secs = (t: number) => ((performance.now() - t) / 1000).toFixed(1);
@@ -157,11 +212,14 @@ const cpuSecs = (from: NodeJS.CpuUsage) => {
 export async function benchCampaign(args: string[]): Promise<void> {
   const i = args.indexOf('--customers');
   const customers = i >= 0 ? Number(args[i + 1]) : 1_000_000;
+  const p = args.indexOf('--cpu-prof-dir');
+  if (p >= 0) profileDir = args[p + 1] ?? null;
+  queryLogOn = args.includes('--query-log');
   const only = args.includes('--sqlite') ? 'sqlite' : args.includes('--postgres') ? 'postgres' : null;
   if (only !== 'postgres') {
     const dir = mkdtempSync(join(tmpdir(), 'huike-bench-campaign-'));
     process.stdout.write(`SQLite — ${customers.toLocaleString('en-US')} customers\n`);
-    const lite = openDatabase(`sqlite:${join(dir, 'campaign.db')}`);
+    const lite = openDatabase(`sqlite:${join(dir, 'campaign.db')}`, { log: logQuery });
     try {
       await run(lite, customers);
     } finally {
@@ -176,7 +234,7 @@ export async function benchCampaign(args: string[]): Promise<void> {
     return;
   }
   const scratch = await createScratchDatabase(pgUrl, 'huike_bench');
-  const pg = openDatabase(scratch.url);
+  const pg = openDatabase(scratch.url, { log: logQuery });
   process.stdout.write(`PostgreSQL — ${customers.toLocaleString('en-US')} customers\n`);
   try {
     await run(pg, customers);

@@ -14,6 +14,7 @@ import {
 import { marketingSms, smsParts } from '../../core/messaging/sms.js';
 import { renderTemplate, type TemplateValues, variablesIn } from '../../core/messaging/templates.js';
 import { bulkInsert } from '../../db/bulk.js';
+import { inIds } from '../../db/in-list.js';
 import { readJson } from '../../db/json.js';
 import type { CampaignsTable, Database } from '../../db/types.js';
 import { JOB } from '../../jobs/kinds.js';
@@ -132,6 +133,15 @@ export function decideChunk(
   const at = now.toISOString();
   const validity = coupon ? validityWindow(coupon.validity, at) : null;
   const openings = new Map<string, Date | null>();
+  const sms = kind === 'marketing' && medium === 'sms';
+  const compliance = { signature: settings.smsSignature, optOutText: settings.smsOptOutText };
+  // The send times repeat (one opening per zone, one slot per throttle minute): each formatted once.
+  const isoTimes = new Map<number, string>();
+  const isoOf = (ms: number) => {
+    let t = isoTimes.get(ms);
+    if (t === undefined) isoTimes.set(ms, (t = new Date(ms).toISOString()));
+    return t;
+  };
   const rows: NewMessage[] = [];
   const coupons: Insertable<Database['coupons']>[] = [];
   const links: Insertable<Database['message_links']>[] = [];
@@ -169,23 +179,22 @@ export function decideChunk(
       skip(b.id, variant.key, 'no_contact', '客户不存在');
       continue;
     }
-    const msgId = newId();
     const clickCode = variables.has('链接') && content.linkUrl ? newLinkCode(ws) : null;
-    const values: TemplateValues = {
-      ...rec.values,
-      链接: clickCode ? `${settings.publicUrl}/r/${clickCode}` : null,
-    };
     const code = coupon ? couponCode(() => randomInt(0, 1 << 30) / (1 << 30)) : null;
-    if (coupon) {
-      values.优惠券 = code;
-      values.优惠券金额 = coupon.faceValueFen != null ? yuan(coupon.faceValueFen) : null;
+    // The customer's values as loaded, copied only when this message adds its own (link, coupon).
+    let values: TemplateValues = rec.values;
+    if (clickCode || coupon) {
+      values = { ...rec.values, 链接: clickCode ? `${settings.publicUrl}/r/${clickCode}` : null };
+      if (coupon) {
+        values.优惠券 = code;
+        values.优惠券金额 = coupon.faceValueFen != null ? yuan(coupon.faceValueFen) : null;
+      }
     }
     const text = renderTemplate(variant.content.text, values);
     const subject = variant.content.subject ? renderTemplate(variant.content.subject, values) : null;
     const html = variant.content.html ? renderTemplate(variant.content.html, values) : null;
     let body = text.ok ? text.text : variant.content.text;
-    if (kind === 'marketing' && medium === 'sms')
-      body = marketingSms(body, { signature: settings.smsSignature, optOutText: settings.smsOptOutText });
+    if (sms) body = marketingSms(body, compliance);
     const parts = medium === 'sms' ? smsParts(body) : 0;
     const costFen = parts * settings.smsPriceFen;
     const decision = decide({
@@ -203,8 +212,8 @@ export function decideChunk(
       skip(b.id, variant.key, decision.reason, decision.detail ?? null);
       continue;
     }
-    const missingVars = [text, subject, html].flatMap((x) => (x && !x.ok ? x.missing : []));
-    if (missingVars.length > 0) {
+    if (!text.ok || subject?.ok === false || html?.ok === false) {
+      const missingVars = [text, subject, html].flatMap((x) => (x && !x.ok ? x.missing : []));
       skip(b.id, variant.key, 'missing_value', [...new Set(missingVars)].map((v) => `#${v}#`).join(' '));
       continue;
     }
@@ -249,6 +258,7 @@ export function decideChunk(
     // The throttle: slot n goes out no sooner than n ÷ rate minutes after the start.
     if (throttle) sendMs = Math.max(sendMs, startMs + Math.floor(state.slots / throttle) * 60_000);
     state.slots += 1;
+    const msgId = newId();
     rows.push({
       workspace_id: ws,
       id: msgId,
@@ -269,7 +279,7 @@ export function decideChunk(
       body,
       parts,
       cost_fen: costFen,
-      send_at: new Date(sendMs).toISOString(),
+      send_at: isoOf(sendMs),
       coupon_id: couponId,
       created_at: at,
       updated_at: at,
@@ -395,7 +405,7 @@ async function couponsHeld(ctx: AppContext, env: PlanEnv, ids: readonly string[]
     .select(['customer_id', (eb) => eb.fn.countAll<number>().as('n')])
     .where('workspace_id', '=', env.ws)
     .where('template_id', '=', env.coupon.id)
-    .where('customer_id', 'in', ids)
+    .where(inIds(ctx.db.dialect, 'customer_id', ids))
     .where('idempotency_key', 'not like', `campaign:${env.id}:%`)
     .groupBy('customer_id')
     .execute())

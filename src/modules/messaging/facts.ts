@@ -5,6 +5,7 @@ import { readJson } from '../../db/json.js';
 import type { Consent, CustomerFacts } from '../../core/messaging/decide.js';
 import type { TemplateValues } from '../../core/messaging/templates.js';
 import { timestampCast } from '../../db/dates.js';
+import { inIds } from '../../db/in-list.js';
 import { chunks, type AppContext } from '../context.js';
 import { getTierSettings } from '../membership/service.js';
 import { pointsOf } from '../points/service.js';
@@ -101,13 +102,14 @@ export async function enrichRecipients(
   const zone = await workspaceTimezone(k, ws);
   const tiers = opts.variables.has('会员等级') ? await getTierSettings(ctx, ws) : null;
   const part = rows.map((r) => r.id);
+  const among = (column: string) => inIds(ctx.db.dialect, column, part);
   const nicks = new Map<string, string>();
   if (!opts.medium || opts.medium === 'platform')
     for (const r of await k
       .selectFrom('customer_identities')
       .select(['customer_id', 'value'])
       .where('workspace_id', '=', ws)
-      .where('customer_id', 'in', part)
+      .where(among('customer_id'))
       .where('kind', '=', 'nick')
       .orderBy('created_at')
       .execute())
@@ -118,7 +120,7 @@ export async function enrichRecipients(
       .selectFrom('messages')
       .select(['customer_id', sql<string>`coalesce(sent_at, send_at, created_at)`.as('at')])
       .where('workspace_id', '=', ws)
-      .where('customer_id', 'in', part)
+      .where(among('customer_id'))
       .where('kind', '=', 'marketing')
       .where('status', 'in', ['queued', 'sent']);
     if (opts.exclude) {
@@ -137,7 +139,7 @@ export async function enrichRecipients(
       .selectFrom('orders')
       .select(['customer_id', 'external_id', 'title'])
       .where('workspace_id', '=', ws)
-      .where('customer_id', 'in', part)
+      .where(among('customer_id'))
       .orderBy('created_at', 'desc')
       .execute())
       if (o.customer_id && !latestOrder.has(o.customer_id)) latestOrder.set(o.customer_id, o);
@@ -151,7 +153,7 @@ export async function enrichRecipients(
       )
       .select(['cp.customer_id', 'cp.code', 'cp.value_fen', 't.rules'])
       .where('cp.workspace_id', '=', ws)
-      .where('cp.customer_id', 'in', part)
+      .where(among('cp.customer_id'))
       .where('cp.status', '=', 'issued')
       .where(sql<boolean>`cp.valid_to > ${ctx.now().toISOString()}${timestampCast(ctx.db.dialect)}`)
       .orderBy('cp.issued_at', 'desc')

@@ -1,0 +1,13 @@
+import { type Expression, type SqlBool, sql } from 'kysely';
+import type { Dialect } from './connect.js';
+
+/**
+ * `column IN (the ids)` with the ids as ONE parameter: a PostgreSQL text array (`= ANY($1)`), a
+ * JSON array read by json_each on SQLite. A batch of 5,000 ids is then one short statement — the
+ * same text for every batch, so SQLite's prepared statement is reused and nothing is compiled per
+ * id — where an IN list is 5,000 placeholders for Kysely to build and the database to parse.
+ */
+export function inIds(dialect: Dialect, column: string, ids: readonly string[]): Expression<SqlBool> {
+  if (dialect === 'postgres') return sql<SqlBool>`${sql.ref(column)} = ANY(${ids}::text[])`;
+  return sql<SqlBool>`${sql.ref(column)} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+}
