@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompiledQuery, type Insertable, type LogEvent, sql } from 'kysely';
+import { type Insertable, type LogEvent, sql } from 'kysely';
 import { newId } from '../src/core/ids.js';
 import { Random } from '../src/core/random.js';
 import { bulkInsert } from '../src/db/bulk.js';
@@ -150,16 +150,6 @@ async function run(db: Db, customers: number): Promise<void> {
       `${' '.repeat(24)}CPU of this process ${handCpu.toFixed(2)} s\n` +
       `  ratio (huike time ÷ hand-written time): ${(oursMs / handMs).toFixed(2)}\n`,
   );
-  if (process.env.PLAN_EXPLAIN)
-    for (const [k, q] of samples)
-      if (k.startsWith('select')) {
-        const r = await db.kysely.executeQuery(
-          CompiledQuery.raw(`EXPLAIN ${db.dialect === 'postgres' ? '(ANALYZE) ' : 'QUERY PLAN '}${q.sql}`, [
-            ...q.parameters,
-          ]),
-        );
-        process.stdout.write(`${k}\n${r.rows.map((x) => JSON.stringify(Object.values(x as object))).join('\n')}\n`);
-      }
   if (log) {
     process.stdout.write("  the plan's statements by time spent in the driver (they overlap on PostgreSQL):\n");
     for (const [q, x] of [...log].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10))
@@ -174,7 +164,6 @@ async function run(db: Db, customers: number): Promise<void> {
 let profileDir: string | null = null;
 /** With --query-log: time per statement (its first words) during the plan. */
 let queryLogOn = false;
-const samples = new Map<string, CompiledQuery>();
 let queryLog: Map<string, { n: number; ms: number }> | null = null;
 function logQuery(e: LogEvent): void {
   if (!queryLog) return;
@@ -183,7 +172,6 @@ function logQuery(e: LogEvent): void {
   x.n += 1;
   x.ms += e.queryDurationMillis;
   queryLog.set(key, x);
-  if (process.env.PLAN_EXPLAIN && !samples.has(key.slice(0, 30))) samples.set(key.slice(0, 30), e.query);
 }
 async function profile(name: string): Promise<() => Promise<void>> {
   if (!profileDir) return async () => undefined;

@@ -9,6 +9,8 @@ export interface BulkOptions<T extends keyof Database> {
   onConflict?: 'ignore' | { key: readonly (keyof Database[T] & string)[] };
   /** JSON columns whose values are JSON text (db/json.ts) and must travel as JSON on PostgreSQL. */
   jsonColumns?: readonly string[];
+  /** SQLite: the columns every row gives (all keys of each row), so they are not gathered row by row. */
+  columns?: readonly (keyof Database[T] & string)[];
 }
 
 /**
@@ -55,9 +57,13 @@ export async function bulkInsert<T extends keyof Database & string>(
   // every value cost more than SQLite's insert itself), and reused across chunks of one size so
   // the prepared statement cache (db/connect.ts) hits. Columns missing from a row are NULL.
   // Like Kysely: a column no row gives a value (all undefined) is left out, so its DEFAULT applies.
-  const union = new Set<string>();
-  for (const r of rows as readonly Record<string, unknown>[]) for (const k in r) if (r[k] !== undefined) union.add(k);
-  const cols = [...union];
+  let cols: string[];
+  if (opts.columns) cols = [...opts.columns];
+  else {
+    const union = new Set<string>();
+    for (const r of rows as readonly Record<string, unknown>[]) for (const k in r) if (r[k] !== undefined) union.add(k);
+    cols = [...union];
+  }
   if (cols.length === 0) throw new Error(`bulkInsert into ${table}: the rows have no values`);
   const quoted = cols.map((c) => `"${c.replace(/"/g, '""')}"`);
   const conflict =

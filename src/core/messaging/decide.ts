@@ -162,7 +162,9 @@ export function decide(input: DecisionInput): Decision {
   if (input.seen?.has(contactKey)) return { action: 'skip', reason: 'duplicate_contact', detail: found.contact };
   if (kind === 'marketing') {
     const since = now.getTime() - rules.capDays * DAY_MS;
-    const recent = input.history.marketingAt.filter((t) => Date.parse(t) > since).length;
+    // Counted without an array per decision (a campaign decides a million).
+    let recent = 0;
+    for (const t of input.history.marketingAt) if (Date.parse(t) > since) recent += 1;
     if (recent >= rules.capCount)
       return { action: 'skip', reason: 'frequency_cap', detail: `${rules.capDays} 天内已有 ${recent} 条营销消息` };
   }

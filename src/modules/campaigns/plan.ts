@@ -50,6 +50,34 @@ export interface StoredContent {
   linkUrl: string | null;
 }
 type NewMessage = Insertable<Database['messages']>;
+/** The columns decideChunk gives every message, queued or skipped (no column left to its DEFAULT). */
+const MESSAGE_COLUMNS = [
+  'workspace_id',
+  'id',
+  'source_type',
+  'source_id',
+  'step',
+  'customer_id',
+  'channel_id',
+  'kind',
+  'medium',
+  'variant',
+  'status',
+  'reason',
+  'detail',
+  'contact',
+  'contact_key',
+  'subject',
+  'body',
+  'parts',
+  'cost_fen',
+  'send_at',
+  'coupon_id',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof NewMessage)[];
+/** A message as the plan writes it: exactly MESSAGE_COLUMNS (a key more or less does not compile). */
+type PlannedMessage = { [K in (typeof MESSAGE_COLUMNS)[number]]: NewMessage[K] };
 
 export interface PlanOptions {
   /** Recipients per chunk (one transaction each). */
@@ -142,7 +170,7 @@ export function decideChunk(
     if (t === undefined) isoTimes.set(ms, (t = new Date(ms).toISOString()));
     return t;
   };
-  const rows: NewMessage[] = [];
+  const rows: PlannedMessage[] = [];
   const coupons: Insertable<Database['coupons']>[] = [];
   const links: Insertable<Database['message_links']>[] = [];
   const skip = (customerId: string, variant: string | null, reason: SkipReason, detail: string | null) =>
@@ -597,7 +625,7 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
       const stock = env.coupon ? await lockStock(trx, ws, env.coupon.id) : { left: null };
       const { rows, coupons, links } = decideChunk(env, { todo, missing, facts, held, stock, state, now });
       const d = ctx.db.dialect;
-      await bulkInsert(trx, d, 'messages', rows, { onConflict: 'ignore' });
+      await bulkInsert(trx, d, 'messages', rows, { onConflict: 'ignore', columns: MESSAGE_COLUMNS });
       if (coupons.length > 0) {
         await bulkInsert(trx, d, 'coupons', coupons, { onConflict: 'ignore' });
         await trx
