@@ -65,7 +65,8 @@ export async function benchApi(args: string[]): Promise<void> {
       body: JSON.stringify({ login: 'admin', password: 'huike-demo' }),
     });
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-    const headers = { cookie, 'content-type': 'application/json' };
+    // The console's header: a cookie-authenticated change without it is refused (web-security.ts).
+    const headers = { cookie, 'content-type': 'application/json', 'x-huike-client': 'bench' };
     const get = async <T>(path: string) => (await (await fetch(base + path, { headers })).json()) as T;
     const list = await get<{ items: { id: string; name: string; phone: string | null }[] }>(
       '/api/v1/customers?limit=50',

@@ -9,6 +9,7 @@ import { encodeCursor } from '../pagination.js';
 import { listOrders } from '../orders/service.js';
 import { countCustomers, customerIdentities, customerRows, listCustomers, type CustomerRow } from './repo.js';
 import type { CustomerListQuery } from './schema.js';
+import { sharedTotal } from './list-total.js';
 import { customerPrediction } from '../predict/service.js';
 
 const masked = <T extends string | null>(v: T, pii: boolean, mask: (s: string) => string): T =>
@@ -57,7 +58,13 @@ export async function searchCustomers(ctx: AppContext, workspaceId: string, q: C
   const more = rows.length > q.limit;
   // The total comes with the first page only (later pages keep it); a first page that is the whole
   // answer needs no COUNT at all.
-  const total = q.cursor ? null : more ? await countCustomers(ctx.db, workspaceId, q) : page.length;
+  // Shared between concurrent first pages, and reused a while when slow (list-total.ts).
+  const { cursor: _cursor, limit: _limit, sort: _sort, ...filters } = q;
+  const total = q.cursor
+    ? null
+    : more
+      ? await sharedTotal(`${workspaceId} ${JSON.stringify(filters)}`, () => countCustomers(ctx.db, workspaceId, q))
+      : page.length;
   return {
     items: page.map((r) => ({
       ...presentCustomer(r, role),

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { REUSE_MS, SLOW_MS, sharedTotal } from '../../src/modules/customers/list-total.js';
+
+/** The customer list's total: one count for concurrent first pages, a slow one reused for a while. */
+describe('customer list total', () => {
+  it('first pages asked while a count runs share that count', async () => {
+    let calls = 0;
+    let finish: (n: number) => void = () => {};
+    const count = () => {
+      calls += 1;
+      return new Promise<number>((r) => (finish = r));
+    };
+    const pages = [sharedTotal('ws-a {}', count), sharedTotal('ws-a {}', count), sharedTotal('ws-a {}', count)];
+    finish(42);
+    expect(await Promise.all(pages)).toEqual([42, 42, 42]);
+    expect(calls).toBe(1);
+  });
+
+  it('a quick count is counted afresh every time; a slow one is reused until it is REUSE_MS old', async () => {
+    let t = 1_000_000;
+    const now = () => t;
+    let n = 0;
+    const quick = async () => ++n;
+    expect(await sharedTotal('ws-b {}', quick, now)).toBe(1);
+    expect(await sharedTotal('ws-b {}', quick, now)).toBe(2); // a small shop sees every change at once
+
+    const slow = async () => {
+      t += SLOW_MS;
+      return ++n;
+    };
+    expect(await sharedTotal('ws-c {}', slow, now)).toBe(3);
+    t += REUSE_MS - 1;
+    expect(await sharedTotal('ws-c {}', slow, now)).toBe(3);
+    expect(await sharedTotal('ws-c {"province":"浙江省"}', slow, now)).toBe(4); // other filters, other count
+    t += 1;
+    expect(await sharedTotal('ws-c {}', slow, now)).toBe(5);
+  });
+
+  it('a failed count is not kept', async () => {
+    await expect(sharedTotal('ws-d {}', () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    expect(await sharedTotal('ws-d {}', async () => 7)).toBe(7);
+  });
+});
