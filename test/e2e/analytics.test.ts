@@ -53,7 +53,7 @@ describe.skipIf(!existsSync(CHROMIUM))('数据分析 in Chromium', () => {
 
     // Every tab draws; none shows an English word (file formats aside).
     const card = page.getByTestId('member-analytics');
-    for (const tab of ['复购', '留存', '会员结构', '时段', '营销效果', '会员成交']) {
+    for (const tab of ['复购', '留存', '会员结构', '商品', '时段', '营销效果', '会员成交']) {
       await card.getByRole('tab', { name: tab }).click();
       await page.waitForLoadState('networkidle');
       const text = (await card.innerText()).replace(/\b(CSV|Excel)\b/g, '');
