@@ -919,6 +919,16 @@ export const en: Messages = {
       'Cohort retention, repurchase intervals and CLV predictions will show here once the analytics module lands.',
   },
   memberAnalytics: {
+    presets: {
+      last7: 'Last 7 days',
+      last30: 'Last 30 days',
+      last90: 'Last 90 days',
+      last365: 'Last 365 days',
+      thisMonth: 'This month',
+      lastMonth: 'Last month',
+      thisYear: 'This year',
+      lastYear: 'Last year',
+    },
     bandGroup: 'Group',
     bandBuyers: 'Buyers',
     allStores: 'All stores',

@@ -876,6 +876,16 @@ export const zhCN = {
     moreComing: '同期群留存、复购周期和 CLV 预测将在数据分析模块上线后出现在这里。',
   },
   memberAnalytics: {
+    presets: {
+      last7: '近7天',
+      last30: '近30天',
+      last90: '近90天',
+      last365: '近一年',
+      thisMonth: '本月',
+      lastMonth: '上月',
+      thisYear: '今年',
+      lastYear: '去年',
+    },
     bandGroup: '分组',
     bandBuyers: '人数',
     allStores: '全部店铺',

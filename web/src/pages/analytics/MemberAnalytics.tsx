@@ -149,6 +149,39 @@ export const defaultRange = (): Range => ({
 });
 
 /**
+ * The picker's quick ranges: the ones whose answers the server keeps ready (src/core/analytics-ranges.ts), so the
+ * distribution, the province map and the products answer at once on a large shop; any other range still works.
+ */
+const rangePresets = (t: (key: string) => string) => {
+  const today = dayjs().startOf('day');
+  const last = (days: number) => [today.subtract(days - 1, 'day'), today] as [dayjs.Dayjs, dayjs.Dayjs];
+  const lastMonth = today.subtract(1, 'month');
+  const lastYear = today.subtract(1, 'year');
+  return [
+    { label: t('memberAnalytics.presets.last7'), value: last(7) },
+    { label: t('memberAnalytics.presets.last30'), value: last(30) },
+    { label: t('memberAnalytics.presets.last90'), value: last(90) },
+    { label: t('memberAnalytics.presets.last365'), value: last(365) },
+    {
+      label: t('memberAnalytics.presets.thisMonth'),
+      value: [today.startOf('month'), today] as [dayjs.Dayjs, dayjs.Dayjs],
+    },
+    {
+      label: t('memberAnalytics.presets.lastMonth'),
+      value: [lastMonth.startOf('month'), lastMonth.endOf('month').startOf('day')] as [dayjs.Dayjs, dayjs.Dayjs],
+    },
+    {
+      label: t('memberAnalytics.presets.thisYear'),
+      value: [today.startOf('year'), today] as [dayjs.Dayjs, dayjs.Dayjs],
+    },
+    {
+      label: t('memberAnalytics.presets.lastYear'),
+      value: [lastYear.startOf('year'), lastYear.endOf('year').startOf('day')] as [dayjs.Dayjs, dayjs.Dayjs],
+    },
+  ];
+};
+
+/**
  * The 数据分析 views for any range of days and one store or all: the seller's Monday page. The range and store
  * belong to the page (the map and the daily buyers below follow them too).
  */
@@ -176,6 +209,7 @@ export function MemberAnalytics({ range, setRange }: { range: Range; setRange: (
       <Space wrap style={{ marginBottom: 8 }}>
         <DatePicker.RangePicker
           allowClear={false}
+          presets={rangePresets(t)}
           data-testid="analytics-range"
           value={[dayjs(range.from), dayjs(range.to)]}
           onChange={(r) => {
