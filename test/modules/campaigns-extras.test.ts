@@ -156,6 +156,53 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
     expect(Number(tpl.issued)).toBe(3);
   });
 
+  it('a plan cut short and run again issues each coupon once and counts the stock once', async () => {
+    const e = env();
+    await seedCustomers(
+      e,
+      Array.from({ length: 4 }, (_, i) => ({ nick: `rs-${i}`, phone: `1360000050${i}` })),
+    );
+    const t = await createTemplate(e.ctx, e.workspaceId, {
+      name: '续跑券',
+      rules: { kind: 'spend_off', minFen: 10000, offFen: 1000 },
+      validity: { days: 7 },
+      totalStock: 10,
+    });
+    const c = (
+      await api(
+        'POST',
+        '/campaigns',
+        draft({
+          segmentId: await segmentOf(e, 'rs-'),
+          couponTemplateId: t.id,
+          variants: [{ key: 'A', content: { text: '#客户昵称#，送您 #优惠券#' } }],
+        }),
+      )
+    ).body;
+    expect((await api('POST', `/campaigns/${c.id}/launch`)).status).toBe(200);
+    // A worker stopped after the first chunk of two recipients; the plan job then runs it again.
+    await planCampaign(e.ctx, e.workspaceId, c.id, { chunk: 2, maxChunks: 1 });
+    expect(await messagesOf(e, c.id)).toHaveLength(2);
+    await worker().drain();
+    expect(await messagesOf(e, c.id)).toHaveLength(4);
+    const k = e.db.kysely;
+    const coupons = await k
+      .selectFrom('coupons')
+      .select('customer_id')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('template_id', '=', t.id)
+      .execute();
+    expect(new Set(coupons.map((x) => x.customer_id)).size).toBe(4);
+    expect(coupons).toHaveLength(4);
+    const tpl = await k
+      .selectFrom('coupon_templates')
+      .select('issued')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('id', '=', t.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(tpl.issued)).toBe(4);
+  });
+
   it('a paused or archived coupon template issues nothing: dry run holds with reason, launch refused', async () => {
     const e = env();
     const pz = await seedCustomers(e, [

@@ -491,8 +491,10 @@ export async function decideAudience(
  * The decisions already committed for the recipients in (after, upTo] (a plan run again after a
  * killed worker): one range read on the (source, customer, step) key, not a join per recipient.
  */
+type DecidedRow = { status: string; contact_key: string | null; cost_fen: number | null };
+
 async function decidedIn(ctx: AppContext, ws: string, id: string, after: string, upTo: string) {
-  const done = new Map<string, { status: string; contact_key: string | null; cost_fen: number | null }>();
+  const done = new Map<string, DecidedRow>();
   for (const m of await ctx.db.kysely
     .selectFrom('messages')
     .select(['customer_id', 'status', 'contact_key', 'cost_fen'])
@@ -505,6 +507,24 @@ async function decidedIn(ctx: AppContext, ws: string, id: string, after: string,
     .execute())
     done.set(m.customer_id, m);
   return done;
+}
+
+/**
+ * The last recipient (in the plan's customer-id order) a previous run of this plan committed a
+ * decision for, or null: a fresh plan. Chunks commit in order, so past it nothing is decided.
+ */
+async function lastDecided(ctx: AppContext, ws: string, id: string): Promise<string | null> {
+  const r = await ctx.db.kysely
+    .selectFrom('messages')
+    .select('customer_id')
+    .where('workspace_id', '=', ws)
+    .where('source_type', '=', SOURCE)
+    .where('source_id', '=', id)
+    .where('step', '=', STEP)
+    .orderBy('customer_id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return r?.customer_id ?? null;
 }
 
 export async function planCampaign(ctx: AppContext, ws: string, id: string, opts: PlanOptions = {}): Promise<void> {
@@ -535,6 +555,7 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
   const state: PlanState = { seen: new Set(), spentFen: 0, slots: 0 };
   const chunk = opts.chunk ?? 5000;
   let cursor = '';
+  const decidedUpTo = await lastDecided(ctx, ws, id);
   let chunks = 0;
   let kickedDelivery = false;
   // The previous chunk's write: on PostgreSQL it runs while the next chunk is read (the database
@@ -594,7 +615,12 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
       .execute();
     if (rows.length === 0) break;
     const last = rows.length === chunk ? rows[rows.length - 1]!.id : null;
-    const done = await decidedIn(ctx, ws, id, cursor, rows[rows.length - 1]!.id);
+    // Past the last decision a killed run committed, nothing is decided yet: no read (on PostgreSQL
+    // with the statistics of before the plan, it scanned every message the plan had written, per chunk).
+    const done =
+      decidedUpTo !== null && cursor < decidedUpTo
+        ? await decidedIn(ctx, ws, id, cursor, rows[rows.length - 1]!.id)
+        : new Map<string, DecidedRow>();
     const missing = rows
       .filter((x) => x.found === null && !done.has(x.id))
       .map((x) => ({ customer_id: x.id, grp: x.grp }));
