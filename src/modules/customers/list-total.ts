@@ -3,11 +3,14 @@
  * a few hundred milliseconds, and every first page asked for it: at 100 staff paging at once on a
  * 1M-customer shop the counts queued behind each other (PostgreSQL: 7 pages/s, p99 5 s; on SQLite the
  * count blocks the event loop). So the same count asked while one runs waits for that one, and a count
- * that took at least SLOW_MS is reused for REUSE_MS: on a large shop the total shown may be up to
- * that old; a small shop (every test) always counts afresh.
+ * that took at least SLOW_MS and found at least MIN_KEPT customers is reused for REUSE_MS: on a large
+ * shop the total shown may be up to that old. A small total is always counted afresh, however long it
+ * took (a loaded machine, a filter that reads much to find few): the seller who just added a customer to
+ * a small list sees it counted, and the one stale count is where it would show least.
  */
 export const SLOW_MS = 200;
 export const REUSE_MS = 30_000;
+export const MIN_KEPT = 50_000;
 const MAX_KEPT = 500;
 
 interface Entry {
@@ -29,7 +32,7 @@ export async function sharedTotal(key: string, count: () => Promise<number>, now
     const value = await pending;
     const took = now() - started;
     totals.delete(key);
-    if (took >= SLOW_MS) {
+    if (took >= SLOW_MS && value >= MIN_KEPT) {
       if (totals.size >= MAX_KEPT) totals.delete(totals.keys().next().value!);
       totals.set(key, { at: now(), value });
     }
