@@ -1,6 +1,6 @@
 import { reason } from '../../core/reasons.js';
 import { createHash } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { newId } from '../../core/ids.js';
 import { isOlderState, type OrderProgress, type OrderStatus } from '../../core/order-status.js';
 import { identifierOrNull, isMasked, maskPhone, normalizeCnMobile, normalizeEmail } from '../../core/pii.js';
@@ -9,6 +9,7 @@ import type { Insertable } from 'kysely';
 import type { Database, Store } from '../../db/types.js';
 import { writeJson } from '../../db/json.js';
 import { bulkInsert } from '../../db/bulk.js';
+import { inIds } from '../../db/in-list.js';
 import { chunks, type AppContext } from '../context.js';
 import { refreshCustomerStats } from '../customers/stats.js';
 import { refreshBuyerRows } from '../analytics/rebuild.js';
@@ -184,13 +185,6 @@ const progressOf = (o: StoredOrder): OrderProgress => ({
   refundedFen: o.refunded_fen,
 });
 
-/**
- * Batch look-ups by a list of keys: on PostgreSQL one array parameter (`= ANY`) for the whole batch,
- * planned once, instead of IN lists of 900 parameters; SQLite's IN lists are capped by its bind limit.
- */
-const keysIn = (dialect: Dialect, keys: string[]) => (dialect === 'postgres' ? [keys] : chunks(keys, 900));
-const anyOf = (keys: string[]) => sql<string>`ANY(${keys}::text[])`;
-
 async function loadOrders(
   trx: Transaction<Database>,
   dialect: Dialect,
@@ -199,27 +193,26 @@ async function loadOrders(
   externalIds: string[],
 ) {
   const found = new Map<string, StoredOrder>();
-  for (const part of keysIn(dialect, externalIds)) {
-    const rows = await trx
-      .selectFrom('orders')
-      .select([
-        'id',
-        'external_id',
-        'customer_id',
-        'status',
-        'content_hash',
-        'paid_at',
-        'shipped_at',
-        'signed_at',
-        'closed_at',
-        'refunded_fen',
-      ])
-      .where('workspace_id', '=', workspaceId)
-      .where('store_id', '=', storeId)
-      .where((eb) => (dialect === 'postgres' ? eb('external_id', '=', anyOf(part)) : eb('external_id', 'in', part)))
-      .execute();
-    for (const r of rows) found.set(r.external_id, r);
-  }
+  // The batch's keys as one parameter (inIds): one statement, planned once, whatever the batch's size.
+  const rows = await trx
+    .selectFrom('orders')
+    .select([
+      'id',
+      'external_id',
+      'customer_id',
+      'status',
+      'content_hash',
+      'paid_at',
+      'shipped_at',
+      'signed_at',
+      'closed_at',
+      'refunded_fen',
+    ])
+    .where('workspace_id', '=', workspaceId)
+    .where('store_id', '=', storeId)
+    .where(inIds(dialect, 'external_id', externalIds))
+    .execute();
+  for (const r of rows) found.set(r.external_id, r);
   return found;
 }
 
@@ -234,17 +227,15 @@ async function loadIdentities(trx: Transaction<Database>, dialect: Dialect, work
   }
   for (const list of groups.values()) {
     const { kind, scope } = list[0]!;
-    for (const part of keysIn(dialect, [...new Set(list.map((i) => i.value))])) {
-      const rows = await trx
-        .selectFrom('customer_identities')
-        .select(['customer_id', 'value'])
-        .where('workspace_id', '=', workspaceId)
-        .where('kind', '=', kind)
-        .where('scope', '=', scope)
-        .where((eb) => (dialect === 'postgres' ? eb('value', '=', anyOf(part)) : eb('value', 'in', part)))
-        .execute();
-      for (const r of rows) owners.set(idKey({ kind, scope, value: r.value }), r.customer_id);
-    }
+    const rows = await trx
+      .selectFrom('customer_identities')
+      .select(['customer_id', 'value'])
+      .where('workspace_id', '=', workspaceId)
+      .where('kind', '=', kind)
+      .where('scope', '=', scope)
+      .where(inIds(dialect, 'value', [...new Set(list.map((i) => i.value))]))
+      .execute();
+    for (const r of rows) owners.set(idKey({ kind, scope, value: r.value }), r.customer_id);
   }
   return owners;
 }
