@@ -1,5 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { DEFAULT_TIERS } from '../../src/core/tiers.js';
+import { renderReason } from '../../src/core/reasons.js';
 import { recordReview } from '../../src/modules/feedback/service.js';
 import { evaluateUpgrades, memberTier, setTierFloor, setTierSettings } from '../../src/modules/membership/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
@@ -134,6 +135,7 @@ describeBothDatabases('earn rules, reviews and growth', (env) => {
         replayed: false,
         points: 20,
         pointsRefused: null,
+        pointsRefusedWhy: null,
         growth: 50,
         markedBadReviewer: false,
       });
@@ -151,6 +153,9 @@ describeBothDatabases('earn rules, reviews and growth', (env) => {
         pointsRefused: 'reviewed 13 days after delivery (the rule is within 5)',
         growth: 50,
       });
+      // The same refusal as a code, so the console can word it in Chinese.
+      expect(renderReason(late.pointsRefusedWhy!, 'zh-CN')).toMatch(/13/);
+      expect(renderReason(late.pointsRefusedWhy!, 'zh-CN')).toMatch(/\p{Script=Han}/u);
       const repeat = await recordReview(e.ctx, e.workspaceId, id.gao!, {
         orderId: order.G1,
         rating: 'good',

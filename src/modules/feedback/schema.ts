@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { reasonView } from '../http.js';
 
 export const reviewOutcomeOutput = z.object({
   id: z.string(),
   replayed: z.boolean(),
   points: z.number(),
-  pointsRefused: z.string().nullable(),
+  pointsRefused: z.string().nullable().describe('why no points, in English (logs, API clients)'),
+  pointsRefusedWhy: reasonView.nullable().describe('the same reason as a code the console renders in zh-CN or en'),
   growth: z.number(),
   markedBadReviewer: z.boolean(),
 });

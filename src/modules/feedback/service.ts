@@ -1,4 +1,4 @@
-import { reason } from '../../core/reasons.js';
+import { reason, type Reason } from '../../core/reasons.js';
 import { z } from 'zod';
 import { Invalid, NotFound } from '../../core/errors.js';
 import { photoReviewPoints } from '../../core/earn-rules.js';
@@ -33,6 +33,7 @@ export interface ReviewOutcome {
   replayed: boolean;
   points: number;
   pointsRefused: string | null;
+  pointsRefusedWhy: Reason | null;
   growth: number;
   markedBadReviewer: boolean;
 }
@@ -120,6 +121,7 @@ export async function recordReview(
   // Effects run under their own keys, so a retry after a crash completes them exactly once.
   let points = 0;
   let pointsRefused: string | null = null;
+  let pointsRefusedWhy: Reason | null = null;
   let growth = 0;
   if (review.has_photo === 1 && review.rating !== 'bad') {
     const rules = (await getPointsSettings(ctx, ws)).earnRules;
@@ -131,7 +133,10 @@ export async function recordReview(
       reviewedAt: review.reviewed_at,
     });
     if ('key' in d) points = (await earnByRule(ctx, ws, customerId, d, 'photo_review')).points;
-    else pointsRefused = d.refused;
+    else {
+      pointsRefused = d.refused;
+      pointsRefusedWhy = d.why;
+    }
     const bonus = (await getTierSettings(ctx, ws)).photoReviewGrowth;
     if (bonus > 0) {
       growth = await addGrowth(ctx, ws, {
@@ -144,7 +149,15 @@ export async function recordReview(
       await evaluateUpgrades(ctx, ws, [customerId]);
     }
   }
-  return { id: review.id, replayed: prior !== undefined, points, pointsRefused, growth, markedBadReviewer: markBad };
+  return {
+    id: review.id,
+    replayed: prior !== undefined,
+    points,
+    pointsRefused,
+    pointsRefusedWhy,
+    growth,
+    markedBadReviewer: markBad,
+  };
 }
 
 export async function customerReviews(ctx: AppContext, ws: string, customerId: string) {

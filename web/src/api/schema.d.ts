@@ -7797,7 +7797,15 @@ export interface paths {
                             id: string;
                             replayed: boolean;
                             points: number;
+                            /** @description why no points, in English (logs, API clients) */
                             pointsRefused: string | null;
+                            /** @description the same reason as a code the console renders in zh-CN or en */
+                            pointsRefusedWhy: {
+                                key: string;
+                                params: {
+                                    [key: string]: string | number;
+                                };
+                            } | null;
                             growth: number;
                             markedBadReviewer: boolean;
                         };
