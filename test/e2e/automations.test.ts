@@ -153,6 +153,63 @@ describe.skipIf(!existsSync(CHROMIUM))('自动化 in Chromium', () => {
       .toContain('自动化「催付」已完成');
   }, 180_000);
 
+  it('a bad review opens a task through 评价; the task drawer links to that run, marked in the run log', async () => {
+    page = await login();
+    await page.goto(`${base}/automations`);
+    const sw = page.getByTestId('automation-switch-bad_review');
+    await sw.waitFor();
+    await sw.click();
+    await expect.poll(async () => sw.getAttribute('aria-checked'), SETTLED).toBe('true');
+    const stores = await apiCall<{ items: { id: string }[] }>('GET', '/stores');
+    const at = new Date();
+    await apiCall('POST', '/orders', {
+      storeId: stores.items[0]!.id,
+      order: {
+        externalId: 'E2E-REVIEW-1',
+        status: 'completed',
+        createdAt: new Date(at.getTime() - 5 * 86_400_000).toISOString(),
+        paidAt: new Date(at.getTime() - 5 * 86_400_000).toISOString(),
+        totalFen: 8_800,
+        title: '羊毛围巾',
+        buyer: { nick: '差评测试买家', phone: '13933334444' },
+      },
+    });
+    const order = await db.kysely
+      .selectFrom('orders')
+      .select(['id', 'customer_id'])
+      .where('external_id', '=', 'E2E-REVIEW-1')
+      .executeTakeFirstOrThrow();
+    await apiCall('POST', `/customers/${encodeURIComponent(order.customer_id)}/reviews`, {
+      orderId: order.id,
+      rating: 'bad',
+      body: '颜色和图片差太多',
+    });
+    const worker = () => createWorker({ db, now: () => new Date() }, { handlers: jobHandlers }).drain();
+    await expect
+      .poll(async () => {
+        await worker();
+        return (
+          await db.kysely
+            .selectFrom('service_tasks')
+            .select('id')
+            .where('customer_id', '=', order.customer_id)
+            .execute()
+        ).length;
+      }, SETTLED)
+      .toBe(1);
+
+    await page.goto(`${base}/tasks`);
+    await page.getByTestId('task-view').getByText('全部').click();
+    // The title opens the drawer (the customer's name is a link to the customer's page).
+    await page.getByTestId('task-table').getByText('差评处理：订单 E2E-REVIEW-1').click();
+    const drawer = page.getByTestId('task-drawer');
+    await drawer.getByTestId('task-automation-link').click();
+    await page.waitForURL(/\/automations/);
+    const marked = page.getByTestId('automation-run-marked');
+    await expect.poll(async () => marked.innerText(), SETTLED).toContain('差评测试买家');
+    expect(errors).toEqual([]);
+  }, 180_000);
+
   it('builds a custom automation from step cards, saves a version, reopens it and dry-runs it', async () => {
     page = await login();
     try {
