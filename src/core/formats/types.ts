@@ -61,6 +61,8 @@ export interface OrderRecord {
   /** null: the file says nothing about lines (keep what is stored). */
   items: ItemRecord[] | null;
   raw: Record<string, string>;
+  /** orderHash(this), when the import's read thread computed it already (core/order-hash.ts). */
+  contentHash?: string;
 }
 
 /** Lines of an order already imported (Taobao 宝贝报表). */

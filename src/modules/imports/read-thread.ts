@@ -10,6 +10,7 @@ import { DomainError } from '../../core/errors.js';
 import type { ReadLimits } from './limits.js';
 import { csvRows, type FileKind, type FileRow, xlsxRows } from './read-file.js';
 import { mapBatches, type MapOptions } from './map-rows.js';
+import { orderHash } from '../../core/order-hash.js';
 
 export type ToReader = { type: 'more' };
 export type FromReader =
@@ -55,6 +56,8 @@ async function main(port: NonNullable<typeof parentPort>, data: ReaderData) {
     const rows = open(onBytes);
     if (data.map) {
       for await (const b of mapBatches(rows[Symbol.asyncIterator](), () => open(() => {}), data.map)) {
+        // Hashed here rather than by the thread that writes: it is the busier of the two.
+        for (const o of b.orders) o.contentHash = orderHash(o);
         const out: FromReader = { type: 'batch', batch: JSON.stringify(b), bytes };
         bytes = 0;
         await send(out);

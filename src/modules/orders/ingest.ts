@@ -1,7 +1,7 @@
 import { reason } from '../../core/reasons.js';
-import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { newId } from '../../core/ids.js';
+import { orderHash } from '../../core/order-hash.js';
 import { isOlderState, type OrderProgress, type OrderStatus } from '../../core/order-status.js';
 import { identifierOrNull, isMasked, maskPhone, normalizeCnMobile, normalizeEmail } from '../../core/pii.js';
 import type { ItemsRecord, OrderRecord, RowError } from '../../core/formats/types.js';
@@ -105,10 +105,7 @@ function identifiersOf(o: OrderRecord, family: string): Identifier[] {
 
 const idKey = (i: Identifier) => `${i.kind}\u0000${i.scope}\u0000${i.value}`;
 
-function contentHash(o: OrderRecord): string {
-  const { line: _line, ...content } = o;
-  return createHash('sha1').update(JSON.stringify(content)).digest('base64url');
-}
+const contentHash = (o: OrderRecord): string => o.contentHash ?? orderHash(o);
 
 /**
  * The best name for a new customer: nick, name, buyer id, masked phone, email (never "—" when there is an
