@@ -33,6 +33,7 @@ import { analyticsMonthPairs } from './migrations/0046_analytics_month_pairs.js'
 import { analyticsRangeSnapshots } from './migrations/0047_analytics_range_snapshots.js';
 import { customerNameTrigram } from './migrations/0050_customer_name_trigram.js';
 import { dropCoveredIndexes } from './migrations/0052_drop_covered_indexes.js';
+import { analyticsChunkedRebuild } from './migrations/0054_analytics_chunked_rebuild.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -78,6 +79,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0047_analytics_range_snapshots': analyticsRangeSnapshots(db.dialect),
     '0050_customer_name_trigram': customerNameTrigram(db.dialect),
     '0052_drop_covered_indexes': dropCoveredIndexes(),
+    '0054_analytics_chunked_rebuild': analyticsChunkedRebuild(db.dialect),
   };
 }
 

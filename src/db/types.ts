@@ -832,6 +832,18 @@ export interface AnalyticsRangesTable {
   cut35: string;
   cut40: string;
   cut50: string;
+  /** 0 while the running rebuild fills it (0054): not read by the views. */
+  ready: Generated<number>;
+}
+
+/** A running analytics rebuild (0054): what it builds for and the last customer id it has redone. */
+export interface AnalyticsRebuildsTable {
+  workspace_id: string;
+  fingerprint: string;
+  cursor: string;
+  done: number;
+  chunks: number;
+  started_at: string;
 }
 
 /** Buyers of a kept range per scope, dimension (freq, aov, age, gender, city, province) and key (0047). */
@@ -899,6 +911,8 @@ export interface AnalyticsBuildsTable {
   built_at: Timestamp;
   orders: number;
   build_ms: number;
+  /** The stores' currencies the build grouped by (0054), JSON; null before. */
+  stores: string | null;
 }
 
 export interface AudienceListsTable {
@@ -948,6 +962,7 @@ export interface Database {
   analytics_range_products: AnalyticsRangeProductsTable;
   analytics_buyer_attrs: AnalyticsBuyerAttrsTable;
   analytics_builds: AnalyticsBuildsTable;
+  analytics_rebuilds: AnalyticsRebuildsTable;
   audience_lists: AudienceListsTable;
   audience_list_members: AudienceListMembersTable;
   audience_list_unmatched: AudienceListUnmatchedTable;

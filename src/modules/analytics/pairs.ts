@@ -75,16 +75,14 @@ function contributions(ws: string, customerIds?: readonly string[]): RawBuilder<
     SELECT scope, 'fD', f, substr(d, 1, 7), COUNT(*), 0, 0, 0, SUM(rev) FROM x GROUP BY scope, f, substr(d, 1, 7)`;
 }
 
-/** The full build (the rebuild has just written the workspace's buyer-day rows). */
-export async function buildDayPairs(db: Executor, ws: string): Promise<void> {
-  await db.deleteFrom('analytics_day_pairs').where('workspace_id', '=', ws).execute();
-  await sql`
-    INSERT INTO analytics_day_pairs (workspace_id, ${PAIR_COLUMNS})
-    SELECT ${ws}, ${PAIR_COLUMNS} FROM (${contributions(ws)}) c`.execute(db);
-}
-
 /** Adds (sign 1) or takes out (sign −1) these customers' counts, from their buyer-day rows as they are now. */
-export async function applyDayPairs(db: Executor, ws: string, customerIds: readonly string[], sign: 1 | -1) {
+export async function applyDayPairs(
+  db: Executor,
+  ws: string,
+  customerIds: readonly string[],
+  sign: 1 | -1,
+  opts: { keepZeros?: boolean } = {},
+) {
   if (!customerIds.length) return;
   const m = sql.lit(sign);
   // `WHERE 1 = 1`: SQLite reads ON CONFLICT after INSERT … SELECT only when the SELECT has a WHERE.
@@ -100,7 +98,8 @@ export async function applyDayPairs(db: Executor, ws: string, customerIds: reado
       new_singles = analytics_day_pairs.new_singles + excluded.new_singles,
       orders = analytics_day_pairs.orders + excluded.orders,
       revenue_fen = analytics_day_pairs.revenue_fen + excluded.revenue_fen`.execute(db);
-  if (sign < 0)
+  // The rebuild leaves the zeros to one delete at its end instead of one per chunk.
+  if (sign < 0 && !opts.keepZeros)
     await db.deleteFrom('analytics_day_pairs').where('workspace_id', '=', ws).where('rows', '=', 0).execute();
 }
 

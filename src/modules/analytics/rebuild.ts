@@ -5,16 +5,30 @@ import { localDaySql } from '../../db/dates.js';
 import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
 import type { Executor } from '../../jobs/queue.js';
-import { applyDayPairs, buildDayPairs } from './pairs.js';
-import { buildRangeSnapshots, rangeBandsBack, rangeBandsOut } from './snapshots.js';
+import { holdRebuildLock, shareRebuildLock } from './lock.js';
+import { applyDayPairs } from './pairs.js';
+import {
+  rangeBandsBack,
+  rangeBandsOut,
+  rangeProductRows,
+  rangesOf,
+  stageRanges,
+  stagedBandsIn,
+  switchRanges,
+} from './snapshots.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 
 /**
- * Rebuilds a workspace's analytics pre-aggregates from its orders in one pass of INSERT … SELECT
- * per table, in one transaction (readers see the old figures or the new, never half). Run by the
- * `analytics.rebuild` job queued after every import, by the nightly stats job, by
- * `huike recompute` and after the demo shop is generated. Days and hours are local to the
- * workspace's time zone (its offset now: exact for Asia/Shanghai, which has no daylight saving).
+ * Rebuilds a workspace's analytics pre-aggregates from its orders, in short transactions: customer by customer
+ * range, each chunk takes its customers' counts out of the day pairs and kept bands, rewrites their buyer rows
+ * and product-day rows from their orders and puts the counts back (the per-customer upkeep of refreshBuyerRows),
+ * so every figure a view reads counts every customer exactly once at any moment — from their orders as of the
+ * last build or as of now. New kept ranges are filled beside (not ready) and switched on at the end; the hours,
+ * cohorts, first sale days and kept products (which no order upkeep touches) are read, then written each in one
+ * short transaction. A killed rebuild resumes from its cursor (analytics_rebuilds, migration 0054). Run by the
+ * `analytics.rebuild` job queued after every import, by the nightly stats job, by `huike recompute` and after the
+ * demo shop is generated. Days and hours are local to the workspace's time zone (its offset now: exact for
+ * Asia/Shanghai, which has no daylight saving).
  */
 
 /** An order paid at least this long after it was created counts as 催付挽回 (unpaid, recovered). */
@@ -73,56 +87,247 @@ export async function refreshBuyerRows(
 ): Promise<void> {
   const ids = [...new Set(customerIds)];
   if (!ids.length) return;
-  // Nothing to keep in step before the first build (the build reads the orders as they are then).
+  await shareRebuildLock(db, ws);
+  // Nothing to keep in step before the first build starts (the build reads the orders as they are then).
   const built = await db.selectFrom('analytics_builds').select('workspace_id').where('workspace_id', '=', ws).execute();
-  if (!built.length) return;
+  const running = await db
+    .selectFrom('analytics_rebuilds')
+    .select('workspace_id')
+    .where('workspace_id', '=', ws)
+    .execute();
+  if (!built.length && !running.length) return;
   const tz = await workspaceTimezone(db, ws);
   const offset = zoneOffsetMinutes(tz, Date.parse(now));
   const purchase = orderCountsAsPurchase(await purchaseRule(db, ws));
   const paidDay = localDaySql(dialect, sql.ref('o.paid_at'), offset);
-  for (const part of chunks(ids, 400)) {
-    const keeping = await rangeBandsOut(db, ws, part);
-    await applyDayPairs(db, ws, part, -1);
-    await db
-      .deleteFrom('analytics_buyer_days')
-      .where('workspace_id', '=', ws)
-      .where('customer_id', 'in', part)
-      .execute();
-    await sql`INSERT INTO analytics_buyer_days ${BUYER_DAY_COLUMNS}
-      ${buyerDaysOf(ws, paidDay, purchase, part)}`.execute(db);
-    await applyDayPairs(db, ws, part, 1);
-    if (keeping) await rangeBandsBack(db, ws, part);
-  }
+  for (const part of chunks(ids, 400)) await redoBuyerRows(db, ws, part, paidDay, purchase);
 }
 
-export async function rebuildAnalytics(ctx: AppContext, ws: string): Promise<{ orders: number; ms: number }> {
+/** Takes these customers' counts out, rewrites their buyer rows from their orders, puts the counts back. */
+async function redoBuyerRows(
+  db: Executor,
+  ws: string,
+  part: readonly string[],
+  paidDay: RawBuilder<string>,
+  purchase: RawBuilder<unknown>,
+  opts: { keepZeros?: boolean } = {},
+) {
+  const keeping = await rangeBandsOut(db, ws, part, opts);
+  await applyDayPairs(db, ws, part, -1, opts);
+  await db.deleteFrom('analytics_buyer_days').where('workspace_id', '=', ws).where('customer_id', 'in', part).execute();
+  await sql`INSERT INTO analytics_buyer_days ${BUYER_DAY_COLUMNS}
+    ${buyerDaysOf(ws, paidDay, purchase, part)}`.execute(db);
+  await applyDayPairs(db, ws, part, 1);
+  if (keeping) await rangeBandsBack(db, ws, part);
+}
+
+export interface RebuildOptions {
+  /** Orders per short transaction (their customers are redone together). */
+  chunkOrders?: number;
+  /** Called after each chunk is committed (the tests stop or write there). */
+  afterChunk?: (chunk: number) => Promise<void> | void;
+}
+
+/** About 1–2 s of work per transaction at 1M customers on SQLite. */
+const CHUNK_ORDERS = 6000;
+
+const productOf = sql`COALESCE(NULLIF(i.title, ''), NULLIF(i.sku, ''), NULLIF(i.external_item_id, ''))`;
+
+export async function rebuildAnalytics(
+  ctx: AppContext,
+  ws: string,
+  opts: RebuildOptions = {},
+): Promise<{ orders: number; ms: number }> {
   const t0 = Date.now();
   const k = ctx.db.kysely;
   const d = ctx.db.dialect;
   const tz = await workspaceTimezone(k, ws);
   const offset = zoneOffsetMinutes(tz, ctx.now().getTime());
-  const purchase = orderCountsAsPurchase(await purchaseRule(k, ws));
+  const rule = await purchaseRule(k, ws);
+  const purchase = orderCountsAsPurchase(rule);
+  const paidDay = localDaySql(d, sql.ref('o.paid_at'), offset);
+  const today = localDate(ctx.now().toISOString(), tz);
+  const stores = await k.selectFrom('stores').select(['id', 'currency']).where('workspace_id', '=', ws).execute();
+  const currencies = JSON.stringify(stores.map((x) => [x.id, x.currency]).sort());
+  // A rebuild killed for the same rule, zone, day and currencies resumes; any other starts again from the first
+  // customer.
+  const fingerprint = JSON.stringify({ offset, rule, today, currencies });
+  const run = await k
+    .selectFrom('analytics_rebuilds')
+    .select('fingerprint')
+    .where('workspace_id', '=', ws)
+    .executeTakeFirst();
+  if (run?.fingerprint !== fingerprint) {
+    // A store's currency changed since the rows were grouped: they cannot be taken out customer by customer under
+    // the currency they went in under, so the build starts from nothing (the views say "not built" meanwhile).
+    const last = await k
+      .selectFrom('analytics_builds')
+      .select('stores')
+      .where('workspace_id', '=', ws)
+      .executeTakeFirst();
+    const grouped = run ? (JSON.parse(run.fingerprint) as { currencies?: string }).currencies : last?.stores;
+    if (grouped && grouped !== currencies) await clearAnalytics(k, ws);
+    const first = await sql<{ d: string | null }>`
+      SELECT MIN(${paidDay}) AS d FROM orders o
+      WHERE o.workspace_id = ${ws} AND o.customer_id IS NOT NULL AND ${purchase}`.execute(k);
+    await k.transaction().execute(async (trx) => {
+      await holdRebuildLock(trx, ws);
+      await trx.deleteFrom('analytics_rebuilds').where('workspace_id', '=', ws).execute();
+      await trx
+        .insertInto('analytics_rebuilds')
+        .values({ workspace_id: ws, fingerprint, cursor: '', done: 0, chunks: 0, started_at: nowIso(ctx) })
+        .execute();
+      await stageRanges(trx, ws, first.rows[0]?.d ?? null, today);
+    });
+  }
+  const size = Math.max(1, opts.chunkOrders ?? CHUNK_ORDERS);
+  for (;;) {
+    const state = await k
+      .selectFrom('analytics_rebuilds')
+      .select(['cursor', 'done', 'chunks'])
+      .where('workspace_id', '=', ws)
+      .executeTakeFirstOrThrow();
+    if (Number(state.done) === 1) break;
+    const end = await k
+      .selectFrom('orders')
+      .select('customer_id')
+      .where('workspace_id', '=', ws)
+      .where('customer_id', '>', state.cursor)
+      .orderBy('customer_id')
+      .limit(1)
+      .offset(size - 1)
+      .executeTakeFirst();
+    const hi = end?.customer_id ?? null;
+    const n = Number(state.chunks) + 1;
+    await k.transaction().execute(async (trx) => {
+      await holdRebuildLock(trx, ws);
+      // Another rebuild of the workspace got here first: it redid this chunk.
+      const now = await trx
+        .selectFrom('analytics_rebuilds')
+        .select('cursor')
+        .where('workspace_id', '=', ws)
+        .executeTakeFirst();
+      if (now?.cursor !== state.cursor) return;
+      await redoChunk(trx, ws, state.cursor, hi, paidDay, purchase);
+      await trx
+        .updateTable('analytics_rebuilds')
+        .set({ cursor: hi ?? state.cursor, done: hi === null ? 1 : 0, chunks: n })
+        .where('workspace_id', '=', ws)
+        .execute();
+    });
+    await opts.afterChunk?.(n);
+  }
+  // The out-and-back left counts of 0 where a customer moved.
+  await k.deleteFrom('analytics_day_pairs').where('workspace_id', '=', ws).where('rows', '=', 0).execute();
+  await k.deleteFrom('analytics_range_bands').where('workspace_id', '=', ws).where('buyers', '=', 0).execute();
+  await rewriteAggregates(ctx, ws, offset, purchase);
+  const n = await k
+    .selectFrom('orders')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', ws)
+    .executeTakeFirstOrThrow();
+  const orders = Number(n.n);
+  const ms = Date.now() - t0;
+  await k.transaction().execute(async (trx) => {
+    await holdRebuildLock(trx, ws);
+    await switchRanges(trx, ws);
+    const row = { workspace_id: ws, built_at: nowIso(ctx), orders, build_ms: ms, stores: currencies };
+    await trx
+      .insertInto('analytics_builds')
+      .values(row)
+      .onConflict((oc) =>
+        oc.column('workspace_id').doUpdateSet({ built_at: row.built_at, orders, build_ms: ms, stores: currencies }),
+      )
+      .execute();
+    await trx.deleteFrom('analytics_rebuilds').where('workspace_id', '=', ws).execute();
+  });
+  return { orders, ms };
+}
+
+const ANALYTICS_TABLES = [
+  'analytics_builds',
+  'analytics_rebuilds',
+  'analytics_ranges',
+  'analytics_range_bands',
+  'analytics_range_products',
+  'analytics_buyer_attrs',
+  'analytics_day_pairs',
+  'analytics_buyer_days',
+  'analytics_hours',
+  'analytics_product_days',
+  'analytics_product_firsts',
+  'analytics_cohorts',
+] as const;
+
+/** Every pre-aggregate of the workspace gone (the builds row first: the views say "not built"). */
+export async function clearAnalytics(k: Executor, ws: string): Promise<void> {
+  for (const t of ANALYTICS_TABLES) await k.deleteFrom(t).where('workspace_id', '=', ws).execute();
+}
+
+/** The customers after `lo` up to `hi` (all after `lo` when null): buyer rows, counts and product-day rows redone. */
+async function redoChunk(
+  trx: Executor,
+  ws: string,
+  lo: string,
+  hi: string | null,
+  paidDay: RawBuilder<string>,
+  purchase: RawBuilder<unknown>,
+) {
+  const within = (col: string) =>
+    hi === null ? sql`${sql.ref(col)} > ${lo}` : sql`${sql.ref(col)} > ${lo} AND ${sql.ref(col)} <= ${hi}`;
+  const ids = (
+    await sql<{ id: string }>`
+      SELECT customer_id AS id FROM orders WHERE workspace_id = ${ws} AND ${within('customer_id')}
+      UNION
+      SELECT customer_id FROM analytics_buyer_days WHERE workspace_id = ${ws} AND ${within('customer_id')}`.execute(trx)
+  ).rows.map((r) => r.id);
+  for (const part of chunks(ids, 400)) {
+    await redoBuyerRows(trx, ws, part, paidDay, purchase, { keepZeros: true });
+    await stagedBandsIn(trx, ws, part);
+  }
+  await sql`DELETE FROM analytics_product_days WHERE workspace_id = ${ws} AND ${within('customer_id')}`.execute(trx);
+  await sql`
+    INSERT INTO analytics_product_days (workspace_id, store_id, day, product, customer_id, orders, units, revenue_fen)
+    SELECT ${ws}, o.store_id, ${paidDay}, ${productOf}, o.customer_id, COUNT(DISTINCT o.id), SUM(i.quantity),
+           SUM(COALESCE(i.paid_fen, i.price_fen * i.quantity))
+    FROM orders o
+    JOIN order_items i ON i.workspace_id = o.workspace_id AND i.order_id = o.id
+    WHERE o.workspace_id = ${ws} AND ${within('o.customer_id')} AND ${purchase} AND ${productOf} IS NOT NULL
+    GROUP BY o.store_id, ${paidDay}, ${productOf}, o.customer_id`.execute(trx);
+}
+
+/** Rows read from the pre-aggregates, then written in one short transaction (no order upkeep writes these). */
+async function replaceRows(
+  ctx: AppContext,
+  table: 'analytics_hours' | 'analytics_product_firsts' | 'analytics_cohorts' | 'analytics_range_products',
+  ws: string,
+  rows: Record<string, unknown>[],
+  only?: { from: string; to: string },
+) {
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    const range = only ? sql`AND range_from = ${only.from} AND range_to = ${only.to}` : sql``;
+    await sql`DELETE FROM ${sql.table(table)} WHERE workspace_id = ${ws} ${range}`.execute(trx);
+    for (let i = 0; i < rows.length; i += 500)
+      await trx
+        .insertInto(table)
+        .values(rows.slice(i, i + 500) as never)
+        .execute();
+  });
+}
+
+/** Hours, first sale days, cohorts and each kept range's products, from the orders and the rows just redone. */
+async function rewriteAggregates(ctx: AppContext, ws: string, offset: number, purchase: RawBuilder<unknown>) {
+  const k = ctx.db.kysely;
+  const d = ctx.db.dialect;
   const paidDay = localDaySql(d, sql.ref('o.paid_at'), offset);
   const paidHour = localHourSql(d, sql.ref('o.paid_at'), offset);
   const createdDay = localDaySql(d, sql.ref('o.created_at'), offset);
   const createdHour = localHourSql(d, sql.ref('o.created_at'), offset);
   const late = paidLate(d);
-  const product = sql`COALESCE(NULLIF(i.title, ''), NULLIF(i.sku, ''), NULLIF(i.external_item_id, ''))`;
-  return k.transaction().execute(async (trx) => {
-    for (const t of [
-      'analytics_buyer_days',
-      'analytics_hours',
-      'analytics_product_days',
-      'analytics_product_firsts',
-      'analytics_cohorts',
-    ] as const)
-      await trx.deleteFrom(t).where('workspace_id', '=', ws).execute();
-    await sql`INSERT INTO analytics_buyer_days ${BUYER_DAY_COLUMNS} ${buyerDaysOf(ws, paidDay, purchase)}`.execute(trx);
-    await buildDayPairs(trx, ws);
-    await sql`
-      INSERT INTO analytics_hours (workspace_id, store_id, day, hour, created_orders, created_paid, recovered_orders,
-        recovered_fen, paid_orders, revenue_fen)
-      SELECT ${ws}, x.store_id, x.day, x.hour, SUM(x.co), SUM(x.cp), SUM(x.ro), SUM(x.rf), SUM(x.po), SUM(x.rv)
+  const hours = await sql<Record<string, unknown>>`
+      SELECT ${ws} AS workspace_id, x.store_id, x.day, x.hour, SUM(x.co) AS created_orders,
+        SUM(x.cp) AS created_paid, SUM(x.ro) AS recovered_orders, SUM(x.rf) AS recovered_fen,
+        SUM(x.po) AS paid_orders, SUM(x.rv) AS revenue_fen
       FROM (
         SELECT o.store_id, ${createdDay} AS day, ${createdHour} AS hour, 1 AS co,
                CASE WHEN o.paid_at IS NOT NULL THEN 1 ELSE 0 END AS cp,
@@ -136,54 +341,33 @@ export async function rebuildAnalytics(ctx: AppContext, ws: string): Promise<{ o
         FROM orders o
         WHERE o.workspace_id = ${ws} AND o.customer_id IS NOT NULL AND ${purchase}
       ) x
-      GROUP BY x.store_id, x.day, x.hour`.execute(trx);
-    await sql`
-      INSERT INTO analytics_product_days (workspace_id, store_id, day, product, customer_id, orders, units, revenue_fen)
-      SELECT ${ws}, o.store_id, ${paidDay}, ${product}, o.customer_id, COUNT(DISTINCT o.id), SUM(i.quantity),
-             SUM(COALESCE(i.paid_fen, i.price_fen * i.quantity))
-      FROM orders o
-      JOIN order_items i ON i.workspace_id = o.workspace_id AND i.order_id = o.id
-      WHERE o.workspace_id = ${ws} AND o.customer_id IS NOT NULL AND ${purchase} AND ${product} IS NOT NULL
-      GROUP BY o.store_id, ${paidDay}, ${product}, o.customer_id`.execute(trx);
-    await sql`
-      INSERT INTO analytics_product_firsts (workspace_id, store_id, product, first_day)
-      SELECT ${ws}, store_id, product, MIN(day) FROM analytics_product_days
+      GROUP BY x.store_id, x.day, x.hour`.execute(k);
+  await replaceRows(ctx, 'analytics_hours', ws, hours.rows);
+  const firsts = await sql<Record<string, unknown>>`
+      SELECT ${ws} AS workspace_id, store_id, product, MIN(day) AS first_day FROM analytics_product_days
       WHERE workspace_id = ${ws}
-      GROUP BY store_id, product`.execute(trx);
-    // The per-buyer answers of the ranges sellers use, as of today (snapshots.ts).
-    await buildRangeSnapshots(trx, ws, localDate(ctx.now().toISOString(), tz));
-    // Cohorts per store and for all stores together ('').
-    await sql`
-      INSERT INTO analytics_cohorts (workspace_id, store_id, cohort_month, active_month, buyers)
-      SELECT ${ws}, b.store_id, f.cohort, substr(b.day, 1, 7), COUNT(DISTINCT b.customer_id)
+      GROUP BY store_id, product`.execute(k);
+  await replaceRows(ctx, 'analytics_product_firsts', ws, firsts.rows);
+  // Cohorts per store and for all stores together ('').
+  const perStore = await sql<Record<string, unknown>>`
+      SELECT ${ws} AS workspace_id, b.store_id, f.cohort AS cohort_month, substr(b.day, 1, 7) AS active_month,
+        COUNT(DISTINCT b.customer_id) AS buyers
       FROM analytics_buyer_days b
       JOIN (SELECT store_id, customer_id, substr(MIN(day), 1, 7) AS cohort FROM analytics_buyer_days
             WHERE workspace_id = ${ws} GROUP BY store_id, customer_id) f
         ON f.store_id = b.store_id AND f.customer_id = b.customer_id
       WHERE b.workspace_id = ${ws}
-      GROUP BY b.store_id, f.cohort, substr(b.day, 1, 7)`.execute(trx);
-    await sql`
-      INSERT INTO analytics_cohorts (workspace_id, store_id, cohort_month, active_month, buyers)
-      SELECT ${ws}, '', f.cohort, substr(b.day, 1, 7), COUNT(DISTINCT b.customer_id)
+      GROUP BY b.store_id, f.cohort, substr(b.day, 1, 7)`.execute(k);
+  const together = await sql<Record<string, unknown>>`
+      SELECT ${ws} AS workspace_id, '' AS store_id, f.cohort AS cohort_month, substr(b.day, 1, 7) AS active_month,
+        COUNT(DISTINCT b.customer_id) AS buyers
       FROM analytics_buyer_days b
       JOIN (SELECT customer_id, substr(MIN(day), 1, 7) AS cohort FROM analytics_buyer_days
             WHERE workspace_id = ${ws} GROUP BY customer_id) f
         ON f.customer_id = b.customer_id
       WHERE b.workspace_id = ${ws}
-      GROUP BY f.cohort, substr(b.day, 1, 7)`.execute(trx);
-    const n = await trx
-      .selectFrom('orders')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('workspace_id', '=', ws)
-      .executeTakeFirstOrThrow();
-    const orders = Number(n.n);
-    const ms = Date.now() - t0;
-    const row = { workspace_id: ws, built_at: nowIso(ctx), orders, build_ms: ms };
-    await trx
-      .insertInto('analytics_builds')
-      .values(row)
-      .onConflict((oc) => oc.column('workspace_id').doUpdateSet({ built_at: row.built_at, orders, build_ms: ms }))
-      .execute();
-    return { orders, ms };
-  });
+      GROUP BY f.cohort, substr(b.day, 1, 7)`.execute(k);
+  await replaceRows(ctx, 'analytics_cohorts', ws, [...perStore.rows, ...together.rows]);
+  for (const range of await rangesOf(k, ws))
+    await replaceRows(ctx, 'analytics_range_products', ws, await rangeProductRows(k, ws, range), range);
 }

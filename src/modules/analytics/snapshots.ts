@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { AGE_CUTS, ageCuts, keptRanges } from '../../core/analytics-ranges.js';
 import { AGE_BANDS, AOV_BANDS, FREQUENCY_BANDS } from '../../core/analytics-views.js';
 import type { Executor } from '../../jobs/queue.js';
+import { shareRebuildLock } from './lock.js';
 
 /**
  * The per-buyer answers of the ranges sellers use, kept ready (migration 0047). The distribution bands (a
@@ -42,9 +43,10 @@ const BAND_COLUMNS = sql.raw('scope, range_from, range_to, dim, key, buyers, ord
  */
 function bandContributions(
   ws: string,
-  only: { range?: { from: string; to: string }; customerIds?: readonly string[] },
+  only: { range?: { from: string; to: string }; customerIds?: readonly string[]; ranges?: RawBuilder<unknown> },
 ) {
   const cond: RawBuilder<unknown>[] = [];
+  if (only.ranges) cond.push(only.ranges);
   if (only.range)
     cond.push(
       sql`g.range_from = ${only.range.from} AND g.range_to = ${only.range.to}
@@ -89,51 +91,72 @@ function bandContributions(
 }
 
 /** The people facts of these customers (or of every buyer) as they are now: customer row and stats' province. */
-async function writeAttrs(db: Executor, ws: string, customerIds?: readonly string[]) {
-  const only = customerIds ? sql`AND d.customer_id IN (${sql.join(customerIds)})` : sql``;
+async function writeAttrs(db: Executor, ws: string, customerIds: readonly string[]) {
+  // The customers' filter inside the DISTINCT: read by the customer index, not every buyer row of the workspace.
   await sql`
     INSERT INTO analytics_buyer_attrs (workspace_id, customer_id, has_customer, province, gender, city, birthday)
     SELECT ${ws}, d.customer_id, CASE WHEN c.id IS NULL THEN 0 ELSE 1 END, st.province, c.gender, c.city, c.birthday
-    FROM (SELECT DISTINCT customer_id FROM analytics_buyer_days WHERE workspace_id = ${ws}) d
+    FROM (SELECT DISTINCT customer_id FROM analytics_buyer_days
+          WHERE workspace_id = ${ws} AND customer_id IN (${sql.join(customerIds)})) d
     LEFT JOIN customers c ON c.workspace_id = ${ws} AND c.id = d.customer_id
     LEFT JOIN customer_stats st ON st.workspace_id = ${ws} AND st.customer_id = d.customer_id
-    WHERE 1 = 1 ${only}`.execute(db);
+    WHERE 1 = 1`.execute(db);
 }
 
 /**
- * The full build, after the rebuild has written the buyer rows and the product-day rows: the kept ranges as of
- * `today` (local), the buyers' people facts, each range's bands and products.
+ * The kept ranges as of `today` (local) for a rebuild that starts: ranges no longer on the list go (a view asking
+ * for one reads the buyer rows), new ones are added not ready (ready = 0): the rebuild fills their bands customer
+ * by customer (stagedBandsIn) and switches them on at its end (switchRanges). A kept range still on the list stays
+ * ready and is served throughout; its bands follow each customer as they are redone.
  */
-export async function buildRangeSnapshots(db: Executor, ws: string, today: string): Promise<void> {
-  for (const t of [
-    'analytics_ranges',
-    'analytics_range_bands',
-    'analytics_range_products',
-    'analytics_buyer_attrs',
-  ] as const)
-    await db.deleteFrom(t).where('workspace_id', '=', ws).execute();
-  const first = await db
-    .selectFrom('analytics_buyer_days')
-    .select((eb) => eb.fn.min<string>('day').as('d'))
+export async function stageRanges(db: Executor, ws: string, firstDay: string | null, today: string): Promise<void> {
+  const wanted = keptRanges(firstDay, today);
+  const have = await db
+    .selectFrom('analytics_ranges')
+    .select(['range_from', 'range_to', 'ready'])
     .where('workspace_id', '=', ws)
-    .executeTakeFirst();
-  const ranges = keptRanges(first?.d ?? null, today);
-  const rows = ranges.map((r) => ({ workspace_id: ws, range_from: r.from, range_to: r.to, ...ageCuts(r.to) }));
+    .execute();
+  const key = (r: { from: string; to: string }) => `${r.from}/${r.to}`;
+  const want = new Set(wanted.map(key));
+  const ready = new Set(have.filter((h) => Number(h.ready) === 1).map((h) => `${h.range_from}/${h.range_to}`));
+  // Ranges off the list, and anything a killed rebuild for another rule or day had staged.
+  const gone = have.filter((h) => Number(h.ready) !== 1 || !want.has(`${h.range_from}/${h.range_to}`));
+  for (const g of gone)
+    for (const t of ['analytics_range_bands', 'analytics_range_products', 'analytics_ranges'] as const)
+      await db
+        .deleteFrom(t)
+        .where('workspace_id', '=', ws)
+        .where('range_from', '=', g.range_from)
+        .where('range_to', '=', g.range_to)
+        .execute();
+  const rows = wanted
+    .filter((r) => !ready.has(key(r)))
+    .map((r) => ({ workspace_id: ws, range_from: r.from, range_to: r.to, ...ageCuts(r.to), ready: 0 }));
   for (let i = 0; i < rows.length; i += 50)
     await db
       .insertInto('analytics_ranges')
       .values(rows.slice(i, i + 50) as never)
       .execute();
-  await writeAttrs(db, ws);
-  for (const range of ranges) {
-    await sql`
-      INSERT INTO analytics_range_bands (workspace_id, ${BAND_COLUMNS})
-      SELECT ${ws}, ${BAND_COLUMNS} FROM (${bandContributions(ws, { range })}) c`.execute(db);
-    await sql`
-      INSERT INTO analytics_range_products (workspace_id, scope, range_from, range_to, product, units, orders,
-        revenue_fen, buyers, repeaters)
-      SELECT ${ws}, scope, ${range.from}, ${range.to}, product, SUM(units), SUM(ord), SUM(rev), COUNT(*),
-        SUM(CASE WHEN ord >= 2 THEN 1 ELSE 0 END)
+}
+
+/** The rebuild's redone customers' bands in the ranges it is adding (not ready yet). */
+export async function stagedBandsIn(db: Executor, ws: string, customerIds: readonly string[]) {
+  if (customerIds.length) await applyRangeBands(db, ws, customerIds, 1, sql`g.ready = 0`);
+}
+
+/** Each scope's products of one kept range from the product-day rows (read; the rebuild writes them). */
+export async function rangeProductRows(db: Executor, ws: string, range: { from: string; to: string }) {
+  const rows = await sql<{
+    scope: string;
+    product: string;
+    units: unknown;
+    orders: unknown;
+    revenue_fen: unknown;
+    buyers: unknown;
+    repeaters: unknown;
+  }>`
+      SELECT scope, product, SUM(units) AS units, SUM(ord) AS orders, SUM(rev) AS revenue_fen, COUNT(*) AS buyers,
+        SUM(CASE WHEN ord >= 2 THEN 1 ELSE 0 END) AS repeaters
       FROM (
         SELECT 's:' || p.store_id AS scope, p.product, p.customer_id, SUM(p.units) AS units, SUM(p.orders) AS ord,
           SUM(p.revenue_fen) AS rev
@@ -148,24 +171,70 @@ export async function buildRangeSnapshots(db: Executor, ws: string, today: strin
         GROUP BY s.currency, p.product, p.customer_id
       ) x
       GROUP BY scope, product`.execute(db);
-  }
+  return rows.rows.map((r) => ({
+    workspace_id: ws,
+    scope: r.scope,
+    range_from: range.from,
+    range_to: range.to,
+    product: r.product,
+    units: Number(r.units),
+    orders: Number(r.orders),
+    revenue_fen: Number(r.revenue_fen),
+    buyers: Number(r.buyers),
+    repeaters: Number(r.repeaters),
+  }));
+}
+
+export const rangesOf = (db: Executor, ws: string) =>
+  db
+    .selectFrom('analytics_ranges')
+    .select(['range_from as from', 'range_to as to'])
+    .where('workspace_id', '=', ws)
+    .execute();
+
+/** The end of a rebuild: its ranges are served, with the bands taken out to nothing dropped. */
+export async function switchRanges(db: Executor, ws: string): Promise<void> {
+  await db.updateTable('analytics_ranges').set({ ready: 1 }).where('workspace_id', '=', ws).execute();
+}
+
+/**
+ * Which kept ranges a customer's bands are counted in: the ready ones, and while a rebuild runs the ones it adds
+ * for the customers it has redone (customer id up to its cursor, or all once it is past the last).
+ */
+export async function countedRanges(db: Executor, ws: string): Promise<RawBuilder<unknown>> {
+  const run = await db
+    .selectFrom('analytics_rebuilds')
+    .select(['cursor', 'done'])
+    .where('workspace_id', '=', ws)
+    .executeTakeFirst();
+  if (!run) return sql`g.ready = 1`;
+  if (Number(run.done) === 1) return sql`1 = 1`;
+  return sql`(g.ready = 1 OR b.customer_id <= ${run.cursor})`;
 }
 
 /** Adds (sign 1) or takes out (sign −1) these customers' band counts in every kept range. */
-export async function applyRangeBands(db: Executor, ws: string, customerIds: readonly string[], sign: 1 | -1) {
+export async function applyRangeBands(
+  db: Executor,
+  ws: string,
+  customerIds: readonly string[],
+  sign: 1 | -1,
+  ranges?: RawBuilder<unknown>,
+  opts: { keepZeros?: boolean } = {},
+) {
   if (!customerIds.length) return;
   const m = sql.lit(sign);
+  const counted = ranges ?? (await countedRanges(db, ws));
   // `WHERE 1 = 1`: SQLite reads ON CONFLICT after INSERT … SELECT only when the SELECT has a WHERE.
   await sql`
     INSERT INTO analytics_range_bands (workspace_id, ${BAND_COLUMNS})
     SELECT ${ws}, scope, range_from, range_to, dim, key, ${m} * buyers, ${m} * orders, ${m} * revenue_fen
-    FROM (${bandContributions(ws, { customerIds })}) c WHERE 1 = 1
+    FROM (${bandContributions(ws, { customerIds, ranges: counted })}) c WHERE 1 = 1
     ORDER BY scope, range_from, range_to, dim, key
     ON CONFLICT (workspace_id, scope, range_from, range_to, dim, key) DO UPDATE SET
       buyers = analytics_range_bands.buyers + excluded.buyers,
       orders = analytics_range_bands.orders + excluded.orders,
       revenue_fen = analytics_range_bands.revenue_fen + excluded.revenue_fen`.execute(db);
-  if (sign < 0)
+  if (sign < 0 && !opts.keepZeros)
     await db.deleteFrom('analytics_range_bands').where('workspace_id', '=', ws).where('buyers', '=', 0).execute();
 }
 
@@ -184,9 +253,14 @@ async function keeping(db: Executor, ws: string): Promise<boolean> {
  * Around a change of these customers' buyer rows (refreshBuyerRows): `out` before it takes their band counts
  * out, `back` after it rewrites their people facts and puts the counts back.
  */
-export async function rangeBandsOut(db: Executor, ws: string, customerIds: readonly string[]): Promise<boolean> {
+export async function rangeBandsOut(
+  db: Executor,
+  ws: string,
+  customerIds: readonly string[],
+  opts: { keepZeros?: boolean } = {},
+): Promise<boolean> {
   if (!(await keeping(db, ws))) return false;
-  await applyRangeBands(db, ws, customerIds, -1);
+  await applyRangeBands(db, ws, customerIds, -1, undefined, opts);
   return true;
 }
 
@@ -202,7 +276,9 @@ export async function rangeBandsBack(db: Executor, ws: string, customerIds: read
 
 /** A change of these customers' gender, birthday, city or province: they move band in the kept ranges now. */
 export async function refreshBuyerPeople(db: Executor, ws: string, customerIds: readonly string[]): Promise<void> {
-  if (!customerIds.length || !(await rangeBandsOut(db, ws, customerIds))) return;
+  if (!customerIds.length) return;
+  await shareRebuildLock(db, ws);
+  if (!(await rangeBandsOut(db, ws, customerIds))) return;
   await rangeBandsBack(db, ws, customerIds);
 }
 
@@ -214,6 +290,7 @@ export async function isKeptRange(db: Executor, ws: string, from: string, to: st
     .where('workspace_id', '=', ws)
     .where('range_from', '=', from)
     .where('range_to', '=', to)
+    .where('ready', '=', 1)
     .executeTakeFirst();
   return Boolean(row);
 }
