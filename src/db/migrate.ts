@@ -34,6 +34,7 @@ import { analyticsRangeSnapshots } from './migrations/0047_analytics_range_snaps
 import { customerNameTrigram } from './migrations/0050_customer_name_trigram.js';
 import { dropCoveredIndexes } from './migrations/0052_drop_covered_indexes.js';
 import { analyticsChunkedRebuild } from './migrations/0054_analytics_chunked_rebuild.js';
+import { messagesChannelIndex } from './migrations/0055_messages_channel_index.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -80,6 +81,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0050_customer_name_trigram': customerNameTrigram(db.dialect),
     '0052_drop_covered_indexes': dropCoveredIndexes(),
     '0054_analytics_chunked_rebuild': analyticsChunkedRebuild(db.dialect),
+    '0055_messages_channel_index': messagesChannelIndex(db.dialect),
   };
 }
 
