@@ -76,22 +76,50 @@ export async function bulkInsert<T extends keyof Database & string>(
             .map(([, q]) => `${q} = excluded.${q}`)
             .join(', ')}`
         : '';
-  const tuple = `(${cols.map(() => '?').join(', ')})`;
+  const params: unknown[] = [];
+  for (const r of rows as readonly Record<string, unknown>[])
+    for (const c of cols) params.push(r[c] === undefined ? null : r[c]);
+  await insertFlat(db, table, quoted, conflict, params);
+}
+
+/**
+ * SQLite: rows given as one flat array of values, row after row in `columns` order (rows decided on
+ * another thread cross as one array of primitives, cheaper to pass and to bind than row objects).
+ */
+export async function insertValues<T extends keyof Database & string>(
+  db: Executor,
+  table: T,
+  columns: readonly (keyof Database[T] & string)[],
+  values: readonly unknown[],
+  opts: { onConflict?: 'ignore' } = {},
+): Promise<void> {
+  if (values.length === 0) return;
+  const quoted = columns.map((c) => `"${c.replace(/"/g, '""')}"`);
+  await insertFlat(db, table, quoted, opts.onConflict === 'ignore' ? ' ON CONFLICT DO NOTHING' : '', values);
+}
+
+async function insertFlat(
+  db: Executor,
+  table: string,
+  quoted: readonly string[],
+  conflict: string,
+  values: readonly unknown[],
+): Promise<void> {
+  const width = quoted.length;
+  const count = values.length / width;
+  const tuple = `(${quoted.map(() => '?').join(', ')})`;
   // SQLite allows 32,766 bind parameters per statement. Full statements of `size` rows, then the
   // rest in power-of-two statements (300 rows: 256 + 32 + 8 + 4): a few statement texts in all,
   // each prepared once and reused from the cache, where a tail of any length would be a new
   // statement to prepare (costlier than running it) in almost every call.
-  const size = Math.max(1, Math.floor(30_000 / cols.length));
+  const size = Math.max(1, Math.floor(30_000 / width));
   let i = 0;
-  while (i < rows.length) {
-    const left = rows.length - i;
+  while (i < count) {
+    const left = count - i;
     const n = left >= size ? size : 2 ** Math.floor(Math.log2(left));
-    const part = rows.slice(i, i + n) as readonly Record<string, unknown>[];
+    const params = values.slice(i * width, (i + n) * width);
     i += n;
-    const params: unknown[] = [];
-    for (const r of part) for (const c of cols) params.push(r[c] === undefined ? null : r[c]);
-    const values = Array(part.length).fill(tuple).join(', ');
-    const text = `INSERT INTO "${table}" (${quoted.join(', ')}) VALUES ${values}${conflict}`;
+    const text = `INSERT INTO "${table}" (${quoted.join(', ')}) VALUES ${Array(n).fill(tuple).join(', ')}${conflict}`;
     await db.executeQuery(CompiledQuery.raw(text, params));
   }
 }

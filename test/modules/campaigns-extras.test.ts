@@ -203,6 +203,80 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
     expect(Number(tpl.issued)).toBe(4);
   });
 
+  it('on its own reading thread, cut short and run again: one decision each, rules across chunks', async () => {
+    const e = env();
+    e.setNow(MORNING);
+    const k = e.db.kysely;
+    const seeded = await seedCustomers(
+      e,
+      Array.from({ length: 7 }, (_, i) => ({ nick: `pt-${i}`, phone: `1360000060${i}` })),
+    );
+    // In the plan's order (customer id), chunks of two: [0 1] [2 3] [4 5] [6].
+    const order = Object.values(seeded).sort();
+    const at = (i: number) => order[i]!;
+    const phone1 = '13600000691';
+    // 2 is the same person as 1 (one phone), one chunk later; 3 is blacklisted; 4 was sent marketing yesterday.
+    await k
+      .updateTable('customers')
+      .set({ phone: phone1 })
+      .where('workspace_id', '=', e.workspaceId)
+      .where('id', 'in', [at(1), at(2)])
+      .execute();
+    await k
+      .updateTable('customers')
+      .set({ is_blacklisted: 1 })
+      .where('workspace_id', '=', e.workspaceId)
+      .where('id', '=', at(3))
+      .execute();
+    const yesterday = '2026-11-22T02:00:00.000Z';
+    await k
+      .insertInto('messages')
+      .values({
+        workspace_id: e.workspaceId,
+        id: `pt-earlier-${at(4)}`,
+        source_type: 'automation',
+        source_id: 'earlier',
+        step: 'send',
+        customer_id: at(4),
+        channel_id: outbox,
+        kind: 'marketing',
+        medium: 'sms',
+        status: 'sent',
+        sent_at: yesterday,
+        created_at: yesterday,
+        updated_at: yesterday,
+      })
+      .execute();
+    const c = (await api('POST', '/campaigns', draft({ segmentId: await segmentOf(e, 'pt-'), throttlePerMinute: 1 })))
+      .body;
+    expect((await api('POST', `/campaigns/${c.id}/launch`)).status).toBe(200);
+    // A worker stopped after two chunks (on SQLite the chunks read and decided on the plan's reading thread).
+    await planCampaign(e.ctx, e.workspaceId, c.id, { chunk: 2, maxChunks: 2, thread: true });
+    expect(await messagesOf(e, c.id)).toHaveLength(4);
+    await planCampaign(e.ctx, e.workspaceId, c.id, { chunk: 2, thread: true });
+    const msgs = await messagesOf(e, c.id);
+    expect(msgs.map((m) => m.customer_id)).toEqual(order);
+    expect(msgs.map((m) => m.reason ?? m.status)).toEqual([
+      'queued',
+      'queued',
+      'duplicate_contact',
+      'blacklisted',
+      'frequency_cap',
+      'queued',
+      'queued',
+    ]);
+    // The throttle's slots carried across chunks and across the second run: one a minute, none twice.
+    const minute = (m: number) => new Date(Date.parse(MORNING) + m * 60_000).toISOString();
+    expect(msgs.filter((m) => m.status === 'queued').map((m) => m.send_at)).toEqual([0, 1, 2, 3].map(minute));
+    const planned = await k
+      .selectFrom('campaigns')
+      .select('planned_at')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('id', '=', c.id)
+      .executeTakeFirstOrThrow();
+    expect(planned.planned_at).not.toBeNull();
+  });
+
   it('a paused or archived coupon template issues nothing: dry run holds with reason, launch refused', async () => {
     const e = env();
     const pz = await seedCustomers(e, [

@@ -13,7 +13,8 @@ import {
 } from '../../core/messaging/decide.js';
 import { marketingSms, smsParts } from '../../core/messaging/sms.js';
 import { renderTemplate, type TemplateValues, variablesIn } from '../../core/messaging/templates.js';
-import { bulkInsert } from '../../db/bulk.js';
+import { bulkInsert, insertValues } from '../../db/bulk.js';
+import { sqlitePath } from '../../db/connect.js';
 import { inIds } from '../../db/in-list.js';
 import { readJson } from '../../db/json.js';
 import type { CampaignsTable, Database } from '../../db/types.js';
@@ -27,6 +28,7 @@ import { checkCompliance, newLinkCode } from '../messaging/send.js';
 import type { Content, MessagingSettings } from '../messaging/schema.js';
 import type { Recipient } from '../messaging/facts.js';
 import { drawCampaign } from './draw.js';
+import { startPlanReader } from './plan-reader.js';
 
 /**
  * The plan: every treated recipient of a launched campaign through the send rules into messages,
@@ -51,7 +53,7 @@ export interface StoredContent {
 }
 type NewMessage = Insertable<Database['messages']>;
 /** The columns decideChunk gives every message, queued or skipped (no column left to its DEFAULT). */
-const MESSAGE_COLUMNS = [
+export const MESSAGE_COLUMNS = [
   'workspace_id',
   'id',
   'source_type',
@@ -84,6 +86,11 @@ export interface PlanOptions {
   chunk?: number;
   /** Stop after this many chunks (tests of a plan cut short). */
   maxChunks?: number;
+  /**
+   * SQLite: read and decide on a thread of its own while this one writes (see plan-thread.ts). Default: when
+   * the audience spans more than two chunks (starting the thread costs more than it saves on fewer).
+   */
+  thread?: boolean;
 }
 
 export interface CouponPlan {
@@ -491,7 +498,7 @@ export async function decideAudience(
  * The decisions already committed for the recipients in (after, upTo] (a plan run again after a
  * killed worker): one range read on the (source, customer, step) key, not a join per recipient.
  */
-type DecidedRow = { status: string; contact_key: string | null; cost_fen: number | null };
+export type DecidedRow = { status: string; contact_key: string | null; cost_fen: number | null };
 
 async function decidedIn(ctx: AppContext, ws: string, id: string, after: string, upTo: string) {
   const done = new Map<string, DecidedRow>();
@@ -527,6 +534,116 @@ async function lastDecided(ctx: AppContext, ws: string, id: string): Promise<str
   return r?.customer_id ?? null;
 }
 
+/** One chunk of the plan as read: its recipients' facts, what a killed run decided, what is left to decide. */
+export interface ReadChunk {
+  /** The chunk's last recipient when the chunk is full (more may follow), else null: the last chunk. */
+  last: string | null;
+  /** The recipients a previous (killed) run committed a decision for, with it. */
+  done: Map<string, DecidedRow>;
+  found: Set<string>;
+  ids: string[];
+  missing: { customer_id: string; grp: string }[];
+  todo: { id: string; grp: string }[];
+  facts: Map<string, Recipient>;
+  held: Map<string, number>;
+}
+
+/**
+ * Reads the chunk of treated recipients after `cursor` (customer-id order) with their facts: read-only, so it
+ * runs on the plan's reading thread too (SQLite) while the previous chunk is written. Null: nothing left.
+ */
+export async function readChunk(
+  ctx: AppContext,
+  env: PlanEnv,
+  cursor: string,
+  chunk: number,
+  decidedUpTo: string | null,
+): Promise<ReadChunk | null> {
+  const { ws, id, medium, kind } = env;
+  // From the recipients, customers left-joined: one no longer there (merged away meanwhile) is
+  // decided as no contact rather than forgotten.
+  const rows = await ctx.db.kysely
+    .selectFrom('campaign_recipients as cr')
+    .leftJoin('customers as c', (j) =>
+      j.onRef('c.workspace_id', '=', 'cr.workspace_id').onRef('c.id', '=', 'cr.customer_id'),
+    )
+    .leftJoin('customer_stats as s', (j) =>
+      j.onRef('s.workspace_id', '=', 'cr.workspace_id').onRef('s.customer_id', '=', 'cr.customer_id'),
+    )
+    .leftJoin('stores as st', (j) =>
+      j.onRef('st.workspace_id', '=', 'c.workspace_id').onRef('st.id', '=', 'c.first_store_id'),
+    )
+    .leftJoin('member_tiers as mt', (j) =>
+      j.onRef('mt.workspace_id', '=', 'cr.workspace_id').onRef('mt.customer_id', '=', 'cr.customer_id'),
+    )
+    .select([
+      'cr.customer_id as id',
+      'c.id as found',
+      'c.display_name',
+      'c.real_name',
+      'c.phone',
+      'c.email',
+      'c.wechat',
+      'c.marketing_consent',
+      'c.is_blacklisted',
+      'c.is_bad_reviewer',
+      'c.is_picky',
+      'c.opt_out_sms',
+      'c.opt_out_email',
+      'c.opt_out_wechat',
+      's.last_paid_at',
+      'st.name as store_name',
+      'st.timezone as store_zone',
+      'mt.tier_key',
+      'cr.grp',
+    ])
+    .where('cr.workspace_id', '=', ws)
+    .where('cr.campaign_id', '=', id)
+    .where('cr.grp', '!=', CONTROL)
+    .where('cr.customer_id', '>', cursor)
+    .orderBy('cr.customer_id')
+    .limit(chunk)
+    .execute();
+  if (rows.length === 0) return null;
+  const last = rows.length === chunk ? rows[rows.length - 1]!.id : null;
+  // Past the last decision a killed run committed, nothing is decided yet: no read (on PostgreSQL
+  // with the statistics of before the plan, it scanned every message the plan had written, per chunk).
+  const done =
+    decidedUpTo !== null && cursor < decidedUpTo
+      ? await decidedIn(ctx, ws, id, cursor, rows[rows.length - 1]!.id)
+      : new Map<string, DecidedRow>();
+  const missing = rows
+    .filter((x) => x.found === null && !done.has(x.id))
+    .map((x) => ({ customer_id: x.id, grp: x.grp }));
+  const todo = rows.filter((b) => b.found !== null && !done.has(b.id)) as (RecipientRow & (typeof rows)[number])[];
+  const facts = await enrichRecipients(ctx, ws, todo, {
+    variables: loadedVariables(env),
+    exclude: { sourceType: SOURCE, sourceId: id },
+    medium,
+    kind,
+  });
+  const held = await couponsHeld(
+    ctx,
+    env,
+    todo.map((t) => t.id),
+  );
+  const found = new Set<string>();
+  for (const x of rows) if (x.found !== null) found.add(x.id);
+  return { last, done, found, ids: rows.map((x) => x.id), missing, todo, facts, held };
+}
+
+/** Counts a killed run's committed decisions in the state (contacts served, budget, throttle slots). */
+export function countDone(state: PlanState, c: ReadChunk): void {
+  for (const rid of c.ids) {
+    const d = c.found.has(rid) ? c.done.get(rid) : undefined;
+    if (d && d.status !== 'skipped' && d.contact_key) {
+      state.seen.add(d.contact_key);
+      state.spentFen += Number(d.cost_fen ?? 0);
+      state.slots += 1;
+    }
+  }
+}
+
 export async function planCampaign(ctx: AppContext, ws: string, id: string, opts: PlanOptions = {}): Promise<void> {
   // A campaign that starts at launch is drawn here, first (nothing when its draw is done already).
   await drawCampaign(ctx, ws, id);
@@ -550,12 +667,106 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
   }
   if (r.status !== 'running' || r.planned_at) return;
   const env = await planEnv(ctx, ws, r);
-  const { medium, kind } = env;
-  const loadVars = loadedVariables(env);
-  const state: PlanState = { seen: new Set(), spentFen: 0, slots: 0 };
   const chunk = opts.chunk ?? 5000;
-  let cursor = '';
   const decidedUpTo = await lastDecided(ctx, ws, id);
+  const finished = (await onReadThread(ctx, env, chunk, opts))
+    ? await planOnThread(ctx, env, loadRow, { chunk, decidedUpTo, maxChunks: opts.maxChunks })
+    : await planHere(ctx, env, loadRow, { chunk, decidedUpTo, maxChunks: opts.maxChunks });
+  if (!finished) return;
+  const now = nowIso(ctx);
+  await k.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('campaigns')
+      .set({ planned_at: now, updated_at: now })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', id)
+      .execute();
+    // The chain's first step (already there unless nothing was queued: then it settles the campaign).
+    await enqueueDelivery(trx, ws, id, now, { chain: 'plan', seq: 0 });
+  });
+}
+
+/**
+ * Whether the plan reads and decides on a thread of its own: SQLite on a file (a second connection sees
+ * it), no coupon template (its stock is read under the template's lock, in the writing transaction), and
+ * an audience of more than two chunks unless `opts.thread` says.
+ */
+async function onReadThread(ctx: AppContext, env: PlanEnv, chunk: number, opts: PlanOptions): Promise<boolean> {
+  if (ctx.db.dialect !== 'sqlite' || env.coupon || sqlitePath(ctx.db.url) === ':memory:') return false;
+  if (opts.thread !== undefined) return opts.thread;
+  const big = await ctx.db.kysely
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('campaign_recipients')
+        .select('customer_id')
+        .where('workspace_id', '=', env.ws)
+        .where('campaign_id', '=', env.id)
+        .where('grp', '!=', CONTROL)
+        .limit(2 * chunk + 1)
+        .as('x'),
+    )
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(big.n) > 2 * chunk;
+}
+
+interface Walk {
+  chunk: number;
+  decidedUpTo: string | null;
+  maxChunks?: number;
+}
+
+/**
+ * SQLite, on two threads: the reading thread reads and decides chunk n + 1 while this one writes chunk n,
+ * each chunk in one transaction as planHere does. False: stopped before the end (paused, cancelled, maxChunks).
+ */
+async function planOnThread(
+  ctx: AppContext,
+  env: PlanEnv,
+  loadRow: () => Promise<Row | undefined>,
+  walk: Walk,
+): Promise<boolean> {
+  const { ws, id } = env;
+  const reader = startPlanReader({ url: ctx.db.url, env, chunk: walk.chunk, decidedUpTo: walk.decidedUpTo });
+  let kickedDelivery = false;
+  let chunks = 0;
+  try {
+    let next = reader.next(ctx.now());
+    for (;;) {
+      const c = await next;
+      if (c === null) return true;
+      const r = await loadRow();
+      if (!r || r.status !== 'running') return false; // paused or cancelled: resume picks up from here
+      const more = c.last !== null && !(walk.maxChunks && chunks + 1 >= walk.maxChunks);
+      if (more) next = reader.next(ctx.now());
+      await ctx.db.kysely.transaction().execute(async (trx) => {
+        await insertValues(trx, 'messages', MESSAGE_COLUMNS, c.values, { onConflict: 'ignore' });
+        await bulkInsert(trx, 'sqlite', 'message_links', c.links, { onConflict: 'ignore' });
+        if (!kickedDelivery && c.queued) {
+          await enqueueDelivery(trx, ws, id, c.at, { chain: 'plan', seq: 0 });
+          kickedDelivery = true;
+        }
+      });
+      chunks += 1;
+      if (!more) return c.last === null;
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+/** The plan on this thread (PostgreSQL, coupon campaigns, small audiences). False: stopped before the end. */
+async function planHere(
+  ctx: AppContext,
+  env: PlanEnv,
+  loadRow: () => Promise<Row | undefined>,
+  walk: Walk,
+): Promise<boolean> {
+  const { ws, id } = env;
+  const k = ctx.db.kysely;
+  const { chunk, decidedUpTo } = walk;
+  const state: PlanState = { seen: new Set(), spentFen: 0, slots: 0 };
+  let cursor = '';
   let chunks = 0;
   let kickedDelivery = false;
   // The previous chunk's write: on PostgreSQL it runs while the next chunk is read (the database
@@ -567,84 +778,13 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
     if (w !== null) await w;
   };
   for (;;) {
-    r = await loadRow();
-    if (!r || r.status !== 'running') return written(); // paused or cancelled: resume picks up from here
-    // From the recipients, customers left-joined: one no longer there (merged away meanwhile) is
-    // decided as no contact rather than forgotten.
-    const rows = await k
-      .selectFrom('campaign_recipients as cr')
-      .leftJoin('customers as c', (j) =>
-        j.onRef('c.workspace_id', '=', 'cr.workspace_id').onRef('c.id', '=', 'cr.customer_id'),
-      )
-      .leftJoin('customer_stats as s', (j) =>
-        j.onRef('s.workspace_id', '=', 'cr.workspace_id').onRef('s.customer_id', '=', 'cr.customer_id'),
-      )
-      .leftJoin('stores as st', (j) =>
-        j.onRef('st.workspace_id', '=', 'c.workspace_id').onRef('st.id', '=', 'c.first_store_id'),
-      )
-      .leftJoin('member_tiers as mt', (j) =>
-        j.onRef('mt.workspace_id', '=', 'cr.workspace_id').onRef('mt.customer_id', '=', 'cr.customer_id'),
-      )
-      .select([
-        'cr.customer_id as id',
-        'c.id as found',
-        'c.display_name',
-        'c.real_name',
-        'c.phone',
-        'c.email',
-        'c.wechat',
-        'c.marketing_consent',
-        'c.is_blacklisted',
-        'c.is_bad_reviewer',
-        'c.is_picky',
-        'c.opt_out_sms',
-        'c.opt_out_email',
-        'c.opt_out_wechat',
-        's.last_paid_at',
-        'st.name as store_name',
-        'st.timezone as store_zone',
-        'mt.tier_key',
-        'cr.grp',
-      ])
-      .where('cr.workspace_id', '=', ws)
-      .where('cr.campaign_id', '=', id)
-      .where('cr.grp', '!=', CONTROL)
-      .where('cr.customer_id', '>', cursor)
-      .orderBy('cr.customer_id')
-      .limit(chunk)
-      .execute();
-    if (rows.length === 0) break;
-    const last = rows.length === chunk ? rows[rows.length - 1]!.id : null;
-    // Past the last decision a killed run committed, nothing is decided yet: no read (on PostgreSQL
-    // with the statistics of before the plan, it scanned every message the plan had written, per chunk).
-    const done =
-      decidedUpTo !== null && cursor < decidedUpTo
-        ? await decidedIn(ctx, ws, id, cursor, rows[rows.length - 1]!.id)
-        : new Map<string, DecidedRow>();
-    const missing = rows
-      .filter((x) => x.found === null && !done.has(x.id))
-      .map((x) => ({ customer_id: x.id, grp: x.grp }));
-    const todo = rows.filter((b) => b.found !== null && !done.has(b.id)) as (RecipientRow & (typeof rows)[number])[];
-    const facts = await enrichRecipients(ctx, ws, todo, {
-      variables: loadVars,
-      exclude: { sourceType: SOURCE, sourceId: id },
-      medium,
-      kind,
-    });
-    const held = await couponsHeld(
-      ctx,
-      env,
-      todo.map((t) => t.id),
-    );
+    const r = await loadRow();
+    if (!r || r.status !== 'running') return written().then(() => false); // paused or cancelled
+    const c = await readChunk(ctx, env, cursor, chunk, decidedUpTo);
+    if (c === null) break;
+    const { last, missing, todo, facts, held } = c;
     await written();
-    for (const b of rows) {
-      const d = b.found !== null ? done.get(b.id) : undefined;
-      if (d && d.status !== 'skipped' && d.contact_key) {
-        state.seen.add(d.contact_key);
-        state.spentFen += Number(d.cost_fen ?? 0);
-        state.slots += 1;
-      }
-    }
+    countDone(state, c);
     const now = ctx.now();
     const at = now.toISOString();
     writing = k.transaction().execute(async (trx) => {
@@ -672,20 +812,10 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
     chunks += 1;
     if (last === null) break;
     cursor = last;
-    if (opts.maxChunks && chunks >= opts.maxChunks) return written();
+    if (walk.maxChunks && chunks >= walk.maxChunks) return written().then(() => false);
   }
   await written();
-  const now = nowIso(ctx);
-  await k.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('campaigns')
-      .set({ planned_at: now, updated_at: now })
-      .where('workspace_id', '=', ws)
-      .where('id', '=', id)
-      .execute();
-    // The chain's first step (already there unless nothing was queued: then it settles the campaign).
-    await enqueueDelivery(trx, ws, id, now, { chain: 'plan', seq: 0 });
-  });
+  return true;
 }
 
 /** Queues a step of the campaign's delivery chain; its dedupe key keeps one job per step. */
