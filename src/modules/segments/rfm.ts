@@ -1,10 +1,11 @@
 import { reason } from '../../core/reasons.js';
-import { sql } from 'kysely';
+import { type RawBuilder, sql, type Transaction } from 'kysely';
 import { readSetting, writeSetting } from '../settings.js';
 import { RFM_CLASS_OF, rfmSettings, type RfmSettings } from '../../core/segments/rfm.js';
 import { Invalid } from '../../core/errors.js';
 import { DAY_MS, parseLocalDateTime } from '../../core/time.js';
 import type { Db } from '../../db/connect.js';
+import type { Database } from '../../db/types.js';
 import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { offLoop } from '../heavy/run.js';
@@ -44,12 +45,28 @@ export async function rfmAsOf(ctx: AppContext, workspaceId: string, input: strin
 }
 
 /**
+ * How a pass writes (tests and the bench choose; by default PostgreSQL stages, SQLite upserts):
+ * `upsert` one upsert statement with a change check; `staged` computes into a temporary table and
+ * writes the least (see stageRfm); `replace` stages and always replaces the workspace's rows.
+ * `onWrite` hears what a staged pass found and did.
+ */
+export interface RfmWriteOptions {
+  write?: 'upsert' | 'staged' | 'replace';
+  onWrite?: (w: { old: number; changed: number; how: 'nothing' | 'replace' | 'update' }) => void;
+}
+
+/**
  * Every customer's RFM scores, class, value tier and lifecycle stage, in one SQL pass. Without
  * `asOf` it scores today from the customer stats; with `asOf` (an old data set, or "how did the
  * file look at the end of last year") it scores the history as of that instant: only purchases paid
  * by then, recency and the dormant/churn windows counted back from it.
  */
-export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOfInput?: string): Promise<number> {
+export async function recomputeRfm(
+  ctx: AppContext,
+  workspaceId: string,
+  asOfInput?: string,
+  opts: RfmWriteOptions = {},
+): Promise<number> {
   const db = ctx.db;
   const s = await getRfmSettings(ctx, workspaceId);
   const asOf = asOfInput ?? ctx.now().toISOString();
@@ -83,12 +100,9 @@ export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOfInp
     : score(sql`b.pr_r`);
   const fScore = t ? up(sql`b.paid_orders`, t.orders) : score(sql`b.pr_f`);
   const mScore = t ? up(sql`b.total_spent_fen`, t.spentFen) : score(sql`b.pr_m`);
-  return db.kysely.transaction().execute(async (trx) => {
-    // Three sorts (one per percent rank) and one aggregate for the averages: the least a pass
-    // that scores and classifies every customer can do. Only the rows whose scores, class, tier or
-    // stage changed are written (an upsert with a change check): rewriting a million unchanged rows
-    // and their index entries was most of the pass on PostgreSQL. Every customer has a row.
-    await sql`
+  // Three sorts (one per percent rank) and one aggregate for the averages: the least a pass that
+  // scores and classifies every customer can do. Every customer gets a row.
+  const rows = sql`
       WITH b AS (
         SELECT s.customer_id, s.paid_orders, s.total_spent_fen, ${recency} AS recency_days,
           PERCENT_RANK() OVER (ORDER BY s.last_paid_at) AS pr_r,
@@ -98,39 +112,35 @@ export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOfInp
       ),
       a AS (SELECT AVG(recency_days) AS avg_recency, AVG(paid_orders * 1.0) AS avg_f,
               AVG(total_spent_fen * 1.0) AS avg_m FROM b)
-      INSERT INTO customer_rfm (workspace_id, customer_id, r_score, f_score, m_score, rfm_class, value_tier,
-                                lifecycle, computed_at)
-      SELECT c.workspace_id, c.id,
-        CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${rScore} END,
-        CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${fScore} END,
-        CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${mScore} END,
+      SELECT c.workspace_id, c.id AS customer_id,
+        CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${rScore} END AS r_score,
+        CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${fScore} END AS f_score,
+        CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${mScore} END AS m_score,
         CASE WHEN b.customer_id IS NULL THEN 'none' ELSE
           CASE (CASE WHEN b.recency_days < a.avg_recency THEN '1' ELSE '0' END
              || CASE WHEN b.paid_orders > a.avg_f THEN '1' ELSE '0' END
              || CASE WHEN b.total_spent_fen > a.avg_m THEN '1' ELSE '0' END) ${classCase} END
-        END,
+        END AS rfm_class,
         CASE WHEN b.customer_id IS NULL THEN 'none'
              WHEN b.recency_days > ${s.churnRiskDays} THEN 'churn_risk'
              WHEN b.pr_m >= 0.8 THEN 'high'
              WHEN b.pr_m >= 0.5 THEN 'middle'
-             ELSE 'low' END,
+             ELSE 'low' END AS value_tier,
         CASE WHEN b.customer_id IS NULL THEN 'prospect'
              WHEN b.recency_days > ${s.churnDays} THEN 'churned'
              WHEN b.recency_days > ${s.dormantDays} THEN 'dormant'
              WHEN b.paid_orders >= ${s.matureOrders} THEN 'mature'
              WHEN b.paid_orders >= 2 THEN 'growing'
-             ELSE 'new' END,
-        ${asOfTs}
+             ELSE 'new' END AS lifecycle,
+        ${asOfTs} AS computed_at
       FROM customers c
       LEFT JOIN b ON b.customer_id = c.id
       CROSS JOIN a
-      WHERE c.workspace_id = ${workspaceId}
-      ON CONFLICT (workspace_id, customer_id) DO UPDATE SET r_score = excluded.r_score, f_score = excluded.f_score,
-        m_score = excluded.m_score, rfm_class = excluded.rfm_class, value_tier = excluded.value_tier,
-        lifecycle = excluded.lifecycle, computed_at = excluded.computed_at
-      WHERE customer_rfm.r_score <> excluded.r_score OR customer_rfm.f_score <> excluded.f_score
-        OR customer_rfm.m_score <> excluded.m_score OR customer_rfm.rfm_class <> excluded.rfm_class
-        OR customer_rfm.value_tier <> excluded.value_tier OR customer_rfm.lifecycle <> excluded.lifecycle`.execute(trx);
+      WHERE c.workspace_id = ${workspaceId}`;
+  return db.kysely.transaction().execute(async (trx) => {
+    const write = opts.write ?? (db.dialect === 'postgres' ? 'staged' : 'upsert');
+    if (write === 'upsert') await upsertRfm(trx, rows);
+    else opts.onWrite?.(await stageRfm(trx, workspaceId, rows, write === 'replace'));
     const n = await trx
       .selectFrom('customers')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -138,6 +148,73 @@ export async function recomputeRfm(ctx: AppContext, workspaceId: string, asOfInp
       .executeTakeFirstOrThrow();
     return Number(n.n);
   });
+}
+
+const RFM_COLS = sql.raw('workspace_id, customer_id, r_score, f_score, m_score, rfm_class, value_tier, lifecycle');
+/** The row `o` (an old customer_rfm row) has other scores, class, tier or stage than `n` (the new one). */
+const differs = (o: string, n: string) =>
+  sql.raw(`${o}.r_score <> ${n}.r_score OR ${o}.f_score <> ${n}.f_score OR ${o}.m_score <> ${n}.m_score
+    OR ${o}.rfm_class <> ${n}.rfm_class OR ${o}.value_tier <> ${n}.value_tier OR ${o}.lifecycle <> ${n}.lifecycle`);
+
+/**
+ * Writes the fresh rows in one upsert that skips the unchanged ones: rewriting a million unchanged
+ * rows and their index entries was most of the pass on PostgreSQL.
+ */
+async function upsertRfm(trx: Transaction<Database>, rows: RawBuilder<unknown>): Promise<void> {
+  await sql`
+    INSERT INTO customer_rfm (${RFM_COLS}, computed_at) ${rows}
+    ON CONFLICT (workspace_id, customer_id) DO UPDATE SET r_score = excluded.r_score, f_score = excluded.f_score,
+      m_score = excluded.m_score, rfm_class = excluded.rfm_class, value_tier = excluded.value_tier,
+      lifecycle = excluded.lifecycle, computed_at = excluded.computed_at
+    WHERE ${differs('customer_rfm', 'excluded')}`.execute(trx);
+}
+
+/** Past this share of the workspace's rows changing, its rows are replaced instead of updated. */
+export const RFM_REPLACE_SHARE = 0.3;
+
+/**
+ * Computes the fresh rows into a temporary table (no index to keep, no foreign key to check), next to
+ * the workspace's current row, then writes the least: nothing when nothing changed; when the
+ * workspace has no rows yet or most of them change (the first pass, new RFM settings), the
+ * workspace's rows are deleted and all inserted in key order in one statement; otherwise only the
+ * changed rows are upserted. Either way the result is the upsert's: an unchanged row keeps its
+ * `computed_at`. Other workspaces' rows are never read or written.
+ */
+async function stageRfm(
+  trx: Transaction<Database>,
+  workspaceId: string,
+  rows: RawBuilder<unknown>,
+  forceReplace: boolean,
+): Promise<{ old: number; changed: number; how: 'nothing' | 'replace' | 'update' }> {
+  await sql`DROP TABLE IF EXISTS rfm_fresh`.execute(trx);
+  await sql`CREATE TEMPORARY TABLE rfm_fresh AS
+    SELECT n.*, o.computed_at AS old_at,
+      CASE WHEN o.customer_id IS NULL OR ${differs('o', 'n')} THEN 1 ELSE 0 END AS changed
+    FROM (${rows}) n
+    LEFT JOIN customer_rfm o ON o.workspace_id = ${workspaceId} AND o.customer_id = n.customer_id`.execute(trx);
+  const { rows: counts } = await sql<{ old: number | string; changed: number | string }>`
+    SELECT COUNT(old_at) AS old, COALESCE(SUM(changed), 0) AS changed FROM rfm_fresh`.execute(trx);
+  const old = Number(counts[0]!.old);
+  const changed = Number(counts[0]!.changed);
+  const how =
+    forceReplace || (changed > 0 && (old === 0 || changed > RFM_REPLACE_SHARE * old))
+      ? 'replace'
+      : changed > 0
+        ? 'update'
+        : 'nothing';
+  if (how !== 'nothing') {
+    if (how === 'replace') {
+      if (old > 0) await sql`DELETE FROM customer_rfm WHERE workspace_id = ${workspaceId}`.execute(trx);
+      await sql`
+        INSERT INTO customer_rfm (${RFM_COLS}, computed_at)
+        SELECT ${RFM_COLS}, CASE WHEN changed = 1 THEN computed_at ELSE old_at END
+        FROM rfm_fresh ORDER BY customer_id`.execute(trx);
+    } else {
+      await upsertRfm(trx, sql`SELECT ${RFM_COLS}, computed_at FROM rfm_fresh WHERE changed = 1`);
+    }
+  }
+  await sql`DROP TABLE rfm_fresh`.execute(trx);
+  return { old, changed, how };
 }
 
 /** Customers and spend per R × F cell, for the console's heat map. */
