@@ -10,7 +10,7 @@ import { openDatabase, type Db } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { newId } from '../src/core/ids.js';
-import { recomputeRfm } from '../src/modules/segments/rfm.js';
+import { type RfmWriteOptions, recomputeRfm, setRfmSettings } from '../src/modules/segments/rfm.js';
 import { countRule, ruleMembers } from '../src/modules/segments/service.js';
 import { ensureStore } from '../src/modules/stores/service.js';
 import { createWorkspace } from '../src/modules/workspaces/service.js';
@@ -170,7 +170,13 @@ async function median(runs: number, fn: () => Promise<unknown>): Promise<number>
 
 const ALL_CASES = ['facts', 'a', 'b', 'c', 'd', 'rfm'];
 
-async function run(db: Db, customers: number, buildOnly = false, cases = ALL_CASES): Promise<void> {
+async function run(
+  db: Db,
+  customers: number,
+  buildOnly = false,
+  cases = ALL_CASES,
+  rfmWrite?: RfmWriteOptions['write'],
+): Promise<void> {
   await migrateToLatest(db);
   const ctx: AppContext = { db, now: () => AS_OF };
   const kept = await db.kysely.selectFrom('workspaces').select('id').where('name', '=', 'bench').executeTakeFirst();
@@ -274,15 +280,33 @@ async function run(db: Db, customers: number, buildOnly = false, cases = ALL_CAS
     f integer, m integer, cls text, PRIMARY KEY (workspace_id, customer_id))`.execute(db.kysely);
   const epoch = (col: string) =>
     db.dialect === 'postgres' ? sql`EXTRACT(EPOCH FROM ${sql.ref(col)})` : sql`julianday(${sql.ref(col)})`;
-  // Huike's pass twice: into an empty customer_rfm (every row written), then again with nothing
-  // changed (the nightly case: the change check writes nothing).
+  // Huike's pass into an empty customer_rfm (every row written), then again with nothing changed
+  // (the nightly case: nothing written), then after new RFM settings (most rows change). With
+  // --rfm-write upsert|staged|replace every pass writes that way (default: the dialect's own).
+  const write = rfmWrite;
+  const timed = async (label: string) => {
+    const t = performance.now();
+    let how = '';
+    await recomputeRfm(ctx, ws, undefined, {
+      ...(write ? { write } : {}),
+      onWrite: (w) => (how = ` (${w.how}: ${w.changed} of ${w.old} rows changed)`),
+    });
+    const ms = performance.now() - t;
+    process.stdout.write(`  RFM ${label}: ${(ms / 1000).toFixed(1)} s${how}\n`);
+    return ms;
+  };
   await sql`DELETE FROM customer_rfm WHERE workspace_id = ${ws}`.execute(db.kysely);
-  const t0 = performance.now();
-  await recomputeRfm(ctx, ws);
-  const rfmFirst = performance.now() - t0;
-  const t1 = performance.now();
-  await recomputeRfm(ctx, ws);
-  const rfmSame = performance.now() - t1;
+  const rfmFirst = await timed('into an empty table');
+  const rfmSame = await timed('nothing changed');
+  await setRfmSettings(ctx, ws, {
+    dormantDays: 90,
+    churnDays: 300,
+    churnRiskDays: 120,
+    scoring: 'thresholds',
+    thresholds: { recencyDays: [30, 90, 180, 365], orders: [2, 3, 4, 5], spentFen: [5000, 20000, 40000, 80000] },
+  });
+  const rfmSettings = await timed('after new settings');
+  await setRfmSettings(ctx, ws, {});
   const rfmHand = await median(1, async () => {
     await sql`DELETE FROM rfm_hand`.execute(db.kysely);
     await sql`INSERT INTO rfm_hand
@@ -300,10 +324,12 @@ async function run(db: Db, customers: number, buildOnly = false, cases = ALL_CAS
   });
   report('RFM recompute, empty table', rfmFirst, rfmHand, 1.5);
   report('RFM recompute, nothing changed', rfmSame, rfmHand, 1.5);
+  report('RFM recompute, new settings', rfmSettings, rfmHand, 1.5);
 }
 
 /**
- * Options: --customers N; --only sqlite|postgres; --build-only (generate and stop); --cases a,b,c,d,rfm,facts
+ * Options: --customers N; --only sqlite|postgres; --build-only (generate and stop); --cases a,b,c,d,rfm,facts;
+ * --rfm-write upsert|staged|replace (how every RFM pass writes; default the dialect's own)
  * (default all; "facts" times the full rebuild of the order facts, which (c) needs and which runs anyway
  * when the database has none);
  * --keep DIR keeps the generated databases (SQLite file
@@ -319,6 +345,7 @@ export async function benchSegments(args: string[]): Promise<void> {
   const only = opt('only');
   const keep = opt('keep');
   const cases = opt('cases')?.split(',') ?? ALL_CASES;
+  const rfmWrite = opt('rfm-write') as RfmWriteOptions['write'];
   if (only !== 'postgres') {
     const dir = keep ?? mkdtempSync(join(tmpdir(), 'huike-bench-seg-'));
     if (keep) mkdirSync(keep, { recursive: true });
@@ -329,7 +356,7 @@ export async function benchSegments(args: string[]): Promise<void> {
     );
     const lite = openDatabase(`sqlite:${file}`);
     try {
-      await run(lite, customers, args.includes('--build-only'), cases);
+      await run(lite, customers, args.includes('--build-only'), cases, rfmWrite);
     } finally {
       await lite.close();
       if (!keep) rmSync(dir, { recursive: true, force: true });
@@ -346,7 +373,7 @@ export async function benchSegments(args: string[]): Promise<void> {
   const pgDb = openDatabase(target ?? scratch!.url);
   process.stdout.write(`PostgreSQL — ${customers.toLocaleString('en-US')} customers\n`);
   try {
-    await run(pgDb, customers, args.includes('--build-only'), cases);
+    await run(pgDb, customers, args.includes('--build-only'), cases, rfmWrite);
   } finally {
     await pgDb.close();
     await scratch?.drop();
