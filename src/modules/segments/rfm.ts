@@ -140,7 +140,11 @@ export async function recomputeRfm(
   return db.kysely.transaction().execute(async (trx) => {
     const write = opts.write ?? (db.dialect === 'postgres' ? 'staged' : 'upsert');
     if (write === 'upsert') await upsertRfm(trx, rows);
-    else opts.onWrite?.(await stageRfm(trx, workspaceId, rows, write === 'replace'));
+    else {
+      // Staged first: `onWrite?.(…)` would skip evaluating its argument when there is no listener.
+      const staged = await stageRfm(trx, workspaceId, rows, write === 'replace');
+      opts.onWrite?.(staged);
+    }
     const n = await trx
       .selectFrom('customers')
       .select((eb) => eb.fn.countAll<number>().as('n'))
