@@ -32,6 +32,7 @@ import { analyticsProductFirsts } from './migrations/0045_analytics_product_firs
 import { analyticsMonthPairs } from './migrations/0046_analytics_month_pairs.js';
 import { analyticsRangeSnapshots } from './migrations/0047_analytics_range_snapshots.js';
 import { customerNameTrigram } from './migrations/0050_customer_name_trigram.js';
+import { customerNameSearch } from './migrations/0051_customer_name_search.js';
 import { dropCoveredIndexes } from './migrations/0052_drop_covered_indexes.js';
 import { analyticsChunkedRebuild } from './migrations/0054_analytics_chunked_rebuild.js';
 import { messagesChannelIndex } from './migrations/0055_messages_channel_index.js';
@@ -79,6 +80,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0046_analytics_month_pairs': analyticsMonthPairs(db.dialect),
     '0047_analytics_range_snapshots': analyticsRangeSnapshots(db.dialect),
     '0050_customer_name_trigram': customerNameTrigram(db.dialect),
+    '0051_customer_name_search': customerNameSearch(db.dialect),
     '0052_drop_covered_indexes': dropCoveredIndexes(),
     '0054_analytics_chunked_rebuild': analyticsChunkedRebuild(db.dialect),
     '0055_messages_channel_index': messagesChannelIndex(db.dialect),

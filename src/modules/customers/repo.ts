@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/connect.js';
+import type { AppContext } from '../context.js';
 import { decodeCursor, likeContains } from '../pagination.js';
 import type { CustomerListQuery } from './schema.js';
 import { timestampCast } from '../../db/dates.js';
@@ -86,27 +87,15 @@ type Rows = ReturnType<typeof customerRows>;
  * the floor, then the rest (no orders yet) newest first, as ORDER BY COALESCE(value, floor) DESC,
  * id DESC would — without sorting the whole table for every page.
  */
-export async function listCustomers(
-  db: Db,
-  workspaceId: string,
-  q: CustomerListQuery,
-): Promise<{ rows: CustomerRow[]; sortValue: (r: CustomerRow) => string | number | null }> {
+export async function listCustomers(db: Db, workspaceId: string, q: CustomerListQuery): Promise<CustomerRow[]> {
   const query = filtered(db, workspaceId, customerRows(db, workspaceId), q);
   const take = q.limit + 1;
   // A cursor's value is checked against the sort it pages (a time, a count), so a forged one never reaches SQL.
   const cursorKind = q.sort === 'last_order' ? 'time' : q.sort === 'newest' ? 'any' : 'number';
   const cur = q.cursor ? decodeCursor(q.cursor, cursorKind) : null;
-  const sortValue = (r: CustomerRow) =>
-    q.sort === 'last_order'
-      ? r.last_order_at
-      : q.sort === 'spent'
-        ? (r.total_spent_fen ?? 0)
-        : q.sort === 'orders'
-          ? (r.paid_orders ?? 0)
-          : r.id;
   const newestFirst = (from: Rows, below?: string) =>
     (below ? from.where('c.id', '<', below) : from).orderBy('c.id', 'desc').limit(take).execute();
-  if (q.sort === 'newest') return { rows: await newestFirst(query, cur?.id), sortValue };
+  if (q.sort === 'newest') return newestFirst(query, cur?.id);
 
   const col = SORT_COLUMN[q.sort];
   const isTime = q.sort === 'last_order';
@@ -118,7 +107,7 @@ export async function listCustomers(
     const found = cur
       ? query.where(sql<boolean>`(${sortExpr}, c.id) < (${value(cur.value ?? floor)}, ${cur.id})`)
       : query;
-    return { rows: await found.orderBy(sortExpr, 'desc').orderBy('c.id', 'desc').limit(take).execute(), sortValue };
+    return found.orderBy(sortExpr, 'desc').orderBy('c.id', 'desc').limit(take).execute();
   }
   const atFloor = cur !== null && (cur.value === null || cur.value === floor);
   const rows: CustomerRow[] = [];
@@ -133,16 +122,41 @@ export async function listCustomers(
     const rest = query.where((eb) => eb.or([eb(sql.ref(col), 'is', null), eb(sql.ref(col), '<=', value(floor))]));
     rows.push(...(await newestFirst(rest, atFloor ? cur!.id : undefined)).slice(0, take - rows.length));
   }
-  return { rows, sortValue };
+  return rows;
+}
+
+/** A search's page on SQLite, run on a read thread (service.ts). */
+export function searchPageHere(ctx: AppContext, workspaceId: string, q: CustomerListQuery): Promise<CustomerRow[]> {
+  return listCustomers(ctx.db, workspaceId, q);
+}
+
+/** The value of the list's sort key in a row, for the next page's cursor. */
+export function sortValueOf(q: CustomerListQuery, r: CustomerRow): string | number | null {
+  return q.sort === 'last_order'
+    ? r.last_order_at
+    : q.sort === 'spent'
+      ? (r.total_spent_fen ?? 0)
+      : q.sort === 'orders'
+        ? (r.paid_orders ?? 0)
+        : r.id;
 }
 
 /**
  * How many customers the list's filters match, for its first page ("共 1,318 位客户"): one COUNT over
- * customers and their stats row, on the same indexes the pages use.
+ * the customers, joined to their stats row only when a filter reads it (RFM, tier and store are never
+ * read: SQLite kept looking them up for every customer). SQLite runs it on a read thread (service.ts).
  */
-export async function countCustomers(db: Db, workspaceId: string, q: CustomerListQuery): Promise<number> {
-  // The joins a count does not read (RFM, tier, store: at most one row each) are dropped by both planners.
-  const row = await filtered(db, workspaceId, customerRows(db, workspaceId), q)
+export async function countCustomersHere(ctx: AppContext, workspaceId: string, q: CustomerListQuery): Promise<number> {
+  const db = ctx.db;
+  const needsStats = q.province !== undefined || q.minPaidOrders !== undefined;
+  const base = db.kysely.selectFrom('customers as c').where('c.workspace_id', '=', workspaceId);
+  const from = needsStats
+    ? base.leftJoin('customer_stats as s', (j) =>
+        j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'),
+      )
+    : base;
+  // filtered() only adds WHERE terms on c (and on s, joined above when it does): typed as the list's rows.
+  const row = await filtered(db, workspaceId, from.select('c.id') as unknown as Rows, q)
     .clearSelect()
     .select((eb) => eb.fn.countAll<string | number>().as('n'))
     .executeTakeFirstOrThrow();
@@ -151,25 +165,48 @@ export async function countCustomers(db: Db, workspaceId: string, q: CustomerLis
 
 /**
  * The ids a search text finds, each branch on its own index: a name or real name containing it
- * (read from the (name, id) indexes, not the rows), the e-mail, a nick or buyer id, the full phone
+ * (SQLite: the trigram index of 0051 for 3+ characters, else the (name, id) indexes read without the
+ * rows; PostgreSQL: the pg_trgm indexes of 0050), the e-mail, a nick or buyer id, the full phone
  * or its last 4+ digits (the phone-tail index).
  */
 function searchMatches(db: Db, workspaceId: string, text: string) {
   const k = db.kysely;
   const contains = (t: string) => sql<string>`${likeContains(t)} ESCAPE '\\'`;
   const digits = text.replace(/\D/g, '');
-  let ids = k
-    .selectFrom('customers as n')
-    .select('n.id')
-    .where('n.workspace_id', '=', workspaceId)
-    .where((eb) => eb(eb.fn('lower', ['n.display_name']), 'like', contains(text.toLowerCase())))
-    .unionAll(
-      k
-        .selectFrom('customers as n')
-        .select('n.id')
-        .where('n.workspace_id', '=', workspaceId)
-        .where('n.real_name', 'like', contains(text)),
-    )
+  const byName =
+    db.dialect === 'sqlite' && [...text].length >= 3
+      ? // The trigram index finds the candidates (a superset: it folds case wider than LIKE); the same two
+        // LIKEs as below decide, on the customers' own rows, so the answer is the same (0051).
+        k
+          .selectFrom('customers as n')
+          .select('n.id')
+          .where('n.workspace_id', '=', workspaceId)
+          .where(
+            'n.id',
+            'in',
+            // CROSS JOIN: from the index's matches to their rows, never a walk of the workspace's names.
+            sql<string>`(SELECT m.customer_id FROM customer_names_fts f CROSS JOIN customer_names m ON m.id = f.rowid
+              WHERE f.customer_names_fts MATCH ${ftsPhrase(text)} AND m.workspace_id = ${workspaceId})`,
+          )
+          .where((eb) =>
+            eb.or([
+              eb(eb.fn('lower', ['n.display_name']), 'like', contains(text.toLowerCase())),
+              eb('n.real_name', 'like', contains(text)),
+            ]),
+          )
+      : k
+          .selectFrom('customers as n')
+          .select('n.id')
+          .where('n.workspace_id', '=', workspaceId)
+          .where((eb) => eb(eb.fn('lower', ['n.display_name']), 'like', contains(text.toLowerCase())))
+          .unionAll(
+            k
+              .selectFrom('customers as n')
+              .select('n.id')
+              .where('n.workspace_id', '=', workspaceId)
+              .where('n.real_name', 'like', contains(text)),
+          );
+  let ids = byName
     .unionAll(
       k
         .selectFrom('customers as n')
@@ -195,6 +232,11 @@ function searchMatches(db: Db, workspaceId: string, text: string) {
     );
   }
   return ids;
+}
+
+/** An FTS5 phrase matching `text` as a substring (trigram tokenizer): quoted, its quotes doubled. */
+export function ftsPhrase(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
 }
 
 function filtered(db: Db, workspaceId: string, rows: Rows, q: CustomerListQuery): Rows {

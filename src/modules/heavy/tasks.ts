@@ -9,6 +9,7 @@ import {
   repurchaseHere,
   timingHere,
 } from '../analytics/views.js';
+import { countCustomersHere, searchPageHere } from '../customers/repo.js';
 import { rfmMatrixHere, rfmSummaryHere } from '../segments/rfm.js';
 import { countRuleHere, ruleMembersHere } from '../segments/service.js';
 
@@ -17,6 +18,8 @@ import { countRuleHere, ruleMembersHere } from '../segments/service.js';
  * arguments, never a function). Each takes the context first and only reads.
  */
 export const HEAVY_TASKS = {
+  'customers.count': countCustomersHere,
+  'customers.search': searchPageHere,
   'segments.count': countRuleHere,
   'segments.members': ruleMembersHere,
   'segments.rfmMatrix': rfmMatrixHere,
