@@ -211,4 +211,27 @@ describeBothDatabases('analytics rebuild in short transactions', (env) => {
     expect(after.analytics_day_pairs!.some((r) => String(r).includes('c:GBP'))).toBe(false);
     expect(after).toEqual(await fromNothing());
   });
+
+  it('a rebuild for another time zone, stopped and run again, redoes every customer', async () => {
+    const e = env();
+    const zone = (tz: string) =>
+      e.db.kysely.updateTable('workspaces').set({ timezone: tz }).where('id', '=', e.workspaceId).execute();
+    await zone('America/Los_Angeles');
+    try {
+      const stop = new Error('stopped');
+      await expect(
+        rebuildAnalytics(e.ctx, e.workspaceId, {
+          chunkOrders: 12,
+          afterChunk: (n) => {
+            if (n === 2) throw stop;
+          },
+        }),
+      ).rejects.toBe(stop);
+      await rebuildAnalytics(e.ctx, e.workspaceId, { chunkOrders: 12 });
+      const moved = await tables();
+      expect(moved).toEqual(await fromNothing());
+    } finally {
+      await zone('Asia/Shanghai');
+    }
+  });
 });

@@ -56,17 +56,21 @@ const BUYER_DAY_COLUMNS = sql.raw(
 );
 
 /** The buyer-day rows of the workspace's purchases (or of these customers' only), first days included. */
-function buyerDaysOf(ws: string, paidDay: RawBuilder<string>, purchase: RawBuilder<unknown>, ids?: readonly string[]) {
-  const only = ids ? sql`AND o.customer_id IN (${sql.join(ids)})` : sql``;
+function buyerDaysOf(
+  ws: string,
+  paidDay: RawBuilder<string>,
+  purchase: RawBuilder<unknown>,
+  only: RawBuilder<unknown> = sql`1 = 1`,
+) {
   return sql`
-      SELECT ${ws}, x.store_id, x.customer_id, x.day, x.orders, x.revenue_fen,
-        MIN(x.day) OVER (PARTITION BY x.store_id, x.customer_id),
-        MIN(x.day) OVER (PARTITION BY s.currency, x.customer_id)
+      SELECT ${ws} AS workspace_id, x.store_id, x.customer_id, x.day, x.orders, x.revenue_fen,
+        MIN(x.day) OVER (PARTITION BY x.store_id, x.customer_id) AS store_first_day,
+        MIN(x.day) OVER (PARTITION BY s.currency, x.customer_id) AS currency_first_day
       FROM (
         SELECT o.store_id, o.customer_id, ${paidDay} AS day, COUNT(*) AS orders,
           SUM(o.paid_fen - o.refunded_fen) AS revenue_fen
         FROM orders o
-        WHERE o.workspace_id = ${ws} AND o.customer_id IS NOT NULL AND ${purchase} ${only}
+        WHERE o.workspace_id = ${ws} AND o.customer_id IS NOT NULL AND ${purchase} AND ${only}
         GROUP BY o.store_id, o.customer_id, ${paidDay}
       ) x
       JOIN stores s ON s.workspace_id = ${ws} AND s.id = x.store_id`;
@@ -116,7 +120,7 @@ async function redoBuyerRows(
   await applyDayPairs(db, ws, part, -1, opts);
   await db.deleteFrom('analytics_buyer_days').where('workspace_id', '=', ws).where('customer_id', 'in', part).execute();
   await sql`INSERT INTO analytics_buyer_days ${BUYER_DAY_COLUMNS}
-    ${buyerDaysOf(ws, paidDay, purchase, part)}`.execute(db);
+    ${buyerDaysOf(ws, paidDay, purchase, sql`o.customer_id IN (${sql.join(part)})`)}`.execute(db);
   await applyDayPairs(db, ws, part, 1);
   if (keeping) await rangeBandsBack(db, ws, part);
 }
@@ -281,10 +285,35 @@ async function redoChunk(
       UNION
       SELECT customer_id FROM analytics_buyer_days WHERE workspace_id = ${ws} AND ${within('customer_id')}`.execute(trx)
   ).rows.map((r) => r.id);
-  for (const part of chunks(ids, 400)) {
-    await redoBuyerRows(trx, ws, part, paidDay, purchase, { keepZeros: true });
-    await stagedBandsIn(trx, ws, part);
-  }
+  // Only the customers whose buyer rows or people facts would change are taken out and put back: the upkeep kept
+  // the others exact (the nightly rebuild redoes few). A rebuild for another rule or zone redoes them all.
+  const cols = sql.raw('store_id, customer_id, day, orders, revenue_fen, store_first_day, currency_first_day');
+  const fresh = buyerDaysOf(ws, paidDay, purchase, within('o.customer_id'));
+  const kept = sql`SELECT ${cols} FROM analytics_buyer_days WHERE workspace_id = ${ws} AND ${within('customer_id')}`;
+  const changed = (
+    await sql<{ id: string }>`
+      SELECT customer_id AS id FROM (SELECT ${cols} FROM (${fresh}) n EXCEPT ${kept}) x
+      UNION
+      SELECT customer_id FROM (${kept} EXCEPT SELECT ${cols} FROM (${fresh}) n) y
+      UNION
+      SELECT b.customer_id FROM analytics_buyer_days b
+      LEFT JOIN analytics_buyer_attrs a ON a.workspace_id = b.workspace_id AND a.customer_id = b.customer_id
+      LEFT JOIN customers c ON c.workspace_id = b.workspace_id AND c.id = b.customer_id
+      LEFT JOIN customer_stats st ON st.workspace_id = b.workspace_id AND st.customer_id = b.customer_id
+      WHERE b.workspace_id = ${ws} AND ${within('b.customer_id')} AND NOT (
+        a.customer_id IS NOT NULL AND a.has_customer = CASE WHEN c.id IS NULL THEN 0 ELSE 1 END
+        AND a.province IS NOT DISTINCT FROM st.province AND a.gender IS NOT DISTINCT FROM c.gender
+        AND a.city IS NOT DISTINCT FROM c.city AND a.birthday IS NOT DISTINCT FROM c.birthday)`.execute(trx)
+  ).rows.map((r) => r.id);
+  for (const part of chunks(changed, 400)) await redoBuyerRows(trx, ws, part, paidDay, purchase, { keepZeros: true });
+  const staging = await trx
+    .selectFrom('analytics_ranges')
+    .select('range_from')
+    .where('workspace_id', '=', ws)
+    .where('ready', '=', 0)
+    .limit(1)
+    .execute();
+  if (staging.length) for (const part of chunks(ids, 400)) await stagedBandsIn(trx, ws, part);
   await sql`DELETE FROM analytics_product_days WHERE workspace_id = ${ws} AND ${within('customer_id')}`.execute(trx);
   await sql`
     INSERT INTO analytics_product_days (workspace_id, store_id, day, product, customer_id, orders, units, revenue_fen)
