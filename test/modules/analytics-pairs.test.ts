@@ -274,6 +274,10 @@ describeBothDatabases('analytics day pairs', (env) => {
         expect(d.frequency.map((f) => f.buyers)).toEqual(want.frequency);
         expect(d.gender.reduce((a, g) => a + g.buyers, 0)).toBe(want.kpis.buyers);
         expect((await dailyBuyersHere(e.ctx, e.workspaceId, scope)).days).toEqual(want.daily);
+        // The province map of any range from the province-split pairs, as from the buyer rows.
+        const map = await provincesInRangeHere(e.ctx, e.workspaceId, scope);
+        expect(map).toEqual(await provincesInRangeHere(e.ctx, e.workspaceId, scope, { kept: false }));
+        expect(map.items.reduce((a, x) => a + x.buyers, 0)).toBe(want.kpis.buyers);
       }
     expect(all.length).toBeGreaterThan(150);
   });
@@ -303,6 +307,18 @@ describeBothDatabases('analytics day pairs', (env) => {
       ...Array.from({ length: 5 }, () => kept[rnd.int(0, kept.length - 1)]!),
     ];
     expect(picked.length).toBe(8);
+    // Ranges not kept (mid-month to mid-month): the province map from the province-split pairs, kept per customer
+    // through the orders, the merge and the profile edits above.
+    for (let i = 0; i < 4; i++) {
+      const from = shiftDate('2025-01-01', rnd.int(0, 600) * 1 + 3);
+      const range = { from, to: shiftDate(from, rnd.int(20, 380)) };
+      for (const storeId of [undefined, ...stores.map((s) => s.id)]) {
+        const scope = { ...range, storeId };
+        expect(await provincesInRangeHere(e.ctx, e.workspaceId, scope)).toEqual(
+          await provincesInRangeHere(e.ctx, e.workspaceId, scope, { kept: false }),
+        );
+      }
+    }
     for (const range of picked)
       for (const storeId of [undefined, ...stores.map((s) => s.id)]) {
         const scope = { ...range, storeId };

@@ -10,7 +10,7 @@ import type { Executor } from '../../jobs/queue.js';
  */
 const key = (ws: string) => `analytics-rebuild:${ws}`;
 
-const onPostgres = (db: Executor) => db.getExecutor().adapter instanceof PostgresAdapter;
+export const onPostgres = (db: Executor) => db.getExecutor().adapter instanceof PostgresAdapter;
 
 export async function shareRebuildLock(db: Executor, ws: string): Promise<void> {
   if (onPostgres(db)) await sql`SELECT pg_advisory_xact_lock_shared(hashtext(${key(ws)}))`.execute(db);
@@ -19,3 +19,11 @@ export async function shareRebuildLock(db: Executor, ws: string): Promise<void> 
 export async function holdRebuildLock(db: Executor, ws: string): Promise<void> {
   if (onPostgres(db)) await sql`SELECT pg_advisory_xact_lock(hashtext(${key(ws)}))`.execute(db);
 }
+
+/**
+ * SQLite: read customers' rows by the customer index. Without fresh statistics (a first build, a table that grew)
+ * the planner scans the covering day index of the whole workspace for a list of 400 customers instead: every chunk
+ * of the rebuild and every order's upkeep then read all the workspace's buyer rows.
+ */
+export const byCustomer = (db: Executor, index = 'analytics_buyer_days_customer_idx') =>
+  onPostgres(db) ? sql`` : sql`INDEXED BY ${sql.raw(index)}`;

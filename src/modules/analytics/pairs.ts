@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../jobs/queue.js';
+import { byCustomer } from './lock.js';
 
 /**
  * Distinct buyers of any range of days, exactly, from counts per pair of days (analytics_day_pairs,
@@ -19,33 +20,53 @@ import type { Executor } from '../../jobs/queue.js';
  * before F (read by the (kind, b, a) index), so a year's range reads days × months, not days × days.
  * The counts add up over customers, so one customer's rows can be taken out and put back
  * (refreshBuyerRows) without touching anyone else's.
+ *
+ * Split by province: scope + '|' + the province the buyer is counted under (analytics_buyer_attrs, the province of
+ * their customer stats) holds the dp and dP rows of that province's buyers alone, so the province map of any range
+ * is the same sum per province (provinceCountsSql) instead of grouping the range's buyers. Taken out before and put
+ * back after the buyer's people facts are rewritten, like the kept bands.
  */
 
 export const storeScope = (storeId: string) => `s:${storeId}`;
+
+/** The layout of the day pairs a build wrote (analytics_builds.stores): 2 = with the province split. */
+export const PAIRS_LAYOUT = 2;
+
+export function hasProvincePairs(stores: string | null | undefined): boolean {
+  try {
+    return Number((JSON.parse(stores ?? 'null') as { pairs?: number } | null)?.pairs ?? 0) >= 2;
+  } catch {
+    return false;
+  }
+}
 export const currencyScope = (currency: string) => `c:${currency}`;
 
 const PAIR_COLUMNS = sql.raw('scope, kind, a, b, rows, singles, new_singles, orders, revenue_fen');
 
 /** Each pair's counts from the buyer-day rows of the workspace (or only of these customers). */
-function contributions(ws: string, customerIds?: readonly string[]): RawBuilder<unknown> {
-  const only = customerIds ? sql`AND b.customer_id IN (${sql.join(customerIds)})` : sql``;
+function contributions(ws: string, customerIds: readonly string[], hint: RawBuilder<unknown>): RawBuilder<unknown> {
+  const only = sql`AND b.customer_id IN (${sql.join(customerIds)})`;
   return sql`
     WITH r AS (
       SELECT 's:' || b.store_id AS scope, b.customer_id, b.day, b.orders AS o, b.revenue_fen AS rev
-      FROM analytics_buyer_days b
+      FROM analytics_buyer_days b ${hint}
       WHERE b.workspace_id = ${ws} ${only}
       UNION ALL
       SELECT 'c:' || s.currency, b.customer_id, b.day, SUM(b.orders), SUM(b.revenue_fen)
-      FROM analytics_buyer_days b
+      FROM analytics_buyer_days b ${hint}
       JOIN stores s ON s.workspace_id = b.workspace_id AND s.id = b.store_id
       WHERE b.workspace_id = ${ws} ${only}
       GROUP BY s.currency, b.customer_id, b.day
     ), x AS (
-      SELECT scope, day AS d, o, rev,
+      SELECT scope, customer_id, day AS d, o, rev,
         COALESCE(LAG(day) OVER (PARTITION BY scope, customer_id ORDER BY day), '') AS p,
         LEAD(day) OVER (PARTITION BY scope, customer_id ORDER BY day) AS n,
         MIN(day) OVER (PARTITION BY scope, customer_id) AS f
       FROM r
+    ), xp AS (
+      SELECT x.scope || '|' || COALESCE(a.province, '') AS scope, x.d, x.p, x.o, x.rev
+      FROM x
+      LEFT JOIN analytics_buyer_attrs a ON a.workspace_id = ${ws} AND a.customer_id = x.customer_id
     )
     SELECT scope, 'dp' AS kind, d AS a, p AS b, COUNT(*) AS rows, SUM(CASE WHEN o = 1 THEN 1 ELSE 0 END) AS singles,
       0 AS new_singles, SUM(o) AS orders, SUM(rev) AS revenue_fen
@@ -72,7 +93,11 @@ function contributions(ws: string, customerIds?: readonly string[]): RawBuilder<
       SUM(CASE WHEN o = 1 AND p = '' THEN 1 ELSE 0 END), 0, 0
     FROM x WHERE n IS NOT NULL GROUP BY scope, n, substr(d, 1, 7)
     UNION ALL
-    SELECT scope, 'fD', f, substr(d, 1, 7), COUNT(*), 0, 0, 0, SUM(rev) FROM x GROUP BY scope, f, substr(d, 1, 7)`;
+    SELECT scope, 'fD', f, substr(d, 1, 7), COUNT(*), 0, 0, 0, SUM(rev) FROM x GROUP BY scope, f, substr(d, 1, 7)
+    UNION ALL
+    SELECT scope, 'dp', d, p, COUNT(*), 0, 0, SUM(o), SUM(rev) FROM xp GROUP BY scope, d, p
+    UNION ALL
+    SELECT scope, 'dP', d, substr(p, 1, 7), COUNT(*), 0, 0, SUM(o), SUM(rev) FROM xp GROUP BY scope, d, substr(p, 1, 7)`;
 }
 
 /** Adds (sign 1) or takes out (sign −1) these customers' counts, from their buyer-day rows as they are now. */
@@ -90,7 +115,7 @@ export async function applyDayPairs(
     INSERT INTO analytics_day_pairs (workspace_id, ${PAIR_COLUMNS})
     SELECT ${ws}, scope, kind, a, b, ${m} * rows, ${m} * singles, ${m} * new_singles, ${m} * orders,
       ${m} * revenue_fen
-    FROM (${contributions(ws, customerIds)}) c WHERE 1 = 1
+    FROM (${contributions(ws, customerIds, byCustomer(db))}) c WHERE 1 = 1
     ORDER BY scope, kind, a, b
     ON CONFLICT (workspace_id, scope, kind, a, b) DO UPDATE SET
       rows = analytics_day_pairs.rows + excluded.rows,
@@ -231,4 +256,39 @@ export async function lastPurchaseCounts(
     : { rows: [{}] };
   const row = r.rows[0] ?? {};
   return { boughtBy: num(first.rows[0]?.n), lastOnOrAfter: since.map((_, i) => num(row[`l${i}`])) };
+}
+
+/** The province-split scopes of a scope ('s:…|province'), one index seek each. */
+export function provinceScopesSql(ws: string, scope: string) {
+  const lo = `${scope}|`;
+  const hi = `${scope}}`; // '}' follows '|'
+  return sql<{ scope: string }>`
+    WITH RECURSIVE s(scope) AS (
+      SELECT MIN(scope) FROM analytics_day_pairs WHERE workspace_id = ${ws} AND scope >= ${lo} AND scope < ${hi}
+      UNION ALL
+      SELECT (SELECT MIN(p.scope) FROM analytics_day_pairs p
+              WHERE p.workspace_id = ${ws} AND p.scope > s.scope AND p.scope < ${hi})
+      FROM s WHERE s.scope IS NOT NULL
+    )
+    SELECT scope FROM s WHERE scope IS NOT NULL`;
+}
+
+/** Buyers, orders and revenue of [from, to] per province-split scope: the range's days × months, per province. */
+export function provinceCountsSql(ws: string, scopes: readonly string[], from: string, to: string) {
+  const fromMonth = from.slice(0, 7);
+  const cols = sql.raw('scope, kind, b, rows, orders, revenue_fen');
+  return sql<{ scope: string; buyers: unknown; orders: unknown; revenue: unknown }>`
+    SELECT scope,
+      SUM(CASE WHEN kind = 'dP' AND b < ${fromMonth} THEN rows WHEN kind = 'dp' THEN rows ELSE 0 END) AS buyers,
+      SUM(CASE WHEN kind = 'dP' THEN orders ELSE 0 END) AS orders,
+      SUM(CASE WHEN kind = 'dP' THEN revenue_fen ELSE 0 END) AS revenue
+    FROM (
+      SELECT ${cols} FROM analytics_day_pairs
+      WHERE workspace_id = ${ws} AND scope IN (${sql.join(scopes)}) AND kind = 'dP' AND a >= ${from} AND a <= ${to}
+      UNION ALL
+      SELECT ${cols} FROM analytics_day_pairs
+      WHERE workspace_id = ${ws} AND scope IN (${sql.join(scopes)}) AND kind = 'dp'
+        AND b >= ${`${fromMonth}-01`} AND b < ${from} AND a || '' >= ${from} AND a || '' <= ${to}
+    ) x
+    GROUP BY scope`;
 }

@@ -5,13 +5,14 @@ import { localDaySql } from '../../db/dates.js';
 import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
 import type { Executor } from '../../jobs/queue.js';
-import { holdRebuildLock, shareRebuildLock } from './lock.js';
-import { applyDayPairs } from './pairs.js';
+import { byCustomer, holdRebuildLock, shareRebuildLock } from './lock.js';
+import { applyDayPairs, PAIRS_LAYOUT } from './pairs.js';
 import {
-  rangeBandsBack,
+  rangeBandsIn,
   rangeBandsOut,
   rangeProductRows,
   rangesOf,
+  rewriteAttrs,
   stageRanges,
   stagedBandsIn,
   switchRanges,
@@ -118,11 +119,14 @@ async function redoBuyerRows(
 ) {
   const keeping = await rangeBandsOut(db, ws, part, opts);
   await applyDayPairs(db, ws, part, -1, opts);
-  await db.deleteFrom('analytics_buyer_days').where('workspace_id', '=', ws).where('customer_id', 'in', part).execute();
+  await sql`DELETE FROM analytics_buyer_days ${byCustomer(db)}
+    WHERE workspace_id = ${ws} AND customer_id IN (${sql.join(part)})`.execute(db);
   await sql`INSERT INTO analytics_buyer_days ${BUYER_DAY_COLUMNS}
     ${buyerDaysOf(ws, paidDay, purchase, sql`o.customer_id IN (${sql.join(part)})`)}`.execute(db);
+  // The province-split pairs (pairs.ts) go back under the people facts as they are now.
+  await rewriteAttrs(db, ws, part);
   await applyDayPairs(db, ws, part, 1);
-  if (keeping) await rangeBandsBack(db, ws, part);
+  if (keeping) await rangeBandsIn(db, ws, part);
 }
 
 export interface RebuildOptions {
@@ -152,7 +156,8 @@ export async function rebuildAnalytics(
   const paidDay = localDaySql(d, sql.ref('o.paid_at'), offset);
   const today = localDate(ctx.now().toISOString(), tz);
   const stores = await k.selectFrom('stores').select(['id', 'currency']).where('workspace_id', '=', ws).execute();
-  const currencies = JSON.stringify(stores.map((x) => [x.id, x.currency]).sort());
+  // What the rows are grouped by: the stores' currencies and the layout of the day pairs (2: split by province).
+  const currencies = JSON.stringify({ pairs: PAIRS_LAYOUT, stores: stores.map((x) => [x.id, x.currency]).sort() });
   // A rebuild killed for the same rule, zone, day and currencies resumes; any other starts again from the first
   // customer.
   const fingerprint = JSON.stringify({ offset, rule, today, currencies });
@@ -163,14 +168,15 @@ export async function rebuildAnalytics(
     .executeTakeFirst();
   if (run?.fingerprint !== fingerprint) {
     // A store's currency changed since the rows were grouped: they cannot be taken out customer by customer under
-    // the currency they went in under, so the build starts from nothing (the views say "not built" meanwhile).
+    // the currency they went in under, so the build starts from nothing (the views say "not built" meanwhile); so
+    // does a build of an older layout of the day pairs (before the province split).
     const last = await k
       .selectFrom('analytics_builds')
       .select('stores')
       .where('workspace_id', '=', ws)
       .executeTakeFirst();
     const grouped = run ? (JSON.parse(run.fingerprint) as { currencies?: string }).currencies : last?.stores;
-    if (grouped && grouped !== currencies) await clearAnalytics(k, ws);
+    if ((run || last) && grouped !== currencies) await clearAnalytics(k, ws);
     const first = await sql<{ d: string | null }>`
       SELECT MIN(${paidDay}) AS d FROM orders o
       WHERE o.workspace_id = ${ws} AND o.customer_id IS NOT NULL AND ${purchase}`.execute(k);
@@ -283,20 +289,22 @@ async function redoChunk(
     await sql<{ id: string }>`
       SELECT customer_id AS id FROM orders WHERE workspace_id = ${ws} AND ${within('customer_id')}
       UNION
-      SELECT customer_id FROM analytics_buyer_days WHERE workspace_id = ${ws} AND ${within('customer_id')}`.execute(trx)
+      SELECT customer_id FROM analytics_buyer_days ${byCustomer(trx)}
+      WHERE workspace_id = ${ws} AND ${within('customer_id')}`.execute(trx)
   ).rows.map((r) => r.id);
   // Only the customers whose buyer rows or people facts would change are taken out and put back: the upkeep kept
   // the others exact (the nightly rebuild redoes few). A rebuild for another rule or zone redoes them all.
   const cols = sql.raw('store_id, customer_id, day, orders, revenue_fen, store_first_day, currency_first_day');
   const fresh = buyerDaysOf(ws, paidDay, purchase, within('o.customer_id'));
-  const kept = sql`SELECT ${cols} FROM analytics_buyer_days WHERE workspace_id = ${ws} AND ${within('customer_id')}`;
+  const kept = sql`SELECT ${cols} FROM analytics_buyer_days ${byCustomer(trx)}
+    WHERE workspace_id = ${ws} AND ${within('customer_id')}`;
   const changed = (
     await sql<{ id: string }>`
       SELECT customer_id AS id FROM (SELECT ${cols} FROM (${fresh}) n EXCEPT ${kept}) x
       UNION
       SELECT customer_id FROM (${kept} EXCEPT SELECT ${cols} FROM (${fresh}) n) y
       UNION
-      SELECT b.customer_id FROM analytics_buyer_days b
+      SELECT b.customer_id FROM analytics_buyer_days b ${byCustomer(trx)}
       LEFT JOIN analytics_buyer_attrs a ON a.workspace_id = b.workspace_id AND a.customer_id = b.customer_id
       LEFT JOIN customers c ON c.workspace_id = b.workspace_id AND c.id = b.customer_id
       LEFT JOIN customer_stats st ON st.workspace_id = b.workspace_id AND st.customer_id = b.customer_id
@@ -314,7 +322,8 @@ async function redoChunk(
     .limit(1)
     .execute();
   if (staging.length) for (const part of chunks(ids, 400)) await stagedBandsIn(trx, ws, part);
-  await sql`DELETE FROM analytics_product_days WHERE workspace_id = ${ws} AND ${within('customer_id')}`.execute(trx);
+  await sql`DELETE FROM analytics_product_days ${byCustomer(trx, 'analytics_product_days_customer_idx')}
+    WHERE workspace_id = ${ws} AND ${within('customer_id')}`.execute(trx);
   await sql`
     INSERT INTO analytics_product_days (workspace_id, store_id, day, product, customer_id, orders, units, revenue_fen)
     SELECT ${ws}, o.store_id, ${paidDay}, ${productOf}, o.customer_id, COUNT(DISTINCT o.id), SUM(i.quantity),

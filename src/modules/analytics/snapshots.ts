@@ -2,7 +2,8 @@ import { sql, type RawBuilder } from 'kysely';
 import { AGE_CUTS, ageCuts, keptRanges } from '../../core/analytics-ranges.js';
 import { AGE_BANDS, AOV_BANDS, FREQUENCY_BANDS } from '../../core/analytics-views.js';
 import type { Executor } from '../../jobs/queue.js';
-import { shareRebuildLock } from './lock.js';
+import { byCustomer, shareRebuildLock } from './lock.js';
+import { applyDayPairs } from './pairs.js';
 
 /**
  * The per-buyer answers of the ranges sellers use, kept ready (migration 0047). The distribution bands (a
@@ -44,6 +45,7 @@ const BAND_COLUMNS = sql.raw('scope, range_from, range_to, dim, key, buyers, ord
 function bandContributions(
   ws: string,
   only: { range?: { from: string; to: string }; customerIds?: readonly string[]; ranges?: RawBuilder<unknown> },
+  hint: RawBuilder<unknown> = sql``,
 ) {
   const cond: RawBuilder<unknown>[] = [];
   if (only.ranges) cond.push(only.ranges);
@@ -63,13 +65,13 @@ function bandContributions(
     WITH r AS (
       SELECT 's:' || b.store_id AS scope, g.range_from AS rf, g.range_to AS rt, b.customer_id AS cid,
         SUM(b.orders) AS ord, SUM(b.revenue_fen) AS rev
-      FROM analytics_buyer_days b
+      FROM analytics_buyer_days b ${hint}
       JOIN analytics_ranges g ON g.workspace_id = b.workspace_id AND b.day >= g.range_from AND b.day <= g.range_to
       WHERE b.workspace_id = ${ws} ${where}
       GROUP BY b.store_id, g.range_from, g.range_to, b.customer_id
       UNION ALL
       SELECT 'c:' || s.currency, g.range_from, g.range_to, b.customer_id, SUM(b.orders), SUM(b.revenue_fen)
-      FROM analytics_buyer_days b
+      FROM analytics_buyer_days b ${hint}
       JOIN stores s ON s.workspace_id = b.workspace_id AND s.id = b.store_id
       JOIN analytics_ranges g ON g.workspace_id = b.workspace_id AND b.day >= g.range_from AND b.day <= g.range_to
       WHERE b.workspace_id = ${ws} ${where}
@@ -96,7 +98,7 @@ async function writeAttrs(db: Executor, ws: string, customerIds: readonly string
   await sql`
     INSERT INTO analytics_buyer_attrs (workspace_id, customer_id, has_customer, province, gender, city, birthday)
     SELECT ${ws}, d.customer_id, CASE WHEN c.id IS NULL THEN 0 ELSE 1 END, st.province, c.gender, c.city, c.birthday
-    FROM (SELECT DISTINCT customer_id FROM analytics_buyer_days
+    FROM (SELECT DISTINCT customer_id FROM analytics_buyer_days ${byCustomer(db)}
           WHERE workspace_id = ${ws} AND customer_id IN (${sql.join(customerIds)})) d
     LEFT JOIN customers c ON c.workspace_id = ${ws} AND c.id = d.customer_id
     LEFT JOIN customer_stats st ON st.workspace_id = ${ws} AND st.customer_id = d.customer_id
@@ -228,7 +230,7 @@ export async function applyRangeBands(
   await sql`
     INSERT INTO analytics_range_bands (workspace_id, ${BAND_COLUMNS})
     SELECT ${ws}, scope, range_from, range_to, dim, key, ${m} * buyers, ${m} * orders, ${m} * revenue_fen
-    FROM (${bandContributions(ws, { customerIds, ranges: counted })}) c WHERE 1 = 1
+    FROM (${bandContributions(ws, { customerIds, ranges: counted }, byCustomer(db))}) c WHERE 1 = 1
     ORDER BY scope, range_from, range_to, dim, key
     ON CONFLICT (workspace_id, scope, range_from, range_to, dim, key) DO UPDATE SET
       buyers = analytics_range_bands.buyers + excluded.buyers,
@@ -264,22 +266,32 @@ export async function rangeBandsOut(
   return true;
 }
 
-export async function rangeBandsBack(db: Executor, ws: string, customerIds: readonly string[]): Promise<void> {
+/** These customers' people facts rewritten as they are now (before their counts go back). */
+export async function rewriteAttrs(db: Executor, ws: string, customerIds: readonly string[]): Promise<void> {
   await db
     .deleteFrom('analytics_buyer_attrs')
     .where('workspace_id', '=', ws)
     .where('customer_id', 'in', customerIds)
     .execute();
   await writeAttrs(db, ws, customerIds);
+}
+
+export async function rangeBandsIn(db: Executor, ws: string, customerIds: readonly string[]): Promise<void> {
   await applyRangeBands(db, ws, customerIds, 1);
 }
 
-/** A change of these customers' gender, birthday, city or province: they move band in the kept ranges now. */
+/**
+ * A change of these customers' gender, birthday, city or province: they move band in the kept ranges, and
+ * province in the day pairs, now.
+ */
 export async function refreshBuyerPeople(db: Executor, ws: string, customerIds: readonly string[]): Promise<void> {
   if (!customerIds.length) return;
   await shareRebuildLock(db, ws);
   if (!(await rangeBandsOut(db, ws, customerIds))) return;
-  await rangeBandsBack(db, ws, customerIds);
+  await applyDayPairs(db, ws, customerIds, -1);
+  await rewriteAttrs(db, ws, customerIds);
+  await applyDayPairs(db, ws, customerIds, 1);
+  await rangeBandsIn(db, ws, customerIds);
 }
 
 /** Whether [from, to] is a kept range. */

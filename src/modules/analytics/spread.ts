@@ -2,9 +2,9 @@ import { sql } from 'kysely';
 import { fillDays, share, shortProvinceName } from '../../core/analytics.js';
 import { rangeDays, shiftDate } from '../../core/analytics-views.js';
 import type { AppContext } from '../context.js';
-import { dailyCountsSql } from './pairs.js';
+import { dailyCountsSql, provinceCountsSql, provinceScopesSql } from './pairs.js';
 import { isKeptRange, keptBands } from './snapshots.js';
-import { buyersOf, head, resolve, type Scope } from './views.js';
+import { buyersOf, head, type Resolved, resolve, type Scope } from './views.js';
 
 /**
  * The province map and the daily buyers of a range, one store or all (the stores of the main currency), read
@@ -18,7 +18,9 @@ const num = (v: unknown) => Number(v ?? 0);
 export async function provincesInRangeHere(ctx: AppContext, ws: string, scope: Scope, opts: { kept?: boolean } = {}) {
   const r = await resolve(ctx, ws, scope);
   const k = ctx.db.kysely;
-  // A range kept ready by the rebuild (the last 30 days, months, years …) reads its kept counts (snapshots.ts).
+  // A range kept ready by the rebuild (the last 30 days, months, years …) reads its kept counts (snapshots.ts); any
+  // other the province-split day pairs (pairs.ts), sums over the range's days per province; `kept: false` reads the
+  // buyer rows (the tests compare).
   const rows =
     opts.kept !== false && (await isKeptRange(k, ws, r.from, r.to))
       ? {
@@ -26,7 +28,9 @@ export async function provincesInRangeHere(ctx: AppContext, ws: string, scope: S
             .filter((x) => x.dim === 'province')
             .map((x) => ({ province: x.key, buyers: x.n, orders: x.orders, spent: x.rev })),
         }
-      : await sql<{ province: string | null; buyers: number; orders: number; spent: number }>`
+      : opts.kept !== false && r.provincePairs
+        ? { rows: await provincesFromPairs(ctx, r) }
+        : await sql<{ province: string | null; buyers: number; orders: number; spent: number }>`
           SELECT s.province AS province, COUNT(*) AS buyers, SUM(x.ord) AS orders, SUM(x.rev) AS spent
           FROM (${buyersOf(r, r)}) x
           LEFT JOIN customer_stats s ON s.workspace_id = ${ws} AND s.customer_id = x.customer_id
@@ -44,8 +48,26 @@ export async function provincesInRangeHere(ctx: AppContext, ws: string, scope: S
         currency: r.currency,
         spentShare: share(num(x.spent), total),
       }))
-      .sort((a, b) => b.spentFen - a.spentFen || b.buyers - a.buyers),
+      .sort(
+        (a, b) => b.spentFen - a.spentFen || b.buyers - a.buyers || (a.province ?? '').localeCompare(b.province ?? ''),
+      ),
   };
+}
+
+async function provincesFromPairs(ctx: AppContext, r: Resolved) {
+  const k = ctx.db.kysely;
+  const scopes = (await provinceScopesSql(r.ws, r.pairScope).execute(k)).rows.map((x) => x.scope);
+  if (!scopes.length) return [];
+  const rows = await provinceCountsSql(r.ws, scopes, r.from, r.to).execute(k);
+  const cut = r.pairScope.length + 1;
+  return rows.rows
+    .filter((x) => num(x.buyers) > 0)
+    .map((x) => ({
+      province: x.scope.slice(cut),
+      buyers: num(x.buyers),
+      orders: num(x.orders),
+      spent: num(x.revenue),
+    }));
 }
 
 /**

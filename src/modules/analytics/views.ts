@@ -29,7 +29,15 @@ import { readSetting, writeSetting } from '../settings.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { localDate } from '../../core/time.js';
 import { workspaceCurrencies } from './service.js';
-import { currencyScope, lastPurchaseCounts, monthCountsSql, rangeCounts, rangeCountsSql, storeScope } from './pairs.js';
+import {
+  currencyScope,
+  hasProvincePairs,
+  lastPurchaseCounts,
+  monthCountsSql,
+  rangeCounts,
+  rangeCountsSql,
+  storeScope,
+} from './pairs.js';
 import { isKeptRange, keptBands, keptProducts } from './snapshots.js';
 
 /**
@@ -70,6 +78,8 @@ export interface Resolved extends DateRange {
   firstDay: 'store_first_day' | 'currency_first_day';
   /** The analytics_day_pairs scope of the same stores (migration 0033). */
   pairScope: string;
+  /** Whether the day pairs are split by province (the build's layout, pairs.ts). */
+  provincePairs: boolean;
 }
 
 export async function resolve(ctx: AppContext, ws: string, scope: Scope): Promise<Resolved> {
@@ -94,12 +104,21 @@ export async function resolve(ctx: AppContext, ws: string, scope: Scope): Promis
   }
   const built = await k
     .selectFrom('analytics_builds')
-    .select('built_at')
+    .select(['built_at', 'stores'])
     .where('workspace_id', '=', ws)
     .executeTakeFirst();
   const firstDay = scope.storeId ? 'store_first_day' : 'currency_first_day';
   const pairScope = scope.storeId ? storeScope(scope.storeId) : currencyScope(currency);
-  return { ws, ...range, storeIds, currency, builtAt: built ? String(built.built_at) : null, firstDay, pairScope };
+  return {
+    ws,
+    ...range,
+    storeIds,
+    currency,
+    builtAt: built ? String(built.built_at) : null,
+    firstDay,
+    pairScope,
+    provincePairs: hasProvincePairs(built?.stores),
+  };
 }
 
 export const inStores = (col: string, ids: string[]) => sql`${sql.ref(col)} IN (${sql.join(ids.length ? ids : [''])})`;
