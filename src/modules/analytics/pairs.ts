@@ -97,7 +97,8 @@ function contributions(ws: string, customerIds: readonly string[], hint: RawBuil
     UNION ALL
     SELECT scope, 'dp', d, p, COUNT(*), 0, 0, SUM(o), SUM(rev) FROM xp GROUP BY scope, d, p
     UNION ALL
-    SELECT scope, 'dP', d, substr(p, 1, 7), COUNT(*), 0, 0, SUM(o), SUM(rev) FROM xp GROUP BY scope, d, substr(p, 1, 7)`;
+    SELECT scope, 'dP', d, substr(p, 1, 7), COUNT(*), 0, 0, SUM(o), SUM(rev)
+    FROM xp GROUP BY scope, d, substr(p, 1, 7)`;
 }
 
 /** Adds (sign 1) or takes out (sign −1) these customers' counts, from their buyer-day rows as they are now. */
