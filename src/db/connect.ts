@@ -44,6 +44,20 @@ export function sqlitePath(url: string): string {
 // PostgreSQL hands back numbers and times the way SQLite does: bigint/numeric as JS numbers
 // (fen stay far below 2^53), timestamptz as UTC ISO text.
 const baseTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
+const UTC_TEXT = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.(\d+))?\+00$/;
+
+/**
+ * A timestamp as PostgreSQL writes it in UTC (the connection's time zone), e.g. `2026-11-28 12:03:58.1234+00`,
+ * as ISO text with milliseconds, rearranged without a Date: parsing every time of a 50-row page into a Date
+ * and back took ~6% of a list request. Anything else (another offset, a year past 9999, BC, infinity) goes
+ * through pg's own parser and a Date, as before; both give the same text (test/core/pg-dates.test.ts).
+ */
+export function pgTimestampToIso(v: string): string {
+  const m = UTC_TEXT.exec(v);
+  if (!m || v.startsWith('0000')) return (baseTimestamptz(v) as Date).toISOString();
+  const ms = m[1] === undefined ? '000' : m[1].length >= 3 ? m[1].slice(0, 3) : m[1].padEnd(3, '0');
+  return `${v.slice(0, 10)}T${v.slice(11, 19)}.${ms}Z`;
+}
 const pgTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     switch (oid) {
@@ -52,7 +66,7 @@ const pgTypes = {
         return (v: string) => Number(v);
       case pg.types.builtins.TIMESTAMPTZ:
       case pg.types.builtins.TIMESTAMP:
-        return (v: string) => (baseTimestamptz(v) as Date).toISOString();
+        return pgTimestampToIso;
       case pg.types.builtins.DATE:
         return (v: string) => v;
       default:
