@@ -206,7 +206,22 @@ describeBothDatabases('analytics rebuild in short transactions', (env) => {
       .where('workspace_id', '=', e.workspaceId)
       .where('id', '=', stores[2]!.id)
       .execute();
+    const stop = new Error('stopped');
+    await expect(
+      rebuildAnalytics(e.ctx, e.workspaceId, {
+        chunkOrders: 20,
+        afterChunk: () => {
+          throw stop;
+        },
+      }),
+    ).rejects.toBe(stop);
+    // Starting from nothing: midway the views say "not built" and show no half-filled figures.
+    const midway = await overviewHere(e.ctx, e.workspaceId, { from: '2025-06-01', to: '2026-12-20' });
+    expect({ builtAt: midway.builtAt, buyers: midway.kpis.buyers }).toEqual({ builtAt: null, buyers: 0 });
     await rebuildAnalytics(e.ctx, e.workspaceId, { chunkOrders: 20 });
+    expect((await overviewHere(e.ctx, e.workspaceId, { from: '2025-06-01', to: '2026-12-20' })).kpis.buyers).toBe(
+      (await fromNothing()).analytics_buyer_attrs!.length,
+    );
     const after = await tables();
     expect(after.analytics_day_pairs!.some((r) => String(r).includes('c:GBP'))).toBe(false);
     expect(after).toEqual(await fromNothing());

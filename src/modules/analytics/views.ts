@@ -108,11 +108,13 @@ export async function resolve(ctx: AppContext, ws: string, scope: Scope): Promis
     .where('workspace_id', '=', ws)
     .executeTakeFirst();
   const firstDay = scope.storeId ? 'store_first_day' : 'currency_first_day';
-  const pairScope = scope.storeId ? storeScope(scope.storeId) : currencyScope(currency);
+  // Not built (the first build, or one starting from nothing, is running): nothing is read, so a half-filled
+  // state is never shown as figures; `builtAt: null` says why.
+  const pairScope = !built ? '' : scope.storeId ? storeScope(scope.storeId) : currencyScope(currency);
   return {
     ws,
     ...range,
-    storeIds,
+    storeIds: built ? storeIds : [],
     currency,
     builtAt: built ? String(built.built_at) : null,
     firstDay,
