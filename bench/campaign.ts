@@ -12,7 +12,7 @@ import { createScratchDatabase } from '../src/db/scratch.js';
 import type { Database } from '../src/db/types.js';
 import { createCampaign, launchCampaign } from '../src/modules/campaigns/service.js';
 import { drawCampaign } from '../src/modules/campaigns/draw.js';
-import { planCampaign } from '../src/modules/campaigns/plan.js';
+import { type PlanStats, planCampaign } from '../src/modules/campaigns/plan.js';
 import type { AppContext } from '../src/modules/context.js';
 import { createChannel, setMessagingSettings } from '../src/modules/messaging/service.js';
 import { saveSegment } from '../src/modules/segments/service.js';
@@ -110,7 +110,8 @@ async function run(db: Db, customers: number): Promise<void> {
   let cpu = process.cpuUsage();
   const stop = await profile(`plan-${db.dialect}`);
   queryLog = queryLogOn ? new Map() : null;
-  await planCampaign(ctx, ws, c.id);
+  const stats: PlanStats = { waitMs: 0, writeMs: 0, readMs: 0, decideMs: 0 };
+  await planCampaign(ctx, ws, c.id, { stats });
   const log = queryLog;
   queryLog = null;
   await stop();
@@ -150,6 +151,13 @@ async function run(db: Db, customers: number): Promise<void> {
       `${' '.repeat(24)}CPU of this process ${handCpu.toFixed(2)} s\n` +
       `  ratio (huike time ÷ hand-written time): ${(oursMs / handMs).toFixed(2)}\n`,
   );
+  if (stats.writeMs > 0) {
+    const s = (ms: number) => (ms / 1000).toFixed(2);
+    process.stdout.write(
+      `  two threads: writing ${s(stats.writeMs)} s, waiting for the reading thread ${s(stats.waitMs)} s; ` +
+        `on the reading thread: reading ${s(stats.readMs)} s, deciding ${s(stats.decideMs)} s\n`,
+    );
+  }
   if (log) {
     process.stdout.write("  the plan's statements by time spent in the driver (they overlap on PostgreSQL):\n");
     for (const [q, x] of [...log].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10))

@@ -19,6 +19,9 @@ export type FromPlanReader =
       queued: boolean;
       at: string;
       last: string | null;
+      /** Milliseconds this chunk took to read with its facts, and to decide. */
+      readMs: number;
+      decideMs: number;
     }
   | { type: 'end' }
   | { type: 'error'; message: string };

@@ -8,6 +8,7 @@
  * not planned here. Writes nothing: the writer commits each chunk in one transaction, as before.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { sql } from 'kysely';
 import { openDatabase } from '../../db/connect.js';
 import type { AppContext } from '../context.js';
 import { countDone, decideChunk, MESSAGE_COLUMNS, type PlanEnv, type PlanState, readChunk } from './plan.js';
@@ -15,6 +16,9 @@ import type { FromPlanReader, PlanReaderData, ToPlanReader } from './plan-reader
 
 async function main(port: NonNullable<typeof parentPort>, data: PlanReaderData) {
   const db = openDatabase(data.url, { readonly: true });
+  // The writer's page cache (64 MB, db/connect.ts), not a reader's default 2 MB: the chunk read walks the
+  // recipients, customers, stats and tiers of a large audience in key order.
+  await sql`PRAGMA cache_size = -65536`.execute(db.kysely);
   let now = new Date();
   const ctx: AppContext = { db, now: () => now };
   const env: PlanEnv = data.env;
@@ -24,11 +28,13 @@ async function main(port: NonNullable<typeof parentPort>, data: PlanReaderData) 
   const next = async (at: string): Promise<FromPlanReader> => {
     if (ended) return { type: 'end' };
     now = new Date(at);
+    const t0 = performance.now();
     const c = await readChunk(ctx, env, cursor, data.chunk, data.decidedUpTo);
     if (c === null) {
       ended = true;
       return { type: 'end' };
     }
+    const t1 = performance.now();
     countDone(state, c);
     const { todo, missing, facts, held } = c;
     const { rows, links } = decideChunk(env, { todo, missing, facts, held, stock: { left: null }, state, now });
@@ -40,7 +46,8 @@ async function main(port: NonNullable<typeof parentPort>, data: PlanReaderData) 
     }
     if (c.last === null) ended = true;
     else cursor = c.last;
-    return { type: 'chunk', values, links, queued, at, last: c.last };
+    const readMs = t1 - t0;
+    return { type: 'chunk', values, links, queued, at, last: c.last, readMs, decideMs: performance.now() - t1 };
   };
   // Requests are answered in order, one at a time.
   let chain: Promise<void> = Promise.resolve();

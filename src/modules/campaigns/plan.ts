@@ -91,6 +91,16 @@ export interface PlanOptions {
    * the audience spans more than two chunks (starting the thread costs more than it saves on fewer).
    */
   thread?: boolean;
+  /** Filled with where the time went on the two threads (the bench prints it). */
+  stats?: PlanStats;
+}
+
+/** Milliseconds: waiting for the reading thread, writing; on the reading thread, reading and deciding. */
+export interface PlanStats {
+  waitMs: number;
+  writeMs: number;
+  readMs: number;
+  decideMs: number;
 }
 
 export interface CouponPlan {
@@ -670,7 +680,7 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
   const chunk = opts.chunk ?? 5000;
   const decidedUpTo = await lastDecided(ctx, ws, id);
   const finished = (await onReadThread(ctx, env, chunk, opts))
-    ? await planOnThread(ctx, env, loadRow, { chunk, decidedUpTo, maxChunks: opts.maxChunks })
+    ? await planOnThread(ctx, env, loadRow, { chunk, decidedUpTo, maxChunks: opts.maxChunks, stats: opts.stats })
     : await planHere(ctx, env, loadRow, { chunk, decidedUpTo, maxChunks: opts.maxChunks });
   if (!finished) return;
   const now = nowIso(ctx);
@@ -714,6 +724,7 @@ interface Walk {
   chunk: number;
   decidedUpTo: string | null;
   maxChunks?: number;
+  stats?: PlanStats;
 }
 
 /**
@@ -732,9 +743,19 @@ async function planOnThread(
   let chunks = 0;
   try {
     let next = reader.next(ctx.now());
+    const stats = walk.stats;
     for (;;) {
+      let t = performance.now();
       const c = await next;
+      if (stats) {
+        stats.waitMs += performance.now() - t;
+        t = performance.now();
+      }
       if (c === null) return true;
+      if (stats) {
+        stats.readMs += c.readMs;
+        stats.decideMs += c.decideMs;
+      }
       const r = await loadRow();
       if (!r || r.status !== 'running') return false; // paused or cancelled: resume picks up from here
       const more = c.last !== null && !(walk.maxChunks && chunks + 1 >= walk.maxChunks);
@@ -747,6 +768,7 @@ async function planOnThread(
           kickedDelivery = true;
         }
       });
+      if (stats) stats.writeMs += performance.now() - t;
       chunks += 1;
       if (!more) return c.last === null;
     }
