@@ -14,7 +14,7 @@ import {
 import { marketingSms, smsParts } from '../../core/messaging/sms.js';
 import { renderTemplate, type TemplateValues, variablesIn } from '../../core/messaging/templates.js';
 import { bulkInsert, insertValues } from '../../db/bulk.js';
-import { sqlitePath } from '../../db/connect.js';
+import { type Dialect, sqlitePath } from '../../db/connect.js';
 import { inIds } from '../../db/in-list.js';
 import { readJson } from '../../db/json.js';
 import type { CampaignsTable, Database } from '../../db/types.js';
@@ -813,7 +813,7 @@ async function planHere(
       const stock = env.coupon ? await lockStock(trx, ws, env.coupon.id) : { left: null };
       const { rows, coupons, links } = decideChunk(env, { todo, missing, facts, held, stock, state, now });
       const d = ctx.db.dialect;
-      await bulkInsert(trx, d, 'messages', rows, { onConflict: 'ignore', columns: MESSAGE_COLUMNS });
+      await insertMessages(trx, d, rows);
       if (coupons.length > 0) {
         await bulkInsert(trx, d, 'coupons', coupons, { onConflict: 'ignore' });
         await trx
@@ -838,6 +838,28 @@ async function planHere(
   }
   await written();
   return true;
+}
+
+/**
+ * Writes a chunk's messages. PostgreSQL: a plain INSERT first, in a savepoint, and with ON CONFLICT DO NOTHING
+ * only when it meets a decision already there (a second run of the plan beside the first): the speculative
+ * insertion ON CONFLICT makes for every row cost ≈ 20 % of the insert (measured at 180k rows) and is needed
+ * only then. The unique (source, customer, step) key decides either way. SQLite: ON CONFLICT costs nothing more.
+ */
+async function insertMessages(trx: Transaction<Database>, d: Dialect, rows: PlannedMessage[]): Promise<void> {
+  if (d !== 'postgres') {
+    await bulkInsert(trx, d, 'messages', rows, { onConflict: 'ignore', columns: MESSAGE_COLUMNS });
+    return;
+  }
+  await sql`SAVEPOINT plan_messages`.execute(trx);
+  try {
+    await bulkInsert(trx, d, 'messages', rows, { columns: MESSAGE_COLUMNS });
+  } catch (e) {
+    if ((e as { code?: string }).code !== '23505') throw e;
+    await sql`ROLLBACK TO SAVEPOINT plan_messages`.execute(trx);
+    await bulkInsert(trx, d, 'messages', rows, { onConflict: 'ignore', columns: MESSAGE_COLUMNS });
+  }
+  await sql`RELEASE SAVEPOINT plan_messages`.execute(trx);
 }
 
 /** Queues a step of the campaign's delivery chain; its dedupe key keeps one job per step. */
