@@ -1,5 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { Transform } from 'node:stream';
+import iconv from 'iconv-lite';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +45,8 @@ export async function benchImport(args: string[]): Promise<void> {
   }
   process.stdout.write(`file: ${file} (${(statSync(file).size / 1024 ** 2).toFixed(0)} MB)\n\n`);
 
-  const report = (label: string, base: Result, ours: Result) => {
+  const exportBytes = statSync(file).size;
+  const report = (label: string, base: Result, ours: Result, dbBytes: number, extra: string[] = []) => {
     const baseRate = (base.rows / base.ms) * 1000;
     const ourRate = (ours.rows / ours.ms) * 1000;
     process.stdout.write(
@@ -49,10 +54,13 @@ export async function benchImport(args: string[]): Promise<void> {
         `${label}`,
         `  baseline  ${fmt(baseRate).padStart(9)} rows/s  ` +
           `(${(base.ms / 1000).toFixed(1)} s, peak RSS ${base.maxRssMb} MB)`,
+        ...extra,
         `  huike     ${fmt(ourRate).padStart(9)} rows/s  ` +
           `(${(ours.ms / 1000).toFixed(1)} s, peak RSS ${ours.maxRssMb} MB)`,
         `  ratio     ${(ourRate / baseRate).toFixed(2)} of baseline (target ` +
           `≥ 0.50); peak RSS ${ours.maxRssMb < 500 ? 'under' : 'OVER'} 500 MB`,
+        `  database  ${(dbBytes / 1024 ** 2).toFixed(0)} MB, ${(dbBytes / exportBytes).toFixed(1)}× the export ` +
+          `(target ≤ 2×)`,
         '',
       ].join('\n') + '\n',
     );
@@ -61,8 +69,10 @@ export async function benchImport(args: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'huike-bench-db-'));
   try {
     const base = measure('baseline-sqlite', file, `sqlite:${join(dir, 'baseline.db')}`);
+    const cli = await sqliteCliImport(file, dir, base.rows);
     const ours = measure('huike', file, `sqlite:${join(dir, 'huike.db')}`);
-    report(`SQLite — ${fmt(rows)} rows`, base, ours);
+    const dbBytes = ['huike.db', 'huike.db-wal'].reduce((n, f) => n + sizeOf(join(dir, f)), 0);
+    report(`SQLite — ${fmt(rows)} rows`, base, ours, dbBytes, cli);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -82,9 +92,42 @@ export async function benchImport(args: string[]): Promise<void> {
   try {
     const base = measure('baseline-postgres', file, a.url);
     const ours = measure('huike', file, b.url);
-    report(`PostgreSQL — ${fmt(rows)} rows`, base, ours);
+    const client = new pg.Client({ connectionString: b.url });
+    await client.connect();
+    const size = await client.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n');
+    await client.end();
+    report(`PostgreSQL — ${fmt(rows)} rows`, base, ours, Number(size.rows[0]!.n));
   } finally {
     await a.drop();
     await b.drop();
   }
+}
+
+const sizeOf = (path: string) => (existsSync(path) ? statSync(path).size : 0);
+
+/**
+ * A second SQLite baseline where the `sqlite3` command is installed: its `.import` of the same file
+ * converted to UTF-8 (the conversion not timed), into a table of text columns named by the header.
+ */
+async function sqliteCliImport(file: string, dir: string, rows: number): Promise<string[]> {
+  if (spawnSync('sqlite3', ['-version'], { encoding: 'utf8' }).status !== 0)
+    return ['  sqlite3 .import: skipped (no sqlite3)'];
+  const utf8 = join(dir, 'export-utf8.csv');
+  await pipeline(
+    createReadStream(file),
+    iconv.decodeStream('gbk') as unknown as Transform,
+    iconv.encodeStream('utf8') as unknown as Transform,
+    createWriteStream(utf8),
+  );
+  const t0 = performance.now();
+  const r = spawnSync('sqlite3', [join(dir, 'cli.db'), '.mode csv', `.import '${utf8}' raw_rows`], {
+    encoding: 'utf8',
+  });
+  const ms = performance.now() - t0;
+  rmSync(utf8, { force: true });
+  rmSync(join(dir, 'cli.db'), { force: true });
+  if (r.status !== 0) return [`  sqlite3 .import: failed (${r.stderr.trim().slice(0, 200)})`];
+  return [
+    `  sqlite3   ${fmt((rows / ms) * 1000).padStart(9)} rows/s  (${(ms / 1000).toFixed(1)} s, .import of a UTF-8 copy)`,
+  ];
 }
