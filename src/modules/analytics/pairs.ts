@@ -259,19 +259,21 @@ export async function lastPurchaseCounts(
   return { boughtBy: num(first.rows[0]?.n), lastOnOrAfter: since.map((_, i) => num(row[`l${i}`])) };
 }
 
-/** The province-split scopes of a scope ('s:…|province'), one index seek each. */
+/**
+ * The province-split scopes of a scope ('s:…|province'): a walk over the workspace's distinct scopes, one index seek
+ * each (a few per store and province), kept by their exact prefix — a range of the prefix would depend on the
+ * database's collation, which need not sort '|' like bytes.
+ */
 export function provinceScopesSql(ws: string, scope: string) {
-  const lo = `${scope}|`;
-  const hi = `${scope}}`; // '}' follows '|'
+  const prefix = `${scope}|`;
   return sql<{ scope: string }>`
     WITH RECURSIVE s(scope) AS (
-      SELECT MIN(scope) FROM analytics_day_pairs WHERE workspace_id = ${ws} AND scope >= ${lo} AND scope < ${hi}
+      SELECT MIN(scope) FROM analytics_day_pairs WHERE workspace_id = ${ws}
       UNION ALL
-      SELECT (SELECT MIN(p.scope) FROM analytics_day_pairs p
-              WHERE p.workspace_id = ${ws} AND p.scope > s.scope AND p.scope < ${hi})
+      SELECT (SELECT MIN(p.scope) FROM analytics_day_pairs p WHERE p.workspace_id = ${ws} AND p.scope > s.scope)
       FROM s WHERE s.scope IS NOT NULL
     )
-    SELECT scope FROM s WHERE scope IS NOT NULL`;
+    SELECT scope FROM s WHERE scope IS NOT NULL AND substr(scope, 1, ${sql.lit(prefix.length)}) = ${prefix}`;
 }
 
 /** Buyers, orders and revenue of [from, to] per province-split scope: the range's days × months, per province. */
