@@ -190,6 +190,21 @@ async function stageRfm(
   rows: RawBuilder<unknown>,
   forceReplace: boolean,
 ): Promise<{ old: number; changed: number; how: 'nothing' | 'replace' | 'update' }> {
+  // A workspace with no rows yet (its first pass): the rows go straight in, in key order, without
+  // the temporary table.
+  const any = forceReplace
+    ? true
+    : await trx
+        .selectFrom('customer_rfm')
+        .select('customer_id')
+        .where('workspace_id', '=', workspaceId)
+        .limit(1)
+        .executeTakeFirst();
+  if (!any) {
+    const r = await sql`INSERT INTO customer_rfm (${RFM_COLS}, computed_at)
+      SELECT ${RFM_COLS}, computed_at FROM (${rows}) n ORDER BY customer_id`.execute(trx);
+    return { old: 0, changed: Number(r.numAffectedRows ?? 0), how: 'replace' };
+  }
   await sql`DROP TABLE IF EXISTS rfm_fresh`.execute(trx);
   await sql`CREATE TEMPORARY TABLE rfm_fresh AS
     SELECT n.*, o.computed_at AS old_at,
