@@ -179,7 +179,8 @@ describe.skipIf(!existsSync(CHROMIUM))('自动化 in Chromium', () => {
       .select(['id', 'customer_id'])
       .where('external_id', '=', 'E2E-REVIEW-1')
       .executeTakeFirstOrThrow();
-    await apiCall('POST', `/customers/${encodeURIComponent(order.customer_id)}/reviews`, {
+    const customerId = order.customer_id!;
+    await apiCall('POST', `/customers/${encodeURIComponent(customerId)}/reviews`, {
       orderId: order.id,
       rating: 'bad',
       body: '颜色和图片差太多',
