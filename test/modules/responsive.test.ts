@@ -235,6 +235,8 @@ describe('a demo-size shop on SQLite', () => {
     const child = spawnTs('src/cli/index.ts', ['serve', '--port', String(port), '--no-demo'], {
       DATABASE_URL: url,
       HUIKE_QUERY_TIMEOUT_MS: '600000',
+      // One heavy read thread: the long count below fills it, and the list's reads must not wait for it.
+      HUIKE_READ_THREADS: '1',
     });
     try {
       await waitFor('the server', async () => child.output().includes('API docs'), 120_000, 100);
@@ -260,6 +262,11 @@ describe('a demo-size shop on SQLite', () => {
         counting = false;
         return { status: r.status, body: (await r.json()) as { count: number }, ms: Date.now() - started };
       });
+      // A search page (read on a thread too) answers while the count still holds the heavy thread: it has
+      // a lane of its own. Before, it queued behind the count.
+      const search = fetch(`${base}/api/v1/customers?q=${encodeURIComponent('张三')}&limit=20`, {
+        headers: { 'x-huike-client': 'test', cookie },
+      }).then((r) => ({ status: r.status, whileCounting: counting }));
       const probes: number[] = [];
       while (counting) {
         const t0 = performance.now();
@@ -271,6 +278,7 @@ describe('a demo-size shop on SQLite', () => {
       }
       const done = await count;
       expect(done.status).toBe(200);
+      expect(await search).toEqual({ status: 200, whileCounting: true });
       expect(done.body.count).toBe(0);
       // The count ran for a while, and /health was answered throughout, each time quickly. (Before
       // the read threads, the first probe waited for the whole count.)

@@ -16,22 +16,33 @@ export type ThreadAnswer =
   | { error: { code: ErrorCode; message: string; reason: Reason; details?: unknown } };
 
 /**
- * A small pool of worker threads, each with a read-only connection to the SQLite file (WAL lets
- * them read while the server's one connection writes). Running from the TypeScript sources (tests,
- * `npm run dev`), the threads load them through tsx as the main thread does.
+ * The reads a page waits for — a customer list's first-page count, a search page — run on a lane of their
+ * own, so they never queue behind segment counts, exports or analytics views that may each take up to the
+ * time limit (at 1M customers a list's total waited for abandoned segment evaluations on both threads).
+ */
+const SHORT_TASKS: ReadonlySet<string> = new Set(['customers.count', 'customers.search']);
+
+/**
+ * Two small pools of worker threads (heavy reads, and the short lane above), each thread with a read-only
+ * connection to the SQLite file (WAL lets them read while the server's one connection writes). Running from
+ * the TypeScript sources (tests, `npm run dev`), the threads load them through tsx as the main thread does.
  */
 export function startReadPool(url: string, opts: { threads?: number } = {}): ReadPool {
-  const pool = new Piscina({
-    ...piscinaEntry(import.meta.url, 'thread'),
-    minThreads: 1,
-    maxThreads: Math.max(1, opts.threads ?? (Number(process.env.HUIKE_READ_THREADS) || 2)),
-    // A thread keeps its connection (and its statement cache) between tasks.
-    idleTimeout: 5 * 60_000,
-    workerData: { url },
-  });
+  const lane = (maxThreads: number) =>
+    new Piscina({
+      ...piscinaEntry(import.meta.url, 'thread'),
+      minThreads: 1,
+      maxThreads,
+      // A thread keeps its connection (and its statement cache) between tasks.
+      idleTimeout: 5 * 60_000,
+      workerData: { url },
+    });
+  const heavy = lane(Math.max(1, opts.threads ?? (Number(process.env.HUIKE_READ_THREADS) || 2)));
+  const short = lane(1);
   return {
     async run(task, args, nowIso, limitMs) {
       const signal = AbortSignal.timeout(limitMs);
+      const pool = SHORT_TASKS.has(task) ? short : heavy;
       let answer: ThreadAnswer;
       try {
         answer = (await pool.run({ task, args, now: nowIso }, { signal })) as ThreadAnswer;
@@ -44,6 +55,8 @@ export function startReadPool(url: string, opts: { threads?: number } = {}): Rea
         throw new DomainError(answer.error.code, answer.error.message, answer.error.reason, answer.error.details);
       return answer.ok;
     },
-    close: () => pool.destroy(),
+    close: async () => {
+      await Promise.all([heavy.destroy(), short.destroy()]);
+    },
   };
 }
