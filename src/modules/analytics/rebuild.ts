@@ -136,8 +136,8 @@ export interface RebuildOptions {
   afterChunk?: (chunk: number) => Promise<void> | void;
 }
 
-/** About 1–2 s of work per transaction at 1M customers on SQLite. */
-const CHUNK_ORDERS = 6000;
+/** About 1 s of work per transaction on this machine (6,000 orders took 4 s on average at 200,000 customers). */
+const CHUNK_ORDERS = 1500;
 
 const productOf = sql`COALESCE(NULLIF(i.title, ''), NULLIF(i.sku, ''), NULLIF(i.external_item_id, ''))`;
 
