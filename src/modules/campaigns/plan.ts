@@ -23,7 +23,7 @@ import { enqueue } from '../../jobs/queue.js';
 import type { Selectable } from 'kysely';
 import { nowIso, type AppContext } from '../context.js';
 import { channelRow, getMessagingSettings } from '../messaging/channels.js';
-import { enrichRecipients, recipientBase, type RecipientRow, yuan } from '../messaging/facts.js';
+import { enrichRecipients, RECIPIENT_COLUMNS, recipientBase, type RecipientRow, yuan } from '../messaging/facts.js';
 import { checkCompliance, newLinkCode } from '../messaging/send.js';
 import type { Content, MessagingSettings } from '../messaging/schema.js';
 import type { Recipient } from '../messaging/facts.js';
@@ -586,27 +586,7 @@ export async function readChunk(
     .leftJoin('member_tiers as mt', (j) =>
       j.onRef('mt.workspace_id', '=', 'cr.workspace_id').onRef('mt.customer_id', '=', 'cr.customer_id'),
     )
-    .select([
-      'cr.customer_id as id',
-      'c.id as found',
-      'c.display_name',
-      'c.real_name',
-      'c.phone',
-      'c.email',
-      'c.wechat',
-      'c.marketing_consent',
-      'c.is_blacklisted',
-      'c.is_bad_reviewer',
-      'c.is_picky',
-      'c.opt_out_sms',
-      'c.opt_out_email',
-      'c.opt_out_wechat',
-      's.last_paid_at',
-      'st.name as store_name',
-      'st.timezone as store_zone',
-      'mt.tier_key',
-      'cr.grp',
-    ])
+    .select(['cr.customer_id as id', 'c.id as found', ...RECIPIENT_COLUMNS, 'cr.grp'])
     .where('cr.workspace_id', '=', ws)
     .where('cr.campaign_id', '=', id)
     .where('cr.grp', '!=', CONTROL)

@@ -49,6 +49,29 @@ export interface RecipientOptions {
   kind?: string;
 }
 
+/**
+ * What the send decision and the templates read of a recipient: the customer (c), its stats (s), its first
+ * store (st) and its tier (mt). The campaign plan's chunk read selects the same, from its recipients.
+ */
+export const RECIPIENT_COLUMNS = [
+  'c.display_name',
+  'c.real_name',
+  'c.phone',
+  'c.email',
+  'c.wechat',
+  'c.marketing_consent',
+  'c.is_blacklisted',
+  'c.is_bad_reviewer',
+  'c.is_picky',
+  'c.opt_out_sms',
+  'c.opt_out_email',
+  'c.opt_out_wechat',
+  's.last_paid_at',
+  'st.name as store_name',
+  'st.timezone as store_zone',
+  'mt.tier_key',
+] as const;
+
 /** Customers with their stats, first store and tier: one row per customer, the base of a batch's facts. */
 export function recipientBase(k: Kysely<Database>, ws: string) {
   return k
@@ -62,25 +85,7 @@ export function recipientBase(k: Kysely<Database>, ws: string) {
     .leftJoin('member_tiers as mt', (j) =>
       j.onRef('mt.workspace_id', '=', 'c.workspace_id').onRef('mt.customer_id', '=', 'c.id'),
     )
-    .select([
-      'c.id',
-      'c.display_name',
-      'c.real_name',
-      'c.phone',
-      'c.email',
-      'c.wechat',
-      'c.marketing_consent',
-      'c.is_blacklisted',
-      'c.is_bad_reviewer',
-      'c.is_picky',
-      'c.opt_out_sms',
-      'c.opt_out_email',
-      'c.opt_out_wechat',
-      's.last_paid_at',
-      'st.name as store_name',
-      'st.timezone as store_zone',
-      'mt.tier_key',
-    ])
+    .select(['c.id', ...RECIPIENT_COLUMNS])
     .where('c.workspace_id', '=', ws);
 }
 
