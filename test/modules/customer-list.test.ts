@@ -3,7 +3,19 @@ import { sql } from 'kysely';
 import { loadDemo } from '../../src/modules/demo/service.js';
 import { searchCustomers } from '../../src/modules/customers/service.js';
 import { CUSTOMER_SORTS } from '../../src/modules/customers/schema.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, type TestEnv } from '../helpers.js';
+
+/** Every customer id a list query finds, page after page through its cursor. */
+async function allIds({ ctx, workspaceId }: TestEnv, query: Record<string, unknown>): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await searchCustomers(ctx, workspaceId, { ...query, cursor } as never, 'owner');
+    ids.push(...page.items.map((i) => i.id));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return ids;
+}
 
 describeBothDatabases('customer list pages', (env) => {
   beforeAll(async () => {
@@ -149,22 +161,7 @@ describeBothDatabases('customer list pages', (env) => {
     expect(all.items.some((i) => i.store !== null)).toBe(true);
   });
 
-  async function allPagesOf(q: Record<string, unknown>) {
-    const { ctx, workspaceId } = env();
-    const ids: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await searchCustomers(
-        ctx,
-        workspaceId,
-        { sort: 'spent', limit: 37, cursor, ...q } as never,
-        'owner',
-      );
-      ids.push(...page.items.map((i) => i.id));
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    return ids;
-  }
+  const allPagesOf = (q: Record<string, unknown>) => allIds(env(), { sort: 'spent', limit: 37, ...q });
 });
 
 describeBothDatabases('customer search by a part of the name', (env) => {
@@ -204,22 +201,7 @@ describeBothDatabases('customer search by a part of the name', (env) => {
     return rows.map((r) => r.id).sort();
   }
 
-  async function searched(text: string): Promise<string[]> {
-    const { ctx, workspaceId } = env();
-    const ids: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await searchCustomers(
-        ctx,
-        workspaceId,
-        { sort: 'newest', limit: 200, cursor, q: text } as never,
-        'owner',
-      );
-      ids.push(...page.items.map((i) => i.id));
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    return ids.sort();
-  }
+  const searched = async (text: string) => (await allIds(env(), { sort: 'newest', limit: 200, q: text })).sort();
 
   it('finds exactly what the LIKE search found, on random parts of names, real names and odd text', async () => {
     const { db, workspaceId } = env();
