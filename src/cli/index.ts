@@ -18,6 +18,7 @@ import { storeCommands } from './stores.js';
 import { accountCommands } from './accounts.js';
 import { backupCommands } from './backups.js';
 import { workspaceCommands } from './workspaces.js';
+import { analyticsCommands } from './analytics.js';
 import { ensureBackupSchedule } from '../modules/backups/schedule.js';
 import { TOKEN_SCOPES, type TokenScope } from '../modules/auth/accounts.js';
 
@@ -193,5 +194,6 @@ storeCommands(program);
 accountCommands(program);
 backupCommands(program);
 workspaceCommands(program);
+analyticsCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -3,7 +3,7 @@ import { shiftDate } from '../../src/core/analytics-views.js';
 import { Random } from '../../src/core/random.js';
 import { openDatabase } from '../../src/db/connect.js';
 import type { Database } from '../../src/db/types.js';
-import { clearAnalytics, rebuildAnalytics } from '../../src/modules/analytics/rebuild.js';
+import { clearAnalytics, rebuildAnalytics, rebuildAnalyticsFromScratch } from '../../src/modules/analytics/rebuild.js';
 import { distributionHere, overviewHere } from '../../src/modules/analytics/views.js';
 import type { AppContext } from '../../src/modules/context.js';
 import { updateCustomer } from '../../src/modules/customers/profile.js';
@@ -127,6 +127,50 @@ describeBothDatabases('analytics rebuild in short transactions', (env) => {
     ];
     await ingest(e.ctx, orders(150, 40));
     await rebuildAnalytics(e.ctx, e.workspaceId);
+  });
+
+  it('drifted counts stay through a rebuild over kept rows; a rebuild from scratch repairs them', async () => {
+    const e = env();
+    const clean = await tables();
+    const wsRows = (t: 'analytics_day_pairs' | 'analytics_range_bands') =>
+      e.db.kysely.updateTable(t).where('workspace_id', '=', e.workspaceId);
+    // Drift no order explains: counts of the day pairs and kept bands off, a buyer row gone, a cohort changed.
+    await wsRows('analytics_day_pairs')
+      .set((eb) => ({ rows: eb('rows', '+', 3) }))
+      .where('kind', '=', 'dp')
+      .execute();
+    await wsRows('analytics_range_bands')
+      .set((eb) => ({ buyers: eb('buyers', '+', 1) }))
+      .execute();
+    await e.db.kysely
+      .updateTable('analytics_cohorts')
+      .set({ buyers: 999 })
+      .where('workspace_id', '=', e.workspaceId)
+      .execute();
+    const drifted = await tables();
+    expect(drifted).not.toEqual(clean);
+    await rebuildAnalytics(e.ctx, e.workspaceId);
+    const kept = await tables();
+    expect(kept.analytics_day_pairs).not.toEqual(clean.analytics_day_pairs);
+    expect(kept.analytics_range_bands).not.toEqual(clean.analytics_range_bands);
+    // Stopped midway it says "not built"; a plain rebuild resumes it.
+    const stop = new Error('stopped');
+    await expect(
+      rebuildAnalyticsFromScratch(e.ctx, e.workspaceId, {
+        chunkOrders: 20,
+        afterChunk: (n) => {
+          if (n === 2) throw stop;
+        },
+      }),
+    ).rejects.toBe(stop);
+    expect((await overviewHere(e.ctx, e.workspaceId, {})).builtAt).toBeNull();
+    const seen: number[] = [];
+    await rebuildAnalytics(e.ctx, e.workspaceId, { chunkOrders: 20, afterChunk: (n) => void seen.push(n) });
+    expect(seen[0]).toBe(3);
+    expect(await tables()).toEqual(clean);
+    const r = await rebuildAnalyticsFromScratch(e.ctx, e.workspaceId);
+    expect(r.orders).toBe(150);
+    expect(await tables()).toEqual(clean);
   });
 
   it('a rebuild stopped midway and run again leaves the tables of one build from nothing', async () => {

@@ -86,6 +86,14 @@ describeBothDatabases('huike CLI', (env) => {
     expect(t.out).toMatch(/^t\.[0-9A-Z]+\.[0-9A-Z]+\.\S+/);
   });
 
+  it('analytics rebuild --from-scratch clears and rebuilds the pre-aggregates', async () => {
+    const { url } = env();
+    const r = await run(['analytics', 'rebuild', '--from-scratch', '--no-progress'], url);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/clearing the analytics pre-aggregates/);
+    expect(r.out).toMatch(/analytics figures of [1-9]\d* orders rebuilt/);
+  });
+
   it('segment count / export and rfm evaluate rules from files', async () => {
     const { url } = env();
     const dir = mkdtempSync(join(tmpdir(), 'huike-seg-cli-'));

@@ -269,6 +269,32 @@ const ANALYTICS_TABLES = [
   'analytics_cohorts',
 ] as const;
 
+/**
+ * Repairs drifted pre-aggregates (`huike analytics rebuild --from-scratch`): the per-customer upkeep keeps every
+ * count exact only if it was exact to begin with, and a rebuild over kept rows redoes only the customers whose
+ * rows differ from their orders, so a count that drifted (a bug, a hand edit, a restored table) would stay. This
+ * clears every pre-aggregate of the workspace and runs the chunked rebuild from the first customer. The build and
+ * run rows go first, in one transaction under the rebuild lock: from then on the views say "not built" and the
+ * order upkeep leaves the rows alone until the rebuild starts (then it keeps the customers already redone, as for
+ * any rebuild). A rebuild from scratch killed midway is resumed by a plain rebuild (same cursor).
+ */
+export async function rebuildAnalyticsFromScratch(
+  ctx: AppContext,
+  ws: string,
+  opts: RebuildOptions = {},
+): Promise<{ orders: number; ms: number }> {
+  const t0 = Date.now();
+  const k = ctx.db.kysely;
+  await k.transaction().execute(async (trx) => {
+    await holdRebuildLock(trx, ws);
+    await trx.deleteFrom('analytics_builds').where('workspace_id', '=', ws).execute();
+    await trx.deleteFrom('analytics_rebuilds').where('workspace_id', '=', ws).execute();
+  });
+  await clearAnalytics(k, ws);
+  const r = await rebuildAnalytics(ctx, ws, opts);
+  return { orders: r.orders, ms: Date.now() - t0 };
+}
+
 /** Every pre-aggregate of the workspace gone (the builds row first: the views say "not built"). */
 export async function clearAnalytics(k: Executor, ws: string): Promise<void> {
   for (const t of ANALYTICS_TABLES) await k.deleteFrom(t).where('workspace_id', '=', ws).execute();
