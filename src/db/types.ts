@@ -846,6 +846,14 @@ export interface AnalyticsRebuildsTable {
   started_at: string;
 }
 
+/** A range asked for that was not kept: the next rebuild keeps it (0057, analytics/asked.ts). */
+export interface AnalyticsAskedRangesTable {
+  workspace_id: string;
+  range_from: string;
+  range_to: string;
+  asked_at: string;
+}
+
 /** Buyers of a kept range per scope, dimension (freq, aov, age, gender, city, province) and key (0047). */
 export interface AnalyticsRangeBandsTable {
   workspace_id: string;
@@ -963,6 +971,7 @@ export interface Database {
   analytics_buyer_attrs: AnalyticsBuyerAttrsTable;
   analytics_builds: AnalyticsBuildsTable;
   analytics_rebuilds: AnalyticsRebuildsTable;
+  analytics_asked_ranges: AnalyticsAskedRangesTable;
   audience_lists: AudienceListsTable;
   audience_list_members: AudienceListMembersTable;
   audience_list_unmatched: AudienceListUnmatchedTable;

@@ -481,6 +481,19 @@ function describeHttp(
     expect(festivals.json().items[0]).toEqual({ key: 'double11', name: '双11', from: '2026-11-01', to: '2026-11-11' });
   });
 
+  it('records a range asked for that is not kept, for the next rebuild to keep (asked.ts)', async () => {
+    const { ctx, workspaceId } = env();
+    expect((await get('/api/v1/analytics/distribution?from=2026-11-03&to=2026-11-09')).statusCode).toBe(200);
+    expect((await get('/api/v1/analytics/products?from=2026-11-03&to=2026-11-08')).statusCode).toBe(200);
+    const asked = await ctx.db.kysely
+      .selectFrom('analytics_asked_ranges')
+      .select(['range_from', 'range_to'])
+      .where('workspace_id', '=', workspaceId)
+      .execute();
+    expect(asked).toContainEqual({ range_from: '2026-11-03', range_to: '2026-11-08' });
+    expect(asked).toContainEqual({ range_from: '2026-11-03', range_to: '2026-11-09' });
+  });
+
   it('exports a view as CSV and as an XLSX workbook with the same figures', async () => {
     const csv = await get('/api/v1/analytics/export.csv?view=overview&from=2026-11-01&to=2026-11-11');
     expect(csv.statusCode).toBe(200);

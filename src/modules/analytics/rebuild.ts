@@ -7,6 +7,7 @@ import { chunks, nowIso, type AppContext } from '../context.js';
 import type { Executor } from '../../jobs/queue.js';
 import { byCustomer, holdRebuildLock, shareRebuildLock } from './lock.js';
 import { applyDayPairs, PAIRS_LAYOUT } from './pairs.js';
+import { askedRanges } from './asked.js';
 import {
   rangeBandsIn,
   rangeBandsOut,
@@ -187,7 +188,7 @@ export async function rebuildAnalytics(
         .insertInto('analytics_rebuilds')
         .values({ workspace_id: ws, fingerprint, cursor: '', done: 0, chunks: 0, started_at: nowIso(ctx) })
         .execute();
-      await stageRanges(trx, ws, first.rows[0]?.d ?? null, today);
+      await stageRanges(trx, ws, first.rows[0]?.d ?? null, today, await askedRanges(trx, ws, nowIso(ctx)));
     });
   }
   const size = Math.max(1, opts.chunkOrders ?? CHUNK_ORDERS);

@@ -40,6 +40,7 @@ import {
 } from './schema.js';
 import { dashboard, provinces } from './service.js';
 import { analyticsSettings, getAnalyticsSettings, setAnalyticsSettings } from './views.js';
+import { askRange } from './asked.js';
 
 const tags = ['analytics'];
 
@@ -114,7 +115,12 @@ export const analyticsRoutes: ModuleRoutes = async (app, { ctx }) => {
       config: read,
       schema: range('Buyers by purchase frequency, AOV, churn bucket, age, gender and city tier', distributionOutput),
     },
-    async (req) => distribution(ctx, principalOf(req).workspaceId, req.query),
+    async (req) => {
+      const ws = principalOf(req).workspaceId;
+      const out = await distribution(ctx, ws, req.query);
+      await askRange(ctx, ws, req.query);
+      return out;
+    },
   );
   app.get(
     '/analytics/daily',
@@ -135,7 +141,12 @@ export const analyticsRoutes: ModuleRoutes = async (app, { ctx }) => {
         response: { 200: productsOutput },
       },
     },
-    async (req) => products(ctx, principalOf(req).workspaceId, req.query),
+    async (req) => {
+      const ws = principalOf(req).workspaceId;
+      const out = await products(ctx, ws, req.query);
+      await askRange(ctx, ws, req.query);
+      return out;
+    },
   );
   app.get(
     '/analytics/timing',

@@ -106,13 +106,23 @@ async function writeAttrs(db: Executor, ws: string, customerIds: readonly string
 }
 
 /**
- * The kept ranges as of `today` (local) for a rebuild that starts: ranges no longer on the list go (a view asking
- * for one reads the buyer rows), new ones are added not ready (ready = 0): the rebuild fills their bands customer
- * by customer (stagedBandsIn) and switches them on at its end (switchRanges). A kept range still on the list stays
+ * The kept ranges as of `today` (local) for a rebuild that starts, and the asked ones (asked.ts): ranges no longer
+ * on the list go (a view asking for one reads the buyer rows), new ones are added not ready (ready = 0): the
+ * rebuild fills their bands customer by customer (stagedBandsIn) and switches them on at its end (switchRanges). A
+ * kept range still on the list stays
  * ready and is served throughout; its bands follow each customer as they are redone.
  */
-export async function stageRanges(db: Executor, ws: string, firstDay: string | null, today: string): Promise<void> {
-  const wanted = keptRanges(firstDay, today);
+export async function stageRanges(
+  db: Executor,
+  ws: string,
+  firstDay: string | null,
+  today: string,
+  asked: readonly { from: string; to: string }[] = [],
+): Promise<void> {
+  const listed = keptRanges(firstDay, today);
+  const on = new Set(listed.map((r) => `${r.from}/${r.to}`));
+  // The ranges sellers asked for that are not on the list (asked.ts).
+  const wanted = [...listed, ...asked.filter((r) => !on.has(`${r.from}/${r.to}`))];
   const have = await db
     .selectFrom('analytics_ranges')
     .select(['range_from', 'range_to', 'ready'])
