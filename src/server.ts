@@ -49,6 +49,7 @@ import { taskRoutes } from './modules/tasks/routes.js';
 import { privacyRoutes } from './modules/privacy/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { registerAuditHook } from './modules/audit/hook.js';
+import { ClientGone, registerAbandonHook } from './modules/heavy/abandon.js';
 import { workspaceRoutes } from './modules/workspaces/routes.js';
 import { uploadLimitsFromEnv } from './modules/uploads.js';
 import { registerIdempotency } from './modules/idempotency.js';
@@ -183,6 +184,12 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   );
 
   app.setErrorHandler((err: FastifyError | DomainError | ZodError, req, reply) => {
+    // A heavy read stopped because its client went away (logged there): nobody is left to answer.
+    if (err instanceof ClientGone) {
+      reply.hijack();
+      reply.raw.destroy();
+      return;
+    }
     if (err instanceof DomainError) {
       return reply.code(STATUS[err.code]).send({
         error: {
@@ -307,6 +314,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   registerInputGuard(app);
   registerIdempotency(app, ctx);
   registerAuditHook(app, ctx);
+  registerAbandonHook(app);
 
   const healthSchema = {
     tags: ['health'],

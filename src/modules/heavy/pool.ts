@@ -2,11 +2,15 @@ import type { Reason } from '../../core/reasons.js';
 import { Piscina } from 'piscina';
 import { DomainError, type ErrorCode } from '../../core/errors.js';
 import { piscinaEntry } from '../../jobs/threads.js';
+import { ClientGone } from './abandon.js';
 import { tooSlow } from './run.js';
 
 export interface ReadPool {
-  /** Runs HEAVY_TASKS[task](ctx, ...args) on a read thread; stops the thread past limitMs. */
-  run(task: string, args: unknown[], nowIso: string, limitMs: number): Promise<unknown>;
+  /**
+   * Runs HEAVY_TASKS[task](ctx, ...args) on a read thread; stops the thread past limitMs, or when `gone` fires
+   * (its client went away: a task not started yet leaves the queue, a running one's thread is stopped).
+   */
+  run(task: string, args: unknown[], nowIso: string, limitMs: number, gone?: AbortSignal): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -40,15 +44,17 @@ export function startReadPool(url: string, opts: { threads?: number } = {}): Rea
   const heavy = lane(Math.max(1, opts.threads ?? (Number(process.env.HUIKE_READ_THREADS) || 2)));
   const short = lane(1);
   return {
-    async run(task, args, nowIso, limitMs) {
-      const signal = AbortSignal.timeout(limitMs);
+    async run(task, args, nowIso, limitMs, gone) {
+      const timeout = AbortSignal.timeout(limitMs);
+      const signal = gone ? AbortSignal.any([timeout, gone]) : timeout;
       const pool = SHORT_TASKS.has(task) ? short : heavy;
       let answer: ThreadAnswer;
       try {
         answer = (await pool.run({ task, args, now: nowIso }, { signal })) as ThreadAnswer;
       } catch (e) {
         // Aborting a running task stops its thread (and its query); the pool starts a fresh one.
-        if (signal.aborted) throw tooSlow(limitMs);
+        if (gone?.aborted) throw new ClientGone(task);
+        if (timeout.aborted) throw tooSlow(limitMs);
         throw e;
       }
       if ('error' in answer)

@@ -1,7 +1,8 @@
 import { reason } from '../../core/reasons.js';
-import { sql } from 'kysely';
+import { type KyselyPlugin, sql } from 'kysely';
 import { TooSlow } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
+import { ClientGone, currentRequest } from './abandon.js';
 import type { HEAVY_TASKS } from './tasks.js';
 
 type Tasks = typeof HEAVY_TASKS;
@@ -33,6 +34,17 @@ export function tooSlow(limitMs: number): TooSlow {
  * thread (the pool stops the thread when the limit passes); on PostgreSQL in a read transaction with
  * statement_timeout. `direct` is the same function as HEAVY_TASKS[task], for running it here.
  */
+/** A Kysely plugin refusing every further statement once `gone` fired (as a cancelled one fails: 57014). */
+function stopWhen(gone: AbortSignal): KyselyPlugin {
+  return {
+    transformQuery(args) {
+      if (gone.aborted) throw Object.assign(new Error('canceling statement: the client went away'), { code: '57014' });
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+}
+
 export async function offLoop<K extends HeavyTaskName>(
   ctx: AppContext,
   task: K,
@@ -41,20 +53,67 @@ export async function offLoop<K extends HeavyTaskName>(
 ): Promise<HeavyResult<K>> {
   const limitMs = queryTimeoutMs(ctx);
   const run = direct as unknown as (ctx: AppContext, ...a: HeavyArgs<K>) => Promise<HeavyResult<K>>;
-  if (ctx.readPool) return (await ctx.readPool.run(task, args, ctx.now().toISOString(), limitMs)) as HeavyResult<K>;
+  // The request this read answers: when its client goes away, the read is stopped (abandon.ts).
+  const request = currentRequest();
+  const gone = request?.signal;
+  const started = performance.now();
+  const stopped = (where: string) => {
+    request?.warn(
+      { task, ms: Math.round(performance.now() - started), where },
+      `heavy read ${task} stopped: its client went away`,
+    );
+    return new ClientGone(task);
+  };
+  if (gone?.aborted) throw stopped('before it started');
+  if (ctx.readPool) {
+    try {
+      return (await ctx.readPool.run(task, args, ctx.now().toISOString(), limitMs, gone)) as HeavyResult<K>;
+    } catch (e) {
+      if (e instanceof ClientGone) throw stopped('read thread');
+      throw e;
+    }
+  }
   if (ctx.db.dialect !== 'postgres' || ctx.db.kysely.isTransaction) return run(ctx, ...args);
+  let cancel: (() => void) | undefined;
+  const onGone = () => cancel?.();
+  gone?.addEventListener('abort', onGone, { once: true });
   try {
     return await ctx.db.kysely.transaction().execute(async (trx) => {
       // SET LOCAL: the limit ends with this transaction and never leaks to the pooled connection.
       // No JIT: a segment's correlated subqueries look costly to the planner, and compiling them took
       // 1.2 s of a 1.8 s count on the 20,000-customer demo (0.6 s without).
-      await sql`SELECT set_config('statement_timeout', ${String(Math.ceil(limitMs))}, true),
-        set_config('jit', 'off', true)`.execute(trx);
-      return run({ ...ctx, db: { ...ctx.db, kysely: trx } }, ...args);
+      const me = (
+        await sql<{
+          pid: number;
+          since: string;
+        }>`SELECT set_config('statement_timeout', ${String(Math.ceil(limitMs))}, true),
+          set_config('jit', 'off', true), pg_backend_pid() AS pid, now()::text AS since`.execute(trx)
+      ).rows[0]!;
+      // Cancels this transaction's statement from another connection, only while the backend still runs this
+      // very transaction (a connection back in the pool may already serve someone else).
+      let open = true;
+      cancel = () => {
+        if (!open) return;
+        sql`SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+          WHERE pid = ${me.pid} AND xact_start = ${me.since}::timestamptz`
+          .execute(ctx.db.kysely)
+          .catch(() => {});
+      };
+      if (gone?.aborted) cancel();
+      // A read of several statements stops at the next one too (a cancel between two finds none running).
+      const guarded = gone ? trx.withPlugin(stopWhen(gone)) : trx;
+      try {
+        return await run({ ...ctx, db: { ...ctx.db, kysely: guarded } }, ...args);
+      } finally {
+        open = false;
+      }
     });
   } catch (e) {
-    // 57014 query_canceled: statement_timeout fired.
-    if ((e as { code?: string }).code === '57014') throw tooSlow(limitMs);
+    // 57014 query_canceled: statement_timeout fired, or the client went away and the statement was cancelled.
+    if ((e as { code?: string }).code === '57014')
+      throw gone?.aborted ? stopped('statement cancelled') : tooSlow(limitMs);
     throw e;
+  } finally {
+    gone?.removeEventListener('abort', onGone);
   }
 }
