@@ -12,7 +12,7 @@ import autocannon from 'autocannon';
  * the floor; every other scenario prints its ratio of requests/s to it, and p50/p99 latency. The
  * server runs no job worker, so the demo's follow-up jobs do not run during the measurement.
  * `--database URL` serves an existing database instead (SQLite or PostgreSQL, e.g. the 1M-customer shop
- * kept by `bench -- segments --keep`).
+ * kept by `bench -- segments --keep`). HUIKE_BENCH_SERVER_ARGS passes node options to the server (a profile).
  */
 export async function benchApi(args: string[]): Promise<void> {
   const opt = (name: string, dflt: number) => {
@@ -35,9 +35,12 @@ export async function benchApi(args: string[]): Promise<void> {
     const login = ['user', 'create', '--login', 'admin', '--password', 'huike-demo'];
     spawnSync(process.execPath, [cli, ...login], { env, stdio: 'ignore' }); // fails harmlessly when present
   }
+  // HUIKE_BENCH_SERVER_ARGS: node options for the server alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const serverArgs = (process.env.HUIKE_BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
   const server = spawn(
     process.execPath,
     [
+      ...serverArgs,
       cli,
       'serve',
       '--port',
