@@ -30,14 +30,25 @@ export class ClientGone extends Error {
 
 export function registerAbandonHook(app: FastifyInstance): void {
   // preHandler: after the body was read (stream events do not carry the async context), so the handler and
-  // everything it awaits runs inside this scope.
+  // everything it awaits runs inside this scope. The signal is made only when a heavy read asks for it.
   app.addHook('preHandler', (req, reply, done) => {
-    const controller = new AbortController();
     const res = reply.raw;
-    const onClose = () => {
-      if (!res.writableFinished) controller.abort(new ClientGone('request'));
+    let controller: AbortController | undefined;
+    const request: RequestScope = {
+      get signal() {
+        if (!controller) {
+          const made = new AbortController();
+          controller = made;
+          const gone = () => {
+            if (!res.writableFinished) made.abort(new Error('the client went away'));
+          };
+          if (res.destroyed) gone();
+          else res.once('close', gone);
+        }
+        return controller.signal;
+      },
+      warn: (fields, message) => req.log.warn(fields, message),
     };
-    res.once('close', onClose);
-    scope.run({ signal: controller.signal, warn: (fields, message) => req.log.warn(fields, message) }, done);
+    scope.run(request, done);
   });
 }
