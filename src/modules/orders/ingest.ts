@@ -8,7 +8,7 @@ import type { ItemsRecord, OrderRecord, RowError } from '../../core/formats/type
 import type { Insertable } from 'kysely';
 import type { Database, Store } from '../../db/types.js';
 import { writeJson } from '../../db/json.js';
-import { bulkInsert } from '../../db/bulk.js';
+import { bulkInsert, bulkUpdate } from '../../db/bulk.js';
 import { inIds } from '../../db/in-list.js';
 import { chunks, type AppContext } from '../context.js';
 import { refreshCustomerStats } from '../customers/stats.js';
@@ -462,14 +462,16 @@ export async function ingestBatch(
       .execute();
   }
   await bulkInsert(trx, dialect, 'orders', inserts, { jsonColumns: ['raw'] });
-  for (const u of updates) {
-    await trx
-      .updateTable('orders')
-      .set({ ...u.values, import_run_id: opts.runId, updated_at: now })
-      .where('workspace_id', '=', ws)
-      .where('id', '=', u.id)
-      .execute();
-  }
+  // Changed orders in one statement per batch on PostgreSQL (one per order was a round trip each:
+  // a re-import of 2,000 changed orders spent most of its time waiting on them).
+  await bulkUpdate(
+    trx,
+    dialect,
+    'orders',
+    ['workspace_id', 'id'],
+    updates.map((u) => ({ ...u.values, import_run_id: opts.runId, updated_at: now, workspace_id: ws, id: u.id })),
+    { jsonColumns: ['raw'] },
+  );
   if (itemsToWrite.size > 0) {
     const inserted = new Set(inserts.map((i) => i.id));
     const replaced = [...itemsToWrite.keys()].filter((id) => !inserted.has(id));
