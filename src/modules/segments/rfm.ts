@@ -244,10 +244,7 @@ async function stageRfm(
       WHERE customer_rfm.workspace_id = ${workspaceId} AND customer_rfm.customer_id = n.customer_id
         AND n.changed = 1 AND n.old_at IS NOT NULL`.execute(trx);
     // New customers' rows, in key order.
-    await upsertRfm(
-      trx,
-      sql`SELECT ${RFM_COLS}, computed_at FROM rfm_fresh WHERE old_at IS NULL ORDER BY customer_id`,
-    );
+    await upsertRfm(trx, sql`SELECT ${RFM_COLS}, computed_at FROM rfm_fresh WHERE old_at IS NULL ORDER BY customer_id`);
   }
   await sql`DROP TABLE rfm_fresh`.execute(trx);
   return { old, changed, how };
