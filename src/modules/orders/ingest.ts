@@ -447,18 +447,16 @@ export async function ingestBatch(
     { source: 'import', detail: opts.runId ? `${opts.consentSource} run ${opts.runId}` : opts.consentSource },
     now,
   );
-  for (const [customerId, granted] of consent) {
+  // One UPDATE per consent value per batch (a round trip per customer on PostgreSQL before).
+  for (const value of ['granted', 'denied'] as const) {
+    const ids = [...consent].filter(([, granted]) => (granted ? 'granted' : 'denied') === value).map(([id]) => id);
+    if (ids.length === 0) continue;
     await trx
       .updateTable('customers')
-      .set({
-        marketing_consent: granted ? 'granted' : 'denied',
-        consent_source: opts.consentSource,
-        consent_at: now,
-        updated_at: now,
-      })
+      .set({ marketing_consent: value, consent_source: opts.consentSource, consent_at: now, updated_at: now })
       .where('workspace_id', '=', ws)
-      .where('id', '=', customerId)
-      .where('marketing_consent', '<>', granted ? 'granted' : 'denied')
+      .where(inIds(dialect, 'id', ids))
+      .where('marketing_consent', '<>', value)
       .execute();
   }
   await bulkInsert(trx, dialect, 'orders', inserts, { jsonColumns: ['raw'] });
