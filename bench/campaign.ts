@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { type Insertable, type LogEvent, sql } from 'kysely';
 import { newId } from '../src/core/ids.js';
 import { Random } from '../src/core/random.js';
 import { bulkInsert } from '../src/db/bulk.js';
-import { openDatabase, type Db } from '../src/db/connect.js';
+import { openDatabase, sqlitePath, type Db } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import type { Database } from '../src/db/types.js';
@@ -110,8 +110,10 @@ async function run(db: Db, customers: number): Promise<void> {
   let cpu = process.cpuUsage();
   const stop = await profile(`plan-${db.dialect}`);
   queryLog = queryLogOn ? new Map() : null;
-  const stats: PlanStats = { waitMs: 0, writeMs: 0, readMs: 0, decideMs: 0 };
-  await planCampaign(ctx, ws, c.id, { stats });
+  const stats: PlanStats = { waitMs: 0, writeMs: 0, readMs: 0, decideMs: 0, chunkWriteMs: [] };
+  const wal = walWatch(db);
+  await planCampaign(ctx, ws, c.id, { stats, checkpointBytes, asyncCommit: !syncCommit });
+  const walBytes = wal.stop();
   const log = queryLog;
   queryLog = null;
   await stop();
@@ -157,6 +159,31 @@ async function run(db: Db, customers: number): Promise<void> {
       `  two threads: writing ${s(stats.writeMs)} s, waiting for the reading thread ${s(stats.waitMs)} s; ` +
         `on the reading thread: reading ${s(stats.readMs)} s, deciding ${s(stats.decideMs)} s\n`,
     );
+    if (stats.checkpoints)
+      process.stdout.write(
+        `  WAL checkpoints between chunks: ${stats.checkpoints}, ` +
+          `${s(stats.checkpointMs ?? 0)} s (part of the writing)\n`,
+      );
+    const w = stats.chunkWriteMs ?? [];
+    const tenth = Math.max(1, Math.floor(w.length / 10));
+    const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+    process.stdout.write(
+      `  writing per chunk: first tenth ${avg(w.slice(0, tenth)).toFixed(0)} ms, ` +
+        `last tenth ${avg(w.slice(-tenth)).toFixed(0)} ms, median ` +
+        `${([...w].sort((a, b) => a - b)[w.length >> 1] ?? 0).toFixed(0)} ms, the longest ` +
+        `${[...w]
+          .sort((a, b) => b - a)
+          .slice(0, 5)
+          .map((x) => x.toFixed(0))
+          .join(', ')} ms\n`,
+    );
+  }
+  if (walBytes) {
+    process.stdout.write(
+      `  WAL during the plan: at most ${walBytes.maxFrames.toLocaleString('en-US')} frames, ` +
+        `reset to its start ${walBytes.resets} times, ` +
+        `${walBytes.checkpoints} checkpoints seen, file ${(walBytes.fileBytes / 2 ** 20).toFixed(0)} MB at the end\n`,
+    );
   }
   if (log) {
     process.stdout.write("  the plan's statements by time spent in the driver (they overlap on PostgreSQL):\n");
@@ -170,6 +197,10 @@ async function run(db: Db, customers: number): Promise<void> {
  * Chrome DevTools or scripts/profile-top.mjs), where `node --cpu-prof` would profile the generation too.
  */
 let profileDir: string | null = null;
+/** With --wal-checkpoint-mb N: the WAL size past which the SQLite plan checkpoints between chunks (0: never). */
+let checkpointBytes: number | undefined;
+/** With --sync-commit: PostgreSQL commits each chunk of the plan waiting for the disk (as before this round). */
+let syncCommit = false;
 /** With --query-log: time per statement (its first words) during the plan. */
 let queryLogOn = false;
 let queryLog: Map<string, { n: number; ms: number }> | null = null;
@@ -197,6 +228,47 @@ async function profile(name: string): Promise<() => Promise<void>> {
   };
 }
 
+/**
+ * SQLite: the WAL during the plan, sampled every 50 ms from the wal-index (the -shm file's header: mxFrame, the
+ * frames in the WAL, at byte 16; nBackfill, those copied into the database, at byte 96): the most frames it held,
+ * how many times it was reset to its start, and its file size at the end (null on PostgreSQL).
+ */
+function walWatch(db: Db): {
+  stop(): { maxFrames: number; resets: number; checkpoints: number; fileBytes: number } | null;
+} {
+  if (db.dialect !== 'sqlite') return { stop: () => null };
+  const path = sqlitePath(db.url);
+  const buf = Buffer.alloc(100);
+  let fd: number | null = null;
+  let maxFrames = 0;
+  let resets = 0;
+  let checkpoints = 0;
+  let last = 0;
+  let lastBackfill = 0;
+  const sample = () => {
+    if (fd === null && existsSync(`${path}-shm`)) fd = openSync(`${path}-shm`, 'r');
+    if (fd === null || readSync(fd, buf, 0, 100, 0) < 100) return;
+    const frames = buf.readUInt32LE(16);
+    if (frames < last) resets += 1;
+    const backfill = buf.readUInt32LE(96);
+    if (backfill > lastBackfill) checkpoints += 1;
+    lastBackfill = backfill;
+    last = frames;
+    maxFrames = Math.max(maxFrames, frames);
+  };
+  sample();
+  const timer = setInterval(sample, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      if (fd !== null) closeSync(fd);
+      const file = `${path}-wal`;
+      return { maxFrames, resets, checkpoints, fileBytes: existsSync(file) ? statSync(file).size : 0 };
+    },
+  };
+}
+
 const secs = (t: number) => ((performance.now() - t) / 1000).toFixed(1);
 /** User + system CPU seconds of this process since `from` (on SQLite all the work; less sensitive to a busy
  * machine). */
@@ -211,6 +283,9 @@ export async function benchCampaign(args: string[]): Promise<void> {
   const p = args.indexOf('--cpu-prof-dir');
   if (p >= 0) profileDir = args[p + 1] ?? null;
   queryLogOn = args.includes('--query-log');
+  syncCommit = args.includes('--sync-commit');
+  const w = args.indexOf('--wal-checkpoint-mb');
+  if (w >= 0) checkpointBytes = Number(args[w + 1]) * 2 ** 20;
   const only = args.includes('--sqlite') ? 'sqlite' : args.includes('--postgres') ? 'postgres' : null;
   if (only !== 'postgres') {
     const dir = mkdtempSync(join(tmpdir(), 'huike-bench-campaign-'));

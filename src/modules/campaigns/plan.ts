@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
 import { couponCode, couponFaceValueFen, type CouponRules, validityWindow, type Validity } from '../../core/coupons.js';
 import { newId } from '../../core/ids.js';
@@ -87,12 +88,21 @@ export interface PlanOptions {
   /** Stop after this many chunks (tests of a plan cut short). */
   maxChunks?: number;
   /**
+   * Tests of a killed worker: called inside each chunk's writing transaction after its inserts, before its
+   * commit, with the chunk's number (1, 2, …); a test's worker process hangs there to be killed mid-write.
+   */
+  whileWriting?: (chunk: number) => Promise<void>;
+  /**
    * SQLite: read and decide on a thread of its own while this one writes (see plan-thread.ts). Default: when
    * the audience spans more than two chunks (starting the thread costs more than it saves on fewer).
    */
   thread?: boolean;
   /** Filled with where the time went on the two threads (the bench prints it). */
   stats?: PlanStats;
+  /** PostgreSQL: commit each chunk without waiting for its WAL to reach the disk (default true; see planHere). */
+  asyncCommit?: boolean;
+  /** SQLite, two threads: checkpoint the WAL between chunks past this size (default PLAN_CHECKPOINT_BYTES; 0 never). */
+  checkpointBytes?: number;
 }
 
 /** Milliseconds: waiting for the reading thread, writing; on the reading thread, reading and deciding. */
@@ -101,6 +111,11 @@ export interface PlanStats {
   writeMs: number;
   readMs: number;
   decideMs: number;
+  /** Each chunk's writing time on the job's thread, in order (to see whether it grows with the table). */
+  chunkWriteMs?: number[];
+  /** The WAL checkpoints the plan ran between chunks, and their time (part of writeMs). */
+  checkpoints?: number;
+  checkpointMs?: number;
 }
 
 export interface CouponPlan {
@@ -660,8 +675,8 @@ export async function planCampaign(ctx: AppContext, ws: string, id: string, opts
   const chunk = opts.chunk ?? 5000;
   const decidedUpTo = await lastDecided(ctx, ws, id);
   const finished = (await onReadThread(ctx, env, chunk, opts))
-    ? await planOnThread(ctx, env, loadRow, { chunk, decidedUpTo, maxChunks: opts.maxChunks, stats: opts.stats })
-    : await planHere(ctx, env, loadRow, { chunk, decidedUpTo, maxChunks: opts.maxChunks });
+    ? await planOnThread(ctx, env, loadRow, { chunk, decidedUpTo, ...walkOptions(opts) })
+    : await planHere(ctx, env, loadRow, { chunk, decidedUpTo, ...walkOptions(opts) });
   if (!finished) return;
   const now = nowIso(ctx);
   await k.transaction().execute(async (trx) => {
@@ -700,12 +715,31 @@ async function onReadThread(ctx: AppContext, env: PlanEnv, chunk: number, opts: 
   return Number(big.n) > 2 * chunk;
 }
 
-interface Walk {
+interface Walk extends Pick<PlanOptions, 'maxChunks' | 'stats' | 'whileWriting' | 'asyncCommit'> {
   chunk: number;
   decidedUpTo: string | null;
-  maxChunks?: number;
-  stats?: PlanStats;
+  checkpointBytes: number;
 }
+const walkOptions = ({ maxChunks, stats, whileWriting, checkpointBytes, asyncCommit }: PlanOptions) => ({
+  asyncCommit,
+  maxChunks,
+  stats,
+  whileWriting,
+  checkpointBytes: checkpointBytes ?? PLAN_CHECKPOINT_BYTES,
+});
+
+/**
+ * SQLite, two threads: the WAL size past which the plan checkpoints it between chunks (below the connection's
+ * wal_autocheckpoint of 40,000 pages ≈ 160 MB, so that one does not run first, at a commit, beside the reader).
+ */
+export const PLAN_CHECKPOINT_BYTES = 96 * 2 ** 20;
+const walSize = (file: string) => {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+};
 
 /**
  * SQLite, on two threads: the reading thread reads and decides chunk n + 1 while this one writes chunk n,
@@ -718,6 +752,8 @@ async function planOnThread(
   walk: Walk,
 ): Promise<boolean> {
   const { ws, id } = env;
+  const wal = `${sqlitePath(ctx.db.url)}-wal`;
+  let checkpointAt = walk.checkpointBytes;
   const reader = startPlanReader({ url: ctx.db.url, env, chunk: walk.chunk, decidedUpTo: walk.decidedUpTo });
   let kickedDelivery = false;
   let chunks = 0;
@@ -739,6 +775,22 @@ async function planOnThread(
       const r = await loadRow();
       if (!r || r.status !== 'running') return false; // paused or cancelled: resume picks up from here
       const more = c.last !== null && !(walk.maxChunks && chunks + 1 >= walk.maxChunks);
+      // The reading thread is idle here (it has handed this chunk over and not been asked for the next), so it
+      // holds no snapshot: a checkpoint now copies the whole WAL into the database and truncates it. While the
+      // thread reads, SQLite's automatic checkpoint cannot reset the WAL (a reader is on it); the WAL then grows
+      // through the plan and every commit past wal_autocheckpoint checkpoints again (at 1M customers the WAL
+      // reached 440 MB and a chunk's writing time doubled).
+      const size = walk.checkpointBytes > 0 ? walSize(wal) : 0;
+      if (walk.checkpointBytes > 0 && size > checkpointAt) {
+        const t0 = performance.now();
+        const { rows } = await sql<{ busy: number }>`PRAGMA wal_checkpoint(TRUNCATE)`.execute(ctx.db.kysely);
+        // Another connection (the server's readers) still on the WAL: tried again once it has grown as much more.
+        checkpointAt = rows[0]?.busy ? size + walk.checkpointBytes : walk.checkpointBytes;
+        if (stats) {
+          stats.checkpointMs = (stats.checkpointMs ?? 0) + (performance.now() - t0);
+          stats.checkpoints = (stats.checkpoints ?? 0) + 1;
+        }
+      }
       if (more) next = reader.next(ctx.now());
       await ctx.db.kysely.transaction().execute(async (trx) => {
         await insertValues(trx, 'messages', MESSAGE_COLUMNS, c.values, { onConflict: 'ignore' });
@@ -747,8 +799,13 @@ async function planOnThread(
           await enqueueDelivery(trx, ws, id, c.at, { chain: 'plan', seq: 0 });
           kickedDelivery = true;
         }
+        await walk.whileWriting?.(chunks + 1);
       });
-      if (stats) stats.writeMs += performance.now() - t;
+      if (stats) {
+        const ms = performance.now() - t;
+        stats.writeMs += ms;
+        stats.chunkWriteMs?.push(ms);
+      }
       chunks += 1;
       if (!more) return c.last === null;
     }
@@ -789,7 +846,16 @@ async function planHere(
     countDone(state, c);
     const now = ctx.now();
     const at = now.toISOString();
+    const n = chunks + 1;
     writing = k.transaction().execute(async (trx) => {
+      // PostgreSQL: this commit does not wait for its WAL to reach the disk. A server crash may lose the last
+      // chunks committed (each whole: messages, coupons and the stock count, links, the delivery job together),
+      // never one after a chunk kept (the WAL is replayed in order), and any later commit waiting for the disk
+      // — the plan's end, a delivery's claim of one of these messages before it is sent — flushes them first.
+      // A lost chunk was never sent: the plan job, not yet done, runs again and decides it again from the last
+      // decision kept, as after a killed worker.
+      if (ctx.db.dialect === 'postgres' && walk.asyncCommit !== false)
+        await sql`SET LOCAL synchronous_commit = off`.execute(trx);
       const stock = env.coupon ? await lockStock(trx, ws, env.coupon.id) : { left: null };
       const { rows, coupons, links } = decideChunk(env, { todo, missing, facts, held, stock, state, now });
       const d = ctx.db.dialect;
@@ -808,6 +874,7 @@ async function planHere(
         await enqueueDelivery(trx, ws, id, at, { chain: 'plan', seq: 0 });
         kickedDelivery = true;
       }
+      await walk.whileWriting?.(n);
     });
     // Marked handled here and awaited (so thrown) before anything else is written.
     writing.catch(() => undefined);
