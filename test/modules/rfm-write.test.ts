@@ -104,8 +104,7 @@ describeBothDatabases('RFM: staged replace equals the upsert', (env) => {
     expect(partly.after.filter((r) => r.computed_at === '2026-11-02T04:00:00.000Z').length).toBeGreaterThan(0);
     expect(partly.after.filter((r) => r.computed_at === '2026-11-05T04:00:00.000Z').length).toBe(partly.staged.changed);
 
-    // New settings (fixed thresholds, shorter windows): most rows change, the staged pass updates
-    // them in place (no delete, no insert).
+    // New settings (fixed thresholds, shorter windows): most rows change, the staged pass replaces.
     await setRfmSettings(e.ctx, e.workspaceId, {
       dormantDays: 60,
       churnDays: 200,
@@ -115,7 +114,7 @@ describeBothDatabases('RFM: staged replace equals the upsert', (env) => {
     });
     e.setNow('2026-11-06T04:00:00.000Z');
     const settings = await same(e, other, otherRows);
-    expect(settings.staged.how).toBe('update');
+    expect(settings.staged.how).toBe('replace');
     expect(settings.staged.old).toBe(settings.start.length);
     expect(settings.staged.changed).toBeGreaterThan(0.3 * settings.start.length);
     expect(settings.after.filter((r) => r.computed_at === '2026-11-06T04:00:00.000Z').length).toBe(

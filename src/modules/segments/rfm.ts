@@ -152,7 +152,7 @@ export async function recomputeRfm(
     if (write === 'upsert') await upsertRfm(trx, rows);
     else {
       // Staged first: `onWrite?.(…)` would skip evaluating its argument when there is no listener.
-      const staged = await stageRfm(trx, workspaceId, rows, write === 'replace', db.dialect === 'postgres');
+      const staged = await stageRfm(trx, workspaceId, rows, write === 'replace');
       opts.onWrite?.(staged);
     }
     const n = await trx
@@ -183,21 +183,22 @@ async function upsertRfm(trx: Transaction<Database>, rows: RawBuilder<unknown>):
     WHERE ${differs('customer_rfm', 'excluded')}`.execute(trx);
 }
 
+/** Past this share of the workspace's rows changing, its rows are replaced instead of updated. */
+export const RFM_REPLACE_SHARE = 0.3;
+
 /**
  * Computes the fresh rows into a temporary table (no index to keep, no foreign key to check), next to
- * the workspace's current row, then writes the least: nothing when nothing changed; otherwise the
- * changed rows are updated in place (one statement, a hash join with the stage) and new customers'
- * rows inserted in key order. A workspace with no rows yet (its first pass) gets every row inserted
- * straight from the computation, in key order, without the stage; `forceReplace` (tests, the bench)
- * deletes the workspace's rows and inserts them all again. Either way the result is the upsert's: an
- * unchanged row keeps its `computed_at`. Other workspaces' rows are never read or written.
+ * the workspace's current row, then writes the least: nothing when nothing changed; when the
+ * workspace has no rows yet or most of them change (the first pass, new RFM settings), the
+ * workspace's rows are deleted and all inserted in key order in one statement; otherwise only the
+ * changed rows are upserted. Either way the result is the upsert's: an unchanged row keeps its
+ * `computed_at`. Other workspaces' rows are never read or written.
  */
 async function stageRfm(
   trx: Transaction<Database>,
   workspaceId: string,
   rows: RawBuilder<unknown>,
   forceReplace: boolean,
-  postgres: boolean,
 ): Promise<{ old: number; changed: number; how: 'nothing' | 'replace' | 'update' }> {
   // A workspace with no rows yet (its first pass): the rows go straight in, in key order, without
   // the temporary table.
@@ -224,27 +225,22 @@ async function stageRfm(
     SELECT COUNT(old_at) AS old, COALESCE(SUM(changed), 0) AS changed FROM rfm_fresh`.execute(trx);
   const old = Number(counts[0]!.old);
   const changed = Number(counts[0]!.changed);
-  const how = forceReplace || (changed > 0 && old === 0) ? 'replace' : changed > 0 ? 'update' : 'nothing';
-  if (how === 'replace') {
-    if (old > 0) await sql`DELETE FROM customer_rfm WHERE workspace_id = ${workspaceId}`.execute(trx);
-    await sql`
-      INSERT INTO customer_rfm (${RFM_COLS}, computed_at)
-      SELECT ${RFM_COLS}, CASE WHEN changed = 1 THEN computed_at ELSE old_at END
-      FROM rfm_fresh ORDER BY customer_id`.execute(trx);
-  } else if (how === 'update') {
-    // The changed rows that exist are updated in place from the stage: their key does not change, so
-    // PostgreSQL skips the foreign-key check an insert makes row by row (half the cost of deleting and
-    // inserting them again after new settings). Without statistics on the temporary table the planner
-    // would probe the primary key a million times instead of one hash join.
-    if (postgres) await sql`ANALYZE rfm_fresh`.execute(trx);
-    await sql`
-      UPDATE customer_rfm SET r_score = n.r_score, f_score = n.f_score, m_score = n.m_score,
-        rfm_class = n.rfm_class, value_tier = n.value_tier, lifecycle = n.lifecycle, computed_at = n.computed_at
-      FROM rfm_fresh n
-      WHERE customer_rfm.workspace_id = ${workspaceId} AND customer_rfm.customer_id = n.customer_id
-        AND n.changed = 1 AND n.old_at IS NOT NULL`.execute(trx);
-    // New customers' rows, in key order.
-    await upsertRfm(trx, sql`SELECT ${RFM_COLS}, computed_at FROM rfm_fresh WHERE old_at IS NULL ORDER BY customer_id`);
+  const how =
+    forceReplace || (changed > 0 && (old === 0 || changed > RFM_REPLACE_SHARE * old))
+      ? 'replace'
+      : changed > 0
+        ? 'update'
+        : 'nothing';
+  if (how !== 'nothing') {
+    if (how === 'replace') {
+      if (old > 0) await sql`DELETE FROM customer_rfm WHERE workspace_id = ${workspaceId}`.execute(trx);
+      await sql`
+        INSERT INTO customer_rfm (${RFM_COLS}, computed_at)
+        SELECT ${RFM_COLS}, CASE WHEN changed = 1 THEN computed_at ELSE old_at END
+        FROM rfm_fresh ORDER BY customer_id`.execute(trx);
+    } else {
+      await upsertRfm(trx, sql`SELECT ${RFM_COLS}, computed_at FROM rfm_fresh WHERE changed = 1`);
+    }
   }
   await sql`DROP TABLE rfm_fresh`.execute(trx);
   return { old, changed, how };
