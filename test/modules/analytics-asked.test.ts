@@ -8,10 +8,9 @@ import { isKeptRange } from '../../src/modules/analytics/snapshots.js';
 import { distributionHere, productsHere } from '../../src/modules/analytics/views.js';
 import type { AppContext } from '../../src/modules/context.js';
 import { updateCustomer } from '../../src/modules/customers/profile.js';
-import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases } from '../helpers.js';
-import { orderRecord } from '../support/records.js';
+import { type ShopOrder, ingestByStore, randomShop } from '../support/analytics-shop.js';
 
 /**
  * A range asked for that is not kept (asked.ts): the ask queues a rebuild, which keeps the range; from then on the
@@ -21,55 +20,16 @@ import { orderRecord } from '../support/records.js';
 describeBothDatabases('analytics: asked ranges are kept by the next rebuild', (env) => {
   const rnd = new Random(20261128);
   let stores: Awaited<ReturnType<typeof ensureStore>>[] = [];
-  let line = 0;
-
-  const orders = (count: number, customers: number) =>
-    Array.from({ length: count }, () => {
-      line += 1;
-      const day = shiftDate('2025-03-01', rnd.int(0, 640));
-      const createdAt = new Date(`${day}T${String(rnd.int(0, 23)).padStart(2, '0')}:20:00+08:00`).toISOString();
-      const paidFen = rnd.int(1, 160) * 1000;
-      const unpaid = rnd.int(0, 9) === 0;
-      const phone = `1380000${String(rnd.int(1, customers)).padStart(4, '0')}`;
-      return {
-        store: rnd.int(0, 1),
-        rec: orderRecord({
-          line,
-          externalId: `A${line}`,
-          createdAt,
-          status: unpaid ? 'created' : 'completed',
-          paidAt: unpaid ? null : createdAt,
-          paidFen: unpaid ? 0 : paidFen,
-          refundedFen: rnd.int(0, 9) === 1 ? paidFen : rnd.int(0, 9) === 2 ? paidFen / 2 : 0,
-          buyer: { nick: null, externalId: null, email: null, phone, name: null },
-          receiverPhone: phone,
-          province: rnd.pick([null, '浙江省', '广东省']),
-          city: rnd.pick([null, '杭州市', '上海市', '广州市', '丽水市']),
-          items: [
-            {
-              lineKey: 'L1',
-              title: rnd.pick(['连衣裙', '衬衫', '围巾', '帽子']),
-              sku: null,
-              externalItemId: null,
-              category: null,
-              quantity: rnd.int(1, 3),
-              priceFen: paidFen,
-              paidFen: null,
-              refundStatus: null,
-            },
-          ],
-        }),
-      };
-    });
-
-  async function ingest(ctx: AppContext, list: ReturnType<typeof orders>) {
-    await ctx.db.kysely.transaction().execute(async (trx) => {
-      for (const [i, store] of stores.entries()) {
-        const recs = list.filter((x) => x.store === i).map((x) => x.rec);
-        if (recs.length) await ingestBatch(ctx, trx, { store, runId: null, consentSource: 'test' }, recs);
-      }
-    });
-  }
+  const orders = randomShop(rnd, {
+    prefix: 'A',
+    phonePrefix: '1380000',
+    firstDay: '2025-03-01',
+    days: 640,
+    stores: 2,
+    maxYuan: 160,
+    hours: [0, 23],
+  });
+  const ingest = (ctx: AppContext, list: ShopOrder[]) => ingestByStore(ctx, stores, list);
 
   /** Random ranges within the orders' days, starting and ending mid-month (none of them a kept range). */
   const ranges = Array.from({ length: 4 }, () => {

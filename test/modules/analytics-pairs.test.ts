@@ -7,9 +7,9 @@ import { dailyBuyersHere, provincesInRangeHere } from '../../src/modules/analyti
 import { distributionHere, overviewHere, productsHere, repurchaseHere } from '../../src/modules/analytics/views.js';
 import { updateCustomer } from '../../src/modules/customers/profile.js';
 import { mergeCustomers } from '../../src/modules/customers/merge.js';
-import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases } from '../helpers.js';
+import { type ShopOrder, ingestByStore } from '../support/analytics-shop.js';
 import { orderRecord } from '../support/records.js';
 
 /**
@@ -135,15 +135,7 @@ describeBothDatabases('analytics day pairs', (env) => {
       };
     });
 
-  async function ingest(list: ReturnType<typeof randomOrders>) {
-    const e = env();
-    await e.db.kysely.transaction().execute(async (trx) => {
-      for (const [i, store] of stores.entries()) {
-        const recs = list.filter((x) => x.store === i).map((x) => x.rec);
-        if (recs.length) await ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, recs);
-      }
-    });
-  }
+  const ingest = (list: ShopOrder[]) => ingestByStore(env().ctx, stores, list);
 
   async function purchases(): Promise<Purchase[]> {
     const rows = await env()

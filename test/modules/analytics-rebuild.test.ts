@@ -1,5 +1,4 @@
 import { beforeAll, expect, it } from 'vitest';
-import { shiftDate } from '../../src/core/analytics-views.js';
 import { Random } from '../../src/core/random.js';
 import { openDatabase } from '../../src/db/connect.js';
 import type { Database } from '../../src/db/types.js';
@@ -7,10 +6,9 @@ import { clearAnalytics, rebuildAnalytics, rebuildAnalyticsFromScratch } from '.
 import { distributionHere, overviewHere } from '../../src/modules/analytics/views.js';
 import type { AppContext } from '../../src/modules/context.js';
 import { updateCustomer } from '../../src/modules/customers/profile.js';
-import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases } from '../helpers.js';
-import { orderRecord } from '../support/records.js';
+import { type ShopOrder, ingestByStore, randomShop } from '../support/analytics-shop.js';
 
 /**
  * The rebuild runs in short transactions, customer range by customer range (analytics/rebuild.ts): a rebuild
@@ -35,55 +33,16 @@ const TABLES = [
 describeBothDatabases('analytics rebuild in short transactions', (env) => {
   const rnd = new Random(20261129);
   let stores: Awaited<ReturnType<typeof ensureStore>>[] = [];
-  let line = 0;
-
-  const orders = (count: number, customers: number) =>
-    Array.from({ length: count }, () => {
-      line += 1;
-      const day = shiftDate('2025-06-01', rnd.int(0, 560));
-      const createdAt = new Date(`${day}T${String(rnd.int(10, 23)).padStart(2, '0')}:15:00+08:00`).toISOString();
-      const paidFen = rnd.int(1, 40) * 1000;
-      const unpaid = rnd.int(0, 9) === 0;
-      const phone = `1390000${String(rnd.int(1, customers)).padStart(4, '0')}`;
-      return {
-        store: rnd.int(0, 2),
-        rec: orderRecord({
-          line,
-          externalId: `R${line}`,
-          createdAt,
-          status: unpaid ? 'created' : 'completed',
-          paidAt: unpaid ? null : createdAt,
-          paidFen: unpaid ? 0 : paidFen,
-          refundedFen: rnd.int(0, 9) === 1 ? paidFen / 2 : 0,
-          buyer: { nick: null, externalId: null, email: null, phone, name: null },
-          receiverPhone: phone,
-          province: rnd.pick([null, '浙江省', '广东省']),
-          city: rnd.pick([null, '杭州市', '广州市']),
-          items: [
-            {
-              lineKey: 'L1',
-              title: rnd.pick(['连衣裙', '衬衫', '围巾']),
-              sku: null,
-              externalItemId: null,
-              category: null,
-              quantity: rnd.int(1, 3),
-              priceFen: paidFen,
-              paidFen: null,
-              refundStatus: null,
-            },
-          ],
-        }),
-      };
-    });
-
-  async function ingest(ctx: AppContext, list: ReturnType<typeof orders>) {
-    await ctx.db.kysely.transaction().execute(async (trx) => {
-      for (const [i, store] of stores.entries()) {
-        const recs = list.filter((x) => x.store === i).map((x) => x.rec);
-        if (recs.length) await ingestBatch(ctx, trx, { store, runId: null, consentSource: 'test' }, recs);
-      }
-    });
-  }
+  const orders = randomShop(rnd, {
+    prefix: 'R',
+    phonePrefix: '1390000',
+    firstDay: '2025-06-01',
+    days: 560,
+    stores: 3,
+    maxYuan: 40,
+    hours: [10, 23],
+  });
+  const ingest = (ctx: AppContext, list: ShopOrder[]) => ingestByStore(ctx, stores, list);
 
   /** Every analytics table of the workspace, rows sorted, numbers as numbers. */
   async function tables() {
