@@ -2,11 +2,39 @@ import { expect, it } from 'vitest';
 import { launchCampaign, createCampaign, planCampaign } from '../../src/modules/campaigns/service.js';
 import { createChannel, setMessagingSettings } from '../../src/modules/messaging/service.js';
 import { saveSegment } from '../../src/modules/segments/service.js';
-import { describeBothDatabases } from '../helpers.js';
+import { type TestEnv, describeBothDatabases } from '../helpers.js';
 import { seedCustomers } from '../support/messaging.js';
 import { exited, spawnTs, waitFor } from '../support/processes.js';
 
 const MORNING = '2026-11-23T02:00:00.000Z'; // 10:00 in Shanghai
+
+/** Launches a campaign (10 % held out) to the customers whose name starts with `${prefix}-`, over a new outbox. */
+async function launchNamed(
+  e: TestEnv,
+  o: { prefix: string; channel: string; name: string; seed: string },
+): Promise<{ id: string }> {
+  await setMessagingSettings(e.ctx, e.workspaceId, { smsSignature: '回客旗舰店' });
+  const outbox = await createChannel(e.ctx, e.workspaceId, { name: o.channel, kind: 'outbox' });
+  const seg = await saveSegment(e.ctx, e.workspaceId, {
+    name: o.prefix,
+    rule: { field: 'name', op: 'starts_with', value: `${o.prefix}-` },
+  });
+  const c = await createCampaign(
+    e.ctx,
+    e.workspaceId,
+    {
+      name: o.name,
+      segmentId: seg.id,
+      channelId: outbox.id,
+      holdoutPct: 10,
+      seed: o.seed,
+      variants: [{ key: 'A', content: { text: '#客户昵称#，会员日 8 折' } }],
+    },
+    null,
+  );
+  await launchCampaign(e.ctx, e.workspaceId, c.id);
+  return c;
+}
 
 describeBothDatabases('campaign crash safety', (env) => {
   it('a worker killed mid-campaign: after a restart nobody has two messages and nobody is skipped', async () => {
@@ -17,26 +45,7 @@ describeBothDatabases('campaign crash safety', (env) => {
       e,
       Array.from({ length: n }, (_, i) => ({ nick: `kx-${i}`, phone: `133${String(i).padStart(8, '0')}` })),
     );
-    await setMessagingSettings(e.ctx, e.workspaceId, { smsSignature: '回客旗舰店' });
-    const outbox = await createChannel(e.ctx, e.workspaceId, { name: '发件箱', kind: 'outbox' });
-    const seg = await saveSegment(e.ctx, e.workspaceId, {
-      name: 'kx',
-      rule: { field: 'name', op: 'starts_with', value: 'kx-' },
-    });
-    const c = await createCampaign(
-      e.ctx,
-      e.workspaceId,
-      {
-        name: '崩溃测试',
-        segmentId: seg.id,
-        channelId: outbox.id,
-        holdoutPct: 10,
-        seed: 'crash',
-        variants: [{ key: 'A', content: { text: '#客户昵称#，会员日 8 折' } }],
-      },
-      null,
-    );
-    await launchCampaign(e.ctx, e.workspaceId, c.id);
+    const c = await launchNamed(e, { prefix: 'kx', channel: '发件箱', name: '崩溃测试', seed: 'crash' });
     const k = e.db.kysely;
     const count = async (status?: string) => {
       let q = k
@@ -104,26 +113,12 @@ describeBothDatabases('campaign crash safety', (env) => {
         .where('id', '=', ids[nick(i + 30)]!)
         .execute();
     }
-    await setMessagingSettings(e.ctx, e.workspaceId, { smsSignature: '回客旗舰店' });
-    const outbox = await createChannel(e.ctx, e.workspaceId, { name: '发件箱（分块）', kind: 'outbox' });
-    const seg = await saveSegment(e.ctx, e.workspaceId, {
-      name: 'kt',
-      rule: { field: 'name', op: 'starts_with', value: 'kt-' },
+    const c = await launchNamed(e, {
+      prefix: 'kt',
+      channel: '发件箱（分块）',
+      name: '线程崩溃测试',
+      seed: 'crash-thread',
     });
-    const c = await createCampaign(
-      e.ctx,
-      e.workspaceId,
-      {
-        name: '线程崩溃测试',
-        segmentId: seg.id,
-        channelId: outbox.id,
-        holdoutPct: 10,
-        seed: 'crash-thread',
-        variants: [{ key: 'A', content: { text: '#客户昵称#，会员日 8 折' } }],
-      },
-      null,
-    );
-    await launchCampaign(e.ctx, e.workspaceId, c.id);
     const messages = () =>
       k
         .selectFrom('messages')
