@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildServer } from '../../src/server.js';
 import { createApiToken, createUser, setPassword } from '../../src/modules/auth/service.js';
 import { describeBothDatabases } from '../helpers.js';
+import { listenLocal } from '../support/http.js';
 
 interface Answer {
   status: number;
@@ -30,9 +31,7 @@ describeBothDatabases('users and API tokens: disable, delete, role, revoke, expi
       ids[login] = (await createUser(ctx, workspaceId, { login, password: `${login}-password`, role })).id;
     }
     app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-acc-')) });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const addr = app.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    base = await listenLocal(app);
   });
   afterAll(async () => {
     await app?.close();

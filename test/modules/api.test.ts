@@ -10,6 +10,7 @@ import { createUser } from '../../src/modules/auth/service.js';
 import { renderReason } from '../../src/core/reasons.js';
 import { describeBothDatabases, fixture } from '../helpers.js';
 import { waitFor } from '../support/processes.js';
+import { listenLocal } from '../support/http.js';
 
 describeBothDatabases('HTTP API', (env) => {
   let app: FastifyInstance;
@@ -22,9 +23,7 @@ describeBothDatabases('HTTP API', (env) => {
     await createUser(ctx, workspaceId, { login: 'boss', password: 'secret-pass-1', role: 'owner' });
     await createUser(ctx, workspaceId, { login: 'agent', password: 'secret-pass-2', role: 'agent' });
     app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-api-')) });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const addr = app.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    base = await listenLocal(app);
     worker = startWorker(ctx, { handlers: jobHandlers, pollMs: 50 });
   });
   afterAll(async () => {

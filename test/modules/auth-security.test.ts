@@ -7,6 +7,7 @@ import { buildServer } from '../../src/server.js';
 import { createApiToken, createUser } from '../../src/modules/auth/service.js';
 import { passwordChecks } from '../../src/modules/auth/passwords.js';
 import { describeBothDatabases } from '../helpers.js';
+import { listenLocal } from '../support/http.js';
 
 const errorOf = async (r: Response) => ((await r.json()) as { error: { code: string; message: string } }).error;
 
@@ -24,9 +25,7 @@ describeBothDatabases('login throttling, CSRF and security headers', (env) => {
     await createUser(ctx, workspaceId, { login: 'boss', password: 'right-pass-1', role: 'owner' });
     await createUser(ctx, workspaceId, { login: 'clerk', password: 'right-pass-2', role: 'agent' });
     app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-sec-')), trustProxy: '127.0.0.1' });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const addr = app.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    base = await listenLocal(app);
   });
   afterAll(async () => {
     await app?.close();

@@ -9,6 +9,7 @@ import { createUser } from '../../src/modules/auth/service.js';
 import { loadDemo } from '../../src/modules/demo/service.js';
 import { buildServer } from '../../src/server.js';
 import { describeBothDatabases } from '../helpers.js';
+import { listenLocal, loginCookie } from '../support/http.js';
 
 /**
  * Property: whatever a client sends to any route of the API, the answer is never a 5xx and always
@@ -252,15 +253,8 @@ describeBothDatabases('hostile input never gives a 500', (env) => {
       dataDir: mkdtempSync(join(tmpdir(), 'huike-fuzz-')),
       logger: { level: 'error', stream: { write: (line: string) => serverErrors.push(line) } },
     });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const addr = app.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    const login = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ login: 'fuzz', password: 'fuzz-pass-1' }),
-    });
-    cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    base = await listenLocal(app);
+    cookie = await loginCookie(base, 'fuzz', 'fuzz-pass-1');
   }, 120_000);
   afterAll(async () => {
     await app?.close();

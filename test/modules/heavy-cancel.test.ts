@@ -14,6 +14,7 @@ import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { buildServer } from '../../src/server.js';
 import { freshMigratedDatabase, PG_URL } from '../helpers.js';
 import { waitFor } from '../support/processes.js';
+import { listenLocal, loginCookie } from '../support/http.js';
 
 const ordersRule = { field: 'orders', op: 'count_gte', value: 1, where: { status: ['completed'] } };
 
@@ -35,15 +36,8 @@ describe.skipIf(!PG_URL)('a heavy read whose client went away [postgres]', () =>
     const ws = await createWorkspace(ctx, '测试店铺');
     await createUser(ctx, ws.id, { login: 'boss', password: 'secret-pass-1', role: 'owner' });
     app = await buildServer(ctx, { logger: { level: 'warn', stream: { write: (line: string) => logs.push(line) } } });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const addr = app.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    const login = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ login: 'boss', password: 'secret-pass-1' }),
-    });
-    cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    base = await listenLocal(app);
+    cookie = await loginCookie(base, 'boss', 'secret-pass-1');
   });
   afterAll(async () => {
     await app?.close();

@@ -15,6 +15,7 @@ import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { buildServer } from '../../src/server.js';
 import { describeBothDatabases, fixture, freshDatabaseUrl } from '../helpers.js';
 import { exited, spawnTs, waitFor } from '../support/processes.js';
+import { listenLocal, loginCookie } from '../support/http.js';
 
 const ROWS = 20_000;
 let bigFile = '';
@@ -110,15 +111,8 @@ describeBothDatabases('resuming an import through the API', (env) => {
     const { ctx, workspaceId } = env();
     await createUser(ctx, workspaceId, { login: 'boss', password: 'secret-pass-1', role: 'owner' });
     app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-resume-api-')) });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const addr = app.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    const res = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ login: 'boss', password: 'secret-pass-1' }),
-    });
-    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    base = await listenLocal(app);
+    cookie = await loginCookie(base, 'boss', 'secret-pass-1');
   });
   afterAll(async () => {
     await worker?.stop();

@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+
+/** Starts the server on a free local port and gives its base URL (`http://127.0.0.1:PORT`). */
+export async function listenLocal(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  return `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+}
+
+/** Logs in over HTTP and gives the session cookie (`name=value`), or fails naming the answer's status. */
+export async function loginCookie(base: string, login: string, password: string): Promise<string> {
+  const res = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login, password }),
+  });
+  const cookie = res.headers.get('set-cookie')?.split(';')[0];
+  if (res.status !== 200 || !cookie) throw new Error(`login ${login}: HTTP ${res.status}`);
+  return cookie;
+}
