@@ -23,6 +23,7 @@ export type ThreadAnswer =
  * The reads a page waits for — a customer list's first-page count, a search page — run on a lane of their
  * own, so they never queue behind segment counts, exports or analytics views that may each take up to the
  * time limit (at 1M customers a list's total waited for abandoned segment evaluations on both threads).
+ * One thread by default (HUIKE_SHORT_THREADS): two measured no better at 1M on two cores (README, session 31).
  */
 const SHORT_TASKS: ReadonlySet<string> = new Set(['customers.count', 'customers.search']);
 
@@ -31,7 +32,7 @@ const SHORT_TASKS: ReadonlySet<string> = new Set(['customers.count', 'customers.
  * connection to the SQLite file (WAL lets them read while the server's one connection writes). Running from
  * the TypeScript sources (tests, `npm run dev`), the threads load them through tsx as the main thread does.
  */
-export function startReadPool(url: string, opts: { threads?: number } = {}): ReadPool {
+export function startReadPool(url: string, opts: { threads?: number; shortThreads?: number } = {}): ReadPool {
   const lane = (maxThreads: number) =>
     new Piscina({
       ...piscinaEntry(import.meta.url, 'thread'),
@@ -42,7 +43,7 @@ export function startReadPool(url: string, opts: { threads?: number } = {}): Rea
       workerData: { url },
     });
   const heavy = lane(Math.max(1, opts.threads ?? (Number(process.env.HUIKE_READ_THREADS) || 2)));
-  const short = lane(1);
+  const short = lane(Math.max(1, opts.shortThreads ?? (Number(process.env.HUIKE_SHORT_THREADS) || 1)));
   return {
     async run(task, args, nowIso, limitMs, gone) {
       const timeout = AbortSignal.timeout(limitMs);
