@@ -109,8 +109,8 @@ async function writeAttrs(db: Executor, ws: string, customerIds: readonly string
  * The kept ranges as of `today` (local) for a rebuild that starts, and the asked ones (asked.ts): ranges no longer
  * on the list go (a view asking for one reads the buyer rows), new ones are added not ready (ready = 0): the
  * rebuild fills their bands customer by customer (stagedBandsIn) and switches them on at its end (switchRanges). A
- * kept range still on the list stays
- * ready and is served throughout; its bands follow each customer as they are redone.
+ * kept range still on the list stays ready and is served throughout; its bands follow each customer as they are
+ * redone.
  */
 export async function stageRanges(
   db: Executor,
