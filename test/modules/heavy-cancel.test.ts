@@ -14,7 +14,7 @@ import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { buildServer } from '../../src/server.js';
 import { freshMigratedDatabase, PG_URL } from '../helpers.js';
 import { waitFor } from '../support/processes.js';
-import { listenLocal, loginCookie } from '../support/http.js';
+import { listenLocal, loginCookie, postEvaluate } from '../support/http.js';
 
 const ordersRule = { field: 'orders', op: 'count_gte', value: 1, where: { status: ['completed'] } };
 
@@ -46,13 +46,7 @@ describe.skipIf(!PG_URL)('a heavy read whose client went away [postgres]', () =>
     await drop?.();
   });
 
-  const evaluate = (rule: unknown, signal?: AbortSignal) =>
-    fetch(`${base}/api/v1/segments/evaluate`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-huike-client': 'test', cookie },
-      body: JSON.stringify({ rule, limit: 0 }),
-      signal,
-    });
+  const evaluate = (rule: unknown, signal?: AbortSignal) => postEvaluate(base, cookie, rule, signal);
   /** Backends of this database waiting for a lock (the count, blocked by the lock held below). */
   const waiting = async () =>
     Number(

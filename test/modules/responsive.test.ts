@@ -22,6 +22,7 @@ import { buildServer } from '../../src/server.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { createUser } from '../../src/modules/auth/service.js';
 import { describeBothDatabases, fixture, freshDatabaseUrl } from '../helpers.js';
+import { postEvaluate } from '../support/http.js';
 import { exited, spawnTs, waitFor } from '../support/processes.js';
 
 const DEMO_CUSTOMERS = Number(process.env.HUIKE_TEST_DEMO_CUSTOMERS ?? 5_000);
@@ -249,13 +250,7 @@ describe('a demo-size shop on SQLite', () => {
       });
       expect(login.status, child.output()).toBe(200);
       const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-      const evaluate = (rule: unknown, signal?: AbortSignal) =>
-        fetch(`${base}/api/v1/segments/evaluate`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-huike-client': 'test', cookie },
-          body: JSON.stringify({ rule, limit: 0 }),
-          signal,
-        });
+      const evaluate = (rule: unknown, signal?: AbortSignal) => postEvaluate(base, cookie, rule, signal);
       // Warm the read thread, so the probes below measure the count, not a thread's start.
       expect((await evaluate({ field: 'province', op: 'eq', value: '浙江省' })).status).toBe(200);
 

@@ -18,3 +18,13 @@ export async function loginCookie(base: string, login: string, password: string)
   if (res.status !== 200 || !cookie) throw new Error(`login ${login}: HTTP ${res.status}`);
   return cookie;
 }
+
+/** Counts a segment rule over HTTP (`POST /segments/evaluate`, no rows), as the console does. */
+export function postEvaluate(base: string, cookie: string, rule: unknown, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${base}/api/v1/segments/evaluate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-huike-client': 'test', cookie },
+    body: JSON.stringify({ rule, limit: 0 }),
+    signal,
+  });
+}
