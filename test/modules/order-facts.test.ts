@@ -15,12 +15,16 @@ import { describeBothDatabases, type TestEnv } from '../helpers.js';
  * customers the per-customer walk of orders gives, on random shops and rules; the facts kept by
  * the incremental path equal the full rebuild's.
  */
-const CATEGORIES = ['女装', '女装/连衣裙', '女装/大衣', '女装/连衣裙/长款', '美妆/面膜', '美妆', '童装%_'];
+// "女装/" has no fact of its own (a blank last level), "kids" is not "Kids" (letter case as written).
+const CATEGORIES = ['女装', '女装/连衣裙', '女装/大衣', '女装/连衣裙/长款', '美妆/面膜', '美妆', '童装%_', '女装/'];
+const LINE_CATEGORIES = [...CATEGORIES, 'Kids/Boys', 'kids'];
+const RULE_CATEGORIES = [...CATEGORIES, 'kids'];
+const ACTIVITIES = ['双11 2025', '618 2026'];
 const TITLES = ['夏季碎花连衣裙', '羊毛大衣 WOOL', '补水面膜 10片', '100%纯棉T恤', '连衣裙"限定"', '儿童外套'];
 const instants = ['2025-11-11T02:00:00.000Z', '2026-01-01T02:00:00.000Z', '2026-06-18T02:00:00.000Z'];
 
 const lineArb = fc.record({
-  category: fc.option(fc.constantFrom(...CATEGORIES), { nil: null }),
+  category: fc.option(fc.constantFrom(...LINE_CATEGORIES), { nil: null }),
   title: fc.option(fc.constantFrom(...TITLES), { nil: null }),
 });
 const orderArb = fc.record({
@@ -36,9 +40,30 @@ const orderArb = fc.record({
 });
 const shopArb = fc.array(fc.array(orderArb, { maxLength: 4 }), { minLength: 1, maxLength: 10 });
 
+// Several dimensions, a window or a status: the walk of the orders, after the facts' prefilter where
+// it applies (at least n ≥ 1 / any purchases), compared with the walk alone.
+const window = { from: fc.constantFrom('2025-11-11', '2026-01-01'), to: fc.constantFrom('2026-01-01', '2026-06-18') };
+const combinedArb = fc.oneof(
+  fc.record(
+    {
+      category: fc.subarray(RULE_CATEGORIES, { minLength: 1, maxLength: 2 }),
+      activity: fc.subarray(ACTIVITIES, { minLength: 1 }),
+      source: fc.subarray(['直播', '聚划算'], { minLength: 1 }),
+      status: fc.constant(['completed', 'paid']),
+      paid: fc.boolean(),
+      ...window,
+    },
+    { requiredKeys: ['category', 'activity'] },
+  ),
+  fc.record(
+    { source: fc.subarray(['直播', '聚划算'], { minLength: 1 }), store: fc.constantFrom(0, 1), ...window },
+    { requiredKeys: ['source', 'store'] },
+  ),
+  fc.record({ activity: fc.subarray(ACTIVITIES, { minLength: 1 }), ...window }, { requiredKeys: ['activity'] }),
+);
 const whereArb = fc.oneof(
-  fc.record({ category: fc.subarray(CATEGORIES, { minLength: 1, maxLength: 2 }) }),
-  fc.record({ activity: fc.subarray(['双11 2025', '618 2026'], { minLength: 1 }) }),
+  fc.record({ category: fc.subarray(RULE_CATEGORIES, { minLength: 1, maxLength: 2 }) }),
+  fc.record({ activity: fc.subarray(ACTIVITIES, { minLength: 1 }) }),
   fc.record({ source: fc.subarray(['直播', '聚划算'], { minLength: 1 }) }),
   fc.record({ store: fc.constantFrom(0, 1) }),
   fc.record(
@@ -53,6 +78,8 @@ const whereArb = fc.oneof(
     { requiredKeys: ['titleContains'] },
   ),
   fc.record({ category: fc.constant(['女装']), from: fc.constant('2026-01-01'), paid: fc.boolean() }),
+  combinedArb,
+  combinedArb,
 );
 const conditionArb = fc.record({
   op: fc.constantFrom('exists', 'not_exists', 'count_gte', 'count_lte'),
@@ -180,7 +207,7 @@ async function facts(e: TestEnv, ws: string) {
     .sort((a, b) => `${a.customer_id}${a.dim}${a.value}`.localeCompare(`${b.customer_id}${b.dim}${b.value}`));
 }
 
-async function members(e: TestEnv, ws: string, rule: unknown, viaFacts: boolean): Promise<string[]> {
+async function ruleQuery(e: TestEnv, ws: string, rule: unknown, viaFacts: boolean) {
   const cc = {
     workspaceId: ws,
     asOf: e.ctx.now(),
@@ -190,10 +217,13 @@ async function members(e: TestEnv, ws: string, rule: unknown, viaFacts: boolean)
     facts: viaFacts,
   };
   const parsed = parseRule(rule);
-  const rows = await segmentSource(e.db, ws)
+  return segmentSource(e.db, ws)
     .where((eb) => compileRule(eb, parsed, cc))
-    .select('c.id')
-    .execute();
+    .select('c.id');
+}
+
+async function members(e: TestEnv, ws: string, rule: unknown, viaFacts: boolean): Promise<string[]> {
+  const rows = await (await ruleQuery(e, ws, rule, viaFacts)).execute();
   return rows.map((r) => r.id).sort();
 }
 
@@ -326,6 +356,80 @@ describeBothDatabases('order facts', (env) => {
     for (const viaFacts of [true, false]) {
       const rule = { all: [{ field: 'orders', op: 'count_gte', value: 2, where: { category: ['女装'] } }] };
       expect(await members(e, ws, rule, viaFacts)).toEqual([customerIds[0]]);
+    }
+  });
+
+  it('a category is matched as written on both paths: "女装/" (no fact of its own) and letter case', async () => {
+    const e = env();
+    const order = { status: 'completed', paidFen: 100, refundedFen: 0, createdAt: instants[0]!, paid: true } as const;
+    const buys = (category: string) => [
+      { ...order, activity: null, source: null, store: 0 as const, lines: [{ category, title: null }] },
+    ];
+    const { ws, customerIds } = await loadShop(e, [buys('女装/'), buys('Kids/Boys'), buys('kids/girls')]);
+    await refreshCustomerStats(e.db.kysely, e.db.dialect, ws, customerIds, e.ctx.now().toISOString());
+    const [slash, upper, lower] = customerIds as [string, string, string];
+    for (const [category, expected] of [
+      ['女装/', [slash]],
+      ['女装', [slash]],
+      ['kids', [lower]],
+      ['Kids', [upper]],
+    ] as const) {
+      for (const op of ['exists', 'count_gte']) {
+        const rule = {
+          all: [{ field: 'orders', op, ...(op === 'count_gte' ? { value: 1 } : {}), where: { category } }],
+        };
+        for (const viaFacts of [true, false])
+          expect({ category, op, viaFacts, got: await members(e, ws, rule, viaFacts) }).toEqual({
+            category,
+            op,
+            viaFacts,
+            got: expected,
+          });
+      }
+    }
+  });
+
+  it('"at least" on two dimensions is narrowed by the facts first; "at most", "none" and unpaid are not', async () => {
+    const e = env();
+    const order = { status: 'completed', paidFen: 100, refundedFen: 0, createdAt: instants[0]!, paid: true } as const;
+    const coat = { ...order, source: null, store: 0 as const, lines: [{ category: '女装/大衣', title: null }] };
+    const { ws, customerIds } = await loadShop(e, [
+      [
+        { ...coat, activity: '双11 2025' },
+        { ...coat, activity: '双11 2025' },
+      ],
+      [
+        { ...coat, activity: '双11 2025' },
+        { ...coat, activity: null },
+      ],
+      [],
+    ]);
+    await refreshCustomerStats(e.db.kysely, e.db.dialect, ws, customerIds, e.ctx.now().toISOString());
+    const [twice, once, never] = customerIds as [string, string, string];
+    const where = { category: ['女装'], activity: ['双11 2025'] };
+    const cases: [Record<string, unknown>, boolean, string[]][] = [
+      [{ op: 'count_gte', value: 2, where }, true, [twice]],
+      [{ op: 'exists', where }, true, [twice, once]],
+      [{ op: 'exists', where: { ...where, from: '2026-01-01' } }, true, []],
+      // A customer with no such purchase has no fact and matches these: no prefilter.
+      [{ op: 'count_lte', value: 1, where }, false, [once, never]],
+      [{ op: 'not_exists', where }, false, [never]],
+      [{ op: 'count_gte', value: 0, where }, false, [twice, once, never]],
+      // The facts hold purchases only.
+      [{ op: 'exists', where: { ...where, paid: false } }, false, [twice, once]],
+    ];
+    for (const [cond, prefiltered, expected] of cases) {
+      const rule = { all: [{ field: 'orders', ...cond }] };
+      const compiled = (await ruleQuery(e, ws, rule, true)).compile().sql;
+      expect({ cond, prefiltered: compiled.includes('customer_order_facts') }).toEqual({ cond, prefiltered });
+      for (const viaFacts of [true, false])
+        expect({ cond, viaFacts, got: await members(e, ws, rule, viaFacts) }).toEqual({
+          cond,
+          viaFacts,
+          got: [...expected].sort(),
+        });
+      const negated = await members(e, ws, { not: rule }, true);
+      expect(negated).toEqual(customerIds.filter((id) => !expected.includes(id)).sort());
     }
   });
 });

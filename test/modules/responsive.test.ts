@@ -40,6 +40,7 @@ function orderWheres(storeId: string): Record<string, Record<string, unknown>> {
     from: { from: '2025-01-01' },
     to: { to: '2025-06-30' },
     'paid: false': { paid: false },
+    'two dimensions': { category: ['女装/连衣裙'], activity: ['双11 2026'] },
     'no filter': {},
     everything: {
       category: ['女装/连衣裙', '美妆/面膜'],
@@ -159,6 +160,13 @@ describe('a demo-size shop on SQLite', () => {
             expect(orders[0], what).toMatch(/USING INDEX sqlite_autoindex_orders_1 \(workspace_id=\? AND id=\?\)/);
             continue;
           }
+          // Several dimensions: "at least" first narrows the customers by each dimension's facts (their
+          // primary key), then walks the candidates' orders; "none" walks every customer's.
+          expect(facts, what).toHaveLength(name === 'two dimensions' && op !== 'not_exists' ? 2 : 0);
+          for (const f of facts)
+            expect(f, what).toMatch(
+              /INDEX sqlite_autoindex_customer_order_facts_1 \(workspace_id=\? AND dim=\? AND value=\?/,
+            );
           expect(orders, what).toHaveLength(1);
           // This customer's orders (orders_customer_idx), and the lines of one order (the primary key).
           expect(orders[0], what).toMatch(

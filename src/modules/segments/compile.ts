@@ -8,7 +8,7 @@ import type { PurchaseRule } from '../../core/stats.js';
 import type { Db, Dialect } from '../../db/connect.js';
 import type { Database } from '../../db/types.js';
 import { likeContains } from '../pagination.js';
-import { CATEGORY_SEPARATOR } from '../../core/order-facts.js';
+import { CATEGORY_SEPARATOR, categoryLevels, type FactDimension } from '../../core/order-facts.js';
 import { PREDICTED_FIELDS, predictedCondition } from './predicted.js';
 
 /**
@@ -367,7 +367,7 @@ function orderFacts(eb: EB, op: string, count: number | null, w: OrderWhere, cc:
   // "Bought category X" is one order with such a line.
   if (w.category || w.titleContains) {
     const lines: Expression<SqlBool>[] = [];
-    if (w.category) lines.push(categoryIn(col('i.category'), w.category));
+    if (w.category) lines.push(categoryIn(col('i.category'), w.category, cc.dialect));
     if (w.titleContains)
       lines.push(sql<SqlBool>`lower(i.title) LIKE ${likeContains(w.titleContains.toLowerCase())} ESCAPE '\\'`);
     q = q.where((qb) =>
@@ -381,17 +381,29 @@ function orderFacts(eb: EB, op: string, count: number | null, w: OrderWhere, cc:
       ),
     );
   }
-  if (op === 'exists') return eb.exists(q.select(sql.lit(1).as('one')));
+  if (op === 'exists') return withPrefilter(eb.exists(q.select(sql.lit(1).as('one'))));
   if (op === 'not_exists') return eb.not(eb.exists(q.select(sql.lit(1).as('one'))));
   const n = q.select(sql<number>`COUNT(*)`.as('n'));
-  return eb(n, op === 'count_gte' ? '>=' : '<=', count ?? 0);
+  return withPrefilter(eb(n, op === 'count_gte' ? '>=' : '<=', count ?? 0));
+
+  // The facts' necessary condition first: SQLite evaluates terms with subqueries in the order written,
+  // PostgreSQL puts the cheaper (hashed) test first, so the walk runs for the candidates only.
+  function withPrefilter(walk: Expression<SqlBool>): Expression<SqlBool> {
+    const implied = cc.facts === false ? [] : factPrefilter(op, count, w, cc);
+    return implied.length === 0 ? walk : eb.and([...implied, walk]);
+  }
 }
 
-/** A line's category is one of these or a child of one (女装 covers 女装/连衣裙). */
-function categoryIn(column: Expression<unknown>, categories: readonly string[]): Expression<SqlBool> {
-  const children = categories.map(
-    (c) => sql<SqlBool>`${column} LIKE ${`${likeContains(c).slice(1, -1)}${CATEGORY_SEPARATOR}%`} ESCAPE '\\'`,
-  );
+/**
+ * A line's category is one of these or a child of one (女装 covers 女装/连衣裙), letter case as written,
+ * as in the facts: SQLite's LIKE ignores the case of ASCII letters, so there a child is the text's start.
+ */
+function categoryIn(column: Expression<unknown>, categories: readonly string[], dialect: Dialect): Expression<SqlBool> {
+  const children = categories.map((c) => {
+    const prefix = `${c}${CATEGORY_SEPARATOR}`;
+    if (dialect === 'sqlite') return sql<SqlBool>`substr(${column}, 1, ${[...prefix].length}) = ${prefix}`;
+    return sql<SqlBool>`${column} LIKE ${`${likeContains(c).slice(1, -1)}${CATEGORY_SEPARATOR}%`} ESCAPE '\\'`;
+  });
   return sql<SqlBool>`(${column} IN (${sql.join(categories)}) OR ${sql.join(children, sql` OR `)})`;
 }
 
@@ -445,13 +457,58 @@ function factTableCondition(
   if (values!.length === 0) return null;
   const counting = op === 'count_gte' || op === 'count_lte';
   if (dim === 'category' && counting && values!.length > 1) return null;
-  return againstSet(op, count, (min) => {
-    const base = sql`SELECT f.customer_id FROM customer_order_facts f
-      WHERE f.workspace_id = ${cc.workspaceId} AND f.dim = ${dim} AND f.value IN (${sql.join(values!)})`;
-    if (min <= 1) return base;
-    if (values!.length === 1) return sql`${base} AND f.orders >= ${min}`;
-    return sql`${base} GROUP BY f.customer_id HAVING SUM(f.orders) >= ${min}`;
-  });
+  if (dim === 'category' && !values!.every(isFactCategory)) return null;
+  return againstSet(op, count, (min) => factCustomers(dim, values!, min, cc));
+}
+
+/**
+ * The customers whose facts for these values of one dimension add up to at least `min` purchases. For
+ * one value, or for activity, source and store (one value per order), exactly those with `min` such
+ * purchases; for several categories the sum can count an order once per category it has a line in, so
+ * it is an upper bound there (used only as a necessary condition, or for existence).
+ */
+function factCustomers(dim: FactDimension, values: readonly string[], min: number, cc: CompileContext) {
+  const base = sql`SELECT f.customer_id FROM customer_order_facts f
+    WHERE f.workspace_id = ${cc.workspaceId} AND f.dim = ${dim} AND f.value IN (${sql.join(values)})`;
+  if (min <= 1) return base;
+  if (values.length === 1) return sql`${base} AND f.orders >= ${min}`;
+  return sql`${base} GROUP BY f.customer_id HAVING SUM(f.orders) >= ${min}`;
+}
+
+/**
+ * Whether the facts of a rule's category are exactly its orders-path test (the category or a child of
+ * it): a fact is written for every level of a line's path whose last part is not blank, so "女装/"
+ * (the orders path's 女装/ and 女装//…) has no fact of its own.
+ */
+function isFactCategory(category: string): boolean {
+  return categoryLevels(category).at(-1) === category;
+}
+
+/**
+ * An exact prefilter for "at least n (n ≥ 1) / any purchases matching several dimensions, a date window
+ * or a status", which the facts cannot answer alone: each such purchase is a purchase with that
+ * dimension's value, so a customer needs at least n purchases in each constrained dimension's values
+ * by the facts — one set per dimension, read from the facts' primary key as for one dimension. Only
+ * those candidates walk their orders. The walk decides, so the result is the walk's: the prefilter is
+ * only ever added next to it (pre ∧ walk ≡ walk, also under NOT, since walk ⇒ pre and neither is
+ * NULL). Not for "at most" or "none" (a customer with no such purchase has no fact and matches), nor
+ * for paid: false (facts hold purchases only). Dates are left out, not bounded by the facts' first and
+ * last dates: those are paid dates and the window is on the order's creation, with no order between
+ * them the schema guarantees.
+ */
+function factPrefilter(op: string, count: number | null, w: OrderWhere, cc: CompileContext): Expression<SqlBool>[] {
+  if (w.paid === false) return [];
+  const min = op === 'exists' ? 1 : op === 'count_gte' ? (count ?? 0) : 0;
+  if (min < 1) return [];
+  const dims: [FactDimension, readonly string[] | undefined][] = [
+    ['activity', w.activity],
+    ['source', w.source],
+    ['store', w.storeId === undefined ? undefined : [w.storeId]],
+    ['category', w.category?.every(isFactCategory) ? w.category : undefined],
+  ];
+  return dims
+    .filter((d): d is [FactDimension, readonly string[]] => d[1] !== undefined && d[1].length > 0)
+    .map(([dim, values]) => sql<SqlBool>`c.id IN (${factCustomers(dim, values, min, cc)})`);
 }
 
 /**
@@ -476,7 +533,7 @@ function titleCustomers(w: OrderWhere, cc: CompileContext, min: number): Express
       WHERE t.workspace_id = ${ws} ${trigram} AND lower(t.title) LIKE ${pattern} ESCAPE '\\')`;
   }
   const lineFilters = [title];
-  if (w.category) lineFilters.push(categoryIn(sql.ref('i.category'), w.category));
+  if (w.category) lineFilters.push(categoryIn(sql.ref('i.category'), w.category, cc.dialect));
   const orderFilters: Expression<SqlBool>[] = [];
   if (w.paid !== false) orderFilters.push(orderCountsAsPurchase(cc.purchase));
   if (w.from) orderFilters.push(sql<SqlBool>`o.created_at >= ${instant(w.from, cc)}`);
