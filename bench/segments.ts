@@ -168,7 +168,7 @@ async function median(runs: number, fn: () => Promise<unknown>): Promise<number>
   return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
 }
 
-const ALL_CASES = ['facts', 'a', 'b', 'c', 'd', 'rfm'];
+const ALL_CASES = ['facts', 'a', 'b', 'b2', 'c', 'd', 'rfm'];
 
 async function run(
   db: Db,
@@ -234,6 +234,16 @@ async function run(
         AND o.paid_at IS NOT NULL AND o.status <> 'refunded'
         AND o.activity = '双11 2025' AND i.category = '女装/大衣')`;
 
+  // Two dimensions counted ("≥ 2 orders in 女装 during 双11 2025"): the facts narrow the customers
+  // (≥ 2 purchases in each), the candidates walk their orders; by hand, every customer's count.
+  const ruleB2 = {
+    all: [{ field: 'orders', op: 'count_gte', value: 2, where: { category: ['女装'], activity: ['双11 2025'] } }],
+  };
+  const handB2 = sql`FROM customers c JOIN customer_stats s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
+    WHERE c.workspace_id = ${ws} AND (SELECT COUNT(*) FROM orders o WHERE o.workspace_id = c.workspace_id
+      AND o.customer_id = c.id AND o.paid_at IS NOT NULL AND o.status <> 'refunded' AND o.activity = '双11 2025'
+      AND EXISTS (SELECT 1 FROM order_items i WHERE i.workspace_id = o.workspace_id AND i.order_id = o.id
+        AND (i.category = '女装' OR i.category LIKE '女装/%'))) >= 2`;
   // One dimension of purchases (customer_order_facts) and a title substring (trigram index), each
   // against the per-customer walk a developer would write.
   const ruleC = { all: [{ field: 'orders', op: 'count_gte', value: 2, where: { category: ['女装'] } }] };
@@ -258,6 +268,7 @@ async function run(
   for (const [key, label, rule, hand, abs] of [
     ['a', '(a) 5 conditions: count + page', ruleA, handA, db.dialect === 'sqlite' ? 500 : undefined],
     ['b', '(b) order fact: count + page', ruleB, handB, undefined],
+    ['b2', '(b2) ≥ 2 in 女装 during 双11', ruleB2, handB2, 1000],
     ['c', '(c) ≥ 2 orders in 女装 (facts)', ruleC, handC, 1000],
     ['d', '(d) title contains (trigram)', ruleD, handD, 1000],
   ] as const) {
@@ -328,7 +339,7 @@ async function run(
 }
 
 /**
- * Options: --customers N; --only sqlite|postgres; --build-only (generate and stop); --cases a,b,c,d,rfm,facts;
+ * Options: --customers N; --only sqlite|postgres; --build-only (generate and stop); --cases a,b,b2,c,d,rfm,facts;
  * --rfm-write upsert|staged|replace (how every RFM pass writes; default the dialect's own)
  * (default all; "facts" times the full rebuild of the order facts, which (c) needs and which runs anyway
  * when the database has none);
