@@ -5,6 +5,8 @@ import { jobHandlers } from '../jobs/handlers.js';
 import { startWorker } from '../jobs/worker.js';
 import { startWorkerThread, type JobThread } from '../jobs/worker-thread.js';
 import { startReadPool } from '../modules/heavy/pool.js';
+import { AnalyticsMemory, type MemoryLog, memoryCapBytes } from '../modules/analytics/memory.js';
+import { warmAnalyticsMemory } from '../modules/analytics/reads.js';
 import { databaseUrlFromEnv, sqlitePath } from '../db/connect.js';
 import { createInterface } from 'node:readline/promises';
 import { createUser } from '../modules/auth/service.js';
@@ -65,8 +67,20 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const dbUrl = databaseUrlFromEnv();
   const fileDb = ctx.db.dialect === 'sqlite' && sqlitePath(dbUrl) !== ':memory:';
   if (fileDb) ctx.readPool = startReadPool(dbUrl);
+  let logInfo: MemoryLog = () => {};
+  // PostgreSQL: the views run here, so the analytics held in memory live here (SQLite: on the read thread).
+  if (ctx.db.dialect === 'postgres' && memoryCapBytes() > 0)
+    ctx.analyticsMemory = new AnalyticsMemory(ctx.db, { log: (f, m) => logInfo(f, m) });
   const app = await buildServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
+  logInfo = (f, m) => app.log.info(f, m);
   await app.listen({ port: opts.port, host: opts.host });
+  // Loaded after start and after each rebuild (checked every minute), besides the first ask of a workspace.
+  const warm = () => {
+    warmAnalyticsMemory(ctx).catch((e) => app.log.warn({ err: String(e) }, 'analytics memory: warm-up failed'));
+  };
+  warm();
+  const warming = setInterval(warm, 60_000);
+  warming.unref();
   let worker: JobThread | null = null;
   if (opts.worker) {
     const log = (msg: string, extra?: Record<string, unknown>) => app.log.info(extra ?? {}, msg);
@@ -101,6 +115,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   );
 
   const stop = async () => {
+    clearInterval(warming);
     await worker?.stop();
     await app.close();
     await ctx.readPool?.close();

@@ -854,6 +854,12 @@ export interface AnalyticsAskedRangesTable {
   asked_at: string;
 }
 
+/** Raised with every write to the buyer-day, product-day rows and people facts (0058, analytics/version.ts). */
+export interface AnalyticsVersionsTable {
+  workspace_id: string;
+  version: number;
+}
+
 /** Buyers of a kept range per scope, dimension (freq, aov, age, gender, city, province) and key (0047). */
 export interface AnalyticsRangeBandsTable {
   workspace_id: string;
@@ -972,6 +978,7 @@ export interface Database {
   analytics_builds: AnalyticsBuildsTable;
   analytics_rebuilds: AnalyticsRebuildsTable;
   analytics_asked_ranges: AnalyticsAskedRangesTable;
+  analytics_versions: AnalyticsVersionsTable;
   audience_lists: AudienceListsTable;
   audience_list_members: AudienceListMembersTable;
   audience_list_unmatched: AudienceListUnmatchedTable;

@@ -1,4 +1,5 @@
 import type { Db } from '../db/connect.js';
+import type { AnalyticsMemory } from './analytics/memory.js';
 import type { ReadPool } from './heavy/pool.js';
 
 /** What every service needs: the database and a clock tests can control. */
@@ -11,6 +12,11 @@ export interface AppContext {
    * run here (PostgreSQL, in-memory databases, most tests).
    */
   readPool?: ReadPool;
+  /**
+   * The analytics held in memory (analytics/memory.ts) by whatever runs the views here: the server process on
+   * PostgreSQL, the analytics read thread on SQLite. Without it a range that is not kept is read from SQL.
+   */
+  analyticsMemory?: AnalyticsMemory;
   /** Time limit of one heavy read in ms (default HUIKE_QUERY_TIMEOUT_MS, or 60 s). */
   queryTimeoutMs?: number;
   /** Bulk actions on an audience up to this size run in the request; bigger ones as a job (default 200). */

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js';
 import { offLoop } from '../heavy/run.js';
 import { effectsHere } from './effects.js';
+import { warmMemoryHere } from './memory.js';
 import { dailyBuyersHere, provincesInRangeHere } from './spread.js';
 import {
   cohortsHere,
@@ -27,3 +28,9 @@ export const effects = (ctx: AppContext, ws: string, s: Scope) => offLoop(ctx, '
 export const provincesInRange = (ctx: AppContext, ws: string, s: Scope) =>
   offLoop(ctx, 'analytics.provincesInRange', provincesInRangeHere, ws, s);
 export const daily = (ctx: AppContext, ws: string, s: Scope) => offLoop(ctx, 'analytics.daily', dailyBuyersHere, ws, s);
+
+/**
+ * Loads the analytics held in memory (memory.ts) for the built workspaces whose rows are not loaded or were loaded
+ * before their last rebuild, where the views run; at server start and then every minute (serve.ts).
+ */
+export const warmAnalyticsMemory = (ctx: AppContext) => offLoop(ctx, 'analytics.memoryWarm', warmMemoryHere);

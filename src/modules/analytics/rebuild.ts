@@ -19,6 +19,7 @@ import {
   switchRanges,
 } from './snapshots.js';
 import { workspaceTimezone } from '../workspaces/service.js';
+import { bumpAnalyticsVersion } from './version.js';
 
 /**
  * Rebuilds a workspace's analytics pre-aggregates from its orders, in short transactions: customer by customer
@@ -102,6 +103,7 @@ export async function refreshBuyerRows(
     .where('workspace_id', '=', ws)
     .execute();
   if (!built.length && !running.length) return;
+  await bumpAnalyticsVersion(db, ws);
   const tz = await workspaceTimezone(db, ws);
   const offset = zoneOffsetMinutes(tz, Date.parse(now));
   const purchase = orderCountsAsPurchase(await purchaseRule(db, ws));
@@ -219,6 +221,7 @@ export async function rebuildAnalytics(
         .where('workspace_id', '=', ws)
         .executeTakeFirst();
       if (now?.cursor !== state.cursor) return;
+      await bumpAnalyticsVersion(trx, ws);
       await redoChunk(trx, ws, state.cursor, hi, paidDay, purchase);
       await trx
         .updateTable('analytics_rebuilds')
@@ -241,6 +244,7 @@ export async function rebuildAnalytics(
   const ms = Date.now() - t0;
   await k.transaction().execute(async (trx) => {
     await holdRebuildLock(trx, ws);
+    await bumpAnalyticsVersion(trx, ws);
     await switchRanges(trx, ws);
     const row = { workspace_id: ws, built_at: nowIso(ctx), orders, build_ms: ms, stores: currencies };
     await trx
@@ -298,7 +302,10 @@ export async function rebuildAnalyticsFromScratch(
 
 /** Every pre-aggregate of the workspace gone (the builds row first: the views say "not built"). */
 export async function clearAnalytics(k: Executor, ws: string): Promise<void> {
+  await bumpAnalyticsVersion(k, ws);
   for (const t of ANALYTICS_TABLES) await k.deleteFrom(t).where('workspace_id', '=', ws).execute();
+  // Again after the deletes (not one transaction): an index read between them is not taken for the cleared rows.
+  await bumpAnalyticsVersion(k, ws);
 }
 
 /** The customers after `lo` up to `hi` (all after `lo` when null): buyer rows, counts and product-day rows redone. */

@@ -4,6 +4,7 @@ import { AGE_BANDS, AOV_BANDS, FREQUENCY_BANDS } from '../../core/analytics-view
 import type { Executor } from '../../jobs/queue.js';
 import { byCustomer, shareRebuildLock } from './lock.js';
 import { applyDayPairs } from './pairs.js';
+import { bumpAnalyticsVersion } from './version.js';
 
 /**
  * The per-buyer answers of the ranges sellers use, kept ready (migration 0047). The distribution bands (a
@@ -297,6 +298,8 @@ export async function rangeBandsIn(db: Executor, ws: string, customerIds: readon
 export async function refreshBuyerPeople(db: Executor, ws: string, customerIds: readonly string[]): Promise<void> {
   if (!customerIds.length) return;
   await shareRebuildLock(db, ws);
+  // The distribution joins these people facts (gender, city, birthday) also for a range that is not kept.
+  await bumpAnalyticsVersion(db, ws);
   if (!(await rangeBandsOut(db, ws, customerIds))) return;
   await applyDayPairs(db, ws, customerIds, -1);
   await rewriteAttrs(db, ws, customerIds);

@@ -39,6 +39,8 @@ import {
   storeScope,
 } from './pairs.js';
 import { isKeptRange, keptBands, keptProducts } from './snapshots.js';
+import { distributionBands, productRows } from '../../core/analytics-memory.js';
+import { memoryIndexFor } from './memory.js';
 
 /**
  * The 数据分析 views, read from the pre-aggregates (rebuild.ts). A buyer (成交会员) is a customer
@@ -396,6 +398,24 @@ function distributionSql(r: Resolved, dialect: 'sqlite' | 'postgres') {
 /** One dimension's buyers per key (freq, aov: all buyers; age, gender, city: those with a customer row). */
 type BandRow = { dim: string; key: string; n: number; rev: number };
 
+/**
+ * How a view may be answered: `kept: false` reads the buyer rows in SQL (the tests and the bench compare the
+ * paths); `memory: true` answers from the rows held in memory (memory.ts), loading them first if need be; by
+ * default a kept range reads its kept rows, any other the memory when it holds the current rows, else SQL.
+ */
+export interface ViewPath {
+  kept?: boolean;
+  memory?: boolean;
+}
+
+/** The index in memory to answer a range that is not kept from, or null (SQL). */
+async function memoryFor(ctx: AppContext, r: Resolved, opts: ViewPath) {
+  if (opts.memory === false || (opts.kept === false && !opts.memory) || !r.builtAt) return null;
+  const index = await memoryIndexFor(ctx, r.ws, opts.memory === true);
+  if (ctx.analyticsMemory) ctx.analyticsMemory.served[index ? 'memory' : 'sql'] += 1;
+  return index;
+}
+
 /** The range's band counts read from the buyer rows: every buyer of the range is read. */
 async function bandsFromBuyers(ctx: AppContext, r: Resolved): Promise<BandRow[]> {
   const k = ctx.db.kysely;
@@ -428,11 +448,16 @@ async function bandsFromBuyers(ctx: AppContext, r: Resolved): Promise<BandRow[]>
  * A range kept ready by the rebuild (snapshots.ts: the last 30 days, months, quarters, years …) is read from its
  * kept counts; any other from the buyer rows. `kept: false` reads the buyer rows anyway (the tests compare).
  */
-export async function distributionHere(ctx: AppContext, ws: string, scope: Scope, opts: { kept?: boolean } = {}) {
+export async function distributionHere(ctx: AppContext, ws: string, scope: Scope, opts: ViewPath = {}) {
   const r = await resolve(ctx, ws, scope);
   const k = ctx.db.kysely;
-  const kept = opts.kept !== false && (await isKeptRange(k, ws, r.from, r.to));
-  const rows = kept ? await keptBands(k, ws, r.pairScope, r.from, r.to) : await bandsFromBuyers(ctx, r);
+  const kept = opts.kept !== false && !opts.memory && (await isKeptRange(k, ws, r.from, r.to));
+  const memory = kept ? null : await memoryFor(ctx, r, opts);
+  const rows = kept
+    ? await keptBands(k, ws, r.pairScope, r.from, r.to)
+    : memory
+      ? distributionBands(memory, r, r.storeIds)
+      : await bandsFromBuyers(ctx, r);
   const of = (dim: string) => rows.filter((x) => x.dim === dim);
   // Churn from the day pairs: buyers whose last purchase up to `to` is on or after to − maxDays.
   const finite = CHURN_BUCKETS.filter((b) => Number.isFinite(b.maxDays));
@@ -490,23 +515,27 @@ export async function productsHere(
   ctx: AppContext,
   ws: string,
   scope: Scope & { limit?: number },
-  opts: { kept?: boolean } = {},
+  opts: ViewPath = {},
 ) {
   const r = await resolve(ctx, ws, scope);
   const limit = scope.limit ?? 10;
   const k = ctx.db.kysely;
-  // A range kept ready by the rebuild reads its kept rows (snapshots.ts); any other the product-day rows.
-  const kept = opts.kept !== false && (await isKeptRange(k, ws, r.from, r.to));
+  // A range kept ready by the rebuild reads its kept rows (snapshots.ts); any other the rows in memory (memory.ts)
+  // when they are current, else the product-day rows.
+  const kept = opts.kept !== false && !opts.memory && (await isKeptRange(k, ws, r.from, r.to));
+  const memory = kept ? null : await memoryFor(ctx, r, opts);
   const sold = kept
     ? { rows: await keptProducts(k, ws, r.pairScope, r.from, r.to) }
-    : await sql<{
-        product: string;
-        units: number;
-        orders: number;
-        revenue: number;
-        buyers: number;
-        repeaters: number;
-      }>`
+    : memory
+      ? { rows: productRows(memory, r, r.storeIds) }
+      : await sql<{
+          product: string;
+          units: number;
+          orders: number;
+          revenue: number;
+          buyers: number;
+          repeaters: number;
+        }>`
     SELECT x.product, SUM(x.units) AS units, SUM(x.ord) AS orders, SUM(x.rev) AS revenue, COUNT(*) AS buyers,
       SUM(CASE WHEN x.ord >= 2 THEN 1 ELSE 0 END) AS repeaters
     FROM (SELECT product, customer_id, SUM(units) AS units, SUM(orders) AS ord, SUM(revenue_fen) AS rev

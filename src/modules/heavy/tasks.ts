@@ -1,4 +1,5 @@
 import { effectsHere } from '../analytics/effects.js';
+import { warmMemoryHere } from '../analytics/memory.js';
 import { dashboardHere, provincesHere } from '../analytics/service.js';
 import { dailyBuyersHere, provincesInRangeHere } from '../analytics/spread.js';
 import {
@@ -35,4 +36,5 @@ export const HEAVY_TASKS = {
   'analytics.effects': effectsHere,
   'analytics.provincesInRange': provincesInRangeHere,
   'analytics.daily': dailyBuyersHere,
+  'analytics.memoryWarm': warmMemoryHere,
 };

@@ -1,0 +1,160 @@
+import { beforeAll, expect, it } from 'vitest';
+import { shiftDate } from '../../src/core/analytics-views.js';
+import { Random } from '../../src/core/random.js';
+import { AnalyticsMemory } from '../../src/modules/analytics/memory.js';
+import { rebuildAnalytics } from '../../src/modules/analytics/rebuild.js';
+import { isKeptRange } from '../../src/modules/analytics/snapshots.js';
+import { distributionHere, productsHere } from '../../src/modules/analytics/views.js';
+import type { AppContext } from '../../src/modules/context.js';
+import { updateCustomer } from '../../src/modules/customers/profile.js';
+import { ensureStore } from '../../src/modules/stores/service.js';
+import { describeBothDatabases } from '../helpers.js';
+import { type ShopOrder, ingestByStore, randomShop } from '../support/analytics-shop.js';
+
+/**
+ * The distribution and products of a range that is not kept, answered from the rows held in memory
+ * (analytics/memory.ts, core/analytics-memory.ts): the same numbers as the SQL path for random ranges and store
+ * scopes; after new orders or a profile edit the next answer is the SQL path's (never the stale index), and the
+ * index reloads in the background and answers again.
+ */
+describeBothDatabases('analytics: any range from the rows in memory', (env) => {
+  const rnd = new Random(20261129);
+  let stores: Awaited<ReturnType<typeof ensureStore>>[] = [];
+  const orders = randomShop(rnd, {
+    prefix: 'M',
+    phonePrefix: '1390000',
+    firstDay: '2025-03-01',
+    days: 640,
+    stores: 2,
+    maxYuan: 160,
+    hours: [0, 23],
+  });
+  const ingest = (ctx: AppContext, list: ShopOrder[]) => ingestByStore(ctx, stores, list);
+  const ranges = [
+    // The whole span, from and to mid-month (not kept): every later order falls in it.
+    { from: '2025-02-27', to: '2026-12-09' },
+    ...Array.from({ length: 3 }, () => {
+      const from = shiftDate('2025-03-01', rnd.int(0, 560));
+      return { from, to: shiftDate(from, rnd.int(0, 300)) };
+    }),
+  ];
+  const scopes = () => [undefined, ...stores.map((s) => s.id)];
+
+  beforeAll(async () => {
+    const e = env();
+    e.setNow('2026-12-10T04:00:00.000Z');
+    stores = [
+      await ensureStore(e.ctx, e.workspaceId, '一号店', 'taobao', { currency: 'CNY' }),
+      await ensureStore(e.ctx, e.workspaceId, '二号店', 'jd', { currency: 'CNY' }),
+    ];
+    await ingest(e.ctx, orders(160, 45));
+    const customers = await e.db.kysely.selectFrom('customers').select('id').where('workspace_id', '=', e.workspaceId);
+    for (const [i, c] of (await customers.execute()).entries())
+      await updateCustomer(
+        e.ctx,
+        e.workspaceId,
+        c.id,
+        {
+          gender: rnd.pick(['male', 'female', null]),
+          birthday: i % 4 ? `19${rnd.int(60, 99)}-0${rnd.int(1, 9)}-${rnd.pick(['15', '28', '01'])}` : null,
+        },
+        null,
+      );
+    await rebuildAnalytics(e.ctx, e.workspaceId);
+  });
+
+  it('random ranges and store scopes: memory equals SQL, distribution and products', async () => {
+    const e = env();
+    const kept = { from: shiftDate('2026-12-10', -29), to: '2026-12-10' };
+    expect(await isKeptRange(e.db.kysely, e.workspaceId, kept.from, kept.to)).toBe(true);
+    for (const range of [...ranges, kept])
+      for (const storeId of scopes()) {
+        const scope = { ...range, storeId };
+        const memory = await distributionHere(e.ctx, e.workspaceId, scope, { memory: true });
+        expect(memory).toEqual(await distributionHere(e.ctx, e.workspaceId, scope, { kept: false }));
+        const products = await productsHere(e.ctx, e.workspaceId, { ...scope, limit: 50 }, { memory: true });
+        expect(products).toEqual(await productsHere(e.ctx, e.workspaceId, { ...scope, limit: 50 }, { kept: false }));
+      }
+    const whole = await distributionHere(e.ctx, e.workspaceId, ranges[0]!, { memory: true });
+    expect(whole.frequency.reduce((a, b) => a + b.buyers, 0)).toBeGreaterThan(20);
+    expect(whole.gender.find((g) => g.key === 'male')!.buyers).toBeGreaterThan(0);
+  });
+
+  it('after new orders and a profile edit the next answer is the SQL one, and the index reloads', async () => {
+    const e = env();
+    const memory = new AnalyticsMemory(e.db);
+    const ctx: AppContext = { ...e.ctx, analyticsMemory: memory };
+    const range = ranges[0]!;
+    expect(await isKeptRange(e.db.kysely, e.workspaceId, range.from, range.to)).toBe(false);
+    const expectSql = async () => {
+      for (const storeId of scopes()) {
+        const scope = { ...range, storeId };
+        expect(await distributionHere(ctx, e.workspaceId, scope)).toEqual(
+          await distributionHere(e.ctx, e.workspaceId, scope, { kept: false }),
+        );
+        expect(await productsHere(ctx, e.workspaceId, scope)).toEqual(
+          await productsHere(e.ctx, e.workspaceId, scope, { kept: false }),
+        );
+      }
+    };
+    /** Which path the next ask takes (the asks after it may already find the reloaded index). */
+    const nextAsk = async () => {
+      const before = { ...memory.served };
+      await distributionHere(ctx, e.workspaceId, range);
+      return memory.served.memory > before.memory ? 'memory' : 'sql';
+    };
+    // The first ask reads SQL and starts the load; once loaded the asks answer from memory.
+    expect(await nextAsk()).toBe('sql');
+    await expectSql();
+    await memory.idle();
+    const first = memory.info(e.workspaceId)!;
+    expect(first.buyerRows).toBeGreaterThan(0);
+    expect(await nextAsk()).toBe('memory');
+    await expectSql();
+
+    // New orders (new buyers and more orders of known ones, all in the range): the index is stale.
+    await ingest(e.ctx, orders(40, 60));
+    expect(await nextAsk()).toBe('sql');
+    await expectSql();
+    await memory.idle();
+    expect(memory.info(e.workspaceId)!.version).toBeGreaterThan(first.version);
+    expect(await nextAsk()).toBe('memory');
+    await expectSql();
+
+    // A staff edit of gender and birthday moves buyers between the people bands.
+    const some = await e.db.kysely
+      .selectFrom('customers')
+      .select('id')
+      .where('workspace_id', '=', e.workspaceId)
+      .limit(5)
+      .execute();
+    for (const c of some)
+      await updateCustomer(e.ctx, e.workspaceId, c.id, { gender: 'female', birthday: '2010-02-28' }, null);
+    expect(await nextAsk()).toBe('sql');
+    await expectSql();
+    await memory.idle();
+    expect(await nextAsk()).toBe('memory');
+    await expectSql();
+
+    // A rebuild rewrites the rows: stale until reloaded; warm() finds the workspace due.
+    e.setNow('2026-12-10T05:00:00.000Z');
+    await rebuildAnalytics(e.ctx, e.workspaceId);
+    expect(await memory.warm()).toBe(1);
+    await memory.idle();
+    expect(await nextAsk()).toBe('memory');
+    await expectSql();
+  });
+
+  it('a workspace over the memory cap stays on SQL', async () => {
+    const e = env();
+    const memory = new AnalyticsMemory(e.db, { capBytes: 1000 });
+    const ctx: AppContext = { ...e.ctx, analyticsMemory: memory };
+    const range = ranges[0]!;
+    const sqlPath = await distributionHere(e.ctx, e.workspaceId, range, { kept: false });
+    expect(await distributionHere(ctx, e.workspaceId, range)).toEqual(sqlPath);
+    await memory.idle();
+    expect(await distributionHere(ctx, e.workspaceId, range)).toEqual(sqlPath);
+    expect(memory.info(e.workspaceId)).toBeNull();
+    expect(memory.served).toEqual({ memory: 0, sql: 2 });
+  });
+});
