@@ -11,6 +11,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import type { Database } from '../src/db/types.js';
 import { askRange } from '../src/modules/analytics/asked.js';
+import { AnalyticsMemory } from '../src/modules/analytics/memory.js';
 import { rebuildAnalytics } from '../src/modules/analytics/rebuild.js';
 import { dailyBuyersHere, provincesInRangeHere } from '../src/modules/analytics/spread.js';
 import {
@@ -36,6 +37,10 @@ import { createWorkspace } from '../src/modules/workspaces/service.js';
  * least any view computed without the pre-aggregates would have to do). The last 30 days and the last year are
  * ranges the rebuild keeps answers for (snapshots.ts), two years is not: "… from buyer rows" is the same view
  * made to read the buyer rows (the path of any other range, and what it did before the kept answers).
+ * Then the rows held in memory (analytics/memory.ts): their load time and size, and the distribution and products of
+ * ranges that are not kept from memory beside the same views from SQL. `--memory` (with `--keep`, over a kept
+ * database) measures only that part. HUIKE_BENCH_PG_DB names the kept PostgreSQL database to use instead of
+ * huike_bench_analytics_N (a copy, so the shared one keeps its migrations).
  */
 const AS_OF = new Date('2026-11-23T04:00:00.000Z');
 const PROVINCES = ['广东省', '浙江省', '江苏省', '山东省', '上海市', '北京市', '四川省'];
@@ -171,7 +176,43 @@ async function timedRebuild(ctx: AppContext, ws: string, what: string) {
   );
 }
 
-async function run(db: Db, customers: number, kept: boolean): Promise<void> {
+/** Load time and size of the index in memory, and the two views of ranges that are not kept: memory beside SQL. */
+async function memoryFigures(ctx: AppContext, ws: string, baseline: number): Promise<void> {
+  const holder = new AnalyticsMemory(ctx.db, { capBytes: Number.POSITIVE_INFINITY });
+  const t = performance.now();
+  await holder.load(ws);
+  const loadMs = performance.now() - t;
+  const info = holder.info(ws)!;
+  const mb = info.bytes / 2 ** 20;
+  process.stdout.write(
+    `  memory: loaded in ${(loadMs / 1000).toFixed(1)} s — ${info.buyerRows.toLocaleString('en-US')} buyer-day rows ` +
+      `(${info.buyers.toLocaleString('en-US')} buyers), ${info.productRows.toLocaleString('en-US')} product-day rows, ` +
+      `${mb.toFixed(1)} MB (${(mb / ((info.buyerRows + info.productRows) / 1e6)).toFixed(1)} MB per million rows)\n`,
+  );
+  const mctx: AppContext = { ...ctx, analyticsMemory: holder };
+  const custom = [
+    ['two years', { from: '2024-11-23', to: '2026-11-23' }],
+    ['2025-02-13 – 2026-08-19', { from: '2025-02-13', to: '2026-08-19' }],
+    ['2026-03-07 – 2026-04-18', { from: '2026-03-07', to: '2026-04-18' }],
+  ] as const;
+  for (const [label, range] of custom)
+    for (const [name, fn] of [
+      ['distribution', distributionHere],
+      ['products', productsHere],
+    ] as const) {
+      const fromMemory = await fn(mctx, ws, range, { memory: true });
+      const fromSql = await fn(ctx, ws, range, { kept: false });
+      const same = JSON.stringify(fromMemory) === JSON.stringify(fromSql);
+      const m = await median(3, () => fn(mctx, ws, range, { memory: true }));
+      const q = await median(3, () => fn(ctx, ws, range, { kept: false }));
+      process.stdout.write(
+        `  ${name.padEnd(13)} ${label.padEnd(24)} memory ${m.toFixed(0).padStart(5)} ms (${(m / baseline).toFixed(2)}×)` +
+          `   SQL ${q.toFixed(0).padStart(5)} ms (${(q / baseline).toFixed(2)}×)   same numbers: ${same ? 'yes' : 'NO'}\n`,
+      );
+    }
+}
+
+async function run(db: Db, customers: number, kept: boolean, memoryOnly = false): Promise<void> {
   await migrateToLatest(db);
   const ctx: AppContext = { db, now: () => AS_OF };
   // `--keep`: a database kept from an earlier run with its shop and pre-aggregates is measured again as it is.
@@ -179,7 +220,9 @@ async function run(db: Db, customers: number, kept: boolean): Promise<void> {
     ? await db.kysely.selectFrom('analytics_builds').select('workspace_id').executeTakeFirst()
     : undefined;
   const ws = earlier?.workspace_id ?? (await createWorkspace(ctx, 'bench')).id;
-  if (earlier) {
+  if (earlier && memoryOnly) {
+    process.stdout.write('  reusing the shop and pre-aggregates kept by an earlier run (memory figures only)\n');
+  } else if (earlier) {
     process.stdout.write('  reusing the shop and pre-aggregates kept by an earlier run\n');
     // The nightly case: a rebuild over pre-aggregates already built (the same orders).
     await timedRebuild(ctx, ws, 'rebuild over the kept pre-aggregates');
@@ -196,6 +239,10 @@ async function run(db: Db, customers: number, kept: boolean): Promise<void> {
         WHERE workspace_id = ${ws} AND paid_at >= ${yearAgo}${ts}`.execute(db.kysely),
   );
   process.stdout.write(`  baseline: the year's distinct buyers straight from orders ${baseline.toFixed(0)} ms\n`);
+  if (memoryOnly) {
+    await memoryFigures(ctx, ws, baseline);
+    return;
+  }
   const ranges = [
     ['30 days', { from: '2026-10-25', to: '2026-11-23' }],
     ['a year', { from: '2025-11-24', to: '2026-11-23' }],
@@ -251,6 +298,7 @@ async function run(db: Db, customers: number, kept: boolean): Promise<void> {
         : (await sql<{ detail: string }>`EXPLAIN QUERY PLAN ${q}`.execute(db.kysely)).rows.map((r) => r.detail);
     process.stdout.write(`  EXPLAIN ${name}:\n${plan.map((l) => `    ${l}`).join('\n')}\n`);
   }
+  await memoryFigures(ctx, ws, baseline);
 }
 
 export async function benchAnalytics(args: string[]): Promise<void> {
@@ -261,11 +309,12 @@ export async function benchAnalytics(args: string[]): Promise<void> {
   // `--keep`: keep the generated databases (SQLite in the temp directory, PostgreSQL as huike_bench_analytics_N)
   // and reuse them on the next `--keep` run of the same size: a 1M-customer shop takes many minutes to build.
   const keep = args.includes('--keep');
-  if (only !== 'postgres') await benchSqlite(customers, keep);
-  if (only !== 'sqlite') await benchPostgres(customers, keep);
+  const memoryOnly = args.includes('--memory');
+  if (only !== 'postgres') await benchSqlite(customers, keep, memoryOnly);
+  if (only !== 'sqlite') await benchPostgres(customers, keep, memoryOnly);
 }
 
-async function benchSqlite(customers: number, keep: boolean): Promise<void> {
+async function benchSqlite(customers: number, keep: boolean, memoryOnly: boolean): Promise<void> {
   const dir = keep ? tmpdir() : mkdtempSync(join(tmpdir(), 'huike-bench-analytics-'));
   const file = keep ? join(dir, `huike-bench-analytics-${customers}.db`) : join(dir, 'a.db');
   process.stdout.write(
@@ -274,7 +323,7 @@ async function benchSqlite(customers: number, keep: boolean): Promise<void> {
   const kept = keep && existsSync(file);
   const lite = openDatabase(`sqlite:${file}`);
   try {
-    await run(lite, customers, kept);
+    await run(lite, customers, kept, memoryOnly);
   } finally {
     await lite.close();
     if (!keep) rmSync(dir, { recursive: true, force: true });
@@ -283,7 +332,7 @@ async function benchSqlite(customers: number, keep: boolean): Promise<void> {
 
 /** The kept PostgreSQL database of this size (created when missing), and whether it was there. */
 async function keptPostgres(adminUrl: string, customers: number): Promise<{ url: string; kept: boolean }> {
-  const name = `huike_bench_analytics_${customers}`;
+  const name = process.env.HUIKE_BENCH_PG_DB ?? `huike_bench_analytics_${customers}`;
   const c = new pg.Client({ connectionString: adminUrl });
   await c.connect();
   try {
@@ -297,7 +346,7 @@ async function keptPostgres(adminUrl: string, customers: number): Promise<{ url:
   }
 }
 
-async function benchPostgres(customers: number, keep: boolean): Promise<void> {
+async function benchPostgres(customers: number, keep: boolean, memoryOnly: boolean): Promise<void> {
   const pgUrl = process.env.HUIKE_BENCH_PG_URL ?? process.env.HUIKE_TEST_PG_URL;
   if (!pgUrl) {
     process.stdout.write('PostgreSQL: skipped (set HUIKE_BENCH_PG_URL)\n');
@@ -308,7 +357,7 @@ async function benchPostgres(customers: number, keep: boolean): Promise<void> {
   const db = openDatabase(scratch?.url ?? kept!.url);
   process.stdout.write(`PostgreSQL — ${customers.toLocaleString('en-US')} customers\n`);
   try {
-    await run(db, customers, kept?.kept ?? false);
+    await run(db, customers, kept?.kept ?? false, memoryOnly);
   } finally {
     await db.close();
     await scratch?.drop();
