@@ -184,10 +184,12 @@ async function memoryFigures(ctx: AppContext, ws: string, baseline: number): Pro
   const loadMs = performance.now() - t;
   const info = holder.info(ws)!;
   const mb = info.bytes / 2 ** 20;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const perMillion = mb / ((info.buyerRows + info.productRows) / 1e6);
   process.stdout.write(
-    `  memory: loaded in ${(loadMs / 1000).toFixed(1)} s — ${info.buyerRows.toLocaleString('en-US')} buyer-day rows ` +
-      `(${info.buyers.toLocaleString('en-US')} buyers), ${info.productRows.toLocaleString('en-US')} product-day rows, ` +
-      `${mb.toFixed(1)} MB (${(mb / ((info.buyerRows + info.productRows) / 1e6)).toFixed(1)} MB per million rows)\n`,
+    `  memory: loaded in ${(loadMs / 1000).toFixed(1)} s — ${n(info.buyerRows)} buyer-day rows ` +
+      `(${n(info.buyers)} buyers), ${n(info.productRows)} product-day rows, ` +
+      `${mb.toFixed(1)} MB (${perMillion.toFixed(1)} MB per million rows)\n`,
   );
   const mctx: AppContext = { ...ctx, analyticsMemory: holder };
   const custom = [
@@ -205,9 +207,10 @@ async function memoryFigures(ctx: AppContext, ws: string, baseline: number): Pro
       const same = JSON.stringify(fromMemory) === JSON.stringify(fromSql);
       const m = await median(3, () => fn(mctx, ws, range, { memory: true }));
       const q = await median(3, () => fn(ctx, ws, range, { kept: false }));
+      const cell = (ms: number) => `${ms.toFixed(0).padStart(5)} ms (${(ms / baseline).toFixed(2)}×)`;
       process.stdout.write(
-        `  ${name.padEnd(13)} ${label.padEnd(24)} memory ${m.toFixed(0).padStart(5)} ms (${(m / baseline).toFixed(2)}×)` +
-          `   SQL ${q.toFixed(0).padStart(5)} ms (${(q / baseline).toFixed(2)}×)   same numbers: ${same ? 'yes' : 'NO'}\n`,
+        `  ${name.padEnd(13)} ${label.padEnd(24)} memory ${cell(m)}   SQL ${cell(q)}` +
+          `   same numbers: ${same ? 'yes' : 'NO'}\n`,
       );
     }
 }
