@@ -48,18 +48,18 @@ describeBothDatabases('analytics: any range from the rows in memory', (env) => {
       await ensureStore(e.ctx, e.workspaceId, '二号店', 'jd', { currency: 'CNY' }),
     ];
     await ingest(e.ctx, orders(160, 45));
+    // People facts straight on the customer rows (the rebuild below reads them): quicker than a staff edit each.
     const customers = await e.db.kysely.selectFrom('customers').select('id').where('workspace_id', '=', e.workspaceId);
     for (const [i, c] of (await customers.execute()).entries())
-      await updateCustomer(
-        e.ctx,
-        e.workspaceId,
-        c.id,
-        {
+      await e.db.kysely
+        .updateTable('customers')
+        .set({
           gender: rnd.pick(['male', 'female', null]),
           birthday: i % 4 ? `19${rnd.int(60, 99)}-0${rnd.int(1, 9)}-${rnd.pick(['15', '28', '01'])}` : null,
-        },
-        null,
-      );
+        })
+        .where('workspace_id', '=', e.workspaceId)
+        .where('id', '=', c.id)
+        .execute();
     await rebuildAnalytics(e.ctx, e.workspaceId);
   });
 
