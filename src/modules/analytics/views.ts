@@ -39,7 +39,7 @@ import {
   storeScope,
 } from './pairs.js';
 import { isKeptRange, keptBands, keptProducts } from './snapshots.js';
-import { distributionBands, productRows } from '../../core/analytics-memory.js';
+import { distributionBands, type ProductRow, productRows } from '../../core/analytics-memory.js';
 import { memoryIndexFor } from './memory.js';
 
 /**
@@ -528,14 +528,7 @@ export async function productsHere(
     ? { rows: await keptProducts(k, ws, r.pairScope, r.from, r.to) }
     : memory
       ? { rows: productRows(memory, r, r.storeIds) }
-      : await sql<{
-          product: string;
-          units: number;
-          orders: number;
-          revenue: number;
-          buyers: number;
-          repeaters: number;
-        }>`
+      : await sql<ProductRow>`
     SELECT x.product, SUM(x.units) AS units, SUM(x.ord) AS orders, SUM(x.rev) AS revenue, COUNT(*) AS buyers,
       SUM(CASE WHEN x.ord >= 2 THEN 1 ELSE 0 END) AS repeaters
     FROM (SELECT product, customer_id, SUM(units) AS units, SUM(orders) AS ord, SUM(revenue_fen) AS rev
