@@ -10,7 +10,7 @@ import type { AppContext } from '../../src/modules/context.js';
 import { updateCustomer } from '../../src/modules/customers/profile.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases } from '../helpers.js';
-import { type ShopOrder, ingestByStore, randomShop } from '../support/analytics-shop.js';
+import { type ShopOrder, cnyStores, ingestByStore, randomShop } from '../support/analytics-shop.js';
 
 /**
  * A range asked for that is not kept (asked.ts): the ask queues a rebuild, which keeps the range; from then on the
@@ -67,10 +67,7 @@ describeBothDatabases('analytics: asked ranges are kept by the next rebuild', (e
   beforeAll(async () => {
     const e = env();
     e.setNow('2026-12-10T04:00:00.000Z');
-    stores = [
-      await ensureStore(e.ctx, e.workspaceId, '一号店', 'taobao', { currency: 'CNY' }),
-      await ensureStore(e.ctx, e.workspaceId, '二号店', 'jd', { currency: 'CNY' }),
-    ];
+    stores = await cnyStores(e.ctx, e.workspaceId);
     await ingest(e.ctx, orders(220, 60));
     const customers = await e.db.kysely.selectFrom('customers').select('id').where('workspace_id', '=', e.workspaceId);
     for (const [i, c] of (await customers.execute()).entries())

@@ -9,7 +9,7 @@ import type { AppContext } from '../../src/modules/context.js';
 import { updateCustomer } from '../../src/modules/customers/profile.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases } from '../helpers.js';
-import { type ShopOrder, ingestByStore, randomShop } from '../support/analytics-shop.js';
+import { type ShopOrder, cnyStores, ingestByStore, randomShop } from '../support/analytics-shop.js';
 
 /**
  * The distribution and products of a range that is not kept, answered from the rows held in memory
@@ -43,10 +43,7 @@ describeBothDatabases('analytics: any range from the rows in memory', (env) => {
   beforeAll(async () => {
     const e = env();
     e.setNow('2026-12-10T04:00:00.000Z');
-    stores = [
-      await ensureStore(e.ctx, e.workspaceId, '一号店', 'taobao', { currency: 'CNY' }),
-      await ensureStore(e.ctx, e.workspaceId, '二号店', 'jd', { currency: 'CNY' }),
-    ];
+    stores = await cnyStores(e.ctx, e.workspaceId);
     await ingest(e.ctx, orders(160, 45));
     // People facts straight on the customer rows (the rebuild below reads them): quicker than a staff edit each.
     const customers = await e.db.kysely.selectFrom('customers').select('id').where('workspace_id', '=', e.workspaceId);

@@ -9,7 +9,7 @@ import { updateCustomer } from '../../src/modules/customers/profile.js';
 import { mergeCustomers } from '../../src/modules/customers/merge.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases } from '../helpers.js';
-import { type ShopOrder, ingestByStore } from '../support/analytics-shop.js';
+import { type ShopOrder, cnyStores, ingestByStore } from '../support/analytics-shop.js';
 import { orderRecord } from '../support/records.js';
 
 /**
@@ -189,8 +189,7 @@ describeBothDatabases('analytics day pairs', (env) => {
     const e = env();
     e.setNow('2027-01-05T04:00:00.000Z');
     stores = [
-      await ensureStore(e.ctx, e.workspaceId, '一号店', 'taobao', { currency: 'CNY' }),
-      await ensureStore(e.ctx, e.workspaceId, '二号店', 'jd', { currency: 'CNY' }),
+      ...(await cnyStores(e.ctx, e.workspaceId)),
       await ensureStore(e.ctx, e.workspaceId, 'UK', 'shopify', { currency: 'GBP' }),
     ];
     await ingest(randomOrders(1, 160));

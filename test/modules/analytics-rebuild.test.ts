@@ -8,7 +8,7 @@ import type { AppContext } from '../../src/modules/context.js';
 import { updateCustomer } from '../../src/modules/customers/profile.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases } from '../helpers.js';
-import { type ShopOrder, ingestByStore, randomShop } from '../support/analytics-shop.js';
+import { type ShopOrder, cnyStores, ingestByStore, randomShop } from '../support/analytics-shop.js';
 
 /**
  * The rebuild runs in short transactions, customer range by customer range (analytics/rebuild.ts): a rebuild
@@ -80,8 +80,7 @@ describeBothDatabases('analytics rebuild in short transactions', (env) => {
     const e = env();
     e.setNow('2026-12-20T04:00:00.000Z');
     stores = [
-      await ensureStore(e.ctx, e.workspaceId, '一号店', 'taobao', { currency: 'CNY' }),
-      await ensureStore(e.ctx, e.workspaceId, '二号店', 'jd', { currency: 'CNY' }),
+      ...(await cnyStores(e.ctx, e.workspaceId)),
       await ensureStore(e.ctx, e.workspaceId, 'UK', 'shopify', { currency: 'GBP' }),
     ];
     await ingest(e.ctx, orders(150, 40));

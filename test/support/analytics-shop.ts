@@ -3,7 +3,7 @@ import type { Random } from '../../src/core/random.js';
 import type { AppContext } from '../../src/modules/context.js';
 import type { OrderRecord } from '../../src/core/formats/types.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
-import type { ensureStore } from '../../src/modules/stores/service.js';
+import { ensureStore } from '../../src/modules/stores/service.js';
 import { orderRecord } from './records.js';
 
 type Store = Awaited<ReturnType<typeof ensureStore>>;
@@ -83,4 +83,12 @@ export async function ingestByStore(ctx: AppContext, stores: Store[], list: Shop
       if (recs.length) await ingestBatch(ctx, trx, { store, runId: null, consentSource: 'test' }, recs);
     }
   });
+}
+
+/** The two CNY stores the analytics tests' shops are sold in (一号店 on Taobao, 二号店 on JD), in that order. */
+export async function cnyStores(ctx: AppContext, ws: string): Promise<Store[]> {
+  return [
+    await ensureStore(ctx, ws, '一号店', 'taobao', { currency: 'CNY' }),
+    await ensureStore(ctx, ws, '二号店', 'jd', { currency: 'CNY' }),
+  ];
 }
