@@ -23,7 +23,7 @@ import { createWorkspace } from '../src/modules/workspaces/service.js';
  * `npm run bench -- campaign [--customers N]`: an audience of N customers (default 1M) through
  * every send rule into queued messages (the plan: facts in chunks, the pure decision in JS, bulk
  * inserts), against a hand-written INSERT … SELECT of the same treated audience into messages, in
- * the same run. Prints recipients per second and the ratio.
+ * the same run. Prints recipients per second and the ratio. `--keep` leaves the databases for EXPLAIN.
  */
 const AS_OF = new Date('2026-11-23T02:00:00.000Z'); // 10:00 in Shanghai, inside a send window
 
@@ -287,6 +287,8 @@ export async function benchCampaign(args: string[]): Promise<void> {
   const w = args.indexOf('--wal-checkpoint-mb');
   if (w >= 0) checkpointBytes = Number(args[w + 1]) * 2 ** 20;
   const only = args.includes('--sqlite') ? 'sqlite' : args.includes('--postgres') ? 'postgres' : null;
+  // --keep: the databases stay (their path or name printed), for EXPLAIN of the queries on messages at this size.
+  const keep = args.includes('--keep');
   if (only !== 'postgres') {
     const dir = mkdtempSync(join(tmpdir(), 'huike-bench-campaign-'));
     process.stdout.write(`SQLite — ${customers.toLocaleString('en-US')} customers\n`);
@@ -295,7 +297,8 @@ export async function benchCampaign(args: string[]): Promise<void> {
       await run(lite, customers);
     } finally {
       await lite.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (keep) process.stdout.write(`  kept ${join(dir, 'campaign.db')}\n`);
+      else rmSync(dir, { recursive: true, force: true });
     }
   }
   if (only === 'sqlite') return;
@@ -311,6 +314,7 @@ export async function benchCampaign(args: string[]): Promise<void> {
     await run(pg, customers);
   } finally {
     await pg.close();
-    await scratch.drop();
+    if (keep) process.stdout.write(`  kept ${scratch.url}\n`);
+    else await scratch.drop();
   }
 }

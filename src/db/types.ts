@@ -559,6 +559,8 @@ export interface MessagingChannelsTable {
   config: Json;
   secret: string | null;
   hook_token: string | null;
+  /** 1 once a message names the channel (set by `holdChannel` in the transaction writing it): never deleted then. */
+  in_use: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

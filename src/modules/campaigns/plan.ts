@@ -23,7 +23,7 @@ import { JOB } from '../../jobs/kinds.js';
 import { enqueue } from '../../jobs/queue.js';
 import type { Selectable } from 'kysely';
 import { nowIso, type AppContext } from '../context.js';
-import { channelRow, getMessagingSettings } from '../messaging/channels.js';
+import { channelRow, getMessagingSettings, holdChannel } from '../messaging/channels.js';
 import { enrichRecipients, RECIPIENT_COLUMNS, recipientBase, type RecipientRow, yuan } from '../messaging/facts.js';
 import { checkCompliance, newLinkCode } from '../messaging/send.js';
 import type { Content, MessagingSettings } from '../messaging/schema.js';
@@ -793,6 +793,7 @@ async function planOnThread(
       }
       if (more) next = reader.next(ctx.now());
       await ctx.db.kysely.transaction().execute(async (trx) => {
+        if (c.values.length > 0) await holdChannel(trx, 'sqlite', ws, env.channelId); // once, not per row (0061)
         await insertValues(trx, 'messages', MESSAGE_COLUMNS, c.values, { onConflict: 'ignore' });
         await bulkInsert(trx, 'sqlite', 'message_links', c.links, { onConflict: 'ignore' });
         if (!kickedDelivery && c.queued) {
@@ -859,6 +860,7 @@ async function planHere(
       const stock = env.coupon ? await lockStock(trx, ws, env.coupon.id) : { left: null };
       const { rows, coupons, links } = decideChunk(env, { todo, missing, facts, held, stock, state, now });
       const d = ctx.db.dialect;
+      if (rows.length > 0) await holdChannel(trx, d, ws, env.channelId); // what the channel foreign key did per row
       await insertMessages(trx, d, rows);
       if (coupons.length > 0) {
         await bulkInsert(trx, d, 'coupons', coupons, { onConflict: 'ignore' });

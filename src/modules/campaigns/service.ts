@@ -10,7 +10,7 @@ import type { CampaignsTable } from '../../db/types.js';
 import { JOB } from '../../jobs/kinds.js';
 import { enqueue } from '../../jobs/queue.js';
 import { nowIso, type AppContext } from '../context.js';
-import { channelRow, defaultChannel, getMessagingSettings, providerFor } from '../messaging/channels.js';
+import { channelRow, defaultChannel, getMessagingSettings, holdChannel, providerFor } from '../messaging/channels.js';
 import { normalizeCnMobile, normalizeEmail } from '../../core/pii.js';
 import { marketingSms } from '../../core/messaging/sms.js';
 import { renderTemplate } from '../../core/messaging/templates.js';
@@ -511,35 +511,36 @@ export async function testSendCampaign(
         status = 'failed';
         error = e instanceof Error ? e.message : String(e);
       }
-      await ctx.db.kysely
-        .insertInto('messages')
-        .values({
-          workspace_id: ws,
-          id: msgId,
-          source_type: 'test',
-          source_id: id,
-          step: msgId,
-          customer_id: `test:${t.to}`,
-          channel_id: channel.id,
-          kind: r.kind,
-          medium,
-          variant: v.key,
-          status,
-          reason: null,
-          detail: `测试发送给 ${t.label}`,
-          contact: t.to,
-          contact_key: null,
-          subject: v.content.subject ?? null,
-          body,
-          send_at: now,
-          sent_at: status === 'sent' ? now : null,
-          error,
-          provider_ref: ref,
-          coupon_id: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      const row = {
+        workspace_id: ws,
+        id: msgId,
+        source_type: 'test',
+        source_id: id,
+        step: msgId,
+        customer_id: `test:${t.to}`,
+        channel_id: channel.id,
+        kind: r.kind,
+        medium,
+        variant: v.key,
+        status,
+        reason: null,
+        detail: `测试发送给 ${t.label}`,
+        contact: t.to,
+        contact_key: null,
+        subject: v.content.subject ?? null,
+        body,
+        send_at: now,
+        sent_at: status === 'sent' ? now : null,
+        error,
+        provider_ref: ref,
+        coupon_id: null,
+        created_at: now,
+        updated_at: now,
+      };
+      await ctx.db.kysely.transaction().execute(async (trx) => {
+        await holdChannel(trx, ctx.db.dialect, ws, channel.id);
+        await trx.insertInto('messages').values(row).execute();
+      });
       results.push({ to: t.to, variant: v.key, status, error, messageId: msgId });
     }
   return { items: results };

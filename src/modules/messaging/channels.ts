@@ -1,13 +1,14 @@
 import { reason } from '../../core/reasons.js';
 import { randomBytes } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Dialect } from '../../db/connect.js';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Medium } from '../../core/messaging/decide.js';
 import { wecomCallbackSecrets } from '../../core/messaging/wecom-crypto.js';
 import { parseInput } from '../../core/validation.js';
 import { readJson, writeJson } from '../../db/json.js';
-import type { MessagingChannelsTable } from '../../db/types.js';
+import type { Database, MessagingChannelsTable } from '../../db/types.js';
 import { nowIso, type AppContext } from '../context.js';
 import { readSetting, writeSetting } from '../settings.js';
 import { emailProvider, outboxProvider, platformProvider, type Provider, webhookProvider } from './providers.js';
@@ -162,14 +163,7 @@ export async function updateChannel(ctx: AppContext, ws: string, id: string, inp
     set.secret = encryptSecret(cred);
   }
   if (set.medium && set.medium !== row.medium) {
-    const used = await ctx.db.kysely
-      .selectFrom('messages')
-      .select('id')
-      .where('workspace_id', '=', ws)
-      .where('channel_id', '=', id)
-      .limit(1)
-      .executeTakeFirst();
-    if (used)
+    if (row.in_use)
       throw new Conflict(
         'this channel has sent messages: its medium cannot change (add a new channel)',
         reason('channel.mediumFixed'),
@@ -215,13 +209,11 @@ export async function channelRow(ctx: AppContext, ws: string, id: string): Promi
 
 export async function deleteChannel(ctx: AppContext, ws: string, id: string): Promise<void> {
   await channelRow(ctx, ws, id);
-  const used = await ctx.db.kysely
-    .selectFrom('messages')
-    .select('id')
-    .where('workspace_id', '=', ws)
-    .where('channel_id', '=', id)
-    .limit(1)
-    .executeTakeFirst();
+  const inUse = () =>
+    new Conflict(
+      'this channel has sent messages or belongs to a campaign: it cannot be deleted',
+      reason('channel.inUse'),
+    );
   const camp = await ctx.db.kysely
     .selectFrom('campaigns')
     .select('id')
@@ -229,12 +221,42 @@ export async function deleteChannel(ctx: AppContext, ws: string, id: string): Pr
     .where('channel_id', '=', id)
     .limit(1)
     .executeTakeFirst();
-  if (used || camp)
-    throw new Conflict(
-      'this channel has sent messages or belongs to a campaign: it cannot be deleted',
-      reason('channel.inUse'),
-    );
-  await ctx.db.kysely.deleteFrom('messaging_channels').where('workspace_id', '=', ws).where('id', '=', id).execute();
+  if (camp) throw inUse();
+  // One guarded statement: a transaction writing the channel's first message sets in_use under the row's lock
+  // (holdChannel), so the DELETE waits for it and then finds in_use = 1 (PostgreSQL re-checks the condition on
+  // the row's new version; SQLite has one writer at a time).
+  const r = await ctx.db.kysely
+    .deleteFrom('messaging_channels')
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .where('in_use', '=', 0)
+    .executeTakeFirst();
+  if (Number(r.numDeletedRows) === 0) throw inUse();
+}
+
+/**
+ * In a transaction about to write messages naming this channel: marks it used (its medium is then fixed and it
+ * cannot be deleted) and holds it until the commit — what the messages → channels foreign key did for every
+ * row, once per transaction (migration 0061). PostgreSQL: FOR KEY SHARE, the lock the foreign key took, so a
+ * concurrent deleteChannel waits for this commit. SQLite: the UPDATE comes first and takes the write lock, so
+ * the existence read after it cannot be stale. Throws NotFound when the channel is gone.
+ */
+export async function holdChannel(
+  trx: Transaction<Database> | Kysely<Database>,
+  dialect: Dialect,
+  ws: string,
+  id: string,
+): Promise<void> {
+  await trx
+    .updateTable('messaging_channels')
+    .set({ in_use: 1 })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .where('in_use', '=', 0)
+    .execute();
+  let q = trx.selectFrom('messaging_channels').select('id').where('workspace_id', '=', ws).where('id', '=', id);
+  if (dialect === 'postgres') q = q.forKeyShare();
+  if (!(await q.executeTakeFirst())) throw new NotFound(`channel ${id} not found`, reason('channel.notFound', { id }));
 }
 
 /** The built-in outbox every workspace has (created on first use). */

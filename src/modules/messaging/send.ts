@@ -11,7 +11,7 @@ import type { Database } from '../../db/types.js';
 import { enqueue } from '../../jobs/queue.js';
 import { JOB } from '../../jobs/kinds.js';
 import { nowIso, type AppContext } from '../context.js';
-import { channelRow, getMessagingSettings, providerFor } from './channels.js';
+import { channelRow, getMessagingSettings, holdChannel, providerFor } from './channels.js';
 import { loadRecipients } from './facts.js';
 import { addInvitationsIn, newSurveyCode, surveyExists, type NewInvitation } from '../feedback/surveys.js';
 import { ProviderError } from './providers.js';
@@ -220,6 +220,7 @@ export async function recordBatch(ctx: AppContext, ws: string, req: BatchRequest
   }
   if (req.dry) return tally;
   await ctx.db.kysely.transaction().execute(async (trx) => {
+    if (rows.length) await holdChannel(trx, ctx.db.dialect, ws, channel.id);
     const inserted = new Set<string>();
     for (let i = 0; i < rows.length; i += 200) {
       const got = await trx
