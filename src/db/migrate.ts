@@ -38,6 +38,7 @@ import { analyticsChunkedRebuild } from './migrations/0054_analytics_chunked_reb
 import { messagesChannelIndex } from './migrations/0055_messages_channel_index.js';
 import { analyticsAskedRanges } from './migrations/0057_analytics_asked_ranges.js';
 import { analyticsVersions } from './migrations/0058_analytics_versions.js';
+import { analyticsChanges } from './migrations/0059_analytics_changes.js';
 import { messagesWriteCost } from './migrations/0061_messages_write_cost.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
@@ -89,6 +90,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0055_messages_channel_index': messagesChannelIndex(db.dialect),
     '0057_analytics_asked_ranges': analyticsAskedRanges(db.dialect),
     '0058_analytics_versions': analyticsVersions(),
+    '0059_analytics_changes': analyticsChanges(),
     '0061_messages_write_cost': messagesWriteCost(db.dialect),
   };
 }

@@ -862,6 +862,14 @@ export interface AnalyticsVersionsTable {
   version: number;
 }
 
+/** What each analytics data version changed: the customers re-read, or `whole` = 1 for many at once (0059). */
+export interface AnalyticsChangesTable {
+  workspace_id: string;
+  version: number;
+  customers: Generated<string>;
+  whole: Generated<number>;
+}
+
 /** Buyers of a kept range per scope, dimension (freq, aov, age, gender, city, province) and key (0047). */
 export interface AnalyticsRangeBandsTable {
   workspace_id: string;
@@ -981,6 +989,7 @@ export interface Database {
   analytics_rebuilds: AnalyticsRebuildsTable;
   analytics_asked_ranges: AnalyticsAskedRangesTable;
   analytics_versions: AnalyticsVersionsTable;
+  analytics_changes: AnalyticsChangesTable;
   audience_lists: AudienceListsTable;
   audience_list_members: AudienceListMembersTable;
   audience_list_unmatched: AudienceListUnmatchedTable;

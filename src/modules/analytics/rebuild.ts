@@ -103,7 +103,7 @@ export async function refreshBuyerRows(
     .where('workspace_id', '=', ws)
     .execute();
   if (!built.length && !running.length) return;
-  await bumpAnalyticsVersion(db, ws);
+  await bumpAnalyticsVersion(db, ws, ids);
   const tz = await workspaceTimezone(db, ws);
   const offset = zoneOffsetMinutes(tz, Date.parse(now));
   const purchase = orderCountsAsPurchase(await purchaseRule(db, ws));
@@ -221,7 +221,7 @@ export async function rebuildAnalytics(
         .where('workspace_id', '=', ws)
         .executeTakeFirst();
       if (now?.cursor !== state.cursor) return;
-      await bumpAnalyticsVersion(trx, ws);
+      await bumpAnalyticsVersion(trx, ws, 'whole');
       await redoChunk(trx, ws, state.cursor, hi, paidDay, purchase);
       await trx
         .updateTable('analytics_rebuilds')
@@ -244,7 +244,8 @@ export async function rebuildAnalytics(
   const ms = Date.now() - t0;
   await k.transaction().execute(async (trx) => {
     await holdRebuildLock(trx, ws);
-    await bumpAnalyticsVersion(trx, ws);
+    // No buyer-day, product-day or people rows change here (the kept ranges and the build row).
+    await bumpAnalyticsVersion(trx, ws, []);
     await switchRanges(trx, ws);
     const row = { workspace_id: ws, built_at: nowIso(ctx), orders, build_ms: ms, stores: currencies };
     await trx
@@ -302,10 +303,10 @@ export async function rebuildAnalyticsFromScratch(
 
 /** Every pre-aggregate of the workspace gone (the builds row first: the views say "not built"). */
 export async function clearAnalytics(k: Executor, ws: string): Promise<void> {
-  await bumpAnalyticsVersion(k, ws);
+  await bumpAnalyticsVersion(k, ws, 'whole');
   for (const t of ANALYTICS_TABLES) await k.deleteFrom(t).where('workspace_id', '=', ws).execute();
   // Again after the deletes (not one transaction): an index read between them is not taken for the cleared rows.
-  await bumpAnalyticsVersion(k, ws);
+  await bumpAnalyticsVersion(k, ws, 'whole');
 }
 
 /** The customers after `lo` up to `hi` (all after `lo` when null): buyer rows, counts and product-day rows redone. */

@@ -299,7 +299,7 @@ export async function refreshBuyerPeople(db: Executor, ws: string, customerIds: 
   if (!customerIds.length) return;
   await shareRebuildLock(db, ws);
   // The distribution joins these people facts (gender, city, birthday) also for a range that is not kept.
-  await bumpAnalyticsVersion(db, ws);
+  await bumpAnalyticsVersion(db, ws, customerIds);
   if (!(await rangeBandsOut(db, ws, customerIds))) return;
   await applyDayPairs(db, ws, customerIds, -1);
   await rewriteAttrs(db, ws, customerIds);
