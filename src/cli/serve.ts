@@ -74,7 +74,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const app = await buildServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
   logInfo = (f, m) => app.log.info(f, m);
   await app.listen({ port: opts.port, host: opts.host });
-  // Loaded after start and after each rebuild (checked every minute), besides the first ask of a workspace.
+  // Loaded after start, then every minute caught up (the change log) or reloaded after a rebuild, besides the asks.
   const warm = () => {
     warmAnalyticsMemory(ctx).catch((e) => app.log.warn({ err: String(e) }, 'analytics memory: warm-up failed'));
   };

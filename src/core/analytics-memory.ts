@@ -40,6 +40,13 @@ export interface ProductColumns extends RowGroups {
 }
 
 export interface MemoryIndex {
+  /**
+   * Each customer's slot: their buyer rows are group `slot` of `buyers` (empty when they have only product rows),
+   * and their product rows group `productGroup[slot]` of `productRows` (-1: none). What a splice
+   * (analytics-memory-splice.ts) finds a changed customer's rows by.
+   */
+  ids: Map<string, number>;
+  productGroup: Int32Array;
   stores: string[];
   genders: string[];
   cities: string[];
@@ -71,6 +78,8 @@ export function indexBytes(x: MemoryIndex): number {
   const cols = [x.buyers, x.productRows] as unknown as Record<string, ArrayBufferView>[];
   let bytes = 0;
   for (const c of cols) for (const v of Object.values(c)) bytes += v.byteLength;
+  // The customer-id map: an entry and a short string each (an estimate; V8 does not say).
+  bytes += x.ids.size * 90 + x.productGroup.byteLength;
   const strings = [x.stores, x.genders, x.cities, x.birthdays, x.products];
   for (const list of strings) for (const s of list) bytes += 40 + 2 * s.length;
   return bytes;
@@ -294,6 +303,15 @@ class Groups {
     this.orders = new Column(new Int32Array(rows), int32);
     this.revenue = new Column(new Float64Array(rows), float64);
   }
+  /** A customer with no rows (a slot only). */
+  empty(): void {
+    this.start.push(this.day.length);
+    this.last = null;
+  }
+  /** The index of the group rows go to now. */
+  get current(): number {
+    return this.start.length - 1;
+  }
   /** True when this row starts a new customer (rows come grouped by customer). */
   row(customerId: string, store: number, day: string, orders: number, revenue: number): boolean {
     const fresh = customerId !== this.last;
@@ -321,8 +339,8 @@ class Groups {
 
 /**
  * Builds a MemoryIndex from rows that come grouped by customer (each customer's rows together, in any order of
- * customers and days): the buyer-day rows, then the product-day rows. `rows` are the expected counts (the columns
- * grow past them if need be).
+ * customers and days): every buyer-day row first, then the product-day rows. `rows` are the expected counts (the
+ * columns grow past them if need be).
  */
 export class MemoryIndexBuilder {
   private readonly stores = new Interned();
@@ -338,6 +356,8 @@ export class MemoryIndexBuilder {
   private readonly gender = new Column(new Int32Array(1024), int32);
   private readonly city = new Column(new Int32Array(1024), int32);
   private readonly birthday = new Column(new Int32Array(1024), int32);
+  private readonly ids = new Map<string, number>();
+  private readonly productGroup = new Column(new Int32Array(1024), int32);
 
   constructor(rows: { buyerRows: number; productRows: number }) {
     this.buyerRows = new Groups(rows.buyerRows);
@@ -354,12 +374,19 @@ export class MemoryIndexBuilder {
     revenue: number,
     person: BuyerPerson | undefined,
   ): void {
-    if (this.buyerRows.row(customerId, this.stores.id(storeId), day, orders, revenue)) {
-      this.hasCustomer.push(person ? 1 : 0);
-      this.gender.push(this.genders.id(person?.gender ?? null));
-      this.city.push(this.cities.id(person?.city ?? null));
-      this.birthday.push(this.birthdays.id(person?.birthday ?? null));
-    }
+    if (this.buyerRows.row(customerId, this.stores.id(storeId), day, orders, revenue)) this.slot(customerId, person);
+  }
+
+  /** The per-customer columns of a new slot (its buyer group was just started). */
+  private slot(customerId: string, person: BuyerPerson | undefined): number {
+    const slot = this.hasCustomer.length;
+    this.ids.set(customerId, slot);
+    this.hasCustomer.push(person ? 1 : 0);
+    this.gender.push(this.genders.id(person?.gender ?? null));
+    this.city.push(this.cities.id(person?.city ?? null));
+    this.birthday.push(this.birthdays.id(person?.birthday ?? null));
+    this.productGroup.push(-1);
+    return slot;
   }
 
   productRow(
@@ -371,13 +398,23 @@ export class MemoryIndexBuilder {
     units: number,
     revenue: number,
   ): void {
-    this.productRowsOf.row(customerId, this.stores.id(storeId), day, orders, revenue);
+    if (this.productRowsOf.row(customerId, this.stores.id(storeId), day, orders, revenue)) {
+      let slot = this.ids.get(customerId);
+      if (slot === undefined) {
+        // Product rows without buyer rows: an empty buyer group holds the slot.
+        this.buyerRows.empty();
+        slot = this.slot(customerId, undefined);
+      }
+      this.productGroup.data[slot] = this.productRowsOf.current;
+    }
     this.productId.push(this.products.id(product));
     this.units.push(units);
   }
 
   finish(): MemoryIndex {
     return {
+      ids: this.ids,
+      productGroup: this.productGroup.done(),
       stores: this.stores.list,
       genders: this.genders.list,
       cities: this.cities.list,

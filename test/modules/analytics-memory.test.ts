@@ -6,7 +6,9 @@ import { rebuildAnalytics } from '../../src/modules/analytics/rebuild.js';
 import { isKeptRange } from '../../src/modules/analytics/snapshots.js';
 import { distributionHere, productsHere } from '../../src/modules/analytics/views.js';
 import type { AppContext } from '../../src/modules/context.js';
+import { mergeCustomers } from '../../src/modules/customers/merge.js';
 import { updateCustomer } from '../../src/modules/customers/profile.js';
+import { eraseCustomer } from '../../src/modules/privacy/erase.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases } from '../helpers.js';
 import { type ShopOrder, cnyStores, ingestByStore, randomShop } from '../support/analytics-shop.js';
@@ -77,24 +79,29 @@ describeBothDatabases('analytics: any range from the rows in memory', (env) => {
     expect(whole.gender.find((g) => g.key === 'male')!.buyers).toBeGreaterThan(0);
   });
 
-  it('after new orders and a profile edit the next answer is the SQL one, and the index reloads', async () => {
+  /** Memory (forced, from the holder) equals SQL on every range and store scope, distribution and products. */
+  const expectSameAsSql = async (ctx: AppContext) => {
+    const e = env();
+    for (const range of ranges)
+      for (const storeId of scopes()) {
+        const scope = { ...range, storeId };
+        expect(await distributionHere(ctx, e.workspaceId, scope, { memory: true })).toEqual(
+          await distributionHere(e.ctx, e.workspaceId, scope, { kept: false }),
+        );
+        const products = { ...scope, limit: 50 };
+        expect(await productsHere(ctx, e.workspaceId, products, { memory: true })).toEqual(
+          await productsHere(e.ctx, e.workspaceId, products, { kept: false }),
+        );
+      }
+  };
+
+  it('after orders, a profile edit, an erasure and a merge the next ask re-reads only those customers, as SQL', async () => {
     const e = env();
     const memory = new AnalyticsMemory(e.db);
     const ctx: AppContext = { ...e.ctx, analyticsMemory: memory };
     const range = ranges[0]!;
     expect(await isKeptRange(e.db.kysely, e.workspaceId, range.from, range.to)).toBe(false);
-    const expectSql = async () => {
-      for (const storeId of scopes()) {
-        const scope = { ...range, storeId };
-        expect(await distributionHere(ctx, e.workspaceId, scope)).toEqual(
-          await distributionHere(e.ctx, e.workspaceId, scope, { kept: false }),
-        );
-        expect(await productsHere(ctx, e.workspaceId, scope)).toEqual(
-          await productsHere(e.ctx, e.workspaceId, scope, { kept: false }),
-        );
-      }
-    };
-    /** Which path the next ask takes (the asks after it may already find the reloaded index). */
+    /** Which path the next ask takes. */
     const nextAsk = async () => {
       const before = { ...memory.served };
       await distributionHere(ctx, e.workspaceId, range);
@@ -102,44 +109,101 @@ describeBothDatabases('analytics: any range from the rows in memory', (env) => {
     };
     // The first ask reads SQL and starts the load; once loaded the asks answer from memory.
     expect(await nextAsk()).toBe('sql');
-    await expectSql();
     await memory.idle();
     const first = memory.info(e.workspaceId)!;
     expect(first.buyerRows).toBeGreaterThan(0);
     expect(await nextAsk()).toBe('memory');
-    await expectSql();
+    await expectSameAsSql(ctx);
+    const answer = () => distributionHere(ctx, e.workspaceId, range, { memory: true });
+    let previous = await answer();
+    /** A write's next ask: from memory after re-reading `customers` at most, never a full load; as SQL. */
+    const caughtUp = async (what: string, most: number) => {
+      expect(await nextAsk(), what).toBe('memory');
+      const last = memory.lastCatchUp(e.workspaceId)!;
+      expect(last.customers, what).toBeGreaterThan(0);
+      expect(last.customers, what).toBeLessThanOrEqual(most);
+      expect(memory.counts.loads, what).toBe(1);
+      // The write moved the answer (so a skipped or wrong splice would show), and memory is SQL's.
+      const now = await answer();
+      expect(now, what).not.toEqual(previous);
+      previous = now;
+      await expectSameAsSql(ctx);
+    };
 
-    // New orders (new buyers and more orders of known ones, all in the range): the index is stale.
-    await ingest(e.ctx, orders(40, 60));
-    expect(await nextAsk()).toBe('sql');
-    await expectSql();
-    await memory.idle();
-    expect(memory.info(e.workspaceId)!.version).toBeGreaterThan(first.version);
-    expect(await nextAsk()).toBe('memory');
-    await expectSql();
+    // New orders of known and new buyers, all in the range.
+    await ingest(e.ctx, orders(10, 60));
+    await caughtUp('new orders', 10);
 
     // A staff edit of gender and birthday moves buyers between the people bands.
     const some = await e.db.kysely
-      .selectFrom('customers')
-      .select('id')
+      .selectFrom('analytics_buyer_days')
+      .select('customer_id')
+      .distinct()
       .where('workspace_id', '=', e.workspaceId)
-      .limit(5)
+      .orderBy('customer_id')
+      .limit(3)
       .execute();
     for (const c of some)
-      await updateCustomer(e.ctx, e.workspaceId, c.id, { gender: 'female', birthday: '2010-02-28' }, null);
-    expect(await nextAsk()).toBe('sql');
-    await expectSql();
-    await memory.idle();
-    expect(await nextAsk()).toBe('memory');
-    await expectSql();
+      await updateCustomer(e.ctx, e.workspaceId, c.customer_id, { gender: 'female', birthday: '2010-02-28' }, null);
+    await caughtUp('a profile edit', 3);
 
-    // A rebuild rewrites the rows: stale until reloaded; warm() finds the workspace due.
+    // An erasure: gender and birthday gone.
+    const erased = some[0]!.customer_id;
+    await eraseCustomer(e.ctx, e.workspaceId, erased, { confirm: erased }, { userId: null, login: null });
+    await caughtUp('an erasure', 1);
+
+    // A merge: the source's rows move to the target.
+    const [target, source] = [some[1]!.customer_id, some[2]!.customer_id];
+    await mergeCustomers(e.ctx, e.workspaceId, target, source, null);
+    await caughtUp('a merge', 2);
+    expect(memory.counts.catchUps).toBeGreaterThanOrEqual(4);
+
+    // A rebuild rewrites every row (recorded as whole): the next ask reads SQL and the index loads again.
     e.setNow('2026-12-10T05:00:00.000Z');
     await rebuildAnalytics(e.ctx, e.workspaceId);
+    expect(await nextAsk()).toBe('sql');
+    await memory.idle();
+    expect(memory.counts.loads).toBe(2);
+    expect(await nextAsk()).toBe('memory');
+    await expectSameAsSql(ctx);
+
+    // A log pruned past the index's version: SQL and a full load again, never stale numbers.
+    await ingest(e.ctx, orders(3, 45));
+    await e.db.kysely.deleteFrom('analytics_changes').where('workspace_id', '=', e.workspaceId).execute();
+    expect(await nextAsk()).toBe('sql');
+    await memory.idle();
+    expect(memory.counts.loads).toBe(3);
+    expect(await nextAsk()).toBe('memory');
+    await expectSameAsSql(ctx);
+
+    // warm() catches a workspace up without an ask.
+    await ingest(e.ctx, orders(4, 60));
     expect(await memory.warm()).toBe(1);
     await memory.idle();
+    expect(memory.counts.loads).toBe(3);
     expect(await nextAsk()).toBe('memory');
-    await expectSql();
+    await expectSameAsSql(ctx);
+  });
+
+  it('orders written while a full load runs are caught up from the change log, not thrown away', async () => {
+    const e = env();
+    let writes = 0;
+    const memory: AnalyticsMemory = new AnalyticsMemory(e.db, {
+      chunkRows: 25,
+      afterChunk: async () => {
+        // Between the first chunks of buyer rows (customers read already and not yet) and of product rows.
+        if (writes++ < 2) await ingest(e.ctx, orders(6, 60));
+      },
+    });
+    const ctx: AppContext = { ...e.ctx, analyticsMemory: memory };
+    await memory.load(e.workspaceId);
+    expect(writes).toBeGreaterThan(2);
+    expect(memory.counts).toEqual({ loads: 1, catchUps: 1 });
+    const served = memory.served.memory;
+    await expectSameAsSql(ctx);
+    // Every ask of the comparison was answered from memory, without loading again.
+    expect(memory.served.memory).toBeGreaterThan(served);
+    expect(memory.counts.loads).toBe(1);
   });
 
   it('a workspace over the memory cap stays on SQL', async () => {

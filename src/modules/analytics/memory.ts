@@ -1,10 +1,11 @@
 import { sql } from 'kysely';
 import { type MemoryIndex, MemoryIndexBuilder, type BuyerPerson, indexBytes } from '../../core/analytics-memory.js';
+import { type CustomerRows, spliceIndex } from '../../core/analytics-memory-splice.js';
 import type { Db } from '../../db/connect.js';
 import type { Executor } from '../../jobs/queue.js';
 import type { AppContext } from '../context.js';
 import { byCustomer } from './lock.js';
-import { analyticsVersion } from './version.js';
+import { analyticsVersion, changedCustomers } from './version.js';
 
 /**
  * The distribution and products of a range that is not kept, answered from memory (src/core/analytics-memory.ts):
@@ -12,11 +13,15 @@ import { analyticsVersion } from './version.js';
  * as typed-array columns by whatever runs these views — on SQLite the analytics read thread (heavy/pool.ts), on
  * PostgreSQL the server process. A range's answer is one pass over them instead of grouping its rows by buyer in SQL.
  *
- * Freshness: an index is tagged with the workspace's data version (version.ts) read before its first row; a load
- * during which the version moved is thrown away. Every ask reads the version (one primary-key read): when it
- * differs from the index's, the ask is answered by SQL (never stale numbers) and a reload starts in the background.
- * Loads run one at a time, in chunks of customers with a yield between chunks, so the thread keeps answering
- * other reads meanwhile. A workspace whose rows would take more than HUIKE_ANALYTICS_MEMORY_MB (default 512; 0
+ * Freshness: an index is tagged with the workspace's data version (version.ts) read before its first row, and
+ * every write of those rows raises the version and records which customers it changed (analytics_changes). Every ask
+ * reads the version (one primary-key read): when it differs from the index's by a few customers' changes, the ask
+ * re-reads those customers and splices their rows in (core/analytics-memory-splice.ts; milliseconds) and answers
+ * from memory; when the log cannot say (a rebuild, a clear, pruned, too many customers) the ask is answered by SQL
+ * (never stale numbers) and a full load starts in the background. A full load during which the version moved is
+ * kept and caught up the same way. Loads run one at a time, in chunks of customers with a yield between chunks,
+ * and a splice yields between columns, so the thread keeps answering other reads meanwhile. A workspace whose rows
+ * would take more than HUIKE_ANALYTICS_MEMORY_MB (default 512; 0
  * turns the memory off) stays on SQL.
  */
 
@@ -28,8 +33,11 @@ export function memoryCapBytes(): number {
   return Number.isFinite(mb) && mb >= 0 ? mb * 1024 * 1024 : DEFAULT_MEMORY_MB * 1024 * 1024;
 }
 
-/** Bytes an index takes per buyer-day row (with its share of per-buyer columns) and per product-day row. */
-const BYTES_PER_BUYER_ROW = 18 + 17;
+/**
+ * Bytes an index takes per buyer-day row (with its share of per-buyer columns and of the customer-id map the
+ * catch-up finds a customer's rows by, ~90 bytes a buyer at ~3 rows each) and per product-day row.
+ */
+const BYTES_PER_BUYER_ROW = 18 + 17 + 30;
 const BYTES_PER_PRODUCT_ROW = 26 + 4;
 
 export type MemoryLog = (fields: Record<string, unknown>, message: string) => void;
@@ -43,13 +51,31 @@ export interface LoadInfo {
   buyers: number;
 }
 
+/** The last catch-up of a workspace: how many customers it re-read, from which version to which, in how long. */
+export interface CatchUpInfo {
+  from: number;
+  to: number;
+  customers: number;
+  ms: number;
+}
+
+/** More customers changed than this since the index's version: it reloads every row instead of re-reading them. */
+export const MAX_CATCH_UP_CUSTOMERS = 20_000;
+
 interface Entry {
+  /**
+   * Read at info.version: every row in it is as of that version or later, and every change after it is in the
+   * change log (version.ts) — so when the workspace's version is still info.version, it is exact.
+   */
   index: MemoryIndex | null;
   info: LoadInfo | null;
-  /** The build time the index was read after (a later rebuild reloads it, warm()). */
-  builtAt: string | null;
+  caughtUp: CatchUpInfo | null;
   /** The version at which the workspace was found over the cap (not tried again until it moves). */
   overCapAt: number | null;
+  /** A full load of the workspace is running (asks read SQL meanwhile rather than wait for it). */
+  reloading: boolean;
+  /** The loads and catch-ups of the workspace, one after another. */
+  busy: Promise<unknown>;
 }
 
 export class AnalyticsMemory {
@@ -58,10 +84,18 @@ export class AnalyticsMemory {
   private queue: Promise<void> = Promise.resolve();
   /** How asks were answered (the tests and the bench read them). */
   readonly served = { memory: 0, sql: 0 };
+  /** Full loads of every row, and catch-ups that re-read only the changed customers. */
+  readonly counts = { loads: 0, catchUps: 0 };
 
   constructor(
     readonly db: Db,
-    readonly opts: { capBytes?: number; chunkRows?: number; log?: MemoryLog } = {},
+    readonly opts: {
+      capBytes?: number;
+      chunkRows?: number;
+      log?: MemoryLog;
+      /** Called after each chunk of a full load (tests write meanwhile). */
+      afterChunk?: () => Promise<void>;
+    } = {},
   ) {}
 
   get capBytes(): number {
@@ -78,16 +112,39 @@ export class AnalyticsMemory {
     return this.entries.get(ws)?.info ?? null;
   }
 
+  lastCatchUp(ws: string): CatchUpInfo | null {
+    return this.entries.get(ws)?.caughtUp ?? null;
+  }
+
+  private entry(ws: string): Entry {
+    let e = this.entries.get(ws);
+    if (!e) {
+      e = { index: null, info: null, caughtUp: null, overCapAt: null, reloading: false, busy: Promise.resolve() };
+      this.entries.set(ws, e);
+    }
+    return e;
+  }
+
+  /** Runs after the workspace's load or catch-up in progress. */
+  private exclusive<T>(e: Entry, fn: () => Promise<T>): Promise<T> {
+    const run = e.busy.then(fn);
+    e.busy = run.catch(() => undefined);
+    return run;
+  }
+
   /** Queues a load of the workspace (one at a time; a workspace already queued is not queued twice). */
   load(ws: string): Promise<void> {
     if (this.pending.has(ws)) return this.queue;
     this.pending.add(ws);
     const run = async () => {
+      const e = this.entry(ws);
+      e.reloading = true;
       try {
-        await this.loadNow(ws);
-      } catch (e) {
-        this.opts.log?.({ ws, err: String(e) }, 'analytics memory: load failed, the views read SQL');
+        await this.exclusive(e, () => this.loadNow(ws, e));
+      } catch (err) {
+        this.opts.log?.({ ws, err: String(err) }, 'analytics memory: load failed, the views read SQL');
       } finally {
+        e.reloading = false;
         this.pending.delete(ws);
       }
     };
@@ -101,35 +158,98 @@ export class AnalyticsMemory {
   }
 
   /**
-   * Loads every built workspace whose index is missing, or was read before its last rebuild (called at server
-   * start and then periodically: a rebuild reloads without waiting for an ask).
+   * Brings the workspace's index to its current version by re-reading the customers changed since (the change log),
+   * when it holds one and a full load is not running: true when it is fresh as of the end. Otherwise (none held, the
+   * log does not cover the gap, too many changes) a full load is queued and false returned.
+   */
+  async refresh(ws: string): Promise<boolean> {
+    if (this.capBytes === 0) return false;
+    const e = this.entry(ws);
+    if (e.reloading) return false;
+    const ok = e.index ? await this.exclusive(e, () => this.catchUpNow(ws, e)).catch(() => false) : false;
+    if (!ok) void this.load(ws);
+    return ok;
+  }
+
+  /**
+   * Brings every built workspace's index up to date: missing ones are loaded, those behind caught up (or loaded
+   * again when they cannot be). Called at server start and then periodically, so the first ask after a write seldom
+   * waits; how many workspaces it found behind.
    */
   async warm(k: Executor = this.db.kysely): Promise<number> {
     if (this.capBytes === 0) return 0;
-    const built = await k.selectFrom('analytics_builds').select(['workspace_id', 'built_at']).execute();
+    const built = await k.selectFrom('analytics_builds').select('workspace_id').execute();
     let n = 0;
     for (const b of built) {
-      const e = this.entries.get(b.workspace_id);
-      if (e && e.builtAt === String(b.built_at)) continue;
-      void this.load(b.workspace_id);
+      const ws = b.workspace_id;
+      const version = await analyticsVersion(k, ws);
+      const e = this.entries.get(ws);
+      if (e && (e.info?.version === version || e.overCapAt === version)) continue;
+      void this.refresh(ws);
       n += 1;
     }
     return n;
   }
 
-  private async loadNow(ws: string): Promise<void> {
+  /**
+   * Re-reads the customers the change log names between the index's version and now, and splices their rows in.
+   * When a write lands while they are read (the version moved again), the customers of the new versions are read
+   * too, until a round ends at the version it began with: each customer's rows were then read after every change
+   * of theirs up to that version, and none is later (version.ts: versions commit in order).
+   */
+  private async catchUpNow(ws: string, e: Entry): Promise<boolean> {
+    const k = this.db.kysely;
+    if (!e.index || !e.info) return false;
+    const t0 = performance.now();
+    const from = e.info.version;
+    let at = from;
+    let target = await analyticsVersion(k, ws);
+    if (target === at) return true;
+    const rows = new Map<string, CustomerRows>();
+    for (let round = 0; round < 8; round++) {
+      const ids = await changedCustomers(k, ws, at, target, MAX_CATCH_UP_CUSTOMERS);
+      if (!ids) return false;
+      for (const [id, r] of await readCustomers(k, ws, [...ids])) rows.set(id, r);
+      if (rows.size > MAX_CATCH_UP_CUSTOMERS) return false;
+      const after = await analyticsVersion(k, ws);
+      if (after === target) break;
+      at = target;
+      target = after;
+      if (round === 7) return false;
+    }
+    const steps = spliceIndex(e.index, rows);
+    let step = steps.next();
+    while (!step.done) {
+      await new Promise((resolve) => setImmediate(resolve));
+      step = steps.next();
+    }
+    const index = step.value;
+    e.index = index;
+    e.info = {
+      ...e.info,
+      version: target,
+      bytes: indexBytes(index),
+      buyerRows: index.buyers.day.length,
+      productRows: index.productRows.day.length,
+      buyers: index.buyers.start.length - 1,
+    };
+    e.caughtUp = { from, to: target, customers: rows.size, ms: Math.round(performance.now() - t0) };
+    this.counts.catchUps += 1;
+    return true;
+  }
+
+  private async loadNow(ws: string, entry: Entry): Promise<void> {
     const k = this.db.kysely;
     const t0 = performance.now();
     const version = await analyticsVersion(k, ws);
-    const current = this.entries.get(ws);
-    if (current?.info?.version === version) return;
+    if (entry.index && entry.info?.version === version) return;
+    // Behind by a few customers only (a warm-up, an ask that found the log did not reach): no full load.
+    if (entry.index && (await this.catchUpNow(ws, entry))) return;
     const built = await k
       .selectFrom('analytics_builds')
       .select('built_at')
       .where('workspace_id', '=', ws)
       .executeTakeFirst();
-    const entry: Entry = current ?? { index: null, info: null, builtAt: null, overCapAt: null };
-    this.entries.set(ws, entry);
     if (!built || entry.overCapAt === version) return;
     const count = async (table: 'analytics_buyer_days' | 'analytics_product_days') =>
       Number(
@@ -179,6 +299,7 @@ export class AnalyticsMemory {
         ORDER BY customer_id`.execute(k);
       for (const r of rows.rows)
         builder.buyerRow(r.customer_id, r.store_id, r.day, Number(r.orders), Number(r.rev), people.get(r.customer_id));
+      await this.opts.afterChunk?.();
     });
     await readByCustomer(k, ws, 'analytics_product_days', chunk, async (lo, hi) => {
       const rows = await sql<{
@@ -204,9 +325,8 @@ export class AnalyticsMemory {
           Number(r.units),
           Number(r.rev),
         );
+      await this.opts.afterChunk?.();
     });
-    // Written meanwhile: what was read may mix two versions; the next ask loads again.
-    if ((await analyticsVersion(k, ws)) !== version) return;
     const index = builder.finish();
     const info: LoadInfo = {
       version,
@@ -216,9 +336,58 @@ export class AnalyticsMemory {
       productRows: index.productRows.day.length,
       buyers: index.buyers.start.length - 1,
     };
-    Object.assign(entry, { index, info, builtAt: String(built.built_at), overCapAt: null });
+    // Tagged with the version read before the first row: what was written meanwhile is in the change log, and the
+    // catch-up below re-reads it (when the log cannot say, the next ask loads again).
+    Object.assign(entry, { index, info, overCapAt: null });
+    this.counts.loads += 1;
     this.opts.log?.({ ws, ...info, mb: Math.round(info.bytes / 2 ** 20) }, 'analytics memory: loaded');
+    await this.catchUpNow(ws, entry);
   }
+}
+
+/** These customers' buyer-day rows, product-day rows and customer row as they are now, 500 at a time. */
+async function readCustomers(k: Executor, ws: string, ids: string[]): Promise<Map<string, CustomerRows>> {
+  const out = new Map<string, CustomerRows>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const part = ids.slice(i, i + 500);
+    for (const id of part) out.set(id, { person: undefined, buyerRows: [], productRows: [] });
+    const people = await k
+      .selectFrom('customers')
+      .select(['id', 'gender', 'city', 'birthday'])
+      .where('workspace_id', '=', ws)
+      .where('id', 'in', part)
+      .execute();
+    for (const c of people) out.get(c.id)!.person = { gender: c.gender, city: c.city, birthday: c.birthday };
+    const buyers = await k
+      .selectFrom('analytics_buyer_days')
+      .select(['customer_id', 'store_id', 'day', 'orders', 'revenue_fen'])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', part)
+      .execute();
+    for (const r of buyers)
+      out.get(r.customer_id)!.buyerRows.push({
+        store: r.store_id,
+        day: r.day,
+        orders: Number(r.orders),
+        revenue: Number(r.revenue_fen),
+      });
+    const products = await k
+      .selectFrom('analytics_product_days')
+      .select(['customer_id', 'store_id', 'day', 'product', 'orders', 'units', 'revenue_fen'])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', part)
+      .execute();
+    for (const r of products)
+      out.get(r.customer_id)!.productRows.push({
+        store: r.store_id,
+        day: r.day,
+        product: r.product,
+        orders: Number(r.orders),
+        units: Number(r.units),
+        revenue: Number(r.revenue_fen),
+      });
+  }
+  return out;
 }
 
 /**
@@ -252,8 +421,10 @@ async function readByCustomer(
 }
 
 /**
- * The index to answer a range from, or null (the SQL path): when the holder has one read at the workspace's current
- * version. Otherwise a reload is queued and null returned, unless `force` (tests, the bench): then it waits for it.
+ * The index to answer a range from, or null (the SQL path): the holder's when it was read at the workspace's current
+ * version; when it is behind by a few customers (the change log), after re-reading them — well under a second, the
+ * event loop free meanwhile. Otherwise (nothing held yet, a rebuild since, too many changes) a full load is queued
+ * and null returned, unless `force` (tests, the bench): then it waits for it.
  */
 export async function memoryIndexFor(ctx: AppContext, ws: string, force: boolean): Promise<MemoryIndex | null> {
   const holder = ctx.analyticsMemory ?? (force ? new AnalyticsMemory(ctx.db, { capBytes: Infinity }) : undefined);
@@ -261,11 +432,10 @@ export async function memoryIndexFor(ctx: AppContext, ws: string, force: boolean
   const k = ctx.db.kysely;
   for (let attempt = 0; ; attempt++) {
     const index = holder.fresh(ws, await analyticsVersion(k, ws));
-    if (index || !force || attempt === 3) {
-      if (!index && !force) void holder.load(ws);
-      return index;
-    }
-    await holder.load(ws);
+    if (index || attempt === 4) return index;
+    if (await holder.refresh(ws)) continue;
+    if (!force) return null;
+    await holder.idle();
   }
 }
 

@@ -30,7 +30,7 @@ export const provincesInRange = (ctx: AppContext, ws: string, s: Scope) =>
 export const daily = (ctx: AppContext, ws: string, s: Scope) => offLoop(ctx, 'analytics.daily', dailyBuyersHere, ws, s);
 
 /**
- * Loads the analytics held in memory (memory.ts) for the built workspaces whose rows are not loaded or were loaded
- * before their last rebuild, where the views run; at server start and then every minute (serve.ts).
+ * Loads the analytics held in memory (memory.ts) for the built workspaces whose rows are not loaded, and catches up
+ * (or reloads after a rebuild) those behind, where the views run; at server start and then every minute (serve.ts).
  */
 export const warmAnalyticsMemory = (ctx: AppContext) => offLoop(ctx, 'analytics.memoryWarm', warmMemoryHere);
