@@ -12,7 +12,7 @@ import { createScratchDatabase } from '../src/db/scratch.js';
 import type { Database } from '../src/db/types.js';
 import { askRange } from '../src/modules/analytics/asked.js';
 import { AnalyticsMemory } from '../src/modules/analytics/memory.js';
-import { rebuildAnalytics } from '../src/modules/analytics/rebuild.js';
+import { rebuildAnalytics, refreshBuyerRows } from '../src/modules/analytics/rebuild.js';
 import { dailyBuyersHere, provincesInRangeHere } from '../src/modules/analytics/spread.js';
 import {
   cohortsHere,
@@ -47,6 +47,74 @@ const PROVINCES = ['广东省', '浙江省', '江苏省', '山东省', '上海�
 const CITIES = ['广州市', '杭州市', '南京市', '济南市', '上海市', '北京市', '湖州市', '绵阳市'];
 const PRODUCTS = Array.from({ length: 200 }, (_, i) => `商品${String(i).padStart(3, '0')}`);
 
+/** An order row of the generated shop (one line, no person on it). */
+function orderRow(
+  ws: string,
+  id: string,
+  storeId: string,
+  externalId: string,
+  customerId: string,
+  at: string,
+  paid: number,
+  unpaid: boolean,
+  now: string,
+): Insertable<Database['orders']> {
+  return {
+    workspace_id: ws,
+    id,
+    store_id: storeId,
+    external_id: externalId,
+    customer_id: customerId,
+    status: unpaid ? 'created' : 'completed',
+    platform_status: null,
+    goods_fen: paid,
+    shipping_fen: 0,
+    discount_fen: 0,
+    total_fen: paid,
+    paid_fen: unpaid ? 0 : paid,
+    refunded_fen: 0,
+    created_at: at,
+    paid_at: unpaid ? null : at,
+    shipped_at: null,
+    signed_at: null,
+    closed_at: null,
+    buyer_nick: null,
+    receiver_name: null,
+    receiver_phone: null,
+    province: null,
+    city: null,
+    district: null,
+    address: null,
+    buyer_message: null,
+    seller_note: null,
+    source: null,
+    activity: null,
+    title: null,
+    item_count: 1,
+    raw: '{}',
+    content_hash: 'bench',
+    import_run_id: null,
+    imported_at: now,
+    updated_at: now,
+  };
+}
+
+function itemRow(ws: string, orderId: string, title: string, quantity: number, paid: number) {
+  return {
+    workspace_id: ws,
+    order_id: orderId,
+    line_key: 'L1',
+    title,
+    sku: null,
+    external_item_id: null,
+    category: null,
+    quantity,
+    price_fen: paid,
+    paid_fen: paid,
+    refund_status: null,
+  };
+}
+
 async function generate(ctx: AppContext, ws: string, customers: number): Promise<void> {
   const rnd = new Random(17);
   const stores = [await ensureStore(ctx, ws, '基准店', 'tmall'), await ensureStore(ctx, ws, '基准二店', 'douyin')];
@@ -65,57 +133,8 @@ async function generate(ctx: AppContext, ws: string, customers: number): Promise
         const paid = rnd.int(30, 1500) * 100;
         const unpaid = rnd.chance(0.05);
         const oid = newId();
-        orders.push({
-          workspace_id: ws,
-          id: oid,
-          store_id: store.id,
-          external_id: `${i}-${k}`,
-          customer_id: id,
-          status: unpaid ? 'created' : 'completed',
-          platform_status: null,
-          goods_fen: paid,
-          shipping_fen: 0,
-          discount_fen: 0,
-          total_fen: paid,
-          paid_fen: unpaid ? 0 : paid,
-          refunded_fen: 0,
-          created_at: at,
-          paid_at: unpaid ? null : at,
-          shipped_at: null,
-          signed_at: null,
-          closed_at: null,
-          buyer_nick: null,
-          receiver_name: null,
-          receiver_phone: null,
-          province: null,
-          city: null,
-          district: null,
-          address: null,
-          buyer_message: null,
-          seller_note: null,
-          source: null,
-          activity: null,
-          title: null,
-          item_count: 1,
-          raw: '{}',
-          content_hash: 'bench',
-          import_run_id: null,
-          imported_at: now,
-          updated_at: now,
-        });
-        items.push({
-          workspace_id: ws,
-          order_id: oid,
-          line_key: 'L1',
-          title: rnd.pick(PRODUCTS),
-          sku: null,
-          external_item_id: null,
-          category: null,
-          quantity: rnd.int(1, 3),
-          price_fen: paid,
-          paid_fen: paid,
-          refund_status: null,
-        });
+        orders.push(orderRow(ws, oid, store.id, `${i}-${k}`, id, at, paid, unpaid, now));
+        items.push(itemRow(ws, oid, rnd.pick(PRODUCTS), rnd.int(1, 3), paid));
       }
       cs.push({
         workspace_id: ws,
@@ -213,6 +232,79 @@ async function memoryFigures(ctx: AppContext, ws: string, baseline: number): Pro
           `   same numbers: ${same ? 'yes' : 'NO'}\n`,
       );
     }
+  await catchUpFigures(ctx, holder, ws, loadMs);
+}
+
+/**
+ * A small write as an order sync makes it: one new paid order (yesterday) for each of `n` random buyers, and their
+ * buyer rows kept in step in the same transaction (refreshBuyerRows, what ingest calls).
+ */
+async function smallWrite(ctx: AppContext, ws: string, n: number, rnd: Random): Promise<void> {
+  const k = ctx.db.kysely;
+  const total = await k
+    .selectFrom('customers')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', ws)
+    .executeTakeFirstOrThrow();
+  const ids = await k
+    .selectFrom('customers')
+    .select(['id', 'first_store_id'])
+    .where('workspace_id', '=', ws)
+    .orderBy('id')
+    .limit(n)
+    .offset(rnd.int(0, Math.max(0, Number(total.n) - n)))
+    .execute();
+  const now = AS_OF.toISOString();
+  const at = new Date(AS_OF.getTime() - 86_400_000).toISOString();
+  const orders = ids.map((c) => {
+    const paid = rnd.int(30, 1500) * 100;
+    return { order: orderRow(ws, newId(), c.first_store_id!, `w-${newId()}`, c.id, at, paid, false, now), paid };
+  });
+  await k.transaction().execute(async (trx) => {
+    await bulkInsert(
+      trx,
+      ctx.db.dialect,
+      'orders',
+      orders.map((o) => o.order),
+      { jsonColumns: ['raw'] },
+    );
+    const items = orders.map((o) => itemRow(ws, o.order.id, rnd.pick(PRODUCTS), 1, o.paid));
+    await bulkInsert(trx, ctx.db.dialect, 'order_items', items);
+    await refreshBuyerRows(
+      trx,
+      ctx.db.dialect,
+      ws,
+      ids.map((c) => c.id),
+      now,
+    );
+  });
+}
+
+/**
+ * From a small write to a fresh answer from memory: the next ask re-reads the written customers (the change log)
+ * and splices them into the index, against the full reload it needed before.
+ */
+async function catchUpFigures(ctx: AppContext, holder: AnalyticsMemory, ws: string, loadMs: number): Promise<void> {
+  const rnd = new Random(29);
+  const mctx: AppContext = { ...ctx, analyticsMemory: holder };
+  const range = { from: '2024-11-23', to: '2026-11-23' };
+  for (const n of [10, 10, 10, 1000]) {
+    const t0 = performance.now();
+    await smallWrite(ctx, ws, n, rnd);
+    const written = performance.now();
+    const before = holder.served.memory;
+    const answer = await distributionHere(mctx, ws, range);
+    const askMs = performance.now() - written;
+    const fromMemory = holder.served.memory > before;
+    const same = JSON.stringify(answer) === JSON.stringify(await distributionHere(ctx, ws, range, { kept: false }));
+    const c = holder.lastCatchUp(ws);
+    process.stdout.write(
+      `  ${String(n).padStart(5)} customers' new orders (written in ${(written - t0).toFixed(0)} ms): next ask ` +
+        `${fromMemory ? 'from memory' : 'from SQL'} in ${askMs.toFixed(0)} ms, of which the catch-up ` +
+        `${c?.ms ?? '-'} ms (${c?.customers ?? 0} customers re-read); a full reload took ` +
+        `${(loadMs / 1000).toFixed(1)} s (${(loadMs / askMs).toFixed(0)}×); same numbers as SQL: ${same ? 'yes' : 'NO'}\n`,
+    );
+  }
 }
 
 async function run(db: Db, customers: number, kept: boolean, memoryOnly = false): Promise<void> {
