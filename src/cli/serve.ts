@@ -6,6 +6,7 @@ import { startWorker } from '../jobs/worker.js';
 import { startWorkerThread, type JobThread } from '../jobs/worker-thread.js';
 import { startReadPool } from '../modules/heavy/pool.js';
 import { AnalyticsMemory, type MemoryLog, memoryCapBytes } from '../modules/analytics/memory.js';
+import { memoryDirFor } from '../modules/analytics/memory-file.js';
 import { warmAnalyticsMemory } from '../modules/analytics/reads.js';
 import { databaseUrlFromEnv, sqlitePath } from '../db/connect.js';
 import { createInterface } from 'node:readline/promises';
@@ -70,7 +71,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   let logInfo: MemoryLog = () => {};
   // PostgreSQL: the views run here, so the analytics held in memory live here (SQLite: on the read thread).
   if (ctx.db.dialect === 'postgres' && memoryCapBytes() > 0)
-    ctx.analyticsMemory = new AnalyticsMemory(ctx.db, { log: (f, m) => logInfo(f, m) });
+    ctx.analyticsMemory = new AnalyticsMemory(ctx.db, { log: (f, m) => logInfo(f, m), dir: memoryDirFor(dbUrl) });
   const app = await buildServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
   logInfo = (f, m) => app.log.info(f, m);
   await app.listen({ port: opts.port, host: opts.host });

@@ -39,6 +39,7 @@ import { messagesChannelIndex } from './migrations/0055_messages_channel_index.j
 import { analyticsAskedRanges } from './migrations/0057_analytics_asked_ranges.js';
 import { analyticsVersions } from './migrations/0058_analytics_versions.js';
 import { analyticsChanges } from './migrations/0059_analytics_changes.js';
+import { analyticsChangeStamps } from './migrations/0060_analytics_change_stamps.js';
 import { messagesWriteCost } from './migrations/0061_messages_write_cost.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
@@ -91,6 +92,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0057_analytics_asked_ranges': analyticsAskedRanges(db.dialect),
     '0058_analytics_versions': analyticsVersions(),
     '0059_analytics_changes': analyticsChanges(),
+    '0060_analytics_change_stamps': analyticsChangeStamps(),
     '0061_messages_write_cost': messagesWriteCost(db.dialect),
   };
 }

@@ -868,6 +868,8 @@ export interface AnalyticsChangesTable {
   version: number;
   customers: Generated<string>;
   whole: Generated<number>;
+  /** A random id per change (0060): a file of the analytics in memory is used only where its stamp still is. */
+  stamp: string | null;
 }
 
 /** Buyers of a kept range per scope, dimension (freq, aov, age, gender, city, province) and key (0047). */

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { shiftDate } from '../../src/core/analytics-views.js';
 import { Random } from '../../src/core/random.js';
@@ -198,12 +201,66 @@ describeBothDatabases('analytics: any range from the rows in memory', (env) => {
     const ctx: AppContext = { ...e.ctx, analyticsMemory: memory };
     await memory.load(e.workspaceId);
     expect(writes).toBeGreaterThan(2);
-    expect(memory.counts).toEqual({ loads: 1, catchUps: 1 });
+    expect(memory.counts).toEqual({ loads: 1, catchUps: 1, fileLoads: 0 });
     const served = memory.served.memory;
     await expectSameAsSql(ctx);
     // Every ask of the comparison was answered from memory, without loading again.
     expect(memory.served.memory).toBeGreaterThan(served);
     expect(memory.counts.loads).toBe(1);
+  });
+
+  it('a start reads the index saved by the last run and catches up the writes since, without a full load', async () => {
+    const e = env();
+    const dir = mkdtempSync(join(tmpdir(), 'huike-memory-'));
+    try {
+      const first = new AnalyticsMemory(e.db, { dir });
+      await first.load(e.workspaceId);
+      expect(first.counts.loads).toBe(1);
+      const saved = first.info(e.workspaceId)!.version;
+      // Written while no server runs (or before the next start): the saved index is behind.
+      await ingest(e.ctx, orders(8, 60));
+      const some = await e.db.kysely
+        .selectFrom('analytics_buyer_days')
+        .select('customer_id')
+        .where('workspace_id', '=', e.workspaceId)
+        .orderBy('customer_id', 'desc')
+        .limit(1)
+        .executeTakeFirstOrThrow();
+      await updateCustomer(e.ctx, e.workspaceId, some.customer_id, { gender: 'male', birthday: '1980-01-02' }, null);
+
+      const next = new AnalyticsMemory(e.db, { dir });
+      await next.load(e.workspaceId);
+      expect(next.counts).toEqual({ loads: 0, catchUps: 1, fileLoads: 1 });
+      expect(next.lastCatchUp(e.workspaceId)!.from).toBe(saved);
+      const ctx: AppContext = { ...e.ctx, analyticsMemory: next };
+      const served = next.served.memory;
+      await expectSameAsSql(ctx);
+      expect(next.served.memory).toBeGreaterThan(served);
+      expect(next.counts.loads).toBe(0);
+
+      // After a rebuild (whole) the file cannot be caught up: a full load, never its numbers.
+      e.setNow('2026-12-10T06:00:00.000Z');
+      await rebuildAnalytics(e.ctx, e.workspaceId);
+      const third = new AnalyticsMemory(e.db, { dir });
+      await third.load(e.workspaceId);
+      expect(third.counts).toMatchObject({ loads: 1, fileLoads: 1 });
+      await expectSameAsSql({ ...e.ctx, analyticsMemory: third });
+
+      // A file whose version's change the database holds with another stamp (a restored or another database).
+      const v = third.info(e.workspaceId)!.version;
+      await e.db.kysely
+        .updateTable('analytics_changes')
+        .set({ stamp: 'another' })
+        .where('workspace_id', '=', e.workspaceId)
+        .where('version', '=', v)
+        .execute();
+      const fourth = new AnalyticsMemory(e.db, { dir });
+      await fourth.load(e.workspaceId);
+      expect(fourth.counts).toEqual({ loads: 1, catchUps: 0, fileLoads: 0 });
+      await expectSameAsSql({ ...e.ctx, analyticsMemory: fourth });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a workspace over the memory cap stays on SQL', async () => {

@@ -1,11 +1,13 @@
 import { sql } from 'kysely';
 import { type MemoryIndex, MemoryIndexBuilder, type BuyerPerson, indexBytes } from '../../core/analytics-memory.js';
 import { type CustomerRows, spliceIndex } from '../../core/analytics-memory-splice.js';
+import { readByCustomer, readCustomers } from './memory-reads.js';
 import type { Db } from '../../db/connect.js';
 import type { Executor } from '../../jobs/queue.js';
 import type { AppContext } from '../context.js';
 import { byCustomer } from './lock.js';
-import { analyticsVersion, changedCustomers } from './version.js';
+import { dropIndexFile, readIndex, saveIndex } from './memory-file.js';
+import { analyticsVersion, changedCustomers, changeStamp } from './version.js';
 
 /**
  * The distribution and products of a range that is not kept, answered from memory (src/core/analytics-memory.ts):
@@ -76,7 +78,13 @@ interface Entry {
   reloading: boolean;
   /** The loads and catch-ups of the workspace, one after another. */
   busy: Promise<unknown>;
+  /** The version of the index last saved to its file (memory-file.ts), and when. */
+  savedVersion: number | null;
+  savedAt: number;
 }
+
+/** An index caught up since its last save is saved again by warm() after this long. */
+const SAVE_EVERY_MS = 10 * 60_000;
 
 export class AnalyticsMemory {
   private readonly entries = new Map<string, Entry>();
@@ -85,7 +93,7 @@ export class AnalyticsMemory {
   /** How asks were answered (the tests and the bench read them). */
   readonly served = { memory: 0, sql: 0 };
   /** Full loads of every row, and catch-ups that re-read only the changed customers. */
-  readonly counts = { loads: 0, catchUps: 0 };
+  readonly counts = { loads: 0, catchUps: 0, fileLoads: 0 };
 
   constructor(
     readonly db: Db,
@@ -95,6 +103,8 @@ export class AnalyticsMemory {
       log?: MemoryLog;
       /** Called after each chunk of a full load (tests write meanwhile). */
       afterChunk?: () => Promise<void>;
+      /** Where the indexes are saved and read back at start (memory-file.ts); none: not saved. */
+      dir?: string;
     } = {},
   ) {}
 
@@ -119,7 +129,16 @@ export class AnalyticsMemory {
   private entry(ws: string): Entry {
     let e = this.entries.get(ws);
     if (!e) {
-      e = { index: null, info: null, caughtUp: null, overCapAt: null, reloading: false, busy: Promise.resolve() };
+      e = {
+        index: null,
+        info: null,
+        caughtUp: null,
+        overCapAt: null,
+        reloading: false,
+        busy: Promise.resolve(),
+        savedVersion: null,
+        savedAt: 0,
+      };
       this.entries.set(ws, e);
     }
     return e;
@@ -184,11 +203,68 @@ export class AnalyticsMemory {
       const ws = b.workspace_id;
       const version = await analyticsVersion(k, ws);
       const e = this.entries.get(ws);
+      if (e?.index && e.info?.version === version && e.savedVersion !== version && !e.reloading)
+        if (Date.now() - e.savedAt > SAVE_EVERY_MS) void this.exclusive(e, () => this.save(ws, e));
       if (e && (e.info?.version === version || e.overCapAt === version)) continue;
       void this.refresh(ws);
       n += 1;
     }
     return n;
+  }
+
+  /** Saves the workspace's index with its version's stamp (a failure is logged: the file is only a head start). */
+  private async save(ws: string, e: Entry): Promise<void> {
+    const dir = this.opts.dir;
+    if (!dir || !e.index || !e.info) return;
+    const { index, info } = e;
+    try {
+      const stamp = await changeStamp(this.db.kysely, ws, info.version);
+      if (!stamp) return;
+      const t0 = performance.now();
+      await saveIndex(dir, ws, info.version, stamp, index);
+      e.savedVersion = info.version;
+      e.savedAt = Date.now();
+      this.opts.log?.({ ws, version: info.version, ms: Math.round(performance.now() - t0) }, 'analytics memory: saved');
+    } catch (err) {
+      e.savedAt = Date.now();
+      this.opts.log?.({ ws, err: String(err) }, 'analytics memory: could not save the index to its file');
+    }
+  }
+
+  /**
+   * The index saved to its file, when the database still holds its version's change with the same stamp, caught up
+   * from there: true when it is then current.
+   */
+  private async fromFile(ws: string, e: Entry): Promise<boolean> {
+    const dir = this.opts.dir;
+    if (!dir) return false;
+    const t0 = performance.now();
+    const saved = await readIndex(dir, ws).catch(() => null);
+    if (!saved) return false;
+    if ((await changeStamp(this.db.kysely, ws, saved.version)) !== saved.stamp) {
+      await dropIndexFile(dir, ws).catch(() => undefined);
+      return false;
+    }
+    const { index, version } = saved;
+    e.index = index;
+    e.info = {
+      version,
+      ms: Math.round(performance.now() - t0),
+      bytes: indexBytes(index),
+      buyerRows: index.buyers.day.length,
+      productRows: index.productRows.day.length,
+      buyers: index.buyers.start.length - 1,
+    };
+    e.savedVersion = version;
+    e.savedAt = Date.now();
+    this.counts.fileLoads += 1;
+    if (await this.catchUpNow(ws, e)) {
+      this.opts.log?.({ ws, ...e.info, from: version }, 'analytics memory: read from its file and caught up');
+      return true;
+    }
+    e.index = null;
+    e.info = null;
+    return false;
   }
 
   /**
@@ -245,6 +321,8 @@ export class AnalyticsMemory {
     if (entry.index && entry.info?.version === version) return;
     // Behind by a few customers only (a warm-up, an ask that found the log did not reach): no full load.
     if (entry.index && (await this.catchUpNow(ws, entry))) return;
+    // At start: the index saved by the last run, caught up since.
+    if (!entry.index && (await this.fromFile(ws, entry))) return;
     const built = await k
       .selectFrom('analytics_builds')
       .select('built_at')
@@ -342,81 +420,7 @@ export class AnalyticsMemory {
     this.counts.loads += 1;
     this.opts.log?.({ ws, ...info, mb: Math.round(info.bytes / 2 ** 20) }, 'analytics memory: loaded');
     await this.catchUpNow(ws, entry);
-  }
-}
-
-/** These customers' buyer-day rows, product-day rows and customer row as they are now, 500 at a time. */
-async function readCustomers(k: Executor, ws: string, ids: string[]): Promise<Map<string, CustomerRows>> {
-  const out = new Map<string, CustomerRows>();
-  for (let i = 0; i < ids.length; i += 500) {
-    const part = ids.slice(i, i + 500);
-    for (const id of part) out.set(id, { person: undefined, buyerRows: [], productRows: [] });
-    const people = await k
-      .selectFrom('customers')
-      .select(['id', 'gender', 'city', 'birthday'])
-      .where('workspace_id', '=', ws)
-      .where('id', 'in', part)
-      .execute();
-    for (const c of people) out.get(c.id)!.person = { gender: c.gender, city: c.city, birthday: c.birthday };
-    const buyers = await k
-      .selectFrom('analytics_buyer_days')
-      .select(['customer_id', 'store_id', 'day', 'orders', 'revenue_fen'])
-      .where('workspace_id', '=', ws)
-      .where('customer_id', 'in', part)
-      .execute();
-    for (const r of buyers)
-      out.get(r.customer_id)!.buyerRows.push({
-        store: r.store_id,
-        day: r.day,
-        orders: Number(r.orders),
-        revenue: Number(r.revenue_fen),
-      });
-    const products = await k
-      .selectFrom('analytics_product_days')
-      .select(['customer_id', 'store_id', 'day', 'product', 'orders', 'units', 'revenue_fen'])
-      .where('workspace_id', '=', ws)
-      .where('customer_id', 'in', part)
-      .execute();
-    for (const r of products)
-      out.get(r.customer_id)!.productRows.push({
-        store: r.store_id,
-        day: r.day,
-        product: r.product,
-        orders: Number(r.orders),
-        units: Number(r.units),
-        revenue: Number(r.revenue_fen),
-      });
-  }
-  return out;
-}
-
-/**
- * Reads a table's rows of the workspace customer range by customer range (about `rows` rows each, a customer's rows
- * never split), yielding to the event loop between ranges.
- */
-async function readByCustomer(
-  k: Executor,
-  ws: string,
-  table: 'analytics_buyer_days' | 'analytics_product_days',
-  rows: number,
-  read: (lo: string, hi: string | null) => Promise<void>,
-) {
-  let lo = '';
-  for (;;) {
-    const end = await k
-      .selectFrom(table)
-      .select('customer_id')
-      .where('workspace_id', '=', ws)
-      .where('customer_id', '>', lo)
-      .orderBy('customer_id')
-      .limit(1)
-      .offset(rows - 1)
-      .executeTakeFirst();
-    const hi = end?.customer_id ?? null;
-    await read(lo, hi);
-    if (hi === null) return;
-    lo = hi;
-    await new Promise((resolve) => setImmediate(resolve));
+    await this.save(ws, entry);
   }
 }
 

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { newId } from '../../core/ids.js';
 import type { Executor } from '../../jobs/queue.js';
 
 /**
@@ -25,8 +26,8 @@ export async function bumpAnalyticsVersion(
   const ids = touched === 'whole' ? [] : [...new Set(touched)];
   const whole = touched === 'whole' || ids.length > MAX_LOGGED_CUSTOMERS;
   const version = sql`(SELECT version FROM analytics_versions WHERE workspace_id = ${ws})`;
-  await sql`INSERT INTO analytics_changes (workspace_id, version, customers, whole)
-    VALUES (${ws}, ${version}, ${whole ? '[]' : JSON.stringify(ids)}, ${whole ? 1 : 0})`.execute(db);
+  await sql`INSERT INTO analytics_changes (workspace_id, version, customers, whole, stamp)
+    VALUES (${ws}, ${version}, ${whole ? '[]' : JSON.stringify(ids)}, ${whole ? 1 : 0}, ${newId()})`.execute(db);
   // The log of a workspace keeps its last KEPT_CHANGES versions (a memory further behind reloads every row).
   await sql`DELETE FROM analytics_changes WHERE workspace_id = ${ws}
     AND version <= ${version} - ${KEPT_CHANGES}`.execute(db);
@@ -69,4 +70,15 @@ export async function changedCustomers(db: Executor, ws: string, from: number, t
     if (ids.size > max) return null;
   }
   return ids;
+}
+
+/** The stamp of the workspace's change at this version (migration 0060), or null when it is not recorded. */
+export async function changeStamp(db: Executor, ws: string, version: number): Promise<string | null> {
+  const row = await db
+    .selectFrom('analytics_changes')
+    .select('stamp')
+    .where('workspace_id', '=', ws)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return row?.stamp ?? null;
 }

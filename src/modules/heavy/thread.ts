@@ -6,6 +6,7 @@ import type { AppContext } from '../context.js';
 import type { ThreadAnswer } from './pool.js';
 import { HEAVY_TASKS } from './tasks.js';
 import { AnalyticsMemory, type MemoryLog } from '../analytics/memory.js';
+import { memoryDirFor } from '../analytics/memory-file.js';
 
 let db: Db | null = null;
 let memory: AnalyticsMemory | undefined;
@@ -19,7 +20,7 @@ const log: MemoryLog = (fields, msg) => {
 export default async function runTask(msg: { task: string; args: unknown[]; now: string }): Promise<ThreadAnswer> {
   const data = workerData as { url: string; memory?: boolean };
   db ??= openDatabase(data.url, { readonly: true });
-  if (data.memory) memory ??= new AnalyticsMemory(db, { log });
+  if (data.memory) memory ??= new AnalyticsMemory(db, { log, dir: memoryDirFor(data.url) });
   const fn = HEAVY_TASKS[msg.task as keyof typeof HEAVY_TASKS] as
     | ((ctx: AppContext, ...args: unknown[]) => Promise<unknown>)
     | undefined;
