@@ -305,6 +305,29 @@ async function catchUpFigures(ctx: AppContext, holder: AnalyticsMemory, ws: stri
         `${(loadMs / 1000).toFixed(1)} s (${(loadMs / askMs).toFixed(0)}×); same numbers as SQL: ${same ? 'yes' : 'NO'}\n`,
     );
   }
+  // A restart: the index saved by the last run (memory-file.ts) read back and caught up on 10 customers written since.
+  const dir = mkdtempSync(join(tmpdir(), 'huike-bench-memory-'));
+  try {
+    const saving = new AnalyticsMemory(ctx.db, { capBytes: Number.POSITIVE_INFINITY, dir });
+    const t0 = performance.now();
+    await saving.load(ws);
+    const withSave = performance.now() - t0;
+    await smallWrite(ctx, ws, 10, rnd);
+    const started = new AnalyticsMemory(ctx.db, { capBytes: Number.POSITIVE_INFINITY, dir });
+    const t1 = performance.now();
+    await started.load(ws);
+    const startMs = performance.now() - t1;
+    const answer = await distributionHere({ ...ctx, analyticsMemory: started }, ws, range);
+    const same = JSON.stringify(answer) === JSON.stringify(await distributionHere(ctx, ws, range, { kept: false }));
+    process.stdout.write(
+      `  start from the saved file (${started.counts.fileLoads ? 'read' : 'NOT read'}, ` +
+        `${started.counts.loads} full loads) + catch-up of 10 customers: ${(startMs / 1000).toFixed(2)} s, against a ` +
+        `full load ${(loadMs / 1000).toFixed(1)} s (${(withSave / 1000).toFixed(1)} s with the save); ` +
+        `same numbers as SQL: ${same ? 'yes' : 'NO'}\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function run(db: Db, customers: number, kept: boolean, memoryOnly = false): Promise<void> {
