@@ -1,8 +1,9 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterEach, expect, inject } from 'vitest';
 import { exited, ROOT, spawnTs, waitFor } from './processes.js';
 
@@ -24,6 +25,8 @@ export interface ConsoleUnderTest {
  * The console built from the current sources, once per test run (the run's directory from
  * test/global-setup.ts, shared by every e2e suite and worker): the first suite builds it, the others wait.
  */
+const run = promisify(execFile);
+
 async function builtConsole(): Promise<string> {
   const runDir = inject('runDir');
   const web = join(runDir, 'web');
@@ -38,11 +41,27 @@ async function builtConsole(): Promise<string> {
     }
     try {
       const out = mkdtempSync(join(runDir, 'web-'));
-      await build({
-        configFile: join(ROOT, 'web', 'vite.config.ts'),
-        logLevel: 'error',
-        build: { outDir: out, emptyOutDir: true },
-      });
+      // The console users get, built in a process of its own: vitest's NODE_ENV=test would otherwise give React's
+      // development bundle and every antd Select the same id (rc-select's test id), so a locator meant for one
+      // select's dropdown could find another's.
+      await run(
+        process.execPath,
+        [
+          join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+          'build',
+          '--logLevel',
+          'error',
+          '--config',
+          join(ROOT, 'web', 'vite.config.ts'),
+          '--outDir',
+          out,
+          '--emptyOutDir',
+        ],
+        {
+          cwd: ROOT,
+          env: { ...process.env, NODE_ENV: 'production' },
+        },
+      );
       renameSync(out, web);
       return web;
     } finally {
@@ -108,7 +127,10 @@ export async function startConsole(opts: {
 
 /** The open dropdown of one antd Select: the popup holding the listbox its input controls (never another select's). */
 export async function dropdownOf(select: Locator): Promise<Locator> {
-  const list = await select.locator('input[role=combobox]').getAttribute('aria-controls');
+  const input = select.locator('input[role=combobox]');
+  // rc-select sets its id in an effect after the first render: wait for it rather than read a missing one.
+  await expect.poll(async () => (await input.getAttribute('aria-controls')) ?? '', SETTLED).toMatch(/_list$/);
+  const list = await input.getAttribute('aria-controls');
   const page = select.page();
   return page.locator('.ant-select-dropdown:visible', { has: page.locator(`[id="${list}"]`) });
 }
