@@ -345,7 +345,7 @@ async function run(
  * when the database has none);
  * --keep DIR keeps the generated databases (SQLite file
  * DIR/segments-N.db, PostgreSQL database huike_bench_segments_N) and reuses them on the next run, so a
- * 1M-customer shop is built once.
+ * 1M-customer shop is built once; --pg-db NAME names the kept PostgreSQL database instead.
  */
 export async function benchSegments(args: string[]): Promise<void> {
   const opt = (name: string) => {
@@ -379,7 +379,7 @@ export async function benchSegments(args: string[]): Promise<void> {
     process.stdout.write('PostgreSQL: skipped (set HUIKE_BENCH_PG_URL)\n');
     return;
   }
-  const target = keep ? await keptPostgres(pgUrl, `huike_bench_segments_${customers}`) : undefined;
+  const target = keep ? await keptPostgres(pgUrl, opt('pg-db') ?? `huike_bench_segments_${customers}`) : undefined;
   const scratch = target ? undefined : await createScratchDatabase(pgUrl, 'huike_bench');
   const pgDb = openDatabase(target ?? scratch!.url);
   process.stdout.write(`PostgreSQL — ${customers.toLocaleString('en-US')} customers\n`);
