@@ -41,6 +41,8 @@ import { analyticsVersions } from './migrations/0058_analytics_versions.js';
 import { analyticsChanges } from './migrations/0059_analytics_changes.js';
 import { analyticsChangeStamps } from './migrations/0060_analytics_change_stamps.js';
 import { messagesWriteCost } from './migrations/0061_messages_write_cost.js';
+import { orderFactsWithoutRowid } from './migrations/0063_order_facts_without_rowid.js';
+import { orderFactsCoveringKey } from './migrations/0064_order_facts_covering_key.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -94,6 +96,8 @@ function migrations(db: Db): Record<string, Migration> {
     '0059_analytics_changes': analyticsChanges(),
     '0060_analytics_change_stamps': analyticsChangeStamps(),
     '0061_messages_write_cost': messagesWriteCost(db.dialect),
+    '0063_order_facts_without_rowid': orderFactsWithoutRowid(db.dialect),
+    '0064_order_facts_covering_key': orderFactsCoveringKey(db.dialect),
   };
 }
 
