@@ -6,6 +6,7 @@ import { parseRule } from '../../src/core/segments/rule.js';
 import { writeJson } from '../../src/db/json.js';
 import { purchaseRule, recomputeAllStats, refreshCustomerStats } from '../../src/modules/customers/stats.js';
 import { compileRule, segmentSource } from '../../src/modules/segments/compile.js';
+import { countRuleHere, ruleMembersHere } from '../../src/modules/segments/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { describeBothDatabases, type TestEnv } from '../helpers.js';
@@ -227,6 +228,18 @@ async function members(e: TestEnv, ws: string, rule: unknown, viaFacts: boolean)
   return rows.map((r) => r.id).sort();
 }
 
+/** Every member as the segment pages give them (newest id first), a few per page, following the cursor. */
+async function pagedMembers(e: TestEnv, ws: string, rule: unknown): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ruleMembersHere(e.ctx, ws, rule, { limit: 3, role: 'owner', ...(cursor ? { cursor } : {}) });
+    ids.push(...page.items.map((m) => m.id));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return ids;
+}
+
 it('category levels and the facts of one customer, by hand', () => {
   expect(categoryLevels('女装/连衣裙/长款')).toEqual(['女装', '女装/连衣裙', '女装/连衣裙/长款']);
   expect(categoryLevels('女装')).toEqual(['女装']);
@@ -334,6 +347,12 @@ describeBothDatabases('order facts', (env) => {
           expect({ rule, fast }).toEqual({ rule, fast: await members(e, ws, rule, false) });
           const negated = await members(e, ws, { not: rule }, true);
           expect(fast.length + negated.length).toBe(customerIds.length);
+          // The service's count and pages (a rule that is one set of the facts counts and pages the set
+          // itself) select the walk's customers too, newest first, as a rule and inside a group of one.
+          for (const asked of [rule, { any: [rule] }]) {
+            expect({ asked, n: await countRuleHere(e.ctx, ws, asked) }).toEqual({ asked, n: fast.length });
+            expect({ asked, ids: await pagedMembers(e, ws, asked) }).toEqual({ asked, ids: [...fast].reverse() });
+          }
         }
       }),
       { numRuns: 30, seed: 20261128 },

@@ -443,6 +443,13 @@ function factTableCondition(
   w: OrderWhere,
   cc: CompileContext,
 ): Expression<SqlBool> | null {
+  const one = factDimension(op, w);
+  if (!one) return null;
+  return againstSet(op, count, (min) => factCustomers(one.dim, one.values, min, cc));
+}
+
+/** The one dimension and its values when the facts answer this condition exactly (above), else null. */
+function factDimension(op: string, w: OrderWhere): { dim: FactDimension; values: readonly string[] } | null {
   if (w.paid === false || w.from || w.to || w.status || w.titleContains) return null;
   const dims = (
     [
@@ -458,7 +465,29 @@ function factTableCondition(
   const counting = op === 'count_gte' || op === 'count_lte';
   if (dim === 'category' && counting && values!.length > 1) return null;
   if (dim === 'category' && !values!.every(isFactCategory)) return null;
-  return againstSet(op, count, (min) => factCustomers(dim, values!, min, cc));
+  return { dim, values: values! };
+}
+
+/**
+ * When a whole rule is one order-fact condition the facts answer as membership of a set — "≥ 2 orders in
+ * 女装", "bought in 双11 2026" (at least n ≥ 1, or any) — the set of its customers, each once (column
+ * customer_id); otherwise null. Every customer in the set is one of the workspace's (the facts' foreign
+ * key, deleted with the customer), so the set's size is the rule's count and its highest ids are the
+ * first page: neither needs a probe of the customers per member (1M customers, "≥ 2 orders in 女装":
+ * 408k members, each looked up in customers and customer_stats only to be counted).
+ */
+export function ruleAsFactSet(rule: Rule, cc: CompileContext): Expression<unknown> | null {
+  if (cc.facts === false) return null;
+  let r = rule;
+  while (r.kind === 'group' && r.rules.length === 1) r = r.rules[0]!;
+  if (r.kind !== 'cond' || r.field !== 'orders') return null;
+  const min = r.op === 'exists' ? 1 : r.op === 'count_gte' ? Number(r.value ?? 0) : 0;
+  if (min < 1) return null;
+  const one = factDimension(r.op, r.where ?? {});
+  if (!one) return null;
+  const set = factCustomers(one.dim, one.values, min, cc);
+  // One value is one key range (a customer once); several values of "any" can name a customer per value.
+  return one.values.length > 1 && min <= 1 ? sql`SELECT DISTINCT x.customer_id FROM (${set}) x` : set;
 }
 
 /**
