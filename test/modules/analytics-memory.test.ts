@@ -5,7 +5,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { shiftDate } from '../../src/core/analytics-views.js';
 import { Random } from '../../src/core/random.js';
 import { AnalyticsMemory } from '../../src/modules/analytics/memory.js';
-import { rebuildAnalytics } from '../../src/modules/analytics/rebuild.js';
+import { rebuildAnalytics, rebuildAnalyticsFromScratch } from '../../src/modules/analytics/rebuild.js';
 import { isKeptRange } from '../../src/modules/analytics/snapshots.js';
 import { distributionHere, productsHere } from '../../src/modules/analytics/views.js';
 import type { AppContext } from '../../src/modules/context.js';
@@ -161,9 +161,21 @@ describeBothDatabases('analytics: any range from the rows in memory', (env) => {
     await caughtUp('a merge', 2);
     expect(memory.counts.catchUps).toBeGreaterThanOrEqual(4);
 
-    // A rebuild rewrites every row (recorded as whole): the next ask reads SQL and the index loads again.
+    // A rebuild over kept rows names the customers whose rows it changed (here the product rows of those who ordered
+    // since the last build, which the upkeep leaves to it): caught up, no full load.
     e.setNow('2026-12-10T05:00:00.000Z');
+    const productsBefore = await productsHere(ctx, e.workspaceId, { ...range, limit: 50 }, { memory: true });
     await rebuildAnalytics(e.ctx, e.workspaceId);
+    expect(await nextAsk()).toBe('memory');
+    expect(memory.lastCatchUp(e.workspaceId)!.customers).toBeGreaterThan(0);
+    expect(memory.counts.loads).toBe(1);
+    expect(await productsHere(ctx, e.workspaceId, { ...range, limit: 50 }, { memory: true })).not.toEqual(
+      productsBefore,
+    );
+    await expectSameAsSql(ctx);
+
+    // A rebuild from scratch clears every row (recorded as whole): the next ask reads SQL and the index loads again.
+    await rebuildAnalyticsFromScratch(e.ctx, e.workspaceId);
     expect(await nextAsk()).toBe('sql');
     await memory.idle();
     expect(memory.counts.loads).toBe(2);
@@ -238,9 +250,9 @@ describeBothDatabases('analytics: any range from the rows in memory', (env) => {
       expect(next.served.memory).toBeGreaterThan(served);
       expect(next.counts.loads).toBe(0);
 
-      // After a rebuild (whole) the file cannot be caught up: a full load, never its numbers.
+      // After a rebuild from scratch (whole) the file cannot be caught up: a full load, never its numbers.
       e.setNow('2026-12-10T06:00:00.000Z');
-      await rebuildAnalytics(e.ctx, e.workspaceId);
+      await rebuildAnalyticsFromScratch(e.ctx, e.workspaceId);
       const third = new AnalyticsMemory(e.db, { dir });
       await third.load(e.workspaceId);
       expect(third.counts).toMatchObject({ loads: 1, fileLoads: 1 });

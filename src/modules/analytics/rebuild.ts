@@ -19,7 +19,7 @@ import {
   switchRanges,
 } from './snapshots.js';
 import { workspaceTimezone } from '../workspaces/service.js';
-import { bumpAnalyticsVersion } from './version.js';
+import { bumpAnalyticsVersion, recordChangedCustomers } from './version.js';
 
 /**
  * Rebuilds a workspace's analytics pre-aggregates from its orders, in short transactions: customer by customer
@@ -222,7 +222,10 @@ export async function rebuildAnalytics(
         .executeTakeFirst();
       if (now?.cursor !== state.cursor) return;
       await bumpAnalyticsVersion(trx, ws, 'whole');
-      await redoChunk(trx, ws, state.cursor, hi, paidDay, purchase);
+      const changed = await redoChunk(trx, ws, state.cursor, hi, paidDay, purchase);
+      // The chunk's version names the customers whose rows it changed (most, on a rebuild over kept rows, have none):
+      // the analytics in memory re-read those rather than every row.
+      await recordChangedCustomers(trx, ws, changed);
       await trx
         .updateTable('analytics_rebuilds')
         .set({ cursor: hi ?? state.cursor, done: hi === null ? 1 : 0, chunks: n })
@@ -309,7 +312,10 @@ export async function clearAnalytics(k: Executor, ws: string): Promise<void> {
   await bumpAnalyticsVersion(k, ws, 'whole');
 }
 
-/** The customers after `lo` up to `hi` (all after `lo` when null): buyer rows, counts and product-day rows redone. */
+/**
+ * The customers after `lo` up to `hi` (all after `lo` when null): buyer rows, counts and product-day rows redone.
+ * Returns the customers whose buyer-day or product-day rows (or people facts) it changed.
+ */
 async function redoChunk(
   trx: Executor,
   ws: string,
@@ -357,6 +363,24 @@ async function redoChunk(
     .limit(1)
     .execute();
   if (staging.length) for (const part of chunks(ids, 400)) await stagedBandsIn(trx, ws, part);
+  // Whose product rows the rewrite below changes (the order upkeep leaves them to the rebuild): rows as they will be
+  // against rows as they are, both ways.
+  const pcols = sql.raw('store_id, day, product, customer_id, orders, units, revenue_fen');
+  const freshProducts = sql`
+    SELECT o.store_id, ${paidDay} AS day, ${productOf} AS product, o.customer_id, COUNT(DISTINCT o.id) AS orders,
+           SUM(i.quantity) AS units, SUM(COALESCE(i.paid_fen, i.price_fen * i.quantity)) AS revenue_fen
+    FROM orders o
+    JOIN order_items i ON i.workspace_id = o.workspace_id AND i.order_id = o.id
+    WHERE o.workspace_id = ${ws} AND ${within('o.customer_id')} AND ${purchase} AND ${productOf} IS NOT NULL
+    GROUP BY o.store_id, ${paidDay}, ${productOf}, o.customer_id`;
+  const keptProducts = sql`SELECT ${pcols} FROM analytics_product_days
+    ${byCustomer(trx, 'analytics_product_days_customer_idx')} WHERE workspace_id = ${ws} AND ${within('customer_id')}`;
+  const productsChanged = (
+    await sql<{ id: string }>`
+      SELECT customer_id AS id FROM (SELECT ${pcols} FROM (${freshProducts}) n EXCEPT ${keptProducts}) x
+      UNION
+      SELECT customer_id FROM (${keptProducts} EXCEPT SELECT ${pcols} FROM (${freshProducts}) n) y`.execute(trx)
+  ).rows.map((r) => r.id);
   await sql`DELETE FROM analytics_product_days ${byCustomer(trx, 'analytics_product_days_customer_idx')}
     WHERE workspace_id = ${ws} AND ${within('customer_id')}`.execute(trx);
   await sql`
@@ -367,6 +391,7 @@ async function redoChunk(
     JOIN order_items i ON i.workspace_id = o.workspace_id AND i.order_id = o.id
     WHERE o.workspace_id = ${ws} AND ${within('o.customer_id')} AND ${purchase} AND ${productOf} IS NOT NULL
     GROUP BY o.store_id, ${paidDay}, ${productOf}, o.customer_id`.execute(trx);
+  return new Set([...changed, ...productsChanged]);
 }
 
 /** Rows read from the pre-aggregates, then written in one short transaction (no order upkeep writes these). */

@@ -33,6 +33,20 @@ export async function bumpAnalyticsVersion(
     AND version <= ${version} - ${KEPT_CHANGES}`.execute(db);
 }
 
+/**
+ * Narrows the current version's change, recorded as whole, to these customers (a rebuild chunk learns whom it
+ * changed only after its writes; its version is raised first, for the lock order). More than the most logged
+ * stay whole.
+ */
+export async function recordChangedCustomers(db: Executor, ws: string, customerIds: Iterable<string>): Promise<void> {
+  const ids = [...new Set(customerIds)];
+  if (ids.length > MAX_LOGGED_CUSTOMERS) return;
+  await sql`UPDATE analytics_changes SET customers = ${JSON.stringify(ids)}, whole = 0
+    WHERE workspace_id = ${ws} AND version = (SELECT version FROM analytics_versions WHERE workspace_id = ${ws})`.execute(
+    db,
+  );
+}
+
 /** Versions of changes kept per workspace. */
 export const KEPT_CHANGES = 1024;
 /** More customers than this in one write are recorded as whole (the memory reloads rather than re-read them). */
