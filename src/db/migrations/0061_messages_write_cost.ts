@@ -61,7 +61,8 @@ async function rebuildSqliteMessages(db: Kysely<unknown>, withChannelFk: boolean
   const ddl = rows[0]?.sql;
   if (!ddl) throw new Error('no messages table');
   const fk =
-    ', constraint "messages_channel_fk" foreign key ("workspace_id", "channel_id") references "messaging_channels" ("workspace_id", "id")';
+    ', constraint "messages_channel_fk" foreign key ("workspace_id", "channel_id")' +
+    ' references "messaging_channels" ("workspace_id", "id")';
   let next: string;
   if (withChannelFk) {
     if (ddl.includes('messages_channel_fk')) return;

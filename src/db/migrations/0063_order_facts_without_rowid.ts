@@ -30,9 +30,8 @@ export function orderFactsWithoutRowid(dialect: Dialect) {
       FROM customer_order_facts ORDER BY workspace_id, dim, value, customer_id`.execute(db);
     await sql`DROP TABLE customer_order_facts`.execute(db);
     await sql`ALTER TABLE customer_order_facts_next RENAME TO customer_order_facts`.execute(db);
-    await sql`CREATE INDEX customer_order_facts_customer_idx ON customer_order_facts (workspace_id, customer_id)`.execute(
-      db,
-    );
+    await sql`CREATE INDEX customer_order_facts_customer_idx
+      ON customer_order_facts (workspace_id, customer_id)`.execute(db);
     // The key alone, narrow, for reads that need only membership ("bought in 双11 2026", the prefilter's
     // ranges and probes): the table's rows carry the spend and dates too, and reading them made rule (b)'s
     // page 2–3× slower. The rowid table had this index already (its primary key's): as many writes as before.
