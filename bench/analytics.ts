@@ -302,7 +302,8 @@ async function catchUpFigures(ctx: AppContext, holder: AnalyticsMemory, ws: stri
       `  ${String(n).padStart(5)} customers' new orders (written in ${(written - t0).toFixed(0)} ms): next ask ` +
         `${fromMemory ? 'from memory' : 'from SQL'} in ${askMs.toFixed(0)} ms, of which the catch-up ` +
         `${c?.ms ?? '-'} ms (${c?.customers ?? 0} customers re-read); a full reload took ` +
-        `${(loadMs / 1000).toFixed(1)} s (${(loadMs / askMs).toFixed(0)}×); same numbers as SQL: ${same ? 'yes' : 'NO'}\n`,
+        `${(loadMs / 1000).toFixed(1)} s (${(loadMs / askMs).toFixed(0)}×); ` +
+        `same numbers as SQL: ${same ? 'yes' : 'NO'}\n`,
     );
   }
   // A rebuild over the kept rows after 10 buyers' orders (whose product rows only a rebuild rewrites): its chunks

@@ -98,7 +98,7 @@ describeBothDatabases('analytics: any range from the rows in memory', (env) => {
       }
   };
 
-  it('after orders, a profile edit, an erasure and a merge the next ask re-reads only those customers, as SQL', async () => {
+  it('after orders, a profile edit, an erasure and a merge the next ask re-reads only those, as SQL', async () => {
     const e = env();
     const memory = new AnalyticsMemory(e.db);
     const ctx: AppContext = { ...e.ctx, analyticsMemory: memory };

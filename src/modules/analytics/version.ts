@@ -41,10 +41,9 @@ export async function bumpAnalyticsVersion(
 export async function recordChangedCustomers(db: Executor, ws: string, customerIds: Iterable<string>): Promise<void> {
   const ids = [...new Set(customerIds)];
   if (ids.length > MAX_LOGGED_CUSTOMERS) return;
+  const version = sql`(SELECT version FROM analytics_versions WHERE workspace_id = ${ws})`;
   await sql`UPDATE analytics_changes SET customers = ${JSON.stringify(ids)}, whole = 0
-    WHERE workspace_id = ${ws} AND version = (SELECT version FROM analytics_versions WHERE workspace_id = ${ws})`.execute(
-    db,
-  );
+    WHERE workspace_id = ${ws} AND version = ${version}`.execute(db);
 }
 
 /** Versions of changes kept per workspace. */
