@@ -53,6 +53,16 @@ export interface LoadInfo {
   buyers: number;
 }
 
+/** What an index holds, for its LoadInfo. */
+function indexSize(index: MemoryIndex): Pick<LoadInfo, 'bytes' | 'buyerRows' | 'productRows' | 'buyers'> {
+  return {
+    bytes: indexBytes(index),
+    buyerRows: index.buyers.day.length,
+    productRows: index.productRows.day.length,
+    buyers: index.buyers.start.length - 1,
+  };
+}
+
 /** The last catch-up of a workspace: how many customers it re-read, from which version to which, in how long. */
 export interface CatchUpInfo {
   from: number;
@@ -247,14 +257,7 @@ export class AnalyticsMemory {
     }
     const { index, version } = saved;
     e.index = index;
-    e.info = {
-      version,
-      ms: Math.round(performance.now() - t0),
-      bytes: indexBytes(index),
-      buyerRows: index.buyers.day.length,
-      productRows: index.productRows.day.length,
-      buyers: index.buyers.start.length - 1,
-    };
+    e.info = { version, ms: Math.round(performance.now() - t0), ...indexSize(index) };
     e.savedVersion = version;
     e.savedAt = Date.now();
     this.counts.fileLoads += 1;
@@ -301,14 +304,7 @@ export class AnalyticsMemory {
     }
     const index = step.value;
     e.index = index;
-    e.info = {
-      ...e.info,
-      version: target,
-      bytes: indexBytes(index),
-      buyerRows: index.buyers.day.length,
-      productRows: index.productRows.day.length,
-      buyers: index.buyers.start.length - 1,
-    };
+    e.info = { ...e.info, version: target, ...indexSize(index) };
     e.caughtUp = { from, to: target, customers: rows.size, ms: Math.round(performance.now() - t0) };
     this.counts.catchUps += 1;
     return true;
@@ -406,14 +402,7 @@ export class AnalyticsMemory {
       await this.opts.afterChunk?.();
     });
     const index = builder.finish();
-    const info: LoadInfo = {
-      version,
-      ms: Math.round(performance.now() - t0),
-      bytes: indexBytes(index),
-      buyerRows: index.buyers.day.length,
-      productRows: index.productRows.day.length,
-      buyers: index.buyers.start.length - 1,
-    };
+    const info: LoadInfo = { version, ms: Math.round(performance.now() - t0), ...indexSize(index) };
     // Tagged with the version read before the first row: what was written meanwhile is in the change log, and the
     // catch-up below re-reads it (when the log cannot say, the next ask loads again).
     Object.assign(entry, { index, info, overCapAt: null });
