@@ -153,6 +153,19 @@ async function run(db: Db, customers: number): Promise<void> {
       `${' '.repeat(24)}CPU of this process ${handCpu.toFixed(2)} s\n` +
       `  ratio (huike time ÷ hand-written time): ${(oursMs / handMs).toFixed(2)}\n`,
   );
+  if (stats.baseMs !== undefined) {
+    const s = (ms: number) => (ms / 1000).toFixed(2);
+    process.stdout.write(
+      `  reading ${s(stats.readMs)} s = the chunk statement (recipients, customer, stats, store, tier) ` +
+        `${s(stats.baseMs)} s + the rest of the facts (contact history, mapping) ${s(stats.factsMs ?? 0)} s; ` +
+        `deciding ${s(stats.decideMs)} s` +
+        (stats.flattenMs !== undefined ? ` (of it laying the rows out flat ${s(stats.flattenMs)} s)` : '') +
+        (stats.writtenWaitMs !== undefined
+          ? `; waiting for the chunk before to commit ${s(stats.writtenWaitMs)} s`
+          : '') +
+        '\n',
+    );
+  }
   if (stats.writeMs > 0) {
     const s = (ms: number) => (ms / 1000).toFixed(2);
     process.stdout.write(

@@ -22,6 +22,10 @@ export type FromPlanReader =
       /** Milliseconds this chunk took to read with its facts, and to decide. */
       readMs: number;
       decideMs: number;
+      /** Parts of readMs (ReadChunk's), and of decideMs: laying the rows out flat in `values`. */
+      baseMs: number;
+      factsMs: number;
+      flattenMs: number;
     }
   | { type: 'end' }
   | { type: 'error'; message: string };

@@ -38,6 +38,7 @@ async function main(port: NonNullable<typeof parentPort>, data: PlanReaderData) 
     countDone(state, c);
     const { todo, missing, facts, held } = c;
     const { rows, links } = decideChunk(env, { todo, missing, facts, held, stock: { left: null }, state, now });
+    const t2 = performance.now();
     const values: unknown[] = [];
     let queued = false;
     for (const m of rows) {
@@ -47,7 +48,20 @@ async function main(port: NonNullable<typeof parentPort>, data: PlanReaderData) 
     if (c.last === null) ended = true;
     else cursor = c.last;
     const readMs = t1 - t0;
-    return { type: 'chunk', values, links, queued, at, last: c.last, readMs, decideMs: performance.now() - t1 };
+    const t3 = performance.now();
+    return {
+      type: 'chunk',
+      values,
+      links,
+      queued,
+      at,
+      last: c.last,
+      readMs,
+      decideMs: t3 - t1,
+      baseMs: c.baseMs,
+      factsMs: c.factsMs,
+      flattenMs: t3 - t2,
+    };
   };
   // Requests are answered in order, one at a time.
   let chain: Promise<void> = Promise.resolve();

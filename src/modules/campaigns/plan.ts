@@ -113,6 +113,14 @@ export interface PlanStats {
   decideMs: number;
   /** Each chunk's writing time on the job's thread, in order (to see whether it grows with the table). */
   chunkWriteMs?: number[];
+  /** Parts of readMs: the chunk's recipients with their customer, stats, store and tier (one statement), and the
+   * rest of their facts (the contact-history read and the mapping of the rows to facts and template values). */
+  baseMs?: number;
+  factsMs?: number;
+  /** Part of decideMs on SQLite's reading thread: laying the decided rows out flat for the writing thread. */
+  flattenMs?: number;
+  /** PostgreSQL (one thread): waiting for the previous chunk's write to commit after this one was read and decided. */
+  writtenWaitMs?: number;
   /** The WAL checkpoints the plan ran between chunks, and their time (part of writeMs). */
   checkpoints?: number;
   checkpointMs?: number;
@@ -571,6 +579,9 @@ export interface ReadChunk {
   todo: { id: string; grp: string }[];
   facts: Map<string, Recipient>;
   held: Map<string, number>;
+  /** Milliseconds: the chunk's statement (recipients with customer, stats, store, tier), then the rest of the facts. */
+  baseMs: number;
+  factsMs: number;
 }
 
 /**
@@ -585,6 +596,7 @@ export async function readChunk(
   decidedUpTo: string | null,
 ): Promise<ReadChunk | null> {
   const { ws, id, medium, kind } = env;
+  const t0 = performance.now();
   // From the recipients, customers left-joined: one no longer there (merged away meanwhile) is
   // decided as no contact rather than forgotten.
   const rows = await ctx.db.kysely
@@ -621,6 +633,7 @@ export async function readChunk(
     .filter((x) => x.found === null && !done.has(x.id))
     .map((x) => ({ customer_id: x.id, grp: x.grp }));
   const todo = rows.filter((b) => b.found !== null && !done.has(b.id)) as (RecipientRow & (typeof rows)[number])[];
+  const t1 = performance.now();
   const facts = await enrichRecipients(ctx, ws, todo, {
     variables: loadedVariables(env),
     exclude: { sourceType: SOURCE, sourceId: id },
@@ -634,7 +647,19 @@ export async function readChunk(
   );
   const found = new Set<string>();
   for (const x of rows) if (x.found !== null) found.add(x.id);
-  return { last, done, found, ids: rows.map((x) => x.id), missing, todo, facts, held };
+  const baseMs = t1 - t0;
+  return {
+    last,
+    done,
+    found,
+    ids: rows.map((x) => x.id),
+    missing,
+    todo,
+    facts,
+    held,
+    baseMs,
+    factsMs: performance.now() - t1,
+  };
 }
 
 /** Counts a killed run's committed decisions in the state (contacts served, budget, throttle slots). */
@@ -771,6 +796,9 @@ async function planOnThread(
       if (stats) {
         stats.readMs += c.readMs;
         stats.decideMs += c.decideMs;
+        stats.baseMs = (stats.baseMs ?? 0) + c.baseMs;
+        stats.factsMs = (stats.factsMs ?? 0) + c.factsMs;
+        stats.flattenMs = (stats.flattenMs ?? 0) + c.flattenMs;
       }
       const r = await loadRow();
       if (!r || r.status !== 'running') return false; // paused or cancelled: resume picks up from here
@@ -840,12 +868,37 @@ async function planHere(
   for (;;) {
     const r = await loadRow();
     if (!r || r.status !== 'running') return written().then(() => false); // paused or cancelled
+    const stats = walk.stats;
+    let t = performance.now();
     const c = await readChunk(ctx, env, cursor, chunk, decidedUpTo);
     if (c === null) break;
+    if (stats) {
+      stats.readMs += performance.now() - t;
+      stats.baseMs = (stats.baseMs ?? 0) + c.baseMs;
+      stats.factsMs = (stats.factsMs ?? 0) + c.factsMs;
+      t = performance.now();
+    }
     const { last, missing, todo, facts, held } = c;
+    // Without a coupon template nothing the decisions read comes from the write before (the state is carried
+    // here, in order): the chunk is decided now, in JS, while the server still writes the previous one. With
+    // one, its stock is read under the template's lock in the writing transaction, so it is decided there.
+    const ahead = env.coupon === null;
+    let now = ctx.now();
+    let decided: ReturnType<typeof decideChunk> | null = null;
+    if (ahead) {
+      countDone(state, c);
+      decided = decideChunk(env, { todo, missing, facts, held, stock: { left: null }, state, now });
+      if (stats) {
+        stats.decideMs += performance.now() - t;
+        t = performance.now();
+      }
+    }
     await written();
-    countDone(state, c);
-    const now = ctx.now();
+    if (stats) stats.writtenWaitMs = (stats.writtenWaitMs ?? 0) + (performance.now() - t);
+    if (!ahead) {
+      countDone(state, c);
+      now = ctx.now();
+    }
     const at = now.toISOString();
     const n = chunks + 1;
     writing = k.transaction().execute(async (trx) => {
@@ -857,8 +910,17 @@ async function planHere(
       // decision kept, as after a killed worker.
       if (ctx.db.dialect === 'postgres' && walk.asyncCommit !== false)
         await sql`SET LOCAL synchronous_commit = off`.execute(trx);
-      const stock = env.coupon ? await lockStock(trx, ws, env.coupon.id) : { left: null };
-      const { rows, coupons, links } = decideChunk(env, { todo, missing, facts, held, stock, state, now });
+      const { rows, coupons, links } =
+        decided ??
+        decideChunk(env, {
+          todo,
+          missing,
+          facts,
+          held,
+          stock: env.coupon ? await lockStock(trx, ws, env.coupon.id) : { left: null },
+          state,
+          now,
+        });
       const d = ctx.db.dialect;
       if (rows.length > 0) await holdChannel(trx, d, ws, env.channelId); // what the channel foreign key did per row
       await insertMessages(trx, d, rows);

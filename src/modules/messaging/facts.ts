@@ -128,6 +128,14 @@ export async function enrichRecipients(
       .where(among('customer_id'))
       .where('kind', '=', 'marketing')
       .where('status', 'in', ['queued', 'sent']);
+    // PostgreSQL: the batch's own first and last id bound the index scan too (the same rows: every id of the
+    // list lies between them; taken in SQL, so in the column's collation). With `= ANY` of 5,000 ids alone the
+    // planner read more and more of messages_customer_idx as the campaign plan filled the table — 186 ms a chunk
+    // on average at 1M customers, more than the chunk's insert (measured 33.6 s of a 65 s plan).
+    if (ctx.db.dialect === 'postgres')
+      hq = hq
+        .where('customer_id', '>=', sql<string>`(SELECT min(x) FROM unnest(${part}::text[]) AS x)`)
+        .where('customer_id', '<=', sql<string>`(SELECT max(x) FROM unnest(${part}::text[]) AS x)`);
     if (opts.exclude) {
       const ex = opts.exclude;
       hq = hq.where((eb) => eb.or([eb('source_type', '!=', ex.sourceType), eb('source_id', '!=', ex.sourceId)]));
