@@ -35,7 +35,12 @@ const program = new Command('huike')
 program
   .command('serve')
   .description('run the API server (and a worker); loads the demo shop into an empty database')
-  .option('--port <n>', 'port (env PORT)', int('port'), Number(process.env.PORT ?? 3000))
+  .option(
+    '--port <n>',
+    'port (env PORT; 0 = any free port, shown at start)',
+    int('port'),
+    Number(process.env.PORT ?? 3000),
+  )
   .option('--host <host>', 'address to listen on (env HOST)', process.env.HOST ?? '127.0.0.1')
   .option('--no-worker', 'do not run jobs in this process')
   .option('--no-demo', 'do not load the demo shop into an empty database')

@@ -93,7 +93,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
 
   const hasConsole = existsSync(join(defaultWebDir(), 'index.html'));
   const shown = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;
-  const url = `http://${shown}:${opts.port}`;
+  // The port bound, which `--port 0` leaves to the system (a free one).
+  const bound = app.server.address();
+  const url = `http://${shown}:${typeof bound === 'object' && bound ? bound.port : opts.port}`;
   // The password is only known when this start created the user; later starts name the logins and warn while the
   // owner still has the demo password.
   let stillDemo = false;

@@ -19,7 +19,7 @@ describe.skipIf(!existsSync(CHROMIUM))('数据分析 in Chromium', () => {
   }
 
   beforeAll(async () => {
-    app = await startConsole({ prefix: 'huike-e2e-analytics-', demoCustomers: 400, portFrom: 45000 });
+    app = await startConsole({ prefix: 'huike-e2e-analytics-', demoCustomers: 400 });
     ({ base, browser } = app);
     cookie = await sessionCookie(base);
   }, 180_000);

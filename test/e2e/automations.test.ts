@@ -58,7 +58,7 @@ describe.skipIf(!existsSync(CHROMIUM))('自动化 in Chromium', () => {
   }
 
   beforeAll(async () => {
-    app = await startConsole({ prefix: 'huike-e2e-auto-', demoCustomers: 200, portFrom: 45000 });
+    app = await startConsole({ prefix: 'huike-e2e-auto-', demoCustomers: 200 });
     ({ base, browser } = app);
     cookie = await sessionCookie(base);
     db = openDatabase(`sqlite:${join(app.dir, 'huike.db')}`);

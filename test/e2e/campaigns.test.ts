@@ -54,7 +54,7 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
   }
 
   beforeAll(async () => {
-    app = await startConsole({ prefix: 'huike-e2e-campaigns-', demoCustomers: 600, portFrom: 43000 });
+    app = await startConsole({ prefix: 'huike-e2e-campaigns-', demoCustomers: 600 });
     ({ base, browser } = app);
     cookie = await sessionCookie(base);
   }, 180_000);

@@ -18,7 +18,7 @@ describe.skipIf(!existsSync(CHROMIUM))('设置 → 渠道 in Chromium', () => {
   beforeAll(async () => {
     process.env.HUIKE_SECRET_KEY = 'e2e-secret-key-0123456789abcdef';
     fake = await startFakeProviders();
-    app = await startConsole({ prefix: 'huike-e2e-channels-', demoCustomers: 50, portFrom: 45000 });
+    app = await startConsole({ prefix: 'huike-e2e-channels-', demoCustomers: 50 });
     cookie = await sessionCookie(app.base);
   }, 180_000);
 

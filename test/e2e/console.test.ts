@@ -39,7 +39,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     scope.locator(`[data-testid="${id}"] input, input[data-testid="${id}"]`).first();
 
   beforeAll(async () => {
-    app = await startConsole({ prefix: 'huike-e2e-', demoCustomers: 1500, portFrom: 41000 });
+    app = await startConsole({ prefix: 'huike-e2e-', demoCustomers: 1500 });
     ({ dir, base } = app);
   }, 180_000);
 

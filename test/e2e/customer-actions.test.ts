@@ -42,7 +42,7 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
   }
 
   beforeAll(async () => {
-    app = await startConsole({ prefix: 'huike-e2e-actions-', demoCustomers: 200, portFrom: 47000 });
+    app = await startConsole({ prefix: 'huike-e2e-actions-', demoCustomers: 200 });
     ({ base, browser } = app);
     cookie = await sessionCookie(base);
   }, 300_000);

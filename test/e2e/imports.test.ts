@@ -45,7 +45,7 @@ describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Ch
       .catch(() => null);
 
   beforeAll(async () => {
-    app = await startConsole({ prefix: 'huike-e2e-imports-', demoCustomers: 50, portFrom: 47000 });
+    app = await startConsole({ prefix: 'huike-e2e-imports-', demoCustomers: 50 });
     ({ base, browser } = app);
     cookie = await sessionCookie(base);
   }, 300_000);

@@ -38,7 +38,7 @@ describe.skipIf(!existsSync(CHROMIUM))('customer list, password, leave guard and
     Number(await page.locator('[data-testid="customer-total"]').getAttribute('data-total'));
 
   beforeAll(async () => {
-    app = await startConsole({ prefix: 'huike-e2e-listui-', demoCustomers: 300, portFrom: 47000 });
+    app = await startConsole({ prefix: 'huike-e2e-listui-', demoCustomers: 300 });
     ({ base, browser } = app);
     cookie = await sessionCookie(base);
   }, 180_000);

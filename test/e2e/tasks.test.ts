@@ -42,7 +42,7 @@ describe.skipIf(!existsSync(CHROMIUM))('service tasks and surveys in Chromium', 
   const errorsOf = (page: Page) => (page as Page & { errors: string[] }).errors;
 
   beforeAll(async () => {
-    app = await startConsole({ prefix: 'huike-e2e-tasks-', demoCustomers: 300, portFrom: 45000 });
+    app = await startConsole({ prefix: 'huike-e2e-tasks-', demoCustomers: 300 });
     ({ base, browser } = app);
     cookie = await sessionCookie(base);
     me = (await call<{ user: { id: string } }>('GET', '/auth/me')).user.id;

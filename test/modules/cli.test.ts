@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describeBothDatabases, fixture } from '../helpers.js';
-import { exited, spawnTs, waitFor } from '../support/processes.js';
+import { exited, servedAt, spawnTs, waitFor } from '../support/processes.js';
 
 const CLI = 'src/cli/index.ts';
 
@@ -16,8 +16,7 @@ async function run(args: string[], url: string) {
 describeBothDatabases('huike CLI', (env) => {
   it('serve on an empty database loads the demo shop and prints the URL and a login that works', async () => {
     const { url } = env();
-    const port = 40000 + Math.floor(Math.random() * 20000);
-    const child = spawnTs(CLI, ['serve', '--port', String(port), '--demo-customers', '300'], { DATABASE_URL: url });
+    const child = spawnTs(CLI, ['serve', '--port', '0', '--demo-customers', '300'], { DATABASE_URL: url });
     try {
       const banner = await waitFor(
         'the banner',
@@ -25,19 +24,21 @@ describeBothDatabases('huike CLI', (env) => {
         60_000,
         100,
       );
-      expect(banner).toContain(`http://127.0.0.1:${port}`);
+      // --port 0: the banner names the free port the system gave, and it is the one that answers below.
+      const base = servedAt(banner)!;
+      expect(base).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
       const login = /Login\s+(\S+) \/ (\S+)/.exec(banner)!;
       expect(login[1]).toBe('admin');
-      const res = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+      const res = await fetch(`${base}/api/v1/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ login: login[1], password: login[2] }),
       });
       expect(res.status).toBe(200);
       const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-      const customers = (await (
-        await fetch(`http://127.0.0.1:${port}/api/v1/customers?limit=5`, { headers: { cookie } })
-      ).json()) as { items: { stats: { paidOrders: number } }[] };
+      const customers = (await (await fetch(`${base}/api/v1/customers?limit=5`, { headers: { cookie } })).json()) as {
+        items: { stats: { paidOrders: number } }[];
+      };
       expect(customers.items).toHaveLength(5);
       expect(customers.items[0]!.stats.paidOrders).toBeGreaterThan(0);
     } finally {

@@ -1,12 +1,12 @@
 import { expect, it } from 'vitest';
 import { describeBothDatabases } from '../helpers.js';
-import { exited, spawnTs, waitFor } from '../support/processes.js';
+import { exited, servedAt, spawnTs, waitFor } from '../support/processes.js';
 
 const CLI = 'src/cli/index.ts';
 
 describeBothDatabases('first start without the demo, and user/token commands', (env) => {
-  const login = (port: number, password: string) =>
-    fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+  const login = (base: string, password: string) =>
+    fetch(`${base}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ login: 'admin', password }),
@@ -14,9 +14,8 @@ describeBothDatabases('first start without the demo, and user/token commands', (
 
   it('serve --no-demo gives the owner a random password shown once, never the demo one', async () => {
     const { url } = env();
-    const port = 40000 + Math.floor(Math.random() * 20000);
     const start = () =>
-      spawnTs(CLI, ['serve', '--port', String(port), '--no-demo', '--no-worker'], {
+      spawnTs(CLI, ['serve', '--port', '0', '--no-demo', '--no-worker'], {
         DATABASE_URL: url,
         HUIKE_ADMIN_PASSWORD: '',
       });
@@ -33,8 +32,9 @@ describeBothDatabases('first start without the demo, and user/token commands', (
       expect(m, banner).not.toBeNull();
       password = m![1]!;
       expect(password).not.toBe('huike-demo');
-      expect((await login(port, 'huike-demo')).status).toBe(401);
-      expect((await login(port, password)).status).toBe(200);
+      const base = servedAt(banner)!;
+      expect((await login(base, 'huike-demo')).status).toBe(401);
+      expect((await login(base, password)).status).toBe(200);
     } finally {
       first.kill('SIGTERM');
       await exited(first);

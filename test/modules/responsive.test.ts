@@ -23,7 +23,7 @@ import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { createUser } from '../../src/modules/auth/service.js';
 import { describeBothDatabases, fixture, freshDatabaseUrl } from '../helpers.js';
 import { postEvaluate } from '../support/http.js';
-import { exited, spawnTs, waitFor } from '../support/processes.js';
+import { exited, servedAt, spawnTs, waitFor } from '../support/processes.js';
 
 const DEMO_CUSTOMERS = Number(process.env.HUIKE_TEST_DEMO_CUSTOMERS ?? 5_000);
 const AS_OF = new Date('2026-11-22T00:00:00Z');
@@ -250,18 +250,16 @@ describe('a demo-size shop on SQLite', () => {
   }, 180_000);
 
   it('the real server answers /health in < 200 ms while a long segment count runs', async () => {
-    const port = 40000 + Math.floor(Math.random() * 20000);
-    const base = `http://127.0.0.1:${port}`;
     await createUser(ctx, workspaceId, { login: 'watcher', password: 'secret-pass-2', role: 'owner' });
     await db.close(); // the server is the only writer from here on
-    const child = spawnTs('src/cli/index.ts', ['serve', '--port', String(port), '--no-demo'], {
+    const child = spawnTs('src/cli/index.ts', ['serve', '--port', '0', '--no-demo'], {
       DATABASE_URL: url,
       HUIKE_QUERY_TIMEOUT_MS: '600000',
       // One heavy read thread: the long count below fills it, and the list's reads must not wait for it.
       HUIKE_READ_THREADS: '1',
     });
     try {
-      await waitFor('the server', async () => child.output().includes('API docs'), 120_000, 100);
+      const base = await waitFor('the server', async () => servedAt(child.output()), 120_000, 100);
       const login = await fetch(`${base}/api/v1/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

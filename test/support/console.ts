@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterEach, expect, inject } from 'vitest';
-import { exited, ROOT, spawnTs, waitFor } from './processes.js';
+import { exited, ROOT, servedAt, spawnTs, waitFor } from './processes.js';
 
 /** What the console e2e suites share: Debian's Chromium, where screenshots go, the demo shop's login. */
 export const CHROMIUM = process.env.HUIKE_CHROMIUM ?? '/usr/bin/chromium';
@@ -72,24 +72,20 @@ async function builtConsole(): Promise<string> {
 
 /**
  * With the console built from the current sources (once per run), starts `huike serve` with a demo shop of
- * the given size on a random port from `portFrom`, and launches Chromium with its background networking off
+ * the given size on a free port (`--port 0`), and launches Chromium with its background networking off
  * (no traffic leaves the machine).
  */
-export async function startConsole(opts: {
-  prefix: string;
-  demoCustomers: number;
-  portFrom: number;
-}): Promise<ConsoleUnderTest> {
+export async function startConsole(opts: { prefix: string; demoCustomers: number }): Promise<ConsoleUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), opts.prefix));
   mkdirSync(SHOTS, { recursive: true });
   const web = await builtConsole();
-  const port = opts.portFrom + Math.floor(Math.random() * 2000);
   const server = spawnTs(
     join(ROOT, 'src/cli/index.ts'),
-    ['serve', '--port', String(port), '--demo-customers', String(opts.demoCustomers)],
+    ['serve', '--port', '0', '--demo-customers', String(opts.demoCustomers)],
     { DATABASE_URL: `sqlite:${join(dir, 'huike.db')}`, HUIKE_WEB_DIR: web, LOG_LEVEL: 'error' },
   );
   let browser: Browser | undefined;
+  let base = '';
   const close = async () => {
     await browser?.close();
     server.kill('SIGTERM');
@@ -97,10 +93,9 @@ export async function startConsole(opts: {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(
+    base = await waitFor(
       'the server',
-      async () =>
-        /is running/.test(server.output()) || (server.exitCode !== null && Promise.reject(new Error(server.output()))),
+      async () => servedAt(server.output()) ?? (server.exitCode !== null && Promise.reject(new Error(server.output()))),
       120_000,
       200,
     );
@@ -122,7 +117,7 @@ export async function startConsole(opts: {
     await close();
     throw e;
   }
-  return { base: `http://127.0.0.1:${port}`, dir, browser, close };
+  return { base, dir, browser, close };
 }
 
 /** The open dropdown of one antd Select: the popup holding the listbox its input controls (never another select's). */

@@ -20,6 +20,12 @@ export function spawnTs(
   return Object.assign(child, { output: () => out });
 }
 
+/** The console's address a started `huike serve` printed (its real port, also after `--port 0`), or null before. */
+export function servedAt(output: string): string | null {
+  // The whole line, so a URL cut between two chunks of output is not taken for a shorter one.
+  return /Console\s+(http:\/\/\S+)[^\n]*\n/.exec(output)?.[1] ?? null;
+}
+
 export function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
