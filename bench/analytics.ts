@@ -10,6 +10,7 @@ import { openDatabase, type Db } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import type { Database } from '../src/db/types.js';
+import { orderRow } from './shop-rows.js';
 import { askRange } from '../src/modules/analytics/asked.js';
 import { AnalyticsMemory } from '../src/modules/analytics/memory.js';
 import { rebuildAnalytics, refreshBuyerRows } from '../src/modules/analytics/rebuild.js';
@@ -46,58 +47,6 @@ const AS_OF = new Date('2026-11-23T04:00:00.000Z');
 const PROVINCES = ['广东省', '浙江省', '江苏省', '山东省', '上海市', '北京市', '四川省'];
 const CITIES = ['广州市', '杭州市', '南京市', '济南市', '上海市', '北京市', '湖州市', '绵阳市'];
 const PRODUCTS = Array.from({ length: 200 }, (_, i) => `商品${String(i).padStart(3, '0')}`);
-
-/** An order row of the generated shop (one line, no person on it). */
-function orderRow(
-  ws: string,
-  id: string,
-  storeId: string,
-  externalId: string,
-  customerId: string,
-  at: string,
-  paid: number,
-  unpaid: boolean,
-  now: string,
-): Insertable<Database['orders']> {
-  return {
-    workspace_id: ws,
-    id,
-    store_id: storeId,
-    external_id: externalId,
-    customer_id: customerId,
-    status: unpaid ? 'created' : 'completed',
-    platform_status: null,
-    goods_fen: paid,
-    shipping_fen: 0,
-    discount_fen: 0,
-    total_fen: paid,
-    paid_fen: unpaid ? 0 : paid,
-    refunded_fen: 0,
-    created_at: at,
-    paid_at: unpaid ? null : at,
-    shipped_at: null,
-    signed_at: null,
-    closed_at: null,
-    buyer_nick: null,
-    receiver_name: null,
-    receiver_phone: null,
-    province: null,
-    city: null,
-    district: null,
-    address: null,
-    buyer_message: null,
-    seller_note: null,
-    source: null,
-    activity: null,
-    title: null,
-    item_count: 1,
-    raw: '{}',
-    content_hash: 'bench',
-    import_run_id: null,
-    imported_at: now,
-    updated_at: now,
-  };
-}
 
 function itemRow(ws: string, orderId: string, title: string, quantity: number, paid: number) {
   return {

@@ -15,6 +15,7 @@ import { countRule, ruleMembers } from '../src/modules/segments/service.js';
 import { ensureStore } from '../src/modules/stores/service.js';
 import { createWorkspace } from '../src/modules/workspaces/service.js';
 import type { AppContext } from '../src/modules/context.js';
+import { orderRow } from './shop-rows.js';
 import { rebuildOrderFacts } from '../src/modules/customers/order-facts.js';
 import { orderCountsAsPurchase } from '../src/modules/customers/stats.js';
 import { DEFAULT_PURCHASE_RULE } from '../src/core/stats.js';
@@ -53,42 +54,10 @@ async function generate(ctx: AppContext, ws: string, customers: number): Promise
         const oid = newId();
         const activity = rnd.chance(0.2) ? rnd.pick(['双11 2025', '618 2026', '双11 2026']) : null;
         orders.push({
-          workspace_id: ws,
-          id: oid,
-          store_id: store.id,
-          external_id: `${i}-${k}`,
-          customer_id: id,
-          status: 'completed',
-          platform_status: null,
-          goods_fen: paid,
-          shipping_fen: 0,
-          discount_fen: 0,
-          total_fen: paid,
-          paid_fen: paid,
-          refunded_fen: 0,
-          created_at: new Date(at).toISOString(),
-          paid_at: new Date(at).toISOString(),
-          shipped_at: null,
-          signed_at: null,
-          closed_at: null,
-          buyer_nick: null,
-          receiver_name: null,
-          receiver_phone: null,
+          ...orderRow(ws, oid, store.id, `${i}-${k}`, id, new Date(at).toISOString(), paid, false, now),
           province,
-          city: null,
-          district: null,
-          address: null,
-          buyer_message: null,
-          seller_note: null,
           source: rnd.pick(['搜索', '直通车', '聚划算', '直播']),
           activity,
-          title: null,
-          item_count: 1,
-          raw: '{}',
-          content_hash: 'bench',
-          import_run_id: null,
-          imported_at: now,
-          updated_at: now,
         });
         const category = rnd.pick(CATEGORIES);
         items.push({

@@ -14,7 +14,7 @@ import { clearWecomTokens } from '../../src/modules/messaging/wecom.js';
 import { buildServer } from '../../src/server.js';
 import { describeBothDatabases, type TestEnv } from '../helpers.js';
 import { ALIYUN_CRED, type FakeProviders, startFakeProviders, TENCENT_CRED, WECOM } from '../support/fake-providers.js';
-import { seedCustomers } from '../support/messaging.js';
+import { careBatch, seedCustomers } from '../support/messaging.js';
 
 const KEY = 'test-secret-key-0123456789abcdef';
 type ChannelListed = {
@@ -27,21 +27,6 @@ type ChannelListed = {
 };
 // 10:00 in Shanghai.
 const MORNING = '2026-11-23T02:00:00.000Z';
-
-const batch = (sourceId: string, channelId: string, customerIds: string[], text = '#客户昵称#，您的订单已发货') => ({
-  sourceType: 'test',
-  sourceId,
-  step: 'main',
-  kind: 'care' as const,
-  channelId,
-  customerIds,
-  variants: [{ key: null, content: { text } }],
-  variantOf: () => 0,
-  linkUrl: null,
-  budgetFen: null,
-  state: { seen: new Set<string>(), spentFen: 0 },
-  dry: false,
-});
 
 /** Runs the worker until no message of the source waits, jumping the clock to the next due job. */
 async function deliverAll(env: TestEnv, sourceId: string, maxRounds = 200) {
@@ -180,7 +165,7 @@ describeBothDatabases('channels: SMS providers and 企业微信', (env) => {
       if (to === unknown!.phone) return { code: 'isv.SOMETHING_NEW', message: '新的错误' };
       return undefined;
     };
-    await recordBatch(e.ctx, e.workspaceId, batch('ali', ch.id, [ok!.id, limited!.id, black!.id, unknown!.id]));
+    await recordBatch(e.ctx, e.workspaceId, careBatch('ali', ch.id, [ok!.id, limited!.id, black!.id, unknown!.id]));
     await deliverAll(e, 'ali');
     const m = await messagesOf(e, 'ali');
     expect(m.get(ok!.id)).toMatchObject({ status: 'sent', attempts: 1, throttled: 0 });
@@ -210,7 +195,7 @@ describeBothDatabases('channels: SMS providers and 企业微信', (env) => {
     const ch = await aliyun('阿里云-超时');
     const [c] = await customers('alit', 1);
     fake.script = (_p, to, _k) => (to === c!.phone && fake.sent.every((s) => s.to !== to) ? { hang: true } : undefined);
-    await recordBatch(e.ctx, e.workspaceId, batch('ali-timeout', ch.id, [c!.id]));
+    await recordBatch(e.ctx, e.workspaceId, careBatch('ali-timeout', ch.id, [c!.id]));
     await deliverAll(e, 'ali-timeout');
     const m = (await messagesOf(e, 'ali-timeout')).get(c!.id)!;
     expect(m).toMatchObject({ status: 'sent', attempts: 2 });
@@ -237,7 +222,9 @@ describeBothDatabases('channels: SMS providers and 企业微信', (env) => {
     await recordBatch(
       e.ctx,
       e.workspaceId,
-      batch('tc', ch.id, [ok!.id, daily!.id, bad!.id, failing!.id, hang!.id], '#客户昵称#，会员积分已到账'),
+      careBatch('tc', ch.id, [ok!.id, daily!.id, bad!.id, failing!.id, hang!.id], {
+        text: '#客户昵称#，会员积分已到账',
+      }),
     );
     const w = createWorker(e.ctx, { handlers: jobHandlers });
     await w.drain();
@@ -277,11 +264,11 @@ describeBothDatabases('channels: SMS providers and 企业微信', (env) => {
       if (to === `wm${d!.phone}` && (fake.calls['wecom.add_msg_template'] ?? 0) < 6) return { code: 45009 };
       return undefined;
     };
-    await recordBatch(e.ctx, e.workspaceId, batch('wc1', ch.id, [a!.id, b!.id]));
+    await recordBatch(e.ctx, e.workspaceId, careBatch('wc1', ch.id, [a!.id, b!.id]));
     await deliverAll(e, 'wc1');
     expect(fake.tokensIssued - issued).toBe(1); // two sends, one token
     fake.expireTokens();
-    await recordBatch(e.ctx, e.workspaceId, batch('wc2', ch.id, [c!.id, d!.id]));
+    await recordBatch(e.ctx, e.workspaceId, careBatch('wc2', ch.id, [c!.id, d!.id]));
     await deliverAll(e, 'wc2');
     expect(fake.tokensIssued - issued).toBe(2);
     const m1 = await messagesOf(e, 'wc1');
@@ -313,7 +300,7 @@ describeBothDatabases('channels: SMS providers and 企业微信', (env) => {
       }
       return undefined;
     };
-    await recordBatch(e.ctx, e.workspaceId, batch('wr', ch.id, [a!.id, b!.id]));
+    await recordBatch(e.ctx, e.workspaceId, careBatch('wr', ch.id, [a!.id, b!.id]));
     await deliverAll(e, 'wr');
     const m = await messagesOf(e, 'wr');
     expect(m.get(a!.id)).toMatchObject({ status: 'sent', attempts: 2 });
@@ -346,8 +333,8 @@ describeBothDatabases('channels: SMS providers and 企业微信', (env) => {
       return { code: p === 'aliyun' ? 'isp.SYSTEM_ERROR' : 'InternalError.Timeout' };
     };
     const ids = people.map((p) => p.id);
-    await recordBatch(e.ctx, e.workspaceId, batch('rnd-ali', ali.id, ids.slice(0, 20)));
-    await recordBatch(e.ctx, e.workspaceId, batch('rnd-tc', tc.id, ids.slice(20)));
+    await recordBatch(e.ctx, e.workspaceId, careBatch('rnd-ali', ali.id, ids.slice(0, 20)));
+    await recordBatch(e.ctx, e.workspaceId, careBatch('rnd-tc', tc.id, ids.slice(20)));
     await deliverAll(e, 'rnd-ali', 400);
     await deliverAll(e, 'rnd-tc', 400);
     const all = [...(await messagesOf(e, 'rnd-ali')).values(), ...(await messagesOf(e, 'rnd-tc')).values()];
@@ -364,8 +351,8 @@ describeBothDatabases('channels: SMS providers and 企业微信', (env) => {
     const ali = await aliyun('阿里云-回执');
     const tc = await tencent('腾讯云-回执');
     const [a1, a2, t1, t2] = await customers('rc', 4);
-    await recordBatch(e.ctx, e.workspaceId, batch('rc-ali', ali.id, [a1!.id, a2!.id]));
-    await recordBatch(e.ctx, e.workspaceId, batch('rc-tc', tc.id, [t1!.id, t2!.id]));
+    await recordBatch(e.ctx, e.workspaceId, careBatch('rc-ali', ali.id, [a1!.id, a2!.id]));
+    await recordBatch(e.ctx, e.workspaceId, careBatch('rc-tc', tc.id, [t1!.id, t2!.id]));
     await deliverAll(e, 'rc-ali');
     await deliverAll(e, 'rc-tc');
     const ma = await messagesOf(e, 'rc-ali');

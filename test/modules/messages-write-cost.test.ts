@@ -4,22 +4,10 @@ import { messagesWriteCost } from '../../src/db/migrations/0061_messages_write_c
 import { createChannel, deleteChannel, holdChannel, updateChannel } from '../../src/modules/messaging/channels.js';
 import { recordBatch } from '../../src/modules/messaging/send.js';
 import { describeBothDatabases, type TestEnv } from '../helpers.js';
-import { seedCustomers } from '../support/messaging.js';
+import { careBatch, seedCustomers } from '../support/messaging.js';
 
-const batch = (sourceId: string, channelId: string, customerIds: string[]) => ({
-  sourceType: 'test',
-  sourceId,
-  step: 'main',
-  kind: 'care' as const,
-  channelId,
-  customerIds,
-  variants: [{ key: null, content: { text: '#客户昵称#，您的订单已发货' } }],
-  variantOf: () => 0,
-  linkUrl: 'https://shop.example.com/p/1',
-  budgetFen: null,
-  state: { seen: new Set<string>(), spentFen: 0 },
-  dry: false,
-});
+const batch = (sourceId: string, channelId: string, customerIds: string[]) =>
+  careBatch(sourceId, channelId, customerIds, { linkUrl: 'https://shop.example.com/p/1' });
 
 const outbox = (e: TestEnv, name: string) =>
   createChannel(e.ctx, e.workspaceId, { name, kind: 'outbox', config: { medium: 'sms' } });

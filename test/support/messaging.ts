@@ -59,3 +59,26 @@ export async function sendAll(env: TestEnv, worker: Worker, sourceId: string, st
   }
   throw new Error('messages still queued');
 }
+
+/** A batch of care messages from a test source for recordBatch: one variant (`text`), no budget, sent for real. */
+export function careBatch(
+  sourceId: string,
+  channelId: string,
+  customerIds: string[],
+  opts: { text?: string; linkUrl?: string | null } = {},
+) {
+  return {
+    sourceType: 'test',
+    sourceId,
+    step: 'main',
+    kind: 'care' as const,
+    channelId,
+    customerIds,
+    variants: [{ key: null, content: { text: opts.text ?? '#客户昵称#，您的订单已发货' } }],
+    variantOf: () => 0,
+    linkUrl: opts.linkUrl ?? null,
+    budgetFen: null,
+    state: { seen: new Set<string>(), spentFen: 0 },
+    dry: false,
+  };
+}
