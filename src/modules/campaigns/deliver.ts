@@ -3,6 +3,7 @@ import type { Database } from '../../db/types.js';
 import { nowIso, type AppContext } from '../context.js';
 import { claimAndSend } from '../messaging/deliver.js';
 import { DELIVERY_BATCH, enqueueDelivery, SOURCE } from './plan.js';
+import { isQueued } from '../messaging/queue.js';
 
 /** While the plan is still deciding and nothing is due, the chain looks again this soon. */
 const IDLE_MS = 1_000;
@@ -34,7 +35,7 @@ export async function deliverStep(
       .where('workspace_id', '=', ws)
       .where('source_type', '=', SOURCE)
       .where('source_id', '=', campaignId)
-      .where('status', '=', 'queued');
+      .where(isQueued);
   if (c.status === 'cancelled') {
     await queued().select('id').limit(1).execute(); // cancelCampaign marked them; nothing to send
     return;

@@ -18,6 +18,7 @@ import { yuan } from '../messaging/facts.js';
 import type { Content } from '../messaging/schema.js';
 import { checkCompliance } from '../messaging/send.js';
 import { getSegment, prepareSnapshot, segmentCustomerIds } from '../segments/service.js';
+import { isQueued } from '../messaging/queue.js';
 import { listTemplates } from '../coupons/service.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { allowedIntervals, DEFAULT_RULES, type Medium, type MessageKind } from '../../core/messaging/decide.js';
@@ -147,7 +148,7 @@ async function settle(ctx: AppContext, ws: string, r: Row): Promise<Row> {
     .where('workspace_id', '=', ws)
     .where('source_type', '=', SOURCE)
     .where('source_id', '=', r.id)
-    .where('status', '=', 'queued')
+    .where(isQueued)
     .limit(1)
     .executeTakeFirst();
   if (queued) return r;
@@ -381,7 +382,7 @@ export async function cancelCampaign(ctx: AppContext, ws: string, id: string) {
     .where('workspace_id', '=', ws)
     .where('source_type', '=', SOURCE)
     .where('source_id', '=', id)
-    .where('status', '=', 'queued')
+    .where(isQueued)
     .execute();
   return getCampaign(ctx, ws, id);
 }

@@ -10,6 +10,7 @@ import { setMessagingSettings } from '../messaging/service.js';
 import { ingestBatch } from '../orders/ingest.js';
 import { listSegments } from '../segments/service.js';
 import type { Store } from '../../db/types.js';
+import { isQueued } from '../messaging/queue.js';
 
 /**
  * Past campaigns for the demo shop, sent through the real plan (rules, hold-out, coupons) on a
@@ -117,7 +118,7 @@ export async function seedDemoCampaigns(ctx: AppContext, ws: string, store: Stor
       .where('workspace_id', '=', ws)
       .where('source_type', '=', 'campaign')
       .where('source_id', '=', c.id)
-      .where('status', '=', 'queued')
+      .where(isQueued)
       .execute();
     await k
       .updateTable('campaigns')

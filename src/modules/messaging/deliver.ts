@@ -3,6 +3,7 @@ import type { Database } from '../../db/types.js';
 import { nowIso, type AppContext } from '../context.js';
 import { type DeliveryGate, deliverMessage } from './send.js';
 import { wakeDelivery } from './wake.js';
+import { isQueued } from './queue.js';
 
 /**
  * Batched delivery of the messages that are not a campaign's (automations, tests …): instead of a job
@@ -69,8 +70,9 @@ export async function deliverDue(
     k
       .selectFrom('messages')
       .where('workspace_id', '=', ws)
-      .where('status', '=', 'queued')
-      .where('source_type', '<>', CAMPAIGN);
+      .where(isQueued)
+      // Either side of 'campaign': two ranges of messages_queue_idx, not every queued campaign message.
+      .where((eb) => eb.or([eb('source_type', '<', CAMPAIGN), eb('source_type', '>', CAMPAIGN)]));
   const now = ctx.now();
   const due = await queued()
     .select(['id', 'attempts'])
