@@ -44,6 +44,7 @@ import { messagesWriteCost } from './migrations/0061_messages_write_cost.js';
 import { orderFactsWithoutRowid } from './migrations/0063_order_facts_without_rowid.js';
 import { orderFactsCoveringKey } from './migrations/0064_order_facts_covering_key.js';
 import { messagesQueueIndex } from './migrations/0067_messages_queue_index.js';
+import { ordersActivityCovering } from './migrations/0065_orders_activity_covering.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -100,6 +101,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0063_order_facts_without_rowid': orderFactsWithoutRowid(db.dialect),
     '0064_order_facts_covering_key': orderFactsCoveringKey(db.dialect),
     '0067_messages_queue_index': messagesQueueIndex(),
+    '0065_orders_activity_covering': ordersActivityCovering(db.dialect),
   };
 }
 
