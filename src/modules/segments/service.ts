@@ -119,7 +119,8 @@ export async function ruleMembersHere(
       : compileRule(eb, rule, cc),
   );
   const newest = sql<SqlBool>`c.id IN (SELECT w.id FROM customers w WHERE w.workspace_id = ${workspaceId}
-    ${cursor === undefined ? sql`` : sql`AND w.id < ${cursor}`} ORDER BY w.id DESC LIMIT ${opts.window ?? PAGE_WINDOW})`;
+    ${cursor === undefined ? sql`` : sql`AND w.id < ${cursor}`}
+    ORDER BY w.id DESC LIMIT ${opts.window ?? PAGE_WINDOW})`;
   const rows =
     (windowed(rule, cc, opts.limit)
       ? await pageOf(
