@@ -132,8 +132,9 @@ export async function enrichRecipients(
     // list lies between them; taken in SQL, so in the column's collation). With `= ANY` of 5,000 ids alone the
     // planner walked messages_source_idx (since replaced by the queue index, migration 0067) on (workspace,
     // status) — every queued or sent message of the workspace, filtered — instead of messages_customer_idx
-    // (EXPLAIN at 360k messages: 150 ms against 7.8 ms); this read took 186 ms a chunk on average in the campaign plan at 1M customers (33.6 s of a 65 s plan, more than
-    // the inserts), 24 ms with the bounds (campaign bench, README Campaigns).
+    // (EXPLAIN at 360k messages: 150 ms against 7.8 ms); this read took 186 ms a chunk on average in the
+    // campaign plan at 1M customers (33.6 s of a 65 s plan, more than the inserts), 24 ms with the bounds
+    // (campaign bench, README Campaigns).
     if (ctx.db.dialect === 'postgres')
       hq = hq
         .where('customer_id', '>=', sql<string>`(SELECT min(x) FROM unnest(${part}::text[]) AS x)`)
