@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MemoryIndex } from '../../core/analytics-memory.js';
 import { sqlitePath } from '../../db/connect.js';
+import { yieldToEventLoop } from '../event-loop.js';
 
 /**
  * The analytics held in memory (memory.ts) saved to a file per workspace, so a server start answers from memory at
@@ -60,7 +61,6 @@ export function memoryDirFor(dbUrl: string): string | undefined {
 }
 
 const fileOf = (dir: string, ws: string) => join(dir, `${ws.replace(/[^A-Za-z0-9_-]/g, '_')}.bin`);
-const pause = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Saves the index read at `version` (whose change has `stamp`); yields between columns and id chunks. */
 export async function saveIndex(dir: string, ws: string, version: number, stamp: string, x: MemoryIndex) {
@@ -97,7 +97,7 @@ export async function saveIndex(dir: string, ws: string, version: number, stamp:
     }
     for (let i = 0; i < bySlot.length; i += 50_000) {
       await write(Buffer.from(`${bySlot.slice(i, i + 50_000).join('\n')}\n`));
-      await pause();
+      await yieldToEventLoop();
     }
   } finally {
     await fh.close();
@@ -138,7 +138,7 @@ export async function readIndex(
       if (nl < 0) return null;
       ids.set(buf.toString('utf8', from, nl), slot++);
       from = nl + 1;
-      if (slot % 100_000 === 0) await pause();
+      if (slot % 100_000 === 0) await yieldToEventLoop();
     }
     const group = (prefix: string) =>
       Object.fromEntries(

@@ -1,5 +1,6 @@
 import type { CustomerRows } from '../../core/analytics-memory-splice.js';
 import type { Executor } from '../../jobs/queue.js';
+import { yieldToEventLoop } from '../event-loop.js';
 
 /** The reads of the analytics held in memory (memory.ts): a few customers' rows, and every row chunk by chunk. */
 
@@ -74,6 +75,6 @@ export async function readByCustomer(
     await read(lo, hi);
     if (hi === null) return;
     lo = hi;
-    await new Promise((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
   }
 }

@@ -8,6 +8,7 @@ import type { AppContext } from '../context.js';
 import { byCustomer } from './lock.js';
 import { dropIndexFile, readIndex, saveIndex } from './memory-file.js';
 import { analyticsVersion, changedCustomers, changeStamp } from './version.js';
+import { yieldToEventLoop } from '../event-loop.js';
 
 /**
  * The distribution and products of a range that is not kept, answered from memory (src/core/analytics-memory.ts):
@@ -299,7 +300,7 @@ export class AnalyticsMemory {
     const steps = spliceIndex(e.index, rows);
     let step = steps.next();
     while (!step.done) {
-      await new Promise((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
       step = steps.next();
     }
     const index = step.value;

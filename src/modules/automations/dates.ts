@@ -7,6 +7,7 @@ import { timestampCast } from '../../db/dates.js';
 import type { AppContext } from '../context.js';
 import { getTierSettings } from '../membership/service.js';
 import type { NewRun } from './runner.js';
+import { yieldToEventLoop } from '../event-loop.js';
 
 type DateTrigger = Trigger & { type: 'date' };
 
@@ -78,7 +79,7 @@ export async function categoryHistory(
     const last = page[page.length - 1];
     if (!last || page.length < pageSize) break;
     after = { order: last.id, line: last.line_key };
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
   }
   const names = new Map<string, string>();
   const history = rows.map((r) => {

@@ -9,6 +9,7 @@ import { type AppContext, chunks, nowIso } from '../context.js';
 import { segmentCustomerIds, segmentPager } from '../segments/service.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { advanceRun, startRun, startRuns } from './runner.js';
+import { yieldToEventLoop } from '../event-loop.js';
 
 /**
  * The triggers that are not order events or dates: a review (评价), a customer newly in a segment, and a
@@ -37,9 +38,6 @@ async function enabledIn(db: AppContext['db']['kysely'] | Transaction<Database>,
 
 /** Customers a schedule's firing takes per page: one INSERT of runs, then their first steps, then a pause. */
 export const SCHEDULE_PAGE = 500;
-
-/** Lets the worker's other work (and, on one thread, the server) in between two pages of a long walk. */
-const breather = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Segment entries are looked for this often (in the workspace's zone); a segment is a query over everyone. */
 export const SEGMENT_ENTRY_CRON = '*/15 * * * *';
@@ -230,7 +228,7 @@ export async function runScheduled(
     for (const id of runs) await advanceRun(ctx, ws, id);
     started += runs.length;
     if (customers.length < pageSize) break;
-    await breather();
+    await yieldToEventLoop();
   }
   return started;
 }

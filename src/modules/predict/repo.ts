@@ -3,11 +3,9 @@ import { zoneOffsetMinutes } from '../../core/time.js';
 import { dayNumber, summarisePurchases, type CustomerSummary, type PurchaseDay } from '../../core/clv/summary.js';
 import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import type { AppContext } from '../context.js';
+import { yieldToEventLoop } from '../event-loop.js';
 
 const PAGE = 2000;
-
-/** Lets queued I/O and requests run between pages: better-sqlite3 answers synchronously. */
-export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Every buyer's purchase summary, read a page of customers at a time (keyset on customer id over

@@ -11,7 +11,8 @@ import { JOB } from '../../jobs/kinds.js';
 import { nowIso, type AppContext } from '../context.js';
 import { readSetting, writeSetting } from '../settings.js';
 import { workspaceTimezone } from '../workspaces/service.js';
-import { purchaseSummaries, writePredictions, yieldToEventLoop, type PredictionRow } from './repo.js';
+import { yieldToEventLoop } from '../event-loop.js';
+import { purchaseSummaries, writePredictions, type PredictionRow } from './repo.js';
 import {
   calibrationOut,
   modelParamsOut,
