@@ -468,6 +468,13 @@ function factDimension(op: string, w: OrderWhere): { dim: FactDimension; values:
   return { dim, values: values! };
 }
 
+/** The rule inside groups of one rule each (a group of one selects what its rule selects). */
+export function innermost(rule: Rule): Rule {
+  let r = rule;
+  while (r.kind === 'group' && r.rules.length === 1) r = r.rules[0]!;
+  return r;
+}
+
 /**
  * When a whole rule is one order-fact condition the facts answer as membership of a set — "≥ 2 orders in
  * 女装", "bought in 双11 2026" (at least n ≥ 1, or any) — the set of its customers, each once (column
@@ -478,8 +485,7 @@ function factDimension(op: string, w: OrderWhere): { dim: FactDimension; values:
  */
 export function ruleAsFactSet(rule: Rule, cc: CompileContext): Expression<unknown> | null {
   if (cc.facts === false) return null;
-  let r = rule;
-  while (r.kind === 'group' && r.rules.length === 1) r = r.rules[0]!;
+  const r = innermost(rule);
   if (r.kind !== 'cond' || r.field !== 'orders') return null;
   const min = r.op === 'exists' ? 1 : r.op === 'count_gte' ? Number(r.value ?? 0) : 0;
   if (min < 1) return null;

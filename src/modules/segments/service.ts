@@ -34,7 +34,7 @@ import {
 } from '../customers/export.js';
 import type { ExportLanguage } from '../../core/export-labels.js';
 import { awaitingDraw } from '../campaigns/awaiting-draw.js';
-import { compileRule, ruleAsFactSet, segmentSource, type CompileContext } from './compile.js';
+import { compileRule, innermost, ruleAsFactSet, segmentSource, type CompileContext } from './compile.js';
 
 async function compileContext(ctx: AppContext, workspaceId: string): Promise<CompileContext> {
   return {
@@ -122,7 +122,7 @@ export async function ruleMembersHere(
     ${cursor === undefined ? sql`` : sql`AND w.id < ${cursor}`}
     ORDER BY w.id DESC LIMIT ${opts.window ?? PAGE_WINDOW})`;
   const rows =
-    (windowed(rule, cc, opts.limit)
+    (windowed(rule, cc, opts.limit, set !== null)
       ? await pageOf(
           segmentSource(ctx.db, workspaceId)
             .where(newest)
@@ -197,11 +197,11 @@ async function pageOf(q: ReturnType<typeof segmentSource>, cursor: string | unde
  * tests pass a small `window` to read pages across its edge.)
  */
 const PAGE_WINDOW = 2000;
-function windowed(rule: Rule, cc: CompileContext, limit: number): boolean {
+function windowed(rule: Rule, cc: CompileContext, limit: number, factSet: boolean): boolean {
   if (cc.dialect !== 'sqlite' || limit > 100) return false;
-  let r = rule;
-  while (r.kind === 'group' && r.rules.length === 1) r = r.rules[0]!;
-  if (r.kind === 'cond' && r.field === 'orders' && !r.where?.titleContains && ruleAsFactSet(r, cc)) return false;
+  // A fact set (ruleAsFactSet: one order condition) other than a title search.
+  const one = innermost(rule);
+  if (factSet && !(one.kind === 'cond' && one.where?.titleContains)) return false;
   const orders = (x: Rule): boolean =>
     x.kind === 'group' ? x.rules.some(orders) : x.kind === 'not' ? orders(x.rule) : x.field === 'orders';
   return orders(rule);
