@@ -1,6 +1,6 @@
 import { reason } from '../../core/reasons.js';
 import { randomBytes } from 'node:crypto';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { Dialect } from '../../db/connect.js';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -8,7 +8,8 @@ import type { Medium } from '../../core/messaging/decide.js';
 import { wecomCallbackSecrets } from '../../core/messaging/wecom-crypto.js';
 import { parseInput } from '../../core/validation.js';
 import { readJson, writeJson } from '../../db/json.js';
-import type { Database, MessagingChannelsTable } from '../../db/types.js';
+import type { MessagingChannelsTable } from '../../db/types.js';
+import type { Executor } from '../../jobs/queue.js';
 import { nowIso, type AppContext } from '../context.js';
 import { readSetting, writeSetting } from '../settings.js';
 import { emailProvider, outboxProvider, platformProvider, type Provider, webhookProvider } from './providers.js';
@@ -241,12 +242,7 @@ export async function deleteChannel(ctx: AppContext, ws: string, id: string): Pr
  * concurrent deleteChannel waits for this commit. SQLite: the UPDATE comes first and takes the write lock, so
  * the existence read after it cannot be stale. Throws NotFound when the channel is gone.
  */
-export async function holdChannel(
-  trx: Transaction<Database> | Kysely<Database>,
-  dialect: Dialect,
-  ws: string,
-  id: string,
-): Promise<void> {
+export async function holdChannel(trx: Executor, dialect: Dialect, ws: string, id: string): Promise<void> {
   await trx
     .updateTable('messaging_channels')
     .set({ in_use: 1 })
