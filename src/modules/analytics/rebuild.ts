@@ -384,13 +384,8 @@ async function redoChunk(
   await sql`DELETE FROM analytics_product_days ${byCustomer(trx, 'analytics_product_days_customer_idx')}
     WHERE workspace_id = ${ws} AND ${within('customer_id')}`.execute(trx);
   await sql`
-    INSERT INTO analytics_product_days (workspace_id, store_id, day, product, customer_id, orders, units, revenue_fen)
-    SELECT ${ws}, o.store_id, ${paidDay}, ${productOf}, o.customer_id, COUNT(DISTINCT o.id), SUM(i.quantity),
-           SUM(COALESCE(i.paid_fen, i.price_fen * i.quantity))
-    FROM orders o
-    JOIN order_items i ON i.workspace_id = o.workspace_id AND i.order_id = o.id
-    WHERE o.workspace_id = ${ws} AND ${within('o.customer_id')} AND ${purchase} AND ${productOf} IS NOT NULL
-    GROUP BY o.store_id, ${paidDay}, ${productOf}, o.customer_id`.execute(trx);
+    INSERT INTO analytics_product_days (workspace_id, ${pcols})
+    SELECT ${ws}, ${pcols} FROM (${freshProducts}) n`.execute(trx);
   return new Set([...changed, ...productsChanged]);
 }
 
