@@ -10,6 +10,7 @@ import { openDatabase, type Db } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import type { Database } from '../src/db/types.js';
+import { type Bench, benchArgs, choiceFlag, countFlag } from './args.js';
 import { orderRow } from './shop-rows.js';
 import { askRange } from '../src/modules/analytics/asked.js';
 import { AnalyticsMemory } from '../src/modules/analytics/memory.js';
@@ -388,15 +389,36 @@ async function run(db: Db, customers: number, kept: boolean, memoryOnly = false)
   await memoryFigures(ctx, ws, baseline);
 }
 
-export async function benchAnalytics(args: string[]): Promise<void> {
-  const i = args.indexOf('--customers');
-  const customers = i >= 0 ? Number(args[i + 1]) : 200_000;
-  // `--db sqlite|postgres`: only one of the two (both by default).
-  const only = args.includes('--db') ? args[args.indexOf('--db') + 1] : undefined;
-  // `--keep`: keep the generated databases (SQLite in the temp directory, PostgreSQL as huike_bench_analytics_N)
-  // and reuse them on the next `--keep` run of the same size: a 1M-customer shop takes many minutes to build.
-  const keep = args.includes('--keep');
-  const memoryOnly = args.includes('--memory');
+const ANALYTICS_FLAGS = {
+  customers: { type: 'string', arg: 'N', help: 'customers of the generated shop (default 200,000; ~3.2 orders each)' },
+  db: { type: 'string', arg: 'sqlite|postgres', help: 'only one of the two databases (both by default)' },
+  keep: {
+    type: 'boolean',
+    help:
+      'keep the generated databases (SQLite in $TMPDIR, PostgreSQL huike_bench_analytics_N) and reuse them on ' +
+      'the next --keep run of the same size',
+  },
+  memory: { type: 'boolean', help: 'with --keep, over a kept database: only the figures of the rows in memory' },
+} as const;
+
+export const analytics: Bench = {
+  summary:
+    'The pre-aggregate rebuild and every 数据分析 view over a generated shop, against one scan of the orders in the ' +
+    'same run; then the rows held in memory against SQL.',
+  flags: ANALYTICS_FLAGS,
+  env: {
+    HUIKE_BENCH_PG_URL: 'PostgreSQL server (or HUIKE_TEST_PG_URL); PostgreSQL is skipped without one',
+    HUIKE_BENCH_PG_DB: 'the kept PostgreSQL database to use instead of huike_bench_analytics_N',
+  },
+  run: benchAnalytics,
+};
+
+async function benchAnalytics(args: string[]): Promise<void> {
+  const flags = benchArgs(args, ANALYTICS_FLAGS);
+  const customers = countFlag(flags.customers, 'customers', 200_000);
+  const only = choiceFlag(flags.db, 'db', ['sqlite', 'postgres']);
+  const keep = flags.keep === true;
+  const memoryOnly = flags.memory === true;
   if (only !== 'postgres') await benchSqlite(customers, keep, memoryOnly);
   if (only !== 'sqlite') await benchPostgres(customers, keep, memoryOnly);
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { type Bench, benchArgs, countFlag } from './args.js';
 
 /**
  * `npm run bench -- api [--customers N] [--seconds S] [--connections C]`: the real server (the
@@ -14,18 +15,34 @@ import autocannon from 'autocannon';
  * `--database URL` serves an existing database instead (SQLite or PostgreSQL, e.g. the 1M-customer shop
  * kept by `bench -- segments --keep`). HUIKE_BENCH_SERVER_ARGS passes node options to the server (a profile).
  */
-export async function benchApi(args: string[]): Promise<void> {
-  const opt = (name: string, dflt: number) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? Number(args[i + 1]) : dflt;
-  };
-  const customers = opt('customers', 20_000);
+const API_FLAGS = {
+  customers: { type: 'string', arg: 'N', help: 'customers of the fresh SQLite demo shop served (default 20,000)' },
+  seconds: { type: 'string', arg: 'S', help: 'seconds of load per scenario (default 5)' },
+  connections: { type: 'string', arg: 'C', help: 'concurrent connections (default 100)' },
+  database: {
+    type: 'string',
+    arg: 'URL',
+    help: 'serve an existing database (SQLite or PostgreSQL URL) instead of a fresh demo shop',
+  },
+} as const;
+
+export const api: Bench = {
+  summary:
+    'The real server (the compiled `huike serve`) under autocannon: GET /health as the floor, lists, search, detail ' +
+    'and a segment evaluate, with requests/s, p50 and p99.',
+  flags: API_FLAGS,
+  env: { HUIKE_BENCH_SERVER_ARGS: 'node options for the server alone (e.g. --cpu-prof --cpu-prof-dir=DIR)' },
+  run: benchApi,
+};
+
+async function benchApi(args: string[]): Promise<void> {
+  const flags = benchArgs(args, API_FLAGS);
+  const customers = countFlag(flags.customers, 'customers', 20_000);
   // --database URL: an existing database (e.g. a kept segments-bench shop of 1M customers) instead of
   // a fresh demo; a login admin / huike-demo is added to its first workspace when missing.
-  const dbAt = args.indexOf('--database');
-  const database = dbAt >= 0 ? args[dbAt + 1] : undefined;
-  const duration = opt('seconds', 5);
-  const connections = opt('connections', 100);
+  const database = flags.database;
+  const duration = countFlag(flags.seconds, 'seconds', 5);
+  const connections = countFlag(flags.connections, 'connections', 100);
   const dir = mkdtempSync(join(tmpdir(), 'huike-bench-api-'));
   const port = 41000 + Math.floor(Math.random() * 10000);
   const base = `http://127.0.0.1:${port}`;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { writeTaobaoExport } from '../src/modules/demo/taobao-export.js';
+import { type Bench, benchArgs, countFlag } from './args.js';
 
 /**
  * `npm run bench -- import [--rows N]`: a Taobao-format GBK export of N rows (default 1M) imported
@@ -33,9 +34,25 @@ function measure(task: string, file: string, url: string): Result {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-export async function benchImport(args: string[]): Promise<void> {
-  const rowsArg = args.indexOf('--rows');
-  const rows = rowsArg >= 0 ? Number(args[rowsArg + 1]) : 1_000_000;
+const IMPORT_FLAGS = {
+  rows: {
+    type: 'string',
+    arg: 'N',
+    help: 'rows of the generated export (default 1,000,000; kept in $TMPDIR/huike-bench)',
+  },
+} as const;
+
+export const importBench: Bench = {
+  summary:
+    'A Taobao-format GBK export imported into a fresh SQLite file and a fresh PostgreSQL database, against the raw ' +
+    'baseline (read, decode, parse, plain INSERTs or COPY) in the same run.',
+  flags: IMPORT_FLAGS,
+  env: { HUIKE_BENCH_PG_URL: 'PostgreSQL server (or HUIKE_TEST_PG_URL, or a postgres DATABASE_URL)' },
+  run: benchImport,
+};
+
+async function benchImport(args: string[]): Promise<void> {
+  const rows = countFlag(benchArgs(args, IMPORT_FLAGS).rows, 'rows', 1_000_000);
   const dataDir = join(tmpdir(), 'huike-bench');
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, `taobao-${rows}.csv`);

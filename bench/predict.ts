@@ -1,5 +1,6 @@
 import { bgnbdLogLikelihood, expectedPurchases, fitBgNbd, groupRft, type Rft } from '../src/core/clv/bgnbd.js';
 import { Random } from '../src/core/random.js';
+import { type Bench, benchArgs, countFlag } from './args.js';
 
 /**
  * `npm run bench -- predict [--customers 25000,1000000]`: BG/NBD fit time on customers simulated
@@ -57,9 +58,21 @@ function time<T>(f: () => T): [T, number] {
   return [v, performance.now() - t0];
 }
 
-export async function benchPredict(args: string[]): Promise<void> {
-  const i = args.indexOf('--customers');
-  const sizes = (i >= 0 ? args[i + 1]! : '25000,1000000').split(',').map(Number);
+const PREDICT_FLAGS = {
+  customers: { type: 'string', arg: 'N,N,…', help: 'sample sizes, comma-separated (default 25000,1000000)' },
+} as const;
+
+export const predict: Bench = {
+  summary:
+    'BG/NBD fit time on buyers simulated from a known BG/NBD, against one pass of the log-likelihood over the same ' +
+    'sample; the recovered parameters and the time to score every customer.',
+  flags: PREDICT_FLAGS,
+  run: benchPredict,
+};
+
+async function benchPredict(args: string[]): Promise<void> {
+  const list = benchArgs(args, PREDICT_FLAGS).customers ?? '25000,1000000';
+  const sizes = list.split(',').map((n) => countFlag(n.trim(), 'customers', 0));
   for (const n of sizes) {
     const rows = simulate(n);
     const [groups, groupMs] = time(() => groupRft(rows));

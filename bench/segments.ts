@@ -15,6 +15,7 @@ import { countRule, ruleMembers } from '../src/modules/segments/service.js';
 import { ensureStore } from '../src/modules/stores/service.js';
 import { createWorkspace } from '../src/modules/workspaces/service.js';
 import type { AppContext } from '../src/modules/context.js';
+import { type Bench, BenchUsageError, benchArgs, choiceFlag, countFlag } from './args.js';
 import { orderRow } from './shop-rows.js';
 import { rebuildOrderFacts } from '../src/modules/customers/order-facts.js';
 import { orderCountsAsPurchase } from '../src/modules/customers/stats.js';
@@ -307,25 +308,49 @@ async function run(
   report('RFM recompute, new settings', rfmSettings, rfmHand, 1.5);
 }
 
-/**
- * Options: --customers N; --only sqlite|postgres; --build-only (generate and stop); --cases a,b,b2,c,d,rfm,facts;
- * --rfm-write upsert|staged|replace (how every RFM pass writes; default the dialect's own)
- * (default all; "facts" times the full rebuild of the order facts, which (c) needs and which runs anyway
- * when the database has none);
- * --keep DIR keeps the generated databases (SQLite file
- * DIR/segments-N.db, PostgreSQL database huike_bench_segments_N) and reuses them on the next run, so a
- * 1M-customer shop is built once; --pg-db NAME names the kept PostgreSQL database instead.
- */
-export async function benchSegments(args: string[]): Promise<void> {
-  const opt = (name: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const customers = Number(opt('customers') ?? 1_000_000);
-  const only = opt('only');
-  const keep = opt('keep');
-  const cases = opt('cases')?.split(',') ?? ALL_CASES;
-  const rfmWrite = opt('rfm-write') as RfmWriteOptions['write'];
+const SEGMENTS_FLAGS = {
+  customers: { type: 'string', arg: 'N', help: 'customers of the generated shop (default 1,000,000; ~3 orders each)' },
+  only: { type: 'string', arg: 'sqlite|postgres', help: 'only one of the two databases (both by default)' },
+  'build-only': { type: 'boolean', help: 'generate the shop and stop' },
+  cases: {
+    type: 'string',
+    arg: 'a,b,…',
+    help: `the cases to time, of ${ALL_CASES.join(',')} (default all; facts times the full rebuild of the order facts)`,
+  },
+  'rfm-write': {
+    type: 'string',
+    arg: 'upsert|staged|replace',
+    help: "how every RFM pass writes (default the dialect's own)",
+  },
+  keep: {
+    type: 'string',
+    arg: 'DIR',
+    help:
+      'keep the generated databases (SQLite DIR/segments-N.db, PostgreSQL huike_bench_segments_N) and reuse them ' +
+      'on the next run',
+  },
+  'pg-db': { type: 'string', arg: 'NAME', help: 'with --keep: the kept PostgreSQL database to use' },
+} as const;
+
+export const segments: Bench = {
+  summary:
+    'Segment rules (count and first page) and the RFM pass on a generated shop, against hand-written SQL in the ' +
+    'same run.',
+  flags: SEGMENTS_FLAGS,
+  env: { HUIKE_BENCH_PG_URL: 'PostgreSQL server (or HUIKE_TEST_PG_URL); PostgreSQL is skipped without one' },
+  run: benchSegments,
+};
+
+async function benchSegments(args: string[]): Promise<void> {
+  const flags = benchArgs(args, SEGMENTS_FLAGS);
+  const customers = countFlag(flags.customers, 'customers', 1_000_000);
+  const only = choiceFlag(flags.only, 'only', ['sqlite', 'postgres']);
+  const keep = flags.keep;
+  const cases = flags.cases?.split(',') ?? ALL_CASES;
+  const unknown = cases.filter((c) => !ALL_CASES.includes(c));
+  if (unknown.length) throw new BenchUsageError(`--cases: unknown ${unknown.join(', ')} (of ${ALL_CASES.join(',')})`);
+  const rfmWrite = choiceFlag(flags['rfm-write'], 'rfm-write', ['upsert', 'staged', 'replace']);
+  const buildOnly = flags['build-only'] === true;
   if (only !== 'postgres') {
     const dir = keep ?? mkdtempSync(join(tmpdir(), 'huike-bench-seg-'));
     if (keep) mkdirSync(keep, { recursive: true });
@@ -336,7 +361,7 @@ export async function benchSegments(args: string[]): Promise<void> {
     );
     const lite = openDatabase(`sqlite:${file}`);
     try {
-      await run(lite, customers, args.includes('--build-only'), cases, rfmWrite);
+      await run(lite, customers, buildOnly, cases, rfmWrite);
     } finally {
       await lite.close();
       if (!keep) rmSync(dir, { recursive: true, force: true });
@@ -348,12 +373,12 @@ export async function benchSegments(args: string[]): Promise<void> {
     process.stdout.write('PostgreSQL: skipped (set HUIKE_BENCH_PG_URL)\n');
     return;
   }
-  const target = keep ? await keptPostgres(pgUrl, opt('pg-db') ?? `huike_bench_segments_${customers}`) : undefined;
+  const target = keep ? await keptPostgres(pgUrl, flags['pg-db'] ?? `huike_bench_segments_${customers}`) : undefined;
   const scratch = target ? undefined : await createScratchDatabase(pgUrl, 'huike_bench');
   const pgDb = openDatabase(target ?? scratch!.url);
   process.stdout.write(`PostgreSQL — ${customers.toLocaleString('en-US')} customers\n`);
   try {
-    await run(pgDb, customers, args.includes('--build-only'), cases, rfmWrite);
+    await run(pgDb, customers, buildOnly, cases, rfmWrite);
   } finally {
     await pgDb.close();
     await scratch?.drop();
