@@ -2,13 +2,29 @@ import { countsAsPurchase, type PurchaseRule, type StatsOrder } from './stats.js
 
 /**
  * Per-customer order facts: for each customer and each value of an order dimension (a category at
- * every level of its path, an activity, a source, a store), how many of the customer's purchases had
+ * every level of its path, an activity, a source, a store, and an activity with a category level), how many of the customer's purchases had
  * it, what they paid net of refunds, and when the first and last were paid. Segment conditions such
  * as "≥ 2 orders in 女装" read one row here instead of walking the customer's orders and lines.
  * Only purchases count (core/stats.ts countsAsPurchase), as in the order-fact conditions' default.
  */
-export const FACT_DIMENSIONS = ['category', 'activity', 'source', 'store'] as const;
+export const FACT_DIMENSIONS = ['category', 'activity', 'source', 'store', 'activity+category'] as const;
 export type FactDimension = (typeof FACT_DIMENSIONS)[number];
+
+/**
+ * The combined dimension 'activity+category': per customer, activity and category level, the purchases
+ * that had both — the same order in the activity with a line in the category ("女装/大衣 during 双11
+ * 2025"), which the two facts apart cannot tell (a customer can have each in a different order). Its
+ * value is the activity, PAIR_SEPARATOR, the category level. A value is read only for an activity and a
+ * category that do not contain the separator (pairValue returns null otherwise), so a key read always
+ * means that one pair: any other pair's key containing it would need the separator inside one of them.
+ */
+export const PAIR_SEPARATOR = '\u001f';
+
+/** The key of an (activity, category level) pair, or null when either part contains the separator. */
+export function pairValue(activity: string, category: string): string | null {
+  if (activity.includes(PAIR_SEPARATOR) || category.includes(PAIR_SEPARATOR)) return null;
+  return `${activity}${PAIR_SEPARATOR}${category}`;
+}
 
 export interface FactOrder extends Pick<StatsOrder, 'id' | 'status' | 'paidAt' | 'paidFen' | 'refundedFen'> {
   activity: string | null;
@@ -72,6 +88,7 @@ export function customerOrderFacts(orders: readonly FactOrder[], rule: PurchaseR
     const levels = new Set<string>();
     for (const { category: c } of o.items) if (present(c)) for (const l of categoryLevels(c)) levels.add(l);
     for (const l of levels) add('category', l, o);
+    if (present(o.activity)) for (const l of levels) add('activity+category', `${o.activity}${PAIR_SEPARATOR}${l}`, o);
   }
   return [...facts.values()];
 }

@@ -46,6 +46,7 @@ import { orderFactsCoveringKey } from './migrations/0064_order_facts_covering_ke
 import { messagesQueueIndex } from './migrations/0067_messages_queue_index.js';
 import { ordersActivityCovering } from './migrations/0065_orders_activity_covering.js';
 import { messagesQueueOrder } from './migrations/0068_messages_queue_order.js';
+import { orderFactsActivityCategory } from './migrations/0069_order_facts_activity_category.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -104,6 +105,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0067_messages_queue_index': messagesQueueIndex(),
     '0065_orders_activity_covering': ordersActivityCovering(db.dialect),
     '0068_messages_queue_order': messagesQueueOrder(),
+    '0069_order_facts_activity_category': orderFactsActivityCategory(db.dialect),
   };
 }
 

@@ -1,9 +1,11 @@
 import fc from 'fast-check';
+import type { Kysely } from 'kysely';
 import { expect, it } from 'vitest';
 import { categoryLevels, customerOrderFacts } from '../../src/core/order-facts.js';
 import { newId } from '../../src/core/ids.js';
 import { parseRule } from '../../src/core/segments/rule.js';
 import { writeJson } from '../../src/db/json.js';
+import { orderFactsActivityCategory } from '../../src/db/migrations/0069_order_facts_activity_category.js';
 import { purchaseRule, recomputeAllStats, refreshCustomerStats } from '../../src/modules/customers/stats.js';
 import { compileRule, segmentSource } from '../../src/modules/segments/compile.js';
 import { countRuleHere, ruleMembersHere } from '../../src/modules/segments/service.js';
@@ -20,7 +22,8 @@ import { describeBothDatabases, type TestEnv } from '../helpers.js';
 const CATEGORIES = ['女装', '女装/连衣裙', '女装/大衣', '女装/连衣裙/长款', '美妆/面膜', '美妆', '童装%_', '女装/'];
 const LINE_CATEGORIES = [...CATEGORIES, 'Kids/Boys', 'kids'];
 const RULE_CATEGORIES = [...CATEGORIES, 'kids'];
-const ACTIVITIES = ['双11 2025', '618 2026'];
+// An activity containing the separator of the activity+category facts' keys is read from the orders.
+const ACTIVITIES = ['双11 2025', '618 2026', '618\u001f女装'];
 const TITLES = ['夏季碎花连衣裙', '羊毛大衣 WOOL', '补水面膜 10片', '100%纯棉T恤', '连衣裙"限定"', '儿童外套'];
 const instants = ['2025-11-11T02:00:00.000Z', '2026-01-01T02:00:00.000Z', '2026-06-18T02:00:00.000Z'];
 
@@ -34,7 +37,7 @@ const orderArb = fc.record({
   refundedFen: fc.constantFrom(0, 0, 0, 100, 10000),
   createdAt: fc.constantFrom(...instants),
   paid: fc.boolean(),
-  activity: fc.option(fc.constantFrom('双11 2025', '618 2026', ''), { nil: null }),
+  activity: fc.option(fc.constantFrom('双11 2025', '618 2026', '', '618\u001f女装'), { nil: null }),
   source: fc.option(fc.constantFrom('直播', '聚划算'), { nil: null }),
   store: fc.constantFrom(0, 1),
   lines: fc.array(lineArb, { maxLength: 3 }),
@@ -64,6 +67,11 @@ const combinedArb = fc.oneof(
 );
 const whereArb = fc.oneof(
   fc.record({ category: fc.subarray(RULE_CATEGORIES, { minLength: 1, maxLength: 2 }) }),
+  // Activities with categories and nothing else: their pairs' facts (activity+category).
+  fc.record({
+    category: fc.subarray(RULE_CATEGORIES, { minLength: 1, maxLength: 2 }),
+    activity: fc.subarray(ACTIVITIES, { minLength: 1 }),
+  }),
   fc.record({ activity: fc.subarray(ACTIVITIES, { minLength: 1 }) }),
   fc.record({ source: fc.subarray(['直播', '聚划算'], { minLength: 1 }) }),
   fc.record({ store: fc.constantFrom(0, 1) }),
@@ -285,7 +293,17 @@ it('category levels and the facts of one customer, by hand', () => {
   expect(get('category', '女装/连衣裙')?.orders).toBe(1);
   expect(get('activity', '双11')?.orders).toBe(1);
   expect(get('store', 's1')?.orders).toBe(2);
-  expect(f).toHaveLength(5);
+  // The same purchase in the activity and the category (order b has 女装/大衣 but no activity).
+  expect(get('activity+category', '双11\u001f女装/大衣')).toEqual({
+    dim: 'activity+category',
+    value: '双11\u001f女装/大衣',
+    orders: 1,
+    spendFen: 100,
+    firstAt: '2026-01-01T00:00:00.000Z',
+    lastAt: '2026-01-01T00:00:00.000Z',
+  });
+  expect(get('activity+category', '双11\u001f女装')?.orders).toBe(1);
+  expect(f).toHaveLength(7);
 });
 
 describeBothDatabases('order facts', (env) => {
@@ -340,6 +358,14 @@ describeBothDatabases('order facts', (env) => {
           expect(await facts(e, ws)).toEqual(incremental);
           await k.deleteFrom('customer_order_facts').where('workspace_id', '=', ws).execute();
           await recomputeAllStats(e.db, ws, now);
+          expect(await facts(e, ws)).toEqual(incremental);
+        }
+        // Migration 0069 fills the activity+category facts of the orders already there: the same facts.
+        if (run % 5 === 4) {
+          const migration = orderFactsActivityCategory(e.db.dialect);
+          await migration.down(k as unknown as Kysely<unknown>);
+          expect(await facts(e, ws)).toEqual(incremental.filter((f) => f.dim !== 'activity+category'));
+          await migration.up(k as unknown as Kysely<unknown>);
           expect(await facts(e, ws)).toEqual(incremental);
         }
         for (const c of conds) {
@@ -416,7 +442,7 @@ describeBothDatabases('order facts', (env) => {
     }
   });
 
-  it('"at least" on two dimensions is narrowed by the facts first; "at most", "none" and unpaid are not', async () => {
+  it('"at least" on two dimensions is narrowed by the facts first; "at most", "none" and unpaid are not; an activity with a category alone is their pairs\' facts', async () => {
     const e = env();
     const order = { status: 'completed', paidFen: 100, refundedFen: 0, createdAt: instants[0]!, paid: true } as const;
     const coat = { ...order, source: null, store: 0 as const, lines: [{ category: '女装/大衣', title: null }] };
@@ -433,7 +459,9 @@ describeBothDatabases('order facts', (env) => {
     ]);
     await refreshCustomerStats(e.db.kysely, e.db.dialect, ws, customerIds, e.ctx.now().toISOString());
     const [twice, once, never] = customerIds as [string, string, string];
-    const where = { category: ['女装'], activity: ['双11 2025'] };
+    // A status keeps a condition off the facts alone: they narrow the customers, the walk decides.
+    const pairs = { category: ['女装'], activity: ['双11 2025'] };
+    const where = { ...pairs, status: ['completed'] };
     // PostgreSQL answers "any" by hash semi-joins of the matching orders already (no walk per customer).
     const sqlite = e.db.dialect === 'sqlite';
     const cases: [Record<string, unknown>, boolean, string[]][] = [
@@ -443,12 +471,19 @@ describeBothDatabases('order facts', (env) => {
       [{ op: 'count_gte', value: 2, where: { ...where, activity: ['双11 2025', '618 2026'] } }, true, [twice]],
       [{ op: 'count_gte', value: 1, where: { ...where, from: '2026-01-01' } }, true, []],
       [{ op: 'exists', where }, sqlite, [twice, once]],
+      // Activities with categories alone: their pairs' facts answer every operator exactly, on both databases;
+      // a count over several categories is narrowed by them and walked.
+      [{ op: 'exists', where: pairs }, true, [twice, once]],
+      [{ op: 'count_gte', value: 2, where: pairs }, true, [twice]],
+      [{ op: 'count_lte', value: 1, where: pairs }, true, [once, never]],
+      [{ op: 'not_exists', where: pairs }, true, [never]],
+      [{ op: 'count_gte', value: 2, where: { ...pairs, category: ['女装/大衣', '美妆'] } }, true, [twice]],
       // A customer with no such purchase has no fact and matches these: no prefilter.
       [{ op: 'count_lte', value: 1, where }, false, [once, never]],
       [{ op: 'not_exists', where }, false, [never]],
       [{ op: 'count_gte', value: 0, where }, false, [twice, once, never]],
       // The facts hold purchases only.
-      [{ op: 'exists', where: { ...where, paid: false } }, false, [twice, once]],
+      [{ op: 'exists', where: { ...pairs, paid: false } }, false, [twice, once]],
     ];
     for (const [cond, prefiltered, expected] of cases) {
       const rule = { all: [{ field: 'orders', ...cond }] };

@@ -1,5 +1,5 @@
 import { sql, type Expression, type Kysely, type SqlBool, type Transaction } from 'kysely';
-import { categoryLevels, customerOrderFacts, type FactOrder } from '../../core/order-facts.js';
+import { categoryLevels, customerOrderFacts, PAIR_SEPARATOR, type FactOrder } from '../../core/order-facts.js';
 import type { PurchaseRule } from '../../core/stats.js';
 import { bulkInsert } from '../../db/bulk.js';
 import type { Dialect } from '../../db/connect.js';
@@ -59,10 +59,8 @@ export async function rebuildOrderFacts(
 ): Promise<void> {
   const pg = dialect === 'postgres';
   const ts = sql.raw(pg ? 'timestamptz' : 'text');
-  await sql`DROP TABLE IF EXISTS fact_levels`.execute(trx);
+  await fillFactLevels(trx, workspaceId);
   await sql`DROP TABLE IF EXISTS fresh_facts`.execute(trx);
-  await sql`CREATE TEMPORARY TABLE fact_levels (category text NOT NULL, level text NOT NULL,
-    PRIMARY KEY (category, level))`.execute(trx);
   // SQLite finds a fresh fact by its key in the difference below; PostgreSQL hashes the whole table.
   await sql`CREATE TEMPORARY TABLE fresh_facts (dim text NOT NULL, value text NOT NULL, customer_id text NOT NULL,
     orders integer NOT NULL, spend_fen bigint NOT NULL, first_at ${ts} NOT NULL, last_at ${ts} NOT NULL
@@ -83,19 +81,6 @@ export async function rebuildOrderFacts(
       GROUP BY o.customer_id, ${col}`.execute(trx);
   }
 
-  const categories = await trx
-    .selectFrom('order_items')
-    .select('category')
-    .distinct()
-    .where('workspace_id', '=', workspaceId)
-    .where('category', 'is not', null)
-    .where('category', '<>', '')
-    .execute();
-  const pairs = categories.flatMap(({ category }) => categoryLevels(category!).map((level) => ({ category, level })));
-  for (let i = 0; i < pairs.length; i += 400) {
-    const values = sql.join(pairs.slice(i, i + 400).map((p) => sql`(${p.category}, ${p.level})`));
-    await sql`INSERT INTO fact_levels (category, level) VALUES ${values}`.execute(trx);
-  }
   const net = sql`o.paid_fen - o.refunded_fen`;
   if (pg) {
     // An order counts once per level however many of its lines fall in it: the distinct (order, level)
@@ -122,6 +107,8 @@ export async function rebuildOrderFacts(
             AND m.category = j.category AND m.level = l.level)
       GROUP BY o.customer_id, l.level`.execute(trx);
   }
+  await sql`INSERT INTO fresh_facts (dim, value, customer_id, orders, spend_fen, first_at, last_at)
+    ${pairFactsSelect(dialect, workspaceId, purchase)}`.execute(trx);
 
   const sameKey = sql`t.dim = f.dim AND t.value = f.value AND t.customer_id = f.customer_id`;
   await sql`DELETE FROM customer_order_facts AS f WHERE f.workspace_id = ${workspaceId}
@@ -141,4 +128,53 @@ export async function rebuildOrderFacts(
     ON CONFLICT (workspace_id, dim, value, customer_id) DO NOTHING`.execute(trx);
   await sql`DROP TABLE fact_levels`.execute(trx);
   await sql`DROP TABLE fresh_facts`.execute(trx);
+}
+
+/**
+ * The 'activity+category' facts (core/order-facts.ts) of a workspace as rows (dim, value, customer_id, orders,
+ * spend_fen, first_at, last_at), from the orders with an activity only, each counted once per category level
+ * of its lines (levels from the temporary fact_levels). SQLite walks the activity's orders on
+ * orders_activity_idx and their lines by key, a line counting only if no earlier line of the order had the
+ * level (no DISTINCT sort); PostgreSQL takes the distinct (order, level) pairs of those orders first.
+ */
+export function pairFactsSelect(dialect: Dialect, workspaceId: string, purchase: Expression<SqlBool>) {
+  const net = sql`o.paid_fen - o.refunded_fen`;
+  const orders = sql`o.workspace_id = ${workspaceId} AND o.activity IS NOT NULL AND o.activity <> ''
+    AND o.customer_id IS NOT NULL AND ${purchase}`;
+  if (dialect === 'postgres')
+    return sql`SELECT 'activity+category', x.activity || ${PAIR_SEPARATOR} || x.level, x.customer_id, COUNT(*),
+        SUM(x.net), MIN(x.paid_at), MAX(x.paid_at)
+      FROM (SELECT DISTINCT o.id, l.level, o.customer_id, o.activity, ${net} AS net, o.paid_at
+            FROM orders o JOIN order_items i ON i.workspace_id = o.workspace_id AND i.order_id = o.id
+            JOIN fact_levels l ON l.category = i.category
+            WHERE ${orders}) x
+      GROUP BY x.customer_id, x.activity, x.level`;
+  return sql`SELECT 'activity+category', o.activity || ${PAIR_SEPARATOR} || l.level, o.customer_id, COUNT(*),
+      SUM(${net}), MIN(o.paid_at), MAX(o.paid_at)
+    FROM orders o CROSS JOIN order_items i CROSS JOIN fact_levels l
+    WHERE ${orders}
+      AND i.workspace_id = o.workspace_id AND i.order_id = o.id AND l.category = i.category
+      AND NOT EXISTS (SELECT 1 FROM order_items j CROSS JOIN fact_levels m
+        WHERE j.workspace_id = i.workspace_id AND j.order_id = i.order_id AND j.line_key < i.line_key
+          AND m.category = j.category AND m.level = l.level)
+    GROUP BY o.customer_id, o.activity, l.level`;
+}
+
+/**
+ * The temporary table fact_levels: every category of the workspace's lines with each level of its path
+ * (categoryLevels), keyed, so a line finds its levels by key however many categories the shop has.
+ */
+export async function fillFactLevels(db: Executor | Kysely<unknown>, workspaceId: string): Promise<void> {
+  await sql`DROP TABLE IF EXISTS fact_levels`.execute(db);
+  await sql`CREATE TEMPORARY TABLE fact_levels (category text NOT NULL, level text NOT NULL,
+    PRIMARY KEY (category, level))`.execute(db);
+  const categories = await sql<{ category: string }>`SELECT DISTINCT category FROM order_items
+    WHERE workspace_id = ${workspaceId} AND category IS NOT NULL AND category <> ''`.execute(db);
+  const pairs = categories.rows.flatMap(({ category }) =>
+    categoryLevels(category).map((level) => ({ category, level })),
+  );
+  for (let i = 0; i < pairs.length; i += 400) {
+    const values = sql.join(pairs.slice(i, i + 400).map((p) => sql`(${p.category}, ${p.level})`));
+    await sql`INSERT INTO fact_levels (category, level) VALUES ${values}`.execute(db);
+  }
 }

@@ -8,7 +8,7 @@ import type { PurchaseRule } from '../../core/stats.js';
 import type { Db, Dialect } from '../../db/connect.js';
 import type { Database } from '../../db/types.js';
 import { likeContains } from '../pagination.js';
-import { CATEGORY_SEPARATOR, categoryLevels, type FactDimension } from '../../core/order-facts.js';
+import { CATEGORY_SEPARATOR, categoryLevels, pairValue, type FactDimension } from '../../core/order-facts.js';
 import { PREDICTED_FIELDS, predictedCondition } from './predicted.js';
 
 /**
@@ -433,7 +433,8 @@ function againstSet(
 
 /**
  * Conditions on one order dimension of purchases, with no date window or status, read
- * customer_order_facts (one row per customer and value). Activity, source and store are one value per
+ * customer_order_facts (one row per customer and value; activities with categories are one dimension, their
+ * pairs, so "女装/大衣 during 双11 2025" is one set too). Activity, source and store are one value per
  * order, so the orders of several values add up; an order can have lines in several categories, so a
  * count over several categories goes to the orders instead (existence over several is exact).
  */
@@ -448,7 +449,11 @@ function factTableCondition(
   return againstSet(op, count, (min) => factCustomers(one.dim, one.values, min, cc));
 }
 
-/** The one dimension and its values when the facts answer this condition exactly (above), else null. */
+/**
+ * The one dimension and its values when the facts answer this condition exactly (above), else null. A
+ * condition on activities and categories only is one dimension too, their pairs ('activity+category':
+ * the same purchase in the activity with a line in the category), under the same rule as categories alone.
+ */
 function factDimension(op: string, w: OrderWhere): { dim: FactDimension; values: readonly string[] } | null {
   if (w.paid === false || w.from || w.to || w.status || w.titleContains) return null;
   const dims = (
@@ -459,13 +464,30 @@ function factDimension(op: string, w: OrderWhere): { dim: FactDimension; values:
       ['store', w.storeId === undefined ? undefined : [w.storeId]],
     ] as const
   ).filter(([, v]) => v !== undefined);
-  if (dims.length !== 1) return null;
-  const [dim, values] = dims[0]!;
+  const pairs = dims.length === 2 ? activityCategoryPairs(w) : null;
+  if (dims.length !== 1 && !pairs) return null;
+  const [dim, values] = pairs ? (['activity+category', pairs] as const) : dims[0]!;
   if (values!.length === 0) return null;
   const counting = op === 'count_gte' || op === 'count_lte';
-  if (dim === 'category' && counting && values!.length > 1) return null;
-  if (dim === 'category' && !values!.every(isFactCategory)) return null;
+  const categories = dim === 'category' ? values! : dim === 'activity+category' ? w.category! : [];
+  if (counting && categories.length > 1) return null;
+  if (!categories.every(isFactCategory)) return null;
   return { dim, values: values! };
+}
+
+/** Most pairs read as one key list (activities × categories); more go to the separate facts. */
+const MAX_PAIRS = 200;
+
+/**
+ * The 'activity+category' keys of a condition naming both activities and categories, or null when the
+ * pairs cannot stand for it: a category without a fact of its own, a part containing the key's separator
+ * (core/order-facts.ts pairValue), or more than MAX_PAIRS pairs.
+ */
+function activityCategoryPairs(w: OrderWhere): string[] | null {
+  if (!w.activity?.length || !w.category?.length) return null;
+  if (w.activity.length * w.category.length > MAX_PAIRS || !w.category.every(isFactCategory)) return null;
+  const keys = w.activity.flatMap((a) => w.category!.map((c) => pairValue(a, c)));
+  return keys.every((k): k is string => k !== null) ? keys : null;
 }
 
 /** The rule inside groups of one rule each (a group of one selects what its rule selects). */
@@ -537,8 +559,8 @@ function isFactCategory(category: string): boolean {
  * An exact prefilter for "at least n (n ≥ 1) / any purchases matching several dimensions, a date window
  * or a status", which the facts cannot answer alone: each such purchase is a purchase with that
  * dimension's value, so a customer needs at least n purchases in each constrained dimension's values
- * by the facts, read from the facts' primary key as for one dimension (activity first: a campaign is
- * usually the narrowest; then source, store, category). Only those candidates walk their orders. The
+ * by the facts, read from the facts' primary key as for one dimension (activity with category first, as
+ * their pairs; else activity: a campaign is usually the narrowest; then source, store, category). Only those candidates walk their orders. The
  * walk decides, so the result is the walk's: the prefilter is only ever added next to it (pre ∧ walk ≡
  * walk, also under NOT, since walk ⇒ pre and neither is NULL). Not for "at most" or "none" (a customer
  * with no such purchase has no fact and matches), nor for paid: false (facts hold purchases only).
@@ -553,11 +575,15 @@ function factPrefilter(op: string, count: number | null, w: OrderWhere, cc: Comp
   if (op === 'exists' && cc.dialect === 'postgres') return [];
   const min = op === 'exists' ? 1 : op === 'count_gte' ? (count ?? 0) : 0;
   if (min < 1) return [];
+  // Activities and categories together are their pairs' facts (the same purchase in both): fewer
+  // candidates than each apart (1M customers, 双11 2025 × 女装/大衣: 32k against 87k).
+  const pairs = activityCategoryPairs(w);
   const dims: [FactDimension, readonly string[] | undefined][] = [
-    ['activity', w.activity],
+    ['activity+category', pairs ?? undefined],
+    ['activity', pairs ? undefined : w.activity],
     ['source', w.source],
     ['store', w.storeId === undefined ? undefined : [w.storeId]],
-    ['category', w.category?.every(isFactCategory) ? w.category : undefined],
+    ['category', !pairs && w.category?.every(isFactCategory) ? w.category : undefined],
   ];
   const used = dims.filter((d): d is [FactDimension, readonly string[]] => d[1] !== undefined && d[1].length > 0);
   if (used.length === 0) return [];
