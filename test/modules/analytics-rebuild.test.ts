@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { Random } from '../../src/core/random.js';
 import { openDatabase } from '../../src/db/connect.js';
@@ -66,6 +67,19 @@ describeBothDatabases('analytics rebuild in short transactions', (env) => {
         .sort();
     }
     return out;
+  }
+
+  /**
+   * The chunks' temporary tables of fresh product rows still there: on PostgreSQL in any session of the database
+   * (a pooled connection keeping one), on SQLite on the connection the rebuild wrote with.
+   */
+  async function leftTemporary() {
+    const k = env().db.kysely;
+    const q =
+      env().db.dialect === 'postgres'
+        ? sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM pg_class WHERE relname = 'rebuild_fresh_products'`
+        : sql<{ n: number }>`SELECT COUNT(*) AS n FROM sqlite_temp_master WHERE name = 'rebuild_fresh_products'`;
+    return Number((await q.execute(k)).rows[0]!.n);
   }
 
   /** The tables of a build from nothing, as the first build of a workspace makes them. */
@@ -159,6 +173,7 @@ describeBothDatabases('analytics rebuild in short transactions', (env) => {
     const resumed = await tables();
     expect(resumed.analytics_range_bands!.length).toBeGreaterThan(100);
     expect(resumed).toEqual(await fromNothing());
+    expect(await leftTemporary()).toBe(0);
   });
 
   it('orders and a profile edit from another connection during a rebuild go through and are counted', async () => {

@@ -364,28 +364,36 @@ async function redoChunk(
     .execute();
   if (staging.length) for (const part of chunks(ids, 400)) await stagedBandsIn(trx, ws, part);
   // Whose product rows the rewrite below changes (the order upkeep leaves them to the rebuild): rows as they will be
-  // against rows as they are, both ways.
+  // against rows as they are, both ways. The chunk's product-day aggregate is computed once, into a temporary table
+  // of the same columns (typed as the kept rows, so it holds what the INSERT will store), and both sides of the
+  // comparison and the INSERT read it. Dropped before the commit; a rollback undoes its creation on both databases,
+  // so no pooled PostgreSQL connection keeps it.
   const pcols = sql.raw('store_id, day, product, customer_id, orders, units, revenue_fen');
-  const freshProducts = sql`
+  const staged = sql.raw('rebuild_fresh_products');
+  await sql`CREATE TEMPORARY TABLE ${staged} AS SELECT ${pcols} FROM analytics_product_days WHERE 1 = 0`.execute(trx);
+  await sql`
+    INSERT INTO ${staged} (${pcols})
     SELECT o.store_id, ${paidDay} AS day, ${productOf} AS product, o.customer_id, COUNT(DISTINCT o.id) AS orders,
            SUM(i.quantity) AS units, SUM(COALESCE(i.paid_fen, i.price_fen * i.quantity)) AS revenue_fen
     FROM orders o
     JOIN order_items i ON i.workspace_id = o.workspace_id AND i.order_id = o.id
     WHERE o.workspace_id = ${ws} AND ${within('o.customer_id')} AND ${purchase} AND ${productOf} IS NOT NULL
-    GROUP BY o.store_id, ${paidDay}, ${productOf}, o.customer_id`;
+    GROUP BY o.store_id, ${paidDay}, ${productOf}, o.customer_id`.execute(trx);
+  const freshProducts = sql`SELECT ${pcols} FROM ${staged}`;
   const keptProducts = sql`SELECT ${pcols} FROM analytics_product_days
     ${byCustomer(trx, 'analytics_product_days_customer_idx')} WHERE workspace_id = ${ws} AND ${within('customer_id')}`;
   const productsChanged = (
     await sql<{ id: string }>`
-      SELECT customer_id AS id FROM (SELECT ${pcols} FROM (${freshProducts}) n EXCEPT ${keptProducts}) x
+      SELECT customer_id AS id FROM (${freshProducts} EXCEPT ${keptProducts}) x
       UNION
-      SELECT customer_id FROM (${keptProducts} EXCEPT SELECT ${pcols} FROM (${freshProducts}) n) y`.execute(trx)
+      SELECT customer_id FROM (${keptProducts} EXCEPT ${freshProducts}) y`.execute(trx)
   ).rows.map((r) => r.id);
   await sql`DELETE FROM analytics_product_days ${byCustomer(trx, 'analytics_product_days_customer_idx')}
     WHERE workspace_id = ${ws} AND ${within('customer_id')}`.execute(trx);
-  await sql`
-    INSERT INTO analytics_product_days (workspace_id, ${pcols})
-    SELECT ${ws}, ${pcols} FROM (${freshProducts}) n`.execute(trx);
+  await sql`INSERT INTO analytics_product_days (workspace_id, ${pcols}) SELECT ${ws}, ${pcols} FROM ${staged}`.execute(
+    trx,
+  );
+  await sql`DROP TABLE ${staged}`.execute(trx);
   return new Set([...changed, ...productsChanged]);
 }
 
