@@ -170,7 +170,7 @@ async function run(
     const t = performance.now();
     await db.kysely
       .transaction()
-      .execute((trx) => rebuildOrderFacts(trx, db.dialect, ws!, orderCountsAsPurchase(DEFAULT_PURCHASE_RULE)));
+      .execute((trx) => rebuildOrderFacts(trx, db.dialect, ws!, orderCountsAsPurchase(DEFAULT_PURCHASE_RULE), null));
     process.stdout.write(`  order facts full rebuild: ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
   }
   await sql`ANALYZE`.execute(db.kysely);

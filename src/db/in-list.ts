@@ -11,3 +11,8 @@ export function inIds(dialect: Dialect, column: string, ids: readonly string[]):
   if (dialect === 'postgres') return sql<SqlBool>`${sql.ref(column)} = ANY(${ids}::text[])`;
   return sql<SqlBool>`${sql.ref(column)} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 }
+
+/** ` AND column IN (the ids)` (inIds), or nothing when `ids` is null: a pass over every row. */
+export function andInIds(dialect: Dialect, column: string, ids: readonly string[] | null) {
+  return ids === null ? sql`` : sql` AND ${inIds(dialect, column, ids)}`;
+}

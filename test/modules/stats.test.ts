@@ -8,7 +8,15 @@ import { buildServer } from '../../src/server.js';
 import { Random } from '../../src/core/random.js';
 import type { OrderRecord } from '../../src/core/formats/types.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../src/core/order-status.js';
-import { recomputeAllStats, setPurchaseRule } from '../../src/modules/customers/stats.js';
+import { computeCustomerStats, type PurchaseRule, type StatsOrder } from '../../src/core/stats.js';
+import { customerOrderFacts, type FactOrder } from '../../src/core/order-facts.js';
+import { newId } from '../../src/core/ids.js';
+import {
+  purchaseRule,
+  recomputeAllStats,
+  refreshCustomerStats,
+  setPurchaseRule,
+} from '../../src/modules/customers/stats.js';
 import { countRule } from '../../src/modules/segments/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
@@ -104,6 +112,125 @@ async function snapshot(env: TestEnv, ws = env.workspaceId) {
   return rows.map(({ as_of: _a, ...r }) => r);
 }
 
+/** A bare customer (a member who joined the shop's club): no order, no identity. */
+async function addCustomerWithoutOrders(env: TestEnv, ws: string): Promise<string> {
+  const now = env.ctx.now().toISOString();
+  const id = newId();
+  await env.db.kysely
+    .insertInto('customers')
+    .values({
+      workspace_id: ws,
+      id,
+      display_name: '只入会',
+      real_name: null,
+      phone: null,
+      email: null,
+      province: null,
+      city: null,
+      gender: null,
+      birthday: null,
+      marketing_consent: 'unknown',
+      consent_source: null,
+      consent_at: null,
+      first_store_id: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return id;
+}
+
+/**
+ * The stats and order facts the definitions in code (core/stats.ts, core/order-facts.ts) give for
+ * every customer's stored orders: what the SQL both paths run must equal.
+ */
+async function definedByCore(env: TestEnv, ws: string, rule: PurchaseRule) {
+  const k = env.db.kysely;
+  const customers = await k
+    .selectFrom('customer_stats')
+    .select(['customer_id', 'as_of'])
+    .where('workspace_id', '=', ws)
+    .execute();
+  const orders = await k
+    .selectFrom('orders')
+    .select(['id', 'customer_id', 'kind', 'status', 'created_at', 'paid_at', 'paid_fen', 'refunded_fen', 'province'])
+    .select(['activity', 'source', 'store_id'])
+    .where('workspace_id', '=', ws)
+    .where('customer_id', 'is not', null)
+    .execute();
+  const items = await k
+    .selectFrom('order_items')
+    .select(['order_id', 'category', 'quantity'])
+    .where('workspace_id', '=', ws)
+    .execute();
+  const byCustomer = new Map<string, (StatsOrder & FactOrder)[]>(customers.map((c) => [c.customer_id, []]));
+  for (const o of orders) {
+    byCustomer.get(o.customer_id!)!.push({
+      id: o.id,
+      status: o.status as OrderStatus,
+      kind: o.kind,
+      createdAt: o.created_at,
+      paidAt: o.paid_at,
+      paidFen: o.paid_fen,
+      refundedFen: o.refunded_fen,
+      province: o.province,
+      activity: o.activity,
+      source: o.source,
+      storeId: o.store_id,
+      items: items.filter((i) => i.order_id === o.id).map((i) => ({ category: i.category, quantity: i.quantity })),
+    });
+  }
+  const asOf = new Map(customers.map((c) => [c.customer_id, c.as_of]));
+  const stats = [...byCustomer]
+    .map(([id, list]) => {
+      const s = computeCustomerStats(list, asOf.get(id)!, rule);
+      return {
+        workspace_id: ws,
+        customer_id: id,
+        orders_count: s.ordersCount,
+        paid_orders: s.paidOrders,
+        first_order_at: s.firstOrderAt,
+        last_order_at: s.lastOrderAt,
+        first_paid_at: s.firstPaidAt,
+        last_paid_at: s.lastPaidAt,
+        total_spent_fen: s.totalSpentFen,
+        refund_fen: s.refundFen,
+        refund_orders: s.refundOrders,
+        aov_fen: s.aovFen,
+        spent_12m_fen: s.spent12mFen,
+        orders_12m: s.orders12m,
+        favourite_category: s.favouriteCategory,
+        province: s.province,
+      };
+    })
+    .sort((a, b) => (a.customer_id < b.customer_id ? -1 : 1));
+  const facts = [...byCustomer]
+    .flatMap(([id, list]) =>
+      customerOrderFacts(list, rule).map((f) => ({
+        customer_id: id,
+        dim: f.dim,
+        value: f.value,
+        orders: f.orders,
+        spend_fen: f.spendFen,
+        first_at: f.firstAt,
+        last_at: f.lastAt,
+      })),
+    )
+    .sort((a, b) => factKey(a).localeCompare(factKey(b)));
+  return { stats, facts };
+}
+
+const factKey = (f: { customer_id: string; dim: string; value: string }) => `${f.customer_id}|${f.dim}|${f.value}`;
+
+async function storedFacts(env: TestEnv, ws: string) {
+  const rows = await env.db.kysely
+    .selectFrom('customer_order_facts')
+    .select(['customer_id', 'dim', 'value', 'orders', 'spend_fen', 'first_at', 'last_at'])
+    .where('workspace_id', '=', ws)
+    .execute();
+  return rows.sort((a, b) => factKey(a).localeCompare(factKey(b)));
+}
+
 describeBothDatabases('customer stats', (env) => {
   // Seed 4 runs in a workspace whose setting counts 0-yuan orders as purchases.
   for (const seed of [1, 2, 3, 4]) {
@@ -127,13 +254,24 @@ describeBothDatabases('customer stats', (env) => {
           .execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
         sent.push(...records);
       }
+      // A customer with no orders (a member who only joined) has stats of zeros on both paths.
+      const bare = await addCustomerWithoutOrders(e, ws);
+      await refreshCustomerStats(e.db.kysely, e.db.dialect, ws, [bare], e.ctx.now().toISOString());
       const incremental = await snapshot(e, ws);
+      expect(incremental.find((s) => s.customer_id === bare)).toMatchObject({ orders_count: 0, total_spent_fen: 0 });
+      // Both paths run one SQL definition: it equals the definitions in code, stats and order facts.
+      const core = await definedByCore(e, ws, await purchaseRule(e.db.kysely, ws));
+      expect(incremental).toEqual(core.stats);
+      const facts = await storedFacts(e, ws);
+      expect(facts.length).toBeGreaterThan(10);
+      expect(facts).toEqual(core.facts);
       expect(incremental.length).toBeGreaterThan(10);
       expect(incremental.some((s) => s.refund_orders > 0 && s.paid_orders > 0)).toBe(true);
       expect(incremental.some((s) => s.favourite_category !== null)).toBe(true);
       expect(sent.some((o) => o.kind === 'credit')).toBe(true);
       await recomputeAllStats(e.db, ws, e.ctx.now().toISOString());
       expect(await snapshot(e, ws)).toEqual(incremental);
+      expect(await storedFacts(e, ws)).toEqual(facts);
     });
   }
 

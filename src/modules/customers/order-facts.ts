@@ -1,51 +1,19 @@
 import { sql, type Expression, type Kysely, type SqlBool, type Transaction } from 'kysely';
-import { categoryLevels, customerOrderFacts, PAIR_SEPARATOR, type FactOrder } from '../../core/order-facts.js';
-import type { PurchaseRule } from '../../core/stats.js';
-import { bulkInsert } from '../../db/bulk.js';
+import { categoryLevels, PAIR_SEPARATOR } from '../../core/order-facts.js';
+import { andInIds } from '../../db/in-list.js';
 import type { Dialect } from '../../db/connect.js';
 import type { Database } from '../../db/types.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
 /**
- * Incremental path: replaces the order facts of the given customers (whose orders the caller has
- * just read for their stats) in the caller's transaction.
- */
-export async function writeCustomerOrderFacts(
-  db: Executor,
-  dialect: Dialect,
-  workspaceId: string,
-  ordersByCustomer: ReadonlyMap<string, readonly FactOrder[]>,
-  rule: PurchaseRule,
-): Promise<void> {
-  const ids = [...ordersByCustomer.keys()];
-  if (ids.length === 0) return;
-  await db
-    .deleteFrom('customer_order_facts')
-    .where('workspace_id', '=', workspaceId)
-    .where('customer_id', 'in', ids)
-    .execute();
-  const rows = [...ordersByCustomer].flatMap(([customerId, orders]) =>
-    customerOrderFacts(orders, rule).map((f) => ({
-      workspace_id: workspaceId,
-      dim: f.dim,
-      value: f.value,
-      customer_id: customerId,
-      orders: f.orders,
-      spend_fen: f.spendFen,
-      first_at: f.firstAt,
-      last_at: f.lastAt,
-    })),
-  );
-  await bulkInsert(db, dialect, 'customer_order_facts', rows);
-}
-
-/**
- * Full path (inside the recompute's transaction): every customer's order facts, set-based, the
- * definitions of core/order-facts.ts. The facts are computed into a temporary table (no index to
- * keep, no foreign key to check per row), then written as a difference: rows that no longer hold
- * are deleted, changed rows updated, new rows inserted. The incremental path keeps the facts current,
- * so a nightly recompute usually writes next to nothing; a first rebuild inserts everything once.
+ * The order facts of a workspace's customers — all of them (`customerIds` null: the recompute) or the
+ * given ones (an import batch, a merge: refreshCustomerStats) — set-based, the definitions of
+ * core/order-facts.ts, inside the caller's transaction. The facts are computed into a temporary table
+ * (no index to keep, no foreign key to check per row), then written as a difference: rows of these
+ * customers that no longer hold are deleted, changed rows updated, new rows inserted. The incremental
+ * path keeps the facts current, so a nightly recompute usually writes next to nothing; a first rebuild
+ * inserts everything once.
  *
  * Category levels (女装/连衣裙 also counts for 女装) come from the distinct categories, expanded by
  * categoryLevels into a keyed temporary table, so a line finds its levels by key however many
@@ -56,10 +24,12 @@ export async function rebuildOrderFacts(
   dialect: Dialect,
   workspaceId: string,
   purchase: Expression<SqlBool>,
+  customerIds: readonly string[] | null,
 ): Promise<void> {
   const pg = dialect === 'postgres';
+  const scope = (column: string) => andInIds(dialect, column, customerIds);
   const ts = sql.raw(pg ? 'timestamptz' : 'text');
-  await fillFactLevels(trx, workspaceId);
+  await fillFactLevels(trx, workspaceId, customerIds === null ? undefined : { dialect, customerIds });
   await sql`DROP TABLE IF EXISTS fresh_facts`.execute(trx);
   // SQLite finds a fresh fact by its key in the difference below; PostgreSQL hashes the whole table.
   await sql`CREATE TEMPORARY TABLE fresh_facts (dim text NOT NULL, value text NOT NULL, customer_id text NOT NULL,
@@ -76,8 +46,8 @@ export async function rebuildOrderFacts(
       INSERT INTO fresh_facts (dim, value, customer_id, orders, spend_fen, first_at, last_at)
       SELECT ${dim}, ${col}, o.customer_id, COUNT(*), SUM(o.paid_fen - o.refunded_fen), MIN(o.paid_at), MAX(o.paid_at)
       FROM orders o
-      WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${col} IS NOT NULL AND ${col} <> ''
-        AND ${purchase}
+      WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL${scope('o.customer_id')}
+        AND ${col} IS NOT NULL AND ${col} <> '' AND ${purchase}
       GROUP BY o.customer_id, ${col}`.execute(trx);
   }
 
@@ -89,7 +59,8 @@ export async function rebuildOrderFacts(
       INSERT INTO fresh_facts (dim, value, customer_id, orders, spend_fen, first_at, last_at)
       SELECT 'category', x.level, o.customer_id, COUNT(*), SUM(${net}), MIN(o.paid_at), MAX(o.paid_at)
       FROM (SELECT i.order_id, l.level FROM order_items i JOIN fact_levels l ON l.category = i.category
-            WHERE i.workspace_id = ${workspaceId} GROUP BY i.order_id, l.level) x
+            WHERE i.workspace_id = ${workspaceId}${inScopeOrders(dialect, 'i.order_id', workspaceId, customerIds)}
+            GROUP BY i.order_id, l.level) x
       JOIN orders o ON o.workspace_id = ${workspaceId} AND o.id = x.order_id
       WHERE o.customer_id IS NOT NULL AND ${purchase}
       GROUP BY o.customer_id, x.level`.execute(trx);
@@ -100,7 +71,7 @@ export async function rebuildOrderFacts(
       INSERT INTO fresh_facts (dim, value, customer_id, orders, spend_fen, first_at, last_at)
       SELECT 'category', l.level, o.customer_id, COUNT(*), SUM(${net}), MIN(o.paid_at), MAX(o.paid_at)
       FROM orders o CROSS JOIN order_items i CROSS JOIN fact_levels l
-      WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${purchase}
+      WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL${scope('o.customer_id')} AND ${purchase}
         AND i.workspace_id = o.workspace_id AND i.order_id = o.id AND l.category = i.category
         AND NOT EXISTS (SELECT 1 FROM order_items j CROSS JOIN fact_levels m
           WHERE j.workspace_id = i.workspace_id AND j.order_id = i.order_id AND j.line_key < i.line_key
@@ -108,15 +79,15 @@ export async function rebuildOrderFacts(
       GROUP BY o.customer_id, l.level`.execute(trx);
   }
   await sql`INSERT INTO fresh_facts (dim, value, customer_id, orders, spend_fen, first_at, last_at)
-    ${pairFactsSelect(dialect, workspaceId, purchase)}`.execute(trx);
+    ${pairFactsSelect(dialect, workspaceId, purchase, customerIds)}`.execute(trx);
 
   const sameKey = sql`t.dim = f.dim AND t.value = f.value AND t.customer_id = f.customer_id`;
-  await sql`DELETE FROM customer_order_facts AS f WHERE f.workspace_id = ${workspaceId}
+  await sql`DELETE FROM customer_order_facts AS f WHERE f.workspace_id = ${workspaceId}${scope('f.customer_id')}
     AND NOT EXISTS (SELECT 1 FROM fresh_facts t WHERE ${sameKey})`.execute(trx);
   await sql`UPDATE customer_order_facts AS f
     SET orders = t.orders, spend_fen = t.spend_fen, first_at = t.first_at, last_at = t.last_at
     FROM fresh_facts t
-    WHERE f.workspace_id = ${workspaceId} AND ${sameKey}
+    WHERE f.workspace_id = ${workspaceId}${scope('f.customer_id')} AND ${sameKey}
       AND (f.orders <> t.orders OR f.spend_fen <> t.spend_fen
           OR f.first_at <> t.first_at OR f.last_at <> t.last_at)`.execute(trx);
   // ON CONFLICT rather than NOT EXISTS: a statement reading the table it inserts into walks its own new
@@ -137,10 +108,15 @@ export async function rebuildOrderFacts(
  * orders_activity_idx and their lines by key, a line counting only if no earlier line of the order had the
  * level (no DISTINCT sort); PostgreSQL takes the distinct (order, level) pairs of those orders first.
  */
-export function pairFactsSelect(dialect: Dialect, workspaceId: string, purchase: Expression<SqlBool>) {
+export function pairFactsSelect(
+  dialect: Dialect,
+  workspaceId: string,
+  purchase: Expression<SqlBool>,
+  customerIds: readonly string[] | null = null,
+) {
   const net = sql`o.paid_fen - o.refunded_fen`;
   const orders = sql`o.workspace_id = ${workspaceId} AND o.activity IS NOT NULL AND o.activity <> ''
-    AND o.customer_id IS NOT NULL AND ${purchase}`;
+    AND o.customer_id IS NOT NULL${andInIds(dialect, 'o.customer_id', customerIds)} AND ${purchase}`;
   if (dialect === 'postgres')
     return sql`SELECT 'activity+category', x.activity || ${PAIR_SEPARATOR} || x.level, x.customer_id, COUNT(*),
         SUM(x.net), MIN(x.paid_at), MAX(x.paid_at)
@@ -161,15 +137,22 @@ export function pairFactsSelect(dialect: Dialect, workspaceId: string, purchase:
 }
 
 /**
- * The temporary table fact_levels: every category of the workspace's lines with each level of its path
- * (categoryLevels), keyed, so a line finds its levels by key however many categories the shop has.
+ * The temporary table fact_levels: every category of the workspace's lines (or of the given customers'
+ * orders' lines) with each level of its path (categoryLevels), keyed, so a line finds its levels by key
+ * however many categories the shop has.
  */
-export async function fillFactLevels(db: Executor | Kysely<unknown>, workspaceId: string): Promise<void> {
+export async function fillFactLevels(
+  db: Executor | Kysely<unknown>,
+  workspaceId: string,
+  batch?: { dialect: Dialect; customerIds: readonly string[] },
+): Promise<void> {
   await sql`DROP TABLE IF EXISTS fact_levels`.execute(db);
   await sql`CREATE TEMPORARY TABLE fact_levels (category text NOT NULL, level text NOT NULL,
     PRIMARY KEY (category, level))`.execute(db);
-  const categories = await sql<{ category: string }>`SELECT DISTINCT category FROM order_items
-    WHERE workspace_id = ${workspaceId} AND category IS NOT NULL AND category <> ''`.execute(db);
+  const categories = await sql<{ category: string }>`SELECT DISTINCT i.category FROM order_items i
+    WHERE i.workspace_id = ${workspaceId} AND i.category IS NOT NULL AND i.category <> ''${
+      batch ? inScopeOrders(batch.dialect, 'i.order_id', workspaceId, batch.customerIds) : sql``
+    }`.execute(db);
   const pairs = categories.rows.flatMap(({ category }) =>
     categoryLevels(category).map((level) => ({ category, level })),
   );
@@ -177,4 +160,11 @@ export async function fillFactLevels(db: Executor | Kysely<unknown>, workspaceId
     const values = sql.join(pairs.slice(i, i + 400).map((p) => sql`(${p.category}, ${p.level})`));
     await sql`INSERT INTO fact_levels (category, level) VALUES ${values}`.execute(db);
   }
+}
+
+/** ` AND column IN (the orders of the given customers)`, or nothing for a pass over every customer. */
+function inScopeOrders(dialect: Dialect, column: string, workspaceId: string, customerIds: readonly string[] | null) {
+  if (customerIds === null) return sql``;
+  return sql` AND ${sql.ref(column)} IN (SELECT s.id FROM orders s
+    WHERE s.workspace_id = ${workspaceId}${andInIds(dialect, 's.customer_id', customerIds)})`;
 }

@@ -1,25 +1,15 @@
-import { sql, type Kysely, type SqlBool, type Transaction } from 'kysely';
+import { type Expression, sql, type Kysely, type SqlBool, type Transaction } from 'kysely';
 import { z } from 'zod';
-import {
-  computeCustomerStats,
-  DEFAULT_PURCHASE_RULE,
-  twelveMonthCutoff,
-  type CustomerStats,
-  type PurchaseRule,
-  type StatsOrder,
-} from '../../core/stats.js';
+import { DEFAULT_PURCHASE_RULE, twelveMonthCutoff, type PurchaseRule } from '../../core/stats.js';
 import { readSetting, writeSetting } from '../settings.js';
 import { newId } from '../../core/ids.js';
 import { enqueue } from '../../jobs/queue.js';
 import { JOB } from '../../jobs/kinds.js';
 import type { AppContext } from '../context.js';
-import type { OrderStatus } from '../../core/order-status.js';
 import type { Db, Dialect } from '../../db/connect.js';
-import { bulkInsert } from '../../db/bulk.js';
 import type { Database } from '../../db/types.js';
-import { chunks } from '../context.js';
-import type { FactOrder } from '../../core/order-facts.js';
-import { rebuildOrderFacts, writeCustomerOrderFacts } from './order-facts.js';
+import { andInIds } from '../../db/in-list.js';
+import { rebuildOrderFacts } from './order-facts.js';
 import { timestampCast } from '../../db/dates.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -62,114 +52,26 @@ export function orderCountsAsPurchase(rule: PurchaseRule) {
     AND NOT (o.refunded_fen > 0 AND o.refunded_fen >= o.paid_fen))`;
 }
 
-function toRow(workspaceId: string, customerId: string, s: CustomerStats, asOf: string) {
-  return {
-    workspace_id: workspaceId,
-    customer_id: customerId,
-    orders_count: s.ordersCount,
-    paid_orders: s.paidOrders,
-    first_order_at: s.firstOrderAt,
-    last_order_at: s.lastOrderAt,
-    first_paid_at: s.firstPaidAt,
-    last_paid_at: s.lastPaidAt,
-    total_spent_fen: s.totalSpentFen,
-    refund_fen: s.refundFen,
-    refund_orders: s.refundOrders,
-    aov_fen: s.aovFen,
-    spent_12m_fen: s.spent12mFen,
-    orders_12m: s.orders12m,
-    favourite_category: s.favouriteCategory,
-    province: s.province,
-    as_of: asOf,
-  };
-}
-
 /**
- * Incremental path: the stats of the customers an import or order change touched, from their
- * orders, computed by core/stats.ts (the definition) and written in the same transaction.
+ * The stats of a workspace's customers — all of them (`customerIds` null) or the given ones — in one
+ * `INSERT … SELECT … ON CONFLICT DO UPDATE`: the definitions of core/stats.ts written in SQL that runs
+ * on both dialects. The recompute and every incremental refresh (an import batch, a merge, an order
+ * change) run this one statement, so the two cannot disagree; a test holds it to core/stats.ts.
+ * A customer with no orders gets a row of zeros; an id with no customer row gets none.
  */
-export async function refreshCustomerStats(
+async function writeStats(
   db: Executor,
   dialect: Dialect,
   workspaceId: string,
-  customerIds: Iterable<string>,
+  customerIds: readonly string[] | null,
   asOf: string,
-): Promise<void> {
-  const ids = [...new Set(customerIds)];
-  const rule = await purchaseRule(db, workspaceId);
-  for (const part of chunks(ids, 500)) {
-    const orders = await db
-      .selectFrom('orders')
-      .select([
-        'id',
-        'customer_id',
-        'kind',
-        'status',
-        'created_at',
-        'paid_at',
-        'paid_fen',
-        'refunded_fen',
-        'province',
-        'activity',
-        'source',
-        'store_id',
-      ])
-      .where('workspace_id', '=', workspaceId)
-      .where('customer_id', 'in', part)
-      .execute();
-    const items = await db
-      .selectFrom('order_items as i')
-      .innerJoin('orders as o', (j) =>
-        j.onRef('o.workspace_id', '=', 'i.workspace_id').onRef('o.id', '=', 'i.order_id'),
-      )
-      .select(['i.order_id', 'i.category', 'i.quantity'])
-      .where('o.workspace_id', '=', workspaceId)
-      .where('o.customer_id', 'in', part)
-      .execute();
-    const itemsByOrder = new Map<string, StatsOrder['items']>();
-    for (const it of items) {
-      let list = itemsByOrder.get(it.order_id);
-      if (!list) itemsByOrder.set(it.order_id, (list = []));
-      list.push({ category: it.category, quantity: it.quantity });
-    }
-    // One record per order serves both definitions: the stats and the order facts.
-    const byCustomer = new Map<string, (StatsOrder & FactOrder)[]>(part.map((id) => [id, []]));
-    for (const o of orders) {
-      byCustomer.get(o.customer_id!)!.push({
-        id: o.id,
-        status: o.status as OrderStatus,
-        activity: o.activity,
-        source: o.source,
-        storeId: o.store_id,
-        createdAt: o.created_at,
-        paidAt: o.paid_at,
-        paidFen: o.paid_fen,
-        refundedFen: o.refunded_fen,
-        kind: o.kind,
-        province: o.province,
-        items: itemsByOrder.get(o.id) ?? [],
-      });
-    }
-    const rows = [...byCustomer].map(([id, list]) =>
-      toRow(workspaceId, id, computeCustomerStats(list, asOf, rule), asOf),
-    );
-    await bulkInsert(db, dialect, 'customer_stats', rows, { onConflict: { key: ['workspace_id', 'customer_id'] } });
-    await writeCustomerOrderFacts(db, dialect, workspaceId, byCustomer, rule);
-  }
-}
-
-/**
- * Full path (`huike recompute`, nightly): every customer's stats in one SQL pass, the same
- * definitions as core/stats.ts written in SQL that runs on both dialects.
- */
-export async function recomputeAllStats(db: Db, workspaceId: string, asOf: string): Promise<number> {
+  purchase: Expression<SqlBool>,
+): Promise<number> {
   const cutoff = twelveMonthCutoff(asOf);
-  const c = db.dialect === 'postgres' ? sql.raw(' COLLATE "C"') : sql.raw('');
-  const ts = timestampCast(db.dialect);
-  const purchase = orderCountsAsPurchase(await purchaseRule(db.kysely, workspaceId));
-  return db.kysely.transaction().execute(async (trx) => {
-    await trx.deleteFrom('customer_stats').where('workspace_id', '=', workspaceId).execute();
-    const result = await sql`
+  const c = dialect === 'postgres' ? sql.raw(' COLLATE "C"') : sql.raw('');
+  const ts = timestampCast(dialect);
+  const scope = (column: string) => andInIds(dialect, column, customerIds);
+  const result = await sql`
       INSERT INTO customer_stats (workspace_id, customer_id, orders_count, paid_orders, first_order_at, last_order_at,
         first_paid_at, last_paid_at, total_spent_fen, refund_fen, refund_orders, aov_fen, spent_12m_fen, orders_12m,
         favourite_category, province, as_of)
@@ -198,7 +100,7 @@ export async function recomputeAllStats(db: Db, workspaceId: string, asOf: strin
             AS BIGINT) AS spent_12m,
           CAST(SUM(CASE WHEN ${purchase} AND o.paid_at >= ${cutoff}${ts} THEN 1 ELSE 0 END) AS BIGINT) AS orders_12m
         FROM orders o
-        WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL
+        WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL${scope('o.customer_id')}
         GROUP BY o.customer_id
       ) a ON a.customer_id = c.id
       LEFT JOIN (
@@ -207,7 +109,7 @@ export async function recomputeAllStats(db: Db, workspaceId: string, asOf: strin
             ROW_NUMBER() OVER (PARTITION BY o.customer_id ORDER BY SUM(i.quantity) DESC, i.category${c} ASC) AS rn
           FROM order_items i
           JOIN orders o ON o.workspace_id = i.workspace_id AND o.id = i.order_id
-          WHERE i.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${purchase}
+          WHERE i.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL${scope('o.customer_id')} AND ${purchase}
             AND i.category IS NOT NULL AND i.category <> ''
           GROUP BY o.customer_id, i.category
         ) ranked WHERE rn = 1
@@ -217,13 +119,52 @@ export async function recomputeAllStats(db: Db, workspaceId: string, asOf: strin
           SELECT o.customer_id, o.province,
             ROW_NUMBER() OVER (PARTITION BY o.customer_id ORDER BY o.created_at DESC, o.id${c} DESC) AS rn
           FROM orders o
-          WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND o.kind <> 'credit'
-            AND o.province IS NOT NULL AND o.province <> ''
+          WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL${scope('o.customer_id')}
+            AND o.kind <> 'credit' AND o.province IS NOT NULL AND o.province <> ''
         ) latest WHERE rn = 1
       ) p ON p.customer_id = c.id
-      WHERE c.workspace_id = ${workspaceId}
-    `.execute(trx);
-    await rebuildOrderFacts(trx, db.dialect, workspaceId, purchase);
-    return Number(result.numAffectedRows ?? 0);
+      WHERE c.workspace_id = ${workspaceId}${scope('c.id')}
+      ON CONFLICT (workspace_id, customer_id) DO UPDATE SET
+        orders_count = excluded.orders_count, paid_orders = excluded.paid_orders,
+        first_order_at = excluded.first_order_at, last_order_at = excluded.last_order_at,
+        first_paid_at = excluded.first_paid_at, last_paid_at = excluded.last_paid_at,
+        total_spent_fen = excluded.total_spent_fen, refund_fen = excluded.refund_fen,
+        refund_orders = excluded.refund_orders, aov_fen = excluded.aov_fen, spent_12m_fen = excluded.spent_12m_fen,
+        orders_12m = excluded.orders_12m, favourite_category = excluded.favourite_category,
+        province = excluded.province, as_of = excluded.as_of
+    `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/**
+ * Incremental path: the stats and order facts of the customers an import batch, merge or order change
+ * touched, in the caller's transaction — the recompute's statements restricted to these customers
+ * (a few statements per batch, whatever its size).
+ */
+export async function refreshCustomerStats(
+  db: Executor,
+  dialect: Dialect,
+  workspaceId: string,
+  customerIds: Iterable<string>,
+  asOf: string,
+): Promise<void> {
+  const ids = [...new Set(customerIds)];
+  if (ids.length === 0) return;
+  const purchase = orderCountsAsPurchase(await purchaseRule(db, workspaceId));
+  await writeStats(db, dialect, workspaceId, ids, asOf, purchase);
+  await rebuildOrderFacts(db, dialect, workspaceId, purchase, ids);
+}
+
+/**
+ * Full path (`huike recompute`, nightly): every customer's stats in one SQL pass (the statement the
+ * incremental path runs for its customers) and the order facts rebuilt.
+ */
+export async function recomputeAllStats(db: Db, workspaceId: string, asOf: string): Promise<number> {
+  const purchase = orderCountsAsPurchase(await purchaseRule(db.kysely, workspaceId));
+  return db.kysely.transaction().execute(async (trx) => {
+    await trx.deleteFrom('customer_stats').where('workspace_id', '=', workspaceId).execute();
+    const written = await writeStats(trx, db.dialect, workspaceId, null, asOf, purchase);
+    await rebuildOrderFacts(trx, db.dialect, workspaceId, purchase, null);
+    return written;
   });
 }
