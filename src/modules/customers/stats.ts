@@ -81,7 +81,14 @@ async function writeStats(
         COALESCE(a.refund_orders, 0),
         CASE WHEN COALESCE(a.paid_orders, 0) = 0 OR COALESCE(a.total_spent, 0) <= 0 THEN 0
           ELSE (2 * a.total_spent + a.paid_orders) / (2 * a.paid_orders) END,
-        COALESCE(a.spent_12m, 0), COALESCE(a.orders_12m, 0), f.category, p.province, ${asOf}${ts}
+        COALESCE(a.spent_12m, 0), COALESCE(a.orders_12m, 0), f.category,
+        -- The province of the latest order that has one, found on the customer's index: a joined window
+        -- over the batch's orders was scanned once per customer by SQLite (no automatic index on it).
+        (SELECT o.province FROM orders o
+          WHERE o.workspace_id = c.workspace_id AND o.customer_id = c.id AND o.kind <> 'credit'
+            AND o.province IS NOT NULL AND o.province <> ''
+          ORDER BY o.created_at DESC, o.id${c} DESC LIMIT 1),
+        ${asOf}${ts}
       FROM customers c
       LEFT JOIN (
         SELECT o.customer_id,
@@ -114,15 +121,6 @@ async function writeStats(
           GROUP BY o.customer_id, i.category
         ) ranked WHERE rn = 1
       ) f ON f.customer_id = c.id
-      LEFT JOIN (
-        SELECT customer_id, province FROM (
-          SELECT o.customer_id, o.province,
-            ROW_NUMBER() OVER (PARTITION BY o.customer_id ORDER BY o.created_at DESC, o.id${c} DESC) AS rn
-          FROM orders o
-          WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL${scope('o.customer_id')}
-            AND o.kind <> 'credit' AND o.province IS NOT NULL AND o.province <> ''
-        ) latest WHERE rn = 1
-      ) p ON p.customer_id = c.id
       WHERE c.workspace_id = ${workspaceId}${scope('c.id')}
       ON CONFLICT (workspace_id, customer_id) DO UPDATE SET
         orders_count = excluded.orders_count, paid_orders = excluded.paid_orders,
