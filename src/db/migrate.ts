@@ -47,6 +47,7 @@ import { messagesQueueIndex } from './migrations/0067_messages_queue_index.js';
 import { ordersActivityCovering } from './migrations/0065_orders_activity_covering.js';
 import { messagesQueueOrder } from './migrations/0068_messages_queue_order.js';
 import { orderFactsActivityCategory } from './migrations/0069_order_facts_activity_category.js';
+import { derivedStatsWithoutCustomerFk } from './migrations/0071_derived_stats_without_customer_fk.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -106,6 +107,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0065_orders_activity_covering': ordersActivityCovering(db.dialect),
     '0068_messages_queue_order': messagesQueueOrder(),
     '0069_order_facts_activity_category': orderFactsActivityCategory(db.dialect),
+    '0071_derived_stats_without_customer_fk': derivedStatsWithoutCustomerFk(db.dialect),
   };
 }
 

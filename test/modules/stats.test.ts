@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ import {
   refreshCustomerStats,
   setPurchaseRule,
 } from '../../src/modules/customers/stats.js';
+import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
+import { derivedStatsWithoutCustomerFk } from '../../src/db/migrations/0071_derived_stats_without_customer_fk.js';
 import { countRule } from '../../src/modules/segments/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
@@ -231,6 +234,20 @@ async function storedFacts(env: TestEnv, ws: string) {
   return rows.sort((a, b) => factKey(a).localeCompare(factKey(b)));
 }
 
+/** Stats and order-fact rows whose customer is gone (PostgreSQL has no foreign key to delete them: 0071). */
+async function orphans(env: TestEnv, ws: string) {
+  const count = async (table: 'customer_stats' | 'customer_order_facts') =>
+    Number(
+      (
+        await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(table)} t WHERE t.workspace_id = ${ws}
+          AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.workspace_id = t.workspace_id AND c.id = t.customer_id)`.execute(
+          env.db.kysely,
+        )
+      ).rows[0]!.n,
+    );
+  return { stats: await count('customer_stats'), facts: await count('customer_order_facts') };
+}
+
 describeBothDatabases('customer stats', (env) => {
   // Seed 4 runs in a workspace whose setting counts 0-yuan orders as purchases.
   for (const seed of [1, 2, 3, 4]) {
@@ -254,6 +271,7 @@ describeBothDatabases('customer stats', (env) => {
           .execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
         sent.push(...records);
       }
+      expect(await orphans(e, ws)).toEqual({ stats: 0, facts: 0 });
       // A customer with no orders (a member who only joined) has stats of zeros on both paths.
       const bare = await addCustomerWithoutOrders(e, ws);
       await refreshCustomerStats(e.db.kysely, e.db.dialect, ws, [bare], e.ctx.now().toISOString());
@@ -274,6 +292,125 @@ describeBothDatabases('customer stats', (env) => {
       expect(await storedFacts(e, ws)).toEqual(facts);
     });
   }
+
+  it("a merge, by hand or by an import's phone, leaves no stats or order facts of the customer it removes", async () => {
+    const e = env();
+    if (e.db.dialect === 'postgres') {
+      // Nothing cascades there: the merge itself must delete them.
+      const fks = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_constraint
+        WHERE conname IN ('customer_stats_customer_fk', 'customer_order_facts_customer_fk')`.execute(e.db.kysely);
+      expect(fks.rows[0]!.n).toBe(0);
+    }
+    const ws = (await createWorkspace(e.ctx, '合并店')).id;
+    const store = await ensureStore(e.ctx, ws, '合并店', 'taobao');
+    const at = '2026-10-01T02:00:00.000Z';
+    const buyer = (nick: string, phone: string | null = null) => ({
+      nick,
+      externalId: null,
+      email: null,
+      phone,
+      name: null,
+    });
+    const item = (category: string) => ({
+      lineKey: 'L0',
+      title: category,
+      sku: null,
+      externalItemId: null,
+      category,
+      quantity: 1,
+      priceFen: 100,
+      paidFen: null,
+      refundStatus: null,
+    });
+    const order = (externalId: string, b: ReturnType<typeof buyer>, category: string) =>
+      orderRecord({ externalId, createdAt: at, paidFen: 5000, activity: '双11', buyer: b, items: [item(category)] });
+    const ingest = (records: OrderRecord[]) =>
+      e.db.kysely
+        .transaction()
+        .execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
+    await ingest([
+      order('a1', buyer('阿兰'), '女装'),
+      order('b1', buyer('小波'), '美妆'),
+      order('c1', buyer('小辰'), '童装'),
+      order('d1', buyer('大东', '13900000001'), '配饰'),
+    ]);
+    const ids = Object.fromEntries(
+      (
+        await e.db.kysely
+          .selectFrom('customers')
+          .select(['id', 'display_name'])
+          .where('workspace_id', '=', ws)
+          .execute()
+      ).map((c) => [c.display_name, c.id]),
+    ) as Record<string, string>;
+    const rowsOf = async (id: string) => ({
+      stats: (await snapshot(e, ws)).filter((s) => s.customer_id === id).length,
+      facts: (await storedFacts(e, ws)).filter((f) => f.customer_id === id).length,
+    });
+    expect(await rowsOf(ids['小波']!)).toEqual({ stats: 1, facts: 3 });
+
+    // By hand (the console's merge), then undone.
+    const merge = await mergeCustomers(e.ctx, ws, ids['阿兰']!, ids['小波']!, null);
+    expect(await rowsOf(ids['小波']!)).toEqual({ stats: 0, facts: 0 });
+    expect(await orphans(e, ws)).toEqual({ stats: 0, facts: 0 });
+    expect((await snapshot(e, ws)).find((s) => s.customer_id === ids['阿兰'])).toMatchObject({ paid_orders: 2 });
+    await undoMerge(e.ctx, ws, merge.id);
+    expect(await rowsOf(ids['小波']!)).toEqual({ stats: 1, facts: 3 });
+
+    // By an import: a later export shows 小辰's phone, which is 大东's — the two become one customer.
+    const summary = await ingest([order('c2', buyer('小辰', '13900000001'), '童装')]);
+    expect(summary.customersMerged).toBe(1);
+    expect(await orphans(e, ws)).toEqual({ stats: 0, facts: 0 });
+    expect(await snapshot(e, ws)).toHaveLength(3);
+
+    // Whatever is left, the recompute agrees with it.
+    const kept = { stats: await snapshot(e, ws), facts: await storedFacts(e, ws) };
+    await recomputeAllStats(e.db, ws, e.ctx.now().toISOString());
+    expect({ stats: await snapshot(e, ws), facts: await storedFacts(e, ws) }).toEqual(kept);
+  });
+
+  it('migration 0071 down drops orphan rows and puts the foreign keys back; up takes them off (PostgreSQL)', async () => {
+    const e = env();
+    if (e.db.dialect !== 'postgres') return;
+    const k = e.db.kysely;
+    const fks = async () =>
+      (
+        await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_constraint
+          WHERE conname IN ('customer_stats_customer_fk', 'customer_order_facts_customer_fk')`.execute(k)
+      ).rows[0]!.n;
+    const now = e.ctx.now().toISOString();
+    await k
+      .insertInto('customer_stats')
+      .values({
+        workspace_id: e.workspaceId,
+        customer_id: 'gone',
+        orders_count: 0,
+        paid_orders: 0,
+        first_order_at: null,
+        last_order_at: null,
+        first_paid_at: null,
+        last_paid_at: null,
+        total_spent_fen: 0,
+        refund_fen: 0,
+        refund_orders: 0,
+        aov_fen: 0,
+        spent_12m_fen: 0,
+        orders_12m: 0,
+        favourite_category: null,
+        province: null,
+        as_of: now,
+      })
+      .execute();
+    expect(await orphans(e, e.workspaceId)).toEqual({ stats: 1, facts: 0 });
+    const before = (await snapshot(e)).length;
+    const m = derivedStatsWithoutCustomerFk('postgres');
+    await m.down(k as never);
+    expect(await fks()).toBe(2);
+    expect(await orphans(e, e.workspaceId)).toEqual({ stats: 0, facts: 0 });
+    expect((await snapshot(e)).length).toBe(before - 1);
+    await m.up(k as never);
+    expect(await fks()).toBe(0);
+  });
 
   it('a 0-yuan order (gift, sample) is not a purchase unless the workspace says so', async () => {
     const e = env();
