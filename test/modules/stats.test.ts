@@ -68,6 +68,9 @@ function randomOrder(rnd: Random, n: number, buyers: number): OrderRecord {
       name: null,
     },
     province: rnd.pick(PROVINCES),
+    // Dimensions of the order facts (activity, source, and activity with category level).
+    activity: rnd.pick(['双11 2025', '618 2026', null, '']),
+    source: rnd.pick(['直播', null]),
     items,
   });
 }
@@ -282,6 +285,9 @@ describeBothDatabases('customer stats', (env) => {
       expect(incremental).toEqual(core.stats);
       const facts = await storedFacts(e, ws);
       expect(facts.length).toBeGreaterThan(10);
+      expect(new Set(facts.map((f) => f.dim))).toEqual(
+        new Set(['category', 'activity', 'source', 'store', 'activity+category']),
+      );
       expect(facts).toEqual(core.facts);
       expect(incremental.length).toBeGreaterThan(10);
       expect(incremental.some((s) => s.refund_orders > 0 && s.paid_orders > 0)).toBe(true);
@@ -347,7 +353,8 @@ describeBothDatabases('customer stats', (env) => {
       stats: (await snapshot(e, ws)).filter((s) => s.customer_id === id).length,
       facts: (await storedFacts(e, ws)).filter((f) => f.customer_id === id).length,
     });
-    expect(await rowsOf(ids['小波']!)).toEqual({ stats: 1, facts: 3 });
+    // category, activity, store, activity+category
+    expect(await rowsOf(ids['小波']!)).toEqual({ stats: 1, facts: 4 });
 
     // By hand (the console's merge), then undone.
     const merge = await mergeCustomers(e.ctx, ws, ids['阿兰']!, ids['小波']!, null);
@@ -355,7 +362,7 @@ describeBothDatabases('customer stats', (env) => {
     expect(await orphans(e, ws)).toEqual({ stats: 0, facts: 0 });
     expect((await snapshot(e, ws)).find((s) => s.customer_id === ids['阿兰'])).toMatchObject({ paid_orders: 2 });
     await undoMerge(e.ctx, ws, merge.id);
-    expect(await rowsOf(ids['小波']!)).toEqual({ stats: 1, facts: 3 });
+    expect(await rowsOf(ids['小波']!)).toEqual({ stats: 1, facts: 4 });
 
     // By an import: a later export shows 小辰's phone, which is 大东's — the two become one customer.
     const summary = await ingest([order('c2', buyer('小辰', '13900000001'), '童装')]);
