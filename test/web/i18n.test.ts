@@ -27,6 +27,16 @@ describe('console messages', () => {
     expect(empty).toEqual(['segments.people']); // "355 人" reads "355" in English
   });
 
+  it('the source of every points entry has a label, so the 积分 tab of the 360 page shows no raw code', () => {
+    // src/modules/points (order, refund, expiry, grant, adjustment, reward, sign_in, referral), feedback
+    // (photo_review), automations (automation) and the console's own adjustment (adjust).
+    const written = ['order', 'refund', 'expiry', 'grant', 'adjust', 'adjustment', 'reward', 'redemption'];
+    written.push('sign_in', 'referral', 'photo_review', 'automation');
+    for (const messages of [zhCN, en]) {
+      expect(written.filter((k) => !(k in messages.timeline.pointSources))).toEqual([]);
+    }
+  });
+
   it('every literal key the pages use exists', () => {
     const used = new Set<string>();
     for (const f of sources(join(ROOT, 'web', 'src'))) {

@@ -301,7 +301,8 @@ function CustomerPoints({ id }: { id: string }) {
               </span>
             ),
           },
-          { title: t('points.source'), dataIndex: 'source' },
+          // The server's source codes (order, grant …), named as on the timeline; an unknown one shows as written.
+          { title: t('points.source'), render: (_, e) => t(`timeline.pointSources.${e.source}`, e.source) },
           { title: t('customerActions.reason'), render: (_, e) => (e.orderId ? '' : (e.reason ?? '')) },
           {
             title: t('points.availableAt'),
