@@ -1883,6 +1883,8 @@ export const en: Messages = {
     compareHint: 'Tick 2 to 4 launched campaigns to compare',
     compareSelected: 'Compare selected ({{n}})',
     compareTitle: 'Campaigns side by side',
+    compareNone: 'No campaigns picked to compare yet',
+    compareBack: 'Pick them in the campaign list',
     overall: 'Overall',
     delivered: 'Delivered',
     treatedConversion: 'Treated conversion',

@@ -1788,6 +1788,8 @@ export const zhCN = {
     compareHint: '勾选 2–4 个已发送的活动进行对比',
     compareSelected: '对比所选活动（{{n}}）',
     compareTitle: '活动对比',
+    compareNone: '还没有选择要对比的活动',
+    compareBack: '去活动列表勾选',
     overall: '整体',
     delivered: '已送达',
     treatedConversion: '实验组下单率',

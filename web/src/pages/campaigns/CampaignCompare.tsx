@@ -1,8 +1,8 @@
-import { Card, Table, Typography } from 'antd';
+import { Button, Card, Table, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router-dom';
 import type { Answer } from '../../api';
-import { ErrorBox, Loading } from '../../components/Status';
+import { EmptyState, ErrorBox, Loading } from '../../components/Status';
 import { count, money, percent } from '../../format';
 import { useApi } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
@@ -15,7 +15,32 @@ export default function CampaignCompare() {
   const { t } = useTranslation();
   const [params] = useSearchParams();
   const ids = params.get('ids') ?? '';
-  const data = useApi('/campaigns/compare', { query: { ids } });
+  // Opened without two campaigns (a bookmark, the address typed): say how to pick them rather than ask the
+  // server, whose refusal would name its query parameter.
+  const named = new Set(
+    ids
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ).size;
+  const data = useApi(named >= 2 ? '/campaigns/compare' : null, { query: { ids } });
+  if (named < 2)
+    return (
+      <>
+        <PageHeader title={t('campaignExtras.compareTitle')} />
+        <Card>
+          <EmptyState
+            title={t('campaignExtras.compareNone')}
+            hint={t('campaignExtras.compareHint')}
+            action={
+              <Link to="/campaigns">
+                <Button type="primary">{t('campaignExtras.compareBack')}</Button>
+              </Link>
+            }
+          />
+        </Card>
+      </>
+    );
   if (data.error) return <ErrorBox error={data.error} onRetry={data.reload} />;
   if (!data.data) return <Loading />;
   const rows: Row[] = data.data.items.flatMap((c) => [
