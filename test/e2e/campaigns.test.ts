@@ -112,6 +112,18 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     // 3. Content, A and B, with a live preview for one customer
     const text = (i: number) =>
       page.locator(`textarea[data-testid="variant-text-${i}"], [data-testid="variant-text-${i}"] textarea`).first();
+    // 下一步 with no text yet: the form says so in Chinese and nothing goes to the server (whose refusal would name
+    // the field 「variants.0.content.text」).
+    const posted: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => {
+      if (r.method() !== 'GET' && new URL(r.url()).pathname.startsWith('/api/v1/campaigns')) posted.push(r.url());
+    };
+    page.on('request', onRequest);
+    await text(0).waitFor();
+    await page.getByTestId('next').click();
+    await page.locator('.ant-form-item-explain-error', { hasText: '请填写正文' }).waitFor();
+    page.off('request', onRequest);
+    expect(posted).toEqual([]);
     await text(0).fill('#客户昵称#，感谢一直以来的支持，老客专享 9 折，本周有效');
     await page.getByTestId('add-variant').click();
     await text(1).fill('#客户昵称#，您有一份回头客礼物待领取，本周下单立减 20 元');

@@ -205,10 +205,12 @@ export default function CampaignWizard() {
     });
 
   async function next() {
-    await form.validateFields([
-      ...STEP_FIELDS[step]!,
-      ...(step === 0 ? audienceFieldNames(form.getFieldValue('audienceKind')) : []),
-    ]);
+    // recursive: 'variants' names the list; its texts are fields below it, checked only this way (else an empty
+    // text went to the server, whose refusal named 「variants.0.content.text」).
+    await form.validateFields(
+      [...STEP_FIELDS[step]!, ...(step === 0 ? audienceFieldNames(form.getFieldValue('audienceKind')) : [])],
+      { recursive: true },
+    );
     if (step === 2) {
       const ok = await runDry();
       if (!ok) return;
