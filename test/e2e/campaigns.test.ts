@@ -322,6 +322,11 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     expect(saved.segmentId).toMatch(/^list:/);
     expect(saved.couponTemplateId).not.toBeNull();
     expect(new Date(saved.startAt).getTime()).toBe(new Date(local).getTime());
+    // The dashboard's 进行中的营销活动 lists it, 待开始, with a link to its report.
+    await page.goto(`${base}/`);
+    const running = page.getByTestId('running-campaigns');
+    await running.getByRole('link', { name: '名单老客送券' }).waitFor();
+    expect(await running.locator('.ant-list-item', { hasText: '名单老客送券' }).textContent()).toContain('待开始');
 
     // Two sent campaigns side by side.
     await page.goto(`${base}/campaigns`);

@@ -112,7 +112,7 @@ export const en: Messages = {
     noTasksHint: 'Follow-up and after-sale tasks show here once service tasks land',
     runningCampaigns: 'Running campaigns',
     noCampaigns: 'No running campaign',
-    noCampaignsHint: 'Campaign progress shows here once campaigns land',
+    noCampaignsHint: 'Campaigns being sent or scheduled show here; create one under Campaigns',
     recentImports: 'Recent imports',
     noImports: 'No import yet',
     noImportsHint: 'Upload an order export under Import',

@@ -110,7 +110,7 @@ export const zhCN = {
     noTasksHint: '服务任务模块上线后，到期的回访和售后任务会显示在这里',
     runningCampaigns: '进行中的营销活动',
     noCampaigns: '暂无进行中的活动',
-    noCampaignsHint: '营销活动模块上线后可在此查看发送进度',
+    noCampaignsHint: '发送中、待开始的活动会显示在这里；到「营销活动」新建一个',
     recentImports: '最近导入',
     noImports: '还没有导入记录',
     noImportsHint: '到「导入」上传订单报表',

@@ -11,6 +11,8 @@ import { useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import type { Answer } from '../api';
 import { DueTasks } from './tasks/DueTasks';
+import { RunningCampaigns } from './campaigns/RunningCampaigns';
+import { can, useMe } from '../session';
 
 type PeriodKpis = Answer<'/analytics/dashboard'>['period'];
 
@@ -32,6 +34,7 @@ function Kpi({ title, value, foot, testId }: { title: string; value: string; foo
 export default function Dashboard() {
   const { t } = useTranslation();
   const [days, setDays] = useState(30);
+  const showCampaigns = can(useMe(), 'campaigns:read');
   const dash = useApi('/analytics/dashboard', { query: { days } });
   const tiers = useApi('/tiers');
   const imports = useApi('/imports');
@@ -235,8 +238,16 @@ export default function Dashboard() {
           </Card>
         </Col>
         <Col xs={24} lg={8}>
-          <Card title={t('dashboard.runningCampaigns')} size="small">
-            <EmptyState title={t('dashboard.noCampaigns')} hint={t('dashboard.noCampaignsHint')} />
+          <Card
+            title={t('dashboard.runningCampaigns')}
+            size="small"
+            extra={showCampaigns && <Link to="/campaigns">{t('common.all')}</Link>}
+          >
+            {showCampaigns ? (
+              <RunningCampaigns />
+            ) : (
+              <EmptyState title={t('dashboard.noCampaigns')} hint={t('dashboard.noCampaignsHint')} />
+            )}
           </Card>
         </Col>
         <Col xs={24} lg={8}>
