@@ -104,8 +104,8 @@ export async function rebuildOrderFacts(
 /**
  * The 'activity+category' facts (core/order-facts.ts) of a workspace as rows (dim, value, customer_id, orders,
  * spend_fen, first_at, last_at), from the orders with an activity only, each counted once per category level
- * of its lines (levels from the temporary fact_levels). SQLite walks the activity's orders on
- * orders_activity_idx and their lines by key, a line counting only if no earlier line of the order had the
+ * of its lines (levels from the temporary fact_levels). SQLite walks the orders (its plan: on
+ * orders_customer_idx) and their lines by key, a line counting only if no earlier line of the order had the
  * level (no DISTINCT sort); PostgreSQL takes the distinct (order, level) pairs of those orders first.
  */
 export function pairFactsSelect(
