@@ -1,6 +1,7 @@
 import { Select } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../hooks';
+import { segmentName } from '../segment-names';
 
 /** Choose a saved or system segment (audience of a grant, an issue, a campaign). */
 export function SegmentSelect({
@@ -34,7 +35,7 @@ export function SegmentSelect({
         },
         {
           label: t('segments.system'),
-          options: items.filter((s) => s.system).map((s) => ({ value: s.id, label: s.name })),
+          options: items.filter((s) => s.system).map((s) => ({ value: s.id, label: segmentName(t, s) })),
         },
       ]}
     />

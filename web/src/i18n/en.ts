@@ -478,6 +478,27 @@ export const en: Messages = {
     insufficient: 'Too few buyers or repeat buyers to fit (needs 20 buyers and 5 repeat buyers).',
   },
   segments: {
+    systemNames: {
+      buyers: 'Buyers',
+      'non-buyers': 'Ordered, never paid',
+      inquiry: 'Asked, never ordered',
+      new: 'New (1 order)',
+      returning: 'Returning (≥2 orders)',
+      frequent: 'Frequent (≥3 orders)',
+      'dormant-90': 'Dormant 90 days',
+      'dormant-180': 'Dormant 180 days',
+      'dormant-365': 'Dormant 365 days',
+      refunded: 'Refunded',
+      'bad-reviewers': 'Bad reviewers',
+      'aov-lt-100': 'AOV <100',
+      'aov-100-300': 'AOV 100–300',
+      'aov-300-500': 'AOV 300–500',
+      'aov-gt-500': 'AOV >500',
+      rfmClass: 'RFM: {{name}}',
+      lifecycle: 'Lifecycle: {{name}}',
+      activity: 'Promotion: {{name}}',
+      source: 'Source: {{name}}',
+    },
     subtitle:
       'Select customers by spend, behaviour, profile and tags; a ' +
       'saved segment can be exported, tagged, sent coupons or points',
@@ -899,6 +920,13 @@ export const en: Messages = {
     resumed: 'Queued again: it goes on from where it stopped',
   },
   analytics: {
+    festivals: {
+      double11: 'Double 11',
+      '618': '618',
+      double12: 'Double 12',
+      womensDay: "Women's Day",
+      newYearGoods: 'New Year sale',
+    },
     buyersInRange: 'Buyers',
     spendInRange: 'Spent',
     dailyBuyers: 'New and returning buyers per day',

@@ -241,7 +241,7 @@ export function MemberAnalytics({ range, setRange }: { range: Range; setRange: (
             type={range.from === f.from && range.to === f.to ? 'primary' : 'default'}
             onClick={() => setRange({ ...range, from: f.from, to: f.to })}
           >
-            {f.name}
+            {t(`analytics.festivals.${f.key}`, f.name)}
           </Button>
         ))}
       </Space>

@@ -26,6 +26,7 @@ import { PageHeader } from '../../layout/Shell';
 import { ContentStep } from './ContentStep';
 import { reasonLabel, sumValues } from './shared';
 import type { Campaign, CampaignInput, DryRun, MessageKind, Variant } from './types';
+import { segmentName } from '../../segment-names';
 import {
   AudienceFields,
   audienceFieldNames,
@@ -237,7 +238,7 @@ export default function CampaignWizard() {
       ? t('campaignExtras.rfmCell', { r: v.rfmR, f: v.rfmF })
       : v.audienceKind === 'list'
         ? (lists.data?.items.find((l) => l.id === v.listId)?.name ?? '')
-        : (segments.data?.items.find((s) => s.id === v.segmentId)?.name ?? v.segmentId);
+        : segmentName(t, segments.data?.items.find((s) => s.id === v.segmentId) ?? { id: '', name: v.segmentId });
   return (
     <>
       <PageHeader title={existing.data?.name ?? t('campaigns.create')} subtitle={t('campaigns.subtitle')} />

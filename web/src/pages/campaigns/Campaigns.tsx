@@ -11,6 +11,7 @@ import { PageHeader } from '../../layout/Shell';
 import { Outbox } from './Outbox';
 import { StatusTag, sumValues } from './shared';
 import type { Campaign } from './types';
+import { segmentName } from '../../segment-names';
 
 /** Sent / held for a launched campaign (the list answer carries no counts). */
 function SentHeld({ c }: { c: Campaign }) {
@@ -82,10 +83,8 @@ function CampaignList() {
   const [picked, setPicked] = useState<string[]>([]);
   const channels = useApi('/messaging/channels');
   const segName = (id: string) => {
-    const rfm = /^sys:rfm:R([1-5])F([1-5])$/.exec(id);
-    if (rfm) return t('campaignExtras.rfmCell', { r: rfm[1], f: rfm[2] });
     if (id.startsWith('list:')) return lists.data?.items.find((l) => `list:${l.id}` === id)?.name ?? id;
-    return segments.data?.items.find((s) => s.id === id)?.name ?? id;
+    return segmentName(t, segments.data?.items.find((s) => s.id === id) ?? { id, name: id });
   };
   const channel = (id: string) => channels.data?.items.find((c) => c.id === id);
   if (list.error) return <ErrorBox error={list.error} onRetry={list.reload} />;

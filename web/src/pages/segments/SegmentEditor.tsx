@@ -15,6 +15,7 @@ import { fromRule, incompleteConditions, newCondition, newGroup, toRule, type Gr
 
 type Evaluation = Answer<'/segments/evaluate', 'post'>;
 import { segmentPath } from '../../paths';
+import { segmentName } from '../../segment-names';
 import { errorText } from '../../errors';
 import { SegmentActions } from './SegmentActions';
 
@@ -48,7 +49,7 @@ export default function SegmentEditor() {
       setRoot(loaded);
       setBaseline(JSON.stringify(toRule(loaded)));
       form.setFieldsValue({
-        name: segment.data.system ? `${segment.data.name} ${t('segments.copySuffix')}` : segment.data.name,
+        name: segment.data.system ? `${segmentName(t, segment.data)} ${t('segments.copySuffix')}` : segment.data.name,
         description: segment.data.description ?? undefined,
       });
     } else {
@@ -122,7 +123,7 @@ export default function SegmentEditor() {
         <ArrowLeftOutlined /> {t('segments.back')}
       </Link>
       <PageHeader
-        title={id ? (isSystem ? segment.data?.name : t('segments.edit')) : t('segments.new')}
+        title={id ? (isSystem && segment.data ? segmentName(t, segment.data) : t('segments.edit')) : t('segments.new')}
         subtitle={isSystem ? t('segments.systemHint') : t('segments.editorHint')}
         extra={
           <>
@@ -211,7 +212,7 @@ export default function SegmentEditor() {
           </Card>
         </Col>
       </Row>
-      {id && segment.data && <SegmentActions audience={{ id: segment.data.id, name: segment.data.name }} />}
+      {id && segment.data && <SegmentActions audience={{ id: segment.data.id, name: segmentName(t, segment.data) }} />}
       <Card size="small" title={t('segments.preview')} style={{ marginTop: 16 }}>
         <Table<Evaluation['preview'][number]>
           rowKey="id"

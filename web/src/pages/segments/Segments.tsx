@@ -13,6 +13,7 @@ import { PageHeader } from '../../layout/Shell';
 type Segment = Answer<'/segments'>['items'][number];
 
 import { segmentPath } from '../../paths';
+import { segmentName } from '../../segment-names';
 import { errorText } from '../../errors';
 
 function LiveCount({ id }: { id: string }) {
@@ -63,7 +64,7 @@ function SegmentTable() {
     {
       title: t('segments.name'),
       dataIndex: 'name',
-      render: (v: string, s: Segment) => <Link to={segmentPath(s.id)}>{v}</Link>,
+      render: (_: string, s: Segment) => <Link to={segmentPath(s.id)}>{segmentName(t, s)}</Link>,
     },
     {
       title: t('segments.description'),
