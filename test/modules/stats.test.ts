@@ -19,7 +19,7 @@ import {
   setPurchaseRule,
 } from '../../src/modules/customers/stats.js';
 import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
-import { derivedStatsWithoutCustomerFk } from '../../src/db/migrations/0071_derived_stats_without_customer_fk.js';
+import { derivedStatsCustomerFkBack } from '../../src/db/migrations/0072_derived_stats_customer_fk_back.js';
 import { countRule } from '../../src/modules/segments/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
@@ -237,7 +237,7 @@ async function storedFacts(env: TestEnv, ws: string) {
   return rows.sort((a, b) => factKey(a).localeCompare(factKey(b)));
 }
 
-/** Stats and order-fact rows whose customer is gone (PostgreSQL has no foreign key to delete them: 0071). */
+/** Stats and order-fact rows whose customer is gone. */
 async function orphans(env: TestEnv, ws: string) {
   const count = async (table: 'customer_stats' | 'customer_order_facts') =>
     Number(
@@ -301,12 +301,6 @@ describeBothDatabases('customer stats', (env) => {
 
   it("a merge, by hand or by an import's phone, leaves no stats or order facts of the customer it removes", async () => {
     const e = env();
-    if (e.db.dialect === 'postgres') {
-      // Nothing cascades there: the merge itself must delete them.
-      const fks = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_constraint
-        WHERE conname IN ('customer_stats_customer_fk', 'customer_order_facts_customer_fk')`.execute(e.db.kysely);
-      expect(fks.rows[0]!.n).toBe(0);
-    }
     const ws = (await createWorkspace(e.ctx, '合并店')).id;
     const store = await ensureStore(e.ctx, ws, '合并店', 'taobao');
     const at = '2026-10-01T02:00:00.000Z';
@@ -376,7 +370,7 @@ describeBothDatabases('customer stats', (env) => {
     expect({ stats: await snapshot(e, ws), facts: await storedFacts(e, ws) }).toEqual(kept);
   });
 
-  it('migration 0071 down drops orphan rows and puts the foreign keys back; up takes them off (PostgreSQL)', async () => {
+  it('on PostgreSQL the derived tables keep their foreign keys: 0072 down drops them, up drops orphans and puts them back', async () => {
     const e = env();
     if (e.db.dialect !== 'postgres') return;
     const k = e.db.kysely;
@@ -385,6 +379,10 @@ describeBothDatabases('customer stats', (env) => {
         await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_constraint
           WHERE conname IN ('customer_stats_customer_fk', 'customer_order_facts_customer_fk')`.execute(k)
       ).rows[0]!.n;
+    expect(await fks()).toBe(2);
+    const m = derivedStatsCustomerFkBack('postgres');
+    await m.down(k as never);
+    expect(await fks()).toBe(0);
     const now = e.ctx.now().toISOString();
     await k
       .insertInto('customer_stats')
@@ -410,13 +408,10 @@ describeBothDatabases('customer stats', (env) => {
       .execute();
     expect(await orphans(e, e.workspaceId)).toEqual({ stats: 1, facts: 0 });
     const before = (await snapshot(e)).length;
-    const m = derivedStatsWithoutCustomerFk('postgres');
-    await m.down(k as never);
+    await m.up(k as never);
     expect(await fks()).toBe(2);
     expect(await orphans(e, e.workspaceId)).toEqual({ stats: 0, facts: 0 });
     expect((await snapshot(e)).length).toBe(before - 1);
-    await m.up(k as never);
-    expect(await fks()).toBe(0);
   });
 
   it('a 0-yuan order (gift, sample) is not a purchase unless the workspace says so', async () => {

@@ -8,7 +8,7 @@ import { readJson, writeJson } from '../../db/json.js';
 import { enqueue } from '../../jobs/queue.js';
 import { JOB } from '../../jobs/kinds.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
-import { forgetCustomerStats, refreshCustomerStats } from './stats.js';
+import { refreshCustomerStats } from './stats.js';
 import { refreshBuyerRows } from '../analytics/rebuild.js';
 import { recordConsent } from './consent.js';
 import type { ConsentState } from '../../core/consent.js';
@@ -261,7 +261,6 @@ export async function mergeInTransaction(
     );
   }
   await trx.deleteFrom('customers').where('workspace_id', '=', ws).where('id', '=', sourceId).execute();
-  await forgetCustomerStats(trx, ws, sourceId);
   const merge = {
     workspace_id: ws,
     id: newId(),

@@ -154,23 +154,6 @@ export async function refreshCustomerStats(
 }
 
 /**
- * What a deleted customer leaves in the derived tables, deleted with it (a merge's source). On PostgreSQL
- * the stats and order facts have no foreign key to customers (migration 0071), so nothing cascades.
- */
-export async function forgetCustomerStats(db: Executor, workspaceId: string, customerId: string): Promise<void> {
-  await db
-    .deleteFrom('customer_stats')
-    .where('workspace_id', '=', workspaceId)
-    .where('customer_id', '=', customerId)
-    .execute();
-  await db
-    .deleteFrom('customer_order_facts')
-    .where('workspace_id', '=', workspaceId)
-    .where('customer_id', '=', customerId)
-    .execute();
-}
-
-/**
  * Full path (`huike recompute`, nightly): every customer's stats in one SQL pass (the statement the
  * incremental path runs for its customers) and the order facts rebuilt.
  */
