@@ -154,6 +154,8 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     // 5. Review and launch
     await page.getByTestId('next').click();
     await page.getByTestId('review').waitFor();
+    // No throttle was set: the review says 不限速, not the input's hint 留空为不限速.
+    expect(await page.getByTestId('review').textContent()).toMatch(/限速（条\/分钟）不限速/);
     await page.getByTestId('launch').click();
     // The launch snapshots the audience and draws the groups before it answers: on a loaded CI machine that can take
     // longer than a navigation's default 30 s, so wait for its answer (and show it if it failed), then for the page.

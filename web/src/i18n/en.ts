@@ -1901,6 +1901,7 @@ export const en: Messages = {
     startAtRequired: 'Choose the start time',
     throttle: 'Throttle (messages a minute)',
     throttleHint: 'Empty: no limit',
+    throttleNone: 'No limit',
     testSend: 'Test send',
     testSendHint: "To staff's own phone or email, marked as a test, not counted in reports",
     testUsers: 'Staff (login is a phone or email)',

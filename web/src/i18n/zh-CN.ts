@@ -1800,6 +1800,7 @@ export const zhCN = {
     startAtRequired: '请选择开始时间',
     throttle: '限速（条/分钟）',
     throttleHint: '留空为不限速',
+    throttleNone: '不限速',
     testSend: '测试发送',
     testSendHint: '发给员工自己的手机或邮箱，内容带【测试】，不计入报告',
     testUsers: '员工（登录名为手机号或邮箱）',

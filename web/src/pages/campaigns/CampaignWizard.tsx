@@ -354,7 +354,7 @@ export default function CampaignWizard() {
               {v.schedule === 'at' && v.startAt ? ` ${v.startAt.replace('T', ' ')}` : ''}
             </Descriptions.Item>
             <Descriptions.Item label={t('campaignExtras.throttle')}>
-              {v.throttlePerMinute ? count(v.throttlePerMinute) : t('campaignExtras.throttleHint')}
+              {v.throttlePerMinute ? count(v.throttlePerMinute) : t('campaignExtras.throttleNone')}
             </Descriptions.Item>
             {v.variants.map((x) => (
               <Descriptions.Item key={x.key} label={t('campaigns.variant', { key: x.key })} span={2}>
