@@ -44,6 +44,13 @@ export function count(n: number | null | undefined): string {
   return n === null || n === undefined ? '—' : intFormat.format(n);
 }
 
+const ratioFormat = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
+/** Return on spend, the same on every page: 7,496.7×. */
+export function ratio(x: number | null | undefined): string {
+  return x === null || x === undefined ? '—' : `${ratioFormat.format(x)}×`;
+}
+
 export function percent(x: number | null | undefined, digits = 1): string {
   return x === null || x === undefined ? '—' : `${(x * 100).toFixed(digits)}%`;
 }

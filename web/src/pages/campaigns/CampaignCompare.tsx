@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router-dom';
 import type { Answer } from '../../api';
 import { EmptyState, ErrorBox, Loading } from '../../components/Status';
-import { count, money, percent } from '../../format';
+import { count, money, percent, ratio } from '../../format';
 import { useApi } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
 
@@ -114,7 +114,7 @@ export default function CampaignCompare() {
               title: t('campaignExtras.roi'),
               dataIndex: 'roi',
               align: 'right',
-              render: (v: number | null) => (v === null ? '—' : v.toFixed(2)),
+              render: ratio,
             },
           ]}
         />

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router-dom';
 import { Chart } from '../../components/Chart';
 import { ErrorBox, Loading } from '../../components/Status';
-import { count, date, dateTime, money, percent } from '../../format';
+import { count, date, dateTime, money, percent, ratio } from '../../format';
 import { useApi, useInterval } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
 import { CampaignActions } from './Campaigns';
@@ -71,7 +71,7 @@ function Lift({ a, roi, costFen }: { a: AttributionOf; roi: number | null; costF
         <Col span={6}>
           <Statistic
             title={t('campaigns.roi')}
-            value={roi === null ? '—' : `${roi.toFixed(1)}×`}
+            value={ratio(roi)}
             suffix={roi === null ? <small>{t('campaigns.roiNone')}</small> : undefined}
           />
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>

@@ -93,7 +93,7 @@ export function PredictModel() {
               <Chart option={option} height={260} testId="predict-calibration" />
               <Typography.Text type="secondary">
                 {t('predict.calSummary', {
-                  predicted: cal.predictedTotal.toFixed(0),
+                  predicted: count(Math.round(cal.predictedTotal)),
                   actual: count(cal.actualTotal),
                   customers: count(cal.customers),
                 })}
