@@ -324,6 +324,9 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     expect(saved.segmentId).toMatch(/^list:/);
     expect(saved.couponTemplateId).not.toBeNull();
     expect(new Date(saved.startAt).getTime()).toBe(new Date(local).getTime());
+    // The report leads back to the list.
+    await page.getByTestId('back-to-campaigns').click();
+    await page.waitForURL((u) => u.pathname === '/campaigns');
     // The dashboard's 进行中的营销活动 lists it, 待开始, with a link to its report.
     await page.goto(`${base}/`);
     const running = page.getByTestId('running-campaigns');

@@ -1,6 +1,7 @@
+import { ArrowLeftOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Col, Descriptions, Row, Space, Statistic, Table, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { useParams } from 'react-router-dom';
+import { Link, useParams } from 'react-router-dom';
 import { Chart } from '../../components/Chart';
 import { ErrorBox, Loading } from '../../components/Status';
 import { count, date, dateTime, money, percent, ratio } from '../../format';
@@ -173,6 +174,9 @@ export default function CampaignReport() {
   const a = attribution.data;
   return (
     <>
+      <Link to="/campaigns" data-testid="back-to-campaigns">
+        <ArrowLeftOutlined /> {t('campaigns.back')}
+      </Link>
       <PageHeader
         title={
           <Space>
