@@ -54,16 +54,15 @@ export async function rebuildOrderFacts(
   const net = sql`o.paid_fen - o.refunded_fen`;
   if (pg) {
     // An order counts once per level however many of its lines fall in it: the distinct (order, level)
-    // pairs first (hash aggregate over the lines), then per customer.
+    // pairs of the scope's orders, then per customer. The lines are read from the orders (linesOf).
     await sql`
       INSERT INTO fresh_facts (dim, value, customer_id, orders, spend_fen, first_at, last_at)
-      SELECT 'category', x.level, o.customer_id, COUNT(*), SUM(${net}), MIN(o.paid_at), MAX(o.paid_at)
-      FROM (SELECT i.order_id, l.level FROM order_items i JOIN fact_levels l ON l.category = i.category
-            WHERE i.workspace_id = ${workspaceId}${inScopeOrders(dialect, 'i.order_id', workspaceId, customerIds)}
-            GROUP BY i.order_id, l.level) x
-      JOIN orders o ON o.workspace_id = ${workspaceId} AND o.id = x.order_id
-      WHERE o.customer_id IS NOT NULL AND ${purchase}
-      GROUP BY o.customer_id, x.level`.execute(trx);
+      SELECT 'category', x.level, x.customer_id, COUNT(*), SUM(x.net), MIN(x.paid_at), MAX(x.paid_at)
+      FROM (SELECT DISTINCT o.id, l.level, o.customer_id, ${net} AS net, o.paid_at
+            FROM orders o ${linesOf(dialect, customerIds)} JOIN fact_levels l ON l.category = i.category
+            WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL${scope('o.customer_id')}
+              AND ${purchase}) x
+      GROUP BY x.customer_id, x.level`.execute(trx);
   } else {
     // Each order's lines on their primary key, the levels by key (CROSS JOIN keeps that order);
     // a line counts for a level only if no earlier line of its order did, so no DISTINCT sort.
@@ -121,8 +120,7 @@ export function pairFactsSelect(
     return sql`SELECT 'activity+category', x.activity || ${PAIR_SEPARATOR} || x.level, x.customer_id, COUNT(*),
         SUM(x.net), MIN(x.paid_at), MAX(x.paid_at)
       FROM (SELECT DISTINCT o.id, l.level, o.customer_id, o.activity, ${net} AS net, o.paid_at
-            FROM orders o JOIN order_items i ON i.workspace_id = o.workspace_id AND i.order_id = o.id
-            JOIN fact_levels l ON l.category = i.category
+            FROM orders o ${linesOf(dialect, customerIds)} JOIN fact_levels l ON l.category = i.category
             WHERE ${orders}) x
       GROUP BY x.customer_id, x.activity, x.level`;
   return sql`SELECT 'activity+category', o.activity || ${PAIR_SEPARATOR} || l.level, o.customer_id, COUNT(*),
@@ -149,10 +147,13 @@ export async function fillFactLevels(
   await sql`DROP TABLE IF EXISTS fact_levels`.execute(db);
   await sql`CREATE TEMPORARY TABLE fact_levels (category text NOT NULL, level text NOT NULL,
     PRIMARY KEY (category, level))`.execute(db);
-  const categories = await sql<{ category: string }>`SELECT DISTINCT i.category FROM order_items i
-    WHERE i.workspace_id = ${workspaceId} AND i.category IS NOT NULL AND i.category <> ''${
-      batch ? inScopeOrders(batch.dialect, 'i.order_id', workspaceId, batch.customerIds) : sql``
-    }`.execute(db);
+  const categories = batch
+    ? await sql<{ category: string }>`SELECT DISTINCT i.category
+        FROM orders o ${linesOf(batch.dialect, batch.customerIds)}
+        WHERE o.workspace_id = ${workspaceId}${andInIds(batch.dialect, 'o.customer_id', batch.customerIds)}
+          AND i.category IS NOT NULL AND i.category <> ''`.execute(db)
+    : await sql<{ category: string }>`SELECT DISTINCT i.category FROM order_items i
+        WHERE i.workspace_id = ${workspaceId} AND i.category IS NOT NULL AND i.category <> ''`.execute(db);
   const pairs = categories.rows.flatMap(({ category }) =>
     categoryLevels(category).map((level) => ({ category, level })),
   );
@@ -162,9 +163,17 @@ export async function fillFactLevels(
   }
 }
 
-/** ` AND column IN (the orders of the given customers)`, or nothing for a pass over every customer. */
-function inScopeOrders(dialect: Dialect, column: string, workspaceId: string, customerIds: readonly string[] | null) {
-  if (customerIds === null) return sql``;
-  return sql` AND ${sql.ref(column)} IN (SELECT s.id FROM orders s
-    WHERE s.workspace_id = ${workspaceId}${andInIds(dialect, 's.customer_id', customerIds)})`;
+/**
+ * The lines of the orders aliased `o`, as `i`: a join on order_items' key. For a batch on PostgreSQL a
+ * LATERAL read of each order's lines behind `OFFSET 0`, which the planner cannot flatten: left a join,
+ * at 1M customers / 3M orders it hashed the batch's ~6,000 orders and read ALL 3M lines to match them
+ * (its n_distinct of orders.customer_id was a quarter of the truth, so it expected 4× the orders) — a
+ * pass over the workspace per batch, the import's cost per row growing with the database. The recompute
+ * (no ids) keeps the join, which a pass over everything wants hashed.
+ */
+export function linesOf(dialect: Dialect, customerIds: readonly string[] | null) {
+  if (dialect === 'postgres' && customerIds !== null)
+    return sql`CROSS JOIN LATERAL (SELECT * FROM order_items i
+      WHERE i.workspace_id = o.workspace_id AND i.order_id = o.id OFFSET 0) i`;
+  return sql`JOIN order_items i ON i.workspace_id = o.workspace_id AND i.order_id = o.id`;
 }

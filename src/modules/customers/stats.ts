@@ -9,7 +9,7 @@ import type { AppContext } from '../context.js';
 import type { Db, Dialect } from '../../db/connect.js';
 import type { Database } from '../../db/types.js';
 import { andInIds } from '../../db/in-list.js';
-import { rebuildOrderFacts } from './order-facts.js';
+import { linesOf, rebuildOrderFacts } from './order-facts.js';
 import { timestampCast } from '../../db/dates.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -114,9 +114,8 @@ async function writeStats(
         SELECT customer_id, category FROM (
           SELECT o.customer_id, i.category,
             ROW_NUMBER() OVER (PARTITION BY o.customer_id ORDER BY SUM(i.quantity) DESC, i.category${c} ASC) AS rn
-          FROM order_items i
-          JOIN orders o ON o.workspace_id = i.workspace_id AND o.id = i.order_id
-          WHERE i.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL${scope('o.customer_id')} AND ${purchase}
+          FROM orders o ${linesOf(dialect, customerIds)}
+          WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL${scope('o.customer_id')} AND ${purchase}
             AND i.category IS NOT NULL AND i.category <> ''
           GROUP BY o.customer_id, i.category
         ) ranked WHERE rn = 1
