@@ -92,6 +92,15 @@ export function date(iso: string | null | undefined): string {
   return `${p.year}-${p.month}-${p.day}`;
 }
 
+/**
+ * The last day something ending at `iso` can still be used, in the shop's zone: points that expire at
+ * 2028-01-01 00:00 (次年年底清零) are good through 2027-12-31, the month the points page counts them in.
+ */
+export function lastDay(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return date(new Date(Date.parse(iso) - 1).toISOString());
+}
+
 /** Yuan typed by a person → fen (¥12.5 → 1250). */
 export function toFen(yuan: number | null | undefined): number | undefined {
   return yuan === null || yuan === undefined ? undefined : Math.round(yuan * 100);

@@ -735,7 +735,7 @@ export const en: Messages = {
     source: 'Source',
     availableAt: 'Spendable from',
     awaitingDelivery: 'After delivery',
-    expiresAt: 'Expires',
+    expiresAt: 'Valid until',
     kinds: { earn: 'Earned', redeem: 'Redeemed', expire: 'Expired', adjust: 'Adjusted', reverse: 'Reversed' },
     audience: 'Audience',
     reason: 'Reason',

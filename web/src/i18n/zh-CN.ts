@@ -699,7 +699,7 @@ export const zhCN = {
     source: '来源',
     availableAt: '生效日期',
     awaitingDelivery: '签收后生效',
-    expiresAt: '到期日期',
+    expiresAt: '有效期至',
     kinds: { earn: '获得', redeem: '兑换', expire: '过期', adjust: '调整', reverse: '冲正' },
     audience: '发放人群',
     reason: '原因',

@@ -22,7 +22,7 @@ import { Link, useParams } from 'react-router-dom';
 import { type Answer, api, type Body } from '../../api';
 import { ConsentTag, LifecycleTag, OrderStatusTag, RfmTag } from '../../components/labels';
 import { EmptyState, ErrorBox, Loading } from '../../components/Status';
-import { count, date, dateTime, money } from '../../format';
+import { count, date, dateTime, lastDay, money } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { PredictionCard } from '../predict/PredictionCard';
 import { RevealPhone } from '../../components/RevealPhone';
@@ -308,7 +308,7 @@ function CustomerPoints({ id }: { id: string }) {
             title: t('points.availableAt'),
             render: (_, e) => (e.awaitingDelivery ? t('points.awaitingDelivery') : date(e.availableAt)),
           },
-          { title: t('points.expiresAt'), render: (_, e) => date(e.expiresAt) },
+          { title: t('points.expiresAt'), render: (_, e) => lastDay(e.expiresAt) },
         ]}
       />
     </>
