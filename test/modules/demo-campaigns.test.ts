@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { campaignAttribution, campaignReport } from '../../src/modules/campaigns/report.js';
 import { listCampaigns } from '../../src/modules/campaigns/service.js';
 import { loadDemo } from '../../src/modules/demo/service.js';
+import { evaluateUpgrades } from '../../src/modules/membership/service.js';
 import { describeBothDatabases } from '../helpers.js';
 
 describeBothDatabases('demo campaigns', (env) => {
@@ -29,5 +30,7 @@ describeBothDatabases('demo campaigns', (env) => {
       .where('idempotency_key', 'like', `campaign:${withCoupon!.id}:%`)
       .execute();
     expect(coupons.length).toBeGreaterThan(0);
+    // The campaigns' orders are counted in the tiers too: a fresh evaluation right after the load upgrades no one.
+    expect(await evaluateUpgrades(e.ctx, e.workspaceId)).toEqual({ joined: 0, upgraded: 0 });
   }, 240_000);
 });

@@ -81,6 +81,9 @@ export async function loadDemo(
   await seedDemoMarketing(ctx, workspaceId);
   // Past campaigns whose recipients bought more than their control group, then the classes again.
   await seedDemoCampaigns(ctx, workspaceId, tmall, opts.seed ?? 20241111);
+  // Their orders lift some buyers past a tier's threshold: upgrade them now (达标即升级), as an import would, or
+  // 立即评估升级 right after the load upgrades hundreds and the 360 page shows a tier below the customer's spend.
+  await evaluateUpgrades(ctx, workspaceId);
   await recomputeRfm(ctx, workspaceId);
   // The 数据分析 figures, so the page has them before the first import or nightly run.
   await rebuildAnalytics(ctx, workspaceId);
