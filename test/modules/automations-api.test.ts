@@ -6,6 +6,7 @@ import { ingestOrders } from '../../src/modules/orders/api.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { buildServer } from '../../src/server.js';
 import { describeBothDatabases } from '../helpers.js';
+import { renderReason } from '../../src/core/reasons.js';
 
 describeBothDatabases('automations API: switches, versions, dry run, export/import', (env) => {
   let app: FastifyInstance;
@@ -64,7 +65,9 @@ describeBothDatabases('automations API: switches, versions, dry run, export/impo
     expect(r.status).toBe(200);
     // P1 paid at 10 minutes (left), P2 at 2 hours and P3 never: two reminders of one SMS part at 5 fen.
     expect(r.body).toMatchObject({ days: 30, triggered: 3, customers: 2, messages: 2, costFen: 10 });
-    expect(r.body.exited).toEqual([{ reason: '订单已付款', count: 1 }]);
+    expect(r.body.exited).toEqual([{ reason: '订单已付款', count: 1, why: expect.any(Object) }]);
+    // With its code, so the English console says why in English (it showed 订单已付款 there).
+    expect(renderReason(r.body.exited[0].why, 'en')).not.toMatch(/[\u4e00-\u9fff]/);
   });
 
   it('switch on, edit (a new version), switch off; runs and versions are listed', async () => {

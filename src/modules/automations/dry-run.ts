@@ -1,5 +1,14 @@
 import { type Definition, definitionSchema } from '../../core/automations/definition.js';
-import { DRY_RUN_DAYS, type Facts, exitReason, failing, tooLateWhy, waitUntil } from '../../core/automations/engine.js';
+import {
+  DRY_RUN_DAYS,
+  type Facts,
+  exitWhy,
+  failing,
+  tooLateWhy,
+  waitUntil,
+  zh,
+} from '../../core/automations/engine.js';
+import { type Reason, reason } from '../../core/reasons.js';
 import { decide, type Medium, SKIP_REASONS } from '../../core/messaging/decide.js';
 import { marketingSms, smsParts } from '../../core/messaging/sms.js';
 import { renderTemplate, variablesIn } from '../../core/messaging/templates.js';
@@ -197,7 +206,13 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
   };
 
   const planned: Planned[] = [];
-  const exits = new Map<string, number>();
+  // By the reason's Chinese text (the answer's `reason`), with its code for the console to render in its language.
+  const exits = new Map<string, { why: Reason; count: number }>();
+  const exitFor = (why: Reason) => {
+    const e = exits.get(zh(why)) ?? { why, count: 0 };
+    e.count += 1;
+    exits.set(zh(why), e);
+  };
   let tooLateCount = 0;
   for (const c of candidates) {
     if (c.skip) {
@@ -208,18 +223,22 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
     let stepAt = c.triggerAt;
     for (let i = 0; i < def.steps.length; ) {
       const step = def.steps[i]!;
-      const why = exitReason(def, factsAt(c, at));
+      const why = exitWhy(def, factsAt(c, at));
       if (why) {
-        exits.set(why, (exits.get(why) ?? 0) + 1);
+        exitFor(why);
         break;
       }
       if (step.type === 'wait') {
         const f = factsAt(c, at);
         if (step.beforeBalanceDueMinutes !== undefined) {
           const due = f.order?.balanceDueAt;
-          const why = !due ? '订单没有尾款支付截止时间' : Date.parse(due) <= at ? '尾款支付已截止' : null;
+          const why = !due
+            ? reason('automation.noBalanceDue')
+            : Date.parse(due) <= at
+              ? reason('automation.balanceDuePassed')
+              : null;
           if (why) {
-            exits.set(why, (exits.get(why) ?? 0) + 1);
+            exitFor(why);
             break;
           }
         }
@@ -244,7 +263,7 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
   const settings = await getMessagingSettings(ctx, ws);
   const variables = new Set(planned.flatMap((p) => variablesIn(p.step.text)));
   const recipients = await loadRecipients(ctx, ws, [...new Set(planned.map((p) => p.customerId))], { variables });
-  const skipped = new Map<string, number>();
+  const skipped = new Map<keyof typeof SKIP_REASONS, number>();
   const reached = new Set<string>();
   let messages = 0;
   let costFen = 0;
@@ -261,8 +280,7 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
         })
       : ({ action: 'skip', reason: 'no_contact' } as const);
     if (d.action === 'skip') {
-      const label = SKIP_REASONS[d.reason];
-      skipped.set(label, (skipped.get(label) ?? 0) + 1);
+      skipped.set(d.reason, (skipped.get(d.reason) ?? 0) + 1);
       continue;
     }
     messages += 1;
@@ -275,7 +293,6 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
       costFen += smsParts(body) * settings.smsPriceFen;
     }
   }
-  const list = (m: Map<string, number>) => [...m].map(([reason, count]) => ({ reason, count }));
   return {
     days: DAYS,
     triggered: candidates.length,
@@ -283,8 +300,8 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
     customers: reached.size,
     messages,
     costFen,
-    exited: list(exits),
-    skipped: list(skipped),
+    exited: [...exits].map(([text, e]) => ({ reason: text, count: e.count, why: e.why })),
+    skipped: [...skipped].map(([code, count]) => ({ reason: SKIP_REASONS[code], count, code })),
     simulated: t.type === 'order_event' || t.type === 'date' || t.type === 'review',
   };
 }

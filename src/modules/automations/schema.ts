@@ -40,7 +40,6 @@ export const runView = z.object({
   ),
 });
 
-const counted = z.array(z.object({ reason: z.string(), count: z.number() }));
 export const dryRunView = z.object({
   days: z.number(),
   triggered: z.number().describe('runs the trigger would have started'),
@@ -48,8 +47,20 @@ export const dryRunView = z.object({
   customers: z.number().describe('customers who would have received a message'),
   messages: z.number(),
   costFen: z.number(),
-  exited: counted,
-  skipped: counted,
+  exited: z.array(
+    z.object({
+      reason: z.string().describe('in Chinese'),
+      count: z.number(),
+      why: reasonView.describe('the reason as a code the console renders in zh-CN or en'),
+    }),
+  ),
+  skipped: z.array(
+    z.object({
+      reason: z.string().describe('in Chinese'),
+      count: z.number(),
+      code: z.string().describe('the send rule that held the message (blacklisted, frequency_cap …)'),
+    }),
+  ),
   simulated: z.boolean().describe('false: segment and schedule triggers are not replayed'),
 });
 

@@ -11942,12 +11942,23 @@ export interface paths {
                             messages: number;
                             costFen: number;
                             exited: {
+                                /** @description in Chinese */
                                 reason: string;
                                 count: number;
+                                /** @description the reason as a code the console renders in zh-CN or en */
+                                why: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
                             }[];
                             skipped: {
+                                /** @description in Chinese */
                                 reason: string;
                                 count: number;
+                                /** @description the send rule that held the message (blacklisted, frequency_cap …) */
+                                code: string;
                             }[];
                             /** @description false: segment and schedule triggers are not replayed */
                             simulated: boolean;

@@ -26,6 +26,7 @@ import { useAction, useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import { AutomationEditor, type EditorTarget, newTarget } from './automations/AutomationEditor';
 import type { Definition } from './automations/definition';
+import { reasonLabel } from './campaigns/shared';
 
 type Automation = Answer<'/automations'>['items'][number];
 type Run = Answer<'/automations/{id}/runs'>['items'][number];
@@ -128,10 +129,12 @@ export default function Automations() {
               })}
             </p>
             {r.exited.map((e) => (
-              <p key={e.reason}>{t('automations.exitedCount', { reason: e.reason, count: e.count })}</p>
+              <p key={e.reason}>
+                {t('automations.exitedCount', { reason: reasonText(e.why, e.reason), count: e.count })}
+              </p>
             ))}
             {r.skipped.map((e) => (
-              <p key={e.reason}>{t('automations.skippedCount', { reason: e.reason, count: e.count })}</p>
+              <p key={e.code}>{t('automations.skippedCount', { reason: reasonLabel(t, e.code), count: e.count })}</p>
             ))}
           </div>
         ),

@@ -44,6 +44,8 @@ import {
   starter,
 } from './definition';
 import { ConditionList, type Picks, PicksContext, SchemaField } from './fields';
+import { reasonLabel } from '../campaigns/shared';
+import { reasonText } from '../../errors';
 
 type Automation = Answer<'/automations'>['items'][number];
 type DryRun = Answer<'/automations/dry-run', 'post'>;
@@ -507,10 +509,14 @@ function EditorBody({
           description={
             <>
               {dry.exited.map((e) => (
-                <div key={e.reason}>{t('automations.exitedCount', { reason: e.reason, count: e.count })}</div>
+                <div key={e.reason}>
+                  {t('automations.exitedCount', { reason: reasonText(e.why, e.reason), count: e.count })}
+                </div>
               ))}
               {dry.skipped.map((e) => (
-                <div key={e.reason}>{t('automations.skippedCount', { reason: e.reason, count: e.count })}</div>
+                <div key={e.code}>
+                  {t('automations.skippedCount', { reason: reasonLabel(t, e.code), count: e.count })}
+                </div>
               ))}
               {!dry.simulated && <div>{t('automationEditor.notSimulated')}</div>}
             </>
