@@ -2,9 +2,10 @@ import { countsAsPurchase, type PurchaseRule, type StatsOrder } from './stats.js
 
 /**
  * Per-customer order facts: for each customer and each value of an order dimension (a category at
- * every level of its path, an activity, a source, a store, and an activity with a category level), how many of the customer's purchases had
- * it, what they paid net of refunds, and when the first and last were paid. Segment conditions such
- * as "≥ 2 orders in 女装" read one row here instead of walking the customer's orders and lines.
+ * every level of its path, an activity, a source, a store, and an activity with a category level),
+ * how many of the customer's purchases had it, what they paid net of refunds, and when the first and
+ * last were paid. Segment conditions such as "≥ 2 orders in 女装" read one row here instead of
+ * walking the customer's orders and lines.
  * Only purchases count (core/stats.ts countsAsPurchase), as in the order-fact conditions' default.
  */
 export const FACT_DIMENSIONS = ['category', 'activity', 'source', 'store', 'activity+category'] as const;

@@ -442,61 +442,65 @@ describeBothDatabases('order facts', (env) => {
     }
   });
 
-  it('"at least" on two dimensions is narrowed by the facts first; "at most", "none" and unpaid are not; an activity with a category alone is their pairs\' facts', async () => {
-    const e = env();
-    const order = { status: 'completed', paidFen: 100, refundedFen: 0, createdAt: instants[0]!, paid: true } as const;
-    const coat = { ...order, source: null, store: 0 as const, lines: [{ category: '女装/大衣', title: null }] };
-    const { ws, customerIds } = await loadShop(e, [
-      [
-        { ...coat, activity: '双11 2025' },
-        { ...coat, activity: '双11 2025' },
-      ],
-      [
-        { ...coat, activity: '双11 2025' },
-        { ...coat, activity: null },
-      ],
-      [],
-    ]);
-    await refreshCustomerStats(e.db.kysely, e.db.dialect, ws, customerIds, e.ctx.now().toISOString());
-    const [twice, once, never] = customerIds as [string, string, string];
-    // A status keeps a condition off the facts alone: they narrow the customers, the walk decides.
-    const pairs = { category: ['女装'], activity: ['双11 2025'] };
-    const where = { ...pairs, status: ['completed'] };
-    // PostgreSQL answers "any" by hash semi-joins of the matching orders already (no walk per customer).
-    const sqlite = e.db.dialect === 'sqlite';
-    const cases: [Record<string, unknown>, boolean, string[]][] = [
-      [{ op: 'count_gte', value: 2, where }, true, [twice]],
-      // Several values of a dimension: their facts add up (an order in two categories counts twice there).
-      [{ op: 'count_gte', value: 2, where: { ...where, category: ['女装/大衣', '美妆'] } }, true, [twice]],
-      [{ op: 'count_gte', value: 2, where: { ...where, activity: ['双11 2025', '618 2026'] } }, true, [twice]],
-      [{ op: 'count_gte', value: 1, where: { ...where, from: '2026-01-01' } }, true, []],
-      [{ op: 'exists', where }, sqlite, [twice, once]],
-      // Activities with categories alone: their pairs' facts answer every operator exactly, on both databases;
-      // a count over several categories is narrowed by them and walked.
-      [{ op: 'exists', where: pairs }, true, [twice, once]],
-      [{ op: 'count_gte', value: 2, where: pairs }, true, [twice]],
-      [{ op: 'count_lte', value: 1, where: pairs }, true, [once, never]],
-      [{ op: 'not_exists', where: pairs }, true, [never]],
-      [{ op: 'count_gte', value: 2, where: { ...pairs, category: ['女装/大衣', '美妆'] } }, true, [twice]],
-      // A customer with no such purchase has no fact and matches these: no prefilter.
-      [{ op: 'count_lte', value: 1, where }, false, [once, never]],
-      [{ op: 'not_exists', where }, false, [never]],
-      [{ op: 'count_gte', value: 0, where }, false, [twice, once, never]],
-      // The facts hold purchases only.
-      [{ op: 'exists', where: { ...pairs, paid: false } }, false, [twice, once]],
-    ];
-    for (const [cond, prefiltered, expected] of cases) {
-      const rule = { all: [{ field: 'orders', ...cond }] };
-      const compiled = (await ruleQuery(e, ws, rule, true)).compile().sql;
-      expect({ cond, prefiltered: compiled.includes('customer_order_facts') }).toEqual({ cond, prefiltered });
-      for (const viaFacts of [true, false])
-        expect({ cond, viaFacts, got: await members(e, ws, rule, viaFacts) }).toEqual({
-          cond,
-          viaFacts,
-          got: [...expected].sort(),
-        });
-      const negated = await members(e, ws, { not: rule }, true);
-      expect(negated).toEqual(customerIds.filter((id) => !expected.includes(id)).sort());
-    }
-  });
+  it(
+    '"at least" on two dimensions is narrowed by the facts first; "at most", "none" and unpaid are not; ' +
+      "an activity with a category alone is their pairs' facts",
+    async () => {
+      const e = env();
+      const order = { status: 'completed', paidFen: 100, refundedFen: 0, createdAt: instants[0]!, paid: true } as const;
+      const coat = { ...order, source: null, store: 0 as const, lines: [{ category: '女装/大衣', title: null }] };
+      const { ws, customerIds } = await loadShop(e, [
+        [
+          { ...coat, activity: '双11 2025' },
+          { ...coat, activity: '双11 2025' },
+        ],
+        [
+          { ...coat, activity: '双11 2025' },
+          { ...coat, activity: null },
+        ],
+        [],
+      ]);
+      await refreshCustomerStats(e.db.kysely, e.db.dialect, ws, customerIds, e.ctx.now().toISOString());
+      const [twice, once, never] = customerIds as [string, string, string];
+      // A status keeps a condition off the facts alone: they narrow the customers, the walk decides.
+      const pairs = { category: ['女装'], activity: ['双11 2025'] };
+      const where = { ...pairs, status: ['completed'] };
+      // PostgreSQL answers "any" by hash semi-joins of the matching orders already (no walk per customer).
+      const sqlite = e.db.dialect === 'sqlite';
+      const cases: [Record<string, unknown>, boolean, string[]][] = [
+        [{ op: 'count_gte', value: 2, where }, true, [twice]],
+        // Several values of a dimension: their facts add up (an order in two categories counts twice there).
+        [{ op: 'count_gte', value: 2, where: { ...where, category: ['女装/大衣', '美妆'] } }, true, [twice]],
+        [{ op: 'count_gte', value: 2, where: { ...where, activity: ['双11 2025', '618 2026'] } }, true, [twice]],
+        [{ op: 'count_gte', value: 1, where: { ...where, from: '2026-01-01' } }, true, []],
+        [{ op: 'exists', where }, sqlite, [twice, once]],
+        // Activities with categories alone: their pairs' facts answer every operator exactly, on both databases;
+        // a count over several categories is narrowed by them and walked.
+        [{ op: 'exists', where: pairs }, true, [twice, once]],
+        [{ op: 'count_gte', value: 2, where: pairs }, true, [twice]],
+        [{ op: 'count_lte', value: 1, where: pairs }, true, [once, never]],
+        [{ op: 'not_exists', where: pairs }, true, [never]],
+        [{ op: 'count_gte', value: 2, where: { ...pairs, category: ['女装/大衣', '美妆'] } }, true, [twice]],
+        // A customer with no such purchase has no fact and matches these: no prefilter.
+        [{ op: 'count_lte', value: 1, where }, false, [once, never]],
+        [{ op: 'not_exists', where }, false, [never]],
+        [{ op: 'count_gte', value: 0, where }, false, [twice, once, never]],
+        // The facts hold purchases only.
+        [{ op: 'exists', where: { ...pairs, paid: false } }, false, [twice, once]],
+      ];
+      for (const [cond, prefiltered, expected] of cases) {
+        const rule = { all: [{ field: 'orders', ...cond }] };
+        const compiled = (await ruleQuery(e, ws, rule, true)).compile().sql;
+        expect({ cond, prefiltered: compiled.includes('customer_order_facts') }).toEqual({ cond, prefiltered });
+        for (const viaFacts of [true, false])
+          expect({ cond, viaFacts, got: await members(e, ws, rule, viaFacts) }).toEqual({
+            cond,
+            viaFacts,
+            got: [...expected].sort(),
+          });
+        const negated = await members(e, ws, { not: rule }, true);
+        expect(negated).toEqual(customerIds.filter((id) => !expected.includes(id)).sort());
+      }
+    },
+  );
 });

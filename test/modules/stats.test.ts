@@ -243,9 +243,8 @@ async function orphans(env: TestEnv, ws: string) {
     Number(
       (
         await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(table)} t WHERE t.workspace_id = ${ws}
-          AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.workspace_id = t.workspace_id AND c.id = t.customer_id)`.execute(
-          env.db.kysely,
-        )
+          AND NOT EXISTS (SELECT 1 FROM customers c
+            WHERE c.workspace_id = t.workspace_id AND c.id = t.customer_id)`.execute(env.db.kysely)
       ).rows[0]!.n,
     );
   return { stats: await count('customer_stats'), facts: await count('customer_order_facts') };
@@ -299,7 +298,7 @@ describeBothDatabases('customer stats', (env) => {
     });
   }
 
-  it("a merge, by hand or by an import's phone, leaves no stats or order facts of the customer it removes", async () => {
+  it("a merge, by hand or by an import's phone, leaves no stats or facts of the customer it removes", async () => {
     const e = env();
     const ws = (await createWorkspace(e.ctx, '合并店')).id;
     const store = await ensureStore(e.ctx, ws, '合并店', 'taobao');
@@ -370,7 +369,7 @@ describeBothDatabases('customer stats', (env) => {
     expect({ stats: await snapshot(e, ws), facts: await storedFacts(e, ws) }).toEqual(kept);
   });
 
-  it('on PostgreSQL the derived tables keep their foreign keys: 0072 down drops them, up drops orphans and puts them back', async () => {
+  it('on PostgreSQL the derived tables keep their foreign keys: 0072 down drops them, up restores them', async () => {
     const e = env();
     if (e.db.dialect !== 'postgres') return;
     const k = e.db.kysely;

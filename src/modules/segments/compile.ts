@@ -560,10 +560,11 @@ function isFactCategory(category: string): boolean {
  * or a status", which the facts cannot answer alone: each such purchase is a purchase with that
  * dimension's value, so a customer needs at least n purchases in each constrained dimension's values
  * by the facts, read from the facts' primary key as for one dimension (activity with category first, as
- * their pairs; else activity: a campaign is usually the narrowest; then source, store, category). Only those candidates walk their orders. The
- * walk decides, so the result is the walk's: the prefilter is only ever added next to it (pre ∧ walk ≡
- * walk, also under NOT, since walk ⇒ pre and neither is NULL). Not for "at most" or "none" (a customer
- * with no such purchase has no fact and matches), nor for paid: false (facts hold purchases only).
+ * their pairs; else activity: a campaign is usually the narrowest; then source, store, category).
+ * Only those candidates walk their orders. The walk decides, so the result is the walk's: the
+ * prefilter is only ever added next to it (pre ∧ walk ≡ walk, also under NOT, since walk ⇒ pre and
+ * neither is NULL). Not for "at most" or "none" (a customer with no such purchase has no fact and
+ * matches), nor for paid: false (facts hold purchases only).
  * Dates are left out, not bounded by the facts' first and last dates: those are paid dates and the
  * window is on the order's creation, with no order between them the schema guarantees.
  */
