@@ -10,6 +10,7 @@ import { ingestOrders } from '../../src/modules/orders/api.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { tagCustomers } from '../../src/modules/tags/service.js';
 import { describeBothDatabases } from '../helpers.js';
+import { customerRow } from '../support/records.js';
 
 describeBothDatabases('automations: audiences walked by page, carried through a merge', (env) => {
   const q = () => env().db.kysely;
@@ -19,24 +20,7 @@ describeBothDatabases('automations: audiences walked by page, carried through a 
   /** Customers straight into the table: only the automations' own work is under test here. */
   const addCustomers = async (names: string[]) => {
     const now = '2026-10-01T00:00:00.000Z';
-    const rows = names.map((name) => ({
-      workspace_id: ws(),
-      id: newId(),
-      display_name: name,
-      real_name: null,
-      phone: null,
-      email: null,
-      province: null,
-      city: null,
-      gender: null,
-      birthday: null,
-      marketing_consent: 'unknown',
-      consent_source: null,
-      consent_at: null,
-      first_store_id: null,
-      created_at: now,
-      updated_at: now,
-    }));
+    const rows = names.map((name) => customerRow(ws(), newId(), name, now));
     for (let i = 0; i < rows.length; i += 200)
       await q()
         .insertInto('customers')

@@ -14,7 +14,7 @@ import { tagCustomers } from '../../src/modules/tags/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { buildServer } from '../../src/server.js';
 import { describeBothDatabases } from '../helpers.js';
-import { orderRecord } from '../support/records.js';
+import { orderRecord, customerRow } from '../support/records.js';
 
 /**
  * A customer known only by a buyer id is named by it (not "—"), and every export carries who the
@@ -81,24 +81,7 @@ describeBothDatabases('buyer identifiers in names and exports', (env) => {
       const id = newId();
       await k
         .insertInto('customers')
-        .values({
-          workspace_id: e.workspaceId,
-          id,
-          display_name: '—',
-          real_name: null,
-          phone: null,
-          email: null,
-          province: null,
-          city: null,
-          gender: null,
-          birthday: null,
-          marketing_consent: 'unknown',
-          consent_source: null,
-          consent_at: null,
-          first_store_id: null,
-          created_at: now,
-          updated_at: now,
-        })
+        .values(customerRow(e.workspaceId, id, '—', now))
         .execute();
       for (const [kind, scope, value] of idents)
         await k

@@ -12,6 +12,7 @@ import { countRuleHere, ruleMembersHere } from '../../src/modules/segments/servi
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { describeBothDatabases, type TestEnv } from '../helpers.js';
+import { customerRow } from '../support/records.js';
 
 /**
  * Order-fact conditions answered from customer_order_facts and the title indexes give exactly the
@@ -109,30 +110,16 @@ async function loadShop(e: TestEnv, shop: Of<typeof orderArb>[][]) {
     customerIds.push(id);
     await k
       .insertInto('customers')
-      .values({
-        workspace_id: ws,
-        id,
-        display_name: `客户${n}`,
-        real_name: null,
-        phone: null,
-        email: null,
-        province: null,
-        city: null,
-        gender: null,
-        birthday: null,
-        marketing_consent: 'unknown',
-        consent_source: null,
-        consent_at: null,
-        first_store_id: null,
-        created_at: now,
-        updated_at: now,
-        source: null,
-        is_blacklisted: 0,
-        is_bad_reviewer: 0,
-        is_picky: 0,
-        opt_out_sms: 0,
-        opt_out_email: 0,
-      })
+      .values(
+        customerRow(ws, id, `客户${n}`, now, {
+          source: null,
+          is_blacklisted: 0,
+          is_bad_reviewer: 0,
+          is_picky: 0,
+          opt_out_sms: 0,
+          opt_out_email: 0,
+        }),
+      )
       .execute();
     for (const [i, o] of orders.entries()) {
       const orderId = newId();

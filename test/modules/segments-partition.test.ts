@@ -7,6 +7,7 @@ import { countRule } from '../../src/modules/segments/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { describeBothDatabases } from '../helpers.js';
+import { customerRow } from '../support/records.js';
 
 /**
  * A rule and its negation split the workspace: count(rule) + count(not rule) = customers, whatever
@@ -332,24 +333,7 @@ describeBothDatabases('segment rules partition the workspace', (env) => {
     ] as const)
       await e.db.kysely
         .insertInto('customers')
-        .values({
-          workspace_id: ws,
-          id: newId(),
-          display_name: name,
-          real_name: null,
-          phone: null,
-          email: null,
-          province,
-          city: null,
-          gender: null,
-          birthday: null,
-          marketing_consent: 'unknown',
-          consent_source: null,
-          consent_at: null,
-          first_store_id: null,
-          created_at: now,
-          updated_at: now,
-        })
+        .values(customerRow(ws, newId(), name, now, { province }))
         .execute();
     const eq = { field: 'province', op: 'eq', value: '浙江省' };
     expect(await countRule(e.ctx, ws, eq)).toBe(1);

@@ -18,7 +18,7 @@ import {
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createGroup, setGroupMembers, tagCustomers } from '../../src/modules/tags/service.js';
 import { describeBothDatabases } from '../helpers.js';
-import { orderRecord } from '../support/records.js';
+import { orderRecord, customerRow } from '../support/records.js';
 
 /**
  * A hand-checked shop, seen on 2026-11-23 12:00 Shanghai time:
@@ -128,24 +128,7 @@ describeBothDatabases('segments', (env) => {
     ids.frank = newId();
     await e.db.kysely
       .insertInto('customers')
-      .values({
-        workspace_id: e.workspaceId,
-        id: ids.frank,
-        display_name: 'frank',
-        real_name: null,
-        phone: null,
-        email: null,
-        province: null,
-        city: null,
-        gender: null,
-        birthday: null,
-        marketing_consent: 'unknown',
-        consent_source: null,
-        consent_at: null,
-        first_store_id: null,
-        created_at: AS_OF,
-        updated_at: AS_OF,
-      })
+      .values(customerRow(e.workspaceId, ids.frank, 'frank', AS_OF))
       .execute();
     await refreshCustomerStats(e.db.kysely, e.db.dialect, e.workspaceId, [ids.frank], AS_OF);
     const set = (name: string, v: Record<string, unknown>) =>

@@ -25,7 +25,7 @@ import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases, type TestEnv } from '../helpers.js';
-import { orderRecord } from '../support/records.js';
+import { orderRecord, customerRow } from '../support/records.js';
 
 const PROVINCES = ['广东省', '浙江省', null, '江苏省', ''];
 const CATEGORIES = ['女装/大衣', '美妆/面膜', '配饰/围巾', null, ''];
@@ -124,24 +124,7 @@ async function addCustomerWithoutOrders(env: TestEnv, ws: string): Promise<strin
   const id = newId();
   await env.db.kysely
     .insertInto('customers')
-    .values({
-      workspace_id: ws,
-      id,
-      display_name: '只入会',
-      real_name: null,
-      phone: null,
-      email: null,
-      province: null,
-      city: null,
-      gender: null,
-      birthday: null,
-      marketing_consent: 'unknown',
-      consent_source: null,
-      consent_at: null,
-      first_store_id: null,
-      created_at: now,
-      updated_at: now,
-    })
+    .values(customerRow(ws, id, '只入会', now))
     .execute();
   return id;
 }

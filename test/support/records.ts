@@ -1,4 +1,6 @@
+import type { Insertable } from 'kysely';
 import type { OrderRecord } from '../../src/core/formats/types.js';
+import type { CustomersTable } from '../../src/db/types.js';
 
 /** A complete order record as an export would produce it, with the fields a test cares about. */
 export function orderRecord(over: Partial<OrderRecord> & { externalId: string; createdAt: string }): OrderRecord {
@@ -33,6 +35,35 @@ export function orderRecord(over: Partial<OrderRecord> & { externalId: string; c
     acceptsMarketing: null,
     items: null,
     raw: {},
+    ...over,
+  };
+}
+
+/** A customer row with nothing known but its name: no contact, no region, consent unknown. */
+export function customerRow(
+  workspaceId: string,
+  id: string,
+  displayName: string,
+  now: string,
+  over: Partial<Insertable<CustomersTable>> = {},
+): Insertable<CustomersTable> {
+  return {
+    workspace_id: workspaceId,
+    id,
+    display_name: displayName,
+    real_name: null,
+    phone: null,
+    email: null,
+    province: null,
+    city: null,
+    gender: null,
+    birthday: null,
+    marketing_consent: 'unknown',
+    consent_source: null,
+    consent_at: null,
+    first_store_id: null,
+    created_at: now,
+    updated_at: now,
     ...over,
   };
 }
