@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BUILTINS } from '../../src/core/automations/builtins.js';
 import { definitionSchema } from '../../src/core/automations/definition.js';
 import { type Facts, nextMove, tooLate, waitUntil } from '../../src/core/automations/engine.js';
-import { holidayDate, holidaysOn } from '../../src/core/automations/holidays.js';
+import { holidayDate, holidaysOn, upcomingHolidays } from '../../src/core/automations/holidays.js';
 import { eventsOf } from '../../src/core/automations/order-events.js';
 import { refillIntervals, refillsDue } from '../../src/core/automations/refill.js';
 
@@ -33,6 +33,16 @@ describe('festival dates', () => {
     expect(holidayDate('店庆', 2026, '06-18')).toBe('2026-06-18');
     expect(holidayDate('端午', 2026)).toBe('2026-06-19');
     expect(holidaysOn('2026-09-25', ['春节', '中秋', '双11'])).toEqual(['中秋']);
+    // From a date on, that date included: a festival already past starts with next year's, the soonest first.
+    expect(upcomingHolidays('2026-11-11', 2, ['春节', '双11', '元旦'])).toEqual([
+      { name: '双11', year: 2026, date: '2026-11-11' },
+      { name: '双11', year: 2027, date: '2027-11-11' },
+      { name: '元旦', year: 2027, date: '2027-01-01' },
+      { name: '元旦', year: 2028, date: '2028-01-01' },
+      { name: '春节', year: 2027, date: '2027-02-06' },
+      { name: '春节', year: 2028, date: '2028-01-26' },
+    ]);
+    expect(upcomingHolidays('2026-11-11', 1, ['店庆'], null)).toEqual([]);
   });
 });
 

@@ -123,10 +123,26 @@ describeBothDatabases('automations API: switches, versions, dry run, export/impo
     expect(broken.body.error.message).toMatch(/automations\[0\]/);
   });
 
-  it('shows the festival dates of the next years', async () => {
+  it('shows the next festival dates from today on, soonest first (none already past)', async () => {
+    // Today is 2026-11-23 (Asia/Shanghai): this year's 春节 (02-17) and 双11 (11-11) are past, 元旦 comes next.
     const r = await call('GET', '/automations/holidays?years=2');
-    const spring = r.body.items.filter((h: { name: string }) => h.name === '春节').map((h: { date: string }) => h.date);
-    expect(spring).toEqual(['2026-02-17', '2027-02-06']);
+    const dates = (name: string) =>
+      r.body.items.filter((h: { name: string }) => h.name === name).map((h: { date: string }) => h.date);
+    expect(dates('春节')).toEqual(['2027-02-06', '2028-01-26']);
+    expect(dates('双11')).toEqual(['2027-11-11', '2028-11-11']);
+    expect(dates('元旦')).toEqual(['2027-01-01', '2028-01-01']);
+    expect(r.body.items.every((h: { date: string }) => h.date >= '2026-11-23')).toBe(true);
+    expect(r.body.items[0]).toEqual({ name: '元旦', year: 2027, date: '2027-01-01' });
+  });
+
+  it("counts today in the shop's time zone: at 2026-11-11 16:30 UTC it is already 11-12 in Shanghai", async () => {
+    env().setNow('2026-11-11T16:30:00.000Z');
+    try {
+      const r = await call('GET', '/automations/holidays?years=1');
+      expect(r.body.items.find((h: { name: string }) => h.name === '双11').date).toBe('2027-11-11');
+    } finally {
+      env().setNow('2026-11-23T04:00:00.000Z');
+    }
   });
 
   it("publishes the definition's JSON Schema with every trigger and step kind, for the step editor", async () => {

@@ -57,18 +57,23 @@ export function holidaysOn(date: string, names: readonly string[], anniversary?:
   return names.filter((n) => holidayDate(n, year, anniversary) === date);
 }
 
-/** The dates of the festivals for the next years, for the console. */
-export function upcomingHolidays(
-  fromYear: number,
-  years: number,
-  names: readonly string[],
-  anniversary?: string | null,
-) {
-  const out: { name: string; year: number; date: string }[] = [];
-  for (let y = fromYear; y < fromYear + years; y++)
-    for (const n of names) {
+/**
+ * The next `years` occurrences of each festival from a local date on (that date included): a festival already
+ * past this year starts with next year's date. In order of the next occurrence, so the soonest comes first.
+ */
+export function upcomingHolidays(today: string, years: number, names: readonly string[], anniversary?: string | null) {
+  const fromYear = Number(today.slice(0, 4));
+  const perName = names.map((n) => {
+    const dates: { name: string; year: number; date: string }[] = [];
+    for (let y = fromYear; dates.length < years && y <= fromYear + years; y++) {
       const d = holidayDate(n, y, anniversary);
-      if (d) out.push({ name: n, year: y, date: d });
+      if (d && d >= today) dates.push({ name: n, year: y, date: d });
     }
-  return out;
+    return dates;
+  });
+  const first = (dates: { date: string }[]) => dates[0]?.date ?? '';
+  return perName
+    .filter((dates) => dates.length > 0)
+    .sort((a, b) => (first(a) < first(b) ? -1 : first(a) > first(b) ? 1 : 0))
+    .flat();
 }

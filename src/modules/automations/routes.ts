@@ -170,7 +170,9 @@ export const automationRoutes: ModuleRoutes = async (app, { ctx }) => {
       config: { permission: 'campaigns:read' },
       schema: {
         tags,
-        summary: "Festival dates (lunar ones from the lunar calendar) for the next years, and the shop's anniversary",
+        summary:
+          "The next occurrences of each festival from today in the shop's time zone (lunar ones from the lunar " +
+          "calendar), and the shop's anniversary",
         querystring: z.object({
           years: z.coerce.number().int().min(1).max(10).default(5),
           anniversary: z
@@ -181,6 +183,6 @@ export const automationRoutes: ModuleRoutes = async (app, { ctx }) => {
         response: { 200: holidayView },
       },
     },
-    async (req) => ({ items: holidayCalendar(ctx, req.query.years, req.query.anniversary) }),
+    async (req) => ({ items: await holidayCalendar(ctx, ws(req), req.query.years, req.query.anniversary) }),
   );
 };

@@ -588,8 +588,11 @@ export function definitionJsonSchema(): Record<string, unknown> {
   return jsonSchema;
 }
 
-/** Festival dates for the next years (the console shows them under 节日关怀). */
-export function holidayCalendar(ctx: AppContext, years: number, anniversary?: string) {
-  const from = ctx.now().getUTCFullYear();
-  return upcomingHolidays(from, years, HOLIDAYS, anniversary ?? null);
+/**
+ * The next occurrences of each festival from today in the shop's time zone (the console shows them under 节日关怀):
+ * a festival already past this year starts with next year's date.
+ */
+export async function holidayCalendar(ctx: AppContext, workspaceId: string, years: number, anniversary?: string) {
+  const today = localDate(nowIso(ctx), await workspaceTimezone(ctx.db.kysely, workspaceId));
+  return upcomingHolidays(today, years, HOLIDAYS, anniversary ?? null);
 }

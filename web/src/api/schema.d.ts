@@ -12233,7 +12233,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Festival dates (lunar ones from the lunar calendar) for the next years, and the shop's anniversary */
+        /** The next occurrences of each festival from today in the shop's time zone (lunar ones from the lunar calendar), and the shop's anniversary */
         get: {
             parameters: {
                 query?: {
