@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { campaignAttribution, campaignReport } from '../../src/modules/campaigns/report.js';
 import { listCampaigns } from '../../src/modules/campaigns/service.js';
+import { couponReport } from '../../src/modules/coupons/service.js';
 import { loadDemo } from '../../src/modules/demo/service.js';
 import { evaluateUpgrades } from '../../src/modules/membership/service.js';
 import { describeBothDatabases } from '../helpers.js';
@@ -30,6 +31,41 @@ describeBothDatabases('demo campaigns', (env) => {
       .where('idempotency_key', 'like', `campaign:${withCoupon!.id}:%`)
       .execute();
     expect(coupons.length).toBeGreaterThan(0);
+    // The coupon campaign's orders that took ¥25 off used the recipient's coupon: each such order names its code,
+    // and the coupon report counts them as used (not 0 used beside the campaign's conversions).
+    const used = await e.db.kysely
+      .selectFrom('coupons as c')
+      .innerJoin('orders as o', (j) =>
+        j.onRef('o.workspace_id', '=', 'c.workspace_id').onRef('o.id', '=', 'c.order_id'),
+      )
+      .select(['c.code', 'c.customer_id', 'c.issued_at', 'c.used_at', 'c.discount_fen', 'o.customer_id as buyer'])
+      .select(['o.coupon_code', 'o.discount_fen as order_discount', 'o.paid_at'])
+      .where('c.workspace_id', '=', e.workspaceId)
+      .where('c.idempotency_key', 'like', `campaign:${withCoupon!.id}:%`)
+      .where('c.status', '=', 'used')
+      .execute();
+    expect(used.length).toBeGreaterThan(0);
+    for (const u of used) {
+      expect(u.buyer).toBe(u.customer_id);
+      expect(u.coupon_code).toBe(u.code);
+      expect(u.discount_fen).toBe(2_500);
+      expect(u.order_discount).toBe(2_500);
+      expect(Date.parse(String(u.used_at))).toBe(Date.parse(String(u.paid_at)));
+      expect(Date.parse(String(u.used_at))).toBeGreaterThanOrEqual(Date.parse(String(u.issued_at)));
+    }
+    const discounted = await e.db.kysely
+      .selectFrom('orders')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('workspace_id', '=', e.workspaceId)
+      .where('coupon_code', 'is not', null)
+      .where('source', '=', '短信营销')
+      .executeTakeFirstOrThrow();
+    expect(Number(discounted.n)).toBe(used.length);
+    const report = (await couponReport(e.ctx, e.workspaceId)).find((t) => t.id === withCoupon!.couponTemplateId);
+    expect(report!.used).toBe(used.length);
+    expect(report!.discountFen).toBe(2_500 * used.length);
+    // Launched 45 days ago with 7 days' validity: the rest are expired, none still open.
+    expect(report!.expired).toBe(report!.issued - report!.used);
     // The campaigns' orders are counted in the tiers too: a fresh evaluation right after the load upgrades no one.
     expect(await evaluateUpgrades(e.ctx, e.workspaceId)).toEqual({ joined: 0, upgraded: 0 });
   }, 240_000);

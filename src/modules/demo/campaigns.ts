@@ -3,8 +3,8 @@ import { Random } from '../../core/random.js';
 import { DAY_MS } from '../../core/time.js';
 import { launchCampaign, createCampaign } from '../campaigns/service.js';
 import { planCampaign } from '../campaigns/plan.js';
-import type { AppContext } from '../context.js';
-import { createTemplate } from '../coupons/service.js';
+import { type AppContext, chunks } from '../context.js';
+import { createTemplate, expireCoupons } from '../coupons/service.js';
 import { defaultChannel } from '../messaging/channels.js';
 import { setMessagingSettings } from '../messaging/service.js';
 import { ingestBatch } from '../orders/ingest.js';
@@ -150,6 +150,20 @@ export async function seedDemoCampaigns(ctx: AppContext, ws: string, store: Stor
       .orderBy('r.customer_id')
       .orderBy('i.value')
       .execute();
+    // The coupon each recipient was sent (recipients a rule held back got none): their order names its code
+    // and the coupon is marked used by that order, so the coupon's issued/used agree with the campaign's orders.
+    const couponOf = new Map<string, { id: string; code: string }>();
+    if (d.coupon)
+      for (const row of await k
+        .selectFrom('coupons')
+        .select(['id', 'customer_id', 'code'])
+        .where('workspace_id', '=', ws)
+        .where('template_id', '=', coupon.id)
+        .where('source', '=', 'campaign')
+        .where('idempotency_key', 'like', `campaign:${c.id}:%`)
+        .execute())
+        couponOf.set(row.customer_id, { id: row.id, code: row.code });
+    const redeemed: { couponId: string; externalId: string; at: string }[] = [];
     const seen = new Set<string>();
     const records: OrderRecord[] = [];
     for (const p of drawn) {
@@ -159,12 +173,16 @@ export async function seedDemoCampaigns(ctx: AppContext, ws: string, store: Stor
       if (!rnd.chance(chance)) continue;
       const created = launchAt.getTime() + rnd.int(1, 6 * 24) * 3_600_000;
       const price = rnd.int(180, 620) * 100;
-      const off = d.coupon && p.grp !== 'control' && price >= 15_000 ? 2_500 : 0;
+      const held = p.grp !== 'control' ? couponOf.get(p.customer_id) : undefined;
+      const off = held && price >= 15_000 ? 2_500 : 0;
       seq += 1;
       const at = new Date(created).toISOString();
+      const externalId = String(3_990_000_000_000_000_000n + BigInt(seq) * 7919n);
+      if (held && off > 0) redeemed.push({ couponId: held.id, externalId, at });
       records.push({
         line: seq,
-        externalId: String(3_990_000_000_000_000_000n + BigInt(seq) * 7919n),
+        externalId,
+        couponCode: off > 0 ? (held?.code ?? null) : null,
         status: 'completed',
         platformStatus: null,
         createdAt: at,
@@ -214,5 +232,44 @@ export async function seedDemoCampaigns(ctx: AppContext, ws: string, store: Stor
         .execute((trx) =>
           ingestBatch(ctx, trx, { store, runId: null, consentSource: 'demo' }, records.slice(i, i + 2000)),
         );
+    await redeemCoupons(ctx, ws, store.id, redeemed);
   }
+  // The campaign coupons not used within their 7 days are past their validity now: closed, as the nightly job would.
+  await expireCoupons(ctx, ws);
+}
+
+/** Marks each coupon used by the demo order that named it (as the nightly match would), in one transaction. */
+async function redeemCoupons(
+  ctx: AppContext,
+  ws: string,
+  storeId: string,
+  redeemed: { couponId: string; externalId: string; at: string }[],
+): Promise<void> {
+  if (redeemed.length === 0) return;
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    const orderId = new Map<string, string>();
+    for (const part of chunks(
+      redeemed.map((r) => r.externalId),
+      900,
+    ))
+      for (const o of await trx
+        .selectFrom('orders')
+        .select(['id', 'external_id'])
+        .where('workspace_id', '=', ws)
+        .where('store_id', '=', storeId)
+        .where('external_id', 'in', part)
+        .execute())
+        orderId.set(o.external_id, o.id);
+    for (const r of redeemed) {
+      const id = orderId.get(r.externalId);
+      if (!id) continue;
+      await trx
+        .updateTable('coupons')
+        .set({ status: 'used', used_at: r.at, order_id: id, discount_fen: 2_500 })
+        .where('workspace_id', '=', ws)
+        .where('id', '=', r.couponId)
+        .where('status', '=', 'issued')
+        .execute();
+    }
+  });
 }
