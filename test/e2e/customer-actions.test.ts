@@ -206,6 +206,17 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
     await page.goto(`${base}/members`);
     const benefits = page.getByTestId('tier-benefits').first();
     await benefits.waitFor();
+    // At 1440 px the ladder fits its card: no sideways scroll, and every tier's "+ 添加权益" is inside it.
+    const ladder = page.getByTestId('tier-ladder');
+    const content = ladder.locator('.ant-table-content');
+    expect(await content.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+    const box = (await content.boundingBox())!;
+    const adds = page.getByTestId('tier-benefit-add');
+    expect(await adds.count()).toBeGreaterThanOrEqual(4);
+    for (const add of await adds.all()) {
+      const b = (await add.boundingBox())!;
+      expect(b.x + b.width).toBeLessThanOrEqual(box.x + box.width);
+    }
     const had = await benefits.getByText('专属客服').count();
     if (had > 0) {
       await benefits.locator('.ant-tag').filter({ hasText: '专属客服' }).locator('.ant-tag-close-icon').click();

@@ -133,10 +133,13 @@ export default function Members() {
       <Card size="small" title={t('members.ladder')} style={{ marginBottom: 16 }}>
         <Table<Tier>
           rowKey="key"
+          className="nowrap-head"
+          data-testid="tier-ladder"
           size="small"
           pagination={false}
           dataSource={draft.tiers}
-          scroll={{ x: 'max-content' }}
+          // A width, not max-content: the table fills the card and the benefits wrap in what is left; below it, scroll.
+          scroll={{ x: 1100 }}
           columns={[
             {
               title: t('members.tierName'),
@@ -342,7 +345,7 @@ function BenefitsEditor({ benefits, onChange }: { benefits: Benefits; onChange: 
     setOff(null);
   };
   return (
-    <Space size={4} wrap style={{ maxWidth: 380 }} data-testid="tier-benefits">
+    <Space size={4} wrap style={{ minWidth: 240 }} data-testid="tier-benefits">
       {benefits.discountPercent < 100 && (
         <Tag color="volcano">{t('members.discountTag', { n: benefits.discountPercent / 10 })}</Tag>
       )}
