@@ -8,7 +8,8 @@ import { count, date, dateTime, money, percent, ratio } from '../../format';
 import { useApi, useInterval } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
 import { CampaignActions } from './Campaigns';
-import { reasonLabel, StatusTag, sumValues } from './shared';
+import { reasonLabel, StatusTag } from './shared';
+import { funnelStages } from './funnel';
 import type { AttributionOf, Estimate, Report } from './types';
 
 const pp = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}pp`;
@@ -86,13 +87,11 @@ function Lift({ a, roi, costFen }: { a: AttributionOf; roi: number | null; costF
 
 function Funnel({ r }: { r: Report }) {
   const { t } = useTranslation();
-  const held = sumValues(r.heldBack);
-  const stages = [
-    { name: t('campaigns.targeted'), value: r.targeted },
-    { name: t('campaigns.held'), value: held },
-    { name: t('campaigns.sent'), value: r.sent },
-    { name: t('campaigns.clicked'), value: r.clicked },
-  ];
+  const stages = funnelStages(
+    r,
+    (key) => t(key === 'delivered' ? 'campaignExtras.delivered' : `campaigns.${key}`),
+    t('campaignExtras.noReceipts'),
+  );
   return (
     <Row gutter={24}>
       <Col span={12}>

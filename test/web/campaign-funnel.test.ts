@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { funnelStages } from '../../web/src/pages/campaigns/funnel.js';
+
+const labels = { targeted: '目标客户', sent: '已发送', delivered: '已送达', clicked: '已点击' };
+
+describe('campaign report funnel', () => {
+  it('runs targeted → sent → delivered → clicked, in that order, from the report numbers', () => {
+    const stages = funnelStages(
+      { targeted: 1000, sent: 947, delivered: 930, clicked: 120 },
+      (k) => labels[k],
+      '渠道无回执',
+    );
+    expect(stages).toEqual([
+      { name: '目标客户', value: 1000 },
+      { name: '已发送', value: 947 },
+      { name: '已送达', value: 930 },
+      { name: '已点击', value: 120 },
+    ]);
+    // Each stage is within the one before (held-back recipients are not a stage of their own).
+    for (let i = 1; i < stages.length; i++) expect(stages[i]!.value).toBeLessThanOrEqual(stages[i - 1]!.value);
+  });
+
+  it('says a channel sent no receipts when messages went out and none is confirmed delivered', () => {
+    const names = (delivered: number, sent: number) =>
+      funnelStages({ targeted: 1560, sent, delivered, clicked: 0 }, (k) => labels[k], '渠道无回执').map((s) => s.name);
+    expect(names(0, 930)[2]).toBe('已送达 (渠道无回执)');
+    // Nothing sent yet, or receipts came: the plain label.
+    expect(names(0, 0)[2]).toBe('已送达');
+    expect(names(900, 930)[2]).toBe('已送达');
+  });
+});
