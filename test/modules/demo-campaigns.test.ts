@@ -66,6 +66,15 @@ describeBothDatabases('demo campaigns', (env) => {
     expect(report!.discountFen).toBe(2_500 * used.length);
     // Launched 45 days ago with 7 days' validity: the rest are expired, none still open.
     expect(report!.expired).toBe(report!.issued - report!.used);
+    // No coupon of the demo is still open past its validity (the 新人券 of 35 days ago, valid 30, is expired too).
+    const stale = await e.db.kysely
+      .selectFrom('coupons')
+      .select('id')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('status', '=', 'issued')
+      .where('valid_to', '<=', '2026-11-23T04:00:00.000Z')
+      .execute();
+    expect(stale).toEqual([]);
     // The campaigns' orders are counted in the tiers too: a fresh evaluation right after the load upgrades no one.
     expect(await evaluateUpgrades(e.ctx, e.workspaceId)).toEqual({ joined: 0, upgraded: 0 });
   }, 240_000);

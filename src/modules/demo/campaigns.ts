@@ -234,7 +234,8 @@ export async function seedDemoCampaigns(ctx: AppContext, ws: string, store: Stor
         );
     await redeemCoupons(ctx, ws, store.id, redeemed);
   }
-  // The campaign coupons not used within their 7 days are past their validity now: closed, as the nightly job would.
+  // Coupons past their validity now are closed, as the nightly job would on the first night: the campaign's coupons
+  // not used within their 7 days, and the 新人券 issued 35 days ago for 30 days (marketing.ts).
   await expireCoupons(ctx, ws);
 }
 
