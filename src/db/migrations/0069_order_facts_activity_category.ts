@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { fillFactLevels, pairFactsSelect } from '../../modules/customers/order-facts.js';
+import { fillFactLevels, levelFactsSelect } from '../../modules/customers/order-facts.js';
 import type { Dialect } from '../connect.js';
 
 /**
@@ -27,7 +27,7 @@ export function orderFactsActivityCategory(dialect: Dialect) {
         await fillFactLevels(db, w.id);
         await sql`INSERT INTO customer_order_facts
           (workspace_id, dim, value, customer_id, orders, spend_fen, first_at, last_at)
-          SELECT ${w.id}, p.* FROM (${pairFactsSelect(dialect, w.id, purchase)}) p WHERE true
+          SELECT ${w.id}, p.* FROM (${levelFactsSelect(dialect, w.id, purchase, null, true)}) p WHERE true
           ON CONFLICT (workspace_id, dim, value, customer_id) DO NOTHING`.execute(db);
         await sql`DROP TABLE fact_levels`.execute(db);
       }

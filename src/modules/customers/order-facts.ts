@@ -51,34 +51,9 @@ export async function rebuildOrderFacts(
       GROUP BY o.customer_id, ${col}`.execute(trx);
   }
 
-  const net = sql`o.paid_fen - o.refunded_fen`;
-  if (pg) {
-    // An order counts once per level however many of its lines fall in it: the distinct (order, level)
-    // pairs of the scope's orders, then per customer. The lines are read from the orders (linesOf).
-    await sql`
-      INSERT INTO fresh_facts (dim, value, customer_id, orders, spend_fen, first_at, last_at)
-      SELECT 'category', x.level, x.customer_id, COUNT(*), SUM(x.net), MIN(x.paid_at), MAX(x.paid_at)
-      FROM (SELECT DISTINCT o.id, l.level, o.customer_id, ${net} AS net, o.paid_at
-            FROM orders o ${linesOf(dialect, customerIds)} JOIN fact_levels l ON l.category = i.category
-            WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL${scope('o.customer_id')}
-              AND ${purchase}) x
-      GROUP BY x.customer_id, x.level`.execute(trx);
-  } else {
-    // Each order's lines on their primary key, the levels by key (CROSS JOIN keeps that order);
-    // a line counts for a level only if no earlier line of its order did, so no DISTINCT sort.
-    await sql`
-      INSERT INTO fresh_facts (dim, value, customer_id, orders, spend_fen, first_at, last_at)
-      SELECT 'category', l.level, o.customer_id, COUNT(*), SUM(${net}), MIN(o.paid_at), MAX(o.paid_at)
-      FROM orders o CROSS JOIN order_items i CROSS JOIN fact_levels l
-      WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL${scope('o.customer_id')} AND ${purchase}
-        AND i.workspace_id = o.workspace_id AND i.order_id = o.id AND l.category = i.category
-        AND NOT EXISTS (SELECT 1 FROM order_items j CROSS JOIN fact_levels m
-          WHERE j.workspace_id = i.workspace_id AND j.order_id = i.order_id AND j.line_key < i.line_key
-            AND m.category = j.category AND m.level = l.level)
-      GROUP BY o.customer_id, l.level`.execute(trx);
-  }
-  await sql`INSERT INTO fresh_facts (dim, value, customer_id, orders, spend_fen, first_at, last_at)
-    ${pairFactsSelect(dialect, workspaceId, purchase, customerIds)}`.execute(trx);
+  for (const withActivity of [false, true])
+    await sql`INSERT INTO fresh_facts (dim, value, customer_id, orders, spend_fen, first_at, last_at)
+      ${levelFactsSelect(dialect, workspaceId, purchase, customerIds, withActivity)}`.execute(trx);
 
   const sameKey = sql`t.dim = f.dim AND t.value = f.value AND t.customer_id = f.customer_id`;
   await sql`DELETE FROM customer_order_facts AS f WHERE f.workspace_id = ${workspaceId}${scope('f.customer_id')}
@@ -101,37 +76,47 @@ export async function rebuildOrderFacts(
 }
 
 /**
- * The 'activity+category' facts (core/order-facts.ts) of a workspace as rows (dim, value, customer_id, orders,
- * spend_fen, first_at, last_at), from the orders with an activity only, each counted once per category level
- * of its lines (levels from the temporary fact_levels). SQLite walks the orders (its plan: on
+ * The facts per category level as rows (dim, value, customer_id, orders, spend_fen, first_at, last_at): the
+ * 'category' facts, or with `withActivity` the 'activity+category' facts (core/order-facts.ts) of the orders
+ * with an activity, one per activity and level. An order counts once per level however many of its lines
+ * fall in it (levels from the temporary fact_levels). SQLite walks the orders (its plan: on
  * orders_customer_idx) and their lines by key, a line counting only if no earlier line of the order had the
- * level (no DISTINCT sort); PostgreSQL takes the distinct (order, level) pairs of those orders first.
+ * level (no DISTINCT sort); PostgreSQL takes the distinct (order, level) pairs of the orders first, their
+ * lines read by linesOf.
  */
-export function pairFactsSelect(
+export function levelFactsSelect(
   dialect: Dialect,
   workspaceId: string,
   purchase: Expression<SqlBool>,
-  customerIds: readonly string[] | null = null,
+  customerIds: readonly string[] | null,
+  withActivity: boolean,
 ) {
   const net = sql`o.paid_fen - o.refunded_fen`;
-  const orders = sql`o.workspace_id = ${workspaceId} AND o.activity IS NOT NULL AND o.activity <> ''
+  const activity = withActivity ? sql` AND o.activity IS NOT NULL AND o.activity <> ''` : sql``;
+  const orders = sql`o.workspace_id = ${workspaceId}${activity}
     AND o.customer_id IS NOT NULL${andInIds(dialect, 'o.customer_id', customerIds)} AND ${purchase}`;
-  if (dialect === 'postgres')
-    return sql`SELECT 'activity+category', x.activity || ${PAIR_SEPARATOR} || x.level, x.customer_id, COUNT(*),
-        SUM(x.net), MIN(x.paid_at), MAX(x.paid_at)
-      FROM (SELECT DISTINCT o.id, l.level, o.customer_id, o.activity, ${net} AS net, o.paid_at
+  if (dialect === 'postgres') {
+    const fact = withActivity
+      ? sql`'activity+category', x.activity || ${PAIR_SEPARATOR} || x.level`
+      : sql`'category', x.level`;
+    return sql`SELECT ${fact}, x.customer_id, COUNT(*), SUM(x.net), MIN(x.paid_at), MAX(x.paid_at)
+      FROM (SELECT DISTINCT o.id, l.level, o.customer_id${withActivity ? sql`, o.activity` : sql``}, ${net} AS net,
+              o.paid_at
             FROM orders o ${linesOf(dialect, customerIds)} JOIN fact_levels l ON l.category = i.category
             WHERE ${orders}) x
-      GROUP BY x.customer_id, x.activity, x.level`;
-  return sql`SELECT 'activity+category', o.activity || ${PAIR_SEPARATOR} || l.level, o.customer_id, COUNT(*),
-      SUM(${net}), MIN(o.paid_at), MAX(o.paid_at)
+      GROUP BY x.customer_id${withActivity ? sql`, x.activity` : sql``}, x.level`;
+  }
+  const fact = withActivity
+    ? sql`'activity+category', o.activity || ${PAIR_SEPARATOR} || l.level`
+    : sql`'category', l.level`;
+  return sql`SELECT ${fact}, o.customer_id, COUNT(*), SUM(${net}), MIN(o.paid_at), MAX(o.paid_at)
     FROM orders o CROSS JOIN order_items i CROSS JOIN fact_levels l
     WHERE ${orders}
       AND i.workspace_id = o.workspace_id AND i.order_id = o.id AND l.category = i.category
       AND NOT EXISTS (SELECT 1 FROM order_items j CROSS JOIN fact_levels m
         WHERE j.workspace_id = i.workspace_id AND j.order_id = i.order_id AND j.line_key < i.line_key
           AND m.category = j.category AND m.level = l.level)
-    GROUP BY o.customer_id, o.activity, l.level`;
+    GROUP BY o.customer_id${withActivity ? sql`, o.activity` : sql``}, l.level`;
 }
 
 /**
