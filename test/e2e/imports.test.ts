@@ -36,13 +36,21 @@ describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Ch
     await page.getByTestId('import-store').locator('input').fill(store);
     await page.locator('input[type=file]').setInputFiles(file);
   }
-  const statusOf = (page: Page, fileName: string) =>
-    page
-      .getByTestId('import-runs')
-      .locator('tbody tr.ant-table-row', { hasText: fileName })
-      .getByTestId('import-status')
-      .textContent()
-      .catch(() => null);
+  /**
+   * The run's status as the table shows it, read without waiting: a finished run's tag, `(running)` while its
+   * progress bar shows, the upload's error when it was refused, or `(no row)`. A failed poll then names what the
+   * page showed last (on a loaded CI machine a run can stay queued behind the shop's background jobs a while).
+   */
+  async function statusOf(page: Page, fileName: string): Promise<string> {
+    const row = page.getByTestId('import-runs').locator('tbody tr.ant-table-row', { hasText: fileName });
+    if ((await row.count()) === 0) {
+      const error = page.getByTestId('import-error');
+      return (await error.count()) > 0 ? `(error: ${await error.textContent()})` : '(no row)';
+    }
+    const tag = row.getByTestId('import-status');
+    if ((await tag.count()) === 0) return '(running)';
+    return (await tag.textContent()) ?? '';
+  }
 
   beforeAll(async () => {
     app = await startConsole({ prefix: 'huike-e2e-imports-', demoCustomers: 50 });
@@ -65,7 +73,7 @@ describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Ch
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '已退款' }).click();
     await shot(page, 'imports-status-map');
     await page.getByTestId('import-submit').click();
-    await expect.poll(() => statusOf(page, 'generic-orders.csv'), { timeout: 30_000 }).toBe('完成');
+    await expect.poll(() => statusOf(page, 'generic-orders.csv'), { timeout: 90_000, interval: 500 }).toBe('完成');
     const runs = await call<{ items: { fileName: string; ordersCreated: number; rowsRejected: number }[] }>('/imports');
     const run = runs.items.find((r) => r.fileName === 'generic-orders.csv')!;
     expect([run.ordersCreated, run.rowsRejected]).toEqual([3, 0]);
@@ -85,7 +93,7 @@ describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Ch
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '已付款' }).click();
     // Every row has a bad date: nothing comes in, and the run says so rather than 完成.
     await page.getByTestId('import-submit').click();
-    await expect.poll(() => statusOf(page, 'nothing.csv'), { timeout: 30_000 }).toBe('未导入任何订单');
+    await expect.poll(() => statusOf(page, 'nothing.csv'), { timeout: 90_000, interval: 500 }).toBe('未导入任何订单');
     const rejected = page.getByTestId('import-rejected-rows');
     await rejected.waitFor();
     await expect.poll(() => rejected.textContent()).toContain('not a date');
