@@ -243,6 +243,21 @@ describeBothDatabases('predictive customer value', (env) => {
     e.setNow(AS_OF);
   });
 
+  it('the model counts repeat buyers in buying days: two orders on one local day make a 回头客 but no repeat', async () => {
+    const e = env();
+    const ws = await createWorkspace(e.ctx, '同日店');
+    // 07:30 and 08:30 in Shanghai: one local day, two UTC dates (11-09 23:30 and 11-10 00:30 UTC).
+    const sameDay = ['2026-11-10T07:30:00', '2026-11-10T08:30:00'].map((local, i) =>
+      hand('sameday', 20 + i, local, 6000),
+    );
+    await seed(e, ws.id, buyers, sameDay);
+    const m = await fitWorkspace(e.ctx, ws.id);
+    const returning = await countRule(e.ctx, ws.id, { field: 'paid_orders', op: 'gte', value: 2 });
+    const generatedRepeat = buyers.filter((b) => summaryOf(b.days, TODAY).x > 0).length;
+    expect(m.params!.repeatCustomers).toBe(generatedRepeat);
+    expect(returning).toBe(generatedRepeat + 1);
+  });
+
   it('a shop with too few repeat buyers is told so, and nothing is stored', async () => {
     const e = env();
     const ws = await createWorkspace(e.ctx, '小店');

@@ -460,7 +460,11 @@ export const en: Messages = {
     refitQueued: 'Refit queued; reload in a moment',
     fittedAt: 'Fitted',
     buyers: 'Buyers',
-    repeatBuyers: '{{n}} repeat',
+    repeatBuyers: '{{n}} bought again on a later day',
+    repeatBuyersHint:
+      'Counted in buying days: several orders on one day are one purchase, and a repeat is a purchase on another ' +
+      'day; counted when the model was fitted. The Returning (≥2 orders) segment counts orders, live, two on one ' +
+      'day included, so it can be a little higher.',
     meanOrderValue: 'Mean order value',
     spendAverage: 'Too few repeat buyers: mean order value used',
     clvSettings: 'CLV basis',

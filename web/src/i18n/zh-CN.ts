@@ -437,7 +437,10 @@ export const zhCN = {
     refitQueued: '已排队重新拟合，稍后刷新查看',
     fittedAt: '拟合时间',
     buyers: '购买客户',
-    repeatBuyers: '其中复购 {{n}}',
+    repeatBuyers: '其中隔日复购 {{n}}',
+    repeatBuyersHint:
+      '按购买日计：同一天的几笔订单算一次购买，在另一天再买才算复购，是拟合时的人数。' +
+      '「回头客（≥2 单）」按订单数实时统计，同一天下两单也算，所以可能略多。',
     meanOrderValue: '平均客单价',
     spendAverage: '复购客户太少，按平均客单价计算',
     clvSettings: 'CLV 口径',

@@ -1,4 +1,5 @@
-import { App, Button, Card, Descriptions, Typography } from 'antd';
+import { QuestionCircleOutlined } from '@ant-design/icons';
+import { App, Button, Card, Descriptions, Tooltip, Typography } from 'antd';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api';
@@ -63,7 +64,11 @@ export function PredictModel() {
           <Descriptions size="small" column={{ xs: 1, md: 3 }}>
             <Descriptions.Item label={t('predict.fittedAt')}>{dateTime(m.fittedAt)}</Descriptions.Item>
             <Descriptions.Item label={t('predict.buyers')}>
-              {count(m.customers)} ({t('predict.repeatBuyers', { n: count(m.params.repeatCustomers) })})
+              {count(m.customers)} ({t('predict.repeatBuyers', { n: count(m.params.repeatCustomers) })}
+              <Tooltip title={t('predict.repeatBuyersHint')}>
+                <QuestionCircleOutlined style={{ marginLeft: 4 }} data-testid="predict-repeat-hint" />
+              </Tooltip>
+              )
             </Descriptions.Item>
             <Descriptions.Item label={t('predict.meanOrderValue')}>
               {money(m.params.spend.meanOrderValueFen)}
