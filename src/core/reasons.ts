@@ -1,11 +1,14 @@
 /**
  * Reasons and errors the server gives as a code and parameters, so that the console and the exports render them
  * in the reader's language (zh-CN or en) instead of the server's English. One catalogue for both: the server
- * writes exports with it, the console imports this file for what it shows. No imports here (the console's build
- * reads this file as it is).
+ * writes exports with it, the console imports this file for what it shows. Its one import is field-labels.ts,
+ * which imports nothing (the console's build reads both files as they are).
  *
  * A template names its parameters in braces: `「{status}」`. A parameter a template does not name is ignored.
+ * The `{field}` of an `input.*` reason is a path (`name`, `variants.0.content.text`), rendered by its label.
  */
+import { fieldLabel } from './field-labels.js';
+
 export type ReasonLanguage = 'zh-CN' | 'en';
 export type ReasonParams = Record<string, string | number>;
 
@@ -889,8 +892,13 @@ export function isReasonKey(key: unknown): key is ReasonKey {
 export function renderReason(r: { key: string; params?: ReasonParams | null }, lang: ReasonLanguage): string | null {
   if (!isReasonKey(r.key)) return null;
   const params = r.params ?? {};
+  const input = r.key.startsWith('input.');
   return REASONS[r.key][lang].replace(/\{(\w+)\}/g, (whole, name: string) =>
-    Object.hasOwn(params, name) ? String(params[name]) : whole,
+    !Object.hasOwn(params, name)
+      ? whole
+      : input && name === 'field'
+        ? fieldLabel(String(params[name]), lang)
+        : String(params[name]),
   );
 }
 

@@ -35,9 +35,9 @@ describe('the reasons catalogue (errors and reasons in the reader’s language)'
     const r = schema.safeParse({ name: '一二三四五六', n: 0 });
     const issues = inputIssues(r.error!.issues, { name: '一二三四五六', n: 0 });
     expect(issues.map((i) => renderReason(i, 'zh-CN'))).toEqual([
-      '「name」最多 5 个字',
-      '请填写「platform」',
-      '「n」不能小于 1',
+      '「名称」最多 5 个字',
+      '请填写「平台」',
+      '「此项」不能小于 1', // a field with no label (field-labels.ts): no raw name in Chinese
     ]);
     expect(renderReason(issues[2]!, 'en')).toBe('n must be at least 1');
   });

@@ -265,7 +265,7 @@ describeBothDatabases('HTTP API', (env) => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.reason).toEqual({ key: 'input.tooLong', params: { field: 'name', max: 100 } });
     expect(bad.body.error.details.map((d: { key: string }) => d.key)).toEqual(['input.tooLong', 'input.required']);
-    expect(renderReason(bad.body.error.details[1], 'zh-CN')).toBe('请填写「platform」');
+    expect(renderReason(bad.body.error.details[1], 'zh-CN')).toBe('请填写「平台」');
   });
 
   it('logout ends the session', async () => {

@@ -243,7 +243,7 @@ describeBothDatabases('predictive customer value', (env) => {
     e.setNow(AS_OF);
   });
 
-  it('the model counts repeat buyers in buying days: two orders on one local day make a 回头客 but no repeat', async () => {
+  it('the model counts repeat buyers in buying days: two orders on one local day: a 回头客, no repeat', async () => {
     const e = env();
     const ws = await createWorkspace(e.ctx, '同日店');
     // 07:30 and 08:30 in Shanghai: one local day, two UTC dates (11-09 23:30 and 11-10 00:30 UTC).
