@@ -7,21 +7,32 @@ import { evaluateUpgrades } from '../../src/modules/membership/service.js';
 import { describeBothDatabases } from '../helpers.js';
 
 describeBothDatabases('demo campaigns', (env) => {
-  it('the demo shop ships past campaigns whose recipients bought more than their control group', async () => {
+  it('the demo campaigns: recipients bought a few points more than a control group that buys too', async () => {
     const e = env();
     e.setNow('2026-11-23T04:00:00.000Z');
     await loadDemo(e.ctx, e.workspaceId, { customers: 1500, seed: 7 });
     const campaigns = await listCampaigns(e.ctx, e.workspaceId);
     expect(campaigns.length).toBeGreaterThanOrEqual(2);
+    // Over the campaigns (each control group of this small demo is a dozen or two, so one campaign alone may
+    // fall either way, as a small shop's does): recipients bought more than their hold-out, by a few points, and
+    // the hold-out bought too: a real baseline, not 0 % (which made the lift 40 points and the ROI thousands).
+    const pooled = { treated: { customers: 0, buyers: 0 }, control: { customers: 0, buyers: 0 } };
     for (const c of campaigns) {
       expect(c.status).toBe('done');
       const report = await campaignReport(e.ctx, e.workspaceId, c.id);
       expect(report.sent).toBeGreaterThan(0);
       expect(report.control).toBeGreaterThan(0);
       const a = await campaignAttribution(e.ctx, e.workspaceId, c.id);
-      expect(a.overall!.treated.conversion).toBeGreaterThan(a.overall!.control.conversion);
-      expect(a.overall!.incrementalOrders.value).toBeGreaterThan(0);
+      for (const g of ['treated', 'control'] as const) {
+        pooled[g].customers += a.overall![g].customers;
+        pooled[g].buyers += Math.round(a.overall![g].conversion * a.overall![g].customers);
+      }
     }
+    const treated = pooled.treated.buyers / pooled.treated.customers;
+    const control = pooled.control.buyers / pooled.control.customers;
+    expect(control).toBeGreaterThan(0);
+    expect(treated).toBeGreaterThan(control);
+    expect(treated - control).toBeLessThan(0.12);
     const withCoupon = campaigns.find((c) => c.couponTemplateId);
     expect(withCoupon).toBeDefined();
     const coupons = await e.db.kysely
