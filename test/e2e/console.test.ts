@@ -154,6 +154,51 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     await shot(page, '06-rfm');
   });
 
+  it('the segment list counts a few rows at a time; the next visit shows the kept counts, counting none', async () => {
+    const cookie = await pages.cookie();
+    const page = await pages.open();
+    const counts = { requests: 0, inFlight: 0, most: 0 };
+    const isCount = (url: string) => /\/api\/v1\/segments\/[^/?]+$/.test(new URL(url).pathname);
+    page.on('request', (r) => {
+      if (!isCount(r.url())) return;
+      counts.requests += 1;
+      counts.inFlight += 1;
+      counts.most = Math.max(counts.most, counts.inFlight);
+    });
+    const finished = (r: { url(): string }) => {
+      if (isCount(r.url())) counts.inFlight -= 1;
+    };
+    page.on('requestfinished', finished);
+    page.on('requestfailed', finished);
+    // The system segments' second page: rows no earlier visit counted.
+    const secondPage = async () => {
+      await page.goto(`${base}/segments`);
+      await page.locator('.ant-pagination-item-2').click();
+      await page.locator('.ant-table-row').first().waitFor();
+      await expect.poll(() => page.locator('.ant-table-row .ant-spin').count(), { timeout: 30_000 }).toBe(0);
+    };
+    await secondPage();
+    expect(counts.requests).toBeGreaterThan(2);
+    expect(counts.most).toBeLessThanOrEqual(2);
+    await shot(page, '05b-segments-page-2');
+    counts.requests = 0;
+    await secondPage();
+    expect(counts.requests).toBe(0);
+    // What the rows show is what the API kept, with when it was counted.
+    const list = await apiGet<{ items: { id: string; count: number | null; countedAt: string | null }[] }>(
+      '/segments',
+      cookie,
+    );
+    const shown = page.locator('[data-testid^="segment-count-"]');
+    expect(await shown.count()).toBeGreaterThan(0);
+    for (const el of await shown.all()) {
+      const id = (await el.getAttribute('data-testid'))!.slice('segment-count-'.length);
+      const kept = list.items.find((s) => s.id === id)!;
+      expect(kept.countedAt).not.toBeNull();
+      expect((await el.textContent())!.replace(/,/g, '')).toBe(String(kept.count));
+    }
+  });
+
   it('picks 浙江 and 女装 from lists; a new condition waits, incomplete, without changing the count', async () => {
     const cookie = await pages.cookie();
     const page = await pages.open();

@@ -8,9 +8,10 @@ import { ruleOptions } from './options.js';
 import { getRfmSettings, recomputeRfm, rfmAsOf, rfmMatrix, rfmSummary, setRfmSettings } from './rfm.js';
 import {
   countRule,
+  countSegment,
+  listSegmentsWithLastCounts,
   deleteSegment,
   getSegment,
-  listSegments,
   ruleCsv,
   attachment,
   exportFileName,
@@ -55,6 +56,11 @@ const segmentOutput = z.object({
   createdAt: z.string().nullable(),
   updatedAt: z.string().nullable(),
 });
+/** The list's sizes: the last count taken (GET /segments/{id}) and when; nulls for a segment not counted yet. */
+const lastCountOutput = {
+  count: z.number().nullable().describe('the last count taken, not a live one (null: not counted yet)'),
+  countedAt: z.string().nullable().describe('when that count was taken'),
+};
 const segmentInput = z.object({
   name: z.string(),
   description: z.string().max(500).nullable().optional(),
@@ -143,11 +149,11 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
       schema: {
         tags,
         summary: 'System and saved segments',
-        response: { 200: z.object({ items: z.array(segmentOutput) }) },
+        response: { 200: z.object({ items: z.array(segmentOutput.extend(lastCountOutput)) }) },
       },
     },
     async (req) => ({
-      items: await listSegments(ctx, principalOf(req).workspaceId),
+      items: await listSegmentsWithLastCounts(ctx, principalOf(req).workspaceId),
     }),
   );
   app.post(
@@ -173,14 +179,10 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
         tags,
         summary: 'A segment with its live count',
         params: idParams,
-        response: { 200: segmentOutput.extend({ count: z.number() }) },
+        response: { 200: segmentOutput.extend({ count: z.number(), countedAt: z.string() }) },
       },
     },
-    async (req) => {
-      const p = principalOf(req);
-      const s = await getSegment(ctx, p.workspaceId, req.params.id);
-      return { ...s, count: await countRule(ctx, p.workspaceId, s.rule) };
-    },
+    async (req) => countSegment(ctx, principalOf(req).workspaceId, req.params.id),
   );
   app.put(
     '/segments/:id',

@@ -1,4 +1,5 @@
 import { reason } from '../../core/reasons.js';
+import { lastCount, rememberCount } from './counts.js';
 import type { Writable } from 'node:stream';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { localDate } from '../../core/time.js';
@@ -482,6 +483,20 @@ export async function listSegments(ctx: AppContext, workspaceId: string): Promis
       updatedAt: s.updated_at,
     })),
   ];
+}
+
+/** The segments with the last count of each and when it was taken (counts.ts): the list counts nothing. */
+export async function listSegmentsWithLastCounts(ctx: AppContext, workspaceId: string) {
+  return (await listSegments(ctx, workspaceId)).map((s) => ({ ...s, ...lastCount(workspaceId, s.id, s.rule) }));
+}
+
+/** A segment counted now (off the event loop); the count is kept for the list. */
+export async function countSegment(ctx: AppContext, workspaceId: string, id: string) {
+  const s = await getSegment(ctx, workspaceId, id);
+  const count = await countRule(ctx, workspaceId, s.rule);
+  const at = ctx.now();
+  rememberCount(workspaceId, s.id, s.rule, count, at);
+  return { ...s, count, countedAt: at.toISOString() };
 }
 
 export async function getSegment(ctx: AppContext, workspaceId: string, id: string): Promise<SegmentView> {

@@ -2478,6 +2478,10 @@ export interface paths {
                                 system: boolean;
                                 createdAt: string | null;
                                 updatedAt: string | null;
+                                /** @description the last count taken, not a live one (null: not counted yet) */
+                                count: number | null;
+                                /** @description when that count was taken */
+                                countedAt: string | null;
                             }[];
                         };
                     };
@@ -2562,6 +2566,7 @@ export interface paths {
                             createdAt: string | null;
                             updatedAt: string | null;
                             count: number;
+                            countedAt: string;
                         };
                     };
                 };

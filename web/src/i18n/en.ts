@@ -514,6 +514,7 @@ export const en: Messages = {
     noSaved: 'No segment of your own yet',
     noSavedHint: 'Combine conditions, e.g. "gold members who bought twice in the last 90 days"',
     count: 'Customers',
+    countedAt: 'Counted {{at}}',
     name: 'Name',
     description: 'Description',
     confirmDelete: 'Delete this segment?',

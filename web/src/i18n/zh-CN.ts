@@ -486,6 +486,7 @@ export const zhCN = {
     noSaved: '还没有自定义分群',
     noSavedHint: '用条件组合圈选人群，例如「近 90 天买过 2 次以上的金卡会员」',
     count: '人数',
+    countedAt: '统计于 {{at}}',
     name: '名称',
     description: '说明',
     confirmDelete: '删除这个分群？',

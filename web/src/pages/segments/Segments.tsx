@@ -1,12 +1,12 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { App, Button, Card, Col, Popconfirm, Row, Spin, Table, Tabs, Tag, Typography } from 'antd';
-import { useMemo } from 'react';
+import { App, Button, Card, Col, Popconfirm, Row, Spin, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { type Answer, api } from '../../api';
 import { Chart, PALETTE, type ChartOption } from '../../components/Chart';
 import { EmptyState, ErrorBox, Loading } from '../../components/Status';
-import { count, money, moneyShort, percent } from '../../format';
+import { count, dateTime, money, moneyShort, percent } from '../../format';
 import { useApi } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
 
@@ -15,11 +15,39 @@ type Segment = Answer<'/segments'>['items'][number];
 import { segmentPath } from '../../paths';
 import { segmentName } from '../../segment-names';
 import { errorText } from '../../errors';
+import { countQueue, needsRecount } from './count-queue';
 
-function LiveCount({ id }: { id: string }) {
-  const s = useApi('/segments/{id}', { params: { id } });
-  if (s.error) return <Typography.Text type="danger">!</Typography.Text>;
-  return s.data ? <span>{count(s.data.count)}</span> : <Spin size="small" />;
+/**
+ * A row's size: the last count the server kept, shown at once with its time; asked for again (a few rows at a
+ * time, count-queue.ts) only when missing or older than a few minutes.
+ */
+function SegmentCount({ s }: { s: Segment }) {
+  const { t } = useTranslation();
+  const [live, setLive] = useState<{ count: number; countedAt: string } | null>(null);
+  const [failed, setFailed] = useState(false);
+  const stale = needsRecount(s.countedAt, Date.now());
+  useEffect(() => {
+    if (!stale) return;
+    const ctl = new AbortController();
+    countQueue(() => api.get('/segments/{id}', { params: { id: s.id }, signal: ctl.signal }), ctl.signal).then(
+      (r) => setLive({ count: r.count, countedAt: r.countedAt }),
+      (e: Error) => {
+        if (e.name !== 'AbortError') setFailed(true);
+      },
+    );
+    return () => ctl.abort();
+  }, [s.id, stale]);
+  const shown = live ?? (s.count !== null && s.countedAt !== null ? { count: s.count, countedAt: s.countedAt } : null);
+  if (!shown) return failed ? <Typography.Text type="danger">!</Typography.Text> : <Spin size="small" />;
+  const counting = stale && !live && !failed;
+  return (
+    <Tooltip title={t('segments.countedAt', { at: dateTime(shown.countedAt) })}>
+      <Typography.Text type={counting ? 'secondary' : undefined} data-testid={`segment-count-${s.id}`}>
+        {count(shown.count)}
+      </Typography.Text>
+      {counting && <Spin size="small" style={{ marginLeft: 6 }} />}
+    </Tooltip>
+  );
 }
 
 export default function Segments() {
@@ -77,7 +105,7 @@ function SegmentTable() {
       key: 'count',
       align: 'right' as const,
       width: 120,
-      render: (_: unknown, s: Segment) => <LiveCount id={s.id} />,
+      render: (_: unknown, s: Segment) => <SegmentCount s={s} />,
     },
     ...(withActions
       ? [
