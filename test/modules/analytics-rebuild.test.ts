@@ -215,6 +215,31 @@ describeBothDatabases('analytics rebuild in short transactions', (env) => {
     }
   });
 
+  it('a new store leaves the built figures on screen while the rebuild redoes the customers', async () => {
+    const e = env();
+    const shown = () => overviewHere(e.ctx, e.workspaceId, { from: '2025-06-01', to: '2026-12-20' });
+    const before = await shown();
+    expect(before.builtAt).not.toBeNull();
+    await ensureStore(e.ctx, e.workspaceId, '新开的店', 'taobao', { currency: 'CNY' });
+    const stop = new Error('stopped');
+    await expect(
+      rebuildAnalytics(e.ctx, e.workspaceId, {
+        chunkOrders: 20,
+        afterChunk: () => {
+          throw stop;
+        },
+      }),
+    ).rejects.toBe(stop);
+    // Midway, the views still show the last build's figures, not "not built".
+    const midway = await shown();
+    expect({ builtAt: midway.builtAt, buyers: midway.kpis.buyers }).toEqual({
+      builtAt: before.builtAt,
+      buyers: before.kpis.buyers,
+    });
+    await rebuildAnalytics(e.ctx, e.workspaceId, { chunkOrders: 20 });
+    expect(await tables()).toEqual(await fromNothing());
+  });
+
   it('a store moved to another currency is grouped under it by the next rebuild', async () => {
     const e = env();
     await e.db.kysely

@@ -132,6 +132,26 @@ async function redoBuyerRows(
   if (keeping) await rangeBandsIn(db, ws, part);
 }
 
+/**
+ * Whether rows grouped under `before` (the stores' currencies and the pairs' layout, as recorded) must be cleared
+ * to be grouped under `after`: another layout, or a store that changed its currency or is gone. A store added
+ * since has no rows yet, so the rebuild redoes the customers over the kept rows and the views stay meanwhile
+ * (importing a new shop's first file used to clear them: "not built" until the whole rebuild was done).
+ */
+export function regrouped(before: string | null | undefined, after: string): boolean {
+  type Grouping = { pairs?: unknown; stores?: [string, string][] };
+  let old: Grouping;
+  try {
+    old = JSON.parse(before ?? '') as Grouping;
+  } catch {
+    return true;
+  }
+  const now = JSON.parse(after) as Grouping;
+  if (!Array.isArray(old.stores) || old.pairs !== now.pairs) return true;
+  const currency = new Map(now.stores ?? []);
+  return old.stores.some(([id, c]) => currency.get(id) !== c);
+}
+
 export interface RebuildOptions {
   /** Orders per short transaction (their customers are redone together). */
   chunkOrders?: number;
@@ -179,7 +199,7 @@ export async function rebuildAnalytics(
       .where('workspace_id', '=', ws)
       .executeTakeFirst();
     const grouped = run ? (JSON.parse(run.fingerprint) as { currencies?: string }).currencies : last?.stores;
-    if ((run || last) && grouped !== currencies) await clearAnalytics(k, ws);
+    if ((run || last) && regrouped(grouped, currencies)) await clearAnalytics(k, ws);
     const first = await sql<{ d: string | null }>`
       SELECT MIN(${paidDay}) AS d FROM orders o
       WHERE o.workspace_id = ${ws} AND o.customer_id IS NOT NULL AND ${purchase}`.execute(k);
