@@ -380,6 +380,98 @@ describeBothDatabases('order facts', (env) => {
     );
   }, 120_000);
 
+  it('after orders changed, were deleted or moved to another customer (a merge) behind the facts, the recompute writes exactly the rebuild from empty', async () => {
+    const e = env();
+    const k = e.db.kysely;
+    const seen = { missing: 0, changed: 0, stale: 0 };
+    const changeArb = fc.record({
+      order: fc.nat(),
+      to: fc.nat(),
+      action: fc.constantFrom('amount', 'activity', 'category', 'line', 'unpay', 'delete', 'move', 'merge'),
+    });
+    await fc.assert(
+      fc.asyncProperty(shopArb, fc.array(changeArb, { minLength: 1, maxLength: 6 }), async (shop, changes) => {
+        const { ws, customerIds } = await loadShop(e, shop);
+        const now = e.ctx.now().toISOString();
+        await refreshCustomerStats(k, e.db.dialect, ws, customerIds, now);
+        // The orders change underneath, with no refresh: the facts the recompute finds are behind.
+        for (const c of changes) {
+          const orders = await k
+            .selectFrom('orders')
+            .select(['id', 'activity', 'customer_id'])
+            .where('workspace_id', '=', ws)
+            .orderBy('id')
+            .execute();
+          const o = orders[c.order % Math.max(orders.length, 1)];
+          if (!o) break;
+          const to = customerIds[c.to % customerIds.length]!;
+          const order = k.updateTable('orders').where('workspace_id', '=', ws).where('id', '=', o.id);
+          const lines = k.updateTable('order_items').where('workspace_id', '=', ws).where('order_id', '=', o.id);
+          if (c.action === 'amount')
+            await order.set({ paid_fen: 7000, refunded_fen: 0, status: 'completed' }).execute();
+          if (c.action === 'activity')
+            await order.set({ activity: o.activity === '双11 2025' ? '618 2026' : '双11 2025' }).execute();
+          if (c.action === 'category') await lines.set({ category: '美妆/面膜' }).execute();
+          if (c.action === 'line')
+            await k
+              .insertInto('order_items')
+              .values({
+                workspace_id: ws,
+                order_id: o.id,
+                line_key: `X${c.to}`,
+                title: null,
+                sku: null,
+                external_item_id: null,
+                category: '女装/连衣裙/长款',
+                quantity: 1,
+                price_fen: 100,
+                paid_fen: null,
+                refund_status: null,
+              })
+              .onConflict((oc) => oc.doNothing())
+              .execute();
+          if (c.action === 'unpay') await order.set({ paid_at: null }).execute();
+          if (c.action === 'delete') {
+            await k.deleteFrom('order_items').where('workspace_id', '=', ws).where('order_id', '=', o.id).execute();
+            await k.deleteFrom('orders').where('workspace_id', '=', ws).where('id', '=', o.id).execute();
+          }
+          if (c.action === 'move') await order.set({ customer_id: to }).execute();
+          // A merge: every order of the customer goes to the other one, the merged customer is left without any.
+          if (c.action === 'merge' && o.customer_id !== null && o.customer_id !== to)
+            await k
+              .updateTable('orders')
+              .set({ customer_id: to })
+              .where('workspace_id', '=', ws)
+              .where('customer_id', '=', o.customer_id)
+              .execute();
+        }
+        const behind = await facts(e, ws);
+        await recomputeAllStats(e.db, ws, now);
+        const recomputed = await facts(e, ws);
+        await k.deleteFrom('customer_order_facts').where('workspace_id', '=', ws).execute();
+        await recomputeAllStats(e.db, ws, now);
+        expect(recomputed).toEqual(await facts(e, ws));
+        // …and the incremental path of every customer from empty too.
+        await k.deleteFrom('customer_order_facts').where('workspace_id', '=', ws).execute();
+        await refreshCustomerStats(k, e.db.dialect, ws, customerIds, now);
+        expect(recomputed).toEqual(await facts(e, ws));
+        const key = (f: { dim: string; value: string; customer_id: string }) =>
+          `${f.dim}\u0000${f.value}\u0000${f.customer_id}`;
+        const before = new Map(behind.map((f) => [key(f), f]));
+        const after = new Map(recomputed.map((f) => [key(f), f]));
+        for (const [id, f] of after) {
+          const old = before.get(id);
+          if (!old) seen.missing += 1;
+          else if (JSON.stringify(old) !== JSON.stringify(f)) seen.changed += 1;
+        }
+        for (const id of before.keys()) if (!after.has(id)) seen.stale += 1;
+      }),
+      { numRuns: 25, seed: 20261129 },
+    );
+    // The runs wrote each kind of difference: facts inserted, updated and deleted.
+    expect(Math.min(seen.missing, seen.changed, seen.stale)).toBeGreaterThan(0);
+  }, 120_000);
+
   it('a parent category covers its children ("女装" finds 女装/连衣裙 buyers), on both paths', async () => {
     const e = env();
     const line = (category: string) => ({ category, title: null });
