@@ -68,6 +68,8 @@ export interface CustomersTable {
   id: string;
   display_name: string;
   real_name: string | null;
+  /** Pinyin search keys of the names and nicks, space-separated (core/pinyin-keys.ts; 0073). */
+  name_pinyin: string | null;
   phone: string | null;
   email: string | null;
   province: string | null;

@@ -63,6 +63,8 @@ export interface OrderRecord {
   raw: Record<string, string>;
   /** orderHash(this), when the import's read thread computed it already (core/order-hash.ts). */
   contentHash?: string;
+  /** buyerPinyin(this) (core/buyer-names.ts), when the import's read thread computed it already. */
+  namePinyin?: string | null;
 }
 
 /** Lines of an order already imported (Taobao 宝贝报表). */

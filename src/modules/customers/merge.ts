@@ -9,6 +9,7 @@ import { enqueue } from '../../jobs/queue.js';
 import { JOB } from '../../jobs/kinds.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
 import { refreshCustomerStats } from './stats.js';
+import { refreshNamePinyin } from './pinyin.js';
 import { refreshBuyerRows } from '../analytics/rebuild.js';
 import { recordConsent } from './consent.js';
 import type { ConsentState } from '../../core/consent.js';
@@ -273,6 +274,8 @@ export async function mergeInTransaction(
     undone_at: null,
   };
   await trx.insertInto('customer_merges').values(merge).execute();
+  // The target is found by the pinyin of the source's nicks (and real name) now too.
+  await refreshNamePinyin(trx, dialect, ws, [targetId]);
   await refreshCustomerStats(trx, dialect, ws, [targetId], now);
   await refreshBuyerRows(trx, dialect, ws, [targetId, sourceId], now);
   await enqueue(trx, { workspaceId: ws, kind: JOB.rfmRecompute, dedupeKey: `merge:${merge.id}` }, now);
@@ -370,6 +373,8 @@ export async function undoMerge(ctx: AppContext, ws: string, mergeId: string) {
       .where('workspace_id', '=', ws)
       .where('id', '=', mergeId)
       .execute();
+    // Each is found by its own names' pinyin again (a merge recorded before 0073 kept no keys of the source).
+    await refreshNamePinyin(trx, ctx.db.dialect, ws, [m.target_id, m.source_id]);
     await refreshCustomerStats(trx, ctx.db.dialect, ws, [m.target_id, m.source_id], now);
     await refreshBuyerRows(trx, ctx.db.dialect, ws, [m.target_id, m.source_id], now);
     await enqueue(trx, { workspaceId: ws, kind: JOB.rfmRecompute, dedupeKey: `unmerge:${mergeId}` }, now);

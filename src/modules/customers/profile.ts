@@ -5,6 +5,7 @@ import { normalizeCnMobile } from '../../core/pii.js';
 import type { ConsentState } from '../../core/consent.js';
 import { nowIso, type AppContext } from '../context.js';
 import { consentStates, recordConsent } from './consent.js';
+import { refreshNamePinyin } from './pinyin.js';
 import { refreshBuyerPeople } from '../analytics/snapshots.js';
 import { customerPatch, type CustomerPatch } from './schema.js';
 
@@ -71,6 +72,7 @@ export async function updateCustomer(
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', id)
       .execute();
+    if ('real_name' in set) await refreshNamePinyin(trx, ctx.db.dialect, workspaceId, [id]);
     // The kept analytics answers count buyers by gender and age: move this one now (analytics/snapshots.ts).
     if ('gender' in set || 'birthday' in set) await refreshBuyerPeople(trx, workspaceId, [id]);
     await recordConsent(

@@ -5,6 +5,8 @@ import { decodeCursor, likeContains } from '../pagination.js';
 import type { CustomerListQuery } from './schema.js';
 import { timestampCast } from '../../db/dates.js';
 import { phoneTailSql } from '../../db/migrations/0014_list_indexes.js';
+import { pinyinLexemes } from '../../db/migrations/0073_customer_name_pinyin.js';
+import { pinyinQuery } from '../../core/pinyin-query.js';
 
 const SORT_COLUMN = {
   last_order: 's.last_order_at',
@@ -167,7 +169,8 @@ export async function countCustomersHere(ctx: AppContext, workspaceId: string, q
  * The ids a search text finds, each branch on its own index: a name or real name containing it
  * (SQLite: the trigram index of 0051 for 3+ characters, else the (name, id) indexes read without the
  * rows; PostgreSQL: the pg_trgm indexes of 0050), the e-mail, a nick or buyer id, the full phone
- * or its last 4+ digits (the phone-tail index).
+ * or its last 4+ digits (the phone-tail index), and the pinyin of the names and nicks (`zjy`, `zhang`:
+ * the keys of 0073).
  */
 function searchMatches(db: Db, workspaceId: string, text: string) {
   const k = db.kysely;
@@ -221,6 +224,8 @@ function searchMatches(db: Db, workspaceId: string, text: string) {
         .where('i.workspace_id', '=', workspaceId)
         .where('i.value', '=', text),
     );
+  const pinyin = pinyinQuery(text);
+  if (pinyin) ids = ids.unionAll(byPinyin(db, workspaceId, pinyin));
   if (digits.length >= 4 && digits === text.replace(/[\s-]/g, '')) {
     const phone = k.selectFrom('customers as n').select('n.id').where('n.workspace_id', '=', workspaceId);
     ids = ids.unionAll(
@@ -232,6 +237,26 @@ function searchMatches(db: Db, workspaceId: string, text: string) {
     );
   }
   return ids;
+}
+
+/**
+ * The ids whose names' pinyin keys start with `prefix` (`zj` finds 张佳怡 by `zjy`): on PostgreSQL the GIN
+ * index of 0073 with a prefix tsquery, on SQLite its FTS5 table of keys with a prefix query. `prefix` is
+ * [a-z0-9] only (pinyinQuery), so it is no query syntax on either.
+ */
+function byPinyin(db: Db, workspaceId: string, prefix: string) {
+  const people = db.kysely.selectFrom('customers as n').select('n.id').where('n.workspace_id', '=', workspaceId);
+  if (db.dialect === 'postgres')
+    return people
+      .where('n.name_pinyin', 'is not', null)
+      .where(sql<boolean>`${pinyinLexemes('n.name_pinyin')} @@ ${`${prefix}:*`}::tsquery`);
+  return people.where(
+    'n.id',
+    'in',
+    // CROSS JOIN: from the index's matches to their rows, as the name search does (0051).
+    sql<string>`(SELECT p.customer_id FROM customer_pinyin_fts f CROSS JOIN customer_pinyin p ON p.id = f.rowid
+      WHERE f.customer_pinyin_fts MATCH ${`"${prefix}" *`} AND p.workspace_id = ${workspaceId})`,
+  );
 }
 
 /** An FTS5 phrase matching `text` as a substring (trigram tokenizer): quoted, its quotes doubled. */

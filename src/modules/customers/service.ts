@@ -2,6 +2,8 @@ import { reason } from '../../core/reasons.js';
 import { NotFound } from '../../core/errors.js';
 import { DEFAULT_CURRENCY } from '../../core/money.js';
 import { maskPhone } from '../../core/pii.js';
+import { nameMatchesPinyin } from '../../core/pinyin-keys.js';
+import { pinyinQuery } from '../../core/pinyin-query.js';
 import { maskAccount, maskDisplayName, maskEmail, maskName } from '../../core/pii-mask.js';
 import type { AppContext } from '../context.js';
 import { canSeePii } from '../auth/roles.js';
@@ -97,8 +99,8 @@ export async function searchCustomers(ctx: AppContext, workspaceId: string, q: C
 
 /**
  * Which field a search text found the customer by, checked in the order the console shows them:
- * the name, the real name, the phone (full or its tail), the e-mail; else a nick or buyer id
- * (an identity value, which the list does not show).
+ * the name, the real name, the phone (full or its tail), the e-mail, the pinyin of the name or the real
+ * name; else a nick or buyer id (an identity value, or its pinyin: the list does not show them).
  */
 export function matchedField(r: CustomerRow, text: string): 'name' | 'realName' | 'phone' | 'email' | 'nick' {
   const lower = text.toLowerCase();
@@ -108,6 +110,10 @@ export function matchedField(r: CustomerRow, text: string): 'name' | 'realName' 
   if (r.phone && digits.length >= 4 && digits === text.replace(/[\s-]/g, '') && r.phone.endsWith(digits))
     return 'phone';
   if (r.email && r.email === lower) return 'email';
+  // Found by the pinyin of a name (`zjy` for 张佳怡), else of a nick.
+  const pinyin = pinyinQuery(text);
+  if (pinyin && nameMatchesPinyin(r.display_name, pinyin)) return 'name';
+  if (pinyin && nameMatchesPinyin(r.real_name, pinyin)) return 'realName';
   return 'nick';
 }
 

@@ -1,5 +1,6 @@
 import { newId } from '../../core/ids.js';
 import { Random } from '../../core/random.js';
+import { customerPinyin } from '../../core/pinyin-keys.js';
 import type { OrderRecord } from '../../core/formats/types.js';
 import type { Store } from '../../db/types.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
@@ -130,6 +131,7 @@ async function addProfiles(ctx: AppContext, workspaceId: string, people: DemoPer
               id,
               display_name: p.nick,
               real_name: null,
+              name_pinyin: customerPinyin(p.nick, null, [p.nick]),
               phone: null,
               email: null,
               province: p.province,

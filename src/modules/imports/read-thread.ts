@@ -11,6 +11,8 @@ import type { ReadLimits } from './limits.js';
 import { csvRows, type FileKind, type FileRow, xlsxRows } from './read-file.js';
 import { mapBatches, type MapOptions } from './map-rows.js';
 import { orderHash } from '../../core/order-hash.js';
+import { buyerPinyin } from '../../core/buyer-names.js';
+import type { OrderRecord } from '../../core/formats/types.js';
 
 export type ToReader = { type: 'more' };
 export type FromReader =
@@ -32,6 +34,20 @@ export interface ReaderData {
 /** Rows per message, and characters per message (whichever comes first). */
 const BATCH_ROWS = 2000;
 const BATCH_CHARS = 4 * 1024 * 1024;
+
+/** Pinyin keys by the names they come from: a buyer's orders repeat the same names. */
+const pinyinSeen = new Map<string, string | null>();
+function pinyinOf(o: OrderRecord): string | null {
+  const b = o.buyer;
+  const key = [b.nick, b.name, o.receiverName, b.externalId, b.phone, b.email].join('\u0000');
+  let keys = pinyinSeen.get(key);
+  if (keys === undefined) {
+    if (pinyinSeen.size >= 100_000) pinyinSeen.clear();
+    keys = buyerPinyin(o);
+    pinyinSeen.set(key, keys);
+  }
+  return keys;
+}
 
 async function main(port: NonNullable<typeof parentPort>, data: ReaderData) {
   let credits = 3;
@@ -57,7 +73,11 @@ async function main(port: NonNullable<typeof parentPort>, data: ReaderData) {
     if (data.map) {
       for await (const b of mapBatches(rows[Symbol.asyncIterator](), () => open(() => {}), data.map)) {
         // Hashed here rather than by the thread that writes: it is the busier of the two.
-        for (const o of b.orders) o.contentHash = orderHash(o);
+        // So are the pinyin keys a new customer gets (core/buyer-names.ts), once per buyer's names.
+        for (const o of b.orders) {
+          o.contentHash = orderHash(o);
+          o.namePinyin = pinyinOf(o);
+        }
         const out: FromReader = { type: 'batch', batch: JSON.stringify(b), bytes };
         bytes = 0;
         await send(out);

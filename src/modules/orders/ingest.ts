@@ -3,7 +3,8 @@ import type { Transaction } from 'kysely';
 import { newId } from '../../core/ids.js';
 import { orderHash } from '../../core/order-hash.js';
 import { isOlderState, type OrderProgress, type OrderStatus } from '../../core/order-status.js';
-import { identifierOrNull, isMasked, maskPhone, normalizeCnMobile, normalizeEmail } from '../../core/pii.js';
+import { identifierOrNull, normalizeCnMobile, normalizeEmail } from '../../core/pii.js';
+import { buyerDisplayName, buyerPinyin, buyerRealName } from '../../core/buyer-names.js';
 import type { ItemsRecord, OrderRecord, RowError } from '../../core/formats/types.js';
 import type { Insertable } from 'kysely';
 import type { Database, Store } from '../../db/types.js';
@@ -14,6 +15,7 @@ import { chunks, type AppContext } from '../context.js';
 import { refreshCustomerStats } from '../customers/stats.js';
 import { refreshBuyerRows } from '../analytics/rebuild.js';
 import { mergeInTransaction } from '../customers/merge.js';
+import { refreshNamePinyin } from '../customers/pinyin.js';
 import { consentStates, recordConsent } from '../customers/consent.js';
 import { erasedName } from '../../core/privacy.js';
 import { erasedOrderColumns } from '../privacy/erase.js';
@@ -106,22 +108,6 @@ function identifiersOf(o: OrderRecord, family: string): Identifier[] {
 const idKey = (i: Identifier) => `${i.kind}\u0000${i.scope}\u0000${i.value}`;
 
 const contentHash = (o: OrderRecord): string => o.contentHash ?? orderHash(o);
-
-/**
- * The best name for a new customer: nick, name, buyer id, masked phone, email (never "—" when there is an
- * identifier).
- */
-function displayName(o: OrderRecord): string {
-  return (
-    identifierOrNull(o.buyer.nick) ??
-    o.buyer.name ??
-    identifierOrNull(o.buyer.externalId) ??
-    maskPhone(normalizeCnMobile(o.buyer.phone)) ??
-    normalizeEmail(o.buyer.email) ??
-    o.buyer.nick ??
-    '—'
-  );
-}
 
 function orderColumns(o: OrderRecord) {
   return {
@@ -300,6 +286,8 @@ export async function ingestBatch(
   const phoneLinks: [string, string][] = [];
   const phonesToFill = new Map<string, string>();
   const createdHere = new Map<string, Insertable<Database['customers']>>();
+  /** The nick each new customer's pinyin keys were computed with. */
+  const createdNick = new Map<string, string | null>();
 
   for (const o of records) {
     const ids = identifiersOf(o, family);
@@ -320,8 +308,10 @@ export async function ingestBatch(
         const customer: Insertable<Database['customers']> = {
           workspace_id: ws,
           id: customerId,
-          display_name: displayName(o),
-          real_name: o.receiverName && !isMasked(o.receiverName) ? o.receiverName : null,
+          display_name: buyerDisplayName(o),
+          real_name: buyerRealName(o),
+          // The read thread computed the pinyin search keys (core/buyer-names.ts); records from the API not.
+          name_pinyin: o.namePinyin !== undefined ? o.namePinyin : buyerPinyin(o),
           phone,
           email: normalizeEmail(o.buyer.email),
           province: o.province,
@@ -339,6 +329,7 @@ export async function ingestBatch(
         };
         newCustomers.push(customer);
         createdHere.set(customerId, customer);
+        createdNick.set(customerId, identifierOrNull(o.buyer.nick));
       } else if (customerId && o.acceptsMarketing !== null) {
         consent.set(customerId, o.acceptsMarketing);
       }
@@ -424,6 +415,16 @@ export async function ingestBatch(
   const dialect = ctx.db.dialect;
   await bulkInsert(trx, dialect, 'customers', newCustomers);
   await bulkInsert(trx, dialect, 'customer_identities', newIdentities, { onConflict: 'ignore' });
+  // A nick newly linked to a customer (one found by phone or buyer id, or made from another row of this
+  // batch) is searchable by its pinyin too.
+  const nicked = newIdentities.filter((i) => i.kind === 'nick' && createdNick.get(i.customer_id) !== i.value);
+  if (nicked.length > 0)
+    await refreshNamePinyin(
+      trx,
+      dialect,
+      ws,
+      nicked.map((i) => i.customer_id),
+    );
   // Consent read from the export ("Accepts Marketing"): each change goes into the consent history too.
   const consentBefore = consent.size > 0 ? await consentStates(trx, ws, [...consent.keys()]) : new Map();
   await recordConsent(

@@ -178,6 +178,7 @@ export async function eraseCustomer(
       .set({
         display_name: name,
         real_name: null,
+        name_pinyin: null,
         phone: null,
         email: null,
         wechat: null,
