@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, logIn, sessionCookie, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+import { nameKeys } from '../../src/core/pinyin-keys.js';
 
 /**
  * The customer list's count and empty states, 修改密码 from the user menu (as a user made for this
@@ -77,6 +78,34 @@ describe.skipIf(!existsSync(CHROMIUM))('customer list, password, leave guard and
     await page.click('[data-testid="clear-search"]');
     await page.waitForSelector(`[data-testid="customer-total"][data-total="${all.total}"]`);
     expect(new URL(page.url()).searchParams.get('q')).toBeNull();
+    expect(errorsOf(page)).toEqual([]);
+  }, 120_000);
+
+  it('finds a customer by the pinyin initials of a Chinese name, typed without switching the IME', async () => {
+    const list = await call<{ items: { id: string; name: string; realName: string | null }[] }>(
+      'GET',
+      '/customers?limit=100&sort=newest',
+    );
+    // A customer whose real name is Chinese, searched by its initials (张佳怡 → zjy).
+    const target = list.items.find((i) => i.realName && /^\p{Script=Han}{2,}$/u.test(i.realName))!;
+    expect(target).toBeDefined();
+    const initials = nameKeys(target.realName!)[1]!;
+    const api = await call<{ total: number; items: { id: string; matched: string }[] }>(
+      'GET',
+      `/customers?q=${initials}&limit=100`,
+    );
+    expect(api.items.find((i) => i.id === target.id)?.matched).toBe('realName');
+
+    const page = await newPage();
+    await logIn(page, base);
+    await page.goto(`${base}/customers`);
+    const search = page.locator('[data-testid="customer-search"] input, input[data-testid="customer-search"]').first();
+    await search.fill(initials.toUpperCase());
+    await search.press('Enter');
+    await page.waitForSelector(`[data-testid="customer-total"][data-total="${api.total}"]`);
+    const row = page.locator('[data-matched="realName"]', { hasText: target.realName! }).first();
+    await expect(row.locator('[data-testid="matched-field"]').innerText()).resolves.toBe('匹配：姓名（拼音）');
+    await shot(page, 'customers-search-pinyin');
     expect(errorsOf(page)).toEqual([]);
   }, 120_000);
 

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import type { OrderRecord } from '../../src/core/formats/types.js';
 import { customerPinyin } from '../../src/core/pinyin-keys.js';
@@ -214,6 +214,12 @@ describeBothDatabases('customer search by pinyin', (env) => {
     const migration = customerNamePinyin(e.db.dialect, 2);
     const db = e.db.kysely as unknown as Kysely<unknown>;
     await migration.down(db);
+    if (e.db.dialect === 'sqlite') {
+      // As a run stopped half-way leaves it (SQLite runs a migration outside a transaction): the column there,
+      // some keys written, one of them stale. The run again starts over.
+      await sql`ALTER TABLE customers ADD COLUMN name_pinyin TEXT`.execute(db);
+      await sql`UPDATE customers SET name_pinyin = 'stale' WHERE display_name IN ('plainbuyer', '王五')`.execute(db);
+    }
     await migration.up(db);
     const after = await storedAndDue(e);
     expect(after.filter((c) => c.due !== null).length).toBeGreaterThan(4);

@@ -159,6 +159,7 @@ export const en: Messages = {
     total: '{{n}} customers',
     totalMatched: '{{n}} customers found',
     matchedBy: 'Matched: {{field}}',
+    matchedByPinyin: 'Matched: {{field}} (pinyin)',
     matched: { name: 'name', realName: 'real name', phone: 'phone tail', email: 'e-mail', nick: 'buyer nick / ID' },
   },
   privacy: {

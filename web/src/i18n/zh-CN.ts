@@ -157,6 +157,7 @@ export const zhCN = {
     total: '共 {{n}} 位客户',
     totalMatched: '找到 {{n}} 位客户',
     matchedBy: '匹配：{{field}}',
+    matchedByPinyin: '匹配：{{field}}（拼音）',
     matched: { name: '昵称', realName: '姓名', phone: '手机尾号', email: '邮箱', nick: '买家昵称 / ID' },
   },
   privacy: {

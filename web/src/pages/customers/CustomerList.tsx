@@ -186,7 +186,9 @@ export default function CustomerList() {
           )}
           {r.matched && (
             <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="matched-field">
-              {t('customers.matchedBy', { field: t(`customers.matched.${r.matched}`) })}
+              {t(byPinyin(r, filters.q ?? '') ? 'customers.matchedByPinyin' : 'customers.matchedBy', {
+                field: t(`customers.matched.${r.matched}`),
+              })}
             </Typography.Text>
           )}
         </div>
@@ -375,6 +377,12 @@ export default function CustomerList() {
 }
 
 /** The part of `text` the search text found, marked (case-insensitive, like the server's match). */
+/** A name found by its pinyin (`zjy` for 张佳怡): the name does not hold the text typed. */
+function byPinyin(r: CustomerSummary, q: string): boolean {
+  const text = r.matched === 'name' ? r.name : r.matched === 'realName' ? r.realName : null;
+  return !!text && /^[a-z][a-z0-9\s'-]*$/i.test(q) && !text.toLowerCase().includes(q.toLowerCase());
+}
+
 function Mark({ text, q }: { text: string; q: string }) {
   const at = q ? text.toLowerCase().indexOf(q.toLowerCase()) : -1;
   if (at < 0) return <>{text}</>;
