@@ -296,6 +296,14 @@ describeBothDatabases('points ledger', (env) => {
     expect(report.items.find((i) => i.expiresIn === 'never')).toMatchObject({ pending: 30, spendable: 0 });
     // Order points earned in 2026 expire at the end of 2027 (end_of_next_year).
     expect(report.items.map((i) => i.expiresIn)).toEqual(['2027-12', 'never']);
+    // The shop's report is every customer's pending and spendable points, as each customer's own ledger says.
+    const each = await Promise.all(Object.values(ids).map((id) => pointsOf(e.ctx, e.workspaceId, id)));
+    const sum = (k: 'pending' | 'spendable') => each.reduce((s, p) => s + p.summary[k], 0);
+    expect([sum('pending'), sum('spendable')]).toEqual([
+      report.items.reduce((s, i) => s + i.pending, 0),
+      report.items.reduce((s, i) => s + i.spendable, 0),
+    ]);
+    expect(sum('spendable')).toBeGreaterThan(0);
   });
 
   it('over HTTP: redeeming needs an Idempotency-Key, and a retried request redeems once', async () => {

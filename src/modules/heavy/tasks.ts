@@ -11,6 +11,7 @@ import {
   timingHere,
 } from '../analytics/views.js';
 import { countCustomersHere, searchPageHere } from '../customers/repo.js';
+import { liabilityHere } from '../points/service.js';
 import { rfmMatrixHere, rfmSummaryHere } from '../segments/rfm.js';
 import { countRuleHere, ruleMembersHere } from '../segments/service.js';
 
@@ -37,4 +38,5 @@ export const HEAVY_TASKS = {
   'analytics.provincesInRange': provincesInRangeHere,
   'analytics.daily': dailyBuyersHere,
   'analytics.memoryWarm': warmMemoryHere,
+  'points.liability': liabilityHere,
 };
