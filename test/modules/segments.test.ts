@@ -15,6 +15,7 @@ import {
   tagRule,
   untagRule,
 } from '../../src/modules/segments/service.js';
+import { ruleOptions } from '../../src/modules/segments/options.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createGroup, setGroupMembers, tagCustomers } from '../../src/modules/tags/service.js';
 import { describeBothDatabases } from '../helpers.js';
@@ -281,6 +282,13 @@ describeBothDatabases('segments', (env) => {
     for (const s of SYSTEM_SEGMENTS) expect([s.key, await who(s.rule)]).toEqual([s.key, expected[s.key]]);
     const listed = await listSegments(e.ctx, e.workspaceId);
     expect(listed.map((s) => s.name)).toEqual(expect.arrayContaining(['成交客户', '活动：双11 2025', '来源：聚划算']));
+    // One activity or source segment per value the rule builder offers (both read the purchases' facts), none empty.
+    const options = await ruleOptions(e.ctx, e.workspaceId);
+    const valuesOf = (kind: string) =>
+      listed.filter((s) => s.id.startsWith(`sys:${kind}:`)).map((s) => s.id.slice(`sys:${kind}:`.length));
+    expect([valuesOf('activity'), valuesOf('source')]).toEqual([options.activities, options.sources]);
+    for (const s of listed.filter((x) => /^sys:(activity|source):/.test(x.id)))
+      expect((await who(s.rule)).length, s.name).toBeGreaterThan(0);
   });
 
   it('RFM classes, scores, value tiers and lifecycle on the hand-checked shop', async () => {

@@ -19,7 +19,8 @@ export interface RuleOptions {
 
 const MAX_VALUES = 2000;
 
-async function distinctValues(ctx: AppContext, workspaceId: string, dim: FactDimension): Promise<string[]> {
+/** The values of one dimension among the shop's purchases (its order facts), sorted; at most MAX_VALUES. */
+export async function distinctValues(ctx: AppContext, workspaceId: string, dim: FactDimension): Promise<string[]> {
   const r = await sql<{ v: string | null }>`
     WITH RECURSIVE d (v, n) AS (
       SELECT (SELECT MIN(value) FROM customer_order_facts

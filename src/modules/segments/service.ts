@@ -1,5 +1,6 @@
 import { reason } from '../../core/reasons.js';
 import { lastCount, rememberCount } from './counts.js';
+import { distinctValues } from './options.js';
 import type { Writable } from 'node:stream';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { localDate } from '../../core/time.js';
@@ -453,26 +454,15 @@ export async function listSegments(ctx: AppContext, workspaceId: string): Promis
     .where('workspace_id', '=', workspaceId)
     .orderBy('name')
     .execute();
-  const activities = await k
-    .selectFrom('orders')
-    .select('activity')
-    .distinct()
-    .where('workspace_id', '=', workspaceId)
-    .where('activity', 'is not', null)
-    .orderBy('activity')
-    .execute();
-  const sources = await k
-    .selectFrom('orders')
-    .select('source')
-    .distinct()
-    .where('workspace_id', '=', workspaceId)
-    .where('source', 'is not', null)
-    .orderBy('source')
-    .execute();
+  // The activities and sources with a purchase (what their system segments count), read from the order facts by
+  // a loose index scan as the rule builder reads them. A DISTINCT over orders walked every order for the sources
+  // (no index leads with them): 7.2 s on the event loop for each visit of the list at 1M customers / 3M orders.
+  const activities = await distinctValues(ctx, workspaceId, 'activity');
+  const sources = await distinctValues(ctx, workspaceId, 'source');
   return [
     ...SYSTEM_SEGMENTS.map(fromSystem),
-    ...activities.map((a) => fromSystem(activitySegment(a.activity!))),
-    ...sources.map((s) => fromSystem(sourceSegment(s.source!))),
+    ...activities.map((a) => fromSystem(activitySegment(a))),
+    ...sources.map((s) => fromSystem(sourceSegment(s))),
     ...saved.map((s) => ({
       id: s.id,
       name: s.name,
