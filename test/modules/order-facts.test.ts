@@ -380,7 +380,8 @@ describeBothDatabases('order facts', (env) => {
     );
   }, 120_000);
 
-  it('after orders changed, were deleted or moved to another customer (a merge) behind the facts, the recompute writes exactly the rebuild from empty', async () => {
+  it('after orders changed, were deleted or moved to another customer (a merge) behind the facts, ' +
+    'the recompute writes exactly the rebuild from empty', async () => {
     const e = env();
     const k = e.db.kysely;
     const seen = { missing: 0, changed: 0, stale: 0 };
