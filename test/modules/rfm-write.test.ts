@@ -1,4 +1,6 @@
+import SqliteDatabase from 'better-sqlite3';
 import { expect, it } from 'vitest';
+import { sqlitePath } from '../../src/db/connect.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { type RfmWriteOptions, recomputeRfm, setRfmSettings } from '../../src/modules/segments/rfm.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
@@ -125,5 +127,93 @@ describeBothDatabases('RFM: staged replace equals the upsert', (env) => {
     const nothing = await same(e, other, otherRows);
     expect(nothing.staged).toMatchObject({ changed: 0, how: 'nothing' });
     expect(nothing.after).toEqual(nothing.start);
+  });
+});
+
+/**
+ * On SQLite a pass ranks into temporary tables (no write lock on the shop's file) and writes customer_rfm in short
+ * transactions of a range of customers each: between two of them another connection takes the write lock at once.
+ * The rows equal those of one transaction; a pass stopped midway leaves whole rows, and the next pass completes them.
+ */
+describeBothDatabases('RFM: the pass writes in short transactions', (env) => {
+  const rowsOf = async (e: TestEnv) =>
+    (
+      await e.db.kysely
+        .selectFrom('customer_rfm')
+        .selectAll()
+        .where('workspace_id', '=', e.workspaceId)
+        .orderBy('customer_id')
+        .execute()
+    ).map((r) => ({ ...r, computed_at: new Date(r.computed_at).toISOString() }));
+
+  it('chunks equal one transaction; another connection writes between chunks; a stopped pass completes', async () => {
+    const e = env();
+    const store = await ensureStore(e.ctx, e.workspaceId, '店', 'taobao');
+    const records: ReturnType<typeof orderRecord>[] = [];
+    for (let i = 0; i < 50; i++)
+      for (let k = 0; k <= i % 4; k++)
+        records.push(
+          orderRecord({
+            externalId: `c${i}-${k}`,
+            createdAt: new Date(
+              Date.parse('2025-01-01T00:00:00Z') + ((i * 37 + k * 11) % 600) * 86_400_000,
+            ).toISOString(),
+            paidFen: i % 9 === 0 ? 0 : 1000 + ((i * 7919) % 40_000),
+            buyer: { nick: `buyer${i}`, externalId: null, email: null, phone: null, name: null },
+          }),
+        );
+    await e.db.kysely
+      .transaction()
+      .execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
+    e.setNow('2026-11-02T04:00:00.000Z');
+    await recomputeRfm(e.ctx, e.workspaceId, undefined, { chunkCustomers: 1_000_000 });
+    const whole = await rowsOf(e);
+    expect(whole).toHaveLength(50);
+    await e.db.kysely.deleteFrom('customer_rfm').where('workspace_id', '=', e.workspaceId).execute();
+
+    const sqlite = e.db.dialect === 'sqlite';
+    // Another connection, which must not wait at all for the write lock (SQLite; PostgreSQL writes in one transaction).
+    const other = sqlite ? new SqliteDatabase(sqlitePath(e.url), { timeout: 0 }) : null;
+    try {
+      const chunks: number[] = [];
+      await recomputeRfm(e.ctx, e.workspaceId, undefined, {
+        chunkCustomers: 7,
+        afterChunk: (n) => {
+          chunks.push(n);
+          if (!other) return;
+          other.exec('BEGIN IMMEDIATE');
+          other.prepare(`UPDATE workspaces SET name = name WHERE id = ?`).run(e.workspaceId);
+          other.exec('COMMIT');
+        },
+      });
+      expect(chunks).toEqual(sqlite ? [1, 2, 3, 4, 5, 6, 7, 8] : [1]);
+      expect(await rowsOf(e)).toEqual(whole);
+
+      // Stopped after its third chunk (the worker died, the job failed): whole rows for the ranges written, none for
+      // the rest; the next pass writes the rest, the same rows as one transaction.
+      await e.db.kysely.deleteFrom('customer_rfm').where('workspace_id', '=', e.workspaceId).execute();
+      await expect(
+        recomputeRfm(e.ctx, e.workspaceId, undefined, {
+          chunkCustomers: 7,
+          afterChunk: (n) => {
+            if (n === (sqlite ? 3 : 1)) throw new Error('stopped');
+          },
+        }),
+      ).rejects.toThrow('stopped');
+      const half = await rowsOf(e);
+      if (sqlite) {
+        expect(half).toEqual(whole.slice(0, 21));
+        // Its temporary tables went with it.
+        const left = await e.db.kysely
+          .selectFrom('sqlite_temp_master' as never)
+          .select('name' as never)
+          .execute();
+        expect(left).toEqual([]);
+      } else expect(half).toEqual(whole);
+      await recomputeRfm(e.ctx, e.workspaceId, undefined, { chunkCustomers: 7 });
+      expect(await rowsOf(e)).toEqual(whole);
+    } finally {
+      other?.close();
+    }
   });
 });

@@ -53,6 +53,10 @@ export async function rfmAsOf(ctx: AppContext, workspaceId: string, input: strin
 export interface RfmWriteOptions {
   write?: 'upsert' | 'staged' | 'replace';
   onWrite?: (w: { old: number; changed: number; how: 'nothing' | 'replace' | 'update' }) => void;
+  /** SQLite: customers per write transaction (default RFM_CHUNK_CUSTOMERS). */
+  chunkCustomers?: number;
+  /** SQLite: called after each chunk's transaction is committed (the tests write there). */
+  afterChunk?: (chunk: number) => Promise<void> | void;
 }
 
 /**
@@ -117,12 +121,13 @@ export async function recomputeRfm(
   // The ranked buyers, joined to every customer. PostgreSQL hashes the CTE. SQLite, which keeps no
   // statistics here, scanned the materialised CTE once per customer (no automatic index without
   // them): 27 s for the 20,000-customer demo, quadratic in the shop's size, with the writer held.
-  // There the buyers go into a temporary table keyed by customer (filled in the same transaction).
-  const b = db.dialect === 'postgres' ? sql`b` : sql.raw(RFM_BUYERS);
-  const rows = sql`
-      WITH ${db.dialect === 'postgres' ? sql`b AS (${ranked}),` : sql``}
-      a AS (SELECT AVG(recency_days) AS avg_recency, AVG(paid_orders * 1.0) AS avg_f,
-              AVG(total_spent_fen * 1.0) AS avg_m FROM ${b})
+  // There the buyers go into a temporary table keyed by customer, and their averages into another.
+  const temp = db.dialect === 'sqlite' ? `temp.rfm_buyers_${++passes}` : null;
+  const b = temp ? sql.raw(temp) : sql`b`;
+  const avg = sql`SELECT AVG(recency_days) AS avg_recency, AVG(paid_orders * 1.0) AS avg_f,
+              AVG(total_spent_fen * 1.0) AS avg_m FROM ${b}`;
+  const rowsOf = (range: RawBuilder<unknown>) => sql`
+      ${temp ? sql`` : sql`WITH b AS (${ranked}), a AS (${avg})`}
       SELECT c.workspace_id, c.id AS customer_id,
         CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${rScore} END AS r_score,
         CASE WHEN b.customer_id IS NULL THEN 0 ELSE ${fScore} END AS f_score,
@@ -146,37 +151,90 @@ export async function recomputeRfm(
         ${asOfTs} AS computed_at
       FROM customers c
       LEFT JOIN ${b} b ON b.customer_id = c.id
-      CROSS JOIN a
-      WHERE c.workspace_id = ${workspaceId}`;
-  return db.kysely.transaction().execute(async (trx) => {
-    // The pass sorts every buyer three times and the rows once more for the write: with the default
-    // 4 MB each sort spills to disk and the percent ranks re-read their spilled rows, which was half
-    // the computation at 1M customers. For this transaction only.
-    if (db.dialect === 'postgres') await sql`SET LOCAL work_mem = ${sql.lit(RFM_WORK_MEM)}`.execute(trx);
-    else {
-      await sql`DROP TABLE IF EXISTS ${sql.raw(RFM_BUYERS)}`.execute(trx);
-      await sql`CREATE TEMPORARY TABLE rfm_buyers AS ${ranked}`.execute(trx);
-      await sql`CREATE UNIQUE INDEX temp.rfm_buyers_key ON rfm_buyers (customer_id)`.execute(trx);
+      CROSS JOIN ${temp ? sql.raw(`${temp}_avg`) : sql``} a
+      WHERE c.workspace_id = ${workspaceId}${range}`;
+  const write = opts.write ?? (db.dialect === 'postgres' ? 'staged' : 'upsert');
+  const count = async () =>
+    Number(
+      (
+        await db.kysely
+          .selectFrom('customers')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('workspace_id', '=', workspaceId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  if (!temp) {
+    // PostgreSQL: one transaction (its writers do not wait for another transaction's writes to other rows).
+    await db.kysely.transaction().execute(async (trx) => {
+      // The pass sorts every buyer three times and the rows once more for the write: with the default
+      // 4 MB each sort spills to disk and the percent ranks re-read their spilled rows, which was half
+      // the computation at 1M customers. For this transaction only.
+      await sql`SET LOCAL work_mem = ${sql.lit(RFM_WORK_MEM)}`.execute(trx);
+      await writeRfm(trx, workspaceId, rowsOf(sql``), write, opts);
+    });
+    await opts.afterChunk?.(1);
+    return count();
+  }
+  // SQLite: the ranks and averages go into temporary tables first, outside any transaction — the temporary
+  // database is the connection's own, so this takes no write lock of the shop's file (one statement reads one
+  // snapshot). Then the writes follow in short transactions of a range of customers each, so a request that
+  // writes meanwhile waits for one chunk, not for the pass (at 200,000 customers the one transaction held
+  // SQLite's write lock for seconds). A pass stopped midway has written some ranges and not the others: every
+  // row written is a whole row of this pass, and the next pass writes them all again (the same rows).
+  try {
+    await sql`CREATE TEMPORARY TABLE ${sql.raw(temp.slice(5))} AS ${ranked}`.execute(db.kysely);
+    await sql`CREATE UNIQUE INDEX ${sql.raw(`${temp}_key`)} ON ${sql.raw(temp.slice(5))} (customer_id)`.execute(
+      db.kysely,
+    );
+    await sql`CREATE TEMPORARY TABLE ${sql.raw(`${temp.slice(5)}_avg`)} AS ${avg}`.execute(db.kysely);
+    const size = Math.max(1, opts.chunkCustomers ?? RFM_CHUNK_CUSTOMERS);
+    let from: string | null = null;
+    for (let n = 1; ; n++) {
+      // The chunk's last customer: the size-th id after the previous chunk (none: the rest of the shop).
+      // (Staging and replacing compare or replace the workspace's rows as a whole: one transaction, as on PostgreSQL.)
+      const last: { id: string } | undefined =
+        write !== 'upsert'
+          ? undefined
+          : await db.kysely
+              .selectFrom('customers')
+              .select('id')
+              .where('workspace_id', '=', workspaceId)
+              .$if(from !== null, (q) => q.where('id', '>', from!))
+              .orderBy('id')
+              .offset(size - 1)
+              .limit(1)
+              .executeTakeFirst();
+      const range = sql`${from === null ? sql`` : sql` AND c.id > ${from}`}${last ? sql` AND c.id <= ${last.id}` : sql``}`;
+      await db.kysely.transaction().execute((trx) => writeRfm(trx, workspaceId, rowsOf(range), write, opts));
+      await opts.afterChunk?.(n);
+      if (!last) break;
+      from = last.id;
     }
-    const write = opts.write ?? (db.dialect === 'postgres' ? 'staged' : 'upsert');
-    if (write === 'upsert') await upsertRfm(trx, rows);
-    else {
-      // Staged first: `onWrite?.(…)` would skip evaluating its argument when there is no listener.
-      const staged = await stageRfm(trx, workspaceId, rows, write === 'replace');
-      opts.onWrite?.(staged);
-    }
-    if (db.dialect === 'sqlite') await sql`DROP TABLE ${sql.raw(RFM_BUYERS)}`.execute(trx);
-    const n = await trx
-      .selectFrom('customers')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('workspace_id', '=', workspaceId)
-      .executeTakeFirstOrThrow();
-    return Number(n.n);
-  });
+  } finally {
+    await sql`DROP TABLE IF EXISTS ${sql.raw(temp)}`.execute(db.kysely);
+    await sql`DROP TABLE IF EXISTS ${sql.raw(`${temp}_avg`)}`.execute(db.kysely);
+  }
+  return count();
 }
 
-/** SQLite's temporary table of a pass's ranked buyers (see recomputeRfm). */
-const RFM_BUYERS = 'temp.rfm_buyers';
+/** SQLite: customers per write transaction of a pass (a few tens of ms each at 200,000 customers). */
+export const RFM_CHUNK_CUSTOMERS = 10_000;
+/** Names each pass's temporary tables on this connection apart (two workspaces' passes may interleave). */
+let passes = 0;
+
+async function writeRfm(
+  trx: Transaction<Database>,
+  workspaceId: string,
+  rows: RawBuilder<unknown>,
+  write: NonNullable<RfmWriteOptions['write']>,
+  opts: RfmWriteOptions,
+): Promise<void> {
+  if (write === 'upsert') return upsertRfm(trx, rows);
+  // Staged first: `onWrite?.(…)` would skip evaluating its argument when there is no listener.
+  const staged = await stageRfm(trx, workspaceId, rows, write === 'replace');
+  opts.onWrite?.(staged);
+}
 
 const RFM_COLS = sql.raw('workspace_id, customer_id, r_score, f_score, m_score, rfm_class, value_tier, lifecycle');
 /** The row `o` (an old customer_rfm row) has other scores, class, tier or stage than `n` (the new one). */
