@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { type Bench, benchArgs, countFlag } from './args.js';
+import { nameKeys } from '../src/core/pinyin-keys.js';
 
 /**
  * `npm run bench -- api [--customers N] [--seconds S] [--connections C]`: the real server (the
@@ -88,10 +89,14 @@ async function benchApi(args: string[]): Promise<void> {
     // The console's header: a cookie-authenticated change without it is refused (web-security.ts).
     const headers = { cookie, 'content-type': 'application/json', 'x-huike-client': 'bench' };
     const get = async <T>(path: string) => (await (await fetch(base + path, { headers })).json()) as T;
-    const list = await get<{ items: { id: string; name: string; phone: string | null }[] }>(
+    const list = await get<{ items: { id: string; name: string; realName: string | null; phone: string | null }[] }>(
       '/api/v1/customers?limit=50',
     );
     const someone = list.items[7]!;
+    // The pinyin initials of a Chinese name (张佳怡 → zjy), as a shop operator types them without the IME.
+    const initials = [someone.realName, someone.name, ...list.items.map((i) => i.realName)]
+      .map((n) => (n ? nameKeys(n)[1] : undefined))
+      .find((k) => k !== undefined);
     const nick = (
       await get<{ identities: { kind: string; value: string }[] }>(`/api/v1/customers/${someone.id}`)
     ).identities.find((i) => i.kind === 'nick')?.value;
@@ -128,6 +133,7 @@ async function benchApi(args: string[]): Promise<void> {
     if (someone.phone)
       rows.push(['search by phone tail', await run(`/api/v1/customers?limit=50&q=${someone.phone.slice(-4)}`)]);
     if (nick) rows.push(['search by nick', await run(`/api/v1/customers?limit=50&q=${encodeURIComponent(nick)}`)]);
+    if (initials) rows.push(['search by pinyin initials', await run(`/api/v1/customers?limit=50&q=${initials}`)]);
     rows.push(['customer detail', await run(`/api/v1/customers/${someone.id}`)]);
     rows.push([
       'segment evaluate, 5 conditions',
