@@ -97,6 +97,13 @@ export async function listCustomers(db: Db, workspaceId: string, q: CustomerList
   const cur = q.cursor ? decodeCursor(q.cursor, cursorKind) : null;
   const newestFirst = (from: Rows, below?: string) =>
     (below ? from.where('c.id', '<', below) : from).orderBy('c.id', 'desc').limit(take).execute();
+  if (q.sort === 'newest' && q.q) {
+    // A search sorts what it found (`c.id || ''` sorts as c.id but is no index order): walking the primary key
+    // newest first until the page is full read all 1M customers for a name only 12 have (PostgreSQL took the
+    // pinyin index's generic 2% estimate for a prefix and chose that walk: 0.9 s).
+    const found = cur?.id ? query.where('c.id', '<', cur.id) : query;
+    return found.orderBy(sql`c.id || ''`, 'desc').limit(take).execute();
+  }
   if (q.sort === 'newest') return newestFirst(query, cur?.id);
 
   const col = SORT_COLUMN[q.sort];
