@@ -205,7 +205,8 @@ export async function recomputeRfm(
               .offset(size - 1)
               .limit(1)
               .executeTakeFirst();
-      const range = sql`${from === null ? sql`` : sql` AND c.id > ${from}`}${last ? sql` AND c.id <= ${last.id}` : sql``}`;
+      const above = from === null ? sql`` : sql` AND c.id > ${from}`;
+      const range = sql`${above}${last ? sql` AND c.id <= ${last.id}` : sql``}`;
       await db.kysely.transaction().execute((trx) => writeRfm(trx, workspaceId, rowsOf(range), write, opts));
       await opts.afterChunk?.(n);
       if (!last) break;
