@@ -74,6 +74,41 @@ describeBothDatabases('analytics', (env) => {
     expect(d.totals.repurchaseRate).toBeCloseTo(2 / 3, 10);
   });
 
+  it('counts the file totals as every customer joined to their stats would (consent included)', async () => {
+    const k = env().db.kysely;
+    const ws = env().workspaceId;
+    const ids = (
+      await k.selectFrom('customers').select('id').where('workspace_id', '=', ws).orderBy('id').execute()
+    ).map((r) => r.id);
+    await k
+      .updateTable('customers')
+      .set({ marketing_consent: 'granted' })
+      .where('workspace_id', '=', ws)
+      .where('id', 'in', ids.slice(0, 2))
+      .execute();
+    const joined = await k
+      .selectFrom('customers as c')
+      .leftJoin('customer_stats as s', (j) =>
+        j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'),
+      )
+      .select((eb) => [
+        eb.fn.countAll<number>().as('customers'),
+        eb.fn.sum<number>(eb.case().when('s.paid_orders', '>=', 1).then(1).else(0).end()).as('buyers'),
+        eb.fn.sum<number>(eb.case().when('s.paid_orders', '>=', 2).then(1).else(0).end()).as('repeat'),
+        eb.fn.sum<number>(eb.case().when('c.marketing_consent', '=', 'granted').then(1).else(0).end()).as('consented'),
+      ])
+      .where('c.workspace_id', '=', ws)
+      .executeTakeFirstOrThrow();
+    const d = await dashboard(env().ctx, ws, 7);
+    expect(d.totals).toMatchObject({
+      customers: Number(joined.customers),
+      buyers: Number(joined.buyers),
+      repeatBuyers: Number(joined.repeat),
+      consented: Number(joined.consented),
+    });
+    expect(d.totals.consented).toBeGreaterThanOrEqual(2);
+  });
+
   it('buckets the trend by local day, with empty days as zeros', async () => {
     const d = await dashboard(env().ctx, env().workspaceId, 7);
     expect(d.trend.map((t) => t.day)).toEqual([
