@@ -4,6 +4,7 @@ import { createUser } from '../../src/modules/auth/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { buildServer } from '../../src/server.js';
+import { injectedLogin } from '../support/http.js';
 import { describeBothDatabases } from '../helpers.js';
 import { orderRecord } from '../support/records.js';
 
@@ -44,12 +45,7 @@ describeBothDatabases('the segment list shows the last count of each segment and
       .execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
     await createUser(e.ctx, e.workspaceId, { login: 'boss', password: 'secret-pass-1', role: 'owner' });
     app = await buildServer(e.ctx);
-    const login = await app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { login: 'boss', password: 'secret-pass-1' },
-    });
-    cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    cookie = await injectedLogin(app, 'boss', 'secret-pass-1');
   });
   afterAll(async () => app?.close());
 

@@ -5,6 +5,7 @@ import { renderReason } from '../../src/core/reasons.js';
 import { createUser } from '../../src/modules/auth/service.js';
 import type { AppContext } from '../../src/modules/context.js';
 import { buildServer } from '../../src/server.js';
+import { injectedLogin } from '../support/http.js';
 import { describeBothDatabases } from '../helpers.js';
 
 interface Problem {
@@ -20,12 +21,7 @@ describeBothDatabases('what the edge refuses names the field in words (zh-CN and
     const { ctx, workspaceId } = env();
     await createUser(ctx, workspaceId, { login: 'boss', password: 'secret-pass-1', role: 'owner' });
     app = await buildServer(ctx);
-    const login = await app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { login: 'boss', password: 'secret-pass-1' },
-    });
-    cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    cookie = await injectedLogin(app, 'boss', 'secret-pass-1');
   });
   afterAll(async () => app?.close());
 

@@ -19,6 +19,14 @@ export async function loginCookie(base: string, login: string, password: string)
   return cookie;
 }
 
+/** Logs in on an app not listening (`app.inject`) and gives the session cookie, or fails naming the status. */
+export async function injectedLogin(app: FastifyInstance, login: string, password: string): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { login, password } });
+  const cookie = String(res.headers['set-cookie'] ?? '').split(';')[0];
+  if (res.statusCode !== 200 || !cookie) throw new Error(`login ${login}: HTTP ${res.statusCode}`);
+  return cookie;
+}
+
 /** Counts a segment rule over HTTP (`POST /segments/evaluate`, no rows), as the console does. */
 export function postEvaluate(base: string, cookie: string, rule: unknown, signal?: AbortSignal): Promise<Response> {
   return fetch(`${base}/api/v1/segments/evaluate`, {
