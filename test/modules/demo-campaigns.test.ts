@@ -7,7 +7,7 @@ import { evaluateUpgrades } from '../../src/modules/membership/service.js';
 import { describeBothDatabases } from '../helpers.js';
 
 describeBothDatabases('demo campaigns', (env) => {
-  it('the demo campaigns: recipients order a few per cent more in the week after, and the hold-out buys too', async () => {
+  it('the demo campaigns: recipients order a few per cent more in the week after; the hold-out buys too', async () => {
     const e = env();
     e.setNow('2026-11-23T04:00:00.000Z');
     await loadDemo(e.ctx, e.workspaceId, { customers: 1500, seed: 7 });
