@@ -939,7 +939,8 @@ export interface AnalyticsBuildsTable {
   built_at: Timestamp;
   orders: number;
   build_ms: number;
-  /** The stores' currencies the build grouped by (0054), JSON; null before. */
+  /** The stores' currencies the build grouped by (0054), JSON; null before. Since 0074 also the purchase rule and the
+   * zone offset the rows were read under (`rule`, `offset`). */
   stores: string | null;
 }
 

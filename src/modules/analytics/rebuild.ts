@@ -132,6 +132,11 @@ async function redoBuyerRows(
   if (keeping) await rangeBandsIn(db, ws, part);
 }
 
+/** What a build's rows are grouped by: the stores' currencies and the layout of the day pairs. */
+export function groupingOf(stores: readonly { id: string; currency: string }[]): string {
+  return JSON.stringify({ pairs: PAIRS_LAYOUT, stores: stores.map((x) => [x.id, x.currency]).sort() });
+}
+
 /**
  * Whether rows grouped under `before` (the stores' currencies and the pairs' layout, as recorded) must be cleared
  * to be grouped under `after`: another layout, or a store that changed its currency or is gone. A store added
@@ -180,7 +185,7 @@ export async function rebuildAnalytics(
   const today = localDate(ctx.now().toISOString(), tz);
   const stores = await k.selectFrom('stores').select(['id', 'currency']).where('workspace_id', '=', ws).execute();
   // What the rows are grouped by: the stores' currencies and the layout of the day pairs (2: split by province).
-  const currencies = JSON.stringify({ pairs: PAIRS_LAYOUT, stores: stores.map((x) => [x.id, x.currency]).sort() });
+  const currencies = groupingOf(stores);
   // A rebuild killed for the same rule, zone, day and currencies resumes; any other starts again from the first
   // customer.
   const fingerprint = JSON.stringify({ offset, rule, today, currencies });
@@ -270,12 +275,15 @@ export async function rebuildAnalytics(
     // No buyer-day, product-day or people rows change here (the kept ranges and the build row).
     await bumpAnalyticsVersion(trx, ws, []);
     await switchRanges(trx, ws);
-    const row = { workspace_id: ws, built_at: nowIso(ctx), orders, build_ms: ms, stores: currencies };
+    // The grouping, and what the rows were read under (the purchase rule, the zone's offset): the dashboard reads
+    // them only while both are still the workspace's (builtUnder).
+    const under = JSON.stringify({ ...(JSON.parse(currencies) as object), rule, offset });
+    const row = { workspace_id: ws, built_at: nowIso(ctx), orders, build_ms: ms, stores: under };
     await trx
       .insertInto('analytics_builds')
       .values(row)
       .onConflict((oc) =>
-        oc.column('workspace_id').doUpdateSet({ built_at: row.built_at, orders, build_ms: ms, stores: currencies }),
+        oc.column('workspace_id').doUpdateSet({ built_at: row.built_at, orders, build_ms: ms, stores: under }),
       )
       .execute();
     await trx.deleteFrom('analytics_rebuilds').where('workspace_id', '=', ws).execute();

@@ -6,6 +6,8 @@ import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import { nowIso, type AppContext } from '../context.js';
 import { offLoop } from '../heavy/run.js';
 import { workspaceTimezone } from '../workspaces/service.js';
+import { currencyScope, dailyCountsSql, rangeCounts } from './pairs.js';
+import { groupingOf, regrouped } from './rebuild.js';
 
 /**
  * Member metrics for the dashboard and the analytics pages. A buyer is a customer with a paid,
@@ -66,6 +68,91 @@ export async function workspaceCurrencies(ctx: AppContext, workspaceId: string):
   );
 }
 
+/**
+ * New to the shop = first order of any kind (paid or not) in the period; an import's own date says nothing about
+ * when a buyer arrived. Read by customer_stats_first_order_idx (migration 0074).
+ */
+async function newCustomersOf(ctx: AppContext, workspaceId: string, from: string, to: string): Promise<number> {
+  const r = await ctx.db.kysely
+    .selectFrom('customer_stats')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where('first_order_at', '>=', from)
+    .where('first_order_at', '<', to)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/**
+ * The day-pair scope (pairs.ts) the dashboard's period and daily trend are read from, or null to read them from
+ * the orders. The pre-aggregates serve when the workspace's stores share one currency (their 'c:' scope is then every
+ * store, as the orders path counts them), a build is there (none while a first build or one from scratch runs:
+ * views.ts's rule), its grouping still holds (no store changed its currency) and it was read under the workspace's
+ * purchase rule and zone offset as they are now (recorded by the build since 2026-11; an older build, or one before a
+ * rule or zone change is rebuilt, is not read). Between builds the order upkeep (refreshBuyerRows) keeps the rows
+ * in step with every order written, so the figures are those of the orders, by local day.
+ */
+export async function dashboardPairScope(
+  ctx: AppContext,
+  workspaceId: string,
+  currencies: readonly string[],
+  offsetMinutes: number,
+): Promise<string | null> {
+  if (currencies.length !== 1) return null;
+  const k = ctx.db.kysely;
+  const built = await k
+    .selectFrom('analytics_builds')
+    .select('stores')
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  if (!built?.stores) return null;
+  let under: { rule?: unknown; offset?: unknown };
+  try {
+    under = JSON.parse(built.stores) as { rule?: unknown; offset?: unknown };
+  } catch {
+    return null;
+  }
+  const stores = await k
+    .selectFrom('stores')
+    .select(['id', 'currency'])
+    .where('workspace_id', '=', workspaceId)
+    .execute();
+  if (regrouped(built.stores, groupingOf(stores))) return null;
+  const rule = await purchaseRule(k, workspaceId);
+  if (under.offset !== offsetMinutes || JSON.stringify(under.rule) !== JSON.stringify(rule)) return null;
+  return currencyScope(currencies[0]!);
+}
+
+/**
+ * The period KPIs from the day pairs: the same figures as periodKpis over whole local days (one currency: every
+ * order is in it). A buyer is new when their first purchase is in the range — before it, they are 老会员.
+ */
+async function pairKpis(
+  ctx: AppContext,
+  workspaceId: string,
+  scope: string,
+  days: readonly string[],
+  from: string,
+  to: string,
+  currency: string,
+): Promise<PeriodKpis & { revenueByCurrency: CurrencyRevenue[] }> {
+  const c = await rangeCounts(ctx.db.kysely, workspaceId, scope, days[0]!, days[days.length - 1]!);
+  const aovFen = c.orders > 0 ? Math.round(c.revenueFen / c.orders) : 0;
+  return {
+    orders: c.orders,
+    revenueFen: c.revenueFen,
+    buyers: c.buyers,
+    newBuyers: c.newBuyers,
+    returningBuyers: c.buyers - c.newBuyers,
+    returningShare: share(c.buyers - c.newBuyers, c.buyers),
+    returningRevenueShare: share(c.revenueFen - c.newRevenueFen, c.revenueFen),
+    repurchaseRate: share(c.repeatBuyers, c.buyers),
+    aovFen,
+    newCustomers: await newCustomersOf(ctx, workspaceId, from, to),
+    revenueByCurrency: c.orders > 0 ? [{ currency, orders: c.orders, revenueFen: c.revenueFen, aovFen }] : [],
+  };
+}
+
 async function periodKpis(
   ctx: AppContext,
   workspaceId: string,
@@ -111,15 +198,7 @@ async function periodKpis(
       AND o.paid_at >= ${from}${ts} AND o.paid_at < ${to}${ts}
     GROUP BY st.currency`.execute(k);
   const row = r.rows[0]!;
-  // New to the shop = first order of any kind (paid or not) in the period; an import's own
-  // date says nothing about when a buyer arrived.
-  const newCustomers = await k
-    .selectFrom('customer_stats')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('workspace_id', '=', workspaceId)
-    .where('first_order_at', '>=', from)
-    .where('first_order_at', '<', to)
-    .executeTakeFirstOrThrow();
+  const newCustomers = await newCustomersOf(ctx, workspaceId, from, to);
   const orders = Number(row.orders ?? 0);
   const mainOrders = Number(row.main_orders ?? 0);
   const revenueFen = Number(row.revenue ?? 0);
@@ -135,7 +214,7 @@ async function periodKpis(
     returningRevenueShare: share(Number(row.returning_revenue ?? 0), revenueFen),
     repurchaseRate: share(Number(row.repeaters ?? 0), buyers),
     aovFen: mainOrders > 0 ? Math.round(revenueFen / mainOrders) : 0,
-    newCustomers: Number(newCustomers.n),
+    newCustomers,
     revenueByCurrency: byCurrency.rows
       .map((c) => ({
         currency: c.currency,
@@ -181,7 +260,12 @@ async function fileTotals(ctx: AppContext, workspaceId: string) {
   };
 }
 
-export async function dashboardHere(ctx: AppContext, workspaceId: string, days: number) {
+export async function dashboardHere(
+  ctx: AppContext,
+  workspaceId: string,
+  days: number,
+  opts: { preAggregates?: boolean } = {},
+) {
   const k = ctx.db.kysely;
   const purchase = orderCountsAsPurchase(await purchaseRule(k, workspaceId));
   const tz = await workspaceTimezone(k, workspaceId);
@@ -193,10 +277,19 @@ export async function dashboardHere(ctx: AppContext, workspaceId: string, days: 
 
   const currencies = await workspaceCurrencies(ctx, workspaceId);
   const currency = currencies[0]!;
+  // The period and the trend from the analytics pre-aggregates when they are built and current (a read of the
+  // window's days, not of its orders), else from the orders; today's figures from the orders either way (by
+  // orders_paid_idx: today's orders only).
+  const scope =
+    opts.preAggregates === false ? null : await dashboardPairScope(ctx, workspaceId, currencies, w.offsetMinutes);
   const [today, period, daily, firsts, totals] = await Promise.all([
     periodKpis(ctx, workspaceId, w.todayStart, now, currency),
-    periodKpis(ctx, workspaceId, w.since, now, currency),
-    sql<{ day: string; orders: number; revenue: number; buyers: number }>`
+    scope
+      ? pairKpis(ctx, workspaceId, scope, w.days, w.since, now, currency)
+      : periodKpis(ctx, workspaceId, w.since, now, currency),
+    scope
+      ? dailyCountsSql(workspaceId, scope, w.days[0]!, w.days[w.days.length - 1]!).execute(k)
+      : sql<{ day: string; orders: number; revenue: number; buyers: number }>`
       SELECT ${paidDay} AS day, COUNT(*) AS orders,
              SUM(CASE WHEN st.currency = ${currency} THEN o.paid_fen - o.refunded_fen ELSE 0 END) AS revenue,
              COUNT(DISTINCT o.customer_id) AS buyers
@@ -217,9 +310,9 @@ export async function dashboardHere(ctx: AppContext, workspaceId: string, days: 
     w.days,
     daily.rows.map((r) => ({
       day: r.day,
-      orders: Number(r.orders),
-      revenueFen: Number(r.revenue),
-      buyers: Number(r.buyers),
+      orders: Number(r.orders ?? 0),
+      revenueFen: Number(r.revenue ?? 0),
+      buyers: Number(r.buyers ?? 0),
       newBuyers: newByDay.get(r.day) ?? 0,
     })),
     ['orders', 'revenueFen', 'buyers', 'newBuyers'] as const,
@@ -292,7 +385,7 @@ export async function provincesHere(ctx: AppContext, workspaceId: string) {
 }
 
 // Whole-shop aggregates: off the event loop, under the heavy-read time limit (modules/heavy).
-export const dashboard = (ctx: AppContext, workspaceId: string, days: number) =>
-  offLoop(ctx, 'analytics.dashboard', dashboardHere, workspaceId, days);
+export const dashboard = (ctx: AppContext, workspaceId: string, days: number, opts: { preAggregates?: boolean } = {}) =>
+  offLoop(ctx, 'analytics.dashboard', dashboardHere, workspaceId, days, opts);
 export const provinces = (ctx: AppContext, workspaceId: string) =>
   offLoop(ctx, 'analytics.provinces', provincesHere, workspaceId);
