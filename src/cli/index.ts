@@ -180,7 +180,7 @@ program
 
 program
   .command('recompute')
-  .description('recompute every customer statistic in one SQL pass, then the analytics figures')
+  .description('recompute every customer statistic (SQLite: in short transactions), then the analytics figures')
   .option('--workspace <id|name>')
   .action(async (o) => {
     await withApp(async (ctx) => {

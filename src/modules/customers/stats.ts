@@ -152,16 +152,84 @@ export async function refreshCustomerStats(
   await rebuildOrderFacts(db, dialect, workspaceId, purchase, ids);
 }
 
+/** Options of the full recompute (the tests and the bench use them). */
+export interface RecomputeOptions {
+  /**
+   * Customers per write transaction. Default: STATS_CHUNK_CUSTOMERS on SQLite; on PostgreSQL one transaction
+   * for the whole workspace (its set-wise difference of the facts), unless a size is given.
+   */
+  chunkCustomers?: number;
+  /** Called after each chunk's transaction is committed, with the chunk's number (the tests write there). */
+  afterChunk?: (chunk: number) => Promise<void> | void;
+}
+
+/** SQLite: customers per write transaction of the full recompute. */
+export const STATS_CHUNK_CUSTOMERS = 10_000;
+
 /**
- * Full path (`huike recompute`, nightly): every customer's stats in one SQL pass (the statement the
- * incremental path runs for its customers) and the order facts rebuilt.
+ * Full path (`huike recompute`, nightly, after new purchase settings): every customer's stats and order facts.
+ *
+ * On SQLite in short write transactions of a range of customers each (STATS_CHUNK_CUSTOMERS, by id): each
+ * transaction takes the range's next ids, drops the stats and facts of customers gone from it, and runs the
+ * incremental path (refreshCustomerStats' two statements) for those ids — so a request that writes meanwhile
+ * waits for one chunk, not for the pass (one transaction held SQLite's write lock for ~530 s at 1M customers).
+ * Each chunk reads and writes in the same transaction: an import or order change committed between two chunks
+ * is never overwritten by stats computed before it. A pass stopped midway (the process killed) leaves the
+ * ranges it wrote recomputed and the others as the incremental path kept them; the next pass rewrites all.
+ *
+ * On PostgreSQL, one transaction by default: the delete of every stats row, the statement over all customers
+ * and the facts' difference found by one join (writeFactChanges); writers of other rows do not wait for it.
  */
-export async function recomputeAllStats(db: Db, workspaceId: string, asOf: string): Promise<number> {
+export async function recomputeAllStats(
+  db: Db,
+  workspaceId: string,
+  asOf: string,
+  opts: RecomputeOptions = {},
+): Promise<number> {
   const purchase = orderCountsAsPurchase(await purchaseRule(db.kysely, workspaceId));
-  return db.kysely.transaction().execute(async (trx) => {
-    await trx.deleteFrom('customer_stats').where('workspace_id', '=', workspaceId).execute();
-    const written = await writeStats(trx, db.dialect, workspaceId, null, asOf, purchase);
-    await rebuildOrderFacts(trx, db.dialect, workspaceId, purchase, null);
+  if (db.dialect === 'postgres' && opts.chunkCustomers === undefined) {
+    const written = await db.kysely.transaction().execute(async (trx) => {
+      await trx.deleteFrom('customer_stats').where('workspace_id', '=', workspaceId).execute();
+      const n = await writeStats(trx, db.dialect, workspaceId, null, asOf, purchase);
+      await rebuildOrderFacts(trx, db.dialect, workspaceId, purchase, null);
+      return n;
+    });
+    await opts.afterChunk?.(1);
     return written;
-  });
+  }
+  const size = Math.max(1, opts.chunkCustomers ?? STATS_CHUNK_CUSTOMERS);
+  let from: string | null = null;
+  let written = 0;
+  for (let n = 1; ; n++) {
+    const after: string | null = from;
+    const last: string | null = await db.kysely.transaction().execute(async (trx): Promise<string | null> => {
+      const ids: string[] = (
+        await trx
+          .selectFrom('customers')
+          .select('id')
+          .where('workspace_id', '=', workspaceId)
+          .$if(after !== null, (q) => q.where('id', '>', after!))
+          .orderBy('id')
+          .limit(size)
+          .execute()
+      ).map((r) => r.id);
+      // The range (after, its last id] — up to the end for the last chunk: rows of customers no longer there go.
+      const end: string | null = ids.length === size ? ids[ids.length - 1]! : null;
+      for (const table of ['customer_stats', 'customer_order_facts'] as const)
+        await sql`DELETE FROM ${sql.table(table)} AS t WHERE t.workspace_id = ${workspaceId}
+          ${after === null ? sql`` : sql`AND t.customer_id > ${after}`}
+          ${end === null ? sql`` : sql`AND t.customer_id <= ${end}`}
+          AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.workspace_id = t.workspace_id AND c.id = t.customer_id)`.execute(
+          trx,
+        );
+      if (ids.length > 0) {
+        written += await writeStats(trx, db.dialect, workspaceId, ids, asOf, purchase);
+        await rebuildOrderFacts(trx, db.dialect, workspaceId, purchase, ids);
+      }
+      return end;
+    });
+    await opts.afterChunk?.(n);
+    if (last === null) return written;
+    from = last;
+  }
 }
