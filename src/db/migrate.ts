@@ -50,6 +50,7 @@ import { orderFactsActivityCategory } from './migrations/0069_order_facts_activi
 import { derivedStatsWithoutCustomerFk } from './migrations/0071_derived_stats_without_customer_fk.js';
 import { derivedStatsCustomerFkBack } from './migrations/0072_derived_stats_customer_fk_back.js';
 import { customerNamePinyin } from './migrations/0073_customer_name_pinyin.js';
+import { dashboardDayIndexes } from './migrations/0074_dashboard_day_indexes.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -112,6 +113,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0071_derived_stats_without_customer_fk': derivedStatsWithoutCustomerFk(db.dialect),
     '0072_derived_stats_customer_fk_back': derivedStatsCustomerFkBack(db.dialect),
     '0073_customer_name_pinyin': customerNamePinyin(db.dialect),
+    '0074_dashboard_day_indexes': dashboardDayIndexes(),
   };
 }
 
