@@ -164,7 +164,9 @@ export interface RecomputeOptions {
 }
 
 /** SQLite: customers per write transaction of the full recompute. */
-export const STATS_CHUNK_CUSTOMERS = 10_000;
+export const STATS_CHUNK_CUSTOMERS = 2_000;
+/** SQLite: the pause between two chunks, long enough for a waiting writer's next retry of the lock. */
+export const STATS_CHUNK_GAP_MS = 100;
 
 /**
  * Full path (`huike recompute`, nightly, after new purchase settings): every customer's stats and order facts.
@@ -231,5 +233,8 @@ export async function recomputeAllStats(
     await opts.afterChunk?.(n);
     if (last === null) return written;
     from = last;
+    // A gap before the next chunk: a writer waiting on another connection retries every 100 ms at most
+    // (SQLite's busy handler), and back-to-back chunks left it a gap of microseconds — it waited out many chunks.
+    if (db.dialect === 'sqlite') await new Promise((r) => setTimeout(r, STATS_CHUNK_GAP_MS));
   }
 }
