@@ -96,7 +96,7 @@ describeBothDatabases('dashboard from the pre-aggregates', (env) => {
     });
   });
 
-  it('gives the same dashboard from the pre-aggregates as from the orders, before and after an order is written', async () => {
+  it('gives the same dashboard from the pre-aggregates as from the orders, before and after a new order', async () => {
     const e = env();
     const unbuilt = { 7: await dashboard(e.ctx, e.workspaceId, 7), 30: await dashboard(e.ctx, e.workspaceId, 30) };
     await rebuildAnalytics(e.ctx, e.workspaceId);
@@ -116,7 +116,7 @@ describeBothDatabases('dashboard from the pre-aggregates', (env) => {
     expect((await dashboard(e.ctx, e.workspaceId, 7)).period).toMatchObject({ orders: 9, buyers: 7, newBuyers: 4 });
   });
 
-  it('reads the orders again once the pre-aggregates are of another purchase rule, or of several currencies', async () => {
+  it('reads the orders again once the pre-aggregates are of another purchase rule or of two currencies', async () => {
     const e = env();
     await setPurchaseRule(e.ctx, e.workspaceId, { zeroPaidCounts: true });
     expect(await scopeNow(e)).toBeNull();

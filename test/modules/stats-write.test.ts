@@ -117,7 +117,7 @@ describeBothDatabases('stats recompute: short transactions', (env) => {
       .execute();
   };
 
-  it('chunks equal one transaction; writes between chunks wait for none and stay; a stopped pass completes', async () => {
+  it('chunks equal one transaction; writes between chunks wait for none, stay; a stopped pass completes', async () => {
     const e = env();
     // Imports refresh their customers' stats as of now: the pass runs as of the same instant.
     const asOf = '2026-11-02T04:00:00.000Z';

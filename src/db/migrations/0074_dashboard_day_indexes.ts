@@ -17,9 +17,8 @@ export function dashboardDayIndexes() {
         ON customer_stats (workspace_id, first_paid_at)`.execute(db);
       await sql`CREATE INDEX IF NOT EXISTS customer_stats_first_order_idx
         ON customer_stats (workspace_id, first_order_at)`.execute(db);
-      await sql`CREATE INDEX IF NOT EXISTS customers_consent_idx ON customers (workspace_id, marketing_consent)`.execute(
-        db,
-      );
+      await sql`CREATE INDEX IF NOT EXISTS customers_consent_idx
+        ON customers (workspace_id, marketing_consent)`.execute(db);
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await sql`DROP INDEX IF EXISTS customers_consent_idx`.execute(db);

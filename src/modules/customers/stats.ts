@@ -221,9 +221,9 @@ export async function recomputeAllStats(
         await sql`DELETE FROM ${sql.table(table)} AS t WHERE t.workspace_id = ${workspaceId}
           ${after === null ? sql`` : sql`AND t.customer_id > ${after}`}
           ${end === null ? sql`` : sql`AND t.customer_id <= ${end}`}
-          AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.workspace_id = t.workspace_id AND c.id = t.customer_id)`.execute(
-          trx,
-        );
+          AND NOT EXISTS (
+            SELECT 1 FROM customers c WHERE c.workspace_id = t.workspace_id AND c.id = t.customer_id
+          )`.execute(trx);
       if (ids.length > 0) {
         written += await writeStats(trx, db.dialect, workspaceId, ids, asOf, purchase);
         await rebuildOrderFacts(trx, db.dialect, workspaceId, purchase, ids);
