@@ -106,7 +106,7 @@ describe('a rebuild chunk on SQLite', () => {
   }
 
   for (const stats of ['none', 'of a file ANALYZEd before migration 0074'] as const)
-    it(`reads its customers' orders by the customer index, never a walk of the paid index (statistics: ${stats})`, async () => {
+    it(`reads its customers' orders by the customer index, not the paid index (statistics: ${stats})`, async () => {
       if (stats !== 'none') {
         await sql`ANALYZE`.execute(db.kysely);
         await sql`DELETE FROM sqlite_stat1`.execute(db.kysely);
