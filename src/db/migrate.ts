@@ -113,7 +113,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0071_derived_stats_without_customer_fk': derivedStatsWithoutCustomerFk(db.dialect),
     '0072_derived_stats_customer_fk_back': derivedStatsCustomerFkBack(db.dialect),
     '0073_customer_name_pinyin': customerNamePinyin(db.dialect),
-    '0074_dashboard_day_indexes': dashboardDayIndexes(),
+    '0074_dashboard_day_indexes': dashboardDayIndexes(db.dialect),
   };
 }
 

@@ -278,8 +278,8 @@ export async function dashboardHere(
   const currencies = await workspaceCurrencies(ctx, workspaceId);
   const currency = currencies[0]!;
   // The period and the trend from the analytics pre-aggregates when they are built and current (a read of the
-  // window's days, not of its orders), else from the orders; today's figures from the orders either way (by
-  // orders_paid_idx: today's orders only).
+  // window's days, not of its orders), else from the orders; today's figures from the orders either way (on
+  // PostgreSQL by orders_paid_idx: today's orders only).
   const scope =
     opts.preAggregates === false ? null : await dashboardPairScope(ctx, workspaceId, currencies, w.offsetMinutes);
   const [today, period, daily, firsts, totals] = await Promise.all([
