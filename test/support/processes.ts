@@ -1,17 +1,27 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Runs a TypeScript entry point in a child process (through tsx), as a user's process would. */
+/**
+ * Runs a TypeScript entry point (a path from the project's root) in a child process, as a user's process would:
+ * its JavaScript compiled once per run (test/global-setup.ts), or through tsx outside such a run.
+ */
 export function spawnTs(
   entry: string,
   args: string[],
   env: Record<string, string>,
 ): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const compiled = inject('compiledRoot');
+  const argv = compiled
+    ? [join(compiled, relative(ROOT, resolve(ROOT, entry)).replace(/\.ts$/, '.js'))]
+    : ['--import', 'tsx', entry];
+  const child = spawn(process.execPath, [...argv, ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    // The console the compiled server serves by default is the one next to the sources (dist/web), as under tsx.
+    env: { ...process.env, ...(compiled ? { HUIKE_WEB_DIR: join(ROOT, 'dist', 'web') } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
