@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,13 +21,37 @@ export interface ConsoleUnderTest {
   close(): Promise<void>;
 }
 
-/**
- * The console built from the current sources, once per test run (the run's directory from
- * test/global-setup.ts, shared by every e2e suite and worker): the first suite builds it, the others wait.
- */
 const run = promisify(execFile);
 
+/** The newest modification time of `path`, a file or a directory and everything under it. */
+function newestUnder(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const name of readdirSync(path)) newest = Math.max(newest, newestUnder(join(path, name)));
+  return newest;
+}
+
+/**
+ * `npm run build`'s console (dist/web) when it is newer than every source it is built from (web/, the src/ modules
+ * it shares, the locked packages): CI builds it just before the suite, and building it again cost half a minute.
+ */
+function freshBuild(): string | null {
+  const web = join(ROOT, 'dist', 'web');
+  const index = join(web, 'index.html');
+  if (!existsSync(index)) return null;
+  const sources = ['web', 'src', 'package-lock.json'].map((p) => newestUnder(join(ROOT, p)));
+  return statSync(index).mtimeMs > Math.max(...sources) ? web : null;
+}
+
+/**
+ * The console built from the current sources: `npm run build`'s when fresh, else built once per test run (the run's
+ * directory from test/global-setup.ts, shared by every e2e suite and worker): the first suite builds it, the others
+ * wait.
+ */
 async function builtConsole(): Promise<string> {
+  const ready = freshBuild();
+  if (ready) return ready;
   const runDir = inject('runDir');
   const web = join(runDir, 'web');
   const lock = join(runDir, 'web.building');
