@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { localDate, zoneOffsetMinutes } from '../../core/time.js';
-import type { Dialect } from '../../db/connect.js';
+import { letWritersIn, type Dialect } from '../../db/connect.js';
 import { localDaySql } from '../../db/dates.js';
 import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
@@ -176,9 +176,6 @@ export interface RebuildOptions {
 /** About 1 s of work per transaction on this machine (6,000 orders took 4 s on average at 200,000 customers). */
 const CHUNK_ORDERS = 1500;
 
-/** Milliseconds between two chunks on SQLite, for the writers of other connections. */
-const CHUNK_GAP_MS = 100;
-
 const productOf = sql`COALESCE(NULLIF(i.title, ''), NULLIF(i.sku, ''), NULLIF(i.external_item_id, ''))`;
 
 export async function rebuildAnalytics(
@@ -270,9 +267,7 @@ export async function rebuildAnalytics(
         .execute();
     });
     await opts.afterChunk?.(n);
-    // A gap before the next chunk on SQLite (as the stats recompute's): a writer waiting on another connection retries
-    // every 100 ms at most, and the few ms of reads between two chunks let one wait out several (6.2 s at 1M).
-    if (d === 'sqlite' && hi !== null) await new Promise((r) => setTimeout(r, CHUNK_GAP_MS));
+    if (hi !== null) await letWritersIn(d);
   }
   // The out-and-back left counts of 0 where a customer moved.
   await k.deleteFrom('analytics_day_pairs').where('workspace_id', '=', ws).where('rows', '=', 0).execute();

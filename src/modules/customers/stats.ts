@@ -6,7 +6,7 @@ import { newId } from '../../core/ids.js';
 import { enqueue } from '../../jobs/queue.js';
 import { JOB } from '../../jobs/kinds.js';
 import type { AppContext } from '../context.js';
-import type { Db, Dialect } from '../../db/connect.js';
+import { letWritersIn, type Db, type Dialect } from '../../db/connect.js';
 import type { Database } from '../../db/types.js';
 import { andInIds } from '../../db/in-list.js';
 import { linesOf, rebuildOrderFacts } from './order-facts.js';
@@ -165,8 +165,6 @@ export interface RecomputeOptions {
 
 /** SQLite: customers per write transaction of the full recompute. */
 export const STATS_CHUNK_CUSTOMERS = 2_000;
-/** SQLite: the pause between two chunks, long enough for a waiting writer's next retry of the lock. */
-export const STATS_CHUNK_GAP_MS = 100;
 
 /**
  * Full path (`huike recompute`, nightly, after new purchase settings): every customer's stats and order facts.
@@ -233,8 +231,6 @@ export async function recomputeAllStats(
     await opts.afterChunk?.(n);
     if (last === null) return written;
     from = last;
-    // A gap before the next chunk: a writer waiting on another connection retries every 100 ms at most
-    // (SQLite's busy handler), and back-to-back chunks left it a gap of microseconds — it waited out many chunks.
-    if (db.dialect === 'sqlite') await new Promise((r) => setTimeout(r, STATS_CHUNK_GAP_MS));
+    await letWritersIn(db.dialect);
   }
 }
