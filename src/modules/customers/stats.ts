@@ -148,8 +148,21 @@ export async function refreshCustomerStats(
   const ids = [...new Set(customerIds)];
   if (ids.length === 0) return;
   const purchase = orderCountsAsPurchase(await purchaseRule(db, workspaceId));
-  await writeStats(db, dialect, workspaceId, ids, asOf, purchase);
-  await rebuildOrderFacts(db, dialect, workspaceId, purchase, ids);
+  await writeStatsAndFacts(db, dialect, workspaceId, ids, asOf, purchase);
+}
+
+/** The stats, then the order facts, of these customers (null: all of the workspace's); the stats rows written. */
+async function writeStatsAndFacts(
+  db: Executor,
+  dialect: Dialect,
+  workspaceId: string,
+  customerIds: readonly string[] | null,
+  asOf: string,
+  purchase: Expression<SqlBool>,
+): Promise<number> {
+  const written = await writeStats(db, dialect, workspaceId, customerIds, asOf, purchase);
+  await rebuildOrderFacts(db, dialect, workspaceId, purchase, customerIds);
+  return written;
 }
 
 /** Options of the full recompute (the tests and the bench use them). */
@@ -190,9 +203,7 @@ export async function recomputeAllStats(
   if (db.dialect === 'postgres' && opts.chunkCustomers === undefined) {
     const written = await db.kysely.transaction().execute(async (trx) => {
       await trx.deleteFrom('customer_stats').where('workspace_id', '=', workspaceId).execute();
-      const n = await writeStats(trx, db.dialect, workspaceId, null, asOf, purchase);
-      await rebuildOrderFacts(trx, db.dialect, workspaceId, purchase, null);
-      return n;
+      return writeStatsAndFacts(trx, db.dialect, workspaceId, null, asOf, purchase);
     });
     await opts.afterChunk?.(1);
     return written;
@@ -222,10 +233,7 @@ export async function recomputeAllStats(
           AND NOT EXISTS (
             SELECT 1 FROM customers c WHERE c.workspace_id = t.workspace_id AND c.id = t.customer_id
           )`.execute(trx);
-      if (ids.length > 0) {
-        written += await writeStats(trx, db.dialect, workspaceId, ids, asOf, purchase);
-        await rebuildOrderFacts(trx, db.dialect, workspaceId, purchase, ids);
-      }
+      if (ids.length > 0) written += await writeStatsAndFacts(trx, db.dialect, workspaceId, ids, asOf, purchase);
       return end;
     });
     await opts.afterChunk?.(n);
