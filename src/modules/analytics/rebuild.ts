@@ -59,10 +59,11 @@ const BUYER_DAY_COLUMNS = sql.raw(
 );
 
 /**
- * SQLite: read a chunk's orders by the customer index. Migration 0074 added orders_paid_idx; on a file ANALYZEd before
- * it (statistics for the other indexes, none for this one) the planner took the purchase condition `paid_at IS NOT
- * NULL` for a selective range and read every paid order of the workspace by that index, a random table read per
- * order, for a chunk of 1,500 orders' customers (1M customers: 22 GB read, no chunk committed in 7.5 min).
+ * SQLite: read a chunk's orders by the customer index. A file given orders_paid_idx (0074 makes it on PostgreSQL only
+ * now) after it was ANALYZEd (statistics for the other indexes, none for this one) had the planner take the purchase
+ * condition `paid_at IS NOT NULL` for a selective range and read every paid order of the workspace by that index, a
+ * random table read per order, for a chunk of 1,500 orders' customers (1M customers: 22 GB read, no chunk committed
+ * in 7.5 min).
  */
 const ordersByCustomer = (db: Executor) => byCustomer(db, 'orders_customer_idx');
 
@@ -286,7 +287,7 @@ export async function rebuildAnalytics(
     await bumpAnalyticsVersion(trx, ws, []);
     await switchRanges(trx, ws);
     // The grouping, and what the rows were read under (the purchase rule, the zone's offset): the dashboard reads
-    // them only while both are still the workspace's (builtUnder).
+    // them only while both are still the workspace's (dashboardPairScope in service.ts).
     const under = JSON.stringify({ ...(JSON.parse(currencies) as object), rule, offset });
     const row = { workspace_id: ws, built_at: nowIso(ctx), orders, build_ms: ms, stores: under };
     await trx
