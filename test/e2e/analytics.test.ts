@@ -1,7 +1,15 @@
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, logIn, sessionCookie, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+import {
+  CHROMIUM,
+  choose,
+  logIn,
+  sessionCookie,
+  shot,
+  startConsole,
+  type ConsoleUnderTest,
+} from '../support/console.js';
 
 /** The 数据分析 page in Chromium against `huike serve` with its demo shop (figures rebuilt after the demo). */
 describe.skipIf(!existsSync(CHROMIUM))('数据分析 in Chromium', () => {
@@ -89,8 +97,7 @@ describe.skipIf(!existsSync(CHROMIUM))('数据分析 in Chromium', () => {
     await inputs.nth(0).press('Enter');
     await inputs.nth(1).fill(to);
     await inputs.nth(1).press('Enter');
-    await card.locator('.ant-select').nth(0).click();
-    await page.locator('.ant-select-item-option', { hasText: '回客抖音小店' }).click();
+    await choose(card.locator('.ant-select').nth(0), '回客抖音小店');
     const stores = (await (await fetch(`${base}/api/v1/stores`, { headers: { cookie } })).json()) as {
       items: { id: string; name: string }[];
     };

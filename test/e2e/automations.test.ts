@@ -222,9 +222,24 @@ describe.skipIf(!existsSync(CHROMIUM))('自动化 in Chromium', () => {
   }, 300_000);
 
   async function buildInEditor() {
-    const addStep = async (kind: string) => {
-      await page.getByTestId('step-add').click();
-      await page.getByRole('menuitem', { name: kind }).click();
+    // Adds a step of `kind` as step `index` (the last), checked by the step showing: on a loaded machine a click can
+    // land while the menu still opens and pick nothing; then the menu is opened and clicked again.
+    const addStep = async (kind: string, index: number) => {
+      const step = editor.getByTestId(`step-${index}`);
+      const item = page.getByRole('menuitem', { name: kind });
+      await expect
+        .poll(
+          async () => {
+            if ((await step.count()) === 0) {
+              if (!(await item.isVisible())) await page.getByTestId('step-add').click();
+              await item.click({ timeout: 5_000 }).catch(() => undefined);
+              await step.waitFor({ timeout: 5_000 }).catch(() => undefined);
+            }
+            return (await step.count()) > 0 ? step.getByTestId(`step-kind-${index}`).innerText() : '';
+          },
+          { timeout: 60_000 },
+        )
+        .toBe(kind);
     };
     await page.goto(`${base}/automations`);
     await page.getByTestId('automation-new').click();
@@ -275,14 +290,14 @@ describe.skipIf(!existsSync(CHROMIUM))('自动化 in Chromium', () => {
       .not.toContain('#不存在#');
     expect(await editor.getByTestId('field-0-text').inputValue()).toContain('#');
     // A wait of 2 days, moved before the message; a tag; a service task.
-    await addStep('等待');
+    await addStep('等待', 1);
     await editor.getByTestId('field-1-days').fill('2');
     await editor.getByTestId('step-up-1').click();
-    await addStep('打标签');
+    await addStep('打标签', 2);
     await editor.getByTestId('field-2-add').click();
     await page.keyboard.type('已关怀');
     await page.keyboard.press('Enter');
-    await addStep('创建服务任务');
+    await addStep('创建服务任务', 3);
     await editor.getByTestId('field-3-title').fill('回访发货体验');
     await page.screenshot({ path: join(SHOTS, 'automation-editor.png') });
     const saved = page.waitForResponse(

@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, logIn, sessionCookie, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+import {
+  CHROMIUM,
+  choose,
+  logIn,
+  sessionCookie,
+  shot,
+  startConsole,
+  type ConsoleUnderTest,
+} from '../support/console.js';
 import { ALIYUN_CRED, type FakeProviders, startFakeProviders } from '../support/fake-providers.js';
 
 /**
@@ -35,8 +42,6 @@ describe.skipIf(!existsSync(CHROMIUM))('设置 → 渠道 in Chromium', () => {
     });
     return ((await res.json()) as { items: { id: string; name: string; kind: string; config: object }[] }).items;
   };
-  const pick = async (page: Page, option: string) =>
-    page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: option }).first().click();
 
   it('adds an Aliyun SMS channel by its form, test-sends through the SDK and edits it', async () => {
     const ctx = await app!.browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
@@ -48,8 +53,7 @@ describe.skipIf(!existsSync(CHROMIUM))('设置 → 渠道 in Chromium', () => {
     await page.getByTestId('add-channel').click();
     const dialog = page.locator('.ant-modal:visible');
     await dialog.getByTestId('channel-name').fill('阿里云营销短信');
-    await dialog.locator('.ant-select').first().click();
-    await pick(page, '阿里云短信');
+    await choose(dialog.locator('.ant-select').first(), '阿里云短信');
     await dialog.getByTestId('field-signName').fill('回客旗舰店');
     await dialog.getByTestId('field-templateCode').fill('SMS_154950909');
     await dialog.getByTestId('field-endpoint').fill(fake.url);

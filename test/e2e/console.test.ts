@@ -7,6 +7,7 @@ import { newRun } from '../../src/modules/imports/service.js';
 import { fixture } from '../helpers.js';
 import {
   CHROMIUM,
+  choose,
   consolePages,
   DEMO_LOGIN as LOGIN,
   englishRuns,
@@ -115,10 +116,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     await page.getByTestId('condition').first().waitFor();
     await page.getByTestId('add-condition').first().click();
     const second = page.getByTestId('condition').nth(1);
-    await second.getByTestId('condition-field').click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: /^成交单数$/ }).click();
-    await second.getByTestId('condition-op').click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: /^大于等于$/ }).click();
+    await choose(second.getByTestId('condition-field'), '成交单数');
+    await choose(second.getByTestId('condition-op'), '大于等于');
     await box(second, 'condition-value').fill('3');
     const rule = {
       all: [
@@ -211,12 +210,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     const option = (text: RegExp) =>
       page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: text });
     const first = page.getByTestId('condition').first();
-    await first.getByTestId('condition-field').click();
-    await page.keyboard.type('省份');
-    await option(/^省份$/).click();
-    await first.getByTestId('condition-value').click();
-    await page.keyboard.type('浙江');
-    await option(/^浙江省$/).click();
+    await choose(first.getByTestId('condition-field'), '省份', { type: '省份' });
+    await choose(first.getByTestId('condition-value'), '浙江省', { type: '浙江' });
     const evaluate = (rule: unknown) =>
       fetch(`${base}/api/v1/segments/evaluate`, {
         method: 'POST',
@@ -233,9 +228,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     expect(await page.getByTestId('rule-incomplete').textContent()).toMatch(/第 2 个条件还没选字段/);
     expect(await liveCount()).toBe(String(onlyProvince.count));
     const second = page.getByTestId('condition').nth(1);
-    await second.getByTestId('condition-field').click();
-    await page.keyboard.type('订单');
-    await option(/^订单（按条件）$/).click();
+    await choose(second.getByTestId('condition-field'), '订单（按条件）', { type: '订单' });
     await second.getByTestId('where-category').click();
     await page.keyboard.type('女装');
     await option(/^女装$/).click();

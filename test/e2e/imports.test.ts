@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../helpers.js';
-import { CHROMIUM, logIn, sessionCookie, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+import {
+  CHROMIUM,
+  choose,
+  logIn,
+  sessionCookie,
+  shot,
+  startConsole,
+  type ConsoleUnderTest,
+} from '../support/console.js';
 
 /**
  * The generic import in Chromium: mapping the file's status values ("Done"/"Cancelled") to Huike's
@@ -31,8 +39,7 @@ describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Ch
   }
   async function chooseGeneric(page: Page, store: string, file: string) {
     await page.goto(`${base}/imports`);
-    await page.getByTestId('import-format').click();
-    await page.locator('.ant-select-item-option', { hasText: '其他表格' }).click();
+    await choose(page.getByTestId('import-format'), /^其他表格/);
     await page.getByTestId('import-store').locator('input').fill(store);
     await page.locator('input[type=file]').setInputFiles(file);
   }
@@ -69,8 +76,7 @@ describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Ch
     // Both values are listed, guessed from their words; the seller changes one.
     await expect.poll(() => map.getByTestId('status-map-Done').textContent()).toContain('交易成功');
     await expect.poll(() => map.getByTestId('status-map-Cancelled').textContent()).toContain('交易关闭');
-    await map.getByTestId('status-map-Cancelled').click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '已退款' }).click();
+    await choose(map.getByTestId('status-map-Cancelled'), '已退款');
     await shot(page, 'imports-status-map');
     await page.getByTestId('import-submit').click();
     await expect.poll(() => statusOf(page, 'generic-orders.csv'), { timeout: 90_000, interval: 500 }).toBe('完成');
@@ -89,8 +95,7 @@ describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Ch
     // "Lost" has no guess: starting is refused, naming it.
     await page.getByTestId('import-submit').click();
     await page.getByText('状态值「Lost」还没有对应到回客的订单状态').waitFor();
-    await page.getByTestId('status-map-Lost').click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '已付款' }).click();
+    await choose(page.getByTestId('status-map-Lost'), '已付款');
     // Every row has a bad date: nothing comes in, and the run says so rather than 完成.
     await page.getByTestId('import-submit').click();
     await expect.poll(() => statusOf(page, 'nothing.csv'), { timeout: 90_000, interval: 500 }).toBe('未导入任何订单');

@@ -1,7 +1,15 @@
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, logIn, sessionCookie, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+import {
+  CHROMIUM,
+  choose,
+  logIn,
+  sessionCookie,
+  shot,
+  startConsole,
+  type ConsoleUnderTest,
+} from '../support/console.js';
 import { nameKeys } from '../../src/core/pinyin-keys.js';
 
 /**
@@ -233,9 +241,7 @@ describe.skipIf(!existsSync(CHROMIUM))('customer list, password, leave guard and
     const select = page.getByTestId('workspace-timezone');
     await expect.poll(() => select.textContent()).toContain('中国标准时间');
     // Typing the city's Chinese name finds the zone.
-    await select.click();
-    await page.keyboard.type('伦敦');
-    await page.locator('.ant-select-item-option', { hasText: '英国（伦敦）' }).click();
+    await choose(select, /英国（伦敦）/, { type: '伦敦' });
     await page.getByTestId('workspace-timezone-save').click();
     const confirm = page.getByTestId('timezone-confirm');
     await confirm.waitFor();

@@ -159,11 +159,23 @@ export function whole(text: string): RegExp {
   return new RegExp(`^${text.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&')}$`);
 }
 
-/** Opens an antd Select (unless open) and clicks `option` (a label, matched whole) in its own dropdown. */
-export async function pickOption(select: Locator, option: string | RegExp): Promise<void> {
+/** What to do between opening a select and clicking its option. */
+export interface PickOptions {
+  /** Typed into the select's search once it opened (a long list shows only what matches). */
+  type?: string;
+}
+
+/**
+ * Opens an antd Select (unless open; then types `type` if given) and clicks `option` (a label, matched whole) in
+ * its own dropdown.
+ */
+export async function pickOption(select: Locator, option: string | RegExp, opts: PickOptions = {}): Promise<void> {
   const label = typeof option === 'string' ? whole(option) : option;
   const dropdown = await dropdownOf(select);
-  if (!(await dropdown.isVisible())) await select.click();
+  if (!(await dropdown.isVisible())) {
+    await select.click();
+    if (opts.type) await select.page().keyboard.type(opts.type);
+  }
   await dropdown.locator('.ant-select-item-option', { hasText: label }).first().click();
 }
 
@@ -175,13 +187,13 @@ export const SETTLED = { timeout: 15_000 };
  * loaded machine a click can land while the dropdown still moves (it opens, scrolls to the current value) and select
  * nothing or a neighbour; then the option is clicked again until the select shows it.
  */
-export async function choose(select: Locator, option: string | RegExp): Promise<void> {
+export async function choose(select: Locator, option: string | RegExp, opts: PickOptions = {}): Promise<void> {
   const label = typeof option === 'string' ? whole(option) : option;
   const shows = async () =>
     (await select.locator('.ant-select-selection-item').allInnerTexts()).some((x) => label.test(x));
   await expect
     .poll(async () => {
-      if (!(await shows())) await pickOption(select, option);
+      if (!(await shows())) await pickOption(select, option, opts);
       return shows();
     }, SETTLED)
     .toBe(true);
