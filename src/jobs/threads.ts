@@ -38,8 +38,21 @@ export function startThread(callerUrl: string, name: string, options: WorkerOpti
   return new Worker(boot, { ...options, eval: true });
 }
 
+/**
+ * piscina loads a thread's entry with require() first and import() only when that fails. On Node with require(esm)
+ * (20.19 and later), a thread stopped while require() instantiates the ES module graph aborts the whole process
+ * (V8 fatal error "IsGraphAsync … must be used on an instantiated module", exit 134): a heavy read past its time
+ * limit, or whose client left, on a thread still starting took the server down with it (and a test worker in CI).
+ * Without require(esm) in the thread, piscina falls back to import(), which a stop interrupts safely. Passed only
+ * where this Node knows the flag.
+ */
+const NO_REQUIRE_ESM = '--no-experimental-require-module';
+export const POOL_THREAD_ARGV: readonly string[] = process.allowedNodeEnvironmentFlags.has(NO_REQUIRE_ESM)
+  ? [NO_REQUIRE_ESM]
+  : [];
+
 /** piscina's `filename` and `execArgv` for the entry `name` next to the caller (`import.meta.url`). */
 export function piscinaEntry(callerUrl: string, name: string): { filename: string; execArgv: string[] } {
   const { url, fromSources } = entryOf(callerUrl, name);
-  return { filename: url.href, execArgv: fromSources ? ['--import', 'tsx'] : [] };
+  return { filename: url.href, execArgv: [...(fromSources ? ['--import', 'tsx'] : []), ...POOL_THREAD_ARGV] };
 }
