@@ -23,6 +23,14 @@ export interface TestEnv {
 
 export const PG_URL = process.env.HUIKE_TEST_PG_URL;
 
+/**
+ * A new directory for a suite's files (a server's data directory, a generated export) inside the run's directory
+ * (test/global-setup.ts), which the run removes at its end: suites leave nothing behind in /tmp.
+ */
+export function scratchDir(prefix: string): string {
+  return mkdtempSync(join(inject('runDir') || tmpdir(), prefix));
+}
+
 /** A fresh, empty database URL for one test suite, and how to throw it away. */
 export async function freshDatabaseUrl(kind: 'sqlite' | 'postgres'): Promise<{ url: string; drop(): Promise<void> }> {
   if (kind === 'sqlite') {

@@ -1,11 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildServer } from '../../src/server.js';
 import { createApiToken, createUser, setPassword } from '../../src/modules/auth/service.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 import { listenLocal } from '../support/http.js';
 
 interface Answer {
@@ -30,7 +27,7 @@ describeBothDatabases('users and API tokens: disable, delete, role, revoke, expi
     ] as const) {
       ids[login] = (await createUser(ctx, workspaceId, { login, password: `${login}-password`, role })).id;
     }
-    app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-acc-')) });
+    app = await buildServer(ctx, { dataDir: scratchDir('huike-acc-') });
     base = await listenLocal(app);
   });
   afterAll(async () => {

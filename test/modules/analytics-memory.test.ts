@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
 import { shiftDate } from '../../src/core/analytics-views.js';
 import { Random } from '../../src/core/random.js';
@@ -13,7 +11,7 @@ import { mergeCustomers } from '../../src/modules/customers/merge.js';
 import { updateCustomer } from '../../src/modules/customers/profile.js';
 import { eraseCustomer } from '../../src/modules/privacy/erase.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 import { type ShopOrder, cnyStores, ingestByStore, randomShop } from '../support/analytics-shop.js';
 
 /**
@@ -223,7 +221,7 @@ describeBothDatabases('analytics: any range from the rows in memory', (env) => {
 
   it('a start reads the index saved by the last run and catches up the writes since, without a full load', async () => {
     const e = env();
-    const dir = mkdtempSync(join(tmpdir(), 'huike-memory-'));
+    const dir = scratchDir('huike-memory-');
     try {
       const first = new AnalyticsMemory(e.db, { dir });
       await first.load(e.workspaceId);

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { tablesCsv } from '../../src/modules/tables.js';
@@ -22,7 +19,7 @@ import {
 import { setAnalyticsSettings } from '../../src/modules/analytics/views.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 import { orderRecord } from '../support/records.js';
 
 /**
@@ -445,7 +442,7 @@ function describeHttp(
   beforeAll(async () => {
     const { ctx, workspaceId } = env();
     await createUser(ctx, workspaceId, { login: 'boss', password: 'secret-pass-1', role: 'owner' });
-    app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-analytics-')) });
+    app = await buildServer(ctx, { dataDir: scratchDir('huike-analytics-') });
     const r = await app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',

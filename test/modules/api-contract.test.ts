@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/modules/auth/service.js';
@@ -10,7 +7,7 @@ import { ensureStore } from '../../src/modules/stores/service.js';
 import { createAudienceList } from '../../src/modules/campaigns/audiences.js';
 import { droppedFields } from '../../src/modules/strict-responses.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases, fixture } from '../helpers.js';
+import { describeBothDatabases, fixture, scratchDir } from '../helpers.js';
 
 describe('strict responses', () => {
   it('name the fields a response schema would drop, however deep', () => {
@@ -61,7 +58,7 @@ describeBothDatabases('API contract', (env) => {
       await importFile(ctx, { workspaceId, store, format: 'taobao', filePath: fixture('taobao-orders-gbk.csv') })
     ).id;
     await createUser(ctx, workspaceId, { login: 'owner', password: 'secret-pass-1', role: 'owner' });
-    app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-contract-')), strictResponses: true });
+    app = await buildServer(ctx, { dataDir: scratchDir('huike-contract-'), strictResponses: true });
     const login = await app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',

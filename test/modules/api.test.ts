@@ -1,6 +1,4 @@
-import { readFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildServer } from '../../src/server.js';
@@ -8,7 +6,7 @@ import { jobHandlers } from '../../src/jobs/handlers.js';
 import { startWorker, type Worker } from '../../src/jobs/worker.js';
 import { createUser } from '../../src/modules/auth/service.js';
 import { renderReason } from '../../src/core/reasons.js';
-import { describeBothDatabases, fixture } from '../helpers.js';
+import { describeBothDatabases, fixture, scratchDir } from '../helpers.js';
 import { waitFor } from '../support/processes.js';
 import { listenLocal } from '../support/http.js';
 
@@ -22,7 +20,7 @@ describeBothDatabases('HTTP API', (env) => {
     const { ctx, workspaceId } = env();
     await createUser(ctx, workspaceId, { login: 'boss', password: 'secret-pass-1', role: 'owner' });
     await createUser(ctx, workspaceId, { login: 'agent', password: 'secret-pass-2', role: 'agent' });
-    app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-api-')) });
+    app = await buildServer(ctx, { dataDir: scratchDir('huike-api-') });
     base = await listenLocal(app);
     worker = startWorker(ctx, { handlers: jobHandlers, pollMs: 50 });
   });

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { jobHandlers } from '../../src/jobs/handlers.js';
@@ -9,7 +6,7 @@ import { runAction } from '../../src/modules/audiences/service.js';
 import { createUser } from '../../src/modules/auth/service.js';
 import { loadDemo } from '../../src/modules/demo/service.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 
 describeBothDatabases('bulk actions on a segment: tag all, issue a coupon, grant points', (env) => {
   let app: FastifyInstance;
@@ -24,7 +21,7 @@ describeBothDatabases('bulk actions on a segment: tag all, issue a coupon, grant
     ctx.bulkInlineLimit = 20;
     for (const role of ['owner', 'analyst', 'marketer'] as const)
       await createUser(ctx, workspaceId, { login: role, password: 'secret-pass-1', role });
-    app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-bulk-')) });
+    app = await buildServer(ctx, { dataDir: scratchDir('huike-bulk-') });
     for (const role of ['owner', 'analyst', 'marketer']) {
       const r = await app.inject({
         method: 'POST',

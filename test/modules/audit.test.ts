@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -9,7 +8,7 @@ import { audit } from '../../src/modules/audit/service.js';
 import { importFile } from '../../src/modules/imports/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 
 /** A Taobao export with raw columns that carry personal data: Alipay account, changed address, a spare phone. */
 const TAOBAO_CSV = [
@@ -40,7 +39,7 @@ describeBothDatabases('PII masking of raw order columns, reveals and the audit l
 
   beforeAll(async () => {
     const { ctx, workspaceId } = env();
-    const dir = mkdtempSync(join(tmpdir(), 'huike-audit-'));
+    const dir = scratchDir('huike-audit-');
     writeFileSync(join(dir, 'taobao.csv'), `\uFEFF${TAOBAO_CSV}`);
     writeFileSync(join(dir, 'shopify.csv'), SHOPIFY_CSV);
     const tb = await ensureStore(ctx, workspaceId, '淘宝店', 'taobao');

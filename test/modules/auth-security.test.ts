@@ -1,12 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildServer } from '../../src/server.js';
 import { createApiToken, createUser } from '../../src/modules/auth/service.js';
 import { passwordChecks } from '../../src/modules/auth/passwords.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 import { listenLocal } from '../support/http.js';
 
 const errorOf = async (r: Response) => ((await r.json()) as { error: { code: string; message: string } }).error;
@@ -24,7 +21,7 @@ describeBothDatabases('login throttling, CSRF and security headers', (env) => {
     const { ctx, workspaceId } = env();
     await createUser(ctx, workspaceId, { login: 'boss', password: 'right-pass-1', role: 'owner' });
     await createUser(ctx, workspaceId, { login: 'clerk', password: 'right-pass-2', role: 'agent' });
-    app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-sec-')), trustProxy: '127.0.0.1' });
+    app = await buildServer(ctx, { dataDir: scratchDir('huike-sec-'), trustProxy: '127.0.0.1' });
     base = await listenLocal(app);
   });
   afterAll(async () => {
@@ -78,7 +75,7 @@ describeBothDatabases('login throttling, CSRF and security headers', (env) => {
 
   it('without a trusted proxy, rotating X-Forwarded-For is still one address', async () => {
     tick(2 * 3_600_000);
-    const direct = await buildServer(env().ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-sec-')) });
+    const direct = await buildServer(env().ctx, { dataDir: scratchDir('huike-sec-') });
     try {
       await direct.listen({ port: 0, host: '127.0.0.1' });
       const addr = direct.server.address();

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deliverDue } from '../../src/modules/messaging/deliver.js';
 import { beforeAll, expect, it } from 'vitest';
@@ -12,7 +11,7 @@ import { importFile } from '../../src/modules/imports/service.js';
 import { defaultChannel } from '../../src/modules/messaging/service.js';
 import { ingestOrders } from '../../src/modules/orders/api.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 
 describeBothDatabases('automations: 催付 and the engine', (env) => {
   let storeId = '';
@@ -243,7 +242,7 @@ describeBothDatabases('automations: 催付 and the engine', (env) => {
   it('an import judges events by when they happened: unpaid 5 h ago is too late, 10 min ago reminded', async () => {
     const { ctx, workspaceId } = env();
     at('2026-11-26T10:00:00.000Z'); // 18:00 in Shanghai
-    const path = join(mkdtempSync(join(tmpdir(), 'huike-auto-import-')), 'orders.csv');
+    const path = join(scratchDir('huike-auto-import-'), 'orders.csv');
     writeFileSync(
       path,
       [

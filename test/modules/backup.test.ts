@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +23,7 @@ import { importFile } from '../../src/modules/imports/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { startThread } from '../../src/jobs/threads.js';
-import { PG_URL } from '../helpers.js';
+import { PG_URL, scratchDir } from '../helpers.js';
 
 /** Every customer's stats row without its as-of time, in id order. */
 async function statsRows(db: Db, ws: string) {
@@ -48,7 +47,7 @@ const count = async (db: Db, table: 'orders' | 'customers' | 'order_items') =>
   );
 
 describe('backup and restore [sqlite]', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'huike-backup-'));
+  const dir = scratchDir('huike-backup-');
   const url = `sqlite:${join(dir, 'live.db')}`;
   const backupFile = join(dir, 'during-import.db');
   let db: Db;
@@ -191,7 +190,7 @@ describe('backup and restore [sqlite]', () => {
 describe.runIf(PG_URL)('backup and restore [postgres]', () => {
   let live: { url: string; drop(): Promise<void> };
   let target: { url: string; drop(): Promise<void> };
-  const dir = mkdtempSync(join(tmpdir(), 'huike-pgbackup-'));
+  const dir = scratchDir('huike-pgbackup-');
   beforeAll(async () => {
     live = await createScratchDatabase(PG_URL!, 'huike_bk');
     target = await createScratchDatabase(PG_URL!, 'huike_rs');

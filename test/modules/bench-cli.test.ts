@@ -1,8 +1,7 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exited, spawnTs } from '../support/processes.js';
+import { scratchDir } from '../helpers.js';
 
 /**
  * The bench runner (`npm run bench -- NAME …`, bench/index.ts) as a real process: `--help`/`-h` prints a bench's
@@ -14,7 +13,7 @@ const BENCHES = ['analytics', 'api', 'campaign', 'import', 'segments', 'predict'
 const dirs: string[] = [];
 
 async function bench(args: string[]) {
-  const tmp = mkdtempSync(join(tmpdir(), 'huike-bench-cli-'));
+  const tmp = scratchDir('huike-bench-cli-');
   dirs.push(tmp);
   const child = spawnTs('bench/index.ts', args, { TMPDIR: tmp, HUIKE_BENCH_PG_URL: '', HUIKE_TEST_PG_URL: '' });
   // A guard, not a measurement: a run that did not stop is killed so the test fails on its exit code.

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, afterAll, expect, it } from 'vitest';
 import { jobHandlers } from '../../src/jobs/handlers.js';
@@ -13,7 +10,7 @@ import { handleReply, setMessagingSettings } from '../../src/modules/messaging/s
 import { recomputeRfm } from '../../src/modules/segments/rfm.js';
 import { saveSegment } from '../../src/modules/segments/service.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases, type TestEnv } from '../helpers.js';
+import { describeBothDatabases, scratchDir, type TestEnv } from '../helpers.js';
 import { seedCustomers, sendAll } from '../support/messaging.js';
 
 // 10:00 in Shanghai, inside the 09:30–12:00 window.
@@ -73,7 +70,7 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
     e.setNow(MORNING);
     await createUser(e.ctx, e.workspaceId, { login: 'boss', password: 'secret-pass-1', role: 'owner' });
     await createUser(e.ctx, e.workspaceId, { login: '13912345678', password: 'secret-pass-2', role: 'marketer' });
-    app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-camp2-')) });
+    app = await buildServer(e.ctx, { dataDir: scratchDir('huike-camp2-') });
     const login = await app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assignGroups, CONTROL } from '../../src/core/messaging/assign.js';
@@ -15,7 +12,7 @@ import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { saveSegment } from '../../src/modules/segments/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases, type TestEnv } from '../helpers.js';
+import { describeBothDatabases, scratchDir, type TestEnv } from '../helpers.js';
 import { seedCustomers, sendAll } from '../support/messaging.js';
 import { orderRecord } from '../support/records.js';
 
@@ -61,7 +58,7 @@ describeBothDatabases('campaigns', (env) => {
     const e = env();
     e.setNow(MORNING);
     await createUser(e.ctx, e.workspaceId, { login: 'boss', password: 'secret-pass-1', role: 'owner' });
-    app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-camp-')) });
+    app = await buildServer(e.ctx, { dataDir: scratchDir('huike-camp-') });
     const login = await app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',

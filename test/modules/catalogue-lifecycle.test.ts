@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createUser } from '../../src/modules/auth/service.js';
@@ -8,7 +5,7 @@ import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { credit } from '../../src/modules/points/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 import { orderRecord } from '../support/records.js';
 
 /**
@@ -47,7 +44,7 @@ describeBothDatabases('coupon templates and rewards: pause, edit, archive (API)'
       expiresAt: null,
       key: 'cat-points',
     });
-    app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-cat-')) });
+    app = await buildServer(e.ctx, { dataDir: scratchDir('huike-cat-') });
     await createUser(e.ctx, e.workspaceId, { login: 'cat_owner', password: 'secret-pass-8', role: 'owner' });
     const r = await app.inject({
       method: 'POST',

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { wecomEncrypt, wecomSignature } from '../../src/core/messaging/wecom-crypto.js';
@@ -12,7 +9,7 @@ import { createUser } from '../../src/modules/auth/service.js';
 import { createChannel, recordBatch } from '../../src/modules/messaging/service.js';
 import { clearWecomTokens } from '../../src/modules/messaging/wecom.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases, type TestEnv } from '../helpers.js';
+import { describeBothDatabases, scratchDir, type TestEnv } from '../helpers.js';
 import { ALIYUN_CRED, type FakeProviders, startFakeProviders, TENCENT_CRED, WECOM } from '../support/fake-providers.js';
 import { careBatch, seedCustomers } from '../support/messaging.js';
 
@@ -134,7 +131,7 @@ describeBothDatabases('channels: SMS providers and 企业微信', (env) => {
     env().setNow(MORNING);
     fake = await startFakeProviders();
     await createUser(env().ctx, env().workspaceId, { login: 'boss', password: 'secret-pass-1', role: 'owner' });
-    app = await buildServer(env().ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-chan-')) });
+    app = await buildServer(env().ctx, { dataDir: scratchDir('huike-chan-') });
     const login = await app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',

@@ -1,8 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { describeBothDatabases, fixture } from '../helpers.js';
+import { describeBothDatabases, fixture, scratchDir } from '../helpers.js';
 import { exited, servedAt, spawnTs, waitFor } from '../support/processes.js';
 
 const CLI = 'src/cli/index.ts';
@@ -49,7 +48,7 @@ describeBothDatabases('huike CLI', (env) => {
 
   it('import prints a summary, writes rejected rows, and a second run changes nothing', async () => {
     const { url } = env();
-    const errors = join(mkdtempSync(join(tmpdir(), 'huike-cli-')), 'errors.csv');
+    const errors = join(scratchDir('huike-cli-'), 'errors.csv');
     const first = await run(
       ['import', fixture('taobao-orders-gbk.csv'), '--store', '命令行店', '--format', 'taobao', '--errors-out', errors],
       url,
@@ -97,7 +96,7 @@ describeBothDatabases('huike CLI', (env) => {
 
   it('segment count / export and rfm evaluate rules from files', async () => {
     const { url } = env();
-    const dir = mkdtempSync(join(tmpdir(), 'huike-seg-cli-'));
+    const dir = scratchDir('huike-seg-cli-');
     const rule = join(dir, 'rule.json');
     writeFileSync(
       rule,

@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
@@ -12,13 +10,13 @@ import { importFile } from '../../src/modules/imports/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import type { Db } from '../../src/db/connect.js';
-import { describeBothDatabases, freshDatabaseUrl } from '../helpers.js';
+import { describeBothDatabases, freshDatabaseUrl, scratchDir } from '../helpers.js';
 import { exited, spawnTs, waitFor } from '../support/processes.js';
 
 const ROWS = 40_000;
 let file = '';
 beforeAll(async () => {
-  file = join(mkdtempSync(join(tmpdir(), 'huike-crash-')), 'taobao-40k.csv');
+  file = join(scratchDir('huike-crash-'), 'taobao-40k.csv');
   await writeTaobaoExport(file, ROWS);
 });
 

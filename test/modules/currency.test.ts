@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { formatAmount } from '../../src/core/money.js';
@@ -8,7 +7,7 @@ import { searchCustomers } from '../../src/modules/customers/service.js';
 import { importFile } from '../../src/modules/imports/service.js';
 import { listOrders } from '../../src/modules/orders/service.js';
 import { createStore, listStores, presentStore, updateStore } from '../../src/modules/stores/service.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 
 const MAPPING = {
   columns: { externalId: 'Order', createdAt: 'Date', status: 'State', paid: 'Amount', buyerNick: 'Customer' },
@@ -16,7 +15,7 @@ const MAPPING = {
 };
 
 function csv(lines: string[]): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'huike-currency-')), 'orders.csv');
+  const path = join(scratchDir('huike-currency-'), 'orders.csv');
   writeFileSync(path, ['Order,Date,State,Amount,Customer', ...lines, ''].join('\n'));
   return path;
 }

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import type { OrderRecord } from '../../src/core/formats/types.js';
@@ -14,7 +11,7 @@ import { importFile } from '../../src/modules/imports/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases, fixture, type TestEnv } from '../helpers.js';
+import { describeBothDatabases, fixture, scratchDir, type TestEnv } from '../helpers.js';
 import { orderRecord } from '../support/records.js';
 
 const at = '2026-10-01T02:00:00.000Z';
@@ -148,7 +145,7 @@ describeBothDatabases('customer search by pinyin', (env) => {
   it('a real name changed through the API changes its pinyin; the old one no longer finds it', async () => {
     const e = env();
     await createUser(e.ctx, e.workspaceId, { login: 'py-owner', password: 'secret-pass-8', role: 'owner' });
-    const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-py-')) });
+    const app = await buildServer(e.ctx, { dataDir: scratchDir('huike-py-') });
     try {
       const login = await app.inject({
         method: 'POST',

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createUser } from '../../src/modules/auth/service.js';
@@ -8,7 +5,7 @@ import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { credit } from '../../src/modules/points/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 import { orderRecord } from '../support/records.js';
 
 const line = (lineKey: string, title: string, priceFen: number) => ({
@@ -81,7 +78,7 @@ describeBothDatabases('customer timeline (API)', (env) => {
       expiresAt: null,
       key: 'tl-adjust',
     });
-    app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-tl-')) });
+    app = await buildServer(e.ctx, { dataDir: scratchDir('huike-tl-') });
     for (const [login, role] of [
       ['tl_owner', 'owner'],
       ['tl_agent', 'agent'],

@@ -1,13 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { createWorker } from '../../src/jobs/worker.js';
 import { createUser, login, SESSION_COOKIE } from '../../src/modules/auth/service.js';
 import { loadDemo } from '../../src/modules/demo/service.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 
 // 22:30 in Shanghai on 2026-11-23: the demo is loaded "now".
 const T = '2026-11-23T14:30:00.000Z';
@@ -45,7 +42,7 @@ describeBothDatabases('the demo shop runs up to the moment it is loaded', (env) 
     const { ctx, workspaceId } = env();
     await createUser(ctx, workspaceId, { login: 'owner-now', password: 'owner-now-password', role: 'owner' });
     const { token } = await login(ctx, { login: 'owner-now', password: 'owner-now-password', workspaceId });
-    const app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-demonow-')) });
+    const app = await buildServer(ctx, { dataDir: scratchDir('huike-demonow-') });
     try {
       const res = await app.inject({
         method: 'GET',

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -8,7 +5,7 @@ import { FIELDS, OPERATORS } from '../../src/core/segments/fields.js';
 import { createUser } from '../../src/modules/auth/service.js';
 import { loadDemo } from '../../src/modules/demo/service.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 import { listenLocal, loginCookie } from '../support/http.js';
 
 /**
@@ -250,7 +247,7 @@ describeBothDatabases('hostile input never gives a 500', (env) => {
       ids.push(...rows.map((r) => r.id));
     }
     app = await buildServer(ctx, {
-      dataDir: mkdtempSync(join(tmpdir(), 'huike-fuzz-')),
+      dataDir: scratchDir('huike-fuzz-'),
       logger: { level: 'error', stream: { write: (line: string) => serverErrors.push(line) } },
     });
     base = await listenLocal(app);

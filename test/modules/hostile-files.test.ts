@@ -1,5 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readdirSync, writeSync, ftruncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readdirSync, writeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
@@ -10,11 +9,11 @@ import { JOB } from '../../src/jobs/kinds.js';
 import { getRun, importFile, newRun } from '../../src/modules/imports/service.js';
 import { readRows } from '../../src/modules/imports/readers.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 import { exited, spawnTs, waitFor } from '../support/processes.js';
 import { writeXlsxBomb, writeXlsxManyStrings } from '../support/zip.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'huike-hostile-'));
+const dir = scratchDir('huike-hostile-');
 const BOMB = join(dir, 'bomb.xlsx');
 const LYING_BOMB = join(dir, 'lying-bomb.xlsx');
 const GIANT_CELL = join(dir, 'giant-cell.csv');

@@ -1,14 +1,13 @@
 import { isReasonKey } from '../../src/core/reasons.js';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createUser } from '../../src/modules/auth/service.js';
 import { loadDemo } from '../../src/modules/demo/service.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 import { waitFor } from '../support/processes.js';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -17,7 +16,7 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
   let app: FastifyInstance;
   let small: FastifyInstance;
   let cramped: FastifyInstance;
-  const dataDir = mkdtempSync(join(tmpdir(), 'huike-hostile-in-'));
+  const dataDir = scratchDir('huike-hostile-in-');
   const uploads = join(dataDir, 'uploads');
   let cookie = '';
   let customerId = '';

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { beforeAll, expect, it } from 'vitest';
@@ -13,7 +10,7 @@ import { ruleCsv, ruleXlsx } from '../../src/modules/segments/service.js';
 import { tagCustomers } from '../../src/modules/tags/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 import { orderRecord, customerRow } from '../support/records.js';
 
 /**
@@ -191,7 +188,7 @@ describeBothDatabases('buyer identifiers in names and exports', (env) => {
   it('the customer list exports the same columns for chosen customers (POST /customers/export)', async () => {
     const e = env();
     await createUser(e.ctx, e.workspaceId, { login: 'clerk', password: 'secret-pass-8', role: 'marketer' });
-    const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-exp-')) });
+    const app = await buildServer(e.ctx, { dataDir: scratchDir('huike-exp-') });
     try {
       const login = await app.inject({
         method: 'POST',
@@ -233,7 +230,7 @@ describeBothDatabases('buyer identifiers in names and exports', (env) => {
       .executeTakeFirstOrThrow();
     await tagCustomers(e.ctx, e.workspaceId, [amy.id], ['VIP', '大促敏感']);
     await createUser(e.ctx, e.workspaceId, { login: 'exporter', password: 'secret-pass-8', role: 'owner' });
-    const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-exp-')) });
+    const app = await buildServer(e.ctx, { dataDir: scratchDir('huike-exp-') });
     try {
       const login = await app.inject({
         method: 'POST',

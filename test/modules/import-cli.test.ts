@@ -1,10 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { presentRun } from '../../src/modules/imports/service.js';
 import { findStoreByName } from '../../src/modules/stores/service.js';
-import { describeBothDatabases, fixture } from '../helpers.js';
+import { describeBothDatabases, fixture, scratchDir } from '../helpers.js';
 import { exited, spawnTs } from '../support/processes.js';
 
 const CLI = 'src/cli/index.ts';
@@ -16,7 +15,7 @@ async function run(args: string[], url: string) {
 }
 
 function tempFiles(files: Record<string, string>): Record<string, string> {
-  const dir = mkdtempSync(join(tmpdir(), 'huike-import-cli-'));
+  const dir = scratchDir('huike-import-cli-');
   const paths: Record<string, string> = {};
   for (const [name, text] of Object.entries(files)) {
     paths[name] = join(dir, name);

@@ -1,5 +1,4 @@
-import { copyFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -13,14 +12,14 @@ import { detectInterrupted, getRun, importFile, newRun } from '../../src/modules
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases, fixture, freshDatabaseUrl } from '../helpers.js';
+import { describeBothDatabases, fixture, freshDatabaseUrl, scratchDir } from '../helpers.js';
 import { exited, spawnTs, waitFor } from '../support/processes.js';
 import { listenLocal, loginCookie } from '../support/http.js';
 
 const ROWS = 20_000;
 let bigFile = '';
 beforeAll(async () => {
-  bigFile = join(mkdtempSync(join(tmpdir(), 'huike-resume-')), 'taobao-20k.csv');
+  bigFile = join(scratchDir('huike-resume-'), 'taobao-20k.csv');
   await writeTaobaoExport(bigFile, ROWS);
 });
 
@@ -110,7 +109,7 @@ describeBothDatabases('resuming an import through the API', (env) => {
   beforeAll(async () => {
     const { ctx, workspaceId } = env();
     await createUser(ctx, workspaceId, { login: 'boss', password: 'secret-pass-1', role: 'owner' });
-    app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-resume-api-')) });
+    app = await buildServer(ctx, { dataDir: scratchDir('huike-resume-api-') });
     base = await listenLocal(app);
     cookie = await loginCookie(base, 'boss', 'secret-pass-1');
   });
@@ -126,7 +125,7 @@ describeBothDatabases('resuming an import through the API', (env) => {
   it('an interrupted run is listed as such and POST /imports/{id}/resume completes it', async () => {
     const { ctx, workspaceId } = env();
     const store = await ensureStore(ctx, workspaceId, '回客旗舰店', 'taobao');
-    const file = join(mkdtempSync(join(tmpdir(), 'huike-resume-file-')), 'orders.csv');
+    const file = join(scratchDir('huike-resume-file-'), 'orders.csv');
     copyFileSync(fixture('taobao-orders-gbk.csv'), file);
     // A run whose process (on another machine) stopped sending heartbeats two minutes ago.
     const run = newRun(ctx, { workspaceId, store, format: 'taobao', filePath: file }, 'running');

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { importFile } from '../../src/modules/imports/service.js';
@@ -7,9 +6,9 @@ import { ensureStore } from '../../src/modules/stores/service.js';
 import type { ImportFormat } from '../../src/core/formats/index.js';
 import { readJson } from '../../src/db/json.js';
 import { recomputeAllStats } from '../../src/modules/customers/stats.js';
-import { describeBothDatabases, fixture, type TestEnv } from '../helpers.js';
+import { describeBothDatabases, fixture, scratchDir, type TestEnv } from '../helpers.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'huike-truth-'));
+const dir = scratchDir('huike-truth-');
 let seq = 0;
 /** Writes rows as a UTF-8 CSV (cells quoted when needed) and returns its path. */
 function csvFile(rows: (string | number)[][]): string {

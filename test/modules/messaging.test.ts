@@ -1,8 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -20,7 +17,7 @@ import {
 } from '../../src/modules/messaging/service.js';
 import { signPayload, verifySignature } from '../../src/modules/messaging/providers.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases, type TestEnv } from '../helpers.js';
+import { describeBothDatabases, scratchDir, type TestEnv } from '../helpers.js';
 import { type CustomerSpec, seedCustomers, sendAll } from '../support/messaging.js';
 
 const KEY = 'test-secret-key-0123456789abcdef';
@@ -406,7 +403,7 @@ describeBothDatabases('messaging', (env) => {
       expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
       const url = new URL(/^<(.+)>$/.exec(header('list-unsubscribe') ?? '')![1]!);
       expect(url.pathname).toMatch(/^\/u\//);
-      const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-msg-')) });
+      const app = await buildServer(e.ctx, { dataDir: scratchDir('huike-msg-') });
       const res = await app.inject({
         method: 'POST',
         url: url.pathname,
@@ -483,7 +480,7 @@ describeBothDatabases('messaging', (env) => {
       expect([...accepted.values()].every((n) => n === 1)).toBe(true);
       expect(badSignatures).toBe(0);
       // The inbound-reply hook checks the same signature.
-      const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-msg-')) });
+      const app = await buildServer(e.ctx, { dataDir: scratchDir('huike-msg-') });
       const body = JSON.stringify({ from: '13900000003', text: '退订' });
       const path = `/hooks/${e.workspaceId}/channels/${ch.id}/replies`;
       const ts = String(Math.floor(e.ctx.now().getTime() / 1000));
@@ -571,7 +568,7 @@ describeBothDatabases('messaging', (env) => {
     const m = (await statusOf(e, 'links')).get(ids.ok2!)!;
     const code = /\/r\/(\S+)/.exec(m.body ?? '')![1]!;
     expect(code.startsWith(`${e.workspaceId}.`)).toBe(true);
-    const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-msg-')) });
+    const app = await buildServer(e.ctx, { dataDir: scratchDir('huike-msg-') });
     for (let i = 0; i < 2; i++) {
       const res = await app.inject({ method: 'GET', url: `/r/${code}` });
       expect(res.statusCode).toBe(302);

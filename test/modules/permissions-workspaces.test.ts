@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createUser, login, SESSION_COOKIE } from '../../src/modules/auth/service.js';
@@ -10,7 +7,7 @@ import { importFile } from '../../src/modules/imports/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases, fixture, type TestEnv } from '../helpers.js';
+import { describeBothDatabases, fixture, scratchDir, type TestEnv } from '../helpers.js';
 
 /** Which kind of record the {id} of a route names, by the start of its path. */
 const KINDS: [RegExp, string][] = [
@@ -160,7 +157,7 @@ describeBothDatabases('another workspace’s ids are never read or written', (en
 
   beforeAll(async () => {
     const { ctx, workspaceId } = env();
-    app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-ws-')) });
+    app = await buildServer(ctx, { dataDir: scratchDir('huike-ws-') });
     await app.ready();
     cookieA = await stock(workspaceId, 'owner-a', a, 7);
     wsB = (await createWorkspace(ctx, '另一家店')).id;

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +5,7 @@ import { PERMISSIONS, type RouteAccess, ROLE_PERMISSIONS, roleAllows } from '../
 import { ROLES } from '../../src/modules/auth/schema.js';
 import { createApiToken, createUser, login, SESSION_COOKIE } from '../../src/modules/auth/service.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 
 /**
  * The permission every route of the API needs: the same matrix as the README's "Roles and permissions". A route the
@@ -293,7 +290,7 @@ describeBothDatabases('every route × every role answers as the permission matri
       await createUser(ctx, workspaceId, { login: `u-${role}`, password: `${role}-password`, role });
       cookies[role] = await session(role);
     }
-    app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-perm-')) });
+    app = await buildServer(ctx, { dataDir: scratchDir('huike-perm-') });
     await app.ready();
   });
   afterAll(async () => {
@@ -430,7 +427,7 @@ describeBothDatabases('a route that declares no permission', (env) => {
       },
     });
     app = await buildServer(ctx, {
-      dataDir: mkdtempSync(join(tmpdir(), 'huike-perm-')),
+      dataDir: scratchDir('huike-perm-'),
       logger: { level: 'error', stream },
     });
     // A module that forgot its declaration, as a new route would.

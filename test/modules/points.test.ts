@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { buildServer } from '../../src/server.js';
 import { createUser } from '../../src/modules/auth/service.js';
@@ -8,7 +5,7 @@ import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { credit, debit, expireDue, liability, pointsOf, syncOrderPoints } from '../../src/modules/points/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 import { orderRecord } from '../support/records.js';
 
 describeBothDatabases('points ledger', (env) => {
@@ -309,7 +306,7 @@ describeBothDatabases('points ledger', (env) => {
   it('over HTTP: redeeming needs an Idempotency-Key, and a retried request redeems once', async () => {
     const e = env();
     await createUser(e.ctx, e.workspaceId, { login: 'cashier', password: 'secret-pass-9' });
-    const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-pts-')) });
+    const app = await buildServer(e.ctx, { dataDir: scratchDir('huike-pts-') });
     try {
       const login = await app.inject({
         method: 'POST',

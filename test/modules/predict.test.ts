@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, expect, it } from 'vitest';
 import { fitBgNbd, groupRft, probabilityAlive, type Rft } from '../../src/core/clv/bgnbd.js';
@@ -15,7 +12,7 @@ import { countRule } from '../../src/modules/segments/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases, type TestEnv } from '../helpers.js';
+import { describeBothDatabases, scratchDir, type TestEnv } from '../helpers.js';
 import { orderRecord } from '../support/records.js';
 
 /**
@@ -288,7 +285,7 @@ describeBothDatabases('predictive customer value', (env) => {
     expect(schedule).toEqual({ job_kind: 'predict.fit', cron: '30 4 * * *' });
 
     await createUser(e.ctx, e.workspaceId, { login: 'predictor', password: 'secret-pass-9', role: 'owner' });
-    const app: FastifyInstance = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-predict-')) });
+    const app: FastifyInstance = await buildServer(e.ctx, { dataDir: scratchDir('huike-predict-') });
     try {
       const login = await app.inject({
         method: 'POST',

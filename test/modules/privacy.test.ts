@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consentChanges } from '../../src/core/consent.js';
@@ -15,7 +12,7 @@ import { ensureStore } from '../../src/modules/stores/service.js';
 import { addNote } from '../../src/modules/tags/service.js';
 import { buildServer } from '../../src/server.js';
 import type { Store } from '../../src/db/types.js';
-import { describeBothDatabases, type TestEnv } from '../helpers.js';
+import { describeBothDatabases, scratchDir, type TestEnv } from '../helpers.js';
 import { orderRecord } from '../support/records.js';
 
 describe('consent changes', () => {
@@ -155,7 +152,7 @@ describeBothDatabases('personal data requests', (env) => {
     store = await ensureStore(e.ctx, e.workspaceId, '隐私测试店', 'taobao');
     await createUser(e.ctx, e.workspaceId, { login: 'boss', password: 'boss-password', role: 'owner' });
     await createUser(e.ctx, e.workspaceId, { login: 'mkt', password: 'mkt-password', role: 'marketer' });
-    app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-pipl-')) });
+    app = await buildServer(e.ctx, { dataDir: scratchDir('huike-pipl-') });
     owner = await signIn('boss');
     marketer = await signIn('mkt');
     const t = await call('POST', '/auth/tokens', owner, { name: 'crm-sync' });

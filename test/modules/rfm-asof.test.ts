@@ -1,13 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { createUser } from '../../src/modules/auth/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { recomputeRfm, rfmAsOf } from '../../src/modules/segments/rfm.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 import { orderRecord } from '../support/records.js';
 
 /**
@@ -116,7 +113,7 @@ describeBothDatabases('RFM as of a date', (env) => {
   it('over HTTP: POST /rfm/recompute {"asOf"}; without a body it scores today', async () => {
     const e = env();
     await createUser(e.ctx, e.workspaceId, { login: 'rfm', password: 'secret-pass-3' });
-    const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-rfm-')) });
+    const app = await buildServer(e.ctx, { dataDir: scratchDir('huike-rfm-') });
     try {
       const login = await app.inject({
         method: 'POST',

@@ -1,13 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildServer } from '../../src/server.js';
 import { createUser } from '../../src/modules/auth/service.js';
 import { loadDemo } from '../../src/modules/demo/service.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 
 describeBothDatabases('segments, RFM, tags, groups and notes over HTTP', (env) => {
   let app: FastifyInstance;
@@ -16,7 +13,7 @@ describeBothDatabases('segments, RFM, tags, groups and notes over HTTP', (env) =
     const { ctx, workspaceId } = env();
     await loadDemo(ctx, workspaceId, { customers: 400, until: new Date('2026-11-22T00:00:00Z') });
     await createUser(ctx, workspaceId, { login: 'boss', password: 'secret-pass-1' });
-    app = await buildServer(ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-seg-')) });
+    app = await buildServer(ctx, { dataDir: scratchDir('huike-seg-') });
     const r = await app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',

@@ -1,7 +1,4 @@
 import { sql } from 'kysely';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { JOB } from '../../src/jobs/kinds.js';
 import { createUser } from '../../src/modules/auth/service.js';
@@ -24,7 +21,7 @@ import { countRule } from '../../src/modules/segments/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
-import { describeBothDatabases, type TestEnv } from '../helpers.js';
+import { describeBothDatabases, scratchDir, type TestEnv } from '../helpers.js';
 import { orderRecord, customerRow } from '../support/records.js';
 
 const PROVINCES = ['广东省', '浙江省', null, '江苏省', ''];
@@ -454,7 +451,7 @@ describeBothDatabases('customer stats', (env) => {
     const e = env();
     const ws = (await createWorkspace(e.ctx, '设置店')).id;
     await createUser(e.ctx, ws, { login: 'owner', password: 'secret-pass-5' });
-    const app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-stats-')) });
+    const app = await buildServer(e.ctx, { dataDir: scratchDir('huike-stats-') });
     try {
       const login = await app.inject({
         method: 'POST',

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEFAULT_QUESTIONS } from '../../src/core/surveys.js';
@@ -11,7 +8,7 @@ import { createSurvey, inviteCustomer, surveyResults, updateSurvey } from '../..
 import { createChannel } from '../../src/modules/messaging/channels.js';
 import { recordBatch } from '../../src/modules/messaging/send.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 import { seedCustomers } from '../support/messaging.js';
 
 const form = (fields: Record<string, string>) => ({
@@ -40,7 +37,7 @@ describeBothDatabases('satisfaction surveys and feedback', (env) => {
         questions: DEFAULT_QUESTIONS,
       })
     ).id;
-    app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-survey-')) });
+    app = await buildServer(e.ctx, { dataDir: scratchDir('huike-survey-') });
   });
   afterAll(async () => {
     await app?.close();

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createUser } from '../../src/modules/auth/service.js';
@@ -10,7 +7,7 @@ import { rebuildAnalytics } from '../../src/modules/analytics/rebuild.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { orderRecord } from '../support/records.js';
 import { buildServer } from '../../src/server.js';
-import { describeBothDatabases } from '../helpers.js';
+import { describeBothDatabases, scratchDir } from '../helpers.js';
 
 describeBothDatabases('several shops for one login', (env) => {
   let app: FastifyInstance;
@@ -42,7 +39,7 @@ describeBothDatabases('several shops for one login', (env) => {
     await createUser(e.ctx, e.workspaceId, { login: 'agency', password: 'agency-password', role: 'owner' });
     await createUser(e.ctx, e.workspaceId, { login: 'clerk', password: 'clerk-password', role: 'agent' });
     await ensureStore(e.ctx, e.workspaceId, '第一家店', 'taobao');
-    app = await buildServer(e.ctx, { dataDir: mkdtempSync(join(tmpdir(), 'huike-ws-')) });
+    app = await buildServer(e.ctx, { dataDir: scratchDir('huike-ws-') });
   });
   afterAll(async () => {
     await app?.close();
