@@ -51,6 +51,7 @@ import { derivedStatsWithoutCustomerFk } from './migrations/0071_derived_stats_w
 import { derivedStatsCustomerFkBack } from './migrations/0072_derived_stats_customer_fk_back.js';
 import { customerNamePinyin } from './migrations/0073_customer_name_pinyin.js';
 import { dashboardDayIndexes } from './migrations/0074_dashboard_day_indexes.js';
+import { ordersPaidHour } from './migrations/0075_orders_paid_hour.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -114,6 +115,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0072_derived_stats_customer_fk_back': derivedStatsCustomerFkBack(db.dialect),
     '0073_customer_name_pinyin': customerNamePinyin(db.dialect),
     '0074_dashboard_day_indexes': dashboardDayIndexes(db.dialect),
+    '0075_orders_paid_hour': ordersPaidHour(db.dialect),
   };
 }
 

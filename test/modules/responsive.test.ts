@@ -15,6 +15,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import type { AppContext } from '../../src/modules/context.js';
 import { purchaseRule } from '../../src/modules/customers/stats.js';
 import { loadDemo } from '../../src/modules/demo/service.js';
+import { dashboardHere } from '../../src/modules/analytics/service.js';
 import { startReadPool } from '../../src/modules/heavy/pool.js';
 import { compileRule, segmentSource } from '../../src/modules/segments/compile.js';
 import { recomputeRfm } from '../../src/modules/segments/rfm.js';
@@ -241,6 +242,35 @@ describe('a demo-size shop on SQLite', () => {
           plan.filter((l) => /^SCAN (?!a$)/.test(l) && !/subquery|rfm_buyers/.test(l)),
           what,
         ).toEqual([]);
+      }
+    } finally {
+      await logged.close();
+    }
+  });
+
+  it("the dashboard reads the orders paid in its windows by the paid-hour index, not the shop's orders", async () => {
+    // Every statement the dashboard sends, on a connection of its own that logs them.
+    const sent: { sql: string; parameters: readonly unknown[] }[] = [];
+    const logged = openDatabase(url, {
+      log: (e) => {
+        if (e.level === 'query') sent.push({ sql: e.query.sql, parameters: e.query.parameters });
+      },
+    });
+    try {
+      const before = await dashboardHere({ db: logged, now: () => AS_OF }, workspaceId, 30, { preAggregates: false });
+      expect(before.period.orders).toBeGreaterThan(0);
+      // Today's KPIs (two statements), the period's (two) and the daily trend: each a range of the paid-hour index.
+      const windows = sent.filter((q) => q.sql.includes('substr(o.paid_at, 1, 13)'));
+      expect(windows).toHaveLength(5);
+      for (const q of windows) {
+        const plan = (
+          await db.kysely.executeQuery<{ detail: string }>(
+            CompiledQuery.raw(`EXPLAIN QUERY PLAN ${q.sql}`, [...q.parameters]),
+          )
+        ).rows.map((r) => r.detail);
+        expect(plan.join('\n')).toMatch(
+          /SEARCH o USING INDEX orders_paid_hour_idx \(workspace_id=\? AND <expr>>\? AND <expr><\?\)/,
+        );
       }
     } finally {
       await logged.close();

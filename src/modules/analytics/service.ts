@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { DEFAULT_CURRENCY } from '../../core/money.js';
 import { dayWindow, fillDays, share, shortProvinceName } from '../../core/analytics.js';
+import type { Dialect } from '../../db/connect.js';
 import { localDaySql, timestampCast } from '../../db/dates.js';
 import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import { nowIso, type AppContext } from '../context.js';
@@ -153,6 +154,18 @@ async function pairKpis(
   };
 }
 
+/**
+ * Orders `o` paid in [from, to). On SQLite the same window also as the hours it spans, which the paid-hour index
+ * (migration 0075) serves: a plain paid_at index would be taken for every purchase test `paid_at IS NOT NULL`.
+ * The exact bounds still decide; the hours only narrow the read (times are stored as ISO text in UTC).
+ */
+function paidWithin(dialect: Dialect, from: string, to: string): RawBuilder<boolean> {
+  const ts = timestampCast(dialect);
+  const exact = sql<boolean>`o.paid_at >= ${from}${ts} AND o.paid_at < ${to}${ts}`;
+  if (dialect !== 'sqlite') return exact;
+  return sql<boolean>`${exact} AND substr(o.paid_at, 1, 13) BETWEEN ${from.slice(0, 13)} AND ${to.slice(0, 13)}`;
+}
+
 async function periodKpis(
   ctx: AppContext,
   workspaceId: string,
@@ -186,7 +199,7 @@ async function periodKpis(
       FROM orders o
       JOIN stores st ON st.workspace_id = o.workspace_id AND st.id = o.store_id
       WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${purchase}
-        AND o.paid_at >= ${from}${ts} AND o.paid_at < ${to}${ts}
+        AND ${paidWithin(ctx.db.dialect, from, to)}
     ) per
     LEFT JOIN customer_stats s ON s.workspace_id = ${workspaceId} AND s.customer_id = per.customer_id
   `.execute(k);
@@ -195,7 +208,7 @@ async function periodKpis(
     FROM orders o
     JOIN stores st ON st.workspace_id = o.workspace_id AND st.id = o.store_id
     WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${purchase}
-      AND o.paid_at >= ${from}${ts} AND o.paid_at < ${to}${ts}
+      AND ${paidWithin(ctx.db.dialect, from, to)}
     GROUP BY st.currency`.execute(k);
   const row = r.rows[0]!;
   const newCustomers = await newCustomersOf(ctx, workspaceId, from, to);
@@ -278,8 +291,8 @@ export async function dashboardHere(
   const currencies = await workspaceCurrencies(ctx, workspaceId);
   const currency = currencies[0]!;
   // The period and the trend from the analytics pre-aggregates when they are built and current (a read of the
-  // window's days, not of its orders), else from the orders; today's figures from the orders either way (on
-  // PostgreSQL by orders_paid_idx: today's orders only).
+  // window's days, not of its orders), else from the orders; today's figures from the orders either way (by
+  // orders_paid_idx on PostgreSQL, the paid-hour index on SQLite: today's orders only).
   const scope =
     opts.preAggregates === false ? null : await dashboardPairScope(ctx, workspaceId, currencies, w.offsetMinutes);
   const [today, period, daily, firsts, totals] = await Promise.all([
@@ -296,7 +309,7 @@ export async function dashboardHere(
       FROM orders o
       JOIN stores st ON st.workspace_id = o.workspace_id AND st.id = o.store_id
       WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${purchase}
-        AND o.paid_at >= ${w.since}${ts} AND o.paid_at < ${now}${ts}
+        AND ${paidWithin(ctx.db.dialect, w.since, now)}
       GROUP BY ${paidDay}`.execute(k),
     sql<{ day: string; newBuyers: number }>`
       SELECT ${firstDay} AS day, COUNT(*) AS "newBuyers"
