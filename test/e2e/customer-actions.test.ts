@@ -1,7 +1,16 @@
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, logIn, sessionCookie, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+import {
+  CHROMIUM,
+  choose,
+  logIn,
+  sessionCookie,
+  shot,
+  startConsole,
+  startingWith,
+  type ConsoleUnderTest,
+} from '../support/console.js';
 
 interface Detail {
   id: string;
@@ -71,10 +80,8 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
     await page.getByTestId('customer-name').waitFor();
     await page.getByTestId('action-merge').click();
     const dialog = page.locator('.ant-modal-content');
-    await dialog.locator('.ant-select-selector').click();
-    await page.keyboard.type(source!.name);
-    const option = page.locator('.ant-select-item-option').filter({ hasText: source!.name });
-    await option.first().click();
+    // The option is labelled with the name and the phone after it.
+    await choose(dialog.getByTestId('merge-search'), startingWith(source!.name), { type: source!.name });
     const preview = page.getByTestId('merge-preview');
     await preview.waitFor();
     await preview.getByText(`其中 ${before.source.stats.paidOrders} 笔已付款`, { exact: false }).waitFor();

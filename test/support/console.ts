@@ -154,9 +154,16 @@ export async function dropdownOf(select: Locator): Promise<Locator> {
   return page.locator('.ant-select-dropdown:visible', { has: page.locator(`[id="${list}"]`) });
 }
 
+const literal = (text: string) => text.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&');
+
 /** A pattern matching exactly this text. */
 export function whole(text: string): RegExp {
-  return new RegExp(`^${text.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&')}$`);
+  return new RegExp(`^${literal(text)}$`);
+}
+
+/** A pattern matching text that starts with this text (an option labelled with more after it). */
+export function startingWith(text: string): RegExp {
+  return new RegExp(`^${literal(text)}`);
 }
 
 /** What to do between opening a select and clicking its option. */
