@@ -47,7 +47,7 @@ export function startThread(callerUrl: string, name: string, options: WorkerOpti
  * where this Node knows the flag.
  */
 const NO_REQUIRE_ESM = '--no-experimental-require-module';
-export const POOL_THREAD_ARGV: readonly string[] = process.allowedNodeEnvironmentFlags.has(NO_REQUIRE_ESM)
+const POOL_THREAD_ARGV: readonly string[] = process.allowedNodeEnvironmentFlags.has(NO_REQUIRE_ESM)
   ? [NO_REQUIRE_ESM]
   : [];
 

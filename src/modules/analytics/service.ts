@@ -176,6 +176,7 @@ async function periodKpis(
   const k = ctx.db.kysely;
   const purchase = orderCountsAsPurchase(await purchaseRule(k, workspaceId));
   const ts = timestampCast(ctx.db.dialect);
+  const paid = paidWithin(ctx.db.dialect, from, to);
   const r = await sql<{
     orders: number | null;
     main_orders: number | null;
@@ -199,7 +200,7 @@ async function periodKpis(
       FROM orders o
       JOIN stores st ON st.workspace_id = o.workspace_id AND st.id = o.store_id
       WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${purchase}
-        AND ${paidWithin(ctx.db.dialect, from, to)}
+        AND ${paid}
     ) per
     LEFT JOIN customer_stats s ON s.workspace_id = ${workspaceId} AND s.customer_id = per.customer_id
   `.execute(k);
@@ -208,7 +209,7 @@ async function periodKpis(
     FROM orders o
     JOIN stores st ON st.workspace_id = o.workspace_id AND st.id = o.store_id
     WHERE o.workspace_id = ${workspaceId} AND o.customer_id IS NOT NULL AND ${purchase}
-      AND ${paidWithin(ctx.db.dialect, from, to)}
+      AND ${paid}
     GROUP BY st.currency`.execute(k);
   const row = r.rows[0]!;
   const newCustomers = await newCustomersOf(ctx, workspaceId, from, to);
