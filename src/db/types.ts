@@ -865,6 +865,19 @@ export interface AnalyticsVersionsTable {
 }
 
 /** What each analytics data version changed: the customers re-read, or `whole` = 1 for many at once (0059). */
+/**
+ * The customer file's totals, kept by triggers (0076): a workspace's are the sums of its rows (one on SQLite; rows of
+ * differences on PostgreSQL, folded by modules/customers/file-counts.ts).
+ */
+export interface CustomerFileCountsTable {
+  workspace_id: string;
+  id: Generated<number>;
+  customers: Generated<number>;
+  consented: Generated<number>;
+  buyers: Generated<number>;
+  repeat_buyers: Generated<number>;
+}
+
 export interface AnalyticsChangesTable {
   workspace_id: string;
   version: number;
@@ -995,6 +1008,7 @@ export interface Database {
   analytics_asked_ranges: AnalyticsAskedRangesTable;
   analytics_versions: AnalyticsVersionsTable;
   analytics_changes: AnalyticsChangesTable;
+  customer_file_counts: CustomerFileCountsTable;
   audience_lists: AudienceListsTable;
   audience_list_members: AudienceListMembersTable;
   audience_list_unmatched: AudienceListUnmatchedTable;

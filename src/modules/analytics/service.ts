@@ -9,6 +9,7 @@ import { offLoop } from '../heavy/run.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { currencyScope, dailyCountsSql, rangeCounts } from './pairs.js';
 import { groupingOf, regrouped } from './rebuild.js';
+import { keptFileTotals } from '../customers/file-counts.js';
 
 /**
  * Member metrics for the dashboard and the analytics pages. A buyer is a customer with a paid,
@@ -240,40 +241,6 @@ async function periodKpis(
   };
 }
 
-/**
- * The customer file's totals, each from its own index where one serves (every stats row has its customer:
- * the foreign key), rather than a join of every customer to their stats.
- */
-async function fileTotals(ctx: AppContext, workspaceId: string) {
-  const k = ctx.db.kysely;
-  const customers = await k
-    .selectFrom('customers')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('workspace_id', '=', workspaceId)
-    .executeTakeFirstOrThrow();
-  const consented = await k
-    .selectFrom('customers')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('workspace_id', '=', workspaceId)
-    .where('marketing_consent', '=', 'granted')
-    .executeTakeFirstOrThrow();
-  const buyers = await k
-    .selectFrom('customer_stats')
-    .select((eb) => [
-      eb.fn.countAll<number>().as('buyers'),
-      eb.fn.sum<number>(eb.case().when('paid_orders', '>=', 2).then(1).else(0).end()).as('repeat_buyers'),
-    ])
-    .where('workspace_id', '=', workspaceId)
-    .where('paid_orders', '>=', 1)
-    .executeTakeFirstOrThrow();
-  return {
-    customers: customers.n,
-    buyers: buyers.buyers,
-    repeat_buyers: buyers.repeat_buyers,
-    consented: consented.n,
-  };
-}
-
 export async function dashboardHere(
   ctx: AppContext,
   workspaceId: string,
@@ -317,7 +284,7 @@ export async function dashboardHere(
       FROM customer_stats s
       WHERE s.workspace_id = ${workspaceId} AND s.first_paid_at >= ${w.since}${ts} AND s.first_paid_at < ${now}${ts}
       GROUP BY ${firstDay}`.execute(k),
-    fileTotals(ctx, workspaceId),
+    keptFileTotals(k, ctx.db.dialect, workspaceId),
   ]);
   const newByDay = new Map(firsts.rows.map((r) => [r.day, Number(r.newBuyers)]));
   const trend = fillDays(
@@ -331,7 +298,7 @@ export async function dashboardHere(
     })),
     ['orders', 'revenueFen', 'buyers', 'newBuyers'] as const,
   );
-  const buyers = Number(totals.buyers ?? 0);
+  const { buyers } = totals;
   return {
     timezone: tz,
     /** The currency of every money figure below (revenueByCurrency has the others). */
@@ -341,12 +308,12 @@ export async function dashboardHere(
     today,
     period,
     totals: {
-      customers: Number(totals.customers),
+      customers: totals.customers,
       buyers,
-      repeatBuyers: Number(totals.repeat_buyers ?? 0),
+      repeatBuyers: totals.repeatBuyers,
       /** 复购率 over the whole customer file. */
-      repurchaseRate: share(Number(totals.repeat_buyers ?? 0), buyers),
-      consented: Number(totals.consented ?? 0),
+      repurchaseRate: share(totals.repeatBuyers, buyers),
+      consented: totals.consented,
     },
     trend,
   };

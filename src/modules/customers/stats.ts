@@ -11,6 +11,7 @@ import type { Database } from '../../db/types.js';
 import { andInIds } from '../../db/in-list.js';
 import { linesOf, rebuildOrderFacts } from './order-facts.js';
 import { timestampCast } from '../../db/dates.js';
+import { resetFileCounts } from './file-counts.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -192,6 +193,8 @@ export const STATS_CHUNK_CUSTOMERS = 2_000;
  *
  * On PostgreSQL, one transaction by default: the delete of every stats row, the statement over all customers
  * and the facts' difference found by one join (writeFactChanges); writers of other rows do not wait for it.
+ *
+ * Either way it ends by setting the kept file totals (customer_file_counts) to the counted ones.
  */
 export async function recomputeAllStats(
   db: Db,
@@ -203,7 +206,9 @@ export async function recomputeAllStats(
   if (db.dialect === 'postgres' && opts.chunkCustomers === undefined) {
     const written = await db.kysely.transaction().execute(async (trx) => {
       await trx.deleteFrom('customer_stats').where('workspace_id', '=', workspaceId).execute();
-      return writeStatsAndFacts(trx, db.dialect, workspaceId, null, asOf, purchase);
+      const n = await writeStatsAndFacts(trx, db.dialect, workspaceId, null, asOf, purchase);
+      await resetFileCounts(trx, db.dialect, workspaceId);
+      return n;
     });
     await opts.afterChunk?.(1);
     return written;
@@ -237,7 +242,10 @@ export async function recomputeAllStats(
       return end;
     });
     await opts.afterChunk?.(n);
-    if (last === null) return written;
+    if (last === null) {
+      await resetFileCounts(db.kysely, db.dialect, workspaceId);
+      return written;
+    }
     from = last;
     await letWritersIn(db.dialect);
   }
