@@ -11,6 +11,7 @@ import {
   resetFileCounts,
 } from '../../src/modules/customers/file-counts.js';
 import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
+import { searchCustomers } from '../../src/modules/customers/service.js';
 import { recomputeAllStats } from '../../src/modules/customers/stats.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { eraseCustomer } from '../../src/modules/privacy/erase.js';
@@ -209,6 +210,46 @@ describeBothDatabases('the customer file totals kept by triggers (0076)', (env) 
     await resetFileCounts(k, e.db.dialect, ws);
     expect(await parts(e, ws)).toBe(1);
     expect(await totals(e, ws)).toEqual(truth);
+  });
+
+  it("the customer list's first page takes its total from them when its filters ask for a kept count", async () => {
+    const e = env();
+    const k = e.db.kysely;
+    const ws = (await createWorkspace(e.ctx, '列表店')).id;
+    const store = await ensureStore(e.ctx, ws, '列表店', 'taobao');
+    const rnd = new Random(7);
+    const records = Array.from({ length: 80 }, (_, i) => randomOrder(rnd, 50_000 + i, 40));
+    await k
+      .transaction()
+      .execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: 'test' }, records));
+    const truth = await counted(e, ws);
+    const totalOf = async (filters: object) =>
+      (await searchCustomers(e.ctx, ws, { sort: 'newest', limit: 2, ...filters } as never, 'owner')).total;
+    const lists = [
+      [{}, 'customers'],
+      [{ consent: 'granted' }, 'consented'],
+      [{ minPaidOrders: 1 }, 'buyers'],
+      [{ minPaidOrders: 2 }, 'repeatBuyers'],
+    ] as const;
+    for (const [filters, column] of lists) expect(await totalOf(filters), column).toBe(truth[column]);
+    // Read from the kept row (a hand edit shows), and only for those filters: the others are counted.
+    await k.updateTable('customer_file_counts').set({ customers: 5_000 }).where('workspace_id', '=', ws).execute();
+    const edited = (await totals(e, ws)).customers;
+    expect(edited).not.toBe(truth.customers);
+    expect(await totalOf({})).toBe(edited);
+    expect(await totalOf({ minPaidOrders: 0 })).toBeLessThanOrEqual(truth.customers);
+    expect(await totalOf({ consent: 'denied' })).toBe(
+      (
+        await k
+          .selectFrom('customers')
+          .select('id')
+          .where('workspace_id', '=', ws)
+          .where('marketing_consent', '=', 'denied')
+          .execute()
+      ).length,
+    );
+    await resetFileCounts(k, e.db.dialect, ws);
+    expect(await totalOf({})).toBe(truth.customers);
   });
 
   it('0076 counts what is there when it is applied, and down removes the table and its triggers', async () => {

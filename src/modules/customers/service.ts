@@ -21,6 +21,7 @@ import {
 import { offLoop } from '../heavy/run.js';
 import type { CustomerListQuery } from './schema.js';
 import { sharedTotal } from './list-total.js';
+import { keptFileTotals, type FileTotals } from './file-counts.js';
 import { customerPrediction } from '../predict/service.js';
 
 const masked = <T extends string | null>(v: T, pii: boolean, mask: (s: string) => string): T =>
@@ -82,11 +83,16 @@ export async function searchCustomers(ctx: AppContext, workspaceId: string, q: C
     ctx.db.dialect === 'sqlite'
       ? offLoop(ctx, 'customers.count', countCustomersHere, workspaceId, q)
       : countCustomersHere(ctx, workspaceId, q);
+  // The whole file, its buyers, repeat buyers or consented customers: the kept totals (file-counts.ts), exact and
+  // read by key. Other filters are counted.
+  const kept = keptColumnOf(filters);
   const total = q.cursor
     ? null
-    : more
-      ? await sharedTotal(`${workspaceId} ${JSON.stringify(filters)}`, count)
-      : page.length;
+    : !more
+      ? page.length
+      : kept
+        ? (await keptFileTotals(ctx.db.kysely, ctx.db.dialect, workspaceId))[kept]
+        : await sharedTotal(`${workspaceId} ${JSON.stringify(filters)}`, count);
   return {
     items: page.map((r) => ({
       ...presentCustomer(r, role),
@@ -95,6 +101,18 @@ export async function searchCustomers(ctx: AppContext, workspaceId: string, q: C
     nextCursor: more && last ? encodeCursor(sortValueOf(q, last), last.id) : null,
     total,
   };
+}
+
+/** The kept total that counts exactly the customers these list filters leave, if one does. */
+function keptColumnOf(filters: Omit<CustomerListQuery, 'cursor' | 'limit' | 'sort'>): keyof FileTotals | null {
+  const given = Object.entries(filters).filter(([, v]) => v !== undefined && v !== '');
+  if (given.length === 0) return 'customers';
+  if (given.length > 1) return null;
+  const [name, value] = given[0]!;
+  if (name === 'consent' && value === 'granted') return 'consented';
+  if (name === 'minPaidOrders' && value === 1) return 'buyers';
+  if (name === 'minPaidOrders' && value === 2) return 'repeatBuyers';
+  return null;
 }
 
 /**
