@@ -864,7 +864,6 @@ export interface AnalyticsVersionsTable {
   version: number;
 }
 
-/** What each analytics data version changed: the customers re-read, or `whole` = 1 for many at once (0059). */
 /**
  * The customer file's totals, kept by triggers (0076): a workspace's are the sums of its rows (one on SQLite; rows of
  * differences on PostgreSQL, folded by modules/customers/file-counts.ts).
@@ -878,6 +877,7 @@ export interface CustomerFileCountsTable {
   repeat_buyers: Generated<number>;
 }
 
+/** What each analytics data version changed: the customers re-read, or `whole` = 1 for many at once (0059). */
 export interface AnalyticsChangesTable {
   workspace_id: string;
   version: number;
