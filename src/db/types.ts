@@ -848,6 +848,16 @@ export interface AnalyticsRebuildsTable {
   done: number;
   chunks: number;
   started_at: string;
+  /** 1 while a build nothing reads yet leaves the day pairs to its end (0077). */
+  pairs_later: Generated<number>;
+  /** The day-pair rows of that count copied so far (0077). */
+  pairs_copied: Generated<number>;
+}
+
+/** A customer the order upkeep left while a build counted the day pairs later: redone after them (0077). */
+export interface AnalyticsRedoTable {
+  workspace_id: string;
+  customer_id: string;
 }
 
 /** A range asked for that was not kept: the next rebuild keeps it (0057, analytics/asked.ts). */
@@ -1005,6 +1015,7 @@ export interface Database {
   analytics_buyer_attrs: AnalyticsBuyerAttrsTable;
   analytics_builds: AnalyticsBuildsTable;
   analytics_rebuilds: AnalyticsRebuildsTable;
+  analytics_redo: AnalyticsRedoTable;
   analytics_asked_ranges: AnalyticsAskedRangesTable;
   analytics_versions: AnalyticsVersionsTable;
   analytics_changes: AnalyticsChangesTable;

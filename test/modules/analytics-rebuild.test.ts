@@ -16,7 +16,7 @@ import { type ShopOrder, cnyStores, ingestByStore, randomShop } from '../support
  * stopped midway and run again leaves exactly the tables of one uninterrupted build from nothing, and orders and a
  * profile edit written from another connection while a rebuild is midway go through at once (no lock held between
  * chunks) and are counted in the result, both for customers already redone and for those still to come (products
- * follow orders at the next rebuild, as they always did).
+ * follow orders at the next rebuild, as they always did). A first build counts the day pairs once at its end.
  */
 const TABLES = [
   'analytics_buyer_days',
@@ -75,10 +75,11 @@ describeBothDatabases('analytics rebuild in short transactions', (env) => {
    */
   async function leftTemporary() {
     const k = env().db.kysely;
+    const names = sql`IN ('rebuild_fresh_products', ${`rebuild_pairs_${env().workspaceId.toLowerCase()}`})`;
     const q =
       env().db.dialect === 'postgres'
-        ? sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM pg_class WHERE relname = 'rebuild_fresh_products'`
-        : sql<{ n: number }>`SELECT COUNT(*) AS n FROM sqlite_temp_master WHERE name = 'rebuild_fresh_products'`;
+        ? sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM pg_class WHERE relname ${names}`
+        : sql<{ n: number }>`SELECT COUNT(*) AS n FROM sqlite_temp_master WHERE name ${names}`;
     return Number((await q.execute(k)).rows[0]!.n);
   }
 
@@ -286,6 +287,107 @@ describeBothDatabases('analytics rebuild in short transactions', (env) => {
       expect(moved).toEqual(await fromNothing());
     } finally {
       await zone('Asia/Shanghai');
+    }
+  });
+
+  it('a first build counts the day pairs at its end; orders and edits meanwhile are redone after them', async () => {
+    const e = env();
+    const k = e.db.kysely;
+    const ws = e.workspaceId;
+    const other = openDatabase(e.url);
+    const ctx2: AppContext = { db: other, now: e.ctx.now };
+    const run = () =>
+      k.selectFrom('analytics_rebuilds').select(['pairs_later', 'pairs_copied']).where('workspace_id', '=', ws);
+    const count = async (t: 'analytics_day_pairs' | 'analytics_redo') =>
+      Number(
+        (
+          await k
+            .selectFrom(t)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('workspace_id', '=', ws)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    try {
+      const ids = (await k.selectFrom('customers').select('id').where('workspace_id', '=', ws).execute())
+        .map((c) => c.id)
+        .sort();
+      const write = async (n: number) => {
+        await ingest(ctx2, orders(12, 70 + n));
+        await updateCustomer(ctx2, ws, ids[n]!, { gender: 'female', birthday: '1985-03-0' + n }, null);
+        await updateCustomer(ctx2, ws, ids.at(-n)!, { gender: 'male', birthday: '1999-09-0' + n }, null);
+      };
+      await clearAnalytics(k, ws);
+      const stop = new Error('stopped');
+      const seen: string[] = [];
+      await expect(
+        rebuildAnalytics(e.ctx, ws, {
+          chunkOrders: 15,
+          pairsSlice: 40,
+          afterChunk: async (n) => {
+            if (n === 2) {
+              // The chunks leave the day pairs alone: none yet.
+              seen.push(`chunk ${n}: ${await count('analytics_day_pairs')} pairs`);
+              await write(2);
+            }
+          },
+          afterPairs: async (slice) => {
+            seen.push(`slice ${slice}: ${await count('analytics_day_pairs')} pairs`);
+            if (slice === 1) await write(3);
+            if (slice === 2) throw stop;
+          },
+        }),
+      ).rejects.toBe(stop);
+      expect(seen).toEqual(['chunk 2: 0 pairs', 'slice 1: 40 pairs', 'slice 2: 80 pairs']);
+      // Midway: "not built"; the upkeep named whom it left (new buyers, edited people) instead of counting them.
+      expect((await overviewHere(e.ctx, ws, {})).builtAt).toBeNull();
+      expect(await run().executeTakeFirstOrThrow()).toMatchObject({ pairs_later: 1, pairs_copied: 80 });
+      expect(await count('analytics_redo')).toBeGreaterThan(4);
+      // Run again: the count starts over (the temporary table went with the stop), the left customers are redone.
+      let slices = 0;
+      await rebuildAnalytics(e.ctx, ws, {
+        pairsSlice: 1000,
+        afterPairs: async (slice) => {
+          slices = slice;
+          if (slice === 1) await write(4);
+        },
+      });
+      expect(slices).toBeGreaterThan(1);
+      expect(await run().execute()).toEqual([]);
+      expect(await count('analytics_redo')).toBe(0);
+      expect(await leftTemporary()).toBe(0);
+      const products = ['analytics_product_days', 'analytics_product_firsts', 'analytics_range_products'];
+      const exceptProducts = (all: Record<string, unknown[]>) =>
+        Object.fromEntries(Object.entries(all).filter(([t]) => !products.includes(t)));
+      const built = exceptProducts(await tables());
+      expect(built).toEqual(exceptProducts(await fromNothing()));
+      // The same as a rebuild over kept rows that redoes every customer and keeps the pairs customer by customer.
+      await k.updateTable('workspaces').set({ timezone: 'Asia/Tokyo' }).where('id', '=', ws).execute();
+      await rebuildAnalytics(e.ctx, ws, { chunkOrders: 25 });
+      await k.updateTable('workspaces').set({ timezone: 'Asia/Shanghai' }).where('id', '=', ws).execute();
+      await rebuildAnalytics(e.ctx, ws, { chunkOrders: 25 });
+      expect(exceptProducts(await tables())).toEqual(built);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a second rebuild counting the day pairs at once makes the first stop; the second leaves one build', async () => {
+    const e = env();
+    const other = openDatabase(e.url);
+    try {
+      await clearAnalytics(e.db.kysely, e.workspaceId);
+      const first = rebuildAnalytics(e.ctx, e.workspaceId, {
+        pairsSlice: 500,
+        afterPairs: async (slice) => {
+          if (slice === 1) await rebuildAnalytics({ db: other, now: e.ctx.now }, e.workspaceId);
+        },
+      });
+      await expect(first).rejects.toThrow('another rebuild of this workspace is counting its day pairs');
+      expect(await leftTemporary()).toBe(0);
+      expect(await tables()).toEqual(await fromNothing());
+    } finally {
+      await other.close();
     }
   });
 });

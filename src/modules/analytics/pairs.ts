@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../jobs/queue.js';
+import { chunks } from '../context.js';
 import { byCustomer } from './lock.js';
 
 /**
@@ -41,11 +42,15 @@ export function hasProvincePairs(stores: string | null | undefined): boolean {
 }
 export const currencyScope = (currency: string) => `c:${currency}`;
 
-const PAIR_COLUMNS = sql.raw('scope, kind, a, b, rows, singles, new_singles, orders, revenue_fen');
+export const PAIR_COLUMNS = sql.raw('scope, kind, a, b, rows, singles, new_singles, orders, revenue_fen');
 
-/** Each pair's counts from the buyer-day rows of the workspace (or only of these customers). */
-function contributions(ws: string, customerIds: readonly string[], hint: RawBuilder<unknown>): RawBuilder<unknown> {
-  const only = sql`AND b.customer_id IN (${sql.join(customerIds)})`;
+/** Each pair's counts from the buyer-day rows of these customers (null: of every customer of the workspace). */
+export function contributions(
+  ws: string,
+  customerIds: readonly string[] | null,
+  hint: RawBuilder<unknown>,
+): RawBuilder<unknown> {
+  const only = customerIds ? sql`AND b.customer_id IN (${sql.join(customerIds)})` : sql``;
   return sql`
     WITH r AS (
       SELECT 's:' || b.store_id AS scope, b.customer_id, b.day, b.orders AS o, b.revenue_fen AS rev
@@ -127,6 +132,27 @@ export async function applyDayPairs(
   // The rebuild leaves the zeros to one delete at its end instead of one per chunk.
   if (sign < 0 && !opts.keepZeros)
     await db.deleteFrom('analytics_day_pairs').where('workspace_id', '=', ws).where('rows', '=', 0).execute();
+}
+
+/**
+ * While a first build leaves the day pairs to its end (analytics_rebuilds.pairs_later, rebuild.ts), the order upkeep
+ * leaves these customers as they are and names them for the build to redo once the pairs are counted: their
+ * buyer rows then stay what the count reads. Returns whether it did (false: keep them in step now).
+ */
+export async function leftForRedo(db: Executor, ws: string, customerIds: readonly string[]): Promise<boolean> {
+  const run = await db
+    .selectFrom('analytics_rebuilds')
+    .select('pairs_later')
+    .where('workspace_id', '=', ws)
+    .executeTakeFirst();
+  if (Number(run?.pairs_later ?? 0) !== 1) return false;
+  for (const part of chunks(customerIds, 500))
+    await db
+      .insertInto('analytics_redo')
+      .values(part.map((customer_id) => ({ workspace_id: ws, customer_id })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  return true;
 }
 
 const num = (v: unknown) => Number(v ?? 0);

@@ -1,12 +1,13 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { localDate, zoneOffsetMinutes } from '../../core/time.js';
 import { letWritersIn, type Dialect } from '../../db/connect.js';
 import { localDaySql } from '../../db/dates.js';
 import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
 import type { Executor } from '../../jobs/queue.js';
+import type { Database } from '../../db/types.js';
 import { byCustomer, holdRebuildLock, shareRebuildLock } from './lock.js';
-import { applyDayPairs, PAIRS_LAYOUT } from './pairs.js';
+import { applyDayPairs, contributions, leftForRedo, PAIR_COLUMNS, PAIRS_LAYOUT } from './pairs.js';
 import { askedRanges } from './asked.js';
 import {
   rangeBandsIn,
@@ -114,6 +115,7 @@ export async function refreshBuyerRows(
     .execute();
   if (!built.length && !running.length) return;
   await bumpAnalyticsVersion(db, ws, ids);
+  if (await leftForRedo(db, ws, ids)) return;
   const tz = await workspaceTimezone(db, ws);
   const offset = zoneOffsetMinutes(tz, Date.parse(now));
   const purchase = orderCountsAsPurchase(await purchaseRule(db, ws));
@@ -121,24 +123,28 @@ export async function refreshBuyerRows(
   for (const part of chunks(ids, 400)) await redoBuyerRows(db, ws, part, paidDay, purchase);
 }
 
-/** Takes these customers' counts out, rewrites their buyer rows from their orders, puts the counts back. */
+/**
+ * Takes these customers' counts out, rewrites their buyer rows from their orders, puts the counts back. `pairs: false`
+ * (a build that counts the day pairs at its end) leaves the day pairs alone.
+ */
 async function redoBuyerRows(
   db: Executor,
   ws: string,
   part: readonly string[],
   paidDay: RawBuilder<string>,
   purchase: RawBuilder<unknown>,
-  opts: { keepZeros?: boolean } = {},
+  opts: { keepZeros?: boolean; pairs?: boolean } = {},
 ) {
+  const pairs = opts.pairs ?? true;
   const keeping = await rangeBandsOut(db, ws, part, opts);
-  await applyDayPairs(db, ws, part, -1, opts);
+  if (pairs) await applyDayPairs(db, ws, part, -1, opts);
   await sql`DELETE FROM analytics_buyer_days ${byCustomer(db)}
     WHERE workspace_id = ${ws} AND customer_id IN (${sql.join(part)})`.execute(db);
   await sql`INSERT INTO analytics_buyer_days ${BUYER_DAY_COLUMNS}
     ${buyerDaysOf(db, ws, paidDay, purchase, sql`o.customer_id IN (${sql.join(part)})`)}`.execute(db);
   // The province-split pairs (pairs.ts) go back under the people facts as they are now.
   await rewriteAttrs(db, ws, part);
-  await applyDayPairs(db, ws, part, 1);
+  if (pairs) await applyDayPairs(db, ws, part, 1);
   if (keeping) await rangeBandsIn(db, ws, part);
 }
 
@@ -172,6 +178,10 @@ export interface RebuildOptions {
   chunkOrders?: number;
   /** Called after each chunk is committed (the tests stop or write there). */
   afterChunk?: (chunk: number) => Promise<void> | void;
+  /** Day-pair rows per transaction when a build counts them at its end. */
+  pairsSlice?: number;
+  /** Called after each slice of the day pairs is committed (the tests stop or write there). */
+  afterPairs?: (slice: number) => Promise<void> | void;
 }
 
 /** About 1 s of work per transaction on this machine (6,000 orders took 4 s on average at 200,000 customers). */
@@ -221,9 +231,25 @@ export async function rebuildAnalytics(
     await k.transaction().execute(async (trx) => {
       await holdRebuildLock(trx, ws);
       await trx.deleteFrom('analytics_rebuilds').where('workspace_id', '=', ws).execute();
+      // Nothing reads the rows of a workspace without a build: its day pairs are counted once, at the end.
+      const built = await trx
+        .selectFrom('analytics_builds')
+        .select('workspace_id')
+        .where('workspace_id', '=', ws)
+        .execute();
+      const later = built.length ? 0 : 1;
+      if (later) await trx.deleteFrom('analytics_day_pairs').where('workspace_id', '=', ws).execute();
       await trx
         .insertInto('analytics_rebuilds')
-        .values({ workspace_id: ws, fingerprint, cursor: '', done: 0, chunks: 0, started_at: nowIso(ctx) })
+        .values({
+          workspace_id: ws,
+          fingerprint,
+          cursor: '',
+          done: 0,
+          chunks: 0,
+          started_at: nowIso(ctx),
+          pairs_later: later,
+        })
         .execute();
       await stageRanges(trx, ws, first.rows[0]?.d ?? null, today, await askedRanges(trx, ws, nowIso(ctx)));
     });
@@ -232,10 +258,13 @@ export async function rebuildAnalytics(
   for (;;) {
     const state = await k
       .selectFrom('analytics_rebuilds')
-      .select(['cursor', 'done', 'chunks'])
+      .select(['cursor', 'done', 'chunks', 'pairs_later'])
       .where('workspace_id', '=', ws)
       .executeTakeFirstOrThrow();
-    if (Number(state.done) === 1) break;
+    if (Number(state.done) === 1) {
+      if (Number(state.pairs_later) === 1) await countPairs(ctx, ws, opts);
+      break;
+    }
     const end = await k
       .selectFrom('orders')
       .select('customer_id')
@@ -257,7 +286,8 @@ export async function rebuildAnalytics(
         .executeTakeFirst();
       if (now?.cursor !== state.cursor) return;
       await bumpAnalyticsVersion(trx, ws, 'whole');
-      const changed = await redoChunk(trx, ws, state.cursor, hi, paidDay, purchase);
+      const pairs = Number(state.pairs_later) !== 1;
+      const changed = await redoChunk(trx, ws, state.cursor, hi, paidDay, purchase, pairs);
       // The chunk's version names the customers whose rows it changed (most, on a rebuild over kept rows, have none):
       // the analytics in memory re-read those rather than every row.
       await recordChangedCustomers(trx, ws, changed);
@@ -270,6 +300,7 @@ export async function rebuildAnalytics(
     await opts.afterChunk?.(n);
     if (hi !== null) await letWritersIn(d);
   }
+  await redoLeft(ctx, ws, paidDay, purchase);
   // The out-and-back left counts of 0 where a customer moved.
   await k.deleteFrom('analytics_day_pairs').where('workspace_id', '=', ws).where('rows', '=', 0).execute();
   await k.deleteFrom('analytics_range_bands').where('workspace_id', '=', ws).where('buyers', '=', 0).execute();
@@ -305,6 +336,7 @@ export async function rebuildAnalytics(
 const ANALYTICS_TABLES = [
   'analytics_builds',
   'analytics_rebuilds',
+  'analytics_redo',
   'analytics_ranges',
   'analytics_range_bands',
   'analytics_range_products',
@@ -362,6 +394,7 @@ async function redoChunk(
   hi: string | null,
   paidDay: RawBuilder<string>,
   purchase: RawBuilder<unknown>,
+  pairs: boolean,
 ) {
   const within = (col: string) =>
     hi === null ? sql`${sql.ref(col)} > ${lo}` : sql`${sql.ref(col)} > ${lo} AND ${sql.ref(col)} <= ${hi}`;
@@ -393,7 +426,8 @@ async function redoChunk(
         AND a.province IS NOT DISTINCT FROM st.province AND a.gender IS NOT DISTINCT FROM c.gender
         AND a.city IS NOT DISTINCT FROM c.city AND a.birthday IS NOT DISTINCT FROM c.birthday)`.execute(trx)
   ).rows.map((r) => r.id);
-  for (const part of chunks(changed, 400)) await redoBuyerRows(trx, ws, part, paidDay, purchase, { keepZeros: true });
+  for (const part of chunks(changed, 400))
+    await redoBuyerRows(trx, ws, part, paidDay, purchase, { keepZeros: true, pairs });
   const staging = await trx
     .selectFrom('analytics_ranges')
     .select('range_from')
@@ -434,6 +468,101 @@ async function redoChunk(
   );
   await sql`DROP TABLE ${staged}`.execute(trx);
   return new Set([...changed, ...productsChanged]);
+}
+
+/** About 1 s per transaction on this machine. */
+const PAIRS_SLICE = 100_000;
+
+/**
+ * A build nothing reads yet counts the day pairs here, once, from every buyer row of the workspace (taking each
+ * chunk's customers out and back touched rows of every day of the history: on SQLite, whose write-ahead log keeps
+ * whole pages, 60 MB per 1,500-order chunk at 1M customers). The counts go into a temporary table of this connection
+ * in one read, which lets other connections write meanwhile; then into analytics_day_pairs in key order, a slice per
+ * short transaction. The order upkeep leaves the buyer rows alone until the last slice switches pairs_later off
+ * (leftForRedo), so the count reads rows no one changes; those customers are redone after (redoLeft). Two rebuilds of
+ * the workspace at once: each starts the copy over; the one whose next slice finds another's progress stops.
+ */
+async function countPairs(ctx: AppContext, ws: string, opts: RebuildOptions) {
+  const size = Math.max(1, opts.pairsSlice ?? PAIRS_SLICE);
+  // Temporary tables belong to a connection: one of PostgreSQL's pool is held for the count; SQLite's one connection
+  // is not (its other users wait for one query or transaction at a time, as always). Named per workspace: two
+  // workspaces' rebuilds in one process may share that connection.
+  const name = `rebuild_pairs_${ws.replace(/[^0-9A-Za-z]/g, '').toLowerCase()}`;
+  const staged = sql.raw(name);
+  const counting = async (c: Kysely<Database>) => {
+    try {
+      await sql`DROP TABLE IF EXISTS ${staged}`.execute(c);
+      await sql`
+        CREATE TEMPORARY TABLE ${staged} AS
+        SELECT ROW_NUMBER() OVER (ORDER BY scope, kind, a, b) AS n, scope, kind, a, b, SUM(rows) AS rows,
+          SUM(singles) AS singles, SUM(new_singles) AS new_singles, SUM(orders) AS orders,
+          SUM(revenue_fen) AS revenue_fen
+        FROM (${contributions(ws, null, sql``)}) x
+        GROUP BY scope, kind, a, b`.execute(c);
+      await sql`CREATE INDEX ${sql.raw(`${name}_n`)} ON ${staged} (n)`.execute(c);
+      const total = Number(
+        (await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM ${staged}`.execute(c)).rows[0]?.n ?? 0,
+      );
+      await c.transaction().execute(async (trx) => {
+        await holdRebuildLock(trx, ws);
+        await trx.deleteFrom('analytics_day_pairs').where('workspace_id', '=', ws).execute();
+        await trx.updateTable('analytics_rebuilds').set({ pairs_copied: 0 }).where('workspace_id', '=', ws).execute();
+      });
+      for (let lo = 0, slice = 1; ; lo += size, slice++) {
+        const last = lo + size >= total;
+        await c.transaction().execute(async (trx) => {
+          await holdRebuildLock(trx, ws);
+          const run = await trx
+            .selectFrom('analytics_rebuilds')
+            .select(['pairs_later', 'pairs_copied'])
+            .where('workspace_id', '=', ws)
+            .executeTakeFirst();
+          if (Number(run?.pairs_later) !== 1 || Number(run?.pairs_copied) !== lo)
+            throw new Error('another rebuild of this workspace is counting its day pairs');
+          await sql`
+            INSERT INTO analytics_day_pairs (workspace_id, ${PAIR_COLUMNS})
+            SELECT ${ws}, ${PAIR_COLUMNS} FROM ${staged} WHERE n > ${lo} AND n <= ${lo + size} ORDER BY n`.execute(trx);
+          await trx
+            .updateTable('analytics_rebuilds')
+            .set(last ? { pairs_later: 0, pairs_copied: total } : { pairs_copied: lo + size })
+            .where('workspace_id', '=', ws)
+            .execute();
+        });
+        await opts.afterPairs?.(slice);
+        if (last) break;
+        await letWritersIn(ctx.db.dialect);
+      }
+    } finally {
+      await sql`DROP TABLE IF EXISTS ${staged}`.execute(c);
+    }
+  };
+  const k = ctx.db.kysely;
+  if (ctx.db.dialect === 'postgres') await k.connection().execute(counting);
+  else await counting(k);
+}
+
+/** The customers the order upkeep left while the day pairs were counted later (leftForRedo): redone now. */
+async function redoLeft(ctx: AppContext, ws: string, paidDay: RawBuilder<string>, purchase: RawBuilder<unknown>) {
+  const k = ctx.db.kysely;
+  for (;;) {
+    const ids = (
+      await k
+        .selectFrom('analytics_redo')
+        .select('customer_id')
+        .where('workspace_id', '=', ws)
+        .orderBy('customer_id')
+        .limit(400)
+        .execute()
+    ).map((r) => r.customer_id);
+    if (!ids.length) return;
+    await k.transaction().execute(async (trx) => {
+      await holdRebuildLock(trx, ws);
+      await bumpAnalyticsVersion(trx, ws, ids);
+      await redoBuyerRows(trx, ws, ids, paidDay, purchase, { keepZeros: true });
+      await trx.deleteFrom('analytics_redo').where('workspace_id', '=', ws).where('customer_id', 'in', ids).execute();
+    });
+    await letWritersIn(ctx.db.dialect);
+  }
 }
 
 /** Rows read from the pre-aggregates, then written in one short transaction (no order upkeep writes these). */
