@@ -461,11 +461,15 @@ async function redoChunk(
       UNION
       SELECT customer_id FROM (${keptProducts} EXCEPT ${freshProducts}) y`.execute(trx)
   ).rows.map((r) => r.id);
-  await sql`DELETE FROM analytics_product_days ${byCustomer(trx, 'analytics_product_days_customer_idx')}
-    WHERE workspace_id = ${ws} AND ${within('customer_id')}`.execute(trx);
-  await sql`INSERT INTO analytics_product_days (workspace_id, ${pcols}) SELECT ${ws}, ${pcols} FROM ${staged}`.execute(
-    trx,
-  );
+  // Only those customers' rows are rewritten: the others' are what they would be written as, and their keys (day
+  // first) spread over the whole table, so a rebuild over kept rows that rewrote them all (nightly, after every
+  // import) wrote pages all over it in every chunk.
+  for (const part of chunks(productsChanged, 400)) {
+    await sql`DELETE FROM analytics_product_days ${byCustomer(trx, 'analytics_product_days_customer_idx')}
+      WHERE workspace_id = ${ws} AND customer_id IN (${sql.join(part)})`.execute(trx);
+    await sql`INSERT INTO analytics_product_days (workspace_id, ${pcols})
+      SELECT ${ws}, ${pcols} FROM ${staged} WHERE customer_id IN (${sql.join(part)})`.execute(trx);
+  }
   await sql`DROP TABLE ${staged}`.execute(trx);
   return new Set([...changed, ...productsChanged]);
 }
