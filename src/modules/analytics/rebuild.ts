@@ -493,8 +493,14 @@ async function countPairs(ctx: AppContext, ws: string, opts: RebuildOptions) {
   // workspaces' rebuilds in one process may share that connection.
   const name = `rebuild_pairs_${ws.replace(/[^0-9A-Za-z]/g, '').toLowerCase()}`;
   const staged = sql.raw(name);
+  const sqlite = ctx.db.dialect === 'sqlite';
   const counting = async (c: Kysely<Database>) => {
+    // SQLite gives each sort of the count as much memory as the page cache: the count's dozen sorts took the process
+    // to 1.3 GB at 1M customers with the 64 MB cache, 0.4 GB with 16 MB (as fast: 108 s against 122 s).
+    const pages = sqlite ? await sql<{ cache_size: number }>`PRAGMA cache_size`.execute(c) : null;
+    const cache = pages?.rows[0]?.cache_size;
     try {
+      if (sqlite) await sql`PRAGMA cache_size = -16000`.execute(c);
       await sql`DROP TABLE IF EXISTS ${staged}`.execute(c);
       await sql`
         CREATE TEMPORARY TABLE ${staged} AS
@@ -538,11 +544,12 @@ async function countPairs(ctx: AppContext, ws: string, opts: RebuildOptions) {
       }
     } finally {
       await sql`DROP TABLE IF EXISTS ${staged}`.execute(c);
+      if (cache != null) await sql.raw(`PRAGMA cache_size = ${Number(cache)}`).execute(c);
     }
   };
   const k = ctx.db.kysely;
-  if (ctx.db.dialect === 'postgres') await k.connection().execute(counting);
-  else await counting(k);
+  if (sqlite) await counting(k);
+  else await k.connection().execute(counting);
 }
 
 /** The customers the order upkeep left while the day pairs were counted later (leftForRedo): redone now. */
