@@ -347,6 +347,10 @@ describeBothDatabases('analytics rebuild in short transactions', (env) => {
       expect((await overviewHere(e.ctx, ws, {})).builtAt).toBeNull();
       expect(await run().executeTakeFirstOrThrow()).toMatchObject({ pairs_later: 1, pairs_copied: 80 });
       expect(await count('analytics_redo')).toBeGreaterThan(4);
+      // Edited after chunk 2: one redone by it already is named, one its later chunk redid is not.
+      const named = await k.selectFrom('analytics_redo').select('customer_id').where('workspace_id', '=', ws).execute();
+      expect(named.map((r) => r.customer_id)).toContain(ids[2]);
+      expect(named.map((r) => r.customer_id)).not.toContain(ids.at(-2));
       // Run again: the count starts over (the temporary table went with the stop), the left customers are redone.
       let slices = 0;
       await rebuildAnalytics(e.ctx, ws, {

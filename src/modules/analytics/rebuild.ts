@@ -453,6 +453,9 @@ async function redoChunk(
   ).rows.map((r) => r.id);
   for (const part of chunks(changed, 400))
     await redoBuyerRows(trx, ws, part, paidDay, purchase, { keepZeros: true, pairs });
+  // Those the upkeep left before this chunk are redone by it, from their orders as they are now.
+  if (!pairs)
+    await sql`DELETE FROM analytics_redo WHERE workspace_id = ${ws} AND ${within('customer_id')}`.execute(trx);
   const staging = await trx
     .selectFrom('analytics_ranges')
     .select('range_from')
