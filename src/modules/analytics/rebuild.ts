@@ -238,7 +238,6 @@ export async function rebuildAnalytics(
         .where('workspace_id', '=', ws)
         .execute();
       const later = built.length ? 0 : 1;
-      if (later) await trx.deleteFrom('analytics_day_pairs').where('workspace_id', '=', ws).execute();
       await trx
         .insertInto('analytics_rebuilds')
         .values({
@@ -379,6 +378,22 @@ export async function rebuildAnalyticsFromScratch(
   return { orders: r.orders, ms: Date.now() - t0 };
 }
 
+/** A table's rows of the workspace deleted: on SQLite `batch` rows per statement by key (clearAnalytics). */
+async function deleteWorkspaceRows(k: Executor, t: keyof typeof ANALYTICS_TABLES, ws: string, batch: number) {
+  const key: readonly string[] = ANALYTICS_TABLES[t];
+  if (onPostgres(k) || !key.length) {
+    await k.deleteFrom(t).where('workspace_id', '=', ws).execute();
+    return;
+  }
+  const cols = sql.join(key.map((c) => sql.ref(c)));
+  for (;;) {
+    const r = await sql`DELETE FROM ${sql.table(t)} WHERE workspace_id = ${ws} AND (${cols}) IN (
+      SELECT ${cols} FROM ${sql.table(t)} WHERE workspace_id = ${ws} LIMIT ${batch})`.execute(k);
+    if (Number(r.numAffectedRows ?? 0) < batch) return;
+    await letWritersIn('sqlite');
+  }
+}
+
 /**
  * Every pre-aggregate of the workspace gone (the builds row first: the views say "not built"). On SQLite a batch of
  * rows per statement, by key: one DELETE of a table's rows held the one write lock for as long as it ran (the clear
@@ -386,24 +401,9 @@ export async function rebuildAnalyticsFromScratch(
  */
 export async function clearAnalytics(k: Executor, ws: string, opts: { batch?: number } = {}): Promise<void> {
   await bumpAnalyticsVersion(k, ws, 'whole');
-  const sqlite = !onPostgres(k);
   const batch = Math.max(1, opts.batch ?? CLEAR_BATCH);
-  for (const [t, key] of Object.entries(ANALYTICS_TABLES)) {
-    if (!sqlite || !key.length) {
-      await k
-        .deleteFrom(t as keyof typeof ANALYTICS_TABLES)
-        .where('workspace_id', '=', ws)
-        .execute();
-      continue;
-    }
-    const cols = sql.join(key.map((c) => sql.ref(c)));
-    for (;;) {
-      const r = await sql`DELETE FROM ${sql.table(t)} WHERE workspace_id = ${ws} AND (${cols}) IN (
-        SELECT ${cols} FROM ${sql.table(t)} WHERE workspace_id = ${ws} LIMIT ${batch})`.execute(k);
-      if (Number(r.numAffectedRows ?? 0) < batch) break;
-      await letWritersIn('sqlite');
-    }
-  }
+  for (const t of Object.keys(ANALYTICS_TABLES) as (keyof typeof ANALYTICS_TABLES)[])
+    await deleteWorkspaceRows(k, t, ws, batch);
   // Again after the deletes (not one transaction): an index read between them is not taken for the cleared rows.
   await bumpAnalyticsVersion(k, ws, 'whole');
 }
@@ -541,11 +541,13 @@ async function countPairs(ctx: AppContext, ws: string, opts: RebuildOptions) {
       const total = Number(
         (await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM ${staged}`.execute(c)).rows[0]?.n ?? 0,
       );
+      // The copy starts over (another rebuild copying stops at its next slice), over no pairs: what a killed copy or an
+      // earlier build left.
       await c.transaction().execute(async (trx) => {
         await holdRebuildLock(trx, ws);
-        await trx.deleteFrom('analytics_day_pairs').where('workspace_id', '=', ws).execute();
         await trx.updateTable('analytics_rebuilds').set({ pairs_copied: 0 }).where('workspace_id', '=', ws).execute();
       });
+      await deleteWorkspaceRows(c, 'analytics_day_pairs', ws, CLEAR_BATCH);
       for (let lo = 0, slice = 1; ; lo += size, slice++) {
         const last = lo + size >= total;
         await c.transaction().execute(async (trx) => {
