@@ -333,4 +333,38 @@ describeBothDatabases('analytics day pairs', (env) => {
     await fillMonthPairs(e.db.kysely as never);
     expect(await pairRows()).toEqual(built);
   });
+
+  it('a profile edit moves buyers whose province changed and deletes the pairs it empties, by key', async () => {
+    const e = env();
+    // Their stats moved to another province (as a recompute under another rule would) while their pairs stayed.
+    const moved = (
+      await e.db.kysely
+        .selectFrom('customer_stats')
+        .select('customer_id')
+        .where('workspace_id', '=', e.workspaceId)
+        .where('province', '=', '浙江省')
+        .orderBy('customer_id')
+        .execute()
+    ).map((r) => r.customer_id);
+    expect(moved.length).toBeGreaterThan(2);
+    await e.db.kysely
+      .updateTable('customer_stats')
+      .set({ province: '西藏自治区' })
+      .where('workspace_id', '=', e.workspaceId)
+      .where('customer_id', 'in', moved)
+      .execute();
+    const before = await pairRows();
+    for (const id of moved) await updateCustomer(e.ctx, e.workspaceId, id, { gender: 'female' }, null);
+    const kept = await pairRows();
+    expect(kept.some((r) => r.scope.endsWith('|西藏自治区'))).toBe(true);
+    // Some pairs counted only these buyers: gone, not left at zero.
+    const left = new Set(kept.map((r) => `${r.scope} ${r.kind} ${r.a} ${r.b}`));
+    expect(
+      before.filter((r) => r.scope.endsWith('|浙江省') && !left.has(`${r.scope} ${r.kind} ${r.a} ${r.b}`)).length,
+    ).toBeGreaterThan(0);
+    expect(kept.filter((r) => r.rows === 0)).toEqual([]);
+    await clearAnalytics(e.db.kysely, e.workspaceId);
+    await rebuildAnalytics(e.ctx, e.workspaceId);
+    expect(kept).toEqual(await pairRows());
+  });
 });

@@ -7,7 +7,7 @@ import { chunks, nowIso, type AppContext } from '../context.js';
 import type { Executor } from '../../jobs/queue.js';
 import type { Database } from '../../db/types.js';
 import { byCustomer, holdRebuildLock, onPostgres, shareRebuildLock } from './lock.js';
-import { applyDayPairs, contributions, leftForRedo, PAIR_COLUMNS, PAIRS_LAYOUT } from './pairs.js';
+import { applyDayPairs, contributions, dropEmptyPairs, leftForRedo, PAIR_COLUMNS, PAIRS_LAYOUT } from './pairs.js';
 import { askedRanges } from './asked.js';
 import {
   rangeBandsIn,
@@ -137,7 +137,7 @@ async function redoBuyerRows(
 ) {
   const pairs = opts.pairs ?? true;
   const keeping = await rangeBandsOut(db, ws, part, opts);
-  if (pairs) await applyDayPairs(db, ws, part, -1, opts);
+  const emptied = pairs ? await applyDayPairs(db, ws, part, -1, opts) : [];
   await sql`DELETE FROM analytics_buyer_days ${byCustomer(db)}
     WHERE workspace_id = ${ws} AND customer_id IN (${sql.join(part)})`.execute(db);
   await sql`INSERT INTO analytics_buyer_days ${BUYER_DAY_COLUMNS}
@@ -145,6 +145,7 @@ async function redoBuyerRows(
   // The province-split pairs (pairs.ts) go back under the people facts as they are now.
   await rewriteAttrs(db, ws, part);
   if (pairs) await applyDayPairs(db, ws, part, 1);
+  await dropEmptyPairs(db, ws, emptied);
   if (keeping) await rangeBandsIn(db, ws, part);
 }
 

@@ -3,7 +3,7 @@ import { AGE_CUTS, ageCuts, keptRanges } from '../../core/analytics-ranges.js';
 import { AGE_BANDS, AOV_BANDS, FREQUENCY_BANDS } from '../../core/analytics-views.js';
 import type { Executor } from '../../jobs/queue.js';
 import { byCustomer, shareRebuildLock } from './lock.js';
-import { applyDayPairs, leftForRedo } from './pairs.js';
+import { applyDayPairs, dropEmptyPairs, leftForRedo } from './pairs.js';
 import { bumpAnalyticsVersion } from './version.js';
 
 /**
@@ -301,9 +301,10 @@ export async function refreshBuyerPeople(db: Executor, ws: string, customerIds: 
   // The distribution joins these people facts (gender, city, birthday) also for a range that is not kept.
   await bumpAnalyticsVersion(db, ws, customerIds);
   if ((await leftForRedo(db, ws, customerIds)) || !(await rangeBandsOut(db, ws, customerIds))) return;
-  await applyDayPairs(db, ws, customerIds, -1);
+  const emptied = await applyDayPairs(db, ws, customerIds, -1);
   await rewriteAttrs(db, ws, customerIds);
   await applyDayPairs(db, ws, customerIds, 1);
+  await dropEmptyPairs(db, ws, emptied);
   await rangeBandsIn(db, ws, customerIds);
 }
 
