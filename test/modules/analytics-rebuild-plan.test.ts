@@ -1,4 +1,4 @@
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/core/random.js';
 import { openDatabase, type Db } from '../../src/db/connect.js';
@@ -7,6 +7,7 @@ import { clearAnalytics, rebuildAnalytics } from '../../src/modules/analytics/re
 import type { AppContext } from '../../src/modules/context.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { freshMigratedDatabase } from '../helpers.js';
+import { loggedDatabase, replayExplained } from '../support/plans.js';
 import { cnyStores, ingestByStore, randomShop } from '../support/analytics-shop.js';
 
 /**
@@ -63,12 +64,7 @@ describe('a rebuild chunk on SQLite', () => {
 
   /** The plan of each statement of the first chunk of a rebuild from nothing that reads orders, on a new connection. */
   async function chunkPlans() {
-    const statements: { sql: string; parameters: readonly unknown[] }[] = [];
-    const logged = openDatabase(url, {
-      log: (e) => {
-        if (e.level === 'query') statements.push({ sql: e.query.sql, parameters: e.query.parameters });
-      },
-    });
+    const { db: logged, statements } = loggedDatabase(url);
     try {
       await clearAnalytics(db.kysely, ws);
       await sql`DELETE FROM analytics_rebuilds`.execute(db.kysely);
@@ -85,23 +81,11 @@ describe('a rebuild chunk on SQLite', () => {
       expect(first, 'the chunk reads its customers').toBeGreaterThan(0);
       const chunk = statements.slice(first);
       // Replayed on the same kind of connection: the chunk's temporary table made, each read of orders explained.
-      return await logged.kysely
-        .transaction()
-        .execute(async (trx) => {
-          const plans: { sql: string; plan: string[] }[] = [];
-          for (const q of chunk) {
-            if (/^\s*CREATE TEMPORARY/i.test(q.sql))
-              await trx.executeQuery(CompiledQuery.raw(q.sql, [...q.parameters]));
-            else if (/\bFROM orders o\b/.test(q.sql)) {
-              const r = await trx.executeQuery<{ detail: string }>(
-                CompiledQuery.raw(`EXPLAIN QUERY PLAN ${q.sql}`, [...q.parameters]),
-              );
-              plans.push({ sql: q.sql.replace(/\s+/g, ' ').slice(0, 120), plan: r.rows.map((l) => l.detail) });
-            }
-          }
-          throw Object.assign(new Error('roll back'), { plans });
-        })
-        .catch((e: { plans?: { sql: string; plan: string[] }[] }) => e.plans ?? Promise.reject(e));
+      const plans = await replayExplained(logged, chunk, {
+        explain: (text) => /\bFROM orders o\b/.test(text),
+        run: (text) => /^\s*CREATE TEMPORARY/i.test(text),
+      });
+      return plans.map((p) => ({ ...p, sql: p.sql.replace(/\s+/g, ' ').slice(0, 120) }));
     } finally {
       await logged.close();
     }

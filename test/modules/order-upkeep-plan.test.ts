@@ -1,4 +1,3 @@
-import { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/core/random.js';
 import { openDatabase, type Db } from '../../src/db/connect.js';
@@ -8,6 +7,7 @@ import type { AppContext } from '../../src/modules/context.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { freshMigratedDatabase } from '../helpers.js';
+import { loggedDatabase, replayExplained } from '../support/plans.js';
 import { type ShopOrder, cnyStores, ingestByStore, randomShop } from '../support/analytics-shop.js';
 
 /**
@@ -87,12 +87,7 @@ describe('an order batch upkeep on SQLite without statistics', () => {
   });
 
   it('reads lines by their order and deletes emptied day pairs by key, never a pass over the workspace', async () => {
-    const statements: { sql: string; parameters: readonly unknown[] }[] = [];
-    const logged = openDatabase(url, {
-      log: (e) => {
-        if (e.level === 'query') statements.push({ sql: e.query.sql, parameters: e.query.parameters });
-      },
-    });
+    const { db: logged, statements } = loggedDatabase(url);
     try {
       const [store] = await cnyStores(ctx, ws);
       // Orders of known buyers on new days: their buyer rows change, and pairs only they counted empty.
@@ -112,22 +107,10 @@ describe('an order batch upkeep on SQLite without statistics', () => {
       const batch = statements.filter((q) => !/^\s*(begin|commit|rollback|savepoint|release)\b/i.test(q.sql));
       expect(batch.some((q) => /INSERT INTO analytics_day_pairs/.test(q.sql))).toBe(true);
       expect(batch.some((q) => /^DELETE FROM "?analytics_day_pairs/i.test(q.sql.trim()))).toBe(true);
-      const plans = await logged.kysely
-        .transaction()
-        .execute(async (trx) => {
-          const out: { sql: string; plan: string[] }[] = [];
-          for (const q of batch) {
-            if (/^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i.test(q.sql)) {
-              const r = await trx.executeQuery<{ detail: string }>(
-                CompiledQuery.raw(`EXPLAIN QUERY PLAN ${q.sql}`, [...q.parameters]),
-              );
-              out.push({ sql: q.sql, plan: r.rows.map((l) => l.detail) });
-            }
-            await trx.executeQuery(CompiledQuery.raw(q.sql, [...q.parameters]));
-          }
-          throw Object.assign(new Error('roll back'), { plans: out });
-        })
-        .catch((e: { plans?: { sql: string; plan: string[] }[] }) => e.plans ?? Promise.reject(e));
+      const plans = await replayExplained(logged, batch, {
+        explain: (text) => /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i.test(text),
+        run: () => true,
+      });
       expect(plans.length).toBeGreaterThan(30);
       const wide = plans.flatMap(({ sql, plan }) => {
         const names = tablesOf(sql);
