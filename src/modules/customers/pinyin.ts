@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { customerPinyin } from '../../core/pinyin-keys.js';
 import { bulkUpdate } from '../../db/bulk.js';
 import type { Dialect } from '../../db/connect.js';
-import { inIds } from '../../db/in-list.js';
+import { inIds, notIndexed } from '../../db/in-list.js';
 import type { Database } from '../../db/types.js';
 import { chunks } from '../context.js';
 
@@ -30,7 +30,7 @@ export async function refreshNamePinyin(
       .select(['customer_id', 'value'])
       .where('workspace_id', '=', ws)
       .where(inIds(dialect, 'customer_id', part))
-      .where('kind', '=', 'nick')
+      .where(notIndexed(dialect, 'kind'), '=', 'nick')
       .execute();
     const nicksOf = new Map<string, string[]>();
     for (const n of nicks) {

@@ -5,7 +5,7 @@ import { readJson } from '../../db/json.js';
 import type { Consent, CustomerFacts } from '../../core/messaging/decide.js';
 import type { TemplateValues } from '../../core/messaging/templates.js';
 import { timestampCast } from '../../db/dates.js';
-import { inIds } from '../../db/in-list.js';
+import { inIds, notIndexed } from '../../db/in-list.js';
 import { chunks, type AppContext } from '../context.js';
 import { getTierSettings } from '../membership/service.js';
 import { pointsOf } from '../points/service.js';
@@ -115,7 +115,7 @@ export async function enrichRecipients(
       .select(['customer_id', 'value'])
       .where('workspace_id', '=', ws)
       .where(among('customer_id'))
-      .where('kind', '=', 'nick')
+      .where(notIndexed(ctx.db.dialect, 'kind'), '=', 'nick')
       .orderBy('created_at')
       .execute())
       if (!nicks.has(r.customer_id)) nicks.set(r.customer_id, r.value);
