@@ -19,7 +19,7 @@ import { type ShopOrder, cnyStores, ingestByStore, randomShop } from '../support
  * them read the whole workspace each time: the lines of every category (order_items_category_idx, for the stats'
  * favourite category and the batch's category levels), the key range of the order facts (their DELETE and UPDATE),
  * and every day pair (the delete of the pairs left at zero). One order for a known buyer took 373–385 ms on the demo
- * shop and 4.3–4.5 s at 1M customers; 13–19 ms after. Each statement of one batch is replayed in order (rolled back)
+ * shop and 24–40 s at 1M customers; 13–19 ms after. Each statement of one batch is replayed in order (rolled back)
  * and explained before it runs.
  */
 const BIG_TABLES = new RegExp(
