@@ -54,6 +54,7 @@ import { dashboardDayIndexes } from './migrations/0074_dashboard_day_indexes.js'
 import { ordersPaidHour } from './migrations/0075_orders_paid_hour.js';
 import { customerFileCounts } from './migrations/0076_customer_file_counts.js';
 import { analyticsPairsLater } from './migrations/0077_analytics_pairs_later.js';
+import { customerKeyIndexes } from './migrations/0078_customer_key_indexes.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -120,6 +121,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0075_orders_paid_hour': ordersPaidHour(db.dialect),
     '0076_customer_file_counts': customerFileCounts(db.dialect),
     '0077_analytics_pairs_later': analyticsPairsLater(),
+    '0078_customer_key_indexes': customerKeyIndexes(),
   };
 }
 
