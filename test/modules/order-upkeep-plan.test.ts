@@ -5,6 +5,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { rebuildAnalytics } from '../../src/modules/analytics/rebuild.js';
 import type { AppContext } from '../../src/modules/context.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
+import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
 import { refreshNamePinyin } from '../../src/modules/customers/pinyin.js';
 import { loadRecipients } from '../../src/modules/messaging/facts.js';
 import { credit, debit } from '../../src/modules/points/service.js';
@@ -23,7 +24,8 @@ import { type ShopOrder, cnyStores, ingestByStore, randomShop } from '../support
  * and explained before it runs.
  */
 const BIG_TABLES = new RegExp(
-  '^(orders|order_items|order_events|customers|customer_stats|customer_identities|customer_order_facts|' +
+  '^(orders|order_items|order_events|customers|customer_stats|customer_identities|customer_order_facts|messages|' +
+    'campaign_recipients|audience_list_members|automation_audience|' +
     'analytics_buyer_days|analytics_buyer_attrs|analytics_day_pairs|analytics_product_days|points_entries)$',
 );
 
@@ -63,6 +65,9 @@ function widePlans(plans: readonly { sql: string; plan: string[] }[]): string[] 
         if (line.includes('order_items_category_idx')) return true;
         const read = /^(?:SCAN|SEARCH) (\w+)(.*)$/.exec(line);
         if (!read) return false;
+        // An INSERT's lookups of tables it does not name are its foreign keys' children, read only while a deferred
+        // violation is outstanding (never here).
+        if (/^\s*insert\b/i.test(sql) && !names.has(read[1]!)) return false;
         const table = names.get(read[1]!) ?? read[1]!;
         if (!BIG_TABLES.test(table)) return false;
         if (line.startsWith('SCAN')) return true;
@@ -143,7 +148,7 @@ describe('an order batch upkeep on SQLite without statistics', () => {
       await logged.close();
     }
   });
-  it("a points debit, a name refresh and a message batch's facts read their customers' rows by key", async () => {
+  it("a points debit, a name refresh, a message batch's facts, a merge and its undo read rows by key", async () => {
     const ids = (
       await db.kysely
         .selectFrom('customers')
@@ -161,12 +166,25 @@ describe('an order batch upkeep on SQLite without statistics', () => {
       await debit(here, ws, { customerId: ids[0]!, points: 30, kind: 'redeem', source: 'test', key: 'debit-1' });
       await refreshNamePinyin(logged.kysely, 'sqlite', ws, ids);
       await loadRecipients(here, ws, ids, { variables: new Set(), medium: 'platform', kind: 'care' });
+      const merged = await mergeCustomers(here, ws, ids[5]!, ids[6]!, null);
+      await undoMerge(here, ws, merged.id);
       const reads = statements.filter((q) => /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i.test(q.sql));
       expect(reads.some((q) => /points_allocations/.test(q.sql))).toBe(true);
       expect(reads.some((q) => /"customer_identities"/.test(q.sql))).toBe(true);
-      // Explained against the rows as they are now (each of these commits on its own).
-      const plans = await replayExplained(logged, reads, { explain: () => true, run: () => false });
-      expect(widePlans(plans)).toEqual([]);
+      expect(reads.some((q) => /FROM campaign_recipients/.test(q.sql))).toBe(true);
+      // Explained against the rows as they are now (each of these commits on its own). The stats and facts refresh of
+      // the merge, which reads temporary tables, is the order upkeep's, planned above.
+      const plans = await replayExplained(
+        logged,
+        reads.filter((q) => !/\b(fact_levels|fresh_facts)\b/.test(q.sql)),
+        { explain: () => true, run: () => false },
+      );
+      // Left (README): deleting the merged customer cascades to its order facts, and SQLite plans that delete without
+      // statistics as the workspace's range of the facts' key (1.6–1.7 s at 1M customers). No INDEXED BY reaches it.
+      expect(widePlans(plans)).toEqual([
+        'delete from "customers" where "workspace_id" = ? and "id" = ? → ' +
+          'SEARCH customer_order_facts USING PRIMARY KEY (workspace_id=?)',
+      ]);
     } finally {
       await logged.close();
     }

@@ -1,5 +1,6 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/types.js';
+import { byCustomer } from '../analytics/lock.js';
 import { chunks } from '../context.js';
 
 /**
@@ -21,21 +22,18 @@ export async function moveAudience(
   from: string,
   to: string,
 ): Promise<MovedAudience> {
-  const rows = await trx
-    .selectFrom('automation_audience')
-    .select(['automation_id', 'entered_at'])
-    .where('workspace_id', '=', ws)
-    .where('customer_id', '=', from)
-    .execute();
+  // By the customer index (migration 0078; named for SQLite, which without statistics read the workspace's whole key).
+  const byIdx = byCustomer(trx, 'automation_audience_customer_idx');
+  const rows = (
+    await sql<{ automation_id: string; entered_at: string }>`
+      SELECT automation_id, entered_at FROM automation_audience ${byIdx}
+      WHERE workspace_id = ${ws} AND customer_id = ${from}`.execute(trx)
+  ).rows;
   const theirs = new Set(
     (
-      await trx
-        .selectFrom('automation_audience')
-        .select('automation_id')
-        .where('workspace_id', '=', ws)
-        .where('customer_id', '=', to)
-        .execute()
-    ).map((r) => r.automation_id),
+      await sql<{ automation_id: string }>`SELECT automation_id FROM automation_audience ${byIdx}
+        WHERE workspace_id = ${ws} AND customer_id = ${to}`.execute(trx)
+    ).rows.map((r) => r.automation_id),
   );
   const added = rows.map((r) => r.automation_id).filter((a) => !theirs.has(a));
   for (const part of chunks(added, 900))
@@ -47,7 +45,7 @@ export async function moveAudience(
       .where('automation_id', 'in', part)
       .execute();
   // Places the target had already: the source's copy goes (undo brings it back from `rows`).
-  await trx.deleteFrom('automation_audience').where('workspace_id', '=', ws).where('customer_id', '=', from).execute();
+  await sql`DELETE FROM automation_audience ${byIdx} WHERE workspace_id = ${ws} AND customer_id = ${from}`.execute(trx);
   return { rows, added };
 }
 

@@ -1,5 +1,6 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/types.js';
+import { byCustomer } from '../analytics/lock.js';
 import { chunks } from '../context.js';
 
 /**
@@ -29,15 +30,14 @@ export async function moveMessaging(
     .where('workspace_id', '=', ws)
     .where('customer_id', '=', from)
     .execute();
+  // By the customer indexes (SQLite): without statistics it read these columns from a covering index of the
+  // workspace's whole message, campaign-recipient and list-member rows, on every merge.
   const theirs = new Set(
     (
-      await trx
-        .selectFrom('messages')
-        .select(['source_type', 'source_id', 'step'])
-        .where('workspace_id', '=', ws)
-        .where('customer_id', '=', to)
-        .execute()
-    ).map((m) => `${m.source_type}\u0000${m.source_id}\u0000${m.step}`),
+      await sql<{ source_type: string; source_id: string; step: string }>`
+        SELECT source_type, source_id, step FROM messages ${byCustomer(trx, 'messages_customer_idx')}
+        WHERE workspace_id = ${ws} AND customer_id = ${to}`.execute(trx)
+    ).rows.map((m) => `${m.source_type}\u0000${m.source_id}\u0000${m.step}`),
   );
   const messages = mine
     .filter((m) => !theirs.has(`${m.source_type}\u0000${m.source_id}\u0000${m.step}`))
@@ -63,24 +63,18 @@ export async function moveMessaging(
   ).map((r) => r.id);
   const inCampaigns = async (c: string) =>
     (
-      await trx
-        .selectFrom('campaign_recipients')
-        .select('campaign_id')
-        .where('workspace_id', '=', ws)
-        .where('customer_id', '=', c)
-        .execute()
-    ).map((r) => r.campaign_id);
+      await sql<{ campaign_id: string }>`
+        SELECT campaign_id FROM campaign_recipients ${byCustomer(trx, 'campaign_recipients_customer_idx')}
+        WHERE workspace_id = ${ws} AND customer_id = ${c}`.execute(trx)
+    ).rows.map((r) => r.campaign_id);
   const targetCampaigns = new Set(await inCampaigns(to));
   const campaigns = (await inCampaigns(from)).filter((c) => !targetCampaigns.has(c));
   const inLists = async (c: string) =>
     (
-      await trx
-        .selectFrom('audience_list_members')
-        .select('list_id')
-        .where('workspace_id', '=', ws)
-        .where('customer_id', '=', c)
-        .execute()
-    ).map((r) => r.list_id);
+      await sql<{ list_id: string }>`
+        SELECT list_id FROM audience_list_members ${byCustomer(trx, 'audience_list_members_customer_idx')}
+        WHERE workspace_id = ${ws} AND customer_id = ${c}`.execute(trx)
+    ).rows.map((r) => r.list_id);
   const targetLists = new Set(await inLists(to));
   const lists = (await inLists(from)).filter((l) => !targetLists.has(l));
   const moved = { messages, links, replies, campaigns, lists };
