@@ -109,12 +109,19 @@ async function benchApi(args: string[]): Promise<void> {
         { field: 'orders', op: 'exists', value: null, where: { category: ['女装/连衣裙'] } },
       ],
     };
+    // The segment exported below; a database served before has it already (the name is taken: 409).
+    const exportName = '压测：全部买家';
     const everyone = await fetch(`${base}/api/v1/segments`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ name: '压测：全部买家', rule: { field: 'orders', op: 'exists', value: null } }),
+      body: JSON.stringify({ name: exportName, rule: { field: 'orders', op: 'exists', value: null } }),
     });
-    const exportId = ((await everyone.json()) as { id: string }).id;
+    const exportId =
+      everyone.status === 409
+        ? (await get<{ items: { id: string; name: string }[] }>('/api/v1/segments')).items.find(
+            (x) => x.name === exportName,
+          )!.id
+        : ((await everyone.json()) as { id: string }).id;
 
     const run = async (path: string, init: { method?: string; body?: string } = {}) => {
       const r = await autocannon({ url: base + path, connections, duration, headers, ...init });
