@@ -1,4 +1,5 @@
 import { PostgresAdapter, sql } from 'kysely';
+import { indexedBy } from '../../db/in-list.js';
 import type { Executor } from '../../jobs/queue.js';
 
 /**
@@ -26,4 +27,4 @@ export async function holdRebuildLock(db: Executor, ws: string): Promise<void> {
  * of the rebuild and every order's upkeep then read all the workspace's buyer rows.
  */
 export const byCustomer = (db: Executor, index = 'analytics_buyer_days_customer_idx') =>
-  onPostgres(db) ? sql`` : sql`INDEXED BY ${sql.raw(index)}`;
+  indexedBy(onPostgres(db) ? 'postgres' : 'sqlite', index);

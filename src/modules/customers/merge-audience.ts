@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/types.js';
-import { byCustomer } from '../analytics/lock.js';
+import type { Dialect } from '../../db/connect.js';
+import { indexedBy } from '../../db/in-list.js';
 import { chunks } from '../context.js';
 
 /**
@@ -18,12 +19,13 @@ export interface MovedAudience {
 
 export async function moveAudience(
   trx: Transaction<Database>,
+  dialect: Dialect,
   ws: string,
   from: string,
   to: string,
 ): Promise<MovedAudience> {
   // By the customer index (migration 0078; named for SQLite, which without statistics read the workspace's whole key).
-  const byIdx = byCustomer(trx, 'automation_audience_customer_idx');
+  const byIdx = indexedBy(dialect, 'automation_audience_customer_idx');
   const rows = (
     await sql<{ automation_id: string; entered_at: string }>`
       SELECT automation_id, entered_at FROM automation_audience ${byIdx}

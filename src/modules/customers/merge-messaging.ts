@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/types.js';
-import { byCustomer } from '../analytics/lock.js';
+import type { Dialect } from '../../db/connect.js';
+import { indexedBy } from '../../db/in-list.js';
 import { chunks } from '../context.js';
 
 /**
@@ -20,6 +21,7 @@ export interface MovedMessaging {
 
 export async function moveMessaging(
   trx: Transaction<Database>,
+  dialect: Dialect,
   ws: string,
   from: string,
   to: string,
@@ -35,7 +37,7 @@ export async function moveMessaging(
   const theirs = new Set(
     (
       await sql<{ source_type: string; source_id: string; step: string }>`
-        SELECT source_type, source_id, step FROM messages ${byCustomer(trx, 'messages_customer_idx')}
+        SELECT source_type, source_id, step FROM messages ${indexedBy(dialect, 'messages_customer_idx')}
         WHERE workspace_id = ${ws} AND customer_id = ${to}`.execute(trx)
     ).rows.map((m) => `${m.source_type}\u0000${m.source_id}\u0000${m.step}`),
   );
@@ -64,7 +66,7 @@ export async function moveMessaging(
   const inCampaigns = async (c: string) =>
     (
       await sql<{ campaign_id: string }>`
-        SELECT campaign_id FROM campaign_recipients ${byCustomer(trx, 'campaign_recipients_customer_idx')}
+        SELECT campaign_id FROM campaign_recipients ${indexedBy(dialect, 'campaign_recipients_customer_idx')}
         WHERE workspace_id = ${ws} AND customer_id = ${c}`.execute(trx)
     ).rows.map((r) => r.campaign_id);
   const targetCampaigns = new Set(await inCampaigns(to));
@@ -72,7 +74,7 @@ export async function moveMessaging(
   const inLists = async (c: string) =>
     (
       await sql<{ list_id: string }>`
-        SELECT list_id FROM audience_list_members ${byCustomer(trx, 'audience_list_members_customer_idx')}
+        SELECT list_id FROM audience_list_members ${indexedBy(dialect, 'audience_list_members_customer_idx')}
         WHERE workspace_id = ${ws} AND customer_id = ${c}`.execute(trx)
     ).rows.map((r) => r.list_id);
   const targetLists = new Set(await inLists(to));

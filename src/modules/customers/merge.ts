@@ -228,8 +228,8 @@ export async function mergeInTransaction(
   for (const k of Object.keys(patch)) moved.changed[k] = target[k as keyof Customer];
 
   await reassign(trx, ws, owned, sourceId, targetId, now);
-  moved.messaging = await moveMessaging(trx, ws, sourceId, targetId);
-  moved.audience = await moveAudience(trx, ws, sourceId, targetId);
+  moved.messaging = await moveMessaging(trx, dialect, ws, sourceId, targetId);
+  moved.audience = await moveAudience(trx, dialect, ws, sourceId, targetId);
   for (const part of chunks(moved.addedTags, 900)) {
     await trx
       .insertInto('customer_tags')

@@ -1,6 +1,6 @@
 import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import { categoryLevels, PAIR_SEPARATOR } from '../../core/order-facts.js';
-import { andInIds } from '../../db/in-list.js';
+import { andInIds, indexedBy } from '../../db/in-list.js';
 import type { Dialect } from '../../db/connect.js';
 import type { Database } from '../../db/types.js';
 
@@ -82,11 +82,10 @@ async function writeFactDifference(
   const scope = andInIds(dialect, 'f.customer_id', customerIds);
   // A batch's facts by the customer index on SQLite: without statistics it read the workspace's whole key range (every
   // fact of every customer, 8.8M rows at 1M customers) to find the batch's.
-  const byCustomer =
-    dialect === 'sqlite' && customerIds !== null ? sql` INDEXED BY customer_order_facts_customer_idx` : sql``;
-  await sql`DELETE FROM customer_order_facts AS f${byCustomer} WHERE f.workspace_id = ${workspaceId}${scope}
+  const byCustomer = customerIds === null ? sql`` : indexedBy(dialect, 'customer_order_facts_customer_idx');
+  await sql`DELETE FROM customer_order_facts AS f ${byCustomer} WHERE f.workspace_id = ${workspaceId}${scope}
     AND NOT EXISTS (SELECT 1 FROM fresh_facts t WHERE ${sameKey})`.execute(trx);
-  await sql`UPDATE customer_order_facts AS f${byCustomer}
+  await sql`UPDATE customer_order_facts AS f ${byCustomer}
     SET orders = t.orders, spend_fen = t.spend_fen, first_at = t.first_at, last_at = t.last_at
     FROM fresh_facts t
     WHERE f.workspace_id = ${workspaceId}${scope} AND ${sameKey} AND ${changed}`.execute(trx);
@@ -239,5 +238,5 @@ export function linesOf(dialect: Dialect, customerIds: readonly string[] | null)
   if (dialect === 'postgres')
     return sql`CROSS JOIN LATERAL (SELECT * FROM order_items i
       WHERE i.workspace_id = o.workspace_id AND i.order_id = o.id OFFSET 0) i`;
-  return sql`CROSS JOIN order_items i INDEXED BY ${sql.raw(ORDER_ITEMS_KEY)} ${onOrder}`;
+  return sql`CROSS JOIN order_items i ${indexedBy(dialect, ORDER_ITEMS_KEY)} ${onOrder}`;
 }
