@@ -55,6 +55,7 @@ import { ordersPaidHour } from './migrations/0075_orders_paid_hour.js';
 import { customerFileCounts } from './migrations/0076_customer_file_counts.js';
 import { analyticsPairsLater } from './migrations/0077_analytics_pairs_later.js';
 import { customerKeyIndexes } from './migrations/0078_customer_key_indexes.js';
+import { customerDeleteIndexes } from './migrations/0079_customer_delete_indexes.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -122,6 +123,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0076_customer_file_counts': customerFileCounts(db.dialect),
     '0077_analytics_pairs_later': analyticsPairsLater(),
     '0078_customer_key_indexes': customerKeyIndexes(),
+    '0079_customer_delete_indexes': customerDeleteIndexes(db.dialect),
   };
 }
 
