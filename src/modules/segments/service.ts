@@ -36,7 +36,7 @@ import {
 } from '../customers/export.js';
 import type { ExportLanguage } from '../../core/export-labels.js';
 import { awaitingDraw } from '../campaigns/awaiting-draw.js';
-import { compileRule, innermost, ruleAsFactSet, segmentSource, type CompileContext } from './compile.js';
+import { compileRule, innermost, ruleAsFactSet, segmentSource, windowSource, type CompileContext } from './compile.js';
 
 async function compileContext(ctx: AppContext, workspaceId: string): Promise<CompileContext> {
   return {
@@ -120,15 +120,12 @@ export async function ruleMembersHere(
           ORDER BY x.customer_id DESC LIMIT ${opts.limit + 1})`
       : compileRule(eb, rule, cc),
   );
-  const newest = sql<SqlBool>`c.id IN (SELECT w.id FROM customers w WHERE w.workspace_id = ${workspaceId}
-    ${cursor === undefined ? sql`` : sql`AND w.id < ${cursor}`}
-    ORDER BY w.id DESC LIMIT ${opts.window ?? PAGE_WINDOW})`;
   const rows =
     (windowed(rule, cc, opts.limit, set !== null)
       ? await pageOf(
-          segmentSource(ctx.db, workspaceId)
-            .where(newest)
-            .where((eb) => compileRule(eb, rule, { ...cc, facts: false })),
+          windowSource(ctx.db, workspaceId, opts.window ?? PAGE_WINDOW, cursor).where((eb) =>
+            compileRule(eb, rule, { ...cc, facts: false }),
+          ),
           cursor,
           opts.limit,
           true,
