@@ -14,6 +14,9 @@ import { openDatabase, type Db } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { AppContext } from '../../src/modules/context.js';
 import { purchaseRule } from '../../src/modules/customers/stats.js';
+import { customerListQuery } from '../../src/modules/customers/schema.js';
+import { searchCustomers } from '../../src/modules/customers/service.js';
+import { listOrders } from '../../src/modules/orders/service.js';
 import { loadDemo } from '../../src/modules/demo/service.js';
 import { dashboardHere } from '../../src/modules/analytics/service.js';
 import { startReadPool } from '../../src/modules/heavy/pool.js';
@@ -340,6 +343,60 @@ describe('a demo-size shop on SQLite', () => {
       await expect(countRule(pooled, workspaceId, { field: 'orders', op: 'count_gte', value: -1 })).rejects.toThrow(
         /not valid/,
       );
+    } finally {
+      await readPool.close();
+    }
+  }, 180_000);
+
+  it('a filtered page of customers or orders runs on a read thread, the plain list on the event loop', async () => {
+    // A province no customer has: the page walks the sort's whole index (1M customers: 11–17 s) — off the event loop.
+    const real = startReadPool(url, { threads: 1 });
+    const tasks: string[] = [];
+    const readPool = {
+      run: (task: string, ...rest: Parameters<typeof real.run> extends [string, ...infer R] ? R : never) => {
+        tasks.push(task);
+        return real.run(task, ...rest);
+      },
+      close: () => real.close(),
+    };
+    try {
+      const pooled = { ...ctx, readPool, queryTimeoutMs: 120_000 };
+      const none = await searchCustomers(
+        pooled,
+        workspaceId,
+        customerListQuery.parse({ province: '无此省份' }),
+        'owner',
+      );
+      expect(none.items).toEqual([]);
+      expect(tasks).toEqual(['customers.search']);
+      const zj = customerListQuery.parse({ province: '浙江省', sort: 'spent', limit: 5 });
+      const there = await searchCustomers(pooled, workspaceId, zj, 'owner');
+      expect(there.items.map((c) => c.id)).toEqual(
+        (await searchCustomers(ctx, workspaceId, zj, 'owner')).items.map((c) => c.id),
+      );
+      expect(there.items.length).toBe(5);
+      expect(tasks.slice(1, 2)).toEqual(['customers.search']);
+      tasks.length = 0;
+      const plain = await searchCustomers(pooled, workspaceId, customerListQuery.parse({ limit: 5 }), 'owner');
+      expect(plain.items.length).toBe(5);
+      expect(tasks).toEqual([]);
+      // Orders: a search, a status or a store walks the shop's orders newest first until a page is found.
+      expect((await listOrders(pooled, workspaceId, { q: '无此订单' }, 'owner')).items).toEqual([]);
+      const refunded = { status: 'refunded' as const, limit: 5 };
+      const page = await listOrders(pooled, workspaceId, refunded, 'owner');
+      expect(page.items.length).toBe(5);
+      expect(page).toEqual(await listOrders(ctx, workspaceId, refunded, 'owner'));
+      expect(tasks).toEqual(['orders.page', 'orders.page']);
+      // One customer's orders, by its index, here.
+      tasks.length = 0;
+      const mine = await listOrders(
+        pooled,
+        workspaceId,
+        { customerId: page.items[0]!.customerId ?? undefined, q: 'x' },
+        'owner',
+      );
+      expect(mine.items).toEqual([]);
+      expect(tasks).toEqual([]);
     } finally {
       await readPool.close();
     }

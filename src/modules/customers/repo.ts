@@ -134,7 +134,7 @@ export async function listCustomers(db: Db, workspaceId: string, q: CustomerList
   return rows;
 }
 
-/** A search's page on SQLite, run on a read thread (service.ts). */
+/** A search's or a filtered list's page on SQLite, run on a read thread (service.ts). */
 export function searchPageHere(ctx: AppContext, workspaceId: string, q: CustomerListQuery): Promise<CustomerRow[]> {
   return listCustomers(ctx.db, workspaceId, q);
 }

@@ -11,6 +11,7 @@ import {
   timingHere,
 } from '../analytics/views.js';
 import { countCustomersHere, searchPageHere } from '../customers/repo.js';
+import { ordersPageHere } from '../orders/service.js';
 import { liabilityHere } from '../points/service.js';
 import { rfmMatrixHere, rfmSummaryHere } from '../segments/rfm.js';
 import { countRuleHere, ruleMembersHere } from '../segments/service.js';
@@ -22,6 +23,7 @@ import { countRuleHere, ruleMembersHere } from '../segments/service.js';
 export const HEAVY_TASKS = {
   'customers.count': countCustomersHere,
   'customers.search': searchPageHere,
+  'orders.page': ordersPageHere,
   'segments.count': countRuleHere,
   'segments.members': ruleMembersHere,
   'segments.rfmMatrix': rfmMatrixHere,
