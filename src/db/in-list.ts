@@ -18,10 +18,11 @@ export function andInIds(dialect: Dialect, column: string, ids: readonly string[
 }
 
 /**
- * A column SQLite may not read by an index (`+column`, its documented way), for a condition beside a list of ids:
- * without statistics SQLite takes `workspace_id = ? AND kind = ?` for ~10 rows and read every identity of that kind in
- * the workspace by the (workspace_id, kind, …) key instead of the listed customers' by the customer index. PostgreSQL
- * plans from its statistics; the column as it is.
+ * A column SQLite may not read by an index (`+column`, its documented way), for a condition beside a list of ids or
+ * an order beside a customer: without statistics SQLite takes `workspace_id = ? AND kind = ?` for ~10 rows and read
+ * every identity of that kind in the workspace by the (workspace_id, kind, …) key instead of the listed customers' by
+ * the customer index (and a key that gives the order, the whole workspace's rows in it). PostgreSQL plans from its
+ * statistics; the column as it is.
  */
 export function notIndexed(dialect: Dialect, column: string): Expression<unknown> {
   return dialect === 'sqlite' ? sql`+${sql.ref(column)}` : sql.ref(column);

@@ -8,6 +8,8 @@ import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
 import { refreshNamePinyin } from '../../src/modules/customers/pinyin.js';
 import { loadRecipients } from '../../src/modules/messaging/facts.js';
+import { listMessages } from '../../src/modules/messaging/service.js';
+import { listGroups, listTags, tagCustomers } from '../../src/modules/tags/service.js';
 import { credit, debit } from '../../src/modules/points/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { freshMigratedDatabase } from '../helpers.js';
@@ -26,7 +28,7 @@ import { type ShopOrder, cnyStores, ingestByStore, randomShop } from '../support
 const BIG_TABLES = new RegExp(
   '^(orders|order_items|order_events|customers|customer_stats|customer_identities|customer_order_facts|messages|' +
     'campaign_recipients|audience_list_members|automation_audience|' +
-    'survey_invitations|survey_responses|reward_redemptions|' +
+    'survey_invitations|survey_responses|reward_redemptions|customer_tags|customer_groups|' +
     'analytics_buyer_days|analytics_buyer_attrs|analytics_day_pairs|analytics_product_days|points_entries)$',
 );
 
@@ -169,10 +171,18 @@ describe('an order batch upkeep on SQLite without statistics', () => {
       await loadRecipients(here, ws, ids, { variables: new Set(), medium: 'platform', kind: 'care' });
       const merged = await mergeCustomers(here, ws, ids[5]!, ids[6]!, null);
       await undoMerge(here, ws, merged.id);
+      // A customer's messages, newest first (and the next page), and the tag and group lists with their counts.
+      await listMessages(here, ws, { customerId: ids[0]!, limit: 20 }, 'owner');
+      await listMessages(here, ws, { customerId: ids[0]!, limit: 20, before: 'zzzz' }, 'owner');
+      await tagCustomers(here, ws, [ids[1]!], ['老客']);
+      await listTags(here, ws);
+      await listGroups(here, ws);
       const reads = statements.filter((q) => /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i.test(q.sql));
       expect(reads.some((q) => /points_allocations/.test(q.sql))).toBe(true);
       expect(reads.some((q) => /"customer_identities"/.test(q.sql))).toBe(true);
       expect(reads.some((q) => /FROM campaign_recipients/.test(q.sql))).toBe(true);
+      expect(reads.filter((q) => /from "messages" where[\s\S]*order by/.test(q.sql))).toHaveLength(2);
+      expect(reads.some((q) => /"customer_groups" as "cg"/.test(q.sql))).toBe(true);
       // Explained against the rows as they are now (each of these commits on its own). The stats and facts refresh of
       // the merge, which reads temporary tables, is the order upkeep's, planned above.
       const plans = await replayExplained(

@@ -1,5 +1,6 @@
 import { reason } from '../../core/reasons.js';
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
+import { notIndexed } from '../../db/in-list.js';
 import { CSV_BOM, csvLine } from '../../core/csv.js';
 import { Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -91,9 +92,12 @@ export async function listMessages(ctx: AppContext, ws: string, f: MessageFilter
   if (f.sourceType) q = q.where('source_type', '=', f.sourceType);
   if (f.sourceId) q = q.where('source_id', '=', f.sourceId);
   if (f.status) q = q.where('status', '=', f.status);
-  if (f.before) q = q.where('id', '<', f.before);
+  // One customer's messages by the customer index: SQLite without statistics took the key's order (newest first)
+  // and walked the whole workspace's messages for them.
+  const id = f.customerId ? notIndexed(ctx.db.dialect, 'id') : sql.ref('id');
+  if (f.before) q = q.where(id, '<', f.before);
   const rows = await q
-    .orderBy('id', 'desc')
+    .orderBy(id, 'desc')
     .limit(f.limit + 1)
     .execute();
   const items = rows.slice(0, f.limit).map((m) => presentMessage(m, role));

@@ -25,18 +25,21 @@ function cleanNames(names: readonly string[]): string[] {
 export async function listTags(ctx: AppContext, workspaceId: string) {
   return ctx.db.kysely
     .selectFrom('tags as t')
-    .leftJoin('customer_tags as ct', (j) =>
-      j.onRef('ct.workspace_id', '=', 't.workspace_id').onRef('ct.tag_id', '=', 't.id'),
-    )
     .select((eb) => [
       't.id',
       't.name',
       't.color',
       't.created_at',
-      eb.fn.count<number>('ct.customer_id').as('customers'),
+      // Each tag's customers counted on the tag index (a join grouped by tag read every tag row of the workspace
+      // for each tag, by the key, on SQLite without statistics).
+      eb
+        .selectFrom('customer_tags as ct')
+        .select((c) => c.fn.countAll<number>().as('n'))
+        .whereRef('ct.workspace_id', '=', 't.workspace_id')
+        .whereRef('ct.tag_id', '=', 't.id')
+        .as('customers'),
     ])
     .where('t.workspace_id', '=', workspaceId)
-    .groupBy(['t.id', 't.name', 't.color', 't.created_at'])
     .orderBy('t.name')
     .execute();
 }
@@ -222,12 +225,19 @@ export async function customerGroups(ctx: AppContext, workspaceId: string, custo
 export async function listGroups(ctx: AppContext, workspaceId: string) {
   return ctx.db.kysely
     .selectFrom('groups as g')
-    .leftJoin('customer_groups as cg', (j) =>
-      j.onRef('cg.workspace_id', '=', 'g.workspace_id').onRef('cg.group_id', '=', 'g.id'),
-    )
-    .select((eb) => ['g.id', 'g.name', 'g.created_at', eb.fn.count<number>('cg.customer_id').as('customers')])
+    .select((eb) => [
+      'g.id',
+      'g.name',
+      'g.created_at',
+      // As the tags' counts: on the group index.
+      eb
+        .selectFrom('customer_groups as cg')
+        .select((c) => c.fn.countAll<number>().as('n'))
+        .whereRef('cg.workspace_id', '=', 'g.workspace_id')
+        .whereRef('cg.group_id', '=', 'g.id')
+        .as('customers'),
+    ])
     .where('g.workspace_id', '=', workspaceId)
-    .groupBy(['g.id', 'g.name', 'g.created_at'])
     .orderBy('g.name')
     .execute();
 }
