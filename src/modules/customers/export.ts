@@ -41,19 +41,33 @@ export interface CustomerExportLayout {
   firstTier: string | null;
 }
 
+/**
+ * The platforms (scopes) the workspace has identities of this kind on, one index seek each (the next scope above
+ * the last): a DISTINCT read every nick of the shop (1M customers: ~1M identities) before each export.
+ */
+async function scopesOf(ctx: AppContext, ws: string, kind: 'nick' | 'buyer_id'): Promise<string[]> {
+  const r = await sql<{ s: string | null }>`
+    WITH RECURSIVE d (s) AS (
+      SELECT (SELECT MIN(scope) FROM customer_identities WHERE workspace_id = ${ws} AND kind = ${kind})
+      UNION ALL
+      SELECT (SELECT MIN(i.scope) FROM customer_identities i
+              WHERE i.workspace_id = ${ws} AND i.kind = ${kind} AND i.scope > d.s)
+      FROM d WHERE d.s IS NOT NULL
+    )
+    SELECT s FROM d WHERE s IS NOT NULL`.execute(ctx.db.kysely);
+  return r.rows.map((x) => x.s!);
+}
+
 /** The columns of an export: one nick and one buyer-id column per platform the workspace has such identities on. */
 export async function customerExportLayout(
   ctx: AppContext,
   ws: string,
   lang: ExportLanguage = 'zh-CN',
 ): Promise<CustomerExportLayout> {
-  const kinds = await ctx.db.kysely
-    .selectFrom('customer_identities')
-    .select(['kind', 'scope'])
-    .distinct()
-    .where('workspace_id', '=', ws)
-    .where('kind', 'in', ['nick', 'buyer_id'])
-    .execute();
+  const kinds = [
+    ...(await scopesOf(ctx, ws, 'nick')).map((scope) => ({ kind: 'nick', scope })),
+    ...(await scopesOf(ctx, ws, 'buyer_id')).map((scope) => ({ kind: 'buyer_id', scope })),
+  ];
   const rank = (scope: string) => {
     const i = FAMILY_ORDER.indexOf(scope);
     return i === -1 ? FAMILY_ORDER.length : i;
