@@ -8,7 +8,7 @@ import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
 import { refreshNamePinyin } from '../../src/modules/customers/pinyin.js';
 import { loadRecipients } from '../../src/modules/messaging/facts.js';
-import { listMessages } from '../../src/modules/messaging/service.js';
+import { handoffTable, listMessages } from '../../src/modules/messaging/service.js';
 import { listGroups, listTags, tagCustomers } from '../../src/modules/tags/service.js';
 import { credit, debit } from '../../src/modules/points/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
@@ -177,12 +177,15 @@ describe('an order batch upkeep on SQLite without statistics', () => {
       await tagCustomers(here, ws, [ids[1]!], ['老客']);
       await listTags(here, ws);
       await listGroups(here, ws);
+      // A campaign's platform hand-off list: its messages, then their recipients' orders.
+      await handoffTable(here, ws, 'campaign', 'no-such-campaign');
       const reads = statements.filter((q) => /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i.test(q.sql));
       expect(reads.some((q) => /points_allocations/.test(q.sql))).toBe(true);
       expect(reads.some((q) => /"customer_identities"/.test(q.sql))).toBe(true);
       expect(reads.some((q) => /FROM campaign_recipients/.test(q.sql))).toBe(true);
       expect(reads.filter((q) => /from "messages" where[\s\S]*order by/.test(q.sql))).toHaveLength(2);
       expect(reads.some((q) => /"customer_groups" as "cg"/.test(q.sql))).toBe(true);
+      expect(reads.some((q) => /cross join "orders" as "o"/.test(q.sql))).toBe(true);
       // Explained against the rows as they are now (each of these commits on its own). The stats and facts refresh of
       // the merge, which reads temporary tables, is the order upkeep's, planned above.
       const plans = await replayExplained(

@@ -164,11 +164,13 @@ export async function messageTimeline(ctx: AppContext, ws: string, customerId: s
  */
 export async function handoffTable(ctx: AppContext, ws: string, sourceType: string, sourceId: string): Promise<Table> {
   const k = ctx.db.kysely;
+  // The campaign's messages first (their source key), then each recipient's orders by the customer index: CROSS JOIN
+  // keeps that order on SQLite, which without statistics started from every order of the shop.
   const rows = await k
     .selectFrom('messages as m')
-    .innerJoin('orders as o', (j) =>
-      j.onRef('o.workspace_id', '=', 'm.workspace_id').onRef('o.customer_id', '=', 'm.customer_id'),
-    )
+    .crossJoin('orders as o')
+    .whereRef('o.workspace_id', '=', 'm.workspace_id')
+    .whereRef('o.customer_id', '=', 'm.customer_id')
     .innerJoin('stores as s', (j) => j.onRef('s.workspace_id', '=', 'o.workspace_id').onRef('s.id', '=', 'o.store_id'))
     .select([
       'm.customer_id',
