@@ -56,6 +56,7 @@ import { customerFileCounts } from './migrations/0076_customer_file_counts.js';
 import { analyticsPairsLater } from './migrations/0077_analytics_pairs_later.js';
 import { customerKeyIndexes } from './migrations/0078_customer_key_indexes.js';
 import { customerDeleteIndexes } from './migrations/0079_customer_delete_indexes.js';
+import { ordersBuyerNick } from './migrations/0080_orders_buyer_nick.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -124,6 +125,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0077_analytics_pairs_later': analyticsPairsLater(),
     '0078_customer_key_indexes': customerKeyIndexes(),
     '0079_customer_delete_indexes': customerDeleteIndexes(db.dialect),
+    '0080_orders_buyer_nick': ordersBuyerNick(),
   };
 }
 

@@ -230,6 +230,25 @@ describeBothDatabases('HTTP API', (env) => {
     expect(badDate.status).toBe(400);
     const one = await call(`/api/v1/orders/${paid.body.items[0].id}`);
     expect(one.body.raw['物流公司']).toBe('圆通速递');
+    // A search by the order number, or by the buyer's nick (every order of that nick, newest first).
+    const all = (await call('/api/v1/orders?limit=200')).body.items as {
+      id: string;
+      externalId: string;
+      buyerNick: string | null;
+    }[];
+    const byNumber = await call(`/api/v1/orders?q=${encodeURIComponent(one.body.externalId)}`);
+    expect(byNumber.body.items.map((o: { id: string }) => o.id)).toEqual([one.body.id]);
+    const nick = one.body.buyerNick as string;
+    const byNick = await call(`/api/v1/orders?q=${encodeURIComponent(nick)}&limit=1`);
+    const nicks = all.filter((o) => o.buyerNick === nick).map((o) => o.id);
+    expect(nicks.length).toBeGreaterThan(0);
+    expect(byNick.body.items.map((o: { id: string }) => o.id)).toEqual(nicks.slice(0, 1));
+    if (nicks.length > 1) {
+      const next = encodeURIComponent(byNick.body.nextCursor);
+      const rest = await call(`/api/v1/orders?q=${encodeURIComponent(nick)}&limit=200&cursor=${next}`);
+      expect(rest.body.items.map((o: { id: string }) => o.id)).toEqual(nicks.slice(1));
+    } else expect(byNick.body.nextCursor).toBeNull();
+    expect((await call('/api/v1/orders?q=no-such-order')).body.items).toEqual([]);
   });
 
   it('API tokens work as bearer credentials; OpenAPI documents the routes', async () => {

@@ -11,6 +11,7 @@ import { loadRecipients } from '../../src/modules/messaging/facts.js';
 import { handoffTable, listMessages } from '../../src/modules/messaging/service.js';
 import { listGroups, listTags, tagCustomers } from '../../src/modules/tags/service.js';
 import { credit, debit } from '../../src/modules/points/service.js';
+import { listOrders } from '../../src/modules/orders/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { freshMigratedDatabase } from '../helpers.js';
 import { loggedDatabase, replayExplained } from '../support/plans.js';
@@ -179,6 +180,8 @@ describe('an order batch upkeep on SQLite without statistics', () => {
       await listGroups(here, ws);
       // A campaign's platform hand-off list: its messages, then their recipients' orders.
       await handoffTable(here, ws, 'campaign', 'no-such-campaign');
+      // The orders list's search: an order number or a nick.
+      await listOrders(here, ws, { q: 'tb-someone' }, 'owner');
       const reads = statements.filter((q) => /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i.test(q.sql));
       expect(reads.some((q) => /points_allocations/.test(q.sql))).toBe(true);
       expect(reads.some((q) => /"customer_identities"/.test(q.sql))).toBe(true);
@@ -186,6 +189,7 @@ describe('an order batch upkeep on SQLite without statistics', () => {
       expect(reads.filter((q) => /from "messages" where[\s\S]*order by/.test(q.sql))).toHaveLength(2);
       expect(reads.some((q) => /"customer_groups" as "cg"/.test(q.sql))).toBe(true);
       expect(reads.some((q) => /cross join "orders" as "o"/.test(q.sql))).toBe(true);
+      expect(reads.some((q) => /"buyer_nick" = \?\)/.test(q.sql))).toBe(true);
       // Explained against the rows as they are now (each of these commits on its own). The stats and facts refresh of
       // the merge, which reads temporary tables, is the order upkeep's, planned above.
       const plans = await replayExplained(

@@ -380,15 +380,21 @@ describe('a demo-size shop on SQLite', () => {
       const plain = await searchCustomers(pooled, workspaceId, customerListQuery.parse({ limit: 5 }), 'owner');
       expect(plain.items.length).toBe(5);
       expect(tasks).toEqual([]);
-      // Orders: a search, a status or a store walks the shop's orders newest first until a page is found.
-      expect((await listOrders(pooled, workspaceId, { q: '无此订单' }, 'owner')).items).toEqual([]);
+      // Orders: a status or a store walks the shop's orders newest first until a page is found.
       const refunded = { status: 'refunded' as const, limit: 5 };
       const page = await listOrders(pooled, workspaceId, refunded, 'owner');
       expect(page.items.length).toBe(5);
       expect(page).toEqual(await listOrders(ctx, workspaceId, refunded, 'owner'));
-      expect(tasks).toEqual(['orders.page', 'orders.page']);
-      // One customer's orders, by its index, here.
+      expect(tasks).toEqual(['orders.page']);
+      // One customer's orders, and a search (an order number, a nick), by their indexes, here.
       tasks.length = 0;
+      expect((await listOrders(pooled, workspaceId, { q: '无此订单' }, 'owner')).items).toEqual([]);
+      const { externalId, buyerNick } = page.items[0]!;
+      const byNumber = await listOrders(pooled, workspaceId, { q: externalId }, 'owner');
+      expect(byNumber.items.map((o) => o.id)).toEqual([page.items[0]!.id]);
+      const byNick = await listOrders(pooled, workspaceId, { q: buyerNick! }, 'owner');
+      expect(byNick.items.map((o) => o.id)).toContain(page.items[0]!.id);
+      expect(byNick.items.every((o) => o.buyerNick === buyerNick)).toBe(true);
       const mine = await listOrders(
         pooled,
         workspaceId,
