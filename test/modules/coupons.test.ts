@@ -228,6 +228,24 @@ describeBothDatabases('coupons', (env) => {
         revenueFen: 15000,
         discountFen: 2000,
       });
+      // Every template, with none issued too, and each template's own coupons only.
+      const issued = await e.db.kysely
+        .selectFrom('coupon_templates as t')
+        .select((eb) => [
+          't.id',
+          eb
+            .selectFrom('coupons as c')
+            .select((c) => c.fn.countAll<number>().as('n'))
+            .whereRef('c.workspace_id', '=', 't.workspace_id')
+            .whereRef('c.template_id', '=', 't.id')
+            .as('n'),
+        ])
+        .where('t.workspace_id', '=', e.workspaceId)
+        .execute();
+      expect(issued.length).toBeGreaterThan(1);
+      expect(Object.fromEntries(report.map((r) => [r.id, r.issued]))).toEqual(
+        Object.fromEntries(issued.map((r) => [r.id, Number(r.n)])),
+      );
     },
   );
 

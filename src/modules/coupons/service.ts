@@ -23,6 +23,7 @@ import { parseInput } from '../../core/validation.js';
 import { readJson, writeJson } from '../../db/json.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
 import { ruleMembers } from '../segments/service.js';
+import { offLoop } from '../heavy/run.js';
 
 export const templateInput = z.object({
   name: z.string().trim().min(1).max(40),
@@ -477,34 +478,45 @@ export async function expiringCoupons(ctx: AppContext, ws: string, days: number)
 }
 
 /** Issued / used / expired per template and the revenue of the orders that used them. */
-export async function couponReport(ctx: AppContext, ws: string) {
-  const rows = await ctx.db.kysely
-    .selectFrom('coupon_templates as t')
-    .leftJoin('coupons as c', (j) =>
-      j.onRef('c.workspace_id', '=', 't.workspace_id').onRef('c.template_id', '=', 't.id'),
-    )
+/** Issued, used, expired, revenue and discount per coupon template (a read thread's work on a large shop). */
+export const couponReport = (ctx: AppContext, ws: string) => offLoop(ctx, 'coupons.report', couponReportHere, ws);
+
+/**
+ * The report's one pass over the workspace's coupons, grouped by template, then joined to the templates: a join per
+ * template read every coupon of the workspace once per template (no index leads with the template), 6 templates ×
+ * 16,764 coupons on the demo shop, 42–198 ms.
+ */
+export async function couponReportHere(ctx: AppContext, ws: string) {
+  const k = ctx.db.kysely;
+  const byTemplate = k
+    .selectFrom('coupons as c')
     .leftJoin('orders as o', (j) => j.onRef('o.workspace_id', '=', 'c.workspace_id').onRef('o.id', '=', 'c.order_id'))
     .select([
-      't.id',
-      't.name',
-      sql<number>`COUNT(c.id)`.as('issued'),
+      'c.template_id',
+      sql<number>`COUNT(*)`.as('issued'),
       sql<number>`SUM(CASE WHEN c.status = 'used' THEN 1 ELSE 0 END)`.as('used'),
       sql<number>`SUM(CASE WHEN c.status = 'expired' THEN 1 ELSE 0 END)`.as('expired'),
       sql<number>`COALESCE(SUM(o.paid_fen - o.refunded_fen), 0)`.as('revenue_fen'),
       sql<number>`COALESCE(SUM(c.discount_fen), 0)`.as('discount_fen'),
     ])
+    .where('c.workspace_id', '=', ws)
+    .groupBy('c.template_id')
+    .as('a');
+  const rows = await k
+    .selectFrom('coupon_templates as t')
+    .leftJoin(byTemplate, 'a.template_id', 't.id')
+    .select(['t.id', 't.name', 'a.issued', 'a.used', 'a.expired', 'a.revenue_fen', 'a.discount_fen'])
     .where('t.workspace_id', '=', ws)
-    .groupBy(['t.id', 't.name'])
     .orderBy('t.name')
     .execute();
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
-    issued: Number(r.issued),
+    issued: Number(r.issued ?? 0),
     used: Number(r.used ?? 0),
     expired: Number(r.expired ?? 0),
-    revenueFen: Number(r.revenue_fen),
-    discountFen: Number(r.discount_fen),
+    revenueFen: Number(r.revenue_fen ?? 0),
+    discountFen: Number(r.discount_fen ?? 0),
   }));
 }
 

@@ -10,6 +10,7 @@ import {
   repurchaseHere,
   timingHere,
 } from '../analytics/views.js';
+import { couponReportHere } from '../coupons/service.js';
 import { countCustomersHere, searchPageHere } from '../customers/repo.js';
 import { ordersPageHere } from '../orders/service.js';
 import { liabilityHere } from '../points/service.js';
@@ -41,4 +42,5 @@ export const HEAVY_TASKS = {
   'analytics.daily': dailyBuyersHere,
   'analytics.memoryWarm': warmMemoryHere,
   'points.liability': liabilityHere,
+  'coupons.report': couponReportHere,
 };
