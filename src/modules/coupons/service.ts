@@ -477,8 +477,10 @@ export async function expiringCoupons(ctx: AppContext, ws: string, days: number)
     );
 }
 
-/** Issued / used / expired per template and the revenue of the orders that used them. */
-/** Issued, used, expired, revenue and discount per coupon template (a read thread's work on a large shop). */
+/**
+ * Issued / used / expired per template and the revenue of the orders that used them (a read thread's work on a large
+ * shop).
+ */
 export const couponReport = (ctx: AppContext, ws: string) => offLoop(ctx, 'coupons.report', couponReportHere, ws);
 
 /**

@@ -21,8 +21,8 @@ export type ThreadAnswer =
   | { error: { code: ErrorCode; message: string; reason: Reason; details?: unknown } };
 
 /**
- * The reads a page waits for — a customer list's first-page count, a search or filtered page, a searched or filtered
- * page of orders — run on a lane of their own, so they never queue behind segment counts, exports or analytics views
+ * The reads a page waits for — a customer list's first-page count, a search or filtered page, a filtered page of
+ * orders — run on a lane of their own, so they never queue behind segment counts, exports or analytics views
  * that may each take up to the time limit (at 1M customers a list's total waited for abandoned segment evaluations
  * on both threads).
  * One thread by default (HUIKE_SHORT_THREADS): two measured no better at 1M on two cores (README, session 31).
