@@ -408,6 +408,53 @@ describe('a demo-size shop on SQLite', () => {
     }
   }, 180_000);
 
+  it("an evaluate queues its count and its page at once (a page never waits behind others' counts)", async () => {
+    const real = startReadPool(url, { threads: 2 });
+    const tasks: string[] = [];
+    let pageAsked = () => {};
+    const asked = new Promise<void>((resolve) => {
+      pageAsked = resolve;
+    });
+    // The count goes on only once the page has been asked for: asked one after the other, it never is.
+    const readPool = {
+      run: async (task: string, ...rest: Parameters<typeof real.run> extends [string, ...infer R] ? R : never) => {
+        tasks.push(task);
+        if (task === 'segments.members') pageAsked();
+        if (task === 'segments.count')
+          await Promise.race([
+            asked,
+            new Promise((_, stop) => setTimeout(() => stop(new Error('the page was not asked for')), 10_000)),
+          ]);
+        return real.run(task, ...rest);
+      },
+      close: () => real.close(),
+    };
+    const app = await buildServer({ ...ctx, readPool, queryTimeoutMs: 120_000 });
+    try {
+      await createUser(ctx, workspaceId, { login: 'evaluate', password: 'secret-pass-1', role: 'owner' });
+      const login = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { login: 'evaluate', password: 'secret-pass-1' },
+      });
+      const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+      const rule = { field: 'province', op: 'in', value: ['浙江省', '江苏省'] };
+      const r = await app.inject({
+        method: 'POST',
+        url: '/api/v1/segments/evaluate',
+        headers: { 'x-huike-client': 'test', cookie },
+        payload: { rule, limit: 5 },
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      expect(r.json().count).toBe(await countRuleHere(ctx, workspaceId, rule));
+      expect(r.json().preview).toHaveLength(5);
+      expect(tasks.sort()).toEqual(['segments.count', 'segments.members']);
+    } finally {
+      await app.close();
+      await readPool.close();
+    }
+  }, 60_000);
+
   it('a heavy read past its time limit is stopped and answered 503 naming the limit; the next one runs', async () => {
     const readPool = startReadPool(url, { threads: 1 });
     const app = await buildServer({ ...ctx, readPool, queryTimeoutMs: 300 });

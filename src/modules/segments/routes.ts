@@ -93,11 +93,14 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
     },
     async (req) => {
       const p = principalOf(req);
-      const count = await countRule(ctx, p.workspaceId, req.body.rule);
-      const preview =
+      // Both reads are queued at once: one after the other, a request's page waited behind every other request's
+      // count on the read threads (100 clients evaluating at 1M customers: none answered within 5 s).
+      const [count, preview] = await Promise.all([
+        countRule(ctx, p.workspaceId, req.body.rule),
         req.body.limit > 0
-          ? (await ruleMembers(ctx, p.workspaceId, req.body.rule, { limit: req.body.limit, role: p.role })).items
-          : [];
+          ? ruleMembers(ctx, p.workspaceId, req.body.rule, { limit: req.body.limit, role: p.role }).then((m) => m.items)
+          : [],
+      ]);
       return { count, preview };
     },
   );
