@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CompiledQuery, sql } from 'kysely';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TooSlow } from '../../src/core/errors.js';
 import { parseRule } from '../../src/core/segments/rule.js';
@@ -82,6 +83,32 @@ function slowRule(conditions: number) {
       where: { source: [`无此来源-${i}`], status: ['completed'], paid: false },
     })),
   };
+}
+
+/** A real read pool whose tasks are recorded by name, each first awaiting `before` (if given). */
+function recordedPool(url: string, threads: number, before?: (task: string) => Promise<unknown> | undefined) {
+  const real = startReadPool(url, { threads });
+  const tasks: string[] = [];
+  const readPool = {
+    run: async (task: string, ...rest: Parameters<typeof real.run> extends [string, ...infer R] ? R : never) => {
+      tasks.push(task);
+      await before?.(task);
+      return real.run(task, ...rest);
+    },
+    close: () => real.close(),
+  };
+  return { readPool, tasks };
+}
+
+/** A new owner of the workspace, logged in to `app`: the session cookie. */
+async function ownerCookie(app: FastifyInstance, ctx: AppContext, workspaceId: string, login: string) {
+  await createUser(ctx, workspaceId, { login, password: 'secret-pass-1', role: 'owner' });
+  const r = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { login, password: 'secret-pass-1' },
+  });
+  return String(r.headers['set-cookie']).split(';')[0]!;
 }
 
 describe('a demo-size shop on SQLite', () => {
@@ -350,15 +377,7 @@ describe('a demo-size shop on SQLite', () => {
 
   it('a filtered page of customers or orders runs on a read thread, the plain list on the event loop', async () => {
     // A province no customer has: the page walks the sort's whole index (1M customers: 11–17 s) — off the event loop.
-    const real = startReadPool(url, { threads: 1 });
-    const tasks: string[] = [];
-    const readPool = {
-      run: (task: string, ...rest: Parameters<typeof real.run> extends [string, ...infer R] ? R : never) => {
-        tasks.push(task);
-        return real.run(task, ...rest);
-      },
-      close: () => real.close(),
-    };
+    const { readPool, tasks } = recordedPool(url, 1);
     try {
       const pooled = { ...ctx, readPool, queryTimeoutMs: 120_000 };
       const none = await searchCustomers(
@@ -409,35 +428,20 @@ describe('a demo-size shop on SQLite', () => {
   }, 180_000);
 
   it("an evaluate queues its count and its page at once (a page never waits behind others' counts)", async () => {
-    const real = startReadPool(url, { threads: 2 });
-    const tasks: string[] = [];
     let pageAsked = () => {};
     const asked = new Promise<void>((resolve) => {
       pageAsked = resolve;
     });
     // The count goes on only once the page has been asked for: asked one after the other, it never is.
-    const readPool = {
-      run: async (task: string, ...rest: Parameters<typeof real.run> extends [string, ...infer R] ? R : never) => {
-        tasks.push(task);
-        if (task === 'segments.members') pageAsked();
-        if (task === 'segments.count')
-          await Promise.race([
-            asked,
-            new Promise((_, stop) => setTimeout(() => stop(new Error('the page was not asked for')), 10_000)),
-          ]);
-        return real.run(task, ...rest);
-      },
-      close: () => real.close(),
-    };
+    const { readPool, tasks } = recordedPool(url, 2, (task) => {
+      if (task === 'segments.members') pageAsked();
+      if (task !== 'segments.count') return undefined;
+      const late = new Promise((_, stop) => setTimeout(() => stop(new Error('the page was not asked for')), 10_000));
+      return Promise.race([asked, late]);
+    });
     const app = await buildServer({ ...ctx, readPool, queryTimeoutMs: 120_000 });
     try {
-      await createUser(ctx, workspaceId, { login: 'evaluate', password: 'secret-pass-1', role: 'owner' });
-      const login = await app.inject({
-        method: 'POST',
-        url: '/api/v1/auth/login',
-        payload: { login: 'evaluate', password: 'secret-pass-1' },
-      });
-      const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+      const cookie = await ownerCookie(app, ctx, workspaceId, 'evaluate');
       const rule = { field: 'province', op: 'in', value: ['浙江省', '江苏省'] };
       const r = await app.inject({
         method: 'POST',
@@ -459,13 +463,7 @@ describe('a demo-size shop on SQLite', () => {
     const readPool = startReadPool(url, { threads: 1 });
     const app = await buildServer({ ...ctx, readPool, queryTimeoutMs: 300 });
     try {
-      await createUser(ctx, workspaceId, { login: 'limit', password: 'secret-pass-1', role: 'owner' });
-      const login = await app.inject({
-        method: 'POST',
-        url: '/api/v1/auth/login',
-        payload: { login: 'limit', password: 'secret-pass-1' },
-      });
-      const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+      const cookie = await ownerCookie(app, ctx, workspaceId, 'limit');
       const slow = await app.inject({
         method: 'POST',
         url: '/api/v1/segments/evaluate',
