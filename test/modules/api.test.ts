@@ -249,6 +249,21 @@ describeBothDatabases('HTTP API', (env) => {
       expect(rest.body.items.map((o: { id: string }) => o.id)).toEqual(nicks.slice(1));
     } else expect(byNick.body.nextCursor).toBeNull();
     expect((await call('/api/v1/orders?q=no-such-order')).body.items).toEqual([]);
+    // A store's orders (few: found by the number's key, then sorted), page after page, in the whole list's order.
+    const storeId = one.body.storeId as string;
+    const inStore = (all as unknown as { id: string; storeId: string }[])
+      .filter((o) => o.storeId === storeId)
+      .map((o) => o.id);
+    expect(inStore.length).toBeGreaterThan(2);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const after: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page = await call(`/api/v1/orders?storeId=${storeId}&limit=2${after}`);
+      paged.push(...page.body.items.map((o: { id: string }) => o.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(inStore);
   });
 
   it('API tokens work as bearer credentials; OpenAPI documents the routes', async () => {

@@ -2,6 +2,8 @@ import { beforeAll, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { loadDemo } from '../../src/modules/demo/service.js';
 import { searchCustomers } from '../../src/modules/customers/service.js';
+import { listCustomers, sortValueOf } from '../../src/modules/customers/repo.js';
+import { encodeCursor } from '../../src/modules/pagination.js';
 import { CUSTOMER_SORTS } from '../../src/modules/customers/schema.js';
 import { describeBothDatabases, type TestEnv } from '../helpers.js';
 import { customerPinyin } from '../../src/core/pinyin-keys.js';
@@ -165,6 +167,82 @@ describeBothDatabases('customer list pages', (env) => {
   });
 
   const allPagesOf = (q: Record<string, unknown>) => allIds(env(), { sort: 'spent', limit: 37, ...q });
+
+  it('a filter few pass is found by its index and sorted, one many pass by walking the sort: same pages', async () => {
+    const { ctx, db, workspaceId } = env();
+    const people = await db.kysely
+      .selectFrom('customers as c')
+      .leftJoin('customer_stats as s', (j) =>
+        j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'),
+      )
+      .select(['c.id', 'c.province', 's.province as bought_in', 'c.marketing_consent', 's.paid_orders'])
+      .where('c.workspace_id', '=', workspaceId)
+      .execute();
+    const inStore = await db.kysely
+      .selectFrom('orders')
+      .select(['store_id', 'customer_id'])
+      .where('workspace_id', '=', workspaceId)
+      .execute();
+    const stores = [...new Set(inStore.map((o) => o.store_id))];
+    // The demo's most common province, and one few customers have: two by their own address, one by their orders'.
+    const tally = new Map<string, number>();
+    for (const p of people) if (p.province) tally.set(p.province, (tally.get(p.province) ?? 0) + 1);
+    const common = [...tally].sort((a, b) => b[1] - a[1])[0]![0];
+    const rare = people.filter((p) => p.paid_orders && p.province !== '西藏自治区').slice(10, 13);
+    const inTibet = (table: 'customers' | 'customer_stats', column: 'id' | 'customer_id', ids: string[]) =>
+      db.kysely
+        .updateTable(table)
+        .set({ province: '西藏自治区' })
+        .where('workspace_id', '=', workspaceId)
+        .where(column, 'in', ids)
+        .execute();
+    await inTibet('customers', 'id', [rare[0]!.id, rare[1]!.id]);
+    await inTibet('customer_stats', 'customer_id', [rare[2]!.id]);
+    rare[0]!.province = rare[1]!.province = rare[2]!.bought_in = '西藏自治区';
+    const filters: Record<string, unknown>[] = [
+      { province: common },
+      { province: '西藏自治区' },
+      { province: '无此省份' },
+      { consent: 'granted' },
+      { consent: 'denied' },
+      { minPaidOrders: 2 },
+      { storeId: stores[0] },
+      { province: common, minPaidOrders: 1, consent: 'granted' },
+      { province: '西藏自治区', storeId: stores[stores.length - 1] },
+    ];
+    const passes = (f: Record<string, unknown>, p: (typeof people)[number]) =>
+      (f.province === undefined || p.province === f.province || p.bought_in === f.province) &&
+      (f.consent === undefined || p.marketing_consent === f.consent) &&
+      (f.minPaidOrders === undefined || (p.paid_orders ?? -1) >= (f.minPaidOrders as number)) &&
+      (f.storeId === undefined || inStore.some((o) => o.customer_id === p.id && o.store_id === f.storeId));
+    let walked = 0;
+    for (const f of filters) {
+      const only = new Set(people.filter((p) => passes(f, p)).map((p) => p.id));
+      if (f.province === common) expect(only.size).toBeGreaterThan(10);
+      for (const sort of CUSTOMER_SORTS) {
+        const want = await expected(sort, (r) => only.has(r.id));
+        const what = `${JSON.stringify(f)} by ${sort}`;
+        // Found by the filter's index (the demo's 300 customers are few for every filter), with its total.
+        expect(await allIds(env(), { sort, limit: 10, ...f }), what).toEqual(want);
+        const first = await searchCustomers(ctx, workspaceId, { sort, limit: 10, ...f } as never, 'owner');
+        expect(first.total, what).toBe(want.length);
+        // Walked in the sort's order, as when more than FEW_MATCHES pass (a filter nobody passes is found either way).
+        const ids: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const q = { sort, limit: 10, cursor, ...f } as never;
+          const rows = await listCustomers(db, workspaceId, q, 0);
+          const page = rows.slice(0, 10);
+          ids.push(...page.map((r) => r.id));
+          const last = page[page.length - 1];
+          cursor = rows.length > 10 && last ? encodeCursor(sortValueOf(q, last), last.id) : undefined;
+        } while (cursor);
+        expect(ids, `${what}, walked`).toEqual(want);
+        walked += want.length;
+      }
+    }
+    expect(walked).toBeGreaterThan(1000);
+  });
 });
 
 describeBothDatabases('customer search by a part of the name', (env) => {

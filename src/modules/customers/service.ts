@@ -65,9 +65,9 @@ export function presentCustomer(r: CustomerRow, role: string) {
 
 export async function searchCustomers(ctx: AppContext, workspaceId: string, q: CustomerListQuery, role: string) {
   // On SQLite a search or a filtered page runs on a read thread: a part of a name shorter than the trigram
-  // index's three characters reads the whole name index, and a common one can match many; a filter few customers
-  // pass (a province, a store) walks the sort's index until a page is found, the whole shop when none is (1M
-  // customers: 11–17 s, on the event loop before). The plain list pages on indexes.
+  // index's three characters reads the whole name index, and a common one can match many; a filter many customers
+  // pass walks the sort's index until a page of them is found, and its total counts them (a province of 10% at 1M
+  // customers: 0.9 s). A filter few pass is found by its own index (repo.ts). The plain list pages on indexes.
   const { cursor: _cursor, limit: _limit, sort: _sort, ...filters } = q;
   const filtered = Object.values(filters).some((v) => v !== undefined && v !== '');
   const rows =
