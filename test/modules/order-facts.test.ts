@@ -7,7 +7,7 @@ import { parseRule } from '../../src/core/segments/rule.js';
 import { writeJson } from '../../src/db/json.js';
 import { orderFactsActivityCategory } from '../../src/db/migrations/0069_order_facts_activity_category.js';
 import { purchaseRule, recomputeAllStats, refreshCustomerStats } from '../../src/modules/customers/stats.js';
-import { compileRule, segmentSource } from '../../src/modules/segments/compile.js';
+import { compileRule, drivingFactSet, segmentSource } from '../../src/modules/segments/compile.js';
 import { countRuleHere, ruleMembersHere } from '../../src/modules/segments/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
@@ -203,8 +203,8 @@ async function facts(e: TestEnv, ws: string) {
     .sort((a, b) => `${a.customer_id}${a.dim}${a.value}`.localeCompare(`${b.customer_id}${b.dim}${b.value}`));
 }
 
-async function ruleQuery(e: TestEnv, ws: string, rule: unknown, viaFacts: boolean) {
-  const cc = {
+async function contextOf(e: TestEnv, ws: string, viaFacts: boolean) {
+  return {
     workspaceId: ws,
     asOf: e.ctx.now(),
     timeZone: 'Asia/Shanghai',
@@ -212,6 +212,10 @@ async function ruleQuery(e: TestEnv, ws: string, rule: unknown, viaFacts: boolea
     purchase: await purchaseRule(e.db.kysely, ws),
     facts: viaFacts,
   };
+}
+
+async function ruleQuery(e: TestEnv, ws: string, rule: unknown, viaFacts: boolean) {
+  const cc = await contextOf(e, ws, viaFacts);
   const parsed = parseRule(rule);
   return segmentSource(e.db, ws)
     .where((eb) => compileRule(eb, parsed, cc))
@@ -297,6 +301,8 @@ describeBothDatabases('order facts', (env) => {
   it('the incremental facts equal the full rebuild, and every order-fact rule counts the same both ways', async () => {
     const e = env();
     let run = 0;
+    let driven = 0;
+    let plain = 0;
     await fc.assert(
       fc.asyncProperty(shopArb, fc.array(conditionArb, { minLength: 1, maxLength: 8 }), async (shop, conds) => {
         const { ws, stores, customerIds } = await loadShop(e, shop);
@@ -355,6 +361,7 @@ describeBothDatabases('order facts', (env) => {
           await migration.up(k as unknown as Kysely<unknown>);
           expect(await facts(e, ws)).toEqual(incremental);
         }
+        let previous: Record<string, unknown> | undefined;
         for (const c of conds) {
           const { store, ...where } = c.where as { store?: number } & Record<string, unknown>;
           if (store !== undefined) where.storeId = stores[store];
@@ -374,10 +381,32 @@ describeBothDatabases('order facts', (env) => {
             // here 5: some pages are found there, some fall back to the whole rule).
             expect({ asked, ids: await pagedMembers(e, ws, asked, 5) }).toEqual({ asked, ids: [...fast].reverse() });
           }
+          // Beside figures on indexes and the previous order condition: on SQLite the count and the pages read from
+          // the fewest customers of the rule's fact sets when no figure passes fewer (drivingFactSet), else as
+          // before; the walk's customers either way.
+          const mixed = {
+            all: [
+              rule.all[0]!,
+              { field: 'paid_orders', op: 'gte', value: c.n % 3 },
+              { field: 'days_since_last_order', op: 'lte', value: 200 + 100 * c.n },
+              ...(previous ? [previous] : []),
+            ],
+          };
+          const want = await members(e, ws, mixed, false);
+          expect({ mixed, n: await countRuleHere(e.ctx, ws, mixed) }).toEqual({ mixed, n: want.length });
+          expect({ mixed, ids: await pagedMembers(e, ws, mixed) }).toEqual({ mixed, ids: [...want].reverse() });
+          if (e.db.dialect === 'sqlite') {
+            if (await drivingFactSet(e.db, parseRule(mixed), await contextOf(e, ws, true))) driven++;
+            else plain++;
+          }
+          previous = rule.all[0]!;
         }
       }),
       { numRuns: 30, seed: 20261128 },
     );
+    // Both plans ran.
+    if (e.db.dialect === 'sqlite')
+      expect({ driven: driven > 5, plain: plain > 5 }).toEqual({ driven: true, plain: true });
   }, 120_000);
 
   it('after orders changed, were deleted or moved to another customer (a merge) behind the facts, ' +
@@ -489,6 +518,42 @@ describeBothDatabases('order facts', (env) => {
     for (const viaFacts of [true, false]) {
       const rule = { all: [{ field: 'orders', op: 'count_gte', value: 2, where: { category: ['女装'] } }] };
       expect(await members(e, ws, rule, viaFacts)).toEqual([customerIds[0]]);
+    }
+  });
+
+  it('a rule is read from its fewest fact set on SQLite when no figure passes fewer: the same members', async () => {
+    const e = env();
+    const order = { status: 'completed', paidFen: 100, refundedFen: 0, createdAt: instants[2]!, paid: true } as const;
+    const buys = (category: string | null, source: '直播' | null) => [
+      { ...order, activity: null, source, store: 0 as const, lines: category ? [{ category, title: null }] : [] },
+    ];
+    // 女装 buyers: the first three; 直播 buyers: the third and the fourth; the fifth never bought.
+    const { ws, customerIds } = await loadShop(e, [
+      buys('女装', null),
+      buys('女装', null),
+      buys('女装', '直播'),
+      buys(null, '直播'),
+      [],
+    ]);
+    await refreshCustomerStats(e.db.kysely, e.db.dialect, ws, customerIds, e.ctx.now().toISOString());
+    const dress = { field: 'orders', op: 'exists', value: null, where: { category: ['女装'] } };
+    const live = { field: 'orders', op: 'exists', value: null, where: { source: ['直播'] } };
+    const cc = await contextOf(e, ws, true);
+    for (const [all, drives] of [
+      // The 直播 set (2) is fewer than the 女装 set (3) and than the 4 buyers: read from it, in either place.
+      [[dress, { field: 'paid_orders', op: 'gte', value: 1 }, live], true],
+      [[live, { field: 'days_since_last_order', op: 'lte', value: 3650 }, dress], true],
+      // Nobody has 2 paid orders: fewer than either set, so the plain plan.
+      [[dress, { field: 'paid_orders', op: 'gte', value: 2 }, live], false],
+    ] as const) {
+      const rule = { all };
+      const want = await members(e, ws, rule, false);
+      expect(await members(e, ws, rule, true)).toEqual(want);
+      expect(want).toEqual(drives ? [customerIds[2]] : []);
+      expect({ all, n: await countRuleHere(e.ctx, ws, rule) }).toEqual({ all, n: want.length });
+      expect({ all, ids: await pagedMembers(e, ws, rule) }).toEqual({ all, ids: [...want].reverse() });
+      const driven = await drivingFactSet(e.db, parseRule(rule), cc);
+      expect(driven !== null).toBe(drives && e.db.dialect === 'sqlite');
     }
   });
 

@@ -7,7 +7,7 @@ import { DAY_MS, parseLocalDateTime } from '../../core/time.js';
 import type { PurchaseRule } from '../../core/stats.js';
 import type { Db, Dialect } from '../../db/connect.js';
 import type { Database } from '../../db/types.js';
-import { likeContains } from '../pagination.js';
+import { countUpTo, likeContains } from '../pagination.js';
 import { CATEGORY_SEPARATOR, categoryLevels, pairValue, type FactDimension } from '../../core/order-facts.js';
 import { PREDICTED_FIELDS, predictedCondition } from './predicted.js';
 
@@ -61,6 +61,78 @@ export function windowSource(db: Db, workspaceId: string, size: number, before: 
     )
     .where('c.workspace_id', '=', workspaceId)
     .whereRef('c.id', '=', 'win.id');
+}
+
+/**
+ * SQLite: the rows of segmentSource for the customers of a fact set (drivingFactSet), read first: a CROSS JOIN keeps
+ * the set the outer loop, each of its customers then read by key (the LIMIT keeps SQLite from flattening the set into
+ * the join, which undid the order).
+ */
+export function drivenSource(db: Db, workspaceId: string, set: Expression<unknown>) {
+  return db.kysely
+    .selectFrom(sql<{ customer_id: string }>`(SELECT d.customer_id FROM (${set}) d LIMIT -1)`.as('drv'))
+    .crossJoin('customers as c')
+    .leftJoin('customer_stats as s', (j) =>
+      j.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'),
+    )
+    .where('c.workspace_id', '=', workspaceId)
+    .whereRef('c.id', '=', 'drv.customer_id');
+}
+
+/** Fields compiled to a test of one indexed column of customer_stats: SQLite can walk that index to find them. */
+const INDEXED_FIGURES: ReadonlySet<string> = new Set([
+  'total_spent',
+  'paid_orders',
+  'last_order_at',
+  'last_paid_at',
+  'first_order_at',
+  'first_paid_at',
+  'days_since_last_order',
+]);
+
+/**
+ * SQLite without statistics: the order-fact set among a rule's "all" conditions to read the rule's customers from,
+ * when it holds fewer customers than each indexed figure among them passes; else null (the plain plan). With a
+ * figure on an index ("≥ 2 paid orders"), SQLite walked that index and probed the fact set for each customer in
+ * it, however few the set held: 1M customers, "≥ 2 paid orders and bought 女装/不存在" read 650k buyers to count
+ * none (0.7 s). Each set and figure is counted on its own index, a figure only up to the smallest set. The set is
+ * exactly one of the rule's own conditions: the rule's members are those of the set that pass the others (`rest`).
+ */
+export async function drivingFactSet(
+  db: Db,
+  rule: Rule,
+  cc: CompileContext,
+): Promise<{ set: Expression<unknown>; rest: Rule } | null> {
+  if (cc.dialect !== 'sqlite' || cc.facts === false) return null;
+  const r = innermost(rule);
+  if (r.kind !== 'group' || r.mode !== 'all') return null;
+  let fewest: { set: Expression<unknown>; rest: Rule } | null = null;
+  let least = Number.MAX_SAFE_INTEGER;
+  const k = db.kysely;
+  for (const part of r.rules) {
+    const set = ruleAsFactSet(part, cc);
+    if (!set) continue;
+    const { rows } = await sql<{
+      n: number;
+    }>`SELECT COUNT(*) AS n FROM (SELECT 1 FROM (${set}) x LIMIT ${least}) y`.execute(k);
+    if (Number(rows[0]!.n) < least) {
+      fewest = { set, rest: { ...r, rules: r.rules.filter((x) => x !== part) } };
+      least = Number(rows[0]!.n);
+    }
+  }
+  if (!fewest) return null;
+  for (const part of r.rules) {
+    const one = innermost(part);
+    if (one.kind !== 'cond' || !INDEXED_FIGURES.has(one.field)) continue;
+    const passing = k
+      .selectFrom('customer_stats as s')
+      .select('s.customer_id')
+      .where('s.workspace_id', '=', cc.workspaceId)
+      // The figure's test reads s alone (INDEXED_FIGURES).
+      .where((eb) => compileRule(eb as unknown as EB, one, cc));
+    if ((await countUpTo(k, passing, least)) < least) return null;
+  }
+  return fewest;
 }
 
 const COLUMN: Record<string, string> = {
