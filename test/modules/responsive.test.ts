@@ -495,6 +495,24 @@ describe('a demo-size shop on SQLite', () => {
       const orders = plans.find((p) => p.sql.startsWith('select "o".*'))!.plan.join('\n');
       expect(orders).toMatch(/orders_status_idx \(workspace_id=\? AND status=\? AND created_at>\?\)/);
       expect(orders).not.toMatch(/USE TEMP B-TREE FOR ORDER BY/);
+      // The indexes are partial: a statement reading the whole workspace never walks them (SQLite without statistics
+      // walks the range of the last index made on the table; these would read the rows in province, nick or status
+      // order: the 1M shop's orders by status, 6.4 s against 0.6 s).
+      const explain = async (text: string) =>
+        (
+          await db.kysely.executeQuery<{ detail: string }>(
+            CompiledQuery.raw(`EXPLAIN QUERY PLAN ${text}`, [workspaceId]),
+          )
+        ).rows
+          .map((r) => r.detail)
+          .join('\n');
+      for (const whole of [
+        `SELECT COUNT(*) FROM customers c LEFT JOIN customer_stats s ON s.workspace_id = c.workspace_id
+          AND s.customer_id = c.id WHERE c.workspace_id = ? AND c.gender = 'F'`,
+        `SELECT COUNT(*) FROM customer_stats s WHERE s.workspace_id = ? AND s.aov_fen > 100`,
+        "SELECT SUM(o.refunded_fen) FROM orders o WHERE o.workspace_id = ? AND o.source = '直播'",
+      ])
+        expect(await explain(whole)).not.toMatch(/province_idx|orders_status_idx|orders_buyer_nick_idx/);
     } finally {
       await logged.close();
     }
