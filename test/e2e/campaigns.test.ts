@@ -159,12 +159,19 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     await page.getByTestId('launch').click();
     // The launch snapshots the audience and draws the groups before it answers: on a loaded CI machine that can take
     // longer than a navigation's default 30 s, so wait for its answer (and show it if it failed), then for the page.
-    const launched = page.waitForResponse(
-      (r) => r.url().endsWith(`/campaigns/${draft.id}/launch`) && r.request().method() === 'POST',
-      { timeout: 120_000 },
-    );
+    const isLaunch = (r: { url(): string; method(): string }) =>
+      r.url().endsWith(`/campaigns/${draft.id}/launch`) && r.method() === 'POST';
+    const launched = page.waitForResponse((r) => isLaunch(r.request()), { timeout: 120_000 });
+    // Once a CI run waited the whole 120 s here: whether the request left the browser tells a click that did not
+    // reach the server from a server that did not answer.
+    let sent = false;
+    page.on('request', (r) => {
+      if (isLaunch(r)) sent = true;
+    });
     await page.locator('.ant-modal-confirm-btns .ant-btn-primary').click();
-    const answer = await launched;
+    const answer = await launched.catch((e: Error) => {
+      throw new Error(`${sent ? 'the launch was sent and not answered' : 'no launch request was sent'}: ${e.message}`);
+    });
     expect(answer.status(), await answer.text()).toBe(200);
     await page.waitForURL(new RegExp(`/campaigns/${draft.id}$`), { timeout: 60_000 });
 
