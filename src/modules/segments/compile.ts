@@ -112,12 +112,11 @@ export async function drivingFactSet(
   for (const part of r.rules) {
     const set = ruleAsFactSet(part, cc);
     if (!set) continue;
-    const { rows } = await sql<{
-      n: number;
-    }>`SELECT COUNT(*) AS n FROM (SELECT 1 FROM (${set}) x LIMIT ${least}) y`.execute(k);
-    if (Number(rows[0]!.n) < least) {
+    const members = k.selectFrom(sql<{ customer_id: string }>`(${set})`.as('x')).select('x.customer_id');
+    const n = await countUpTo(k, members, least - 1);
+    if (n < least) {
       fewest = { set, rest: { ...r, rules: r.rules.filter((x) => x !== part) } };
-      least = Number(rows[0]!.n);
+      least = n;
     }
   }
   if (!fewest) return null;
