@@ -8,7 +8,17 @@ import { writeJson } from '../../src/db/json.js';
 import { orderFactsActivityCategory } from '../../src/db/migrations/0069_order_facts_activity_category.js';
 import { purchaseRule, recomputeAllStats, refreshCustomerStats } from '../../src/modules/customers/stats.js';
 import { compileRule, drivingFactSet, segmentSource } from '../../src/modules/segments/compile.js';
-import { countRuleHere, ruleMembersHere } from '../../src/modules/segments/service.js';
+import {
+  countRuleHere,
+  ruleMembersHere,
+  saveSegment,
+  segmentCustomerIds,
+  segmentPager,
+  snapshotMembers,
+  snapshotSegment,
+  tagRule,
+  untagRule,
+} from '../../src/modules/segments/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createWorkspace } from '../../src/modules/workspaces/service.js';
 import { describeBothDatabases, type TestEnv } from '../helpers.js';
@@ -539,6 +549,7 @@ describeBothDatabases('order facts', (env) => {
     const dress = { field: 'orders', op: 'exists', value: null, where: { category: ['女装'] } };
     const live = { field: 'orders', op: 'exists', value: null, where: { source: ['直播'] } };
     const cc = await contextOf(e, ws, true);
+    let tagged = 0;
     for (const [all, drives] of [
       // The 直播 set (2) is fewer than the 女装 set (3) and than the 4 buyers: read from it, in either place.
       [[dress, { field: 'paid_orders', op: 'gte', value: 1 }, live], true],
@@ -554,6 +565,19 @@ describeBothDatabases('order facts', (env) => {
       expect({ all, ids: await pagedMembers(e, ws, rule) }).toEqual({ all, ids: [...want].reverse() });
       const driven = await drivingFactSet(e.db, parseRule(rule), cc);
       expect(driven !== null).toBe(drives && e.db.dialect === 'sqlite');
+      // A page re-reads the whole set it is driven from, so pages bound it: a set of 2 drives up to 2, not up to 1.
+      expect(await drivingFactSet(e.db, parseRule(rule), cc, 1)).toBeNull();
+      expect((await drivingFactSet(e.db, parseRule(rule), cc, 2)) !== null).toBe(drives && e.db.dialect === 'sqlite');
+      // The rule's other uses read the same customers: a tag, its removal, a saved segment's ids, pages and snapshot.
+      const tag = `t${(tagged += 1)}`;
+      expect(await tagRule(e.ctx, ws, rule, tag, null)).toBe(want.length);
+      const seg = await saveSegment(e.ctx, ws, { name: tag, rule });
+      expect(await segmentCustomerIds(e.ctx, ws, seg.id)).toEqual(want);
+      const page = await segmentPager(e.ctx, ws, seg.id);
+      expect([...(await page(null, 1)), ...(await page(want[0] ?? null, 5))]).toEqual(want);
+      const snap = await snapshotSegment(e.ctx, ws, seg.id, null);
+      expect(await snapshotMembers(e.ctx, ws, snap.id)).toEqual(want);
+      expect(await untagRule(e.ctx, ws, rule, tag)).toBe(want.length);
     }
   });
 

@@ -97,17 +97,20 @@ const INDEXED_FIGURES: ReadonlySet<string> = new Set([
  * it, however few the set held: 1M customers, "≥ 2 paid orders and bought 女装/不存在" read 650k buyers to count
  * none (0.7 s). Each set and figure is counted on its own index, a figure only up to the smallest set. The set is
  * exactly one of the rule's own conditions: the rule's members are those of the set that pass the others (`rest`).
+ * `most` bounds the set: a page read from it reads the whole set to sort it, so paging through a big set that way
+ * costs the set once per page (1M, "bought 女装/大衣 in 浙江", pages of 2,000: 0.7 s each against 0.15 s walked).
  */
 export async function drivingFactSet(
   db: Db,
   rule: Rule,
   cc: CompileContext,
+  most = Number.MAX_SAFE_INTEGER - 1,
 ): Promise<{ set: Expression<unknown>; rest: Rule } | null> {
   if (cc.dialect !== 'sqlite' || cc.facts === false) return null;
   const r = innermost(rule);
   if (r.kind !== 'group' || r.mode !== 'all') return null;
   let fewest: { set: Expression<unknown>; rest: Rule } | null = null;
-  let least = Number.MAX_SAFE_INTEGER;
+  let least = most + 1;
   const k = db.kysely;
   for (const part of r.rules) {
     const set = ruleAsFactSet(part, cc);

@@ -24,7 +24,7 @@ import { readJson, writeJson } from '../../db/json.js';
 import type { Database } from '../../db/types.js';
 import { canSeePii } from '../auth/roles.js';
 import { nowIso, type AppContext } from '../context.js';
-import { decodeCursor, encodeCursor } from '../pagination.js';
+import { decodeCursor, encodeCursor, FEW_MATCHES } from '../pagination.js';
 import { offLoop } from '../heavy/run.js';
 import { ensureTags } from '../tags/service.js';
 import { purchaseRule } from '../customers/stats.js';
@@ -57,10 +57,20 @@ async function compileContext(ctx: AppContext, workspaceId: string): Promise<Com
   };
 }
 
-/** The customers a rule selects, as one query (count it, page it, or feed it to an INSERT). */
-async function ruleQuery(ctx: AppContext, workspaceId: string, rule: Rule) {
-  const cc = await compileContext(ctx, workspaceId);
-  return segmentSource(ctx.db, workspaceId).where((eb) => compileRule(eb, rule, cc));
+/**
+ * The customers a rule selects, as one query (count it, page it, or feed it to an INSERT): on SQLite read from the
+ * fewest of its fact sets when that is fewer than its figures' indexes give (drivingFactSet) and at most `most`
+ * customers (pages bound it), else the workspace's customers each tested.
+ */
+async function ruleSource(ctx: AppContext, workspaceId: string, rule: Rule, cc: CompileContext, most?: number) {
+  const driven = await drivingFactSet(ctx.db, rule, cc, most);
+  return driven
+    ? drivenSource(ctx.db, workspaceId, driven.set).where((eb) => compileRule(eb, driven.rest, cc))
+    : segmentSource(ctx.db, workspaceId).where((eb) => compileRule(eb, rule, cc));
+}
+
+async function ruleQuery(ctx: AppContext, workspaceId: string, rule: Rule, most?: number) {
+  return ruleSource(ctx, workspaceId, rule, await compileContext(ctx, workspaceId), most);
 }
 
 /**
@@ -92,10 +102,7 @@ export async function countRuleHere(ctx: AppContext, workspaceId: string, input:
     const r = await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM (${set}) x`.execute(ctx.db.kysely);
     return Number(r.rows[0]!.n);
   }
-  const driven = await drivingFactSet(ctx.db, rule, cc);
-  const q = driven
-    ? drivenSource(ctx.db, workspaceId, driven.set).where((eb) => compileRule(eb, driven.rest, cc))
-    : segmentSource(ctx.db, workspaceId).where((eb) => compileRule(eb, rule, cc));
+  const q = await ruleSource(ctx, workspaceId, rule, cc);
   const r = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(r.n);
 }
@@ -126,17 +133,14 @@ export async function ruleMembersHere(
   // read from the set in id order, then those customers, rather than every member probed to be sorted.
   const set = ruleAsFactSet(rule, cc);
   const whole = async () => {
-    // Else the rule read from the fewest customers of one of its fact sets, when that beats its figures' indexes.
-    const driven = set ? null : await drivingFactSet(ctx.db, rule, cc);
-    const found = driven
-      ? drivenSource(ctx.db, workspaceId, driven.set).where((eb) => compileRule(eb, driven.rest, cc))
-      : segmentSource(ctx.db, workspaceId).where((eb) =>
-          set
-            ? sql<SqlBool>`c.id IN (SELECT x.customer_id FROM (${set}) x
+    // Else the rule read from a few customers of one of its fact sets, when that beats its figures' indexes.
+    const found = set
+      ? segmentSource(ctx.db, workspaceId).where(
+          sql<SqlBool>`c.id IN (SELECT x.customer_id FROM (${set}) x
           ${cursor === undefined ? sql`` : sql`WHERE x.customer_id < ${cursor}`}
-          ORDER BY x.customer_id DESC LIMIT ${opts.limit + 1})`
-            : compileRule(eb, rule, cc),
-        );
+          ORDER BY x.customer_id DESC LIMIT ${opts.limit + 1})`,
+        )
+      : await ruleSource(ctx, workspaceId, rule, cc, FEW_MATCHES);
     return (await pageOf(found, cursor, opts.limit, false))!;
   };
   const rows =
@@ -366,7 +370,7 @@ export async function segmentCustomerIds(ctx: AppContext, workspaceId: string, s
  */
 export async function segmentPager(ctx: AppContext, workspaceId: string, segmentId: string) {
   const seg = await getSegment(ctx, workspaceId, segmentId);
-  const q = await ruleQuery(ctx, workspaceId, parseRule(seg.rule));
+  const q = await ruleQuery(ctx, workspaceId, parseRule(seg.rule), FEW_MATCHES);
   return async (after: string | null, limit: number): Promise<string[]> => {
     const page = after === null ? q : q.where('c.id', '>', after);
     return (await page.select('c.id').orderBy('c.id').limit(limit).execute()).map((r) => r.id);
