@@ -156,9 +156,17 @@ async function benchApi(args: string[]): Promise<void> {
       while (exporting) {
         try {
           const r = await fetch(`${base}/api/v1/segments/${exportId}/export.csv`, { headers });
-          await r.arrayBuffer();
+          const body = await r.text();
           if (r.ok) exports += 1;
-          else failed.push(`HTTP ${r.status}`);
+          else {
+            // The error's code and message (too_slow: the time limit, busy: the write lock), not the status alone.
+            let why = '';
+            try {
+              const e = (JSON.parse(body) as { error?: { code?: string; message?: string } }).error;
+              why = e ? ` ${e.code}: ${e.message}` : '';
+            } catch {}
+            failed.push(`HTTP ${r.status}${why}`);
+          }
         } catch (e) {
           failed.push(String((e as { cause?: unknown }).cause ?? e));
           await new Promise((r) => setTimeout(r, 200));
