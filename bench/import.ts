@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { writeTaobaoExport } from '../src/modules/demo/taobao-export.js';
-import { type Bench, benchArgs, countFlag } from './args.js';
+import { type Bench, benchArgs, choiceFlag, countFlag } from './args.js';
 
 /**
  * `npm run bench -- import [--rows N]`: a Taobao-format GBK export of N rows (default 1M) imported
@@ -40,6 +40,13 @@ const IMPORT_FLAGS = {
     arg: 'N',
     help: 'rows of the generated export (default 1,000,000; kept in $TMPDIR/huike-bench)',
   },
+  order: {
+    type: 'string',
+    arg: 'newest|buyer',
+    help:
+      "the export's row order: newest first, as a seller's 订单报表 (default), or buyer by buyer " +
+      "(each buyer's orders together, the order of the figures measured before 2026-11-30)",
+  },
 } as const;
 
 export const importBench: Bench = {
@@ -52,13 +59,17 @@ export const importBench: Bench = {
 };
 
 async function benchImport(args: string[]): Promise<void> {
-  const rows = countFlag(benchArgs(args, IMPORT_FLAGS).rows, 'rows', 1_000_000);
+  const flags = benchArgs(args, IMPORT_FLAGS);
+  const rows = countFlag(flags.rows, 'rows', 1_000_000);
+  const order = choiceFlag(flags.order, 'order', ['newest', 'buyer'] as const) ?? 'newest';
   const dataDir = join(tmpdir(), 'huike-bench');
   mkdirSync(dataDir, { recursive: true });
-  const file = join(dataDir, `taobao-${rows}.csv`);
+  const file = join(dataDir, order === 'buyer' ? `taobao-${rows}.csv` : `taobao-${rows}-newest.csv`);
   if (!existsSync(file)) {
-    process.stdout.write(`generating a ${fmt(rows)}-row Taobao GBK export…\n`);
-    await writeTaobaoExport(file, rows);
+    process.stdout.write(
+      `generating a ${fmt(rows)}-row Taobao GBK export (${order === 'buyer' ? 'buyer by buyer' : 'newest first'})…\n`,
+    );
+    await writeTaobaoExport(file, rows, { newestFirst: order === 'newest' });
   }
   process.stdout.write(`file: ${file} (${(statSync(file).size / 1024 ** 2).toFixed(0)} MB)\n\n`);
 

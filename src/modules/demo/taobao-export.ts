@@ -71,34 +71,45 @@ export function taobaoLine(o: OrderRecord): string {
   return cells.join(',');
 }
 
-/** Writes at least `rows` orders of a generated shop as a GBK Taobao export; returns the row count. */
+/**
+ * Writes at least `rows` orders of a generated shop as a GBK Taobao export; returns the row count. The generator
+ * makes the shop buyer by buyer, so by default a buyer's orders are next to each other; `newestFirst` writes them by
+ * creation time, newest first, as the seller's 订单报表 lists them (a buyer's orders then spread over the whole file).
+ */
 export async function writeTaobaoExport(
   path: string,
   rows: number,
-  opts: { seed?: number; until?: Date } = {},
+  opts: { seed?: number; until?: Date; newestFirst?: boolean } = {},
 ): Promise<number> {
   const out = createWriteStream(path);
   const encode = (s: string) => iconv.encode(s, 'gbk');
   out.write(encode(TAOBAO_HEADER.join(',') + '\r\n'));
   let written = 0;
   let buffer: string[] = [];
+  const held: { at: string; line: string }[] = [];
   const gen = generateDemo({
     customers: Number.MAX_SAFE_INTEGER,
     seed: opts.seed ?? 7,
     until: opts.until ?? new Date('2026-11-22T00:00:00Z'),
   });
+  const flush = async (lines: string[]) => {
+    if (!out.write(encode(lines.join('\r\n') + '\r\n'))) await once(out, 'drain');
+  };
   for (const { orders } of gen) {
     for (const o of orders) {
       if (o.store !== 'tmall') continue;
-      buffer.push(taobaoLine(o.record));
+      if (opts.newestFirst) held.push({ at: o.record.createdAt, line: taobaoLine(o.record) });
+      else buffer.push(taobaoLine(o.record));
       written += 1;
     }
-    if (buffer.length >= 5000 || written >= rows) {
-      if (!out.write(encode(buffer.join('\r\n') + '\r\n'))) await once(out, 'drain');
+    if (buffer.length >= 5000 || (written >= rows && buffer.length > 0)) {
+      await flush(buffer);
       buffer = [];
     }
     if (written >= rows) break;
   }
+  held.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  for (let i = 0; i < held.length; i += 5000) await flush(held.slice(i, i + 5000).map((h) => h.line));
   out.end();
   await once(out, 'finish');
   return written;
