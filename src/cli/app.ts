@@ -2,9 +2,12 @@ import { openDatabase, type Db } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import type { AppContext } from '../modules/context.js';
 
-/** Opens the configured database (DATABASE_URL) and brings its schema up to date. */
-export async function openApp(): Promise<AppContext & { db: Db }> {
-  const db = openDatabase();
+/**
+ * Opens the configured database (DATABASE_URL) and brings its schema up to date. `serve` asks for serial reads on
+ * PostgreSQL (connect.ts): its requests' short statements plan no parallel workers.
+ */
+export async function openApp(opts: { serialReads?: boolean } = {}): Promise<AppContext & { db: Db }> {
+  const db = openDatabase(undefined, opts);
   await migrateToLatest(db);
   return { db, now: () => new Date() };
 }

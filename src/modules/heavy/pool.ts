@@ -3,7 +3,7 @@ import { Piscina } from 'piscina';
 import { DomainError, type ErrorCode } from '../../core/errors.js';
 import { piscinaEntry } from '../../jobs/threads.js';
 import { ClientGone } from './abandon.js';
-import { tooSlow } from './run.js';
+import { SHORT_TASKS, tooSlow } from './run.js';
 import { memoryCapBytes } from '../analytics/memory.js';
 
 export interface ReadPool {
@@ -19,15 +19,6 @@ export interface ReadPool {
 export type ThreadAnswer =
   | { ok: unknown }
   | { error: { code: ErrorCode; message: string; reason: Reason; details?: unknown } };
-
-/**
- * The reads a page waits for — a customer list's first-page count, a search or filtered page, a filtered page of
- * orders — run on a lane of their own, so they never queue behind segment counts, exports or analytics views
- * that may each take up to the time limit (at 1M customers a list's total waited for abandoned segment evaluations
- * on both threads).
- * One thread by default (HUIKE_SHORT_THREADS): two measured no better at 1M on two cores (README, session 31).
- */
-const SHORT_TASKS: ReadonlySet<string> = new Set(['customers.count', 'customers.search', 'orders.page']);
 
 /**
  * The views that answer from the analytics held in memory (analytics/memory.ts) run on one thread of their own,

@@ -11,6 +11,16 @@ type Rest<F> = F extends (ctx: AppContext, ...args: infer A) => unknown ? A : ne
 export type HeavyArgs<K extends HeavyTaskName> = Rest<Tasks[K]>;
 export type HeavyResult<K extends HeavyTaskName> = Awaited<ReturnType<Tasks[K]>>;
 
+/**
+ * The reads a page waits for — a customer list's first-page count, a search or filtered page, a filtered page of
+ * orders — run on a lane of their own, so they never queue behind segment counts, exports or analytics views
+ * that may each take up to the time limit (at 1M customers a list's total waited for abandoned segment evaluations
+ * on both threads).
+ * One thread by default (HUIKE_SHORT_THREADS): two measured no better at 1M on two cores (README, session 31).
+ * On PostgreSQL they keep the server connection's serial plans (connect.ts `serialReads`), as its requests do.
+ */
+export const SHORT_TASKS: ReadonlySet<string> = new Set(['customers.count', 'customers.search', 'orders.page']);
+
 export const DEFAULT_QUERY_TIMEOUT_MS = 60_000;
 
 export function queryTimeoutMs(ctx: AppContext): number {
@@ -89,6 +99,10 @@ export async function offLoop<K extends HeavyTaskName>(
         }>`SELECT set_config('statement_timeout', ${String(Math.ceil(limitMs))}, true),
           set_config('jit', 'off', true), pg_backend_pid() AS pid, now()::text AS since`.execute(trx)
       ).rows[0]!;
+      // A connection whose statements plan no parallel workers (the server's requests: connect.ts `serialReads`)
+      // gets the database's own setting back for a heavy read, which a single user waits for alone.
+      if (ctx.db.serialReads && !SHORT_TASKS.has(task))
+        await sql`SET LOCAL max_parallel_workers_per_gather TO DEFAULT`.execute(trx);
       // Cancels this transaction's statement from another connection, only while the backend still runs this
       // very transaction (a connection back in the pool may already serve someone else).
       let open = true;
