@@ -3,12 +3,23 @@ import { migrateToLatest } from '../db/migrate.js';
 import type { AppContext } from '../modules/context.js';
 
 /**
- * Opens the configured database (DATABASE_URL) and brings its schema up to date. `serve` asks for serial reads on
- * PostgreSQL (connect.ts): its requests' short statements plan no parallel workers.
+ * Opens the configured database (DATABASE_URL) and brings its schema up to date. `serve` asks for serial reads and
+ * named statements on PostgreSQL (connect.ts): its requests' short statements plan no parallel workers, and each
+ * SELECT is planned once per connection. The schema is brought up to date on a connection of its own first, so that
+ * no statement prepared before a migration meets the changed tables.
  */
-export async function openApp(opts: { serialReads?: boolean } = {}): Promise<AppContext & { db: Db }> {
+export async function openApp(
+  opts: { serialReads?: boolean; prepared?: boolean } = {},
+): Promise<AppContext & { db: Db }> {
   const db = openDatabase(undefined, opts);
-  await migrateToLatest(db);
+  if (db.dialect === 'postgres' && opts.prepared) {
+    const schema = openDatabase(db.url);
+    try {
+      await migrateToLatest(schema);
+    } finally {
+      await schema.close();
+    }
+  } else await migrateToLatest(db);
   return { db, now: () => new Date() };
 }
 

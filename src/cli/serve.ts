@@ -27,7 +27,7 @@ export interface ServeOptions {
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
-  const ctx = await openApp({ serialReads: true });
+  const ctx = await openApp({ serialReads: true, prepared: true });
   const ws = await resolveWorkspace(ctx);
   // Schedules added by upgrades reach workspaces created before them.
   for (const w of await listWorkspaces(ctx)) await ensureDefaultSchedules(ctx, w.id, w.timezone);

@@ -10,6 +10,8 @@ import {
   SqliteDialect,
   sql,
   type LogEvent,
+  type PostgresPool,
+  type PostgresPoolClient,
   type QueryResult,
 } from 'kysely';
 import pg from 'pg';
@@ -60,6 +62,49 @@ export function pgTimestampToIso(v: string): string {
   const ms = m[1] === undefined ? '000' : m[1].length >= 3 ? m[1].slice(0, 3) : m[1].padEnd(3, '0');
   return `${v.slice(0, 10)}T${v.slice(11, 19)}.${ms}Z`;
 }
+/**
+ * Named statements a connection prepares at most: Kysely writes a text per shape (an IN list of each length is its
+ * own), so the texts are bounded only by the shapes in use; past this many a connection sends the rest unnamed, and
+ * its statements go with it when the pool closes it (idle for 10 s).
+ */
+export const PREPARED_PER_CONNECTION = 200;
+
+/**
+ * The pool as Kysely's dialect sees it, with every SELECT sent as a named statement: node-pg parses it once per
+ * connection and PostgreSQL keeps its plan (custom plans first, then a generic one when that costs no more). At 1M
+ * customers a list page's statement took 1.98 ms to plan and 0.64 ms to run. Only SELECTs: a write's plan is
+ * cheap beside its work, and DDL never goes through here twice with different meanings.
+ */
+function namedSelects(pool: pg.Pool): PostgresPool {
+  const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let mine = wrapped.get(client);
+      if (!mine) {
+        const names = new Map<string, string>();
+        mine = {
+          release: () => client.release(),
+          query: ((text: unknown, values?: readonly unknown[]) => {
+            if (typeof text !== 'string') return client.query(text as pg.Submittable);
+            let name = names.get(text);
+            if (name === undefined && names.size < PREPARED_PER_CONNECTION && /^select\s/i.test(text)) {
+              name = `huike_${names.size}`;
+              names.set(text, name);
+            }
+            return client.query(
+              name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] },
+            );
+          }) as unknown as PostgresPoolClient['query'],
+        };
+        wrapped.set(client, mine);
+      }
+      return mine;
+    },
+    end: () => pool.end(),
+  };
+}
+
 const pgTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     switch (oid) {
@@ -93,6 +138,11 @@ export function openDatabase(
      * the workers only compete with the other requests for the same cores (name searches 103 → 171 a second).
      */
     serialReads?: boolean;
+    /**
+     * PostgreSQL: each connection prepares its SELECTs as named statements (the first PREPARED_PER_CONNECTION texts
+     * it sees), so PostgreSQL plans a text once per connection instead of at every call (namedSelects).
+     */
+    prepared?: boolean;
   } = {},
 ): Db {
   if (/^postgres(ql)?:\/\//.test(url)) {
@@ -112,7 +162,10 @@ export function openDatabase(
     let open = 0;
     pool.on('connect', () => (open += 1));
     pool.on('remove', () => (open -= 1));
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: opts.log });
+    const kysely = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: opts.prepared ? namedSelects(pool) : pool }),
+      log: opts.log,
+    });
     return {
       kysely,
       dialect: 'postgres',
