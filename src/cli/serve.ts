@@ -27,7 +27,8 @@ export interface ServeOptions {
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
-  const ctx = await openApp({ serialReads: true, prepared: true });
+  // Named statements unless a pooler in transaction mode cannot keep them (HUIKE_PG_PREPARED=0).
+  const ctx = await openApp({ serialReads: true, prepared: process.env.HUIKE_PG_PREPARED !== '0' });
   const ws = await resolveWorkspace(ctx);
   // Schedules added by upgrades reach workspaces created before them.
   for (const w of await listWorkspaces(ctx)) await ensureDefaultSchedules(ctx, w.id, w.timezone);
