@@ -59,11 +59,29 @@ function progressBar(enabled: boolean) {
           cliProgress.Presets.shades_classic,
         )
       : null;
+  // After the last row, the buyers' stats are refreshed (a few seconds per 100,000 buyers): a bar of its own.
+  const statsBar =
+    enabled && process.stderr.isTTY
+      ? new cliProgress.SingleBar(
+          { format: '  {bar} {percentage}% | stats of {value}/{total} buyers refreshed', hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
   const t0 = Date.now();
   let started = false;
+  let refreshing = false;
   return {
     update(p: ImportProgress) {
-      if (!bar) return;
+      if (!bar || !statsBar) return;
+      if (p.statsRefresh) {
+        if (!refreshing) {
+          bar.stop();
+          statsBar.start(p.statsRefresh.total, 0);
+          refreshing = true;
+        }
+        statsBar.update(p.statsRefresh.done);
+        return;
+      }
       if (!started) {
         bar.start(p.bytesTotal, 0, { rows: 0, rate: 0 });
         started = true;
@@ -74,7 +92,7 @@ function progressBar(enabled: boolean) {
         rate: Math.round(p.rowsRead / secs).toLocaleString('en-US'),
       });
     },
-    stop: () => bar?.stop(),
+    stop: () => (refreshing ? statsBar : bar)?.stop(),
   };
 }
 

@@ -59,6 +59,7 @@ import { customerDeleteIndexes } from './migrations/0079_customer_delete_indexes
 import { ordersBuyerNick } from './migrations/0080_orders_buyer_nick.js';
 import { listFilterIndexes } from './migrations/0081_list_filter_indexes.js';
 import { customerStatsPartialIndexes } from './migrations/0082_customer_stats_partial_indexes.js';
+import { customerStatsPending } from './migrations/0083_customer_stats_pending.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -130,6 +131,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0080_orders_buyer_nick': ordersBuyerNick(),
     '0081_list_filter_indexes': listFilterIndexes(),
     '0082_customer_stats_partial_indexes': customerStatsPartialIndexes(db.dialect),
+    '0083_customer_stats_pending': customerStatsPending(db.dialect),
   };
 }
 

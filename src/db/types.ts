@@ -887,6 +887,12 @@ export interface CustomerFileCountsTable {
   repeat_buyers: Generated<number>;
 }
 
+/** Customers whose stats, order facts and analytics buyer rows wait for a refresh (an import's buyers, 0083). */
+export interface CustomerStatsPendingTable {
+  workspace_id: string;
+  customer_id: string;
+}
+
 /** What each analytics data version changed: the customers re-read, or `whole` = 1 for many at once (0059). */
 export interface AnalyticsChangesTable {
   workspace_id: string;
@@ -1020,6 +1026,7 @@ export interface Database {
   analytics_versions: AnalyticsVersionsTable;
   analytics_changes: AnalyticsChangesTable;
   customer_file_counts: CustomerFileCountsTable;
+  customer_stats_pending: CustomerStatsPendingTable;
   audience_lists: AudienceListsTable;
   audience_list_members: AudienceListMembersTable;
   audience_list_unmatched: AudienceListUnmatchedTable;

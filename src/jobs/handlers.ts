@@ -2,6 +2,7 @@ import { reason } from '../core/reasons.js';
 import { rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { recomputeAllStats } from '../modules/customers/stats.js';
+import { refreshPendingStats } from '../modules/customers/stats-pending.js';
 import { executeRun, getRun, markRunFailed } from '../modules/imports/service.js';
 import { readJson } from '../db/json.js';
 import type { JobHandlers } from './worker.js';
@@ -67,9 +68,15 @@ export const jobHandlers: JobHandlers = {
         reason('import.abandoned', { attempts: job.attempts }),
       );
       if (run.file_path && !parsed.data.keepFile) await rm(run.file_path, { force: true });
+      await refreshPendingStats(ctx.db, job.workspace_id, { now: () => ctx.now().toISOString() });
     },
   },
+  [JOB.statsPending]: async (ctx, job) => {
+    await refreshPendingStats(ctx.db, job.workspace_id, { now: () => ctx.now().toISOString() });
+  },
   [JOB.statsRecompute]: async (ctx, job) => {
+    // Marks an interrupted import left behind go first (their analytics buyer rows with them).
+    await refreshPendingStats(ctx.db, job.workspace_id, { now: () => ctx.now().toISOString() });
     await recomputeAllStats(ctx.db, job.workspace_id, ctx.now().toISOString());
     // RFM classes rest on the stats: refresh them in the same nightly run.
     await recomputeRfm(ctx, job.workspace_id);

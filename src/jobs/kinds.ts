@@ -2,6 +2,8 @@
 export const JOB = {
   import: 'import.run',
   statsRecompute: 'stats.recompute',
+  /** The stats of customers an import marked and did not refresh (it was interrupted or failed): refreshed now. */
+  statsPending: 'stats.pending',
   /** RFM classes rest on the stats: recomputed after imports and merges. */
   rfmRecompute: 'rfm.recompute',
   /** Order points earned and reversed, expired points written off. */

@@ -2,11 +2,13 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/connect.js';
+import { openDatabase, type Db } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { startWorker, type Worker } from '../../src/jobs/worker.js';
 import { createUser } from '../../src/modules/auth/service.js';
+import type { AppContext } from '../../src/modules/context.js';
+import { recomputeAllStats } from '../../src/modules/customers/stats.js';
 import { writeTaobaoExport } from '../../src/modules/demo/taobao-export.js';
 import { detectInterrupted, getRun, importFile, newRun } from '../../src/modules/imports/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
@@ -33,6 +35,50 @@ const COUNTERS = [
   'rows_rejected',
   'orders_rejected',
 ] as const;
+
+async function count(db: Db, table: 'customers' | 'customer_stats', ws: string): Promise<number> {
+  const r = await db.kysely
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', ws)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Customers an import marked for a refresh (customer_stats_pending). */
+async function marked(db: Db, ws: string): Promise<number> {
+  const r = await db.kysely
+    .selectFrom('customer_stats_pending')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', ws)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** The workspace's stats and order facts are those the one-pass recompute writes (on the machine's clock). */
+async function expectStatsAsRecomputed(ctx: AppContext, ws: string): Promise<void> {
+  const read = async () => ({
+    stats: (
+      await ctx.db.kysely
+        .selectFrom('customer_stats')
+        .selectAll()
+        .where('workspace_id', '=', ws)
+        .orderBy('customer_id')
+        .execute()
+    ).map(({ as_of: _asOf, ...s }) => s),
+    facts: await ctx.db.kysely
+      .selectFrom('customer_order_facts')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .orderBy('customer_id')
+      .orderBy('dim')
+      .orderBy('value')
+      .execute(),
+  });
+  const kept = await read();
+  await recomputeAllStats(ctx.db, ws, new Date().toISOString());
+  expect(kept).toEqual(await read());
+}
 
 describeBothDatabases('interrupted imports', (env) => {
   it('a CLI import killed mid-way shows as interrupted, ' +
@@ -78,6 +124,20 @@ describeBothDatabases('interrupted imports', (env) => {
     expect(stuck.customers_created).toBeGreaterThan(0);
     expect(stuck.customers_created).toBeLessThan(expected.customers_created!);
 
+    // Its batches marked their buyers for the refresh the run's end would have done (new buyers have no stats
+    // yet), and a job to do it instead is queued: the worker brings them to the one-pass recompute's figures.
+    expect(await marked(db, workspaceId)).toBeGreaterThan(0);
+    expect(await count(db, 'customer_stats', workspaceId)).toBeLessThan(await count(db, 'customers', workspaceId));
+    // (On the machine's clock, as the CLI: the 12-month figures depend on the time.)
+    const worker = startWorker({ ...ctx, now: () => new Date() }, { handlers: jobHandlers, pollMs: 20 });
+    try {
+      await waitFor('the queued refresh', async () => ((await marked(db, workspaceId)) === 0 ? true : null));
+    } finally {
+      await worker.stop();
+    }
+    expect(await count(db, 'customer_stats', workspaceId)).toBe(await count(db, 'customers', workspaceId));
+    await expectStatsAsRecomputed(ctx, workspaceId);
+
     const second = spawnTs('src/cli/index.ts', ['import', '--resume', started.id, '--no-progress', '--no-followups'], {
       DATABASE_URL: url,
     });
@@ -93,6 +153,10 @@ describeBothDatabases('interrupted imports', (env) => {
       .where('workspace_id', '=', workspaceId)
       .executeTakeFirstOrThrow();
     expect(Number(orders.n)).toBe(expected.orders_created);
+    // Every buyer refreshed once at the end, to the recompute's figures.
+    expect(await marked(db, workspaceId)).toBe(0);
+    expect(await count(db, 'customer_stats', workspaceId)).toBe(expected.customers_created);
+    await expectStatsAsRecomputed(ctx, workspaceId);
 
     // A finished run cannot be resumed again.
     const again = spawnTs('src/cli/index.ts', ['import', '--resume', started.id], { DATABASE_URL: url });

@@ -4,6 +4,7 @@ import type { OrderStatus } from '../../core/order-status.js';
 import { readJson } from '../../db/json.js';
 import { timestampCast } from '../../db/dates.js';
 import type { AppContext } from '../context.js';
+import { freshenStats } from '../customers/stats-pending.js';
 
 export interface RunRef {
   customer_id: string;
@@ -51,6 +52,8 @@ export async function loadFacts(ctx: AppContext, ws: string, run: RunRef): Promi
       };
     }
   }
+  // A buyer of an import still running: their stats are refreshed now rather than at the import's end.
+  await freshenStats(ctx.db, ws, [run.customer_id], () => ctx.now().toISOString());
   const stats = await k
     .selectFrom('customer_stats')
     .select(['paid_orders', 'last_order_at'])

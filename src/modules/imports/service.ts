@@ -15,6 +15,7 @@ import { enqueue } from '../../jobs/queue.js';
 import { JOB } from '../../jobs/kinds.js';
 import { nowIso, type AppContext } from '../context.js';
 import { ingestBatch } from '../orders/ingest.js';
+import { countPendingStats, refreshPendingStats } from '../customers/stats-pending.js';
 import { ensureStore, getStore } from '../stores/service.js';
 import type { PLATFORMS } from '../stores/schema.js';
 import { fileSize, readBatches } from './readers.js';
@@ -41,6 +42,8 @@ export interface ImportProgress {
   customersCreated: number;
   rowsRejected: number;
   ordersRejected: number;
+  /** After the last row: the buyers' stats being refreshed (customers done of total). */
+  statsRefresh?: { done: number; total: number };
 }
 
 export interface StartImportInput {
@@ -188,7 +191,14 @@ export async function detectInterrupted(ctx: AppContext, workspaceId: string): P
       .executeTakeFirst();
     n += Number(res.numUpdatedRows);
   }
+  // The buyers of its committed batches wait for a refresh (the run's end would have done it): the worker does it now.
+  if (n > 0) await queueStatsRefresh(ctx, workspaceId);
   return n;
+}
+
+/** Queues the refresh of the workspace's customers an import marked and did not refresh. */
+async function queueStatsRefresh(ctx: AppContext, workspaceId: string): Promise<void> {
+  await enqueue(ctx.db.kysely, { workspaceId, kind: JOB.statsPending }, nowIso(ctx));
 }
 
 /**
@@ -342,7 +352,7 @@ export async function executeRun(
       const s = await ingestBatch(
         ctx,
         trx,
-        { store, runId: run.id, consentSource: `import:${run.format}` },
+        { store, runId: run.id, consentSource: `import:${run.format}`, deferStats: true },
         batchOrders,
         batchItems,
       );
@@ -411,9 +421,19 @@ export async function executeRun(
     }
     await writing;
     if (rowsDone > 0) await setCommitted(ctx, run, rowsDone);
+    // The buyers' stats, once each (the batches marked them): before the run is done and its follow-ups
+    // (RFM, tiers, points) read them.
+    const total = await countPendingStats(db, run.workspace_id);
+    const refreshed = (done: number) => onProgress?.({ ...progress, statsRefresh: { done, total } });
+    if (total > 0) refreshed(0);
+    await refreshPendingStats(ctx.db, run.workspace_id, { now: () => nowIso(ctx), onChunk: refreshed });
     await checkpointWal(ctx.db);
   } catch (e) {
     await writing.catch(() => {});
+    // The committed batches' buyers are refreshed even so; should that fail too, the worker's job does it.
+    await refreshPendingStats(ctx.db, run.workspace_id, { now: () => nowIso(ctx) }).catch(() =>
+      queueStatsRefresh(ctx, run.workspace_id).catch(() => {}),
+    );
     await finish('failed', failure(e));
     throw e;
   }

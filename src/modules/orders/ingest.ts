@@ -12,6 +12,7 @@ import { writeJson } from '../../db/json.js';
 import { bulkInsert, bulkUpdate } from '../../db/bulk.js';
 import { inIds } from '../../db/in-list.js';
 import { chunks, type AppContext } from '../context.js';
+import { deferStatsRefresh } from '../customers/stats-pending.js';
 import { refreshCustomerStats } from '../customers/stats.js';
 import { refreshBuyerRows } from '../analytics/rebuild.js';
 import { mergeInTransaction } from '../customers/merge.js';
@@ -83,6 +84,12 @@ export interface IngestOptions {
   consentSource: string;
   /** Where the orders came from, for their events: import (default), api, webhook, demo. */
   eventSource?: 'import' | 'api' | 'webhook' | 'demo';
+  /**
+   * The touched customers' stats, order facts and analytics buyer rows are marked for a refresh
+   * (customers/stats-pending.ts) instead of refreshed in this transaction: an import refreshes each
+   * buyer once, when its file is done, where a buyer with orders in k batches was refreshed k times.
+   */
+  deferStats?: boolean;
 }
 
 type Identifier = { kind: 'buyer_id' | 'nick' | 'phone' | 'email'; scope: string; value: string };
@@ -507,8 +514,12 @@ export async function ingestBatch(
   const mergedInto = await mergeLinkedCustomers(trx, dialect, ws, phoneLinks, now);
   summary.customersMerged = mergedInto.size;
   const refresh = new Set([...affected].map((id) => mergedInto.get(id) ?? id));
-  await refreshCustomerStats(trx, dialect, ws, refresh, now);
-  await refreshBuyerRows(trx, dialect, ws, [...affected, ...mergedInto.keys(), ...refresh], now);
+  const rows = [...affected, ...mergedInto.keys(), ...refresh];
+  if (opts.deferStats) await deferStatsRefresh(trx, dialect, ws, rows);
+  else {
+    await refreshCustomerStats(trx, dialect, ws, refresh, now);
+    await refreshBuyerRows(trx, dialect, ws, rows, now);
+  }
   const events: NewOrderEvent[] = changed.flatMap((c) =>
     eventsOf(c.record, now).map((e) => ({
       orderId: c.orderId,
