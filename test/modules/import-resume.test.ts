@@ -9,6 +9,7 @@ import { startWorker, type Worker } from '../../src/jobs/worker.js';
 import { createUser } from '../../src/modules/auth/service.js';
 import type { AppContext } from '../../src/modules/context.js';
 import { recomputeAllStats } from '../../src/modules/customers/stats.js';
+import { countPendingStats } from '../../src/modules/customers/stats-pending.js';
 import { writeTaobaoExport } from '../../src/modules/demo/taobao-export.js';
 import { detectInterrupted, getRun, importFile, newRun } from '../../src/modules/imports/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
@@ -17,6 +18,7 @@ import { buildServer } from '../../src/server.js';
 import { describeBothDatabases, fixture, freshDatabaseUrl, scratchDir } from '../helpers.js';
 import { exited, spawnTs, waitFor } from '../support/processes.js';
 import { listenLocal, loginCookie } from '../support/http.js';
+import { statsAndFacts } from '../support/derived.js';
 
 const ROWS = 20_000;
 let bigFile = '';
@@ -45,36 +47,9 @@ async function count(db: Db, table: 'customers' | 'customer_stats', ws: string):
   return Number(r.n);
 }
 
-/** Customers an import marked for a refresh (customer_stats_pending). */
-async function marked(db: Db, ws: string): Promise<number> {
-  const r = await db.kysely
-    .selectFrom('customer_stats_pending')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('workspace_id', '=', ws)
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
-}
-
 /** The workspace's stats and order facts are those the one-pass recompute writes (on the machine's clock). */
 async function expectStatsAsRecomputed(ctx: AppContext, ws: string): Promise<void> {
-  const read = async () => ({
-    stats: (
-      await ctx.db.kysely
-        .selectFrom('customer_stats')
-        .selectAll()
-        .where('workspace_id', '=', ws)
-        .orderBy('customer_id')
-        .execute()
-    ).map(({ as_of: _asOf, ...s }) => s),
-    facts: await ctx.db.kysely
-      .selectFrom('customer_order_facts')
-      .selectAll()
-      .where('workspace_id', '=', ws)
-      .orderBy('customer_id')
-      .orderBy('dim')
-      .orderBy('value')
-      .execute(),
-  });
+  const read = () => statsAndFacts(ctx.db, ws);
   const kept = await read();
   await recomputeAllStats(ctx.db, ws, new Date().toISOString());
   expect(kept).toEqual(await read());
@@ -126,12 +101,14 @@ describeBothDatabases('interrupted imports', (env) => {
 
     // Its batches marked their buyers for the refresh the run's end would have done (new buyers have no stats
     // yet), and a job to do it instead is queued: the worker brings them to the one-pass recompute's figures.
-    expect(await marked(db, workspaceId)).toBeGreaterThan(0);
+    expect(await countPendingStats(db.kysely, workspaceId)).toBeGreaterThan(0);
     expect(await count(db, 'customer_stats', workspaceId)).toBeLessThan(await count(db, 'customers', workspaceId));
     // (On the machine's clock, as the CLI: the 12-month figures depend on the time.)
     const worker = startWorker({ ...ctx, now: () => new Date() }, { handlers: jobHandlers, pollMs: 20 });
     try {
-      await waitFor('the queued refresh', async () => ((await marked(db, workspaceId)) === 0 ? true : null));
+      await waitFor('the queued refresh', async () =>
+        (await countPendingStats(db.kysely, workspaceId)) === 0 ? true : null,
+      );
     } finally {
       await worker.stop();
     }
@@ -154,7 +131,7 @@ describeBothDatabases('interrupted imports', (env) => {
       .executeTakeFirstOrThrow();
     expect(Number(orders.n)).toBe(expected.orders_created);
     // Every buyer refreshed once at the end, to the recompute's figures.
-    expect(await marked(db, workspaceId)).toBe(0);
+    expect(await countPendingStats(db.kysely, workspaceId)).toBe(0);
     expect(await count(db, 'customer_stats', workspaceId)).toBe(expected.customers_created);
     await expectStatsAsRecomputed(ctx, workspaceId);
 

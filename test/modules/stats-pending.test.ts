@@ -7,6 +7,7 @@ import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases, type TestEnv } from '../helpers.js';
 import { orderRecord } from '../support/records.js';
+import { statsAndFacts } from '../support/derived.js';
 
 const BUYERS = 20;
 
@@ -33,27 +34,7 @@ function order(n: number, nick: string, day: number, phone: string | null = null
   });
 }
 
-async function rows(e: TestEnv) {
-  const k = e.db.kysely;
-  return {
-    stats: (
-      await k
-        .selectFrom('customer_stats')
-        .selectAll()
-        .where('workspace_id', '=', e.workspaceId)
-        .orderBy('customer_id')
-        .execute()
-    ).map(({ as_of: _asOf, ...s }) => s),
-    facts: await k
-      .selectFrom('customer_order_facts')
-      .selectAll()
-      .where('workspace_id', '=', e.workspaceId)
-      .orderBy('customer_id')
-      .orderBy('dim')
-      .orderBy('value')
-      .execute(),
-  };
-}
+const rows = (e: TestEnv) => statsAndFacts(e.db, e.workspaceId);
 
 async function marked(e: TestEnv): Promise<string[]> {
   return (

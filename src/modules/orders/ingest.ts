@@ -514,11 +514,11 @@ export async function ingestBatch(
   const mergedInto = await mergeLinkedCustomers(trx, dialect, ws, phoneLinks, now);
   summary.customersMerged = mergedInto.size;
   const refresh = new Set([...affected].map((id) => mergedInto.get(id) ?? id));
-  const rows = [...affected, ...mergedInto.keys(), ...refresh];
-  if (opts.deferStats) await deferStatsRefresh(trx, dialect, ws, rows);
+  const touched = [...affected, ...mergedInto.keys(), ...refresh];
+  if (opts.deferStats) await deferStatsRefresh(trx, dialect, ws, touched);
   else {
     await refreshCustomerStats(trx, dialect, ws, refresh, now);
-    await refreshBuyerRows(trx, dialect, ws, rows, now);
+    await refreshBuyerRows(trx, dialect, ws, touched, now);
   }
   const events: NewOrderEvent[] = changed.flatMap((c) =>
     eventsOf(c.record, now).map((e) => ({
