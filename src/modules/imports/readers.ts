@@ -115,6 +115,11 @@ async function* threadMessages(data: ReaderData, onBytes: (n: number) => void): 
       }
       onBytes(m.bytes);
       worker.postMessage({ type: 'more' } satisfies ToReader);
+      // Each batch from a turn of the event loop of its own. Node hands a port's waiting messages over in one
+      // go (up to 1,000), running what each one resumes before the next; the thread sends the next batch while
+      // this one is written, so without this the whole import ran inside that one hand-over and no timer fired
+      // for minutes: the run's heartbeat, the job's lease (60 s), a progress bar's redraw.
+      await new Promise<void>((r) => setImmediate(r));
       yield m.type === 'rows' ? m.rows : m.batch;
     }
   } finally {
