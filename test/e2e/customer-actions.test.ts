@@ -230,7 +230,11 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
       await expect.poll(() => benefits.getByText('专属客服').count()).toBe(0);
     }
     await benefits.getByTestId('tier-benefit-add').click();
-    await page.locator('.ant-popover').getByRole('button', { name: '专属客服' }).click();
+    // The popover zooms in: a click while it still moves can land beside the button on a loaded machine (the
+    // popover stayed open and nothing was added, twice in full runs). Clicked once it stands still.
+    const popover = page.locator('.ant-popover:not(.ant-popover-hidden)');
+    await expect.poll(() => popover.evaluate((el) => el.getAnimations({ subtree: true }).length)).toBe(0);
+    await popover.getByRole('button', { name: '专属客服' }).click();
     await benefits.getByText('专属客服').waitFor();
     await shot(page, '56-tier-benefits');
     await benefits.locator('.ant-tag').filter({ hasText: '专属客服' }).locator('.ant-tag-close-icon').click();
