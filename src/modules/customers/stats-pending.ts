@@ -35,7 +35,7 @@ export interface RefreshPendingOptions {
   now?: () => string;
   /** Customers per transaction (PENDING_CHUNK). */
   chunk?: number;
-  /** Called after each chunk's transaction with how many customers are refreshed so far. */
+  /** Called after each chunk's transaction that refreshed any, with how many customers are refreshed so far. */
   onChunk?: (done: number) => void;
 }
 
@@ -74,6 +74,7 @@ export async function refreshPendingStats(db: Db, ws: string, opts: RefreshPendi
       await refreshBuyerRows(trx, db.dialect, ws, found, stamp);
       return found;
     });
+    if (ids.length === 0) return done;
     done += ids.length;
     onChunk?.(done);
     if (ids.length < chunk) return done;

@@ -426,6 +426,7 @@ export async function executeRun(
     const total = await countPendingStats(db, run.workspace_id);
     const refreshed = (done: number) => onProgress?.({ ...progress, statsRefresh: { done, total } });
     if (total > 0) refreshed(0);
+    // (None marked — a file read again that changed nothing: no refresh to show.)
     await refreshPendingStats(ctx.db, run.workspace_id, { now: () => nowIso(ctx), onChunk: refreshed });
     await checkpointWal(ctx.db);
   } catch (e) {
