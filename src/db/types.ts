@@ -223,6 +223,9 @@ export interface ImportRunsTable {
   heartbeat_at: Timestamp | null;
   bytes_total: number | null;
   bytes_read: number;
+  /** After the last row: the buyers whose stats the run refreshes, and how many of them are done (0084). */
+  stats_total: number | null;
+  stats_done: number | null;
   message: string | null;
   created_by: string | null;
   started_at: Timestamp;

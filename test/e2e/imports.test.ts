@@ -1,5 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../helpers.js';
@@ -106,4 +108,38 @@ describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Ch
     await shot(page, 'imports-rejected-rows');
     expect(page.errors).toEqual([]);
   }, 180_000);
+
+  it("shows a run's last step, its buyers' stats refreshed, with how many of how many", async () => {
+    // A run as the server records it while it refreshes 2,000 of 12,345 buyers after its last row (the step's API is
+    // tested in imports.test.ts); its owner is this process, alive, so the run counts as running.
+    const db = new Database(join(app!.dir, 'huike.db'));
+    db.pragma('busy_timeout = 10000');
+    const now = new Date().toISOString();
+    try {
+      const store = db.prepare('SELECT workspace_id, id FROM stores ORDER BY id LIMIT 1').get() as {
+        workspace_id: string;
+        id: string;
+      };
+      db.prepare(
+        `INSERT INTO import_runs (workspace_id, id, store_id, format, file_name, status, rows_read, orders_created,
+           orders_updated, orders_unchanged, items_written, customers_created, rows_rejected, owner, heartbeat_at,
+           bytes_total, bytes_read, stats_total, stats_done, started_at, updated_at)
+         VALUES (?, 'e2e-refreshing', ?, 'taobao', '淘宝订单-双11.csv', 'running', 30000, 30000, 0, 0, 0, 12345, 0, ?, ?,
+           1000, 1000, 12345, 2000, ?, ?)`,
+      ).run(store.workspace_id, store.id, `${hostname()}:${process.pid}`, now, now, now);
+    } finally {
+      db.close();
+    }
+    const page = await newPage();
+    await page.goto(`${base}/imports`);
+    const step = page
+      .getByTestId('import-runs')
+      .locator('tbody tr.ant-table-row', { hasText: '淘宝订单-双11.csv' })
+      .getByTestId('import-stats-refresh');
+    await step.waitFor();
+    expect(await step.textContent()).toContain('更新买家统计 2,000 / 12,345');
+    expect(await step.locator('.ant-progress').getAttribute('aria-valuenow')).toBe('16');
+    await shot(page, 'imports-stats-refresh');
+    expect(page.errors).toEqual([]);
+  }, 120_000);
 });

@@ -343,3 +343,52 @@ describeBothDatabases('an import and the event loop', (env) => {
     for (let i = 1; i < seen.length; i++) expect(seen[i], `turns before batch ${i + 1}`).toBeGreaterThan(seen[i - 1]!);
   });
 });
+
+describeBothDatabases("an import's last step on the run", (env) => {
+  it("records its buyers' refresh as it goes, for the console; a file read again with nothing new: none", async () => {
+    const { ctx, workspaceId } = env();
+    const file = join(scratchDir('huike-import-refresh-'), 'orders.csv');
+    await writeTaobaoExport(file, 12_000, { newestFirst: true });
+    const store = await ensureStore(ctx, workspaceId, '天猫旗舰店', 'tmall');
+    // What the API shows at each step of the refresh, read as the step is reported (the run is written first).
+    const shown: Promise<{ reported: { done: number; total: number }; run: ReturnType<typeof presentRun> }>[] = [];
+    const running = () =>
+      ctx.db.kysely
+        .selectFrom('import_runs')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('status', '=', 'running')
+        .executeTakeFirstOrThrow();
+    const run = await importFile(ctx, { workspaceId, store, format: 'taobao', filePath: file }, (p) => {
+      if (!p.statsRefresh) return;
+      const reported = { ...p.statsRefresh };
+      shown.push(running().then((r) => ({ reported, run: presentRun(r, ctx.now()) })));
+    });
+    expect(run.status).toBe('done');
+    const buyers = Number(
+      (
+        await ctx.db.kysely
+          .selectFrom('customers')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('workspace_id', '=', workspaceId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    expect(buyers).toBeGreaterThan(4_000); // more than one chunk of the refresh
+    const steps = await Promise.all(shown);
+    // From 0 of every buyer to all of them, in chunks; the run read at each step shows at least that step.
+    expect(steps[0]!.reported).toEqual({ done: 0, total: buyers });
+    expect(steps.at(-1)!.reported).toEqual({ done: buyers, total: buyers });
+    expect(steps.length).toBeGreaterThanOrEqual(3);
+    for (const { reported, run: shownRun } of steps) {
+      expect(shownRun.status).toBe('running');
+      expect(shownRun.progress).toBe(1);
+      expect(shownRun.statsRefresh!.total).toBe(buyers);
+      expect(shownRun.statsRefresh!.done).toBeGreaterThanOrEqual(reported.done);
+    }
+    expect(presentRun(await getRun(ctx, workspaceId, run.id)).statsRefresh).toEqual({ done: buyers, total: buyers });
+    // A run read again (nothing changed, no buyer to refresh) shows no such step.
+    const again = await importFile(ctx, { workspaceId, store, format: 'taobao', filePath: file });
+    expect(presentRun(await getRun(ctx, workspaceId, again.id)).statsRefresh).toBeNull();
+  });
+});

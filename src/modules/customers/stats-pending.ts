@@ -36,7 +36,7 @@ export interface RefreshPendingOptions {
   /** Customers per transaction (PENDING_CHUNK). */
   chunk?: number;
   /** Called after each chunk's transaction that refreshed any, with how many customers are refreshed so far. */
-  onChunk?: (done: number) => void;
+  onChunk?: (done: number) => void | Promise<void>;
 }
 
 /**
@@ -76,7 +76,7 @@ export async function refreshPendingStats(db: Db, ws: string, opts: RefreshPendi
     });
     if (ids.length === 0) return done;
     done += ids.length;
-    onChunk?.(done);
+    await onChunk?.(done);
     if (ids.length < chunk) return done;
     after = ids[ids.length - 1]!;
     await letWritersIn(db.dialect);

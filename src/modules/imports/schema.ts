@@ -18,7 +18,11 @@ export const runOutput = z.object({
   rowsCommitted: z.number().describe('rows whose results are saved: where a resume starts'),
   bytesRead: z.number(),
   bytesTotal: z.number().nullable(),
-  progress: z.number(),
+  progress: z.number().describe('the share of the file read (0–1)'),
+  statsRefresh: z
+    .object({ done: z.number(), total: z.number() })
+    .nullable()
+    .describe("after the last row: the buyers' stats refreshed (done of total); null before that step"),
   /** In English. */
   message: z.string().nullable(),
   /** The message as a key of core/reasons.ts and its parameters (what the console shows); null when none. */

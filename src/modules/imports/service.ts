@@ -83,6 +83,8 @@ export function newRun(
     heartbeat_at: status === 'running' ? now : null,
     bytes_total: null,
     bytes_read: 0,
+    stats_total: null,
+    stats_done: null,
     message: null,
     created_by: input.createdBy ?? null,
     started_at: now,
@@ -219,7 +221,15 @@ async function claimRun(ctx: AppContext, run: ImportRun): Promise<void> {
   const now = nowIso(ctx);
   const res = await ctx.db.kysely
     .updateTable('import_runs')
-    .set({ status: 'running', owner: PROCESS_OWNER, heartbeat_at: now, updated_at: now, finished_at: null })
+    .set({
+      status: 'running',
+      owner: PROCESS_OWNER,
+      heartbeat_at: now,
+      updated_at: now,
+      finished_at: null,
+      stats_total: null,
+      stats_done: null,
+    })
     .where('workspace_id', '=', run.workspace_id)
     .where('id', '=', run.id)
     .where('status', '=', run.status)
@@ -424,8 +434,17 @@ export async function executeRun(
     // The buyers' stats, once each (the batches marked them): before the run is done and its follow-ups
     // (RFM, tiers, points) read them.
     const total = await countPendingStats(db, run.workspace_id);
-    const refreshed = (done: number) => onProgress?.({ ...progress, statsRefresh: { done, total } });
-    if (total > 0) refreshed(0);
+    // Recorded on the run as well, for the console (the step takes minutes on a large file).
+    const refreshed = async (done: number) => {
+      await db
+        .updateTable('import_runs')
+        .set({ stats_total: total, stats_done: done, updated_at: nowIso(ctx) })
+        .where('workspace_id', '=', run.workspace_id)
+        .where('id', '=', run.id)
+        .execute();
+      onProgress?.({ ...progress, statsRefresh: { done, total } });
+    };
+    if (total > 0) await refreshed(0);
     // (None marked — a file read again that changed nothing: no refresh to show.)
     await refreshPendingStats(ctx.db, run.workspace_id, { now: () => nowIso(ctx), onChunk: refreshed });
     await checkpointWal(ctx.db);
@@ -624,6 +643,7 @@ export function presentRun(r: ImportRun, now: Date = new Date()) {
     bytesRead: r.bytes_read,
     bytesTotal: r.bytes_total,
     progress: r.bytes_total ? Math.min(1, r.bytes_read / r.bytes_total) : r.status === 'done' ? 1 : 0,
+    statsRefresh: r.stats_total === null ? null : { done: r.stats_done ?? 0, total: r.stats_total },
     ...runMessage(r.message),
     startedAt: r.started_at,
     finishedAt: r.finished_at,

@@ -1952,7 +1952,13 @@ export interface paths {
                                 rowsCommitted: number;
                                 bytesRead: number;
                                 bytesTotal: number | null;
+                                /** @description the share of the file read (0–1) */
                                 progress: number;
+                                /** @description after the last row: the buyers' stats refreshed (done of total); null before that step */
+                                statsRefresh: {
+                                    done: number;
+                                    total: number;
+                                } | null;
                                 message: string | null;
                                 why: {
                                     key: string;
@@ -2005,7 +2011,13 @@ export interface paths {
                             rowsCommitted: number;
                             bytesRead: number;
                             bytesTotal: number | null;
+                            /** @description the share of the file read (0–1) */
                             progress: number;
+                            /** @description after the last row: the buyers' stats refreshed (done of total); null before that step */
+                            statsRefresh: {
+                                done: number;
+                                total: number;
+                            } | null;
                             message: string | null;
                             why: {
                                 key: string;
@@ -2071,7 +2083,13 @@ export interface paths {
                             rowsCommitted: number;
                             bytesRead: number;
                             bytesTotal: number | null;
+                            /** @description the share of the file read (0–1) */
                             progress: number;
+                            /** @description after the last row: the buyers' stats refreshed (done of total); null before that step */
+                            statsRefresh: {
+                                done: number;
+                                total: number;
+                            } | null;
                             message: string | null;
                             why: {
                                 key: string;
@@ -2141,7 +2159,13 @@ export interface paths {
                             rowsCommitted: number;
                             bytesRead: number;
                             bytesTotal: number | null;
+                            /** @description the share of the file read (0–1) */
                             progress: number;
+                            /** @description after the last row: the buyers' stats refreshed (done of total); null before that step */
+                            statsRefresh: {
+                                done: number;
+                                total: number;
+                            } | null;
                             message: string | null;
                             why: {
                                 key: string;

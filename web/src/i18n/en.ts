@@ -911,6 +911,9 @@ export const en: Messages = {
     noRuns: 'Nothing imported yet',
     noRunsHint: 'Choose a file on the left to start',
     statusCol: 'Status',
+    statsRefresh: 'Buyer stats {{done}} / {{total}}',
+    statsRefreshTip:
+      "The file is read; its buyers' order counts, spend and other stats are being updated. RFM, tiers, points follow.",
     rows: 'Rows',
     ordersNew: 'Orders new/updated',
     customersNew: 'New customers',

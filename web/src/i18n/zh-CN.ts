@@ -871,6 +871,8 @@ export const zhCN = {
     noRuns: '还没有导入过',
     noRunsHint: '左侧选择文件开始第一次导入',
     statusCol: '状态',
+    statsRefresh: '更新买家统计 {{done}} / {{total}}',
+    statsRefreshTip: '文件已读完，正在更新本次导入买家的订单数、消费额等统计；完成后 RFM、等级和积分随之更新',
     rows: '行数',
     ordersNew: '新增/更新订单',
     customersNew: '新客户',

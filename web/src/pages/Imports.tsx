@@ -458,7 +458,25 @@ export default function Imports() {
                 {
                   title: t('imports.statusCol'),
                   render: (_, r) =>
-                    ACTIVE.has(r.status) ? (
+                    ACTIVE.has(r.status) && r.statsRefresh && r.statsRefresh.total > 0 ? (
+                      // The file is read; its buyers' stats are being refreshed (minutes on a large file).
+                      <Tooltip title={t('imports.statsRefreshTip')}>
+                        <div data-testid="import-stats-refresh">
+                          <Progress
+                            percent={Math.floor((r.statsRefresh.done * 100) / r.statsRefresh.total)}
+                            size="small"
+                            status="active"
+                            style={{ width: 120 }}
+                          />
+                          <div className="kpi-foot" style={{ marginTop: 0 }}>
+                            {t('imports.statsRefresh', {
+                              done: count(r.statsRefresh.done),
+                              total: count(r.statsRefresh.total),
+                            })}
+                          </div>
+                        </div>
+                      </Tooltip>
+                    ) : ACTIVE.has(r.status) ? (
                       <Progress
                         percent={Math.round(r.progress * 100)}
                         size="small"
