@@ -16,6 +16,7 @@ import { readRows } from '../src/modules/imports/readers.js';
 import { importFile } from '../src/modules/imports/service.js';
 import { ensureStore } from '../src/modules/stores/service.js';
 import { createWorkspace } from '../src/modules/workspaces/service.js';
+import { tuneHeap } from '../src/cli/heap.js';
 
 const [task, file, url] = process.argv.slice(2) as [string, string, string];
 
@@ -70,6 +71,7 @@ async function baselinePostgres(): Promise<number> {
 }
 
 async function huike(): Promise<number> {
+  tuneHeap(); // as `huike import` does
   const db = openDatabase(url);
   await migrateToLatest(db);
   const ctx = { db, now: () => new Date() };

@@ -21,6 +21,9 @@ import { workspaceCommands } from './workspaces.js';
 import { analyticsCommands } from './analytics.js';
 import { ensureBackupSchedule } from '../modules/backups/schedule.js';
 import { TOKEN_SCOPES, type TokenScope } from '../modules/auth/accounts.js';
+import { tuneHeap } from './heap.js';
+
+tuneHeap();
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
