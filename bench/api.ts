@@ -140,7 +140,8 @@ async function benchApi(args: string[]): Promise<void> {
     if (someone.phone)
       rows.push(['search by phone tail', await run(`/api/v1/customers?limit=50&q=${someone.phone.slice(-4)}`)]);
     if (nick) rows.push(['search by nick', await run(`/api/v1/customers?limit=50&q=${encodeURIComponent(nick)}`)]);
-    if (initials) rows.push(['search by pinyin initials', await run(`/api/v1/customers?limit=50&q=${initials}`)]);
+    if (initials)
+      rows.push([`search by pinyin initials (${initials})`, await run(`/api/v1/customers?limit=50&q=${initials}`)]);
     rows.push(['customer detail', await run(`/api/v1/customers/${someone.id}`)]);
     rows.push([
       'segment evaluate, 5 conditions',
