@@ -433,9 +433,11 @@ export async function executeRun(
     if (rowsDone > 0) await setCommitted(ctx, run, rowsDone);
     // The buyers' stats, once each (the batches marked them): before the run is done and its follow-ups
     // (RFM, tiers, points) read them.
-    const total = await countPendingStats(db, run.workspace_id);
-    // Recorded on the run as well, for the console (the step takes minutes on a large file).
+    let total = await countPendingStats(db, run.workspace_id);
+    // Recorded on the run as well, for the console (the step takes minutes on a large file). Another import of the
+    // workspace marking buyers meanwhile has them refreshed here too: the total grows with them.
     const refreshed = async (done: number) => {
+      total = Math.max(total, done);
       await db
         .updateTable('import_runs')
         .set({ stats_total: total, stats_done: done, updated_at: nowIso(ctx) })
