@@ -61,6 +61,7 @@ import { listFilterIndexes } from './migrations/0081_list_filter_indexes.js';
 import { customerStatsPartialIndexes } from './migrations/0082_customer_stats_partial_indexes.js';
 import { customerStatsPending } from './migrations/0083_customer_stats_pending.js';
 import { importRunsStatsRefresh } from './migrations/0084_import_runs_stats_refresh.js';
+import { customerNamePairs } from './migrations/0085_customer_name_pairs.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -134,6 +135,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0082_customer_stats_partial_indexes': customerStatsPartialIndexes(db.dialect),
     '0083_customer_stats_pending': customerStatsPending(db.dialect),
     '0084_import_runs_stats_refresh': importRunsStatsRefresh(),
+    '0085_customer_name_pairs': customerNamePairs(db.dialect),
   };
 }
 

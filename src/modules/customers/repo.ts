@@ -185,9 +185,9 @@ export async function countCustomersHere(ctx: AppContext, workspaceId: string, q
 /**
  * The ids a search text finds, each branch on its own index: a name or real name containing it
  * (SQLite: the trigram index of 0051 for 3+ characters, else the (name, id) indexes read without the
- * rows; PostgreSQL: the pg_trgm indexes of 0050), the e-mail, a nick or buyer id, the full phone
- * or its last 4+ digits (the phone-tail index), and the pinyin of the names and nicks (`zjy`, `zhang`:
- * the keys of 0073).
+ * rows; PostgreSQL: the pg_trgm indexes of 0050, for 2 characters those of 0085), the e-mail, a nick
+ * or buyer id, the full phone or its last 4+ digits (the phone-tail index), and the pinyin of the names
+ * and nicks (`zjy`, `zhang`: the keys of 0073).
  */
 function searchMatches(db: Db, workspaceId: string, text: string) {
   const k = db.kysely;
@@ -214,18 +214,34 @@ function searchMatches(db: Db, workspaceId: string, text: string) {
               eb('n.real_name', 'like', contains(text)),
             ]),
           )
-      : k
-          .selectFrom('customers as n')
-          .select('n.id')
-          .where('n.workspace_id', '=', workspaceId)
-          .where((eb) => eb(eb.fn('lower', ['n.display_name']), 'like', contains(text.toLowerCase())))
-          .unionAll(
-            k
-              .selectFrom('customers as n')
-              .select('n.id')
-              .where('n.workspace_id', '=', workspaceId)
-              .where('n.real_name', 'like', contains(text)),
-          );
+      : db.dialect === 'postgres' && [...text].length === 2
+        ? // Two characters, too short for a trigram: the index of names' pairs of characters (0085). A name holds the
+          // part exactly when its pairs hold it, the LIKE's own answer, so the index alone decides (with the trigram
+          // index, which holds nothing for such a part, PostgreSQL read that index whole and rechecked every customer).
+          k
+            .selectFrom('customers as n')
+            .select('n.id')
+            .where('n.workspace_id', '=', workspaceId)
+            .where(sql<boolean>`huike_name_pairs(lower(n.display_name)) @> ARRAY[${text.toLowerCase()}]::text[]`)
+            .unionAll(
+              k
+                .selectFrom('customers as n')
+                .select('n.id')
+                .where('n.workspace_id', '=', workspaceId)
+                .where(sql<boolean>`huike_name_pairs(n.real_name) @> ARRAY[${text}]::text[]`),
+            )
+        : k
+            .selectFrom('customers as n')
+            .select('n.id')
+            .where('n.workspace_id', '=', workspaceId)
+            .where((eb) => eb(eb.fn('lower', ['n.display_name']), 'like', contains(text.toLowerCase())))
+            .unionAll(
+              k
+                .selectFrom('customers as n')
+                .select('n.id')
+                .where('n.workspace_id', '=', workspaceId)
+                .where('n.real_name', 'like', contains(text)),
+            );
   let ids = byName
     .unionAll(
       k
