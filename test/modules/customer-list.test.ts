@@ -366,6 +366,7 @@ describeBothDatabases('customer search by a part of the name', (env) => {
       ' M',
       'ＴＢ',
       'ｔｂ',
+      'İa',
       // Pinyin of the demo's Chinese names: the index of 0073 must give what the keys say.
       'xiao',
       'XIAO',

@@ -214,10 +214,11 @@ function searchMatches(db: Db, workspaceId: string, text: string) {
               eb('n.real_name', 'like', contains(text)),
             ]),
           )
-      : db.dialect === 'postgres' && [...text].length === 2
+      : db.dialect === 'postgres' && [...text].length === 2 && [...text.toLowerCase()].length === 2
         ? // Two characters, too short for a trigram: the index of names' pairs of characters (0085). A name holds the
           // part exactly when its pairs hold it, the LIKE's own answer, so the index alone decides (with the trigram
           // index, which holds nothing for such a part, PostgreSQL read that index whole and rechecked every customer).
+          // (A part whose lower case is longer, as İ's, goes the LIKE's way.)
           k
             .selectFrom('customers as n')
             .select('n.id')
