@@ -193,14 +193,17 @@ function searchMatches(db: Db, workspaceId: string, text: string) {
   const k = db.kysely;
   const contains = (t: string) => sql<string>`${likeContains(t)} ESCAPE '\\'`;
   const digits = text.replace(/\D/g, '');
+  const lower = text.toLowerCase();
+  const people = () => k.selectFrom('customers as n').select('n.id').where('n.workspace_id', '=', workspaceId);
+  type People = ReturnType<typeof people>;
+  // A branch per name, each on its own index.
+  const eitherName = (display: (q: People) => People, real: (q: People) => People) =>
+    display(people()).unionAll(real(people()));
   const byName =
     db.dialect === 'sqlite' && [...text].length >= 3
       ? // The trigram index finds the candidates (a superset: it folds case wider than LIKE); the same two
         // LIKEs as below decide, on the customers' own rows, so the answer is the same (0051).
-        k
-          .selectFrom('customers as n')
-          .select('n.id')
-          .where('n.workspace_id', '=', workspaceId)
+        people()
           .where(
             'n.id',
             'in',
@@ -210,47 +213,25 @@ function searchMatches(db: Db, workspaceId: string, text: string) {
           )
           .where((eb) =>
             eb.or([
-              eb(eb.fn('lower', ['n.display_name']), 'like', contains(text.toLowerCase())),
+              eb(eb.fn('lower', ['n.display_name']), 'like', contains(lower)),
               eb('n.real_name', 'like', contains(text)),
             ]),
           )
-      : db.dialect === 'postgres' && [...text].length === 2 && [...text.toLowerCase()].length === 2
+      : db.dialect === 'postgres' && [...text].length === 2 && [...lower].length === 2
         ? // Two characters, too short for a trigram: the index of names' pairs of characters (0085). A name holds the
           // part exactly when its pairs hold it, the LIKE's own answer, so the index alone decides (with the trigram
           // index, which holds nothing for such a part, PostgreSQL read that index whole and rechecked every customer).
           // (A part whose lower case is longer, as İ's, goes the LIKE's way.)
-          k
-            .selectFrom('customers as n')
-            .select('n.id')
-            .where('n.workspace_id', '=', workspaceId)
-            .where(sql<boolean>`huike_name_pairs(lower(n.display_name)) @> ARRAY[${text.toLowerCase()}]::text[]`)
-            .unionAll(
-              k
-                .selectFrom('customers as n')
-                .select('n.id')
-                .where('n.workspace_id', '=', workspaceId)
-                .where(sql<boolean>`huike_name_pairs(n.real_name) @> ARRAY[${text}]::text[]`),
-            )
-        : k
-            .selectFrom('customers as n')
-            .select('n.id')
-            .where('n.workspace_id', '=', workspaceId)
-            .where((eb) => eb(eb.fn('lower', ['n.display_name']), 'like', contains(text.toLowerCase())))
-            .unionAll(
-              k
-                .selectFrom('customers as n')
-                .select('n.id')
-                .where('n.workspace_id', '=', workspaceId)
-                .where('n.real_name', 'like', contains(text)),
-            );
+          eitherName(
+            (q) => q.where(sql<boolean>`huike_name_pairs(lower(n.display_name)) @> ARRAY[${lower}]::text[]`),
+            (q) => q.where(sql<boolean>`huike_name_pairs(n.real_name) @> ARRAY[${text}]::text[]`),
+          )
+        : eitherName(
+            (q) => q.where((eb) => eb(eb.fn('lower', ['n.display_name']), 'like', contains(lower))),
+            (q) => q.where('n.real_name', 'like', contains(text)),
+          );
   let ids = byName
-    .unionAll(
-      k
-        .selectFrom('customers as n')
-        .select('n.id')
-        .where('n.workspace_id', '=', workspaceId)
-        .where('n.email', '=', text.toLowerCase()),
-    )
+    .unionAll(people().where('n.email', '=', lower))
     .unionAll(
       k
         .selectFrom('customer_identities as i')
@@ -261,11 +242,10 @@ function searchMatches(db: Db, workspaceId: string, text: string) {
   const pinyin = pinyinQuery(text);
   if (pinyin) ids = ids.unionAll(byPinyin(db, workspaceId, pinyin));
   if (digits.length >= 4 && digits === text.replace(/[\s-]/g, '')) {
-    const phone = k.selectFrom('customers as n').select('n.id').where('n.workspace_id', '=', workspaceId);
     ids = ids.unionAll(
       digits.length === 11
-        ? phone.where('n.phone', '=', digits)
-        : phone
+        ? people().where('n.phone', '=', digits)
+        : people()
             .where(sql<boolean>`${phoneTailSql(db.dialect, 'n.phone')} = ${digits.slice(-4)}`)
             .where('n.phone', 'like', `%${digits}`),
     );
