@@ -16,6 +16,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { registerDrawRank } from './draw.js';
+import { registerNameGrams } from './name-grams.js';
 import type { Database } from './types.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -188,6 +189,7 @@ export function openDatabase(
     const reader = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
     reader.pragma(`busy_timeout = ${BUSY_SPIN_MS}`);
     registerDrawRank(reader);
+    registerNameGrams(reader);
     const kysely = new Kysely<Database>({
       dialect: new WaitingSqliteDialect(withStatementCache(reader), opts.busyWaitMs ?? BUSY_WAIT_MS, false),
       log: opts.log,
@@ -200,6 +202,7 @@ export function openDatabase(
   sqlite.pragma(`busy_timeout = ${BUSY_SPIN_MS}`);
   sqlite.pragma('synchronous = NORMAL');
   registerDrawRank(sqlite);
+  registerNameGrams(sqlite);
   // Checkpoint every ~160 MB of WAL instead of 4 MB: an import rewrites the same index pages in
   // every batch, and fewer checkpoints write each of them once (15 % faster at 300k rows).
   // Imports truncate the WAL when they finish (checkpointWal).

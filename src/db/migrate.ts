@@ -62,6 +62,7 @@ import { customerStatsPartialIndexes } from './migrations/0082_customer_stats_pa
 import { customerStatsPending } from './migrations/0083_customer_stats_pending.js';
 import { importRunsStatsRefresh } from './migrations/0084_import_runs_stats_refresh.js';
 import { customerNamePairs } from './migrations/0085_customer_name_pairs.js';
+import { customerNameGrams } from './migrations/0086_customer_name_grams.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -136,6 +137,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0083_customer_stats_pending': customerStatsPending(db.dialect),
     '0084_import_runs_stats_refresh': importRunsStatsRefresh(),
     '0085_customer_name_pairs': customerNamePairs(db.dialect),
+    '0086_customer_name_grams': customerNameGrams(db.dialect),
   };
 }
 
