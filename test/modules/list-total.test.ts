@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MIN_KEPT, REUSE_MS, SLOW_MS, sharedTotal } from '../../src/modules/customers/list-total.js';
+import { ClientGone, inRequest } from '../../src/modules/heavy/abandon.js';
 
 /** The customer list's total: one count for concurrent first pages, a slow one reused for a while. */
 describe('customer list total', () => {
@@ -47,6 +48,51 @@ describe('customer list total', () => {
     };
     expect(await sharedTotal('ws-e {}', slow, now)).toBe(11);
     expect(await sharedTotal('ws-e {}', slow, now)).toBe(12);
+  });
+
+  it('without reuse (segment counts), a running count is shared and a later one counted afresh', async () => {
+    let t = 1_000_000;
+    const now = () => t;
+    let n = MIN_KEPT;
+    let finish: () => void = () => {};
+    const slow = () =>
+      new Promise<number>((r) => {
+        finish = () => {
+          t += SLOW_MS * 5;
+          r(++n);
+        };
+      });
+    const asked = [1, 2, 3].map(() => sharedTotal('seg-a', slow, now, { reuse: false }));
+    finish();
+    expect(await Promise.all(asked)).toEqual([MIN_KEPT + 1, MIN_KEPT + 1, MIN_KEPT + 1]);
+    const later = sharedTotal('seg-a', slow, now, { reuse: false });
+    finish();
+    expect(await later).toBe(MIN_KEPT + 2);
+  });
+
+  it('a count stopped because its client went away is run again for a client still waiting', async () => {
+    const request = () => {
+      const c = new AbortController();
+      return { c, scope: { signal: c.signal, warn: () => {} } };
+    };
+    const first = request();
+    const second = request();
+    let runs = 0;
+    // As offLoop does: the read stops with ClientGone when the client of the request running it goes away.
+    const count = () => {
+      runs += 1;
+      return new Promise<number>((resolve, reject) => {
+        const signal = first.c.signal;
+        if (runs === 1) signal.addEventListener('abort', () => reject(new ClientGone('segments.count')));
+        else setTimeout(() => resolve(9), 5);
+      });
+    };
+    const started = inRequest(first.scope, () => sharedTotal('seg-b', count, Date.now, { reuse: false }));
+    const waiting = inRequest(second.scope, () => sharedTotal('seg-b', count, Date.now, { reuse: false }));
+    first.c.abort();
+    await expect(started).rejects.toBeInstanceOf(ClientGone);
+    expect(await waiting).toBe(9);
+    expect(runs).toBe(2);
   });
 
   it('a failed count is not kept', async () => {

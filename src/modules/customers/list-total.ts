@@ -9,6 +9,8 @@
  * a small list sees it counted, and the one stale count is where it would show least. The whole list, and the
  * lists of buyers, repeat buyers and consented customers, take the kept totals instead (file-counts.ts): exact.
  */
+import { ClientGone, currentRequest } from '../heavy/abandon.js';
+
 export const SLOW_MS = 200;
 export const REUSE_MS = 30_000;
 export const MIN_KEPT = 50_000;
@@ -22,9 +24,26 @@ interface Entry {
 
 const totals = new Map<string, Entry>();
 
-export async function sharedTotal(key: string, count: () => Promise<number>, now = Date.now): Promise<number> {
+/**
+ * `reuse: false` shares only a count that is running (segment counts, segments/service.ts). A count that stopped
+ * because the client that started it went away (heavy/abandon.ts) is run again for one that still waits, as its own.
+ */
+export async function sharedTotal(
+  key: string,
+  count: () => Promise<number>,
+  now = Date.now,
+  { reuse = true }: { reuse?: boolean } = {},
+): Promise<number> {
   const kept = totals.get(key);
-  if (kept?.pending !== undefined) return kept.pending;
+  if (kept?.pending !== undefined) {
+    try {
+      return await kept.pending;
+    } catch (e) {
+      if (e instanceof ClientGone && currentRequest()?.signal.aborted !== true)
+        return sharedTotal(key, count, now, { reuse });
+      throw e;
+    }
+  }
   if (kept?.value !== undefined && now() - kept.at < REUSE_MS) return kept.value;
   const started = now();
   const pending = count();
@@ -33,7 +52,7 @@ export async function sharedTotal(key: string, count: () => Promise<number>, now
     const value = await pending;
     const took = now() - started;
     totals.delete(key);
-    if (took >= SLOW_MS && value >= MIN_KEPT) {
+    if (reuse && took >= SLOW_MS && value >= MIN_KEPT) {
       if (totals.size >= MAX_KEPT) totals.delete(totals.keys().next().value!);
       totals.set(key, { at: now(), value });
     }

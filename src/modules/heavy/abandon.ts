@@ -7,7 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance } from 'fastify';
 
-interface RequestScope {
+export interface RequestScope {
   signal: AbortSignal;
   /** Logs at warn level on the request's logger. */
   warn(fields: Record<string, unknown>, message: string): void;
@@ -49,6 +49,11 @@ export function registerAbandonHook(app: FastifyInstance): void {
       },
       warn: (fields, message) => req.log.warn(fields, message),
     };
-    scope.run(request, done);
+    inRequest(request, done);
   });
+}
+
+/** Runs `fn` as the given request's code: what it awaits sees that request (registerAbandonHook, tests). */
+export function inRequest<T>(request: RequestScope, fn: () => T): T {
+  return scope.run(request, fn);
 }
