@@ -299,10 +299,10 @@ function byPinyin(db: Db, workspaceId: string, prefix: string) {
 
 /**
  * SQLite: how a search of 1–2 characters is asked of the index of 0086 (db/name-grams.ts), when it finds few enough
- * names; null when the (name, id) index is read instead. Each name found costs about 3 µs (the index, its customer's
- * row, the LIKEs), a name read by the whole index 0.25 µs: the index is asked when it finds at most a tenth of the
- * shop's customers or GRAMS_AT_LEAST (counted up to that many, across all shops: an upper bound). At 400k customers
- * a search of 王丽 took 208 ms, now 4 ms.
+ * names; null when the (name, id) index is read instead. Each name found costs about 3 µs (the index, its names' row,
+ * the LIKEs, its customer by key), a name read by the whole index 0.25 µs: the index is asked when it finds at most a
+ * tenth of the shop's customers or GRAMS_AT_LEAST (counted up to that many, across all shops: an upper bound). At 400k
+ * customers a search of 王丽 took 208 ms, now 4 ms.
  * A part whose lower case has another length (İ) has no key and is read the LIKE's way; one whose lower case differs
  * asks for both spellings (the LIKE compares the display name in lower case, the real name as typed).
  */
