@@ -23,14 +23,13 @@ export function nameGrams(display: string | null, real: string | null): string {
 }
 
 /**
- * The FTS5 phrase (one trigram) for a part of one or two characters; null for any other length, and for a part holding
+ * The index's key (one trigram) for a part of one or two characters; null for any other length, and for a part holding
  * a separator (which the index holds between names too: such a part is searched the LIKE's way).
  */
-export function gramsPhrase(part: string): string | null {
+export function gramsKey(part: string): string | null {
   if (part.includes(AROUND) || part.includes(BETWEEN_NAMES)) return null;
   const chars = [...part];
-  const key = chars.length === 1 ? AROUND + part + AROUND : chars.length === 2 ? chars.join(AROUND) : null;
-  return key === null ? null : `"${key.replace(/"/g, '""')}"`;
+  return chars.length === 1 ? AROUND + part + AROUND : chars.length === 2 ? chars.join(AROUND) : null;
 }
 
 /** Registered on every SQLite connection: the triggers of 0086 call it for each name written. */

@@ -9,7 +9,7 @@ import { timestampCast } from '../../db/dates.js';
 import { phoneTailSql } from '../../db/migrations/0014_list_indexes.js';
 import { pinyinLexemes } from '../../db/migrations/0073_customer_name_pinyin.js';
 import { pinyinQuery } from '../../core/pinyin-query.js';
-import { gramsPhrase } from '../../db/name-grams.js';
+import { gramsKey } from '../../db/name-grams.js';
 
 const SORT_COLUMN = {
   last_order: 's.last_order_at',
@@ -307,10 +307,10 @@ function byPinyin(db: Db, workspaceId: string, prefix: string) {
  * asks for both spellings (the LIKE compares the display name in lower case, the real name as typed).
  */
 async function namesByGrams(db: Db, workspaceId: string, text: string, lower: string) {
-  const asTyped = gramsPhrase(text);
-  const lowered = gramsPhrase(lower);
+  const asTyped = gramsKey(text);
+  const lowered = gramsKey(lower);
   if (asTyped === null || lowered === null) return null;
-  const phrase = asTyped === lowered ? asTyped : `${asTyped} OR ${lowered}`;
+  const phrase = asTyped === lowered ? ftsPhrase(asTyped) : `${ftsPhrase(asTyped)} OR ${ftsPhrase(lowered)}`;
   const shop = (await keptFileTotals(db.kysely, db.dialect, workspaceId)).customers;
   const most = Math.max(GRAMS_AT_LEAST, Math.floor(shop / GRAMS_SHARE));
   const found = await countUpTo(
