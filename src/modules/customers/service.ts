@@ -20,7 +20,7 @@ import {
 } from './repo.js';
 import { offLoop } from '../heavy/run.js';
 import type { CustomerListQuery } from './schema.js';
-import { sharedTotal } from './list-total.js';
+import { sharedTotal } from '../heavy/shared-total.js';
 import { keptFileTotals, type FileTotals } from './file-counts.js';
 import { customerPrediction } from '../predict/service.js';
 
@@ -79,7 +79,7 @@ export async function searchCustomers(ctx: AppContext, workspaceId: string, q: C
   const more = rows.length > q.limit;
   // The total comes with the first page only (later pages keep it); a first page that is the whole
   // answer needs no COUNT at all.
-  // Shared between concurrent first pages, and reused a while when slow (list-total.ts). On SQLite the
+  // Shared between concurrent first pages, and reused a while when slow (heavy/shared-total.ts). On SQLite the
   // count runs on a read thread (a million customers took the event loop for ~100 ms); PostgreSQL answers
   // it asynchronously already, in one round trip.
   const count = () =>

@@ -28,7 +28,7 @@ import { decodeCursor, encodeCursor, FEW_MATCHES } from '../pagination.js';
 import { offLoop } from '../heavy/run.js';
 import { ensureTags } from '../tags/service.js';
 import { purchaseRule } from '../customers/stats.js';
-import { sharedTotal } from '../customers/list-total.js';
+import { sharedTotal } from '../heavy/shared-total.js';
 import {
   customerExportLayout,
   customerExportRows,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_KEPT, REUSE_MS, SLOW_MS, sharedTotal } from '../../src/modules/customers/list-total.js';
+import { MIN_KEPT, REUSE_MS, SLOW_MS, sharedTotal } from '../../src/modules/heavy/shared-total.js';
 import { ClientGone, inRequest } from '../../src/modules/heavy/abandon.js';
 
 /** The customer list's total: one count for concurrent first pages, a slow one reused for a while. */

@@ -1,15 +1,17 @@
 /**
- * The customer list's total ("共 1,318 位客户") for its first pages. Counting a million customers takes
- * a few hundred milliseconds, and every first page asked for it: at 100 staff paging at once on a
- * 1M-customer shop the counts queued behind each other (PostgreSQL: 7 pages/s, p99 5 s; on SQLite the
- * count blocks the event loop). So the same count asked while one runs waits for that one, and a count
- * that took at least SLOW_MS and found at least MIN_KEPT customers is reused for REUSE_MS: on a large
- * shop the total shown may be up to that old. A small total is always counted afresh, however long it
- * took (a loaded machine, a filter that reads much to find few): the seller who just added a customer to
- * a small list sees it counted, and the one stale count is where it would show least. The whole list, and the
- * lists of buyers, repeat buyers and consented customers, take the kept totals instead (file-counts.ts): exact.
+ * Counts shared between the requests that ask the same while it runs: the customer list's total ("共 1,318 位客户")
+ * for its first pages (customers/service.ts) and a segment's count (segments/service.ts: the evaluate, "count now", an
+ * export's check). Counting a million customers takes a few hundred milliseconds, and every first page asked for it:
+ * at 100 staff paging at once on a 1M-customer shop the counts queued behind each other (PostgreSQL: 7 pages/s, p99
+ * 5 s; on SQLite the count blocks the event loop). So the same count asked while one runs waits for that one, and a
+ * list's count that took at least SLOW_MS and found at least MIN_KEPT customers is reused for REUSE_MS: on a large
+ * shop the total shown may be up to that old. A small total is always counted afresh, however long it took (a loaded
+ * machine, a filter that reads much to find few): the seller who just added a customer to a small list sees it
+ * counted, and the one stale count is where it would show least. The whole list, and the lists of buyers, repeat
+ * buyers and consented customers, take the kept totals instead (customers/file-counts.ts): exact. A segment's count
+ * is never reused (`reuse: false`).
  */
-import { ClientGone, currentRequest } from '../heavy/abandon.js';
+import { ClientGone, currentRequest } from './abandon.js';
 
 export const SLOW_MS = 200;
 export const REUSE_MS = 30_000;
