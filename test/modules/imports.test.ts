@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { orderEvents } from '../../src/modules/automations/events.js';
 import { executeRun, getRun, importFile, presentRun } from '../../src/modules/imports/service.js';
@@ -341,6 +342,46 @@ describeBothDatabases('an import and the event loop', (env) => {
     // before each. (It did not: the port's waiting messages were handed over in one go, the whole import inside it.)
     expect(seen.length).toBeGreaterThanOrEqual(6);
     for (let i = 1; i < seen.length; i++) expect(seen[i], `turns before batch ${i + 1}`).toBeGreaterThan(seen[i - 1]!);
+  });
+});
+
+describeBothDatabases('the order an import writes its rows in', (env) => {
+  it("writes a newest-first export's orders and events oldest first in each batch: index pages fill", async () => {
+    const { ctx, workspaceId } = env();
+    const file = join(scratchDir('huike-import-order-'), 'orders.csv');
+    await writeTaobaoExport(file, 12_000, { newestFirst: true });
+    const store = await ensureStore(ctx, workspaceId, '天猫旗舰店', 'tmall');
+    const run = await importFile(ctx, { workspaceId, store, format: 'taobao', filePath: file });
+    expect(run.status).toBe('done');
+    const k = ctx.db.kysely;
+    /** How often, in id order, the next row's value is smaller: once at most per batch (six of 2,000 rows). */
+    const descents = (values: string[]) => values.filter((v, i) => i > 0 && v < values[i - 1]!).length;
+    const orders = await k
+      .selectFrom('orders')
+      .select(['id', 'created_at'])
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('id')
+      .execute();
+    expect(orders.length).toBeGreaterThan(11_000);
+    // Written file order, the ids descended in time at nearly every step.
+    expect(descents(orders.map((o) => new Date(o.created_at).toISOString()))).toBeLessThanOrEqual(6);
+    const events = await k
+      .selectFrom('order_events')
+      .select(['id', 'order_id'])
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('id')
+      .execute();
+    expect(events.length).toBeGreaterThan(100);
+    expect(descents(events.map((e) => e.order_id))).toBeLessThanOrEqual(6);
+    if (ctx.db.dialect !== 'sqlite') return;
+    // SQLite (dbstat): the time indexes' pages are mostly full; written newest first, half of every page was empty.
+    const empty = async (index: string) => {
+      const r = await sql<{ share: number }>`SELECT 1.0 * SUM(unused) / SUM(pgsize) AS share FROM dbstat
+        WHERE name = ${index} AND aggregate = 1`.execute(k);
+      return r.rows[0]!.share;
+    };
+    expect(await empty('orders_created_idx')).toBeLessThan(0.3);
+    expect(await empty('orders_status_idx')).toBeLessThan(0.3);
   });
 });
 
