@@ -118,6 +118,23 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
       )
     ).body;
     expect(c.couponTemplateId).toBe(t.id);
+    // The preview fills the coupon's variables as the send will: its amount, a code of the real length (the SMS's
+    // length and cost are the message's). Without the coupon they are the customer's own — none here: missing.
+    const preview = (couponTemplateId?: string) =>
+      api('POST', '/messaging/preview', {
+        channelId: outbox,
+        kind: 'marketing',
+        customerId: ids['cp-1'],
+        content: { text: '#客户昵称#，送您#优惠券金额#元券 #优惠券#' },
+        ...(couponTemplateId ? { couponTemplateId } : {}),
+      });
+    const previewed = await preview(t.id);
+    expect(previewed.status).toBe(200);
+    expect(previewed.body.missing).toEqual([]);
+    expect(previewed.body.text).toMatch(/^【回客旗舰店】cp-1，送您20元券 [0-9A-Z]{10} 拒收请回复R$/);
+    expect(previewed.body.chars).toBe([...previewed.body.text].length);
+    expect((await preview()).body.missing).toEqual(['优惠券金额', '优惠券']);
+    expect((await preview('no-such-template')).status).toBe(404);
     const dry = (await api('POST', `/campaigns/${c.id}/dry-run`)).body;
     expect(dry).toMatchObject({ wouldReceive: 3, heldBack: { blacklisted: 1, coupon_out_of_stock: 1 } });
     expect((await api('POST', `/campaigns/${c.id}/launch`)).status).toBe(200);

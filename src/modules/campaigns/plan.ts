@@ -1,7 +1,7 @@
-import { randomInt } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
-import { couponCode, couponFaceValueFen, type CouponRules, validityWindow, type Validity } from '../../core/coupons.js';
+import { validityWindow } from '../../core/coupons.js';
+import { type CouponPlan, couponTemplateOf, newCouponCode } from '../coupons/service.js';
 import { newId } from '../../core/ids.js';
 import { CONTROL } from '../../core/messaging/assign.js';
 import {
@@ -126,35 +126,6 @@ export interface PlanStats {
   checkpointMs?: number;
 }
 
-export interface CouponPlan {
-  id: string;
-  name: string;
-  rules: CouponRules;
-  validity: Validity;
-  perCustomerLimit: number;
-  faceValueFen: number | null;
-}
-
-export async function couponTemplateOf(ctx: AppContext, ws: string, id: string | null): Promise<CouponPlan | null> {
-  if (!id) return null;
-  const t = await ctx.db.kysely
-    .selectFrom('coupon_templates')
-    .selectAll()
-    .where('workspace_id', '=', ws)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!t) return null;
-  const rules = readJson<CouponRules>(t.rules);
-  return {
-    id: t.id,
-    name: t.name,
-    rules,
-    validity: readJson<Validity>(t.validity),
-    perCustomerLimit: t.per_customer_limit,
-    faceValueFen: couponFaceValueFen(rules),
-  };
-}
-
 export interface PlanEnv {
   ws: string;
   id: string;
@@ -248,7 +219,7 @@ export function decideChunk(
       continue;
     }
     const clickCode = variables.has('链接') && content.linkUrl ? newLinkCode(ws) : null;
-    const code = coupon ? couponCode(() => randomInt(0, 1 << 30) / (1 << 30)) : null;
+    const code = coupon ? newCouponCode() : null;
     // The customer's values as loaded, copied only when this message adds its own (link, coupon).
     let values: TemplateValues = rec.values;
     if (clickCode || coupon) {

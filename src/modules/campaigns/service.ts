@@ -19,12 +19,12 @@ import type { Content } from '../messaging/schema.js';
 import { checkCompliance } from '../messaging/send.js';
 import { getSegment, prepareSnapshot, segmentCustomerIds } from '../segments/service.js';
 import { isQueued } from '../messaging/queue.js';
-import { listTemplates } from '../coupons/service.js';
+import { couponTemplateOf, listTemplates } from '../coupons/service.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { allowedIntervals, DEFAULT_RULES, type Medium, type MessageKind } from '../../core/messaging/decide.js';
 import { nextOpening } from '../../core/messaging/windows.js';
 import { audienceListMembers, getAudienceList, LIST_PREFIX } from './audiences.js';
-import { couponBlocked, couponTemplateOf, decideAudience, enqueueDelivery, planCampaign, SOURCE } from './plan.js';
+import { couponBlocked, decideAudience, enqueueDelivery, planCampaign, SOURCE } from './plan.js';
 import { type CampaignInput, campaignInput, type CampaignView } from './schema.js';
 
 type Row = Selectable<CampaignsTable>;

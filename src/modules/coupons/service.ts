@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   checkCompensation,
   couponCode,
+  couponFaceValueFen,
   couponRules,
   couponValue,
   qualifies,
@@ -294,7 +295,7 @@ export async function issueCouponIn(ctx: AppContext, trx: Transaction<Database>,
     id: newId(),
     template_id: t.id,
     customer_id: input.customerId,
-    code: couponCode(() => randomInt(0, 1 << 30) / (1 << 30)),
+    code: newCouponCode(),
     status: 'issued',
     valid_from: window.from,
     valid_to: window.to,
@@ -558,4 +559,39 @@ export async function customerCoupons(ctx: AppContext, ws: string, customerId: s
         usedAt: c.used_at,
       })),
     );
+}
+
+/** A coupon template as a message issues it (a campaign's, its test send's and the preview's #优惠券金额#). */
+export interface CouponPlan {
+  id: string;
+  name: string;
+  rules: CouponRules;
+  validity: Validity;
+  perCustomerLimit: number;
+  faceValueFen: number | null;
+}
+
+export async function couponTemplateOf(ctx: AppContext, ws: string, id: string | null): Promise<CouponPlan | null> {
+  if (!id) return null;
+  const t = await ctx.db.kysely
+    .selectFrom('coupon_templates')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!t) return null;
+  const rules = readJson<CouponRules>(t.rules);
+  return {
+    id: t.id,
+    name: t.name,
+    rules,
+    validity: readJson<Validity>(t.validity),
+    perCustomerLimit: t.per_customer_limit,
+    faceValueFen: couponFaceValueFen(rules),
+  };
+}
+
+/** A fresh coupon code (10 characters of core/coupons.ts's alphabet, from the system's random source). */
+export function newCouponCode(): string {
+  return couponCode(() => randomInt(0, 1 << 30) / (1 << 30));
 }

@@ -193,7 +193,14 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
       schema: {
         tags,
         summary: 'What one customer would receive: text, SMS parts and cost, and the send decision now',
-        body: z.object({ channelId: z.string(), kind: kindSchema, content: contentSchema, customerId: z.string() }),
+        body: z.object({
+          channelId: z.string(),
+          kind: kindSchema,
+          content: contentSchema,
+          customerId: z.string(),
+          /** The coupon the campaign issues with the message: #优惠券# and #优惠券金额# are its (a sample code). */
+          couponTemplateId: z.string().optional(),
+        }),
         response: {
           200: z.object({
             text: z.string(),

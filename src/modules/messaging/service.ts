@@ -15,7 +15,8 @@ import type { AppContext } from '../context.js';
 import type { Table } from '../tables.js';
 import type { TimelineEvent } from '../customers/timeline.js';
 import { channelRow, getMessagingSettings, providerFor } from './channels.js';
-import { loadRecipients } from './facts.js';
+import { loadRecipients, yuan } from './facts.js';
+import { couponTemplateOf, newCouponCode } from '../coupons/service.js';
 import { ProviderError } from './providers.js';
 import type { Content, MessageView } from './schema.js';
 
@@ -259,9 +260,17 @@ export async function testSend(
 export async function previewMessage(
   ctx: AppContext,
   ws: string,
-  input: { channelId: string; kind: MessageKind; content: Content; customerId: string },
+  input: { channelId: string; kind: MessageKind; content: Content; customerId: string; couponTemplateId?: string },
 ) {
   const channel = await channelRow(ctx, ws, input.channelId);
+  // The coupon a campaign issues with the message: #优惠券# is the code it gets (a sample here), #优惠券金额# its amount,
+  // as planCampaign fills them — not the customer's own coupon.
+  const coupon = input.couponTemplateId ? await couponTemplateOf(ctx, ws, input.couponTemplateId) : null;
+  if (input.couponTemplateId && !coupon)
+    throw new NotFound(
+      `coupon template ${input.couponTemplateId} not found`,
+      reason('coupon.notFound', { id: input.couponTemplateId }),
+    );
   const medium = channel.medium as Medium;
   const settings = await getMessagingSettings(ctx, ws);
   const variables = new Set(
@@ -270,7 +279,16 @@ export async function previewMessage(
   const r = (await loadRecipients(ctx, ws, [input.customerId], { variables })).get(input.customerId);
   if (!r)
     throw new NotFound(`customer ${input.customerId} not found`, reason('customer.notFound', { id: input.customerId }));
-  const values = { ...r.values, 链接: `${settings.publicUrl}/r/…` };
+  const values = {
+    ...r.values,
+    链接: `${settings.publicUrl}/r/…`,
+    ...(coupon
+      ? {
+          优惠券: newCouponCode(),
+          优惠券金额: coupon.faceValueFen != null ? yuan(coupon.faceValueFen) : null,
+        }
+      : {}),
+  };
   const text = renderTemplate(input.content.text, values);
   const subject = input.content.subject ? renderTemplate(input.content.subject, values) : null;
   let body = text.ok ? text.text : input.content.text;

@@ -9211,6 +9211,7 @@ export interface paths {
                             html?: string;
                         };
                         customerId: string;
+                        couponTemplateId?: string;
                     };
                 };
             };

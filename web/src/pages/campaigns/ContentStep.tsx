@@ -58,11 +58,14 @@ function PreviewPane({
   kind,
   content,
   customerId,
+  couponTemplateId,
 }: {
   channel: Channel | undefined;
   kind: MessageKind;
   content: Content;
   customerId: string | undefined;
+  /** The coupon issued with the message: #优惠券# and #优惠券金额# are its. */
+  couponTemplateId: string | null | undefined;
 }) {
   const { t } = useTranslation();
   // Form values are fresh objects on every render: compare (and debounce) them as text.
@@ -77,7 +80,11 @@ function PreviewPane({
     }
     const ctl = new AbortController();
     api
-      .post('/messaging/preview', { channelId: channel.id, kind, content: c, customerId }, { signal: ctl.signal })
+      .post(
+        '/messaging/preview',
+        { channelId: channel.id, kind, content: c, customerId, ...(couponTemplateId ? { couponTemplateId } : {}) },
+        { signal: ctl.signal },
+      )
       .then(
         (p) => {
           setPreview(p);
@@ -88,7 +95,7 @@ function PreviewPane({
         },
       );
     return () => ctl.abort();
-  }, [channel, kind, debounced, customerId]);
+  }, [channel, kind, debounced, customerId, couponTemplateId]);
   if (!customerId) return <Typography.Text type="secondary">{t('campaigns.previewEmpty')}</Typography.Text>;
   if (error) return <Alert type="error" message={error} />;
   if (!preview) return null;
@@ -146,6 +153,7 @@ export function ContentStep({ channel, kind }: { channel: Channel | undefined; k
   const { t } = useTranslation();
   const form = Form.useFormInstance();
   const variants: Variant[] = Form.useWatch('variants', form) ?? [];
+  const couponTemplateId: string | null | undefined = Form.useWatch('couponTemplateId', form);
   const [active, setActive] = useState(0);
   const [customerId, setCustomerId] = useState<string>();
   const current = variants[Math.min(active, variants.length - 1)];
@@ -235,7 +243,15 @@ export function ContentStep({ channel, kind }: { channel: Channel | undefined; k
           <Form.Item label={t('campaigns.previewFor')}>
             <CustomerPicker value={customerId} onChange={setCustomerId} />
           </Form.Item>
-          {current && <PreviewPane channel={channel} kind={kind} content={current.content} customerId={customerId} />}
+          {current && (
+            <PreviewPane
+              channel={channel}
+              kind={kind}
+              content={current.content}
+              customerId={customerId}
+              couponTemplateId={couponTemplateId}
+            />
+          )}
         </Card>
       </Col>
     </Row>
