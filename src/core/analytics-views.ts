@@ -31,11 +31,29 @@ export interface DateRange {
   to: string;
 }
 
+/**
+ * Checks one local date: a real day of the years a shop's orders can have (0000-00-00 broke the date arithmetic,
+ * 9999-12-31 ran past year 9999, or had the hours view count its hours for a minute). The fault, or null.
+ */
+export function checkDate(d: string): (Reason & { message: string }) | null {
+  if (!DATE.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`)) || shiftDate(d, 0) !== d)
+    return { ...reason('analytics.notDate', { date: d }), message: `${d} is not a date like 2026-11-11` };
+  if (d < FIRST_DAY || d > LAST_DAY)
+    return {
+      ...reason('analytics.notDate', { date: d }),
+      message: `${d} is not a day from ${FIRST_DAY} to ${LAST_DAY}`,
+    };
+  return null;
+}
+const FIRST_DAY = '2000-01-01';
+const LAST_DAY = '2099-12-31';
+
 /** Checks a range of local dates: real dates, from ≤ to, at most ten years. The fault as a code and in English. */
 export function checkRange(r: DateRange): (Reason & { message: string }) | null {
-  for (const d of [r.from, r.to])
-    if (!DATE.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`)) || shiftDate(d, 0) !== d)
-      return { ...reason('analytics.notDate', { date: d }), message: `${d} is not a date like 2026-11-11` };
+  for (const d of [r.from, r.to]) {
+    const bad = checkDate(d);
+    if (bad) return bad;
+  }
   if (r.from > r.to)
     return {
       ...reason('analytics.fromAfterTo', { from: r.from, to: r.to }),

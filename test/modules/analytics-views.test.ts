@@ -466,6 +466,16 @@ function describeHttp(
     expect(bad.json().error.message).toMatch(/2026-02-30/);
     // The console shows it in the reader's language from the code (core/reasons.ts).
     expect(bad.json().error.reason).toEqual({ key: 'analytics.notDate', params: { date: '2026-02-30' } });
+    // Dates no shop's orders have: 0000-00-00 broke the date arithmetic (500), 9999-12-31 ran past year 9999 (500) or
+    // had the hours view count hours for a minute (503 too_slow).
+    const views = ['provinces', 'overview', 'repurchase', 'cohorts', 'distribution', 'daily', 'products', 'timing'];
+    for (const v of [...views, 'effects', 'export.csv'])
+      for (const q of ['to=0000-00-00', 'from=9999-12-31', 'to=9999-12-31', 'from=1999-12-31', 'to=2100-01-01']) {
+        const r = await get(`/api/v1/analytics/${v}?${q}`);
+        expect(r.statusCode, `${v}?${q}`).toBe(400);
+        expect(r.json().error.reason.key, `${v}?${q}`).toBe('analytics.notDate');
+      }
+    expect((await get('/api/v1/analytics/timing?from=2099-12-31')).statusCode).toBe(200);
     const backwards = await get('/api/v1/analytics/daily?from=2026-11-11&to=2026-11-01');
     expect(backwards.json().error.reason).toEqual({
       key: 'analytics.fromAfterTo',

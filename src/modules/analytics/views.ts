@@ -5,6 +5,7 @@ import {
   AGE_BANDS,
   AOV_BANDS,
   change,
+  checkDate,
   checkRange,
   CHURN_BUCKETS,
   CITY_TIERS,
@@ -59,6 +60,11 @@ export const DEFAULT_DAYS = 30;
 
 /** The range asked for, or the last 30 local days up to today; refused when it is not a range of real dates. */
 export async function rangeOf(ctx: AppContext, ws: string, scope: Scope): Promise<DateRange> {
+  // The dates given first: the defaults below are computed from them.
+  for (const d of [scope.from, scope.to]) {
+    const bad = d === undefined ? null : checkDate(d);
+    if (bad) throw new Invalid(`from/to: ${bad.message}`, reason(bad.key, bad.params));
+  }
   const tz = await workspaceTimezone(ctx.db.kysely, ws);
   const today = localDate(ctx.now().toISOString(), tz);
   const to = scope.to ?? (scope.from && scope.from > today ? scope.from : today);
