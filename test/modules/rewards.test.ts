@@ -87,6 +87,11 @@ describeBothDatabases('points rewards', (env) => {
     await expect(
       createReward(e.ctx, e.workspaceId, { name: '坏券', kind: 'cash_voucher', pointsCost: 500 }),
     ).rejects.toThrow(/couponTemplateId/);
+    // An empty id is refused as input (it reached the insert: a foreign-key failure, 500).
+    for (const kind of ['cash_voucher', 'gift'])
+      await expect(
+        createReward(e.ctx, e.workspaceId, { name: '空券', kind, pointsCost: 500, couponTemplateId: '' }),
+      ).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/couponTemplateId/) });
     const voucher = await createReward(e.ctx, e.workspaceId, {
       name: '5元券',
       kind: 'cash_voucher',
@@ -126,6 +131,11 @@ describeBothDatabases('points rewards', (env) => {
 
   it("order points use the member tier's earn rate", async () => {
     const e = env();
+    // A point worth 1e308 fen was stored, and the liability report's value became Infinity (500) until changed back.
+    await expect(setPointsSettings(e.ctx, e.workspaceId, { pointValueFen: 1e308 })).rejects.toMatchObject({
+      code: 'invalid',
+      message: expect.stringMatching(/pointValueFen/),
+    });
     await setPointsSettings(e.ctx, e.workspaceId, { perYuan: 1, perYuanByTier: { gold: 3 } });
     await e.db.kysely
       .insertInto('member_tiers')

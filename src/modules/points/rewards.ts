@@ -21,7 +21,7 @@ export const rewardInput = z
     kind: z.enum(['gift', 'cash_voucher']),
     pointsCost: z.number().int().min(1),
     stock: z.number().int().min(0).nullable().default(null),
-    couponTemplateId: z.string().nullable().default(null),
+    couponTemplateId: z.string().min(1).nullable().default(null),
   })
   .refine((r) => r.kind !== 'cash_voucher' || r.couponTemplateId, {
     message: 'a cash voucher names the coupon template it becomes (couponTemplateId)',

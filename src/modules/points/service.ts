@@ -38,8 +38,9 @@ export const pointsSettings = z.object({
   perYuan: z.number().min(0).max(100).default(1),
   /** Earn rate per member tier (tier key → points per yuan); tiers not listed earn perYuan. */
   perYuanByTier: z.record(z.string(), z.number().min(0).max(100)).default({}),
-  /** What one point is worth when spent, in fen (100 points = ¥1 by default). */
-  pointValueFen: z.number().min(0).default(1),
+  /** What one point is worth when spent, in fen (100 points = ¥1 by default); at most ¥100 (1e308 made the liability
+   * report's value Infinity: 500). */
+  pointValueFen: z.number().min(0).max(10_000).default(1),
   expiry: z
     .discriminatedUnion('kind', [
       z.object({ kind: z.literal('never') }),
