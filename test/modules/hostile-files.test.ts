@@ -11,7 +11,7 @@ import { readRows } from '../../src/modules/imports/readers.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases, scratchDir } from '../helpers.js';
 import { exited, spawnTs, waitFor } from '../support/processes.js';
-import { writeXlsxBomb, writeXlsxManyStrings } from '../support/zip.js';
+import { writeXlsxBomb, writeXlsxManyStrings, writeXlsxWithPart } from '../support/zip.js';
 
 const dir = scratchDir('huike-hostile-');
 const BOMB = join(dir, 'bomb.xlsx');
@@ -58,6 +58,16 @@ it('the zip bomb is refused before it is unpacked, naming the limit', async () =
 
 it('a zip whose headers lie about the unpacked size is refused when the data outgrows them', async () => {
   await expect(readAll(LYING_BOMB)).rejects.toThrow(/is not what it declares/);
+});
+
+it('a part named outside the zip (../) is refused as a damaged file, not a server error', async () => {
+  const file = join(dir, 'slip.xlsx');
+  writeXlsxWithPart(file, '../../../../tmp/zip-slip.txt', 'x');
+  await expect(readAll(file)).rejects.toMatchObject({
+    code: 'invalid',
+    reason: { key: 'import.xlsxDamaged' },
+    message: expect.stringMatching(/damaged \(invalid relative path/),
+  });
 });
 
 it('too many shared strings are refused', async () => {

@@ -168,3 +168,15 @@ export function writeXlsxManyStrings(path: string, count: number): void {
     part('xl/worksheets/sheet1.xml', SHEET),
   ]);
 }
+
+/** A one-row .xlsx with one more part, named as given (a `../` path, say). */
+export function writeXlsxWithPart(path: string, name: string, content: string): void {
+  writeZip(path, [
+    part('[Content_Types].xml', CONTENT_TYPES),
+    part('_rels/.rels', RELS),
+    part('xl/workbook.xml', WORKBOOK),
+    part('xl/_rels/workbook.xml.rels', WORKBOOK_RELS),
+    part(name, content),
+    part('xl/worksheets/sheet1.xml', SHEET),
+  ]);
+}

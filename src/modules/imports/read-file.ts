@@ -173,6 +173,13 @@ export async function checkXlsx(path: string, limits: ReadLimits): Promise<void>
         throw bomb(`is not what it declares (${entry.fileName}: ${message(e)})`);
       }
     }
+  } catch (e) {
+    // The zip's own checks as it lists the parts (a part named `../../x`: "invalid relative path").
+    if (e instanceof Invalid) throw e;
+    throw new Invalid(
+      `this .xlsx file is damaged (${message(e)}): export it again`,
+      reason('import.xlsxDamaged', { error: message(e) }),
+    );
   } finally {
     zip.close();
   }

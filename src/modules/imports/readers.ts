@@ -110,7 +110,13 @@ async function* threadMessages(data: ReaderData, onBytes: (n: number) => void): 
         );
       if (m.type === 'end') return;
       if (m.type === 'error') {
-        if (!m.invalid) throw new Error(m.message);
+        // The thread reads nothing but the file: what stopped it is the file's (an error of a library reading it
+        // answered 500 where the libraries' own checks were not wrapped).
+        if (!m.invalid)
+          throw new Invalid(
+            `the file could not be read: ${m.message}`,
+            reason('import.unreadable', { error: m.message }),
+          );
         throw new Invalid(m.message, m.reason ?? reason('import.unreadable', { error: m.message }), m.details);
       }
       onBytes(m.bytes);
