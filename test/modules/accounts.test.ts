@@ -119,6 +119,13 @@ describeBothDatabases('users and API tokens: disable, delete, role, revoke, expi
     expect((await call(`/api/v1/users/${ids.gone1}`, mkt, { method: 'PATCH', body: { role: 'admin' } })).status).toBe(
       403,
     );
+    // A new user's role is said: left out, it was owner.
+    const unsaid = await call('/api/v1/users', owner, {
+      method: 'POST',
+      body: { login: 'norole', password: 'secret-pass-9' },
+    });
+    expect(unsaid.status).toBe(400);
+    expect(unsaid.body.error.message).toMatch(/role/);
     const promoted = await call(`/api/v1/users/${ids.mkt1}`, admin, { method: 'PATCH', body: { role: 'analyst' } });
     expect(promoted.body.role).toBe('analyst');
     expect((await call('/api/v1/auth/me', mkt)).body.user.role).toBe('analyst');

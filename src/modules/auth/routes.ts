@@ -1,9 +1,10 @@
 import { reason } from '../../core/reasons.js';
 import type {} from '@fastify/cookie';
+import { z } from 'zod';
 import { Forbidden } from '../../core/errors.js';
 import { TooManyAttempts } from './throttle.js';
 import { noContent, principalOf, type ModuleRoutes } from '../http.js';
-import { loginInput, meOutput, tokenInput, tokenOutput, userInput, userOutput, usersOutput } from './schema.js';
+import { loginInput, meOutput, ROLES, tokenInput, tokenOutput, userInput, userOutput, usersOutput } from './schema.js';
 import { addUser, createApiToken, login, logout, SESSION_COOKIE, SESSION_DAYS, usersFor, whoAmI } from './service.js';
 
 const tags = ['auth'];
@@ -35,7 +36,8 @@ const listUsersSchema = {
 const addUserSchema = {
   tags,
   summary: 'Add a user with a role: owner, admin, marketer, agent, analyst (owner and admin only)',
-  body: userInput,
+  // The role is said: left out, it was owner (the CLI's default for the first user), the widest.
+  body: userInput.extend({ role: z.enum(ROLES) }),
   response: { 201: userOutput },
 };
 

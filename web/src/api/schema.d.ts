@@ -323,11 +323,8 @@ export interface paths {
                         login: string;
                         password: string;
                         name?: string;
-                        /**
-                         * @default owner
-                         * @enum {string}
-                         */
-                        role?: "owner" | "admin" | "marketer" | "agent" | "analyst";
+                        /** @enum {string} */
+                        role: "owner" | "admin" | "marketer" | "agent" | "analyst";
                     };
                 };
             };
