@@ -4,6 +4,7 @@ import { jobHandlers } from '../../src/jobs/handlers.js';
 import { createWorker } from '../../src/jobs/worker.js';
 import { createUser } from '../../src/modules/auth/service.js';
 import { planCampaign } from '../../src/modules/campaigns/plan.js';
+import { unmatchedCsv } from '../../src/modules/campaigns/audiences.js';
 import { archiveTemplate, createTemplate, pauseTemplate } from '../../src/modules/coupons/service.js';
 import { mergeCustomers, undoMerge } from '../../src/modules/customers/merge.js';
 import { handleReply, setMessagingSettings } from '../../src/modules/messaging/service.js';
@@ -559,6 +560,11 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
     expect(un.status).toBe(200);
     expect(String(un.body)).toContain('13999999999');
     expect(String(un.body)).toContain('不认识的人');
+    // A role that sees no PII gets the lines masked (it got the phones whole).
+    const masked = await unmatchedCsv(env().ctx, env().workspaceId, list.id, 'analyst');
+    expect(masked).toContain('139****9999');
+    expect(masked).not.toContain('13999999999');
+    expect(masked).not.toContain('不认识的人');
     expect((await api('GET', '/campaigns/audiences')).body.items.map((x: { id: string }) => x.id)).toContain(list.id);
     const c = (await api('POST', '/campaigns', draft({ segmentId: list.segmentId, name: '名单活动' }))).body;
     const dry = (await api('POST', `/campaigns/${c.id}/dry-run`)).body;

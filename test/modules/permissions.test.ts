@@ -79,6 +79,7 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
     'GET /api/v1/analytics/export.xlsx',
     'GET /api/v1/campaigns/{id}/handoff.csv',
     'GET /api/v1/campaigns/{id}/handoff.xlsx',
+    'GET /api/v1/campaigns/audiences/{id}/unmatched.csv',
   ],
   import: [
     'POST /api/v1/orders',
@@ -157,7 +158,6 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
     'GET /api/v1/campaigns/{id}/attribution',
     'GET /api/v1/campaigns/compare',
     'GET /api/v1/campaigns/audiences',
-    'GET /api/v1/campaigns/audiences/{id}/unmatched.csv',
     'GET /api/v1/automations',
     'GET /api/v1/automations/{id}/versions',
     'GET /api/v1/automations/{id}/runs',

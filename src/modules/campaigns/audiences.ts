@@ -2,6 +2,8 @@ import { reason } from '../../core/reasons.js';
 import { Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { normalizeCnMobile } from '../../core/pii.js';
+import { maskAccount } from '../../core/pii-mask.js';
+import { canSeePii } from '../auth/roles.js';
 import { csvLine, CSV_BOM } from '../../core/csv.js';
 import { bulkInsert } from '../../db/bulk.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
@@ -226,7 +228,9 @@ export async function audienceListMembers(ctx: AppContext, ws: string, id: strin
 }
 
 /** The lines that matched nobody, as CSV (UTF-8 with BOM for Excel). */
-export async function unmatchedCsv(ctx: AppContext, ws: string, id: string): Promise<string> {
+export async function unmatchedCsv(ctx: AppContext, ws: string, id: string, role: string): Promise<string> {
+  // The lines are phones, e-mails, nicks or buyer ids: masked as accounts for a role that sees no PII.
+  const pii = canSeePii(role);
   await getAudienceList(ctx, ws, id);
   const rows = await ctx.db.kysely
     .selectFrom('audience_list_unmatched')
@@ -236,6 +240,10 @@ export async function unmatchedCsv(ctx: AppContext, ws: string, id: string): Pro
     .orderBy('line')
     .execute();
   return (
-    CSV_BOM + [csvLine(['行号', '内容', '原因']), ...rows.map((r) => csvLine([r.line, r.value, r.reason]))].join('')
+    CSV_BOM +
+    [
+      csvLine(['行号', '内容', '原因']),
+      ...rows.map((r) => csvLine([r.line, pii ? r.value : maskAccount(r.value), r.reason])),
+    ].join('')
   );
 }

@@ -275,7 +275,8 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
   app.get(
     '/campaigns/audiences/:id/unmatched.csv',
     {
-      config: { permission: 'campaigns:read' },
+      // An export like the others: the lines are phones, e-mails and nicks, masked for a role that sees no PII.
+      config: { permission: 'export' },
       schema: {
         tags,
         summary: 'The lines of an uploaded list that matched no customer, with the reason',
@@ -286,7 +287,7 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
       sendCsv(
         reply,
         `audience-${req.params.id}-unmatched.csv`,
-        await unmatchedCsv(ctx, principalOf(req).workspaceId, req.params.id),
+        await unmatchedCsv(ctx, principalOf(req).workspaceId, req.params.id, principalOf(req).role),
       ),
   );
 };
