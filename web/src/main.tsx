@@ -14,6 +14,14 @@ import { AppRoutes } from './routes';
 import { SessionProvider } from './session';
 import './styles.css';
 
+// A form's submit handler awaits `form.validateFields()`, which rejects when a field is wrong: the form shows why
+// beside the field, so that rejection is no error of the page (22 handlers; an import started without a store showed
+// up as an uncaught error).
+window.addEventListener('unhandledrejection', (e) => {
+  if (e.reason && typeof e.reason === 'object' && Array.isArray((e.reason as { errorFields?: unknown }).errorFields))
+    e.preventDefault();
+});
+
 // A data router, so a page with unsaved edits can hold a navigation (useBlocker); the app's own
 // <Routes> live under its one catch-all route.
 const router = createBrowserRouter([{ path: '*', element: <AppRoutes /> }]);

@@ -272,7 +272,7 @@ function TierDialog({ id, onClose, onDone }: DialogProps) {
       <Form form={form} layout="vertical">
         <Form.Item
           name="tierKey"
-          label={t('customerDetail.tier')}
+          label={t('customers.tier')}
           rules={[{ required: true, message: t('customerActions.tierRequired') }]}
         >
           <Select

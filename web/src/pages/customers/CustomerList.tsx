@@ -222,7 +222,7 @@ export default function CustomerList() {
             placeholder={t('customers.searchPlaceholder')}
             defaultValue={filters.q}
             onSearch={(v) => setFilter('q', v.trim())}
-            style={{ width: 270 }}
+            style={{ width: 330 }}
             enterButton={<SearchOutlined />}
             data-testid="customer-search"
           />
