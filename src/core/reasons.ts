@@ -272,6 +272,10 @@ export const REASONS = {
     'zh-CN': '「{coupon}」是补偿券：只能手动发放，不能用于营销活动',
     en: '"{coupon}" is a compensation coupon: it is given by hand, not by campaign',
   },
+  'campaign.emailSubject': {
+    'zh-CN': '邮件需要主题：版本 {variant} 还没有填写邮件主题',
+    en: 'an email needs a subject: variant {variant} has none',
+  },
   'campaign.launchedMeanwhile': { 'zh-CN': '该营销活动刚刚已被启动', en: 'the campaign was launched meanwhile' },
   'campaign.notDraftEdit': {
     'zh-CN': '只有草稿状态的营销活动可以编辑',

@@ -398,6 +398,29 @@ describeBothDatabases('campaigns', (env) => {
     });
   });
 
+  it('an email campaign is launched only with a subject in every variant (a draft may be saved without)', async () => {
+    const e = env();
+    const mail = (
+      await api('POST', '/messaging/channels', { name: '邮件发件箱', kind: 'outbox', config: { medium: 'email' } })
+    ).body;
+    await seedCustomers(e, [{ nick: 'em-1' }]);
+    const seg = await segmentOf(e, 'em-');
+    const variants = [
+      { key: 'A', content: { text: '会员日 8 折', subject: '会员日' } },
+      { key: 'B', content: { text: '会员日 8 折', subject: ' ' } },
+    ];
+    const c = (await api('POST', '/campaigns', draft({ segmentId: seg, channelId: mail.id, variants }))).body;
+    const refused = await api('POST', `/campaigns/${c.id}/launch`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.reason).toEqual({ key: 'campaign.emailSubject', params: { variant: 'B' } });
+    expect((await api('GET', `/campaigns/${c.id}`)).body.status).toBe('draft');
+    variants[1]!.content.subject = '会员日到了';
+    expect(
+      (await api('PUT', `/campaigns/${c.id}`, draft({ segmentId: seg, channelId: mail.id, variants }))).status,
+    ).toBe(200);
+    expect((await api('POST', `/campaigns/${c.id}/launch`)).status).toBe(200);
+  });
+
   it('the platform hand-off writes buyer nicks and order ids per store, and counts as sent', async () => {
     const e = env();
     const ch = (await api('POST', '/messaging/channels', { name: '千牛', kind: 'platform' })).body;

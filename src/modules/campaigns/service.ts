@@ -286,6 +286,15 @@ export async function launchCampaign(ctx: AppContext, ws: string, id: string) {
   // Refuse what cannot be sent (a marketing SMS without its signature) before freezing anything.
   const channel = await channelRow(ctx, ws, r.channel_id);
   checkCompliance(r.kind as MessageKind, channel.medium as Medium, await getMessagingSettings(ctx, ws));
+  // An email goes out with its subject: without one it was sent with none (a draft may be saved without).
+  if (channel.medium === 'email') {
+    const bare = readJson<StoredContent>(r.content).variants.find((x) => !x.content.subject?.trim());
+    if (bare)
+      throw new Invalid(
+        `an email needs a subject: variant ${bare.key} has none`,
+        reason('campaign.emailSubject', { variant: bare.key }),
+      );
+  }
   await checkCoupon(ctx, ws, r);
   // The audience's own checks (list or segment there, its rule compiling), without the snapshot's writes.
   if (r.segment_id.startsWith(LIST_PREFIX)) await getAudienceList(ctx, ws, r.segment_id.slice(LIST_PREFIX.length));

@@ -1253,6 +1253,7 @@ export const en: Messages = {
     removeVariant: 'Remove this variant',
     weight: 'Weight',
     subject: 'Email subject',
+    subjectRequired: 'An email needs a subject',
     text: 'Text',
     textRequired: 'Write the text',
     insertVar: 'Insert variable',
@@ -1286,6 +1287,7 @@ export const en: Messages = {
     perVariant: 'Per variant',
     review: 'Review',
     launch: 'Send now',
+    nobodyToSend: 'Nobody would receive this message in the dry run: change the audience or channel first',
     launchConfirm: 'Send to {{n}} customers? This cannot be undone',
     launched: 'The campaign is sending',
     reasons: {

@@ -1181,6 +1181,7 @@ export const zhCN = {
     removeVariant: '删除此版本',
     weight: '分配权重',
     subject: '邮件主题',
+    subjectRequired: '邮件需要填写主题',
     text: '正文',
     textRequired: '请填写正文',
     insertVar: '插入变量',
@@ -1210,6 +1211,7 @@ export const zhCN = {
     perVariant: '各版本人数',
     review: '确认信息',
     launch: '立即发送',
+    nobodyToSend: '试算中没有客户会收到这条消息：调整受众或渠道后再发送',
     launchConfirm: '确认向 {{n}} 位客户发送？发送后不能撤回',
     launched: '活动已开始发送',
     reasons: {

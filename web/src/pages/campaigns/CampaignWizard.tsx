@@ -14,6 +14,7 @@ import {
   Statistic,
   Steps,
   Table,
+  Typography,
 } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -233,6 +234,8 @@ export default function CampaignWizard() {
   if (existing.error) return <ErrorBox error={existing.error} onRetry={existing.reload} />;
   if (routeId && !existing.data) return <Loading />;
   const v = form.getFieldsValue(true) as FormValues;
+  // Sent now to nobody (all held back: no contact, opted out …): nothing to launch. A later start may find some.
+  const nobody = dry !== null && dry.wouldReceive === 0 && (v.schedule ?? 'now') === 'now';
   const segName =
     v.audienceKind === 'rfm'
       ? t('campaignExtras.rfmCell', { r: v.rfmR, f: v.rfmF })
@@ -394,9 +397,14 @@ export default function CampaignWizard() {
             </Button>
           )}
           {step === 4 && (
-            <Button type="primary" onClick={launch} loading={busy} data-testid="launch">
+            <Button type="primary" onClick={launch} loading={busy} disabled={nobody} data-testid="launch">
               {t('campaigns.launch')}
             </Button>
+          )}
+          {step === 4 && nobody && (
+            <Typography.Text type="warning" data-testid="nobody-to-send">
+              {t('campaigns.nobodyToSend')}
+            </Typography.Text>
           )}
         </Space>
       </Card>

@@ -195,7 +195,11 @@ export function ContentStep({ channel, kind }: { channel: Channel | undefined; k
                     <Input />
                   </Form.Item>
                   {channel?.medium === 'email' && (
-                    <Form.Item name={[f.name, 'content', 'subject']} label={t('campaigns.subject')}>
+                    <Form.Item
+                      name={[f.name, 'content', 'subject']}
+                      label={t('campaigns.subject')}
+                      rules={[{ required: true, whitespace: true, message: t('campaigns.subjectRequired') }]}
+                    >
                       <Input />
                     </Form.Item>
                   )}
