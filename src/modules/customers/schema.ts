@@ -1,11 +1,18 @@
 import { z } from 'zod';
+import { normalizeProvince } from '../../core/address.js';
 
 export const CUSTOMER_SORTS = ['last_order', 'spent', 'orders', 'newest'] as const;
 
 export const customerListQuery = z.object({
   q: z.string().trim().max(100).optional().describe('nick, name, phone (full or last 4+ digits) or email'),
   storeId: z.string().optional().describe('customers who ordered in this store'),
-  province: z.string().optional(),
+  province: z
+    .string()
+    .trim()
+    // 浙江 or 上海 as a seller types it is 浙江省 / 上海市 as the files store it (it matched nobody).
+    .transform((v) => normalizeProvince(v) ?? v)
+    .optional()
+    .describe('the province, short (浙江) or full (浙江省)'),
   minPaidOrders: z.coerce.number().int().min(0).optional(),
   consent: z.enum(['granted', 'denied', 'unknown']).optional().describe('marketing consent'),
   sort: z.enum(CUSTOMER_SORTS).default('last_order'),

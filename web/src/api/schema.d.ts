@@ -710,6 +710,7 @@ export interface paths {
                     q?: string;
                     /** @description customers who ordered in this store */
                     storeId?: string;
+                    /** @description the province, short (浙江) or full (浙江省) */
                     province?: string;
                     minPaidOrders?: number;
                     /** @description marketing consent */
