@@ -70,6 +70,34 @@ describeBothDatabases('automations API: switches, versions, dry run, export/impo
     expect(renderReason(r.body.exited[0].why, 'en')).not.toMatch(/[\u4e00-\u9fff]/);
   });
 
+  it('dry run: a second marketing message within the frequency cap is counted as held back, not sent', async () => {
+    const { ctx, workspaceId } = env();
+    await ctx.db.kysely
+      .updateTable('customers')
+      .set({ marketing_consent: 'granted' })
+      .where('workspace_id', '=', workspaceId)
+      .execute();
+    const definition = {
+      name: '两次营销',
+      trigger: { type: 'order_event', event: 'created' },
+      steps: [
+        { id: 'one', type: 'message', medium: 'sms', kind: 'marketing', text: '新品上架' },
+        { id: 'later', type: 'wait', days: 1 },
+        { id: 'two', type: 'message', medium: 'sms', kind: 'marketing', text: '新品上架，再提醒一次' },
+      ],
+    };
+    const r = await call('POST', '/automations/dry-run', { definition });
+    expect(r.status).toBe(200);
+    // Three buyers, one message each: the second falls within the cap of one marketing message in 30 days.
+    expect(r.body).toMatchObject({ triggered: 3, customers: 3, messages: 3 });
+    expect(r.body.skipped).toEqual([{ reason: '触达频次上限', count: 3, code: 'frequency_cap' }]);
+    await ctx.db.kysely
+      .updateTable('customers')
+      .set({ marketing_consent: 'unknown' })
+      .where('workspace_id', '=', workspaceId)
+      .execute();
+  });
+
   it('switch on, edit (a new version), switch off; runs and versions are listed', async () => {
     const on = await call('POST', '/automations', { builtin: 'cart_reminder', enabled: true });
     expect(on.body).toMatchObject({ enabled: true, version: 1, settings: { delayMinutes: 30 } });

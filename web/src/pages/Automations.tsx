@@ -21,7 +21,7 @@ import { useTranslation } from 'react-i18next';
 import { type Answer, api } from '../api';
 import { ErrorBox } from '../components/Status';
 import { reasonText } from '../errors';
-import { dateTime, money } from '../format';
+import { count, dateTime, money } from '../format';
 import { useAction, useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import { AutomationEditor, type EditorTarget, newTarget } from './automations/AutomationEditor';
@@ -123,8 +123,8 @@ export default function Automations() {
             <p>
               {t('automations.dryRunResult', {
                 days: r.days,
-                customers: r.customers,
-                messages: r.messages,
+                customers: count(r.customers),
+                messages: count(r.messages),
                 cost: money(r.costFen),
               })}
             </p>

@@ -26,7 +26,7 @@ import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Answer, api, ApiError } from '../../api';
 import { ErrorBox, Loading } from '../../components/Status';
-import { dateTime, money } from '../../format';
+import { count, dateTime, money } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import {
   clean,
@@ -502,8 +502,8 @@ function EditorBody({
           data-testid="editor-dry-run"
           message={t('automations.dryRunResult', {
             days: dry.days,
-            customers: dry.customers,
-            messages: dry.messages,
+            customers: count(dry.customers),
+            messages: count(dry.messages),
             cost: money(dry.costFen),
           })}
           description={
