@@ -229,6 +229,14 @@ describeBothDatabases('satisfaction surveys and feedback', (env) => {
           .where('customer_id', '=', customerId)
           .executeTakeFirstOrThrow()
       ).id;
+    // An id of 300,000 characters was stored (and listed back with every page of feedback): refused, naming it.
+    const huge = 'y'.repeat(300_000);
+    await expect(
+      recordChatFeedback(e.ctx, ws, { customerId: ids.survey_b!, orderId: huge, body: '太慢' }, null),
+    ).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/orderId/) });
+    await expect(
+      recordReview(e.ctx, ws, ids.survey_b!, { orderId: huge, rating: 'bad', body: '差' }),
+    ).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/orderId/) });
     await recordReview(e.ctx, ws, ids.survey_b!, {
       orderId: await orderOf(ids.survey_b!),
       rating: 'bad',

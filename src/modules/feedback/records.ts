@@ -25,8 +25,8 @@ import type { AppContext } from '../context.js';
  */
 export const chatFeedbackInput = z
   .object({
-    customerId: z.string().min(1, 'name the customer (customerId)'),
-    orderId: z.string().min(1).nullish(),
+    customerId: z.string().min(1, 'name the customer (customerId)').max(100),
+    orderId: z.string().min(1).max(100).nullish(),
     body: z.string().trim().min(1, 'write what the customer said (body)').max(2000),
     category: z.enum(FEEDBACK_CATEGORIES).optional().describe('default: guessed from the text'),
     sentiment: z.enum(SENTIMENTS).default('negative'),

@@ -20,7 +20,7 @@ import { queueReview } from '../automations/triggers.js';
 export const reviewInput = z
   .object({
     /** Marketplace reviews are per order; the order also makes a retried request land on the same review. */
-    orderId: z.string().min(1, 'name the reviewed order (orderId)'),
+    orderId: z.string().min(1, 'name the reviewed order (orderId)').max(100),
     rating: z.enum(['good', 'neutral', 'bad']),
     hasPhoto: z.boolean().default(false),
     body: z.string().trim().max(2000).nullable().default(null),

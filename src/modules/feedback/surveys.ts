@@ -46,7 +46,10 @@ export const surveyInput = z
   .strict();
 
 export const invitationInput = z
-  .object({ customerId: z.string().min(1, 'name the customer (customerId)'), orderId: z.string().min(1).nullish() })
+  .object({
+    customerId: z.string().min(1, 'name the customer (customerId)').max(100),
+    orderId: z.string().min(1).max(100).nullish(),
+  })
   .strict();
 
 export interface SurveyDefinition {

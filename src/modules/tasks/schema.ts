@@ -10,7 +10,7 @@ export const newTaskInput = z
       .enum(TASK_TYPES)
       .describe('payment_followup, logistics (shipping problem), bad_review, revisit, after_sale, manual'),
     customerId: z.string().min(1, 'name the customer (customerId)'),
-    orderId: z.string().min(1).nullish(),
+    orderId: z.string().min(1).max(100).nullish(),
     dueAt: iso.describe('when it must be handled (ISO time with offset)'),
     priority: z.enum(TASK_PRIORITIES).default('normal'),
     assigneeId: z.string().min(1).nullish().describe('the user who handles it (none: anyone)'),
