@@ -224,7 +224,10 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     // English: the same report reads in English.
     await page.getByTestId('language-switch').getByText('EN').click();
     await page.goto(`${base}/campaigns/${draft.id}`);
-    await page.getByTestId('treated-vs-control').getByText('Treated (received)').waitFor();
+    await page
+      .getByTestId('treated-vs-control')
+      .getByText('Treatment (meant to be sent, held back included)')
+      .waitFor();
     await shot(page, '45-campaign-report-en');
     expect(page.errors).toEqual([]);
   }, 180_000);
