@@ -501,6 +501,14 @@ export default function Imports() {
                             ? t('imports.nothingImported')
                             : t(`imports.status.${r.status}`, r.status)}
                         </Tag>
+                        {r.status === 'failed' && r.message && (
+                          // Why it failed, on screen (it was only in the tag's tooltip).
+                          <div style={{ maxWidth: 260, marginTop: 4, whiteSpace: 'normal' }}>
+                            <Typography.Text type="danger" style={{ fontSize: 12 }} data-testid="import-failed-why">
+                              {reasonText(r.why, r.message)}
+                            </Typography.Text>
+                          </div>
+                        )}
                         {r.status === 'interrupted' && (
                           <Tooltip title={t('imports.resumeTip', { n: r.rowsCommitted, next: r.rowsCommitted + 1 })}>
                             <Button
