@@ -94,6 +94,11 @@ function frameworkReason(err: FastifyError, status: number, message: string): Re
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return reason('input.mediaType');
+    // @fastify/multipart's limits (a second file, thousands of fields): said as such, not "the request is not valid".
+    case 'FST_FILES_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+    case 'FST_PARTS_LIMIT':
+      return reason('upload.tooManyParts');
   }
   if (status === 429) return reason('input.tooManyRequests');
   return reason('input.badRequest', { message });

@@ -692,6 +692,10 @@ export const REASONS = {
     'zh-CN': '服务器剩余空间不足（剩余 {free}，此文件可能需要 {need}）：请联系管理员清理空间后重试',
     en: 'not enough free disk space for this upload: {free} free, it may need {need}',
   },
+  'upload.tooManyParts': {
+    'zh-CN': '一次上传的文件或表单项太多：每次只上传一个文件',
+    en: 'too many files or fields in one upload: send one file',
+  },
   'upload.oneFile': { 'zh-CN': '每次导入只能上传一个文件', en: 'send one file per import' },
   'upload.oneList': { 'zh-CN': '每次只能上传一个名单文件', en: 'send one file per list' },
   'upload.tooLarge': {

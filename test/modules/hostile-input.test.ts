@@ -176,6 +176,28 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     expect(readdirSync(uploads)).toEqual([]);
   });
 
+  it("an upload past multipart's own limits (a second file, many fields) says so, and leaves no file", async () => {
+    const file = (name: string) =>
+      `--XyZ\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: text/csv\r\n\r\n` +
+      '订单编号,买家会员名\n1,a\n\r\n';
+    const field = (i: number) => `--XyZ\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\nx\r\n`;
+    for (const payload of [
+      multipart('XyZ', '订单编号,买家会员名\n1,a\n\r\n') + file('second.csv') + '--XyZ--\r\n',
+      Array.from({ length: 40 }, (_, i) => field(i)).join('') + '--XyZ--\r\n',
+    ]) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/imports',
+        headers: { 'x-huike-client': 'test', cookie, 'content-type': 'multipart/form-data; boundary=XyZ' },
+        payload,
+      });
+      expect(res.statusCode).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode).toBeLessThan(500);
+      expect(res.json().error.reason.key).toBe('upload.tooManyParts');
+    }
+    expect(readdirSync(uploads)).toEqual([]);
+  });
+
   it('an upload the client abandons half-way leaves no file behind', async () => {
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : 0;
