@@ -517,6 +517,10 @@ export const REASONS = {
     en: 'the cursor is not valid: pass back the nextCursor of the previous page',
   },
   'input.nothingToChange': { 'zh-CN': '没有要修改的内容', en: 'nothing to change' },
+  'input.brokenChar': {
+    'zh-CN': '「{field}」含有无效的字符（不完整的 Unicode 字符），请删除后重试',
+    en: '{field}: text holds half of a UTF-16 surrogate pair (a broken character)',
+  },
   'input.nulChar': {
     'zh-CN': '「{field}」含有不可见的空字符（\\u0000），请删除后重试',
     en: '{field}: text cannot contain the NUL character (\\u0000)',

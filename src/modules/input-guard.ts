@@ -2,21 +2,41 @@ import { reason } from '../core/reasons.js';
 import type { FastifyInstance } from 'fastify';
 import { Invalid } from '../core/errors.js';
 
-/** The path of the first string holding a NUL character, or null. */
-function nulPath(v: unknown, path: string, depth = 0): string | null {
-  if (typeof v === 'string') return v.includes('\u0000') ? path || 'value' : null;
+/** What no one types and no database keeps as sent: a NUL character, or half of a UTF-16 surrogate pair. */
+type Broken = 'nul' | 'surrogate';
+
+/** Half of a surrogate pair: a high one not followed by a low one, or a low one after no high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function brokenText(s: string): Broken | null {
+  if (s.includes('\u0000')) return 'nul';
+  return LONE_SURROGATE.test(s) ? 'surrogate' : null;
+}
+
+/** The path of the first string (or key) holding broken text, and what is broken, or null. */
+function brokenPath(v: unknown, path: string, depth = 0): { path: string; broken: Broken } | null {
+  if (typeof v === 'string') {
+    const broken = brokenText(v);
+    return broken ? { path: path || 'value', broken } : null;
+  }
   if (depth > 32 || v === null || typeof v !== 'object') return null;
   for (const [k, x] of Object.entries(v)) {
-    if (k.includes('\u0000')) return `${path}${path ? '.' : ''}${k.replace(/\u0000/g, '\\0')}`;
-    const found = nulPath(x, `${path}${path ? '.' : ''}${k}`, depth + 1);
+    const key = brokenText(k);
+    if (key)
+      return {
+        path: `${path}${path ? '.' : ''}${k.replace(/\u0000/g, '\\0').replace(new RegExp(LONE_SURROGATE, 'g'), '\ufffd')}`,
+        broken: key,
+      };
+    const found = brokenPath(x, `${path}${path ? '.' : ''}${k}`, depth + 1);
     if (found) return found;
   }
   return null;
 }
 
 /**
- * Refuses text with a NUL character (\u0000) in the address, query or JSON body: no one types it,
- * and PostgreSQL cannot store it in text (it would fail as a 500 deep in a query).
+ * Refuses text with a NUL character (\u0000) in the address, query or JSON body: no one types it, and PostgreSQL
+ * cannot store it in text (it would fail as a 500 deep in a query). So is half of a surrogate pair (`"\ud800"`, valid
+ * JSON): both databases would keep U+FFFD in its place, a name other than the one sent (27 routes stored it).
  */
 export function registerInputGuard(app: FastifyInstance): void {
   app.addHook('preValidation', async (req) => {
@@ -25,13 +45,20 @@ export function registerInputGuard(app: FastifyInstance): void {
       ['querystring', req.query],
       ['body', req.body],
     ] as const) {
-      const path = nulPath(value, where);
-      if (path)
+      const found = brokenPath(value, where);
+      if (!found) continue;
+      const { path, broken } = found;
+      if (broken === 'nul')
         throw new Invalid(
           `${path}: text cannot contain the NUL character (\\u0000)`,
           reason('input.nulChar', { field: path }),
           { path },
         );
+      throw new Invalid(
+        `${path}: text holds half of a UTF-16 surrogate pair (a broken character)`,
+        reason('input.brokenChar', { field: path }),
+        { path },
+      );
     }
   });
 }

@@ -129,6 +129,28 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     expectError(body, 400, /body\.rule\.value\.0: text cannot contain the NUL/);
   });
 
+  it('half of a surrogate pair is refused at the edge (it was stored as U+FFFD); a whole emoji passes', async () => {
+    const post = (name: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/groups',
+        headers: { 'x-huike-client': 'test', cookie, 'content-type': 'application/json' },
+        // As JSON sends it: the escape of the half character (JSON.stringify would write it the same way).
+        payload: `{"name":${JSON.stringify(name)}}`,
+      });
+    for (const name of ['高\ud800价值', 'x\udc00', '\udc00\ud800']) {
+      const res = await post(name);
+      expectError(res, 400, /body\.name: text holds half of a UTF-16 surrogate pair/);
+      expect(res.json().error.reason.key).toBe('input.brokenChar');
+    }
+    const query = await app.inject({
+      url: `/api/v1/customers?q=${encodeURIComponent('王')}%ED%A0%80`,
+      headers: { 'x-huike-client': 'test', cookie },
+    });
+    expect(query.statusCode).toBeLessThan(500);
+    expect((await post('会员😀')).statusCode).toBe(201);
+  });
+
   it("fastify's own errors come in the same shape: an id too long, a broken address, a bad body", async () => {
     const long = await app.inject({
       url: `/api/v1/customers/${'a'.repeat(300)}`,
