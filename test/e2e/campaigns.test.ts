@@ -168,9 +168,27 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     page.on('request', (r) => {
       if (isLaunch(r)) sent = true;
     });
+    // The launch first saves the draft (PUT): what became of that save, and any message on screen, name the step
+    // that held it when no launch left the browser (a CI run once waited the whole 120 s).
+    const saves: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'PUT' && r.url().endsWith(`/campaigns/${draft.id}`)) saves.push('sent');
+    });
+    page.on('response', (r) => {
+      if (r.request().method() === 'PUT' && r.url().endsWith(`/campaigns/${draft.id}`)) saves.push(String(r.status()));
+    });
     await page.locator('.ant-modal-confirm-btns .ant-btn-primary').click();
-    const answer = await launched.catch((e: Error) => {
-      throw new Error(`${sent ? 'the launch was sent and not answered' : 'no launch request was sent'}: ${e.message}`);
+    const answer = await launched.catch(async (e: Error) => {
+      const shown = (
+        await page
+          .locator('.ant-message')
+          .allTextContents()
+          .catch(() => [])
+      ).join(' | ');
+      throw new Error(
+        `${sent ? 'the launch was sent and not answered' : 'no launch request was sent'} ` +
+          `(the draft's save: ${saves.join(', ') || 'not sent'}; on screen: ${shown || 'no message'}): ${e.message}`,
+      );
     });
     expect(answer.status(), await answer.text()).toBe(200);
     await page.waitForURL(new RegExp(`/campaigns/${draft.id}$`), { timeout: 60_000 });
