@@ -22,11 +22,11 @@ function brokenPath(v: unknown, path: string, depth = 0): { path: string; broken
   if (depth > 32 || v === null || typeof v !== 'object') return null;
   for (const [k, x] of Object.entries(v)) {
     const key = brokenText(k);
-    if (key)
-      return {
-        path: `${path}${path ? '.' : ''}${k.replace(/\u0000/g, '\\0').replace(new RegExp(LONE_SURROGATE, 'g'), '\ufffd')}`,
-        broken: key,
-      };
+    if (key) {
+      // The key as the message can show it: NUL written out, a half pair as U+FFFD.
+      const shown = k.replace(/\u0000/g, '\\0').replace(new RegExp(LONE_SURROGATE, 'g'), '\ufffd');
+      return { path: `${path}${path ? '.' : ''}${shown}`, broken: key };
+    }
     const found = brokenPath(x, `${path}${path ? '.' : ''}${k}`, depth + 1);
     if (found) return found;
   }
