@@ -1808,8 +1808,8 @@ export const en: Messages = {
     dryRunResult:
       'Had it been on for the last {{days}} days: {{customers}} customers would have received ' +
       '{{messages}} messages costing about {{cost}}',
-    exitedCount: 'Left on the way ({{reason}}): {{count}}',
-    skippedCount: 'Not sent ({{reason}}): {{count}}',
+    exitedCount: 'Left on the way ({{reason}}): {{n}}',
+    skippedCount: 'Not sent ({{reason}}): {{n}}',
     holidays: 'Festival dates of the next years',
     settingsOf: 'Settings of {{name}}',
     runsOf: 'Runs of {{name}}',

@@ -130,11 +130,11 @@ export default function Automations() {
             </p>
             {r.exited.map((e) => (
               <p key={e.reason}>
-                {t('automations.exitedCount', { reason: reasonText(e.why, e.reason), count: e.count })}
+                {t('automations.exitedCount', { reason: reasonText(e.why, e.reason), n: count(e.count) })}
               </p>
             ))}
             {r.skipped.map((e) => (
-              <p key={e.code}>{t('automations.skippedCount', { reason: reasonLabel(t, e.code), count: e.count })}</p>
+              <p key={e.code}>{t('automations.skippedCount', { reason: reasonLabel(t, e.code), n: count(e.count) })}</p>
             ))}
           </div>
         ),

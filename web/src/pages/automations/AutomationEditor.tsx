@@ -510,12 +510,12 @@ function EditorBody({
             <>
               {dry.exited.map((e) => (
                 <div key={e.reason}>
-                  {t('automations.exitedCount', { reason: reasonText(e.why, e.reason), count: e.count })}
+                  {t('automations.exitedCount', { reason: reasonText(e.why, e.reason), n: count(e.count) })}
                 </div>
               ))}
               {dry.skipped.map((e) => (
                 <div key={e.code}>
-                  {t('automations.skippedCount', { reason: reasonLabel(t, e.code), count: e.count })}
+                  {t('automations.skippedCount', { reason: reasonLabel(t, e.code), n: count(e.count) })}
                 </div>
               ))}
               {!dry.simulated && <div>{t('automationEditor.notSimulated')}</div>}
