@@ -24,7 +24,14 @@ import { enqueue } from '../../jobs/queue.js';
 import type { Selectable } from 'kysely';
 import { nowIso, type AppContext } from '../context.js';
 import { channelRow, getMessagingSettings, holdChannel } from '../messaging/channels.js';
-import { enrichRecipients, RECIPIENT_COLUMNS, recipientBase, type RecipientRow, yuan } from '../messaging/facts.js';
+import {
+  enrichRecipients,
+  ISSUED_COUPON_VARIABLES,
+  issuedCouponValues,
+  RECIPIENT_COLUMNS,
+  recipientBase,
+  type RecipientRow,
+} from '../messaging/facts.js';
 import { checkCompliance, newLinkCode } from '../messaging/send.js';
 import type { Content, MessagingSettings } from '../messaging/schema.js';
 import type { Recipient } from '../messaging/facts.js';
@@ -223,11 +230,11 @@ export function decideChunk(
     // The customer's values as loaded, copied only when this message adds its own (link, coupon).
     let values: TemplateValues = rec.values;
     if (clickCode || coupon) {
-      values = { ...rec.values, 链接: clickCode ? `${settings.publicUrl}/r/${clickCode}` : null };
-      if (coupon) {
-        values.优惠券 = code;
-        values.优惠券金额 = coupon.faceValueFen != null ? yuan(coupon.faceValueFen) : null;
-      }
+      values = {
+        ...rec.values,
+        链接: clickCode ? `${settings.publicUrl}/r/${clickCode}` : null,
+        ...(coupon && code ? issuedCouponValues(coupon, code) : {}),
+      };
     }
     const text = renderTemplate(variant.content.text, values);
     const subject = variant.content.subject ? renderTemplate(variant.content.subject, values) : null;
@@ -432,7 +439,7 @@ export async function planEnv(ctx: AppContext, ws: string, r: Row): Promise<Plan
 
 /** The template variables to load per customer: with a coupon template the coupon comes with the message. */
 function loadedVariables(env: PlanEnv): Set<string> {
-  return new Set(env.coupon ? [...env.variables].filter((v) => v !== '优惠券' && v !== '优惠券金额') : env.variables);
+  return new Set(env.coupon ? [...env.variables].filter((v) => !ISSUED_COUPON_VARIABLES.has(v)) : env.variables);
 }
 
 /** How many of a coupon template each customer already holds (other than from this campaign). */

@@ -22,6 +22,14 @@ export interface Recipient {
 const CONSENTS = new Set(['granted', 'denied', 'unknown']);
 export const yuan = (fen: number) => (fen / 100).toFixed(fen % 100 === 0 ? 0 : 2);
 
+/** The variables a coupon issued with the message fills, not the customer's own coupon (loaded otherwise). */
+export const ISSUED_COUPON_VARIABLES: ReadonlySet<string> = new Set(['优惠券', '优惠券金额']);
+
+/** What a coupon issued with the message fills in: its code (#优惠券#) and its amount (#优惠券金额#). */
+export function issuedCouponValues(coupon: { faceValueFen: number | null }, code: string) {
+  return { 优惠券: code, 优惠券金额: coupon.faceValueFen != null ? yuan(coupon.faceValueFen) : null };
+}
+
 /**
  * Loads customers' facts, contact history and the template values the text uses, a few queries
  * per batch (never one per customer, except points and tier when the text names them).

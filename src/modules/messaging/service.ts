@@ -15,7 +15,7 @@ import type { AppContext } from '../context.js';
 import type { Table } from '../tables.js';
 import type { TimelineEvent } from '../customers/timeline.js';
 import { channelRow, getMessagingSettings, providerFor } from './channels.js';
-import { loadRecipients, yuan } from './facts.js';
+import { ISSUED_COUPON_VARIABLES, issuedCouponValues, loadRecipients } from './facts.js';
 import { couponTemplateOf, newCouponCode } from '../coupons/service.js';
 import { ProviderError } from './providers.js';
 import type { Content, MessageView } from './schema.js';
@@ -273,8 +273,11 @@ export async function previewMessage(
     );
   const medium = channel.medium as Medium;
   const settings = await getMessagingSettings(ctx, ws);
+  // With a coupon issued, its variables are the message's: the customer's own coupon is not loaded (as planCampaign).
   const variables = new Set(
-    [input.content.text, input.content.subject ?? '', input.content.html ?? ''].flatMap(variablesIn),
+    [input.content.text, input.content.subject ?? '', input.content.html ?? '']
+      .flatMap(variablesIn)
+      .filter((v) => !coupon || !ISSUED_COUPON_VARIABLES.has(v)),
   );
   const r = (await loadRecipients(ctx, ws, [input.customerId], { variables })).get(input.customerId);
   if (!r)
@@ -282,12 +285,7 @@ export async function previewMessage(
   const values = {
     ...r.values,
     链接: `${settings.publicUrl}/r/…`,
-    ...(coupon
-      ? {
-          优惠券: newCouponCode(),
-          优惠券金额: coupon.faceValueFen != null ? yuan(coupon.faceValueFen) : null,
-        }
-      : {}),
+    ...(coupon ? issuedCouponValues(coupon, newCouponCode()) : {}),
   };
   const text = renderTemplate(input.content.text, values);
   const subject = input.content.subject ? renderTemplate(input.content.subject, values) : null;
