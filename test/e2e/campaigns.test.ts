@@ -140,11 +140,20 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     const campaigns = await apiCall<{ items: { id: string; name: string; status: string }[] }>('GET', '/campaigns');
     const draft = campaigns.items.find((c) => c.name === '回头客感恩回馈')!;
     expect(draft.status).toBe('draft');
-    const dry = await apiCall<{ wouldReceive: number; heldBack: Record<string, number>; audience: number }>(
-      'POST',
-      `/campaigns/${draft.id}/dry-run`,
-    );
+    const dry = await apiCall<{
+      wouldReceive: number;
+      heldBack: Record<string, number>;
+      audience: number;
+      variantsReceiving: Record<string, number>;
+    }>('POST', `/campaigns/${draft.id}/dry-run`);
     expect(dry.wouldReceive).toBeGreaterThan(0);
+    // Per variant: drawn, and of those who would receive it (the held-back ones not counted).
+    const perVariant = page.getByTestId('per-variant').locator('tbody tr.ant-table-row');
+    expect(await perVariant.count()).toBe(2);
+    for (const [i, key] of ['A', 'B'].entries())
+      expect((await perVariant.nth(i).locator('td').last().textContent())?.replace(/,/g, '')).toBe(
+        String(dry.variantsReceiving[key]),
+      );
     const queued = await apiCall<{ items: unknown[] }>('GET', `/messages?sourceId=${draft.id}`);
     expect(queued.items).toEqual([]);
     const heldRows = page.getByTestId('held-back').locator('tbody tr.ant-table-row');
@@ -319,6 +328,10 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     await review.waitFor();
     expect(await review.textContent()).toContain(`指定时间 ${local.replace('T', ' ')}`);
     expect(await review.textContent()).toContain('600');
+    // The list uploaded on the first step is named as the audience (it was blank).
+    expect(await review.textContent()).toMatch(/人群老客名单/);
+    // The coupon each message issues is named on the review (it went unmentioned before the launch).
+    expect(await page.getByTestId('review-coupon').textContent()).toBe('短信专享 满150减25');
     await page.getByTestId('test-to').last().fill('13800000009');
     await page.getByTestId('test-send').last().click();
     await page.locator('.ant-message-success', { hasText: '已发出 1 条测试消息' }).waitFor();

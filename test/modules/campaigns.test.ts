@@ -148,6 +148,7 @@ describeBothDatabases('campaigns', (env) => {
       control: 0,
       treated: 14,
       variants: { A: 14 },
+      variantsReceiving: { A: 5 },
       wouldReceive: 5,
       deferred: 0,
       heldBack: {
@@ -211,7 +212,14 @@ describeBothDatabases('campaigns', (env) => {
       )
     ).body;
     const dry = (await api('POST', `/campaigns/${c.id}/dry-run`)).body;
-    expect(dry).toMatchObject({ audience: 41, control: 8, treated: 33, variants: { A: 17, B: 16 }, wouldReceive: 33 });
+    expect(dry).toMatchObject({
+      audience: 41,
+      control: 8,
+      treated: 33,
+      variants: { A: 17, B: 16 },
+      variantsReceiving: { A: 17, B: 16 },
+      wouldReceive: 33,
+    });
     const jobsOf = async (kind: string) =>
       (
         await e.db.kysely
@@ -282,6 +290,8 @@ describeBothDatabases('campaigns', (env) => {
     const dry2 = (await api('POST', `/campaigns/${second.id}/dry-run`)).body;
     expect(dry2.heldBack).toEqual({ frequency_cap: 33 });
     expect(dry2.wouldReceive).toBe(8); // the first campaign's control group
+    // Per variant: all 41 drawn into A, of whom the 8 not capped would receive it.
+    expect(dry2).toMatchObject({ treated: 41, variants: { A: 41 }, variantsReceiving: { A: 8 } });
   });
 
   it('pause holds queued messages, resume sends them, cancel drops them', async () => {

@@ -463,6 +463,8 @@ export interface DecisionTally {
   sendNow: number;
   deferred: number;
   skipped: Record<string, number>;
+  /** Per variant: how many of its customers would receive it (the rest are held back). */
+  receiving: Record<string, number>;
   parts: number;
   costFen: number;
 }
@@ -477,7 +479,7 @@ export async function decideAudience(
   const env = await planEnv(ctx, ws, r);
   const loadVars = loadedVariables(env);
   const state: PlanState = { seen: new Set(), spentFen: 0, slots: 0 };
-  const tally: DecisionTally = { sendNow: 0, deferred: 0, skipped: {}, parts: 0, costFen: 0 };
+  const tally: DecisionTally = { sendNow: 0, deferred: 0, skipped: {}, receiving: {}, parts: 0, costFen: 0 };
   const stock: CouponStock = env.coupon ? await readStock(ctx.db.kysely, ws, env.coupon.id) : { left: null };
   const now = ctx.now();
   for (let i = 0; i < treated.length; i += 2000) {
@@ -497,6 +499,7 @@ export async function decideAudience(
       else {
         if (m.send_at === now.toISOString()) tally.sendNow += 1;
         else tally.deferred += 1;
+        if (m.variant) tally.receiving[m.variant] = (tally.receiving[m.variant] ?? 0) + 1;
         tally.parts += m.parts ?? 0;
         tally.costFen += m.cost_fen ?? 0;
       }

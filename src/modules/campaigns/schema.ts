@@ -84,7 +84,10 @@ export const dryRunView = z.object({
   audience: z.number(),
   control: z.number(),
   treated: z.number(),
+  /** Per variant: the customers drawn into it (before the rules that hold some back). */
   variants: z.record(z.string(), z.number()),
+  /** Per variant: of those, how many would receive it. */
+  variantsReceiving: z.record(z.string(), z.number()),
   wouldReceive: z.number(),
   /** Of those: deferred to the next send window. */
   deferred: z.number(),

@@ -230,6 +230,8 @@ export async function dryRun(ctx: AppContext, ws: string, id: string) {
     control: audience.length - treated.length,
     treated: treated.length,
     variants,
+    // Every variant listed, one whose customers are all held back with 0.
+    variantsReceiving: Object.fromEntries(Object.keys(variants).map((k) => [k, t.receiving[k] ?? 0])),
     wouldReceive: t.sendNow + t.deferred,
     deferred: t.deferred,
     heldBack: t.skipped,

@@ -9875,6 +9875,9 @@ export interface paths {
                             variants: {
                                 [key: string]: number;
                             };
+                            variantsReceiving: {
+                                [key: string]: number;
+                            };
                             wouldReceive: number;
                             deferred: number;
                             heldBack: {

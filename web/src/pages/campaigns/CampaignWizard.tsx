@@ -154,9 +154,16 @@ function DryRunResult({ dry, medium }: { dry: DryRun; medium: string | undefined
             pagination={false}
             title={() => t('campaigns.perVariant')}
             dataSource={Object.entries(dry.variants)}
+            data-testid="per-variant"
             columns={[
               { title: t('campaigns.variant', { key: '' }), key: 'k', render: (_: unknown, r) => r[0] },
-              { title: t('campaigns.heldN'), key: 'n', align: 'right', render: (_: unknown, r) => count(r[1]) },
+              { title: t('campaigns.drawnN'), key: 'n', align: 'right', render: (_: unknown, r) => count(r[1]) },
+              {
+                title: t('campaigns.wouldReceive'),
+                key: 'w',
+                align: 'right',
+                render: (_: unknown, r) => count(dry.variantsReceiving[r[0]] ?? 0),
+              },
             ]}
           />
         </Col>
@@ -179,6 +186,7 @@ export default function CampaignWizard() {
   const channels = useApi('/messaging/channels');
   const segments = useApi('/segments');
   const lists = useApi('/campaigns/audiences');
+  const coupons = useApi('/coupons/templates');
   const [query] = useSearchParams();
   const channelId = Form.useWatch('channelId', form);
   const kind: MessageKind = Form.useWatch('kind', form) ?? 'marketing';
@@ -187,6 +195,12 @@ export default function CampaignWizard() {
   useEffect(() => {
     if (existing.data) form.setFieldsValue(fromCampaign(existing.data));
   }, [existing.data, form]);
+  // A list uploaded on step 1 is read by that step's own fetch: this page reads the lists again to name it.
+  const listId: string | null | undefined = Form.useWatch('listId', form);
+  const reloadLists = lists.reload;
+  useEffect(() => {
+    if (listId) reloadLists();
+  }, [listId, reloadLists]);
   useEffect(() => {
     const first = channels.data?.items[0];
     if (first && !form.getFieldValue('channelId')) form.setFieldValue('channelId', first.id);
@@ -236,11 +250,12 @@ export default function CampaignWizard() {
   const v = form.getFieldsValue(true) as FormValues;
   // Sent now to nobody (all held back: no contact, opted out …): nothing to launch. A later start may find some.
   const nobody = dry !== null && dry.wouldReceive === 0 && (v.schedule ?? 'now') === 'now';
+  const listName = v.audienceKind === 'list' ? lists.data?.items.find((l) => l.id === v.listId)?.name : undefined;
   const segName =
     v.audienceKind === 'rfm'
       ? t('campaignExtras.rfmCell', { r: v.rfmR, f: v.rfmF })
       : v.audienceKind === 'list'
-        ? (lists.data?.items.find((l) => l.id === v.listId)?.name ?? '')
+        ? (listName ?? '')
         : segmentName(t, segments.data?.items.find((s) => s.id === v.segmentId) ?? { id: '', name: v.segmentId });
   return (
     <>
@@ -352,6 +367,16 @@ export default function CampaignWizard() {
             </Descriptions.Item>
             <Descriptions.Item label={t('campaigns.wouldReceive')}>{count(dry?.wouldReceive ?? 0)}</Descriptions.Item>
             <Descriptions.Item label={t('campaigns.cost')}>{money(dry?.costFen ?? 0)}</Descriptions.Item>
+            <Descriptions.Item label={t('campaigns.budgetLabel')}>
+              {v.budgetYuan ? money(toFen(v.budgetYuan) ?? 0) : t('campaigns.budgetNone')}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('campaignExtras.coupon')}>
+              <span data-testid="review-coupon">
+                {v.couponTemplateId
+                  ? (coupons.data?.items.find((x) => x.id === v.couponTemplateId)?.name ?? v.couponTemplateId)
+                  : t('campaignExtras.couponNone')}
+              </span>
+            </Descriptions.Item>
             <Descriptions.Item label={t('campaignExtras.schedule')}>
               {t(`campaignExtras.schedules.${v.schedule ?? 'now'}`)}
               {v.schedule === 'at' && v.startAt ? ` ${v.startAt.replace('T', ' ')}` : ''}
@@ -361,6 +386,12 @@ export default function CampaignWizard() {
             </Descriptions.Item>
             {v.variants.map((x) => (
               <Descriptions.Item key={x.key} label={t('campaigns.variant', { key: x.key })} span={2}>
+                {x.content.subject && (
+                  <div data-testid={`review-subject-${x.key}`}>
+                    <strong>{t('campaigns.subject')}：</strong>
+                    {x.content.subject}
+                  </div>
+                )}
                 <span style={{ whiteSpace: 'pre-wrap' }}>{x.content.text}</span>
               </Descriptions.Item>
             ))}
