@@ -276,6 +276,55 @@ export function monthsOf(r: DateRange): string[] {
   return out;
 }
 
+/** The last day (YYYY-MM-DD) of a month (YYYY-MM). */
+export function monthEnd(m: string): string {
+  const y = Number(m.slice(0, 4));
+  const mo = Number(m.slice(5, 7));
+  return new Date(Date.UTC(y, mo, 0)).toISOString().slice(0, 10);
+}
+
+/** A month of a range, clipped to it: `whole` when the range covers the whole month. */
+export interface MonthWindow extends DateRange {
+  month: string;
+  whole: boolean;
+}
+
+/** The months a range touches, oldest first, each with the days of it the range covers. */
+export function monthWindows(r: DateRange): MonthWindow[] {
+  return monthsOf(r).map((month) => {
+    const first = `${month}-01`;
+    const last = monthEnd(month);
+    const from = r.from > first ? r.from : first;
+    const to = r.to < last ? r.to : last;
+    return { month, from, to, whole: from === first && to === last };
+  });
+}
+
+/** A month window as the exports name it: 2026-11, or 2026-11（1–11日） for part of it. */
+export const monthWindowLabel = (w: MonthWindow): string =>
+  w.whole ? w.month : `${w.month}（${Number(w.from.slice(8))}–${Number(w.to.slice(8))}日）`;
+
+/**
+ * What a month window is compared with in another month (环比: the month before; 同比: a year before): a whole
+ * month with that whole month, part of one with the same days of the month (1–15 November with 1–15 October);
+ * null when that month has none of those days (30–31 March against February).
+ */
+export function sameDaysIn(w: MonthWindow, month: string): DateRange | null {
+  if (w.whole) return { from: `${month}-01`, to: monthEnd(month) };
+  const last = monthEnd(month);
+  const from = `${month}${w.from.slice(7)}`;
+  if (from > last) return null;
+  const to = `${month}${w.to.slice(7)}`;
+  return { from, to: to < last ? to : last };
+}
+
+/**
+ * Whether a comparison range can be compared: the shop's data starts on or before its first day. A range the data
+ * starts within (or after) holds only part of what the shop sold then — a change against it is not a change.
+ */
+export const comparable = (range: DateRange | null, firstDay: string | null): boolean =>
+  range !== null && firstDay !== null && firstDay <= range.from;
+
 /** The month before a YYYY-MM. */
 export function previousMonth(m: string): string {
   const y = Number(m.slice(0, 4));

@@ -67,6 +67,15 @@ describe.skipIf(!existsSync(CHROMIUM))('数据分析 in Chromium', () => {
       const text = (await card.innerText()).replace(/\b(CSV|Excel)\b|SPF\d+/g, '');
       expect(text.match(/[A-Za-z]{3,}/g), `English on the ${tab} tab`).toBeNull();
     }
+    // 时段: the 618 range's month is 1–18 June, not the whole month (compared with the same days).
+    await card.getByRole('tab', { name: '时段' }).click();
+    await expect
+      .poll(() => page.getByTestId('timing-months').locator('tbody tr td').first().textContent())
+      .toBe(`${year}-06（1–18 日）`);
+    // 复购: the month's 复购率 says what it counts.
+    await card.getByRole('tab', { name: '复购' }).click();
+    await page.getByTestId('repurchase-hint').hover();
+    await expect.poll(() => page.locator('.ant-tooltip').last().textContent()).toContain('至少是第 2 次');
     // 营销效果: campaigns and coupons each say in one line what they are compared with.
     await card.getByRole('tab', { name: '营销效果' }).click();
     await expect.poll(() => page.getByTestId('coupons-note').textContent()).toContain('对照组');

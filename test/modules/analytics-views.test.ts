@@ -194,6 +194,23 @@ describeBothDatabases('analytics views', (env) => {
     expect(v.yearAgo.kpis).toMatchObject({ buyers: 1, revenueFen: 8000, orders: 1 });
     expect(v.yoy.revenueFen).toBeCloseTo(102000 / 8000 - 1, 12);
     expect(v.yoy.buyers).toBeCloseTo(2, 12);
+    // A year ago cat was new: a share of 0 is no base for a change.
+    expect(v.yoy.returningBuyerShare).toBeNull();
+    expect(v.dataFrom).toBe('2025-06-01');
+    expect([v.previous.comparable, v.yearAgo.comparable]).toEqual([true, true]);
+  });
+
+  it("gives no 环比 or 同比 against a range the shop's data starts within", async () => {
+    // 2025-09-01 … 12-31 (122 days): the range before, 2025-05-02 … 08-31, holds ivy's ¥10 of 06-01, the shop's
+    // first day: a month of nothing counted as sales would make cat's ¥80 "+700 %".
+    const v = await overview(env().ctx, env().workspaceId, { from: '2025-09-01', to: '2025-12-31' });
+    expect(v.kpis).toMatchObject({ buyers: 1, revenueFen: 8000 });
+    expect(v.previous).toMatchObject({ from: '2025-05-02', comparable: false, kpis: { revenueFen: 1000 } });
+    expect(Object.values(v.mom).every((x) => x === null)).toBe(true);
+    // From the shop's first day on, the range before is compared again.
+    const w = await overview(env().ctx, env().workspaceId, { from: '2025-06-02', to: '2025-06-02' });
+    expect(w.previous).toMatchObject({ from: '2025-06-01', comparable: true, kpis: { revenueFen: 1000 } });
+    expect(w.mom.revenueFen).toBe(-1);
   });
 
   it('counts the payment rate and the unpaid orders recovered by when they were created', async () => {
@@ -378,16 +395,59 @@ describeBothDatabases('analytics views', (env) => {
     // Mon 11-02 ben; Tue 11-03 ann; Wed 11-04 ben and 11-11 ann; Thu 11-05 cat.
     expect(v.weekdays.map((w) => w.orders)).toEqual([1, 1, 2, 1, 0, 0, 0]);
     expect(v.weekdays[2]!.revenueFen).toBe(37000);
-    // The whole of November: the range's five orders and eve's ¥60 on the 12th.
+    // November as far as the range goes (1–11), against 1–11 October (ann's ¥100) and 1–11 November 2025 (cat's ¥80).
     expect(v.months).toEqual([
       {
         month: '2026-11',
-        orders: 6,
-        revenueFen: 108000,
-        revenueMom: 108000 / 19000 - 1,
-        revenueYoy: 108000 / 8000 - 1,
-        ordersMom: 6 / 2 - 1,
-        ordersYoy: 6 / 1 - 1,
+        from: '2026-11-01',
+        to: '2026-11-11',
+        whole: false,
+        orders: 5,
+        revenueFen: 102000,
+        revenueMom: 102000 / 10000 - 1,
+        revenueYoy: 102000 / 8000 - 1,
+        ordersMom: 5 / 1 - 1,
+        ordersYoy: 5 / 1 - 1,
+      },
+    ]);
+    // Whole months against whole months: October (ann, gus) and November with eve's ¥60 of the 12th.
+    const whole = await timing(env().ctx, env().workspaceId, { from: '2026-10-01', to: '2026-11-30' });
+    expect(whole.months.map(({ month, whole, orders, revenueFen }) => ({ month, whole, orders, revenueFen }))).toEqual([
+      { month: '2026-10', whole: true, orders: 2, revenueFen: 19000 },
+      { month: '2026-11', whole: true, orders: 6, revenueFen: 108000 },
+    ]);
+    expect(whole.months[1]).toMatchObject({ revenueMom: 108000 / 19000 - 1, revenueYoy: 108000 / 8000 - 1 });
+  });
+
+  it("compares part of a month with the same days, never with days before the shop's data starts", async () => {
+    const v = await timing(env().ctx, env().workspaceId, { from: '2025-06-15', to: '2025-07-10' });
+    expect(v.dataFrom).toBe('2025-06-01');
+    expect(v.months).toEqual([
+      // 15–30 May and 15–30 June 2024 are before the shop's first day.
+      {
+        month: '2025-06',
+        from: '2025-06-15',
+        to: '2025-06-30',
+        whole: false,
+        orders: 0,
+        revenueFen: 0,
+        revenueMom: null,
+        revenueYoy: null,
+        ordersMom: null,
+        ordersYoy: null,
+      },
+      // 1–10 July against 1–10 June (ivy's ¥10 on the shop's first day).
+      {
+        month: '2025-07',
+        from: '2025-07-01',
+        to: '2025-07-10',
+        whole: false,
+        orders: 0,
+        revenueFen: 0,
+        revenueMom: -1,
+        revenueYoy: null,
+        ordersMom: -1,
+        ordersYoy: null,
       },
     ]);
   });

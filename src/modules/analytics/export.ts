@@ -1,4 +1,4 @@
-import { CITY_TIERS } from '../../core/analytics-views.js';
+import { CITY_TIERS, monthWindowLabel } from '../../core/analytics-views.js';
 import type { AppContext } from '../context.js';
 import type { Kind, Table } from '../tables.js';
 import {
@@ -221,7 +221,7 @@ export async function viewTables(
           col('订单同比', 'pct'),
         ],
         rows: v.months.map((m) => [
-          m.month,
+          monthWindowLabel(m),
           m.orders,
           yuan(m.revenueFen),
           m.revenueMom,

@@ -101,15 +101,28 @@ const changes = z.object({
   revenueFen: z.number().nullable(),
   orders: z.number().nullable(),
   aovFen: z.number().nullable(),
+  returningBuyerShare: z.number().nullable(),
+  returningRevenueShare: z.number().nullable(),
+});
+
+const comparedRange = z.object({
+  from: z.string(),
+  to: z.string(),
+  kpis: memberKpis,
+  comparable: z.boolean().describe("false when the shop's data starts after the range's first day: no change given"),
 });
 
 export const overviewOutput = z.object({
   ...rangeHead,
   kpis: memberKpis,
-  previous: z.object({ from: z.string(), to: z.string(), kpis: memberKpis }),
-  yearAgo: z.object({ from: z.string(), to: z.string(), kpis: memberKpis }),
-  mom: changes.describe('环比: change against the range of the same length just before (null without a base)'),
-  yoy: changes.describe('同比: change against the same dates a year earlier'),
+  /** The first local day of the shop's data in scope (null: none yet). */
+  dataFrom: z.string().nullable(),
+  previous: comparedRange,
+  yearAgo: comparedRange,
+  mom: changes.describe(
+    '环比: change against the range of the same length just before (null without a base, or when not comparable)',
+  ),
+  yoy: changes.describe('同比: change against the same dates a year earlier (null likewise)'),
   payment: z.object({
     createdOrders: z.number(),
     paidOrders: z.number(),
@@ -174,6 +187,8 @@ export const productsOutput = z.object({
 
 export const timingOutput = z.object({
   ...rangeHead,
+  /** The first local day of the shop's data in scope (null: none yet). */
+  dataFrom: z.string().nullable(),
   hours: z.array(z.object({ hour: z.number(), orders: z.number(), revenueFen: z.number() })),
   weekdays: z.array(
     z.object({ weekday: z.number().describe('0 = Monday'), orders: z.number(), revenueFen: z.number() }),
@@ -181,6 +196,10 @@ export const timingOutput = z.object({
   months: z.array(
     z.object({
       month: z.string(),
+      /** The days of the month in the range; `whole` when it covers the whole month. */
+      from: z.string(),
+      to: z.string(),
+      whole: z.boolean(),
       orders: z.number(),
       revenueFen: z.number(),
       revenueMom: z.number().nullable(),

@@ -11,13 +11,16 @@ import {
   CITY_TIERS,
   cityTier,
   cohortMatrix,
+  comparable,
   type DateRange,
   FREQUENCY_BANDS,
   gapToBand,
   monthsOf,
+  monthWindows,
   monthYearAgo,
   previousMonth,
   previousRange,
+  sameDaysIn,
   shiftDate,
   shiftYears,
   timingSeries,
@@ -217,19 +220,27 @@ export async function overviewHere(ctx: AppContext, ws: string, scope: Scope) {
     ctx.db.kysely,
   );
   const fr = f.rows[0] ?? {};
-  const changes = (a: MemberKpis, b: MemberKpis) => ({
-    buyers: change(a.buyers, b.buyers),
-    revenueFen: change(a.revenueFen, b.revenueFen),
-    orders: change(a.orders, b.orders),
-    aovFen: change(a.aovFen, b.aovFen),
-  });
+  const dataFrom = await firstDataDay(ctx, r);
+  const changes = (a: MemberKpis, b: MemberKpis, range: DateRange) => {
+    const ok = comparable(range, dataFrom);
+    const c = (x: number, y: number) => (ok ? change(x, y) : null);
+    return {
+      buyers: c(a.buyers, b.buyers),
+      revenueFen: c(a.revenueFen, b.revenueFen),
+      orders: c(a.orders, b.orders),
+      aovFen: c(a.aovFen, b.aovFen),
+      returningBuyerShare: c(a.returningBuyerShare, b.returningBuyerShare),
+      returningRevenueShare: c(a.returningRevenueShare, b.returningRevenueShare),
+    };
+  };
   return {
     ...head(r),
     kpis,
-    previous: { ...prev, kpis: previous },
-    yearAgo: { ...yearAgo, kpis: lastYear },
-    mom: changes(kpis, previous),
-    yoy: changes(kpis, lastYear),
+    dataFrom,
+    previous: { ...prev, kpis: previous, comparable: comparable(prev, dataFrom) },
+    yearAgo: { ...yearAgo, kpis: lastYear, comparable: comparable(yearAgo, dataFrom) },
+    mom: changes(kpis, previous, prev),
+    yoy: changes(kpis, lastYear, yearAgo),
     payment: {
       createdOrders: num(fr.created),
       paidOrders: num(fr.paid),
@@ -587,7 +598,31 @@ export async function productsHere(
   };
 }
 
-/** Sales by hour and weekday (the range) and by calendar month (whole months the range touches) with MoM and YoY. */
+/**
+ * The first local day of the shop's data in the stores in scope (its first order, paid or not), null without any:
+ * a comparison range starting before it is not compared (a shop imported from last June has no 同比 for this June).
+ * One index seek per store (the hours' key is workspace, store, day).
+ */
+async function firstDataDay(ctx: AppContext, r: Resolved): Promise<string | null> {
+  let first: string | null = null;
+  for (const store of r.storeIds) {
+    const row = await ctx.db.kysely
+      .selectFrom('analytics_hours')
+      .select((eb) => eb.fn.min('day').as('d'))
+      .where('workspace_id', '=', r.ws)
+      .where('store_id', '=', store)
+      .executeTakeFirst();
+    const d = row?.d ?? null;
+    if (d !== null && (first === null || d < first)) first = d;
+  }
+  return first;
+}
+
+/**
+ * Sales by hour and weekday (the range) and by calendar month — each month clipped to the range — with MoM and YoY:
+ * a whole month against the whole month before (and a year before), part of a month against the same days
+ * (monthWindows, sameDaysIn); no change against days before the shop's data starts.
+ */
 export async function timingHere(ctx: AppContext, ws: string, scope: Scope) {
   const r = await resolve(ctx, ws, scope);
   const k = ctx.db.kysely;
@@ -596,33 +631,47 @@ export async function timingHere(ctx: AppContext, ws: string, scope: Scope) {
     FROM analytics_hours
     WHERE workspace_id = ${ws} AND day >= ${r.from} AND day <= ${r.to} AND ${inStores('store_id', r.storeIds)}
     GROUP BY day, hour`.execute(k);
-  const months = monthsOf(r);
-  const since = `${monthYearAgo(previousMonth(months[0]!))}-01`;
-  const monthly = await sql<{ m: string; orders: number; revenue: number }>`
-    SELECT substr(day, 1, 7) AS m, SUM(paid_orders) AS orders, SUM(revenue_fen) AS revenue
+  const windows = monthWindows(r);
+  const since = `${monthYearAgo(windows[0]!.month)}-01`;
+  const daily = await sql<{ day: string; orders: number; revenue: number }>`
+    SELECT day, SUM(paid_orders) AS orders, SUM(revenue_fen) AS revenue
     FROM analytics_hours
-    WHERE workspace_id = ${ws} AND day >= ${since} AND day <= ${`${months.at(-1)}-31`}
-      AND ${inStores('store_id', r.storeIds)}
-    GROUP BY substr(day, 1, 7)`.execute(k);
-  const m = new Map(monthly.rows.map((x) => [x.m, { orders: num(x.orders), revenueFen: num(x.revenue) }]));
-  const zero = { orders: 0, revenueFen: 0 };
+    WHERE workspace_id = ${ws} AND day >= ${since} AND day <= ${r.to} AND ${inStores('store_id', r.storeIds)}
+    GROUP BY day`.execute(k);
+  const days = daily.rows.map((x) => ({ day: x.day, orders: num(x.orders), revenueFen: num(x.revenue) }));
+  const sum = (range: DateRange) => {
+    const out = { orders: 0, revenueFen: 0 };
+    for (const d of days)
+      if (d.day >= range.from && d.day <= range.to) {
+        out.orders += d.orders;
+        out.revenueFen += d.revenueFen;
+      }
+    return out;
+  };
+  const dataFrom = await firstDataDay(ctx, r);
   const series = timingSeries(
     cells.rows.map((c) => ({ day: c.day, hour: num(c.hour), orders: num(c.orders), revenueFen: num(c.revenue) })),
   );
   return {
     ...head(r),
     ...series,
-    months: months.map((month) => {
-      const cur = m.get(month) ?? zero;
-      const prev = m.get(previousMonth(month)) ?? zero;
-      const ago = m.get(monthYearAgo(month)) ?? zero;
+    dataFrom,
+    months: windows.map((w) => {
+      const cur = sum(w);
+      const before = sameDaysIn(w, previousMonth(w.month));
+      const ago = sameDaysIn(w, monthYearAgo(w.month));
+      const prev = comparable(before, dataFrom) ? sum(before!) : null;
+      const last = comparable(ago, dataFrom) ? sum(ago!) : null;
       return {
-        month,
+        month: w.month,
+        from: w.from,
+        to: w.to,
+        whole: w.whole,
         ...cur,
-        revenueMom: change(cur.revenueFen, prev.revenueFen),
-        revenueYoy: change(cur.revenueFen, ago.revenueFen),
-        ordersMom: change(cur.orders, prev.orders),
-        ordersYoy: change(cur.orders, ago.orders),
+        revenueMom: prev && change(cur.revenueFen, prev.revenueFen),
+        revenueYoy: last && change(cur.revenueFen, last.revenueFen),
+        ordersMom: prev && change(cur.orders, prev.orders),
+        ordersYoy: last && change(cur.orders, last.orders),
       };
     }),
   };

@@ -6931,6 +6931,7 @@ export interface paths {
                                 /** @description buyers with two or more orders in the range / buyers */
                                 repurchaseRate: number;
                             };
+                            dataFrom: string | null;
                             previous: {
                                 from: string;
                                 to: string;
@@ -6953,6 +6954,8 @@ export interface paths {
                                     /** @description buyers with two or more orders in the range / buyers */
                                     repurchaseRate: number;
                                 };
+                                /** @description false when the shop's data starts after the range's first day: no change given */
+                                comparable: boolean;
                             };
                             yearAgo: {
                                 from: string;
@@ -6976,20 +6979,26 @@ export interface paths {
                                     /** @description buyers with two or more orders in the range / buyers */
                                     repurchaseRate: number;
                                 };
+                                /** @description false when the shop's data starts after the range's first day: no change given */
+                                comparable: boolean;
                             };
-                            /** @description 环比: change against the range of the same length just before (null without a base) */
+                            /** @description 环比: change against the range of the same length just before (null without a base, or when not comparable) */
                             mom: {
                                 buyers: number | null;
                                 revenueFen: number | null;
                                 orders: number | null;
                                 aovFen: number | null;
+                                returningBuyerShare: number | null;
+                                returningRevenueShare: number | null;
                             };
-                            /** @description 同比: change against the same dates a year earlier */
+                            /** @description 同比: change against the same dates a year earlier (null likewise) */
                             yoy: {
                                 buyers: number | null;
                                 revenueFen: number | null;
                                 orders: number | null;
                                 aovFen: number | null;
+                                returningBuyerShare: number | null;
+                                returningRevenueShare: number | null;
                             };
                             payment: {
                                 createdOrders: number;
@@ -7391,6 +7400,7 @@ export interface paths {
                             currency: string;
                             /** @description when the pre-aggregates were last rebuilt from the orders */
                             builtAt: string | null;
+                            dataFrom: string | null;
                             hours: {
                                 hour: number;
                                 orders: number;
@@ -7404,6 +7414,9 @@ export interface paths {
                             }[];
                             months: {
                                 month: string;
+                                from: string;
+                                to: string;
+                                whole: boolean;
                                 orders: number;
                                 revenueFen: number;
                                 revenueMom: number | null;

@@ -104,6 +104,8 @@ export const en: Messages = {
     customerFile: 'Customer file',
     customers: 'Customers',
     allBuyers: 'Buyers',
+    repurchaseRateHint: 'Customers with 2 or more purchases in the period ÷ customers who bought in the period',
+    lifetimeRepurchaseHint: 'Customers with 2 or more purchases ever ÷ all customers who have bought',
     lifetimeRepurchase: 'Lifetime repurchase',
     consented: '{{n}} ({{p}}) accept marketing messages',
     tiers: 'Members by tier',
@@ -1004,6 +1006,15 @@ export const en: Messages = {
     refLow: 'Reference low',
     refHigh: 'Reference high',
     repurchaseRate: 'Repurchase rate',
+    repurchaseRateHint:
+      "The month's buyers for whom it was at least their 2nd purchase (bought before, or twice in the month) ÷ " +
+      "the month's buyers",
+    productRepurchaseHint: 'Customers who bought the product in 2 or more orders in the range ÷ its buyers',
+    monthPart: '{{month}} ({{from}}–{{to}})',
+    monthsNote:
+      'Part of a month is compared with the same days of the month before and a year before; no change is given ' +
+      "against days before the shop's data starts ({{first}}).",
+    notComparable: "{{from}} to {{to}} starts before the shop's data ({{first}}): not compared",
     repeatBuyers: 'Repeat buyers',
     month: 'Month',
     gap: 'Gap to the band',

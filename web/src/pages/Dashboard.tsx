@@ -4,6 +4,7 @@ import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import { Chart, PALETTE, type ChartOption } from '../components/Chart';
+import { Hinted } from '../components/Hinted';
 import { EmptyState, ErrorBox, Loading } from '../components/Status';
 import { zoneName } from '../components/TimeZoneSelect';
 import { count, dateTime, money, moneyShort, percent } from '../format';
@@ -22,7 +23,17 @@ function otherCurrencies(k: PeriodKpis, main: string, label: (v: string) => stri
   return others.length ? ` · ${label(others.map((c) => money(c.revenueFen, c.currency)).join(' / '))}` : '';
 }
 
-function Kpi({ title, value, foot, testId }: { title: string; value: string; foot?: string; testId?: string }) {
+function Kpi({
+  title,
+  value,
+  foot,
+  testId,
+}: {
+  title: React.ReactNode;
+  value: string;
+  foot?: string;
+  testId?: string;
+}) {
   return (
     <Card className="kpi-card" size="small" data-testid={testId}>
       <Statistic title={title} value={value} />
@@ -169,7 +180,7 @@ export default function Dashboard() {
         </Col>
         <Col xs={12} lg={6}>
           <Kpi
-            title={t('dashboard.repurchaseRate')}
+            title={<Hinted title={t('dashboard.repurchaseRate')} hint={t('dashboard.repurchaseRateHint')} />}
             value={percent(period.repurchaseRate)}
             foot={t('dashboard.aovIs', { v: money(period.aovFen, currency) })}
           />
@@ -200,7 +211,9 @@ export default function Dashboard() {
               </Col>
               <Col span={8}>
                 <Statistic
-                  title={t('dashboard.lifetimeRepurchase')}
+                  title={
+                    <Hinted title={t('dashboard.lifetimeRepurchase')} hint={t('dashboard.lifetimeRepurchaseHint')} />
+                  }
                   value={percent(totals.repurchaseRate)}
                   valueStyle={{ fontSize: 20 }}
                 />

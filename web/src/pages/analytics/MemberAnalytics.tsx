@@ -1,5 +1,5 @@
 import { DownloadOutlined } from '@ant-design/icons';
-import { Button, Card, Col, DatePicker, Row, Select, Space, Statistic, Tabs, Tag } from 'antd';
+import { Button, Card, Col, DatePicker, Row, Select, Space, Statistic, Tabs, Tag, Tooltip } from 'antd';
 import dayjs from 'dayjs';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -42,9 +42,16 @@ export function ExportButtons({ view, range }: { view: View; range: Range }) {
   );
 }
 
-/** 环比 / 同比 as a small tag: green up, red down, — without a base. */
-export function Change({ label, value }: { label: string; value: number | null }) {
-  if (value === null) return <Tag>{`${label} —`}</Tag>;
+/** 环比 / 同比 as a small tag: green up, red down, — without a base (with the reason as a tooltip when one is given). */
+export function Change({ label, value, hint }: { label: string; value: number | null; hint?: string }) {
+  if (value === null)
+    return hint ? (
+      <Tooltip title={hint}>
+        <Tag data-testid="change-none">{`${label} —`}</Tag>
+      </Tooltip>
+    ) : (
+      <Tag>{`${label} —`}</Tag>
+    );
   const up = value >= 0;
   return <Tag color={up ? 'green' : 'red'}>{`${label} ${up ? '+' : ''}${percent(value)}`}</Tag>;
 }
@@ -61,14 +68,16 @@ function Overview({ range }: { range: Range }) {
       <Card size="small" className="kpi-card">
         <Statistic title={title} value={value} valueRender={() => <span data-testid={`kpi-${id}`}>{value}</span>} />
         <Space size={4} wrap>
-          <Change label={t('memberAnalytics.mom')} value={mom} />
-          <Change label={t('memberAnalytics.yoy')} value={yoy} />
+          <Change label={t('memberAnalytics.mom')} value={mom} hint={notComparable(d.previous)} />
+          <Change label={t('memberAnalytics.yoy')} value={yoy} hint={notComparable(d.yearAgo)} />
           {sub && <span className="muted">{sub}</span>}
         </Space>
       </Card>
     </Col>
   );
-  const shareChange = (a: number, b: number) => (b > 0 ? a / b - 1 : null);
+  // A comparison range the shop's data starts within is not compared: the tag's tooltip says why.
+  const notComparable = (c: { from: string; to: string; comparable: boolean }) =>
+    c.comparable || !d.dataFrom ? undefined : t('memberAnalytics.notComparable', { ...c, first: d.dataFrom });
   return (
     <>
       <Row gutter={[16, 16]}>
@@ -84,16 +93,16 @@ function Overview({ range }: { range: Range }) {
           'returning-buyer-share',
           t('memberAnalytics.returningBuyerShare'),
           percent(k.returningBuyerShare),
-          shareChange(k.returningBuyerShare, d.previous.kpis.returningBuyerShare),
-          shareChange(k.returningBuyerShare, d.yearAgo.kpis.returningBuyerShare),
+          d.mom.returningBuyerShare,
+          d.yoy.returningBuyerShare,
           t('memberAnalytics.returningN', { n: count(k.returningBuyers) }),
         )}
         {kpi(
           'returning-revenue-share',
           t('memberAnalytics.returningRevenueShare'),
           percent(k.returningRevenueShare),
-          shareChange(k.returningRevenueShare, d.previous.kpis.returningRevenueShare),
-          shareChange(k.returningRevenueShare, d.yearAgo.kpis.returningRevenueShare),
+          d.mom.returningRevenueShare,
+          d.yoy.returningRevenueShare,
           money(k.returningRevenueFen, d.currency),
         )}
       </Row>

@@ -7,6 +7,7 @@ import { ErrorBox, Loading } from '../../components/Status';
 import { count, money, moneyShort, percent } from '../../format';
 import { errorText } from '../../errors';
 import { useApi } from '../../hooks';
+import { Hinted } from '../../components/Hinted';
 import type { Range } from './MemberAnalytics';
 
 // Axis labels with thousands separators, and room for them (containLabel) so none is clipped.
@@ -122,7 +123,13 @@ export function RepurchaseView({ range }: { range: Range }) {
               { title: t('memberAnalytics.buyers'), dataIndex: 'buyers', align: 'right', render: count },
               { title: t('memberAnalytics.repeatBuyers'), dataIndex: 'repeatBuyers', align: 'right', render: count },
               {
-                title: t('memberAnalytics.repurchaseRate'),
+                title: (
+                  <Hinted
+                    title={t('memberAnalytics.repurchaseRate')}
+                    hint={t('memberAnalytics.repurchaseRateHint')}
+                    testId="repurchase-hint"
+                  />
+                ),
                 dataIndex: 'rate',
                 align: 'right',
                 render: (x: number) => percent(x),
@@ -326,7 +333,9 @@ export function ProductsView({ range }: { range: Range }) {
             },
             { title: t('memberAnalytics.buyers'), dataIndex: 'buyers', align: 'right', render: count },
             {
-              title: t('memberAnalytics.repurchaseRate'),
+              title: (
+                <Hinted title={t('memberAnalytics.repurchaseRate')} hint={t('memberAnalytics.productRepurchaseHint')} />
+              ),
               dataIndex: 'repurchaseRate',
               align: 'right',
               render: (x: number) => percent(x),
@@ -402,7 +411,18 @@ export function TimingView({ range }: { range: Range }) {
               pagination={false}
               dataSource={d.months}
               columns={[
-                { title: t('memberAnalytics.month'), dataIndex: 'month' },
+                {
+                  title: t('memberAnalytics.month'),
+                  key: 'month',
+                  render: (_: unknown, m: (typeof d.months)[number]) =>
+                    m.whole
+                      ? m.month
+                      : t('memberAnalytics.monthPart', {
+                          month: m.month,
+                          from: Number(m.from.slice(8)),
+                          to: Number(m.to.slice(8)),
+                        }),
+                },
                 { title: t('memberAnalytics.orders'), dataIndex: 'orders', align: 'right', render: count },
                 {
                   title: t('memberAnalytics.revenue'),
@@ -413,7 +433,11 @@ export function TimingView({ range }: { range: Range }) {
                 { title: t('memberAnalytics.revenueMom'), dataIndex: 'revenueMom', align: 'right', render: change },
                 { title: t('memberAnalytics.revenueYoy'), dataIndex: 'revenueYoy', align: 'right', render: change },
               ]}
+              data-testid="timing-months"
             />
+            <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
+              {t('memberAnalytics.monthsNote', { first: d.dataFrom ?? '—' })}
+            </Typography.Paragraph>
           </Col>
         </Row>
       )}
