@@ -103,6 +103,7 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
   ],
   'settings:write': [
     'PUT /api/v1/analytics/settings',
+    'POST /api/v1/analytics/rebuild',
     'PUT /api/v1/stores/{id}/webhook',
     'POST /api/v1/stores',
     'PATCH /api/v1/stores/{id}',
@@ -228,7 +229,6 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
     'GET /api/v1/analytics/effects',
     'GET /api/v1/analytics/activities',
     'GET /api/v1/analytics/settings',
-    'POST /api/v1/analytics/rebuild',
     'GET /api/v1/predict/model',
     'GET /api/v1/predict/calibration',
     'GET /api/v1/predict/settings',

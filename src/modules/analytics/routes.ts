@@ -201,7 +201,8 @@ export const analyticsRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/analytics/rebuild',
     {
-      config: read,
+      // Minutes of a core at a million customers: a maintenance action, like the CLV model's refit.
+      config: { permission: 'settings:write' },
       schema: {
         tags,
         summary: 'Queue a rebuild of the analytics figures from the orders (runs in the background)',
