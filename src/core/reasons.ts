@@ -517,6 +517,10 @@ export const REASONS = {
     en: 'the cursor is not valid: pass back the nextCursor of the previous page',
   },
   'input.nothingToChange': { 'zh-CN': '没有要修改的内容', en: 'nothing to change' },
+  'input.badEscape': {
+    'zh-CN': '「{field}」的网址编码有误（% 后应为两位十六进制数，且组成完整的字符），请检查链接',
+    en: '{field}: a %-escape in the address is not valid UTF-8',
+  },
   'input.brokenChar': {
     'zh-CN': '「{field}」含有无效的字符（不完整的 Unicode 字符），请删除后重试',
     en: '{field}: text holds half of a UTF-16 surrogate pair (a broken character)',

@@ -34,12 +34,44 @@ function brokenPath(v: unknown, path: string, depth = 0): { path: string; broken
 }
 
 /**
+ * The name of the first query parameter whose %-escapes do not decode (a lone `%`, `%zz`, half of a UTF-8 character
+ * like `%E4%B8`), or null. The query parser keeps such a value as it was sent, so a search looked for the escape
+ * itself and found nothing, with no word why.
+ */
+function badlyEncodedParameter(url: string): string | null {
+  const q = url.indexOf('?');
+  if (q < 0 || !url.includes('%', q)) return null;
+  for (const part of url.slice(q + 1).split('&')) {
+    if (!part.includes('%')) continue;
+    const eq = part.indexOf('=');
+    const name = eq < 0 ? part : part.slice(0, eq);
+    try {
+      decodeURIComponent(part.replace(/\+/g, ' '));
+    } catch {
+      try {
+        return decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        return name;
+      }
+    }
+  }
+  return null;
+}
+
+/**
  * Refuses text with a NUL character (\u0000) in the address, query or JSON body: no one types it, and PostgreSQL
  * cannot store it in text (it would fail as a 500 deep in a query). So is half of a surrogate pair (`"\ud800"`, valid
  * JSON): both databases would keep U+FFFD in its place, a name other than the one sent (27 routes stored it).
  */
 export function registerInputGuard(app: FastifyInstance): void {
   app.addHook('preValidation', async (req) => {
+    const badName = badlyEncodedParameter(req.url);
+    if (badName !== null)
+      throw new Invalid(
+        `querystring.${badName}: a %-escape in the address is not valid UTF-8 (%E4%B8%AD is 中; a literal % is %25)`,
+        reason('input.badEscape', { field: `querystring.${badName}` }),
+        { path: `querystring.${badName}` },
+      );
     for (const [where, value] of [
       ['params', req.params],
       ['querystring', req.query],

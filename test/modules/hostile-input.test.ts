@@ -151,6 +151,17 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     expect((await post('会员😀')).statusCode).toBe(201);
   });
 
+  it('a %-escape of the address that does not decode is refused, naming the parameter (it was searched as sent)', async () => {
+    const get = (query: string) =>
+      app.inject({ url: `/api/v1/customers?limit=5&${query}`, headers: { 'x-huike-client': 'test', cookie } });
+    for (const q of ['q=%E4%B8', 'q=100%', 'q=%zz', 'q=a%ED%A0%80']) {
+      const res = await get(q);
+      expectError(res, 400, /querystring\.q: a %-escape in the address is not valid UTF-8/);
+      expect(res.json().error.reason).toEqual({ key: 'input.badEscape', params: { field: 'querystring.q' } });
+    }
+    for (const q of ['q=%E4%B8%AD', 'q=100%25', 'q=a+b', 'q=%e4%b8%ad']) expect((await get(q)).statusCode).toBe(200);
+  });
+
   it("fastify's own errors come in the same shape: an id too long, a broken address, a bad body", async () => {
     const long = await app.inject({
       url: `/api/v1/customers/${'a'.repeat(300)}`,
