@@ -74,7 +74,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
 
   it('finds a customer by the last digits of the phone, opens the file and adds a note and a tag', async () => {
     const cookie = await pages.cookie();
-    const top = await apiGet<{ items: { id: string; name: string; phone: string }[] }>(
+    const top = await apiGet<{ items: { id: string; name: string; phone: string; marketingConsent: string }[] }>(
       '/customers?sort=spent&limit=1',
       cookie,
     );
@@ -90,6 +90,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     await row.click();
     await page.waitForURL(new RegExp(`/customers/${target.id}$`));
     await expect.poll(() => page.getByTestId('customer-name').textContent()).toBe(target.name);
+    // The header's consent tag says what it is about (a bare 未知 said nothing).
+    expect(await page.getByTestId('consent-tag').first().textContent()).toBe(
+      { granted: '已授权营销', denied: '拒绝营销', unknown: '营销授权未知' }[target.marketingConsent],
+    );
     await page.getByRole('tab', { name: '备注' }).click();
     await page.getByPlaceholder('记录一次沟通').fill('偏好羊毛材质，双12 前回访');
     await page

@@ -34,11 +34,12 @@ export function LifecycleTag({ value }: { value: string | null }) {
   return <Tag color={LIFECYCLE_COLORS[value]}>{t(`lifecycle.${value}`, value)}</Tag>;
 }
 
-export function ConsentTag({ value }: { value: string }) {
+/** Marketing consent: 已授权 in a column headed 营销授权; `long` says what it is about where no heading does. */
+export function ConsentTag({ value, long }: { value: string; long?: boolean }) {
   const { t } = useTranslation();
   return (
-    <Tag color={value === 'granted' ? 'green' : value === 'denied' ? 'red' : 'default'}>
-      {t(`consent.${value}`, value)}
+    <Tag color={value === 'granted' ? 'green' : value === 'denied' ? 'red' : 'default'} data-testid="consent-tag">
+      {t(`${long ? 'consentLong' : 'consent'}.${value}`, value)}
     </Tag>
   );
 }

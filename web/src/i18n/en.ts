@@ -404,6 +404,7 @@ export const en: Messages = {
     refunded: 'Refunded',
   },
   consent: { granted: 'Granted', denied: 'Denied', unknown: 'Unknown' },
+  consentLong: { granted: 'Marketing consented', denied: 'Marketing refused', unknown: 'Marketing consent unknown' },
   gender: { female: 'Female', male: 'Male' },
   identity: { nick: 'Nick', phone: 'Phone', email: 'Email', external: 'Platform ID', buyer_id: 'Buyer ID' },
   flags: {

@@ -389,6 +389,7 @@ export const zhCN = {
     refunded: '已退款',
   },
   consent: { granted: '已授权', denied: '已拒绝', unknown: '未知' },
+  consentLong: { granted: '已授权营销', denied: '拒绝营销', unknown: '营销授权未知' },
   gender: { female: '女', male: '男' },
   identity: { nick: '昵称', phone: '手机', email: '邮箱', external: '平台ID', buyer_id: '买家ID' },
   flags: {

@@ -209,7 +209,7 @@ export function ContentStep({ channel, kind }: { channel: Channel | undefined; k
                     rules={[{ required: true, message: t('campaigns.textRequired') }]}
                     style={{ marginBottom: 8 }}
                   >
-                    <Input.TextArea rows={4} showCount data-testid={`variant-text-${i}`} />
+                    <Input.TextArea rows={4} data-testid={`variant-text-${i}`} />
                   </Form.Item>
                   <Space size={4} wrap>
                     <Typography.Text type="secondary">{t('campaigns.insertVar')}</Typography.Text>

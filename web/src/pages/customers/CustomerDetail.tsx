@@ -94,7 +94,7 @@ export default function CustomerDetail() {
               {tierName && <Tag color="gold">{tierName}</Tag>}
               <RfmTag value={d.rfmClass} />
               <LifecycleTag value={d.lifecycle} />
-              <ConsentTag value={d.marketingConsent} />
+              <ConsentTag value={d.marketingConsent} long />
               {d.flags.isBlacklisted && <Tag color="black">{t('flags.isBlacklisted')}</Tag>}
               {d.flags.isBadReviewer && <Tag color="red">{t('flags.isBadReviewer')}</Tag>}
               <PrivacyActions id={id} name={d.name} onErased={() => c.reload()} />
