@@ -153,6 +153,40 @@ describe.skipIf(!existsSync(CHROMIUM))('自动化 in Chromium', () => {
       .toContain('自动化「催付」已完成');
   }, 180_000);
 
+  it('the settings of 退款关怀 take a coupon by name and a compensation in yuan', async () => {
+    page = await login();
+    await page.goto(`${base}/automations`);
+    const templates = await apiCall<{ items: { id: string; name: string; compensation: boolean }[] }>(
+      'GET',
+      '/coupons/templates',
+    );
+    const coupon = templates.items.find((x) => !x.compensation)!;
+    await page.getByTestId('automation-settings-refund_apology').click();
+    await choose(page.getByTestId('setting-couponTemplateId'), coupon.name);
+    const compensation = page.locator('input[data-testid="setting-valueFen"], [data-testid="setting-valueFen"] input');
+    await compensation.first().fill('5.5');
+    await page.screenshot({ path: join(SHOTS, 'automation-settings-coupon.png') });
+    const saved = page.waitForResponse(
+      (r) => r.url().endsWith('/api/v1/automations') && r.request().method() === 'POST',
+    );
+    await page.locator('.ant-modal-footer .ant-btn-primary').click();
+    expect((await saved).status()).toBe(200);
+    const list = await apiCall<{ items: { builtin: string | null; settings: Record<string, unknown> | null }[] }>(
+      'GET',
+      '/automations',
+    );
+    expect(list.items.find((a) => a.builtin === 'refund_apology')?.settings).toMatchObject({
+      couponTemplateId: coupon.id,
+      valueFen: 550,
+    });
+    // Opened again, the form shows the coupon's name and ¥5.50.
+    await page.getByTestId('automation-settings-refund_apology').click();
+    await expect
+      .poll(() => page.getByTestId('setting-couponTemplateId').locator('.ant-select-selection-item').textContent())
+      .toBe(coupon.name);
+    expect(await compensation.first().inputValue()).toBe('5.50');
+  });
+
   it('a bad review opens a task through 评价; the task drawer links to that run, marked in the run log', async () => {
     page = await login();
     await page.goto(`${base}/automations`);

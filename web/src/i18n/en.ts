@@ -1834,6 +1834,7 @@ export const en: Messages = {
     status: 'Status',
     reason: 'Reason / steps',
     medium: { sms: 'SMS', email: 'Email', wechat: 'WeChat', platform: 'Marketplace tool' },
+    compensationCoupon: '{{name}} (compensation)',
     field: {
       delayMinutes: 'Wait (minutes)',
       tooLateMinutes: 'Too late after (minutes)',
@@ -1842,8 +1843,8 @@ export const en: Messages = {
       medium: 'Send by',
       text: 'Message',
       secondText: 'Second message',
-      couponTemplateId: 'Coupon template id',
-      valueFen: 'Compensation (fen)',
+      couponTemplateId: 'Coupon sent with the message',
+      valueFen: 'Compensation (yuan)',
       capPercent: 'Cap (% of item value)',
       points: 'Points',
       categories: 'Categories',

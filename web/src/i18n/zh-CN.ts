@@ -1733,6 +1733,7 @@ export const zhCN = {
     status: '状态',
     reason: '原因 / 步骤',
     medium: { sms: '短信', email: '邮件', wechat: '微信', platform: '平台工具' },
+    compensationCoupon: '{{name}}（补偿券）',
     field: {
       delayMinutes: '等待分钟数',
       tooLateMinutes: '超过多少分钟不再触发',
@@ -1741,8 +1742,8 @@ export const zhCN = {
       medium: '发送方式',
       text: '消息内容',
       secondText: '第二条消息内容',
-      couponTemplateId: '优惠券模板 ID',
-      valueFen: '补偿金额（分）',
+      couponTemplateId: '随消息发放的优惠券',
+      valueFen: '补偿金额（元）',
       capPercent: '补偿上限（商品金额 %）',
       points: '赠送积分',
       categories: '类目',

@@ -26,21 +26,14 @@ import { useAction, useApi } from '../hooks';
 import { PageHeader } from '../layout/Shell';
 import { AutomationEditor, type EditorTarget, newTarget } from './automations/AutomationEditor';
 import type { Definition } from './automations/definition';
+import { yuan } from './automations/fields';
 import { reasonLabel } from './campaigns/shared';
 
 type Automation = Answer<'/automations'>['items'][number];
 type Run = Answer<'/automations/{id}/runs'>['items'][number];
 type Settings = Record<string, unknown>;
 
-const NUMBER_FIELDS = new Set([
-  'delayMinutes',
-  'tooLateMinutes',
-  'days',
-  'daysBefore',
-  'valueFen',
-  'capPercent',
-  'points',
-]);
+const NUMBER_FIELDS = new Set(['delayMinutes', 'tooLateMinutes', 'days', 'daysBefore', 'capPercent', 'points']);
 const LIST_FIELDS = new Set(['categories', 'holidays', 'stages']);
 
 /** 自动化: the built-ins with their switches and settings, a 30-day dry run, and each one's run log. */
@@ -49,6 +42,7 @@ export default function Automations() {
   const { message } = App.useApp();
   const list = useApi('/automations');
   const holidays = useApi('/automations/holidays', { query: { years: 5 } });
+  const coupons = useApi('/coupons/templates');
   const { busy, run } = useAction();
   const [editing, setEditing] = useState<Automation | null>(null);
   const [runsOf, setRunsOf] = useState<Automation | null>(null);
@@ -157,6 +151,30 @@ export default function Automations() {
       return (
         <Form.Item key={k} name={k} label={label}>
           <InputNumber min={0} style={{ width: 160 }} />
+        </Form.Item>
+      );
+    // A coupon is chosen by name and a compensation typed in yuan, never an id or fen.
+    if (k === 'couponTemplateId')
+      return (
+        <Form.Item key={k} name={k} label={label}>
+          <Select
+            allowClear
+            showSearch
+            optionFilterProp="label"
+            style={{ width: 320 }}
+            placeholder={t('campaignExtras.couponNone')}
+            data-testid="setting-couponTemplateId"
+            options={coupons.data?.items.map((x) => ({
+              value: x.id,
+              label: x.compensation ? t('automations.compensationCoupon', { name: x.name }) : x.name,
+            }))}
+          />
+        </Form.Item>
+      );
+    if (k === 'valueFen')
+      return (
+        <Form.Item key={k} name={k} label={label} {...yuan}>
+          <InputNumber min={0.01} precision={2} prefix="¥" style={{ width: 160 }} data-testid="setting-valueFen" />
         </Form.Item>
       );
     if (k === 'medium')
@@ -292,6 +310,7 @@ export default function Automations() {
                         form.setFieldsValue((a.settings ?? {}) as never);
                         setEditing(a);
                       }}
+                      data-testid={`automation-settings-${a.builtin}`}
                     >
                       {t('automations.edit')}
                     </Button>

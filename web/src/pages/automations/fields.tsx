@@ -42,7 +42,8 @@ export const PicksContext = createContext<Picks>({
   stepChoices: () => [],
 });
 
-const yuan = {
+/** A money field the form holds in fen and shows in yuan. */
+export const yuan = {
   getValueProps: (v: unknown) => ({ value: typeof v === 'number' ? v / 100 : v }),
   normalize: (v: unknown) => (typeof v === 'number' ? Math.round(v * 100) : v),
 };
