@@ -61,6 +61,13 @@ describe('templates', () => {
     expect(renderTemplate('#姓名#您好，券#优惠券#', { 姓名: ' ', 优惠券: null })).toEqual({
       ok: false,
       missing: ['姓名', '优惠券'],
+      partial: '#姓名#您好，券#优惠券#',
+    });
+    // What is known is filled in the partial text (a preview shows it), what is missing stays the variable.
+    expect(renderTemplate('#姓名#您好，#店铺名#送您#积分#积分', { 姓名: '', 店铺名: '回客', 积分: 5 })).toEqual({
+      ok: false,
+      missing: ['姓名'],
+      partial: '#姓名#您好，回客送您5积分',
     });
   });
 });

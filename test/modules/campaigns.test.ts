@@ -502,9 +502,11 @@ describeBothDatabases('campaigns', (env) => {
       channelId: outbox,
       kind: 'marketing',
       customerId: ids['rule-black'],
-      content: { text: '#姓名#您好' },
+      content: { text: '#姓名#您好，#店铺名#会员日' },
     });
     expect(held.body).toMatchObject({
+      // The name this customer lacks stays as the variable, the shop's name is filled in.
+      text: '【回客旗舰店】#姓名#您好，回客旗舰店会员日 拒收请回复R',
       missing: ['姓名'],
       decision: { action: 'skip', reason: 'blacklisted', reasonLabel: '黑名单' },
     });

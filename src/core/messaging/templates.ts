@@ -57,7 +57,8 @@ export function templateProblems(text: string): string[] {
 
 export type TemplateValues = Partial<Record<TemplateVariable, string | number | null | undefined>>;
 
-export type Rendered = { ok: true; text: string } | { ok: false; missing: TemplateVariable[] };
+/** Filled in, or what is missing — with `partial`, the text with the known values in and the missing ones as #名#. */
+export type Rendered = { ok: true; text: string } | { ok: false; missing: TemplateVariable[]; partial: string };
 
 /** Fills the variables in; any empty value holds the message back, naming what is missing. */
 export function renderTemplate(text: string, values: TemplateValues): Rendered {
@@ -72,5 +73,5 @@ export function renderTemplate(text: string, values: TemplateValues): Rendered {
     }
     return s;
   });
-  return missing.length > 0 ? { ok: false, missing } : { ok: true, text: out };
+  return missing.length > 0 ? { ok: false, missing, partial: out } : { ok: true, text: out };
 }

@@ -289,7 +289,8 @@ export async function previewMessage(
   };
   const text = renderTemplate(input.content.text, values);
   const subject = input.content.subject ? renderTemplate(input.content.subject, values) : null;
-  let body = text.ok ? text.text : input.content.text;
+  // A value this customer lacks stays #名# among the others filled in (the whole raw template hid what was known).
+  let body = text.ok ? text.text : text.partial;
   const compliance = complianceProblems({ signature: settings.smsSignature, optOutText: settings.smsOptOutText });
   if (input.kind === 'marketing' && medium === 'sms' && compliance.length === 0)
     body = marketingSms(body, { signature: settings.smsSignature, optOutText: settings.smsOptOutText });
@@ -304,7 +305,7 @@ export async function previewMessage(
   });
   return {
     text: body,
-    subject: subject?.ok ? subject.text : (input.content.subject ?? null),
+    subject: subject ? (subject.ok ? subject.text : subject.partial) : null,
     missing: [...(text.ok ? [] : text.missing), ...(subject && !subject.ok ? subject.missing : [])],
     chars: sms?.chars ?? Array.from(body).length,
     parts: sms?.parts ?? 0,
