@@ -119,6 +119,42 @@ describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Ch
     expect(page.errors).toEqual([]);
   }, 180_000);
 
+  it('a run queued for a while with nothing running says it waits for the job worker', async () => {
+    // As a server started with --no-worker leaves it: the run recorded two minutes ago, no job taking it.
+    const db = new Database(join(app!.dir, 'huike.db'));
+    db.pragma('busy_timeout = 10000');
+    const queuedAt = new Date(Date.now() - 120_000).toISOString();
+    try {
+      const store = db.prepare('SELECT workspace_id, id FROM stores ORDER BY id LIMIT 1').get() as {
+        workspace_id: string;
+        id: string;
+      };
+      db.prepare(
+        `INSERT INTO import_runs (workspace_id, id, store_id, format, file_name, status, rows_read, orders_created,
+           orders_updated, orders_unchanged, items_written, customers_created, rows_rejected, bytes_total, bytes_read,
+           started_at, updated_at)
+         VALUES (?, 'e2e-waiting', ?, 'taobao', '淘宝订单-等待.csv', 'queued', 0, 0, 0, 0, 0, 0, 0, 1000, 0, ?, ?)`,
+      ).run(store.workspace_id, store.id, queuedAt, queuedAt);
+    } finally {
+      db.close();
+    }
+    const page = await newPage();
+    await page.goto(`${base}/imports`);
+    const row = page.getByTestId('import-runs').locator('tbody tr.ant-table-row', { hasText: '淘宝订单-等待.csv' });
+    await row.getByTestId('import-waiting').waitFor();
+    expect(await row.getByTestId('import-waiting').textContent()).toContain('--no-worker');
+    await shot(page, 'imports-waiting-for-worker');
+    expect(page.errors).toEqual([]);
+    // The run is taken off the list again (the next test counts the running one).
+    const again = new Database(join(app!.dir, 'huike.db'));
+    again.pragma('busy_timeout = 10000');
+    try {
+      again.prepare("DELETE FROM import_runs WHERE id = 'e2e-waiting'").run();
+    } finally {
+      again.close();
+    }
+  }, 120_000);
+
   it("shows a run's last step, its buyers' stats refreshed, with how many of how many", async () => {
     // A run as the server records it while it refreshes 2,000 of 12,345 buyers after its last row (the step's API is
     // tested in imports.test.ts); its owner is this process, alive, so the run counts as running.

@@ -923,6 +923,9 @@ export const en: Messages = {
     rejected: 'Rejected rows / orders',
     rejectedTip: '{{rows}} rows rejected in {{orders}} orders; click to download them',
     startedAt: 'Started',
+    waitingForWorker:
+      'Waiting for the job worker, which runs imports. If it never starts, run the server without --no-worker, ' +
+      'or start huike worker',
     status: { queued: 'Queued', running: 'Running', done: 'Done', failed: 'Failed', interrupted: 'Interrupted' },
     resume: 'Resume',
     resumeTip:

@@ -882,6 +882,8 @@ export const zhCN = {
     rejected: '出错行 / 订单',
     rejectedTip: '{{rows}} 行出错，涉及 {{orders}} 笔订单；点击下载出错行',
     startedAt: '开始时间',
+    waitingForWorker:
+      '等待后台任务进程：导入由它执行。若一直不开始，请确认服务没有以 --no-worker 启动，或另开 huike worker',
     status: { queued: '排队中', running: '导入中', done: '完成', failed: '失败', interrupted: '已中断' },
     resume: '继续导入',
     resumeTip: '导入进程中途停止，已保存 {{n}} 行；从第 {{next}} 行继续，计数保持为整次导入的合计',

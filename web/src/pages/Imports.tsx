@@ -198,6 +198,12 @@ export default function Imports() {
   const [expanded, setExpanded] = useState<readonly Key[] | null>(null);
   const [lastError, setLastError] = useState<string | null>(null);
   const active = (runs.data?.items ?? []).some((r) => ACTIVE.has(r.status));
+  // A run queued for half a minute while no import runs: nothing is taking jobs (a server started with --no-worker
+  // and no `huike worker`), and the bar would stand at 0 % with no word why.
+  const waitsForWorker = (r: { status: string; startedAt: string }) =>
+    r.status === 'queued' &&
+    Date.now() - Date.parse(r.startedAt) > 30_000 &&
+    !(runs.data?.items ?? []).some((x) => x.status === 'running');
   useInterval(runs.reload, 1000, active);
 
   const pick = async (f: File) => {
@@ -477,12 +483,22 @@ export default function Imports() {
                         </div>
                       </Tooltip>
                     ) : ACTIVE.has(r.status) ? (
-                      <Progress
-                        percent={Math.round(r.progress * 100)}
-                        size="small"
-                        status="active"
-                        style={{ width: 120 }}
-                      />
+                      <div>
+                        <Progress
+                          percent={Math.round(r.progress * 100)}
+                          size="small"
+                          status="active"
+                          style={{ width: 120 }}
+                        />
+                        {waitsForWorker(r) && (
+                          // Queued a while with nothing running: jobs run in a worker, which may not be running.
+                          <div style={{ maxWidth: 260, whiteSpace: 'normal' }}>
+                            <Typography.Text type="warning" style={{ fontSize: 12 }} data-testid="import-waiting">
+                              {t('imports.waitingForWorker')}
+                            </Typography.Text>
+                          </div>
+                        )}
+                      </div>
                     ) : (
                       <Tooltip title={r.message && reasonText(r.why, r.message)}>
                         <Tag
