@@ -483,6 +483,67 @@ describeBothDatabases('analytics views', (env) => {
     },
   );
 
+  it('counts a holder who never bought among the new holders', async () => {
+    // T2 to ben (first purchase 11-02, ¥120 in the range) and dan (one order, never paid: no buyer rows at all).
+    const e = env();
+    const k = e.db.kysely;
+    // Phones are given in the order buyers first appear above: ann …01, ben …02, cat …03, dan …04.
+    const id = async (phone: string) =>
+      (
+        await k
+          .selectFrom('customers')
+          .select('id')
+          .where('workspace_id', '=', e.workspaceId)
+          .where('phone', '=', phone)
+          .executeTakeFirstOrThrow()
+      ).id;
+    const at = '2026-11-01T00:00:00.000Z';
+    await k
+      .insertInto('coupon_templates')
+      .values({
+        workspace_id: e.workspaceId,
+        id: 'T2',
+        name: '新客券',
+        rules: '{}',
+        validity: '{}',
+        per_customer_limit: 1,
+        total_stock: null,
+        issued: 2,
+        compensation: 0,
+        archived_at: null,
+        created_at: at,
+      })
+      .execute();
+    const coupon = (cid: string, customer: string) => ({
+      workspace_id: e.workspaceId,
+      id: cid,
+      template_id: 'T2',
+      customer_id: customer,
+      code: cid,
+      status: 'issued',
+      valid_from: at,
+      valid_to: '2026-12-01T00:00:00.000Z',
+      value_fen: 1000,
+      source: 'test',
+      idempotency_key: cid,
+      issued_at: at,
+      used_at: null,
+      order_id: null,
+      discount_fen: null,
+    });
+    await k
+      .insertInto('coupons')
+      .values([coupon('C3', await id('13900000002')), coupon('C4', await id('13900000004'))])
+      .execute();
+    try {
+      const t2 = (await effects(e.ctx, e.workspaceId, RANGE)).coupons.find((c) => c.id === 'T2');
+      expect(t2).toMatchObject({ issued: 2, used: 0, holders: 2, holderConversion: 0.5 });
+    } finally {
+      await k.deleteFrom('coupons').where('workspace_id', '=', e.workspaceId).where('template_id', '=', 'T2').execute();
+      await k.deleteFrom('coupon_templates').where('workspace_id', '=', e.workspaceId).where('id', '=', 'T2').execute();
+    }
+  });
+
   it('refuses a range that ends before it starts, naming the dates', async () => {
     await expect(overview(env().ctx, env().workspaceId, { from: '2026-11-11', to: '2026-11-01' })).rejects.toThrow(
       /2026-11-11.*2026-11-01/,
