@@ -508,6 +508,13 @@ export const REASONS = {
     'zh-CN': '此 .xlsx 文件已损坏（{error}）：请重新导出',
     en: 'this .xlsx file is damaged ({error}): export it again',
   },
+  'import.xlsxNoCellRefs': {
+    'zh-CN':
+      '此 .xlsx 文件的单元格没有位置信息（由非 Excel 的工具生成）：请用 Excel 或 WPS 打开后另存为 .xlsx，或另存为 CSV 后再导入',
+    en:
+      'the cells of this .xlsx file carry no position (it was written by a tool other than Excel): open it in Excel ' +
+      'or WPS and save it again as .xlsx, or save it as CSV, then import it',
+  },
   'import.xlsxUnreadable': {
     'zh-CN': '此 .xlsx 文件无法读取（{error}）：请重新导出',
     en: 'this .xlsx file cannot be read ({error}): export it again',

@@ -11,7 +11,7 @@ import { readRows } from '../../src/modules/imports/readers.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { describeBothDatabases, scratchDir } from '../helpers.js';
 import { exited, spawnTs, waitFor } from '../support/processes.js';
-import { writeXlsxBomb, writeXlsxManyStrings, writeXlsxWithPart } from '../support/zip.js';
+import { writeXlsxBomb, writeXlsxManyStrings, writeXlsxSheet, writeXlsxWithPart } from '../support/zip.js';
 
 const dir = scratchDir('huike-hostile-');
 const BOMB = join(dir, 'bomb.xlsx');
@@ -68,6 +68,37 @@ it('a part named outside the zip (../) is refused as a damaged file, not a serve
     reason: { key: 'import.xlsxDamaged' },
     message: expect.stringMatching(/damaged \(invalid relative path/),
   });
+});
+
+it('a sheet whose cells carry no position is refused saying how to save it again (the reader crashed)', async () => {
+  // The standard lets a writer leave out r="A1" on rows and cells; the sheet reader cannot place such a cell.
+  const sheet = (withRefs: boolean) =>
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' +
+    [
+      ['订单编号', '买家会员名'],
+      ['1001', '张三'],
+    ]
+      .map(
+        (cells, i) =>
+          `<row${withRefs ? ` r="${i + 1}"` : ''}>` +
+          cells
+            .map((v, j) => `<c${withRefs ? ` r="${'AB'[j]}${i + 1}"` : ''} t="inlineStr"><is><t>${v}</t></is></c>`)
+            .join('') +
+          '</row>',
+      )
+      .join('') +
+    '</sheetData></worksheet>';
+  const bare = join(dir, 'no-refs.xlsx');
+  writeXlsxSheet(bare, sheet(false));
+  await expect(readAll(bare)).rejects.toMatchObject({
+    code: 'invalid',
+    reason: { key: 'import.xlsxNoCellRefs' },
+    message: expect.stringMatching(/carry no position.*save it again/),
+  });
+  const placed = join(dir, 'refs.xlsx');
+  writeXlsxSheet(placed, sheet(true));
+  await expect(readAll(placed)).resolves.toBe(2);
 });
 
 it('too many shared strings are refused', async () => {

@@ -180,3 +180,14 @@ export function writeXlsxWithPart(path: string, name: string, content: string): 
     part('xl/worksheets/sheet1.xml', SHEET),
   ]);
 }
+
+/** An .xlsx whose one sheet is this XML (inline strings: no shared strings part). */
+export function writeXlsxSheet(path: string, sheetXml: string): void {
+  writeZip(path, [
+    part('[Content_Types].xml', CONTENT_TYPES),
+    part('_rels/.rels', RELS),
+    part('xl/workbook.xml', WORKBOOK),
+    part('xl/_rels/workbook.xml.rels', WORKBOOK_RELS),
+    part('xl/worksheets/sheet1.xml', sheetXml),
+  ]);
+}

@@ -133,6 +133,13 @@ export async function checkXlsx(path: string, limits: ReadLimits): Promise<void>
       reason('import.xlsxBomb', { what }),
       { limits: 'HUIKE_IMPORT_MAX_UNZIPPED_MB, HUIKE_IMPORT_MAX_SHARED_STRINGS_MB, HUIKE_IMPORT_MAX_SHARED_STRINGS' },
     );
+  // Written by a tool that leaves out each cell's position (the standard allows it; the reader needs it).
+  const noCellRefs = () =>
+    new Invalid(
+      'the cells of this .xlsx file carry no position (it was written by a tool other than Excel): open it in ' +
+        'Excel or WPS and save it again as .xlsx, or save it as CSV, then import it',
+      reason('import.xlsxNoCellRefs'),
+    );
   try {
     if (zip.entryCount > limits.maxZipEntries) throw bomb(`holds ${zip.entryCount} parts`);
     let declared = 0;
@@ -155,11 +162,19 @@ export async function checkXlsx(path: string, limits: ReadLimits): Promise<void>
       }
       let strings = 0;
       let tail = '';
+      // A sheet's first cell tag, read from its first 64 KB: one without its position (r="B2") is unreadable.
+      let head = /^xl\/worksheets\/[^/]+\.xml$/i.test(entry.fileName) ? '' : null;
       try {
         for await (const chunk of stream as AsyncIterable<Buffer>) {
           unpacked += chunk.length;
           if (unpacked > limits.maxUnzippedBytes)
             throw bomb(`unpacks to more than ${megabytes(limits.maxUnzippedBytes)}`);
+          if (head !== null) {
+            head += chunk.toString('latin1');
+            const cell = /<(?:\w+:)?c[\s/>][^>]*>/.exec(head);
+            if (cell && !/\sr\s*=/.test(cell[0])) throw noCellRefs();
+            if (cell || head.length > 65_536) head = null;
+          }
           if (!shared) continue;
           const text = tail + chunk.toString('latin1');
           strings += text.match(/<(?:\w+:)?si[\s>/]/g)?.length ?? 0;
