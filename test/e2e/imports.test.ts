@@ -61,6 +61,23 @@ describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Ch
     return (await tag.textContent()) ?? '';
   }
 
+  /** Runs fn on the server's database file, beside the server, with the shop's first store. */
+  function withServerDb(fn: (db: Database.Database, store: { workspace_id: string; id: string }) => unknown): void {
+    const db = new Database(join(app!.dir, 'huike.db'));
+    db.pragma('busy_timeout = 10000');
+    try {
+      fn(
+        db,
+        db.prepare('SELECT workspace_id, id FROM stores ORDER BY id LIMIT 1').get() as {
+          workspace_id: string;
+          id: string;
+        },
+      );
+    } finally {
+      db.close();
+    }
+  }
+
   beforeAll(async () => {
     app = await startConsole({ prefix: 'huike-e2e-imports-', demoCustomers: 50 });
     ({ base, browser } = app);
@@ -121,23 +138,17 @@ describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Ch
 
   it('a run queued for a while with nothing running says it waits for the job worker', async () => {
     // As a server started with --no-worker leaves it: the run recorded two minutes ago, no job taking it.
-    const db = new Database(join(app!.dir, 'huike.db'));
-    db.pragma('busy_timeout = 10000');
     const queuedAt = new Date(Date.now() - 120_000).toISOString();
-    try {
-      const store = db.prepare('SELECT workspace_id, id FROM stores ORDER BY id LIMIT 1').get() as {
-        workspace_id: string;
-        id: string;
-      };
-      db.prepare(
-        `INSERT INTO import_runs (workspace_id, id, store_id, format, file_name, status, rows_read, orders_created,
+    withServerDb((db, store) =>
+      db
+        .prepare(
+          `INSERT INTO import_runs (workspace_id, id, store_id, format, file_name, status, rows_read, orders_created,
            orders_updated, orders_unchanged, items_written, customers_created, rows_rejected, bytes_total, bytes_read,
            started_at, updated_at)
          VALUES (?, 'e2e-waiting', ?, 'taobao', '淘宝订单-等待.csv', 'queued', 0, 0, 0, 0, 0, 0, 0, 1000, 0, ?, ?)`,
-      ).run(store.workspace_id, store.id, queuedAt, queuedAt);
-    } finally {
-      db.close();
-    }
+        )
+        .run(store.workspace_id, store.id, queuedAt, queuedAt),
+    );
     const page = await newPage();
     await page.goto(`${base}/imports`);
     const row = page.getByTestId('import-runs').locator('tbody tr.ant-table-row', { hasText: '淘宝订单-等待.csv' });
@@ -146,36 +157,24 @@ describe.skipIf(!existsSync(CHROMIUM))('generic import with status mapping in Ch
     await shot(page, 'imports-waiting-for-worker');
     expect(page.errors).toEqual([]);
     // The run is taken off the list again (the next test counts the running one).
-    const again = new Database(join(app!.dir, 'huike.db'));
-    again.pragma('busy_timeout = 10000');
-    try {
-      again.prepare("DELETE FROM import_runs WHERE id = 'e2e-waiting'").run();
-    } finally {
-      again.close();
-    }
+    withServerDb((db) => db.prepare("DELETE FROM import_runs WHERE id = 'e2e-waiting'").run());
   }, 120_000);
 
   it("shows a run's last step, its buyers' stats refreshed, with how many of how many", async () => {
     // A run as the server records it while it refreshes 2,000 of 12,345 buyers after its last row (the step's API is
     // tested in imports.test.ts); its owner is this process, alive, so the run counts as running.
-    const db = new Database(join(app!.dir, 'huike.db'));
-    db.pragma('busy_timeout = 10000');
     const now = new Date().toISOString();
-    try {
-      const store = db.prepare('SELECT workspace_id, id FROM stores ORDER BY id LIMIT 1').get() as {
-        workspace_id: string;
-        id: string;
-      };
-      db.prepare(
-        `INSERT INTO import_runs (workspace_id, id, store_id, format, file_name, status, rows_read, orders_created,
+    withServerDb((db, store) =>
+      db
+        .prepare(
+          `INSERT INTO import_runs (workspace_id, id, store_id, format, file_name, status, rows_read, orders_created,
            orders_updated, orders_unchanged, items_written, customers_created, rows_rejected, owner, heartbeat_at,
            bytes_total, bytes_read, stats_total, stats_done, started_at, updated_at)
          VALUES (?, 'e2e-refreshing', ?, 'taobao', '淘宝订单-双11.csv', 'running', 30000, 30000, 0, 0, 0, 12345, 0, ?, ?,
            1000, 1000, 12345, 2000, ?, ?)`,
-      ).run(store.workspace_id, store.id, `${hostname()}:${process.pid}`, now, now, now);
-    } finally {
-      db.close();
-    }
+        )
+        .run(store.workspace_id, store.id, `${hostname()}:${process.pid}`, now, now, now),
+    );
     const page = await newPage();
     await page.goto(`${base}/imports`);
     const step = page

@@ -52,6 +52,41 @@ const item = (title: string, quantity: number, paidFen: number, n: number): Item
   refundStatus: null,
 });
 
+const COUPONS_AT = '2026-11-01T00:00:00.000Z';
+
+/** A coupon template as the tests store it (issued as given, on 1 November). */
+const templateRow = (ws: string, id: string, name: string, issued: number) => ({
+  workspace_id: ws,
+  id,
+  name,
+  rules: '{}',
+  validity: '{}',
+  per_customer_limit: 1,
+  total_stock: null,
+  issued,
+  compensation: 0,
+  archived_at: null,
+  created_at: COUPONS_AT,
+});
+/** A coupon of a template issued on 1 November, used on an order when one is given. */
+const couponRow = (ws: string, id: string, templateId: string, customerId: string, usedOn: string | null) => ({
+  workspace_id: ws,
+  id,
+  template_id: templateId,
+  customer_id: customerId,
+  code: id,
+  status: usedOn ? 'used' : 'issued',
+  valid_from: COUPONS_AT,
+  valid_to: '2026-12-01T00:00:00.000Z',
+  value_fen: 2000,
+  source: 'test',
+  idempotency_key: id,
+  issued_at: COUPONS_AT,
+  used_at: usedOn ? COUPONS_AT : null,
+  order_id: usedOn,
+  discount_fen: usedOn ? 2000 : null,
+});
+
 describeBothDatabases('analytics views', (env) => {
   let s1 = '';
   let s2 = '';
@@ -131,43 +166,16 @@ describeBothDatabases('analytics views', (env) => {
       .where('workspace_id', '=', e.workspaceId)
       .where('external_id', '=', 'V3')
       .executeTakeFirstOrThrow();
-    const now = '2026-11-01T00:00:00.000Z';
     await k
       .insertInto('coupon_templates')
-      .values({
-        workspace_id: e.workspaceId,
-        id: 'T1',
-        name: '双11满减',
-        rules: '{}',
-        validity: '{}',
-        per_customer_limit: 1,
-        total_stock: null,
-        issued: 2,
-        compensation: 0,
-        archived_at: null,
-        created_at: now,
-      })
+      .values(templateRow(e.workspaceId, 'T1', '双11满减', 2))
       .execute();
-    const coupon = (id: string, used: boolean) => ({
-      workspace_id: e.workspaceId,
-      id,
-      template_id: 'T1',
-      customer_id: ann.id,
-      code: id,
-      status: used ? 'used' : 'issued',
-      valid_from: now,
-      valid_to: '2026-12-01T00:00:00.000Z',
-      value_fen: 2000,
-      source: 'test',
-      idempotency_key: id,
-      issued_at: now,
-      used_at: used ? now : null,
-      order_id: used ? annOrder.id : null,
-      discount_fen: used ? 2000 : null,
-    });
     await k
       .insertInto('coupons')
-      .values([coupon('C1', true), coupon('C2', false)])
+      .values([
+        couponRow(e.workspaceId, 'C1', 'T1', ann.id, annOrder.id),
+        couponRow(e.workspaceId, 'C2', 'T1', ann.id, null),
+      ])
       .execute();
     await rebuildAnalytics(e.ctx, e.workspaceId);
   });
@@ -497,43 +505,16 @@ describeBothDatabases('analytics views', (env) => {
           .where('phone', '=', phone)
           .executeTakeFirstOrThrow()
       ).id;
-    const at = '2026-11-01T00:00:00.000Z';
     await k
       .insertInto('coupon_templates')
-      .values({
-        workspace_id: e.workspaceId,
-        id: 'T2',
-        name: '新客券',
-        rules: '{}',
-        validity: '{}',
-        per_customer_limit: 1,
-        total_stock: null,
-        issued: 2,
-        compensation: 0,
-        archived_at: null,
-        created_at: at,
-      })
+      .values(templateRow(e.workspaceId, 'T2', '新客券', 2))
       .execute();
-    const coupon = (cid: string, customer: string) => ({
-      workspace_id: e.workspaceId,
-      id: cid,
-      template_id: 'T2',
-      customer_id: customer,
-      code: cid,
-      status: 'issued',
-      valid_from: at,
-      valid_to: '2026-12-01T00:00:00.000Z',
-      value_fen: 1000,
-      source: 'test',
-      idempotency_key: cid,
-      issued_at: at,
-      used_at: null,
-      order_id: null,
-      discount_fen: null,
-    });
     await k
       .insertInto('coupons')
-      .values([coupon('C3', await id('13900000002')), coupon('C4', await id('13900000004'))])
+      .values([
+        couponRow(e.workspaceId, 'C3', 'T2', await id('13900000002'), null),
+        couponRow(e.workspaceId, 'C4', 'T2', await id('13900000004'), null),
+      ])
       .execute();
     try {
       const t2 = (await effects(e.ctx, e.workspaceId, RANGE)).coupons.find((c) => c.id === 'T2');
