@@ -1,5 +1,7 @@
 import ExcelJS from 'exceljs';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Database } from '../../src/db/types.js';
 import { tablesCsv } from '../../src/modules/tables.js';
 import { createUser } from '../../src/modules/auth/service.js';
 import { buildServer } from '../../src/server.js';
@@ -87,6 +89,24 @@ const couponRow = (ws: string, id: string, templateId: string, customerId: strin
   discount_fen: usedOn ? 2000 : null,
 });
 
+/** A template and its coupons, each [coupon id, customer, the order it was used on or null]. */
+async function addTemplate(
+  k: Kysely<Database>,
+  ws: string,
+  id: string,
+  name: string,
+  coupons: [string, string, string | null][],
+): Promise<void> {
+  await k
+    .insertInto('coupon_templates')
+    .values(templateRow(ws, id, name, coupons.length))
+    .execute();
+  await k
+    .insertInto('coupons')
+    .values(coupons.map(([cid, customer, usedOn]) => couponRow(ws, cid, id, customer, usedOn)))
+    .execute();
+}
+
 describeBothDatabases('analytics views', (env) => {
   let s1 = '';
   let s2 = '';
@@ -166,17 +186,10 @@ describeBothDatabases('analytics views', (env) => {
       .where('workspace_id', '=', e.workspaceId)
       .where('external_id', '=', 'V3')
       .executeTakeFirstOrThrow();
-    await k
-      .insertInto('coupon_templates')
-      .values(templateRow(e.workspaceId, 'T1', '双11满减', 2))
-      .execute();
-    await k
-      .insertInto('coupons')
-      .values([
-        couponRow(e.workspaceId, 'C1', 'T1', ann.id, annOrder.id),
-        couponRow(e.workspaceId, 'C2', 'T1', ann.id, null),
-      ])
-      .execute();
+    await addTemplate(e.db.kysely, e.workspaceId, 'T1', '双11满减', [
+      ['C1', ann.id, annOrder.id],
+      ['C2', ann.id, null],
+    ]);
     await rebuildAnalytics(e.ctx, e.workspaceId);
   });
 
@@ -505,17 +518,10 @@ describeBothDatabases('analytics views', (env) => {
           .where('phone', '=', phone)
           .executeTakeFirstOrThrow()
       ).id;
-    await k
-      .insertInto('coupon_templates')
-      .values(templateRow(e.workspaceId, 'T2', '新客券', 2))
-      .execute();
-    await k
-      .insertInto('coupons')
-      .values([
-        couponRow(e.workspaceId, 'C3', 'T2', await id('13900000002'), null),
-        couponRow(e.workspaceId, 'C4', 'T2', await id('13900000004'), null),
-      ])
-      .execute();
+    await addTemplate(k, e.workspaceId, 'T2', '新客券', [
+      ['C3', await id('13900000002'), null],
+      ['C4', await id('13900000004'), null],
+    ]);
     try {
       const t2 = (await effects(e.ctx, e.workspaceId, RANGE)).coupons.find((c) => c.id === 'T2');
       expect(t2).toMatchObject({ issued: 2, used: 0, holders: 2, holderConversion: 0.5 });
