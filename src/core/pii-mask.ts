@@ -130,6 +130,17 @@ function maskPhoneText(match: string): string {
 }
 
 /**
+ * Text that may hold a customer's real name — a message rendered with #姓名#, a note, a reply — as a role without
+ * `pii:read` sees it: the name (two characters or more, so a one-character name does not mask every such
+ * character) wherever it stands, then phones, e-mails and addresses as maskText does.
+ */
+export function maskTextOf(value: string, realName: string | null | undefined): string {
+  const name = realName?.trim();
+  const named = name && [...name].length >= 2 && !isMasked(name) ? value.split(name).join(maskName(name)) : value;
+  return maskText(named);
+}
+
+/**
  * Any free text (a buyer's message, a column we do not know): a value that reads as a street
  * address is masked as one; phones and e-mails inside the text are masked where they stand.
  */

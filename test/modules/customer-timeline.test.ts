@@ -82,6 +82,7 @@ describeBothDatabases('customer timeline (API)', (env) => {
     for (const [login, role] of [
       ['tl_owner', 'owner'],
       ['tl_agent', 'agent'],
+      ['tl_marketer', 'marketer'],
     ] as const) {
       await createUser(e.ctx, e.workspaceId, { login, password: 'secret-pass-8', role });
       const r = await app.inject({
@@ -96,7 +97,7 @@ describeBothDatabases('customer timeline (API)', (env) => {
     await app?.close();
   });
 
-  const get = (url: string, role: 'owner' | 'agent') =>
+  const get = (url: string, role: 'owner' | 'agent' | 'marketer') =>
     app.inject({ method: 'GET', url: `/api/v1${url}`, headers: { 'x-huike-client': 'test', cookie: cookies[role]! } });
 
   it("an order's events carry its platform number and product titles, never the internal id", async () => {
@@ -141,6 +142,94 @@ describeBothDatabases('customer timeline (API)', (env) => {
     }[];
     expect(items.find((i) => i.kind === 'tag.added')?.params).toEqual({ name: '回头客' });
     expect(items.find((i) => i.kind === 'note')?.params).toHaveProperty('author');
+  });
+
+  it("a role without personal data sees the customer's real name and phones masked in every text", async () => {
+    const e = env();
+    const send = (url: string, payload: object) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/v1${url}`,
+        headers: { 'x-huike-client': 'test', cookie: cookies.owner! },
+        payload,
+      });
+    await e.db.kysely
+      .updateTable('customers')
+      .set({ real_name: '王小美' })
+      .where('workspace_id', '=', e.workspaceId)
+      .where('id', '=', customerId)
+      .execute();
+    expect((await send(`/customers/${customerId}/notes`, { body: '王小美说晚上打 13912345678' })).statusCode).toBe(201);
+    const channel = (
+      await send('/messaging/channels', { name: '发件箱', kind: 'outbox', config: { medium: 'sms' } })
+    ).json().id as string;
+    // A message as a campaign renders #姓名#: the name is in its text.
+    const at = '2026-10-03T02:00:00.000Z';
+    await e.db.kysely
+      .insertInto('messages')
+      .values({
+        workspace_id: e.workspaceId,
+        id: 'tl-message-1',
+        source_type: 'campaign',
+        source_id: 'tl-campaign',
+        step: 'main',
+        customer_id: customerId,
+        channel_id: channel,
+        kind: 'care',
+        medium: 'sms',
+        variant: 'A',
+        status: 'sent',
+        reason: null,
+        detail: null,
+        contact: '13900000011',
+        contact_key: null,
+        subject: null,
+        body: '王小美您好，您的羊毛大衣已发货',
+        send_at: at,
+        sent_at: at,
+        error: null,
+        provider_ref: null,
+        delivery: null,
+        delivered_at: null,
+        delivery_error: null,
+        coupon_id: null,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    const texts = async (role: 'owner' | 'agent' | 'marketer') => {
+      const items = (await get(`/customers/${customerId}/timeline`, role)).json().items as {
+        kind: string;
+        detail: string | null;
+      }[];
+      const messages = (await get(`/messages?customerId=${customerId}`, role)).json().items as { body: string }[];
+      return {
+        note: items.find((i) => i.kind === 'note' && i.detail?.includes('晚上'))?.detail,
+        message: items.find((i) => i.kind === 'message.sent')?.detail,
+        outbox: messages.find((m) => m.body.includes('大衣'))?.body,
+      };
+    };
+    expect(await texts('owner')).toEqual({
+      note: '王小美说晚上打 13912345678',
+      message: '王小美您好，您的羊毛大衣已发货',
+      outbox: '王小美您好，您的羊毛大衣已发货',
+    });
+    expect(await texts('agent')).toEqual({
+      note: '王**说晚上打 139****5678',
+      message: '王**您好，您的羊毛大衣已发货',
+      outbox: '王**您好，您的羊毛大衣已发货',
+    });
+    // The preview of a text with #姓名# likewise.
+    const preview = (role: 'owner' | 'marketer') =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/messaging/preview',
+        headers: { 'x-huike-client': 'test', cookie: cookies[role]! },
+        payload: { channelId: channel, kind: 'care', customerId, content: { text: '#姓名#您好' } },
+      });
+    expect((await preview('owner')).json().text).toBe('王小美您好');
+    expect((await preview('marketer')).json().text).toBe('王**您好');
+    expect((await texts('marketer')).outbox).toBe('王**您好，您的羊毛大衣已发货');
   });
 
   it('the order opens with its lines and amounts, the address masked for a role without personal data', async () => {

@@ -1,3 +1,4 @@
+import { shownForRole } from '../customers/shown-names.js';
 import { z } from 'zod';
 import { errorBody, idParams, principalOf, type ModuleRoutes } from '../http.js';
 import { automationView, dryRunView, exportView, holidayView, runView } from './schema.js';
@@ -114,7 +115,10 @@ export const automationRoutes: ModuleRoutes = async (app, { ctx }) => {
         response: { 200: z.object({ items: z.array(runView) }), 404: errorBody },
       },
     },
-    async (req) => ({ items: await listRuns(ctx, ws(req), req.params.id, req.query.limit, req.query.run) }),
+    async (req) => {
+      const runs = await listRuns(ctx, ws(req), req.params.id, req.query.limit, req.query.run);
+      return { items: await shownForRole(ctx, ws(req), principalOf(req).role, runs) };
+    },
   );
   app.post(
     '/automations/dry-run',

@@ -200,7 +200,7 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
     async (req) => {
       const p = principalOf(req);
       await customerDetail(ctx, p.workspaceId, req.params.id, p.role);
-      return { items: await customerTimeline(ctx, p.workspaceId, req.params.id, req.query.limit) };
+      return { items: await customerTimeline(ctx, p.workspaceId, req.params.id, req.query.limit, p.role) };
     },
   );
   const mergeOutput = z.object({

@@ -1,4 +1,6 @@
 import { type Reason, renderReason } from '../../core/reasons.js';
+import { maskTextOf } from '../../core/pii-mask.js';
+import { canSeePii } from '../auth/roles.js';
 import type { AppContext } from '../context.js';
 import { readJson } from '../../db/json.js';
 import { customerCoupons } from '../coupons/service.js';
@@ -31,6 +33,8 @@ export interface TimelineEvent {
   params?: Record<string, string | number> | null;
   /** Why (a tier change), as a code the console renders in the reader's language. */
   why?: Reason | null;
+  /** Real names of others the event names (a merged customer's), masked with the customer's own; not sent. */
+  names?: (string | null)[];
 }
 
 export interface TimelineOrder {
@@ -142,7 +146,9 @@ const mergeEvents: TimelineSource = async (ctx, ws, id, limit) => {
     .limit(limit)
     .execute();
   return rows.flatMap((m) => {
-    const name = readJson<{ display_name: string }>(m.source_snapshot).display_name;
+    const snapshot = readJson<{ display_name: string; real_name?: string | null }>(m.source_snapshot);
+    const name = snapshot.display_name;
+    const names = [snapshot.real_name ?? null];
     const ev: TimelineEvent[] = [
       {
         at: m.merged_at,
@@ -151,6 +157,7 @@ const mergeEvents: TimelineSource = async (ctx, ws, id, limit) => {
         detail: null,
         ref: { type: 'merge', id: m.id },
         params: { name },
+        names,
       },
     ];
     if (m.undone_at)
@@ -161,6 +168,7 @@ const mergeEvents: TimelineSource = async (ctx, ws, id, limit) => {
         detail: null,
         ref: { type: 'merge', id: m.id },
         params: { name },
+        names,
       });
     return ev;
   });
@@ -300,19 +308,52 @@ export const TIMELINE_SOURCES: TimelineSource[] = [
   automationTimeline,
 ];
 
+/**
+ * The customer's events, newest first. For a role without `pii:read` (when given) the free text of each event —
+ * its title, detail and named parameters: a note, a buyer's reply, a message rendered with #姓名#, a merged
+ * customer's name — is masked as the customer's own fields are (谢*, 138****1234), the customer's real name and
+ * any other the event names included.
+ */
 export async function customerTimeline(
   ctx: AppContext,
   workspaceId: string,
   customerId: string,
   limit = 100,
-): Promise<Required<TimelineEvent>[]> {
+  role?: string,
+): Promise<Omit<Required<TimelineEvent>, 'names'>[]> {
   const all = (await Promise.all(TIMELINE_SOURCES.map((s) => s(ctx, workspaceId, customerId, limit)))).flat();
+  const own = role === undefined || canSeePii(role) ? undefined : await realNameOf(ctx, workspaceId, customerId);
+  const mask = (v: string, names: (string | null)[]) => names.reduce<string>((t, n) => maskTextOf(t, n), v);
   const page = all
     .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : a.kind.localeCompare(b.kind)))
     .slice(0, limit)
-    .map((e) => ({ ...e, order: e.order ?? null, params: e.params ?? null, why: e.why ?? null }));
+    .map(({ names, ...e }) => {
+      const out = { ...e, order: e.order ?? null, params: e.params ?? null, why: e.why ?? null };
+      if (own === undefined) return out;
+      const known = [own, ...(names ?? [])];
+      return {
+        ...out,
+        title: mask(out.title, known),
+        detail: out.detail === null ? null : mask(out.detail, known),
+        params: out.params
+          ? Object.fromEntries(
+              Object.entries(out.params).map(([k, v]) => [k, typeof v === 'string' ? mask(v, known) : v]),
+            )
+          : null,
+      };
+    });
   const orders = await orderLabels(ctx, workspaceId, [...new Set(page.flatMap((e) => (e.order ? [e.order.id] : [])))]);
   return page.map((e) => (e.order ? { ...e, order: orders.get(e.order.id) ?? null } : e));
+}
+
+async function realNameOf(ctx: AppContext, ws: string, id: string): Promise<string | null> {
+  const c = await ctx.db.kysely
+    .selectFrom('customers')
+    .select('real_name')
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return c?.real_name ?? null;
 }
 
 /** The platform's order number and the product titles (its lines', else the order's title) of these orders. */

@@ -1,3 +1,4 @@
+import { shownForRole } from '../customers/shown-names.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
@@ -70,7 +71,15 @@ export const feedbackRoutes: ModuleRoutes = async (app, { ctx }) => {
         response: { 200: z.object({ items: z.array(feedbackView) }) },
       },
     },
-    async (req) => ({ items: await listFeedback(ctx, principalOf(req).workspaceId, req.query) }),
+    async (req) => {
+      const p = principalOf(req);
+      const items = await listFeedback(ctx, p.workspaceId, req.query);
+      return {
+        items: await shownForRole(ctx, p.workspaceId, p.role, items, (f, mask) => ({
+          body: f.body === null ? null : mask(f.body),
+        })),
+      };
+    },
   );
 
   app.post(
@@ -163,7 +172,14 @@ export const feedbackRoutes: ModuleRoutes = async (app, { ctx }) => {
         response: { 200: surveyResultsOutput },
       },
     },
-    async (req) => surveyResults(ctx, principalOf(req).workspaceId, req.params.id),
+    async (req) => {
+      const p = principalOf(req);
+      const results = await surveyResults(ctx, p.workspaceId, req.params.id);
+      const recent = await shownForRole(ctx, p.workspaceId, p.role, results.recent, (r, mask) => ({
+        answers: r.answers.map((x) => (x.value === null ? x : { ...x, value: mask(x.value) })),
+      }));
+      return { ...results, recent };
+    },
   );
 
   app.post(

@@ -222,7 +222,7 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
         },
       },
     },
-    async (req) => previewMessage(ctx, principalOf(req).workspaceId, req.body),
+    async (req) => previewMessage(ctx, principalOf(req).workspaceId, req.body, principalOf(req).role),
   );
   app.post(
     '/messaging/channels/:id/replies',

@@ -8,7 +8,7 @@ import { decide, type Medium, type MessageKind, SKIP_REASONS } from '../../core/
 import { complianceProblems, marketingSms, measureSms } from '../../core/messaging/sms.js';
 import { renderTemplate, variablesIn } from '../../core/messaging/templates.js';
 import { maskPhone, normalizeCnMobile } from '../../core/pii.js';
-import { maskEmail, maskText } from '../../core/pii-mask.js';
+import { maskEmail, maskText, maskTextOf } from '../../core/pii-mask.js';
 import type { MessagesTable } from '../../db/types.js';
 import { canSeePii } from '../auth/roles.js';
 import type { AppContext } from '../context.js';
@@ -34,7 +34,13 @@ export { deliverMessage, recordBatch } from './send.js';
 
 const reasonLabel = (r: string | null) => (r ? ((SKIP_REASONS as Record<string, string>)[r] ?? r) : null);
 
-export function presentMessage(m: Selectable<MessagesTable>, role: string): MessageView {
+/**
+ * A message as this role sees it. Without `pii:read` the contact is masked, and so is the text: rendered with
+ * #姓名# it holds the customer's real name (`realName`, read by the caller), which other screens show as 谢*.
+ */
+export function presentMessage(m: Selectable<MessagesTable>, role: string, realName?: string | null): MessageView {
+  const pii = canSeePii(role);
+  const text = (v: string | null) => (v === null || pii ? v : maskTextOf(v, realName));
   const contact =
     !m.contact || canSeePii(role)
       ? m.contact
@@ -56,10 +62,10 @@ export function presentMessage(m: Selectable<MessagesTable>, role: string): Mess
     reason: m.reason,
     reasonLabel: reasonLabel(m.reason),
     // For email the detail column holds the rendered HTML: not a reason.
-    detail: m.medium === 'email' && m.status !== 'skipped' ? null : m.detail,
+    detail: m.medium === 'email' && m.status !== 'skipped' ? null : text(m.detail),
     contact,
-    subject: m.subject,
-    body: m.body,
+    subject: text(m.subject),
+    body: text(m.body),
     parts: m.parts,
     costFen: m.cost_fen,
     sendAt: m.send_at,
@@ -101,8 +107,23 @@ export async function listMessages(ctx: AppContext, ws: string, f: MessageFilter
     .orderBy(id, 'desc')
     .limit(f.limit + 1)
     .execute();
-  const items = rows.slice(0, f.limit).map((m) => presentMessage(m, role));
+  const page = rows.slice(0, f.limit);
+  const names = canSeePii(role) ? new Map<string, string | null>() : await realNames(ctx, ws, page);
+  const items = page.map((m) => presentMessage(m, role, names.get(m.customer_id)));
   return { items, nextBefore: rows.length > f.limit ? (items[items.length - 1]?.id ?? null) : null };
+}
+
+/** The real names of these messages' customers (to mask them in the text for a role without `pii:read`). */
+async function realNames(ctx: AppContext, ws: string, rows: readonly { customer_id: string }[]) {
+  const ids = [...new Set(rows.map((r) => r.customer_id))];
+  if (ids.length === 0) return new Map<string, string | null>();
+  const found = await ctx.db.kysely
+    .selectFrom('customers')
+    .select(['id', 'real_name'])
+    .where('workspace_id', '=', ws)
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(found.map((c) => [c.id, c.real_name]));
 }
 
 const MEDIUM = { sms: '短信', email: '邮件', wechat: '微信', platform: '平台工具' } as Record<string, string>;
@@ -261,6 +282,7 @@ export async function previewMessage(
   ctx: AppContext,
   ws: string,
   input: { channelId: string; kind: MessageKind; content: Content; customerId: string; couponTemplateId?: string },
+  role?: string,
 ) {
   const channel = await channelRow(ctx, ws, input.channelId);
   // The coupon a campaign issues with the message: #优惠券# is the code it gets (a sample here), #优惠券金额# its amount,
@@ -303,9 +325,11 @@ export async function previewMessage(
     now: ctx.now(),
     rules: settings,
   });
+  // A role without pii:read sees the customer's real name (#姓名#) and contact data masked, as everywhere else.
+  const shown = (v: string) => (role === undefined || canSeePii(role) ? v : maskTextOf(v, r.values.姓名 as string));
   return {
-    text: body,
-    subject: subject ? (subject.ok ? subject.text : subject.partial) : null,
+    text: shown(body),
+    subject: subject ? shown(subject.ok ? subject.text : subject.partial) : null,
     missing: [...(text.ok ? [] : text.missing), ...(subject && !subject.ok ? subject.missing : [])],
     chars: sms?.chars ?? Array.from(body).length,
     parts: sms?.parts ?? 0,

@@ -1,6 +1,15 @@
+import { shownForRole, shownOneForRole } from '../customers/shown-names.js';
 import { z } from 'zod';
 import { idParams, principalOf, type ModuleRoutes } from '../http.js';
-import { completeInput, manualTaskInput, taskList, taskListQuery, taskPatch, taskView } from './schema.js';
+import {
+  completeInput,
+  manualTaskInput,
+  type TaskView,
+  taskList,
+  taskListQuery,
+  taskPatch,
+  taskView,
+} from './schema.js';
 import {
   assignees,
   completeTask,
@@ -16,6 +25,12 @@ const tags = ['tasks'];
 const read = { permission: 'tasks:read' } as const;
 const write = { permission: 'tasks:write' } as const;
 
+/** A task's title and notes name the customer in staff's words: masked for a role without pii:read as the name is. */
+const taskTexts = (t: TaskView, mask: (v: string) => string) => ({
+  title: mask(t.title),
+  notes: t.notes === null ? null : mask(t.notes),
+});
+
 export const taskRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
     '/tasks',
@@ -30,7 +45,8 @@ export const taskRoutes: ModuleRoutes = async (app, { ctx }) => {
     },
     async (req) => {
       const p = principalOf(req);
-      return listTasks(ctx, p.workspaceId, p.userId, req.query);
+      const list = await listTasks(ctx, p.workspaceId, p.userId, req.query);
+      return { ...list, items: await shownForRole(ctx, p.workspaceId, p.role, list.items, taskTexts) };
     },
   );
 
@@ -82,14 +98,23 @@ export const taskRoutes: ModuleRoutes = async (app, { ctx }) => {
     },
     async (req) => {
       const p = principalOf(req);
-      return createManualTask(ctx, p.workspaceId, req.body, p.userId);
+      return shownOneForRole(
+        ctx,
+        p.workspaceId,
+        p.role,
+        await createManualTask(ctx, p.workspaceId, req.body, p.userId),
+        taskTexts,
+      );
     },
   );
 
   app.get(
     '/tasks/:id',
     { config: read, schema: { tags, summary: 'One task', params: idParams, response: { 200: taskView } } },
-    async (req) => getTask(ctx, principalOf(req).workspaceId, req.params.id),
+    async (req) => {
+      const p = principalOf(req);
+      return shownOneForRole(ctx, p.workspaceId, p.role, await getTask(ctx, p.workspaceId, req.params.id), taskTexts);
+    },
   );
 
   app.patch(
@@ -104,7 +129,16 @@ export const taskRoutes: ModuleRoutes = async (app, { ctx }) => {
         response: { 200: taskView },
       },
     },
-    async (req) => updateTask(ctx, principalOf(req).workspaceId, req.params.id, req.body),
+    async (req) => {
+      const p = principalOf(req);
+      return shownOneForRole(
+        ctx,
+        p.workspaceId,
+        p.role,
+        await updateTask(ctx, p.workspaceId, req.params.id, req.body),
+        taskTexts,
+      );
+    },
   );
 
   app.post(
@@ -121,7 +155,8 @@ export const taskRoutes: ModuleRoutes = async (app, { ctx }) => {
     },
     async (req) => {
       const p = principalOf(req);
-      return completeTask(ctx, p.workspaceId, req.params.id, req.body, p.userId);
+      const done = await completeTask(ctx, p.workspaceId, req.params.id, req.body, p.userId);
+      return shownOneForRole(ctx, p.workspaceId, p.role, done, taskTexts);
     },
   );
 
@@ -136,6 +171,17 @@ export const taskRoutes: ModuleRoutes = async (app, { ctx }) => {
         response: { 200: z.object({ items: z.array(taskView) }) },
       },
     },
-    async (req) => ({ items: await customerTasks(ctx, principalOf(req).workspaceId, req.params.id) }),
+    async (req) => {
+      const p = principalOf(req);
+      return {
+        items: await shownForRole(
+          ctx,
+          p.workspaceId,
+          p.role,
+          await customerTasks(ctx, p.workspaceId, req.params.id),
+          taskTexts,
+        ),
+      };
+    },
   );
 };
