@@ -408,6 +408,10 @@ export const REASONS = {
     en: 'a coupon validity ends after it starts',
   },
   'customer.notFound': { 'zh-CN': '找不到该客户（ID {id}），可能已被删除或合并', en: 'customer {id} not found' },
+  'customer.maskedValue': {
+    'zh-CN': '「{value}」是打码后的值（含 *）：请填写完整内容，或不修改这一项',
+    en: '{field} "{value}" looks masked (it holds *): type the whole value, or leave the field out to keep it',
+  },
   'customer.phone': {
     'zh-CN': '手机号「{phone}」不是大陆手机号（1 开头的 11 位数字）',
     en: 'phone "{phone}" is not a mainland mobile number (11 digits starting with 1)',

@@ -159,4 +159,22 @@ describeBothDatabases('customer names in lists, by role', (env) => {
     expect(await seen('owner')).toEqual(['张丽华', '我是张丽华，有事打 13900000021']);
     expect(await seen('agent')).toEqual(['张**', '我是张**，有事打 139****0021']);
   });
+
+  it('a masked value sent back is refused, so it cannot replace the real one', async () => {
+    for (const [role, patch] of [
+      ['marketer', { realName: '张**' }],
+      ['owner', { realName: '张*华' }],
+      ['marketer', { wechat: 'zh***a' }],
+    ] as const) {
+      const r = await app.inject({
+        method: 'PATCH',
+        url: `/api/v1/customers/${named}`,
+        headers: { 'x-huike-client': 'test', cookie: cookies[role]! },
+        payload: patch,
+      });
+      expect(r.statusCode, r.body).toBe(400);
+      expect(r.json().error.reason.key).toBe('customer.maskedValue');
+    }
+    expect((await call('owner', 'GET', `/customers/${named}`)).json().realName).toBe('张丽华');
+  });
 });

@@ -46,6 +46,16 @@ export async function updateCustomer(
     if (v === undefined) continue;
     set[COLUMNS[k]] = typeof v === 'boolean' ? (v ? 1 : 0) : v === '' ? null : v;
   }
+  // A value as a role without pii:read sees it (谢*, a***@example.com) sent back would replace the real one.
+  for (const field of ['realName', 'email', 'wechat'] as const) {
+    const v = patch[field];
+    if (typeof v === 'string' && v.includes('*'))
+      throw new Invalid(
+        `${field} "${v}" looks masked (it holds *): type the whole value, or leave the field out to keep it`,
+        reason('customer.maskedValue', { field, value: v }),
+        { field },
+      );
+  }
   if (patch.phone) {
     const phone = normalizeCnMobile(patch.phone);
     if (!phone)
