@@ -529,6 +529,23 @@ describeBothDatabases('campaigns', (env) => {
     );
     expect(noLink.status).toBe(400);
     expect(JSON.stringify(noLink.body)).toMatch(/linkUrl/);
+    // Variant keys are counted by name in plain objects: one that objects already have lost its count (__proto__)
+    // or broke the dry run (constructor: 500).
+    for (const key of ['__proto__', 'constructor', 'toString']) {
+      const odd = await api(
+        'POST',
+        '/campaigns',
+        draft({
+          segmentId: segments.rule,
+          variants: [
+            { key, content: { text: '你好' } },
+            { key: 'B', content: { text: '您好' } },
+          ],
+        }),
+      );
+      expect(odd.status, key).toBe(400);
+      expect(JSON.stringify(odd.body)).toMatch(/JavaScript objects already have/);
+    }
     const anonymous = await app.inject({ method: 'GET', url: '/api/v1/campaigns' });
     expect(anonymous.statusCode).toBe(401);
     const anonymousMsgs = await app.inject({ method: 'GET', url: '/api/v1/messages' });
