@@ -599,8 +599,8 @@ export const REASONS = {
   'reward.notFound': { 'zh-CN': '找不到该兑换品（ID {id}），可能已下架', en: 'reward {id} not found (or archived)' },
   'reward.outOfStock': { 'zh-CN': '「{name}」已兑完', en: '"{name}" is out of stock' },
   'rfm.asOf': {
-    'zh-CN': '基准日期应为日期，例如 2018-06-30（现为 {got}）',
-    en: 'asOf: expected a date like 2018-06-30 (or an ISO time), got {got}',
+    'zh-CN': '基准日期应为 2000 至 2099 年间存在的日期，例如 2018-06-30（现为 {got}）',
+    en: 'asOf: expected a date like 2018-06-30 (or an ISO time) from 2000 to 2099, got {got}',
   },
   'schedule.cron': { 'zh-CN': '「{cron}」不是有效的 cron 表达式', en: 'not a valid cron expression "{cron}": {error}' },
   'schedule.cronNever': { 'zh-CN': 'cron 表达式「{cron}」不会再运行', en: 'cron expression "{cron}" never runs again' },

@@ -79,6 +79,13 @@ describeBothDatabases('RFM as of a date', (env) => {
       sleepy: 'dormant',
     });
     await expect(rfmAsOf(e.ctx, e.workspaceId, '30/06/2018')).rejects.toThrow(/asOf: expected a date like 2018-06-30/);
+    // A day that does not exist was a 500, year 0000 was read as 1900: both refused, naming what was sent.
+    for (const bad of ['2026-02-30', '2025-02-29', '2026-13-01', '0000-01-01', '2100-01-01T00:00:00Z'])
+      await expect(rfmAsOf(e.ctx, e.workspaceId, bad), bad).rejects.toMatchObject({
+        code: 'invalid',
+        reason: { key: 'rfm.asOf' },
+      });
+    expect(await rfmAsOf(e.ctx, e.workspaceId, '2024-02-29')).toBe('2024-02-29T16:00:00.000Z');
   });
 
   it('a recompute writes only the rows that changed (their computed_at moves, the others keep theirs)', async () => {

@@ -34,11 +34,18 @@ const score = (pr: ReturnType<typeof sql>) =>
  */
 export async function rfmAsOf(ctx: AppContext, workspaceId: string, input: string): Promise<string> {
   const tz = await workspaceTimezone(ctx.db.kysely, workspaceId);
-  const day = /^\d{4}-\d{2}-\d{2}$/.test(input) ? parseLocalDateTime(input, tz) : null;
-  const t = day ? Date.parse(day) + DAY_MS : Date.parse(input);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(input) || Number.isNaN(t))
+  let t = Number.NaN;
+  try {
+    // A day that does not exist (2026-02-30) throws; year 0000 would be read as 1900: both are refused below.
+    const day = /^\d{4}-\d{2}-\d{2}$/.test(input) ? parseLocalDateTime(input, tz) : null;
+    t = day ? Date.parse(day) + DAY_MS : Date.parse(input);
+  } catch {
+    t = Number.NaN;
+  }
+  const year = input.slice(0, 4);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(input) || Number.isNaN(t) || year < '2000' || year > '2099')
     throw new Invalid(
-      `asOf: expected a date like 2018-06-30 (or an ISO time), got ${JSON.stringify(input)}`,
+      `asOf: expected a date like 2018-06-30 (or an ISO time) from 2000 to 2099, got ${JSON.stringify(input)}`,
       reason('rfm.asOf', { got: JSON.stringify(input) }),
     );
   return new Date(t).toISOString();
