@@ -6,6 +6,7 @@ import { tablesCsv } from '../../src/modules/tables.js';
 import { createUser } from '../../src/modules/auth/service.js';
 import { buildServer } from '../../src/server.js';
 import type { ItemRecord } from '../../src/core/formats/types.js';
+import { JOB } from '../../src/jobs/kinds.js';
 import { rebuildAnalytics } from '../../src/modules/analytics/rebuild.js';
 import {
   cohorts,
@@ -561,6 +562,50 @@ function describeHttp(
   });
   afterAll(async () => {
     await app?.close();
+  });
+
+  it('repeated rebuild requests queue one rebuild; one more waits behind a running one', async () => {
+    const { ctx, workspaceId } = env();
+    const k = ctx.db.kysely;
+    const rebuilds = () =>
+      k
+        .selectFrom('jobs')
+        .select(['id', 'status'])
+        .where('workspace_id', '=', workspaceId)
+        .where('kind', '=', JOB.analyticsRebuild)
+        .where('status', 'in', ['queued', 'running'])
+        .execute();
+    await k
+      .deleteFrom('jobs')
+      .where('workspace_id', '=', workspaceId)
+      .where('kind', '=', JOB.analyticsRebuild)
+      .execute();
+    const post = async () => {
+      const r = await app!.inject({
+        method: 'POST',
+        url: '/api/v1/analytics/rebuild',
+        headers: { cookie, 'x-huike-client': 'test' },
+      });
+      expect(r.statusCode).toBe(202);
+      return r.json().joined as boolean;
+    };
+    expect([await post(), await post(), await post()]).toEqual([false, true, true]);
+    const [one] = await rebuilds();
+    expect((await rebuilds()).length).toBe(1);
+    // Once it runs (it may have read before the latest changes), a request queues the next one.
+    await k
+      .updateTable('jobs')
+      .set({ status: 'running' })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', one!.id)
+      .execute();
+    expect(await post()).toBe(false);
+    expect((await rebuilds()).map((j) => j.status).sort()).toEqual(['queued', 'running']);
+    await k
+      .deleteFrom('jobs')
+      .where('workspace_id', '=', workspaceId)
+      .where('kind', '=', JOB.analyticsRebuild)
+      .execute();
   });
 
   it('answers the views over HTTP and names a bad date', async () => {

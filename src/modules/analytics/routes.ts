@@ -206,17 +206,32 @@ export const analyticsRoutes: ModuleRoutes = async (app, { ctx }) => {
       schema: {
         tags,
         summary: 'Queue a rebuild of the analytics figures from the orders (runs in the background)',
-        response: { 202: z.object({ queued: z.boolean() }) },
+        response: {
+          202: z.object({
+            queued: z.boolean(),
+            joined: z.boolean().describe('a rebuild was already waiting to start: this request joined it'),
+          }),
+        },
       },
     },
     async (req, reply) => {
       const ws = principalOf(req).workspaceId;
-      await enqueue(
-        ctx.db.kysely,
-        { workspaceId: ws, kind: JOB.analyticsRebuild, dedupeKey: `manual:${newId()}` },
-        nowIso(ctx),
-      );
-      return reply.code(202).send({ queued: true });
+      // Repeated clicks queue one rebuild, not one each (ten ran one after another, minutes each at scale). A running
+      // one may have read before the latest changes: one more waits behind it.
+      const waiting = await ctx.db.kysely
+        .selectFrom('jobs')
+        .select('id')
+        .where('workspace_id', '=', ws)
+        .where('kind', '=', JOB.analyticsRebuild)
+        .where('status', '=', 'queued')
+        .executeTakeFirst();
+      if (!waiting)
+        await enqueue(
+          ctx.db.kysely,
+          { workspaceId: ws, kind: JOB.analyticsRebuild, dedupeKey: `manual:${newId()}` },
+          nowIso(ctx),
+        );
+      return reply.code(202).send({ queued: true, joined: waiting !== undefined });
     },
   );
   app.get(

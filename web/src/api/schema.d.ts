@@ -7663,6 +7663,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             queued: boolean;
+                            /** @description a rebuild was already waiting to start: this request joined it */
+                            joined: boolean;
                         };
                     };
                 };
