@@ -523,6 +523,10 @@ export const REASONS = {
     'zh-CN': '此 .xlsx 文件无法读取（{error}）：请重新导出',
     en: 'this .xlsx file cannot be read ({error}): export it again',
   },
+  'input.charset': {
+    'zh-CN': 'JSON 请求内容应为 UTF-8 编码（现为 {charset}）',
+    en: 'a JSON body is UTF-8: charset={charset} is not read',
+  },
   'input.cursor': {
     'zh-CN': '翻页参数已失效，请回到第一页重新加载',
     en: 'the cursor is not valid: pass back the nextCursor of the previous page',
@@ -531,6 +535,10 @@ export const REASONS = {
   'input.badEscape': {
     'zh-CN': '「{field}」的网址编码有误（% 后应为两位十六进制数，且组成完整的字符），请检查链接',
     en: '{field}: a %-escape in the address is not valid UTF-8',
+  },
+  'input.badUtf8': {
+    'zh-CN': '请求内容不是有效的 UTF-8 文本（含有无法识别的字节），请以 UTF-8 发送',
+    en: 'the body is not valid UTF-8 text',
   },
   'input.brokenChar': {
     'zh-CN': '「{field}」含有无效的字符（不完整的 Unicode 字符），请删除后重试',

@@ -1,4 +1,5 @@
 import { reason } from '../core/reasons.js';
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { Invalid } from '../core/errors.js';
 
@@ -64,6 +65,29 @@ function badlyEncodedParameter(url: string): string | null {
  * JSON): both databases would keep U+FFFD in its place, a name other than the one sent (27 routes stored it).
  */
 export function registerInputGuard(app: FastifyInstance): void {
+  // A JSON body that is not UTF-8 (bytes FF FE, or a latin1 charset) was decoded with U+FFFD in place of what was
+  // sent — "café" stored as "caf�": refused, as a broken character in the text is. The JSON itself is read by
+  // fastify's own parser (prototype poisoning refused as before).
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const raw = body as Buffer;
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+      done(
+        new Invalid(`a JSON body is UTF-8: charset=${charset} is not read`, reason('input.charset', { charset }), {
+          charset,
+        }),
+        undefined,
+      );
+      return;
+    }
+    if (!isUtf8(raw)) {
+      done(new Invalid('the body is not valid UTF-8 text', reason('input.badUtf8')), undefined);
+      return;
+    }
+    void json(req, raw.toString('utf8'), done);
+  });
   app.addHook('preValidation', async (req) => {
     const badName = badlyEncodedParameter(req.url);
     if (badName !== null)

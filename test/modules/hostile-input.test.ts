@@ -162,6 +162,26 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     for (const q of ['q=%E4%B8%AD', 'q=100%25', 'q=a+b', 'q=%e4%b8%ad']) expect((await get(q)).statusCode).toBe(200);
   });
 
+  it('a JSON body that is not UTF-8 is refused (it was stored with U+FFFD in place of what was sent)', async () => {
+    const post = (payload: Buffer | string, contentType = 'application/json') =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/groups',
+        headers: { 'x-huike-client': 'test', cookie, 'content-type': contentType },
+        payload,
+      });
+    const broken = Buffer.concat([Buffer.from('{"name":"a'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('b"}')]);
+    const bad = await post(broken);
+    expectError(bad, 400, /not valid UTF-8/);
+    expect(bad.json().error.reason.key).toBe('input.badUtf8');
+    const latin1 = await post(Buffer.from('{"name":"café"}', 'latin1'), 'application/json; charset=latin1');
+    expectError(latin1, 400, /charset=latin1/);
+    expect(latin1.json().error.reason).toEqual({ key: 'input.charset', params: { charset: 'latin1' } });
+    const ok = await post('{"name":"咖啡馆 café"}', 'application/json; charset=UTF-8');
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json().name).toBe('咖啡馆 café');
+  });
+
   it("fastify's own errors come in the same shape: an id too long, a broken address, a bad body", async () => {
     const long = await app.inject({
       url: `/api/v1/customers/${'a'.repeat(300)}`,

@@ -298,6 +298,8 @@ export function messagingPublicRoutes(ctx: AppContext): FastifyPluginAsync {
     });
     // Aliyun and Tencent SMS receipts and replies: unsigned by the providers, so the channel's token is in the URL.
     app.register(async (scoped) => {
+      // The raw text for the signature, in place of the app's JSON parser (input-guard.ts).
+      scoped.removeContentTypeParser('application/json');
       scoped.addContentTypeParser('application/json', { parseAs: 'string' }, (_r, body, done) => {
         try {
           done(null, JSON.parse(String(body)));
@@ -348,6 +350,8 @@ export function messagingPublicRoutes(ctx: AppContext): FastifyPluginAsync {
     });
     app.register(async (scoped) => {
       // The signature covers the exact bytes: keep the body as text until it is verified.
+      // The raw text for the signature, in place of the app's JSON parser (input-guard.ts).
+      scoped.removeContentTypeParser('application/json');
       scoped.addContentTypeParser('application/json', { parseAs: 'string' }, (_r, body, done) => done(null, body));
       scoped.post<{ Params: { ws: string; id: string }; Body: string }>(
         '/hooks/:ws/channels/:id/replies',

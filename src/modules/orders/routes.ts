@@ -87,6 +87,8 @@ export function orderPublicRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
     app.register(async (scoped) => {
       // The signature covers the exact bytes: keep the body as text until it is verified.
+      // The raw text for the signature, in place of the app's JSON parser (input-guard.ts).
+      scoped.removeContentTypeParser('application/json');
       scoped.addContentTypeParser('application/json', { parseAs: 'string' }, (_r, body, done) => done(null, body));
       scoped.post<{ Params: { ws: string; storeId: string }; Body: string }>(
         '/hooks/shopify/:ws/:storeId',
