@@ -423,6 +423,10 @@ export const REASONS = {
     'zh-CN': '查询超过时间上限 {limit}，已停止：请缩小条件范围后重试',
     en: 'the query ran past its {limit} time limit and was stopped: narrow the rule, or raise the limit',
   },
+  'idempotency.inFlight': {
+    'zh-CN': '同一操作的上一次请求还在处理中，请稍后再试',
+    en: 'a request with Idempotency-Key "{key}" is still being answered: retry in a moment',
+  },
   'idempotency.keyLength': {
     'zh-CN': '请求标识（Idempotency-Key）须为 1–200 个字符',
     en: 'Idempotency-Key must be 1 to 200 characters',

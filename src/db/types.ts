@@ -1111,6 +1111,9 @@ export interface IdempotencyKeysTable {
   route: string;
   fingerprint: string;
   created_at: string;
+  /** The first request's answer (0087): null while it runs; the body null when it was not kept. */
+  response_status: number | null;
+  response_body: string | null;
 }
 
 export type Store = Selectable<StoresTable>;

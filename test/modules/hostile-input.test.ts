@@ -336,4 +336,51 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     });
     expect(fixed.statusCode, fixed.body).toBe(201);
   });
+
+  it('an Idempotency-Key replays the first answer on every route; in flight 409; another user 422', async () => {
+    const { ctx, workspaceId } = env();
+    const note = (key: string, who = cookie) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/v1/customers/${customerId}/notes`,
+        headers: { 'x-huike-client': 'test', cookie: who, 'idempotency-key': key },
+        payload: { body: `回访记录 ${key}` },
+      });
+    const notes = async (key: string) =>
+      (
+        (
+          await app.inject({
+            url: `/api/v1/customers/${customerId}/notes`,
+            headers: { 'x-huike-client': 'test', cookie },
+          })
+        ).json().items as { body: string }[]
+      ).filter((n) => n.body === `回访记录 ${key}`).length;
+    // Notes have no key of their own: three posts made three notes.
+    const first = await note('note-1');
+    expect(first.statusCode, first.body).toBe(201);
+    const replays = [await note('note-1'), await note('note-1')];
+    for (const r of replays) {
+      expect(r.statusCode).toBe(201);
+      expect(r.json()).toEqual(first.json());
+      expect(r.headers['idempotent-replayed']).toBe('true');
+    }
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(await notes('note-1')).toBe(1);
+    // Ten at once: one note; the others are told it is being answered, or get its answer.
+    const burst = await Promise.all(Array.from({ length: 10 }, () => note('note-burst')));
+    expect(burst.every((r) => r.statusCode === 201 || r.statusCode === 409)).toBe(true);
+    for (const r of burst.filter((x) => x.statusCode === 409))
+      expect(r.json().error.reason.key).toBe('idempotency.inFlight');
+    expect(await notes('note-burst')).toBe(1);
+    // Another user with the same key and body is not a retry of the first: 422, nothing replayed to them.
+    await createUser(ctx, workspaceId, { login: 'agent-idem', password: 'secret-pass-2', role: 'agent' });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { login: 'agent-idem', password: 'secret-pass-2' },
+    });
+    const agent = String(login.headers['set-cookie']).split(';')[0]!;
+    expectError(await note('note-1', agent), 422, /already used for a different request/);
+    expect(await notes('note-1')).toBe(1);
+  });
 });
