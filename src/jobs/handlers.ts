@@ -1,3 +1,4 @@
+import { pruneIdempotencyKeys } from '../modules/idempotency.js';
 import { reason } from '../core/reasons.js';
 import { rm } from 'node:fs/promises';
 import { z } from 'zod';
@@ -82,6 +83,8 @@ export const jobHandlers: JobHandlers = {
     await recomputeRfm(ctx, job.workspace_id);
     // The analytics figures too (a changed purchase rule changes them).
     await rebuildAnalytics(ctx, job.workspace_id);
+    // Housekeeping: Idempotency-Keys past their week, with the answers kept for them.
+    await pruneIdempotencyKeys(ctx.db.kysely, job.workspace_id, ctx.now());
   },
   [JOB.analyticsRebuild]: async (ctx, job) => {
     await rebuildAnalytics(ctx, job.workspace_id);

@@ -2,6 +2,7 @@ import { reason } from '../core/reasons.js';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Conflict, Invalid, Unprocessable } from '../core/errors.js';
+import type { Executor } from '../jobs/queue.js';
 import type { AppContext } from './context.js';
 
 /**
@@ -26,6 +27,8 @@ function canonical(v: unknown): string {
 
 /** Answers kept for replay at most this large (a list of created rows, not an export). */
 const MAX_KEPT_BODY = 256 * 1024;
+/** Keys and their answers are kept this long: a retry comes within minutes, a week covers a client offline. */
+export const KEPT_KEYS_MS = 7 * 24 * 3600_000;
 /** A first request without an answer after this long died with its process: a retry may run it again. */
 const ABANDONED_MS = 2 * 60_000;
 
@@ -143,4 +146,14 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
       .execute()
       .catch(() => {});
   });
+}
+
+/** Drops a workspace's keys (and kept answers) older than KEPT_KEYS_MS; run nightly with the stats. */
+export async function pruneIdempotencyKeys(db: Executor, ws: string, now: Date): Promise<number> {
+  const r = await db
+    .deleteFrom('idempotency_keys')
+    .where('workspace_id', '=', ws)
+    .where('created_at', '<', new Date(now.getTime() - KEPT_KEYS_MS).toISOString())
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createUser } from '../../src/modules/auth/service.js';
+import { pruneIdempotencyKeys } from '../../src/modules/idempotency.js';
 import { loadDemo } from '../../src/modules/demo/service.js';
 import { buildServer } from '../../src/server.js';
 import { describeBothDatabases, scratchDir } from '../helpers.js';
@@ -382,5 +383,21 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     const agent = String(login.headers['set-cookie']).split(';')[0]!;
     expectError(await note('note-1', agent), 422, /already used for a different request/);
     expect(await notes('note-1')).toBe(1);
+    // Kept a week, then dropped by the nightly stats job's housekeeping.
+    const keys = () =>
+      ctx.db.kysely
+        .selectFrom('idempotency_keys')
+        .select('key')
+        .where('workspace_id', '=', workspaceId)
+        .where('key', 'in', ['note-1', 'note-burst'])
+        .execute();
+    expect((await keys()).length).toBe(2);
+    expect(await pruneIdempotencyKeys(ctx.db.kysely, workspaceId, new Date(ctx.now().getTime() + 6 * 86_400_000))).toBe(
+      0,
+    );
+    expect(
+      await pruneIdempotencyKeys(ctx.db.kysely, workspaceId, new Date(ctx.now().getTime() + 8 * 86_400_000)),
+    ).toBeGreaterThan(1);
+    expect(await keys()).toEqual([]);
   });
 });
