@@ -1,3 +1,4 @@
+import { parseRule } from '../../src/core/segments/rule.js';
 import { sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import type { OrderRecord } from '../../src/core/formats/types.js';
@@ -175,6 +176,10 @@ describeBothDatabases('segments', (env) => {
     expect(await who({ field: 'last_order_at', op: 'within_last_days', value: 7 })).toEqual(['dave', 'eve']);
     expect(await who({ field: 'first_order_at', op: 'before', value: '2025-01-01' })).toEqual(['carol']);
     expect(await who({ field: 'last_paid_at', op: 'on', value: '2026-03-01' })).toEqual(['bob']);
+    // "on" is a whole day: with a time it matched nobody, silently.
+    expect(() => parseRule({ field: 'last_paid_at', op: 'on', value: '2026-03-01T00:00:00Z' })).toThrow(
+      /"on" takes a day like 2025-11-11 without a time/,
+    );
     expect(await who({ field: 'first_paid_at', op: 'between', value: ['2025-11-11', '2026-03-01'] })).toEqual([
       'alice',
       'bob',

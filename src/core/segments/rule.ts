@@ -255,6 +255,12 @@ class Checker {
             );
           return n === undefined ? undefined : n >= 0 ? n : bad('days cannot be negative', reason('rule.negative'));
         }
+        // "on" is a whole local day: a time with it matched nobody (the day's rows never equal an instant).
+        if (op === 'on' && typeof v === 'string' && v.length > 10)
+          return bad(
+            `"on" takes a day like 2025-11-11 without a time, got ${got(v)}`,
+            reason('rule.date', { field, got: got(v) }),
+          );
         return date(v);
       case 'text':
       case 'enum': {
