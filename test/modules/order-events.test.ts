@@ -111,6 +111,16 @@ describeBothDatabases('order events: API and Shopify webhooks', (env) => {
     const bad = await post({ ...base, totalFen: -1, status: 'created' });
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toMatch(/totalFen/);
+    // More refunded than paid (a negative spend), and an order past ¥1,000,000,000 (sums past 2^53): refused.
+    const paid = { ...base, status: 'refunded', paidAt: '2026-11-23T03:05:00Z' };
+    const overRefund = await post({ ...paid, externalId: 'E-4', paidFen: 100, refundedFen: 500 });
+    expect(overRefund.statusCode).toBe(400);
+    expect(overRefund.json().error.details).toEqual([expect.objectContaining({ path: 'body.order.refundedFen' })]);
+    const huge = await post({ ...paid, externalId: 'E-5', totalFen: 9e15, paidFen: 9e15 });
+    expect(huge.statusCode).toBe(400);
+    expect(huge.body).toMatch(/totalFen/);
+    expect([...(await eventsOf('E-4')), ...(await eventsOf('E-5'))]).toEqual([]);
+    expect((await post({ ...paid, externalId: 'E-6', paidFen: 500, refundedFen: 500 })).statusCode).toBe(200);
   });
 
   it('an order that says it was paid but not when is refused, naming paidAt, and nothing is stored', async () => {

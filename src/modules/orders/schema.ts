@@ -65,7 +65,11 @@ export const orderDetailOutput = orderOutput.extend({
 });
 
 const when = z.iso.datetime({ offset: true });
-const fen = z.number().int().min(0).max(9e15);
+/**
+ * An amount of one order in fen: at most ¥1,000,000,000. With 9e15 a customer's sum of a few such orders passed 2^53
+ * and lost its last digits in every figure after it.
+ */
+const fen = z.number().int().min(0).max(1e11);
 
 /** One order as an ERP or a script sends it (amounts in fen, times ISO 8601 with offset). */
 export const orderInput = z
@@ -123,6 +127,14 @@ export const orderInput = z
         code: 'custom',
         path: ['paidAt'],
         message: `status "${o.status}" means the order was paid: paidAt (when it was paid) is required`,
+      });
+    // More refunded than paid would make the customer's spend negative.
+    const paid = o.paidFen ?? o.totalFen;
+    if (o.refundedFen !== undefined && o.refundedFen > paid)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['refundedFen'],
+        message: `refundedFen (${o.refundedFen}) is more than was paid (${paid})`,
       });
   });
 export type OrderInput = z.infer<typeof orderInput>;
