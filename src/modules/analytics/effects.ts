@@ -18,7 +18,8 @@ export const MAX_CAMPAIGNS = 20;
  * reports: conversion lift, incremental revenue, ROI on the message cost), beside each coupon template
  * issued in the range against a matched comparison (core/coupon-effect.ts): its holders' conversion and
  * sales in the range against those of the customers not given it who had, or had not, bought before the
- * range like them; ROI = incremental sales / the discount given.
+ * range like them; ROI = incremental sales / the discount given. Of all stores (the main currency's): neither a
+ * campaign nor a coupon belongs to one store.
  */
 export async function effectsHere(ctx: AppContext, ws: string, scope: Scope) {
   const range = await rangeOf(ctx, ws, scope);
@@ -52,8 +53,10 @@ export async function effectsHere(ctx: AppContext, ws: string, scope: Scope) {
       roi: a.roi,
     });
   }
-  const coupons = await couponEffects(ctx, ws, scope, since, until);
-  return { ...range, campaigns, coupons };
+  // Campaigns and coupons are the workspace's, not a store's (a campaign's effect and a coupon's uses counted all
+  // stores while its holders' buying followed storeId: one row of two scopes). All stores, said in the answer.
+  const coupons = await couponEffects(ctx, ws, { ...scope, storeId: undefined }, since, until);
+  return { ...range, allStores: true as const, campaigns, coupons };
 }
 
 const n = (v: unknown) => Number(v ?? 0);

@@ -213,6 +213,9 @@ export const timingOutput = z.object({
 export const effectsOutput = z.object({
   from: z.string(),
   to: z.string(),
+  allStores: z
+    .literal(true)
+    .describe('campaigns and coupons are not per store: the effects are of all stores whatever storeId says'),
   campaigns: z.array(
     z.object({
       id: z.string(),

@@ -7470,6 +7470,11 @@ export interface paths {
                         "application/json": {
                             from: string;
                             to: string;
+                            /**
+                             * @description campaigns and coupons are not per store: the effects are of all stores whatever storeId says
+                             * @enum {boolean}
+                             */
+                            allStores: true;
                             campaigns: {
                                 id: string;
                                 name: string;

@@ -1070,6 +1070,8 @@ export const en: Messages = {
     useRate: 'Use rate',
     discount: 'Discount given',
     holders: 'Holders',
+    effectsAllStores:
+      'Campaigns and coupons are not per store: these are the effects over all stores, whatever the store chosen',
     campaignsNote: 'Control: the random hold-out the campaign did not send to; ROI = incremental sales ÷ sending cost.',
     couponsNote:
       'Control: customers not given this coupon in the range who, like the holders, had (or had not) bought ' +

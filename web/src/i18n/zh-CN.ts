@@ -1013,6 +1013,7 @@ export const zhCN = {
     useRate: '使用率',
     discount: '优惠金额',
     holders: '领券人数',
+    effectsAllStores: '营销活动和优惠券不分店铺：这里是全部店铺的效果，不随所选店铺变化',
     campaignsNote: '对照组：活动随机留出的不发送人群；投入产出比 = 增量成交 ÷ 发送成本。',
     couponsNote:
       '对照组：本期未领此券、且与领券人同样在本期前买过（或没买过）的客户；投入产出比 = 增量成交 ÷ 优惠金额。',

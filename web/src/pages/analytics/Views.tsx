@@ -453,6 +453,13 @@ export function EffectsView({ range }: { range: Range }) {
     <Loaded v={v}>
       {(d) => (
         <Row gutter={[16, 16]}>
+          {range.storeId && d.allStores && (
+            <Col span={24}>
+              <Typography.Text type="warning" data-testid="effects-all-stores">
+                {t('memberAnalytics.effectsAllStores')}
+              </Typography.Text>
+            </Col>
+          )}
           <Col xs={24} xl={12}>
             <Card size="small" title={t('memberAnalytics.campaigns')}>
               <Typography.Paragraph type="secondary">{t('memberAnalytics.campaignsNote')}</Typography.Paragraph>
