@@ -200,7 +200,7 @@ export const REASONS = {
     en: 'the list has more than {max} lines: split it',
   },
   'auth.auditRead': {
-    'zh-CN': '你的账号角色不能查看操作日志（需要「audit:read」权限）：请联系管理员',
+    'zh-CN': '你的账号角色不能查看操作日志（需要「查看操作日志」权限）：请联系管理员',
     en: 'your role ({role}) may not read the audit log (it needs "audit:read")',
   },
   'auth.crossSite': {
@@ -210,11 +210,11 @@ export const REASONS = {
   'auth.crossSiteLogin': { 'zh-CN': '已拒绝来自其他网站的登录请求', en: 'a login posted from another site is refused' },
   'auth.loginRequired': { 'zh-CN': '请先登录', en: 'log in or send an API token' },
   'auth.permission': {
-    'zh-CN': '你的账号角色没有这项操作的权限（需要「{permission}」）：请联系管理员',
+    'zh-CN': '你的账号角色没有这项操作的权限（需要「{permission}」权限）：请联系管理员',
     en: 'your role ({role}) does not have the "{permission}" permission this needs',
   },
   'auth.revealPii': {
-    'zh-CN': '你的账号角色不能查看完整的个人信息（需要「pii:reveal」权限）：请联系管理员',
+    'zh-CN': '你的账号角色不能查看完整的个人信息（需要「显示个人信息」权限）：请联系管理员',
     en: 'your role ({role}) may not show personal data in full (it needs "pii:reveal")',
   },
   'auth.routeNoPermission': {
@@ -408,6 +408,10 @@ export const REASONS = {
     en: 'a coupon validity ends after it starts',
   },
   'customer.notFound': { 'zh-CN': '找不到该客户（ID {id}），可能已被删除或合并', en: 'customer {id} not found' },
+  'customer.erased': {
+    'zh-CN': '该客户的个人信息已删除：档案只为统计保留，不能再修改',
+    en: "customer {id}'s personal data was erased: the customer is kept for the figures and can no longer be changed",
+  },
   'customer.maskedValue': {
     'zh-CN': '「{value}」是打码后的值（含 *）：请填写完整内容，或不修改这一项',
     en: '{field} "{value}" looks masked (it holds *): type the whole value, or leave the field out to keep it',
@@ -928,6 +932,31 @@ export function isReasonKey(key: unknown): key is ReasonKey {
 }
 
 /** The reason in a language; null for a key this catalogue does not know (an older or newer server). */
+/** What each permission lets a person do, as a Chinese message names it (「修改设置」 where the key read settings:write). */
+const PERMISSION_ZH: Record<string, string> = {
+  'customers:read': '查看客户',
+  'customers:write': '编辑客户',
+  'customers:erase': '删除个人信息',
+  'pii:read': '查看完整个人信息',
+  'pii:reveal': '显示个人信息',
+  export: '导出',
+  import: '导入',
+  'segments:write': '管理分群',
+  'settings:write': '修改设置',
+  'points:write': '管理积分',
+  'coupons:write': '管理优惠券',
+  'campaigns:read': '查看营销活动',
+  'campaigns:write': '编辑营销活动',
+  'campaigns:send': '发送营销活动',
+  'automations:write': '管理自动化',
+  'tasks:read': '查看服务任务',
+  'tasks:write': '处理服务任务',
+  'analytics:read': '查看数据分析',
+  'users:manage': '管理账号',
+  'tokens:manage': '管理 API 令牌',
+  'audit:read': '查看操作日志',
+};
+
 export function renderReason(r: { key: string; params?: ReasonParams | null }, lang: ReasonLanguage): string | null {
   if (!isReasonKey(r.key)) return null;
   const params = r.params ?? {};
@@ -937,7 +966,9 @@ export function renderReason(r: { key: string; params?: ReasonParams | null }, l
       ? whole
       : input && name === 'field'
         ? fieldLabel(String(params[name]), lang)
-        : String(params[name]),
+        : name === 'permission' && lang === 'zh-CN'
+          ? (PERMISSION_ZH[String(params[name])] ?? String(params[name]))
+          : String(params[name]),
   );
 }
 

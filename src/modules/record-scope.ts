@@ -1,6 +1,6 @@
 import { reason } from '../core/reasons.js';
 import type { FastifyInstance } from 'fastify';
-import { NotFound } from '../core/errors.js';
+import { Conflict, NotFound } from '../core/errors.js';
 import type { AppContext } from './context.js';
 
 /** Routes whose {id} names a record that other modules hang sub-routes off, and the table that holds it. */
@@ -25,6 +25,16 @@ export async function recordExists(
   return row !== undefined;
 }
 
+async function isErased(ctx: AppContext, workspaceId: string, id: string): Promise<boolean> {
+  const row = await ctx.db.kysely
+    .selectFrom('customers')
+    .select('erased_at')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row?.erased_at != null;
+}
+
 /**
  * Every route under /customers/{id} or /orders/{id} (points, tags, notes, tier, coupons, reviews, tasks, events …
  * whichever module serves it) answers 404 for a record that is not the caller's — the same answer as
@@ -43,5 +53,13 @@ export function registerRecordScope(app: FastifyInstance, ctx: AppContext): void
         `${scope.noun} ${String(id)} not found`,
         reason(scope.noun === 'order' ? 'order.notFound' : 'customer.notFound', { id: String(id) }),
       );
+    // An erased customer (PIPL) is kept only for the shop's figures: nothing about them changes any more — points,
+    // a tier, a coupon, an opt-out switched back on, a note, a merge or a second erasure were all still taken.
+    if (scope.table === 'customers' && req.method !== 'GET' && req.method !== 'HEAD')
+      if (await isErased(ctx, req.principal.workspaceId, id))
+        throw new Conflict(
+          `customer ${id}'s personal data was erased: the customer is kept for the figures and can no longer be changed`,
+          reason('customer.erased', { id }),
+        );
   });
 }

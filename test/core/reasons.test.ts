@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isReasonKey, REASONS, renderReason } from '../../src/core/reasons.js';
 import { inputIssues } from '../../src/core/validation.js';
+import { PERMISSIONS } from '../../src/modules/auth/permissions.js';
 import { ROOT } from '../support/processes.js';
 
 function sources(dir: string): string[] {
@@ -40,5 +41,19 @@ describe('the reasons catalogue (errors and reasons in the reader’s language)'
       '「此项」不能小于 1', // a field with no label (field-labels.ts): no raw name in Chinese
     ]);
     expect(renderReason(issues[2]!, 'en')).toBe('n must be at least 1');
+  });
+
+  it('a refused permission is named in Chinese by what it lets one do, never by its key', () => {
+    for (const permission of PERMISSIONS) {
+      const zh = renderReason({ key: 'auth.permission', params: { role: 'agent', permission } }, 'zh-CN')!;
+      expect(zh, permission).not.toContain(permission);
+      expect(zh).toMatch(/需要「[^a-z「」]+」权限/);
+    }
+    expect(
+      renderReason({ key: 'auth.permission', params: { role: 'agent', permission: 'settings:write' } }, 'zh-CN'),
+    ).toBe('你的账号角色没有这项操作的权限（需要「修改设置」权限）：请联系管理员');
+    expect(renderReason({ key: 'auth.permission', params: { role: 'agent', permission: 'export' } }, 'en')).toBe(
+      'your role (agent) does not have the "export" permission this needs',
+    );
   });
 });

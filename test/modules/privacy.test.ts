@@ -417,4 +417,19 @@ describeBothDatabases('personal data requests', (env) => {
       .executeTakeFirstOrThrow();
     await expect(mergeCustomers(e.ctx, e.workspaceId, other.id, lily, null)).rejects.toThrow(/erased/);
   });
+
+  it('an erased customer can no longer be changed: points, tier, opt-outs, notes, another erasure', async () => {
+    for (const [method, url, body] of [
+      ['POST', `/customers/${lily}/points/earn`, { points: 20, reason: '补偿' }],
+      ['PATCH', `/customers/${lily}`, { optOutSms: false }],
+      ['POST', `/customers/${lily}/notes`, { body: '回访' }],
+      ['POST', `/customers/${lily}/erase`, { confirm: '[已删除]' }],
+    ] as const) {
+      const r = await call(method, url, owner, body);
+      expect(r.statusCode, `${method} ${url}`).toBe(409);
+      expect(r.json().error.reason.key).toBe('customer.erased');
+    }
+    // Reading stays: the file is kept for the figures.
+    expect((await call('GET', `/customers/${lily}`, owner)).statusCode).toBe(200);
+  });
 });

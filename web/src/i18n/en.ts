@@ -652,6 +652,7 @@ export const en: Messages = {
     count_lte: 'at most N',
   },
   members: {
+    readOnly: 'Only owners and admins save the tier settings and evaluate now; you can try changes and preview them',
     addBenefit: 'Add benefit',
     addFullReduction: 'Add',
     spendPrefix: 'Spend',
@@ -1133,6 +1134,7 @@ export const en: Messages = {
     role: 'Role',
     seesPhones: 'Sees full phone numbers',
     masked: 'Masked',
+    rfmReadOnly: 'Only owners and admins change the RFM cut-offs and the purchase rule',
     usersOwnerOnly: 'Only an owner or admin manages users',
     rolesHint:
       'Owners and admins see phones, names, addresses and e-mails in full; other roles see 138****1234; ' +

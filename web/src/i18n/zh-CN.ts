@@ -620,6 +620,7 @@ export const zhCN = {
     count_lte: '至多 N 笔',
   },
   members: {
+    readOnly: '只有店主和管理员可以保存会员等级设置和立即评估；你可以试改并预览变化',
     addBenefit: '添加权益',
     addFullReduction: '加满减',
     spendPrefix: '满',
@@ -1069,6 +1070,7 @@ export const zhCN = {
     role: '角色',
     seesPhones: '查看完整手机号',
     masked: '脱敏显示',
+    rfmReadOnly: '只有店主和管理员可以修改 RFM 分档和购买口径',
     usersOwnerOnly: '只有店主和管理员可以管理用户',
     rolesHint:
       '店主、管理员可以看到完整手机号、姓名、地址和邮箱，其他角色看到的是 138****1234 形式；客服可以在客户页点「显示」查看单个客户的手机号（记入审计日志）。',

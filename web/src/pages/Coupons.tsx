@@ -28,6 +28,7 @@ import { IssueCouponModal } from '../components/AudienceActions';
 import { EmptyState, ErrorBox } from '../components/Status';
 import { count, date, money, percent, toFen } from '../format';
 import { useAction, useApi } from '../hooks';
+import { can, useMe } from '../session';
 import { PageHeader } from '../layout/Shell';
 
 type Template = Answer<'/coupons/templates'>['items'][number];
@@ -99,6 +100,8 @@ export default function Coupons() {
   const [showArchived, setShowArchived] = useState(false);
   const templates = useApi('/coupons/templates', { query: { archived: showArchived ? 'true' : 'false' } });
   const [createOpen, setCreateOpen] = useState(false);
+  // Creating, issuing, editing and archiving need coupons:write: an analyst only reads.
+  const writes = can(useMe(), 'coupons:write');
   const [editing, setEditing] = useState<Template | null>(null);
   const [issueFor, setIssueFor] = useState<Template | null>(null);
   const { run } = useAction();
@@ -122,9 +125,11 @@ export default function Coupons() {
         title={t('menu.coupons')}
         subtitle={t('coupons.subtitle')}
         extra={
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreateOpen(true)} data-testid="new-coupon">
-            {t('coupons.newTemplate')}
-          </Button>
+          writes && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreateOpen(true)} data-testid="new-coupon">
+              {t('coupons.newTemplate')}
+            </Button>
+          )
         }
       />
       <Tabs
@@ -155,7 +160,9 @@ export default function Coupons() {
                       <EmptyState
                         title={t('coupons.noTemplates')}
                         hint={t('coupons.noTemplatesHint')}
-                        action={<Button onClick={() => setCreateOpen(true)}>{t('coupons.newTemplate')}</Button>}
+                        action={
+                          writes && <Button onClick={() => setCreateOpen(true)}>{t('coupons.newTemplate')}</Button>
+                        }
                       />
                     ),
                   }}
@@ -204,6 +211,7 @@ export default function Coupons() {
                       title: '',
                       key: 'a',
                       render: (_, r) =>
+                        writes &&
                         !r.archivedAt && (
                           <Space size={4} wrap data-testid={`coupon-actions-${r.name}`}>
                             <Button

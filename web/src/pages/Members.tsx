@@ -22,6 +22,7 @@ import { type Answer, api } from '../api';
 import { ErrorBox, Loading } from '../components/Status';
 import { count } from '../format';
 import { useApi } from '../hooks';
+import { can, useMe } from '../session';
 import { PageHeader } from '../layout/Shell';
 import { errorText } from '../errors';
 
@@ -62,6 +63,8 @@ export default function Members() {
     setDraft({ ...draft, tiers: draft.tiers.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
     setPreview(null);
   };
+  // The ladder is a setting: a marketer may try changes and preview them, an owner or admin saves and evaluates.
+  const configures = can(useMe(), 'settings:write');
   const run = async (what: string, fn: () => Promise<void>) => {
     setBusy(what);
     try {
@@ -106,9 +109,11 @@ export default function Members() {
         subtitle={t('members.subtitle')}
         extra={
           <>
-            <Button icon={<SyncOutlined />} loading={busy === 'evaluate'} onClick={() => void onEvaluate()}>
-              {t('members.evaluateNow')}
-            </Button>
+            {configures && (
+              <Button icon={<SyncOutlined />} loading={busy === 'evaluate'} onClick={() => void onEvaluate()}>
+                {t('members.evaluateNow')}
+              </Button>
+            )}
             <Button
               icon={<EyeOutlined />}
               disabled={!dirty}
@@ -118,18 +123,21 @@ export default function Members() {
             >
               {t('members.preview')}
             </Button>
-            <Button
-              type="primary"
-              icon={<SaveOutlined />}
-              disabled={!dirty}
-              loading={busy === 'save'}
-              onClick={() => void onSave()}
-            >
-              {t('common.save')}
-            </Button>
+            {configures && (
+              <Button
+                type="primary"
+                icon={<SaveOutlined />}
+                disabled={!dirty}
+                loading={busy === 'save'}
+                onClick={() => void onSave()}
+              >
+                {t('common.save')}
+              </Button>
+            )}
           </>
         }
       />
+      {!configures && <Alert type="info" showIcon message={t('members.readOnly')} style={{ marginBottom: 12 }} />}
       <Card size="small" title={t('members.ladder')} style={{ marginBottom: 16 }}>
         <Table<Tier>
           rowKey="key"

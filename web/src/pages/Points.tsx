@@ -26,12 +26,15 @@ import { GrantPointsModal } from '../components/AudienceActions';
 import { EmptyState, ErrorBox, Loading } from '../components/Status';
 import { count, money } from '../format';
 import { useAction, useApi } from '../hooks';
+import { can, useMe } from '../session';
 import { PageHeader } from '../layout/Shell';
 
 type Reward = Answer<'/points/rewards'>['items'][number];
 
 export default function Points() {
   const { t } = useTranslation();
+  // Granting points and the rewards catalogue need points:write (an analyst only reads).
+  const writes = can(useMe(), 'points:write');
   const [grantOpen, setGrantOpen] = useState(false);
   const [rewardOpen, setRewardOpen] = useState(false);
   const [editingReward, setEditingReward] = useState<Reward | null>(null);
@@ -68,9 +71,11 @@ export default function Points() {
         title={t('menu.points')}
         subtitle={t('points.subtitle')}
         extra={
-          <Button type="primary" icon={<SendOutlined />} onClick={() => setGrantOpen(true)}>
-            {t('points.grant')}
-          </Button>
+          writes && (
+            <Button type="primary" icon={<SendOutlined />} onClick={() => setGrantOpen(true)}>
+              {t('points.grant')}
+            </Button>
+          )
         }
       />
       <Row gutter={16}>
@@ -103,14 +108,16 @@ export default function Points() {
             extra={
               <Space>
                 <ShowArchivedSwitch checked={showArchived} onChange={setShowArchived} testId="rewards-show-archived" />
-                <Button
-                  size="small"
-                  icon={<PlusOutlined />}
-                  onClick={() => setRewardOpen(true)}
-                  data-testid="reward-new"
-                >
-                  {t('points.addReward')}
-                </Button>
+                {writes && (
+                  <Button
+                    size="small"
+                    icon={<PlusOutlined />}
+                    onClick={() => setRewardOpen(true)}
+                    data-testid="reward-new"
+                  >
+                    {t('points.addReward')}
+                  </Button>
+                )}
               </Space>
             }
           >
@@ -157,6 +164,7 @@ export default function Points() {
                   title: '',
                   key: 'a',
                   render: (_, r) =>
+                    writes &&
                     !r.archivedAt && (
                       <Space size={4} data-testid={`reward-actions-${r.name}`}>
                         <Button size="small" type="link" onClick={() => setEditingReward(r)}>
@@ -241,9 +249,12 @@ function PointsSettingsCard() {
       size="small"
       title={t('points.settings')}
       extra={
-        <Button size="small" type="primary" loading={saving} onClick={() => void save()}>
-          {t('common.save')}
-        </Button>
+        // The earning rules are a setting: owners and admins save them.
+        can(useMe(), 'settings:write') && (
+          <Button size="small" type="primary" loading={saving} onClick={() => void save()}>
+            {t('common.save')}
+          </Button>
+        )
       }
     >
       <Form form={form} layout="vertical" size="small">

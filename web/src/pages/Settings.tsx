@@ -54,14 +54,14 @@ export default function Settings() {
         activeKey={params.get('tab') ?? 'stores'}
         onChange={(k) => setParams({ tab: k })}
         items={[
-          { key: 'stores', label: t('settings.stores'), children: <Stores /> },
+          { key: 'stores', label: t('settings.stores'), children: <Stores manages={configures} /> },
           { key: 'workspace', label: t('timeZones.tab'), children: <WorkspaceSettings /> },
           {
             key: 'users',
             label: t('settings.users'),
             children: manages ? <Users /> : <Alert type="info" showIcon message={t('settings.usersOwnerOnly')} />,
           },
-          { key: 'rfm', label: t('settings.rfm'), children: <RfmSettings /> },
+          { key: 'rfm', label: t('settings.rfm'), children: <RfmSettings manages={configures} /> },
           {
             key: 'channels',
             label: t('settings.channels'),
@@ -80,7 +80,8 @@ export default function Settings() {
   );
 }
 
-function Stores() {
+/** The shop's stores; added, edited and deleted by owners and admins (`manages`). */
+function Stores({ manages }: { manages: boolean }) {
   const { t } = useTranslation();
   const stores = useApi('/stores');
   const [editing, setEditing] = useState<Store | 'new' | null>(null);
@@ -110,9 +111,11 @@ function Stores() {
     <Card
       size="small"
       extra={
-        <Button size="small" icon={<PlusOutlined />} onClick={() => setEditing('new')}>
-          {t('settings.addStore')}
-        </Button>
+        manages && (
+          <Button size="small" icon={<PlusOutlined />} onClick={() => setEditing('new')}>
+            {t('settings.addStore')}
+          </Button>
+        )
       }
     >
       <Table<Store>
@@ -134,26 +137,27 @@ function Stores() {
           {
             title: '',
             key: 'a',
-            render: (_, s) => (
-              <Space>
-                <Button size="small" type="link" onClick={() => setEditing(s)}>
-                  {t('common.edit')}
-                </Button>
-                <Popconfirm
-                  title={t('settings.deleteStore')}
-                  onConfirm={() =>
-                    run(async () => {
-                      await api.delete('/stores/{id}', { params: { id: s.id } });
-                      stores.reload();
-                    })
-                  }
-                >
-                  <Button size="small" type="link" danger>
-                    {t('common.delete')}
+            render: (_, s) =>
+              manages && (
+                <Space>
+                  <Button size="small" type="link" onClick={() => setEditing(s)}>
+                    {t('common.edit')}
                   </Button>
-                </Popconfirm>
-              </Space>
-            ),
+                  <Popconfirm
+                    title={t('settings.deleteStore')}
+                    onConfirm={() =>
+                      run(async () => {
+                        await api.delete('/stores/{id}', { params: { id: s.id } });
+                        stores.reload();
+                      })
+                    }
+                  >
+                    <Button size="small" type="link" danger>
+                      {t('common.delete')}
+                    </Button>
+                  </Popconfirm>
+                </Space>
+              ),
           },
         ]}
       />
@@ -286,7 +290,8 @@ function Users() {
   );
 }
 
-function RfmSettings() {
+/** RFM cut-offs and the purchase rule; saved by owners and admins (`manages`). */
+function RfmSettings({ manages }: { manages: boolean }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const s = useApi('/rfm/settings');
@@ -356,21 +361,25 @@ function RfmSettings() {
           }
         </Form.Item>
       </Form>
-      <Space>
-        <Button loading={busy} onClick={() => void save(false)}>
-          {t('common.save')}
-        </Button>
-        <Button type="primary" icon={<SyncOutlined />} loading={busy} onClick={() => void save(true)}>
-          {t('settings.saveAndRecompute')}
-        </Button>
-      </Space>
-      <PurchaseSetting />
+      {manages ? (
+        <Space>
+          <Button loading={busy} onClick={() => void save(false)}>
+            {t('common.save')}
+          </Button>
+          <Button type="primary" icon={<SyncOutlined />} loading={busy} onClick={() => void save(true)}>
+            {t('settings.saveAndRecompute')}
+          </Button>
+        </Space>
+      ) : (
+        <Alert type="info" showIcon message={t('settings.rfmReadOnly')} />
+      )}
+      <PurchaseSetting manages={manages} />
     </Card>
   );
 }
 
 /** Whether 0-yuan orders (gifts, samples) make a buyer; a change recomputes every customer's stats. */
-function PurchaseSetting() {
+function PurchaseSetting({ manages }: { manages: boolean }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const s = useApi('/stats/settings');
@@ -384,7 +393,7 @@ function PurchaseSetting() {
     });
   return (
     <Space align="start" style={{ marginTop: 16 }}>
-      <Switch checked={s.data.zeroPaidCounts} loading={busy} onChange={(v) => void change(v)} />
+      <Switch checked={s.data.zeroPaidCounts} loading={busy} disabled={!manages} onChange={(v) => void change(v)} />
       <div>
         <Typography.Text>{t('settings.zeroPaidCounts')}</Typography.Text>
         <div className="kpi-foot">{t('settings.zeroPaidCountsHint')}</div>

@@ -5,6 +5,7 @@ import { Link } from 'react-router-dom';
 import { api, idempotencyKey } from '../../api';
 import { count, dateTime, money } from '../../format';
 import { useAction, useApi, useDebounced } from '../../hooks';
+import { can, useMe } from '../../session';
 
 type Which = 'merge' | 'points' | 'tier' | 'coupon' | null;
 
@@ -16,21 +17,31 @@ export function CustomerActions({ id, onChanged }: { id: string; onChanged: () =
     setOpen(null);
     onChanged();
   };
+  // Only what the role may do is offered (an agent saw 调整积分 and got the server's refusal).
+  const me = useMe();
   return (
     <>
       <Space wrap>
-        <Button onClick={() => setOpen('merge')} data-testid="action-merge">
-          {t('customerActions.merge')}
-        </Button>
-        <Button onClick={() => setOpen('points')} data-testid="action-points">
-          {t('customerActions.points')}
-        </Button>
-        <Button onClick={() => setOpen('tier')} data-testid="action-tier">
-          {t('customerActions.tierFloor')}
-        </Button>
-        <Button onClick={() => setOpen('coupon')} data-testid="action-coupon">
-          {t('customerActions.coupon')}
-        </Button>
+        {can(me, 'customers:write') && (
+          <Button onClick={() => setOpen('merge')} data-testid="action-merge">
+            {t('customerActions.merge')}
+          </Button>
+        )}
+        {can(me, 'points:write') && (
+          <Button onClick={() => setOpen('points')} data-testid="action-points">
+            {t('customerActions.points')}
+          </Button>
+        )}
+        {can(me, 'points:write') && (
+          <Button onClick={() => setOpen('tier')} data-testid="action-tier">
+            {t('customerActions.tierFloor')}
+          </Button>
+        )}
+        {can(me, 'coupons:write') && (
+          <Button onClick={() => setOpen('coupon')} data-testid="action-coupon">
+            {t('customerActions.coupon')}
+          </Button>
+        )}
       </Space>
       {open === 'merge' && <MergeDialog id={id} onClose={() => setOpen(null)} onDone={done} />}
       {open === 'points' && <PointsDialog id={id} onClose={() => setOpen(null)} onDone={done} />}

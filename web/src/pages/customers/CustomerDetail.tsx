@@ -32,6 +32,7 @@ import { CustomerActions, MergeHistory } from './CustomerActions';
 import { reasonText } from '../../errors';
 import { CustomerTimeline } from './CustomerTimeline';
 import { OrderView } from './OrderView';
+import { can, useMe } from '../../session';
 import { consentSourceText } from './consent-source';
 
 type Order = Answer<'/customers/{id}'>['orders'][number];
@@ -44,6 +45,8 @@ export default function CustomerDetail() {
   const { id = '' } = useParams();
   const { t, i18n } = useTranslation();
   const { message } = App.useApp();
+  // Tags and switches change the customer: shown read-only to a role that may not (the server refuses anyway).
+  const writes = can(useMe(), 'customers:write');
   const c = useApi('/customers/{id}', { params: { id } });
   const tier = useApi('/customers/{id}/tier', { params: { id } });
   const tiers = useApi('/tiers');
@@ -105,7 +108,7 @@ export default function CustomerDetail() {
                   <Tag
                     key={tag.id}
                     color={tag.color}
-                    closable
+                    closable={writes}
                     onClose={(e) => {
                       e.preventDefault();
                       void changeTags([], [tag.name]);
@@ -114,16 +117,18 @@ export default function CustomerDetail() {
                     {tag.name}
                   </Tag>
                 ))}
-                <Input
-                  size="small"
-                  style={{ width: 120 }}
-                  placeholder={t('customerDetail.addTag')}
-                  value={newTag}
-                  onChange={(e) => setNewTag(e.target.value)}
-                  onPressEnter={() => newTag.trim() && void changeTags([newTag.trim()], [])}
-                  suffix={<PlusOutlined />}
-                  data-testid="add-tag"
-                />
+                {writes && (
+                  <Input
+                    size="small"
+                    style={{ width: 120 }}
+                    placeholder={t('customerDetail.addTag')}
+                    value={newTag}
+                    onChange={(e) => setNewTag(e.target.value)}
+                    onPressEnter={() => newTag.trim() && void changeTags([newTag.trim()], [])}
+                    suffix={<PlusOutlined />}
+                    data-testid="add-tag"
+                  />
+                )}
               </Space>
             </div>
             <div style={{ marginTop: 12 }}>
@@ -187,7 +192,7 @@ export default function CustomerDetail() {
             {FLAGS.map((f) => (
               <div key={f} style={{ display: 'flex', justifyContent: 'space-between', marginBottom: 8 }}>
                 <span>{t(`flags.${f}`)}</span>
-                <Switch size="small" checked={d.flags[f]} onChange={(v) => void patch({ [f]: v })} />
+                <Switch size="small" checked={d.flags[f]} disabled={!writes} onChange={(v) => void patch({ [f]: v })} />
               </div>
             ))}
           </Card>

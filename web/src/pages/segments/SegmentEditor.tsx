@@ -15,6 +15,7 @@ import { fromRule, incompleteConditions, newCondition, newGroup, toRule, type Gr
 
 type Evaluation = Answer<'/segments/evaluate', 'post'>;
 import { segmentPath } from '../../paths';
+import { can, useMe } from '../../session';
 import { segmentName } from '../../segment-names';
 import { errorText } from '../../errors';
 import { SegmentActions } from './SegmentActions';
@@ -40,6 +41,8 @@ export default function SegmentEditor() {
   // What was loaded (or last saved): the rule as JSON, and whether the name/description were edited since.
   const [baseline, setBaseline] = useState<string | null>(null);
   const [formDirty, setFormDirty] = useState(false);
+  // Export and save are offered to the roles that may (an agent's CSV click opened the server's refusal as a page).
+  const me = useMe();
 
   useEffect(() => {
     if (!fields.data || root) return;
@@ -127,7 +130,7 @@ export default function SegmentEditor() {
         subtitle={isSystem ? t('segments.systemHint') : t('segments.editorHint')}
         extra={
           <>
-            {id && (
+            {id && can(me, 'export') && (
               <>
                 <Button
                   icon={<DownloadOutlined />}
@@ -143,15 +146,17 @@ export default function SegmentEditor() {
                 </Button>
               </>
             )}
-            <Button
-              type="primary"
-              icon={<SaveOutlined />}
-              loading={saving}
-              onClick={() => void save()}
-              data-testid="save-segment"
-            >
-              {isSystem ? t('segments.saveAsNew') : t('common.save')}
-            </Button>
+            {can(me, 'segments:write') && (
+              <Button
+                type="primary"
+                icon={<SaveOutlined />}
+                loading={saving}
+                onClick={() => void save()}
+                data-testid="save-segment"
+              >
+                {isSystem ? t('segments.saveAsNew') : t('common.save')}
+              </Button>
+            )}
           </>
         }
       />
