@@ -58,7 +58,8 @@ export function registerRecordScope(app: FastifyInstance, ctx: AppContext): void
     if (scope.table === 'customers' && req.method !== 'GET' && req.method !== 'HEAD')
       if (await isErased(ctx, req.principal.workspaceId, id))
         throw new Conflict(
-          `customer ${id}'s personal data was erased: the customer is kept for the figures and can no longer be changed`,
+          `customer ${id}'s personal data was erased: the customer is kept for the figures and can no longer be ` +
+            'changed',
           reason('customer.erased', { id }),
         );
   });

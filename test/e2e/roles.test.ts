@@ -66,7 +66,7 @@ describe.skipIf(!existsSync(CHROMIUM))('controls by role in Chromium', () => {
     expect(page.errors).toEqual([]);
   }, 120_000);
 
-  it('an analyst reads coupons and points without their buttons; a marketer previews tiers but does not save', async () => {
+  it('an analyst reads coupons and points without their buttons; a marketer previews tiers, saves not', async () => {
     const analyst = await pageAs('e2e-analyst');
     await analyst.goto(`${base}/coupons`);
     await analyst.locator('.ant-table-row').first().waitFor();
