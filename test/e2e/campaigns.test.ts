@@ -1,3 +1,4 @@
+import { parseLocalDateTime } from '../../src/core/time.js';
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -364,7 +365,8 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     expect(saved).toMatchObject({ status: 'scheduled', throttlePerMinute: 600 });
     expect(saved.segmentId).toMatch(/^list:/);
     expect(saved.couponTemplateId).not.toBeNull();
-    expect(new Date(saved.startAt).getTime()).toBe(new Date(local).getTime());
+    // The typed time is the shop's wall clock (Asia/Shanghai), whatever the browser's zone.
+    expect(saved.startAt).toBe(parseLocalDateTime(local.replace('T', ' '), 'Asia/Shanghai'));
     // The report leads back to the list.
     await page.getByTestId('back-to-campaigns').click();
     await page.waitForURL((u) => u.pathname === '/campaigns');

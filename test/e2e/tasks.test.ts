@@ -27,10 +27,11 @@ describe.skipIf(!existsSync(CHROMIUM))('service tasks and surveys in Chromium', 
     if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${text}`);
     return JSON.parse(text) as T;
   }
-  async function newPage(viewport = { width: 1440, height: 900 }, mobile = false): Promise<Page> {
+  async function newPage(viewport = { width: 1440, height: 900 }, mobile = false, timezoneId?: string): Promise<Page> {
     const ctx = await browser.newContext({
       viewport,
       locale: 'zh-CN',
+      ...(timezoneId ? { timezoneId } : {}),
       ...(mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
     });
     const page = await ctx.newPage();
@@ -171,7 +172,8 @@ describe.skipIf(!existsSync(CHROMIUM))('service tasks and surveys in Chromium', 
   });
 
   it('a task made by hand from the customer page lands in the inbox', async () => {
-    const page = await newPage();
+    // A browser far from the shop (Los Angeles): the due time offered and saved is the shop's 10:00 tomorrow.
+    const page = await newPage(undefined, false, 'America/Los_Angeles');
     await logIn(page, base);
     await page.goto(`${base}/customers/${customer.id}`);
     await page.getByRole('tab', { name: '服务任务' }).click();
@@ -180,14 +182,14 @@ describe.skipIf(!existsSync(CHROMIUM))('service tasks and surveys in Chromium', 
     await form.getByTestId('task-title').fill('售后换货跟进');
     await page.locator('.ant-modal-footer .ant-btn-primary').click();
     await page.getByTestId('customer-task-table').getByText('售后换货跟进').waitFor();
-    const list = await call<{ items: { title: string; source: string; customerId: string }[] }>(
+    const list = await call<{ items: { title: string; source: string; customerId: string; dueAt: string }[] }>(
       'GET',
       '/tasks?view=all',
     );
-    expect(list.items.find((x) => x.title === '售后换货跟进')).toMatchObject({
-      source: 'manual',
-      customerId: customer.id,
-    });
+    const made = list.items.find((x) => x.title === '售后换货跟进');
+    expect(made).toMatchObject({ source: 'manual', customerId: customer.id });
+    // 10:00 in Shanghai (UTC+8) is 02:00 UTC: it was saved as the browser's 10:00 (18:00 in Shanghai).
+    expect(made!.dueAt.slice(11, 16)).toBe('02:00');
     await shot(page, '44-customer-tasks');
     expect(errorsOf(page)).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { count, lastDay, ratio } from '../../web/src/format.js';
+import { count, isoToShopWall, lastDay, ratio, setDisplayZone, shopDay, shopWallToIso } from '../../web/src/format.js';
 
 describe('numbers on screen', () => {
   it('a return on spend is grouped like every other figure, one decimal, with ×', () => {
@@ -13,5 +13,19 @@ describe('numbers on screen', () => {
     expect(lastDay('2027-12-31T16:00:00.000Z')).toBe('2027-12-31');
     expect(lastDay('2027-12-31T16:00:00.001Z')).toBe('2028-01-01');
     expect(lastDay(null)).toBe('—');
+  });
+});
+
+describe("wall-clock times are the shop's, not the browser's", () => {
+  it('turns a picked day or time into the instant in the shop zone, and back', () => {
+    setDisplayZone('Asia/Shanghai');
+    expect(shopWallToIso('2026-12-01 00:00:00')).toBe('2026-11-30T16:00:00.000Z');
+    expect(shopWallToIso('2026-12-12 23:59:59.999')).toBe('2026-12-12T15:59:59.999Z');
+    expect(shopWallToIso('2026-12-03T10:00')).toBe('2026-12-03T02:00:00.000Z');
+    expect(isoToShopWall('2026-12-03T02:00:00.000Z')).toBe('2026-12-03T10:00');
+    expect(shopDay('2026-12-12T15:59:59.999Z')).toBe('2026-12-12');
+    setDisplayZone('Europe/London');
+    expect(shopWallToIso('2026-07-01 00:00:00')).toBe('2026-06-30T23:00:00.000Z');
+    setDisplayZone('Asia/Shanghai');
   });
 });

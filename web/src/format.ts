@@ -2,11 +2,31 @@
  * How values look on screen: money as ¥1,234.50 or £1,234.50 (stored as integer fen/pence), instants in the shop's
  * time zone, shares as percentages.
  */
+import { localDate, parseLocalDateTime, zoneOffsetMinutes } from '../../src/core/time.js';
+
 let displayZone = 'Asia/Shanghai';
 
 export function setDisplayZone(tz: string): void {
   displayZone = tz;
 }
+
+/**
+ * Wall-clock times the seller types or picks are the shop's (its time zone), not the browser's: a coupon valid
+ * 1–12 December picked in a browser in Los Angeles was saved as 1–13 December in Shanghai. `wall` is
+ * YYYY-MM-DD[ HH:mm[:ss[.SSS]]] (a T between is fine); the answer is the instant, ISO UTC.
+ */
+export function shopWallToIso(wall: string): string {
+  return parseLocalDateTime(wall.replace('T', ' '), displayZone) ?? wall;
+}
+
+/** An instant as the shop's wall clock, YYYY-MM-DDTHH:mm (what a datetime-local input holds). */
+export function isoToShopWall(iso: string): string {
+  const ms = Date.parse(iso);
+  return new Date(ms + zoneOffsetMinutes(displayZone, ms) * 60_000).toISOString().slice(0, 16);
+}
+
+/** The shop's calendar day of an instant, YYYY-MM-DD. */
+export const shopDay = (iso: string): string => localDate(iso, displayZone);
 
 const yuanFormat = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const intFormat = new Intl.NumberFormat('en-US');

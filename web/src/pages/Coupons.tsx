@@ -26,7 +26,7 @@ import { type Answer, api, type Body } from '../api';
 import { ArchiveButton, ShowArchivedSwitch } from '../components/Archive';
 import { IssueCouponModal } from '../components/AudienceActions';
 import { EmptyState, ErrorBox } from '../components/Status';
-import { count, date, money, percent, toFen } from '../format';
+import { count, date, money, percent, shopDay, shopWallToIso, toFen } from '../format';
 import { useAction, useApi } from '../hooks';
 import { can, useMe } from '../session';
 import { PageHeader } from '../layout/Shell';
@@ -358,7 +358,7 @@ function formValues(tpl: Template) {
     steps: r.steps ? r.steps.map((x) => ({ min: x.minFen / 100, off: x.offFen / 100 })) : DEFAULT_STEPS,
     ...('days' in v
       ? { validityKind: 'days', days: v.days }
-      : { validityKind: 'dates', days: 30, range: [dayjs(v.from), dayjs(v.to)] }),
+      : { validityKind: 'dates', days: 30, range: [dayjs(shopDay(v.from)), dayjs(shopDay(v.to))] }),
     perCustomerLimit: tpl.perCustomerLimit,
     totalStock: tpl.totalStock ?? undefined,
     compensation: tpl.compensation,
@@ -396,7 +396,11 @@ function TemplateModal({ open, template, onClose }: { open: boolean; template: T
       const validity =
         v.validityKind === 'days'
           ? { days: v.days }
-          : { from: v.range[0].startOf('day').toISOString(), to: v.range[1].endOf('day').toISOString() };
+          : // The picked days are the shop's: from the start of the first to the end of the last, in its zone.
+            {
+              from: shopWallToIso(`${v.range[0].format('YYYY-MM-DD')} 00:00:00`),
+              to: shopWallToIso(`${v.range[1].format('YYYY-MM-DD')} 23:59:59.999`),
+            };
       const body = {
         name: v.name,
         rules: rulesLocked ? template.rules : (rules as Body<'/coupons/templates', 'post'>['rules']),

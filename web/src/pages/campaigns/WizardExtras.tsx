@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api';
 import { SegmentSelect } from '../../components/SegmentSelect';
-import { count } from '../../format';
+import { count, isoToShopWall, shopWallToIso } from '../../format';
 import { useAction, useApi } from '../../hooks';
 
 export type AudienceKind = 'segment' | 'list' | 'rfm';
@@ -45,14 +45,9 @@ export function audienceId(v: ExtraValues): string {
 export const audienceFieldNames = (kind: AudienceKind | undefined) =>
   kind === 'list' ? ['listId'] : kind === 'rfm' ? ['rfmR', 'rfmF'] : ['segmentId'];
 
-/** A datetime-local value (the browser's zone) ↔ ISO UTC. */
-export const localToIso = (v: string | null) => (v ? new Date(v).toISOString() : null);
-export function isoToLocal(iso: string | null): string | null {
-  if (!iso) return null;
-  const d = new Date(iso);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-}
+/** A datetime-local value (the shop's wall clock, whatever the browser's zone) ↔ ISO UTC. */
+export const localToIso = (v: string | null) => (v ? shopWallToIso(v) : null);
+export const isoToLocal = (iso: string | null): string | null => (iso ? isoToShopWall(iso) : null);
 
 /** Step 0: a saved/system segment, an uploaded list (upload here), or a cell of the RFM matrix. */
 export function AudienceFields() {

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api, type Body } from '../../api';
 import { useAction, useApi, useDebounced } from '../../hooks';
 import { PRIORITIES, TASK_TYPES } from './shared';
+import { shopDay, shopWallToIso } from '../../format';
 
 interface Values {
   customerId: string;
@@ -47,7 +48,8 @@ export function NewTaskModal({
         customerId: customerId ?? v.customerId,
         type: v.type,
         title: v.title,
-        dueAt: v.dueAt.toISOString(),
+        // The picked time is the shop's wall clock (format.ts), not the browser's.
+        dueAt: shopWallToIso(v.dueAt.format('YYYY-MM-DD HH:mm')),
         priority: v.priority,
         ...(v.assigneeId ? { assigneeId: v.assigneeId } : {}),
         ...(v.orderId ? { orderId: v.orderId } : {}),
@@ -77,7 +79,8 @@ export function NewTaskModal({
         initialValues={{
           type: 'revisit',
           priority: 'normal',
-          dueAt: dayjs().add(1, 'day').hour(10).minute(0).second(0),
+          // Tomorrow 10:00 in the shop's time zone.
+          dueAt: dayjs(`${shopDay(new Date(Date.now() + 86_400_000).toISOString())}T10:00`),
         }}
         data-testid="new-task-form"
       >
