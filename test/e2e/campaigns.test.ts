@@ -270,6 +270,10 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     await page.waitForURL(/\/segments\/sys%3Arfm%3AR[1-5]F[1-5]$/);
     const cell = /R([1-5])F([1-5])$/.exec(page.url())!;
     const cellUrl = page.url();
+    // The cell's rule names its fields in Chinese (it showed r_score / f_score).
+    await expect
+      .poll(() => page.getByTestId('condition').first().locator('.ant-select-selection-item').first().textContent())
+      .toBe('R 分（最近购买）');
     // The cell saved as a segment of the seller's own counts the same customers.
     const cellCount = (await apiCall<{ count: number }>('GET', `/segments/sys%3Arfm%3AR${cell[1]}F${cell[2]}`)).count;
     expect(cellCount).toBeGreaterThan(0);

@@ -47,6 +47,7 @@ const EVENTS: { kind: string; params: Record<string, string | number> | null }[]
     params: { name: 'Welcome' },
   })),
   { kind: 'automation.step_skipped', params: { name: 'Welcome', step: 's2' } },
+  { kind: 'points.earn', params: { points: 1125, source: 'order' } },
 ];
 
 async function titlesIn(lng: 'en' | 'zh-CN') {
@@ -76,6 +77,8 @@ describe('customer timeline titles', () => {
     const titles = await titlesIn('zh-CN');
     expect(titles.filter((t) => !/[\u4e00-\u9fff]/.test(t) || t === '服务器标题')).toEqual([]);
     expect(titles).toContain('备注（Lee）');
+    // Points grouped as everywhere else (it said +1125).
+    expect(titles.some((t) => t.includes('+1,125'))).toBe(true);
     expect(titles).toContain('好评（有图）');
     expect(titles).toContain('短信营销消息 未发送：触达频次上限');
     expect(titles).toContain('完成服务任务「Call back」，打标签「happy」');

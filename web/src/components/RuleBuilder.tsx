@@ -36,6 +36,10 @@ export const FIELD_GROUPS: Record<string, string[]> = {
   behaviour: ['orders'],
   classification: [
     'rfm_class',
+    // An RFM cell (R5·F5) is these scores: without them in the list its rule showed "r_score".
+    'r_score',
+    'f_score',
+    'm_score',
     'value_tier',
     'lifecycle',
     'tags',
@@ -165,7 +169,10 @@ function ConditionEditor({ node, ...p }: Props & { node: CondNode }) {
     >
       <Select
         showSearch
-        optionFilterProp="label"
+        // A field's own name only: 标签 matched the group 分类与标签 and put RFM 分类 first.
+        filterOption={(input, option) =>
+          option !== undefined && 'value' in option && String(option.label ?? '').includes(input.trim())
+        }
         style={{ width: 170 }}
         value={node.field || undefined}
         placeholder={t('segments.pickField')}

@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
 import type { paths } from '../../api/schema.js';
-import { money } from '../../format.js';
+import { count, money } from '../../format.js';
 
 type Timeline = paths['/api/v1/customers/{id}/timeline']['get']['responses'][200]['content']['application/json'];
 /** Pure (no React), so it is unit-tested directly (test/web/timeline-titles.test.ts). */
@@ -16,7 +16,8 @@ export function eventTitle(e: Event, t: TFunction, exists: (key: string) => bool
   const p = e.params ?? {};
   const str = (k: string) => (typeof p[k] === 'string' ? (p[k] as string) : '');
   const label = (prefix: string, v: string) => (v && exists(`${prefix}.${v}`) ? t(`${prefix}.${v}`) : v);
-  const points = typeof p.points === 'number' ? `${p.points > 0 ? '+' : ''}${p.points}` : '';
+  // Grouped as the 积分 tab writes them (+1,125).
+  const points = typeof p.points === 'number' ? `${p.points > 0 ? '+' : ''}${count(p.points)}` : '';
   const score = p.score;
   let text = t(key, {
     amount: money(typeof p.fen === 'number' ? p.fen : 0),

@@ -224,6 +224,7 @@ function RfmView() {
         min: 0,
         max,
         calculable: true,
+        formatter: (v: number) => count(Math.round(v)),
         orient: 'horizontal',
         left: 'center',
         bottom: 0,
