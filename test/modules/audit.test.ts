@@ -228,6 +228,29 @@ describeBothDatabases('PII masking of raw order columns, reveals and the audit l
     expect((await auditEntries('?action=auth.login')).length).toBeGreaterThanOrEqual(ROLES.length);
   });
 
+  it('points granted to one customer and a segment action are audited', async () => {
+    // The console's 调整积分 (+), 发一张券 and 对这些客户 went unlogged.
+    const earn = await app.inject({
+      method: 'POST',
+      url: `/api/v1/customers/${lili}/points/earn`,
+      headers: { cookie: cookies.owner!, 'x-huike-client': 'test', 'idempotency-key': 'audit-earn-1' },
+      payload: { points: 100, reason: '客服补偿' },
+    });
+    expect(earn.statusCode, earn.body).toBe(201);
+    expect((await auditEntries('?action=points.earn'))[0]).toMatchObject({
+      actor: 'owner1',
+      details: { body: { points: 100, reason: '客服补偿' } },
+    });
+    const seg = await call('owner', 'POST', '/segments', {
+      name: '审计人群',
+      rule: { field: 'paid_orders', op: 'gte', value: 1 },
+    });
+    expect(seg.statusCode, seg.body).toBe(201);
+    const tagged = await call('owner', 'POST', `/segments/${seg.json().id}/actions/tag`, { tag: '审计' });
+    expect(tagged.statusCode, tagged.body).toBeLessThan(300);
+    expect((await auditEntries('?action=bulk.segment_tag')).length).toBeGreaterThan(0);
+  });
+
   it('the log is searchable by actor, text and date, newest first, page by page', async () => {
     const byAgent = await auditEntries('?actor=agent1');
     expect(byAgent.every((e) => e.actor === 'agent1')).toBe(true);

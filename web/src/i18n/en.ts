@@ -1562,6 +1562,12 @@ export const en: Messages = {
       },
       points: {
         adjust: 'Points adjusted',
+        earn: 'Points granted',
+        redeem: 'Points deducted',
+        redemption_void: 'Reward redemption voided',
+      },
+      coupon: {
+        issue: 'Coupon issued to a customer',
       },
       tier: {
         set: 'Tier set by hand',
@@ -1582,6 +1588,12 @@ export const en: Messages = {
         store_webhook: 'Store webhook changed',
         reward_create: 'Reward added',
         coupon_template_create: 'Coupon template added',
+        coupon_template_update: 'Coupon template changed',
+        coupon_template_archive: 'Coupon template archived',
+        coupon_template_pause: 'Coupon issuing paused',
+        coupon_template_resume: 'Coupon issuing resumed',
+        reward_update: 'Reward changed',
+        reward_archive: 'Reward archived',
       },
       campaign: {
         launch: 'Campaign launched',

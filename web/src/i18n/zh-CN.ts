@@ -1473,6 +1473,12 @@ export const zhCN = {
       },
       points: {
         adjust: '调整积分',
+        earn: '发放积分',
+        redeem: '扣减积分',
+        redemption_void: '作废积分兑换',
+      },
+      coupon: {
+        issue: '给客户发券',
       },
       tier: {
         set: '手动设置等级',
@@ -1493,6 +1499,12 @@ export const zhCN = {
         store_webhook: '修改店铺 Webhook',
         reward_create: '添加积分兑换品',
         coupon_template_create: '添加优惠券模板',
+        coupon_template_update: '修改优惠券模板',
+        coupon_template_archive: '归档优惠券模板',
+        coupon_template_pause: '暂停发放优惠券',
+        coupon_template_resume: '恢复发放优惠券',
+        reward_update: '修改积分兑换品',
+        reward_archive: '归档积分兑换品',
       },
       campaign: {
         launch: '启动营销活动',
