@@ -162,7 +162,14 @@ export const en: Messages = {
     totalMatched: '{{n}} customers found',
     matchedBy: 'Matched: {{field}}',
     matchedByPinyin: 'Matched: {{field}} (pinyin)',
-    matched: { name: 'name', realName: 'real name', phone: 'phone tail', email: 'e-mail', nick: 'buyer nick / ID' },
+    matched: {
+      name: 'name',
+      realName: 'real name',
+      phone: 'phone tail',
+      phoneWhole: 'phone number',
+      email: 'e-mail',
+      nick: 'buyer nick / ID',
+    },
   },
   privacy: {
     export: 'Export personal data',
@@ -1135,6 +1142,7 @@ export const en: Messages = {
     seesPhones: 'Sees full phone numbers',
     masked: 'Masked',
     rfmReadOnly: 'Only owners and admins change the RFM cut-offs and the purchase rule',
+    userAdded: 'User {{login}} added: give them the login and the first password',
     usersOwnerOnly: 'Only an owner or admin manages users',
     rolesHint:
       'Owners and admins see phones, names, addresses and e-mails in full; other roles see 138****1234; ' +
@@ -1370,6 +1378,7 @@ export const en: Messages = {
     handoff: 'Download platform list',
   },
   channels: {
+    urlInvalid: 'Enter a whole address starting with http:// or https://',
     title: 'Channels',
     add: 'Add channel',
     name: 'Name',

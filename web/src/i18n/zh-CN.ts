@@ -160,7 +160,14 @@ export const zhCN = {
     totalMatched: '找到 {{n}} 位客户',
     matchedBy: '匹配：{{field}}',
     matchedByPinyin: '匹配：{{field}}（拼音）',
-    matched: { name: '昵称', realName: '姓名', phone: '手机尾号', email: '邮箱', nick: '买家昵称 / ID' },
+    matched: {
+      name: '昵称',
+      realName: '姓名',
+      phone: '手机尾号',
+      phoneWhole: '手机号',
+      email: '邮箱',
+      nick: '买家昵称 / ID',
+    },
   },
   privacy: {
     export: '导出个人信息',
@@ -1071,6 +1078,7 @@ export const zhCN = {
     seesPhones: '查看完整手机号',
     masked: '脱敏显示',
     rfmReadOnly: '只有店主和管理员可以修改 RFM 分档和购买口径',
+    userAdded: '已添加用户 {{login}}，请把登录名和初始密码告诉对方',
     usersOwnerOnly: '只有店主和管理员可以管理用户',
     rolesHint:
       '店主、管理员可以看到完整手机号、姓名、地址和邮箱，其他角色看到的是 138****1234 形式；客服可以在客户页点「显示」查看单个客户的手机号（记入审计日志）。',
@@ -1289,6 +1297,7 @@ export const zhCN = {
     handoff: '下载平台名单',
   },
   channels: {
+    urlInvalid: '请填写完整的网址，以 http:// 或 https:// 开头',
     title: '消息渠道',
     add: '添加渠道',
     name: '名称',

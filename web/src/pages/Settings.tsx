@@ -196,6 +196,7 @@ function Stores({ manages }: { manages: boolean }) {
 
 function Users() {
   const { t } = useTranslation();
+  const { message } = App.useApp();
   const users = useApi('/users');
   const [open, setOpen] = useState(false);
   const [form] = Form.useForm();
@@ -203,10 +204,11 @@ function Users() {
   const save = () =>
     run(async () => {
       const v = await form.validateFields();
-      await api.post('/users', v);
+      const made = await api.post('/users', v);
       setOpen(false);
       form.resetFields();
       users.reload();
+      void message.success(t('settings.userAdded', { login: made.login }));
     });
   if (users.error) return <ErrorBox error={users.error} onRetry={users.reload} />;
   return (

@@ -148,7 +148,16 @@ function AddChannel({ open, onClose, onDone }: { open: boolean; onClose: () => v
         )}
         {kind === 'webhook' && (
           <>
-            <Form.Item name="url" label={t('channels.url')} rules={required}>
+            <Form.Item
+              name="url"
+              label={t('channels.url')}
+              rules={[
+                ...required,
+                // Said here, not after the whole form was filled (the server refused it last).
+                { type: 'url', message: t('channels.urlInvalid') },
+                { pattern: /^https?:\/\//i, message: t('channels.urlInvalid') },
+              ]}
+            >
               <Input placeholder="https://" />
             </Form.Item>
             {mediumSelect}

@@ -187,7 +187,12 @@ export default function CustomerList() {
           {r.matched && (
             <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="matched-field">
               {t(byPinyin(r, filters.q ?? '') ? 'customers.matchedByPinyin' : 'customers.matchedBy', {
-                field: t(`customers.matched.${r.matched}`),
+                // A whole mobile number typed matches the phone, not only its last digits.
+                field: t(
+                  r.matched === 'phone' && (filters.q ?? '').replace(/\D/g, '').length >= 11
+                    ? 'customers.matched.phoneWhole'
+                    : `customers.matched.${r.matched}`,
+                ),
               })}
             </Typography.Text>
           )}
