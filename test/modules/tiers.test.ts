@@ -3,6 +3,7 @@ import { DEFAULT_TIERS } from '../../src/core/tiers.js';
 import { recomputeAllStats } from '../../src/modules/customers/stats.js';
 import {
   evaluateUpgrades,
+  getTierSettings,
   memberTier,
   previewTiers,
   reevaluateYear,
@@ -96,6 +97,11 @@ describeBothDatabases('member tiers', (env) => {
     ]);
     expect([p.wouldMoveUp, p.wouldMoveDown]).toEqual([0, 2]);
     expect(await tierOf(e, 'cy')).toBe('钻石'); // nothing applied
+    // What the edit itself moves, apart from what re-evaluating would move anyway: the unchanged settings move
+    // nobody (their preview said "2 down", read as caused by an edit that changed nothing).
+    const same = await previewTiers(e.ctx, e.workspaceId, await getTierSettings(e.ctx, e.workspaceId));
+    expect(same.changedByEdit).toBe(0);
+    expect(p.changedByEdit).toBe(2); // bo and cy
   });
 
   it('the yearly re-evaluation goes down at most one level, never below the floor', async () => {

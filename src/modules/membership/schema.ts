@@ -13,8 +13,11 @@ const tierCount = z.object({ key: z.string(), name: z.string(), members: z.numbe
 export const tierPreviewOutput = z.object({
   before: z.array(tierCount),
   after: z.array(tierCount),
+  /** Against each member's tier now (stored): what re-evaluating with the proposed settings would move. */
   wouldMoveUp: z.number(),
   wouldMoveDown: z.number(),
+  /** Members the edit itself moves: their tier under the proposed settings differs from the current settings' one. */
+  changedByEdit: z.number(),
 });
 
 export const evaluateInput = z.object({ yearly: z.boolean().default(false) });

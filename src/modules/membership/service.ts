@@ -467,8 +467,12 @@ export async function previewTiers(ctx: AppContext, ws: string, proposedInput: u
   const after = new Map<string, number>(proposed.tiers.map((t) => [t.key, 0]));
   let up = 0;
   let down = 0;
+  // Members whose tier under the proposed settings differs from the one the current settings would give them now:
+  // what the edit itself changes (the counts above also hold what re-evaluating would change anyway).
+  let byEdit = 0;
   for await (const page of members(ctx, ws, {})) {
     const growth = await pageGrowth(ctx, ws, proposed, page);
+    const growthNow = await pageGrowth(ctx, ws, current, page);
     for (const row of page) {
       const nowRank = rankOf(current, row.tier_key);
       before.set(current.tiers[nowRank]!.key, (before.get(current.tiers[nowRank]!.key) ?? 0) + 1);
@@ -487,6 +491,9 @@ export async function previewTiers(ctx: AppContext, ws: string, proposedInput: u
           )
         : 0;
       const to = Math.max(q, floor);
+      const nowMetrics = { ...metrics, growth: growthNow.get(row.customer_id) ?? 0 };
+      const toNow = Math.max(qualifiedRank(current, nowMetrics), rankOf(current, row.floor_key));
+      if (proposed.tiers[to]!.key !== current.tiers[toNow]!.key) byEdit += 1;
       after.set(proposed.tiers[to]!.key, (after.get(proposed.tiers[to]!.key) ?? 0) + 1);
       if (to > placed) up += 1;
       else if (to < placed) down += 1;
@@ -505,5 +512,6 @@ export async function previewTiers(ctx: AppContext, ws: string, proposedInput: u
     })),
     wouldMoveUp: up,
     wouldMoveDown: down,
+    changedByEdit: byEdit,
   };
 }

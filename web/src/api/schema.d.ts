@@ -5452,6 +5452,7 @@ export interface paths {
                             }[];
                             wouldMoveUp: number;
                             wouldMoveDown: number;
+                            changedByEdit: number;
                         };
                     };
                 };

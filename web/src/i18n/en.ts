@@ -699,7 +699,10 @@ export const en: Messages = {
     moveUp: 'Would move up',
     moveDown: 'Would move down',
     previewHint:
-      'A preview changes nothing; after saving, upgrades apply at once and downgrades at each member’s yearly review.',
+      'A preview changes nothing. Up / down compare re-evaluating with the new settings against the tiers members ' +
+      'have now (changes the current settings would make anyway included); "changed by this edit" counts only what ' +
+      'the edit itself changes. After saving, upgrades apply at once and downgrades at each member’s yearly review.',
+    changedByEdit: 'Changed by this edit',
   },
   points: {
     subtitle: 'An append-only ledger: every earn, redemption, expiry, adjustment and reversal is kept',

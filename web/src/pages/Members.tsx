@@ -292,18 +292,25 @@ export default function Members() {
       {preview && (
         <Card size="small" title={t('members.previewTitle')} data-testid="tiers-preview-result">
           <Row gutter={16}>
-            <Col span={6}>
+            <Col span={4}>
               <Statistic
                 title={t('members.moveUp')}
                 value={count(preview.wouldMoveUp)}
                 valueStyle={{ color: '#389e0d' }}
               />
             </Col>
-            <Col span={6}>
+            <Col span={4}>
               <Statistic
                 title={t('members.moveDown')}
                 value={count(preview.wouldMoveDown)}
                 valueStyle={{ color: '#cf1322' }}
+              />
+            </Col>
+            <Col span={4}>
+              <Statistic
+                title={t('members.changedByEdit')}
+                value={count(preview.changedByEdit)}
+                valueRender={() => <span data-testid="tiers-changed-by-edit">{count(preview.changedByEdit)}</span>}
               />
             </Col>
             <Col span={12}>
