@@ -394,6 +394,7 @@ export const en: Messages = {
     refundStatus: 'Refund status',
   },
   orders: {
+    titleWithCount: '{{title}} ({{n}} pieces)',
     createdAt: 'Ordered',
     title: 'Items',
     store: 'Store',

@@ -385,7 +385,15 @@ export const zhCN = {
     price: '单价',
     refundStatus: '退款状态',
   },
-  orders: { createdAt: '下单时间', title: '商品', store: '店铺', status: '状态', paid: '实付', refunded: '退款' },
+  orders: {
+    createdAt: '下单时间',
+    titleWithCount: '{{title}}（共 {{n}} 件）',
+    title: '商品',
+    store: '店铺',
+    status: '状态',
+    paid: '实付',
+    refunded: '退款',
+  },
   orderStatus: {
     created: '待付款',
     paid: '已付款',

@@ -257,7 +257,16 @@ function Orders({ orders }: { orders: Order[] }) {
         onRow={(o) => ({ onClick: () => setOpen(o.id), style: { cursor: 'pointer' } })}
         columns={[
           { title: t('orders.createdAt'), render: (_, o) => dateTime(o.createdAt) },
-          { title: t('orders.title'), dataIndex: 'title', ellipsis: true },
+          {
+            title: t('orders.title'),
+            key: 'title',
+            ellipsis: true,
+            // The order's title is its first product's: how many pieces it holds says there are more.
+            render: (_, o) =>
+              o.itemCount !== null && o.itemCount > 1
+                ? t('orders.titleWithCount', { title: o.title ?? '', n: count(o.itemCount) })
+                : o.title,
+          },
           { title: t('orders.store'), dataIndex: 'storeName' },
           { title: t('orders.status'), render: (_, o) => <OrderStatusTag value={o.status} /> },
           { title: t('orders.paid'), align: 'right', render: (_, o) => money(o.paidFen, o.currency) },
