@@ -75,6 +75,10 @@ describe.skipIf(!existsSync(CHROMIUM))('controls by role in Chromium', () => {
     await analyst.goto(`${base}/points`);
     await analyst.getByText('积分规则').first().waitFor();
     expect(await analyst.getByTestId('reward-new').count()).toBe(0);
+    // A page the menu hides, opened by its address: one line why, not the import form beside a refusal.
+    await analyst.goto(`${base}/imports`);
+    await expect.poll(() => analyst.getByTestId('page-forbidden').textContent()).toContain('需要「导入」权限');
+    expect(await analyst.locator('input[type=file]').count()).toBe(0);
     const marketer = await pageAs('e2e-marketer');
     await marketer.goto(`${base}/members`);
     await marketer.getByTestId('tiers-preview').waitFor();

@@ -3,7 +3,9 @@ import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { Loading } from './components/Status';
 import { Shell } from './layout/Shell';
 import { LoginPage } from './pages/Login';
-import { can, useSession } from './session';
+import { Result } from 'antd';
+import { reasonText } from './errors';
+import { can, type Permission, useSession } from './session';
 
 // One chunk per page: the first screen loads only what it shows.
 const Dashboard = lazy(() => import('./pages/Dashboard'));
@@ -37,6 +39,24 @@ function RequireLogin({ children }: { children: React.ReactNode }) {
   return <>{children}</>;
 }
 
+/**
+ * A page a role may not open, reached by its address (the menu hides it): one line saying why, not the page's own
+ * form beside the server's refusal of its first request.
+ */
+function Needs({ permission, children }: { permission: Permission; children: React.ReactNode }) {
+  const { me } = useSession();
+  if (me && !can(me, permission))
+    return (
+      <div data-testid="page-forbidden">
+        <Result
+          status="403"
+          subTitle={reasonText({ key: 'auth.permission', params: { role: me.user.role, permission } }, '')}
+        />
+      </div>
+    );
+  return <>{children}</>;
+}
+
 /** The dashboard, or the customer list for a role without analytics (a service agent). */
 function Home() {
   const { me } = useSession();
@@ -64,15 +84,50 @@ export function AppRoutes() {
           <Route path="members" element={<Members />} />
           <Route path="points" element={<Points />} />
           <Route path="coupons" element={<Coupons />} />
-          <Route path="campaigns" element={<Campaigns />} />
+          <Route
+            path="campaigns"
+            element={
+              <Needs permission="campaigns:read">
+                <Campaigns />
+              </Needs>
+            }
+          />
           <Route path="campaigns/new" element={<CampaignWizard />} />
           <Route path="campaigns/compare" element={<CampaignCompare />} />
           <Route path="campaigns/:id/edit" element={<CampaignWizard />} />
           <Route path="campaigns/:id" element={<CampaignReport />} />
-          <Route path="automations" element={<Automations />} />
-          <Route path="tasks" element={<Tasks />} />
-          <Route path="analytics" element={<Analytics />} />
-          <Route path="imports" element={<Imports />} />
+          <Route
+            path="automations"
+            element={
+              <Needs permission="campaigns:read">
+                <Automations />
+              </Needs>
+            }
+          />
+          <Route
+            path="tasks"
+            element={
+              <Needs permission="tasks:read">
+                <Tasks />
+              </Needs>
+            }
+          />
+          <Route
+            path="analytics"
+            element={
+              <Needs permission="analytics:read">
+                <Analytics />
+              </Needs>
+            }
+          />
+          <Route
+            path="imports"
+            element={
+              <Needs permission="import">
+                <Imports />
+              </Needs>
+            }
+          />
           <Route path="settings" element={<Settings />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
