@@ -35,14 +35,3 @@ export async function shownForRole<T extends { customerId: string | null; custom
     };
   });
 }
-
-/** shownForRole of one row. */
-export async function shownOneForRole<T extends { customerId: string | null; customerName: string | null }>(
-  ctx: AppContext,
-  ws: string,
-  role: string,
-  item: T,
-  texts?: (item: T, mask: (v: string) => string) => Partial<T>,
-): Promise<T> {
-  return (await shownForRole(ctx, ws, role, [item], texts))[0]!;
-}

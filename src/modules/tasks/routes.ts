@@ -1,4 +1,5 @@
-import { shownForRole, shownOneForRole } from '../customers/shown-names.js';
+import type { FastifyRequest } from 'fastify';
+import { shownForRole } from '../customers/shown-names.js';
 import { z } from 'zod';
 import { idParams, principalOf, type ModuleRoutes } from '../http.js';
 import {
@@ -32,6 +33,12 @@ const taskTexts = (t: TaskView, mask: (v: string) => string) => ({
 });
 
 export const taskRoutes: ModuleRoutes = async (app, { ctx }) => {
+  /** Tasks as the caller's role may see them (taskTexts, the customer's name). */
+  const seen = (req: FastifyRequest, tasks: TaskView[]) => {
+    const p = principalOf(req);
+    return shownForRole(ctx, p.workspaceId, p.role, tasks, taskTexts);
+  };
+  const seenOne = async (req: FastifyRequest, task: TaskView) => (await seen(req, [task]))[0]!;
   app.get(
     '/tasks',
     {
@@ -46,7 +53,7 @@ export const taskRoutes: ModuleRoutes = async (app, { ctx }) => {
     async (req) => {
       const p = principalOf(req);
       const list = await listTasks(ctx, p.workspaceId, p.userId, req.query);
-      return { ...list, items: await shownForRole(ctx, p.workspaceId, p.role, list.items, taskTexts) };
+      return { ...list, items: await seen(req, list.items) };
     },
   );
 
@@ -98,13 +105,7 @@ export const taskRoutes: ModuleRoutes = async (app, { ctx }) => {
     },
     async (req) => {
       const p = principalOf(req);
-      return shownOneForRole(
-        ctx,
-        p.workspaceId,
-        p.role,
-        await createManualTask(ctx, p.workspaceId, req.body, p.userId),
-        taskTexts,
-      );
+      return seenOne(req, await createManualTask(ctx, p.workspaceId, req.body, p.userId));
     },
   );
 
@@ -113,7 +114,7 @@ export const taskRoutes: ModuleRoutes = async (app, { ctx }) => {
     { config: read, schema: { tags, summary: 'One task', params: idParams, response: { 200: taskView } } },
     async (req) => {
       const p = principalOf(req);
-      return shownOneForRole(ctx, p.workspaceId, p.role, await getTask(ctx, p.workspaceId, req.params.id), taskTexts);
+      return seenOne(req, await getTask(ctx, p.workspaceId, req.params.id));
     },
   );
 
@@ -131,13 +132,7 @@ export const taskRoutes: ModuleRoutes = async (app, { ctx }) => {
     },
     async (req) => {
       const p = principalOf(req);
-      return shownOneForRole(
-        ctx,
-        p.workspaceId,
-        p.role,
-        await updateTask(ctx, p.workspaceId, req.params.id, req.body),
-        taskTexts,
-      );
+      return seenOne(req, await updateTask(ctx, p.workspaceId, req.params.id, req.body));
     },
   );
 
@@ -156,7 +151,7 @@ export const taskRoutes: ModuleRoutes = async (app, { ctx }) => {
     async (req) => {
       const p = principalOf(req);
       const done = await completeTask(ctx, p.workspaceId, req.params.id, req.body, p.userId);
-      return shownOneForRole(ctx, p.workspaceId, p.role, done, taskTexts);
+      return seenOne(req, done);
     },
   );
 
@@ -171,17 +166,6 @@ export const taskRoutes: ModuleRoutes = async (app, { ctx }) => {
         response: { 200: z.object({ items: z.array(taskView) }) },
       },
     },
-    async (req) => {
-      const p = principalOf(req);
-      return {
-        items: await shownForRole(
-          ctx,
-          p.workspaceId,
-          p.role,
-          await customerTasks(ctx, p.workspaceId, req.params.id),
-          taskTexts,
-        ),
-      };
-    },
+    async (req) => ({ items: await seen(req, await customerTasks(ctx, principalOf(req).workspaceId, req.params.id)) }),
   );
 };
