@@ -97,6 +97,14 @@ describeBothDatabases('customer timeline (API)', (env) => {
     await app?.close();
   });
 
+  /** A POST as the owner. */
+  const send = (url: string, payload: object) =>
+    app.inject({
+      method: 'POST',
+      url: `/api/v1${url}`,
+      headers: { 'x-huike-client': 'test', cookie: cookies.owner! },
+      payload,
+    });
   const get = (url: string, role: 'owner' | 'agent' | 'marketer') =>
     app.inject({ method: 'GET', url: `/api/v1${url}`, headers: { 'x-huike-client': 'test', cookie: cookies[role]! } });
 
@@ -127,13 +135,6 @@ describeBothDatabases('customer timeline (API)', (env) => {
   });
 
   it('a note and a tag carry their values as parameters, so the console words them in its language', async () => {
-    const send = (url: string, payload: object) =>
-      app.inject({
-        method: 'POST',
-        url: `/api/v1${url}`,
-        headers: { 'x-huike-client': 'test', cookie: cookies.owner! },
-        payload,
-      });
     expect((await send(`/customers/${customerId}/notes`, { body: '喜欢羊毛' })).statusCode).toBe(201);
     expect((await send('/tags/apply', { customerIds: [customerId], add: ['回头客'] })).statusCode).toBe(200);
     const items = (await get(`/customers/${customerId}/timeline`, 'owner')).json().items as {
@@ -146,13 +147,6 @@ describeBothDatabases('customer timeline (API)', (env) => {
 
   it("a role without personal data sees the customer's real name and phones masked in every text", async () => {
     const e = env();
-    const send = (url: string, payload: object) =>
-      app.inject({
-        method: 'POST',
-        url: `/api/v1${url}`,
-        headers: { 'x-huike-client': 'test', cookie: cookies.owner! },
-        payload,
-      });
     await e.db.kysely
       .updateTable('customers')
       .set({ real_name: '王小美' })
