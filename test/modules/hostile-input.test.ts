@@ -183,6 +183,30 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     expect(ok.json().name).toBe('咖啡馆 café');
   });
 
+  it('a password longer than 256 characters is refused (one of 1 MB was taken and hashed)', async () => {
+    const long = 'p'.repeat(257);
+    const add = await app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: { 'x-huike-client': 'test', cookie },
+      payload: { login: 'long-pass', password: long, role: 'agent' },
+    });
+    expectError(add, 400, /password/);
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { login: 'boss', password: 'p'.repeat(300) },
+    });
+    expect(login.statusCode).toBe(400);
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: { 'x-huike-client': 'test', cookie },
+      payload: { login: 'long-pass', password: 'p'.repeat(256), role: 'agent' },
+    });
+    expect(ok.statusCode, ok.body).toBe(201);
+  });
+
   it("fastify's own errors come in the same shape: an id too long, a broken address, a bad body", async () => {
     const long = await app.inject({
       url: `/api/v1/customers/${'a'.repeat(300)}`,

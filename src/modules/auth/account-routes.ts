@@ -64,7 +64,7 @@ export const accountRoutes: ModuleRoutes = async (app, { ctx }) => {
       schema: {
         tags,
         summary: 'Change your own password: every session and token you had ends; this browser gets a new session',
-        body: z.object({ currentPassword: z.string().min(1), newPassword: z.string().min(8) }),
+        body: z.object({ currentPassword: z.string().min(1).max(256), newPassword: z.string().min(8).max(256) }),
       },
     },
     async (req, reply) => {

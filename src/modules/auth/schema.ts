@@ -5,7 +5,8 @@ export const ROLES = ['owner', 'admin', 'marketer', 'agent', 'analyst'] as const
 
 export const loginInput = z.object({
   login: z.string().trim().min(1, 'login is required'),
-  password: z.string().min(1, 'password is required'),
+  // At most 256 characters: a megabyte "password" was taken and hashed.
+  password: z.string().min(1, 'password is required').max(256),
   workspaceId: z.string().optional(),
 });
 
@@ -16,7 +17,7 @@ export const userInput = z.object({
     .min(2, 'login needs at least 2 characters')
     .max(64)
     .regex(/^[\w.@+-]+$/, 'login may use letters, digits and . @ + - _'),
-  password: z.string().min(8, 'password needs at least 8 characters'),
+  password: z.string().min(8, 'password needs at least 8 characters').max(256),
   name: z.string().trim().min(1).max(64).optional(),
   role: z.enum(ROLES).default('owner'),
 });
