@@ -87,4 +87,18 @@ describe.skipIf(!existsSync(CHROMIUM))('controls by role in Chromium', () => {
     await shot(marketer, 'roles-marketer-members');
     expect([...analyst.errors, ...marketer.errors]).toEqual([]);
   }, 120_000);
+
+  it("an erased customer's page is read-only: no actions, no tag editing, a tag saying why", async () => {
+    const owner = await sessionCookie(base);
+    const list = await call<{ items: { id: string }[] }>(owner, 'GET', '/customers?limit=3');
+    const target = list.items[2]!.id;
+    await call(owner, 'POST', `/customers/${target}/erase`, { confirm: target, reason: '客户要求删除' });
+    const page = await pageAs('e2e-marketer');
+    await page.goto(`${base}/customers/${target}`);
+    await page.getByTestId('customer-erased').waitFor();
+    for (const id of ['action-merge', 'action-points', 'action-coupon', 'add-tag'])
+      expect(await page.getByTestId(id).count(), id).toBe(0);
+    await shot(page, 'roles-erased-customer');
+    expect(page.errors).toEqual([]);
+  }, 120_000);
 });

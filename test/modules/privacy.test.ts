@@ -430,6 +430,9 @@ describeBothDatabases('personal data requests', (env) => {
       expect(r.json().error.reason.key).toBe('customer.erased');
     }
     // Reading stays: the file is kept for the figures.
-    expect((await call('GET', `/customers/${lily}`, owner)).statusCode).toBe(200);
+    const read = await call('GET', `/customers/${lily}`, owner);
+    expect(read.statusCode).toBe(200);
+    // The console shows the file read-only (the actions were still offered).
+    expect(read.json().erased).toBe(true);
   });
 });

@@ -59,6 +59,7 @@ export function customerRows(db: Db, workspaceId: string) {
         'c.opt_out_sms',
         'c.opt_out_email',
         'c.opt_out_wechat',
+        'c.erased_at',
         's.orders_count',
         's.paid_orders',
         's.total_spent_fen',

@@ -22,6 +22,8 @@ const customerDetailOutput = customerSummary.extend({
   wechat: z.string().nullable(),
   qq: z.string().nullable(),
   source: z.string().nullable(),
+  /** Personal data erased (PIPL): the file is kept for the figures and changes no more. */
+  erased: z.boolean(),
   flags: z.object({
     isPicky: z.boolean(),
     isBadReviewer: z.boolean(),

@@ -155,6 +155,7 @@ export async function customerDetail(ctx: AppContext, workspaceId: string, id: s
     wechat: masked(row.wechat, pii, maskAccount),
     qq: masked(row.qq, pii, maskAccount),
     source: row.source,
+    erased: row.erased_at !== null,
     flags: {
       isPicky: row.is_picky === 1,
       isBadReviewer: row.is_bad_reviewer === 1,

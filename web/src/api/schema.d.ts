@@ -860,6 +860,7 @@ export interface paths {
                             wechat: string | null;
                             qq: string | null;
                             source: string | null;
+                            erased: boolean;
                             flags: {
                                 isPicky: boolean;
                                 isBadReviewer: boolean;
@@ -1034,6 +1035,7 @@ export interface paths {
                             wechat: string | null;
                             qq: string | null;
                             source: string | null;
+                            erased: boolean;
                             flags: {
                                 isPicky: boolean;
                                 isBadReviewer: boolean;

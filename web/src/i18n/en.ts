@@ -247,6 +247,7 @@ export const en: Messages = {
     couponDone: 'Coupon issued, code {{code}}',
   },
   customerDetail: {
+    erased: 'Personal data erased (read-only)',
     reveal: 'Show',
     revealHint: 'Show the full phone number (recorded in the audit log)',
     back: 'Back to customers',

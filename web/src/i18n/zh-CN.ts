@@ -243,6 +243,7 @@ export const zhCN = {
     couponDone: '已发券，券码 {{code}}',
   },
   customerDetail: {
+    erased: '个人信息已删除（只读）',
     reveal: '显示',
     revealHint: '显示完整手机号（记入审计日志）',
     back: '返回客户列表',

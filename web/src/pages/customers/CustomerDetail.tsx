@@ -46,7 +46,7 @@ export default function CustomerDetail() {
   const { t, i18n } = useTranslation();
   const { message } = App.useApp();
   // Tags and switches change the customer: shown read-only to a role that may not (the server refuses anyway).
-  const writes = can(useMe(), 'customers:write');
+  const me = useMe();
   const c = useApi('/customers/{id}', { params: { id } });
   const tier = useApi('/customers/{id}/tier', { params: { id } });
   const tiers = useApi('/tiers');
@@ -66,6 +66,8 @@ export default function CustomerDetail() {
   if (c.error) return <ErrorBox error={c.error} onRetry={c.reload} />;
   if (!c.data) return <Loading />;
   const d = c.data;
+  // An erased customer (PIPL) changes no more: shown read-only, whatever the role.
+  const writes = can(me, 'customers:write') && !d.erased;
   const s = d.stats;
   const tierName = tier.data?.tier?.name ?? (s.paidOrders > 0 ? tiers.data?.tiers[0]?.name : undefined);
 
@@ -100,7 +102,11 @@ export default function CustomerDetail() {
               <ConsentTag value={d.marketingConsent} long />
               {d.flags.isBlacklisted && <Tag color="black">{t('flags.isBlacklisted')}</Tag>}
               {d.flags.isBadReviewer && <Tag color="red">{t('flags.isBadReviewer')}</Tag>}
-              <PrivacyActions id={id} name={d.name} onErased={() => c.reload()} />
+              {d.erased ? (
+                <Tag data-testid="customer-erased">{t('customerDetail.erased')}</Tag>
+              ) : (
+                <PrivacyActions id={id} name={d.name} onErased={() => c.reload()} />
+              )}
             </Space>
             <div style={{ marginTop: 8 }}>
               <Space wrap>
@@ -131,9 +137,7 @@ export default function CustomerDetail() {
                 )}
               </Space>
             </div>
-            <div style={{ marginTop: 12 }}>
-              <CustomerActions id={id} onChanged={refresh} />
-            </div>
+            <div style={{ marginTop: 12 }}>{!d.erased && <CustomerActions id={id} onChanged={refresh} />}</div>
           </Col>
           <Col>
             <Row gutter={32}>
