@@ -16,16 +16,11 @@ export async function shownForRole<T extends { customerId: string | null; custom
   texts: (item: T, mask: (v: string) => string) => Partial<T> = () => ({}),
 ): Promise<T[]> {
   if (canSeePii(role)) return [...items];
-  const ids = [...new Set(items.flatMap((i) => (i.customerId ? [i.customerId] : [])))];
-  const real = new Map<string, string | null>();
-  if (ids.length)
-    for (const c of await ctx.db.kysely
-      .selectFrom('customers')
-      .select(['id', 'real_name'])
-      .where('workspace_id', '=', ws)
-      .where('id', 'in', ids)
-      .execute())
-      real.set(c.id, c.real_name);
+  const real = await realNames(
+    ctx,
+    ws,
+    items.flatMap((i) => (i.customerId ? [i.customerId] : [])),
+  );
   return items.map((i) => {
     const name = i.customerId ? (real.get(i.customerId) ?? null) : null;
     return {
@@ -34,4 +29,21 @@ export async function shownForRole<T extends { customerId: string | null; custom
       ...texts(i, (v) => maskTextOf(v, name)),
     };
   });
+}
+
+/** These customers' real names (to mask them in text a role without `pii:read` reads), by customer id. */
+export async function realNames(
+  ctx: AppContext,
+  ws: string,
+  ids: readonly string[],
+): Promise<Map<string, string | null>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const found = await ctx.db.kysely
+    .selectFrom('customers')
+    .select(['id', 'real_name'])
+    .where('workspace_id', '=', ws)
+    .where('id', 'in', unique)
+    .execute();
+  return new Map(found.map((c) => [c.id, c.real_name]));
 }

@@ -1,6 +1,7 @@
 import { type Reason, renderReason } from '../../core/reasons.js';
 import { maskTextOf } from '../../core/pii-mask.js';
 import { canSeePii } from '../auth/roles.js';
+import { realNames } from './shown-names.js';
 import type { AppContext } from '../context.js';
 import { readJson } from '../../db/json.js';
 import { customerCoupons } from '../coupons/service.js';
@@ -322,7 +323,10 @@ export async function customerTimeline(
   role?: string,
 ): Promise<Omit<Required<TimelineEvent>, 'names'>[]> {
   const all = (await Promise.all(TIMELINE_SOURCES.map((s) => s(ctx, workspaceId, customerId, limit)))).flat();
-  const own = role === undefined || canSeePii(role) ? undefined : await realNameOf(ctx, workspaceId, customerId);
+  const own =
+    role === undefined || canSeePii(role)
+      ? undefined
+      : ((await realNames(ctx, workspaceId, [customerId])).get(customerId) ?? null);
   const mask = (v: string, names: (string | null)[]) => names.reduce<string>((t, n) => maskTextOf(t, n), v);
   const page = all
     .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : a.kind.localeCompare(b.kind)))
@@ -344,16 +348,6 @@ export async function customerTimeline(
     });
   const orders = await orderLabels(ctx, workspaceId, [...new Set(page.flatMap((e) => (e.order ? [e.order.id] : [])))]);
   return page.map((e) => (e.order ? { ...e, order: orders.get(e.order.id) ?? null } : e));
-}
-
-async function realNameOf(ctx: AppContext, ws: string, id: string): Promise<string | null> {
-  const c = await ctx.db.kysely
-    .selectFrom('customers')
-    .select('real_name')
-    .where('workspace_id', '=', ws)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return c?.real_name ?? null;
 }
 
 /** The platform's order number and the product titles (its lines', else the order's title) of these orders. */

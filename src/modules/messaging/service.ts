@@ -13,6 +13,7 @@ import type { MessagesTable } from '../../db/types.js';
 import { canSeePii } from '../auth/roles.js';
 import type { AppContext } from '../context.js';
 import type { Table } from '../tables.js';
+import { realNames } from '../customers/shown-names.js';
 import type { TimelineEvent } from '../customers/timeline.js';
 import { channelRow, getMessagingSettings, providerFor } from './channels.js';
 import { ISSUED_COUPON_VARIABLES, issuedCouponValues, loadRecipients } from './facts.js';
@@ -42,7 +43,7 @@ export function presentMessage(m: Selectable<MessagesTable>, role: string, realN
   const pii = canSeePii(role);
   const text = (v: string | null) => (v === null || pii ? v : maskTextOf(v, realName));
   const contact =
-    !m.contact || canSeePii(role)
+    !m.contact || pii
       ? m.contact
       : m.medium === 'sms'
         ? maskPhone(m.contact)
@@ -108,22 +109,15 @@ export async function listMessages(ctx: AppContext, ws: string, f: MessageFilter
     .limit(f.limit + 1)
     .execute();
   const page = rows.slice(0, f.limit);
-  const names = canSeePii(role) ? new Map<string, string | null>() : await realNames(ctx, ws, page);
+  const names = canSeePii(role)
+    ? new Map<string, string | null>()
+    : await realNames(
+        ctx,
+        ws,
+        page.map((m) => m.customer_id),
+      );
   const items = page.map((m) => presentMessage(m, role, names.get(m.customer_id)));
   return { items, nextBefore: rows.length > f.limit ? (items[items.length - 1]?.id ?? null) : null };
-}
-
-/** The real names of these messages' customers (to mask them in the text for a role without `pii:read`). */
-async function realNames(ctx: AppContext, ws: string, rows: readonly { customer_id: string }[]) {
-  const ids = [...new Set(rows.map((r) => r.customer_id))];
-  if (ids.length === 0) return new Map<string, string | null>();
-  const found = await ctx.db.kysely
-    .selectFrom('customers')
-    .select(['id', 'real_name'])
-    .where('workspace_id', '=', ws)
-    .where('id', 'in', ids)
-    .execute();
-  return new Map(found.map((c) => [c.id, c.real_name]));
 }
 
 const MEDIUM = { sms: '短信', email: '邮件', wechat: '微信', platform: '平台工具' } as Record<string, string>;
