@@ -25,14 +25,15 @@ export async function recordExists(
   return row !== undefined;
 }
 
-async function isErased(ctx: AppContext, workspaceId: string, id: string): Promise<boolean> {
+/** A customer of this workspace: missing, erased (PIPL) or live — one read for the scope check and the erasure's. */
+async function customerState(ctx: AppContext, workspaceId: string, id: string): Promise<'missing' | 'erased' | 'live'> {
   const row = await ctx.db.kysely
     .selectFrom('customers')
     .select('erased_at')
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .executeTakeFirst();
-  return row?.erased_at != null;
+  return !row ? 'missing' : row.erased_at != null ? 'erased' : 'live';
 }
 
 /**
@@ -48,19 +49,27 @@ export function registerRecordScope(app: FastifyInstance, ctx: AppContext): void
     const scope = SCOPED.find((s) => url === s.route || url.startsWith(`${s.route}/`));
     if (!scope) return;
     const id = (req.params as { id?: unknown }).id;
-    if (typeof id !== 'string' || !(await recordExists(ctx, scope.table, req.principal.workspaceId, id)))
+    const ws = req.principal.workspaceId;
+    const state =
+      typeof id !== 'string'
+        ? 'missing'
+        : scope.table === 'customers'
+          ? await customerState(ctx, ws, id)
+          : (await recordExists(ctx, scope.table, ws, id))
+            ? 'live'
+            : 'missing';
+    if (state === 'missing')
       throw new NotFound(
         `${scope.noun} ${String(id)} not found`,
         reason(scope.noun === 'order' ? 'order.notFound' : 'customer.notFound', { id: String(id) }),
       );
     // An erased customer (PIPL) is kept only for the shop's figures: nothing about them changes any more — points,
     // a tier, a coupon, an opt-out switched back on, a note, a merge or a second erasure were all still taken.
-    if (scope.table === 'customers' && req.method !== 'GET' && req.method !== 'HEAD')
-      if (await isErased(ctx, req.principal.workspaceId, id))
-        throw new Conflict(
-          `customer ${id}'s personal data was erased: the customer is kept for the figures and can no longer be ` +
-            'changed',
-          reason('customer.erased', { id }),
-        );
+    if (state === 'erased' && req.method !== 'GET' && req.method !== 'HEAD')
+      throw new Conflict(
+        `customer ${id}'s personal data was erased: the customer is kept for the figures and can no longer be ` +
+          'changed',
+        reason('customer.erased', { id: String(id) }),
+      );
   });
 }
