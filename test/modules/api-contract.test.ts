@@ -150,6 +150,7 @@ describeBothDatabases('API contract', (env) => {
     expect(await call('POST', '/points/grant', { segmentId: seg, points: 10, batch: 'b1', reason: '店庆' })).toEqual({
       granted: expect.any(Number),
       already: 0,
+      erased: 0,
     });
     const { members: _members, ...ladder } = await call('GET', '/tiers');
     await call('POST', '/tiers/preview', ladder);

@@ -188,6 +188,60 @@ describeBothDatabases('bulk actions on a segment: tag all, issue a coupon, grant
     expect((await call('POST', `/coupons/templates/${id}/pause`)).status).toBe(404);
   });
 
+  it('passes by the erased customers of a segment: no tag, coupon or points for them, and says how many', async () => {
+    const cell = (await call('GET', '/rfm/matrix')).body.cells.find(
+      (c: { customers: number }) => c.customers >= 3 && c.customers <= 20,
+    );
+    const id = seg(`sys:rfm:R${cell.r}F${cell.f}`);
+    const members: string[] = (await call('GET', `/segments/${id}/customers?limit=50`)).body.items.map(
+      (m: { id: string }) => m.id,
+    );
+    expect(members).toHaveLength(cell.customers);
+    const gone = members.slice(0, 2);
+    for (const c of gone) expect((await call('POST', `/customers/${c}/erase`, { confirm: c })).status).toBe(200);
+    // Erased customers stay in the shop's figures, so in the segment.
+    expect(await countOf(`sys:rfm:R${cell.r}F${cell.f}`)).toBe(cell.customers);
+    const live = cell.customers - 2;
+    const tag = await call('POST', `/segments/${id}/actions/tag`, { tag: '已删测试' });
+    expect(tag.body).toMatchObject({ status: 'done', done: live, skipped: 0, erased: 2 });
+    const template = (
+      await call('POST', '/coupons/templates', {
+        name: '删除测试券',
+        rules: { kind: 'spend_off', minFen: 5000, offFen: 500 },
+        validity: { days: 30 },
+      })
+    ).body;
+    const coupon = await call('POST', `/segments/${id}/actions/coupon`, { templateId: template.id });
+    expect(coupon.body).toMatchObject({ status: 'done', done: live, skipped: 0, erased: 2 });
+    const points = await call('POST', `/segments/${id}/actions/points`, { points: 7, reason: '删除测试' });
+    expect(points.body).toMatchObject({ status: 'done', done: live, skipped: 0, erased: 2 });
+    const k = env().db.kysely;
+    const ws = env().workspaceId;
+    const tagged = await k
+      .selectFrom('customer_tags as ct')
+      .innerJoin('tags as t', (j) => j.onRef('t.workspace_id', '=', 'ct.workspace_id').onRef('t.id', '=', 'ct.tag_id'))
+      .select('ct.customer_id')
+      .where('ct.workspace_id', '=', ws)
+      .where('t.name', '=', '已删测试')
+      .execute();
+    const issued = await k
+      .selectFrom('coupons')
+      .select('customer_id')
+      .where('workspace_id', '=', ws)
+      .where('template_id', '=', template.id)
+      .execute();
+    const granted = await k
+      .selectFrom('points_entries')
+      .select('customer_id')
+      .where('workspace_id', '=', ws)
+      .where('reason', '=', '删除测试')
+      .execute();
+    for (const rows of [tagged, issued, granted]) {
+      const ids = rows.map((r) => r.customer_id).sort();
+      expect(ids).toEqual(members.filter((m) => !gone.includes(m)).sort());
+    }
+  });
+
   it('each action needs the permission of its effect; a bad body names the field', async () => {
     const id = seg('sys:buyers');
     expect((await call('POST', `/segments/${id}/actions/points`, { points: 5, reason: 'x' }, 'analyst')).status).toBe(

@@ -167,10 +167,11 @@ describeBothDatabases('coupons', (env) => {
     });
     const rule = { field: 'total_spent', op: '>=', value: 8000 };
     const r = await issueToSegment(e.ctx, e.workspaceId, t.id, rule, 'dec');
-    expect(r).toEqual({ issued: 10, skipped: 0, stoppedAtStock: false });
+    expect(r).toEqual({ issued: 10, skipped: 0, erased: 0, stoppedAtStock: false });
     expect(await issueToSegment(e.ctx, e.workspaceId, t.id, rule, 'dec')).toEqual({
       issued: 0,
       skipped: 10,
+      erased: 0,
       stoppedAtStock: false,
     });
   });

@@ -121,10 +121,12 @@ describeBothDatabases('points rewards', (env) => {
     expect(await grantToSegment(e.ctx, e.workspaceId, rule, 50, 'anniversary-2026', '店庆')).toEqual({
       granted: 2,
       already: 0,
+      erased: 0,
     });
     expect(await grantToSegment(e.ctx, e.workspaceId, rule, 50, 'anniversary-2026', '店庆')).toEqual({
       granted: 0,
       already: 2,
+      erased: 0,
     });
     expect((await pointsOf(e.ctx, e.workspaceId, ids[0]!)).summary.lifetime).toBe(1050);
   });

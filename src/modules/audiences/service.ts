@@ -12,7 +12,7 @@ import { JOB } from '../../jobs/kinds.js';
 import { issueToSegment } from '../coupons/service.js';
 import { nowIso, type AppContext } from '../context.js';
 import { grantToSegment } from '../points/rewards.js';
-import { countRule, getSegment, tagRule } from '../segments/service.js';
+import { countRule, erasedInRule, getSegment, tagRule } from '../segments/service.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 
 /**
@@ -54,6 +54,10 @@ export const actionOutput = z.object({
   audience: z.number().describe('customers in the segment when the action was asked for'),
   done: z.number().nullable().describe('customers tagged, coupons issued or points granted by this action'),
   skipped: z.number().nullable().describe('had it already (same batch), or over the per-customer coupon limit'),
+  erased: z
+    .number()
+    .nullable()
+    .describe('in the segment but erased (PIPL): passed by, nothing about them changes any more'),
   stoppedAtStock: z.boolean(),
   error: z.string().nullable(),
   createdAt: z.string(),
@@ -64,6 +68,8 @@ export type ActionView = z.infer<typeof actionOutput>;
 interface Outcome {
   done: number;
   skipped: number;
+  /** Absent from an action done before erased customers were counted apart. */
+  erased?: number;
   stoppedAtStock: boolean;
 }
 
@@ -81,6 +87,7 @@ function view(r: ActionRow): ActionView {
     audience: Number(r.audience),
     done: result?.done ?? null,
     skipped: result?.skipped ?? null,
+    erased: result === null ? null : (result.erased ?? 0),
     stoppedAtStock: result?.stoppedAtStock ?? false,
     error: r.error,
     createdAt: new Date(r.created_at).toISOString(),
@@ -229,13 +236,14 @@ export async function runAction(ctx: AppContext, ws: string, id: string): Promis
     let outcome: Outcome;
     if (row.kind === 'tag') {
       const tagged = await tagRule(ctx, ws, seg.rule, String(p.tag), row.created_by);
-      outcome = { done: tagged, skipped: Math.max(0, row.audience - tagged), stoppedAtStock: false };
+      const erased = await erasedInRule(ctx, ws, seg.rule);
+      outcome = { done: tagged, skipped: Math.max(0, row.audience - tagged - erased), erased, stoppedAtStock: false };
     } else if (row.kind === 'coupon') {
       const r = await issueToSegment(ctx, ws, String(p.templateId), seg.rule, `${p.templateId}:${p.batch}`);
-      outcome = { done: r.issued, skipped: r.skipped, stoppedAtStock: r.stoppedAtStock };
+      outcome = { done: r.issued, skipped: r.skipped, erased: r.erased, stoppedAtStock: r.stoppedAtStock };
     } else {
       const r = await grantToSegment(ctx, ws, seg.rule, Number(p.points), String(p.batch), String(p.reason));
-      outcome = { done: r.granted, skipped: r.already, stoppedAtStock: false };
+      outcome = { done: r.granted, skipped: r.already, erased: r.erased, stoppedAtStock: false };
     }
     await set({ status: 'done', result: writeJson(outcome), finished_at: nowIso(ctx) });
   } catch (e) {

@@ -35,6 +35,7 @@ export const issueSegmentInput = z.object({ segmentId: z.string(), batch: z.stri
 export const issueSegmentOutput = z.object({
   issued: z.number(),
   skipped: z.number().describe('already had one from this batch, or over the per-customer limit'),
+  erased: z.number().describe('in the segment but erased (PIPL): passed by'),
   stoppedAtStock: z.boolean(),
 });
 

@@ -24,6 +24,7 @@ import { parseInput } from '../../core/validation.js';
 import { readJson, writeJson } from '../../db/json.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
 import { ruleMembers } from '../segments/service.js';
+import { erasedAmong } from '../privacy/tombstones.js';
 import { offLoop } from '../heavy/run.js';
 
 export const templateInput = z.object({
@@ -311,14 +312,22 @@ export async function issueCouponIn(ctx: AppContext, trx: Transaction<Database>,
   return { ...row, replayed: false };
 }
 
-/** Issues a template to everyone in a segment; a second run issues only to those who got none. */
+/** Issues a template to everyone in a segment but the erased; a second run issues only to those who got none. */
 export async function issueToSegment(ctx: AppContext, ws: string, templateId: string, rule: unknown, batchKey: string) {
   let issued = 0;
   let skipped = 0;
+  let erased = 0;
   let cursor: string | undefined;
   do {
     const page = await ruleMembers(ctx, ws, rule, { limit: 500, cursor, role: 'owner' });
+    const gone = await erasedAmong(
+      ctx.db.kysely,
+      ws,
+      page.items.map((m) => m.id),
+    );
+    erased += gone.size;
     for (const m of page.items) {
+      if (gone.has(m.id)) continue;
       try {
         const r = await issueCoupon(ctx, ws, {
           templateId,
@@ -329,14 +338,15 @@ export async function issueToSegment(ctx: AppContext, ws: string, templateId: st
         if (r.replayed) skipped += 1;
         else issued += 1;
       } catch (e) {
-        if (e instanceof Conflict && /out of stock/.test(e.message)) return { issued, skipped, stoppedAtStock: true };
+        if (e instanceof Conflict && /out of stock/.test(e.message))
+          return { issued, skipped, erased, stoppedAtStock: true };
         if (e instanceof Conflict) skipped += 1;
         else throw e;
       }
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
-  return { issued, skipped, stoppedAtStock: false };
+  return { issued, skipped, erased, stoppedAtStock: false };
 }
 
 /**

@@ -9,6 +9,7 @@ import { nowIso, type AppContext } from '../context.js';
 import { issueCouponIn } from '../coupons/service.js';
 import { credit, debitIn, refundDebitIn } from './service.js';
 import { ruleMembers } from '../segments/service.js';
+import { erasedAmong } from '../privacy/tombstones.js';
 
 /**
  * The redemption catalogue (积分商城): gifts and cash vouchers bought with points, with stock.
@@ -295,7 +296,7 @@ export async function voidRedemption(ctx: AppContext, ws: string, redemptionId: 
 }
 
 /**
- * Grants points to everyone in a segment (50 points to all on the shop anniversary). Idempotent
+ * Grants points to everyone in a segment but the erased (50 points to all on the shop anniversary). Idempotent
  * per customer for the same batch: running it again grants nobody twice.
  */
 export async function grantToSegment(
@@ -310,10 +311,18 @@ export async function grantToSegment(
     throw new Invalid('points must be a whole number above 0', reasonCode('points.positive'));
   let granted = 0;
   let already = 0;
+  let erased = 0;
   let cursor: string | undefined;
   do {
     const page = await ruleMembers(ctx, ws, rule, { limit: 500, cursor, role: 'owner' });
+    const gone = await erasedAmong(
+      ctx.db.kysely,
+      ws,
+      page.items.map((m) => m.id),
+    );
+    erased += gone.size;
     for (const m of page.items) {
+      if (gone.has(m.id)) continue;
       const e = await credit(ctx, ws, {
         customerId: m.id,
         points,
@@ -327,5 +336,5 @@ export async function grantToSegment(
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
-  return { granted, already };
+  return { granted, already, erased };
 }

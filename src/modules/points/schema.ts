@@ -95,6 +95,7 @@ export const grantInput = z.object({
 export const grantOutput = z.object({
   granted: z.number(),
   already: z.number().describe('members who had this batch already'),
+  erased: z.number().describe('members erased (PIPL): passed by'),
 });
 
 export const liabilityOutput = z.object({

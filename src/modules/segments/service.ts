@@ -405,7 +405,10 @@ export async function snapshotMembers(ctx: AppContext, workspaceId: string, snap
   return rows.map((r) => r.customer_id);
 }
 
-/** Adds a tag to every customer a rule selects, in one INSERT … SELECT. */
+/**
+ * Adds a tag to every customer a rule selects, in one INSERT … SELECT — but an erased one (PIPL): nothing about them
+ * changes any more.
+ */
 export async function tagRule(
   ctx: AppContext,
   workspaceId: string,
@@ -415,7 +418,7 @@ export async function tagRule(
 ): Promise<number> {
   const rule = parseRule(input);
   const tagId = (await ensureTags(ctx, workspaceId, [tag])).get(tag.trim())!;
-  const q = await ruleQuery(ctx, workspaceId, rule);
+  const q = (await ruleQuery(ctx, workspaceId, rule)).where('c.erased_at', 'is', null);
   const now = nowIso(ctx);
   const r = await ctx.db.kysely
     .insertInto('customer_tags')
@@ -432,6 +435,13 @@ export async function tagRule(
     .onConflict((oc) => oc.doNothing())
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0);
+}
+
+/** How many of the customers a rule selects were erased (PIPL): a bulk action passes them by. */
+export async function erasedInRule(ctx: AppContext, workspaceId: string, input: unknown): Promise<number> {
+  const q = (await ruleQuery(ctx, workspaceId, parseRule(input))).where('c.erased_at', 'is not', null);
+  const r = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
 }
 
 /** Removes a tag from every customer a rule selects, in one DELETE. */

@@ -3291,6 +3291,8 @@ export interface paths {
                             done: number | null;
                             /** @description had it already (same batch), or over the per-customer coupon limit */
                             skipped: number | null;
+                            /** @description in the segment but erased (PIPL): passed by, nothing about them changes any more */
+                            erased: number | null;
                             stoppedAtStock: boolean;
                             error: string | null;
                             createdAt: string;
@@ -3321,6 +3323,8 @@ export interface paths {
                             done: number | null;
                             /** @description had it already (same batch), or over the per-customer coupon limit */
                             skipped: number | null;
+                            /** @description in the segment but erased (PIPL): passed by, nothing about them changes any more */
+                            erased: number | null;
                             stoppedAtStock: boolean;
                             error: string | null;
                             createdAt: string;
@@ -3351,6 +3355,8 @@ export interface paths {
                             done: number | null;
                             /** @description had it already (same batch), or over the per-customer coupon limit */
                             skipped: number | null;
+                            /** @description in the segment but erased (PIPL): passed by, nothing about them changes any more */
+                            erased: number | null;
                             stoppedAtStock: boolean;
                             error: string | null;
                             createdAt: string;
@@ -3420,6 +3426,8 @@ export interface paths {
                             done: number | null;
                             /** @description had it already (same batch), or over the per-customer coupon limit */
                             skipped: number | null;
+                            /** @description in the segment but erased (PIPL): passed by, nothing about them changes any more */
+                            erased: number | null;
                             stoppedAtStock: boolean;
                             error: string | null;
                             createdAt: string;
@@ -3450,6 +3458,8 @@ export interface paths {
                             done: number | null;
                             /** @description had it already (same batch), or over the per-customer coupon limit */
                             skipped: number | null;
+                            /** @description in the segment but erased (PIPL): passed by, nothing about them changes any more */
+                            erased: number | null;
                             stoppedAtStock: boolean;
                             error: string | null;
                             createdAt: string;
@@ -3480,6 +3490,8 @@ export interface paths {
                             done: number | null;
                             /** @description had it already (same batch), or over the per-customer coupon limit */
                             skipped: number | null;
+                            /** @description in the segment but erased (PIPL): passed by, nothing about them changes any more */
+                            erased: number | null;
                             stoppedAtStock: boolean;
                             error: string | null;
                             createdAt: string;
@@ -3550,6 +3562,8 @@ export interface paths {
                             done: number | null;
                             /** @description had it already (same batch), or over the per-customer coupon limit */
                             skipped: number | null;
+                            /** @description in the segment but erased (PIPL): passed by, nothing about them changes any more */
+                            erased: number | null;
                             stoppedAtStock: boolean;
                             error: string | null;
                             createdAt: string;
@@ -3580,6 +3594,8 @@ export interface paths {
                             done: number | null;
                             /** @description had it already (same batch), or over the per-customer coupon limit */
                             skipped: number | null;
+                            /** @description in the segment but erased (PIPL): passed by, nothing about them changes any more */
+                            erased: number | null;
                             stoppedAtStock: boolean;
                             error: string | null;
                             createdAt: string;
@@ -3610,6 +3626,8 @@ export interface paths {
                             done: number | null;
                             /** @description had it already (same batch), or over the per-customer coupon limit */
                             skipped: number | null;
+                            /** @description in the segment but erased (PIPL): passed by, nothing about them changes any more */
+                            erased: number | null;
                             stoppedAtStock: boolean;
                             error: string | null;
                             createdAt: string;
@@ -3668,6 +3686,8 @@ export interface paths {
                                 done: number | null;
                                 /** @description had it already (same batch), or over the per-customer coupon limit */
                                 skipped: number | null;
+                                /** @description in the segment but erased (PIPL): passed by, nothing about them changes any more */
+                                erased: number | null;
                                 stoppedAtStock: boolean;
                                 error: string | null;
                                 createdAt: string;
@@ -4663,6 +4683,8 @@ export interface paths {
                             granted: number;
                             /** @description members who had this batch already */
                             already: number;
+                            /** @description members erased (PIPL): passed by */
+                            erased: number;
                         };
                     };
                 };
@@ -6521,6 +6543,8 @@ export interface paths {
                             issued: number;
                             /** @description already had one from this batch, or over the per-customer limit */
                             skipped: number;
+                            /** @description in the segment but erased (PIPL): passed by */
+                            erased: number;
                             stoppedAtStock: boolean;
                         };
                     };

@@ -1,5 +1,6 @@
 import { Alert, App, Descriptions, Form, type FormInstance, Input, InputNumber, Modal, Select } from 'antd';
 import { useEffect, useState } from 'react';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { type Answer, api } from '../api';
 import { errorText } from '../errors';
@@ -22,6 +23,12 @@ function useAudienceSize(id: string | undefined): { size: number | null; name: s
   return { size: seg.data?.count ?? null, name: seg.data?.name ?? null };
 }
 
+/** What a finished action did: done, had it already, and the erased customers it passed by. */
+export function actionResult(a: BulkAction, t: TFunction): string {
+  const done = t(`audience.done.${a.kind}`, { n: count(a.done ?? 0), skipped: count(a.skipped ?? 0) });
+  return a.erased ? `${done}${t('audience.erased', { n: count(a.erased) })}` : done;
+}
+
 /** What the seller reads once an action is asked for: done now, or queued for the worker. */
 export function useActionNotice() {
   const { t } = useTranslation();
@@ -31,7 +38,7 @@ export function useActionNotice() {
       void message.info(t('audience.queued', { n: count(a.audience) }));
     else if (a.status === 'failed') void message.error(a.error ?? t('audience.failed'));
     else if (a.stoppedAtStock) void message.warning(t('audience.stoppedAtStock', { n: count(a.done ?? 0) }));
-    else void message.success(t(`audience.done.${a.kind}`, { n: count(a.done ?? 0), skipped: count(a.skipped ?? 0) }));
+    else void message.success(actionResult(a, t));
   };
 }
 

@@ -1922,6 +1922,7 @@ export const en: Messages = {
     queued: "{{n}} customers: running in the background; the result shows under the segment page's actions",
     failed: 'The action failed',
     stoppedAtStock: '{{n}} issued, then the stock ran out',
+    erased: '; {{n}} passed by: their personal data was erased',
     outOfStock: 'stock ran out',
     done: {
       tag: '{{n}} tagged ({{skipped}} had it already)',

@@ -1820,6 +1820,7 @@ export const zhCN = {
     queued: '共 {{n}} 人，已在后台处理；结果见该分群页面「对这些客户」下的记录',
     failed: '操作失败',
     stoppedAtStock: '已发 {{n}} 张，库存已发完',
+    erased: '；{{n}} 人的个人信息已删除，未处理',
     outOfStock: '库存已发完',
     done: {
       tag: '已给 {{n}} 人打上标签（{{skipped}} 人原本就有）',

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router-dom';
 import {
+  actionResult,
   type Audience,
   type BulkAction,
   GrantPointsModal,
@@ -85,7 +86,7 @@ export function SegmentActions({ audience }: { audience: Audience }) {
               render: (_, a) =>
                 a.status === 'done' ? (
                   <Typography.Text>
-                    {t(`audience.done.${a.kind}`, { n: count(a.done ?? 0), skipped: count(a.skipped ?? 0) })}
+                    {actionResult(a, t)}
                     {a.stoppedAtStock ? ` · ${t('audience.outOfStock')}` : ''}
                   </Typography.Text>
                 ) : (
