@@ -15,6 +15,7 @@ import {
 interface Detail {
   id: string;
   name: string;
+  phone: string | null;
   stats: { paidOrders: number };
   orders: { id: string }[];
 }
@@ -85,6 +86,10 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
     const preview = page.getByTestId('merge-preview');
     await preview.waitFor();
     await preview.getByText(`其中 ${before.source.stats.paidOrders} 笔已付款`, { exact: false }).waitFor();
+    // Two demo customers give two phones: the dialog warns before the merge, naming each detail.
+    expect(before.target.phone && before.source.phone && before.target.phone !== before.source.phone).toBeTruthy();
+    const differs = dialog.getByTestId('merge-differs');
+    await differs.getByText(`手机号：当前客户 ${before.target.phone}，要合并进来的 ${before.source.phone}`).waitFor();
     await shot(page, '50-customer-merge-preview');
     await page.getByTestId('merge-ok').click();
     await page.locator('.ant-message').getByText('已合并', { exact: false }).waitFor();

@@ -1,4 +1,18 @@
-import { App, Button, Descriptions, Form, Input, InputNumber, Modal, Radio, Select, Space, Table, Tag } from 'antd';
+import {
+  Alert,
+  App,
+  Button,
+  Descriptions,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Radio,
+  Select,
+  Space,
+  Table,
+  Tag,
+} from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
@@ -6,6 +20,7 @@ import { api, idempotencyKey } from '../../api';
 import { count, dateTime, money } from '../../format';
 import { useAction, useApi, useDebounced } from '../../hooks';
 import { can, useMe } from '../../session';
+import { mergeDifferences } from './merge-differences';
 
 type Which = 'merge' | 'points' | 'tier' | 'coupon' | null;
 
@@ -100,53 +115,78 @@ function MergeDialog({ id, onClose, onDone }: DialogProps) {
         notFoundContent={dq ? t('customerActions.noMatch') : null}
         data-testid="merge-search"
       />
-      {other && <MergePreview id={other} />}
+      {other && <MergePreview id={other} into={id} />}
     </Modal>
   );
 }
 
-/** What moves into this customer: the other one's orders, points, coupons, tags and identities. */
-function MergePreview({ id }: { id: string }) {
+/**
+ * What moves into this customer: the other one's orders, points, coupons, tags and identities — after a warning when
+ * the two give a different real name, phone or e-mail (often two people under one nick).
+ */
+function MergePreview({ id, into }: { id: string; into: string }) {
   const { t } = useTranslation();
   const c = useApi('/customers/{id}', { params: { id } });
+  const target = useApi('/customers/{id}', { params: { id: into } });
   const p = useApi('/customers/{id}/points', { params: { id } });
   const cp = useApi('/customers/{id}/coupons', { params: { id } });
   const tg = useApi('/customers/{id}/tags', { params: { id } });
   if (!c.data) return null;
   const s = c.data.stats;
+  const differ = target.data ? mergeDifferences(target.data, c.data) : [];
   return (
-    <Descriptions
-      column={1}
-      size="small"
-      bordered
-      style={{ marginTop: 16 }}
-      title={t('customerActions.moves')}
-      data-testid="merge-preview"
-    >
-      <Descriptions.Item label={t('customerActions.moveOrders')}>
-        {t('customerActions.ordersValue', {
-          n: `${count(c.data.orders.length)}${c.data.moreOrders ? '+' : ''}`,
-          paid: count(s.paidOrders),
-          v: money(s.totalSpentFen, s.currency),
-        })}
-      </Descriptions.Item>
-      <Descriptions.Item label={t('customerActions.moveIdentities')}>
-        {c.data.identities.map((i) => (
-          <Tag key={i.id}>{i.value}</Tag>
-        ))}
-      </Descriptions.Item>
-      <Descriptions.Item label={t('customerActions.movePoints')}>
-        {p.data ? count(p.data.summary.spendable) : '…'}
-      </Descriptions.Item>
-      <Descriptions.Item label={t('customerActions.moveCoupons')}>
-        {cp.data ? count(cp.data.items.length) : '…'}
-      </Descriptions.Item>
-      <Descriptions.Item label={t('customerActions.moveTags')}>
-        {(tg.data?.items ?? []).map((x) => (
-          <Tag key={x.id}>{x.name}</Tag>
-        ))}
-      </Descriptions.Item>
-    </Descriptions>
+    <>
+      {differ.length > 0 && (
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginTop: 16 }}
+          data-testid="merge-differs"
+          message={t('customerActions.differ')}
+          description={differ.map((d) => (
+            <div key={d.field}>
+              {t('customerActions.differLine', {
+                field: t(`customerActions.fields.${d.field}`),
+                into: d.into,
+                from: d.from,
+              })}
+            </div>
+          ))}
+        />
+      )}
+      <Descriptions
+        column={1}
+        size="small"
+        bordered
+        style={{ marginTop: 16 }}
+        title={t('customerActions.moves')}
+        data-testid="merge-preview"
+      >
+        <Descriptions.Item label={t('customerActions.moveOrders')}>
+          {t('customerActions.ordersValue', {
+            n: `${count(c.data.orders.length)}${c.data.moreOrders ? '+' : ''}`,
+            paid: count(s.paidOrders),
+            v: money(s.totalSpentFen, s.currency),
+          })}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('customerActions.moveIdentities')}>
+          {c.data.identities.map((i) => (
+            <Tag key={i.id}>{i.value}</Tag>
+          ))}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('customerActions.movePoints')}>
+          {p.data ? count(p.data.summary.spendable) : '…'}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('customerActions.moveCoupons')}>
+          {cp.data ? count(cp.data.items.length) : '…'}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('customerActions.moveTags')}>
+          {(tg.data?.items ?? []).map((x) => (
+            <Tag key={x.id}>{x.name}</Tag>
+          ))}
+        </Descriptions.Item>
+      </Descriptions>
+    </>
   );
 }
 
