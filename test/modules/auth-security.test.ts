@@ -35,6 +35,26 @@ describeBothDatabases('login throttling, CSRF and security headers', (env) => {
       body: JSON.stringify({ login, password }),
     });
 
+  it('one login added ten times at once makes one user; the others are told the login is taken', async () => {
+    const { ctx, workspaceId } = env();
+    const tries = await Promise.allSettled(
+      Array.from({ length: 10 }, () =>
+        createUser(ctx, workspaceId, { login: 'twice', password: 'right-pass-3', role: 'agent' }),
+      ),
+    );
+    expect(tries.filter((t) => t.status === 'fulfilled')).toHaveLength(1);
+    for (const t of tries)
+      if (t.status === 'rejected')
+        expect(t.reason).toMatchObject({ code: 'conflict', reason: { key: 'user.loginTaken' } });
+    const rows = await ctx.db.kysely
+      .selectFrom('users')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('login', '=', 'twice')
+      .execute();
+    expect(rows).toHaveLength(1);
+  });
+
   it('after three wrong passwords each further try must wait twice as long, even with the right password', async () => {
     tick(2 * 3_600_000);
     for (let i = 0; i < 3; i++) expect((await login('boss', 'wrong-pass')).status).toBe(401);

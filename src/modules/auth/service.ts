@@ -64,14 +64,15 @@ export async function usersFor(ctx: AppContext, by: Principal) {
 export async function createUser(ctx: AppContext, workspaceId: string, input: z.input<typeof userInput>) {
   const v = parseInput(userInput, input, 'The user');
   const k = ctx.db.kysely;
+  const taken = () =>
+    new Conflict(`a user with login "${v.login}" already exists`, reason('user.loginTaken', { login: v.login }));
   const exists = await k
     .selectFrom('users')
     .select('id')
     .where('workspace_id', '=', workspaceId)
     .where('login', '=', v.login)
     .executeTakeFirst();
-  if (exists)
-    throw new Conflict(`a user with login "${v.login}" already exists`, reason('user.loginTaken', { login: v.login }));
+  if (exists) throw taken();
   const id = newId();
   const user = {
     workspace_id: workspaceId,
@@ -85,7 +86,14 @@ export async function createUser(ctx: AppContext, workspaceId: string, input: z.
     created_at: nowIso(ctx),
     disabled_at: null,
   };
-  await k.insertInto('users').values(user).execute();
+  // The same login added twice at once (a double click): hashing the password leaves time between the check and the
+  // insert, and the second insert is the one the unique key refuses.
+  const added = await k
+    .insertInto('users')
+    .values(user)
+    .onConflict((oc) => oc.columns(['workspace_id', 'login']).doNothing())
+    .executeTakeFirst();
+  if (Number(added.numInsertedOrUpdatedRows ?? 0) !== 1) throw taken();
   return user;
 }
 
