@@ -107,27 +107,32 @@ async function apply(
     const history: Insertable<Database['tier_history']>[] = [];
     for (const c of changes) {
       const toKey = s.tiers[c.to]!.key;
-      if (c.row.tier_key === null) {
-        await trx
-          .insertInto('member_tiers')
-          .values({
-            workspace_id: ws,
-            customer_id: c.row.customer_id,
-            tier_key: toKey,
-            floor_key: null,
-            cycle_started_at: now,
-            updated_at: now,
-          })
-          .execute();
-      } else {
-        await trx
-          .updateTable('member_tiers')
-          .set({ tier_key: toKey, updated_at: now, ...(c.newCycle ? { cycle_started_at: now } : {}) })
-          .where('workspace_id', '=', ws)
-          .where('customer_id', '=', c.row.customer_id)
-          .execute();
-      }
-      if (c.row.tier_key !== toKey)
+      // Each change applies only to the tier it was worked out from: an evaluation running at the same time (the
+      // worker's after a merge, a click on 重新评估) that moved the member first leaves this one nothing to do — no
+      // second history row, no second 会员升级 message.
+      const r =
+        c.row.tier_key === null
+          ? await trx
+              .insertInto('member_tiers')
+              .values({
+                workspace_id: ws,
+                customer_id: c.row.customer_id,
+                tier_key: toKey,
+                floor_key: null,
+                cycle_started_at: now,
+                updated_at: now,
+              })
+              .onConflict((oc) => oc.columns(['workspace_id', 'customer_id']).doNothing())
+              .executeTakeFirst()
+          : await trx
+              .updateTable('member_tiers')
+              .set({ tier_key: toKey, updated_at: now, ...(c.newCycle ? { cycle_started_at: now } : {}) })
+              .where('workspace_id', '=', ws)
+              .where('customer_id', '=', c.row.customer_id)
+              .where('tier_key', '=', c.row.tier_key)
+              .executeTakeFirst();
+      const applied = 'numUpdatedRows' in r ? r.numUpdatedRows : (r.numInsertedOrUpdatedRows ?? 0n);
+      if (Number(applied) === 1 && c.row.tier_key !== toKey)
         history.push({
           workspace_id: ws,
           id: newId(),
