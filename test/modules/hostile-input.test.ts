@@ -115,6 +115,28 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
   });
 
+  it("a points adjustment past ten million is refused (2^53 − 1 twice made the shop's liability inexact)", async () => {
+    const points = async () =>
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/api/v1/customers/${customerId}/points`,
+          headers: { 'x-huike-client': 'test', cookie },
+        })
+      ).json().summary.spendable as number;
+    const before = await points();
+    for (const n of [2 ** 53 - 1, -(2 ** 53 - 1), 10_000_001]) {
+      const res = await app.inject({
+        method: 'POST',
+        url: `/api/v1/customers/${customerId}/points/adjust`,
+        headers: { 'x-huike-client': 'test', cookie },
+        payload: { points: n, reason: '很多' },
+      });
+      expectError(res, 400, /points/);
+    }
+    expect(await points()).toBe(before);
+  });
+
   it('text with a NUL character is refused at the edge (PostgreSQL cannot store it)', async () => {
     const search = await app.inject({
       url: '/api/v1/customers?q=a%00b',

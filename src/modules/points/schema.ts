@@ -49,6 +49,8 @@ export const adjustInput = z.object({
   points: z
     .number()
     .int()
+    .min(-10_000_000)
+    .max(10_000_000)
     .refine((n) => n !== 0, 'points cannot be 0'),
   reason: z.string().trim().min(1, 'say why').max(200),
 });
