@@ -174,6 +174,16 @@ function firstIssueReason(details: readonly Reason[]): Reason {
   return first ? { key: first.key, params: first.params } : reason('input.badRequest', { message: 'invalid input' });
 }
 
+/**
+ * A request body names only what its route reads: a key the schema does not know (`{"tags": [...]}` sent to a route
+ * that reads `add`) is refused naming it, not dropped while the request answers 200 having done nothing. Applied to
+ * every body that is a plain object; a route that takes more than it reads says so with z.looseObject.
+ */
+function closedBody<T>(schema: T): T {
+  if (!(schema instanceof z.ZodObject)) return schema;
+  return (schema._zod.def.catchall === undefined ? schema.strict() : schema) as T;
+}
+
 export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
@@ -183,7 +193,9 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     // Bad addresses (too long an id, broken %-encoding) answer in the same error shape as the rest.
     frameworkErrors: (err, _req, reply) => frameworkError(err, reply),
   }).withTypeProvider<ZodTypeProvider>();
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler<z.ZodType>((route) =>
+    validatorCompiler({ ...route, schema: route.httpPart === 'body' ? closedBody(route.schema) : route.schema }),
+  );
   app.setSerializerCompiler(
     (opts.strictResponses ?? process.env.VITEST !== undefined) ? strictSerializerCompiler : serializerCompiler,
   );

@@ -137,6 +137,24 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     expect(await points()).toBe(before);
   });
 
+  it('a body key the route does not read is refused naming it (a 200 that did nothing, before)', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tags/apply',
+      headers: { 'x-huike-client': 'test', cookie },
+      payload: { customerIds: [customerId], tags: ['错键'] },
+    });
+    const error = expectError(res, 400, /tags/);
+    expect(error.reason).toEqual({ key: 'input.unknownKeys', params: { keys: 'tags' } });
+    const tagged = await env()
+      .db.kysely.selectFrom('tags')
+      .select('id')
+      .where('workspace_id', '=', env().workspaceId)
+      .where('name', '=', '错键')
+      .execute();
+    expect(tagged).toEqual([]);
+  });
+
   it('text with a NUL character is refused at the edge (PostgreSQL cannot store it)', async () => {
     const search = await app.inject({
       url: '/api/v1/customers?q=a%00b',
