@@ -913,6 +913,13 @@ export const REASONS = {
       'the import stopped its worker process {attempts} times and was given up: ' +
       'the file is damaged or too large to read',
   },
+  'messaging.localPublicUrl': {
+    'zh-CN':
+      '对外网址 {url} 只有本机或内网能打开：消息里的链接、退订和问卷链接客户都打不开。请在「发送规则 → 对外网址」填写客户能访问的网址',
+    en:
+      'the public address {url} opens only on this machine or its network: customers cannot open the links, ' +
+      'unsubscribe and survey pages in messages. Set an address they can reach under Send rules → Public address',
+  },
   'messaging.unknownConsent': {
     'zh-CN': '营销消息也会发给未明确授权、但 {days} 天内购买过的客户：请确认符合《个人信息保护法》及平台规则',
     en:

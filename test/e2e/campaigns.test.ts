@@ -143,11 +143,19 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     expect(draft.status).toBe('draft');
     const dry = await apiCall<{
       wouldReceive: number;
+      deferred: number;
+      opensAt: string | null;
+      localLinks: string | null;
       heldBack: Record<string, number>;
       audience: number;
       variantsReceiving: Record<string, number>;
     }>('POST', `/campaigns/${draft.id}/dry-run`);
     expect(dry.wouldReceive).toBeGreaterThan(0);
+    // Outside the send windows the step says when the messages go out; links to this machine are said too.
+    expect(await page.getByTestId('opens-at').count()).toBe(dry.opensAt && dry.deferred > 0 ? 1 : 0);
+    if (dry.opensAt && dry.deferred > 0)
+      expect(await page.getByTestId('opens-at').textContent()).toContain(`${dry.deferred} 条消息将于`);
+    expect(await page.getByTestId('local-links').count()).toBe(dry.localLinks ? 1 : 0);
     // Per variant: drawn, and of those who would receive it (the held-back ones not counted).
     const perVariant = page.getByTestId('per-variant').locator('tbody tr.ant-table-row');
     expect(await perVariant.count()).toBe(2);
@@ -228,6 +236,8 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     await page.reload();
     const counts = page.getByTestId('report-counts');
     await expect.poll(() => counts.textContent(), SETTLED).toContain(`已发送${report.sent.toLocaleString('zh-CN')}`);
+    // Messages waiting for the send window say from when.
+    expect(await counts.getByTestId('next-send-at').count()).toBe(report.deferred > 0 ? 1 : 0);
     await page.getByTestId('treated-vs-control').waitFor();
     await page.getByTestId('funnel').locator('canvas').waitFor();
     expect(await page.getByTestId('report-variants').locator('tbody tr.ant-table-row').count()).toBe(2);

@@ -144,6 +144,8 @@ describeBothDatabases('campaigns', (env) => {
     const run = await api('POST', `/campaigns/${c.body.id}/dry-run`);
     expect(run.status).toBe(200);
     expect(run.body).toEqual({
+      opensAt: null,
+      localLinks: null,
       audience: 14,
       control: 0,
       treated: 14,
@@ -180,8 +182,14 @@ describeBothDatabases('campaigns', (env) => {
 
     const free = (await api('POST', '/campaigns', draft({ segmentId: segments.rule }))).body;
     const s = await api('PUT', '/messaging/settings', { acceptUnknownConsent: true });
-    expect(s.body.warnings[0]).toMatch(/unknown/);
-    expect(s.body.warningReasons[0]).toEqual({ key: 'messaging.unknownConsent', params: { days: expect.any(Number) } });
+    // The default public address is this machine's: said first.
+    expect(s.body.warnings[0]).toMatch(/127\.0\.0\.1:3000/);
+    expect(s.body.warningReasons[0]).toEqual({
+      key: 'messaging.localPublicUrl',
+      params: { url: 'http://127.0.0.1:3000' },
+    });
+    expect(s.body.warnings[1]).toMatch(/unknown/);
+    expect(s.body.warningReasons[1]).toEqual({ key: 'messaging.unknownConsent', params: { days: expect.any(Number) } });
     const lenient = (await api('POST', `/campaigns/${free.id}/dry-run`)).body;
     expect(lenient.wouldReceive).toBe(6);
     expect(lenient.heldBack.no_consent).toBeUndefined();
@@ -191,7 +199,17 @@ describeBothDatabases('campaigns', (env) => {
     const later = (await api('POST', `/campaigns/${free.id}/dry-run`)).body;
     expect(later.wouldReceive).toBe(5);
     expect(later.deferred).toBe(5);
+    expect(later.opensAt).toBe('2026-11-23T06:00:00.000Z'); // 14:00 local
     e.setNow(MORNING);
+    // A link in the messages pointing at this machine is said, until the shop gives an address customers reach.
+    const linked = (
+      await api('POST', '/campaigns', draft({ segmentId: segments.rule, linkUrl: 'https://shop.example.cn' }))
+    ).body;
+    expect((await api('POST', `/campaigns/${linked.id}/dry-run`)).body.localLinks).toBe('http://127.0.0.1:3000');
+    const open = await api('PUT', '/messaging/settings', { publicUrl: 'https://crm.example.cn' });
+    expect(open.body.warningReasons).toEqual([]);
+    expect((await api('POST', `/campaigns/${linked.id}/dry-run`)).body.localLinks).toBeNull();
+    await api('PUT', '/messaging/settings', { publicUrl: 'http://127.0.0.1:3000' });
   });
 
   it('launch draws exact control and A/B sizes from the stored seed, and sends each recipient once', async () => {
@@ -306,7 +324,12 @@ describeBothDatabases('campaigns', (env) => {
     await api('POST', `/campaigns/${c.id}/launch`);
     const w = worker();
     await w.drain();
-    expect((await api('GET', `/campaigns/${c.id}/report`)).body).toMatchObject({ queued: 6, deferred: 6, sent: 0 });
+    expect((await api('GET', `/campaigns/${c.id}/report`)).body).toMatchObject({
+      queued: 6,
+      deferred: 6,
+      nextSendAt: '2026-11-23T06:00:00.000Z',
+      sent: 0,
+    });
     expect((await api('POST', `/campaigns/${c.id}/pause`)).body.status).toBe('paused');
     e.setNow('2026-11-23T06:05:00.000Z'); // 14:05
     await w.drain();

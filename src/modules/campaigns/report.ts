@@ -36,6 +36,8 @@ export async function campaignReport(ctx: AppContext, ws: string, id: string) {
       sql<number>`sum(cost_fen)`.as('cost'),
       sql<number>`sum(case when send_at >
         ${ctx.now().toISOString()}${timestampCast(ctx.db.dialect)} then 1 else 0 end)`.as('later'),
+      sql<string | Date | null>`min(case when send_at >
+        ${ctx.now().toISOString()}${timestampCast(ctx.db.dialect)} then send_at end)`.as('next'),
     ])
     .where('workspace_id', '=', ws)
     .where('source_type', '=', SOURCE)
@@ -45,6 +47,8 @@ export async function campaignReport(ctx: AppContext, ws: string, id: string) {
   const heldBack: Record<string, number> = {};
   const tot = { queued: 0, deferred: 0, sent: 0, failed: 0, cancelled: 0, clicked: 0, costFen: 0 };
   let delivered = 0;
+  /** The earliest a deferred message goes out (the next send window), null when none waits. */
+  let nextSendAt: string | null = null;
   const perVariant = new Map<
     string,
     { key: string; targeted: number; sent: number; failed: number; clicked: number }
@@ -58,6 +62,8 @@ export async function campaignReport(ctx: AppContext, ws: string, id: string) {
     if (r.status === 'queued') {
       tot.queued += n;
       tot.deferred += Number(r.later ?? 0);
+      const at = r.next === null ? null : new Date(r.next).toISOString();
+      if (at !== null && (nextSendAt === null || at < nextSendAt)) nextSendAt = at;
     }
     if (r.status === 'sent') {
       tot.sent += n;
@@ -96,6 +102,7 @@ export async function campaignReport(ctx: AppContext, ws: string, id: string) {
     targeted: audience - control,
     heldBack,
     ...tot,
+    nextSendAt,
     delivered,
     optedOut: Number(optedOut.n),
     variants: c.variants.map(

@@ -83,6 +83,14 @@ export type CampaignView = z.infer<typeof campaignView>;
 const reasonCounts = z.record(z.string(), z.number());
 
 export const dryRunView = z.object({
+  opensAt: z.string().nullable().describe('outside the send windows: when the next one opens and the deferred go out'),
+  localLinks: z
+    .string()
+    .nullable()
+    .describe(
+      "the messages carry links (the campaign's, an e-mail's unsubscribe) to this public address, which only this " +
+        'machine or its network opens',
+    ),
   audience: z.number(),
   control: z.number(),
   treated: z.number(),
@@ -106,6 +114,7 @@ export const reportView = z.object({
   heldBack: reasonCounts,
   queued: z.number(),
   deferred: z.number(),
+  nextSendAt: z.string().nullable().describe('the earliest a deferred message goes out (the next send window)'),
   sent: z.number(),
   failed: z.number(),
   cancelled: z.number(),

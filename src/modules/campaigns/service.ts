@@ -23,6 +23,7 @@ import { couponTemplateOf, listTemplates } from '../coupons/service.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { allowedIntervals, DEFAULT_RULES, type Medium, type MessageKind } from '../../core/messaging/decide.js';
 import { nextOpening } from '../../core/messaging/windows.js';
+import { isLocalUrl } from '../../core/messaging/public-url.js';
 import { audienceListMembers, getAudienceList, LIST_PREFIX } from './audiences.js';
 import { couponBlocked, decideAudience, enqueueDelivery, planCampaign, SOURCE } from './plan.js';
 import { type CampaignInput, campaignInput, type CampaignView } from './schema.js';
@@ -225,7 +226,14 @@ export async function dryRun(ctx: AppContext, ws: string, id: string) {
   for (const g of groups.values()) if (g !== CONTROL) variants[g] = (variants[g] ?? 0) + 1;
   const treated = audience.filter((c) => groups.get(c) !== CONTROL).map((c) => ({ id: c, grp: groups.get(c)! }));
   const t = await decideAudience(ctx, ws, r, treated);
+  // A campaign's link, and an e-mail's unsubscribe link, point at the shop's public address: one only this machine
+  // can open (the default http://127.0.0.1:3000) reaches customers as a link that opens nothing.
+  const { publicUrl } = await getMessagingSettings(ctx, ws);
+  const links =
+    readJson<StoredContent>(r.content).linkUrl !== null || (await channelRow(ctx, ws, r.channel_id)).medium === 'email';
   return {
+    opensAt: t.deferred > 0 ? (await nextWindow(ctx, ws, r)).toISOString() : null,
+    localLinks: links && isLocalUrl(publicUrl) ? publicUrl : null,
     audience: audience.length,
     control: audience.length - treated.length,
     treated: treated.length,

@@ -3,6 +3,7 @@ import { templateIssues } from '../../core/messaging/templates.js';
 import { complianceIssues, complianceProblems, DEFAULT_OPT_OUT_TEXT } from '../../core/messaging/sms.js';
 import { type Reason, reason } from '../../core/reasons.js';
 import { DEFAULT_WINDOWS, windowProblems } from '../../core/messaging/windows.js';
+import { isLocalUrl } from '../../core/messaging/public-url.js';
 
 export const mediumSchema = z.enum(['sms', 'email', 'wechat', 'platform']);
 export const kindSchema = z.enum(['marketing', 'care']);
@@ -190,6 +191,7 @@ export type MessagingSettings = z.infer<typeof messagingSettings>;
 /** The same warnings as codes, in the same order: what the console shows, in the reader's language. */
 export function settingsWarningReasons(s: MessagingSettings): Reason[] {
   const w: Reason[] = [];
+  if (isLocalUrl(s.publicUrl)) w.push(reason('messaging.localPublicUrl', { url: s.publicUrl }));
   if (s.acceptUnknownConsent) w.push(reason('messaging.unknownConsent', { days: s.unknownConsentDays }));
   for (const i of complianceIssues({ signature: s.smsSignature, optOutText: s.smsOptOutText }))
     w.push({ key: i.key, params: i.params });
@@ -198,6 +200,8 @@ export function settingsWarningReasons(s: MessagingSettings): Reason[] {
 
 export function settingsWarnings(s: MessagingSettings): string[] {
   const w: string[] = [];
+  if (isLocalUrl(s.publicUrl))
+    w.push(`对外网址 ${s.publicUrl} 只有本机或内网能打开：消息里的链接、退订和问卷链接客户都打不开`);
   if (s.acceptUnknownConsent)
     w.push(
       `营销消息也会发给未明确授权（unknown）但 ${s.unknownConsentDays} 天内购买过的客户：请确认符合《个人信息保护法》及平台规则`,

@@ -9916,6 +9916,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description outside the send windows: when the next one opens and the deferred go out */
+                            opensAt: string | null;
+                            /** @description the messages carry links (the campaign's, an e-mail's unsubscribe) to this public address, which only this machine or its network opens */
+                            localLinks: string | null;
                             audience: number;
                             control: number;
                             treated: number;
@@ -10586,6 +10590,8 @@ export interface paths {
                             };
                             queued: number;
                             deferred: number;
+                            /** @description the earliest a deferred message goes out (the next send window) */
+                            nextSendAt: string | null;
                             sent: number;
                             failed: number;
                             cancelled: number;

@@ -1327,6 +1327,13 @@ export const en: Messages = {
     launch: 'Send now',
     nobodyToSend: 'Nobody would receive this message in the dry run: change the audience or channel first',
     launchConfirm: 'Send to {{n}} customers? This cannot be undone',
+    nextSendAt: ' (waiting for the send window: from {{at}})',
+    opensAt: 'Outside the send windows now: {{n}} messages go out from {{at}}',
+    nowFrom: ' (outside the send windows now: from {{at}})',
+    localLinks:
+      'The links in these messages point at {{url}}, which opens only on this machine or its network: customers ' +
+      "cannot open them (nor an e-mail's unsubscribe link). Set a public address they can reach under Settings → " +
+      'Channels and send windows → Send rules first',
     launched: 'The campaign is sending',
     reasons: {
       blacklisted: 'Blacklisted',

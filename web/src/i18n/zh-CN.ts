@@ -1252,6 +1252,11 @@ export const zhCN = {
     launch: '立即发送',
     nobodyToSend: '试算中没有客户会收到这条消息：调整受众或渠道后再发送',
     launchConfirm: '确认向 {{n}} 位客户发送？发送后不能撤回',
+    nextSendAt: '（等待发送时段，{{at}} 开始）',
+    opensAt: '现在不在发送时段：{{n}} 条消息将于 {{at}} 开始发送',
+    nowFrom: '（现在不在发送时段，{{at}} 开始）',
+    localLinks:
+      '消息里的链接指向 {{url}}，只有本机或内网能打开，客户点不开（邮件的退订链接也是）。请先在「设置 → 消息渠道与发送时段 → 发送规则」填写客户能访问的对外网址',
     launched: '活动已开始发送',
     reasons: {
       blacklisted: '黑名单',

@@ -117,8 +117,18 @@ function Funnel({ r }: { r: Report }) {
           <Descriptions.Item label={t('campaigns.controlN')}>{count(r.control)}</Descriptions.Item>
           <Descriptions.Item label={t('campaigns.targeted')}>{count(r.targeted)}</Descriptions.Item>
           <Descriptions.Item label={t('campaigns.sent')}>{count(r.sent)}</Descriptions.Item>
-          <Descriptions.Item label={t('campaigns.queued')}>{count(r.queued)}</Descriptions.Item>
-          <Descriptions.Item label={t('campaignExtras.delivered')}>{count(r.delivered)}</Descriptions.Item>
+          <Descriptions.Item label={t('campaigns.queued')}>
+            {count(r.queued)}
+            {r.nextSendAt && (
+              <Typography.Text type="secondary" data-testid="next-send-at">
+                {t('campaigns.nextSendAt', { at: dateTime(r.nextSendAt) })}
+              </Typography.Text>
+            )}
+          </Descriptions.Item>
+          <Descriptions.Item label={t('campaignExtras.delivered')}>
+            {/* Sent and none confirmed: the channel gives no receipts (as the funnel says), not "0 delivered". */}
+            {r.delivered === 0 && r.sent > 0 ? `— (${t('campaignExtras.noReceipts')})` : count(r.delivered)}
+          </Descriptions.Item>
           <Descriptions.Item label={t('campaigns.failed')}>{count(r.failed)}</Descriptions.Item>
           <Descriptions.Item label={t('campaigns.clicked')}>{count(r.clicked)}</Descriptions.Item>
           <Descriptions.Item label={t('campaigns.optedOut')}>{count(r.optedOut)}</Descriptions.Item>

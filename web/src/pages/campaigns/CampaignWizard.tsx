@@ -21,7 +21,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { api } from '../../api';
 import { ErrorBox, Loading } from '../../components/Status';
-import { count, money, percent, toFen } from '../../format';
+import { count, dateTime, money, percent, toFen } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
 import { ContentStep } from './ContentStep';
@@ -93,12 +93,44 @@ function fromCampaign(c: Campaign): FormValues {
   };
 }
 
+/**
+ * What the seller must know before sending that the counts do not say: outside the send windows the messages wait for
+ * the next one (立即发送 is not now), and links that point at an address customers cannot open.
+ */
+function DeliveryNotes({ dry }: { dry: DryRun | null }) {
+  const { t } = useTranslation();
+  if (!dry) return null;
+  return (
+    <>
+      {dry.opensAt && dry.deferred > 0 && (
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginBottom: 16 }}
+          data-testid="opens-at"
+          message={t('campaigns.opensAt', { n: count(dry.deferred), at: dateTime(dry.opensAt) })}
+        />
+      )}
+      {dry.localLinks && (
+        <Alert
+          type="error"
+          showIcon
+          style={{ marginBottom: 16 }}
+          data-testid="local-links"
+          message={t('campaigns.localLinks', { url: dry.localLinks })}
+        />
+      )}
+    </>
+  );
+}
+
 /** Step 4: what would happen now — receivers, the hold-out, and how many each rule holds back. */
 function DryRunResult({ dry, medium }: { dry: DryRun; medium: string | undefined }) {
   const { t } = useTranslation();
   const held = Object.entries(dry.heldBack).sort((a, b) => b[1] - a[1]);
   return (
     <div data-testid="dry-run">
+      <DeliveryNotes dry={dry} />
       <Row gutter={16}>
         <Col span={4}>
           <Statistic title={t('campaigns.audienceN')} value={dry.audience} />
@@ -236,6 +268,10 @@ export default function CampaignWizard() {
   const launch = () =>
     modal.confirm({
       title: t('campaigns.launchConfirm', { n: count(dry?.wouldReceive ?? 0) }),
+      content:
+        dry?.opensAt && dry.deferred > 0 && (form.getFieldValue('schedule') ?? 'now') === 'now'
+          ? t('campaigns.opensAt', { n: count(dry.deferred), at: dateTime(dry.opensAt) })
+          : undefined,
       onOk: () =>
         run(async () => {
           const cid = await save();
@@ -353,6 +389,7 @@ export default function CampaignWizard() {
             <DryRunResult dry={dry} medium={channel?.medium} />
           </>
         )}
+        {step === 4 && <DeliveryNotes dry={dry} />}
         {step === 4 && (
           <Descriptions bordered column={2} data-testid="review">
             <Descriptions.Item label={t('campaigns.name')}>{v.name}</Descriptions.Item>
@@ -380,6 +417,9 @@ export default function CampaignWizard() {
             <Descriptions.Item label={t('campaignExtras.schedule')}>
               {t(`campaignExtras.schedules.${v.schedule ?? 'now'}`)}
               {v.schedule === 'at' && v.startAt ? ` ${v.startAt.replace('T', ' ')}` : ''}
+              {(v.schedule ?? 'now') === 'now' && dry?.opensAt && dry.deferred > 0
+                ? t('campaigns.nowFrom', { at: dateTime(dry.opensAt) })
+                : ''}
             </Descriptions.Item>
             <Descriptions.Item label={t('campaignExtras.throttle')}>
               {v.throttlePerMinute ? count(v.throttlePerMinute) : t('campaignExtras.throttleNone')}
