@@ -393,8 +393,6 @@ describeBothDatabases('messaging', (env) => {
       const mail = received[0]!;
       expect(mail.subject).toBe('mail1，双12 会员价');
       expect(mail.to && 'text' in mail.to ? mail.to.text : '').toBe('mail1@example.com');
-      expect(mail.text?.trim()).toBe('您好 mail1\n会员价已开启');
-      expect(mail.html).toContain('<h1>mail1</h1>');
       const header = (name: string) =>
         mail.headerLines
           .find((h) => h.key === name)
@@ -403,6 +401,10 @@ describeBothDatabases('messaging', (env) => {
       expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
       const url = new URL(/^<(.+)>$/.exec(header('list-unsubscribe') ?? '')![1]!);
       expect(url.pathname).toMatch(/^\/u\//);
+      // The unsubscribe link is in the mail itself too, where the reader sees it: the text's last line, the HTML's.
+      expect(mail.text?.trim()).toBe(`您好 mail1\n会员价已开启\n\n不想再收到这类邮件？退订：${url.href}`);
+      expect(mail.html).toContain('<h1>mail1</h1>');
+      expect(mail.html).toContain(`<a href="${url.href}">退订</a>`);
       const app = await buildServer(e.ctx, { dataDir: scratchDir('huike-msg-') });
       const res = await app.inject({
         method: 'POST',

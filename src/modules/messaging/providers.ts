@@ -57,8 +57,25 @@ export const platformProvider: Provider = { send: async () => ({ ref: 'handoff' 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
+/** The text as HTML: escaped, lines kept, and each web address a link one can click. */
 export function textToHtml(text: string): string {
-  return `<!doctype html><html><body><p>${escapeHtml(text).replace(/\n/g, '<br>')}</p></body></html>`;
+  const linked = escapeHtml(text).replace(/https?:\/\/[^\s<]+/g, (u) => `<a href="${u}">${u}</a>`);
+  return `<!doctype html><html><body><p>${linked.replace(/\n/g, '<br>')}</p></body></html>`;
+}
+
+/**
+ * What an e-mail carries: its text, and its HTML (the campaign's, or the text's). A marketing e-mail with an unsubscribe
+ * link also says it where the reader sees it — a line at the end of the text and of the HTML — not only in the header a
+ * mail client may or may not show.
+ */
+export function emailBodies(msg: Pick<Outgoing, 'text' | 'html' | 'unsubscribeUrl'>): { text: string; html: string } {
+  const html = msg.html ?? textToHtml(msg.text);
+  if (!msg.unsubscribeUrl) return { text: msg.text, html };
+  const footer = `<p style="color:#888;font-size:12px">不想再收到这类邮件？<a href="${escapeHtml(msg.unsubscribeUrl)}">退订</a></p>`;
+  return {
+    text: `${msg.text}\n\n不想再收到这类邮件？退订：${msg.unsubscribeUrl}`,
+    html: /<\/body>/i.test(html) ? html.replace(/<\/body>/i, `${footer}</body>`) : html + footer,
+  };
 }
 
 export function emailProvider(config: EmailConfig, password: string | null): Provider {
@@ -85,8 +102,7 @@ export function emailProvider(config: EmailConfig, password: string | null): Pro
           replyTo: config.replyTo,
           to: msg.to,
           subject: msg.subject ?? '',
-          text: msg.text,
-          html: msg.html ?? textToHtml(msg.text),
+          ...emailBodies(msg),
           // Our id as Message-ID: a resend after a crash is recognisable as the same message.
           messageId: `<${msg.id}@huike>`,
           headers,
