@@ -64,14 +64,15 @@ export function textToHtml(text: string): string {
 }
 
 /**
- * What an e-mail carries: its text, and its HTML (the campaign's, or the text's). A marketing e-mail with an unsubscribe
- * link also says it where the reader sees it — a line at the end of the text and of the HTML — not only in the header a
- * mail client may or may not show.
+ * What an e-mail carries: its text, and its HTML (the campaign's, or the text's). A marketing e-mail with an
+ * unsubscribe link also says it where the reader sees it — a line at the end of the text and of the HTML — not only
+ * in the header a mail client may or may not show.
  */
 export function emailBodies(msg: Pick<Outgoing, 'text' | 'html' | 'unsubscribeUrl'>): { text: string; html: string } {
   const html = msg.html ?? textToHtml(msg.text);
   if (!msg.unsubscribeUrl) return { text: msg.text, html };
-  const footer = `<p style="color:#888;font-size:12px">不想再收到这类邮件？<a href="${escapeHtml(msg.unsubscribeUrl)}">退订</a></p>`;
+  const link = `<a href="${escapeHtml(msg.unsubscribeUrl)}">退订</a>`;
+  const footer = `<p style="color:#888;font-size:12px">不想再收到这类邮件？${link}</p>`;
   return {
     text: `${msg.text}\n\n不想再收到这类邮件？退订：${msg.unsubscribeUrl}`,
     html: /<\/body>/i.test(html) ? html.replace(/<\/body>/i, `${footer}</body>`) : html + footer,
