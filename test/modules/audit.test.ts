@@ -251,6 +251,21 @@ describeBothDatabases('PII masking of raw order columns, reveals and the audit l
     expect((await auditEntries('?action=bulk.segment_tag')).length).toBeGreaterThan(0);
   });
 
+  it('switching an automation on and off is audited, with who and which', async () => {
+    const on = await call('owner', 'POST', '/automations', { builtin: 'winback', enabled: true });
+    expect(on.statusCode, on.body).toBe(200);
+    const id = on.json().id as string;
+    expect((await auditEntries('?action=automation.create'))[0]).toMatchObject({
+      actor: 'owner1',
+      details: { body: { builtin: 'winback', enabled: true } },
+    });
+    expect((await call('owner', 'POST', `/automations/${id}/disable`, {})).statusCode).toBe(200);
+    expect((await auditEntries('?action=automation.disable'))[0]).toMatchObject({
+      actor: 'owner1',
+      target: `automation ${id}`,
+    });
+  });
+
   it('the log is searchable by actor, text and date, newest first, page by page', async () => {
     const byAgent = await auditEntries('?actor=agent1');
     expect(byAgent.every((e) => e.actor === 'agent1')).toBe(true);

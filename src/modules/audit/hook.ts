@@ -73,7 +73,15 @@ export const AUDITED_ROUTES: Readonly<Record<string, string>> = {
   'DELETE /api/v1/points/rewards/:id': 'settings.reward_archive',
   // Campaigns
   'POST /api/v1/campaigns/:id/launch': 'campaign.launch',
+  'POST /api/v1/campaigns/:id/pause': 'campaign.pause',
+  'POST /api/v1/campaigns/:id/resume': 'campaign.resume',
   'POST /api/v1/campaigns/:id/cancel': 'campaign.cancel',
+  // Automations: switching one on sends messages to customers from then on, every day.
+  'POST /api/v1/automations': 'automation.create',
+  'PUT /api/v1/automations/:id': 'automation.update',
+  'POST /api/v1/automations/:id/enable': 'automation.enable',
+  'POST /api/v1/automations/:id/disable': 'automation.disable',
+  'POST /api/v1/automations/import': 'automation.import',
 };
 
 /** "customer 01J…" from /customers/:id/…: the resource the route's :id names. */

@@ -1621,7 +1621,16 @@ export const en: Messages = {
       },
       campaign: {
         launch: 'Campaign launched',
+        pause: 'Campaign paused',
+        resume: 'Campaign resumed',
         cancel: 'Campaign cancelled',
+      },
+      automation: {
+        create: 'Automation created or switched on',
+        update: 'Automation changed',
+        enable: 'Automation switched on',
+        disable: 'Automation switched off',
+        import: 'Automations imported',
       },
     },
   },

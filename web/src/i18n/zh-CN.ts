@@ -1536,7 +1536,16 @@ export const zhCN = {
       },
       campaign: {
         launch: '启动营销活动',
+        pause: '暂停营销活动',
+        resume: '继续营销活动',
         cancel: '取消营销活动',
+      },
+      automation: {
+        create: '新建或启用自动化',
+        update: '修改自动化',
+        enable: '启用自动化',
+        disable: '停用自动化',
+        import: '导入自动化',
       },
     },
   },
