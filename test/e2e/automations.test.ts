@@ -77,7 +77,14 @@ describe.skipIf(!existsSync(CHROMIUM))('自动化 in Chromium', () => {
     const saved = page.waitForResponse(
       (r) => r.url().endsWith('/api/v1/automations') && r.request().method() === 'POST',
     );
+    // The row says when it starts; switching on asks first, with when and the last 30 days' dry run.
+    expect(await page.getByTestId('automation-when-cart_reminder').textContent()).toMatch(/^下单时开始/);
     await sw.click();
+    const dialog = page.getByTestId('automation-enable');
+    await dialog.getByText('何时发送：下单时开始', { exact: false }).waitFor();
+    await dialog.getByTestId('automation-dry-run').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'automation-enable.png') });
+    await page.getByTestId('automation-enable-ok').click();
     const r = await saved;
     expect(r.status(), await r.text()).toBe(200);
     await expect.poll(async () => sw.getAttribute('aria-checked'), SETTLED).toBe('true');
@@ -193,6 +200,7 @@ describe.skipIf(!existsSync(CHROMIUM))('自动化 in Chromium', () => {
     const sw = page.getByTestId('automation-switch-bad_review');
     await sw.waitFor();
     await sw.click();
+    await page.getByTestId('automation-enable-ok').click();
     await expect.poll(async () => sw.getAttribute('aria-checked'), SETTLED).toBe('true');
     const stores = await apiCall<{ items: { id: string }[] }>('GET', '/stores');
     const at = new Date();

@@ -69,6 +69,7 @@ export const en: Messages = {
   common: {
     listSeparator: '; ',
     add: 'Add',
+    cancel: 'Cancel',
     all: 'All',
     days: 'days',
     delete: 'Delete',
@@ -1871,6 +1872,21 @@ export const en: Messages = {
     dryRun: 'Dry run',
     runs: 'Run log',
     saved: 'Saved: the new version applies to later triggers',
+    when: {
+      date: 'checked every day at 00:05 (shop time); customers who qualify that day start',
+      order: 'starts when an order is {{event}} (as the order is imported, synced or pushed in)',
+      events: { created: 'placed', paid: 'paid', shipped: 'shipped', signed: 'delivered', refunded: 'refunded' },
+      review: 'starts when a review is recorded',
+      segment: 'checked every 15 minutes; starts when a customer enters the segment',
+      schedule: 'runs on the schedule {{cron}}',
+    },
+    enableTitle: 'Switch on "{{name}}"?',
+    enableWhen: 'When it sends: {{when}}',
+    enableMarketing:
+      'These are marketing messages: only to customers who agreed to marketing, within the send windows and the ' +
+      '30-day cap.',
+    enableOk: 'Switch on',
+    enabledDone: '"{{name}}" is on',
     dryRunTitle: 'Dry run of {{name}}',
     dryRunResult:
       'Had it been on for the last {{days}} days: {{customers}} customers would have received ' +

@@ -10,6 +10,7 @@ import {
   Modal,
   Select,
   Space,
+  Spin,
   Switch,
   Table,
   Tag,
@@ -27,6 +28,7 @@ import { PageHeader } from '../layout/Shell';
 import { AutomationEditor, type EditorTarget, newTarget } from './automations/AutomationEditor';
 import type { Definition } from './automations/definition';
 import { yuan } from './automations/fields';
+import { triggerWhen } from './automations/trigger-when';
 import { reasonLabel } from './campaigns/shared';
 
 type Automation = Answer<'/automations'>['items'][number];
@@ -97,41 +99,21 @@ export default function Automations() {
   for (const h of holidays.data?.items ?? []) calendar.set(h.name, [...(calendar.get(h.name) ?? []), h.date]);
   const holidayNames = [...calendar.keys()];
 
+  const [enabling, setEnabling] = useState<Automation | null>(null);
   const toggle = (a: Automation, on: boolean) =>
     run(async () => {
       if (a.id)
         await api.post(on ? '/automations/{id}/enable' : '/automations/{id}/disable', {}, { params: { id: a.id } });
       else await api.post('/automations', { builtin: a.builtin ?? undefined, enabled: on });
+      if (on) void message.success(t('automations.enabledDone', { name: nameOf(a) }));
       list.reload();
     });
   const dryRun = (a: Automation) =>
     run(async () => {
-      const r = await api.post(
-        '/automations/dry-run',
-        a.id ? { id: a.id } : { builtin: a.builtin ?? undefined, settings: (a.settings ?? {}) as never },
-      );
+      const r = await automationDryRun(a);
       Modal.info({
         title: t('automations.dryRunTitle', { name: nameOf(a) }),
-        content: (
-          <div data-testid="automation-dry-run">
-            <p>
-              {t('automations.dryRunResult', {
-                days: r.days,
-                customers: count(r.customers),
-                messages: count(r.messages),
-                cost: money(r.costFen),
-              })}
-            </p>
-            {r.exited.map((e) => (
-              <p key={e.reason}>
-                {t('automations.exitedCount', { reason: reasonText(e.why, e.reason), n: count(e.count) })}
-              </p>
-            ))}
-            {r.skipped.map((e) => (
-              <p key={e.code}>{t('automations.skippedCount', { reason: reasonLabel(t, e.code), n: count(e.count) })}</p>
-            ))}
-          </div>
-        ),
+        content: <DryRunText r={r} />,
       });
     });
   const save = () =>
@@ -274,6 +256,9 @@ export default function Automations() {
                       ? t(`automations.builtin.${a.builtin}.description`, { defaultValue: a.description ?? '' })
                       : a.description}
                   </span>
+                  <span style={{ color: '#888', fontSize: 12 }} data-testid={`automation-when-${a.builtin ?? a.id}`}>
+                    {triggerWhen(a.definition.trigger, t)}
+                  </span>
                 </Space>
               ),
             },
@@ -290,7 +275,8 @@ export default function Automations() {
                   data-testid={`automation-switch-${a.builtin ?? a.id}`}
                   checked={a.enabled}
                   loading={busy}
-                  onChange={(on) => void toggle(a, on)}
+                  // Switching on asks first, saying when it sends and what the last 30 days would have sent.
+                  onChange={(on) => (on ? setEnabling(a) : void toggle(a, false))}
                 />
               ),
             },
@@ -358,6 +344,18 @@ export default function Automations() {
           {(editing?.fields ?? []).map(field)}
         </Form>
       </Modal>
+      {enabling && (
+        <EnableDialog
+          a={enabling}
+          name={nameOf(enabling)}
+          onClose={() => setEnabling(null)}
+          onOk={() => {
+            const a = enabling;
+            setEnabling(null);
+            void toggle(a, true);
+          }}
+        />
+      )}
       {flow && (
         <AutomationEditor
           target={flow}
@@ -413,5 +411,79 @@ function RunLog({ id, marked }: { id: string; marked: string | null }) {
         },
       ]}
     />
+  );
+}
+
+type DryRun = Answer<'/automations/dry-run', 'post'>;
+
+/** The 30-day dry run of an automation as it is (saved) or as its built-in would be. */
+function automationDryRun(a: Automation): Promise<DryRun> {
+  return api.post(
+    '/automations/dry-run',
+    a.id ? { id: a.id } : { builtin: a.builtin ?? undefined, settings: (a.settings ?? {}) as never },
+  );
+}
+
+function DryRunText({ r }: { r: DryRun }) {
+  const { t } = useTranslation();
+  return (
+    <div data-testid="automation-dry-run">
+      <p>
+        {t('automations.dryRunResult', {
+          days: r.days,
+          customers: count(r.customers),
+          messages: count(r.messages),
+          cost: money(r.costFen),
+        })}
+      </p>
+      {r.exited.map((e) => (
+        <p key={e.reason}>{t('automations.exitedCount', { reason: reasonText(e.why, e.reason), n: count(e.count) })}</p>
+      ))}
+      {r.skipped.map((e) => (
+        <p key={e.code}>{t('automations.skippedCount', { reason: reasonLabel(t, e.code), n: count(e.count) })}</p>
+      ))}
+    </div>
+  );
+}
+
+/**
+ * Before an automation is switched on: when it sends (every day at 00:05, on an order's event …), what the last 30
+ * days would have sent and cost, and for marketing that consent and the send rules apply. Switching 沉睡唤醒 on
+ * with one click queued thousands of messages a day without a word.
+ */
+function EnableDialog({
+  a,
+  name,
+  onOk,
+  onClose,
+}: {
+  a: Automation;
+  name: string;
+  onOk: () => void;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const [dry, setDry] = useState<DryRun | null>(null);
+  const [failed, setFailed] = useState<unknown>(null);
+  useEffect(() => {
+    automationDryRun(a).then(setDry, setFailed);
+  }, [a]);
+  const steps = ((a.definition as { steps?: { kind?: string }[] }).steps ?? []) as { kind?: string }[];
+  return (
+    <Modal
+      open
+      title={t('automations.enableTitle', { name })}
+      okText={t('automations.enableOk')}
+      cancelText={t('common.cancel')}
+      onOk={onOk}
+      onCancel={onClose}
+      okButtonProps={{ 'data-testid': 'automation-enable-ok' }}
+    >
+      <div data-testid="automation-enable">
+        <p>{t('automations.enableWhen', { when: triggerWhen(a.definition.trigger, t) })}</p>
+        {steps.some((x) => x.kind === 'marketing') && <p>{t('automations.enableMarketing')}</p>}
+        {failed ? <ErrorBox error={failed as Error} /> : dry ? <DryRunText r={dry} /> : <Spin size="small" />}
+      </div>
+    </Modal>
   );
 }
