@@ -137,6 +137,44 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
     expect(page.errors).toEqual([]);
   }, 180_000);
 
+  it("edits a customer's e-mail and consent on screen; a bad e-mail is refused in the form", async () => {
+    const list = await call<{ items: { id: string }[] }>('GET', '/customers?sort=spent&limit=5');
+    const id = list.items[3]!.id;
+    const before = await call<{ phone: string | null; realName: string | null }>(
+      'GET',
+      `/customers/${encodeURIComponent(id)}`,
+    );
+    const page = await newPage();
+    await page.goto(`${base}/customers/${encodeURIComponent(id)}`);
+    await page.getByTestId('customer-name').waitFor();
+    await page.getByTestId('profile-edit').click();
+    const form = page.getByTestId('profile-form');
+    const email = form.getByLabel('邮箱');
+    await email.fill('not-an-email');
+    await page.getByTestId('profile-save').click();
+    await form.getByText('不是有效的邮箱地址').waitFor();
+    await email.fill('vip@example.cn');
+    await form.getByText('已授权营销').click();
+    await shot(page, '53-customer-profile-edit');
+    await page.getByTestId('profile-save').click();
+    await page.locator('.ant-message').getByText('已保存').waitFor();
+    await page.getByText('vip@example.cn').waitFor();
+    const after = await call<{
+      email: string | null;
+      marketingConsent: string;
+      phone: string | null;
+      realName: string | null;
+    }>('GET', `/customers/${encodeURIComponent(id)}`);
+    // Only what was changed was sent: the phone and name are as they were.
+    expect(after).toMatchObject({
+      email: 'vip@example.cn',
+      marketingConsent: 'granted',
+      phone: before.phone,
+      realName: before.realName,
+    });
+    expect(page.errors).toEqual([]);
+  }, 180_000);
+
   it('the timeline groups an order under its platform number, filters by kind and opens the order', async () => {
     const list = await call<{ items: { id: string }[] }>('GET', '/customers?sort=spent&limit=5');
     const id = list.items[3]!.id;

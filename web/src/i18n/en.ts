@@ -250,6 +250,16 @@ export const en: Messages = {
     withStock: '{{name}} ({{n}} left)',
     couponDone: 'Coupon issued, code {{code}}',
   },
+  profile: {
+    title: 'Edit profile',
+    edit: 'Edit',
+    phoneHint: 'A mainland China mobile number; +86 and spaces are fine',
+    badEmail: 'Not a valid e-mail address',
+    consent: 'Marketing consent',
+    consentHint:
+      'A change is recorded in the consent history (who, when); after a refusal no marketing is sent ' +
+      '(order care still is)',
+  },
   customerDetail: {
     erased: 'Personal data erased (read-only)',
     reveal: 'Show',

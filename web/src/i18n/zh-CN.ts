@@ -246,6 +246,14 @@ export const zhCN = {
     withStock: '{{name}}（剩余 {{n}} 张）',
     couponDone: '已发券，券码 {{code}}',
   },
+  profile: {
+    title: '编辑资料',
+    edit: '编辑',
+    phoneHint: '中国大陆手机号，可带 +86 和空格',
+    badEmail: '不是有效的邮箱地址',
+    consent: '营销授权',
+    consentHint: '改动会记入授权记录（谁、何时）；拒绝营销后不再收到营销消息，订单关怀不受影响',
+  },
   customerDetail: {
     erased: '个人信息已删除（只读）',
     reveal: '显示',

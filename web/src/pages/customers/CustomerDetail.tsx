@@ -34,6 +34,7 @@ import { CustomerTimeline } from './CustomerTimeline';
 import { OrderView } from './OrderView';
 import { can, useMe } from '../../session';
 import { consentSourceText } from './consent-source';
+import { ProfileDialog } from './ProfileDialog';
 
 type Order = Answer<'/customers/{id}'>['orders'][number];
 type CouponRow = Answer<'/customers/{id}/coupons'>['items'][number];
@@ -55,6 +56,7 @@ export default function CustomerDetail() {
   const [timelineKey, setTimelineKey] = useState(0);
   const { run } = useAction();
   const [version, setVersion] = useState(0);
+  const [editing, setEditing] = useState(false);
   const refresh = () => {
     c.reload();
     tier.reload();
@@ -86,6 +88,16 @@ export default function CustomerDetail() {
 
   return (
     <>
+      {editing && (
+        <ProfileDialog
+          customer={d}
+          onClose={() => setEditing(false)}
+          onSaved={() => {
+            setEditing(false);
+            refresh();
+          }}
+        />
+      )}
       <Link to="/customers">
         <ArrowLeftOutlined /> {t('customerDetail.back')}
       </Link>
@@ -159,7 +171,18 @@ export default function CustomerDetail() {
       </Card>
       <Row gutter={16}>
         <Col xs={24} xl={8}>
-          <Card title={t('customerDetail.profile')} size="small" style={{ marginBottom: 16 }}>
+          <Card
+            title={t('customerDetail.profile')}
+            size="small"
+            style={{ marginBottom: 16 }}
+            extra={
+              writes && (
+                <Button size="small" type="link" onClick={() => setEditing(true)} data-testid="profile-edit">
+                  {t('profile.edit')}
+                </Button>
+              )
+            }
+          >
             <Descriptions column={1} size="small" labelStyle={{ width: 96 }}>
               <Descriptions.Item label={t('customers.realName')}>{d.realName ?? '—'}</Descriptions.Item>
               <Descriptions.Item label={t('customers.phone')}>
