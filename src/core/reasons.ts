@@ -733,6 +733,10 @@ export const REASONS = {
   },
   'upload.oneFile': { 'zh-CN': '每次导入只能上传一个文件', en: 'send one file per import' },
   'upload.oneList': { 'zh-CN': '每次只能上传一个名单文件', en: 'send one file per list' },
+  'upload.empty': {
+    'zh-CN': '文件是空的（0 字节）：请重新导出后再上传',
+    en: 'the file is empty (0 bytes): export it again and upload that',
+  },
   'upload.tooLarge': {
     'zh-CN': '文件超过上传上限 {limit}：请拆分成较小的文件',
     en: 'the file is larger than the upload limit of {limit}: split it or raise the limit',

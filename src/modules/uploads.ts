@@ -1,6 +1,6 @@
 import { reason } from '../core/reasons.js';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { rm, statfs } from 'node:fs/promises';
+import { rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { MultipartFile, Multipart } from '@fastify/multipart';
@@ -94,6 +94,11 @@ export async function saveUpload(
     await rm(path, { force: true });
     if ((e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE' || part.file.truncated) throw tooLarge();
     throw uploadError(e);
+  }
+  // An empty file is refused now, not accepted and failed later by the job that reads it.
+  if ((await stat(path)).size === 0) {
+    await rm(path, { force: true });
+    throw new Invalid('the file is empty (0 bytes): export it again and upload that', reason('upload.empty'));
   }
   return path;
 }

@@ -283,6 +283,19 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
         `Content-Type: text/csv\r\n\r\n${file}`,
     ].join('');
 
+  it('an empty file is refused at once (it was queued, then failed by the import), and leaves no file', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/imports',
+      headers: { 'x-huike-client': 'test', cookie, 'content-type': 'multipart/form-data; boundary=XyZ' },
+      payload: `${multipart('XyZ', '')}\r\n--XyZ--\r\n`,
+    });
+    expect(expectError(res, 400, /empty/).reason.key).toBe('upload.empty');
+    expect(readdirSync(uploads)).toEqual([]);
+    const runs = await app.inject({ url: '/api/v1/imports', headers: { 'x-huike-client': 'test', cookie } });
+    expect(runs.json().items).toEqual([]);
+  });
+
   it('a truncated multipart body is a 400 and leaves no file', async () => {
     const res = await app.inject({
       method: 'POST',
