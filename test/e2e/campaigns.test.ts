@@ -133,7 +133,7 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     await expect
       .poll(() => page.getByTestId('preview-text').textContent(), SETTLED)
       .toMatch(/^【回客旗舰店】.*拒收请回复R/);
-    await expect.poll(() => page.getByTestId('preview-parts').textContent(), SETTLED).toMatch(/^1 条$/);
+    await expect.poll(() => page.getByTestId('preview-parts').textContent(), SETTLED).toMatch(/^共 1 条计费短信$/);
     await shot(page, '40-campaign-wizard-content');
     // 4. Dry run: nothing queued, holds counted per rule
     await page.getByTestId('next').click();

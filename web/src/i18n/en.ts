@@ -1140,7 +1140,7 @@ export const en: Messages = {
     stores: 'Stores',
     users: 'Users and roles',
     rfm: 'RFM and lifecycle',
-    channels: 'Channels and send windows',
+    channels: 'Channels',
     tokens: 'API tokens',
     audit: 'Audit log',
     addStore: 'Add store',
@@ -1310,7 +1310,7 @@ export const en: Messages = {
     previewPick: 'Search nick, name or phone',
     previewEmpty: 'Choose a customer to see what they would receive',
     chars: '{{n}} chars',
-    parts: '{{n}} parts',
+    parts: '{{n}} billed SMS parts',
     costEach: 'Cost {{v}}',
     smsRule: 'Up to 70 characters is one SMS; longer texts are split every 67',
     missing: 'These variables are empty for this customer, who will not be sent: {{v}}',
@@ -1331,6 +1331,7 @@ export const en: Messages = {
     heldBack: 'Held back by rule',
     rule: 'Rule',
     heldN: 'Customers',
+    heldPct: 'Of the treated',
     noneHeld: 'Nobody is held back',
     drawnN: 'Drawn',
     perVariant: 'Per variant',
@@ -1344,7 +1345,7 @@ export const en: Messages = {
     localLinks:
       'The links in these messages point at {{url}}, which opens only on this machine or its network: customers ' +
       "cannot open them (nor an e-mail's unsubscribe link). Set a public address they can reach under Settings → " +
-      'Channels and send windows → Send rules first',
+      'Send rules first',
     launched: 'The campaign is sending',
     reasons: {
       blacklisted: 'Blacklisted',
@@ -1476,7 +1477,8 @@ export const en: Messages = {
     user: 'User',
     password: 'Password',
     from: 'From',
-    url: 'Callback URL',
+    url: 'Push URL (messages are sent here)',
+    target: 'Sends to',
     signingSecret: 'Signing secret (16+ characters)',
     test: 'Test send',
     testTo: 'To (phone or email)',

@@ -171,7 +171,7 @@ function DryRunResult({ dry, medium }: { dry: DryRun; medium: string | undefined
               { title: t('campaigns.rule'), key: 'r', render: (_: unknown, r) => reasonLabel(t, r[0]) },
               { title: t('campaigns.heldN'), key: 'n', align: 'right', render: (_: unknown, r) => count(r[1]) },
               {
-                title: '%',
+                title: t('campaigns.heldPct'),
                 key: 'p',
                 align: 'right',
                 render: (_: unknown, r) => percent(dry.treated ? r[1] / dry.treated : 0),

@@ -257,6 +257,17 @@ export function ChannelSettings({ manages }: { manages: boolean }) {
             render: (m: Channel['medium']) => t(`campaigns.mediums.${m}`),
           },
           {
+            // Where it sends: an SMTP server with its sender, a webhook's URL (which of two webhooks is which).
+            title: t('channels.target'),
+            key: 'target',
+            render: (_: unknown, c) => {
+              const cfg = c.config as { host?: string; port?: number; from?: string; url?: string };
+              if (c.kind === 'email' && cfg.host)
+                return `${cfg.host}:${cfg.port ?? ''}${cfg.from ? ` · ${cfg.from}` : ''}`;
+              return c.kind === 'webhook' && cfg.url ? cfg.url : '—';
+            },
+          },
+          {
             title: t('channels.credentials'),
             dataIndex: 'hasCredentials',
             render: (has: boolean) =>
@@ -382,7 +393,11 @@ export function SendRules({ manages }: { manages: boolean }) {
                   </Space>
                 ))}
                 {fields.length < 6 && (
-                  <Button size="small" icon={<PlusOutlined />} onClick={() => add({ start: '09:30', end: '12:00' })}>
+                  <Button
+                    size="small"
+                    icon={<PlusOutlined />}
+                    onClick={() => add(windowAfter(form.getFieldValue('windows')))}
+                  >
                     {t('channels.addWindow')}
                   </Button>
                 )}
@@ -441,4 +456,14 @@ export function SendRules({ manages }: { manages: boolean }) {
       </Typography.Paragraph>
     </Card>
   );
+}
+
+/** A new send window: two hours from half an hour after the latest one ends (a copy of 09:30–12:00 overlapped it). */
+function windowAfter(windows: { start?: string; end?: string }[] | undefined): { start: string; end: string } {
+  const minutes = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
+  const hhmm = (x: number) => `${String(Math.floor(x / 60)).padStart(2, '0')}:${String(x % 60).padStart(2, '0')}`;
+  const ends = (windows ?? []).map((w) => w.end ?? '').filter((e) => /^\d\d:\d\d$/.test(e));
+  if (ends.length === 0) return { start: '09:30', end: '12:00' };
+  const start = Math.min(Math.max(...ends.map(minutes)) + 30, 23 * 60);
+  return { start: hhmm(start), end: hhmm(Math.min(start + 120, 23 * 60 + 59)) };
 }
