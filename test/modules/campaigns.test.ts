@@ -330,6 +330,18 @@ describeBothDatabases('campaigns', (env) => {
       nextSendAt: '2026-11-23T06:00:00.000Z',
       sent: 0,
     });
+    // No hold-out: no attribution, but six customers were treated — 营销效果 said 实验组人数 0.
+    expect((await api('GET', `/campaigns/${c.id}/attribution`)).body).toMatchObject({
+      overall: null,
+      treated: 6,
+      control: 0,
+    });
+    const effects = (await api('GET', '/analytics/effects?from=2026-11-23&to=2026-11-23')).body;
+    expect(effects.campaigns.find((x: { id: string }) => x.id === c.id)).toMatchObject({
+      treated: 6,
+      control: 0,
+      conversionLift: null,
+    });
     expect((await api('POST', `/campaigns/${c.id}/pause`)).body.status).toBe('paused');
     e.setNow('2026-11-23T06:05:00.000Z'); // 14:05
     await w.drain();

@@ -71,6 +71,11 @@ export function ratio(x: number | null | undefined): string {
   return x === null || x === undefined ? '—' : `${ratioFormat.format(x)}×`;
 }
 
+/** A difference of two rates in percentage points, signed, the same on every page: +1.2pp. */
+export function points(x: number | null | undefined): string {
+  return x === null || x === undefined ? '—' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}pp`;
+}
+
 export function percent(x: number | null | undefined, digits = 1): string {
   return x === null || x === undefined ? '—' : `${(x * 100).toFixed(digits)}%`;
 }

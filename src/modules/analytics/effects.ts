@@ -43,8 +43,9 @@ export async function effectsHere(ctx: AppContext, ws: string, scope: Scope) {
       id: c.id,
       name: c.name,
       launchedAt: String(c.launched_at),
-      treated: o?.treated.customers ?? 0,
-      control: o?.control.customers ?? 0,
+      // Without a hold-out there is no attribution, but its recipients were treated all the same (it said 0).
+      treated: a.treated,
+      control: a.control,
       treatedConversion: o?.treated.conversion ?? null,
       controlConversion: o?.control.conversion ?? null,
       conversionLift: o?.conversionLift.value ?? null,

@@ -173,6 +173,8 @@ export async function campaignAttribution(ctx: AppContext, ws: string, id: strin
     costFen,
     roi: overall && costFen > 0 ? overall.incrementalRevenueFen.value / costFen : null,
     overall,
+    treated: treatedAll.customers,
+    control: control.customers,
     variants,
   };
 }

@@ -147,6 +147,9 @@ export const attributionView = z.object({
   /** Incremental revenue ÷ cost (null when nothing was spent or there is no control). */
   roi: z.number().nullable(),
   overall: attributionOf.nullable(),
+  /** Drawn into a variant and into the hold-out, whether or not there is an attribution (none without a control). */
+  treated: z.number(),
+  control: z.number(),
   variants: z.array(z.object({ key: z.string(), attribution: attributionOf.nullable() })),
 });
 

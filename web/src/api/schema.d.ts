@@ -10708,6 +10708,8 @@ export interface paths {
                                     high: number;
                                 };
                             } | null;
+                            treated: number;
+                            control: number;
                             variants: {
                                 key: string;
                                 attribution: {

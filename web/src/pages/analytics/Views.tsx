@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { api, type Answer } from '../../api';
 import { Chart, PALETTE, type ChartOption } from '../../components/Chart';
 import { ErrorBox, Loading } from '../../components/Status';
-import { count, money, moneyShort, percent } from '../../format';
+import { count, money, moneyShort, percent, points, ratio } from '../../format';
 import { errorText } from '../../errors';
 import { useApi } from '../../hooks';
 import { Hinted } from '../../components/Hinted';
@@ -448,7 +448,6 @@ export function TimingView({ range }: { range: Range }) {
 export function EffectsView({ range }: { range: Range }) {
   const { t } = useTranslation();
   const v = useApi('/analytics/effects', { query: range });
-  const roi = (x: number | null) => (x === null ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: 2 }));
   return (
     <Loaded v={v}>
       {(d) => (
@@ -460,7 +459,7 @@ export function EffectsView({ range }: { range: Range }) {
               </Typography.Text>
             </Col>
           )}
-          <Col xs={24} xl={12}>
+          <Col xs={24} xxl={12}>
             <Card size="small" title={t('memberAnalytics.campaigns')}>
               <Typography.Paragraph type="secondary">{t('memberAnalytics.campaignsNote')}</Typography.Paragraph>
               <Table
@@ -475,7 +474,7 @@ export function EffectsView({ range }: { range: Range }) {
                     title: t('memberAnalytics.lift'),
                     dataIndex: 'conversionLift',
                     align: 'right',
-                    render: (x: number | null) => percent(x),
+                    render: points,
                   },
                   {
                     title: t('memberAnalytics.incremental'),
@@ -483,12 +482,12 @@ export function EffectsView({ range }: { range: Range }) {
                     align: 'right',
                     render: (x: number | null) => money(x),
                   },
-                  { title: t('memberAnalytics.roi'), dataIndex: 'roi', align: 'right', render: roi },
+                  { title: t('memberAnalytics.roi'), dataIndex: 'roi', align: 'right', render: ratio },
                 ]}
               />
             </Card>
           </Col>
-          <Col xs={24} xl={12}>
+          <Col xs={24} xxl={12}>
             <Card size="small" title={t('memberAnalytics.coupons')}>
               <Typography.Paragraph type="secondary" data-testid="coupons-note">
                 {t('memberAnalytics.couponsNote')}
@@ -511,7 +510,7 @@ export function EffectsView({ range }: { range: Range }) {
                     title: t('memberAnalytics.lift'),
                     dataIndex: 'conversionLift',
                     align: 'right',
-                    render: (x: number | null) => percent(x),
+                    render: points,
                   },
                   {
                     title: t('memberAnalytics.incremental'),
@@ -525,7 +524,7 @@ export function EffectsView({ range }: { range: Range }) {
                     align: 'right',
                     render: (x: number) => money(x),
                   },
-                  { title: t('memberAnalytics.roi'), dataIndex: 'roi', align: 'right', render: roi },
+                  { title: t('memberAnalytics.roi'), dataIndex: 'roi', align: 'right', render: ratio },
                 ]}
               />
             </Card>

@@ -4,15 +4,13 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import { Chart } from '../../components/Chart';
 import { ErrorBox, Loading } from '../../components/Status';
-import { count, date, dateTime, money, percent, ratio } from '../../format';
+import { count, date, dateTime, money, percent, points, ratio } from '../../format';
 import { useApi, useInterval } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
 import { CampaignActions } from './Campaigns';
 import { reasonLabel, StatusTag } from './shared';
 import { funnelStages } from './funnel';
 import type { AttributionOf, Estimate, Report } from './types';
-
-const pp = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}pp`;
 
 function Interval({ e, fmt }: { e: Estimate; fmt: (x: number) => string }) {
   const { t } = useTranslation();
@@ -48,8 +46,8 @@ function Lift({ a, roi, costFen }: { a: AttributionOf; roi: number | null; costF
       />
       <Row gutter={16} style={{ marginTop: 16 }}>
         <Col span={6}>
-          <Statistic title={t('campaigns.lift')} value={pp(a.conversionLift.value)} />
-          <Interval e={a.conversionLift} fmt={pp} />
+          <Statistic title={t('campaigns.lift')} value={points(a.conversionLift.value)} />
+          <Interval e={a.conversionLift} fmt={points} />
           {a.relativeLift !== null && (
             <div>
               <Typography.Text type="secondary" style={{ fontSize: 12 }}>
@@ -284,9 +282,9 @@ export default function CampaignReport() {
                 render: (_: unknown, v) =>
                   v.a ? (
                     <>
-                      {pp(v.a.conversionLift.value)}
+                      {points(v.a.conversionLift.value)}
                       <div>
-                        <Interval e={v.a.conversionLift} fmt={pp} />
+                        <Interval e={v.a.conversionLift} fmt={points} />
                       </div>
                     </>
                   ) : (
