@@ -267,7 +267,12 @@ describeBothDatabases('coupons', (env) => {
         key: 'code-a',
         source: 'manual',
       });
-      await issueCoupon(e.ctx, e.workspaceId, { templateId: t.id, customerId: b, key: 'code-b', source: 'manual' });
+      const cb = await issueCoupon(e.ctx, e.workspaceId, {
+        templateId: t.id,
+        customerId: b,
+        key: 'code-b',
+        source: 'manual',
+      });
       const nickOf = async (id: string) =>
         (
           await e.db.kysely
@@ -297,6 +302,14 @@ describeBothDatabases('coupons', (env) => {
           createdAt: '2026-11-24T03:00:00.000Z',
           paidFen: 6000,
           couponCode: 'SOMEONE-ELSES',
+          buyer: await buyer(b),
+        }),
+        // b's own code on an order paid before the coupon was issued: it cannot have used it.
+        orderRecord({
+          externalId: 'code-3',
+          createdAt: new Date(Date.parse(cb.issued_at) - 86_400_000).toISOString(),
+          paidFen: 6000,
+          couponCode: cb.code,
           buyer: await buyer(b),
         }),
       ];

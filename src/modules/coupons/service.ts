@@ -361,7 +361,7 @@ export async function matchCouponUses(ctx: AppContext, ws: string): Promise<numb
     .innerJoin('coupon_templates as t', (j) =>
       j.onRef('t.workspace_id', '=', 'c.workspace_id').onRef('t.id', '=', 'c.template_id'),
     )
-    .select(['c.id', 'c.customer_id', 'c.code', 'c.valid_from', 'c.valid_to', 'c.value_fen', 't.rules'])
+    .select(['c.id', 'c.customer_id', 'c.code', 'c.issued_at', 'c.valid_from', 'c.valid_to', 'c.value_fen', 't.rules'])
     .where('c.workspace_id', '=', ws)
     .where('c.status', '=', 'issued')
     .execute();
@@ -423,8 +423,13 @@ export async function matchCouponUses(ctx: AppContext, ws: string): Promise<numb
       let best: { c: (typeof open)[number]; value: number } | null = null;
       // An order that names the coupon's code used that coupon: the platform accepted it, and the
       // discount it gave is the export's discount amount when there is one.
+      // Not one paid before the coupon was issued: it cannot have used it (a code typed into an older order).
       const named = o.coupon_code
-        ? left.find((c) => c.code.toUpperCase() === o.coupon_code!.trim().toUpperCase())
+        ? left.find(
+            (c) =>
+              c.code.toUpperCase() === o.coupon_code!.trim().toUpperCase() &&
+              new Date(o.paid_at!).getTime() >= new Date(c.issued_at).getTime(),
+          )
         : undefined;
       if (named)
         best = {
