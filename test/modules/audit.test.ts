@@ -263,6 +263,8 @@ describeBothDatabases('PII masking of raw order columns, reveals and the audit l
     expect((await auditEntries('?action=automation.disable'))[0]).toMatchObject({
       actor: 'owner1',
       target: `automation ${id}`,
+      // The target by its name, for the log's reader.
+      targetName: '沉睡唤醒',
     });
   });
 

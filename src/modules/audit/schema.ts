@@ -33,6 +33,7 @@ export const auditEntryOutput = z.object({
   via: z.string().describe('session, token or system'),
   action: z.string(),
   target: z.string().nullable(),
+  targetName: z.string().nullable().describe("the target's name now (a customer's nick, a campaign's name …)"),
   details: z.record(z.string(), z.unknown()).nullable(),
   ip: z.string().nullable(),
 });

@@ -113,6 +113,11 @@ export async function listAudit(ctx: AppContext, workspaceId: string, q: AuditQu
     .execute();
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
+  const names = await targetNames(
+    ctx,
+    workspaceId,
+    page.map((r) => r.target),
+  );
   return {
     items: page.map((r) => ({
       id: r.id,
@@ -122,9 +127,49 @@ export async function listAudit(ctx: AppContext, workspaceId: string, q: AuditQu
       via: r.via,
       action: r.action,
       target: r.target,
+      targetName: (r.target && names.get(r.target)) ?? null,
       details: r.details == null ? null : readJson<Record<string, unknown>>(r.details),
       ip: r.ip,
     })),
     nextCursor: rows.length > q.limit && last ? encodeCursor(null, last.id) : null,
   };
+}
+
+/** The tables whose rows an audit target ("campaign 01J…") names, and the column a reader knows them by. */
+const NAMED = {
+  customer: ['customers', 'display_name'],
+  campaign: ['campaigns', 'name'],
+  automation: ['automations', 'name'],
+  segment: ['segments', 'name'],
+  store: ['stores', 'name'],
+  template: ['coupon_templates', 'name'],
+  channel: ['messaging_channels', 'name'],
+  group: ['groups', 'name'],
+  reward: ['rewards', 'name'],
+  user: ['users', 'login'],
+} as const;
+
+/**
+ * Each target of a page by the name its row has now (「活动 双12 会员日」 rather than 「活动 01M8…」): one read per kind
+ * of target on the page. A row deleted since keeps its id.
+ */
+async function targetNames(ctx: AppContext, ws: string, targets: (string | null)[]): Promise<Map<string, string>> {
+  const ids = new Map<keyof typeof NAMED, Set<string>>();
+  for (const t of targets) {
+    const [kind, id] = (t ?? '').split(' ');
+    if (kind && id && kind in NAMED) {
+      const set = ids.get(kind as keyof typeof NAMED) ?? new Set<string>();
+      set.add(id);
+      ids.set(kind as keyof typeof NAMED, set);
+    }
+  }
+  const out = new Map<string, string>();
+  for (const [kind, set] of ids) {
+    const [table, column] = NAMED[kind];
+    const rows = await sql<{ id: string; name: string | null }>`
+      SELECT id, ${sql.ref(column)} AS name FROM ${sql.table(table)}
+      WHERE workspace_id = ${ws} AND id IN (${sql.join([...set])})`.execute(ctx.db.kysely);
+    for (const r of rows.rows) if (r.name) out.set(`${kind} ${r.id}`, r.name);
+  }
+  return out;
 }

@@ -13469,6 +13469,8 @@ export interface paths {
                                 via: string;
                                 action: string;
                                 target: string | null;
+                                /** @description the target's name now (a customer's nick, a campaign's name …) */
+                                targetName: string | null;
                                 details: {
                                     [key: string]: unknown;
                                 } | null;

@@ -84,6 +84,7 @@ export const en: Messages = {
     save: 'Save',
     saved: 'Saved',
     yes: 'Yes',
+    no: 'No',
   },
   dashboard: {
     subtitle: 'Days in the shop time zone {{tz}}; a sale = paid and not fully refunded',
@@ -1509,7 +1510,7 @@ export const en: Messages = {
     title: 'Audit log',
     hint:
       'Who did what, when and from where: logins, exports, reveals, bulk edits, settings, tokens and users, ' +
-      'campaign launches. Entries can only be added, never changed or deleted.',
+      'campaigns and automations started or stopped. Entries can only be added, never changed or deleted.',
     ownerOnly: 'Only owners and admins can see the audit log',
     at: 'Time',
     actor: 'User',
@@ -1537,6 +1538,8 @@ export const en: Messages = {
       template: 'Coupon template',
       channel: 'Channel',
       group: 'Group',
+      automation: 'Automation',
+      reward: 'Reward',
       item: 'Item',
     },
     fromDate: 'From',
@@ -1550,6 +1553,10 @@ export const en: Messages = {
       token: 'API tokens',
       user: 'Users',
       campaign: 'Campaigns',
+      automation: 'Automations',
+      customer: 'Customers',
+      points: 'Points',
+      coupon: 'Coupons',
     },
     actions: {
       auth: {

@@ -82,6 +82,7 @@ export const zhCN = {
     save: '保存',
     saved: '已保存',
     yes: '是',
+    no: '否',
   },
   dashboard: {
     subtitle: '时间按店铺时区 {{tz}} 统计；成交 = 已付款且未全额退款',
@@ -1422,7 +1423,7 @@ export const zhCN = {
   },
   audit: {
     title: '审计日志',
-    hint: '谁在什么时候、从哪里做了什么：登录、导出、查看完整信息、批量操作、设置变更、令牌与用户变更、活动启动。日志只能追加，不能修改或删除。',
+    hint: '谁在什么时候、从哪里做了什么：登录、导出、查看完整信息、批量操作、设置变更、令牌与用户变更、营销活动与自动化的启停。日志只能追加，不能修改或删除。',
     ownerOnly: '只有店主和管理员可以查看审计日志',
     at: '时间',
     actor: '用户',
@@ -1450,6 +1451,8 @@ export const zhCN = {
       template: '优惠券模板',
       channel: '渠道',
       group: '分组',
+      automation: '自动化',
+      reward: '积分兑换品',
       item: '对象',
     },
     fromDate: '开始日期',
@@ -1463,6 +1466,10 @@ export const zhCN = {
       token: 'API 令牌',
       user: '用户',
       campaign: '营销活动',
+      automation: '自动化',
+      customer: '客户',
+      points: '积分',
+      coupon: '优惠券',
     },
     actions: {
       auth: {

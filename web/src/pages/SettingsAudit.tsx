@@ -6,11 +6,25 @@ import { type Answer, api, type Query } from '../api';
 import { ErrorBox } from '../components/Status';
 import { dateTime } from '../format';
 import { useDebounced } from '../hooks';
+import { auditDetailsText } from './audit-details';
 
 type Entry = Answer<'/audit'>['items'][number];
 type Filters = Query<'/audit'>;
 
-const FAMILIES = ['auth', 'export', 'pii', 'bulk', 'settings', 'token', 'user', 'campaign'] as const;
+const FAMILIES = [
+  'auth',
+  'export',
+  'pii',
+  'bulk',
+  'customer',
+  'points',
+  'coupon',
+  'settings',
+  'token',
+  'user',
+  'campaign',
+  'automation',
+] as const;
 
 /** 设置 → 审计日志: the append-only log, newest first, filtered by user, kind of action, dates and text. */
 export function AuditLog() {
@@ -55,14 +69,14 @@ export function AuditLog() {
   const actionLabel = (action: string) =>
     i18n.exists(`audit.actions.${action}`) ? t(`audit.actions.${action}`) : action;
 
-  // "customer 01J…": the kind in the reader's language, then the id (a login name stays as it is).
-  const targetLabel = (target: string | null) => {
+  // "customer 01J…": the kind in the reader's language, then the row's name now (its id when it has none or is gone).
+  const targetLabel = (target: string | null, name: string | null) => {
     if (!target) return '—';
     const [kind, ...rest] = target.split(' ');
-    return rest.length > 0 && i18n.exists(`audit.targets.${kind}`)
-      ? `${t(`audit.targets.${kind}`)} ${rest.join(' ')}`
-      : target;
+    const what = name ?? rest.join(' ');
+    return rest.length > 0 && i18n.exists(`audit.targets.${kind}`) ? `${t(`audit.targets.${kind}`)} ${what}` : target;
   };
+  const lang = i18n.language === 'en' ? 'en' : 'zh-CN';
 
   return (
     <Space direction="vertical" style={{ width: '100%' }} size="middle">
@@ -131,19 +145,21 @@ export function AuditLog() {
               </Tag>
             ),
           },
-          { title: t('audit.target'), dataIndex: 'target', width: 200, render: (v: string | null) => targetLabel(v) },
+          {
+            title: t('audit.target'),
+            dataIndex: 'target',
+            width: 200,
+            render: (v: string | null, e) => <span title={v ?? undefined}>{targetLabel(v, e.targetName)}</span>,
+          },
           { title: t('audit.ip'), dataIndex: 'ip', width: 120, render: (v: string | null) => v ?? '—' },
           {
             title: t('audit.details'),
             dataIndex: 'details',
-            render: (v: Entry['details']) =>
-              v ? (
-                <Typography.Text code style={{ fontSize: 12, wordBreak: 'break-all' }}>
-                  {JSON.stringify(v)}
-                </Typography.Text>
-              ) : (
-                '—'
-              ),
+            render: (v: Entry['details']) => (
+              <Typography.Text style={{ fontSize: 12, wordBreak: 'break-all' }}>
+                {auditDetailsText(v, lang, { yes: t('common.yes'), no: t('common.no') }) || '—'}
+              </Typography.Text>
+            ),
           },
         ]}
       />
