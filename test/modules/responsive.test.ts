@@ -18,6 +18,7 @@ import { purchaseRule } from '../../src/modules/customers/stats.js';
 import { customerListQuery } from '../../src/modules/customers/schema.js';
 import { searchCustomers } from '../../src/modules/customers/service.js';
 import { listOrders } from '../../src/modules/orders/service.js';
+import { dryRun } from '../../src/modules/automations/service.js';
 import { loadDemo } from '../../src/modules/demo/service.js';
 import { dashboardHere } from '../../src/modules/analytics/service.js';
 import { startReadPool } from '../../src/modules/heavy/pool.js';
@@ -370,6 +371,21 @@ describe('a demo-size shop on SQLite', () => {
       await expect(countRule(pooled, workspaceId, { field: 'orders', op: 'count_gte', value: -1 })).rejects.toThrow(
         /not valid/,
       );
+    } finally {
+      await readPool.close();
+    }
+  }, 180_000);
+
+  it("an automation's 30-day dry run replays on a read thread, answering as it does here", async () => {
+    // 沉睡唤醒's replay took 1.5 s of the event loop on the 20,000-customer demo: /health waited as long.
+    const { readPool, tasks } = recordedPool(url, 1);
+    try {
+      const pooled = { ...ctx, readPool, queryTimeoutMs: 120_000 };
+      const here = await dryRun(ctx, workspaceId, { builtin: 'winback' });
+      expect(here.triggered).toBeGreaterThan(0);
+      expect(tasks).toEqual([]);
+      expect(await dryRun(pooled, workspaceId, { builtin: 'winback' })).toEqual(here);
+      expect(tasks).toEqual(['automations.dryRun']);
     } finally {
       await readPool.close();
     }

@@ -18,6 +18,7 @@ import type { TimelineEvent } from '../customers/timeline.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { dateCandidates } from './dates.js';
 import { dryRunDefinition } from './dry-run.js';
+import { offLoop } from '../heavy/run.js';
 import { loadFacts } from './facts.js';
 import { advanceRun, type AdvanceHooks, startRun } from './runner.js';
 import { checkCron, enabledAutomations, ensureTriggerSchedules } from './triggers.js';
@@ -578,7 +579,9 @@ export async function dryRun(ctx: AppContext, ws: string, input: unknown) {
     def = resolve(
       parseInput(saveInput, { builtin: v.builtin, settings: v.settings, definition: v.definition }, 'The automation'),
     ).definition;
-  return dryRunDefinition(ctx, ws, def);
+  // A replay of 30 days over the shop's history (1.5 s for 沉睡唤醒 on the 20,000-customer demo): a heavy read, off the
+  // event loop, or every other request waits for it.
+  return offLoop(ctx, 'automations.dryRun', dryRunDefinition, ws, def);
 }
 
 let jsonSchema: Record<string, unknown> | undefined;

@@ -10,6 +10,7 @@ import {
   repurchaseHere,
   timingHere,
 } from '../analytics/views.js';
+import { dryRunDefinition } from '../automations/dry-run.js';
 import { couponReportHere } from '../coupons/service.js';
 import { countCustomersHere, searchPageHere } from '../customers/repo.js';
 import { ordersPageHere } from '../orders/service.js';
@@ -43,4 +44,5 @@ export const HEAVY_TASKS = {
   'analytics.memoryWarm': warmMemoryHere,
   'points.liability': liabilityHere,
   'coupons.report': couponReportHere,
+  'automations.dryRun': dryRunDefinition,
 };
