@@ -35,3 +35,10 @@ it('says when each kind of trigger starts a run, in both languages', async () =>
   }
   expect(triggerWhen(undefined, zh)).toBe('');
 });
+
+it('every festival 节日关怀 greets on has an English name', async () => {
+  const { HOLIDAYS } = await import('../../src/core/automations/holidays.js');
+  const english = await tOf('en');
+  for (const h of HOLIDAYS)
+    expect(english(`automations.holidayNames.${h}`), h).not.toMatch(/[\u4e00-\u9fff]|holidayNames/);
+});

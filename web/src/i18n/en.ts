@@ -1801,6 +1801,20 @@ export const en: Messages = {
   },
   platforms: { taobao: 'Taobao', tmall: 'Tmall', jd: 'JD', douyin: 'Douyin', shopify: 'Shopify', other: 'Other' },
   automations: {
+    holidayNames: {
+      春节: 'Spring Festival',
+      元宵: 'Lantern Festival',
+      端午: 'Dragon Boat Festival',
+      七夕: "Qixi (Chinese Valentine's Day)",
+      中秋: 'Mid-Autumn Festival',
+      重阳: 'Double Ninth Festival',
+      元旦: "New Year's Day",
+      妇女节: "Women's Day",
+      母亲节: "Mother's Day",
+      父亲节: "Father's Day",
+      双11: "Double 11 (Singles' Day)",
+      店庆: 'Shop anniversary',
+    },
     builtin: {
       cart_reminder: {
         name: 'Unpaid order reminder',

@@ -1714,6 +1714,20 @@ export const zhCN = {
   },
   platforms: { taobao: '淘宝', tmall: '天猫', jd: '京东', douyin: '抖音', shopify: 'Shopify', other: '其他' },
   automations: {
+    holidayNames: {
+      春节: '春节',
+      元宵: '元宵',
+      端午: '端午',
+      七夕: '七夕',
+      中秋: '中秋',
+      重阳: '重阳',
+      元旦: '元旦',
+      妇女节: '妇女节',
+      母亲节: '母亲节',
+      父亲节: '父亲节',
+      双11: '双11',
+      店庆: '店庆',
+    },
     builtin: {
       cart_reminder: {
         name: '催付',

@@ -98,6 +98,8 @@ export default function Automations() {
   const calendar = new Map<string, string[]>();
   for (const h of holidays.data?.items ?? []) calendar.set(h.name, [...(calendar.get(h.name) ?? []), h.date]);
   const holidayNames = [...calendar.keys()];
+  /** A festival's name in the reader's language (the server's is the Chinese name it stores in settings). */
+  const holidayName = (name: string) => t(`automations.holidayNames.${name}`, { defaultValue: name });
 
   const [enabling, setEnabling] = useState<Automation | null>(null);
   const toggle = (a: Automation, on: boolean) =>
@@ -189,7 +191,7 @@ export default function Automations() {
         <Form.Item key={k} name={k} label={label}>
           <Select
             mode={k === 'holidays' ? 'multiple' : 'tags'}
-            options={k === 'holidays' ? holidayNames.map((h) => ({ value: h, label: h })) : undefined}
+            options={k === 'holidays' ? holidayNames.map((h) => ({ value: h, label: holidayName(h) })) : undefined}
           />
         </Form.Item>
       );
@@ -327,7 +329,7 @@ export default function Automations() {
         <Space direction="vertical" data-testid="automation-holidays">
           {[...calendar].map(([name, dates]) => (
             <span key={name}>
-              <Tag>{name}</Tag> {dates.join(' · ')}
+              <Tag>{holidayName(name)}</Tag> {dates.join(' · ')}
             </span>
           ))}
         </Space>
