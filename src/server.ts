@@ -184,6 +184,52 @@ function closedBody<T>(schema: T): T {
   return (schema._zod.def.catchall === undefined ? schema.strict() : schema) as T;
 }
 
+/** Whether a field takes a list (`?tag=a&tag=b` is a list for it, not a repeat). */
+function acceptsList(schema: unknown): boolean {
+  const def = (schema as { _zod?: { def?: Record<string, unknown> } })?._zod?.def;
+  if (!def) return false;
+  switch (def.type) {
+    case 'array':
+      return true;
+    case 'optional':
+    case 'default':
+    case 'prefault':
+    case 'nullable':
+    case 'readonly':
+    case 'catch':
+      return acceptsList(def.innerType);
+    case 'pipe':
+      return acceptsList(def.in) || acceptsList(def.out);
+    case 'union':
+      return (def.options as unknown[]).some(acceptsList);
+    default:
+      return false;
+  }
+}
+
+/**
+ * A query parameter given twice (`?limit=1&limit=2`) that takes one value is refused naming it (input.repeated) —
+ * it reached the schema as a list and read "expected number, received NaN".
+ */
+function singleValues<T>(schema: T): T {
+  if (!(schema instanceof z.ZodObject)) return schema;
+  const shape = schema.shape as Record<string, unknown>;
+  return z
+    .unknown()
+    .superRefine((data, c) => {
+      if (!data || typeof data !== 'object') return;
+      for (const [k, v] of Object.entries(data))
+        if (Array.isArray(v) && k in shape && !acceptsList(shape[k]))
+          c.addIssue({
+            code: 'custom',
+            path: [k],
+            message: `${k} is given more than once: give one value`,
+            params: reason('input.repeated', { field: k }),
+          });
+    })
+    .pipe(schema) as unknown as T;
+}
+
 export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
@@ -194,7 +240,15 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     frameworkErrors: (err, _req, reply) => frameworkError(err, reply),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler<z.ZodType>((route) =>
-    validatorCompiler({ ...route, schema: route.httpPart === 'body' ? closedBody(route.schema) : route.schema }),
+    validatorCompiler({
+      ...route,
+      schema:
+        route.httpPart === 'body'
+          ? closedBody(route.schema)
+          : route.httpPart === 'querystring'
+            ? singleValues(route.schema)
+            : route.schema,
+    }),
   );
   app.setSerializerCompiler(
     (opts.strictResponses ?? process.env.VITEST !== undefined) ? strictSerializerCompiler : serializerCompiler,

@@ -827,6 +827,10 @@ export const REASONS = {
   },
   'input.format': { 'zh-CN': '「{field}」的格式不正确', en: '{field} is not a valid {format}' },
   'input.enum': { 'zh-CN': '「{field}」只能是以下之一：{values}', en: '{field} must be one of {values}' },
+  'input.repeated': {
+    'zh-CN': '「{field}」在地址里出现了不止一次：只能给一个值',
+    en: '{field} is given more than once in the address: give one value',
+  },
   'input.unknownKeys': { 'zh-CN': '请求中有不认识的字段：{keys}', en: 'unknown fields: {keys}' },
   'input.multipleOf': { 'zh-CN': '「{field}」须为 {divisor} 的倍数', en: '{field} must be a multiple of {divisor}' },
   'input.invalid': { 'zh-CN': '「{field}」填写有误', en: '{field}: {message}' },

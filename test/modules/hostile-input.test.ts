@@ -137,6 +137,17 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     expect(await points()).toBe(before);
   });
 
+  it('a query parameter given twice that takes one value is refused naming it (it read "received NaN")', async () => {
+    const res = await app.inject({
+      url: '/api/v1/customers?limit=1&limit=2',
+      headers: { 'x-huike-client': 'test', cookie },
+    });
+    const error = expectError(res, 400, /limit is given more than once/);
+    expect(error.reason).toEqual({ key: 'input.repeated', params: { field: 'limit' } });
+    const once = await app.inject({ url: '/api/v1/customers?limit=1', headers: { 'x-huike-client': 'test', cookie } });
+    expect(once.statusCode).toBe(200);
+  });
+
   it('a body key the route does not read is refused naming it (a 200 that did nothing, before)', async () => {
     const res = await app.inject({
       method: 'POST',
