@@ -65,6 +65,18 @@ describe.skipIf(!existsSync(CHROMIUM))('customer list, password, leave guard and
     expect(all.total).toBe(300);
     expect(await totalOf(page)).toBe(all.total);
     await expect(page.locator('[data-testid="customer-total"]').innerText()).resolves.toBe('共 300 位客户');
+    // 下一页 is below the list: the next page is shown from its first row, not left scrolled to the bottom.
+    const next = page.getByTestId('customers-next');
+    await next.scrollIntoViewIfNeeded();
+    const firstRow = page.locator('[data-testid="customer-table"] tbody tr.ant-table-row').first();
+    const before = await firstRow.innerText();
+    await next.click();
+    await expect.poll(() => firstRow.innerText()).not.toBe(before);
+    await expect.poll(() => page.locator('[data-testid="customer-total"]').isVisible()).toBe(true);
+    const top = await page.locator('[data-testid="customer-total"]').boundingBox();
+    expect(top && top.y >= 0 && top.y < 900).toBe(true);
+    await page.getByRole('button', { name: '上一页' }).click();
+    await expect.poll(() => firstRow.innerText()).toBe(before);
 
     const search = page.locator('[data-testid="customer-search"] input, input[data-testid="customer-search"]').first();
     await search.fill('TB');

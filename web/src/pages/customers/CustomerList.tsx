@@ -22,7 +22,7 @@ import {
   Typography,
   type TableColumnsType,
 } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { type Answer, api, type Query } from '../../api';
@@ -84,6 +84,12 @@ export default function CustomerList() {
     sort: (params.get('sort') ?? 'last_order') as Filters['sort'],
   };
   const cursor = cursors[cursors.length - 1];
+  // A new page starts at its first row: the buttons are below the list, and the view stayed at the bottom.
+  const listTop = useRef<HTMLDivElement>(null);
+  const turn = (to: string[]) => {
+    setCursors(to);
+    listTop.current?.scrollIntoView({ block: 'start' });
+  };
   const page = useApi('/customers', { query: { ...filters, cursor, limit: 20 } });
   useEffect(() => setCursors([]), [params]);
   // The server counts with the first page only; later pages keep that total.
@@ -290,6 +296,7 @@ export default function CustomerList() {
       </Card>
       {page.error && <ErrorBox error={page.error} onRetry={page.reload} />}
       <Card
+        ref={listTop}
         size="small"
         title={
           total !== null && (
@@ -355,12 +362,13 @@ export default function CustomerList() {
           data-testid="customer-table"
         />
         <Space style={{ marginTop: 12, justifyContent: 'flex-end', width: '100%' }}>
-          <Button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+          <Button disabled={cursors.length === 0} onClick={() => turn(cursors.slice(0, -1))}>
             {t('common.prev')}
           </Button>
           <Button
             disabled={!page.data?.nextCursor}
-            onClick={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}
+            onClick={() => page.data?.nextCursor && turn([...cursors, page.data.nextCursor])}
+            data-testid="customers-next"
           >
             {t('common.next')}
           </Button>
