@@ -279,6 +279,14 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
     await expect.poll(() => popover.evaluate((el) => el.getAnimations({ subtree: true }).length)).toBe(0);
     await popover.getByRole('button', { name: '专属客服' }).click();
     await benefits.getByText('专属客服').waitFor();
+    // The return window is edited in the same place: 7 → 15 days shows on the tag.
+    const days = page.locator('[data-testid="tier-return-days"] input, input[data-testid="tier-return-days"]').first();
+    if (!(await days.isVisible())) {
+      await benefits.getByTestId('tier-benefit-add').click();
+      await expect.poll(() => popover.evaluate((el) => el.getAnimations({ subtree: true }).length)).toBe(0);
+    }
+    await days.fill('15');
+    await benefits.getByText('15 天退换').waitFor();
     await shot(page, '56-tier-benefits');
     await benefits.locator('.ant-tag').filter({ hasText: '专属客服' }).locator('.ant-tag-close-icon').click();
     await expect.poll(() => benefits.getByText('专属客服').count()).toBe(0);

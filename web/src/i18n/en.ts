@@ -696,6 +696,7 @@ export const en: Messages = {
     discountTag: '{{n}}/10 price',
     fullReduction: '¥{{off}} off ¥{{min}}',
     returnDays: '{{n}}-day returns',
+    returnDaysLabel: 'Returns within',
     freePickup: 'Free pickup',
     priorityShipping: 'Priority shipping',
     dedicatedAgent: 'Dedicated agent',

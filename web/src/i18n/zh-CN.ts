@@ -668,6 +668,7 @@ export const zhCN = {
     discountTag: '{{n}} 折',
     fullReduction: '满{{min}}减{{off}}',
     returnDays: '{{n}} 天退换',
+    returnDaysLabel: '退换',
     freePickup: '免费上门取件',
     priorityShipping: '优先发货',
     dedicatedAgent: '专属客服',

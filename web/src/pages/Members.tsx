@@ -404,6 +404,18 @@ function BenefitsEditor({ benefits, onChange }: { benefits: Benefits; onChange: 
                 ))}
               </Space>
             )}
+            <InputNumber
+              size="small"
+              min={0}
+              max={365}
+              precision={0}
+              addonBefore={t('members.returnDaysLabel')}
+              addonAfter={t('common.days')}
+              value={benefits.returnWindowDays}
+              onChange={(v) => v !== null && onChange({ ...benefits, returnWindowDays: Number(v) })}
+              style={{ width: 180 }}
+              data-testid="tier-return-days"
+            />
             <Space size={4}>
               <InputNumber
                 size="small"
