@@ -27,6 +27,14 @@ function canonical(v: unknown): string {
 
 /** Answers kept for replay at most this large (a list of created rows, not an export). */
 const MAX_KEPT_BODY = 256 * 1024;
+/** The first request with this key is still being answered (or another took over an abandoned one): 409. */
+const inFlight = (key: string) =>
+  new Conflict(
+    `a request with Idempotency-Key "${key}" is still being answered: retry in a moment`,
+    reason('idempotency.inFlight', { key }),
+    { key },
+  );
+
 /** Keys and their answers are kept this long: a retry comes within minutes, a week covers a client offline. */
 export const KEPT_KEYS_MS = 7 * 24 * 3600_000;
 /** A first request without an answer after this long died with its process: a retry may run it again. */
@@ -98,12 +106,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
         .type('application/json; charset=utf-8')
         .send(asReplay(first.response_body));
     if (first.response_status !== null) return; // answered, not kept: the handler's service replays by key
-    if (now.getTime() - Date.parse(String(first.created_at)) < ABANDONED_MS)
-      throw new Conflict(
-        `a request with Idempotency-Key "${key}" is still being answered: retry in a moment`,
-        reason('idempotency.inFlight', { key }),
-        { key },
-      );
+    if (now.getTime() - Date.parse(String(first.created_at)) < ABANDONED_MS) throw inFlight(key);
     // The first never answered (its process died): this one runs in its place.
     const took = await db
       .updateTable('idempotency_keys')
@@ -113,12 +116,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
       .where('created_at', '=', first.created_at)
       .where('response_status', 'is', null)
       .executeTakeFirst();
-    if (Number(took.numUpdatedRows) !== 1)
-      throw new Conflict(
-        `a request with Idempotency-Key "${key}" is still being answered: retry in a moment`,
-        reason('idempotency.inFlight', { key }),
-        { key },
-      );
+    if (Number(took.numUpdatedRows) !== 1) throw inFlight(key);
     req[CLAIMED] = { workspaceId, key };
   });
   // The answer is kept before it is sent, so a retry that follows it finds it.
