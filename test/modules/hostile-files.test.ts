@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, writeSync, ftruncateSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
@@ -112,6 +112,15 @@ it('too many shared strings are refused', async () => {
 
 it('a CSV with a 700 MB cell fails with the row-size limit, not a crash', async () => {
   await expect(readAll(GIANT_CELL)).rejects.toThrow(/line 2\) is longer than 1 MB/);
+});
+
+it('an unclosed quote is reported at the line where its row starts, not where the limit was reached', async () => {
+  const file = join(dir, 'unclosed.csv');
+  const rest = Array.from({ length: 400 }, (_, i) => `${1000 + i},买家${i},${'x'.repeat(40)}`).join('\r\n');
+  writeFileSync(file, `订单编号,买家会员名,备注\r\n1,a,ok\r\n2,b,ok\r\n3,c,"没有结束的引号\r\n${rest}\r\n`);
+  await withEnv({ HUIKE_IMPORT_MAX_ROW_KB: '4' }, async () => {
+    await expect(readAll(file)).rejects.toThrow(/\(from line 4\) is longer than/);
+  });
 });
 
 it('a file that needs more memory than the read thread may use fails the read, and this process goes on', async () => {

@@ -71,7 +71,15 @@ export async function* csvRows(
   limits: ReadLimits,
   onBytes: (n: number) => void,
 ): AsyncGenerator<FileRow> {
+  // Where the last whole row ended, as the parser reads it (rows it parsed may not have reached the loop below when
+  // it fails): a row too long starts after it — the parser's own count is where it gave up, thousands of lines
+  // further when an unclosed quote swallowed them.
+  let lastEnd = 0;
   const parser = parse({
+    on_record: (record, context) => {
+      lastEnd = context.lines;
+      return record;
+    },
     delimiter: kind.delimiter,
     bom: true,
     relax_quotes: true,
@@ -93,11 +101,11 @@ export async function* csvRows(
     }
   } catch (e) {
     if (e instanceof CsvError && e.code === 'CSV_MAX_RECORD_SIZE') {
-      const line = (e as CsvError & { lines?: number }).lines;
+      const line = lastEnd + 1;
       throw new Invalid(
-        `a row of the file${line ? ` (line ${line})` : ''} is longer than ${megabytes(limits.maxRecordChars)}: ` +
+        `a row of the file (from line ${line}) is longer than ${megabytes(limits.maxRecordChars)}: ` +
           'the file is damaged or is not a shop export (an unclosed quote makes the rest of the file one cell)',
-        reason('import.rowTooLong', { line: line ?? '?', max: megabytes(limits.maxRecordChars) }),
+        reason('import.rowTooLong', { line, max: megabytes(limits.maxRecordChars) }),
         { limit: 'HUIKE_IMPORT_MAX_ROW_KB' },
       );
     }
