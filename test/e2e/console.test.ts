@@ -348,6 +348,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     await page.goto(`${base}/analytics`);
     await page.getByTestId('predict-calibration').locator('canvas').waitFor();
     await page.getByTestId('predict-model').scrollIntoViewIfNeeded();
+    // The fitted parameters are folded away until asked for, then named in words.
+    expect(await page.getByTestId('predict-params').count()).toBe(0);
+    await page.getByTestId('predict-model').getByText('模型参数（供核对）').click();
+    await page.getByTestId('predict-params').getByText('购买频次模型（BG/NBD）').waitFor();
     await shot(page, '16-predict-calibration');
   }, 150_000);
 

@@ -489,6 +489,9 @@ export const en: Messages = {
     fittedAt: 'Fitted',
     buyers: 'Buyers',
     repeatBuyers: '{{n}} bought again on a later day',
+    params: 'Model parameters (for checking)',
+    frequencyModel: 'Purchase frequency (BG/NBD)',
+    spendModel: 'Order value (Gamma-Gamma)',
     repeatBuyersHint:
       'Counted in buying days: several orders on one day are one purchase, and a repeat is a purchase on another ' +
       'day; counted when the model was fitted. The Returning (≥2 orders) segment counts orders, live, two on one ' +

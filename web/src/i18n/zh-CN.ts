@@ -470,7 +470,10 @@ export const zhCN = {
     refitQueued: '已排队重新拟合，稍后刷新查看',
     fittedAt: '拟合时间',
     buyers: '购买客户',
-    repeatBuyers: '其中隔日复购 {{n}}',
+    repeatBuyers: '其中在另一天又买过的 {{n}}',
+    params: '模型参数（供核对）',
+    frequencyModel: '购买频次模型（BG/NBD）',
+    spendModel: '客单价模型（Gamma-Gamma）',
     repeatBuyersHint:
       '按购买日计：同一天的几笔订单算一次购买，在另一天再买才算复购，是拟合时的人数。' +
       '「回头客（≥2 单）」按订单数实时统计，同一天下两单也算，所以可能略多。',

@@ -1,5 +1,5 @@
 import { QuestionCircleOutlined } from '@ant-design/icons';
-import { App, Button, Card, Descriptions, Tooltip, Typography } from 'antd';
+import { App, Button, Card, Collapse, Descriptions, Tooltip, Typography } from 'antd';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api';
@@ -73,16 +73,6 @@ export function PredictModel() {
             <Descriptions.Item label={t('predict.meanOrderValue')}>
               {money(m.params.spend.meanOrderValueFen)}
             </Descriptions.Item>
-            <Descriptions.Item label="BG/NBD">
-              r {m.params.bgnbd.r.toFixed(3)} · α {m.params.bgnbd.alpha.toFixed(2)} · a {m.params.bgnbd.a.toFixed(3)} ·
-              b {m.params.bgnbd.b.toFixed(3)}
-            </Descriptions.Item>
-            <Descriptions.Item label="Gamma-Gamma">
-              {m.params.spend.p !== null
-                ? `p ${m.params.spend.p.toFixed(2)} · q ${m.params.spend.q!.toFixed(2)} ` +
-                  `· γ ${moneyShort(m.params.spend.gamma!)}`
-                : t('predict.spendAverage')}
-            </Descriptions.Item>
             <Descriptions.Item label={t('predict.clvSettings')}>
               {t('predict.clvSettingsValue', {
                 months: m.settings.horizonMonths,
@@ -90,6 +80,31 @@ export function PredictModel() {
               })}
             </Descriptions.Item>
           </Descriptions>
+          {/* The fitted parameters are for whoever checks the model, not for the seller's first look: folded. */}
+          <Collapse
+            size="small"
+            ghost
+            items={[
+              {
+                key: 'params',
+                label: t('predict.params'),
+                children: (
+                  <Descriptions size="small" column={1} data-testid="predict-params">
+                    <Descriptions.Item label={t('predict.frequencyModel')}>
+                      r {m.params.bgnbd.r.toFixed(3)} · α {m.params.bgnbd.alpha.toFixed(2)} · a{' '}
+                      {m.params.bgnbd.a.toFixed(3)} · b {m.params.bgnbd.b.toFixed(3)}
+                    </Descriptions.Item>
+                    <Descriptions.Item label={t('predict.spendModel')}>
+                      {m.params.spend.p !== null
+                        ? `p ${m.params.spend.p.toFixed(2)} · q ${m.params.spend.q!.toFixed(2)} ` +
+                          `· γ ${moneyShort(m.params.spend.gamma!)}`
+                        : t('predict.spendAverage')}
+                    </Descriptions.Item>
+                  </Descriptions>
+                ),
+              },
+            ]}
+          />
           <Typography.Title level={5} style={{ marginTop: 8 }}>
             {t('predict.calTitle', { days: m.settings.holdoutDays })}
           </Typography.Title>
