@@ -13,6 +13,8 @@ import {
   type TierSettings,
 } from '../../core/tiers.js';
 import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
+import { linesOf } from '../customers/order-facts.js';
+import { inIds } from '../../db/in-list.js';
 import { DAY_MS } from '../../core/time.js';
 import { sql, type Insertable } from 'kysely';
 import type { Database } from '../../db/types.js';
@@ -179,21 +181,13 @@ async function pageGrowth(
       .execute();
     for (const r of rows) bonus.set(r.customer_id, Number(r.points));
     if (s.growthMultipliers.length === 0) continue;
-    const items = await k
-      .selectFrom('order_items as i')
-      .innerJoin('orders as o', (j) =>
-        j.onRef('o.workspace_id', '=', 'i.workspace_id').onRef('o.id', '=', 'i.order_id'),
-      )
-      .select((eb) => [
-        'o.customer_id',
-        'i.category',
-        eb.fn.sum<number>(sql`COALESCE(i.paid_fen, i.price_fen * i.quantity)`).as('fen'),
-      ])
-      .where('i.workspace_id', '=', ws)
-      .where('o.customer_id', 'in', part)
-      .where(purchase)
-      .groupBy(['o.customer_id', 'i.category'])
-      .execute();
+    // From these customers' orders to their lines by key (linesOf): SQLite without statistics read the workspace's
+    // every line by a title index for each 900 customers (280 ms a page on the 20,000-customer demo, 4.5 s a preview).
+    const { rows: items } = await sql<{ customer_id: string | null; category: string | null; fen: number }>`
+      SELECT o.customer_id, i.category, SUM(COALESCE(i.paid_fen, i.price_fen * i.quantity)) AS fen
+      FROM orders o ${linesOf(ctx.db.dialect, part)}
+      WHERE o.workspace_id = ${ws} AND ${inIds(ctx.db.dialect, 'o.customer_id', part)} AND ${purchase}
+      GROUP BY o.customer_id, i.category`.execute(k);
     for (const r of items)
       spend.set(r.customer_id!, [...(spend.get(r.customer_id!) ?? []), { category: r.category, fen: Number(r.fen) }]);
   }
