@@ -1,3 +1,4 @@
+import { offLoop } from '../heavy/run.js';
 import { reason } from '../../core/reasons.js';
 import { rm } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
@@ -105,7 +106,9 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
         response: { 200: dryRunView, ...errors },
       },
     },
-    async (req) => dryRun(ctx, principalOf(req).workspaceId, req.params.id),
+    // The audience's rule, its recipients' facts and every send rule (0.3–0.5 s for 15,847 on the 20,000-customer
+    // demo): a heavy read.
+    async (req) => offLoop(ctx, 'campaigns.dryRun', dryRun, principalOf(req).workspaceId, req.params.id),
   );
   for (const [action, fn, summary] of [
     ['launch', launchCampaign, 'Launch: the worker freezes the audience, draws control and variants, plans'],

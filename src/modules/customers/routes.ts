@@ -15,6 +15,7 @@ import { customerExportLayout, customerExportRows } from './export.js';
 import { changePurchaseRule, purchaseRule, purchaseSettings } from './stats.js';
 import { orderOutput } from '../orders/schema.js';
 import { customerPredictionOut } from '../predict/schema.js';
+import { offLoop } from '../heavy/run.js';
 
 const customerDetailOutput = customerSummary.extend({
   gender: z.string().nullable(),
@@ -323,7 +324,8 @@ export const customerRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
       const layout = await customerExportLayout(ctx, p.workspaceId, lang);
       return {
         columns: layout.columns,
-        rows: await customerExportRows(ctx, p.workspaceId, req.body.ids, p.role, layout),
+        // Up to 5,000 customers' rows (0.2–0.3 s): read off the event loop.
+        rows: await offLoop(ctx, 'customers.export', customerExportRows, p.workspaceId, req.body.ids, p.role, layout),
       };
     },
   );

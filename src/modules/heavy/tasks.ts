@@ -11,7 +11,10 @@ import {
   timingHere,
 } from '../analytics/views.js';
 import { dryRunDefinition } from '../automations/dry-run.js';
+import { dryRun as campaignDryRun } from '../campaigns/service.js';
 import { couponReportHere } from '../coupons/service.js';
+import { customerExportRows } from '../customers/export.js';
+import { previewTiers } from '../membership/service.js';
 import { countCustomersHere, searchPageHere } from '../customers/repo.js';
 import { ordersPageHere } from '../orders/service.js';
 import { liabilityHere } from '../points/service.js';
@@ -45,4 +48,7 @@ export const HEAVY_TASKS = {
   'points.liability': liabilityHere,
   'coupons.report': couponReportHere,
   'automations.dryRun': dryRunDefinition,
+  'tiers.preview': previewTiers,
+  'campaigns.dryRun': campaignDryRun,
+  'customers.export': customerExportRows,
 };
