@@ -395,7 +395,7 @@ describe('a demo-size shop on SQLite', () => {
     }
   }, 180_000);
 
-  it("a tier preview, a campaign dry run and the chosen customers' export run on a read thread, answering the same", async () => {
+  it("a tier preview, a campaign's dry run, the chosen customers' export: the same on a read thread", async () => {
     // Each held the event loop 0.2–4.8 s on the 20,000-customer demo (a tier preview with a category multiplier).
     const { readPool, tasks } = recordedPool(url, 1);
     try {
