@@ -40,7 +40,8 @@ describe('console messages', () => {
   it("the model's 复购 says it counts buying days and names the 回头客 segment it differs from", () => {
     // BG/NBD counts purchase days (two orders on one day are one purchase) at the fit; the system segment
     // 回头客（≥2 单） counts orders, live: on the same shop they can differ, and the panel says why.
-    expect(zhCN.predict.repeatBuyers).toContain('隔日复购');
+    // 「隔日复购」 read as "the next day": it says a later day, as the English does.
+    expect(zhCN.predict.repeatBuyers).toContain('在另一天又买过');
     expect(zhCN.predict.repeatBuyersHint).toContain(`「${zhCN.segments.systemNames.returning}」`);
     expect(zhCN.predict.repeatBuyersHint).toContain('同一天');
     expect(en.predict.repeatBuyers).toContain('later day');
