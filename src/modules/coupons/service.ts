@@ -23,8 +23,7 @@ import type { OrderStatus } from '../../core/order-status.js';
 import { parseInput } from '../../core/validation.js';
 import { readJson, writeJson } from '../../db/json.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
-import { ruleMembers } from '../segments/service.js';
-import { erasedAmong } from '../privacy/tombstones.js';
+import { liveRuleMembers } from '../segments/service.js';
 import { offLoop } from '../heavy/run.js';
 
 export const templateInput = z.object({
@@ -317,22 +316,14 @@ export async function issueToSegment(ctx: AppContext, ws: string, templateId: st
   let issued = 0;
   let skipped = 0;
   let erased = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await ruleMembers(ctx, ws, rule, { limit: 500, cursor, role: 'owner' });
-    const gone = await erasedAmong(
-      ctx.db.kysely,
-      ws,
-      page.items.map((m) => m.id),
-    );
-    erased += gone.size;
-    for (const m of page.items) {
-      if (gone.has(m.id)) continue;
+  for await (const page of liveRuleMembers(ctx, ws, rule)) {
+    erased += page.erased;
+    for (const id of page.ids) {
       try {
         const r = await issueCoupon(ctx, ws, {
           templateId,
-          customerId: m.id,
-          key: `segment:${batchKey}:${m.id}`,
+          customerId: id,
+          key: `segment:${batchKey}:${id}`,
           source: 'segment',
         });
         if (r.replayed) skipped += 1;
@@ -344,8 +335,7 @@ export async function issueToSegment(ctx: AppContext, ws: string, templateId: st
         else throw e;
       }
     }
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+  }
   return { issued, skipped, erased, stoppedAtStock: false };
 }
 

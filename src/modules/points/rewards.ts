@@ -8,8 +8,7 @@ import { parseInput } from '../../core/validation.js';
 import { nowIso, type AppContext } from '../context.js';
 import { issueCouponIn } from '../coupons/service.js';
 import { credit, debitIn, refundDebitIn } from './service.js';
-import { ruleMembers } from '../segments/service.js';
-import { erasedAmong } from '../privacy/tombstones.js';
+import { liveRuleMembers } from '../segments/service.js';
 
 /**
  * The redemption catalogue (积分商城): gifts and cash vouchers bought with points, with stock.
@@ -312,29 +311,20 @@ export async function grantToSegment(
   let granted = 0;
   let already = 0;
   let erased = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await ruleMembers(ctx, ws, rule, { limit: 500, cursor, role: 'owner' });
-    const gone = await erasedAmong(
-      ctx.db.kysely,
-      ws,
-      page.items.map((m) => m.id),
-    );
-    erased += gone.size;
-    for (const m of page.items) {
-      if (gone.has(m.id)) continue;
+  for await (const page of liveRuleMembers(ctx, ws, rule)) {
+    erased += page.erased;
+    for (const id of page.ids) {
       const e = await credit(ctx, ws, {
-        customerId: m.id,
+        customerId: id,
         points,
         kind: 'earn',
         source: 'grant',
         reason,
-        key: `grant:${batch}:${m.id}`,
+        key: `grant:${batch}:${id}`,
       });
       if (e.replayed) already += 1;
       else granted += 1;
     }
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+  }
   return { granted, already, erased };
 }

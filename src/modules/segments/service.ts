@@ -37,6 +37,7 @@ import {
 } from '../customers/export.js';
 import type { ExportLanguage } from '../../core/export-labels.js';
 import { awaitingDraw } from '../campaigns/awaiting-draw.js';
+import { erasedAmong } from '../privacy/tombstones.js';
 import {
   compileRule,
   drivenSource,
@@ -435,6 +436,25 @@ export async function tagRule(
     .onConflict((oc) => oc.doNothing())
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0);
+}
+
+/**
+ * The customers a rule selects, 500 at a time, the erased (PIPL) set apart: what a bulk action that goes customer by
+ * customer (a coupon each, points each) serves, and how many it passed by.
+ */
+export async function* liveRuleMembers(
+  ctx: AppContext,
+  workspaceId: string,
+  rule: unknown,
+): AsyncGenerator<{ ids: string[]; erased: number }> {
+  let cursor: string | undefined;
+  do {
+    const page = await ruleMembers(ctx, workspaceId, rule, { limit: 500, cursor, role: 'owner' });
+    const ids = page.items.map((m) => m.id);
+    const gone = await erasedAmong(ctx.db.kysely, workspaceId, ids);
+    yield { ids: ids.filter((id) => !gone.has(id)), erased: gone.size };
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
 }
 
 /** How many of the customers a rule selects were erased (PIPL): a bulk action passes them by. */
