@@ -157,7 +157,7 @@ async function targetNames(ctx: AppContext, ws: string, targets: (string | null)
   const ids = new Map<keyof typeof NAMED, Set<string>>();
   for (const t of targets) {
     const [kind, id] = (t ?? '').split(' ');
-    if (kind && id && kind in NAMED) {
+    if (kind && id && Object.hasOwn(NAMED, kind)) {
       const set = ids.get(kind as keyof typeof NAMED) ?? new Set<string>();
       set.add(id);
       ids.set(kind as keyof typeof NAMED, set);
