@@ -6,7 +6,7 @@ import { credit } from '../../src/modules/points/service.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { buildServer } from '../../src/server.js';
 import { describeBothDatabases, scratchDir } from '../helpers.js';
-import { orderRecord } from '../support/records.js';
+import { messageRow, orderRecord } from '../support/records.js';
 
 const line = (lineKey: string, title: string, priceFen: number) => ({
   lineKey,
@@ -161,35 +161,19 @@ describeBothDatabases('customer timeline (API)', (env) => {
     const at = '2026-10-03T02:00:00.000Z';
     await e.db.kysely
       .insertInto('messages')
-      .values({
-        workspace_id: e.workspaceId,
-        id: 'tl-message-1',
-        source_type: 'campaign',
-        source_id: 'tl-campaign',
-        step: 'main',
-        customer_id: customerId,
-        channel_id: channel,
-        kind: 'care',
-        medium: 'sms',
-        variant: 'A',
-        status: 'sent',
-        reason: null,
-        detail: null,
-        contact: '13900000011',
-        contact_key: null,
-        subject: null,
-        body: '王小美您好，您的羊毛大衣已发货',
-        send_at: at,
-        sent_at: at,
-        error: null,
-        provider_ref: null,
-        delivery: null,
-        delivered_at: null,
-        delivery_error: null,
-        coupon_id: null,
-        created_at: at,
-        updated_at: at,
-      })
+      .values(
+        messageRow(e.workspaceId, 'tl-message-1', at, {
+          source_type: 'campaign',
+          source_id: 'tl-campaign',
+          customer_id: customerId,
+          channel_id: channel,
+          variant: 'A',
+          status: 'sent',
+          contact: '13900000011',
+          body: '王小美您好，您的羊毛大衣已发货',
+          sent_at: at,
+        }),
+      )
       .execute();
     const texts = async (role: 'owner' | 'agent' | 'marketer') => {
       const items = (await get(`/customers/${customerId}/timeline`, role)).json().items as {

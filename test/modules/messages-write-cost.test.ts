@@ -7,6 +7,7 @@ import { createChannel, deleteChannel, holdChannel, updateChannel } from '../../
 import { recordBatch } from '../../src/modules/messaging/send.js';
 import { describeBothDatabases, type TestEnv } from '../helpers.js';
 import { careBatch, seedCustomers } from '../support/messaging.js';
+import { messageRow } from '../support/records.js';
 
 const batch = (sourceId: string, channelId: string, customerIds: string[]) =>
   careBatch(sourceId, channelId, customerIds, { linkUrl: 'https://shop.example.com/p/1' });
@@ -117,35 +118,16 @@ describeBothDatabases('messages without the channel foreign key (migration 0061)
     const at = e.ctx.now().toISOString();
     await e.db.kysely
       .insertInto('messages')
-      .values({
-        workspace_id: e.workspaceId,
-        id: 'wc-4-m',
-        source_type: 'test',
-        source_id: 'wc-4',
-        step: 'main',
-        customer_id: ids['迁移甲']!,
-        channel_id: used.id,
-        kind: 'care',
-        medium: 'sms',
-        variant: null,
-        status: 'queued',
-        reason: null,
-        detail: null,
-        contact: '13900000103',
-        contact_key: 'sms:13900000103',
-        subject: null,
-        body: '迁移甲，您的订单已发货',
-        send_at: at,
-        sent_at: null,
-        error: null,
-        provider_ref: null,
-        delivery: null,
-        delivered_at: null,
-        delivery_error: null,
-        coupon_id: null,
-        created_at: at,
-        updated_at: at,
-      })
+      .values(
+        messageRow(e.workspaceId, 'wc-4-m', at, {
+          source_id: 'wc-4',
+          customer_id: ids['迁移甲']!,
+          channel_id: used.id,
+          contact: '13900000103',
+          contact_key: 'sms:13900000103',
+          body: '迁移甲，您的订单已发货',
+        }),
+      )
       .execute();
     await e.db.kysely
       .insertInto('message_links')

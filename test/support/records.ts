@@ -1,6 +1,6 @@
 import type { Insertable } from 'kysely';
 import type { OrderRecord } from '../../src/core/formats/types.js';
-import type { CustomersTable } from '../../src/db/types.js';
+import type { CustomersTable, MessagesTable } from '../../src/db/types.js';
 
 /** A complete order record as an export would produce it, with the fields a test cares about. */
 export function orderRecord(over: Partial<OrderRecord> & { externalId: string; createdAt: string }): OrderRecord {
@@ -64,6 +64,43 @@ export function customerRow(
     first_store_id: null,
     created_at: now,
     updated_at: now,
+    ...over,
+  };
+}
+
+/** A queued care SMS row as the send path writes it, to a customer on a channel at `at`; the rest as given. */
+export function messageRow(
+  workspaceId: string,
+  id: string,
+  at: string,
+  over: Partial<Insertable<MessagesTable>> & Pick<Insertable<MessagesTable>, 'customer_id' | 'channel_id'>,
+): Insertable<MessagesTable> {
+  return {
+    workspace_id: workspaceId,
+    id,
+    source_type: 'test',
+    source_id: id,
+    step: 'main',
+    kind: 'care',
+    medium: 'sms',
+    variant: null,
+    status: 'queued',
+    reason: null,
+    detail: null,
+    contact: null,
+    contact_key: null,
+    subject: null,
+    body: null,
+    send_at: at,
+    sent_at: null,
+    error: null,
+    provider_ref: null,
+    delivery: null,
+    delivered_at: null,
+    delivery_error: null,
+    coupon_id: null,
+    created_at: at,
+    updated_at: at,
     ...over,
   };
 }
