@@ -147,6 +147,16 @@ describe('a demo-size shop on SQLite', () => {
     await drop?.();
   });
 
+  /** Runs fn with a context whose heavy reads go to one real read thread, the tasks sent there recorded by name. */
+  const onReadThread = async (fn: (pooled: AppContext, tasks: string[]) => Promise<void>) => {
+    const { readPool, tasks } = recordedPool(url, 1);
+    try {
+      await fn({ ...ctx, readPool, queryTimeoutMs: 120_000 }, tasks);
+    } finally {
+      await readPool.close();
+    }
+  };
+
   // A range of one value's facts: the primary key (the whole row) or the narrow index of the key alone.
   const FACT_RANGE =
     /USING (PRIMARY KEY|COVERING INDEX customer_order_facts_key_idx) \(workspace_id=\? AND dim=\? AND value=\?\)/;
@@ -363,9 +373,7 @@ describe('a demo-size shop on SQLite', () => {
     };
     const here = await countRuleHere(ctx, workspaceId, rule);
     expect(here).toBeGreaterThan(0);
-    const readPool = startReadPool(url, { threads: 1 });
-    try {
-      const pooled = { ...ctx, readPool, queryTimeoutMs: 120_000 };
+    await onReadThread(async (pooled) => {
       expect(await countRule(pooled, workspaceId, rule)).toBe(here);
       const page = { limit: 50, role: 'owner' };
       expect(await ruleMembers(pooled, workspaceId, rule, page)).toEqual(
@@ -375,31 +383,23 @@ describe('a demo-size shop on SQLite', () => {
       await expect(countRule(pooled, workspaceId, { field: 'orders', op: 'count_gte', value: -1 })).rejects.toThrow(
         /not valid/,
       );
-    } finally {
-      await readPool.close();
-    }
+    });
   }, 180_000);
 
   it("an automation's 30-day dry run replays on a read thread, answering as it does here", async () => {
     // 沉睡唤醒's replay took 1.5 s of the event loop on the 20,000-customer demo: /health waited as long.
-    const { readPool, tasks } = recordedPool(url, 1);
-    try {
-      const pooled = { ...ctx, readPool, queryTimeoutMs: 120_000 };
+    await onReadThread(async (pooled, tasks) => {
       const here = await dryRun(ctx, workspaceId, { builtin: 'winback' });
       expect(here.triggered).toBeGreaterThan(0);
       expect(tasks).toEqual([]);
       expect(await dryRun(pooled, workspaceId, { builtin: 'winback' })).toEqual(here);
       expect(tasks).toEqual(['automations.dryRun']);
-    } finally {
-      await readPool.close();
-    }
+    });
   }, 180_000);
 
   it("a tier preview, a campaign's dry run, the chosen customers' export: the same on a read thread", async () => {
     // Each held the event loop 0.2–4.8 s on the 20,000-customer demo (a tier preview with a category multiplier).
-    const { readPool, tasks } = recordedPool(url, 1);
-    try {
-      const pooled = { ...ctx, readPool, queryTimeoutMs: 120_000 };
+    await onReadThread(async (pooled, tasks) => {
       const { members: _members, ...settings } = await tierLadder(ctx, workspaceId);
       const proposal = {
         ...settings,
@@ -425,16 +425,12 @@ describe('a demo-size shop on SQLite', () => {
         await offLoop(pooled, 'customers.export', customerExportRows, workspaceId, ids, 'marketer', layout),
       ).toEqual(await customerExportRows(ctx, workspaceId, ids, 'marketer', layout));
       expect(tasks).toEqual(['tiers.preview', 'campaigns.dryRun', 'customers.export']);
-    } finally {
-      await readPool.close();
-    }
+    });
   }, 180_000);
 
   it('a filtered page of customers or orders runs on a read thread, the plain list on the event loop', async () => {
     // A province no customer has: the page walks the sort's whole index (1M customers: 11–17 s) — off the event loop.
-    const { readPool, tasks } = recordedPool(url, 1);
-    try {
-      const pooled = { ...ctx, readPool, queryTimeoutMs: 120_000 };
+    await onReadThread(async (pooled, tasks) => {
       const none = await searchCustomers(
         pooled,
         workspaceId,
@@ -480,9 +476,7 @@ describe('a demo-size shop on SQLite', () => {
       );
       expect(mine.items).toEqual([]);
       expect(tasks).toEqual([]);
-    } finally {
-      await readPool.close();
-    }
+    });
   }, 180_000);
 
   it("a rule with a figure and an order condition few match is read from the condition's facts", async () => {
