@@ -83,7 +83,10 @@ export type CampaignView = z.infer<typeof campaignView>;
 const reasonCounts = z.record(z.string(), z.number());
 
 export const dryRunView = z.object({
-  opensAt: z.string().nullable().describe('outside the send windows: when the next one opens and the deferred go out'),
+  opensAt: z
+    .string()
+    .nullable()
+    .describe('when the next send window opens and the deferred go out; null when none is deferred'),
   localLinks: z
     .string()
     .nullable()

@@ -9916,7 +9916,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description outside the send windows: when the next one opens and the deferred go out */
+                            /** @description when the next send window opens and the deferred go out; null when none is deferred */
                             opensAt: string | null;
                             /** @description the messages carry links (the campaign's, an e-mail's unsubscribe) to this public address, which only this machine or its network opens */
                             localLinks: string | null;

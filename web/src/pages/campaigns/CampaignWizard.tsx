@@ -102,7 +102,7 @@ function DeliveryNotes({ dry }: { dry: DryRun | null }) {
   if (!dry) return null;
   return (
     <>
-      {dry.opensAt && dry.deferred > 0 && (
+      {dry.opensAt && (
         <Alert
           type="warning"
           showIcon
@@ -269,7 +269,7 @@ export default function CampaignWizard() {
     modal.confirm({
       title: t('campaigns.launchConfirm', { n: count(dry?.wouldReceive ?? 0) }),
       content:
-        dry?.opensAt && dry.deferred > 0 && (form.getFieldValue('schedule') ?? 'now') === 'now'
+        dry?.opensAt && (form.getFieldValue('schedule') ?? 'now') === 'now'
           ? t('campaigns.opensAt', { n: count(dry.deferred), at: dateTime(dry.opensAt) })
           : undefined,
       onOk: () =>
@@ -417,7 +417,7 @@ export default function CampaignWizard() {
             <Descriptions.Item label={t('campaignExtras.schedule')}>
               {t(`campaignExtras.schedules.${v.schedule ?? 'now'}`)}
               {v.schedule === 'at' && v.startAt ? ` ${v.startAt.replace('T', ' ')}` : ''}
-              {(v.schedule ?? 'now') === 'now' && dry?.opensAt && dry.deferred > 0
+              {(v.schedule ?? 'now') === 'now' && dry?.opensAt
                 ? t('campaigns.nowFrom', { at: dateTime(dry.opensAt) })
                 : ''}
             </Descriptions.Item>
