@@ -21,6 +21,17 @@ import {
  */
 const HAN = /[\u4e00-\u9fff]/;
 
+/**
+ * OK on the launch's confirm. It zooms in: a click while it still moves can land beside its button on a loaded
+ * machine (no save, no launch, no message — twice in CI runs). Clicked once it stands still.
+ */
+async function confirmLaunch(page: Page): Promise<void> {
+  const confirm = page.locator('.ant-modal-confirm');
+  await confirm.waitFor();
+  await expect.poll(() => confirm.evaluate((el) => el.getAnimations({ subtree: true }).length)).toBe(0);
+  await confirm.locator('.ant-modal-confirm-btns .ant-btn-primary').click();
+}
+
 describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
   let app: ConsoleUnderTest | undefined;
   let base: string;
@@ -195,7 +206,7 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     page.on('response', (r) => {
       if (r.request().method() === 'PUT' && r.url().endsWith(`/campaigns/${draft.id}`)) saves.push(String(r.status()));
     });
-    await page.locator('.ant-modal-confirm-btns .ant-btn-primary').click();
+    await confirmLaunch(page);
     const answer = await launched.catch(async (e: Error) => {
       const shown = (
         await page
@@ -364,7 +375,7 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
       (r) => /\/campaigns\/[0-9A-Z]+\/launch$/.test(r.url()) && r.request().method() === 'POST',
       { timeout: 120_000 },
     );
-    await page.locator('.ant-modal-confirm-btns .ant-btn-primary').click();
+    await confirmLaunch(page);
     const answer = await launched;
     expect(answer.status(), await answer.text()).toBe(200);
     await page.waitForURL(/\/campaigns\/[0-9A-Z]+$/, { timeout: 60_000 });
