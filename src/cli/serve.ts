@@ -4,6 +4,7 @@ import { buildServer, defaultWebDir } from '../server.js';
 import { jobHandlers } from '../jobs/handlers.js';
 import { startWorker } from '../jobs/worker.js';
 import { startWorkerThread, type JobThread } from '../jobs/worker-thread.js';
+import { jobWaitMs } from '../jobs/wait.js';
 import { startReadPool } from '../modules/heavy/pool.js';
 import { AnalyticsMemory, type MemoryLog, memoryCapBytes } from '../modules/analytics/memory.js';
 import { memoryDirFor } from '../modules/analytics/memory-file.js';
@@ -83,7 +84,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   warm();
   const warming = setInterval(warm, 60_000);
   warming.unref();
-  let worker: JobThread | null = null;
+  let worker: Pick<JobThread, 'stop' | 'wake'> | null = null;
   if (opts.worker) {
     const log = (msg: string, extra?: Record<string, unknown>) => app.log.info(extra ?? {}, msg);
     worker =
@@ -91,6 +92,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
         ? startWorkerThread(dbUrl, { log })
         : startWorker(ctx, { handlers: jobHandlers, schedules: true, log });
   }
+  // Long writes a request asks for (tier evaluation, RFM, points and coupon syncs) run as jobs, here on the worker's
+  // thread or in a `huike worker` process, and the request waits for them without holding the event loop.
+  ctx.jobs = { waitMs: jobWaitMs(), wake: worker ? () => worker.wake() : undefined };
 
   const hasConsole = existsSync(join(defaultWebDir(), 'index.html'));
   const shown = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;

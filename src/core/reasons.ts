@@ -900,6 +900,7 @@ export const REASONS = {
   },
   'automation.itemInvalid': { 'zh-CN': '第 {n} 个自动化有误：{why}', en: 'automations[{index}]: {whyEn}' },
   'job.failed': { 'zh-CN': '后台任务失败：{why}', en: 'the job failed: {whyEn}' },
+  'job.notFound': { 'zh-CN': '找不到该后台任务（ID {id}）', en: 'job {id} not found' },
   'input.idTooLong': {
     'zh-CN': '地址中的编号太长（最多 100 个字符）',
     en: 'a value in the address is too long: ids are at most 100 characters',

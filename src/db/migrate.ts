@@ -64,6 +64,7 @@ import { importRunsStatsRefresh } from './migrations/0084_import_runs_stats_refr
 import { customerNamePairs } from './migrations/0085_customer_name_pairs.js';
 import { customerNameGrams } from './migrations/0086_customer_name_grams.js';
 import { idempotencyResponses } from './migrations/0087_idempotency_responses.js';
+import { jobResults } from './migrations/0088_job_results.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -140,6 +141,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0085_customer_name_pairs': customerNamePairs(db.dialect),
     '0086_customer_name_grams': customerNameGrams(db.dialect),
     '0087_idempotency_responses': idempotencyResponses(),
+    '0088_job_results': jobResults(db.dialect),
   };
 }
 

@@ -262,6 +262,8 @@ export interface JobsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   finished_at: Timestamp | null;
+  /** What the finished job reported (0088), for the request waiting for it; null when it reports nothing. */
+  result: Json | null;
 }
 
 export interface SchedulesTable {

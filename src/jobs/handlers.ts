@@ -8,10 +8,10 @@ import { executeRun, getRun, markRunFailed } from '../modules/imports/service.js
 import { readJson } from '../db/json.js';
 import type { JobHandlers } from './worker.js';
 import { JOB } from './kinds.js';
-import { expireDue, syncOrderPoints } from '../modules/points/service.js';
-import { expireCoupons, matchCouponUses } from '../modules/coupons/service.js';
-import { evaluateUpgrades, reevaluateYear } from '../modules/membership/service.js';
-import { recomputeRfm } from '../modules/segments/rfm.js';
+import { expireDue, syncOrderPoints, syncPoints } from '../modules/points/service.js';
+import { syncCoupons } from '../modules/coupons/service.js';
+import { evaluateTiers } from '../modules/membership/service.js';
+import { recomputeRfm, rfmPass } from '../modules/segments/rfm.js';
 import { deliverMessage } from '../modules/messaging/service.js';
 import { deliverDue } from '../modules/messaging/deliver.js';
 import type { DeliveryGate } from '../modules/messaging/send.js';
@@ -26,6 +26,7 @@ import { advanceRun } from '../modules/automations/runner.js';
 import { evaluateSegmentEntries, handleReview, runScheduled } from '../modules/automations/triggers.js';
 import { runScheduledBackup } from '../modules/backups/schedule.js';
 import { runAction } from '../modules/audiences/service.js';
+import { tagSegment } from '../modules/segments/service.js';
 
 /** Whether a queued message may still go: its campaign (paused, cancelled) or automation run (exited) says. */
 function deliveryGate(ctx: AppContext, ws: string): DeliveryGate {
@@ -89,21 +90,23 @@ export const jobHandlers: JobHandlers = {
   [JOB.analyticsRebuild]: async (ctx, job) => {
     await rebuildAnalytics(ctx, job.workspace_id);
   },
-  [JOB.rfmRecompute]: async (ctx, job) => {
-    await recomputeRfm(ctx, job.workspace_id);
-  },
-  [JOB.tiers]: async (ctx, job, { payload }) => {
-    if ((payload as { yearly?: boolean }).yearly) await reevaluateYear(ctx, job.workspace_id);
-    await evaluateUpgrades(ctx, job.workspace_id);
+  // These four report what they did: POST /rfm/recompute, /tiers/evaluate, /coupons/sync and /points/sync queue
+  // them and answer with it (jobs/wait.ts).
+  [JOB.rfmRecompute]: async (ctx, job, { payload }) =>
+    rfmPass(ctx, job.workspace_id, z.object({ asOf: z.string().optional() }).parse(payload).asOf),
+  [JOB.tiers]: async (ctx, job, { payload }) =>
+    evaluateTiers(ctx, job.workspace_id, Boolean(z.object({ yearly: z.boolean().optional() }).parse(payload).yearly)),
+  [JOB.segmentTag]: async (ctx, job, { payload }) => {
+    const input = z
+      .object({ segmentId: z.string(), tag: z.string(), untag: z.boolean().optional(), by: z.string().nullable() })
+      .parse(payload);
+    return tagSegment(ctx, job.workspace_id, input);
   },
   [JOB.bulkAction]: async (ctx, job, { payload }) => {
     const { actionId } = z.object({ actionId: z.string() }).parse(payload);
     await runAction(ctx, job.workspace_id, actionId);
   },
-  [JOB.coupons]: async (ctx, job) => {
-    await matchCouponUses(ctx, job.workspace_id);
-    await expireCoupons(ctx, job.workspace_id);
-  },
+  [JOB.coupons]: async (ctx, job) => syncCoupons(ctx, job.workspace_id),
   // One message per job: what earlier versions queued (and still may be waiting after an upgrade).
   [JOB.messageSend]: async (ctx, job, { payload, completeIn }) => {
     const { messageId } = z.object({ messageId: z.string() }).parse(payload);
@@ -165,7 +168,6 @@ export const jobHandlers: JobHandlers = {
       await expireDue(ctx, job.workspace_id, { atExpiry: true });
       return;
     }
-    await expireDue(ctx, job.workspace_id);
-    await syncOrderPoints(ctx, job.workspace_id);
+    return syncPoints(ctx, job.workspace_id);
   },
 };

@@ -46,6 +46,8 @@ export const JOB = {
   automationSchedule: 'automation.schedule',
   /** The 数据分析 pre-aggregates rebuilt from the orders (after imports, nightly). */
   analyticsRebuild: 'analytics.rebuild',
+  /** POST /segments/{id}/tag or /untag: a tag put on or taken off every customer of a segment (segments/service.ts). */
+  segmentTag: 'segment.tag',
   /** A bulk action on a big audience: tag all, issue a coupon, grant points (audiences/service.ts). */
   bulkAction: 'audience.action',
 } as const;

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { newId } from '../core/ids.js';
 import type { Db } from '../db/connect.js';
 import type { Database, Job } from '../db/types.js';
-import { writeJson } from '../db/json.js';
+import { readJson, writeJson } from '../db/json.js';
 import { timestampCast } from '../db/dates.js';
 
 /**
@@ -111,16 +111,28 @@ export class LeaseLost extends Error {
   }
 }
 
-/** Marks the job done, in the handler's own transaction when given: fencing by lease owner. */
+/**
+ * Marks the job done, in the handler's own transaction when given: fencing by lease owner. `result` is what the
+ * handler reported (kept as JSON for a request waiting for the job).
+ */
 export async function completeJob(
   db: Executor,
   job: Pick<Job, 'workspace_id' | 'id'>,
   workerId: string,
   now: string,
+  result?: unknown,
 ): Promise<boolean> {
   const r = await db
     .updateTable('jobs')
-    .set({ status: 'done', finished_at: now, updated_at: now, locked_by: null, locked_until: null, last_error: null })
+    .set({
+      status: 'done',
+      finished_at: now,
+      updated_at: now,
+      locked_by: null,
+      locked_until: null,
+      last_error: null,
+      result: result === undefined ? null : writeJson(result),
+    })
     .where('workspace_id', '=', job.workspace_id)
     .where('id', '=', job.id)
     .where('status', '=', 'running')
@@ -177,7 +189,22 @@ export async function listJobs(db: Executor, workspaceId: string, opts: { status
   let q = db.selectFrom('jobs').selectAll().where('workspace_id', '=', workspaceId);
   if (opts.status) q = q.where('status', '=', opts.status);
   const rows = await q.orderBy('id', 'desc').limit(opts.limit).execute();
-  return rows.map((j) => ({
+  return rows.map(jobView);
+}
+
+/** One job as the API shows it, with what it reported when done (GET /jobs/{id}); undefined when there is none. */
+export async function getJob(db: Executor, workspaceId: string, id: string) {
+  const row = await db
+    .selectFrom('jobs')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row && { ...jobView(row), result: row.result === null ? null : readJson(row.result) };
+}
+
+function jobView(j: Job) {
+  return {
     id: j.id,
     kind: j.kind,
     status: j.status,
@@ -186,5 +213,5 @@ export async function listJobs(db: Executor, workspaceId: string, opts: { status
     runAt: j.run_at,
     lastError: j.last_error,
     finishedAt: j.finished_at,
-  }));
+  };
 }

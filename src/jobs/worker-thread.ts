@@ -5,6 +5,8 @@ import { piscinaEntry } from './threads.js';
 export interface JobThread {
   /** Lets the running job finish, then stops the thread. */
   stop(): Promise<void>;
+  /** Looks for a due job now (a request has just queued one) instead of at the next poll. */
+  wake(): void;
 }
 
 /**
@@ -44,6 +46,9 @@ export function startWorkerThread(
   };
   start();
   return {
+    wake() {
+      current?.port.postMessage({ type: 'wake' });
+    },
     async stop() {
       stopping = true;
       if (restart) clearTimeout(restart);

@@ -18,7 +18,8 @@ export interface JobHelpers {
   completeIn(trx: Transaction<Database>): Promise<void>;
 }
 
-export type JobHandler = (ctx: AppContext, job: Job, helpers: JobHelpers) => Promise<void>;
+/** Runs one job; what it returns (JSON: counts …) is kept with the job for a request waiting for it (jobs/wait.ts). */
+export type JobHandler = (ctx: AppContext, job: Job, helpers: JobHelpers) => Promise<unknown>;
 /**
  * A kind's handler, or the handler and what to do when its job is given up after its worker died
  * on every attempt (e.g. mark the import run failed).
@@ -48,6 +49,8 @@ export interface Worker {
   stop(): Promise<void>;
   /** Runs due jobs until none is left (tests, CLI one-shot). */
   drain(): Promise<number>;
+  /** Looks for a due job now instead of at the next poll (a request has just queued one). */
+  wake(): void;
 }
 
 export function createWorker(ctx: AppContext, opts: WorkerOptions): Worker {
@@ -76,14 +79,14 @@ export function createWorker(ctx: AppContext, opts: WorkerOptions): Worker {
     );
     try {
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
-      await handler(ctx, job, {
+      const result = await handler(ctx, job, {
         workerId: id,
         payload: readJson(job.payload),
         completeIn: async (trx) => {
           if (!(await completeJob(trx, job, id, ctx.now().toISOString()))) throw new LeaseLost(job.id);
         },
       });
-      await completeJob(ctx.db.kysely, job, id, ctx.now().toISOString());
+      await completeJob(ctx.db.kysely, job, id, ctx.now().toISOString(), result);
       log('job done', { job: job.id, kind: job.kind });
     } catch (e) {
       if (e instanceof LeaseLost) {
@@ -135,6 +138,7 @@ export function createWorker(ctx: AppContext, opts: WorkerOptions): Worker {
   return {
     id,
     drain,
+    wake: () => wake?.(),
     start() {
       loop ??= run();
     },

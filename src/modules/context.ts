@@ -21,6 +21,12 @@ export interface AppContext {
   queryTimeoutMs?: number;
   /** Bulk actions on an audience up to this size run in the request; bigger ones as a job (default 200). */
   bulkInlineLimit?: number;
+  /**
+   * Jobs run off this event loop (the job thread of `huike serve`, or a `huike worker` process): a long write a
+   * request asks for is queued and waited for up to `waitMs` (jobs/wait.ts); `wake` starts the worker at once.
+   * Without it such writes run in the request (tests, an in-memory database).
+   */
+  jobs?: { waitMs: number; wake?: () => void };
 }
 
 export function nowIso(ctx: AppContext): string {

@@ -109,6 +109,7 @@ describeBothDatabases('API contract', (env) => {
       null,
     );
     ids.automations = (await call('POST', '/automations', { builtin: 'cart_reminder', enabled: true })).id;
+    ids.jobs = (await call('GET', '/jobs?limit=1')).items[0].id; // the campaigns' launches queued some
     // Routes whose path or query the resource id alone does not fill.
     special['/campaigns/compare'] = `/campaigns/compare?ids=${ids.campaigns},${second}`;
     special['/campaigns/audiences/{id}/unmatched.csv'] = `/campaigns/audiences/${list.id}/unmatched.csv`;

@@ -30,6 +30,7 @@ const KINDS: [RegExp, string][] = [
   [/^\/tasks\/\{id\}/, 'task'],
   [/^\/surveys\/\{id\}/, 'survey'],
   [/^\/automations\/\{id\}/, 'automation'],
+  [/^\/jobs\/\{id\}/, 'job'],
 ];
 
 const SURVEY = {
@@ -152,6 +153,7 @@ describeBothDatabases('another workspace’s ids are never read or written', (en
         null,
       )
     ).id;
+    ids.job = (await ok(cookie, 'GET', '/jobs?limit=1')).items[0].id; // the import's and the demo's
     return cookie;
   };
 

@@ -211,6 +211,7 @@ const MATRIX: Partial<Record<RouteAccess, string[]>> = {
   ],
   'analytics:read': [
     'GET /api/v1/jobs',
+    'GET /api/v1/jobs/{id}',
     'GET /api/v1/rfm/summary',
     'GET /api/v1/rfm/matrix',
     'GET /api/v1/rfm/settings',

@@ -99,14 +99,19 @@ async function builtConsole(): Promise<string> {
  * the given size on a free port (`--port 0`), and launches Chromium with its background networking off
  * (no traffic leaves the machine).
  */
-export async function startConsole(opts: { prefix: string; demoCustomers: number }): Promise<ConsoleUnderTest> {
+export async function startConsole(opts: {
+  prefix: string;
+  demoCustomers: number;
+  /** More environment for the server (e.g. HUIKE_JOB_WAIT_MS). */
+  env?: Record<string, string>;
+}): Promise<ConsoleUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), opts.prefix));
   mkdirSync(SHOTS, { recursive: true });
   const web = await builtConsole();
   const server = spawnTs(
     join(ROOT, 'src/cli/index.ts'),
     ['serve', '--port', '0', '--demo-customers', String(opts.demoCustomers)],
-    { DATABASE_URL: `sqlite:${join(dir, 'huike.db')}`, HUIKE_WEB_DIR: web, LOG_LEVEL: 'error' },
+    { DATABASE_URL: `sqlite:${join(dir, 'huike.db')}`, HUIKE_WEB_DIR: web, LOG_LEVEL: 'error', ...opts.env },
   );
   let browser: Browser | undefined;
   let base = '';

@@ -1,4 +1,6 @@
 import { reason } from '../../core/reasons.js';
+import { JOB } from '../../jobs/kinds.js';
+import { queuedJob, runAsJob, sendOutcome } from '../../jobs/wait.js';
 import { z } from 'zod';
 import { Invalid } from '../../core/errors.js';
 import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js';
@@ -23,12 +25,11 @@ import {
   customerCoupons,
   pauseTemplate,
   updateTemplate,
-  expireCoupons,
   expiringCoupons,
   issueCoupon,
   issueToSegment,
   listTemplates,
-  matchCouponUses,
+  syncCoupons,
   templateInput,
 } from './service.js';
 
@@ -89,7 +90,7 @@ const customerCouponsSchema = {
 const syncSchema = {
   tags,
   summary: 'Mark coupons used by imported orders and close expired ones, now',
-  response: { 200: syncOutput },
+  response: { 200: syncOutput, 202: queuedJob },
 };
 
 export const couponRoutes: ModuleRoutes = async (app, { ctx }) => {
@@ -213,8 +214,8 @@ export const couponRoutes: ModuleRoutes = async (app, { ctx }) => {
     }),
   );
 
-  app.post('/coupons/sync', { config: { permission: 'coupons:write' }, schema: syncSchema }, async (req) => {
+  app.post('/coupons/sync', { config: { permission: 'coupons:write' }, schema: syncSchema }, async (req, reply) => {
     const ws = principalOf(req).workspaceId;
-    return { used: await matchCouponUses(ctx, ws), expired: await expireCoupons(ctx, ws) };
+    return sendOutcome(reply, await runAsJob(ctx, ws, JOB.coupons, {}, () => syncCoupons(ctx, ws)));
   });
 };

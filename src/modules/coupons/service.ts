@@ -339,6 +339,11 @@ export async function issueToSegment(ctx: AppContext, ws: string, templateId: st
   return { issued, skipped, erased, stoppedAtStock: false };
 }
 
+/** Coupons used by imported orders marked, expired ones closed: the coupon sync (a job, or POST /coupons/sync). */
+export async function syncCoupons(ctx: AppContext, ws: string): Promise<{ used: number; expired: number }> {
+  return { used: await matchCouponUses(ctx, ws), expired: await expireCoupons(ctx, ws) };
+}
+
 /**
  * Marks coupons used by imported orders: a paid order of the coupon's owner, inside its validity,
  * that meets its threshold uses the coupon worth most to it (one coupon per order).

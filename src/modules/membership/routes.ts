@@ -1,4 +1,6 @@
 import { tierSettingsSchema } from '../../core/tiers.js';
+import { JOB } from '../../jobs/kinds.js';
+import { queuedJob, runAsJob, sendOutcome } from '../../jobs/wait.js';
 import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js';
 import {
   evaluateInput,
@@ -38,7 +40,7 @@ const evaluateSchema = {
   tags,
   summary: 'Upgrade qualifying members now; yearly: true also runs the 12-month re-evaluation',
   body: evaluateInput,
-  response: { 200: evaluateOutput },
+  response: { 200: evaluateOutput, 202: queuedJob },
 };
 
 const memberTierSchema = {
@@ -70,8 +72,14 @@ export const membershipRoutes: ModuleRoutes = async (app, { ctx }) => {
     offLoop(ctx, 'tiers.preview', previewTiers, principalOf(req).workspaceId, req.body),
   );
 
-  app.post('/tiers/evaluate', { config: { permission: 'settings:write' }, schema: evaluateSchema }, async (req) =>
-    evaluateTiers(ctx, principalOf(req).workspaceId, req.body.yearly),
+  app.post(
+    '/tiers/evaluate',
+    { config: { permission: 'settings:write' }, schema: evaluateSchema },
+    async (req, reply) => {
+      const ws = principalOf(req).workspaceId;
+      const { yearly } = req.body;
+      return sendOutcome(reply, await runAsJob(ctx, ws, JOB.tiers, { yearly }, () => evaluateTiers(ctx, ws, yearly)));
+    },
   );
 
   app.get('/customers/:id/tier', { config: { permission: 'customers:read' }, schema: memberTierSchema }, async (req) =>

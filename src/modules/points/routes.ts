@@ -1,5 +1,7 @@
 import { reason } from '../../core/reasons.js';
 import { Invalid } from '../../core/errors.js';
+import { JOB } from '../../jobs/kinds.js';
+import { queuedJob, runAsJob, sendOutcome } from '../../jobs/wait.js';
 import { z } from 'zod';
 import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js';
 import {
@@ -37,13 +39,12 @@ import {
 import {
   credit,
   debit,
-  expireDue,
   getPointsSettings,
   liability,
   pointsOf,
   pointsSettings,
   setPointsSettings,
-  syncOrderPoints,
+  syncPoints,
 } from './service.js';
 
 function keyOf(headers: { 'idempotency-key'?: string }): string {
@@ -185,7 +186,7 @@ const setSettingsSchema = {
 const syncSchema = {
   tags,
   summary: 'Earn points for new purchases and take back those of refunds, now',
-  response: { 200: syncOutput },
+  response: { 200: syncOutput, 202: queuedJob },
 };
 
 export const pointsRoutes: ModuleRoutes = async (app, { ctx }) => {
@@ -332,9 +333,8 @@ export const pointsRoutes: ModuleRoutes = async (app, { ctx }) => {
     setPointsSettings(ctx, principalOf(req).workspaceId, req.body),
   );
 
-  app.post('/points/sync', { config: { permission: 'points:write' }, schema: syncSchema }, async (req) => {
+  app.post('/points/sync', { config: { permission: 'points:write' }, schema: syncSchema }, async (req, reply) => {
     const ws = principalOf(req).workspaceId;
-    const expired = await expireDue(ctx, ws);
-    return { ...(await syncOrderPoints(ctx, ws)), expired };
+    return sendOutcome(reply, await runAsJob(ctx, ws, JOB.points, {}, () => syncPoints(ctx, ws)));
   });
 };

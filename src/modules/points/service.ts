@@ -509,6 +509,15 @@ export async function reverseOrder(
 }
 
 /**
+ * Points due to expire written off, then new purchases earned and refunds reversed: the points sync (a job, or POST
+ * /points/sync).
+ */
+export async function syncPoints(ctx: AppContext, ws: string) {
+  const expired = await expireDue(ctx, ws);
+  return { ...(await syncOrderPoints(ctx, ws)), expired };
+}
+
+/**
  * Order points: every purchase earns perYuan points per net yuan, pending until the platform's
  * return window after delivery has passed (core/points orderPointsAvailableAt); refunded orders
  * give them back. Points still pending move with what later exports say about delivery (an order

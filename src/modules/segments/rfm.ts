@@ -72,6 +72,15 @@ export interface RfmWriteOptions {
  */
 export const RFM_WORK_MEM = '256MB';
 
+/** An RFM pass as a request or its job reports it: customers scored, and as of when. */
+export async function rfmPass(
+  ctx: AppContext,
+  workspaceId: string,
+  asOf?: string,
+): Promise<{ customers: number; asOf: string }> {
+  return { customers: await recomputeRfm(ctx, workspaceId, asOf), asOf: asOf ?? ctx.now().toISOString() };
+}
+
 /**
  * Every customer's RFM scores, class, value tier and lifecycle stage, in one SQL pass. Without
  * `asOf` it scores today from the customer stats; with `asOf` (an old data set, or "how did the

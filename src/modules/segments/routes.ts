@@ -1,11 +1,13 @@
 import { PassThrough, Readable } from 'node:stream';
 import { z } from 'zod';
+import { JOB } from '../../jobs/kinds.js';
+import { queuedJob, runAsJob, sendOutcome } from '../../jobs/wait.js';
 import { FIELDS, OPERATORS } from '../../core/segments/fields.js';
 import { rfmSettings } from '../../core/segments/rfm.js';
 import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js';
 import { requestLanguage } from '../../core/reasons.js';
 import { ruleOptions } from './options.js';
-import { getRfmSettings, recomputeRfm, rfmAsOf, rfmMatrix, rfmSummary, setRfmSettings } from './rfm.js';
+import { getRfmSettings, rfmAsOf, rfmPass, rfmMatrix, rfmSummary, setRfmSettings } from './rfm.js';
 import {
   countRule,
   countSegment,
@@ -20,8 +22,8 @@ import {
   saveSegment,
   snapshotMembers,
   snapshotSegment,
-  tagRule,
-  untagRule,
+  tagIdOf,
+  tagSegment,
 } from './service.js';
 
 const fieldsOutput = z.object({
@@ -337,13 +339,15 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
         summary: 'Add a tag to every customer of a segment',
         params: idParams,
         body: z.object({ tag: z.string().trim().min(1).max(40) }),
-        response: { 200: z.object({ tagged: z.number() }) },
+        response: { 200: z.object({ tagged: z.number() }), 202: queuedJob },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const p = principalOf(req);
-      const s = await getSegment(ctx, p.workspaceId, req.params.id);
-      return { tagged: await tagRule(ctx, p.workspaceId, s.rule, req.body.tag, p.userId) };
+      await getSegment(ctx, p.workspaceId, req.params.id); // 404 here, not a failed job
+      const input = { segmentId: req.params.id, tag: req.body.tag, by: p.userId };
+      const run = () => tagSegment(ctx, p.workspaceId, input);
+      return sendOutcome(reply, await runAsJob(ctx, p.workspaceId, JOB.segmentTag, input, run));
     },
   );
 
@@ -356,13 +360,16 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
         summary: 'Remove a tag from every customer of a segment',
         params: idParams,
         body: z.object({ tag: z.string().trim().min(1).max(40) }),
-        response: { 200: z.object({ untagged: z.number() }) },
+        response: { 200: z.object({ untagged: z.number() }), 202: queuedJob },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const p = principalOf(req);
-      const s = await getSegment(ctx, p.workspaceId, req.params.id);
-      return { untagged: await untagRule(ctx, p.workspaceId, s.rule, req.body.tag) };
+      await getSegment(ctx, p.workspaceId, req.params.id);
+      await tagIdOf(ctx, p.workspaceId, req.body.tag);
+      const input = { segmentId: req.params.id, tag: req.body.tag, untag: true, by: p.userId };
+      const run = () => tagSegment(ctx, p.workspaceId, input);
+      return sendOutcome(reply, await runAsJob(ctx, p.workspaceId, JOB.segmentTag, input, run));
     },
   );
 
@@ -434,13 +441,13 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
           })
           .strict()
           .nullish(),
-        response: { 200: z.object({ customers: z.number(), asOf: z.string() }) },
+        response: { 200: z.object({ customers: z.number(), asOf: z.string() }), 202: queuedJob },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const ws = principalOf(req).workspaceId;
       const asOf = req.body?.asOf ? await rfmAsOf(ctx, ws, req.body.asOf) : undefined;
-      return { customers: await recomputeRfm(ctx, ws, asOf), asOf: asOf ?? ctx.now().toISOString() };
+      return sendOutcome(reply, await runAsJob(ctx, ws, JOB.rfmRecompute, { asOf }, () => rfmPass(ctx, ws, asOf)));
     },
   );
   app.get(

@@ -464,9 +464,8 @@ export async function erasedInRule(ctx: AppContext, workspaceId: string, input: 
   return Number(r.n);
 }
 
-/** Removes a tag from every customer a rule selects, in one DELETE. */
-export async function untagRule(ctx: AppContext, workspaceId: string, input: unknown, tag: string): Promise<number> {
-  const rule = parseRule(input);
+/** The id of the tag named `tag`; 404 `tag.notFound` when the shop has none. */
+export async function tagIdOf(ctx: AppContext, workspaceId: string, tag: string): Promise<string> {
   const t = await ctx.db.kysely
     .selectFrom('tags')
     .select('id')
@@ -474,14 +473,37 @@ export async function untagRule(ctx: AppContext, workspaceId: string, input: unk
     .where('name', '=', tag.trim())
     .executeTakeFirst();
   if (!t) throw new NotFound(`no tag named "${tag.trim()}"`, reason('tag.notFound', { tag: tag.trim() }));
+  return t.id;
+}
+
+/** Removes a tag from every customer a rule selects, in one DELETE. */
+export async function untagRule(ctx: AppContext, workspaceId: string, input: unknown, tag: string): Promise<number> {
+  const rule = parseRule(input);
+  const tagId = await tagIdOf(ctx, workspaceId, tag);
   const members = (await ruleQuery(ctx, workspaceId, rule)).select('c.id');
   const r = await ctx.db.kysely
     .deleteFrom('customer_tags')
     .where('workspace_id', '=', workspaceId)
-    .where('tag_id', '=', t.id)
+    .where('tag_id', '=', tagId)
     .where('customer_id', 'in', members)
     .executeTakeFirst();
   return Number(r.numDeletedRows);
+}
+
+/** What POST /segments/{id}/tag and /untag ask for: a tag put on (or taken off) every customer of a segment. */
+export interface SegmentTagging {
+  segmentId: string;
+  tag: string;
+  untag?: boolean;
+  by: string | null;
+}
+
+/** A segment's customers tagged or untagged, by the segment's rule as it is now: the request's job (jobs/wait.ts). */
+export async function tagSegment(ctx: AppContext, workspaceId: string, input: SegmentTagging) {
+  const { rule } = await getSegment(ctx, workspaceId, input.segmentId);
+  return input.untag
+    ? { untagged: await untagRule(ctx, workspaceId, rule, input.tag) }
+    : { tagged: await tagRule(ctx, workspaceId, rule, input.tag, input.by) };
 }
 
 // Saved segments.

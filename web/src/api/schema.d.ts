@@ -2325,6 +2325,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One job, with its result when done (a request answered 202 names the job it queued) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kind: string;
+                            status: string;
+                            attempts: number;
+                            maxAttempts: number;
+                            runAt: string;
+                            lastError: string | null;
+                            finishedAt: string | null;
+                            /** @description what the job reported (the route's 200 answer), null until it is done */
+                            result: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/segments/evaluate": {
         parameters: {
             query?: never;
@@ -2927,6 +2976,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description still running after the wait (HUIKE_JOB_WAIT_MS, default 20 s; a big shop): it goes on in the background; GET /jobs/{id} gives its result when done */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description follow it at GET /jobs/{id} */
+                            jobId: string;
+                            kind: string;
+                            /** @enum {string} */
+                            status: "queued" | "running";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -2970,6 +3034,21 @@ export interface paths {
                     content: {
                         "application/json": {
                             untagged: number;
+                        };
+                    };
+                };
+                /** @description still running after the wait (HUIKE_JOB_WAIT_MS, default 20 s; a big shop): it goes on in the background; GET /jobs/{id} gives its result when done */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description follow it at GET /jobs/{id} */
+                            jobId: string;
+                            kind: string;
+                            /** @enum {string} */
+                            status: "queued" | "running";
                         };
                     };
                 };
@@ -3111,6 +3190,21 @@ export interface paths {
                         "application/json": {
                             customers: number;
                             asOf: string;
+                        };
+                    };
+                };
+                /** @description still running after the wait (HUIKE_JOB_WAIT_MS, default 20 s; a big shop): it goes on in the background; GET /jobs/{id} gives its result when done */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description follow it at GET /jobs/{id} */
+                            jobId: string;
+                            kind: string;
+                            /** @enum {string} */
+                            status: "queued" | "running";
                         };
                     };
                 };
@@ -5142,6 +5236,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description still running after the wait (HUIKE_JOB_WAIT_MS, default 20 s; a big shop): it goes on in the background; GET /jobs/{id} gives its result when done */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description follow it at GET /jobs/{id} */
+                            jobId: string;
+                            kind: string;
+                            /** @enum {string} */
+                            status: "queued" | "running";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -5528,6 +5637,21 @@ export interface paths {
                                 down: number;
                                 up: number;
                             } | null;
+                        };
+                    };
+                };
+                /** @description still running after the wait (HUIKE_JOB_WAIT_MS, default 20 s; a big shop): it goes on in the background; GET /jobs/{id} gives its result when done */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description follow it at GET /jobs/{id} */
+                            jobId: string;
+                            kind: string;
+                            /** @enum {string} */
+                            status: "queued" | "running";
                         };
                     };
                 };
@@ -6728,6 +6852,21 @@ export interface paths {
                         "application/json": {
                             used: number;
                             expired: number;
+                        };
+                    };
+                };
+                /** @description still running after the wait (HUIKE_JOB_WAIT_MS, default 20 s; a big shop): it goes on in the background; GET /jobs/{id} gives its result when done */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description follow it at GET /jobs/{id} */
+                            jobId: string;
+                            kind: string;
+                            /** @enum {string} */
+                            status: "queued" | "running";
                         };
                     };
                 };

@@ -68,6 +68,7 @@ export const en: Messages = {
   },
   common: {
     listSeparator: '; ',
+    inBackground: 'A big shop: this goes on in the background, and you will be told here when it is done',
     add: 'Add',
     cancel: 'Cancel',
     all: 'All',

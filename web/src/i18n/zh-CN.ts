@@ -66,6 +66,7 @@ export const zhCN = {
   },
   common: {
     listSeparator: '；',
+    inBackground: '店铺数据较多，正在后台处理，完成后会在这里提示（可以继续其他操作）',
     add: '添加',
     cancel: '取消',
     all: '全部',

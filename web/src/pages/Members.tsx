@@ -19,6 +19,7 @@ import {
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Answer, api } from '../api';
+import { jobResult } from '../jobs';
 import { ErrorBox, Loading } from '../components/Status';
 import { count } from '../format';
 import { useApi } from '../hooks';
@@ -85,7 +86,9 @@ export default function Members() {
     });
   const onEvaluate = () =>
     run('evaluate', async () => {
-      const r = await api.post('/tiers/evaluate', { yearly: false });
+      const r = await jobResult(await api.post('/tiers/evaluate', { yearly: false }), () =>
+        message.info(t('common.inBackground')),
+      );
       void message.success(t('members.evaluated', { n: r.upgraded ?? 0 }));
       data.reload();
     });

@@ -1,0 +1,72 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../modules/context.js';
+import { nowIso } from '../modules/context.js';
+import { readJson } from '../db/json.js';
+import { enqueue } from './queue.js';
+
+/** A job a request queued and stopped waiting for: it goes on in the background (GET /jobs/{id}). */
+export const queuedJob = z
+  .object({
+    jobId: z.string().describe('follow it at GET /jobs/{id}'),
+    kind: z.string(),
+    status: z.enum(['queued', 'running']),
+  })
+  .describe(
+    'still running after the wait (HUIKE_JOB_WAIT_MS, default 20 s; a big shop): it goes on in the background; ' +
+      'GET /jobs/{id} gives its result when done',
+  );
+export type QueuedJob = z.infer<typeof queuedJob>;
+
+export const DEFAULT_JOB_WAIT_MS = 20_000;
+
+/** How long a request waits for the job it queued before answering 202 (HUIKE_JOB_WAIT_MS, default 20 s). */
+export function jobWaitMs(): number {
+  const env = Number(process.env.HUIKE_JOB_WAIT_MS);
+  return Number.isFinite(env) && env >= 0 ? env : DEFAULT_JOB_WAIT_MS;
+}
+
+export type JobOutcome<T> = { done: true; result: T } | { done: false; job: QueuedJob };
+
+/**
+ * A write a button asks for (evaluate tiers, recompute RFM, sync points or coupons) that takes seconds to minutes on a
+ * big shop. Where jobs run off the server's event loop (`ctx.jobs`: the worker thread of `huike serve`, or a `huike
+ * worker` process), it is queued as the job `kind` and waited for up to `ctx.jobs.waitMs`: its result is the job's, or,
+ * past the wait, the job to follow. Without (tests, an in-memory database) `here` runs in the request — the same
+ * function the job's handler runs.
+ */
+export async function runAsJob<T>(
+  ctx: AppContext,
+  workspaceId: string,
+  kind: string,
+  payload: Record<string, unknown>,
+  here: () => Promise<T>,
+): Promise<JobOutcome<T>> {
+  if (!ctx.jobs) return { done: true, result: await here() };
+  // One attempt: a failure is the caller's answer, not a retry minutes later behind its back.
+  const jobId = await enqueue(ctx.db.kysely, { workspaceId, kind, payload, maxAttempts: 1 }, nowIso(ctx));
+  ctx.jobs.wake?.();
+  const until = Date.now() + ctx.jobs.waitMs;
+  let pause = 20;
+  for (;;) {
+    const row = await ctx.db.kysely
+      .selectFrom('jobs')
+      .select(['status', 'result', 'last_error'])
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', jobId)
+      .executeTakeFirstOrThrow();
+    if (row.status === 'done') return { done: true, result: readJson<T>(row.result) };
+    if (row.status === 'failed')
+      throw new Error(`job ${jobId} (${kind}) failed: ${row.last_error ?? 'no error given'}`);
+    if (Date.now() >= until)
+      return { done: false, job: { jobId, kind, status: row.status === 'running' ? 'running' : 'queued' } };
+    await sleep(Math.min(pause, until - Date.now()));
+    pause = Math.min(pause * 2, 250);
+  }
+}
+
+/** The answer of a route that ran `runAsJob`: 200 with the result, or 202 with the job still going. */
+export function sendOutcome<T>(reply: FastifyReply, outcome: JobOutcome<T>) {
+  return outcome.done ? reply.code(200).send(outcome.result) : reply.code(202).send(outcome.job);
+}

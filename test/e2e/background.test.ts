@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, logIn, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+
+/**
+ * On a big shop the buttons that evaluate the tiers or recompute RFM outlast the server's wait for their job
+ * (HUIKE_JOB_WAIT_MS, 20 s by default; 106 s and 62 s at a million customers): the server answers 202 and the job
+ * goes on. The console says so, follows the job and reports its result when it is done. Here the wait is 0, so
+ * every such request takes that path on the small demo.
+ */
+describe.skipIf(!existsSync(CHROMIUM))('a long write that goes on in the background, in Chromium', () => {
+  let app: ConsoleUnderTest | undefined;
+
+  beforeAll(async () => {
+    app = await startConsole({ prefix: 'huike-e2e-bg-', demoCustomers: 50, env: { HUIKE_JOB_WAIT_MS: '0' } });
+  }, 300_000);
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('立即评估升级 and 保存并重新计算 say they run in the background, then report what the job did', async () => {
+    const { base, browser } = app!;
+    const page = await (
+      await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
+    ).newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await logIn(page, base);
+    const answers: number[] = [];
+    page.on('response', (r) => {
+      if (/\/api\/v1\/(tiers\/evaluate|rfm\/recompute)$/.test(r.url())) answers.push(r.status());
+    });
+
+    await page.goto(`${base}/members`);
+    await page.getByRole('button', { name: /立即评估升级/ }).click();
+    await page.getByText('正在后台处理').waitFor();
+    await shot(page, 'background-tiers');
+    await page.getByText(/位会员已升级/).waitFor({ timeout: 120_000 });
+
+    await page.goto(`${base}/settings?tab=rfm`);
+    await page.getByRole('button', { name: /保存并重新计算/ }).click();
+    await page.getByText('正在后台处理').first().waitFor();
+    await page.getByText('已重新计算 RFM 与生命周期').waitFor({ timeout: 120_000 });
+    expect(answers).toEqual([202, 202]);
+    expect(errors).toEqual([]);
+  }, 300_000);
+});
