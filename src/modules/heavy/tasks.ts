@@ -19,7 +19,7 @@ import { countCustomersHere, searchPageHere } from '../customers/repo.js';
 import { ordersPageHere } from '../orders/service.js';
 import { liabilityHere } from '../points/service.js';
 import { rfmMatrixHere, rfmSummaryHere } from '../segments/rfm.js';
-import { countRuleHere, ruleMembersHere } from '../segments/service.js';
+import { countRuleHere, exportPageHere, ruleMembersHere } from '../segments/service.js';
 
 /**
  * The heavy reads that may run on a read thread, by name (a thread receives the name and the
@@ -31,6 +31,7 @@ export const HEAVY_TASKS = {
   'orders.page': ordersPageHere,
   'segments.count': countRuleHere,
   'segments.members': ruleMembersHere,
+  'segments.exportPage': exportPageHere,
   'segments.rfmMatrix': rfmMatrixHere,
   'segments.rfmSummary': rfmSummaryHere,
   'analytics.dashboard': dashboardHere,
