@@ -9,7 +9,7 @@ import { readJson } from '../db/json.js';
 import type { JobHandlers } from './worker.js';
 import { JOB } from './kinds.js';
 import { expireDue, syncOrderPoints, syncPoints } from '../modules/points/service.js';
-import { syncCoupons } from '../modules/coupons/service.js';
+import { issueSegment, syncCoupons } from '../modules/coupons/service.js';
 import { evaluateTiers } from '../modules/membership/service.js';
 import { recomputeRfm, rfmPass } from '../modules/segments/rfm.js';
 import { deliverMessage } from '../modules/messaging/service.js';
@@ -26,7 +26,8 @@ import { advanceRun } from '../modules/automations/runner.js';
 import { evaluateSegmentEntries, handleReview, runScheduled } from '../modules/automations/triggers.js';
 import { runScheduledBackup } from '../modules/backups/schedule.js';
 import { runAction } from '../modules/audiences/service.js';
-import { tagSegment } from '../modules/segments/service.js';
+import { snapshotSegment, tagSegment } from '../modules/segments/service.js';
+import { grantSegment } from '../modules/points/rewards.js';
 
 /** Whether a queued message may still go: its campaign (paused, cancelled) or automation run (exited) says. */
 function deliveryGate(ctx: AppContext, ws: string): DeliveryGate {
@@ -101,6 +102,20 @@ export const jobHandlers: JobHandlers = {
       .object({ segmentId: z.string(), tag: z.string(), untag: z.boolean().optional(), by: z.string().nullable() })
       .parse(payload);
     return tagSegment(ctx, job.workspace_id, input);
+  },
+  [JOB.segmentSnapshot]: async (ctx, job, { payload }) => {
+    const input = z.object({ segmentId: z.string(), purpose: z.string().nullable() }).parse(payload);
+    return snapshotSegment(ctx, job.workspace_id, input.segmentId, input.purpose);
+  },
+  [JOB.pointsGrant]: async (ctx, job, { payload }) => {
+    const input = z
+      .object({ segmentId: z.string(), points: z.number(), batch: z.string(), reason: z.string() })
+      .parse(payload);
+    return grantSegment(ctx, job.workspace_id, input);
+  },
+  [JOB.couponsIssueSegment]: async (ctx, job, { payload }) => {
+    const input = z.object({ templateId: z.string(), segmentId: z.string(), batch: z.string() }).parse(payload);
+    return issueSegment(ctx, job.workspace_id, input);
   },
   [JOB.bulkAction]: async (ctx, job, { payload }) => {
     const { actionId } = z.object({ actionId: z.string() }).parse(payload);

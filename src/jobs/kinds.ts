@@ -48,6 +48,12 @@ export const JOB = {
   analyticsRebuild: 'analytics.rebuild',
   /** POST /segments/{id}/tag or /untag: a tag put on or taken off every customer of a segment (segments/service.ts). */
   segmentTag: 'segment.tag',
+  /** POST /segments/{id}/snapshot: the segment's members frozen. */
+  segmentSnapshot: 'segment.snapshot',
+  /** POST /points/grant: points to every customer of a segment, once per customer and batch. */
+  pointsGrant: 'points.grant',
+  /** POST /coupons/templates/{id}/issue-segment: a coupon to each customer of a segment, once per batch. */
+  couponsIssueSegment: 'coupons.issueSegment',
   /** A bulk action on a big audience: tag all, issue a coupon, grant points (audiences/service.ts). */
   bulkAction: 'audience.action',
 } as const;

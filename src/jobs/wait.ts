@@ -66,7 +66,7 @@ export async function runAsJob<T>(
   }
 }
 
-/** The answer of a route that ran `runAsJob`: 200 with the result, or 202 with the job still going. */
-export function sendOutcome<T>(reply: FastifyReply, outcome: JobOutcome<T>) {
-  return outcome.done ? reply.code(200).send(outcome.result) : reply.code(202).send(outcome.job);
+/** The answer of a route that ran `runAsJob`: `done` (200, 201) with the result, or 202 with the job still going. */
+export function sendOutcome<T>(reply: FastifyReply, outcome: JobOutcome<T>, done: 200 | 201 = 200) {
+  return outcome.done ? reply.code(done).send(outcome.result) : reply.code(202).send(outcome.job);
 }

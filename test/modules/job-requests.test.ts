@@ -22,6 +22,7 @@ describeBothDatabases('long writes a request asks for run as jobs', (env) => {
   let cookie = '';
   let worker: Worker | undefined;
   let segmentId = '';
+  let templateId = '';
 
   beforeAll(async () => {
     const e = env();
@@ -60,6 +61,12 @@ describeBothDatabases('long writes a request asks for run as jobs', (env) => {
       rule: { field: 'total_spent', op: '>=', value: 20_000 },
     });
     segmentId = segment.json().id;
+    const template = await call('POST', '/coupons/templates', {
+      name: '满100减10',
+      rules: { kind: 'spend_off', minFen: 10_000, offFen: 1_000 },
+      validity: { days: 30 },
+    });
+    templateId = template.json().id;
   });
   afterEach(async () => {
     await worker?.stop();
@@ -81,15 +88,28 @@ describeBothDatabases('long writes a request asks for run as jobs', (env) => {
       .orderBy('id', 'desc')
       .execute();
 
-  const requests = [
-    { url: '/tiers/evaluate', body: { yearly: true }, kind: JOB.tiers },
-    { url: '/rfm/recompute', body: { asOf: '2026-11-20' }, kind: JOB.rfmRecompute },
-    { url: '/points/sync', body: undefined, kind: JOB.points },
-    { url: '/coupons/sync', body: undefined, kind: JOB.coupons },
-    { url: () => `/segments/${segmentId}/tag`, body: { tag: '大客户' }, kind: JOB.segmentTag },
-    { url: () => `/segments/${segmentId}/untag`, body: { tag: '大客户' }, kind: JOB.segmentTag },
+  // Each request as it is made (the segment and the coupon template exist by then), its job's kind and its answer.
+  const requests: { req: () => { url: string; body?: object }; kind: string; code?: number }[] = [
+    { req: () => ({ url: '/tiers/evaluate', body: { yearly: true } }), kind: JOB.tiers },
+    { req: () => ({ url: '/rfm/recompute', body: { asOf: '2026-11-20' } }), kind: JOB.rfmRecompute },
+    { req: () => ({ url: '/points/sync' }), kind: JOB.points },
+    { req: () => ({ url: '/coupons/sync' }), kind: JOB.coupons },
+    { req: () => ({ url: `/segments/${segmentId}/tag`, body: { tag: '大客户' } }), kind: JOB.segmentTag },
+    { req: () => ({ url: `/segments/${segmentId}/untag`, body: { tag: '大客户' } }), kind: JOB.segmentTag },
+    {
+      req: () => ({ url: `/segments/${segmentId}/snapshot`, body: { purpose: '对账' } }),
+      kind: JOB.segmentSnapshot,
+      code: 201,
+    },
+    {
+      req: () => ({ url: '/points/grant', body: { segmentId, points: 100, batch: 'b1', reason: '店庆' } }),
+      kind: JOB.pointsGrant,
+    },
+    {
+      req: () => ({ url: `/coupons/templates/${templateId}/issue-segment`, body: { segmentId, batch: 'b1' } }),
+      kind: JOB.couponsIssueSegment,
+    },
   ];
-  const urlOf = (r: (typeof requests)[number]) => (typeof r.url === 'string' ? r.url : r.url());
 
   it('with a worker off the loop, each answers what its job reported, and the job keeps it', async () => {
     const e = env();
@@ -97,15 +117,16 @@ describeBothDatabases('long writes a request asks for run as jobs', (env) => {
     worker = w;
     e.ctx.jobs = { waitMs: 60_000, wake: () => w.wake() };
     for (const r of requests) {
+      const { url, body } = r.req();
       const before = (await jobsOf(r.kind)).length;
-      const res = await call('POST', urlOf(r), r.body);
-      expect(res.statusCode, `${urlOf(r)}: ${res.body}`).toBe(200);
+      const res = await call('POST', url, body);
+      expect(res.statusCode, `${url}: ${res.body}`).toBe(r.code ?? 200);
       const jobs = await jobsOf(r.kind);
-      expect(jobs.length, `${urlOf(r)} queued one job`).toBe(before + 1);
+      expect(jobs.length, `${url} queued one job`).toBe(before + 1);
       const job = jobs[0]!;
       expect(job.status).toBe('done');
       expect(job.max_attempts).toBe(1);
-      expect(res.json(), urlOf(r)).toEqual(typeof job.result === 'string' ? JSON.parse(job.result) : job.result);
+      expect(res.json(), url).toEqual(typeof job.result === 'string' ? JSON.parse(job.result) : job.result);
       const shown = await call('GET', `/jobs/${job.id}`);
       expect(shown.json()).toMatchObject({ id: job.id, kind: r.kind, status: 'done', result: res.json() });
     }
@@ -116,10 +137,29 @@ describeBothDatabases('long writes a request asks for run as jobs', (env) => {
     const tagged = await call('POST', `/segments/${segmentId}/tag`, { tag: '大客户' });
     expect(tagged.json()).toEqual({ tagged: 2 });
     expect((await call('POST', `/segments/${segmentId}/untag`, { tag: '大客户' })).json()).toEqual({ untagged: 2 });
-    // …a tag or a segment that does not exist is the request's 404, before any job…
+    // …the grant and the coupons reached the same two, once per batch (the loop's run was the first)…
+    const again = { segmentId, points: 100, batch: 'b1', reason: '店庆' };
+    expect((await call('POST', '/points/grant', again)).json()).toEqual({ granted: 0, already: 2, erased: 0 });
+    const issued = await call('POST', `/coupons/templates/${templateId}/issue-segment`, { segmentId, batch: 'b1' });
+    expect(issued.json()).toEqual({ issued: 0, skipped: 2, erased: 0, stoppedAtStock: false });
+    const coupons = await e.db.kysely
+      .selectFrom('coupons')
+      .select('customer_id')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('template_id', '=', templateId)
+      .execute();
+    expect(coupons).toHaveLength(2);
+    // …a tag, a segment or a template that does not exist is the request's 404, before any job…
     const jobsBefore = (await jobsOf(JOB.segmentTag)).length;
     expect((await call('POST', `/segments/${segmentId}/untag`, { tag: '没有这个标签' })).statusCode).toBe(404);
     expect((await call('POST', '/segments/01JNOTHINGHERE00000000000/tag', { tag: '大客户' })).statusCode).toBe(404);
+    const nowhere = { segmentId: '01JNOTHINGHERE00000000000', points: 1, batch: 'x', reason: '无' };
+    expect((await call('POST', '/points/grant', nowhere)).statusCode).toBe(404);
+    const noTemplate = await call('POST', '/coupons/templates/01JNOTHINGHERE00000000000/issue-segment', {
+      segmentId,
+      batch: 'x',
+    });
+    expect(noTemplate.statusCode).toBe(404);
     expect((await jobsOf(JOB.segmentTag)).length).toBe(jobsBefore);
     // …and a second points sync finds nothing left to earn (the first one's job earned it).
     const points = await call('POST', '/points/sync');
@@ -134,10 +174,11 @@ describeBothDatabases('long writes a request asks for run as jobs', (env) => {
 
   it('without jobs off the loop (tests, an in-memory database) the request does the work itself', async () => {
     for (const r of requests) {
+      const { url, body } = r.req();
       const before = (await jobsOf(r.kind)).length;
-      const res = await call('POST', urlOf(r), r.body);
-      expect(res.statusCode, `${urlOf(r)}: ${res.body}`).toBe(200);
-      expect((await jobsOf(r.kind)).length, `${urlOf(r)} queued no job`).toBe(before);
+      const res = await call('POST', url, body);
+      expect(res.statusCode, `${url}: ${res.body}`).toBe(r.code ?? 200);
+      expect((await jobsOf(r.kind)).length, `${url} queued no job`).toBe(before);
     }
   });
 

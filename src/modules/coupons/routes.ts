@@ -27,7 +27,8 @@ import {
   updateTemplate,
   expiringCoupons,
   issueCoupon,
-  issueToSegment,
+  issueSegment,
+  loadTemplate,
   listTemplates,
   syncCoupons,
   templateInput,
@@ -64,7 +65,7 @@ const issueSegmentSchema = {
   summary: 'Issue to everyone in a segment (idempotent per customer for the same batch)',
   params: idParams,
   body: issueSegmentInput,
-  response: { 200: issueSegmentOutput },
+  response: { 200: issueSegmentOutput, 202: queuedJob },
 };
 
 const reportSchema = {
@@ -191,10 +192,14 @@ export const couponRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/coupons/templates/:id/issue-segment',
     { config: { permission: 'coupons:write' }, schema: issueSegmentSchema },
-    async (req) => {
+    async (req, reply) => {
       const p = principalOf(req);
-      const seg = await getSegment(ctx, p.workspaceId, req.body.segmentId);
-      return issueToSegment(ctx, p.workspaceId, req.params.id, seg.rule, `${req.params.id}:${req.body.batch}`);
+      // 404s here, not a failed job.
+      await loadTemplate(ctx, p.workspaceId, req.params.id);
+      await getSegment(ctx, p.workspaceId, req.body.segmentId);
+      const input = { templateId: req.params.id, ...req.body };
+      const run = () => issueSegment(ctx, p.workspaceId, input);
+      return sendOutcome(reply, await runAsJob(ctx, p.workspaceId, JOB.couponsIssueSegment, input, run));
     },
   );
 

@@ -23,7 +23,7 @@ import type { OrderStatus } from '../../core/order-status.js';
 import { parseInput } from '../../core/validation.js';
 import { readJson, writeJson } from '../../db/json.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
-import { liveRuleMembers } from '../segments/service.js';
+import { getSegment, liveRuleMembers } from '../segments/service.js';
 import { offLoop } from '../heavy/run.js';
 
 export const templateInput = z.object({
@@ -75,7 +75,8 @@ function templateView(t: {
   };
 }
 
-async function loadTemplate(ctx: AppContext, ws: string, id: string) {
+/** A template that is not archived; 404 `coupon.notFound` otherwise. */
+export async function loadTemplate(ctx: AppContext, ws: string, id: string) {
   const t = await ctx.db.kysely
     .selectFrom('coupon_templates')
     .selectAll()
@@ -337,6 +338,19 @@ export async function issueToSegment(ctx: AppContext, ws: string, templateId: st
     }
   }
   return { issued, skipped, erased, stoppedAtStock: false };
+}
+
+/** What POST /coupons/templates/{id}/issue-segment asks for: a coupon to every customer of a segment. */
+export interface SegmentIssue {
+  templateId: string;
+  segmentId: string;
+  batch: string;
+}
+
+/** The issue by the segment's rule as it is when it runs: the request's job (jobs/wait.ts). */
+export async function issueSegment(ctx: AppContext, ws: string, input: SegmentIssue) {
+  const { rule } = await getSegment(ctx, ws, input.segmentId);
+  return issueToSegment(ctx, ws, input.templateId, rule, `${input.templateId}:${input.batch}`);
 }
 
 /** Coupons used by imported orders marked, expired ones closed: the coupon sync (a job, or POST /coupons/sync). */

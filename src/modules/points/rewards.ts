@@ -8,7 +8,7 @@ import { parseInput } from '../../core/validation.js';
 import { nowIso, type AppContext } from '../context.js';
 import { issueCouponIn } from '../coupons/service.js';
 import { credit, debitIn, refundDebitIn } from './service.js';
-import { liveRuleMembers } from '../segments/service.js';
+import { getSegment, liveRuleMembers } from '../segments/service.js';
 
 /**
  * The redemption catalogue (积分商城): gifts and cash vouchers bought with points, with stock.
@@ -327,4 +327,18 @@ export async function grantToSegment(
     }
   }
   return { granted, already, erased };
+}
+
+/** What POST /points/grant asks for: points to every customer of a segment, once per customer and batch. */
+export interface SegmentGrant {
+  segmentId: string;
+  points: number;
+  batch: string;
+  reason: string;
+}
+
+/** The grant by the segment's rule as it is when it runs: the request's job (jobs/wait.ts). */
+export async function grantSegment(ctx: AppContext, ws: string, input: SegmentGrant) {
+  const { rule } = await getSegment(ctx, ws, input.segmentId);
+  return grantToSegment(ctx, ws, rule, input.points, input.batch, input.reason);
 }

@@ -7,7 +7,7 @@ import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js'
 import {
   archiveReward,
   createReward,
-  grantToSegment,
+  grantSegment,
   listRewards,
   redeemReward,
   rewardInput,
@@ -154,7 +154,7 @@ const grantSchema = {
   tags,
   summary: 'Grant points to everyone in a segment (idempotent per customer for the same batch)',
   body: grantInput,
-  response: { 200: grantOutput },
+  response: { 200: grantOutput, 202: queuedJob },
 };
 
 const voidSchema = {
@@ -309,10 +309,11 @@ export const pointsRoutes: ModuleRoutes = async (app, { ctx }) => {
     },
   );
 
-  app.post('/points/grant', { config: { permission: 'points:write' }, schema: grantSchema }, async (req) => {
+  app.post('/points/grant', { config: { permission: 'points:write' }, schema: grantSchema }, async (req, reply) => {
     const ws = principalOf(req).workspaceId;
-    const seg = await getSegment(ctx, ws, req.body.segmentId);
-    return grantToSegment(ctx, ws, seg.rule, req.body.points, req.body.batch, req.body.reason);
+    await getSegment(ctx, ws, req.body.segmentId); // 404 here, not a failed job
+    const input = { ...req.body };
+    return sendOutcome(reply, await runAsJob(ctx, ws, JOB.pointsGrant, input, () => grantSegment(ctx, ws, input)));
   });
 
   app.post(

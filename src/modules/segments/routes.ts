@@ -309,12 +309,16 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
             purpose: z.string().nullable(),
             createdAt: z.string(),
           }),
+          202: queuedJob,
         },
       },
     },
     async (req, reply) => {
-      reply.code(201);
-      return snapshotSegment(ctx, principalOf(req).workspaceId, req.params.id, req.body.purpose);
+      const ws = principalOf(req).workspaceId;
+      await getSegment(ctx, ws, req.params.id); // 404 here, not a failed job
+      const input = { segmentId: req.params.id, purpose: req.body.purpose };
+      const run = () => snapshotSegment(ctx, ws, input.segmentId, input.purpose);
+      return sendOutcome(reply, await runAsJob(ctx, ws, JOB.segmentSnapshot, input, run), 201);
     },
   );
   app.get(

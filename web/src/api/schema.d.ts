@@ -2890,6 +2890,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description still running after the wait (HUIKE_JOB_WAIT_MS, default 20 s; a big shop): it goes on in the background; GET /jobs/{id} gives its result when done */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description follow it at GET /jobs/{id} */
+                            jobId: string;
+                            kind: string;
+                            /** @enum {string} */
+                            status: "queued" | "running";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -4782,6 +4797,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description still running after the wait (HUIKE_JOB_WAIT_MS, default 20 s; a big shop): it goes on in the background; GET /jobs/{id} gives its result when done */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description follow it at GET /jobs/{id} */
+                            jobId: string;
+                            kind: string;
+                            /** @enum {string} */
+                            status: "queued" | "running";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -6670,6 +6700,21 @@ export interface paths {
                             /** @description in the segment but erased (PIPL): passed by */
                             erased: number;
                             stoppedAtStock: boolean;
+                        };
+                    };
+                };
+                /** @description still running after the wait (HUIKE_JOB_WAIT_MS, default 20 s; a big shop): it goes on in the background; GET /jobs/{id} gives its result when done */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description follow it at GET /jobs/{id} */
+                            jobId: string;
+                            kind: string;
+                            /** @enum {string} */
+                            status: "queued" | "running";
                         };
                     };
                 };
