@@ -30,11 +30,11 @@ export function jobWaitMs(): number {
 export type JobOutcome<T> = { done: true; result: T } | { done: false; job: QueuedJob };
 
 /**
- * A write a button asks for (evaluate tiers, recompute RFM, sync points or coupons) that takes seconds to minutes on a
- * big shop. Where jobs run off the server's event loop (`ctx.jobs`: the worker thread of `huike serve`, or a `huike
- * worker` process), it is queued as the job `kind` and waited for up to `ctx.jobs.waitMs`: its result is the job's, or,
- * past the wait, the job to follow. Without (tests, an in-memory database) `here` runs in the request — the same
- * function the job's handler runs.
+ * A write a request asks for that takes seconds to minutes on a big shop: evaluate tiers, recompute RFM, sync points
+ * or coupons, tag or freeze a segment, grant points or issue a coupon to one. Where jobs run off the server's event
+ * loop (`ctx.jobs`: the worker thread of `huike serve`, or a `huike worker` process), it is queued as the job `kind`
+ * and waited for up to `ctx.jobs.waitMs`: its result is the job's, or, past the wait, the job to follow. Without
+ * (tests, an in-memory database) `here` runs in the request — the same function the job's handler runs.
  */
 export async function runAsJob<T>(
   ctx: AppContext,
