@@ -65,6 +65,7 @@ import { customerNamePairs } from './migrations/0085_customer_name_pairs.js';
 import { customerNameGrams } from './migrations/0086_customer_name_grams.js';
 import { idempotencyResponses } from './migrations/0087_idempotency_responses.js';
 import { jobResults } from './migrations/0088_job_results.js';
+import { jobPriority } from './migrations/0089_job_priority.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -142,6 +143,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0086_customer_name_grams': customerNameGrams(db.dialect),
     '0087_idempotency_responses': idempotencyResponses(),
     '0088_job_results': jobResults(db.dialect),
+    '0089_job_priority': jobPriority(),
   };
 }
 

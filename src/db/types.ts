@@ -264,6 +264,8 @@ export interface JobsTable {
   finished_at: Timestamp | null;
   /** What the finished job reported (0088), for the request waiting for it; null when it reports nothing. */
   result: Json | null;
+  /** Lower first among due jobs (0089): 0 for a job a request waits for, 1 for the rest. */
+  priority: Generated<number>;
 }
 
 export interface SchedulesTable {

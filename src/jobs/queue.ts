@@ -20,6 +20,8 @@ export interface EnqueueInput {
   maxAttempts?: number;
   /** At most one job per (workspace, kind, dedupeKey): a second enqueue is ignored. */
   dedupeKey?: string;
+  /** Lower first among due jobs: 0 for a job a request waits for (default 1). */
+  priority?: 0 | 1;
 }
 
 export async function enqueue(
@@ -46,6 +48,7 @@ export async function enqueue(
       created_at: now,
       updated_at: now,
       finished_at: null,
+      priority: input.priority ?? 1,
     })
     .onConflict((oc) => oc.doNothing())
     .execute();
@@ -80,10 +83,10 @@ export async function failAbandonedJobs(db: Db, now: Date): Promise<Job[]> {
 }
 
 /**
- * Claims the next due job (or one whose worker's lease ran out and that has attempts left: the
- * claim counts the attempt the dead worker used). PostgreSQL: FOR UPDATE SKIP
- * LOCKED lets many workers claim side by side. SQLite: the single UPDATE … RETURNING statement
- * runs under the database's one writer lock, so two workers never claim the same row.
+ * Claims the next due job (or one whose worker's lease ran out and that has attempts left: the claim counts the
+ * attempt the dead worker used), a job a request waits for first (priority 0). PostgreSQL: FOR UPDATE SKIP LOCKED
+ * lets many workers claim side by side. SQLite: the single UPDATE … RETURNING statement runs under the database's one
+ * writer lock, so two workers never claim the same row.
  */
 export async function claimJob(db: Db, workerId: string, now: Date, leaseMs: number): Promise<Job | undefined> {
   const nowIso = now.toISOString();
@@ -97,7 +100,7 @@ export async function claimJob(db: Db, workerId: string, now: Date, leaseMs: num
       SELECT workspace_id, id FROM jobs
       WHERE (status = 'queued' AND run_at <= ${nowIso}${ts})
          OR (status = 'running' AND locked_until < ${nowIso}${ts} AND attempts < max_attempts)
-      ORDER BY run_at, id
+      ORDER BY priority, run_at, id
       LIMIT 1
       ${lock}
     )

@@ -45,7 +45,9 @@ export async function runAsJob<T>(
 ): Promise<JobOutcome<T>> {
   if (!ctx.jobs) return { done: true, result: await here() };
   // One attempt: a failure is the caller's answer, not a retry minutes later behind its back.
-  const jobId = await enqueue(ctx.db.kysely, { workspaceId, kind, payload, maxAttempts: 1 }, nowIso(ctx));
+  // First in the queue: a seller waits for it, not behind an import's follow-up jobs (only the running job).
+  const job = { workspaceId, kind, payload, maxAttempts: 1, priority: 0 as const };
+  const jobId = await enqueue(ctx.db.kysely, job, nowIso(ctx));
   ctx.jobs.wake?.();
   const until = Date.now() + ctx.jobs.waitMs;
   let pause = 20;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { JOB } from '../../src/jobs/kinds.js';
+import { claimJob, completeJob, enqueue } from '../../src/jobs/queue.js';
 import { runAsJob } from '../../src/jobs/wait.js';
 import { createWorker, startWorker, type Worker } from '../../src/jobs/worker.js';
 import { createUser } from '../../src/modules/auth/service.js';
@@ -194,6 +195,26 @@ describeBothDatabases('long writes a request asks for run as jobs', (env) => {
     const done = (await call('GET', `/jobs/${queued.jobId}`)).json();
     expect(done).toMatchObject({ status: 'done', result: { joined: expect.any(Number), upgraded: 0, yearly: null } });
     expect((await call('GET', '/jobs/01JNOTHINGHERE00000000000')).statusCode).toBe(404);
+  });
+
+  it("a request's job is claimed before the jobs queued already (an import's follow-ups)", async () => {
+    const e = env();
+    e.ctx.jobs = { waitMs: 0 };
+    const backlog = [JOB.rfmRecompute, JOB.points, JOB.analyticsRebuild];
+    for (const kind of backlog)
+      await enqueue(e.db.kysely, { workspaceId: e.workspaceId, kind }, '2026-11-23T03:00:00.000Z');
+    const res = await call('POST', '/tiers/evaluate', { yearly: false });
+    expect(res.statusCode).toBe(202);
+    const claimed: string[] = [];
+    for (
+      let job = await claimJob(e.db, 'w', e.ctx.now(), 60_000);
+      job;
+      job = await claimJob(e.db, 'w', e.ctx.now(), 60_000)
+    ) {
+      claimed.push(job.kind);
+      await completeJob(e.db.kysely, job, 'w', e.ctx.now().toISOString());
+    }
+    expect(claimed).toEqual([JOB.tiers, ...backlog]);
   });
 
   it("a job that fails is the request's failure, not a retry minutes later", async () => {
