@@ -409,6 +409,8 @@ describe('a demo-size shop on SQLite', () => {
       expect(await offLoop(pooled, 'tiers.preview', previewTiers, workspaceId, proposal)).toEqual(
         await previewTiers(ctx, workspaceId, proposal),
       );
+      // The ladder's member counts (a count of every member: 0.74 s at 1M).
+      expect(await tierLadder(pooled, workspaceId)).toEqual(await tierLadder(ctx, workspaceId));
       const campaign = await db.kysely
         .selectFrom('campaigns')
         .select('id')
@@ -424,7 +426,7 @@ describe('a demo-size shop on SQLite', () => {
       expect(
         await offLoop(pooled, 'customers.export', customerExportRows, workspaceId, ids, 'marketer', layout),
       ).toEqual(await customerExportRows(ctx, workspaceId, ids, 'marketer', layout));
-      expect(tasks).toEqual(['tiers.preview', 'campaigns.dryRun', 'customers.export']);
+      expect(tasks).toEqual(['tiers.preview', 'tiers.members', 'campaigns.dryRun', 'customers.export']);
     });
   }, 180_000);
 

@@ -14,7 +14,7 @@ import { dryRunDefinition } from '../automations/dry-run.js';
 import { dryRun as campaignDryRun } from '../campaigns/service.js';
 import { couponReportHere } from '../coupons/service.js';
 import { customerExportRows } from '../customers/export.js';
-import { previewTiers } from '../membership/service.js';
+import { previewTiers, tierMembersHere } from '../membership/service.js';
 import { countCustomersHere, searchPageHere } from '../customers/repo.js';
 import { ordersPageHere } from '../orders/service.js';
 import { liabilityHere } from '../points/service.js';
@@ -49,6 +49,7 @@ export const HEAVY_TASKS = {
   'points.liability': liabilityHere,
   'coupons.report': couponReportHere,
   'automations.dryRun': dryRunDefinition,
+  'tiers.members': tierMembersHere,
   'tiers.preview': previewTiers,
   'campaigns.dryRun': campaignDryRun,
   'customers.export': customerExportRows,

@@ -19,6 +19,7 @@ import { DAY_MS } from '../../core/time.js';
 import { sql, type Insertable } from 'kysely';
 import type { Database } from '../../db/types.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
+import { offLoop } from '../heavy/run.js';
 
 export async function getTierSettings(ctx: AppContext, ws: string): Promise<TierSettings> {
   return readSetting(ctx.db.kysely, ws, 'tiers', tierSettingsSchema, DEFAULT_TIERS);
@@ -31,13 +32,18 @@ export async function setTierSettings(ctx: AppContext, ws: string, input: unknow
 /** The tier ladder and how many members each tier has. */
 export async function tierLadder(ctx: AppContext, ws: string) {
   const settings = await getTierSettings(ctx, ws);
+  return { ...settings, members: await offLoop(ctx, 'tiers.members', tierMembersHere, ws) };
+}
+
+/** Members per tier key: a count of every member (1M: 0.1–0.7 s), so on a read thread (heavy/tasks.ts). */
+export async function tierMembersHere(ctx: AppContext, ws: string): Promise<Record<string, number>> {
   const counts = await ctx.db.kysely
     .selectFrom('member_tiers')
     .select((eb) => ['tier_key', eb.fn.countAll<number>().as('n')])
     .where('workspace_id', '=', ws)
     .groupBy('tier_key')
     .execute();
-  return { ...settings, members: Object.fromEntries(counts.map((c) => [c.tier_key, Number(c.n)])) };
+  return Object.fromEntries(counts.map((c) => [c.tier_key, Number(c.n)]));
 }
 
 /** Upgrades qualifying members now; `yearly` also runs the 12-month re-evaluation first. */
