@@ -220,6 +220,11 @@ function groupsOf(r: Row, ids: readonly string[]) {
 /** Who would receive it now and how many each rule holds back, SMS parts and cost: nothing is written. */
 export async function dryRun(ctx: AppContext, ws: string, id: string) {
   const r = await campaignRow(ctx, ws, id);
+  // What cannot be sent (a marketing SMS without the shop's signature) is said before the audience is read: at a
+  // million customers the dry run answered that after 12–15 s.
+  const channel = await channelRow(ctx, ws, r.channel_id);
+  const settings = await getMessagingSettings(ctx, ws);
+  checkCompliance(r.kind as MessageKind, channel.medium as Medium, settings);
   const audience = await audienceIds(ctx, ws, r.segment_id);
   const groups = groupsOf(r, audience);
   const variants: Record<string, number> = {};
@@ -228,9 +233,8 @@ export async function dryRun(ctx: AppContext, ws: string, id: string) {
   const t = await decideAudience(ctx, ws, r, treated);
   // A campaign's link, and an e-mail's unsubscribe link, point at the shop's public address: one only this machine
   // can open (the default http://127.0.0.1:3000) reaches customers as a link that opens nothing.
-  const { publicUrl } = await getMessagingSettings(ctx, ws);
-  const links =
-    readJson<StoredContent>(r.content).linkUrl !== null || (await channelRow(ctx, ws, r.channel_id)).medium === 'email';
+  const { publicUrl } = settings;
+  const links = readJson<StoredContent>(r.content).linkUrl !== null || channel.medium === 'email';
   return {
     opensAt: t.deferred > 0 ? (await nextWindow(ctx, ws, r)).toISOString() : null,
     localLinks: links && isLocalUrl(publicUrl) ? publicUrl : null,
