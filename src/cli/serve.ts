@@ -92,7 +92,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
         ? startWorkerThread(dbUrl, { log })
         : startWorker(ctx, { handlers: jobHandlers, schedules: true, log });
   }
-  // Long writes a request asks for (tier evaluation, RFM, points and coupon syncs) run as jobs, here on the worker's
+  // Long writes a request asks for (tier evaluation, RFM, syncs, segment-wide writes) run as jobs, here on the worker's
   // thread or in a `huike worker` process, and the request waits for them without holding the event loop.
   ctx.jobs = { waitMs: jobWaitMs(), wake: worker ? () => worker.wake() : undefined };
 

@@ -91,8 +91,8 @@ export const jobHandlers: JobHandlers = {
   [JOB.analyticsRebuild]: async (ctx, job) => {
     await rebuildAnalytics(ctx, job.workspace_id);
   },
-  // These four report what they did: POST /rfm/recompute, /tiers/evaluate, /coupons/sync and /points/sync queue
-  // them and answer with it (jobs/wait.ts).
+  // From here to the coupon sync, and the points sync below, each reports what it did: the request that queued it
+  // (POST /rfm/recompute, /tiers/evaluate, /segments/{id}/tag …, jobs/wait.ts) answers with that.
   [JOB.rfmRecompute]: async (ctx, job, { payload }) =>
     rfmPass(ctx, job.workspace_id, z.object({ asOf: z.string().optional() }).parse(payload).asOf),
   [JOB.tiers]: async (ctx, job, { payload }) =>

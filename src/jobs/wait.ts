@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../modules/context.js';
-import { nowIso } from '../modules/context.js';
+import { type AppContext, nowIso } from '../modules/context.js';
 import { readJson } from '../db/json.js';
 import { enqueue } from './queue.js';
 
