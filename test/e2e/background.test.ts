@@ -38,6 +38,8 @@ describe.skipIf(!existsSync(CHROMIUM))('a long write that goes on in the backgro
     await page.getByText(/位会员已升级/).waitFor({ timeout: 120_000 });
 
     await page.goto(`${base}/settings?tab=rfm`);
+    // The form is filled from the settings after the page renders: a click before that fails its validation silently.
+    await expect.poll(() => page.locator('#dormantDays').inputValue()).not.toBe('');
     await page.getByRole('button', { name: /保存并重新计算/ }).click();
     await page.getByText('正在后台处理').first().waitFor();
     await page.getByText('已重新计算 RFM 与生命周期').waitFor({ timeout: 120_000 });
