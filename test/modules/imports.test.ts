@@ -393,12 +393,13 @@ describeBothDatabases("an import's last step on the run", (env) => {
     const store = await ensureStore(ctx, workspaceId, '天猫旗舰店', 'tmall');
     // What the API shows at each step of the refresh, read as the step is reported (the run is written first).
     const shown: Promise<{ reported: { done: number; total: number }; run: ReturnType<typeof presentRun> }>[] = [];
+    // The workspace's one run. On PostgreSQL the read takes a pool connection of its own and can land after the import
+    // has finished the run (the last step especially): then it shows the run done, with every step's figures.
     const running = () =>
       ctx.db.kysely
         .selectFrom('import_runs')
         .selectAll()
         .where('workspace_id', '=', workspaceId)
-        .where('status', '=', 'running')
         .executeTakeFirstOrThrow();
     // As the step starts, another import of the workspace marks 5 more (ids that sort last, so a chunk after the
     // first finds them, and that name no customer: they refresh nothing, and count).
@@ -433,7 +434,7 @@ describeBothDatabases("an import's last step on the run", (env) => {
     expect(steps.length).toBeGreaterThanOrEqual(3);
     for (const { reported, run: shownRun } of steps) {
       expect(reported.done).toBeLessThanOrEqual(reported.total);
-      expect(shownRun.status).toBe('running');
+      expect(['running', 'done']).toContain(shownRun.status);
       expect(shownRun.progress).toBe(1);
       expect(shownRun.statsRefresh!.total).toBeGreaterThanOrEqual(reported.total);
       expect(shownRun.statsRefresh!.done).toBeGreaterThanOrEqual(reported.done);
