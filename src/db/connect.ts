@@ -211,11 +211,33 @@ export function openDatabase(
   // events) stay in memory as the database grows, so an import's cost per row stays flat instead
   // of rising with every page that must be read back and written again.
   sqlite.pragma('cache_size = -65536');
+  // A file's reads made outside a transaction run on a second, read-only connection (ReadsBeside): in the server,
+  // a write that waits for a job's write lock holds the writer connection meanwhile, and every other request's read
+  // would queue behind it. Opened once the writer has made the file (and its WAL mode).
+  let reader: SqliteDatabase.Database | undefined;
+  if (path !== ':memory:') {
+    reader = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
+    reader.pragma(`busy_timeout = ${BUSY_SPIN_MS}`);
+    reader.pragma('cache_size = -65536');
+    registerDrawRank(reader);
+    registerNameGrams(reader);
+  }
   const kysely = new Kysely<Database>({
-    dialect: new WaitingSqliteDialect(withStatementCache(sqlite), opts.busyWaitMs ?? BUSY_WAIT_MS, true),
+    dialect: new WaitingSqliteDialect(
+      withStatementCache(sqlite),
+      opts.busyWaitMs ?? BUSY_WAIT_MS,
+      true,
+      reader && withStatementCache(reader),
+    ),
     log: opts.log,
   });
-  return { kysely, dialect: 'sqlite', url, label: `sqlite:${path}`, close: () => kysely.destroy() };
+  // The reader first: the last connection to close folds the WAL into the file (a read-only one cannot), and a copy
+  // of the file alone (the tests' template) must hold everything.
+  const close = async () => {
+    reader?.close();
+    await kysely.destroy();
+  };
+  return { kysely, dialect: 'sqlite', url, label: `sqlite:${path}`, close };
 }
 
 /**
@@ -240,42 +262,94 @@ class WaitingSqliteDialect extends SqliteDialect {
     database: SqliteDatabase.Database,
     private readonly waitMs: number,
     private readonly immediate: boolean,
+    private readonly reader?: SqliteDatabase.Database,
   ) {
     super({ database });
   }
   override createDriver(): Driver {
     const inner = super.createDriver();
-    const { waitMs, immediate } = this;
+    const { waitMs, immediate, reader } = this;
     const wrapped = new Map<DatabaseConnection, DatabaseConnection>();
     const unwrap = (c: DatabaseConnection) => (c as { inner?: DatabaseConnection }).inner ?? c;
+    // The writer connection, behind Kysely's mutex (SQLite's one connection per driver).
+    const writer = async () => {
+      const c = await inner.acquireConnection();
+      let w = wrapped.get(c);
+      if (!w) {
+        w = {
+          inner: c,
+          executeQuery: <R>(q: CompiledQuery) => retryBusy(() => c.executeQuery<R>(q), waitMs),
+          streamQuery: <R>(q: CompiledQuery, chunk?: number) => c.streamQuery<R>(q, chunk),
+        } as DatabaseConnection;
+        wrapped.set(c, w);
+      }
+      return w;
+    };
+    const held = (c: DatabaseConnection) => (c instanceof ReadsBeside ? c.hold() : Promise.resolve(c));
     return {
       init: () => inner.init(),
       destroy: () => inner.destroy(),
-      acquireConnection: async () => {
-        const c = await inner.acquireConnection();
-        let w = wrapped.get(c);
-        if (!w) {
-          w = {
-            inner: c,
-            executeQuery: <R>(q: CompiledQuery) => retryBusy(() => c.executeQuery<R>(q), waitMs),
-            streamQuery: <R>(q: CompiledQuery, chunk?: number) => c.streamQuery<R>(q, chunk),
-          } as DatabaseConnection;
-          wrapped.set(c, w);
-        }
-        return w;
+      acquireConnection: () => (reader ? Promise.resolve(new ReadsBeside(reader, writer, waitMs)) : writer()),
+      releaseConnection: async (c) => {
+        const w = c instanceof ReadsBeside ? c.release() : c;
+        if (w) await inner.releaseConnection(unwrap(w));
       },
-      releaseConnection: (c) => inner.releaseConnection(unwrap(c)),
       // The transaction statements go through the wrapper, so a `begin`/`commit` that meets the lock waits too.
       beginTransaction: async (c, settings) => {
-        if (immediate) await c.executeQuery(CompiledQuery.raw('begin immediate'));
-        else await inner.beginTransaction(c, settings);
+        const w = await held(c);
+        if (immediate) await w.executeQuery(CompiledQuery.raw('begin immediate'));
+        else await inner.beginTransaction(w, settings);
       },
-      commitTransaction: (c) => inner.commitTransaction(c),
-      rollbackTransaction: (c) => inner.rollbackTransaction(c),
-      savepoint: (c, name, compile) => inner.savepoint!(c, name, compile),
-      rollbackToSavepoint: (c, name, compile) => inner.rollbackToSavepoint!(c, name, compile),
-      releaseSavepoint: (c, name, compile) => inner.releaseSavepoint!(c, name, compile),
+      commitTransaction: async (c) => inner.commitTransaction(await held(c)),
+      rollbackTransaction: async (c) => inner.rollbackTransaction(await held(c)),
+      savepoint: async (c, name, compile) => inner.savepoint!(await held(c), name, compile),
+      rollbackToSavepoint: async (c, name, compile) => inner.rollbackToSavepoint!(await held(c), name, compile),
+      releaseSavepoint: async (c, name, compile) => inner.releaseSavepoint!(await held(c), name, compile),
     };
+  }
+}
+
+/**
+ * A connection of the driver with a reader beside the writer (a file database, openDatabase). Until it writes or
+ * begins a transaction it takes no writer: a SELECT that only reads the shop's file runs on the read-only connection,
+ * which sees the last committed state (WAL) — so a write that waits for another connection's lock (retryBusy) holds
+ * up the other writes of the process, not its reads. From its first other statement on, it holds the writer until it
+ * is released, as Kysely's one connection would: a transaction's statements, a temporary table's (only the writer
+ * has it; a read of one fails to prepare on the reader and runs on the writer) and streams.
+ */
+class ReadsBeside implements DatabaseConnection {
+  private writer: DatabaseConnection | null = null;
+  constructor(
+    private readonly reader: SqliteDatabase.Database,
+    private readonly takeWriter: () => Promise<DatabaseConnection>,
+    private readonly waitMs: number,
+  ) {}
+  async hold(): Promise<DatabaseConnection> {
+    this.writer ??= await this.takeWriter();
+    return this.writer;
+  }
+  release(): DatabaseConnection | null {
+    const w = this.writer;
+    this.writer = null;
+    return w;
+  }
+  async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    if (!this.writer && /^\s*(select|with)\b/i.test(q.sql)) {
+      let stmt: SqliteDatabase.Statement | undefined;
+      try {
+        stmt = this.reader.prepare(q.sql);
+      } catch {
+        // (a temporary table of the writer's, say)
+      }
+      if (stmt?.readonly && stmt.reader) {
+        const read = stmt;
+        return retryBusy(async () => ({ rows: read.all(q.parameters as unknown[]) as R[] }), this.waitMs);
+      }
+    }
+    return (await this.hold()).executeQuery<R>(q);
+  }
+  async *streamQuery<R>(q: CompiledQuery, chunk?: number): AsyncIterableIterator<QueryResult<R>> {
+    yield* (await this.hold()).streamQuery<R>(q, chunk);
   }
 }
 

@@ -192,4 +192,22 @@ describeBothDatabases('users and API tokens: disable, delete, role, revoke, expi
     });
     expect(past.status).toBe(400);
   });
+
+  it("a token's last use is listed, recorded at most once a minute (not a write at every request)", async () => {
+    env().setNow('2026-12-03T00:00:00.000Z');
+    const owner = await signIn('owner1');
+    const t = await token(owner, { name: '最近使用' });
+    const lastUsed = async () =>
+      (await call('/api/v1/auth/tokens', owner)).body.items.find((x: { name: string }) => x.name === '最近使用')
+        .lastUsedAt;
+    expect(await lastUsed()).toBeNull();
+    expect((await call('/api/v1/stores', t)).status).toBe(200);
+    expect(await lastUsed()).toBe('2026-12-03T00:00:00.000Z');
+    env().setNow('2026-12-03T00:00:59.000Z');
+    expect((await call('/api/v1/stores', t)).status).toBe(200);
+    expect(await lastUsed()).toBe('2026-12-03T00:00:00.000Z');
+    env().setNow('2026-12-03T00:01:00.000Z');
+    expect((await call('/api/v1/stores', t)).status).toBe(200);
+    expect(await lastUsed()).toBe('2026-12-03T00:01:00.000Z');
+  });
 });

@@ -1,5 +1,6 @@
 import SqliteDatabase from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, openDatabase, sqlitePath } from '../../src/db/connect.js';
 import { createApiToken, createUser } from '../../src/modules/auth/service.js';
@@ -80,5 +81,59 @@ describe('SQLite: a write that meets another connection’s write lock', () => {
       payload: { name: '锁住时建的店', platform: 'taobao' },
     });
     expect(again.statusCode, again.body).toBeLessThan(300);
+  });
+
+  it('a read answers while a write waits for the lock (reads beside the writer), sees it once it lands', async () => {
+    locker.exec('BEGIN IMMEDIATE');
+    locker.prepare(`UPDATE workspaces SET name = name WHERE name = '等锁的店'`).run();
+    const write = createWorkspace(ctx, '第三家店');
+    await new Promise((r) => setTimeout(r, 50)); // the write has met the lock and waits, holding the writer
+    // Should the read queue behind the write (one connection), the lock is let go after a second, so the test ends.
+    let committed = false;
+    const letGo = setTimeout(() => {
+      committed = true;
+      locker.exec('COMMIT');
+    }, 1_000);
+    const health = await app.inject({ method: 'GET', url: '/api/v1/health' });
+    const names = (await db.kysely.selectFrom('workspaces').select('name').execute()).map((w) => w.name);
+    const answeredMeanwhile = !committed;
+    clearTimeout(letGo);
+    if (!committed) locker.exec('COMMIT');
+    await write;
+    expect(answeredMeanwhile).toBe(true);
+    expect(health.statusCode).toBe(200);
+    // The last committed state: not the waiting write.
+    expect(names).toContain('等锁的店');
+    expect(names).not.toContain('第三家店');
+    const after = await db.kysely.selectFrom('workspaces').select('name').where('name', '=', '第三家店').execute();
+    expect(after).toEqual([{ name: '第三家店' }]);
+  });
+
+  it('a temporary table is read on its writer; a transaction reads its writes, others the last commit', async () => {
+    await sql`CREATE TEMPORARY TABLE beside_t AS SELECT 7 AS x`.execute(db.kysely);
+    try {
+      expect((await sql<{ x: number }>`SELECT x FROM beside_t`.execute(db.kysely)).rows).toEqual([{ x: 7 }]);
+      expect((await sql<{ x: number }>`SELECT x FROM temp.beside_t`.execute(db.kysely)).rows).toEqual([{ x: 7 }]);
+    } finally {
+      await sql`DROP TABLE temp.beside_t`.execute(db.kysely);
+    }
+    const named = (k: typeof db.kysely) =>
+      k.selectFrom('workspaces').select('name').where('name', '=', '事务中的店').execute();
+    const outside = await db.kysely.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('workspaces')
+        .values({
+          id: 'ws-in-trx',
+          name: '事务中的店',
+          timezone: 'Asia/Shanghai',
+          created_at: new Date().toISOString(),
+        })
+        .execute();
+      expect(await named(trx)).toEqual([{ name: '事务中的店' }]);
+      // Outside the transaction (on one connection this would wait for the transaction: a deadlock).
+      return named(db.kysely);
+    });
+    expect(outside).toEqual([]);
+    expect(await named(db.kysely)).toEqual([{ name: '事务中的店' }]);
   });
 });

@@ -517,9 +517,9 @@ const PAIRS_SLICE = 100_000;
  */
 async function countPairs(ctx: AppContext, ws: string, opts: RebuildOptions) {
   const size = Math.max(1, opts.pairsSlice ?? PAIRS_SLICE);
-  // Temporary tables belong to a connection: one of PostgreSQL's pool is held for the count; SQLite's one connection
-  // is not (its other users wait for one query or transaction at a time, as always). Named per workspace: two
-  // workspaces' rebuilds in one process may share that connection.
+  // Temporary tables belong to a connection: one of PostgreSQL's pool is held for the count; SQLite's writer
+  // connection is not (its other users wait for one query or transaction at a time, as always). Named per
+  // workspace: two workspaces' rebuilds in one process may share that connection.
   const name = `rebuild_pairs_${ws.replace(/[^0-9A-Za-z]/g, '').toLowerCase()}`;
   const staged = sql.raw(name);
   const sqlite = ctx.db.dialect === 'sqlite';

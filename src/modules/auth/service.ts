@@ -269,6 +269,9 @@ export async function createApiToken(
   return { id, token: `t.${workspaceId}.${id}.${secret}` };
 }
 
+/** How stale a token's "last used" may be (authenticate). */
+export const TOKEN_USE_RECORDED_EVERY_MS = 60_000;
+
 /** The principal a session cookie or bearer token stands for, or null. */
 export async function authenticate(ctx: AppContext, credential: string | undefined): Promise<Principal | null> {
   if (!credential) return null;
@@ -302,6 +305,7 @@ export async function authenticate(ctx: AppContext, credential: string | undefin
         't.token_hash',
         't.revoked_at',
         't.expires_at',
+        't.last_used_at',
         't.scopes',
         'u.id as user_id',
         'u.login',
@@ -314,12 +318,14 @@ export async function authenticate(ctx: AppContext, credential: string | undefin
     const expired = row?.expires_at != null && row.expires_at <= now;
     if (!row || row.revoked_at || expired || row.disabled_at || !sameDigest(row.token_hash, digest(secret)))
       return null;
-    await k
-      .updateTable('api_tokens')
-      .set({ last_used_at: now })
-      .where('workspace_id', '=', ws)
-      .where('id', '=', id)
-      .execute();
+    // Recorded once a minute at most: a write at every request would wait, on SQLite, for a job's write lock.
+    if (row.last_used_at === null || Date.parse(row.last_used_at) <= Date.parse(now) - TOKEN_USE_RECORDED_EVERY_MS)
+      await k
+        .updateTable('api_tokens')
+        .set({ last_used_at: now })
+        .where('workspace_id', '=', ws)
+        .where('id', '=', id)
+        .execute();
     return {
       workspaceId: ws,
       userId: row.user_id,

@@ -73,7 +73,7 @@ export async function drawCampaign(ctx: AppContext, ws: string, id: string): Pro
   const k = ctx.db.kysely;
   const r = await toDraw(k, ws, id);
   if (!r) return;
-  // The reads before the transaction (on SQLite the transaction holds the one connection).
+  // The reads before the transaction (on SQLite the transaction holds the one writer connection).
   const isList = r.segment_id.startsWith(LIST_PREFIX);
   const listId = r.segment_id.slice(LIST_PREFIX.length);
   const snapshot = isList ? null : await prepareSnapshot(ctx, ws, r.segment_id, `campaign:${r.id}`);

@@ -22,7 +22,7 @@ export const purchaseSettings = z
   })
   .strict();
 
-/** The workspace's purchase rule (read through a transaction when given one: SQLite has one connection). */
+/** The workspace's purchase rule (read through a transaction when given one: it sees the transaction's own writes). */
 export async function purchaseRule(db: Executor, workspaceId: string): Promise<PurchaseRule> {
   return readSetting(db, workspaceId, 'purchases', purchaseSettings);
 }

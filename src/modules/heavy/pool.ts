@@ -33,7 +33,7 @@ const MEMORY_TASKS: ReadonlySet<string> = new Set([
 
 /**
  * Two small pools of worker threads (heavy reads, and the short lane above), each thread with a read-only
- * connection to the SQLite file (WAL lets them read while the server's one connection writes). Running from
+ * connection to the SQLite file (WAL lets them read while the server's writer connection writes). Running from
  * the TypeScript sources (tests, `npm run dev`), the threads load them through tsx as the main thread does.
  */
 export function startReadPool(url: string, opts: { threads?: number; shortThreads?: number } = {}): ReadPool {

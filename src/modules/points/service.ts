@@ -68,7 +68,7 @@ export async function getPointsSettings(
   ws: string,
   db: Kysely<Database> | Trx = ctx.db.kysely,
 ): Promise<PointsSettings> {
-  // Inside a transaction, read through it: SQLite has one connection, which the transaction holds.
+  // Inside a transaction, read through it: it sees the transaction's own writes.
   return readSetting(db, ws, 'points', pointsSettings);
 }
 

@@ -7,7 +7,7 @@ import { DEFAULT_TIMEZONE } from '../../core/time.js';
 import { nowIso, type AppContext } from '../context.js';
 import { ensureDefaultSchedules } from '../../jobs/schedules.js';
 
-/** The time zone a workspace reasons in; inside a transaction, read through it (SQLite has one connection). */
+/** The time zone a workspace reasons in; inside a transaction, read through it (it sees the transaction's writes). */
 export async function workspaceTimezone(
   db: Kysely<Database> | Transaction<Database>,
   workspaceId: string,
