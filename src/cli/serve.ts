@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { buildServer, defaultWebDir } from '../server.js';
 import { jobHandlers } from '../jobs/handlers.js';
 import { startWorker } from '../jobs/worker.js';
-import { startWorkerThread, type JobThread } from '../jobs/worker-thread.js';
+import { startJobThreads, type JobThread } from '../jobs/worker-thread.js';
 import { jobWaitMs } from '../jobs/wait.js';
 import { startReadPool } from '../modules/heavy/pool.js';
 import { AnalyticsMemory, type MemoryLog, memoryCapBytes } from '../modules/analytics/memory.js';
@@ -89,7 +89,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     const log = (msg: string, extra?: Record<string, unknown>) => app.log.info(extra ?? {}, msg);
     worker =
       ctx.db.dialect === 'postgres' || fileDb
-        ? startWorkerThread(dbUrl, { log })
+        ? startJobThreads(dbUrl, { log })
         : startWorker(ctx, { handlers: jobHandlers, schedules: true, log });
   }
   // Long writes a request asks for (tier evaluation, RFM, syncs, segment-wide writes) run as jobs, here on the worker's
@@ -117,7 +117,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
       `  API docs        ${url}/docs`,
       `  Login           ${login}`,
       `  Database        ${ctx.db.label}`,
-      `  Worker          ${worker ? 'running in a thread of this process' : 'off (start one with: npx huike worker)'}`,
+      `  Worker          ${worker ? 'running in threads of this process' : 'off (start one with: npx huike worker)'}`,
       '',
     ].join('\n') + '\n',
   );

@@ -84,22 +84,32 @@ export async function failAbandonedJobs(db: Db, now: Date): Promise<Job[]> {
 
 /**
  * Claims the next due job (or one whose worker's lease ran out and that has attempts left: the claim counts the
- * attempt the dead worker used), a job a request waits for first (priority 0). PostgreSQL: FOR UPDATE SKIP LOCKED
- * lets many workers claim side by side. SQLite: the single UPDATE … RETURNING statement runs under the database's one
- * writer lock, so two workers never claim the same row.
+ * attempt the dead worker used), a job a request waits for first (priority 0); `requestsOnly`: only such a job.
+ * PostgreSQL: FOR UPDATE SKIP LOCKED lets many workers claim side by side. SQLite: the single UPDATE … RETURNING
+ * statement runs under the database's one writer lock, so two workers never claim the same row.
  */
-export async function claimJob(db: Db, workerId: string, now: Date, leaseMs: number): Promise<Job | undefined> {
+export async function claimJob(
+  db: Db,
+  workerId: string,
+  now: Date,
+  leaseMs: number,
+  opts: { requestsOnly?: boolean } = {},
+): Promise<Job | undefined> {
   const nowIso = now.toISOString();
   const until = new Date(now.getTime() + leaseMs).toISOString();
   const lock = db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
   const ts = timestampCast(db.dialect);
+  const due = sql`((status = 'queued' AND run_at <= ${nowIso}${ts})
+         OR (status = 'running' AND locked_until < ${nowIso}${ts} AND attempts < max_attempts))
+        ${opts.requestsOnly ? sql`AND priority = 0` : sql``}`;
+  // Looked for first with a read: workers poll often, and an UPDATE would take SQLite's write lock each time.
+  if ((await sql`SELECT 1 FROM jobs WHERE ${due} LIMIT 1`.execute(db.kysely)).rows.length === 0) return undefined;
   const result = await sql<Job>`
     UPDATE jobs SET status = 'running', locked_by = ${workerId}, locked_until = ${until}${ts},
       attempts = attempts + 1, updated_at = ${nowIso}${ts}
     WHERE (workspace_id, id) IN (
       SELECT workspace_id, id FROM jobs
-      WHERE (status = 'queued' AND run_at <= ${nowIso}${ts})
-         OR (status = 'running' AND locked_until < ${nowIso}${ts} AND attempts < max_attempts)
+      WHERE ${due}
       ORDER BY priority, run_at, id
       LIMIT 1
       ${lock}

@@ -9,14 +9,20 @@ import { openDatabase } from '../db/connect.js';
 import { jobHandlers } from './handlers.js';
 import { startWorker } from './worker.js';
 
-export default async function runJobs(task: { url: string; pollMs?: number; port: MessagePort }): Promise<void> {
-  const { url, pollMs, port } = task;
+export default async function runJobs(task: {
+  url: string;
+  pollMs?: number;
+  port: MessagePort;
+  lanes?: 'all' | 'requests';
+}): Promise<void> {
+  const { url, pollMs, port, lanes = 'all' } = task;
   const db = openDatabase(url);
   const worker = startWorker(
     { db, now: () => new Date() },
     {
       handlers: jobHandlers,
-      schedules: true,
+      schedules: lanes === 'all',
+      lanes,
       pollMs,
       log: (msg, extra) => port.postMessage({ type: 'log', msg, extra }),
     },

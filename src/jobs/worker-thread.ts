@@ -17,7 +17,7 @@ export interface JobThread {
  */
 export function startWorkerThread(
   url: string,
-  opts: { pollMs?: number; log: (msg: string, extra?: Record<string, unknown>) => void },
+  opts: { pollMs?: number; lanes?: 'all' | 'requests'; log: (msg: string, extra?: Record<string, unknown>) => void },
 ): JobThread {
   const pool = new Piscina({
     ...piscinaEntry(import.meta.url, 'thread'),
@@ -34,7 +34,7 @@ export function startWorkerThread(
       if (m.type === 'log') opts.log(m.msg ?? '', m.extra);
     });
     const done = pool
-      .run({ url, pollMs: opts.pollMs, port: port2 }, { transferList: [port2] })
+      .run({ url, pollMs: opts.pollMs, lanes: opts.lanes, port: port2 }, { transferList: [port2] })
       .then(() => undefined)
       .catch((e: unknown) => {
         port1.close();
@@ -57,6 +57,29 @@ export function startWorkerThread(
       await Promise.race([current?.done, new Promise((r) => setTimeout(r, 30_000).unref())]);
       current?.port.close();
       await pool.destroy();
+    },
+  };
+}
+
+/**
+ * The server's job threads: one runs every job (and the schedules); beside it another runs only the jobs a request
+ * waits for (jobs/wait.ts), so such a job starts at once while a long one runs, even one whose statements hold its
+ * thread for seconds (an analytics rebuild at a million customers).
+ */
+export function startJobThreads(
+  url: string,
+  opts: { pollMs?: number; log: (msg: string, extra?: Record<string, unknown>) => void },
+): JobThread {
+  const threads = [
+    startWorkerThread(url, { ...opts, lanes: 'all' }),
+    startWorkerThread(url, { ...opts, lanes: 'requests' }),
+  ];
+  return {
+    wake: () => {
+      for (const t of threads) t.wake();
+    },
+    stop: async () => {
+      await Promise.all(threads.map((t) => t.stop()));
     },
   };
 }

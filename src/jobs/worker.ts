@@ -39,8 +39,14 @@ export interface WorkerOptions {
   handlers: JobHandlers;
   pollMs?: number;
   leaseMs?: number;
-  /** Run cron schedules from this worker too. */
+  /** Run cron schedules from this worker too (its loop of all jobs). */
   schedules?: boolean;
+  /**
+   * Its loops: `all` claims any due job (a request's first), `requests` only the jobs a request waits for (priority
+   * 0), `both` (the default) runs the two side by side. The server runs them in two threads (jobs/worker-thread.ts),
+   * so a request's job is not held up by a long job's long statements either.
+   */
+  lanes?: 'all' | 'requests' | 'both';
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -59,16 +65,18 @@ export function createWorker(ctx: AppContext, opts: WorkerOptions): Worker {
   const leaseMs = opts.leaseMs ?? 60_000;
   const log = opts.log ?? (() => {});
   let stopping = false;
-  let loop: Promise<void> | null = null;
-  let wake: (() => void) | null = null;
+  let loops: Promise<void>[] | null = null;
+  // The loops waiting for their next poll; wake() ends their wait.
+  const wakers = new Set<() => void>();
 
-  async function runOne(): Promise<boolean> {
-    for (const dead of await failAbandonedJobs(ctx.db, ctx.now())) {
-      log('job failed: its worker died on every attempt', { job: dead.id, kind: dead.kind });
-      const entry = opts.handlers[dead.kind];
-      if (entry && typeof entry !== 'function') await entry.abandoned?.(ctx, dead);
-    }
-    const job = await claimJob(ctx.db, id, ctx.now(), leaseMs);
+  async function runOne(lane: 'all' | 'requests' = 'all'): Promise<boolean> {
+    if (lane === 'all')
+      for (const dead of await failAbandonedJobs(ctx.db, ctx.now())) {
+        log('job failed: its worker died on every attempt', { job: dead.id, kind: dead.kind });
+        const entry = opts.handlers[dead.kind];
+        if (entry && typeof entry !== 'function') await entry.abandoned?.(ctx, dead);
+      }
+    const job = await claimJob(ctx.db, id, ctx.now(), leaseMs, { requestsOnly: lane === 'requests' });
     if (!job) return false;
     const handler = handlerOf(opts.handlers, job.kind);
     const heartbeat = setInterval(
@@ -112,6 +120,17 @@ export function createWorker(ctx: AppContext, opts: WorkerOptions): Worker {
     return n;
   }
 
+  const pause = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        wakers.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, pollMs);
+      wakers.add(done);
+    });
+
   async function run(): Promise<void> {
     let lastSchedule = 0;
     while (!stopping) {
@@ -124,28 +143,40 @@ export function createWorker(ctx: AppContext, opts: WorkerOptions): Worker {
       } catch (e) {
         log('worker error', { error: e instanceof Error ? e.message : String(e) });
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, pollMs);
-        wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      wake = null;
+      await pause();
+    }
+  }
+
+  /**
+   * The lane of the jobs a request waits for (priority 0, jobs/wait.ts): beside the other loop, so such a job starts
+   * at once even while a long one runs (the nightly stats recompute held the worker for minutes). Long jobs write in
+   * short transactions, so the two take turns at SQLite's one writer.
+   */
+  async function runRequests(): Promise<void> {
+    while (!stopping) {
+      try {
+        if (await runOne('requests')) continue;
+      } catch (e) {
+        log('worker error', { error: e instanceof Error ? e.message : String(e) });
+      }
+      await pause();
     }
   }
 
   return {
     id,
     drain,
-    wake: () => wake?.(),
+    wake: () => {
+      for (const w of [...wakers]) w();
+    },
     start() {
-      loop ??= run();
+      const lanes = opts.lanes ?? 'both';
+      loops ??= [...(lanes === 'requests' ? [] : [run()]), ...(lanes === 'all' ? [] : [runRequests()])];
     },
     async stop() {
       stopping = true;
-      wake?.();
-      await loop;
+      for (const w of [...wakers]) w();
+      await Promise.all(loops ?? []);
     },
   } as Worker & { start(): void };
 }

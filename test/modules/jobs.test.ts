@@ -1,8 +1,10 @@
 import { expect, it } from 'vitest';
-import { enqueue, backoffMs } from '../../src/jobs/queue.js';
+import { enqueue, backoffMs, getJob } from '../../src/jobs/queue.js';
 import { nextRun, runDueSchedules, upsertSchedule } from '../../src/jobs/schedules.js';
-import { createWorker } from '../../src/jobs/worker.js';
+import { createWorker, startWorker } from '../../src/jobs/worker.js';
+import { startJobThreads, startWorkerThread } from '../../src/jobs/worker-thread.js';
 import { describeBothDatabases } from '../helpers.js';
+import { waitFor } from '../support/processes.js';
 
 describeBothDatabases('jobs', (env) => {
   it('a job enqueued in a transaction that rolls back never exists', async () => {
@@ -108,5 +110,75 @@ describeBothDatabases('jobs', (env) => {
       .where('name', '=', 'nightly-stats')
       .executeTakeFirstOrThrow();
     expect(nightly.job_kind).toBe('stats.recompute');
+  });
+});
+
+describeBothDatabases('the lane of the jobs a request waits for', (env) => {
+  it('such a job starts beside a long job; another job waits for the long one', async () => {
+    const { ctx, db, workspaceId } = env();
+    const at = ctx.now().toISOString();
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    let longStarted = false;
+    const handlers = {
+      'test.long': async () => {
+        longStarted = true;
+        await held;
+      },
+      'test.request': async () => ({ answered: true }),
+      'test.other': async () => {},
+    };
+    const longId = await enqueue(db.kysely, { workspaceId, kind: 'test.long' }, at);
+    const worker = startWorker(ctx, { handlers, pollMs: 20 });
+    try {
+      await waitFor('the long job to start', async () => longStarted);
+      const otherId = await enqueue(db.kysely, { workspaceId, kind: 'test.other' }, at);
+      const requestId = await enqueue(db.kysely, { workspaceId, kind: 'test.request', priority: 0 }, at);
+      worker.wake();
+      // Should the request's job wait for the long one, the long one is let go after 3 s, so the test ends.
+      let released = false;
+      const letGo = setTimeout(() => {
+        released = true;
+        release();
+      }, 3_000);
+      const answered = await waitFor('the request job', async () => {
+        const j = await getJob(db.kysely, workspaceId, requestId);
+        return j?.status === 'done' && j;
+      });
+      const meanwhile = { released, other: (await getJob(db.kysely, workspaceId, otherId))?.status };
+      clearTimeout(letGo);
+      release();
+      expect(meanwhile).toEqual({ released: false, other: 'queued' });
+      expect(answered.result).toEqual({ answered: true });
+      await waitFor('the other job', async () => (await getJob(db.kysely, workspaceId, otherId))?.status === 'done');
+      expect((await getJob(db.kysely, workspaceId, longId))?.status).toBe('done');
+    } finally {
+      release();
+      await worker.stop();
+    }
+  });
+});
+
+describeBothDatabases("the server's job threads", (env) => {
+  it('the thread of the jobs a request waits for runs only those; the other thread runs the rest', async () => {
+    const { db, workspaceId, url } = env();
+    const now = new Date().toISOString(); // the threads run on the clock
+    const other = await enqueue(db.kysely, { workspaceId, kind: 'coupons.sync' }, now);
+    const asked = await enqueue(db.kysely, { workspaceId, kind: 'coupons.sync', priority: 0 }, now);
+    const status = async (id: string) => (await getJob(db.kysely, workspaceId, id))?.status;
+    const requests = startWorkerThread(url, { lanes: 'requests', pollMs: 20, log: () => {} });
+    try {
+      await waitFor('the job a request waits for', async () => (await status(asked)) === 'done');
+      await new Promise((r) => setTimeout(r, 300)); // polls of that thread meanwhile
+      expect(await status(other)).toBe('queued');
+    } finally {
+      await requests.stop();
+    }
+    const both = startJobThreads(url, { pollMs: 20, log: () => {} });
+    try {
+      await waitFor('the other job', async () => (await status(other)) === 'done');
+    } finally {
+      await both.stop();
+    }
   });
 });
