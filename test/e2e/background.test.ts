@@ -47,3 +47,32 @@ describe.skipIf(!existsSync(CHROMIUM))('a long write that goes on in the backgro
     expect(errors).toEqual([]);
   }, 300_000);
 });
+
+describe.skipIf(!existsSync(CHROMIUM))('a job no worker runs, in Chromium', () => {
+  let app: ConsoleUnderTest | undefined;
+
+  beforeAll(async () => {
+    app = await startConsole({
+      prefix: 'huike-e2e-noworker-',
+      demoCustomers: 50,
+      env: { HUIKE_JOB_WAIT_MS: '0' },
+      args: ['--no-worker'],
+    });
+  }, 300_000);
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('立即评估升级 warns when its job has not started (huike serve --no-worker, no huike worker)', async () => {
+    const { base, browser } = app!;
+    const page = await (
+      await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
+    ).newPage();
+    await logIn(page, base);
+    await page.goto(`${base}/members`);
+    await page.getByRole('button', { name: /立即评估升级/ }).click();
+    await page.getByText('正在后台处理').waitFor();
+    await page.getByText('后台任务仍在排队').waitFor({ timeout: 60_000 });
+    await shot(page, 'background-still-queued');
+  }, 120_000);
+});

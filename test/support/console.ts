@@ -104,13 +104,15 @@ export async function startConsole(opts: {
   demoCustomers: number;
   /** More environment for the server (e.g. HUIKE_JOB_WAIT_MS). */
   env?: Record<string, string>;
+  /** More arguments of `huike serve` (e.g. --no-worker). */
+  args?: string[];
 }): Promise<ConsoleUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), opts.prefix));
   mkdirSync(SHOTS, { recursive: true });
   const web = await builtConsole();
   const server = spawnTs(
     join(ROOT, 'src/cli/index.ts'),
-    ['serve', '--port', '0', '--demo-customers', String(opts.demoCustomers)],
+    ['serve', '--port', '0', '--demo-customers', String(opts.demoCustomers), ...(opts.args ?? [])],
     { DATABASE_URL: `sqlite:${join(dir, 'huike.db')}`, HUIKE_WEB_DIR: web, LOG_LEVEL: 'error', ...opts.env },
   );
   let browser: Browser | undefined;

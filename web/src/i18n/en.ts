@@ -69,6 +69,8 @@ export const en: Messages = {
   common: {
     listSeparator: '; ',
     inBackground: 'A big shop: this goes on in the background, and you will be told here when it is done',
+    stillQueued:
+      'The background job has not started yet: ask an administrator to check that the job worker (huike worker) runs',
     add: 'Add',
     cancel: 'Cancel',
     all: 'All',

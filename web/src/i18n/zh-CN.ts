@@ -67,6 +67,7 @@ export const zhCN = {
   common: {
     listSeparator: '；',
     inBackground: '店铺数据较多，正在后台处理，完成后会在这里提示（可以继续其他操作）',
+    stillQueued: '后台任务仍在排队，还没有开始：请管理员确认后台任务进程（huike worker）正在运行',
     add: '添加',
     cancel: '取消',
     all: '全部',

@@ -19,7 +19,7 @@ import {
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Answer, api } from '../api';
-import { jobResult } from '../jobs';
+import { useJobResult } from '../jobs';
 import { ErrorBox, Loading } from '../components/Status';
 import { count } from '../format';
 import { useApi } from '../hooks';
@@ -49,6 +49,7 @@ export default function Members() {
   const [draft, setDraft] = useState<TierSettings | null>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const followJob = useJobResult();
   useEffect(() => {
     if (data.data) setDraft(settingsOf(data.data));
   }, [data.data]);
@@ -86,9 +87,7 @@ export default function Members() {
     });
   const onEvaluate = () =>
     run('evaluate', async () => {
-      const r = await jobResult(await api.post('/tiers/evaluate', { yearly: false }), () =>
-        message.info(t('common.inBackground')),
-      );
+      const r = await followJob(await api.post('/tiers/evaluate', { yearly: false }));
       void message.success(t('members.evaluated', { n: r.upgraded ?? 0 }));
       data.reload();
     });

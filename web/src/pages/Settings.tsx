@@ -22,7 +22,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router-dom';
 import { type Answer, api } from '../api';
-import { jobResult } from '../jobs';
+import { useJobResult } from '../jobs';
 import { ErrorBox, Loading } from '../components/Status';
 import { dateTime } from '../format';
 import { useAction, useApi } from '../hooks';
@@ -300,6 +300,7 @@ function RfmSettings({ manages }: { manages: boolean }) {
   const s = useApi('/rfm/settings');
   const [form] = Form.useForm();
   const { busy, run } = useAction();
+  const followJob = useJobResult();
   // Spend thresholds are fen in the API and yuan on screen, like every amount the seller reads.
   useEffect(() => {
     if (s.data) {
@@ -315,7 +316,7 @@ function RfmSettings({ manages }: { manages: boolean }) {
       const th = v.thresholds as { spentFen: number[] } | undefined;
       const thresholds = th && { ...th, spentFen: th.spentFen.map((y) => Math.round(y * 100)) };
       await api.put('/rfm/settings', { ...s.data, ...v, ...(thresholds ? { thresholds } : {}) });
-      if (recompute) await jobResult(await api.post('/rfm/recompute'), () => message.info(t('common.inBackground')));
+      if (recompute) await followJob(await api.post('/rfm/recompute'));
       void message.success(recompute ? t('settings.recomputed') : t('common.saved'));
       s.reload();
     });
