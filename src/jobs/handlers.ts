@@ -8,10 +8,9 @@ import { executeRun, getRun, markRunFailed } from '../modules/imports/service.js
 import { readJson } from '../db/json.js';
 import type { JobHandlers } from './worker.js';
 import { JOB } from './kinds.js';
-import { expireDue, syncOrderPoints, syncPoints } from '../modules/points/service.js';
-import { issueSegment, syncCoupons } from '../modules/coupons/service.js';
-import { evaluateTiers } from '../modules/membership/service.js';
-import { recomputeRfm, rfmPass } from '../modules/segments/rfm.js';
+import { requestJobHandlers } from './requests.js';
+import { expireDue, syncOrderPoints } from '../modules/points/service.js';
+import { recomputeRfm } from '../modules/segments/rfm.js';
 import { deliverMessage } from '../modules/messaging/service.js';
 import { deliverDue } from '../modules/messaging/deliver.js';
 import type { DeliveryGate } from '../modules/messaging/send.js';
@@ -26,8 +25,6 @@ import { advanceRun } from '../modules/automations/runner.js';
 import { evaluateSegmentEntries, handleReview, runScheduled } from '../modules/automations/triggers.js';
 import { runScheduledBackup } from '../modules/backups/schedule.js';
 import { runAction } from '../modules/audiences/service.js';
-import { snapshotSegment, tagSegment } from '../modules/segments/service.js';
-import { grantSegment } from '../modules/points/rewards.js';
 
 /** Whether a queued message may still go: its campaign (paused, cancelled) or automation run (exited) says. */
 function deliveryGate(ctx: AppContext, ws: string): DeliveryGate {
@@ -91,37 +88,12 @@ export const jobHandlers: JobHandlers = {
   [JOB.analyticsRebuild]: async (ctx, job) => {
     await rebuildAnalytics(ctx, job.workspace_id);
   },
-  // From here to the coupon sync, and the points sync below, each reports what it did: the request that queued it
-  // (POST /rfm/recompute, /tiers/evaluate, /segments/{id}/tag …, jobs/wait.ts) answers with that.
-  [JOB.rfmRecompute]: async (ctx, job, { payload }) =>
-    rfmPass(ctx, job.workspace_id, z.object({ asOf: z.string().optional() }).parse(payload).asOf),
-  [JOB.tiers]: async (ctx, job, { payload }) =>
-    evaluateTiers(ctx, job.workspace_id, Boolean(z.object({ yearly: z.boolean().optional() }).parse(payload).yearly)),
-  [JOB.segmentTag]: async (ctx, job, { payload }) => {
-    const input = z
-      .object({ segmentId: z.string(), tag: z.string(), untag: z.boolean().optional(), by: z.string().nullable() })
-      .parse(payload);
-    return tagSegment(ctx, job.workspace_id, input);
-  },
-  [JOB.segmentSnapshot]: async (ctx, job, { payload }) => {
-    const input = z.object({ segmentId: z.string(), purpose: z.string().nullable() }).parse(payload);
-    return snapshotSegment(ctx, job.workspace_id, input.segmentId, input.purpose);
-  },
-  [JOB.pointsGrant]: async (ctx, job, { payload }) => {
-    const input = z
-      .object({ segmentId: z.string(), points: z.number(), batch: z.string(), reason: z.string() })
-      .parse(payload);
-    return grantSegment(ctx, job.workspace_id, input);
-  },
-  [JOB.couponsIssueSegment]: async (ctx, job, { payload }) => {
-    const input = z.object({ templateId: z.string(), segmentId: z.string(), batch: z.string() }).parse(payload);
-    return issueSegment(ctx, job.workspace_id, input);
-  },
+  // The kinds a request may wait for (POST /rfm/recompute, /tiers/evaluate, /segments/{id}/tag …): jobs/requests.ts.
+  ...requestJobHandlers,
   [JOB.bulkAction]: async (ctx, job, { payload }) => {
     const { actionId } = z.object({ actionId: z.string() }).parse(payload);
     await runAction(ctx, job.workspace_id, actionId);
   },
-  [JOB.coupons]: async (ctx, job) => syncCoupons(ctx, job.workspace_id),
   // One message per job: what earlier versions queued (and still may be waiting after an upgrade).
   [JOB.messageSend]: async (ctx, job, { payload, completeIn }) => {
     const { messageId } = z.object({ messageId: z.string() }).parse(payload);
@@ -175,7 +147,8 @@ export const jobHandlers: JobHandlers = {
     // The firing's dedupe key (name@time) names it: a retried job starts no second run per customer.
     await runScheduled(ctx, job.workspace_id, automationId, job.dedupe_key ?? job.id);
   },
-  [JOB.points]: async (ctx, job, { payload }) => {
+  [JOB.points]: async (ctx, job, helpers) => {
+    const { payload } = helpers;
     // The demo shop's first run replays its history: points earned at their orders' times, then written off
     // when they expired, each dated when it happened.
     if (z.object({ atOrderTime: z.boolean() }).partial().parse(payload).atOrderTime) {
@@ -183,6 +156,6 @@ export const jobHandlers: JobHandlers = {
       await expireDue(ctx, job.workspace_id, { atExpiry: true });
       return;
     }
-    return syncPoints(ctx, job.workspace_id);
+    return requestJobHandlers[JOB.points](ctx, job, helpers);
   },
 };

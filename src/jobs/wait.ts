@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type AppContext, nowIso } from '../modules/context.js';
 import { readJson } from '../db/json.js';
 import { enqueue } from './queue.js';
+import { type RequestJobInput, type RequestJobKind, type RequestJobResult, runRequestJob } from './requests.js';
 
 /** A job a request queued and stopped waiting for: it goes on in the background (GET /jobs/{id}). */
 export const queuedJob = z
@@ -33,16 +34,16 @@ export type JobOutcome<T> = { done: true; result: T } | { done: false; job: Queu
  * or coupons, tag or freeze a segment, grant points or issue a coupon to one. Where jobs run off the server's event
  * loop (`ctx.jobs`: the worker thread of `huike serve`, or a `huike worker` process), it is queued as the job `kind`
  * and waited for up to `ctx.jobs.waitMs`: its result is the job's, or, past the wait, the job to follow. Without
- * (tests, an in-memory database) `here` runs in the request — the same function the job's handler runs.
+ * (tests, an in-memory database) the request runs the kind's function itself (jobs/requests.ts: the same one).
  */
-export async function runAsJob<T>(
+export async function runAsJob<K extends RequestJobKind>(
   ctx: AppContext,
   workspaceId: string,
-  kind: string,
-  payload: Record<string, unknown>,
-  here: () => Promise<T>,
-): Promise<JobOutcome<T>> {
-  if (!ctx.jobs) return { done: true, result: await here() };
+  kind: K,
+  payload: RequestJobInput<K>,
+): Promise<JobOutcome<RequestJobResult<K>>> {
+  type T = RequestJobResult<K>;
+  if (!ctx.jobs) return { done: true, result: await runRequestJob(ctx, workspaceId, kind, payload) };
   // One attempt: a failure is the caller's answer, not a retry minutes later behind its back.
   // First in the queue: a seller waits for it, not behind an import's follow-up jobs (only the running job).
   const job = { workspaceId, kind, payload, maxAttempts: 1, priority: 0 as const };

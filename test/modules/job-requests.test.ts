@@ -222,14 +222,14 @@ describeBothDatabases('long writes a request asks for run as jobs', (env) => {
     const w = startWorker(e.ctx, { handlers: jobHandlers, pollMs: 50 });
     worker = w;
     e.ctx.jobs = { waitMs: 60_000, wake: () => w.wake() };
-    const ran: string[] = [];
-    await expect(
-      runAsJob(e.ctx, e.workspaceId, 'no.such.kind', {}, async () => {
-        ran.push('here');
-      }),
-    ).rejects.toThrow(/failed: .*no handler for job kind "no\.such\.kind"/);
-    expect(ran).toEqual([]); // queued, not run in place
-    const [job] = await jobsOf('no.such.kind');
+    // A segment gone between the route's check and the job (deleted meanwhile): the job fails, once.
+    const input = { segmentId: 'seg-gone-meanwhile', purpose: null };
+    await expect(runAsJob(e.ctx, e.workspaceId, JOB.segmentSnapshot, input)).rejects.toThrow(
+      /failed: .*seg-gone-meanwhile/,
+    );
+    const [job] = (await jobsOf(JOB.segmentSnapshot)).filter((j) =>
+      JSON.stringify(j.payload).includes('seg-gone-meanwhile'),
+    );
     expect(job).toMatchObject({ status: 'failed', attempts: 1, max_attempts: 1 });
   });
 });

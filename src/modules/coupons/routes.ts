@@ -27,10 +27,8 @@ import {
   updateTemplate,
   expiringCoupons,
   issueCoupon,
-  issueSegment,
   loadTemplate,
   listTemplates,
-  syncCoupons,
   templateInput,
 } from './service.js';
 
@@ -198,8 +196,7 @@ export const couponRoutes: ModuleRoutes = async (app, { ctx }) => {
       await loadTemplate(ctx, p.workspaceId, req.params.id);
       await getSegment(ctx, p.workspaceId, req.body.segmentId);
       const input = { templateId: req.params.id, ...req.body };
-      const run = () => issueSegment(ctx, p.workspaceId, input);
-      return sendOutcome(reply, await runAsJob(ctx, p.workspaceId, JOB.couponsIssueSegment, input, run));
+      return sendOutcome(reply, await runAsJob(ctx, p.workspaceId, JOB.couponsIssueSegment, input));
     },
   );
 
@@ -221,6 +218,6 @@ export const couponRoutes: ModuleRoutes = async (app, { ctx }) => {
 
   app.post('/coupons/sync', { config: { permission: 'coupons:write' }, schema: syncSchema }, async (req, reply) => {
     const ws = principalOf(req).workspaceId;
-    return sendOutcome(reply, await runAsJob(ctx, ws, JOB.coupons, {}, () => syncCoupons(ctx, ws)));
+    return sendOutcome(reply, await runAsJob(ctx, ws, JOB.coupons, {}));
   });
 };

@@ -11,7 +11,7 @@ import {
   tierPreviewOutput,
   tierSettingsOutput,
 } from './schema.js';
-import { evaluateTiers, memberTier, previewTiers, setTierFloor, setTierSettings, tierLadder } from './service.js';
+import { memberTier, previewTiers, setTierFloor, setTierSettings, tierLadder } from './service.js';
 import { offLoop } from '../heavy/run.js';
 
 const tags = ['membership'];
@@ -78,7 +78,7 @@ export const membershipRoutes: ModuleRoutes = async (app, { ctx }) => {
     async (req, reply) => {
       const ws = principalOf(req).workspaceId;
       const { yearly } = req.body;
-      return sendOutcome(reply, await runAsJob(ctx, ws, JOB.tiers, { yearly }, () => evaluateTiers(ctx, ws, yearly)));
+      return sendOutcome(reply, await runAsJob(ctx, ws, JOB.tiers, { yearly }));
     },
   );
 

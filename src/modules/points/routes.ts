@@ -7,7 +7,6 @@ import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js'
 import {
   archiveReward,
   createReward,
-  grantSegment,
   listRewards,
   redeemReward,
   rewardInput,
@@ -36,16 +35,7 @@ import {
   syncOutput,
   voidOutput,
 } from './schema.js';
-import {
-  credit,
-  debit,
-  getPointsSettings,
-  liability,
-  pointsOf,
-  pointsSettings,
-  setPointsSettings,
-  syncPoints,
-} from './service.js';
+import { credit, debit, getPointsSettings, liability, pointsOf, pointsSettings, setPointsSettings } from './service.js';
 
 function keyOf(headers: { 'idempotency-key'?: string }): string {
   const k = headers['idempotency-key'];
@@ -312,8 +302,7 @@ export const pointsRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post('/points/grant', { config: { permission: 'points:write' }, schema: grantSchema }, async (req, reply) => {
     const ws = principalOf(req).workspaceId;
     await getSegment(ctx, ws, req.body.segmentId); // 404 here, not a failed job
-    const input = { ...req.body };
-    return sendOutcome(reply, await runAsJob(ctx, ws, JOB.pointsGrant, input, () => grantSegment(ctx, ws, input)));
+    return sendOutcome(reply, await runAsJob(ctx, ws, JOB.pointsGrant, req.body));
   });
 
   app.post(
@@ -336,6 +325,6 @@ export const pointsRoutes: ModuleRoutes = async (app, { ctx }) => {
 
   app.post('/points/sync', { config: { permission: 'points:write' }, schema: syncSchema }, async (req, reply) => {
     const ws = principalOf(req).workspaceId;
-    return sendOutcome(reply, await runAsJob(ctx, ws, JOB.points, {}, () => syncPoints(ctx, ws)));
+    return sendOutcome(reply, await runAsJob(ctx, ws, JOB.points, {}));
   });
 };

@@ -7,7 +7,7 @@ import { rfmSettings } from '../../core/segments/rfm.js';
 import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js';
 import { requestLanguage } from '../../core/reasons.js';
 import { ruleOptions } from './options.js';
-import { getRfmSettings, rfmAsOf, rfmPass, rfmMatrix, rfmSummary, setRfmSettings } from './rfm.js';
+import { getRfmSettings, rfmAsOf, rfmMatrix, rfmSummary, setRfmSettings } from './rfm.js';
 import {
   countRule,
   countSegment,
@@ -21,9 +21,7 @@ import {
   ruleXlsx,
   saveSegment,
   snapshotMembers,
-  snapshotSegment,
   tagIdOf,
-  tagSegment,
 } from './service.js';
 
 const fieldsOutput = z.object({
@@ -317,8 +315,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
       const ws = principalOf(req).workspaceId;
       await getSegment(ctx, ws, req.params.id); // 404 here, not a failed job
       const input = { segmentId: req.params.id, purpose: req.body.purpose };
-      const run = () => snapshotSegment(ctx, ws, input.segmentId, input.purpose);
-      return sendOutcome(reply, await runAsJob(ctx, ws, JOB.segmentSnapshot, input, run), 201);
+      return sendOutcome(reply, await runAsJob(ctx, ws, JOB.segmentSnapshot, input), 201);
     },
   );
   app.get(
@@ -350,8 +347,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
       const p = principalOf(req);
       await getSegment(ctx, p.workspaceId, req.params.id); // 404 here, not a failed job
       const input = { segmentId: req.params.id, tag: req.body.tag, by: p.userId };
-      const run = () => tagSegment(ctx, p.workspaceId, input);
-      return sendOutcome(reply, await runAsJob(ctx, p.workspaceId, JOB.segmentTag, input, run));
+      return sendOutcome(reply, await runAsJob(ctx, p.workspaceId, JOB.segmentTag, input));
     },
   );
 
@@ -372,8 +368,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
       await getSegment(ctx, p.workspaceId, req.params.id);
       await tagIdOf(ctx, p.workspaceId, req.body.tag);
       const input = { segmentId: req.params.id, tag: req.body.tag, untag: true, by: p.userId };
-      const run = () => tagSegment(ctx, p.workspaceId, input);
-      return sendOutcome(reply, await runAsJob(ctx, p.workspaceId, JOB.segmentTag, input, run));
+      return sendOutcome(reply, await runAsJob(ctx, p.workspaceId, JOB.segmentTag, input));
     },
   );
 
@@ -451,7 +446,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
     async (req, reply) => {
       const ws = principalOf(req).workspaceId;
       const asOf = req.body?.asOf ? await rfmAsOf(ctx, ws, req.body.asOf) : undefined;
-      return sendOutcome(reply, await runAsJob(ctx, ws, JOB.rfmRecompute, { asOf }, () => rfmPass(ctx, ws, asOf)));
+      return sendOutcome(reply, await runAsJob(ctx, ws, JOB.rfmRecompute, { asOf }));
     },
   );
   app.get(
