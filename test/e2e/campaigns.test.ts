@@ -206,17 +206,30 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     page.on('response', (r) => {
       if (r.request().method() === 'PUT' && r.url().endsWith(`/campaigns/${draft.id}`)) saves.push(String(r.status()));
     });
+    // Every notice shown from here on, kept (a message is gone long before the 120 s), and the browser's errors.
+    await page.evaluate(`(() => {
+      window.notices = [];
+      new MutationObserver(() => {
+        for (const n of document.querySelectorAll('.ant-message-notice'))
+          if (!window.notices.includes(n.textContent)) window.notices.push(n.textContent);
+      }).observe(document.body, { childList: true, subtree: true });
+    })()`);
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
     await confirmLaunch(page);
     const answer = await launched.catch(async (e: Error) => {
-      const shown = (
-        await page
-          .locator('.ant-message')
-          .allTextContents()
-          .catch(() => [])
-      ).join(' | ');
+      const shown = (await page.evaluate<string[]>('window.notices ?? []').catch(() => [] as string[])).join(' | ');
+      const confirmOpen = await page
+        .locator('.ant-modal-confirm')
+        .isVisible()
+        .catch(() => false);
+      const errors = [...page.errors, ...consoleErrors].join(' | ') || 'none';
       throw new Error(
         `${sent ? 'the launch was sent and not answered' : 'no launch request was sent'} ` +
-          `(the draft's save: ${saves.join(', ') || 'not sent'}; on screen: ${shown || 'no message'}): ${e.message}`,
+          `(the draft's save: ${saves.join(', ') || 'not sent'}; shown: ${shown || 'no message'}; ` +
+          `confirm still open: ${confirmOpen}; page errors: ${errors}): ${e.message}`,
       );
     });
     expect(answer.status(), await answer.text()).toBe(200);
