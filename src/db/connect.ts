@@ -319,22 +319,25 @@ class WaitingSqliteDialect extends SqliteDialect {
  */
 class ReadsBeside implements DatabaseConnection {
   private writer: DatabaseConnection | null = null;
+  // Taken once, however many statements of the connection ask for it at the same time.
+  private taking: Promise<DatabaseConnection> | null = null;
   constructor(
     private readonly reader: SqliteDatabase.Database,
     private readonly takeWriter: () => Promise<DatabaseConnection>,
     private readonly waitMs: number,
   ) {}
-  async hold(): Promise<DatabaseConnection> {
-    this.writer ??= await this.takeWriter();
-    return this.writer;
+  hold(): Promise<DatabaseConnection> {
+    this.taking ??= this.takeWriter().then((w) => (this.writer = w));
+    return this.taking;
   }
   release(): DatabaseConnection | null {
     const w = this.writer;
     this.writer = null;
+    this.taking = null;
     return w;
   }
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
-    if (!this.writer && /^\s*(select|with)\b/i.test(q.sql)) {
+    if (!this.taking && /^\s*(select|with)\b/i.test(q.sql)) {
       let stmt: SqliteDatabase.Statement | undefined;
       try {
         stmt = this.reader.prepare(q.sql);

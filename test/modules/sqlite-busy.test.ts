@@ -136,4 +136,21 @@ describe('SQLite: a write that meets another connection’s write lock', () => {
     expect(outside).toEqual([]);
     expect(await named(db.kysely)).toEqual([{ name: '事务中的店' }]);
   });
+
+  it('statements of one held connection that write at the same time take the writer once', async () => {
+    const names = ['同时写的店一', '同时写的店二'];
+    const after = await db.kysely.connection().execute(async (c) => {
+      await Promise.all(
+        names.map((name, i) =>
+          c
+            .insertInto('workspaces')
+            .values({ id: `ws-together-${i}`, name, timezone: 'Asia/Shanghai', created_at: new Date().toISOString() })
+            .execute(),
+        ),
+      );
+      // After its writes the connection reads on the writer (its own temporary tables, say).
+      return c.selectFrom('workspaces').select('name').where('name', 'in', names).orderBy('name').execute();
+    });
+    expect(after.map((w) => w.name)).toEqual([...names].sort());
+  });
 });
