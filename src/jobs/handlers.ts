@@ -8,7 +8,7 @@ import { executeRun, getRun, markRunFailed } from '../modules/imports/service.js
 import { readJson } from '../db/json.js';
 import type { JobHandlers } from './worker.js';
 import { JOB } from './kinds.js';
-import { requestJobHandlers } from './requests.js';
+import { requestJobHandlers, runRequestJob } from './requests.js';
 import { expireDue, syncOrderPoints } from '../modules/points/service.js';
 import { recomputeRfm } from '../modules/segments/rfm.js';
 import { deliverMessage } from '../modules/messaging/service.js';
@@ -147,8 +147,7 @@ export const jobHandlers: JobHandlers = {
     // The firing's dedupe key (name@time) names it: a retried job starts no second run per customer.
     await runScheduled(ctx, job.workspace_id, automationId, job.dedupe_key ?? job.id);
   },
-  [JOB.points]: async (ctx, job, helpers) => {
-    const { payload } = helpers;
+  [JOB.points]: async (ctx, job, { payload }) => {
     // The demo shop's first run replays its history: points earned at their orders' times, then written off
     // when they expired, each dated when it happened.
     if (z.object({ atOrderTime: z.boolean() }).partial().parse(payload).atOrderTime) {
@@ -156,6 +155,6 @@ export const jobHandlers: JobHandlers = {
       await expireDue(ctx, job.workspace_id, { atExpiry: true });
       return;
     }
-    return requestJobHandlers[JOB.points](ctx, job, helpers);
+    return runRequestJob(ctx, job.workspace_id, JOB.points, payload);
   },
 };

@@ -131,31 +131,25 @@ export function createWorker(ctx: AppContext, opts: WorkerOptions): Worker {
       wakers.add(done);
     });
 
-  async function run(): Promise<void> {
+  const wakeAll = () => {
+    for (const w of [...wakers]) w();
+  };
+
+  /**
+   * One lane's loop. `all` claims any due job and runs the schedules; `requests` only the jobs a request waits for
+   * (priority 0, jobs/wait.ts): beside the other, so such a job starts at once even while a long one runs (the
+   * nightly stats recompute held the worker for minutes). Long jobs write in short transactions, so the two take
+   * turns at SQLite's one writer.
+   */
+  async function run(lane: 'all' | 'requests'): Promise<void> {
     let lastSchedule = 0;
     while (!stopping) {
       try {
-        if (opts.schedules && Date.now() - lastSchedule > 5_000) {
+        if (lane === 'all' && opts.schedules && Date.now() - lastSchedule > 5_000) {
           lastSchedule = Date.now();
           await runDueSchedules(ctx);
         }
-        if (await runOne()) continue;
-      } catch (e) {
-        log('worker error', { error: e instanceof Error ? e.message : String(e) });
-      }
-      await pause();
-    }
-  }
-
-  /**
-   * The lane of the jobs a request waits for (priority 0, jobs/wait.ts): beside the other loop, so such a job starts
-   * at once even while a long one runs (the nightly stats recompute held the worker for minutes). Long jobs write in
-   * short transactions, so the two take turns at SQLite's one writer.
-   */
-  async function runRequests(): Promise<void> {
-    while (!stopping) {
-      try {
-        if (await runOne('requests')) continue;
+        if (await runOne(lane)) continue;
       } catch (e) {
         log('worker error', { error: e instanceof Error ? e.message : String(e) });
       }
@@ -166,16 +160,14 @@ export function createWorker(ctx: AppContext, opts: WorkerOptions): Worker {
   return {
     id,
     drain,
-    wake: () => {
-      for (const w of [...wakers]) w();
-    },
+    wake: wakeAll,
     start() {
       const lanes = opts.lanes ?? 'both';
-      loops ??= [...(lanes === 'requests' ? [] : [run()]), ...(lanes === 'all' ? [] : [runRequests()])];
+      loops ??= (lanes === 'both' ? (['all', 'requests'] as const) : [lanes]).map((l) => run(l));
     },
     async stop() {
       stopping = true;
-      for (const w of [...wakers]) w();
+      wakeAll();
       await Promise.all(loops ?? []);
     },
   } as Worker & { start(): void };
