@@ -173,6 +173,98 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
     expect(Number(tpl.issued)).toBe(3);
   });
 
+  it("a coupon's days count from its message's send time; a message not sent voids its coupon", async () => {
+    const e = env();
+    const k = e.db.kysely;
+    await seedCustomers(e, [
+      ...Array.from({ length: 3 }, (_, i) => ({ nick: `cv-${i}`, phone: `1360000070${i}` })),
+      ...Array.from({ length: 2 }, (_, i) => ({ nick: `cw-${i}`, phone: `1360000080${i}` })),
+    ]);
+    const t = await createTemplate(e.ctx, e.workspaceId, {
+      name: '七天券',
+      rules: { kind: 'spend_off', minFen: 10000, offFen: 1000 },
+      validity: { days: 7 },
+    });
+    const issuedOf = async () =>
+      Number(
+        (
+          await k
+            .selectFrom('coupon_templates')
+            .select('issued')
+            .where('workspace_id', '=', e.workspaceId)
+            .where('id', '=', t.id)
+            .executeTakeFirstOrThrow()
+        ).issued,
+      );
+    const withCoupons = async (campaignId: string) => {
+      const coupons = await k.selectFrom('coupons').selectAll().where('workspace_id', '=', e.workspaceId).execute();
+      return (await messagesOf(e, campaignId)).map((m) => ({ m, c: coupons.find((x) => x.id === m.coupon_id)! }));
+    };
+    const launch = async (prefix: string) => {
+      const c = (
+        await api(
+          'POST',
+          '/campaigns',
+          draft({
+            segmentId: await segmentOf(e, prefix),
+            couponTemplateId: t.id,
+            throttlePerMinute: 1,
+            variants: [{ key: 'A', content: { text: '#客户昵称#，送您券 #优惠券#' } }],
+          }),
+        )
+      ).body;
+      expect((await api('POST', `/campaigns/${c.id}/launch`)).status).toBe(200);
+      await worker().drain();
+      return c.id as string;
+    };
+
+    // One a minute: the second and third go out 1 and 2 minutes after the launch, and their coupons start then.
+    const first = await launch('cv-');
+    const sent = await withCoupons(first);
+    expect(sent.map(({ m }) => m.status).sort()).toEqual(['queued', 'queued', 'sent']);
+    const minutesAfter = sent
+      .filter(({ m }) => m.status === 'queued')
+      .map(({ m }) => (Date.parse(String(m.send_at)) - Date.parse(MORNING)) / 60_000);
+    expect(minutesAfter.sort()).toEqual([1, 2]);
+    for (const { m, c } of sent) {
+      // A sent message's send_at became its claim's lease: it went out at the launch.
+      const at = m.status === 'sent' ? Date.parse(MORNING) : Date.parse(String(m.send_at));
+      expect(Date.parse(String(c.valid_from))).toBe(at);
+      expect(Date.parse(String(c.valid_to)) - Date.parse(String(c.valid_from))).toBe(7 * 86_400_000);
+    }
+    expect(await issuedOf()).toBe(3);
+
+    // Cancelled: the two queued messages' coupons are void and back in stock; the sent one's stays.
+    expect((await api('POST', `/campaigns/${first}/cancel`)).body).toMatchObject({ status: 'cancelled' });
+    const after = await withCoupons(first);
+    expect(after.map(({ m, c }) => [m.status, c.status]).sort()).toEqual([
+      ['cancelled', 'void'],
+      ['cancelled', 'void'],
+      ['sent', 'issued'],
+    ]);
+    expect(await issuedOf()).toBe(1);
+    const report = (await api('GET', '/coupons/report')).body.items as { id: string; issued: number }[];
+    expect(report.find((r) => r.id === t.id)?.issued).toBe(1);
+
+    // Re-checked before it goes out: blacklisted meanwhile, the message is skipped and its coupon void.
+    const second = await launch('cw-');
+    const waiting = (await withCoupons(second)).find(({ m }) => m.status === 'queued')!;
+    await k
+      .updateTable('customers')
+      .set({ is_blacklisted: 1 })
+      .where('workspace_id', '=', e.workspaceId)
+      .where('id', '=', waiting.m.customer_id)
+      .execute();
+    await sendAll(e, worker(), second);
+    const done = await withCoupons(second);
+    expect(done.map(({ m, c }) => [m.status, c.status]).sort()).toEqual([
+      ['sent', 'issued'],
+      ['skipped', 'void'],
+    ]);
+    expect(await issuedOf()).toBe(2);
+    e.setNow(MORNING);
+  });
+
   it('a plan cut short and run again issues each coupon once and counts the stock once', async () => {
     const e = env();
     await seedCustomers(

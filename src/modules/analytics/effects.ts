@@ -74,7 +74,7 @@ async function couponEffects(ctx: AppContext, ws: string, scope: Scope, since: s
     FROM coupon_templates t
     JOIN coupons c ON c.workspace_id = t.workspace_id AND c.template_id = t.id
     LEFT JOIN orders o ON o.workspace_id = c.workspace_id AND o.id = c.order_id
-    WHERE t.workspace_id = ${ws} AND c.issued_at >= ${since}${ts} AND c.issued_at < ${until}${ts}
+    WHERE t.workspace_id = ${ws} AND c.issued_at >= ${since}${ts} AND c.issued_at < ${until}${ts} AND c.status <> 'void'
     GROUP BY t.id, t.name
     ORDER BY t.name`.execute(k);
   if (!issued.rows.length) return [];
@@ -85,7 +85,7 @@ async function couponEffects(ctx: AppContext, ws: string, scope: Scope, since: s
   const holders = await sql<{ template_id: string; ret: unknown; holders: unknown; buyers: unknown; rev: unknown }>`
     WITH h AS (
       SELECT DISTINCT customer_id FROM coupons
-      WHERE workspace_id = ${ws} AND issued_at >= ${since}${ts} AND issued_at < ${until}${ts}
+      WHERE workspace_id = ${ws} AND issued_at >= ${since}${ts} AND issued_at < ${until}${ts} AND status <> 'void'
     ), b AS (
       SELECT customer_id, MIN(${sql.ref(r.firstDay)}) AS f,
         SUM(CASE WHEN day >= ${r.from} AND day <= ${r.to} THEN 1 ELSE 0 END) AS days,
@@ -97,7 +97,7 @@ async function couponEffects(ctx: AppContext, ws: string, scope: Scope, since: s
     ), hb AS (
       SELECT c.template_id, b.customer_id, MAX(b.f) AS f, MAX(b.days) AS days, MAX(b.rev) AS rev
       FROM b JOIN coupons c ON c.workspace_id = ${ws} AND c.customer_id = b.customer_id
-        AND c.issued_at >= ${since}${ts} AND c.issued_at < ${until}${ts}
+        AND c.issued_at >= ${since}${ts} AND c.issued_at < ${until}${ts} AND c.status <> 'void'
       GROUP BY c.template_id, b.customer_id
     )
     SELECT template_id, CASE WHEN f < ${r.from} THEN 1 ELSE 0 END AS ret, COUNT(*) AS holders,
@@ -106,7 +106,7 @@ async function couponEffects(ctx: AppContext, ws: string, scope: Scope, since: s
     GROUP BY 1, 2`.execute(k);
   const allHolders = await sql<{ template_id: string; n: unknown }>`
     SELECT template_id, COUNT(DISTINCT customer_id) AS n FROM coupons
-    WHERE workspace_id = ${ws} AND issued_at >= ${since}${ts} AND issued_at < ${until}${ts}
+    WHERE workspace_id = ${ws} AND issued_at >= ${since}${ts} AND issued_at < ${until}${ts} AND status <> 'void'
     GROUP BY template_id`.execute(k);
   // Everyone, by the same strata, from the day pairs.
   const c = await rangeCounts(k, ws, r.pairScope, r.from, r.to);

@@ -177,7 +177,6 @@ export function decideChunk(
   const { todo, missing, facts, held, stock, state, now } = input;
   const channel = { id: env.channelId };
   const at = now.toISOString();
-  const validity = coupon ? validityWindow(coupon.validity, at) : null;
   const openings = new Map<string, Date | null>();
   const sms = kind === 'marketing' && medium === 'sms';
   const compliance = { signature: settings.smsSignature, optOutText: settings.smsOptOutText };
@@ -263,6 +262,9 @@ export function decideChunk(
       skip(b.id, variant.key, 'missing_value', [...new Set(missingVars)].map((v) => `#${v}#`).join(' '));
       continue;
     }
+    let sendMs = (decision.action === 'send' ? decision.at : decision.until).getTime();
+    // The throttle: slot n goes out no sooner than n ÷ rate minutes after the start.
+    if (throttle) sendMs = Math.max(sendMs, startMs + Math.floor(state.slots / throttle) * 60_000);
     let couponId: string | null = null;
     if (coupon) {
       // A template paused or archived since the campaign was made issues nothing: held with that reason.
@@ -280,6 +282,9 @@ export function decideChunk(
       }
       if (stock.left !== null) stock.left -= 1;
       couponId = newId();
+      // A coupon valid N days counts them from when its message goes out (the send window's opening, the
+      // throttle's slot), not from the launch: deferred to 09:00 or spread over a day, it would lose those hours.
+      const validity = validityWindow(coupon.validity, isoOf(sendMs));
       coupons.push({
         workspace_id: ws,
         id: couponId,
@@ -287,8 +292,8 @@ export function decideChunk(
         customer_id: b.id,
         code: code!,
         status: 'issued',
-        valid_from: validity!.from,
-        valid_to: validity!.to,
+        valid_from: validity.from,
+        valid_to: validity.to,
         value_fen: null,
         source: 'campaign',
         idempotency_key: `campaign:${id}:${b.id}`,
@@ -300,9 +305,6 @@ export function decideChunk(
     }
     state.seen.add(decision.contactKey);
     state.spentFen += costFen;
-    let sendMs = (decision.action === 'send' ? decision.at : decision.until).getTime();
-    // The throttle: slot n goes out no sooner than n ÷ rate minutes after the start.
-    if (throttle) sendMs = Math.max(sendMs, startMs + Math.floor(state.slots / throttle) * 60_000);
     state.slots += 1;
     const msgId = newId();
     rows.push({

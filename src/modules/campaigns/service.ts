@@ -19,7 +19,7 @@ import type { Content } from '../messaging/schema.js';
 import { checkCompliance } from '../messaging/send.js';
 import { getSegment, prepareSnapshot, segmentCustomerIds } from '../segments/service.js';
 import { isQueued } from '../messaging/queue.js';
-import { couponTemplateOf, listTemplates } from '../coupons/service.js';
+import { couponTemplateOf, listTemplates, voidUnsentCoupons } from '../coupons/service.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { allowedIntervals, DEFAULT_RULES, type Medium, type MessageKind } from '../../core/messaging/decide.js';
 import { nextOpening } from '../../core/messaging/windows.js';
@@ -399,14 +399,29 @@ export async function resumeCampaign(ctx: AppContext, ws: string, id: string) {
 
 export async function cancelCampaign(ctx: AppContext, ws: string, id: string) {
   await setStatus(ctx, ws, id, ['draft', 'scheduled', 'running', 'paused'], 'cancelled');
-  await ctx.db.kysely
-    .updateTable('messages')
-    .set({ status: 'cancelled', updated_at: nowIso(ctx) })
-    .where('workspace_id', '=', ws)
-    .where('source_type', '=', SOURCE)
-    .where('source_id', '=', id)
-    .where(isQueued)
-    .execute();
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('messages')
+      .set({ status: 'cancelled', updated_at: nowIso(ctx) })
+      .where('workspace_id', '=', ws)
+      .where('source_type', '=', SOURCE)
+      .where('source_id', '=', id)
+      .where(isQueued)
+      .execute();
+    // The coupons those messages carried never reached anyone (delivery cancels any message planned after this too).
+    await voidUnsentCoupons(
+      trx,
+      ws,
+      trx
+        .selectFrom('messages')
+        .select('coupon_id')
+        .where('workspace_id', '=', ws)
+        .where('source_type', '=', SOURCE)
+        .where('source_id', '=', id)
+        .where('status', '=', 'cancelled')
+        .where('coupon_id', 'is not', null),
+    );
+  });
   return getCampaign(ctx, ws, id);
 }
 

@@ -1,6 +1,6 @@
 import { reason } from '../../core/reasons.js';
 import { randomInt } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/types.js';
 import { z } from 'zod';
 import {
@@ -470,6 +470,37 @@ export async function matchCouponUses(ctx: AppContext, ws: string): Promise<numb
   return used;
 }
 
+/**
+ * Voids the issued coupons whose message did not go out — a cancelled campaign's queued messages, a message skipped
+ * when re-checked before sending: the customer never got the code. Each goes back to its template's stock. The
+ * coupons by id, or a query of messages' `coupon_id`.
+ */
+export async function voidUnsentCoupons(
+  db: Kysely<Database>,
+  ws: string,
+  ids: readonly string[] | SelectQueryBuilder<Database, 'messages', { coupon_id: string | null }>,
+): Promise<number> {
+  if (Array.isArray(ids) && ids.length === 0) return 0;
+  const voided = await db
+    .updateTable('coupons')
+    .set({ status: 'void' })
+    .where('workspace_id', '=', ws)
+    .where('status', '=', 'issued')
+    .where('id', 'in', ids as readonly string[])
+    .returning('template_id')
+    .execute();
+  const perTemplate = new Map<string, number>();
+  for (const v of voided) perTemplate.set(v.template_id, (perTemplate.get(v.template_id) ?? 0) + 1);
+  for (const [templateId, n] of perTemplate)
+    await db
+      .updateTable('coupon_templates')
+      .set((eb) => ({ issued: eb('issued', '-', n) }))
+      .where('workspace_id', '=', ws)
+      .where('id', '=', templateId)
+      .execute();
+  return voided.length;
+}
+
 /** Closes coupons past their validity (the nightly job). */
 export async function expireCoupons(ctx: AppContext, ws: string): Promise<number> {
   const r = await ctx.db.kysely
@@ -527,6 +558,7 @@ export async function couponReportHere(ctx: AppContext, ws: string) {
       sql<number>`COALESCE(SUM(c.discount_fen), 0)`.as('discount_fen'),
     ])
     .where('c.workspace_id', '=', ws)
+    .where('c.status', '!=', 'void') // voided: never reached the customer (an unsent message's, a voided reward's)
     .groupBy('c.template_id')
     .as('a');
   const rows = await k

@@ -14,6 +14,7 @@ import { nowIso, type AppContext } from '../context.js';
 import { channelRow, getMessagingSettings, holdChannel, providerFor } from './channels.js';
 import { loadRecipients } from './facts.js';
 import { addInvitationsIn, newSurveyCode, surveyExists, type NewInvitation } from '../feedback/surveys.js';
+import { voidUnsentCoupons } from '../coupons/service.js';
 import { ProviderError } from './providers.js';
 import { wakeDelivery } from './wake.js';
 import type { Content, MessagingSettings } from './schema.js';
@@ -321,8 +322,14 @@ export async function deliverMessage(
       .where('id', '=', messageId)
       .where('status', '=', 'queued')
       .execute();
+  // A message that will not go out leaves its coupon unissued: the customer never gets the code.
+  const unsent = (v: Record<string, unknown>) =>
+    k.transaction().execute(async (trx) => {
+      const [r] = await set(trx, v);
+      if (msg.coupon_id && Number(r?.numUpdatedRows ?? 0) === 1) await voidUnsentCoupons(trx, ws, [msg.coupon_id]);
+    });
   if (gate === 'cancel') {
-    await set(k, { status: 'cancelled' });
+    await unsent({ status: 'cancelled' });
     return 'cancelled';
   }
   const settings = await getMessagingSettings(ctx, ws);
@@ -343,7 +350,7 @@ export async function deliverMessage(
       })
     : ({ action: 'skip', reason: 'no_contact', detail: '客户不存在' } as const);
   if (again.action === 'skip') {
-    await set(k, {
+    await unsent({
       status: 'skipped',
       reason: again.reason,
       detail: `发送前复核：${again.detail ?? SKIP_REASONS[again.reason]}`,
