@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTINS } from '../../src/core/automations/builtins.js';
 import { definitionSchema } from '../../src/core/automations/definition.js';
-import { type Facts, nextMove, tooLate, waitUntil } from '../../src/core/automations/engine.js';
+import { type Facts, factsRead, nextMove, tooLate, waitUntil } from '../../src/core/automations/engine.js';
 import { holidayDate, holidaysOn, upcomingHolidays } from '../../src/core/automations/holidays.js';
 import { eventsOf } from '../../src/core/automations/order-events.js';
-import { refillIntervals, refillsDue } from '../../src/core/automations/refill.js';
+import { refillIntervals, refillsByDay } from '../../src/core/automations/refill.js';
 
 const ZONE = 'Asia/Shanghai';
 
@@ -70,15 +70,17 @@ describe('refill interval', () => {
     const intervals = refillIntervals(history);
     expect([...intervals]).toEqual([['猫粮', 31]]);
   });
-  it('is due when the last purchase is that old', () => {
+  it('is due when the last purchase is that old, on the first day it is', () => {
     const intervals = refillIntervals(history);
-    const due = refillsDue(history, intervals, new Date('2026-03-31T03:00:00Z'));
+    const day = (date: string) => ({ since: -Infinity, until: Date.parse(date) });
+    const [due, later] = refillsByDay(history, intervals, [day('2026-03-31T03:00:00Z'), day('2026-04-01T03:00:00Z')]);
     // A bought on 03-04 (27 days): not due; B on 03-01 (30 days): not yet; C on 02-19 (40 days): due.
-    expect(due.map((d) => [d.customerId, d.category])).toEqual([['C', '猫粮']]);
-    expect(refillsDue(history, intervals, new Date('2026-04-01T03:00:00Z')).map((d) => d.customerId)).toEqual([
-      'B',
-      'C',
-    ]);
+    expect(due!.map((d) => [d.customerId, d.category])).toEqual([['C', '猫粮']]);
+    // The next day B is due; C was due the day before (each refill once, on its first day).
+    expect(later!.map((d) => d.customerId)).toEqual(['B']);
+    // Due long before the day's `since`: not reminded (switching it on does not remind old refills).
+    const late = { since: Date.parse('2026-03-25T00:00:00Z'), until: Date.parse('2026-04-01T03:00:00Z') };
+    expect(refillsByDay(history, intervals, [late])[0]!.map((d) => d.customerId)).toEqual(['B']);
   });
 });
 
@@ -146,5 +148,40 @@ describe('the engine', () => {
       { kind: 'paid', at: '2026-11-23T01:05:00.000Z' },
       { kind: 'shipped', at: '2026-11-23T04:00:00.000Z' },
     ]);
+  });
+});
+
+describe('the facts a definition reads (the dry run loads only those)', () => {
+  const builtin = (key: string) => {
+    const b = BUILTINS.find((x) => x.key === key)!;
+    return definitionSchema.parse(b.build(b.defaults));
+  };
+  const none = { orders: false, paidOrders: false, tags: false, categories: false };
+
+  it('沉睡唤醒 and 复购提醒 read none: no condition, and without a wait nothing can happen since the trigger', () => {
+    expect(builtin('winback').exitWhen).toEqual(['ordered']);
+    expect(factsRead(builtin('winback'))).toEqual(none);
+    expect(factsRead(builtin('refill'))).toEqual(none);
+  });
+
+  it('a wait with an exit on paying or ordering reads the orders; conditions and branches read their facts', () => {
+    expect(factsRead(builtin('cart_reminder'))).toMatchObject({ orders: true });
+    const def = definitionSchema.parse({
+      name: 'x',
+      trigger: { type: 'date', date: 'birthday', daysBefore: 0 },
+      conditions: [{ fact: 'customer.tags', op: 'has', value: ['VIP'] }],
+      steps: [
+        { id: 'b', type: 'branch', when: [{ fact: 'order.category', op: 'in', value: ['咖啡'] }], else: 'exit' },
+        { id: 'm', type: 'message', medium: 'sms', kind: 'care', text: '生日快乐' },
+      ],
+    });
+    expect(factsRead(def)).toEqual({ ...none, tags: true, categories: true });
+    const since = {
+      ...def,
+      conditions: [{ fact: 'customer.daysSinceLastOrder' as const, op: 'gte' as const, value: 30 }],
+    };
+    expect(factsRead(since)).toEqual({ ...none, orders: true, categories: true });
+    const paid = { ...def, conditions: [{ fact: 'customer.paidOrders' as const, op: 'gte' as const, value: 2 }] };
+    expect(factsRead(paid)).toEqual({ ...none, paidOrders: true, categories: true });
   });
 });

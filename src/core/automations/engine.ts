@@ -1,7 +1,7 @@
 import { minutesOf, nextOpening } from '../messaging/windows.js';
 import { type Reason, reason, renderReason } from '../reasons.js';
 import type { OrderStatus } from '../order-status.js';
-import type { Condition, Definition, Step, Trigger } from './definition.js';
+import type { Condition, ConditionFact, Definition, Step, Trigger } from './definition.js';
 
 /**
  * The automation engine's decisions, pure: given a run's place, what the customer and the order
@@ -158,6 +158,38 @@ const conditionParams = (c: Condition) => ({ condition: describe(c), conditionEn
 
 /** A reason's Chinese text (the runs' `reason` column, the dry run's tally). */
 export const zh = (why: Reason) => renderReason(why, 'zh-CN') ?? why.key;
+
+/** The customer's stored facts a definition's run can read (the dry run loads only those, at 1M customers). */
+export interface FactsRead {
+  /** The customer's orders: the days since the last, and those placed or paid since the trigger. */
+  orders: boolean;
+  paidOrders: boolean;
+  tags: boolean;
+  /** The trigger order's categories. */
+  categories: boolean;
+}
+
+/**
+ * What a definition's conditions, branches and exits read. Orders since the trigger can only exist once a wait has
+ * moved the run past its trigger's instant: without a wait, "paid / ordered since" are false whatever the orders.
+ */
+export function factsRead(def: Pick<Definition, 'conditions' | 'exitWhen' | 'steps'>): FactsRead {
+  const facts = new Set<ConditionFact>(def.conditions.map((c) => c.fact));
+  for (const s of def.steps) if (s.type === 'branch') for (const c of s.when) facts.add(c.fact);
+  const waits = def.steps.some((s) => s.type === 'wait');
+  return {
+    orders:
+      facts.has('customer.daysSinceLastOrder') ||
+      (waits &&
+        (facts.has('customer.paidOtherSince') ||
+          facts.has('customer.orderedSince') ||
+          def.exitWhen.includes('paid') ||
+          def.exitWhen.includes('ordered'))),
+    paidOrders: facts.has('customer.paidOrders'),
+    tags: facts.has('customer.tags'),
+    categories: facts.has('order.category'),
+  };
+}
 
 /** The first condition that does not hold, or null. */
 export function failing(conditions: readonly Condition[], f: Facts): Condition | null {

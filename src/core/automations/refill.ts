@@ -49,30 +49,50 @@ export function refillIntervals(history: readonly CategoryPurchase[], minPairs =
   return out;
 }
 
-/** Customers whose last purchase of a category is at least its interval old (and who have not bought it since). */
-export function refillsDue(
+export interface Refill {
+  customerId: string;
+  category: string;
+  lastOrderId: string;
+  lastAt: string;
+  intervalDays: number;
+}
+
+/** Each customer's last purchase of each category that has an interval (the refill is due that many days after it). */
+function lastPurchases(history: readonly CategoryPurchase[], intervals: ReadonlyMap<string, number>): Refill[] {
+  const last = new Map<string, { p: CategoryPurchase; t: number }>();
+  for (const p of history) {
+    if (!intervals.has(p.category)) continue;
+    const k = `${p.category}\u0000${p.customerId}`;
+    const t = Date.parse(p.at);
+    const prev = last.get(k);
+    if (!prev || t > prev.t) last.set(k, { p, t });
+  }
+  return [...last.values()].map(({ p }) => ({
+    customerId: p.customerId,
+    category: p.category,
+    lastOrderId: p.orderId,
+    lastAt: p.at,
+    intervalDays: intervals.get(p.category)!,
+  }));
+}
+
+/**
+ * For consecutive days, the refills that fall due on each: a customer's last purchase of a category is due its
+ * interval after it, on the first day whose `until` it does not pass and whose `since` it is not before (a refill due
+ * long before the day is not reminded). Each day's list by customer, then category (the order runs start in).
+ */
+export function refillsByDay(
   history: readonly CategoryPurchase[],
   intervals: ReadonlyMap<string, number>,
-  now: Date,
-): { customerId: string; category: string; lastOrderId: string; lastAt: string; intervalDays: number }[] {
-  const last = new Map<string, CategoryPurchase>();
-  for (const p of history) {
-    const k = `${p.category}\u0000${p.customerId}`;
-    const prev = last.get(k);
-    if (!prev || Date.parse(p.at) > Date.parse(prev.at)) last.set(k, p);
+  days: readonly { since: number; until: number }[],
+): Refill[][] {
+  const perDay: Refill[][] = days.map(() => []);
+  for (const d of lastPurchases(history, intervals)) {
+    const due = Date.parse(d.lastAt) + d.intervalDays * DAY;
+    const j = days.findIndex((b) => due <= b.until && due >= b.since);
+    if (j >= 0) perDay[j]!.push(d);
   }
-  const out = [];
-  for (const p of last.values()) {
-    const days = intervals.get(p.category);
-    if (days === undefined) continue;
-    if (now.getTime() - Date.parse(p.at) >= days * DAY)
-      out.push({
-        customerId: p.customerId,
-        category: p.category,
-        lastOrderId: p.orderId,
-        lastAt: p.at,
-        intervalDays: days,
-      });
-  }
-  return out.sort((a, b) => a.customerId.localeCompare(b.customerId) || a.category.localeCompare(b.category));
+  for (const list of perDay)
+    list.sort((a, b) => a.customerId.localeCompare(b.customerId) || a.category.localeCompare(b.category));
+  return perDay;
 }

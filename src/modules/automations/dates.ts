@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Trigger } from '../../core/automations/definition.js';
 import { holidaysOn } from '../../core/automations/holidays.js';
-import { type CategoryPurchase, refillIntervals, refillsDue } from '../../core/automations/refill.js';
+import { type CategoryPurchase, refillIntervals, refillsByDay } from '../../core/automations/refill.js';
 import { addDays, DAY_MS, parseLocalDateTime } from '../../core/time.js';
 import { timestampCast } from '../../db/dates.js';
 import type { AppContext } from '../context.js';
@@ -19,9 +19,6 @@ export function dayBounds(day: string, zone: string): { start: string; end: stri
 
 const nextDay = (day: string, n: number) =>
   new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
-
-/** The purchase histories a caller has read already, per refillBy. */
-export type HistoryMemo = Map<string, ReturnType<typeof categoryHistory>>;
 
 /** Order lines read per page for the refill intervals. */
 export const HISTORY_PAGE = 5000;
@@ -62,11 +59,9 @@ export async function categoryHistory(
             ? e('i.category', 'is not', null)
             : e.or([e('i.sku', 'is not', null), e('i.title', 'is not', null)]);
         if (!after) return what;
-        const { order, line } = after;
-        return e.and([
-          what,
-          e.or([e('i.order_id', '>', order), e.and([e('i.order_id', '=', order), e('i.line_key', '>', line)])]),
-        ]);
+        // A row value, which both databases seek to in the key's index: "order > x OR (order = x AND line > y)"
+        // made SQLite scan from the first line on every page (0.18 s a page at 3M lines, 2 minutes in all).
+        return e.and([what, e(e.refTuple('i.order_id', 'i.line_key'), '>', e.tuple(after.order, after.line))]);
       })
       .where('o.customer_id', 'is not', null)
       .where('o.paid_fen', '>', 0)
@@ -104,8 +99,6 @@ export async function dateCandidates(
   trigger: DateTrigger,
   day: string,
   zone: string,
-  /** The dry run asks for 30 days in a row: the purchase history is read once. */
-  memo?: HistoryMemo,
 ): Promise<NewRun[]> {
   const k = ctx.db.kysely;
   const ts = timestampCast(ctx.db.dialect);
@@ -185,51 +178,10 @@ export async function dateCandidates(
         triggerAt: start,
       }));
     }
-    case 'dormant': {
-      const stages = [...new Set(trigger.stages ?? [90, 180, 365])].sort((a, b) => a - b);
-      const out: NewRun[] = [];
-      for (const [i, s] of stages.entries()) {
-        const before = addDays(start, -s);
-        const next = stages[i + 1];
-        let q = k
-          .selectFrom('customer_stats')
-          .select(['customer_id', 'last_order_at'])
-          .where('workspace_id', '=', ws)
-          .where('last_order_at', 'is not', null)
-          .where(sql<boolean>`last_order_at < ${before}${ts}`);
-        if (next !== undefined) q = q.where(sql<boolean>`last_order_at >= ${addDays(start, -next)}${ts}`);
-        for (const r of await q.execute())
-          out.push({
-            customerId: r.customer_id,
-            orderId: null,
-            triggerKey: `dormant:${s}:${r.customer_id}:${r.last_order_at}`,
-            triggerAt: start,
-          });
-      }
-      return out;
-    }
-    case 'refill': {
-      const by = trigger.refillBy ?? 'category';
-      let read = memo?.get(by);
-      if (!read) {
-        read = categoryHistory(ctx, ws, by);
-        memo?.set(by, read);
-      }
-      const { history, names } = await read;
-      const intervals = refillIntervals(history);
-      // Due within the last week: switching it on does not remind everyone whose refill passed long ago.
-      const since = Date.parse(start) - 7 * DAY_MS;
-      return refillsDue(history, intervals, new Date(t.end))
-        .filter((d) => Date.parse(d.lastAt) + d.intervalDays * DAY_MS >= since)
-        .map((d) => ({
-          customerId: d.customerId,
-          orderId: d.lastOrderId,
-          triggerKey: `refill:${d.category}:${d.customerId}:${d.lastOrderId}`,
-          triggerAt: start,
-          // Per product, #类目# and #商品名# both say the product (a default text names #类目#).
-          values: productValues(by, names.get(d.category) ?? d.category),
-        }));
-    }
+    case 'dormant':
+      return dormantCandidates(ctx, ws, trigger, [day], zone);
+    case 'refill':
+      return refillCandidates(ctx, ws, trigger, [day], zone);
     case 'member_upgrade': {
       const tiers = (await getTierSettings(ctx, ws)).tiers.map((x) => x.key);
       const rows = await k
@@ -244,4 +196,101 @@ export async function dateCandidates(
         .map((r) => ({ customerId: r.customer_id, orderId: null, triggerKey: `upgrade:${r.id}`, triggerAt: start }));
     }
   }
+}
+
+/**
+ * 沉睡唤醒's runs over consecutive local days (one day for the daily run, 30 for the dry run): per stage, the customers
+ * whose last order is in the stage's band on one of the days — one query per stage for all the days — each on the first
+ * day it is in the band (a day's query returns the whole band: per day, 30 dry-run days at 1M customers read 23M rows).
+ */
+async function dormantCandidates(
+  ctx: AppContext,
+  ws: string,
+  trigger: DateTrigger,
+  days: readonly string[],
+  zone: string,
+): Promise<NewRun[]> {
+  const ts = timestampCast(ctx.db.dialect);
+  const starts = days.map((d) => dayBounds(d, zone).start);
+  const stages = [...new Set(trigger.stages ?? [90, 180, 365])].sort((a, b) => a - b);
+  const out: NewRun[] = [];
+  for (const [i, s] of stages.entries()) {
+    const next = stages[i + 1];
+    // On day j the band is [start_j − next stage, start_j − this stage).
+    const hi = starts.map((start) => Date.parse(addDays(start, -s)));
+    const lo = next === undefined ? null : starts.map((start) => Date.parse(addDays(start, -next)));
+    let q = ctx.db.kysely
+      .selectFrom('customer_stats')
+      .select(['customer_id', 'last_order_at'])
+      .where('workspace_id', '=', ws)
+      .where('last_order_at', 'is not', null)
+      .where(sql<boolean>`last_order_at < ${new Date(Math.max(...hi)).toISOString()}${ts}`);
+    if (lo) q = q.where(sql<boolean>`last_order_at >= ${new Date(Math.min(...lo)).toISOString()}${ts}`);
+    for (const r of await q.execute()) {
+      const last = new Date(r.last_order_at!).getTime();
+      const j = hi.findIndex((h, d) => last < h && (lo === null || last >= lo[d]!));
+      if (j < 0) continue;
+      out.push({
+        customerId: r.customer_id,
+        orderId: null,
+        triggerKey: `dormant:${s}:${r.customer_id}:${r.last_order_at}`,
+        triggerAt: starts[j]!,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * 复购提醒's runs over consecutive local days (one for the daily run, 30 for the dry run): the purchase history is read
+ * and the intervals learned once, and each customer's last purchase of a category starts a run on the first day its
+ * refill is due — by the end of the day `daysBefore` ahead, and due within the last week (switching it on does not
+ * remind everyone whose refill passed long ago).
+ */
+async function refillCandidates(
+  ctx: AppContext,
+  ws: string,
+  trigger: DateTrigger,
+  days: readonly string[],
+  zone: string,
+): Promise<NewRun[]> {
+  const by = trigger.refillBy ?? 'category';
+  const { history, names } = await categoryHistory(ctx, ws, by);
+  const bounds = days.map((day) => {
+    const start = dayBounds(day, zone).start;
+    const end = dayBounds(nextDay(day, trigger.daysBefore ?? 0), zone).end;
+    return { start, since: Date.parse(start) - 7 * DAY_MS, until: Date.parse(end) };
+  });
+  const perDay = refillsByDay(history, refillIntervals(history), bounds);
+  return perDay.flatMap((list, j) =>
+    list.map((d) => ({
+      customerId: d.customerId,
+      orderId: d.lastOrderId,
+      triggerKey: `refill:${d.category}:${d.customerId}:${d.lastOrderId}`,
+      triggerAt: bounds[j]!.start,
+      // Per product, #类目# and #商品名# both say the product (a default text names #类目#).
+      values: productValues(by, names.get(d.category) ?? d.category),
+    })),
+  );
+}
+
+/** A date trigger's runs over consecutive local days, each once (by its key) on the first day that starts it. */
+export async function dateCandidatesOver(
+  ctx: AppContext,
+  ws: string,
+  trigger: DateTrigger,
+  days: readonly string[],
+  zone: string,
+): Promise<NewRun[]> {
+  if (trigger.date === 'dormant') return dormantCandidates(ctx, ws, trigger, days, zone);
+  if (trigger.date === 'refill') return refillCandidates(ctx, ws, trigger, days, zone);
+  const seen = new Set<string>();
+  const out: NewRun[] = [];
+  for (const day of days)
+    for (const c of await dateCandidates(ctx, ws, trigger, day, zone))
+      if (!seen.has(c.triggerKey)) {
+        seen.add(c.triggerKey);
+        out.push(c);
+      }
+  return out;
 }

@@ -3,6 +3,7 @@ import {
   DRY_RUN_DAYS,
   type Facts,
   exitWhy,
+  factsRead,
   failing,
   tooLateWhy,
   waitUntil,
@@ -19,7 +20,7 @@ import { type AppContext, chunks } from '../context.js';
 import { getMessagingSettings } from '../messaging/service.js';
 import { loadRecipients } from '../messaging/facts.js';
 import { workspaceTimezone } from '../workspaces/service.js';
-import { dateCandidates, type HistoryMemo } from './dates.js';
+import { dateCandidatesOver } from './dates.js';
 import type { NewRun } from './runner.js';
 
 const DAYS = DRY_RUN_DAYS;
@@ -105,26 +106,21 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
       values: { 评价内容: r.body ?? '' },
     }));
   } else if (t.type === 'date') {
-    const seen = new Set<string>();
-    const memo: HistoryMemo = new Map();
-    for (let d = DAYS; d >= 1; d--) {
-      const day = localDate(new Date(now.getTime() - d * DAY_MS).toISOString(), zone);
-      for (const c of await dateCandidates(ctx, ws, t, day, zone, memo))
-        if (!seen.has(c.triggerKey)) {
-          seen.add(c.triggerKey);
-          candidates.push(c);
-        }
-    }
+    const days: string[] = [];
+    for (let d = DAYS; d >= 1; d--) days.push(localDate(new Date(now.getTime() - d * DAY_MS).toISOString(), zone));
+    candidates = await dateCandidatesOver(ctx, ws, t, days, zone);
   }
   const orderIds = [...new Set(candidates.flatMap((c) => (c.orderId ? [c.orderId] : [])))];
   const customerIds = [...new Set(candidates.map((c) => c.customerId))];
+  // Only what the definition reads: 沉睡唤醒 at 1M customers has 770,000 runs and reads none of it (23 s of reads).
+  const read = factsRead(def);
   const orders = new Map<string, OrderRow>();
   const categories = new Map<string, string[]>();
   const ordersOf = new Map<string, OrderRow[]>();
   const paidOrders = new Map<string, number>();
   const tags = new Map<string, string[]>();
-  for (const part of chunks(customerIds, 500)) {
-    for (const o of await k
+  const orderRows = () =>
+    k
       .selectFrom('orders')
       .select([
         'id',
@@ -140,14 +136,17 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
         'closed_at',
         'customer_id',
       ])
-      .where('workspace_id', '=', ws)
-      .where('customer_id', 'in', part)
-      .execute()) {
+      .where('workspace_id', '=', ws);
+  for (const part of chunks(read.orders ? customerIds : [], 500))
+    for (const o of await orderRows().where('customer_id', 'in', part).execute()) {
       orders.set(o.id, o);
-      const list = ordersOf.get(o.customer_id!) ?? [];
-      list.push(o);
-      ordersOf.set(o.customer_id!, list);
+      const list = ordersOf.get(o.customer_id!);
+      if (list) list.push(o);
+      else ordersOf.set(o.customer_id!, [o]);
     }
+  for (const part of chunks(read.orders ? [] : orderIds, 500))
+    for (const o of await orderRows().where('id', 'in', part).execute()) orders.set(o.id, o);
+  for (const part of chunks(read.paidOrders ? customerIds : [], 500))
     for (const s of await k
       .selectFrom('customer_stats')
       .select(['customer_id', 'paid_orders'])
@@ -155,6 +154,7 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
       .where('customer_id', 'in', part)
       .execute())
       paidOrders.set(s.customer_id, s.paid_orders);
+  for (const part of chunks(read.tags ? customerIds : [], 500))
     for (const r of await k
       .selectFrom('customer_tags as ct')
       .innerJoin('tags as tg', (j) =>
@@ -163,17 +163,23 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
       .select(['ct.customer_id', 'tg.name'])
       .where('ct.workspace_id', '=', ws)
       .where('ct.customer_id', 'in', part)
-      .execute())
-      tags.set(r.customer_id, [...(tags.get(r.customer_id) ?? []), r.name]);
-  }
-  for (const part of chunks(orderIds, 500))
+      .execute()) {
+      const list = tags.get(r.customer_id);
+      if (list) list.push(r.name);
+      else tags.set(r.customer_id, [r.name]);
+    }
+  for (const part of chunks(read.categories ? orderIds : [], 500))
     for (const i of await k
       .selectFrom('order_items')
       .select(['order_id', 'category'])
       .where('workspace_id', '=', ws)
       .where('order_id', 'in', part)
       .execute())
-      if (i.category) categories.set(i.order_id, [...(categories.get(i.order_id) ?? []), i.category]);
+      if (i.category) {
+        const list = categories.get(i.order_id);
+        if (list) list.push(i.category);
+        else categories.set(i.order_id, [i.category]);
+      }
 
   const factsAt = (c: NewRun, at: number): Facts => {
     const o = c.orderId ? orders.get(c.orderId) : undefined;
