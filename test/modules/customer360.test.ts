@@ -1,5 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
-import { orderRecord } from '../support/records.js';
+import { customerRow, orderRecord } from '../support/records.js';
+import { newId } from '../../src/core/ids.js';
 import { credit, debit, pointsOf } from '../../src/modules/points/service.js';
 import { createTemplate, issueCoupon } from '../../src/modules/coupons/service.js';
 import { setTierFloor } from '../../src/modules/membership/service.js';
@@ -238,5 +239,47 @@ describeBothDatabases('customer 360', (env) => {
       consentSource: 'staff:U1',
       flags: { isBlacklisted: true },
     });
+  });
+});
+
+describeBothDatabases('tagging a large selection and the event loop', (env) => {
+  it('gives the event loop a turn between its statements, and tags every customer of the selection', async () => {
+    const { ctx, workspaceId: ws } = env();
+    const rows = Array.from({ length: 3000 }, (_, i) =>
+      customerRow(ws, newId(), `批量客${i}`, '2026-10-01T00:00:00.000Z'),
+    );
+    for (let i = 0; i < rows.length; i += 300)
+      await ctx.db.kysely
+        .insertInto('customers')
+        .values(rows.slice(i, i + 300))
+        .execute();
+    let turns = 0;
+    let counting = true;
+    const count = () => {
+      turns += 1;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    try {
+      await tagCustomers(
+        ctx,
+        ws,
+        rows.map((r) => r.id),
+        ['双11批量'],
+      );
+    } finally {
+      counting = false;
+    }
+    // 3,000 customers are 4 reads and 4 inserts of at most 900: the loop turned between them (it did not before: the
+    // whole selection was one stretch of synchronous statements on SQLite).
+    expect(turns).toBeGreaterThanOrEqual(6);
+    const tagged = await ctx.db.kysely
+      .selectFrom('customer_tags as ct')
+      .innerJoin('tags as t', (j) => j.onRef('t.workspace_id', '=', 'ct.workspace_id').onRef('t.id', '=', 'ct.tag_id'))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('ct.workspace_id', '=', ws)
+      .where('t.name', '=', '双11批量')
+      .executeTakeFirstOrThrow();
+    expect(Number(tagged.n)).toBe(3000);
   });
 });

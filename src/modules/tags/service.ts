@@ -4,6 +4,7 @@ import type { Database } from '../../db/types.js';
 import { Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
+import { yieldToEventLoop } from '../event-loop.js';
 import { maskText } from '../../core/pii-mask.js';
 import { canSeePii } from '../auth/roles.js';
 
@@ -110,6 +111,7 @@ export async function tagCustomers(
       .where('id', 'in', part)
       .execute();
     for (const r of rows) known.add(r.id);
+    await yieldToEventLoop();
   }
   const missing = customerIds.find((id) => !known.has(id));
   if (missing) throw new NotFound(`customer ${missing} not found`, reason('customer.notFound', { id: missing }));
@@ -118,12 +120,16 @@ export async function tagCustomers(
     const rows = [...known].flatMap((customer_id) =>
       addIds.map((tag_id) => ({ workspace_id: workspaceId, customer_id, tag_id, created_at: now, created_by: by })),
     );
-    for (const part of chunks(rows, 900))
+    // 10,000 customers are 12 statements of ~10 ms on SQLite: other requests get a turn between them (reads run on
+    // the reader connection meanwhile), rather than waiting for the whole selection.
+    for (const part of chunks(rows, 900)) {
       await trx
         .insertInto('customer_tags')
         .values(part)
         .onConflict((oc) => oc.doNothing())
         .execute();
+      await yieldToEventLoop();
+    }
     if (remove.length) {
       const tagIds = await trx
         .selectFrom('tags')
@@ -143,6 +149,7 @@ export async function tagCustomers(
               tagIds.map((t) => t.id),
             )
             .execute();
+          await yieldToEventLoop();
         }
       }
     }
