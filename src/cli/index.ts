@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { recomputeAllStats } from '../modules/customers/stats.js';
 import { rebuildAnalytics } from '../modules/analytics/rebuild.js';
-import { createApiToken, createUser, setPassword } from '../modules/auth/service.js';
+import { createApiToken, createUser, setPassword, userByLogin } from '../modules/auth/service.js';
 import { ROLES } from '../modules/auth/schema.js';
 import { loadDemo } from '../modules/demo/service.js';
 import { resolveWorkspace } from '../modules/workspaces/service.js';
@@ -165,12 +165,7 @@ program
   .action(async (o) => {
     await withApp(async (ctx) => {
       const ws = await resolveWorkspace(ctx, o.workspace);
-      const u = await ctx.db.kysely
-        .selectFrom('users')
-        .select('id')
-        .where('workspace_id', '=', ws.id)
-        .where('login', '=', o.login)
-        .executeTakeFirst();
+      const u = await userByLogin(ctx.db.kysely, ws.id, o.login);
       if (!u) throw new Error(`no user "${o.login}" (create one: huike user create)`);
       const scopes = String(o.scopes)
         .split(/[,\s]+/)

@@ -66,6 +66,7 @@ import { customerNameGrams } from './migrations/0086_customer_name_grams.js';
 import { idempotencyResponses } from './migrations/0087_idempotency_responses.js';
 import { jobResults } from './migrations/0088_job_results.js';
 import { jobPriority } from './migrations/0089_job_priority.js';
+import { loginAnyCase } from './migrations/0090_login_any_case.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -144,6 +145,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0087_idempotency_responses': idempotencyResponses(),
     '0088_job_results': jobResults(db.dialect),
     '0089_job_priority': jobPriority(),
+    '0090_login_any_case': loginAnyCase(),
   };
 }
 

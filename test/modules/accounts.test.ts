@@ -62,6 +62,48 @@ describeBothDatabases('users and API tokens: disable, delete, role, revoke, expi
     return r.body.token as string;
   };
 
+  it('a login is one whatever its case: Boss logs in as boss or BOSS, and BOSS cannot be added beside it', async () => {
+    const { ctx, workspaceId } = env();
+    await createUser(ctx, workspaceId, { login: 'Boss', password: 'boss-password', role: 'admin' });
+    for (const typed of ['Boss', 'boss', 'BOSS']) {
+      const r = await call('/api/v1/auth/login', '', { body: { login: typed, password: 'boss-password' } });
+      expect(r.status, typed).toBe(200);
+      expect(r.body.user.login).toBe('Boss');
+    }
+    expect((await call('/api/v1/auth/login', '', { body: { login: 'boss', password: 'wrong-password' } })).status).toBe(
+      401,
+    );
+    const admin = await signIn('admin1');
+    const again = await call('/api/v1/users', admin, {
+      body: { login: 'BOSS', password: 'other-password', role: 'agent' },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.error.reason).toMatchObject({ key: 'user.loginTaken' });
+    // Two made before logins were one whatever the case: each logs in with their own password, and a password set by
+    // login (the CLI) goes to the one spelled exactly so.
+    const twin = async (login: string) => {
+      const u = await createUser(ctx, workspaceId, {
+        login: `${login}-tmp`,
+        password: `${login}-password`,
+        role: 'agent',
+      });
+      await ctx.db.kysely.updateTable('users').set({ login }).where('id', '=', u.id).execute();
+      return u.id;
+    };
+    await twin('Twin');
+    await twin('twin');
+    expect((await call('/api/v1/auth/login', '', { body: { login: 'TWIN', password: 'Twin-password' } })).status).toBe(
+      200,
+    );
+    expect((await call('/api/v1/auth/login', '', { body: { login: 'TWIN', password: 'twin-password' } })).status).toBe(
+      200,
+    );
+    await setPassword(ctx, workspaceId, 'twin', 'twin-new-password');
+    const who = await call('/api/v1/auth/login', '', { body: { login: 'Twin', password: 'twin-new-password' } });
+    expect(who.status).toBe(200);
+    expect(who.body.user.login).toBe('twin');
+  });
+
   it('disabling a user ends their sessions and tokens at once; enabling lets them log in again', async () => {
     const admin = await signIn('admin1');
     const mkt = await signIn('mkt1');

@@ -1,4 +1,6 @@
 import { reason } from '../../core/reasons.js';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../db/types.js';
 import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from '../../core/errors.js';
 import { parseInput } from '../../core/validation.js';
 import { newId } from '../../core/ids.js';
@@ -61,18 +63,30 @@ export async function usersFor(ctx: AppContext, by: Principal) {
   return listUsers(ctx, by.workspaceId);
 }
 
+/** A user's login whatever its case: Admin and admin are one login (the index is on lower(login), migration 0090). */
+export const loginIs = (login: string) => sql<boolean>`lower(login) = ${login.toLowerCase()}`;
+
+/**
+ * The user of a workspace with this login, whatever its case; of two made before logins were one whatever the case
+ * (Boss and boss), the one spelled exactly so, else the older.
+ */
+export async function userByLogin(k: Kysely<Database>, workspaceId: string, login: string) {
+  return k
+    .selectFrom('users')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where(loginIs(login))
+    .orderBy(sql`CASE WHEN login = ${login} THEN 0 ELSE 1 END`)
+    .orderBy('created_at')
+    .executeTakeFirst();
+}
+
 export async function createUser(ctx: AppContext, workspaceId: string, input: z.input<typeof userInput>) {
   const v = parseInput(userInput, input, 'The user');
   const k = ctx.db.kysely;
   const taken = () =>
     new Conflict(`a user with login "${v.login}" already exists`, reason('user.loginTaken', { login: v.login }));
-  const exists = await k
-    .selectFrom('users')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('login', '=', v.login)
-    .executeTakeFirst();
-  if (exists) throw taken();
+  if (await userByLogin(k, workspaceId, v.login)) throw taken();
   const id = newId();
   const user = {
     workspace_id: workspaceId,
@@ -116,12 +130,7 @@ export async function listUsers(ctx: AppContext, workspaceId: string) {
 
 /** Sets a user's password by login (CLI); every session and token of that user ends. */
 export async function setPassword(ctx: AppContext, workspaceId: string, login: string, password: string) {
-  const u = await ctx.db.kysely
-    .selectFrom('users')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('login', '=', login)
-    .executeTakeFirst();
+  const u = await userByLogin(ctx.db.kysely, workspaceId, login);
   if (!u) throw new Invalid(`no user with login "${login}"`, reason('user.noLogin', { login }));
   await changePassword(ctx, workspaceId, u.id, password);
 }
@@ -140,7 +149,7 @@ export async function login(ctx: AppContext, input: z.input<typeof loginInput>, 
   let q = ctx.db.kysely
     .selectFrom('users')
     .selectAll()
-    .where('login', '=', v.login)
+    .where(loginIs(v.login))
     .where('disabled_at', 'is', null)
     .orderBy('created_at')
     .orderBy('workspace_id');
@@ -176,7 +185,7 @@ async function recordLoginFailure(
   address: string | undefined,
   reason: string,
 ): Promise<void> {
-  let q = ctx.db.kysely.selectFrom('users').select(['workspace_id', 'id']).where('login', '=', v.login);
+  let q = ctx.db.kysely.selectFrom('users').select(['workspace_id', 'id']).where(loginIs(v.login));
   if (v.workspaceId) q = q.where('workspace_id', '=', v.workspaceId);
   const users = await q.execute();
   const byWorkspace = new Map(users.map((u) => [u.workspace_id, u.id]));

@@ -3,7 +3,7 @@ import { Conflict, Forbidden, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { DEFAULT_TIMEZONE } from '../../core/time.js';
 import { nowIso, type AppContext } from '../context.js';
-import { createUser, openSession, type Principal } from '../auth/service.js';
+import { createUser, loginIs, openSession, type Principal } from '../auth/service.js';
 import { createWorkspace } from './service.js';
 
 /**
@@ -24,7 +24,7 @@ export async function createWorkspaceWithOwner(
   const k = ctx.db.kysely;
   if (await k.selectFrom('workspaces').select('id').where('name', '=', clean).executeTakeFirst())
     throw new Conflict(`a workspace named "${clean}" already exists`, reason('workspace.nameTaken', { name: clean }));
-  let rows = await k.selectFrom('users').selectAll().where('login', '=', ownerLogin).orderBy('created_at').execute();
+  let rows = await k.selectFrom('users').selectAll().where(loginIs(ownerLogin)).orderBy('created_at').execute();
   if (opts.fromWorkspace) {
     const from = await k
       .selectFrom('workspaces')
