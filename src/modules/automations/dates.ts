@@ -60,8 +60,13 @@ export async function categoryHistory(
             : e.or([e('i.sku', 'is not', null), e('i.title', 'is not', null)]);
         if (!after) return what;
         // A row value, which both databases seek to in the key's index: "order > x OR (order = x AND line > y)"
-        // made SQLite scan from the first line on every page (0.18 s a page at 3M lines, 2 minutes in all).
-        return e.and([what, e(e.refTuple('i.order_id', 'i.line_key'), '>', e.tuple(after.order, after.line))]);
+        // made SQLite scan from the first line on every page (0.18 s a page at 3M lines, 2 minutes in all). The
+        // orders' bound too: PostgreSQL merges the two keys' indexes and read the orders from the first (0.6 s a page).
+        return e.and([
+          what,
+          e(e.refTuple('i.order_id', 'i.line_key'), '>', e.tuple(after.order, after.line)),
+          e('o.id', '>=', after.order),
+        ]);
       })
       .where('o.customer_id', 'is not', null)
       .where('o.paid_fen', '>', 0)
