@@ -1,7 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import type { Trigger } from '../../src/core/automations/definition.js';
 import { DAY_MS, localDate } from '../../src/core/time.js';
-import { dateCandidates, dateCandidatesOver } from '../../src/modules/automations/dates.js';
+import { dateCandidatesDayByDay, dateCandidatesOver } from '../../src/modules/automations/dates.js';
 import type { NewRun } from '../../src/modules/automations/runner.js';
 import { ingestOrders } from '../../src/modules/orders/api.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
@@ -62,18 +62,6 @@ describeBothDatabases('date triggers over 30 days: the same runs as day by day',
   });
 
   type DateTrigger = Trigger & { type: 'date' };
-  const dayByDay = async (trigger: DateTrigger) => {
-    const { ctx, workspaceId: ws } = env();
-    const seen = new Set<string>();
-    const out: NewRun[] = [];
-    for (const day of days)
-      for (const c of await dateCandidates(ctx, ws, trigger, day, ZONE))
-        if (!seen.has(c.triggerKey)) {
-          seen.add(c.triggerKey);
-          out.push(c);
-        }
-    return out;
-  };
   const byKey = (runs: NewRun[]) => [...runs].sort((a, b) => a.triggerKey.localeCompare(b.triggerKey));
 
   const triggers: [string, DateTrigger][] = [
@@ -83,7 +71,7 @@ describeBothDatabases('date triggers over 30 days: the same runs as day by day',
   ];
   it.each(triggers)('%s', async (_, trigger) => {
     const { ctx, workspaceId: ws } = env();
-    const expected = await dayByDay(trigger);
+    const expected = await dateCandidatesDayByDay(ctx, ws, trigger, days, ZONE);
     // The shop is built so that each trigger starts runs on several of the days (the test compares something).
     expect(new Set(expected.map((r) => r.triggerAt)).size).toBeGreaterThan(3);
     const over = await dateCandidatesOver(ctx, ws, trigger, days, ZONE);

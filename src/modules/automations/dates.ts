@@ -289,6 +289,17 @@ export async function dateCandidatesOver(
 ): Promise<NewRun[]> {
   if (trigger.date === 'dormant') return dormantCandidates(ctx, ws, trigger, days, zone);
   if (trigger.date === 'refill') return refillCandidates(ctx, ws, trigger, days, zone);
+  return dateCandidatesDayByDay(ctx, ws, trigger, days, zone);
+}
+
+/** The same, asking each day as the daily pass does (every trigger but those two; their tests' reference). */
+export async function dateCandidatesDayByDay(
+  ctx: AppContext,
+  ws: string,
+  trigger: DateTrigger,
+  days: readonly string[],
+  zone: string,
+): Promise<NewRun[]> {
   const seen = new Set<string>();
   const out: NewRun[] = [];
   for (const day of days)
