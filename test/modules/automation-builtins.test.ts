@@ -627,6 +627,40 @@ describeBothDatabases('automations: the built-ins, one by one', (env) => {
     expect(await messages(a.id, c)).toHaveLength(2);
   });
 
+  it('the dry run counts as not sent the messages of a step that cannot send: no signature, no channel', async () => {
+    // Still 2027-05-05: 睡甲 reached the 180-day stage the day before.
+    const a = (await q()
+      .selectFrom('automations')
+      .select('id')
+      .where('workspace_id', '=', ws())
+      .where('builtin', '=', 'winback')
+      .executeTakeFirst())!;
+    const held = (d: { skipped: { count: number }[] }) => d.skipped.reduce((n, x) => n + x.count, 0);
+    const dry = await dryRun(env().ctx, ws(), { id: a.id });
+    expect(dry.messages).toBeGreaterThan(0);
+    expect(dry.blocked).toEqual([]);
+    await setMessagingSettings(env().ctx, ws(), { smsSignature: '' });
+    try {
+      // The switched-on automation sends none of them (its step is skipped: sms.noSignature); the dry run says so.
+      const unsigned = await dryRun(env().ctx, ws(), { id: a.id });
+      expect(unsigned).toMatchObject({ messages: 0, customers: 0, costFen: 0, skipped: [] });
+      expect(unsigned.blocked).toEqual([
+        { reason: expect.any(String), count: dry.messages + held(dry), why: { key: 'sms.noSignature', params: {} } },
+      ]);
+    } finally {
+      await setMessagingSettings(env().ctx, ws(), { smsSignature: '内置店' });
+    }
+    const wechat = await dryRun(env().ctx, ws(), {
+      definition: {
+        name: '微信唤醒',
+        trigger: { type: 'date', date: 'dormant', daysBefore: 0, stages: [90, 180, 365] },
+        steps: [{ id: 'wx', type: 'message', medium: 'wechat', kind: 'care', text: '好久不见' }],
+      },
+    });
+    expect(wechat.messages).toBe(0);
+    expect(wechat.blocked).toMatchObject([{ count: dry.triggered, why: { key: 'automation.noChannel' } }]);
+  });
+
   it('生日关怀: wishes and a birthday coupon 3 days before, once a year; not earlier', async () => {
     const t = await createTemplate(env().ctx, ws(), {
       name: '生日券',

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiToken, createUser } from '../../src/modules/auth/service.js';
-import { defaultChannel } from '../../src/modules/messaging/service.js';
+import { defaultChannel, setMessagingSettings } from '../../src/modules/messaging/service.js';
 import { ingestOrders } from '../../src/modules/orders/api.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { buildServer } from '../../src/server.js';
@@ -72,6 +72,8 @@ describeBothDatabases('automations API: switches, versions, dry run, export/impo
 
   it('dry run: a second marketing message within the frequency cap is counted as held back, not sent', async () => {
     const { ctx, workspaceId } = env();
+    // A marketing SMS needs the shop's signature (without one the dry run counts the messages as blocked).
+    await setMessagingSettings(ctx, workspaceId, { smsSignature: '回客旗舰店' });
     await ctx.db.kysely
       .updateTable('customers')
       .set({ marketing_consent: 'granted' })
@@ -91,6 +93,7 @@ describeBothDatabases('automations API: switches, versions, dry run, export/impo
     // Three buyers, one message each: the second falls within the cap of one marketing message in 30 days.
     expect(r.body).toMatchObject({ triggered: 3, customers: 3, messages: 3 });
     expect(r.body.skipped).toEqual([{ reason: '触达频次上限', count: 3, code: 'frequency_cap' }]);
+    await setMessagingSettings(ctx, workspaceId, { smsSignature: '' });
     await ctx.db.kysely
       .updateTable('customers')
       .set({ marketing_consent: 'unknown' })

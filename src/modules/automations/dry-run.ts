@@ -11,7 +11,7 @@ import {
 } from '../../core/automations/engine.js';
 import { type Reason, reason } from '../../core/reasons.js';
 import { decide, type Medium, SKIP_REASONS } from '../../core/messaging/decide.js';
-import { marketingSms, smsParts } from '../../core/messaging/sms.js';
+import { complianceIssues, marketingSms, smsParts } from '../../core/messaging/sms.js';
 import { renderTemplate, variablesIn } from '../../core/messaging/templates.js';
 import type { OrderStatus } from '../../core/order-status.js';
 import { DAY_MS, localDate } from '../../core/time.js';
@@ -21,7 +21,7 @@ import { getMessagingSettings } from '../messaging/service.js';
 import { loadRecipients } from '../messaging/facts.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { dateCandidatesOver } from './dates.js';
-import type { NewRun } from './runner.js';
+import { channelFor, type NewRun } from './runner.js';
 
 const DAYS = DRY_RUN_DAYS;
 
@@ -211,7 +211,7 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
     };
   };
 
-  const planned: Planned[] = [];
+  let planned: Planned[] = [];
   // By the reason's Chinese text (the answer's `reason`), with its code for the console to render in its language.
   const exits = new Map<string, { why: Reason; count: number }>();
   const exitFor = (why: Reason) => {
@@ -267,6 +267,27 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
   }
 
   const settings = await getMessagingSettings(ctx, ws);
+  // What the runner refuses for a whole step, whoever the customer: no channel of its medium, a marketing SMS without
+  // the shop's signature or the reply-R wording. Its messages are counted as not sent (the dry run promised 230,784
+  // messages of 沉睡唤醒 on a shop without a signature, and the switched-on automation sent none).
+  const blockedWhy = new Map<string, Reason>();
+  const compliance = { signature: settings.smsSignature, optOutText: settings.smsOptOutText };
+  for (const step of def.steps) {
+    if (step.type !== 'message') continue;
+    const issue = step.kind === 'marketing' && step.medium === 'sms' ? complianceIssues(compliance)[0] : undefined;
+    if (!(await channelFor(ctx, ws, step)))
+      blockedWhy.set(step.id, reason('automation.noChannel', { medium: step.medium }));
+    else if (issue) blockedWhy.set(step.id, { key: issue.key, params: issue.params });
+  }
+  const blocked = new Map<string, { why: Reason; count: number }>();
+  planned = planned.filter((p) => {
+    const why = blockedWhy.get(p.step.id);
+    if (!why) return true;
+    const b = blocked.get(p.step.id) ?? { why, count: 0 };
+    b.count += 1;
+    blocked.set(p.step.id, b);
+    return false;
+  });
   const variables = new Set(planned.flatMap((p) => variablesIn(p.step.text)));
   const recipients = await loadRecipients(ctx, ws, [...new Set(planned.map((p) => p.customerId))], { variables });
   const skipped = new Map<keyof typeof SKIP_REASONS, number>();
@@ -304,8 +325,7 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
     if (p.step.medium === 'sms') {
       const rendered = renderTemplate(p.step.text, { ...r!.values, ...p.values });
       let body = rendered.ok ? rendered.text : p.step.text;
-      if (p.step.kind === 'marketing')
-        body = marketingSms(body, { signature: settings.smsSignature, optOutText: settings.smsOptOutText });
+      if (p.step.kind === 'marketing') body = marketingSms(body, compliance);
       costFen += smsParts(body) * settings.smsPriceFen;
     }
   }
@@ -318,6 +338,7 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
     costFen,
     exited: [...exits].map(([text, e]) => ({ reason: text, count: e.count, why: e.why })),
     skipped: [...skipped].map(([code, count]) => ({ reason: SKIP_REASONS[code], count, code })),
+    blocked: [...blocked.values()].map((b) => ({ reason: zh(b.why), count: b.count, why: b.why })),
     simulated: t.type === 'order_event' || t.type === 'date' || t.type === 'review',
   };
 }

@@ -144,7 +144,8 @@ async function definitionOf(ctx: AppContext, ws: string, automationId: string, v
 
 type Outcome = { status: 'done' | 'skipped'; why: Reason | null };
 
-async function channelFor(ctx: AppContext, ws: string, step: Step & { type: 'message' }) {
+/** The channel a message step sends on: its own, else one of its medium (a real one before the outbox). */
+export async function channelFor(ctx: AppContext, ws: string, step: Step & { type: 'message' }) {
   if (step.channelId) return step.channelId;
   const list = (await listChannels(ctx, ws)).filter((c) => c.medium === step.medium);
   return (list.find((c) => c.kind !== 'outbox') ?? list[0])?.id ?? null;

@@ -61,6 +61,15 @@ export const dryRunView = z.object({
       code: z.string().describe('the send rule that held the message (blacklisted, frequency_cap …)'),
     }),
   ),
+  blocked: z
+    .array(
+      z.object({
+        reason: z.string().describe('in Chinese'),
+        count: z.number(),
+        why: reasonView.describe('no channel of the medium, a marketing SMS without the signature or reply-R wording'),
+      }),
+    )
+    .describe("a message step that cannot send at all: its messages, not sent (the settings' fault, not a customer's)"),
   simulated: z.boolean().describe('false: segment and schedule triggers are not replayed'),
 });
 

@@ -12230,6 +12230,19 @@ export interface paths {
                                 /** @description the send rule that held the message (blacklisted, frequency_cap …) */
                                 code: string;
                             }[];
+                            /** @description a message step that cannot send at all: its messages, not sent (the settings' fault, not a customer's) */
+                            blocked: {
+                                /** @description in Chinese */
+                                reason: string;
+                                count: number;
+                                /** @description no channel of the medium, a marketing SMS without the signature or reply-R wording */
+                                why: {
+                                    key: string;
+                                    params: {
+                                        [key: string]: string | number;
+                                    };
+                                };
+                            }[];
                             /** @description false: segment and schedule triggers are not replayed */
                             simulated: boolean;
                         };

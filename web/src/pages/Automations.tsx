@@ -1,5 +1,6 @@
 import { DownloadOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import {
+  Alert,
   App,
   Button,
   Card,
@@ -443,6 +444,14 @@ function DryRunText({ r }: { r: DryRun }) {
       ))}
       {r.skipped.map((e) => (
         <p key={e.code}>{t('automations.skippedCount', { reason: reasonLabel(t, e.code), n: count(e.count) })}</p>
+      ))}
+      {r.blocked.map((e) => (
+        <Alert
+          key={e.reason}
+          type="warning"
+          showIcon
+          message={t('automations.skippedCount', { reason: reasonText(e.why, e.reason), n: count(e.count) })}
+        />
       ))}
     </div>
   );
