@@ -52,6 +52,13 @@ function statusAt(o: OrderRow, at: number): OrderStatus {
   return 'created';
 }
 
+/** Adds a value to a key's list in place (a copy of the list per row is quadratic in a key's rows). */
+function pushTo<V>(map: Map<string, V[]>, key: string, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 interface Planned {
   customerId: string;
   at: Date;
@@ -140,9 +147,7 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
   for (const part of chunks(read.orders ? customerIds : [], 500))
     for (const o of await orderRows().where('customer_id', 'in', part).execute()) {
       orders.set(o.id, o);
-      const list = ordersOf.get(o.customer_id!);
-      if (list) list.push(o);
-      else ordersOf.set(o.customer_id!, [o]);
+      pushTo(ordersOf, o.customer_id!, o);
     }
   for (const part of chunks(read.orders ? [] : orderIds, 500))
     for (const o of await orderRows().where('id', 'in', part).execute()) orders.set(o.id, o);
@@ -163,11 +168,8 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
       .select(['ct.customer_id', 'tg.name'])
       .where('ct.workspace_id', '=', ws)
       .where('ct.customer_id', 'in', part)
-      .execute()) {
-      const list = tags.get(r.customer_id);
-      if (list) list.push(r.name);
-      else tags.set(r.customer_id, [r.name]);
-    }
+      .execute())
+      pushTo(tags, r.customer_id, r.name);
   for (const part of chunks(read.categories ? orderIds : [], 500))
     for (const i of await k
       .selectFrom('order_items')
@@ -175,11 +177,7 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
       .where('workspace_id', '=', ws)
       .where('order_id', 'in', part)
       .execute())
-      if (i.category) {
-        const list = categories.get(i.order_id);
-        if (list) list.push(i.category);
-        else categories.set(i.order_id, [i.category]);
-      }
+      if (i.category) pushTo(categories, i.order_id, i.category);
 
   const factsAt = (c: NewRun, at: number): Facts => {
     const o = c.orderId ? orders.get(c.orderId) : undefined;
