@@ -1,5 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { customerRow, orderRecord } from '../support/records.js';
+import { countLoopTurns } from '../support/loop-turns.js';
 import { newId } from '../../src/core/ids.js';
 import { credit, debit, pointsOf } from '../../src/modules/points/service.js';
 import { createTemplate, issueCoupon } from '../../src/modules/coupons/service.js';
@@ -253,13 +254,7 @@ describeBothDatabases('tagging a large selection and the event loop', (env) => {
         .insertInto('customers')
         .values(rows.slice(i, i + 300))
         .execute();
-    let turns = 0;
-    let counting = true;
-    const count = () => {
-      turns += 1;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
+    const loop = countLoopTurns();
     try {
       await tagCustomers(
         ctx,
@@ -268,11 +263,11 @@ describeBothDatabases('tagging a large selection and the event loop', (env) => {
         ['双11批量'],
       );
     } finally {
-      counting = false;
+      loop.stop();
     }
     // 3,000 customers are 4 reads and 4 inserts of at most 900: the loop turned between them (it did not before: the
     // whole selection was one stretch of synchronous statements on SQLite).
-    expect(turns).toBeGreaterThanOrEqual(6);
+    expect(loop.turns).toBeGreaterThanOrEqual(6);
     const tagged = await ctx.db.kysely
       .selectFrom('customer_tags as ct')
       .innerJoin('tags as t', (j) => j.onRef('t.workspace_id', '=', 'ct.workspace_id').onRef('t.id', '=', 'ct.tag_id'))

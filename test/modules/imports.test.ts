@@ -7,6 +7,7 @@ import { executeRun, getRun, importFile, presentRun } from '../../src/modules/im
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { writeTaobaoExport } from '../../src/modules/demo/taobao-export.js';
 import { describeBothDatabases, fixture, scratchDir, statsOf, type TestEnv } from '../helpers.js';
+import { countLoopTurns } from '../support/loop-turns.js';
 
 async function counts(env: TestEnv) {
   const k = env.db.kysely;
@@ -321,22 +322,15 @@ describeBothDatabases('an import and the event loop', (env) => {
     const file = join(scratchDir('huike-import-turns-'), 'orders.csv');
     await writeTaobaoExport(file, 12_000, { newestFirst: true });
     const store = await ensureStore(ctx, workspaceId, '天猫旗舰店', 'tmall');
-    // A counter the check phase of every turn of the loop moves on.
-    let turns = 0;
-    let counting = true;
-    const count = () => {
-      turns += 1;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
+    const loop = countLoopTurns();
     const seen: number[] = [];
     try {
       const run = await importFile(ctx, { workspaceId, store, format: 'taobao', filePath: file }, (p) => {
-        if (!p.statsRefresh) seen.push(turns);
+        if (!p.statsRefresh) seen.push(loop.turns);
       });
       expect(run.status).toBe('done');
     } finally {
-      counting = false;
+      loop.stop();
     }
     // Six batches of 2,000 orders, each written while the read thread is ahead with the next: the loop turned
     // before each. (It did not: the port's waiting messages were handed over in one go, the whole import inside it.)
