@@ -409,17 +409,19 @@ export async function cancelCampaign(ctx: AppContext, ws: string, id: string) {
       .where(isQueued)
       .execute();
     // The coupons those messages carried never reached anyone (delivery cancels any message planned after this too).
+    const carried = await trx
+      .selectFrom('messages')
+      .select('coupon_id')
+      .where('workspace_id', '=', ws)
+      .where('source_type', '=', SOURCE)
+      .where('source_id', '=', id)
+      .where('status', '=', 'cancelled')
+      .where('coupon_id', 'is not', null)
+      .execute();
     await voidUnsentCoupons(
       trx,
       ws,
-      trx
-        .selectFrom('messages')
-        .select('coupon_id')
-        .where('workspace_id', '=', ws)
-        .where('source_type', '=', SOURCE)
-        .where('source_id', '=', id)
-        .where('status', '=', 'cancelled')
-        .where('coupon_id', 'is not', null),
+      carried.map((m) => m.coupon_id!),
     );
   });
   return getCampaign(ctx, ws, id);
