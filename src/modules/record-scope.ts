@@ -9,6 +9,17 @@ const SCOPED = [
   { route: '/api/v1/orders/:id', table: 'orders', noun: 'order' },
 ] as const;
 
+/**
+ * Routes outside /customers/{id} that act on the one customer their body names (`customerId`): the same answers —
+ * 404 for another shop's, 409 for an erased one (a coupon, a reward bought with her points, a task, a survey link).
+ */
+const NAMED_IN_BODY = new Set([
+  'POST /api/v1/coupons/templates/:id/issue',
+  'POST /api/v1/points/rewards/:id/redeem',
+  'POST /api/v1/tasks',
+  'POST /api/v1/surveys/:id/invitations',
+]);
+
 /** Whether the record is one of this workspace's. */
 export async function recordExists(
   ctx: AppContext,
@@ -46,9 +57,12 @@ export function registerRecordScope(app: FastifyInstance, ctx: AppContext): void
   app.addHook('preValidation', async (req) => {
     const url = req.routeOptions.url;
     if (!req.principal || !url) return;
-    const scope = SCOPED.find((s) => url === s.route || url.startsWith(`${s.route}/`));
+    const named = NAMED_IN_BODY.has(`${req.method} ${url}`);
+    const scope = named ? SCOPED[0] : SCOPED.find((s) => url === s.route || url.startsWith(`${s.route}/`));
     if (!scope) return;
-    const id = (req.params as { id?: unknown }).id;
+    const id = named ? (req.body as { customerId?: unknown } | null)?.customerId : (req.params as { id?: unknown }).id;
+    // A body without its customer (or with a number for it) is the schema's to refuse, with its own message.
+    if (named && typeof id !== 'string') return;
     const ws = req.principal.workspaceId;
     const state =
       typeof id !== 'string'

@@ -98,8 +98,8 @@ describeBothDatabases('personal data requests', (env) => {
       .transaction()
       .execute((trx) => ingestBatch(e.ctx, trx, { store, runId: null, consentSource: source }, records));
 
-  const call = async (method: string, url: string, auth: string, payload?: object) => {
-    const headers: Record<string, string> = { 'x-huike-client': 'test' };
+  const call = async (method: string, url: string, auth: string, payload?: object, extra: object = {}) => {
+    const headers: Record<string, string> = { 'x-huike-client': 'test', ...extra };
     if (auth.startsWith('t.')) headers.authorization = `Bearer ${auth}`;
     else headers.cookie = auth;
     const res = await app.inject({
@@ -434,5 +434,103 @@ describeBothDatabases('personal data requests', (env) => {
     expect(read.statusCode).toBe(200);
     // The console shows the file read-only (the actions were still offered).
     expect(read.json().erased).toBe(true);
+  });
+
+  it('nor by a route that names her in its body, a selection, or a background pass (points sync, tiers)', async () => {
+    const e = env();
+    const ws = e.workspaceId;
+    const k = e.db.kysely;
+    const other = (
+      await k
+        .selectFrom('customers')
+        .select('id')
+        .where('workspace_id', '=', ws)
+        .where('id', '!=', lily)
+        .where('erased_at', 'is', null)
+        .executeTakeFirstOrThrow()
+    ).id;
+    const template = (
+      await call('POST', '/coupons/templates', owner, {
+        name: '满100减10',
+        rules: { kind: 'spend_off', minFen: 10_000, offFen: 1_000 },
+        validity: { days: 30 },
+      })
+    ).json();
+    const reward = (
+      await call('POST', '/points/rewards', owner, { name: '帆布袋', kind: 'gift', pointsCost: 1, stock: 5 })
+    ).json();
+    const survey = (
+      await call('POST', '/surveys', owner, {
+        name: '满意度',
+        title: '请打分',
+        questions: [{ id: 'overall', kind: 'score', label: '满意吗' }],
+      })
+    ).json();
+    for (const [url, body] of [
+      [`/coupons/templates/${template.id}/issue`, { customerId: lily }],
+      [`/points/rewards/${reward.id}/redeem`, { customerId: lily }],
+      ['/tasks', { type: 'revisit', customerId: lily, dueAt: '2026-12-01T02:00:00.000Z', title: '回访' }],
+      [`/surveys/${survey.id}/invitations`, { customerId: lily }],
+    ] as const) {
+      const r = await call('POST', url, owner, body, { 'idempotency-key': `erased ${url}` });
+      expect(r.statusCode, `POST ${url}: ${r.body}`).toBe(409);
+      expect(r.json().error.reason.key, `POST ${url}`).toBe('customer.erased');
+    }
+    // A selection that holds her: the others are tagged and grouped, she is passed by and counted.
+    const tagged = await call('POST', '/tags/apply', owner, { customerIds: [lily, other], add: ['抽检'] });
+    expect(tagged.statusCode).toBe(200);
+    expect(tagged.json()).toEqual({ customers: 1, erased: 1 });
+    const group = (await call('POST', '/groups', owner, { name: '抽检组' })).json();
+    const joined = await call('POST', `/groups/${group.id}/members`, owner, { add: [lily, other] });
+    expect(joined.statusCode).toBe(204);
+    const held = async (
+      table: 'customer_tags' | 'customer_groups' | 'coupons' | 'service_tasks' | 'survey_invitations',
+    ) =>
+      Number(
+        (
+          await k
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('workspace_id', '=', ws)
+            .where('customer_id', '=', lily)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    for (const table of ['customer_tags', 'customer_groups', 'coupons', 'service_tasks', 'survey_invitations'] as const)
+      expect(await held(table), table).toBe(0);
+    const pointsOfLily = () =>
+      k
+        .selectFrom('points_entries')
+        .select(['idempotency_key', 'points'])
+        .where('workspace_id', '=', ws)
+        .where('customer_id', '=', lily)
+        .orderBy('idempotency_key')
+        .execute();
+    const tierOfLily = () =>
+      k
+        .selectFrom('member_tiers')
+        .select(['tier_key', 'updated_at'])
+        .where('workspace_id', '=', ws)
+        .where('customer_id', '=', lily)
+        .executeTakeFirst();
+    const pointsBefore = await pointsOfLily();
+    const tierBefore = await tierOfLily();
+    // Her four paid orders (¥1,280 in all) earn nothing and lift her to no tier any more; the other buyers' do.
+    const ladder = (await call('GET', '/tiers', owner)).json();
+    const { members: _members, ...settings } = ladder;
+    settings.tiers[1].totalSpentFen = 100;
+    expect((await call('PUT', '/tiers', owner, settings)).statusCode).toBe(200);
+    expect((await call('POST', '/points/sync', owner)).statusCode).toBeLessThan(300);
+    expect((await call('POST', '/tiers/evaluate', owner, { yearly: true })).statusCode).toBeLessThan(300);
+    expect(await pointsOfLily()).toEqual(pointsBefore);
+    expect(await tierOfLily()).toEqual(tierBefore);
+    const earnedByOthers = await k
+      .selectFrom('points_entries')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where('customer_id', '!=', lily)
+      .where('source', '=', 'order')
+      .execute();
+    expect(earnedByOthers.length).toBeGreaterThan(0);
   });
 });

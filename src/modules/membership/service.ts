@@ -82,6 +82,11 @@ async function* members(
       .leftJoin('member_tiers as m', (j) =>
         j.onRef('m.workspace_id', '=', 's.workspace_id').onRef('m.customer_id', '=', 's.customer_id'),
       )
+      // An erased customer (PIPL) keeps her tier as it was: nothing about her changes any more.
+      .innerJoin('customers as c', (j) =>
+        j.onRef('c.workspace_id', '=', 's.workspace_id').onRef('c.id', '=', 's.customer_id'),
+      )
+      .where('c.erased_at', 'is', null)
       .select([
         's.customer_id',
         's.spent_12m_fen',

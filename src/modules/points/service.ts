@@ -576,6 +576,8 @@ export async function syncOrderPoints(
       ])
       .where('o.workspace_id', '=', ws)
       .where('o.customer_id', 'is not', null)
+      // An erased customer's (PIPL) orders stay for the figures; her points no longer move.
+      .where('c.erased_at', 'is', null)
       .where('o.paid_at', 'is not', null)
       .where('o.id', '>', after)
       .where((eb) =>

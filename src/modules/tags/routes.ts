@@ -49,13 +49,17 @@ export const tagRoutes: ModuleRoutes = async (app, { ctx }) => {
           add: names.default([]),
           remove: names.default([]),
         }),
-        response: { 200: z.object({ customers: z.number() }) },
+        response: {
+          200: z.object({
+            customers: z.number().describe('customers tagged'),
+            erased: z.number().describe('customers of the selection whose data was erased (PIPL): passed by'),
+          }),
+        },
       },
     },
     async (req) => {
       const p = principalOf(req);
-      await tagCustomers(ctx, p.workspaceId, req.body.customerIds, req.body.add, req.body.remove, p.userId);
-      return { customers: new Set(req.body.customerIds).size };
+      return tagCustomers(ctx, p.workspaceId, req.body.customerIds, req.body.add, req.body.remove, p.userId);
     },
   );
   app.get(

@@ -103,18 +103,20 @@ export async function tagCustomers(
   const k = ctx.db.kysely;
   const now = nowIso(ctx);
   const known = new Set<string>();
+  const erased = new Set<string>();
   for (const part of chunks([...new Set(customerIds)], 900)) {
     const rows = await k
       .selectFrom('customers')
-      .select('id')
+      .select(['id', 'erased_at'])
       .where('workspace_id', '=', workspaceId)
       .where('id', 'in', part)
       .execute();
-    for (const r of rows) known.add(r.id);
+    for (const r of rows) (r.erased_at === null ? known : erased).add(r.id);
     await yieldToEventLoop();
   }
-  const missing = customerIds.find((id) => !known.has(id));
+  const missing = customerIds.find((id) => !known.has(id) && !erased.has(id));
   if (missing) throw new NotFound(`customer ${missing} not found`, reason('customer.notFound', { id: missing }));
+  // An erased customer (PIPL) in the selection is passed by and counted: nothing about her changes any more.
   const addIds = add.length ? [...(await ensureTags(ctx, workspaceId, add)).values()] : [];
   await k.transaction().execute(async (trx) => {
     const rows = [...known].flatMap((customer_id) =>
@@ -154,6 +156,7 @@ export async function tagCustomers(
       }
     }
   });
+  return { customers: known.size, erased: erased.size };
 }
 
 /**
@@ -283,7 +286,7 @@ export async function setGroupMembers(
   const now = nowIso(ctx);
   await k.transaction().execute(async (trx) => {
     for (const part of chunks([...new Set(add)], 900)) {
-      // Only existing customers of this workspace join (a wrong id is ignored by the select).
+      // Only existing, not erased customers of this workspace join (a wrong id is ignored by the select).
       await trx
         .insertInto('customer_groups')
         .columns(['workspace_id', 'customer_id', 'group_id', 'created_at'])
@@ -292,7 +295,9 @@ export async function setGroupMembers(
             .selectFrom('customers')
             .select([sql.lit(workspaceId).as('w'), 'id', sql.lit(groupId).as('g'), sql.lit(now).as('t')])
             .where('workspace_id', '=', workspaceId)
-            .where('id', 'in', part),
+            .where('id', 'in', part)
+            // An erased customer (PIPL) joins no group any more.
+            .where('erased_at', 'is', null),
         )
         .onConflict((oc) => oc.doNothing())
         .execute();

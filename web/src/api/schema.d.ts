@@ -3894,7 +3894,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description customers tagged */
                             customers: number;
+                            /** @description customers of the selection whose data was erased (PIPL): passed by */
+                            erased: number;
                         };
                     };
                 };
