@@ -272,6 +272,10 @@ export const REASONS = {
     'zh-CN': '「{coupon}」是补偿券：只能手动发放，不能用于营销活动',
     en: '"{coupon}" is a compensation coupon: it is given by hand, not by campaign',
   },
+  'campaign.careCoupon': {
+    'zh-CN': '优惠券属于营销：关怀类活动不能附带优惠券，请改为营销消息（需客户授权，受频次与发送时段约束）',
+    en: 'a coupon is marketing: a care campaign cannot carry one (make it a marketing campaign)',
+  },
   'campaign.emailSubject': {
     'zh-CN': '邮件需要主题：版本 {variant} 还没有填写邮件主题',
     en: 'an email needs a subject: variant {variant} has none',

@@ -173,6 +173,42 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
     expect(Number(tpl.issued)).toBe(3);
   });
 
+  it('a care campaign carries no coupon: refused when saved, and at launch for a draft saved before', async () => {
+    const e = env();
+    const t = await createTemplate(e.ctx, e.workspaceId, {
+      name: '关怀券',
+      rules: { kind: 'spend_off', minFen: 10000, offFen: 1000 },
+      validity: { days: 7 },
+    });
+    const body = draft({
+      name: '物流关怀',
+      kind: 'care',
+      segmentId: await segmentOf(e, 'cp-'),
+      couponTemplateId: t.id,
+      variants: [{ key: 'A', content: { text: '#客户昵称#，您的包裹在路上了 #优惠券#' } }],
+    });
+    const refused = await api('POST', '/campaigns', body);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([
+      expect.objectContaining({ key: 'campaign.careCoupon', params: { field: 'couponTemplateId' } }),
+    ]);
+    // The same as marketing is a draft; turned into care by an earlier version, its launch is refused.
+    const c = (await api('POST', '/campaigns', { ...body, kind: 'marketing' })).body;
+    expect(c.status).toBe('draft');
+    expect((await api('PUT', `/campaigns/${c.id}`, body)).status).toBe(400);
+    await e.db.kysely
+      .updateTable('campaigns')
+      .set({ kind: 'care' })
+      .where('workspace_id', '=', e.workspaceId)
+      .where('id', '=', c.id)
+      .execute();
+    const launch = await api('POST', `/campaigns/${c.id}/launch`);
+    expect(launch.status).toBe(409);
+    expect(launch.body.error.reason).toEqual({ key: 'campaign.careCoupon', params: {} });
+    expect((await api('GET', `/campaigns/${c.id}`)).body.status).toBe('draft');
+    expect(await messagesOf(e, c.id)).toEqual([]);
+  });
+
   it("a coupon's days count from its message's send time; a message not sent voids its coupon", async () => {
     const e = env();
     const k = e.db.kysely;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reason } from '../../core/reasons.js';
 import { contentSchema, kindSchema } from '../messaging/schema.js';
 
 export const variantInput = z.object({
@@ -46,6 +47,14 @@ export const campaignInput = z
     const usesLink = c.variants.some((v) => `${v.content.text}${v.content.html ?? ''}`.includes('#链接#'));
     if (c.schedule === 'at' && !c.startAt)
       ctx.addIssue({ code: 'custom', path: ['startAt'], message: 'a campaign scheduled "at" a time needs startAt' });
+    // A coupon sent to a segment is an offer: as care it would pass the consent, the 30-day cap and the SMS rules.
+    if (c.kind === 'care' && c.couponTemplateId)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['couponTemplateId'],
+        message: 'a coupon is marketing: a care campaign cannot carry one (make it kind "marketing")',
+        params: reason('campaign.careCoupon'),
+      });
     if (usesLink && !c.linkUrl)
       ctx.addIssue({ code: 'custom', path: ['linkUrl'], message: 'the text uses #链接#: give linkUrl' });
   });

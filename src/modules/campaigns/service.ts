@@ -269,6 +269,13 @@ async function nextWindow(ctx: AppContext, ws: string, r: Row): Promise<Date> {
 
 /** A paused or archived coupon template would issue nothing: the launch is refused, saying which and why. */
 async function checkCoupon(ctx: AppContext, ws: string, r: Row): Promise<void> {
+  // A draft saved before care campaigns were refused a coupon: as care its offer would pass the consent and the cap.
+  if (r.kind === 'care' && r.coupon_template_id)
+    throw new Conflict(
+      'a coupon is marketing: a care campaign cannot carry one (make it kind "marketing")',
+      reason('campaign.careCoupon'),
+      { couponTemplateId: r.coupon_template_id },
+    );
   const b = await couponBlocked(ctx, ws, r.coupon_template_id);
   if (!b) return;
   const coupon = b.name;

@@ -2028,6 +2028,7 @@ export const en: Messages = {
     rfmF: 'Frequency (F score)',
     rfmCell: 'RFM cell R{{r}}·F{{f}}',
     coupon: 'Coupon issued with the message',
+    couponCare: 'A care message carries no coupon: a coupon is marketing, set the message type to Marketing',
     couponNone: 'No coupon',
     couponHint: 'One per recipient at send time, filling #优惠券# and #优惠券金额#; held customers get none',
     schedule: 'Send',

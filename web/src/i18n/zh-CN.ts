@@ -1919,6 +1919,7 @@ export const zhCN = {
     rfmF: '购买频次（F 分）',
     rfmCell: 'RFM 单元 R{{r}}·F{{f}}',
     coupon: '随消息发放优惠券',
+    couponCare: '关怀消息不附带优惠券：发券属于营销，如需发券请将消息类型选为「营销」',
     couponNone: '不发券',
     couponHint: '发送时为每位收件人发一张，自动填入 #优惠券# 和 #优惠券金额#；被拦截的客户不发券',
     schedule: '发送时间',

@@ -1,6 +1,21 @@
 import { UploadOutlined } from '@ant-design/icons';
-import { App, Button, Card, Col, Form, Input, InputNumber, Radio, Row, Select, Space, Typography, Upload } from 'antd';
-import { useState } from 'react';
+import {
+  App,
+  Button,
+  Card,
+  Col,
+  Form,
+  type FormInstance,
+  Input,
+  InputNumber,
+  Radio,
+  Row,
+  Select,
+  Space,
+  Typography,
+  Upload,
+} from 'antd';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api';
 import { SegmentSelect } from '../../components/SegmentSelect';
@@ -149,11 +164,21 @@ export function DeliveryFields() {
   const { t } = useTranslation();
   const form = Form.useFormInstance<ExtraValues>();
   const schedule: Schedule = Form.useWatch('schedule', form) ?? 'now';
+  // A coupon is an offer: a care campaign carries none (the server refuses it too).
+  const care = Form.useWatch<string | undefined>('kind', form as FormInstance) === 'care';
+  useEffect(() => {
+    if (care && form.getFieldValue('couponTemplateId')) form.setFieldValue('couponTemplateId', null);
+  }, [care, form]);
   const templates = useApi('/coupons/templates');
   return (
     <>
-      <Form.Item name="couponTemplateId" label={t('campaignExtras.coupon')} extra={t('campaignExtras.couponHint')}>
+      <Form.Item
+        name="couponTemplateId"
+        label={t('campaignExtras.coupon')}
+        extra={t(care ? 'campaignExtras.couponCare' : 'campaignExtras.couponHint')}
+      >
         <Select
+          disabled={care}
           allowClear
           data-testid="coupon-template"
           placeholder={t('campaignExtras.couponNone')}
