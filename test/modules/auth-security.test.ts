@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildServer } from '../../src/server.js';
 import { createApiToken, createUser } from '../../src/modules/auth/service.js';
@@ -35,12 +36,12 @@ describeBothDatabases('login throttling, CSRF and security headers', (env) => {
       body: JSON.stringify({ login, password }),
     });
 
-  it('one login added ten times at once makes one user; the others are told the login is taken', async () => {
+  it('one login added ten times at once, in any case, makes one user; the others are told it is taken', async () => {
     const { ctx, workspaceId } = env();
+    // Twice, TWICE, tWiCe …: one login whatever its case, and the unique key is on the login as spelled.
+    const spellings = ['twice', 'Twice', 'TWICE', 'tWice', 'twIce', 'twiCe', 'twicE', 'TWice', 'twICE', 'TwIcE'];
     const tries = await Promise.allSettled(
-      Array.from({ length: 10 }, () =>
-        createUser(ctx, workspaceId, { login: 'twice', password: 'right-pass-3', role: 'agent' }),
-      ),
+      spellings.map((login) => createUser(ctx, workspaceId, { login, password: 'right-pass-3', role: 'agent' })),
     );
     expect(tries.filter((t) => t.status === 'fulfilled')).toHaveLength(1);
     for (const t of tries)
@@ -50,7 +51,7 @@ describeBothDatabases('login throttling, CSRF and security headers', (env) => {
       .selectFrom('users')
       .select('id')
       .where('workspace_id', '=', workspaceId)
-      .where('login', '=', 'twice')
+      .where(sql`lower(login)`, '=', 'twice')
       .execute();
     expect(rows).toHaveLength(1);
   });

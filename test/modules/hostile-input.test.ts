@@ -234,7 +234,7 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     expect(ok.json().name).toBe('咖啡馆 café');
   });
 
-  it('a password longer than 256 characters is refused (one of 1 MB was taken and hashed)', async () => {
+  it('a password or a login over 256 characters is refused (one of 1 MB was hashed, or logged)', async () => {
     const long = 'p'.repeat(257);
     const add = await app.inject({
       method: 'POST',
@@ -249,6 +249,28 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
       payload: { login: 'boss', password: 'p'.repeat(300) },
     });
     expect(login.statusCode).toBe(400);
+    // A megabyte login naming the workspace was answered 401 and written, whole, to its audit log.
+    const logged = () =>
+      env()
+        .db.kysely.selectFrom('audit_log')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('workspace_id', '=', env().workspaceId)
+        .where('action', '=', 'auth.login_failed')
+        .executeTakeFirstOrThrow();
+    const before = Number((await logged()).n);
+    const giant = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { login: 'b'.repeat(1_000_000), password: 'wrong-pass', workspaceId: env().workspaceId },
+    });
+    expectError(giant, 400, /login/);
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { login: 'b'.repeat(256), password: 'wrong-pass', workspaceId: env().workspaceId },
+    });
+    expect(wrong.statusCode).toBe(401);
+    expect(Number((await logged()).n)).toBe(before + 1);
     const ok = await app.inject({
       method: 'POST',
       url: '/api/v1/users',
@@ -256,6 +278,34 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
       payload: { login: 'long-pass', password: 'p'.repeat(256), role: 'agent' },
     });
     expect(ok.statusCode, ok.body).toBe(201);
+  });
+
+  it('the send rules take a web address for links and their own keys only; what was stored stays', async () => {
+    const put = (payload: object) =>
+      app.inject({
+        method: 'PUT',
+        url: '/api/v1/messaging/settings',
+        headers: { 'x-huike-client': 'test', cookie },
+        payload,
+      });
+    const read = async () =>
+      (await app.inject({ url: '/api/v1/messaging/settings', headers: { 'x-huike-client': 'test', cookie } })).json()
+        .settings;
+    expect((await put({ publicUrl: 'https://crm.example.cn', capDays: 20 })).statusCode).toBe(200);
+    const before = await read();
+    for (const [payload, field] of [
+      [{ publicUrl: 'javascript:alert(1)' }, 'publicUrl'],
+      [{ publicUrl: 'ftp://crm.example.cn' }, 'publicUrl'],
+      [{ publicUrl: `https://crm.example.cn/${'a'.repeat(1_000_000)}` }, 'publicUrl'],
+    ] as const) {
+      const e = expectError(await put({ ...payload, capDays: 7 }), 400);
+      expect(e.details).toEqual([expect.objectContaining({ params: expect.objectContaining({ field }) })]);
+    }
+    const unknown = expectError(await put({ bogus: 1, capDays: 7 }), 400);
+    expect(unknown.reason).toEqual({ key: 'input.unknownKeys', params: { keys: 'bogus' } });
+    expect(await read()).toEqual(before);
+    expect(before).toMatchObject({ publicUrl: 'https://crm.example.cn', capDays: 20 });
+    expect((await put({ publicUrl: 'http://127.0.0.1:3000', capDays: 30 })).statusCode).toBe(200);
   });
 
   it("fastify's own errors come in the same shape: an id too long, a broken address, a bad body", async () => {

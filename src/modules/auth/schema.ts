@@ -4,10 +4,10 @@ import { PERMISSIONS } from './permissions.js';
 export const ROLES = ['owner', 'admin', 'marketer', 'agent', 'analyst'] as const;
 
 export const loginInput = z.object({
-  login: z.string().trim().min(1, 'login is required'),
-  // At most 256 characters: a megabyte "password" was taken and hashed.
+  // At most 256 characters: a megabyte "password" was taken and hashed, a megabyte login written to the audit log.
+  login: z.string().trim().min(1, 'login is required').max(256),
   password: z.string().min(1, 'password is required').max(256),
-  workspaceId: z.string().optional(),
+  workspaceId: z.string().max(100).optional(),
 });
 
 export const userInput = z.object({

@@ -100,14 +100,22 @@ export async function createUser(ctx: AppContext, workspaceId: string, input: z.
     created_at: nowIso(ctx),
     disabled_at: null,
   };
-  // The same login added twice at once (a double click): hashing the password leaves time between the check and the
-  // insert, and the second insert is the one the unique key refuses.
-  const added = await k
-    .insertInto('users')
-    .values(user)
-    .onConflict((oc) => oc.columns(['workspace_id', 'login']).doNothing())
-    .executeTakeFirst();
-  if (Number(added.numInsertedOrUpdatedRows ?? 0) !== 1) throw taken();
+  // The same login added twice at once (a double click, or Admin and admin): hashing the password leaves time
+  // between the check above and the insert, so the check is made again in the insert's transaction. SQLite's writer
+  // runs one at a time; on PostgreSQL the workspace's row is locked first (NO KEY: rows that only reference it go
+  // on), since the unique key is on the login as spelled and would let Admin in beside admin.
+  const added = await k.transaction().execute(async (trx) => {
+    if (ctx.db.dialect === 'postgres')
+      await trx.selectFrom('workspaces').select('id').where('id', '=', workspaceId).forNoKeyUpdate().execute();
+    if (await userByLogin(trx, workspaceId, v.login)) return false;
+    const r = await trx
+      .insertInto('users')
+      .values(user)
+      .onConflict((oc) => oc.columns(['workspace_id', 'login']).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+  });
+  if (!added) throw taken();
   return user;
 }
 

@@ -17,6 +17,7 @@ import {
   kindSchema,
   messageView,
   messagingSettings,
+  messagingSettingsChange,
   settingsWarningReasons,
   settingsWarnings,
 } from './schema.js';
@@ -156,7 +157,7 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
       schema: {
         tags,
         summary: 'Change send rules (fields not given keep their value)',
-        body: z.record(z.string(), z.unknown()),
+        body: messagingSettingsChange,
         response: { 200: settingsOutput, 400: errorBody, 403: errorBody },
       },
     },

@@ -188,6 +188,21 @@ export const messagingSettings = z
   });
 export type MessagingSettings = z.infer<typeof messagingSettings>;
 
+/**
+ * What a change of the send rules may name (PUT /messaging/settings; the rest keep their value): the settings' own
+ * keys, an unknown one refused by name, and a public address that is a web page's (http or https, at most 2,000
+ * characters): javascript:… or a megabyte address was stored and put into every message's links.
+ */
+export const messagingSettingsChange = z
+  .object({
+    ...Object.fromEntries(Object.keys(messagingSettings.shape).map((k) => [k, z.unknown().optional()])),
+    publicUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional(),
+  })
+  .strict();
+
 /** The same warnings as codes, in the same order: what the console shows, in the reader's language. */
 export function settingsWarningReasons(s: MessagingSettings): Reason[] {
   const w: Reason[] = [];

@@ -9225,7 +9225,16 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        windows?: unknown;
+                        capDays?: unknown;
+                        capCount?: unknown;
+                        acceptUnknownConsent?: unknown;
+                        unknownConsentDays?: unknown;
+                        smsSignature?: unknown;
+                        smsOptOutText?: unknown;
+                        smsPriceFen?: unknown;
+                        /** Format: uri */
+                        publicUrl?: string;
                     };
                 };
             };
