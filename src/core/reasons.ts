@@ -154,6 +154,10 @@ export const REASONS = {
     'zh-CN': '为时已晚：事件发生于 {late}前（超过 {limit} 分钟不再触发）',
     en: 'too late: it happened {lateEn} ago (no trigger after {limit} minutes)',
   },
+  'automation.channelMedium': {
+    'zh-CN': '步骤「{step}」选的渠道「{channel}」不能发送这一步的消息类型，请换一个渠道',
+    en: 'step "{step}": channel "{channel}" sends {channelMedium}, not {medium}',
+  },
   'automation.noChannel': { 'zh-CN': '没有{medium}渠道', en: 'no {medium} channel' },
   'automation.messageNotSent': { 'zh-CN': '消息未发送：{why}', en: 'message not sent: {whyEn}' },
   'automation.messageDeferred': {
@@ -328,6 +332,10 @@ export const REASONS = {
   'channel.kindNoCredentials': { 'zh-CN': '这种渠道（{kind}）没有凭据', en: 'a {kind} channel has no credentials' },
   'channel.kindNotEditable': { 'zh-CN': '这种渠道（{kind}）不能编辑', en: 'channel kind "{kind}" cannot be edited' },
   'channel.kindUnsupported': { 'zh-CN': '不支持这种渠道（{kind}）', en: 'channel kind "{kind}" is not supported' },
+  'channel.usedByAutomation': {
+    'zh-CN': '自动化「{automation}」在使用这个渠道：请先在其中换一个渠道，再删除',
+    en: 'automation "{automation}" sends on this channel: choose another channel in it first',
+  },
   'channel.mediumFixed': {
     'zh-CN': '该渠道已发送过消息，发送方式不能修改（请新增渠道）',
     en: 'this channel has sent messages: its medium cannot change (add a new channel)',

@@ -7,6 +7,9 @@ import { ensureStore } from '../../src/modules/stores/service.js';
 import { buildServer } from '../../src/server.js';
 import { describeBothDatabases } from '../helpers.js';
 import { renderReason } from '../../src/core/reasons.js';
+import { createTemplate } from '../../src/modules/coupons/service.js';
+import { saveSegment } from '../../src/modules/segments/service.js';
+import { createWorkspace } from '../../src/modules/workspaces/service.js';
 
 describeBothDatabases('automations API: switches, versions, dry run, export/import', (env) => {
   let app: FastifyInstance;
@@ -42,14 +45,14 @@ describeBothDatabases('automations API: switches, versions, dry run, export/impo
   });
   afterAll(async () => app?.close());
 
-  const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) => {
+  const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) => {
     const r = await app.inject({
       method,
       url: `/api/v1${url}`,
       headers: { authorization: `Bearer ${token}` },
       ...(payload !== undefined ? { payload: payload as object } : {}),
     });
-    return { status: r.statusCode, body: r.json() };
+    return { status: r.statusCode, body: r.body ? r.json() : null };
   };
 
   it('lists the built-ins as templates, off, until one is switched on', async () => {
@@ -152,6 +155,91 @@ describeBothDatabases('automations API: switches, versions, dry run, export/impo
     });
     expect(broken.status).toBe(400);
     expect(broken.body.error.message).toMatch(/automations\[0\]/);
+  });
+
+  it("names only this shop's segments, channels and coupons; a channel an automation sends on stays", async () => {
+    const { ctx, workspaceId } = env();
+    const other = await createWorkspace(ctx, '别家店');
+    const theirs = {
+      channel: (await defaultChannel(ctx, other.id)).id,
+      coupon: (
+        await createTemplate(ctx, other.id, {
+          name: '别家券',
+          rules: { kind: 'spend_off', minFen: 10000, offFen: 1000 },
+          validity: { days: 7 },
+        })
+      ).id,
+      segment: (
+        await saveSegment(ctx, other.id, { name: '别家人群', rule: { field: 'name', op: 'starts_with', value: 'x' } })
+      ).id,
+    };
+    const count = async () => (await call('GET', '/automations')).body.items.length;
+    const before = await count();
+    const paid = { type: 'order_event', event: 'paid' };
+    const sms = (over: object) => ({
+      id: 'm',
+      type: 'message',
+      medium: 'sms',
+      kind: 'care',
+      text: '谢谢惠顾',
+      ...over,
+    });
+    const refusals = [
+      [{ name: 'a', trigger: paid, steps: [sms({ channelId: theirs.channel })] }, 'channel.notFound'],
+      [
+        { name: 'b', trigger: paid, steps: [{ id: 'c', type: 'coupon', templateId: theirs.coupon }] },
+        'coupon.notFound',
+      ],
+      [
+        { name: 'c', trigger: { type: 'segment_entry', segmentId: theirs.segment }, steps: [sms({})] },
+        'segment.notFound',
+      ],
+      [{ name: 'd', trigger: { type: 'segment_entry', segmentId: 'made-up' }, steps: [sms({})] }, 'segment.notFound'],
+    ] as const;
+    for (const [definition, key] of refusals) {
+      const r = await call('POST', '/automations', { definition });
+      expect(r.status, JSON.stringify(definition)).toBe(404);
+      expect(r.body.error.reason.key).toBe(key);
+    }
+    const birthday = await call('POST', '/automations', {
+      builtin: 'birthday',
+      settings: { couponTemplateId: theirs.coupon },
+    });
+    expect(birthday.body.error.reason.key).toBe('coupon.notFound');
+    const mail = (
+      await call('POST', '/messaging/channels', { name: '邮件', kind: 'outbox', config: { medium: 'email' } })
+    ).body.id;
+    const wrong = await call('POST', '/automations', {
+      definition: { name: 'e', trigger: paid, steps: [sms({ channelId: mail })] },
+    });
+    expect(wrong.status).toBe(400);
+    expect(renderReason(wrong.body.error.reason, 'zh-CN')).toBe(
+      '步骤「m」选的渠道「邮件」不能发送这一步的消息类型，请换一个渠道',
+    );
+    // The import checks the same before it saves anything.
+    const imported = await call('POST', '/automations/import', {
+      format: 'huike.automations',
+      version: 1,
+      automations: [
+        { definition: { name: 'f', trigger: paid, steps: [sms({})] } },
+        { definition: { name: 'g', trigger: paid, steps: [{ id: 'c', type: 'coupon', templateId: theirs.coupon }] } },
+      ],
+    });
+    expect(imported.status).toBe(400);
+    expect(imported.body.error.reason).toMatchObject({ key: 'automation.itemInvalid', params: { n: 2 } });
+    expect(await count()).toBe(before);
+
+    const own = (await call('POST', '/messaging/channels', { name: '短信', kind: 'outbox', config: { medium: 'sms' } }))
+      .body.id;
+    const ok = await call('POST', '/automations', {
+      definition: { name: '付款致谢', trigger: paid, steps: [sms({ channelId: own })] },
+    });
+    expect(ok.status).toBe(200);
+    const del = await call('DELETE', `/messaging/channels/${own}`);
+    expect(del.status).toBe(409);
+    expect(del.body.error.reason).toEqual({ key: 'channel.usedByAutomation', params: { automation: '付款致谢' } });
+    expect((await call('DELETE', `/messaging/channels/${mail}`)).status).toBe(204);
+    expect(workspaceId).not.toBe(other.id);
   });
 
   it('shows the next festival dates from today on, soonest first (none already past)', async () => {

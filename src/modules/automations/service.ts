@@ -16,6 +16,9 @@ import { upsertSchedule } from '../../jobs/schedules.js';
 import { type AppContext, chunks, nowIso } from '../context.js';
 import { yieldToEventLoop } from '../event-loop.js';
 import type { TimelineEvent } from '../customers/timeline.js';
+import { loadTemplate } from '../coupons/service.js';
+import { channelRow } from '../messaging/channels.js';
+import { getSegment } from '../segments/service.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { dateCandidates } from './dates.js';
 import { dryRunDefinition } from './dry-run.js';
@@ -108,6 +111,26 @@ function resolve(input: z.infer<typeof saveInput>): { definition: Definition; se
   return { definition: parseInput(definitionSchema, input.definition, 'The automation'), settings: null };
 }
 
+/**
+ * The ids a definition names are this workspace's: its segment, each message step's channel (of the step's medium)
+ * and each coupon step's template (not archived). Another shop's or a made-up id was saved and failed, or sent
+ * nothing, at every run.
+ */
+async function checkReferences(ctx: AppContext, ws: string, d: Definition): Promise<void> {
+  const t = d.trigger;
+  if ((t.type === 'segment_entry' || t.type === 'schedule') && t.segmentId) await getSegment(ctx, ws, t.segmentId);
+  for (const s of d.steps) {
+    if (s.type === 'coupon') await loadTemplate(ctx, ws, s.templateId);
+    if (s.type !== 'message' || !s.channelId) continue;
+    const c = await channelRow(ctx, ws, s.channelId);
+    if (c.medium !== s.medium)
+      throw new Invalid(
+        `step "${s.id}": channel "${c.name}" sends ${c.medium}, not ${s.medium}`,
+        reason('automation.channelMedium', { step: s.id, channel: c.name, channelMedium: c.medium, medium: s.medium }),
+      );
+  }
+}
+
 /** The daily date triggers run from a schedule, made when the first automation is saved. */
 async function ensureDaily(ctx: AppContext, ws: string) {
   const timezone = await workspaceTimezone(ctx.db.kysely, ws);
@@ -127,6 +150,7 @@ export async function saveAutomation(ctx: AppContext, ws: string, input: SaveInp
   const v = parseInput(saveInput, input, 'The automation');
   const { definition, settings } = resolve(v);
   checkCron(definition, await workspaceTimezone(ctx.db.kysely, ws), ctx.now());
+  await checkReferences(ctx, ws, definition);
   const now = nowIso(ctx);
   const k = ctx.db.kysely;
   const existing = id
@@ -360,15 +384,16 @@ export const importInput = z.object({
  */
 export async function importAutomations(ctx: AppContext, ws: string, input: unknown) {
   const doc = parseInput(importInput, input, 'The automations file');
-  doc.automations.forEach((a, i) => {
+  for (const [i, a] of doc.automations.entries()) {
     try {
-      resolve(
+      const { definition } = resolve(
         parseInput(
           saveInput,
           { builtin: a.builtin, settings: a.settings, definition: a.definition },
           `automations[${i}]`,
         ),
       );
+      await checkReferences(ctx, ws, definition);
     } catch (e) {
       const inner = e instanceof DomainError ? e.reason : null;
       const whyEn = (inner && renderReason(inner, 'en')) ?? (e instanceof Error ? e.message : String(e));
@@ -382,7 +407,7 @@ export async function importAutomations(ctx: AppContext, ws: string, input: unkn
         }),
       );
     }
-  });
+  }
   const saved = [];
   for (const a of doc.automations)
     saved.push(

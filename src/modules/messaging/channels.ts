@@ -223,6 +223,19 @@ export async function deleteChannel(ctx: AppContext, ws: string, id: string): Pr
     .limit(1)
     .executeTakeFirst();
   if (camp) throw inUse();
+  // An automation's message step that names it would fail at every run after.
+  for (const a of await ctx.db.kysely
+    .selectFrom('automations')
+    .select(['name', 'definition'])
+    .where('workspace_id', '=', ws)
+    .execute()) {
+    const steps = (readJson(a.definition) as { steps?: { channelId?: unknown }[] }).steps ?? [];
+    if (steps.some((st) => st.channelId === id))
+      throw new Conflict(
+        `automation "${a.name}" sends on this channel: choose another channel in it first`,
+        reason('channel.usedByAutomation', { automation: a.name }),
+      );
+  }
   // One guarded statement: a transaction writing the channel's first message sets in_use under the row's lock
   // (holdChannel), so the DELETE waits for it and then finds in_use = 1 (PostgreSQL re-checks the condition on
   // the row's new version; SQLite has one writer at a time).
