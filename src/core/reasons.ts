@@ -158,6 +158,14 @@ export const REASONS = {
     'zh-CN': '步骤「{step}」选的渠道「{channel}」不能发送这一步的消息类型，请换一个渠道',
     en: 'step "{step}": channel "{channel}" sends {channelMedium}, not {medium}',
   },
+  'automation.cronFields': {
+    'zh-CN': '定时「{cron}」应为 5 段：分 时 日 月 周，例如 0 10 * * 1 表示每周一 10:00',
+    en: 'cron "{cron}" needs five fields: minute hour day month weekday (0 10 * * 1: Mondays at 10:00)',
+  },
+  'automation.cronTooOften': {
+    'zh-CN': '定时「{cron}」太频繁：两次运行至少间隔 1 小时',
+    en: 'cron "{cron}" runs more often than once an hour',
+  },
   'automation.noChannel': { 'zh-CN': '没有{medium}渠道', en: 'no {medium} channel' },
   'automation.messageNotSent': { 'zh-CN': '消息未发送：{why}', en: 'message not sent: {whyEn}' },
   'automation.messageDeferred': {

@@ -397,15 +397,28 @@ describeBothDatabases('automations: the remaining triggers, merges and the timel
       at('2026-11-13T02:00:30.000Z');
       await drain();
       expect((await tagged('定时')).sort()).toEqual([await customerOf('SG1'), await customerOf('SG2')].sort());
-      await expect(
+      const withCron = (cron: string) =>
         saveAutomation(ctx, ws(), {
           definition: {
             name: 'x',
-            trigger: { type: 'schedule', cron: 'not a cron' },
+            trigger: { type: 'schedule', cron },
             steps: [{ id: 't', type: 'tag', add: ['x'] }],
           },
-        }),
-      ).rejects.toThrow(/cron/);
+        });
+      await expect(withCron('not a cron')).rejects.toThrow(/cron/);
+      // Seconds ran a segment's run every second; every minute, or every half hour, is refused too.
+      for (const [cron, key] of [
+        ['* * * * * *', 'automation.cronFields'],
+        ['0 10 * * * *', 'automation.cronFields'],
+        ['* * * * *', 'automation.cronTooOften'],
+        ['0,30 * * * *', 'automation.cronTooOften'],
+        ['0 10,11 * * *', null],
+        ['@daily', null],
+      ] as const) {
+        const saved = withCron(cron);
+        if (key) await expect(saved, cron).rejects.toMatchObject({ reason: { key } });
+        else await expect(saved, cron).resolves.toMatchObject({ name: 'x' });
+      }
     },
   );
 });

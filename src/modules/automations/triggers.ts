@@ -1,4 +1,7 @@
 import type { Transaction } from 'kysely';
+import { Cron } from 'croner';
+import { Invalid } from '../../core/errors.js';
+import { reason } from '../../core/reasons.js';
 import { type Definition, definitionSchema } from '../../core/automations/definition.js';
 import { readJson } from '../../db/json.js';
 import type { Database } from '../../db/types.js';
@@ -72,9 +75,29 @@ export async function ensureTriggerSchedules(ctx: AppContext, ws: string, id: st
 }
 
 /** A cron expression that croner cannot read, or that never fires, is refused before anything is saved. */
+/**
+ * A schedule trigger's cron: valid, of five fields (minute hour day month weekday — a sixth, seconds, ran a
+ * segment's run every second) or a nickname (@daily …), and at least an hour between two runs.
+ */
 export function checkCron(def: Definition, timezone: string, now: Date) {
-  if (def.trigger.type === 'schedule') nextRun(def.trigger.cron, timezone, now);
+  if (def.trigger.type !== 'schedule') return;
+  const cron = def.trigger.cron.trim();
+  if (!cron.startsWith('@') && cron.split(/\s+/).length !== 5)
+    throw new Invalid(
+      `cron "${cron}" needs five fields: minute hour day month weekday`,
+      reason('automation.cronFields', { cron }),
+    );
+  nextRun(cron, timezone, now);
+  const runs = new Cron(cron, { timezone, paused: true }).nextRuns(25, now);
+  for (let i = 1; i < runs.length; i++)
+    if (runs[i]!.getTime() - runs[i - 1]!.getTime() < MIN_SCHEDULE_GAP_MS)
+      throw new Invalid(
+        `cron "${cron}" runs more often than once an hour`,
+        reason('automation.cronTooOften', { cron }),
+      );
 }
+
+const MIN_SCHEDULE_GAP_MS = 3_600_000;
 
 /** In the review's transaction: a review starts the automations listening for reviews (through a job). */
 export async function queueReview(trx: Transaction<Database>, ws: string, reviewId: string, at: string) {
