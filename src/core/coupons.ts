@@ -1,4 +1,4 @@
-import { reason } from './reasons.js';
+import { type Reason, reason } from './reasons.js';
 import { z } from 'zod';
 import { Invalid } from './errors.js';
 import { DAY_MS } from './time.js';
@@ -7,7 +7,9 @@ import { DAY_MS } from './time.js';
  * Coupon templates (优惠券) as sellers set them up, and what a coupon is worth on an order.
  * Amounts in fen; a percent of 88 means 8.8 折.
  */
-const fen = z.number().int().min(0);
+// At most ¥1,000,000: an amount of 2^53 fen was taken.
+const fen = z.number().int().min(0).max(100_000_000);
+const goods = z.string().min(1).max(100);
 export const couponRules = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('spend_off'), minFen: fen, offFen: fen.min(1) }).strict(), // 满减 满100减20
   z
@@ -23,14 +25,25 @@ export const couponRules = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('new_member'), minFen: fen, offFen: fen.min(1) }).strict(), // 新人券
   z.object({ kind: z.literal('birthday'), minFen: fen, offFen: fen.min(1) }).strict(), // 生日券
   z
-    .object({ kind: z.literal('member'), tierKeys: z.array(z.string()).min(1), minFen: fen, offFen: fen.min(1) })
+    .object({
+      kind: z.literal('member'),
+      tierKeys: z.array(z.string().min(1).max(40)).min(1).max(20),
+      minFen: fen,
+      offFen: fen.min(1),
+    })
     .strict(), // 会员券
   z.object({ kind: z.literal('free_order'), capFen: fen.min(1) }).strict(), // 免单
-  z.object({ kind: z.literal('trial'), sku: z.string().min(1) }).strict(), // 试用
-  z.object({ kind: z.literal('bogo'), sku: z.string().min(1).nullable().default(null) }).strict(), // 买一送一
-  z.object({ kind: z.literal('add_on'), minFen: fen, item: z.string().min(1), priceFen: fen }).strict(), // 换购
+  z.object({ kind: z.literal('trial'), sku: goods }).strict(), // 试用
+  z.object({ kind: z.literal('bogo'), sku: goods.nullable().default(null) }).strict(), // 买一送一
+  z.object({ kind: z.literal('add_on'), minFen: fen, item: goods, priceFen: fen }).strict(), // 换购
   z
-    .object({ kind: z.literal('tiered'), steps: z.array(z.object({ minFen: fen, offFen: fen.min(1) })).min(2) })
+    .object({
+      kind: z.literal('tiered'),
+      steps: z
+        .array(z.object({ minFen: fen, offFen: fen.min(1) }))
+        .min(2)
+        .max(10),
+    })
     .strict(), // 阶梯券 满200减20 / 满500减80
 ]);
 export type CouponRules = z.infer<typeof couponRules>;
@@ -40,6 +53,36 @@ export const validitySchema = z.union([
   z.object({ days: z.number().int().min(1).max(3650) }).strict(),
 ]);
 export type Validity = z.infer<typeof validitySchema>;
+
+/**
+ * What a template's rules and validity must also hold when they are set (not when read back): a spend threshold
+ * takes off at most itself (满100减120 was taken), each step of a tiered coupon too, and fixed dates fall in
+ * 2000–2099 (0000 and 9999 were taken).
+ */
+export function templateIssues(rules: CouponRules, validity: Validity): { path: (string | number)[]; why: Reason }[] {
+  const out: { path: (string | number)[]; why: Reason }[] = [];
+  const over = (min: number, off: number) => min > 0 && off > min;
+  if ('minFen' in rules && 'offFen' in rules && over(rules.minFen, rules.offFen))
+    out.push({
+      path: ['rules', 'offFen'],
+      why: reason('coupon.offOverMin', { min: rules.minFen / 100, off: rules.offFen / 100 }),
+    });
+  if (rules.kind === 'tiered')
+    rules.steps.forEach((st, i) => {
+      if (over(st.minFen, st.offFen))
+        out.push({
+          path: ['rules', 'steps', i, 'offFen'],
+          why: reason('coupon.offOverMin', { min: st.minFen / 100, off: st.offFen / 100 }),
+        });
+    });
+  if ('from' in validity)
+    for (const k of ['from', 'to'] as const) {
+      const year = new Date(validity[k]).getUTCFullYear();
+      if (!(year >= 2000 && year <= 2099))
+        out.push({ path: ['validity', k], why: reason('coupon.validityYear', { date: validity[k] }) });
+    }
+  return out;
+}
 
 /** The window a coupon issued at `issuedAt` can be used in: [from, to). */
 export function validityWindow(v: Validity, issuedAt: string): { from: string; to: string } {

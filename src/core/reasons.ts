@@ -423,6 +423,14 @@ export const REASONS = {
     'zh-CN': '已发出 {issued} 张，总库存不能少于已发数量',
     en: 'totalStock: {issued} coupons are issued already; the stock cannot be less',
   },
+  'coupon.offOverMin': {
+    'zh-CN': '减免金额不能超过门槛：满 {min} 元最多减 {min} 元（现为减 {off} 元）',
+    en: 'a coupon takes off at most its threshold: spend {min}, off {off}',
+  },
+  'coupon.validityYear': {
+    'zh-CN': '有效期「{date}」应在 2000–2099 年之间',
+    en: 'validity date {date} is not between 2000 and 2099',
+  },
   'coupon.validityOrder': {
     'zh-CN': '优惠券有效期的结束时间须晚于开始时间',
     en: 'a coupon validity ends after it starts',

@@ -66,6 +66,48 @@ describeBothDatabases('coupons', (env) => {
         validity: { from: '2026-12-01T00:00:00+08:00', to: '2026-11-01T00:00:00+08:00' },
       }),
     ).rejects.toThrow(/ends after it starts/);
+    // What hostile input got in: 满100减120, 2^53 fen, a megabyte SKU, 100,000 tiers, dates in 0000 and 9999.
+    const refused = async (rules: object, validity: object, key: string, path: string) => {
+      const e2 = await createTemplate(e.ctx, e.workspaceId, { name: '坏券', rules, validity }).catch((x: unknown) => x);
+      expect(e2, JSON.stringify(rules)).toMatchObject({ code: 'invalid' });
+      const details = (e2 as { details: { issues: { key: string; path: string }[] } }).details.issues;
+      expect(details, JSON.stringify(rules)).toEqual([expect.objectContaining({ key, path })]);
+    };
+    const days = { days: 30 };
+    await refused({ kind: 'spend_off', minFen: 10000, offFen: 12000 }, days, 'coupon.offOverMin', 'rules.offFen');
+    await refused(
+      {
+        kind: 'tiered',
+        steps: [
+          { minFen: 20000, offFen: 2000 },
+          { minFen: 50000, offFen: 60000 },
+        ],
+      },
+      days,
+      'coupon.offOverMin',
+      'rules.steps.1.offFen',
+    );
+    await refused({ kind: 'cash', offFen: 2 ** 53 - 1 }, days, 'input.tooBig', 'rules.offFen');
+    await refused({ kind: 'trial', sku: 's'.repeat(1_000_000) }, days, 'input.tooLong', 'rules.sku');
+    await refused(
+      { kind: 'member', tierKeys: Array.from({ length: 100_000 }, (_, i) => `t${i}`), minFen: 0, offFen: 500 },
+      days,
+      'input.tooMany',
+      'rules.tierKeys',
+    );
+    for (const [from, to, path] of [
+      ['0000-01-01T00:00:00Z', '2026-12-01T00:00:00Z', 'validity.from'],
+      ['2026-11-01T00:00:00Z', '9999-12-31T00:00:00Z', 'validity.to'],
+    ] as const)
+      await refused({ kind: 'cash', offFen: 500 }, { from, to }, 'coupon.validityYear', path);
+    // 满100减100 and a coupon without threshold (满0减20) stay as they were.
+    for (const rules of [
+      { kind: 'spend_off', minFen: 10000, offFen: 10000 },
+      { kind: 'spend_off', minFen: 0, offFen: 2000 },
+    ])
+      await expect(
+        createTemplate(e.ctx, e.workspaceId, { name: `好券${rules.minFen}`, rules, validity: days }),
+      ).resolves.toMatchObject({ rules });
   });
 
   it('stock and per-customer limits hold, even issued concurrently; retries issue once', async () => {

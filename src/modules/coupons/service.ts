@@ -1,4 +1,4 @@
-import { reason } from '../../core/reasons.js';
+import { reason, renderReason } from '../../core/reasons.js';
 import { randomInt } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/types.js';
@@ -10,6 +10,7 @@ import {
   couponRules,
   couponValue,
   qualifies,
+  templateIssues,
   validitySchema,
   validityWindow,
   type CouponRules,
@@ -26,15 +27,20 @@ import { chunks, nowIso, type AppContext } from '../context.js';
 import { getSegment, liveRuleMembers } from '../segments/service.js';
 import { offLoop } from '../heavy/run.js';
 
-export const templateInput = z.object({
-  name: z.string().trim().min(1).max(40),
-  rules: couponRules,
-  validity: validitySchema,
-  perCustomerLimit: z.number().int().min(1).max(100).default(1),
-  totalStock: z.number().int().min(1).nullable().default(null),
-  /** A compensation coupon: its value is given when issued, capped against the item's value. */
-  compensation: z.boolean().default(false),
-});
+export const templateInput = z
+  .object({
+    name: z.string().trim().min(1).max(40),
+    rules: couponRules,
+    validity: validitySchema,
+    perCustomerLimit: z.number().int().min(1).max(100).default(1),
+    totalStock: z.number().int().min(1).max(100_000_000).nullable().default(null),
+    /** A compensation coupon: its value is given when issued, capped against the item's value. */
+    compensation: z.boolean().default(false),
+  })
+  .superRefine((t, c) => {
+    for (const i of templateIssues(t.rules, t.validity))
+      c.addIssue({ code: 'custom', path: i.path, message: renderReason(i.why, 'en') ?? '', params: i.why });
+  });
 
 export interface TemplateView {
   id: string;
