@@ -13,10 +13,10 @@ import type { Db } from '../../src/db/connect.js';
 import { describeBothDatabases, freshDatabaseUrl, scratchDir } from '../helpers.js';
 import { exited, spawnTs, waitFor } from '../support/processes.js';
 
-const ROWS = 40_000;
+const ROWS = 20_000;
 let file = '';
 beforeAll(async () => {
-  file = join(scratchDir('huike-crash-'), 'taobao-40k.csv');
+  file = join(scratchDir('huike-crash-'), 'taobao-20k.csv');
   await writeTaobaoExport(file, ROWS);
 });
 
@@ -128,7 +128,7 @@ describeBothDatabases('crash safety', (env) => {
       .orderBy('customer_id')
       .execute();
     expect(recomputed).toEqual(before);
-    // Three imports of 40k rows: about a minute on PostgreSQL with two cores while the other suites run.
+    // Three imports of 20k rows: half a minute on PostgreSQL with two cores while the other suites run.
   }, 240_000);
 
   it('a worker killed mid-job: another worker takes the job over and it completes once', async () => {
