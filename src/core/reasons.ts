@@ -284,6 +284,10 @@ export const REASONS = {
     'zh-CN': '「{coupon}」是补偿券：只能手动发放，不能用于营销活动',
     en: '"{coupon}" is a compensation coupon: it is given by hand, not by campaign',
   },
+  'campaign.startAtRange': {
+    'zh-CN': '开始时间「{startAt}」应在一年之内（最早为一天前）',
+    en: 'startAt {startAt} is not between a day ago and a year from now',
+  },
   'campaign.careCoupon': {
     'zh-CN': '优惠券属于营销：关怀类活动不能附带优惠券，请改为营销消息（需客户授权，受频次与发送时段约束）',
     en: 'a coupon is marketing: a care campaign cannot carry one (make it a marketing campaign)',
@@ -855,6 +859,10 @@ export const REASONS = {
   },
   'input.format': { 'zh-CN': '「{field}」的格式不正确', en: '{field} is not a valid {format}' },
   'input.enum': { 'zh-CN': '「{field}」只能是以下之一：{values}', en: '{field} must be one of {values}' },
+  'input.monthDay': {
+    'zh-CN': '「{field}」不是日历上有的日期（月-日，例如 05-20）',
+    en: '{field}: not a day of the year',
+  },
   'input.repeated': {
     'zh-CN': '「{field}」在地址里出现了不止一次：只能给一个值',
     en: '{field} is given more than once in the address: give one value',

@@ -6,6 +6,12 @@ import { holidayDate, holidaysOn, upcomingHolidays } from '../../src/core/automa
 import { eventsOf } from '../../src/core/automations/order-events.js';
 import { refillIntervals, refillsByDay } from '../../src/core/automations/refill.js';
 
+const anniversaryTrigger = (anniversary: string) => ({
+  name: '店庆',
+  trigger: { type: 'date', date: 'holiday', holidays: ['店庆'], anniversary },
+  steps: [{ id: 't', type: 'tag', add: ['店庆'] }],
+});
+
 const ZONE = 'Asia/Shanghai';
 
 describe('festival dates', () => {
@@ -31,6 +37,13 @@ describe('festival dates', () => {
     expect(holidayDate('父亲节', 2026)).toBe('2026-06-21');
     expect(holidayDate('双11', 2027)).toBe('2027-11-11');
     expect(holidayDate('店庆', 2026, '06-18')).toBe('2026-06-18');
+    expect(holidayDate('店庆', 2028, '02-29')).toBe('2028-02-29');
+    expect(holidayDate('店庆', 2026, '02-29')).toBe('2026-02-28');
+    expect(holidayDate('店庆', 2100, '02-29')).toBe('2100-02-28');
+    // A day the calendar does not have is refused where the anniversary is set.
+    expect(definitionSchema.safeParse(anniversaryTrigger('02-30')).success).toBe(false);
+    expect(definitionSchema.safeParse(anniversaryTrigger('04-31')).success).toBe(false);
+    expect(definitionSchema.safeParse(anniversaryTrigger('02-29')).success).toBe(true);
     expect(holidayDate('端午', 2026)).toBe('2026-06-19');
     expect(holidaysOn('2026-09-25', ['春节', '中秋', '双11'])).toEqual(['中秋']);
     // From a date on, that date included: a festival already past starts with next year's, the soonest first.

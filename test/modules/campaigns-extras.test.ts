@@ -555,6 +555,17 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
   it('a campaign scheduled at a time, or for the next send window, starts then', async () => {
     const e = env();
     const seg = await segmentOf(e, 'sc-');
+    // From a day ago to a year ahead: 2000 and 9999 were taken.
+    for (const startAt of [
+      '2000-01-01T00:00:00Z',
+      '9999-12-31T00:00:00Z',
+      '2026-11-21T00:00:00Z',
+      '2027-12-01T00:00:00Z',
+    ]) {
+      const refused = await api('POST', '/campaigns', draft({ segmentId: seg, schedule: 'at', startAt }));
+      expect(refused.status, startAt).toBe(400);
+      expect(refused.body.error.reason).toEqual({ key: 'campaign.startAtRange', params: { startAt } });
+    }
     const at = (
       await api('POST', '/campaigns', draft({ segmentId: seg, schedule: 'at', startAt: '2026-11-23T04:00:00.000Z' }))
     ).body;

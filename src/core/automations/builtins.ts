@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DefinitionInput } from './definition.js';
+import { type DefinitionInput, monthDay } from './definition.js';
 import { HOLIDAYS } from './holidays.js';
 
 /**
@@ -40,10 +40,7 @@ export const builtinSettings = z
       )
       .max(20)
       .optional(),
-    anniversary: z
-      .string()
-      .regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'MM-DD')
-      .optional(),
+    anniversary: monthDay.optional(),
     /** 预售: how many hours before the balance window closes. */
     hoursBefore: z
       .number()

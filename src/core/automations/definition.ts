@@ -48,6 +48,16 @@ export const DATE_KINDS = [
 ] as const;
 export type DateKind = (typeof DATE_KINDS)[number];
 
+/** A day of the year, MM-DD, that the calendar has (02-29 is one: a leap year's; 02-30 and 04-31 were taken). */
+export const monthDay = z
+  .string()
+  .regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'MM-DD')
+  .refine((v) => Number(v.slice(3)) <= (DAYS_IN_MONTH[Number(v.slice(0, 2)) - 1] ?? 31), {
+    message: 'a day the month does not have',
+    params: reason('input.monthDay'),
+  });
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 export const triggerSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('order_event'),
@@ -72,10 +82,7 @@ export const triggerSchema = z.discriminatedUnion('type', [
     /** refill: the interval learned per category (default) or per product (its SKU, else its title). */
     refillBy: z.enum(['category', 'product']).optional(),
     /** holiday 店庆: the shop's anniversary, MM-DD. */
-    anniversary: z
-      .string()
-      .regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'MM-DD')
-      .optional(),
+    anniversary: monthDay.optional(),
   }),
   z.object({ type: z.literal('segment_entry'), segmentId: z.string().min(1).max(100) }),
   z.object({

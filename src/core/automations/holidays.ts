@@ -41,8 +41,12 @@ export function holidayDate(name: string, year: number, anniversary?: string | n
       return nthWeekday(year, 6, 0, 3);
     case '双11':
       return ymd(year, 11, 11);
-    case '店庆':
-      return anniversary && /^\d{2}-\d{2}$/.test(anniversary) ? `${year}-${anniversary}` : null;
+    case '店庆': {
+      if (!anniversary || !/^\d{2}-\d{2}$/.test(anniversary)) return null;
+      // A shop opened on 29 February keeps its day on the 28th in the other years (never, before).
+      const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+      return anniversary === '02-29' && !leap ? `${year}-02-28` : `${year}-${anniversary}`;
+    }
     default:
       return null;
   }

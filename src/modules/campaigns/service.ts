@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
+import { DAY_MS } from '../../core/time.js';
 import { reason } from '../../core/reasons.js';
 import { newId } from '../../core/ids.js';
 import { assignGroups, CONTROL } from '../../core/messaging/assign.js';
@@ -78,6 +79,14 @@ async function audienceIds(ctx: AppContext, ws: string, segmentId: string): Prom
 
 async function validated(ctx: AppContext, ws: string, input: unknown): Promise<CampaignInput & { channelId: string }> {
   const v = parseInput(campaignInput, input, 'The campaign');
+  // A start in 2000 or 9999 was taken: from a day ago (a draft launched late starts at once) to a year ahead.
+  const at = v.startAt ? Date.parse(v.startAt) : null;
+  const now = ctx.now().getTime();
+  if (at !== null && (at < now - DAY_MS || at > now + 366 * DAY_MS))
+    throw new Invalid(
+      `startAt ${v.startAt} is not between a day ago and a year from now`,
+      reason('campaign.startAtRange', { startAt: v.startAt! }),
+    );
   await audienceName(ctx, ws, v.segmentId);
   if (v.couponTemplateId) {
     const t = (await listTemplates(ctx, ws)).find((x) => x.id === v.couponTemplateId);
