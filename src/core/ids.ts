@@ -28,6 +28,9 @@ function encodeRandom(bytes: Uint8Array): string {
   return out;
 }
 
+/** What newId makes: 26 characters of ALPHABET (for an id taken as a cursor, checked before it reaches SQL). */
+export const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
 /** A 26-character, time-sortable id (ULID layout; monotonic within one millisecond). */
 export function newId(now: number = Date.now()): string {
   if (now <= lastTime) {

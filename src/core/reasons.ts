@@ -407,6 +407,10 @@ export const REASONS = {
     'zh-CN': '找不到该优惠券（ID {id}），可能已归档',
     en: 'coupon template {id} not found (or archived)',
   },
+  'coupon.archived': {
+    'zh-CN': '优惠券「{coupon}」已归档，不再发放：请选择其他优惠券',
+    en: 'coupon "{coupon}" is archived: it issues no more',
+  },
   'coupon.outOfStock': {
     'zh-CN': '优惠券「{coupon}」已发完（共 {stock} 张）',
     en: 'coupon "{coupon}" is out of stock ({stock} issued)',

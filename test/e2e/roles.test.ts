@@ -79,6 +79,17 @@ describe.skipIf(!existsSync(CHROMIUM))('controls by role in Chromium', () => {
     await analyst.goto(`${base}/imports`);
     await expect.poll(() => analyst.getByTestId('page-forbidden').textContent()).toContain('需要「导入」权限');
     expect(await analyst.locator('input[type=file]').count()).toBe(0);
+    // Automations: read, with their runs; no switch that moves, no settings, dry run, import or new one.
+    await analyst.goto(`${base}/automations`);
+    await analyst.getByTestId('automation-switch-cart_reminder').waitFor();
+    expect(await analyst.getByTestId('automation-switch-cart_reminder').isDisabled()).toBe(true);
+    for (const id of ['automation-dry-cart_reminder', 'automation-settings-cart_reminder', 'automation-new'])
+      expect(await analyst.getByTestId(id).count(), id).toBe(0);
+    await analyst.getByTestId('automation-flow-cart_reminder').click();
+    await analyst.getByText('你的角色只能查看自动化').waitFor();
+    expect(await analyst.getByTestId('automation-copy').count()).toBe(0);
+    expect(await analyst.getByTestId('editor-dry-run-button').count()).toBe(0);
+    await shot(analyst, 'roles-analyst-automation');
     const marketer = await pageAs('e2e-marketer');
     await marketer.goto(`${base}/members`);
     await marketer.getByTestId('tiers-preview').waitFor();

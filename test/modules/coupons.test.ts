@@ -1,5 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import {
+  archiveTemplate,
   couponReport,
   createTemplate,
   customerCoupons,
@@ -8,6 +9,7 @@ import {
   issueCoupon,
   issueToSegment,
   matchCouponUses,
+  pauseTemplate,
 } from '../../src/modules/coupons/service.js';
 import { customerTimeline } from '../../src/modules/customers/timeline.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
@@ -108,6 +110,25 @@ describeBothDatabases('coupons', (env) => {
       await expect(
         createTemplate(e.ctx, e.workspaceId, { name: `好券${rules.minFen}`, rules, validity: days }),
       ).resolves.toMatchObject({ rules });
+  });
+
+  it('a paused template says to resume it; an archived one, paused or not, that it issues no more', async () => {
+    const e = env();
+    const t = await createTemplate(e.ctx, e.workspaceId, {
+      name: '停发券',
+      rules: { kind: 'cash', offFen: 300 },
+      validity: { days: 7 },
+    });
+    const issue = (key: string) =>
+      issueCoupon(e.ctx, e.workspaceId, { templateId: t.id, customerId: ids[0]!, key, source: 'manual' });
+    await pauseTemplate(e.ctx, e.workspaceId, t.id, true);
+    await expect(issue('p-1')).rejects.toMatchObject({ code: 'conflict', reason: { key: 'coupon.paused' } });
+    // It said "out of stock (null issued)" once archived, and "resume it" when paused too: resume answers 404.
+    await archiveTemplate(e.ctx, e.workspaceId, t.id);
+    await expect(issue('p-2')).rejects.toMatchObject({
+      code: 'conflict',
+      reason: { key: 'coupon.archived', params: { coupon: '停发券' } },
+    });
   });
 
   it('stock and per-customer limits hold, even issued concurrently; retries issue once', async () => {

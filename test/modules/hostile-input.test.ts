@@ -1,4 +1,5 @@
 import { isReasonKey } from '../../src/core/reasons.js';
+import { newId } from '../../src/core/ids.js';
 import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -278,6 +279,14 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
       payload: { login: 'long-pass', password: 'p'.repeat(256), role: 'agent' },
     });
     expect(ok.statusCode, ok.body).toBe(201);
+  });
+
+  it("the messages' page cursor is a message id: anything else is refused, not compared as text", async () => {
+    const get = (q: string) =>
+      app.inject({ url: `/api/v1/messages?${q}`, headers: { 'x-huike-client': 'test', cookie } });
+    for (const before of ['garbage', "' OR 1=1 --", '01M8T8AS120R7EZY7WWA51C42', '01M8T8AS120R7EZY7WWA51C42U'])
+      expectError(await get(`before=${encodeURIComponent(before)}`), 400);
+    expect((await get(`before=${newId()}`)).statusCode).toBe(200);
   });
 
   it('the send rules take a web address for links and their own keys only; what was stored stays', async () => {

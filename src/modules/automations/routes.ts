@@ -123,7 +123,8 @@ export const automationRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.post(
     '/automations/dry-run',
     {
-      config: { permission: 'campaigns:read' },
+      // Seconds of reading at a million customers: for those who build automations (a campaign's needs its write).
+      config: { permission: 'automations:write' },
       schema: {
         tags,
         summary: 'Had this been on for the last 30 days: customers, messages and cost (nothing is sent)',

@@ -259,6 +259,12 @@ export async function issueCouponIn(ctx: AppContext, trx: Transaction<Database>,
       `coupon template ${input.templateId} not found`,
       reason('coupon.notFound', { id: input.templateId }),
     );
+  // Archived before paused: an archived template cannot be resumed (it said "out of stock (null issued)").
+  if (t.archived_at !== null)
+    throw new Conflict(
+      `coupon "${t.name}" is archived: it issues no more`,
+      reason('coupon.archived', { coupon: t.name }),
+    );
   if (t.paused_at !== null)
     throw new Conflict(
       `coupon "${t.name}" is paused: resume it before issuing`,

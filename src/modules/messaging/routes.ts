@@ -1,6 +1,7 @@
 import { reason } from '../../core/reasons.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { ID_PATTERN } from '../../core/ids.js';
 import { Invalid, Unauthorized } from '../../core/errors.js';
 import { roleAllows } from '../auth/permissions.js';
 import { errorBody, idParams, principalOf, reasonView, type ModuleRoutes } from '../http.js';
@@ -176,7 +177,7 @@ export const messagingRoutes: ModuleRoutes = async (app, { ctx }) => {
           sourceType: z.string().optional(),
           sourceId: z.string().optional(),
           status: z.enum(['queued', 'sent', 'failed', 'skipped', 'cancelled']).optional(),
-          before: z.string().optional(),
+          before: z.string().regex(ID_PATTERN, 'a message id (nextBefore of the page before)').optional(),
           limit: z.coerce.number().int().min(1).max(500).default(50),
         }),
         response: { 200: z.object({ items: z.array(messageView), nextBefore: z.string().nullable() }) },

@@ -2067,6 +2067,7 @@ export const en: Messages = {
     titleNew: 'New automation',
     titleEdit: 'Edit “{{name}}”',
     titleView: 'Flow of “{{name}}”',
+    readOnlyHint: 'Your role can view automations: switching, editing and dry runs need a marketer or admin.',
     builtinHint: 'A built-in is changed through its settings; to change its steps, copy it as a custom automation.',
     copy: 'Copy as a custom automation',
     copyName: '{{name}} (copy)',

@@ -1958,6 +1958,7 @@ export const zhCN = {
     titleNew: '新建自动化',
     titleEdit: '编辑「{{name}}」',
     titleView: '「{{name}}」的流程',
+    readOnlyHint: '你的角色只能查看自动化：启用、修改和试算需要营销或管理员角色。',
     builtinHint: '内置自动化按“设置”修改；要改动步骤，请复制为自定义自动化。',
     copy: '复制为自定义自动化',
     copyName: '{{name}}（副本）',

@@ -31,6 +31,7 @@ import type { Definition } from './automations/definition';
 import { yuan } from './automations/fields';
 import { triggerWhen } from './automations/trigger-when';
 import { reasonLabel } from './campaigns/shared';
+import { can, useMe } from '../session';
 
 type Automation = Answer<'/automations'>['items'][number];
 type Run = Answer<'/automations/{id}/runs'>['items'][number];
@@ -47,6 +48,8 @@ export default function Automations() {
   const holidays = useApi('/automations/holidays', { query: { years: 5 } });
   const coupons = useApi('/coupons/templates');
   const { busy, run } = useAction();
+  // Agents and analysts see the automations and their runs; switching, settings and dry runs are the marketers'.
+  const writes = can(useMe(), 'automations:write');
   const [editing, setEditing] = useState<Automation | null>(null);
   const [runsOf, setRunsOf] = useState<Automation | null>(null);
   const [flow, setFlow] = useState<EditorTarget | null>(null);
@@ -219,26 +222,30 @@ export default function Automations() {
             <Button icon={<DownloadOutlined />} onClick={() => void exportJson()} data-testid="automations-export">
               {t('automationEditor.exportJson')}
             </Button>
-            <Upload
-              accept=".json,application/json"
-              showUploadList={false}
-              beforeUpload={(f) => {
-                void importJson(f);
-                return false;
-              }}
-            >
-              <Button icon={<UploadOutlined />} data-testid="automations-import">
-                {t('automationEditor.importJson')}
+            {writes && (
+              <Upload
+                accept=".json,application/json"
+                showUploadList={false}
+                beforeUpload={(f) => {
+                  void importJson(f);
+                  return false;
+                }}
+              >
+                <Button icon={<UploadOutlined />} data-testid="automations-import">
+                  {t('automationEditor.importJson')}
+                </Button>
+              </Upload>
+            )}
+            {writes && (
+              <Button
+                type="primary"
+                icon={<PlusOutlined />}
+                onClick={() => setFlow(newTarget())}
+                data-testid="automation-new"
+              >
+                {t('automationEditor.create')}
               </Button>
-            </Upload>
-            <Button
-              type="primary"
-              icon={<PlusOutlined />}
-              onClick={() => setFlow(newTarget())}
-              data-testid="automation-new"
-            >
-              {t('automationEditor.create')}
-            </Button>
+            )}
           </Space>
         }
       />
@@ -278,6 +285,7 @@ export default function Automations() {
                   data-testid={`automation-switch-${a.builtin ?? a.id}`}
                   checked={a.enabled}
                   loading={busy}
+                  disabled={!writes}
                   // Switching on asks first, saying when it sends and what the last 30 days would have sent.
                   onChange={(on) => (on ? setEnabling(a) : void toggle(a, false))}
                 />
@@ -289,9 +297,9 @@ export default function Automations() {
               render: (_, a) => (
                 <Space>
                   <Button size="small" onClick={() => open(a)} data-testid={`automation-flow-${a.builtin ?? a.id}`}>
-                    {a.builtin ? t('automationEditor.view') : t('automationEditor.edit')}
+                    {a.builtin || !writes ? t('automationEditor.view') : t('automationEditor.edit')}
                   </Button>
-                  {a.builtin && (
+                  {a.builtin && writes && (
                     <Button
                       size="small"
                       onClick={() => {
@@ -304,13 +312,15 @@ export default function Automations() {
                       {t('automations.edit')}
                     </Button>
                   )}
-                  <Button
-                    size="small"
-                    onClick={() => void dryRun(a)}
-                    data-testid={`automation-dry-${a.builtin ?? a.id}`}
-                  >
-                    {t('automations.dryRun')}
-                  </Button>
+                  {writes && (
+                    <Button
+                      size="small"
+                      onClick={() => void dryRun(a)}
+                      data-testid={`automation-dry-${a.builtin ?? a.id}`}
+                    >
+                      {t('automations.dryRun')}
+                    </Button>
+                  )}
                   {a.id && (
                     <Button
                       size="small"

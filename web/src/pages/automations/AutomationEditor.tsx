@@ -46,6 +46,7 @@ import {
 import { ConditionList, type Picks, PicksContext, SchemaField } from './fields';
 import { reasonLabel } from '../campaigns/shared';
 import { reasonText } from '../../errors';
+import { can, useMe } from '../../session';
 
 type Automation = Answer<'/automations'>['items'][number];
 type DryRun = Answer<'/automations/dry-run', 'post'>;
@@ -168,7 +169,9 @@ function EditorBody({
   const { busy, run } = useAction();
   const [problems, setProblems] = useState<Problems>({});
   const [dry, setDry] = useState<DryRun | null>(null);
-  const readOnly = target.builtin !== null;
+  // A built-in is changed through its settings; a role without automations:write only reads (the server refuses).
+  const writes = can(useMe(), 'automations:write');
+  const readOnly = target.builtin !== null || !writes;
   const triggerKinds = kindsOf(schema.properties?.trigger);
   const stepKinds = kindsOf(schema.properties?.steps?.items);
   const condition = schema.properties?.conditions?.items;
@@ -292,27 +295,29 @@ function EditorBody({
           type="info"
           showIcon
           style={{ marginBottom: 16 }}
-          message={t('automationEditor.builtinHint')}
+          message={t(writes ? 'automationEditor.builtinHint' : 'automationEditor.readOnlyHint')}
           action={
-            <Button
-              size="small"
-              type="primary"
-              data-testid="automation-copy"
-              onClick={() =>
-                onCopy({
-                  id: null,
-                  builtin: null,
-                  name: '',
-                  version: 0,
-                  definition: {
-                    ...target.definition,
-                    name: t('automationEditor.copyName', { name: target.name }),
-                  },
-                })
-              }
-            >
-              {t('automationEditor.copy')}
-            </Button>
+            writes && (
+              <Button
+                size="small"
+                type="primary"
+                data-testid="automation-copy"
+                onClick={() =>
+                  onCopy({
+                    id: null,
+                    builtin: null,
+                    name: '',
+                    version: 0,
+                    definition: {
+                      ...target.definition,
+                      name: t('automationEditor.copyName', { name: target.name }),
+                    },
+                  })
+                }
+              >
+                {t('automationEditor.copy')}
+              </Button>
+            )
           }
         />
       )}
@@ -534,9 +539,11 @@ function EditorBody({
           zIndex: 2,
         }}
       >
-        <Button onClick={() => void dryRun()} loading={busy} data-testid="editor-dry-run-button">
-          {t('automationEditor.dryRun')}
-        </Button>
+        {writes && (
+          <Button onClick={() => void dryRun()} loading={busy} data-testid="editor-dry-run-button">
+            {t('automationEditor.dryRun')}
+          </Button>
+        )}
         {!readOnly && (
           <Button type="primary" onClick={() => void save()} loading={busy} data-testid="automation-save">
             {target.id ? t('automationEditor.save') : t('automationEditor.saveNew')}
