@@ -345,6 +345,16 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
 
     // Channel step: a coupon issued with each message, a start time, a throttle.
     await choose(page.getByTestId('coupon-template'), '短信专享 满150减25');
+    // As care the coupon is taken off and the choice greyed, saying why (a coupon is marketing); back to marketing.
+    await page.getByText('关怀', { exact: true }).click();
+    await page.getByText('关怀消息不附带优惠券').waitFor();
+    await expect
+      .poll(() => page.getByTestId('coupon-template').getAttribute('class'), SETTLED)
+      .toContain('ant-select-disabled');
+    expect(await page.getByTestId('coupon-template').textContent()).not.toContain('满150减25');
+    await shot(page, '50-campaign-care-no-coupon');
+    await page.getByText('营销', { exact: true }).click();
+    await choose(page.getByTestId('coupon-template'), '短信专享 满150减25');
     await page.getByTestId('schedule').getByText('指定时间').click();
     const start = new Date(Date.now() + 3 * 86_400_000);
     const p2 = (n: number) => String(n).padStart(2, '0');
