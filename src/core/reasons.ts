@@ -784,7 +784,10 @@ export const REASONS = {
     'zh-CN': '这是最后一位在用的所有者：请先把另一位用户设为所有者',
     en: 'this is the last active owner: make another user owner first',
   },
-  'user.loginTaken': { 'zh-CN': '登录名「{login}」已被使用', en: 'a user with login "{login}" already exists' },
+  'user.loginTaken': {
+    'zh-CN': '登录名「{login}」已被使用（登录名不区分大小写，Admin 与 admin 是同一个）',
+    en: 'a user with login "{login}" already exists (logins ignore case: Admin is admin)',
+  },
   'user.noLogin': { 'zh-CN': '没有登录名为「{login}」的用户', en: 'no user with login "{login}"' },
   'user.notFound': { 'zh-CN': '本工作区没有这位用户（ID {id}）', en: 'no user {id} in this workspace' },
   'user.ownerOnlyAdd': { 'zh-CN': '只有所有者可以添加其他所有者', en: 'only an owner can add another owner' },
@@ -925,7 +928,7 @@ export const REASONS = {
     en: 'question {n}: only a choice question has options',
   },
   'sms.noSignature': {
-    'zh-CN': '营销短信需要店铺签名（【店铺签名】）：请在消息设置中填写短信签名',
+    'zh-CN': '营销短信需要店铺签名（【店铺签名】）：请在 设置 → 发送规则 中填写短信签名',
     en: 'a marketing SMS needs the shop signature (【店铺签名】): set smsSignature',
   },
   'sms.signatureBrackets': { 'zh-CN': '短信签名请不要带【】括号', en: 'write the signature without 【】 brackets' },

@@ -15,6 +15,7 @@ import {
   pickOption,
   SETTLED,
   SHOTS,
+  shot,
   startConsole,
   type ConsoleUnderTest,
 } from '../support/console.js';
@@ -379,6 +380,15 @@ describe.skipIf(!existsSync(CHROMIUM))('自动化 in Chromium', () => {
       .poll(() => reopened.getByTestId('editor-dry-run').innerText(), SETTLED)
       .toMatch(/若过去 30 天已启用：\d+ 位客户/);
     await page.screenshot({ path: join(SHOTS, 'automation-editor-dry-run.png') });
+
+    // 沉睡唤醒's flow asks for its stages only, not for festivals or the shop's anniversary.
+    await page.keyboard.press('Escape');
+    await page.getByTestId('automation-flow-winback').click();
+    const winback = page.getByTestId('automation-editor');
+    await winback.getByText('沉睡阶段（天）').waitFor();
+    for (const other of ['店庆日（MM-DD）', '节日'])
+      expect(await winback.getByText(other, { exact: true }).count()).toBe(0);
+    await shot(page, 'automation-winback-trigger');
     expect(errors).toEqual([]);
   }
 });

@@ -1508,7 +1508,7 @@ export const en: Messages = {
     acceptUnknown: 'Recent buyers without explicit consent may receive marketing',
     unknownDays: 'Bought within days',
     smsSignature: 'SMS signature',
-    smsSignatureHint: 'e.g. 【Huike Shop】; marketing SMS must carry one',
+    smsSignatureHint: 'The name only, e.g. Huike Shop (sent as 【Huike Shop】); marketing SMS must carry one',
     smsOptOut: 'Opt-out wording',
     smsPrice: 'SMS price (fen per part)',
     publicUrl: 'Public URL (short links, unsubscribe page)',

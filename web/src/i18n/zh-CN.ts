@@ -1422,7 +1422,7 @@ export const zhCN = {
     acceptUnknown: '未明确授权的近期买家也可接收营销消息',
     unknownDays: '近多少天买过',
     smsSignature: '短信签名',
-    smsSignatureHint: '例如【回客小店】，营销短信必须带签名',
+    smsSignatureHint: '只填店名，例如 回客小店（发送时自动加上【】），营销短信必须带签名',
     smsOptOut: '退订说明',
     smsPrice: '短信单价（分/条）',
     publicUrl: '对外网址（短链与退订页）',

@@ -42,6 +42,7 @@ import {
   nextStepId,
   type Step,
   starter,
+  triggerFieldShown,
 } from './definition';
 import { ConditionList, type Picks, PicksContext, SchemaField } from './fields';
 import { reasonLabel } from '../campaigns/shared';
@@ -283,6 +284,9 @@ function EditorBody({
     if (k) form.setFieldValue('trigger', starter(k));
   };
   const triggerKind = triggerKinds.find((k) => k.kind === triggerType);
+  const triggerDate =
+    (Form.useWatch(['trigger', 'date'], { form, preserve: true }) as string | undefined) ??
+    (target.definition.trigger as { date?: string }).date;
   const kindMenu = (onPick: (kind: string) => void) => ({
     items: stepKinds.map((k) => ({ key: k.kind, label: label(t, 'kind', k.kind) })),
     onClick: ({ key }: { key: string }) => onPick(key),
@@ -405,16 +409,18 @@ function EditorBody({
                           options={triggerKinds.map((k) => ({ value: k.kind, label: label(t, 'trig', k.kind) }))}
                         />
                       </Form.Item>
-                      {fieldsOf(triggerKind).map(([prop, p]) => (
-                        <SchemaField
-                          key={`${triggerType}.${prop}`}
-                          name={['trigger', prop]}
-                          path={['trigger', prop]}
-                          prop={prop}
-                          schema={p}
-                          required={triggerKind?.schema.required?.includes(prop) ?? false}
-                        />
-                      ))}
+                      {fieldsOf(triggerKind)
+                        .filter(([prop]) => triggerFieldShown(triggerType, triggerDate, prop))
+                        .map(([prop, p]) => (
+                          <SchemaField
+                            key={`${triggerType}.${prop}`}
+                            name={['trigger', prop]}
+                            path={['trigger', prop]}
+                            prop={prop}
+                            schema={p}
+                            required={triggerKind?.schema.required?.includes(prop) ?? false}
+                          />
+                        ))}
                       <ProblemList items={problems.trigger} />
                     </Card>
                   ),

@@ -57,6 +57,21 @@ export function fieldsOf(k: Kind | undefined): [string, JsonSchema][] {
   return Object.entries(k?.schema.properties ?? {}).filter(([n]) => n !== 'id' && n !== 'type');
 }
 
+/** The fields of a date trigger that apply to one kind of date (沉睡唤醒 showed the festivals and 店庆日). */
+const DATE_FIELDS: Record<string, readonly string[]> = {
+  daysBefore: ['birthday', 'holiday', 'coupon_expiry', 'points_expiry', 'refill'],
+  holidays: ['holiday'],
+  anniversary: ['holiday'],
+  stages: ['dormant'],
+  refillBy: ['refill'],
+};
+
+/** Whether a trigger's field is shown: a date trigger's own only for its kind of date; every other one always. */
+export function triggerFieldShown(type: string, date: string | undefined, prop: string): boolean {
+  const kinds = DATE_FIELDS[prop];
+  return type !== 'date' || !kinds || (date !== undefined && kinds.includes(date));
+}
+
 // A new step starts from what most sellers want; anything else comes from the schema's defaults.
 const STARTERS: Record<string, Record<string, unknown>> = {
   wait: { days: 1 },
