@@ -9,7 +9,7 @@ type Broken = 'nul' | 'surrogate';
 /** Half of a surrogate pair: a high one not followed by a low one, or a low one after no high one. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-function brokenText(s: string): Broken | null {
+export function brokenText(s: string): Broken | null {
   if (s.includes('\u0000')) return 'nul';
   return LONE_SURROGATE.test(s) ? 'surrogate' : null;
 }

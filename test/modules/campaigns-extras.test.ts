@@ -733,6 +733,39 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
     expect((await api('POST', '/campaigns', draft({ segmentId: 'list:nope' }))).status).toBe(404);
   });
 
+  it("an uploaded list's name is text as a JSON body's: no NUL, nothing but UTF-8, 80 characters", async () => {
+    const boundary = 'HuikeList';
+    const upload = (name: Buffer) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/campaigns/audiences',
+        headers: { 'x-huike-client': 'test', cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        payload: Buffer.concat([
+          Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\n`),
+          name,
+          Buffer.from(
+            `\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="list.csv"\r\n` +
+              `Content-Type: text/csv\r\n\r\n手机号\n13600000300\r\n--${boundary}--\r\n`,
+          ),
+        ]),
+      });
+    const lists = async () => (await api('GET', '/campaigns/audiences')).body.items.length;
+    const before = await lists();
+    for (const [name, key] of [
+      [Buffer.from('老客\u0000名单'), 'input.nulChar'],
+      [Buffer.concat([Buffer.from('老客'), Buffer.from([0xff, 0xfe]), Buffer.from('名单')]), 'input.badUtf8'],
+      [Buffer.from('名'.repeat(100_000)), 'input.tooLong'],
+    ] as const) {
+      const r = await upload(name);
+      expect(r.statusCode, r.body).toBe(400);
+      expect(r.json().error.reason.key).toBe(key);
+    }
+    expect(await lists()).toBe(before);
+    const ok = await upload(Buffer.from('名'.repeat(80)));
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json().name).toBe('名'.repeat(80));
+  });
+
   it('an RFM cell is an audience: the same customers as the matrix cell', async () => {
     const e = env();
     await recomputeRfm(e.ctx, e.workspaceId);

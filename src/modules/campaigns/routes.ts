@@ -267,6 +267,11 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
         }
         if (!saved) throw new Invalid('no file: add the list as the "file" field', reason('upload.noList'));
         const lines = await readListFile(saved.path);
+        // A longer name was cut to 80 characters without a word.
+        if ((fields.name?.trim().length ?? 0) > 80)
+          throw new Invalid('name: at most 80 characters', reason('input.tooLong', { field: 'name', max: 80 }), {
+            path: 'name',
+          });
         const name = fields.name?.trim() || saved.name.replace(/\.[^.]+$/, '');
         reply.code(201);
         return await createAudienceList(ctx, p.workspaceId, { name, fileName: saved.name, lines }, p.userId);
