@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { funnelStages } from '../../web/src/pages/campaigns/funnel.js';
+import { funnelStages, throttledNow } from '../../web/src/pages/campaigns/funnel.js';
 
 const labels = { targeted: '目标客户', sent: '已发送', delivered: '已送达', clicked: '已点击' };
 
@@ -27,5 +27,13 @@ describe('campaign report funnel', () => {
     // Nothing sent yet, or receipts came: the plain label.
     expect(names(0, 0)[2]).toBe('已送达');
     expect(names(900, 930)[2]).toBe('已送达');
+  });
+
+  it('says a throttle, not the send window, when the next message goes out within two minutes of a throttle', () => {
+    const now = Date.parse('2026-11-23T02:00:00Z');
+    expect(throttledNow('2026-11-23T02:00:40Z', 5, now)).toBe(true);
+    expect(throttledNow('2026-11-23T02:00:40Z', null, now)).toBe(false);
+    // Hours away: the window opens then, whatever the throttle.
+    expect(throttledNow('2026-11-23T06:00:00Z', 5, now)).toBe(false);
   });
 });

@@ -1347,6 +1347,7 @@ export const en: Messages = {
     launch: 'Send now',
     nobodyToSend: 'Nobody would receive this message in the dry run: change the audience or channel first',
     launchConfirm: 'Send to {{n}} customers? This cannot be undone',
+    nextSendThrottled: ' (throttled to {{n}} a minute: sending, the next at {{at}})',
     nextSendAt: ' (waiting for the send window: from {{at}})',
     opensAt: 'Outside the send windows now: {{n}} messages go out from {{at}}',
     nowFrom: ' (outside the send windows now: from {{at}})',

@@ -1269,6 +1269,7 @@ export const zhCN = {
     launch: '立即发送',
     nobodyToSend: '试算中没有客户会收到这条消息：调整受众或渠道后再发送',
     launchConfirm: '确认向 {{n}} 位客户发送？发送后不能撤回',
+    nextSendThrottled: '（限速每分钟 {{n}} 条，陆续发送中，下一条 {{at}}）',
     nextSendAt: '（等待发送时段，{{at}} 开始）',
     opensAt: '现在不在发送时段：{{n}} 条消息将于 {{at}} 开始发送',
     nowFrom: '（现在不在发送时段，{{at}} 开始）',

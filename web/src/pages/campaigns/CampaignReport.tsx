@@ -9,7 +9,7 @@ import { useApi, useInterval } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
 import { CampaignActions } from './Campaigns';
 import { reasonLabel, StatusTag } from './shared';
-import { funnelStages } from './funnel';
+import { funnelStages, throttledNow } from './funnel';
 import type { AttributionOf, Estimate, Report } from './types';
 
 function Interval({ e, fmt }: { e: Estimate; fmt: (x: number) => string }) {
@@ -83,7 +83,7 @@ function Lift({ a, roi, costFen }: { a: AttributionOf; roi: number | null; costF
   );
 }
 
-function Funnel({ r }: { r: Report }) {
+function Funnel({ r, throttle }: { r: Report; throttle: number | null }) {
   const { t } = useTranslation();
   const stages = funnelStages(
     r,
@@ -119,7 +119,9 @@ function Funnel({ r }: { r: Report }) {
             {count(r.queued)}
             {r.nextSendAt && (
               <Typography.Text type="secondary" data-testid="next-send-at">
-                {t('campaigns.nextSendAt', { at: dateTime(r.nextSendAt) })}
+                {throttledNow(r.nextSendAt, throttle)
+                  ? t('campaigns.nextSendThrottled', { n: throttle, at: dateTime(r.nextSendAt) })
+                  : t('campaigns.nextSendAt', { at: dateTime(r.nextSendAt) })}
               </Typography.Text>
             )}
           </Descriptions.Item>
@@ -231,7 +233,7 @@ export default function CampaignReport() {
       {report.error && <ErrorBox error={report.error} onRetry={report.reload} />}
       {report.data && (
         <Card title={t('campaigns.funnel')} style={{ marginBottom: 16 }}>
-          <Funnel r={report.data} />
+          <Funnel r={report.data} throttle={campaign.data?.throttlePerMinute ?? null} />
         </Card>
       )}
       {attribution.error && <ErrorBox error={attribution.error} onRetry={attribution.reload} />}

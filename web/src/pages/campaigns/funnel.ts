@@ -14,3 +14,11 @@ export function funnelStages(r: FunnelCounts, label: (key: keyof FunnelCounts) =
     value: r[key],
   }));
 }
+
+/**
+ * Why the queued wait: a throttled campaign sends a few a minute, its next one within the minute or two; a wait of
+ * longer is the next send window (it said 等待发送时段 under a throttle of 5 a minute).
+ */
+export function throttledNow(nextSendAt: string, throttlePerMinute: number | null, now = Date.now()): boolean {
+  return throttlePerMinute !== null && Date.parse(nextSendAt) - now <= 2 * 60_000;
+}
