@@ -1347,6 +1347,10 @@ export const en: Messages = {
     launch: 'Send now',
     nobodyToSend: 'Nobody would receive this message in the dry run: change the audience or channel first',
     launchConfirm: 'Send to {{n}} customers? This cannot be undone',
+    cancelledN: 'Cancelled (not sent)',
+    cancelledHint: ' (still queued when the campaign was cancelled: never sent)',
+    cancelledCoupons:
+      ' (still queued when the campaign was cancelled: never sent; their coupons were voided and returned to stock)',
     nextSendThrottled: ' (throttled to {{n}} a minute: sending, the next at {{at}})',
     nextSendAt: ' (waiting for the send window: from {{at}})',
     opensAt: 'Outside the send windows now: {{n}} messages go out from {{at}}',

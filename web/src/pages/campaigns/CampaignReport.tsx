@@ -83,7 +83,7 @@ function Lift({ a, roi, costFen }: { a: AttributionOf; roi: number | null; costF
   );
 }
 
-function Funnel({ r, throttle }: { r: Report; throttle: number | null }) {
+function Funnel({ r, throttle, coupon }: { r: Report; throttle: number | null; coupon: boolean }) {
   const { t } = useTranslation();
   const stages = funnelStages(
     r,
@@ -130,6 +130,17 @@ function Funnel({ r, throttle }: { r: Report; throttle: number | null }) {
             {r.delivered === 0 && r.sent > 0 ? `— (${t('campaignExtras.noReceipts')})` : count(r.delivered)}
           </Descriptions.Item>
           <Descriptions.Item label={t('campaigns.failed')}>{count(r.failed)}</Descriptions.Item>
+          {r.cancelled > 0 && (
+            // A cancelled campaign's messages that never went out, and what became of their coupons.
+            <Descriptions.Item label={t('campaigns.cancelledN')} span={2}>
+              <span data-testid="report-cancelled">
+                {count(r.cancelled)}
+                <Typography.Text type="secondary">
+                  {coupon ? t('campaigns.cancelledCoupons') : t('campaigns.cancelledHint')}
+                </Typography.Text>
+              </span>
+            </Descriptions.Item>
+          )}
           <Descriptions.Item label={t('campaigns.clicked')}>{count(r.clicked)}</Descriptions.Item>
           <Descriptions.Item label={t('campaigns.optedOut')}>{count(r.optedOut)}</Descriptions.Item>
           <Descriptions.Item label={t('campaigns.spent')}>{money(r.costFen)}</Descriptions.Item>
@@ -233,7 +244,11 @@ export default function CampaignReport() {
       {report.error && <ErrorBox error={report.error} onRetry={report.reload} />}
       {report.data && (
         <Card title={t('campaigns.funnel')} style={{ marginBottom: 16 }}>
-          <Funnel r={report.data} throttle={campaign.data?.throttlePerMinute ?? null} />
+          <Funnel
+            r={report.data}
+            throttle={campaign.data?.throttlePerMinute ?? null}
+            coupon={Boolean(campaign.data?.couponTemplateId)}
+          />
         </Card>
       )}
       {attribution.error && <ErrorBox error={attribution.error} onRetry={attribution.reload} />}
