@@ -52,17 +52,27 @@ export async function* uploadParts(req: FastifyRequest): AsyncGenerator<Multipar
   } catch (e) {
     throw uploadError(e);
   }
-  for (;;) {
-    let next: IteratorResult<Multipart>;
-    try {
-      next = await parts.next();
-    } catch (e) {
-      throw uploadError(e);
+  let done = false;
+  try {
+    for (;;) {
+      let next: IteratorResult<Multipart>;
+      try {
+        next = await parts.next();
+      } catch (e) {
+        done = true;
+        throw uploadError(e);
+      }
+      if (next.done) {
+        done = true;
+        return;
+      }
+      const part = next.value;
+      if (part.type === 'field' && typeof part.value === 'string') checkField(part.fieldname, part.value);
+      yield part;
     }
-    if (next.done) return;
-    const part = next.value;
-    if (part.type === 'field' && typeof part.value === 'string') checkField(part.fieldname, part.value);
-    yield part;
+  } finally {
+    // Left early (a refused field, or the route refusing a part): the parser is told, as a for-await loop would.
+    if (!done) await parts.return?.();
   }
 }
 

@@ -74,10 +74,10 @@ export async function ensureTriggerSchedules(ctx: AppContext, ws: string, id: st
     );
 }
 
-/** A cron expression that croner cannot read, or that never fires, is refused before anything is saved. */
 /**
- * A schedule trigger's cron: valid, of five fields (minute hour day month weekday — a sixth, seconds, ran a
- * segment's run every second) or a nickname (@daily …), and at least an hour between two runs.
+ * A schedule trigger's cron, checked before anything is saved: one croner reads and that fires again, of five
+ * fields (minute hour day month weekday — a sixth, seconds, ran a segment's run every second) or a nickname
+ * (@daily …), with at least an hour between two runs.
  */
 export function checkCron(def: Definition, timezone: string, now: Date) {
   if (def.trigger.type !== 'schedule') return;
