@@ -14,6 +14,23 @@ export function brokenText(s: string): Broken | null {
   return LONE_SURROGATE.test(s) ? 'surrogate' : null;
 }
 
+/** The 400 for broken text at a path (the address, query or JSON body here; a form's field in uploads.ts). */
+export function brokenTextError(path: string, broken: Broken): Invalid {
+  return broken === 'nul'
+    ? new Invalid(
+        `${path}: text cannot contain the NUL character (\\u0000)`,
+        reason('input.nulChar', { field: path }),
+        {
+          path,
+        },
+      )
+    : new Invalid(
+        `${path}: text holds half of a UTF-16 surrogate pair (a broken character)`,
+        reason('input.brokenChar', { field: path }),
+        { path },
+      );
+}
+
 /** The path of the first string (or key) holding broken text, and what is broken, or null. */
 function brokenPath(v: unknown, path: string, depth = 0): { path: string; broken: Broken } | null {
   if (typeof v === 'string') {
@@ -103,18 +120,7 @@ export function registerInputGuard(app: FastifyInstance): void {
     ] as const) {
       const found = brokenPath(value, where);
       if (!found) continue;
-      const { path, broken } = found;
-      if (broken === 'nul')
-        throw new Invalid(
-          `${path}: text cannot contain the NUL character (\\u0000)`,
-          reason('input.nulChar', { field: path }),
-          { path },
-        );
-      throw new Invalid(
-        `${path}: text holds half of a UTF-16 surrogate pair (a broken character)`,
-        reason('input.brokenChar', { field: path }),
-        { path },
-      );
+      throw brokenTextError(found.path, found.broken);
     }
   });
 }

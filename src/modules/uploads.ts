@@ -7,7 +7,7 @@ import type { MultipartFile, Multipart } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { DomainError, Invalid, TooLarge } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { brokenText } from './input-guard.js';
+import { brokenText, brokenTextError } from './input-guard.js';
 
 /** How large an upload may be, and how much disk must stay free after it. */
 export interface UploadLimits {
@@ -44,55 +44,26 @@ export function uploadError(e: unknown): unknown {
   );
 }
 
-/** The parts of a multipart request, with malformed or cut-off bodies turned into 400 errors. */
+/**
+ * The parts of a multipart request, with malformed or cut-off bodies turned into 400 errors, and a field's text held
+ * to what a JSON body's may hold (input-guard.ts) — and no U+FFFD, which the form parser puts for bytes that are not
+ * UTF-8 (an audience list's name was stored so).
+ */
 export async function* uploadParts(req: FastifyRequest): AsyncGenerator<Multipart> {
-  let parts: AsyncIterator<Multipart>;
   try {
-    parts = req.parts()[Symbol.asyncIterator]();
+    for await (const part of req.parts()) {
+      if (part.type === 'field' && typeof part.value === 'string') {
+        const field = `body.${part.fieldname}`;
+        if (part.value.includes('\ufffd'))
+          throw new Invalid(`${field}: the text is not valid UTF-8`, reason('input.badUtf8'), { path: field });
+        const broken = brokenText(part.value);
+        if (broken) throw brokenTextError(field, broken);
+      }
+      yield part;
+    }
   } catch (e) {
     throw uploadError(e);
   }
-  let done = false;
-  try {
-    for (;;) {
-      let next: IteratorResult<Multipart>;
-      try {
-        next = await parts.next();
-      } catch (e) {
-        done = true;
-        throw uploadError(e);
-      }
-      if (next.done) {
-        done = true;
-        return;
-      }
-      const part = next.value;
-      if (part.type === 'field' && typeof part.value === 'string') checkField(part.fieldname, part.value);
-      yield part;
-    }
-  } finally {
-    // Left early (a refused field, or the route refusing a part): the parser is told, as a for-await loop would.
-    if (!done) await parts.return?.();
-  }
-}
-
-/**
- * A form field's text holds what a JSON body's may (input-guard.ts): no NUL, no half of a surrogate pair, and no
- * U+FFFD — what the form parser puts for bytes that are not UTF-8 (an audience list's name was stored so).
- */
-function checkField(name: string, value: string): void {
-  const field = `body.${name}`;
-  const broken = value.includes('\ufffd') ? 'utf8' : brokenText(value);
-  if (broken === 'nul')
-    throw new Invalid(`${field}: text cannot contain the NUL character`, reason('input.nulChar', { field }), {
-      path: field,
-    });
-  if (broken === 'utf8')
-    throw new Invalid(`${field}: the text is not valid UTF-8`, reason('input.badUtf8'), { path: field });
-  if (broken)
-    throw new Invalid(`${field}: text holds half of a surrogate pair`, reason('input.brokenChar', { field }), {
-      path: field,
-    });
 }
 
 /**
