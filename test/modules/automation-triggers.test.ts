@@ -1,7 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { createWorker } from '../../src/jobs/worker.js';
-import { listRuns, saveAutomation } from '../../src/modules/automations/service.js';
+import { listRuns, saveAutomation, setEnabled } from '../../src/modules/automations/service.js';
 import { recordReview } from '../../src/modules/feedback/service.js';
 import { createManualTask, getTask } from '../../src/modules/tasks/service.js';
 import { saveSegment } from '../../src/modules/segments/service.js';
@@ -10,6 +10,7 @@ import { customerTimeline } from '../../src/modules/customers/timeline.js';
 import { defaultChannel } from '../../src/modules/messaging/service.js';
 import { ingestOrders } from '../../src/modules/orders/api.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
+import { readJson } from '../../src/db/json.js';
 import { describeBothDatabases } from '../helpers.js';
 
 describeBothDatabases('automations: the remaining triggers, merges and the timeline', (env) => {
@@ -421,4 +422,102 @@ describeBothDatabases('automations: the remaining triggers, merges and the timel
       }
     },
   );
+
+  it('a schedule saved before the cron rules is switched off at its next firing, not run, until fixed', async () => {
+    const { ctx } = env();
+    at('2026-11-20T02:00:00.000Z');
+    await send({
+      externalId: 'LC1',
+      status: 'paid',
+      createdAt: '2026-11-20T01:00:00Z',
+      paidAt: '2026-11-20T01:01:00Z',
+      nick: 'lc-买家',
+      phone: '13900000701',
+    });
+    const saved = await saveAutomation(ctx, ws(), {
+      enabled: true,
+      definition: {
+        name: '旧定时',
+        trigger: { type: 'schedule', cron: '0 10 * * *' },
+        steps: [{ id: 'tag', type: 'tag', add: ['旧定时'] }],
+      },
+    });
+    // As an earlier version stored it: a six-field cron (seconds), firing at every tick of the worker.
+    const buyer = await customerOf('LC1');
+    // The schedule has no segment: everyone; the buyer's runs stand for all of them.
+    const runs = async () =>
+      (
+        await q()
+          .selectFrom('automation_runs')
+          .select('customer_id')
+          .where('workspace_id', '=', ws())
+          .where('automation_id', '=', saved.id)
+          .where('customer_id', '=', buyer)
+          .execute()
+      ).map((r) => r.customer_id);
+    const legacy = { ...saved.definition, trigger: { type: 'schedule' as const, cron: '*/5 * * * * *' } };
+    await q()
+      .updateTable('automations')
+      .set({ definition: JSON.stringify(legacy) })
+      .where('workspace_id', '=', ws())
+      .where('id', '=', saved.id)
+      .execute();
+    await q()
+      .updateTable('schedules')
+      .set({ cron: '*/5 * * * * *', next_run_at: '2026-11-20T02:00:05.000Z' })
+      .where('workspace_id', '=', ws())
+      .where('name', '=', `automation:${saved.id}`)
+      .execute();
+    at('2026-11-20T02:00:10.000Z');
+    await drain();
+    const row = await q()
+      .selectFrom('automations')
+      .select('enabled')
+      .where('workspace_id', '=', ws())
+      .where('id', '=', saved.id)
+      .executeTakeFirstOrThrow();
+    expect(row.enabled).toBe(0);
+    expect(await runs()).toEqual([]);
+    const schedule = await q()
+      .selectFrom('schedules')
+      .select('name')
+      .where('workspace_id', '=', ws())
+      .where('name', '=', `automation:${saved.id}`)
+      .execute();
+    expect(schedule).toEqual([]);
+    const logged = await q()
+      .selectFrom('audit_log')
+      .select(['action', 'target', 'details', 'via'])
+      .where('workspace_id', '=', ws())
+      .where('action', '=', 'automation.paused_schedule')
+      .execute();
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ target: `automation ${saved.id}`, via: 'system' });
+    expect(readJson(logged[0]!.details)).toMatchObject({
+      name: '旧定时',
+      reason: expect.stringMatching(/five fields/),
+    });
+    // Switching it on again asks for a cron that passes; saving one brings the schedule back and it runs.
+    await expect(setEnabled(ctx, ws(), saved.id, true)).rejects.toMatchObject({
+      reason: { key: 'automation.cronFields' },
+    });
+    await saveAutomation(
+      ctx,
+      ws(),
+      {
+        enabled: true,
+        definition: { ...legacy, trigger: { type: 'schedule', cron: '0 10 * * *' } },
+      },
+      saved.id,
+    );
+    at('2026-11-21T02:00:30.000Z');
+    await drain();
+    expect(await runs()).toEqual([buyer]);
+    // Off and on again with nothing changed: the schedule is still there, and the next day's firing runs.
+    await setEnabled(ctx, ws(), saved.id, false);
+    await setEnabled(ctx, ws(), saved.id, true);
+    at('2026-11-22T02:00:30.000Z');
+    await drain();
+    expect(await runs()).toEqual([buyer, buyer]);
+  });
 });

@@ -230,8 +230,19 @@ export async function saveAutomation(ctx: AppContext, ws: string, input: SaveInp
   return present(await rowOf(ctx, ws, savedId));
 }
 
+/**
+ * Switches an automation on or off. Switching on checks it as a save would: its schedule (one saved before the
+ * five-field rule, or paused for breaking it, is refused until edited) and what it names (a segment, channel or
+ * coupon template deleted since).
+ */
 export async function setEnabled(ctx: AppContext, ws: string, id: string, enabled: boolean) {
-  await rowOf(ctx, ws, id);
+  const row = await rowOf(ctx, ws, id);
+  if (enabled) {
+    const definition = definitionSchema.parse(readJson(row.definition));
+    checkCron(definition, await workspaceTimezone(ctx.db.kysely, ws), ctx.now());
+    await checkReferences(ctx, ws, definition);
+    await ensureTriggerSchedules(ctx, ws, id, definition);
+  }
   await ctx.db.kysely
     .updateTable('automations')
     .set({ enabled: enabled ? 1 : 0, updated_at: nowIso(ctx) })

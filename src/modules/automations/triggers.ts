@@ -13,6 +13,7 @@ import { segmentCustomerIds, segmentPager } from '../segments/service.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { advanceRun, startRun, startRuns } from './runner.js';
 import { yieldToEventLoop } from '../event-loop.js';
+import { audit } from '../audit/service.js';
 
 /**
  * The triggers that are not order events or dates: a review (评价), a customer newly in a segment, and a
@@ -98,6 +99,38 @@ export function checkCron(def: Definition, timezone: string, now: Date) {
 }
 
 const MIN_SCHEDULE_GAP_MS = 3_600_000;
+
+/**
+ * An automation saved before `checkCron`'s rules (a six-field cron fired a run at every tick of the worker) is
+ * switched off at its next firing instead of run: its schedule removed and the pause in the audit log with the
+ * reason, so the seller finds why; switching it on again asks for a cron that passes.
+ */
+async function pausedForCron(ctx: AppContext, ws: string, id: string, def: Definition): Promise<boolean> {
+  try {
+    checkCron(def, await workspaceTimezone(ctx.db.kysely, ws), ctx.now());
+    return false;
+  } catch (e) {
+    if (!(e instanceof Invalid)) throw e;
+    await ctx.db.kysely.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('automations')
+        .set({ enabled: 0, updated_at: nowIso(ctx) })
+        .where('workspace_id', '=', ws)
+        .where('id', '=', id)
+        .execute();
+      await trx.deleteFrom('schedules').where('workspace_id', '=', ws).where('name', '=', scheduleName(id)).execute();
+      await audit(trx, {
+        workspaceId: ws,
+        actor: null,
+        action: 'automation.paused_schedule',
+        target: `automation ${id}`,
+        details: { name: def.name, reason: e.message },
+        at: ctx.now(),
+      });
+    });
+    return true;
+  }
+}
 
 /** In the review's transaction: a review starts the automations listening for reviews (through a job). */
 export async function queueReview(trx: Transaction<Database>, ws: string, reviewId: string, at: string) {
@@ -225,6 +258,7 @@ export async function runScheduled(
   if (!a || a.definition.trigger.type !== 'schedule') return 0;
   const t = a.definition.trigger;
   const k = ctx.db.kysely;
+  if (await pausedForCron(ctx, ws, a.id, a.definition)) return 0;
   const page = t.segmentId
     ? await segmentPager(ctx, ws, t.segmentId)
     : async (after: string | null, limit: number) => {

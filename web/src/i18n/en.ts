@@ -1662,6 +1662,7 @@ export const en: Messages = {
         update: 'Automation changed',
         enable: 'Automation switched on',
         disable: 'Automation switched off',
+        paused_schedule: 'Automation switched off: its schedule breaks the rules',
         import: 'Automations imported',
       },
     },

@@ -1573,6 +1573,7 @@ export const zhCN = {
         update: '修改自动化',
         enable: '启用自动化',
         disable: '停用自动化',
+        paused_schedule: '定时规则无效，自动化已停用',
         import: '导入自动化',
       },
     },
