@@ -162,6 +162,34 @@ export const REASONS = {
     'zh-CN': '定时「{cron}」应为 5 段：分 时 日 月 周，例如 0 10 * * 1 表示每周一 10:00',
     en: 'cron "{cron}" needs five fields: minute hour day month weekday (0 10 * * 1: Mondays at 10:00)',
   },
+  'automation.conditionOp': {
+    'zh-CN': '条件「{fact}」不能用「{op}」比较：可用 {ops}',
+    en: '{fact} is not compared with {op} (one of {ops})',
+  },
+  'automation.conditionValue': {
+    'zh-CN': '条件「{fact} {op}」的值应为{wantZh}',
+    en: '{fact} {op} takes {wantEn}',
+  },
+  'automation.holidayName': {
+    'zh-CN': '不认识这个节日：可选 {holidays}',
+    en: 'not a holiday Huike knows (one of {holidays})',
+  },
+  'automation.holidaysNone': {
+    'zh-CN': '节日关怀要选至少一个节日：{holidays}',
+    en: 'a holiday trigger names at least one holiday ({holidays})',
+  },
+  'automation.anniversaryNone': {
+    'zh-CN': '选了店庆，请填写店庆日（月-日，例如 05-20）',
+    en: "店庆 needs the shop's anniversary (MM-DD)",
+  },
+  'automation.province': {
+    'zh-CN': '「{field}」不是中国的省份（例如 广东、新疆）',
+    en: '{field}: not a province of China',
+  },
+  'automation.waitEmpty': {
+    'zh-CN': '等待步骤「{step}」要说明等多久：分钟、天数、到几点、按省份的天数或尾款截止前',
+    en: 'wait step "{step}" says how long: minutes, days, a time of day, days by province or before the balance is due',
+  },
   'automation.cronTooOften': {
     'zh-CN': '定时「{cron}」太频繁：两次运行至少间隔 1 小时',
     en: 'cron "{cron}" runs more often than once an hour',

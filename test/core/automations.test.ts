@@ -56,6 +56,78 @@ describe('festival dates', () => {
       { name: '春节', year: 2028, date: '2028-01-26' },
     ]);
     expect(upcomingHolidays('2026-11-11', 1, ['店庆'], null)).toEqual([]);
+    // A name that is a property of every object is no festival (its "date" threw, a 500 in the dry run).
+    for (const name of ['constructor', '__proto__', 'toString']) expect(holidayDate(name, 2026)).toBeNull();
+  });
+});
+
+describe('what a definition may say (checked when it is saved)', () => {
+  const keyOf = (def: unknown) => {
+    const r = definitionSchema.safeParse(def);
+    return r.success ? null : r.error.issues.map((i) => (i as { params?: { key?: string } }).params?.key ?? i.message);
+  };
+  const withTrigger = (trigger: unknown, steps: unknown[] = [{ id: 't', type: 'tag', add: ['x'] }]) => ({
+    name: 'x',
+    trigger,
+    steps,
+  });
+  const withCondition = (condition: unknown) => ({
+    ...withTrigger({ type: 'order_event', event: 'created' }),
+    conditions: [condition],
+  });
+  it('holidays: known names, at least one, each once; 店庆 with its date', () => {
+    const holiday = (holidays: unknown, more = {}) => withTrigger({ type: 'date', date: 'holiday', holidays, ...more });
+    expect(keyOf(holiday(['春节', '中秋']))).toBeNull();
+    expect(keyOf(holiday(['constructor']))).toEqual(['automation.holidayName']);
+    expect(keyOf(holiday(['春节', '__proto__']))).toEqual(['automation.holidayName']);
+    expect(keyOf(holiday([]))).not.toBeNull();
+    expect(keyOf(withTrigger({ type: 'date', date: 'holiday' }))).toEqual(['automation.holidaysNone']);
+    expect(keyOf(holiday(['春节', '春节']))).not.toBeNull();
+    expect(keyOf(holiday(['店庆']))).toEqual(['automation.anniversaryNone']);
+    expect(keyOf(holiday(['店庆'], { anniversary: '06-18' }))).toBeNull();
+    expect(keyOf(withTrigger({ type: 'date', date: 'dormant', stages: [90, 90] }))).not.toBeNull();
+    expect(keyOf(withTrigger({ type: 'date', date: 'dormant', stages: [90, 180] }))).toBeNull();
+  });
+  it('a condition compares a fact the way it can hold: a count with a number, yes/no with true or false', () => {
+    expect(keyOf(withCondition({ fact: 'customer.paidOrders', op: 'gte', value: 2 }))).toBeNull();
+    expect(keyOf(withCondition({ fact: 'customer.paidOrders', op: 'gte', value: 'lots' }))).toEqual([
+      'automation.conditionValue',
+    ]);
+    expect(keyOf(withCondition({ fact: 'customer.paidOrders', op: 'has', value: 'x' }))).toEqual([
+      'automation.conditionOp',
+    ]);
+    expect(keyOf(withCondition({ fact: 'customer.tags', op: 'gte', value: true }))).toEqual(['automation.conditionOp']);
+    expect(keyOf(withCondition({ fact: 'customer.tags', op: 'has', value: ['VIP'] }))).toBeNull();
+    expect(keyOf(withCondition({ fact: 'customer.tags', op: 'in', value: [] }))).toEqual(['automation.conditionValue']);
+    expect(keyOf(withCondition({ fact: 'order.presale', op: 'eq', value: 'yes' }))).toEqual([
+      'automation.conditionValue',
+    ]);
+    expect(keyOf(withCondition({ fact: 'order.presale', op: 'lte', value: false }))).toEqual([
+      'automation.conditionOp',
+    ]);
+    expect(keyOf(withCondition({ fact: 'order.status', op: 'in', value: ['paid', 'shipped'] }))).toBeNull();
+    expect(keyOf(withCondition({ fact: 'order.status', op: 'eq', value: ['paid'] }))).toEqual([
+      'automation.conditionValue',
+    ]);
+  });
+  it('a wait says how long; provinces are China’s; a coupon step’s value ≤ ¥1,000,000', () => {
+    const trigger = { type: 'order_event', event: 'created' };
+    expect(
+      keyOf(
+        withTrigger(trigger, [
+          { id: 'w', type: 'wait' },
+          { id: 't', type: 'tag', add: ['x'] },
+        ]),
+      ),
+    ).toEqual(['automation.waitEmpty']);
+    expect(keyOf(withTrigger(trigger, [{ id: 'w', type: 'wait', untilLocal: '10:00' }]))).toBeNull();
+    const byProvince = (provinces: string[]) =>
+      withTrigger(trigger, [{ id: 'w', type: 'wait', days: 5, byProvince: [{ provinces, days: 8 }] }]);
+    expect(keyOf(byProvince(['新疆', '西藏自治区']))).toBeNull();
+    expect(keyOf(byProvince(['Atlantis']))).toEqual(['automation.province']);
+    const coupon = (valueFen: number) => withTrigger(trigger, [{ id: 'c', type: 'coupon', templateId: 'T', valueFen }]);
+    expect(keyOf(coupon(100_000_000))).toBeNull();
+    expect(keyOf(coupon(2 ** 53 - 1))).not.toBeNull();
   });
 });
 

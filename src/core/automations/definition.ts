@@ -3,6 +3,8 @@ import { templateIssues } from '../messaging/templates.js';
 import { reason } from '../reasons.js';
 import { TASK_PRIORITIES, TASK_TYPES } from '../tasks.js';
 import { ORDER_EVENT_KINDS } from './order-events.js';
+import { HOLIDAYS } from './holidays.js';
+import { normalizeProvince } from '../address.js';
 
 /**
  * An automation: a trigger (an order event, a date, a segment entry, a schedule) → conditions,
@@ -30,11 +32,69 @@ export const CONDITION_FACTS = [
 ] as const;
 export type ConditionFact = (typeof CONDITION_FACTS)[number];
 
-export const conditionSchema = z.object({
-  fact: z.enum(CONDITION_FACTS),
-  op: z.enum(['eq', 'neq', 'in', 'nin', 'gte', 'lte', 'has', 'lacks']),
-  value: z.union([z.string().max(200), z.number(), z.boolean(), z.array(z.string().max(200)).max(50)]),
-});
+/** What a fact holds, and so how it may be compared and with what (`holds` in engine.ts). */
+export const FACT_KINDS: Record<ConditionFact, 'number' | 'yesNo' | 'text' | 'list'> = {
+  'order.status': 'text',
+  'order.totalFen': 'number',
+  'order.category': 'list',
+  'order.presale': 'yesNo',
+  'order.photoReviewSince': 'yesNo',
+  'customer.paidOrders': 'number',
+  'customer.tags': 'list',
+  'customer.paidOtherSince': 'yesNo',
+  'customer.orderedSince': 'yesNo',
+  'customer.daysSinceLastOrder': 'number',
+};
+const KIND_OPS = {
+  number: ['eq', 'neq', 'gte', 'lte'],
+  yesNo: ['eq', 'neq'],
+  text: ['eq', 'neq', 'in', 'nin'],
+  list: ['eq', 'neq', 'in', 'nin', 'has', 'lacks'],
+} as const;
+const KIND_WANTS = {
+  number: { zh: '一个数', en: 'a number' },
+  yesNo: { zh: '是或否（true / false）', en: 'true or false' },
+  text: { zh: '文字（属于 / 不属于：文字列表）', en: 'text (in / nin: a list of text)' },
+  list: { zh: '文字或文字列表', en: 'text or a list of text' },
+} as const;
+
+/** Whether a value suits a fact of this kind under this comparison (a count compared with "lots" never held). */
+function valueFits(kind: keyof typeof KIND_OPS, op: string, v: unknown): boolean {
+  if (kind === 'number') return typeof v === 'number' && Number.isFinite(v);
+  if (kind === 'yesNo') return typeof v === 'boolean';
+  if (kind === 'text' && (op === 'eq' || op === 'neq')) return typeof v === 'string';
+  return typeof v === 'string' || (Array.isArray(v) && v.length > 0);
+}
+
+export const conditionSchema = z
+  .object({
+    fact: z.enum(CONDITION_FACTS),
+    op: z.enum(['eq', 'neq', 'in', 'nin', 'gte', 'lte', 'has', 'lacks']),
+    value: z.union([z.string().max(200), z.number(), z.boolean(), z.array(z.string().max(200)).max(50)]),
+  })
+  .superRefine((c, ctx) => {
+    const kind = FACT_KINDS[c.fact];
+    const ops: readonly string[] = KIND_OPS[kind];
+    if (!ops.includes(c.op))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['op'],
+        message: `${c.fact} is not compared with ${c.op} (one of ${ops.join(', ')})`,
+        params: reason('automation.conditionOp', { fact: c.fact, op: c.op, ops: ops.join(', ') }),
+      });
+    else if (!valueFits(kind, c.op, c.value))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `${c.fact} ${c.op} takes ${KIND_WANTS[kind].en}`,
+        params: reason('automation.conditionValue', {
+          fact: c.fact,
+          op: c.op,
+          wantZh: KIND_WANTS[kind].zh,
+          wantEn: KIND_WANTS[kind].en,
+        }),
+      });
+  });
 export type Condition = z.infer<typeof conditionSchema>;
 
 export const DATE_KINDS = [
@@ -75,10 +135,25 @@ export const triggerSchema = z.discriminatedUnion('type', [
     date: z.enum(DATE_KINDS),
     /** birthday, holiday, coupon and points expiry: how many days before. */
     daysBefore: z.number().int().min(0).max(60).default(0),
-    /** holiday: which ones (春节 … or "anniversary"). */
-    holidays: z.array(z.string().max(20)).max(20).optional(),
+    /** holiday: which ones (春节 … 店庆). */
+    holidays: z
+      .array(
+        z.string().refine((h) => (HOLIDAYS as readonly string[]).includes(h), {
+          message: `one of ${HOLIDAYS.join(' ')}`,
+          params: reason('automation.holidayName', { holidays: HOLIDAYS.join('、') }),
+        }),
+      )
+      .min(1)
+      .max(20)
+      .refine((l) => new Set(l).size === l.length, { message: 'a holiday named twice' })
+      .optional(),
     /** dormant: the stages, in days without an order (each once per stage). */
-    stages: z.array(z.number().int().min(1).max(3650)).max(10).optional(),
+    stages: z
+      .array(z.number().int().min(1).max(3650))
+      .min(1)
+      .max(10)
+      .refine((l) => new Set(l).size === l.length, { message: 'a stage given twice' })
+      .optional(),
     /** refill: the interval learned per category (default) or per product (its SKU, else its title). */
     refillBy: z.enum(['category', 'product']).optional(),
     /** holiday 店庆: the shop's anniversary, MM-DD. */
@@ -132,7 +207,19 @@ export const stepSchema = z.discriminatedUnion('type', [
     byProvince: z
       .array(
         z.object({
-          provinces: z.array(z.string().min(1).max(20)).min(1).max(40),
+          provinces: z
+            .array(
+              z
+                .string()
+                .min(1)
+                .max(20)
+                .refine((p) => normalizeProvince(p) !== null, {
+                  message: 'not a province of China (广东, 新疆 …)',
+                  params: reason('automation.province'),
+                }),
+            )
+            .min(1)
+            .max(40),
           days: z.number().int().min(0).max(400),
         }),
       )
@@ -169,8 +256,8 @@ export const stepSchema = z.discriminatedUnion('type', [
     id,
     type: z.literal('coupon'),
     templateId: z.string().min(1).max(100),
-    /** A compensation coupon's value (capped at capPercent of the order's item value). */
-    valueFen: z.number().int().min(1).optional(),
+    /** A compensation coupon's value (capped at capPercent of the order's item value); ≤ ¥1,000,000. */
+    valueFen: z.number().int().min(1).max(100_000_000).optional(),
     capPercent: z.number().int().min(1).max(100).optional(),
   }),
   z.object({
@@ -211,6 +298,32 @@ export const definitionSchema = z
     steps: z.array(stepSchema).min(1).max(30),
   })
   .superRefine((d, c) => {
+    const t = d.trigger;
+    if (t.type === 'date' && t.date === 'holiday' && !t.holidays?.length)
+      c.addIssue({
+        code: 'custom',
+        path: ['trigger', 'holidays'],
+        message: 'a holiday trigger names its holidays',
+        params: reason('automation.holidaysNone', { holidays: HOLIDAYS.join('、') }),
+      });
+    if (t.type === 'date' && t.date === 'holiday' && t.holidays?.includes('店庆') && !t.anniversary)
+      c.addIssue({
+        code: 'custom',
+        path: ['trigger', 'anniversary'],
+        message: "店庆 needs the shop's anniversary (MM-DD)",
+        params: reason('automation.anniversaryNone'),
+      });
+    d.steps.forEach((s, i) => {
+      if (s.type !== 'wait') return;
+      const spans = [s.minutes, s.days, s.untilLocal, s.byProvince, s.beforeBalanceDueMinutes];
+      if (spans.every((x) => x === undefined))
+        c.addIssue({
+          code: 'custom',
+          path: ['steps', i],
+          message: `wait step "${s.id}" says how long: minutes, days, a time of day, by province or before the balance`,
+          params: reason('automation.waitEmpty', { step: s.id }),
+        });
+    });
     const ids = d.steps.map((s) => s.id);
     ids.forEach((x, i) => {
       if (ids.indexOf(x) !== i)
@@ -234,4 +347,14 @@ export const definitionSchema = z
     });
   });
 export type Definition = z.infer<typeof definitionSchema>;
+
+/**
+ * A definition as stored: parsed (defaults filled) when it passes today's schema, else taken as it is — it passed
+ * the schema of the day it was saved, and a check added since (a holiday name, a condition's value, an empty wait)
+ * must not stop the runs under way or every other automation of the shop. Saving or switching it on checks it again.
+ */
+export function storedDefinition(json: unknown): Definition {
+  const r = definitionSchema.safeParse(json);
+  return r.success ? r.data : (json as Definition);
+}
 export type DefinitionInput = z.input<typeof definitionSchema>;

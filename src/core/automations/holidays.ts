@@ -28,7 +28,9 @@ function nthWeekday(year: number, month: number, weekday: number, n: number): st
 
 /** The date of a festival in a (Gregorian) year, YYYY-MM-DD; null for 店庆 without a date. */
 export function holidayDate(name: string, year: number, anniversary?: string | null): string | null {
-  const lunar = (LUNAR_HOLIDAYS as Record<string, readonly [number, number]>)[name];
+  const lunar = Object.hasOwn(LUNAR_HOLIDAYS, name)
+    ? (LUNAR_HOLIDAYS as Record<string, readonly [number, number]>)[name]
+    : undefined;
   if (lunar) return Lunar.fromYmd(year, lunar[0], lunar[1]).getSolar().toYmd();
   switch (name) {
     case '元旦':

@@ -1,4 +1,4 @@
-import { type Definition, definitionSchema } from '../../core/automations/definition.js';
+import { type Definition, storedDefinition } from '../../core/automations/definition.js';
 import {
   DRY_RUN_DAYS,
   type Facts,
@@ -344,5 +344,5 @@ export async function dryRunDefinition(ctx: AppContext, ws: string, def: Definit
 export type DryRunResult = Awaited<ReturnType<typeof dryRunDefinition>>;
 
 export function parseStored(definition: unknown): Definition {
-  return definitionSchema.parse(readJson(definition as string));
+  return storedDefinition(readJson(definition as string));
 }

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { type Definition, definitionSchema, type Step } from '../../core/automations/definition.js';
+import { type Definition, storedDefinition, type Step } from '../../core/automations/definition.js';
 import { nextMove, passedOver, zh } from '../../core/automations/engine.js';
 import { type CouponRules, couponFaceValueFen } from '../../core/coupons.js';
 import { SKIP_REASONS } from '../../core/messaging/decide.js';
@@ -139,7 +139,7 @@ async function definitionOf(ctx: AppContext, ws: string, automationId: string, v
     .where('automation_id', '=', automationId)
     .where('version', '=', version)
     .executeTakeFirstOrThrow();
-  return definitionSchema.parse(readJson(v.definition));
+  return storedDefinition(readJson(v.definition));
 }
 
 type Outcome = { status: 'done' | 'skipped'; why: Reason | null };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BUILTINS, builtinByKey, builtinSettings, type BuiltinSettings } from '../../core/automations/builtins.js';
-import { type Definition, definitionSchema } from '../../core/automations/definition.js';
+import { type Definition, definitionSchema, storedDefinition } from '../../core/automations/definition.js';
 import { exitReason, HISTORY_MINUTES, tooLateWhy } from '../../core/automations/engine.js';
 import { DomainError, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -238,7 +238,7 @@ export async function saveAutomation(ctx: AppContext, ws: string, input: SaveInp
 export async function setEnabled(ctx: AppContext, ws: string, id: string, enabled: boolean) {
   const row = await rowOf(ctx, ws, id);
   if (enabled) {
-    const definition = definitionSchema.parse(readJson(row.definition));
+    const definition = parseInput(definitionSchema, readJson(row.definition), 'The automation');
     checkCron(definition, await workspaceTimezone(ctx.db.kysely, ws), ctx.now());
     await checkReferences(ctx, ws, definition);
     await ensureTriggerSchedules(ctx, ws, id, definition);
@@ -514,7 +514,7 @@ export async function automationGate(ctx: AppContext, ws: string, runId: string)
     .where('version', '=', run.version)
     .executeTakeFirst();
   if (!v) return 'go';
-  const def = definitionSchema.parse(readJson(v.definition));
+  const def = storedDefinition(readJson(v.definition));
   return exitReason(def, await loadFacts(ctx, ws, run)) ? 'cancel' : 'go';
 }
 
@@ -613,7 +613,7 @@ export const dryRunInput = z.object({
 export async function dryRun(ctx: AppContext, ws: string, input: unknown) {
   const v = parseInput(dryRunInput, input, 'The dry run');
   let def: Definition;
-  if (v.id) def = definitionSchema.parse(readJson((await rowOf(ctx, ws, v.id)).definition));
+  if (v.id) def = storedDefinition(readJson((await rowOf(ctx, ws, v.id)).definition));
   else
     def = resolve(
       parseInput(saveInput, { builtin: v.builtin, settings: v.settings, definition: v.definition }, 'The automation'),

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import { Cron } from 'croner';
 import { Invalid } from '../../core/errors.js';
 import { reason } from '../../core/reasons.js';
-import { type Definition, definitionSchema } from '../../core/automations/definition.js';
+import { type Definition, storedDefinition } from '../../core/automations/definition.js';
 import { readJson } from '../../db/json.js';
 import type { Database } from '../../db/types.js';
 import { JOB } from '../../jobs/kinds.js';
@@ -36,7 +36,7 @@ async function enabledIn(db: AppContext['db']['kysely'] | Transaction<Database>,
     id: r.id,
     version: r.version,
     audienceCheckedAt: r.audience_checked_at,
-    definition: definitionSchema.parse(readJson(r.definition)),
+    definition: storedDefinition(readJson(r.definition)),
   }));
 }
 

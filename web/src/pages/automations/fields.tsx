@@ -257,6 +257,14 @@ export function SchemaField({
 const NUMERIC_OPS = ['gte', 'lte', 'eq', 'neq'];
 const LIST_OPS = ['in', 'nin'];
 
+/** The comparisons a fact takes, as the server checks them: a count ≥/≤, yes/no is or is not, a status in a list. */
+function opsOf(fact: string): string[] {
+  if (/presale|Since$/.test(fact)) return ['eq', 'neq'];
+  if (/totalFen|paidOrders|days/i.test(fact)) return NUMERIC_OPS;
+  if (fact === 'order.status') return ['eq', 'neq', ...LIST_OPS];
+  return ['eq', 'neq', ...LIST_OPS, 'has', 'lacks'];
+}
+
 /** The value box of one condition: yes/no, a number (元 for an amount), an order status, tags or words. */
 function ConditionValue({ fact, op, name }: { fact: string; op: string; name: NamePath }) {
   const { t } = useTranslation();
@@ -339,15 +347,17 @@ export function ConditionList({
         <Space direction="vertical" style={{ width: '100%' }} data-testid={testId}>
           {fields.map((f, i) => {
             const fact = all[i]?.fact ?? '';
-            const numeric = /totalFen|paidOrders|days/i.test(fact);
-            const allowed = numeric ? ops.filter((o) => NUMERIC_OPS.includes(o)) : ops;
+            const allowed = ops.filter((o) => opsOf(fact).includes(o));
             return (
               <Space key={f.key} wrap>
                 <Form.Item name={[f.name, 'fact']} noStyle>
                   <Select
                     style={{ width: 220 }}
                     options={facts.map((x) => ({ value: x, label: label(t, 'enum.fact', x) }))}
-                    onChange={() => form.setFieldValue([...path, i, 'value'], undefined)}
+                    onChange={(next: string) => {
+                      form.setFieldValue([...path, i, 'value'], undefined);
+                      if (!opsOf(next).includes(all[i]?.op ?? 'eq')) form.setFieldValue([...path, i, 'op'], 'eq');
+                    }}
                   />
                 </Form.Item>
                 <Form.Item name={[f.name, 'op']} noStyle>
