@@ -6,6 +6,7 @@ import type { OrderRecord } from '../../src/core/formats/types.js';
 import { roleAllows } from '../../src/modules/auth/permissions.js';
 import { createUser } from '../../src/modules/auth/service.js';
 import { mergeCustomers } from '../../src/modules/customers/merge.js';
+import { eraseCustomer } from '../../src/modules/privacy/erase.js';
 import { createChannel, handleReply, unsubscribe } from '../../src/modules/messaging/service.js';
 import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
@@ -532,5 +533,68 @@ describeBothDatabases('personal data requests', (env) => {
       .where('source', '=', 'order')
       .execute();
     expect(earnedByOthers.length).toBeGreaterThan(0);
+  });
+
+  it('the same erasure sent several times at once is done once; two first erasures share one salt', async () => {
+    const e = env();
+    const k = e.db.kysely;
+    const buyers = ['并发甲', '并发乙'];
+    await ingest(
+      e,
+      buyers.map((nick, i) =>
+        orderRecord({
+          line: 90 + i,
+          externalId: `PIPL-RACE-${i}`,
+          createdAt: '2026-05-10T02:00:00.000Z',
+          paidFen: 5000,
+          buyer: { nick, externalId: null, email: null, phone: `1390000990${i}`, name: null },
+        }),
+      ),
+    );
+    const ids = await Promise.all(
+      buyers.map(
+        async (nick) =>
+          (
+            await k
+              .selectFrom('customers')
+              .select('id')
+              .where('workspace_id', '=', e.workspaceId)
+              .where('display_name', '=', nick)
+              .executeTakeFirstOrThrow()
+          ).id,
+      ),
+    );
+    // As before the workspace's first erasure: no salt yet, so both erasures make one.
+    await k
+      .deleteFrom('workspace_settings')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('key', '=', 'privacy.salt')
+      .execute();
+    const by = { userId: null, login: 'boss' };
+    const tries = ids.flatMap((id) => Array.from({ length: 5 }, () => ({ id })));
+    const results = await Promise.allSettled(
+      tries.map(({ id }) => eraseCustomer(e.ctx, e.workspaceId, id, { confirm: id }, by)),
+    );
+    for (const id of ids) {
+      const mine = results.filter((_, i) => tries[i]!.id === id);
+      expect(mine.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of mine.filter((x) => x.status === 'rejected'))
+        expect((r as PromiseRejectedResult).reason).toMatchObject({ reason: { key: 'customer.erased' } });
+      const requests = await k
+        .selectFrom('pipl_requests')
+        .select('id')
+        .where('workspace_id', '=', e.workspaceId)
+        .where('customer_id', '=', id)
+        .where('kind', '=', 'erase')
+        .execute();
+      expect(requests).toHaveLength(1);
+    }
+    const salts = await k
+      .selectFrom('workspace_settings')
+      .select('key')
+      .where('workspace_id', '=', e.workspaceId)
+      .where('key', '=', 'privacy.salt')
+      .execute();
+    expect(salts).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
 import { reason } from '../../core/reasons.js';
 import type { Transaction } from 'kysely';
-import { Invalid, NotFound } from '../../core/errors.js';
+import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import {
   ERASED_TEXT,
@@ -100,14 +100,21 @@ export async function eraseCustomer(
 ) {
   const now = nowIso(ctx);
   return ctx.db.kysely.transaction().execute(async (trx) => {
-    const customer = await trx
+    // Locked on PostgreSQL: the same erasure sent twice at once is done once, the second finds it done (409).
+    let read = trx
       .selectFrom('customers')
-      .select(['id', 'display_name'])
+      .select(['id', 'display_name', 'erased_at'])
       .where('workspace_id', '=', ws)
-      .where('id', '=', customerId)
-      .executeTakeFirst();
+      .where('id', '=', customerId);
+    if (ctx.db.dialect === 'postgres') read = read.forUpdate();
+    const customer = await read.executeTakeFirst();
     if (!customer)
       throw new NotFound(`customer ${customerId} not found`, reason('customer.notFound', { id: customerId }));
+    if (customer.erased_at !== null)
+      throw new Conflict(
+        `customer ${customerId}'s personal data was erased already`,
+        reason('customer.erased', { id: customerId }),
+      );
     const confirm = input.confirm.trim();
     if (confirm !== customer.id && confirm !== customer.display_name)
       throw new Invalid("to erase, confirm with the customer's name or id", reason('privacy.confirm'), {

@@ -25,12 +25,18 @@ export async function erasureSalt(k: Db, ws: string): Promise<string | null> {
 export async function ensureErasureSalt(trx: Transaction<Database>, ws: string, now: string): Promise<string> {
   const found = await erasureSalt(trx, ws);
   if (found) return found;
-  const salt = randomBytes(32).toString('base64url');
+  // Two first erasures at once (PostgreSQL): the second waits for the first's salt and keeps it.
   await trx
     .insertInto('workspace_settings')
-    .values({ workspace_id: ws, key: SALT_KEY, value: writeJson({ salt }), updated_at: now })
+    .values({
+      workspace_id: ws,
+      key: SALT_KEY,
+      value: writeJson({ salt: randomBytes(32).toString('base64url') }),
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.columns(['workspace_id', 'key']).doNothing())
     .execute();
-  return salt;
+  return (await erasureSalt(trx, ws))!;
 }
 
 export interface Tombstone {
