@@ -32,7 +32,7 @@ export function brokenTextError(path: string, broken: Broken): Invalid {
 }
 
 /** The path of the first string (or key) holding broken text, and what is broken, or null. */
-function brokenPath(v: unknown, path: string, depth = 0): { path: string; broken: Broken } | null {
+export function brokenPath(v: unknown, path: string, depth = 0): { path: string; broken: Broken } | null {
   if (typeof v === 'string') {
     const broken = brokenText(v);
     return broken ? { path: path || 'value', broken } : null;

@@ -1,6 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
 import { parseYuanToFen } from '../money.js';
 import { mapShopifyStatus, type OrderStatus } from '../order-status.js';
+import { reason } from '../reasons.js';
+import { parseInput } from '../validation.js';
 import { regionName } from './regions.js';
 import type { OrderRecord } from './types.js';
 
@@ -25,44 +28,130 @@ export const SHOPIFY_TOPICS = [
 ] as const;
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
 
+/**
+ * The limits of `POST /api/v1/orders` (src/modules/orders/schema.ts), so a webhook cannot store what the API refuses:
+ * an amount at most ¥1,000,000,000 (1e11 fen: a customer's sum of a few larger ones passes 2^53 and loses digits),
+ * a line at most 1,000,000 pieces.
+ */
+export const MAX_ORDER_FEN = 1e11;
+export const MAX_LINE_QUANTITY = 1_000_000;
+
 type Json = Record<string, unknown>;
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
-const num = (v: unknown): string | null => (typeof v === 'number' ? String(v) : str(v));
-const fen = (v: unknown): number => parseYuanToFen(num(v)) ?? 0;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const arr = (v: unknown): Json[] => (Array.isArray(v) ? v.map(obj) : []);
-const iso = (v: unknown): string | null => {
-  const s = str(v);
-  if (!s) return null;
-  const ms = Date.parse(s);
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
-};
+
+const invalid = (ctx: z.RefinementCtx, message: string) =>
+  ctx.addIssue({ code: 'custom', message, params: reason('input.invalid', { message }) });
+
+/**
+ * A Shopify id: a JSON number is a whole one JavaScript holds exactly (2^64 was stored as 18446744073709552000,
+ * another order's id); a text one is digits.
+ */
+const shopifyId = z.unknown().transform((v, ctx) => {
+  if (typeof v === 'number' ? Number.isSafeInteger(v) && v > 0 : typeof v === 'string' && /^\d{1,30}$/.test(v))
+    return String(v);
+  invalid(ctx, `not a Shopify id: a whole number up to ${Number.MAX_SAFE_INTEGER} (larger ones as text)`);
+  return z.NEVER;
+});
+
+/** A time with its offset, on a day the calendar has (2026-02-30 was stored as 2 March). */
+const when = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
+
+/** A price in yuan as Shopify writes it ("199.00"; a number is read as its text): fen, 0 to MAX_ORDER_FEN. */
+const money = z
+  .union([z.string(), z.number()])
+  .nullish()
+  .transform((v, ctx) => {
+    let fen: number | null;
+    try {
+      fen = parseYuanToFen(typeof v === 'number' ? String(v) : v);
+    } catch {
+      invalid(ctx, `not an amount (expected e.g. "128.00"), got ${JSON.stringify(v)}`);
+      return z.NEVER;
+    }
+    if (fen !== null && fen < 0) {
+      ctx.addIssue({ code: 'custom', message: 'cannot be negative', params: reason('input.tooSmall', { min: 0 }) });
+      return z.NEVER;
+    }
+    if (fen !== null && fen > MAX_ORDER_FEN) {
+      const max = MAX_ORDER_FEN / 100;
+      ctx.addIssue({ code: 'custom', message: `at most ${max}`, params: reason('input.tooBig', { max }) });
+      return z.NEVER;
+    }
+    return fen ?? 0;
+  });
+
+const quantity = z.number().min(1).max(MAX_LINE_QUANTITY).int().nullish();
+
+const refundShape = z.looseObject({
+  created_at: when.nullish(),
+  transactions: z.array(z.looseObject({ amount: money })).nullish(),
+});
+type Refund = z.infer<typeof refundShape>;
+
+/**
+ * What of Shopify's order JSON is checked (the rest — names, addresses, notes — is read as text when it is text):
+ * the ids, times, amounts and quantities, which become keys, dates and sums. A payload that fails is refused whole.
+ */
+const orderShape = z.looseObject({
+  id: shopifyId,
+  name: z.string().max(100).nullish(),
+  order_number: shopifyId.nullish(),
+  created_at: when,
+  processed_at: when.nullish(),
+  updated_at: when.nullish(),
+  cancelled_at: when.nullish(),
+  total_price: money,
+  subtotal_price: money,
+  total_discounts: money,
+  total_shipping_price_set: z.looseObject({ shop_money: z.looseObject({ amount: money }).nullish() }).nullish(),
+  customer: z.looseObject({ id: shopifyId.nullish() }).nullish(),
+  fulfillments: z.array(z.looseObject({ created_at: when.nullish() })).nullish(),
+  refunds: z.array(refundShape).nullish(),
+  line_items: z
+    .array(z.looseObject({ id: shopifyId.nullish(), product_id: shopifyId.nullish(), quantity, price: money }))
+    .nullish(),
+  discount_codes: z.array(z.looseObject({})).nullish(),
+});
 
 /** The sum a refund object gives back (its successful refund transactions). */
-export function refundFen(refund: Json): number {
-  return arr(refund.transactions)
+export function refundFen(refund: Refund): number {
+  return (refund.transactions ?? [])
     .filter((t) => (t.kind === undefined || t.kind === 'refund') && (t.status === undefined || t.status === 'success'))
-    .reduce((s, t) => s + fen(t.amount), 0);
+    .reduce((s, t) => s + t.amount, 0);
 }
 
-/** Shopify's order JSON (the orders/* webhooks' body) as an import record, keyed like the CSV export (Name). */
-export function shopifyOrderRecord(o: Json): OrderRecord {
-  const customer = obj(o.customer);
+const refundWebhook = refundShape.extend({ order_id: shopifyId });
+
+/** A refunds/create body: the order it names, when, and what it gives back (400 naming the field when it is wrong). */
+export function shopifyRefund(payload: unknown): { orderId: string; createdAt: string | null; fen: number } {
+  const r = parseInput(refundWebhook, payload, 'the Shopify refund');
+  return { orderId: r.order_id, createdAt: r.created_at ?? null, fen: refundFen(r) };
+}
+
+/**
+ * Shopify's order JSON (the orders/* webhooks' body) as an import record, keyed like the CSV export (Name). An order
+ * without an id or a creation time, or with an amount, quantity, id or time no one means, is refused with a 400
+ * naming the field (it was stored as order "#" of 1970, or failed as a 500).
+ */
+export function shopifyOrderRecord(payload: unknown): OrderRecord {
+  const o = parseInput(orderShape, payload, 'the Shopify order');
+  const customer = o.customer ?? {};
   const ship = obj(o.shipping_address);
-  const fulfillments = arr(o.fulfillments);
-  const refunds = arr(o.refunds);
-  const lines = arr(o.line_items);
-  const cancelled = Boolean(str(o.cancelled_at));
+  const fulfillments = o.fulfillments ?? [];
+  const refunds = o.refunds ?? [];
+  const lines = o.line_items ?? [];
+  const cancelled = Boolean(o.cancelled_at);
   const fulfillment = str(o.fulfillment_status) ?? '';
   const financial = str(o.financial_status) ?? 'pending';
   const status: OrderStatus = mapShopifyStatus(financial, fulfillment, cancelled) ?? 'created';
   const refunded = refunds.reduce((s, r) => s + refundFen(r), 0);
   const paid = status !== 'created' && status !== 'closed';
   const lastFulfilment = fulfillments[fulfillments.length - 1];
-  const shippedAt = fulfillments.length > 0 ? iso(fulfillments[0]!.created_at) : null;
-  const name = str(o.name) ?? `#${num(o.order_number) ?? num(o.id) ?? ''}`;
-  const shippingFen = fen(obj(obj(o.total_shipping_price_set).shop_money).amount);
-  const raw: Record<string, string> = { shopify_id: num(o.id) ?? '' };
+  const shippedAt = fulfillments[0]?.created_at ?? null;
+  const name = str(o.name) ?? `#${o.order_number ?? o.id}`;
+  const shippingFen = o.total_shipping_price_set?.shop_money?.amount ?? 0;
+  const raw: Record<string, string> = { shopify_id: o.id };
   if (lastFulfilment) {
     const company = str(lastFulfilment.tracking_company);
     const number = str(lastFulfilment.tracking_number);
@@ -74,25 +163,25 @@ export function shopifyOrderRecord(o: Json): OrderRecord {
     externalId: name,
     status,
     platformStatus: `${financial}/${fulfillment || 'unfulfilled'}`,
-    createdAt: iso(o.created_at) ?? new Date(0).toISOString(),
+    createdAt: o.created_at,
     // Shopify sends no paid time: processed_at is when the payment was taken for a paid order.
-    paidAt: paid ? (iso(o.processed_at) ?? iso(o.updated_at)) : null,
+    paidAt: paid ? (o.processed_at ?? o.updated_at ?? null) : null,
     shippedAt: status === 'shipped' || status === 'signed' ? shippedAt : null,
     signedAt: null,
     closedAt: cancelled
-      ? iso(o.cancelled_at)
+      ? (o.cancelled_at ?? null)
       : status === 'refunded'
-        ? (iso(refunds.at(-1)?.created_at) ?? null)
+        ? (refunds.at(-1)?.created_at ?? null)
         : null,
-    goodsFen: fen(o.subtotal_price),
+    goodsFen: o.subtotal_price,
     shippingFen,
-    discountFen: fen(o.total_discounts),
-    totalFen: fen(o.total_price),
-    paidFen: paid ? fen(o.total_price) : 0,
+    discountFen: o.total_discounts,
+    totalFen: o.total_price,
+    paidFen: paid ? o.total_price : 0,
     refundedFen: refunded,
     buyer: {
       nick: null,
-      externalId: num(customer.id),
+      externalId: customer.id ?? null,
       email: str(o.email) ?? str(customer.email),
       phone: str(o.phone) ?? str(customer.phone),
       name: [str(customer.first_name), str(customer.last_name)].filter(Boolean).join(' ') || null,
@@ -107,18 +196,18 @@ export function shopifyOrderRecord(o: Json): OrderRecord {
     sellerNote: null,
     source: str(o.source_name),
     activity: null,
-    couponCode: str(arr(o.discount_codes)[0]?.code),
+    couponCode: str(o.discount_codes?.[0]?.code),
     title: str(lines[0]?.title),
-    itemCount: lines.reduce((s, l) => s + (Number(l.quantity) || 0), 0) || null,
+    itemCount: lines.reduce((s, l) => s + (l.quantity ?? 0), 0) || null,
     acceptsMarketing: typeof customer.accepts_marketing === 'boolean' ? customer.accepts_marketing : null,
     items: lines.map((l, i) => ({
-      lineKey: num(l.id) ?? String(i + 1),
+      lineKey: l.id ?? String(i + 1),
       title: str(l.title),
       sku: str(l.sku),
-      externalItemId: num(l.product_id),
+      externalItemId: l.product_id ?? null,
       category: str(l.product_type),
-      quantity: Number(l.quantity) || 1,
-      priceFen: fen(l.price),
+      quantity: l.quantity ?? 1,
+      priceFen: l.price,
       paidFen: null,
       refundStatus: null,
     })),

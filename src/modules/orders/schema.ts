@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ORDER_STATUSES, PAID_STATUSES } from '../../core/order-status.js';
+import { MAX_LINE_QUANTITY, MAX_ORDER_FEN } from '../../core/formats/shopify-webhook.js';
 
 export const orderListQuery = z.object({
   storeId: z.string().optional(),
@@ -69,7 +70,7 @@ const when = z.iso.datetime({ offset: true });
  * An amount of one order in fen: at most ¥1,000,000,000. With 9e15 a customer's sum of a few such orders passed 2^53
  * and lost its last digits in every figure after it.
  */
-const fen = z.number().int().min(0).max(1e11);
+const fen = z.number().int().min(0).max(MAX_ORDER_FEN);
 
 /** One order as an ERP or a script sends it (amounts in fen, times ISO 8601 with offset). */
 export const orderInput = z
@@ -112,7 +113,7 @@ export const orderInput = z
           title: z.string().max(500).nullish(),
           sku: z.string().max(100).nullish(),
           category: z.string().max(100).nullish(),
-          quantity: z.number().int().min(1).max(1_000_000),
+          quantity: z.number().int().min(1).max(MAX_LINE_QUANTITY),
           priceFen: fen,
         }),
       )

@@ -2,9 +2,9 @@ import { reason } from '../../core/reasons.js';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import {
-  refundFen,
   SHOPIFY_TOPICS,
   shopifyOrderRecord,
+  shopifyRefund,
   type ShopifyTopic,
   verifyShopify,
 } from '../../core/formats/shopify-webhook.js';
@@ -15,6 +15,7 @@ import type { Order, Store } from '../../db/types.js';
 import { nowIso, type AppContext } from '../context.js';
 import { decryptSecret, encryptSecret, hasSecretKey, isEncrypted } from '../messaging/secrets.js';
 import { getStore } from '../stores/service.js';
+import { brokenPath, brokenTextError } from '../input-guard.js';
 import { ingestBatch } from './ingest.js';
 import type { OrderStatus } from '../../core/order-status.js';
 
@@ -130,14 +131,21 @@ export async function receiveShopify(ctx: AppContext, d: WebhookDelivery) {
       reason('webhook.shopifyTopic', { topic: d.topic ?? '', topics: SHOPIFY_TOPICS.join(', ') }),
     );
   if (!d.webhookId) throw new Invalid('X-Shopify-Webhook-Id is missing', reason('webhook.shopifyId'));
-  let payload: Record<string, unknown>;
+  let payload: unknown;
   try {
-    payload = JSON.parse(d.body) as Record<string, unknown>;
+    payload = JSON.parse(d.body);
   } catch {
     throw new Invalid('the body is not JSON', reason('webhook.notJson'));
   }
-  if (!payload || typeof payload !== 'object')
+  if (!payload || typeof payload !== 'object' || Array.isArray(payload))
     throw new Invalid('the body is not a JSON object', reason('webhook.notObject'));
+  // The body is text until here (the signature covers its bytes), so the app's guard saw `\u0000` as six
+  // characters: a NUL it decodes to is refused as in any other body (PostgreSQL cannot store it in text).
+  const broken = brokenPath(payload, 'body');
+  if (broken) throw brokenTextError(broken.path, broken.broken);
+  // Checked before anything is written: a payload refused (400 naming the field) takes no delivery id either.
+  const refund = topic === 'refunds/create' ? shopifyRefund(payload) : null;
+  const order = refund ? null : shopifyOrderRecord(payload);
   const store: Store = await getStore(ctx, d.ws, d.storeId);
   const now = nowIso(ctx);
   return ctx.db.kysely.transaction().execute(async (trx) => {
@@ -148,8 +156,8 @@ export async function receiveShopify(ctx: AppContext, d: WebhookDelivery) {
       .executeTakeFirst();
     if (Number(taken.numInsertedOrUpdatedRows ?? 0n) === 0) return { replayed: true, events: 0 };
     let record: OrderRecord;
-    if (topic === 'refunds/create') {
-      const shopifyId = String(payload.order_id ?? '');
+    if (refund) {
+      const shopifyId = refund.orderId;
       const found = await trx
         .selectFrom('orders')
         .selectAll()
@@ -167,13 +175,13 @@ export async function receiveShopify(ctx: AppContext, d: WebhookDelivery) {
           reason('webhook.orderUnknown', { order: shopifyId }),
         );
       record = recordOfStored(found);
-      record.refundedFen = found.refunded_fen + refundFen(payload);
+      record.refundedFen = found.refunded_fen + refund.fen;
       if (record.refundedFen >= found.paid_fen && found.paid_fen > 0) {
         record.status = 'refunded';
-        record.closedAt = typeof payload.created_at === 'string' ? new Date(payload.created_at).toISOString() : now;
+        record.closedAt = refund.createdAt ?? now;
       }
     } else {
-      record = shopifyOrderRecord(payload);
+      record = order!;
       if (topic === 'orders/cancelled' && record.status === 'created') record.status = 'closed';
     }
     const s = await ingestBatch(
