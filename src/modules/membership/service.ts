@@ -79,13 +79,20 @@ async function* members(
   for (;;) {
     let q = ctx.db.kysely
       .selectFrom('customer_stats as s')
+      // The page's bound is given to each table, not only to the stats: PostgreSQL's merge join otherwise read the
+      // customers' and tiers' keys from the workspace's start on every page (1.7 s a page deep into 1M customers,
+      // minutes a pass; 10 ms with the bound).
       .leftJoin('member_tiers as m', (j) =>
-        j.onRef('m.workspace_id', '=', 's.workspace_id').onRef('m.customer_id', '=', 's.customer_id'),
+        j
+          .onRef('m.workspace_id', '=', 's.workspace_id')
+          .onRef('m.customer_id', '=', 's.customer_id')
+          .on('m.customer_id', '>', after),
       )
       // An erased customer (PIPL) keeps her tier as it was: nothing about her changes any more.
       .innerJoin('customers as c', (j) =>
         j.onRef('c.workspace_id', '=', 's.workspace_id').onRef('c.id', '=', 's.customer_id'),
       )
+      .where('c.id', '>', after)
       .where('c.erased_at', 'is', null)
       .select([
         's.customer_id',
