@@ -521,6 +521,39 @@ describeBothDatabases('messaging', (env) => {
       });
       expect(good.statusCode).toBe(200);
       expect(good.json()).toEqual({ optOut: true, customerIds: [many.wh3] });
+      // Signed, but text no database keeps as sent (PostgreSQL answered 500, SQLite stored a NUL), or a key it
+      // does not take: refused with the field named, nothing kept.
+      const refused = async (payload: string) =>
+        app.inject({
+          method: 'POST',
+          url: path,
+          headers: {
+            'content-type': 'application/json',
+            'x-huike-timestamp': ts,
+            'x-huike-signature': signPayload(secret, ts, payload),
+          },
+          payload,
+        });
+      const repliesBefore = await e.db.kysely
+        .selectFrom('inbound_replies')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('workspace_id', '=', e.workspaceId)
+        .executeTakeFirstOrThrow();
+      const nul = await refused('{"from":"13900000004","text":"hi\\u0000there"}');
+      expect(nul.statusCode).toBe(400);
+      expect(nul.json().error.reason).toMatchObject({ key: 'input.nulChar', params: { field: 'body.text' } });
+      const half = await refused('{"from":"13900000004","text":"hi \\ud800"}');
+      expect(half.statusCode).toBe(400);
+      expect(half.json().error.reason.key).toBe('input.brokenChar');
+      const extra = await refused(JSON.stringify({ from: '13900000004', text: 'hi', customerId: many.wh4 }));
+      expect(extra.statusCode).toBe(400);
+      expect(extra.json().error.message).toMatch(/customerId/);
+      const repliesAfter = await e.db.kysely
+        .selectFrom('inbound_replies')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('workspace_id', '=', e.workspaceId)
+        .executeTakeFirstOrThrow();
+      expect(Number(repliesAfter.n)).toBe(Number(repliesBefore.n));
       await app.close();
     } finally {
       await new Promise<void>((r) => server.close(() => r()));

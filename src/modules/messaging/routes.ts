@@ -1,4 +1,6 @@
 import { reason } from '../../core/reasons.js';
+import { brokenPath, brokenTextError } from '../input-guard.js';
+import { parseInput } from '../../core/validation.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { ID_PATTERN } from '../../core/ids.js';
@@ -43,7 +45,7 @@ const settingsOutput = z.object({
   /** The warnings as keys of core/reasons.ts with parameters, in the same order (what the console shows). */
   warningReasons: z.array(reasonView),
 });
-const replyInput = z.object({
+const replyInput = z.strictObject({
   from: z.string().min(1).max(200),
   text: z.string().max(2000),
   receivedAt: z.iso.datetime().optional(),
@@ -381,7 +383,10 @@ export function messagingPublicRoutes(ctx: AppContext): FastifyPluginAsync {
           } catch {
             throw new Invalid('the body is not JSON: send {"from", "text"}', reason('webhook.replyNotJson'));
           }
-          const parsed = replyInput.parse(json);
+          // The guard (input-guard.ts) saw the text before parsing, where a NUL is six characters: checked here.
+          const broken = brokenPath(json, 'body');
+          if (broken) throw brokenTextError(broken.path, broken.broken);
+          const parsed = parseInput(replyInput, json, 'The reply');
           return handleReply(ctx, req.params.ws, { channelId: channel.id, ...parsed });
         },
       );
