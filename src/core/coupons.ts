@@ -2,6 +2,7 @@ import { type Reason, reason } from './reasons.js';
 import { z } from 'zod';
 import { Invalid } from './errors.js';
 import { DAY_MS } from './time.js';
+import { yuan } from './money.js';
 
 /**
  * Coupon templates (优惠券) as sellers set them up, and what a coupon is worth on an order.
@@ -103,6 +104,19 @@ export function couponFaceValueFen(r: CouponRules): number | null {
   if (r.kind === 'free_order') return r.capFen;
   if (r.kind === 'tiered') return Math.max(...r.steps.map((s) => s.offFen));
   return null;
+}
+
+/**
+ * #优惠券金额# in a message: the yuan a coupon takes off ("20"), or "最高80" where that is only its most — a tiered
+ * coupon's top step, a discount's or 免单's cap (a bare "80" read as 80 off any order); a coupon issued with its own
+ * value (compensation) says that value. Null when it has no amount (a discount without cap, goods).
+ */
+export function couponAmountText(r: CouponRules, valueFen?: number | null): string | null {
+  if (valueFen != null) return yuan(valueFen);
+  const face = couponFaceValueFen(r);
+  if (face === null) return null;
+  const upTo = r.kind === 'tiered' || r.kind === 'discount' || r.kind === 'free_order';
+  return `${upTo ? '最高' : ''}${yuan(face)}`;
 }
 
 /** The discount a coupon gives on an order of `amountFen` (0 when the order does not qualify). */

@@ -25,6 +25,9 @@ export function parseYuanToFen(input: string | number | null | undefined): numbe
   return sign === '-' ? -fen : fen;
 }
 
+/** Yuan as a message's text writes them: 20, 19.90 (no symbol, no thousands separator). */
+export const yuan = (fen: number) => (fen / 100).toFixed(fen % 100 === 0 ? 0 : 2);
+
 /** Formats fen for people: 123450 → "¥1,234.50". */
 export function formatFen(fen: number): string {
   const sign = fen < 0 ? '-' : '';

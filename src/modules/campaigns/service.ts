@@ -15,7 +15,7 @@ import { channelRow, defaultChannel, getMessagingSettings, holdChannel, provider
 import { normalizeCnMobile, normalizeEmail } from '../../core/pii.js';
 import { marketingSms } from '../../core/messaging/sms.js';
 import { renderTemplate } from '../../core/messaging/templates.js';
-import { yuan } from '../messaging/facts.js';
+import { couponAmountText } from '../../core/coupons.js';
 import type { Content } from '../messaging/schema.js';
 import { checkCompliance } from '../messaging/send.js';
 import { getSegment, prepareSnapshot, segmentCustomerIds } from '../segments/service.js';
@@ -531,7 +531,7 @@ export async function testSendCampaign(
     订单号: '1234567890',
     商品名: '测试商品',
     优惠券: 'TEST000000',
-    优惠券金额: coupon?.faceValueFen != null ? yuan(coupon.faceValueFen) : '10',
+    优惠券金额: (coupon && couponAmountText(coupon.rules)) ?? '10',
     积分: 100,
     会员等级: '金卡',
     链接: c.linkUrl,

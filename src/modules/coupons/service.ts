@@ -6,7 +6,6 @@ import { z } from 'zod';
 import {
   checkCompensation,
   couponCode,
-  couponFaceValueFen,
   couponRules,
   couponValue,
   qualifies,
@@ -636,7 +635,6 @@ export interface CouponPlan {
   rules: CouponRules;
   validity: Validity;
   perCustomerLimit: number;
-  faceValueFen: number | null;
 }
 
 export async function couponTemplateOf(ctx: AppContext, ws: string, id: string | null): Promise<CouponPlan | null> {
@@ -655,7 +653,6 @@ export async function couponTemplateOf(ctx: AppContext, ws: string, id: string |
     rules,
     validity: readJson<Validity>(t.validity),
     perCustomerLimit: t.per_customer_limit,
-    faceValueFen: couponFaceValueFen(rules),
   };
 }
 

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { couponFaceValueFen, type CouponRules } from '../../core/coupons.js';
+import { couponAmountText, type CouponRules } from '../../core/coupons.js';
 import type { Database } from '../../db/types.js';
 import { readJson } from '../../db/json.js';
 import type { Consent, CustomerFacts } from '../../core/messaging/decide.js';
@@ -20,14 +20,13 @@ export interface Recipient {
 }
 
 const CONSENTS = new Set(['granted', 'denied', 'unknown']);
-export const yuan = (fen: number) => (fen / 100).toFixed(fen % 100 === 0 ? 0 : 2);
 
 /** The variables a coupon issued with the message fills, not the customer's own coupon (loaded otherwise). */
 export const ISSUED_COUPON_VARIABLES: ReadonlySet<string> = new Set(['优惠券', '优惠券金额']);
 
 /** What a coupon issued with the message fills in: its code (#优惠券#) and its amount (#优惠券金额#). */
-export function issuedCouponValues(coupon: { faceValueFen: number | null }, code: string) {
-  return { 优惠券: code, 优惠券金额: coupon.faceValueFen != null ? yuan(coupon.faceValueFen) : null };
+export function issuedCouponValues(coupon: { rules: CouponRules }, code: string) {
+  return { 优惠券: code, 优惠券金额: couponAmountText(coupon.rules) };
 }
 
 /**
@@ -168,7 +167,7 @@ export async function enrichRecipients(
       .execute())
       if (o.customer_id && !latestOrder.has(o.customer_id)) latestOrder.set(o.customer_id, o);
   }
-  const coupon = new Map<string, { code: string; valueFen: number | null }>();
+  const coupon = new Map<string, { code: string; amount: string | null }>();
   if (opts.variables.has('优惠券') || opts.variables.has('优惠券金额')) {
     for (const c of await k
       .selectFrom('coupons as cp')
@@ -185,7 +184,7 @@ export async function enrichRecipients(
       if (!coupon.has(c.customer_id))
         coupon.set(c.customer_id, {
           code: c.code,
-          valueFen: c.value_fen ?? couponFaceValueFen(readJson<CouponRules>(c.rules)),
+          amount: couponAmountText(readJson<CouponRules>(c.rules), c.value_fen),
         });
   }
   for (const r of rows) {
@@ -197,7 +196,7 @@ export async function enrichRecipients(
       订单号: latestOrder.get(r.id)?.external_id,
       商品名: latestOrder.get(r.id)?.title,
       优惠券: cp?.code,
-      优惠券金额: cp?.valueFen != null ? yuan(cp.valueFen) : null,
+      优惠券金额: cp?.amount ?? null,
       会员等级: tiers?.tiers.find((t) => t.key === r.tier_key)?.name ?? null,
     };
     if (opts.variables.has('积分')) values.积分 = (await pointsOf(ctx, ws, r.id)).summary.spendable;
