@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { definitionSchema } from '../../src/core/automations/definition.js';
 import { en } from '../../web/src/i18n/en.js';
 import { zhCN } from '../../web/src/i18n/zh-CN.js';
 import { ROOT } from '../support/processes.js';
@@ -35,6 +37,23 @@ describe('console messages', () => {
     for (const messages of [zhCN, en]) {
       expect(written.filter((k) => !(k in messages.timeline.pointSources))).toEqual([]);
     }
+  });
+
+  it('every field of an automation definition has a label in the step editor (byProvince showed as itself)', () => {
+    const names = new Set<string>();
+    const walk = (v: unknown) => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object')
+        for (const [k, x] of Object.entries(v)) {
+          if (k === 'properties') for (const name of Object.keys(x as object)) names.add(name);
+          walk(x);
+        }
+    };
+    walk(z.toJSONSchema(definitionSchema, { io: 'input', unrepresentable: 'any' }));
+    // The editor draws these itself (the step's kind and id, the automation's name, the trigger's kind).
+    for (const own of ['type', 'id', 'name', 'trigger', 'steps', 'conditions', 'exitWhen']) names.delete(own);
+    for (const messages of [zhCN, en])
+      expect([...names].filter((n) => !(n in messages.automationEditor.field))).toEqual([]);
   });
 
   it("the model's 复购 says it counts buying days and names the 回头客 segment it differs from", () => {
