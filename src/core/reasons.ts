@@ -390,6 +390,10 @@ export const REASONS = {
     'zh-CN': '渠道「{name}」不是签名 Webhook 渠道',
     en: 'channel "{name}" is not a signed webhook',
   },
+  'channel.testUnreachable': {
+    'zh-CN': '测试消息没有发出：连不上 {host}（{causeZh}）',
+    en: 'the test message was not sent: {host} cannot be reached ({causeEn})',
+  },
   'channel.testFailed': { 'zh-CN': '测试消息未被接受：{error}', en: 'the test message was not accepted: {error}' },
   'channel.testRecipient': { 'zh-CN': '请填写测试消息的接收人', en: 'name who receives the test message' },
   'cli.importFile': {

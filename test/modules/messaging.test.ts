@@ -4,6 +4,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Random } from '../../src/core/random.js';
+import { type Reason, renderReason } from '../../src/core/reasons.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { createWorker } from '../../src/jobs/worker.js';
 import { customerTimeline } from '../../src/modules/customers/timeline.js';
@@ -14,6 +15,7 @@ import {
   listMessages,
   recordBatch,
   setMessagingSettings,
+  testSend,
 } from '../../src/modules/messaging/service.js';
 import { signPayload, verifySignature } from '../../src/modules/messaging/providers.js';
 import { buildServer } from '../../src/server.js';
@@ -337,6 +339,31 @@ describeBothDatabases('messaging', (env) => {
     expect(row.secret).toMatch(/^v1\./);
     expect(row.secret).not.toContain('smtp-password');
     await e.db.kysely.deleteFrom('messaging_channels').where('id', '=', ch.id).execute();
+  });
+
+  it('a test send that reaches no server says which address and why, in the seller’s words', async () => {
+    const e = env();
+    // A port nothing listens on: a server taken up and let go again.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const ch = await createChannel(e.ctx, e.workspaceId, {
+      name: '连不上的邮箱',
+      kind: 'email',
+      config: { host: '127.0.0.1', port, user: 'shop', from: 'shop@example.com' },
+      credentials: { password: 'smtp-password-1' },
+    });
+    try {
+      const sent = testSend(e.ctx, e.workspaceId, ch.id, { to: 'boss@example.com', text: '测试' });
+      await expect(sent).rejects.toMatchObject({
+        reason: { key: 'channel.testUnreachable', params: { host: `127.0.0.1:${port}` } },
+      });
+      const text = renderReason(((await sent.catch((x: unknown) => x)) as { reason: Reason }).reason, 'zh-CN');
+      expect(text).toBe(`测试消息没有发出：连不上 127.0.0.1:${port}（对方拒绝连接，请检查地址和端口）`);
+    } finally {
+      await e.db.kysely.deleteFrom('messaging_channels').where('id', '=', ch.id).execute();
+    }
   });
 
   it('email goes over SMTP with HTML, text and one-click List-Unsubscribe, which opts out', async () => {

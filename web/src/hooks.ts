@@ -90,7 +90,11 @@ export function useAction(): { busy: boolean; run: (fn: () => Promise<unknown>) 
         await fn();
         return true;
       } catch (e) {
-        if (!(typeof e === 'object' && e !== null && 'errorFields' in e)) void message.error(errorText(e));
+        // An error stays long enough to read (3 s took a reason away mid-sentence): 6 s, more for a long one.
+        if (!(typeof e === 'object' && e !== null && 'errorFields' in e)) {
+          const content = errorText(e);
+          void message.error({ content, duration: Math.max(6, Math.ceil(content.length / 12)) });
+        }
         return false;
       } finally {
         setBusy(false);

@@ -262,13 +262,31 @@ export async function testSend(
   try {
     return { ok: true, ref: (await send).ref };
   } catch (e) {
-    if (e instanceof ProviderError)
+    if (!(e instanceof ProviderError)) throw e;
+    const far = unreachable(e.message);
+    if (far)
       throw new Invalid(
-        `the test message was not accepted: ${e.message}`,
-        reason('channel.testFailed', { error: e.message }),
+        `the test message was not sent: ${far.host} cannot be reached (${far.cause.en})`,
+        reason('channel.testUnreachable', { host: far.host, causeZh: far.cause.zh, causeEn: far.cause.en }),
       );
-    throw e;
+    // A provider's refusal says why in its own words; an SDK's dump of the request after it is cut.
+    const error = e.message.length > 200 ? `${e.message.slice(0, 200)}…` : e.message;
+    throw new Invalid(`the test message was not accepted: ${error}`, reason('channel.testFailed', { error }));
   }
+}
+
+const CAUSES = {
+  ENOTFOUND: { zh: '找不到这个地址，请检查地址拼写和本机网络', en: 'the name does not resolve' },
+  EAI_AGAIN: { zh: '暂时解析不了这个地址，请检查本机网络', en: 'the name does not resolve now' },
+  ECONNREFUSED: { zh: '对方拒绝连接，请检查地址和端口', en: 'the connection was refused' },
+  ETIMEDOUT: { zh: '连接超时，请检查地址、端口和防火墙', en: 'the connection timed out' },
+} as const;
+
+/** A test send that reached no one (no such host, refused, timed out): the host and why, for the seller. */
+function unreachable(message: string): { host: string; cause: (typeof CAUSES)[keyof typeof CAUSES] } | null {
+  const m = /(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT)\s+([^\s()]+?)(?=POST|GET|\s|\)|$)/.exec(message);
+  if (!m) return null;
+  return { host: m[2]!, cause: CAUSES[m[1] as keyof typeof CAUSES] };
 }
 
 /** What one customer would receive: the filled-in text, SMS parts and cost, and the decision today. */
