@@ -430,6 +430,10 @@ export const REASONS = {
     'zh-CN': '优惠券不能改成（或改回）补偿券：请新建一张优惠券',
     en: 'a template cannot become (or stop being) a compensation coupon: create another template',
   },
+  'coupon.valueNotCompensation': {
+    'zh-CN': '只有补偿券在发放时填写金额；这张券的金额在券规则里',
+    en: 'valueFen and itemValueFen are for a compensation template: this one has its value in its rules',
+  },
   'coupon.compensationValues': {
     'zh-CN': '补偿券需要填写面额和商品金额',
     en: 'a compensation coupon needs valueFen and itemValueFen',

@@ -78,6 +78,17 @@ describeBothDatabases('coupon templates and rewards: pause, edit, archive (API)'
     expect(created.statusCode, created.body).toBe(201);
     const id = created.json().id as string;
     expect(created.json()).toMatchObject({ paused: false, archivedAt: null });
+    // A value is a compensation template's: on this one it was dropped and the coupon recorded as compensation.
+    const valued = await call('POST', `/coupons/templates/${id}/issue`, { customerId, valueFen: 99_999_999 });
+    expect(valued.statusCode).toBe(400);
+    expect(valued.json().error.reason.key).toBe('coupon.valueNotCompensation');
+    const huge = await call('POST', `/coupons/templates/${id}/issue`, {
+      customerId,
+      valueFen: 4_503_599_627_370_495,
+      itemValueFen: Number.MAX_SAFE_INTEGER,
+    });
+    expect(huge.statusCode).toBe(400);
+    expect(huge.json().error.message).toMatch(/valueFen/);
     const issued = await call('POST', `/coupons/templates/${id}/issue`, { customerId });
     expect(issued.statusCode, issued.body).toBe(201);
 

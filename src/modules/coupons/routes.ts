@@ -174,11 +174,18 @@ export const couponRoutes: ModuleRoutes = async (app, { ctx }) => {
           'send an Idempotency-Key header, so that a retried request issues once',
           reason('idempotency.required'),
         );
+      // A value is a compensation coupon's: on another template it was dropped and the coupon called compensation.
+      const given = req.body.valueFen !== undefined || req.body.itemValueFen !== undefined;
+      if (given && (await loadTemplate(ctx, p.workspaceId, req.params.id)).compensation !== 1)
+        throw new Invalid(
+          'valueFen and itemValueFen are for a compensation template: this one has its value in its rules',
+          reason('coupon.valueNotCompensation'),
+        );
       const c = await issueCoupon(ctx, p.workspaceId, {
         templateId: req.params.id,
         customerId: req.body.customerId,
         key: `api:${key}`,
-        source: req.body.valueFen ? 'compensation' : 'manual',
+        source: given ? 'compensation' : 'manual',
         valueFen: req.body.valueFen,
         itemValueFen: req.body.itemValueFen,
       });

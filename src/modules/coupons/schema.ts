@@ -1,3 +1,4 @@
+import { MAX_ORDER_FEN } from '../../core/formats/shopify-webhook.js';
 import { z } from 'zod';
 import { couponRules, validitySchema } from '../../core/coupons.js';
 
@@ -18,8 +19,9 @@ export const templatesOutput = z.object({ items: z.array(templateOutput) });
 
 export const issueInput = z.object({
   customerId: z.string(),
-  valueFen: z.number().int().min(1).optional(),
-  itemValueFen: z.number().int().min(1).optional(),
+  /** A compensation coupon's value (≤ ¥1,000,000, as any coupon amount) and the item's (an order's limit). */
+  valueFen: z.number().int().min(1).max(100_000_000).optional(),
+  itemValueFen: z.number().int().min(1).max(MAX_ORDER_FEN).optional(),
 });
 
 export const issuedOutput = z.object({
