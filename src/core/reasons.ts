@@ -902,6 +902,14 @@ export const REASONS = {
   },
   'input.format': { 'zh-CN': '「{field}」的格式不正确', en: '{field} is not a valid {format}' },
   'input.enum': { 'zh-CN': '「{field}」只能是以下之一：{values}', en: '{field} must be one of {values}' },
+  'sms.signatureInvisible': {
+    'zh-CN': '短信签名含看不见的字符（零宽空格、方向符等），请只写店铺名称',
+    en: 'the SMS signature holds invisible characters (zero-width spaces, direction marks): write the shop name only',
+  },
+  'input.blank': {
+    'zh-CN': '「{field}」只有空白或看不见的字符，请填写文字',
+    en: '{field} holds only blanks or invisible characters',
+  },
   'input.monthDay': {
     'zh-CN': '「{field}」不是日历上有的日期（月-日，例如 05-20）',
     en: '{field}: not a day of the year',

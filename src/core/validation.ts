@@ -1,9 +1,24 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { Invalid } from './errors.js';
 import { isReasonKey, reason, type Reason, type ReasonParams } from './reasons.js';
 
 /** A zod problem as the console shows it: a key of core/reasons.ts with the field and the limit as parameters. */
 export type InputIssue = Reason & { path: string; message: string };
+
+/** Whether a text shows anything: not only blanks and invisible characters (zero-width spaces, direction marks). */
+export const showsText = (s: string) => /[^\s\p{Cf}\p{Z}]/u.test(s);
+
+/**
+ * A name or title people read in a list: trimmed, 1 to `max` characters, and something to see ("\u200b" and an
+ * RTL mark alone were taken as a channel's, a task's or an automation's name).
+ */
+export const shownText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine(showsText, { message: 'only blanks or invisible characters', params: reason('input.blank') });
 
 const TYPE_ZH: Record<string, string> = {
   string: '文字',

@@ -9,7 +9,14 @@ import {
   DEFAULT_RULES,
   type DecisionInput,
 } from '../../src/core/messaging/decide.js';
-import { complianceProblems, marketingSms, measureSms, smsChars, smsParts } from '../../src/core/messaging/sms.js';
+import {
+  complianceIssues,
+  complianceProblems,
+  marketingSms,
+  measureSms,
+  smsChars,
+  smsParts,
+} from '../../src/core/messaging/sms.js';
 import { renderTemplate, templateProblems, variablesIn } from '../../src/core/messaging/templates.js';
 import { intervalsOf, nextOpening } from '../../src/core/messaging/windows.js';
 
@@ -95,6 +102,12 @@ describe('SMS length, parts and cost', () => {
     expect(marketingSms('【回客旗舰店】上新了 拒收请回复R', c)).toBe('【回客旗舰店】上新了 拒收请回复R');
     expect(complianceProblems({ signature: '', optOutText: '退订回T' })).toHaveLength(2);
     expect(complianceProblems({ signature: '回客', optOutText: '不想收到请回复 R 退订' })).toEqual([]);
+    // A signature that shows nothing is none; an invisible character in a real one is refused too.
+    const keys = (signature: string) => complianceIssues({ signature, optOutText: '拒收请回复R' }).map((i) => i.key);
+    expect(keys('\u200b')).toEqual(['sms.noSignature']);
+    expect(keys(' \u202e ')).toEqual(['sms.noSignature']);
+    expect(keys('回客\u200b')).toEqual(['sms.signatureInvisible']);
+    expect(keys('回客 旗舰店')).toEqual([]);
   });
 });
 

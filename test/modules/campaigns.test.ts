@@ -69,6 +69,14 @@ describeBothDatabases('campaigns', (env) => {
     const ch = await api('POST', '/messaging/channels', { name: '发件箱', kind: 'outbox', config: { medium: 'sms' } });
     expect(ch.status).toBe(201);
     outbox = ch.body.id;
+    // A name that shows nothing is none (a zero-width space was taken as a channel's name).
+    const blank = await api('POST', '/messaging/channels', {
+      name: '\u200b',
+      kind: 'outbox',
+      config: { medium: 'sms' },
+    });
+    expect(blank.status).toBe(400);
+    expect(JSON.stringify(blank.body)).toContain('input.blank');
 
     // One customer per rule, and five who pass every rule.
     const rule = await seedCustomers(e, [

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { shownText } from '../validation.js';
 import { templateIssues } from '../messaging/templates.js';
 import { reason } from '../reasons.js';
 import { TASK_PRIORITIES, TASK_TYPES } from '../tasks.js';
@@ -287,7 +288,7 @@ export type Step = z.infer<typeof stepSchema>;
 
 export const definitionSchema = z
   .object({
-    name: z.string().min(1).max(100),
+    name: shownText(100),
     trigger: triggerSchema,
     conditions: z.array(conditionSchema).max(20).default([]),
     /** Leave the run when the customer paid (this order or another) or ordered again since the trigger. */

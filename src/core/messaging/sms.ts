@@ -1,3 +1,4 @@
+import { showsText } from '../validation.js';
 import { reason, renderReason, type Reason } from '../reasons.js';
 
 /**
@@ -51,7 +52,9 @@ export function complianceProblems(c: SmsCompliance): string[] {
 /** The same problems as codes (what the console shows, in the reader's language). */
 export function complianceIssues(c: SmsCompliance): (Reason & { path: string })[] {
   const p: (Reason & { path: string })[] = [];
-  if (!c.signature.trim()) p.push({ ...reason('sms.noSignature'), path: 'smsSignature' });
+  // A zero-width space shows nothing: 【\u200b】 passed as a signature.
+  if (!showsText(c.signature)) p.push({ ...reason('sms.noSignature'), path: 'smsSignature' });
+  else if (/\p{Cf}/u.test(c.signature)) p.push({ ...reason('sms.signatureInvisible'), path: 'smsSignature' });
   if (/[【】]/.test(c.signature)) p.push({ ...reason('sms.signatureBrackets'), path: 'smsSignature' });
   if (!/回复\s*R/i.test(c.optOutText)) p.push({ ...reason('sms.optOutWording'), path: 'smsOptOutText' });
   return p;

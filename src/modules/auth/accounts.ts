@@ -2,7 +2,7 @@ import { reason } from '../../core/reasons.js';
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import { Conflict, Forbidden, Invalid, NotFound } from '../../core/errors.js';
-import { parseInput } from '../../core/validation.js';
+import { parseInput, shownText } from '../../core/validation.js';
 import type { Database } from '../../db/types.js';
 import { nowIso, type AppContext } from '../context.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -63,7 +63,7 @@ export const userPatch = z
   .object({
     role: z.enum(ROLES).optional(),
     disabled: z.boolean().optional(),
-    name: z.string().trim().min(1).max(64).optional(),
+    name: shownText(64).optional(),
   })
   .strict();
 

@@ -1,3 +1,4 @@
+import { shownText } from '../../core/validation.js';
 import { z } from 'zod';
 import { PERMISSIONS } from './permissions.js';
 
@@ -18,7 +19,7 @@ export const userInput = z.object({
     .max(64)
     .regex(/^[\w.@+-]+$/, 'login may use letters, digits and . @ + - _'),
   password: z.string().min(8, 'password needs at least 8 characters').max(256),
-  name: z.string().trim().min(1).max(64).optional(),
+  name: shownText(64).optional(),
   role: z.enum(ROLES).default('owner'),
 });
 
@@ -37,7 +38,7 @@ export const usersOutput = z.object({
 });
 
 export const tokenInput = z.object({
-  name: z.string().trim().min(1).max(64),
+  name: shownText(64),
   /** "read" alone: the token may only read (GET); default read and write. */
   scopes: z
     .array(z.enum(['read', 'write']))

@@ -1,3 +1,4 @@
+import { shownText } from '../../core/validation.js';
 import { z } from 'zod';
 import { reason } from '../../core/reasons.js';
 import { contentSchema, kindSchema } from '../messaging/schema.js';
@@ -15,7 +16,7 @@ export const variantInput = z.object({
 
 export const campaignInput = z
   .object({
-    name: z.string().trim().min(1).max(80),
+    name: shownText(80),
     kind: kindSchema.default('marketing'),
     /** Default: the workspace's outbox. */
     channelId: z.string().optional(),

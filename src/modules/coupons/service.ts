@@ -20,7 +20,7 @@ import { newId } from '../../core/ids.js';
 import { countsAsPurchase } from '../../core/stats.js';
 import { purchaseRule } from '../customers/stats.js';
 import type { OrderStatus } from '../../core/order-status.js';
-import { parseInput } from '../../core/validation.js';
+import { parseInput, shownText } from '../../core/validation.js';
 import { readJson, writeJson } from '../../db/json.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
 import { getSegment, liveRuleMembers } from '../segments/service.js';
@@ -28,7 +28,7 @@ import { offLoop } from '../heavy/run.js';
 
 export const templateInput = z
   .object({
-    name: z.string().trim().min(1).max(40),
+    name: shownText(40),
     rules: couponRules,
     validity: validitySchema,
     perCustomerLimit: z.number().int().min(1).max(100).default(1),

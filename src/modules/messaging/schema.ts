@@ -1,3 +1,4 @@
+import { shownText } from '../../core/validation.js';
 import { z } from 'zod';
 import { templateIssues } from '../../core/messaging/templates.js';
 import { complianceIssues, complianceProblems, DEFAULT_OPT_OUT_TEXT } from '../../core/messaging/sms.js';
@@ -91,7 +92,7 @@ export const CHANNEL_KINDS = {
   wecom: { config: wecomConfig, credentials: z.object({ secret: z.string().min(8).max(128) }).strict() },
 } as const;
 
-const name = z.string().min(1).max(60);
+const name = shownText(60);
 /** A channel as created: kind, its settings, and credentials (stored encrypted, never shown again). */
 export const channelInput = z.discriminatedUnion('kind', [
   z.object({ name, kind: z.literal('outbox'), config: CHANNEL_KINDS.outbox.config }),

@@ -1,3 +1,4 @@
+import { shownText } from '../../core/validation.js';
 import { z } from 'zod';
 import { TASK_PRIORITIES, TASK_SOURCES, TASK_STATUSES, TASK_TYPES } from '../../core/tasks.js';
 
@@ -14,7 +15,7 @@ export const newTaskInput = z
     dueAt: iso.describe('when it must be handled (ISO time with offset)'),
     priority: z.enum(TASK_PRIORITIES).default('normal'),
     assigneeId: z.string().min(1).nullish().describe('the user who handles it (none: anyone)'),
-    title: z.string().trim().min(1, 'give the task a title').max(200),
+    title: shownText(200),
     notes: z.string().trim().max(4000).nullish(),
     source: z.enum(TASK_SOURCES).default('manual'),
     sourceRef: z.string().max(200).nullish().describe('what created it: an automation run, a review id …'),
@@ -89,7 +90,7 @@ export const taskPatch = z
     assigneeId: z.string().min(1).nullable().optional(),
     priority: z.enum(TASK_PRIORITIES).optional(),
     dueAt: iso.optional(),
-    title: z.string().trim().min(1).max(200).optional(),
+    title: shownText(200).optional(),
     notes: z.string().trim().max(4000).nullable().optional(),
   })
   .strict()
