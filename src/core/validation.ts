@@ -18,7 +18,10 @@ export const shownText = (max: number) =>
     .trim()
     .min(1)
     .max(max)
-    .refine(showsText, { message: 'only blanks or invisible characters', params: reason('input.blank') });
+    .refine((s) => s === '' || showsText(s), {
+      message: 'only blanks or invisible characters',
+      params: reason('input.blank'),
+    });
 
 const TYPE_ZH: Record<string, string> = {
   string: '文字',

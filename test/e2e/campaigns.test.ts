@@ -257,6 +257,9 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     const report = await apiCall<{ sent: number; deferred: number }>('GET', `/campaigns/${draft.id}/report`);
     if (daytime) expect(report.sent).toBeGreaterThan(0);
     else expect(report.deferred).toBeGreaterThan(0);
+    // Without a reload, the page the launch opened shows the lift against the control group (it said "no control
+    // group" until reloaded: its attribution was read before the audience was drawn).
+    await page.getByTestId('treated-vs-control').waitFor({ timeout: 20_000 });
     await page.reload();
     const counts = page.getByTestId('report-counts');
     await expect.poll(() => counts.textContent(), SETTLED).toContain(`已发送${report.sent.toLocaleString('zh-CN')}`);

@@ -63,6 +63,17 @@ describe.skipIf(!existsSync(CHROMIUM))('controls by role in Chromium', () => {
     await page.waitForLoadState('networkidle');
     expect(await page.getByRole('link', { name: /CSV/ }).count()).toBe(0);
     expect(await page.getByTestId('save-segment').count()).toBe(0);
+    // No 新建活动 (the wizard refused its fourth step), no 测试发送 on a channel (refused: 修改设置).
+    await page.goto(`${base}/campaigns`);
+    await page.getByTestId('campaign-list').or(page.locator('.ant-empty')).first().waitFor();
+    expect(await page.getByTestId('new-campaign').count()).toBe(0);
+    await page.goto(`${base}/settings?tab=channels`);
+    await page.getByTestId('channels').waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await page.getByTestId('test-send').count()).toBe(0);
+    // RFM settings: one line why (it was a failed load with 重试).
+    await page.goto(`${base}/settings?tab=rfm`);
+    await expect.poll(() => page.getByTestId('rfm-no-access').textContent()).toContain('查看数据分析');
     expect(page.errors).toEqual([]);
   }, 120_000);
 

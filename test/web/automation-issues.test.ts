@@ -68,6 +68,30 @@ describe('the step editor’s problems, by code', () => {
     expect(new Set(Object.values(texts)).size).toBeGreaterThanOrEqual(8);
   });
 
+  it('a problem with its own code reads as the server’s sentence for it, in the reader’s language', async () => {
+    const odd = {
+      name: '\u200b',
+      trigger: { type: 'date', date: 'holiday', holidays: ['constructor'] },
+      conditions: [{ fact: 'customer.paidOrders', op: 'gte', value: 'lots' }],
+      steps: [{ id: 'w', type: 'wait' }],
+    };
+    const issues = inputIssues(definitionSchema.safeParse(odd).error!.issues, odd);
+    for (const [lng, translation, pattern] of [
+      ['zh-CN', zhCN, /[\u4e00-\u9fff]/],
+      // English sentences (a holiday's own name stays Chinese: it is what the seller picks).
+      ['en', en, /^[\x20-\x7e]{12}/],
+    ] as const) {
+      const i18n = i18next.createInstance();
+      await i18n.init({ resources: { [lng]: { translation } }, lng, interpolation: { escapeValue: false } });
+      const texts = issues.map((i) => issueText(i18n.t, i));
+      expect(texts).toHaveLength(4);
+      for (const text of texts) {
+        expect(text, lng).toMatch(pattern);
+        expect(text).not.toBe(i18n.t('automationEditor.issue.other'));
+      }
+    }
+  });
+
   it('a code this console does not know reads as a general problem, not as the server’s English', async () => {
     const i18n = i18next.createInstance();
     await i18n.init({ resources: { 'zh-CN': { translation: zhCN } }, lng: 'zh-CN' });

@@ -1171,6 +1171,7 @@ export const en: Messages = {
     rfmReadOnly: 'Only owners and admins change the RFM cut-offs and the purchase rule',
     userAdded: 'User {{login}} added: give them the login and the first password',
     usersOwnerOnly: 'Only an owner or admin manages users',
+    rfmNoAccess: 'Your role cannot see the RFM and lifecycle settings (it needs “view analytics”)',
     rolesHint:
       'Owners and admins see phones, names, addresses and e-mails in full; other roles see 138****1234; ' +
       'agents can press "Show" on a customer page to see one phone (recorded in the audit log).',
@@ -2252,6 +2253,7 @@ export const en: Messages = {
       duplicateId: 'Step id used twice',
       notLater: 'Can only go to a later step or end the flow',
       other: 'Not valid',
+      lang: 'en',
     },
   },
 };

@@ -1110,6 +1110,7 @@ export const zhCN = {
     rfmReadOnly: '只有店主和管理员可以修改 RFM 分档和购买口径',
     userAdded: '已添加用户 {{login}}，请把登录名和初始密码告诉对方',
     usersOwnerOnly: '只有店主和管理员可以管理用户',
+    rfmNoAccess: '你的角色不能查看 RFM 与生命周期设置（需要「查看数据分析」权限）',
     rolesHint:
       '店主、管理员可以看到完整手机号、姓名、地址和邮箱，其他角色看到的是 138****1234 形式；客服可以在客户页点「显示」查看单个客户的手机号（记入审计日志）。',
     dormantDays: '多少天没买算沉睡',
@@ -2142,6 +2143,7 @@ export const zhCN = {
       duplicateId: '步骤编号重复',
       notLater: '只能跳到后面的步骤或结束流程',
       other: '此项不符合要求',
+      lang: 'zh-CN',
     },
   },
 };

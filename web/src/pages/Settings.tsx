@@ -62,7 +62,16 @@ export default function Settings() {
             label: t('settings.users'),
             children: manages ? <Users /> : <Alert type="info" showIcon message={t('settings.usersOwnerOnly')} />,
           },
-          { key: 'rfm', label: t('settings.rfm'), children: <RfmSettings manages={configures} /> },
+          {
+            key: 'rfm',
+            label: t('settings.rfm'),
+            // An agent reads no analytics: one line why, not a failed load with 重试.
+            children: can(me, 'analytics:read') ? (
+              <RfmSettings manages={configures} />
+            ) : (
+              <Alert type="info" showIcon message={t('settings.rfmNoAccess')} data-testid="rfm-no-access" />
+            ),
+          },
           {
             key: 'channels',
             label: t('settings.channels'),

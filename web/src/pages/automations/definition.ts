@@ -1,4 +1,5 @@
 import type { TFunction } from 'i18next';
+import { renderReason } from '../../../../src/core/reasons.js';
 
 /**
  * The automation definition as the server publishes it (GET /automations/schema, a JSON Schema made from
@@ -145,7 +146,12 @@ const ISSUE_KEYS: Record<string, [string, string?]> = {
 /** A server validation problem in the seller's language, by its code; a code this console does not know is "other". */
 export function issueText(t: TFunction, issue: Issue): string {
   const hit = issue.key ? ISSUE_KEYS[issue.key] : undefined;
-  if (!hit) return t('automationEditor.issue.other');
+  if (!hit) {
+    // A problem of its own (a condition's value, an empty wait, a holiday): the server's sentence for its code.
+    const lang = t('automationEditor.issue.lang') === 'en' ? 'en' : 'zh-CN';
+    const own = issue.key ? renderReason({ key: issue.key, params: issue.params ?? {} }, lang) : null;
+    return own ?? t('automationEditor.issue.other');
+  }
   const [name, param] = hit;
   return t(`automationEditor.issue.${name}`, param ? { n: issue.params?.[param], v: issue.params?.[param] } : {});
 }

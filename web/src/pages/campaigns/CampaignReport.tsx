@@ -176,10 +176,12 @@ export default function CampaignReport() {
   // counts are still zero, so the page follows it as it does a campaign that is sending.
   const preparing = campaign.data?.status === 'running' && campaign.data.plannedAt === null;
   const sending = preparing || (campaign.data?.status === 'running' && (report.data?.queued ?? 0) > 0);
+  // The attribution too: read at launch, before the audience was drawn, it said "no control group" until a reload.
   useInterval(
     () => {
       campaign.reload();
       report.reload();
+      attribution.reload();
     },
     3000,
     sending,
@@ -190,6 +192,7 @@ export default function CampaignReport() {
   const reload = () => {
     campaign.reload();
     report.reload();
+    attribution.reload();
   };
   const a = attribution.data;
   return (

@@ -12,6 +12,7 @@ import { Outbox } from './Outbox';
 import { StatusTag, sumValues } from './shared';
 import type { Campaign } from './types';
 import { segmentName } from '../../segment-names';
+import { can, useMe } from '../../session';
 
 /** Sent / held for a launched campaign (the list answer carries no counts). */
 function SentHeld({ c }: { c: Campaign }) {
@@ -77,6 +78,8 @@ export function CampaignActions({ c, onDone }: { c: Campaign; onDone: () => void
 function CampaignList() {
   const { t } = useTranslation();
   const navigate = useNavigate();
+  // 新建活动 only for who may save one: an agent filled three steps before the server refused the fourth.
+  const writes = can(useMe(), 'campaigns:write');
   const list = useApi('/campaigns');
   const segments = useApi('/segments');
   const lists = useApi('/campaigns/audiences');
@@ -95,9 +98,11 @@ function CampaignList() {
           title={t('campaigns.empty')}
           hint={t('campaigns.emptyHint')}
           action={
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/campaigns/new')}>
-              {t('campaigns.create')}
-            </Button>
+            writes && (
+              <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/campaigns/new')}>
+                {t('campaigns.create')}
+              </Button>
+            )
           }
         />
       </Card>
@@ -172,6 +177,7 @@ function CampaignList() {
 export default function Campaigns() {
   const { t } = useTranslation();
   const navigate = useNavigate();
+  const writes = can(useMe(), 'campaigns:write');
   const [params, setParams] = useSearchParams();
   return (
     <>
@@ -179,14 +185,16 @@ export default function Campaigns() {
         title={t('menu.campaigns')}
         subtitle={t('campaigns.subtitle')}
         extra={
-          <Button
-            type="primary"
-            icon={<PlusOutlined />}
-            onClick={() => navigate('/campaigns/new')}
-            data-testid="new-campaign"
-          >
-            {t('campaigns.create')}
-          </Button>
+          writes && (
+            <Button
+              type="primary"
+              icon={<PlusOutlined />}
+              onClick={() => navigate('/campaigns/new')}
+              data-testid="new-campaign"
+            >
+              {t('campaigns.create')}
+            </Button>
+          )
         }
       />
       <Tabs

@@ -279,7 +279,7 @@ export function ChannelSettings({ manages }: { manages: boolean }) {
             key: 'a',
             render: (_: unknown, c) => (
               <Space size="small">
-                {c.kind !== 'platform' && (
+                {manages && c.kind !== 'platform' && (
                   <Button size="small" onClick={() => setTesting(c)} data-testid="test-send">
                     {t('channels.test')}
                   </Button>
