@@ -75,13 +75,23 @@ export function templateIssues(rules: CouponRules, validity: Validity): { path: 
           path: ['rules', 'steps', i, 'offFen'],
           why: reason('coupon.offOverMin', { min: st.minFen / 100, off: st.offFen / 100 }),
         });
+      // Each step asks more and gives more than the one before (满500减20 after 满200减80 is never the better one).
+      const prev = rules.steps[i - 1];
+      if (prev && (st.minFen <= prev.minFen || st.offFen <= prev.offFen))
+        out.push({ path: ['rules', 'steps', i], why: reason('coupon.stepsOrder', { step: i + 1 }) });
     });
-  if ('from' in validity)
+  // A cap of 0 makes a discount worth nothing: no cap is null.
+  if (rules.kind === 'discount' && rules.capFen === 0)
+    out.push({ path: ['rules', 'capFen'], why: reason('coupon.capZero') });
+  if ('from' in validity) {
     for (const k of ['from', 'to'] as const) {
       const year = new Date(validity[k]).getUTCFullYear();
       if (!(year >= 2000 && year <= 2099))
         out.push({ path: ['validity', k], why: reason('coupon.validityYear', { date: validity[k] }) });
     }
+    if (Date.parse(validity.to) <= Date.parse(validity.from))
+      out.push({ path: ['validity', 'to'], why: reason('coupon.validityOrder') });
+  }
   return out;
 }
 

@@ -467,6 +467,22 @@ export const REASONS = {
     'zh-CN': '已发出 {issued} 张，总库存不能少于已发数量',
     en: 'totalStock: {issued} coupons are issued already; the stock cannot be less',
   },
+  'coupon.stepsOrder': {
+    'zh-CN': '阶梯券第 {step} 档要比上一档门槛更高、减得更多',
+    en: 'step {step} of a tiered coupon asks more and takes off more than the one before',
+  },
+  'coupon.capZero': {
+    'zh-CN': '折扣券的最高优惠不能为 0：不设上限请留空',
+    en: "a discount's cap cannot be 0: leave it empty for no cap",
+  },
+  'coupon.validityPast': {
+    'zh-CN': '有效期已经结束（{to}）：这张券发出去就不能用',
+    en: 'the validity has already ended ({to}): a coupon issued now could not be used',
+  },
+  'coupon.tierUnknown': {
+    'zh-CN': '会员券的等级「{tier}」不在会员等级设置里（现有：{tiers}）',
+    en: 'tier "{tier}" is not one of the shop\'s tiers ({tiers})',
+  },
   'coupon.offOverMin': {
     'zh-CN': '减免金额不能超过门槛：满 {min} 元最多减 {min} 元（现为减 {off} 元）',
     en: 'a coupon takes off at most its threshold: spend {min}, off {off}',

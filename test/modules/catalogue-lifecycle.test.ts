@@ -73,6 +73,27 @@ describeBothDatabases('coupon templates and rewards: pause, edit, archive (API)'
     totalStock: null,
   };
 
+  it('a template that could never work is refused: tiers the shop lacks, dates already over', async () => {
+    const member = (tierKeys: string[]) => ({
+      ...template,
+      name: `会员券 ${tierKeys.join('+')}`,
+      rules: { kind: 'member', tierKeys, minFen: 10000, offFen: 1000 },
+    });
+    const unknown = await call('POST', '/coupons/templates', member(['gold', 'nope']));
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.reason).toMatchObject({ key: 'coupon.tierUnknown', params: { tier: 'nope' } });
+    expect((await call('POST', '/coupons/templates', member(['__proto__']))).statusCode).toBe(400);
+    const known = await call('POST', '/coupons/templates', member(['gold']));
+    expect(known.statusCode, known.body).toBe(201);
+    const over = await call('POST', '/coupons/templates', {
+      ...template,
+      name: '去年的券',
+      validity: { from: '2001-01-01T00:00:00+08:00', to: '2001-01-02T00:00:00+08:00' },
+    });
+    expect(over.statusCode).toBe(400);
+    expect(over.json().error.reason.key).toBe('coupon.validityPast');
+  });
+
   it('a template is paused (no issuing), resumed, edited, archived out of the list, listed on request', async () => {
     const created = await call('POST', '/coupons/templates', template);
     expect(created.statusCode, created.body).toBe(201);

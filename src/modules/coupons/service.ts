@@ -25,6 +25,7 @@ import { readJson, writeJson } from '../../db/json.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
 import { getSegment, liveRuleMembers } from '../segments/service.js';
 import { offLoop } from '../heavy/run.js';
+import { getTierSettings } from '../membership/service.js';
 
 export const templateInput = z
   .object({
@@ -101,7 +102,7 @@ export async function loadTemplate(ctx: AppContext, ws: string, id: string) {
 export async function updateTemplate(ctx: AppContext, ws: string, id: string, input: unknown): Promise<TemplateView> {
   const v = parseInput(templateInput, input, 'The coupon template');
   const t = await loadTemplate(ctx, ws, id);
-  if ('from' in v.validity) validityWindow(v.validity, nowIso(ctx));
+  await checkAgainstShop(ctx, ws, v, false);
   if (v.compensation !== (t.compensation === 1))
     throw new Invalid(
       'a template cannot become (or stop being) a compensation coupon: create another template',
@@ -167,9 +168,34 @@ export async function archiveTemplate(ctx: AppContext, ws: string, id: string): 
     .execute();
 }
 
+/**
+ * What a template must hold against the shop: a member coupon names tiers the shop has, and a new one's fixed dates
+ * have not ended (a coupon issued from it could never be used).
+ */
+async function checkAgainstShop(
+  ctx: AppContext,
+  ws: string,
+  v: { rules: CouponRules; validity: Validity },
+  fresh: boolean,
+) {
+  if (fresh && 'to' in v.validity && Date.parse(v.validity.to) <= ctx.now().getTime())
+    throw new Invalid(`the validity ended at ${v.validity.to}`, reason('coupon.validityPast', { to: v.validity.to }), {
+      path: 'validity.to',
+    });
+  if (v.rules.kind !== 'member') return;
+  const keys = (await getTierSettings(ctx, ws)).tiers.map((t) => t.key);
+  const unknown = v.rules.tierKeys.find((k) => !keys.includes(k));
+  if (unknown !== undefined)
+    throw new Invalid(
+      `tier "${unknown}" is not one of the shop's tiers (${keys.join(', ')})`,
+      reason('coupon.tierUnknown', { tier: unknown, tiers: keys.join('、') }),
+      { path: 'rules.tierKeys' },
+    );
+}
+
 export async function createTemplate(ctx: AppContext, ws: string, input: unknown): Promise<TemplateView> {
   const v = parseInput(templateInput, input, 'The coupon template');
-  if ('from' in v.validity) validityWindow(v.validity, nowIso(ctx));
+  await checkAgainstShop(ctx, ws, v, true);
   const k = ctx.db.kysely;
   if (
     await k
