@@ -56,3 +56,11 @@ export function formatAmount(fen: number, currency: string = DEFAULT_CURRENCY): 
     maximumFractionDigits: 2,
   }).format(fen / 100);
 }
+
+/**
+ * The limits of an order's amounts and quantities (`POST /api/v1/orders`, the Shopify webhook, a campaign's budget):
+ * an amount at most ¥1,000,000,000 (1e11 fen: a customer's sum of a few larger ones passes 2^53 and loses digits),
+ * a line at most 1,000,000 pieces.
+ */
+export const MAX_ORDER_FEN = 1e11;
+export const MAX_LINE_QUANTITY = 1_000_000;

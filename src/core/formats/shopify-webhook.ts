@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { parseYuanToFen } from '../money.js';
+import { MAX_LINE_QUANTITY, MAX_ORDER_FEN, parseYuanToFen } from '../money.js';
 import { mapShopifyStatus, type OrderStatus } from '../order-status.js';
 import { reason } from '../reasons.js';
 import { parseInput } from '../validation.js';
@@ -27,14 +27,6 @@ export const SHOPIFY_TOPICS = [
   'refunds/create',
 ] as const;
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
-
-/**
- * The limits of `POST /api/v1/orders` (src/modules/orders/schema.ts), so a webhook cannot store what the API refuses:
- * an amount at most ¥1,000,000,000 (1e11 fen: a customer's sum of a few larger ones passes 2^53 and loses digits),
- * a line at most 1,000,000 pieces.
- */
-export const MAX_ORDER_FEN = 1e11;
-export const MAX_LINE_QUANTITY = 1_000_000;
 
 type Json = Record<string, unknown>;
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);

@@ -1,6 +1,7 @@
 import { shownText } from '../../core/validation.js';
 import { z } from 'zod';
 import { reason } from '../../core/reasons.js';
+import { MAX_ORDER_FEN } from '../../core/money.js';
 import { contentSchema, kindSchema } from '../messaging/schema.js';
 
 export const variantInput = z.object({
@@ -21,12 +22,12 @@ export const campaignInput = z
     /** Default: the workspace's outbox. */
     channelId: z.string().optional(),
     /** A saved segment id, a system one (sys:…, an RFM cell sys:rfm:R3F4) or an uploaded list (list:…). */
-    segmentId: z.string().min(1),
+    segmentId: z.string().min(1).max(200),
     variants: z.array(variantInput).min(1).max(5),
     holdoutPct: z.number().min(0).max(50).default(10),
     /** The seed that draws the hold-out and the variants (default: random, stored). */
     seed: z.string().min(1).max(64).optional(),
-    budgetFen: z.number().int().min(0).nullable().default(null),
+    budgetFen: z.number().int().min(0).max(MAX_ORDER_FEN).nullable().default(null),
     attributionDays: z.number().int().min(1).max(90).default(7),
     /** A coupon template issued to each recipient with the message (#优惠券# #优惠券金额# are its code and amount). */
     couponTemplateId: z.string().min(1).nullable().default(null),
@@ -38,6 +39,7 @@ export const campaignInput = z
     /** Where #链接# leads. */
     linkUrl: z
       .url({ protocol: /^https?$/ })
+      .max(2000)
       .nullable()
       .default(null),
   })

@@ -1,4 +1,4 @@
-import { MAX_ORDER_FEN } from '../../core/formats/shopify-webhook.js';
+import { MAX_ORDER_FEN } from '../../core/money.js';
 import { z } from 'zod';
 import { couponRules, validitySchema } from '../../core/coupons.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ORDER_STATUSES, PAID_STATUSES } from '../../core/order-status.js';
-import { MAX_LINE_QUANTITY, MAX_ORDER_FEN } from '../../core/formats/shopify-webhook.js';
+import { MAX_LINE_QUANTITY, MAX_ORDER_FEN } from '../../core/money.js';
 
 export const orderListQuery = z.object({
   storeId: z.string().optional(),
