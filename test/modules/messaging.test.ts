@@ -341,6 +341,34 @@ describeBothDatabases('messaging', (env) => {
     await e.db.kysely.deleteFrom('messaging_channels').where('id', '=', ch.id).execute();
   });
 
+  it('a channel’s settings that could not work are refused: a sender no address, a 5,000-character host', async () => {
+    const e = env();
+    const email = (config: Record<string, unknown>) =>
+      createChannel(e.ctx, e.workspaceId, {
+        name: `邮件 ${Object.keys(config).join(' ')}`,
+        kind: 'email',
+        config: { host: '127.0.0.1', port: 2525, from: 'shop@example.com', ...config },
+      });
+    for (const config of [
+      { from: 'abc' },
+      { replyTo: 'not-an-address' },
+      { host: 'h'.repeat(5000) },
+      { host: 'smtp.example.com/../x' },
+      { user: 'u'.repeat(400) },
+    ])
+      await expect(email(config), JSON.stringify(config).slice(0, 60)).rejects.toMatchObject({ code: 'invalid' });
+    const hook = createChannel(e.ctx, e.workspaceId, {
+      name: '长地址',
+      kind: 'webhook',
+      config: { url: `https://${'h'.repeat(100_000)}.example.com/` },
+      credentials: { signingSecret: 'whsec-0123456789abcdef' },
+    });
+    await expect(hook).rejects.toMatchObject({ code: 'invalid' });
+    const named = await email({ from: '回客旗舰店 <shop@example.com>', replyTo: 'service@example.com' });
+    expect(named.config).toMatchObject({ from: '回客旗舰店 <shop@example.com>' });
+    await e.db.kysely.deleteFrom('messaging_channels').where('id', '=', named.id).execute();
+  });
+
   it('a test send that reaches no server says which address and why, in the seller’s words', async () => {
     const e = env();
     // A port nothing listens on: a server taken up and let go again.

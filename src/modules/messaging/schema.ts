@@ -10,18 +10,30 @@ export const mediumSchema = z.enum(['sms', 'email', 'wechat', 'platform']);
 export const kindSchema = z.enum(['marketing', 'care']);
 
 const outboxConfig = z.object({ medium: z.enum(['sms', 'email', 'wechat']).default('sms') }).strict();
+/** An address as a mail header writes it: shop@example.com, or 回客旗舰店 <shop@example.com> ("abc" was taken). */
+const mailbox = z
+  .string()
+  .max(320)
+  .regex(/^(?:[^<>]*<\s*)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+\s*>?$/, 'an e-mail address (name <address> allowed)');
 const emailConfig = z
   .object({
-    host: z.string().min(1),
+    host: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[A-Za-z0-9.-]+$|^\[?[0-9A-Fa-f:.]+\]?$/, 'a host name or an IP address'),
     port: z.number().int().min(1).max(65535).default(587),
     secure: z.boolean().default(false),
-    user: z.string().min(1).optional(),
-    from: z.string().min(3),
-    replyTo: z.string().optional(),
+    user: z.string().min(1).max(320).optional(),
+    from: mailbox,
+    replyTo: mailbox.optional(),
   })
   .strict();
 const webhookConfig = z
-  .object({ url: z.url({ protocol: /^https?$/ }), medium: z.enum(['sms', 'email', 'wechat']).default('sms') })
+  .object({
+    url: z.url({ protocol: /^https?$/ }).max(2000),
+    medium: z.enum(['sms', 'email', 'wechat']).default('sms'),
+  })
   .strict();
 
 const timeoutMs = z.number().int().min(100).max(60_000).default(10_000);
@@ -62,7 +74,10 @@ const wecomConfig = z
     corpId: z.string().regex(/^ww[0-9a-f]{16}$|^wx[0-9a-f]{16}$/i, 'the CorpID: ww followed by 16 hex digits'),
     /** The member (UserID) whose customers receive it; empty: every member who added the customer. */
     sender: z.string().max(64).optional(),
-    baseUrl: z.url({ protocol: /^https?$/ }).default('https://qyapi.weixin.qq.com'),
+    baseUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(200)
+      .default('https://qyapi.weixin.qq.com'),
     timeoutMs,
   })
   .strict();
@@ -73,11 +88,14 @@ export const CHANNEL_KINDS = {
   email: {
     config: emailConfig,
     credentials: z
-      .object({ password: z.string().min(1) })
+      .object({ password: z.string().min(1).max(1024) })
       .strict()
       .optional(),
   },
-  webhook: { config: webhookConfig, credentials: z.object({ signingSecret: z.string().min(16) }).strict() },
+  webhook: {
+    config: webhookConfig,
+    credentials: z.object({ signingSecret: z.string().min(16).max(256) }).strict(),
+  },
   platform: { config: z.object({}).strict().default({}), credentials: null },
   aliyun_sms: {
     config: aliyunConfig,
