@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CHROMIUM,
   choose,
+  clickInStillDialog,
   logIn,
   sessionCookie,
   pickOption,
@@ -21,15 +22,10 @@ import {
  */
 const HAN = /[\u4e00-\u9fff]/;
 
-/**
- * OK on the launch's confirm. It zooms in: a click while it still moves can land beside its button on a loaded
- * machine (no save, no launch, no message — twice in CI runs). Clicked once it stands still.
- */
+/** OK on the launch's confirm, once it stands still (a click on it zooming in missed twice in CI runs). */
 async function confirmLaunch(page: Page): Promise<void> {
   const confirm = page.locator('.ant-modal-confirm');
-  await confirm.waitFor();
-  await expect.poll(() => confirm.evaluate((el) => el.getAnimations({ subtree: true }).length)).toBe(0);
-  await confirm.locator('.ant-modal-confirm-btns .ant-btn-primary').click();
+  await clickInStillDialog(confirm, confirm.locator('.ant-modal-confirm-btns .ant-btn-primary'));
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {

@@ -1,7 +1,15 @@
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, logIn, sessionCookie, shot, startConsole, type ConsoleUnderTest } from '../support/console.js';
+import {
+  CHROMIUM,
+  clickInStillDialog,
+  logIn,
+  sessionCookie,
+  shot,
+  startConsole,
+  type ConsoleUnderTest,
+} from '../support/console.js';
 
 /**
  * 服务任务 in Chromium against the real server: the public survey page on a 390 px phone, the agent's
@@ -180,7 +188,8 @@ describe.skipIf(!existsSync(CHROMIUM))('service tasks and surveys in Chromium', 
     await page.getByTestId('customer-new-task').click();
     const form = page.getByTestId('new-task-form');
     await form.getByTestId('task-title').fill('售后换货跟进');
-    await page.locator('.ant-modal-footer .ant-btn-primary').click();
+    const dialog = page.locator('.ant-modal:visible');
+    await clickInStillDialog(dialog, dialog.locator('.ant-modal-footer .ant-btn-primary'));
     await page.getByTestId('customer-task-table').getByText('售后换货跟进').waitFor();
     const list = await call<{ items: { title: string; source: string; customerId: string; dueAt: string }[] }>(
       'GET',

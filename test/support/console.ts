@@ -233,6 +233,16 @@ export async function sessionCookie(base: string, who: Credentials = DEMO_LOGIN)
   return res.headers.get('set-cookie')!.split(';')[0]!;
 }
 
+/**
+ * Clicks a button of a dialog once the dialog stands still: antd's modals zoom in, and a click while one still moves
+ * can land beside its button on a loaded machine (no save, and nothing on screen to say so).
+ */
+export async function clickInStillDialog(dialog: Locator, button: Locator): Promise<void> {
+  await dialog.waitFor();
+  await expect.poll(() => dialog.evaluate((el) => el.getAnimations({ subtree: true }).length)).toBe(0);
+  await button.click();
+}
+
 /** A screenshot once the page has settled (network idle, chart animations done). */
 export async function shot(page: Page, name: string): Promise<void> {
   await page.waitForLoadState('networkidle');
