@@ -922,6 +922,10 @@ export const REASONS = {
     'zh-CN': '短信签名含看不见的字符（零宽空格、方向符等），请只写店铺名称',
     en: 'the SMS signature holds invisible characters (zero-width spaces, direction marks): write the shop name only',
   },
+  'input.year2000s': {
+    'zh-CN': '「{field}」的时间应在 2000–2099 年之间',
+    en: '{field}: a time in 2000–2099',
+  },
   'input.blank': {
     'zh-CN': '「{field}」只有空白或看不见的字符，请填写文字',
     en: '{field} holds only blanks or invisible characters',

@@ -5,6 +5,16 @@ import { isReasonKey, reason, type Reason, type ReasonParams } from './reasons.j
 /** A zod problem as the console shows it: a key of core/reasons.ts with the field and the limit as parameters. */
 export type InputIssue = Reason & { path: string; message: string };
 
+/** A time with its offset in 2000–2099, what a seller or a provider means by a date (0001, 9999, 1970 were taken). */
+export const timeThisCentury = () =>
+  z.iso.datetime({ offset: true }).refine(
+    (v) => {
+      const year = new Date(v).getUTCFullYear();
+      return year >= 2000 && year <= 2099;
+    },
+    { message: 'a time in 2000–2099', params: reason('input.year2000s') },
+  );
+
 /** Whether a text shows anything: not only blanks and invisible characters (zero-width spaces, direction marks). */
 export const showsText = (s: string) => /[^\s\p{Cf}\p{Z}]/u.test(s);
 

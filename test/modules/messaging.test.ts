@@ -600,6 +600,11 @@ describeBothDatabases('messaging', (env) => {
       const half = await refused('{"from":"13900000004","text":"hi \\ud800"}');
       expect(half.statusCode).toBe(400);
       expect(half.json().error.reason.key).toBe('input.brokenChar');
+      const ancient = await refused(
+        JSON.stringify({ from: '13900000004', text: 'TD', receivedAt: '1970-01-01T00:00:00Z' }),
+      );
+      expect(ancient.statusCode).toBe(400);
+      expect(ancient.json().error.message).toMatch(/receivedAt/);
       const extra = await refused(JSON.stringify({ from: '13900000004', text: 'hi', customerId: many.wh4 }));
       expect(extra.statusCode).toBe(400);
       expect(extra.json().error.message).toMatch(/customerId/);

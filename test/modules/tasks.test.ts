@@ -152,6 +152,9 @@ describeBothDatabases('service tasks', (env) => {
     await expect(createTask(e.db.kysely, { ...base, assigneeId: 'ghost' })).rejects.toThrow(/user ghost not found/);
     await expect(createTask(e.db.kysely, { ...base, type: 'party' as unknown as 'manual' })).rejects.toThrow(/type/);
     await expect(createTask(e.db.kysely, { ...base, dueAt: 'tomorrow' })).rejects.toThrow(/dueAt/);
+    // A due time no one means (year 0001 or 9999 was taken).
+    for (const dueAt of ['0001-01-01T00:00:00Z', '9999-12-31T00:00:00Z'])
+      await expect(createTask(e.db.kysely, { ...base, dueAt }), dueAt).rejects.toThrow(/dueAt/);
   });
 
   it('task flow: created by hand, assigned, taken up, completed with an outcome → timeline and tag', async () => {

@@ -1,6 +1,6 @@
 import { reason } from '../../core/reasons.js';
 import { brokenPath, brokenTextError } from '../input-guard.js';
-import { parseInput } from '../../core/validation.js';
+import { parseInput, timeThisCentury } from '../../core/validation.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { ID_PATTERN } from '../../core/ids.js';
@@ -48,7 +48,7 @@ const settingsOutput = z.object({
 const replyInput = z.strictObject({
   from: z.string().min(1).max(200),
   text: z.string().max(2000),
-  receivedAt: z.iso.datetime().optional(),
+  receivedAt: timeThisCentury().optional(),
 });
 const replyOutput = z.object({ optOut: z.boolean(), customerIds: z.array(z.string()) });
 

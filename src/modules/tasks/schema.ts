@@ -1,8 +1,9 @@
-import { shownText } from '../../core/validation.js';
+import { shownText, timeThisCentury } from '../../core/validation.js';
 import { z } from 'zod';
 import { TASK_PRIORITIES, TASK_SOURCES, TASK_STATUSES, TASK_TYPES } from '../../core/tasks.js';
 
-const iso = z.iso.datetime({ offset: true });
+// Years 0001 and 9999 were taken as a task's due time.
+const iso = timeThisCentury();
 
 /** A task as created by an automation step, the API or an agent. */
 export const newTaskInput = z

@@ -1036,6 +1036,7 @@ export const en: Messages = {
     paymentRate: 'Payment rate',
     paidOfCreated: '{{a}} of {{b}} orders',
     recovered: 'Unpaid orders recovered',
+    recoveredAmount: ' orders · {{amount}}',
     definition:
       'Returning member = bought before the period (in the same stores); a sale = paid and not fully refunded; ' +
       'days in the shop time zone.',

@@ -987,6 +987,7 @@ export const zhCN = {
     paymentRate: '付款率',
     paidOfCreated: '{{a}} / {{b}} 笔',
     recovered: '催付挽回订单',
+    recoveredAmount: '单 · {{amount}}',
     definition: '老会员 = 本期之前（同一店铺范围内）已有成交的会员；成交 = 已付款且未全额退款；日期按店铺时区。',
     builtAt: '数据更新于 {{at}}',
     reference: '行业参考复购率',

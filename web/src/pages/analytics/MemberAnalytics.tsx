@@ -138,7 +138,12 @@ function Overview({ range }: { range: Range }) {
             <Statistic
               title={t('memberAnalytics.recovered')}
               value={count(d.payment.recoveredOrders)}
-              suffix={<span style={{ fontSize: 13 }}>{money(d.payment.recoveredFen, d.currency)}</span>}
+              // "3 单 · ¥258.00": the count and the amount read apart (they ran together as 0¥0.00).
+              suffix={
+                <span style={{ fontSize: 13 }}>
+                  {t('memberAnalytics.recoveredAmount', { amount: money(d.payment.recoveredFen, d.currency) })}
+                </span>
+              }
             />
           </Card>
         </Col>
