@@ -30,6 +30,13 @@ export function outcomeOf(perCustomer: readonly { orders: number; revenueFen: nu
   return o;
 }
 
+/** Groups taken as one (the variants together as the treated group). */
+export function sumOutcomes(groups: readonly GroupOutcome[]): GroupOutcome {
+  const o: GroupOutcome = { customers: 0, converters: 0, orders: 0, ordersSq: 0, revenueFen: 0, revenueSq: 0 };
+  for (const g of groups) for (const k of Object.keys(o) as (keyof GroupOutcome)[]) o[k] += g[k];
+  return o;
+}
+
 /** Unbiased sample variance from n, Σx and Σx² (0 below two observations). */
 function variance(n: number, sum: number, sumSq: number): number {
   if (n < 2) return 0;

@@ -1,7 +1,8 @@
 import { share } from '../../core/analytics.js';
 import { shiftDate } from '../../core/analytics-views.js';
 import { parseLocalDateTime } from '../../core/time.js';
-import { campaignAttribution } from '../campaigns/report.js';
+import { attributionHere } from '../campaigns/report.js';
+import { campaignRow, presentCampaign } from '../campaigns/service.js';
 import type { AppContext } from '../context.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { sql } from 'kysely';
@@ -37,7 +38,9 @@ export async function effectsHere(ctx: AppContext, ws: string, scope: Scope) {
     .execute();
   const campaigns = [];
   for (const c of launched) {
-    const a = await campaignAttribution(ctx, ws, c.id);
+    // Read as stored (this runs on a read thread: a report's settling of a finished campaign is a write).
+    const view = presentCampaign(await campaignRow(ctx, ws, c.id));
+    const a = await attributionHere(ctx, ws, { ...view, launchedAt: view.launchedAt! }, view.attributionDays, null);
     const o = a.overall;
     campaigns.push({
       id: c.id,

@@ -2,19 +2,39 @@ import { reason } from '../../core/reasons.js';
 import { sql } from 'kysely';
 import { Invalid } from '../../core/errors.js';
 import { CONTROL } from '../../core/messaging/assign.js';
-import { attribute, type GroupOutcome, outcomeOf } from '../../core/messaging/attribution.js';
+import {
+  type Attribution,
+  attribute,
+  type GroupOutcome,
+  outcomeOf,
+  sumOutcomes,
+} from '../../core/messaging/attribution.js';
 import { DAY_MS } from '../../core/time.js';
 import { timestampCast } from '../../db/dates.js';
-import { readJson } from '../../db/json.js';
 import type { AppContext } from '../context.js';
+import { offLoop } from '../heavy/run.js';
 import { handoffCsv, handoffTable } from '../messaging/service.js';
 import type { Table } from '../tables.js';
-import { assertNotDraft, campaignRow, getCampaign, SOURCE } from './service.js';
+import type { CampaignView } from './schema.js';
+import { assertLaunched, assertNotDraft, campaignRow, getCampaign, SOURCE } from './service.js';
 
-/** Targeted, held by each rule, queued, sent, failed, clicked and opted out, in total and per variant. */
+/**
+ * Targeted, held by each rule, queued, sent, failed, clicked and opted out, in total and per variant. The
+ * campaign is read (and settled) here; its messages and recipients are counted where a long read cannot stall
+ * the server (heavy/run.ts: a read thread on SQLite) — a campaign of a million messages takes seconds.
+ */
 export async function campaignReport(ctx: AppContext, ws: string, id: string) {
   const c = await getCampaign(ctx, ws, id);
+  return (await offLoop(ctx, 'campaigns.report', campaignFiguresHere, ws, c)).report;
+}
+
+/**
+ * The report's figures from one grouped read of the campaign's messages, with what the comparison needs beside
+ * them (delivered and cost per variant), so that no caller reads the messages twice.
+ */
+export async function campaignFiguresHere(ctx: AppContext, ws: string, c: CampaignView) {
   const k = ctx.db.kysely;
+  const id = c.id;
   const groups = await k
     .selectFrom('campaign_recipients')
     .select(['grp', (eb) => eb.fn.countAll<number>().as('n')])
@@ -47,6 +67,9 @@ export async function campaignReport(ctx: AppContext, ws: string, id: string) {
   const heldBack: Record<string, number> = {};
   const tot = { queued: 0, deferred: 0, sent: 0, failed: 0, cancelled: 0, clicked: 0, costFen: 0 };
   let delivered = 0;
+  /** Sent messages delivered and their cost, per variant ('' for a message without one). */
+  const deliveredBy: Record<string, number> = {};
+  const costBy: Record<string, number> = {};
   /** The earliest a deferred message goes out (the next send window), null when none waits. */
   let nextSendAt: string | null = null;
   const perVariant = new Map<
@@ -66,9 +89,12 @@ export async function campaignReport(ctx: AppContext, ws: string, id: string) {
       if (at !== null && (nextSendAt === null || at < nextSendAt)) nextSendAt = at;
     }
     if (r.status === 'sent') {
+      const key = r.variant ?? '';
       tot.sent += n;
       delivered += Number(r.delivered ?? 0);
       tot.costFen += Number(r.cost ?? 0);
+      deliveredBy[key] = (deliveredBy[key] ?? 0) + Number(r.delivered ?? 0);
+      costBy[key] = (costBy[key] ?? 0) + Number(r.cost ?? 0);
       if (v) v.sent += n;
     }
     if (r.status === 'failed') {
@@ -96,18 +122,22 @@ export async function campaignReport(ctx: AppContext, ws: string, id: string) {
   const audience = groups.reduce((s, g) => s + Number(g.n), 0);
   const control = Number(groups.find((g) => g.grp === CONTROL)?.n ?? 0);
   return {
-    status: c.status,
-    audience,
-    control,
-    targeted: audience - control,
-    heldBack,
-    ...tot,
-    nextSendAt,
-    delivered,
-    optedOut: Number(optedOut.n),
-    variants: c.variants.map(
-      (v) => perVariant.get(v.key) ?? { key: v.key, targeted: 0, sent: 0, failed: 0, clicked: 0 },
-    ),
+    report: {
+      status: c.status,
+      audience,
+      control,
+      targeted: audience - control,
+      heldBack,
+      ...tot,
+      nextSendAt,
+      delivered,
+      optedOut: Number(optedOut.n),
+      variants: c.variants.map(
+        (v) => perVariant.get(v.key) ?? { key: v.key, targeted: 0, sent: 0, failed: 0, clicked: 0 },
+      ),
+    },
+    deliveredBy,
+    costBy,
   };
 }
 
@@ -117,14 +147,28 @@ export async function campaignReport(ctx: AppContext, ws: string, id: string) {
  * drawn from the same audience before any rule applied, so this is the fair comparison.
  */
 export async function campaignAttribution(ctx: AppContext, ws: string, id: string, daysInput?: number) {
-  const r = await campaignRow(ctx, ws, id);
-  assertNotDraft(r);
-  const days = daysInput ?? r.attribution_days;
-  const from = r.launched_at!;
+  const c = await getCampaign(ctx, ws, id);
+  assertLaunched(c);
+  return offLoop(ctx, 'campaigns.attribution', attributionHere, ws, c, daysInput ?? c.attributionDays, null);
+}
+
+/**
+ * The attribution of a launched campaign. Each group's outcome (customers, converters, orders and revenue with
+ * their sums of squares) is summed by the database from each recipient's orders in the window — one row per
+ * group, not one per recipient. `knownCostFen`: the sent messages' cost when the caller has counted it already.
+ */
+export async function attributionHere(
+  ctx: AppContext,
+  ws: string,
+  c: CampaignView & { launchedAt: string },
+  days: number,
+  knownCostFen: number | null,
+) {
+  const from = c.launchedAt;
   const to = new Date(Date.parse(from) + days * DAY_MS).toISOString();
   const cast = timestampCast(ctx.db.dialect);
   const k = ctx.db.kysely;
-  const rows = await k
+  const perRecipient = k
     .selectFrom('campaign_recipients as r')
     .leftJoin('orders as o', (j) =>
       j
@@ -135,36 +179,62 @@ export async function campaignAttribution(ctx: AppContext, ws: string, id: strin
         .on(sql<boolean>`o.paid_fen > o.refunded_fen`),
     )
     .select([
-      'r.customer_id',
       'r.grp',
       sql<number>`count(o.id)`.as('orders'),
       sql<number>`coalesce(sum(o.paid_fen - o.refunded_fen), 0)`.as('revenue'),
     ])
     .where('r.workspace_id', '=', ws)
-    .where('r.campaign_id', '=', id)
-    .groupBy(['r.customer_id', 'r.grp'])
+    .where('r.campaign_id', '=', c.id)
+    .groupBy(['r.customer_id', 'r.grp']);
+  // Squares as floating point: a customer's revenue in fen squared passes a 64-bit integer's range (SQLite
+  // stops on the overflow) at ¥30 million.
+  const rows = await k
+    .selectFrom(perRecipient.as('t'))
+    .select([
+      't.grp',
+      sql<number>`count(*)`.as('customers'),
+      sql<number>`sum(case when t.orders > 0 then 1 else 0 end)`.as('converters'),
+      sql<number>`sum(t.orders)`.as('orders'),
+      sql<number>`sum(cast(t.orders as double precision) * t.orders)`.as('ordersSq'),
+      sql<number>`sum(t.revenue)`.as('revenueFen'),
+      sql<number>`sum(cast(t.revenue as double precision) * t.revenue)`.as('revenueSq'),
+    ])
+    .groupBy('t.grp')
     .execute();
-  const byGroup = new Map<string, { orders: number; revenueFen: number }[]>();
-  for (const x of rows) {
-    const list = byGroup.get(x.grp) ?? [];
-    list.push({ orders: Number(x.orders), revenueFen: Number(x.revenue) });
-    byGroup.set(x.grp, list);
-  }
-  const control = outcomeOf(byGroup.get(CONTROL) ?? []);
-  const treatedAll = outcomeOf([...byGroup.entries()].filter(([g]) => g !== CONTROL).flatMap(([, l]) => l));
-  const cost = await k
-    .selectFrom('messages')
-    .select(sql<number>`coalesce(sum(cost_fen), 0)`.as('c'))
-    .where('workspace_id', '=', ws)
-    .where('source_type', '=', SOURCE)
-    .where('source_id', '=', id)
-    .where('status', '=', 'sent')
-    .executeTakeFirstOrThrow();
-  const costFen = Number(cost.c);
+  const byGroup = new Map<string, GroupOutcome>(
+    rows.map((x) => [
+      x.grp,
+      {
+        customers: Number(x.customers),
+        converters: Number(x.converters),
+        orders: Number(x.orders),
+        ordersSq: Number(x.ordersSq),
+        revenueFen: Number(x.revenueFen),
+        revenueSq: Number(x.revenueSq),
+      },
+    ]),
+  );
+  const none = outcomeOf([]);
+  const control = byGroup.get(CONTROL) ?? none;
+  const treatedAll = sumOutcomes([...byGroup.entries()].filter(([g]) => g !== CONTROL).map(([, o]) => o));
+  const costFen =
+    knownCostFen ??
+    Number(
+      (
+        await k
+          .selectFrom('messages')
+          .select(sql<number>`coalesce(sum(cost_fen), 0)`.as('c'))
+          .where('workspace_id', '=', ws)
+          .where('source_type', '=', SOURCE)
+          .where('source_id', '=', c.id)
+          .where('status', '=', 'sent')
+          .executeTakeFirstOrThrow()
+      ).c,
+    );
   const overall = attribute(treatedAll, control);
-  const variants = readJson<{ variants: { key: string }[] }>(r.content).variants.map((v) => ({
+  const variants = c.variants.map((v) => ({
     key: v.key,
-    attribution: attribute(outcomeOf(byGroup.get(v.key) ?? []) as GroupOutcome, control),
+    attribution: attribute(byGroup.get(v.key) ?? none, control),
   }));
   return {
     days,
@@ -194,13 +264,14 @@ export async function campaignHandoffTable(ctx: AppContext, ws: string, id: stri
 /**
  * Campaigns side by side (a coupon campaign against a 满减 one): per campaign and per variant,
  * targeted, sent, delivered, clicked, conversion of treated against control, incremental revenue
- * with its 95 % interval, cost and ROI.
+ * with its 95 % interval, cost and ROI. The campaigns are read (and settled) here, their figures counted off the
+ * event loop: per campaign one read of its messages, one of its recipients and one of their orders.
  */
 export async function compareCampaigns(ctx: AppContext, ws: string, ids: readonly string[]) {
   const unique = [...new Set(ids)];
   if (unique.length < 2 || unique.length > 4)
     throw new Invalid('choose 2 to 4 campaigns to compare', reason('campaign.compareCount', { min: 2, max: 4 }));
-  const items = [];
+  const campaigns: (CampaignView & { launchedAt: string })[] = [];
   for (const id of unique) {
     const c = await getCampaign(ctx, ws, id);
     if (c.status === 'draft')
@@ -208,19 +279,27 @@ export async function compareCampaigns(ctx: AppContext, ws: string, ids: readonl
         `campaign "${c.name}" has not been launched: it has nothing to compare`,
         reason('campaign.compareNotLaunched', { campaign: c.name }),
       );
-    const report = await campaignReport(ctx, ws, id);
-    const attribution = await campaignAttribution(ctx, ws, id);
-    const delivered = await deliveredCounts(ctx, ws, id);
+    assertLaunched(c);
+    campaigns.push(c);
+  }
+  return offLoop(ctx, 'campaigns.compare', compareHere, ws, campaigns);
+}
+
+export async function compareHere(ctx: AppContext, ws: string, campaigns: (CampaignView & { launchedAt: string })[]) {
+  const items = [];
+  for (const c of campaigns) {
+    const { report, deliveredBy, costBy } = await campaignFiguresHere(ctx, ws, c);
+    const attribution = await attributionHere(ctx, ws, c, c.attributionDays, report.costFen);
     const row = (
       key: string | null,
       r: { targeted: number; sent: number; clicked: number },
-      a: Awaited<ReturnType<typeof campaignAttribution>>['overall'],
+      a: Attribution | null,
       costFen: number,
     ) => ({
       key,
       targeted: r.targeted,
       sent: r.sent,
-      delivered: delivered.get(key) ?? 0,
+      delivered: key === null ? report.delivered : (deliveredBy[key] ?? 0),
       clicked: r.clicked,
       treatedConversion: a?.treated.conversion ?? null,
       controlConversion: a?.control.conversion ?? null,
@@ -228,54 +307,18 @@ export async function compareCampaigns(ctx: AppContext, ws: string, ids: readonl
       costFen,
       roi: a && costFen > 0 ? a.incrementalRevenueFen.value / costFen : null,
     });
-    const costOf = await variantCosts(ctx, ws, id);
     items.push({
       id: c.id,
       name: c.name,
-      status: c.status,
+      status: report.status,
       launchedAt: c.launchedAt,
       couponTemplateId: c.couponTemplateId,
       attributionDays: attribution.days,
       overall: row(null, report, attribution.overall, attribution.costFen),
       variants: report.variants.map((v) =>
-        row(v.key, v, attribution.variants.find((x) => x.key === v.key)?.attribution ?? null, costOf.get(v.key) ?? 0),
+        row(v.key, v, attribution.variants.find((x) => x.key === v.key)?.attribution ?? null, costBy[v.key] ?? 0),
       ),
     });
   }
   return { items };
-}
-
-/** Sent messages a provider's receipt confirmed delivered, per variant and in total (key null). */
-async function deliveredCounts(ctx: AppContext, ws: string, id: string): Promise<Map<string | null, number>> {
-  const rows = await ctx.db.kysely
-    .selectFrom('messages')
-    .select(['variant', sql<number>`count(*)`.as('n')])
-    .where('workspace_id', '=', ws)
-    .where('source_type', '=', SOURCE)
-    .where('source_id', '=', id)
-    .where('status', '=', 'sent')
-    .where('delivery', '=', 'delivered')
-    .groupBy('variant')
-    .execute();
-  const out = new Map<string | null, number>();
-  let total = 0;
-  for (const r of rows) {
-    out.set(r.variant, Number(r.n));
-    total += Number(r.n);
-  }
-  out.set(null, total);
-  return out;
-}
-
-async function variantCosts(ctx: AppContext, ws: string, id: string): Promise<Map<string, number>> {
-  const rows = await ctx.db.kysely
-    .selectFrom('messages')
-    .select(['variant', sql<number>`coalesce(sum(cost_fen), 0)`.as('c')])
-    .where('workspace_id', '=', ws)
-    .where('source_type', '=', SOURCE)
-    .where('source_id', '=', id)
-    .where('status', '=', 'sent')
-    .groupBy('variant')
-    .execute();
-  return new Map(rows.map((r) => [r.variant ?? '', Number(r.c)]));
 }

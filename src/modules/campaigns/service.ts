@@ -444,9 +444,16 @@ export async function cancelCampaign(ctx: AppContext, ws: string, id: string) {
 }
 
 export function assertNotDraft(r: Row) {
-  if (r.status === 'draft')
+  assertLaunched({ status: r.status, launchedAt: r.launched_at });
+}
+
+/** A campaign that has started sending (not a draft, nor one scheduled for later) has figures to report. */
+export function assertLaunched<C extends { status: string; launchedAt: string | null }>(
+  c: C,
+): asserts c is C & { launchedAt: string } {
+  if (c.status === 'draft')
     throw new Invalid('the campaign has not been launched yet: run a dry run instead', reason('campaign.notLaunched'));
-  if (!r.launched_at)
+  if (!c.launchedAt)
     throw new Invalid('the campaign is scheduled and has not started yet', reason('campaign.notStarted'));
 }
 

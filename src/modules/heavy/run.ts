@@ -19,7 +19,12 @@ export type HeavyResult<K extends HeavyTaskName> = Awaited<ReturnType<Tasks[K]>>
  * One thread by default (HUIKE_SHORT_THREADS): two measured no better at 1M on two cores (README, session 31).
  * On PostgreSQL they keep the server connection's serial plans (connect.ts `serialReads`), as its requests do.
  */
-export const SHORT_TASKS: ReadonlySet<string> = new Set(['customers.count', 'customers.search', 'orders.page']);
+export const SHORT_TASKS: ReadonlySet<string> = new Set([
+  'customers.count',
+  'customers.search',
+  'orders.page',
+  'messages.page',
+]);
 
 export const DEFAULT_QUERY_TIMEOUT_MS = 60_000;
 

@@ -11,11 +11,13 @@ import {
   timingHere,
 } from '../analytics/views.js';
 import { dryRunDefinition } from '../automations/dry-run.js';
+import { attributionHere, campaignFiguresHere, compareHere } from '../campaigns/report.js';
 import { dryRun as campaignDryRun } from '../campaigns/service.js';
 import { couponReportHere } from '../coupons/service.js';
 import { customerExportRows } from '../customers/export.js';
 import { previewTiers, tierMembersHere } from '../membership/service.js';
 import { countCustomersHere, searchPageHere } from '../customers/repo.js';
+import { messagesPageHere } from '../messaging/service.js';
 import { ordersPageHere } from '../orders/service.js';
 import { liabilityHere } from '../points/service.js';
 import { rfmMatrixHere, rfmSummaryHere } from '../segments/rfm.js';
@@ -29,6 +31,7 @@ export const HEAVY_TASKS = {
   'customers.count': countCustomersHere,
   'customers.search': searchPageHere,
   'orders.page': ordersPageHere,
+  'messages.page': messagesPageHere,
   'segments.count': countRuleHere,
   'segments.members': ruleMembersHere,
   'segments.exportPage': exportPageHere,
@@ -52,5 +55,8 @@ export const HEAVY_TASKS = {
   'tiers.members': tierMembersHere,
   'tiers.preview': previewTiers,
   'campaigns.dryRun': campaignDryRun,
+  'campaigns.report': campaignFiguresHere,
+  'campaigns.attribution': attributionHere,
+  'campaigns.compare': compareHere,
   'customers.export': customerExportRows,
 };

@@ -12,6 +12,7 @@ import { maskEmail, maskText, maskTextOf } from '../../core/pii-mask.js';
 import type { MessagesTable } from '../../db/types.js';
 import { canSeePii } from '../auth/roles.js';
 import type { AppContext } from '../context.js';
+import { offLoop } from '../heavy/run.js';
 import type { Table } from '../tables.js';
 import { realNames } from '../customers/shown-names.js';
 import type { TimelineEvent } from '../customers/timeline.js';
@@ -92,8 +93,19 @@ export interface MessageFilter {
   before?: string;
 }
 
-/** Messages newest first: the outbox view, a campaign's recipients, one customer's. */
+/**
+ * Messages newest first: the outbox view, a campaign's recipients, one customer's. A page filtered by channel,
+ * source or status walks the messages newest first until it has its rows — all of a workspace's when few match
+ * (an older campaign's, a rarely used channel's: 0.4–2.9 s at 1.2M messages) — so it runs on the short read lane
+ * under the time limit (heavy/run.ts); the plain list and one customer's read their indexes here.
+ */
 export async function listMessages(ctx: AppContext, ws: string, f: MessageFilter, role: string) {
+  const walks = f.channelId !== undefined || f.sourceType !== undefined || f.sourceId !== undefined || !!f.status;
+  if (walks && f.customerId === undefined) return offLoop(ctx, 'messages.page', messagesPageHere, ws, f, role);
+  return messagesPageHere(ctx, ws, f, role);
+}
+
+export async function messagesPageHere(ctx: AppContext, ws: string, f: MessageFilter, role: string) {
   let q = ctx.db.kysely.selectFrom('messages').selectAll().where('workspace_id', '=', ws);
   if (f.channelId) q = q.where('channel_id', '=', f.channelId);
   if (f.customerId) q = q.where('customer_id', '=', f.customerId);
