@@ -1,3 +1,4 @@
+import { CompiledQuery } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { DEFAULT_TIERS } from '../../src/core/tiers.js';
 import { recomputeAllStats } from '../../src/modules/customers/stats.js';
@@ -14,6 +15,7 @@ import { ingestBatch } from '../../src/modules/orders/ingest.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import type { Store } from '../../src/db/types.js';
 import { describeBothDatabases, type TestEnv } from '../helpers.js';
+import { loggedDatabase } from '../support/plans.js';
 import { orderRecord } from '../support/records.js';
 
 const buyer = (nick: string) => ({ nick, externalId: null, email: null, phone: null, name: null });
@@ -114,8 +116,22 @@ describeBothDatabases('member tiers', (env) => {
     const onlyRecent = structuredClone(DEFAULT_TIERS);
     for (const t of onlyRecent.tiers.slice(1)) t.totalSpentFen = null;
     await setTierSettings(e.ctx, e.workspaceId, onlyRecent);
-    const r = await reevaluateYear(e.ctx, e.workspaceId);
+    const { db: logged, statements } = loggedDatabase(e.url);
+    const r = await reevaluateYear({ ...e.ctx, db: logged }, e.workspaceId).finally(() => logged.close());
     expect(r).toMatchObject({ reviewed: 4, down: 3 });
+    // One update per move (diamond → gold, gold → silver for two, gold → gold), each reading its members by key:
+    // SQLite without statistics took the tier's index and read every member of the tier for each statement.
+    const updates = statements.filter((q) => /^update "member_tiers"/.test(q.sql));
+    expect(updates).toHaveLength(3);
+    if (e.db.dialect === 'sqlite')
+      for (const q of updates) {
+        const plan = await e.db.kysely.executeQuery<{ detail: string }>(
+          CompiledQuery.raw(`EXPLAIN QUERY PLAN ${q.sql}`, [...q.parameters]),
+        );
+        expect(plan.rows[0]?.detail).toMatch(
+          /USING INDEX sqlite_autoindex_member_tiers_1 \(workspace_id=\? AND customer_id=\?\)/,
+        );
+      }
     // cy 钻石 → 金卡 (one level, though qualifying only for 普通); ana 金卡 → 银卡; bo 金卡 → 银卡; dan keeps the 金卡 floor.
     expect([await tierOf(e, 'ana'), await tierOf(e, 'bo'), await tierOf(e, 'cy'), await tierOf(e, 'dan')]).toEqual([
       '银卡',
@@ -128,6 +144,21 @@ describeBothDatabases('member tiers', (env) => {
       to: 'gold',
       reason: 'yearly re-evaluation: qualifies for 普通会员',
     });
+    // One history row per member moved (ana and bo moved together, gold → silver), none for dan who stayed.
+    const yearly = await e.db.kysely
+      .selectFrom('tier_history')
+      .select(['customer_id', 'from_key', 'to_key'])
+      .where('workspace_id', '=', e.workspaceId)
+      .where('reason_key', '=', 'tier.yearly')
+      .orderBy('to_key')
+      .execute();
+    expect(yearly.map((h) => [h.customer_id, h.from_key, h.to_key]).sort()).toEqual(
+      [
+        [ids.ana, 'gold', 'silver'],
+        [ids.bo, 'gold', 'silver'],
+        [ids.cy, 'diamond', 'gold'],
+      ].sort(),
+    );
     // The cycle restarted: running it again the same day changes nothing.
     expect(await reevaluateYear(e.ctx, e.workspaceId)).toEqual({ reviewed: 0, down: 0, up: 0 });
   });

@@ -14,7 +14,7 @@ import {
 } from '../../core/tiers.js';
 import { orderCountsAsPurchase, purchaseRule } from '../customers/stats.js';
 import { linesOf } from '../customers/order-facts.js';
-import { inIds } from '../../db/in-list.js';
+import { inIds, notIndexed } from '../../db/in-list.js';
 import { DAY_MS } from '../../core/time.js';
 import { sql, type Insertable } from 'kysely';
 import type { Database } from '../../db/types.js';
@@ -123,36 +123,59 @@ async function apply(
 ) {
   if (changes.length === 0) return;
   const now = nowIso(ctx);
+  const dialect = ctx.db.dialect;
   await ctx.db.kysely.transaction().execute(async (trx) => {
+    // Each change applies only to the tier it was worked out from: an evaluation running at the same time (the
+    // worker's after a merge, a click on 重新评估) that moved the member first leaves this one nothing to do — no
+    // second history row, no second 会员升级 message. Set-wise: one insert per 500 joining members and one update
+    // per move (from, to, new cycle or not) and 900 members, each returning the members it changed (it was one
+    // statement per member: a yearly review or a first evaluation of 1M members, a million statements).
+    const changed = new Set<string>();
+    const joins = changes.filter((c) => c.row.tier_key === null);
+    for (const part of chunks(joins, 500)) {
+      const rows = await trx
+        .insertInto('member_tiers')
+        .values(
+          part.map((c) => ({
+            workspace_id: ws,
+            customer_id: c.row.customer_id,
+            tier_key: s.tiers[c.to]!.key,
+            floor_key: null,
+            cycle_started_at: now,
+            updated_at: now,
+          })),
+        )
+        .onConflict((oc) => oc.columns(['workspace_id', 'customer_id']).doNothing())
+        .returning('customer_id')
+        .execute();
+      for (const r of rows) changed.add(r.customer_id);
+    }
+    const moves = new Map<string, { from: string; to: string; newCycle: boolean; ids: string[] }>();
+    for (const c of changes) {
+      if (c.row.tier_key === null) continue;
+      const to = s.tiers[c.to]!.key;
+      const key = JSON.stringify([c.row.tier_key, to, c.newCycle]);
+      const move = moves.get(key) ?? { from: c.row.tier_key, to, newCycle: c.newCycle, ids: [] };
+      move.ids.push(c.row.customer_id);
+      moves.set(key, move);
+    }
+    for (const m of moves.values())
+      for (const ids of chunks(m.ids, 900)) {
+        const rows = await trx
+          .updateTable('member_tiers')
+          .set({ tier_key: m.to, updated_at: now, ...(m.newCycle ? { cycle_started_at: now } : {}) })
+          .where('workspace_id', '=', ws)
+          .where(inIds(dialect, 'customer_id', ids))
+          // By the key, not the tier's index: SQLite without statistics read every member of the tier per statement.
+          .where(notIndexed(dialect, 'tier_key'), '=', m.from)
+          .returning('customer_id')
+          .execute();
+        for (const r of rows) changed.add(r.customer_id);
+      }
     const history: Insertable<Database['tier_history']>[] = [];
     for (const c of changes) {
       const toKey = s.tiers[c.to]!.key;
-      // Each change applies only to the tier it was worked out from: an evaluation running at the same time (the
-      // worker's after a merge, a click on 重新评估) that moved the member first leaves this one nothing to do — no
-      // second history row, no second 会员升级 message.
-      const r =
-        c.row.tier_key === null
-          ? await trx
-              .insertInto('member_tiers')
-              .values({
-                workspace_id: ws,
-                customer_id: c.row.customer_id,
-                tier_key: toKey,
-                floor_key: null,
-                cycle_started_at: now,
-                updated_at: now,
-              })
-              .onConflict((oc) => oc.columns(['workspace_id', 'customer_id']).doNothing())
-              .executeTakeFirst()
-          : await trx
-              .updateTable('member_tiers')
-              .set({ tier_key: toKey, updated_at: now, ...(c.newCycle ? { cycle_started_at: now } : {}) })
-              .where('workspace_id', '=', ws)
-              .where('customer_id', '=', c.row.customer_id)
-              .where('tier_key', '=', c.row.tier_key)
-              .executeTakeFirst();
-      const applied = 'numUpdatedRows' in r ? r.numUpdatedRows : (r.numInsertedOrUpdatedRows ?? 0n);
-      if (Number(applied) === 1 && c.row.tier_key !== toKey)
+      if (changed.has(c.row.customer_id) && c.row.tier_key !== toKey)
         history.push({
           workspace_id: ws,
           id: newId(),
