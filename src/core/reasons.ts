@@ -316,6 +316,12 @@ export const REASONS = {
     'zh-CN': '开始时间「{startAt}」应在一年之内（最早为一天前）',
     en: 'startAt {startAt} is not between a day ago and a year from now',
   },
+  'campaign.startAtNotScheduled': {
+    'zh-CN': '只有「定时发送」的活动才填开始时间：这个活动选的是{schedule}，请改为定时发送，或去掉开始时间',
+    en:
+      'startAt is only for a campaign scheduled "at" a time: this one starts {scheduleEn}; ' +
+      'choose "at" or leave startAt out',
+  },
   'campaign.careCoupon': {
     'zh-CN': '优惠券属于营销：关怀类活动不能附带优惠券，请改为营销消息（需客户授权，受频次与发送时段约束）',
     en: 'a coupon is marketing: a care campaign cannot carry one (make it a marketing campaign)',
@@ -1028,6 +1034,10 @@ export const REASONS = {
     en:
       'the import stopped its worker process {attempts} times and was given up: ' +
       'the file is damaged or too large to read',
+  },
+  'messaging.publicUrlCredentials': {
+    'zh-CN': '对外网址不能带用户名或密码：它会出现在每条消息的链接里，发给所有客户',
+    en: "the public URL cannot carry a user name or password: it goes into every message's links, to every customer",
   },
   'messaging.localPublicUrl': {
     'zh-CN':

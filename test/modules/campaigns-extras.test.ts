@@ -595,6 +595,19 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
     });
     expect((await messagesOf(e, at.id)).map((m) => m.status)).toEqual(Array(5).fill('sent'));
 
+    // A start time beside "now" or "the next window" was dropped without a word (the campaign went out at once).
+    for (const schedule of ['now', 'window']) {
+      const refused = await api(
+        'POST',
+        '/campaigns',
+        draft({ segmentId: seg, schedule, startAt: '2026-11-25T02:00:00.000Z', name: '错配' }),
+      );
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.details).toEqual([
+        expect.objectContaining({ path: 'body.startAt', key: 'campaign.startAtNotScheduled' }),
+      ]);
+    }
+
     // 13:00 in Shanghai: the next window opens at 14:00.
     e.setNow('2026-11-24T05:00:00.000Z');
     const win = (

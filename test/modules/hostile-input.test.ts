@@ -310,6 +310,11 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
       const e = expectError(await put({ ...payload, capDays: 7 }), 400);
       expect(e.details).toEqual([expect.objectContaining({ params: expect.objectContaining({ field }) })]);
     }
+    // A user name and password in the address went into every message's links.
+    const creds = expectError(await put({ publicUrl: 'https://admin:s3cret@crm.example.cn', capDays: 7 }), 400);
+    expect(creds.details).toEqual([
+      expect.objectContaining({ key: 'messaging.publicUrlCredentials', params: { field: 'publicUrl' } }),
+    ]);
     const unknown = expectError(await put({ bogus: 1, capDays: 7 }), 400);
     expect(unknown.reason).toEqual({ key: 'input.unknownKeys', params: { keys: 'bogus' } });
     expect(await read()).toEqual(before);

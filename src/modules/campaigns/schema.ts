@@ -50,6 +50,17 @@ export const campaignInput = z
     const usesLink = c.variants.some((v) => `${v.content.text}${v.content.html ?? ''}`.includes('#链接#'));
     if (c.schedule === 'at' && !c.startAt)
       ctx.addIssue({ code: 'custom', path: ['startAt'], message: 'a campaign scheduled "at" a time needs startAt' });
+    // A start time beside "now" or "the next send window" was dropped without a word: the campaign went out at once.
+    if (c.schedule !== 'at' && c.startAt)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['startAt'],
+        message: `startAt is only for a campaign scheduled "at" a time (this one starts ${c.schedule})`,
+        params: reason('campaign.startAtNotScheduled', {
+          schedule: c.schedule === 'now' ? '「立即发送」' : '「下一个发送时段」',
+          scheduleEn: c.schedule === 'now' ? 'now' : 'at the next send window',
+        }),
+      });
     // A coupon sent to a segment is an offer: as care it would pass the consent, the 30-day cap and the SMS rules.
     if (c.kind === 'care' && c.couponTemplateId)
       ctx.addIssue({

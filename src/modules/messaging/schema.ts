@@ -218,6 +218,16 @@ export const messagingSettingsChange = z
     publicUrl: z
       .url({ protocol: /^https?$/ })
       .max(2000)
+      .refine(
+        (u) => {
+          const url = URL.parse(u);
+          return !url || (url.username === '' && url.password === '');
+        },
+        {
+          message: 'the public URL cannot carry a user name or password (it goes into every message)',
+          params: reason('messaging.publicUrlCredentials'),
+        },
+      )
       .optional(),
   })
   .strict();
