@@ -608,6 +608,18 @@ describeBothDatabases('campaigns: coupons, schedule, throttle, test send, audien
       ]);
     }
 
+    // A key a variant or its content does not know is named, not dropped (a misspelt subject went out without it).
+    for (const [variant, keys] of [
+      [{ key: 'A', content: { text: '会员日', subjet: '主题' } }, 'subjet'],
+      [{ key: 'A', wieght: 2, content: { text: '会员日' } }, 'wieght'],
+    ] as const) {
+      const refused = await api('POST', '/campaigns', draft({ segmentId: seg, variants: [variant], name: '多余字段' }));
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.details).toEqual([
+        expect.objectContaining({ key: 'input.unknownKeys', params: expect.objectContaining({ keys }) }),
+      ]);
+    }
+
     // 13:00 in Shanghai: the next window opens at 14:00.
     e.setNow('2026-11-24T05:00:00.000Z');
     const win = (

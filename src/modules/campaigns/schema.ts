@@ -4,16 +4,18 @@ import { reason } from '../../core/reasons.js';
 import { MAX_ORDER_FEN } from '../../core/money.js';
 import { contentSchema, kindSchema } from '../messaging/schema.js';
 
-export const variantInput = z.object({
-  key: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,20}$/, 'a short key: letters, digits, - or _ (A, B …)')
-    .refine((k) => k !== 'control', '"control" is the hold-out group')
-    // Counted by key in plain objects (the dry run, reports): a name objects already have would be lost or break it.
-    .refine((k) => !(k in Object.prototype), 'a name JavaScript objects already have (constructor, __proto__ …)'),
-  weight: z.number().int().min(1).max(100).default(1),
-  content: contentSchema,
-});
+export const variantInput = z
+  .object({
+    key: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,20}$/, 'a short key: letters, digits, - or _ (A, B …)')
+      .refine((k) => k !== 'control', '"control" is the hold-out group')
+      // Counted by key in plain objects (the dry run, reports): a name objects already have would be lost or break it.
+      .refine((k) => !(k in Object.prototype), 'a name JavaScript objects already have (constructor, __proto__ …)'),
+    weight: z.number().int().min(1).max(100).default(1),
+    content: contentSchema,
+  })
+  .strict();
 
 export const campaignInput = z
   .object({

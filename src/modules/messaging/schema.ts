@@ -261,6 +261,8 @@ export const contentSchema = z
     text: z.string().min(1).max(2000),
     html: z.string().max(100_000).optional(),
   })
+  // A key it does not know is named (a misspelt "subjet" was dropped, the mail went out without its subject).
+  .strict()
   .superRefine((c, ctx) => {
     for (const [field, value] of [
       ['text', c.text],
