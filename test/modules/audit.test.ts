@@ -249,6 +249,25 @@ describeBothDatabases('PII masking of raw order columns, reveals and the audit l
     const tagged = await call('owner', 'POST', `/segments/${seg.json().id}/actions/tag`, { tag: '审计' });
     expect(tagged.statusCode, tagged.body).toBeLessThan(300);
     expect((await auditEntries('?action=bulk.segment_tag')).length).toBeGreaterThan(0);
+    // A tag added on one customer's page names her (the log showed 批量打标签 and her bare id in the details).
+    const one = await call('owner', 'POST', '/tags/apply', { customerIds: [lili], add: ['回头客'] });
+    expect(one.statusCode, one.body).toBe(200);
+    const name = (
+      await env()
+        .db.kysely.selectFrom('customers')
+        .select('display_name')
+        .where('id', '=', lili)
+        .executeTakeFirstOrThrow()
+    ).display_name;
+    expect((await auditEntries('?action=bulk.tags_apply'))[0]).toMatchObject({
+      target: `customer ${lili}`,
+      targetName: name,
+      details: { body: { customerIds: [lili], add: ['回头客'] } },
+    });
+    // Several customers: no one target.
+    const two = await call('owner', 'POST', '/tags/apply', { customerIds: [lili, lili], add: ['回头客'] });
+    expect(two.statusCode, two.body).toBe(200);
+    expect((await auditEntries('?action=bulk.tags_apply'))[0]).toMatchObject({ target: null });
   });
 
   it('switching an automation on and off is audited, with who and which', async () => {

@@ -84,10 +84,17 @@ export const AUDITED_ROUTES: Readonly<Record<string, string>> = {
   'POST /api/v1/automations/import': 'automation.import',
 };
 
-/** "customer 01J…" from /customers/:id/…: the resource the route's :id names. */
-function targetOf(url: string, params: unknown): string | null {
+/**
+ * "customer 01J…" from /customers/:id/…: the resource the route's :id names; for a route without one whose body
+ * names exactly one customer (a tag added on the customer's page is POST /tags/apply with one id), that customer,
+ * so the log names her instead of showing a bare id in the details.
+ */
+export function targetOf(url: string, params: unknown, body?: unknown): string | null {
   const id = params && typeof params === 'object' ? (params as Record<string, unknown>).id : undefined;
-  if (typeof id !== 'string') return null;
+  if (typeof id !== 'string') {
+    const ids = body && typeof body === 'object' ? (body as Record<string, unknown>).customerIds : undefined;
+    return Array.isArray(ids) && ids.length === 1 && typeof ids[0] === 'string' ? `customer ${ids[0]}` : null;
+  }
   const resource = /\/([a-z-]+)\/:id/.exec(url)?.[1] ?? 'item';
   return `${resource.replace(/ies$/, 'y').replace(/s$/, '')} ${id}`;
 }
@@ -119,7 +126,7 @@ export function registerAuditHook(app: FastifyInstance, ctx: AppContext): void {
         workspaceId: req.principal.workspaceId,
         actor: req.principal,
         action,
-        target: targetOf(url, req.params),
+        target: targetOf(url, req.params, req.isMultipart() ? undefined : req.body),
         details: detailsOf(req, status),
         ip: req.ip,
       });

@@ -1602,7 +1602,7 @@ export const en: Messages = {
         reveal_order: 'Order data revealed',
       },
       bulk: {
-        tags_apply: 'Tags applied',
+        tags_apply: 'Tags added / removed',
         segment_tag: 'Segment tagged',
         segment_untag: 'Segment untagged',
         group_members: 'Added to group',

@@ -1513,7 +1513,7 @@ export const zhCN = {
         reveal_order: '查看订单完整信息',
       },
       bulk: {
-        tags_apply: '批量打标签',
+        tags_apply: '打标签 / 去标签',
         segment_tag: '人群打标签',
         segment_untag: '人群去标签',
         group_members: '批量加入分组',
