@@ -100,7 +100,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
       .getByRole('button', { name: '添 加' })
       .or(page.getByRole('button', { name: '添加' }))
       .click();
-    await page.getByText('偏好羊毛材质，双12 前回访').waitFor();
+    await page.getByRole('tabpanel').getByText('偏好羊毛材质，双12 前回访').waitFor();
     await box(page, 'add-tag').fill('高复购');
     await box(page, 'add-tag').press('Enter');
     await page.locator('.ant-tag', { hasText: '高复购' }).waitFor();
@@ -109,6 +109,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     const tags = await apiGet<{ items: { name: string }[] }>(`/customers/${target.id}/tags`, cookie);
     expect(tags.items.map((x) => x.name)).toContain('高复购');
     await page.getByRole('tab', { name: '时间线' }).click();
+    // The timeline (open since the page loaded) shows the new note and tag without reopening the page.
+    const timeline = page.getByRole('tabpanel').getByTestId('timeline');
+    await expect.poll(() => timeline.innerText()).toContain('打标签「高复购」');
+    expect(await timeline.innerText()).toContain('偏好羊毛材质，双12 前回访');
     await shot(page, '03-customer-detail');
   });
 

@@ -84,6 +84,8 @@ export default function CustomerDetail() {
       await api.post('/tags/apply', { customerIds: [id], add, remove });
       setNewTag('');
       tags.reload();
+      // The timeline lists the tags too: it showed the old ones until the page was opened again.
+      setTimelineKey((k) => k + 1);
     });
 
   return (
@@ -242,7 +244,11 @@ export default function CustomerDetail() {
                 { key: 'points', label: t('menu.points'), children: <CustomerPoints key={version} id={id} /> },
                 { key: 'coupons', label: t('menu.coupons'), children: <CustomerCoupons key={version} id={id} /> },
                 { key: 'tier', label: t('customerDetail.tier'), children: <TierHistory data={tier.data} /> },
-                { key: 'notes', label: t('customerDetail.notes'), children: <Notes id={id} /> },
+                {
+                  key: 'notes',
+                  label: t('customerDetail.notes'),
+                  children: <Notes id={id} onAdded={() => setTimelineKey((k) => k + 1)} />,
+                },
                 { key: 'consent', label: t('privacy.consentTab'), children: <ConsentHistory id={id} /> },
                 {
                   key: 'merges',
@@ -415,7 +421,7 @@ function TierHistory({ data }: { data: TierData | undefined }) {
   );
 }
 
-function Notes({ id }: { id: string }) {
+function Notes({ id, onAdded }: { id: string; onAdded: () => void }) {
   const { t } = useTranslation();
   const notes = useApi('/customers/{id}/notes', { params: { id } });
   const [text, setText] = useState('');
@@ -425,6 +431,7 @@ function Notes({ id }: { id: string }) {
       await api.post('/customers/{id}/notes', { body: text }, { params: { id } });
       setText('');
       notes.reload();
+      onAdded();
     });
   return (
     <>
