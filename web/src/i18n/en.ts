@@ -104,7 +104,7 @@ export const en: Messages = {
     newCustomers: 'New customers',
     returningShare: 'Returning members',
     returningRevenueShare: 'returning members bring {{p}} of sales',
-    repurchaseRate: 'Repurchase rate',
+    repurchaseRate: 'Repurchase rate in the period',
     trend: 'Sales trend',
     customerFile: 'Customer file',
     customers: 'Customers',
@@ -1045,7 +1045,8 @@ export const en: Messages = {
     industry: 'Industry, e.g. apparel',
     refLow: 'Reference low',
     refHigh: 'Reference high',
-    repurchaseRate: 'Repurchase rate',
+    repurchaseRate: 'Monthly repurchase rate',
+    productRepurchaseRate: 'Repurchase rate in the period',
     repurchaseRateHint:
       "The month's buyers for whom it was at least their 2nd purchase (bought before, or twice in the month) ÷ " +
       "the month's buyers",

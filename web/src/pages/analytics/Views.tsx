@@ -334,7 +334,10 @@ export function ProductsView({ range }: { range: Range }) {
             { title: t('memberAnalytics.buyers'), dataIndex: 'buyers', align: 'right', render: count },
             {
               title: (
-                <Hinted title={t('memberAnalytics.repurchaseRate')} hint={t('memberAnalytics.productRepurchaseHint')} />
+                <Hinted
+                  title={t('memberAnalytics.productRepurchaseRate')}
+                  hint={t('memberAnalytics.productRepurchaseHint')}
+                />
               ),
               dataIndex: 'repurchaseRate',
               align: 'right',
