@@ -65,6 +65,15 @@ describe.skipIf(!existsSync(CHROMIUM))('customer list, password, leave guard and
     expect(all.total).toBe(300);
     expect(await totalOf(page)).toBe(all.total);
     await expect(page.locator('[data-testid="customer-total"]').innerText()).resolves.toBe('共 300 位客户');
+    // The column the list is sorted by is shown (sorted by 最近下单, only 最近购买 was, and the list looked unsorted).
+    const headers = () => page.locator('[data-testid="customer-table"] thead th').allInnerTexts();
+    expect(await headers()).toContain('最近下单');
+    await page.goto(`${base}/customers?sort=newest`);
+    await page.waitForSelector('[data-testid="customer-total"]');
+    await expect.poll(async () => (await headers()).includes('客户')).toBe(true);
+    expect(await headers()).not.toContain('最近下单');
+    await page.goto(`${base}/customers`);
+    await page.waitForSelector('[data-testid="customer-total"]');
     // 下一页 is below the list: the next page is shown from its first row, not left scrolled to the bottom.
     const next = page.getByTestId('customers-next');
     await next.scrollIntoViewIfNeeded();

@@ -144,6 +144,7 @@ export const en: Messages = {
     paidOrders: 'Paid orders',
     totalSpent: 'Total spent',
     aov: 'AOV',
+    lastOrder: 'Last order',
     lastPaid: 'Last purchase',
     rfm: 'RFM class',
     lifecycle: 'Lifecycle',

@@ -141,6 +141,7 @@ export const zhCN = {
     paidOrders: '成交单数',
     totalSpent: '累计消费',
     aov: '客单价',
+    lastOrder: '最近下单',
     lastPaid: '最近购买',
     rfm: 'RFM 分类',
     lifecycle: '生命周期',

@@ -45,6 +45,7 @@ const ALL_COLUMNS = [
   'paidOrders',
   'totalSpent',
   'aov',
+  'lastOrder',
   'lastPaid',
   'rfm',
   'lifecycle',
@@ -52,6 +53,15 @@ const ALL_COLUMNS = [
   'category',
 ] as const;
 type ColumnKey = (typeof ALL_COLUMNS)[number];
+/**
+ * The column each sort orders by, shown whatever columns are chosen: sorted by 最近下单 (any order, unpaid too), the
+ * list looked unsorted beside a 最近购买 (paid) column alone.
+ */
+const SORT_COLUMN: Record<string, ColumnKey | undefined> = {
+  last_order: 'lastOrder',
+  spent: 'totalSpent',
+  orders: 'paidOrders',
+};
 const DEFAULT_COLUMNS: ColumnKey[] = [
   'phone',
   'store',
@@ -161,6 +171,7 @@ export default function CustomerList() {
         align: 'right',
         render: (_: unknown, r) => money(r.stats.aovFen, r.stats.currency),
       },
+      lastOrder: { title: t('customers.lastOrder'), render: (_: unknown, r) => date(r.stats.lastOrderAt) },
       lastPaid: { title: t('customers.lastPaid'), render: (_: unknown, r) => date(r.stats.lastPaidAt) },
       rfm: { title: t('customers.rfm'), render: (_: unknown, r) => <RfmTag value={r.rfmClass} /> },
       lifecycle: { title: t('customers.lifecycle'), render: (_: unknown, r) => <LifecycleTag value={r.lifecycle} /> },
@@ -205,7 +216,10 @@ export default function CustomerList() {
         </div>
       ),
     },
-    ...ALL_COLUMNS.filter((c) => columns.includes(c)).map((c) => ({ key: c, ...defs[c] })),
+    ...ALL_COLUMNS.filter((c) => columns.includes(c) || SORT_COLUMN[filters.sort ?? 'last_order'] === c).map((c) => ({
+      key: c,
+      ...defs[c],
+    })),
   ];
 
   // The server builds the rows: buyer nick and id per platform and the stores, like a segment export.
