@@ -222,7 +222,10 @@ export async function listTasks(
   q: TaskListQuery,
 ): Promise<{ items: TaskView[]; total: number }> {
   const now = ctx.now();
-  let base = taskRows(ctx.db.kysely, ws);
+  // The filters are the task's own columns: counted and paged on the tasks alone, the names joined to the page's
+  // rows only. With the joins (customer, order, assignee, automation run) the count read and the page sorted every
+  // match's joined row — 0.4–1.1 s at 63,000 tasks, on the server's own connection.
+  let base = ctx.db.kysely.selectFrom('service_tasks as t').where('t.workspace_id', '=', ws);
   if (q.view === 'mine') base = base.where('t.assignee_id', '=', userId ?? '');
   if (q.status === 'active') base = base.where('t.status', 'in', ['open', 'in_progress']);
   else if (q.status !== 'all') base = base.where('t.status', '=', q.status);
@@ -237,18 +240,23 @@ export async function listTasks(
       ? base.where('t.status', 'in', open).where('t.due_at', '<', now.toISOString())
       : base.where((eb) => eb.or([eb('t.status', 'not in', open), eb('t.due_at', '>=', now.toISOString())]));
   }
-  const total = await base
-    .clearSelect()
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  const rows = await base
+  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const page = await base
+    .select('t.id')
     .orderBy('t.due_at')
     .orderBy(PRIORITY_ORDER)
     .orderBy('t.id')
     .limit(q.limit)
     .offset(q.offset)
     .execute();
-  return { items: rows.map((r) => presentTask(r, now)), total: Number(total.n) };
+  const ids = page.map((r) => r.id);
+  const rows = ids.length ? await taskRows(ctx.db.kysely, ws).where('t.id', 'in', ids).execute() : [];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const items = ids.flatMap((id) => {
+    const r = byId.get(id);
+    return r ? [presentTask(r, now)] : [];
+  });
+  return { items, total: Number(total.n) };
 }
 
 export async function getTask(ctx: AppContext, ws: string, id: string): Promise<TaskView> {
@@ -369,34 +377,33 @@ export async function customerTasks(ctx: AppContext, ws: string, customerId: str
 /** How many tasks are open, in progress and overdue, and how many are the caller's. */
 export async function taskCounts(ctx: AppContext, ws: string, userId: string | null) {
   const now = nowIso(ctx);
-  const rows = await ctx.db.kysely
+  const k = ctx.db.kysely;
+  const active = ['open', 'in_progress'];
+  // Three counts each read by an index alone (inbox: status and due time; assignee: who, status): one pass summing
+  // cases read every active task's row (42–64 ms at 43,000 active tasks, on the server's own connection).
+  const byStatus = await k
     .selectFrom('service_tasks')
-    .select((eb) => [
-      'status',
-      eb.fn.countAll<number>().as('n'),
-      eb.fn.sum<number>(eb.case().when('due_at', '<', now).then(1).else(0).end()).as('overdue'),
-      eb.fn
-        .sum<number>(
-          eb
-            .case()
-            .when('assignee_id', '=', userId ?? '')
-            .then(1)
-            .else(0)
-            .end(),
-        )
-        .as('mine'),
-    ])
+    .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
     .where('workspace_id', '=', ws)
-    .where('status', 'in', ['open', 'in_progress'])
+    .where('status', 'in', active)
     .groupBy('status')
     .execute();
-  const get = (s: string) => rows.find((r) => r.status === s);
-  return {
-    open: Number(get('open')?.n ?? 0),
-    inProgress: Number(get('in_progress')?.n ?? 0),
-    overdue: rows.reduce((a, r) => a + Number(r.overdue ?? 0), 0),
-    mine: rows.reduce((a, r) => a + Number(r.mine ?? 0), 0),
-  };
+  const overdue = await k
+    .selectFrom('service_tasks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', ws)
+    .where('status', 'in', active)
+    .where('due_at', '<', now)
+    .executeTakeFirstOrThrow();
+  const mine = await k
+    .selectFrom('service_tasks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', ws)
+    .where('assignee_id', '=', userId ?? '')
+    .where('status', 'in', active)
+    .executeTakeFirstOrThrow();
+  const get = (s: string) => Number(byStatus.find((r) => r.status === s)?.n ?? 0);
+  return { open: get('open'), inProgress: get('in_progress'), overdue: Number(overdue.n), mine: Number(mine.n) };
 }
 
 /** The active users a task can be given to (agents see them without the right to manage users). */
