@@ -24,6 +24,8 @@ import { campaignAttribution, campaignReport, compareCampaigns } from '../../src
 import { attribute, outcomeOf } from '../../src/core/messaging/attribution.js';
 import { CONTROL } from '../../src/core/messaging/assign.js';
 import { listMessages } from '../../src/modules/messaging/service.js';
+import { listAudit } from '../../src/modules/audit/service.js';
+import { auditQuery } from '../../src/modules/audit/schema.js';
 import { customerExportLayout, customerExportRows } from '../../src/modules/customers/export.js';
 import { offLoop } from '../../src/modules/heavy/run.js';
 import { previewTiers, tierLadder } from '../../src/modules/membership/service.js';
@@ -505,6 +507,20 @@ describe('a demo-size shop on SQLite', () => {
       expect(tasks).toEqual(['campaigns.report', 'campaigns.attribution', 'campaigns.compare', 'messages.page']);
     });
   }, 180_000);
+
+  it('an audit search or date range runs on the short read lane, the plain log here', async () => {
+    // A text search read every entry's five columns, a date range sorted every entry in it: 130–190 ms at 150,000.
+    await onReadThread(async (pooled, tasks) => {
+      const plain = auditQuery.parse({});
+      expect(await listAudit(pooled, workspaceId, plain)).toEqual(await listAudit(ctx, workspaceId, plain));
+      expect(tasks).toEqual([]);
+      for (const q of [{ q: 'customer' }, { from: '2020-01-01T00:00:00Z', to: '2030-01-01T00:00:00Z' }]) {
+        const parsed = auditQuery.parse(q);
+        expect(await listAudit(pooled, workspaceId, parsed)).toEqual(await listAudit(ctx, workspaceId, parsed));
+      }
+      expect(tasks).toEqual(['audit.page', 'audit.page']);
+    });
+  });
 
   it("a segment's export reads each page of members and their rows on a read thread: the same file", async () => {
     // A million buyers' CSV (500 pages) held the event loop for up to 0.94 s at a time: /health waited as long.

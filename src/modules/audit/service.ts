@@ -3,6 +3,7 @@ import { newId } from '../../core/ids.js';
 import { readJson, writeJson } from '../../db/json.js';
 import type { Database } from '../../db/types.js';
 import type { AppContext } from '../context.js';
+import { offLoop } from '../heavy/run.js';
 import { decodeCursor, encodeCursor, likeContains } from '../pagination.js';
 import type { AuditQuery } from './schema.js';
 
@@ -84,8 +85,17 @@ export async function audit(writer: Writer, entry: AuditEntry): Promise<void> {
     .execute();
 }
 
-/** The log newest first, filtered by actor (login), action (exact, or a prefix ending in "."), dates and text. */
+/**
+ * The log newest first, filtered by actor (login), action (exact, or a prefix ending in "."), dates and text. A text
+ * search reads every entry's five columns, and a date range every entry in it to order them by id (130–190 ms at
+ * 150,000 entries, growing with the log): those pages run on the short read lane (heavy/run.ts), the rest here.
+ */
 export async function listAudit(ctx: AppContext, workspaceId: string, q: AuditQuery) {
+  if (q.q || q.from || q.to) return offLoop(ctx, 'audit.page', listAuditHere, workspaceId, q);
+  return listAuditHere(ctx, workspaceId, q);
+}
+
+export async function listAuditHere(ctx: AppContext, workspaceId: string, q: AuditQuery) {
   let query = ctx.db.kysely.selectFrom('audit_log').selectAll().where('workspace_id', '=', workspaceId);
   if (q.actor) query = query.where('actor_login', '=', q.actor);
   if (q.action) {

@@ -24,6 +24,7 @@ export const SHORT_TASKS: ReadonlySet<string> = new Set([
   'customers.search',
   'orders.page',
   'messages.page',
+  'audit.page',
 ]);
 
 export const DEFAULT_QUERY_TIMEOUT_MS = 60_000;

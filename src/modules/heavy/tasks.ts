@@ -10,6 +10,7 @@ import {
   repurchaseHere,
   timingHere,
 } from '../analytics/views.js';
+import { listAuditHere } from '../audit/service.js';
 import { dryRunDefinition } from '../automations/dry-run.js';
 import { attributionHere, campaignFiguresHere, compareHere } from '../campaigns/report.js';
 import { dryRun as campaignDryRun } from '../campaigns/service.js';
@@ -32,6 +33,7 @@ export const HEAVY_TASKS = {
   'customers.search': searchPageHere,
   'orders.page': ordersPageHere,
   'messages.page': messagesPageHere,
+  'audit.page': listAuditHere,
   'segments.count': countRuleHere,
   'segments.members': ruleMembersHere,
   'segments.exportPage': exportPageHere,
