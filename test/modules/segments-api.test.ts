@@ -93,6 +93,21 @@ describeBothDatabases('segments, RFM, tags, groups and notes over HTTP', (env) =
     expect(snap.body.customers).toBe(one.body.count);
     const frozen = await call('GET', `/api/v1/segment-snapshots/${snap.body.id}`);
     expect(frozen.body.customerIds.sort()).toEqual([...seen].sort());
+    expect(frozen.body.nextAfter).toBeNull();
+    // Page by page (10,000 at most a page; here 2): the same ids, in id order, each once.
+    const paged: string[] = [];
+    let after: string | null = null;
+    do {
+      const part: { body: { customerIds: string[]; nextAfter: string | null } } = await call(
+        'GET',
+        `/api/v1/segment-snapshots/${snap.body.id}?limit=2${after ? `&after=${after}` : ''}`,
+      );
+      expect(part.body.customerIds.length).toBeLessThanOrEqual(2);
+      paged.push(...part.body.customerIds);
+      after = part.body.nextAfter;
+    } while (after);
+    expect(paged).toEqual([...seen].sort());
+    expect((await call('GET', `/api/v1/segment-snapshots/${snap.body.id}?limit=10001`)).status).toBe(400);
     const tagged = await call('POST', `/api/v1/segments/${saved.body.id}/tag`, { tag: '双11老客' });
     expect(tagged.body.tagged).toBe(one.body.count);
     const tags = await call('GET', '/api/v1/tags');

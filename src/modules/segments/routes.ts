@@ -20,7 +20,7 @@ import {
   ruleMembers,
   ruleXlsx,
   saveSegment,
-  snapshotMembers,
+  snapshotPage,
   tagIdOf,
 } from './service.js';
 
@@ -324,12 +324,18 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
       config: { permission: 'customers:read' },
       schema: {
         tags,
-        summary: 'The customer ids frozen in a snapshot',
+        summary: 'The customer ids frozen in a snapshot, in id order, 10,000 a page (nextAfter continues)',
         params: idParams,
-        response: { 200: z.object({ customerIds: z.array(z.string()) }) },
+        // Pages: all 80,000 ids of a campaign's audience in one answer held the server 60–200 ms.
+        querystring: z.object({
+          after: z.string().min(1).max(64).describe('a customer id: nextAfter of the page before').optional(),
+          limit: z.coerce.number().int().min(1).max(10_000).default(10_000),
+        }),
+        response: { 200: z.object({ customerIds: z.array(z.string()), nextAfter: z.string().nullable() }) },
       },
     },
-    async (req) => ({ customerIds: await snapshotMembers(ctx, principalOf(req).workspaceId, req.params.id) }),
+    async (req) =>
+      snapshotPage(ctx, principalOf(req).workspaceId, req.params.id, req.query.after ?? null, req.query.limit),
   );
   app.post(
     '/segments/:id/tag',

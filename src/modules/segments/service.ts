@@ -411,7 +411,25 @@ export async function segmentPager(ctx: AppContext, workspaceId: string, segment
   };
 }
 
-export async function snapshotMembers(ctx: AppContext, workspaceId: string, snapshotId: string): Promise<string[]> {
+/** A snapshot's members in customer-id order, at most `limit` after `after`, and the id to continue after (or null). */
+export async function snapshotPage(
+  ctx: AppContext,
+  workspaceId: string,
+  snapshotId: string,
+  after: string | null,
+  limit: number,
+): Promise<{ customerIds: string[]; nextAfter: string | null }> {
+  const ids = await snapshotMembers(ctx, workspaceId, snapshotId, { after, limit: limit + 1 });
+  const customerIds = ids.slice(0, limit);
+  return { customerIds, nextAfter: ids.length > limit ? (customerIds[customerIds.length - 1] ?? null) : null };
+}
+
+export async function snapshotMembers(
+  ctx: AppContext,
+  workspaceId: string,
+  snapshotId: string,
+  page?: { after: string | null; limit: number },
+): Promise<string[]> {
   const snap = await ctx.db.kysely
     .selectFrom('segment_snapshots')
     .select('id')
@@ -425,7 +443,9 @@ export async function snapshotMembers(ctx: AppContext, workspaceId: string, snap
     .select('customer_id')
     .where('workspace_id', '=', workspaceId)
     .where('snapshot_id', '=', snapshotId)
+    .$if(!!page?.after, (q) => q.where('customer_id', '>', page!.after!))
     .orderBy('customer_id')
+    .$if(!!page, (q) => q.limit(page!.limit))
     .execute();
   return rows.map((r) => r.customer_id);
 }
