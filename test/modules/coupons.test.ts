@@ -394,9 +394,13 @@ describeBothDatabases('coupons', (env) => {
   it('coupons about to expire are listed for reminders, then closed when they expire', async () => {
     const e = env();
     e.setNow('2026-12-18T04:00:00.000Z');
-    const soon = await expiringCoupons(e.ctx, e.workspaceId, 7);
-    expect(soon.length).toBeGreaterThan(0);
-    expect(soon.every((c) => c.validTo <= '2026-12-25T04:00:00.000Z')).toBe(true);
+    const soon = await expiringCoupons(e.ctx, e.workspaceId, 7, 200);
+    expect(soon.items.length).toBeGreaterThan(0);
+    expect(soon.total).toBe(soon.items.length);
+    expect(soon.items.every((c) => c.validTo <= '2026-12-25T04:00:00.000Z')).toBe(true);
+    // The soonest first, at most `limit`, the total counting them all.
+    const first = await expiringCoupons(e.ctx, e.workspaceId, 7, 1);
+    expect(first).toEqual({ items: soon.items.slice(0, 1), total: soon.total });
     e.setNow('2027-01-01T00:00:00.000Z');
     const n = await expireCoupons(e.ctx, e.workspaceId);
     expect(n).toBeGreaterThan(0);

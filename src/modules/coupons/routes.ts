@@ -211,9 +211,9 @@ export const couponRoutes: ModuleRoutes = async (app, { ctx }) => {
     items: await couponReport(ctx, principalOf(req).workspaceId),
   }));
 
-  app.get('/coupons/expiring', { config: { permission: 'customers:read' }, schema: expiringSchema }, async (req) => ({
-    items: await expiringCoupons(ctx, principalOf(req).workspaceId, req.query.days),
-  }));
+  app.get('/coupons/expiring', { config: { permission: 'customers:read' }, schema: expiringSchema }, async (req) =>
+    expiringCoupons(ctx, principalOf(req).workspaceId, req.query.days, req.query.limit),
+  );
 
   app.get(
     '/customers/:id/coupons',

@@ -55,12 +55,17 @@ export const reportOutput = z.object({
   ),
 });
 
-export const expiringQuery = z.object({ days: z.coerce.number().int().min(1).max(90).default(7) });
+export const expiringQuery = z.object({
+  days: z.coerce.number().int().min(1).max(90).default(7),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
 
 export const expiringOutput = z.object({
   items: z.array(
     z.object({ id: z.string(), customerId: z.string(), code: z.string(), validTo: z.string(), name: z.string() }),
   ),
+  /** All coupons expiring within the days; items holds the `limit` soonest. */
+  total: z.number(),
 });
 
 export const customerCouponsOutput = z.object({

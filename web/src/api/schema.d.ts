@@ -2920,10 +2920,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The customer ids frozen in a snapshot */
+        /** The customer ids frozen in a snapshot, in id order, 10,000 a page (nextAfter continues) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description a customer id: nextAfter of the page before */
+                    after?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -2940,6 +2944,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             customerIds: string[];
+                            nextAfter: string | null;
                         };
                     };
                 };
@@ -6787,6 +6792,7 @@ export interface paths {
             parameters: {
                 query?: {
                     days?: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -6808,6 +6814,7 @@ export interface paths {
                                 validTo: string;
                                 name: string;
                             }[];
+                            total: number;
                         };
                     };
                 };

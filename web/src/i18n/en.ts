@@ -881,6 +881,7 @@ export const en: Messages = {
     discount: 'Discount given',
     expiringHint: 'Coupons expiring within 7 days; switch on Automations → Coupon expiry to remind customers',
     noneExpiring: 'Nothing expires soon',
+    expiringSoonest: '{{n}} in all; the {{shown}} expiring soonest are listed',
     template: 'Coupon',
     code: 'Code',
     status: 'Status',

@@ -845,6 +845,7 @@ export const zhCN = {
     discount: '优惠金额',
     expiringHint: '7 天内到期的券；开启「自动化 → 优惠券到期」后会自动提醒客户',
     noneExpiring: '没有即将到期的券',
+    expiringSoonest: '共 {{n}} 张，列出最早到期的 {{shown}} 张',
     template: '优惠券',
     code: '券码',
     status: '状态',

@@ -313,10 +313,19 @@ function Report() {
 
 function Expiring() {
   const { t } = useTranslation();
-  const r = useApi('/coupons/expiring', { query: { days: 7 } });
+  const r = useApi('/coupons/expiring', { query: { days: 7, limit: 1000 } });
   if (r.error) return <ErrorBox error={r.error} onRetry={r.reload} />;
+  const shown = r.data?.items.length ?? 0;
   return (
-    <Card size="small" title={t('coupons.expiringHint')}>
+    <Card
+      size="small"
+      title={t('coupons.expiringHint')}
+      extra={
+        r.data && r.data.total > shown ? (
+          <span data-testid="expiring-more">{t('coupons.expiringSoonest', { n: r.data.total, shown })}</span>
+        ) : undefined
+      }
+    >
       <Table
         rowKey="id"
         size="small"

@@ -49,7 +49,7 @@ export default function Dashboard() {
   const dash = useApi('/analytics/dashboard', { query: { days } });
   const tiers = useApi('/tiers');
   const imports = useApi('/imports');
-  const expiring = useApi('/coupons/expiring', { query: { days: 7 } });
+  const expiring = useApi('/coupons/expiring', { query: { days: 7, limit: 1 } });
 
   const trendOption = useMemo<ChartOption | null>(() => {
     if (!dash.data) return null;
@@ -286,8 +286,8 @@ export default function Dashboard() {
             ) : (
               <EmptyState title={t('dashboard.noImports')} hint={t('dashboard.noImportsHint')} />
             )}
-            {expiring.data && expiring.data.items.length > 0 && (
-              <div className="kpi-foot">{t('dashboard.couponsExpiring', { n: expiring.data.items.length })}</div>
+            {expiring.data && expiring.data.total > 0 && (
+              <div className="kpi-foot">{t('dashboard.couponsExpiring', { n: expiring.data.total })}</div>
             )}
           </Card>
         </Col>
