@@ -68,6 +68,7 @@ import { jobResults } from './migrations/0088_job_results.js';
 import { jobPriority } from './migrations/0089_job_priority.js';
 import { loginAnyCase } from './migrations/0090_login_any_case.js';
 import { replyChannelIndex } from './migrations/0091_reply_channel_index.js';
+import { tagRemovals } from './migrations/0092_tag_removals.js';
 import { reasonCodes } from './migrations/0037_reason_codes.js';
 import { bulkActions } from './migrations/0038_bulk_actions.js';
 import { automationReasons } from './migrations/0039_automation_reasons.js';
@@ -148,6 +149,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0089_job_priority': jobPriority(),
     '0090_login_any_case': loginAnyCase(),
     '0091_reply_channel_index': replyChannelIndex(),
+    '0092_tag_removals': tagRemovals(db.dialect),
   };
 }
 

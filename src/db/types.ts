@@ -296,6 +296,18 @@ export interface CustomerTagsTable {
   created_by: string | null;
 }
 
+/** A tag taken off a customer (migration 0092): the timeline's 去标签 entry, and its 打标签 before it. */
+export interface CustomerTagRemovalsTable {
+  workspace_id: string;
+  customer_id: string;
+  tag_id: string;
+  removed_at: Timestamp;
+  tag_name: string;
+  added_at: Timestamp;
+  added_by: string | null;
+  removed_by: string | null;
+}
+
 export interface GroupsTable {
   workspace_id: string;
   id: string;
@@ -1060,6 +1072,7 @@ export interface Database {
   segment_snapshot_members: SegmentSnapshotMembersTable;
   tags: TagsTable;
   customer_tags: CustomerTagsTable;
+  customer_tag_removals: CustomerTagRemovalsTable;
   groups: GroupsTable;
   customer_groups: CustomerGroupsTable;
   notes: NotesTable;

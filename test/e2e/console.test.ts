@@ -113,6 +113,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     const timeline = page.getByRole('tabpanel').getByTestId('timeline');
     await expect.poll(() => timeline.innerText()).toContain('打标签「高复购」');
     expect(await timeline.innerText()).toContain('偏好羊毛材质，双12 前回访');
+    // Taken off again, the tag stays on the timeline with its 去标签 (its entry vanished with it).
+    await page.locator('.ant-tag', { hasText: '高复购' }).locator('.ant-tag-close-icon').click();
+    await expect.poll(() => timeline.innerText()).toContain('去标签「高复购」');
+    expect(await timeline.innerText()).toContain('打标签「高复购」');
     await shot(page, '03-customer-detail');
   });
 

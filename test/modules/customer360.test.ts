@@ -112,7 +112,8 @@ describeBothDatabases('customer 360', (env) => {
     a = ids.find((c) => c.display_name === 'lily_tb')!.id;
     b = ids.find((c) => c.display_name === 'lily_other')!.id;
     await tagCustomers(e.ctx, e.workspaceId, [a], ['VIP']);
-    await tagCustomers(e.ctx, e.workspaceId, [b], ['VIP', '京东客户']);
+    await tagCustomers(e.ctx, e.workspaceId, [b], ['VIP', '京东客户', '试用']);
+    await tagCustomers(e.ctx, e.workspaceId, [b], [], ['试用'], 'U1');
     const g = await createGroup(e.ctx, e.workspaceId, '江苏老客');
     await setGroupMembers(e.ctx, e.workspaceId, g.id, [b], []);
     await addNote(e.ctx, e.workspaceId, b, '电话里说是同一个人', null);
@@ -172,6 +173,13 @@ describeBothDatabases('customer 360', (env) => {
       expect(timeline.map((t) => t.kind)).toEqual(
         expect.arrayContaining(['customer.merged', 'note', 'tag.added', 'group.joined', 'order.paid']),
       );
+      // The tag taken off the merged-away customer before is on the survivor's timeline too.
+      expect(
+        timeline
+          .filter((t) => t.params?.name === '试用')
+          .map((t) => t.kind)
+          .sort(),
+      ).toEqual(['tag.added', 'tag.removed']);
       expect([...timeline.map((t) => t.at)].sort().reverse()).toEqual(timeline.map((t) => t.at));
     },
   );
@@ -209,6 +217,14 @@ describeBothDatabases('customer 360', (env) => {
     await expect(undoMerge(e.ctx, e.workspaceId, merge.id)).rejects.toThrow(/already undone/);
     const timeline = await customerTimeline(e.ctx, e.workspaceId, a);
     expect(timeline[0]!.kind).toBe('customer.unmerged');
+    expect(timeline.some((t) => t.params?.name === '试用')).toBe(false);
+    const hers = await customerTimeline(e.ctx, e.workspaceId, b);
+    expect(
+      hers
+        .filter((t) => t.params?.name === '试用')
+        .map((t) => t.kind)
+        .sort(),
+    ).toEqual(['tag.added', 'tag.removed']);
   });
 
   it('refuses merging a customer into itself or into nobody', async () => {

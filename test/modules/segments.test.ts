@@ -20,6 +20,7 @@ import { ruleOptions } from '../../src/modules/segments/options.js';
 import { ensureStore } from '../../src/modules/stores/service.js';
 import { createGroup, setGroupMembers, tagCustomers } from '../../src/modules/tags/service.js';
 import { describeBothDatabases } from '../helpers.js';
+import { customerTimeline } from '../../src/modules/customers/timeline.js';
 import { orderRecord, customerRow } from '../support/records.js';
 
 /**
@@ -379,7 +380,21 @@ describeBothDatabases('segments', (env) => {
     );
     expect(await tagRule(e.ctx, e.workspaceId, rule, '已购', null)).toBe(3);
     expect(await tagRule(e.ctx, e.workspaceId, rule, '已购', null)).toBe(0);
-    expect(await untagRule(e.ctx, e.workspaceId, { field: 'name', op: 'eq', value: 'bob' }, '已购')).toBe(1);
+    expect(await untagRule(e.ctx, e.workspaceId, { field: 'name', op: 'eq', value: 'bob' }, '已购', 'U7')).toBe(1);
+    // Taken off, it stays on bob's timeline: when it was put on and when (and by whom) it was taken off.
+    const removed = await e.db.kysely
+      .selectFrom('customer_tag_removals')
+      .select(['customer_id', 'tag_name', 'removed_by'])
+      .where('workspace_id', '=', e.workspaceId)
+      .execute();
+    expect(removed).toEqual([{ customer_id: expect.any(String), tag_name: '已购', removed_by: 'U7' }]);
+    const bobLine = await customerTimeline(e.ctx, e.workspaceId, removed[0]!.customer_id);
+    expect(
+      bobLine
+        .filter((t) => t.params?.name === '已购')
+        .map((t) => t.kind)
+        .sort(),
+    ).toEqual(['tag.added', 'tag.removed']);
     expect(await who({ field: 'tags', op: 'has_any', value: ['已购'] })).toEqual(['alice', 'carol']);
     expect(await tagRule(e.ctx, e.workspaceId, rule, '已购', null)).toBe(1);
     await expect(untagRule(e.ctx, e.workspaceId, rule, '没有这个标签')).rejects.toThrow(/no tag named/);

@@ -77,6 +77,12 @@ interface Moved {
   tags: { tag_id: string; created_at: string; created_by: string | null }[];
   groups: { group_id: string; created_at: string }[];
   addedTags: string[];
+  /**
+   * The source's tags taken off before (migration 0092), kept on the target's timeline; `addedTagRemovals` the copies
+   * made (one the target already holds — the same tag off both at once — is not copied). Absent in older merges.
+   */
+  tagRemovals?: Omit<Database['customer_tag_removals'], 'workspace_id' | 'customer_id'>[];
+  addedTagRemovals?: { tag_id: string; removed_at: string }[];
   addedGroups: string[];
   /** Target fields the merge changed, with their value before it. */
   changed: Record<string, unknown>;
@@ -180,6 +186,12 @@ export async function mergeInTransaction(
     .where('workspace_id', '=', ws)
     .where('customer_id', '=', sourceId)
     .execute();
+  const tagRemovals = await trx
+    .selectFrom('customer_tag_removals')
+    .select(['tag_id', 'removed_at', 'tag_name', 'added_at', 'added_by', 'removed_by'])
+    .where('workspace_id', '=', ws)
+    .where('customer_id', '=', sourceId)
+    .execute();
   const targetTags = new Set(
     (
       await trx
@@ -213,6 +225,8 @@ export async function mergeInTransaction(
     groups,
     addedTags: tags.map((t) => t.tag_id).filter((t) => !targetTags.has(t)),
     addedGroups: groups.map((g) => g.group_id).filter((g) => !targetGroups.has(g)),
+    tagRemovals,
+    addedTagRemovals: [],
     changed: {},
   };
   const patch: Record<string, unknown> = {};
@@ -237,6 +251,15 @@ export async function mergeInTransaction(
         part.map((tag_id) => ({ workspace_id: ws, customer_id: targetId, tag_id, created_at: now, created_by: by })),
       )
       .execute();
+  }
+  for (const part of chunks(tagRemovals, 500)) {
+    const copied = await trx
+      .insertInto('customer_tag_removals')
+      .values(part.map((r) => ({ ...r, workspace_id: ws, customer_id: targetId })))
+      .onConflict((oc) => oc.doNothing())
+      .returning(['tag_id', 'removed_at'])
+      .execute();
+    moved.addedTagRemovals!.push(...copied.map((r) => ({ tag_id: r.tag_id, removed_at: String(r.removed_at) })));
   }
   for (const part of chunks(moved.addedGroups, 900)) {
     await trx
@@ -349,6 +372,19 @@ export async function undoMerge(ctx: AppContext, ws: string, mergeId: string) {
       .filter((g) => liveGroups.has(g.group_id))
       .map((g) => ({ workspace_id: ws, customer_id: m.source_id, ...g }));
     for (const part of chunks(tagRows, 900)) await trx.insertInto('customer_tags').values(part).execute();
+    for (const r of moved.addedTagRemovals ?? [])
+      await trx
+        .deleteFrom('customer_tag_removals')
+        .where('workspace_id', '=', ws)
+        .where('customer_id', '=', m.target_id)
+        .where('tag_id', '=', r.tag_id)
+        .where('removed_at', '=', r.removed_at)
+        .execute();
+    for (const part of chunks(moved.tagRemovals ?? [], 500))
+      await trx
+        .insertInto('customer_tag_removals')
+        .values(part.map((r) => ({ ...r, workspace_id: ws, customer_id: m.source_id })))
+        .execute();
     for (const part of chunks(groupRows, 900)) await trx.insertInto('customer_groups').values(part).execute();
     if (Object.keys(moved.changed).length) {
       const before = await mustGet(trx, ws, m.target_id);

@@ -11,7 +11,7 @@ import { tierHistory } from '../membership/service.js';
 import { pointsOf } from '../points/service.js';
 import { messageTimeline } from '../messaging/service.js';
 import { automationTimeline } from '../automations/service.js';
-import { customerGroups, customerTags, listNotes } from '../tags/service.js';
+import { customerGroups, customerTagRemovals, customerTags, listNotes } from '../tags/service.js';
 import { customerTasks } from '../tasks/service.js';
 
 /**
@@ -126,6 +126,27 @@ const tagEvents: TimelineSource = async (ctx, ws, id) =>
     ref: { type: 'tag', id: t.id },
     params: { name: t.name },
   }));
+
+/** A tag taken off: when it was put on (its 打标签, gone from customer_tags with it) and when it was taken off. */
+const tagRemovalEvents: TimelineSource = async (ctx, ws, id, limit) =>
+  (await customerTagRemovals(ctx, ws, id, limit)).flatMap((r) => [
+    {
+      at: r.added_at,
+      kind: 'tag.added',
+      title: `打标签「${r.tag_name}」`,
+      detail: null,
+      ref: { type: 'tag', id: r.tag_id },
+      params: { name: r.tag_name },
+    },
+    {
+      at: r.removed_at,
+      kind: 'tag.removed',
+      title: `去标签「${r.tag_name}」`,
+      detail: null,
+      ref: { type: 'tag', id: r.tag_id },
+      params: { name: r.tag_name },
+    },
+  ]);
 
 const groupEvents: TimelineSource = async (ctx, ws, id) =>
   (await customerGroups(ctx, ws, id)).map((g) => ({
@@ -297,6 +318,7 @@ export const TIMELINE_SOURCES: TimelineSource[] = [
   orderEvents,
   noteEvents,
   tagEvents,
+  tagRemovalEvents,
   groupEvents,
   mergeEvents,
   reviewEvents,

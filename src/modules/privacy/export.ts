@@ -28,6 +28,7 @@ const BY_CUSTOMER: [string, keyof Database][] = [
   ['tier_history', 'tier_history'],
   ['growth', 'growth_entries'],
   ['notes', 'notes'],
+  ['tag_removals', 'customer_tag_removals'],
   ['messages', 'messages'],
   ['message_links', 'message_links'],
   ['replies', 'inbound_replies'],

@@ -27,7 +27,7 @@ import { nowIso, type AppContext } from '../context.js';
 import { decodeCursor, encodeCursor, FEW_MATCHES } from '../pagination.js';
 import { offLoop } from '../heavy/run.js';
 import { yieldToEventLoop } from '../event-loop.js';
-import { ensureTags } from '../tags/service.js';
+import { ensureTags, keepRemovals } from '../tags/service.js';
 import { purchaseRule } from '../customers/stats.js';
 import { sharedTotal } from '../heavy/shared-total.js';
 import {
@@ -521,16 +521,31 @@ export async function tagIdOf(ctx: AppContext, workspaceId: string, tag: string)
 }
 
 /** Removes a tag from every customer a rule selects, in one DELETE. */
-export async function untagRule(ctx: AppContext, workspaceId: string, input: unknown, tag: string): Promise<number> {
+export async function untagRule(
+  ctx: AppContext,
+  workspaceId: string,
+  input: unknown,
+  tag: string,
+  by: string | null = null,
+): Promise<number> {
   const rule = parseRule(input);
   const tagId = await tagIdOf(ctx, workspaceId, tag);
   const members = (await ruleQuery(ctx, workspaceId, rule)).select('c.id');
-  const r = await ctx.db.kysely
-    .deleteFrom('customer_tags')
-    .where('workspace_id', '=', workspaceId)
-    .where('tag_id', '=', tagId)
-    .where('customer_id', 'in', members)
-    .executeTakeFirst();
+  // The removals kept first (the customers' timelines say who had the tag and when it was taken off), then deleted.
+  const r = await ctx.db.kysely.transaction().execute(async (trx) => {
+    await keepRemovals(trx, ctx.db.dialect, nowIso(ctx), by, (q) =>
+      q
+        .where('ct.workspace_id', '=', workspaceId)
+        .where('ct.tag_id', '=', tagId)
+        .where('ct.customer_id', 'in', members),
+    );
+    return trx
+      .deleteFrom('customer_tags')
+      .where('workspace_id', '=', workspaceId)
+      .where('tag_id', '=', tagId)
+      .where('customer_id', 'in', members)
+      .executeTakeFirst();
+  });
   return Number(r.numDeletedRows);
 }
 
@@ -546,7 +561,7 @@ export interface SegmentTagging {
 export async function tagSegment(ctx: AppContext, workspaceId: string, input: SegmentTagging) {
   const { rule } = await getSegment(ctx, workspaceId, input.segmentId);
   return input.untag
-    ? { untagged: await untagRule(ctx, workspaceId, rule, input.tag) }
+    ? { untagged: await untagRule(ctx, workspaceId, rule, input.tag, input.by) }
     : { tagged: await tagRule(ctx, workspaceId, rule, input.tag, input.by) };
 }
 

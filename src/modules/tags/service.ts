@@ -7,6 +7,7 @@ import { chunks, nowIso, type AppContext } from '../context.js';
 import { yieldToEventLoop } from '../event-loop.js';
 import { maskText } from '../../core/pii-mask.js';
 import { canSeePii } from '../auth/roles.js';
+import { timestampCast } from '../../db/dates.js';
 
 /** Tags (标签, with colours), groups (分组, named lists) and notes (备注) on customers. */
 const COLORS = ['magenta', 'red', 'volcano', 'orange', 'gold', 'green', 'cyan', 'blue', 'geekblue', 'purple'];
@@ -92,6 +93,42 @@ export async function ensureTags(
   return ids;
 }
 
+/**
+ * Keeps what a removal is about to delete (migration 0092): the customer_tags rows `which` selects, with the tag's
+ * name, as taken off `at` by `by` — in the removal's transaction, one INSERT … SELECT per statement that deletes.
+ */
+export async function keepRemovals(
+  db: Kysely<Database>,
+  dialect: 'sqlite' | 'postgres',
+  at: string,
+  by: string | null,
+  which: (q: RemovalSource) => RemovalSource,
+): Promise<void> {
+  await db
+    .insertInto('customer_tag_removals')
+    .columns(['workspace_id', 'customer_id', 'tag_id', 'removed_at', 'tag_name', 'added_at', 'added_by', 'removed_by'])
+    .expression(
+      which(removalSource(db)).select([
+        'ct.workspace_id',
+        'ct.customer_id',
+        'ct.tag_id',
+        sql<string>`${at}${timestampCast(dialect)}`.as('removed_at'),
+        't.name',
+        'ct.created_at',
+        'ct.created_by',
+        sql<string | null>`${by}`.as('removed_by'),
+      ]),
+    )
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+type RemovalSource = ReturnType<typeof removalSource>;
+const removalSource = (db: Kysely<Database>) =>
+  db
+    .selectFrom('customer_tags as ct')
+    .innerJoin('tags as t', (j) => j.onRef('t.workspace_id', '=', 'ct.workspace_id').onRef('t.id', '=', 'ct.tag_id'));
+
 export async function tagCustomers(
   ctx: AppContext,
   workspaceId: string,
@@ -141,6 +178,16 @@ export async function tagCustomers(
         .execute();
       if (tagIds.length) {
         for (const part of chunks([...known], 900)) {
+          await keepRemovals(trx, ctx.db.dialect, now, by, (q) =>
+            q
+              .where('ct.workspace_id', '=', workspaceId)
+              .where('ct.customer_id', 'in', part)
+              .where(
+                'ct.tag_id',
+                'in',
+                tagIds.map((t) => t.id),
+              ),
+          );
           await trx
             .deleteFrom('customer_tags')
             .where('workspace_id', '=', workspaceId)
@@ -216,6 +263,18 @@ export async function customerTags(ctx: AppContext, workspaceId: string, custome
     .where('ct.workspace_id', '=', workspaceId)
     .where('ct.customer_id', '=', customerId)
     .orderBy('t.name')
+    .execute();
+}
+
+/** The tags taken off a customer, the latest first (at most `limit`). */
+export async function customerTagRemovals(ctx: AppContext, workspaceId: string, customerId: string, limit: number) {
+  return ctx.db.kysely
+    .selectFrom('customer_tag_removals')
+    .select(['tag_id', 'tag_name', 'added_at', 'removed_at'])
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId)
+    .orderBy('removed_at', 'desc')
+    .limit(limit)
     .execute();
 }
 

@@ -328,7 +328,7 @@ export const en: Messages = {
       coupon: { issued: 'Received coupon "{{name}}"', used: 'Used coupon "{{name}}"' },
       tier: { changed: 'Tier {{from}} → {{to}}' },
       note: 'Note{{by}}',
-      tag: { added: 'Tagged "{{name}}"' },
+      tag: { added: 'Tagged "{{name}}"', removed: 'Tag "{{name}}" removed' },
       group: { joined: 'Joined group "{{name}}"' },
       customer: { merged: 'Merged customer "{{name}}"', unmerged: 'Undid the merge of "{{name}}"' },
       review: {

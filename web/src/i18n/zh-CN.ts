@@ -321,7 +321,7 @@ export const zhCN = {
       coupon: { issued: '领券「{{name}}」', used: '用券「{{name}}」' },
       tier: { changed: '等级 {{from}} → {{to}}' },
       note: '备注{{by}}',
-      tag: { added: '打标签「{{name}}」' },
+      tag: { added: '打标签「{{name}}」', removed: '去标签「{{name}}」' },
       group: { joined: '加入分组「{{name}}」' },
       customer: { merged: '合并客户「{{name}}」', unmerged: '撤销合并「{{name}}」' },
       review: { good: '好评{{photo}}', neutral: '中评{{photo}}', bad: '差评{{photo}}' },
