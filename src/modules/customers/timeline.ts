@@ -117,35 +117,24 @@ const noteEvents: TimelineSource = async (ctx, ws, id, limit) =>
     params: { author: n.author ?? '' },
   }));
 
+/** A tag put on (kind `tag.added`) or taken off (`tag.removed`) at `at`. */
+const tagEvent = (kind: 'added' | 'removed', at: string, tagId: string, name: string): TimelineEvent => ({
+  at,
+  kind: `tag.${kind}`,
+  title: `${kind === 'added' ? '打标签' : '去标签'}「${name}」`,
+  detail: null,
+  ref: { type: 'tag', id: tagId },
+  params: { name },
+});
+
 const tagEvents: TimelineSource = async (ctx, ws, id) =>
-  (await customerTags(ctx, ws, id)).map((t) => ({
-    at: t.created_at,
-    kind: 'tag.added',
-    title: `打标签「${t.name}」`,
-    detail: null,
-    ref: { type: 'tag', id: t.id },
-    params: { name: t.name },
-  }));
+  (await customerTags(ctx, ws, id)).map((t) => tagEvent('added', t.created_at, t.id, t.name));
 
 /** A tag taken off: when it was put on (its 打标签, gone from customer_tags with it) and when it was taken off. */
 const tagRemovalEvents: TimelineSource = async (ctx, ws, id, limit) =>
   (await customerTagRemovals(ctx, ws, id, limit)).flatMap((r) => [
-    {
-      at: r.added_at,
-      kind: 'tag.added',
-      title: `打标签「${r.tag_name}」`,
-      detail: null,
-      ref: { type: 'tag', id: r.tag_id },
-      params: { name: r.tag_name },
-    },
-    {
-      at: r.removed_at,
-      kind: 'tag.removed',
-      title: `去标签「${r.tag_name}」`,
-      detail: null,
-      ref: { type: 'tag', id: r.tag_id },
-      params: { name: r.tag_name },
-    },
+    tagEvent('added', r.added_at, r.tag_id, r.tag_name),
+    tagEvent('removed', r.removed_at, r.tag_id, r.tag_name),
   ]);
 
 const groupEvents: TimelineSource = async (ctx, ws, id) =>
