@@ -264,6 +264,17 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     await page.getByTestId('treated-vs-control').waitFor();
     await page.getByTestId('funnel').locator('canvas').waitFor();
     expect(await page.getByTestId('report-variants').locator('tbody tr.ant-table-row').count()).toBe(2);
+    // An effect whose 95 % interval holds 0 is said to be unsure (it was shown as a win in green); the lift reads in
+    // 个百分点, not "pp".
+    const attribution = await apiCall<{ overall: { incrementalRevenueFen: { low: number; high: number } } | null }>(
+      'GET',
+      `/campaigns/${draft.id}/attribution`,
+    );
+    const interval = attribution.overall?.incrementalRevenueFen;
+    expect(await page.getByTestId('not-significant').count()).toBe(
+      interval && interval.low < 0 && interval.high > 0 ? 1 : 0,
+    );
+    expect(await page.getByTestId('treated-vs-control').locator('xpath=..').textContent()).not.toMatch(/\dpp/);
     expect(await englishOnScreen(page)).toEqual([]);
     await shot(page, '42-campaign-report');
 

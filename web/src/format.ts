@@ -71,10 +71,13 @@ export function ratio(x: number | null | undefined): string {
   return x === null || x === undefined ? '—' : `${ratioFormat.format(x)}×`;
 }
 
-/** A difference of two rates in percentage points, signed, the same on every page: +1.2pp. */
-export function points(x: number | null | undefined): string {
-  return x === null || x === undefined ? '—' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}pp`;
+/** A difference of two rates in percentage points, signed, the same on every page: +1.2pp (unit: 「 个百分点」 in zh). */
+export function points(x: number | null | undefined, unit = 'pp'): string {
+  return x === null || x === undefined ? '—' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}${unit}`;
 }
+
+/** An estimate whose 95 % interval holds 0 on both sides: the effect may be nothing, or harm. */
+export const spansZero = (e: { low: number; high: number }): boolean => e.low < 0 && e.high > 0;
 
 export function percent(x: number | null | undefined, digits = 1): string {
   return x === null || x === undefined ? '—' : `${(x * 100).toFixed(digits)}%`;

@@ -1405,6 +1405,12 @@ export const en: Messages = {
     lift: 'Conversion lift',
     relativeLift: 'Relative lift {{v}}',
     interval: '95% interval {{low}} to {{high}}',
+    ppUnit: 'pp',
+    notSignificant:
+      'Not yet clear: the 95% interval of the incremental sales includes 0, so the campaign may have brought nothing ' +
+      'or even less. The ROI is from the estimate only; do not draw conclusions from it.',
+    estimateOnly: ' (estimate, not significant)',
+    notSignificantShort: 'not significant',
     incrementalOrders: 'Incremental orders',
     incrementalRevenue: 'Incremental revenue',
     roi: 'ROI',
@@ -2062,6 +2068,7 @@ export const en: Messages = {
     compareNone: 'No campaigns picked to compare yet',
     compareBack: 'Pick them in the campaign list',
     overall: 'Overall',
+    scope: 'Scope',
     delivered: 'Delivered',
     noReceipts: 'no receipts from the channel',
     treatedConversion: 'Treated conversion',

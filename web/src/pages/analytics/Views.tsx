@@ -477,7 +477,7 @@ export function EffectsView({ range }: { range: Range }) {
                     title: t('memberAnalytics.lift'),
                     dataIndex: 'conversionLift',
                     align: 'right',
-                    render: points,
+                    render: (x: number | null) => points(x, t('campaigns.ppUnit')),
                   },
                   {
                     title: t('memberAnalytics.incremental'),
@@ -513,7 +513,7 @@ export function EffectsView({ range }: { range: Range }) {
                     title: t('memberAnalytics.lift'),
                     dataIndex: 'conversionLift',
                     align: 'right',
-                    render: points,
+                    render: (x: number | null) => points(x, t('campaigns.ppUnit')),
                   },
                   {
                     title: t('memberAnalytics.incremental'),

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router-dom';
 import type { Answer } from '../../api';
 import { EmptyState, ErrorBox, Loading } from '../../components/Status';
-import { count, money, percent, ratio } from '../../format';
+import { count, money, percent, ratio, spansZero } from '../../format';
 import { useApi } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
 
@@ -71,7 +71,7 @@ export default function CampaignCompare() {
                 ),
             },
             {
-              title: '',
+              title: t('campaignExtras.scope'),
               key: 'scope',
               render: (_: unknown, r) => (r.first ? t('campaignExtras.overall') : ''),
             },
@@ -103,6 +103,9 @@ export default function CampaignCompare() {
                     <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                       {money(Math.round(r.incrementalRevenueFen.low))} ~{' '}
                       {money(Math.round(r.incrementalRevenueFen.high))}
+                      {spansZero(r.incrementalRevenueFen) && (
+                        <span data-testid="compare-not-significant">（{t('campaigns.notSignificantShort')}）</span>
+                      )}
                     </Typography.Text>
                   </span>
                 ) : (

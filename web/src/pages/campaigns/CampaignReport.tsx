@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import { Chart } from '../../components/Chart';
 import { ErrorBox, Loading } from '../../components/Status';
-import { count, date, dateTime, money, percent, points, ratio } from '../../format';
+import { count, date, dateTime, money, percent, points, ratio, spansZero } from '../../format';
 import { useApi, useInterval } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
 import { CampaignActions } from './Campaigns';
@@ -24,6 +24,10 @@ function Interval({ e, fmt }: { e: Estimate; fmt: (x: number) => string }) {
 /** Treated against control: conversion, orders, revenue, and the lift with its 95 % interval. */
 function Lift({ a, roi, costFen }: { a: AttributionOf; roi: number | null; costFen: number }) {
   const { t } = useTranslation();
+  const pts = (x: number) => points(x, t('campaigns.ppUnit'));
+  // The revenue's interval across 0: the campaign may have made nothing (a +¥14,694 in green with ROI 400× read as a
+  // win where the interval ran from −¥16,877 to +¥46,266).
+  const unsure = spansZero(a.incrementalRevenueFen);
   const rows = [
     { key: 'treated', label: t('campaigns.treated'), ...a.treated },
     { key: 'control', label: t('campaigns.control'), ...a.control },
@@ -44,10 +48,19 @@ function Lift({ a, roi, costFen }: { a: AttributionOf; roi: number | null; costF
           { title: t('campaigns.revenue'), dataIndex: 'revenueFen', align: 'right', render: (x) => money(x) },
         ]}
       />
+      {unsure && (
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginTop: 16 }}
+          data-testid="not-significant"
+          message={t('campaigns.notSignificant')}
+        />
+      )}
       <Row gutter={16} style={{ marginTop: 16 }}>
         <Col span={6}>
-          <Statistic title={t('campaigns.lift')} value={points(a.conversionLift.value)} />
-          <Interval e={a.conversionLift} fmt={points} />
+          <Statistic title={t('campaigns.lift')} value={pts(a.conversionLift.value)} />
+          <Interval e={a.conversionLift} fmt={pts} />
           {a.relativeLift !== null && (
             <div>
               <Typography.Text type="secondary" style={{ fontSize: 12 }}>
@@ -64,7 +77,7 @@ function Lift({ a, roi, costFen }: { a: AttributionOf; roi: number | null; costF
           <Statistic
             title={t('campaigns.incrementalRevenue')}
             value={money(Math.round(a.incrementalRevenueFen.value))}
-            valueStyle={{ color: a.incrementalRevenueFen.value >= 0 ? '#389e0d' : '#cf1322' }}
+            valueStyle={unsure ? undefined : { color: a.incrementalRevenueFen.value >= 0 ? '#389e0d' : '#cf1322' }}
           />
           <Interval e={a.incrementalRevenueFen} fmt={(x) => money(Math.round(x))} />
         </Col>
@@ -72,7 +85,13 @@ function Lift({ a, roi, costFen }: { a: AttributionOf; roi: number | null; costF
           <Statistic
             title={t('campaigns.roi')}
             value={ratio(roi)}
-            suffix={roi === null ? <small>{t('campaigns.roiNone')}</small> : undefined}
+            suffix={
+              roi === null ? (
+                <small>{t('campaigns.roiNone')}</small>
+              ) : unsure ? (
+                <small>{t('campaigns.estimateOnly')}</small>
+              ) : undefined
+            }
           />
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
             {t('campaigns.spent')} {money(costFen)}
@@ -302,9 +321,9 @@ export default function CampaignReport() {
                 render: (_: unknown, v) =>
                   v.a ? (
                     <>
-                      {points(v.a.conversionLift.value)}
+                      {points(v.a.conversionLift.value, t('campaigns.ppUnit'))}
                       <div>
-                        <Interval e={v.a.conversionLift} fmt={points} />
+                        <Interval e={v.a.conversionLift} fmt={(x) => points(x, t('campaigns.ppUnit'))} />
                       </div>
                     </>
                   ) : (
