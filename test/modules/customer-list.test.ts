@@ -1,8 +1,8 @@
 import { beforeAll, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { loadDemo } from '../../src/modules/demo/service.js';
-import { searchCustomers } from '../../src/modules/customers/service.js';
-import { listCustomers, sortValueOf } from '../../src/modules/customers/repo.js';
+import { matchedField, searchCustomers } from '../../src/modules/customers/service.js';
+import { type CustomerRow, listCustomers, sortValueOf } from '../../src/modules/customers/repo.js';
 import { encodeCursor } from '../../src/modules/pagination.js';
 import { CUSTOMER_SORTS, customerListQuery } from '../../src/modules/customers/schema.js';
 import { describeBothDatabases, type TestEnv } from '../helpers.js';
@@ -152,6 +152,12 @@ describeBothDatabases('customer list pages', (env) => {
     const byPhone = await first({ q: one.phone! });
     expect(byPhone.total).toBe(1);
     expect(byPhone.items[0]).toMatchObject({ id: one.id, matched: 'phone' });
+    // Digits are a phone's tail first, where the nick holds them too (…1249 and tb66868406_11249 said 匹配：昵称).
+    const tail = one.phone!.slice(-4);
+    const row = { display_name: `tb_${one.phone!.slice(-6)}`, real_name: null, phone: one.phone, email: null };
+    expect(matchedField(row as CustomerRow, tail)).toBe('phone');
+    expect(matchedField(row as CustomerRow, one.phone!.slice(-6))).toBe('phone');
+    expect(matchedField({ ...row, phone: '13900000000' } as CustomerRow, tail)).toBe('name');
     const nick = await db.kysely
       .selectFrom('customer_identities')
       .select(['customer_id', 'value'])

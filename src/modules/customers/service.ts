@@ -119,17 +119,19 @@ function keptColumnOf(filters: Omit<CustomerListQuery, 'cursor' | 'limit' | 'sor
 }
 
 /**
- * Which field a search text found the customer by, checked in the order the console shows them:
- * the name, the real name, the phone (full or its tail), the e-mail, the pinyin of the name or the real
+ * Which field a search text found the customer by: digits the phone (full or its tail) first, then in the order
+ * the console shows them: the name, the real name, the e-mail, the pinyin of the name or the real
  * name; else a nick or buyer id (an identity value, or its pinyin: the list does not show them).
  */
 export function matchedField(r: CustomerRow, text: string): 'name' | 'realName' | 'phone' | 'email' | 'nick' {
   const lower = text.toLowerCase();
-  if (r.display_name.toLowerCase().includes(lower)) return 'name';
-  if (r.real_name?.includes(text)) return 'realName';
   const digits = text.replace(/\D/g, '');
+  // Digits typed are a phone's tail first: 1249 found 王丽 by her phone …1249 and said 匹配：昵称 because her nick
+  // tb66868406_11249 holds the digits too.
   if (r.phone && digits.length >= 4 && digits === text.replace(/[\s-]/g, '') && r.phone.endsWith(digits))
     return 'phone';
+  if (r.display_name.toLowerCase().includes(lower)) return 'name';
+  if (r.real_name?.includes(text)) return 'realName';
   if (r.email && r.email === lower) return 'email';
   // Found by the pinyin of a name (`zjy` for 张佳怡), else of a nick.
   const pinyin = pinyinQuery(text);
