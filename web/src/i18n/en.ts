@@ -1723,6 +1723,7 @@ export const en: Messages = {
     recent: 'Recent activity',
     titleRequired: 'Give the task a title',
     dueRequired: 'Pick a due time',
+    duePast: 'That time has passed: pick a later one',
     outcomeRequired: 'Say how it ended',
     typeRequired: 'Pick a type',
     noOrder: 'No order',

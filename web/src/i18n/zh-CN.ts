@@ -1633,6 +1633,7 @@ export const zhCN = {
     recent: '最近动态',
     titleRequired: '请填写任务标题',
     dueRequired: '请选择截止时间',
+    duePast: '截止时间已经过了：请选一个以后的时间',
     outcomeRequired: '请填写处理结果',
     typeRequired: '请选择类型',
     noOrder: '不关联订单',

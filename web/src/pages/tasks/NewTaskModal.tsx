@@ -95,7 +95,11 @@ export function NewTaskModal({
               filterOption={false}
               onSearch={setSearch}
               placeholder={t('customers.searchPlaceholder')}
-              options={(found.data?.items ?? []).map((c) => ({ value: c.id, label: c.name }))}
+              // Nick, name and phone, as the campaign wizard's picker: typed digits found customers by phone.
+              options={(found.data?.items ?? []).map((c) => ({
+                value: c.id,
+                label: [c.name, c.realName, c.phone].filter(Boolean).join(' · '),
+              }))}
               data-testid="task-customer"
             />
           </Form.Item>
@@ -110,8 +114,27 @@ export function NewTaskModal({
         >
           <Input maxLength={200} data-testid="task-title" />
         </Form.Item>
-        <Form.Item name="dueAt" label={t('tasks.dueAt')} rules={[{ required: true, message: t('tasks.dueRequired') }]}>
-          <DatePicker showTime={{ format: 'HH:mm' }} format="YYYY-MM-DD HH:mm" style={{ width: '100%' }} />
+        <Form.Item
+          name="dueAt"
+          label={t('tasks.dueAt')}
+          rules={[
+            { required: true, message: t('tasks.dueRequired') },
+            // Today picked kept the default 10:00: a task made in the evening was overdue when made.
+            {
+              validator: (_, v: Dayjs | undefined) =>
+                !v || Date.parse(shopWallToIso(v.format('YYYY-MM-DD HH:mm'))) > Date.now()
+                  ? Promise.resolve()
+                  : Promise.reject(new Error(t('tasks.duePast'))),
+            },
+          ]}
+        >
+          <DatePicker
+            showTime={{ format: 'HH:mm' }}
+            format="YYYY-MM-DD HH:mm"
+            style={{ width: '100%' }}
+            disabledDate={(d) => d.isBefore(dayjs(), 'day')}
+            data-testid="task-due"
+          />
         </Form.Item>
         <Form.Item name="priority" label={t('tasks.priority')}>
           <Select options={PRIORITIES.map((s) => ({ value: s, label: t(`tasks.priorities.${s}`) }))} />
