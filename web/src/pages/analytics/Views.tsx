@@ -4,7 +4,8 @@ import { useTranslation } from 'react-i18next';
 import { api, type Answer } from '../../api';
 import { Chart, PALETTE, type ChartOption } from '../../components/Chart';
 import { ErrorBox, Loading } from '../../components/Status';
-import { count, money, moneyShort, percent, points, ratio } from '../../format';
+import { count, money, moneyShort, percent, points, ratio, shopDay } from '../../format';
+import { monthLabel } from './months';
 import { errorText } from '../../errors';
 import { useApi } from '../../hooks';
 import { Hinted } from '../../components/Hinted';
@@ -82,7 +83,8 @@ export function RepurchaseView({ range }: { range: Range }) {
       tooltip: { trigger: 'axis', valueFormatter: (x: number) => percent(x) },
       legend: { top: 0 },
       grid: GRID,
-      xAxis: { type: 'category', data: m.map((x) => x.month) },
+      // A month the range holds only part of says so (2026-12 of two days read as a sudden rise to 80 %).
+      xAxis: { type: 'category', data: m.map((x) => monthLabel(t, x.month, v.data!.from, v.data!.to)) },
       yAxis: pctAxis,
       series: [
         { name: t('memberAnalytics.repurchaseRate'), type: 'line', data: m.map((x) => x.rate) },
@@ -119,7 +121,11 @@ export function RepurchaseView({ range }: { range: Range }) {
             pagination={false}
             dataSource={d.months}
             columns={[
-              { title: t('memberAnalytics.month'), dataIndex: 'month' },
+              {
+                title: t('memberAnalytics.month'),
+                dataIndex: 'month',
+                render: (m: string) => monthLabel(t, m, d.from, d.to),
+              },
               { title: t('memberAnalytics.buyers'), dataIndex: 'buyers', align: 'right', render: count },
               { title: t('memberAnalytics.repeatBuyers'), dataIndex: 'repeatBuyers', align: 'right', render: count },
               {
@@ -154,13 +160,18 @@ export function CohortsView({ range }: { range: Range }) {
   const option = useMemo<ChartOption | null>(() => {
     if (!v.data) return null;
     const c = v.data.cohorts;
+    const dataEnd = v.data.builtAt ? shopDay(v.data.builtAt) : v.data.to;
     const width = Math.max(1, ...c.map((x) => x.retention.length));
     const data = c.flatMap((row, y) => row.retention.map((r, x) => [x, y, Math.round(r * 1000) / 10]));
     return {
       tooltip: { formatter: (p: { value: number[] }) => `${c[p.value[1]!]!.cohort} +${p.value[0]}: ${p.value[2]}%` },
       grid: { ...GRID, top: 8, bottom: 56 },
       xAxis: { type: 'category', data: Array.from({ length: width }, (_, i) => t('memberAnalytics.monthN', { n: i })) },
-      yAxis: { type: 'category', data: c.map((x) => `${x.cohort} (${count(x.buyers)})`) },
+      // The cohorts are the data's whole months up to its last build: the build's month holds only its days so far.
+      yAxis: {
+        type: 'category',
+        data: c.map((x) => `${monthLabel(t, x.cohort, `${x.cohort}-01`, dataEnd)} (${count(x.buyers)})`),
+      },
       visualMap: {
         min: 0,
         max: 100,
