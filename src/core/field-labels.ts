@@ -13,6 +13,7 @@ export const FIELD_LABELS: Record<string, { 'zh-CN': string; en: string }> = {
   actor: { 'zh-CN': '操作人', en: 'actor' },
   add: { 'zh-CN': '要添加的', en: 'to add' },
   address: { 'zh-CN': '地址', en: 'address' },
+  after: { 'zh-CN': '翻页位置', en: 'after' },
   all: { 'zh-CN': '全部条件', en: 'all conditions' },
   anniversary: { 'zh-CN': '入会周年', en: 'anniversary' },
   any: { 'zh-CN': '任一条件', en: 'any condition' },
