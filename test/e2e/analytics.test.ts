@@ -57,6 +57,13 @@ describe.skipIf(!existsSync(CHROMIUM))('数据分析 in Chromium', () => {
     const s618 = await overview(`${year}-06-01`, `${year}-06-18`);
     expect(s618.kpis.revenueFen).not.toBe(d11.kpis.revenueFen);
     await expect.poll(() => revenue.textContent()).toBe(yuan(s618.kpis.revenueFen));
+    // 环比 / 同比: a rise red, a fall green, as on every Chinese market screen (they were the other way round).
+    const changes = page.getByTestId('change');
+    await changes.first().waitFor();
+    for (const tag of await changes.all()) {
+      const rise = (await tag.textContent())!.includes('+');
+      expect(await tag.getAttribute('class')).toContain(rise ? 'ant-tag-red' : 'ant-tag-green');
+    }
     await shot(page, '17-analytics-members');
 
     // Every tab draws; none shows an English word (file formats and the demo's product 清爽防晒乳 SPF50+ aside).

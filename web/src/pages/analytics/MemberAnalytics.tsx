@@ -42,8 +42,13 @@ export function ExportButtons({ view, range }: { view: View; range: Range }) {
   );
 }
 
-/** 环比 / 同比 as a small tag: green up, red down, — without a base (with the reason as a tooltip when one is given). */
+/**
+ * 环比 / 同比 as a small tag, — without a base (with the reason as a tooltip when one is given). A rise is red and a
+ * fall green in Chinese, as 生意参谋 and every Chinese market screen shows them (green read as good news for a fall);
+ * green up, red down in English.
+ */
 export function Change({ label, value, hint }: { label: string; value: number | null; hint?: string }) {
+  const { i18n } = useTranslation();
   if (value === null)
     return hint ? (
       <Tooltip title={hint}>
@@ -53,7 +58,9 @@ export function Change({ label, value, hint }: { label: string; value: number | 
       <Tag>{`${label} —`}</Tag>
     );
   const up = value >= 0;
-  return <Tag color={up ? 'green' : 'red'}>{`${label} ${up ? '+' : ''}${percent(value)}`}</Tag>;
+  const rise = i18n.language === 'en' ? 'green' : 'red';
+  const fall = i18n.language === 'en' ? 'red' : 'green';
+  return <Tag color={up ? rise : fall} data-testid="change">{`${label} ${up ? '+' : ''}${percent(value)}`}</Tag>;
 }
 
 function Overview({ range }: { range: Range }) {
