@@ -113,6 +113,12 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     // 1. Audience
     await page.getByTestId('campaign-name').fill('回头客感恩回馈');
     await choose(page.getByTestId('campaign-segment'), /^回头客（≥2 单）/);
+    // The chosen segment's size shows at once (it showed first at the dry run, three steps on).
+    const returning = await apiCall<{ count: number }>('GET', '/segments/sys:returning');
+    await expect
+      .poll(() => page.getByTestId('segment-count').textContent())
+      .toContain(`当前 ${returning.count.toLocaleString('zh-CN')} 位客户`);
+    await shot(page, '39-campaign-wizard-audience');
     await page.getByTestId('next').click();
     // 2. Channel: the built-in outbox is offered and chosen
     await expect.poll(() => page.getByTestId('channel').locator('.ant-radio-wrapper-checked').count(), SETTLED).toBe(1);

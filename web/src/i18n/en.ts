@@ -2069,6 +2069,7 @@ export const en: Messages = {
     compareNone: 'No campaigns picked to compare yet',
     compareBack: 'Pick them in the campaign list',
     overall: 'Overall',
+    segmentCount: '{{n}} customers now (those the send rules hold back are listed at the dry run)',
     scope: 'Scope',
     delivered: 'Delivered',
     noReceipts: 'no receipts from the channel',

@@ -1958,6 +1958,7 @@ export const zhCN = {
     compareNone: '还没有选择要对比的活动',
     compareBack: '去活动列表勾选',
     overall: '整体',
+    segmentCount: '当前 {{n}} 位客户（发送规则拦截的人在试算时列出）',
     scope: '范围',
     delivered: '已送达',
     noReceipts: '渠道无回执',

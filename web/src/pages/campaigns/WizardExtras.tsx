@@ -71,6 +71,11 @@ export function AudienceFields() {
   const form = Form.useFormInstance<ExtraValues>();
   const kind: AudienceKind = Form.useWatch('audienceKind', form) ?? 'segment';
   const listId: string | null = Form.useWatch('listId', form) ?? null;
+  const segmentId: string | null = Form.useWatch('segmentId', form) ?? null;
+  // How many the chosen segment holds now: it showed first at the dry run, three steps on.
+  const chosenSegment = useApi(kind === 'segment' && segmentId ? '/segments/{id}' : null, {
+    params: { id: segmentId ?? '' },
+  });
   const lists = useApi('/campaigns/audiences');
   const { busy, run } = useAction();
   const chosen = lists.data?.items.find((l) => l.id === listId);
@@ -104,6 +109,11 @@ export function AudienceFields() {
         >
           <SegmentSelect testId="campaign-segment" />
         </Form.Item>
+        {chosenSegment.data && chosenSegment.data.id === segmentId && (
+          <Typography.Paragraph type="secondary" data-testid="segment-count" style={{ marginTop: -12 }}>
+            {t('campaignExtras.segmentCount', { n: count(chosenSegment.data.count) })}
+          </Typography.Paragraph>
+        )}
       </div>
       {kind === 'list' && (
         <>
