@@ -27,7 +27,7 @@ import { nowIso, type AppContext } from '../context.js';
 import { decodeCursor, encodeCursor, FEW_MATCHES } from '../pagination.js';
 import { offLoop } from '../heavy/run.js';
 import { yieldToEventLoop } from '../event-loop.js';
-import { ensureTags, keepRemovals } from '../tags/service.js';
+import { ensureTags, takeOffTags } from '../tags/service.js';
 import { purchaseRule } from '../customers/stats.js';
 import { sharedTotal } from '../heavy/shared-total.js';
 import {
@@ -531,22 +531,12 @@ export async function untagRule(
   const rule = parseRule(input);
   const tagId = await tagIdOf(ctx, workspaceId, tag);
   const members = (await ruleQuery(ctx, workspaceId, rule)).select('c.id');
-  // The removals kept first (the customers' timelines say who had the tag and when it was taken off), then deleted.
-  const r = await ctx.db.kysely.transaction().execute(async (trx) => {
-    await keepRemovals(trx, ctx.db.dialect, nowIso(ctx), by, (q) =>
-      q
-        .where('ct.workspace_id', '=', workspaceId)
-        .where('ct.tag_id', '=', tagId)
-        .where('ct.customer_id', 'in', members),
+  // The removals kept (the customers' timelines say who had the tag and when it was taken off), then deleted.
+  return ctx.db.kysely
+    .transaction()
+    .execute((trx) =>
+      takeOffTags(trx, ctx.db.dialect, { workspaceId, tagIds: [tagId], customers: members, at: nowIso(ctx), by }),
     );
-    return trx
-      .deleteFrom('customer_tags')
-      .where('workspace_id', '=', workspaceId)
-      .where('tag_id', '=', tagId)
-      .where('customer_id', 'in', members)
-      .executeTakeFirst();
-  });
-  return Number(r.numDeletedRows);
 }
 
 /** What POST /segments/{id}/tag and /untag ask for: a tag put on (or taken off) every customer of a segment. */

@@ -1,5 +1,5 @@
 import { reason } from '../../core/reasons.js';
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Database } from '../../db/types.js';
 import { Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -93,41 +93,53 @@ export async function ensureTags(
   return ids;
 }
 
+/** The customers a removal names: a list of ids, or a query of them (a segment's members). */
+type CustomerSet = readonly string[] | SelectQueryBuilder<Database, never, { id: string }>;
+
 /**
- * Keeps what a removal is about to delete (migration 0092): the customer_tags rows `which` selects, with the tag's
- * name, as taken off `at` by `by` — in the removal's transaction, one INSERT … SELECT per statement that deletes.
+ * Takes tags off customers and keeps what it took off (migration 0092: the timeline's 去标签, with its 打标签) — the
+ * rows kept by one INSERT … SELECT of the tags' names, then deleted, both in the caller's transaction. Returns how
+ * many were taken off.
  */
-export async function keepRemovals(
-  db: Kysely<Database>,
+export async function takeOffTags(
+  trx: Kysely<Database>,
   dialect: 'sqlite' | 'postgres',
-  at: string,
-  by: string | null,
-  which: (q: RemovalSource) => RemovalSource,
-): Promise<void> {
-  await db
+  change: { workspaceId: string; tagIds: readonly string[]; customers: CustomerSet; at: string; by: string | null },
+): Promise<number> {
+  const { workspaceId, tagIds, customers, at, by } = change;
+  await trx
     .insertInto('customer_tag_removals')
     .columns(['workspace_id', 'customer_id', 'tag_id', 'removed_at', 'tag_name', 'added_at', 'added_by', 'removed_by'])
     .expression(
-      which(removalSource(db)).select([
-        'ct.workspace_id',
-        'ct.customer_id',
-        'ct.tag_id',
-        sql<string>`${at}${timestampCast(dialect)}`.as('removed_at'),
-        't.name',
-        'ct.created_at',
-        'ct.created_by',
-        sql<string | null>`${by}`.as('removed_by'),
-      ]),
+      trx
+        .selectFrom('customer_tags as ct')
+        .innerJoin('tags as t', (j) =>
+          j.onRef('t.workspace_id', '=', 'ct.workspace_id').onRef('t.id', '=', 'ct.tag_id'),
+        )
+        .select([
+          'ct.workspace_id',
+          'ct.customer_id',
+          'ct.tag_id',
+          sql<string>`${at}${timestampCast(dialect)}`.as('removed_at'),
+          't.name',
+          'ct.created_at',
+          'ct.created_by',
+          sql<string | null>`${by}`.as('removed_by'),
+        ])
+        .where('ct.workspace_id', '=', workspaceId)
+        .where('ct.tag_id', 'in', tagIds)
+        .where('ct.customer_id', 'in', customers),
     )
     .onConflict((oc) => oc.doNothing())
     .execute();
+  const r = await trx
+    .deleteFrom('customer_tags')
+    .where('workspace_id', '=', workspaceId)
+    .where('tag_id', 'in', tagIds)
+    .where('customer_id', 'in', customers)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
 }
-
-type RemovalSource = ReturnType<typeof removalSource>;
-const removalSource = (db: Kysely<Database>) =>
-  db
-    .selectFrom('customer_tags as ct')
-    .innerJoin('tags as t', (j) => j.onRef('t.workspace_id', '=', 'ct.workspace_id').onRef('t.id', '=', 'ct.tag_id'));
 
 export async function tagCustomers(
   ctx: AppContext,
@@ -178,26 +190,13 @@ export async function tagCustomers(
         .execute();
       if (tagIds.length) {
         for (const part of chunks([...known], 900)) {
-          await keepRemovals(trx, ctx.db.dialect, now, by, (q) =>
-            q
-              .where('ct.workspace_id', '=', workspaceId)
-              .where('ct.customer_id', 'in', part)
-              .where(
-                'ct.tag_id',
-                'in',
-                tagIds.map((t) => t.id),
-              ),
-          );
-          await trx
-            .deleteFrom('customer_tags')
-            .where('workspace_id', '=', workspaceId)
-            .where('customer_id', 'in', part)
-            .where(
-              'tag_id',
-              'in',
-              tagIds.map((t) => t.id),
-            )
-            .execute();
+          await takeOffTags(trx, ctx.db.dialect, {
+            workspaceId,
+            tagIds: tagIds.map((t) => t.id),
+            customers: part,
+            at: now,
+            by,
+          });
           await yieldToEventLoop();
         }
       }
