@@ -2,7 +2,7 @@ import { share } from '../../core/analytics.js';
 import { shiftDate } from '../../core/analytics-views.js';
 import { parseLocalDateTime } from '../../core/time.js';
 import { attributionHere } from '../campaigns/report.js';
-import { campaignRow, presentCampaign } from '../campaigns/service.js';
+import { presentCampaign } from '../campaigns/service.js';
 import type { AppContext } from '../context.js';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { sql } from 'kysely';
@@ -29,7 +29,7 @@ export async function effectsHere(ctx: AppContext, ws: string, scope: Scope) {
   const until = parseLocalDateTime(shiftDate(range.to, 1), tz)!;
   const launched = await ctx.db.kysely
     .selectFrom('campaigns')
-    .select(['id', 'name', 'launched_at', 'holdout_pct'])
+    .selectAll()
     .where('workspace_id', '=', ws)
     .where('launched_at', '>=', since)
     .where('launched_at', '<', until)
@@ -38,8 +38,8 @@ export async function effectsHere(ctx: AppContext, ws: string, scope: Scope) {
     .execute();
   const campaigns = [];
   for (const c of launched) {
-    // Read as stored (this runs on a read thread: a report's settling of a finished campaign is a write).
-    const view = presentCampaign(await campaignRow(ctx, ws, c.id));
+    // As stored (this runs on a read thread: a report's settling of a finished campaign is a write).
+    const view = presentCampaign(c);
     const a = await attributionHere(ctx, ws, { ...view, launchedAt: view.launchedAt! }, view.attributionDays, null);
     const o = a.overall;
     campaigns.push({
