@@ -7,6 +7,8 @@ import {
   choose,
   clickInStillDialog,
   logIn,
+  noticesSeen,
+  recordNotices,
   sessionCookie,
   pickOption,
   SETTLED,
@@ -209,20 +211,14 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
       if (r.request().method() === 'PUT' && r.url().endsWith(`/campaigns/${draft.id}`)) saves.push(String(r.status()));
     });
     // Every notice shown from here on, kept (a message is gone long before the 120 s), and the browser's errors.
-    await page.evaluate(`(() => {
-      window.notices = [];
-      new MutationObserver(() => {
-        for (const n of document.querySelectorAll('.ant-message-notice'))
-          if (!window.notices.includes(n.textContent)) window.notices.push(n.textContent);
-      }).observe(document.body, { childList: true, subtree: true });
-    })()`);
+    await recordNotices(page);
     const consoleErrors: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
     await confirmLaunch(page);
     const answer = await launched.catch(async (e: Error) => {
-      const shown = (await page.evaluate<string[]>('window.notices ?? []').catch(() => [] as string[])).join(' | ');
+      const shown = (await noticesSeen(page)).join(' | ');
       const confirmOpen = await page
         .locator('.ant-modal-confirm')
         .isVisible()

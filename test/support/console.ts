@@ -399,3 +399,21 @@ export async function visibleText(page: Page): Promise<string> {
     return [document.body.innerText, ...placeholders].join('\\n');
   })()`);
 }
+
+/**
+ * Keeps every message notice the page shows from now on, in order (a notice closes after a few seconds: a read after
+ * the first one found it gone on a loaded run). `noticesSeen` reads them.
+ */
+export async function recordNotices(page: Page): Promise<void> {
+  await page.evaluate(`(() => {
+    window.notices = [];
+    new MutationObserver(() => {
+      for (const n of document.querySelectorAll('.ant-message-notice'))
+        if (n.textContent && !window.notices.includes(n.textContent)) window.notices.push(n.textContent);
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  })()`);
+}
+
+export async function noticesSeen(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>('window.notices ?? []').catch(() => [] as string[]);
+}
