@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
-import { CSV_BOM, csvLine, neutralizeFormula } from '../core/csv.js';
+import { CSV_BOM, csvLine } from '../core/csv.js';
+import { XlsxWriter } from './xlsx.js';
 
 /**
  * Tables an export writes: CSV (one block per table, its title on the first line) or XLSX (one sheet
@@ -41,25 +42,23 @@ const NUM_FMT: Record<Kind, string | undefined> = {
   num: '#,##0.####',
 };
 
+/** The tables as an Excel workbook written to `out` (xlsx.ts: on a thread of its own), ending or destroying it. */
 export async function tablesXlsx(tables: Table[], out: Writable): Promise<void> {
-  const { default: ExcelJS } = await import('exceljs'); // loaded on the first export: a large module graph
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true });
-  const used = new Set<string>();
-  for (const t of tables) {
-    let name = t.title.replace(/[\\/?*[\]:]/g, ' ').slice(0, 28) || 'sheet';
-    while (used.has(name)) name = `${name}_`;
-    used.add(name);
-    const sheet = wb.addWorksheet(name);
-    sheet.columns = t.columns.map((c, i) => ({
-      header: c.name,
-      width: i === 0 ? 20 : Math.max(10, c.name.length * 2 + 4),
-    }));
-    t.columns.forEach((c, i) => {
-      const f = NUM_FMT[c.kind];
-      if (f) sheet.getColumn(i + 1).numFmt = f;
-    });
-    for (const r of t.rows) sheet.addRow(r.map(neutralizeFormula)).commit();
-    sheet.commit();
+  const xlsx = new XlsxWriter(out);
+  try {
+    for (const t of tables) {
+      xlsx.sheet(
+        t.title,
+        t.columns.map((c, i) => ({
+          header: c.name,
+          width: i === 0 ? 20 : Math.max(10, c.name.length * 2 + 4),
+          numFmt: NUM_FMT[c.kind],
+        })),
+      );
+      await xlsx.rows(t.rows);
+    }
+    await xlsx.end();
+  } catch (e) {
+    xlsx.abort(e);
   }
-  await wb.commit();
 }

@@ -183,7 +183,7 @@ export const campaignRoutes: ModuleRoutes = async (app, { ctx, uploadDir, upload
       const table = await campaignHandoffTable(ctx, ws, req.params.id);
       const file = await exportFileName(ctx, ws, `${table.title}-平台名单`, 'xlsx');
       const out = new PassThrough();
-      void tablesXlsx([table], out).catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))));
+      void tablesXlsx([table], out); // ends or destroys out
       return reply
         .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
         .header('content-disposition', attachment(file))

@@ -280,9 +280,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
       const lang = requestLanguage(req.query.lang, req.headers['accept-language']);
       const file = await exportFileName(ctx, p.workspaceId, s.name, 'xlsx');
       const out = new PassThrough();
-      void ruleXlsx(ctx, p.workspaceId, s.rule, p.role, out, s.name, lang).catch((e: unknown) =>
-        out.destroy(e instanceof Error ? e : new Error(String(e))),
-      );
+      void ruleXlsx(ctx, p.workspaceId, s.rule, p.role, out, s.name, lang); // ends or destroys out
       return reply
         .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
         .header('content-disposition', attachment(file))

@@ -4,7 +4,8 @@ import { distinctValues } from './options.js';
 import type { Writable } from 'node:stream';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { localDate } from '../../core/time.js';
-import { CSV_BOM, csvLine, neutralizeFormula } from '../../core/csv.js';
+import { CSV_BOM, csvLine } from '../../core/csv.js';
+import { XlsxWriter } from '../xlsx.js';
 import { sql, type SqlBool, type Transaction } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -26,16 +27,10 @@ import { canSeePii } from '../auth/roles.js';
 import { nowIso, type AppContext } from '../context.js';
 import { decodeCursor, encodeCursor, FEW_MATCHES } from '../pagination.js';
 import { offLoop } from '../heavy/run.js';
-import { yieldToEventLoop } from '../event-loop.js';
 import { ensureTags, takeOffTags } from '../tags/service.js';
 import { purchaseRule } from '../customers/stats.js';
 import { sharedTotal } from '../heavy/shared-total.js';
-import {
-  customerExportLayout,
-  customerExportRows,
-  type CustomerExportLayout,
-  type ExportCell,
-} from '../customers/export.js';
+import { customerExportLayout, customerExportRows, type CustomerExportLayout } from '../customers/export.js';
 import type { ExportLanguage } from '../../core/export-labels.js';
 import { awaitingDraw } from '../campaigns/awaiting-draw.js';
 import { erasedAmong } from '../privacy/tombstones.js';
@@ -241,16 +236,18 @@ function windowed(rule: Rule, cc: CompileContext, limit: number, factSet: boolea
 }
 
 /**
- * All members as export rows, page by page: identifiers per platform, stores, then figures
- * (customers/export.ts). The layout (columns) comes first.
+ * All members, page by page, as the text a file takes: CSV lines (identifiers per platform, stores, then figures:
+ * customers/export.ts), or each page's rows as JSON for the Excel thread. Each page is read and written on a read
+ * thread; the server's thread only passes the text on.
  */
-async function* ruleExportRows(
+async function* ruleExportPages(
   ctx: AppContext,
   workspaceId: string,
   input: unknown,
   role: string,
   layout: CustomerExportLayout,
-): AsyncGenerator<ExportCell[][]> {
+  format: 'csv' | 'json',
+): AsyncGenerator<string> {
   parseRule(input);
   let cursor: string | undefined;
   do {
@@ -260,28 +257,35 @@ async function* ruleExportRows(
       exportPageHere,
       workspaceId,
       input,
-      { cursor, role },
+      { cursor, role, format },
       layout,
     );
-    yield page.rows;
+    yield page.text;
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
 }
 
 /**
- * One page of a segment's export: its next 2,000 members and their rows, read together on a read thread (an export
- * of a million customers is 500 such pages; on the event loop each stalled every other request).
+ * One page of a segment's export: its next 2,000 members and their rows, read and written out together on a read
+ * thread (an export of a million customers is 500 such pages; on the event loop each stalled every other request).
  */
 export async function exportPageHere(
   ctx: AppContext,
   workspaceId: string,
   input: unknown,
-  opts: { cursor?: string; role: string },
+  opts: { cursor?: string; role: string; format: 'csv' | 'json' },
   layout: CustomerExportLayout,
-): Promise<{ rows: ExportCell[][]; nextCursor: string | null }> {
-  const page = await ruleMembersHere(ctx, workspaceId, input, { limit: 2000, ...opts });
+): Promise<{ text: string; nextCursor: string | null }> {
+  const page = await ruleMembersHere(ctx, workspaceId, input, { limit: 2000, cursor: opts.cursor, role: opts.role });
   const ids = page.items.map((m) => m.id);
-  return { rows: await customerExportRows(ctx, workspaceId, ids, opts.role, layout), nextCursor: page.nextCursor };
+  const rows = await customerExportRows(ctx, workspaceId, ids, opts.role, layout);
+  const text =
+    opts.format === 'json'
+      ? JSON.stringify(rows)
+      : rows
+          .map((r) => csvLine(r.map((v, i) => (i === layout.moneyColumn && typeof v === 'number' ? v.toFixed(2) : v))))
+          .join('');
+  return { text, nextCursor: page.nextCursor };
 }
 
 /**
@@ -309,14 +313,10 @@ export async function* ruleCsv(
 ): AsyncGenerator<string> {
   const layout = await customerExportLayout(ctx, workspaceId, lang);
   yield CSV_BOM + csvLine(layout.columns);
-  for await (const rows of ruleExportRows(ctx, workspaceId, input, role, layout)) {
-    yield rows
-      .map((r) => csvLine(r.map((v, i) => (i === layout.moneyColumn && typeof v === 'number' ? v.toFixed(2) : v))))
-      .join('');
-  }
+  yield* ruleExportPages(ctx, workspaceId, input, role, layout, 'csv');
 }
 
-/** All members as an XLSX workbook written to `out` as it is built (constant memory). */
+/** All members as an XLSX workbook written to `out` as it is built (xlsx.ts; constant memory), ending or destroying it. */
 export async function ruleXlsx(
   ctx: AppContext,
   workspaceId: string,
@@ -326,23 +326,22 @@ export async function ruleXlsx(
   sheetName: string,
   lang: ExportLanguage = 'zh-CN',
 ): Promise<void> {
-  const layout = await customerExportLayout(ctx, workspaceId, lang);
-  const { default: ExcelJS } = await import('exceljs'); // loaded on the first export: a large module graph
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true });
-  const sheet = wb.addWorksheet(sheetName.replace(/[\\/?*[\]:]/g, ' ').slice(0, 31) || 'customers');
-  sheet.columns = layout.columns.map((header, i) => ({
-    header,
-    width: i === 0 ? 28 : Math.max(10, header.length * 2 + 4),
-  }));
-  sheet.getColumn(layout.moneyColumn + 1).numFmt = '#,##0.00';
-  for await (const rows of ruleExportRows(ctx, workspaceId, input, role, layout))
-    for (const [i, r] of rows.entries()) {
-      sheet.addRow(r.map(neutralizeFormula)).commit();
-      // exceljs writes a page of 2,000 rows in ~0.3 s: other requests get a turn every 200.
-      if (i % 200 === 199) await yieldToEventLoop();
-    }
-  sheet.commit();
-  await wb.commit();
+  const xlsx = new XlsxWriter(out);
+  try {
+    const layout = await customerExportLayout(ctx, workspaceId, lang);
+    xlsx.sheet(
+      sheetName.trim() || 'customers',
+      layout.columns.map((header, i) => ({
+        header,
+        width: i === 0 ? 28 : Math.max(10, header.length * 2 + 4),
+        numFmt: i === layout.moneyColumn ? '#,##0.00' : undefined,
+      })),
+    );
+    for await (const json of ruleExportPages(ctx, workspaceId, input, role, layout, 'json')) await xlsx.rows(json);
+    await xlsx.end();
+  } catch (e) {
+    xlsx.abort(e);
+  }
 }
 
 /** Freezes who is in a segment now (a campaign keeps the list it was sent to). */

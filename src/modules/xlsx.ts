@@ -1,0 +1,95 @@
+import type { Writable } from 'node:stream';
+import { once } from 'node:events';
+import { startThread } from '../jobs/threads.js';
+import type { FromXlsx, ToXlsx, XlsxColumn } from './xlsx-thread.js';
+
+export type { XlsxColumn };
+
+/**
+ * An Excel workbook written to `out` by a thread of its own (xlsx-thread.ts), so building it never holds the
+ * server's event loop: sheets and batches of rows go in, the file's bytes come out into `out` as they are made.
+ * `rows` waits until `out` has room, then resolves once the batch is written (the client's pace, constant memory);
+ * `end` once the file is complete. A failure — the thread's, or `out` closed early (the client left) — rejects
+ * what is pending and stops the thread.
+ */
+export class XlsxWriter {
+  private readonly thread = startThread(import.meta.url, 'xlsx-thread');
+  private waiting: { resolve: () => void; reject: (e: Error) => void; until: 'ack' | 'end' } | null = null;
+  private failed: Error | null = null;
+  private readonly stopped = new AbortController();
+  private readonly used = new Set<string>();
+
+  constructor(private readonly out: Writable) {
+    this.thread.on('message', (m: FromXlsx) => {
+      if (m.type === 'chunk') {
+        if (!this.failed) out.write(m.data);
+      } else if (m.type === 'error') this.fail(new Error(`the Excel file could not be written: ${m.message}`));
+      else if (this.waiting?.until === m.type) {
+        const w = this.waiting;
+        this.waiting = null;
+        w.resolve();
+      }
+    });
+    this.thread.on('error', (e) => this.fail(e));
+    this.thread.on('exit', () => this.fail(new Error('the Excel thread stopped')));
+    out.once('close', () => {
+      if (!out.writableFinished) this.fail(new Error('the download was closed before the file was complete'));
+    });
+  }
+
+  private fail(e: Error) {
+    if (this.failed) return;
+    this.failed = e;
+    this.stopped.abort(e);
+    void this.thread.terminate();
+    this.waiting?.reject(e);
+    this.waiting = null;
+  }
+
+  private send(m: ToXlsx, until: 'ack' | 'end'): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise<void>((resolve, reject) => {
+      this.waiting = { resolve, reject, until };
+      this.thread.postMessage(m);
+    });
+  }
+
+  /** A new sheet: its name made one Excel accepts (no \/?*[]:, ≤ 31 characters, unique in the workbook). */
+  sheet(title: string, columns: XlsxColumn[]): void {
+    let name = title.replace(/[\\/?*[\]:]/g, ' ').slice(0, 28) || 'sheet';
+    while (this.used.has(name)) name = `${name}_`;
+    this.used.add(name);
+    if (!this.failed) this.thread.postMessage({ type: 'sheet', name, columns } satisfies ToXlsx);
+  }
+
+  /** A batch of rows for the current sheet, as JSON text (a read thread's answer passes through unparsed). */
+  async rows(rows: string | readonly (readonly (string | number | null)[])[]): Promise<void> {
+    if (typeof rows === 'string') return this.batch(rows);
+    for (let i = 0; i < rows.length; i += 2000) await this.batch(JSON.stringify(rows.slice(i, i + 2000)));
+  }
+
+  /**
+   * One batch, sent once `out` has room: the zip compresses asynchronously, so a batch's last bytes may arrive after
+   * its acknowledgement, and at most about one batch's bytes wait in `out` beyond its mark.
+   */
+  private async batch(json: string): Promise<void> {
+    if (this.out.writableNeedDrain) await once(this.out, 'drain', { signal: this.stopped.signal });
+    await this.send({ type: 'rows', rows: json }, 'ack');
+  }
+
+  /** Completes the file and ends `out`. */
+  async end(): Promise<void> {
+    if (this.out.writableNeedDrain) await once(this.out, 'drain', { signal: this.stopped.signal });
+    await this.send({ type: 'end' }, 'end');
+    this.out.end();
+    this.failed = new Error('the Excel file is complete'); // the thread's exit is no failure now
+    await this.thread.terminate();
+  }
+
+  /** Stops the thread and destroys `out` with the error (a failed export ends the download as an error). */
+  abort(e: unknown): void {
+    const err = e instanceof Error ? e : new Error(String(e));
+    this.fail(err);
+    this.out.destroy(err);
+  }
+}

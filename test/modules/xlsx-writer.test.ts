@@ -1,0 +1,101 @@
+import { PassThrough } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import ExcelJS from 'exceljs';
+import { describe, expect, it } from 'vitest';
+import { tablesXlsx } from '../../src/modules/tables.js';
+import { XlsxWriter } from '../../src/modules/xlsx.js';
+
+function collect(out: PassThrough): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  return new Promise((resolve, reject) => {
+    out.on('end', () => resolve(Buffer.concat(chunks)));
+    out.on('error', reject);
+  });
+}
+
+async function workbook(bytes: Buffer) {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(bytes as unknown as ArrayBuffer);
+  return wb;
+}
+
+describe('Excel files written on a thread of their own', () => {
+  it('writes sheets in order with formats, Excel-safe unique names and formulas kept as text', async () => {
+    const out = new PassThrough();
+    const file = collect(out);
+    const rows = Array.from({ length: 4500 }, (_, i) => [`客户${i}`, i, i * 1.5]);
+    rows[7] = ['=HYPERLINK("http://x")', 7, 10.5];
+    await tablesXlsx(
+      [
+        {
+          title: '商品/排行:前[10]',
+          columns: [
+            { name: '商品', kind: 'text' },
+            { name: '件数', kind: 'int' },
+            { name: '金额', kind: 'money' },
+          ],
+          rows,
+        },
+        { title: '商品/排行:前[10]', columns: [{ name: '占比', kind: 'pct' }], rows: [[0.25]] },
+      ],
+      out,
+    );
+    const wb = await workbook(await file);
+    expect(wb.worksheets.map((s) => s.name)).toEqual(['商品 排行 前 10 ', '商品 排行 前 10 _']);
+    const [first, second] = wb.worksheets as [ExcelJS.Worksheet, ExcelJS.Worksheet];
+    // 4,500 rows cross in three batches (2,000 a message) and come back in order.
+    expect(first.rowCount).toBe(4501);
+    expect(first.getRow(1).values).toEqual([undefined, '商品', '件数', '金额']);
+    expect(first.getRow(4501).values).toEqual([undefined, '客户4499', 4499, 6748.5]);
+    expect(first.getRow(9).getCell(1).value).toBe('\'=HYPERLINK("http://x")');
+    expect(first.getColumn(3).numFmt).toBe('#,##0.00');
+    expect(second.getRow(2).getCell(1).value).toBe(0.25);
+    expect(second.getColumn(1).numFmt).toBe('0.00%');
+  });
+
+  it('waits for the download to take the bytes before writing more (constant memory)', async () => {
+    const out = new PassThrough({ highWaterMark: 16 * 1024 });
+    const xlsx = new XlsxWriter(out);
+    xlsx.sheet('rows', [{ header: 'text', width: 20 }]);
+    // Random text, so the zip cannot squeeze the batch below the mark.
+    const batch = Array.from({ length: 2000 }, () => [randomBytes(48).toString('base64')]);
+    await xlsx.rows(batch);
+    // Nobody reads: the first batch's bytes fill `out` past its mark, and the next batch waits until they are taken.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(out.writableNeedDrain).toBe(true);
+    let written = false;
+    const pending = xlsx.rows(batch).then(() => (written = true));
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(written).toBe(false);
+    const file = collect(out);
+    await pending;
+    await xlsx.end();
+    const wb = await workbook(await file);
+    expect(wb.worksheets[0]!.rowCount).toBe(4001);
+  });
+
+  it('stops when the download closes early, and the failure reaches the caller', async () => {
+    const out = new PassThrough({ highWaterMark: 1024 });
+    const xlsx = new XlsxWriter(out);
+    xlsx.sheet('rows', [{ header: 'text', width: 20 }]);
+    const batch = Array.from({ length: 2000 }, (_, i) => [`${'行'.repeat(40)}${i}`]);
+    const pending = xlsx.rows(batch);
+    setTimeout(() => out.destroy(), 200);
+    await expect(pending).rejects.toThrow();
+    await expect(xlsx.rows([['more']])).rejects.toThrow('the download was closed before the file was complete');
+  });
+
+  it('a failure inside the thread ends the download as an error', async () => {
+    const out = new PassThrough();
+    const xlsx = new XlsxWriter(out);
+    const failed = new Promise<Error>((resolve) => out.on('error', resolve));
+    // Rows before any sheet: the thread refuses them.
+    try {
+      await xlsx.rows([['orphan']]);
+    } catch (e) {
+      xlsx.abort(e);
+    }
+    expect((await failed).message).toContain('rows before a sheet');
+  });
+});
