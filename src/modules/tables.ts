@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { CSV_BOM, csvLine } from '../core/csv.js';
 import { XlsxWriter } from './xlsx.js';
+import { type XlsxBook, xlsxBook } from './xlsx-book.js';
 
 /**
  * Tables an export writes: CSV (one block per table, its title on the first line) or XLSX (one sheet
@@ -42,12 +43,20 @@ const NUM_FMT: Record<Kind, string | undefined> = {
   num: '#,##0.####',
 };
 
+/**
+ * Up to this many rows in all, a workbook is written here (a few ms; a 数据分析 view's tables): starting the Excel
+ * thread costs ~0.2 s, and more rows than this would hold the event loop longer than that.
+ */
+const INLINE_ROWS = 300;
+
 /** The tables as an Excel workbook written to `out` (xlsx.ts: on a thread of its own), ending or destroying it. */
 export async function tablesXlsx(tables: Table[], out: Writable): Promise<void> {
-  const xlsx = new XlsxWriter(out);
+  const rows = tables.reduce((n, t) => n + t.rows.length, 0);
+  let book: XlsxBook | XlsxWriter | null = null;
   try {
+    book = rows <= INLINE_ROWS ? await xlsxBook(out) : new XlsxWriter(out);
     for (const t of tables) {
-      xlsx.sheet(
+      book.sheet(
         t.title,
         t.columns.map((c, i) => ({
           header: c.name,
@@ -55,10 +64,11 @@ export async function tablesXlsx(tables: Table[], out: Writable): Promise<void> 
           numFmt: NUM_FMT[c.kind],
         })),
       );
-      await xlsx.rows(t.rows);
+      await book.rows(t.rows);
     }
-    await xlsx.end();
+    await book.end();
   } catch (e) {
-    xlsx.abort(e);
+    if (book instanceof XlsxWriter) book.abort(e);
+    else out.destroy(e instanceof Error ? e : new Error(String(e)));
   }
 }

@@ -1,9 +1,8 @@
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { startThread } from '../jobs/threads.js';
-import type { FromXlsx, ToXlsx, XlsxColumn } from './xlsx-thread.js';
-
-export type { XlsxColumn };
+import type { XlsxBook, XlsxCell, XlsxColumn } from './xlsx-book.js';
+import type { FromXlsx, ToXlsx } from './xlsx-thread.js';
 
 /**
  * An Excel workbook written to `out` by a thread of its own (xlsx-thread.ts), so building it never holds the
@@ -12,12 +11,11 @@ export type { XlsxColumn };
  * `end` once the file is complete. A failure — the thread's, or `out` closed early (the client left) — rejects
  * what is pending and stops the thread.
  */
-export class XlsxWriter {
+export class XlsxWriter implements XlsxBook {
   private readonly thread = startThread(import.meta.url, 'xlsx-thread');
   private waiting: { resolve: () => void; reject: (e: Error) => void; until: 'ack' | 'end' } | null = null;
   private failed: Error | null = null;
   private readonly stopped = new AbortController();
-  private readonly used = new Set<string>();
 
   constructor(private readonly out: Writable) {
     this.thread.on('message', (m: FromXlsx) => {
@@ -54,16 +52,13 @@ export class XlsxWriter {
     });
   }
 
-  /** A new sheet: its name made one Excel accepts (no \/?*[]:, ≤ 31 characters, unique in the workbook). */
+  /** A new sheet (its name made one Excel accepts: xlsx-book.ts). */
   sheet(title: string, columns: XlsxColumn[]): void {
-    let name = title.replace(/[\\/?*[\]:]/g, ' ').slice(0, 28) || 'sheet';
-    while (this.used.has(name)) name = `${name}_`;
-    this.used.add(name);
-    if (!this.failed) this.thread.postMessage({ type: 'sheet', name, columns } satisfies ToXlsx);
+    if (!this.failed) this.thread.postMessage({ type: 'sheet', title, columns } satisfies ToXlsx);
   }
 
   /** A batch of rows for the current sheet, as JSON text (a read thread's answer passes through unparsed). */
-  async rows(rows: string | readonly (readonly (string | number | null)[])[]): Promise<void> {
+  async rows(rows: string | readonly (readonly XlsxCell[])[]): Promise<void> {
     if (typeof rows === 'string') return this.batch(rows);
     for (let i = 0; i < rows.length; i += 2000) await this.batch(JSON.stringify(rows.slice(i, i + 2000)));
   }

@@ -21,38 +21,41 @@ async function workbook(bytes: Buffer) {
 }
 
 describe('Excel files written on a thread of their own', () => {
-  it('writes sheets in order with formats, Excel-safe unique names and formulas kept as text', async () => {
-    const out = new PassThrough();
-    const file = collect(out);
-    const rows = Array.from({ length: 4500 }, (_, i) => [`客户${i}`, i, i * 1.5]);
-    rows[7] = ['=HYPERLINK("http://x")', 7, 10.5];
-    await tablesXlsx(
-      [
-        {
-          title: '商品/排行:前[10]',
-          columns: [
-            { name: '商品', kind: 'text' },
-            { name: '件数', kind: 'int' },
-            { name: '金额', kind: 'money' },
-          ],
-          rows,
-        },
-        { title: '商品/排行:前[10]', columns: [{ name: '占比', kind: 'pct' }], rows: [[0.25]] },
-      ],
-      out,
-    );
-    const wb = await workbook(await file);
-    expect(wb.worksheets.map((s) => s.name)).toEqual(['商品 排行 前 10 ', '商品 排行 前 10 _']);
-    const [first, second] = wb.worksheets as [ExcelJS.Worksheet, ExcelJS.Worksheet];
-    // 4,500 rows cross in three batches (2,000 a message) and come back in order.
-    expect(first.rowCount).toBe(4501);
-    expect(first.getRow(1).values).toEqual([undefined, '商品', '件数', '金额']);
-    expect(first.getRow(4501).values).toEqual([undefined, '客户4499', 4499, 6748.5]);
-    expect(first.getRow(9).getCell(1).value).toBe('\'=HYPERLINK("http://x")');
-    expect(first.getColumn(3).numFmt).toBe('#,##0.00');
-    expect(second.getRow(2).getCell(1).value).toBe(0.25);
-    expect(second.getColumn(1).numFmt).toBe('0.00%');
-  });
+  // 4,500 rows go to the Excel thread (three batches of 2,000 a message, back in order); 120 are written here.
+  it.each([4500, 120])(
+    '%i rows: sheets in order with formats, Excel-safe unique names, formulas as text',
+    async (n) => {
+      const out = new PassThrough();
+      const file = collect(out);
+      const rows = Array.from({ length: n }, (_, i) => [`客户${i}`, i, i * 1.5]);
+      rows[7] = ['=HYPERLINK("http://x")', 7, 10.5];
+      await tablesXlsx(
+        [
+          {
+            title: '商品/排行:前[10]',
+            columns: [
+              { name: '商品', kind: 'text' },
+              { name: '件数', kind: 'int' },
+              { name: '金额', kind: 'money' },
+            ],
+            rows,
+          },
+          { title: '商品/排行:前[10]', columns: [{ name: '占比', kind: 'pct' }], rows: [[0.25]] },
+        ],
+        out,
+      );
+      const wb = await workbook(await file);
+      expect(wb.worksheets.map((s) => s.name)).toEqual(['商品 排行 前 10 ', '商品 排行 前 10 _']);
+      const [first, second] = wb.worksheets as [ExcelJS.Worksheet, ExcelJS.Worksheet];
+      expect(first.rowCount).toBe(n + 1);
+      expect(first.getRow(1).values).toEqual([undefined, '商品', '件数', '金额']);
+      expect(first.getRow(n + 1).values).toEqual([undefined, `客户${n - 1}`, n - 1, (n - 1) * 1.5]);
+      expect(first.getRow(9).getCell(1).value).toBe('\'=HYPERLINK("http://x")');
+      expect(first.getColumn(3).numFmt).toBe('#,##0.00');
+      expect(second.getRow(2).getCell(1).value).toBe(0.25);
+      expect(second.getColumn(1).numFmt).toBe('0.00%');
+    },
+  );
 
   it('waits for the download to take the bytes before writing more (constant memory)', async () => {
     const out = new PassThrough({ highWaterMark: 16 * 1024 });
