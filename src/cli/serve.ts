@@ -67,6 +67,12 @@ export async function serve(opts: ServeOptions): Promise<void> {
 
   // SQLite answers on the event loop: heavy reads go to read threads, jobs to a thread of their own,
   // so one long query or job never stalls the other requests (PostgreSQL is asynchronous already).
+  // Links in messages point where this server is reached until the send rules name a public address (the threads
+  // started below read it from their copy of the environment).
+  const shown = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;
+  const ownUrl = (port: number) => `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+  const namedUrl = !!process.env.HUIKE_PUBLIC_URL?.trim();
+  if (!namedUrl && opts.port) process.env.HUIKE_PUBLIC_URL = ownUrl(opts.port);
   const dbUrl = databaseUrlFromEnv();
   const fileDb = ctx.db.dialect === 'sqlite' && sqlitePath(dbUrl) !== ':memory:';
   if (fileDb) ctx.readPool = startReadPool(dbUrl);
@@ -77,6 +83,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const app = await buildServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
   logInfo = (f, m) => app.log.info(f, m);
   await app.listen({ port: opts.port, host: opts.host });
+  // The port bound, which `--port 0` leaves to the system (a free one).
+  const bound = app.server.address();
+  const port = typeof bound === 'object' && bound ? bound.port : opts.port;
+  if (!namedUrl) process.env.HUIKE_PUBLIC_URL = ownUrl(port);
   // Loaded after start, then every minute caught up (the change log) or reloaded after a rebuild, besides the asks.
   const warm = () => {
     warmAnalyticsMemory(ctx).catch((e) => app.log.warn({ err: String(e) }, 'analytics memory: warm-up failed'));
@@ -97,10 +107,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   ctx.jobs = { waitMs: jobWaitMs(), wake: worker ? () => worker.wake() : undefined };
 
   const hasConsole = existsSync(join(defaultWebDir(), 'index.html'));
-  const shown = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;
-  // The port bound, which `--port 0` leaves to the system (a free one).
-  const bound = app.server.address();
-  const url = `http://${shown}:${typeof bound === 'object' && bound ? bound.port : opts.port}`;
+  const url = ownUrl(port);
   // The password is only known when this start created the user; later starts name the logins and warn while the
   // owner still has the demo password.
   let stillDemo = false;

@@ -18,6 +18,7 @@ describeBothDatabases('first start without the demo, and user/token commands', (
       spawnTs(CLI, ['serve', '--port', '0', '--no-demo', '--no-worker'], {
         DATABASE_URL: url,
         HUIKE_ADMIN_PASSWORD: '',
+        HUIKE_PUBLIC_URL: '',
       });
     const first = start();
     let password = '';
@@ -34,7 +35,12 @@ describeBothDatabases('first start without the demo, and user/token commands', (
       expect(password).not.toBe('huike-demo');
       const base = servedAt(banner)!;
       expect((await login(base, 'huike-demo')).status).toBe(401);
-      expect((await login(base, password)).status).toBe(200);
+      const ok = await login(base, password);
+      expect(ok.status).toBe(200);
+      // Links in messages point where this server answers (its free port), until the send rules name an address.
+      const cookie = String(ok.headers.get('set-cookie')).split(';')[0]!;
+      const settings = await fetch(`${base}/api/v1/messaging/settings`, { headers: { cookie } });
+      expect(((await settings.json()) as { settings: { publicUrl: string } }).settings.publicUrl).toBe(base);
     } finally {
       first.kill('SIGTERM');
       await exited(first);

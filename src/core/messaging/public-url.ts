@@ -31,3 +31,20 @@ export function isLocalUrl(url: string): boolean {
   if (ip) return LOCAL.check(bare, ip === 6 ? 'ipv6' : 'ipv4');
   return bare === 'localhost' || bare.endsWith('.localhost') || bare.endsWith('.local') || !bare.includes('.');
 }
+
+const FALLBACK_PUBLIC_URL = 'http://127.0.0.1:3000';
+
+/**
+ * The public address a shop has until its send rules name one: HUIKE_PUBLIC_URL — which `huike serve` sets to the
+ * address it listens on unless given — else http://127.0.0.1:3000 (a `huike worker` process started on its own).
+ * An unusable value in the environment falls back too: a setting is never made invalid by it.
+ */
+export function defaultPublicUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const v = env.HUIKE_PUBLIC_URL?.trim();
+  if (!v) return FALLBACK_PUBLIC_URL;
+  try {
+    const u = new URL(v);
+    if ((u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password) return v.replace(/\/+$/, '');
+  } catch {}
+  return FALLBACK_PUBLIC_URL;
+}

@@ -4,7 +4,7 @@ import { templateIssues } from '../../core/messaging/templates.js';
 import { complianceIssues, complianceProblems, DEFAULT_OPT_OUT_TEXT } from '../../core/messaging/sms.js';
 import { type Reason, reason } from '../../core/reasons.js';
 import { DEFAULT_WINDOWS, windowProblems } from '../../core/messaging/windows.js';
-import { isLocalUrl } from '../../core/messaging/public-url.js';
+import { defaultPublicUrl, isLocalUrl } from '../../core/messaging/public-url.js';
 
 export const mediumSchema = z.enum(['sms', 'email', 'wechat', 'platform']);
 export const kindSchema = z.enum(['marketing', 'care']);
@@ -194,8 +194,8 @@ export const messagingSettings = z
     smsSignature: z.string().max(20).default(''),
     smsOptOutText: z.string().min(1).max(20).default(DEFAULT_OPT_OUT_TEXT),
     smsPriceFen: z.number().int().min(0).max(1000).default(5),
-    /** Where links in messages point (the redirect and unsubscribe pages are served there). */
-    publicUrl: z.url().default('http://127.0.0.1:3000'),
+    /** Where links in messages point (the redirect and unsubscribe pages are served there); default: where served. */
+    publicUrl: z.url().default(() => defaultPublicUrl()),
   })
   .superRefine((s, c) => {
     if (!/回复\s*R/i.test(s.smsOptOutText))
