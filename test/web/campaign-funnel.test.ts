@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { funnelStages, throttledNow } from '../../web/src/pages/campaigns/funnel.js';
+import { funnelStages, throttledNow, withoutReceipts } from '../../web/src/pages/campaigns/funnel.js';
 
 const labels = { targeted: '目标客户', sent: '已发送', delivered: '已送达', clicked: '已点击' };
 
 describe('campaign report funnel', () => {
   it('runs targeted → sent → delivered → clicked, in that order, from the report numbers', () => {
-    const stages = funnelStages(
-      { targeted: 1000, sent: 947, delivered: 930, clicked: 120 },
-      (k) => labels[k],
-      '渠道无回执',
-    );
+    const stages = funnelStages({ targeted: 1000, sent: 947, delivered: 930, clicked: 120 }, (k) => labels[k]);
     expect(stages).toEqual([
       { name: '目标客户', value: 1000 },
       { name: '已发送', value: 947 },
@@ -20,13 +16,15 @@ describe('campaign report funnel', () => {
     for (let i = 1; i < stages.length; i++) expect(stages[i]!.value).toBeLessThanOrEqual(stages[i - 1]!.value);
   });
 
-  it('says a channel sent no receipts when messages went out and none is confirmed delivered', () => {
+  it('has no 已送达 stage when messages went out and the channel confirmed none (unknown, not 0)', () => {
     const names = (delivered: number, sent: number) =>
-      funnelStages({ targeted: 1560, sent, delivered, clicked: 0 }, (k) => labels[k], '渠道无回执').map((s) => s.name);
-    expect(names(0, 930)[2]).toBe('已送达 (渠道无回执)');
-    // Nothing sent yet, or receipts came: the plain label.
-    expect(names(0, 0)[2]).toBe('已送达');
-    expect(names(900, 930)[2]).toBe('已送达');
+      funnelStages({ targeted: 1560, sent, delivered, clicked: 12 }, (k) => labels[k]).map((s) => s.name);
+    expect(withoutReceipts({ sent: 930, delivered: 0 })).toBe(true);
+    expect(names(0, 930)).toEqual(['目标客户', '已发送', '已点击']);
+    // Nothing sent yet, or receipts came: all four stages.
+    expect(withoutReceipts({ sent: 0, delivered: 0 })).toBe(false);
+    expect(names(0, 0)).toEqual(['目标客户', '已发送', '已送达', '已点击']);
+    expect(names(900, 930)).toEqual(['目标客户', '已发送', '已送达', '已点击']);
   });
 
   it('says a throttle, not the send window, when the next message goes out within two minutes of a throttle', () => {

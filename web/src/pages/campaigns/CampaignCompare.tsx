@@ -6,6 +6,7 @@ import { EmptyState, ErrorBox, Loading } from '../../components/Status';
 import { count, money, percent, ratio, spansZero } from '../../format';
 import { useApi } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
+import { withoutReceipts } from './funnel';
 
 type Compared = Answer<'/campaigns/compare'>['items'][number];
 type Row = Compared['overall'] & { rowKey: string; campaign: string; campaignId: string; first: boolean };
@@ -50,7 +51,15 @@ export default function CampaignCompare() {
   const pct = (v: number | null) => (v === null ? '—' : percent(v));
   return (
     <>
-      <PageHeader title={t('campaignExtras.compareTitle')} subtitle={t('campaignExtras.compareHint')} />
+      <PageHeader
+        title={t('campaignExtras.compareTitle')}
+        subtitle={t('campaignExtras.compareSubtitle', { n: data.data.items.length })}
+        extra={
+          <Link to="/campaigns">
+            <Button>{t('campaignExtras.compareToList')}</Button>
+          </Link>
+        }
+      />
       <Card>
         <Table<Row>
           rowKey="rowKey"
@@ -77,7 +86,13 @@ export default function CampaignCompare() {
             },
             { title: t('campaigns.targeted'), dataIndex: 'targeted', align: 'right', render: count },
             { title: t('campaigns.sent'), dataIndex: 'sent', align: 'right', render: count },
-            { title: t('campaignExtras.delivered'), dataIndex: 'delivered', align: 'right', render: count },
+            {
+              title: t('campaignExtras.delivered'),
+              dataIndex: 'delivered',
+              align: 'right',
+              // As the report says it: a channel without receipts delivered an unknown number, not 0.
+              render: (v: number, r) => (withoutReceipts(r) ? t('campaignExtras.deliveredNoReceipts') : count(v)),
+            },
             { title: t('campaigns.clicked'), dataIndex: 'clicked', align: 'right', render: count },
             {
               title: t('campaignExtras.treatedConversion'),

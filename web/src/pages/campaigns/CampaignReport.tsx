@@ -9,7 +9,7 @@ import { useApi, useInterval } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
 import { CampaignActions } from './Campaigns';
 import { reasonLabel, StatusTag } from './shared';
-import { funnelStages, throttledNow } from './funnel';
+import { funnelStages, throttledNow, withoutReceipts } from './funnel';
 import type { AttributionOf, Estimate, Report } from './types';
 
 function Interval({ e, fmt }: { e: Estimate; fmt: (x: number) => string }) {
@@ -104,11 +104,7 @@ function Lift({ a, roi, costFen }: { a: AttributionOf; roi: number | null; costF
 
 function Funnel({ r, throttle, coupon }: { r: Report; throttle: number | null; coupon: boolean }) {
   const { t } = useTranslation();
-  const stages = funnelStages(
-    r,
-    (key) => t(key === 'delivered' ? 'campaignExtras.delivered' : `campaigns.${key}`),
-    t('campaignExtras.noReceipts'),
-  );
+  const stages = funnelStages(r, (key) => t(key === 'delivered' ? 'campaignExtras.delivered' : `campaigns.${key}`));
   return (
     <Row gutter={24}>
       <Col span={12}>
@@ -146,7 +142,7 @@ function Funnel({ r, throttle, coupon }: { r: Report; throttle: number | null; c
           </Descriptions.Item>
           <Descriptions.Item label={t('campaignExtras.delivered')}>
             {/* Sent and none confirmed: the channel gives no receipts (as the funnel says), not "0 delivered". */}
-            {r.delivered === 0 && r.sent > 0 ? `— (${t('campaignExtras.noReceipts')})` : count(r.delivered)}
+            {withoutReceipts(r) ? t('campaignExtras.deliveredNoReceipts') : count(r.delivered)}
           </Descriptions.Item>
           <Descriptions.Item label={t('campaigns.failed')}>{count(r.failed)}</Descriptions.Item>
           {r.cancelled > 0 && (

@@ -2,17 +2,24 @@
 export type FunnelCounts = { targeted: number; sent: number; delivered: number; clicked: number };
 
 /**
+ * Whether a campaign's channel confirms no delivery: messages went out and none is confirmed delivered (the outbox,
+ * a webhook that sends no receipts). Its 已送达 is then unknown, not zero — the report, the comparison and the funnel
+ * say so alike.
+ */
+export function withoutReceipts(r: { sent: number; delivered: number }): boolean {
+  return r.delivered === 0 && r.sent > 0;
+}
+
+/**
  * The campaign funnel's stages in order: 目标客户 (targeted, control left out) → 已发送 → 已送达 (a provider's
  * receipt confirmed it) → 已点击. Held-back recipients are not a stage (they leave between targeted and sent; the
- * report lists them by rule beside the chart). A channel without receipts (the outbox, a webhook that sends none)
- * delivers none on record: when messages went out and none is confirmed, 已送达 says so (`noReceipts`) rather than
- * reading as a drop to zero.
+ * report lists them by rule beside the chart). Without receipts (`withoutReceipts`) there is no 已送达 stage: a bar
+ * of 0 read as every message lost.
  */
-export function funnelStages(r: FunnelCounts, label: (key: keyof FunnelCounts) => string, noReceipts: string) {
-  return (['targeted', 'sent', 'delivered', 'clicked'] as const).map((key) => ({
-    name: key === 'delivered' && r.delivered === 0 && r.sent > 0 ? `${label(key)} (${noReceipts})` : label(key),
-    value: r[key],
-  }));
+export function funnelStages(r: FunnelCounts, label: (key: keyof FunnelCounts) => string) {
+  return (['targeted', 'sent', 'delivered', 'clicked'] as const)
+    .filter((key) => key !== 'delivered' || !withoutReceipts(r))
+    .map((key) => ({ name: label(key), value: r[key] }));
 }
 
 /**
