@@ -449,10 +449,7 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
     const ids = new URL(page.url()).searchParams.get('ids')!;
     const compared = await apiCall<{
       items: { name: string; variants: unknown[]; overall: { sent: number; delivered: number } }[];
-    }>(
-      'GET',
-      `/campaigns/compare?ids=${ids}`,
-    );
+    }>('GET', `/campaigns/compare?ids=${ids}`);
     expect(compared.items).toHaveLength(2);
     const table = page.getByTestId('compare-table');
     await table.locator('tbody tr.ant-table-row').first().waitFor();
