@@ -18,6 +18,34 @@ describeBothDatabases('the demo shop runs up to the moment it is loaded', (env) 
     await createWorker(ctx, { handlers: jobHandlers }).drain();
   }, 240_000);
 
+  it('writes down every demo customer’s consent (授权记录), as the profile’s source says it', async () => {
+    const { db, workspaceId } = env();
+    const customers = await db.kysely
+      .selectFrom('customers')
+      .select(['id', 'marketing_consent', 'consent_source'])
+      .where('workspace_id', '=', workspaceId)
+      .where('consent_source', '=', 'demo:会员入会')
+      .execute();
+    expect(customers.length).toBeGreaterThan(100);
+    const events = await db.kysely
+      .selectFrom('consent_events')
+      .select(['customer_id', 'channel', 'old_value', 'new_value', 'source', 'detail'])
+      .where('workspace_id', '=', workspaceId)
+      .where('source', '=', 'demo')
+      .execute();
+    const byCustomer = new Map(events.map((e) => [e.customer_id, e]));
+    expect(events).toHaveLength(customers.length);
+    for (const c of customers)
+      expect(byCustomer.get(c.id), c.id).toEqual({
+        customer_id: c.id,
+        channel: 'marketing',
+        old_value: 'unknown',
+        new_value: c.marketing_consent,
+        source: 'demo',
+        detail: 'demo:会员入会',
+      });
+  });
+
   it('has paid orders today and yesterday (local), spread over the day, none after the load time', async () => {
     const { db, workspaceId } = env();
     const orders = await db.kysely

@@ -2,7 +2,7 @@ import i18next from 'i18next';
 import { expect, it } from 'vitest';
 import { en } from '../../web/src/i18n/en.js';
 import { zhCN } from '../../web/src/i18n/zh-CN.js';
-import { consentSourceText } from '../../web/src/pages/customers/consent-source.js';
+import { consentEventSource, consentSourceText } from '../../web/src/pages/customers/consent-source.js';
 
 /** The consent source codes the server stores (ingest, webhooks, profile edits, the demo, erasure) read as words. */
 const CODES = [
@@ -43,4 +43,19 @@ it('the consent source shows as words in the reader’s language, never as the s
   await i18n.init({ resources: { 'zh-CN': { translation: zhCN } }, lng: 'zh-CN' });
   expect(consentSourceText('sync:jst', i18n.t, (k) => i18n.exists(k))).toBe('sync:jst');
   expect(consentSourceText(null, i18n.t, (k) => i18n.exists(k))).toBe('—');
+});
+
+it('a 授权记录 line names an import or the demo as the profile does, other changes by kind and who', async () => {
+  const i18n = i18next.createInstance();
+  await i18n.init({
+    resources: { 'zh-CN': { translation: zhCN } },
+    lng: 'zh-CN',
+    interpolation: { escapeValue: false },
+  });
+  const say = (source: string, detail: string | null, by: string | null = null) =>
+    consentEventSource({ source, detail, by }, i18n.t, (k) => i18n.exists(k));
+  expect(say('import', 'import:shopify run 01M8VKS2HNAD9V4AJA3NEK6SK6')).toBe('导入订单（Shopify 订单）');
+  expect(say('demo', 'demo:会员入会')).toBe('演示数据（会员入会）');
+  expect(say('reply', '拒收 R')).toBe('回复退订 · 拒收 R');
+  expect(say('console', null, 'amy')).toBe('后台修改 · amy');
 });

@@ -5,6 +5,8 @@ import type { OrderRecord } from '../../core/formats/types.js';
 import type { Store } from '../../db/types.js';
 import { chunks, nowIso, type AppContext } from '../context.js';
 import { refreshCustomerStats } from '../customers/stats.js';
+import { consentStates, recordConsent } from '../customers/consent.js';
+import type { ConsentState } from '../../core/consent.js';
 import { ingestBatch } from '../orders/ingest.js';
 import { ensureStore } from '../stores/service.js';
 import { generateDemo, type DemoPerson } from './generate.js';
@@ -113,6 +115,13 @@ async function addProfiles(ctx: AppContext, workspaceId: string, people: DemoPer
   for (const part of chunks(people, 2000)) {
     await k.transaction().execute(async (trx) => {
       const inquiry: string[] = [];
+      // Consent given or refused at 会员入会 is written down as any change is (the customer's 授权记录).
+      const before = await consentStates(
+        trx,
+        workspaceId,
+        part.flatMap((p) => byPhone.get(p.phone) ?? []),
+      );
+      const changes: { customerId: string; before: ConsentState | null; after: Partial<ConsentState> }[] = [];
       for (const p of part) {
         const consent = rnd.weighted([
           ['granted', 62],
@@ -174,7 +183,10 @@ async function addProfiles(ctx: AppContext, workspaceId: string, people: DemoPer
           .where('workspace_id', '=', workspaceId)
           .where('id', '=', id)
           .execute();
+        if (consent !== 'unknown')
+          changes.push({ customerId: id, before: before.get(id) ?? null, after: { marketing_consent: consent } });
       }
+      await recordConsent(trx, ctx.db.dialect, workspaceId, changes, { source: 'demo', detail: 'demo:会员入会' }, now);
       await refreshCustomerStats(trx, ctx.db.dialect, workspaceId, inquiry, now);
     });
   }

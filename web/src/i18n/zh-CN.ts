@@ -193,7 +193,7 @@ export const zhCN = {
     channels: { marketing: '营销授权', sms: '短信', email: '邮件', wechat: '微信' },
     values: { subscribed: '可接收', opted_out: '已退订' },
     sources: {
-      import: '订单导入',
+      import: '导入订单',
       attributes: '客户资料导入',
       console: '后台修改',
       api: 'API',

@@ -7,6 +7,7 @@ import { ErrorBox } from '../../components/Status';
 import { dateTime } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { can, useMe } from '../../session';
+import { consentEventSource } from './consent-source';
 
 /** 导出个人信息 (owners/admins: everything held, as a zip of CSVs) and 删除个人信息 with a typed confirmation. */
 export function PrivacyActions({ id, name, onErased }: { id: string; name: string; onErased(): void }) {
@@ -68,7 +69,7 @@ export function PrivacyActions({ id, name, onErased }: { id: string; name: strin
 
 /** 授权记录: every consent and opt-out change with its channel, source and time. */
 export function ConsentHistory({ id }: { id: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const h = useApi('/customers/{id}/consent', { params: { id } });
   if (h.error) return <ErrorBox error={h.error} onRetry={h.reload} />;
   const value = (channel: string, v: string | null) =>
@@ -91,13 +92,16 @@ export function ConsentHistory({ id }: { id: string }) {
         {
           title: t('privacy.change'),
           key: 'change',
-          render: (_, r) => `${value(r.channel, r.oldValue)} → ${value(r.channel, r.newValue)}`,
+          render: (_, r) => (
+            <span
+              style={{ whiteSpace: 'nowrap' }}
+            >{`${value(r.channel, r.oldValue)} → ${value(r.channel, r.newValue)}`}</span>
+          ),
         },
         {
           title: t('privacy.source'),
           dataIndex: 'source',
-          render: (v: string, r) =>
-            [t(`privacy.sources.${v}`, { defaultValue: v }), r.by, r.detail].filter(Boolean).join(' · '),
+          render: (_: string, r) => consentEventSource(r, t, (k) => i18n.exists(k)),
         },
       ]}
     />
