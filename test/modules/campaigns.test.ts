@@ -446,6 +446,12 @@ describeBothDatabases('campaigns', (env) => {
       controlConversion: 0.1,
       conversionLift: expect.closeTo(0.1, 10),
       incrementalRevenueFen: 30000,
+      // The report's intervals too: the lift's spans 0 (not significant), as 营销效果 must say.
+      conversionLiftRange: { low: expect.closeTo(-0.134651, 5), high: expect.closeTo(0.334651, 5) },
+      incrementalRevenueRangeFen: {
+        low: Math.round(a.overall.incrementalRevenueFen.low),
+        high: Math.round(a.overall.incrementalRevenueFen.high),
+      },
       costFen: 150,
       roi: expect.closeTo(200, 8),
     });

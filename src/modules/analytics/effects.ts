@@ -53,6 +53,11 @@ export async function effectsHere(ctx: AppContext, ws: string, scope: Scope) {
       controlConversion: o?.control.conversion ?? null,
       conversionLift: o?.conversionLift.value ?? null,
       incrementalRevenueFen: o ? Math.round(o.incrementalRevenueFen.value) : null,
+      // The 95 % intervals the report and the comparison show: a lift whose interval spans 0 is not yet an effect.
+      conversionLiftRange: o ? { low: o.conversionLift.low, high: o.conversionLift.high } : null,
+      incrementalRevenueRangeFen: o
+        ? { low: Math.round(o.incrementalRevenueFen.low), high: Math.round(o.incrementalRevenueFen.high) }
+        : null,
       costFen: a.costFen,
       roi: a.roi,
     });

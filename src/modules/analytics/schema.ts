@@ -227,6 +227,8 @@ export const effectsOutput = z.object({
       controlConversion: z.number().nullable(),
       conversionLift: z.number().nullable(),
       incrementalRevenueFen: z.number().nullable(),
+      conversionLiftRange: z.object({ low: z.number(), high: z.number() }).nullable(),
+      incrementalRevenueRangeFen: z.object({ low: z.number(), high: z.number() }).nullable(),
       costFen: z.number(),
       roi: z.number().nullable(),
     }),

@@ -7706,6 +7706,14 @@ export interface paths {
                                 controlConversion: number | null;
                                 conversionLift: number | null;
                                 incrementalRevenueFen: number | null;
+                                conversionLiftRange: {
+                                    low: number;
+                                    high: number;
+                                } | null;
+                                incrementalRevenueRangeFen: {
+                                    low: number;
+                                    high: number;
+                                } | null;
                                 costFen: number;
                                 roi: number | null;
                             }[];

@@ -1,10 +1,10 @@
 import { App, Button, Card, Col, Input, InputNumber, Row, Space, Table, Typography } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
+import { type ReactNode, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Answer } from '../../api';
 import { Chart, PALETTE, type ChartOption } from '../../components/Chart';
 import { ErrorBox, Loading } from '../../components/Status';
-import { count, money, moneyShort, percent, points, ratio, shopDay } from '../../format';
+import { count, money, moneyShort, percent, points, ratio, shopDay, spansZero } from '../../format';
 import { monthLabel } from './months';
 import { errorText } from '../../errors';
 import { useApi } from '../../hooks';
@@ -459,6 +459,38 @@ export function TimingView({ range }: { range: Range }) {
   );
 }
 
+/**
+ * A campaign's figure with what its 95 % interval says, as the report and the comparison say it: the range under it
+ * when asked (`span`), and 不显著 when the interval spans 0 (the difference may be chance).
+ */
+function Uncertain({
+  range,
+  span,
+  children,
+}: {
+  range: { low: number; high: number } | null;
+  span?: (r: { low: number; high: number }) => string;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  if (!range) return <>{children}</>;
+  const unsure = spansZero(range);
+  return (
+    <span>
+      {children}
+      {(span || unsure) && (
+        <>
+          <br />
+          <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid={unsure ? 'effect-unsure' : undefined}>
+            {span?.(range)}
+            {unsure && `（${t('campaigns.notSignificantShort')}）`}
+          </Typography.Text>
+        </>
+      )}
+    </span>
+  );
+}
+
 export function EffectsView({ range }: { range: Range }) {
   const { t } = useTranslation();
   const v = useApi('/analytics/effects', { query: range });
@@ -488,15 +520,32 @@ export function EffectsView({ range }: { range: Range }) {
                     title: t('memberAnalytics.lift'),
                     dataIndex: 'conversionLift',
                     align: 'right',
-                    render: (x: number | null) => points(x, t('campaigns.ppUnit')),
+                    render: (x: number | null, r) => (
+                      <Uncertain range={r.conversionLiftRange}>{points(x, t('campaigns.ppUnit'))}</Uncertain>
+                    ),
                   },
                   {
                     title: t('memberAnalytics.incremental'),
                     dataIndex: 'incrementalRevenueFen',
                     align: 'right',
-                    render: (x: number | null) => money(x),
+                    render: (x: number | null, r) => (
+                      <Uncertain
+                        range={r.incrementalRevenueRangeFen}
+                        span={(v) => `${money(v.low)} ~ ${money(v.high)}`}
+                      >
+                        {money(x)}
+                      </Uncertain>
+                    ),
                   },
-                  { title: t('memberAnalytics.roi'), dataIndex: 'roi', align: 'right', render: ratio },
+                  {
+                    title: t('memberAnalytics.roi'),
+                    dataIndex: 'roi',
+                    align: 'right',
+                    // An ROI of an effect not yet told apart from none is no return yet: said beside it.
+                    render: (x: number | null, r) => (
+                      <Uncertain range={r.incrementalRevenueRangeFen}>{ratio(x)}</Uncertain>
+                    ),
+                  },
                 ]}
               />
             </Card>
