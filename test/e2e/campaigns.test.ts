@@ -287,6 +287,22 @@ describe.skipIf(!existsSync(CHROMIUM))('营销活动 in Chromium', () => {
       await rows.first().waitFor();
       expect(await rows.first().textContent()).toMatch(/【回客旗舰店】.*拒收请回复R/);
     }
+    // How many it shows, and the older ones on asking (it showed the latest 200 and said nothing of the rest).
+    const channels = await apiCall<{ items: { id: string; kind: string }[] }>('GET', '/messaging/channels');
+    const outboxId = channels.items.find((c) => c.kind === 'outbox')!.id;
+    const inOutbox = await apiCall<{ items: unknown[] }>(
+      'GET',
+      `/messages?channelId=${outboxId}&status=sent&limit=500`,
+    );
+    const n = inOutbox.items.length;
+    if (n > 0) {
+      const shown = page.getByTestId('outbox-shown');
+      await expect.poll(() => shown.textContent()).toBe(n > 200 ? '显示最近的 200 条，还有更早的' : `共 ${n} 条`);
+      if (n > 200) {
+        await page.getByTestId('outbox-more').click();
+        await expect.poll(() => shown.textContent()).toBe(n > 400 ? '显示最近的 400 条，还有更早的' : `共 ${n} 条`);
+      }
+    }
     await shot(page, '43-outbox');
     await page.goto(`${base}/campaigns`);
     await page.getByTestId('campaign-list').locator('tbody tr.ant-table-row').first().waitFor();
