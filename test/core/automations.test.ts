@@ -215,6 +215,16 @@ describe('the engine', () => {
   it('every built-in builds a valid definition from its defaults', () => {
     for (const b of BUILTINS) expect(() => definitionSchema.parse(b.build(b.defaults)), b.key).not.toThrow();
   });
+  it('no built-in’s default message promises a coupon its defaults do not give', () => {
+    for (const b of BUILTINS) {
+      const d = definitionSchema.parse(b.build(b.defaults));
+      const gives = d.steps.some((st) => st.type === 'coupon');
+      // A coupon's expiry reminder speaks of the coupon the customer holds.
+      if (gives || (d.trigger.type === 'date' && d.trigger.date === 'coupon_expiry')) continue;
+      for (const st of d.steps)
+        if (st.type === 'message') expect(st.text.replace(/#[^#]*#/g, ''), b.key).not.toMatch(/券/);
+    }
+  });
   it('an order’s state shows its events with the time each happened', () => {
     const e = eventsOf(
       {
