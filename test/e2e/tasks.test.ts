@@ -176,6 +176,20 @@ describe.skipIf(!existsSync(CHROMIUM))('service tasks and surveys in Chromium', 
     // The finished task leaves the unfinished list.
     await page.keyboard.press('Escape');
     await expect.poll(() => rows.count()).toBe(1);
+    // The view and filters are in the address: a reload keeps 已完成 and says how many there are.
+    await page.locator('.ant-drawer-close').click();
+    await drawer.waitFor({ state: 'hidden' });
+    await page.getByTestId('task-status-filter').click();
+    await page.locator('.ant-select-item-option').filter({ hasText: '已完成' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('status')).toBe('done');
+    await expect.poll(() => rows.count()).toBe(1);
+    await page.reload();
+    await expect.poll(() => rows.first().textContent()).toContain('物流 5 天未签收');
+    expect(await page.getByTestId('task-status-filter').textContent()).toContain('已完成');
+    expect(await page.locator('.ant-pagination-total-text').textContent()).toBe('共 1 个任务');
+    // The 已逾期 count opens everyone's overdue tasks.
+    await page.getByTestId('task-count-overdue').click();
+    await expect.poll(() => new URL(page.url()).search).toBe('?view=all&overdue=1');
     expect(errorsOf(page)).toEqual([]);
   });
 

@@ -1691,6 +1691,7 @@ export const en: Messages = {
     inProgress: 'In progress',
     overdue: 'Overdue',
     overdueOnly: 'Overdue only',
+    total: '{{n}} tasks',
     dueAt: 'Due',
     priority: 'Priority',
     type: 'Type',

@@ -1601,6 +1601,7 @@ export const zhCN = {
     inProgress: '处理中',
     overdue: '已逾期',
     overdueOnly: '只看逾期',
+    total: '共 {{n}} 个任务',
     dueAt: '截止时间',
     priority: '优先级',
     type: '类型',

@@ -246,7 +246,11 @@ export default function Dashboard() {
       </Row>
       <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
         <Col xs={24} lg={8}>
-          <Card title={t('dashboard.tasksDue')} size="small" extra={<Link to="/tasks">{t('common.all')}</Link>}>
+          <Card
+            title={t('dashboard.tasksDue')}
+            size="small"
+            extra={<Link to="/tasks?view=all">{t('common.all')}</Link>}
+          >
             <DueTasks />
           </Card>
         </Col>

@@ -21,7 +21,7 @@ export function DueTasks() {
         <List.Item extra={<PriorityTag value={r.priority} />}>
           <List.Item.Meta
             title={
-              <Link to="/tasks">
+              <Link to="/tasks?view=all">
                 <Typography.Text ellipsis style={{ maxWidth: 200 }}>
                   {r.title}
                 </Typography.Text>

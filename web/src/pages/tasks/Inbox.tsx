@@ -2,7 +2,7 @@ import { PlusOutlined } from '@ant-design/icons';
 import { Button, Card, Col, Row, Segmented, Select, Space, Statistic, Switch, Table, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import type { Query } from '../../api';
 import { EmptyState, ErrorBox } from '../../components/Status';
 import { count, dateTime } from '../../format';
@@ -17,12 +17,22 @@ const PAGE = 20;
 /** An agent's inbox: earliest due first; mine or all; a click opens the task beside the customer's 360. */
 export function Inbox() {
   const { t } = useTranslation();
-  const [view, setView] = useState<'mine' | 'all'>('mine');
-  const [status, setStatus] = useState<(typeof STATUSES)[number]>('active');
-  const [type, setType] = useState<string | undefined>();
-  const [priority, setPriority] = useState<string | undefined>();
-  const [overdue, setOverdue] = useState(false);
-  const [page, setPage] = useState(1);
+  // The view, filters and page live in the address: a reload, Back from a customer or a shared link keeps them
+  // (they were the component's own and reset to 我的任务 / 未完成 / page 1). Defaults are left out of it.
+  const [params, setParams] = useSearchParams();
+  const view = params.get('view') === 'all' ? 'all' : 'mine';
+  const status = STATUSES.find((x) => x === params.get('status')) ?? 'active';
+  const type = TASK_TYPES.find((x) => x === params.get('type'));
+  const priority = PRIORITIES.find((x) => x === params.get('priority'));
+  const overdue = params.get('overdue') === '1';
+  const page = Math.max(1, Math.floor(Number(params.get('page'))) || 1);
+  const change = (to: Record<string, string | undefined>, keepPage = false) =>
+    setParams((p) => {
+      const next = new URLSearchParams(p);
+      for (const [k, v] of Object.entries(to)) v === undefined ? next.delete(k) : next.set(k, v);
+      if (!keepPage) next.delete('page');
+      return next;
+    });
   const [openId, setOpenId] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const query = {
@@ -40,13 +50,6 @@ export function Inbox() {
     list.reload();
     counts.reload();
   };
-  const filter =
-    <T,>(set: (v: T) => void) =>
-    (v: T) => {
-      set(v);
-      setPage(1);
-    };
-
   return (
     <>
       <Row gutter={16} style={{ marginBottom: 16 }}>
@@ -59,7 +62,20 @@ export function Inbox() {
           ] as const
         ).map(([k, v]) => (
           <Col key={k} xs={12} md={6}>
-            <Card size="small">
+            <Card
+              size="small"
+              hoverable
+              // Each count opens the tasks it counts: mine, or everyone's open, in progress, overdue.
+              onClick={() =>
+                change({
+                  view: k === 'mine' ? undefined : 'all',
+                  status: k === 'open' ? 'open' : k === 'inProgress' ? 'in_progress' : undefined,
+                  type: undefined,
+                  priority: undefined,
+                  overdue: k === 'overdue' ? '1' : undefined,
+                })
+              }
+            >
               <Statistic
                 title={t(`tasks.${k}`)}
                 value={v === undefined ? '—' : count(v)}
@@ -75,7 +91,7 @@ export function Inbox() {
           <Space wrap>
             <Segmented
               value={view}
-              onChange={(v) => filter(setView)(v as 'mine' | 'all')}
+              onChange={(v) => change({ view: v === 'all' ? 'all' : undefined })}
               options={[
                 { value: 'mine', label: t('tasks.mine') },
                 { value: 'all', label: t('tasks.all') },
@@ -84,7 +100,7 @@ export function Inbox() {
             />
             <Select
               value={status}
-              onChange={filter(setStatus)}
+              onChange={(v: string) => change({ status: v === 'active' ? undefined : v })}
               style={{ width: 120 }}
               options={STATUSES.map((s) => ({ value: s, label: t(`tasks.statuses.${s}`) }))}
               data-testid="task-status-filter"
@@ -93,7 +109,7 @@ export function Inbox() {
               allowClear
               placeholder={t('tasks.type')}
               value={type}
-              onChange={filter(setType)}
+              onChange={(v?: string) => change({ type: v })}
               style={{ width: 130 }}
               options={TASK_TYPES.map((s) => ({ value: s, label: t(`tasks.types.${s}`) }))}
             />
@@ -101,12 +117,17 @@ export function Inbox() {
               allowClear
               placeholder={t('tasks.priority')}
               value={priority}
-              onChange={filter(setPriority)}
+              onChange={(v?: string) => change({ priority: v })}
               style={{ width: 110 }}
               options={PRIORITIES.map((s) => ({ value: s, label: t(`tasks.priorities.${s}`) }))}
             />
             <Space>
-              <Switch checked={overdue} onChange={filter(setOverdue)} size="small" />
+              <Switch
+                checked={overdue}
+                onChange={(v) => change({ overdue: v ? '1' : undefined })}
+                size="small"
+                data-testid="task-overdue"
+              />
               {t('tasks.overdueOnly')}
             </Space>
           </Space>
@@ -127,8 +148,8 @@ export function Inbox() {
               current: page,
               pageSize: PAGE,
               total: list.data?.total ?? 0,
-              onChange: setPage,
-              hideOnSinglePage: true,
+              onChange: (p) => change({ page: p > 1 ? String(p) : undefined }, true),
+              showTotal: (n) => t('tasks.total', { n: count(n) }),
               showSizeChanger: false,
             }}
             locale={{
