@@ -172,6 +172,18 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
       phone: before.phone,
       realName: before.realName,
     });
+    // The consent change is written down (授权记录), said as words, on one line.
+    await page.getByRole('tab', { name: '授权记录' }).click();
+    await expect
+      .poll(() => page.locator('.ant-tabs-tabpane-active tbody tr').first().textContent())
+      .toMatch(/营销.*→ ?已授权.*后台修改/);
+    // Erasing is behind the 个人信息 menu, not beside the name, and asks for the name typed before it can go.
+    await page.getByTestId('privacy-menu').click();
+    await page.getByTestId('privacy-erase').click();
+    const ok = page.locator('.ant-modal').getByRole('button', { name: '永久删除' });
+    expect(await ok.isDisabled()).toBe(true);
+    await shot(page, '54-customer-erase-confirm');
+    await page.locator('.ant-modal').getByRole('button', { name: /取\s*消/ }).click();
     expect(page.errors).toEqual([]);
   }, 180_000);
 

@@ -31,7 +31,7 @@ it('the consent source shows as words in the reader’s language, never as the s
     '导入订单（其他表格（自定义列））',
     '订单接口',
     '平台推送（Shopify）',
-    '客服修改',
+    '后台修改',
     '演示数据（会员入会）',
     '个人信息删除',
   ]);

@@ -180,6 +180,7 @@ export const en: Messages = {
   privacy: {
     export: 'Export personal data',
     erase: 'Erase personal data',
+    menu: 'Personal data',
     eraseTitle: "Erase this customer's personal data",
     eraseWarning:
       'Name, phone, email, nicks, addresses, the personal fields of orders, notes and message addresses are deleted ' +

@@ -177,6 +177,7 @@ export const zhCN = {
   privacy: {
     export: '导出个人信息',
     erase: '删除个人信息',
+    menu: '个人信息',
     eraseTitle: '删除该客户的个人信息',
     eraseWarning:
       '姓名、手机、邮箱、昵称、收货地址、订单中的个人字段、备注和消息地址将被永久删除，无法恢复；订单金额和日期保留用于对账。',
@@ -1733,7 +1734,7 @@ export const zhCN = {
     import: '导入订单',
     api: '订单接口',
     webhook: '平台推送',
-    staff: '客服修改',
+    staff: '后台修改',
     demo: '演示数据',
     erasure: '个人信息删除',
     withDetail: '{{source}}（{{detail}}）',

@@ -116,11 +116,7 @@ export default function CustomerDetail() {
               <ConsentTag value={d.marketingConsent} long />
               {d.flags.isBlacklisted && <Tag color="black">{t('flags.isBlacklisted')}</Tag>}
               {d.flags.isBadReviewer && <Tag color="red">{t('flags.isBadReviewer')}</Tag>}
-              {d.erased ? (
-                <Tag data-testid="customer-erased">{t('customerDetail.erased')}</Tag>
-              ) : (
-                <PrivacyActions id={id} name={d.name} onErased={() => c.reload()} />
-              )}
+              {d.erased && <Tag data-testid="customer-erased">{t('customerDetail.erased')}</Tag>}
             </Space>
             <div style={{ marginTop: 8 }}>
               <Space wrap>
@@ -151,7 +147,12 @@ export default function CustomerDetail() {
                 )}
               </Space>
             </div>
-            <div style={{ marginTop: 12 }}>{!d.erased && <CustomerActions id={id} onChanged={refresh} />}</div>
+            {!d.erased && (
+              <Space wrap style={{ marginTop: 12 }} align="start">
+                <CustomerActions id={id} onChanged={refresh} />
+                <PrivacyActions id={id} name={d.name} onErased={() => c.reload()} />
+              </Space>
+            )}
           </Col>
           <Col>
             <Row gutter={32}>

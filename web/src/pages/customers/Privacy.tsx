@@ -1,5 +1,5 @@
-import { DeleteOutlined, DownloadOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Input, Modal, Space, Table, Tag, Typography } from 'antd';
+import { DeleteOutlined, DownOutlined, DownloadOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Dropdown, Input, Modal, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, apiUrl } from '../../api';
@@ -25,23 +25,41 @@ export function PrivacyActions({ id, name, onErased }: { id: string; name: strin
       void message.success(t('privacy.erased'));
       onErased();
     });
+  // One quiet menu beside the everyday actions: erasing sat as a red button next to the customer's name.
+  const items = [
+    ...(can(me, 'pii:read')
+      ? [
+          {
+            key: 'export',
+            icon: <DownloadOutlined />,
+            label: (
+              <a href={apiUrl('/customers/{id}/data-export.zip', { id })} data-testid="privacy-export">
+                {t('privacy.export')}
+              </a>
+            ),
+          },
+        ]
+      : []),
+    ...(can(me, 'customers:erase')
+      ? [
+          {
+            key: 'erase',
+            icon: <DeleteOutlined />,
+            danger: true,
+            label: <span data-testid="privacy-erase">{t('privacy.erase')}</span>,
+            onClick: () => setOpen(true),
+          },
+        ]
+      : []),
+  ];
+  if (items.length === 0) return null;
   return (
-    <Space wrap>
-      {can(me, 'pii:read') && (
-        <Button
-          size="small"
-          icon={<DownloadOutlined />}
-          href={apiUrl('/customers/{id}/data-export.zip', { id })}
-          data-testid="privacy-export"
-        >
-          {t('privacy.export')}
+    <>
+      <Dropdown menu={{ items }} trigger={['click']}>
+        <Button data-testid="privacy-menu">
+          {t('privacy.menu')} <DownOutlined />
         </Button>
-      )}
-      {can(me, 'customers:erase') && (
-        <Button size="small" danger icon={<DeleteOutlined />} onClick={() => setOpen(true)} data-testid="privacy-erase">
-          {t('privacy.erase')}
-        </Button>
-      )}
+      </Dropdown>
       <Modal
         open={open}
         title={t('privacy.eraseTitle')}
@@ -63,7 +81,7 @@ export function PrivacyActions({ id, name, onErased }: { id: string; name: strin
           onChange={(e) => setReason(e.target.value)}
         />
       </Modal>
-    </Space>
+    </>
   );
 }
 
