@@ -183,7 +183,10 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
     const ok = page.locator('.ant-modal').getByRole('button', { name: '永久删除' });
     expect(await ok.isDisabled()).toBe(true);
     await shot(page, '54-customer-erase-confirm');
-    await page.locator('.ant-modal').getByRole('button', { name: /取\s*消/ }).click();
+    await page
+      .locator('.ant-modal')
+      .getByRole('button', { name: /取\s*消/ })
+      .click();
     expect(page.errors).toEqual([]);
   }, 180_000);
 
