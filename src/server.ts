@@ -431,6 +431,11 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
       root: webDir,
       wildcard: false,
       index: ['index.html'],
+      // The build writes each script and style also as .br and .gz (web/vite.config.ts): sent to a browser that
+      // accepts them, with no compressing per request.
+      preCompressed: true,
+      // Our own cache-control below (the default would add max-age=0 over it: hashed assets were fetched again).
+      cacheControl: false,
       setHeaders: (res, file) =>
         res.setHeader(
           'cache-control',

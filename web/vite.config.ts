@@ -1,6 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { compression } from 'vite-plugin-compression2';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const api = process.env.HUIKE_API_URL ?? 'http://127.0.0.1:3000';
@@ -9,7 +10,10 @@ const api = process.env.HUIKE_API_URL ?? 'http://127.0.0.1:3000';
 // dev server with hot reload and forwards API calls to a server started beside it.
 export default defineConfig({
   root,
-  plugins: [react()],
+  // Each script and style also as .br and .gz beside it, which the server sends to a browser that accepts them
+  // (@fastify/static preCompressed): the largest chunk is ~900 kB as it is, a tenth of that compressed, at no cost per
+  // request.
+  plugins: [react(), compression({ algorithms: ['brotliCompress', 'gzip'], include: /\.(js|css|html|svg|json)$/ })],
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,
