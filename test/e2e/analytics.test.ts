@@ -89,6 +89,10 @@ describe.skipIf(!existsSync(CHROMIUM))('数据分析 in Chromium', () => {
     await card.getByRole('tab', { name: '营销效果' }).click();
     await expect.poll(() => page.getByTestId('coupons-note').textContent()).toContain('对照组');
     await shot(page, '19-analytics-effects');
+    // The tab is in the address: a reload comes back to 营销效果.
+    expect(new URL(page.url()).searchParams.get('tab')).toBe('effects');
+    await page.reload();
+    await expect.poll(() => page.getByTestId('coupons-note').textContent()).toContain('对照组');
     await card.getByRole('tab', { name: '留存' }).click();
     await page.getByTestId('cohort-heatmap').locator('canvas').waitFor();
     await shot(page, '18-analytics-cohorts');

@@ -263,6 +263,11 @@ describe.skipIf(!existsSync(CHROMIUM))('customer actions in Chromium', () => {
     });
     await page.getByTestId('coupons-show-archived').click();
     await row().getByText('已归档').waitFor();
+    // The tab is in the address: a reload comes back to 即将到期.
+    await page.getByRole('tab', { name: '即将到期' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('tab')).toBe('expiring');
+    await page.reload();
+    await expect.poll(() => page.locator('.ant-tabs-tab-active').textContent()).toBe('即将到期');
     expect(page.errors).toEqual([]);
   }, 180_000);
 

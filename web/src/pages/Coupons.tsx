@@ -22,6 +22,7 @@ import dayjs from 'dayjs';
 import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router-dom';
 import { type Answer, api, type Body } from '../api';
 import { ArchiveButton, ShowArchivedSwitch } from '../components/Archive';
 import { IssueCouponModal } from '../components/AudienceActions';
@@ -96,6 +97,7 @@ export function describeCoupon(t: TFunction, r: Rules): string {
 
 export default function Coupons() {
   const { t } = useTranslation();
+  const [params, setParams] = useSearchParams();
   const { message } = App.useApp();
   const [showArchived, setShowArchived] = useState(false);
   const templates = useApi('/coupons/templates', { query: { archived: showArchived ? 'true' : 'false' } });
@@ -133,6 +135,9 @@ export default function Coupons() {
         }
       />
       <Tabs
+        // The tab is in the address, as on the other pages with tabs: a reload or Back returns to it.
+        activeKey={['report', 'expiring'].includes(params.get('tab') ?? '') ? params.get('tab')! : 'templates'}
+        onChange={(k) => setParams(k === 'templates' ? {} : { tab: k }, { replace: true })}
         items={[
           {
             key: 'templates',

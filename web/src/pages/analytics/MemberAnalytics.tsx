@@ -3,6 +3,7 @@ import { Button, Card, Col, DatePicker, Row, Select, Space, Statistic, Tabs, Tag
 import dayjs from 'dayjs';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router-dom';
 import { apiUrl } from '../../api';
 import { ErrorBox, Loading } from '../../components/Status';
 import { count, dateTime, money, percent } from '../../format';
@@ -15,16 +16,18 @@ export interface Range {
   storeId?: string;
 }
 
-type View =
-  | 'overview'
-  | 'repurchase'
-  | 'cohorts'
-  | 'distribution'
-  | 'products'
-  | 'timing'
-  | 'effects'
-  | 'provinces'
-  | 'daily';
+const VIEWS = [
+  'overview',
+  'repurchase',
+  'cohorts',
+  'distribution',
+  'products',
+  'timing',
+  'effects',
+  'provinces',
+  'daily',
+] as const;
+type View = (typeof VIEWS)[number];
 
 /** CSV and Excel of the tables of one view, for the range on screen (the server neutralises formulas). */
 export function ExportButtons({ view, range }: { view: View; range: Range }) {
@@ -209,7 +212,18 @@ const rangePresets = (t: (key: string) => string) => {
 export function MemberAnalytics({ range, setRange }: { range: Range; setRange: (r: Range) => void }) {
   const { t } = useTranslation();
   const [year, setYear] = useState(dayjs().year());
-  const [tab, setTab] = useState<View>('overview');
+  // The tab is in the address, as on the other pages with tabs: a reload or Back returns to it.
+  const [params, setParams] = useSearchParams();
+  const tab: View = VIEWS.find((v) => v === params.get('tab')) ?? 'overview';
+  const setTab = (v: View) =>
+    setParams(
+      (p) => {
+        const next = new URLSearchParams(p);
+        v === 'overview' ? next.delete('tab') : next.set('tab', v);
+        return next;
+      },
+      { replace: true },
+    );
   const stores = useApi('/stores');
   const festivals = useApi('/analytics/activities', { query: { year } });
   const years = useMemo(() => [0, 1, 2].map((i) => dayjs().year() - i), []);
