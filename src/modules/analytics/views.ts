@@ -585,14 +585,27 @@ export async function productsHere(
     }));
   const all = [...rows, ...idle];
   const byName = (a: { product: string }, b: { product: string }) => a.product.localeCompare(b.product);
+  // A product is a best seller or a slow one, never both (one sat in 畅销 and 滞销 at once): with fewer than twice
+  // `limit` products the better half is best, the slow list what it leaves.
+  const half = (n: number) => Math.min(limit, Math.ceil(n / 2));
+  const bestByUnits = [...rows].sort((a, b) => b.units - a.units || byName(a, b)).slice(0, half(all.length));
+  const bestByRepurchase = [...rows]
+    .sort((a, b) => b.repurchaseRate - a.repurchaseRate || b.buyers - a.buyers || byName(a, b))
+    .slice(0, half(rows.length));
+  const outside = (best: { product: string }[]) => {
+    const names = new Set(best.map((x) => x.product));
+    return (x: { product: string }) => !names.has(x.product);
+  };
   return {
     ...head(r),
-    bestByUnits: [...rows].sort((a, b) => b.units - a.units || byName(a, b)).slice(0, limit),
-    slowByUnits: [...all].sort((a, b) => a.units - b.units || byName(a, b)).slice(0, limit),
-    bestByRepurchase: [...rows]
-      .sort((a, b) => b.repurchaseRate - a.repurchaseRate || b.buyers - a.buyers || byName(a, b))
+    bestByUnits,
+    slowByUnits: all
+      .filter(outside(bestByUnits))
+      .sort((a, b) => a.units - b.units || byName(a, b))
       .slice(0, limit),
-    slowByRepurchase: [...rows]
+    bestByRepurchase,
+    slowByRepurchase: rows
+      .filter(outside(bestByRepurchase))
       .sort((a, b) => a.repurchaseRate - b.repurchaseRate || b.buyers - a.buyers || byName(a, b))
       .slice(0, limit),
   };
