@@ -27,9 +27,11 @@ export const SYSTEM_SEGMENTS: readonly SystemSegment[] = [
   { key: 'new', name: '新客（1 单）', rule: { field: 'paid_orders', op: 'eq', value: 1 } },
   { key: 'returning', name: '回头客（≥2 单）', rule: { field: 'paid_orders', op: 'gte', value: 2 } },
   { key: 'frequent', name: '多次购买（≥3 单）', rule: { field: 'paid_orders', op: 'gte', value: 3 } },
-  { key: 'dormant-90', name: '沉睡 90 天', rule: { field: 'days_since_last_order', op: 'gte', value: 90 } },
-  { key: 'dormant-180', name: '沉睡 180 天', rule: { field: 'days_since_last_order', op: 'gte', value: 180 } },
-  { key: 'dormant-365', name: '沉睡 365 天', rule: { field: 'days_since_last_order', op: 'gte', value: 365 } },
+  // Named by the days alone: 沉睡 and 流失 are the lifecycle's stages, set in the RFM settings (180–365 days were
+  // 沉睡 there while 沉睡 365 天 here counted the lifecycle's 流失).
+  { key: 'dormant-90', name: '90 天未购买', rule: { field: 'days_since_last_order', op: 'gte', value: 90 } },
+  { key: 'dormant-180', name: '180 天未购买', rule: { field: 'days_since_last_order', op: 'gte', value: 180 } },
+  { key: 'dormant-365', name: '365 天未购买', rule: { field: 'days_since_last_order', op: 'gte', value: 365 } },
   { key: 'refunded', name: '退款客户', rule: { field: 'refund_orders', op: 'gte', value: 1 } },
   { key: 'bad-reviewers', name: '差评客户', rule: { field: 'is_bad_reviewer', op: 'is_true' } },
   { key: 'aov-lt-100', name: '客单价 <100', rule: { all: [paid, { field: 'aov', op: 'lt', value: 10000 }] } },
