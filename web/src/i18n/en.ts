@@ -102,6 +102,7 @@ export const en: Messages = {
     aovIs: 'AOV {{v}}',
     otherCurrencies: 'plus {{v}} in other currencies (not added)',
     newCustomers: 'New customers',
+    newCustomersFoot: 'first order, paid or not',
     returningShare: 'Returning members',
     returningRevenueShare: 'returning members bring {{p}} of sales',
     repurchaseRate: 'Repurchase rate in the period',

@@ -150,7 +150,12 @@ export default function Dashboard() {
           <Kpi title={t('dashboard.aov')} value={money(today.aovFen, currency)} />
         </Col>
         <Col xs={12} lg={6}>
-          <Kpi title={t('dashboard.newCustomers')} value={count(today.newCustomers)} />
+          {/* Beside 新客 (first paid purchase) under 买家: a first order of any kind, said in a line. */}
+          <Kpi
+            title={t('dashboard.newCustomers')}
+            value={count(today.newCustomers)}
+            foot={t('dashboard.newCustomersFoot')}
+          />
         </Col>
       </Row>
       <Typography.Text strong>{t('dashboard.lastDays', { n: days })}</Typography.Text>
