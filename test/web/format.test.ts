@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { count, isoToShopWall, lastDay, ratio, setDisplayZone, shopDay, shopWallToIso } from '../../web/src/format.js';
+import {
+  count,
+  isoToShopWall,
+  lastDay,
+  moneyCompact,
+  ratio,
+  setDisplayZone,
+  shopDay,
+  shopWallToIso,
+} from '../../web/src/format.js';
 
 describe('numbers on screen', () => {
   it('a return on spend is grouped like every other figure, one decimal, with ×', () => {
@@ -28,4 +37,13 @@ describe("wall-clock times are the shop's, not the browser's", () => {
     expect(shopWallToIso('2026-07-01 00:00:00')).toBe('2026-06-30T23:00:00.000Z');
     setDisplayZone('Asia/Shanghai');
   });
+});
+
+it('a chart axis says money short: 万 in Chinese, K/M in English, small sums whole', () => {
+  expect(moneyCompact(100_000_000, 'zh-CN')).toBe('¥100万');
+  expect(moneyCompact(250_000_000, 'zh-CN')).toBe('¥250万');
+  expect(moneyCompact(12_000_000_000, 'zh-CN')).toBe('¥1.2亿');
+  expect(moneyCompact(100_000_000, 'en')).toBe('¥1M');
+  expect(moneyCompact(950_000, 'zh-CN')).toBe('¥9,500');
+  expect(moneyCompact(0, 'en')).toBe('¥0');
 });

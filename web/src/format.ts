@@ -60,6 +60,16 @@ export function moneyShort(fen: number, currency = 'CNY'): string {
   return `${currency === 'CNY' ? '¥' : symbolOf(currency)}${intFormat.format(Math.round(fen / 100))}`;
 }
 
+/**
+ * A chart axis's money, short enough that neighbouring labels never run into each other: ¥120万 in Chinese, ¥1.2M in
+ * English (whole numbers below ten thousand as they are).
+ */
+export function moneyCompact(fen: number, lang: string): string {
+  const yuan = Math.round(fen / 100);
+  if (Math.abs(yuan) < 10_000) return `¥${intFormat.format(yuan)}`;
+  return `¥${new Intl.NumberFormat(lang.startsWith('zh') ? 'zh-CN' : 'en-US', { notation: 'compact', maximumFractionDigits: 1 }).format(yuan)}`;
+}
+
 export function count(n: number | null | undefined): string {
   return n === null || n === undefined ? '—' : intFormat.format(n);
 }

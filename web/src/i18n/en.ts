@@ -495,6 +495,8 @@ export const en: Messages = {
     fittedAt: 'Fitted',
     buyers: 'Buyers',
     repeatBuyers: '{{n}} bought again on a later day',
+    repeatOpen: ' (',
+    repeatClose: ')',
     params: 'Model parameters (for checking)',
     frequencyModel: 'Purchase frequency (BG/NBD)',
     spendModel: 'Order value (Gamma-Gamma)',

@@ -476,6 +476,8 @@ export const zhCN = {
     fittedAt: '拟合时间',
     buyers: '购买客户',
     repeatBuyers: '其中在另一天又买过的 {{n}}',
+    repeatOpen: '（',
+    repeatClose: '）',
     params: '模型参数（供核对）',
     frequencyModel: '购买频次模型（BG/NBD）',
     spendModel: '客单价模型（Gamma-Gamma）',

@@ -6,7 +6,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { type Answer, api } from '../../api';
 import { Chart, PALETTE, type ChartOption } from '../../components/Chart';
 import { EmptyState, ErrorBox, Loading } from '../../components/Status';
-import { count, dateTime, money, moneyShort, percent } from '../../format';
+import { count, dateTime, money, moneyCompact, percent } from '../../format';
 import { useApi } from '../../hooks';
 import { PageHeader } from '../../layout/Shell';
 
@@ -183,7 +183,7 @@ function SegmentTable() {
 }
 
 function RfmView() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const navigate = useNavigate();
   const matrix = useApi('/rfm/matrix');
   const summary = useApi('/rfm/summary');
@@ -265,7 +265,7 @@ function RfmView() {
           nameLocation: 'middle',
           nameGap: 24,
           splitLine: { show: false },
-          axisLabel: { formatter: (v: number) => moneyShort(v * 100) },
+          axisLabel: { formatter: (v: number) => moneyCompact(v * 100, i18n.language) },
         },
       ],
       yAxis: {
@@ -285,7 +285,7 @@ function RfmView() {
         },
       ],
     };
-  }, [summary.data, t]);
+  }, [summary.data, t, i18n.language]);
   if (matrix.error) return <ErrorBox error={matrix.error} onRetry={matrix.reload} />;
   if (!heat || !bars || !summary.data) return <Loading />;
   const total = summary.data.rfmClass.reduce((a, r) => a + r.spentFen, 0);
