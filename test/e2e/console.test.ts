@@ -70,6 +70,15 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     expect(Math.round(Number(shown) * 100)).toBe(dash.period.revenueFen);
     await page.getByTestId('trend-chart').locator('canvas').waitFor();
     await shot(page, '01-dashboard');
+    // The tier card answers on its own: a failing /tiers says so in the card (it stood empty under its title).
+    await page.route('**/api/v1/tiers', (r) =>
+      r.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"x"}}' }),
+    );
+    await page.reload();
+    await revenue.waitFor();
+    const tierCard = page.locator('.ant-card').filter({ hasText: '会员等级分布' });
+    await tierCard.locator('.ant-alert-error').waitFor();
+    await page.unroute('**/api/v1/tiers');
   });
 
   it('finds a customer by the last digits of the phone, opens the file and adds a note and a tag', async () => {

@@ -1,5 +1,5 @@
 import { ArrowRightOutlined } from '@ant-design/icons';
-import { Card, Col, List, Progress, Row, Segmented, Space, Statistic, Tag, Typography } from 'antd';
+import { Card, Col, List, Progress, Row, Segmented, Skeleton, Space, Statistic, Tag, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
@@ -232,6 +232,11 @@ export default function Dashboard() {
             </div>
           </Card>
           <Card title={t('dashboard.tiers')} size="small" extra={<Link to="/members">{t('common.manage')}</Link>}>
+            {/* Its own answer: while it comes, or if it fails, the card says so (it stood empty under its title). */}
+            {tiers.error && <ErrorBox error={tiers.error} onRetry={tiers.reload} />}
+            {!tiers.data && !tiers.error && (
+              <Skeleton active title={false} paragraph={{ rows: 4 }} data-testid="tiers-loading" />
+            )}
             {tierMembers.map(({ tier, n }) => (
               <div key={tier.key} style={{ marginBottom: 6 }}>
                 <Space style={{ width: '100%', justifyContent: 'space-between' }}>
