@@ -130,7 +130,7 @@ export const en: Messages = {
   },
   customers: {
     subtitle: 'Everyone who touched the shop: buyers, unpaid, refunded, inquiry-only',
-    searchPlaceholder: 'Nick / name / phone (or last 4 digits) / email',
+    searchPlaceholder: 'Nick, name, phone (last 4), email',
     store: 'Store',
     province: 'Province',
     consent: 'Marketing consent',
@@ -1183,8 +1183,8 @@ export const en: Messages = {
     rolesHint:
       'Owners and admins see phones, names, addresses and e-mails in full; other roles see 138****1234; ' +
       'agents can press "Show" on a customer page to see one phone (recorded in the audit log).',
-    dormantDays: 'Dormant after (days without purchase)',
-    churnDays: 'Churned after (days without purchase)',
+    dormantDays: 'Dormant after no purchase for',
+    churnDays: 'Churned after no purchase for',
     matureOrders: 'Mature after (paid orders)',
     churnRiskDays: 'High-value churn risk after (days)',
     saveAndRecompute: 'Save and recompute',

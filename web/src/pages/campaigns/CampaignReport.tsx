@@ -126,14 +126,14 @@ function Funnel({ r, throttle, coupon }: { r: Report; throttle: number | null; c
         />
       </Col>
       <Col span={12}>
-        <Descriptions size="small" column={2} bordered data-testid="report-counts">
+        <Descriptions size="small" column={2} bordered data-testid="report-counts" className="figures">
           <Descriptions.Item label={t('campaigns.controlN')}>{count(r.control)}</Descriptions.Item>
           <Descriptions.Item label={t('campaigns.targeted')}>{count(r.targeted)}</Descriptions.Item>
           <Descriptions.Item label={t('campaigns.sent')}>{count(r.sent)}</Descriptions.Item>
           <Descriptions.Item label={t('campaigns.queued')}>
             {count(r.queued)}
             {r.nextSendAt && (
-              <Typography.Text type="secondary" data-testid="next-send-at">
+              <Typography.Text type="secondary" data-testid="next-send-at" className="wrap">
                 {throttledNow(r.nextSendAt, throttle)
                   ? t('campaigns.nextSendThrottled', { n: throttle, at: dateTime(r.nextSendAt) })
                   : t('campaigns.nextSendAt', { at: dateTime(r.nextSendAt) })}
@@ -142,13 +142,17 @@ function Funnel({ r, throttle, coupon }: { r: Report; throttle: number | null; c
           </Descriptions.Item>
           <Descriptions.Item label={t('campaignExtras.delivered')}>
             {/* Sent and none confirmed: the channel gives no receipts (as the funnel says), not "0 delivered". */}
-            {withoutReceipts(r) ? t('campaignExtras.deliveredNoReceipts') : count(r.delivered)}
+            {withoutReceipts(r) ? (
+              <span className="wrap">{t('campaignExtras.deliveredNoReceipts')}</span>
+            ) : (
+              count(r.delivered)
+            )}
           </Descriptions.Item>
           <Descriptions.Item label={t('campaigns.failed')}>{count(r.failed)}</Descriptions.Item>
           {r.cancelled > 0 && (
             // A cancelled campaign's messages that never went out, and what became of their coupons.
             <Descriptions.Item label={t('campaigns.cancelledN')} span={2}>
-              <span data-testid="report-cancelled">
+              <span data-testid="report-cancelled" className="wrap">
                 {count(r.cancelled)}
                 <Typography.Text type="secondary">
                   {coupon ? t('campaigns.cancelledCoupons') : t('campaigns.cancelledHint')}

@@ -186,7 +186,7 @@ export default function CustomerDetail() {
               )
             }
           >
-            <Descriptions column={1} size="small" labelStyle={{ width: 96 }}>
+            <Descriptions column={1} size="small" labelStyle={{ whiteSpace: 'nowrap' }}>
               <Descriptions.Item label={t('customers.realName')}>{d.realName ?? '—'}</Descriptions.Item>
               <Descriptions.Item label={t('customers.phone')}>
                 <RevealPhone customerId={d.id} phone={d.phone} />

@@ -270,7 +270,7 @@ export default function CustomerList() {
           <Select
             allowClear
             placeholder={t('customers.consent')}
-            style={{ width: 120 }}
+            style={{ width: 150 }}
             value={filters.consent}
             onChange={(v) => setFilter('consent', v)}
             options={['granted', 'denied', 'unknown'].map((v) => ({ value: v, label: t(`consent.${v}`) }))}

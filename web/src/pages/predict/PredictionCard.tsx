@@ -26,7 +26,7 @@ export function PredictionCard({ prediction }: { prediction: CustomerPrediction 
                   clv: money(prediction.clvFen),
                 })}
           </Typography.Paragraph>
-          <Descriptions column={1} size="small" labelStyle={{ width: 120 }}>
+          <Descriptions column={1} size="small" labelStyle={{ whiteSpace: 'nowrap' }}>
             <Descriptions.Item label={t('predict.pAlive')}>{percent(prediction.pAlive)}</Descriptions.Item>
             <Descriptions.Item label={t('predict.churnBand')}>
               <Tag color={BAND_COLOR[prediction.churnBand]}>{t(`predict.band.${prediction.churnBand}`)}</Tag>

@@ -101,7 +101,7 @@ export function Inbox() {
             <Select
               value={status}
               onChange={(v: string) => change({ status: v === 'active' ? undefined : v })}
-              style={{ width: 120 }}
+              style={{ width: 140 }}
               options={STATUSES.map((s) => ({ value: s, label: t(`tasks.statuses.${s}`) }))}
               data-testid="task-status-filter"
             />
