@@ -443,6 +443,8 @@ export default function Imports() {
               scroll={{ x: 'max-content' }}
               expandable={{
                 rowExpandable: (r) => !ACTIVE.has(r.status) && r.rowsRejected > 0,
+                // The expand column only when some run has rejected rows to show (it stood empty at the left).
+                showExpandColumn: (runs.data?.items ?? []).some((r) => !ACTIVE.has(r.status) && r.rowsRejected > 0),
                 expandedRowKeys: expandedKeys,
                 onExpandedRowsChange: (keys) => setExpanded(keys),
                 expandedRowRender: (r) => <RejectedRows run={r} />,
@@ -562,7 +564,7 @@ export default function Imports() {
                         </a>
                       </Tooltip>
                     ) : (
-                      0
+                      '0 / 0'
                     ),
                 },
                 { title: t('imports.startedAt'), render: (_, r) => dateTime(r.startedAt) },
