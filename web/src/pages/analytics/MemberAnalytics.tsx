@@ -16,18 +16,19 @@ export interface Range {
   storeId?: string;
 }
 
-const VIEWS = [
-  'overview',
-  'repurchase',
-  'cohorts',
-  'distribution',
-  'products',
-  'timing',
-  'effects',
-  'provinces',
-  'daily',
-] as const;
-type View = (typeof VIEWS)[number];
+type View =
+  | 'overview'
+  | 'repurchase'
+  | 'cohorts'
+  | 'distribution'
+  | 'products'
+  | 'timing'
+  | 'effects'
+  | 'provinces'
+  | 'daily';
+
+/** The views with a tab of their own (the map and the daily buyers sit below the tabs). */
+const TABS: readonly View[] = ['overview', 'repurchase', 'cohorts', 'distribution', 'products', 'timing', 'effects'];
 
 /** CSV and Excel of the tables of one view, for the range on screen (the server neutralises formulas). */
 export function ExportButtons({ view, range }: { view: View; range: Range }) {
@@ -214,7 +215,7 @@ export function MemberAnalytics({ range, setRange }: { range: Range; setRange: (
   const [year, setYear] = useState(dayjs().year());
   // The tab is in the address, as on the other pages with tabs: a reload or Back returns to it.
   const [params, setParams] = useSearchParams();
-  const tab: View = VIEWS.find((v) => v === params.get('tab')) ?? 'overview';
+  const tab: View = TABS.find((v) => v === params.get('tab')) ?? 'overview';
   const setTab = (v: View) =>
     setParams(
       (p) => {
