@@ -28,6 +28,12 @@ export interface ServeOptions {
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
+  // Links in messages point where this server is reached until the send rules name a public address (the demo's
+  // messages, and the threads started below, which read it from their copy of the environment).
+  const shown = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;
+  const ownUrl = (port: number) => `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+  const namedUrl = !!process.env.HUIKE_PUBLIC_URL?.trim();
+  if (!namedUrl && opts.port) process.env.HUIKE_PUBLIC_URL = ownUrl(opts.port);
   // Named statements unless a pooler in transaction mode cannot keep them (HUIKE_PG_PREPARED=0).
   const ctx = await openApp({ serialReads: true, prepared: process.env.HUIKE_PG_PREPARED !== '0' });
   const ws = await resolveWorkspace(ctx);
@@ -67,12 +73,6 @@ export async function serve(opts: ServeOptions): Promise<void> {
 
   // SQLite answers on the event loop: heavy reads go to read threads, jobs to a thread of their own,
   // so one long query or job never stalls the other requests (PostgreSQL is asynchronous already).
-  // Links in messages point where this server is reached until the send rules name a public address (the threads
-  // started below read it from their copy of the environment).
-  const shown = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;
-  const ownUrl = (port: number) => `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
-  const namedUrl = !!process.env.HUIKE_PUBLIC_URL?.trim();
-  if (!namedUrl && opts.port) process.env.HUIKE_PUBLIC_URL = ownUrl(opts.port);
   const dbUrl = databaseUrlFromEnv();
   const fileDb = ctx.db.dialect === 'sqlite' && sqlitePath(dbUrl) !== ':memory:';
   if (fileDb) ctx.readPool = startReadPool(dbUrl);

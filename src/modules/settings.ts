@@ -32,13 +32,19 @@ export async function writeSetting<S extends z.ZodType>(
   schema: S,
   input: unknown,
   what: string,
+  /** Keys checked but not stored: their default, which may change (the server's own address), keeps applying. */
+  unstored: readonly string[] = [],
 ): Promise<z.infer<S>> {
   const v = parseInput(schema, input, what);
   const now = nowIso(ctx);
+  const kept =
+    unstored.length && v && typeof v === 'object'
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([k]) => !unstored.includes(k)))
+      : v;
   await ctx.db.kysely
     .insertInto('workspace_settings')
-    .values({ workspace_id: workspaceId, key, value: writeJson(v), updated_at: now })
-    .onConflict((oc) => oc.columns(['workspace_id', 'key']).doUpdateSet({ value: writeJson(v), updated_at: now }))
+    .values({ workspace_id: workspaceId, key, value: writeJson(kept), updated_at: now })
+    .onConflict((oc) => oc.columns(['workspace_id', 'key']).doUpdateSet({ value: writeJson(kept), updated_at: now }))
     .execute();
   return v;
 }

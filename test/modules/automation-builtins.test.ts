@@ -694,7 +694,7 @@ describeBothDatabases('automations: the built-ins, one by one', (env) => {
     const msgs = await messages(a.id, c);
     expect(msgs).toHaveLength(1);
     expect(msgs[0]).toMatchObject({ kind: 'marketing', medium: 'sms' });
-    expect(msgs[0]!.body).toContain('亲爱的寿星，生日快乐');
+    expect(msgs[0]!.body).toContain('亲爱的寿星，内置店祝您生日快乐');
     expect(await couponsOf(c)).toEqual([expect.objectContaining({ template_id: t.id, source: 'automation' })]);
   });
 });

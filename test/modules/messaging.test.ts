@@ -10,6 +10,7 @@ import { createWorker } from '../../src/jobs/worker.js';
 import { customerTimeline } from '../../src/modules/customers/timeline.js';
 import {
   createChannel,
+  getMessagingSettings,
   handleReply,
   listChannels,
   listMessages,
@@ -301,6 +302,32 @@ describeBothDatabases('messaging', (env) => {
     for (const word of ['R', 't', 'N', '退订', 'TD。'])
       expect((await import('../../src/modules/messaging/service.js')).isOptOutReply(word)).toBe(true);
     await e.db.kysely.updateTable('customers').set({ opt_out_sms: 0 }).where('id', '=', ids.ok2!).execute();
+  });
+
+  it('对外网址 follows the server’s own address until it is named; another rule’s change does not fix it', async () => {
+    const e = env();
+    const ws = 'ws-public-url';
+    await e.db.kysely
+      .insertInto('workspaces')
+      .values({ id: ws, name: '网址店', timezone: 'Asia/Shanghai', created_at: e.ctx.now().toISOString() })
+      .execute();
+    const before = process.env.HUIKE_PUBLIC_URL;
+    try {
+      process.env.HUIKE_PUBLIC_URL = 'http://127.0.0.1:4711';
+      // The demo changes its send rules before the server knows its port: the default of that moment stays unstored.
+      expect((await setMessagingSettings(e.ctx, ws, { capDays: 10 })).settings.publicUrl).toBe('http://127.0.0.1:4711');
+      process.env.HUIKE_PUBLIC_URL = 'http://127.0.0.1:4722';
+      expect((await getMessagingSettings(e.ctx, ws)).publicUrl).toBe('http://127.0.0.1:4722');
+      expect((await getMessagingSettings(e.ctx, ws)).capDays).toBe(10);
+      // Named once, it is the shop's, wherever the server listens, and kept through later changes.
+      await setMessagingSettings(e.ctx, ws, { publicUrl: 'https://crm.example.cn' });
+      await setMessagingSettings(e.ctx, ws, { capDays: 20 });
+      process.env.HUIKE_PUBLIC_URL = 'http://127.0.0.1:4733';
+      expect(await getMessagingSettings(e.ctx, ws)).toMatchObject({ publicUrl: 'https://crm.example.cn', capDays: 20 });
+    } finally {
+      if (before === undefined) delete process.env.HUIKE_PUBLIC_URL;
+      else process.env.HUIKE_PUBLIC_URL = before;
+    }
   });
 
   it('a new workspace lists its built-in outbox before the first message, so the console can offer it', async () => {

@@ -67,7 +67,8 @@ export function moneyShort(fen: number, currency = 'CNY'): string {
 export function moneyCompact(fen: number, lang: string): string {
   const yuan = Math.round(fen / 100);
   if (Math.abs(yuan) < 10_000) return `¥${intFormat.format(yuan)}`;
-  return `¥${new Intl.NumberFormat(lang.startsWith('zh') ? 'zh-CN' : 'en-US', { notation: 'compact', maximumFractionDigits: 1 }).format(yuan)}`;
+  const locale = lang.startsWith('zh') ? 'zh-CN' : 'en-US';
+  return `¥${new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(yuan)}`;
 }
 
 export function count(n: number | null | undefined): string {

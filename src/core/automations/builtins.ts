@@ -306,7 +306,7 @@ export const BUILTINS: Builtin[] = [
   {
     key: 'birthday',
     name: '生日关怀',
-    description: '生日前 N 天送上祝福和生日券',
+    description: '生日前 N 天送上祝福，可附生日券',
     fields: ['daysBefore', 'medium', 'text', 'couponTemplateId'],
     // No coupon by default, so the wish promises none (it said 为您准备了生日礼券 with 不发券 chosen).
     defaults: { daysBefore: 3, medium: 'sms', text: '亲爱的#客户昵称#，#店铺名#祝您生日快乐！愿新的一岁万事顺意' },

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { reason } from '../../core/reasons.js';
 import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
@@ -45,8 +46,21 @@ export async function getMessagingSettings(ctx: AppContext, ws: string): Promise
 
 export async function setMessagingSettings(ctx: AppContext, ws: string, input: unknown) {
   const current = await getMessagingSettings(ctx, ws);
-  const merged = { ...current, ...(typeof input === 'object' && input ? input : {}) };
-  const s = await writeSetting(ctx, ws, SETTINGS_KEY, messagingSettings, merged, 'The send rules');
+  const given = typeof input === 'object' && input ? input : {};
+  const merged = { ...current, ...given };
+  // 对外网址 follows where the server is reached (HUIKE_PUBLIC_URL) until someone names one: a change of the other
+  // rules — the demo's, made before the server knew its port — fixed the default of that moment into the settings.
+  const stored = await readSetting(ctx.db.kysely, ws, SETTINGS_KEY, z.record(z.string(), z.unknown()));
+  const named = 'publicUrl' in stored || 'publicUrl' in given;
+  const s = await writeSetting(
+    ctx,
+    ws,
+    SETTINGS_KEY,
+    messagingSettings,
+    merged,
+    'The send rules',
+    named ? [] : ['publicUrl'],
+  );
   return { settings: s, warnings: settingsWarnings(s), warningReasons: settingsWarningReasons(s) };
 }
 

@@ -316,7 +316,7 @@ export async function* ruleCsv(
   yield* ruleExportPages(ctx, workspaceId, input, role, layout, 'csv');
 }
 
-/** All members as an XLSX workbook written to `out` as it is built (xlsx.ts; constant memory), ending or destroying it. */
+/** All members as an XLSX workbook written to `out` as it is built (xlsx.ts; constant memory); ends or destroys it. */
 export async function ruleXlsx(
   ctx: AppContext,
   workspaceId: string,

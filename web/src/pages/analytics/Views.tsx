@@ -483,7 +483,7 @@ function Uncertain({
           <br />
           <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid={unsure ? 'effect-unsure' : undefined}>
             {span?.(range)}
-            {unsure && `（${t('campaigns.notSignificantShort')}）`}
+            {unsure && t('campaigns.notSignificantParen')}
           </Typography.Text>
         </>
       )}

@@ -119,7 +119,7 @@ export default function CampaignCompare() {
                       {money(Math.round(r.incrementalRevenueFen.low))} ~{' '}
                       {money(Math.round(r.incrementalRevenueFen.high))}
                       {spansZero(r.incrementalRevenueFen) && (
-                        <span data-testid="compare-not-significant">（{t('campaigns.notSignificantShort')}）</span>
+                        <span data-testid="compare-not-significant">{t('campaigns.notSignificantParen')}</span>
                       )}
                     </Typography.Text>
                   </span>
@@ -132,7 +132,17 @@ export default function CampaignCompare() {
               title: t('campaignExtras.roi'),
               dataIndex: 'roi',
               align: 'right',
-              render: ratio,
+              // A return on an effect not yet told apart from none says so, as its incremental revenue does.
+              render: (v: number | null, r) => (
+                <span>
+                  {ratio(v)}
+                  {r.incrementalRevenueFen && spansZero(r.incrementalRevenueFen) && (
+                    <Typography.Text type="secondary" style={{ fontSize: 12, display: 'block' }}>
+                      {t('campaigns.notSignificantParen')}
+                    </Typography.Text>
+                  )}
+                </span>
+              ),
             },
           ]}
         />

@@ -359,7 +359,11 @@ export function SendRules({ manages }: { manages: boolean }) {
   const save = () =>
     run(async () => {
       const v = await form.validateFields();
-      const r = await api.put('/messaging/settings', v);
+      // 对外网址 only when changed here: untouched, it keeps following the server's own address (HUIKE_PUBLIC_URL).
+      const r = await api.put(
+        '/messaging/settings',
+        form.isFieldTouched('publicUrl') ? v : { ...v, publicUrl: undefined },
+      );
       setWarnings(r);
       form.setFieldsValue(r.settings);
       void message.success(t('common.saved'));

@@ -104,7 +104,7 @@ export default function CustomerDetail() {
         <ArrowLeftOutlined /> {t('customerDetail.back')}
       </Link>
       <Card style={{ margin: '12px 0 16px' }}>
-        <Row gutter={24} align="middle">
+        <Row gutter={[24, 16]} align="middle">
           <Col flex="auto">
             <Space align="center" wrap>
               <Typography.Title level={4} style={{ margin: 0 }} data-testid="customer-name">

@@ -247,7 +247,7 @@ export default function CustomerList() {
             placeholder={t('customers.searchPlaceholder')}
             defaultValue={filters.q}
             onSearch={(v) => setFilter('q', v.trim())}
-            style={{ width: 330 }}
+            style={{ width: 380 }}
             enterButton={<SearchOutlined />}
             data-testid="customer-search"
           />

@@ -175,7 +175,7 @@ export function Inbox() {
                 ),
               },
               { title: t('tasks.priority'), width: 80, render: (_, r) => <PriorityTag value={r.priority} /> },
-              { title: t('tasks.type'), width: 100, render: (_, r) => <TaskTypeTag value={r.type} /> },
+              { title: t('tasks.type'), width: 150, render: (_, r) => <TaskTypeTag value={r.type} /> },
               { title: t('tasks.title'), dataIndex: 'title', ellipsis: true },
               {
                 title: t('tasks.customer'),
