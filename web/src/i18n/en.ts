@@ -1413,7 +1413,7 @@ export const en: Messages = {
     notSignificant:
       'Not yet clear: the 95% interval of the incremental sales includes 0, so the campaign may have brought nothing ' +
       'or even less. The ROI is from the estimate only; do not draw conclusions from it.',
-    estimateOnly: ' (estimate, not significant)',
+    estimateOnly: 'an estimate, not significant',
     notSignificantShort: 'not significant',
     notSignificantParen: ' (not significant)',
     incrementalOrders: 'Incremental orders',

@@ -1331,7 +1331,7 @@ export const zhCN = {
     ppUnit: ' 个百分点',
     notSignificant:
       '效果尚不确定：增量成交的 95% 置信区间跨过 0，这次活动带来的成交可能为零甚至为负。投入产出比只按估计值计算，请勿据此下结论。',
-    estimateOnly: '（估计值，不显著）',
+    estimateOnly: '估计值，不显著',
     notSignificantShort: '不显著',
     notSignificantParen: '（不显著）',
     incrementalOrders: '增量订单',

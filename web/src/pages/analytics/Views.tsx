@@ -334,7 +334,8 @@ export function ProductsView({ range }: { range: Range }) {
           pagination={false}
           dataSource={rows}
           columns={[
-            { title: t('memberAnalytics.product'), dataIndex: 'product', ellipsis: true },
+            // The name gets the room the figures leave (cut to four characters at 1440 px); a long one still ends in …
+            { title: t('memberAnalytics.product'), dataIndex: 'product', ellipsis: true, width: '36%' },
             { title: t('memberAnalytics.units'), dataIndex: 'units', align: 'right', render: count },
             {
               title: t('memberAnalytics.revenue'),

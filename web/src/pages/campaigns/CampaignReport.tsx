@@ -59,7 +59,11 @@ function Lift({ a, roi, costFen }: { a: AttributionOf; roi: number | null; costF
       )}
       <Row gutter={16} style={{ marginTop: 16 }}>
         <Col span={6}>
-          <Statistic title={t('campaigns.lift')} value={pts(a.conversionLift.value)} />
+          <Statistic
+            title={t('campaigns.lift')}
+            value={pts(a.conversionLift.value)}
+            valueStyle={{ whiteSpace: 'nowrap' }}
+          />
           <Interval e={a.conversionLift} fmt={pts} />
           {a.relativeLift !== null && (
             <div>
@@ -85,14 +89,14 @@ function Lift({ a, roi, costFen }: { a: AttributionOf; roi: number | null; costF
           <Statistic
             title={t('campaigns.roi')}
             value={ratio(roi)}
-            suffix={
-              roi === null ? (
-                <small>{t('campaigns.roiNone')}</small>
-              ) : unsure ? (
-                <small>{t('campaigns.estimateOnly')}</small>
-              ) : undefined
-            }
+            suffix={roi === null ? <small>{t('campaigns.roiNone')}</small> : undefined}
           />
+          {/* Under the figure (as a suffix it wrapped inside the figure's large type). */}
+          {roi !== null && unsure && (
+            <Typography.Text type="secondary" style={{ fontSize: 12, display: 'block' }}>
+              {t('campaigns.estimateOnly')}
+            </Typography.Text>
+          )}
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
             {t('campaigns.spent')} {money(costFen)}
           </Typography.Text>
@@ -118,7 +122,11 @@ function Funnel({ r, throttle, coupon }: { r: Report; throttle: number | null; c
                 type: 'funnel',
                 sort: 'none',
                 minSize: '12%',
-                label: { formatter: '{b} {c}' },
+                // Grouped figures (目标客户 1,109) beside the funnel, with room left for them: a long English label
+                // was cut at the chart's edge.
+                left: 8,
+                width: '58%',
+                label: { formatter: (p: { name: string; value: number }) => `${p.name} ${count(p.value)}` },
                 data: stages,
               },
             ],
@@ -334,7 +342,19 @@ export default function CampaignReport() {
                 title: t('campaigns.incrementalRevenue'),
                 key: 'rev',
                 align: 'right',
-                render: (_: unknown, v) => (v.a ? money(Math.round(v.a.incrementalRevenueFen.value)) : '—'),
+                render: (_: unknown, v) =>
+                  v.a ? (
+                    <>
+                      {money(Math.round(v.a.incrementalRevenueFen.value))}
+                      {spansZero(v.a.incrementalRevenueFen) && (
+                        <Typography.Text type="secondary" style={{ fontSize: 12, display: 'block' }}>
+                          {t('campaigns.notSignificantParen')}
+                        </Typography.Text>
+                      )}
+                    </>
+                  ) : (
+                    '—'
+                  ),
               },
             ]}
           />
