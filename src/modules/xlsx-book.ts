@@ -19,6 +19,35 @@ export interface XlsxBook {
 }
 
 /**
+ * A sheet name Excel accepts: no control characters, none of \ / ? * [ ] : (a space each), no apostrophe at either
+ * end, not blank, not the reserved "History", at most 31 characters cut between whole characters (an emoji cut in
+ * half became U+FFFD), and unique in the workbook regardless of case (`used` holds the lower-cased names).
+ */
+export function sheetName(title: string, used: ReadonlySet<string>): string {
+  const unquote = (x: string) =>
+    x
+      .trim()
+      .replace(/^'+|'+$/g, '')
+      .trim();
+  const clean = unquote(
+    title
+      .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+      .replace(/[\u0000-\u001f\u007f-\u009f\\/?*[\]:]/g, ' ')
+      .replace(/\s+/g, ' '),
+  );
+  // 28 UTF-16 units (Excel counts those, to 31), leaving room for a _2 … _99; never half a character.
+  let cut = '';
+  for (const ch of clean) {
+    if (cut.length + ch.length > 28) break;
+    cut += ch;
+  }
+  const base = unquote(cut) || 'sheet';
+  let name = base.toLowerCase() === 'history' ? `${base}_` : base;
+  for (let i = 2; used.has(name.toLowerCase()); i++) name = `${base}_${i}`;
+  return name;
+}
+
+/**
  * An Excel workbook streamed into `out` as sheets and rows are added (exceljs' streaming writer: constant memory).
  * Built where it runs — on the Excel thread for a large file (xlsx.ts), here for a few tables.
  */
@@ -29,9 +58,8 @@ export async function xlsxBook(out: Writable): Promise<XlsxBook> {
   let sheet: ExcelJSType.Worksheet | null = null;
   return {
     sheet(title, columns) {
-      let name = title.replace(/[\\/?*[\]:]/g, ' ').slice(0, 28) || 'sheet';
-      while (used.has(name)) name = `${name}_`;
-      used.add(name);
+      const name = sheetName(title, used);
+      used.add(name.toLowerCase());
       sheet?.commit();
       const s = wb.addWorksheet(name);
       s.columns = columns.map((c) => ({ header: c.header, width: c.width }));

@@ -11,13 +11,22 @@ import type { FromXlsx, ToXlsx } from './xlsx-thread.js';
  * `end` once the file is complete. A failure — the thread's, or `out` closed early (the client left) — rejects
  * what is pending and stops the thread.
  */
+/** How long a download may take nothing before its export is stopped. */
+export const EXPORT_STALL_MS = 120_000;
+
 export class XlsxWriter implements XlsxBook {
   private readonly thread = startThread(import.meta.url, 'xlsx-thread');
   private waiting: { resolve: () => void; reject: (e: Error) => void; until: 'ack' | 'end' } | null = null;
   private failed: Error | null = null;
   private readonly stopped = new AbortController();
+  private readonly stallMs: number;
 
-  constructor(private readonly out: Writable) {
+  /** `stallMs`: how long a download may take nothing before the export is stopped (its thread and memory freed). */
+  constructor(
+    private readonly out: Writable,
+    opts: { stallMs?: number } = {},
+  ) {
+    this.stallMs = opts.stallMs ?? EXPORT_STALL_MS;
     this.thread.on('message', (m: FromXlsx) => {
       if (m.type === 'chunk') {
         if (!this.failed) out.write(m.data);
@@ -68,13 +77,30 @@ export class XlsxWriter implements XlsxBook {
    * its acknowledgement, and at most about one batch's bytes wait in `out` beyond its mark.
    */
   private async batch(json: string): Promise<void> {
-    if (this.out.writableNeedDrain) await once(this.out, 'drain', { signal: this.stopped.signal });
+    await this.room();
     await this.send({ type: 'rows', rows: json }, 'ack');
+  }
+
+  /**
+   * Waits until `out` has room. A client that stops reading but keeps its connection held a thread and ~50 MB for as
+   * long as it liked (16 such connections: +830 MB): past `stallMs` without progress the export is stopped.
+   */
+  private async room(): Promise<void> {
+    if (!this.out.writableNeedDrain) return;
+    const signal = AbortSignal.any([this.stopped.signal, AbortSignal.timeout(this.stallMs)]);
+    try {
+      await once(this.out, 'drain', { signal });
+    } catch (e) {
+      this.fail(
+        new Error(`the download took nothing for ${Math.round(this.stallMs / 1000)} s: the export was stopped`),
+      );
+      throw this.failed ?? e;
+    }
   }
 
   /** Completes the file and ends `out`. */
   async end(): Promise<void> {
-    if (this.out.writableNeedDrain) await once(this.out, 'drain', { signal: this.stopped.signal });
+    await this.room();
     await this.send({ type: 'end' }, 'end');
     this.out.end();
     this.failed = new Error('the Excel file is complete'); // the thread's exit is no failure now

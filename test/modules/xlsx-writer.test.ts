@@ -4,6 +4,8 @@ import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { tablesXlsx } from '../../src/modules/tables.js';
 import { XlsxWriter } from '../../src/modules/xlsx.js';
+import { sheetName } from '../../src/modules/xlsx-book.js';
+import { attachment } from '../../src/modules/segments/service.js';
 
 function collect(out: PassThrough): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -45,7 +47,7 @@ describe('Excel files written on a thread of their own', () => {
         out,
       );
       const wb = await workbook(await file);
-      expect(wb.worksheets.map((s) => s.name)).toEqual(['商品 排行 前 10 ', '商品 排行 前 10 _']);
+      expect(wb.worksheets.map((s) => s.name)).toEqual(['商品 排行 前 10', '商品 排行 前 10_2']);
       const [first, second] = wb.worksheets as [ExcelJS.Worksheet, ExcelJS.Worksheet];
       expect(first.rowCount).toBe(n + 1);
       expect(first.getRow(1).values).toEqual([undefined, '商品', '件数', '金额']);
@@ -100,5 +102,40 @@ describe('Excel files written on a thread of their own', () => {
       xlsx.abort(e);
     }
     expect((await failed).message).toContain('rows before a sheet');
+  });
+
+  it('a download that takes nothing is stopped after the stall limit', async () => {
+    const out = new PassThrough({ highWaterMark: 16 * 1024 });
+    const xlsx = new XlsxWriter(out, { stallMs: 800 });
+    xlsx.sheet('rows', [{ header: 'text', width: 20 }]);
+    const batch = Array.from({ length: 2000 }, () => [randomBytes(48).toString('base64')]);
+    await xlsx.rows(batch);
+    await new Promise((r) => setTimeout(r, 500));
+    // Nobody reads: the next batch waits for room, and past the limit the export stops.
+    await expect(xlsx.rows(batch)).rejects.toThrow('the download took nothing for 1 s: the export was stopped');
+    await expect(xlsx.end()).rejects.toThrow('the export was stopped');
+  });
+
+  it('names sheets as Excel accepts them, whatever a segment is called', () => {
+    const one = (title: string, used: string[] = []) => sheetName(title, new Set(used));
+    expect(one('江浙沪女装复购客')).toBe('江浙沪女装复购客');
+    expect(one('/\\?*[]:')).toBe('sheet');
+    expect(one("'quoted'")).toBe('quoted');
+    expect(one('History')).toBe('History_');
+    expect(one('tab\there\nnew\u0001line')).toBe('tab here new line');
+    expect(one('\u202Eevil\u202C name')).toBe('evil name');
+    // Cut between whole characters, 28 UTF-16 units at most (Excel allows 31; room for _2).
+    const emoji = one(`${'x'.repeat(27)}😀tail`);
+    expect(emoji).toBe('x'.repeat(27));
+    expect(one('😀'.repeat(20))).toBe('😀'.repeat(14));
+    // Unique regardless of case.
+    expect(one('Sheet', ['sheet'])).toBe('Sheet_2');
+    expect(one('a', ['a', 'a_2'])).toBe('a_3');
+  });
+
+  it('a file name keeps to RFC 6266/5987: apostrophes and brackets encoded', () => {
+    expect(attachment({ utf8: "'quoted' (1)*.xlsx", ascii: 'segment.xlsx' })).toBe(
+      `attachment; filename="segment.xlsx"; filename*=UTF-8''%27quoted%27%20%281%29%2A.xlsx`,
+    );
   });
 });

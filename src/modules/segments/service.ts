@@ -294,13 +294,23 @@ export async function exportPageHere(
  */
 export async function exportFileName(ctx: AppContext, workspaceId: string, name: string, ext: 'csv' | 'xlsx') {
   const day = localDate(nowIso(ctx), await workspaceTimezone(ctx.db.kysely, workspaceId));
-  const safe = name.replace(/[\u0000-\u001f\\/:*?"<>|]+/g, ' ').trim() || 'segment';
+  // Control and direction-override characters out too (U+202E turned a name around in the file list).
+  const safe =
+    name
+      .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+      .replace(/[\u0000-\u001f\u007f-\u009f\\/:*?"<>|]+/g, ' ')
+      .trim() || 'segment';
   return { utf8: `${safe}-${day}.${ext}`, ascii: `segment-${day}.${ext}` };
 }
 
 /** A Content-Disposition naming the file in UTF-8 (RFC 6266/5987) with an ASCII fallback. */
 export function attachment(file: { utf8: string; ascii: string }): string {
-  return `attachment; filename="${file.ascii}"; filename*=UTF-8''${encodeURIComponent(file.utf8)}`;
+  // RFC 5987's attr-char excludes ' ( ) * too, which encodeURIComponent leaves as they are.
+  const encoded = encodeURIComponent(file.utf8).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${file.ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 /** All members as CSV (UTF-8 with BOM so Excel shows Chinese). */
@@ -330,7 +340,7 @@ export async function ruleXlsx(
   try {
     const layout = await customerExportLayout(ctx, workspaceId, lang);
     xlsx.sheet(
-      sheetName.trim() || 'customers',
+      sheetName, // made one Excel accepts by the book (xlsx-book.ts)
       layout.columns.map((header, i) => ({
         header,
         width: i === 0 ? 28 : Math.max(10, header.length * 2 + 4),
