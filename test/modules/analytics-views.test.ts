@@ -640,6 +640,10 @@ function describeHttp(
     const gone = await get('/api/v1/analytics/provinces?storeId=nope');
     expect(gone.statusCode).toBe(404);
     expect(gone.json().error.reason.key).toBe('analytics.storeNotFound');
+    // A 5,000-character store id is refused by its length, not echoed back whole.
+    const long = await get(`/api/v1/analytics/provinces?storeId=${'x'.repeat(5000)}`);
+    expect(long.statusCode).toBe(400);
+    expect(long.body.length).toBeLessThan(1000);
     const festivals = await get('/api/v1/analytics/activities?year=2026');
     expect(festivals.json().items[0]).toEqual({ key: 'double11', name: '双11', from: '2026-11-01', to: '2026-11-11' });
   });

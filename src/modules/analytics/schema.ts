@@ -70,7 +70,7 @@ export const rangeQuery = z.object({
     .optional()
     .describe('first local day of the range (workspace time zone); default: 30 days before `to`'),
   to: localDate.optional().describe('last local day of the range, included; default: today'),
-  storeId: z.string().min(1).optional().describe('one store; all stores in the main currency when left out'),
+  storeId: z.string().min(1).max(100).optional().describe('one store; all stores in the main currency when left out'),
 });
 
 export const productsQuery = rangeQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(10) });

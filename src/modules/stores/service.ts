@@ -34,7 +34,11 @@ export async function getStore(ctx: AppContext, workspaceId: string, id: string)
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!s) throw new NotFound(`store ${id} not found`, reason('store.notFound', { id }));
+  if (!s) {
+    // A 5,000-character id was echoed whole in the answer.
+    const shown = id.length > 40 ? `${id.slice(0, 40)}…` : id;
+    throw new NotFound(`store ${shown} not found`, reason('store.notFound', { id: shown }));
+  }
   return s;
 }
 
