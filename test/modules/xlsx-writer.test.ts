@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { tablesXlsx } from '../../src/modules/tables.js';
-import { XlsxWriter } from '../../src/modules/xlsx.js';
+import { ExcelSlots, XlsxWriter } from '../../src/modules/xlsx.js';
 import { sheetName } from '../../src/modules/xlsx-book.js';
 import { attachment } from '../../src/modules/segments/service.js';
 
@@ -137,5 +137,41 @@ describe('Excel files written on a thread of their own', () => {
     expect(attachment({ utf8: "'quoted' (1)*.xlsx", ascii: 'segment.xlsx' })).toBe(
       `attachment; filename="segment.xlsx"; filename*=UTF-8''%27quoted%27%20%281%29%2A.xlsx`,
     );
+  });
+
+  it('starts at most as many Excel threads as there are slots; the others wait their turn or give it up', async () => {
+    const slots = new ExcelSlots(1);
+    const open = () => {
+      const out = new PassThrough();
+      const xlsx = new XlsxWriter(out, { slots });
+      xlsx.sheet('rows', [{ header: 'n', width: 10 }]);
+      return { out, xlsx, file: collect(out) };
+    };
+    const first = open();
+    const second = open();
+    const third = open();
+    await first.xlsx.rows([[1]]);
+    let secondWritten = false;
+    const secondRows = second.xlsx.rows([[2]]).then(() => (secondWritten = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(secondWritten).toBe(false);
+    // The third gives up while waiting (its client left): it leaves the queue and takes nothing.
+    const thirdRows = third.xlsx.rows([[3]]);
+    third.out.destroy();
+    await expect(thirdRows).rejects.toThrow();
+    await first.xlsx.end();
+    await secondRows;
+    await second.xlsx.end();
+    for (const [w, n] of [
+      [first, 1],
+      [second, 2],
+    ] as const) {
+      const wb = await workbook(await w.file);
+      expect(wb.worksheets[0]!.getRow(2).getCell(1).value).toBe(n);
+    }
+    // Both slots' threads gone: a new one starts at once.
+    const fourth = open();
+    await fourth.xlsx.rows([[4]]);
+    await fourth.xlsx.end();
   });
 });
