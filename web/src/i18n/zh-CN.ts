@@ -127,7 +127,7 @@ export const zhCN = {
   },
   customers: {
     subtitle: '所有与店铺有过接触的人：成交、未付款、退款、询单',
-    searchPlaceholder: '昵称 / 姓名 / 手机号（或后 4 位）/ 邮箱',
+    searchPlaceholder: '昵称、姓名、手机号或后 4 位、邮箱',
     store: '店铺',
     province: '省份',
     consent: '营销授权',

@@ -247,7 +247,7 @@ export default function CustomerList() {
             placeholder={t('customers.searchPlaceholder')}
             defaultValue={filters.q}
             onSearch={(v) => setFilter('q', v.trim())}
-            style={{ width: 380 }}
+            style={{ width: 330 }}
             enterButton={<SearchOutlined />}
             data-testid="customer-search"
           />
@@ -270,7 +270,7 @@ export default function CustomerList() {
           <Select
             allowClear
             placeholder={t('customers.consent')}
-            style={{ width: 150 }}
+            style={{ width: 120 }}
             value={filters.consent}
             onChange={(v) => setFilter('consent', v)}
             options={['granted', 'denied', 'unknown'].map((v) => ({ value: v, label: t(`consent.${v}`) }))}
