@@ -45,12 +45,13 @@ export async function getMessagingSettings(ctx: AppContext, ws: string): Promise
 }
 
 export async function setMessagingSettings(ctx: AppContext, ws: string, input: unknown) {
-  const current = await getMessagingSettings(ctx, ws);
+  // What is stored, read once: the current rules are it with the defaults filled in.
+  const stored = await readSetting(ctx.db.kysely, ws, SETTINGS_KEY, z.record(z.string(), z.unknown()));
+  const current = messagingSettings.parse(stored);
   const given = typeof input === 'object' && input ? input : {};
   const merged = { ...current, ...given };
   // 对外网址 follows where the server is reached (HUIKE_PUBLIC_URL) until someone names one: a change of the other
   // rules — the demo's, made before the server knew its port — fixed the default of that moment into the settings.
-  const stored = await readSetting(ctx.db.kysely, ws, SETTINGS_KEY, z.record(z.string(), z.unknown()));
   const named = 'publicUrl' in stored || 'publicUrl' in given;
   const s = await writeSetting(
     ctx,
