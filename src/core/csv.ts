@@ -30,3 +30,9 @@ export function csvCell(v: string | number | null): string {
 export function csvLine(values: readonly (string | number | null)[]): string {
   return `${values.map(csvCell).join(',')}\r\n`;
 }
+
+/**
+ * Direction marks and overrides (U+200E/F, U+202A–E, U+2066–9): in a name a file or sheet is given they turn it around
+ * (…gpj.xlsx read as …xlsx.jpg), so exports drop them.
+ */
+export const DIRECTION_MARKS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type ExcelJSType from 'exceljs';
-import { neutralizeFormula } from '../core/csv.js';
+import { DIRECTION_MARKS, neutralizeFormula } from '../core/csv.js';
 
 export interface XlsxColumn {
   header: string;
@@ -31,7 +31,7 @@ export function sheetName(title: string, used: ReadonlySet<string>): string {
       .trim();
   const clean = unquote(
     title
-      .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+      .replace(DIRECTION_MARKS, '')
       .replace(/[\u0000-\u001f\u007f-\u009f\\/?*[\]:]/g, ' ')
       .replace(/\s+/g, ' '),
   );

@@ -4,7 +4,7 @@ import { distinctValues } from './options.js';
 import type { Writable } from 'node:stream';
 import { workspaceTimezone } from '../workspaces/service.js';
 import { localDate } from '../../core/time.js';
-import { CSV_BOM, csvLine } from '../../core/csv.js';
+import { CSV_BOM, csvLine, DIRECTION_MARKS } from '../../core/csv.js';
 import { XlsxWriter } from '../xlsx.js';
 import { sql, type SqlBool, type Transaction } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
@@ -297,7 +297,7 @@ export async function exportFileName(ctx: AppContext, workspaceId: string, name:
   // Control and direction-override characters out too (U+202E turned a name around in the file list).
   const safe =
     name
-      .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+      .replace(DIRECTION_MARKS, '')
       .replace(/[\u0000-\u001f\u007f-\u009f\\/:*?"<>|]+/g, ' ')
       .trim() || 'segment';
   return { utf8: `${safe}-${day}.${ext}`, ascii: `segment-${day}.${ext}` };
