@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z, ZodError } from 'zod';
-import { DomainError, type ErrorCode } from './core/errors.js';
+import { boundedError, DomainError, type ErrorCode } from './core/errors.js';
 import { type Reason, reason } from './core/reasons.js';
 import { isSqliteBusy } from './db/connect.js';
 import { type InputIssue, inputIssues, isMissing, issueReason } from './core/validation.js';
@@ -263,12 +263,12 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     }
     if (err instanceof DomainError) {
       return reply.code(STATUS[err.code]).send({
-        error: {
+        error: boundedError({
           code: err.code,
           message: err.message,
           details: err.details ?? null,
           ...(err.reason ? { reason: err.reason } : {}),
-        },
+        }),
       });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
@@ -284,18 +284,23 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
       });
       const message = details.map((d) => `${d.path}: ${d.message}`).join('; ');
       return reply.code(400).send({
-        error: { code: 'invalid', message: `invalid request — ${message}`, details, reason: firstIssueReason(details) },
+        error: boundedError({
+          code: 'invalid',
+          message: `invalid request — ${message}`,
+          details,
+          reason: firstIssueReason(details),
+        }),
       });
     }
     if (err instanceof ZodError) {
       const details = zodDetails(err);
       return reply.code(400).send({
-        error: {
+        error: boundedError({
           code: 'invalid',
           message: details.map((d) => `${d.path || 'input'}: ${d.message}`).join('; '),
           details,
           reason: firstIssueReason(details),
-        },
+        }),
       });
     }
     const status = (err as FastifyError).statusCode ?? 500;
@@ -380,9 +385,10 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await registerWebSecurity(app);
 
   registerAccessControl(app, ctx);
-  registerRecordScope(app, ctx);
-
+  // The guard's hook before the record scope's: the scope looks the record named in the address or body up, and a
+  // NUL in that id failed on PostgreSQL as a 500 (invalid byte sequence) before the guard could refuse it.
   registerInputGuard(app);
+  registerRecordScope(app, ctx);
   registerIdempotency(app, ctx);
   registerAuditHook(app, ctx);
   registerAbandonHook(app);

@@ -609,6 +609,15 @@ describeBothDatabases('channels: SMS providers and 企业微信', (env) => {
     });
     expect(unsigned.statusCode).toBe(400);
     expect(unsigned.json().error.message).toMatch(/msg_signature, timestamp and nonce/);
+    // A JSON body nested 50,000 deep is text here like any other (it overflowed the stack: a 500 to anyone).
+    const nested = await app.inject({
+      method: 'POST',
+      url: `${cb.wecom!.url}?msg_signature=x&timestamp=1&nonce=1`,
+      headers: { 'content-type': 'application/json' },
+      payload: `${'['.repeat(50_000)}${']'.repeat(50_000)}`,
+    });
+    expect(nested.statusCode, nested.body).toBeGreaterThanOrEqual(400);
+    expect(nested.statusCode, nested.body).toBeLessThan(500);
     const flags = await e.db.kysely
       .selectFrom('customers')
       .select(['id', 'opt_out_wechat'])

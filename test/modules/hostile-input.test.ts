@@ -182,6 +182,52 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     expectError(body, 400, /body\.rule\.value\.0: text cannot contain the NUL/);
   });
 
+  it('an error answer stays small, whatever the size of what it refuses', async () => {
+    const headers = { 'x-huike-client': 'test', cookie };
+    const keys = Object.fromEntries(Array.from({ length: 90_000 }, (_, i) => [`k${i}`, 1]));
+    const unknown = await app.inject({ method: 'PUT', url: '/api/v1/stats/settings', headers, payload: keys });
+    const e1 = expectError(unknown, 400);
+    // It was 3.7 MB: every key named in the message, the reason and each detail.
+    expect(unknown.body.length).toBeLessThan(20_000);
+    expect(e1.reason.key).toBe('input.unknownKeys');
+    expect((e1.reason.params as { keys: string }).keys).toMatch(/^k0、k1、.*k9 … \(\+89990\)$/);
+    const conditions = Array.from({ length: 20_000 }, () => ({ field: 'paid_orders', op: 'gte', value: 1 }));
+    const big = await app.inject({
+      method: 'POST',
+      url: '/api/v1/segments/evaluate',
+      headers,
+      payload: { rule: { all: conditions } },
+    });
+    const e2 = expectError(big, 400);
+    expect(big.body.length).toBeLessThan(20_000);
+    expect(e2.reason.key).toBe('rule.tooMany');
+    const longId = 'x'.repeat(100_000);
+    const task = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tasks',
+      headers,
+      payload: { type: 'manual', customerId: longId, title: 't', dueAt: '2026-12-20T10:00:00Z' },
+    });
+    expect(task.statusCode).toBeGreaterThanOrEqual(400);
+    expect(task.statusCode).toBeLessThan(500);
+    expect(task.body.length).toBeLessThan(20_000);
+  });
+
+  it("a NUL in a record's id is refused before the record is looked up (a 500 on PostgreSQL)", async () => {
+    const detail = await app.inject({
+      url: '/api/v1/customers/ab%00cd',
+      headers: { 'x-huike-client': 'test', cookie },
+    });
+    expectError(detail, 400, /params\.id: text cannot contain the NUL/);
+    const task = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tasks',
+      headers: { 'x-huike-client': 'test', cookie },
+      payload: { type: 'manual', customerId: 'a\u0000b', title: 't', dueAt: '2026-12-20T10:00:00Z' },
+    });
+    expectError(task, 400, /body\.customerId: text cannot contain the NUL/);
+  });
+
   it('half of a surrogate pair is refused at the edge (it was stored as U+FFFD); a whole emoji passes', async () => {
     const post = (name: string) =>
       app.inject({

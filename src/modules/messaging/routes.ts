@@ -332,10 +332,11 @@ export function messagingPublicRoutes(ctx: AppContext): FastifyPluginAsync {
       );
     });
     app.register(async (scoped) => {
-      // 企业微信 callback (接收事件服务器): GET is its URL check, POST an encrypted XML message.
-      scoped.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string' }, (_r, body, done) =>
-        done(null, body),
-      );
+      // 企业微信 callback (接收事件服务器): GET is its URL check, POST an encrypted XML message. Every body is read
+      // as the text it is, whatever its content type: a JSON one went through the app's parser, and an array nested
+      // 50,000 deep overflowed the stack when turned back into text (a 500 on a route anyone may call).
+      scoped.removeAllContentTypeParsers();
+      scoped.addContentTypeParser('*', { parseAs: 'string' }, (_r, body, done) => done(null, body));
       type WecomHook = { Params: { ws: string; id: string }; Querystring: WecomQuery; Body: string };
       scoped.get<WecomHook>(
         '/hooks/:ws/channels/:id/wecom',
