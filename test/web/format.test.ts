@@ -6,6 +6,7 @@ import {
   moneyCompact,
   ratio,
   setDisplayZone,
+  shopToday,
   shopDay,
   shopWallToIso,
 } from '../../web/src/format.js';
@@ -35,6 +36,15 @@ describe("wall-clock times are the shop's, not the browser's", () => {
     expect(shopDay('2026-12-12T15:59:59.999Z')).toBe('2026-12-12');
     setDisplayZone('Europe/London');
     expect(shopWallToIso('2026-07-01 00:00:00')).toBe('2026-06-30T23:00:00.000Z');
+    setDisplayZone('Asia/Shanghai');
+  });
+
+  it("today is the shop's day: past 16:00 UTC Beijing is already on the next", () => {
+    setDisplayZone('Asia/Shanghai');
+    expect(shopToday(Date.parse('2026-12-02T15:59:59Z'))).toBe('2026-12-02');
+    expect(shopToday(Date.parse('2026-12-02T18:00:00Z'))).toBe('2026-12-03');
+    setDisplayZone('America/Los_Angeles');
+    expect(shopToday(Date.parse('2026-12-02T06:00:00Z'))).toBe('2026-12-01');
     setDisplayZone('Asia/Shanghai');
   });
 });

@@ -32,6 +32,13 @@ function conditionLabel(path: string): string {
 
 /** An error as the reader should see it. */
 export function errorText(e: unknown): string {
+  const text = errorTextAsGiven(e);
+  // The server's English reasons begin in lower case, as API messages do ("customer X not found"): on screen a
+  // sentence.
+  return language() === 'en' ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+}
+
+function errorTextAsGiven(e: unknown): string {
   const en = language() === 'en';
   if (e instanceof ApiError) {
     // Problems with their own codes: `details.issues` (a rule, a survey, a settings form) or, for what the

@@ -28,6 +28,12 @@ export function isoToShopWall(iso: string): string {
 /** The shop's calendar day of an instant, YYYY-MM-DD. */
 export const shopDay = (iso: string): string => localDate(iso, displayZone);
 
+/**
+ * Today in the shop's time zone (the day the server counts in), not the browser's: a browser in UTC before 08:00
+ * Beijing time is still on yesterday.
+ */
+export const shopToday = (now = Date.now()): string => shopDay(new Date(now).toISOString());
+
 const yuanFormat = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const intFormat = new Intl.NumberFormat('en-US');
 

@@ -1,6 +1,7 @@
 import { Alert, Empty, Result, Skeleton } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ApiError } from '../api';
 import { errorText } from '../errors';
 
 /** Loading, error and empty states: a page never shows a blank. */
@@ -10,13 +11,21 @@ export function Loading() {
 
 export function ErrorBox({ error, onRetry }: { error: Error; onRetry?: () => void }) {
   const { t } = useTranslation();
+  // What is not there (deleted, merged, a mistyped link) will not be there on a retry: the way back instead.
+  const gone = error instanceof ApiError && error.status === 404;
   return (
     <Alert
       type="error"
       showIcon
       message={t('common.loadFailed')}
       description={errorText(error)}
-      action={onRetry ? <a onClick={onRetry}>{t('common.retry')}</a> : undefined}
+      action={
+        gone ? (
+          <a onClick={() => window.history.back()}>{t('common.goBack')}</a>
+        ) : onRetry ? (
+          <a onClick={onRetry}>{t('common.retry')}</a>
+        ) : undefined
+      }
       style={{ marginBottom: 16 }}
     />
   );

@@ -84,6 +84,7 @@ export const en: Messages = {
     prev: 'Previous',
     required: 'Required',
     retry: 'Retry',
+    goBack: 'Go back',
     save: 'Save',
     saved: 'Saved',
     yes: 'Yes',
@@ -190,7 +191,6 @@ export const en: Messages = {
     eraseOk: 'Erase for good',
     reason: 'Reason (optional, e.g. the customer asked by phone)',
     erased: 'Personal data erased',
-    consentTab: 'Consent history',
     noConsent: 'No consent changes yet',
     at: 'Time',
     channel: 'Channel',
@@ -231,7 +231,6 @@ export const en: Messages = {
     moveCoupons: 'Coupons',
     moveTags: 'Tags',
     merged: 'Merged: {{orders}} orders and {{identities}} identities moved',
-    history: 'Merges',
     noMerges: 'No merges',
     mergedAt: 'Merged at',
     mergedCustomer: 'Merged customer',
@@ -287,8 +286,9 @@ export const en: Messages = {
     flags: 'Flags and opt-outs',
     timeline: 'Timeline',
     orders: 'Orders',
-    tier: 'Tier history',
     notes: 'Notes',
+    /** The profile's tab bar: short, so all nine tabs show at 1280 px. */
+    tabs: { tier: 'Tiers', consent: 'Consent', merges: 'Merges', tasks: 'Tasks' },
     noEvents: 'Nothing yet',
     noNotes: 'No notes yet',
     notePlaceholder: 'Write down a conversation, a preference or an after-sale case…',
@@ -481,6 +481,7 @@ export const en: Messages = {
     explainOneTime:
       'Bought once, too early to tell; like similar customers, expected {{n}} more orders next year, worth {{clv}}.',
     pAlive: 'P(alive)',
+    pAliveOneTime: '— (one purchase: not estimated)',
     churnBand: 'Churn risk',
     band: { low: 'Low', medium: 'Medium', high: 'High', one_time: 'One purchase' },
     clv: 'Expected value (CLV)',
@@ -1052,7 +1053,8 @@ export const en: Messages = {
     refLow: 'Reference low',
     refHigh: 'Reference high',
     repurchaseRate: 'Monthly repurchase rate',
-    productRepurchaseRate: 'Repurchase rate in the period',
+    productRepurchaseRate: 'Repurchase',
+    productBuyers: 'Buyers',
     repurchaseRateHint:
       "The month's buyers for whom it was at least their 2nd purchase (bought before, or twice in the month) ÷ " +
       "the month's buyers",

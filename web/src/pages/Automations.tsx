@@ -43,7 +43,7 @@ const LIST_FIELDS = new Set(['categories', 'holidays', 'stages']);
 /** 自动化: the built-ins with their switches and settings, a 30-day dry run, and each one's run log. */
 export default function Automations() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const list = useApi('/automations');
   const holidays = useApi('/automations/holidays', { query: { years: 5 } });
   const coupons = useApi('/coupons/templates');
@@ -117,7 +117,7 @@ export default function Automations() {
   const dryRun = (a: Automation) =>
     run(async () => {
       const r = await automationDryRun(a);
-      Modal.info({
+      modal.info({
         title: t('automations.dryRunTitle', { name: nameOf(a) }),
         content: <DryRunText r={r} />,
       });

@@ -95,7 +95,7 @@ export default function Members() {
   const num = (v: number | null, onChange: (v: number | null) => void, disabled: boolean, prefix?: string) => (
     <InputNumber
       size="small"
-      style={{ width: 120 }}
+      style={{ width: 104 }}
       min={0}
       value={v}
       prefix={prefix}
@@ -149,7 +149,8 @@ export default function Members() {
           pagination={false}
           dataSource={draft.tiers}
           // A width, not max-content: the table fills the card and the benefits wrap in what is left; below it, scroll.
-          scroll={{ x: 1100 }}
+          // 980 fits the card at 1280 px (1,100 cut the benefits off there, behind a scroll nobody saw).
+          scroll={{ x: 980 }}
           columns={[
             {
               title: t('members.tierName'),
@@ -362,7 +363,7 @@ function BenefitsEditor({ benefits, onChange }: { benefits: Benefits; onChange: 
     setOff(null);
   };
   return (
-    <Space size={4} wrap style={{ minWidth: 240 }} data-testid="tier-benefits">
+    <Space size={4} wrap style={{ minWidth: 200 }} data-testid="tier-benefits">
       {benefits.discountPercent < 100 && (
         <Tag color="volcano">{t('members.discountTag', { n: benefits.discountPercent / 10 })}</Tag>
       )}

@@ -149,7 +149,12 @@ export function AuditLog() {
             title: t('audit.target'),
             dataIndex: 'target',
             width: 200,
-            render: (v: string | null, e) => <span title={v ?? undefined}>{targetLabel(v, e.targetName)}</span>,
+            // The tooltip names the record's id (the label shows its name): "ID 01M8…", not the stored "user 01M8…".
+            render: (v: string | null, e) => (
+              <span title={v?.includes(' ') ? `ID ${v.slice(v.indexOf(' ') + 1)}` : (v ?? undefined)}>
+                {targetLabel(v, e.targetName)}
+              </span>
+            ),
           },
           { title: t('audit.ip'), dataIndex: 'ip', width: 120, render: (v: string | null) => v ?? '—' },
           {

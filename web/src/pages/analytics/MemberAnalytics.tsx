@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router-dom';
 import { apiUrl } from '../../api';
 import { ErrorBox, Loading } from '../../components/Status';
-import { count, dateTime, money, percent } from '../../format';
+import { count, dateTime, money, percent, shopToday } from '../../format';
 import { useApi } from '../../hooks';
 import { CohortsView, EffectsView, ProductsView, RepurchaseView, StructureView, TimingView } from './Views';
 
@@ -167,10 +167,16 @@ function Overview({ range }: { range: Range }) {
   );
 }
 
+/**
+ * Today as the shop counts days (format.ts shopToday): a browser in UTC opened the page on yesterday's range before
+ * 08:00 Beijing time, and its 近 30 天 disagreed with the dashboard's.
+ */
+const today = () => dayjs(shopToday());
+
 /** The last 30 days up to today, all stores: what the page opens with. */
 export const defaultRange = (): Range => ({
-  from: dayjs().subtract(29, 'day').format('YYYY-MM-DD'),
-  to: dayjs().format('YYYY-MM-DD'),
+  from: today().subtract(29, 'day').format('YYYY-MM-DD'),
+  to: today().format('YYYY-MM-DD'),
 });
 
 /**
@@ -178,10 +184,10 @@ export const defaultRange = (): Range => ({
  * distribution, the province map and the products answer at once on a large shop; any other range still works.
  */
 const rangePresets = (t: (key: string) => string) => {
-  const today = dayjs().startOf('day');
-  const last = (days: number) => [today.subtract(days - 1, 'day'), today] as [dayjs.Dayjs, dayjs.Dayjs];
-  const lastMonth = today.subtract(1, 'month');
-  const lastYear = today.subtract(1, 'year');
+  const day = today();
+  const last = (days: number) => [day.subtract(days - 1, 'day'), day] as [dayjs.Dayjs, dayjs.Dayjs];
+  const lastMonth = day.subtract(1, 'month');
+  const lastYear = day.subtract(1, 'year');
   return [
     { label: t('memberAnalytics.presets.last7'), value: last(7) },
     { label: t('memberAnalytics.presets.last30'), value: last(30) },
@@ -189,7 +195,7 @@ const rangePresets = (t: (key: string) => string) => {
     { label: t('memberAnalytics.presets.last365'), value: last(365) },
     {
       label: t('memberAnalytics.presets.thisMonth'),
-      value: [today.startOf('month'), today] as [dayjs.Dayjs, dayjs.Dayjs],
+      value: [day.startOf('month'), day] as [dayjs.Dayjs, dayjs.Dayjs],
     },
     {
       label: t('memberAnalytics.presets.lastMonth'),
@@ -197,7 +203,7 @@ const rangePresets = (t: (key: string) => string) => {
     },
     {
       label: t('memberAnalytics.presets.thisYear'),
-      value: [today.startOf('year'), today] as [dayjs.Dayjs, dayjs.Dayjs],
+      value: [day.startOf('year'), day] as [dayjs.Dayjs, dayjs.Dayjs],
     },
     {
       label: t('memberAnalytics.presets.lastYear'),
@@ -212,7 +218,7 @@ const rangePresets = (t: (key: string) => string) => {
  */
 export function MemberAnalytics({ range, setRange }: { range: Range; setRange: (r: Range) => void }) {
   const { t } = useTranslation();
-  const [year, setYear] = useState(dayjs().year());
+  const [year, setYear] = useState(today().year());
   // The tab is in the address, as on the other pages with tabs: a reload or Back returns to it.
   const [params, setParams] = useSearchParams();
   const tab: View = TABS.find((v) => v === params.get('tab')) ?? 'overview';
@@ -227,7 +233,7 @@ export function MemberAnalytics({ range, setRange }: { range: Range; setRange: (
     );
   const stores = useApi('/stores');
   const festivals = useApi('/analytics/activities', { query: { year } });
-  const years = useMemo(() => [0, 1, 2].map((i) => dayjs().year() - i), []);
+  const years = useMemo(() => [0, 1, 2].map((i) => today().year() - i), []);
   const view = (key: View, label: string, node: React.ReactNode) => ({
     key,
     label,

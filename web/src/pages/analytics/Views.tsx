@@ -333,18 +333,28 @@ export function ProductsView({ range }: { range: Range }) {
           rowKey="product"
           pagination={false}
           dataSource={rows}
+          className="nowrap-table"
           columns={[
-            // The name gets the room the figures leave (cut to four characters at 1440 px); a long one still ends in …
-            { title: t('memberAnalytics.product'), dataIndex: 'product', ellipsis: true, width: '36%' },
-            { title: t('memberAnalytics.units'), dataIndex: 'units', align: 'right', render: count },
+            // The figures get the widths their numbers and headers need, on one line (¥158,478.00 broke after the
+            // point at 1280 px); the name takes what is left and ends in … when longer.
+            { title: t('memberAnalytics.product'), dataIndex: 'product', ellipsis: true },
+            { title: t('memberAnalytics.units'), dataIndex: 'units', align: 'right', width: 64, render: count },
             {
               title: t('memberAnalytics.revenue'),
               dataIndex: 'revenueFen',
               align: 'right',
+              width: 116,
               render: (x: number) => money(x),
             },
-            { title: t('memberAnalytics.buyers'), dataIndex: 'buyers', align: 'right', render: count },
             {
+              title: t('memberAnalytics.productBuyers'),
+              dataIndex: 'buyers',
+              align: 'right',
+              width: 72,
+              render: count,
+            },
+            {
+              width: 112,
               title: (
                 <Hinted
                   title={t('memberAnalytics.productRepurchaseRate')}

@@ -231,6 +231,7 @@ export default function CustomerDetail() {
         <Col xs={24} xl={16}>
           <Card size="small">
             <Tabs
+              tabBarGutter={20}
               items={[
                 {
                   key: 'timeline',
@@ -244,21 +245,21 @@ export default function CustomerDetail() {
                 },
                 { key: 'points', label: t('menu.points'), children: <CustomerPoints key={version} id={id} /> },
                 { key: 'coupons', label: t('menu.coupons'), children: <CustomerCoupons key={version} id={id} /> },
-                { key: 'tier', label: t('customerDetail.tier'), children: <TierHistory data={tier.data} /> },
+                { key: 'tier', label: t('customerDetail.tabs.tier'), children: <TierHistory data={tier.data} /> },
                 {
                   key: 'notes',
                   label: t('customerDetail.notes'),
                   children: <Notes id={id} onAdded={() => setTimelineKey((k) => k + 1)} />,
                 },
-                { key: 'consent', label: t('privacy.consentTab'), children: <ConsentHistory id={id} /> },
+                { key: 'consent', label: t('customerDetail.tabs.consent'), children: <ConsentHistory id={id} /> },
                 {
                   key: 'merges',
-                  label: t('customerActions.history'),
+                  label: t('customerDetail.tabs.merges'),
                   children: <MergeHistory key={version} id={id} onChanged={refresh} />,
                 },
                 {
                   key: 'tasks',
-                  label: t('menu.tasks'),
+                  label: t('customerDetail.tabs.tasks'),
                   children: (
                     <CustomerTasks
                       customerId={id}

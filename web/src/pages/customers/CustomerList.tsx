@@ -342,6 +342,9 @@ export default function CustomerList() {
           dataSource={page.data?.items ?? []}
           pagination={false}
           scroll={{ x: 'max-content' }}
+          // Wider than the page at 1280 px (RFM and lifecycle to the right): the header and the horizontal scroll bar
+          // stay on screen, where the bar was only below the 20th row.
+          sticky
           rowSelection={{ selectedRowKeys: selected.map((s) => s.id), onChange: (_, rows) => setSelected(rows) }}
           onRow={(r) => ({
             onClick: (e) => {

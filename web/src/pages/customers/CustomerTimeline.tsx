@@ -85,6 +85,7 @@ export function CustomerTimeline({ id }: { id: string }) {
         <span>{t('timeline.filter')}</span>
         <Segmented
           size="small"
+          className="segmented-wrap"
           data-testid="timeline-filter"
           value={filter}
           onChange={(v) => setFilter(String(v))}

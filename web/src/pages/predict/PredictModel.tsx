@@ -64,13 +64,17 @@ export function PredictModel() {
           <Descriptions size="small" column={{ xs: 1, md: 3 }}>
             <Descriptions.Item label={t('predict.fittedAt')}>{dateTime(m.fittedAt)}</Descriptions.Item>
             <Descriptions.Item label={t('predict.buyers')}>
-              {count(m.customers)}
-              {t('predict.repeatOpen')}
-              {t('predict.repeatBuyers', { n: count(m.params.repeatCustomers) })}
-              <Tooltip title={t('predict.repeatBuyersHint')}>
-                <QuestionCircleOutlined style={{ marginLeft: 4 }} data-testid="predict-repeat-hint" />
-              </Tooltip>
-              {t('predict.repeatClose')}
+              {/* One run of text: the item lays out its children side by side, and the count fell out of its
+                  parentheses onto a line of its own. */}
+              <span>
+                {count(m.customers)}
+                {t('predict.repeatOpen')}
+                {t('predict.repeatBuyers', { n: count(m.params.repeatCustomers) })}
+                <Tooltip title={t('predict.repeatBuyersHint')}>
+                  <QuestionCircleOutlined style={{ marginLeft: 4 }} data-testid="predict-repeat-hint" />
+                </Tooltip>
+                {t('predict.repeatClose')}
+              </span>
             </Descriptions.Item>
             <Descriptions.Item label={t('predict.meanOrderValue')}>
               {money(m.params.spend.meanOrderValueFen)}

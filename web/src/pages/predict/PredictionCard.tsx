@@ -27,7 +27,11 @@ export function PredictionCard({ prediction }: { prediction: CustomerPrediction 
                 })}
           </Typography.Paragraph>
           <Descriptions column={1} size="small" labelStyle={{ whiteSpace: 'nowrap' }}>
-            <Descriptions.Item label={t('predict.pAlive')}>{percent(prediction.pAlive)}</Descriptions.Item>
+            <Descriptions.Item label={t('predict.pAlive')}>
+              {/* The model takes a buyer with no second purchase to be alive (100 %), shown beside "may not come
+                  back" and a dormant tag: for them it is not a figure to read. */}
+              {prediction.churnBand === 'one_time' ? t('predict.pAliveOneTime') : percent(prediction.pAlive)}
+            </Descriptions.Item>
             <Descriptions.Item label={t('predict.churnBand')}>
               <Tag color={BAND_COLOR[prediction.churnBand]}>{t(`predict.band.${prediction.churnBand}`)}</Tag>
             </Descriptions.Item>
