@@ -1,4 +1,6 @@
+import { readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { getPriority, setPriority } from 'node:os';
 import { relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
@@ -55,4 +57,30 @@ const POOL_THREAD_ARGV: readonly string[] = process.allowedNodeEnvironmentFlags.
 export function piscinaEntry(callerUrl: string, name: string): { filename: string; execArgv: string[] } {
   const { url, fromSources } = entryOf(callerUrl, name);
   return { filename: url.href, execArgv: [...(fromSources ? ['--import', 'tsx'] : []), ...POOL_THREAD_ARGV] };
+}
+
+/**
+ * The nice value a background thread takes (`HUIKE_BACKGROUND_NICE`, 0–19, default 10; 0 leaves it as the process's).
+ * A non-number or one out of range is the default.
+ */
+export function backgroundNice(value = process.env.HUIKE_BACKGROUND_NICE): number {
+  const n = Number(value ?? '');
+  return value !== undefined && value !== '' && Number.isInteger(n) && n >= 0 && n <= 19 ? n : 10;
+}
+
+/**
+ * Lowers the CPU priority of the calling thread (Linux: a thread has a nice value of its own, named by its id in
+ * /proc/thread-self). For the threads that only read or compute — heavy reads, Excel files, model fits: with the
+ * cores busy, the server's thread answering the cheap requests (a list page, a profile) runs first and a long read
+ * takes the time that is left. Not for the job threads: they hold the database's write lock, which a starved
+ * thread would keep while requests wait for it. Elsewhere (no /proc) the thread keeps the process's priority.
+ */
+export function yieldToRequests(nice = backgroundNice()): void {
+  if (nice === 0) return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0 && getPriority(tid) < nice) setPriority(tid, nice);
+  } catch {
+    // Not Linux, or /proc not mounted: the thread runs at the process's priority.
+  }
 }

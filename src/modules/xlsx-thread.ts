@@ -7,6 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { Writable } from 'node:stream';
 import { type XlsxCell, type XlsxColumn, xlsxBook } from './xlsx-book.js';
+import { yieldToRequests } from '../jobs/threads.js';
 
 export type ToXlsx =
   | { type: 'sheet'; title: string; columns: XlsxColumn[] }
@@ -50,4 +51,5 @@ async function main(port: NonNullable<typeof parentPort>) {
   });
 }
 
+yieldToRequests();
 if (parentPort) void main(parentPort);

@@ -37,7 +37,9 @@ const MEMORY_TASKS: ReadonlySet<string> = new Set([
  * the TypeScript sources (tests, `npm run dev`), the threads load them through tsx as the main thread does.
  */
 export function startReadPool(url: string, opts: { threads?: number; shortThreads?: number } = {}): ReadPool {
-  const lane = (maxThreads: number, memory = false) =>
+  // The heavy and memory lanes' threads yield the cores to the server's thread (jobs/threads.ts, yieldToRequests);
+  // the short lane answers pages a user waits for and keeps the process's priority.
+  const lane = (maxThreads: number, memory = false, background = true) =>
     new Piscina({
       ...piscinaEntry(import.meta.url, 'thread'),
       minThreads: 1,
@@ -46,10 +48,10 @@ export function startReadPool(url: string, opts: { threads?: number; shortThread
       idleTimeout: 5 * 60_000,
       // The memory thread loads in the background between tasks: piscina must not pause it while idle.
       ...(memory ? { atomics: 'disabled' as const } : {}),
-      workerData: { url, memory },
+      workerData: { url, memory, background },
     });
   const heavy = lane(Math.max(1, opts.threads ?? (Number(process.env.HUIKE_READ_THREADS) || 2)));
-  const short = lane(Math.max(1, opts.shortThreads ?? (Number(process.env.HUIKE_SHORT_THREADS) || 1)));
+  const short = lane(Math.max(1, opts.shortThreads ?? (Number(process.env.HUIKE_SHORT_THREADS) || 1)), false, false);
   // Started at the first memory task (the warm-up at server start), so pools that never ask start no thread.
   let memory: Piscina | null = null;
   const memoryLane = () => {

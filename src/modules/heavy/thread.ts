@@ -5,6 +5,7 @@ import { openDatabase, type Db } from '../../db/connect.js';
 import type { AppContext } from '../context.js';
 import type { ThreadAnswer } from './pool.js';
 import { HEAVY_TASKS } from './tasks.js';
+import { yieldToRequests } from '../../jobs/threads.js';
 import { AnalyticsMemory, type MemoryLog } from '../analytics/memory.js';
 import { memoryDirFor } from '../analytics/memory-file.js';
 
@@ -18,7 +19,8 @@ const log: MemoryLog = (fields, msg) => {
 };
 
 export default async function runTask(msg: { task: string; args: unknown[]; now: string }): Promise<ThreadAnswer> {
-  const data = workerData as { url: string; memory?: boolean };
+  const data = workerData as { url: string; memory?: boolean; background?: boolean };
+  if (!db && data.background) yieldToRequests();
   db ??= openDatabase(data.url, { readonly: true });
   if (data.memory) memory ??= new AnalyticsMemory(db, { log, dir: memoryDirFor(data.url) });
   const fn = HEAVY_TASKS[msg.task as keyof typeof HEAVY_TASKS] as

@@ -1,5 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { fitAll, type FitInput } from '../../core/clv/fit-all.js';
+import { yieldToRequests } from '../../jobs/threads.js';
+
+yieldToRequests();
 
 /** Worker-thread entry: fits the models and posts the result (or the error's message) back. */
 try {
