@@ -1,3 +1,4 @@
+import { shownText } from './validation.js';
 import { z } from 'zod';
 
 /**
@@ -25,7 +26,7 @@ export const benefitsSchema = z
 export const tierSchema = z
   .object({
     key: z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, 'a tier key is lowercase letters, digits, - or _'),
-    name: z.string().trim().min(1).max(20),
+    name: shownText(20),
     /** Any one of these qualifies; a tier with none is the entry tier. */
     spend12mFen: z.number().int().min(0).nullable().default(null),
     totalSpentFen: z.number().int().min(0).nullable().default(null),

@@ -3,12 +3,12 @@ import { Invalid } from './errors.js';
 import { isReasonKey, reason, type Reason, type ReasonParams } from './reasons.js';
 
 /** A zod problem as the console shows it: a key of core/reasons.ts with the field and the limit as parameters. */
+export type InputIssue = Reason & { path: string; message: string };
+
 /** The first few of a list, for a message: 90,000 unknown keys were all named, 3.7 MB in one answer. */
 export function namedFew(items: readonly string[], max = 10): string {
   return items.length <= max ? items.join('、') : `${items.slice(0, max).join('、')} … (+${items.length - max})`;
 }
-
-export type InputIssue = Reason & { path: string; message: string };
 
 /** A time with its offset in 2000–2099, what a seller or a provider means by a date (0001, 9999, 1970 were taken). */
 export const timeThisCentury = () =>

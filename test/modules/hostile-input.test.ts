@@ -213,6 +213,28 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     expect(task.body.length).toBeLessThan(20_000);
   });
 
+  it('a name of invisible characters only is refused as blank: a store, a tag, a tier', async () => {
+    const headers = { 'x-huike-client': 'test', cookie };
+    const store = await app.inject({
+      method: 'POST',
+      url: '/api/v1/stores',
+      headers,
+      payload: { name: '\u200b\u202e' },
+    });
+    expect(expectError(store, 400).reason.key).toBe('input.blank');
+    const tag = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tags/apply',
+      headers,
+      payload: { customerIds: [customerId], add: ['\u200b'] },
+    });
+    expect(expectError(tag, 400).reason.key).toBe('input.blank');
+    const ladder = (await app.inject({ url: '/api/v1/tiers', headers })).json() as { tiers: { name: string }[] };
+    const tiers = { ...ladder, tiers: ladder.tiers.map((t, i) => (i === 0 ? { ...t, name: '\ufeff\u200b' } : t)) };
+    const tier = await app.inject({ method: 'PUT', url: '/api/v1/tiers', headers, payload: tiers });
+    expect(expectError(tier, 400).reason.key).toBe('input.blank');
+  });
+
   it("a NUL in a record's id is refused before the record is looked up (a 500 on PostgreSQL)", async () => {
     const detail = await app.inject({
       url: '/api/v1/customers/ab%00cd',

@@ -1,3 +1,4 @@
+import { shownText } from '../../core/validation.js';
 import { reason as reasonCode } from '../../core/reasons.js';
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
@@ -17,7 +18,7 @@ import { getSegment, liveRuleMembers } from '../segments/service.js';
  */
 export const rewardInput = z
   .object({
-    name: z.string().trim().min(1).max(40),
+    name: shownText(40),
     kind: z.enum(['gift', 'cash_voucher']),
     pointsCost: z.number().int().min(1),
     stock: z.number().int().min(0).nullable().default(null),

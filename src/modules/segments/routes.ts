@@ -1,3 +1,4 @@
+import { shownText } from '../../core/validation.js';
 import { PassThrough, Readable } from 'node:stream';
 import { z } from 'zod';
 import { JOB } from '../../jobs/kinds.js';
@@ -343,7 +344,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
         tags,
         summary: 'Add a tag to every customer of a segment',
         params: idParams,
-        body: z.object({ tag: z.string().trim().min(1).max(40) }),
+        body: z.object({ tag: shownText(40) }),
         response: { 200: z.object({ tagged: z.number() }), 202: queuedJob },
       },
     },
@@ -363,7 +364,7 @@ export const segmentRoutes: ModuleRoutes = async (app, { ctx }) => {
         tags,
         summary: 'Remove a tag from every customer of a segment',
         params: idParams,
-        body: z.object({ tag: z.string().trim().min(1).max(40) }),
+        body: z.object({ tag: shownText(40) }),
         response: { 200: z.object({ untagged: z.number() }), 202: queuedJob },
       },
     },

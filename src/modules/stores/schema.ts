@@ -1,3 +1,4 @@
+import { shownText } from '../../core/validation.js';
 import { z } from 'zod';
 import { DEFAULT_CURRENCY, isCurrencyCode } from '../../core/money.js';
 import { DEFAULT_TIMEZONE, isValidTimeZone } from '../../core/time.js';
@@ -15,7 +16,7 @@ export const currencySchema = z
   .refine(isCurrencyCode, { message: 'not an ISO 4217 currency code (e.g. CNY, GBP, USD)' });
 
 export const storeInput = z.object({
-  name: z.string().trim().min(1, 'name is required').max(100),
+  name: shownText(100),
   platform: z.enum(PLATFORMS),
   timezone: timezoneSchema.default(DEFAULT_TIMEZONE),
   /** Every amount of the store's orders is in this currency. */

@@ -1,3 +1,4 @@
+import { shownText } from '../../core/validation.js';
 import { z } from 'zod';
 import { idParams, noContent, principalOf, type ModuleRoutes } from '../http.js';
 import {
@@ -11,7 +12,7 @@ import {
   tagCustomers,
 } from './service.js';
 
-const names = z.array(z.string().trim().min(1).max(40)).max(50);
+const names = z.array(shownText(40)).max(50);
 
 export const tagRoutes: ModuleRoutes = async (app, { ctx }) => {
   app.get(
