@@ -932,6 +932,26 @@ export const REASONS = {
     'zh-CN': '「{field}」的时间应在 2000–2099 年之间',
     en: '{field}: a time in 2000–2099',
   },
+  'input.ascending': {
+    'zh-CN': '「{field}」的四个分界应逐个增大',
+    en: '{field}: boundaries must increase',
+  },
+  'input.lowAboveHigh': {
+    'zh-CN': '「{field}」的下限不能高于上限',
+    en: '{field}: low must not be above high',
+  },
+  'input.oneOf': {
+    'zh-CN': '只能给其中一项：{choices}',
+    en: 'send one of: {choices}',
+  },
+  'input.notZero': {
+    'zh-CN': '「{field}」不能为 0',
+    en: '{field} cannot be 0',
+  },
+  'rfm.churnAfterDormant': {
+    'zh-CN': '流失天数应大于沉睡天数',
+    en: 'churnDays must be larger than dormantDays',
+  },
   'input.blank': {
     'zh-CN': '「{field}」只有空白或看不见的字符，请填写文字',
     en: '{field} holds only blanks or invisible characters',

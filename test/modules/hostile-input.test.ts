@@ -235,6 +235,31 @@ describeBothDatabases('hostile input answers 4xx with the error shape, and leave
     expect(expectError(tier, 400).reason.key).toBe('input.blank');
   });
 
+  it("the server's own rules name their problem in the reader's language, not as 「此项」填写有误", async () => {
+    const headers = { 'x-huike-client': 'test', cookie };
+    const zero = await app.inject({
+      method: 'POST',
+      url: `/api/v1/customers/${customerId}/points/adjust`,
+      headers,
+      payload: { points: 0, reason: '补偿' },
+    });
+    expect(expectError(zero, 400).reason).toEqual({ key: 'input.notZero', params: { field: 'points' } });
+    const range = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/analytics/settings',
+      headers,
+      payload: { repurchaseReference: { label: '服装', low: 0.3, high: 0.2 } },
+    });
+    expect(expectError(range, 400).reason.key).toBe('input.lowAboveHigh');
+    const both = await app.inject({
+      method: 'POST',
+      url: '/api/v1/automations',
+      headers,
+      payload: { builtin: 'birthday', definition: {} },
+    });
+    expect(expectError(both, 400).reason.key).toBe('input.oneOf');
+  });
+
   it("a NUL in a record's id is refused before the record is looked up (a 500 on PostgreSQL)", async () => {
     const detail = await app.inject({
       url: '/api/v1/customers/ab%00cd',

@@ -1,3 +1,4 @@
+import { reason } from '../reasons.js';
 import { z } from 'zod';
 
 /**
@@ -11,7 +12,10 @@ const ascending = (what: string) =>
   z
     .array(z.number().min(0))
     .length(4, `${what}: four boundaries, for scores 2, 3, 4 and 5`)
-    .refine((a) => a.every((v, i) => i === 0 || v > a[i - 1]!), { message: `${what}: boundaries must increase` });
+    .refine((a) => a.every((v, i) => i === 0 || v > a[i - 1]!), {
+      message: `${what}: boundaries must increase`,
+      params: reason('input.ascending', { field: what }),
+    });
 
 /**
  * Scores by fixed thresholds instead of quintiles: score 5 for R when the last purchase is at
@@ -35,7 +39,10 @@ export const rfmSettings = z
     scoring: z.enum(['quintiles', 'thresholds']).default('quintiles'),
     thresholds: rfmThresholds.optional(),
   })
-  .refine((s) => s.churnDays > s.dormantDays, { message: 'churnDays must be larger than dormantDays' })
+  .refine((s) => s.churnDays > s.dormantDays, {
+    message: 'churnDays must be larger than dormantDays',
+    params: reason('rfm.churnAfterDormant'),
+  })
   .refine((s) => s.scoring !== 'thresholds' || s.thresholds, {
     message: 'scoring "thresholds" needs thresholds: { recencyDays, orders, spentFen }',
   });

@@ -260,7 +260,10 @@ export const analyticsSettings = z
         low: z.number().min(0).max(1),
         high: z.number().min(0).max(1),
       })
-      .refine((v) => v.low <= v.high, { message: 'low must not be above high' })
+      .refine((v) => v.low <= v.high, {
+        message: 'low must not be above high',
+        params: reason('input.lowAboveHigh', { field: 'repurchaseReference' }),
+      })
       .nullable()
       .default(null),
   })

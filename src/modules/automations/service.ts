@@ -94,6 +94,7 @@ export const saveInput = z
   })
   .refine((x) => (x.builtin === undefined) !== (x.definition === undefined), {
     message: 'send a built-in with its settings, or a custom definition',
+    params: reason('input.oneOf', { choices: 'builtin, definition' }),
   });
 export type SaveInput = z.input<typeof saveInput>;
 

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { z } from 'zod';
 import { ORDER_STATUSES, PAID_STATUSES } from '../../core/order-status.js';
 import { MAX_LINE_QUANTITY, MAX_ORDER_FEN } from '../../core/money.js';
@@ -148,6 +149,7 @@ export const ordersIngestInput = z
   })
   .refine((b) => (b.order === undefined) !== (b.orders === undefined), {
     message: 'send either "order" (one) or "orders" (a batch)',
+    params: reason('input.oneOf', { choices: 'order, orders' }),
   });
 
 export const webhookSecretInput = z.object({

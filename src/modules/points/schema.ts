@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { z } from 'zod';
 
 export const entryOutput = z.object({
@@ -51,7 +52,7 @@ export const adjustInput = z.object({
     .int()
     .min(-10_000_000)
     .max(10_000_000)
-    .refine((n) => n !== 0, 'points cannot be 0'),
+    .refine((n) => n !== 0, { message: 'points cannot be 0', params: reason('input.notZero', { field: 'points' }) }),
   reason: z.string().trim().min(1, 'say why').max(200),
 });
 

@@ -1,3 +1,4 @@
+import { reason } from '../../core/reasons.js';
 import { shownText, timeThisCentury } from '../../core/validation.js';
 import { z } from 'zod';
 import { TASK_PRIORITIES, TASK_SOURCES, TASK_STATUSES, TASK_TYPES } from '../../core/tasks.js';
@@ -95,7 +96,10 @@ export const taskPatch = z
     notes: z.string().trim().max(4000).nullable().optional(),
   })
   .strict()
-  .refine((p) => Object.keys(p).length > 0, 'change at least one field');
+  .refine((p) => Object.keys(p).length > 0, {
+    message: 'change at least one field',
+    params: reason('input.nothingToChange'),
+  });
 export type TaskPatch = z.infer<typeof taskPatch>;
 
 export const completeInput = z
